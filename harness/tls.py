@@ -1,0 +1,93 @@
+"""
+TLS helpers: the bundled test PKI as Twisted connection creators.
+
+Why a module of its own: the fake servers need a server context per name, the
+built-in phone and the tests need a client creator that trusts the harness CA
+and checks the server's name (TLS-1), and both should find C{certs/} the same
+way whether the harness runs from a checkout or with C{SIP_HARNESS_CERTS} set.
+
+pyOpenSSL 26 makes Twisted's C{_sslverify} emit C{DeprecationWarning}s; they
+are harmless here and deliberately not turned into errors.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from twisted.internet.interfaces import (
+    IOpenSSLClientConnectionCreator,
+    IOpenSSLServerConnectionCreator,
+)
+from twisted.internet.ssl import Certificate, PrivateCertificate, optionsForClientTLS
+
+#: environment variable naming a directory that replaces the bundled C{certs/}
+CERTS_ENV = "SIP_HARNESS_CERTS"
+
+
+def certs_dir() -> Path:
+    """
+    The certificate directory: C{$SIP_HARNESS_CERTS} if set, else C{certs/}
+    beside the C{harness} package (the repository layout).
+    """
+    env = os.environ.get(CERTS_ENV)
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parent.parent / "certs"
+
+
+def _resolve(name_or_path: str | os.PathLike[str]) -> Path:
+    """A bare name (C{"primary.example.test"}) means C{certs_dir()/<name>.pem}."""
+    path = Path(name_or_path)
+    if path.exists():
+        return path
+    text = os.fspath(name_or_path)
+    if os.sep not in text and "/" not in text:
+        candidate = certs_dir() / (text if text.endswith(".pem") else f"{text}.pem")
+        if candidate.exists():
+            return candidate
+        raise FileNotFoundError(f"no certificate {text!r} in {certs_dir()}")
+    raise FileNotFoundError(f"no certificate file {text!r}")
+
+
+def load_ca(path: str | os.PathLike[str] | None = None) -> Certificate:
+    """The trust root: C{path}, or the bundled C{ca.pem}."""
+    resolved = _resolve(path) if path is not None else certs_dir() / "ca.pem"
+    return Certificate.loadPEM(resolved.read_bytes())
+
+
+def load_private(name: str | os.PathLike[str]) -> PrivateCertificate:
+    """A leaf with its key, by bundled name (C{"primary.example.test"}) or path."""
+    return PrivateCertificate.loadPEM(_resolve(name).read_bytes())
+
+
+def server_context(name: str | os.PathLike[str]) -> IOpenSSLServerConnectionCreator:
+    """
+    A server connection creator presenting the leaf C{name} (a bundled name such
+    as C{"secondary.example.test"} or C{"wrong-name"}, or a PEM path holding the
+    certificate and key).  Clients are not asked for certificates.
+    """
+    options: IOpenSSLServerConnectionCreator = load_private(name).options()
+    return options
+
+
+def client_creator(
+    hostname: str, trust_root: Certificate | None = None
+) -> IOpenSSLClientConnectionCreator:
+    """
+    A client connection creator that trusts only C{trust_root} (default: the
+    bundled CA) and verifies that the server's certificate names C{hostname}
+    (a DNS name, sent as SNI, or an IP address, matched against IP SANs).
+    """
+    root = trust_root if trust_root is not None else load_ca()
+    return optionsForClientTLS(hostname, trustRoot=root)
+
+
+__all__ = [
+    "CERTS_ENV",
+    "certs_dir",
+    "client_creator",
+    "load_ca",
+    "load_private",
+    "server_context",
+]

@@ -16,7 +16,8 @@ Output (in the directory of this script, or C{--out DIR}):
   - C{example.test.pem}, C{primary.example.test.pem}, C{secondary.example.test.pem},
     C{fallback.example.test.pem}: leaf certificate followed by its key (PKCS#8 PEM),
     loadable with C{twisted.internet.ssl.PrivateCertificate.loadPEM}.  The server
-    leaves also carry their loopback address as an IP SAN (127.0.1.10/.20/.15).
+    leaves also carry their loopback address as an IP SAN (127.0.1.10/.20/.15);
+    the primary's and the secondary's also name the SIP domain C{example.test}.
   - C{wrong-name.pem}: a leaf for C{other.invalid}, signed by the harness CA.
   - C{untrusted-ca.pem} (+ C{untrusted-ca.key}): a second CA nobody trusts.
   - C{selfsigned.pem}: a leaf for C{primary.example.test} (and 127.0.1.10) signed by
@@ -41,8 +42,10 @@ NOT_AFTER = datetime.datetime(2036, 1, 1, tzinfo=datetime.UTC)
 #: leaf file stem -> (DNS names, IP addresses)
 LEAVES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "example.test": (("example.test",), ()),
-    "primary.example.test": (("primary.example.test",), ("127.0.1.10",)),
-    "secondary.example.test": (("secondary.example.test",), ("127.0.1.20",)),
+    # A server of the SIP domain presents a certificate for the domain (RFC 5922:
+    # the phone checks the domain it was configured with) and for its own name.
+    "primary.example.test": (("primary.example.test", "example.test"), ("127.0.1.10",)),
+    "secondary.example.test": (("secondary.example.test", "example.test"), ("127.0.1.20",)),
     "fallback.example.test": (("fallback.example.test",), ("127.0.1.15",)),
 }
 
@@ -184,7 +187,9 @@ def generate(out: Path) -> list[Path]:
     bad_ca, bad_ca_key = make_ca("Untrusted Test CA")
     write("untrusted-ca.pem", _cert_pem(bad_ca))
     write("untrusted-ca.key", _key_pem(bad_ca_key))
-    cert, key = make_leaf(bad_ca, bad_ca_key, ("primary.example.test",), ("127.0.1.10",))
+    cert, key = make_leaf(
+        bad_ca, bad_ca_key, ("primary.example.test", "example.test"), ("127.0.1.10",)
+    )
     write("selfsigned.pem", _cert_pem(cert) + _key_pem(key))
     return written
 

@@ -83,7 +83,11 @@ class CertificateFileTests(SynchronousTestCase):
             leaf.verify_directly_issued_by(ca)
             self.assertTrue(chain_ok(f"{name}.pem"), name)
             verify_certificate_hostname(leaf, name)
-            self.assertEqual(sans(leaf), ([name], [ip] if ip else []))
+            names = [name]
+            if name in ("primary.example.test", "secondary.example.test"):
+                names.append("example.test")  # the SIP domain they serve (RFC 5922)
+                verify_certificate_hostname(leaf, "example.test")
+            self.assertEqual(sans(leaf), (names, [ip] if ip else []))
             if ip:
                 verify_certificate_ip_address(leaf, ip)
 

@@ -1,0 +1,64 @@
+"""
+C{python -m harness.bench.serve_registrar --address A --port P --transport udp}:
+our fake SIP server (L{harness.servers.server.SipServer}: registrar, echo user)
+on the real reactor in its own process, so a load generator (SIPp) and a CPU
+meter (C{/proc/PID/stat}) see it as they see Kamailio.
+
+Prints C{READY <address> <port>} once listening and, when it stops (after
+C{--duration} seconds or on SIGTERM), C{CPU <seconds> REGISTER <n> BINDINGS <n>}.
+The trace only counts events (a benchmark must not keep them all).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+from collections.abc import Sequence
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m harness.bench.serve_registrar")
+    p.add_argument("--address", default="127.0.2.10")
+    p.add_argument("--port", type=int, default=15060)
+    p.add_argument(
+        "--transport", action="append", choices=("udp", "tcp"), help="repeatable; default udp"
+    )
+    p.add_argument("--auth", action="append", default=[], metavar="USER:PASSWORD",
+                   help="require digest authentication for these users (repeatable)")
+    p.add_argument("--auth-users", type=int, default=0, metavar="N",
+                   help="also accept u00000..u{N-1} with password 'secret'")
+    p.add_argument("--duration", type=float, default=60.0, help="stop after S seconds")
+    args = p.parse_args(argv)
+
+    from twisted.internet import reactor
+
+    from harness.bench._entry import NullTrace, announce, cpu_self, run_reactor
+    from harness.servers.server import SipServer
+
+    credentials: dict[str, str] | None = None
+    if args.auth or args.auth_users:
+        credentials = dict(a.split(":", 1) for a in args.auth)
+        credentials.update({f"u{i:05d}": "secret" for i in range(args.auth_users)})
+    transports = args.transport or ["udp"]
+    server = SipServer(
+        reactor,
+        NullTrace(),
+        role="bench",
+        address=args.address,
+        transports={t: args.port for t in transports},
+        credentials=credentials,
+        rng=random.Random(1),
+    )
+    server.start()
+    announce(f"READY {args.address} {args.port}")
+    run_reactor(reactor, args.duration)
+    registers = server.received.get("REGISTER", 0)
+    bindings = len(server.location)
+    server.stop()
+    announce(f"CPU {cpu_self():.3f} REGISTER {registers} BINDINGS {bindings}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,271 @@
+"""
+C{sip-harness bench}: the performance figures of DESIGN.md, measured, never
+asserted.
+
+Each group is bounded in time and returns a dict of figures; the table on
+stdout puts each figure next to its target and, where a real peer exists
+(Kamailio, NSD), the ratio against the peer measured in the same run.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import platform
+import random
+import sys
+import time
+import tracemalloc
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from harness.scenario import Scenario, bundled_scenarios_dir, load_scenario
+
+Figures = dict[str, Any]
+
+
+def _failover_scenario(name: str) -> Scenario:
+    base = load_scenario(bundled_scenarios_dir() / name)
+    return base
+
+
+def bench_scenarios(seconds: float = 2.0) -> Figures:
+    """
+    Full-stack failover scenarios per wall second: DNS (SRV + A), REGISTER or
+    INVITE to a silent primary with retransmissions, failover to the secondary.
+    """
+    from harness.testbed import run_scenario
+
+    out: Figures = {}
+    for label, file, until in (
+        ("register_failover", "register-failover-udp.toml", 10.0),
+        ("invite_failover", "invite-failover-udp.toml", 40.0),
+    ):
+        sc = replace(_failover_scenario(file), duration=until)
+        n = 0
+        virtual = 0.0
+        t0 = time.perf_counter()
+        deadline = t0 + seconds / 2
+        while time.perf_counter() < deadline and n < 100_000:
+            run_scenario(sc, seed=n)
+            n += 1
+            virtual += until
+        wall = time.perf_counter() - t0
+        out[f"{label}_scenarios_per_s"] = n / wall
+        out[f"{label}_virtual_s_per_wall_s"] = virtual / wall
+    return out
+
+
+def bench_certify() -> Figures:
+    """Wall time of the full default certification (every bundled scenario)."""
+    from harness.scenario import find_scenarios
+    from harness.testbed import run_scenario
+
+    paths = find_scenarios([str(bundled_scenarios_dir())])
+    t0 = time.perf_counter()
+    virtual = 0.0
+    for p in paths:
+        sc = load_scenario(p)
+        run_scenario(sc)
+        virtual += sc.duration
+    wall = time.perf_counter() - t0
+    return {"certify_wall_s": wall, "certify_scenarios": len(paths), "certify_virtual_s": virtual}
+
+
+def bench_scale(n_phones: int, *, seed: int = 0) -> Figures:
+    """
+    C{n_phones} built-in phones in one simulated world register to the
+    primary, which then goes silent: every phone fails over to the secondary.
+    Reports wall time, memory per phone, and the STORM-1 figure (peak-to-mean
+    REGISTERs per virtual second at the servers during the failover).
+    """
+    from harness.dns.server import DnsServer
+    from harness.dns.zone import Zone
+    from harness.net.simulated import SimWorld
+    from harness.phone.config import parse_config
+    from harness.phone.phone import Phone
+    from harness.profile import get_profile
+    from harness.servers.faults import Fault
+    from harness.servers.location import LocationService
+    from harness.servers.server import SipServer
+    from harness.sip.locate import Locator, make_resolver
+    from harness.sip.transport import SipEndpoint
+    from harness.trace.events import SipEvent, Trace
+
+    gc.collect()
+    tracemalloc.start()
+    base_mem = tracemalloc.get_traced_memory()[0]
+    t0 = time.perf_counter()
+    trace = Trace()
+    world = SimWorld(seed, trace=trace, latency=0.005, jitter=0.002)
+    profile = get_profile("yealink")
+    zone = Zone.from_master_file(bundled_scenarios_dir().parent / "zones" / "example.test.zone")
+    with world.deterministic_dns():
+        dns = DnsServer(world.host("127.0.1.53"), [zone], trace, port=53, address="127.0.1.53")
+        dns.start()
+        location = LocationService(world.host("127.0.1.10"))
+        servers = {}
+        for role, addr in (("primary", "127.0.1.10"), ("secondary", "127.0.1.20")):
+            servers[role] = SipServer(
+                world.host(addr), trace, role=role, address=addr, transports={"udp": 5060},
+                location=location, rng=random.Random(1),
+            )
+            servers[role].start()
+        phones = []
+        for i in range(n_phones):
+            addr = f"127.{2 + i // 65000}.{(i // 250) % 260}.{i % 250 + 1}"
+            user = 10000 + i
+            text = (
+                f"account.1.enable = 1\naccount.1.user_name = {user}\n"
+                "account.1.sip_server.1.address = example.test\n"
+                "account.1.sip_server.1.port = 0\naccount.1.sip_server.1.expires = 300\n"
+                "account.1.transport = 0\n"
+            )
+            host = world.host(addr)
+            rng = random.Random(i)
+            endpoint = SipEndpoint(host, trace, addr, rng=rng)
+            endpoint.listen("udp", 5060)
+            locator = Locator(make_resolver(host, ("127.0.1.53", 53)), host, profile, rng)
+            phone = Phone(host, trace, endpoint, locator, parse_config(text), profile,
+                          address=addr, rng=rng)
+            host.callLater(rng.uniform(0, 10), phone.start)
+            phones.append(phone)
+        world.run(until=20.0)
+        fail_at = world.seconds()
+        servers["primary"].apply_fault(Fault("silence"))
+        world.run(until=fail_at + 330.0)
+        wall = time.perf_counter() - t0
+        mem = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    registers = [
+        e for e in trace.events
+        if isinstance(e, SipEvent) and e.direction == "in" and e.observer.startswith("127.0.1.")
+        and getattr(e.message, "method", None) == "REGISTER" and e.t >= fail_at
+    ]
+    per_second = Counter(int(e.t) for e in registers)
+    peak = max(per_second.values(), default=0)
+    span = (max(per_second) - min(per_second) + 1) if per_second else 1
+    mean = len(registers) / span if registers else 0.0
+    on_secondary = sum(
+        1 for p in phones for a in p.accounts
+        if a.slots[1].registered is not None and a.slots[1].registered.host == "127.0.1.20"
+    )
+    return {
+        f"scale_{n_phones}_wall_s": wall,
+        f"scale_{n_phones}_failed_over": on_secondary,
+        f"scale_{n_phones}_bytes_per_phone": (mem[1] - base_mem) / n_phones,
+        f"scale_{n_phones}_trace_events": len(trace.events),
+        f"scale_{n_phones}_register_peak_to_mean": (peak / mean) if mean else 0.0,
+        f"scale_{n_phones}_register_peak_per_s": peak,
+    }
+
+
+def _quiet(fn: Callable[[], Figures]) -> Figures:
+    try:
+        return fn()
+    except Exception as e:  # a missing peer or module must not stop the other figures
+        return {"error": f"{type(e).__name__}: {e}"}
+
+
+def groups(quick: bool) -> dict[str, Callable[[], Figures]]:
+    s = 0.5 if quick else 2.0
+    out: dict[str, Callable[[], Figures]] = {}
+
+    def parse() -> Figures:
+        from harness.bench_parse import bench_parse
+
+        r = bench_parse(s)
+        return {f"{m}_{k}_per_s": v for m, d in r.items() for k, v in d.items()}
+
+    def net() -> Figures:
+        from harness.net.bench import bench_net
+
+        return dict(bench_net(s))
+
+    def txn() -> Figures:
+        from harness.sip.bench_txn import bench_transactions
+
+        return dict(bench_transactions(s))
+
+    def registrar() -> Figures:
+        from harness.servers.bench import bench_registrar_sim
+
+        return dict(bench_registrar_sim(s))
+
+    out["parse"] = parse
+    out["net"] = net
+    out["transactions"] = txn
+    out["registrar-sim"] = registrar
+    out["scenarios"] = lambda: bench_scenarios(2 * s)
+    out["certify"] = bench_certify
+    sizes = (100, 1000) if quick else (100, 1000, 10000)
+    out["scale"] = lambda: {k: v for n in sizes for k, v in bench_scale(n).items()}
+
+    def wire() -> Figures:
+        from harness.bench import wire as w
+
+        return dict(w.run_all(quick=quick))
+
+    out["wire"] = wire
+    return out
+
+
+TARGETS = {
+    "register_failover_scenarios_per_s": (">=", 1000),
+    "register_failover_virtual_s_per_wall_s": (">=", 20000),
+    "certify_wall_s": ("<=", 10),
+    "scale_10000_wall_s": ("<=", 60),
+    "scale_10000_bytes_per_phone": ("<=", 50 * 1024),
+    "REGISTER_parse_per_s": (">=", 50000),
+}
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:,.3f}" if abs(v) < 100 else f"{v:,.0f}"
+    if isinstance(v, int):
+        return f"{v:,}"
+    return str(v)
+
+
+def run_benchmarks(*, quick: bool, json_path: str | None, only: list[str] | None) -> int:
+    chosen = groups(quick)
+    if only:
+        unknown = [o for o in only if o not in chosen]
+        if unknown:
+            print(f"sip-harness bench: unknown group(s) {unknown}; known: {sorted(chosen)}",
+                  file=sys.stderr)
+            return 2
+        chosen = {k: v for k, v in chosen.items() if k in only}
+    meta = {
+        "date": time.strftime("%Y-%m-%d"),
+        "machine": f"{platform.machine()} {os.cpu_count()} cores, {platform.python_implementation()} "
+        f"{platform.python_version()}",
+        "quick": quick,
+    }
+    results: dict[str, Figures] = {}
+    print(f"sip-harness bench ({'quick' if quick else 'full'}) {meta['date']} on {meta['machine']}")
+    for name, fn in chosen.items():
+        t0 = time.perf_counter()
+        print(f"  running {name} ...", file=sys.stderr, flush=True)
+        results[name] = _quiet(fn)
+        results[name]["_group_wall_s"] = time.perf_counter() - t0
+    print(f"{'group':<14} {'figure':<46} {'value':>14}  target")
+    for name, figs in results.items():
+        for k, v in figs.items():
+            if k.startswith("_"):
+                continue
+            target = TARGETS.get(k)
+            mark = ""
+            if target and isinstance(v, int | float):
+                op, bound = target
+                ok = v >= bound if op == ">=" else v <= bound
+                mark = f"{op} {bound:,} {'met' if ok else 'MISSED'}"
+            print(f"{name:<14} {k:<46} {_fmt(v):>14}  {mark}")
+    if json_path:
+        Path(json_path).write_text(json.dumps({"meta": meta, "results": results}, indent=2))
+    return 0

@@ -1,0 +1,230 @@
+"""
+What every checker family shares: the run's wire view computed once
+(L{Ctx}), verdict constructors, and the failover episodes the failback
+clauses are judged on.
+
+Why a context object: a full certification runs ~45 checkers over one trace;
+grouping transactions into chains once per trace keeps judging linear, and
+every checker reads the same grouping (see L{harness.certify.wire}).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import cached_property
+
+from harness.certify import wire
+from harness.certify.facts import Facts
+from harness.certify.verdict import Verdict
+from harness.trace.events import FaultEvent, Trace
+
+__all__ = ["Checker", "Ctx", "Failover"]
+
+
+@dataclass(frozen=True)
+class Failover:
+    """
+    A failover of server 1: C{chain} tried the primary first, the primary
+    failed, and target C{to} answered at C{t} (when the phone learned it).
+    """
+
+    chain: wire.Chain
+    txn: wire.Txn
+    t: float
+    to: str
+
+
+class Ctx:
+    """One trace and its facts, with the wire view computed lazily, once."""
+
+    def __init__(self, trace: Trace, facts: Facts) -> None:
+        self.trace = trace
+        self.facts = facts
+        self.profile = facts.profile
+        self.tol = facts.tol
+
+    # -- wire view ---------------------------------------------------------------
+
+    @cached_property
+    def txns(self) -> list[wire.Txn]:
+        return wire.phone_transactions(self.trace, self.facts)
+
+    @cached_property
+    def chains(self) -> list[wire.Chain]:
+        return wire.chains(self.trace, self.facts, self.txns)
+
+    @cached_property
+    def rounds(self) -> list[wire.Chain]:
+        """Every chain split into its rounds through the target list, by start time."""
+        out = [r for c in self.chains for r in wire.rounds(c, self.facts)]
+        out.sort(key=lambda c: (c.start, c.head.sends[0].index))
+        return out
+
+    @cached_property
+    def dialogs(self) -> list[wire.Dialog]:
+        return wire.dialogs(self.trace, self.facts, self.txns)
+
+    @cached_property
+    def regs(self) -> list[wire.Registration]:
+        return wire.registrations(self.trace, self.facts, self.txns)
+
+    @cached_property
+    def dns(self) -> list[tuple[int, object, object]]:
+        return list(wire.phone_dns_queries(self.trace, self.facts))
+
+    @cached_property
+    def conn_failures(self) -> list[wire.ConnFailure]:
+        return wire.conn_failures(self.trace, self.facts)
+
+    @cached_property
+    def faults(self) -> list[tuple[int, FaultEvent]]:
+        return [(i, e) for i, e in enumerate(self.trace.events) if isinstance(e, FaultEvent)]
+
+    @cached_property
+    def end(self) -> float:
+        """The end of the run: the facts' duration, or the last event's time."""
+        last = self.trace.events[-1].t if self.trace.events else 0.0
+        return max(self.facts.duration, last)
+
+    # -- helpers ---------------------------------------------------------------
+
+    @property
+    def primary(self) -> str | None:
+        p = self.facts.primary
+        return p.address if p else None
+
+    @property
+    def fallback(self) -> str | None:
+        f = self.facts.fallback
+        return f.address if f else None
+
+    def group(self, address: str) -> int | None:
+        return self.facts.group_of(address)
+
+    def name(self, address: str) -> str:
+        return self.facts.role_of(address) or address
+
+    def new_chains(self, group: int = 1) -> list[wire.Chain]:
+        """
+        Out-of-dialog requests (rounds of chains: a retry after every target
+        failed is a new request) whose first attempt went to a server of
+        C{group}.
+        """
+        return [c for c in self.rounds if not c.in_dialog and self.group(c.head.dst) == group]
+
+    def failed_at(self, txn: wire.Txn) -> float | None:
+        return wire.failed_at(txn, self.facts)
+
+    def retry_counts(self, address: str) -> int:
+        return wire.retry_counts_for(self.facts, address)
+
+    def give_up(self, txn: wire.Txn) -> float:
+        return wire.give_up_delay(self.profile, txn.method, self.retry_counts(txn.dst))
+
+    def completed(self, txn: wire.Txn) -> bool:
+        """Whether the run lasted long enough for a silent C{txn} to be given up."""
+        return txn.first + self.give_up(txn) + self.tol <= self.end
+
+    def chain_failed_at(self, chain: wire.Chain) -> float | None:
+        """When the chain's last attempt failed; C{None} if it was answered."""
+        return self.failed_at(chain.tail)
+
+    def exhausted_at(self, chain: wire.Chain) -> float | None:
+        """
+        When every target of server 1 had failed in this chain (each was tried
+        and failed, the last of them included), or C{None}: the time the last
+        of those attempts failed.  A silent attempt the run cut short does not
+        count.
+        """
+        g1 = [t for t in chain.txns if self.group(t.dst) == 1]
+        if not g1 or not g1[-1].failed:
+            return None
+        tried = {t.dst for t in g1 if t.failed}
+        wanted = {s.address for s in self.facts.targets}
+        if not wanted or not wanted <= tried:
+            return None
+        last = g1[-1]
+        if last.final is None and not self.completed(last):
+            return None
+        return self.failed_at(last)
+
+    def exhausted(self, chain: wire.Chain) -> bool:
+        """Every target of server 1 failed in this chain (L{exhausted_at})."""
+        return self.exhausted_at(chain) is not None
+
+    @cached_property
+    def failovers(self) -> list[Failover]:
+        """Every failover of server 1 away from the primary, in time order."""
+        out = []
+        primary = self.primary
+        for c in self.new_chains(1):
+            if c.head.dst != primary or not c.head.failed:
+                continue
+            for t in c.txns[1:]:
+                if t.dst != primary and self.group(t.dst) == 1 and t.answered:
+                    assert t.final_t is not None
+                    out.append(Failover(c, t, t.final_t, t.dst))
+                    break
+        return out
+
+    def retry_after_windows(self, address: str) -> list[tuple[float, float]]:
+        """Periods in which a 503 with Retry-After lets the phone skip C{address} (RTX-3)."""
+        out = []
+        for t in self.txns:
+            if t.dst == address and t.final is not None and t.final.status == 503:
+                ra = retry_after(t.final)
+                if ra and t.final_t is not None:
+                    out.append((t.final_t, t.final_t + ra))
+        return out
+
+    # -- verdicts ---------------------------------------------------------------
+
+    def verdict(
+        self,
+        clause: str,
+        status: str,
+        summary: str,
+        *,
+        expected: str = "",
+        seen: str = "",
+        evidence: Iterable[int] = (),
+    ) -> Verdict:
+        return Verdict(
+            clause=clause,
+            scenario=self.facts.scenario,
+            status=status,  # type: ignore[arg-type]
+            summary=summary,
+            expected=expected,
+            seen=seen,
+            evidence=tuple(sorted(set(evidence))),
+        )
+
+    def passed(self, clause: str, summary: str, evidence: Iterable[int] = ()) -> Verdict:
+        return self.verdict(clause, "pass", summary, evidence=evidence)
+
+    def failed(
+        self,
+        clause: str,
+        summary: str,
+        expected: str,
+        seen: str,
+        evidence: Iterable[int] = (),
+    ) -> Verdict:
+        return self.verdict(clause, "fail", summary, expected=expected, seen=seen, evidence=evidence)
+
+    def na(self, clause: str, why: str) -> Verdict:
+        return self.verdict(clause, "n/a", why)
+
+
+def retry_after(resp: object) -> int:
+    """The seconds of a response's Retry-After header, 0 if absent or malformed."""
+    headers = getattr(resp, "headers", None)
+    value = headers.get("Retry-After") if headers is not None else None
+    if not value:
+        return 0
+    head = value.split(";", 1)[0].split("(", 1)[0].strip()
+    return int(head) if head.isdigit() else 0
+
+
+Checker = Callable[[Ctx], Verdict]

@@ -1,0 +1,669 @@
+"""
+Checkers for DNS-* (locating the servers), judged from the queries the phone
+made at the harness's DNS server and the answers it got (C{DnsEvent}s), and
+from where its requests then went.
+
+The zone's answers are re-read here (the C{answers} strings of the trace) to
+work out what a compliant phone had to do next; the checker never asks the
+phone's resolver.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+
+from harness.certify.checks_base import Ctx
+from harness.certify.verdict import Verdict
+from harness.certify.wire import norm
+from harness.trace.events import DnsEvent
+
+__all__ = ["CHECKS"]
+
+_SERVICES = {"SIP+D2U": "udp", "SIP+D2T": "tcp", "SIPS+D2T": "tls"}
+_SRV_PREFIX = {0: "_sip._udp", 1: "_sip._tcp", 2: "_sips._tcp"}
+_TRANSPORT = {0: "udp", 1: "tcp", 2: "tls"}
+_NAPTR_RE = re.compile(
+    r'(\d+) (\d+) "((?:[^"\\]|\\.)*)" "((?:[^"\\]|\\.)*)" "((?:[^"\\]|\\.)*)" (\S+)'
+)
+
+
+@dataclass(frozen=True)
+class Q:
+    """One query of the phone and its answer."""
+
+    index: int
+    t: float
+    name: str
+    type: str
+    answer: DnsEvent | None
+
+    @property
+    def empty(self) -> bool:
+        """No record of the asked type came back (timeout, error, NODATA)."""
+        return not self.records
+
+    @property
+    def failed(self) -> bool:
+        return self.answer is None or self.answer.rcode != "NOERROR"
+
+    @property
+    def records(self) -> list[str]:
+        """The rdata of the answers of the asked type."""
+        if self.answer is None or self.answer.rcode != "NOERROR":
+            return []
+        out = []
+        for a in self.answer.answers:
+            parts = a.split(" ", 2)
+            if len(parts) == 3 and parts[1] == self.type:
+                out.append(parts[2])
+        return out
+
+    @property
+    def ttl(self) -> float | None:
+        if self.answer is None or not self.answer.ttls:
+            return None
+        return float(min(self.answer.ttls))
+
+
+@dataclass(frozen=True)
+class Naptr:
+    order: int
+    pref: int
+    flags: str
+    service: str
+    replacement: str
+
+
+@dataclass(frozen=True)
+class Srv:
+    priority: int
+    weight: int
+    port: int
+    target: str
+
+
+def _queries(ctx: Ctx) -> list[Q]:
+    return [
+        Q(i, q.t, norm(q.qname), q.qtype, a)  # type: ignore[attr-defined]
+        for i, q, a in ctx.dns
+    ]
+
+
+def _naptrs(q: Q) -> list[Naptr]:
+    out = []
+    for r in q.records:
+        m = _NAPTR_RE.fullmatch(r)
+        if m:
+            out.append(Naptr(int(m[1]), int(m[2]), m[3].lower(), m[4].upper(), norm(m[6])))
+    return out
+
+
+def _srvs(q: Q) -> list[Srv]:
+    out = []
+    for r in q.records:
+        p = r.split()
+        if len(p) == 4 and all(x.isdigit() for x in p[:3]):
+            out.append(Srv(int(p[0]), int(p[1]), int(p[2]), norm(p[3]) if p[3] != "." else "."))
+    return out
+
+
+def _is_ip(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
+
+
+def _domain(ctx: Ctx) -> str | None:
+    s = ctx.facts.account.server(1)
+    if not s.configured or s.is_ip:
+        return None
+    return norm(s.address)
+
+
+def _g1_requests(ctx: Ctx) -> list:  # type: ignore[type-arg]
+    return [t for t in ctx.txns if ctx.group(t.dst) == 1]
+
+
+def _guard_domain(ctx: Ctx, c: str) -> tuple[str | None, Verdict | None]:
+    dom = _domain(ctx)
+    if dom is None:
+        return None, ctx.na(c, "server 1 is not a domain name")
+    if ctx.facts.dns is None:
+        return None, ctx.na(c, "the scenario has no DNS server")
+    return dom, None
+
+
+# -- DNS-1, 2, 3, T -----------------------------------------------------------------------
+
+
+def dns1(ctx: Ctx) -> Verdict:
+    c = "DNS-1"
+    acct = ctx.facts.account
+    ips = [(n, acct.server(n)) for n in (1, 2) if acct.server(n).configured
+           and acct.server(n).is_ip]
+    if not ips:
+        return ctx.na(c, "no SIP server is configured as an IP address")
+    qs = _queries(ctx)
+    all_ip = all(acct.server(n).is_ip or not acct.server(n).configured for n in (1, 2))
+    for q in qs:
+        if all_ip or any(q.name == norm(s.address) for _, s in ips):
+            return ctx.failed(c, "a DNS query although the server is an IP address",
+                              "no DNS query", f"{q.type} {q.name}", (q.index,))
+    ev: list[int] = []
+    for _, s in ips:
+        if acct.transport == 3:
+            continue
+        want = s.port or ctx.profile.default_port_for(_TRANSPORT[acct.transport])
+        for t in ctx.txns:
+            if t.dst == s.address:
+                ev.extend(t.indexes[:1])
+                if t.sends[0].port != want:
+                    return ctx.failed(c, f"request to {s.address} on the wrong port",
+                                      f"port {want}", f"port {t.sends[0].port}", t.indexes)
+    return ctx.passed(c, "IP-address servers used without DNS, on the configured or default "
+                         "port", ev)
+
+
+def dns2(ctx: Ctx) -> Verdict:
+    c = "DNS-2"
+    acct = ctx.facts.account
+    if acct.transport != 3 or acct.server(1).port != 0:
+        return ctx.na(c, "not transport 3 with port 0")
+    dom, guard = _guard_domain(ctx, c)
+    if guard:
+        return guard
+    qs = _queries(ctx)
+    g1 = _g1_requests(ctx)
+    if not qs:
+        if g1:
+            return ctx.failed(c, "requests sent without any DNS query", f"NAPTR {dom} first",
+                              "no query", g1[0].indexes)
+        return ctx.na(c, "the phone made no DNS query and sent nothing")
+    first = qs[0]
+    if first.type != "NAPTR" or first.name != dom:
+        return ctx.failed(c, "the first query is not NAPTR for the domain", f"NAPTR {dom}",
+                          f"{first.type} {first.name}", (first.index,))
+    if g1 and g1[0].first < first.t:
+        return ctx.failed(c, "a request went out before the NAPTR query", "NAPTR first",
+                          g1[0].describe(), g1[0].indexes)
+    return ctx.passed(c, f"NAPTR {dom} queried first", (first.index,))
+
+
+def _a_only(ctx: Ctx, c: str, dom: str, port: int) -> Verdict:
+    qs = [q for q in _queries(ctx)]
+    for q in qs:
+        if q.type != "A" or q.name != dom:
+            return ctx.failed(c, "a query other than A for the domain",
+                              f"A {dom} only", f"{q.type} {q.name}", (q.index,))
+    g1 = _g1_requests(ctx)
+    for t in g1:
+        if t.sends[0].port != port:
+            return ctx.failed(c, "request not sent to the configured port", f"port {port}",
+                              f"port {t.sends[0].port}", t.indexes)
+    if not qs:
+        return ctx.na(c, "the phone made no DNS query")
+    return ctx.passed(c, f"A {dom} only; requests to port {port}",
+                      [q.index for q in qs] + [i for t in g1[:1] for i in t.indexes[:1]])
+
+
+def dns3(ctx: Ctx) -> Verdict:
+    c = "DNS-3"
+    acct = ctx.facts.account
+    port = acct.server(1).port
+    if acct.transport != 3 or port == 0:
+        return ctx.na(c, "not transport 3 with an explicit port")
+    dom, guard = _guard_domain(ctx, c)
+    if guard or dom is None:
+        return guard or ctx.na(c, "no domain")
+    return _a_only(ctx, c, dom, port)
+
+
+def dns_t(ctx: Ctx) -> Verdict:
+    c = "DNS-T"
+    acct = ctx.facts.account
+    if acct.transport == 3:
+        return ctx.na(c, "transport 3 (DNS-NAPTR): DNS-2/DNS-3")
+    dom, guard = _guard_domain(ctx, c)
+    if guard or dom is None:
+        return guard or ctx.na(c, "no domain")
+    port = acct.server(1).port
+    if port != 0:
+        return _a_only(ctx, c, dom, port)
+    qs = _queries(ctx)
+    if not qs:
+        return ctx.na(c, "the phone made no DNS query")
+    srv = f"{_SRV_PREFIX[acct.transport]}.{dom}"
+    if qs[0].type != "SRV" or qs[0].name != srv:
+        return ctx.failed(c, "the first query is not the transport's SRV query", f"SRV {srv}",
+                          f"{qs[0].type} {qs[0].name}", (qs[0].index,))
+    for q in qs:
+        if q.type not in ("SRV", "A") or (q.type == "SRV" and q.name != srv):
+            return ctx.failed(c, "a query other than the transport's SRV and A",
+                              f"SRV {srv}, then A", f"{q.type} {q.name}", (q.index,))
+    want = _TRANSPORT[acct.transport]
+    for t in _g1_requests(ctx):
+        if t.transport != want and not (want == "tcp" and t.transport == "tls"):
+            return ctx.failed(c, "request over the wrong transport", want,
+                              f"{t.describe()} over {t.transport}", t.indexes)
+    return ctx.passed(c, f"SRV {srv}, then A", [q.index for q in qs[:4]])
+
+
+# -- NAPTR (DNS-4, 5, 6) -----------------------------------------------------------------------
+
+
+def _after_root(qs: list[Q], n: int, root: str) -> list[Q]:
+    out = []
+    for q in qs[n + 1 :]:
+        if q.type == "NAPTR" and q.name == root:
+            break
+        out.append(q)
+    return out
+
+
+def dns4(ctx: Ctx) -> Verdict:
+    c = "DNS-4"
+    dom, guard = _guard_domain(ctx, c)
+    if guard or dom is None:
+        return guard or ctx.na(c, "no domain")
+    qs = _queries(ctx)
+    judged = 0
+    ev: list[int] = []
+    for n, q in enumerate(qs):
+        if q.type != "NAPTR" or q.name != dom or not _naptrs(q):
+            continue
+        recs = _naptrs(q)
+        good = sorted((r for r in recs if r.service in _SERVICES), key=lambda r: (r.order, r.pref))
+        bad = {r.replacement for r in recs if r.service not in _SERVICES} - {
+            r.replacement for r in good
+        }
+        follow = [x for x in _after_root(qs, n, dom) if x.type in ("SRV", "NAPTR")]
+        if not good:
+            continue
+        judged += 1
+        ev.append(q.index)
+        pos = 0
+        for x in follow:
+            if x.name in bad:
+                return ctx.failed(c, "query for a record with an unsupported service",
+                                  "only SIP+D2U, SIP+D2T, SIPS+D2T records",
+                                  f"{x.type} {x.name}", (q.index, x.index))
+            if pos >= len(good):
+                break
+            want = good[pos]
+            if x.name != want.replacement:
+                return ctx.failed(c, "NAPTR records not taken by order, then pref",
+                                  f"{want.replacement} (order {want.order}, pref {want.pref})",
+                                  f"{x.type} {x.name}", (q.index, x.index))
+            ev.append(x.index)
+            if x.type == "SRV" and _srvs(x) and any(s.target != "." for s in _srvs(x)):
+                # this record gave targets: requests use its transport
+                tr = _SERVICES[want.service]
+                g1 = [t for t in _g1_requests(ctx) if t.first >= x.t]
+                if g1 and g1[0].transport != tr:
+                    return ctx.failed(c, "request not over the chosen record's transport",
+                                      f"{tr} ({want.service})", g1[0].transport,
+                                      (x.index, *g1[0].indexes))
+                break
+            if x.type == "NAPTR":
+                break  # DNS-5's business
+            pos += 1
+    if not judged:
+        return ctx.na(c, "no NAPTR answer with a supported record")
+    return ctx.passed(c, "NAPTR records followed by order, then pref; unsupported ones skipped",
+                      ev)
+
+
+def dns5(ctx: Ctx) -> Verdict:
+    c = "DNS-5"
+    dom, guard = _guard_domain(ctx, c)
+    if guard or dom is None:
+        return guard or ctx.na(c, "no domain")
+    qs = _queries(ctx)
+    judged = 0
+    ev: list[int] = []
+    for n, q in enumerate(qs):
+        if q.type != "NAPTR":
+            continue
+        good = sorted((r for r in _naptrs(q) if r.service in _SERVICES and r.flags in ("s", "")),
+                      key=lambda r: (r.order, r.pref))
+        if not good:
+            continue
+        first = good[0]
+        nxt = next((x for x in qs[n + 1 :] if x.type in ("SRV", "NAPTR", "A")), None)
+        if nxt is None:
+            continue
+        judged += 1
+        ev.extend((q.index, nxt.index))
+        want = "SRV" if first.flags == "s" else "NAPTR"
+        if nxt.type != want or nxt.name != first.replacement:
+            return ctx.failed(c, f"flag {first.flags!r} not followed",
+                              f"{want} {first.replacement}", f"{nxt.type} {nxt.name}",
+                              (q.index, nxt.index))
+    # bounded depth
+    depth = 0
+    for q in qs:
+        if q.type == "NAPTR":
+            depth = 1 if q.name == dom else depth + 1
+            if depth > ctx.profile.naptr_max_depth:
+                return ctx.failed(c, "NAPTR chain deeper than the bound",
+                                  f"at most {ctx.profile.naptr_max_depth} NAPTR queries",
+                                  f"{depth} ({q.name})", (q.index,))
+    if not judged:
+        return ctx.na(c, "no NAPTR answer with a flag 's' or empty-flag record")
+    return ctx.passed(c, "NAPTR flags followed ('s' -> SRV, empty -> NAPTR)", ev)
+
+
+def dns6(ctx: Ctx) -> Verdict:
+    c = "DNS-6"
+    dom, guard = _guard_domain(ctx, c)
+    if guard or dom is None:
+        return guard or ctx.na(c, "no domain")
+    acct = ctx.facts.account
+    qs = _queries(ctx)
+    want = [f"_sip._udp.{dom}"] if acct.naptr_build == 0 else [f"_sip._tcp.{dom}",
+                                                               f"_sips._tcp.{dom}"]
+    judged = 0
+    ev: list[int] = []
+    for n, q in enumerate(qs):
+        if q.type != "NAPTR" or q.name != dom or q.failed and q.answer is None:
+            continue
+        if any(r.service in _SERVICES for r in _naptrs(q)):
+            continue
+        follow = [x for x in _after_root(qs, n, dom) if x.type == "SRV"]
+        judged += 1
+        ev.append(q.index)
+        if not follow:
+            return ctx.failed(c, "no SRV query after an empty NAPTR answer",
+                              f"SRV {want[0]} (naptr_build {acct.naptr_build})", "none",
+                              (q.index,))
+        for k, x in enumerate(follow[: len(want)]):
+            ev.append(x.index)
+            if x.name != want[k]:
+                return ctx.failed(c, "wrong SRV query after an empty NAPTR answer",
+                                  f"SRV {want[k]} (naptr_build {acct.naptr_build})",
+                                  f"SRV {x.name}", (q.index, x.index))
+            if not x.empty:
+                break
+    if not judged:
+        return ctx.na(c, "no NAPTR answer without supported records")
+    return ctx.passed(c, f"no NAPTR -> SRV {', then '.join(want)}", ev)
+
+
+# -- SRV and A (DNS-7, 8, 9) -------------------------------------------------------------------
+
+
+def _addresses(qs: list[Q], after: int, name: str) -> list[str]:
+    """The addresses of the first A answer for C{name} after query C{after}."""
+    if _is_ip(name):
+        return [name]
+    for q in qs[after + 1 :]:
+        if q.type == "A" and q.name == name and not q.failed:
+            return [r for r in q.records]
+    return []
+
+
+def _first_srv(qs: list[Q]) -> list[tuple[int, Q]]:
+    seen: set[str] = set()
+    out = []
+    for n, q in enumerate(qs):
+        if q.type == "SRV" and _srvs(q) and q.name not in seen:
+            seen.add(q.name)
+            out.append((n, q))
+    return out
+
+
+def dns7(ctx: Ctx) -> Verdict:
+    c = "DNS-7"
+    qs = _queries(ctx)
+    judged = 0
+    ev: list[int] = []
+    weighted = ctx.profile.srv_tie == "weight-desc"
+    for n, q in _first_srv(qs):
+        recs = [r for r in _srvs(q) if r.target != "."]
+        if len(recs) < 2:
+            continue
+
+        def rank(r: Srv) -> tuple[int, ...]:
+            return (r.priority, -r.weight) if weighted else (r.priority,)
+
+        ranks = sorted({rank(r) for r in recs})
+        if len(ranks) < 2:
+            continue
+        addr_rank: dict[str, int] = {}
+        for r in recs:
+            for a in _addresses(qs, n, r.target):
+                addr_rank.setdefault(a, ranks.index(rank(r)))
+        chain = next((ch for ch in ctx.new_chains(1) if ch.start >= q.t), None)
+        if chain is None:
+            continue
+        judged += 1
+        ev.append(q.index)
+        tried: list[str] = []
+        for t in chain.txns:
+            if t.dst not in tried:
+                tried.append(t.dst)
+        known = [a for a in tried if a in addr_rank]
+        expect_order = sorted(addr_rank, key=lambda a: addr_rank[a])
+        for k, a in enumerate(known):
+            best = min((addr_rank[x] for x in expect_order if x not in known[:k]), default=0)
+            if addr_rank[a] != best:
+                tie = "higher weight first" if weighted else "RFC 2782 (priority order)"
+                return ctx.failed(
+                    c,
+                    f"SRV targets of {q.name} not tried by priority, {tie}",
+                    " then ".join(ctx.name(x) for x in expect_order),
+                    " then ".join(ctx.name(x) for x in known),
+                    (q.index, *chain.indexes),
+                )
+        ev.extend(chain.head.indexes[:1])
+    if not judged:
+        return ctx.na(c, "no SRV answer with targets of different rank followed by a request")
+    return ctx.passed(c, f"SRV order honoured (profile {ctx.profile.name}: "
+                         f"{ctx.profile.srv_tie})", ev)
+
+
+def dns8(ctx: Ctx) -> Verdict:
+    c = "DNS-8"
+    qs = _queries(ctx)
+    judged = 0
+    ev: list[int] = []
+    for n, q in _first_srv(qs):
+        recs = _srvs(q)
+        judged += 1
+        ev.append(q.index)
+        later = qs[n + 1 :]
+        for r in recs:
+            if r.target == "." or _is_ip(r.target):
+                for x in later:
+                    if x.type == "A" and (x.name in (".", "") or x.name == r.target):
+                        return ctx.failed(c, f"A query for SRV target {r.target!r}",
+                                          "no A query for '.' or a numeric target",
+                                          f"A {x.name}", (q.index, x.index))
+        names = sorted((r for r in recs if r.target != "." and not _is_ip(r.target)),
+                       key=lambda r: (r.priority, -r.weight))
+        if names and ctx.new_chains(1):
+            first_rank = (names[0].priority, names[0].weight)
+            tied = {r.target for r in names if (r.priority, r.weight) == first_rank}
+            a = next((x for x in later if x.type == "A" and x.name in {r.target for r in names}),
+                     None)
+            if a is None:
+                return ctx.failed(c, f"no A query for the targets of {q.name}",
+                                  f"A {' or '.join(sorted(tied))}", "none", (q.index,))
+            ev.append(a.index)
+        # several addresses: tried in answer order
+        for x in later:
+            if x.type != "A" or len(x.records) < 2:
+                continue
+            addrs = x.records
+            for ch in ctx.new_chains(1):
+                if ch.start < x.t:
+                    continue
+                tried = [t.dst for t in ch.txns if t.dst in addrs]
+                dedup = list(dict.fromkeys(tried))
+                if len(dedup) >= 2:
+                    order = [a for a in addrs if a in dedup]
+                    if dedup != order:
+                        return ctx.failed(c, f"addresses of {x.name} not tried in answer order",
+                                          " then ".join(order), " then ".join(dedup),
+                                          (x.index, *ch.indexes))
+                    ev.append(x.index)
+                    break
+    if not judged:
+        return ctx.na(c, "no SRV answer with records")
+    return ctx.passed(c, "A queries for SRV name targets; addresses in answer order", ev)
+
+
+def dns9(ctx: Ctx) -> Verdict:
+    c = "DNS-9"
+    acct = ctx.facts.account
+    if acct.server(1).port != 0:
+        return ctx.na(c, "an explicit port is configured")
+    dom, guard = _guard_domain(ctx, c)
+    if guard or dom is None:
+        return guard or ctx.na(c, "no domain")
+    qs = _queries(ctx)
+    if any(q.type == "SRV" and _srvs(q) for q in qs):
+        return ctx.na(c, "DNS gave a port (SRV)")
+    if not any(q.type == "A" and q.name == dom and q.records for q in qs):
+        return ctx.na(c, "no A answer for the domain")
+    g1 = _g1_requests(ctx)
+    if not g1:
+        return ctx.na(c, "no request to server 1")
+    for t in g1:
+        want = ctx.profile.default_port_for(t.transport)
+        if t.sends[0].port != want:
+            return ctx.failed(c, "no port from DNS: wrong default port",
+                              f"port {want} ({t.transport}, profile {ctx.profile.name})",
+                              f"port {t.sends[0].port}", t.indexes)
+    return ctx.passed(c, "no port from DNS: default port used", g1[0].indexes[:1])
+
+
+# -- TTL and failures (DNS-10, 11) -----------------------------------------------------------------
+
+
+def _root(ctx: Ctx, qs: list[Q], dom: str) -> tuple[str, str] | None:
+    for q in qs:
+        if q.name == dom or q.name.endswith("." + dom):
+            return (q.name, q.type)
+    return None
+
+
+def _lookups(qs: list[Q], root: tuple[str, str]) -> list[list[Q]]:
+    """Queries grouped into lookups, each starting at a query for the root (name, type)."""
+    out: list[list[Q]] = []
+    for q in qs:
+        if (q.name, q.type) == root and not (out and out[-1][-1].answer is None
+                                              and q.t - out[-1][-1].t <= 4.0):
+            out.append([q])
+        elif out:
+            out[-1].append(q)
+    return out
+
+
+def _lookup_ok(lk: list[Q]) -> bool:
+    return any(q.type == "A" and q.records for q in lk) or any(
+        q.type == "SRV" and any(_is_ip(s.target) for s in _srvs(q)) for q in lk
+    )
+
+
+def dns10(ctx: Ctx) -> Verdict:
+    c = "DNS-10"
+    dom, guard = _guard_domain(ctx, c)
+    if guard or dom is None:
+        return guard or ctx.na(c, "no domain")
+    qs = _queries(ctx)
+    root = _root(ctx, qs, dom)
+    if root is None:
+        return ctx.na(c, "the phone made no DNS query for server 1")
+    lookups = _lookups(qs, root)
+    judged = 0
+    ev: list[int] = []
+    for k, lk in enumerate(lookups):
+        if not _lookup_ok(lk):
+            continue
+        ttls = [q.ttl for q in lk if q.ttl is not None]
+        if not ttls:
+            continue
+        ttl = min(ttls)
+        expiry = lk[0].t + ttl
+        nxt = lookups[k + 1][0] if k + 1 < len(lookups) else None
+        if nxt is not None and nxt.t < expiry - ctx.tol:
+            return ctx.failed(c, "resolution not reused until its TTL expired",
+                              f"no new {root[1]} {root[0]} before {expiry:.3f} s (TTL {ttl:g})",
+                              f"at {nxt.t:.3f} s", (lk[0].index, nxt.index))
+        chain = next((ch for ch in ctx.rounds if not ch.in_dialog and ch.start > expiry + ctx.tol
+                      and ctx.group(ch.head.dst) == 1), None)
+        if chain is None:
+            continue
+        judged += 1
+        ev.extend((lk[0].index, chain.head.sends[0].index))
+        if nxt is None or nxt.t > chain.start + ctx.tol:
+            return ctx.failed(c, "the first new request after the TTL expired did not resolve "
+                                 "again", f"{root[1]} {root[0]} before {chain.start:.3f} s",
+                              f"at {nxt.t:.3f} s" if nxt else "none",
+                              (lk[0].index, *chain.head.indexes))
+    if not judged:
+        return ctx.na(c, "no new request after a resolution's TTL expired")
+    return ctx.passed(c, f"{judged} resolution(s) reused until the TTL, then renewed", ev)
+
+
+def dns11(ctx: Ctx) -> Verdict:
+    c = "DNS-11"
+    dom, guard = _guard_domain(ctx, c)
+    if guard or dom is None:
+        return guard or ctx.na(c, "no domain")
+    qs = _queries(ctx)
+    root = _root(ctx, qs, dom)
+    if root is None:
+        return ctx.na(c, "the phone made no DNS query for server 1")
+    lookups = _lookups(qs, root)
+    fb = ctx.fallback if ctx.facts.account.server(2).configured else None
+    judged = 0
+    ev: list[int] = []
+    for k, lk in enumerate(lookups):
+        if _lookup_ok(lk):
+            continue
+        end = max(q.answer.t if q.answer else q.t for q in lk)
+        judged += 1
+        ev.append(lk[0].index)
+        nxt = lookups[k + 1][0] if k + 1 < len(lookups) else None
+        if nxt is None and end + ctx.profile.retry_interval + 4.0 + ctx.tol < ctx.end:
+            return ctx.failed(c, "the failed lookup was never retried",
+                              f"{root[1]} {root[0]} again later", "none", (lk[0].index,))
+        if nxt is not None:
+            ev.append(nxt.index)
+        if fb is not None:
+            used = next((t for t in ctx.txns if t.dst == fb and t.first >= lk[0].t - ctx.tol),
+                        None)
+            registered = any(r.dst == fb and r.t <= end and r.t + r.granted >= end
+                             for r in ctx.regs)
+            if used is None and not registered:
+                if end + ctx.profile.retry_interval < ctx.end:
+                    return ctx.failed(c, "DNS failure of server 1: the fallback server did not "
+                                         "take over", "a request to the fallback server",
+                                      "none", (lk[0].index,))
+            elif used is not None:
+                ev.extend(used.indexes[:1])
+    if not judged:
+        return ctx.na(c, "no DNS lookup for server 1 failed")
+    return ctx.passed(c, f"{judged} failed lookup(s): fallback took over, lookup retried", ev)
+
+
+CHECKS = {
+    "DNS-1": dns1,
+    "DNS-2": dns2,
+    "DNS-3": dns3,
+    "DNS-4": dns4,
+    "DNS-5": dns5,
+    "DNS-6": dns6,
+    "DNS-7": dns7,
+    "DNS-8": dns8,
+    "DNS-9": dns9,
+    "DNS-10": dns10,
+    "DNS-11": dns11,
+    "DNS-T": dns_t,
+}

@@ -1,0 +1,581 @@
+"""
+Checkers for FBK-* (fallback to server 2), TLS-1, STORM-1 and CFG-*.
+
+Server 2's transactions are those at the server with role C{"fallback"};
+"the working server" is any target of server 1.  Server 1 is I{down} for a
+request when a chain tried all its targets and every attempt failed
+(L{Ctx.exhausted}).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from harness.certify import wire
+from harness.certify.checks_base import Ctx
+from harness.certify.verdict import Verdict
+from harness.trace.events import ConnEvent, PacketEvent, SipEvent
+
+__all__ = ["CHECKS"]
+
+
+def _fallback_guard(ctx: Ctx, c: str, rtype: int) -> Verdict | None:
+    acct = ctx.facts.account
+    if ctx.fallback is None or not acct.server(2).configured:
+        return ctx.na(c, "no fallback server configured")
+    if acct.redundancy_type != rtype:
+        name = "concurrent" if rtype == 0 else "successive"
+        return ctx.na(c, f"redundancy_type is {acct.redundancy_type}, not {rtype} ({name})")
+    if not acct.enabled:
+        return ctx.na(c, "the account is disabled")
+    return None
+
+
+def _exhaustions(ctx: Ctx, method: str | None = None) -> list[tuple[wire.Chain, float]]:
+    out = []
+    for ch in ctx.new_chains(1):
+        if method is not None and ch.method != method:
+            continue
+        t = ctx.exhausted_at(ch)
+        if t is not None:
+            out.append((ch, t))
+    return out
+
+
+# -- concurrent ---------------------------------------------------------------------------
+
+
+def fbk_c1(ctx: Ctx) -> Verdict:
+    c = "FBK-C1"
+    guard = _fallback_guard(ctx, c, 0)
+    if guard:
+        return guard
+    fb = ctx.fallback
+    regs_fb = [r for r in ctx.regs if r.dst == fb]
+    sent_fb = [t for t in ctx.txns if t.method == "REGISTER" and t.dst == fb]
+    sent_w = [t for t in ctx.txns if t.method == "REGISTER" and ctx.group(t.dst) == 1]
+    if not sent_fb:
+        return ctx.failed(c, "concurrent mode: no REGISTER to the fallback server",
+                          "REGISTER to both servers", "none to the fallback server")
+    if not sent_w:
+        return ctx.failed(c, "concurrent mode: no REGISTER to the working server",
+                          "REGISTER to both servers", "none to the working server")
+    # both registrations kept: each registration renewed before it expires
+    ev = [*sent_fb[0].indexes, *sent_w[0].indexes]
+    for r in [*regs_fb, *[r for r in ctx.regs if ctx.group(r.dst) == 1]]:
+        if r.t + r.granted + ctx.tol >= ctx.end:
+            continue
+        grp = ctx.group(r.dst)
+        nxt = next((t for t in ctx.txns if t.method == "REGISTER" and ctx.group(t.dst) == grp
+                    and t.first > r.t + ctx.tol), None)
+        if nxt is None or nxt.first > r.t + r.granted + ctx.tol:
+            return ctx.failed(c, f"registration at {ctx.name(r.dst)} not refreshed",
+                              f"REGISTER before {r.t + r.granted:.3f} s",
+                              nxt.describe() if nxt else "none", r.txn.indexes)
+        ev.extend(nxt.indexes[:1])
+    if not regs_fb:
+        return ctx.failed(c, "the fallback server never registered the phone",
+                          "200 OK from the fallback server", sent_fb[0].describe(),
+                          sent_fb[0].indexes)
+    return ctx.passed(c, "registered to the working and the fallback server, both kept "
+                         "refreshed", ev)
+
+
+def fbk_c2(ctx: Ctx) -> Verdict:
+    c = "FBK-C2"
+    guard = _fallback_guard(ctx, c, 0)
+    if guard:
+        return guard
+    fb = ctx.fallback
+    cands = [(ch, t) for ch, t in _exhaustions(ctx, "INVITE")
+             if any(x.final is None for x in ch.txns)]
+    if not cands:
+        return ctx.na(c, "no INVITE went unanswered by every target of the working server")
+    ev: list[int] = []
+    for ch, t_fail in cands:
+        ev.extend(ch.indexes)
+        for x in ch.txns:
+            if x.final is None:
+                want = len(wire.send_offsets(ctx.profile, "INVITE", ctx.retry_counts(x.dst),
+                                             x.transport))
+                if len(x.sends) != want:
+                    return ctx.failed(c, "INVITE not retried per RTX-1 at the working server",
+                                      f"{want} sends", x.describe(), x.indexes)
+        nxt = next((x for x in ctx.txns if x.method == "INVITE" and x.dst == fb
+                    and x.call_id == ch.call_id), None)
+        if nxt is None:
+            if t_fail + 4 * ctx.tol < ctx.end:
+                return ctx.failed(c, "the INVITE did not go to the fallback server",
+                                  "INVITE to the fallback server, same Call-ID", "none",
+                                  ch.indexes)
+            continue
+        ev.extend(nxt.indexes)
+        if not nxt.ok:
+            if nxt.final is not None:
+                continue
+            return ctx.failed(c, "the fallback server did not answer the INVITE", "200 OK",
+                              nxt.describe(), nxt.indexes)
+        dlg = next((d for d in ctx.dialogs if d.invite is nxt), None)
+        ack = [r for r in (dlg.requests if dlg else ()) if r.method == "ACK"]
+        if not ack or ack[0].dst != fb:
+            return ctx.failed(c, "the call was not completed through the fallback server",
+                              "ACK to the fallback server",
+                              ack[0].describe() if ack else "none", nxt.indexes)
+        ev.extend(ack[0].indexes)
+    return ctx.passed(c, f"{len(cands)} call(s) completed through the fallback server", ev)
+
+
+def fbk_c3(ctx: Ctx) -> Verdict:
+    c = "FBK-C3"
+    guard = _fallback_guard(ctx, c, 0)
+    if guard:
+        return guard
+    down = _exhaustions(ctx)
+    if not down:
+        return ctx.na(c, "the working server never failed as a whole")
+    ri = ctx.profile.retry_interval
+    ev: list[int] = []
+    for ch, t_fail in down[:1]:
+        ev.extend(ch.indexes)
+        # keep sending REGISTER to the working server until it answers
+        t = t_fail
+        back: float | None = None
+        while True:
+            nxt = next((x for x in ctx.txns if x.method == "REGISTER" and ctx.group(x.dst) == 1
+                        and x.first > t + ctx.tol), None)
+            if nxt is None:
+                if t + ri + ctx.tol + ctx.profile.t1 < ctx.end:
+                    return ctx.failed(c, "the phone stopped sending REGISTER to the working "
+                                         "server while it was down",
+                                      f"REGISTER to the working server by {t + ri:.3f} s",
+                                      "none", ch.indexes)
+                break
+            ev.extend(nxt.indexes[:1])
+            if nxt.first > t + ri + ctx.tol + ctx.profile.t1:
+                return ctx.failed(c, "REGISTER to the down working server not retried in time",
+                                  f"REGISTER by {t + ri:.3f} s", nxt.describe(), nxt.indexes)
+            chain = next((x for x in ctx.rounds if any(y is nxt for y in x.txns)), None)
+            answered = [y for y in (chain.txns if chain else (nxt,)) if y.answered]
+            if answered:
+                back = answered[0].final_t
+                break
+            done = ctx.chain_failed_at(chain) if chain else ctx.failed_at(nxt)
+            t = done if done is not None else nxt.last
+        if back is None:
+            continue
+        inv = next((x for x in ctx.rounds if x.method == "INVITE" and not x.in_dialog
+                    and x.start > back + ctx.tol), None)
+        if inv is not None:
+            ev.extend(inv.head.indexes)
+            if ctx.group(inv.head.dst) != 1:
+                return ctx.failed(c, "the working server answered again, yet a new INVITE "
+                                     "went to the fallback server",
+                                  "INVITE to the working server", inv.head.describe(),
+                                  inv.head.indexes)
+    return ctx.passed(c, "REGISTER kept going to the down working server; new INVITEs went "
+                         "back to it once it answered", ev)
+
+
+# -- successive ------------------------------------------------------------------------------
+
+
+def _on_fallback_periods(ctx: Ctx) -> list[tuple[wire.Txn, float]]:
+    """Successful REGISTERs at the fallback server that follow an exhaustion of server 1."""
+    fb = ctx.fallback
+    ex = _exhaustions(ctx, "REGISTER")
+    out = []
+    for r in ctx.regs:
+        if r.dst != fb:
+            continue
+        if any(t <= r.txn.first + ctx.tol for _, t in ex):
+            out.append((r.txn, r.t))
+    return out
+
+
+def fbk_s1(ctx: Ctx) -> Verdict:
+    c = "FBK-S1"
+    guard = _fallback_guard(ctx, c, 1)
+    if guard:
+        return guard
+    fb = ctx.fallback
+    events: list[tuple[float, str, wire.Txn]] = []
+    for ch in ctx.new_chains(1):
+        if ch.method != "REGISTER":
+            continue
+        for t in ch.txns:
+            if t.answered:
+                events.append((t.final_t or t.first, "ok", t))
+        ft = ctx.exhausted_at(ch)
+        if ft is not None:
+            events.append((ft, "down", ch.tail))
+    working_down = False
+    regs_w = [t for t in ctx.txns if t.method == "REGISTER" and ctx.group(t.dst) == 1]
+    if not regs_w:
+        return ctx.failed(c, "no REGISTER to the working server", "REGISTER to the working "
+                          "server", "none")
+    for t in [t for t in ctx.txns if t.method == "REGISTER" and t.dst == fb]:
+        state = [e for e in events if e[0] <= t.first + ctx.tol]
+        working_down = bool(state) and state[-1][1] == "down"
+        if not working_down:
+            why = state[-1][2].describe() if state else "before server 1 had failed"
+            return ctx.failed(c, "REGISTER to the fallback server while the working server "
+                                 "worked", "REGISTER to the working server only",
+                              f"{t.describe()} (working server: {why})", t.indexes)
+    return ctx.passed(c, "only the working server got REGISTER while it worked",
+                      regs_w[0].indexes)
+
+
+def fbk_s2(ctx: Ctx) -> Verdict:
+    c = "FBK-S2"
+    guard = _fallback_guard(ctx, c, 1)
+    if guard:
+        return guard
+    fb = ctx.fallback
+    cands = [(ch, t) for ch, t in _exhaustions(ctx, "REGISTER")
+             if any(x.final is None for x in ch.txns)]
+    if not cands:
+        return ctx.na(c, "the working server never left a REGISTER unanswered on every target")
+    ev: list[int] = []
+    for ch, t_fail in cands:
+        ev.extend(ch.indexes)
+        for x in ch.txns:
+            if x.final is None:
+                want = len(wire.send_offsets(ctx.profile, "REGISTER", ctx.retry_counts(x.dst),
+                                             x.transport))
+                if len(x.sends) != want:
+                    return ctx.failed(c, "REGISTER not retried per RTX-1 at the working server",
+                                      f"{want} sends", x.describe(), x.indexes)
+        g1_last = [x for x in ch.txns if ctx.group(x.dst) == 1][-1]
+        nxt = next((x for x in ctx.txns if x.method == "REGISTER" and x.dst == fb
+                    and x.first >= g1_last.first), None)
+        late = t_fail + 4 * ctx.tol
+        if nxt is None or nxt.first > late:
+            if nxt is None and late > ctx.end:
+                continue
+            return ctx.failed(c, "no REGISTER to the fallback server once the working server "
+                                 "failed", f"REGISTER to the fallback server by {late:.3f} s",
+                              nxt.describe() if nxt else "none", ch.indexes)
+        ev.extend(nxt.indexes)
+        ok = next((r for r in ctx.regs if r.dst == fb and r.txn.first >= nxt.first), None)
+        if ok is None and nxt.final is None:
+            return ctx.failed(c, "the fallback server did not register the phone", "200 OK",
+                              nxt.describe(), nxt.indexes)
+    return ctx.passed(c, "working server silent -> REGISTER retried -> fallback server "
+                         "registered", ev)
+
+
+def fbk_s3(ctx: Ctx) -> Verdict:
+    c = "FBK-S3"
+    guard = _fallback_guard(ctx, c, 1)
+    if guard:
+        return guard
+    periods = _on_fallback_periods(ctx)
+    if not periods:
+        return ctx.na(c, "the phone never registered at the fallback server after server 1 "
+                         "failed")
+    every = float(ctx.facts.account.fallback_timeout)
+    ptol = ctx.profile.probe_tolerance + ctx.tol
+    ev: list[int] = []
+    probes = 0
+    for txn, t_on in periods[:1]:
+        ev.extend(txn.indexes)
+        start_ref = t_on
+        end_ref = t_on
+        while True:
+            nxt = next((ch for ch in ctx.new_chains(1) if ch.method == "REGISTER"
+                        and ch.start > end_ref + ctx.tol), None)
+            if nxt is None:
+                if end_ref + every + ptol < ctx.end:
+                    return ctx.failed(c, "no probe of the working server while on the fallback "
+                                         "server", f"REGISTER to the working server at "
+                                      f"{end_ref + every:.3f} s ± {ptol:g}", "none",
+                                      txn.indexes)
+                break
+            ok_gap = any(abs(nxt.start - (ref + every)) <= ptol for ref in (start_ref, end_ref))
+            if not ok_gap:
+                return ctx.failed(c, "probe of the working server off the fallback.timeout "
+                                     "schedule",
+                                  f"probe {every:g} s ± {ptol:g} after {end_ref:.3f} s",
+                                  nxt.head.describe(), nxt.head.indexes)
+            probes += 1
+            ev.extend(nxt.head.indexes[:1])
+            if nxt.answered:
+                break
+            done = ctx.chain_failed_at(nxt)
+            start_ref = nxt.start
+            end_ref = done if done is not None else nxt.tail.last
+    if not probes:
+        return ctx.na(c, "the run ended before the first probe was due")
+    return ctx.passed(c, f"{probes} probe(s) of the working server every {every:g} s "
+                         f"(± {ptol:g})", ev)
+
+
+def fbk_s4(ctx: Ctx) -> Verdict:
+    c = "FBK-S4"
+    guard = _fallback_guard(ctx, c, 1)
+    if guard:
+        return guard
+    periods = _on_fallback_periods(ctx)
+    if not periods:
+        return ctx.na(c, "the phone never registered at the fallback server after server 1 "
+                         "failed")
+    t_on = periods[0][1]
+    back = next((r for r in ctx.regs if ctx.group(r.dst) == 1 and r.txn.first > t_on), None)
+    if back is None:
+        return ctx.na(c, "the working server never answered a probe")
+    ev = list(back.txn.indexes)
+    later = [ch for ch in ctx.rounds if not ch.in_dialog and ch.start > back.t + ctx.tol]
+    for ch in later:
+        ev.extend(ch.head.indexes)
+        if ctx.group(ch.head.dst) != 1:
+            if ch.method == "REGISTER":
+                return ctx.failed(c, "back on the working server, yet a REGISTER went to the "
+                                     "fallback server", "REGISTER to the working server only",
+                                  ch.head.describe(), ch.head.indexes)
+            return ctx.failed(c, "back on the working server, yet a new request went to the "
+                                 "fallback server", f"{ch.method} to the working server",
+                              ch.head.describe(), ch.head.indexes)
+        if ctx.exhausted(ch):
+            break
+    return ctx.passed(c, f"registered at the working server again at {back.t:.3f} s; "
+                         f"{len(later)} later request(s) went there", ev)
+
+
+def fbk_f(ctx: Ctx) -> Verdict:
+    c = "FBK-F"
+    rejected = [t for t in ctx.txns if t.final is not None and t.final.status in (405, 489, 501)]
+    if not rejected:
+        return ctx.na(c, "no server rejected a request as unsupported (405/489/501)")
+    ev: list[int] = []
+    for t in rejected:
+        assert t.final_t is not None and t.final is not None
+        ev.extend(t.indexes)
+        other = next((x for x in ctx.txns if x.call_id == t.call_id and x.method == t.method
+                      and x.dst != t.dst and x.first >= t.final_t - ctx.tol), None)
+        if other is not None:
+            return ctx.failed(c, f"a {t.final.status} made the phone fail over",
+                              f"no {t.method} to another server", other.describe(),
+                              (*t.indexes, *other.indexes))
+        for plan in ctx.facts.calls:
+            if plan.at <= t.final_t:
+                continue
+            inv = next((ch for ch in ctx.rounds if ch.method == "INVITE" and not ch.in_dialog
+                        and ch.start >= plan.at - ctx.tol), None)
+            if inv is None:
+                if plan.at + 1.0 < ctx.end:
+                    return ctx.failed(c, f"after the {t.final.status} the phone stopped calling",
+                                      f"INVITE at {plan.at:.3f} s", "none", t.indexes)
+                continue
+            ev.extend(inv.head.indexes)
+            if inv.start > plan.at + 1.0 + ctx.tol:
+                return ctx.failed(c, f"after the {t.final.status} the planned call was late",
+                                  f"INVITE at {plan.at:.3f} s", inv.head.describe(),
+                                  inv.head.indexes)
+    return ctx.passed(c, f"{len(rejected)} unsupported-feature rejection(s); calling went on, "
+                         "no failover", ev)
+
+
+# -- TLS, STORM ------------------------------------------------------------------------------
+
+
+def tls1(ctx: Ctx) -> Verdict:
+    c = "TLS-1"
+    periods: dict[str, list[tuple[float, float, tuple[int, ...]]]] = {}
+    for role in ctx.facts.untrusted:
+        s = ctx.facts.server(role)
+        if s is not None:
+            periods.setdefault(s.address, []).append((0.0, float("inf"), ()))
+    for i, f in ctx.faults:
+        s = ctx.facts.server(f.target)
+        if s is None:
+            continue
+        if f.action == "cert":
+            periods.setdefault(s.address, []).append((f.t, float("inf"), (i,)))
+        elif f.action == "restore":
+            periods[s.address] = [(a, min(b, f.t) if a <= f.t else b, ev)
+                                  for a, b, ev in periods.get(s.address, [])]
+    if not periods:
+        return ctx.na(c, "no server presented an untrusted or mismatched certificate")
+    attempts: list[int] = []
+    for addr, spans in periods.items():
+        for a, b, fev in spans:
+            for n, e in enumerate(ctx.trace.events):
+                if not a <= e.t <= b:
+                    continue
+                if (
+                    isinstance(e, SipEvent)
+                    and e.observer == addr
+                    and e.direction == "in"
+                    and e.transport == "tls"
+                    and (ctx.facts.phone is None or e.remote[0] == ctx.facts.phone)
+                ):
+                    return ctx.failed(c, f"SIP accepted over TLS by the phone although "
+                                         f"{ctx.name(addr)}'s certificate is untrusted",
+                                      "handshake aborted, no SIP over that connection",
+                                      f"{getattr(e.message, 'method', 'message')} over TLS at "
+                                      f"{e.t:.3f} s", (*fev, n))
+                if (
+                    isinstance(e, ConnEvent)
+                    and e.transport == "tls"
+                    and addr in (e.local[0], e.remote[0])
+                    and e.what in ("tls-fail", "accept", "close", "reset")
+                ):
+                    attempts.append(n)
+    if not attempts:
+        return ctx.na(c, "the phone never tried TLS to a server with an untrusted certificate")
+    return ctx.passed(c, f"{len(attempts)} TLS connection event(s) at untrusted servers, no SIP "
+                         "delivered over them", attempts)
+
+
+def storm1(ctx: Ctx) -> Verdict:
+    c = "STORM-1"
+    servers = ctx.facts.addresses
+    times: list[float] = []
+    phones: set[str] = set()
+    ev: list[int] = []
+    for i, e in enumerate(ctx.trace.events):
+        if (
+            isinstance(e, SipEvent)
+            and e.direction == "in"
+            and e.observer in servers
+            and getattr(e.message, "method", None) == "REGISTER"
+        ):
+            times.append(e.t)
+            phones.add(e.remote[0])
+            ev.append(i)
+        elif isinstance(e, PacketEvent) and e.fate != "delivered" and e.dst[0] in servers:
+            if e.payload.startswith(b"REGISTER "):
+                times.append(e.t)
+                phones.add(e.src[0])
+                ev.append(i)
+    if len(phones) < 2:
+        return ctx.na(c, "fewer than two phones registered: no storm to measure")
+    buckets = Counter(int(t) for t in times)
+    span = max(buckets) - min(buckets) + 1
+    mean = len(times) / span
+    peak = max(buckets.values())
+    ratio = peak / mean
+    figure = (f"{len(phones)} phones, {len(times)} REGISTERs over {span} s: peak {peak}/s, "
+              f"mean {mean:.2f}/s, peak-to-mean {ratio:.2f}")
+    bound = ctx.facts.storm_bound
+    if bound is None:
+        bound = getattr(ctx.profile, "storm_bound", None)
+    if bound is not None and ratio > bound:
+        return ctx.failed(c, f"synchronized re-registration wave: {figure}",
+                          f"peak-to-mean <= {bound:g}", f"{ratio:.2f}", ev[:50])
+    return ctx.passed(c, figure, ev[:50])
+
+
+# -- CFG ---------------------------------------------------------------------------------------
+
+
+def cfg1(ctx: Ctx) -> Verdict:
+    c = "CFG-1"
+    acct = ctx.facts.account
+    s1 = acct.server(1)
+    checks: list[str] = []
+    ev: list[int] = []
+    g1 = [t for t in ctx.txns if ctx.group(t.dst) == 1]
+    if not acct.enabled:
+        if ctx.txns:
+            return ctx.failed(c, "enable defaults to 0: the disabled account sent requests",
+                              "nothing sent", ctx.txns[0].describe(), ctx.txns[0].indexes)
+        return ctx.passed(c, "enable 0: nothing sent")
+    if s1.expires == 3600:
+        regs = [t for t in g1 if t.method == "REGISTER" and wire.asked_expires(t.request) != 0]
+        for t in regs:
+            if wire.asked_expires(t.request) != 3600:
+                return ctx.failed(c, "default expires not asked", "expires 3600",
+                                  f"{wire.asked_expires(t.request)}", t.indexes)
+        if regs:
+            checks.append("expires 3600")
+            ev.extend(regs[0].indexes)
+    if s1.retry_counts == 3:
+        silent = [t for t in g1 if t.transport == "udp" and t.final is None and not t.provisional
+                  and ctx.completed(t) and t.method != "ACK"]
+        for t in silent:
+            if len(t.sends) != 4:
+                return ctx.failed(c, "default retry_counts 3 not applied", "1 + 3 sends",
+                                  t.describe(), t.indexes)
+        if silent:
+            checks.append("1 + 3 sends")
+            ev.extend(silent[0].indexes)
+    if acct.transport == 0 and g1:
+        for t in g1:
+            if t.transport != "udp":
+                return ctx.failed(c, "default transport 0 (UDP) not used", "UDP",
+                                  t.describe() + f" over {t.transport}", t.indexes)
+        checks.append("UDP")
+        ev.extend(g1[0].indexes[:1])
+    if s1.is_ip and s1.port == 5060 and g1:
+        for t in g1:
+            if t.sends[0].port != 5060:
+                return ctx.failed(c, "default port 5060 not used", "port 5060",
+                                  f"port {t.sends[0].port}", t.indexes)
+        checks.append("port 5060")
+    if not checks:
+        return ctx.na(c, "no default setting had a consequence on the wire in this run")
+    return ctx.passed(c, "defaults seen on the wire: " + ", ".join(checks), ev)
+
+
+_ERROR_RE = re.compile(r"^.+:\d+: .+\(valid: .+\)$")
+
+
+def cfg2(ctx: Ctx) -> Verdict:
+    c = "CFG-2"
+    f = ctx.facts
+    if f.config_file is None:
+        return ctx.na(c, "judged on the configuration loader's outcome, which this run does not "
+                         "carry (see tests/phone/test_config.py)")
+    if f.config_expect_errors is True and not f.config_errors:
+        return ctx.failed(c, f"{f.config_file}: a bad file was accepted",
+                          "a clear error and nothing applied", "no error")
+    if f.config_expect_errors is False and f.config_errors:
+        return ctx.failed(c, f"{f.config_file}: a valid file was rejected", "no error",
+                          f.config_errors[0])
+    for err in f.config_errors:
+        if not _ERROR_RE.match(err):
+            return ctx.failed(c, "an error does not name file, line, key, value and range",
+                              "file:line: key = value: problem (valid: range)", err)
+    if f.config_errors and ctx.txns:
+        return ctx.failed(c, "the rejected file was applied: the phone sent requests",
+                          "nothing from the file applied", ctx.txns[0].describe(),
+                          ctx.txns[0].indexes)
+    return ctx.passed(c, f"{f.config_file}: {len(f.config_errors)} error(s), each naming "
+                         "file, line, key, value and range")
+
+
+def cfg3(ctx: Ctx) -> Verdict:
+    c = "CFG-3"
+    f = ctx.facts
+    if f.config_file is None:
+        return ctx.na(c, "judged on the configuration loader's outcome, which this run does not "
+                         "carry (see tests/phone/test_config.py)")
+    unknown = [w for w in f.config_warnings if "unknown key" in w]
+    if f.config_unknown_keys is None and not unknown:
+        return ctx.na(c, f"{f.config_file} has no unknown keys")
+    if f.config_errors and not f.config_expect_errors:
+        return ctx.failed(c, "unknown keys made the file an error", "warnings only",
+                          f.config_errors[0])
+    if f.config_unknown_keys is not None and len(unknown) != f.config_unknown_keys:
+        return ctx.failed(c, "not one warning per unknown key",
+                          f"{f.config_unknown_keys} warning(s)", f"{len(unknown)}")
+    return ctx.passed(c, f"{len(unknown)} unknown key(s), one warning each, no error")
+
+
+CHECKS = {
+    "FBK-C1": fbk_c1,
+    "FBK-C2": fbk_c2,
+    "FBK-C3": fbk_c3,
+    "FBK-S1": fbk_s1,
+    "FBK-S2": fbk_s2,
+    "FBK-S3": fbk_s3,
+    "FBK-S4": fbk_s4,
+    "FBK-F": fbk_f,
+    "TLS-1": tls1,
+    "STORM-1": storm1,
+    "CFG-1": cfg1,
+    "CFG-2": cfg2,
+    "CFG-3": cfg3,
+}

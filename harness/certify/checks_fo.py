@@ -1,0 +1,475 @@
+"""
+Checkers for FO-* (failover between server 1's targets) and FB-* (failback,
+per C{sip_server.1.failback_mode}).
+
+A I{failover} (L{Ctx.failovers}) is a chain whose first attempt went to the
+primary and failed, and that another target of server 1 then answered; its
+time is that answer's.  "New requests" are the out-of-dialog chains that start
+later; where each one's first attempt went is what the failback clauses judge.
+"""
+
+from __future__ import annotations
+
+from harness.certify import wire
+from harness.certify.checks_base import Ctx, Failover
+from harness.certify.verdict import Verdict
+
+__all__ = ["CHECKS"]
+
+
+def _after(ctx: Ctx, f: Failover) -> list[wire.Chain]:
+    """New server-1 chains starting after failover C{f}, up to the next failover."""
+    later = [g for g in ctx.failovers if g.chain.start > f.chain.start]
+    stop = later[0].chain.start if later else float("inf")
+    return [
+        c
+        for c in ctx.new_chains(1)
+        if c is not f.chain and f.t + ctx.tol < c.start and c.start <= stop
+    ]
+
+
+def _skipped(ctx: Ctx, address: str, t: float) -> bool:
+    return any(a <= t <= b for a, b in ctx.retry_after_windows(address))
+
+
+# -- FO ---------------------------------------------------------------------------------
+
+
+def fo1(ctx: Ctx) -> Verdict:
+    c = "FO-1"
+    primary = ctx.primary
+    regs = [t for t in ctx.txns if t.method == "REGISTER" and ctx.group(t.dst) == 1]
+    if primary is None or not regs:
+        return ctx.na(c, "no REGISTER reached a target of server 1")
+    first = regs[0]
+    if first.dst == primary:
+        return ctx.passed(c, f"first REGISTER to the primary: {first.describe()}", first.indexes)
+    tried = [f for f in ctx.conn_failures if f.server == primary and f.t <= first.first]
+    if tried:
+        return ctx.passed(
+            c,
+            f"first REGISTER attempt to the primary failed at connection level "
+            f"({tried[0].what}); then {first.describe()}",
+            (tried[0].index, *first.indexes),
+        )
+    return ctx.failed(c, "the first REGISTER did not go to the primary",
+                      f"REGISTER to primary ({primary})", first.describe(), first.indexes)
+
+
+def fo2(ctx: Ctx) -> Verdict:
+    c = "FO-2"
+    primary = ctx.primary
+    cands = [
+        ch
+        for ch in ctx.new_chains(1)
+        if ch.method == "REGISTER"
+        and ch.head.dst == primary
+        and ch.head.final is None
+        and ctx.completed(ch.head)
+    ]
+    if not cands:
+        return ctx.na(c, "no REGISTER to the primary went unanswered")
+    ev: list[int] = []
+    for ch in cands:
+        head = ch.head
+        rc = ctx.retry_counts(head.dst)
+        want = len(wire.send_offsets(ctx.profile, "REGISTER", rc, head.transport))
+        ev.extend(ch.indexes)
+        if len(head.sends) != want:
+            return ctx.failed(c, "primary not retried per RTX-1 before the failover",
+                              f"{want} sends to the primary", head.describe(), head.indexes)
+        second = next((t for t in ch.txns[1:] if t.dst != primary and ctx.group(t.dst) == 1),
+                      None)
+        if second is None:
+            if head.first + ctx.give_up(head) + 2 * ctx.tol < ctx.end and len(ch.txns) == 1:
+                return ctx.failed(c, "the phone did not fail over to the secondary",
+                                  "a REGISTER to the secondary", "none", ch.indexes)
+            continue
+        # registered: a 2xx from that server to this Call-ID (possibly after a challenge)
+        ok = next(
+            (t for t in ctx.txns if t.method == "REGISTER" and t.dst == second.dst
+             and t.call_id == ch.call_id and t.first >= second.first and t.ok),
+            None,
+        )
+        if ok is None:
+            if second.final is not None and second.final.status not in (401, 407):
+                continue  # the secondary refused on purpose: not the phone's failure
+            return ctx.failed(c, "the failover REGISTER did not end in a registration",
+                              f"200 OK from {ctx.name(second.dst)}", second.describe(),
+                              second.indexes)
+        ev.extend(ok.indexes)
+    return ctx.passed(c, f"{len(cands)} REGISTER failover(s): primary retried, secondary "
+                         "registered", ev)
+
+
+def fo3(ctx: Ctx) -> Verdict:
+    c = "FO-3"
+    primary = ctx.primary
+    cands = [
+        ch
+        for ch in ctx.new_chains(1)
+        if ch.method == "INVITE"
+        and ch.head.dst == primary
+        and ch.head.final is None
+        and not ch.head.provisional
+        and ctx.completed(ch.head)
+    ]
+    if not cands:
+        return ctx.na(c, "no INVITE to the primary went unanswered")
+    ev: list[int] = []
+    for ch in cands:
+        head = ch.head
+        want = len(wire.send_offsets(ctx.profile, "INVITE", ctx.retry_counts(primary or ""),
+                                     head.transport))
+        ev.extend(ch.indexes)
+        if len(head.sends) != want:
+            return ctx.failed(c, "INVITE not retried per RTX-1 at the primary",
+                              f"{want} sends", head.describe(), head.indexes)
+        second = next((t for t in ch.txns[1:] if t.dst != primary and ctx.group(t.dst) == 1),
+                      None)
+        if second is None:
+            if ch.tail.first + ctx.give_up(ch.tail) + 2 * ctx.tol < ctx.end:
+                return ctx.failed(c, "the INVITE did not fail over to the secondary",
+                                  "an INVITE to the secondary with the same Call-ID", "none",
+                                  ch.indexes)
+            continue
+        if not second.ok:
+            if second.final is not None:
+                continue  # the secondary refused the call: a scenario choice
+            return ctx.failed(c, "the INVITE to the secondary was not answered",
+                              "200 OK", second.describe(), second.indexes)
+        dlg = next((d for d in ctx.dialogs if d.invite is second), None)
+        reqs = dlg.requests if dlg else ()
+        ack = [r for r in reqs if r.method == "ACK"]
+        bye = [r for r in reqs if r.method == "BYE"]
+        ev.extend(second.indexes)
+        if not ack or ack[0].dst != second.dst:
+            return ctx.failed(c, "no ACK for the 200 OK through the secondary",
+                              f"ACK to {ctx.name(second.dst)}",
+                              ack[0].describe() if ack else "none", second.indexes)
+        if not bye or bye[0].dst != second.dst:
+            return ctx.failed(c, "the call was not torn down through the secondary",
+                              f"BYE to {ctx.name(second.dst)}",
+                              bye[0].describe() if bye else "none", second.indexes)
+        ev.extend((*ack[0].indexes, *bye[0].indexes))
+    return ctx.passed(c, f"{len(cands)} INVITE failover(s): call set up and torn down through "
+                         "the secondary", ev)
+
+
+def fo4(ctx: Ctx) -> Verdict:
+    c = "FO-4"
+    dl = [d for d in ctx.dialogs if d.requests]
+    if not dl:
+        return ctx.na(c, "no dialog with in-dialog requests from the phone")
+    ev: list[int] = []
+    n = 0
+    for d in dl:
+        for r in d.requests:
+            n += 1
+            ev.extend(r.indexes)
+            if r.dst != d.dst:
+                return ctx.failed(
+                    c,
+                    f"in-dialog {r.method} of call {d.call_id} went to another server",
+                    f"{r.method} to {ctx.name(d.dst)} (dialog set up there at "
+                    f"{d.established:.3f} s)",
+                    r.describe(),
+                    (*d.invite.indexes, *r.indexes),
+                )
+    return ctx.passed(c, f"{n} in-dialog request(s) in {len(dl)} dialog(s) went where the "
+                         "dialog was set up", ev)
+
+
+def fo5(ctx: Ctx) -> Verdict:
+    c = "FO-5"
+    roe = ctx.facts.account.server(1).register_on_enable
+    primary = ctx.primary
+    uses = [
+        t
+        for t in ctx.txns
+        if t.method not in ("REGISTER", "ACK", "CANCEL")
+        and not t.in_dialog
+        and ctx.group(t.dst) == 1
+        and t.dst != primary
+    ]
+    if not uses:
+        return ctx.na(c, "no request other than REGISTER was sent to a secondary target")
+    ev: list[int] = []
+    for u in uses:
+        ev.append(u.sends[0].index)
+        if roe:
+            ok = [
+                t for t in ctx.txns
+                if t.method == "REGISTER" and t.dst == u.dst and t.ok
+                and t.final_t is not None and t.final_t <= u.first + ctx.tol
+            ]
+            if not ok:
+                return ctx.failed(c, f"register_on_enable 1: {u.describe()} before any "
+                                     f"registration at {ctx.name(u.dst)}",
+                                  f"a 200 OK to a REGISTER at {ctx.name(u.dst)} first",
+                                  "none", u.indexes)
+            ev.extend(ok[-1].indexes)
+        else:
+            chain = next((ch for ch in ctx.rounds if any(t is u for t in ch.txns)), None)
+            since = chain.start if chain is not None else u.first
+            regs = [
+                t for t in ctx.txns
+                if t.method == "REGISTER" and t.dst == u.dst and since <= t.first <= u.first
+            ]
+            if regs:
+                return ctx.failed(c, f"register_on_enable 0: the phone registered at "
+                                     f"{ctx.name(u.dst)} before using it",
+                                  f"{u.method} sent to {ctx.name(u.dst)} without a REGISTER",
+                                  regs[0].describe(), (*regs[0].indexes, *u.indexes))
+    return ctx.passed(c, f"register_on_enable {roe}: {len(uses)} request(s) to the secondary "
+                         "as the setting says", ev)
+
+
+def fo6(ctx: Ctx) -> Verdict:
+    c = "FO-6"
+    fb = ctx.fallback
+    if fb is None or not ctx.facts.account.server(2).configured:
+        return ctx.na(c, "no fallback server configured")
+    ex = [ch for ch in ctx.new_chains(1) if ctx.exhausted(ch)]
+    if not ex:
+        return ctx.na(c, "every target of server 1 never failed for one request")
+    ev: list[int] = []
+    successive = ctx.facts.account.redundancy_type == 1
+    for ch in ex:
+        t_fail = ctx.exhausted_at(ch)
+        assert t_fail is not None
+        g1_last = [t for t in ch.txns if ctx.group(t.dst) == 1][-1]
+        ev.extend(ch.indexes)
+        if ch.method == "REGISTER" and not successive:
+            before = [r for r in ctx.regs if r.dst == fb and r.t <= t_fail + ctx.tol]
+            if not before:
+                return ctx.failed(c, "concurrent mode: server 1 failed and the phone had no "
+                                     "registration at the fallback server",
+                                  "a 200 OK to a REGISTER at the fallback server",
+                                  "none", ch.indexes)
+            ev.extend(before[-1].txn.indexes)
+            continue
+        nxt = next((t for t in ctx.txns if t.dst == fb and t.method == ch.method
+                    and t.first >= g1_last.first), None)
+        if nxt is None or nxt.first > t_fail + 4 * ctx.tol:
+            if nxt is None and t_fail + 4 * ctx.tol > ctx.end:
+                continue
+            return ctx.failed(c, f"server 1 failed a {ch.method}; the fallback server did not "
+                                 "take over at once",
+                              f"{ch.method} to the fallback server by "
+                              f"{t_fail + 4 * ctx.tol:.3f} s",
+                              nxt.describe() if nxt else "none", ch.indexes)
+        ev.extend(nxt.indexes)
+    return ctx.passed(c, f"{len(ex)} time(s) server 1 failed; fallback took over", ev)
+
+
+# -- FB ------------------------------------------------------------------------------------
+
+
+def _mode_guard(ctx: Ctx, clause: str, mode: int) -> Verdict | None:
+    cfg = ctx.facts.account.server(1)
+    if cfg.failback_mode != mode:
+        return ctx.na(clause, f"failback_mode is {cfg.failback_mode}, not {mode}")
+    if not ctx.failovers:
+        return ctx.na(clause, "no failover from the primary happened")
+    return None
+
+
+def fb0(ctx: Ctx) -> Verdict:
+    c = "FB-0"
+    guard = _mode_guard(ctx, c, 0)
+    if guard:
+        return guard
+    primary = ctx.primary or ""
+    first_fo = ctx.failovers[0]
+    later = [
+        ch for ch in ctx.new_chains(1)
+        if ch is not first_fo.chain and ch.start > first_fo.t + ctx.tol
+        and not _skipped(ctx, primary, ch.start)
+    ]
+    if not later:
+        return ctx.na(c, "no new request after the failover")
+    for ch in later:
+        if ch.head.dst != primary:
+            return ctx.failed(c, "a new request after failover did not try the primary first",
+                              f"{ch.method} to the primary first",
+                              ch.head.describe(), (*first_fo.txn.indexes, *ch.head.indexes))
+    return ctx.passed(c, f"{len(later)} new request(s) after failover tried the primary first",
+                      [i for ch in later for i in ch.head.indexes])
+
+
+def _stay_then_primary(ctx: Ctx, c: str, delay_of: str, delay: float) -> Verdict:
+    primary = ctx.primary or ""
+    ev: list[int] = []
+    judged = 0
+    for f in ctx.failovers:
+        boundary = f.t + delay
+        chains = _after(ctx, f)
+        before = [ch for ch in chains if ch.start < boundary - ctx.tol]
+        after = [ch for ch in chains if ch.start > boundary + ctx.tol]
+        for ch in before:
+            judged += 1
+            ev.extend(ch.head.indexes)
+            if ch.head.dst != f.to:
+                return ctx.failed(
+                    c,
+                    f"a new request before {delay_of} ran out left the current server",
+                    f"{ch.method} to {ctx.name(f.to)} until {boundary:.3f} s "
+                    f"(failover at {f.t:.3f} s + {delay:g} s)",
+                    ch.head.describe(),
+                    (*f.txn.indexes, *ch.head.indexes),
+                )
+        if after and not _skipped(ctx, primary, after[0].start):
+            ch = after[0]
+            judged += 1
+            ev.extend(ch.head.indexes)
+            if ch.head.dst != primary:
+                return ctx.failed(
+                    c,
+                    f"the first new request after {delay_of} ran out did not try the primary",
+                    f"{ch.method} to the primary (after {boundary:.3f} s)",
+                    ch.head.describe(),
+                    (*f.txn.indexes, *ch.head.indexes),
+                )
+    if not judged:
+        return ctx.na(c, "no new request after a failover")
+    return ctx.passed(c, f"{judged} new request(s): on the current server until {delay_of} ran "
+                         "out, then the primary", ev)
+
+
+def fb1(ctx: Ctx) -> Verdict:
+    c = "FB-1"
+    guard = _mode_guard(ctx, c, 1)
+    if guard:
+        return guard
+    ttl = ctx.facts.zone_ttl
+    if ttl is None:
+        return ctx.na(c, "server 1 is not resolved through DNS (no zone TTL)")
+    return _stay_then_primary(ctx, c, f"the DNS TTL ({ttl:g} s)", ttl)
+
+
+def fb2(ctx: Ctx) -> Verdict:
+    c = "FB-2"
+    guard = _mode_guard(ctx, c, 2)
+    if guard:
+        return guard
+    primary = ctx.primary or ""
+    ev: list[int] = []
+    judged = 0
+    for f in ctx.failovers:
+        chains = _after(ctx, f)
+        first_reg = next((ch for ch in chains if ch.method == "REGISTER"), None)
+        for ch in chains:
+            if ch.method == "REGISTER":
+                continue
+            if first_reg is not None and ch.start > first_reg.start and first_reg.head.answered:
+                break  # back on the primary: FB-OK's business
+            judged += 1
+            ev.extend(ch.head.indexes)
+            if ch.head.dst != f.to:
+                return ctx.failed(c, "a new non-REGISTER request left the current server",
+                                  f"{ch.method} to {ctx.name(f.to)}", ch.head.describe(),
+                                  (*f.txn.indexes, *ch.head.indexes))
+        if first_reg is not None and not _skipped(ctx, primary, first_reg.start):
+            judged += 1
+            ev.extend(first_reg.head.indexes)
+            if first_reg.head.dst != primary:
+                return ctx.failed(c, "the registration renewal after failover did not go to "
+                                     "the primary", "REGISTER to the primary",
+                                  first_reg.head.describe(),
+                                  (*f.txn.indexes, *first_reg.head.indexes))
+    if not judged:
+        return ctx.na(c, "no new request after a failover")
+    return ctx.passed(c, f"{judged} new request(s): others stayed, the renewal went to the "
+                         "primary", ev)
+
+
+def fb3(ctx: Ctx) -> Verdict:
+    c = "FB-3"
+    cfg = ctx.facts.account.server(1)
+    if cfg.failback_mode == 3 and cfg.failback_timeout == 0:
+        return ctx.na(c, "failback_timeout is 0 (FB-3Z)")
+    guard = _mode_guard(ctx, c, 3)
+    if guard:
+        return guard
+    return _stay_then_primary(ctx, c, f"failback_timeout ({cfg.failback_timeout} s)",
+                              float(cfg.failback_timeout))
+
+
+def fb3z(ctx: Ctx) -> Verdict:
+    c = "FB-3Z"
+    cfg = ctx.facts.account.server(1)
+    if cfg.failback_mode != 3 or cfg.failback_timeout != 0:
+        return ctx.na(c, "not failback_mode 3 with failback_timeout 0")
+    if not ctx.failovers:
+        return ctx.na(c, "no failover from the primary happened")
+    primary = ctx.primary or ""
+    ev: list[int] = []
+    judged = 0
+    for f in ctx.failovers:
+        for ch in _after(ctx, f):
+            judged += 1
+            ev.extend(ch.head.indexes)
+            if ch.head.dst == f.to:
+                if ch.head.failed:
+                    break  # the current server failed: the primary may come back
+                continue
+            if ch.head.dst == primary:
+                return ctx.failed(c, "the primary was tried again while the current server "
+                                     "worked", f"{ch.method} to {ctx.name(f.to)}",
+                                  ch.head.describe(), (*f.txn.indexes, *ch.head.indexes))
+    if not judged:
+        return ctx.na(c, "no new request after a failover")
+    return ctx.passed(c, f"{judged} new request(s) stayed on the current server", ev)
+
+
+def fbok(ctx: Ctx) -> Verdict:
+    c = "FB-OK"
+    primary = ctx.primary
+    if not ctx.failovers or primary is None:
+        return ctx.na(c, "no failover from the primary happened")
+    first = ctx.failovers[0]
+    back = next(
+        (ch for ch in ctx.new_chains(1)
+         if ch.start > first.t and ch.head.dst == primary and ch.head.answered),
+        None,
+    )
+    if back is None:
+        return ctx.na(c, "the primary never answered again after the failover")
+    assert back.head.final_t is not None
+    ev = list(back.head.indexes)
+    judged = 0
+    for ch in ctx.new_chains(1):
+        if ch.start <= back.head.final_t + ctx.tol:
+            continue
+        judged += 1
+        ev.extend(ch.head.indexes)
+        if ch.head.dst != primary:
+            if _skipped(ctx, primary, ch.start):
+                continue
+            return ctx.failed(c, "the phone left the primary although it answered",
+                              f"{ch.method} to the primary", ch.head.describe(),
+                              (*back.head.indexes, *ch.head.indexes))
+        if ch.head.failed:
+            break  # the primary failed again: a new failover
+    if not judged:
+        return ctx.passed(c, f"the primary answered again at {back.head.final_t:.3f} s "
+                             "(no later request to judge)", ev)
+    return ctx.passed(c, f"back on the primary at {back.head.final_t:.3f} s; {judged} later "
+                         "request(s) stayed there", ev)
+
+
+CHECKS = {
+    "FO-1": fo1,
+    "FO-2": fo2,
+    "FO-3": fo3,
+    "FO-4": fo4,
+    "FO-5": fo5,
+    "FO-6": fo6,
+    "FB-0": fb0,
+    "FB-1": fb1,
+    "FB-2": fb2,
+    "FB-3": fb3,
+    "FB-3Z": fb3z,
+    "FB-OK": fbok,
+}

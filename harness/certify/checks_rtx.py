@@ -1,0 +1,594 @@
+"""
+Checkers for RTX-* (when a server counts as failed) and REG-* (registration).
+
+Each reads the phone's transactions and chains (L{harness.certify.wire}) and
+compares them with the profile's timers.  Times are compared with the facts'
+tolerance (C{Facts.tol}); "at once" means within four tolerances (a TCP or TLS
+handshake to the next target fits in that on the simulated network).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from harness.certify import wire
+from harness.certify.checks_base import Ctx, retry_after
+from harness.certify.verdict import Verdict
+from harness.sip.message import ParseError
+
+__all__ = ["CHECKS"]
+
+
+def at_once(ctx: Ctx) -> float:
+    """The slack allowed for "at once" (RTX-2, RTX-3)."""
+    return 4 * ctx.tol
+
+
+def _next_in_chain(ctx: Ctx, txn: wire.Txn) -> wire.Txn | None:
+    """The next attempt of the same round (a retry after a pause is not "moving on")."""
+    for c in ctx.rounds:
+        for n, t in enumerate(c.txns):
+            if t is txn:
+                return c.txns[n + 1] if n + 1 < len(c.txns) else None
+    return None
+
+
+def _chain_of(ctx: Ctx, txn: wire.Txn) -> wire.Chain | None:
+    for c in ctx.rounds:
+        if any(t is txn for t in c.txns):
+            return c
+    return None
+
+
+def _fmt(xs: list[float]) -> str:
+    return "[" + ", ".join(f"{x:.3f}" for x in xs) + "]"
+
+
+# -- RTX ------------------------------------------------------------------------------
+
+
+def rtx1(ctx: Ctx) -> Verdict:
+    """Silent UDP server: 1 + retry_counts sends on Timer A/E, then the next target on time."""
+    c = "RTX-1"
+    cands = [
+        t
+        for t in ctx.txns
+        if t.transport == "udp"
+        and t.final is None
+        and not t.provisional
+        and t.method != "ACK"
+        and ctx.completed(t)
+    ]
+    if not cands:
+        return ctx.na(c, "no UDP transaction went unanswered to the end of its retransmissions")
+    problems: list[tuple[str, str, str, tuple[int, ...]]] = []
+    ev: list[int] = []
+    moved = 0
+    for t in cands:
+        rc = ctx.retry_counts(t.dst)
+        want = wire.send_offsets(ctx.profile, t.method, rc, "udp")
+        got = [s.t - t.first for s in t.sends]
+        ev.extend(t.indexes)
+        if len(got) != len(want) or any(abs(g - w) > ctx.tol for g, w in zip(got, want, strict=False)):
+            problems.append(
+                (
+                    f"{t.describe()}: wrong retransmissions (retry_counts {rc})",
+                    f"{len(want)} sends at +{_fmt(want)} s",
+                    f"{len(got)} sends at +{_fmt(got)} s",
+                    t.indexes,
+                )
+            )
+            continue
+        nxt = _next_in_chain(ctx, t)
+        if nxt is not None and nxt.dst != t.dst:
+            due = t.first + ctx.give_up(t)
+            moved += 1
+            ev.extend(nxt.indexes[:1])
+            if not due - ctx.tol <= nxt.first <= due + 2 * ctx.tol + 0.01:
+                rule = (
+                    "when the last interval passed"
+                    if ctx.profile.give_up == "last-interval"
+                    else "at Timer B/F (64*T1)"
+                )
+                problems.append(
+                    (
+                        f"{t.describe()}: next target {ctx.name(nxt.dst)} not tried {rule}",
+                        f"first send to {ctx.name(nxt.dst)} at {due:.3f} s "
+                        f"(profile {ctx.profile.name})",
+                        f"at {nxt.first:.3f} s",
+                        (*t.indexes, nxt.sends[0].index),
+                    )
+                )
+    if problems:
+        what, exp, seen, evid = problems[0]
+        more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
+        return ctx.failed(c, what + more, exp, seen, evid)
+    return ctx.passed(
+        c,
+        f"{len(cands)} silent transaction(s) got exactly 1 + retry_counts sends on the "
+        f"RFC 3261 timers; {moved} moved on to the next target on time "
+        f"(profile {ctx.profile.name}, give_up {ctx.profile.give_up})",
+        ev,
+    )
+
+
+def rtx2(ctx: Ctx) -> Verdict:
+    """TCP/TLS: a connection failure moves on at once; a silent connected server on RTX-1's time."""
+    c = "RTX-2"
+    ev: list[int] = []
+    judged = 0
+    for f in ctx.conn_failures:
+        if f.what not in ("refused", "reset", "timeout", "tls-fail"):
+            continue
+        group = ctx.group(f.server)
+        horizon = f.t + wire.give_up_delay(ctx.profile, "REGISTER", ctx.retry_counts(f.server))
+        nxt = next(
+            (
+                t
+                for t in ctx.txns
+                if t.dst != f.server
+                and ctx.group(t.dst) == group
+                and t.method != "ACK"
+                and f.t - ctx.tol <= t.first <= horizon + ctx.tol
+            ),
+            None,
+        )
+        if nxt is None:
+            continue
+        judged += 1
+        ev.extend((f.index, nxt.sends[0].index))
+        if nxt.first > f.t + at_once(ctx):
+            return ctx.failed(
+                c,
+                f"{f.transport} {f.what} at {ctx.name(f.server)}: next target not tried at once",
+                f"{ctx.name(nxt.dst)} tried by {f.t + at_once(ctx):.3f} s",
+                f"first send to {ctx.name(nxt.dst)} at {nxt.first:.3f} s",
+                (f.index, nxt.sends[0].index),
+            )
+    for t in ctx.txns:
+        if t.transport == "udp" or t.final is not None or t.provisional or t.method == "ACK":
+            continue
+        if not ctx.completed(t):
+            continue
+        nxt = _next_in_chain(ctx, t)
+        if nxt is None or nxt.dst == t.dst:
+            continue
+        judged += 1
+        due = t.first + ctx.give_up(t)
+        ev.extend((*t.indexes, nxt.sends[0].index))
+        if not due - ctx.tol <= nxt.first <= due + 2 * ctx.tol + 0.01:
+            return ctx.failed(
+                c,
+                f"{t.describe()}: connected but silent {t.transport} server not failed on "
+                "RTX-1's time",
+                f"next target at {due:.3f} s (profile {ctx.profile.name})",
+                f"at {nxt.first:.3f} s",
+                (*t.indexes, nxt.sends[0].index),
+            )
+    if not judged:
+        return ctx.na(c, "no TCP/TLS connection failure or silent TCP/TLS server was followed "
+                         "by an attempt at another target")
+    return ctx.passed(c, f"{judged} TCP/TLS failure(s): next target tried on time", ev)
+
+
+_NOT_FAILURE_MIN = 300
+
+
+def rtx3(ctx: Ctx) -> Verdict:
+    """503 -> next target at once, Retry-After honoured; other final responses are not failures."""
+    c = "RTX-3"
+    ev: list[int] = []
+    judged = 0
+    group_targets = {s.address for s in ctx.facts.targets}
+    for t in ctx.txns:
+        if t.final is None or t.final_t is None or t.final.status < _NOT_FAILURE_MIN:
+            continue
+        if t.final.status == 503:
+            judged += 1
+            ev.extend(t.indexes)
+            nxt = _next_in_chain(ctx, t)
+            chain = _chain_of(ctx, t)
+            if nxt is not None and nxt.dst != t.dst:
+                ev.append(nxt.sends[0].index)
+                if nxt.first > t.final_t + at_once(ctx):
+                    return ctx.failed(
+                        c,
+                        f"{t.describe()}: next target not tried at once after the 503",
+                        f"next target by {t.final_t + at_once(ctx):.3f} s",
+                        f"{ctx.name(nxt.dst)} at {nxt.first:.3f} s",
+                        (*t.indexes, nxt.sends[0].index),
+                    )
+            elif nxt is None and chain is not None and ctx.group(t.dst) == 1:
+                tried = {x.dst for x in chain.txns}
+                untried = group_targets - tried
+                if untried and t.final_t + at_once(ctx) < ctx.end:
+                    return ctx.failed(
+                        c,
+                        f"{t.describe()}: the 503 did not make the phone try the next target",
+                        f"a new attempt at {', '.join(sorted(ctx.name(u) for u in untried))}",
+                        "none",
+                        t.indexes,
+                    )
+            ra = retry_after(t.final)
+            if ra:
+                for x in ctx.txns:
+                    if (
+                        x.dst == t.dst
+                        and t.final_t + ctx.tol < x.first < t.final_t + ra - ctx.tol
+                        and x.method != "ACK"
+                        and not x.in_dialog
+                    ):
+                        ch = _chain_of(ctx, x)
+                        if ch is not None and ch.head is x and len(group_targets) > 1:
+                            return ctx.failed(
+                                c,
+                                f"{ctx.name(t.dst)} tried first inside its Retry-After: {ra}",
+                                f"{ctx.name(t.dst)} skipped until {t.final_t + ra:.3f} s",
+                                f"{x.describe()}",
+                                (*t.indexes, x.sends[0].index),
+                            )
+        else:
+            judged += 1
+            ev.extend(t.indexes)
+            horizon = t.final_t + ctx.give_up(t) + ctx.tol
+            for x in ctx.txns:
+                if (
+                    x.call_id == t.call_id
+                    and x.method == t.method
+                    and x.dst != t.dst
+                    and t.final_t - ctx.tol <= x.first <= horizon
+                ):
+                    return ctx.failed(
+                        c,
+                        f"{t.describe()}: a {t.final.status} is not a failure, yet the phone "
+                        "tried another target",
+                        f"no {t.method} with Call-ID {t.call_id} to another server",
+                        x.describe(),
+                        (*t.indexes, x.sends[0].index),
+                    )
+    if not judged:
+        return ctx.na(c, "no server answered a request with a 503 or another error response")
+    return ctx.passed(c, f"{judged} error response(s) handled as RTX-3 says", ev)
+
+
+def rtx4(ctx: Ctx) -> Verdict:
+    """Each attempt at a new target is a new transaction; a REGISTER keeps Call-ID, CSeq + 1."""
+    c = "RTX-4"
+    ev: list[int] = []
+    judged = 0
+    for ch in ctx.chains:
+        if len(ch.txns) < 2:
+            continue
+        judged += 1
+        ev.extend(ch.indexes)
+        branches = [t.branch for t in ch.txns]
+        if len(set(branches)) != len(branches):
+            return ctx.failed(
+                c,
+                f"{ch.method} {ch.call_id}: an attempt at a new target reused a Via branch",
+                "a new branch per attempt",
+                ", ".join(branches),
+                ch.indexes,
+            )
+        if ch.method == "REGISTER":
+            for a, b in zip(ch.txns, ch.txns[1:], strict=False):
+                if b.cseq != a.cseq + 1:
+                    return ctx.failed(
+                        c,
+                        f"REGISTER {ch.call_id}: CSeq not incremented by one per attempt",
+                        f"CSeq {a.cseq + 1} after {a.cseq}",
+                        f"CSeq {b.cseq}",
+                        (*a.indexes, *b.indexes),
+                    )
+    # A REGISTER failing over to another target of the same server keeps its Call-ID.
+    regs = [t for t in ctx.txns if t.method == "REGISTER"]
+    for a in regs:
+        if not a.failed or (a.final is None and not ctx.completed(a)):
+            continue
+        group = ctx.group(a.dst)
+        nxt = next(
+            (b for b in regs if b.first > a.last and ctx.group(b.dst) == group),
+            None,
+        )
+        if nxt is None or nxt.dst == a.dst or group != 1:
+            continue
+        judged += 1
+        ev.extend((*a.indexes, nxt.sends[0].index))
+        if nxt.call_id != a.call_id:
+            return ctx.failed(
+                c,
+                f"REGISTER to {ctx.name(nxt.dst)} after {ctx.name(a.dst)} failed: new Call-ID",
+                f"Call-ID {a.call_id}, CSeq {a.cseq + 1}",
+                f"Call-ID {nxt.call_id}, CSeq {nxt.cseq}",
+                (*a.indexes, nxt.sends[0].index),
+            )
+    if not judged:
+        return ctx.na(c, "no request was tried at more than one target")
+    return ctx.passed(c, f"{judged} failover(s): new branch per attempt, REGISTER Call-ID kept, "
+                         "CSeq + 1", ev)
+
+
+def rtx5(ctx: Ctx) -> Verdict:
+    """Every target failed -> the phone retries after retry_interval, from the top."""
+    c = "RTX-5"
+    ri = ctx.profile.retry_interval
+    ev: list[int] = []
+    judged = 0
+    top = ctx.primary
+    for ch in ctx.new_chains(1):
+        if ch.method != "REGISTER":
+            continue
+        # every round of this chain that ended with all targets failed
+        rounds: list[list[wire.Txn]] = [[]]
+        for t in ch.txns:
+            if rounds[-1] and t.dst in {x.dst for x in rounds[-1]}:
+                rounds.append([])
+            rounds[-1].append(t)
+        for n, rnd in enumerate(rounds):
+            last = rnd[-1]
+            if not all(t.failed for t in rnd):
+                continue
+            if {s.address for s in ctx.facts.targets} - {t.dst for t in rnd}:
+                continue  # not every target failed in this round
+            fail_t = ctx.failed_at(last)
+            if fail_t is None:
+                continue
+            if n + 1 < len(rounds):
+                nxt = rounds[n + 1][0]
+            else:
+                nxt = next(
+                    (
+                        t
+                        for t in ctx.txns
+                        if t.method == "REGISTER" and ctx.group(t.dst) == 1 and t.first > last.last
+                    ),
+                    None,
+                )
+            if nxt is None:
+                if fail_t + ri + ctx.tol < ctx.end:
+                    return ctx.failed(
+                        c,
+                        "every target failed and the phone never retried",
+                        f"a REGISTER to the top of the list at {fail_t + ri:.3f} s",
+                        "none",
+                        last.indexes,
+                    )
+                continue
+            judged += 1
+            ev.extend((*last.indexes, nxt.sends[0].index))
+            if abs(nxt.first - (fail_t + ri)) > ctx.tol + ctx.profile.t1:
+                return ctx.failed(
+                    c,
+                    "retry after every target failed not at the retry interval",
+                    f"retry at {fail_t + ri:.3f} s (retry_interval {ri} s after {fail_t:.3f})",
+                    f"{nxt.describe()}",
+                    (*last.indexes, nxt.sends[0].index),
+                )
+            if top is not None and nxt.dst != top:
+                return ctx.failed(
+                    c,
+                    "retry did not start again from the top of the list",
+                    f"first retry to {ctx.name(top)}",
+                    nxt.describe(),
+                    (*last.indexes, nxt.sends[0].index),
+                )
+    if not judged:
+        return ctx.na(c, "no REGISTER saw every target of server 1 fail with time left to retry")
+    return ctx.passed(c, f"{judged} retry round(s) after {ri} s, from the top of the list", ev)
+
+
+# -- REG ------------------------------------------------------------------------------------
+
+
+def _user_of(req: object) -> str | None:
+    try:
+        return req.from_.uri.user  # type: ignore[attr-defined,no-any-return]
+    except (ParseError, ValueError, AttributeError):
+        return None
+
+
+def reg1(ctx: Ctx) -> Verdict:
+    """An enabled account registers at start; a disabled one sends nothing."""
+    c = "REG-1"
+    acct = ctx.facts.account
+    user = acct.user_name or None
+    mine = [t for t in ctx.txns if user is None or _user_of(t.request) in (user, None)]
+    if not acct.enabled:
+        if mine:
+            t = mine[0]
+            return ctx.failed(c, "a disabled account sent a request", "nothing sent",
+                              t.describe(), t.indexes)
+        queries = ctx.dns
+        if queries and user is None:
+            i = queries[0][0]
+            return ctx.failed(c, "a disabled account queried DNS", "nothing sent",
+                              f"DNS query (event {i})", (i,))
+        return ctx.passed(c, "the disabled account sent nothing")
+    if not mine:
+        return ctx.failed(c, "the enabled account never registered", "a REGISTER at start",
+                          "no request at any server")
+    first_out = [t for t in mine if not t.in_dialog]
+    first = first_out[0] if first_out else mine[0]
+    regs = [t for t in mine if t.method == "REGISTER"]
+    if not regs:
+        return ctx.failed(c, "the enabled account never sent a REGISTER", "a REGISTER at start",
+                          first.describe(), first.indexes)
+    if first.method != "REGISTER":
+        return ctx.failed(c, "the account sent another request before registering",
+                          "a REGISTER first", first.describe(), first.indexes)
+    return ctx.passed(c, f"registered at start: {regs[0].describe()}", regs[0].indexes)
+
+
+def reg2(ctx: Ctx) -> Verdict:
+    """REGISTER asks for the configured expires; renewal in the last half of the granted time."""
+    c = "REG-2"
+    acct = ctx.facts.account
+    regs = [t for t in ctx.txns if t.method == "REGISTER"]
+    if not regs:
+        return ctx.na(c, "no REGISTER was sent")
+    ev: list[int] = []
+    for t in regs:
+        asked = wire.asked_expires(t.request)
+        if asked == 0:
+            continue
+        want = acct.server(2 if ctx.group(t.dst) == 2 else 1).expires
+        if asked != want:
+            return ctx.failed(c, f"{t.describe()}: wrong expires asked", f"expires {want}",
+                              f"expires {asked}", t.indexes)
+    judged = 0
+    for r in ctx.regs:
+        group = ctx.group(r.dst)
+        later = [
+            ch
+            for ch in ctx.rounds
+            if ch.method == "REGISTER"
+            and ch.start > r.t + ctx.tol
+            and ctx.group(ch.head.dst) == group
+        ]
+        # a failure of the group since the registration legitimately re-registers early
+        troubled = [
+            t for t in ctx.txns if ctx.group(t.dst) == group and r.t < t.first and t.failed
+        ]
+        nxt = later[0] if later else None
+        lo, hi = r.t + r.granted / 2, r.t + r.granted
+        if nxt is None:
+            if hi + ctx.tol < ctx.end and not troubled:
+                return ctx.failed(c, f"registration at {ctx.name(r.dst)} expired unrenewed",
+                                  f"a renewal in [{lo:.3f}, {hi:.3f}] s", "none", r.txn.indexes)
+            continue
+        if troubled and troubled[0].first < nxt.start:
+            continue
+        judged += 1
+        ev.extend((*r.txn.indexes, nxt.head.sends[0].index))
+        if not lo - ctx.tol <= nxt.start <= hi + ctx.tol:
+            return ctx.failed(
+                c,
+                f"renewal of the registration granted {r.granted} s at {r.t:.3f} s "
+                "outside the last half of the interval",
+                f"renewal in [{lo:.3f}, {hi:.3f}] s",
+                f"{nxt.head.describe()}",
+                (*r.txn.indexes, nxt.head.sends[0].index),
+            )
+    if not judged:
+        return ctx.passed(c, "every REGISTER asked for the configured expires (no renewal was "
+                             "due within the run)", [i for t in regs for i in t.indexes[:1]])
+    return ctx.passed(c, f"expires as configured; {judged} renewal(s) in the last half of the "
+                         "granted interval", ev)
+
+
+_PARAM_RE = re.compile(r'([A-Za-z-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^\s,]+)')
+
+
+def _digest_params(value: str) -> tuple[str, dict[str, str]]:
+    scheme, _, rest = value.strip().partition(" ")
+    out = {}
+    for k, v in _PARAM_RE.findall(rest):
+        out[k.lower()] = v[1:-1] if v.startswith('"') else v
+    return scheme, out
+
+
+def _digest_ok(method: str, params: dict[str, str], password: str) -> bool:
+    alg = params.get("algorithm", "MD5").upper()
+    name = {"MD5": "md5", "SHA-256": "sha256", "MD5-SESS": "md5", "SHA-256-SESS": "sha256"}.get(alg)
+    if name is None:
+        return False
+
+    def h(s: str) -> str:
+        return hashlib.new(name, s.encode("utf-8")).hexdigest()
+
+    ha1 = h(f"{params.get('username', '')}:{params.get('realm', '')}:{password}")
+    if alg.endswith("-SESS"):
+        ha1 = h(f"{ha1}:{params.get('nonce', '')}:{params.get('cnonce', '')}")
+    ha2 = h(f"{method}:{params.get('uri', '')}")
+    if params.get("qop"):
+        want = h(
+            f"{ha1}:{params.get('nonce', '')}:{params.get('nc', '')}:"
+            f"{params.get('cnonce', '')}:{params['qop']}:{ha2}"
+        )
+    else:
+        want = h(f"{ha1}:{params.get('nonce', '')}:{ha2}")
+    return want == params.get("response", "").lower()
+
+
+def reg3(ctx: Ctx) -> Verdict:
+    """A 401/407 is answered once with correct digest credentials; a second challenge ends it."""
+    c = "REG-3"
+    acct = ctx.facts.account
+    username = acct.auth_name or acct.user_name
+    challenged = [
+        t for t in ctx.txns if t.final is not None and t.final.status in (401, 407)
+    ]
+    if not challenged:
+        return ctx.na(c, "no server challenged the phone")
+    ev: list[int] = []
+    for t in challenged:
+        assert t.final is not None and t.final_t is not None
+        ev.extend(t.indexes)
+        hdr = "WWW-Authenticate" if t.final.status == 401 else "Proxy-Authenticate"
+        reply = "Authorization" if t.final.status == 401 else "Proxy-Authorization"
+        _, chal = _digest_params(t.final.headers.get(hdr) or "")
+        was_authed = t.request.headers.get(reply) is not None
+        nxt = next(
+            (
+                x
+                for x in ctx.txns
+                if x.call_id == t.call_id
+                and x.method == t.method
+                and x.first > t.first
+                and x.first > t.final_t - ctx.tol
+            ),
+            None,
+        )
+        if was_authed:
+            stale = chal.get("stale", "").lower() == "true"
+            if nxt is not None and not stale and nxt.first < t.final_t + ctx.profile.retry_interval - ctx.tol:
+                return ctx.failed(
+                    c,
+                    "a second challenge for the same credentials was answered again (a loop)",
+                    f"no new {t.method} before {t.final_t + ctx.profile.retry_interval:.3f} s",
+                    nxt.describe(),
+                    (*t.indexes, nxt.sends[0].index),
+                )
+            continue
+        if nxt is None:
+            if t.final_t + at_once(ctx) < ctx.end:
+                return ctx.failed(c, f"{t.describe()}: challenge not answered",
+                                  f"{t.method} with {reply}", "none", t.indexes)
+            continue
+        ev.append(nxt.sends[0].index)
+        value = nxt.request.headers.get(reply)
+        if value is None:
+            return ctx.failed(c, f"{t.describe()}: the next {t.method} carries no {reply}",
+                              f"{reply}: Digest username=\"{username}\" ...",
+                              nxt.describe(), (*t.indexes, nxt.sends[0].index))
+        scheme, cred = _digest_params(value)
+        problems = []
+        if scheme.lower() != "digest":
+            problems.append(f"scheme {scheme}")
+        if cred.get("username") != username:
+            problems.append(f"username {cred.get('username')!r} (want {username!r})")
+        if chal.get("nonce") and cred.get("nonce") != chal.get("nonce"):
+            problems.append("nonce not the challenge's")
+        if chal.get("realm") is not None and cred.get("realm") != chal.get("realm"):
+            problems.append("realm not the challenge's")
+        if "auth" in chal.get("qop", "").split(",") and cred.get("qop") != "auth":
+            problems.append("qop=auth not used")
+        if acct.password and not _digest_ok(t.method, cred, acct.password):
+            problems.append("digest response does not match the password")
+        if problems:
+            return ctx.failed(c, f"{nxt.describe()}: bad credentials", "a correct digest answer",
+                              "; ".join(problems), (*t.indexes, nxt.sends[0].index))
+    return ctx.passed(c, f"{len(challenged)} challenge(s) answered once, correctly", ev)
+
+
+CHECKS = {
+    "RTX-1": rtx1,
+    "RTX-2": rtx2,
+    "RTX-3": rtx3,
+    "RTX-4": rtx4,
+    "RTX-5": rtx5,
+    "REG-1": reg1,
+    "REG-2": reg2,
+    "REG-3": reg3,
+}

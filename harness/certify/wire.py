@@ -1,0 +1,706 @@
+"""
+The wire view: what the phone did, read only from what the harness's servers,
+DNS server and (simulated) network observed.
+
+Why one shared reading: every checker needs the same notions -- "the phone
+sent this request to that server, retransmitted it at these times, got this
+final answer", "these attempts were one logical request failing over",
+"this call was set up there" -- and a subtle difference between two checkers'
+readings would make their verdicts contradict each other.  Everything here is
+a pure function of the trace and the L{Facts}; nothing reads a C{NoteEvent}
+(an external phone writes none) or the phone's own C{SipEvent}s (a physical
+phone records nothing).
+
+What counts as a send by the phone:
+ - a C{SipEvent} recorded by a server (observer = a server address) with
+   direction C{"in"} and a request;
+ - on the simulated network, a C{PacketEvent} the phone sent to a server
+   address that the network did not deliver (C{fate != "delivered"}): the
+   phone sent it, the fault swallowed it.  Its payload is parsed with the SIP
+   parser; C{delivered=False}.
+A server's answer is a C{SipEvent} with direction C{"out"} and a response,
+unless the network dropped that very datagram on its way to the phone.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from harness.certify.facts import Facts
+from harness.profile import Profile
+from harness.sip.message import ParseError, Request, Response, parse, parse_name_addr
+from harness.trace.events import (
+    ConnEvent,
+    DnsEvent,
+    PacketEvent,
+    SipEvent,
+    Trace,
+)
+
+__all__ = [
+    "Chain",
+    "ConnFailure",
+    "Dialog",
+    "Registration",
+    "Sent",
+    "Txn",
+    "asked_expires",
+    "chains",
+    "conn_failures",
+    "dialogs",
+    "failed_at",
+    "give_up_delay",
+    "phone_dns_queries",
+    "phone_requests",
+    "phone_transactions",
+    "registered_intervals",
+    "registrations",
+    "retry_counts_for",
+    "rounds",
+    "send_offsets",
+]
+
+_NOT_CHAINED = frozenset({"ACK", "CANCEL"})
+
+
+@dataclass(frozen=True)
+class Sent:
+    """
+    One request the phone sent to a server (C{dst}, C{port}) at C{t};
+    C{delivered} is C{False} when the network dropped it.  C{index} is the
+    event's index in the trace.
+    """
+
+    index: int
+    t: float
+    dst: str
+    port: int
+    transport: str
+    request: Request
+    delivered: bool
+    src: str = ""
+
+
+@dataclass(frozen=True)
+class Txn:
+    """
+    One client transaction of the phone at one server: every send sharing a
+    Via branch, method and destination (a retransmission is one more send),
+    the first final response the server gave in it and whether a provisional
+    one came first.
+    """
+
+    branch: str
+    method: str
+    call_id: str
+    cseq: int
+    dst: str
+    role: str | None
+    transport: str
+    sends: tuple[Sent, ...]
+    final: Response | None
+    final_t: float | None
+    final_index: int | None
+    provisional: bool
+
+    @property
+    def first(self) -> float:
+        """Time of the first send."""
+        return self.sends[0].t
+
+    @property
+    def last(self) -> float:
+        """Time of the last send."""
+        return self.sends[-1].t
+
+    @property
+    def request(self) -> Request:
+        """The request as first sent."""
+        return self.sends[0].request
+
+    @property
+    def indexes(self) -> tuple[int, ...]:
+        """Trace indexes of the sends and of the final response."""
+        extra = (self.final_index,) if self.final_index is not None else ()
+        return tuple(s.index for s in self.sends) + extra
+
+    @property
+    def failed(self) -> bool:
+        """No final response, or a 503 (RTX-1, RTX-3): the target failed."""
+        return self.final is None or self.final.status == 503
+
+    @property
+    def answered(self) -> bool:
+        """A final response other than 503: the server is working."""
+        return not self.failed
+
+    @property
+    def ok(self) -> bool:
+        """A 2xx final response."""
+        return self.final is not None and 200 <= self.final.status < 300
+
+    @property
+    def in_dialog(self) -> bool:
+        """The request carries a To tag: it belongs to a dialog."""
+        try:
+            return self.request.to.tag is not None
+        except (ParseError, ValueError):
+            return False
+
+    def describe(self) -> str:
+        """C{"REGISTER cseq 2 -> primary (4 sends, no answer)"}."""
+        where = self.role or self.dst
+        ans = f"{self.final.status} at {self.final_t:.3f}" if self.final else "no answer"
+        return (
+            f"{self.method} cseq {self.cseq} -> {where} at {self.first:.3f} "
+            f"({len(self.sends)} send{'s' if len(self.sends) != 1 else ''}, {ans})"
+        )
+
+
+@dataclass(frozen=True)
+class Chain:
+    """
+    One logical request and its failover attempts: transactions with the same
+    Call-ID and method, each after the previous one failed.
+    """
+
+    method: str
+    call_id: str
+    txns: tuple[Txn, ...]
+
+    @property
+    def head(self) -> Txn:
+        """The first attempt."""
+        return self.txns[0]
+
+    @property
+    def start(self) -> float:
+        return self.txns[0].first
+
+    @property
+    def tail(self) -> Txn:
+        """The last attempt."""
+        return self.txns[-1]
+
+    @property
+    def in_dialog(self) -> bool:
+        return self.txns[0].in_dialog
+
+    @property
+    def answered(self) -> bool:
+        """The last attempt got a final response other than 503."""
+        return self.txns[-1].answered
+
+    @property
+    def indexes(self) -> tuple[int, ...]:
+        return tuple(i for t in self.txns for i in t.indexes)
+
+
+@dataclass(frozen=True)
+class Dialog:
+    """
+    A dialog set up by a 2xx to the phone's INVITE at server C{dst}, and the
+    phone's in-dialog requests (ACK, BYE, re-INVITE ...) wherever they went.
+    """
+
+    call_id: str
+    local_tag: str
+    remote_tag: str
+    dst: str
+    role: str | None
+    invite: Txn
+    established: float
+    requests: tuple[Txn, ...]
+
+
+@dataclass(frozen=True)
+class Registration:
+    """A 2xx to a REGISTER: the binding at C{dst} is valid C{granted} s from C{t}."""
+
+    txn: Txn
+    t: float
+    granted: int
+    dst: str
+    role: str | None
+
+
+@dataclass(frozen=True)
+class ConnFailure:
+    """
+    A connection-level failure toward a server: a C{ConnEvent} (refused,
+    timeout, reset, tls-fail) with the server at one end, or a SYN the network
+    did not deliver.
+    """
+
+    index: int
+    t: float
+    server: str
+    what: str
+    transport: str
+
+
+# -- timers ---------------------------------------------------------------------
+
+
+def _intervals(profile: Profile, method: str, n: int) -> list[float]:
+    """The first C{n} retransmission intervals (Timer A for INVITE, E capped at T2)."""
+    out = []
+    for i in range(n):
+        step = profile.t1 * (2**i)
+        if method != "INVITE":
+            step = min(step, profile.t2)
+        out.append(step)
+    return out
+
+
+def give_up_delay(profile: Profile, method: str, retry_counts: int) -> float:
+    """
+    Seconds after the first send at which a silent server counts as failed
+    (RTX-1): the end of the interval after the last of the C{1 + retry_counts}
+    sends (C{"last-interval"}), or Timer B/F (C{"timer-b"}).
+    """
+    if profile.give_up == "timer-b":
+        return profile.timer_b()
+    return sum(_intervals(profile, method, retry_counts + 1))
+
+
+def send_offsets(
+    profile: Profile, method: str, retry_counts: int, transport: str = "udp"
+) -> list[float]:
+    """
+    Offsets from the first send at which a silent server gets the request
+    (RTX-1): C{0, T1, 3*T1, 7*T1, ...} over UDP, cut at the give-up time; a
+    single send over TCP/TLS (no retransmissions on a reliable transport).
+    """
+    if transport != "udp":
+        return [0.0]
+    limit = give_up_delay(profile, method, retry_counts)
+    out = [0.0]
+    t = 0.0
+    for step in _intervals(profile, method, retry_counts):
+        t += step
+        if t >= limit - 1e-9:
+            break
+        out.append(t)
+    return out
+
+
+def retry_counts_for(facts: Facts, address: str) -> int:
+    """The retry_counts of the configured server that C{address} belongs to."""
+    n = 2 if facts.group_of(address) == 2 else 1
+    return facts.account.server(n).retry_counts
+
+
+def failed_at(txn: Txn, facts: Facts) -> float | None:
+    """
+    When the phone may consider C{txn}'s target failed: the 503's time, or
+    the give-up time of a silent transaction; C{None} if it was answered.
+    """
+    if txn.final is not None:
+        return txn.final_t if txn.final.status == 503 else None
+    return txn.first + give_up_delay(facts.profile, txn.method, retry_counts_for(facts, txn.dst))
+
+
+# -- sends, transactions, chains ----------------------------------------------------
+
+
+def _from_phone(facts: Facts, host: str) -> bool:
+    return facts.phone is None or host == facts.phone
+
+
+def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
+    """Every request the phone sent to a harness server, delivered or not, in trace order."""
+    servers = facts.addresses
+    out: list[Sent] = []
+    for i, e in enumerate(trace.events):
+        if isinstance(e, SipEvent):
+            if (
+                e.direction == "in"
+                and e.observer in servers
+                and isinstance(e.message, Request)
+                and _from_phone(facts, e.remote[0])
+            ):
+                out.append(
+                    Sent(i, e.t, e.observer, e.local[1], e.transport, e.message, True, e.remote[0])
+                )
+        elif isinstance(e, PacketEvent):
+            if (
+                e.fate != "delivered"
+                and e.dst[0] in servers
+                and e.payload
+                and _from_phone(facts, e.src[0])
+            ):
+                msg = _parse(e.payload)
+                if isinstance(msg, Request):
+                    transport = "udp" if e.proto == "udp" else "tcp"
+                    out.append(Sent(i, e.t, e.dst[0], e.dst[1], transport, msg, False, e.src[0]))
+    return out
+
+
+def _parse(data: bytes) -> Request | Response | None:
+    try:
+        return parse(data)
+    except (ParseError, ValueError):
+        return None
+
+
+def _responses(trace: Trace, facts: Facts) -> list[tuple[int, float, str, Response]]:
+    """Responses the servers sent to the phone and the network delivered."""
+    servers = facts.addresses
+    dropped: dict[tuple[str, bytes], int] = defaultdict(int)
+    for e in trace.events:
+        if isinstance(e, PacketEvent) and e.fate != "delivered" and e.src[0] in servers:
+            if e.payload and _from_phone(facts, e.dst[0]):
+                dropped[(e.src[0], e.payload)] += 1
+    out = []
+    for i, e in enumerate(trace.events):
+        if (
+            isinstance(e, SipEvent)
+            and e.direction == "out"
+            and e.observer in servers
+            and isinstance(e.message, Response)
+            and _from_phone(facts, e.remote[0])
+        ):
+            key = (e.observer, e.raw)
+            if dropped.get(key, 0) > 0:
+                dropped[key] -= 1
+                continue
+            out.append((i, e.t, e.observer, e.message))
+    return out
+
+
+def _branch(msg: Request | Response) -> str:
+    try:
+        return msg.top_via.branch or ""
+    except (ParseError, ValueError, IndexError):
+        return ""
+
+
+def phone_transactions(trace: Trace, facts: Facts) -> list[Txn]:
+    """
+    The phone's client transactions at the servers, ordered by first send.
+    A transaction is keyed by (Via branch, method, server); its final response
+    is the first one with the same top Via branch and CSeq method seen at that
+    server.
+    """
+    groups: dict[tuple[str, str, str], list[Sent]] = {}
+    for s in phone_requests(trace, facts):
+        try:
+            key = (_branch(s.request), s.request.method, s.dst)
+        except (ParseError, ValueError):
+            continue
+        groups.setdefault(key, []).append(s)
+    answers: dict[tuple[str, str, str], list[tuple[int, float, Response]]] = defaultdict(list)
+    for i, t, observer, resp in _responses(trace, facts):
+        try:
+            answers[(_branch(resp), resp.cseq.method, observer)].append((i, t, resp))
+        except (ParseError, ValueError):
+            continue
+    out = []
+    for key, sends in groups.items():
+        branch, method, dst = key
+        req = sends[0].request
+        try:
+            call_id, cseq = req.call_id, req.cseq.seq
+        except (ParseError, ValueError):
+            call_id, cseq = "", 0
+        final: Response | None = None
+        final_t: float | None = None
+        final_index: int | None = None
+        provisional = False
+        for i, t, resp in answers.get(key, []) if branch else []:
+            if t < sends[0].t:
+                continue
+            if resp.status < 200:
+                provisional = True
+            elif final is None:
+                final, final_t, final_index = resp, t, i
+        out.append(
+            Txn(
+                branch=branch,
+                method=method,
+                call_id=call_id,
+                cseq=cseq,
+                dst=dst,
+                role=facts.role_of(dst),
+                transport=sends[0].transport,
+                sends=tuple(sends),
+                final=final,
+                final_t=final_t,
+                final_index=final_index,
+                provisional=provisional,
+            )
+        )
+    out.sort(key=lambda x: (x.first, x.sends[0].index))
+    return out
+
+
+def chains(trace: Trace, facts: Facts, txns: Sequence[Txn] | None = None) -> list[Chain]:
+    """
+    Group the phone's transactions (ACK and CANCEL aside) into chains: a
+    transaction continues the latest open chain with its Call-ID and method if
+    that chain's last attempt failed (no final response or a 503) and was no
+    longer being retransmitted when this one started; otherwise it starts a
+    new chain.  A REGISTER refresh after a success, or a new Call-ID, starts a
+    new chain; an RTX-5 retry after every target failed continues the chain.
+    """
+    if txns is None:
+        txns = phone_transactions(trace, facts)
+    tol = facts.tol
+    building: list[list[Txn]] = []
+    open_by_key: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for txn in txns:
+        if txn.method in _NOT_CHAINED:
+            continue
+        key = (txn.call_id, txn.method)
+        attached = False
+        for pos in reversed(open_by_key[key]):
+            last = building[pos][-1]
+            if (
+                last.failed
+                and last.first < txn.first
+                and last.last <= txn.first + tol
+                and (last.final_t is None or last.final_t <= txn.first + tol)
+            ):
+                building[pos].append(txn)
+                attached = True
+                break
+        if not attached:
+            building.append([txn])
+            open_by_key[key].append(len(building) - 1)
+    out = [Chain(b[0].method, b[0].call_id, tuple(b)) for b in building]
+    out.sort(key=lambda c: (c.start, c.head.sends[0].index))
+    return out
+
+
+def rounds(chain: Chain, facts: Facts) -> list[Chain]:
+    """
+    Split a chain into rounds through the target list: a new round starts
+    when an attempt goes to a server already tried in the current round, or
+    to the chain's first server after a pause of at least half the profile's
+    retry interval (RTX-5's retry, a FBK-S3 probe).  A late attempt at the
+    I{next} target stays in the round, so RTX-1 sees it as moving on late.
+    A round is a L{Chain} of its own.
+    """
+    out: list[list[Txn]] = []
+    pause = facts.profile.retry_interval / 2
+    for t in chain.txns:
+        if out:
+            cur = out[-1]
+            prev = cur[-1]
+            done = failed_at(prev, facts)
+            paused = done is not None and t.first - done >= pause
+            if t.dst in {x.dst for x in cur} or (paused and t.dst == chain.head.dst):
+                out.append([t])
+                continue
+            cur.append(t)
+        else:
+            out.append([t])
+    return [Chain(chain.method, chain.call_id, tuple(r)) for r in out]
+
+
+# -- dialogs ----------------------------------------------------------------------------
+
+
+def _tags(req: Request) -> tuple[str | None, str | None]:
+    try:
+        return req.from_.tag, req.to.tag
+    except (ParseError, ValueError):
+        return None, None
+
+
+def dialogs(trace: Trace, facts: Facts, txns: Sequence[Txn] | None = None) -> list[Dialog]:
+    """
+    Dialogs the phone set up with its INVITEs (a 2xx final response), each
+    with the phone's later requests carrying the dialog's Call-ID and tags,
+    wherever they were sent.
+    """
+    if txns is None:
+        txns = phone_transactions(trace, facts)
+    out = []
+    for inv in txns:
+        if inv.method != "INVITE" or not inv.ok or inv.in_dialog or inv.final is None:
+            continue
+        local_tag, _ = _tags(inv.request)
+        try:
+            remote_tag = inv.final.to.tag
+        except (ParseError, ValueError):
+            remote_tag = None
+        if local_tag is None or remote_tag is None:
+            continue
+        assert inv.final_t is not None
+        reqs = []
+        for t in txns:
+            if t is inv or t.call_id != inv.call_id:
+                continue
+            f, to = _tags(t.request)
+            if f == local_tag and to == remote_tag:
+                reqs.append(t)
+        out.append(
+            Dialog(
+                call_id=inv.call_id,
+                local_tag=local_tag,
+                remote_tag=remote_tag,
+                dst=inv.dst,
+                role=inv.role,
+                invite=inv,
+                established=inv.final_t,
+                requests=tuple(reqs),
+            )
+        )
+    return out
+
+
+# -- registrations ----------------------------------------------------------------------
+
+
+def asked_expires(req: Request) -> int | None:
+    """The expiry a REGISTER asks for: the Expires header, else the Contact's parameter."""
+    if req.expires is not None:
+        return req.expires
+    try:
+        for c in req.contacts:
+            if c != "*" and c.expires is not None:
+                return c.expires
+    except (ParseError, ValueError):
+        return None
+    return None
+
+
+def _granted(resp: Response, req: Request) -> int | None:
+    try:
+        ours = [c.uri for c in req.contacts if c != "*"]
+        for value in resp.headers.get_all("Contact"):
+            na = parse_name_addr(value, "Contact")
+            if (not ours or na.uri in ours) and na.expires is not None:
+                return na.expires
+    except (ParseError, ValueError):
+        pass
+    header = resp.headers.get("Expires")
+    if header is not None and header.strip().isdigit():
+        return int(header.strip())
+    return asked_expires(req)
+
+
+def registrations(trace: Trace, facts: Facts, txns: Sequence[Txn] | None = None) -> list[Registration]:
+    """Every successful REGISTER of the phone with the expiry granted (un-REGISTERs excluded)."""
+    if txns is None:
+        txns = phone_transactions(trace, facts)
+    out = []
+    for t in txns:
+        if t.method != "REGISTER" or not t.ok or t.final is None or t.final_t is None:
+            continue
+        granted = _granted(t.final, t.request)
+        if granted is None:
+            granted = facts.account.server(2 if facts.group_of(t.dst) == 2 else 1).expires
+        if granted <= 0:
+            continue
+        out.append(Registration(t, t.final_t, granted, t.dst, t.role))
+    return out
+
+
+def registered_intervals(trace: Trace, facts: Facts, role: str) -> list[tuple[float, float]]:
+    """
+    The merged time intervals during which the phone held a registration at
+    the server playing C{role}: from each 2xx to its granted expiry, cut short
+    by a 2xx to an un-REGISTER (expires 0).
+    """
+    server = facts.server(role)
+    if server is None:
+        return []
+    txns = phone_transactions(trace, facts)
+    spans = [
+        (r.t, r.t + r.granted) for r in registrations(trace, facts, txns) if r.dst == server.address
+    ]
+    unregs = [
+        t.final_t
+        for t in txns
+        if t.method == "REGISTER"
+        and t.dst == server.address
+        and t.ok
+        and t.final_t is not None
+        and asked_expires(t.request) == 0
+    ]
+    spans.sort()
+    merged: list[tuple[float, float]] = []
+    for a, b in spans:
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+        else:
+            merged.append((a, b))
+    for u in unregs:
+        merged = [(a, min(b, u)) if a <= u < b else (a, b) for a, b in merged]
+    return [(a, b) for a, b in merged if b > a]
+
+
+# -- connections and DNS --------------------------------------------------------------------
+
+
+_CONN_FAIL = frozenset({"refused", "timeout", "reset", "tls-fail"})
+
+
+def conn_failures(trace: Trace, facts: Facts) -> list[ConnFailure]:
+    """Connection failures between the phone and a server, in trace order."""
+    servers = facts.addresses
+    out = []
+    for i, e in enumerate(trace.events):
+        if isinstance(e, ConnEvent) and e.what in _CONN_FAIL:
+            ends = (e.local[0], e.remote[0])
+            hit = [h for h in ends if h in servers]
+            other = [h for h in ends if h not in servers]
+            if hit and (facts.phone is None or facts.phone in ends or not other):
+                out.append(ConnFailure(i, e.t, hit[0], e.what, e.transport))
+        elif (
+            isinstance(e, PacketEvent)
+            and e.proto == "tcp"
+            and "S" in e.flags
+            and e.fate != "delivered"
+            and e.dst[0] in servers
+            and _from_phone(facts, e.src[0])
+        ):
+            out.append(ConnFailure(i, e.t, e.dst[0], f"syn-{e.fate}", "tcp"))
+    return out
+
+
+def phone_dns_queries(trace: Trace, facts: Facts) -> list[tuple[int, DnsEvent, DnsEvent | None]]:
+    """
+    The phone's DNS queries at the harness DNS server, in order, each with the
+    server's answer (the next C{"out"} event for the same name, type and
+    client), or C{None} if it never answered.
+    """
+    if facts.dns is None:
+        return []
+    dns_host = facts.dns[0]
+    events = [(i, e) for i, e in enumerate(trace.events) if isinstance(e, DnsEvent)]
+    out: list[tuple[int, DnsEvent, DnsEvent | None]] = []
+    used: set[int] = set()
+    for n, (i, e) in enumerate(events):
+        if e.observer != dns_host or e.direction != "in" or not _from_phone(facts, e.remote[0]):
+            continue
+        answer = None
+        for j, a in events[n + 1 :]:
+            if (
+                j not in used
+                and a.direction == "out"
+                and a.observer == dns_host
+                and a.remote == e.remote
+                and norm(a.qname) == norm(e.qname)
+                and a.qtype == e.qtype
+            ):
+                answer = a
+                used.add(j)
+                break
+        out.append((i, e, answer))
+    return out
+
+
+def norm(name: str) -> str:
+    """A DNS name lower-cased, without the final dot."""
+    return name.lower().rstrip(".")
+
+
+def indexes(items: Iterable[Txn | Chain]) -> tuple[int, ...]:
+    """Trace indexes of transactions or chains, sorted, without duplicates."""
+    return tuple(sorted({i for it in items for i in it.indexes}))

@@ -1,0 +1,175 @@
+"""
+Kamailio as a real, in-memory registrar: the independent SIP server our fake
+servers are compared with (benchmarks) and a phone can fail over between.
+
+The configuration is C{fixtures/peers/kamailio.cfg}: usrloc with
+C{db_mode 0} (bindings in shared memory, nothing on disk), registrar, and
+optionally digest authentication of one fixed user with C{pv_www_authenticate}
+(no database).  Pitfall (peers/NOTES.md): Kamailio changes to C{/} before it
+writes its C{-P} pid file, so every path given to it here is absolute.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from twisted.internet.defer import Deferred
+
+from harness.peers.process import (
+    Availability,
+    ManagedProcess,
+    PeerError,
+    available,
+    descendants,
+    run,
+)
+
+__all__ = ["FIXTURE", "Kamailio", "KamailioConfig", "kamailio_available"]
+
+#: The configuration template.
+FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "peers" / "kamailio.cfg"
+
+
+def kamailio_available() -> Availability:
+    """Whether C{kamailio} is installed (with a skip reason if not)."""
+    return available("kamailio")
+
+
+@dataclass(frozen=True)
+class KamailioConfig:
+    """
+    One registrar instance.
+
+    @ivar address: the IP to listen on (one address per instance).
+    @ivar port: the SIP port (UDP and/or TCP).
+    @ivar transports: any of "udp", "tcp".
+    @ivar user / password: with C{auth}, the only account accepted (digest,
+        realm = the To domain); without, every REGISTER is saved.
+    @ivar children: worker processes per UDP socket and TCP workers.
+    @ivar shm_mb / pkg_mb: shared and private memory (MB).
+    """
+
+    address: str = "127.0.2.60"
+    port: int = 15060
+    transports: Sequence[str] = ("udp", "tcp")
+    auth: bool = False
+    user: str = "alice"
+    password: str = "secret"
+    children: int = 2
+    shm_mb: int = 128
+    pkg_mb: int = 16
+    debug: int = 1
+
+    def render(self, template: str | None = None) -> str:
+        """The configuration text for this instance."""
+        text = template if template is not None else FIXTURE.read_text(encoding="utf-8")
+        bad = set(self.transports) - {"udp", "tcp"}
+        if bad or not self.transports:
+            raise ValueError(f"transports must be udp and/or tcp, not {self.transports!r}")
+        listen = "\n".join(f"listen={t}:{self.address}:{self.port}" for t in self.transports)
+        for key, value in {
+            "@LISTEN@": listen,
+            "@DEBUG@": str(self.debug),
+            "@CHILDREN@": str(self.children),
+            "@DISABLE_TCP@": "no" if "tcp" in self.transports else "yes",
+            "@SECRET@": "harness-interop-secret",
+            "@USER@": self.user,
+            "@PASSWORD@": self.password,
+        }.items():
+            text = text.replace(key, value)
+        return text
+
+
+class Kamailio:
+    """
+    A running Kamailio: C{start()} / C{wait_ready()} (or C{when_ready(reactor)})
+    / C{stop()}, or C{with Kamailio(cfg) as k:}.
+
+    @ivar process: the L{ManagedProcess} (logs in C{process.workdir}).
+    """
+
+    def __init__(self, config: KamailioConfig, *, workdir: str | None = None) -> None:
+        self.config = config
+        avail = kamailio_available()
+        if not avail:
+            raise PeerError(avail.reason)
+        argv = self._argv(Path("."))  # replaced below, once the workdir exists
+        self.process = ManagedProcess(argv, name="kamailio", workdir=workdir)
+        wd = self.process.workdir.resolve()
+        self.cfg_path = wd / "kamailio.cfg"
+        self.pid_path = wd / "kamailio.pid"
+        self.cfg_path.write_text(config.render(), encoding="utf-8")
+        self.process.argv = [avail.path or "kamailio", *self._argv(wd)[1:]]
+
+    def _argv(self, wd: Path) -> list[str]:
+        c = self.config
+        argv = [
+            "kamailio",
+            "-f", str(wd / "kamailio.cfg"),
+            "-P", str(wd / "kamailio.pid"),
+            "-w", str(wd),
+            "-Y", str(wd),
+            "-DD",
+            "-E",
+            "-m", str(c.shm_mb),
+            "-M", str(c.pkg_mb),
+        ]  # fmt: skip
+        if c.auth:
+            argv += ["-A", "WITH_AUTH"]
+        return argv
+
+    @property
+    def ports(self) -> list[tuple[str, int, str]]:
+        return [(self.config.address, self.config.port, t) for t in self.config.transports]
+
+    def check_config(self, timeout: float = 10.0) -> str:
+        """Run C{kamailio -c} on the rendered file; the error text, or ""."""
+        argv = [*self.process.argv, "-c"]
+        done = run(argv, timeout=timeout)
+        if done.returncode != 0:
+            return (done.stderr or done.stdout).strip()
+        return ""
+
+    def start(self) -> Kamailio:
+        self.process.start()
+        return self
+
+    def wait_ready(self, timeout: float = 10.0) -> float:
+        """Block until every socket is bound (see L{ManagedProcess.wait_ready})."""
+        return self.process.wait_ready(ports=self.ports, timeout=timeout)
+
+    def when_ready(self, reactor: Any, timeout: float = 10.0) -> Deferred[float]:
+        """L{wait_ready} on a reactor, without blocking it."""
+        return self.process.when_ready(reactor, ports=self.ports, timeout=timeout)
+
+    @property
+    def pid(self) -> int | None:
+        """The main process's PID (from the pid file when written)."""
+        try:
+            return int(self.pid_path.read_text().strip())
+        except (OSError, ValueError):
+            return self.process.pid
+
+    def worker_pids(self) -> list[int]:
+        """Every process of this instance (main and forked workers), for CPU accounting."""
+        main = self.process.pid
+        if main is None:
+            return []
+        return [main, *descendants(main)]
+
+    def stop(self) -> int | None:
+        return self.process.stop()
+
+    def cleanup(self) -> None:
+        self.process.cleanup()
+
+    def __enter__(self) -> Kamailio:
+        self.start()
+        self.wait_ready()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.cleanup()

@@ -1,0 +1,737 @@
+"""
+One account of the built-in phone: registration, failover between the DNS
+targets of server 1, failback per mode, and fallback to server 2.
+
+The account never asks the network "is the server up?"; like a real phone it
+only sends requests and reacts to answers, timeouts and transport errors, so
+everything it decides is visible on the wire for the checkers to judge.
+
+Request flow for every *new* request (REGISTER, refresh, initial INVITE,
+SUBSCRIBE): resolve the server (DNS-*), pick the start target by the failback
+mode (L{Slot.order}), send one client transaction per target (RTX-4) with the
+retry policy (RTX-1/2), move on after a timeout, transport error or 503
+(RTX-3), and stop at the first other final response.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from twisted.internet.defer import Deferred
+from twisted.internet.interfaces import IDelayedCall
+from twisted.python.failure import Failure
+
+from harness.phone.config import AccountConfig
+from harness.phone.slot import Slot
+from harness.sip.digest import answer, parse_challenge
+from harness.sip.locate import LocateError, Resolution, Target
+from harness.sip.message import Headers, Request, Response, new_call_id, new_tag
+from harness.sip.transaction import RetryPolicy, TransactionFailure
+from harness.trace.events import NoteEvent
+
+if TYPE_CHECKING:
+    from harness.phone.phone import Phone
+
+CONCURRENT, SUCCESSIVE = 0, 1
+_TRANSPORT_NAMES = {0: "udp", 1: "tcp", 2: "tls", 3: "dns-naptr"}
+
+
+class AllTargetsFailed(Exception):
+    """Every target of a server failed this request (RTX-5 / FO-6 take over)."""
+
+    def __init__(self, slot: int, why: str) -> None:
+        super().__init__(f"server {slot}: {why}")
+        self.slot = slot
+        self.why = why
+
+
+@dataclass(frozen=True)
+class Answered:
+    """A final response to a new request and where it came from."""
+
+    response: Response
+    target: Target
+    index: int
+    request: Request
+
+
+@dataclass
+class Dialog:
+    """An established call: in-dialog requests go to C{target} (FO-4)."""
+
+    call_id: str
+    local_tag: str
+    remote_tag: str
+    local_uri: str
+    remote_uri: str
+    remote_target: str
+    route: tuple[str, ...]
+    target: Target
+    slot: int
+    cseq: int
+    outgoing: bool
+
+
+@dataclass(frozen=True)
+class CallResult:
+    """What became of a call the phone placed."""
+
+    answered: bool
+    status: int | None
+    target: Target | None
+    slot: int | None
+
+
+class Account:
+    """Registration and request routing for one C{account.X}."""
+
+    def __init__(self, phone: Phone, config: AccountConfig) -> None:
+        self.phone = phone
+        self.config = config
+        clock = phone.reactor
+        self.slots = {
+            n: Slot(n, config.server(n), clock, phone.defects)
+            for n in (1, 2)
+            if config.server(n).address
+        }
+        self.on_fallback = False
+        self.dialogs: dict[str, Dialog] = {}
+        self._timers: dict[str, IDelayedCall] = {}
+        self._reg_call_id = {n: new_call_id(phone.rng, phone.address) for n in self.slots}
+        self._reg_cseq = dict.fromkeys(self.slots, 0)
+        self._from_tag = {n: new_tag(phone.rng) for n in self.slots}
+        self._registered_until: dict[int, float] = {}
+        self._stopped = False
+        self.calls: list[CallResult] = []
+
+    # -- helpers -------------------------------------------------------------
+
+    @property
+    def name(self) -> str:
+        return f"phone {self.phone.address} account {self.config.index}"
+
+    def note(self, text: str, clause: str | None = None) -> None:
+        self.phone.trace.record(
+            NoteEvent(self.phone.reactor.seconds(), self.name, text, clause)
+        )
+
+    def _spawn(self, coro: Coroutine[Any, Any, Any], what: str) -> Deferred[Any]:
+        d = Deferred.fromCoroutine(coro)
+
+        def failed(f: Failure) -> None:
+            if not self._stopped:
+                self.note(f"internal error in {what}: {f.getErrorMessage()}")
+                self.phone.errors.append(f)
+
+        d.addErrback(failed)
+        return d
+
+    def _schedule(self, name: str, delay: float, fn: Callable[[], object]) -> None:
+        old = self._timers.pop(name, None)
+        if old is not None and old.active():
+            old.cancel()
+        if self._stopped:
+            return
+
+        def fire() -> None:
+            self._timers.pop(name, None)
+            fn()
+
+        self._timers[name] = self.phone.reactor.callLater(max(0.0, delay), fire)
+
+    def _cancel(self, name: str) -> None:
+        old = self._timers.pop(name, None)
+        if old is not None and old.active():
+            old.cancel()
+
+    def policy(self, slot: Slot) -> RetryPolicy:
+        """RTX-1: the server's retry_counts on the profile's timers."""
+        profile = self.phone.profile
+        retries = slot.config.retry_counts
+        if "retries-too-many" in self.phone.defects:
+            retries += 1
+        elif "retries-too-few" in self.phone.defects:
+            retries = max(0, retries - 1)
+        return RetryPolicy(
+            t1=profile.t1,
+            t2=profile.t2,
+            t4=profile.t4,
+            retry_counts=retries,
+            give_up=profile.give_up,
+        )
+
+    def aor(self, slot: Slot) -> str:
+        return f"sip:{self.config.user_name}@{slot.config.address}"
+
+    def contact(self, target: Target) -> str:
+        port = self.phone.endpoint.local_port(target.transport)
+        scheme = "sips" if target.transport == "tls" else "sip"
+        tp = "" if target.transport == "udp" else f";transport={target.transport}"
+        return f"<{scheme}:{self.config.user_name}@{self.phone.address}:{port}{tp}>"
+
+    def _headers(
+        self,
+        *,
+        from_: str,
+        to: str,
+        call_id: str,
+        cseq: int,
+        method: str,
+        extra: list[tuple[str, str]],
+    ) -> Headers:
+        pairs = [
+            ("Max-Forwards", "70"),
+            ("From", from_),
+            ("To", to),
+            ("Call-ID", call_id),
+            ("CSeq", f"{cseq} {method}"),
+            *extra,
+            ("User-Agent", "sip-harness-phone"),
+        ]
+        return Headers(pairs)
+
+    def _display(self) -> str:
+        name = self.config.display_name
+        return f'"{name}" ' if name else ""
+
+    # -- lifecycle -------------------------------------------------------------
+
+    def start(self) -> None:
+        """REG-1: an enabled account registers at start (a disabled one sends nothing)."""
+        if not self.config.enable:
+            return
+        if 1 in self.slots:
+            self._spawn(self._register_working(), "registration")
+        if 2 in self.slots and self.config.redundancy_type == CONCURRENT:
+            self._spawn(self._register_slot(2), "fallback registration")  # FBK-C1
+        elif 2 in self.slots and "registers-fallback-in-successive" in self.phone.defects:
+            self._spawn(self._register_slot(2), "fallback registration")
+
+    def stop(self) -> None:
+        self._stopped = True
+        for name in list(self._timers):
+            self._cancel(name)
+
+    # -- sending a new request through one server's targets --------------------
+
+    async def _resolve(self, slot: Slot) -> Resolution:
+        server = slot.config
+        try:
+            resolution: Resolution = await self.phone.locator.locate(
+                server.address, server.port, self.config.transport, self.config.naptr_build
+            )
+        except LocateError as e:
+            self.note(f"server {slot.number}: DNS failed for {server.address}: {e}", "DNS-11")
+            raise AllTargetsFailed(slot.number, f"DNS failure: {e}") from e
+        if not resolution.targets:
+            self.note(f"server {slot.number}: no targets for {server.address}", "DNS-11")
+            raise AllTargetsFailed(slot.number, "no targets")
+        slot.last_resolution = resolution
+        return resolution
+
+    async def send_new(
+        self,
+        slot: Slot,
+        make: Callable[[Target], Request],
+        *,
+        is_register: bool,
+    ) -> Answered:
+        """
+        Send a new request through C{slot}'s targets, from the one the failback
+        mode chooses, until a server gives a final answer other than 503.
+        """
+        resolution = await self._resolve(slot)
+        targets = resolution.targets
+        reasons = []
+        for index in slot.order(targets, is_register=is_register):
+            target = targets[index]
+            if not is_register and target != slot.registered:
+                roe = slot.config.register_on_enable or (
+                    "registers-before-secondary" in self.phone.defects
+                )
+                if roe and index != 0:
+                    # FO-5: register to the secondary before sending it anything else
+                    ok = await self._register_one(slot, target)
+                    if not ok:
+                        reasons.append(f"{_fmt(target)}: REGISTER first failed")
+                        continue
+            request = make(target)
+            try:
+                response = await self._transact(slot, request, target)
+            except TransactionFailure as e:
+                self.note(f"{_fmt(target)} failed: {e.reason} ({e.detail})", "RTX-1")
+                reasons.append(f"{_fmt(target)}: {e.reason}")
+                continue
+            if response.status == 503:
+                retry_after = _retry_after(response)
+                if retry_after:
+                    slot.back_off(target, retry_after)
+                self.note(f"{_fmt(target)} answered 503; next target", "RTX-3")
+                reasons.append(f"{_fmt(target)}: 503")
+                continue
+            if slot.answered(index, resolution, after_failure=bool(reasons)):
+                self.note(
+                    f"server {slot.number}: failed over to {_fmt(target)}",
+                    "FO-2" if is_register else "FO-3",
+                )
+            return Answered(response, target, index, request)
+        raise AllTargetsFailed(slot.number, "; ".join(reasons) or "no target")
+
+    async def _transact(self, slot: Slot, request: Request, target: Target) -> Response:
+        txn = self.phone.endpoint.request(request, target, self.policy(slot))
+        response: Response = await txn.final
+        if response.status in (401, 407):
+            # REG-3: answer the challenge once; a second challenge is a failure
+            authed = self._authorize(request, response)
+            if authed is None:
+                return response
+            txn = self.phone.endpoint.request(authed, target, self.policy(slot))
+            response = await txn.final
+        return response
+
+    def _authorize(self, request: Request, challenge: Response) -> Request | None:
+        header = "WWW-Authenticate" if challenge.status == 401 else "Proxy-Authenticate"
+        reply = "Authorization" if challenge.status == 401 else "Proxy-Authorization"
+        value = challenge.headers.get(header)
+        if value is None or not self.config.password:
+            return None
+        try:
+            ch = parse_challenge(value)
+        except ValueError:
+            return None
+        creds = answer(
+            ch,
+            method=request.method,
+            uri=request.uri,
+            username=self.config.auth_name or self.config.user_name,
+            password=self.config.password,
+            cnonce=f"{self.phone.rng.getrandbits(64):016x}",
+            nc=1,
+        )
+        cseq = request.cseq
+        headers = (
+            request.headers.remove("Via")
+            .set("CSeq", f"{cseq.seq + 1} {cseq.method}")
+            .set(reply, creds.to_header())
+        )
+        if request.method == "REGISTER":
+            self._reg_cseq[self._slot_of_call(request.call_id)] = cseq.seq + 1
+        return Request(request.method, request.uri, headers, request.body)
+
+    def _slot_of_call(self, call_id: str) -> int:
+        for n, cid in self._reg_call_id.items():
+            if cid == call_id:
+                return n
+        return 1
+
+    # -- registration ------------------------------------------------------------
+
+    def _make_register(self, slot: Slot, expires: int) -> Callable[[Target], Request]:
+        def make(target: Target) -> Request:
+            self._reg_cseq[slot.number] += 1  # RTX-4: same Call-ID, CSeq + 1
+            aor = self.aor(slot)
+            headers = self._headers(
+                from_=f"{self._display()}<{aor}>;tag={self._from_tag[slot.number]}",
+                to=f"<{aor}>",
+                call_id=self._reg_call_id[slot.number],
+                cseq=self._reg_cseq[slot.number],
+                method="REGISTER",
+                extra=[("Contact", self.contact(target)), ("Expires", str(expires))],
+            )
+            return Request("REGISTER", f"sip:{slot.config.address}", headers)
+
+        return make
+
+    async def _register_one(self, slot: Slot, target: Target) -> bool:
+        """REGISTER to one given target (register_on_enable, FO-5)."""
+        request = self._make_register(slot, slot.config.expires)(target)
+        try:
+            response = await self._transact(slot, request, target)
+        except TransactionFailure:
+            return False
+        if 200 <= response.status < 300:
+            self._registered(slot, target, response, request)
+            self.note(f"registered at {_fmt(target)} before using it", "FO-5")
+            return True
+        return False
+
+    async def _register(self, slot: Slot) -> bool | None:
+        """
+        One registration attempt through all of C{slot}'s targets: C{True}
+        registered, C{False} every target failed (RTX-5, FO-6), C{None} a
+        server answered with a refusal (not a server failure, RTX-3).
+        """
+        try:
+            got = await self.send_new(
+                slot, self._make_register(slot, slot.config.expires), is_register=True
+            )
+        except AllTargetsFailed as e:
+            self.note(f"server {slot.number}: registration failed: {e.why}", "RTX-5")
+            slot.registered = None
+            return False
+        if 200 <= got.response.status < 300:
+            self._registered(slot, got.target, got.response, got.request)
+            return True
+        self.note(
+            f"server {slot.number}: registration refused: {got.response.status}", "REG-3"
+        )
+        slot.registered = None
+        return None
+
+    def _registered(self, slot: Slot, target: Target, response: Response, req: Request) -> None:
+        granted = _granted_expires(response, req, slot.config.expires)
+        slot.registered = target
+        now = self.phone.reactor.seconds()
+        self._registered_until[slot.number] = now + granted
+        self.note(f"server {slot.number}: registered at {_fmt(target)} for {granted}s", "REG-2")
+        renew = self.phone.profile.renewal_delay(granted)  # REG-2 (profile renewal point)
+        if slot.number == 1:
+            self._schedule("renew-1", renew, self._renew_working)
+        elif slot.number == 2 and (
+            self.config.redundancy_type == CONCURRENT
+            or self.on_fallback
+            or "registers-fallback-in-successive" in self.phone.defects
+        ):
+            self._schedule("renew-2", renew, lambda: self._spawn(self._register_slot(2), "renew"))
+        if self.phone.mwi:
+            self._spawn(self._subscribe_mwi(slot, target), "MWI subscription")
+
+    def _renew_working(self) -> None:
+        if self.on_fallback:
+            return
+        self._spawn(self._register_working(), "renewal")
+
+    async def _register_slot(self, n: int) -> None:
+        """Register (or refresh) server C{n} alone; retry per RTX-5 on failure."""
+        slot = self.slots[n]
+        ok = await self._register(slot)
+        if not ok and not self._stopped:
+            self._schedule(
+                f"retry-{n}",
+                self.phone.profile.retry_interval,
+                lambda: self._spawn(self._register_slot(n), "retry"),
+            )
+
+    async def _register_working(self) -> None:
+        """Register to server 1; on failure fall back (successive) or retry later."""
+        slot = self.slots[1]
+        ok = await self._register(slot)
+        if ok or self._stopped:
+            return
+        if ok is False and self.config.redundancy_type == SUCCESSIVE and 2 in self.slots:
+            # FBK-S2 / FO-6: every target of server 1 failed: register to the fallback
+            ok2 = await self._register(self.slots[2])
+            if ok2:
+                self.on_fallback = True
+                self.note("on the fallback server; probing the working server", "FBK-S2")
+                self._schedule_probe()
+                return
+        if "no-reregister-retry" in self.phone.defects:
+            return
+        self._schedule(
+            "retry-1",
+            self.phone.profile.retry_interval,
+            lambda: self._spawn(self._register_working(), "retry"),
+        )
+
+    def _schedule_probe(self) -> None:
+        if "no-probing" in self.phone.defects:
+            return
+        interval = float(self.config.fallback_timeout)
+        if "probes-wrong-interval" in self.phone.defects:
+            interval *= 2
+        self._schedule("probe", interval, lambda: self._spawn(self._probe(), "probe"))
+
+    async def _probe(self) -> None:
+        """FBK-S3/S4: REGISTER to the working server while on the fallback."""
+        if not self.on_fallback:
+            return
+        ok = await self._register(self.slots[1])
+        if ok:
+            self.on_fallback = False
+            self._cancel("renew-2")
+            self.note("working server answered the probe; back on it", "FBK-S4")
+        elif not self._stopped:
+            self._schedule_probe()
+
+    # -- MWI (FBK-F) ---------------------------------------------------------------
+
+    async def _subscribe_mwi(self, slot: Slot, target: Target) -> None:
+        aor = self.aor(slot)
+        headers = self._headers(
+            from_=f"<{aor}>;tag={new_tag(self.phone.rng)}",
+            to=f"<{aor}>",
+            call_id=new_call_id(self.phone.rng, self.phone.address),
+            cseq=1,
+            method="SUBSCRIBE",
+            extra=[
+                ("Contact", self.contact(target)),
+                ("Event", "message-summary"),
+                ("Accept", "application/simple-message-summary"),
+                ("Expires", str(slot.config.expires)),
+            ],
+        )
+        request = Request("SUBSCRIBE", aor, headers)
+        try:
+            response = await self._transact(slot, request, target)
+        except TransactionFailure as e:
+            self.note(f"MWI subscription to {_fmt(target)} got no answer: {e.reason}")
+            return
+        if response.status in (405, 489, 501):
+            self.note(
+                f"{_fmt(target)} does not offer MWI ({response.status}); calling unaffected",
+                "FBK-F",
+            )
+
+    # -- calls ------------------------------------------------------------------------
+
+    def call(
+        self, uri: str, *, duration: float = 5.0, reinvite: bool = False
+    ) -> Deferred[CallResult]:
+        """Place a call (FO-3, FBK-C2); hang up after C{duration} seconds."""
+        return self._spawn(self._call(uri, duration, reinvite), "call")
+
+    def _call_slots(self) -> list[Slot]:
+        if self.on_fallback and 2 in self.slots:
+            return [self.slots[2]]
+        return [self.slots[n] for n in (1, 2) if n in self.slots]
+
+    async def _call(self, uri: str, duration: float, reinvite: bool) -> CallResult:
+        call_id = new_call_id(self.phone.rng, self.phone.address)
+        tag = new_tag(self.phone.rng)
+        cseq = 0
+        for slot in self._call_slots():
+            local_uri = self.aor(slot)
+
+            def make(target: Target, slot: Slot = slot, local_uri: str = local_uri) -> Request:
+                nonlocal cseq
+                cseq += 1
+                headers = self._headers(
+                    from_=f"{self._display()}<{local_uri}>;tag={tag}",
+                    to=f"<{uri}>",
+                    call_id=call_id,
+                    cseq=cseq,
+                    method="INVITE",
+                    extra=[
+                        ("Contact", self.contact(target)),
+                        ("Content-Type", "application/sdp"),
+                    ],
+                )
+                return Request("INVITE", uri, headers, _sdp(self.phone.address))
+
+            try:
+                got = await self.send_new(slot, make, is_register=False)
+            except AllTargetsFailed as e:
+                self.note(f"INVITE through server {slot.number} failed: {e.why}", "FO-6")
+                if slot.number == 1 and slot.registered is not None:
+                    # FBK-C3: the working server is down; keep trying to register to it
+                    slot.registered = None
+                    self._cancel("renew-1")
+                    self._schedule(
+                        "retry-1",
+                        self.phone.profile.retry_interval,
+                        lambda: self._spawn(self._register_working(), "retry"),
+                    )
+                continue
+            status = got.response.status
+            if not 200 <= status < 300:
+                result = CallResult(False, status, got.target, slot.number)
+                self.calls.append(result)
+                return result
+            dialog = self._dialog_from_2xx(got, slot, tag, local_uri)
+            self._send_ack(dialog, cseq_of(got.request))
+            self.note(f"call {call_id} up through {_fmt(got.target)}", "FO-3")
+            result = CallResult(True, status, got.target, slot.number)
+            self.calls.append(result)
+            if reinvite:
+                self._schedule(
+                    f"reinvite-{call_id}",
+                    duration / 2,
+                    lambda: self._spawn(self._reinvite(dialog), "re-INVITE"),
+                )
+            self._schedule(
+                f"bye-{call_id}", duration, lambda: self._spawn(self._bye(dialog), "BYE")
+            )
+            return result
+        result = CallResult(False, None, None, None)
+        self.calls.append(result)
+        return result
+
+    def _dialog_from_2xx(self, got: Answered, slot: Slot, tag: str, local_uri: str) -> Dialog:
+        resp = got.response
+        route = tuple(reversed(resp.headers.get_all("Record-Route")))
+        contact = resp.headers.get("Contact") or f"<{got.request.uri}>"
+        remote_target = _uri_of(contact)
+        return Dialog(
+            call_id=resp.call_id,
+            local_tag=tag,
+            remote_tag=resp.to.tag or "",
+            local_uri=local_uri,
+            remote_uri=got.request.uri,
+            remote_target=remote_target,
+            route=route,
+            target=got.target,
+            slot=slot.number,
+            cseq=cseq_of(got.request),
+            outgoing=True,
+        )
+
+    def _dialog_target(self, dialog: Dialog) -> Target:
+        if "bye-to-new-server" in self.phone.defects:
+            slot = self.slots.get(dialog.slot)
+            res = slot.last_resolution if slot is not None else None
+            if slot is not None and res is not None and res.targets:
+                return res.targets[slot.current % len(res.targets)]
+        return dialog.target
+
+    def _in_dialog(self, dialog: Dialog, method: str, cseq: int, body: bytes = b"") -> Request:
+        extra: list[tuple[str, str]] = [("Route", r) for r in dialog.route]
+        extra.append(("Contact", self.contact(dialog.target)))
+        if body:
+            extra.append(("Content-Type", "application/sdp"))
+        headers = self._headers(
+            from_=f"<{dialog.local_uri}>;tag={dialog.local_tag}",
+            to=f"<{dialog.remote_uri}>;tag={dialog.remote_tag}",
+            call_id=dialog.call_id,
+            cseq=cseq,
+            method=method,
+            extra=extra,
+        )
+        return Request(method, dialog.remote_target, headers, body)
+
+    def _send_ack(self, dialog: Dialog, cseq: int) -> None:
+        ack = self._in_dialog(dialog, "ACK", cseq)
+        self.phone.endpoint.send_ack(ack, dialog.target)  # FO-4: where the dialog was set up
+        self.dialogs[dialog.call_id] = dialog
+
+    async def _reinvite(self, dialog: Dialog) -> None:
+        if dialog.call_id not in self.dialogs:
+            return
+        dialog.cseq += 1
+        req = self._in_dialog(dialog, "INVITE", dialog.cseq, _sdp(self.phone.address, hold=True))
+        target = self._dialog_target(dialog)
+        slot = self.slots[dialog.slot]
+        try:
+            response = await self.phone.endpoint.request(req, target, self.policy(slot)).final
+        except TransactionFailure as e:
+            self.note(f"re-INVITE failed: {e.reason}")
+            return
+        if 200 <= response.status < 300:
+            self.phone.endpoint.send_ack(self._in_dialog(dialog, "ACK", dialog.cseq), target)
+
+    async def _bye(self, dialog: Dialog) -> None:
+        if self.dialogs.pop(dialog.call_id, None) is None:
+            return
+        dialog.cseq += 1
+        req = self._in_dialog(dialog, "BYE", dialog.cseq)
+        target = self._dialog_target(dialog)
+        slot = self.slots[dialog.slot]
+        try:
+            await self.phone.endpoint.request(req, target, self.policy(slot)).final
+        except TransactionFailure as e:
+            self.note(f"BYE to {_fmt(target)} failed: {e.reason}", "FO-4")
+            return
+        self.note(f"call {dialog.call_id} ended through {_fmt(target)}", "FO-4")
+
+    # -- incoming requests (UAS) ---------------------------------------------------
+
+    def incoming(self, st: Any) -> None:
+        """Answer a request addressed to this account (calls from the server)."""
+        from harness.sip.message import make_response
+
+        request: Request = st.request
+        method = request.method
+        if method == "INVITE":
+            existing = self.dialogs.get(request.call_id)
+            tag = existing.local_tag if existing else new_tag(self.phone.rng)
+            transport, host, port = st.source
+            target = Target(transport, host, port)
+            st.respond(make_response(request, 180, to_tag=tag))
+            contact = self.contact(target)
+            st.respond(
+                make_response(
+                    request,
+                    200,
+                    to_tag=tag,
+                    headers=[("Contact", contact), ("Content-Type", "application/sdp")],
+                    body=_sdp(self.phone.address),
+                )
+            )
+            if existing is None:
+                route = tuple(request.headers.get_all("Record-Route"))
+                remote_contact = request.headers.get("Contact") or f"<{request.from_.uri}>"
+                self.dialogs[request.call_id] = Dialog(
+                    call_id=request.call_id,
+                    local_tag=tag,
+                    remote_tag=request.from_.tag or "",
+                    local_uri=str(request.to.uri),
+                    remote_uri=str(request.from_.uri),
+                    remote_target=_uri_of(remote_contact),
+                    route=route,
+                    target=target,
+                    slot=1,
+                    cseq=0,
+                    outgoing=False,
+                )
+            return
+        if method == "BYE":
+            self.dialogs.pop(request.call_id, None)
+            st.respond(make_response(request, 200))
+            return
+        if method in ("OPTIONS", "NOTIFY", "CANCEL", "MESSAGE", "UPDATE", "INFO"):
+            st.respond(make_response(request, 200))
+            return
+        st.respond(make_response(request, 501))
+
+
+def cseq_of(request: Request) -> int:
+    return request.cseq.seq
+
+
+def _fmt(target: Target) -> str:
+    return f"{target.host}:{target.port}/{target.transport}"
+
+
+def _uri_of(name_addr: str) -> str:
+    text = name_addr.strip()
+    if "<" in text and ">" in text:
+        return text[text.index("<") + 1 : text.index(">")]
+    return text.split(";", 1)[0]
+
+
+def _retry_after(response: Response) -> int:
+    value = response.headers.get("Retry-After")
+    if not value:
+        return 0
+    head = value.split(";", 1)[0].split("(", 1)[0].strip()
+    return int(head) if head.isdigit() else 0
+
+
+def _granted_expires(response: Response, request: Request, asked: int) -> int:
+    """The expiry the registrar granted our binding (Contact param, else Expires)."""
+    ours = _uri_of(request.headers.get("Contact") or "")
+    for value in response.headers.get_all("Contact"):
+        if _uri_of(value) == ours and "expires=" in value:
+            param = value.split("expires=", 1)[1].split(";", 1)[0].strip()
+            if param.isdigit():
+                return int(param)
+    header = response.headers.get("Expires")
+    if header and header.strip().isdigit():
+        return int(header.strip())
+    return asked
+
+
+def _sdp(address: str, hold: bool = False) -> bytes:
+    direction = "sendonly" if hold else "sendrecv"
+    return (
+        "v=0\r\n"
+        f"o=harness 1 1 IN IP4 {address}\r\n"
+        "s=-\r\n"
+        f"c=IN IP4 {address}\r\n"
+        "t=0 0\r\n"
+        "m=audio 4000 RTP/AVP 0\r\n"
+        "a=rtpmap:0 PCMU/8000\r\n"
+        f"a={direction}\r\n"
+    ).encode("ascii")

@@ -1,0 +1,535 @@
+"""
+The phone-side RFC 3263 server locator, narrowed by the guide (DNS-1..DNS-11).
+
+Why our own and not C{twisted.names.srvconnect}: the guide fixes choices
+RFC 3263 leaves open (NAPTR then C{naptr_build} SRV then A; equal-priority SRV
+records by descending weight; 5060 for TLS when DNS gives no port), a
+certification harness must make each of them visible and switchable
+(L{harness.profile.Profile}), and the resolution must be cached on the
+harness's clock for exactly the smallest TTL of its chain (DNS-10, FB-1).
+
+The locator needs only an C{IResolver}: on a network it is a
+C{client.Resolver} (L{make_resolver}); in unit tests a
+L{harness.dns.zone.Zone} answers directly and synchronously.
+
+Rules, by clause (C{transport}: 0 UDP, 1 TCP, 2 TLS, 3 DNS-NAPTR):
+
+ - DNS-1: an IP address is used as is, no query; port 0 -> the default port.
+ - DNS-3 / RFC 3263 4.2: an explicit port -> A query only, with that port.
+ - DNS-2: transport 3, port 0 -> NAPTR first.  DNS-4: records with a
+   supported service (C{SIP+D2U}, C{SIP+D2T}, C{SIPS+D2T}), lowest order,
+   then lowest preference; the first record whose SRV set yields targets
+   wins (an empty set -> the next record).  DNS-5: flag C{s} -> SRV on the
+   replacement; empty flag -> NAPTR again on the replacement, at most
+   C{profile.naptr_max_depth} NAPTR queries deep; other flags are skipped.
+ - DNS-6: no usable NAPTR -> C{naptr_build} 0: C{_sip._udp}; 1:
+   C{_sip._tcp}, then C{_sips._tcp}.
+ - transport 0/1/2, port 0: SRV for that transport.
+ - DNS-7: SRV lowest priority first; equal priority by the profile
+   (descending weight with optional round robin, or RFC 2782 weighted
+   random with the injected RNG).  DNS-8: an A query per target name, in
+   that order (numeric targets as is, several addresses in answer order,
+   target C{.} -> nothing, duplicates removed).
+ - No SRV target -> A query on the domain; DNS-9: port = the profile's
+   default for the transport.
+ - DNS-10: a resolution is cached until the first record of its chain
+   expires (the record's arrival time + its TTL; the smallest TTL is
+   L{Resolution.ttl}).
+ - DNS-11: timeout, SERVFAIL, REFUSED -> L{LocateError} at once; NXDOMAIN /
+   NODATA move on to the next step and, if nothing is left, fail with
+   C{"nxdomain"} or C{"empty"}.  Failures are never cached.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, TypeVar
+
+from twisted.internet import defer
+from twisted.internet import error as ierror
+from twisted.internet.defer import Deferred, inlineCallbacks
+from twisted.internet.interfaces import IReactorTime
+from twisted.names import client, dns
+from twisted.names import error as nerror
+
+from harness.profile import Profile
+
+Transport = Literal["udp", "tcp", "tls"]
+
+#: NAPTR service field (lowercase) -> transport (DNS-4).
+NAPTR_SERVICES: dict[bytes, Transport] = {
+    b"sip+d2u": "udp",
+    b"sip+d2t": "tcp",
+    b"sips+d2t": "tls",
+}
+
+#: SRV prefix per transport (RFC 3263 4.2).
+SRV_PREFIX: dict[Transport, str] = {
+    "udp": "_sip._udp.",
+    "tcp": "_sip._tcp.",
+    "tls": "_sips._tcp.",
+}
+
+#: Configured C{account.X.transport} for 0..2.
+TRANSPORT_CODES: dict[int, Transport] = {0: "udp", 1: "tcp", 2: "tls"}
+
+
+@dataclass(frozen=True)
+class Target:
+    """
+    One place to send a request.
+
+    @ivar name: the SIP domain the target was found for (C{None} for an IP
+        literal): the name a TLS client sends as SNI and checks the
+        certificate against (RFC 5922 4.1).
+    """
+
+    transport: Transport
+    host: str
+    port: int
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """
+    The ordered targets for one configured server.
+
+    @ivar ttl: the smallest TTL of every record in the chain (DNS-10);
+        C{None} for an IP literal (never expires).
+    @ivar expires_at: clock time after which the locator resolves again: the
+        earliest expiry (arrival + TTL) of any record in the chain (C{None}:
+        never).
+    """
+
+    targets: tuple[Target, ...]
+    ttl: float | None
+    expires_at: float | None = None
+
+
+class LocateError(Exception):
+    """
+    The server could not be located (DNS-11).
+
+    @ivar name: the configured name (or the name whose query failed).
+    @ivar reason: C{"timeout"}, C{"servfail"}, C{"refused"}, C{"nxdomain"},
+        C{"empty"} (names exist but give no address), or C{"error"}.
+    @ivar detail: what failed, for people.
+    """
+
+    def __init__(self, name: str, reason: str, detail: str = "") -> None:
+        super().__init__(f"{name}: {reason}" + (f" ({detail})" if detail else ""))
+        self.name = name
+        self.reason = reason
+        self.detail = detail
+
+
+class _Fatal(Exception):
+    """A DNS failure that ends the resolution at once (timeout, SERVFAIL, ...)."""
+
+    def __init__(self, qname: str, qtype: str, reason: str, detail: str) -> None:
+        super().__init__(qname, qtype, reason, detail)
+        self.qname = qname
+        self.qtype = qtype
+        self.reason = reason
+        self.detail = detail
+
+
+def failure_reason(exc: BaseException) -> str:
+    """Classify a resolver failure into a L{LocateError} reason."""
+    if isinstance(exc, nerror.DNSNameError | nerror.AuthoritativeDomainError):
+        return "nxdomain"
+    if isinstance(exc, nerror.DNSServerError):
+        return "servfail"
+    if isinstance(exc, nerror.DNSQueryRefusedError):
+        return "refused"
+    if isinstance(
+        exc,
+        nerror.DNSQueryTimeoutError | defer.TimeoutError | ierror.TimeoutError | TimeoutError,
+    ):
+        return "timeout"
+    if isinstance(exc, nerror.DomainError):
+        return "nxdomain"
+    return "error"
+
+
+def is_ip(text: str) -> bool:
+    """Whether C{text} is an IPv4 or IPv6 literal (brackets allowed)."""
+    try:
+        ipaddress.ip_address(text.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+def _norm(name: str | bytes) -> str:
+    text = name.decode("ascii", "replace") if isinstance(name, bytes) else name
+    return text.rstrip(".").lower()
+
+
+T = TypeVar("T")
+
+
+def order_srv(
+    records: Sequence[T],
+    profile: Profile,
+    rng: random.Random,
+    rotation: int = 0,
+    *,
+    priority: Any = lambda r: r.priority,
+    weight: Any = lambda r: r.weight,
+    weight_reversed: bool = False,
+) -> list[T]:
+    """
+    SRV records in the order to try them (DNS-7).
+
+    Lowest priority first.  Within a priority, C{profile.srv_tie}:
+    C{"weight-desc"} -- higher weight first, ties in answer order, rotated
+    left by C{rotation} when C{profile.srv_round_robin};
+    C{"rfc2782"} -- RFC 2782's weighted random selection (below) with C{rng}.
+    C{weight_reversed} (a deliberate defect, see L{Locator}): lowest weight
+    first, whatever the profile.
+    """
+    out: list[T] = []
+    for prio in sorted({priority(r) for r in records}):
+        group = [r for r in records if priority(r) == prio]
+        if profile.srv_tie == "rfc2782" and not weight_reversed:
+            out.extend(rfc2782_order(group, rng, weight=weight))
+            continue
+        for w in sorted({weight(r) for r in group}, reverse=not weight_reversed):
+            tied = [r for r in group if weight(r) == w]
+            if profile.srv_round_robin and len(tied) > 1:
+                k = rotation % len(tied)
+                tied = tied[k:] + tied[:k]
+            out.extend(tied)
+    return out
+
+
+def rfc2782_order(
+    group: Sequence[T], rng: random.Random, *, weight: Any = lambda r: r.weight
+) -> list[T]:
+    """
+    RFC 2782's selection within one priority, repeated until none is left:
+    put the weight-0 records first (in random order), draw C{n} uniformly
+    from C{0..sum(weights)} inclusive, take the first record whose running
+    weight sum is C{>= n}.  A record of weight C{w} is taken first with
+    probability C{w / (S + 1)}; weight-0 records share C{1 / (S + 1)}.
+    """
+    pending = list(group)
+    out: list[T] = []
+    while pending:
+        zeros = [r for r in pending if weight(r) == 0]
+        rng.shuffle(zeros)
+        arranged = zeros + [r for r in pending if weight(r) != 0]
+        total = sum(weight(r) for r in arranged)
+        n = rng.randint(0, total)
+        running = 0
+        chosen = arranged[-1]
+        for r in arranged:
+            running += weight(r)
+            if running >= n:
+                chosen = r
+                break
+        out.append(chosen)
+        pending.remove(chosen)
+    return out
+
+
+def _dedupe(targets: list[Target]) -> tuple[Target, ...]:
+    seen: set[tuple[str, str, int]] = set()
+    out: list[Target] = []
+    for t in targets:
+        key = (t.transport, t.host, t.port)
+        if key not in seen:
+            seen.add(key)
+            out.append(t)
+    return tuple(out)
+
+
+class _Run:
+    """One resolution in progress: collects TTLs and the softest failure."""
+
+    def __init__(self, locator: Locator, domain: str) -> None:
+        self.locator = locator
+        self.domain = domain
+        self.ttls: list[int] = []
+        self.expiries: list[float] = []  # when each record used expires (received + TTL)
+        self.misses: list[str] = []  # "nxdomain" / "empty" seen so far
+
+    @inlineCallbacks
+    def query(self, name: str, qtype: int) -> Any:
+        """
+        The records of C{qtype} for C{name} (following CNAMEs), or C{[]} for
+        NXDOMAIN/NODATA; raises L{_Fatal} for failures that end the run.
+        """
+        resolver = self.locator.resolver
+        current = _norm(name)
+        for _query in range(8):
+            try:
+                answers, _auth, _add = yield resolver.query(
+                    dns.Query(current, qtype, dns.IN), timeout=self.locator.timeout
+                )
+            except Exception as e:
+                reason = failure_reason(e)
+                if reason == "nxdomain":
+                    self.misses.append("nxdomain")
+                    return []
+                qtext = dns.QUERY_TYPES.get(qtype, str(qtype))
+                raise _Fatal(current, qtext, reason, repr(e)) from None
+            target = current
+            records: list[dns.RRHeader] = []
+            cname_ttls: list[int] = []
+            for _hop in range(8):
+                own = [rr for rr in answers if _norm(rr.name.name) == target]
+                records = [rr for rr in own if rr.type == qtype]
+                cnames = [rr for rr in own if rr.type == dns.CNAME]
+                if records or not cnames or qtype == dns.CNAME:
+                    break
+                cname_ttls.append(int(cnames[0].ttl))
+                target = _norm(cnames[0].payload.name.name)
+            now = float(self.locator.clock.seconds())
+            self.ttls.extend(cname_ttls)
+            self.expiries.extend(now + t for t in cname_ttls)
+            if records:
+                self.ttls.extend(int(rr.ttl) for rr in records)
+                self.expiries.extend(now + int(rr.ttl) for rr in records)
+                return records
+            if target != current and not any(_norm(rr.name.name) == target for rr in answers):
+                # The chain left this answer (a CNAME into another zone): ask for it.
+                current = target
+                continue
+            break
+        self.misses.append("empty")
+        return []
+
+    @inlineCallbacks
+    def addresses(self, host: str) -> Any:
+        """The IPv4 addresses of C{host}, in answer order (DNS-8)."""
+        if is_ip(host):
+            return [host.strip("[]")]
+        rrs = yield self.query(host, dns.A)
+        return [rr.payload.dottedQuad() for rr in rrs]
+
+    @inlineCallbacks
+    def srv(self, name: str, transport: Transport) -> Any:
+        """Targets from the SRV records at C{name} (DNS-7, DNS-8, DNS-9)."""
+        locator = self.locator
+        rrs = yield self.query(name, dns.SRV)
+        if not rrs:
+            return []
+        key = _norm(name)
+        rotation = locator._rotation.get(key, 0)
+        locator._rotation[key] = rotation + 1
+        ordered = order_srv(
+            rrs,
+            locator.profile,
+            locator.rng,
+            rotation,
+            priority=lambda rr: rr.payload.priority,
+            weight=lambda rr: rr.payload.weight,
+            weight_reversed=locator.srv_weight_reversed,
+        )
+        targets: list[Target] = []
+        for rr in ordered:
+            srv = rr.payload
+            host = _norm(srv.target.name)
+            if host in ("", "."):
+                continue  # "service not available here" (RFC 2782)
+            port = srv.port or locator.profile.default_port_for(transport)
+            for addr in (yield self.addresses(host)):
+                targets.append(Target(transport, addr, port, self.domain))
+        if not targets:
+            self.misses.append("empty")
+        return targets
+
+    @inlineCallbacks
+    def naptr(self, name: str, depth: int) -> Any:
+        """
+        Targets from the NAPTR records at C{name} (DNS-4, DNS-5); C{None} when
+        there is no usable NAPTR record (so DNS-6 applies).
+        """
+        locator = self.locator
+        rrs = yield self.query(name, dns.NAPTR)
+        usable: list[tuple[Any, Transport | None]] = []
+        for rr in rrs:
+            rec = rr.payload
+            flags = rec.flags.string.lower()
+            service = rec.service.string.lower()
+            transport = NAPTR_SERVICES.get(service)
+            if flags == b"s" and transport is not None:
+                usable.append((rec, transport))
+            elif flags == b"" and (transport is not None or service == b""):
+                usable.append((rec, transport))
+        if not usable:
+            return None
+        if not locator.naptr_answer_order:
+            usable.sort(key=lambda pair: (pair[0].order, pair[0].preference))
+        for rec, transport in usable:
+            replacement = _norm(rec.replacement.name)
+            if replacement in ("", "."):
+                continue
+            if rec.flags.string == b"":
+                if depth >= locator.profile.naptr_max_depth:
+                    continue
+                nested = yield self.naptr(replacement, depth + 1)
+                found = [t for t in nested or [] if transport is None or t.transport == transport]
+            else:
+                assert transport is not None
+                found = yield self.srv(replacement, transport)
+            if found:
+                return found
+        return []
+
+    @inlineCallbacks
+    def a_only(self, host: str, port: int, transport: Transport) -> Any:
+        addrs = yield self.addresses(host)
+        return [Target(transport, a, port, self.domain) for a in addrs]
+
+
+class Locator:
+    """
+    Resolves a configured server (address, port, transport, naptr_build) to
+    ordered targets with the guide's rules, caching on C{clock} (DNS-10).
+
+    @param resolver: any C{IResolver} (a C{client.Resolver} from
+        L{make_resolver}, or a L{harness.dns.zone.Zone}).
+    @param clock: the clock for the cache.
+    @param profile: the reading of the guide (SRV ties, TLS port, NAPTR depth).
+    @param rng: the seeded RNG for the C{rfc} profile's weighted choice.
+    @param timeout: passed to every C{resolver.query}; C{None} = the
+        resolver's own.
+    @param srv_weight_reversed: a deliberate defect (for checker tests,
+        C{harness.phone.defects} "srv-weight-reversed"): equal-priority SRV
+        records lowest weight first (violates DNS-7).
+    @param naptr_answer_order: a deliberate defect ("ignores-naptr-order"):
+        NAPTR records taken in answer order, not by order/preference
+        (violates DNS-4).
+    """
+
+    def __init__(
+        self,
+        resolver: Any,
+        clock: IReactorTime,
+        profile: Profile,
+        rng: random.Random,
+        *,
+        timeout: Sequence[int] | None = None,
+        srv_weight_reversed: bool = False,
+        naptr_answer_order: bool = False,
+    ) -> None:
+        self.resolver = resolver
+        self.clock = clock
+        self.profile = profile
+        self.rng = rng
+        self.timeout = timeout
+        self.srv_weight_reversed = srv_weight_reversed
+        self.naptr_answer_order = naptr_answer_order
+        self._cache: dict[tuple[str, int, int, int], Resolution] = {}
+        self._rotation: dict[str, int] = {}
+
+    def cached(
+        self, address: str, port: int, transport: int, naptr_build: int
+    ) -> Resolution | None:
+        """The cached, unexpired resolution for these settings, if any."""
+        key = (_norm(address), port, transport, naptr_build)
+        res = self._cache.get(key)
+        if res is None:
+            return None
+        if res.expires_at is not None and self.clock.seconds() >= res.expires_at:
+            del self._cache[key]
+            return None
+        return res
+
+    def flush(self) -> None:
+        """Forget every cached resolution."""
+        self._cache.clear()
+
+    def locate(
+        self, address: str, port: int, transport: int, naptr_build: int = 0
+    ) -> Deferred[Resolution]:
+        """
+        The ordered targets for a configured server.
+
+        @param address: the configured server: a domain or an IP literal.
+        @param port: the configured port; 0 means "ask DNS" (DNS-2).
+        @param transport: 0 UDP, 1 TCP, 2 TLS, 3 DNS-NAPTR.
+        @param naptr_build: 0 or 1 (DNS-6).
+        @return: fires with a L{Resolution}, or fails with L{LocateError}.
+        """
+        if transport not in (0, 1, 2, 3):
+            return defer.fail(ValueError(f"transport must be 0..3, not {transport!r}"))
+        if naptr_build not in (0, 1):
+            return defer.fail(ValueError(f"naptr_build must be 0 or 1, not {naptr_build!r}"))
+        host = address.strip()
+        if is_ip(host):
+            # DNS-1: no query.
+            tr = TRANSPORT_CODES.get(transport, "udp")
+            real_port = port or self.profile.default_port_for(tr)
+            return defer.succeed(
+                Resolution((Target(tr, host.strip("[]"), real_port, None),), ttl=None)
+            )
+        hit = self.cached(host, port, transport, naptr_build)
+        if hit is not None:
+            return defer.succeed(hit)
+        return self._resolve(host, port, transport, naptr_build)
+
+    @inlineCallbacks
+    def _resolve(self, host: str, port: int, transport: int, naptr_build: int) -> Any:
+        domain = _norm(host)
+        run = _Run(self, domain)
+        targets: list[Target] = []
+        try:
+            if port:
+                # DNS-3 and RFC 3263 4.2: an explicit port -> A only.
+                tr = TRANSPORT_CODES.get(transport, "udp")
+                targets = yield run.a_only(domain, port, tr)
+            elif transport == 3:
+                # DNS-2, DNS-4, DNS-5.
+                found = yield run.naptr(domain, 1)
+                if found:
+                    targets = found
+                else:
+                    # DNS-6 (no usable NAPTR, or none of its SRV sets had targets).
+                    order: list[Transport] = ["udp"] if naptr_build == 0 else ["tcp", "tls"]
+                    for tr in order:
+                        targets = yield run.srv(SRV_PREFIX[tr] + domain, tr)
+                        if targets:
+                            break
+                    if not targets:
+                        tr = order[0]
+                        targets = yield run.a_only(domain, self.profile.default_port_for(tr), tr)
+            else:
+                tr = TRANSPORT_CODES[transport]
+                targets = yield run.srv(SRV_PREFIX[tr] + domain, tr)
+                if not targets:
+                    targets = yield run.a_only(domain, self.profile.default_port_for(tr), tr)
+        except _Fatal as e:
+            raise LocateError(domain, e.reason, f"{e.qtype} {e.qname}: {e.detail}") from None
+        result = _dedupe(targets)
+        if not result:
+            reason = "nxdomain" if run.misses and run.misses[-1] == "nxdomain" else "empty"
+            raise LocateError(domain, reason, "no target found")
+        # DNS-10: the smallest TTL of the chain, counted from when that record
+        # arrived (not from when the whole chain was complete).
+        ttl = float(min(run.ttls)) if run.ttls else 0.0
+        expires = min(run.expiries) if run.expiries else float(self.clock.seconds())
+        resolution = Resolution(result, ttl=ttl, expires_at=expires)
+        self._cache[(domain, port, transport, naptr_build)] = resolution
+        return resolution
+
+
+def make_resolver(
+    reactor: Any, dns_server: tuple[str, int], timeout: Sequence[int] = (1, 3)
+) -> client.Resolver:
+    """
+    A C{client.Resolver} that asks only C{dns_server} on C{reactor}.
+
+    Never C{resolv=}: with a resolv.conf the resolver re-reads it every 60 s
+    forever (a simulated world never goes idle) and may ask the host's real
+    servers.  C{timeout}: the retransmission schedule, seconds; after the
+    last one the query fails with a timeout (DNS-11).
+    """
+    return client.Resolver(servers=[dns_server], reactor=reactor, timeout=tuple(timeout))

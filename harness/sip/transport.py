@@ -1,0 +1,827 @@
+# -*- test-case-name: tests.sip.test_transport -*-
+"""
+SIP transports (RFC 3261 section 18): UDP, TCP and TLS shells over the
+sans-IO framer, and L{SipEndpoint}, which owns them and the transaction layer.
+
+Why thin shells: parsing and framing live in L{harness.sip.message} and
+L{harness.sip.framing}, the state machines in L{harness.sip.transaction}; this
+module only moves bytes, records what it saw (every SIP message sent or
+received becomes a L{SipEvent} observed by this endpoint's address; TLS
+handshake results become L{ConnEvent}s), and turns transport failures into
+typed L{TransactionFailure}s at once (RTX-2, TLS-1).
+
+It runs unchanged on the simulated network (a L{harness.net.simulated.SimHost})
+and on real sockets (a L{harness.net.wire.WireHost}); it never imports the
+global reactor.  TLS is C{TLSMemoryBIOFactory(..., clock=reactor)} on top of
+C{listenTCP}/C{connectTCP}: without C{clock=} application data never arrives
+on a fake reactor (TWISTED-NOTES.md).
+
+Decisions:
+
+  - Routing of responses (RFC 3261 18.2.2, RFC 3581): over TCP/TLS on the
+    connection the request came on, else a new connection to the Via's
+    C{received} (or host) and sent-by port; over UDP to C{received}:C{rport}
+    when the request asked for C{rport}, else C{received} (or host) and the
+    sent-by port (default 5060).
+  - A request bigger than C{udp_max} (1300 bytes, RFC 3261 18.1.1) for a UDP
+    target goes over TCP to the same address and port (Via says TCP, and
+    L{ClientTransaction.target} is the TCP target); if that is refused the
+    transaction fails with C{"refused"} (no silent UDP fallback).
+  - Connections are reused per (transport, host, port, TLS name) and closed
+    after C{idle_timeout} seconds without traffic and without a live client
+    transaction on them.
+  - A stream message's C{raw} in its L{SipEvent} is the message's canonical
+    serialisation (the framer returns parsed messages only); a datagram's is
+    the datagram as received.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any, Literal, cast
+
+from twisted.internet.error import (
+    ConnectionRefusedError,
+    DNSLookupError,
+    NoRouteError,
+    TCPTimedOutError,
+    TimeoutError,
+)
+from twisted.internet.interfaces import (
+    IAddress,
+    IDelayedCall,
+    IHandshakeListener,
+    IListeningPort,
+    IOpenSSLClientConnectionCreator,
+    IReactorTime,
+)
+from twisted.internet.protocol import (
+    ClientFactory,
+    DatagramProtocol,
+    Factory,
+    Protocol,
+    connectionDone,
+)
+from twisted.internet.ssl import optionsForClientTLS
+from twisted.protocols.tls import TLSMemoryBIOFactory
+from twisted.python.failure import Failure
+from zope.interface import implementer
+
+from harness.sip.framing import StreamFramer, parse_datagram
+from harness.sip.locate import Target
+from harness.sip.message import (
+    DEFAULT_LIMITS,
+    Headers,
+    Limits,
+    ParseError,
+    Request,
+    Response,
+    make_response,
+    new_branch,
+    parse,
+)
+from harness.sip.transaction import (
+    ClientTransaction,
+    FailureReason,
+    RetryPolicy,
+    ServerTransaction,
+    TransactionFailure,
+    TransactionLayer,
+)
+from harness.trace.events import ConnEvent, NoteEvent, SipEvent, Trace
+
+TransportName = Literal["udp", "tcp", "tls"]
+Message = Request | Response
+
+#: RFC 3261 18.1.1: above this a request must not go over UDP (unless the path MTU is known)
+UDP_MAX = 1300
+
+_DEFAULT_PORT = {"udp": 5060, "tcp": 5060, "tls": 5061}
+
+
+def _trace_clock(reactor: Any) -> Callable[[], float]:
+    """The trace's time base: the network's (run-relative) clock if the reactor view has one."""
+    network = getattr(reactor, "network", None) or getattr(reactor, "world", None)
+    seconds = getattr(network, "seconds", None)
+    if callable(seconds):
+        return cast(Callable[[], float], seconds)
+    return lambda: float(reactor.seconds())
+
+
+def _port_of(port: IListeningPort) -> int:
+    """The port number a listening port is bound to."""
+    return _addr(port.getHost())[1]
+
+
+def _addr(address: IAddress) -> tuple[str, int]:
+    return (str(getattr(address, "host", "")), int(getattr(address, "port", 0)))
+
+
+def _classify(failure: Failure) -> tuple[FailureReason, str]:
+    """Map a connect failure to a L{TransactionFailure} reason."""
+    value = failure.value
+    detail = f"{type(value).__name__}: {value}".strip()
+    if isinstance(value, ConnectionRefusedError):
+        return "refused", detail
+    if isinstance(value, TimeoutError | TCPTimedOutError | NoRouteError | DNSLookupError):
+        return "unreachable", detail
+    return "error", detail
+
+
+def _is_tls_error(value: BaseException) -> bool:
+    name = type(value).__module__ + "." + type(value).__name__
+    return "OpenSSL" in name or "VerificationError" in name or "SSL" in type(value).__name__
+
+
+# --- protocols ------------------------------------------------------------------------
+
+
+class _UDPProtocol(DatagramProtocol):
+    def __init__(self, endpoint: SipEndpoint) -> None:
+        self.endpoint = endpoint
+
+    def datagramReceived(self, datagram: bytes, addr: Any) -> None:
+        self.endpoint._datagram(datagram, (str(addr[0]), int(addr[1])))
+
+
+@implementer(IHandshakeListener)
+class _StreamProtocol(Protocol):
+    """One TCP or TLS connection's SIP protocol: frames the stream, reports to its connection."""
+
+    def __init__(self, conn: _Connection) -> None:
+        self.conn = conn
+        self.framer = StreamFramer(conn.endpoint.limits)
+
+    def connectionMade(self) -> None:
+        self.conn.made(self)
+
+    def handshakeCompleted(self) -> None:
+        self.conn.handshake_done()
+
+    def dataReceived(self, data: bytes) -> None:
+        conn = self.conn
+        conn.touch()
+        if conn.transport == "tls" and not conn.ready:
+            conn.handshake_done()
+        try:
+            messages = self.framer.feed(data)
+        except ParseError as e:
+            conn.framing_error(e)
+            return
+        for message in messages:
+            if conn.closed:
+                return
+            conn.endpoint._received(message, message.to_bytes(), conn.transport, conn, None)
+
+    def connectionLost(self, reason: Failure = connectionDone) -> None:
+        self.conn.lost(reason)
+
+
+class _OutboundFactory(ClientFactory):
+    def __init__(self, conn: _Connection) -> None:
+        self.conn = conn
+
+    def buildProtocol(self, addr: IAddress | None) -> Protocol:
+        return _StreamProtocol(self.conn)
+
+    def clientConnectionFailed(self, connector: Any, reason: Failure) -> None:
+        self.conn.connect_failed(reason)
+
+
+class _InboundFactory(Factory):
+    def __init__(self, endpoint: SipEndpoint, transport: TransportName) -> None:
+        self.endpoint = endpoint
+        self.transport = transport
+
+    def buildProtocol(self, addr: IAddress | None) -> Protocol:
+        remote = _addr(addr) if addr is not None else ("", 0)
+        conn = _Connection(self.endpoint, self.transport, remote, None, outbound=False)
+        self.endpoint._connections.add(conn)
+        return _StreamProtocol(conn)
+
+
+class _Connection:
+    """
+    One TCP/TLS connection (made by us or accepted): the queue of messages
+    waiting for it to be ready, the client transactions that sent on it (to be
+    failed if it fails), and its idle timer.
+    """
+
+    def __init__(
+        self,
+        endpoint: SipEndpoint,
+        transport: TransportName,
+        remote: tuple[str, int],
+        target: Target | None,
+        *,
+        outbound: bool,
+    ) -> None:
+        self.endpoint = endpoint
+        self.transport = transport
+        self.remote = remote
+        self.local: tuple[str, int] = (endpoint.address, 0)
+        self.target = target
+        self.outbound = outbound
+        self.protocol: _StreamProtocol | None = None
+        self.connector: Any = None
+        self.ready = False
+        self.closed = False
+        self.pending: list[Message] = []
+        self.txns: list[ClientTransaction] = []
+        self.last_activity = endpoint.reactor.seconds()
+        self.idle_timer: IDelayedCall | None = None
+
+    def __repr__(self) -> str:
+        way = "->" if self.outbound else "<-"
+        return f"<_Connection {self.transport} {way} {self.remote[0]}:{self.remote[1]}>"
+
+    # lifecycle
+
+    def made(self, protocol: _StreamProtocol) -> None:
+        self.protocol = protocol
+        transport = protocol.transport
+        if transport is not None:
+            self.local = _addr(transport.getHost())
+        self.touch()
+        self._arm_idle()
+        if self.transport != "tls":
+            self._ready()
+
+    def handshake_done(self) -> None:
+        if self.ready or self.closed:
+            return
+        ep = self.endpoint
+        ep._conn_event("tls-ok", "tls", self.local, self.remote, self._tls_name())
+        self._ready()
+
+    def _tls_name(self) -> str:
+        if self.target is None:
+            return "server side"
+        return f"verified {self.target.name or self.target.host}"
+
+    def _ready(self) -> None:
+        self.ready = True
+        pending, self.pending = self.pending, []
+        for message in pending:
+            self._write(message)
+
+    def connect_failed(self, reason: Failure) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        self.endpoint._forget(self)
+        why, detail = _classify(reason)
+        self._fail_txns(why, detail)
+
+    def lost(self, reason: Failure) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        self._cancel_idle()
+        self.endpoint._forget(self)
+        if self.transport == "tls" and not self.ready:
+            value = reason.value
+            detail = f"{type(value).__name__}: {value}"[:500]
+            kind: FailureReason = "tls" if value is not None and _is_tls_error(value) else "reset"
+            if kind == "tls":
+                self.endpoint._conn_event("tls-fail", "tls", self.local, self.remote, detail)
+            self._fail_txns(kind, detail)
+            return
+        value = reason.value
+        self._fail_txns("reset", f"connection lost: {type(value).__name__}: {value}"[:500])
+
+    def _fail_txns(self, why: FailureReason, detail: str) -> None:
+        txns, self.txns = self.txns, []
+        self.pending = []
+        for txn in txns:
+            if not txn.terminated:
+                txn.transport_error(TransactionFailure(txn.target, why, detail))
+
+    def framing_error(self, error: ParseError) -> None:
+        ep = self.endpoint
+        ep._note(
+            f"framing error on {self.transport} from {self.remote[0]}:{self.remote[1]}: "
+            f"{error.reason if hasattr(error, 'reason') else error}; closing"
+        )
+        self.close()
+
+    def close(self) -> None:
+        if self.protocol is not None and self.protocol.transport is not None:
+            self.protocol.transport.loseConnection()
+        elif self.connector is not None and not self.closed:
+            try:
+                self.connector.stopConnecting()
+            except Exception:
+                pass
+        self._cancel_idle()
+
+    # traffic
+
+    def attach(self, txn: ClientTransaction) -> None:
+        if txn not in self.txns:
+            self.txns = [t for t in self.txns if not t.terminated]
+            self.txns.append(txn)
+
+    def send(self, message: Message) -> None:
+        if self.closed:
+            return
+        if not self.ready:
+            self.pending.append(message)
+            return
+        self._write(message)
+
+    def _write(self, message: Message) -> None:
+        protocol = self.protocol
+        if protocol is None or protocol.transport is None:
+            self.pending.append(message)
+            return
+        raw = message.to_bytes()
+        self.touch()
+        self.endpoint._sip_event("out", self.transport, self.local, self.remote, message, raw)
+        protocol.transport.write(raw)
+
+    def touch(self) -> None:
+        self.last_activity = self.endpoint.reactor.seconds()
+
+    def _arm_idle(self) -> None:
+        idle = self.endpoint.idle_timeout
+        if idle is None:
+            return
+        self.idle_timer = self.endpoint.reactor.callLater(idle, self._idle_check)
+
+    def _idle_check(self) -> None:
+        self.idle_timer = None
+        if self.closed:
+            return
+        idle = self.endpoint.idle_timeout
+        assert idle is not None
+        now = self.endpoint.reactor.seconds()
+        busy = any(not t.terminated for t in self.txns)
+        quiet_for = now - self.last_activity
+        if busy or quiet_for < idle:
+            delay = idle if busy else idle - quiet_for
+            self.idle_timer = self.endpoint.reactor.callLater(delay, self._idle_check)
+            return
+        self.close()
+
+    def _cancel_idle(self) -> None:
+        if self.idle_timer is not None and self.idle_timer.active():
+            self.idle_timer.cancel()
+        self.idle_timer = None
+
+
+# --- the endpoint --------------------------------------------------------------------
+
+
+class SipEndpoint:
+    """
+    One host's SIP stack below the TU: its listening transports, its
+    connections and its transaction layer.
+
+    The TU sets L{on_request} (called with each new L{ServerTransaction}, and
+    with an unanswerable one for an ACK to a 2xx) and calls L{request} for
+    each client transaction.  Every message sent or received is recorded in
+    C{trace} as a L{SipEvent} with C{observer=address}.
+
+    @param reactor: the host's reactor view (L{harness.net.simulated.SimHost},
+        L{harness.net.wire.WireHost}); provides IReactorTime, IReactorUDP,
+        IReactorTCP.
+    @param tls_server_context: server connection creator for C{listen("tls")}
+        (e.g. L{harness.tls.server_context}).
+    @param trust_root: the CA a TLS client trusts (e.g. L{harness.tls.load_ca}());
+        None: the platform's trust store.
+    @param server_policy: T1/T2/T4 for server transactions (Timers G, H, I, J, L).
+    @param idle_timeout: close a connection after this many seconds without
+        traffic (None: never).
+    @param connect_timeout: give up a TCP/TLS connect after this long (the
+        transaction's own give-up time usually comes first).
+    @param udp_max: requests larger than this for a UDP target go over TCP.
+    @param trace_clock: the trace's time base; default: the network's clock.
+    """
+
+    def __init__(
+        self,
+        reactor: Any,
+        trace: Trace,
+        address: str,
+        *,
+        rng: Any,
+        tls_server_context: Any = None,
+        trust_root: Any = None,
+        limits: Limits = DEFAULT_LIMITS,
+        name: str = "",
+        server_policy: RetryPolicy | None = None,
+        idle_timeout: float | None = 180.0,
+        connect_timeout: float = 32.0,
+        udp_max: int | None = UDP_MAX,
+        trace_clock: Callable[[], float] | None = None,
+    ) -> None:
+        self.reactor = reactor
+        self.clock: IReactorTime = reactor
+        self.trace = trace
+        self.address = address
+        self.rng = rng
+        self.tls_server_context = tls_server_context
+        self.trust_root = trust_root
+        self.limits = limits
+        self.name = name or address
+        self.idle_timeout = idle_timeout
+        self.connect_timeout = connect_timeout
+        self.udp_max = udp_max
+        self._now = trace_clock if trace_clock is not None else _trace_clock(reactor)
+        self.on_request: Callable[[ServerTransaction], None] | None = None
+        self.on_stray_response: Callable[[Response], None] | None = None
+        self.layer = TransactionLayer(
+            clock=reactor,
+            send_request=self._send_request,
+            send_response=self._send_response,
+            server_policy=server_policy if server_policy is not None else RetryPolicy(),
+            on_request=self._deliver_request,
+            on_stray_response=self._deliver_stray,
+        )
+        self._ports: dict[str, IListeningPort] = {}
+        self._udp_protocol: _UDPProtocol | None = None
+        self._outbound: dict[tuple[str, str, int, str | None], _Connection] = {}
+        self._connections: set[_Connection] = set()
+        self._creators: dict[str, IOpenSSLClientConnectionCreator] = {}
+        self.closed = False
+
+    def __repr__(self) -> str:
+        return f"<SipEndpoint {self.name} {sorted(self._ports)}>"
+
+    # -- TU hooks
+
+    def _deliver_request(self, txn: ServerTransaction) -> None:
+        if self.on_request is not None:
+            self.on_request(txn)
+        elif txn.request.method != "ACK" and not txn.answered:
+            txn.respond(make_response(txn.request, 501))
+
+    def _deliver_stray(self, response: Response) -> None:
+        if self.on_stray_response is not None:
+            self.on_stray_response(response)
+
+    # -- listening
+
+    def listen(self, transport: TransportName, port: int = 0) -> None:
+        """Listen on C{transport} (C{"udp"}, C{"tcp"}, C{"tls"}) at C{port} (0: any)."""
+        if transport in self._ports:
+            raise ValueError(f"{self.name} already listens on {transport}")
+        if transport == "udp":
+            self._udp_protocol = _UDPProtocol(self)
+            self._ports["udp"] = self.reactor.listenUDP(
+                port, self._udp_protocol, interface=self.address,
+                maxPacketSize=self.limits.max_size,
+            )
+        elif transport == "tcp":
+            self._ports["tcp"] = self.reactor.listenTCP(
+                port, _InboundFactory(self, "tcp"), interface=self.address
+            )
+        elif transport == "tls":
+            if self.tls_server_context is None:
+                raise ValueError("listen('tls') needs tls_server_context")
+            factory = TLSMemoryBIOFactory(
+                self.tls_server_context, False, _InboundFactory(self, "tls"), clock=self.reactor
+            )
+            self._ports["tls"] = self.reactor.listenTCP(port, factory, interface=self.address)
+        else:
+            raise ValueError(f"unknown transport {transport!r}")
+
+    def local_port(self, transport: TransportName) -> int:
+        """
+        The port this endpoint listens on for C{transport} (what goes into Via
+        and Contact).  UDP is opened on an ephemeral port on first use; for
+        TCP/TLS without a listener, the UDP port (or the default) is given.
+        """
+        port = self._ports.get(transport)
+        if port is not None:
+            return _port_of(port)
+        if transport == "udp":
+            self.listen("udp", 0)
+            return self.local_port("udp")
+        if "udp" in self._ports:
+            return self.local_port("udp")
+        return _DEFAULT_PORT[transport]
+
+    # -- client side
+
+    def request(
+        self, request: Request, target: Target, policy: RetryPolicy
+    ) -> ClientTransaction:
+        """
+        Start a client transaction: add our top Via (new branch, sent-by this
+        endpoint, C{rport}) and send C{request} to C{target}.  Each call is a
+        new transaction (RTX-4).
+        """
+        if self.closed:
+            raise RuntimeError(f"{self.name} is closed")
+        target = self._maybe_large(request, target)
+        via = self._via(target.transport)
+        stamped = request.with_headers(request.headers.add("Via", via, first=True))
+        return self.layer.request(stamped, target, policy, reliable=target.transport != "udp")
+
+    def _maybe_large(self, request: Request, target: Target) -> Target:
+        if target.transport != "udp" or self.udp_max is None:
+            return target
+        # +100: the Via we are about to add
+        if len(request.to_bytes()) + 100 > self.udp_max:
+            return replace(target, transport="tcp")
+        return target
+
+    def _via(self, transport: TransportName) -> str:
+        port = self.local_port(transport)
+        branch = new_branch(self.rng)
+        return f"SIP/2.0/{transport.upper()} {self.address}:{port};rport;branch={branch}"
+
+    def send_ack(self, ack: Request, target: Target) -> None:
+        """
+        Send an ACK for a 2xx (the dialog layer's, RFC 3261 13.2.2.4): no
+        transaction; a Via with a new branch is added if it has none.
+        """
+        if not ack.headers.get_all("Via"):
+            ack = ack.with_headers(ack.headers.add("Via", self._via(target.transport), first=True))
+        self._send_to(ack, target, None)
+
+    def _send_request(self, txn: ClientTransaction, message: Request) -> None:
+        self._send_to(message, txn.target, txn)
+
+    def _send_to(self, message: Message, target: Target, txn: ClientTransaction | None) -> None:
+        if self.closed:
+            return
+        if target.transport == "udp":
+            self._udp_write(message, message.to_bytes(), (target.host, target.port))
+            return
+        conn = self._connection_for(target)
+        if txn is not None:
+            conn.attach(txn)
+        conn.send(message)
+
+    def _udp_write(
+        self,
+        message: Message | None,
+        raw: bytes,
+        dest: tuple[str, int],
+        *,
+        force_event: bool = False,
+    ) -> None:
+        if "udp" not in self._ports:
+            self.listen("udp", 0)
+        port = self._ports["udp"]
+        local = (self.address, _port_of(port))
+        if message is not None or force_event:
+            self._sip_event("out", "udp", local, dest, message, raw)
+        port.write(raw, dest)  # type: ignore[attr-defined]
+
+    def _connection_for(self, target: Target) -> _Connection:
+        key = (target.transport, target.host, target.port,
+               target.name if target.transport == "tls" else None)
+        conn = self._outbound.get(key)
+        if conn is not None and not conn.closed:
+            return conn
+        conn = _Connection(
+            self, target.transport, (target.host, target.port), target, outbound=True
+        )
+        self._outbound[key] = conn
+        self._connections.add(conn)
+        factory: Any = _OutboundFactory(conn)
+        if target.transport == "tls":
+            creator = self._client_creator(target.name or target.host)
+            factory = TLSMemoryBIOFactory(creator, True, factory, clock=self.reactor)
+        conn.connector = self.reactor.connectTCP(
+            target.host, target.port, factory, timeout=self.connect_timeout
+        )
+        return conn
+
+    def _client_creator(self, name: str) -> IOpenSSLClientConnectionCreator:
+        creator = self._creators.get(name)
+        if creator is None:
+            if self.trust_root is not None:
+                creator = optionsForClientTLS(name, trustRoot=self.trust_root)
+            else:
+                creator = optionsForClientTLS(name)
+            self._creators[name] = creator
+        return creator
+
+    def _forget(self, conn: _Connection) -> None:
+        self._connections.discard(conn)
+        if conn.target is not None:
+            t = conn.target
+            key = (t.transport, t.host, t.port, t.name if t.transport == "tls" else None)
+            if self._outbound.get(key) is conn:
+                del self._outbound[key]
+
+    # -- server side
+
+    def _send_response(self, txn: ServerTransaction, response: Response) -> None:
+        if self.closed:
+            return
+        transport = txn.source[0]
+        if transport == "udp":
+            self._udp_write(response, response.to_bytes(), self._udp_response_address(response))
+            return
+        conn = txn.connection
+        if isinstance(conn, _Connection) and not conn.closed:
+            conn.send(response)
+            return
+        via = response.top_via
+        host = via.received or via.host
+        port = via.port or _DEFAULT_PORT[transport]
+        self._connection_for(Target(cast(Any, transport), host, port, None)).send(response)
+
+    @staticmethod
+    def _udp_response_address(response: Response) -> tuple[str, int]:
+        via = response.top_via
+        host = via.received or via.host
+        rport = via.rport
+        if isinstance(rport, int) and not isinstance(rport, bool):
+            return (host, rport)
+        return (host, via.port or 5060)
+
+    # -- receiving
+
+    def _datagram(self, data: bytes, source: tuple[str, int]) -> None:
+        port = self._ports.get("udp")
+        local = (self.address, _port_of(port)) if port is not None else (self.address, 0)
+        try:
+            message = parse_datagram(data, self.limits)
+        except ParseError as e:
+            self._malformed_datagram(data, source, local, e)
+            return
+        if message is None:
+            return  # CRLF keep-alive
+        self._received(message, data, "udp", None, (local, source))
+
+    def _received(
+        self,
+        message: Message,
+        raw: bytes,
+        transport: TransportName,
+        conn: _Connection | None,
+        addresses: tuple[tuple[str, int], tuple[str, int]] | None,
+    ) -> None:
+        if addresses is None:
+            assert conn is not None
+            local, remote = conn.local, conn.remote
+        else:
+            local, remote = addresses
+        self._sip_event("in", transport, local, remote, message, raw)
+        if self.closed:
+            return
+        if isinstance(message, Response):
+            self.layer.receive_response(message)
+            return
+        try:
+            request = self._stamp(message, remote)
+            self.layer.receive_request(
+                request,
+                (transport, remote[0], remote[1]),
+                reliable=transport != "udp",
+                connection=conn,
+            )
+        except ParseError as e:
+            self._note(f"bad {message.method} from {remote[0]}:{remote[1]}: {e}")
+            if message.method == "ACK":
+                return
+            try:
+                reply = make_response(message, 400, _reason(str(getattr(e, "reason", e))))
+            except ParseError:
+                return
+            if transport == "udp":
+                self._udp_write(reply, reply.to_bytes(), remote)
+            elif conn is not None:
+                conn.send(reply)
+
+    def _stamp(self, request: Request, remote: tuple[str, int]) -> Request:
+        """RFC 3261 18.2.1 / RFC 3581: fill in C{received} and C{rport} on the top Via."""
+        vias = request.headers.get_all("Via")
+        if not vias:
+            raise ParseError("missing Via header", header="Via")
+        top = request.top_via
+        new = top
+        if top.rport is True:
+            new = new.with_param("received", remote[0]).with_param("rport", str(remote[1]))
+        elif top.host != remote[0]:
+            new = new.with_param("received", remote[0])
+        if new is top:
+            return request
+        pairs: list[tuple[str, str]] = []
+        placed = False
+        for name, value in request.headers:
+            if name == "Via":
+                if not placed:
+                    placed = True
+                    pairs.append(("Via", str(new)))
+                    pairs.extend(("Via", v) for v in vias[1:])
+                continue
+            pairs.append((name, value))
+        return request.with_headers(Headers(pairs))
+
+    def _malformed_datagram(
+        self, data: bytes, source: tuple[str, int], local: tuple[str, int], error: ParseError
+    ) -> None:
+        reason = str(getattr(error, "reason", error))
+        self._note(f"malformed datagram from {source[0]}:{source[1]} ({len(data)} bytes): {reason}")
+        raw = _bad_request_reply(data, reason)
+        if raw is None:
+            return
+        try:
+            reply: Message | None = parse(raw, self.limits)
+        except ParseError:
+            # The 400 echoes the header that was wrong; the peer should still
+            # hear why.  Its SipEvent then carries message=None ("unparsed").
+            reply = None
+        self._udp_write(reply, raw, source, force_event=True)
+
+    # -- trace
+
+    def _sip_event(
+        self,
+        direction: Literal["in", "out"],
+        transport: TransportName,
+        local: tuple[str, int],
+        remote: tuple[str, int],
+        message: Message | None,
+        raw: bytes,
+    ) -> None:
+        self.trace.record(
+            SipEvent(self._now(), self.address, direction, transport, local, remote, message, raw)
+        )
+
+    def _conn_event(
+        self,
+        what: str,
+        transport: TransportName,
+        local: tuple[str, int],
+        remote: tuple[str, int],
+        detail: str = "",
+    ) -> None:
+        self.trace.record(ConnEvent(self._now(), self.address, what, transport, local, remote,
+                                    detail))
+
+    def _note(self, text: str) -> None:
+        self.trace.record(NoteEvent(self._now(), self.address, text))
+
+    # -- shutdown
+
+    def close(self) -> None:
+        """Stop listening, close every connection, abort every transaction and timer."""
+        if self.closed:
+            return
+        self.closed = True
+        self.layer.close()
+        for port in list(self._ports.values()):
+            port.stopListening()
+        self._ports.clear()
+        for conn in list(self._connections):
+            conn.close()
+        self._connections.clear()
+        self._outbound.clear()
+
+
+_REQUEST_LINE_RE = re.compile(rb"^([A-Za-z0-9.!%*_+`'~-]+) +(\S+) +SIP/2\.0\r?$")
+_COPIED = {
+    b"via": b"Via", b"v": b"Via", b"from": b"From", b"f": b"From", b"to": b"To", b"t": b"To",
+    b"call-id": b"Call-ID", b"i": b"Call-ID", b"cseq": b"CSeq",
+}
+
+
+def _reason(text: str) -> str:
+    cleaned = "".join(ch if 32 <= ord(ch) < 127 else " " for ch in text).strip()
+    return ("Bad Request - " + cleaned)[:120].strip() if cleaned else "Bad Request"
+
+
+def _bad_request_reply(data: bytes, reason: str) -> bytes | None:
+    """
+    A 400 for a datagram the parser rejected, if its request line and Via can
+    still be read (RFC 3261 16.3 / 8.2: tell the sender what was wrong).
+    """
+    head = data.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+    lines = head.split(b"\n")
+    m = _REQUEST_LINE_RE.match(lines[0].rstrip(b"\r") + b"\r") or _REQUEST_LINE_RE.match(
+        lines[0].rstrip(b"\r")
+    )
+    if m is None or m.group(1).upper() == b"ACK":
+        return None
+    copied: list[bytes] = []
+    seen: set[bytes] = set()
+    for line in lines[1:]:
+        line = line.rstrip(b"\r")
+        name, sep, value = line.partition(b":")
+        if not sep:
+            continue
+        canonical = _COPIED.get(name.strip().lower())
+        if canonical is None:
+            continue
+        if canonical != b"Via" and canonical in seen:
+            continue
+        seen.add(canonical)
+        copied.append(canonical + b": " + value.strip())
+    if b"Via" not in seen:
+        return None
+    status = b"SIP/2.0 400 " + _reason(reason).encode("ascii")
+    return b"\r\n".join([status, *copied, b"Content-Length: 0", b"", b""])
+
+
+__all__ = ["UDP_MAX", "SipEndpoint", "TransportName"]

@@ -1,0 +1,352 @@
+"""
+The testbed: build a world from a scenario, run it, return the trace.
+
+Data flows one way (DESIGN.md): scenario -> testbed (network, DNS, servers,
+phone, fault schedule) -> trace -> checkers -> verdicts.  The testbed is the
+only place that knows how the parts fit; everything it builds takes the
+reactor it is given, so the same code runs on the simulated network (virtual
+time, deterministic) and on the wire (real sockets, wall clock).
+
+Python use (tests)::
+
+    bed = Testbed(load_scenario("fixtures/scenarios/register-failover-udp.toml"))
+    bed.start()
+    bed.run_until(60)
+    bed.apply("primary", Fault("restore"))
+    bed.run_until(bed.scenario.duration)
+    verdicts = bed.judge()
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from typing import Any
+
+from harness.certify.facts import CallPlan, Facts, ServerInfo
+from harness.certify.verdict import Verdict
+from harness.dns.server import DnsServer
+from harness.dns.zone import Zone
+from harness.net.simulated import SimWorld
+from harness.phone.defects import Defects
+from harness.phone.phone import Phone
+from harness.profile import Profile, get_profile
+from harness.scenario import FaultSpec, Scenario
+from harness.servers.faults import Fault, FaultScheduler
+from harness.servers.location import LocationService
+from harness.servers.server import SipServer
+from harness.sip.locate import Locator, make_resolver
+from harness.sip.transport import SipEndpoint
+from harness.tls import load_ca
+from harness.trace.events import FaultEvent, NoteEvent, Trace
+
+
+@dataclass
+class RunResult:
+    """A finished run: what happened and how it was judged."""
+
+    scenario: Scenario
+    trace: Trace
+    facts: Facts
+    verdicts: list[Verdict]
+    phone_errors: list[str] = field(default_factory=list)
+
+    @property
+    def digest(self) -> str:
+        return self.trace.sha256()
+
+    @property
+    def passed(self) -> bool:
+        return all(v.status != "fail" for v in self.verdicts) and not self.phone_errors
+
+
+class Testbed:
+    """
+    One scenario's world on the simulated network (or, given a C{network}
+    object with C{host(address)}, on the wire).
+
+    @param phone: C{"builtin"} (the golden phone, optionally with C{defects}),
+        or C{None} for an external phone that the caller starts itself.
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        *,
+        seed: int | None = None,
+        phone: str | None = "builtin",
+        defects: Defects | None = None,
+        profile: Profile | None = None,
+        network: Any = None,
+        trace: Trace | None = None,
+        clauses: tuple[str, ...] | None = None,
+    ) -> None:
+        self.scenario = scenario
+        self.seed = scenario.seed if seed is None else seed
+        self.profile = profile or get_profile(scenario.profile)
+        self.trace = trace if trace is not None else Trace()
+        self.rng = random.Random(self.seed)
+        self.clauses = clauses
+        net = scenario.network
+        if network is None:
+            self.world: SimWorld | None = SimWorld(
+                self.seed,
+                trace=self.trace,
+                latency=net.latency,
+                jitter=net.jitter,
+                loss=net.loss,
+            )
+            self.network: Any = self.world
+        else:
+            self.world = None
+            self.network = network
+        self._clock = self.network.host(scenario.phone_address)
+        self._t0 = self._clock.seconds()
+        self.phone_kind = phone
+        self.defects = defects or Defects()
+        self.dns: DnsServer | None = None
+        self.zone: Zone | None = None
+        self.servers: dict[str, SipServer] = {}
+        self.phone: Phone | None = None
+        self.phone_endpoint: SipEndpoint | None = None
+        self.scheduler: FaultScheduler | None = None
+        self._started = False
+        self._build()
+
+    # -- building -----------------------------------------------------------------
+
+    def _build(self) -> None:
+        sc = self.scenario
+        if sc.dns is not None:
+            zones = []
+            if sc.dns.zone is not None:
+                self.zone = Zone.from_master_file(sc.dns.zone, glue=sc.dns.glue)
+                zones.append(self.zone)
+            self.dns = DnsServer(
+                self.network.host(sc.dns.address),
+                zones,
+                self.trace,
+                port=sc.dns.port,
+                address=sc.dns.address,
+            )
+        locations: dict[str, LocationService] = {}
+        for spec in sc.servers:
+            host = self.network.host(spec.address)
+            location = locations.get(spec.location)
+            if location is None:
+                location = locations[spec.location] = LocationService(host)
+            transports = {t: (spec.tls_port if t == "tls" else spec.port) for t in spec.transports}
+            self.servers[spec.role] = SipServer(
+                host,
+                self.trace,
+                role=spec.role,
+                address=spec.address,
+                transports=transports,
+                location=location,
+                features=spec.features,
+                credentials=dict(spec.credentials) or None,
+                rng=random.Random(self.rng.getrandbits(64)),
+                tls_cert_name=spec.cert or _default_cert(spec.role),
+            )
+        targets: dict[str, Any] = dict(self.servers)
+        if self.dns is not None:
+            targets["dns"] = self.dns
+        self.scheduler = FaultScheduler(self._clock, self.trace, targets)
+        if self.phone_kind == "builtin":
+            self._build_phone()
+
+    def _build_phone(self) -> None:
+        sc = self.scenario
+        host = self.network.host(sc.phone_address)
+        endpoint = SipEndpoint(
+            host,
+            self.trace,
+            sc.phone_address,
+            rng=random.Random(self.rng.getrandbits(64)),
+            trust_root=load_ca(),
+            name="phone",
+        )
+        dns = (sc.dns.address, sc.dns.port) if sc.dns is not None else ("127.0.1.53", 53)
+        resolver = make_resolver(host, dns)
+        locator = Locator(
+            resolver,
+            host,
+            self.profile,
+            random.Random(self.rng.getrandbits(64)),
+            **_locator_defects(self.defects),
+        )
+        self.phone_endpoint = endpoint
+        self.phone = Phone(
+            host,
+            self.trace,
+            endpoint,
+            locator,
+            sc.phone,
+            self.profile,
+            address=sc.phone_address,
+            rng=random.Random(self.rng.getrandbits(64)),
+            defects=self.defects,
+            mwi=sc.mwi,
+        )
+
+    # -- running ----------------------------------------------------------------------
+
+    def now(self) -> float:
+        return float(self._clock.seconds()) - self._t0
+
+    def start(self) -> None:
+        """Start DNS, servers and the phone; schedule the scenario's faults and calls."""
+        if self._started:
+            return
+        self._started = True
+        self.trace.record(NoteEvent(self.now(), "testbed", f"scenario {self.scenario.name}"))
+        if self.dns is not None:
+            self.dns.start()
+        for server in self.servers.values():
+            server.start()
+        for spec in self.scenario.faults:
+            self._schedule_fault(spec)
+        if self.phone is not None:
+            assert self.phone_endpoint is not None
+            for transport in ("udp", "tcp"):
+                self.phone_endpoint.listen(transport, 5060)
+            self.phone.start()
+            for call in self.scenario.calls:
+                self._clock.callLater(call.at, self._place_call, call)
+
+    def _place_call(self, call: Any) -> None:
+        assert self.phone is not None
+        self.phone.call(
+            call.to, account=call.account, duration=call.duration, reinvite=call.reinvite
+        )
+
+    def _schedule_fault(self, spec: FaultSpec) -> None:
+        assert self.scheduler is not None
+        fault = fault_from_spec(spec)
+        if spec.on_request is not None:
+            self.scheduler.on_request(spec.target, spec.on_request, fault)
+        else:
+            self.scheduler.at(spec.at or 0.0, spec.target, fault)
+
+    def apply(self, target: str, fault: Fault) -> None:
+        """Apply a fault now (Python API for tests)."""
+        assert self.scheduler is not None
+        self.scheduler.apply(target, fault)
+
+    def run_until(self, t: float, predicate: Callable[[], bool] | None = None) -> None:
+        """Run the simulated world to C{t} seconds after the start (or C{predicate})."""
+        if not self._started:
+            self.start()
+        if self.world is None:
+            raise RuntimeError("run_until drives the simulated network; on the wire run the reactor")
+        self.world.run(until=self._t0 + t, predicate=predicate)
+
+    def run(self) -> RunResult:
+        """Run the scenario to its duration, stop everything, judge."""
+        self.run_until(self.scenario.duration)
+        self.stop()
+        return self.result()
+
+    def stop(self) -> None:
+        if self.phone is not None:
+            self.phone.stop()
+        if self.phone_endpoint is not None:
+            self.phone_endpoint.close()
+        for server in self.servers.values():
+            server.stop()
+        if self.dns is not None:
+            self.dns.stop()
+        if self.scheduler is not None:
+            self.scheduler.cancel()
+
+    # -- judging ------------------------------------------------------------------------
+
+    def facts(self) -> Facts:
+        sc = self.scenario
+        servers = tuple(
+            ServerInfo(
+                role=spec.role,
+                address=spec.address,
+                ports=tuple(
+                    (t, spec.tls_port if t == "tls" else spec.port) for t in spec.transports
+                ),
+            )
+            for spec in sc.servers
+        )
+        return Facts(
+            scenario=sc.name,
+            account=sc.phone.account(sc.account),
+            profile=self.profile,
+            servers=servers,
+            dns=(sc.dns.address, sc.dns.port) if sc.dns is not None else None,
+            phone=sc.phone_address if self.phone_kind is not None else None,
+            duration=sc.duration,
+            calls=tuple(CallPlan(c.at, c.to) for c in sc.calls),
+            clauses=sc.clauses,
+            zone_ttl=self._zone_ttl(),
+            config_warnings=sc.phone.warnings,
+        )
+
+    def _zone_ttl(self) -> float | None:
+        if self.zone is None:
+            return None
+        ttls = [
+            rec.ttl
+            for records in self.zone.records.values()
+            for rec in records
+            if type(rec).__name__ in ("Record_NAPTR", "Record_SRV", "Record_A")
+            and rec.ttl is not None
+        ]
+        return float(min(ttls)) if ttls else None
+
+    def judge(self) -> list[Verdict]:
+        from harness.certify.checkers import judge
+
+        return judge(self.trace, self.facts(), self.clauses)
+
+    def result(self) -> RunResult:
+        errors = [f.getErrorMessage() for f in self.phone.errors] if self.phone else []
+        return RunResult(self.scenario, self.trace, self.facts(), self.judge(), errors)
+
+
+def fault_from_spec(spec: FaultSpec) -> Fault:
+    """The server-side L{Fault} for a scenario's C{[[faults]]} entry."""
+    params = dict(spec.params)
+    return Fault.from_dict({"action": spec.action, **params}, where=f"fault {spec.action}")
+
+
+def _default_cert(role: str) -> str:
+    return {"primary": "primary.example.test", "secondary": "secondary.example.test",
+            "fallback": "fallback.example.test"}.get(role, "example.test")
+
+
+def _locator_defects(defects: Defects) -> dict[str, bool]:
+    """Locator-level deviations (DNS-4, DNS-7) of a defective phone."""
+    out: dict[str, bool] = {}
+    if "srv-weight-reversed" in defects:
+        out["srv_weight_reversed"] = True
+    if "ignores-naptr-order" in defects:
+        out["naptr_answer_order"] = True
+    return out
+
+
+def run_scenario(
+    scenario: Scenario,
+    *,
+    seed: int | None = None,
+    defects: Defects | None = None,
+    profile: Profile | None = None,
+    clauses: tuple[str, ...] | None = None,
+) -> RunResult:
+    """Build, run and judge one scenario on the simulated network."""
+    bed = Testbed(scenario, seed=seed, defects=defects, profile=profile, clauses=clauses)
+    world = bed.world
+    assert world is not None
+    with world.deterministic_dns():
+        return bed.run()
+
+
+__all__ = ["FaultEvent", "RunResult", "Testbed", "fault_from_spec", "run_scenario"]
+

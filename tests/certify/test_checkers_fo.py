@@ -1,0 +1,358 @@
+"""
+Tests for the FO-* and FB-* checkers.
+"""
+
+from __future__ import annotations
+
+from twisted.trial.unittest import SynchronousTestCase
+
+from harness.certify.facts import Facts
+from harness.testing.tracebuilder import (
+    TraceBuilder,
+    default_facts,
+    register_failover,
+    verdict_of,
+)
+from harness.trace.events import Trace
+
+
+class _Base(SynchronousTestCase):
+    def check(self, trace: Trace, facts: Facts, clause: str, status: str) -> None:
+        v = verdict_of(trace, facts, clause)
+        self.assertEqual(v.status, status, f"{clause}: {v}")
+        self.assertNotIn("checker error", v.summary)
+
+
+def _invite_failover(tb: TraceBuilder, at: float = 10.0, *, bye_to: str = "secondary",
+                     ack_to: str | None = "secondary") -> None:
+    tb.silent("INVITE", "primary", at, call_id="call-a")
+    inv = tb.invite("secondary", at + tb.give_up("INVITE"), call_id="call-a", cseq=2)
+    tb.respond(inv, 200)
+    if ack_to:
+        tb.in_dialog(inv, "ACK", inv.last + 0.02, to=ack_to)
+    bye = tb.in_dialog(inv, "BYE", at + 20, to=bye_to)
+    tb.respond(bye, 200)
+
+
+class FO1Tests(_Base):
+    def test_pass(self) -> None:
+        facts = default_facts()
+        tb = TraceBuilder(facts)
+        register_failover(tb)
+        self.check(tb.build(), facts, "FO-1", "pass")
+
+    def test_secondary_first_fails(self) -> None:
+        facts = default_facts()
+        tb = TraceBuilder(facts)
+        tb.respond(tb.register("secondary", 0.0), 200)
+        self.check(tb.build(), facts, "FO-1", "fail")
+
+    def test_connection_failure_counts_as_trying(self) -> None:
+        facts = default_facts(transport=1)
+        tb = TraceBuilder(facts)
+        tb.syn_lost(0.0, "primary")
+        tb.respond(tb.register("secondary", 0.01, transport="tcp"), 200)
+        self.check(tb.build(), facts, "FO-1", "pass")
+
+    def test_na(self) -> None:
+        self.check(Trace(), default_facts(), "FO-1", "n/a")
+
+
+class FO2Tests(_Base):
+    def test_pass(self) -> None:
+        facts = default_facts()
+        tb = TraceBuilder(facts)
+        register_failover(tb)
+        self.check(tb.build(), facts, "FO-2", "pass")
+
+    def test_no_failover_fails(self) -> None:
+        facts = default_facts()
+        tb = TraceBuilder(facts)
+        tb.silent("REGISTER", "primary", 0.0)
+        self.check(tb.build(), facts, "FO-2", "fail")
+
+    def test_too_few_retries_fails(self) -> None:
+        facts = default_facts()
+        tb = TraceBuilder(facts)
+        tb.register("primary", 0.0, sends=[0, 0.5, 1.5])
+        tb.respond(tb.register("secondary", 3.5, cseq=2), 200)
+        self.check(tb.build(), facts, "FO-2", "fail")
+
+    def test_not_registered_fails(self) -> None:
+        facts = default_facts()
+        tb = TraceBuilder(facts)
+        tb.silent("REGISTER", "primary", 0.0)
+        tb.register("secondary", 7.5, cseq=2, sends=[0, 0.5, 1.5, 3.5])
+        self.check(tb.build(), facts, "FO-2", "fail")
+
+    def test_na(self) -> None:
+        facts = default_facts()
+        tb = TraceBuilder(facts)
+        tb.respond(tb.register("primary", 0.0), 200)
+        self.check(tb.build(), facts, "FO-2", "n/a")
+
+
+class FO3Tests(_Base):
+    def test_pass(self) -> None:
+        facts = default_facts()
+        tb = TraceBuilder(facts)
+        _invite_failover(tb)
+        self.check(tb.build(), facts, "FO-3", "pass")
+
+    def test_bye_elsewhere_fails(self) -> None:
+        facts = default_facts()
+        tb = TraceBuilder(facts)
+        _invite_failover(tb, bye_to="primary")
+        self.check(tb.build(), facts, "FO-3", "fail")
+
+    def test_no_ack_fails(self) -> None:
+        facts = default_facts()
+        tb = TraceBuilder(facts)
+        _invite_failover(tb, ack_to=None)
+        self.check(tb.build(), facts, "FO-3", "fail")
+
+    def test_no_failover_fails(self) -> None:
+        facts = default_facts()
+        tb = TraceBuilder(facts)
+        tb.silent("INVITE", "primary", 10.0)
+        self.check(tb.build(), facts, "FO-3", "fail")
+
+    def test_na(self) -> None:
+        facts = default_facts()
+        tb = TraceBuilder(facts)
+        tb.call("primary", 0.0, bye_at=5.0)
+        self.check(tb.build(), facts, "FO-3", "n/a")
+
+
+class FO4Tests(_Base):
+    def test_pass(self) -> None:
+        facts = default_facts()
+        tb = TraceBuilder(facts)
+        _invite_failover(tb)
+        self.check(tb.build(), facts, "FO-4", "pass")
+
+    def test_bye_to_new_server_fails(self) -> None:
+        facts = default_facts()
+        tb = TraceBuilder(facts)
+        _invite_failover(tb, bye_to="primary")
+        self.check(tb.build(), facts, "FO-4", "fail")
+
+    def test_reinvite_elsewhere_fails(self) -> None:
+        facts = default_facts()
+        tb = TraceBuilder(facts)
+        inv = tb.call("primary", 0.0, bye_at=9.0)
+        tb.in_dialog(inv, "INVITE", 4.0, to="secondary", cseq=3)
+        self.check(tb.build(), facts, "FO-4", "fail")
+
+    def test_na(self) -> None:
+        facts = default_facts()
+        tb = TraceBuilder(facts)
+        register_failover(tb)
+        self.check(tb.build(), facts, "FO-4", "n/a")
+
+
+class FO5Tests(_Base):
+    def test_off_no_register(self) -> None:
+        facts = default_facts(register_on_enable=0)
+        tb = TraceBuilder(facts)
+        tb.respond(tb.register("primary", 0.0), 200)
+        _invite_failover(tb)
+        self.check(tb.build(), facts, "FO-5", "pass")
+
+    def test_off_but_registers_fails(self) -> None:
+        facts = default_facts(register_on_enable=0)
+        tb = TraceBuilder(facts)
+        tb.respond(tb.register("primary", 0.0), 200)
+        tb.silent("INVITE", "primary", 10.0, call_id="call-a")
+        tb.respond(tb.register("secondary", 17.5, cseq=2), 200)
+        inv = tb.invite("secondary", 17.6, call_id="call-a", cseq=2)
+        tb.respond(inv, 200)
+        self.check(tb.build(), facts, "FO-5", "fail")
+
+    def test_on_registers_first(self) -> None:
+        facts = default_facts(register_on_enable=1)
+        tb = TraceBuilder(facts)
+        tb.respond(tb.register("primary", 0.0), 200)
+        tb.silent("INVITE", "primary", 10.0, call_id="call-a")
+        tb.respond(tb.register("secondary", 17.5, cseq=2), 200)
+        tb.respond(tb.invite("secondary", 17.6, call_id="call-a", cseq=2), 200)
+        self.check(tb.build(), facts, "FO-5", "pass")
+
+    def test_on_without_register_fails(self) -> None:
+        facts = default_facts(register_on_enable=1)
+        tb = TraceBuilder(facts)
+        tb.respond(tb.register("primary", 0.0), 200)
+        _invite_failover(tb)
+        self.check(tb.build(), facts, "FO-5", "fail")
+
+    def test_na(self) -> None:
+        facts = default_facts()
+        tb = TraceBuilder(facts)
+        register_failover(tb)
+        self.check(tb.build(), facts, "FO-5", "n/a")
+
+
+class FO6Tests(_Base):
+    def _exhaust_invite(self, tb: TraceBuilder, fallback_at: float | None) -> None:
+        tb.silent("INVITE", "primary", 10.0, call_id="c")
+        tb.silent("INVITE", "secondary", 17.5, call_id="c", cseq=2)
+        if fallback_at is not None:
+            tb.respond(tb.invite("fallback", fallback_at, call_id="c", cseq=3), 200)
+
+    def test_invite_to_fallback(self) -> None:
+        facts = default_facts()
+        tb = TraceBuilder(facts)
+        self._exhaust_invite(tb, 25.0)
+        self.check(tb.build(), facts, "FO-6", "pass")
+
+    def test_fallback_late_fails(self) -> None:
+        facts = default_facts()
+        tb = TraceBuilder(facts)
+        self._exhaust_invite(tb, 40.0)
+        self.check(tb.build(), facts, "FO-6", "fail")
+
+    def test_successive_register_to_fallback(self) -> None:
+        facts = default_facts(redundancy_type=1)
+        tb = TraceBuilder(facts)
+        tb.silent("REGISTER", "primary", 0.0)
+        tb.silent("REGISTER", "secondary", 7.5, cseq=2)
+        tb.respond(tb.register("fallback", 15.0, call_id="reg-2"), 200)
+        self.check(tb.build(), facts, "FO-6", "pass")
+        tb2 = TraceBuilder(facts)
+        tb2.silent("REGISTER", "primary", 0.0)
+        tb2.silent("REGISTER", "secondary", 7.5, cseq=2)
+        self.check(tb2.build(), facts, "FO-6", "fail")
+
+    def test_na_without_fallback(self) -> None:
+        facts = default_facts(server2="")
+        tb = TraceBuilder(facts)
+        self._exhaust_invite(tb, None)
+        self.check(tb.build(), facts, "FO-6", "n/a")
+
+
+def _fb_run(mode: int, *, timeout: int = 3600, invites: dict[float, str], **kw: object
+            ) -> tuple[Trace, Facts]:
+    facts = default_facts(failback_mode=mode, failback_timeout=timeout, duration=400,
+                          **kw)  # type: ignore[arg-type]
+    tb = TraceBuilder(facts)
+    register_failover(tb)
+    for at, to in sorted(invites.items()):
+        tb.respond(tb.invite(to, at), 200)
+    return tb.build(), facts
+
+
+class FB0Tests(_Base):
+    def test_pass(self) -> None:
+        trace, facts = _fb_run(0, invites={30.0: "primary"})
+        self.check(trace, facts, "FB-0", "pass")
+
+    def test_stays_on_secondary_fails(self) -> None:
+        trace, facts = _fb_run(0, invites={30.0: "secondary"})
+        self.check(trace, facts, "FB-0", "fail")
+
+    def test_na_other_mode(self) -> None:
+        trace, facts = _fb_run(1, invites={30.0: "primary"}, zone_ttl=60.0)
+        self.check(trace, facts, "FB-0", "n/a")
+
+    def test_na_no_failover(self) -> None:
+        facts = default_facts()
+        tb = TraceBuilder(facts)
+        tb.respond(tb.register("primary", 0.0), 200)
+        self.check(tb.build(), facts, "FB-0", "n/a")
+
+
+class FB1Tests(_Base):
+    def test_pass(self) -> None:
+        trace, facts = _fb_run(1, invites={30.0: "secondary", 90.0: "primary"}, zone_ttl=60.0)
+        self.check(trace, facts, "FB-1", "pass")
+
+    def test_ignores_ttl_fails(self) -> None:
+        trace, facts = _fb_run(1, invites={30.0: "primary"}, zone_ttl=60.0)
+        self.check(trace, facts, "FB-1", "fail")
+
+    def test_never_fails_back_fails(self) -> None:
+        trace, facts = _fb_run(1, invites={30.0: "secondary", 90.0: "secondary"},
+                               zone_ttl=60.0)
+        self.check(trace, facts, "FB-1", "fail")
+
+    def test_na_without_ttl(self) -> None:
+        trace, facts = _fb_run(1, invites={30.0: "secondary"})
+        self.check(trace, facts, "FB-1", "n/a")
+
+
+class FB2Tests(_Base):
+    def _make(self, invite_to: str, renew_to: str) -> tuple[Trace, Facts]:
+        facts = default_facts(failback_mode=2, expires=120)
+        tb = TraceBuilder(facts)
+        register_failover(tb)
+        tb.respond(tb.invite(invite_to, 30.0), 200)
+        tb.respond(tb.register(renew_to, 67.5, cseq=3, expires=120), 200)
+        return tb.build(), facts
+
+    def test_pass(self) -> None:
+        self.check(*self._make("secondary", "primary"), "FB-2", "pass")
+
+    def test_invite_to_primary_fails(self) -> None:
+        self.check(*self._make("primary", "primary"), "FB-2", "fail")
+
+    def test_renewal_to_secondary_fails(self) -> None:
+        self.check(*self._make("secondary", "secondary"), "FB-2", "fail")
+
+    def test_na(self) -> None:
+        trace, facts = _fb_run(0, invites={30.0: "primary"})
+        self.check(trace, facts, "FB-2", "n/a")
+
+
+class FB3Tests(_Base):
+    def test_pass(self) -> None:
+        trace, facts = _fb_run(3, timeout=60, invites={30.0: "secondary", 100.0: "primary"})
+        self.check(trace, facts, "FB-3", "pass")
+
+    def test_early_primary_fails(self) -> None:
+        trace, facts = _fb_run(3, timeout=60, invites={30.0: "primary"})
+        self.check(trace, facts, "FB-3", "fail")
+
+    def test_late_primary_fails(self) -> None:
+        trace, facts = _fb_run(3, timeout=60, invites={30.0: "secondary", 100.0: "secondary"})
+        self.check(trace, facts, "FB-3", "fail")
+
+    def test_na_zero_timeout(self) -> None:
+        trace, facts = _fb_run(3, timeout=0, invites={30.0: "secondary"})
+        self.check(trace, facts, "FB-3", "n/a")
+
+
+class FB3ZTests(_Base):
+    def test_pass(self) -> None:
+        trace, facts = _fb_run(3, timeout=0, invites={30.0: "secondary", 300.0: "secondary"})
+        self.check(trace, facts, "FB-3Z", "pass")
+
+    def test_primary_again_fails(self) -> None:
+        trace, facts = _fb_run(3, timeout=0, invites={30.0: "secondary", 300.0: "primary"})
+        self.check(trace, facts, "FB-3Z", "fail")
+
+    def test_primary_after_current_failed(self) -> None:
+        facts = default_facts(failback_mode=3, failback_timeout=0)
+        tb = TraceBuilder(facts)
+        register_failover(tb)
+        tb.silent("INVITE", "secondary", 30.0, call_id="x")
+        tb.respond(tb.invite("primary", 37.5, call_id="x", cseq=2), 200)
+        tb.respond(tb.invite("primary", 60.0), 200)
+        self.check(tb.build(), facts, "FB-3Z", "pass")
+
+    def test_na(self) -> None:
+        trace, facts = _fb_run(3, timeout=60, invites={30.0: "secondary"})
+        self.check(trace, facts, "FB-3Z", "n/a")
+
+
+class FBOKTests(_Base):
+    def test_stays_on_primary(self) -> None:
+        trace, facts = _fb_run(0, invites={30.0: "primary", 60.0: "primary"})
+        self.check(trace, facts, "FB-OK", "pass")
+
+    def test_leaves_primary_fails(self) -> None:
+        trace, facts = _fb_run(0, invites={30.0: "primary", 60.0: "secondary"})
+        self.check(trace, facts, "FB-OK", "fail")
+
+    def test_na(self) -> None:
+        trace, facts = _fb_run(3, timeout=0, invites={30.0: "secondary"})
+        self.check(trace, facts, "FB-OK", "n/a")

@@ -1,0 +1,322 @@
+"""
+TCP on the simulated network: endpoints, refusal, black holes, resets,
+closes, loss with in-order retransmission, and what the trace records.
+"""
+
+from __future__ import annotations
+
+from twisted.internet import error
+from twisted.internet.endpoints import TCP4ClientEndpoint, TCP4ServerEndpoint
+from twisted.internet.interfaces import IConnector, IListeningPort, ITCPTransport
+from twisted.internet.protocol import ClientFactory, Factory, Protocol
+from twisted.python.failure import Failure
+from twisted.trial.unittest import SynchronousTestCase
+from zope.interface.verify import verifyObject
+
+from harness.net import SimWorld
+from harness.trace.events import ConnEvent, PacketEvent
+
+A, B = "127.0.1.10", "127.0.1.20"
+
+
+class Collect(Protocol):
+    """Collects data and the reason the connection ended; echoes if asked."""
+
+    def __init__(self, echo: bool = False) -> None:
+        self.echo = echo
+        self.data = b""
+        self.made = False
+        self.reason: Failure | None = None
+
+    def connectionMade(self) -> None:
+        self.made = True
+
+    def dataReceived(self, data: bytes) -> None:
+        self.data += data
+        if self.echo:
+            self.transport.write(data)
+
+    def connectionLost(self, reason: Failure = error.ConnectionDone) -> None:  # type: ignore[assignment]
+        self.reason = reason
+
+
+class Server(Factory):
+    def __init__(self, echo: bool = True) -> None:
+        self.echo = echo
+        self.protocols: list[Collect] = []
+
+    def buildProtocol(self, addr: object) -> Collect:
+        p = Collect(self.echo)
+        p.factory = self
+        self.protocols.append(p)
+        return p
+
+
+class Client(ClientFactory):
+    def __init__(self) -> None:
+        self.protocol_instance = Collect()
+        self.failed: Failure | None = None
+        self.lost: Failure | None = None
+
+    def buildProtocol(self, addr: object) -> Collect:
+        return self.protocol_instance
+
+    def clientConnectionFailed(self, connector: object, reason: Failure) -> None:
+        self.failed = reason
+
+    def clientConnectionLost(self, connector: object, reason: Failure) -> None:
+        self.lost = reason
+
+
+def conn_events(world: SimWorld) -> list[tuple[str, str]]:
+    return [(e.observer, e.what) for e in world.trace.of(ConnEvent)]
+
+
+class TCPTests(SynchronousTestCase):
+    def setUp(self) -> None:
+        self.world = SimWorld(latency=0.01)
+        self.a = self.world.host(A)
+        self.b = self.world.host(B)
+
+    def test_endpoints_exchange_and_addresses(self) -> None:
+        server = Server()
+        port = self.successResultOf(TCP4ServerEndpoint(self.b, 5060).listen(server))
+        self.assertTrue(verifyObject(IListeningPort, port))
+        d = TCP4ClientEndpoint(self.a, B, 5060).connect(Factory.forProtocol(Collect))
+        self.world.run()
+        client = self.successResultOf(d)
+        self.assertTrue(verifyObject(ITCPTransport, client.transport))
+        self.assertEqual(self.world.seconds(), 0.02)  # connected one RTT after connect
+        client.transport.write(b"hello ")
+        client.transport.writeSequence([b"wor", b"ld"])
+        self.world.run()
+        self.assertEqual(server.protocols[0].data, b"hello world")
+        self.assertEqual(client.data, b"hello world")
+        peer, host = client.transport.getPeer(), client.transport.getHost()
+        self.assertEqual((peer.type, peer.host, peer.port), ("TCP", B, 5060))
+        self.assertEqual(host.host, A)
+        s = server.protocols[0].transport
+        self.assertEqual((s.getHost().host, s.getHost().port), (B, 5060))
+        self.assertEqual((s.getPeer().host, s.getPeer().port), (A, host.port))
+        self.assertEqual(conn_events(self.world), [(B, "accept"), (A, "connect")])
+
+    def test_connector_interface(self) -> None:
+        connector = self.a.connectTCP(B, 5060, Client())
+        self.assertTrue(verifyObject(IConnector, connector))
+        self.assertEqual(connector.getDestination().port, 5060)
+
+    def test_closed_port_refused_after_one_rtt(self) -> None:
+        client = Client()
+        self.a.connectTCP(B, 5060, client)
+        self.world.run()
+        assert client.failed is not None
+        client.failed.trap(error.ConnectionRefusedError)
+        self.assertEqual(self.world.seconds(), 0.02)
+        self.assertEqual(conn_events(self.world), [(A, "refused")])
+        flags = [(e.src[0], e.flags, e.fate) for e in self.world.trace.of(PacketEvent)]
+        self.assertEqual(flags, [(A, "S", "closed"), (B, "R", "delivered")])
+
+    def test_endpoint_refused(self) -> None:
+        d = TCP4ClientEndpoint(self.a, B, 5060).connect(Factory.forProtocol(Collect))
+        self.world.run()
+        self.failureResultOf(d, error.ConnectionRefusedError)
+
+    def test_blackholed_syn_times_out_per_connector_timeout(self) -> None:
+        self.b.listenTCP(5061, Server())
+        self.world.blackhole_tcp(B, 5061, True)
+        client = Client()
+        self.a.connectTCP(B, 5061, client, timeout=10)
+        self.world.run()
+        assert client.failed is not None
+        client.failed.trap(error.TimeoutError)
+        self.assertEqual(self.world.seconds(), 10.0)
+        syns = [(e.t, e.fate) for e in self.world.trace.of(PacketEvent)]
+        self.assertEqual(
+            syns, [(0.0, "blackhole"), (1.0, "blackhole"), (3.0, "blackhole"), (7.0, "blackhole")]
+        )
+        self.assertEqual(conn_events(self.world), [(A, "timeout")])
+
+    def test_down_host_connect_times_out_then_works_after_up(self) -> None:
+        self.b.listenTCP(5060, Server())
+        self.world.set_host_down(B, True)
+        client = Client()
+        connector = self.a.connectTCP(B, 5060, client, timeout=5)
+        self.world.run()
+        self.assertIsNotNone(client.failed)
+        self.world.set_host_down(B, False)
+        connector.connect()
+        self.world.run()
+        self.assertTrue(client.protocol_instance.made)
+
+    def test_syn_lost_once_is_retransmitted(self) -> None:
+        self.b.listenTCP(5060, Server())
+        self.world.partition(A, B)
+        self.world.clock.callLater(0.5, self.world.heal, A, B)
+        client = Client()
+        self.a.connectTCP(B, 5060, client)
+        self.world.run()
+        self.assertTrue(client.protocol_instance.made)
+        self.assertEqual(self.world.trace.of(ConnEvent)[-1].t, 1.02)
+
+    def test_lose_connection_both_ends_see_done(self) -> None:
+        server = Server()
+        self.b.listenTCP(5060, server)
+        client = Client()
+        self.a.connectTCP(B, 5060, client)
+        self.world.run()
+        client.protocol_instance.transport.write(b"bye")
+        client.protocol_instance.transport.loseConnection()
+        self.world.run()
+        assert client.protocol_instance.reason is not None
+        client.protocol_instance.reason.trap(error.ConnectionDone)
+        self.assertEqual(server.protocols[0].data, b"bye")
+        assert server.protocols[0].reason is not None
+        server.protocols[0].reason.trap(error.ConnectionDone)
+        assert client.lost is not None
+        self.assertEqual(
+            conn_events(self.world), [(B, "accept"), (A, "connect"), (A, "close"), (B, "close")]
+        )
+        self.assertEqual(self.world.connections(), [])
+
+    def test_abort_connection(self) -> None:
+        server = Server()
+        self.b.listenTCP(5060, server)
+        client = Client()
+        self.a.connectTCP(B, 5060, client)
+        self.world.run()
+        client.protocol_instance.transport.abortConnection()
+        self.world.run()
+        assert client.protocol_instance.reason is not None
+        client.protocol_instance.reason.trap(error.ConnectionAborted)
+        assert server.protocols[0].reason is not None
+        server.protocols[0].reason.trap(error.ConnectionLost)
+        self.assertFalse(server.protocols[0].reason.check(error.ConnectionDone))
+        self.assertEqual(conn_events(self.world)[-2:], [(A, "reset"), (B, "reset")])
+
+    def test_network_reset_both_ends(self) -> None:
+        server = Server()
+        self.b.listenTCP(5060, server)
+        client = Client()
+        self.a.connectTCP(B, 5060, client)
+        self.world.run()
+        self.assertEqual(self.world.reset_tcp(B, 5060), 2)
+        for proto in (client.protocol_instance, server.protocols[0]):
+            assert proto.reason is not None
+            proto.reason.trap(error.ConnectionLost)
+        self.assertEqual(sorted(conn_events(self.world)[-2:]), [(A, "reset"), (B, "reset")])
+
+    def test_closing_listening_port_refuses_new_but_keeps_old(self) -> None:
+        server = Server()
+        port = self.b.listenTCP(5060, server)
+        first = Client()
+        self.a.connectTCP(B, 5060, first)
+        self.world.run()
+        self.successResultOf(port.stopListening())
+        second = Client()
+        self.a.connectTCP(B, 5060, second)
+        self.world.run()
+        assert second.failed is not None
+        second.failed.trap(error.ConnectionRefusedError)
+        first.protocol_instance.transport.write(b"still here")
+        self.world.run()
+        self.assertEqual(first.protocol_instance.data, b"still here")
+
+    def test_loss_retransmits_in_order(self) -> None:
+        world = SimWorld(7, latency=0.01, jitter=0.02, loss=0.3)
+        server = Server(echo=False)
+        world.host(B).listenTCP(5060, server)
+        client = Client()
+        world.host(A).connectTCP(B, 5060, client, timeout=None)  # type: ignore[arg-type]
+        world.run()
+        chunks = [b"%03d," % i for i in range(100)]
+        for c in chunks:
+            client.protocol_instance.transport.write(c)
+        world.run()
+        self.assertEqual(server.protocols[0].data, b"".join(chunks))
+        self.assertIn("lost", {e.fate for e in world.trace.of(PacketEvent)})
+
+    def test_sender_gives_up_after_retransmissions(self) -> None:
+        server = Server()
+        self.b.listenTCP(5060, server)
+        client = Client()
+        self.a.connectTCP(B, 5060, client)
+        self.world.run()
+        self.world.set_host_down(B, True)
+        client.protocol_instance.transport.write(b"into the void")
+        self.world.run()
+        assert client.protocol_instance.reason is not None
+        client.protocol_instance.reason.trap(error.TCPTimedOutError)
+        self.assertEqual(conn_events(self.world)[-1], (A, "timeout"))
+        self.assertIsNone(server.protocols[0].reason)  # the other end never heard
+
+    def test_data_to_closed_end_is_reset(self) -> None:
+        server = Server()
+        self.b.listenTCP(5060, server)
+        client = Client()
+        self.a.connectTCP(B, 5060, client)
+        self.world.run()
+        # the server end vanishes without a FIN reaching the client
+        self.world.partition(A, B)
+        server.protocols[0].transport.loseConnection()
+        self.world.run(until=self.world.seconds() + 0.1)
+        self.world.heal(A, B)
+        client.protocol_instance.transport.write(b"anyone?")
+        self.world.run()
+        assert client.protocol_instance.reason is not None
+        # either the retransmitted FIN or the RST for our data ends it
+        self.assertTrue(
+            client.protocol_instance.reason.check(error.ConnectionDone, error.ConnectionLost)
+        )
+
+    def test_stop_connecting(self) -> None:
+        self.b.listenTCP(5060, Server())
+        client = Client()
+        connector = self.a.connectTCP(B, 5060, client)
+        connector.stopConnecting()
+        self.world.run()
+        assert client.failed is not None
+        client.failed.trap(error.UserError)
+        self.assertFalse(client.protocol_instance.made)
+
+    def test_connect_to_hostname_fails_lookup(self) -> None:
+        client = Client()
+        self.a.connectTCP("sip.example.test", 5060, client)
+        self.world.run()
+        assert client.failed is not None
+        client.failed.trap(error.DNSLookupError)
+
+    def test_protocol_exception_resets_connection(self) -> None:
+        class Broken(Collect):
+            def dataReceived(self, data: bytes) -> None:
+                raise ValueError("bad")
+
+        self.b.listenTCP(5060, Factory.forProtocol(Broken))
+        client = Client()
+        self.a.connectTCP(B, 5060, client)
+        self.world.run()
+        client.protocol_instance.transport.write(b"x")
+        self.world.run()
+        assert client.protocol_instance.reason is not None
+        client.protocol_instance.reason.trap(error.ConnectionLost)
+        self.assertEqual(len(self.flushLoggedErrors(ValueError)), 1)
+
+    def test_every_segment_recorded(self) -> None:
+        self.b.listenTCP(5060, Server())
+        client = Client()
+        self.a.connectTCP(B, 5060, client)
+        self.world.run()
+        client.protocol_instance.transport.write(b"x")
+        client.protocol_instance.transport.loseConnection()
+        self.world.run()
+        segs = [(e.src[0], e.flags, e.payload) for e in self.world.trace.of(PacketEvent)]
+        self.assertEqual(
+            segs,
+            [
+                (A, "S", b""),
+                (B, "S", b""),
+                (A, "", b"x"),
+                (A, "F", b""),
+                (B, "", b"x"),
+                (B, "F", b""),
+            ],
+        )

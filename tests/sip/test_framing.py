@@ -1,0 +1,96 @@
+"""Stream and datagram framing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
+from twisted.trial.unittest import SynchronousTestCase
+
+from harness.sip.framing import StreamFramer, parse_datagram
+from harness.sip.message import Limits, ParseError, Request, Response, parse
+from harness.testing.hypothesis_trial import show_notes
+from harness.testing.strategies_sip import messages
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "messages"
+REGISTER = (FIXTURES / "register.sip").read_bytes()
+INVITE = (FIXTURES / "invite.sip").read_bytes()
+
+
+class StreamFramerTests(SynchronousTestCase):
+    def test_split_across_reads(self) -> None:
+        f = StreamFramer()
+        out = []
+        for i in range(len(INVITE)):
+            out += f.feed(INVITE[i : i + 1])
+        self.assertEqual(out, [parse(INVITE)])
+        self.assertEqual(f.buffered, 0)
+
+    def test_joined_in_one_read_with_keepalives(self) -> None:
+        f = StreamFramer()
+        out = f.feed(b"\r\n\r\n" + REGISTER + b"\r\n" + INVITE + b"\r\n\r\n" + REGISTER[:20])
+        self.assertEqual(out, [parse(REGISTER), parse(INVITE)])
+        self.assertEqual(f.feed(REGISTER[20:]), [parse(REGISTER)])
+
+    def test_content_length_required(self) -> None:
+        f = StreamFramer()
+        e = self.assertRaises(ParseError, f.feed, REGISTER.replace(b"Content-Length: 0\r\n", b""))
+        self.assertEqual(e.header, "Content-Length")
+
+    def test_compact_content_length(self) -> None:
+        data = INVITE.replace(b"Content-Length:", b"l:")
+        self.assertEqual(StreamFramer().feed(data), [parse(INVITE)])
+
+    def test_failed_stream_stays_failed(self) -> None:
+        f = StreamFramer()
+        self.assertRaises(ParseError, f.feed, REGISTER.replace(b"Content-Length: 0", b"l: x"))
+        self.assertRaises(ParseError, f.feed, REGISTER)
+
+    def test_unbounded_headers_rejected(self) -> None:
+        f = StreamFramer(Limits(max_size=1000))
+        self.assertEqual(f.feed(b"INVITE sip:a@b.com SIP/2.0\r\n"), [])
+        self.assertRaises(ParseError, f.feed, b"X-Junk: " + b"a" * 1000)
+
+    def test_oversized_body_rejected_early(self) -> None:
+        f = StreamFramer(Limits(max_size=1000))
+        self.assertRaises(ParseError, f.feed, REGISTER.replace(b"Length: 0", b"Length: 5000"))
+
+    @show_notes
+    @given(st.lists(messages, min_size=1, max_size=3), st.data())
+    def test_any_split_gives_same_messages(
+        self, msgs: list[Request | Response], data: st.DataObject
+    ) -> None:
+        stream = b"".join(b"\r\n" * data.draw(st.integers(0, 2)) + m.to_bytes() for m in msgs)
+        cuts = sorted(data.draw(st.lists(st.integers(0, len(stream)), max_size=6)))
+        f = StreamFramer()
+        out = []
+        prev = 0
+        for cut in [*cuts, len(stream)]:
+            out += f.feed(stream[prev:cut])
+            prev = cut
+        self.assertEqual(out, msgs)
+
+    @show_notes
+    @given(st.lists(st.binary(max_size=80), max_size=5))
+    def test_arbitrary_bytes_only_parse_error(self, chunks: list[bytes]) -> None:
+        f = StreamFramer(Limits(max_size=200))
+        for chunk in chunks:
+            try:
+                f.feed(chunk)
+            except ParseError:
+                return
+
+
+class DatagramTests(SynchronousTestCase):
+    def test_keepalive(self) -> None:
+        self.assertIsNone(parse_datagram(b"\r\n\r\n"))
+        self.assertIsNone(parse_datagram(b"\r\n"))
+
+    def test_message(self) -> None:
+        self.assertEqual(parse_datagram(REGISTER), parse(REGISTER))
+
+    def test_missing_content_length_is_rest(self) -> None:
+        m = parse_datagram(REGISTER.replace(b"Content-Length: 0\r\n", b"") + b"xyz")
+        assert m is not None
+        self.assertEqual(m.body, b"xyz")

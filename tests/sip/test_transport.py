@@ -1,0 +1,463 @@
+"""
+Tests for L{harness.sip.transport}: L{SipEndpoint} over UDP, TCP and TLS on the
+simulated network (RTX-1, RTX-2, TLS-1; RFC 3261 section 18, RFC 3581).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from twisted.internet.protocol import ClientFactory, DatagramProtocol, Protocol
+from twisted.python.failure import Failure
+from twisted.trial.unittest import SynchronousTestCase
+
+from harness import tls
+from harness.net.simulated import SimWorld
+from harness.sip.locate import Target
+from harness.sip.message import Headers, Request, Response, make_response, parse
+from harness.sip.transaction import (
+    ClientTransaction,
+    RetryPolicy,
+    ServerTransaction,
+    TransactionFailure,
+)
+from harness.sip.transport import SipEndpoint
+from harness.trace.events import ConnEvent, NoteEvent, SipEvent
+
+SERVER = "10.0.0.1"
+PHONE = "10.0.0.9"
+YEALINK = RetryPolicy(retry_counts=3, give_up="last-interval")
+
+
+def register(call_id: str = "reg-1@phone", cseq: int = 1, body: bytes = b"") -> Request:
+    return Request(
+        "REGISTER",
+        "sip:example.test",
+        Headers(
+            [
+                ("Max-Forwards", "70"),
+                ("From", "<sip:alice@example.test>;tag=f1"),
+                ("To", "<sip:alice@example.test>"),
+                ("Call-ID", call_id),
+                ("CSeq", f"{cseq} REGISTER"),
+                ("Contact", f"<sip:alice@{PHONE}:5060>"),
+            ]
+        ),
+        body,
+    )
+
+
+def invite() -> Request:
+    return Request(
+        "INVITE",
+        f"sip:bob@{SERVER}",
+        Headers(
+            [
+                ("Max-Forwards", "70"),
+                ("From", "<sip:alice@example.test>;tag=f1"),
+                ("To", "<sip:bob@example.test>"),
+                ("Call-ID", "call-1@phone"),
+                ("CSeq", "1 INVITE"),
+                ("Contact", f"<sip:alice@{PHONE}:5060>"),
+            ]
+        ),
+    )
+
+
+class World:
+    """A server endpoint (UDP/TCP 5060, TLS 5061 as primary.example.test) and a phone."""
+
+    def __init__(self, *, answer: bool = True, trust: Any = None, **kw: Any) -> None:
+        self.world = SimWorld(seed=7)
+        self.trace = self.world.trace
+        self.server = SipEndpoint(
+            self.world.host(SERVER),
+            self.trace,
+            SERVER,
+            rng=self.world.rng,
+            tls_server_context=tls.server_context("primary.example.test"),
+        )
+        for transport, port in (("udp", 5060), ("tcp", 5060), ("tls", 5061)):
+            self.server.listen(transport, port)  # type: ignore[arg-type]
+        self.received: list[ServerTransaction] = []
+        self.answer = answer
+        self.server.on_request = self._on_request
+        self.phone = SipEndpoint(
+            self.world.host(PHONE),
+            self.trace,
+            PHONE,
+            rng=self.world.rng,
+            trust_root=trust if trust is not None else tls.load_ca(),
+            **kw,
+        )
+        self.phone.listen("udp", 5060)
+
+    def _on_request(self, txn: ServerTransaction) -> None:
+        self.received.append(txn)
+        if self.answer and txn.request.method != "ACK":
+            txn.respond(make_response(txn.request, 200, to_tag="srv"))
+
+    def send(
+        self, request: Request, target: Target, policy: RetryPolicy = YEALINK
+    ) -> tuple[ClientTransaction, list[Any]]:
+        txn = self.phone.request(request, target, policy)
+        out: list[Any] = []
+        txn.final.addCallbacks(out.append, lambda f: out.append(f.value))
+        return txn, out
+
+    def run(self, seconds: float = 60.0) -> None:
+        self.world.run(until=self.world.seconds() + seconds)
+
+    def sip(self, observer: str, direction: str) -> list[SipEvent]:
+        return [e for e in self.trace.sip([observer]) if e.direction == direction]
+
+
+class UdpTests(SynchronousTestCase):
+    def test_request_response_recorded_by_both_ends(self) -> None:
+        w = World()
+        txn, out = w.send(register(), Target("udp", SERVER, 5060))
+        w.run(1)
+        self.assertIsInstance(out[0], Response)
+        self.assertEqual(out[0].status, 200)
+        sent = w.sip(PHONE, "out")
+        self.assertEqual(len(sent), 1)
+        self.assertEqual((sent[0].transport, sent[0].local, sent[0].remote),
+                         ("udp", (PHONE, 5060), (SERVER, 5060)))
+        self.assertEqual(sent[0].raw, txn.request.to_bytes())
+        self.assertEqual([e.direction for e in w.trace.sip([SERVER])], ["in", "out"])
+        self.assertEqual(len(w.sip(PHONE, "in")), 1)
+
+    def test_via_added_with_new_branch_and_rport(self) -> None:
+        w = World()
+        a, _ = w.send(register(cseq=1), Target("udp", SERVER, 5060))
+        b, _ = w.send(register(cseq=2), Target("udp", SERVER, 5060))
+        via = a.request.top_via
+        self.assertEqual((via.transport, via.host, via.port, via.rport), ("UDP", PHONE, 5060, True))
+        self.assertTrue((via.branch or "").startswith("z9hG4bK"))
+        self.assertNotEqual(via.branch, b.request.top_via.branch)
+
+    def test_silent_server_retransmissions_on_the_wire(self) -> None:
+        w = World(answer=False)
+        _, out = w.send(register(), Target("udp", SERVER, 5060))
+        w.run(20)
+        times = [round(e.t, 6) for e in w.sip(PHONE, "out")]
+        self.assertEqual(times, [0, 0.5, 1.5, 3.5])
+        self.assertIsInstance(out[0], TransactionFailure)
+        self.assertEqual(out[0].reason, "timeout")
+        self.assertEqual(len(w.received), 1)  # the server absorbed the retransmissions
+
+    def test_503_is_a_final_response(self) -> None:
+        w = World(answer=False)
+        w.server.on_request = lambda txn: txn.respond(make_response(txn.request, 503))
+        _, out = w.send(register(), Target("udp", SERVER, 5060))
+        w.run(1)
+        self.assertEqual(out[0].status, 503)
+
+    def test_server_fills_received_and_rport(self) -> None:
+        w = World()
+        sender = _RawUdp()
+        port = w.world.host("10.0.0.5").listenUDP(40000, sender)
+        raw = register().with_headers(
+            register().headers.add("Via", "SIP/2.0/UDP 10.9.9.9:5099;rport;branch=z9hG4bKr1",
+                                   first=True)
+        ).to_bytes()
+        port.write(raw, (SERVER, 5060))
+        w.run(1)
+        via = w.received[0].request.top_via
+        self.assertEqual((via.received, via.rport), ("10.0.0.5", 40000))
+        self.assertEqual(w.received[0].source, ("udp", "10.0.0.5", 40000))
+        response = parse(sender.datagrams[0][0])
+        assert isinstance(response, Response)
+        self.assertEqual(response.top_via.rport, 40000)
+
+    def test_without_rport_response_goes_to_received_and_sent_by_port(self) -> None:
+        w = World()
+        sender = _RawUdp()
+        w.world.host("10.0.0.5").listenUDP(5099, sender)
+        port = w.world.host("10.0.0.5").listenUDP(40000, _RawUdp())
+        raw = register().with_headers(
+            register().headers.add("Via", "SIP/2.0/UDP 10.9.9.9:5099;branch=z9hG4bKr2", first=True)
+        ).to_bytes()
+        port.write(raw, (SERVER, 5060))
+        w.run(1)
+        self.assertEqual(w.received[0].request.top_via.received, "10.0.0.5")
+        self.assertEqual(len(sender.datagrams), 1)  # went to received:5099, not to 40000
+
+    def test_malformed_datagram_answered_400_with_reason(self) -> None:
+        w = World()
+        sender = _RawUdp()
+        port = w.world.host("10.0.0.5").listenUDP(40000, sender)
+        bad = (
+            b"OPTIONS sip:example.test SIP/2.0\r\n"
+            b"Via: SIP/2.0/UDP 10.0.0.5:40000;branch=z9hG4bKbad\r\n"
+            b"From: <sip:a@example.test>;tag=1\r\nTo: <sip:a@example.test>\r\n"
+            b"Call-ID: bad@x\r\nCSeq: notanumber OPTIONS\r\nContent-Length: 0\r\n\r\n"
+        )
+        port.write(bad, (SERVER, 5060))
+        w.run(1)
+        self.assertEqual(w.received, [])
+        self.assertEqual(len(sender.datagrams), 1)
+        reply = sender.datagrams[0][0]
+        self.assertTrue(reply.startswith(b"SIP/2.0 400 Bad Request - bad CSeq"), reply)
+        self.assertIn(b"Via: SIP/2.0/UDP 10.0.0.5:40000;branch=z9hG4bKbad\r\n", reply)
+        notes = [e for e in w.trace.of(NoteEvent) if e.source == SERVER]
+        self.assertEqual(len(notes), 1)
+
+    def test_garbage_datagram_noted_not_answered(self) -> None:
+        w = World()
+        sender = _RawUdp()
+        port = w.world.host("10.0.0.5").listenUDP(40000, sender)
+        port.write(b"\x00\x01 hello", (SERVER, 5060))
+        port.write(b"\r\n\r\n", (SERVER, 5060))  # keep-alive: silently ignored
+        w.run(1)
+        self.assertEqual(sender.datagrams, [])
+        self.assertEqual(len([e for e in w.trace.of(NoteEvent) if "malformed" in e.text]), 1)
+
+    def test_large_request_goes_over_tcp(self) -> None:
+        w = World()
+        txn, out = w.send(register(body=b"x" * 1400), Target("udp", SERVER, 5060))
+        w.run(1)
+        self.assertEqual(out[0].status, 200)
+        self.assertEqual(txn.target.transport, "tcp")
+        self.assertEqual(txn.request.top_via.transport, "TCP")
+        self.assertEqual([e.transport for e in w.sip(PHONE, "out")], ["tcp"])
+
+    def test_cancel_end_to_end(self) -> None:
+        w = World(answer=False)
+        w.server.on_request = lambda txn: (
+            w.received.append(txn),
+            txn.request.method == "INVITE" and txn.respond(
+                make_response(txn.request, 180, to_tag="srv")),
+        )
+        txn, out = w.send(invite(), Target("udp", SERVER, 5060))
+        w.run(0.1)
+        txn.cancel()
+        w.run(1)
+        self.assertEqual(out[0].status, 487)
+        methods = [e.message.method for e in w.sip(PHONE, "out")]
+        self.assertEqual(methods, ["INVITE", "CANCEL", "ACK"])
+        self.assertEqual(txn.cancel_transaction.final_response.status, 200)  # type: ignore[union-attr]
+
+    def test_close_cancels_everything(self) -> None:
+        w = World(answer=False)
+        w.send(register(), Target("udp", SERVER, 5060))
+        w.send(register(call_id="c2"), Target("tcp", SERVER, 5060))
+        w.run(0.2)
+        w.phone.close()
+        w.server.close()
+        w.run(100)
+        self.assertEqual(w.world.host(PHONE).getDelayedCalls(), [])
+
+
+class _RawUdp(DatagramProtocol):
+    def __init__(self) -> None:
+        self.datagrams: list[tuple[bytes, Any]] = []
+
+    def datagramReceived(self, datagram: bytes, addr: Any) -> None:
+        self.datagrams.append((datagram, addr))
+
+
+class _RawStream(Protocol):
+    def __init__(self) -> None:
+        self.data = b""
+        self.lost: Failure | None = None
+
+    def dataReceived(self, data: bytes) -> None:
+        self.data += data
+
+    def connectionLost(self, reason: Failure = Failure(Exception())) -> None:  # noqa: B008
+        self.lost = reason
+
+
+class _RawFactory(ClientFactory):
+    def __init__(self) -> None:
+        self.protocol_instance = _RawStream()
+
+    def buildProtocol(self, addr: Any) -> Protocol:
+        return self.protocol_instance
+
+
+class StreamTests(SynchronousTestCase):
+    def test_tcp_no_retransmission_same_give_up(self) -> None:
+        w = World(answer=False)
+        _, out = w.send(register(), Target("tcp", SERVER, 5060))
+        w.run(20)
+        self.assertEqual(len(w.sip(PHONE, "out")), 1)
+        self.assertEqual(out[0].reason, "timeout")
+        self.assertEqual(len(w.received), 1)
+
+    def test_tcp_give_up_time_is_rtx1_time(self) -> None:
+        w = World(answer=False)
+        done: list[float] = []
+        txn, _ = w.send(register(), Target("tcp", SERVER, 5060))
+        txn.final.addBoth(lambda _: done.append(w.world.seconds()))
+        w.run(20)
+        self.assertAlmostEqual(done[0], 7.5)
+
+    def test_connection_reused(self) -> None:
+        w = World()
+        w.send(register(cseq=1), Target("tcp", SERVER, 5060))
+        w.run(1)
+        w.send(register(cseq=2), Target("tcp", SERVER, 5060))
+        w.run(1)
+        connects = [e for e in w.trace.of(ConnEvent) if e.what == "connect"]
+        self.assertEqual(len(connects), 1)
+        self.assertEqual(len(w.sip(PHONE, "in")), 2)
+
+    def test_refused_reported_at_once(self) -> None:
+        w = World()
+        _, out = w.send(register(), Target("tcp", SERVER, 5999))
+        w.run(0.05)
+        failure = out[0]
+        self.assertIsInstance(failure, TransactionFailure)
+        self.assertEqual(failure.reason, "refused")
+        self.assertEqual(failure.target, Target("tcp", SERVER, 5999))
+
+    def test_reset_reported_at_once(self) -> None:
+        w = World(answer=False)
+        _, out = w.send(register(), Target("tcp", SERVER, 5060))
+        w.run(1)
+        self.assertEqual(out, [])
+        w.world.reset_tcp(SERVER, 5060)
+        self.assertEqual(out[0].reason, "reset")
+
+    def test_unreachable_when_connect_times_out(self) -> None:
+        w = World(connect_timeout=3.0)
+        w.world.blackhole_tcp(SERVER, 5060, True)
+        _, out = w.send(register(), Target("tcp", SERVER, 5060))
+        w.run(5)
+        self.assertEqual(out[0].reason, "unreachable")
+
+    def test_framing_split_and_joined(self) -> None:
+        w = World()
+        factory = _RawFactory()
+        w.world.host("10.0.0.5").connectTCP(SERVER, 5060, factory)
+        w.run(0.1)
+        client = factory.protocol_instance
+        assert client.transport is not None
+
+        def req(n: int) -> bytes:
+            r = register(call_id=f"s{n}", cseq=n)
+            return r.with_headers(r.headers.add(
+                "Via", f"SIP/2.0/TCP 10.0.0.5:5060;branch=z9hG4bKs{n}", first=True)).to_bytes()
+
+        one = req(1)
+        for chunk in (one[:10], one[10:200], one[200:]):
+            client.transport.write(chunk)
+            w.run(0.01)
+        client.transport.write(req(2) + b"\r\n\r\n" + req(3))
+        w.run(1)
+        self.assertEqual([t.request.call_id for t in w.received], ["s1", "s2", "s3"])
+        responses = client.data.count(b"SIP/2.0 200 OK\r\n")
+        self.assertEqual(responses, 3)  # on the connection the requests came on
+        self.assertIsNone(client.lost)
+
+    def test_framing_error_closes_connection(self) -> None:
+        w = World()
+        factory = _RawFactory()
+        w.world.host("10.0.0.5").connectTCP(SERVER, 5060, factory)
+        w.run(0.1)
+        client = factory.protocol_instance
+        assert client.transport is not None
+        client.transport.write(b"OPTIONS sip:x SIP/2.0\r\nVia: SIP/2.0/TCP a\r\n\r\n")
+        w.run(1)
+        self.assertIsNotNone(client.lost)
+        self.assertTrue(any("framing error" in e.text for e in w.trace.of(NoteEvent)))
+
+    def test_idle_connection_closed(self) -> None:
+        w = World(idle_timeout=10.0)
+        w.send(register(), Target("tcp", SERVER, 5060))
+        w.run(9)
+        self.assertEqual(len(w.world.connections()), 2)
+        w.run(2)
+        self.assertEqual(w.world.connections(), [])
+
+    def test_response_over_new_connection_when_original_gone(self) -> None:
+        w = World(answer=False)
+        w.phone.listen("tcp", 5060)
+        _, out = w.send(register(), Target("tcp", SERVER, 5060))
+        w.run(1)
+        txn = w.received[0]
+        w.world.reset_tcp(SERVER, 5060)
+        self.assertEqual(out[0].reason, "reset")
+        txn.respond(make_response(txn.request, 200))
+        w.run(1)
+        ins = w.sip(PHONE, "in")
+        self.assertEqual([e.local[1] for e in ins], [5060])
+
+
+class TlsTests(SynchronousTestCase):
+    def test_tls_success_plaintext_in_trace(self) -> None:
+        w = World()
+        _, out = w.send(register(), Target("tls", SERVER, 5061, "primary.example.test"))
+        w.run(1)
+        self.assertEqual(out[0].status, 200)
+        events = w.trace.sip([PHONE])
+        self.assertEqual([e.transport for e in events], ["tls", "tls"])
+        self.assertTrue(events[0].raw.startswith(b"REGISTER sip:example.test SIP/2.0"))
+        self.assertEqual(events[0].message.top_via.transport, "TLS")
+        ok = [e for e in w.trace.of(ConnEvent) if e.what == "tls-ok"]
+        self.assertEqual({e.observer for e in ok}, {PHONE, SERVER})
+
+    def test_hostname_mismatch_fails_target(self) -> None:
+        w = World()
+        target = Target("tls", SERVER, 5061, "secondary.example.test")
+        _, out = w.send(register(), target)
+        w.run(1)
+        failure = out[0]
+        self.assertIsInstance(failure, TransactionFailure)
+        self.assertEqual((failure.reason, failure.target), ("tls", target))
+        self.assertIn("secondary.example.test", failure.detail)
+        self.assertEqual(w.sip(PHONE, "out"), [])  # nothing was sent in the clear or otherwise
+        self.assertEqual(w.received, [])
+        fails = [e for e in w.trace.of(ConnEvent) if e.what == "tls-fail"]
+        self.assertEqual(fails[0].observer, PHONE)
+
+    def test_unknown_ca_fails_target(self) -> None:
+        w = World(trust=tls.load_ca("untrusted-ca"))
+        _, out = w.send(register(), Target("tls", SERVER, 5061, "primary.example.test"))
+        w.run(1)
+        self.assertEqual(out[0].reason, "tls")
+        self.assertIn("certificate verify failed", out[0].detail)
+
+    def test_verified_against_target_name_not_ip(self) -> None:
+        w = World()
+        _, out = w.send(register(), Target("tls", SERVER, 5061, None))
+        w.run(1)
+        self.assertEqual(out[0].reason, "tls")
+
+    def test_separate_connections_per_tls_name(self) -> None:
+        w = World()
+        w.send(register(cseq=1), Target("tls", SERVER, 5061, "primary.example.test"))
+        w.run(1)
+        _, out = w.send(register(cseq=2), Target("tls", SERVER, 5061, "other.example.test"))
+        w.run(1)
+        self.assertEqual(out[0].reason, "tls")  # not silently reusing the verified connection
+
+
+class EndpointMiscTests(SynchronousTestCase):
+    def test_local_port(self) -> None:
+        w = World()
+        self.assertEqual(w.phone.local_port("udp"), 5060)
+        self.assertEqual(w.server.local_port("tls"), 5061)
+        self.assertEqual(w.phone.local_port("tcp"), 5060)  # no TCP listener: the UDP port
+
+    def test_ephemeral_udp_port_on_first_use(self) -> None:
+        world = SimWorld(seed=1)
+        ep = SipEndpoint(world.host("10.0.0.3"), world.trace, "10.0.0.3", rng=world.rng)
+        self.assertGreaterEqual(ep.local_port("udp"), 32768)
+
+    def test_unanswered_request_gets_501_without_tu(self) -> None:
+        w = World()
+        w.server.on_request = None
+        _, out = w.send(register(), Target("udp", SERVER, 5060))
+        w.run(1)
+        self.assertEqual(out[0].status, 501)
+
+    def test_bench_is_bounded_and_sane(self) -> None:
+        from harness.sip.bench_txn import bench_transactions
+
+        result = bench_transactions(0.01, batch=20)
+        self.assertGreater(result["transactions"], 0)
+        self.assertEqual(result["failed"], 0)
+        self.assertGreater(result["us_per_transaction"], 0)

@@ -126,6 +126,11 @@ class Scenario:
     calls: tuple[CallSpec, ...]
     faults: tuple[FaultSpec, ...]
     network: NetworkSpec
+    #: CFG-2/CFG-3: the loader's errors for a file the scenario expects to be
+    #: rejected (the phone then runs with nothing applied), and what it expects
+    config_errors: tuple[str, ...] = ()
+    expect_config_errors: bool | None = None
+    unknown_keys: int | None = None
 
     def server(self, role: str) -> ServerSpec | None:
         for s in self.servers:
@@ -266,11 +271,15 @@ def scenario_from_dict(
     ph = r.table(
         _as_table(r, top.get("phone", {}), "phone"),
         "phone.",
-        {"config", "settings", "address", "account", "mwi"},
+        {"config", "settings", "address", "account", "mwi", "expect_errors", "unknown_keys"},
     )
     phone_address = r.address(ph, "address", "phone.", "127.0.0.100")
     account = r.integer(ph, "account", "phone.", 1, 1, 6)
     mwi = r.boolean(ph, "mwi", "phone.", False)
+    expect_errors = r.boolean(ph, "expect_errors", "phone.", False) if "expect_errors" in ph else None
+    unknown_keys = (
+        r.integer(ph, "unknown_keys", "phone.", 0, 0, 100_000) if "unknown_keys" in ph else None
+    )
     phone_file: Path | None = None
     text = phone_text
     if text is None:
@@ -293,11 +302,17 @@ def scenario_from_dict(
         extra = "".join(f"{k} = {_cfg_value(v)}\n" for k, v in settings.items())
         text = _override(text or "", extra)
     phone: PhoneConfig | None = None
+    config_errors: tuple[str, ...] = ()
     try:
         phone = parse_config(text or "", filename=str(phone_file or f"{where} [phone]"))
     except ConfigError as e:
-        for line in e.errors:
-            r.errors.append(f"{where}: phone.config: {line}")
+        if expect_errors:
+            # CFG-2: the file is meant to be rejected; the phone gets nothing from it
+            config_errors = tuple(e.errors)
+            phone = PhoneConfig()
+        else:
+            for line in e.errors:
+                r.errors.append(f"{where}: phone.config: {line}")
 
     dns: DnsSpec | None = None
     if "dns" in top:
@@ -434,7 +449,7 @@ def scenario_from_dict(
         loss=r.number(nd, "loss", "network.", 0.0, 0.0, 0.9),
     )
 
-    if phone is not None:
+    if phone is not None and not config_errors:
         try:
             acct_cfg = phone.account(account)
             if not acct_cfg.enable:
@@ -461,6 +476,9 @@ def scenario_from_dict(
         calls=tuple(calls),
         faults=tuple(faults),
         network=network,
+        config_errors=config_errors,
+        expect_config_errors=expect_errors,
+        unknown_keys=unknown_keys,
     )
 
 

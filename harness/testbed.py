@@ -278,6 +278,10 @@ class Testbed:
         return Facts(
             scenario=sc.name,
             account=sc.phone.account(sc.account),
+            config_file=str(sc.phone_file) if sc.phone_file is not None else None,
+            config_errors=sc.config_errors,
+            config_expect_errors=sc.expect_config_errors,
+            config_unknown_keys=sc.unknown_keys,
             profile=self.profile,
             servers=servers,
             dns=(sc.dns.address, sc.dns.port) if sc.dns is not None else None,

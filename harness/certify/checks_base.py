@@ -17,7 +17,7 @@ from functools import cached_property
 from harness.certify import wire
 from harness.certify.facts import Facts
 from harness.certify.verdict import Verdict
-from harness.trace.events import FaultEvent, Trace
+from harness.trace.events import DnsEvent, FaultEvent, Trace
 
 __all__ = ["Checker", "Ctx", "Failover"]
 
@@ -70,7 +70,7 @@ class Ctx:
         return wire.registrations(self.trace, self.facts, self.txns)
 
     @cached_property
-    def dns(self) -> list[tuple[int, object, object]]:
+    def dns(self) -> list[tuple[int, DnsEvent, DnsEvent | None]]:
         return list(wire.phone_dns_queries(self.trace, self.facts))
 
     @cached_property
@@ -94,6 +94,36 @@ class Ctx:
         p = self.facts.primary
         return p.address if p else None
 
+    @cached_property
+    def top(self) -> frozenset[str]:
+        """
+        The addresses that count as "the primary": the facts' primary, and
+        under profile C{rfc} (RFC 2782 weighted random order) every target
+        whose SRV record ties with it on priority in the first resolution --
+        there the phone's random pick, not the role name, decides which one
+        is first.
+        """
+        p = self.primary
+        if p is None:
+            return frozenset()
+        if self.profile.srv_tie != "rfc2782":
+            return frozenset({p})
+        from harness.certify.checks_dns import first_srv_priorities
+
+        prio = first_srv_priorities(self)
+        if p not in prio:
+            return frozenset({p})
+        return frozenset(a for a, n in prio.items() if n == prio[p])
+
+    def is_primary(self, address: str, current: str | None = None) -> bool:
+        """
+        Whether C{address} is the primary (L{top}); when several tie, one
+        other than the C{current} server.
+        """
+        if address not in self.top:
+            return False
+        return len(self.top) == 1 or address != current
+
     @property
     def fallback(self) -> str | None:
         f = self.facts.fallback
@@ -112,6 +142,20 @@ class Ctx:
         C{group}.
         """
         return [c for c in self.rounds if not c.in_dialog and self.group(c.head.dst) == group]
+
+    def busy_at(self, t: float, besides: wire.Chain) -> bool:
+        """
+        Whether another request was still being tried at C{t} (a REGISTER a
+        phone sends inside an INVITE's attempt, FO-5, is not a new request).
+        """
+        for r in self.rounds:
+            if r is besides or r.start >= t or r.in_dialog:
+                continue
+            tail = r.tail
+            end = tail.final_t if tail.final_t is not None else self.failed_at(tail)
+            if end is not None and end > t + self.tol:
+                return True
+        return False
 
     def failed_at(self, txn: wire.Txn) -> float | None:
         return wire.failed_at(txn, self.facts)
@@ -157,12 +201,11 @@ class Ctx:
     def failovers(self) -> list[Failover]:
         """Every failover of server 1 away from the primary, in time order."""
         out = []
-        primary = self.primary
         for c in self.new_chains(1):
-            if c.head.dst != primary or not c.head.failed:
+            if not self.is_primary(c.head.dst) or not c.head.failed:
                 continue
             for t in c.txns[1:]:
-                if t.dst != primary and self.group(t.dst) == 1 and t.answered:
+                if t.dst != c.head.dst and self.group(t.dst) == 1 and t.answered:
                     assert t.final_t is not None
                     out.append(Failover(c, t, t.final_t, t.dst))
                     break
@@ -211,7 +254,9 @@ class Ctx:
         seen: str,
         evidence: Iterable[int] = (),
     ) -> Verdict:
-        return self.verdict(clause, "fail", summary, expected=expected, seen=seen, evidence=evidence)
+        return self.verdict(
+            clause, "fail", summary, expected=expected, seen=seen, evidence=evidence
+        )
 
     def na(self, clause: str, why: str) -> Verdict:
         return self.verdict(clause, "n/a", why)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from harness.certify.checks_base import Ctx
 from harness.certify.verdict import Verdict
-from harness.certify.wire import norm
+from harness.certify.wire import Txn, norm
 from harness.trace.events import DnsEvent
 
 __all__ = ["CHECKS"]
@@ -86,7 +86,7 @@ class Srv:
 
 def _queries(ctx: Ctx) -> list[Q]:
     return [
-        Q(i, q.t, norm(q.qname), q.qtype, a)  # type: ignore[attr-defined]
+        Q(i, q.t, norm(q.qname), q.qtype, a)
         for i, q, a in ctx.dns
     ]
 
@@ -124,7 +124,7 @@ def _domain(ctx: Ctx) -> str | None:
     return norm(s.address)
 
 
-def _g1_requests(ctx: Ctx) -> list:  # type: ignore[type-arg]
+def _g1_requests(ctx: Ctx) -> list[Txn]:
     return [t for t in ctx.txns if ctx.group(t.dst) == 1]
 
 
@@ -369,7 +369,7 @@ def dns6(ctx: Ctx) -> Verdict:
     judged = 0
     ev: list[int] = []
     for n, q in enumerate(qs):
-        if q.type != "NAPTR" or q.name != dom or q.failed and q.answer is None:
+        if q.type != "NAPTR" or q.name != dom or (q.failed and q.answer is None):
             continue
         if any(r.service in _SERVICES for r in _naptrs(q)):
             continue
@@ -443,6 +443,9 @@ def dns7(ctx: Ctx) -> Verdict:
         judged += 1
         ev.append(q.index)
         tried: list[str] = []
+        for f in ctx.conn_failures:  # a target that failed at connection level was tried
+            if q.t <= f.t <= chain.start and f.server not in tried:
+                tried.append(f.server)
         for t in chain.txns:
             if t.dst not in tried:
                 tried.append(t.dst)
@@ -596,7 +599,7 @@ def dns10(ctx: Ctx) -> Verdict:
                               f"no new {root[1]} {root[0]} before {expiry:.3f} s (TTL {ttl:g})",
                               f"at {nxt.t:.3f} s", (lk[0].index, nxt.index))
         chain = next((ch for ch in ctx.rounds if not ch.in_dialog and ch.start > expiry + ctx.tol
-                      and ctx.group(ch.head.dst) == 1), None)
+                      and ctx.group(ch.head.dst) == 1 and not ctx.busy_at(ch.start, ch)), None)
         if chain is None:
             continue
         judged += 1
@@ -631,7 +634,8 @@ def dns11(ctx: Ctx) -> Verdict:
         judged += 1
         ev.append(lk[0].index)
         nxt = lookups[k + 1][0] if k + 1 < len(lookups) else None
-        if nxt is None and end + ctx.profile.retry_interval + 4.0 + ctx.tol < ctx.end:
+        later = max(ctx.profile.retry_interval, float(ctx.facts.account.fallback_timeout))
+        if nxt is None and end + later + 4.0 + ctx.tol < ctx.end:
             return ctx.failed(c, "the failed lookup was never retried",
                               f"{root[1]} {root[0]} again later", "none", (lk[0].index,))
         if nxt is not None:
@@ -651,6 +655,42 @@ def dns11(ctx: Ctx) -> Verdict:
     if not judged:
         return ctx.na(c, "no DNS lookup for server 1 failed")
     return ctx.passed(c, f"{judged} failed lookup(s): fallback took over, lookup retried", ev)
+
+
+def first_srv_priorities(ctx: Ctx) -> dict[str, int]:
+    """Address -> SRV priority, from the first SRV answer with records and its A answers."""
+    qs = _queries(ctx)
+    firsts = _first_srv(qs)
+    if not firsts:
+        return {}
+    n, q = firsts[0]
+    out: dict[str, int] = {}
+    for r in _srvs(q):
+        if r.target == ".":
+            continue
+        for a in _addresses(qs, n, r.target):
+            out.setdefault(a, r.priority)
+    return out
+
+
+def dns_failures(ctx: Ctx) -> list[tuple[float, int]]:
+    """
+    The failed lookups of server 1's domain (no address came back): when each
+    ended and its first query's trace index.
+    """
+    dom = _domain(ctx)
+    if dom is None or ctx.facts.dns is None:
+        return []
+    qs = _queries(ctx)
+    root = _root(ctx, qs, dom)
+    if root is None:
+        return []
+    out = []
+    for lk in _lookups(qs, root):
+        if not _lookup_ok(lk):
+            end = max(q.answer.t if q.answer else q.t for q in lk)
+            out.append((end, lk[0].index))
+    return out
 
 
 CHECKS = {

@@ -42,9 +42,9 @@ def fo1(ctx: Ctx) -> Verdict:
     if primary is None or not regs:
         return ctx.na(c, "no REGISTER reached a target of server 1")
     first = regs[0]
-    if first.dst == primary:
+    if ctx.is_primary(first.dst):
         return ctx.passed(c, f"first REGISTER to the primary: {first.describe()}", first.indexes)
-    tried = [f for f in ctx.conn_failures if f.server == primary and f.t <= first.first]
+    tried = [f for f in ctx.conn_failures if f.server in ctx.top and f.t <= first.first]
     if tried:
         return ctx.passed(
             c,
@@ -58,18 +58,18 @@ def fo1(ctx: Ctx) -> Verdict:
 
 def fo2(ctx: Ctx) -> Verdict:
     c = "FO-2"
-    primary = ctx.primary
     cands = [
         ch
         for ch in ctx.new_chains(1)
         if ch.method == "REGISTER"
-        and ch.head.dst == primary
+        and ctx.is_primary(ch.head.dst)
         and ch.head.final is None
         and ctx.completed(ch.head)
     ]
     if not cands:
         return ctx.na(c, "no REGISTER to the primary went unanswered")
     ev: list[int] = []
+    judged = 0
     for ch in cands:
         head = ch.head
         rc = ctx.retry_counts(head.dst)
@@ -78,7 +78,7 @@ def fo2(ctx: Ctx) -> Verdict:
         if len(head.sends) != want:
             return ctx.failed(c, "primary not retried per RTX-1 before the failover",
                               f"{want} sends to the primary", head.describe(), head.indexes)
-        second = next((t for t in ch.txns[1:] if t.dst != primary and ctx.group(t.dst) == 1),
+        second = next((t for t in ch.txns[1:] if t.dst != head.dst and ctx.group(t.dst) == 1),
                       None)
         if second is None:
             if head.first + ctx.give_up(head) + 2 * ctx.tol < ctx.end and len(ch.txns) == 1:
@@ -92,13 +92,16 @@ def fo2(ctx: Ctx) -> Verdict:
             None,
         )
         if ok is None:
-            if second.final is not None and second.final.status not in (401, 407):
-                continue  # the secondary refused on purpose: not the phone's failure
+            if second.final is None or second.final.status not in (401, 407):
+                continue  # the secondary was silent or refused: the scenario's doing
             return ctx.failed(c, "the failover REGISTER did not end in a registration",
                               f"200 OK from {ctx.name(second.dst)}", second.describe(),
                               second.indexes)
         ev.extend(ok.indexes)
-    return ctx.passed(c, f"{len(cands)} REGISTER failover(s): primary retried, secondary "
+        judged += 1
+    if not judged:
+        return ctx.na(c, "no REGISTER failover reached a secondary that answered")
+    return ctx.passed(c, f"{judged} REGISTER failover(s): primary retried, secondary "
                          "registered", ev)
 
 
@@ -109,7 +112,7 @@ def fo3(ctx: Ctx) -> Verdict:
         ch
         for ch in ctx.new_chains(1)
         if ch.method == "INVITE"
-        and ch.head.dst == primary
+        and ctx.is_primary(ch.head.dst)
         and ch.head.final is None
         and not ch.head.provisional
         and ctx.completed(ch.head)
@@ -117,6 +120,7 @@ def fo3(ctx: Ctx) -> Verdict:
     if not cands:
         return ctx.na(c, "no INVITE to the primary went unanswered")
     ev: list[int] = []
+    judged = 0
     for ch in cands:
         head = ch.head
         want = len(wire.send_offsets(ctx.profile, "INVITE", ctx.retry_counts(primary or ""),
@@ -125,7 +129,7 @@ def fo3(ctx: Ctx) -> Verdict:
         if len(head.sends) != want:
             return ctx.failed(c, "INVITE not retried per RTX-1 at the primary",
                               f"{want} sends", head.describe(), head.indexes)
-        second = next((t for t in ch.txns[1:] if t.dst != primary and ctx.group(t.dst) == 1),
+        second = next((t for t in ch.txns[1:] if t.dst != head.dst and ctx.group(t.dst) == 1),
                       None)
         if second is None:
             if ch.tail.first + ctx.give_up(ch.tail) + 2 * ctx.tol < ctx.end:
@@ -134,10 +138,7 @@ def fo3(ctx: Ctx) -> Verdict:
                                   ch.indexes)
             continue
         if not second.ok:
-            if second.final is not None:
-                continue  # the secondary refused the call: a scenario choice
-            return ctx.failed(c, "the INVITE to the secondary was not answered",
-                              "200 OK", second.describe(), second.indexes)
+            continue  # the secondary was silent too or refused: FO-6 / the scenario
         dlg = next((d for d in ctx.dialogs if d.invite is second), None)
         reqs = dlg.requests if dlg else ()
         ack = [r for r in reqs if r.method == "ACK"]
@@ -152,7 +153,10 @@ def fo3(ctx: Ctx) -> Verdict:
                               f"BYE to {ctx.name(second.dst)}",
                               bye[0].describe() if bye else "none", second.indexes)
         ev.extend((*ack[0].indexes, *bye[0].indexes))
-    return ctx.passed(c, f"{len(cands)} INVITE failover(s): call set up and torn down through "
+        judged += 1
+    if not judged:
+        return ctx.na(c, "no INVITE failover reached a secondary that answered")
+    return ctx.passed(c, f"{judged} INVITE failover(s): call set up and torn down through "
                          "the secondary", ev)
 
 
@@ -183,14 +187,13 @@ def fo4(ctx: Ctx) -> Verdict:
 def fo5(ctx: Ctx) -> Verdict:
     c = "FO-5"
     roe = ctx.facts.account.server(1).register_on_enable
-    primary = ctx.primary
     uses = [
         t
         for t in ctx.txns
         if t.method not in ("REGISTER", "ACK", "CANCEL")
         and not t.in_dialog
         and ctx.group(t.dst) == 1
-        and t.dst != primary
+        and not ctx.is_primary(t.dst)
     ]
     if not uses:
         return ctx.na(c, "no request other than REGISTER was sent to a secondary target")
@@ -240,6 +243,10 @@ def fo6(ctx: Ctx) -> Verdict:
         assert t_fail is not None
         g1_last = [t for t in ch.txns if ctx.group(t.dst) == 1][-1]
         ev.extend(ch.indexes)
+        if ch.method == "REGISTER" and successive and any(
+            r.dst == fb and r.t <= t_fail <= r.t + r.granted for r in ctx.regs
+        ):
+            continue  # a probe while on the fallback server (FBK-S3)
         if ch.method == "REGISTER" and not successive:
             before = [r for r in ctx.regs if r.dst == fb and r.t <= t_fail + ctx.tol]
             if not before:
@@ -290,7 +297,7 @@ def fb0(ctx: Ctx) -> Verdict:
     if not later:
         return ctx.na(c, "no new request after the failover")
     for ch in later:
-        if ch.head.dst != primary:
+        if not ctx.is_primary(ch.head.dst):
             return ctx.failed(c, "a new request after failover did not try the primary first",
                               f"{ch.method} to the primary first",
                               ch.head.describe(), (*first_fo.txn.indexes, *ch.head.indexes))
@@ -323,7 +330,7 @@ def _stay_then_primary(ctx: Ctx, c: str, delay_of: str, delay: float) -> Verdict
             ch = after[0]
             judged += 1
             ev.extend(ch.head.indexes)
-            if ch.head.dst != primary:
+            if not ctx.is_primary(ch.head.dst, f.to):
                 return ctx.failed(
                     c,
                     f"the first new request after {delay_of} ran out did not try the primary",
@@ -373,7 +380,7 @@ def fb2(ctx: Ctx) -> Verdict:
         if first_reg is not None and not _skipped(ctx, primary, first_reg.start):
             judged += 1
             ev.extend(first_reg.head.indexes)
-            if first_reg.head.dst != primary:
+            if not ctx.is_primary(first_reg.head.dst, f.to):
                 return ctx.failed(c, "the registration renewal after failover did not go to "
                                      "the primary", "REGISTER to the primary",
                                   first_reg.head.describe(),
@@ -403,7 +410,6 @@ def fb3z(ctx: Ctx) -> Verdict:
         return ctx.na(c, "not failback_mode 3 with failback_timeout 0")
     if not ctx.failovers:
         return ctx.na(c, "no failover from the primary happened")
-    primary = ctx.primary or ""
     ev: list[int] = []
     judged = 0
     for f in ctx.failovers:
@@ -414,7 +420,7 @@ def fb3z(ctx: Ctx) -> Verdict:
                 if ch.head.failed:
                     break  # the current server failed: the primary may come back
                 continue
-            if ch.head.dst == primary:
+            if ctx.is_primary(ch.head.dst, f.to):
                 return ctx.failed(c, "the primary was tried again while the current server "
                                      "worked", f"{ch.method} to {ctx.name(f.to)}",
                                   ch.head.describe(), (*f.txn.indexes, *ch.head.indexes))
@@ -431,7 +437,7 @@ def fbok(ctx: Ctx) -> Verdict:
     first = ctx.failovers[0]
     back = next(
         (ch for ch in ctx.new_chains(1)
-         if ch.start > first.t and ch.head.dst == primary and ch.head.answered),
+         if ch.start > first.t and ctx.is_primary(ch.head.dst) and ch.head.answered),
         None,
     )
     if back is None:
@@ -444,7 +450,7 @@ def fbok(ctx: Ctx) -> Verdict:
             continue
         judged += 1
         ev.extend(ch.head.indexes)
-        if ch.head.dst != primary:
+        if not ctx.is_primary(ch.head.dst):
             if _skipped(ctx, primary, ch.start):
                 continue
             return ctx.failed(c, "the phone left the primary although it answered",

@@ -15,7 +15,7 @@ import re
 from harness.certify import wire
 from harness.certify.checks_base import Ctx, retry_after
 from harness.certify.verdict import Verdict
-from harness.sip.message import ParseError
+from harness.sip.message import ParseError, Request
 
 __all__ = ["CHECKS"]
 
@@ -70,7 +70,8 @@ def rtx1(ctx: Ctx) -> Verdict:
         want = wire.send_offsets(ctx.profile, t.method, rc, "udp")
         got = [s.t - t.first for s in t.sends]
         ev.extend(t.indexes)
-        if len(got) != len(want) or any(abs(g - w) > ctx.tol for g, w in zip(got, want, strict=False)):
+        off = any(abs(g - w) > ctx.tol for g, w in zip(got, want, strict=False))
+        if len(got) != len(want) or off:
             problems.append(
                 (
                     f"{t.describe()}: wrong retransmissions (retry_counts {rc})",
@@ -334,6 +335,23 @@ def rtx5(ctx: Ctx) -> Verdict:
             fail_t = ctx.failed_at(last)
             if fail_t is None:
                 continue
+            # successive fallback: the fallback server is the last target of the round
+            rescued = False
+            for x in ctx.txns:
+                if (
+                    x.method == "REGISTER"
+                    and ctx.group(x.dst) == 2
+                    and fail_t - ctx.tol <= x.first <= fail_t + at_once(ctx)
+                ):
+                    done = ctx.failed_at(x)
+                    if done is None:
+                        rescued = True  # the fallback server answered: no retry is due
+                        break
+                    fail_t = max(fail_t, done)
+                    last = x
+            if rescued:
+                continue
+            nxt: wire.Txn | None
             if n + 1 < len(rounds):
                 nxt = rounds[n + 1][0]
             else:
@@ -365,7 +383,7 @@ def rtx5(ctx: Ctx) -> Verdict:
                     f"{nxt.describe()}",
                     (*last.indexes, nxt.sends[0].index),
                 )
-            if top is not None and nxt.dst != top:
+            if top is not None and not ctx.is_primary(nxt.dst):
                 return ctx.failed(
                     c,
                     "retry did not start again from the top of the list",
@@ -381,9 +399,9 @@ def rtx5(ctx: Ctx) -> Verdict:
 # -- REG ------------------------------------------------------------------------------------
 
 
-def _user_of(req: object) -> str | None:
+def _user_of(req: Request) -> str | None:
     try:
-        return req.from_.uri.user  # type: ignore[attr-defined,no-any-return]
+        return req.from_.uri.user
     except (ParseError, ValueError, AttributeError):
         return None
 
@@ -542,7 +560,8 @@ def reg3(ctx: Ctx) -> Verdict:
         )
         if was_authed:
             stale = chal.get("stale", "").lower() == "true"
-            if nxt is not None and not stale and nxt.first < t.final_t + ctx.profile.retry_interval - ctx.tol:
+            soon = t.final_t + ctx.profile.retry_interval - ctx.tol
+            if nxt is not None and not stale and nxt.first < soon:
                 return ctx.failed(
                     c,
                     "a second challenge for the same credentials was answered again (a loop)",

@@ -442,8 +442,9 @@ def chains(trace: Trace, facts: Facts, txns: Sequence[Txn] | None = None) -> lis
     Group the phone's transactions (ACK and CANCEL aside) into chains: a
     transaction continues the latest open chain with its Call-ID and method if
     that chain's last attempt failed (no final response or a 503) and was no
-    longer being retransmitted when this one started; otherwise it starts a
-    new chain.  A REGISTER refresh after a success, or a new Call-ID, starts a
+    longer being retransmitted when this one started, or if it answers that
+    attempt's 401/407 challenge (same server, with credentials); otherwise it
+    starts a new chain.  A REGISTER refresh after a success, or a new Call-ID, starts a
     new chain; an RTX-5 retry after every target failed continues the chain.
     """
     if txns is None:
@@ -463,7 +464,7 @@ def chains(trace: Trace, facts: Facts, txns: Sequence[Txn] | None = None) -> lis
                 and last.first < txn.first
                 and last.last <= txn.first + tol
                 and (last.final_t is None or last.final_t <= txn.first + tol)
-            ):
+            ) or _answers_challenge(last, txn, tol):
                 building[pos].append(txn)
                 attached = True
                 break
@@ -492,6 +493,9 @@ def rounds(chain: Chain, facts: Facts) -> list[Chain]:
             prev = cur[-1]
             done = failed_at(prev, facts)
             paused = done is not None and t.first - done >= pause
+            if _answers_challenge(prev, t, facts.tol):
+                cur.append(t)
+                continue
             if t.dst in {x.dst for x in cur} or (paused and t.dst == chain.head.dst):
                 out.append([t])
                 continue
@@ -499,6 +503,18 @@ def rounds(chain: Chain, facts: Facts) -> list[Chain]:
         else:
             out.append([t])
     return [Chain(chain.method, chain.call_id, tuple(r)) for r in out]
+
+
+def _answers_challenge(last: Txn, txn: Txn, tol: float) -> bool:
+    """C{txn} is the authenticated retry of C{last}, which got a 401/407 (REG-3)."""
+    if last.final is None or last.final.status not in (401, 407) or last.final_t is None:
+        return False
+    header = "Authorization" if last.final.status == 401 else "Proxy-Authorization"
+    return (
+        txn.dst == last.dst
+        and txn.request.headers.get(header) is not None
+        and last.final_t - tol <= txn.first <= last.final_t + max(1.0, 4 * tol)
+    )
 
 
 # -- dialogs ----------------------------------------------------------------------------
@@ -584,7 +600,9 @@ def _granted(resp: Response, req: Request) -> int | None:
     return asked_expires(req)
 
 
-def registrations(trace: Trace, facts: Facts, txns: Sequence[Txn] | None = None) -> list[Registration]:
+def registrations(
+    trace: Trace, facts: Facts, txns: Sequence[Txn] | None = None
+) -> list[Registration]:
     """Every successful REGISTER of the phone with the expiry granted (un-REGISTERs excluded)."""
     if txns is None:
         txns = phone_transactions(trace, facts)

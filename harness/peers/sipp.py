@@ -352,6 +352,7 @@ def run_sipp(
     killed 5 s after its own C{-timeout}.
     """
     wd = Path(workdir or tempfile.mkdtemp(prefix="sipp-"))
+    wd.mkdir(parents=True, exist_ok=True)
     argv = sipp_argv(target, workdir=wd, timeout=timeout, **kw)
     done = run(argv, timeout=timeout + 5.0, cwd=wd)
     return _result(wd, done)
@@ -367,6 +368,7 @@ def run_sipp_async(
 ) -> Deferred[SippResult]:
     """L{run_sipp} on a running reactor (our servers in the same process answer)."""
     wd = Path(workdir or tempfile.mkdtemp(prefix="sipp-"))
+    wd.mkdir(parents=True, exist_ok=True)
     argv = sipp_argv(target, workdir=wd, timeout=timeout, **kw)
     d = run_async(reactor, argv, timeout=timeout + 5.0, cwd=str(wd))
     return d.addCallback(lambda done: _result(wd, done))

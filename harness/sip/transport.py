@@ -30,6 +30,17 @@ Decisions:
   - Connections are reused per (transport, host, port, TLS name) and closed
     after C{idle_timeout} seconds without traffic and without a live client
     transaction on them.
+  - Hostile streams are bounded in time as well as in bytes (the framer
+    bounds the bytes): a message left incomplete for C{message_timeout}
+    seconds (slowloris, a Content-Length larger than what is sent) and an
+    accepted TLS connection whose handshake is not done within
+    C{message_timeout} close the connection, with a L{NoteEvent} saying why.
+    Traffic that keeps a connection from being idle does not keep a partial
+    message alive.
+  - A stream that breaks framing or carries a malformed message cannot be
+    resynchronised: if the request line and Via of the first unprocessed
+    message can be read, it gets a 400 with the reason, then the connection
+    is closed (as on UDP, where the datagram gets the 400).
   - A stream message's C{raw} in its L{SipEvent} is the message's canonical
     serialisation (the framer returns parsed messages only); a datagram's is
     the datagram as received.
@@ -165,11 +176,16 @@ class _StreamProtocol(Protocol):
         conn.touch()
         if conn.transport == "tls" and not conn.ready:
             conn.handshake_done()
+        framer = self.framer
+        # What is held of a partial message, for the 400 if this read breaks the
+        # stream (bounded: only the head is needed).
+        prior = bytes(framer._buffer[:_HEAD_PEEK]) if framer.buffered else b""
         try:
-            messages = self.framer.feed(data)
+            messages = framer.feed(data)
         except ParseError as e:
-            conn.framing_error(e)
+            conn.framing_error(e, prior + data[:_HEAD_PEEK])
             return
+        conn.partial(bool(messages), framer.buffered)
         for message in messages:
             if conn.closed:
                 return
@@ -232,6 +248,10 @@ class _Connection:
         self.txns: list[ClientTransaction] = []
         self.last_activity = endpoint.reactor.seconds()
         self.idle_timer: IDelayedCall | None = None
+        #: since when the framer has held an incomplete message (None: it holds none)
+        self.partial_since: float | None = None
+        self.partial_timer: IDelayedCall | None = None
+        self.handshake_timer: IDelayedCall | None = None
 
     def __repr__(self) -> str:
         way = "->" if self.outbound else "<-"
@@ -248,6 +268,10 @@ class _Connection:
         self._arm_idle()
         if self.transport != "tls":
             self._ready()
+        elif not self.outbound and self.endpoint.message_timeout is not None:
+            self.handshake_timer = self.endpoint.reactor.callLater(
+                self.endpoint.message_timeout, self._handshake_check
+            )
 
     def handshake_done(self) -> None:
         if self.ready or self.closed:
@@ -263,6 +287,7 @@ class _Connection:
 
     def _ready(self) -> None:
         self.ready = True
+        self._cancel_timer("handshake_timer")
         pending, self.pending = self.pending, []
         for message in pending:
             self._write(message)
@@ -280,6 +305,8 @@ class _Connection:
             return
         self.closed = True
         self._cancel_idle()
+        self._cancel_timer("partial_timer")
+        self._cancel_timer("handshake_timer")
         self.endpoint._forget(self)
         if self.transport == "tls" and not self.ready:
             value = reason.value
@@ -299,12 +326,69 @@ class _Connection:
             if not txn.terminated:
                 txn.transport_error(TransactionFailure(txn.target, why, detail))
 
-    def framing_error(self, error: ParseError) -> None:
+    def framing_error(self, error: ParseError, head: bytes = b"") -> None:
         ep = self.endpoint
+        reason = str(getattr(error, "reason", error))
         ep._note(
             f"framing error on {self.transport} from {self.remote[0]}:{self.remote[1]}: "
-            f"{error.reason if hasattr(error, 'reason') else error}; closing"
+            f"{reason}; closing"
         )
+        raw = _stream_400(head, reason)
+        if raw is not None and self.ready and not self.closed:
+            try:
+                reply: Message | None = parse(raw, ep.limits)
+            except ParseError:
+                reply = None
+            protocol = self.protocol
+            if protocol is not None and protocol.transport is not None:
+                self.touch()
+                ep._sip_event("out", self.transport, self.local, self.remote, reply, raw)
+                protocol.transport.write(raw)
+        self.close()
+
+    def partial(self, completed: bool, buffered: int) -> None:
+        """After a read: track how long an incomplete message has been held."""
+        if not buffered:
+            self.partial_since = None
+            return
+        if completed or self.partial_since is None:
+            self.partial_since = self.endpoint.reactor.seconds()
+        timeout = self.endpoint.message_timeout
+        if timeout is not None and self.partial_timer is None and not self.closed:
+            self.partial_timer = self.endpoint.reactor.callLater(timeout, self._partial_check)
+
+    def _partial_check(self) -> None:
+        self.partial_timer = None
+        since = self.partial_since
+        timeout = self.endpoint.message_timeout
+        if self.closed or since is None or timeout is None:
+            return
+        held = self.endpoint.reactor.seconds() - since
+        if held < timeout:
+            self.partial_timer = self.endpoint.reactor.callLater(
+                timeout - held, self._partial_check
+            )
+            return
+        protocol = self.protocol
+        buffered = protocol.framer.buffered if protocol is not None else 0
+        self.endpoint._note(
+            f"incomplete message on {self.transport} from {self.remote[0]}:{self.remote[1]} "
+            f"for {held:g} s ({buffered} bytes held); closing"
+        )
+        self.close()
+
+    def _handshake_check(self) -> None:
+        self.handshake_timer = None
+        if self.closed or self.ready:
+            return
+        self.endpoint._note(
+            f"TLS handshake from {self.remote[0]}:{self.remote[1]} not done within "
+            f"{self.endpoint.message_timeout:g} s; closing"
+        )
+        protocol = self.protocol
+        if protocol is not None and protocol.transport is not None:
+            # abort: a clean TLS close would wait for the stalled peer's close_notify
+            cast(Any, protocol.transport).abortConnection()
         self.close()
 
     def close(self) -> None:
@@ -316,6 +400,8 @@ class _Connection:
             except Exception:
                 pass
         self._cancel_idle()
+        self._cancel_timer("partial_timer")
+        self._cancel_timer("handshake_timer")
 
     # traffic
 
@@ -371,6 +457,12 @@ class _Connection:
             self.idle_timer.cancel()
         self.idle_timer = None
 
+    def _cancel_timer(self, name: str) -> None:
+        timer: IDelayedCall | None = getattr(self, name)
+        if timer is not None and timer.active():
+            timer.cancel()
+        setattr(self, name, None)
+
 
 # --- the endpoint --------------------------------------------------------------------
 
@@ -395,6 +487,10 @@ class SipEndpoint:
     @param server_policy: T1/T2/T4 for server transactions (Timers G, H, I, J, L).
     @param idle_timeout: close a connection after this many seconds without
         traffic (None: never).
+    @param message_timeout: close a connection that has held an incomplete
+        message for this many seconds, or (accepted TLS) has not finished its
+        handshake within it (None: never).  Default 64*T1: a request that
+        takes longer to arrive than its transaction may live is useless.
     @param connect_timeout: give up a TCP/TLS connect after this long (the
         transaction's own give-up time usually comes first).
     @param udp_max: requests larger than this for a UDP target go over TCP.
@@ -414,6 +510,7 @@ class SipEndpoint:
         name: str = "",
         server_policy: RetryPolicy | None = None,
         idle_timeout: float | None = 180.0,
+        message_timeout: float | None = 32.0,
         connect_timeout: float = 32.0,
         udp_max: int | None = UDP_MAX,
         trace_clock: Callable[[], float] | None = None,
@@ -428,6 +525,7 @@ class SipEndpoint:
         self.limits = limits
         self.name = name or address
         self.idle_timeout = idle_timeout
+        self.message_timeout = message_timeout
         self.connect_timeout = connect_timeout
         self.udp_max = udp_max
         self._now = trace_clock if trace_clock is not None else _trace_clock(reactor)
@@ -780,6 +878,10 @@ class SipEndpoint:
         self._outbound.clear()
 
 
+#: bytes of a broken stream looked at to answer its first message with a 400
+_HEAD_PEEK = 16384
+_CONTENT_LENGTH_LINE_RE = re.compile(rb"^(?:content-length|l)[ \t]*:", re.I | re.M)
+
 _REQUEST_LINE_RE = re.compile(rb"^([A-Za-z0-9.!%*_+`'~-]+) +(\S+) +SIP/2\.0\r?$")
 _COPIED = {
     b"via": b"Via", b"v": b"Via", b"from": b"From", b"f": b"From", b"to": b"To", b"t": b"To",
@@ -790,6 +892,26 @@ _COPIED = {
 def _reason(text: str) -> str:
     cleaned = "".join(ch if 32 <= ord(ch) < 127 else " " for ch in text).strip()
     return ("Bad Request - " + cleaned)[:120].strip() if cleaned else "Bad Request"
+
+
+def _stream_400(head: bytes, reason: str) -> bytes | None:
+    """
+    The 400 for a broken stream, if the first unprocessed message (at the
+    start of C{head}) is the one at fault: it has no Content-Length, or it
+    does not parse.  A later message in the same read may have broken the
+    stream; the first one then gets no 400 (it was fine), only the close.
+    """
+    head = head.lstrip(b"\r\n")
+    if not head:
+        return None
+    first = head.split(b"\r\n\r\n", 1)[0]
+    if not _CONTENT_LENGTH_LINE_RE.search(first):
+        return _bad_request_reply(head, reason)
+    try:
+        parse(head)
+    except ParseError:
+        return _bad_request_reply(head, reason)
+    return None
 
 
 def _bad_request_reply(data: bytes, reason: str) -> bytes | None:

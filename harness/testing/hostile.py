@@ -158,7 +158,7 @@ l: {CL}
 OPTIONS sip:{T} SIP/2.0
 Via: {VIA}
 To: "BEL:\\\\ DEL:\\\\" <sip:1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/;;*@{T}>
-From: token1~` token2'+_ token3*%!.- <sip:mundane@{H}>;fromParam''~+*_!.-%=\"\u0440\u0430\u0431\u043e\u0442\u0430\";tag={TAG}
+From: token1~` token2'+_ token3*%!.- <sip:mundane@{H}>;fromParam''~+*_!.-%="работа";tag={TAG}
 Call-ID: intmeth.word%ZK-!.*_+'`~)(><:\\/"][?}{-{CALLID}
 CSeq: 139122385 OPTIONS
 Max-Forwards: 255

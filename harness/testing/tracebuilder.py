@@ -220,10 +220,19 @@ class TraceBuilder:
                                    (self.phone, 5060), msg, raw))
         return req
 
-    def register(self, to: str, at: float, *, call_id: str = "reg-1", expires: int | None = 3600,
-                 **kw: object) -> Req:
-        """A REGISTER (Call-ID C{"reg-1"} and expires 3600 unless told)."""
-        return self.request("REGISTER", to, at, call_id=call_id, expires=expires,
+    def configured_expires(self, to: str) -> int:
+        """The expires configured for the server C{to} belongs to."""
+        n = 2 if self.facts.group_of(self.addr(to)) == 2 else 1
+        return self.facts.account.server(n).expires
+
+    def register(self, to: str, at: float, *, call_id: str = "reg-1",
+                 expires: int | str | None = "configured", **kw: object) -> Req:
+        """
+        A REGISTER (Call-ID C{"reg-1"} unless told) asking for C{expires}:
+        by default the configured one; C{None} for no Expires header.
+        """
+        exp = self.configured_expires(to) if isinstance(expires, str) else expires
+        return self.request("REGISTER", to, at, call_id=call_id, expires=exp,
                             **kw)  # type: ignore[arg-type]
 
     def invite(self, to: str, at: float, **kw: object) -> Req:
@@ -241,7 +250,7 @@ class TraceBuilder:
         offs = send_offsets(self.facts.profile, method, retry_counts, transport)
         if method == "REGISTER":
             kw.setdefault("call_id", "reg-1")
-            kw.setdefault("expires", 3600)
+            kw.setdefault("expires", self.configured_expires(to))
         return self.request(method, to, at, sends=offs, **kw)  # type: ignore[arg-type]
 
     def give_up(self, method: str, to: str = "primary") -> float:

@@ -78,11 +78,18 @@ class FO2Tests(_Base):
         tb.respond(tb.register("secondary", 3.5, cseq=2), 200)
         self.check(tb.build(), facts, "FO-2", "fail")
 
-    def test_not_registered_fails(self) -> None:
+    def test_secondary_silent_too_is_na(self) -> None:
         facts = default_facts()
         tb = TraceBuilder(facts)
         tb.silent("REGISTER", "primary", 0.0)
         tb.register("secondary", 7.5, cseq=2, sends=[0, 0.5, 1.5, 3.5])
+        self.check(tb.build(), facts, "FO-2", "n/a")
+
+    def test_challenge_at_secondary_unanswered_fails(self) -> None:
+        facts = default_facts()
+        tb = TraceBuilder(facts)
+        tb.silent("REGISTER", "primary", 0.0)
+        tb.respond(tb.register("secondary", 7.5, cseq=2), 401)
         self.check(tb.build(), facts, "FO-2", "fail")
 
     def test_na(self) -> None:
@@ -356,3 +363,21 @@ class FBOKTests(_Base):
     def test_na(self) -> None:
         trace, facts = _fb_run(3, timeout=0, invites={30.0: "secondary"})
         self.check(trace, facts, "FB-OK", "n/a")
+
+
+class PrimaryUnderRfcTests(_Base):
+    def _make(self, profile: str) -> tuple[Trace, Facts]:
+        facts = default_facts(port1=0, profile=profile)
+        tb = TraceBuilder(facts)
+        tb.dns(0.0, "_sip._udp.example.test", "SRV",
+               ["0 1 5060 server1.example.test", "0 2 5060 server2.example.test"])
+        tb.dns(0.01, "server2.example.test", "A", ["127.0.1.10"])
+        tb.dns(0.02, "server1.example.test", "A", ["127.0.1.20"])
+        tb.respond(tb.register("secondary", 0.1), 200)
+        return tb.build(), facts
+
+    def test_weighted_random_tie_picks_the_primary(self) -> None:
+        self.check(*self._make("rfc"), "FO-1", "pass")
+
+    def test_yealink_weight_order_is_strict(self) -> None:
+        self.check(*self._make("yealink"), "FO-1", "fail")

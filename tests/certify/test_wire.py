@@ -140,6 +140,29 @@ class ChainTests(SynchronousTestCase):
         tb.respond(r2, 200)
         self.assertEqual(len(wire.chains(tb.build(), facts)), 2)
 
+    def test_authenticated_retry_continues_the_chain(self) -> None:
+        facts = default_facts()
+        tb = TraceBuilder(facts)
+        tb.silent("REGISTER", "primary", 0.0)
+        r = tb.register("secondary", 7.5, cseq=2)
+        tb.respond(r, 401)
+        r2 = tb.register("secondary", 7.52, cseq=3, headers=[("Authorization", "Digest x=1")])
+        tb.respond(r2, 200)
+        (chain,) = wire.chains(tb.build(), facts)
+        self.assertEqual(len(chain.txns), 3)
+        self.assertTrue(chain.tail.ok)
+        (rnd,) = wire.rounds(chain, facts)
+        self.assertEqual(len(rnd.txns), 3)
+
+    def test_retry_after_pause_is_a_new_round(self) -> None:
+        facts = default_facts()
+        tb = TraceBuilder(facts)
+        tb.silent("REGISTER", "primary", 0.0)
+        tb.silent("REGISTER", "secondary", 7.5, cseq=2)
+        tb.register("primary", 45.0, cseq=3)
+        (chain,) = wire.chains(tb.build(), facts)
+        self.assertEqual([len(r.txns) for r in wire.rounds(chain, facts)], [2, 1])
+
     def test_concurrent_attempt_not_chained(self) -> None:
         facts = default_facts()
         tb = TraceBuilder(facts)

@@ -6,6 +6,7 @@ on UDP, TCP and TLS, a well-behaved UA, and resource snapshots.
 
 from __future__ import annotations
 
+import itertools
 import random
 from dataclasses import dataclass, field
 from typing import Any
@@ -172,8 +173,13 @@ class Attacker:
         return conn
 
 
+_ua_seeds = itertools.count(11)
+
+
 def good_ua(world: SimWorld, transport: str = "udp") -> SimpleUA:
-    return SimpleUA(world.host(ALICE), world.trace, ALICE, "alice", rng=random.Random(11),
+    """A well-behaved UA (fresh branches and Call-IDs each time it is made)."""
+    return SimpleUA(world.host(ALICE), world.trace, ALICE, "alice",
+                    rng=random.Random(next(_ua_seeds)),
                     transports=("udp", "tcp") if transport != "udp" else ("udp",),
                     trust_root=load_ca())
 

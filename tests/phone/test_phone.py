@@ -1,0 +1,111 @@
+"""
+The built-in phone in whole worlds (the testbed's Python API): several
+accounts, a DNS change during a run, disabled accounts, no internal errors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from twisted.internet.defer import Deferred
+from twisted.names import dns
+from twisted.trial.unittest import SynchronousTestCase
+
+from harness.phone.account import CallResult
+from harness.scenario import bundled_scenarios_dir, load_scenario, scenario_from_dict
+from harness.testbed import Testbed
+from harness.trace.events import SipEvent
+
+BASE = bundled_scenarios_dir()
+
+
+def registers_to(bed: Testbed, address: str) -> list[SipEvent]:
+    return [
+        e for e in bed.trace.sip([address])
+        if e.direction == "in" and getattr(e.message, "method", None) == "REGISTER"
+    ]
+
+
+class AccountsTests(SynchronousTestCase):
+    def world(self, phone_text: str, duration: float = 30.0) -> Testbed:
+        doc = {
+            "scenario": {"name": "accounts", "duration": duration},
+            "phone": {},
+            "dns": {"zone": "../zones/example.test.zone"},
+            "servers": [
+                {"role": "primary", "address": "127.0.1.10"},
+                {"role": "secondary", "address": "127.0.1.20"},
+            ],
+        }
+        sc = scenario_from_dict(doc, where="t", base=BASE, phone_text=phone_text)
+        return Testbed(sc)
+
+    def test_several_accounts_register_independently(self) -> None:
+        text = "".join(
+            f"account.{i}.enable = 1\naccount.{i}.user_name = 10{i}\n"
+            f"account.{i}.sip_server.1.address = example.test\n"
+            f"account.{i}.sip_server.1.port = 0\naccount.{i}.transport = {i % 3}\n"
+            for i in (1, 2, 3)
+        )
+        text += "account.4.enable = 0\naccount.4.user_name = 104\n"
+        text += "account.4.sip_server.1.address = example.test\n"
+        bed = self.world(text)
+        with bed.world.deterministic_dns():  # type: ignore[union-attr]
+            bed.run_until(20)
+        users = sorted(str(e.message.from_.uri.user) for e in registers_to(bed, "127.0.1.10"))
+        self.assertEqual(users, ["101", "102", "103"])  # 104 is disabled: REG-1
+        transports = {e.transport for e in registers_to(bed, "127.0.1.10")}
+        self.assertEqual(transports, {"udp", "tcp", "tls"})
+        assert bed.phone is not None
+        self.assertEqual(bed.phone.errors, [])
+
+    def test_dns_change_seen_after_ttl(self) -> None:
+        """A zone change mid-run reaches the phone at the next resolution (DNS-10)."""
+        text = (
+            "account.1.enable = 1\naccount.1.user_name = 1001\n"
+            "account.1.sip_server.1.address = example.test\naccount.1.sip_server.1.port = 0\n"
+            "account.1.sip_server.1.expires = 60\n"
+        )
+        bed = self.world(text, duration=200)
+        assert bed.zone is not None
+        with bed.world.deterministic_dns():  # type: ignore[union-attr]
+            bed.run_until(5)
+            self.assertEqual(len(registers_to(bed, "127.0.1.10")), 1)
+            # move "primary" to the secondary's address and make it the only target
+            bed.zone.replace("primary.example.test", [dns.Record_A("127.0.1.20", ttl=60)])
+            bed.run_until(200)
+        late = [e for e in registers_to(bed, "127.0.1.20") if e.t > 60]
+        self.assertTrue(late, "after the TTL the phone never used the new address")
+        self.assertFalse([e for e in registers_to(bed, "127.0.1.10") if e.t > 65])
+
+
+class CallTests(SynchronousTestCase):
+    def test_call_api_reports_where_the_call_went(self) -> None:
+        sc = load_scenario(BASE / "invite-failover-udp.toml")
+        bed = Testbed(replace(sc, calls=()))
+        results: list[CallResult] = []
+        with bed.world.deterministic_dns():  # type: ignore[union-attr]
+            bed.run_until(15)
+            assert bed.phone is not None
+            d: Deferred[CallResult] = bed.phone.call("sip:echo@example.test", duration=3)
+            d.addCallback(results.append)
+            bed.run_until(60)
+        self.assertEqual(len(results), 1)
+        self.assertTrue(results[0].answered)
+        self.assertEqual(results[0].target.host, "127.0.1.20")  # type: ignore[union-attr]
+        byes = [e for e in bed.trace.sip(["127.0.1.20"])
+                if getattr(e.message, "method", None) == "BYE"]
+        self.assertEqual(len(byes), 1)
+
+    def test_call_to_unknown_user_is_not_a_failover(self) -> None:
+        sc = load_scenario(BASE / "register-failover-udp.toml")
+        bed = Testbed(replace(sc, faults=(), calls=()))
+        results: list[CallResult] = []
+        with bed.world.deterministic_dns():  # type: ignore[union-attr]
+            bed.run_until(5)
+            assert bed.phone is not None
+            bed.phone.call("sip:nobody@example.test").addCallback(results.append)
+            bed.run_until(30)
+        self.assertEqual(results[0].status, 404)
+        self.assertEqual(results[0].target.host, "127.0.1.10")  # type: ignore[union-attr]
+        self.assertEqual(bed.trace.sip(["127.0.1.20"]), [])

@@ -14,7 +14,7 @@ from typing import Any
 
 from harness.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
 
-SubParsers = argparse._SubParsersAction  # type: ignore[type-arg]
+SubParsers = argparse._SubParsersAction
 
 
 def add_commands(sub: SubParsers) -> None:
@@ -35,23 +35,43 @@ def add_commands(sub: SubParsers) -> None:
         metavar="FILE_OR_DIR",
         help="scenario file or directory of *.toml (repeatable; default: every bundled scenario)",
     )
-    sp.add_argument("--clause", action="append", metavar="ID", help="judge only this clause (repeatable)")
-    sp.add_argument("--profile", choices=["yealink", "rfc"], help="interpretation profile (default: per scenario, yealink)")
-    sp.add_argument("--network", choices=["sim", "wire"], default="sim", help="simulated network (default) or real loopback sockets")
+    sp.add_argument(
+        "--clause", action="append", metavar="ID", help="judge only this clause (repeatable)"
+    )
+    sp.add_argument(
+        "--profile",
+        choices=["yealink", "rfc"],
+        help="interpretation profile (default: per scenario, yealink)",
+    )
+    sp.add_argument(
+        "--network",
+        choices=["sim", "wire"],
+        default="sim",
+        help="simulated network (default) or real loopback sockets",
+    )
     sp.add_argument("--seed", type=int, help="override every scenario's seed")
     sp.add_argument("--json", metavar="F", help="write the JSON report to F")
     sp.add_argument("--junit", metavar="F", help="write a JUnit XML report to F")
     sp.add_argument("--html", metavar="F", help="write an HTML report with ladders to F")
     sp.add_argument("--pcap", metavar="DIR", help="write one pcap per scenario into DIR")
     sp.add_argument("--redact", action="store_true", help="blank digest credentials in pcaps")
-    sp.add_argument("--explore", type=int, metavar="N", help="also run N generated worlds (property exploration)")
-    sp.add_argument("--list-phones", action="store_true", help="list the phones that can be certified")
+    sp.add_argument(
+        "--explore",
+        type=int,
+        metavar="N",
+        help="also run N generated worlds (property exploration)",
+    )
+    sp.add_argument(
+        "--list-phones", action="store_true", help="list the phones that can be certified"
+    )
     sp.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     sp.set_defaults(func=cmd_certify)
 
     sp = sub.add_parser("run", help="run one scenario; print its ladder and verdicts")
     sp.add_argument("scenario", metavar="SCENARIO", help="scenario TOML file")
-    sp.add_argument("--network", choices=["sim", "wire"], default="sim", help="network (default sim)")
+    sp.add_argument(
+        "--network", choices=["sim", "wire"], default="sim", help="network (default sim)"
+    )
     sp.add_argument("--seed", type=int, help="override the scenario's seed")
     sp.add_argument("--phone", default="builtin", help="builtin or builtin:defect=NAME")
     sp.add_argument("--pcap", metavar="F", help="write the pcap to F")
@@ -268,8 +288,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"{v.clause:<8} {v.status.upper():<5} {v.summary}")
         if v.status == "fail":
             print(f"         expected: {v.expected}\n         seen:     {v.seen}")
-    for e in result.phone_errors:
-        print(f"internal error: {e}")
+    for problem in result.phone_errors:
+        print(f"internal error: {problem}")
     print(f"trace sha256 {result.digest}")
     if args.trace:
         Path(args.trace).write_text(result.trace.to_jsonl())
@@ -293,8 +313,12 @@ def add_wire_commands(sub: SubParsers) -> None:
         "what the servers saw.",
     )
     sp.add_argument("scenario", metavar="SCENARIO", help="scenario TOML file")
-    sp.add_argument("--duration", type=float, metavar="S", help="seconds to run (default: the scenario's)")
-    sp.add_argument("--phone-address", metavar="IP", help="the phone's IP, to judge only its traffic")
+    sp.add_argument(
+        "--duration", type=float, metavar="S", help="seconds to run (default: the scenario's)"
+    )
+    sp.add_argument(
+        "--phone-address", metavar="IP", help="the phone's IP, to judge only its traffic"
+    )
     sp.add_argument("--json", metavar="F", help="write the JSON report to F")
     sp.add_argument("--pcap", metavar="F", help="write a pcap of what the servers saw to F")
     sp.add_argument("--trace", metavar="F", help="write the JSON-lines trace to F")
@@ -303,32 +327,66 @@ def add_wire_commands(sub: SubParsers) -> None:
     sp = sub.add_parser("phone", help="run the built-in phone on real sockets")
     sp.add_argument("--config", required=True, metavar="F.cfg", help="Yealink provisioning file")
     sp.add_argument("--dns", metavar="IP:PORT", help="DNS server (default 127.0.1.53:53)")
-    sp.add_argument("--listen", metavar="IP:PORT", default="127.0.0.100:5060", help="the phone's address (default 127.0.0.100:5060)")
-    sp.add_argument("--duration", type=float, default=60.0, metavar="S", help="seconds to run (default 60)")
-    sp.add_argument("--call", metavar="URI", help="place a call to URI after the first registration")
-    sp.add_argument("--profile", choices=["yealink", "rfc"], default="yealink", help="interpretation profile")
+    sp.add_argument(
+        "--listen",
+        metavar="IP:PORT",
+        default="127.0.0.100:5060",
+        help="the phone's address (default 127.0.0.100:5060)",
+    )
+    sp.add_argument(
+        "--duration", type=float, default=60.0, metavar="S", help="seconds to run (default 60)"
+    )
+    sp.add_argument(
+        "--call", metavar="URI", help="place a call to URI after the first registration"
+    )
+    sp.add_argument(
+        "--profile", choices=["yealink", "rfc"], default="yealink", help="interpretation profile"
+    )
     sp.set_defaults(func=cmd_phone)
 
     sp = sub.add_parser("dns", help="serve a zone file on the wire")
-    sp.add_argument("--zone", required=True, action="append", metavar="F.zone", help="zone master file (repeatable)")
-    sp.add_argument("--listen", required=True, metavar="IP:PORT", help="address and port to serve on")
-    sp.add_argument("--duration", type=float, metavar="S", help="stop after S seconds (default: until Ctrl-C)")
+    sp.add_argument(
+        "--zone",
+        required=True,
+        action="append",
+        metavar="F.zone",
+        help="zone master file (repeatable)",
+    )
+    sp.add_argument(
+        "--listen", required=True, metavar="IP:PORT", help="address and port to serve on"
+    )
+    sp.add_argument(
+        "--duration", type=float, metavar="S", help="stop after S seconds (default: until Ctrl-C)"
+    )
     sp.add_argument("--no-glue", action="store_true", help="no A glue for SRV targets")
     sp.set_defaults(func=cmd_dns)
 
-    sp = sub.add_parser("resolve", help="locate a SIP server the way the phone does (RFC 3263 + the guide)")
+    sp = sub.add_parser(
+        "resolve", help="locate a SIP server the way the phone does (RFC 3263 + the guide)"
+    )
     sp.add_argument("host", metavar="HOST", help="domain or IP address")
-    sp.add_argument("--transport", choices=["udp", "tcp", "tls", "dns-naptr"], default="dns-naptr", help="account transport (default dns-naptr)")
+    sp.add_argument(
+        "--transport",
+        choices=["udp", "tcp", "tls", "dns-naptr"],
+        default="dns-naptr",
+        help="account transport (default dns-naptr)",
+    )
     sp.add_argument("--port", type=int, default=0, help="configured port (0: ask DNS; default 0)")
-    sp.add_argument("--naptr-build", type=int, choices=[0, 1], default=0, help="naptr_build (default 0)")
+    sp.add_argument(
+        "--naptr-build", type=int, choices=[0, 1], default=0, help="naptr_build (default 0)"
+    )
     sp.add_argument("--dns", required=True, metavar="IP:PORT", help="DNS server to ask")
-    sp.add_argument("--profile", choices=["yealink", "rfc"], default="yealink", help="interpretation profile")
+    sp.add_argument(
+        "--profile", choices=["yealink", "rfc"], default="yealink", help="interpretation profile"
+    )
     sp.set_defaults(func=cmd_resolve)
 
     sp = sub.add_parser("bench", help="performance figures (simulation speed, scale, wire)")
     sp.add_argument("--quick", action="store_true", help="a short run (about a minute)")
     sp.add_argument("--json", metavar="F", help="write the figures as JSON to F")
-    sp.add_argument("--only", action="append", metavar="NAME", help="run only this benchmark group (repeatable)")
+    sp.add_argument(
+        "--only", action="append", metavar="NAME", help="run only this benchmark group (repeatable)"
+    )
     sp.set_defaults(func=cmd_bench)
 
 
@@ -351,7 +409,9 @@ def cmd_resolve(args: argparse.Namespace) -> int:
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port {args.port}: valid 0..65535")
     reactor = real_reactor()
-    locator = Locator(make_resolver(reactor, dns), reactor, get_profile(args.profile), random.Random(0))
+    locator = Locator(
+        make_resolver(reactor, dns), reactor, get_profile(args.profile), random.Random(0)
+    )
     outcome: dict[str, Any] = {}
 
     def done(resolution: Any) -> None:
@@ -405,8 +465,11 @@ def cmd_dns(args: argparse.Namespace) -> int:
 
     def show(e: Any) -> None:
         if isinstance(e, DnsEvent) and e.direction == "out":
-            print(f"{e.t:9.3f} {e.remote[0]}:{e.remote[1]} {e.qname} {e.qtype} -> {e.rcode} "
-                  f"{'; '.join(e.answers)}", flush=True)
+            print(
+                f"{e.t:9.3f} {e.remote[0]}:{e.remote[1]} {e.qname} {e.qtype} -> {e.rcode} "
+                f"{'; '.join(e.answers)}",
+                flush=True,
+            )
 
     trace.subscribe(show)
     try:
@@ -469,8 +532,12 @@ def cmd_phone(args: argparse.Namespace) -> int:
             print(f"{reactor.seconds() - t0:9.3f} {e.text}{tag}", flush=True)
         elif isinstance(e, SipEvent):
             arrow = "->" if e.direction == "out" else "<-"
-            print(f"{reactor.seconds() - t0:9.3f}   {arrow} {e.remote[0]}:{e.remote[1]}/{e.transport} "
-                  f"{summarise_sip(e.message)}", flush=True)
+            print(
+                f"{reactor.seconds() - t0:9.3f}   {arrow} "
+                f"{e.remote[0]}:{e.remote[1]}/{e.transport} "
+                f"{summarise_sip(e.message)}",
+                flush=True,
+            )
 
     trace.subscribe(show)
     phone.start()
@@ -514,16 +581,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
     for s in sc.servers:
         ports = ", ".join(f"{t}:{s.tls_port if t == 'tls' else s.port}" for t in s.transports)
         print(f"  {s.role:<10} {s.address}  {ports}")
-    print("Point the phone's DNS at the DNS server and its SIP server 1/2 at the scenario's "
-          "names; Ctrl-C ends the run early and still judges it.", flush=True)
+    print(
+        "Point the phone's DNS at the DNS server and its SIP server 1/2 at the scenario's "
+        "names; Ctrl-C ends the run early and still judges it.",
+        flush=True,
+    )
     duration = args.duration if args.duration is not None else sc.duration
     try:
         _run_reactor(reactor, duration)
     finally:
         bed.stop()
     verdicts = bed.judge()
-    run = RunSummary(sc.name, trace.sha256(), tuple(verdicts), "external", sc.seed,
-                     virtual_seconds=duration)
+    run = RunSummary(
+        sc.name, trace.sha256(), tuple(verdicts), "external", sc.seed, virtual_seconds=duration
+    )
     rows = clause_rows([run], sc.clauses or None)
     print(text_report([run], rows, phone="external"), end="")
     if args.json:

@@ -111,8 +111,13 @@ def bench_scale(n_phones: int, *, seed: int = 0) -> Figures:
         servers = {}
         for role, addr in (("primary", "127.0.1.10"), ("secondary", "127.0.1.20")):
             servers[role] = SipServer(
-                world.host(addr), trace, role=role, address=addr, transports={"udp": 5060},
-                location=location, rng=random.Random(1),
+                world.host(addr),
+                trace,
+                role=role,
+                address=addr,
+                transports={"udp": 5060},
+                location=location,
+                rng=random.Random(1),
             )
             servers[role].start()
         phones = []
@@ -130,8 +135,9 @@ def bench_scale(n_phones: int, *, seed: int = 0) -> Figures:
             endpoint = SipEndpoint(host, trace, addr, rng=rng)
             endpoint.listen("udp", 5060)
             locator = Locator(make_resolver(host, ("127.0.1.53", 53)), host, profile, rng)
-            phone = Phone(host, trace, endpoint, locator, parse_config(text), profile,
-                          address=addr, rng=rng)
+            phone = Phone(
+                host, trace, endpoint, locator, parse_config(text), profile, address=addr, rng=rng
+            )
             host.callLater(rng.uniform(0, 10), phone.start)
             phones.append(phone)
         world.run(until=20.0)
@@ -142,16 +148,22 @@ def bench_scale(n_phones: int, *, seed: int = 0) -> Figures:
         mem = tracemalloc.get_traced_memory()
         tracemalloc.stop()
     registers = [
-        e for e in trace.events
-        if isinstance(e, SipEvent) and e.direction == "in" and e.observer.startswith("127.0.1.")
-        and getattr(e.message, "method", None) == "REGISTER" and e.t >= fail_at
+        e
+        for e in trace.events
+        if isinstance(e, SipEvent)
+        and e.direction == "in"
+        and e.observer.startswith("127.0.1.")
+        and getattr(e.message, "method", None) == "REGISTER"
+        and e.t >= fail_at
     ]
     per_second = Counter(int(e.t) for e in registers)
     peak = max(per_second.values(), default=0)
     span = (max(per_second) - min(per_second) + 1) if per_second else 1
     mean = len(registers) / span if registers else 0.0
     on_secondary = sum(
-        1 for p in phones for a in p.accounts
+        1
+        for p in phones
+        for a in p.accounts
         if a.slots[1].registered is not None and a.slots[1].registered.host == "127.0.1.20"
     )
     return {
@@ -237,13 +249,16 @@ def run_benchmarks(*, quick: bool, json_path: str | None, only: list[str] | None
     if only:
         unknown = [o for o in only if o not in chosen]
         if unknown:
-            print(f"sip-harness bench: unknown group(s) {unknown}; known: {sorted(chosen)}",
-                  file=sys.stderr)
+            print(
+                f"sip-harness bench: unknown group(s) {unknown}; known: {sorted(chosen)}",
+                file=sys.stderr,
+            )
             return 2
         chosen = {k: v for k, v in chosen.items() if k in only}
     meta = {
         "date": time.strftime("%Y-%m-%d"),
-        "machine": f"{platform.machine()} {os.cpu_count()} cores, {platform.python_implementation()} "
+        "machine": f"{platform.machine()} {os.cpu_count()} cores, "
+        f"{platform.python_implementation()} "
         f"{platform.python_version()}",
         "quick": quick,
     }

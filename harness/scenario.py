@@ -150,7 +150,11 @@ class _Reader:
         self.errors.append(f"{self.where}: {key}: {problem}")
 
     def table(
-        self, data: Mapping[str, Any], prefix: str, allowed: set[str], required: set[str] = set()
+        self,
+        data: Mapping[str, Any],
+        prefix: str,
+        allowed: set[str],
+        required: frozenset[str] | set[str] = frozenset(),
     ) -> dict[str, Any]:
         out = dict(data)
         for key in out:
@@ -276,7 +280,9 @@ def scenario_from_dict(
     phone_address = r.address(ph, "address", "phone.", "127.0.0.100")
     account = r.integer(ph, "account", "phone.", 1, 1, 6)
     mwi = r.boolean(ph, "mwi", "phone.", False)
-    expect_errors = r.boolean(ph, "expect_errors", "phone.", False) if "expect_errors" in ph else None
+    expect_errors = (
+        r.boolean(ph, "expect_errors", "phone.", False) if "expect_errors" in ph else None
+    )
     unknown_keys = (
         r.integer(ph, "unknown_keys", "phone.", 0, 0, 100_000) if "unknown_keys" in ph else None
     )
@@ -316,9 +322,7 @@ def scenario_from_dict(
 
     dns: DnsSpec | None = None
     if "dns" in top:
-        dd = r.table(
-            _as_table(r, top["dns"], "dns"), "dns.", {"zone", "address", "port", "glue"}
-        )
+        dd = r.table(_as_table(r, top["dns"], "dns"), "dns.", {"zone", "address", "port", "glue"})
         zone = dd.get("zone")
         zpath: Path | None = None
         if zone is not None:
@@ -346,8 +350,17 @@ def scenario_from_dict(
         sd = r.table(
             _as_table(r, s, f"servers[{i}]"),
             pre,
-            {"role", "address", "transports", "port", "tls_port", "cert", "location",
-             "features", "credentials"},
+            {
+                "role",
+                "address",
+                "transports",
+                "port",
+                "tls_port",
+                "cert",
+                "location",
+                "features",
+                "credentials",
+            },
             {"role"},
         )
         role = r.string(sd, "role", pre, f"server{i}")
@@ -365,7 +378,7 @@ def scenario_from_dict(
         if not isinstance(creds, dict) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in creds.items()
         ):
-            r.err(f"{pre}credentials", "expected a table of user = \"password\"")
+            r.err(f"{pre}credentials", 'expected a table of user = "password"')
             creds = {}
         cert = sd.get("cert")
         if cert is not None and not isinstance(cert, str):
@@ -434,8 +447,11 @@ def scenario_from_dict(
         allowed = _FAULT_PARAMS.get(action, set())
         for k in params:
             if k not in allowed:
-                r.err(f"{pre}{k}", f"unknown key for action {action!r} "
-                      f"(allowed: {', '.join(sorted(allowed)) or 'none'})")
+                r.err(
+                    f"{pre}{k}",
+                    f"unknown key for action {action!r} "
+                    f"(allowed: {', '.join(sorted(allowed)) or 'none'})",
+                )
         faults.append(FaultSpec(target, action, at_v, on_v, tuple(sorted(params.items()))))
 
     nd = r.table(

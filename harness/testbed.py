@@ -22,7 +22,6 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-
 from typing import Any
 
 from harness.certify.facts import CallPlan, Facts, ServerInfo
@@ -240,7 +239,9 @@ class Testbed:
         if not self._started:
             self.start()
         if self.world is None:
-            raise RuntimeError("run_until drives the simulated network; on the wire run the reactor")
+            raise RuntimeError(
+                "run_until drives the simulated network; on the wire run the reactor"
+            )
         self.world.run(until=self._t0 + t, predicate=predicate)
 
     def run(self) -> RunResult:
@@ -322,11 +323,14 @@ def fault_from_spec(spec: FaultSpec) -> Fault:
 
 
 def _default_cert(role: str) -> str:
-    return {"primary": "primary.example.test", "secondary": "secondary.example.test",
-            "fallback": "fallback.example.test"}.get(role, "example.test")
+    return {
+        "primary": "primary.example.test",
+        "secondary": "secondary.example.test",
+        "fallback": "fallback.example.test",
+    }.get(role, "example.test")
 
 
-def _locator_defects(defects: Defects) -> dict[str, bool]:
+def _locator_defects(defects: Defects) -> dict[str, Any]:
     """Locator-level deviations (DNS-4, DNS-7) of a defective phone."""
     out: dict[str, bool] = {}
     if "srv-weight-reversed" in defects:
@@ -353,4 +357,3 @@ def run_scenario(
 
 
 __all__ = ["FaultEvent", "RunResult", "Testbed", "fault_from_spec", "run_scenario"]
-

@@ -91,9 +91,17 @@ class CertifyTests(SynchronousTestCase):
         tmp = Path(self.mktemp())
         tmp.mkdir()
         code, out, err = run(
-            "certify", "--scenario", str(SCENARIOS / "invite-failover-udp.toml"),
-            "--json", str(tmp / "r.json"), "--junit", str(tmp / "r.xml"),
-            "--html", str(tmp / "r.html"), "--pcap", str(tmp / "pcaps"),
+            "certify",
+            "--scenario",
+            str(SCENARIOS / "invite-failover-udp.toml"),
+            "--json",
+            str(tmp / "r.json"),
+            "--junit",
+            str(tmp / "r.xml"),
+            "--html",
+            str(tmp / "r.html"),
+            "--pcap",
+            str(tmp / "pcaps"),
         )
         self.assertEqual(code, EXIT_OK, out + err)
         self.assertIn("result: CERTIFIED", out)
@@ -113,8 +121,12 @@ class CertifyTests(SynchronousTestCase):
 
     def test_defective_phone_exits_1_and_names_the_clause(self) -> None:
         code, out, _ = run(
-            "certify", "-q", "--phone", "builtin:defect=never-fails-back",
-            "--scenario", str(SCENARIOS / "invite-failover-udp.toml"),
+            "certify",
+            "-q",
+            "--phone",
+            "builtin:defect=never-fails-back",
+            "--scenario",
+            str(SCENARIOS / "invite-failover-udp.toml"),
         )
         self.assertEqual(code, EXIT_FAILED)
         self.assertIn("FB-0", out)
@@ -122,16 +134,25 @@ class CertifyTests(SynchronousTestCase):
 
     def test_clause_selection(self) -> None:
         code, out, _ = run(
-            "certify", "-q", "--clause", "FO-3",
-            "--scenario", str(SCENARIOS / "invite-failover-udp.toml"),
+            "certify",
+            "-q",
+            "--clause",
+            "FO-3",
+            "--scenario",
+            str(SCENARIOS / "invite-failover-udp.toml"),
         )
         self.assertEqual(code, EXIT_OK)
         self.assertIn("FO-3", out)
         self.assertNotIn("FB-0 ", out)
 
     def test_same_seed_same_report(self) -> None:
-        args = ("certify", "--scenario", str(SCENARIOS / "register-failover-udp.toml"),
-                "--seed", "42")
+        args = (
+            "certify",
+            "--scenario",
+            str(SCENARIOS / "register-failover-udp.toml"),
+            "--seed",
+            "42",
+        )
         _, _, err1 = run(*args)
         _, _, err2 = run(*args)
         self.assertEqual(err1.split("trace ")[1][:12], err2.split("trace ")[1][:12])
@@ -148,8 +169,10 @@ class CertifyTests(SynchronousTestCase):
 
     def test_bad_scenario_is_usage_error_naming_key(self) -> None:
         p = Path(self.mktemp())
-        p.write_text('[scenario]\nname = "x"\nduration = 5\nfoo = 1\n[phone]\n'
-                     f'config = "{ROOT}/fixtures/phones/guide-example.cfg"\n')
+        p.write_text(
+            '[scenario]\nname = "x"\nduration = 5\nfoo = 1\n[phone]\n'
+            f'config = "{ROOT}/fixtures/phones/guide-example.cfg"\n'
+        )
         code, _, err = run("certify", "--scenario", str(p))
         self.assertEqual(code, EXIT_USAGE)
         self.assertIn("scenario.foo: unknown key", err)
@@ -164,8 +187,9 @@ class CertifyTests(SynchronousTestCase):
 class RunTests(SynchronousTestCase):
     def test_run_prints_ladder_verdicts_digest(self) -> None:
         tmp = Path(self.mktemp())
-        code, out, _ = run("run", str(SCENARIOS / "register-failover-udp.toml"),
-                           "--trace", str(tmp))
+        code, out, _ = run(
+            "run", str(SCENARIOS / "register-failover-udp.toml"), "--trace", str(tmp)
+        )
         self.assertEqual(code, EXIT_OK)
         self.assertIn("REGISTER", out)
         self.assertIn("FO-2     PASS", out)

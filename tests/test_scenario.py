@@ -104,8 +104,9 @@ class ErrorTests(SynchronousTestCase):
 
     def test_fault_parameter_checked_per_action(self) -> None:
         doc = minimal(faults=[{"at": 1, "target": "primary", "action": "silence", "code": 503}])
-        self.assertTrue(any("faults[0].code: unknown key for action 'silence'" in e
-                            for e in errors_of(doc)))
+        self.assertTrue(
+            any("faults[0].code: unknown key for action 'silence'" in e for e in errors_of(doc))
+        )
 
     def test_unknown_clause(self) -> None:
         doc = minimal()

@@ -201,7 +201,7 @@ def bench_registrar_vs_kamailio(
     L{harness.bench.serve_registrar}).
     """
     if quick:
-        duration_per_step, rates = 1.5, (2000,)
+        duration_per_step, rates, closed_loop = 1.0, (1000,), None
     for tool in ("sipp", "kamailio"):
         avail = available(tool)
         if not avail:
@@ -424,7 +424,7 @@ def bench_dns_vs_nsd(
     each server, and the ratio ours/NSD.
     """
     if quick:
-        duration = 2.0
+        duration = 1.5
     if not available("nsd"):
         return {"skipped": available("nsd").reason}
     started = time.monotonic()
@@ -538,7 +538,7 @@ def bench_wire_fidelity(
     Reports the max / p95 / mean error in ms, and missing or extra sends.
     """
     if quick:
-        transactions = 5
+        transactions, schedules = 5, ((0.5, 2), (0.1, 4))
     from harness.sip.transaction import RetryPolicy
 
     started = time.monotonic()
@@ -569,7 +569,7 @@ def bench_wire_fidelity(
         ms = sorted(e * 1000 for e in errors)
         key = f"t1={t1:g},retry_counts={counts}"
         report[key] = {
-            "ideal_offsets_s": list(ideal),
+            "ideal_offsets_s": [round(x, 3) for x in ideal],
             "datagrams": len(arrivals),
             "samples": len(ms),
             "max_error_ms": round(ms[-1], 2) if ms else None,

@@ -48,7 +48,9 @@ class ClauseRow:
     first_failure: Verdict | None
 
 
-def clause_rows(runs: Sequence[RunSummary], selected: Iterable[str] | None = None) -> list[ClauseRow]:
+def clause_rows(
+    runs: Sequence[RunSummary], selected: Iterable[str] | None = None
+) -> list[ClauseRow]:
     """One row per clause of the catalogue (or of C{selected}), in catalogue order."""
     wanted = set(selected) if selected is not None else None
     rows = []

@@ -470,7 +470,7 @@ class Zone(FileAuthority):
     def _clone(self, *, glue: bool) -> Zone:
         zone = type(self)(self.origin, soa=copy.copy(self.soa[1]),
                           default_ttl=self.default_ttl, glue=glue)
-        zone.records = {  # type: ignore[assignment]
+        zone.records = {
             name: [zone.soa[1] if rec is self.soa[1] else copy.copy(rec) for rec in recs]
             for name, recs in self.records.items()
         }

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from twisted.internet.defer import Deferred
@@ -113,9 +114,7 @@ class Account:
         return f"phone {self.phone.address} account {self.config.index}"
 
     def note(self, text: str, clause: str | None = None) -> None:
-        self.phone.trace.record(
-            NoteEvent(self.phone.reactor.seconds(), self.name, text, clause)
-        )
+        self.phone.trace.record(NoteEvent(self.phone.reactor.seconds(), self.name, text, clause))
 
     def _spawn(self, coro: Coroutine[Any, Any, Any], what: str) -> Deferred[Any]:
         d = Deferred.fromCoroutine(coro)
@@ -374,9 +373,7 @@ class Account:
         if 200 <= got.response.status < 300:
             self._registered(slot, got.target, got.response, got.request)
             return True
-        self.note(
-            f"server {slot.number}: registration refused: {got.response.status}", "REG-3"
-        )
+        self.note(f"server {slot.number}: registration refused: {got.response.status}", "REG-3")
         slot.registered = None
         return None
 
@@ -549,15 +546,20 @@ class Account:
                 self._schedule(
                     f"reinvite-{call_id}",
                     duration / 2,
-                    lambda: self._spawn(self._reinvite(dialog), "re-INVITE"),
+                    partial(self._spawn_in_dialog, self._reinvite, dialog, "re-INVITE"),
                 )
             self._schedule(
-                f"bye-{call_id}", duration, lambda: self._spawn(self._bye(dialog), "BYE")
+                f"bye-{call_id}", duration, partial(self._spawn_in_dialog, self._bye, dialog, "BYE")
             )
             return result
         result = CallResult(False, None, None, None)
         self.calls.append(result)
         return result
+
+    def _spawn_in_dialog(
+        self, fn: Callable[[Dialog], Coroutine[Any, Any, None]], dialog: Dialog, what: str
+    ) -> None:
+        self._spawn(fn(dialog), what)
 
     def _dialog_from_2xx(self, got: Answered, slot: Slot, tag: str, local_uri: str) -> Dialog:
         resp = got.response

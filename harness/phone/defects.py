@@ -24,10 +24,14 @@ class Defect:
 
 DEFECTS: tuple[Defect, ...] = (
     Defect("ignores-dnsttl", "FB-1", "under DNSTTL failback, returns to the primary at once"),
-    Defect("never-fails-back", "FB-0", "stays on the secondary after a failover, whatever the mode"),
+    Defect(
+        "never-fails-back", "FB-0", "stays on the secondary after a failover, whatever the mode"
+    ),
     Defect("always-fails-back", "FB-3", "tries the primary first for every new request, any mode"),
     Defect("srv-weight-reversed", "DNS-7", "orders equal-priority SRV targets lowest weight first"),
-    Defect("ignores-naptr-order", "DNS-4", "takes NAPTR records in answer order, not by order/pref"),
+    Defect(
+        "ignores-naptr-order", "DNS-4", "takes NAPTR records in answer order, not by order/pref"
+    ),
     Defect("retries-too-many", "RTX-1", "sends one retransmission more than retry_counts allows"),
     Defect("retries-too-few", "RTX-1", "sends one retransmission fewer than retry_counts asks"),
     Defect(
@@ -36,7 +40,9 @@ DEFECTS: tuple[Defect, ...] = (
         "registers to the fallback server too in successive mode",
     ),
     Defect("no-probing", "FBK-S3", "never probes the working server while on the fallback"),
-    Defect("probes-wrong-interval", "FBK-S3", "probes the working server at twice fallback.timeout"),
+    Defect(
+        "probes-wrong-interval", "FBK-S3", "probes the working server at twice fallback.timeout"
+    ),
     Defect("bye-to-new-server", "FO-4", "sends in-dialog BYE to the server now in use"),
     Defect(
         "registers-before-secondary",

@@ -76,8 +76,9 @@ class Phone:
                 return account
         raise KeyError(f"account {index} is not enabled")
 
-    def call(self, uri: str, *, account: int | None = None, duration: float = 5.0,
-             reinvite: bool = False) -> Deferred[CallResult]:
+    def call(
+        self, uri: str, *, account: int | None = None, duration: float = 5.0, reinvite: bool = False
+    ) -> Deferred[CallResult]:
         """Place a call from C{account} (default: the first enabled account)."""
         acct = self.account(account) if account is not None else self.accounts[0]
         return acct.call(uri, duration=duration, reinvite=reinvite)

@@ -61,9 +61,7 @@ def show_notes(f: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def run_machine(
-    machine: type[RuleBasedStateMachine], *, settings_: settings | None = None
-) -> None:
+def run_machine(machine: type[RuleBasedStateMachine], *, settings_: settings | None = None) -> None:
     """
     Run a rule-based state machine from inside a trial C{test_} method, with
     the falsifying steps folded into the failure message.

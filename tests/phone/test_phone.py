@@ -21,7 +21,8 @@ BASE = bundled_scenarios_dir()
 
 def registers_to(bed: Testbed, address: str) -> list[SipEvent]:
     return [
-        e for e in bed.trace.sip([address])
+        e
+        for e in bed.trace.sip([address])
         if e.direction == "in" and getattr(e.message, "method", None) == "REGISTER"
     ]
 
@@ -93,8 +94,9 @@ class CallTests(SynchronousTestCase):
         self.assertEqual(len(results), 1)
         self.assertTrue(results[0].answered)
         self.assertEqual(results[0].target.host, "127.0.1.20")  # type: ignore[union-attr]
-        byes = [e for e in bed.trace.sip(["127.0.1.20"])
-                if getattr(e.message, "method", None) == "BYE"]
+        byes = [
+            e for e in bed.trace.sip(["127.0.1.20"]) if getattr(e.message, "method", None) == "BYE"
+        ]
         self.assertEqual(len(byes), 1)
 
     def test_call_to_unknown_user_is_not_a_failover(self) -> None:

@@ -18,11 +18,16 @@ SECONDARY = Target("udp", "127.0.1.20", 5060)
 TARGETS = (PRIMARY, SECONDARY)
 
 
-def slot(mode: int, timeout: int = 120, ttl: float = 60.0, defects: Defects | None = None
-         ) -> tuple[Slot, Clock]:
+def slot(
+    mode: int, timeout: int = 120, ttl: float = 60.0, defects: Defects | None = None
+) -> tuple[Slot, Clock]:
     clock = Clock()
-    s = Slot(1, ServerConfig(address="example.test", port=0, failback_mode=mode,
-                             failback_timeout=timeout), clock, defects or Defects())
+    s = Slot(
+        1,
+        ServerConfig(address="example.test", port=0, failback_mode=mode, failback_timeout=timeout),
+        clock,
+        defects or Defects(),
+    )
     res = Resolution(TARGETS, ttl)
     s.answered(1, res, after_failure=True)  # failed over to the secondary at t=0
     return s, clock

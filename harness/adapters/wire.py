@@ -315,7 +315,6 @@ class WireRunner:
             if self.phone is not None:
                 network.host(self.phone.address)
         except ValueError as e:
-            network.close_all()
             raise WireError(f"{sc.name}: {e}") from e
         try:
             bed.start()
@@ -359,10 +358,16 @@ class WireRunner:
         self._finish(cur, False).addBoth(fail)
 
     def _teardown(self, bed: Testbed, network: ScaledWireNetwork) -> Deferred[None]:
+        """
+        Stop the servers, let their ports close (Twisted closes them on the
+        next reactor turn), then close whatever is still open.
+        """
         try:
             bed.stop()
         finally:
-            d = network.close_all()
+            d: Deferred[None] = Deferred()
+            self.reactor.callLater(_SETTLE, d.callback, None)
+            d.addCallback(lambda _: network.close_all())
         return d
 
     def _finish(self, cur: _Current, interrupted: bool) -> Deferred[None]:
@@ -372,19 +377,20 @@ class WireRunner:
         if cur.timer is not None and cur.timer.active():
             cur.timer.cancel()
         elapsed = min(cur.network.seconds(), cur.scenario.duration)
-        stopped: Deferred[None] = (
-            self.phone.stop(self.reactor) if self.phone is not None else defer.succeed(None)
-        )
         finishing: Deferred[None] = Deferred()
         cur.finishing = finishing
+        # The servers go first, so the trace ends with the scenario: what an
+        # external phone sends while it is being stopped (an un-REGISTER) is
+        # not part of the run.
+        try:
+            down = self._teardown(cur.bed, cur.network)
+        except Exception:
+            down = defer.fail()
 
-        def servers_down(_: object) -> Deferred[None]:
-            return self._teardown(cur.bed, cur.network)
-
-        def settle(_: object) -> Deferred[None]:
-            d: Deferred[None] = Deferred()
-            self.reactor.callLater(_SETTLE, d.callback, None)
-            return d
+        def phone_down(_: object) -> Deferred[None]:
+            if self.phone is None:
+                return defer.succeed(None)
+            return self.phone.stop(self.reactor)
 
         def judged(_: object) -> None:
             self._current = None
@@ -397,7 +403,7 @@ class WireRunner:
             finishing.callback(None)
             cur.done.errback(f)
 
-        stopped.addBoth(servers_down).addBoth(settle).addCallback(judged).addErrback(broken)
+        down.addBoth(phone_down).addCallback(judged).addErrback(broken)
         return finishing
 
     def _judge(self, cur: _Current, elapsed: float, interrupted: bool) -> WireOutcome:

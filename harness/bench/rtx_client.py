@@ -43,8 +43,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     endpoint = SipEndpoint(reactor, NullTrace(), args.local, rng=random.Random(5))
     endpoint.listen("udp", 0)
     local_port = endpoint.local_port("udp")
-    policy = RetryPolicy(t1=args.t1, t2=4.0, retry_counts=args.retry_counts,
-                         give_up="last-interval")
+    policy = RetryPolicy(
+        t1=args.t1, t2=4.0, retry_counts=args.retry_counts, give_up="last-interval"
+    )
     target = Target("udp", host, port)
     sent = [0]
 

@@ -32,10 +32,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument(
         "--transport", action="append", choices=("udp", "tcp"), help="repeatable; default udp"
     )
-    p.add_argument("--auth", action="append", default=[], metavar="USER:PASSWORD",
-                   help="require digest authentication for these users (repeatable)")
-    p.add_argument("--auth-users", type=int, default=0, metavar="N",
-                   help="also accept u00000..u{N-1} with password 'secret'")
+    p.add_argument(
+        "--auth",
+        action="append",
+        default=[],
+        metavar="USER:PASSWORD",
+        help="require digest authentication for these users (repeatable)",
+    )
+    p.add_argument(
+        "--auth-users",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also accept u00000..u{N-1} with password 'secret'",
+    )
     p.add_argument("--duration", type=float, default=60.0, help="stop after S seconds")
     p.add_argument(
         "--gc",

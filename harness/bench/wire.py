@@ -56,9 +56,11 @@ from harness.peers.sipp import free_port, register_scenario, run_sipp, write_use
 __all__ = [
     "bench_dns_vs_nsd",
     "bench_registrar_vs_kamailio",
-    "bench_wire_fidelity",
     "bench_wire_all",
+    "bench_wire_fidelity",
+    "headline",
     "main",
+    "run_all",
 ]
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -130,7 +132,9 @@ def _sipp_step(
         local_port=free_port(SIPP, (transport,)),
         rate=rate,
         max_calls=calls,
-        timeout=duration + 4.0,
+        # closed loop: SIPp's own global timeout ends the step (calls still in
+        # flight then count neither way); rate steps end with their last call
+        timeout=duration if limit is not None else duration + 4.0,
         limit=limit,
         recv_timeout_ms=2000,
         trace_errors=False,
@@ -150,9 +154,7 @@ def _sipp_step(
         "elapsed_s": round(s.elapsed, 3),
         "achieved_per_s": round(s.rate, 1),
         "server_cpu_s": round(server_cpu, 3),
-        "server_cpu_us_per_register": (
-            round(server_cpu / requests * 1e6, 1) if requests else None
-        ),
+        "server_cpu_us_per_register": (round(server_cpu / requests * 1e6, 1) if requests else None),
         "sipp_cpu_s": round(_children_cpu() - sipp_before, 3),
         "sipp_exit": result.returncode,
         "timed_out": result.timed_out,
@@ -201,7 +203,8 @@ def bench_registrar_vs_kamailio(
     L{harness.bench.serve_registrar}).
     """
     if quick:
-        duration_per_step, rates, closed_loop = 1.0, (1000,), None
+        # capacity only: a rate step both servers keep up with says nothing
+        duration_per_step, rates, closed_loop = 1.5, (), closed_loop or 200
     for tool in ("sipp", "kamailio"):
         avail = available(tool)
         if not avail:
@@ -296,6 +299,7 @@ def bench_registrar_vs_kamailio(
             tail = [ln for ln in ours.stdout().splitlines() if ln.startswith("CPU")]
             if transport in report and tail:
                 report[transport]["ours_process"] = tail[-1]
+    report["load_average_1m"] = round(os.getloadavg()[0], 2)
     report["wall_s"] = round(time.monotonic() - started, 2)
     return report
 
@@ -327,7 +331,9 @@ def _parse_dnsperf(text: str) -> dict[str, float]:
     return out
 
 
-def _dnsperf(server: tuple[str, int], duration: float, outstanding: int, qfile: Path) -> dict[str, Any]:
+def _dnsperf(
+    server: tuple[str, int], duration: float, outstanding: int, qfile: Path
+) -> dict[str, Any]:
     argv = [
         "dnsperf", "-s", server[0], "-p", str(server[1]), "-a", DNS_CLIENT,
         "-d", str(qfile), "-l", f"{duration:g}", "-q", str(outstanding),
@@ -348,9 +354,7 @@ def _dns_query(qid: int, name: str, rtype: str) -> bytes:
     return header + qname + codes[rtype].to_bytes(2, "big") + b"\x00\x01"
 
 
-async def _async_load(
-    server: tuple[str, int], duration: float, outstanding: int
-) -> dict[str, Any]:
+async def _async_load(server: tuple[str, int], duration: float, outstanding: int) -> dict[str, Any]:
     """A closed-loop UDP load: C{outstanding} queries in flight, a new one per answer."""
     loop = asyncio.get_running_loop()
     queries = [_dns_query(0, n, t)[2:] for n, t in DNS_QUERIES]
@@ -444,8 +448,11 @@ def bench_dns_vs_nsd(
         NsdConfig(zones=[str(ZONE)], address=NSD, port=nport, servers=nsd_servers),
         workdir=str(work / "nsd"),
     )
-    report: dict[str, Any] = {"duration_s": duration, "outstanding": outstanding,
-                              "queries": [f"{n} {t}" for n, t in DNS_QUERIES]}
+    report: dict[str, Any] = {
+        "duration_s": duration,
+        "outstanding": outstanding,
+        "queries": [f"{n} {t}" for n, t in DNS_QUERIES],
+    }
     try:
         ours.start()
         _wait_line(ours, "READY", 20.0)
@@ -477,6 +484,7 @@ def bench_dns_vs_nsd(
     finally:
         ours.stop()
         nsd.cleanup()
+    report["load_average_1m"] = round(os.getloadavg()[0], 2)
     report["wall_s"] = round(time.monotonic() - started, 2)
     return report
 
@@ -487,7 +495,9 @@ def bench_dns_vs_nsd(
 _CALL_ID = re.compile(rb"\r\nCall-ID:\s*(\S+)", re.IGNORECASE)
 
 
-def _receive_until(sock: socket.socket, proc: ManagedProcess, bound: float) -> list[tuple[float, bytes]]:
+def _receive_until(
+    sock: socket.socket, proc: ManagedProcess, bound: float
+) -> list[tuple[float, bytes]]:
     arrivals: list[tuple[float, bytes]] = []
     deadline = time.monotonic() + bound
     sock.settimeout(0.05)
@@ -581,6 +591,7 @@ def bench_wire_fidelity(
         if ms:
             worst = max(worst, ms[-1])
     report["worst_error_ms"] = round(worst, 2)
+    report["load_average_1m"] = round(os.getloadavg()[0], 2)
     report["meets_target"] = worst <= 20.0
     report["wall_s"] = round(time.monotonic() - started, 2)
     return report
@@ -619,6 +630,49 @@ def bench_wire_all(quick: bool = False) -> dict[str, Any]:
     return report
 
 
+def headline(report: dict[str, Any]) -> dict[str, Any]:
+    """
+    The flat figures of a L{bench_wire_all} report (the C{sip-harness bench}
+    table): numbers only, plus C{_detail} holding the whole report.
+    """
+    out: dict[str, Any] = {}
+    fid = report.get("wire_fidelity", {})
+    if "worst_error_ms" in fid:
+        out["wire_rtx_timing_error_max_ms"] = fid["worst_error_ms"]
+        p95 = [
+            v["p95_error_ms"] for v in fid.values() if isinstance(v, dict) and "p95_error_ms" in v
+        ]
+        out["wire_rtx_timing_error_p95_ms"] = max(p95, default=None)
+    reg = report.get("registrar_vs_kamailio", {})
+    for transport in ("udp", "tcp"):
+        r = reg.get(transport)
+        if not isinstance(r, dict) or "ours" not in r:
+            continue
+        out[f"wire_register_{transport}_ours_per_s"] = r["ours"]["peak_per_s"]
+        out[f"wire_register_{transport}_kamailio_per_s"] = r["kamailio"]["peak_per_s"]
+        out[f"wire_register_{transport}_ratio_vs_kamailio"] = r["ratio_peak"]
+        out[f"wire_register_{transport}_ours_cpu_us"] = r["ours"]["cpu_us_per_register_min"]
+        out[f"wire_register_{transport}_kamailio_cpu_us"] = r["kamailio"]["cpu_us_per_register_min"]
+    dns = report.get("dns_vs_nsd", {})
+    if isinstance(dns.get("ours"), dict) and isinstance(dns.get("nsd"), dict):
+        out["wire_dns_ours_qps"] = dns["ours"].get("qps")
+        out["wire_dns_nsd_qps"] = dns["nsd"].get("qps")
+        out["wire_dns_ratio_vs_nsd"] = dns.get("ratio_qps")
+    for key in ("registrar_vs_kamailio", "dns_vs_nsd", "wire_fidelity"):
+        section = report.get(key, {})
+        if isinstance(section, dict):
+            for what in ("skipped", "error"):
+                if what in section:
+                    out[f"wire_{key}_{what}"] = str(section[what])[:200]
+    out["_detail"] = report
+    return out
+
+
+def run_all(quick: bool = False) -> dict[str, Any]:
+    """L{bench_wire_all} as flat figures (L{headline}), for C{sip-harness bench}."""
+    return headline(bench_wire_all(quick=quick))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     import argparse
 
@@ -626,8 +680,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--quick", action="store_true")
     p.add_argument("--only", choices=("fidelity", "registrar", "dns"))
     p.add_argument("--digest", action="store_true", help="registrar bench with digest auth")
-    p.add_argument("--gc", choices=("default", "tuned"), default="default",
-                   help="our registrar process's garbage collector setting")
+    p.add_argument(
+        "--gc",
+        choices=("default", "tuned"),
+        default="default",
+        help="our registrar process's garbage collector setting",
+    )
     p.add_argument("--transport", action="append", choices=("udp", "tcp"))
     p.add_argument("--json", metavar="FILE")
     args = p.parse_args(argv)

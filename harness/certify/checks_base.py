@@ -13,11 +13,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from harness.certify import wire
 from harness.certify.facts import Facts
 from harness.certify.verdict import Verdict
 from harness.trace.events import DnsEvent, FaultEvent, Trace
+
+if TYPE_CHECKING:
+    from harness.certify.checks_dns import DnsDown
 
 __all__ = ["Checker", "Ctx", "Failover"]
 
@@ -47,12 +51,22 @@ class Ctx:
     # -- wire view ---------------------------------------------------------------
 
     @cached_property
+    def attempts(self) -> list[wire.Txn]:
+        """
+        Every attempt of the phone at a server: its transactions and the
+        connections that failed before any SIP went over them (L{wire.attempts}).
+        """
+        return wire.attempts(self.trace, self.facts)
+
+    @cached_property
     def txns(self) -> list[wire.Txn]:
-        return wire.phone_transactions(self.trace, self.facts)
+        """The phone's transactions: the attempts whose request reached the wire."""
+        return [t for t in self.attempts if t.on_wire]
 
     @cached_property
     def chains(self) -> list[wire.Chain]:
-        return wire.chains(self.trace, self.facts, self.txns)
+        """Chains of attempts (a failed connection is an unanswered attempt, RTX-2)."""
+        return wire.chains(self.trace, self.facts, self.attempts)
 
     @cached_property
     def rounds(self) -> list[wire.Chain]:
@@ -78,6 +92,16 @@ class Ctx:
         return wire.conn_failures(self.trace, self.facts)
 
     @cached_property
+    def dns_downs(self) -> list[DnsDown]:
+        """
+        Lookups of server 1's domain that gave no address: DNS-11 counts each
+        as a failure of server 1, as if every target had failed (FO-6, FBK-*).
+        """
+        from harness.certify.checks_dns import dns_failures
+
+        return dns_failures(self)
+
+    @cached_property
     def faults(self) -> list[tuple[int, FaultEvent]]:
         return [(i, e) for i, e in enumerate(self.trace.events) if isinstance(e, FaultEvent)]
 
@@ -88,6 +112,11 @@ class Ctx:
         return max(self.facts.duration, last)
 
     # -- helpers ---------------------------------------------------------------
+
+    @property
+    def at_once(self) -> float:
+        """The slack allowed for "at once" (RTX-2, RTX-3, FO-6, FBK-S2)."""
+        return 4 * self.tol
 
     @property
     def primary(self) -> str | None:
@@ -167,7 +196,12 @@ class Ctx:
         return wire.give_up_delay(self.profile, txn.method, self.retry_counts(txn.dst))
 
     def completed(self, txn: wire.Txn) -> bool:
-        """Whether the run lasted long enough for a silent C{txn} to be given up."""
+        """
+        Whether the run lasted long enough for a silent C{txn} to be given up
+        (a failed connection ended it at once).
+        """
+        if txn.final is None and txn.conn_failure is not None:
+            return True
         return txn.first + self.give_up(txn) + self.tol <= self.end
 
     def chain_failed_at(self, chain: wire.Chain) -> float | None:

@@ -559,8 +559,8 @@ def _lookups(qs: list[Q], root: tuple[str, str]) -> list[list[Q]]:
     """Queries grouped into lookups, each starting at a query for the root (name, type)."""
     out: list[list[Q]] = []
     for q in qs:
-        if (q.name, q.type) == root and not (out and out[-1][-1].answer is None
-                                              and q.t - out[-1][-1].t <= 4.0):
+        if (q.name, q.type) == root and not (out and _unanswered(out[-1][-1])
+                                              and q.t - out[-1][-1].t <= DNS_GIVE_UP):
             out.append([q])
         elif out:
             out[-1].append(q)
@@ -673,11 +673,36 @@ def first_srv_priorities(ctx: Ctx) -> dict[str, int]:
     return out
 
 
-def dns_failures(ctx: Ctx) -> list[tuple[float, int]]:
+@dataclass(frozen=True)
+class DnsDown:
     """
-    The failed lookups of server 1's domain (no address came back): when each
-    ended and its first query's trace index.
+    A lookup of server 1's domain that gave no address (DNS-11: a failure of
+    server 1, like every target failing).  C{start}: its first query;
+    C{end}: its last query or answer; C{latest}: when the phone's resolver
+    had surely given up (C{end}, or L{DNS_GIVE_UP} s later if a query went
+    unanswered: the resolver was still waiting).  C{index}: its first query's
+    trace index; C{indexes}: every query and answer.
     """
+
+    start: float
+    end: float
+    latest: float
+    index: int
+    indexes: tuple[int, ...]
+    timed_out: bool
+
+    def describe(self) -> str:
+        why = "timed out" if self.timed_out else "no address"
+        return f"lookup of server 1 at {self.start:.3f} s ({why} by {self.end:.3f} s)"
+
+
+#: Seconds a resolver may keep waiting for an unanswered query (the same span
+#: that groups a query's retransmissions into one lookup).
+DNS_GIVE_UP = 4.0
+
+
+def dns_failures(ctx: Ctx) -> list[DnsDown]:
+    """The failed lookups of server 1's domain (no address came back), in order."""
     dom = _domain(ctx)
     if dom is None or ctx.facts.dns is None:
         return []
@@ -687,10 +712,27 @@ def dns_failures(ctx: Ctx) -> list[tuple[float, int]]:
         return []
     out = []
     for lk in _lookups(qs, root):
-        if not _lookup_ok(lk):
-            end = max(q.answer.t if q.answer else q.t for q in lk)
-            out.append((end, lk[0].index))
+        if _lookup_ok(lk):
+            continue
+        end = max(q.answer.t if q.answer else q.t for q in lk)
+        timed_out = any(_unanswered(q) for q in lk)
+        idx: list[int] = [q.index for q in lk]
+        out.append(
+            DnsDown(
+                start=lk[0].t,
+                end=end,
+                latest=end + DNS_GIVE_UP if timed_out else end,
+                index=lk[0].index,
+                indexes=tuple(idx),
+                timed_out=timed_out,
+            )
+        )
     return out
+
+
+def _unanswered(q: Q) -> bool:
+    """The server sent nothing back (no answer, or a deliberately dropped query)."""
+    return q.answer is None or q.answer.rcode == "TIMEOUT"
 
 
 CHECKS = {

@@ -215,14 +215,12 @@ def fbk_s1(ctx: Ctx) -> Verdict:
         ft = ctx.exhausted_at(ch)
         if ft is not None:
             events.append((ft, "down", ch.tail))
-    from harness.certify.checks_dns import dns_failures
-
-    for t_dns, _i in dns_failures(ctx):
-        events.append((t_dns, "down", None))
+    for d in ctx.dns_downs:
+        events.append((d.end, "down", None))
     events.sort(key=lambda e: e[0])
     working_down = False
     regs_w = [t for t in ctx.txns if t.method == "REGISTER" and ctx.group(t.dst) == 1]
-    if not regs_w and not dns_failures(ctx):
+    if not regs_w and not ctx.dns_downs:
         return ctx.failed(c, "no REGISTER to the working server", "REGISTER to the working "
                           "server", "none")
     for t in [t for t in ctx.txns if t.method == "REGISTER" and t.dst == fb]:

@@ -85,6 +85,14 @@ def fo2(ctx: Ctx) -> Verdict:
                 return ctx.failed(c, "the phone did not fail over to the secondary",
                                   "a REGISTER to the secondary", "none", ch.indexes)
             continue
+        refused = head.conn_failure
+        if refused is not None and second.first > refused.t + ctx.at_once:
+            return ctx.failed(c, f"the primary's {refused.transport} connection failed "
+                                 f"({refused.what}); the REGISTER did not go to the secondary "
+                                 "at once (RTX-2)",
+                              f"REGISTER to {ctx.name(second.dst)} by "
+                              f"{refused.t + ctx.at_once:.3f} s",
+                              second.describe(), (*head.indexes, *second.indexes))
         # registered: a 2xx from that server to this Call-ID (possibly after a challenge)
         ok = next(
             (t for t in ctx.txns if t.method == "REGISTER" and t.dst == second.dst
@@ -234,10 +242,29 @@ def fo6(ctx: Ctx) -> Verdict:
     if fb is None or not ctx.facts.account.server(2).configured:
         return ctx.na(c, "no fallback server configured")
     ex = [ch for ch in ctx.new_chains(1) if ctx.exhausted(ch)]
-    if not ex:
+    downs = ctx.dns_downs
+    if not ex and not downs:
         return ctx.na(c, "every target of server 1 never failed for one request")
     ev: list[int] = []
     successive = ctx.facts.account.redundancy_type == 1
+    for d in downs:  # DNS-11: a failed lookup is a failure of every target of server 1
+        ev.append(d.index)
+        if any(r.dst == fb and r.t <= d.end <= r.t + r.granted for r in ctx.regs):
+            continue  # on the fallback server already: a probe (FBK-S3) or concurrent mode
+        if not successive and any(r.dst == fb and r.txn.first <= d.end + ctx.tol
+                                  and d.end <= r.t + r.granted for r in ctx.regs):
+            continue  # concurrent: the fallback registration was already under way
+        due = d.latest + ctx.at_once
+        nxt = next((t for t in ctx.attempts if t.dst == fb and t.method not in ("ACK", "CANCEL")
+                    and t.first >= d.start - ctx.tol), None)
+        if nxt is None or nxt.first > due:
+            if nxt is None and due > ctx.end:
+                continue
+            return ctx.failed(c, "the lookup of server 1 failed; the fallback server did not "
+                                 "take over at once",
+                              f"a request to the fallback server by {due:.3f} s",
+                              nxt.describe() if nxt else "none", d.indexes)
+        ev.extend(nxt.indexes)
     for ch in ex:
         t_fail = ctx.exhausted_at(ch)
         assert t_fail is not None
@@ -267,7 +294,10 @@ def fo6(ctx: Ctx) -> Verdict:
                               f"{t_fail + 4 * ctx.tol:.3f} s",
                               nxt.describe() if nxt else "none", ch.indexes)
         ev.extend(nxt.indexes)
-    return ctx.passed(c, f"{len(ex)} time(s) server 1 failed; fallback took over", ev)
+    what = f"{len(ex)} time(s) every target of server 1 failed"
+    if downs:
+        what += f", {len(downs)} failed lookup(s) of server 1"
+    return ctx.passed(c, f"{what}; fallback took over", ev)
 
 
 # -- FB ------------------------------------------------------------------------------------

@@ -150,6 +150,8 @@ def rtx2(ctx: Ctx) -> Verdict:
     for t in ctx.txns:
         if t.transport == "udp" or t.final is not None or t.provisional or t.method == "ACK":
             continue
+        if t.conn_failure is not None:
+            continue  # its connection failed: judged above
         if not ctx.completed(t):
             continue
         nxt = _next_in_chain(ctx, t)
@@ -259,11 +261,12 @@ def rtx4(ctx: Ctx) -> Verdict:
     ev: list[int] = []
     judged = 0
     for ch in ctx.chains:
-        if len(ch.txns) < 2:
+        sent = [t for t in ch.txns if t.on_wire]  # a failed connection carried no request
+        if len(sent) < 2:
             continue
         judged += 1
         ev.extend(ch.indexes)
-        branches = [t.branch for t in ch.txns]
+        branches = [t.branch for t in sent]
         if len(set(branches)) != len(branches):
             return ctx.failed(
                 c,
@@ -273,7 +276,7 @@ def rtx4(ctx: Ctx) -> Verdict:
                 ch.indexes,
             )
         if ch.method == "REGISTER":
-            for a, b in zip(ch.txns, ch.txns[1:], strict=False):
+            for a, b in zip(sent, sent[1:], strict=False):
                 if b.cseq != a.cseq + 1:
                     return ctx.failed(
                         c,
@@ -358,7 +361,7 @@ def rtx5(ctx: Ctx) -> Verdict:
                 nxt = next(
                     (
                         t
-                        for t in ctx.txns
+                        for t in ctx.attempts
                         if t.method == "REGISTER" and ctx.group(t.dst) == 1 and t.first > last.last
                     ),
                     None,

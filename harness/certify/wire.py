@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from harness.certify.facts import Facts
 from harness.profile import Profile
@@ -41,13 +41,16 @@ from harness.trace.events import (
 
 __all__ = [
     "Chain",
+    "ConnAttempt",
     "ConnFailure",
     "Dialog",
     "Registration",
     "Sent",
     "Txn",
     "asked_expires",
+    "attempts",
     "chains",
+    "conn_attempts",
     "conn_failures",
     "dialogs",
     "failed_at",
@@ -81,6 +84,7 @@ class Sent:
     request: Request
     delivered: bool
     src: str = ""
+    sport: int = 0
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,14 @@ class Txn:
     Via branch, method and destination (a retransmission is one more send),
     the first final response the server gave in it and whether a provisional
     one came first.
+
+    C{conn_failure} is the connection-level failure (L{ConnAttempt}) that
+    ended it, if any: then the target failed at that moment (RTX-2).
+    C{on_wire} is C{False} for an attempt that never carried SIP to the
+    server because its connection failed (refused, reset, timed out, TLS
+    rejected; see L{attempts}): its method, Call-ID, CSeq and request are
+    those of the attempt that followed it, its single "send" is the start of
+    the connection attempt and C{branch} is empty.
     """
 
     branch: str
@@ -104,6 +116,8 @@ class Txn:
     final_t: float | None
     final_index: int | None
     provisional: bool
+    conn_failure: ConnAttempt | None = None
+    on_wire: bool = True
 
     @property
     def first(self) -> float:
@@ -152,6 +166,12 @@ class Txn:
     def describe(self) -> str:
         """C{"REGISTER cseq 2 -> primary (4 sends, no answer)"}."""
         where = self.role or self.dst
+        if not self.on_wire and self.conn_failure is not None:
+            f = self.conn_failure
+            return (
+                f"{self.method} -> {where} at {self.first:.3f} ({f.transport} connection "
+                f"{f.what} at {f.t:.3f}, no SIP sent)"
+            )
         ans = f"{self.final.status} at {self.final_t:.3f}" if self.final else "no answer"
         return (
             f"{self.method} cseq {self.cseq} -> {where} at {self.first:.3f} "
@@ -231,7 +251,8 @@ class ConnFailure:
     """
     A connection-level failure toward a server: a C{ConnEvent} (refused,
     timeout, reset, tls-fail) with the server at one end, or a SYN the network
-    did not deliver.
+    did not deliver.  C{port} is the server's port, C{phone_port} the phone's
+    end of the connection (0 if unknown).
     """
 
     index: int
@@ -239,6 +260,30 @@ class ConnFailure:
     server: str
     what: str
     transport: str
+    port: int = 0
+    phone_port: int = 0
+
+
+@dataclass(frozen=True)
+class ConnAttempt:
+    """
+    One connection of the phone to a server that failed: the
+    L{ConnFailure}s of one connection (same server address and port, same
+    phone port) merged.  C{start} is its first event, C{t} when the phone
+    could tell it had failed (the first C{ConnEvent} failure, else the
+    refused SYN), C{what} that event's kind, C{index} the trace index of its
+    first event and C{indexes} all of them.
+    """
+
+    index: int
+    start: float
+    t: float
+    server: str
+    port: int
+    phone_port: int
+    what: str
+    transport: str
+    indexes: tuple[int, ...]
 
 
 # -- timers ---------------------------------------------------------------------
@@ -300,6 +345,8 @@ def failed_at(txn: Txn, facts: Facts) -> float | None:
     """
     if txn.final is not None:
         return txn.final_t if txn.final.status == 503 else None
+    if txn.conn_failure is not None:
+        return txn.conn_failure.t
     return txn.first + give_up_delay(facts.profile, txn.method, retry_counts_for(facts, txn.dst))
 
 
@@ -323,7 +370,10 @@ def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
                 and _from_phone(facts, e.remote[0])
             ):
                 out.append(
-                    Sent(i, e.t, e.observer, e.local[1], e.transport, e.message, True, e.remote[0])
+                    Sent(
+                        i, e.t, e.observer, e.local[1], e.transport, e.message, True,
+                        e.remote[0], e.remote[1],
+                    )
                 )
         elif isinstance(e, PacketEvent):
             if (
@@ -335,7 +385,12 @@ def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
                 msg = _parse(e.payload)
                 if isinstance(msg, Request):
                     transport = "udp" if e.proto == "udp" else "tcp"
-                    out.append(Sent(i, e.t, e.dst[0], e.dst[1], transport, msg, False, e.src[0]))
+                    out.append(
+                        Sent(
+                            i, e.t, e.dst[0], e.dst[1], transport, msg, False, e.src[0],
+                            e.src[1],
+                        )
+                    )
     return out
 
 
@@ -448,7 +503,7 @@ def chains(trace: Trace, facts: Facts, txns: Sequence[Txn] | None = None) -> lis
     new chain; an RTX-5 retry after every target failed continues the chain.
     """
     if txns is None:
-        txns = phone_transactions(trace, facts)
+        txns = attempts(trace, facts)
     tol = facts.tol
     building: list[list[Txn]] = []
     open_by_key: dict[tuple[str, str], list[int]] = defaultdict(list)
@@ -665,11 +720,16 @@ def conn_failures(trace: Trace, facts: Facts) -> list[ConnFailure]:
     out = []
     for i, e in enumerate(trace.events):
         if isinstance(e, ConnEvent) and e.what in _CONN_FAIL:
-            ends = (e.local[0], e.remote[0])
-            hit = [h for h in ends if h in servers]
-            other = [h for h in ends if h not in servers]
-            if hit and (facts.phone is None or facts.phone in ends or not other):
-                out.append(ConnFailure(i, e.t, hit[0], e.what, e.transport))
+            ends = (e.local, e.remote)
+            hit = [h for h in ends if h[0] in servers]
+            other = [h for h in ends if h[0] not in servers]
+            hosts = (e.local[0], e.remote[0])
+            if hit and (facts.phone is None or facts.phone in hosts or not other):
+                server = hit[0]
+                phone = other[0] if other else (hit[1] if len(hit) > 1 else ("", 0))
+                out.append(
+                    ConnFailure(i, e.t, server[0], e.what, e.transport, server[1], phone[1])
+                )
         elif (
             isinstance(e, PacketEvent)
             and e.proto == "tcp"
@@ -678,7 +738,135 @@ def conn_failures(trace: Trace, facts: Facts) -> list[ConnFailure]:
             and e.dst[0] in servers
             and _from_phone(facts, e.src[0])
         ):
-            out.append(ConnFailure(i, e.t, e.dst[0], f"syn-{e.fate}", "tcp"))
+            out.append(
+                ConnFailure(i, e.t, e.dst[0], f"syn-{e.fate}", "tcp", e.dst[1], e.src[1])
+            )
+    return out
+
+
+#: Failures that tell the phone its connection failed (a refused SYN draws an RST).
+_DECISIVE = _CONN_FAIL | {"syn-closed"}
+
+#: Seconds after a connection's decisive failure in which further failure
+#: events of the same connection (the server's side of a reset) still belong to it.
+_SAME_CONN = 1.0
+
+
+def conn_attempts(trace: Trace, facts: Facts) -> list[ConnAttempt]:
+    """
+    The phone's failed connections to servers (L{ConnAttempt}), ordered by
+    failure time.  A connection whose only trace is SYNs the network did not
+    deliver (lost, host down) is left out until a C{"timeout"} says the phone
+    gave up: until then it is still being tried.
+    """
+    groups: list[list[ConnFailure]] = []
+    open_: dict[tuple[str, int, int], int] = {}
+    for f in conn_failures(trace, facts):
+        key = (f.server, f.port, f.phone_port)
+        pos = open_.get(key)
+        if pos is not None:
+            grp = groups[pos]
+            dec = [g.t for g in grp if g.what in _DECISIVE]
+            if not dec or f.t <= min(dec) + _SAME_CONN:
+                grp.append(f)
+                continue
+        open_[key] = len(groups)
+        groups.append([f])
+    out = []
+    for grp in groups:
+        conn = [g for g in grp if g.what in _CONN_FAIL]
+        dec = conn[0] if conn else next((g for g in grp if g.what == "syn-closed"), None)
+        if dec is None:
+            continue
+        transport = next((g.transport for g in grp if g.transport != "tcp"), "tcp")
+        out.append(
+            ConnAttempt(
+                index=grp[0].index,
+                start=grp[0].t,
+                t=dec.t,
+                server=dec.server,
+                port=dec.port,
+                phone_port=dec.phone_port,
+                what=dec.what,
+                transport=transport,
+                indexes=tuple(g.index for g in grp),
+            )
+        )
+    out.sort(key=lambda a: (a.t, a.index))
+    return out
+
+
+def attempts(trace: Trace, facts: Facts) -> list[Txn]:
+    """
+    The phone's attempts at the servers, ordered by start: its transactions
+    (L{phone_transactions}), and one attempt (C{on_wire=False}) per failed
+    connection that carried no SIP (RTX-2: an unanswered attempt at that
+    server).
+
+    A failed connection over which a transaction's request had been sent
+    and not yet answered ends that transaction instead (its
+    C{conn_failure}).  Otherwise the attempt stands for the request the phone
+    was trying to send: the next attempt the phone made within the time a
+    silent server would have been given (RTX-1's give-up time; a further
+    failed connection passes the question on), whose method, Call-ID and
+    request it takes.  A failed connection with no attempt after it in that
+    time is left out: nothing on the wire says what it was for.
+    """
+    txns = phone_transactions(trace, facts)
+    tol = facts.tol
+    free: list[ConnAttempt] = []
+    for a in conn_attempts(trace, facts):
+        hit = False
+        for n, t in enumerate(txns):
+            if (
+                t.dst == a.server
+                and t.transport != "udp"
+                and t.on_wire
+                and any(s.sport == a.phone_port for s in t.sends)
+                and t.first <= a.t + tol
+                and t.final is None
+                and t.conn_failure is None
+            ):
+                txns[n] = replace(t, conn_failure=a)
+                hit = True
+        if not hit:
+            free.append(a)
+    # resolve each free attempt to the attempt that followed it, last first
+    synthetic: dict[int, Txn] = {}
+    real = [t for t in txns if t.method not in _NOT_CHAINED]
+    for k in range(len(free) - 1, -1, -1):
+        a = free[k]
+        horizon = a.t + give_up_delay(facts.profile, "REGISTER", retry_counts_for(facts, a.server))
+        nxt_real = next((t for t in real if a.t - tol <= t.first <= horizon + tol), None)
+        nxt_free = next(
+            (synthetic[j] for j in range(k + 1, len(free))
+             if j in synthetic and a.t - tol <= free[j].start <= horizon + tol),
+            None,
+        )
+        cands = [x for x in (nxt_real, nxt_free) if x is not None]
+        if not cands:
+            continue
+        nxt = min(cands, key=lambda x: x.first)
+        sent = Sent(a.index, a.start, a.server, a.port, a.transport, nxt.request, False,
+                    facts.phone or "", a.phone_port)
+        synthetic[k] = Txn(
+            branch="",
+            method=nxt.method,
+            call_id=nxt.call_id,
+            cseq=nxt.cseq,
+            dst=a.server,
+            role=facts.role_of(a.server),
+            transport=a.transport,
+            sends=(sent,),
+            final=None,
+            final_t=None,
+            final_index=None,
+            provisional=False,
+            conn_failure=a,
+            on_wire=False,
+        )
+    out = [*txns, *synthetic.values()]
+    out.sort(key=lambda x: (x.first, x.sends[0].index))
     return out
 
 

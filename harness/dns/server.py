@@ -87,6 +87,7 @@ class DnsFaults:
 class _UDPProtocol(dns.DNSDatagramProtocol):
     """Keeps the raw bytes of the datagram being handled, for the trace."""
 
+    noisy = False
     raw: bytes = b""
 
     def datagramReceived(self, data: bytes, addr: tuple[str, int]) -> None:

@@ -113,9 +113,7 @@ def parse_output(text: str) -> DigAnswer:
     counts: dict[str, int] = {}
     if flags_m:
         line_end = body.find("\n", flags_m.start())
-        counts = {
-            k.upper(): int(v) for k, v in _COUNTS.findall(body[flags_m.start() : line_end])
-        }
+        counts = {k.upper(): int(v) for k, v in _COUNTS.findall(body[flags_m.start() : line_end])}
     sections: dict[str, list[Record]] = {"ANSWER": [], "AUTHORITY": [], "ADDITIONAL": []}
     current: str | None = None
     for line in body.splitlines():

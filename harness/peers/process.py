@@ -232,8 +232,8 @@ class ManagedProcess:
             raise PeerError(f"{self.name} already started")
         env = dict(os.environ)
         env.update(self.env)
-        out = open(self.stdout_path, "wb")  # noqa: SIM115 - handed to the child
-        err = open(self.stderr_path, "wb")  # noqa: SIM115
+        out = open(self.stdout_path, "wb")  # handed to the child, closed below
+        err = open(self.stderr_path, "wb")
         try:
             self.popen = subprocess.Popen(
                 self.argv,
@@ -444,7 +444,9 @@ class ManagedProcess:
         poll()
         return d
 
-    def when_exited(self, clock: Any, timeout: float = 10.0, interval: float = 0.02) -> Deferred[int]:
+    def when_exited(
+        self, clock: Any, timeout: float = 10.0, interval: float = 0.02
+    ) -> Deferred[int]:
         """
         Fires with the exit status once the program has ended by itself;
         after C{timeout} seconds it is stopped and the Deferred fails with
@@ -476,6 +478,7 @@ def _read(path: Path) -> str:
         return path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return ""
+
 
 def descendants(pid: int) -> list[int]:
     """Every descendant of C{pid}, from C{/proc/*/stat} (empty without /proc)."""

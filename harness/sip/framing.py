@@ -45,17 +45,18 @@ class StreamFramer:
         """Add C{data}; return every message now complete, in order."""
         if self._failed is not None:
             raise ParseError(f"stream already failed: {self._failed.reason}")
+        out: list[Request | Response] = []
         try:
-            return self._feed(data)
+            return self._feed(data, out)
         except ParseError as e:
             self._failed = e
             self._buffer.clear()
+            e.complete = tuple(out)
             raise
 
-    def _feed(self, data: bytes) -> list[Request | Response]:
+    def _feed(self, data: bytes, out: list[Request | Response]) -> list[Request | Response]:
         buf = self._buffer
         buf += data
-        out: list[Request | Response] = []
         max_size = self.limits.max_size
         while True:
             # Keep-alives and stray line ends between messages.
@@ -68,11 +69,15 @@ class StreamFramer:
             if not buf:
                 return out
             end = buf.find(b"\r\n\r\n")
-            if end < 0:
+            lf = buf.find(b"\n\n", 0, None if end < 0 else end)
+            if lf >= 0:  # bare-LF line ends, which parse() accepts too
+                end, head_end = lf, lf + 2
+            elif end >= 0:
+                head_end = end + 4
+            else:
                 if len(buf) > max_size:
                     raise ParseError(f"no end of headers within {max_size} bytes")
                 return out
-            head_end = end + 4
             matches = _CONTENT_LENGTH_RE.findall(bytes(buf[:end]))
             if not matches:
                 raise ParseError(

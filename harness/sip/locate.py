@@ -42,6 +42,7 @@ Rules, by clause (C{transport}: 0 UDP, 1 TCP, 2 TLS, 3 DNS-NAPTR):
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 import random
 from collections.abc import Sequence
@@ -521,6 +522,34 @@ class Locator:
         return resolution
 
 
+class _QuietDatagramProtocol(dns.DNSDatagramProtocol):
+    """The stock client protocol without the "Starting/Stopping protocol" log lines."""
+
+    noisy = False
+
+
+class _QuietResolver(client.Resolver):
+    """
+    C{client.Resolver} whose per-query UDP protocol does not log: the stock
+    resolver opens (and logs) a fresh port per query, which costs more than
+    the query itself on the simulated network.  Same port choice, same
+    C{dns.randomSource} draws, so traces are unchanged.
+    """
+
+    def _connectedProtocol(self, interface: str = "") -> dns.DNSDatagramProtocol:
+        failures = 0
+        proto = _QuietDatagramProtocol(self, reactor=self._reactor)
+        while True:
+            try:
+                self._reactor.listenUDP(dns.randomSource(), proto, interface=interface)
+            except ierror.CannotListenError as e:
+                failures += 1
+                if getattr(e.socketError, "errno", None) == errno.EMFILE or failures >= 1000:
+                    raise
+            else:
+                return proto
+
+
 def make_resolver(
     reactor: Any, dns_server: tuple[str, int], timeout: Sequence[int] = (1, 3)
 ) -> client.Resolver:
@@ -532,4 +561,4 @@ def make_resolver(
     servers.  C{timeout}: the retransmission schedule, seconds; after the
     last one the query fails with a timeout (DNS-11).
     """
-    return client.Resolver(servers=[dns_server], reactor=reactor, timeout=tuple(timeout))
+    return _QuietResolver(servers=[dns_server], reactor=reactor, timeout=tuple(timeout))

@@ -895,9 +895,9 @@ def parse(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Request | Response:
         head_b, rest = data[:lf], data[lf + 2 :]
     elif end >= 0:
         head_b, rest = data[:end], data[end + 4 :]
-    elif data.endswith(b"\n"):
-        head_b, rest = data.rstrip(b"\r\n"), b""
     else:
+        # RFC 3261 7: the empty line is part of every message; without it a
+        # datagram cut at a line end would pass for a whole (shorter) message
         raise ParseError("no empty line after the headers")
     try:
         head = head_b.decode("utf-8")

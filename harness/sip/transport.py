@@ -183,6 +183,10 @@ class _StreamProtocol(Protocol):
         try:
             messages = framer.feed(data)
         except ParseError as e:
+            for message in e.complete:  # the good messages before the bad one
+                if conn.closed:
+                    return
+                conn.endpoint._received(message, message.to_bytes(), conn.transport, conn, None)
             conn.framing_error(e, prior + data[:_HEAD_PEEK])
             return
         conn.partial(bool(messages), framer.buffered)

@@ -14,6 +14,8 @@ re-exported by L{harness.sip.message}, where the contract names it.
 
 from __future__ import annotations
 
+from typing import Any
+
 import ipaddress
 from dataclasses import dataclass, replace
 
@@ -31,6 +33,10 @@ class ParseError(ValueError):
     the 1-based line of the message where the problem was found, C{header}
     the header's canonical name, when either is known.
     """
+
+    #: for a stream: the messages completed in the same read before the error,
+    #: which the transport still delivers before closing the connection
+    complete: tuple[Any, ...] = ()
 
     def __init__(self, reason: str, line: int | None = None, header: str | None = None) -> None:
         super().__init__(reason, line, header)

@@ -12,7 +12,7 @@ from twisted.internet.defer import inlineCallbacks
 from twisted.trial.unittest import TestCase
 
 from harness.peers.dig import DigAnswer, query_async
-from harness.trace.events import Trace
+from harness.trace.events import DnsEvent, Trace
 from tests.interop._support import (
     EXAMPLE_ZONE,
     INTEROP_ZONE,
@@ -30,9 +30,7 @@ def _start_our_server(test: TestCase) -> tuple[tuple[str, int], Trace]:
     zone_mod = need_module("harness.dns.zone", "Zone")
     zones = [zone_mod.Zone.from_master_file(z) for z in (INTEROP_ZONE, EXAMPLE_ZONE)]
     trace = Trace()
-    server = server_mod.DnsServer(
-        reactor, zones, trace, port=port_on(OUR_DNS), address=OUR_DNS
-    )
+    server = server_mod.DnsServer(reactor, zones, trace, port=port_on(OUR_DNS), address=OUR_DNS)
     server.start()
     test.addCleanup(server.stop)
     return (OUR_DNS, server.port), trace
@@ -125,8 +123,8 @@ class _DigMixin:
         t.assertEqual(a.transport, "TCP", a.text)
         legs = [
             (e.transport, e.direction)
-            for e in self.trace.events
-            if getattr(e, "qname", "").rstrip(".") == "big.interop.test"
+            for e in self.trace.of(DnsEvent)
+            if e.qname.rstrip(".") == "big.interop.test"
         ]
         t.assertEqual(legs, [("udp", "in"), ("udp", "out"), ("tcp", "in"), ("tcp", "out")])
 

@@ -52,9 +52,7 @@ class LocatorAgainstNsdTests(TestCase):
         self.locate = locate
         self.profile = profile.PROFILES["yealink"]
         zones = [zone_mod.Zone.from_master_file(z) for z in (INTEROP_ZONE, EXAMPLE_ZONE)]
-        ours = server_mod.DnsServer(
-            reactor, zones, Trace(), port=port_on(OUR_DNS), address=OUR_DNS
-        )
+        ours = server_mod.DnsServer(reactor, zones, Trace(), port=port_on(OUR_DNS), address=OUR_DNS)
         ours.start()
         self.addCleanup(ours.stop)
         self.ours = (OUR_DNS, ours.port)

@@ -138,8 +138,9 @@ class EchoCallTests(_OurServer, TestCase):
 
     @inlineCallbacks
     def check(self, transport: str) -> Any:
-        result = yield self.sipp(transport, scenario="uac", service="echo", users=None,
-                                 rate=20, max_calls=10)
+        result = yield self.sipp(
+            transport, scenario="uac", service="echo", users=None, rate=20, max_calls=10
+        )
         self.assertTrue(result.ok, result.describe())
         self.assertEqual(result.stats.successful, 10, result.describe())
         methods = [

@@ -27,6 +27,7 @@ instead.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import signal
 from dataclasses import dataclass
@@ -261,6 +262,22 @@ class BaresipPhone:
         return available("baresip")
 
     # -- configuring ---------------------------------------------------------------------
+
+    def adapt(self, scenario: Scenario) -> tuple[Scenario, list[str]]:
+        """
+        DNS glue off: baresip takes an SRV target's address from the answer's
+        additional section when it is there, and the DNS server's trace
+        (hence DNS-8, DNS-11 and what depends on them) records queries and
+        answers, not additional records.  Without glue baresip must ask for
+        the A record, and every DNS clause is judged as written.
+        """
+        if scenario.dns is None or not scenario.dns.glue:
+            return scenario, []
+        dns = dataclasses.replace(scenario.dns, glue=False)
+        return dataclasses.replace(scenario, dns=dns), [
+            "DNS glue off (baresip would read SRV targets' addresses from the additional "
+            "section, which the DNS checkers cannot see)"
+        ]
 
     def configure(self, scenario: Scenario, workdir: Path) -> list[NotExpressible]:
         from harness.tls import certs_dir

@@ -75,6 +75,13 @@ class IPhoneUnderTest(Interface):
     def available() -> Any:
         """An L{harness.peers.process.Availability}: truthy when the phone can run."""
 
+    def adapt(scenario: Scenario) -> tuple[Scenario, list[str]]:
+        """
+        The scenario this phone can be judged on, and a note per change (e.g.
+        DNS glue off for a phone that reads it, which the checkers cannot
+        see).  Called before L{configure}; most adapters change nothing.
+        """
+
     def configure(scenario: Scenario, workdir: Path) -> list[NotExpressible]:
         """
         Write the phone's configuration for C{scenario} into C{workdir};

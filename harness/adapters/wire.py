@@ -292,6 +292,8 @@ class WireRunner:
                     f"the {self.phone.name} adapter places no calls; call clauses not judged",
                 ))
                 sc = dataclasses.replace(sc, calls=())
+            sc, changes = self.phone.adapt(sc)
+            notes.extend(changes)
             workdir = self.workdir or Path(tempfile.mkdtemp(prefix=f"{self.phone.name}-"))
             workdir = workdir / sc.name
             workdir.mkdir(parents=True, exist_ok=True)

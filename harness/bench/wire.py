@@ -204,7 +204,7 @@ def bench_registrar_vs_kamailio(
     """
     if quick:
         # capacity only: a rate step both servers keep up with says nothing
-        duration_per_step, rates, closed_loop = 1.5, (), closed_loop or 200
+        duration_per_step, rates, closed_loop = 1.0, (), closed_loop or 200
     for tool in ("sipp", "kamailio"):
         avail = available(tool)
         if not avail:
@@ -428,7 +428,7 @@ def bench_dns_vs_nsd(
     each server, and the ratio ours/NSD.
     """
     if quick:
-        duration = 1.5
+        duration = 1.0
     if not available("nsd"):
         return {"skipped": available("nsd").reason}
     started = time.monotonic()

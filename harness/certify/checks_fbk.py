@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import dataclass
 
 from harness.certify import wire
 from harness.certify.checks_base import Ctx
@@ -189,13 +190,44 @@ def fbk_c3(ctx: Ctx) -> Verdict:
 def _on_fallback_periods(ctx: Ctx) -> list[tuple[wire.Txn, float]]:
     """Successful REGISTERs at the fallback server that follow an exhaustion of server 1."""
     fb = ctx.fallback
-    ex = _exhaustions(ctx, "REGISTER")
+    downs = [t for _, t in _exhaustions(ctx, "REGISTER")] + [d.end for d in ctx.dns_downs]
     out = []
     for r in ctx.regs:
         if r.dst != fb:
             continue
-        if any(t <= r.txn.first + ctx.tol for _, t in ex):
+        if any(t <= r.txn.first + ctx.tol for t in downs):
             out.append((r.txn, r.t))
+    return out
+
+
+@dataclass(frozen=True)
+class _Probe:
+    """
+    One try of the working server while on the fallback server (FBK-S3): a
+    REGISTER round to server 1, or a lookup of server 1's domain that failed
+    (while DNS fails, that lookup is all of the probe the wire can show).
+    C{done} is the span in which the phone learned the outcome.
+    """
+
+    start: float
+    answered: bool
+    done: tuple[float, float]
+    indexes: tuple[int, ...]
+    what: str
+
+
+def _probes(ctx: Ctx) -> list[_Probe]:
+    out = []
+    for ch in ctx.new_chains(1):
+        if ch.method != "REGISTER":
+            continue
+        done = ctx.chain_failed_at(ch)
+        end = done if done is not None else ch.tail.last
+        out.append(_Probe(ch.start, ch.answered, (end, end), ch.head.indexes,
+                          ch.head.describe()))
+    for d in ctx.dns_downs:
+        out.append(_Probe(d.start, False, (d.end, d.latest), d.indexes, d.describe()))
+    out.sort(key=lambda p: p.start)
     return out
 
 
@@ -244,10 +276,25 @@ def fbk_s2(ctx: Ctx) -> Verdict:
     fb = ctx.fallback
     cands = [(ch, t) for ch, t in _exhaustions(ctx, "REGISTER")
              if any(x.final is None for x in ch.txns) and not _on_fallback_at(ctx, t)]
-    if not cands:
+    downs = [d for d in ctx.dns_downs if not _on_fallback_at(ctx, d.end)]
+    if not cands and not downs:
         return ctx.na(c, "the working server never left a REGISTER unanswered on every target "
-                         "while the phone was not registered at the fallback server")
+                         "(nor failed its lookup) while the phone was not registered at the "
+                         "fallback server")
     ev: list[int] = []
+    for d in downs:  # DNS-11: no REGISTER can reach the working server; fall back at once
+        ev.extend(d.indexes)
+        due = d.latest + ctx.at_once
+        nxt = next((x for x in ctx.txns if x.method == "REGISTER" and x.dst == fb
+                    and x.first >= d.start - ctx.tol), None)
+        if nxt is None or nxt.first > due:
+            if nxt is None and due > ctx.end:
+                continue
+            return ctx.failed(c, "no REGISTER to the fallback server once the lookup of the "
+                                 "working server failed",
+                              f"REGISTER to the fallback server by {due:.3f} s",
+                              nxt.describe() if nxt else "none", d.indexes)
+        ev.extend(nxt.indexes)
     for ch, t_fail in cands:
         ev.extend(ch.indexes)
         for x in ch.txns:
@@ -268,8 +315,14 @@ def fbk_s2(ctx: Ctx) -> Verdict:
                                  "failed", f"REGISTER to the fallback server by {late:.3f} s",
                               nxt.describe() if nxt else "none", ch.indexes)
         ev.extend(nxt.indexes)
-    return ctx.passed(c, "working server silent -> REGISTER retried -> fallback server "
-                         "registered", ev)
+    parts = []
+    if cands:
+        parts.append(f"{len(cands)} time(s) working server silent -> REGISTER retried -> "
+                     "REGISTER to the fallback server")
+    if downs:
+        parts.append(f"{len(downs)} failed lookup(s) of the working server -> REGISTER to the "
+                     "fallback server at once")
+    return ctx.passed(c, "; ".join(parts), ev)
 
 
 def fbk_s3(ctx: Ctx) -> Verdict:
@@ -285,33 +338,34 @@ def fbk_s3(ctx: Ctx) -> Verdict:
     ptol = ctx.profile.probe_tolerance + ctx.tol
     ev: list[int] = []
     probes = 0
+    all_probes = _probes(ctx)
     for txn, t_on in periods[:1]:
         ev.extend(txn.indexes)
-        start_ref = t_on
+        # the schedule may run from the previous probe's start or from its outcome
+        refs: list[tuple[float, float]] = [(t_on, t_on)]
         end_ref = t_on
         while True:
-            nxt = next((ch for ch in ctx.new_chains(1) if ch.method == "REGISTER"
-                        and ch.start > end_ref + ctx.tol), None)
+            nxt = next((p for p in all_probes if p.start > end_ref + ctx.tol), None)
             if nxt is None:
                 if end_ref + every + ptol < ctx.end:
                     return ctx.failed(c, "no probe of the working server while on the fallback "
-                                         "server", f"REGISTER to the working server at "
+                                         "server", f"REGISTER to the working server (or, "
+                                      "while DNS fails, a lookup of its name) at "
                                       f"{end_ref + every:.3f} s ± {ptol:g}", "none",
                                       txn.indexes)
                 break
-            ok_gap = any(abs(nxt.start - (ref + every)) <= ptol for ref in (start_ref, end_ref))
+            ok_gap = any(lo + every - ptol <= nxt.start <= hi + every + ptol for lo, hi in refs)
             if not ok_gap:
                 return ctx.failed(c, "probe of the working server off the fallback.timeout "
                                      "schedule",
                                   f"probe {every:g} s ± {ptol:g} after {end_ref:.3f} s",
-                                  nxt.head.describe(), nxt.head.indexes)
+                                  nxt.what, nxt.indexes)
             probes += 1
-            ev.extend(nxt.head.indexes[:1])
+            ev.extend(nxt.indexes[:1])
             if nxt.answered:
                 break
-            done = ctx.chain_failed_at(nxt)
-            start_ref = nxt.start
-            end_ref = done if done is not None else nxt.tail.last
+            refs = [(nxt.start, nxt.start), nxt.done]
+            end_ref = nxt.done[0]
     if not probes:
         return ctx.na(c, "the run ended before the first probe was due")
     return ctx.passed(c, f"{probes} probe(s) of the working server every {every:g} s "

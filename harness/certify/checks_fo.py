@@ -294,10 +294,12 @@ def fo6(ctx: Ctx) -> Verdict:
                               f"{t_fail + 4 * ctx.tol:.3f} s",
                               nxt.describe() if nxt else "none", ch.indexes)
         ev.extend(nxt.indexes)
-    what = f"{len(ex)} time(s) every target of server 1 failed"
+    parts = []
+    if ex:
+        parts.append(f"{len(ex)} time(s) every target of server 1 failed")
     if downs:
-        what += f", {len(downs)} failed lookup(s) of server 1"
-    return ctx.passed(c, f"{what}; fallback took over", ev)
+        parts.append(f"{len(downs)} lookup(s) of server 1 failed (DNS-11)")
+    return ctx.passed(c, f"{', '.join(parts)}; fallback took over", ev)
 
 
 # -- FB ------------------------------------------------------------------------------------

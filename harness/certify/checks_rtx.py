@@ -10,6 +10,7 @@ handshake to the next target fits in that on the simulated network).
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 
 from harness.certify import wire
@@ -276,7 +277,7 @@ def rtx4(ctx: Ctx) -> Verdict:
                 ch.indexes,
             )
         if ch.method == "REGISTER":
-            for a, b in zip(sent, sent[1:], strict=False):
+            for a, b in itertools.pairwise(sent):
                 if b.cseq != a.cseq + 1:
                     return ctx.failed(
                         c,

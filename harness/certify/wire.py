@@ -766,8 +766,8 @@ def conn_attempts(trace: Trace, facts: Facts) -> list[ConnAttempt]:
         pos = open_.get(key)
         if pos is not None:
             grp = groups[pos]
-            dec = [g.t for g in grp if g.what in _DECISIVE]
-            if not dec or f.t <= min(dec) + _SAME_CONN:
+            told = [g.t for g in grp if g.what in _DECISIVE]
+            if not told or f.t <= min(told) + _SAME_CONN:
                 grp.append(f)
                 continue
         open_[key] = len(groups)
@@ -775,7 +775,9 @@ def conn_attempts(trace: Trace, facts: Facts) -> list[ConnAttempt]:
     out = []
     for grp in groups:
         conn = [g for g in grp if g.what in _CONN_FAIL]
-        dec = conn[0] if conn else next((g for g in grp if g.what == "syn-closed"), None)
+        dec: ConnFailure | None = (
+            conn[0] if conn else next((g for g in grp if g.what == "syn-closed"), None)
+        )
         if dec is None:
             continue
         transport = next((g.transport for g in grp if g.transport != "tcp"), "tcp")

@@ -113,7 +113,14 @@ def which(name: str) -> str | None:
 
 
 def available(name: str) -> Availability:
-    """L{which}, with a reason for a skip when the program is absent."""
+    """
+    L{which}, with a reason for a skip when the program is absent.  Names
+    listed in C{$HARNESS_PEERS_DISABLE} (comma-separated, or C{all}) count as
+    absent: how to check the skips, or keep a slow peer out of a CI job.
+    """
+    disabled = {d.strip() for d in os.environ.get("HARNESS_PEERS_DISABLE", "").split(",")}
+    if name in disabled or "all" in disabled:
+        return Availability(name, None, f"{name} disabled by HARNESS_PEERS_DISABLE")
     path = which(name)
     if path is not None:
         return Availability(name, path, "")

@@ -218,7 +218,7 @@ class _InboundFactory(Factory):
     def buildProtocol(self, addr: IAddress | None) -> Protocol:
         remote = _addr(addr) if addr is not None else ("", 0)
         conn = _Connection(self.endpoint, self.transport, remote, None, outbound=False)
-        self.endpoint._connections.add(conn)
+        self.endpoint._connections[conn] = None
         return _StreamProtocol(conn)
 
 
@@ -546,7 +546,9 @@ class SipEndpoint:
         self._ports: dict[str, IListeningPort] = {}
         self._udp_protocol: _UDPProtocol | None = None
         self._outbound: dict[tuple[str, str, int, str | None], _Connection] = {}
-        self._connections: set[_Connection] = set()
+        # insertion-ordered (a dict, not a set): closing order must not depend
+        # on object addresses, or the same seed would not give the same trace
+        self._connections: dict[_Connection, None] = {}
         self._creators: dict[str, IOpenSSLClientConnectionCreator] = {}
         self.closed = False
 
@@ -686,7 +688,7 @@ class SipEndpoint:
             self, target.transport, (target.host, target.port), target, outbound=True
         )
         self._outbound[key] = conn
-        self._connections.add(conn)
+        self._connections[conn] = None
         factory: Any = _OutboundFactory(conn)
         if target.transport == "tls":
             creator = self._client_creator(target.name or target.host)
@@ -707,7 +709,7 @@ class SipEndpoint:
         return creator
 
     def _forget(self, conn: _Connection) -> None:
-        self._connections.discard(conn)
+        self._connections.pop(conn, None)
         if conn.target is not None:
             t = conn.target
             key = (t.transport, t.host, t.port, t.name if t.transport == "tls" else None)

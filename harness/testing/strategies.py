@@ -586,7 +586,7 @@ class World:
         ]
         text = self.zone_text()
         if text is not None:
-            parts += [f"# ---- fixtures/zones/{self.name}.zone", text.rstrip()]
+            parts += [f"# ---- fixtures/zones/{self.name}/{DOMAIN}.zone", text.rstrip()]
         return "\n".join(parts) + "\n"
 
 
@@ -658,7 +658,7 @@ def worlds(
     if index != 1:
         doc["phone"]["account"] = index
     if zspec is not None:
-        doc["dns"] = {"zone": "../zones/generated.zone"}
+        doc["dns"] = {"zone": f"../zones/generated/{DOMAIN}.zone"}
     doc["servers"] = servers
     net = draw(network if network is not None else networks())
     if net:

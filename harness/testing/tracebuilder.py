@@ -341,16 +341,31 @@ class TraceBuilder:
         self._add(FaultEvent(at, target, action, detail))
 
     def conn(self, at: float, to: str, what: str, *, transport: str = "tls",
-             detail: str = "", port: int = 5061) -> None:
-        """A connection event at server C{to} with the phone as the peer."""
+             detail: str = "", port: int = 5061, phone_port: int = 40001) -> None:
+        """A connection event at server C{to} with the phone (C{phone_port}) as the peer."""
         dst = self.addr(to)
         self._add(ConnEvent(at, dst, what, transport, (dst, port),  # type: ignore[arg-type]
-                            (self.phone, 40001), detail))
+                            (self.phone, phone_port), detail))
 
-    def syn_lost(self, at: float, to: str, *, port: int = 5060, fate: str = "closed") -> None:
+    def syn_lost(self, at: float, to: str, *, port: int = 5060, fate: str = "closed",
+                 phone_port: int = 40002) -> None:
         """A TCP SYN of the phone that the network did not deliver."""
-        self._add(PacketEvent(at, "tcp", (self.phone, 40002), (self.addr(to), port), b"",
+        self._add(PacketEvent(at, "tcp", (self.phone, phone_port), (self.addr(to), port), b"",
                               fate=fate, flags="S"))
+
+    def refused(self, at: float, to: str, *, port: int = 5060, after: float = 0.01) -> float:
+        """
+        The phone's TCP connection to C{to} is refused: its SYN meets a closed
+        port at C{at} (the simulated network's record) and the phone's side
+        records C{"refused"} C{after} s later, on a port of its own.  Returns
+        when the phone learned it.
+        """
+        phone_port = 41000 + next(self._n)
+        self.syn_lost(at, to, port=port, phone_port=phone_port)
+        dst = self.addr(to)
+        self._add(ConnEvent(at + after, self.phone, "refused", "tcp", (self.phone, phone_port),
+                            (dst, port), "RST"))
+        return at + after
 
 
 # -- common shapes ----------------------------------------------------------------------

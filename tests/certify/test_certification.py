@@ -92,6 +92,30 @@ class DeterminismTests(SynchronousTestCase):
         sc = next(s for s in bundled() if s.name == "invite-failover-udp")
         self.assertNotEqual(run_scenario(sc, seed=5).digest, run_scenario(sc, seed=6).digest)
 
+    def test_same_digests_in_other_processes(self) -> None:
+        """
+        Determinism must not hang on hash randomisation or object addresses:
+        two processes with different PYTHONHASHSEEDs give the same digests.
+        """
+        import json
+        import os
+        import subprocess
+        import sys
+        from pathlib import Path
+
+        digests = []
+        for hashseed in ("1", "2"):
+            out = Path(self.mktemp()).absolute()
+            env = {**os.environ, "PYTHONHASHSEED": hashseed}
+            subprocess.run(
+                [sys.executable, "-m", "harness.cli", "certify", "-q", "--json", str(out)],
+                env=env, check=False, timeout=120, capture_output=True,
+            )
+            doc = json.loads(out.read_text())
+            digests.append([s["trace_sha256"] for s in doc["scenarios"]])
+        self.assertEqual(digests[0], digests[1])
+        self.assertEqual(digests[0], [r.digest for r in golden()])
+
     def test_golden_digests_repeat(self) -> None:
         again = [run_scenario(sc).digest for sc in bundled()]
         self.assertEqual(again, [r.digest for r in golden()])

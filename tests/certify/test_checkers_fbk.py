@@ -355,3 +355,99 @@ class CFGTests(_Base):
                                 config_unknown_keys=2)
         self.check(Trace(), missing, "CFG-3", "fail")
         self.check(Trace(), default_facts(), "CFG-3", "n/a")
+
+
+# -- DNS failure of server 1 (DNS-11) counts as every target failing ------------------------
+
+_SRV = "_sip._udp.example.test"
+
+
+def _lookup_fails(tb: TraceBuilder, at: float, rcode: str = "SERVFAIL") -> None:
+    """The phone's lookup of server 1 fails (SERVFAIL, NXDOMAIN, TIMEOUT, or empty)."""
+    if rcode == "empty":
+        tb.dns(at, _SRV, "SRV")
+    elif rcode == "TIMEOUT":
+        tb.dns(at, _SRV, "SRV", rcode="TIMEOUT")
+        tb.dns(at + 1.0, _SRV, "SRV", rcode="TIMEOUT")  # the resolver's retransmission
+    else:
+        tb.dns(at, _SRV, "SRV", rcode=rcode)
+
+
+def _lookup_works(tb: TraceBuilder, at: float) -> None:
+    tb.dns(at, _SRV, "SRV", ["0 1 5060 primary.example.test"])
+    tb.dns(at + 0.002, "primary.example.test", "A", ["127.0.1.10"])
+
+
+def _dns_down_run(*, fallback_at: float | None = 0.01, probes: tuple[float, ...] = (30.0, 60.0),
+                  back_at: float | None = 90.0, after: tuple[float, ...] = (),
+                  rcode: str = "SERVFAIL", duration: float = 200.0) -> tuple[Trace, Facts]:
+    """
+    Successive fallback with fallback.timeout 30: the lookup of server 1 fails
+    at 0; the phone registers at the fallback at C{fallback_at}; its probes
+    are failed lookups at C{probes}; at C{back_at} the lookup works and the
+    REGISTER to the primary is answered; C{after}: later REGISTERs to the
+    fallback server.
+    """
+    facts = default_facts(redundancy_type=1, fallback_timeout=30, duration=duration)
+    tb = TraceBuilder(facts)
+    _lookup_fails(tb, 0.0, rcode)
+    if fallback_at is not None:
+        tb.respond(tb.register("fallback", fallback_at, call_id="reg-2"), 200)
+    for at in probes:
+        _lookup_fails(tb, at, rcode)
+    if back_at is not None:
+        _lookup_works(tb, back_at)
+        tb.respond(tb.register("primary", back_at + 0.01), 200)
+    for n, at in enumerate(after):
+        tb.respond(tb.register("fallback", at, call_id="reg-2", cseq=n + 2), 200)
+    return tb.build(), facts
+
+
+class DnsFailureFallbackTests(_Base):
+    def test_fo6_pass(self) -> None:
+        for rcode in ("SERVFAIL", "NXDOMAIN", "REFUSED", "empty"):
+            self.check(*_dns_down_run(rcode=rcode), "FO-6", "pass")
+
+    def test_fo6_late_fallback_fails(self) -> None:
+        self.check(*_dns_down_run(fallback_at=5.0), "FO-6", "fail")
+
+    def test_fo6_no_fallback_fails(self) -> None:
+        self.check(*_dns_down_run(fallback_at=None, probes=(), back_at=None), "FO-6", "fail")
+
+    def test_fo6_timeout_allows_the_resolver_to_give_up(self) -> None:
+        # queries at 0 and 1 dropped; the resolver gives up by 5 s
+        self.check(*_dns_down_run(rcode="TIMEOUT", fallback_at=4.9, probes=()), "FO-6",
+                   "pass")
+        self.check(*_dns_down_run(rcode="TIMEOUT", fallback_at=12.0, probes=()), "FO-6",
+                   "fail")
+
+    def test_fbk_s2_pass(self) -> None:
+        self.check(*_dns_down_run(), "FBK-S2", "pass")
+
+    def test_fbk_s2_late_fails(self) -> None:
+        self.check(*_dns_down_run(fallback_at=5.0), "FBK-S2", "fail")
+
+    def test_fbk_s2_none_fails(self) -> None:
+        self.check(*_dns_down_run(fallback_at=None, probes=(), back_at=None), "FBK-S2", "fail")
+
+    def test_fbk_s3_failed_lookups_are_probes(self) -> None:
+        self.check(*_dns_down_run(), "FBK-S3", "pass")
+
+    def test_fbk_s3_timeout_lookups_are_probes(self) -> None:
+        self.check(*_dns_down_run(rcode="TIMEOUT", fallback_at=4.9, probes=(34.9, 69.8),
+                                  back_at=104.7), "FBK-S3", "pass")
+
+    def test_fbk_s3_off_schedule_fails(self) -> None:
+        self.check(*_dns_down_run(probes=(30.0, 45.0)), "FBK-S3", "fail")
+
+    def test_fbk_s3_no_probe_fails(self) -> None:
+        self.check(*_dns_down_run(probes=(), back_at=None), "FBK-S3", "fail")
+
+    def test_fbk_s4_pass(self) -> None:
+        self.check(*_dns_down_run(), "FBK-S4", "pass")
+
+    def test_fbk_s4_back_to_fallback_fails(self) -> None:
+        self.check(*_dns_down_run(after=(150.0,)), "FBK-S4", "fail")
+
+    def test_fbk_s4_na_while_dns_fails(self) -> None:
+        self.check(*_dns_down_run(probes=(30.0, 60.0, 90.0), back_at=None), "FBK-S4", "n/a")

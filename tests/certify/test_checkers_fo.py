@@ -381,3 +381,94 @@ class PrimaryUnderRfcTests(_Base):
 
     def test_yealink_weight_order_is_strict(self) -> None:
         self.check(*self._make("yealink"), "FO-1", "fail")
+
+
+# -- a refused connection is an unanswered attempt (RTX-2) ---------------------------------
+
+
+def _tcp_failover(tb: TraceBuilder, at: float, cseq: int, *, delay: float = 0.01,
+                  to: str = "secondary") -> float:
+    """The primary refuses the TCP connection; the REGISTER goes to C{to} C{delay} s later."""
+    told = tb.refused(at, "primary")
+    tb.respond(tb.register(to, told + delay, cseq=cseq, transport="tcp"), 200)
+    return told
+
+
+class RefusedConnectionTests(_Base):
+    def _facts(self) -> Facts:
+        return default_facts(transport=1, duration=300)
+
+    def test_fo2_pass(self) -> None:
+        facts = self._facts()
+        tb = TraceBuilder(facts)
+        _tcp_failover(tb, 0.0, 2)
+        self.check(tb.build(), facts, "FO-2", "pass")
+
+    def test_fo2_secondary_not_at_once_fails(self) -> None:
+        facts = self._facts()
+        tb = TraceBuilder(facts)
+        _tcp_failover(tb, 0.0, 2, delay=3.0)  # waited as if the primary were silent
+        self.check(tb.build(), facts, "FO-2", "fail")
+
+    def test_fo2_not_registered_fails(self) -> None:
+        facts = self._facts()
+        tb = TraceBuilder(facts)
+        told = tb.refused(0.0, "primary")
+        tb.respond(tb.register("secondary", told + 0.01, cseq=2, transport="tcp"), 401)
+        self.check(tb.build(), facts, "FO-2", "fail")
+
+    def test_fo2_refusal_without_a_later_attempt_is_na(self) -> None:
+        facts = self._facts()
+        tb = TraceBuilder(facts)
+        tb.refused(0.0, "primary")
+        self.check(tb.build(), facts, "FO-2", "n/a")
+
+    def test_fo3_invite(self) -> None:
+        facts = self._facts()
+        tb = TraceBuilder(facts)
+        told = tb.refused(10.0, "primary")
+        inv = tb.invite("secondary", told + 0.01, call_id="call-a", transport="tcp")
+        tb.respond(inv, 200)
+        tb.in_dialog(inv, "ACK", inv.last + 0.02, transport="tcp")
+        tb.respond(tb.in_dialog(inv, "BYE", 20.0, transport="tcp"), 200)
+        self.check(tb.build(), facts, "FO-3", "pass")
+        tb.refused(40.0, "primary")
+        inv = tb.invite("secondary", 40.02, call_id="call-b", transport="tcp")
+        tb.respond(inv, 200)  # never ACKed
+        self.check(tb.build(), facts, "FO-3", "fail")
+
+    def test_fb0_renewal_tries_the_primary_first(self) -> None:
+        facts = self._facts()
+        tb = TraceBuilder(facts)
+        _tcp_failover(tb, 0.0, 2)
+        _tcp_failover(tb, 60.0, 3)
+        self.check(tb.build(), facts, "FB-0", "pass")
+
+    def test_fb0_renewal_straight_to_secondary_fails(self) -> None:
+        facts = self._facts()
+        tb = TraceBuilder(facts)
+        _tcp_failover(tb, 0.0, 2)
+        tb.respond(tb.register("secondary", 60.0, cseq=3, transport="tcp"), 200)
+        self.check(tb.build(), facts, "FB-0", "fail")
+
+    def test_fbok_stays_on_primary(self) -> None:
+        facts = self._facts()
+        tb = TraceBuilder(facts)
+        _tcp_failover(tb, 0.0, 2)
+        tb.respond(tb.register("primary", 120.0, cseq=3, transport="tcp"), 200)
+        tb.respond(tb.register("primary", 180.0, cseq=4, transport="tcp"), 200)
+        self.check(tb.build(), facts, "FB-OK", "pass")
+
+    def test_fbok_leaves_primary_fails(self) -> None:
+        facts = self._facts()
+        tb = TraceBuilder(facts)
+        _tcp_failover(tb, 0.0, 2)
+        tb.respond(tb.register("primary", 120.0, cseq=3, transport="tcp"), 200)
+        tb.respond(tb.register("secondary", 180.0, cseq=4, transport="tcp"), 200)
+        self.check(tb.build(), facts, "FB-OK", "fail")
+
+    def test_rtx4_ignores_the_attempt_that_sent_nothing(self) -> None:
+        facts = self._facts()
+        tb = TraceBuilder(facts)
+        _tcp_failover(tb, 0.0, 2)
+        self.assertNotEqual(verdict_of(tb.build(), facts, "RTX-4").status, "fail")

@@ -229,3 +229,75 @@ class RegistrationTests(SynchronousTestCase):
     def test_no_registration_elsewhere(self) -> None:
         facts = default_facts()
         self.assertEqual(wire.registered_intervals(Trace(), facts, "secondary"), [])
+
+
+class ConnectionAttemptTests(SynchronousTestCase):
+    """A connection that failed before any SIP went over it is an unanswered attempt."""
+
+    def test_refused_syn_and_phone_side_event_are_one_attempt(self) -> None:
+        facts = default_facts(transport=1)
+        tb = TraceBuilder(facts)
+        tb.refused(0.0, "primary", after=0.01)
+        (a,) = wire.conn_attempts(tb.build(), facts)
+        self.assertEqual((a.server, a.start, a.t, a.what), (PRIMARY, 0.0, 0.01, "refused"))
+        self.assertEqual(len(a.indexes), 2)
+
+    def test_lost_syns_alone_are_no_attempt_yet(self) -> None:
+        facts = default_facts(transport=1)
+        tb = TraceBuilder(facts)
+        tb.syn_lost(0.0, "primary", fate="down")
+        tb.syn_lost(1.0, "primary", fate="down")
+        self.assertEqual(wire.conn_attempts(tb.build(), facts), [])
+        tb.conn(5.0, "primary", "timeout", transport="tcp", port=5060, phone_port=40002)
+        (a,) = wire.conn_attempts(tb.build(), facts)
+        self.assertEqual((a.start, a.t, a.what), (0.0, 5.0, "timeout"))
+
+    def test_attempt_takes_the_next_request_and_chains(self) -> None:
+        facts = default_facts(transport=1)
+        tb = TraceBuilder(facts)
+        told = tb.refused(0.0, "primary")
+        r = tb.register("secondary", told + 0.01, cseq=2, transport="tcp")
+        tb.respond(r, 200)
+        trace = tb.build()
+        att = wire.attempts(trace, facts)
+        self.assertEqual([(t.dst, t.on_wire) for t in att], [(PRIMARY, False), (SECONDARY, True)])
+        ghost = att[0]
+        self.assertEqual((ghost.method, ghost.call_id), ("REGISTER", r.call_id))
+        self.assertTrue(ghost.failed)
+        self.assertEqual(wire.failed_at(ghost, facts), told)
+        self.assertIn("refused", ghost.describe())
+        (chain,) = wire.chains(trace, facts)
+        self.assertEqual([t.dst for t in chain.txns], [PRIMARY, SECONDARY])
+        # the transactions themselves are only what reached the wire
+        self.assertEqual([t.dst for t in wire.phone_transactions(trace, facts)], [SECONDARY])
+
+    def test_two_refusals_pass_the_request_along(self) -> None:
+        facts = default_facts(transport=1, redundancy_type=1)
+        tb = TraceBuilder(facts)
+        tb.refused(0.0, "primary")
+        tb.refused(0.02, "secondary")
+        tb.respond(tb.register("fallback", 0.05, call_id="reg-1", transport="tcp"), 200)
+        (chain,) = wire.chains(tb.build(), facts)
+        self.assertEqual([t.role for t in chain.txns], ["primary", "secondary", "fallback"])
+
+    def test_refusal_with_nothing_after_is_left_out(self) -> None:
+        facts = default_facts(transport=1)
+        tb = TraceBuilder(facts)
+        tb.refused(0.0, "primary")
+        tb.respond(tb.register("secondary", 60.0, transport="tcp"), 200)  # far too late
+        self.assertEqual([t.on_wire for t in wire.attempts(tb.build(), facts)], [True])
+
+    def test_reset_ends_the_transaction_in_flight(self) -> None:
+        facts = default_facts(transport=1)
+        tb = TraceBuilder(facts)
+        r = tb.register("primary", 0.0, transport="tcp")
+        tb.conn(2.0, "primary", "reset", transport="tcp", port=5060, phone_port=5060)
+        tb.respond(tb.register("secondary", 2.01, cseq=2, call_id=r.call_id, transport="tcp"),
+                   200)
+        att = wire.attempts(tb.build(), facts)
+        self.assertEqual([t.on_wire for t in att], [True, True])
+        self.assertIsNotNone(att[0].conn_failure)
+        self.assertEqual(wire.failed_at(att[0], facts), 2.0)
+        # without the reset the primary would count as failed only at RTX-1's give-up time
+        plain = wire.phone_transactions(tb.build(), facts)[0]
+        self.assertEqual(wire.failed_at(plain, facts), 7.5)

@@ -5,6 +5,7 @@ process runner (real, short-lived child processes, stopped by PID).
 
 from __future__ import annotations
 
+import os
 import re
 import socket
 import sys
@@ -147,9 +148,17 @@ class ParserTests(SynchronousTestCase):
         self.assertIn("rrl-ratelimit: 0", text)
 
     def test_missing_tool_has_a_reason(self) -> None:
+        self.patch(os, "environ", {k: v for k, v in os.environ.items() if "PEERS" not in k})
         a = available("no-such-peer-xyz")
         self.assertFalse(a)
         self.assertIn("not found", a.reason)
+        self.assertTrue(available(sys.executable))
+
+    def test_a_peer_can_be_disabled_for_a_run(self) -> None:
+        self.patch(os, "environ", {**os.environ, "HARNESS_PEERS_DISABLE": "nsd,sipp"})
+        a = available("sipp")
+        self.assertFalse(a)
+        self.assertIn("HARNESS_PEERS_DISABLE", a.reason)
         self.assertTrue(available(sys.executable))
 
 

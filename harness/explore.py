@@ -1,0 +1,494 @@
+"""
+Property-based exploration: run many generated worlds against a phone and
+report every clause failure with the shrunk world as a ready-to-commit
+scenario.
+
+Why here and not only in the tests: C{sip-harness certify --explore N} lets a
+user point the same search at the built-in phone or a defective variant, and a
+counterexample is printed as fixture files plus its ladder, so a bug found by
+search becomes a regression scenario by copy and paste.
+
+The oracle (L{check_world}) is the clause checkers (L{harness.certify.checkers})
+plus properties the clauses imply but no single checker states: liveness
+(registered within a bound once a server is reachable), safety (never a
+destination neither the configuration nor DNS names; in-dialog requests stay
+where the dialog was set up; no request storm), the failback modes as
+invariants over time, no internal phone error and no livelocked world.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from hypothesis import HealthCheck, Phase, given, note, settings
+from hypothesis import seed as hseed
+from hypothesis import strategies as st
+
+from harness.certify import wire
+from harness.phone.defects import Defects
+from harness.sip.message import ParseError, Request, Response
+from harness.testbed import RunResult, Testbed
+from harness.testing.strategies import DNS_ADDRESS, EXTRA_BASE, World, worlds
+from harness.trace.events import FaultEvent, PacketEvent, SipEvent
+from harness.trace.ladder import text_ladder
+
+__all__ = [
+    "MAX_STEPS",
+    "ExploreResult",
+    "Finding",
+    "WorldRun",
+    "check_world",
+    "explore",
+    "format_explore",
+    "registration_bound",
+    "run_world",
+]
+
+#: Events one world may run.  A generated world of at most ten virtual minutes
+#: needs a few thousand; hitting the bound means the world livelocked (a timer
+#: rescheduling itself without the clock moving).
+MAX_STEPS = 200_000
+#: Out-of-dialog client transactions one account may start per virtual minute.
+STORM_TXNS_PER_MINUTE = 60
+
+
+@dataclass
+class WorldRun:
+    """One world run: the testbed result plus what the runner saw."""
+
+    world: World
+    result: RunResult
+    livelock: bool
+    wall: float
+
+    @property
+    def trace(self) -> Any:
+        return self.result.trace
+
+
+def run_world(world: World, *, defects: Defects | None = None, seed: int | None = None) -> WorldRun:
+    """
+    Build, run and judge C{world} on the simulated network, bounded to
+    L{MAX_STEPS} events (a livelock is reported, not waited out).
+    """
+    scenario = world.scenario()
+    t0 = time.perf_counter()
+    bed = Testbed(scenario, seed=seed, defects=defects)
+    sim = bed.world
+    assert sim is not None
+    livelock = False
+    with sim.deterministic_dns():
+        bed.start()
+        epoch = sim.seconds() - bed.now()
+        reason = sim.run(until=epoch + scenario.duration, max_steps=MAX_STEPS)
+        livelock = reason == "max_steps"
+        bed.stop()
+        result = bed.result()
+    return WorldRun(world, result, livelock, time.perf_counter() - t0)
+
+
+# -- the oracle ---------------------------------------------------------------------------
+
+
+def registration_bound(world: World, profile: Any) -> float:
+    """
+    Seconds within which the judged account must hold a registration once
+    every fault is lifted: a full retry interval (RTX-5), then one attempt
+    through every target of both servers, each given up per RTX-1 after
+    C{1 + retry_counts} sends on Timer A intervals, plus the probe interval in
+    successive mode (FBK-S3) and a DNS timeout allowance.
+    """
+    acct = world.subject
+    n1 = len(world.zone.hosts) + 1 if world.zone is not None else 1  # + a ghost target
+    give1 = wire.give_up_delay(profile, "REGISTER", acct.retry_counts[0])
+    give2 = wire.give_up_delay(profile, "REGISTER", acct.retry_counts[1])
+    bound = profile.retry_interval + n1 * give1 + (give2 if acct.server2 else 0.0)
+    if acct.server2 and acct.redundancy_type == 1:
+        bound += acct.fallback_timeout
+    return bound + 2 * 4.0 + 1.0  # two DNS timeouts (1 s + 3 s), slack
+
+
+def _tol(world: World) -> float:
+    net = world.network
+    return 2 * (net.get("latency", 0.005) + net.get("jitter", 0.0)) + 0.05
+
+
+def _user(req: Request | Response) -> str | None:
+    try:
+        return req.from_.uri.user
+    except (ParseError, ValueError, AttributeError):
+        return None
+
+
+def _healthy_from(world: World, trace: Any) -> float | None:
+    """
+    The time from which no fault is active any more (every C{until} passed,
+    every fault lifted), or C{None} if some fault lasts to the end or changes
+    the zone for good.
+    """
+    last = 0.0
+    for f in world.faults:
+        if f["action"] in ("set-record", "remove-record"):
+            return None
+        if f["action"] == "set-ttl":
+            continue
+        if f["action"] == "drop-first":
+            last = max(last, float(f["at"]))
+            continue
+        until = f.get("until")
+        if until is None or until >= world.duration:
+            return None
+        last = max(last, float(until))
+    return last
+
+
+def _registered_at(txns: list[wire.Txn], user: str, t: float) -> bool:
+    for x in txns:
+        if x.method != "REGISTER" or not x.ok or x.final_t is None or x.final_t > t:
+            continue
+        if _user(x.request) != user:
+            continue
+        expires = wire.asked_expires(x.request) or 0
+        assert x.final is not None
+        granted = _granted(x.final, expires)
+        if granted > 0 and x.final_t + granted > t:
+            return True
+    return False
+
+
+def _granted(resp: Response, asked: int) -> int:
+    for value in resp.headers.get_all("Contact"):
+        if "expires=" in value:
+            v = value.split("expires=", 1)[1].split(";", 1)[0].strip().rstrip(">")
+            if v.isdigit():
+                return int(v)
+    h = resp.headers.get("Expires")
+    return int(h) if h and h.strip().isdigit() else asked
+
+
+def check_world(run: WorldRun, *, clauses: Iterable[str] | None = None) -> list[str]:
+    """
+    Every property the run violates, one line each (empty: all hold).
+    C{clauses} limits the checker verdicts considered (default: all).
+    """
+    world, result, trace = run.world, run.result, run.result.trace
+    facts = result.facts
+    problems: list[str] = []
+    if run.livelock:
+        problems.append(f"LIVELOCK: the world ran {MAX_STEPS} events without reaching its end")
+    for err in result.phone_errors:
+        problems.append(f"PHONE-ERROR: {err}")
+    wanted = set(clauses) if clauses is not None else None
+    for v in result.verdicts:
+        if v.status == "fail" and (wanted is None or v.clause in wanted):
+            problems.append(f"{v.clause}: {v.summary} (expected {v.expected}; saw {v.seen})")
+    user = world.subject.user
+    txns = wire.phone_transactions(trace, facts)
+    mine = [t for t in txns if _user(t.request) == user]
+    tol = _tol(world)
+
+    # Safety: destinations.  Every address the phone sends to is named by the
+    # configuration or by an A record the DNS served.
+    named = {DNS_ADDRESS, world.subject.server1, world.subject.server2}
+    named |= {a.server1 for a in world.extras}
+    if world.zone is not None:
+        named |= world.zone.addresses()
+        for f in world.faults:
+            if f["action"] == "set-record":
+                named |= set(f["value"])
+    phone = facts.phone
+    for i, e in enumerate(trace.events):
+        if isinstance(e, PacketEvent) and e.src[0] == phone and e.dst[0] not in named:
+            problems.append(f"SAFETY-DEST: event {i}: the phone sent to {e.dst[0]}, "
+                            f"which neither the configuration nor DNS names")
+            break
+
+    # Safety: in-dialog requests stay where the dialog was set up (FO-4).
+    where: dict[str, str] = {}
+    for t in mine:
+        if t.method == "INVITE" and not t.in_dialog and t.ok:
+            where.setdefault(t.call_id, t.dst)
+    for s in wire.phone_requests(trace, facts):
+        req = s.request
+        try:
+            in_dialog = req.to.tag is not None
+            call_id = req.call_id
+        except (ParseError, ValueError):
+            continue
+        if in_dialog and _user(req) == user and call_id in where and s.dst != where[call_id]:
+            problems.append(f"SAFETY-DIALOG: event {s.index}: in-dialog {req.method} went to "
+                            f"{facts.role_of(s.dst)}, the dialog is at "
+                            f"{facts.role_of(where[call_id])}")
+            break
+
+    # Safety: no storm of new transactions per virtual minute per account.
+    per_user: dict[str, list[float]] = defaultdict(list)
+    for t in txns:
+        if not t.in_dialog and t.method != "ACK":
+            u = _user(t.request)
+            if u is not None:
+                per_user[u].append(t.first)
+    for u, times in per_user.items():
+        times.sort()
+        j = 0
+        for i, t0 in enumerate(times):
+            while times[j] < t0 - 60.0:
+                j += 1
+            if i - j + 1 > STORM_TXNS_PER_MINUTE:
+                problems.append(f"STORM: account {u} started {i - j + 1} transactions in the "
+                                f"minute before {t0:.1f} s")
+                break
+
+    # Liveness: registered within the bound once every fault is lifted.
+    healthy = _healthy_from(world, trace)
+    if (
+        healthy is not None
+        and not world.network.get("loss")
+        and world.subject.transport != 2
+        and _resolvable(world)
+    ):
+        bound = registration_bound(world, facts.profile)
+        t = healthy + bound
+        if t <= world.duration and not _registered_at(mine, user, t):
+            problems.append(f"LIVENESS: faults all lifted at {healthy:.1f} s but the account "
+                            f"held no registration at {t:.1f} s (bound {bound:.1f} s)")
+
+    problems += _failback_invariants(run, mine, tol)
+    return problems
+
+
+def _resolvable(world: World) -> bool:
+    """Whether server 1 resolves to some harness server in this zone (mini RFC 3263)."""
+    z = world.zone
+    a = world.subject
+    if z is None:
+        return True
+    if not z.hosts:
+        return False
+    if a.port1 != 0:
+        return z.domain_a
+    names = {"udp": "_sip._udp", "tcp": "_sip._tcp", "tls": "_sips._tcp"}
+    have = {s.service for s in z.srv}
+    if a.transport == 3 and z.naptr:
+        if any(names.get(t) in have for _, _, _, t in z.naptr):
+            return True
+    if a.transport == 3:
+        wanted = ["_sip._udp"] if a.naptr_build == 0 else ["_sip._tcp", "_sips._tcp"]
+    else:
+        wanted = [names[{0: "udp", 1: "tcp", 2: "tls"}[a.transport]]]
+    return any(w in have for w in wanted) or z.domain_a
+
+
+def _failback_invariants(run: WorldRun, mine: list[wire.Txn], tol: float) -> list[str]:
+    """
+    FB-0..FB-3Z as invariants over time, for server 1 of the judged account:
+    after a failover to target S at time tf, where may each later new request
+    start?
+    """
+    world, facts = run.world, run.result.facts
+    if any(f["action"] in ("set-record", "remove-record") for f in world.faults):
+        return []
+    primary = facts.primary.address if facts.primary else None
+    group1 = {s.address for s in facts.targets}
+    if primary is None or len(group1) < 2:
+        return []
+    acct = world.subject
+    mode = acct.failback_mode[0]
+    timeout = acct.failback_timeout[0]
+    chains = [
+        c for c in wire.chains(run.result.trace, facts, mine)
+        if not c.in_dialog and c.head.dst in group1 and c.method != "ACK"
+    ]
+    min_ttl = _min_ttl(run)
+    skip: list[tuple[float, float]] = []
+    for t in mine:
+        if t.dst == primary and t.final is not None and t.final.status == 503 and t.final_t:
+            ra = t.final.headers.get("Retry-After")
+            if ra and ra.strip().isdigit():
+                skip.append((t.final_t, t.final_t + int(ra.strip()) + tol))
+    events: list[tuple[float, int, wire.Chain]] = []
+    for c in chains:
+        events.append((c.start, 1, c))
+        ans = next((t for t in c.txns if t.answered and t.final_t is not None), None)
+        if ans is not None and ans.final_t is not None:
+            events.append((ans.final_t, 0, c))
+    events.sort(key=lambda e: (e[0], e[1]))
+    current: str | None = None
+    tf = 0.0
+    out: list[str] = []
+    for t, kind, c in events:
+        if kind == 0:
+            ans = next(x for x in c.txns if x.answered)
+            if ans.dst == primary:
+                current = None
+            elif ans.dst != current:
+                current, tf = ans.dst, t
+            continue
+        if current is None or t <= tf + tol:
+            continue
+        head = c.head.dst
+        if any(a <= t <= b for a, b in skip):
+            continue
+        stay = rule = None
+        if mode == 0:
+            stay, rule = False, "FB-0 newRequests: every new request tries the primary first"
+        elif mode == 1 and min_ttl is not None and t < tf + min_ttl - tol:
+            stay, rule = True, f"FB-1 DNSTTL: stay until the TTL ({min_ttl:g} s) expires"
+        elif mode == 2:
+            stay = c.method != "REGISTER"
+            rule = "FB-2 registration: only a registration renewal tries the primary"
+        elif mode == 3 and timeout == 0:
+            stay, rule = True, "FB-3Z: stay until the current server fails"
+        elif mode == 3 and t < tf + timeout - tol:
+            stay, rule = True, f"FB-3 duration: stay for {timeout} s"
+        elif mode == 3 and t > tf + timeout + tol:
+            stay, rule = False, f"FB-3 duration: primary first after {timeout} s"
+        if stay is None:
+            continue
+        if stay and head != current:
+            out.append(f"FAILBACK: {c.method} at {t:.3f} s started at {facts.role_of(head)} "
+                       f"after the failover to {facts.role_of(current)} at {tf:.3f} s ({rule})")
+            break
+        if not stay and head != primary:
+            out.append(f"FAILBACK: {c.method} at {t:.3f} s started at {facts.role_of(head)}, "
+                       f"not the primary ({rule})")
+            break
+    return out
+
+
+def _min_ttl(run: WorldRun) -> float | None:
+    """The smallest TTL the DNS server ever served the phone (a lower bound of FB-1's)."""
+    from harness.trace.events import DnsEvent
+
+    ttls = [
+        ttl
+        for e in run.result.trace.events
+        if isinstance(e, DnsEvent) and e.direction == "out"
+        for ttl in e.ttls
+    ]
+    return float(min(ttls)) if ttls else None
+
+
+# -- exploring ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A property the phone violated, with the shrunk world."""
+
+    problems: tuple[str, ...]
+    world: World
+    ladder: str
+
+    def report(self) -> str:
+        return (
+            "\n".join(self.problems)
+            + "\n\n"
+            + self.world.fixture_text()
+            + "\n# ---- ladder\n"
+            + self.ladder
+        )
+
+
+@dataclass
+class ExploreResult:
+    """What L{explore} found and how fast it went."""
+
+    phone: str
+    examples: int = 0
+    wall: float = 0.0
+    virtual: float = 0.0
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def examples_per_second(self) -> float:
+        return self.examples / self.wall if self.wall else 0.0
+
+    @property
+    def virtual_per_wall(self) -> float:
+        return self.virtual / self.wall if self.wall else 0.0
+
+    @property
+    def passed(self) -> bool:
+        return not self.findings
+
+
+class _Found(AssertionError):
+    pass
+
+
+def describe_failure(run: WorldRun, problems: list[str]) -> str:
+    """The note a failing example carries: problems, fixture files, ladder."""
+    return Finding(tuple(problems), run.world, text_ladder(run.result.trace)).report()
+
+
+def explore(
+    n: int,
+    *,
+    phone_defects: Iterable[str] | None = None,
+    seed: int = 0,
+    progress: Callable[[int, int], None] | None = None,
+    strategy: st.SearchStrategy[World] | None = None,
+    shrink: bool = True,
+) -> ExploreResult:
+    """
+    Run C{n} generated worlds (Hypothesis, seeded by C{seed}) against the
+    built-in phone, with C{phone_defects} if given; on the first violated
+    property, shrink the world and record it as a L{Finding}.
+    """
+    names = tuple(phone_defects or ())
+    defects = Defects.of(*names) if names else None
+    out = ExploreResult(phone="builtin" + (f":defect={','.join(names)}" if names else ""))
+    last: dict[str, Any] = {}
+    phases = [Phase.explicit, Phase.generate] + ([Phase.shrink] if shrink else [])
+
+    @hseed(seed)
+    @settings(
+        max_examples=n,
+        deadline=None,
+        database=None,
+        phases=phases,
+        derandomize=False,
+        suppress_health_check=list(HealthCheck),
+        report_multiple_bugs=False,
+    )
+    @given(strategy if strategy is not None else worlds())
+    def probe(world: World) -> None:
+        run = run_world(world, defects=defects)
+        out.examples += 1
+        out.virtual += world.duration
+        if progress is not None:
+            progress(out.examples, n)
+        problems = check_world(run)
+        if problems:
+            last["run"], last["problems"] = run, problems
+            raise _Found("\n".join(problems))
+
+    started = time.perf_counter()
+    try:
+        probe()
+    except _Found:
+        run, problems = last["run"], last["problems"]
+        out.findings.append(Finding(tuple(problems), run.world, text_ladder(run.result.trace)))
+    out.wall = time.perf_counter() - started
+    return out
+
+
+def format_explore(result: ExploreResult) -> str:
+    """A human-readable summary of an exploration, with any finding in full."""
+    lines = [
+        f"explored {result.examples} worlds against {result.phone} in {result.wall:.1f} s "
+        f"({result.examples_per_second:.1f} worlds/s, "
+        f"{result.virtual_per_wall:,.0f} virtual s per wall s)",
+    ]
+    if result.passed:
+        lines.append("no property violated")
+    for f in result.findings:
+        lines.append("VIOLATED (shrunk world below):")
+        lines.append(f.report())
+    return "\n".join(lines) + "\n"
+

@@ -1,0 +1,112 @@
+"""
+Generated worlds against the built-in phone: the clause checkers pass
+(property 1), liveness and safety hold (2), the failback modes hold as
+invariants over time (3), and a world is deterministic (5).
+"""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+from twisted.trial.unittest import SynchronousTestCase
+
+from harness.explore import check_world, run_world
+from harness.testing.hypothesis_trial import show_notes
+from harness.testing.strategies import (
+    DOMAIN,
+    World,
+    accounts,
+    fault_schedules,
+    networks,
+    server_faults,
+    worlds,
+    zones,
+)
+from tests.properties._support import assert_holds, scaled
+
+
+def _failover_faults(roles, zone, duration):  # type: ignore[no-untyped-def]
+    """The primary fails (for a while), maybe more faults after."""
+    return st.tuples(
+        server_faults(["primary"], duration),
+        fault_schedules(roles, zone, duration, min_size=0, max_size=2),
+    ).map(lambda t: sorted([t[0], *t[1]], key=lambda f: f["at"]))
+
+
+def failover_worlds(mode: int | None = None) -> st.SearchStrategy[World]:
+    """Worlds where server 1 has a primary and a secondary and the primary fails."""
+    return worlds(
+        account=accounts(
+            server1=st.just(DOMAIN),
+            failback_mode=st.just(mode) if mode is not None else None,
+        ),
+        zone=zones(hosts=st.just(2)),
+        faults=_failover_faults,
+        network=networks(lossy=False),
+    )
+
+
+class CheckersAsOracleTests(SynchronousTestCase):
+    """Property 1: no clause checker fails the built-in phone; no internal error."""
+
+    @show_notes
+    @scaled(1.0)
+    @given(worlds())
+    def test_builtin_phone_passes_every_checker(self, world: World) -> None:
+        run = run_world(world)
+        assert_holds(self, run, check_world(run))
+
+
+class LivenessSafetyTests(SynchronousTestCase):
+    """Property 2: liveness and safety, on worlds without loss (where bounds are exact)."""
+
+    @show_notes
+    @scaled(1.0)
+    @given(worlds(network=networks(lossy=False)))
+    def test_registered_within_bound_and_safe(self, world: World) -> None:
+        run = run_world(world)
+        problems = [
+            p for p in check_world(run, clauses=())
+            if p.split(":", 1)[0] in ("LIVENESS", "SAFETY-DEST", "SAFETY-DIALOG", "STORM",
+                                      "LIVELOCK", "PHONE-ERROR")
+        ]
+        assert_holds(self, run, problems)
+
+
+class FailbackInvariantTests(SynchronousTestCase):
+    """Property 3: each failback mode as an invariant over time after a failover."""
+
+    def _mode(self, mode: int) -> None:
+        @show_notes
+        @scaled(0.5)
+        @given(failover_worlds(mode))
+        def prop(world: World) -> None:
+            run = run_world(world)
+            problems = [p for p in check_world(run, clauses=()) if p.startswith("FAILBACK")]
+            assert_holds(self, run, problems)
+
+        prop()
+
+    def test_new_requests(self) -> None:
+        self._mode(0)
+
+    def test_dnsttl(self) -> None:
+        self._mode(1)
+
+    def test_registration(self) -> None:
+        self._mode(2)
+
+    def test_duration(self) -> None:
+        self._mode(3)
+
+
+class DeterminismTests(SynchronousTestCase):
+    """Property 5: the same world and seed give the same trace digest."""
+
+    @show_notes
+    @scaled(0.4)
+    @given(worlds(), st.integers(0, 2**32))
+    def test_same_world_same_digest(self, world: World, seed: int) -> None:
+        a = run_world(world, seed=seed)
+        b = run_world(world, seed=seed)
+        self.assertEqual(a.result.digest, b.result.digest)

@@ -62,6 +62,19 @@ def add_commands(sub: SubParsers) -> None:
         help="also run N generated worlds (property exploration)",
     )
     sp.add_argument(
+        "--time-scale",
+        type=float,
+        metavar="F",
+        help="wire mode, built-in phone: run every timer F times as long (default 0.05: a "
+        "300 s scenario in 15 s); external phones run in real time (F = 1)",
+    )
+    sp.add_argument(
+        "--max-duration",
+        type=float,
+        metavar="S",
+        help="wire mode: trim scenarios to S scenario seconds (default for baresip: 45)",
+    )
+    sp.add_argument(
         "--list-phones", action="store_true", help="list the phones that can be certified"
     )
     sp.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
@@ -110,8 +123,11 @@ def list_phones() -> str:
         out.append(f"builtin:defect={d.name:<34} breaks {d.clause}: {d.description}")
     have = shutil.which("baresip")
     out.append(
-        "baresip                      baresip soft phone in another process "
-        f"({'installed: ' + have if have else 'not installed'})"
+        "baresip                      baresip soft phone in another process, on the wire "
+        f"({'installed: ' + have if have else 'not installed: apt-get install baresip-core'})"
+    )
+    out.append(
+        "external                     a phone you start yourself: use 'sip-harness serve SCENARIO'"
     )
     return "\n".join(out)
 
@@ -138,11 +154,16 @@ def cmd_certify(args: argparse.Namespace) -> int:
         print(list_phones())
         return EXIT_OK
     kind, defects = _phone_choice(args.phone)
-    if args.network == "wire" or kind != "builtin":
+    if kind == "external":
         raise UsageError(
-            "certifying on the wire or an external phone: use 'sip-harness serve SCENARIO' "
-            "(wire mode) for now"
+            "an external phone you start yourself: use 'sip-harness serve SCENARIO' and point "
+            "the phone at the servers it prints"
         )
+    wire = args.network == "wire" or kind != "builtin"
+    if not wire and (args.time_scale is not None or args.max_duration is not None):
+        raise UsageError("--time-scale and --max-duration apply to --network wire only")
+    if args.explore and wire:
+        raise UsageError("--explore runs generated worlds on the simulated network only")
     if args.clause:
         from harness.certify.clauses import by_id
 
@@ -151,7 +172,12 @@ def cmd_certify(args: argparse.Namespace) -> int:
                 by_id(c)
             except ValueError as e:
                 raise UsageError(str(e)) from e
-    paths = find_scenarios(args.scenario or [str(bundled_scenarios_dir())])
+    default_paths = [str(bundled_scenarios_dir())]
+    if kind == "baresip" and not args.scenario:
+        from harness.adapters.baresip import DEFAULT_SCENARIOS
+
+        default_paths = [str(bundled_scenarios_dir() / f"{n}.toml") for n in DEFAULT_SCENARIOS]
+    paths = find_scenarios(args.scenario or default_paths)
     if not paths:
         raise UsageError("no scenario files found")
     scenarios = []
@@ -170,6 +196,8 @@ def cmd_certify(args: argparse.Namespace) -> int:
     runs: list[RunSummary] = []
     results = []
     started = time.perf_counter()
+    if wire:
+        return _certify_wire(args, kind, defects, scenarios, profile, clauses, started)
     try:
         for i, sc in enumerate(scenarios, 1):
             t0 = time.perf_counter()
@@ -216,6 +244,195 @@ def cmd_certify(args: argparse.Namespace) -> int:
     return EXIT_OK if overall(rows, runs) and len(runs) == len(scenarios) else EXIT_FAILED
 
 
+def _certify_wire(
+    args: argparse.Namespace,
+    kind: str,
+    defects: Any,
+    scenarios: list[Any],
+    profile: Any,
+    clauses: tuple[str, ...] | None,
+    started: float,
+) -> int:
+    """
+    C{certify --network wire} (and every external phone): the scenarios one
+    after another on the real reactor, then the same reports as on the
+    simulated network, plus what the phone could not be told.  Ctrl-C or
+    SIGTERM ends the run in progress, closes every port, stops the phone and
+    still writes the partial report (exit 130).
+    """
+    from harness.adapters.wire import DEFAULT_BUILTIN_SCALE, WireError, WireOutcome, WireRunner
+    from harness.certify.report import RunSummary, clause_rows, overall, text_report
+    from harness.cli import EXIT_INTERRUPTED, real_reactor
+
+    phone: Any = None
+    max_duration = args.max_duration
+    if kind == "builtin":
+        scale = args.time_scale if args.time_scale is not None else DEFAULT_BUILTIN_SCALE
+    else:
+        from harness.adapters import adapter_for
+        from harness.adapters.baresip import DEFAULT_MAX_DURATION
+
+        phone = adapter_for(kind)
+        avail = phone.available()
+        if not avail:
+            raise UsageError(f"--phone {kind}: {avail.reason}")
+        if args.time_scale not in (None, 1.0):
+            raise UsageError(f"--phone {kind} runs on its own real timers: --time-scale must be 1")
+        scale = 1.0
+        if max_duration is None:
+            max_duration = DEFAULT_MAX_DURATION
+    if not scale > 0:
+        raise UsageError(f"--time-scale {scale}: must be > 0")
+    if max_duration is not None and not max_duration > 0:
+        raise UsageError(f"--max-duration {max_duration}: must be > 0")
+    reactor = real_reactor()
+    runner = WireRunner(
+        reactor,
+        phone=phone,
+        scale=scale,
+        seed=args.seed,
+        defects=defects,
+        profile=profile,
+        clauses=clauses,
+        max_duration=max_duration,
+    )
+    outcomes: list[WireOutcome] = []
+    state: dict[str, Any] = {"finished": False, "error": None}
+    if not args.quiet:
+        total = sum(min(sc.duration, max_duration or sc.duration) for sc in scenarios) * scale
+        print(
+            f"wire mode: {len(scenarios)} scenario(s), time scale {scale:g}, about "
+            f"{total:.0f} s of wall time; Ctrl-C stops and still reports",
+            file=sys.stderr,
+        )
+
+    def progress(i: int, out: WireOutcome) -> None:
+        outcomes.append(out)
+        if args.quiet:
+            return
+        r = out.result
+        fails = sum(v.status == "fail" for v in r.verdicts)
+        shown = "ok" if not fails and not r.phone_errors else f"{fails} FAILED"
+        if out.interrupted:
+            shown += ", interrupted"
+        print(
+            f"[{i}/{len(scenarios)}] {r.scenario.name}: {shown} "
+            f"({out.wall_seconds:.1f} s wall, {out.scenario_seconds:.0f} s scenario, "
+            f"trace {r.digest[:12]})",
+            file=sys.stderr,
+        )
+
+    def drive(i: int = 0) -> None:
+        if i >= len(scenarios) or runner.interrupted:
+            state["finished"] = i >= len(scenarios) and not runner.interrupted
+            _stop_reactor(reactor)
+            return
+        d = runner.run(scenarios[i])
+
+        def next_one(out: WireOutcome) -> None:
+            progress(i + 1, out)
+            drive(i + 1)
+
+        def failed(f: Any) -> None:
+            state["error"] = f.value if f.check(WireError) else f.getTraceback()
+            _stop_reactor(reactor)
+
+        d.addCallbacks(next_one, failed)
+
+    reactor.addSystemEventTrigger("before", "shutdown", runner.interrupt)
+    reactor.callWhenRunning(drive)
+    reactor.run()
+    interrupted = not state["finished"] and state["error"] is None
+    if interrupted:
+        print(
+            "interrupted: ports closed, phone stopped; writing the partial report",
+            file=sys.stderr,
+        )
+    runs = [
+        RunSummary(
+            scenario=o.result.scenario.name,
+            digest=o.result.digest,
+            verdicts=tuple(o.result.verdicts),
+            phone=args.phone,
+            seed=args.seed if args.seed is not None else o.result.scenario.seed,
+            wall_seconds=o.wall_seconds,
+            virtual_seconds=o.scenario_seconds,
+            errors=tuple(o.result.phone_errors),
+        )
+        for o in outcomes
+    ]
+    rows = clause_rows(runs, clauses)
+    if runs or state["error"] is None:
+        print(text_report(runs, rows, phone=args.phone), end="")
+    notes = _wire_notes(outcomes)
+    if notes:
+        print("\n" + "\n".join(notes))
+    if not args.quiet:
+        print(
+            f"({len(runs)} scenarios in {time.perf_counter() - started:.2f} s wall)",
+            file=sys.stderr,
+        )
+    _write_wire_reports(args, runs, rows, outcomes)
+    if state["error"] is not None:
+        print(f"sip-harness certify: error: {state['error']}", file=sys.stderr)
+        return EXIT_USAGE
+    if interrupted:
+        return EXIT_INTERRUPTED
+    ok = overall(rows, runs) and len(runs) == len(scenarios)
+    return EXIT_OK if ok else EXIT_FAILED
+
+
+def _stop_reactor(reactor: Any) -> None:
+    from twisted.internet.error import ReactorNotRunning
+
+    try:
+        reactor.stop()
+    except ReactorNotRunning:
+        pass
+
+
+def _wire_notes(outcomes: list[Any]) -> list[str]:
+    """What a wire report says besides verdicts: scale, trimming, not expressible."""
+    out: list[str] = []
+    for o in outcomes:
+        lines = [f"  {n}" for n in o.notes]
+        if o.scale != 1.0:
+            tol = o.result.facts.latency_tolerance
+            lines.insert(0, f"  time scale {o.scale:g} (timing tolerance {tol:.2f} scenario s)")
+        lines += [f"  not expressible: {m}" for m in o.not_expressible]
+        if lines:
+            out.append(f"Notes on {o.result.scenario.name}:")
+            out.extend(lines)
+    return out
+
+
+def _write_wire_reports(
+    args: argparse.Namespace, runs: list[Any], rows: list[Any], outcomes: list[Any]
+) -> None:
+    import json
+
+    from harness.certify.report import html_report, json_report, junit_report
+
+    results = [o.result for o in outcomes]
+    if args.json:
+        doc = json.loads(json_report(runs, rows, phone=args.phone))
+        doc["network"] = "wire"
+        for entry, o in zip(doc["scenarios"], outcomes, strict=True):
+            entry["time_scale"] = o.scale
+            entry["interrupted"] = o.interrupted
+            entry["notes"] = list(o.notes)
+            entry["not_expressible"] = [str(m) for m in o.not_expressible]
+        Path(args.json).write_text(json.dumps(doc, indent=2) + "\n")
+    if args.junit:
+        Path(args.junit).write_text(junit_report(runs, phone=args.phone))
+    if args.html:
+        Path(args.html).write_text(
+            html_report(runs, rows, phone=args.phone, ladders=_ladders(results))
+        )
+    if args.pcap:
+        _write_pcaps(results, Path(args.pcap), redact=args.redact)
+
+
 def _run_one(sc: Any, **kw: Any) -> Any:
     from harness.testbed import run_scenario
 
@@ -224,7 +441,7 @@ def _run_one(sc: Any, **kw: Any) -> Any:
 
 def _hosts(result: Any) -> dict[str, str]:
     sc = result.scenario
-    hosts = {sc.phone_address: "phone"}
+    hosts = {result.facts.phone or sc.phone_address: "phone"}
     for s in sc.servers:
         hosts[s.address] = s.role
     if sc.dns is not None:
@@ -550,9 +767,12 @@ def cmd_phone(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    import dataclasses
+
+    from harness.adapters.wire import ScaledWireNetwork
+    from harness.certify.checkers import judge
     from harness.certify.report import RunSummary, clause_rows, json_report, text_report
     from harness.cli import real_reactor
-    from harness.net.wire import WireNetwork
     from harness.scenario import ScenarioError, load_scenario
     from harness.testbed import Testbed
     from harness.trace.events import Trace
@@ -566,7 +786,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     reactor = real_reactor()
     trace = Trace()
     try:
-        network = WireNetwork(reactor, trace)
+        # scale 1: trace times and fault times are seconds since the start
+        network = ScaledWireNetwork(reactor, trace, 1.0)
         bed = Testbed(sc, phone=None, network=network, trace=trace)
     except ValueError as e:
         raise UsageError(str(e)) from e
@@ -591,7 +812,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
         _run_reactor(reactor, duration)
     finally:
         bed.stop()
-    verdicts = bed.judge()
+    facts = dataclasses.replace(
+        bed.facts(),
+        phone=args.phone_address,
+        latency_tolerance=0.1,
+        duration=min(duration, network.seconds()),
+    )
+    verdicts = judge(trace, facts, bed.clauses)
     run = RunSummary(
         sc.name, trace.sha256(), tuple(verdicts), "external", sc.seed, virtual_seconds=duration
     )

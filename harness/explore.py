@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from hypothesis import HealthCheck, Phase, given, note, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hseed
 from hypothesis import strategies as st
 
@@ -32,8 +32,8 @@ from harness.certify import wire
 from harness.phone.defects import Defects
 from harness.sip.message import ParseError, Request, Response
 from harness.testbed import RunResult, Testbed
-from harness.testing.strategies import DNS_ADDRESS, EXTRA_BASE, World, worlds
-from harness.trace.events import FaultEvent, PacketEvent, SipEvent
+from harness.testing.strategies import DNS_ADDRESS, World, worlds
+from harness.trace.events import PacketEvent
 from harness.trace.ladder import text_ladder
 
 __all__ = [
@@ -51,7 +51,7 @@ __all__ = [
 #: Events one world may run.  A generated world of at most ten virtual minutes
 #: needs a few thousand; hitting the bound means the world livelocked (a timer
 #: rescheduling itself without the clock moving).
-MAX_STEPS = 200_000
+MAX_STEPS = 50_000
 #: Out-of-dialog client transactions one account may start per virtual minute.
 STORM_TXNS_PER_MINUTE = 60
 
@@ -252,13 +252,39 @@ def check_world(run: WorldRun, *, clauses: Iterable[str] | None = None) -> list[
         and _resolvable(world)
     ):
         bound = registration_bound(world, facts.profile)
-        t = healthy + bound
-        if t <= world.duration and not _registered_at(mine, user, t):
+        deadline = healthy + bound
+        if deadline <= world.duration and not _registered_at(mine, user, deadline):
             problems.append(f"LIVENESS: faults all lifted at {healthy:.1f} s but the account "
-                            f"held no registration at {t:.1f} s (bound {bound:.1f} s)")
+                            f"held no registration at {deadline:.1f} s (bound {bound:.1f} s)")
 
     problems += _failback_invariants(run, mine, tol)
+    problems += _naptr_order(world, mine)
     return problems
+
+
+def _naptr_order(world: World, mine: list[wire.Txn]) -> list[str]:
+    """
+    DNS-4 as a property: with transport 3 and port 0, the first request uses
+    the transport of the lowest (order, pref) supported NAPTR record whose SRV
+    set names a host.
+    """
+    z, a = world.zone, world.subject
+    if z is None or a.transport != 3 or a.port1 != 0 or not z.naptr:
+        return []
+    if any(f["target"] == "dns" for f in world.faults):
+        return []
+    services = {"udp": "_sip._udp", "tcp": "_sip._tcp", "tls": "_sips._tcp"}
+    usable = {s.service for s in z.srv if any(r[3] != "ghost" for r in s.records)}
+    expected = None
+    for _, _, _, transport in sorted(z.naptr):
+        if services.get(transport) in usable:
+            expected = transport
+            break
+    first = next((t for t in mine if t.method == "REGISTER"), None)
+    if expected is None or first is None or first.transport == expected:
+        return []
+    return [f"DNS-ORDER: the first REGISTER used {first.transport}; the lowest-order "
+            f"supported NAPTR record with targets is {expected} (DNS-4)"]
 
 
 def _resolvable(world: World) -> bool:
@@ -305,11 +331,11 @@ def _failback_invariants(run: WorldRun, mine: list[wire.Txn], tol: float) -> lis
     ]
     min_ttl = _min_ttl(run)
     skip: list[tuple[float, float]] = []
-    for t in mine:
-        if t.dst == primary and t.final is not None and t.final.status == 503 and t.final_t:
-            ra = t.final.headers.get("Retry-After")
+    for x in mine:
+        if x.dst == primary and x.final is not None and x.final.status == 503 and x.final_t:
+            ra = x.final.headers.get("Retry-After")
             if ra and ra.strip().isdigit():
-                skip.append((t.final_t, t.final_t + int(ra.strip()) + tol))
+                skip.append((x.final_t, x.final_t + int(ra.strip()) + tol))
     events: list[tuple[float, int, wire.Chain]] = []
     for c in chains:
         events.append((c.start, 1, c))

@@ -9,7 +9,7 @@ that certifies any phone on real loopback sockets.
 
 from harness.adapters.base import AdapterError, IPhoneUnderTest, NotExpressible
 
-__all__ = ["AdapterError", "IPhoneUnderTest", "NotExpressible", "adapter_for", "ADAPTERS"]
+__all__ = ["ADAPTERS", "AdapterError", "IPhoneUnderTest", "NotExpressible", "adapter_for"]
 
 #: --phone names of the external phone adapters.
 ADAPTERS = ("baresip",)

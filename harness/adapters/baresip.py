@@ -291,7 +291,10 @@ class BaresipPhone:
         )
         workdir.mkdir(parents=True, exist_ok=True)
         (workdir / "config").write_text(files.config)
-        (workdir / "accounts").write_text(files.accounts)
+        accounts = workdir / "accounts"
+        accounts.touch(mode=0o600)  # it holds the password
+        accounts.chmod(0o600)
+        accounts.write_text(files.accounts)
         (workdir / "contacts").write_text("")  # else baresip writes a template
         self.workdir = workdir
         self.files = files

@@ -29,6 +29,7 @@ Nothing here imports the global reactor: the caller passes one.
 from __future__ import annotations
 
 import dataclasses
+import shutil
 import tempfile
 import time
 from collections.abc import Callable
@@ -270,6 +271,7 @@ class WireRunner:
         self.workdir = workdir
         self.interrupted = False
         self._current: _Current | None = None
+        self._own_dirs: list[Path] = []
 
     # -- one scenario ------------------------------------------------------------------
 
@@ -294,8 +296,13 @@ class WireRunner:
                 sc = dataclasses.replace(sc, calls=())
             sc, changes = self.phone.adapt(sc)
             notes.extend(changes)
-            workdir = self.workdir or Path(tempfile.mkdtemp(prefix=f"{self.phone.name}-"))
-            workdir = workdir / sc.name
+            if self.workdir is None:
+                # holds the account's password: removed once the run is judged
+                own = Path(tempfile.mkdtemp(prefix=f"{self.phone.name}-"))
+                self._own_dirs.append(own)
+                workdir = own / sc.name
+            else:
+                workdir = self.workdir / sc.name
             workdir.mkdir(parents=True, exist_ok=True)
             try:
                 missing.extend(self.phone.configure(sc, workdir))
@@ -334,12 +341,13 @@ class WireRunner:
         self._current = cur
         if self.scale != 1.0:
             trace.record(NoteEvent(network.seconds(), "testbed", f"wire time scale {self.scale:g}"))
+        result = cur.done  # _start_failed may swap cur.done before this returns
         if self.phone is None:
             self._arm(cur)
         else:
             d = self.phone.start(self.reactor)
             d.addCallbacks(lambda _: self._arm(cur), lambda f: self._start_failed(cur, f))
-        return cur.done
+        return result
 
     def _arm(self, cur: _Current) -> None:
         if cur.finishing is not None:
@@ -397,6 +405,7 @@ class WireRunner:
         def judged(_: object) -> None:
             self._current = None
             outcome = self._judge(cur, elapsed, interrupted)
+            self._remove_own_dirs()
             finishing.callback(None)
             cur.done.callback(outcome)
 
@@ -439,6 +448,10 @@ class WireRunner:
             scale=self.scale,
             phone_log=log,
         )
+
+    def _remove_own_dirs(self) -> None:
+        while self._own_dirs:
+            shutil.rmtree(self._own_dirs.pop(), ignore_errors=True)
 
     # -- interruption ------------------------------------------------------------------
 

@@ -33,6 +33,7 @@ import os
 import random
 import re
 import resource
+import shutil
 import socket
 import statistics
 import sys
@@ -238,7 +239,7 @@ def bench_registrar_vs_kamailio(
                 port=kport,
                 transports=(transport,),
                 auth=digest,
-                user="u00000",
+                user="*",
                 password="secret",
             ),
             workdir=str(work / f"kamailio-{transport}"),
@@ -300,6 +301,7 @@ def bench_registrar_vs_kamailio(
             if transport in report and tail:
                 report[transport]["ours_process"] = tail[-1]
     report["load_average_1m"] = round(os.getloadavg()[0], 2)
+    shutil.rmtree(work, ignore_errors=True)
     report["wall_s"] = round(time.monotonic() - started, 2)
     return report
 
@@ -485,6 +487,7 @@ def bench_dns_vs_nsd(
         ours.stop()
         nsd.cleanup()
     report["load_average_1m"] = round(os.getloadavg()[0], 2)
+    shutil.rmtree(work, ignore_errors=True)
     report["wall_s"] = round(time.monotonic() - started, 2)
     return report
 
@@ -593,6 +596,7 @@ def bench_wire_fidelity(
     report["worst_error_ms"] = round(worst, 2)
     report["load_average_1m"] = round(os.getloadavg()[0], 2)
     report["meets_target"] = worst <= 20.0
+    shutil.rmtree(work, ignore_errors=True)
     report["wall_s"] = round(time.monotonic() - started, 2)
     return report
 

@@ -47,7 +47,8 @@ class KamailioConfig:
     @ivar port: the SIP port (UDP and/or TCP).
     @ivar transports: any of "udp", "tcp".
     @ivar user / password: with C{auth}, the only account accepted (digest,
-        realm = the To domain); without, every REGISTER is saved.
+        realm = the To domain); C{user="*"}: any user name with that password
+        (load tests with many users); without C{auth}, every REGISTER is saved.
     @ivar children: worker processes per UDP socket and TCP workers.
     @ivar shm_mb / pkg_mb: shared and private memory (MB).
     """
@@ -69,6 +70,8 @@ class KamailioConfig:
         bad = set(self.transports) - {"udp", "tcp"}
         if bad or not self.transports:
             raise ValueError(f"transports must be udp and/or tcp, not {self.transports!r}")
+        if self.user == "*":
+            text = text.replace('$au != "@USER@" || ', "")
         listen = "\n".join(f"listen={t}:{self.address}:{self.port}" for t in self.transports)
         for key, value in {
             "@LISTEN@": listen,

@@ -45,6 +45,7 @@ __all__ = [
     "SippStats",
     "free_port",
     "parse_stat_csv",
+    "read_result",
     "register_scenario",
     "run_sipp",
     "run_sipp_async",
@@ -287,6 +288,8 @@ def sipp_argv(
     if tmode is None:
         raise ValueError(f"transport must be udp or tcp, not {transport!r}")
     sc = os.fspath(scenario)
+    if sc.endswith(".xml"):
+        sc = os.path.abspath(sc)
     argv = ["sipp"]
     if target:
         argv.append(target)
@@ -310,7 +313,7 @@ def sipp_argv(
     if trace_messages:
         argv += ["-trace_msg", "-message_file", str(workdir / "messages.log")]
     if users is not None:
-        argv += ["-inf", os.fspath(users)]
+        argv += ["-inf", os.path.abspath(users)]  # SIPp runs in the workdir
     if service is not None:
         argv += ["-s", service]
     if limit is not None:
@@ -351,7 +354,7 @@ def run_sipp(
     Run SIPp to completion (blocking; see L{sipp_argv} for the options),
     killed 5 s after its own C{-timeout}.
     """
-    wd = Path(workdir or tempfile.mkdtemp(prefix="sipp-"))
+    wd = Path(workdir or tempfile.mkdtemp(prefix="sipp-")).resolve()
     wd.mkdir(parents=True, exist_ok=True)
     argv = sipp_argv(target, workdir=wd, timeout=timeout, **kw)
     done = run(argv, timeout=timeout + 5.0, cwd=wd)
@@ -367,7 +370,7 @@ def run_sipp_async(
     **kw: Any,
 ) -> Deferred[SippResult]:
     """L{run_sipp} on a running reactor (our servers in the same process answer)."""
-    wd = Path(workdir or tempfile.mkdtemp(prefix="sipp-"))
+    wd = Path(workdir or tempfile.mkdtemp(prefix="sipp-")).resolve()
     wd.mkdir(parents=True, exist_ok=True)
     argv = sipp_argv(target, workdir=wd, timeout=timeout, **kw)
     d = run_async(reactor, argv, timeout=timeout + 5.0, cwd=str(wd))

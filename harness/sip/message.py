@@ -248,10 +248,13 @@ class Headers:
     element.  Every "change" returns a new L{Headers}.
     """
 
-    __slots__ = ("_hash", "_map", "_pairs")
+    # No name -> values map is kept: a message has a dozen fields, a scan of
+    # them costs about what building and consulting a dict does, and every
+    # message in a trace would otherwise hold a dict and a list per field
+    # (a third of the memory of a 10,000-phone world, and GC work).
+    __slots__ = ("_hash", "_pairs")
 
     _pairs: tuple[tuple[str, str], ...]
-    _map: dict[str, list[str]] | None
     _hash: int | None
 
     def __init__(self, pairs: Iterable[tuple[str, str]] = ()) -> None:
@@ -259,7 +262,6 @@ class Headers:
             self._pairs = pairs._pairs
         else:
             self._pairs = tuple(_normalise(pairs))
-        self._map = None
         self._hash = None
 
     @classmethod
@@ -267,40 +269,34 @@ class Headers:
         """Build from pairs already canonical (the parser's fast path)."""
         h = cls.__new__(cls)
         h._pairs = pairs
-        h._map = None
         h._hash = None
         return h
 
-    def _lookup(self) -> dict[str, list[str]]:
-        m = self._map
-        if m is None:
-            m = {}
-            for name, value in self._pairs:
-                lst = m.get(name)
-                if lst is None:
-                    m[name] = [value]
-                else:
-                    lst.append(value)
-            self._map = m
-        return m
+    def _values(self, cname: str) -> list[str]:
+        """Every value of the canonical name C{cname}, in order."""
+        return [v for n, v in self._pairs if n == cname]
 
     def get(self, name: str) -> str | None:
         """The first value of C{name} (list headers: the first element), or None."""
-        lst = self._lookup().get(canonical_name(name))
-        return None if lst is None else lst[0]
+        cname = _canon_cache.get(name) or canonical_name(name)
+        for n, v in self._pairs:
+            if n == cname:
+                return v
+        return None
 
     def get_all(self, name: str) -> tuple[str, ...]:
         """Every value of C{name} in order (list headers: every element)."""
-        lst = self._lookup().get(canonical_name(name))
-        return () if lst is None else tuple(lst)
+        cname = _canon_cache.get(name) or canonical_name(name)
+        return tuple([v for n, v in self._pairs if n == cname])
 
     def __contains__(self, name: object) -> bool:
         if not isinstance(name, str):
             return False
         try:
-            return canonical_name(name) in self._lookup()
+            cname = canonical_name(name)
         except ParseError:
             return False
+        return any(n == cname for n, _ in self._pairs)
 
     def set(self, name: str, value: str) -> Headers:
         """Replace every C{name} field by C{value}, where the first one was (else append)."""
@@ -813,8 +809,8 @@ class _Message:
         if not isinstance(self.body, bytes):
             raise TypeError(f"body must be bytes, not {type(self.body).__name__}")
         length = str(len(self.body))
-        have = self.headers._lookup().get("Content-Length")
-        if have is None or len(have) != 1 or have[0] != length:
+        have = self.headers._values("Content-Length")
+        if len(have) != 1 or have[0] != length:
             object.__setattr__(self, "headers", self.headers.set("Content-Length", length))
 
 
@@ -950,9 +946,9 @@ def parse(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Request | Response:
             if len(value) > limits.max_header_len:
                 raise ParseError("header value too long", header=cname)
     headers = Headers._trusted(tuple(pairs))
-    hmap = headers._lookup()
+    names = {p[0] for p in pairs}
 
-    lengths = hmap.get("Content-Length")
+    lengths = headers._values("Content-Length") if "Content-Length" in names else None
     if lengths is not None:
         if len(set(lengths)) != 1:
             raise ParseError("conflicting Content-Length headers", header="Content-Length")
@@ -970,10 +966,9 @@ def parse(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Request | Response:
         body = rest
     if lengths is None or len(lengths) != 1 or lengths[0] != str(len(body)):
         headers = headers.set("Content-Length", str(len(body)))
-        hmap = headers._lookup()
 
     for name in _REQUIRED:
-        if name not in hmap:
+        if name not in names:
             raise ParseError(f"missing {name} header", header=name)
 
     msg: Request | Response

@@ -154,7 +154,14 @@ class ZoneSpec:
 
 
 @st.composite
-def _srv_set(draw: st.DrawFn, service: str, hosts: Sequence[str], port: int, ghost: bool) -> SrvSet:
+def _srv_set(
+    draw: st.DrawFn,
+    service: str,
+    hosts: Sequence[str],
+    port: int,
+    ghost: bool,
+    priorities: st.SearchStrategy[int] | None = None,
+) -> SrvSet:
     names = list(hosts)
     if ghost:
         pos = draw(st.integers(0, len(names)))
@@ -164,7 +171,10 @@ def _srv_set(draw: st.DrawFn, service: str, hosts: Sequence[str], port: int, gho
     # then highest weight first, DNS-7); the i-th pair is the i-th name's.
     pairs = draw(
         st.lists(
-            st.tuples(st.integers(0, 20), st.integers(0, 100)),
+            st.tuples(
+                priorities if priorities is not None else st.integers(0, 20),
+                st.integers(0, 100),
+            ),
             min_size=n,
             max_size=n,
             unique=True,
@@ -179,12 +189,20 @@ def _srv_set(draw: st.DrawFn, service: str, hosts: Sequence[str], port: int, gho
 
 
 @st.composite
-def zones(draw: st.DrawFn, hosts: st.SearchStrategy[int] | None = None) -> ZoneSpec:
+def zones(
+    draw: st.DrawFn,
+    hosts: st.SearchStrategy[int] | None = None,
+    *,
+    priorities: st.SearchStrategy[int] | None = None,
+    with_naptr: st.SearchStrategy[bool] | None = None,
+) -> ZoneSpec:
     """
     Zones for L{DOMAIN}: one or two hosts, SRV sets per transport (each may be
     missing, may hold a target without an A record), a NAPTR set (may be
     missing, may be indirect, may hold unsupported services), the domain's own
-    A records (may be missing), and TTLs per RRset.
+    A records (may be missing), and TTLs per RRset.  C{priorities} replaces
+    the SRV priority strategy (C{st.just(0)}: every tie broken by weight);
+    C{with_naptr} whether a NAPTR set exists.
     """
     k = draw(hosts if hosts is not None else st.sampled_from([2, 1]))
     roles = ("primary", "secondary")[:k]
@@ -194,10 +212,10 @@ def zones(draw: st.DrawFn, hosts: st.SearchStrategy[int] | None = None) -> ZoneS
             continue
         ghost = draw(st.booleans())
         port = 5061 if transport == "tls" else 5060
-        srv.append(draw(_srv_set(_SERVICES[transport], roles, port, ghost)))
+        srv.append(draw(_srv_set(_SERVICES[transport], roles, port, ghost, priorities)))
     naptr: list[tuple[int, int, str, str]] = []
     indirect = False
-    if not draw(st.booleans()):
+    if draw(with_naptr) if with_naptr is not None else not draw(st.booleans()):
         services = draw(
             st.lists(st.sampled_from(["udp", "tcp", "tls", "sctp"]), min_size=1, max_size=4,
                      unique=True)
@@ -291,7 +309,7 @@ def _simple_first(simple: Sequence[int], lo: int, hi: int) -> st.SearchStrategy[
 
 
 retry_counts = _simple_first([3, 0, 1, 2], 0, 20)
-expires = _simple_first([3600, 120, 60, 30, 300], 30, 7200)
+expires_values = _simple_first([3600, 120, 60, 30, 300], 30, 7200)
 failback_timeouts = st.one_of(
     st.sampled_from([3600, 0, 60, 90, 120]), st.integers(60, 65535)
 )
@@ -309,6 +327,7 @@ def accounts(
     redundancy_type: st.SearchStrategy[int] | None = None,
     fallback: st.SearchStrategy[bool] | None = None,
     register_on_enable: st.SearchStrategy[int] | None = None,
+    expires: st.SearchStrategy[int] | None = None,
 ) -> AccountSpec:
     """
     One account within the guide's ranges (CFG-2).  Each keyword replaces
@@ -322,6 +341,7 @@ def accounts(
     has2 = draw(fallback if fallback is not None else st.booleans())
     modes = failback_mode if failback_mode is not None else st.integers(0, 3)
     roe = register_on_enable if register_on_enable is not None else st.integers(0, 1)
+    exp = expires if expires is not None else expires_values
     return AccountSpec(
         index=index,
         server1=s1,
@@ -330,7 +350,7 @@ def accounts(
         port2=5061 if tr == 2 else 5060,
         transport=tr,
         naptr_build=draw(st.integers(0, 1)),
-        expires=(draw(expires), draw(expires)),
+        expires=(draw(exp), draw(exp)),
         retry_counts=(draw(retry_counts), draw(retry_counts)),
         failback_mode=(draw(modes), draw(st.integers(0, 3))),
         failback_timeout=(draw(failback_timeouts), draw(failback_timeouts)),
@@ -601,13 +621,15 @@ def worlds(
     durations: st.SearchStrategy[int] | None = None,
     extra_accounts: bool = True,
     with_calls: bool = True,
+    call_list: Any = None,
     seed: st.SearchStrategy[int] | None = None,
 ) -> World:
     """
     Whole worlds.  Keywords bias the search: C{account} (an L{accounts}
     strategy), C{zone} (a L{zones} strategy), C{faults} (a callable
     C{(roles, zone, duration) -> strategy of fault lists}), C{network},
-    C{durations}.
+    C{durations}, C{call_list} (a callable C{(duration, account) -> strategy of
+    call lists}).
     """
     duration = draw(durations if durations is not None else st.sampled_from([120, 60, 300, 600]))
     index = draw(st.sampled_from([1, 2, 3, 4, 5, 6]))
@@ -638,7 +660,7 @@ def worlds(
                     server1=f"{EXTRA_BASE}{i}",
                     port1=5060,
                     retry_counts=(draw(retry_counts), 3),
-                    expires=(draw(expires), 3600),
+                    expires=(draw(expires_values), 3600),
                 )
             )
     phone_lines = ["#!version:1.0.0.1", "# generated by harness.testing.strategies"]
@@ -664,7 +686,7 @@ def worlds(
     if net:
         doc["network"] = net
     if with_calls:
-        cl = draw(calls(duration, index))
+        cl = draw(call_list(duration, index) if call_list is not None else calls(duration, index))
         if cl:
             doc["calls"] = cl
     if schedule:

@@ -7,7 +7,6 @@ transaction over UDP and TCP, RFC 7616 digest answer) registers with it.
 from __future__ import annotations
 
 import random
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +45,8 @@ class SippWithKamailioTests(_Kamailio, TestCase):
     @inlineCallbacks
     def check(self, transport: str, password: str) -> Any:
         need_tool("sipp")
-        work = Path(tempfile.mkdtemp(prefix="interop-kam-"))
+        work = Path(self.mktemp()).resolve()
+        work.mkdir(parents=True)
         users = write_users(work / "users.csv", [("alice", password)])
         result = yield run_sipp_async(
             reactor,

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import random
 import signal
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +57,8 @@ class _OurServer:
         )
         self.server.start()
         self.addCleanup(self.server.stop)  # type: ignore[attr-defined]
-        self.workdir = Path(tempfile.mkdtemp(prefix="interop-sipp-"))
+        self.workdir = Path(self.mktemp()).resolve()  # type: ignore[attr-defined]
+        self.workdir.mkdir(parents=True)
         self.users = write_users(self.workdir / "users.csv", USERS)
 
     def sipp(self, transport: str, **kw: Any) -> Deferred[Any]:

@@ -7,8 +7,6 @@ step, then the whole oracle at the end.
 
 from __future__ import annotations
 
-from typing import Any
-
 from hypothesis import note
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
@@ -126,4 +124,4 @@ class MachineTests(SynchronousTestCase):
         run_machine(PhoneWorld, settings_=s.__class__(s, stateful_step_count=12))
 
 
-_ = Any
+

@@ -70,6 +70,28 @@ def _failover(mode=None, **kw):  # type: ignore[no-untyped-def]
     )
 
 
+def _mid_call_failover() -> dict[str, Any]:
+    """A long call set up at the primary, which then fails while a renewal is due."""
+    def call_list(duration, index):  # type: ignore[no-untyped-def]
+        return st.integers(0, 20).map(
+            lambda at: [{"at": at, "to": f"sip:echo@{DOMAIN}", "duration": 60,
+                         **({"account": index} if index != 1 else {})}]
+        )
+
+    def faults(roles, zone, duration):  # type: ignore[no-untyped-def]
+        return st.integers(21, 40).map(
+            lambda at: [{"at": at, "target": "primary", "action": "silence"}]
+        )
+
+    return dict(
+        account=accounts(server1=st.just(DOMAIN), expires=st.sampled_from([30, 60])),
+        zone=zones(hosts=st.just(2)),
+        faults=faults,
+        call_list=call_list,
+        network=networks(lossy=False),
+    )
+
+
 def _successive() -> dict[str, Any]:
     return dict(
         account=accounts(server1=st.just(DOMAIN), redundancy_type=st.just(1),
@@ -88,13 +110,14 @@ BIAS: dict[str, tuple[dict[str, Any], tuple[str, ...]]] = {
     "always-fails-back": (_failover(st.sampled_from([3, 1, 2])),
                           ("FB-1", "FB-2", "FB-3", "FB-3Z", *_FB)),
     "srv-weight-reversed": (
-        dict(account=accounts(server1=st.just(DOMAIN)), zone=zones(hosts=st.just(2))),
+        dict(account=accounts(server1=st.just(DOMAIN)),
+             zone=zones(hosts=st.just(2), priorities=st.sampled_from([0, 1]))),
         ("DNS-7", "FO-1"),
     ),
     "ignores-naptr-order": (
         dict(account=accounts(server1=st.just(DOMAIN), transport=st.just(3)),
-             zone=zones(hosts=st.just(2))),
-        ("DNS-4", "FO-1"),
+             zone=zones(hosts=st.just(2), with_naptr=st.just(True))),
+        ("DNS-4", "FO-1", "DNS-ORDER"),
     ),
     "retries-too-many": (_failover(), ("RTX-1", "RTX-2")),
     "retries-too-few": (_failover(), ("RTX-1", "RTX-2")),
@@ -104,7 +127,7 @@ BIAS: dict[str, tuple[dict[str, Any], tuple[str, ...]]] = {
     ),
     "no-probing": (_successive(), ("FBK-S3", "FBK-S4", "LIVENESS")),
     "probes-wrong-interval": (_successive(), ("FBK-S3",)),
-    "bye-to-new-server": (_failover(), ("FO-4", "SAFETY-DIALOG")),
+    "bye-to-new-server": (_mid_call_failover(), ("FO-4", "SAFETY-DIALOG")),
     "registers-before-secondary": (_failover(register_on_enable=st.just(0)), ("FO-5",)),
     "ignores-retry-after": (
         dict(account=accounts(server1=st.just(DOMAIN)), zone=zones(hosts=st.just(2)),

@@ -241,7 +241,28 @@ def cmd_certify(args: argparse.Namespace) -> int:
         )
     if args.pcap:
         _write_pcaps(results, Path(args.pcap), redact=args.redact)
-    return EXIT_OK if overall(rows, runs) and len(runs) == len(scenarios) else EXIT_FAILED
+    explored_ok = True
+    if args.explore:
+        explored_ok = _explore(args.explore, defects, seed=args.seed or 0, quiet=args.quiet)
+    ok = overall(rows, runs) and len(runs) == len(scenarios) and explored_ok
+    return EXIT_OK if ok else EXIT_FAILED
+
+
+def _explore(n: int, defects: Any, *, seed: int, quiet: bool) -> bool:
+    """C{certify --explore N}: N generated worlds; a violation prints its shrunk scenario."""
+    from harness.explore import explore, format_explore
+
+    if n < 1:
+        raise UsageError("--explore takes a positive number of worlds")
+
+    def progress(done: int, total: int) -> None:
+        if not quiet and (done % 10 == 0 or done == total):
+            print(f"[explore] {done}/{total} worlds", file=sys.stderr)
+
+    names = sorted(defects.names) if defects else None
+    result = explore(n, phone_defects=names, seed=seed, progress=progress)
+    print(format_explore(result), end="")
+    return bool(result.passed)
 
 
 def _certify_wire(

@@ -295,15 +295,51 @@ class Testbed:
         )
 
     def _zone_ttl(self) -> float | None:
+        """
+        The smallest TTL in the zone's NAPTR -> SRV -> A chain for server 1's
+        name (the DNSTTL of FB-1, DNS-10), not in the whole zone: an unrelated
+        record with a short TTL must not move the failback deadline.
+        """
         if self.zone is None:
             return None
-        ttls = [
-            rec.ttl
-            for records in self.zone.records.values()
-            for rec in records
-            if type(rec).__name__ in ("Record_NAPTR", "Record_SRV", "Record_A")
-            and rec.ttl is not None
-        ]
+        sc = self.scenario
+        domain = sc.phone.account(sc.account).server(1).address.lower().rstrip(".")
+        if not domain or not self.zone.contains(domain):
+            return None
+        records = self.zone.records
+        ttls: list[int] = []
+        seen: set[bytes] = set()
+
+        def rrs(name: bytes, kind: str) -> list[Any]:
+            return [r for r in records.get(name.lower(), []) if type(r).__name__ == kind]
+
+        def visit_a(name: bytes) -> None:
+            ttls.extend(r.ttl for r in rrs(name, "Record_A") if r.ttl is not None)
+
+        def visit_srv(name: bytes) -> None:
+            for r in rrs(name, "Record_SRV"):
+                if r.ttl is not None:
+                    ttls.append(r.ttl)
+                visit_a(r.target.name)
+
+        def visit(name: bytes, depth: int) -> None:
+            if name in seen or depth > self.profile.naptr_max_depth:
+                return
+            seen.add(name)
+            for r in rrs(name, "Record_NAPTR"):
+                if r.ttl is not None:
+                    ttls.append(r.ttl)
+                replacement = r.replacement.name
+                if r.flags.string.lower() == b"s":
+                    visit_srv(replacement)
+                elif not r.flags.string:
+                    visit(replacement, depth + 1)
+
+        root = domain.encode("ascii")
+        visit(root, 0)
+        for prefix in (b"_sip._udp.", b"_sip._tcp.", b"_sips._tcp."):
+            visit_srv(prefix + root)
+        visit_a(root)
         return float(min(ttls)) if ttls else None
 
     def judge(self) -> list[Verdict]:

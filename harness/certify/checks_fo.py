@@ -58,6 +58,8 @@ def fo1(ctx: Ctx) -> Verdict:
 
 def fo2(ctx: Ctx) -> Verdict:
     c = "FO-2"
+    if len(ctx.facts.targets) < 2:
+        return ctx.na(c, "server 1 has no secondary target to fail over to")
     cands = [
         ch
         for ch in ctx.new_chains(1)
@@ -116,6 +118,8 @@ def fo2(ctx: Ctx) -> Verdict:
 def fo3(ctx: Ctx) -> Verdict:
     c = "FO-3"
     primary = ctx.primary
+    if len(ctx.facts.targets) < 2:
+        return ctx.na(c, "server 1 has no secondary target to fail over to")
     cands = [
         ch
         for ch in ctx.new_chains(1)

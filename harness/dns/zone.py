@@ -432,8 +432,12 @@ class Zone(FileAuthority):
         with open(path, encoding="utf-8") as f:
             text = f.read()
         if origin is None:
-            base = os.path.basename(os.fspath(path))
-            origin = base[: -len(".zone")] if base.endswith(".zone") else base
+            found = re.search(r"(?im)^\$ORIGIN[ \t]+(\S+)", text)
+            if found:  # the file's own first $ORIGIN names the zone
+                origin = found.group(1).rstrip(".")
+            else:
+                base = os.path.basename(os.fspath(path))
+                origin = base[: -len(".zone")] if base.endswith(".zone") else base
         return cls.from_text(
             text, origin, filename=os.fspath(path), default_ttl=default_ttl, glue=glue
         )

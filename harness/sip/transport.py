@@ -222,6 +222,10 @@ class _InboundFactory(Factory):
         return _StreamProtocol(conn)
 
 
+#: timer comparisons allow for floating-point residues of subtraction
+_EPSILON = 1e-6
+
+
 class _Connection:
     """
     One TCP/TLS connection (made by us or accepted): the queue of messages
@@ -368,7 +372,7 @@ class _Connection:
         if self.closed or since is None or timeout is None:
             return
         held = self.endpoint.reactor.seconds() - since
-        if held < timeout:
+        if held < timeout - _EPSILON:  # see _idle_check on rounding residues
             self.partial_timer = self.endpoint.reactor.callLater(
                 timeout - held, self._partial_check
             )
@@ -450,7 +454,9 @@ class _Connection:
         now = self.endpoint.reactor.seconds()
         busy = any(not t.terminated for t in self.txns)
         quiet_for = now - self.last_activity
-        if busy or quiet_for < idle:
+        # compare with a margin: "idle - quiet_for" can be a rounding residue
+        # (1e-15) that a clock at t=70 cannot advance by, looping forever
+        if busy or quiet_for < idle - _EPSILON:
             delay = idle if busy else idle - quiet_for
             self.idle_timer = self.endpoint.reactor.callLater(delay, self._idle_check)
             return

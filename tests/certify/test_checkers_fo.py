@@ -4,6 +4,8 @@ Tests for the FO-* and FB-* checkers.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from twisted.trial.unittest import SynchronousTestCase
 
 from harness.certify.facts import Facts
@@ -472,3 +474,25 @@ class RefusedConnectionTests(_Base):
         tb = TraceBuilder(facts)
         _tcp_failover(tb, 0.0, 2)
         self.assertNotEqual(verdict_of(tb.build(), facts, "RTX-4").status, "fail")
+
+
+class SingleTargetTests(_Base):
+    """Server 1 with one target only: there is nothing to fail over to."""
+
+    def _facts(self) -> Facts:
+        facts = default_facts(server1="127.0.1.10", server2="")
+        return replace(facts, servers=facts.servers[:1])
+
+    def test_fo2_na(self) -> None:
+        facts = self._facts()
+        tb = TraceBuilder(facts)
+        tb.silent("REGISTER", "primary", 0.0)
+        self.check(tb.build(), facts, "FO-2", "n/a")
+        self.check(tb.build(), default_facts(), "FO-2", "fail")  # a secondary existed
+
+    def test_fo3_na(self) -> None:
+        facts = self._facts()
+        tb = TraceBuilder(facts)
+        tb.silent("INVITE", "primary", 0.0)
+        self.check(tb.build(), facts, "FO-3", "n/a")
+        self.check(tb.build(), default_facts(), "FO-3", "fail")

@@ -335,3 +335,17 @@ class MasterFileTests(SynchronousTestCase):
     def test_no_ttl_directive_uses_default(self) -> None:
         z = Zone.from_text("a IN A 127.0.0.1\n", "x.test", default_ttl=33)
         self.assertEqual(z.get("a", "A")[0].ttl, 33)
+
+
+class OriginFromFileTests(SynchronousTestCase):
+    def test_origin_directive_wins_over_file_name(self) -> None:
+        """Regression: a zone file's $ORIGIN names the zone, whatever the file is called."""
+        import shutil
+        from pathlib import Path
+
+        src = Path(__file__).resolve().parents[2] / "fixtures" / "zones" / "example.test.zone"
+        copy = Path(self.mktemp() + ".zone")
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(src, copy)
+        zone = Zone.from_master_file(copy)
+        self.assertEqual(zone.origin, b"example.test")

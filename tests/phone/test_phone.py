@@ -111,3 +111,30 @@ class CallTests(SynchronousTestCase):
         self.assertEqual(results[0].status, 404)
         self.assertEqual(results[0].target.host, "127.0.1.10")  # type: ignore[union-attr]
         self.assertEqual(bed.trace.sip(["127.0.1.20"]), [])
+
+
+class LivelockTests(SynchronousTestCase):
+    def test_tls_to_a_plain_tcp_port_finishes(self) -> None:
+        """
+        Regression (found by the property tests): the phone speaking TLS to a
+        TCP port left a half-read connection whose idle/partial timers
+        rescheduled themselves by a rounding residue (1e-15 s), so virtual
+        time never advanced.  The world must reach its end well within bounds.
+        """
+        text = (
+            "account.1.enable = 1\naccount.1.user_name = 1001\naccount.1.transport = 2\n"
+            "account.1.sip_server.1.address = 127.0.1.10\naccount.1.sip_server.1.port = 5060\n"
+        )
+        doc = {
+            "scenario": {"name": "tls-to-tcp-port", "duration": 120},
+            "phone": {},
+            "servers": [{"role": "primary", "address": "127.0.1.10"}],
+            "network": {"latency": 0.001},
+            "faults": [{"at": 0, "target": "primary", "action": "silence"}],
+        }
+        bed = Testbed(scenario_from_dict(doc, where="t", base=BASE, phone_text=text))
+        assert bed.world is not None
+        with bed.world.deterministic_dns():
+            bed.start()
+            reason = bed.world.run(until=120, max_steps=200_000)
+        self.assertEqual(reason, "until")

@@ -14,10 +14,9 @@ re-exported by L{harness.sip.message}, where the contract names it.
 
 from __future__ import annotations
 
-from typing import Any
-
 import ipaddress
 from dataclasses import dataclass, replace
+from typing import Any
 
 from harness.sip import _abnf
 

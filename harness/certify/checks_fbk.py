@@ -65,11 +65,11 @@ def fbk_c1(ctx: Ctx) -> Verdict:
     if not sent_fb:
         return ctx.failed(c, "concurrent mode: no REGISTER to the fallback server",
                           "REGISTER to both servers", "none to the fallback server")
-    if not sent_w:
+    if not sent_w and not ctx.dns_downs:  # a failed lookup leaves nothing to send (DNS-11)
         return ctx.failed(c, "concurrent mode: no REGISTER to the working server",
                           "REGISTER to both servers", "none to the working server")
     # both registrations kept: each registration renewed before it expires
-    ev = [*sent_fb[0].indexes, *sent_w[0].indexes]
+    ev = [*sent_fb[0].indexes, *(sent_w[0].indexes if sent_w else ctx.dns_downs[0].indexes)]
     for r in [*regs_fb, *[r for r in ctx.regs if ctx.group(r.dst) == 1]]:
         if r.t + r.granted + ctx.tol >= ctx.end:
             continue

@@ -17,6 +17,7 @@ from harness.certify import wire
 from harness.certify.checks_base import Ctx, retry_after
 from harness.certify.verdict import Verdict
 from harness.sip.message import ParseError, Request
+from harness.trace.events import ConnEvent, PacketEvent
 
 __all__ = ["CHECKS"]
 
@@ -410,6 +411,40 @@ def _user_of(req: Request) -> str | None:
         return None
 
 
+def _unfinished_tls(ctx: Ctx) -> tuple[int, str] | None:
+    """
+    The first connection of the phone to a server that carried bytes that
+    are not SIP (a TLS handshake) and never reached C{"tls-ok"}: the phone
+    tried to reach the server, the handshake never finished (RTX-2: not
+    established).  Its trace index and server.
+    """
+    servers = ctx.facts.addresses
+    tls = ctx.facts.account.transport == 2
+    ok: set[tuple[str, int, int]] = set()
+    for e in ctx.trace.events:
+        if isinstance(e, ConnEvent) and e.what == "tls-ok":
+            for srv, ph in ((e.local, e.remote), (e.remote, e.local)):
+                if srv[0] in servers:
+                    ok.add((srv[0], srv[1], ph[1]))
+    for i, e in enumerate(ctx.trace.events):
+        if (
+            isinstance(e, PacketEvent)
+            and e.proto == "tcp"
+            and not e.flags
+            and e.dst[0] in servers
+            and (ctx.facts.phone is None or e.src[0] == ctx.facts.phone)
+            and (e.dst[0], e.dst[1], e.src[1]) not in ok
+            and (
+                # bytes that are not SIP (a request starts with its method name), or a
+                # segment the network recorded without its (encrypted) bytes under TLS
+                (e.payload and not e.payload[:1].isalpha())
+                or (not e.payload and tls)
+            )
+        ):
+            return i, e.dst[0]
+    return None
+
+
 def reg1(ctx: Ctx) -> Verdict:
     """An enabled account registers at start; a disabled one sends nothing."""
     c = "REG-1"
@@ -428,6 +463,22 @@ def reg1(ctx: Ctx) -> Verdict:
                               f"DNS query (event {i})", (i,))
         return ctx.passed(c, "the disabled account sent nothing")
     if not mine:
+        # no REGISTER could be sent: server 1's lookup failed (DNS-11) or every connection
+        # failed (RTX-2), and no other server was configured to take over
+        if ctx.dns_downs:
+            d = ctx.dns_downs[0]
+            return ctx.passed(c, f"tried to register at start: the {d.describe()}; no server "
+                                 "address to send a REGISTER to", d.indexes)
+        refused = wire.conn_attempts(ctx.trace, ctx.facts)
+        if refused:
+            a = refused[0]
+            return ctx.passed(c, f"tried to register at start: the {a.transport} connection to "
+                                 f"{ctx.name(a.server)} failed ({a.what}) at {a.t:.3f} s",
+                              a.indexes)
+        hello = _unfinished_tls(ctx)
+        if hello is not None:
+            return ctx.passed(c, "tried to register at start: its TLS handshake with "
+                                 f"{ctx.name(hello[1])} never completed", (hello[0],))
         return ctx.failed(c, "the enabled account never registered", "a REGISTER at start",
                           "no request at any server")
     first_out = [t for t in mine if not t.in_dialog]

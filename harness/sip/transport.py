@@ -150,6 +150,8 @@ def _is_tls_error(value: BaseException) -> bool:
 
 
 class _UDPProtocol(DatagramProtocol):
+    noisy = False  # no "Starting protocol" log line per port: it costs per world
+
     def __init__(self, endpoint: SipEndpoint) -> None:
         self.endpoint = endpoint
 
@@ -200,6 +202,8 @@ class _StreamProtocol(Protocol):
 
 
 class _OutboundFactory(ClientFactory):
+    noisy = False
+
     def __init__(self, conn: _Connection) -> None:
         self.conn = conn
 
@@ -211,6 +215,8 @@ class _OutboundFactory(ClientFactory):
 
 
 class _InboundFactory(Factory):
+    noisy = False
+
     def __init__(self, endpoint: SipEndpoint, transport: TransportName) -> None:
         self.endpoint = endpoint
         self.transport = transport

@@ -110,6 +110,7 @@ class DeterminismTests(SynchronousTestCase):
             subprocess.run(
                 [sys.executable, "-m", "harness.cli", "certify", "-q", "--json", str(out)],
                 env=env, check=False, timeout=120, capture_output=True,
+                cwd=Path(__file__).resolve().parents[2],
             )
             doc = json.loads(out.read_text())
             digests.append([s["trace_sha256"] for s in doc["scenarios"]])

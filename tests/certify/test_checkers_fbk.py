@@ -59,6 +59,14 @@ class FBKC1Tests(_Base):
     def test_na_successive(self) -> None:
         self.check(Trace(), default_facts(redundancy_type=1), "FBK-C1", "n/a")
 
+    def test_working_server_lookup_failed(self) -> None:
+        facts = default_facts()
+        tb = TraceBuilder(facts)
+        tb.respond(tb.register("fallback", 0.001, call_id="reg-2"), 200)
+        self.check(tb.build(), facts, "FBK-C1", "fail")  # nothing tried at server 1
+        tb.dns(0.0, "_sip._udp.example.test", "SRV", rcode="SERVFAIL")
+        self.check(tb.build(), facts, "FBK-C1", "pass")
+
 
 class FBKC2Tests(_Base):
     def _make(self, fallback: bool) -> tuple[Trace, Facts]:

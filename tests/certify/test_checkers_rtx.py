@@ -11,12 +11,14 @@ from twisted.trial.unittest import SynchronousTestCase
 
 from harness.certify.facts import Facts
 from harness.testing.tracebuilder import (
+    PHONE,
+    PRIMARY,
     TraceBuilder,
     default_facts,
     register_failover,
     verdict_of,
 )
-from harness.trace.events import Trace
+from harness.trace.events import ConnEvent, PacketEvent, Trace
 
 
 class _Base(SynchronousTestCase):
@@ -284,6 +286,35 @@ class REG1Tests(_Base):
 
     def test_silent_enabled_account_fails(self) -> None:
         self.check(Trace(), default_facts(), "REG-1", "fail")
+
+    def test_failed_lookup_is_a_try(self) -> None:
+        facts = default_facts(server2="")
+        tb = TraceBuilder(facts)
+        tb.dns(0.0, "_sip._udp.example.test", "SRV", rcode="SERVFAIL")
+        self.check(tb.build(), facts, "REG-1", "pass")
+
+    def test_unfinished_tls_handshake_is_a_try(self) -> None:
+        facts = default_facts(server2="", transport=2)
+        hello = PacketEvent(0.01, "tcp", (PHONE, 40100), (PRIMARY, 5061), b"\x16\x03\x01")
+        trace = Trace()
+        trace.record(hello)
+        self.check(trace, facts, "REG-1", "pass")
+        done = Trace()
+        done.record(hello)
+        done.record(ConnEvent(0.02, PRIMARY, "tls-ok", "tls", (PRIMARY, 5061), (PHONE, 40100)))
+        self.check(done, facts, "REG-1", "fail")  # connected, yet no REGISTER
+        # the simulated network records TLS segments without their bytes
+        blind = Trace()
+        blind.record(PacketEvent(0.01, "tcp", (PHONE, 40100), (PRIMARY, 5061), b""))
+        self.check(blind, facts, "REG-1", "pass")
+        self.check(blind, default_facts(server2="", transport=1), "REG-1", "fail")
+
+    def test_refused_connections_are_a_try(self) -> None:
+        facts = default_facts(server2="", transport=1)
+        tb = TraceBuilder(facts)
+        tb.refused(0.0, "primary")
+        tb.refused(0.02, "secondary")
+        self.check(tb.build(), facts, "REG-1", "pass")
 
     def test_disabled_account(self) -> None:
         facts = default_facts(enable=0)

@@ -207,11 +207,16 @@ def check_world(run: WorldRun, *, clauses: Iterable[str] | None = None) -> list[
                             f"which neither the configuration nor DNS names")
             break
 
-    # Safety: in-dialog requests stay where the dialog was set up (FO-4).
+    # Safety: in-dialog requests stay where the dialog was set up (FO-4).  The
+    # dialog is where the first 2xx arrived: a 2xx that comes later from a target
+    # the phone had already given up on (a server that only delayed its answer past
+    # RTX-1's give-up) sets up nothing the phone took part in.
     where: dict[str, str] = {}
+    first_ok: dict[str, float] = {}
     for t in mine:
-        if t.method == "INVITE" and not t.in_dialog and t.ok:
-            where.setdefault(t.call_id, t.dst)
+        if t.method == "INVITE" and not t.in_dialog and t.ok and t.final_t is not None:
+            if t.call_id not in first_ok or t.final_t < first_ok[t.call_id]:
+                first_ok[t.call_id], where[t.call_id] = t.final_t, t.dst
     for s in wire.phone_requests(trace, facts):
         req = s.request
         try:

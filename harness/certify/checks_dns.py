@@ -369,8 +369,10 @@ def dns6(ctx: Ctx) -> Verdict:
     judged = 0
     ev: list[int] = []
     for n, q in enumerate(qs):
-        if q.type != "NAPTR" or q.name != dom or (q.failed and q.answer is None):
+        if q.type != "NAPTR" or q.name != dom or q.answer is None:
             continue
+        if q.answer.rcode not in ("NOERROR", "NXDOMAIN"):
+            continue  # SERVFAIL, REFUSED ...: a DNS failure (DNS-11), not "no NAPTR"
         if any(r.service in _SERVICES for r in _naptrs(q)):
             continue
         follow = [x for x in _after_root(qs, n, dom) if x.type == "SRV"]

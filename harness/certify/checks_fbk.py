@@ -82,9 +82,22 @@ def fbk_c1(ctx: Ctx) -> Verdict:
                               nxt.describe() if nxt else "none", r.txn.indexes)
         ev.extend(nxt.indexes[:1])
     if not regs_fb:
-        return ctx.failed(c, "the fallback server never registered the phone",
-                          "200 OK from the fallback server", sent_fb[0].describe(),
-                          sent_fb[0].indexes)
+        # The fallback server never accepted a REGISTER (down, or refusing): the phone
+        # cannot be registered there, only keep trying (RTX-5 after each failed try).
+        ri = ctx.profile.retry_interval
+        for x in sent_fb:
+            done = ctx.failed_at(x)
+            if done is None or done + ri + ctx.tol + ctx.profile.t1 >= ctx.end:
+                continue  # refused, or the run ended before a retry was due
+            nxt = next((y for y in sent_fb if y.first > x.first), None)
+            if nxt is None or nxt.first > done + ri + ctx.tol + ctx.profile.t1:
+                return ctx.failed(c, "the fallback server never answered and the phone "
+                                     "stopped registering to it",
+                                  f"REGISTER to the fallback server by {done + ri:.3f} s",
+                                  nxt.describe() if nxt else "none", x.indexes)
+        return ctx.passed(c, "registered to the working server; the fallback server never "
+                             "accepted a REGISTER and the phone kept trying",
+                          [*ev, *(i for x in sent_fb for i in x.indexes[:1])])
     return ctx.passed(c, "registered to the working and the fallback server, both kept "
                          "refreshed", ev)
 
@@ -103,7 +116,9 @@ def fbk_c2(ctx: Ctx) -> Verdict:
     for ch, t_fail in cands:
         ev.extend(ch.indexes)
         for x in ch.txns:
-            if x.final is None:
+            # RTX-1 at the working server: a silent attempt there got every send (an
+            # attempt answered with a provisional stops retransmitting, RFC 3261 17.1.1.2)
+            if x.final is None and ctx.group(x.dst) == 1 and not x.provisional:
                 want = len(wire.send_offsets(ctx.profile, "INVITE", ctx.retry_counts(x.dst),
                                              x.transport))
                 if len(x.sends) != want:
@@ -119,10 +134,9 @@ def fbk_c2(ctx: Ctx) -> Verdict:
             continue
         ev.extend(nxt.indexes)
         if not nxt.ok:
-            if nxt.final is not None:
-                continue
-            return ctx.failed(c, "the fallback server did not answer the INVITE", "200 OK",
-                              nxt.describe(), nxt.indexes)
+            # refused, or never answered (a silent fallback server, or its 2xx lost on
+            # the way): the call cannot complete, and the server, not the phone, is why
+            continue
         dlg = next((d for d in ctx.dialogs if d.invite is nxt), None)
         ack = [r for r in (dlg.requests if dlg else ()) if r.method == "ACK"]
         if not ack or ack[0].dst != fb:
@@ -298,7 +312,9 @@ def fbk_s2(ctx: Ctx) -> Verdict:
     for ch, t_fail in cands:
         ev.extend(ch.indexes)
         for x in ch.txns:
-            if x.final is None:
+            # RTX-1 at the working server: a silent attempt there got every send (an
+            # attempt answered with a provisional stops retransmitting, RFC 3261 17.1.1.2)
+            if x.final is None and ctx.group(x.dst) == 1 and not x.provisional:
                 want = len(wire.send_offsets(ctx.profile, "REGISTER", ctx.retry_counts(x.dst),
                                              x.transport))
                 if len(x.sends) != want:

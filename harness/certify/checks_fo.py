@@ -227,9 +227,19 @@ def fo5(ctx: Ctx) -> Verdict:
         else:
             chain = next((ch for ch in ctx.rounds if any(t is u for t in ch.txns)), None)
             since = chain.start if chain is not None else u.first
+            # Registering "before using it" means a REGISTER the phone waited for: one
+            # answered 2xx before the request was sent.  A REGISTER still in flight, or
+            # one that is itself failing over there (FO-2: a renewal that found the
+            # primary silent at the same time), is not.
+            failovers = {
+                id(t) for r in ctx.rounds if r.method == "REGISTER" and r.head.failed
+                for t in r.txns[1:]
+            }
             regs = [
                 t for t in ctx.txns
                 if t.method == "REGISTER" and t.dst == u.dst and since <= t.first <= u.first
+                and t.ok and t.final_t is not None and t.final_t <= u.first
+                and id(t) not in failovers
             ]
             if regs:
                 return ctx.failed(c, f"register_on_enable 0: the phone registered at "
@@ -238,6 +248,19 @@ def fo5(ctx: Ctx) -> Verdict:
                                   regs[0].describe(), (*regs[0].indexes, *u.indexes))
     return ctx.passed(c, f"register_on_enable {roe}: {len(uses)} request(s) to the secondary "
                          "as the setting says", ev)
+
+
+def _fallback_down(ctx: Ctx, t: float) -> bool:
+    """
+    Concurrent mode: the phone had sent REGISTER to the fallback server by C{t}
+    and it accepted none of them up to C{t}: the fallback server fails too (or
+    refuses), and its own registration cycle (FBK-C1, RTX-5) is what goes on.
+    """
+    fb = ctx.fallback
+    sent = [x for x in ctx.txns if x.method == "REGISTER" and x.dst == fb
+            and x.first <= t + ctx.tol]
+    return bool(sent) and not any(x.ok and x.final_t is not None and x.final_t <= t + ctx.tol
+                                  for x in sent)
 
 
 def fo6(ctx: Ctx) -> Verdict:
@@ -258,6 +281,8 @@ def fo6(ctx: Ctx) -> Verdict:
         if not successive and any(r.dst == fb and r.txn.first <= d.end + ctx.tol
                                   and d.end <= r.t + r.granted for r in ctx.regs):
             continue  # concurrent: the fallback registration was already under way
+        if not successive and _fallback_down(ctx, d.end):
+            continue  # concurrent: the fallback server is being tried and fails too
         due = d.latest + ctx.at_once
         nxt = next((t for t in ctx.attempts if t.dst == fb and t.method not in ("ACK", "CANCEL")
                     and t.first >= d.start - ctx.tol), None)
@@ -280,6 +305,8 @@ def fo6(ctx: Ctx) -> Verdict:
             continue  # a probe while on the fallback server (FBK-S3)
         if ch.method == "REGISTER" and not successive:
             before = [r for r in ctx.regs if r.dst == fb and r.t <= t_fail + ctx.tol]
+            if not before and _fallback_down(ctx, t_fail):
+                continue  # the concurrent registration at the fallback fails too (FBK-C1)
             if not before:
                 return ctx.failed(c, "concurrent mode: server 1 failed and the phone had no "
                                      "registration at the fallback server",

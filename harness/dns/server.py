@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from twisted.internet.interfaces import IListeningPort
 from twisted.names import dns, server
@@ -82,6 +82,20 @@ class DnsFaults:
         self.delay = 0.0
         self.nxdomain.clear()
         self.truncate = False
+
+
+_V = TypeVar("_V")
+_SHARED: dict[Any, Any] = {}
+
+
+def _shared(value: _V) -> _V:
+    """An equal immutable value seen before (bounded: forgotten when full), else C{value}."""
+    found = _SHARED.get(value)
+    if found is None:
+        if len(_SHARED) >= 4096:
+            _SHARED.clear()
+        _SHARED[value] = found = value
+    return cast(_V, found)
 
 
 class _UDPProtocol(dns.DNSDatagramProtocol):
@@ -244,19 +258,21 @@ class DnsServer:
     ) -> None:
         answers = answers or []
         qname = query.name.name.decode("ascii", "backslashreplace") if query else ""
+        # Every phone asks the same few names and gets the same answers: the
+        # events share equal values instead of each holding its own copies.
         self.trace.record(
             DnsEvent(
                 t=self._now(),
                 observer=self.address,
                 direction=direction,  # type: ignore[arg-type]
                 transport=transport,  # type: ignore[arg-type]
-                local=(self.address, self.port),
+                local=_shared((self.address, self.port)),
                 remote=remote,
-                qname=qname,
+                qname=_shared(qname),
                 qtype=type_name(query.type) if query else "",
                 rcode=rcode,
-                answers=tuple(rr_text(rr) for rr in answers),
-                ttls=tuple(int(rr.ttl) for rr in answers),
+                answers=_shared(tuple(rr_text(rr) for rr in answers)),
+                ttls=_shared(tuple(int(rr.ttl) for rr in answers)),
                 raw=raw,
             )
         )

@@ -36,6 +36,8 @@ class SimUDPPort:
     ) -> None:
         self.host = host
         self.port = port
+        #: C{(address, port)}: the source of every datagram sent (shared, not rebuilt)
+        self._address: tuple[str, int] = (host.address, port)
         self.protocol = protocol
         self.maxPacketSize = maxPacketSize
         self.connected_to: tuple[str, int] | None = None
@@ -87,7 +89,13 @@ class SimUDPPort:
                 raise ValueError("an unconnected UDP port needs an address to write to")
             if not isIPAddress(addr[0]):
                 raise error.InvalidAddressError(addr[0], "write() only accepts IP addresses")
-            dst = (addr[0], int(addr[1]))
+            port = addr[1]
+            # The caller's tuple is kept when it already is (str, int): each
+            # PacketEvent holds it, so a copy would cost 56 bytes per datagram.
+            dst = (
+                addr if type(addr) is tuple and len(addr) == 2 and type(port) is int
+                else (addr[0], int(port))
+            )
         if not self.listening:
             return
         self.host.world._send_udp(self, packet, dst)

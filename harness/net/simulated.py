@@ -374,6 +374,8 @@ class SimWorld:
 
     def link(self, a: str, b: str) -> LinkParams:
         """The effective parameters of the link between C{a} and C{b}."""
+        if not self._links:  # no override anywhere: skip the per-pair cache (memory, time)
+            return self.default_link
         key = frozenset((a, b))
         cached = self._link_cache.get(key)
         if cached is None:
@@ -487,7 +489,7 @@ class SimWorld:
     # UDP
 
     def _send_udp(self, port: SimUDPPort, data: bytes, dst: Address) -> None:
-        src = (port.host.address, port.port)
+        src = port._address  # one shared tuple per port: every PacketEvent holds it
         now = self.clock._now
         if len(data) > self.max_datagram:
             self.trace.record(PacketEvent(now, "udp", src, dst, data, "toobig"))

@@ -106,6 +106,11 @@ class Account:
         self._registered_until: dict[int, float] = {}
         self._stopped = False
         self.calls: list[CallResult] = []
+        # REG-1: the registration at start goes out before any other request;
+        # requests made earlier wait here until it has been sent (or has failed
+        # without sending anything, e.g. DNS-11).
+        self._start_sent = False
+        self._start_waiters: list[Deferred[None]] = []
 
     # -- helpers -------------------------------------------------------------
 
@@ -202,7 +207,9 @@ class Account:
         if not self.config.enable:
             return
         if 1 in self.slots:
-            self._spawn(self._register_working(), "registration")
+            self._spawn(self._register_working(initial=True), "registration")
+        else:
+            self._start_done()
         if 2 in self.slots and self.config.redundancy_type == CONCURRENT:
             self._spawn(self._register_slot(2), "fallback registration")  # FBK-C1
         elif 2 in self.slots and "registers-fallback-in-successive" in self.phone.defects:
@@ -212,6 +219,23 @@ class Account:
         self._stopped = True
         for name in list(self._timers):
             self._cancel(name)
+        self._start_done()
+
+    def _start_done(self) -> None:
+        """The registration at start is on the wire (or failed): let other requests go."""
+        if self._start_sent:
+            return
+        self._start_sent = True
+        waiters, self._start_waiters = self._start_waiters, []
+        for d in waiters:
+            d.callback(None)
+
+    async def _after_start(self) -> None:
+        """REG-1: wait until the registration at start has been sent."""
+        if not self._start_sent:
+            d: Deferred[None] = Deferred()
+            self._start_waiters.append(d)
+            await d
 
     # -- sending a new request through one server's targets --------------------
 
@@ -280,6 +304,8 @@ class Account:
 
     async def _transact(self, slot: Slot, request: Request, target: Target) -> Response:
         txn = self.phone.endpoint.request(request, target, self.policy(slot))
+        if request.method == "REGISTER":
+            self._start_done()
         response: Response = await txn.final
         if response.status in (401, 407):
             # REG-3: answer the challenge once; a second challenge is a failure
@@ -411,8 +437,15 @@ class Account:
                 lambda: self._spawn(self._register_slot(n), "retry"),
             )
 
-    async def _register_working(self) -> None:
+    async def _register_working(self, initial: bool = False) -> None:
         """Register to server 1; on failure fall back (successive) or retry later."""
+        try:
+            await self._register_working_once()
+        finally:
+            if initial:
+                self._start_done()
+
+    async def _register_working_once(self) -> None:
         slot = self.slots[1]
         ok = await self._register(slot)
         if ok or self._stopped:
@@ -499,6 +532,7 @@ class Account:
         call_id = new_call_id(self.phone.rng, self.phone.address)
         tag = new_tag(self.phone.rng)
         cseq = 0
+        await self._after_start()  # REG-1: the REGISTER at start goes first
         for slot in self._call_slots():
             local_uri = self.aor(slot)
 

@@ -386,7 +386,8 @@ def _normalise(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
         if cname in LIST_HEADERS:
             out.extend((cname, v) for v in split_list(value))
         else:
-            out.append((cname, value))
+            pair = (cname, value)
+            out.append(_shared_pairs.get(pair) or pair)  # see parse: fields repeat
     return out
 
 
@@ -397,6 +398,9 @@ _PARAM_RE = re.compile(
     + _abnf.token + "|" + _abnf.IPv6reference + "|" + _abnf.quoted_string + "))?"
 )
 _TRAIL_RE = re.compile(r"[ \t]*")
+
+
+_shared_params: dict[tuple[str, str | None], tuple[str, str | None]] = {}
 
 
 def _parse_params(text: str, what: str) -> tuple[tuple[str, str | None], ...]:
@@ -413,7 +417,13 @@ def _parse_params(text: str, what: str) -> tuple[tuple[str, str | None], ...]:
             if _TRAIL_RE.fullmatch(text, pos):
                 break
             raise ParseError(f"bad parameters in {what}: {text!r}")
-        out.append((m.group("name"), m.group("value")))
+        param = (m.group("name"), m.group("value"))
+        found = _shared_params.get(param)  # ";rport", ";lr", ";expires=300" repeat
+        if found is None:
+            if len(_shared_params) >= _CACHE_MAX:
+                _shared_params.clear()
+            _shared_params[param] = found = param
+        out.append(found)
         pos = m.end()
     return tuple(out)
 
@@ -584,6 +594,20 @@ class CSeq:
 
 
 def _parse_cseq(value: str) -> CSeq:
+    cseq = _cseq_cache.get(value)
+    if cseq is None:
+        cseq = _parse_cseq_text(value)
+        if len(_cseq_cache) >= _CACHE_MAX:
+            _cseq_cache.clear()
+        _cseq_cache[value] = cseq
+    return cseq
+
+
+#: CSeq is immutable: a request, its retransmissions and responses share one
+_cseq_cache: dict[str, CSeq] = {}
+
+
+def _parse_cseq_text(value: str) -> CSeq:
     m = _abnf.cseq_re.fullmatch(value)
     if m is None:
         raise ParseError(f"bad CSeq: {value!r}", header="CSeq")
@@ -863,6 +887,11 @@ class Response(_Message):
 # --- the parser ----------------------------------------------------------------------
 
 _CTL_BYTES = bytes([*range(0, 9), 11, 12, *range(14, 32), 127])
+#: header fields already parsed (see L{parse}); cleared when it holds more than the max
+_shared_pairs: dict[tuple[str, str], tuple[str, str]] = {}
+_SHARED_PAIRS_MAX = 4096
+#: list-header fields already split (C{Allow: INVITE, ACK, ...} repeats in every message)
+_shared_lists: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {}
 _REQUIRED = ("Call-ID", "CSeq", "From", "To", "Via")
 
 
@@ -925,6 +954,12 @@ def parse(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Request | Response:
     pairs: list[tuple[str, str]] = []
     append = pairs.append
     cache = _canon_cache
+    shared = _shared_pairs
+    if len(shared) > _SHARED_PAIRS_MAX:
+        shared.clear()
+    shared_lists = _shared_lists
+    if len(shared_lists) > _SHARED_PAIRS_MAX:
+        shared_lists.clear()
     list_headers = LIST_HEADERS
     for line in lines:
         name, sep, value = line.partition(":")
@@ -933,20 +968,34 @@ def parse(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Request | Response:
             cname = _header_name(name, sep, _lineno(lines, linenos, line))
         value = value.strip(" \t")
         if "," in value and cname in list_headers:
-            try:
-                pairs.extend((cname, v) for v in split_list(value))
-            except ParseError as e:
-                raise ParseError(
-                    e.reason, line=_lineno(lines, linenos, line), header=cname
-                ) from None
+            key = (cname, value)
+            split = shared_lists.get(key)
+            if split is None:
+                try:
+                    split = tuple([(cname, v) for v in split_list(value)])
+                except ParseError as e:
+                    raise ParseError(
+                        e.reason, line=_lineno(lines, linenos, line), header=cname
+                    ) from None
+                shared_lists[key] = split
+            pairs.extend(split)
         else:
-            append((cname, value))
+            pair = (cname, value)
+            # An equal field parsed before (the same Max-Forwards, Allow, a
+            # response echoing From/Call-ID/CSeq, a retransmission) is shared:
+            # the trace keeps every message, and most fields repeat.
+            found = shared.get(pair)
+            if found is None:
+                shared[pair] = pair
+                append(pair)
+            else:
+                append(found)
     if len(head) > limits.max_header_len:
         for cname, value in pairs:
             if len(value) > limits.max_header_len:
                 raise ParseError("header value too long", header=cname)
     headers = Headers._trusted(tuple(pairs))
-    names = {p[0] for p in pairs}
+    names = dict(pairs)  # only its keys are used: the names present
 
     lengths = headers._values("Content-Length") if "Content-Length" in names else None
     if lengths is not None:

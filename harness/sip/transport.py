@@ -156,7 +156,10 @@ class _UDPProtocol(DatagramProtocol):
         self.endpoint = endpoint
 
     def datagramReceived(self, datagram: bytes, addr: Any) -> None:
-        self.endpoint._datagram(datagram, (str(addr[0]), int(addr[1])))
+        # Keep the network's (str, int) tuple: every SipEvent holds one.
+        if type(addr) is not tuple or type(addr[0]) is not str or type(addr[1]) is not int:
+            addr = (str(addr[0]), int(addr[1]))
+        self.endpoint._datagram(datagram, addr)
 
 
 @implementer(IHandshakeListener)
@@ -557,6 +560,7 @@ class SipEndpoint:
         )
         self._ports: dict[str, IListeningPort] = {}
         self._udp_protocol: _UDPProtocol | None = None
+        self._udp_local_cache: tuple[IListeningPort, tuple[str, int]] | None = None
         self._outbound: dict[tuple[str, str, int, str | None], _Connection] = {}
         # insertion-ordered (a dict, not a set): closing order must not depend
         # on object addresses, or the same seed would not give the same trace
@@ -685,10 +689,17 @@ class SipEndpoint:
         if "udp" not in self._ports:
             self.listen("udp", 0)
         port = self._ports["udp"]
-        local = (self.address, _port_of(port))
+        local = self._udp_local(port)
         if message is not None or force_event:
             self._sip_event("out", "udp", local, dest, message, raw)
         port.write(raw, dest)  # type: ignore[attr-defined]
+
+    def _udp_local(self, port: IListeningPort) -> tuple[str, int]:
+        """C{(address, port)} of the UDP port, built once per port (getHost costs)."""
+        cached = self._udp_local_cache
+        if cached is None or cached[0] is not port:
+            cached = self._udp_local_cache = (port, (self.address, _port_of(port)))
+        return cached[1]
 
     def _connection_for(self, target: Target) -> _Connection:
         key = (target.transport, target.host, target.port,
@@ -759,7 +770,7 @@ class SipEndpoint:
 
     def _datagram(self, data: bytes, source: tuple[str, int]) -> None:
         port = self._ports.get("udp")
-        local = (self.address, _port_of(port)) if port is not None else (self.address, 0)
+        local = self._udp_local(port) if port is not None else (self.address, 0)
         try:
             message = parse_datagram(data, self.limits)
         except ParseError as e:

@@ -12,7 +12,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from harness.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
+from harness.cli import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    UsageError,
+    load_phone_config,
+    load_scenario_file,
+)
 
 SubParsers = argparse._SubParsersAction
 
@@ -505,15 +512,9 @@ def _redact_credentials(raw: bytes) -> bytes:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from harness.scenario import ScenarioError, load_scenario
     from harness.trace.ladder import text_ladder
 
-    try:
-        sc = load_scenario(args.scenario)
-    except ScenarioError as e:
-        for line in e.errors:
-            print(line, file=sys.stderr)
-        return EXIT_USAGE
+    sc = load_scenario_file(args.scenario)
     kind, defects = _phone_choice(args.phone)
     if args.network == "wire" or kind != "builtin":
         raise UsageError("'run' drives the built-in phone on the simulated network; use 'serve'")
@@ -726,7 +727,6 @@ def cmd_phone(args: argparse.Namespace) -> int:
 
     from harness.cli import parse_hostport, real_reactor
     from harness.net.wire import WireNetwork
-    from harness.phone.config import ConfigError, load_config
     from harness.phone.phone import Phone
     from harness.profile import get_profile
     from harness.sip.locate import Locator, make_resolver
@@ -734,14 +734,7 @@ def cmd_phone(args: argparse.Namespace) -> int:
     from harness.tls import load_ca
     from harness.trace.events import NoteEvent, SipEvent, Trace, summarise_sip
 
-    try:
-        config = load_config(args.config)
-    except ConfigError as e:
-        for line in e.errors:
-            print(line, file=sys.stderr)
-        return EXIT_FAILED
-    except OSError as e:
-        raise UsageError(f"{args.config}: {e.strerror or e}") from e
+    config = load_phone_config(args.config)
     if not config.enabled_accounts:
         raise UsageError(f"{args.config}: no account is enabled")
     ip, port = parse_hostport(args.listen, "--listen")
@@ -794,16 +787,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from harness.certify.checkers import judge
     from harness.certify.report import RunSummary, clause_rows, json_report, text_report
     from harness.cli import real_reactor
-    from harness.scenario import ScenarioError, load_scenario
     from harness.testbed import Testbed
     from harness.trace.events import Trace
 
-    try:
-        sc = load_scenario(args.scenario)
-    except ScenarioError as e:
-        for line in e.errors:
-            print(line, file=sys.stderr)
-        return EXIT_USAGE
+    sc = load_scenario_file(args.scenario)
     reactor = real_reactor()
     trace = Trace()
     try:

@@ -34,6 +34,38 @@ class UsageError(Exception):
     """A problem with the user's input: printed as one line, exit 2."""
 
 
+class ReportedErrors(Exception):
+    """Several problems (one line each, already naming file and place) and the exit code."""
+
+    def __init__(self, lines: Sequence[str], code: int) -> None:
+        super().__init__("\n".join(lines))
+        self.lines = list(lines)
+        self.code = code
+
+
+def load_phone_config(path: str) -> Any:
+    """A phone configuration for a command; its errors end the command with exit 1."""
+    from harness.phone.config import ConfigError, load_config
+
+    try:
+        return load_config(path)
+    except ConfigError as e:
+        summary = f"{path}: {len(e.errors)} error(s); nothing applied"
+        raise ReportedErrors([*e.errors, summary], EXIT_FAILED) from e
+    except OSError as e:
+        raise UsageError(f"{path}: {e.strerror or e}") from e
+
+
+def load_scenario_file(path: str) -> Any:
+    """A scenario for a command; its errors end the command with exit 2."""
+    from harness.scenario import ScenarioError, load_scenario
+
+    try:
+        return load_scenario(path)
+    except ScenarioError as e:
+        raise ReportedErrors(e.errors, EXIT_USAGE) from e
+
+
 def _cmd_parse(args: argparse.Namespace) -> int:
     from harness.sip.message import ParseError, parse
 
@@ -67,17 +99,9 @@ def _cmd_clauses(args: argparse.Namespace) -> int:
 
 
 def _cmd_check_config(args: argparse.Namespace) -> int:
-    from harness.phone.config import ConfigError, format_effective, load_config
+    from harness.phone.config import format_effective
 
-    try:
-        config = load_config(args.file)
-    except ConfigError as e:
-        for line in e.errors:
-            print(line, file=sys.stderr)
-        print(f"{args.file}: {len(e.errors)} error(s); nothing applied", file=sys.stderr)
-        return EXIT_FAILED
-    except OSError as e:
-        raise UsageError(f"{args.file}: {e.strerror or e}") from e
+    config = load_phone_config(args.file)
     for warning in config.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(format_effective(config))
@@ -149,6 +173,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as e:
         print(f"sip-harness {args.command}: error: {e}", file=sys.stderr)
         return EXIT_USAGE
+    except ReportedErrors as e:
+        for line in e.lines:
+            print(line, file=sys.stderr)
+        return e.code
     except KeyboardInterrupt:
         print(f"sip-harness {args.command}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -60,6 +60,38 @@ def bench_scenarios(seconds: float = 2.0) -> Figures:
     return out
 
 
+def bench_locator(seconds: float = 1.0) -> Figures:
+    """
+    RFC 3263 resolutions per wall second on the simulated network: the full
+    NAPTR -> SRV -> A chain of the guide's appendix zone, each with a fresh
+    locator (no cache) through the stock twisted.names client and our server.
+    """
+    from harness.dns.server import DnsServer
+    from harness.dns.zone import Zone
+    from harness.net.simulated import SimWorld
+    from harness.profile import get_profile
+    from harness.sip.locate import Locator, make_resolver
+    from harness.trace.events import Trace
+
+    world = SimWorld(0, trace=Trace(), latency=0.001)
+    zone = Zone.from_master_file(bundled_scenarios_dir().parent / "zones" / "example.test.zone")
+    profile = get_profile("yealink")
+    done: list[int] = []
+    n = 0
+    with world.deterministic_dns():
+        DnsServer(world.host("127.0.1.53"), [zone], world.trace, port=53).start()
+        host = world.host("127.0.0.100")
+        resolver = make_resolver(host, ("127.0.1.53", 53))
+        t0 = time.perf_counter()
+        while time.perf_counter() - t0 < seconds and n < 200_000:
+            locator = Locator(resolver, host, profile, random.Random(n))
+            locator.locate("example.test", 0, 3, 0).addCallback(lambda r: done.append(1))
+            world.run(until=world.seconds() + 1.0)
+            n += 1
+        wall = time.perf_counter() - t0
+    return {"locator_resolutions_per_s": len(done) / wall, "locator_resolutions": len(done)}
+
+
 def bench_certify() -> Figures:
     """Wall time of the full default certification (every bundled scenario)."""
     from harness.scenario import find_scenarios
@@ -257,6 +289,7 @@ def groups(quick: bool) -> dict[str, Callable[[], Figures]]:
     out["net"] = net
     out["transactions"] = txn
     out["registrar-sim"] = registrar
+    out["locator"] = lambda: bench_locator(s)
     out["scenarios"] = lambda: bench_scenarios(2 * s)
     out["certify"] = bench_certify
     sizes = (100, 1000) if quick else (100, 1000, 10000)

@@ -183,4 +183,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    # "python -m harness.cli": this module runs as __main__, but the commands raise the
+    # UsageError / ReportedErrors of the imported harness.cli; only its main() catches them
+    from harness.cli import main as _main
+
+    sys.exit(_main())

@@ -311,6 +311,35 @@ class ManagedProcess:
         _LIVE.discard(self)
         return self.returncode
 
+    def stop_async(
+        self, clock: Any, timeout: float = 5.0, sig: int = signal.SIGTERM, interval: float = 0.02
+    ) -> Deferred[int | None]:
+        """
+        L{stop} without blocking: C{sig} to our process group now, SIGKILL
+        after C{timeout} seconds if the program is still there; fires with
+        the exit status.  Polls on C{clock} (the reactor).
+        """
+        popen = self.popen
+        if popen is None or popen.poll() is not None:
+            return defer.succeed(self.stop())
+        self._signal(popen, sig)
+        start = clock.seconds()
+        d: Deferred[int | None] = Deferred()
+        killed = False
+
+        def poll() -> None:
+            nonlocal killed
+            if popen.poll() is not None:
+                d.callback(self.stop())  # reaps the group's leftovers, forgets us
+                return
+            if not killed and clock.seconds() - start >= timeout:
+                killed = True
+                self._signal(popen, signal.SIGKILL)
+            clock.callLater(interval, poll)
+
+        poll()
+        return d
+
     @staticmethod
     def _signal(popen: subprocess.Popen[bytes], sig: int, group_only: bool = False) -> None:
         # our child is its session and group leader (start_new_session): its pgid is its pid

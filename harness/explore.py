@@ -211,20 +211,35 @@ def check_world(run: WorldRun, *, clauses: Iterable[str] | None = None) -> list[
     # dialog is where the first 2xx arrived: a 2xx that comes later from a target
     # the phone had already given up on (a server that only delayed its answer past
     # RTX-1's give-up) sets up nothing the phone took part in.
+    # A request belongs to that dialog when it carries the 2xx's To tag (the ACK
+    # for a non-2xx answer carries that answer's tag and goes with its INVITE).
     where: dict[str, str] = {}
     first_ok: dict[str, float] = {}
+    tag_of: dict[str, str | None] = {}
     for t in mine:
         if t.method == "INVITE" and not t.in_dialog and t.ok and t.final_t is not None:
             if t.call_id not in first_ok or t.final_t < first_ok[t.call_id]:
                 first_ok[t.call_id], where[t.call_id] = t.final_t, t.dst
+                assert t.final is not None
+                try:
+                    tag_of[t.call_id] = t.final.to.tag
+                except (ParseError, ValueError):
+                    tag_of[t.call_id] = None
     for s in wire.phone_requests(trace, facts):
         req = s.request
         try:
-            in_dialog = req.to.tag is not None
+            to_tag = req.to.tag
+            in_dialog = to_tag is not None
             call_id = req.call_id
         except (ParseError, ValueError):
             continue
-        if in_dialog and _user(req) == user and call_id in where and s.dst != where[call_id]:
+        if (
+            in_dialog
+            and _user(req) == user
+            and call_id in where
+            and to_tag == tag_of.get(call_id)
+            and s.dst != where[call_id]
+        ):
             problems.append(f"SAFETY-DIALOG: event {s.index}: in-dialog {req.method} went to "
                             f"{facts.role_of(s.dst)}, the dialog is at "
                             f"{facts.role_of(where[call_id])}")
@@ -282,6 +297,11 @@ def _naptr_order(world: World, mine: list[wire.Txn]) -> list[str]:
     usable = {s.service for s in z.srv if any(r[3] != "ghost" for r in s.records)}
     expected = None
     for _, _, _, transport in sorted(z.naptr):
+        if z.naptr_indirect and transport != "udp":
+            # the pointer record (empty flag) says "SIP+D2U": the chain it points to
+            # may only yield that service (the locator's reading of DNS-5); other
+            # records there are skipped, and with none usable DNS-6 applies
+            continue
         if services.get(transport) in usable:
             expected = transport
             break

@@ -292,7 +292,19 @@ class Testbed:
             clauses=sc.clauses,
             zone_ttl=self._zone_ttl(),
             config_warnings=sc.phone.warnings,
+            latency_tolerance=self._latency_tolerance(),
         )
+
+    def _latency_tolerance(self) -> float:
+        """
+        The timing slack for this network: a send the network dropped is dated when
+        the phone sent it, a delivered one when the server saw it, and a response
+        takes as long again: a round trip of latency plus jitter, on top of the
+        default slack.
+        """
+        default = Facts.latency_tolerance
+        net = self.scenario.network
+        return max(default, default + 2 * (net.latency + net.jitter))
 
     def _zone_ttl(self) -> float | None:
         """
@@ -348,8 +360,12 @@ class Testbed:
         return judge(self.trace, self.facts(), self.clauses)
 
     def result(self) -> RunResult:
+        from harness.certify.checkers import judge
+
         errors = [f.getErrorMessage() for f in self.phone.errors] if self.phone else []
-        return RunResult(self.scenario, self.trace, self.facts(), self.judge(), errors)
+        facts = self.facts()  # once: the judge reads the same facts
+        verdicts = judge(self.trace, facts, self.clauses)
+        return RunResult(self.scenario, self.trace, facts, verdicts, errors)
 
 
 def fault_from_spec(spec: FaultSpec) -> Fault:

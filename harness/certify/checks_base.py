@@ -202,7 +202,7 @@ class Ctx:
         """
         if txn.final is None and txn.conn_failure is not None:
             return True
-        return txn.first + self.give_up(txn) + self.tol <= self.end
+        return txn.started + self.give_up(txn) + self.tol <= self.end
 
     def chain_failed_at(self, chain: wire.Chain) -> float | None:
         """When the chain's last attempt failed; C{None} if it was answered."""

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from harness.certify.checks_base import Ctx
 from harness.certify.verdict import Verdict
 from harness.certify.wire import Txn, norm
-from harness.trace.events import DnsEvent
+from harness.trace.events import DnsEvent, PacketEvent
 
 __all__ = ["CHECKS"]
 
@@ -84,10 +84,37 @@ class Srv:
     target: str
 
 
+#: Seconds within which the same query asked again is the resolver retrying it
+#: (its answer, or the query itself, was lost on the way), not a new lookup.
+_RESOLVER_RETRY = 5.0
+
+
 def _queries(ctx: Ctx) -> list[Q]:
+    """
+    The phone's queries, a query whose answer never reached the phone and that
+    the resolver asked again (the same name and type next, within
+    L{_RESOLVER_RETRY}) counted once, as its last try.
+    """
+    qs = [Q(i, q.t, norm(q.qname), q.qtype, a) for i, q, a in ctx.dns]
+    dns_host = ctx.facts.dns[0] if ctx.facts.dns is not None else None
+    lost = {
+        e.t for e in ctx.trace.events
+        if isinstance(e, PacketEvent) and e.proto == "udp" and e.src[0] == dns_host
+        and e.fate != "delivered"
+    }
+
+    def never_reached(q: Q) -> bool:
+        return q.answer is None or q.answer.rcode == "TIMEOUT" or q.answer.t in lost
+
     return [
-        Q(i, q.t, norm(q.qname), q.qtype, a)
-        for i, q, a in ctx.dns
+        q for n, q in enumerate(qs)
+        if not (
+            n + 1 < len(qs)
+            and qs[n + 1].name == q.name
+            and qs[n + 1].type == q.type
+            and qs[n + 1].t - q.t <= _RESOLVER_RETRY
+            and never_reached(q)
+        )
     ]
 
 
@@ -587,8 +614,18 @@ def dns10(ctx: Ctx) -> Verdict:
     lookups = _lookups(qs, root)
     judged = 0
     ev: list[int] = []
+    dns_host = ctx.facts.dns[0] if ctx.facts.dns is not None else None
+    lost = [
+        e.t for e in ctx.trace.events
+        if isinstance(e, PacketEvent) and e.proto == "udp" and e.fate != "delivered"
+        and dns_host in (e.src[0], e.dst[0])
+    ]
     for k, lk in enumerate(lookups):
         if not _lookup_ok(lk):
+            continue
+        if any(lk[0].t <= t <= lk[-1].t + DNS_GIVE_UP for t in lost):
+            # a query of this lookup (or its answer) was lost and maybe never got
+            # through: the lookup may have failed (DNS-11), leaving nothing to reuse
             continue
         ttls = [q.ttl for q in lk if q.ttl is not None]
         if not ttls:
@@ -709,10 +746,10 @@ def dns_failures(ctx: Ctx) -> list[DnsDown]:
     if dom is None or ctx.facts.dns is None:
         return []
     qs = _queries(ctx)
+    out = _unheard_lookups(ctx, dom, qs)
     root = _root(ctx, qs, dom)
     if root is None:
-        return []
-    out = []
+        return out
     for lk in _lookups(qs, root):
         if _lookup_ok(lk):
             continue
@@ -729,6 +766,48 @@ def dns_failures(ctx: Ctx) -> list[DnsDown]:
                 timed_out=timed_out,
             )
         )
+    out.sort(key=lambda d: d.start)
+    return out
+
+
+def _unheard_lookups(ctx: Ctx, dom: str, qs: list[Q]) -> list[DnsDown]:
+    """
+    Lookups of server 1's domain whose every query the network lost on the way
+    (the DNS host down or unreachable): the DNS server saw nothing, yet the
+    phone's queries are on the wire.  Queries closer than L{DNS_GIVE_UP} to
+    each other are one lookup (the resolver's retransmissions).
+    """
+    from twisted.names import dns as _dns
+
+    dns_host = ctx.facts.dns[0] if ctx.facts.dns is not None else None
+    lost: list[tuple[int, float]] = []
+    for i, e in enumerate(ctx.trace.events):
+        if not (isinstance(e, PacketEvent) and e.proto == "udp" and e.dst[0] == dns_host
+                and e.fate != "delivered" and e.payload
+                and (ctx.facts.phone is None or e.src[0] == ctx.facts.phone)):
+            continue
+        try:
+            m = _dns.Message()
+            m.fromStr(e.payload)
+            name = norm(m.queries[0].name.name.decode("ascii", "replace"))
+        except Exception:
+            continue
+        if name == dom or name.endswith("." + dom):
+            lost.append((i, e.t))
+    groups: list[list[tuple[int, float]]] = []
+    for i, t in lost:
+        if groups and t - groups[-1][-1][1] <= DNS_GIVE_UP:
+            groups[-1].append((i, t))
+        else:
+            groups.append([(i, t)])
+    heard = [q.t for q in qs]
+    out = []
+    for g in groups:
+        start, end = g[0][1], g[-1][1]
+        if any(start - ctx.tol <= t <= end + DNS_GIVE_UP for t in heard):
+            continue  # part of a lookup the DNS server did see
+        out.append(DnsDown(start=start, end=end, latest=end + DNS_GIVE_UP, index=g[0][0],
+                           indexes=tuple(i for i, _ in g), timed_out=True))
     return out
 
 

@@ -61,7 +61,8 @@ def fbk_c1(ctx: Ctx) -> Verdict:
     fb = ctx.fallback
     regs_fb = [r for r in ctx.regs if r.dst == fb]
     sent_fb = [t for t in ctx.txns if t.method == "REGISTER" and t.dst == fb]
-    sent_w = [t for t in ctx.txns if t.method == "REGISTER" and ctx.group(t.dst) == 1]
+    # (an attempt whose connection failed before any SIP went over it counts: RTX-2)
+    sent_w = [t for t in ctx.attempts if t.method == "REGISTER" and ctx.group(t.dst) == 1]
     if not sent_fb:
         return ctx.failed(c, "concurrent mode: no REGISTER to the fallback server",
                           "REGISTER to both servers", "none to the fallback server")
@@ -76,7 +77,7 @@ def fbk_c1(ctx: Ctx) -> Verdict:
         grp = ctx.group(r.dst)
         nxt = next((t for t in ctx.txns if t.method == "REGISTER" and ctx.group(t.dst) == grp
                     and t.first > r.t + ctx.tol), None)
-        if nxt is None or nxt.first > r.t + r.granted + ctx.tol:
+        if nxt is None or nxt.started > r.t + r.granted + ctx.tol:
             return ctx.failed(c, f"registration at {ctx.name(r.dst)} not refreshed",
                               f"REGISTER before {r.t + r.granted:.3f} s",
                               nxt.describe() if nxt else "none", r.txn.indexes)
@@ -90,7 +91,7 @@ def fbk_c1(ctx: Ctx) -> Verdict:
             if done is None or done + ri + ctx.tol + ctx.profile.t1 >= ctx.end:
                 continue  # refused, or the run ended before a retry was due
             nxt = next((y for y in sent_fb if y.first > x.first), None)
-            if nxt is None or nxt.first > done + ri + ctx.tol + ctx.profile.t1:
+            if nxt is None or nxt.started > done + ri + ctx.tol + ctx.profile.t1:
                 return ctx.failed(c, "the fallback server never answered and the phone "
                                      "stopped registering to it",
                                   f"REGISTER to the fallback server by {done + ri:.3f} s",
@@ -163,8 +164,8 @@ def fbk_c3(ctx: Ctx) -> Verdict:
         t = t_fail
         back: float | None = None
         while True:
-            nxt = next((x for x in ctx.txns if x.method == "REGISTER" and ctx.group(x.dst) == 1
-                        and x.first > t + ctx.tol), None)
+            nxt = next((x for x in ctx.attempts if x.method == "REGISTER"
+                        and ctx.group(x.dst) == 1 and x.first > t + ctx.tol), None)
             if nxt is None:
                 if t + ri + ctx.tol + ctx.profile.t1 < ctx.end:
                     return ctx.failed(c, "the phone stopped sending REGISTER to the working "
@@ -173,7 +174,7 @@ def fbk_c3(ctx: Ctx) -> Verdict:
                                       "none", ch.indexes)
                 break
             ev.extend(nxt.indexes[:1])
-            if nxt.first > t + ri + ctx.tol + ctx.profile.t1:
+            if nxt.started > t + ri + ctx.tol + ctx.profile.t1:
                 return ctx.failed(c, "REGISTER to the down working server not retried in time",
                                   f"REGISTER by {t + ri:.3f} s", nxt.describe(), nxt.indexes)
             chain = next((x for x in ctx.rounds if any(y is nxt for y in x.txns)), None)
@@ -182,7 +183,7 @@ def fbk_c3(ctx: Ctx) -> Verdict:
                 back = answered[0].final_t
                 break
             done = ctx.chain_failed_at(chain) if chain else ctx.failed_at(nxt)
-            t = done if done is not None else nxt.last
+            t = max(done if done is not None else nxt.last, nxt.first)  # always moves on
         if back is None:
             continue
         inv = next((x for x in ctx.rounds if x.method == "INVITE" and not x.in_dialog
@@ -239,7 +240,15 @@ def _probes(ctx: Ctx) -> list[_Probe]:
         end = done if done is not None else ch.tail.last
         out.append(_Probe(ch.start, ch.answered, (end, end), ch.head.indexes,
                           ch.head.describe()))
+    fb = ctx.fallback
     for d in ctx.dns_downs:
+        # a failed lookup followed at once by an INVITE (or other non-REGISTER) to the
+        # fallback server was that request's lookup (FBK-C2 / FO-6), not a probe
+        nxt = next((t for t in ctx.attempts if t.dst == fb and t.first >= d.start - ctx.tol
+                    and t.method not in ("ACK", "CANCEL")), None)
+        if (nxt is not None and nxt.method != "REGISTER" and not nxt.in_dialog
+                and nxt.first <= d.latest + ctx.at_once):
+            continue
         out.append(_Probe(d.start, False, (d.end, d.latest), d.indexes, d.describe()))
     out.sort(key=lambda p: p.start)
     return out
@@ -299,9 +308,18 @@ def fbk_s2(ctx: Ctx) -> Verdict:
     for d in downs:  # DNS-11: no REGISTER can reach the working server; fall back at once
         ev.extend(d.indexes)
         due = d.latest + ctx.at_once
+        # a REGISTER to the fallback server still under way when the lookup started
+        # (the lookup of another request, while falling back) is that fallback
+        pending = next((x for x in ctx.txns if x.method == "REGISTER" and x.dst == fb
+                        and x.first < d.start
+                        and (x.final_t if x.final_t is not None else
+                             (ctx.failed_at(x) or x.last)) >= d.start - ctx.tol), None)
+        if pending is not None:
+            ev.extend(pending.indexes)
+            continue
         nxt = next((x for x in ctx.txns if x.method == "REGISTER" and x.dst == fb
                     and x.first >= d.start - ctx.tol), None)
-        if nxt is None or nxt.first > due:
+        if nxt is None or nxt.started > due:
             if nxt is None and due > ctx.end:
                 continue
             return ctx.failed(c, "no REGISTER to the fallback server once the lookup of the "
@@ -324,7 +342,7 @@ def fbk_s2(ctx: Ctx) -> Verdict:
         nxt = next((x for x in ctx.txns if x.method == "REGISTER" and x.dst == fb
                     and x.first >= g1_last.first), None)
         late = t_fail + 4 * ctx.tol
-        if nxt is None or nxt.first > late:
+        if nxt is None or nxt.started > late:
             if nxt is None and late > ctx.end:
                 continue
             return ctx.failed(c, "no REGISTER to the fallback server once the working server "
@@ -381,7 +399,7 @@ def fbk_s3(ctx: Ctx) -> Verdict:
             if nxt.answered:
                 break
             refs = [(nxt.start, nxt.start), nxt.done]
-            end_ref = nxt.done[0]
+            end_ref = max(nxt.done[0], nxt.start)  # always moves on
     if not probes:
         return ctx.na(c, "the run ended before the first probe was due")
     return ctx.passed(c, f"{probes} probe(s) of the working server every {every:g} s "

@@ -253,14 +253,17 @@ def fo5(ctx: Ctx) -> Verdict:
 def _fallback_down(ctx: Ctx, t: float) -> bool:
     """
     Concurrent mode: the phone had sent REGISTER to the fallback server by C{t}
-    and it accepted none of them up to C{t}: the fallback server fails too (or
-    refuses), and its own registration cycle (FBK-C1, RTX-5) is what goes on.
+    and the fallback server did not accept the latest of them by C{t}: it fails
+    too (or refuses), and its own registration cycle (FBK-C1, RTX-5) is what
+    goes on.
     """
     fb = ctx.fallback
     sent = [x for x in ctx.txns if x.method == "REGISTER" and x.dst == fb
             and x.first <= t + ctx.tol]
-    return bool(sent) and not any(x.ok and x.final_t is not None and x.final_t <= t + ctx.tol
-                                  for x in sent)
+    if not sent:
+        return False
+    last = sent[-1]
+    return not (last.ok and last.final_t is not None and last.final_t <= t + ctx.tol)
 
 
 def fo6(ctx: Ctx) -> Verdict:
@@ -286,7 +289,7 @@ def fo6(ctx: Ctx) -> Verdict:
         due = d.latest + ctx.at_once
         nxt = next((t for t in ctx.attempts if t.dst == fb and t.method not in ("ACK", "CANCEL")
                     and t.first >= d.start - ctx.tol), None)
-        if nxt is None or nxt.first > due:
+        if nxt is None or nxt.started > due:
             if nxt is None and due > ctx.end:
                 continue
             return ctx.failed(c, "the lookup of server 1 failed; the fallback server did not "
@@ -316,7 +319,7 @@ def fo6(ctx: Ctx) -> Verdict:
             continue
         nxt = next((t for t in ctx.txns if t.dst == fb and t.method == ch.method
                     and t.first >= g1_last.first), None)
-        if nxt is None or nxt.first > t_fail + 4 * ctx.tol:
+        if nxt is None or nxt.started > t_fail + 4 * ctx.tol:
             if nxt is None and t_fail + 4 * ctx.tol > ctx.end:
                 continue
             return ctx.failed(c, f"server 1 failed a {ch.method}; the fallback server did not "

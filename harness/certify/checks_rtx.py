@@ -88,7 +88,11 @@ def rtx1(ctx: Ctx) -> Verdict:
             due = t.first + ctx.give_up(t)
             moved += 1
             ev.extend(nxt.indexes[:1])
-            if not due - ctx.tol <= nxt.first <= due + 2 * ctx.tol + 0.01:
+            # register_on_enable (FO-5): moving on starts with a REGISTER to the next target
+            roe = next((x for x in ctx.txns if x.method == "REGISTER" and x.dst == nxt.dst
+                        and t.first < x.first <= nxt.first
+                        and due - ctx.tol <= x.first <= due + 2 * ctx.tol + 0.01), None)
+            if roe is None and not due - ctx.tol <= nxt.started <= due + 2 * ctx.tol + 0.01:
                 rule = (
                     "when the last interval passed"
                     if ctx.profile.give_up == "last-interval"
@@ -141,7 +145,7 @@ def rtx2(ctx: Ctx) -> Verdict:
             continue
         judged += 1
         ev.extend((f.index, nxt.sends[0].index))
-        if nxt.first > f.t + at_once(ctx):
+        if nxt.started > f.t + at_once(ctx):
             return ctx.failed(
                 c,
                 f"{f.transport} {f.what} at {ctx.name(f.server)}: next target not tried at once",
@@ -160,9 +164,10 @@ def rtx2(ctx: Ctx) -> Verdict:
         if nxt is None or nxt.dst == t.dst:
             continue
         judged += 1
-        due = t.first + ctx.give_up(t)
+        due = t.started + ctx.give_up(t)
         ev.extend((*t.indexes, nxt.sends[0].index))
-        if not due - ctx.tol <= nxt.first <= due + 2 * ctx.tol + 0.01:
+        # (the next target's attempt began with its connection: nxt.started)
+        if not due - ctx.tol <= nxt.started <= due + 2 * ctx.tol + 0.01:
             return ctx.failed(
                 c,
                 f"{t.describe()}: connected but silent {t.transport} server not failed on "
@@ -262,6 +267,7 @@ def rtx4(ctx: Ctx) -> Verdict:
     c = "RTX-4"
     ev: list[int] = []
     judged = 0
+    conns = wire.conn_attempts(ctx.trace, ctx.facts)
     for ch in ctx.chains:
         sent = [t for t in ch.txns if t.on_wire]  # a failed connection carried no request
         if len(sent) < 2:
@@ -279,7 +285,10 @@ def rtx4(ctx: Ctx) -> Verdict:
             )
         if ch.method == "REGISTER":
             for a, b in itertools.pairwise(sent):
-                if b.cseq != a.cseq + 1:
+                # an attempt whose connection failed before any SIP went over it used a
+                # CSeq nobody saw: each such attempt in between allows one more
+                unseen = sum(1 for x in conns if a.last < x.start < b.first)
+                if not a.cseq + 1 <= b.cseq <= a.cseq + 1 + unseen:
                     return ctx.failed(
                         c,
                         f"REGISTER {ch.call_id}: CSeq not incremented by one per attempt",
@@ -322,6 +331,13 @@ def rtx5(ctx: Ctx) -> Verdict:
     ev: list[int] = []
     judged = 0
     top = ctx.primary
+    conns = wire.conn_attempts(ctx.trace, ctx.facts)
+    dns_host = ctx.facts.dns[0] if ctx.facts.dns is not None else None
+    dns_out = [
+        (e.t, i) for i, e in enumerate(ctx.trace.events)
+        if isinstance(e, PacketEvent) and e.proto == "udp" and e.dst[0] == dns_host
+        and e.src[0] == ctx.facts.phone
+    ]
     for ch in ctx.new_chains(1):
         if ch.method != "REGISTER":
             continue
@@ -356,6 +372,11 @@ def rtx5(ctx: Ctx) -> Verdict:
                     last = x
             if rescued:
                 continue
+            fb = ctx.fallback
+            if ctx.facts.account.redundancy_type == 1 and any(
+                r.dst == fb and r.t <= fail_t <= r.t + r.granted for r in ctx.regs
+            ):
+                continue  # a probe while on the fallback server: FBK-S3 sets its pace
             nxt: wire.Txn | None
             if n + 1 < len(rounds):
                 nxt = rounds[n + 1][0]
@@ -368,7 +389,37 @@ def rtx5(ctx: Ctx) -> Verdict:
                     ),
                     None,
                 )
-            if nxt is None:
+            # a retry whose connection failed before any SIP went over it (refused, and
+            # nothing after it on the wire to say what it carried) is a retry all the same
+            # (nothing on the wire says what such a connection was for: the one nearest
+            # the retry time is taken for the retry)
+            options: list[tuple[float, str, str, int]] = [
+                (a.start, a.server,
+                 f"{a.transport} connection to {ctx.name(a.server)} at {a.start:.3f} "
+                 f"({a.what})", a.index)
+                for a in conns
+                if ctx.group(a.server) == 1 and a.start > last.last + ctx.tol
+                and (nxt is None or a.start < nxt.first - ctx.tol)
+            ]
+            # a failed connection without SIP may have been another request's (a call):
+            # any REGISTER attempt at server 1 up to the retry time is a candidate too
+            horizon = fail_t + ri + ctx.tol + ctx.profile.t1
+            options += [
+                (x.first, x.dst, x.describe(), x.sends[0].index)
+                for x in ctx.attempts
+                if x.method == "REGISTER" and ctx.group(x.dst) == 1
+                and last.last + ctx.tol < x.first <= horizon and x is not nxt
+            ]
+            if nxt is not None:
+                options.append((nxt.first, nxt.dst, nxt.describe(), nxt.sends[0].index))
+                # a retry starts with resolving server 1 again (DNS-10/11): its first
+                # query, even one the network lost, is when the phone retried
+                q = next((q for q in dns_out if last.last < q[0] <= nxt.first), None)
+                if q is not None:
+                    options.append((q[0], nxt.dst, f"DNS query at {q[0]:.3f} s, then "
+                                    f"{nxt.describe()}", q[1]))
+            retry = min(options, key=lambda o: abs(o[0] - (fail_t + ri)), default=None)
+            if retry is None:
                 if fail_t + ri + ctx.tol < ctx.end:
                     return ctx.failed(
                         c,
@@ -378,23 +429,24 @@ def rtx5(ctx: Ctx) -> Verdict:
                         last.indexes,
                     )
                 continue
+            r_t, r_dst, r_what, r_index = retry
             judged += 1
-            ev.extend((*last.indexes, nxt.sends[0].index))
-            if abs(nxt.first - (fail_t + ri)) > ctx.tol + ctx.profile.t1:
+            ev.extend((*last.indexes, r_index))
+            if abs(r_t - (fail_t + ri)) > ctx.tol + ctx.profile.t1:
                 return ctx.failed(
                     c,
                     "retry after every target failed not at the retry interval",
                     f"retry at {fail_t + ri:.3f} s (retry_interval {ri} s after {fail_t:.3f})",
-                    f"{nxt.describe()}",
-                    (*last.indexes, nxt.sends[0].index),
+                    r_what,
+                    (*last.indexes, r_index),
                 )
-            if top is not None and not ctx.is_primary(nxt.dst):
+            if top is not None and not ctx.is_primary(r_dst):
                 return ctx.failed(
                     c,
                     "retry did not start again from the top of the list",
                     f"first retry to {ctx.name(top)}",
-                    nxt.describe(),
-                    (*last.indexes, nxt.sends[0].index),
+                    r_what,
+                    (*last.indexes, r_index),
                 )
     if not judged:
         return ctx.na(c, "no REGISTER saw every target of server 1 fail with time left to retry")
@@ -469,6 +521,21 @@ def reg1(ctx: Ctx) -> Verdict:
             d = ctx.dns_downs[0]
             return ctx.passed(c, f"tried to register at start: the {d.describe()}; no server "
                                  "address to send a REGISTER to", d.indexes)
+        if ctx.facts.dns is not None:
+            # the DNS server never saw (or never answered) the lookup: the network lost
+            # the queries or the DNS host was down (DNS-11), yet the phone tried
+            dns_host = ctx.facts.dns[0]
+            sent = next(
+                ((i, e) for i, e in enumerate(ctx.trace.events)
+                 if isinstance(e, PacketEvent) and e.proto == "udp" and e.dst[0] == dns_host
+                 and (ctx.facts.phone is None or e.src[0] == ctx.facts.phone)),
+                None,
+            )
+            if sent is not None:
+                i, e = sent
+                return ctx.passed(c, f"tried to register at start: its DNS query at {e.t:.3f} s "
+                                     f"got no answer ({e.fate}); no server address to send a "
+                                     "REGISTER to", (i,))
         refused = wire.conn_attempts(ctx.trace, ctx.facts)
         if refused:
             a = refused[0]
@@ -487,10 +554,18 @@ def reg1(ctx: Ctx) -> Verdict:
     if not regs:
         return ctx.failed(c, "the enabled account never sent a REGISTER", "a REGISTER at start",
                           first.describe(), first.indexes)
-    if first.method != "REGISTER":
+    # Sends the network dropped carry their send time, delivered ones the time the
+    # server saw them: a REGISTER within the tolerance of the first request was first.
+    if first.method != "REGISTER" and regs[0].first > first.first + ctx.tol:
         return ctx.failed(c, "the account sent another request before registering",
                           "a REGISTER first", first.describe(), first.indexes)
     return ctx.passed(c, f"registered at start: {regs[0].describe()}", regs[0].indexes)
+
+
+def _failure_time(ctx: Ctx, t: wire.Txn) -> float:
+    """When C{t}'s target failed, or its first send if the wire cannot tell."""
+    done = ctx.failed_at(t)
+    return done if done is not None else t.first
 
 
 def reg2(ctx: Ctx) -> Verdict:
@@ -510,7 +585,18 @@ def reg2(ctx: Ctx) -> Verdict:
             return ctx.failed(c, f"{t.describe()}: wrong expires asked", f"expires {want}",
                               f"expires {asked}", t.indexes)
     judged = 0
+    conn_trouble = [
+        e for e in ctx.trace.events
+        if isinstance(e, ConnEvent) and e.local[0] in ctx.facts.addresses
+        and e.what in ("close", "reset", "refused", "timeout", "tls-fail")
+        and (ctx.facts.phone is None or e.remote[0] == ctx.facts.phone)
+    ]
     for r in ctx.regs:
+        if r.t + ctx.tol >= r.txn.started + ctx.give_up(r.txn):
+            # the 2xx left the server when the phone's transaction was giving up (RTX-1):
+            # it may have reached a phone that no longer waited for it, so the phone
+            # need not know it holds this binding
+            continue
         group = ctx.group(r.dst)
         later = [
             ch
@@ -521,16 +607,24 @@ def reg2(ctx: Ctx) -> Verdict:
         ]
         # a failure of the group since the registration legitimately re-registers early
         troubled = [
-            t for t in ctx.txns if ctx.group(t.dst) == group and r.t < t.first and t.failed
+            t for t in ctx.txns
+            if ctx.group(t.dst) == group and t.failed and r.t < _failure_time(ctx, t)
         ]
+        # a connection to the group lost or refused since (RTX-2) is trouble as well
+        lost_conn = [
+            e.t for e in conn_trouble
+            if ctx.group(e.local[0]) == group and e.t > r.t
+        ] + [f.t for f in ctx.conn_failures if ctx.group(f.server) == group and f.t > r.t]
         nxt = later[0] if later else None
         lo, hi = r.t + r.granted / 2, r.t + r.granted
         if nxt is None:
-            if hi + ctx.tol < ctx.end and not troubled:
+            if hi + ctx.tol < ctx.end and not troubled and not lost_conn:
                 return ctx.failed(c, f"registration at {ctx.name(r.dst)} expired unrenewed",
                                   f"a renewal in [{lo:.3f}, {hi:.3f}] s", "none", r.txn.indexes)
             continue
         if troubled and troubled[0].first < nxt.start:
+            continue
+        if lost_conn and min(lost_conn) < nxt.start:
             continue
         judged += 1
         ev.extend((*r.txn.indexes, nxt.head.sends[0].index))

@@ -118,11 +118,24 @@ class Txn:
     provisional: bool
     conn_failure: ConnAttempt | None = None
     on_wire: bool = True
+    conn_start: float | None = None
+    late: bool = False
 
     @property
     def first(self) -> float:
         """Time of the first send."""
         return self.sends[0].t
+
+    @property
+    def started(self) -> float:
+        """
+        When the phone's transaction began: the first send, or, for the first
+        request over a TCP/TLS connection the phone opened for it, the
+        connection's first SYN (RFC 3261 Timer B/F run from the moment the
+        request is handed to the transport, connection setup included: a lost
+        SYN retransmitted a second later leaves the phone a second less).
+        """
+        return self.conn_start if self.conn_start is not None else self.first
 
     @property
     def last(self) -> float:
@@ -142,8 +155,11 @@ class Txn:
 
     @property
     def failed(self) -> bool:
-        """No final response, or a 503 (RTX-1, RTX-3): the target failed."""
-        return self.final is None or self.final.status == 503
+        """
+        No final response, a 503 (RTX-1, RTX-3), or a final response that came
+        after the phone had given the target up (C{late}): the target failed.
+        """
+        return self.final is None or self.final.status == 503 or self.late
 
     @property
     def answered(self) -> bool:
@@ -343,11 +359,18 @@ def failed_at(txn: Txn, facts: Facts) -> float | None:
     When the phone may consider C{txn}'s target failed: the 503's time, or
     the give-up time of a silent transaction; C{None} if it was answered.
     """
+    if txn.late:
+        return txn.started + give_up_delay(facts.profile, txn.method,
+                                           retry_counts_for(facts, txn.dst))
     if txn.final is not None:
         return txn.final_t if txn.final.status == 503 else None
     if txn.conn_failure is not None:
         return txn.conn_failure.t
-    return txn.first + give_up_delay(facts.profile, txn.method, retry_counts_for(facts, txn.dst))
+    if txn.method == "INVITE" and txn.provisional:
+        # the server answered provisionally: an INVITE client in Proceeding has no
+        # timer (RFC 3261 17.1.1.2), so the phone never gives this target up
+        return None
+    return txn.started + give_up_delay(facts.profile, txn.method, retry_counts_for(facts, txn.dst))
 
 
 # -- sends, transactions, chains ----------------------------------------------------
@@ -357,11 +380,46 @@ def _from_phone(facts: Facts, host: str) -> bool:
     return facts.phone is None or host == facts.phone
 
 
+#: The longest one-way delay of a datagram (latency plus jitter) the simulated
+#: network gives, with margin: a second event for the same datagram within it is
+#: that datagram's arrival.
+_IN_FLIGHT = 1.0
+
+
+def _tcp_delivered(trace: Trace) -> set[tuple[tuple[str, int], tuple[str, int], bytes]]:
+    """
+    The TCP payloads that reached the other end at least once.  TCP retransmits a
+    lost segment, so a lost copy of a payload that later got through was not lost
+    for the endpoints: only a payload no copy of which was delivered is.
+    """
+    return {
+        (e.src, e.dst, e.payload)
+        for e in trace.events
+        if isinstance(e, PacketEvent) and e.proto == "tcp" and e.payload
+        and e.fate == "delivered"
+    }
+
+
 def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
     """Every request the phone sent to a harness server, delivered or not, in trace order."""
     servers = facts.addresses
+    tcp_ok = _tcp_delivered(trace)
+    # A datagram whose fate changed in flight (the server stopped before it arrived)
+    # has a second event at arrival time; it was sent at the first one's time.
+    in_flight: dict[tuple[tuple[str, int], tuple[str, int], bytes], tuple[int, float]] = {}
+    # A TCP segment the network lost is sent again by TCP: the request left the phone
+    # with its first copy, whenever a later copy got through.
+    tcp_first: dict[tuple[tuple[str, int], tuple[str, int], bytes], float] = {}
     out: list[Sent] = []
     for i, e in enumerate(trace.events):
+        if isinstance(e, PacketEvent) and e.proto == "udp" and e.fate == "delivered":
+            if e.dst[0] in servers and e.payload:
+                in_flight[(e.src, e.dst, e.payload)] = (i, e.t)
+            continue
+        if isinstance(e, PacketEvent) and e.proto == "tcp" and e.payload:
+            if e.fate != "delivered" and (e.src, e.dst, e.payload) in tcp_ok:
+                tcp_first.setdefault((e.src, e.dst, e.payload), e.t)
+                continue
         if isinstance(e, SipEvent):
             if (
                 e.direction == "in"
@@ -369,9 +427,11 @@ def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
                 and isinstance(e.message, Request)
                 and _from_phone(facts, e.remote[0])
             ):
+                in_flight.pop((e.remote, e.local, e.raw), None)  # it arrived
+                t = tcp_first.pop((e.remote, e.local, e.raw), e.t)
                 out.append(
                     Sent(
-                        i, e.t, e.observer, e.local[1], e.transport, e.message, True,
+                        i, t, e.observer, e.local[1], e.transport, e.message, True,
                         e.remote[0], e.remote[1],
                     )
                 )
@@ -381,13 +441,18 @@ def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
                 and e.dst[0] in servers
                 and e.payload
                 and _from_phone(facts, e.src[0])
+                and (e.proto != "tcp" or (e.src, e.dst, e.payload) not in tcp_ok)
             ):
                 msg = _parse(e.payload)
                 if isinstance(msg, Request):
                     transport = "udp" if e.proto == "udp" else "tcp"
+                    at, t = i, e.t
+                    sent = in_flight.pop((e.src, e.dst, e.payload), None)
+                    if e.proto == "udp" and sent is not None and e.t - sent[1] <= _IN_FLIGHT:
+                        at, t = sent
                     out.append(
                         Sent(
-                            i, e.t, e.dst[0], e.dst[1], transport, msg, False, e.src[0],
+                            at, t, e.dst[0], e.dst[1], transport, msg, False, e.src[0],
                             e.src[1],
                         )
                     )
@@ -404,10 +469,17 @@ def _parse(data: bytes) -> Request | Response | None:
 def _responses(trace: Trace, facts: Facts) -> list[tuple[int, float, str, Response]]:
     """Responses the servers sent to the phone and the network delivered."""
     servers = facts.addresses
+    tcp_ok = _tcp_delivered(trace)
     dropped: dict[tuple[str, bytes], int] = defaultdict(int)
+    tcp_lost: set[tuple[tuple[str, int], tuple[str, int], bytes]] = set()
     for e in trace.events:
         if isinstance(e, PacketEvent) and e.fate != "delivered" and e.src[0] in servers:
             if e.payload and _from_phone(facts, e.dst[0]):
+                if e.proto == "tcp":
+                    key3 = (e.src, e.dst, e.payload)
+                    if key3 in tcp_ok or key3 in tcp_lost:
+                        continue  # retransmitted by TCP: delivered later, or counted once
+                    tcp_lost.add(key3)
                 dropped[(e.src[0], e.payload)] += 1
     out = []
     for i, e in enumerate(trace.events):
@@ -453,6 +525,8 @@ def phone_transactions(trace: Trace, facts: Facts) -> list[Txn]:
             answers[(_branch(resp), resp.cseq.method, observer)].append((i, t, resp))
         except (ParseError, ValueError):
             continue
+    syns = _first_syns(trace, facts)
+    opened: set[tuple[str, int, int]] = set()
     out = []
     for key, sends in groups.items():
         branch, method, dst = key
@@ -489,6 +563,47 @@ def phone_transactions(trace: Trace, facts: Facts) -> list[Txn]:
             )
         )
     out.sort(key=lambda x: (x.first, x.sends[0].index))
+    # the transactions that went over a connection the phone opened as soon as it was
+    # up (they waited for it) started with its SYN
+    burst: dict[tuple[str, int, int], float] = {}
+    for n, x in enumerate(out):
+        s0 = x.sends[0]
+        conn = (s0.dst, s0.port, s0.sport)
+        if x.transport == "udp":
+            continue
+        if conn not in opened:
+            opened.add(conn)
+            burst[conn] = x.first
+        elif x.first > burst.get(conn, -1.0) + facts.tol:
+            continue
+        syn = syns.get(conn)
+        if syn is not None and syn < x.first:
+            out[n] = replace(x, conn_start=syn)
+    # a final response sent after the phone's give-up time (RTX-1) came too late: the
+    # phone had failed that target and moved on (a server that only delays its answer)
+    for n, x in enumerate(out):
+        if x.final is None or x.final_t is None or (x.method == "INVITE" and x.provisional):
+            continue
+        give_up = x.started + give_up_delay(facts.profile, x.method, retry_counts_for(facts, x.dst))
+        if x.final_t > give_up + facts.tol:
+            out[n] = replace(x, late=True)
+    return out
+
+
+def _first_syns(trace: Trace, facts: Facts) -> dict[tuple[str, int, int], float]:
+    """The first SYN of each phone-to-server TCP connection, by (server, port, phone port)."""
+    servers = facts.addresses
+    out: dict[tuple[str, int, int], float] = {}
+    for e in trace.events:
+        if (
+            isinstance(e, PacketEvent)
+            and e.proto == "tcp"
+            and "S" in e.flags
+            and "A" not in e.flags
+            and e.dst[0] in servers
+            and _from_phone(facts, e.src[0])
+        ):
+            out.setdefault((e.dst[0], e.dst[1], e.src[1]), e.t)
     return out
 
 
@@ -518,7 +633,7 @@ def chains(trace: Trace, facts: Facts, txns: Sequence[Txn] | None = None) -> lis
                 last.failed
                 and last.first < txn.first
                 and last.last <= txn.first + tol
-                and (last.final_t is None or last.final_t <= txn.first + tol)
+                and (last.final_t is None or last.late or last.final_t <= txn.first + tol)
             ) or _answers_challenge(last, txn, tol):
                 building[pos].append(txn)
                 attached = True
@@ -833,6 +948,32 @@ def attempts(trace: Trace, facts: Facts) -> list[Txn]:
                 hit = True
         if not hit:
             free.append(a)
+    # A connection closed (by either end, as the server saw it) while a request over
+    # it waited for its answer ends that request: the target failed then (RTX-2).
+    closes = [
+        (i, e) for i, e in enumerate(trace.events)
+        if isinstance(e, ConnEvent) and e.what == "close" and e.local[0] in facts.addresses
+        and _from_phone(facts, e.remote[0])
+    ]
+    if closes:
+        for n, t in enumerate(txns):
+            if t.transport == "udp" or t.final is not None or t.conn_failure is not None:
+                continue
+            horizon = t.started + give_up_delay(facts.profile, t.method,
+                                                retry_counts_for(facts, t.dst))
+            sports = {s.sport for s in t.sends}
+            hit_close = next(
+                ((i, e) for i, e in closes
+                 if e.local[0] == t.dst and e.remote[1] in sports
+                 and t.first - tol <= e.t <= horizon),
+                None,
+            )
+            if hit_close is not None:
+                i, e = hit_close
+                txns[n] = replace(t, conn_failure=ConnAttempt(
+                    index=i, start=e.t, t=e.t, server=t.dst, port=e.local[1],
+                    phone_port=e.remote[1], what="closed", transport=t.transport, indexes=(i,),
+                ))
     # resolve each free attempt to the attempt that followed it, last first
     synthetic: dict[int, Txn] = {}
     real = [t for t in txns if t.method not in _NOT_CHAINED]
@@ -866,6 +1007,24 @@ def attempts(trace: Trace, facts: Facts) -> list[Txn]:
             provisional=False,
             conn_failure=a,
             on_wire=False,
+        )
+    # A failed connection nothing followed in time (the server stays unreachable and
+    # the phone only retries later): the phone was trying again what it last tried
+    # at that server, as far as the wire can tell.
+    for k, a in enumerate(free):
+        if k in synthetic:
+            continue
+        before = [x for x in (*real, *synthetic.values())
+                  if x.dst == a.server and x.first < a.start - tol]
+        if not before:
+            continue
+        prev = max(before, key=lambda x: (x.first, x.sends[0].index))
+        sent = Sent(a.index, a.start, a.server, a.port, a.transport, prev.request, False,
+                    facts.phone or "", a.phone_port)
+        synthetic[k] = replace(
+            prev, branch="", sends=(sent,), final=None, final_t=None, final_index=None,
+            provisional=False, conn_failure=a, on_wire=False, conn_start=None, late=False,
+            transport=a.transport,
         )
     out = [*txns, *synthetic.values()]
     out.sort(key=lambda x: (x.first, x.sends[0].index))

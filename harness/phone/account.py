@@ -104,6 +104,7 @@ class Account:
         self._reg_cseq = dict.fromkeys(self.slots, 0)
         self._from_tag = {n: new_tag(phone.rng) for n in self.slots}
         self._registered_until: dict[int, float] = {}
+        self._granted: dict[int, int] = {}
         self._stopped = False
         self.calls: list[CallResult] = []
         # REG-1: the registration at start goes out before any other request;
@@ -409,17 +410,26 @@ class Account:
         now = self.phone.reactor.seconds()
         self._registered_until[slot.number] = now + granted
         self.note(f"server {slot.number}: registered at {_fmt(target)} for {granted}s", "REG-2")
-        renew = self.phone.profile.renewal_delay(granted)  # REG-2 (profile renewal point)
+        self._granted[slot.number] = granted
         if slot.number == 1:
+            renew = self.phone.profile.renewal_delay(granted)  # REG-2 (profile renewal point)
             self._schedule("renew-1", renew, self._renew_working)
         elif slot.number == 2 and (
             self.config.redundancy_type == CONCURRENT
             or self.on_fallback
             or "registers-fallback-in-successive" in self.phone.defects
         ):
-            self._schedule("renew-2", renew, lambda: self._spawn(self._register_slot(2), "renew"))
+            self._schedule_renew_fallback()
         if self.phone.mwi:
             self._spawn(self._subscribe_mwi(slot, target), "MWI subscription")
+
+    def _schedule_renew_fallback(self) -> None:
+        """REG-2: refresh the registration at the fallback server at the renewal point."""
+        granted = self._granted.get(2)
+        if granted is None:
+            return
+        renew = self.phone.profile.renewal_delay(granted)
+        self._schedule("renew-2", renew, lambda: self._spawn(self._register_slot(2), "renew"))
 
     def _renew_working(self) -> None:
         if self.on_fallback:
@@ -455,6 +465,9 @@ class Account:
             ok2 = await self._register(self.slots[2])
             if ok2:
                 self.on_fallback = True
+                # the registration just made is the one to keep refreshed while on the
+                # fallback server (it was made before on_fallback said so)
+                self._schedule_renew_fallback()
                 self.note("on the fallback server; probing the working server", "FBK-S2")
                 self._schedule_probe()
                 return

@@ -331,6 +331,30 @@ class Headers:
             at = idx[-1] + 1 if idx else len(pairs)
         return Headers._trusted(pairs[:at] + tuple(new) + pairs[at:])
 
+    def with_top_via(self, via: str) -> Headers:
+        """
+        The first Via replaced by C{via}, the other Vias right after it (where
+        a transport stamps C{received}/C{rport}, RFC 3261 18.2.1).  Only C{via}
+        is normalised: the other fields already are, so this equals building
+        L{Headers} from the same pairs, without re-checking every field.
+        """
+        pairs = self._pairs
+        vias = [p for p in pairs if p[0] == "Via"]
+        new = _normalise([("Via", via)])
+        out: list[tuple[str, str]] = []
+        placed = False
+        for pair in pairs:
+            if pair[0] == "Via":
+                if not placed:
+                    placed = True
+                    out.extend(new)
+                    out.extend(vias[1:])
+                continue
+            out.append(pair)
+        if not placed:
+            out[:0] = new
+        return Headers._trusted(tuple(out))
+
     def remove(self, name: str) -> Headers:
         """Every field except C{name}."""
         cname = canonical_name(name)
@@ -492,7 +516,7 @@ class Via:
 
     def with_param(self, name: str, value: str | None) -> Via:
         """A copy with C{name} set to C{value} (None: a bare flag), replacing it in place."""
-        return replace(self, params=_set_param(self.params, name, value))
+        return Via(self.transport, self.host, self.port, _set_param(self.params, name, value))
 
     def __str__(self) -> str:
         return f"SIP/2.0/{self.transport} {self.sent_by}{_params_str(self.params)}"

@@ -84,7 +84,6 @@ from harness.sip.framing import StreamFramer, parse_datagram
 from harness.sip.locate import Target
 from harness.sip.message import (
     DEFAULT_LIMITS,
-    Headers,
     Limits,
     ParseError,
     Request,
@@ -833,17 +832,7 @@ class SipEndpoint:
             new = new.with_param("received", remote[0])
         if new is top:
             return request
-        pairs: list[tuple[str, str]] = []
-        placed = False
-        for name, value in request.headers:
-            if name == "Via":
-                if not placed:
-                    placed = True
-                    pairs.append(("Via", str(new)))
-                    pairs.extend(("Via", v) for v in vias[1:])
-                continue
-            pairs.append((name, value))
-        return request.with_headers(Headers(pairs))
+        return request.with_headers(request.headers.with_top_via(str(new)))
 
     def _malformed_datagram(
         self, data: bytes, source: tuple[str, int], local: tuple[str, int], error: ParseError

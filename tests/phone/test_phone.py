@@ -5,6 +5,7 @@ accounts, a DNS change during a run, disabled accounts, no internal errors.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 
 from twisted.internet.defer import Deferred
@@ -138,3 +139,95 @@ class LivelockTests(SynchronousTestCase):
             bed.start()
             reason = bed.world.run(until=120, max_steps=200_000)
         self.assertEqual(reason, "until")
+
+
+def _bed(doc: dict[str, object], text: str) -> Testbed:
+    return Testbed(scenario_from_dict(doc, where="t", base=BASE, phone_text=text))
+
+
+def _requests(bed: Testbed, address: str) -> list[SipEvent]:
+    return [e for e in bed.trace.sip([address]) if e.direction == "in"]
+
+
+class StartOrderTests(SynchronousTestCase):
+    def test_register_goes_out_before_a_call_placed_at_start(self) -> None:
+        """
+        Regression (property tests, REG-1): a call placed at t=0 shared the
+        registration's DNS lookup, and the resolver woke the call first, so the
+        INVITE reached the wire before the REGISTER at start.  The account now
+        holds other requests until its registration at start is sent.
+        """
+        from pathlib import Path
+
+        base = Path(self.mktemp())
+        (base / "scenarios").mkdir(parents=True)
+        (base / "zones").mkdir()
+        (base / "zones" / "srv.zone").write_text(
+            "$ORIGIN example.test.\n$TTL 300\n"
+            "@ 86400 IN SOA ns1 hostmaster ( 1 3600 600 86400 60 )\n@ 86400 IN NS ns1\n"
+            "ns1 IN A 127.0.1.53\nprimary IN A 127.0.1.10\nsecondary IN A 127.0.1.20\n"
+            "_sip._udp IN SRV 0 1 5060 primary\n_sip._udp IN SRV 0 0 5060 secondary\n"
+        )
+        text = (
+            "account.1.enable = 1\naccount.1.user_name = 1001\n"
+            "account.1.sip_server.1.address = example.test\naccount.1.sip_server.1.port = 0\n"
+        )
+        doc = {
+            "scenario": {"name": "call-at-start", "duration": 30},
+            "phone": {},
+            "dns": {"zone": "../zones/srv.zone"},
+            "servers": [
+                {"role": "primary", "address": "127.0.1.10"},
+                {"role": "secondary", "address": "127.0.1.20"},
+            ],
+            "calls": [{"at": 0, "to": "sip:echo@example.test", "duration": 5}],
+            "faults": [{"at": 0, "target": "primary", "action": "silence"}],
+        }
+        bed = Testbed(scenario_from_dict(doc, where="t", base=base / "scenarios",
+                                         phone_text=text))
+        with bed.world.deterministic_dns():  # type: ignore[union-attr]
+            bed.run_until(30)
+        for server in ("127.0.1.10", "127.0.1.20"):
+            reqs = _requests(bed, server)
+            methods = [e.message.method for e in reqs]  # type: ignore[union-attr]
+            self.assertIn("INVITE", methods)
+            # in trace order (same instant): the REGISTER first, at each server
+            self.assertEqual(methods[0], "REGISTER", (server, methods))
+        verdicts = {v.clause: v.status for v in bed.judge()}
+        self.assertEqual(verdicts["REG-1"], "pass")
+
+
+class SuccessiveFallbackRenewalTests(SynchronousTestCase):
+    def test_registration_at_the_fallback_is_refreshed(self) -> None:
+        """
+        Regression (property tests, REG-2): in successive mode the phone made
+        its registration at the fallback server before it counted itself "on
+        the fallback", so no renewal was scheduled and the binding expired.
+        """
+        text = (
+            "account.1.enable = 1\naccount.1.user_name = 1001\n"
+            "account.1.sip_server.1.address = 127.0.1.10\naccount.1.sip_server.1.port = 5060\n"
+            "account.1.sip_server.2.address = 127.0.1.15\naccount.1.sip_server.2.port = 5060\n"
+            "account.1.sip_server.2.expires = 60\n"
+            "account.1.fallback.redundancy_type = 1\naccount.1.fallback.timeout = 600\n"
+        )
+        doc = {
+            "scenario": {"name": "successive-renewal", "duration": 200},
+            "phone": {},
+            "servers": [
+                {"role": "primary", "address": "127.0.1.10"},
+                {"role": "fallback", "address": "127.0.1.15", "features": "basic"},
+            ],
+            "faults": [{"at": 0, "target": "primary", "action": "silence"}],
+        }
+        bed = _bed(doc, text)
+        with bed.world.deterministic_dns():  # type: ignore[union-attr]
+            bed.run_until(200)
+        regs = [e.t for e in registers_to(bed, "127.0.1.15")]
+        # registered at ~7.5 s for 60 s: renewed every 30 s (REG-2), never left to expire
+        self.assertGreaterEqual(len(regs), 6, regs)
+        self.assertTrue(all(b - a <= 60 for a, b in itertools.pairwise(regs)), regs)
+        verdicts = {v.clause: v.status for v in bed.judge()}
+        self.assertEqual(verdicts["REG-2"], "pass")
+        assert bed.phone is not None
+        self.assertEqual(bed.phone.errors, [])

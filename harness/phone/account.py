@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from harness.phone.phone import Phone
 
 CONCURRENT, SUCCESSIVE = 0, 1
+_FAILBACK_CLAUSE = {0: "FB-0", 1: "FB-1", 2: "FB-2", 3: "FB-3"}
 _TRANSPORT_NAMES = {0: "udp", 1: "tcp", 2: "tls", 3: "dns-naptr"}
 
 
@@ -295,10 +296,17 @@ class Account:
                 self.note(f"{_fmt(target)} answered 503; next target", "RTX-3")
                 reasons.append(f"{_fmt(target)}: 503")
                 continue
+            was_failed_over = slot.failover_at is not None
             if slot.answered(index, resolution, after_failure=bool(reasons)):
                 self.note(
                     f"server {slot.number}: failed over to {_fmt(target)}",
                     "FO-2" if is_register else "FO-3",
+                )
+            elif index == 0 and was_failed_over:
+                # the decision that matters most to a tester: say it, with its mode's clause
+                clause = _FAILBACK_CLAUSE.get(slot.mode, "FB-OK")
+                self.note(
+                    f"server {slot.number}: failed back to the primary {_fmt(target)}", clause
                 )
             return Answered(response, target, index, request)
         raise AllTargetsFailed(slot.number, "; ".join(reasons) or "no target")

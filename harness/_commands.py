@@ -184,6 +184,11 @@ def cmd_certify(args: argparse.Namespace) -> int:
         from harness.adapters.baresip import DEFAULT_SCENARIOS
 
         default_paths = [str(bundled_scenarios_dir() / f"{n}.toml") for n in DEFAULT_SCENARIOS]
+    if not args.scenario and not bundled_scenarios_dir().is_dir():
+        raise UsageError(
+            f"the bundled scenarios are not at {bundled_scenarios_dir()}: install from a "
+            "checkout (pip install -e .) or name scenarios with --scenario"
+        )
     paths = find_scenarios(args.scenario or default_paths)
     if not paths:
         raise UsageError("no scenario files found")

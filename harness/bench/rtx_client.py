@@ -32,7 +32,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     host, _, port_text = args.target.rpartition(":")
     port = int(port_text)
 
-    from twisted.internet import reactor
+    from harness.cli import real_reactor
+
+    reactor = real_reactor()
 
     from harness.bench._entry import NullTrace, announce
     from harness.sip.locate import Target

@@ -23,7 +23,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--trace", action="store_true", help="keep a full trace (default: count only)")
     args = p.parse_args(argv)
 
-    from twisted.internet import reactor
+    from harness.cli import real_reactor
+
+    reactor = real_reactor()
 
     from harness.bench._entry import NullTrace, announce, cpu_self, run_reactor
     from harness.dns.server import DnsServer

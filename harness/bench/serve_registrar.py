@@ -59,7 +59,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = p.parse_args(argv)
 
-    from twisted.internet import reactor
+    from harness.cli import real_reactor
+
+    reactor = real_reactor()
 
     from harness.bench._entry import NullTrace, announce, cpu_self, run_reactor
     from harness.servers.server import SipServer

@@ -19,8 +19,8 @@ from harness.sip.message import Headers, Request, make_response
 from harness.sip.transaction import RetryPolicy, ServerTransaction
 from harness.sip.transport import SipEndpoint
 
-_SERVER = "10.0.0.1"
-_PHONE = "10.0.0.9"
+_SERVER = "127.0.9.1"
+_PHONE = "127.0.9.9"
 
 
 def _register(n: int) -> Request:

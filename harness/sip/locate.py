@@ -572,7 +572,7 @@ def make_resolver(
     """
     A C{client.Resolver} that asks only C{dns_server} on C{reactor}.
 
-    Never C{resolv=}: with a resolv.conf the resolver re-reads it every 60 s
+    Never the resolv.conf form: with it the resolver re-reads that file every 60 s
     forever (a simulated world never goes idle) and may ask the host's real
     servers.  C{timeout}: the retransmission schedule, seconds; after the
     last one the query fails with a timeout (DNS-11).

@@ -110,7 +110,7 @@ class AuthoritativeAnswerTests(SynchronousTestCase):
 
     def test_longest_origin_answers(self) -> None:
         parent = Zone("test")
-        parent.add("a.example", dns.Record_A("10.9.9.9"))
+        parent.add("a.example", dns.Record_A("127.0.9.99"))
         m = _World([parent, make_zone()]).ask("a.example.test", dns.A)
         assert m is not None
         self.assertEqual(m.answers[0].payload.dottedQuad(), "127.0.1.10")
@@ -149,7 +149,7 @@ class AuthoritativeAnswerTests(SynchronousTestCase):
 def big_zone(n: int = 40) -> Zone:
     z = make_zone()
     for i in range(n):
-        z.add("big", dns.Record_A(f"10.0.0.{i}"))
+        z.add("big", dns.Record_A(f"127.0.8.{i}"))
     return z
 
 

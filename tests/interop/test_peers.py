@@ -168,10 +168,10 @@ class ParserTests(SynchronousTestCase):
 
 
 _UDP_SERVER = (
-    "import socket,time,sys\n"
+    "import socket,sys,threading\n"
     "s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(('127.0.2.90',0))\n"
     "print('PORT', s.getsockname()[1], flush=True)\n"
-    "time.sleep(float(sys.argv[1]))\n"
+    "threading.Event().wait(float(sys.argv[1]))  # a server that runs until stopped\n"
 )
 
 
@@ -205,7 +205,9 @@ class ManagedProcessTests(SynchronousTestCase):
         self.assertIn("boom", str(e))
 
     def test_run_is_bounded(self) -> None:
-        done = run([sys.executable, "-c", "import time; time.sleep(30)"], timeout=0.3)
+        done = run(
+            [sys.executable, "-c", "import threading; threading.Event().wait(30)"], timeout=0.3
+        )
         self.assertTrue(done.timed_out)
         self.assertLess(done.elapsed, 5)
 
@@ -215,7 +217,7 @@ class ManagedProcessTests(SynchronousTestCase):
                 sys.executable,
                 "-c",
                 "import time\nwhile time.process_time() < 0.5: pass\n"
-                "print('done', flush=True)\ntime.sleep(30)",
+                "print('done', flush=True)\nimport threading\nthreading.Event().wait(30)",
             ]
         )
         self.addCleanup(proc.cleanup)
@@ -235,7 +237,9 @@ class RunAsyncTests(TestCase):
     @inlineCallbacks
     def test_run_async_kills_at_its_bound(self) -> Any:
         done = yield run_async(
-            reactor, [sys.executable, "-c", "import time; time.sleep(30)"], timeout=0.3
+            reactor,
+            [sys.executable, "-c", "import threading; threading.Event().wait(30)"],
+            timeout=0.3,
         )
         self.assertTrue(done.timed_out)
         self.assertNotEqual(done.returncode, 0)
@@ -249,8 +253,8 @@ class RunAsyncTests(TestCase):
             [
                 sys.executable,
                 "-c",
-                f"import socket,time\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n"
-                f"time.sleep(0.2)\ns.bind(('127.0.2.91',{port}))\ntime.sleep(30)",
+                f"import socket,threading\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n"
+                f"w=threading.Event().wait\nw(0.2)\ns.bind(('127.0.2.91',{port}))\nw(30)",
             ]
         )
         self.addCleanup(proc.cleanup)

@@ -264,7 +264,7 @@ class UnknownKeyTests(SynchronousTestCase):
 
     def test_unknown_keys_warn_once_each(self) -> None:
         text = (
-            "static.network.ip = 10.0.0.2\n"
+            "static.network.ip = 127.0.0.2\n"
             "account.1.codec.1.enable = 1\n"
             "features.dnd.enable = 0\n"
             "account.1.enable = 1\n"

@@ -60,7 +60,7 @@ Route:
  <sip:services.example.com;lr;unknownwith=value;unknown-no-value>
 v:  SIP  / 2.0  / TCP     spindle.example.com   ;
   branch  =   z9hG4bK9ikj8  ,
- SIP  /    2.0   / UDP  192.168.255.111   ; branch=
+ SIP  /    2.0   / UDP  127.0.255.111   ; branch=
  z9hG4bK30239
 m:"Quoted string \\"\\"" <sip:jdrosen@example.com> ; newparam =
       newvalue ;
@@ -74,7 +74,7 @@ m:"Quoted string \\"\\"" <sip:jdrosen@example.com> ; newparam =
         self.assertEqual([(v.transport, v.host, v.branch) for v in m.vias], [
             ("UDP", "192.0.2.2", "390skdjuw"),
             ("TCP", "spindle.example.com", "z9hG4bK9ikj8"),
-            ("UDP", "192.168.255.111", "z9hG4bK30239"),
+            ("UDP", "127.0.255.111", "z9hG4bK30239"),
         ])
         self.assertEqual(m.headers.get("Subject"), "")
         self.assertEqual(m.headers.get("newfangledheader"),

@@ -24,8 +24,8 @@ from harness.sip.transaction import (
 from harness.sip.transport import SipEndpoint
 from harness.trace.events import ConnEvent, NoteEvent, SipEvent
 
-SERVER = "10.0.0.1"
-PHONE = "10.0.0.9"
+SERVER = "127.0.9.1"
+PHONE = "127.0.9.9"
 YEALINK = RetryPolicy(retry_counts=3, give_up="last-interval")
 
 
@@ -121,8 +121,10 @@ class UdpTests(SynchronousTestCase):
         self.assertEqual(out[0].status, 200)
         sent = w.sip(PHONE, "out")
         self.assertEqual(len(sent), 1)
-        self.assertEqual((sent[0].transport, sent[0].local, sent[0].remote),
-                         ("udp", (PHONE, 5060), (SERVER, 5060)))
+        self.assertEqual(
+            (sent[0].transport, sent[0].local, sent[0].remote),
+            ("udp", (PHONE, 5060), (SERVER, 5060)),
+        )
         self.assertEqual(sent[0].raw, txn.request.to_bytes())
         self.assertEqual([e.direction for e in w.trace.sip([SERVER])], ["in", "out"])
         self.assertEqual(len(w.sip(PHONE, "in")), 1)
@@ -156,16 +158,21 @@ class UdpTests(SynchronousTestCase):
     def test_server_fills_received_and_rport(self) -> None:
         w = World()
         sender = _RawUdp()
-        port = w.world.host("10.0.0.5").listenUDP(40000, sender)
-        raw = register().with_headers(
-            register().headers.add("Via", "SIP/2.0/UDP 10.9.9.9:5099;rport;branch=z9hG4bKr1",
-                                   first=True)
-        ).to_bytes()
+        port = w.world.host("127.0.9.5").listenUDP(40000, sender)
+        raw = (
+            register()
+            .with_headers(
+                register().headers.add(
+                    "Via", "SIP/2.0/UDP 127.0.9.99:5099;rport;branch=z9hG4bKr1", first=True
+                )
+            )
+            .to_bytes()
+        )
         port.write(raw, (SERVER, 5060))
         w.run(1)
         via = w.received[0].request.top_via
-        self.assertEqual((via.received, via.rport), ("10.0.0.5", 40000))
-        self.assertEqual(w.received[0].source, ("udp", "10.0.0.5", 40000))
+        self.assertEqual((via.received, via.rport), ("127.0.9.5", 40000))
+        self.assertEqual(w.received[0].source, ("udp", "127.0.9.5", 40000))
         response = parse(sender.datagrams[0][0])
         assert isinstance(response, Response)
         self.assertEqual(response.top_via.rport, 40000)
@@ -173,23 +180,29 @@ class UdpTests(SynchronousTestCase):
     def test_without_rport_response_goes_to_received_and_sent_by_port(self) -> None:
         w = World()
         sender = _RawUdp()
-        w.world.host("10.0.0.5").listenUDP(5099, sender)
-        port = w.world.host("10.0.0.5").listenUDP(40000, _RawUdp())
-        raw = register().with_headers(
-            register().headers.add("Via", "SIP/2.0/UDP 10.9.9.9:5099;branch=z9hG4bKr2", first=True)
-        ).to_bytes()
+        w.world.host("127.0.9.5").listenUDP(5099, sender)
+        port = w.world.host("127.0.9.5").listenUDP(40000, _RawUdp())
+        raw = (
+            register()
+            .with_headers(
+                register().headers.add(
+                    "Via", "SIP/2.0/UDP 127.0.9.99:5099;branch=z9hG4bKr2", first=True
+                )
+            )
+            .to_bytes()
+        )
         port.write(raw, (SERVER, 5060))
         w.run(1)
-        self.assertEqual(w.received[0].request.top_via.received, "10.0.0.5")
+        self.assertEqual(w.received[0].request.top_via.received, "127.0.9.5")
         self.assertEqual(len(sender.datagrams), 1)  # went to received:5099, not to 40000
 
     def test_malformed_datagram_answered_400_with_reason(self) -> None:
         w = World()
         sender = _RawUdp()
-        port = w.world.host("10.0.0.5").listenUDP(40000, sender)
+        port = w.world.host("127.0.9.5").listenUDP(40000, sender)
         bad = (
             b"OPTIONS sip:example.test SIP/2.0\r\n"
-            b"Via: SIP/2.0/UDP 10.0.0.5:40000;branch=z9hG4bKbad\r\n"
+            b"Via: SIP/2.0/UDP 127.0.9.5:40000;branch=z9hG4bKbad\r\n"
             b"From: <sip:a@example.test>;tag=1\r\nTo: <sip:a@example.test>\r\n"
             b"Call-ID: bad@x\r\nCSeq: notanumber OPTIONS\r\nContent-Length: 0\r\n\r\n"
         )
@@ -199,14 +212,14 @@ class UdpTests(SynchronousTestCase):
         self.assertEqual(len(sender.datagrams), 1)
         reply = sender.datagrams[0][0]
         self.assertTrue(reply.startswith(b"SIP/2.0 400 Bad Request - bad CSeq"), reply)
-        self.assertIn(b"Via: SIP/2.0/UDP 10.0.0.5:40000;branch=z9hG4bKbad\r\n", reply)
+        self.assertIn(b"Via: SIP/2.0/UDP 127.0.9.5:40000;branch=z9hG4bKbad\r\n", reply)
         notes = [e for e in w.trace.of(NoteEvent) if e.source == SERVER]
         self.assertEqual(len(notes), 1)
 
     def test_garbage_datagram_noted_not_answered(self) -> None:
         w = World()
         sender = _RawUdp()
-        port = w.world.host("10.0.0.5").listenUDP(40000, sender)
+        port = w.world.host("127.0.9.5").listenUDP(40000, sender)
         port.write(b"\x00\x01 hello", (SERVER, 5060))
         port.write(b"\r\n\r\n", (SERVER, 5060))  # keep-alive: silently ignored
         w.run(1)
@@ -226,8 +239,8 @@ class UdpTests(SynchronousTestCase):
         w = World(answer=False)
         w.server.on_request = lambda txn: (
             w.received.append(txn),
-            txn.request.method == "INVITE" and txn.respond(
-                make_response(txn.request, 180, to_tag="srv")),
+            txn.request.method == "INVITE"
+            and txn.respond(make_response(txn.request, 180, to_tag="srv")),
         )
         txn, out = w.send(invite(), Target("udp", SERVER, 5060))
         w.run(0.1)
@@ -331,15 +344,16 @@ class StreamTests(SynchronousTestCase):
     def test_framing_split_and_joined(self) -> None:
         w = World()
         factory = _RawFactory()
-        w.world.host("10.0.0.5").connectTCP(SERVER, 5060, factory)
+        w.world.host("127.0.9.5").connectTCP(SERVER, 5060, factory)
         w.run(0.1)
         client = factory.protocol_instance
         assert client.transport is not None
 
         def req(n: int) -> bytes:
             r = register(call_id=f"s{n}", cseq=n)
-            return r.with_headers(r.headers.add(
-                "Via", f"SIP/2.0/TCP 10.0.0.5:5060;branch=z9hG4bKs{n}", first=True)).to_bytes()
+            return r.with_headers(
+                r.headers.add("Via", f"SIP/2.0/TCP 127.0.9.5:5060;branch=z9hG4bKs{n}", first=True)
+            ).to_bytes()
 
         one = req(1)
         for chunk in (one[:10], one[10:200], one[200:]):
@@ -355,7 +369,7 @@ class StreamTests(SynchronousTestCase):
     def test_framing_error_closes_connection(self) -> None:
         w = World()
         factory = _RawFactory()
-        w.world.host("10.0.0.5").connectTCP(SERVER, 5060, factory)
+        w.world.host("127.0.9.5").connectTCP(SERVER, 5060, factory)
         w.run(0.1)
         client = factory.protocol_instance
         assert client.transport is not None
@@ -444,7 +458,7 @@ class EndpointMiscTests(SynchronousTestCase):
 
     def test_ephemeral_udp_port_on_first_use(self) -> None:
         world = SimWorld(seed=1)
-        ep = SipEndpoint(world.host("10.0.0.3"), world.trace, "10.0.0.3", rng=world.rng)
+        ep = SipEndpoint(world.host("127.0.9.3"), world.trace, "127.0.9.3", rng=world.rng)
         self.assertGreaterEqual(ep.local_port("udp"), 32768)
 
     def test_unanswered_request_gets_501_without_tu(self) -> None:

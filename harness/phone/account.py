@@ -25,6 +25,12 @@ from twisted.internet.interfaces import IDelayedCall
 from twisted.python.failure import Failure
 
 from harness.phone.config import AccountConfig
+from harness.phone.lifecycle import (
+    FALLBACK_STATES,
+    LifecycleCore,
+    LifecycleInputs,
+    new_lifecycle,
+)
 from harness.phone.slot import Slot
 from harness.sip.digest import answer, parse_challenge
 from harness.sip.locate import LocateError, Resolution, Target
@@ -98,14 +104,27 @@ class Account:
             for n in (1, 2)
             if config.server(n).address
         }
-        self.on_fallback = False
         self.dialogs: dict[str, Dialog] = {}
+        # the call timers (re-INVITE, BYE); the registration timers live in the
+        # lifecycle machine's states
         self._timers: dict[str, IDelayedCall] = {}
+        self.lifecycle_core = LifecycleCore(
+            clock=clock,
+            note=self.note,
+            renewal_delay=phone.profile.renewal_delay,
+            retry_interval=phone.profile.retry_interval,
+            probe_interval=self._probe_interval(),
+            on_renew=self._renew_due,
+            on_retry=self._retry_due,
+            on_probe=self._probe_due,
+            on_fallback_renew=self._fallback_renew_due,
+            on_fallback_retry=self._fallback_retry_due,
+        )
+        self.lifecycle: LifecycleInputs = new_lifecycle(self.lifecycle_core)
         self._reg_call_id = {n: new_call_id(phone.rng, phone.address) for n in self.slots}
         self._reg_cseq = dict.fromkeys(self.slots, 0)
         self._from_tag = {n: new_tag(phone.rng) for n in self.slots}
         self._registered_until: dict[int, float] = {}
-        self._granted: dict[int, int] = {}
         self._stopped = False
         self.calls: list[CallResult] = []
         # REG-1: the registration at start goes out before any other request;
@@ -115,6 +134,24 @@ class Account:
         self._start_waiters: list[Deferred[None]] = []
 
     # -- helpers -------------------------------------------------------------
+
+    @property
+    def on_fallback(self) -> bool:
+        """FBK-S2: the account is on its fallback server (successive mode)."""
+        return self.lifecycle_core.state in FALLBACK_STATES
+
+    @property
+    def state(self) -> str:
+        """The lifecycle machine's state."""
+        return self.lifecycle_core.state
+
+    def _probe_interval(self) -> float | None:
+        if "no-probing" in self.phone.defects:
+            return None
+        interval = float(self.config.fallback_timeout)
+        if "probes-wrong-interval" in self.phone.defects:
+            interval *= 2
+        return interval
 
     @property
     def name(self) -> str:
@@ -209,6 +246,7 @@ class Account:
         if not self.config.enable:
             return
         if 1 in self.slots:
+            self.lifecycle.start()
             self._spawn(self._register_working(initial=True), "registration")
         else:
             self._start_done()
@@ -221,6 +259,7 @@ class Account:
         self._stopped = True
         for name in list(self._timers):
             self._cancel(name)
+        self.lifecycle.stop()
         self._start_done()
 
     def _start_done(self) -> None:
@@ -418,42 +457,46 @@ class Account:
         now = self.phone.reactor.seconds()
         self._registered_until[slot.number] = now + granted
         self.note(f"server {slot.number}: registered at {_fmt(target)} for {granted}s", "REG-2")
-        self._granted[slot.number] = granted
         if slot.number == 1:
-            renew = self.phone.profile.renewal_delay(granted)  # REG-2 (profile renewal point)
-            self._schedule("renew-1", renew, self._renew_working)
-        elif slot.number == 2 and (
-            self.config.redundancy_type == CONCURRENT
-            or self.on_fallback
-            or "registers-fallback-in-successive" in self.phone.defects
-        ):
-            self._schedule_renew_fallback()
+            self.lifecycle.registered(target, granted)  # REG-2 (profile renewal point)
+        elif slot.number == 2:
+            keep_fresh = (
+                self.config.redundancy_type == CONCURRENT
+                or "registers-fallback-in-successive" in self.phone.defects
+            )
+            self.lifecycle.fallback_registered(target, granted, keep_fresh)
         if self.phone.mwi:
             self._spawn(self._subscribe_mwi(slot, target), "MWI subscription")
 
-    def _schedule_renew_fallback(self) -> None:
-        """REG-2: refresh the registration at the fallback server at the renewal point."""
-        granted = self._granted.get(2)
-        if granted is None:
-            return
-        renew = self.phone.profile.renewal_delay(granted)
-        self._schedule("renew-2", renew, lambda: self._spawn(self._register_slot(2), "renew"))
+    # the lifecycle's timers fire here: feed the input, then start what it allows
 
-    def _renew_working(self) -> None:
-        if self.on_fallback:
-            return
-        self._spawn(self._register_working(), "renewal")
+    def _renew_due(self) -> None:
+        if self.lifecycle.renew_due():
+            self._spawn(self._register_working(), "renewal")
+
+    def _retry_due(self) -> None:
+        self.lifecycle.retry_due()
+        self._spawn(self._register_working(), "retry")
+
+    def _probe_due(self) -> None:
+        if self.lifecycle.probe_due():
+            self._spawn(self._probe(), "probe")
+
+    def _fallback_renew_due(self) -> None:
+        """REG-2: refresh the registration at the fallback server at the renewal point."""
+        self.lifecycle.fallback_renew_due()
+        self._spawn(self._register_slot(2), "renew")
+
+    def _fallback_retry_due(self) -> None:
+        self.lifecycle.fallback_retry_due()
+        self._spawn(self._register_slot(2), "retry")
 
     async def _register_slot(self, n: int) -> None:
-        """Register (or refresh) server C{n} alone; retry per RTX-5 on failure."""
-        slot = self.slots[n]
-        ok = await self._register(slot)
+        """Register (or refresh) the fallback server alone; retry per RTX-5 on failure."""
+        assert n == 2
+        ok = await self._register(self.slots[n])
         if not ok and not self._stopped:
-            self._schedule(
-                f"retry-{n}",
-                self.phone.profile.retry_interval,
-                lambda: self._spawn(self._register_slot(n), "retry"),
-            )
+            self.lifecycle.fallback_failed()
 
     async def _register_working(self, initial: bool = False) -> None:
         """Register to server 1; on failure fall back (successive) or retry later."""
@@ -470,42 +513,24 @@ class Account:
             return
         if ok is False and self.config.redundancy_type == SUCCESSIVE and 2 in self.slots:
             # FBK-S2 / FO-6: every target of server 1 failed: register to the fallback
+            self.lifecycle.falling_back()
             ok2 = await self._register(self.slots[2])
             if ok2:
-                self.on_fallback = True
-                # the registration just made is the one to keep refreshed while on the
-                # fallback server (it was made before on_fallback said so)
-                self._schedule_renew_fallback()
-                self.note("on the fallback server; probing the working server", "FBK-S2")
-                self._schedule_probe()
+                # keeps the registration just made refreshed, starts probing
+                self.lifecycle.fell_back()
                 return
         if "no-reregister-retry" in self.phone.defects:
+            self.lifecycle.gave_up()
             return
-        self._schedule(
-            "retry-1",
-            self.phone.profile.retry_interval,
-            lambda: self._spawn(self._register_working(), "retry"),
-        )
-
-    def _schedule_probe(self) -> None:
-        if "no-probing" in self.phone.defects:
-            return
-        interval = float(self.config.fallback_timeout)
-        if "probes-wrong-interval" in self.phone.defects:
-            interval *= 2
-        self._schedule("probe", interval, lambda: self._spawn(self._probe(), "probe"))
+        self.lifecycle.retry_later()
 
     async def _probe(self) -> None:
         """FBK-S3/S4: REGISTER to the working server while on the fallback."""
-        if not self.on_fallback:
-            return
         ok = await self._register(self.slots[1])
         if ok:
-            self.on_fallback = False
-            self._cancel("renew-2")
-            self.note("working server answered the probe; back on it", "FBK-S4")
+            self.lifecycle.probe_ok()
         elif not self._stopped:
-            self._schedule_probe()
+            self.lifecycle.probe_failed()
 
     # -- MWI (FBK-F) ---------------------------------------------------------------
 
@@ -580,12 +605,7 @@ class Account:
                 if slot.number == 1 and slot.registered is not None:
                     # FBK-C3: the working server is down; keep trying to register to it
                     slot.registered = None
-                    self._cancel("renew-1")
-                    self._schedule(
-                        "retry-1",
-                        self.phone.profile.retry_interval,
-                        lambda: self._spawn(self._register_working(), "retry"),
-                    )
+                    self.lifecycle.working_lost()
                 continue
             status = got.response.status
             if not 200 <= status < 300:

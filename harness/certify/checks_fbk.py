@@ -264,8 +264,15 @@ def fbk_s1(ctx: Ctx) -> Verdict:
     for ch in ctx.new_chains(1):
         if ch.method != "REGISTER":
             continue
-        for t in ch.txns:
+        wanted = {s.address for s in ctx.facts.targets}
+        for k, t in enumerate(ch.txns):
             if t.answered:
+                if t is ch.tail and ctx.maybe_late(t) and wanted <= {
+                        x.dst for x in ch.txns[:k] if x.failed} | {t.dst}:
+                    # its answer may have reached the phone after it gave the last target
+                    # up (RTX-1): the phone could count server 1 as down
+                    events.append((t.started + ctx.give_up(t), "down", t))
+                    continue
                 events.append((t.final_t or t.first, "ok", t))
         ft = ctx.exhausted_at(ch)
         if ft is not None:

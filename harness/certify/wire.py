@@ -631,7 +631,11 @@ def chains(trace: Trace, facts: Facts, txns: Sequence[Txn] | None = None) -> lis
             last = building[pos][-1]
             if (
                 last.failed
-                and last.first < txn.first
+                and (last.first < txn.first
+                     # a connection refused at once (no latency): the next attempt may
+                     # carry the same timestamp
+                     or (last.conn_failure is not None and last.first == txn.first
+                         and last.conn_failure.t <= txn.first))
                 and last.last <= txn.first + tol
                 and (last.final_t is None or last.late or last.final_t <= txn.first + tol)
             ) or _answers_challenge(last, txn, tol):
@@ -832,6 +836,13 @@ _CONN_FAIL = frozenset({"refused", "timeout", "reset", "tls-fail"})
 def conn_failures(trace: Trace, facts: Facts) -> list[ConnFailure]:
     """Connection failures between the phone and a server, in trace order."""
     servers = facts.addresses
+    # RSTs the network lost on their way to the phone: a refused SYN whose RST never
+    # arrived tells the phone nothing (it retransmits the SYN)
+    lost_rsts = [
+        (e.t, e.src, e.dst) for e in trace.events
+        if isinstance(e, PacketEvent) and e.proto == "tcp" and "R" in e.flags
+        and e.fate != "delivered"
+    ]
     out = []
     for i, e in enumerate(trace.events):
         if isinstance(e, ConnEvent) and e.what in _CONN_FAIL:
@@ -853,9 +864,13 @@ def conn_failures(trace: Trace, facts: Facts) -> list[ConnFailure]:
             and e.dst[0] in servers
             and _from_phone(facts, e.src[0])
         ):
-            out.append(
-                ConnFailure(i, e.t, e.dst[0], f"syn-{e.fate}", "tcp", e.dst[1], e.src[1])
-            )
+            what = f"syn-{e.fate}"
+            if what == "syn-closed" and any(
+                src == e.dst and dst == e.src and e.t <= t <= e.t + _IN_FLIGHT
+                for t, src, dst in lost_rsts
+            ):
+                what = "syn-unheard"  # refused, but the RST was lost: not decisive
+            out.append(ConnFailure(i, e.t, e.dst[0], what, "tcp", e.dst[1], e.src[1]))
     return out
 
 
@@ -981,6 +996,15 @@ def attempts(trace: Trace, facts: Facts) -> list[Txn]:
         a = free[k]
         horizon = a.t + give_up_delay(facts.profile, "REGISTER", retry_counts_for(facts, a.server))
         nxt_real = next((t for t in real if a.t - tol <= t.first <= horizon + tol), None)
+        # a request to another server of the same group at once is the failover of
+        # this one; a request in flight to the other group (a concurrent REGISTER to
+        # the fallback server, FBK-C1) is not
+        group = facts.group_of(a.server)
+        nxt_same = next((t for t in real if a.t - tol <= t.first <= a.t + tol
+                         and facts.group_of(t.dst) == group), None)
+        if nxt_same is not None and nxt_real is not None \
+                and facts.group_of(nxt_real.dst) != group:
+            nxt_real = nxt_same
         nxt_free = next(
             (synthetic[j] for j in range(k + 1, len(free))
              if j in synthetic and a.t - tol <= free[j].start <= horizon + tol),

@@ -20,7 +20,7 @@ from harness.testing.tracebuilder import (
     default_facts,
     verdict_of,
 )
-from harness.trace.events import PacketEvent
+from harness.trace.events import ConnEvent, PacketEvent
 
 _PORTS = (("udp", 5060), ("tcp", 5060), ("tls", 5061))
 #: server 1 an IP literal: the primary is its only target
@@ -195,3 +195,103 @@ class UnheardLookupTests(SynchronousTestCase):
 
     def test_nothing_at_all_fails(self) -> None:
         self.assertEqual(status(self._world(False), "REG-1"), "fail")
+
+
+class AnswerAtGiveUpTests(SynchronousTestCase):
+    """
+    FBK-S1 (explore seed 7): a 200 the working server sent as the phone gave its
+    only target up may reach the phone too late; registering at the fallback
+    server then is legitimate.
+    """
+
+    def _world(self, answer_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, servers=_ONE_TARGET, retry_counts=0,
+                                        redundancy_type=1, duration=60.0,
+                                        latency_tolerance=0.25))
+        reg = tb.register("primary", 0.0)
+        tb.respond(reg, 200, answer_at)
+        ok = tb.register("fallback", 0.9, call_id="reg-2")
+        tb.respond(ok, 200, 1.0)
+        return tb
+
+    def test_answer_at_give_up_passes(self) -> None:
+        self.assertEqual(status(self._world(0.5), "FBK-S1"), "pass")
+
+    def test_timely_answer_then_fallback_fails(self) -> None:
+        self.assertEqual(status(self._world(0.05), "FBK-S1"), "fail")
+
+
+class RefusedBesideConcurrentFallbackTests(SynchronousTestCase):
+    """
+    FO-2 (explore seed 8): a refused connection to the primary is followed by the
+    REGISTER to the secondary, not by the concurrent REGISTER to the fallback server
+    that went out just before it (FBK-C1).
+    """
+
+    def _world(self, fails_over: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, port1=0, duration=120.0))
+        fb = tb.register("fallback", 0.01, call_id="reg-2", transport="tcp")
+        tb.respond(fb, 200, 0.015)
+        at = tb.refused(0.02, "primary")
+        if fails_over:
+            ok = tb.register("secondary", at + 0.01, transport="tcp")
+            tb.respond(ok, 200, at + 0.015)
+        return tb
+
+    def test_failover_after_refusal_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FO-2"), "pass")
+
+    def test_no_failover_after_refusal_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-2"), "fail")
+
+
+class LostRstTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seeds 4, 5): a SYN refused by a closed port whose RST the network
+    lost told the phone nothing; its retransmitted SYN a second later is the same
+    connection attempt, not an early retry.
+    """
+
+    def _world(self, rst_fate: str) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, server2="", transport=1,
+                                        duration=100.0, servers=_ONE_TARGET[:1]))
+        tb.request("REGISTER", "primary", 0.0, call_id="reg-1", transport="tcp", expires=3600)
+        port = 41000
+        tb.syn_lost(37.5, "primary", fate="closed", phone_port=port)
+        tb._add(PacketEvent(37.505, "tcp", ("127.0.1.10", 5060), (PHONE, port), b"",
+                            fate=rst_fate, flags="R"))
+        tb.syn_lost(38.5, "primary", fate="closed", phone_port=port)
+        tb._add(ConnEvent(38.51, PHONE, "refused", "tcp", (PHONE, port),
+                          ("127.0.1.10", 5060), "RST"))
+        ok = tb.request("REGISTER", "primary", 68.51, call_id="reg-1", cseq=2, transport="tcp",
+                        expires=3600)
+        tb.respond(ok, 200)
+        return tb
+
+    def test_lost_rst_passes(self) -> None:
+        self.assertEqual(status(self._world("lost"), "RTX-5"), "pass")
+
+    def test_heard_rst_then_early_retry_fails(self) -> None:
+        self.assertEqual(status(self._world("delivered"), "RTX-5"), "fail")
+
+
+class RefusedWithoutLatencyTests(SynchronousTestCase):
+    """
+    FO-2 (explore seed 8, latency 0): the REGISTER to the secondary at the very
+    instant the primary refused the connection continues that attempt's chain.
+    """
+
+    def _world(self, at_once: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, port1=0, server2="", duration=120.0,
+                                        servers=default_facts().servers[:2]))
+        tb.refused(0.0, "primary", after=0.0)
+        at = 0.0 if at_once else 2.0
+        ok = tb.register("secondary", at, transport="tcp")
+        tb.respond(ok, 200, at)
+        return tb
+
+    def test_failover_at_the_same_instant_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FO-2"), "pass")
+
+    def test_late_failover_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-2"), "fail")

@@ -115,6 +115,27 @@ def fo2(ctx: Ctx) -> Verdict:
                          "registered", ev)
 
 
+def _secondary_unregistered(ctx: Ctx, ch: wire.Chain) -> bool:
+    """
+    With C{register_on_enable} 1, whether the REGISTER to another target of server 1
+    that the phone had in flight (or sent) when C{ch}'s INVITE gave the primary up
+    failed: the phone must not send the INVITE there (FO-5).
+    """
+    if not ctx.facts.account.server(1).register_on_enable:
+        return False
+    gave_up = ctx.failed_at(ch.tail)
+    if gave_up is None:
+        return False
+    for t in ctx.txns:
+        if t.method != "REGISTER" or ctx.group(t.dst) != 1 or t.dst == ch.head.dst:
+            continue
+        done = ctx.failed_at(t)
+        if (t.failed and done is not None and t.started <= gave_up + ctx.at_once
+                and done >= gave_up - ctx.tol):
+            return True
+    return False
+
+
 def fo3(ctx: Ctx) -> Verdict:
     c = "FO-3"
     primary = ctx.primary
@@ -144,6 +165,8 @@ def fo3(ctx: Ctx) -> Verdict:
         second = next((t for t in ch.txns[1:] if t.dst != head.dst and ctx.group(t.dst) == 1),
                       None)
         if second is None:
+            if _secondary_unregistered(ctx, ch):
+                continue  # FO-5 (register_on_enable 1): nothing may go there unregistered
             if ch.tail.first + ctx.give_up(ch.tail) + 2 * ctx.tol < ctx.end:
                 return ctx.failed(c, "the INVITE did not fail over to the secondary",
                                   "an INVITE to the secondary with the same Call-ID", "none",

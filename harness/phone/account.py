@@ -113,6 +113,9 @@ class Account:
         # without sending anything, e.g. DNS-11).
         self._start_sent = False
         self._start_waiters: list[Deferred[None]] = []
+        # RFC 3261 10.2: one REGISTER per registration Call-ID at a time; by slot, the
+        # target of the REGISTER in flight and who waits for its final response
+        self._reg_in_flight: dict[int, tuple[Target, list[Deferred[Response | None]]]] = {}
 
     # -- helpers -------------------------------------------------------------
 
@@ -312,6 +315,21 @@ class Account:
         raise AllTargetsFailed(slot.number, "; ".join(reasons) or "no target")
 
     async def _transact(self, slot: Slot, request: Request, target: Target) -> Response:
+        if request.method != "REGISTER":
+            return await self._transact_once(slot, request, target)
+        waiters: list[Deferred[Response | None]] = []
+        self._reg_in_flight[slot.number] = (target, waiters)
+        response: Response | None = None
+        try:
+            response = await self._transact_once(slot, request, target)
+            return response
+        finally:
+            if self._reg_in_flight.get(slot.number, (None, None))[1] is waiters:
+                del self._reg_in_flight[slot.number]
+            for w in waiters:
+                w.callback(response)
+
+    async def _transact_once(self, slot: Slot, request: Request, target: Target) -> Response:
         txn = self.phone.endpoint.request(request, target, self.policy(slot))
         if request.method == "REGISTER":
             self._start_done()
@@ -380,6 +398,14 @@ class Account:
 
     async def _register_one(self, slot: Slot, target: Target) -> bool:
         """REGISTER to one given target (register_on_enable, FO-5)."""
+        pending = self._reg_in_flight.get(slot.number)
+        if pending is not None and pending[0] == target:
+            # a REGISTER of this slot is already on its way there (REGISTER failover at
+            # the same time, FO-2): its outcome decides; never a second one in parallel
+            waiter: Deferred[Response | None] = Deferred()
+            pending[1].append(waiter)
+            got = await waiter
+            return got is not None and 200 <= got.status < 300
         request = self._make_register(slot, slot.config.expires)(target)
         try:
             response = await self._transact(slot, request, target)

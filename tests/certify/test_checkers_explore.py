@@ -295,3 +295,29 @@ class RefusedWithoutLatencyTests(SynchronousTestCase):
 
     def test_late_failover_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FO-2"), "fail")
+
+
+class RegisterOnEnableSilentSecondaryTests(SynchronousTestCase):
+    """
+    FO-3, roe 1 (explore seed 0): when the REGISTER to the secondary in flight as
+    the INVITE gave up the primary fails, the INVITE may not go there (FO-5).
+    """
+
+    def _world(self, secondary_answers: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(calls=(0.0,), register_on_enable=1, server2="",
+                                        duration=60.0, servers=default_facts().servers[:2]))
+        tb.silent("REGISTER", "primary", 0.0, cseq=1)
+        tb.silent("INVITE", "primary", 0.0, call_id="call-a")
+        at = tb.give_up("INVITE")
+        if secondary_answers:
+            reg = tb.register("secondary", at, cseq=2)
+            tb.respond(reg, 200, at + 0.005)
+        else:
+            tb.silent("REGISTER", "secondary", at, cseq=2)
+        return tb
+
+    def test_failed_register_keeps_the_invite_away(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-3"), "n/a")
+
+    def test_registered_secondary_without_invite_fails(self) -> None:
+        self.assertEqual(status(self._world(True), "FO-3"), "fail")

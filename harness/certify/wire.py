@@ -1038,6 +1038,8 @@ def attempts(trace: Trace, facts: Facts) -> list[Txn]:
     for k, a in enumerate(free):
         if k in synthetic:
             continue
+        if any(c.at - tol <= a.start <= c.at + _IN_FLIGHT + tol for c in facts.calls):
+            continue  # the planned call's INVITE, which never got on the wire
         before = [x for x in (*real, *synthetic.values())
                   if x.dst == a.server and x.first < a.start - tol]
         if not before:

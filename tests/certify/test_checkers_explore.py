@@ -321,3 +321,27 @@ class RegisterOnEnableSilentSecondaryTests(SynchronousTestCase):
 
     def test_registered_secondary_without_invite_fails(self) -> None:
         self.assertEqual(status(self._world(True), "FO-3"), "fail")
+
+
+class RefusedCallTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seeds 4, 5, 7): a refused connection carrying no SIP at the
+    time of a planned call is that call's INVITE, not an early REGISTER retry.
+    """
+
+    def _world(self, planned_call: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, server2="", transport=1,
+                                        duration=60.0, servers=_ONE_TARGET[:1],
+                                        calls=(10.0,) if planned_call else ()))
+        tb.request("REGISTER", "primary", 0.0, call_id="reg-1", transport="tcp", expires=3600)
+        tb.refused(10.0, "primary")
+        ok = tb.request("REGISTER", "primary", 37.5, call_id="reg-1", cseq=2, transport="tcp",
+                        expires=3600)
+        tb.respond(ok, 200)
+        return tb
+
+    def test_refused_call_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-5"), "pass")
+
+    def test_unplanned_early_retry_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-5"), "fail")

@@ -991,6 +991,7 @@ def attempts(trace: Trace, facts: Facts) -> list[Txn]:
                 ))
     # resolve each free attempt to the attempt that followed it, last first
     synthetic: dict[int, Txn] = {}
+    also: list[Txn] = []
     real = [t for t in txns if t.method not in _NOT_CHAINED]
     for k in range(len(free) - 1, -1, -1):
         a = free[k]
@@ -1000,10 +1001,10 @@ def attempts(trace: Trace, facts: Facts) -> list[Txn]:
         # this one; a request in flight to the other group (a concurrent REGISTER to
         # the fallback server, FBK-C1) is not
         group = facts.group_of(a.server)
-        nxt_same = next((t for t in real if a.t - tol <= t.first <= a.t + tol
+        nxt_same = next((t for t in real if max(a.start, a.t - tol) <= t.first <= a.t + tol
                          and facts.group_of(t.dst) == group), None)
-        if nxt_same is not None and nxt_real is not None \
-                and facts.group_of(nxt_real.dst) != group:
+        if nxt_same is not None and nxt_real is not None and (
+                facts.group_of(nxt_real.dst) != group or nxt_real.first < a.start):
             nxt_real = nxt_same
         nxt_free = next(
             (synthetic[j] for j in range(k + 1, len(free))
@@ -1032,6 +1033,23 @@ def attempts(trace: Trace, facts: Facts) -> list[Txn]:
             conn_failure=a,
             on_wire=False,
         )
+        # Several requests waiting for the same connection (a REGISTER and an INVITE
+        # failing over together, FO-2 and FO-3) fail with it: each request to the same
+        # server group sent with the first stands behind it too, unless a request of
+        # its own on the wire already went to that server.
+        if nxt in real and facts.group_of(nxt.dst) == facts.group_of(a.server):
+            for t in real:
+                if (t is nxt or (t.call_id, t.method) == (nxt.call_id, nxt.method)
+                        or facts.group_of(t.dst) != facts.group_of(a.server)
+                        or not (a.t - tol <= t.first <= nxt.first + tol)
+                        or any(x.dst == a.server and (x.call_id, x.method)
+                               == (t.call_id, t.method) and x.first <= t.first
+                               for x in real)):
+                    continue
+                also.append(replace(
+                    synthetic[k], method=t.method, call_id=t.call_id, cseq=t.cseq,
+                    sends=(replace(sent, request=t.request),),
+                ))
     # A failed connection nothing followed in time (the server stays unreachable and
     # the phone only retries later): the phone was trying again what it last tried
     # at that server, as far as the wire can tell.
@@ -1052,7 +1070,7 @@ def attempts(trace: Trace, facts: Facts) -> list[Txn]:
             provisional=False, conn_failure=a, on_wire=False, conn_start=None, late=False,
             transport=a.transport,
         )
-    out = [*txns, *synthetic.values()]
+    out = [*txns, *synthetic.values(), *also]
     out.sort(key=lambda x: (x.first, x.sends[0].index))
     return out
 

@@ -345,3 +345,32 @@ class RefusedCallTests(SynchronousTestCase):
 
     def test_unplanned_early_retry_fails(self) -> None:
         self.assertEqual(status(self._world(False), "RTX-5"), "fail")
+
+
+class SharedRefusedConnectionTests(SynchronousTestCase):
+    """
+    FO-5, roe 0 (explore seed 8): a REGISTER and an INVITE waiting for the same
+    refused connection to the primary fail over together; the REGISTER is FO-2's,
+    not a registration before using the secondary.
+    """
+
+    def _world(self, register_failing_over: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, port1=0, calls=(0.0,), duration=60.0))
+        invite_at = 0.035
+        if not register_failing_over:  # registered at the primary: this REGISTER is not FO-2's
+            first = tb.register("primary", 0.0, transport="tcp")
+            tb.respond(first, 200, 0.005)
+        fb = tb.register("fallback", 0.01, call_id="reg-2", transport="tcp")
+        tb.respond(fb, 200, 0.015)
+        tb.refused(0.01, "primary")
+        inv = tb.invite("secondary", invite_at, call_id="call-a", transport="tcp")
+        reg = tb.register("secondary", 0.035, transport="tcp", cseq=2)
+        tb.respond(reg, 200, 0.035)  # no latency: answered at the instant of the INVITE
+        tb.respond(inv, 200, invite_at + 0.005)
+        return tb
+
+    def test_together_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FO-5"), "pass")
+
+    def test_register_of_its_own_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-5"), "fail")

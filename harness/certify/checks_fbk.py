@@ -423,7 +423,10 @@ def fbk_s4(ctx: Ctx) -> Verdict:
         return ctx.na(c, "the phone never registered at the fallback server after server 1 "
                          "failed")
     t_on = periods[0][1]
-    back = next((r for r in ctx.regs if ctx.group(r.dst) == 1 and r.txn.first > t_on), None)
+    # a 2xx that came after the phone gave the probe up (RTX-1), or so close to it that
+    # it may have, did not put the phone back on the working server
+    back = next((r for r in ctx.regs if ctx.group(r.dst) == 1 and r.txn.first > t_on
+                 and not r.txn.late and not ctx.maybe_late(r.txn)), None)
     if back is None:
         return ctx.na(c, "the working server never answered a probe")
     ev = list(back.txn.indexes)

@@ -374,3 +374,29 @@ class SharedRefusedConnectionTests(SynchronousTestCase):
 
     def test_register_of_its_own_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FO-5"), "fail")
+
+
+class LateProbeAnswerTests(SynchronousTestCase):
+    """
+    FBK-S4 (explore seed 1): a working server that answers every request a second
+    late never answers a probe in time; the phone stays on the fallback server.
+    """
+
+    def _world(self, delay: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, servers=_ONE_TARGET, retry_counts=0,
+                                        redundancy_type=1, duration=300.0, calls=(122.0,)))
+        first = tb.register("primary", 0.0)
+        tb.respond(first, 200, 1.0)
+        on = tb.register("fallback", 0.5, call_id="reg-2")
+        tb.respond(on, 200, 0.505)
+        probe = tb.register("primary", 120.5, cseq=2)
+        tb.respond(probe, 200, 120.5 + delay)
+        inv = tb.invite("fallback", 122.0, call_id="call-a")
+        tb.respond(inv, 200, 122.005)
+        return tb
+
+    def test_late_probe_answer_passes(self) -> None:
+        self.assertNotEqual(status(self._world(1.0), "FBK-S4"), "fail")
+
+    def test_timely_probe_answer_then_fallback_fails(self) -> None:
+        self.assertEqual(status(self._world(0.01), "FBK-S4"), "fail")

@@ -400,3 +400,30 @@ class LateProbeAnswerTests(SynchronousTestCase):
 
     def test_timely_probe_answer_then_fallback_fails(self) -> None:
         self.assertEqual(status(self._world(0.01), "FBK-S4"), "fail")
+
+
+class RetryLookupFailsTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seed 6): a retry whose lookup of server 1 fails (SERVFAIL,
+    DNS-11) sends no REGISTER; its DNS query is the retry.
+    """
+
+    def _world(self, query_at: float) -> TraceBuilder:
+        from twisted.names import dns
+
+        tb = TraceBuilder(default_facts(server2="", duration=120.0,
+                                        servers=default_facts().servers[:1]))
+        tb.silent("REGISTER", "primary", 0.0, cseq=1)
+        tb.silent("REGISTER", "primary", 37.5, cseq=2)
+        m = dns.Message(id=7, recDes=True)
+        m.queries = [dns.Query(f"_sip._udp.{DOMAIN}", dns.SRV, dns.IN)]
+        tb._add(PacketEvent(query_at, "udp", (PHONE, 40000), (DNS, 53), m.toStr(),
+                            fate="delivered"))
+        tb.dns(query_at, f"_sip._udp.{DOMAIN}", "SRV", rcode="SERVFAIL")
+        return tb
+
+    def test_failed_lookup_at_the_retry_time_passes(self) -> None:
+        self.assertEqual(status(self._world(75.0), "RTX-5"), "pass")
+
+    def test_early_lookup_fails(self) -> None:
+        self.assertEqual(status(self._world(55.0), "RTX-5"), "fail")

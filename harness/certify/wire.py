@@ -410,11 +410,22 @@ def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
     # A TCP segment the network lost is sent again by TCP: the request left the phone
     # with its first copy, whenever a later copy got through.
     tcp_first: dict[tuple[tuple[str, int], tuple[str, int], bytes], float] = {}
+    # TLS records carry no payload in the trace: lost data segments of a connection
+    # just before the one that got through were that segment's first copies
+    tls_lost: dict[tuple[tuple[str, int], tuple[str, int]], float] = {}
+    tls_first: dict[tuple[tuple[str, int], tuple[str, int]], float | None] = {}
     out: list[Sent] = []
     for i, e in enumerate(trace.events):
         if isinstance(e, PacketEvent) and e.proto == "udp" and e.fate == "delivered":
             if e.dst[0] in servers and e.payload:
                 in_flight[(e.src, e.dst, e.payload)] = (i, e.t)
+            continue
+        if (isinstance(e, PacketEvent) and e.proto == "tcp" and not e.payload
+                and not e.flags and e.dst[0] in servers):
+            if e.fate != "delivered":
+                tls_lost.setdefault((e.src, e.dst), e.t)
+            else:
+                tls_first[(e.src, e.dst)] = tls_lost.pop((e.src, e.dst), None)
             continue
         if isinstance(e, PacketEvent) and e.proto == "tcp" and e.payload:
             if e.fate != "delivered" and (e.src, e.dst, e.payload) in tcp_ok:
@@ -429,6 +440,8 @@ def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
             ):
                 in_flight.pop((e.remote, e.local, e.raw), None)  # it arrived
                 t = tcp_first.pop((e.remote, e.local, e.raw), e.t)
+                if e.transport == "tls":
+                    t = min(t, tls_first.pop((e.remote, e.local), None) or t)
                 out.append(
                     Sent(
                         i, t, e.observer, e.local[1], e.transport, e.message, True,

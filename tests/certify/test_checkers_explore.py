@@ -427,3 +427,30 @@ class RetryLookupFailsTests(SynchronousTestCase):
 
     def test_early_lookup_fails(self) -> None:
         self.assertEqual(status(self._world(55.0), "RTX-5"), "fail")
+
+
+class LostTlsSegmentTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seed 2): a TLS record (no payload in the trace) whose first
+    copies the network lost left the phone with the first copy; TCP's
+    retransmission delay is not the phone's lateness.
+    """
+
+    def _world(self, lost_copies: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, server2="", transport=2,
+                                        duration=60.0, servers=_ONE_TARGET[:1]))
+        tb.request("REGISTER", "primary", 0.0, transport="tls", port=5061, expires=3600)
+        conn = ((PHONE, 5060), ("127.0.1.10", 5061))
+        if lost_copies:
+            for at in (37.5, 37.7):
+                tb._add(PacketEvent(at, "tcp", *conn, b"", fate="lost"))
+        tb._add(PacketEvent(38.1, "tcp", *conn, b"", fate="delivered"))
+        tb.request("REGISTER", "primary", 38.105, cseq=2, transport="tls", port=5061,
+                   expires=3600)
+        return tb
+
+    def test_retransmitted_record_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-5"), "pass")
+
+    def test_late_record_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-5"), "fail")

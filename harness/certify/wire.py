@@ -552,11 +552,15 @@ def phone_transactions(trace: Trace, facts: Facts) -> list[Txn]:
         final_t: float | None = None
         final_index: int | None = None
         provisional = False
+        # a provisional response sent after the phone had given the INVITE up (RTX-1)
+        # found no transaction to stop
+        give_up = sends[0].t + give_up_delay(facts.profile, method,
+                                             retry_counts_for(facts, dst)) + facts.tol
         for i, t, resp in answers.get(key, []) if branch else []:
             if t < sends[0].t:
                 continue
             if resp.status < 200:
-                provisional = True
+                provisional = provisional or t <= give_up
             elif final is None:
                 final, final_t, final_index = resp, t, i
         out.append(

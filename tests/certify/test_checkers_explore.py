@@ -454,3 +454,29 @@ class LostTlsSegmentTests(SynchronousTestCase):
 
     def test_late_record_fails(self) -> None:
         self.assertEqual(status(self._world(False), "RTX-5"), "fail")
+
+
+class LateProvisionalTests(SynchronousTestCase):
+    """
+    REG-2 (explore seed 1): a 180 sent after the phone gave the INVITE up (RTX-1)
+    stopped nothing: the INVITE failed, and re-registering early after that
+    failure is legitimate (FBK-C3).
+    """
+
+    def _world(self, ringing_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, server2="", retry_counts=0,
+                                        duration=120.0, calls=(0.0,), servers=_ONE_TARGET[:1]))
+        reg = tb.register("primary", 0.0)
+        tb.respond(reg, 200, 0.005)
+        inv = tb.invite("primary", 0.0, call_id="call-a")
+        tb.respond(inv, 180, ringing_at)
+        tb.respond(inv, 200, 1.005)
+        again = tb.register("primary", 30.5, cseq=2)
+        tb.respond(again, 200, 30.505)
+        return tb
+
+    def test_late_ringing_passes(self) -> None:
+        self.assertEqual(status(self._world(1.005), "REG-2"), "pass")
+
+    def test_timely_ringing_then_early_renewal_fails(self) -> None:
+        self.assertEqual(status(self._world(0.1), "REG-2"), "fail")

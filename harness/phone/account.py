@@ -606,10 +606,15 @@ class Account:
                 if slot.number == 1 and slot.registered is not None:
                     # FBK-C3: the working server is down; keep trying to register to it
                     slot.registered = None
+                    delay = self.phone.profile.retry_interval
+                    renew = self._timers.get("renew-1")
+                    if renew is not None and renew.active():
+                        # FBK-C1, REG-2: a renewal due before the retry stays due
+                        delay = min(delay, renew.getTime() - self.phone.reactor.seconds())
                     self._cancel("renew-1")
                     self._schedule(
                         "retry-1",
-                        self.phone.profile.retry_interval,
+                        delay,
                         lambda: self._spawn(self._register_working(), "retry"),
                     )
                 continue

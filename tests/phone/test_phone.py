@@ -280,3 +280,37 @@ class RegisterOnEnableInFlightTests(SynchronousTestCase):
         invites = [e for e in bed.trace.sip(["127.0.1.20"]) if e.direction == "in"
                    and getattr(e.message, "method", None) == "INVITE"]
         self.assertTrue(invites, "the INVITE never failed over to the registered secondary")
+
+
+class RenewalAfterFailedInviteTests(SynchronousTestCase):
+    """
+    FBK-C1 / REG-2 (explore seed 6): an INVITE that finds the working server
+    silent schedules the RTX-5 retry of the registration, but a renewal due
+    before that retry is not postponed past the registration's expiry.
+    """
+
+    def test_renewal_due_before_the_retry_stays_due(self) -> None:
+        doc = {
+            "scenario": {"name": "renew-after-invite", "duration": 40},
+            "phone": {},
+            "servers": [
+                {"role": "primary", "address": "127.0.1.10"},
+                {"role": "fallback", "address": "127.0.1.15", "features": "basic"},
+            ],
+            "calls": [{"at": 0, "to": "sip:echo@example.test", "duration": 5}],
+            "faults": [{"at": 0, "target": "primary", "action": "silence",
+                        "methods": ["INVITE"]}],
+        }
+        text = (
+            "account.1.enable = 1\naccount.1.user_name = 1001\n"
+            "account.1.sip_server.1.address = 127.0.1.10\n"
+            "account.1.sip_server.1.expires = 30\n"
+            "account.1.sip_server.2.address = 127.0.1.15\n"
+        )
+        bed = Testbed(scenario_from_dict(doc, where="t", base=BASE, phone_text=text))
+        bed.run_until(40)
+        assert bed.phone is not None
+        self.assertEqual(bed.phone.errors, [])
+        times = [e.t for e in registers_to(bed, "127.0.1.10")]
+        self.assertTrue(any(1.0 < t < 30.0 for t in times),
+                        f"registration (30 s) not renewed before it expired: {times}")

@@ -123,7 +123,8 @@ def _secondary_unregistered(ctx: Ctx, ch: wire.Chain) -> bool:
     """
     if not ctx.facts.account.server(1).register_on_enable:
         return False
-    gave_up = ctx.failed_at(ch.tail)
+    g1 = [t for t in ch.txns if ctx.group(t.dst) == 1]
+    gave_up = ctx.failed_at(g1[-1]) if g1 else None
     if gave_up is None:
         return False
     for t in ctx.txns:

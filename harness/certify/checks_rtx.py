@@ -89,7 +89,12 @@ def rtx1(ctx: Ctx) -> Verdict:
             moved += 1
             ev.extend(nxt.indexes[:1])
             # register_on_enable (FO-5): moving on starts with a REGISTER to the next target
-            roe = next((x for x in ctx.txns if x.method == "REGISTER" and x.dst == nxt.dst
+            # (a failed REGISTER to a secondary keeps the request from it: FO-6 follows)
+            roe_on = bool(ctx.facts.account.server(1).register_on_enable)
+            roe = next((x for x in ctx.txns if x.method == "REGISTER"
+                        and (x.dst == nxt.dst or (roe_on and x.dst != t.dst
+                                                  and ctx.group(x.dst) == 1
+                                                  and ctx.group(t.dst) == 1))
                         and t.first < x.first <= nxt.first
                         and due - ctx.tol <= x.first <= due + 2 * ctx.tol + 0.01), None)
             if roe is None and not due - ctx.tol <= nxt.started <= due + 2 * ctx.tol + 0.01:

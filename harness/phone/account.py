@@ -115,7 +115,9 @@ class Account:
         self._start_waiters: list[Deferred[None]] = []
         # RFC 3261 10.2: one REGISTER per registration Call-ID at a time; by slot, the
         # target of the REGISTER in flight and who waits for its final response
-        self._reg_in_flight: dict[int, tuple[Target, list[Deferred[Response | None]]]] = {}
+        self._reg_in_flight: dict[
+            int, tuple[Target, list[Deferred[Response | TransactionFailure]]]
+        ] = {}
 
     # -- helpers -------------------------------------------------------------
 
@@ -317,17 +319,33 @@ class Account:
     async def _transact(self, slot: Slot, request: Request, target: Target) -> Response:
         if request.method != "REGISTER":
             return await self._transact_once(slot, request, target)
-        waiters: list[Deferred[Response | None]] = []
+        pending = self._reg_in_flight.get(slot.number)
+        if pending is not None and pending[0] == target:
+            # RFC 3261 10.2: never a second REGISTER of this Call-ID in parallel (a
+            # REGISTER failover, FO-2, and FO-5's registration before an INVITE going
+            # there at once): the one in flight decides for both
+            if cseq_of(request) == self._reg_cseq[slot.number]:
+                self._reg_cseq[slot.number] -= 1  # never sent: RTX-4's CSeq stays + 1
+            waiter: Deferred[Response | TransactionFailure] = Deferred()
+            pending[1].append(waiter)
+            got = await waiter
+            if isinstance(got, TransactionFailure):
+                raise got
+            return got
+        waiters: list[Deferred[Response | TransactionFailure]] = []
         self._reg_in_flight[slot.number] = (target, waiters)
-        response: Response | None = None
+        outcome: Response | TransactionFailure = TransactionFailure(target, "error", "stopped")
         try:
-            response = await self._transact_once(slot, request, target)
-            return response
+            outcome = await self._transact_once(slot, request, target)
+            return outcome
+        except TransactionFailure as e:
+            outcome = e
+            raise
         finally:
             if self._reg_in_flight.get(slot.number, (None, None))[1] is waiters:
                 del self._reg_in_flight[slot.number]
             for w in waiters:
-                w.callback(response)
+                w.callback(outcome)
 
     async def _transact_once(self, slot: Slot, request: Request, target: Target) -> Response:
         txn = self.phone.endpoint.request(request, target, self.policy(slot))
@@ -398,14 +416,6 @@ class Account:
 
     async def _register_one(self, slot: Slot, target: Target) -> bool:
         """REGISTER to one given target (register_on_enable, FO-5)."""
-        pending = self._reg_in_flight.get(slot.number)
-        if pending is not None and pending[0] == target:
-            # a REGISTER of this slot is already on its way there (REGISTER failover at
-            # the same time, FO-2): its outcome decides; never a second one in parallel
-            waiter: Deferred[Response | None] = Deferred()
-            pending[1].append(waiter)
-            got = await waiter
-            return got is not None and 200 <= got.status < 300
         request = self._make_register(slot, slot.config.expires)(target)
         try:
             response = await self._transact(slot, request, target)

@@ -480,3 +480,32 @@ class LateProvisionalTests(SynchronousTestCase):
 
     def test_timely_ringing_then_early_renewal_fails(self) -> None:
         self.assertEqual(status(self._world(0.1), "REG-2"), "fail")
+
+
+class RegisterOnEnableThenFallbackTests(SynchronousTestCase):
+    """
+    RTX-1, FO-3, roe 1 (explore seed 0, second world): the INVITE gives the primary
+    up, the REGISTER to the secondary (FO-5) fails, the INVITE goes to the fallback
+    server after it.  With roe 0 the same wire is a late move and no failover.
+    """
+
+    def _world(self, roe: int) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(calls=(0.0,), register_on_enable=roe, duration=60.0))
+        ok = tb.register("fallback", 0.0, call_id="reg-2")
+        tb.respond(ok, 200, 0.005)
+        tb.silent("REGISTER", "primary", 0.0, cseq=1)
+        tb.silent("INVITE", "primary", 0.0, call_id="call-a")
+        at = tb.give_up("INVITE")
+        tb.silent("REGISTER", "secondary", at, cseq=2)
+        inv = tb.invite("fallback", at + tb.give_up("REGISTER", "secondary"), call_id="call-a",
+                        cseq=2)
+        tb.respond(inv, 200)
+        return tb
+
+    def test_roe_register_is_the_move_passes(self) -> None:
+        self.assertEqual(status(self._world(1), "RTX-1"), "pass")
+        self.assertEqual(status(self._world(1), "FO-3"), "n/a")
+
+    def test_without_roe_the_move_is_late_fails(self) -> None:
+        self.assertEqual(status(self._world(0), "RTX-1"), "fail")
+        self.assertEqual(status(self._world(0), "FO-3"), "fail")

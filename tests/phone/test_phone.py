@@ -241,7 +241,7 @@ class RegisterOnEnableInFlightTests(SynchronousTestCase):
     flight decides whether the INVITE may go there.
     """
 
-    def world(self, secondary_silent: bool) -> Testbed:
+    def world(self, secondary_silent: bool, fallback: bool = False) -> Testbed:
         faults = [{"at": 0, "target": "primary", "action": "silence"}]
         if secondary_silent:
             faults.append({"at": 0, "target": "secondary", "action": "silence"})
@@ -261,6 +261,10 @@ class RegisterOnEnableInFlightTests(SynchronousTestCase):
             "account.1.sip_server.1.address = example.test\naccount.1.sip_server.1.port = 0\n"
             "account.1.sip_server.1.register_on_enable = 1\n"
         )
+        if fallback:  # the INVITE gives the primary up before the REGISTER does
+            doc["servers"].append(  # type: ignore[attr-defined]
+                {"role": "fallback", "address": "127.0.1.15", "features": "basic"})
+            text += "account.1.sip_server.2.address = 127.0.1.15\n"
         bed = Testbed(scenario_from_dict(doc, where="t", base=BASE, phone_text=text))
         with bed.world.deterministic_dns():  # type: ignore[union-attr]
             bed.run_until(40)
@@ -280,6 +284,14 @@ class RegisterOnEnableInFlightTests(SynchronousTestCase):
         invites = [e for e in bed.trace.sip(["127.0.1.20"]) if e.direction == "in"
                    and getattr(e.message, "method", None) == "INVITE"]
         self.assertTrue(invites, "the INVITE never failed over to the registered secondary")
+
+    def test_one_register_when_the_invite_gives_up_first(self) -> None:
+        bed = self.world(True, fallback=True)
+        cseqs = [e.message.cseq.seq for e in registers_to(bed, "127.0.1.20")]  # type: ignore[union-attr]
+        self.assertEqual(len(set(cseqs)), 1, cseqs)
+        everywhere = sorted({e.message.cseq.seq for e in registers_to(bed, "127.0.1.10")}  # type: ignore[union-attr]
+                            | set(cseqs))
+        self.assertEqual(everywhere, list(range(everywhere[0], everywhere[-1] + 1)))  # RTX-4
 
 
 class RenewalAfterFailedInviteTests(SynchronousTestCase):

@@ -509,3 +509,28 @@ class RegisterOnEnableThenFallbackTests(SynchronousTestCase):
     def test_without_roe_the_move_is_late_fails(self) -> None:
         self.assertEqual(status(self._world(0), "RTX-1"), "fail")
         self.assertEqual(status(self._world(0), "FO-3"), "fail")
+
+
+class LostRetryLookupTests(SynchronousTestCase):
+    """
+    FBK-C3 (explore seed 1): the retry of the down working server began with a DNS
+    query the network lost; the resolver's retry a second later is not lateness.
+    """
+
+    def _world(self, lost_query: bool) -> TraceBuilder:
+        servers = default_facts().servers
+        tb = TraceBuilder(default_facts(duration=60.0, servers=(servers[0], servers[2])))
+        ok = tb.register("fallback", 0.0, call_id="reg-2")
+        tb.respond(ok, 200, 0.005)
+        tb.silent("REGISTER", "primary", 0.0, cseq=1)
+        if lost_query:
+            tb._add(PacketEvent(37.52, "udp", (PHONE, 40000), (DNS, 53), b"query",
+                                fate="lost"))
+        tb.silent("REGISTER", "primary", 38.54, cseq=2)
+        return tb
+
+    def test_lost_lookup_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-C3"), "pass")
+
+    def test_late_retry_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-C3"), "fail")

@@ -50,6 +50,24 @@ def _fmt(xs: list[float]) -> str:
 # -- RTX ------------------------------------------------------------------------------
 
 
+def _roe_register(ctx: Ctx, t: wire.Txn) -> bool:
+    """
+    Whether C{t} is register_on_enable's REGISTER to a secondary (FO-5): sent as
+    another request (an INVITE) gave up a target of server 1.  It is for that one
+    target only; when it fails, the request behind it moves on, not the REGISTER.
+    """
+    if (t.method != "REGISTER" or ctx.group(t.dst) != 1 or ctx.is_primary(t.dst)
+            or not ctx.facts.account.server(1).register_on_enable):
+        return False
+    for x in ctx.txns:
+        if x.method in ("REGISTER", "ACK", "CANCEL") or x.in_dialog or x.dst == t.dst:
+            continue
+        done = ctx.failed_at(x)
+        if ctx.group(x.dst) == 1 and done is not None and abs(done - t.first) <= ctx.tol:
+            return True
+    return False
+
+
 def rtx1(ctx: Ctx) -> Verdict:
     """Silent UDP server: 1 + retry_counts sends on Timer A/E, then the next target on time."""
     c = "RTX-1"
@@ -84,6 +102,8 @@ def rtx1(ctx: Ctx) -> Verdict:
             )
             continue
         nxt = _next_in_chain(ctx, t)
+        if nxt is not None and nxt.dst != t.dst and _roe_register(ctx, t):
+            nxt = None  # FO-5's REGISTER for one target: the request behind it moves on
         if nxt is not None and nxt.dst != t.dst:
             due = t.first + ctx.give_up(t)
             moved += 1

@@ -534,3 +534,29 @@ class LostRetryLookupTests(SynchronousTestCase):
 
     def test_late_retry_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FBK-C3"), "fail")
+
+
+class RegisterOnEnableRegisterFailsTests(SynchronousTestCase):
+    """
+    RTX-1, roe 1 (explore seed 0, third world): FO-5's REGISTER to the secondary
+    is for that target only; when it fails the INVITE behind it moves on, not the
+    REGISTER (no REGISTER to the primary is due then).
+    """
+
+    def _world(self, roe: int) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(calls=(0.0,), register_on_enable=roe, server2="",
+                                        duration=60.0, servers=default_facts().servers[:2]))
+        ok = tb.register("primary", 0.0)
+        tb.respond(ok, 200, 0.005)
+        tb.silent("INVITE", "primary", 0.0, call_id="call-a")
+        at = tb.give_up("INVITE")
+        tb.silent("REGISTER", "secondary", at, cseq=2)
+        again = tb.register("primary", 45.0, cseq=3)
+        tb.respond(again, 200, 45.005)
+        return tb
+
+    def test_roe_register_does_not_move_on_passes(self) -> None:
+        self.assertEqual(status(self._world(1), "RTX-1"), "pass")
+
+    def test_failover_register_not_moving_on_fails(self) -> None:
+        self.assertEqual(status(self._world(0), "RTX-1"), "fail")

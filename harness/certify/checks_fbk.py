@@ -134,9 +134,10 @@ def fbk_c2(ctx: Ctx) -> Verdict:
                                   ch.indexes)
             continue
         ev.extend(nxt.indexes)
-        if not nxt.ok:
+        if not nxt.ok or nxt.late or ctx.maybe_late(nxt):
             # refused, or never answered (a silent fallback server, or its 2xx lost on
-            # the way): the call cannot complete, and the server, not the phone, is why
+            # the way), or answered only once the phone had given it up (RTX-1): the
+            # call cannot complete, and the server, not the phone, is why
             continue
         dlg = next((d for d in ctx.dialogs if d.invite is nxt), None)
         ack = [r for r in (dlg.requests if dlg else ()) if r.method == "ACK"]

@@ -7,6 +7,8 @@ must still fail.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from twisted.trial.unittest import SynchronousTestCase
 
 from harness.certify.facts import ServerInfo
@@ -560,3 +562,30 @@ class RegisterOnEnableRegisterFailsTests(SynchronousTestCase):
 
     def test_failover_register_not_moving_on_fails(self) -> None:
         self.assertEqual(status(self._world(0), "RTX-1"), "fail")
+
+
+class LateFallbackAnswerTests(SynchronousTestCase):
+    """
+    FBK-C2 (explore seeds 2, 4): a fallback server that answers the INVITE only
+    after the phone gave it up (RTX-1) cannot complete the call; no ACK is due.
+    """
+
+    def _world(self, answer_at: float) -> TraceBuilder:
+        facts = default_facts(server1=PRIMARY, calls=(0.0,), servers=_ONE_TARGET)
+        s2 = replace(facts.account.servers[1], retry_counts=0)
+        tb = TraceBuilder(replace(facts, account=replace(
+            facts.account, servers=(facts.account.servers[0], s2))))
+        ok = tb.register("primary", 0.0)
+        tb.respond(ok, 200, 0.005)
+        tb.silent("INVITE", "primary", 0.0, call_id="call-a")
+        at = tb.give_up("INVITE")
+        inv = tb.invite("fallback", at, call_id="call-a", cseq=2)
+        tb.respond(inv, 180, at + answer_at)
+        tb.respond(inv, 200, at + answer_at)
+        return tb
+
+    def test_late_answer_passes(self) -> None:
+        self.assertEqual(status(self._world(1.0), "FBK-C2"), "pass")
+
+    def test_timely_answer_without_ack_fails(self) -> None:
+        self.assertEqual(status(self._world(0.1), "FBK-C2"), "fail")

@@ -449,6 +449,8 @@ def rtx5(ctx: Ctx) -> Verdict:
                 options += [
                     (q_t, top, f"DNS query at {q_t:.3f} s (no REGISTER after it)", q_i)
                     for q_t, q_i in dns_out if q_t > last.last + ctx.tol
+                    # only a query at the retry time: others were other requests' lookups
+                    and abs(q_t - (fail_t + ri)) <= ctx.tol + ctx.profile.t1
                 ]
             retry = min(options, key=lambda o: abs(o[0] - (fail_t + ri)), default=None)
             if retry is None:

@@ -430,6 +430,12 @@ class RetryLookupFailsTests(SynchronousTestCase):
     def test_early_lookup_fails(self) -> None:
         self.assertEqual(status(self._world(55.0), "RTX-5"), "fail")
 
+    def test_another_requests_lookup_is_not_the_retry(self) -> None:
+        """Explore seed 1: a call's lookup before the retry time, run over before it."""
+        tb = self._world(50.0)
+        tb.facts = replace(tb.facts, duration=70.0)
+        self.assertEqual(status(tb, "RTX-5"), "pass")  # the second round is not judged
+
 
 class LostTlsSegmentTests(SynchronousTestCase):
     """

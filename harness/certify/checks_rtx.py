@@ -430,13 +430,14 @@ def rtx5(ctx: Ctx) -> Verdict:
             # any REGISTER attempt at server 1 up to the retry time is a candidate too
             horizon = fail_t + ri + ctx.tol + ctx.profile.t1
             options += [
-                (x.first, x.dst, x.describe(), x.sends[0].index)
+                # (a TCP/TLS attempt starts with its connection's first SYN, RFC 3261 17.1)
+                (x.started, x.dst, x.describe(), x.sends[0].index)
                 for x in ctx.attempts
                 if x.method == "REGISTER" and ctx.group(x.dst) == 1
                 and last.last + ctx.tol < x.first <= horizon and x is not nxt
             ]
             if nxt is not None:
-                options.append((nxt.first, nxt.dst, nxt.describe(), nxt.sends[0].index))
+                options.append((nxt.started, nxt.dst, nxt.describe(), nxt.sends[0].index))
                 # a retry starts with resolving server 1 again (DNS-10/11): its first
                 # query, even one the network lost, is when the phone retried
                 q = next((q for q in dns_out if last.last < q[0] <= nxt.first), None)

@@ -595,3 +595,27 @@ class LateFallbackAnswerTests(SynchronousTestCase):
 
     def test_timely_answer_without_ack_fails(self) -> None:
         self.assertEqual(status(self._world(0.1), "FBK-C2"), "fail")
+
+
+class RetryLostSynTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seeds 5, 7): a TLS retry whose first SYN the network lost began
+    at that SYN; TCP's SYN retransmission a second later is not the phone's delay.
+    """
+
+    def _world(self, lost_syn: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, server2="", transport=1,
+                                        duration=60.0, servers=_ONE_TARGET[:1]))
+        tb.silent("REGISTER", "primary", 0.0, cseq=1, retry_counts=0)
+        if lost_syn:
+            tb.syn_lost(37.5, "primary", fate="lost", phone_port=5060)
+        tb._add(PacketEvent(38.5, "tcp", (PHONE, 5060), ("127.0.1.10", 5060), b"",
+                            fate="delivered", flags="S"))
+        tb.request("REGISTER", "primary", 38.52, cseq=2, transport="tcp", expires=3600)
+        return tb
+
+    def test_retry_from_the_lost_syn_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-5"), "pass")
+
+    def test_late_retry_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-5"), "fail")

@@ -88,7 +88,8 @@ def fo2(ctx: Ctx) -> Verdict:
                                   "a REGISTER to the secondary", "none", ch.indexes)
             continue
         refused = head.conn_failure
-        if refused is not None and second.first > refused.t + ctx.at_once:
+        # (the REGISTER to the secondary starts with its connection's first SYN, lost or not)
+        if refused is not None and second.started > refused.t + ctx.at_once:
             return ctx.failed(c, f"the primary's {refused.transport} connection failed "
                                  f"({refused.what}); the REGISTER did not go to the secondary "
                                  "at once (RTX-2)",

@@ -619,3 +619,30 @@ class RetryLostSynTests(SynchronousTestCase):
 
     def test_late_retry_fails(self) -> None:
         self.assertEqual(status(self._world(False), "RTX-5"), "fail")
+
+
+class FailoverLostSynTests(SynchronousTestCase):
+    """
+    FO-2 (explore seed 8, loss 0.2): after the primary refused, the connection to
+    the secondary began at once, but its SYNs were lost twice; the REGISTER left
+    when TCP got through.
+    """
+
+    def _world(self, syn_at_once: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, port1=0, server2="", duration=60.0,
+                                        servers=default_facts().servers[:2]))
+        at = tb.refused(0.02, "primary")
+        first = at if syn_at_once else 2.9
+        tb._add(PacketEvent(first, "tcp", (PHONE, 5060), ("127.0.1.20", 5060), b"",
+                            fate="lost", flags="S"))
+        tb._add(PacketEvent(3.03, "tcp", (PHONE, 5060), ("127.0.1.20", 5060), b"",
+                            fate="delivered", flags="S"))
+        ok = tb.register("secondary", 3.04, transport="tcp", cseq=2)
+        tb.respond(ok, 200, 3.045)
+        return tb
+
+    def test_failover_from_the_first_syn_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FO-2"), "pass")
+
+    def test_late_connection_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-2"), "fail")

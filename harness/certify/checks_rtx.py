@@ -424,6 +424,9 @@ def rtx5(ctx: Ctx) -> Verdict:
                  f"({a.what})", a.index)
                 for a in conns
                 if ctx.group(a.server) == 1 and a.start > last.last + ctx.tol
+                # not a planned call's connection (its INVITE never got on the wire)
+                and not any(p.at - ctx.tol <= a.start <= p.at + 1.0 + ctx.tol
+                            for p in ctx.facts.calls)
                 and (nxt is None or a.start < nxt.first - ctx.tol)
             ]
             # a failed connection without SIP may have been another request's (a call):

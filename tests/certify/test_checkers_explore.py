@@ -348,6 +348,17 @@ class RefusedCallTests(SynchronousTestCase):
     def test_unplanned_early_retry_fails(self) -> None:
         self.assertEqual(status(self._world(False), "RTX-5"), "fail")
 
+    def test_refused_call_after_a_refused_retry_passes(self) -> None:
+        """Explore seed 7: the retry itself refused, the call's connection refused a second
+        later is not a second, early retry."""
+        tb = TraceBuilder(default_facts(server1=PRIMARY, server2="", transport=1,
+                                        duration=60.0, servers=_ONE_TARGET[:1],
+                                        calls=(38.5,)))
+        tb.request("REGISTER", "primary", 0.0, call_id="reg-1", transport="tcp", expires=3600)
+        tb.refused(37.5, "primary")
+        tb.refused(38.5, "primary")
+        self.assertEqual(status(tb, "RTX-5"), "pass")
+
 
 class SharedRefusedConnectionTests(SynchronousTestCase):
     """

@@ -1012,6 +1012,7 @@ def attempts(trace: Trace, facts: Facts) -> list[Txn]:
     real = [t for t in txns if t.method not in _NOT_CHAINED]
     for k in range(len(free) - 1, -1, -1):
         a = free[k]
+        at_call = any(c.at - tol <= a.start <= c.at + _IN_FLIGHT + tol for c in facts.calls)
         horizon = a.t + give_up_delay(facts.profile, "REGISTER", retry_counts_for(facts, a.server))
         nxt_real = next((t for t in real if a.t - tol <= t.first <= horizon + tol), None)
         # a request to another server of the same group at once is the failover of
@@ -1032,6 +1033,8 @@ def attempts(trace: Trace, facts: Facts) -> list[Txn]:
         if not cands:
             continue
         nxt = min(cands, key=lambda x: x.first)
+        if at_call and nxt.first > a.t + tol:
+            continue  # the planned call's INVITE, which never got on the wire (nothing at once)
         sent = Sent(a.index, a.start, a.server, a.port, a.transport, nxt.request, False,
                     facts.phone or "", a.phone_port)
         synthetic[k] = Txn(

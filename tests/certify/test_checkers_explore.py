@@ -348,6 +348,18 @@ class RefusedCallTests(SynchronousTestCase):
     def test_unplanned_early_retry_fails(self) -> None:
         self.assertEqual(status(self._world(False), "RTX-5"), "fail")
 
+    def test_refused_call_before_the_retry_passes(self) -> None:
+        """Explore seed 5: the retry's REGISTER follows within the give-up time."""
+        tb = TraceBuilder(default_facts(server1=PRIMARY, server2="", transport=1,
+                                        duration=60.0, servers=_ONE_TARGET[:1],
+                                        calls=(33.0,)))
+        tb.refused(0.0, "primary")
+        tb.refused(33.0, "primary")
+        ok = tb.request("REGISTER", "primary", 35.0, call_id="reg-1", transport="tcp",
+                        expires=3600)
+        tb.respond(ok, 200)
+        self.assertNotEqual(status(tb, "RTX-5"), "fail")
+
     def test_refused_call_after_a_refused_retry_passes(self) -> None:
         """Explore seed 7: the retry itself refused, the call's connection refused a second
         later is not a second, early retry."""

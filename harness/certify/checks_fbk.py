@@ -61,6 +61,10 @@ def fbk_c1(ctx: Ctx) -> Verdict:
     fb = ctx.fallback
     regs_fb = [r for r in ctx.regs if r.dst == fb]
     sent_fb = [t for t in ctx.txns if t.method == "REGISTER" and t.dst == fb]
+    if not sent_fb:
+        # a fallback server whose port is closed never gets SIP: the phone's refused
+        # connections to it are its REGISTER attempts (RTX-2)
+        sent_fb = [t for t in ctx.attempts if t.dst == fb and t.conn_failure is not None]
     # (an attempt whose connection failed before any SIP went over it counts: RTX-2)
     sent_w = [t for t in ctx.attempts if t.method == "REGISTER" and ctx.group(t.dst) == 1]
     if not sent_fb:

@@ -669,3 +669,26 @@ class FailoverLostSynTests(SynchronousTestCase):
 
     def test_late_connection_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FO-2"), "fail")
+
+
+class FallbackPortClosedTests(SynchronousTestCase):
+    """
+    FBK-C1 (explore seeds 2, 4): a fallback server whose port is closed never
+    gets SIP; the phone's refused connections to it are its REGISTER attempts.
+    """
+
+    def _world(self, tries: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=1, duration=60.0,
+                                        servers=_ONE_TARGET))
+        ok = tb.request("REGISTER", "primary", 0.01, transport="tcp", expires=3600)
+        tb.respond(ok, 200, 0.015)
+        if tries:
+            tb.refused(0.0, "fallback")
+            tb.refused(30.0, "fallback")
+        return tb
+
+    def test_refused_attempts_pass(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-C1"), "pass")
+
+    def test_no_attempt_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-C1"), "fail")

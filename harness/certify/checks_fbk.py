@@ -70,11 +70,19 @@ def fbk_c1(ctx: Ctx) -> Verdict:
     if not sent_fb:
         return ctx.failed(c, "concurrent mode: no REGISTER to the fallback server",
                           "REGISTER to both servers", "none to the fallback server")
-    if not sent_w and not ctx.dns_downs:  # a failed lookup leaves nothing to send (DNS-11)
+    # a TLS handshake with the working server that never finished is an attempt too (RTX-2)
+    tls_w = next((i for i, e in enumerate(ctx.trace.events)
+                  if isinstance(e, PacketEvent) and e.proto == "tcp" and "S" in e.flags
+                  and "A" not in e.flags and ctx.group(e.dst[0]) == 1
+                  and e.src[0] == ctx.facts.phone and ctx.facts.account.transport == 2),
+                 None)
+    if not sent_w and not ctx.dns_downs and tls_w is None:
+        # (a failed lookup leaves nothing to send, DNS-11)
         return ctx.failed(c, "concurrent mode: no REGISTER to the working server",
                           "REGISTER to both servers", "none to the working server")
     # both registrations kept: each registration renewed before it expires
-    ev = [*sent_fb[0].indexes, *(sent_w[0].indexes if sent_w else ctx.dns_downs[0].indexes)]
+    ev = [*sent_fb[0].indexes, *(sent_w[0].indexes if sent_w else
+                                 ctx.dns_downs[0].indexes if ctx.dns_downs else (tls_w,))]
     for r in [*regs_fb, *[r for r in ctx.regs if ctx.group(r.dst) == 1]]:
         if r.t + r.granted + ctx.tol >= ctx.end:
             continue

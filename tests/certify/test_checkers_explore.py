@@ -692,3 +692,28 @@ class FallbackPortClosedTests(SynchronousTestCase):
 
     def test_no_attempt_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FBK-C1"), "fail")
+
+
+class WorkingServerTlsNeverUpTests(SynchronousTestCase):
+    """
+    FBK-C1 (explore seed 6, also failing on main): TLS to a plain-TCP port never
+    finishes its handshake; the connection the phone opened is its REGISTER
+    attempt at the working server (RTX-2: not established).
+    """
+
+    def _world(self, connects: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=2, duration=60.0,
+                                        servers=_ONE_TARGET))
+        ok = tb.request("REGISTER", "fallback", 0.02, call_id="reg-2", transport="tls",
+                        port=5061, expires=3600)
+        tb.respond(ok, 200, 0.025)
+        if connects:
+            tb._add(PacketEvent(0.02, "tcp", (PHONE, 32769), ("127.0.1.10", 5060), b"",
+                                fate="delivered", flags="S"))
+        return tb
+
+    def test_handshake_attempt_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-C1"), "pass")
+
+    def test_nothing_to_the_working_server_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-C1"), "fail")

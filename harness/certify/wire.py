@@ -1082,6 +1082,9 @@ def attempts(trace: Trace, facts: Facts) -> list[Txn]:
                   if x.dst == a.server and x.first < a.start - tol]
         if not before:
             continue
+        # away from a planned call's time (left out above), what the phone retries on
+        # its own is its registration: the last REGISTER there, if there was one
+        before = [x for x in before if x.method == "REGISTER"] or before
         prev = max(before, key=lambda x: (x.first, x.sends[0].index))
         sent = Sent(a.index, a.start, a.server, a.port, a.transport, prev.request, False,
                     facts.phone or "", a.phone_port)

@@ -717,3 +717,33 @@ class WorkingServerTlsNeverUpTests(SynchronousTestCase):
 
     def test_nothing_to_the_working_server_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FBK-C1"), "fail")
+
+
+class RefusedRetryAfterCallTests(SynchronousTestCase):
+    """
+    FO-6 (explore seeds 2, 4, 7; also failing on main): a refused connection with
+    nothing after it, away from any planned call, is the registration's retry, not
+    a repeat of the call that last went to that server.
+    """
+
+    def _world(self, call_fails_over: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=1, duration=60.0,
+                                        calls=(1.0,), servers=_ONE_TARGET))
+        tb.refused(0.0, "primary")
+        ok = tb.request("REGISTER", "fallback", 0.01, call_id="reg-2", transport="tcp",
+                        expires=3600)
+        tb.respond(ok, 200, 0.015)
+        if call_fails_over:
+            tb.refused(1.0, "primary")
+            inv = tb.invite("fallback", 1.01, call_id="call-a", transport="tcp")
+            tb.respond(inv, 200, 1.015)
+        else:  # the INVITE got to the primary, unanswered, and went nowhere else
+            tb.request("INVITE", "primary", 1.0, call_id="call-a", transport="tcp")
+        tb.refused(30.0, "primary")
+        return tb
+
+    def test_registration_retry_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FO-6"), "pass")
+
+    def test_call_not_taken_over_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-6"), "fail")

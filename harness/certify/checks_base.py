@@ -195,6 +195,16 @@ class Ctx:
     def give_up(self, txn: wire.Txn) -> float:
         return wire.give_up_delay(self.profile, txn.method, self.retry_counts(txn.dst))
 
+    def maybe_late(self, txn: wire.Txn) -> bool:
+        """
+        Whether C{txn}'s final response, though not L{wire.Txn.late}, was sent so
+        close to the phone's give-up time (RTX-1) that, with the network's delay,
+        it may have reached the phone only after it had given the target up.
+        """
+        if txn.final_t is None or txn.late:
+            return False
+        return txn.final_t + self.tol > txn.started + self.give_up(txn)
+
     def completed(self, txn: wire.Txn) -> bool:
         """
         Whether the run lasted long enough for a silent C{txn} to be given up

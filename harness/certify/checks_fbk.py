@@ -61,16 +61,28 @@ def fbk_c1(ctx: Ctx) -> Verdict:
     fb = ctx.fallback
     regs_fb = [r for r in ctx.regs if r.dst == fb]
     sent_fb = [t for t in ctx.txns if t.method == "REGISTER" and t.dst == fb]
+    if not sent_fb:
+        # a fallback server whose port is closed never gets SIP: the phone's refused
+        # connections to it are its REGISTER attempts (RTX-2)
+        sent_fb = [t for t in ctx.attempts if t.dst == fb and t.conn_failure is not None]
     # (an attempt whose connection failed before any SIP went over it counts: RTX-2)
     sent_w = [t for t in ctx.attempts if t.method == "REGISTER" and ctx.group(t.dst) == 1]
     if not sent_fb:
         return ctx.failed(c, "concurrent mode: no REGISTER to the fallback server",
                           "REGISTER to both servers", "none to the fallback server")
-    if not sent_w and not ctx.dns_downs:  # a failed lookup leaves nothing to send (DNS-11)
+    # a TLS handshake with the working server that never finished is an attempt too (RTX-2)
+    tls_w = next((i for i, e in enumerate(ctx.trace.events)
+                  if isinstance(e, PacketEvent) and e.proto == "tcp" and "S" in e.flags
+                  and "A" not in e.flags and ctx.group(e.dst[0]) == 1
+                  and e.src[0] == ctx.facts.phone and ctx.facts.account.transport == 2),
+                 None)
+    if not sent_w and not ctx.dns_downs and tls_w is None:
+        # (a failed lookup leaves nothing to send, DNS-11)
         return ctx.failed(c, "concurrent mode: no REGISTER to the working server",
                           "REGISTER to both servers", "none to the working server")
     # both registrations kept: each registration renewed before it expires
-    ev = [*sent_fb[0].indexes, *(sent_w[0].indexes if sent_w else ctx.dns_downs[0].indexes)]
+    ev = [*sent_fb[0].indexes, *(sent_w[0].indexes if sent_w else
+                                 ctx.dns_downs[0].indexes if ctx.dns_downs else (tls_w,))]
     for r in [*regs_fb, *[r for r in ctx.regs if ctx.group(r.dst) == 1]]:
         if r.t + r.granted + ctx.tol >= ctx.end:
             continue
@@ -134,9 +146,10 @@ def fbk_c2(ctx: Ctx) -> Verdict:
                                   ch.indexes)
             continue
         ev.extend(nxt.indexes)
-        if not nxt.ok:
+        if not nxt.ok or nxt.late or ctx.maybe_late(nxt):
             # refused, or never answered (a silent fallback server, or its 2xx lost on
-            # the way): the call cannot complete, and the server, not the phone, is why
+            # the way), or answered only once the phone had given it up (RTX-1): the
+            # call cannot complete, and the server, not the phone, is why
             continue
         dlg = next((d for d in ctx.dialogs if d.invite is nxt), None)
         ack = [r for r in (dlg.requests if dlg else ()) if r.method == "ACK"]
@@ -157,6 +170,12 @@ def fbk_c3(ctx: Ctx) -> Verdict:
     if not down:
         return ctx.na(c, "the working server never failed as a whole")
     ri = ctx.profile.retry_interval
+    dns_host = ctx.facts.dns[0] if ctx.facts.dns is not None else None
+    dns_out = [
+        e.t for e in ctx.trace.events
+        if isinstance(e, PacketEvent) and e.proto == "udp" and e.dst[0] == dns_host
+        and e.src[0] == ctx.facts.phone
+    ]
     ev: list[int] = []
     for ch, t_fail in down[:1]:
         ev.extend(ch.indexes)
@@ -174,7 +193,10 @@ def fbk_c3(ctx: Ctx) -> Verdict:
                                       "none", ch.indexes)
                 break
             ev.extend(nxt.indexes[:1])
-            if nxt.started > t + ri + ctx.tol + ctx.profile.t1:
+            # a retry starts with resolving server 1 again: its first query, even one the
+            # network lost (the resolver retries it a second later), is when it started
+            began = min([nxt.started] + [q for q in dns_out if t + ctx.tol < q <= nxt.first])
+            if began > t + ri + ctx.tol + ctx.profile.t1:
                 return ctx.failed(c, "REGISTER to the down working server not retried in time",
                                   f"REGISTER by {t + ri:.3f} s", nxt.describe(), nxt.indexes)
             chain = next((x for x in ctx.rounds if any(y is nxt for y in x.txns)), None)
@@ -264,8 +286,15 @@ def fbk_s1(ctx: Ctx) -> Verdict:
     for ch in ctx.new_chains(1):
         if ch.method != "REGISTER":
             continue
-        for t in ch.txns:
+        wanted = {s.address for s in ctx.facts.targets}
+        for k, t in enumerate(ch.txns):
             if t.answered:
+                if t is ch.tail and ctx.maybe_late(t) and wanted <= {
+                        x.dst for x in ch.txns[:k] if x.failed} | {t.dst}:
+                    # its answer may have reached the phone after it gave the last target
+                    # up (RTX-1): the phone could count server 1 as down
+                    events.append((t.started + ctx.give_up(t), "down", t))
+                    continue
                 events.append((t.final_t or t.first, "ok", t))
         ft = ctx.exhausted_at(ch)
         if ft is not None:
@@ -416,7 +445,10 @@ def fbk_s4(ctx: Ctx) -> Verdict:
         return ctx.na(c, "the phone never registered at the fallback server after server 1 "
                          "failed")
     t_on = periods[0][1]
-    back = next((r for r in ctx.regs if ctx.group(r.dst) == 1 and r.txn.first > t_on), None)
+    # a 2xx that came after the phone gave the probe up (RTX-1), or so close to it that
+    # it may have, did not put the phone back on the working server
+    back = next((r for r in ctx.regs if ctx.group(r.dst) == 1 and r.txn.first > t_on
+                 and not r.txn.late and not ctx.maybe_late(r.txn)), None)
     if back is None:
         return ctx.na(c, "the working server never answered a probe")
     ev = list(back.txn.indexes)

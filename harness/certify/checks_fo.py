@@ -88,7 +88,8 @@ def fo2(ctx: Ctx) -> Verdict:
                                   "a REGISTER to the secondary", "none", ch.indexes)
             continue
         refused = head.conn_failure
-        if refused is not None and second.first > refused.t + ctx.at_once:
+        # (the REGISTER to the secondary starts with its connection's first SYN, lost or not)
+        if refused is not None and second.started > refused.t + ctx.at_once:
             return ctx.failed(c, f"the primary's {refused.transport} connection failed "
                                  f"({refused.what}); the REGISTER did not go to the secondary "
                                  "at once (RTX-2)",
@@ -113,6 +114,28 @@ def fo2(ctx: Ctx) -> Verdict:
         return ctx.na(c, "no REGISTER failover reached a secondary that answered")
     return ctx.passed(c, f"{judged} REGISTER failover(s): primary retried, secondary "
                          "registered", ev)
+
+
+def _secondary_unregistered(ctx: Ctx, ch: wire.Chain) -> bool:
+    """
+    With C{register_on_enable} 1, whether the REGISTER to another target of server 1
+    that the phone had in flight (or sent) when C{ch}'s INVITE gave the primary up
+    failed: the phone must not send the INVITE there (FO-5).
+    """
+    if not ctx.facts.account.server(1).register_on_enable:
+        return False
+    g1 = [t for t in ch.txns if ctx.group(t.dst) == 1]
+    gave_up = ctx.failed_at(g1[-1]) if g1 else None
+    if gave_up is None:
+        return False
+    for t in ctx.txns:
+        if t.method != "REGISTER" or ctx.group(t.dst) != 1 or t.dst == ch.head.dst:
+            continue
+        done = ctx.failed_at(t)
+        if (t.failed and done is not None and t.started <= gave_up + ctx.at_once
+                and done >= gave_up - ctx.tol):
+            return True
+    return False
 
 
 def fo3(ctx: Ctx) -> Verdict:
@@ -144,6 +167,8 @@ def fo3(ctx: Ctx) -> Verdict:
         second = next((t for t in ch.txns[1:] if t.dst != head.dst and ctx.group(t.dst) == 1),
                       None)
         if second is None:
+            if _secondary_unregistered(ctx, ch):
+                continue  # FO-5 (register_on_enable 1): nothing may go there unregistered
             if ch.tail.first + ctx.give_up(ch.tail) + 2 * ctx.tol < ctx.end:
                 return ctx.failed(c, "the INVITE did not fail over to the secondary",
                                   "an INVITE to the secondary with the same Call-ID", "none",

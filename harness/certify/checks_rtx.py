@@ -50,6 +50,24 @@ def _fmt(xs: list[float]) -> str:
 # -- RTX ------------------------------------------------------------------------------
 
 
+def _roe_register(ctx: Ctx, t: wire.Txn) -> bool:
+    """
+    Whether C{t} is register_on_enable's REGISTER to a secondary (FO-5): sent as
+    another request (an INVITE) gave up a target of server 1.  It is for that one
+    target only; when it fails, the request behind it moves on, not the REGISTER.
+    """
+    if (t.method != "REGISTER" or ctx.group(t.dst) != 1 or ctx.is_primary(t.dst)
+            or not ctx.facts.account.server(1).register_on_enable):
+        return False
+    for x in ctx.txns:
+        if x.method in ("REGISTER", "ACK", "CANCEL") or x.in_dialog or x.dst == t.dst:
+            continue
+        done = ctx.failed_at(x)
+        if ctx.group(x.dst) == 1 and done is not None and abs(done - t.first) <= ctx.tol:
+            return True
+    return False
+
+
 def rtx1(ctx: Ctx) -> Verdict:
     """Silent UDP server: 1 + retry_counts sends on Timer A/E, then the next target on time."""
     c = "RTX-1"
@@ -84,12 +102,19 @@ def rtx1(ctx: Ctx) -> Verdict:
             )
             continue
         nxt = _next_in_chain(ctx, t)
+        if nxt is not None and nxt.dst != t.dst and _roe_register(ctx, t):
+            nxt = None  # FO-5's REGISTER for one target: the request behind it moves on
         if nxt is not None and nxt.dst != t.dst:
             due = t.first + ctx.give_up(t)
             moved += 1
             ev.extend(nxt.indexes[:1])
             # register_on_enable (FO-5): moving on starts with a REGISTER to the next target
-            roe = next((x for x in ctx.txns if x.method == "REGISTER" and x.dst == nxt.dst
+            # (a failed REGISTER to a secondary keeps the request from it: FO-6 follows)
+            roe_on = bool(ctx.facts.account.server(1).register_on_enable)
+            roe = next((x for x in ctx.txns if x.method == "REGISTER"
+                        and (x.dst == nxt.dst or (roe_on and x.dst != t.dst
+                                                  and ctx.group(x.dst) == 1
+                                                  and ctx.group(t.dst) == 1))
                         and t.first < x.first <= nxt.first
                         and due - ctx.tol <= x.first <= due + 2 * ctx.tol + 0.01), None)
             if roe is None and not due - ctx.tol <= nxt.started <= due + 2 * ctx.tol + 0.01:
@@ -399,25 +424,38 @@ def rtx5(ctx: Ctx) -> Verdict:
                  f"({a.what})", a.index)
                 for a in conns
                 if ctx.group(a.server) == 1 and a.start > last.last + ctx.tol
+                # not a planned call's connection (its INVITE never got on the wire)
+                and not any(p.at - ctx.tol <= a.start <= p.at + 1.0 + ctx.tol
+                            for p in ctx.facts.calls)
                 and (nxt is None or a.start < nxt.first - ctx.tol)
             ]
             # a failed connection without SIP may have been another request's (a call):
             # any REGISTER attempt at server 1 up to the retry time is a candidate too
             horizon = fail_t + ri + ctx.tol + ctx.profile.t1
             options += [
-                (x.first, x.dst, x.describe(), x.sends[0].index)
+                # (a TCP/TLS attempt starts with its connection's first SYN, RFC 3261 17.1)
+                (x.started, x.dst, x.describe(), x.sends[0].index)
                 for x in ctx.attempts
                 if x.method == "REGISTER" and ctx.group(x.dst) == 1
                 and last.last + ctx.tol < x.first <= horizon and x is not nxt
             ]
             if nxt is not None:
-                options.append((nxt.first, nxt.dst, nxt.describe(), nxt.sends[0].index))
+                options.append((nxt.started, nxt.dst, nxt.describe(), nxt.sends[0].index))
                 # a retry starts with resolving server 1 again (DNS-10/11): its first
                 # query, even one the network lost, is when the phone retried
                 q = next((q for q in dns_out if last.last < q[0] <= nxt.first), None)
                 if q is not None:
                     options.append((q[0], nxt.dst, f"DNS query at {q[0]:.3f} s, then "
                                     f"{nxt.describe()}", q[1]))
+            if nxt is None and top is not None:
+                # no REGISTER after it: a retry whose lookup of server 1 failed (DNS-11)
+                # shows on the wire as that DNS query only
+                options += [
+                    (q_t, top, f"DNS query at {q_t:.3f} s (no REGISTER after it)", q_i)
+                    for q_t, q_i in dns_out if q_t > last.last + ctx.tol
+                    # only a query at the retry time: others were other requests' lookups
+                    and abs(q_t - (fail_t + ri)) <= ctx.tol + ctx.profile.t1
+                ]
             retry = min(options, key=lambda o: abs(o[0] - (fail_t + ri)), default=None)
             if retry is None:
                 if fail_t + ri + ctx.tol < ctx.end:

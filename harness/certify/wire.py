@@ -410,11 +410,22 @@ def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
     # A TCP segment the network lost is sent again by TCP: the request left the phone
     # with its first copy, whenever a later copy got through.
     tcp_first: dict[tuple[tuple[str, int], tuple[str, int], bytes], float] = {}
+    # TLS records carry no payload in the trace: lost data segments of a connection
+    # just before the one that got through were that segment's first copies
+    tls_lost: dict[tuple[tuple[str, int], tuple[str, int]], float] = {}
+    tls_first: dict[tuple[tuple[str, int], tuple[str, int]], float | None] = {}
     out: list[Sent] = []
     for i, e in enumerate(trace.events):
         if isinstance(e, PacketEvent) and e.proto == "udp" and e.fate == "delivered":
             if e.dst[0] in servers and e.payload:
                 in_flight[(e.src, e.dst, e.payload)] = (i, e.t)
+            continue
+        if (isinstance(e, PacketEvent) and e.proto == "tcp" and not e.payload
+                and not e.flags and e.dst[0] in servers):
+            if e.fate != "delivered":
+                tls_lost.setdefault((e.src, e.dst), e.t)
+            else:
+                tls_first[(e.src, e.dst)] = tls_lost.pop((e.src, e.dst), None)
             continue
         if isinstance(e, PacketEvent) and e.proto == "tcp" and e.payload:
             if e.fate != "delivered" and (e.src, e.dst, e.payload) in tcp_ok:
@@ -429,6 +440,8 @@ def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
             ):
                 in_flight.pop((e.remote, e.local, e.raw), None)  # it arrived
                 t = tcp_first.pop((e.remote, e.local, e.raw), e.t)
+                if e.transport == "tls":
+                    t = min(t, tls_first.pop((e.remote, e.local), None) or t)
                 out.append(
                     Sent(
                         i, t, e.observer, e.local[1], e.transport, e.message, True,
@@ -539,11 +552,15 @@ def phone_transactions(trace: Trace, facts: Facts) -> list[Txn]:
         final_t: float | None = None
         final_index: int | None = None
         provisional = False
+        # a provisional response sent after the phone had given the INVITE up (RTX-1)
+        # found no transaction to stop
+        give_up = sends[0].t + give_up_delay(facts.profile, method,
+                                             retry_counts_for(facts, dst)) + facts.tol
         for i, t, resp in answers.get(key, []) if branch else []:
             if t < sends[0].t:
                 continue
             if resp.status < 200:
-                provisional = True
+                provisional = provisional or t <= give_up
             elif final is None:
                 final, final_t, final_index = resp, t, i
         out.append(
@@ -631,7 +648,11 @@ def chains(trace: Trace, facts: Facts, txns: Sequence[Txn] | None = None) -> lis
             last = building[pos][-1]
             if (
                 last.failed
-                and last.first < txn.first
+                and (last.first < txn.first
+                     # a connection refused at once (no latency): the next attempt may
+                     # carry the same timestamp
+                     or (last.conn_failure is not None and last.first == txn.first
+                         and last.conn_failure.t <= txn.first))
                 and last.last <= txn.first + tol
                 and (last.final_t is None or last.late or last.final_t <= txn.first + tol)
             ) or _answers_challenge(last, txn, tol):
@@ -832,6 +853,13 @@ _CONN_FAIL = frozenset({"refused", "timeout", "reset", "tls-fail"})
 def conn_failures(trace: Trace, facts: Facts) -> list[ConnFailure]:
     """Connection failures between the phone and a server, in trace order."""
     servers = facts.addresses
+    # RSTs the network lost on their way to the phone: a refused SYN whose RST never
+    # arrived tells the phone nothing (it retransmits the SYN)
+    lost_rsts = [
+        (e.t, e.src, e.dst) for e in trace.events
+        if isinstance(e, PacketEvent) and e.proto == "tcp" and "R" in e.flags
+        and e.fate != "delivered"
+    ]
     out = []
     for i, e in enumerate(trace.events):
         if isinstance(e, ConnEvent) and e.what in _CONN_FAIL:
@@ -853,9 +881,13 @@ def conn_failures(trace: Trace, facts: Facts) -> list[ConnFailure]:
             and e.dst[0] in servers
             and _from_phone(facts, e.src[0])
         ):
-            out.append(
-                ConnFailure(i, e.t, e.dst[0], f"syn-{e.fate}", "tcp", e.dst[1], e.src[1])
-            )
+            what = f"syn-{e.fate}"
+            if what == "syn-closed" and any(
+                src == e.dst and dst == e.src and e.t <= t <= e.t + _IN_FLIGHT
+                for t, src, dst in lost_rsts
+            ):
+                what = "syn-unheard"  # refused, but the RST was lost: not decisive
+            out.append(ConnFailure(i, e.t, e.dst[0], what, "tcp", e.dst[1], e.src[1]))
     return out
 
 
@@ -976,11 +1008,22 @@ def attempts(trace: Trace, facts: Facts) -> list[Txn]:
                 ))
     # resolve each free attempt to the attempt that followed it, last first
     synthetic: dict[int, Txn] = {}
+    also: list[Txn] = []
     real = [t for t in txns if t.method not in _NOT_CHAINED]
     for k in range(len(free) - 1, -1, -1):
         a = free[k]
+        at_call = any(c.at - tol <= a.start <= c.at + _IN_FLIGHT + tol for c in facts.calls)
         horizon = a.t + give_up_delay(facts.profile, "REGISTER", retry_counts_for(facts, a.server))
         nxt_real = next((t for t in real if a.t - tol <= t.first <= horizon + tol), None)
+        # a request to another server of the same group at once is the failover of
+        # this one; a request in flight to the other group (a concurrent REGISTER to
+        # the fallback server, FBK-C1) is not
+        group = facts.group_of(a.server)
+        nxt_same = next((t for t in real if max(a.start, a.t - tol) <= t.first <= a.t + tol
+                         and facts.group_of(t.dst) == group), None)
+        if nxt_same is not None and nxt_real is not None and (
+                facts.group_of(nxt_real.dst) != group or nxt_real.first < a.start):
+            nxt_real = nxt_same
         nxt_free = next(
             (synthetic[j] for j in range(k + 1, len(free))
              if j in synthetic and a.t - tol <= free[j].start <= horizon + tol),
@@ -990,6 +1033,8 @@ def attempts(trace: Trace, facts: Facts) -> list[Txn]:
         if not cands:
             continue
         nxt = min(cands, key=lambda x: x.first)
+        if at_call and nxt.first > a.t + tol:
+            continue  # the planned call's INVITE, which never got on the wire (nothing at once)
         sent = Sent(a.index, a.start, a.server, a.port, a.transport, nxt.request, False,
                     facts.phone or "", a.phone_port)
         synthetic[k] = Txn(
@@ -1008,16 +1053,38 @@ def attempts(trace: Trace, facts: Facts) -> list[Txn]:
             conn_failure=a,
             on_wire=False,
         )
+        # Several requests waiting for the same connection (a REGISTER and an INVITE
+        # failing over together, FO-2 and FO-3) fail with it: each request to the same
+        # server group sent with the first stands behind it too, unless a request of
+        # its own on the wire already went to that server.
+        if nxt in real and facts.group_of(nxt.dst) == facts.group_of(a.server):
+            for t in real:
+                if (t is nxt or (t.call_id, t.method) == (nxt.call_id, nxt.method)
+                        or facts.group_of(t.dst) != facts.group_of(a.server)
+                        or not (a.t - tol <= t.first <= nxt.first + tol)
+                        or any(x.dst == a.server and (x.call_id, x.method)
+                               == (t.call_id, t.method) and x.first <= t.first
+                               for x in real)):
+                    continue
+                also.append(replace(
+                    synthetic[k], method=t.method, call_id=t.call_id, cseq=t.cseq,
+                    sends=(replace(sent, request=t.request),),
+                ))
     # A failed connection nothing followed in time (the server stays unreachable and
     # the phone only retries later): the phone was trying again what it last tried
     # at that server, as far as the wire can tell.
     for k, a in enumerate(free):
         if k in synthetic:
             continue
+        if any(c.at - tol <= a.start <= c.at + _IN_FLIGHT + tol for c in facts.calls):
+            continue  # the planned call's INVITE, which never got on the wire
         before = [x for x in (*real, *synthetic.values())
                   if x.dst == a.server and x.first < a.start - tol]
         if not before:
             continue
+        # away from a planned call's time (left out above), what the phone retries on
+        # its own is its registration: the last REGISTER there, if there was one
+        before = [x for x in before if x.method == "REGISTER"] or before
         prev = max(before, key=lambda x: (x.first, x.sends[0].index))
         sent = Sent(a.index, a.start, a.server, a.port, a.transport, prev.request, False,
                     facts.phone or "", a.phone_port)
@@ -1026,7 +1093,7 @@ def attempts(trace: Trace, facts: Facts) -> list[Txn]:
             provisional=False, conn_failure=a, on_wire=False, conn_start=None, late=False,
             transport=a.transport,
         )
-    out = [*txns, *synthetic.values()]
+    out = [*txns, *synthetic.values(), *also]
     out.sort(key=lambda x: (x.first, x.sends[0].index))
     return out
 

@@ -132,6 +132,11 @@ class Account:
         # without sending anything, e.g. DNS-11).
         self._start_sent = False
         self._start_waiters: list[Deferred[None]] = []
+        # RFC 3261 10.2: one REGISTER per registration Call-ID at a time; by slot, the
+        # target of the REGISTER in flight and who waits for its final response
+        self._reg_in_flight: dict[
+            int, tuple[Target, list[Deferred[Response | TransactionFailure]]]
+        ] = {}
 
     # -- helpers -------------------------------------------------------------
 
@@ -351,6 +356,37 @@ class Account:
         raise AllTargetsFailed(slot.number, "; ".join(reasons) or "no target")
 
     async def _transact(self, slot: Slot, request: Request, target: Target) -> Response:
+        if request.method != "REGISTER":
+            return await self._transact_once(slot, request, target)
+        pending = self._reg_in_flight.get(slot.number)
+        if pending is not None and pending[0] == target:
+            # RFC 3261 10.2: never a second REGISTER of this Call-ID in parallel (a
+            # REGISTER failover, FO-2, and FO-5's registration before an INVITE going
+            # there at once): the one in flight decides for both
+            if cseq_of(request) == self._reg_cseq[slot.number]:
+                self._reg_cseq[slot.number] -= 1  # never sent: RTX-4's CSeq stays + 1
+            waiter: Deferred[Response | TransactionFailure] = Deferred()
+            pending[1].append(waiter)
+            got = await waiter
+            if isinstance(got, TransactionFailure):
+                raise got
+            return got
+        waiters: list[Deferred[Response | TransactionFailure]] = []
+        self._reg_in_flight[slot.number] = (target, waiters)
+        outcome: Response | TransactionFailure = TransactionFailure(target, "error", "stopped")
+        try:
+            outcome = await self._transact_once(slot, request, target)
+            return outcome
+        except TransactionFailure as e:
+            outcome = e
+            raise
+        finally:
+            if self._reg_in_flight.get(slot.number, (None, None))[1] is waiters:
+                del self._reg_in_flight[slot.number]
+            for w in waiters:
+                w.callback(outcome)
+
+    async def _transact_once(self, slot: Slot, request: Request, target: Target) -> Response:
         txn = self.phone.endpoint.request(request, target, self.policy(slot))
         if request.method == "REGISTER":
             self._start_done()

@@ -266,10 +266,14 @@ def _fallback_failed(c: LifecycleInputs, s: LifecycleCore, d: Lifecycle) -> None
 
 
 def _working_lost(c: LifecycleInputs, s: LifecycleCore, d: Lifecycle) -> None:
+    due = s.retry_interval
+    if d.renewal is not None and d.renewal.active():
+        # FBK-C1, REG-2: a renewal due before the retry interval stays due then
+        due = min(due, d.renewal.getTime() - s.clock.seconds())
     _cancel(d.renewal)
     d.renewal = None
     d.target = None
-    _retry_later(c, s, d)
+    d.retry = s.later(d.retry, due, s.on_retry)
 
 
 def _stop(c: LifecycleInputs, s: LifecycleCore, d: Lifecycle) -> None:

@@ -7,6 +7,8 @@ must still fail.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from twisted.trial.unittest import SynchronousTestCase
 
 from harness.certify.facts import ServerInfo
@@ -20,7 +22,7 @@ from harness.testing.tracebuilder import (
     default_facts,
     verdict_of,
 )
-from harness.trace.events import PacketEvent
+from harness.trace.events import ConnEvent, PacketEvent
 
 _PORTS = (("udp", 5060), ("tcp", 5060), ("tls", 5061))
 #: server 1 an IP literal: the primary is its only target
@@ -195,3 +197,553 @@ class UnheardLookupTests(SynchronousTestCase):
 
     def test_nothing_at_all_fails(self) -> None:
         self.assertEqual(status(self._world(False), "REG-1"), "fail")
+
+
+class AnswerAtGiveUpTests(SynchronousTestCase):
+    """
+    FBK-S1 (explore seed 7): a 200 the working server sent as the phone gave its
+    only target up may reach the phone too late; registering at the fallback
+    server then is legitimate.
+    """
+
+    def _world(self, answer_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, servers=_ONE_TARGET, retry_counts=0,
+                                        redundancy_type=1, duration=60.0,
+                                        latency_tolerance=0.25))
+        reg = tb.register("primary", 0.0)
+        tb.respond(reg, 200, answer_at)
+        ok = tb.register("fallback", 0.9, call_id="reg-2")
+        tb.respond(ok, 200, 1.0)
+        return tb
+
+    def test_answer_at_give_up_passes(self) -> None:
+        self.assertEqual(status(self._world(0.5), "FBK-S1"), "pass")
+
+    def test_timely_answer_then_fallback_fails(self) -> None:
+        self.assertEqual(status(self._world(0.05), "FBK-S1"), "fail")
+
+
+class RefusedBesideConcurrentFallbackTests(SynchronousTestCase):
+    """
+    FO-2 (explore seed 8): a refused connection to the primary is followed by the
+    REGISTER to the secondary, not by the concurrent REGISTER to the fallback server
+    that went out just before it (FBK-C1).
+    """
+
+    def _world(self, fails_over: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, port1=0, duration=120.0))
+        fb = tb.register("fallback", 0.01, call_id="reg-2", transport="tcp")
+        tb.respond(fb, 200, 0.015)
+        at = tb.refused(0.02, "primary")
+        if fails_over:
+            ok = tb.register("secondary", at + 0.01, transport="tcp")
+            tb.respond(ok, 200, at + 0.015)
+        return tb
+
+    def test_failover_after_refusal_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FO-2"), "pass")
+
+    def test_no_failover_after_refusal_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-2"), "fail")
+
+
+class LostRstTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seeds 4, 5): a SYN refused by a closed port whose RST the network
+    lost told the phone nothing; its retransmitted SYN a second later is the same
+    connection attempt, not an early retry.
+    """
+
+    def _world(self, rst_fate: str) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, server2="", transport=1,
+                                        duration=100.0, servers=_ONE_TARGET[:1]))
+        tb.request("REGISTER", "primary", 0.0, call_id="reg-1", transport="tcp", expires=3600)
+        port = 41000
+        tb.syn_lost(37.5, "primary", fate="closed", phone_port=port)
+        tb._add(PacketEvent(37.505, "tcp", ("127.0.1.10", 5060), (PHONE, port), b"",
+                            fate=rst_fate, flags="R"))
+        tb.syn_lost(38.5, "primary", fate="closed", phone_port=port)
+        tb._add(ConnEvent(38.51, PHONE, "refused", "tcp", (PHONE, port),
+                          ("127.0.1.10", 5060), "RST"))
+        ok = tb.request("REGISTER", "primary", 68.51, call_id="reg-1", cseq=2, transport="tcp",
+                        expires=3600)
+        tb.respond(ok, 200)
+        return tb
+
+    def test_lost_rst_passes(self) -> None:
+        self.assertEqual(status(self._world("lost"), "RTX-5"), "pass")
+
+    def test_heard_rst_then_early_retry_fails(self) -> None:
+        self.assertEqual(status(self._world("delivered"), "RTX-5"), "fail")
+
+
+class RefusedWithoutLatencyTests(SynchronousTestCase):
+    """
+    FO-2 (explore seed 8, latency 0): the REGISTER to the secondary at the very
+    instant the primary refused the connection continues that attempt's chain.
+    """
+
+    def _world(self, at_once: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, port1=0, server2="", duration=120.0,
+                                        servers=default_facts().servers[:2]))
+        tb.refused(0.0, "primary", after=0.0)
+        at = 0.0 if at_once else 2.0
+        ok = tb.register("secondary", at, transport="tcp")
+        tb.respond(ok, 200, at)
+        return tb
+
+    def test_failover_at_the_same_instant_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FO-2"), "pass")
+
+    def test_late_failover_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-2"), "fail")
+
+
+class RegisterOnEnableSilentSecondaryTests(SynchronousTestCase):
+    """
+    FO-3, roe 1 (explore seed 0): when the REGISTER to the secondary in flight as
+    the INVITE gave up the primary fails, the INVITE may not go there (FO-5).
+    """
+
+    def _world(self, secondary_answers: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(calls=(0.0,), register_on_enable=1, server2="",
+                                        duration=60.0, servers=default_facts().servers[:2]))
+        tb.silent("REGISTER", "primary", 0.0, cseq=1)
+        tb.silent("INVITE", "primary", 0.0, call_id="call-a")
+        at = tb.give_up("INVITE")
+        if secondary_answers:
+            reg = tb.register("secondary", at, cseq=2)
+            tb.respond(reg, 200, at + 0.005)
+        else:
+            tb.silent("REGISTER", "secondary", at, cseq=2)
+        return tb
+
+    def test_failed_register_keeps_the_invite_away(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-3"), "n/a")
+
+    def test_registered_secondary_without_invite_fails(self) -> None:
+        self.assertEqual(status(self._world(True), "FO-3"), "fail")
+
+
+class RefusedCallTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seeds 4, 5, 7): a refused connection carrying no SIP at the
+    time of a planned call is that call's INVITE, not an early REGISTER retry.
+    """
+
+    def _world(self, planned_call: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, server2="", transport=1,
+                                        duration=60.0, servers=_ONE_TARGET[:1],
+                                        calls=(10.0,) if planned_call else ()))
+        tb.request("REGISTER", "primary", 0.0, call_id="reg-1", transport="tcp", expires=3600)
+        tb.refused(10.0, "primary")
+        ok = tb.request("REGISTER", "primary", 37.5, call_id="reg-1", cseq=2, transport="tcp",
+                        expires=3600)
+        tb.respond(ok, 200)
+        return tb
+
+    def test_refused_call_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-5"), "pass")
+
+    def test_unplanned_early_retry_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-5"), "fail")
+
+    def test_refused_call_before_the_retry_passes(self) -> None:
+        """Explore seed 5: the retry's REGISTER follows within the give-up time."""
+        tb = TraceBuilder(default_facts(server1=PRIMARY, server2="", transport=1,
+                                        duration=60.0, servers=_ONE_TARGET[:1],
+                                        calls=(33.0,)))
+        tb.refused(0.0, "primary")
+        tb.refused(33.0, "primary")
+        ok = tb.request("REGISTER", "primary", 35.0, call_id="reg-1", transport="tcp",
+                        expires=3600)
+        tb.respond(ok, 200)
+        self.assertNotEqual(status(tb, "RTX-5"), "fail")
+
+    def test_refused_call_after_a_refused_retry_passes(self) -> None:
+        """Explore seed 7: the retry itself refused, the call's connection refused a second
+        later is not a second, early retry."""
+        tb = TraceBuilder(default_facts(server1=PRIMARY, server2="", transport=1,
+                                        duration=60.0, servers=_ONE_TARGET[:1],
+                                        calls=(38.5,)))
+        tb.request("REGISTER", "primary", 0.0, call_id="reg-1", transport="tcp", expires=3600)
+        tb.refused(37.5, "primary")
+        tb.refused(38.5, "primary")
+        self.assertEqual(status(tb, "RTX-5"), "pass")
+
+
+class SharedRefusedConnectionTests(SynchronousTestCase):
+    """
+    FO-5, roe 0 (explore seed 8): a REGISTER and an INVITE waiting for the same
+    refused connection to the primary fail over together; the REGISTER is FO-2's,
+    not a registration before using the secondary.
+    """
+
+    def _world(self, register_failing_over: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, port1=0, calls=(0.0,), duration=60.0))
+        invite_at = 0.035
+        if not register_failing_over:  # registered at the primary: this REGISTER is not FO-2's
+            first = tb.register("primary", 0.0, transport="tcp")
+            tb.respond(first, 200, 0.005)
+        fb = tb.register("fallback", 0.01, call_id="reg-2", transport="tcp")
+        tb.respond(fb, 200, 0.015)
+        tb.refused(0.01, "primary")
+        inv = tb.invite("secondary", invite_at, call_id="call-a", transport="tcp")
+        reg = tb.register("secondary", 0.035, transport="tcp", cseq=2)
+        tb.respond(reg, 200, 0.035)  # no latency: answered at the instant of the INVITE
+        tb.respond(inv, 200, invite_at + 0.005)
+        return tb
+
+    def test_together_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FO-5"), "pass")
+
+    def test_register_of_its_own_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-5"), "fail")
+
+
+class LateProbeAnswerTests(SynchronousTestCase):
+    """
+    FBK-S4 (explore seed 1): a working server that answers every request a second
+    late never answers a probe in time; the phone stays on the fallback server.
+    """
+
+    def _world(self, delay: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, servers=_ONE_TARGET, retry_counts=0,
+                                        redundancy_type=1, duration=300.0, calls=(122.0,)))
+        first = tb.register("primary", 0.0)
+        tb.respond(first, 200, 1.0)
+        on = tb.register("fallback", 0.5, call_id="reg-2")
+        tb.respond(on, 200, 0.505)
+        probe = tb.register("primary", 120.5, cseq=2)
+        tb.respond(probe, 200, 120.5 + delay)
+        inv = tb.invite("fallback", 122.0, call_id="call-a")
+        tb.respond(inv, 200, 122.005)
+        return tb
+
+    def test_late_probe_answer_passes(self) -> None:
+        self.assertNotEqual(status(self._world(1.0), "FBK-S4"), "fail")
+
+    def test_timely_probe_answer_then_fallback_fails(self) -> None:
+        self.assertEqual(status(self._world(0.01), "FBK-S4"), "fail")
+
+
+class RetryLookupFailsTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seed 6): a retry whose lookup of server 1 fails (SERVFAIL,
+    DNS-11) sends no REGISTER; its DNS query is the retry.
+    """
+
+    def _world(self, query_at: float) -> TraceBuilder:
+        from twisted.names import dns
+
+        tb = TraceBuilder(default_facts(server2="", duration=120.0,
+                                        servers=default_facts().servers[:1]))
+        tb.silent("REGISTER", "primary", 0.0, cseq=1)
+        tb.silent("REGISTER", "primary", 37.5, cseq=2)
+        m = dns.Message(id=7, recDes=True)
+        m.queries = [dns.Query(f"_sip._udp.{DOMAIN}", dns.SRV, dns.IN)]
+        tb._add(PacketEvent(query_at, "udp", (PHONE, 40000), (DNS, 53), m.toStr(),
+                            fate="delivered"))
+        tb.dns(query_at, f"_sip._udp.{DOMAIN}", "SRV", rcode="SERVFAIL")
+        return tb
+
+    def test_failed_lookup_at_the_retry_time_passes(self) -> None:
+        self.assertEqual(status(self._world(75.0), "RTX-5"), "pass")
+
+    def test_early_lookup_fails(self) -> None:
+        self.assertEqual(status(self._world(55.0), "RTX-5"), "fail")
+
+    def test_another_requests_lookup_is_not_the_retry(self) -> None:
+        """Explore seed 1: a call's lookup before the retry time, run over before it."""
+        tb = self._world(50.0)
+        tb.facts = replace(tb.facts, duration=70.0)
+        self.assertEqual(status(tb, "RTX-5"), "pass")  # the second round is not judged
+
+
+class LostTlsSegmentTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seed 2): a TLS record (no payload in the trace) whose first
+    copies the network lost left the phone with the first copy; TCP's
+    retransmission delay is not the phone's lateness.
+    """
+
+    def _world(self, lost_copies: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, server2="", transport=2,
+                                        duration=60.0, servers=_ONE_TARGET[:1]))
+        tb.request("REGISTER", "primary", 0.0, transport="tls", port=5061, expires=3600)
+        conn = ((PHONE, 5060), ("127.0.1.10", 5061))
+        if lost_copies:
+            for at in (37.5, 37.7):
+                tb._add(PacketEvent(at, "tcp", *conn, b"", fate="lost"))
+        tb._add(PacketEvent(38.1, "tcp", *conn, b"", fate="delivered"))
+        tb.request("REGISTER", "primary", 38.105, cseq=2, transport="tls", port=5061,
+                   expires=3600)
+        return tb
+
+    def test_retransmitted_record_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-5"), "pass")
+
+    def test_late_record_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-5"), "fail")
+
+
+class LateProvisionalTests(SynchronousTestCase):
+    """
+    REG-2 (explore seed 1): a 180 sent after the phone gave the INVITE up (RTX-1)
+    stopped nothing: the INVITE failed, and re-registering early after that
+    failure is legitimate (FBK-C3).
+    """
+
+    def _world(self, ringing_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, server2="", retry_counts=0,
+                                        duration=120.0, calls=(0.0,), servers=_ONE_TARGET[:1]))
+        reg = tb.register("primary", 0.0)
+        tb.respond(reg, 200, 0.005)
+        inv = tb.invite("primary", 0.0, call_id="call-a")
+        tb.respond(inv, 180, ringing_at)
+        tb.respond(inv, 200, 1.005)
+        again = tb.register("primary", 30.5, cseq=2)
+        tb.respond(again, 200, 30.505)
+        return tb
+
+    def test_late_ringing_passes(self) -> None:
+        self.assertEqual(status(self._world(1.005), "REG-2"), "pass")
+
+    def test_timely_ringing_then_early_renewal_fails(self) -> None:
+        self.assertEqual(status(self._world(0.1), "REG-2"), "fail")
+
+
+class RegisterOnEnableThenFallbackTests(SynchronousTestCase):
+    """
+    RTX-1, FO-3, roe 1 (explore seed 0, second world): the INVITE gives the primary
+    up, the REGISTER to the secondary (FO-5) fails, the INVITE goes to the fallback
+    server after it.  With roe 0 the same wire is a late move and no failover.
+    """
+
+    def _world(self, roe: int) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(calls=(0.0,), register_on_enable=roe, duration=60.0))
+        ok = tb.register("fallback", 0.0, call_id="reg-2")
+        tb.respond(ok, 200, 0.005)
+        tb.silent("REGISTER", "primary", 0.0, cseq=1)
+        tb.silent("INVITE", "primary", 0.0, call_id="call-a")
+        at = tb.give_up("INVITE")
+        tb.silent("REGISTER", "secondary", at, cseq=2)
+        inv = tb.invite("fallback", at + tb.give_up("REGISTER", "secondary"), call_id="call-a",
+                        cseq=2)
+        tb.respond(inv, 200)
+        return tb
+
+    def test_roe_register_is_the_move_passes(self) -> None:
+        self.assertEqual(status(self._world(1), "RTX-1"), "pass")
+        self.assertEqual(status(self._world(1), "FO-3"), "n/a")
+
+    def test_without_roe_the_move_is_late_fails(self) -> None:
+        self.assertEqual(status(self._world(0), "RTX-1"), "fail")
+        self.assertEqual(status(self._world(0), "FO-3"), "fail")
+
+
+class LostRetryLookupTests(SynchronousTestCase):
+    """
+    FBK-C3 (explore seed 1): the retry of the down working server began with a DNS
+    query the network lost; the resolver's retry a second later is not lateness.
+    """
+
+    def _world(self, lost_query: bool) -> TraceBuilder:
+        servers = default_facts().servers
+        tb = TraceBuilder(default_facts(duration=60.0, servers=(servers[0], servers[2])))
+        ok = tb.register("fallback", 0.0, call_id="reg-2")
+        tb.respond(ok, 200, 0.005)
+        tb.silent("REGISTER", "primary", 0.0, cseq=1)
+        if lost_query:
+            tb._add(PacketEvent(37.52, "udp", (PHONE, 40000), (DNS, 53), b"query",
+                                fate="lost"))
+        tb.silent("REGISTER", "primary", 38.54, cseq=2)
+        return tb
+
+    def test_lost_lookup_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-C3"), "pass")
+
+    def test_late_retry_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-C3"), "fail")
+
+
+class RegisterOnEnableRegisterFailsTests(SynchronousTestCase):
+    """
+    RTX-1, roe 1 (explore seed 0, third world): FO-5's REGISTER to the secondary
+    is for that target only; when it fails the INVITE behind it moves on, not the
+    REGISTER (no REGISTER to the primary is due then).
+    """
+
+    def _world(self, roe: int) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(calls=(0.0,), register_on_enable=roe, server2="",
+                                        duration=60.0, servers=default_facts().servers[:2]))
+        ok = tb.register("primary", 0.0)
+        tb.respond(ok, 200, 0.005)
+        tb.silent("INVITE", "primary", 0.0, call_id="call-a")
+        at = tb.give_up("INVITE")
+        tb.silent("REGISTER", "secondary", at, cseq=2)
+        again = tb.register("primary", 45.0, cseq=3)
+        tb.respond(again, 200, 45.005)
+        return tb
+
+    def test_roe_register_does_not_move_on_passes(self) -> None:
+        self.assertEqual(status(self._world(1), "RTX-1"), "pass")
+
+    def test_failover_register_not_moving_on_fails(self) -> None:
+        self.assertEqual(status(self._world(0), "RTX-1"), "fail")
+
+
+class LateFallbackAnswerTests(SynchronousTestCase):
+    """
+    FBK-C2 (explore seeds 2, 4): a fallback server that answers the INVITE only
+    after the phone gave it up (RTX-1) cannot complete the call; no ACK is due.
+    """
+
+    def _world(self, answer_at: float) -> TraceBuilder:
+        facts = default_facts(server1=PRIMARY, calls=(0.0,), servers=_ONE_TARGET)
+        s2 = replace(facts.account.servers[1], retry_counts=0)
+        tb = TraceBuilder(replace(facts, account=replace(
+            facts.account, servers=(facts.account.servers[0], s2))))
+        ok = tb.register("primary", 0.0)
+        tb.respond(ok, 200, 0.005)
+        tb.silent("INVITE", "primary", 0.0, call_id="call-a")
+        at = tb.give_up("INVITE")
+        inv = tb.invite("fallback", at, call_id="call-a", cseq=2)
+        tb.respond(inv, 180, at + answer_at)
+        tb.respond(inv, 200, at + answer_at)
+        return tb
+
+    def test_late_answer_passes(self) -> None:
+        self.assertEqual(status(self._world(1.0), "FBK-C2"), "pass")
+
+    def test_timely_answer_without_ack_fails(self) -> None:
+        self.assertEqual(status(self._world(0.1), "FBK-C2"), "fail")
+
+
+class RetryLostSynTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seeds 5, 7): a TLS retry whose first SYN the network lost began
+    at that SYN; TCP's SYN retransmission a second later is not the phone's delay.
+    """
+
+    def _world(self, lost_syn: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, server2="", transport=1,
+                                        duration=60.0, servers=_ONE_TARGET[:1]))
+        tb.silent("REGISTER", "primary", 0.0, cseq=1, retry_counts=0)
+        if lost_syn:
+            tb.syn_lost(37.5, "primary", fate="lost", phone_port=5060)
+        tb._add(PacketEvent(38.5, "tcp", (PHONE, 5060), ("127.0.1.10", 5060), b"",
+                            fate="delivered", flags="S"))
+        tb.request("REGISTER", "primary", 38.52, cseq=2, transport="tcp", expires=3600)
+        return tb
+
+    def test_retry_from_the_lost_syn_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-5"), "pass")
+
+    def test_late_retry_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-5"), "fail")
+
+
+class FailoverLostSynTests(SynchronousTestCase):
+    """
+    FO-2 (explore seed 8, loss 0.2): after the primary refused, the connection to
+    the secondary began at once, but its SYNs were lost twice; the REGISTER left
+    when TCP got through.
+    """
+
+    def _world(self, syn_at_once: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, port1=0, server2="", duration=60.0,
+                                        servers=default_facts().servers[:2]))
+        at = tb.refused(0.02, "primary")
+        first = at if syn_at_once else 2.9
+        tb._add(PacketEvent(first, "tcp", (PHONE, 5060), ("127.0.1.20", 5060), b"",
+                            fate="lost", flags="S"))
+        tb._add(PacketEvent(3.03, "tcp", (PHONE, 5060), ("127.0.1.20", 5060), b"",
+                            fate="delivered", flags="S"))
+        ok = tb.register("secondary", 3.04, transport="tcp", cseq=2)
+        tb.respond(ok, 200, 3.045)
+        return tb
+
+    def test_failover_from_the_first_syn_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FO-2"), "pass")
+
+    def test_late_connection_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-2"), "fail")
+
+
+class FallbackPortClosedTests(SynchronousTestCase):
+    """
+    FBK-C1 (explore seeds 2, 4): a fallback server whose port is closed never
+    gets SIP; the phone's refused connections to it are its REGISTER attempts.
+    """
+
+    def _world(self, tries: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=1, duration=60.0,
+                                        servers=_ONE_TARGET))
+        ok = tb.request("REGISTER", "primary", 0.01, transport="tcp", expires=3600)
+        tb.respond(ok, 200, 0.015)
+        if tries:
+            tb.refused(0.0, "fallback")
+            tb.refused(30.0, "fallback")
+        return tb
+
+    def test_refused_attempts_pass(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-C1"), "pass")
+
+    def test_no_attempt_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-C1"), "fail")
+
+
+class WorkingServerTlsNeverUpTests(SynchronousTestCase):
+    """
+    FBK-C1 (explore seed 6, also failing on main): TLS to a plain-TCP port never
+    finishes its handshake; the connection the phone opened is its REGISTER
+    attempt at the working server (RTX-2: not established).
+    """
+
+    def _world(self, connects: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=2, duration=60.0,
+                                        servers=_ONE_TARGET))
+        ok = tb.request("REGISTER", "fallback", 0.02, call_id="reg-2", transport="tls",
+                        port=5061, expires=3600)
+        tb.respond(ok, 200, 0.025)
+        if connects:
+            tb._add(PacketEvent(0.02, "tcp", (PHONE, 32769), ("127.0.1.10", 5060), b"",
+                                fate="delivered", flags="S"))
+        return tb
+
+    def test_handshake_attempt_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-C1"), "pass")
+
+    def test_nothing_to_the_working_server_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-C1"), "fail")
+
+
+class RefusedRetryAfterCallTests(SynchronousTestCase):
+    """
+    FO-6 (explore seeds 2, 4, 7; also failing on main): a refused connection with
+    nothing after it, away from any planned call, is the registration's retry, not
+    a repeat of the call that last went to that server.
+    """
+
+    def _world(self, call_fails_over: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=1, duration=60.0,
+                                        calls=(1.0,), servers=_ONE_TARGET))
+        tb.refused(0.0, "primary")
+        ok = tb.request("REGISTER", "fallback", 0.01, call_id="reg-2", transport="tcp",
+                        expires=3600)
+        tb.respond(ok, 200, 0.015)
+        if call_fails_over:
+            tb.refused(1.0, "primary")
+            inv = tb.invite("fallback", 1.01, call_id="call-a", transport="tcp")
+            tb.respond(inv, 200, 1.015)
+        else:  # the INVITE got to the primary, unanswered, and went nowhere else
+            tb.request("INVITE", "primary", 1.0, call_id="call-a", transport="tcp")
+        tb.refused(30.0, "primary")
+        return tb
+
+    def test_registration_retry_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FO-6"), "pass")
+
+    def test_call_not_taken_over_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-6"), "fail")

@@ -231,3 +231,98 @@ class SuccessiveFallbackRenewalTests(SynchronousTestCase):
         self.assertEqual(verdicts["REG-2"], "pass")
         assert bed.phone is not None
         self.assertEqual(bed.phone.errors, [])
+
+
+class RegisterOnEnableInFlightTests(SynchronousTestCase):
+    """
+    FO-5 with a REGISTER failover under way (explore seed 0): an INVITE failing
+    over to the secondary at the moment the REGISTER does must not send a second
+    REGISTER with the same Call-ID in parallel (RFC 3261 10.2); the REGISTER in
+    flight decides whether the INVITE may go there.
+    """
+
+    def world(self, secondary_silent: bool, fallback: bool = False) -> Testbed:
+        faults = [{"at": 0, "target": "primary", "action": "silence"}]
+        if secondary_silent:
+            faults.append({"at": 0, "target": "secondary", "action": "silence"})
+        doc = {
+            "scenario": {"name": "roe-in-flight", "duration": 40},
+            "phone": {},
+            "dns": {"zone": "../zones/example.test.zone"},
+            "servers": [
+                {"role": "primary", "address": "127.0.1.10"},
+                {"role": "secondary", "address": "127.0.1.20"},
+            ],
+            "calls": [{"at": 0, "to": "sip:echo@example.test", "duration": 5}],
+            "faults": faults,
+        }
+        text = (
+            "account.1.enable = 1\naccount.1.user_name = 1001\n"
+            "account.1.sip_server.1.address = example.test\naccount.1.sip_server.1.port = 0\n"
+            "account.1.sip_server.1.register_on_enable = 1\n"
+        )
+        if fallback:  # the INVITE gives the primary up before the REGISTER does
+            doc["servers"].append(  # type: ignore[attr-defined]
+                {"role": "fallback", "address": "127.0.1.15", "features": "basic"})
+            text += "account.1.sip_server.2.address = 127.0.1.15\n"
+        bed = Testbed(scenario_from_dict(doc, where="t", base=BASE, phone_text=text))
+        with bed.world.deterministic_dns():  # type: ignore[union-attr]
+            bed.run_until(40)
+        assert bed.phone is not None
+        self.assertEqual(bed.phone.errors, [])
+        return bed
+
+    def test_one_register_at_a_silent_secondary(self) -> None:
+        bed = self.world(True)
+        cseqs = {e.message.cseq.seq for e in registers_to(bed, "127.0.1.20")}  # type: ignore[union-attr]
+        self.assertEqual(len(cseqs), 1, cseqs)
+
+    def test_invite_follows_the_register_in_flight(self) -> None:
+        bed = self.world(False)
+        cseqs = {e.message.cseq.seq for e in registers_to(bed, "127.0.1.20")}  # type: ignore[union-attr]
+        self.assertEqual(len(cseqs), 1, cseqs)
+        invites = [e for e in bed.trace.sip(["127.0.1.20"]) if e.direction == "in"
+                   and getattr(e.message, "method", None) == "INVITE"]
+        self.assertTrue(invites, "the INVITE never failed over to the registered secondary")
+
+    def test_one_register_when_the_invite_gives_up_first(self) -> None:
+        bed = self.world(True, fallback=True)
+        cseqs = [e.message.cseq.seq for e in registers_to(bed, "127.0.1.20")]  # type: ignore[union-attr]
+        self.assertEqual(len(set(cseqs)), 1, cseqs)
+        everywhere = sorted({e.message.cseq.seq for e in registers_to(bed, "127.0.1.10")}  # type: ignore[union-attr]
+                            | set(cseqs))
+        self.assertEqual(everywhere, list(range(everywhere[0], everywhere[-1] + 1)))  # RTX-4
+
+
+class RenewalAfterFailedInviteTests(SynchronousTestCase):
+    """
+    FBK-C1 / REG-2 (explore seed 6): an INVITE that finds the working server
+    silent schedules the RTX-5 retry of the registration, but a renewal due
+    before that retry is not postponed past the registration's expiry.
+    """
+
+    def test_renewal_due_before_the_retry_stays_due(self) -> None:
+        doc = {
+            "scenario": {"name": "renew-after-invite", "duration": 40},
+            "phone": {},
+            "servers": [
+                {"role": "primary", "address": "127.0.1.10"},
+                {"role": "fallback", "address": "127.0.1.15", "features": "basic"},
+            ],
+            "calls": [{"at": 0, "to": "sip:echo@example.test", "duration": 5}],
+            "faults": [{"at": 0, "target": "primary", "action": "silence",
+                        "methods": ["INVITE"]}],
+        }
+        text = (
+            "account.1.enable = 1\naccount.1.user_name = 1001\n"
+            "account.1.sip_server.1.address = 127.0.1.10\n"
+            "account.1.sip_server.1.expires = 30\n"
+            "account.1.sip_server.2.address = 127.0.1.15\n"
+        )
+        bed = Testbed(scenario_from_dict(doc, where="t", base=BASE, phone_text=text))
+        bed.run_until(40)
+        assert bed.phone is not None
+        self.assertEqual(bed.phone.errors, [])
+        times = [e.t for e in registers_to(bed, "127.0.1.10")]
+        self.assertTrue(any(1.0 < t < 30.0 for t in times),
+                        f"registration (30 s) not renewed before it expired: {times}")

@@ -292,6 +292,13 @@ def groups(quick: bool) -> dict[str, Callable[[], Figures]]:
     out["locator"] = lambda: bench_locator(s)
     out["scenarios"] = lambda: bench_scenarios(2 * s)
     out["certify"] = bench_certify
+
+    def phases() -> Figures:
+        from harness.bench.phases import profile_scenarios
+
+        return profile_scenarios(runs=50 if quick else 200)
+
+    out["profile"] = phases
     sizes = (100, 1000) if quick else (100, 1000, 10000)
     out["scale"] = lambda: {k: v for n in sizes for k, v in bench_scale(n).items()}
 
@@ -364,6 +371,13 @@ def run_benchmarks(*, quick: bool, json_path: str | None, only: list[str] | None
                 ok = v >= bound if op == ">=" else v <= bound
                 mark = f"{op} {bound:,} {'met' if ok else 'MISSED'}"
             print(f"{name:<14} {k:<46} {_fmt(v):>14}  {mark}")
+    if "profile" in results:
+        from harness.bench.phases import format_phases
+
+        lines = format_phases(results["profile"])
+        if lines:
+            print("where a failover scenario's time goes (cProfile own time, by phase):")
+            print("\n".join(lines))
     if json_path:
         Path(json_path).write_text(json.dumps({"meta": meta, "results": results}, indent=2))
     return 0

@@ -35,28 +35,52 @@ def _failover_scenario(name: str) -> Scenario:
 
 def bench_scenarios(seconds: float = 2.0) -> Figures:
     """
-    Full-stack failover scenarios per wall second: DNS (SRV + A), REGISTER or
-    INVITE to a silent primary with retransmissions, failover to the secondary.
+    Full-stack failover scenarios per wall second: build the world, DNS
+    (SRV + A), REGISTER or INVITE to a silent primary with retransmissions,
+    failover to the secondary, judge every clause; a fresh seed per run.
+
+    Two kinds of figure, each a run count (or virtual seconds run) divided by
+    the wall time of those runs, building and judging included:
+
+     - C{register_failover_*} and C{invite_failover_*}: the bundled scenario
+       cut to its failover (10 and 40 virtual seconds).  The scenarios-per-
+       second target is on the REGISTER one; its C{_truncated_virtual_s_per_
+       wall_s} has no target, as a short run pays building and judging for
+       few virtual seconds.
+     - C{register_failover_run_virtual_s_per_wall_s}: the bundled
+       C{register-failover-udp.toml} as written (300 virtual seconds: the
+       failover, the primary restored at 100 s, re-registrations, failback),
+       virtual seconds per wall second: DESIGN.md's "virtual seconds per wall
+       second in a failover run".
     """
     from harness.testbed import run_scenario
 
     out: Figures = {}
-    for label, file, until in (
-        ("register_failover", "register-failover-udp.toml", 10.0),
-        ("invite_failover", "invite-failover-udp.toml", 40.0),
+    full = _failover_scenario("register-failover-udp.toml")
+    for label, sc, suffix in (
+        ("register_failover", replace(full, duration=10.0), "_truncated"),
+        (
+            "invite_failover",
+            replace(_failover_scenario("invite-failover-udp.toml"), duration=40.0),
+            "",
+        ),
+        ("register_failover_run", full, None),
     ):
-        sc = replace(_failover_scenario(file), duration=until)
         n = 0
         virtual = 0.0
         t0 = time.perf_counter()
-        deadline = t0 + seconds / 2
+        deadline = t0 + seconds / 3
         while time.perf_counter() < deadline and n < 100_000:
             run_scenario(sc, seed=n)
             n += 1
-            virtual += until
+            virtual += sc.duration
         wall = time.perf_counter() - t0
+        if suffix is None:
+            out[f"{label}_virtual_s_per_wall_s"] = virtual / wall
+            out[f"{label}_virtual_s"] = sc.duration
+            continue
         out[f"{label}_scenarios_per_s"] = n / wall
-        out[f"{label}_virtual_s_per_wall_s"] = virtual / wall
+        out[f"{label}{suffix}_virtual_s_per_wall_s"] = virtual / wall
     return out
 
 
@@ -313,7 +337,7 @@ def groups(quick: bool) -> dict[str, Callable[[], Figures]]:
 
 TARGETS = {
     "register_failover_scenarios_per_s": (">=", 1000),
-    "register_failover_virtual_s_per_wall_s": (">=", 20000),
+    "register_failover_run_virtual_s_per_wall_s": (">=", 20000),
     "certify_wall_s": ("<=", 10),
     "scale_10000_wall_s": ("<=", 60),
     "scale_10000_bytes_per_phone": ("<=", 50 * 1024),

@@ -21,7 +21,7 @@ from harness.certify.verdict import Verdict
 from harness.trace.events import DnsEvent, FaultEvent, Trace
 
 if TYPE_CHECKING:
-    from harness.certify.checks_dns import DnsDown
+    from harness.certify.checks_dns import DnsDown, Q
 
 __all__ = ["Checker", "Ctx", "Failover"]
 
@@ -56,7 +56,12 @@ class Ctx:
         Every attempt of the phone at a server: its transactions and the
         connections that failed before any SIP went over them (L{wire.attempts}).
         """
-        return wire.attempts(self.trace, self.facts)
+        return wire.attempts(self.trace, self.facts, self.conn_attempts)
+
+    @cached_property
+    def conn_attempts(self) -> list[wire.ConnAttempt]:
+        """The phone's failed connections (L{wire.conn_attempts}); do not change the list."""
+        return wire.conn_attempts(self.trace, self.facts)
 
     @cached_property
     def txns(self) -> list[wire.Txn]:
@@ -82,6 +87,17 @@ class Ctx:
     @cached_property
     def regs(self) -> list[wire.Registration]:
         return wire.registrations(self.trace, self.facts, self.txns)
+
+    @cached_property
+    def queries(self) -> list[Q]:
+        """
+        The phone's DNS queries, the resolver's own retries counted once
+        (L{harness.certify.checks_dns.queries}); a dozen DNS checkers read
+        them, so they are worked out once.  Do not change the list.
+        """
+        from harness.certify.checks_dns import queries
+
+        return queries(self)
 
     @cached_property
     def dns(self) -> list[tuple[int, DnsEvent, DnsEvent | None]]:

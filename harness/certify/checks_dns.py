@@ -89,7 +89,7 @@ class Srv:
 _RESOLVER_RETRY = 5.0
 
 
-def _queries(ctx: Ctx) -> list[Q]:
+def queries(ctx: Ctx) -> list[Q]:
     """
     The phone's queries, a query whose answer never reached the phone and that
     the resolver asked again (the same name and type next, within
@@ -98,9 +98,8 @@ def _queries(ctx: Ctx) -> list[Q]:
     qs = [Q(i, q.t, norm(q.qname), q.qtype, a) for i, q, a in ctx.dns]
     dns_host = ctx.facts.dns[0] if ctx.facts.dns is not None else None
     lost = {
-        e.t for e in ctx.trace.events
-        if isinstance(e, PacketEvent) and e.proto == "udp" and e.src[0] == dns_host
-        and e.fate != "delivered"
+        e.t for _, e in ctx.trace.indexed(PacketEvent)
+        if e.proto == "udp" and e.src[0] == dns_host and e.fate != "delivered"
     }
 
     def never_reached(q: Q) -> bool:
@@ -174,7 +173,7 @@ def dns1(ctx: Ctx) -> Verdict:
            and acct.server(n).is_ip]
     if not ips:
         return ctx.na(c, "no SIP server is configured as an IP address")
-    qs = _queries(ctx)
+    qs = ctx.queries
     all_ip = all(acct.server(n).is_ip or not acct.server(n).configured for n in (1, 2))
     for q in qs:
         if all_ip or any(q.name == norm(s.address) for _, s in ips):
@@ -203,7 +202,7 @@ def dns2(ctx: Ctx) -> Verdict:
     dom, guard = _guard_domain(ctx, c)
     if guard:
         return guard
-    qs = _queries(ctx)
+    qs = ctx.queries
     g1 = _g1_requests(ctx)
     if not qs:
         if g1:
@@ -221,7 +220,7 @@ def dns2(ctx: Ctx) -> Verdict:
 
 
 def _a_only(ctx: Ctx, c: str, dom: str, port: int) -> Verdict:
-    qs = [q for q in _queries(ctx)]
+    qs = [q for q in ctx.queries]
     for q in qs:
         if q.type != "A" or q.name != dom:
             return ctx.failed(c, "a query other than A for the domain",
@@ -260,7 +259,7 @@ def dns_t(ctx: Ctx) -> Verdict:
     port = acct.server(1).port
     if port != 0:
         return _a_only(ctx, c, dom, port)
-    qs = _queries(ctx)
+    qs = ctx.queries
     if not qs:
         return ctx.na(c, "the phone made no DNS query")
     srv = f"{_SRV_PREFIX[acct.transport]}.{dom}"
@@ -296,7 +295,7 @@ def dns4(ctx: Ctx) -> Verdict:
     dom, guard = _guard_domain(ctx, c)
     if guard or dom is None:
         return guard or ctx.na(c, "no domain")
-    qs = _queries(ctx)
+    qs = ctx.queries
     judged = 0
     ev: list[int] = []
     for n, q in enumerate(qs):
@@ -349,7 +348,7 @@ def dns5(ctx: Ctx) -> Verdict:
     dom, guard = _guard_domain(ctx, c)
     if guard or dom is None:
         return guard or ctx.na(c, "no domain")
-    qs = _queries(ctx)
+    qs = ctx.queries
     judged = 0
     ev: list[int] = []
     for n, q in enumerate(qs):
@@ -390,7 +389,7 @@ def dns6(ctx: Ctx) -> Verdict:
     if guard or dom is None:
         return guard or ctx.na(c, "no domain")
     acct = ctx.facts.account
-    qs = _queries(ctx)
+    qs = ctx.queries
     want = [f"_sip._udp.{dom}"] if acct.naptr_build == 0 else [f"_sip._tcp.{dom}",
                                                                f"_sips._tcp.{dom}"]
     judged = 0
@@ -447,7 +446,7 @@ def _first_srv(qs: list[Q]) -> list[tuple[int, Q]]:
 
 def dns7(ctx: Ctx) -> Verdict:
     c = "DNS-7"
-    qs = _queries(ctx)
+    qs = ctx.queries
     judged = 0
     ev: list[int] = []
     weighted = ctx.profile.srv_tie == "weight-desc"
@@ -500,7 +499,7 @@ def dns7(ctx: Ctx) -> Verdict:
 
 def dns8(ctx: Ctx) -> Verdict:
     c = "DNS-8"
-    qs = _queries(ctx)
+    qs = ctx.queries
     judged = 0
     ev: list[int] = []
     for n, q in _first_srv(qs):
@@ -557,7 +556,7 @@ def dns9(ctx: Ctx) -> Verdict:
     dom, guard = _guard_domain(ctx, c)
     if guard or dom is None:
         return guard or ctx.na(c, "no domain")
-    qs = _queries(ctx)
+    qs = ctx.queries
     if any(q.type == "SRV" and _srvs(q) for q in qs):
         return ctx.na(c, "DNS gave a port (SRV)")
     if not any(q.type == "A" and q.name == dom and q.records for q in qs):
@@ -607,7 +606,7 @@ def dns10(ctx: Ctx) -> Verdict:
     dom, guard = _guard_domain(ctx, c)
     if guard or dom is None:
         return guard or ctx.na(c, "no domain")
-    qs = _queries(ctx)
+    qs = ctx.queries
     root = _root(ctx, qs, dom)
     if root is None:
         return ctx.na(c, "the phone made no DNS query for server 1")
@@ -616,9 +615,8 @@ def dns10(ctx: Ctx) -> Verdict:
     ev: list[int] = []
     dns_host = ctx.facts.dns[0] if ctx.facts.dns is not None else None
     lost = [
-        e.t for e in ctx.trace.events
-        if isinstance(e, PacketEvent) and e.proto == "udp" and e.fate != "delivered"
-        and dns_host in (e.src[0], e.dst[0])
+        e.t for _, e in ctx.trace.indexed(PacketEvent)
+        if e.proto == "udp" and e.fate != "delivered" and dns_host in (e.src[0], e.dst[0])
     ]
     for k, lk in enumerate(lookups):
         if not _lookup_ok(lk):
@@ -658,7 +656,7 @@ def dns11(ctx: Ctx) -> Verdict:
     dom, guard = _guard_domain(ctx, c)
     if guard or dom is None:
         return guard or ctx.na(c, "no domain")
-    qs = _queries(ctx)
+    qs = ctx.queries
     root = _root(ctx, qs, dom)
     if root is None:
         return ctx.na(c, "the phone made no DNS query for server 1")
@@ -698,7 +696,7 @@ def dns11(ctx: Ctx) -> Verdict:
 
 def first_srv_priorities(ctx: Ctx) -> dict[str, int]:
     """Address -> SRV priority, from the first SRV answer with records and its A answers."""
-    qs = _queries(ctx)
+    qs = ctx.queries
     firsts = _first_srv(qs)
     if not firsts:
         return {}
@@ -745,7 +743,7 @@ def dns_failures(ctx: Ctx) -> list[DnsDown]:
     dom = _domain(ctx)
     if dom is None or ctx.facts.dns is None:
         return []
-    qs = _queries(ctx)
+    qs = ctx.queries
     out = _unheard_lookups(ctx, dom, qs)
     root = _root(ctx, qs, dom)
     if root is None:
@@ -781,8 +779,8 @@ def _unheard_lookups(ctx: Ctx, dom: str, qs: list[Q]) -> list[DnsDown]:
 
     dns_host = ctx.facts.dns[0] if ctx.facts.dns is not None else None
     lost: list[tuple[int, float]] = []
-    for i, e in enumerate(ctx.trace.events):
-        if not (isinstance(e, PacketEvent) and e.proto == "udp" and e.dst[0] == dns_host
+    for i, e in ctx.trace.indexed(PacketEvent):
+        if not (e.proto == "udp" and e.dst[0] == dns_host
                 and e.fate != "delivered" and e.payload
                 and (ctx.facts.phone is None or e.src[0] == ctx.facts.phone)):
             continue

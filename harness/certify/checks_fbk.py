@@ -71,8 +71,8 @@ def fbk_c1(ctx: Ctx) -> Verdict:
         return ctx.failed(c, "concurrent mode: no REGISTER to the fallback server",
                           "REGISTER to both servers", "none to the fallback server")
     # a TLS handshake with the working server that never finished is an attempt too (RTX-2)
-    tls_w = next((i for i, e in enumerate(ctx.trace.events)
-                  if isinstance(e, PacketEvent) and e.proto == "tcp" and "S" in e.flags
+    tls_w = next((i for i, e in ctx.trace.indexed(PacketEvent)
+                  if e.proto == "tcp" and "S" in e.flags
                   and "A" not in e.flags and ctx.group(e.dst[0]) == 1
                   and e.src[0] == ctx.facts.phone and ctx.facts.account.transport == 2),
                  None)
@@ -172,9 +172,8 @@ def fbk_c3(ctx: Ctx) -> Verdict:
     ri = ctx.profile.retry_interval
     dns_host = ctx.facts.dns[0] if ctx.facts.dns is not None else None
     dns_out = [
-        e.t for e in ctx.trace.events
-        if isinstance(e, PacketEvent) and e.proto == "udp" and e.dst[0] == dns_host
-        and e.src[0] == ctx.facts.phone
+        e.t for _, e in ctx.trace.indexed(PacketEvent)
+        if e.proto == "udp" and e.dst[0] == dns_host and e.src[0] == ctx.facts.phone
     ]
     ev: list[int] = []
     for ch, t_fail in down[:1]:
@@ -573,10 +572,9 @@ def storm1(ctx: Ctx) -> Verdict:
     times: list[float] = []
     phones: set[str] = set()
     ev: list[int] = []
-    for i, e in enumerate(ctx.trace.events):
+    for i, e in ctx.trace.indexed(SipEvent):
         if (
-            isinstance(e, SipEvent)
-            and e.direction == "in"
+            e.direction == "in"
             and e.observer in servers
             and getattr(e.message, "method", None) == "REGISTER"
         ):

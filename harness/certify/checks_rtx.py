@@ -292,7 +292,7 @@ def rtx4(ctx: Ctx) -> Verdict:
     c = "RTX-4"
     ev: list[int] = []
     judged = 0
-    conns = wire.conn_attempts(ctx.trace, ctx.facts)
+    conns = ctx.conn_attempts
     for ch in ctx.chains:
         sent = [t for t in ch.txns if t.on_wire]  # a failed connection carried no request
         if len(sent) < 2:
@@ -356,12 +356,11 @@ def rtx5(ctx: Ctx) -> Verdict:
     ev: list[int] = []
     judged = 0
     top = ctx.primary
-    conns = wire.conn_attempts(ctx.trace, ctx.facts)
+    conns = ctx.conn_attempts
     dns_host = ctx.facts.dns[0] if ctx.facts.dns is not None else None
     dns_out = [
-        (e.t, i) for i, e in enumerate(ctx.trace.events)
-        if isinstance(e, PacketEvent) and e.proto == "udp" and e.dst[0] == dns_host
-        and e.src[0] == ctx.facts.phone
+        (e.t, i) for i, e in ctx.trace.indexed(PacketEvent)
+        if e.proto == "udp" and e.dst[0] == dns_host and e.src[0] == ctx.facts.phone
     ]
     for ch in ctx.new_chains(1):
         if ch.method != "REGISTER":
@@ -511,15 +510,14 @@ def _unfinished_tls(ctx: Ctx) -> tuple[int, str] | None:
     servers = ctx.facts.addresses
     tls = ctx.facts.account.transport == 2
     ok: set[tuple[str, int, int]] = set()
-    for e in ctx.trace.events:
-        if isinstance(e, ConnEvent) and e.what == "tls-ok":
+    for _, e in ctx.trace.indexed(ConnEvent):
+        if e.what == "tls-ok":
             for srv, ph in ((e.local, e.remote), (e.remote, e.local)):
                 if srv[0] in servers:
                     ok.add((srv[0], srv[1], ph[1]))
-    for i, e in enumerate(ctx.trace.events):
+    for i, e in ctx.trace.indexed(PacketEvent):
         if (
-            isinstance(e, PacketEvent)
-            and e.proto == "tcp"
+            e.proto == "tcp"
             and not e.flags
             and e.dst[0] in servers
             and (ctx.facts.phone is None or e.src[0] == ctx.facts.phone)
@@ -564,8 +562,8 @@ def reg1(ctx: Ctx) -> Verdict:
             # the queries or the DNS host was down (DNS-11), yet the phone tried
             dns_host = ctx.facts.dns[0]
             sent = next(
-                ((i, e) for i, e in enumerate(ctx.trace.events)
-                 if isinstance(e, PacketEvent) and e.proto == "udp" and e.dst[0] == dns_host
+                ((i, e) for i, e in ctx.trace.indexed(PacketEvent)
+                 if e.proto == "udp" and e.dst[0] == dns_host
                  and (ctx.facts.phone is None or e.src[0] == ctx.facts.phone)),
                 None,
             )
@@ -574,7 +572,7 @@ def reg1(ctx: Ctx) -> Verdict:
                 return ctx.passed(c, f"tried to register at start: its DNS query at {e.t:.3f} s "
                                      f"got no answer ({e.fate}); no server address to send a "
                                      "REGISTER to", (i,))
-        refused = wire.conn_attempts(ctx.trace, ctx.facts)
+        refused = ctx.conn_attempts
         if refused:
             a = refused[0]
             return ctx.passed(c, f"tried to register at start: the {a.transport} connection to "
@@ -624,8 +622,8 @@ def reg2(ctx: Ctx) -> Verdict:
                               f"expires {asked}", t.indexes)
     judged = 0
     conn_trouble = [
-        e for e in ctx.trace.events
-        if isinstance(e, ConnEvent) and e.local[0] in ctx.facts.addresses
+        e for _, e in ctx.trace.indexed(ConnEvent)
+        if e.local[0] in ctx.facts.addresses
         and e.what in ("close", "reset", "refused", "timeout", "tls-fail")
         and (ctx.facts.phone is None or e.remote[0] == ctx.facts.phone)
     ]

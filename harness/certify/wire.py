@@ -394,8 +394,8 @@ def _tcp_delivered(trace: Trace) -> set[tuple[tuple[str, int], tuple[str, int], 
     """
     return {
         (e.src, e.dst, e.payload)
-        for e in trace.events
-        if isinstance(e, PacketEvent) and e.proto == "tcp" and e.payload
+        for _, e in trace.indexed(PacketEvent)
+        if e.proto == "tcp" and e.payload
         and e.fate == "delivered"
     }
 
@@ -415,7 +415,7 @@ def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
     tls_lost: dict[tuple[tuple[str, int], tuple[str, int]], float] = {}
     tls_first: dict[tuple[tuple[str, int], tuple[str, int]], float | None] = {}
     out: list[Sent] = []
-    for i, e in enumerate(trace.events):
+    for i, e in trace.indexed(PacketEvent, SipEvent):
         if isinstance(e, PacketEvent) and e.proto == "udp" and e.fate == "delivered":
             if e.dst[0] in servers and e.payload:
                 in_flight[(e.src, e.dst, e.payload)] = (i, e.t)
@@ -485,8 +485,8 @@ def _responses(trace: Trace, facts: Facts) -> list[tuple[int, float, str, Respon
     tcp_ok = _tcp_delivered(trace)
     dropped: dict[tuple[str, bytes], int] = defaultdict(int)
     tcp_lost: set[tuple[tuple[str, int], tuple[str, int], bytes]] = set()
-    for e in trace.events:
-        if isinstance(e, PacketEvent) and e.fate != "delivered" and e.src[0] in servers:
+    for _, e in trace.indexed(PacketEvent):
+        if e.fate != "delivered" and e.src[0] in servers:
             if e.payload and _from_phone(facts, e.dst[0]):
                 if e.proto == "tcp":
                     key3 = (e.src, e.dst, e.payload)
@@ -495,10 +495,9 @@ def _responses(trace: Trace, facts: Facts) -> list[tuple[int, float, str, Respon
                     tcp_lost.add(key3)
                 dropped[(e.src[0], e.payload)] += 1
     out = []
-    for i, e in enumerate(trace.events):
+    for i, e in trace.indexed(SipEvent):
         if (
-            isinstance(e, SipEvent)
-            and e.direction == "out"
+            e.direction == "out"
             and e.observer in servers
             and isinstance(e.message, Response)
             and _from_phone(facts, e.remote[0])
@@ -611,10 +610,9 @@ def _first_syns(trace: Trace, facts: Facts) -> dict[tuple[str, int, int], float]
     """The first SYN of each phone-to-server TCP connection, by (server, port, phone port)."""
     servers = facts.addresses
     out: dict[tuple[str, int, int], float] = {}
-    for e in trace.events:
+    for _, e in trace.indexed(PacketEvent):
         if (
-            isinstance(e, PacketEvent)
-            and e.proto == "tcp"
+            e.proto == "tcp"
             and "S" in e.flags
             and "A" not in e.flags
             and e.dst[0] in servers
@@ -856,12 +854,12 @@ def conn_failures(trace: Trace, facts: Facts) -> list[ConnFailure]:
     # RSTs the network lost on their way to the phone: a refused SYN whose RST never
     # arrived tells the phone nothing (it retransmits the SYN)
     lost_rsts = [
-        (e.t, e.src, e.dst) for e in trace.events
-        if isinstance(e, PacketEvent) and e.proto == "tcp" and "R" in e.flags
+        (e.t, e.src, e.dst) for _, e in trace.indexed(PacketEvent)
+        if e.proto == "tcp" and "R" in e.flags
         and e.fate != "delivered"
     ]
     out = []
-    for i, e in enumerate(trace.events):
+    for i, e in trace.indexed(ConnEvent, PacketEvent):
         if isinstance(e, ConnEvent) and e.what in _CONN_FAIL:
             ends = (e.local, e.remote)
             hit = [h for h in ends if h[0] in servers]
@@ -945,7 +943,9 @@ def conn_attempts(trace: Trace, facts: Facts) -> list[ConnAttempt]:
     return out
 
 
-def attempts(trace: Trace, facts: Facts) -> list[Txn]:
+def attempts(
+    trace: Trace, facts: Facts, conns: list[ConnAttempt] | None = None
+) -> list[Txn]:
     """
     The phone's attempts at the servers, ordered by start: its transactions
     (L{phone_transactions}), and one attempt (C{on_wire=False}) per failed
@@ -960,11 +960,13 @@ def attempts(trace: Trace, facts: Facts) -> list[Txn]:
     failed connection passes the question on), whose method, Call-ID and
     request it takes.  A failed connection with no attempt after it in that
     time is left out: nothing on the wire says what it was for.
+
+    C{conns}: L{conn_attempts} of the same trace and facts, if already known.
     """
     txns = phone_transactions(trace, facts)
     tol = facts.tol
     free: list[ConnAttempt] = []
-    for a in conn_attempts(trace, facts):
+    for a in conn_attempts(trace, facts) if conns is None else conns:
         hit = False
         for n, t in enumerate(txns):
             if (
@@ -983,8 +985,8 @@ def attempts(trace: Trace, facts: Facts) -> list[Txn]:
     # A connection closed (by either end, as the server saw it) while a request over
     # it waited for its answer ends that request: the target failed then (RTX-2).
     closes = [
-        (i, e) for i, e in enumerate(trace.events)
-        if isinstance(e, ConnEvent) and e.what == "close" and e.local[0] in facts.addresses
+        (i, e) for i, e in trace.indexed(ConnEvent)
+        if e.what == "close" and e.local[0] in facts.addresses
         and _from_phone(facts, e.remote[0])
     ]
     if closes:
@@ -1107,7 +1109,7 @@ def phone_dns_queries(trace: Trace, facts: Facts) -> list[tuple[int, DnsEvent, D
     if facts.dns is None:
         return []
     dns_host = facts.dns[0]
-    events = [(i, e) for i, e in enumerate(trace.events) if isinstance(e, DnsEvent)]
+    events = trace.indexed(DnsEvent)
     out: list[tuple[int, DnsEvent, DnsEvent | None]] = []
     used: set[int] = set()
     for n, (i, e) in enumerate(events):

@@ -84,6 +84,10 @@ class DnsFaults:
         self.truncate = False
 
 
+#: Answers already worked out (L{DnsServer._answer}), shared by every server of
+#: the process: the worlds of a certification serve copies of the same zones.
+_ANSWERS: dict[Any, tuple[bytes, str, tuple[str, ...], tuple[int, ...]]] = {}
+
 _V = TypeVar("_V")
 _SHARED: dict[Any, Any] = {}
 
@@ -257,6 +261,29 @@ class DnsServer:
         raw: bytes = b"",
     ) -> None:
         answers = answers or []
+        self._record_texts(
+            direction,
+            transport,
+            remote,
+            query,
+            rcode,
+            _shared(tuple(rr_text(rr) for rr in answers)),
+            _shared(tuple(int(rr.ttl) for rr in answers)),
+            raw,
+        )
+
+    def _record_texts(
+        self,
+        direction: str,
+        transport: str,
+        remote: tuple[str, int],
+        query: dns.Query | None,
+        rcode: str,
+        answers: tuple[str, ...],
+        ttls: tuple[int, ...],
+        raw: bytes,
+    ) -> None:
+        """L{_record} with the answers already in their trace form."""
         qname = query.name.name.decode("ascii", "backslashreplace") if query else ""
         # Every phone asks the same few names and gets the same answers: the
         # events share equal values instead of each holding its own copies.
@@ -271,8 +298,8 @@ class DnsServer:
                 qname=_shared(qname),
                 qtype=type_name(query.type) if query else "",
                 rcode=rcode,
-                answers=_shared(tuple(rr_text(rr) for rr in answers)),
-                ttls=_shared(tuple(int(rr.ttl) for rr in answers)),
+                answers=answers,
+                ttls=ttls,
                 raw=raw,
             )
         )
@@ -299,12 +326,10 @@ class DnsServer:
         if self.faults.drop:
             self._record("out", transport, remote, query, rcode="TIMEOUT")
             return
-        response = self.respond(message)
-        if transport == "udp":
-            self._fit_udp(response, message)
+        raw = getattr(proto, "raw", b"")
+        data, rcode, texts, ttls = self._answer(message, transport, raw)
 
         def send() -> None:
-            data = response.toStr()
             if transport == "udp":
                 if proto.transport is None:
                     return  # closed meanwhile (down/stop during a delay)
@@ -313,20 +338,61 @@ class DnsServer:
                 if proto.transport is None or proto not in self.factory.connections:
                     return
                 proto.sendString(data)
-            self._record(
-                "out",
-                transport,
-                remote,
-                query,
-                rcode=rcode_name(response.rCode),
-                answers=response.answers,
-                raw=data,
-            )
+            self._record_texts("out", transport, remote, query, rcode, texts, ttls, data)
 
         if self.faults.delay > 0:
             self.reactor.callLater(self.faults.delay, send)
         else:
             send()
+
+    def _answer(
+        self, message: dns.Message, transport: str, raw: bytes
+    ) -> tuple[bytes, str, tuple[str, ...], tuple[int, ...]]:
+        """
+        The wire form of the answer to C{message} (fitted to a datagram on
+        UDP), its rcode name, and its answers and TTLs as the trace holds them.
+
+        Why kept: every phone of a world asks the same few questions, and
+        building, fitting (one encoding per try) and describing an answer
+        cost more than the rest of serving it, and every world of a
+        certification serves a copy of the same zone.  The answer depends
+        only on the query's bytes after its ID (C{raw}, as received), the
+        transport, the zones' contents and the faults: all of them are the key
+        (a zone's C{content} token changes with its records), and only the ID
+        is put in front again.
+        """
+        key: Any = None
+        if len(raw) > 12:  # a whole header: the ID and what follows it
+            f = self.faults
+            key = (
+                transport,
+                raw[2:],
+                tuple(
+                    (z.content, z.origin, len(z.records), z.glue, z.default_ttl)
+                    for z in self.zones
+                ),
+                f.servfail,
+                f.truncate,
+                frozenset(f.nxdomain) if f.nxdomain else None,
+            )
+            hit = _ANSWERS.get(key)
+            if hit is not None:
+                body, rcode, texts, ttls = hit
+                return raw[:2] + body, rcode, texts, ttls
+        response = self.respond(message)
+        data = self._fit_udp(response, message) if transport == "udp" else response.toStr()
+        answers = response.answers
+        out = (
+            data,
+            rcode_name(response.rCode),
+            _shared(tuple(rr_text(rr) for rr in answers)),
+            _shared(tuple(int(rr.ttl) for rr in answers)),
+        )
+        if key is not None and data[:2] == raw[:2]:
+            if len(_ANSWERS) >= 4096:
+                _ANSWERS.clear()
+            _ANSWERS[key] = (data[2:], *out[1:])
+        return out
 
     def respond(self, message: dns.Message) -> dns.Message:
         """
@@ -380,17 +446,23 @@ class DnsServer:
         response.additional = list(additional)
         return finish(dns.OK, auth=True)
 
-    def _fit_udp(self, response: dns.Message, query: dns.Message) -> None:
-        """Drop glue, then truncate (TC, empty sections), to fit one datagram."""
+    def _fit_udp(self, response: dns.Message, query: dns.Message) -> bytes:
+        """
+        Drop glue, then truncate (TC, empty sections), to fit one datagram;
+        returns the wire form that fits.
+        """
         limit = _edns_payload(query) or UDP_LIMIT
         opt = [rr for rr in response.additional if rr.type == dns.OPT]
         if not self.faults.truncate:
-            if len(response.toStr()) <= limit:
-                return
+            data = response.toStr()
+            if len(data) <= limit:
+                return data
             response.additional = opt
-            if len(response.toStr()) <= limit:
-                return
+            data = response.toStr()
+            if len(data) <= limit:
+                return data
         response.answers = []
         response.authority = []
         response.additional = opt
         response.trunc = 1
+        return response.toStr()

@@ -181,6 +181,13 @@ class Zone(FileAuthority):
     ) -> None:
         # Deliberately not FileAuthority.__init__: there is no file.
         common.ResolverBase.__init__(self)
+        #: A token for the records as they are: replaced by every change made
+        #: through this class's methods (L{add}, L{remove}, L{replace},
+        #: L{set_ttl}), shared by the unchanged copies of one parsed master
+        #: file.  A server may keep the wire form of an answer for as long as
+        #: the token it was computed under (L{harness.dns.server}).  Code that
+        #: edits C{records} directly must call L{changed}.
+        self.content: object = object()
         self._cache: dict[Any, Any] = {}
         self.origin: bytes = _bytes_name(origin)
         self.default_ttl = int(default_ttl)
@@ -223,12 +230,17 @@ class Zone(FileAuthority):
 
     # -- changes -------------------------------------------------------------
 
+    def changed(self) -> None:
+        """Say the records changed (done by every method here that changes them)."""
+        self.content = object()
+
     def add(self, name: str | bytes, record: Any, ttl: int | None = None) -> None:
         """
         Add a copy of C{record} (a C{twisted.names.dns.Record_*}) at C{name},
         with C{ttl} if given (else the record's own TTL, else the default).
         An SOA added at the origin replaces the zone's SOA.
         """
+        self.changed()
         key = self.absolute(name)
         rec = copy.copy(record)
         if ttl is not None:
@@ -245,6 +257,7 @@ class Zone(FileAuthority):
         Remove every record at C{name}, or only those of C{type}; returns how
         many were removed.  The origin's SOA is never removed.
         """
+        self.changed()
         key = self.absolute(name)
         present = self.records.get(key, [])
         code = None if type is None else type_code(type)
@@ -268,6 +281,7 @@ class Zone(FileAuthority):
         (or of C{type} if given, which also allows replacing with nothing)
         by copies of C{records}.  Records of other types stay.
         """
+        self.changed()
         new = [copy.copy(r) for r in records]
         types = {r.TYPE for r in new}
         if type is not None:
@@ -281,6 +295,7 @@ class Zone(FileAuthority):
 
     def set_ttl(self, name: str | bytes, type: int | str, ttl: int) -> int:
         """Set the TTL of every C{type} record at C{name}; returns how many changed."""
+        self.changed()
         code = type_code(type)
         n = 0
         for rec in self.records.get(self.absolute(name), []):
@@ -478,6 +493,7 @@ class Zone(FileAuthority):
             name: [zone.soa[1] if rec is self.soa[1] else copy.copy(rec) for rec in recs]
             for name, recs in self.records.items()
         }
+        zone.content = self.content  # the same records: the same answers
         return zone
 
     @classmethod

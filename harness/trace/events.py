@@ -235,6 +235,12 @@ class Trace:
 
     events: list[Event] = field(default_factory=list)
     _listeners: list[Callable[[Event], None]] = field(default_factory=list, repr=False)
+    #: L{indexed}'s lists, valid while C{events} is the same list of the same length
+    _index: dict[tuple[type, ...], list[tuple[int, Any]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+    _index_src: list[Event] | None = field(default=None, repr=False, compare=False)
+    _index_len: int = field(default=-1, repr=False, compare=False)
 
     def record(self, event: Event) -> None:
         self.events.append(event)
@@ -255,6 +261,27 @@ class Trace:
     def of(self, cls: type[E]) -> list[E]:
         """Every event of one type, in order."""
         return [e for e in self.events if isinstance(e, cls)]
+
+    def indexed(self, *classes: type) -> list[tuple[int, Any]]:
+        """
+        C{(index, event)} for every event of one of C{classes}, in order.
+
+        Why: the checkers (about 45 per run) each filter the same trace by
+        type; the list for each C{classes} is built once and kept until the
+        trace grows (the trace is append-only: a new length means new
+        events).  Callers must not change the returned list.
+        """
+        events = self.events
+        if self._index_src is not events or self._index_len != len(events):
+            self._index.clear()
+            self._index_src = events
+            self._index_len = len(events)
+        found = self._index.get(classes)
+        if found is None:
+            found = self._index[classes] = [
+                (i, e) for i, e in enumerate(events) if isinstance(e, classes)
+            ]
+        return found
 
     def sip(self, observers: Iterable[str] | None = None) -> list[SipEvent]:
         """SIP events, optionally only those recorded by the given observers."""

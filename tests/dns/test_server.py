@@ -334,3 +334,52 @@ class TraceAndLifecycleTests(SynchronousTestCase):
         w.server.set_down(True)
         w.net.run()
         self.assertEqual(w.catcher.got, [])
+
+
+class AnswerCacheTests(SynchronousTestCase):
+    """
+    Answers are kept by query bytes (after the ID), zone contents and
+    faults: a repeated query gets the same bytes under its own ID, and a
+    changed zone or fault is answered afresh.
+    """
+
+    def test_repeat_gets_its_own_id(self) -> None:
+        w = _World()
+        first = w.ask("a.example.test", dns.A, qid=1)
+        second = w.ask("a.example.test", dns.A, qid=2)
+        assert first is not None and second is not None
+        self.assertEqual((first.id, second.id), (1, 2))
+        self.assertEqual(w.catcher.raw[0][2:], w.catcher.raw[1][2:])
+
+    def test_zone_change_seen(self) -> None:
+        zone = make_zone()
+        w = _World([zone])
+        w.ask("a.example.test", dns.A)
+        zone.replace("a", [dns.Record_A("127.0.1.20")], type="A")
+        m = w.ask("a.example.test", dns.A)
+        assert m is not None
+        self.assertEqual([rr.payload.dottedQuad() for rr in m.answers], ["127.0.1.20"])
+        self.assertEqual(w.events()[-1].answers, ("a.example.test A 127.0.1.20",))
+
+    def test_direct_edit_seen_after_changed(self) -> None:
+        zone = make_zone()
+        w = _World([zone])
+        w.ask("a.example.test", dns.A)
+        zone.records[zone.absolute("a")][0].address = dns.Record_A("127.0.1.30").address
+        zone.changed()
+        m = w.ask("a.example.test", dns.A)
+        assert m is not None
+        self.assertEqual([rr.payload.dottedQuad() for rr in m.answers], ["127.0.1.30"])
+
+    def test_fault_change_seen(self) -> None:
+        w = _World()
+        w.ask("a.example.test", dns.A)
+        w.server.faults.servfail = True
+        m = w.ask("a.example.test", dns.A)
+        assert m is not None
+        self.assertEqual(m.rCode, dns.ESERVER)
+        w.server.faults.servfail = False
+        w.server.faults.nxdomain.add("a.example.test")
+        m = w.ask("a.example.test", dns.A)
+        assert m is not None
+        self.assertEqual(m.rCode, dns.ENAME)

@@ -80,6 +80,7 @@ from twisted.protocols.tls import TLSMemoryBIOFactory
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
+from harness.sip import _abnf
 from harness.sip.framing import StreamFramer, parse_datagram
 from harness.sip.locate import Target
 from harness.sip.message import (
@@ -88,6 +89,7 @@ from harness.sip.message import (
     ParseError,
     Request,
     Response,
+    _trusted_message,
     make_response,
     new_branch,
     parse,
@@ -832,7 +834,28 @@ class SipEndpoint:
             new = new.with_param("received", remote[0])
         if new is top:
             return request
-        return request.with_headers(request.headers.with_top_via(str(new)))
+        # Only the top Via changes, to a value already checked: build the copy
+        # without re-validating it (as the parser builds messages) and carry
+        # over what the parser already parsed and checked, so the transaction
+        # layer and the TU do not parse the same header texts again (about
+        # 15 us per request under load).  The new top Via is carried over only
+        # when its added values are tokens, i.e. when parsing its text would
+        # give back C{new} exactly; otherwise it is parsed (and checked) lazily.
+        stamped = _trusted_message(
+            Request,
+            method=request.method,
+            uri=request.uri,
+            headers=request.headers.with_top_via(str(new)),
+            body=request.body,
+        )
+        parsed = request.__dict__
+        carried = stamped.__dict__
+        for name in _CARRIED:
+            if name in parsed:
+                carried[name] = parsed[name]
+        if _TOKEN_RE.fullmatch(remote[0]) and "vias" in parsed:
+            carried["vias"] = (new, *parsed["vias"][1:])
+        return stamped
 
     def _malformed_datagram(
         self, data: bytes, source: tuple[str, int], local: tuple[str, int], error: ParseError
@@ -905,6 +928,11 @@ _COPIED = {
     b"via": b"Via", b"v": b"Via", b"from": b"From", b"f": b"From", b"to": b"To", b"t": b"To",
     b"call-id": b"Call-ID", b"i": b"Call-ID", b"cseq": b"CSeq",
 }
+
+
+#: parsed header values a stamped request shares with the request as received
+_CARRIED = ("call_id", "cseq", "from_", "to", "contacts")
+_TOKEN_RE = re.compile(_abnf.token)
 
 
 def _reason(text: str) -> str:

@@ -205,7 +205,9 @@ class Registrar:
             loc.remove_all(aor)
             return self._ok_or_500(request, aor)
 
-        changes: list[tuple[NameAddr, int]] = []
+        # (contact, its URI as text, granted seconds): the text is made once,
+        # it is both the ordering check's and the binding's key
+        changes: list[tuple[NameAddr, str, int]] = []
         header_expires = request.expires
         for c in contacts:
             assert not isinstance(c, str)
@@ -219,14 +221,13 @@ class Registrar:
                     to_tag=self.to_tag,
                     headers=[("Min-Expires", str(self.min_expires))],
                 )
-            changes.append((c, min(asked, self.max_expires)))
+            changes.append((c, str(c.uri), min(asked, self.max_expires)))
         try:
-            for c, _ in changes:
-                loc.check_order(aor, str(c.uri), call_id, cseq)
+            for _, contact, _ in changes:
+                loc.check_order(aor, contact, call_id, cseq)
         except OutOfOrder:
             return self._ok_or_500(request, aor, out_of_order=True)
-        for c, granted in changes:
-            contact = str(c.uri)
+        for c, contact, granted in changes:
             if granted == 0:
                 loc.remove(aor, contact)
             else:

@@ -34,7 +34,7 @@ from OpenSSL.SSL import Connection
 from twisted.internet.interfaces import IDelayedCall, IOpenSSLServerConnectionCreator
 from zope.interface import implementer
 
-from harness.servers.faults import Decision, Fault, FaultError, RequestFaults
+from harness.servers.faults import Fault, FaultError, RequestFaults
 from harness.servers.features import FeatureSet, MwiState, feature_set
 from harness.servers.location import Binding, LocationService
 from harness.servers.proxy import CallServer, DialogRecord
@@ -322,9 +322,13 @@ class SipServer:
         request = st.request
         method = request.method
         self.received[method] = self.received.get(method, 0) + 1
-        for observer in list(self._observers):
-            observer(request)
-        decision = self.faults.decide(method) if self.faults else Decision("pass")
+        if self._observers:
+            for observer in list(self._observers):
+                observer(request)
+        if not self.faults:
+            self._handle(st)  # no fault active: the common case, decided without a Decision
+            return
+        decision = self.faults.decide(method)
         kind = decision.kind
         if kind == "pass":
             self._handle(st)

@@ -1178,22 +1178,44 @@ def make_response(
     To (with C{to_tag} appended if given and the To has no tag), Call-ID and
     CSeq copied; then C{headers}; Content-Length set from C{body}.
     """
-    src = request.headers
-    pairs: list[tuple[str, str]] = [("Via", v) for v in src.get_all("Via")]
-    for name in ("From", "To", "Call-ID", "CSeq"):
-        value = src.get(name)
-        if value is None:
+    vias: list[tuple[str, str]] = []
+    first: dict[str, tuple[str, str]] = {}
+    for pair in request.headers._pairs:  # one scan (this runs once per request served)
+        name = pair[0]
+        if name == "Via":
+            vias.append(pair)
+        elif name in _ECHOED and name not in first:
+            first[name] = pair
+    to_changed = False
+    for name in _ECHOED:
+        echoed = first.get(name)
+        if echoed is None:
             continue
         if name == "To" and to_tag is not None and request.to.tag is None:
-            value = f"{value};tag={to_tag}"
-        pairs.append((name, value))
-    base = Headers._trusted(tuple(pairs))
-    extra = _normalise(headers)
-    if extra:
-        base = Headers._trusted(base._pairs + tuple(extra))
+            echoed = ("To", f"{echoed[1]};tag={to_tag}")
+            to_changed = True
+        vias.append(echoed)
+    pairs = vias
+    pairs.extend(_normalise(headers))
     if reason is None:
         reason = REASONS.get(status, "Unknown")
-    return Response(status, reason, base, body)
+    response = Response(status, reason, Headers._trusted(tuple(pairs)), body)
+    # The echoed fields are the request's, verbatim: share what the request
+    # has already parsed rather than parse the same texts again.
+    parsed = request.__dict__
+    carried = response.__dict__
+    for name in _CARRIED_TO_RESPONSE:
+        if name in parsed:
+            carried[name] = parsed[name]
+    if not to_changed and "to" in parsed:
+        carried["to"] = parsed["to"]
+    return response
+
+
+#: fields a response copies from its request (after every Via), in this order
+_ECHOED = ("From", "To", "Call-ID", "CSeq")
+#: parsed values of those fields that a response shares with its request
+_CARRIED_TO_RESPONSE = ("vias", "from_", "call_id", "cseq")
 
 
 def new_branch(rng: random.Random) -> str:

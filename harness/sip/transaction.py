@@ -332,8 +332,10 @@ class _ClientCore:
             self.start_cancel(self.txn)
 
     def terminate(self) -> None:
-        self.txn.terminated = True
-        self.on_terminated(self.txn)
+        txn = self.txn
+        txn.terminated = True
+        self.on_terminated(txn)
+        _release(self)
 
 
 @dataclass(eq=False)
@@ -358,6 +360,22 @@ class _Timers:
 
 
 
+
+
+def _release(core: _ClientCore | _ServerCore) -> None:
+    """
+    Drop a terminated transaction's core -> transaction link.
+
+    Why: transaction -> machine -> core -> transaction is a reference cycle,
+    so a finished transaction was garbage only the cyclic collector could
+    free (15 objects each).  A server under load keeps tens of thousands of
+    UDP transactions alive for Timer J (32 s), so they reached the oldest
+    generation before dying, and full collections of that heap stalled the
+    process for up to 0.8 s.  Without the cycle, reference counting frees a
+    transaction as soon as the layer forgets it.  Nothing reads the core's
+    C{txn} after Terminated: every input there is a no-op.
+    """
+    core.txn = None  # type: ignore[assignment]
 
 
 def _linger(clock: IReactorTime, machine: _ClientInputs | _ServerInputs, seconds: float) -> (
@@ -817,8 +835,10 @@ class _ServerCore:
             self.send(self.txn, self.last)
 
     def terminate(self) -> None:
-        self.txn.terminated = True
-        self.on_terminated(self.txn)
+        txn = self.txn
+        txn.terminated = True
+        self.on_terminated(txn)
+        _release(self)
 
 
 def _build_server_machine(invite: bool) -> Callable[[_ServerCore], _ServerInputs]:

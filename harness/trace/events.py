@@ -18,7 +18,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeVar
+from typing import Any, ClassVar, Literal, TypeVar
 
 #: (IPv4 address, port)
 Address = tuple[str, int]
@@ -232,6 +232,10 @@ class Trace:
     Listeners (e.g. a live ladder printer, a progress counter) may subscribe
     with L{subscribe}.
     """
+
+    #: False for a trace that keeps no SIP message events (a benchmark's):
+    #: the transport shells then do not build them (two per request served)
+    wants_sip_events: ClassVar[bool] = True
 
     events: list[Event] = field(default_factory=list)
     _listeners: list[Callable[[Event], None]] = field(default_factory=list, repr=False)

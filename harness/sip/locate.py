@@ -334,15 +334,26 @@ class _Run:
             weight_reversed=locator.srv_weight_reversed,
         )
         targets: list[Target] = []
+        failed: _Fatal | None = None
         for rr in ordered:
             srv = rr.payload
             host = _norm(srv.target.name)
             if host in ("", "."):
                 continue  # "service not available here" (RFC 2782)
             port = srv.port or locator.profile.default_port_for(transport)
-            for addr in (yield self.addresses(host)):
+            try:
+                addrs = yield self.addresses(host)
+            except _Fatal as e:
+                # DNS-8: a target whose address lookup failed (timeout, SERVFAIL) gives
+                # no address, like one with no A record; the other targets still serve.
+                # Only when none is left is the lookup a DNS failure (DNS-11).
+                failed = failed or e
+                continue
+            for addr in addrs:
                 targets.append(Target(transport, addr, port, self.domain))
         if not targets:
+            if failed is not None:
+                raise failed
             self.misses.append("empty")
         return targets
 

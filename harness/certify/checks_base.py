@@ -189,6 +189,12 @@ class Ctx:
                 continue
             if any(x.first >= t for x in r.txns[1:]):
                 return True
+            # its last attempt failed at C{t} with a target of server 1 left to try: the
+            # phone was moving on to it (that REGISTER may fail, and no INVITE follow)
+            done = self.failed_at(r.tail)
+            if (done is not None and abs(done - t) <= self.tol and self.group(r.tail.dst) == 1
+                    and not self.exhausted(r)):
+                return True
             tail = r.tail
             end = tail.final_t if tail.final_t is not None else self.failed_at(tail)
             if end is not None and end > t + self.tol:

@@ -775,6 +775,16 @@ class RegisterOnEnableInsideFailoverTtlTests(SynchronousTestCase):
     def test_register_inside_the_invite_failover_passes(self) -> None:
         self.assertNotEqual(status(self._world(True), "DNS-10"), "fail")
 
+    def test_silent_register_inside_the_invite_failover_passes(self) -> None:
+        # the secondary ignores the REGISTER: no INVITE follows it (FO-5)
+        tb = TraceBuilder(default_facts(calls=(0.0,), register_on_enable=1, duration=30.0))
+        tb.dns(0.0, DOMAIN, "A", ["127.0.1.10", "127.0.1.20"], ttl=5)
+        ok = tb.register("primary", 0.01)
+        tb.respond(ok, 200, 0.015)
+        tb.silent("INVITE", "primary", 0.01, call_id="call-a")
+        tb.silent("REGISTER", "secondary", 0.01 + tb.give_up("INVITE"), cseq=2)
+        self.assertNotEqual(status(tb, "DNS-10"), "fail")
+
     def test_new_register_after_the_ttl_without_lookup_fails(self) -> None:
         self.assertEqual(status(self._world(False), "DNS-10"), "fail")
 

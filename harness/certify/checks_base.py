@@ -192,10 +192,25 @@ class Ctx:
         """
         Whether another request was still being tried at C{t} (a REGISTER a
         phone sends inside an INVITE's attempt, FO-5, is not a new request).
+
+        A round whose next attempt went out at or after C{t} was still being
+        tried then, however fast that attempt was answered: with
+        C{register_on_enable} 1 the phone registers at the next target of the
+        INVITE's resolution before re-sending the INVITE there, and that
+        REGISTER is a step of the INVITE's failover through the targets it
+        already has (DNS-10 asks a I{new} request to resolve again, FO-5).
         """
         for r in self.rounds:
             if r is besides or r.start >= t or r.in_dialog:
                 continue
+            if any(x.first >= t for x in r.txns[1:]):
+                return True
+            # its last attempt failed at C{t} with a target of server 1 left to try: the
+            # phone was moving on to it (that REGISTER may fail, and no INVITE follow)
+            done = self.failed_at(r.tail)
+            if (done is not None and abs(done - t) <= self.tol and self.group(r.tail.dst) == 1
+                    and not self.exhausted(r)):
+                return True
             tail = r.tail
             end = tail.final_t if tail.final_t is not None else self.failed_at(tail)
             if end is not None and end > t + self.tol:

@@ -809,6 +809,33 @@ def _unheard_lookups(ctx: Ctx, dom: str, qs: list[Q]) -> list[DnsDown]:
     return out
 
 
+def unresolved_targets(ctx: Ctx, t: float) -> frozenset[str]:
+    """
+    The targets of server 1 that the last lookup of its domain before C{t}
+    gave no address for, though it gave others: an address query of them
+    failed or was lost (DNS-8: a target whose address lookup failed gives no
+    target), or the records did not name them.  They were not in the
+    resolution the phone used at C{t}, so nothing was due there.  Empty when
+    there was no such lookup or it gave no address at all (DNS-11).
+    """
+    dom = _domain(ctx)
+    if dom is None or ctx.facts.dns is None:
+        return frozenset()
+    qs = ctx.queries
+    root = _root(ctx, qs, dom)
+    if root is None:
+        return frozenset()
+    before = [lk for lk in _lookups(qs, root) if lk[0].t <= t + ctx.tol]
+    if not before:
+        return frozenset()
+    lk = before[-1]
+    got = {r for q in lk if q.type == "A" for r in q.records}
+    got |= {s.target for q in lk if q.type == "SRV" for s in _srvs(q) if _is_ip(s.target)}
+    if not got:
+        return frozenset()
+    return frozenset(s.address for s in ctx.facts.targets if s.address not in got)
+
+
 def _unanswered(q: Q) -> bool:
     """The server sent nothing back (no answer, or a deliberately dropped query)."""
     return q.answer is None or q.answer.rcode == "TIMEOUT"

@@ -50,6 +50,20 @@ def _exhaustions(ctx: Ctx, method: str | None = None) -> list[tuple[wire.Chain, 
     return out
 
 
+def _failed_connections(ctx: Ctx, group: int) -> list[wire.ConnAttempt]:
+    """
+    The phone's connections to servers of C{group} that failed before any SIP
+    went over them (refused, reset, timed out, TLS never up, not established
+    in time), away from a planned call's time: attempts to register there
+    (RTX-2), even when nothing on the wire says which request each carried
+    (L{wire.attempts} names one only from a request next to it).
+    """
+    return [a for a in wire.conn_attempts(ctx.trace, ctx.facts)
+            if ctx.group(a.server) == group
+            and not any(p.at - ctx.tol <= a.start <= p.at + 1.0 + ctx.tol
+                        for p in ctx.facts.calls)]
+
+
 # -- concurrent ---------------------------------------------------------------------------
 
 
@@ -70,19 +84,15 @@ def fbk_c1(ctx: Ctx) -> Verdict:
     if not sent_fb:
         return ctx.failed(c, "concurrent mode: no REGISTER to the fallback server",
                           "REGISTER to both servers", "none to the fallback server")
-    # a TLS handshake with the working server that never finished is an attempt too (RTX-2)
-    tls_w = next((i for i, e in ctx.trace.indexed(PacketEvent)
-                  if e.proto == "tcp" and "S" in e.flags
-                  and "A" not in e.flags and ctx.group(e.dst[0]) == 1
-                  and e.src[0] == ctx.facts.phone and ctx.facts.account.transport == 2),
-                 None)
-    if not sent_w and not ctx.dns_downs and tls_w is None:
+    tried_w = _failed_connections(ctx, 1)
+    if not sent_w and not ctx.dns_downs and not tried_w:
         # (a failed lookup leaves nothing to send, DNS-11)
         return ctx.failed(c, "concurrent mode: no REGISTER to the working server",
                           "REGISTER to both servers", "none to the working server")
     # both registrations kept: each registration renewed before it expires
     ev = [*sent_fb[0].indexes, *(sent_w[0].indexes if sent_w else
-                                 ctx.dns_downs[0].indexes if ctx.dns_downs else (tls_w,))]
+                                 ctx.dns_downs[0].indexes if ctx.dns_downs else
+                                 tried_w[0].indexes)]
     for r in [*regs_fb, *[r for r in ctx.regs if ctx.group(r.dst) == 1]]:
         if r.t + r.granted + ctx.tol >= ctx.end:
             continue
@@ -287,7 +297,9 @@ def fbk_s1(ctx: Ctx) -> Verdict:
             continue
         wanted = {s.address for s in ctx.facts.targets}
         for k, t in enumerate(ch.txns):
-            if t.answered:
+            # (a phone may keep the Call-ID when it falls back: the fallback server's
+            # answer in the same chain says nothing of the working server)
+            if t.answered and ctx.group(t.dst) == 1:
                 if t is ch.tail and ctx.maybe_late(t) and wanted <= {
                         x.dst for x in ch.txns[:k] if x.failed} | {t.dst}:
                     # its answer may have reached the phone after it gave the last target
@@ -302,8 +314,10 @@ def fbk_s1(ctx: Ctx) -> Verdict:
         events.append((d.end, "down", None))
     events.sort(key=lambda e: e[0])
     working_down = False
-    regs_w = [t for t in ctx.txns if t.method == "REGISTER" and ctx.group(t.dst) == 1]
-    if not regs_w and not ctx.dns_downs:
+    # (an attempt whose connection failed before any SIP went over it counts: RTX-2)
+    regs_w = [t for t in ctx.attempts if t.method == "REGISTER" and ctx.group(t.dst) == 1]
+    tried_w = _failed_connections(ctx, 1)
+    if not regs_w and not ctx.dns_downs and not tried_w:
         return ctx.failed(c, "no REGISTER to the working server", "REGISTER to the working "
                           "server", "none")
     for t in [t for t in ctx.txns if t.method == "REGISTER" and t.dst == fb]:
@@ -316,7 +330,26 @@ def fbk_s1(ctx: Ctx) -> Verdict:
                                  "worked", "REGISTER to the working server only",
                               f"{t.describe()} (working server: {why})", t.indexes)
     return ctx.passed(c, "only the working server got REGISTER while it worked",
-                      regs_w[0].indexes if regs_w else ())
+                      regs_w[0].indexes if regs_w else tried_w[0].indexes if tried_w else ())
+
+
+def _fallback_backoff(ctx: Ctx, t: float) -> float | None:
+    """
+    When the phone's RTX-5 retry at the fallback server falls due, if at C{t}
+    it is waiting one out: its last REGISTER attempt there before C{t} failed
+    (silent, 503, refused) less than the retry interval before C{t}.  Server 1
+    failing again then (another request's lookup or attempt, DNS-11) does not
+    make the fallback server, which has just failed too, due at once: the next
+    REGISTER there is the retry (RTX-5).  C{None} if no such wait is running.
+    """
+    fb = ctx.fallback
+    prev = [x for x in ctx.attempts if x.method == "REGISTER" and x.dst == fb and x.first < t]
+    if not prev:
+        return None
+    done = ctx.failed_at(prev[-1])
+    if done is None or done > t + ctx.tol or done + ctx.profile.retry_interval <= t:
+        return None
+    return done + ctx.profile.retry_interval + ctx.tol + ctx.profile.t1
 
 
 def fbk_s2(ctx: Ctx) -> Verdict:
@@ -335,7 +368,7 @@ def fbk_s2(ctx: Ctx) -> Verdict:
     ev: list[int] = []
     for d in downs:  # DNS-11: no REGISTER can reach the working server; fall back at once
         ev.extend(d.indexes)
-        due = d.latest + ctx.at_once
+        due = max(d.latest + ctx.at_once, _fallback_backoff(ctx, d.start) or 0.0)
         # a REGISTER to the fallback server still under way when the lookup started
         # (the lookup of another request, while falling back) is that fallback
         pending = next((x for x in ctx.txns if x.method == "REGISTER" and x.dst == fb
@@ -369,7 +402,7 @@ def fbk_s2(ctx: Ctx) -> Verdict:
         g1_last = [x for x in ch.txns if ctx.group(x.dst) == 1][-1]
         nxt = next((x for x in ctx.txns if x.method == "REGISTER" and x.dst == fb
                     and x.first >= g1_last.first), None)
-        late = t_fail + 4 * ctx.tol
+        late = max(t_fail + 4 * ctx.tol, _fallback_backoff(ctx, t_fail) or 0.0)
         if nxt is None or nxt.started > late:
             if nxt is None and late > ctx.end:
                 continue

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from harness.certify import wire
 from harness.certify.checks_base import Ctx, Failover
+from harness.certify.checks_dns import unresolved_targets
 from harness.certify.verdict import Verdict
 
 __all__ = ["CHECKS"]
@@ -169,6 +170,9 @@ def fo3(ctx: Ctx) -> Verdict:
         if second is None:
             if _secondary_unregistered(ctx, ch):
                 continue  # FO-5 (register_on_enable 1): nothing may go there unregistered
+            others = {s.address for s in ctx.facts.targets} - {head.dst}
+            if others and others <= unresolved_targets(ctx, ch.start):
+                continue  # the lookup gave no address for another target (DNS-8, DNS-11)
             if ch.tail.first + ctx.give_up(ch.tail) + 2 * ctx.tol < ctx.end:
                 return ctx.failed(c, "the INVITE did not fail over to the secondary",
                                   "an INVITE to the secondary with the same Call-ID", "none",

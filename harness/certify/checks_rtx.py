@@ -651,6 +651,10 @@ def reg2(ctx: Ctx) -> Verdict:
             e.t for e in conn_trouble
             if ctx.group(e.local[0]) == group and e.t > r.t
         ] + [f.t for f in ctx.conn_failures if ctx.group(f.server) == group and f.t > r.t]
+        # and so is a failed lookup of server 1's name (DNS-11: a failure of server 1,
+        # say an INVITE's, after which the phone may register again from the top)
+        if group == 1:
+            lost_conn += [d.start for d in ctx.dns_downs if d.start > r.t]
         nxt = later[0] if later else None
         lo, hi = r.t + r.granted / 2, r.t + r.granted
         if nxt is None:

@@ -365,6 +365,10 @@ def failed_at(txn: Txn, facts: Facts) -> float | None:
     if txn.final is not None:
         return txn.final_t if txn.final.status == 503 else None
     if txn.conn_failure is not None:
+        if txn.conn_failure.what == "unestablished":
+            # never established in time: it failed when a silent server would have
+            return txn.started + give_up_delay(facts.profile, txn.method,
+                                               retry_counts_for(facts, txn.dst))
         return txn.conn_failure.t
     if txn.method == "INVITE" and txn.provisional:
         # the server answered provisionally: an INVITE client in Proceeding has no
@@ -939,7 +943,49 @@ def conn_attempts(trace: Trace, facts: Facts) -> list[ConnAttempt]:
                 indexes=tuple(g.index for g in grp),
             )
         )
+    out.extend(_unestablished(trace, facts, {(a.server, a.port, a.phone_port) for a in out}))
     out.sort(key=lambda a: (a.t, a.index))
+    return out
+
+
+def _unestablished(
+    trace: Trace, facts: Facts, failed: set[tuple[str, int, int]]
+) -> list[ConnAttempt]:
+    """
+    The phone's connections to servers that never carried a request of its
+    own and never failed decisively (their SYNs lost and the phone stopped
+    waiting, or the connection came up too late, or TLS never finished):
+    each is an attempt at that server that was not established in time
+    (RTX-2), failed when a silent server would have (RTX-1's give-up time
+    from its first SYN, L{failed_at}).  A connection the run ended before
+    that time is still being tried, and left out.
+    """
+    servers = facts.addresses
+    syns: dict[tuple[str, int, int], tuple[int, float]] = {}
+    tls: set[tuple[str, int, int]] = set()
+    for i, e in enumerate(trace.events):
+        if (isinstance(e, PacketEvent) and e.proto == "tcp" and "S" in e.flags
+                and "A" not in e.flags and e.dst[0] in servers and _from_phone(facts, e.src[0])):
+            syns.setdefault((e.dst[0], e.dst[1], e.src[1]), (i, e.t))
+        elif isinstance(e, ConnEvent) and e.transport == "tls":
+            for srv, ph in ((e.local, e.remote), (e.remote, e.local)):
+                tls.add((srv[0], srv[1], ph[1]))
+    if not syns:
+        return []
+    used = {(s.dst, s.port, s.sport) for s in phone_requests(trace, facts)
+            if s.transport != "udp"}
+    end = max(facts.duration, trace.events[-1].t if trace.events else 0.0)
+    out = []
+    for key, (i, t0) in syns.items():
+        if key in failed or key in used:
+            continue
+        server, port, phone_port = key
+        t = t0 + give_up_delay(facts.profile, "REGISTER", retry_counts_for(facts, server))
+        if t > end:
+            continue
+        transport = "tls" if key in tls or facts.account.transport == 2 else "tcp"
+        out.append(ConnAttempt(i, t0, t, server, port, phone_port, "unestablished", transport,
+                               (i,)))
     return out
 
 

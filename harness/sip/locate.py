@@ -359,10 +359,15 @@ class _Run:
             weight=lambda rr: rr.payload.weight,
             weight_reversed=locator.srv_weight_reversed,
         )
-        return self._srv_next(ordered, 0, transport, [])
+        return self._srv_next(ordered, 0, transport, [], None)
 
     def _srv_next(
-        self, ordered: list[Any], i: int, transport: Transport, targets: list[Target]
+        self,
+        ordered: list[Any],
+        i: int,
+        transport: Transport,
+        targets: list[Target],
+        failed: Failure | None,
     ) -> Any:
         """The addresses of C{ordered[i:]}, one target name after the other."""
         while i < len(ordered):
@@ -372,10 +377,15 @@ class _Run:
             if host in ("", "."):
                 continue  # "service not available here" (RFC 2782)
             port = srv.port or self.locator.profile.default_port_for(transport)
-            return self.addresses(host).addCallback(
-                self._srv_addresses, ordered, i, transport, targets, port
+            return self.addresses(host).addCallbacks(
+                self._srv_addresses,
+                self._srv_address_failed,
+                callbackArgs=(ordered, i, transport, targets, port, failed),
+                errbackArgs=(ordered, i, transport, targets, failed),
             )
         if not targets:
+            if failed is not None:
+                return failed  # every target's lookup failed: the lookup did (DNS-11)
             self.misses.append("empty")
         return targets
 
@@ -387,10 +397,26 @@ class _Run:
         transport: Transport,
         targets: list[Target],
         port: int,
+        failed: Failure | None,
     ) -> Any:
         for addr in addrs:
             targets.append(Target(transport, addr, port, self.domain))
-        return self._srv_next(ordered, i, transport, targets)
+        return self._srv_next(ordered, i, transport, targets, failed)
+
+    def _srv_address_failed(
+        self,
+        failure: Failure,
+        ordered: list[Any],
+        i: int,
+        transport: Transport,
+        targets: list[Target],
+        failed: Failure | None,
+    ) -> Any:
+        # DNS-8: a target whose address lookup failed (timeout, SERVFAIL) gives
+        # no address, like one with no A record; the other targets still serve.
+        # Only when none is left is the lookup a DNS failure (DNS-11).
+        failure.trap(_Fatal)
+        return self._srv_next(ordered, i, transport, targets, failed or failure)
 
     def naptr(self, name: str, depth: int) -> Deferred[Any]:
         """

@@ -265,7 +265,9 @@ class _Connection:
         self.connector: Any = None
         self.ready = False
         self.closed = False
-        self.pending: list[Message] = []
+        #: messages waiting for the connection, each with the client transaction
+        #: that sent it (None for an ACK to a 2xx or a response)
+        self.pending: list[tuple[Message, ClientTransaction | None]] = []
         self.txns: list[ClientTransaction] = []
         self.last_activity = endpoint.reactor.seconds()
         self.idle_timer: IDelayedCall | None = None
@@ -310,8 +312,13 @@ class _Connection:
         self.ready = True
         self._cancel_timer("handshake_timer")
         pending, self.pending = self.pending, []
-        for message in pending:
-            self._write(message)
+        for message, txn in pending:
+            # A transaction that gave up while its connection was being set up
+            # (a SYN lost and retransmitted after the give-up time, RTX-1/RTX-2)
+            # is over: its request must not reach the server now, seconds after
+            # the phone moved on to the next target or the fallback server.
+            if txn is None or not txn.terminated:
+                self._write(message, txn)
 
     def connect_failed(self, reason: Failure) -> None:
         if self.closed:
@@ -431,18 +438,18 @@ class _Connection:
             self.txns = [t for t in self.txns if not t.terminated]
             self.txns.append(txn)
 
-    def send(self, message: Message) -> None:
+    def send(self, message: Message, txn: ClientTransaction | None = None) -> None:
         if self.closed:
             return
         if not self.ready:
-            self.pending.append(message)
+            self.pending.append((message, txn))
             return
-        self._write(message)
+        self._write(message, txn)
 
-    def _write(self, message: Message) -> None:
+    def _write(self, message: Message, txn: ClientTransaction | None = None) -> None:
         protocol = self.protocol
         if protocol is None or protocol.transport is None:
-            self.pending.append(message)
+            self.pending.append((message, txn))
             return
         raw = message.to_bytes()
         self.touch()
@@ -681,7 +688,7 @@ class SipEndpoint:
         conn = self._connection_for(target)
         if txn is not None:
             conn.attach(txn)
-        conn.send(message)
+        conn.send(message, txn)
 
     def _udp_write(
         self,

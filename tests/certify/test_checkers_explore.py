@@ -747,3 +747,177 @@ class RefusedRetryAfterCallTests(SynchronousTestCase):
 
     def test_call_not_taken_over_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FO-6"), "fail")
+
+
+class RegisterOnEnableInsideFailoverTtlTests(SynchronousTestCase):
+    """
+    DNS-10 (explore seed 0): with C{register_on_enable} 1 the phone registers at
+    the next target of the INVITE's resolution before re-sending the INVITE
+    there; that REGISTER, though after the TTL, is a step of the INVITE's
+    failover (FO-5), not a new request that must resolve again.  A REGISTER after
+    the INVITE's round ended is one, and must.
+    """
+
+    def _world(self, inside: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(calls=(0.0,), register_on_enable=1, duration=30.0))
+        tb.dns(0.0, DOMAIN, "A", ["127.0.1.10", "127.0.1.20"], ttl=5)
+        ok = tb.register("primary", 0.01)
+        tb.respond(ok, 200, 0.015)
+        tb.silent("INVITE", "primary", 0.01, call_id="call-a")
+        at = 0.01 + tb.give_up("INVITE")
+        reg_at = at if inside else at + 0.2
+        reg = tb.register("secondary", reg_at, cseq=2)
+        tb.respond(reg, 200, reg_at + 0.005)
+        inv = tb.invite("secondary", at + 0.01, call_id="call-a", cseq=2)
+        tb.respond(inv, 200, at + 0.015)
+        return tb
+
+    def test_register_inside_the_invite_failover_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "DNS-10"), "fail")
+
+    def test_silent_register_inside_the_invite_failover_passes(self) -> None:
+        # the secondary ignores the REGISTER: no INVITE follows it (FO-5)
+        tb = TraceBuilder(default_facts(calls=(0.0,), register_on_enable=1, duration=30.0))
+        tb.dns(0.0, DOMAIN, "A", ["127.0.1.10", "127.0.1.20"], ttl=5)
+        ok = tb.register("primary", 0.01)
+        tb.respond(ok, 200, 0.015)
+        tb.silent("INVITE", "primary", 0.01, call_id="call-a")
+        tb.silent("REGISTER", "secondary", 0.01 + tb.give_up("INVITE"), cseq=2)
+        self.assertNotEqual(status(tb, "DNS-10"), "fail")
+
+    def test_new_register_after_the_ttl_without_lookup_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "DNS-10"), "fail")
+
+
+class WorkingServerNeverConnectedSuccessiveTests(SynchronousTestCase):
+    """
+    FBK-S1, FBK-S2 (explore seed 3, loss 0.2): the SYN to the working server was
+    lost; the phone gave the server up at the RTX-1 time (retry_counts 0: T1) and
+    registered at the fallback server.  The connection, carrying no SIP, is the
+    failed REGISTER attempt at the working server (RTX-2: not established); a
+    REGISTER to the fallback server before that time is not a fallback.
+    """
+
+    def _world(self, fallback_at: float) -> TraceBuilder:
+        facts = default_facts(server1=PRIMARY, transport=1, redundancy_type=1,
+                              duration=60.0, servers=_ONE_TARGET)
+        s1 = replace(facts.account.servers[0], retry_counts=0)
+        tb = TraceBuilder(replace(facts, account=replace(
+            facts.account, servers=(s1, facts.account.servers[1]))))
+        tb.syn_lost(0.0, "primary", fate="lost", phone_port=32768)
+        tb._add(PacketEvent(1.0, "tcp", (PHONE, 32768), ("127.0.1.10", 5060), b"",
+                            fate="delivered", flags="S"))
+        ok = tb.request("REGISTER", "fallback", fallback_at, call_id="reg-2", transport="tcp",
+                        expires=3600)
+        tb.respond(ok, 200, fallback_at + 0.005)
+        return tb
+
+    def test_fallback_after_the_give_up_time_passes(self) -> None:
+        tb = self._world(0.51)
+        self.assertEqual(status(tb, "FBK-S1"), "pass")
+        self.assertEqual(status(tb, "FBK-S2"), "pass")
+
+    def test_fallback_before_the_working_server_failed_fails(self) -> None:
+        self.assertEqual(status(self._world(0.0), "FBK-S1"), "fail")
+
+
+class WorkingServerRefusedConcurrentTests(SynchronousTestCase):
+    """
+    FBK-C1 (explore seed 4): the working server's port was closed for the whole
+    run; every connection to it was refused, with no SIP on the wire to name it.
+    Those connections are its REGISTER attempts (RTX-2), as for the fallback server.
+    """
+
+    def _world(self, tries: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=1, duration=60.0,
+                                        servers=_ONE_TARGET))
+        ok = tb.request("REGISTER", "fallback", 0.01, call_id="reg-2", transport="tcp",
+                        expires=3600)
+        tb.respond(ok, 200, 0.015)
+        if tries:
+            tb.refused(1.0, "primary")
+            tb.refused(31.0, "primary")
+        return tb
+
+    def test_refused_attempts_pass(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-C1"), "pass")
+
+    def test_no_attempt_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-C1"), "fail")
+
+
+class InviteFailoverTargetUnresolvedTests(SynchronousTestCase):
+    """
+    FO-3 (explore seed 6, loss 0.05): the lookup the INVITE used lost the
+    secondary's A query; the primary resolved and stayed silent.  The secondary
+    was no target of that resolution (DNS-8), so no INVITE was due there.
+    """
+
+    def _world(self, secondary_resolved: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(port1=0, calls=(6.0,), duration=60.0, server2=""))
+        srv = f"_sip._udp.{DOMAIN}"
+        tb.dns(6.0, srv, "SRV", [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"])
+        tb.dns(6.01, f"primary.{DOMAIN}", "A", ["127.0.1.10"])
+        if secondary_resolved:
+            tb.dns(6.02, f"secondary.{DOMAIN}", "A", ["127.0.1.20"])
+        else:
+            tb.dns(6.02, f"secondary.{DOMAIN}", "A", rcode="TIMEOUT")
+        tb.silent("INVITE", "primary", 6.03, call_id="call-a")
+        return tb
+
+    def test_unresolved_secondary_is_not_judged(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-3"), "n/a")
+
+    def test_resolved_secondary_not_tried_fails(self) -> None:
+        self.assertEqual(status(self._world(True), "FO-3"), "fail")
+
+
+class FallbackBackoffDnsDownTests(SynchronousTestCase):
+    """
+    FBK-S2 (explore seed 9): the fallback server had just failed (silent) and the
+    phone waited out RTX-5's retry interval when a call's lookup of the working
+    server failed (DNS-11).  The next REGISTER to the fallback server is that
+    retry, not one at once; a phone that never retries still fails.
+    """
+
+    def _world(self, retry_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(redundancy_type=1, calls=(8.0,), duration=60.0))
+        tb.dns(0.0, DOMAIN, "A")
+        first = tb.silent("REGISTER", "fallback", 0.01, call_id="reg-2")
+        tb.dns(8.0, DOMAIN, "A")
+        tb.silent("INVITE", "fallback", 8.01, call_id="call-a")
+        tb.silent("REGISTER", "fallback", retry_at, call_id=first.call_id, cseq=2)
+        return tb
+
+    def test_retry_after_the_interval_passes(self) -> None:
+        self.assertEqual(status(self._world(37.52), "FBK-S2"), "pass")
+
+    def test_late_retry_fails(self) -> None:
+        self.assertEqual(status(self._world(50.0), "FBK-S2"), "fail")
+
+
+class ReRegisterAfterDnsFailureTests(SynchronousTestCase):
+    """
+    REG-2 (explore seed 6): a failed lookup of server 1's name (a call's) is a
+    failure of server 1 (DNS-11), after which registering again early is
+    legitimate, as after a failed transaction there; without it, it is not.
+    """
+
+    def _world(self, lookup_fails: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(calls=(10.0,), server2="", duration=120.0))
+        tb.dns(0.0, DOMAIN, "A", ["127.0.1.10", "127.0.1.20"])
+        ok = tb.register("primary", 0.01)
+        tb.respond(ok, 200, 0.015)
+        if lookup_fails:
+            tb.dns(10.0, DOMAIN, "A", rcode="SERVFAIL")
+        else:
+            tb.dns(10.0, DOMAIN, "A", ["127.0.1.10", "127.0.1.20"])
+        again = tb.register("primary", 40.0, cseq=2)
+        tb.respond(again, 200, 40.005)
+        return tb
+
+    def test_early_register_after_a_failed_lookup_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "REG-2"), "pass")
+
+    def test_early_register_without_trouble_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "REG-2"), "fail")

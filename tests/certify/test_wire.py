@@ -9,13 +9,14 @@ from twisted.trial.unittest import SynchronousTestCase
 from harness.certify import wire
 from harness.profile import PROFILES
 from harness.testing.tracebuilder import (
+    PHONE,
     PRIMARY,
     SECONDARY,
     TraceBuilder,
     default_facts,
     register_failover,
 )
-from harness.trace.events import Trace
+from harness.trace.events import PacketEvent, Trace
 
 
 class TimerTests(SynchronousTestCase):
@@ -243,7 +244,8 @@ class ConnectionAttemptTests(SynchronousTestCase):
         self.assertEqual(len(a.indexes), 2)
 
     def test_lost_syns_alone_are_no_attempt_yet(self) -> None:
-        facts = default_facts(transport=1)
+        # (the run ends before a silent server would be given up: still being tried)
+        facts = default_facts(transport=1, duration=6.0)
         tb = TraceBuilder(facts)
         tb.syn_lost(0.0, "primary", fate="down")
         tb.syn_lost(1.0, "primary", fate="down")
@@ -251,6 +253,30 @@ class ConnectionAttemptTests(SynchronousTestCase):
         tb.conn(5.0, "primary", "timeout", transport="tcp", port=5060, phone_port=40002)
         (a,) = wire.conn_attempts(tb.build(), facts)
         self.assertEqual((a.start, a.t, a.what), (0.0, 5.0, "timeout"))
+
+    def test_connection_never_used_fails_at_the_give_up_time(self) -> None:
+        """
+        A connection that carried no SIP by the time a silent server is given
+        up (its SYN lost, the retransmitted one too late) was not established
+        in time: an attempt failed then (RTX-1, RTX-2).
+        """
+        facts = default_facts(transport=1, retry_counts=0, duration=60.0)
+        tb = TraceBuilder(facts)
+        tb.syn_lost(0.0, "primary", fate="lost")
+        tb._add(PacketEvent(1.0, "tcp", (PHONE, 40002), (PRIMARY, 5060), b"",
+                            fate="delivered", flags="S"))
+        (a,) = wire.conn_attempts(tb.build(), facts)
+        self.assertEqual((a.start, a.t, a.what), (0.0, 0.5, "unestablished"))
+
+    def test_connection_that_carried_the_request_is_no_failure(self) -> None:
+        facts = default_facts(transport=1, duration=60.0)
+        tb = TraceBuilder(facts)
+        tb.syn_lost(0.0, "primary", fate="lost", phone_port=5060)
+        tb._add(PacketEvent(1.0, "tcp", (PHONE, 5060), (PRIMARY, 5060), b"",
+                            fate="delivered", flags="S"))
+        r = tb.register("primary", 1.01, transport="tcp")
+        tb.respond(r, 200)
+        self.assertEqual(wire.conn_attempts(tb.build(), facts), [])
 
     def test_attempt_takes_the_next_request_and_chains(self) -> None:
         facts = default_facts(transport=1)

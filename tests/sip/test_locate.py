@@ -474,7 +474,23 @@ class FailureTests(SynchronousTestCase):
     def test_query_timeout_error(self) -> None:
         loc, r, _ = setup(fixture_zone("example.test"))
         r.fail[("primary.example.test", "A")] = error.DNSQueryTimeoutError(1)
+        r.fail[("secondary.example.test", "A")] = error.DNSQueryTimeoutError(1)
         self.assertEqual(self.reason(loc.locate("example.test", 0, NAPTR, 0)), "timeout")
+
+    def test_target_whose_address_lookup_failed_is_skipped(self) -> None:
+        """
+        Explore seed 6: one SRV target's A query timed out (or SERVFAIL); the
+        other targets still make the resolution (DNS-8), as a target with no
+        A record would; the lookup is no DNS failure (DNS-11) while one is left.
+        """
+        z = srv_zone([(0, 9, 5060, "a.s.test"), (0, 1, 5060, "b.s.test")],
+                     {"a": ["127.0.2.1"], "b": ["127.0.2.2"]})
+        for exc in (error.DNSQueryTimeoutError(1), error.DNSServerError("m")):
+            for failing, left in (("a", "127.0.2.2"), ("b", "127.0.2.1")):
+                loc, r, _ = setup(z)
+                r.fail[(f"{failing}.s.test", "A")] = exc
+                res = self.successResultOf(loc.locate("s.test", 0, UDP, 0))
+                self.assertEqual([t.host for t in res.targets], [left])
 
     def test_servfail(self) -> None:
         loc, r, _ = setup(fixture_zone("example.test"))

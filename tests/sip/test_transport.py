@@ -341,6 +341,27 @@ class StreamTests(SynchronousTestCase):
         w.run(5)
         self.assertEqual(out[0].reason, "unreachable")
 
+    def test_request_of_a_transaction_that_gave_up_is_not_sent_late(self) -> None:
+        """
+        Explore seed 3: the SYN was lost and the transaction gave the target up
+        (RTX-1 time) before TCP's retransmitted SYN got through; the request it
+        had queued must not reach the server then, after the phone moved on.
+        """
+        w = World(answer=False)
+        w.world.blackhole_tcp(SERVER, 5060, True)
+        _, out = w.send(register(), Target("tcp", SERVER, 5060),
+                        RetryPolicy(retry_counts=0, give_up="last-interval"))
+        w.run(0.6)
+        self.assertEqual(out[0].reason, "timeout")
+        w.world.blackhole_tcp(SERVER, 5060, False)
+        w.run(3)
+        self.assertTrue([e for e in w.trace.of(ConnEvent) if e.what == "connect"])
+        self.assertEqual(w.received, [])
+        # a live request still goes over the connection that came up
+        w.send(register(cseq=2), Target("tcp", SERVER, 5060))
+        w.run(1)
+        self.assertEqual([t.request.cseq.seq for t in w.received], [2])
+
     def test_framing_split_and_joined(self) -> None:
         w = World()
         factory = _RawFactory()

@@ -363,6 +363,7 @@ def rtx5(ctx: Ctx) -> Verdict:
         if isinstance(e, PacketEvent) and e.proto == "udp" and e.dst[0] == dns_host
         and e.src[0] == ctx.facts.phone
     ]
+    heads = {id(r.head) for r in ctx.rounds}
     for ch in ctx.new_chains(1):
         if ch.method != "REGISTER":
             continue
@@ -431,6 +432,10 @@ def rtx5(ctx: Ctx) -> Verdict:
             ]
             # a failed connection without SIP may have been another request's (a call):
             # any REGISTER attempt at server 1 up to the retry time is a candidate too
+            # Only the first attempt of a round can be a retry: a later attempt of a
+            # round moved on from the one before it (RTX-1/2), it did not start again
+            # (seen: a refused primary, then the secondary 10 ms later, both as near the
+            # retry time; nearest must not pick the secondary)
             horizon = fail_t + ri + ctx.tol + ctx.profile.t1
             options += [
                 # (a TCP/TLS attempt starts with its connection's first SYN, RFC 3261 17.1)
@@ -438,6 +443,7 @@ def rtx5(ctx: Ctx) -> Verdict:
                 for x in ctx.attempts
                 if x.method == "REGISTER" and ctx.group(x.dst) == 1
                 and last.last + ctx.tol < x.first <= horizon and x is not nxt
+                and id(x) in heads
             ]
             if nxt is not None:
                 options.append((nxt.started, nxt.dst, nxt.describe(), nxt.sends[0].index))

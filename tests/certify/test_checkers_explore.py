@@ -747,3 +747,29 @@ class RefusedRetryAfterCallTests(SynchronousTestCase):
 
     def test_call_not_taken_over_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FO-6"), "fail")
+
+
+class RetryRoundHeadTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seed 8, loss 0.05): the retry round began with a refused
+    connection to the primary and moved on to the secondary at once; the
+    secondary's REGISTER, though nearer the retry time, is the round's second
+    attempt, not where the retry started.
+    """
+
+    def _world(self, from_top: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, port1=0, server2="", duration=70.0,
+                                        servers=default_facts().servers[:2]))
+        tb.refused(0.02, "primary")
+        tb.silent("REGISTER", "secondary", 0.04, transport="tcp", cseq=1)
+        due = 0.04 + tb.give_up("REGISTER", "secondary") + 30.0
+        if from_top:  # the primary refused 30 ms before the retry time
+            tb.refused(due - 0.03, "primary")
+        tb.silent("REGISTER", "secondary", due, transport="tcp", cseq=2)
+        return tb
+
+    def test_retry_from_the_refused_primary_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-5"), "pass")
+
+    def test_retry_at_the_secondary_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-5"), "fail")

@@ -368,12 +368,19 @@ def rtx5(ctx: Ctx) -> Verdict:
         if ch.method != "REGISTER":
             continue
         # every round of this chain that ended with all targets failed
+        # (server 1's targets only: the fallback server is no target of server 1's list;
+        # a chain may carry its REGISTER when the wire lent a refused connection that
+        # request's identity, and successive mode's fallback is looked at below)
         rounds: list[list[wire.Txn]] = [[]]
         for t in ch.txns:
+            if ctx.group(t.dst) != 1:
+                continue
             if rounds[-1] and t.dst in {x.dst for x in rounds[-1]}:
                 rounds.append([])
             rounds[-1].append(t)
         for n, rnd in enumerate(rounds):
+            if not rnd:
+                continue
             last = rnd[-1]
             if not all(t.failed for t in rnd):
                 continue
@@ -382,9 +389,13 @@ def rtx5(ctx: Ctx) -> Verdict:
             fail_t = ctx.failed_at(last)
             if fail_t is None:
                 continue
-            # successive fallback: the fallback server is the last target of the round
+            # successive fallback: the fallback server is the last target of the round.
+            # Concurrent mode (FBK-C1, FBK-C3): the fallback server keeps a registration
+            # of its own, on its own cycle; a REGISTER to it at the same moment is not
+            # part of server 1's round, and server 1 is retried whatever it answers.
+            successive = ctx.facts.account.redundancy_type == 1
             rescued = False
-            for x in ctx.txns:
+            for x in ctx.txns if successive else ():
                 if (
                     x.method == "REGISTER"
                     and ctx.group(x.dst) == 2

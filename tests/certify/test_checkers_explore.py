@@ -773,3 +773,30 @@ class RetryRoundHeadTests(SynchronousTestCase):
 
     def test_retry_at_the_secondary_fails(self) -> None:
         self.assertEqual(status(self._world(False), "RTX-5"), "fail")
+
+
+class ConcurrentRetryOwnCycleTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seed 7, concurrent mode): the working server refused at once
+    while the concurrent REGISTER to a silent fallback server (FBK-C1) waited 7.5
+    s for nothing; server 1's retry is due 30 s after server 1 failed, not after
+    the fallback server's registration failed: that is no target of server 1.
+    """
+
+    def _world(self, own_cycle: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=1, duration=55.0,
+                                        servers=_ONE_TARGET))
+        failed = tb.refused(0.0, "primary")
+        tb.silent("REGISTER", "fallback", 0.01, call_id="reg-2", transport="tcp")
+        gave_up = 0.01 + tb.give_up("REGISTER", "fallback")
+        # the retry of server 1: its own 30 s, or (wrongly) 30 s after the fallback failed
+        tb.refused((failed if own_cycle else gave_up) + 30.0, "primary")
+        tb.silent("REGISTER", "fallback", gave_up + 30.0, call_id="reg-2", cseq=2,
+                  transport="tcp")
+        return tb
+
+    def test_own_retry_cycle_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-5"), "pass")
+
+    def test_retry_chained_to_the_fallback_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-5"), "fail")

@@ -11,7 +11,7 @@ from dataclasses import replace
 
 from twisted.trial.unittest import SynchronousTestCase
 
-from harness.certify.facts import ServerInfo
+from harness.certify.facts import CallPlan, ServerInfo
 from harness.testing.tracebuilder import (
     DNS,
     DOMAIN,
@@ -800,3 +800,31 @@ class ConcurrentRetryOwnCycleTests(SynchronousTestCase):
 
     def test_retry_chained_to_the_fallback_fails(self) -> None:
         self.assertEqual(status(self._world(False), "RTX-5"), "fail")
+
+
+class RefusedHangUpTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seeds 2, 5): the primary stopped during a call; at the
+    planned hang-up the phone's connection for the BYE was refused before any
+    SIP went over it.  That was the call's BYE (FO-4), not a registration the
+    phone should retry: its registration still held for an hour.
+    """
+
+    def _world(self, refused_at: float) -> TraceBuilder:
+        facts = default_facts(server1=PRIMARY, server2="", transport=1, duration=120.0,
+                              servers=_ONE_TARGET[:1])
+        tb = TraceBuilder(replace(facts, calls=(CallPlan(44.0, "sip:echo@example.test", 5.0),)))
+        ok = tb.request("REGISTER", "primary", 0.01, call_id="reg-1", transport="tcp",
+                        expires=3600)
+        tb.respond(ok, 200, 0.015)
+        tb.call("primary", 44.0, transport="tcp")  # 200 at 44.01
+        tb.fault(45.0, "primary", "stop")
+        tb.refused(refused_at, "primary")
+        return tb
+
+    def test_refused_bye_at_the_hang_up_passes(self) -> None:
+        self.assertEqual(status(self._world(49.015), "RTX-5"), "n/a")
+
+    def test_refused_registration_retry_never_retried_fails(self) -> None:
+        # a refused connection away from the call's times is the registration's own
+        self.assertEqual(status(self._world(60.0), "RTX-5"), "fail")

@@ -828,3 +828,39 @@ class RefusedHangUpTests(SynchronousTestCase):
     def test_refused_registration_retry_never_retried_fails(self) -> None:
         # a refused connection away from the call's times is the registration's own
         self.assertEqual(status(self._world(60.0), "RTX-5"), "fail")
+
+
+class FallbackLostProbeTests(SynchronousTestCase):
+    """
+    FBK-S3 (explore seed 1, with the phone fixed): on the fallback server, its
+    renewal went unanswered; every target had failed, and the phone's REGISTER
+    to the working server 30 s later is RTX-5's retry from the top, not a probe
+    off the fallback.timeout schedule.  While the fallback server works, the
+    same REGISTER is an early probe.
+    """
+
+    def _world(self, fallback_fails: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, redundancy_type=1, duration=125.0,
+                                        servers=_ONE_TARGET))
+        tb.silent("REGISTER", "primary", 0.0)
+        at = tb.give_up("REGISTER")
+        ok = tb.register("fallback", at, call_id="reg-2", expires=120)
+        tb.respond(ok, 200, at + 0.005)
+        renew = at + 60.0
+        if fallback_fails:
+            tb.silent("REGISTER", "fallback", renew, call_id="reg-2", cseq=2, expires=120)
+            retry = renew + tb.give_up("REGISTER", "fallback") + 30.0
+        else:
+            again = tb.register("fallback", renew, call_id="reg-2", cseq=2, expires=120)
+            tb.respond(again, 200, renew + 0.005)
+            retry = renew + tb.give_up("REGISTER", "fallback") + 30.0
+        tb.silent("REGISTER", "primary", retry, cseq=2)
+        tb.silent("REGISTER", "fallback", retry + tb.give_up("REGISTER"), call_id="reg-2",
+                  cseq=3, expires=120)
+        return tb
+
+    def test_retry_from_the_top_after_the_fallback_failed_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "FBK-S3"), "fail")
+
+    def test_early_probe_while_on_a_working_fallback_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S3"), "fail")

@@ -395,11 +395,13 @@ def rtx5(ctx: Ctx) -> Verdict:
             # part of server 1's round, and server 1 is retried whatever it answers.
             successive = ctx.facts.account.redundancy_type == 1
             rescued = False
+            # (the fallback attempt began with its connection's first SYN, RFC 3261 17.1:
+            # lost SYNs and a TLS handshake may put its REGISTER seconds later)
             for x in ctx.txns if successive else ():
                 if (
                     x.method == "REGISTER"
                     and ctx.group(x.dst) == 2
-                    and fail_t - ctx.tol <= x.first <= fail_t + at_once(ctx)
+                    and fail_t - ctx.tol <= x.started <= fail_t + at_once(ctx)
                 ):
                     done = ctx.failed_at(x)
                     if done is None:

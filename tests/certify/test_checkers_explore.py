@@ -864,3 +864,32 @@ class FallbackLostProbeTests(SynchronousTestCase):
 
     def test_early_probe_while_on_a_working_fallback_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FBK-S3"), "fail")
+
+
+class FallbackLostSynTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seed 10, successive, loss 0.2): when the working server gave
+    up, the phone's connection to the fallback server began at once, but its
+    first SYN was lost; the REGISTER left a second later and was answered.  The
+    fallback server took over (the attempt began with its first SYN): no
+    retry of the working server is due.
+    """
+
+    def _world(self, syn_at_once: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=1, redundancy_type=1,
+                                        duration=60.0, servers=_ONE_TARGET))
+        tb.silent("REGISTER", "primary", 0.0, transport="tcp")
+        at = tb.give_up("REGISTER")
+        if syn_at_once:
+            tb.syn_lost(at, "fallback", fate="lost", phone_port=5060)
+        tb._add(PacketEvent(at + 1.0, "tcp", (PHONE, 5060), (FALLBACK, 5060), b"",
+                            fate="delivered", flags="S"))
+        ok = tb.register("fallback", at + 1.02, call_id="reg-2", transport="tcp")
+        tb.respond(ok, 200, at + 1.025)
+        return tb
+
+    def test_fallback_from_the_lost_syn_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "RTX-5"), "fail")
+
+    def test_late_fallback_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-5"), "fail")

@@ -652,7 +652,11 @@ def chains(trace: Trace, facts: Facts, txns: Sequence[Txn] | None = None) -> lis
                      # a connection refused at once (no latency): the next attempt may
                      # carry the same timestamp
                      or (last.conn_failure is not None and last.first == txn.first
-                         and last.conn_failure.t <= txn.first))
+                         and last.conn_failure.t <= txn.first)
+                     # likewise a 503 on a network without latency: the answer is in the
+                     # trace before the next attempt's first send
+                     or (last.final_index is not None and last.first == txn.first
+                         and last.final_index < txn.sends[0].index))
                 and last.last <= txn.first + tol
                 and (last.final_t is None or last.late or last.final_t <= txn.first + tol)
             ) or _answers_challenge(last, txn, tol):

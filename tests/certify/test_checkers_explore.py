@@ -893,3 +893,28 @@ class FallbackLostSynTests(SynchronousTestCase):
 
     def test_late_fallback_fails(self) -> None:
         self.assertEqual(status(self._world(False), "RTX-5"), "fail")
+
+
+class ZeroLatency503Tests(SynchronousTestCase):
+    """
+    RTX-3 (explore seed 11, network latency 0): the primary's 503 and the
+    REGISTER to the secondary carry the same timestamp; the trace's order says
+    the 503 came first, so the secondary's attempt is the same request moving
+    on, not a new one.
+    """
+
+    def _world(self, moves_on: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server2="", duration=60.0,
+                                        servers=default_facts().servers[:2]))
+        first = tb.register("primary", 0.0)
+        tb.respond(first, 503, 0.0)
+        if moves_on:
+            ok = tb.register("secondary", 0.0, cseq=2)
+            tb.respond(ok, 200, 0.0)
+        return tb
+
+    def test_same_instant_move_on_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-3"), "pass")
+
+    def test_no_move_on_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-3"), "fail")

@@ -288,7 +288,7 @@ class Testbed:
             dns=(sc.dns.address, sc.dns.port) if sc.dns is not None else None,
             phone=sc.phone_address if self.phone_kind is not None else None,
             duration=sc.duration,
-            calls=tuple(CallPlan(c.at, c.to) for c in sc.calls),
+            calls=tuple(CallPlan(c.at, c.to, c.duration, c.reinvite) for c in sc.calls),
             clauses=sc.clauses,
             zone_ttl=self._zone_ttl(),
             config_warnings=sc.phone.warnings,

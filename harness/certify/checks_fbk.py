@@ -434,15 +434,25 @@ def fbk_s3(ctx: Ctx) -> Verdict:
     ev: list[int] = []
     probes = 0
     all_probes = _probes(ctx)
+    fb = ctx.fallback
+    off: float | None = None
     for txn, t_on in periods[:1]:
         ev.extend(txn.indexes)
+        # The phone is on the fallback server until the working server takes it back
+        # (FBK-S4) or the fallback server fails a REGISTER too (its renewal): then
+        # every target has failed and RTX-5's retries from the top of the list take
+        # over; REGISTERs to the working server after that are those, not probes.
+        off = min((d for x in ctx.attempts
+                   if x.method == "REGISTER" and x.dst == fb and x.first > t_on + ctx.tol
+                   and (d := ctx.failed_at(x)) is not None), default=None)
+        until = ctx.end if off is None else min(ctx.end, off)
         # the schedule may run from the previous probe's start or from its outcome
         refs: list[tuple[float, float]] = [(t_on, t_on)]
         end_ref = t_on
         while True:
-            nxt = next((p for p in all_probes if p.start > end_ref + ctx.tol), None)
+            nxt = next((p for p in all_probes if until >= p.start > end_ref + ctx.tol), None)
             if nxt is None:
-                if end_ref + every + ptol < ctx.end:
+                if end_ref + every + ptol < until:
                     return ctx.failed(c, "no probe of the working server while on the fallback "
                                          "server", f"REGISTER to the working server (or, "
                                       "while DNS fails, a lookup of its name) at "
@@ -462,6 +472,9 @@ def fbk_s3(ctx: Ctx) -> Verdict:
             refs = [(nxt.start, nxt.start), nxt.done]
             end_ref = max(nxt.done[0], nxt.start)  # always moves on
     if not probes:
+        if off is not None and off < ctx.end:
+            return ctx.na(c, f"the fallback server failed (at {off:.3f} s) before the first "
+                             "probe was due")
         return ctx.na(c, "the run ended before the first probe was due")
     return ctx.passed(c, f"{probes} probe(s) of the working server every {every:g} s "
                          f"(± {ptol:g})", ev)

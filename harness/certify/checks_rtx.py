@@ -362,16 +362,24 @@ def rtx5(ctx: Ctx) -> Verdict:
         (e.t, i) for i, e in ctx.trace.indexed(PacketEvent)
         if e.proto == "udp" and e.dst[0] == dns_host and e.src[0] == ctx.facts.phone
     ]
+    heads = {id(r.head) for r in ctx.rounds}
     for ch in ctx.new_chains(1):
         if ch.method != "REGISTER":
             continue
         # every round of this chain that ended with all targets failed
+        # (server 1's targets only: the fallback server is no target of server 1's list;
+        # a chain may carry its REGISTER when the wire lent a refused connection that
+        # request's identity, and successive mode's fallback is looked at below)
         rounds: list[list[wire.Txn]] = [[]]
         for t in ch.txns:
+            if ctx.group(t.dst) != 1:
+                continue
             if rounds[-1] and t.dst in {x.dst for x in rounds[-1]}:
                 rounds.append([])
             rounds[-1].append(t)
         for n, rnd in enumerate(rounds):
+            if not rnd:
+                continue
             last = rnd[-1]
             if not all(t.failed for t in rnd):
                 continue
@@ -380,13 +388,19 @@ def rtx5(ctx: Ctx) -> Verdict:
             fail_t = ctx.failed_at(last)
             if fail_t is None:
                 continue
-            # successive fallback: the fallback server is the last target of the round
+            # successive fallback: the fallback server is the last target of the round.
+            # Concurrent mode (FBK-C1, FBK-C3): the fallback server keeps a registration
+            # of its own, on its own cycle; a REGISTER to it at the same moment is not
+            # part of server 1's round, and server 1 is retried whatever it answers.
+            successive = ctx.facts.account.redundancy_type == 1
             rescued = False
-            for x in ctx.txns:
+            # (the fallback attempt began with its connection's first SYN, RFC 3261 17.1:
+            # lost SYNs and a TLS handshake may put its REGISTER seconds later)
+            for x in ctx.txns if successive else ():
                 if (
                     x.method == "REGISTER"
                     and ctx.group(x.dst) == 2
-                    and fail_t - ctx.tol <= x.first <= fail_t + at_once(ctx)
+                    and fail_t - ctx.tol <= x.started <= fail_t + at_once(ctx)
                 ):
                     done = ctx.failed_at(x)
                     if done is None:
@@ -430,6 +444,10 @@ def rtx5(ctx: Ctx) -> Verdict:
             ]
             # a failed connection without SIP may have been another request's (a call):
             # any REGISTER attempt at server 1 up to the retry time is a candidate too
+            # Only the first attempt of a round can be a retry: a later attempt of a
+            # round moved on from the one before it (RTX-1/2), it did not start again
+            # (seen: a refused primary, then the secondary 10 ms later, both as near the
+            # retry time; nearest must not pick the secondary)
             horizon = fail_t + ri + ctx.tol + ctx.profile.t1
             options += [
                 # (a TCP/TLS attempt starts with its connection's first SYN, RFC 3261 17.1)
@@ -437,6 +455,7 @@ def rtx5(ctx: Ctx) -> Verdict:
                 for x in ctx.attempts
                 if x.method == "REGISTER" and ctx.group(x.dst) == 1
                 and last.last + ctx.tol < x.first <= horizon and x is not nxt
+                and id(x) in heads
             ]
             if nxt is not None:
                 options.append((nxt.started, nxt.dst, nxt.describe(), nxt.sends[0].index))

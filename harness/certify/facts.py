@@ -45,10 +45,16 @@ class ServerInfo:
 
 @dataclass(frozen=True)
 class CallPlan:
-    """The testbed asks the phone to call C{target} at C{at} seconds."""
+    """
+    The testbed asks the phone to call C{target} at C{at} seconds and, once the
+    call is up, to hang up after C{duration} seconds (C{None}: not said), with
+    a re-INVITE half-way if C{reinvite}.
+    """
 
     at: float
     target: str
+    duration: float | None = None
+    reinvite: bool = False
 
 
 @dataclass(frozen=True)

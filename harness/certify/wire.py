@@ -654,7 +654,11 @@ def chains(trace: Trace, facts: Facts, txns: Sequence[Txn] | None = None) -> lis
                      # a connection refused at once (no latency): the next attempt may
                      # carry the same timestamp
                      or (last.conn_failure is not None and last.first == txn.first
-                         and last.conn_failure.t <= txn.first))
+                         and last.conn_failure.t <= txn.first)
+                     # likewise a 503 on a network without latency: the answer is in the
+                     # trace before the next attempt's first send
+                     or (last.final_index is not None and last.first == txn.first
+                         and last.final_index < txn.sends[0].index))
                 and last.last <= txn.first + tol
                 and (last.final_t is None or last.late or last.final_t <= txn.first + tol)
             ) or _answers_challenge(last, txn, tol):
@@ -1058,8 +1062,12 @@ def attempts(
     synthetic: dict[int, Txn] = {}
     also: list[Txn] = []
     real = [t for t in txns if t.method not in _NOT_CHAINED]
+    in_dialog_due = _planned_in_dialog(facts, dialogs(trace, facts, txns))
     for k in range(len(free) - 1, -1, -1):
         a = free[k]
+        if any(srv == a.server and due - tol <= a.start <= due + _IN_FLIGHT + tol
+               for srv, due in in_dialog_due):
+            continue  # a planned call's BYE or re-INVITE (FO-4: never failed over)
         at_call = any(c.at - tol <= a.start <= c.at + _IN_FLIGHT + tol for c in facts.calls)
         horizon = a.t + give_up_delay(facts.profile, "REGISTER", retry_counts_for(facts, a.server))
         nxt_real = next((t for t in real if a.t - tol <= t.first <= horizon + tol), None)
@@ -1126,6 +1134,9 @@ def attempts(
             continue
         if any(c.at - tol <= a.start <= c.at + _IN_FLIGHT + tol for c in facts.calls):
             continue  # the planned call's INVITE, which never got on the wire
+        if any(srv == a.server and due - tol <= a.start <= due + _IN_FLIGHT + tol
+               for srv, due in in_dialog_due):
+            continue  # a planned call's hang-up (or re-INVITE), not a registration
         before = [x for x in (*real, *synthetic.values())
                   if x.dst == a.server and x.first < a.start - tol]
         if not before:
@@ -1143,6 +1154,32 @@ def attempts(
         )
     out = [*txns, *synthetic.values(), *also]
     out.sort(key=lambda x: (x.first, x.sends[0].index))
+    return out
+
+
+def _planned_in_dialog(facts: Facts, dlgs: Sequence[Dialog]) -> list[tuple[str, float]]:
+    """
+    Where and when the phone's planned calls owe an in-dialog request: for each
+    dialog the wire saw set up, the server it was set up through (FO-4: its
+    requests go there) and the times its plan asks for the re-INVITE (half-way)
+    and the BYE (C{duration} after the call came up), counted from the 2xx.
+
+    Why: a connection to that server that fails before any SIP went over it at
+    such a time carried the call's BYE or re-INVITE (the server has gone away
+    during the call); the phone sends those on its own, away from the call's
+    start, so they must not be read as the phone retrying its registration.
+    """
+    out: list[tuple[str, float]] = []
+    for d in dlgs:
+        plans = [c for c in facts.calls if c.at <= d.invite.first + facts.tol]
+        if not plans:
+            continue
+        plan = max(plans, key=lambda c: c.at)
+        if plan.duration is None:
+            continue
+        out.append((d.dst, d.established + plan.duration))
+        if plan.reinvite:
+            out.append((d.dst, d.established + plan.duration / 2))
     return out
 
 

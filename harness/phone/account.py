@@ -532,7 +532,15 @@ class Account:
         assert n == 2
         ok = await self._register(self.slots[n])
         if not ok and not self._stopped:
-            self.lifecycle.fallback_failed()
+            if ok is False and self.on_fallback:
+                # successive mode, on the fallback server because server 1 failed, and
+                # now the fallback server failed too: every target has failed, so RTX-5
+                # retries the whole list from its top (server 1, then FO-6/FBK-S2 the
+                # fallback), instead of retrying the fallback server alone while
+                # probing the working server only every fallback.timeout s
+                self.lifecycle.fallback_lost()
+            else:
+                self.lifecycle.fallback_failed()
 
     async def _register_working(self, initial: bool = False) -> None:
         """Register to server 1; on failure fall back (successive) or retry later."""

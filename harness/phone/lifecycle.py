@@ -10,6 +10,7 @@ States (each change is announced as a C{NoteEvent} by the account)::
     Registering --falling_back--> FallingBack --fell_back--> OnFallback
     OnFallback --probe_due--> Probing --probe_ok--> Registered
                               Probing --probe_failed--> OnFallback
+    OnFallback, Probing --fallback_lost--> Retrying  (the fallback server failed too)
     Registered --working_lost--> Retrying          (FBK-C3)
     Registering --gave_up--> Unregistered          (defect no-reregister-retry)
     any --stop--> Stopped
@@ -21,8 +22,9 @@ renewal of OnFallback.  A state passes its data on to the next, timers
 included: the phone's requests run concurrently (a call may register to a
 secondary target, FO-5, while a retry is pending), so a timer the phone has
 set keeps running until it fires, is replaced, or the lifecycle stops, exactly
-as the phone's behaviour requires.  Only C{probe_ok} leaves the fallback
-states; every other input is a loop there.
+as the phone's behaviour requires.  Only C{probe_ok} (the working server is
+back) and C{fallback_lost} (the fallback server failed as well: every target
+has failed, RTX-5) leave the fallback states; every other input is a loop there.
 
 Timers call the core's hooks (the account), which feed the matching C{*_due}
 input and then start the request the input allows; transitions only keep
@@ -92,6 +94,9 @@ class LifecycleInputs(Protocol):
 
     def fallback_failed(self) -> None:
         "A registration to server 2 alone failed; retry it later."
+
+    def fallback_lost(self) -> None:
+        "RTX-5: on the fallback server, it failed too: every target failed; retry from the top."
 
     def working_lost(self) -> None:
         "FBK-C3: a call found server 1 down; keep trying to register to it."
@@ -229,6 +234,13 @@ def _retry_later(c: LifecycleInputs, s: LifecycleCore, d: Lifecycle) -> None:
     d.retry = s.later(d.retry, s.retry_interval, s.on_retry)
 
 
+def _fallback_lost(c: LifecycleInputs, s: LifecycleCore, d: Lifecycle) -> None:
+    # off the fallback server: no probing until the phone is back on it (FBK-S2)
+    _cancel(d.probe)
+    d.probe = None
+    _retry_later(c, s, d)
+
+
 def _renew_due(c: LifecycleInputs, s: LifecycleCore, d: Lifecycle) -> bool:
     d.renewal = None
     return s.state not in FALLBACK_STATES
@@ -245,7 +257,9 @@ def _probe_due(c: LifecycleInputs, s: LifecycleCore, d: Lifecycle) -> bool:
 
 def _probe_ok(c: LifecycleInputs, s: LifecycleCore, d: Lifecycle) -> None:
     _cancel(d.fallback_renewal)
-    d.fallback_renewal = None
+    # (a retry is pending if the fallback server failed while the probe was out)
+    _cancel(d.retry)
+    d.fallback_renewal = d.retry = None
     s.note("working server answered the probe; back on it", "FBK-S4")
 
 
@@ -298,6 +312,7 @@ _CLAUSE = {
     "gave_up": "RTX-5",
     "renew_due": "REG-2",
     "retry_due": "RTX-5",
+    "fallback_lost": "RTX-5",
     "probe_due": "FBK-S3",
     "probe_ok": "FBK-S4",
     "probe_failed": "FBK-S3",
@@ -335,6 +350,7 @@ _TABLE: dict[str, tuple[Callable[..., Any], dict[str, str]]] = {
     "fallback_renew_due": (_fallback_renew_due, {}),
     "fallback_retry_due": (_fallback_retry_due, {}),
     "fallback_failed": (_fallback_failed, {}),
+    "fallback_lost": (_fallback_lost, {"OnFallback": "Retrying", "Probing": "Retrying"}),
     "working_lost": (_working_lost, {n: "Retrying" for n in _WORKING if n != "Retrying"}),
     "stop": (_stop, {n: "Stopped" for n in _ALIVE}),
 }

@@ -11,7 +11,7 @@ from dataclasses import replace
 
 from twisted.trial.unittest import SynchronousTestCase
 
-from harness.certify.facts import ServerInfo
+from harness.certify.facts import CallPlan, ServerInfo
 from harness.testing.tracebuilder import (
     DNS,
     DOMAIN,
@@ -921,3 +921,172 @@ class ReRegisterAfterDnsFailureTests(SynchronousTestCase):
 
     def test_early_register_without_trouble_fails(self) -> None:
         self.assertEqual(status(self._world(False), "REG-2"), "fail")
+class RetryRoundHeadTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seed 8, loss 0.05): the retry round began with a refused
+    connection to the primary and moved on to the secondary at once; the
+    secondary's REGISTER, though nearer the retry time, is the round's second
+    attempt, not where the retry started.
+    """
+
+    def _world(self, from_top: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, port1=0, server2="", duration=70.0,
+                                        servers=default_facts().servers[:2]))
+        tb.refused(0.02, "primary")
+        tb.silent("REGISTER", "secondary", 0.04, transport="tcp", cseq=1)
+        due = 0.04 + tb.give_up("REGISTER", "secondary") + 30.0
+        if from_top:  # the primary refused 30 ms before the retry time
+            tb.refused(due - 0.03, "primary")
+        tb.silent("REGISTER", "secondary", due, transport="tcp", cseq=2)
+        return tb
+
+    def test_retry_from_the_refused_primary_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-5"), "pass")
+
+    def test_retry_at_the_secondary_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-5"), "fail")
+
+
+class ConcurrentRetryOwnCycleTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seed 7, concurrent mode): the working server refused at once
+    while the concurrent REGISTER to a silent fallback server (FBK-C1) waited 7.5
+    s for nothing; server 1's retry is due 30 s after server 1 failed, not after
+    the fallback server's registration failed: that is no target of server 1.
+    """
+
+    def _world(self, own_cycle: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=1, duration=55.0,
+                                        servers=_ONE_TARGET))
+        failed = tb.refused(0.0, "primary")
+        tb.silent("REGISTER", "fallback", 0.01, call_id="reg-2", transport="tcp")
+        gave_up = 0.01 + tb.give_up("REGISTER", "fallback")
+        # the retry of server 1: its own 30 s, or (wrongly) 30 s after the fallback failed
+        tb.refused((failed if own_cycle else gave_up) + 30.0, "primary")
+        tb.silent("REGISTER", "fallback", gave_up + 30.0, call_id="reg-2", cseq=2,
+                  transport="tcp")
+        return tb
+
+    def test_own_retry_cycle_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-5"), "pass")
+
+    def test_retry_chained_to_the_fallback_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-5"), "fail")
+
+
+class RefusedHangUpTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seeds 2, 5): the primary stopped during a call; at the
+    planned hang-up the phone's connection for the BYE was refused before any
+    SIP went over it.  That was the call's BYE (FO-4), not a registration the
+    phone should retry: its registration still held for an hour.
+    """
+
+    def _world(self, refused_at: float) -> TraceBuilder:
+        facts = default_facts(server1=PRIMARY, server2="", transport=1, duration=120.0,
+                              servers=_ONE_TARGET[:1])
+        tb = TraceBuilder(replace(facts, calls=(CallPlan(44.0, "sip:echo@example.test", 5.0),)))
+        ok = tb.request("REGISTER", "primary", 0.01, call_id="reg-1", transport="tcp",
+                        expires=3600)
+        tb.respond(ok, 200, 0.015)
+        tb.call("primary", 44.0, transport="tcp")  # 200 at 44.01
+        tb.fault(45.0, "primary", "stop")
+        tb.refused(refused_at, "primary")
+        return tb
+
+    def test_refused_bye_at_the_hang_up_passes(self) -> None:
+        self.assertEqual(status(self._world(49.015), "RTX-5"), "n/a")
+
+    def test_refused_registration_retry_never_retried_fails(self) -> None:
+        # a refused connection away from the call's times is the registration's own
+        self.assertEqual(status(self._world(60.0), "RTX-5"), "fail")
+
+
+class FallbackLostProbeTests(SynchronousTestCase):
+    """
+    FBK-S3 (explore seed 1, with the phone fixed): on the fallback server, its
+    renewal went unanswered; every target had failed, and the phone's REGISTER
+    to the working server 30 s later is RTX-5's retry from the top, not a probe
+    off the fallback.timeout schedule.  While the fallback server works, the
+    same REGISTER is an early probe.
+    """
+
+    def _world(self, fallback_fails: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, redundancy_type=1, duration=125.0,
+                                        servers=_ONE_TARGET))
+        tb.silent("REGISTER", "primary", 0.0)
+        at = tb.give_up("REGISTER")
+        ok = tb.register("fallback", at, call_id="reg-2", expires=120)
+        tb.respond(ok, 200, at + 0.005)
+        renew = at + 60.0
+        if fallback_fails:
+            tb.silent("REGISTER", "fallback", renew, call_id="reg-2", cseq=2, expires=120)
+            retry = renew + tb.give_up("REGISTER", "fallback") + 30.0
+        else:
+            again = tb.register("fallback", renew, call_id="reg-2", cseq=2, expires=120)
+            tb.respond(again, 200, renew + 0.005)
+            retry = renew + tb.give_up("REGISTER", "fallback") + 30.0
+        tb.silent("REGISTER", "primary", retry, cseq=2)
+        tb.silent("REGISTER", "fallback", retry + tb.give_up("REGISTER"), call_id="reg-2",
+                  cseq=3, expires=120)
+        return tb
+
+    def test_retry_from_the_top_after_the_fallback_failed_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "FBK-S3"), "fail")
+
+    def test_early_probe_while_on_a_working_fallback_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S3"), "fail")
+
+
+class FallbackLostSynTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seed 10, successive, loss 0.2): when the working server gave
+    up, the phone's connection to the fallback server began at once, but its
+    first SYN was lost; the REGISTER left a second later and was answered.  The
+    fallback server took over (the attempt began with its first SYN): no
+    retry of the working server is due.
+    """
+
+    def _world(self, syn_at_once: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=1, redundancy_type=1,
+                                        duration=60.0, servers=_ONE_TARGET))
+        tb.silent("REGISTER", "primary", 0.0, transport="tcp")
+        at = tb.give_up("REGISTER")
+        if syn_at_once:
+            tb.syn_lost(at, "fallback", fate="lost", phone_port=5060)
+        tb._add(PacketEvent(at + 1.0, "tcp", (PHONE, 5060), (FALLBACK, 5060), b"",
+                            fate="delivered", flags="S"))
+        ok = tb.register("fallback", at + 1.02, call_id="reg-2", transport="tcp")
+        tb.respond(ok, 200, at + 1.025)
+        return tb
+
+    def test_fallback_from_the_lost_syn_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "RTX-5"), "fail")
+
+    def test_late_fallback_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-5"), "fail")
+
+
+class ZeroLatency503Tests(SynchronousTestCase):
+    """
+    RTX-3 (explore seed 11, network latency 0): the primary's 503 and the
+    REGISTER to the secondary carry the same timestamp; the trace's order says
+    the 503 came first, so the secondary's attempt is the same request moving
+    on, not a new one.
+    """
+
+    def _world(self, moves_on: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server2="", duration=60.0,
+                                        servers=default_facts().servers[:2]))
+        first = tb.register("primary", 0.0)
+        tb.respond(first, 503, 0.0)
+        if moves_on:
+            ok = tb.register("secondary", 0.0, cseq=2)
+            tb.respond(ok, 200, 0.0)
+        return tb
+
+    def test_same_instant_move_on_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-3"), "pass")
+
+    def test_no_move_on_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-3"), "fail")

@@ -230,6 +230,41 @@ class FallbackTests(SynchronousTestCase):
         self.assertEqual(h.state, "OnFallback")
 
 
+class FallbackLostTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seed 1): on the fallback server, its registration failed
+    too: every target has failed, so the phone leaves the fallback states and
+    retries the whole list from the top after the retry interval; the probe of
+    the working server is no longer due.
+    """
+
+    def test_fallback_lost_retries_from_the_top(self) -> None:
+        h = Harness()
+        h.on_fallback()
+        h.clock.advance(10)  # the probe was due at PROBE (45 s)
+        h.machine.fallback_lost()
+        self.assertEqual(h.state, "Retrying")
+        self.assertIsNone(h.data.probe)
+        assert h.data.retry is not None
+        self.assertEqual(h.data.retry.getTime(), 10 + RETRY)
+        self.assertIn(("fallback_lost: OnFallback -> Retrying", "RTX-5"), h.changes())
+        h.clock.advance(PROBE)
+        self.assertEqual(h.fired, ["retry"])
+
+    def test_fallback_lost_during_a_probe(self) -> None:
+        h = Harness()
+        h.on_fallback()
+        h.clock.advance(PROBE)
+        self.assertTrue(h.machine.probe_due())
+        h.machine.fallback_lost()
+        self.assertEqual(h.state, "Retrying")
+        # the probe answered after all: back on the working server, no retry left over
+        h.machine.registered(PRIMARY, 3600)
+        h.machine.probe_ok()
+        self.assertEqual(h.state, "Registered")
+        self.assertIsNone(h.data.retry)
+
+
 class StopAndTraceTests(SynchronousTestCase):
     def test_stop_cancels_every_timer(self) -> None:
         h = Harness()

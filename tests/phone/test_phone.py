@@ -326,3 +326,56 @@ class RenewalAfterFailedInviteTests(SynchronousTestCase):
         times = [e.t for e in registers_to(bed, "127.0.1.10")]
         self.assertTrue(any(1.0 < t < 30.0 for t in times),
                         f"registration (30 s) not renewed before it expired: {times}")
+
+
+class FallbackLostTests(SynchronousTestCase):
+    """
+    RTX-5, FO-6 (explore seed 1): successive mode, the working server silent,
+    the phone on the fallback server, then the fallback server falls silent
+    too.  Its renewal there fails: every target has failed, so the phone
+    retries the whole list from the top 30 s later (the working server, then
+    the fallback server at once), rather than retrying the fallback server
+    alone while probing the working server only every fallback.timeout.
+    """
+
+    def test_fallback_failing_too_retries_from_the_top(self) -> None:
+        text = (
+            "account.1.enable = 1\naccount.1.user_name = 1001\n"
+            "account.1.sip_server.1.address = 127.0.1.10\naccount.1.sip_server.1.port = 5060\n"
+            "account.1.sip_server.2.address = 127.0.1.15\naccount.1.sip_server.2.port = 5060\n"
+            "account.1.sip_server.2.expires = 120\n"
+            "account.1.fallback.redundancy_type = 1\naccount.1.fallback.timeout = 120\n"
+        )
+        doc = {
+            "scenario": {"name": "fallback-lost", "duration": 300},
+            "phone": {},
+            "servers": [
+                {"role": "primary", "address": "127.0.1.10"},
+                {"role": "fallback", "address": "127.0.1.15", "features": "basic"},
+            ],
+            "faults": [{"at": 0, "target": "primary", "action": "silence"},
+                       {"at": 8, "target": "fallback", "action": "silence"}],
+        }
+        bed = _bed(doc, text)
+        with bed.world.deterministic_dns():  # type: ignore[union-attr]
+            bed.run_until(300)
+        assert bed.phone is not None
+        self.assertEqual(bed.phone.errors, [])
+
+        def firsts(address: str) -> list[float]:
+            # the first send of each REGISTER transaction (retransmissions share a branch)
+            seen: dict[str, float] = {}
+            for e in registers_to(bed, address):
+                seen.setdefault(str(e.message.top_via.branch), e.t)
+            return sorted(seen.values())
+
+        work, fb = firsts("127.0.1.10"), firsts("127.0.1.15")
+        # fell back at 7.5; the renewal at 67.5 fails at 75: from the top at 105, the
+        # fallback server at once when the working server gave up (112.5), and so on
+        self.assertEqual([round(t) for t in work], [0, 105, 150, 195, 240, 285])
+        self.assertEqual([round(t, 1) for t in fb[:3]], [7.5, 67.5, 112.5])
+        for w in work[1:]:
+            self.assertTrue(any(abs(f - (w + 7.5)) < 0.1 for f in fb), (w, fb))
+        verdicts = {v.clause: v.status for v in bed.judge()}
+        for clause in ("RTX-5", "FO-6", "FBK-S2"):
+            self.assertEqual(verdicts[clause], "pass", clause)

@@ -597,7 +597,11 @@ def phone_transactions(trace: Trace, facts: Facts) -> list[Txn]:
         elif x.first > burst.get(conn, -1.0) + facts.tol:
             continue
         syn = syns.get(conn)
-        if syn is not None and syn < x.first:
+        if (
+            syn is not None
+            and syn < x.first
+            and x.first <= syn + _opening_window(facts, x.method, x.dst) + facts.tol
+        ):
             out[n] = replace(x, conn_start=syn)
     # a final response sent after the phone's give-up time (RTX-1) came too late: the
     # phone had failed that target and moved on (a server that only delays its answer)
@@ -608,6 +612,16 @@ def phone_transactions(trace: Trace, facts: Facts) -> list[Txn]:
         if x.final_t > give_up + facts.tol:
             out[n] = replace(x, late=True)
     return out
+
+
+def _opening_window(facts: Facts, method: str, server: str) -> float:
+    """
+    How long after its first SYN a connection can still carry the request it
+    was opened for: the time a silent server would get (RTX-1).  A request
+    sent over it later is a new attempt reusing a connection that came up
+    too late for the first one (that one failed: not established, RTX-2).
+    """
+    return give_up_delay(facts.profile, method, retry_counts_for(facts, server))
 
 
 def _first_syns(trace: Trace, facts: Facts) -> dict[tuple[str, int, int], float]:
@@ -976,15 +990,19 @@ def _unestablished(
                 tls.add((srv[0], srv[1], ph[1]))
     if not syns:
         return []
-    used = {(s.dst, s.port, s.sport) for s in phone_requests(trace, facts)
-            if s.transport != "udp"}
+    first_sip: dict[tuple[str, int, int], float] = {}
+    for s in phone_requests(trace, facts):
+        if s.transport != "udp":
+            first_sip.setdefault((s.dst, s.port, s.sport), s.t)
     end = max(facts.duration, trace.events[-1].t if trace.events else 0.0)
     out = []
     for key, (i, t0) in syns.items():
-        if key in failed or key in used:
+        if key in failed:
             continue
         server, port, phone_port = key
-        t = t0 + give_up_delay(facts.profile, "REGISTER", retry_counts_for(facts, server))
+        t = t0 + _opening_window(facts, "REGISTER", server)
+        if key in first_sip and first_sip[key] <= t + facts.tol:
+            continue  # it carried the request it was opened for in time
         if t > end:
             continue
         transport = "tls" if key in tls or facts.account.transport == 2 else "tcp"

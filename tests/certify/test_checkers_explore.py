@@ -1090,3 +1090,33 @@ class ZeroLatency503Tests(SynchronousTestCase):
 
     def test_no_move_on_fails(self) -> None:
         self.assertEqual(status(self._world(False), "RTX-3"), "fail")
+
+
+class ConnectionReusedLateTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seeds 10-14 once the transport stopped sending a given-up
+    request late; TCP, loss 0.2, retry_counts 0, the primary the only
+    target): the first SYN was lost and the REGISTER gave up at 0.5 s (RTX-2:
+    not established in time); the SYN retransmitted a second later opened the
+    connection, which the phone kept and reused for its retries at 30.5 s and
+    61 s.  The retry at 30.5 s began with its own send, not with the
+    connection's first SYN half a minute earlier, so the next retry is due 30 s
+    after it failed.
+    """
+
+    def _world(self, second_retry_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, server2="", transport=1,
+                                        retry_counts=0, duration=80.0,
+                                        servers=_ONE_TARGET[:1]))
+        tb.syn_lost(0.0, "primary", fate="lost", phone_port=5060)
+        tb._add(PacketEvent(1.0, "tcp", (PHONE, 5060), (PRIMARY, 5060), b"",
+                            fate="delivered", flags="S"))
+        tb.silent("REGISTER", "primary", 30.5, transport="tcp", cseq=2)
+        tb.silent("REGISTER", "primary", second_retry_at, transport="tcp", cseq=3)
+        return tb
+
+    def test_retry_over_the_reused_connection_passes(self) -> None:
+        self.assertEqual(status(self._world(61.0), "RTX-5"), "pass")
+
+    def test_retry_off_the_interval_fails(self) -> None:
+        self.assertEqual(status(self._world(75.0), "RTX-5"), "fail")

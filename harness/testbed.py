@@ -372,10 +372,16 @@ class Testbed:
                     ttls.append(r.ttl)
                 visit_a(r.target.name)
 
-        def visit(name: bytes, depth: int) -> None:
+        # Depth first, names in the order a recursive walk takes them, with a
+        # stack rather than a recursive closure (a function <-> cell cycle
+        # that only the cyclic GC frees).  The order of C{ttls} does not matter.
+        stack: list[tuple[bytes, int]] = [(domain.encode("ascii"), 0)]
+        while stack:
+            name, depth = stack.pop()
             if name in seen or depth > self.profile.naptr_max_depth:
-                return
+                continue
             seen.add(name)
+            deeper: list[tuple[bytes, int]] = []
             for r in rrs(name, "Record_NAPTR"):
                 if r.ttl is not None:
                     ttls.append(r.ttl)
@@ -383,11 +389,9 @@ class Testbed:
                 if r.flags.string.lower() == b"s":
                     visit_srv(replacement)
                 elif not r.flags.string:
-                    visit(replacement, depth + 1)
-
+                    deeper.append((replacement, depth + 1))
+            stack.extend(reversed(deeper))
         root = domain.encode("ascii")
-        visit(root, 0)
-        del visit  # empties its own closure cell: no function <-> cell cycle for the GC
         for prefix in (b"_sip._udp.", b"_sip._tcp.", b"_sips._tcp."):
             visit_srv(prefix + root)
         visit_a(root)

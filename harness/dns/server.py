@@ -130,7 +130,7 @@ class _TCPProtocol(dns.DNSProtocol):
         super().stringReceived(data)
 
 
-class _Chain(AcyclicResolver, resolve.ResolverChain):
+class _Chain(AcyclicResolver, resolve.ResolverChain):  # type: ignore[misc]  # typeToMethod: a view
     """The stock resolver chain without its reference cycle."""
 
     def __init__(self, resolvers: list[Any]) -> None:

@@ -190,7 +190,7 @@ class AcyclicResolver:
         return _TypeToMethod(self)
 
 
-class Zone(AcyclicResolver, FileAuthority):
+class Zone(AcyclicResolver, FileAuthority):  # type: ignore[misc]  # typeToMethod: a view
     """
     One authoritative zone, held in memory and changeable while it serves.
 

@@ -112,6 +112,7 @@ class Testbed:
         self.phone_endpoint: SipEndpoint | None = None
         self.scheduler: FaultScheduler | None = None
         self._started = False
+        self._server_endpoints: list[SipEndpoint] = []
         self._build()
 
     # -- building -----------------------------------------------------------------
@@ -256,11 +257,48 @@ class Testbed:
         if self.phone_endpoint is not None:
             self.phone_endpoint.close()
         for server in self.servers.values():
+            if server.endpoint is not None:  # stop() lets go of it: see dispose()
+                self._server_endpoints.append(server.endpoint)
             server.stop()
         if self.dns is not None:
             self.dns.stop()
         if self.scheduler is not None:
             self.scheduler.cancel()
+
+    def dispose(self) -> None:
+        """
+        Take the finished world apart so that reference counting frees it at
+        once; only for a caller that keeps nothing but the L{RunResult}
+        (L{run_scenario}): the bed and everything it built are unusable after.
+
+        Why: the objects of a world point at one another (server <-> call
+        server, endpoint <-> transaction layer, phone <-> accounts <-> life
+        cycle, as bound methods kept for callbacks), so a finished world is
+        a web of reference cycles that only the cyclic garbage collector
+        frees, and its collections cost about a tenth of a short scenario.
+        Emptying the instance dictionaries of the objects at the knots of
+        that web breaks every cycle it has without each class having to
+        know how it is dropped.
+        """
+        if self.world is not None:
+            self.world.dispose()
+        knots: list[Any] = [self.scheduler, self.dns, self.phone, self.phone_endpoint]
+        if self.dns is not None:
+            knots.append(self.dns.factory)
+        if self.phone is not None:
+            knots.extend(self.phone.accounts)
+            knots += (self.phone.locator, getattr(self.phone.locator, "resolver", None))
+        for server in self.servers.values():
+            knots += (server, server.proxy, server.registrar)
+        for endpoint in (self.phone_endpoint, *self._server_endpoints):
+            if endpoint is not None:
+                knots += (endpoint, getattr(endpoint, "layer", None))
+        for obj in knots:
+            if obj is not None:
+                vars(obj).clear()
+        self.servers = {}
+        self._server_endpoints = []
+        self.phone = self.phone_endpoint = self.dns = self.scheduler = None
 
     # -- judging ------------------------------------------------------------------------
 
@@ -334,10 +372,16 @@ class Testbed:
                     ttls.append(r.ttl)
                 visit_a(r.target.name)
 
-        def visit(name: bytes, depth: int) -> None:
+        # Depth first, names in the order a recursive walk takes them, with a
+        # stack rather than a recursive closure (a function <-> cell cycle
+        # that only the cyclic GC frees).  The order of C{ttls} does not matter.
+        stack: list[tuple[bytes, int]] = [(domain.encode("ascii"), 0)]
+        while stack:
+            name, depth = stack.pop()
             if name in seen or depth > self.profile.naptr_max_depth:
-                return
+                continue
             seen.add(name)
+            deeper: list[tuple[bytes, int]] = []
             for r in rrs(name, "Record_NAPTR"):
                 if r.ttl is not None:
                     ttls.append(r.ttl)
@@ -345,10 +389,9 @@ class Testbed:
                 if r.flags.string.lower() == b"s":
                     visit_srv(replacement)
                 elif not r.flags.string:
-                    visit(replacement, depth + 1)
-
+                    deeper.append((replacement, depth + 1))
+            stack.extend(reversed(deeper))
         root = domain.encode("ascii")
-        visit(root, 0)
         for prefix in (b"_sip._udp.", b"_sip._tcp.", b"_sips._tcp."):
             visit_srv(prefix + root)
         visit_a(root)
@@ -405,7 +448,9 @@ def run_scenario(
     world = bed.world
     assert world is not None
     with world.deterministic_dns():
-        return bed.run()
+        result = bed.run()
+    bed.dispose()
+    return result
 
 
 __all__ = ["FaultEvent", "RunResult", "Testbed", "fault_from_spec", "run_scenario"]

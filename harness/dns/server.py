@@ -30,9 +30,16 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
 from twisted.internet.interfaces import IListeningPort
-from twisted.names import dns, server
+from twisted.names import dns, resolve, server
 
-from harness.dns.zone import NameNotFound, NotAuthoritative, Zone, rr_text, type_name
+from harness.dns.zone import (
+    AcyclicResolver,
+    NameNotFound,
+    NotAuthoritative,
+    Zone,
+    rr_text,
+    type_name,
+)
 from harness.trace.events import DnsEvent, Trace
 
 #: Largest UDP answer without EDNS (RFC 1035 4.2.1).
@@ -123,11 +130,25 @@ class _TCPProtocol(dns.DNSProtocol):
         super().stringReceived(data)
 
 
+class _Chain(AcyclicResolver, resolve.ResolverChain):  # type: ignore[misc]  # typeToMethod: a view
+    """The stock resolver chain without its reference cycle."""
+
+    def __init__(self, resolvers: list[Any]) -> None:
+        # ResolverChain.__init__ without ResolverBase.__init__ (AcyclicResolver).
+        self.resolvers = resolvers
+
+
 class _Factory(server.DNSServerFactory):
     """The stock factory with the answer decided by L{DnsServer}."""
 
     def __init__(self, owner: DnsServer) -> None:
-        super().__init__(authorities=list(owner.zones))
+        # What DNSServerFactory.__init__(authorities=zones) sets, without its
+        # stock chain, which binds every lookup method into itself: a reference
+        # cycle per world (see AcyclicResolver).
+        self.canRecurse = False
+        self.resolver = _Chain(list(owner.zones))
+        self.verbose = 0
+        self.connections: list[Any] = []
         self.owner = owner
         self.noisy = False
 

@@ -32,7 +32,7 @@ import copy
 import os
 import re
 import socket
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from twisted.internet import defer
@@ -151,7 +151,46 @@ def _is_subdomain(name: bytes, origin: bytes) -> bool:
     return not origin or name == origin or name.endswith(b"." + origin)
 
 
-class Zone(FileAuthority):
+class _TypeToMethod(Mapping[int, Any]):
+    """
+    C{ResolverBase.typeToMethod} looked up when asked instead of bound up front.
+
+    Why: C{ResolverBase.__init__} stores a bound method per record type in
+    the instance, 25 references from the resolver to itself: a reference
+    cycle, so every world's zone and server chain could only be freed by the
+    cyclic garbage collector, and with them anything they reached.  This view
+    holds the resolver only while a query looks a method up.
+    """
+
+    __slots__ = ("_owner",)
+
+    def __init__(self, owner: object) -> None:
+        self._owner = owner
+
+    def __getitem__(self, kind: int) -> Any:
+        return getattr(self._owner, common.typeToMethod[kind])
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(common.typeToMethod)
+
+    def __len__(self) -> int:
+        return len(common.typeToMethod)
+
+
+class AcyclicResolver:
+    """
+    Mixin for a C{twisted.names.common.ResolverBase} subclass (put it first)
+    whose C{typeToMethod} does not bind methods into the instance (see
+    L{_TypeToMethod}).  C{ResolverBase.__init__}, which does nothing else
+    than bind them, must not run.
+    """
+
+    @property
+    def typeToMethod(self) -> Mapping[int, Any]:
+        return _TypeToMethod(self)
+
+
+class Zone(AcyclicResolver, FileAuthority):  # type: ignore[misc]  # typeToMethod: a view
     """
     One authoritative zone, held in memory and changeable while it serves.
 
@@ -179,8 +218,8 @@ class Zone(FileAuthority):
         default_ttl: int = 300,
         glue: bool = True,
     ) -> None:
-        # Deliberately not FileAuthority.__init__: there is no file.
-        common.ResolverBase.__init__(self)
+        # Deliberately not FileAuthority.__init__: there is no file; nor
+        # ResolverBase.__init__, which only binds typeToMethod (AcyclicResolver).
         #: A token for the records as they are: replaced by every change made
         #: through this class's methods (L{add}, L{remove}, L{replace},
         #: L{set_ttl}), shared by the unchanged copies of one parsed master

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from harness._gc import tune_gc
 from harness.cli import (
     EXIT_FAILED,
     EXIT_OK,
@@ -809,6 +810,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except Exception as e:
         bed.stop()
         raise UsageError(f"cannot start the servers: {e}") from e
+    # the bench registrar's policy, for the same reason (harness._gc): no
+    # multi-second collector pauses while a phone under test is judged
+    tune_gc()
     print(f"scenario {sc.name}: {sc.description}")
     if sc.dns is not None:
         print(f"  DNS        {sc.dns.address}:{sc.dns.port} (UDP, TCP)  zone {sc.dns.zone}")

@@ -72,6 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     reactor = real_reactor()
 
+    from harness._gc import tune_gc
     from harness.bench._entry import NullTrace, announce, cpu_self, run_reactor
     from harness.servers.server import SipServer
 
@@ -91,8 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     server.start()
     if args.gc == "tuned":
-        gc.freeze()
-        gc.set_threshold(200_000, 50, 100)
+        tune_gc()
     elif args.gc == "off":
         gc.freeze()
         gc.disable()

@@ -398,21 +398,41 @@ class Headers:
         return out
 
 
+#: fields normalised before, by (name, value) as given: a server adds the same
+#: Allow, Contact, Server fields to response after response
+_normalised: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {}
+
+
 def _normalise(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
+    done = _normalised
     for name, value in pairs:
-        if not isinstance(name, str) or not isinstance(value, str):
+        if type(name) is str and type(value) is str:
+            found = done.get((name, value))
+            if found is not None:
+                out.extend(found)
+                continue
+        elif not isinstance(name, str) or not isinstance(value, str):
             raise TypeError(f"header name and value must be str: {(name, value)!r}")
-        cname = canonical_name(name)
-        if _BAD_VALUE_CHARS.search(value):
-            raise ParseError(f"control character in header value {value!r}", header=cname)
-        value = value.strip(" \t")
-        if cname in LIST_HEADERS:
-            out.extend((cname, v) for v in split_list(value))
-        else:
-            pair = (cname, value)
-            out.append(_shared_pairs.get(pair) or pair)  # see parse: fields repeat
+        start = len(out)
+        _normalise_one(name, value, out)
+        if len(done) >= _CACHE_MAX:
+            done.clear()
+        done[(name, value)] = tuple(out[start:])
     return out
+
+
+def _normalise_one(name: str, value: str, out: list[tuple[str, str]]) -> None:
+    """Append the canonical pairs of one field to C{out}; L{ParseError} if it is bad."""
+    cname = canonical_name(name)
+    if _BAD_VALUE_CHARS.search(value):
+        raise ParseError(f"control character in header value {value!r}", header=cname)
+    value = value.strip(" \t")
+    if cname in LIST_HEADERS:
+        out.extend((cname, v) for v in split_list(value))
+    else:
+        pair = (cname, value)
+        out.append(_shared_pairs.get(pair) or pair)  # see parse: fields repeat
 
 
 # --- structured header values ---------------------------------------------------
@@ -427,11 +447,30 @@ _TRAIL_RE = re.compile(r"[ \t]*")
 _shared_params: dict[tuple[str, str | None], tuple[str, str | None]] = {}
 
 
+#: parameters with no blanks, quotes or brackets (what phones send: ";branch=z9hG4bK..;rport")
+_SIMPLE_PARAMS_RE = re.compile(r"(?:;" + _abnf.token + r"(?:=" + _abnf.token + r")?)+")
+
+
 def _parse_params(text: str, what: str) -> tuple[tuple[str, str | None], ...]:
     """C{*(SEMI generic-param)}; quoted values keep their quotes."""
     if not text:
         return ()
     out: list[tuple[str, str | None]] = []
+    shared = _shared_params
+    if _SIMPLE_PARAMS_RE.fullmatch(text):
+        # The common case, split instead of matched parameter by parameter
+        # (a Via's unique branch defeats every cache): token characters
+        # include neither ";" nor "=", so the split is exactly the grammar.
+        if len(shared) >= _CACHE_MAX:
+            shared.clear()
+        for part in text[1:].split(";"):
+            name, eq, value = part.partition("=")
+            param = (name, value if eq else None)
+            found = shared.get(param)
+            if found is None:
+                shared[param] = found = param
+            out.append(found)
+        return tuple(out)
     pos = 0
     n = len(text)
     match = _PARAM_RE.match
@@ -453,8 +492,9 @@ def _parse_params(text: str, what: str) -> tuple[tuple[str, str | None], ...]:
 
 
 def _get_param(params: tuple[tuple[str, str | None], ...], name: str) -> str | None:
+    """C{name} (lower case) in C{params}; the exact spelling is tried before lower-casing."""
     for k, v in params:
-        if k.lower() == name:
+        if k == name or k.lower() == name:
             return "" if v is None else v
     return None
 
@@ -1063,15 +1103,21 @@ def parse(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Request | Response:
         msg = _trusted_message(
             Request, method=m.group("method"), uri=m.group("uri"), headers=headers, body=body
         )
-    # Validate (and cache) what every transaction needs.
-    cseq = msg.cseq
+    # Validate (and cache) what every transaction needs, in this order (the
+    # first error found is the one raised).  The values are what the cached
+    # properties would compute from the same fields (first of each, every
+    # Via), read straight from the pairs in hand.
+    first = dict(reversed(pairs))
+    parsed = msg.__dict__
+    cseq = parsed["cseq"] = _parse_cseq(first["CSeq"])
     if isinstance(msg, Request) and cseq.method != msg.method:
         raise ParseError(
             f"CSeq method {cseq.method} does not match {msg.method}", header="CSeq"
         )
-    msg.vias  # noqa: B018
-    msg.from_  # noqa: B018
-    msg.to  # noqa: B018
+    parsed["vias"] = tuple([parse_via(v) for n, v in pairs if n == "Via"])
+    parsed["from_"] = parse_name_addr(first["From"], "From")
+    parsed["to"] = parse_name_addr(first["To"], "To")
+    parsed["call_id"] = first["Call-ID"]
     return msg
 
 
@@ -1197,9 +1243,24 @@ def make_response(
         vias.append(echoed)
     pairs = vias
     pairs.extend(_normalise(headers))
-    if reason is None:
-        reason = REASONS.get(status, "Unknown")
-    response = Response(status, reason, Headers._trusted(tuple(pairs)), body)
+    response: Response
+    if reason is None and status in REASONS and type(body) is bytes and not any(
+        p[0] == "Content-Length" for p in pairs
+    ):
+        # The usual response (a known status, our reason phrase, no length
+        # given): the checks of Response.__post_init__ hold by construction
+        # and Content-Length goes last, where its Headers.set would put it,
+        # so skip rebuilding the header tuple once more (once per request).
+        pairs.append(("Content-Length", _LENGTHS[len(body)] if len(body) < 16 else
+                      str(len(body))))
+        response = _trusted_message(
+            Response, status=status, reason=REASONS[status],
+            headers=Headers._trusted(tuple(pairs)), body=body,
+        )
+    else:
+        if reason is None:
+            reason = REASONS.get(status, "Unknown")
+        response = Response(status, reason, Headers._trusted(tuple(pairs)), body)
     # The echoed fields are the request's, verbatim: share what the request
     # has already parsed rather than parse the same texts again.
     parsed = request.__dict__
@@ -1212,6 +1273,8 @@ def make_response(
     return response
 
 
+#: Content-Length values of short bodies (an empty one above all), made once
+_LENGTHS = tuple(str(n) for n in range(16))
 #: fields a response copies from its request (after every Via), in this order
 _ECHOED = ("From", "To", "Call-ID", "CSeq")
 #: parsed values of those fields that a response shares with its request

@@ -445,6 +445,46 @@ class ServerTransactionTests(SynchronousTestCase):
         s.receive(request)  # a late retransmission is a new transaction
         self.assertEqual(len(s.txns), 2)
 
+    def test_timer_j_queue(self) -> None:
+        """
+        Completed UDP transactions are records in the layer's queue: one
+        timer, each record dropped at its own deadline, retransmissions
+        answered from the record even when nobody holds the transaction.
+        """
+        s = _ServerHarness()
+        first, second = make_request("REGISTER", "z9hG4bK1"), make_request("OPTIONS", "z9hG4bK2")
+        s.receive(first)
+        s.txns.pop().respond(make_response(first, 200))
+        s.run(10)
+        s.receive(second)
+        s.txns.pop().respond(make_response(second, 404))
+        self.assertEqual(s.layer.servers, {})
+        self.assertEqual(len(s.layer.completed), 2)
+        self.assertEqual(len(s.clock.getDelayedCalls()), 1)
+        s.receive(first)
+        s.receive(second)
+        self.assertEqual(s.statuses(), [200, 404, 200, 404])
+        s.run(22.1)  # 32.1 s after the first final: its record is gone
+        self.assertEqual(len(s.layer.completed), 1)
+        s.receive(second)
+        s.receive(first)  # a new transaction now
+        self.assertEqual(s.statuses(), [200, 404, 200, 404, 404])
+        self.assertEqual(len(s.txns), 1)
+        s.txns.pop().respond(make_response(first, 200))
+        s.run(60)
+        self.assertEqual(s.layer.completed, {})
+        self.assertEqual(s.clock.getDelayedCalls(), [])
+
+    def test_close_ends_completed_records(self) -> None:
+        s = _ServerHarness()
+        request = make_request("REGISTER")
+        s.receive(request)
+        s.txns[0].respond(make_response(request, 200))
+        s.layer.close()
+        self.assertEqual(s.txns[0].state, "Terminated")
+        self.assertEqual(s.layer.completed, {})
+        self.assertEqual(s.clock.getDelayedCalls(), [])
+
     def test_reliable_terminates_at_once(self) -> None:
         s = _ServerHarness(reliable=True)
         request = make_request("REGISTER")

@@ -160,7 +160,10 @@ class RegisterFaultTests(_FaultyServer, TestCase):
         self.assertEqual(s.successful, 5, result.describe())
         self.assertEqual(s.retransmissions, 0, result.describe())  # 0.3 s < T1 (0.5 s)
         self.assertIsNotNone(s.response_time_ms, result.describe())
-        self.assertGreaterEqual(s.response_time_ms, 299.0, result.describe())
+        # SIPp stamps times with its event loop's millisecond clock, read once per
+        # loop iteration: under load it reads a few ms short (298 ms was seen for
+        # 300 ms).  An undelayed answer on loopback takes ~1 ms, so 290 still tells.
+        self.assertGreaterEqual(s.response_time_ms, 290.0, result.describe())
         self.assertLess(s.response_time_ms, 500.0, result.describe())
 
     @inlineCallbacks

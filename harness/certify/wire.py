@@ -25,7 +25,7 @@ unless the network dropped that very datagram on its way to the phone.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from harness.certify.facts import Facts
@@ -687,19 +687,20 @@ def chains(trace: Trace, facts: Facts, txns: Sequence[Txn] | None = None) -> lis
     return out
 
 
-def rounds(chain: Chain, facts: Facts) -> list[Chain]:
+def rounds(chain: Chain, facts: Facts, alone: Collection[int] = ()) -> list[Chain]:
     """
     Split a chain into rounds through the target list: a new round starts
     when an attempt goes to a server already tried in the current round, or
     to the chain's first server after a pause of at least half the profile's
     retry interval (RTX-5's retry, a FBK-S3 probe).  A late attempt at the
     I{next} target stays in the round, so RTX-1 sees it as moving on late.
-    A round is a L{Chain} of its own.
+    An attempt whose C{id} is in C{alone} (FO-5's REGISTER for one target)
+    is a round by itself.  A round is a L{Chain} of its own.
     """
     out: list[list[Txn]] = []
     pause = facts.profile.retry_interval / 2
     for t in chain.txns:
-        if out:
+        if out and id(out[-1][-1]) not in alone and id(t) not in alone:
             cur = out[-1]
             prev = cur[-1]
             done = failed_at(prev, facts)

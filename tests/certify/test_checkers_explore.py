@@ -1120,3 +1120,42 @@ class ConnectionReusedLateTests(SynchronousTestCase):
 
     def test_retry_off_the_interval_fails(self) -> None:
         self.assertEqual(status(self._world(75.0), "RTX-5"), "fail")
+
+
+class RetryAfterRegisterOnEnableTests(SynchronousTestCase):
+    """
+    RTX-1, RTX-5 (explore seed 0 of dns-ip-literal, roe 1, loss 0.2): the
+    call's INVITE failed over and the REGISTER to the secondary that had to
+    come first (FO-5) went unanswered, so server 1 had failed; 30 s later the
+    phone retried from the top of the list (RTX-5: the primary, then the
+    secondary).  The REGISTER chain began at the secondary, but the retry at
+    the primary after that pause is a new round through the targets, not the
+    FO-5 REGISTER's round moving on: the secondary failing in it ends the
+    round (every target failed), and the next retry is due 30 s after that.
+    """
+
+    def _world(self, secondary_late: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(calls=(1.0,), register_on_enable=1, server2="",
+                                        retry_counts=1, duration=120.0,
+                                        servers=default_facts().servers[:2]))
+        ok = tb.register("primary", 1.0)
+        tb.respond(ok, 200, 1.005)
+        tb.silent("INVITE", "primary", 1.0, call_id="call-a")
+        at = 1.0 + tb.give_up("INVITE")
+        tb.silent("REGISTER", "secondary", at, cseq=2)
+        retry = at + tb.give_up("REGISTER", "secondary") + 30.0
+        tb.silent("REGISTER", "primary", retry, cseq=3)
+        nxt = retry + tb.give_up("REGISTER") + secondary_late
+        tb.silent("REGISTER", "secondary", nxt, cseq=4)
+        again = tb.register("primary", nxt + tb.give_up("REGISTER", "secondary") + 30.0,
+                            cseq=5)
+        tb.respond(again, 200, again.last + 0.005)
+        return tb
+
+    def test_retry_from_the_top_after_the_fo5_register_passes(self) -> None:
+        self.assertEqual(status(self._world(0.0), "RTX-1"), "pass")
+        self.assertEqual(status(self._world(0.0), "RTX-5"), "pass")
+
+    def test_secondary_late_in_the_retry_round_fails(self) -> None:
+        self.assertEqual(status(self._world(5.0), "RTX-1"), "fail")
+

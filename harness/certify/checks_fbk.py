@@ -321,7 +321,10 @@ def fbk_s1(ctx: Ctx) -> Verdict:
         return ctx.failed(c, "no REGISTER to the working server", "REGISTER to the working "
                           "server", "none")
     for t in [t for t in ctx.txns if t.method == "REGISTER" and t.dst == fb]:
-        state = [e for e in events if e[0] <= t.first + ctx.tol]
+        # (the working server's answer counts once it can have reached the phone
+        # before this REGISTER left: a probe and the fallback's renewal due together)
+        state = [e for e in events if e[0] <= t.first + ctx.tol
+                 and (e[1] == "down" or e[0] + ctx.tol < t.first)]
         working_down = bool(state) and state[-1][1] == "down"
         if not working_down:
             last_ok = state[-1][2] if state else None

@@ -1159,3 +1159,79 @@ class RetryAfterRegisterOnEnableTests(SynchronousTestCase):
     def test_secondary_late_in_the_retry_round_fails(self) -> None:
         self.assertEqual(status(self._world(5.0), "RTX-1"), "fail")
 
+
+class ProbeBesideFallbackRenewalTests(SynchronousTestCase):
+    """
+    REG-2, FBK-S1 (explore seed 1 of dns-ip-literal, successive, loss 0.2,
+    fallback.timeout 30, the fallback server's expires 60): on the fallback
+    server since the working server's REGISTER was lost, the phone's probe
+    (FBK-S3) and the fallback registration's renewal (REG-2) fell due at the
+    same instant.  The renewal left before the working server's answer to the
+    probe could reach the phone, so it is no REGISTER to the fallback "while
+    the working server worked"; and once back on the working server (FBK-S4)
+    the phone, registering to one server at a time, lets the fallback binding
+    expire.  A renewal sent after the probe's answer arrived is still FBK-S1's
+    failure, and a fallback binding left to expire while the probe went
+    unanswered is still REG-2's.
+    """
+
+    def _world(self, renew_at: float, probe_answered: bool = True) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, redundancy_type=1, fallback_timeout=30,
+                                        expires=60, retry_counts=0, duration=95.0,
+                                        servers=_ONE_TARGET))
+        tb.silent("REGISTER", "primary", 0.0)
+        at = tb.give_up("REGISTER")
+        ok = tb.register("fallback", at, call_id="reg-2")
+        tb.respond(ok, 200, at + 0.005)
+        probe_at = at + 30.0
+        renew = tb.register("fallback", renew_at, call_id="reg-2", cseq=2)
+        tb.respond(renew, 200, renew_at + 0.005)
+        if not probe_answered:
+            tb.silent("REGISTER", "primary", probe_at, cseq=2)
+            return tb
+        probe = tb.register("primary", probe_at, cseq=2)
+        tb.respond(probe, 200, probe_at + 0.005)
+        again = tb.register("primary", probe_at + 30.0, cseq=3)
+        tb.respond(again, 200, probe_at + 30.005)
+        return tb
+
+    def test_renewal_beside_the_probe_passes(self) -> None:
+        tb = self._world(0.5 + 30.0)
+        self.assertEqual(status(tb, "FBK-S1"), "pass")
+        self.assertEqual(status(tb, "REG-2"), "pass")
+
+    def test_renewal_after_the_probe_answered_fails(self) -> None:
+        self.assertEqual(status(self._world(0.5 + 31.0), "FBK-S1"), "fail")
+
+    def test_fallback_unrenewed_while_the_probe_failed_fails(self) -> None:
+        self.assertEqual(status(self._world(0.5 + 30.0, probe_answered=False), "REG-2"), "fail")
+
+
+class RefusedBesideFallbackRenewalTests(SynchronousTestCase):
+    """
+    REG-2 (explore seed 13 of dns-ip-literal, concurrent, TCP, the primary
+    stopped): every 30 s the working server refused the phone's connection
+    (RTX-5's retries) while the fallback registration (expires 120) was
+    renewed on its own schedule, once at the same instant as a retry.  The
+    refused attempts, with no SIP of their own, take the Call-ID of the
+    fallback REGISTER that follows them, so the renewal sits in a round
+    headed by the working server: it is still the fallback server's renewal.
+    """
+
+    def _world(self, renew_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=1, expires=120,
+                                        duration=150.0, servers=_ONE_TARGET))
+        tb.refused(0.0, "primary")
+        ok = tb.register("fallback", 0.01, call_id="reg-2", transport="tcp")
+        tb.respond(ok, 200, 0.015)
+        for at in (30.01, 60.02, 90.03, 120.04):
+            tb.refused(at, "primary")
+        again = tb.register("fallback", renew_at, call_id="reg-2", cseq=2, transport="tcp")
+        tb.respond(again, 200, renew_at + 0.005)
+        return tb
+
+    def test_renewal_beside_a_refused_retry_passes(self) -> None:
+        self.assertEqual(status(self._world(60.025), "REG-2"), "pass")
+
+    def test_renewal_after_the_expiry_fails(self) -> None:
+        self.assertEqual(status(self._world(125.0), "REG-2"), "fail")

@@ -78,7 +78,9 @@ def fo2(ctx: Ctx) -> Verdict:
         rc = ctx.retry_counts(head.dst)
         want = len(wire.send_offsets(ctx.profile, "REGISTER", rc, head.transport))
         ev.extend(ch.indexes)
-        if len(head.sends) != want:
+        # (a provisional answer moved the REGISTER's transaction to Proceeding: it
+        # retransmits every T2 from then on, RFC 3261 17.1.2.2, and RTX-1 leaves it be)
+        if len(head.sends) != want and not head.provisional:
             return ctx.failed(c, "primary not retried per RTX-1 before the failover",
                               f"{want} sends to the primary", head.describe(), head.indexes)
         second = next((t for t in ch.txns[1:] if t.dst != head.dst and ctx.group(t.dst) == 1),

@@ -1235,3 +1235,32 @@ class RefusedBesideFallbackRenewalTests(SynchronousTestCase):
 
     def test_renewal_after_the_expiry_fails(self) -> None:
         self.assertEqual(status(self._world(125.0), "REG-2"), "fail")
+
+
+class ProvisionalThenSilentTests(SynchronousTestCase):
+    """
+    FO-2 (explore seed 33 of dns-ip-literal, fault crash-mid): the primary
+    answered the REGISTER with 100 Trying and died.  The provisional answer
+    moved the phone's transaction to Proceeding, which retransmits every T2
+    (RFC 3261 17.1.2.2): two sends in RTX-1's 7.5 s, not four, then the
+    failover to the secondary.  RTX-1 does not judge such a transaction; with
+    no provisional answer, two sends are still too few.
+    """
+
+    def _world(self, trying: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server2="", duration=60.0,
+                                        servers=default_facts().servers[:2]))
+        first = tb.request("REGISTER", "primary", 0.0, sends=(0.0, 4.0), call_id="reg-1",
+                           expires=3600)
+        if trying:
+            tb.respond(first, 100, 0.005)
+        at = tb.give_up("REGISTER")
+        ok = tb.register("secondary", at, cseq=2)
+        tb.respond(ok, 200, at + 0.005)
+        return tb
+
+    def test_proceeding_retransmissions_pass(self) -> None:
+        self.assertEqual(status(self._world(True), "FO-2"), "pass")
+
+    def test_too_few_sends_without_a_provisional_fail(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-2"), "fail")

@@ -30,7 +30,14 @@ def _after(ctx: Ctx, f: Failover) -> list[wire.Chain]:
 
 
 def _skipped(ctx: Ctx, address: str, t: float) -> bool:
-    return any(a <= t <= b for a, b in ctx.retry_after_windows(address))
+    """
+    Whether C{address} was no target at C{t}: skipped for a 503's Retry-After
+    (RTX-3), or the lookup the phone used then gave no address for it while
+    giving others (DNS-8, DNS-11: its address query failed or was lost).
+    """
+    if any(a <= t <= b for a, b in ctx.retry_after_windows(address)):
+        return True
+    return address in unresolved_targets(ctx, t)
 
 
 # -- FO ---------------------------------------------------------------------------------

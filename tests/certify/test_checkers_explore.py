@@ -1264,3 +1264,42 @@ class ProvisionalThenSilentTests(SynchronousTestCase):
 
     def test_too_few_sends_without_a_provisional_fail(self) -> None:
         self.assertEqual(status(self._world(False), "FO-2"), "fail")
+
+
+class FailbackPrimaryUnresolvedTests(SynchronousTestCase):
+    """
+    FB-0 (explore seed 31 of dns-ip-literal, loss 0.05, A TTL 60): after the
+    failover to the secondary, the renewal's fresh lookup lost the primary's A
+    query; the secondary resolved.  The primary was no target of the
+    resolution the renewal used (DNS-8, DNS-11), so the renewal starting at the
+    secondary is no failure to try the primary first.  With the primary
+    resolved, it is.
+    """
+
+    def _world(self, primary_resolved: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(port1=0, expires=120, duration=120.0, server2="",
+                                        servers=default_facts().servers[:2]))
+        srv = f"_sip._udp.{DOMAIN}"
+        records = [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"]
+        tb.dns(0.005, srv, "SRV", records)
+        tb.dns(0.015, f"primary.{DOMAIN}", "A", ["127.0.1.10"], ttl=60)
+        tb.dns(0.025, f"secondary.{DOMAIN}", "A", ["127.0.1.20"], ttl=60)
+        tb.silent("REGISTER", "primary", 0.03)
+        at = 0.03 + tb.give_up("REGISTER")
+        ok = tb.register("secondary", at, cseq=2)
+        tb.respond(ok, 200, at + 0.005)
+        tb.dns(68.045, srv, "SRV", records)
+        if primary_resolved:
+            tb.dns(68.05, f"primary.{DOMAIN}", "A", ["127.0.1.10"], ttl=60)
+        else:
+            tb.dns(68.05, f"primary.{DOMAIN}", "A", rcode="TIMEOUT")
+        tb.dns(72.055, f"secondary.{DOMAIN}", "A", ["127.0.1.20"], ttl=60)
+        again = tb.register("secondary", 72.06, cseq=3)
+        tb.respond(again, 200, 72.065)
+        return tb
+
+    def test_renewal_past_the_unresolved_primary_passes(self) -> None:
+        self.assertNotEqual(status(self._world(False), "FB-0"), "fail")
+
+    def test_renewal_past_the_resolved_primary_fails(self) -> None:
+        self.assertEqual(status(self._world(True), "FB-0"), "fail")

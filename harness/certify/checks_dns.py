@@ -96,11 +96,7 @@ def queries(ctx: Ctx) -> list[Q]:
     L{_RESOLVER_RETRY}) counted once, as its last try.
     """
     qs = [Q(i, q.t, norm(q.qname), q.qtype, a) for i, q, a in ctx.dns]
-    dns_host = ctx.facts.dns[0] if ctx.facts.dns is not None else None
-    lost = {
-        e.t for _, e in ctx.trace.indexed(PacketEvent)
-        if e.proto == "udp" and e.src[0] == dns_host and e.fate != "delivered"
-    }
+    lost = _lost_answers(ctx)
 
     def never_reached(q: Q) -> bool:
         return q.answer is None or q.answer.rcode == "TIMEOUT" or q.answer.t in lost
@@ -115,6 +111,15 @@ def queries(ctx: Ctx) -> list[Q]:
             and never_reached(q)
         )
     ]
+
+
+def _lost_answers(ctx: Ctx) -> set[float]:
+    """The times of the DNS server's answers the network dropped on their way."""
+    dns_host = ctx.facts.dns[0] if ctx.facts.dns is not None else None
+    return {
+        e.t for _, e in ctx.trace.indexed(PacketEvent)
+        if e.proto == "udp" and e.src[0] == dns_host and e.fate != "delivered"
+    }
 
 
 def _naptrs(q: Q) -> list[Naptr]:
@@ -829,6 +834,9 @@ def unresolved_targets(ctx: Ctx, t: float) -> frozenset[str]:
     if not before:
         return frozenset()
     lk = before[-1]
+    # (an answer the network dropped, the resolver's retry lost as well, gave nothing)
+    lost = _lost_answers(ctx)
+    lk = [q for q in lk if q.answer is None or q.answer.t not in lost]
     got = {r for q in lk if q.type == "A" for r in q.records}
     got |= {s.target for q in lk if q.type == "SRV" for s in _srvs(q) if _is_ip(s.target)}
     if not got:

@@ -1303,3 +1303,35 @@ class FailbackPrimaryUnresolvedTests(SynchronousTestCase):
 
     def test_renewal_past_the_resolved_primary_fails(self) -> None:
         self.assertEqual(status(self._world(True), "FB-0"), "fail")
+
+
+class FailoverTargetAnswerLostTests(SynchronousTestCase):
+    """
+    FO-2 (explore seed 31 of dns-ip-literal once FB-0 was fixed, loss 0.05):
+    the renewal's lookup got the primary's address, but the DNS server's
+    answer for the secondary was lost on its way and the resolver's retry too
+    (the server never heard it).  The secondary was no target of that
+    resolution (DNS-8, DNS-11): when the silent primary gave up, no REGISTER
+    was due there.  With the answer delivered, one was.
+    """
+
+    def _world(self, answer_lost: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(port1=0, duration=60.0, server2="",
+                                        servers=default_facts().servers[:2]))
+        tb.dns(0.005, f"_sip._udp.{DOMAIN}", "SRV",
+               [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"])
+        tb.dns(0.015, f"primary.{DOMAIN}", "A", ["127.0.1.10"])
+        tb.dns(0.025, f"secondary.{DOMAIN}", "A", ["127.0.1.20"], answer_after=0.0)
+        if answer_lost:
+            tb._add(PacketEvent(0.025, "udp", (DNS, 53), (PHONE, 40000), b"\x00" * 40,
+                                fate="lost"))
+            tb._add(PacketEvent(1.02, "udp", (PHONE, 40000), (DNS, 53), b"\x00" * 40,
+                                fate="lost"))
+        tb.silent("REGISTER", "primary", 4.03)
+        return tb
+
+    def test_secondary_answer_lost_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "FO-2"), "fail")
+
+    def test_secondary_resolved_not_tried_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-2"), "fail")

@@ -77,8 +77,8 @@ class Ctx:
     def rounds(self) -> list[wire.Chain]:
         """
         Every chain split into its rounds through the target list, by start
-        time; FO-5's REGISTER for one target is a round by itself (the
-        request behind it moves on, the REGISTER retries from the top).
+        time; FO-5's REGISTER for one target ends its round (the request
+        behind it moves on; the REGISTER retries later, from the top).
         """
         from harness.certify.checks_rtx import _roe_register
 

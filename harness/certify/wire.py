@@ -695,12 +695,12 @@ def rounds(chain: Chain, facts: Facts, alone: Collection[int] = ()) -> list[Chai
     retry interval (RTX-5's retry, a FBK-S3 probe).  A late attempt at the
     I{next} target stays in the round, so RTX-1 sees it as moving on late.
     An attempt whose C{id} is in C{alone} (FO-5's REGISTER for one target)
-    is a round by itself.  A round is a L{Chain} of its own.
+    ends its round.  A round is a L{Chain} of its own.
     """
     out: list[list[Txn]] = []
     pause = facts.profile.retry_interval / 2
     for t in chain.txns:
-        if out and id(out[-1][-1]) not in alone and id(t) not in alone:
+        if out and id(out[-1][-1]) not in alone:
             cur = out[-1]
             prev = cur[-1]
             done = failed_at(prev, facts)

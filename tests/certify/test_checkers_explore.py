@@ -1159,6 +1159,20 @@ class RetryAfterRegisterOnEnableTests(SynchronousTestCase):
     def test_secondary_late_in_the_retry_round_fails(self) -> None:
         self.assertEqual(status(self._world(5.0), "RTX-1"), "fail")
 
+    def test_register_failover_that_is_also_fo5s_stays_in_its_round(self) -> None:
+        # the REGISTER and the INVITE gave the silent primary up together: the
+        # REGISTER to the secondary is FO-2's failover (and FO-5's registration)
+        tb = TraceBuilder(default_facts(calls=(0.0,), register_on_enable=1, server2="",
+                                        duration=60.0, servers=default_facts().servers[:2]))
+        tb.silent("REGISTER", "primary", 0.0, cseq=1)
+        tb.silent("INVITE", "primary", 0.0, call_id="call-a")
+        at = tb.give_up("INVITE")
+        reg = tb.register("secondary", at, cseq=2)
+        tb.respond(reg, 200, at + 0.005)
+        inv = tb.invite("secondary", at + 0.02, call_id="call-a", cseq=2)
+        tb.respond(inv, 200)
+        self.assertEqual(status(tb, "FO-2"), "pass")
+
 
 class ProbeBesideFallbackRenewalTests(SynchronousTestCase):
     """

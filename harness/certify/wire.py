@@ -1148,10 +1148,20 @@ def attempts(
     # A failed connection nothing followed in time (the server stays unreachable and
     # the phone only retries later): the phone was trying again what it last tried
     # at that server, as far as the wire can tell.
+    # (a planned call's INVITE makes one attempt at a server: a second failed
+    # connection there in the same moment is another request, the registration's)
+    def call_of(a: ConnAttempt) -> int | None:
+        return next((n for n, c in enumerate(facts.calls)
+                     if c.at - tol <= a.start <= c.at + _IN_FLIGHT + tol), None)
+
+    claimed = {(call_of(free[k]), free[k].server) for k, x in synthetic.items()
+               if x.method == "INVITE"}
     for k, a in enumerate(free):
         if k in synthetic:
             continue
-        if any(c.at - tol <= a.start <= c.at + _IN_FLIGHT + tol for c in facts.calls):
+        call = call_of(a)
+        if call is not None and (call, a.server) not in claimed:
+            claimed.add((call, a.server))
             continue  # the planned call's INVITE, which never got on the wire
         if any(srv == a.server and due - tol <= a.start <= due + _IN_FLIGHT + tol
                for srv, due in in_dialog_due):

@@ -1349,3 +1349,38 @@ class FailoverTargetAnswerLostTests(SynchronousTestCase):
 
     def test_secondary_resolved_not_tried_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FO-2"), "fail")
+
+
+class RetryAtCallTimeTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seed 40 of dns-ip-literal, TCP, the primary stopped, the
+    only target): the registration's retry fell due 65 ms after a planned
+    call.  The call's INVITE and then the retry each found the connection
+    refused before any SIP went over it; a call makes one attempt at a
+    server, so the second refused connection in the call's moment is the
+    registration's retry, on time, not the call's.
+    """
+
+    def _world(self, retry_at_call: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, server2="", transport=1,
+                                        calls=(1.0, 61.0), duration=100.0,
+                                        servers=_ONE_TARGET[:1]))
+        ok = tb.request("REGISTER", "primary", 0.01, call_id="reg-1", transport="tcp",
+                        expires=3600)
+        tb.respond(ok, 200, 0.015)
+        tb.fault(1.0, "primary", "stop")
+        tb.refused(1.0, "primary")  # the first call's INVITE
+        tb.refused(31.01, "primary")  # the registration's retry, 30 s on
+        tb.refused(61.0, "primary")  # the second call's INVITE
+        if retry_at_call:
+            tb.refused(61.02 + 0.045, "primary")
+            tb.refused(91.075, "primary")
+        else:
+            tb.refused(91.02, "primary")
+        return tb
+
+    def test_retry_beside_the_calls_refused_invite_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-5"), "pass")
+
+    def test_retry_missed_at_the_call_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-5"), "fail")

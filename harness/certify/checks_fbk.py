@@ -306,7 +306,8 @@ def fbk_s1(ctx: Ctx) -> Verdict:
                     # up (RTX-1): the phone could count server 1 as down
                     events.append((t.started + ctx.give_up(t), "down", t))
                     continue
-                events.append((t.final_t or t.first, "ok", t))
+                if t.ok:  # (a refusal, say a 500 to a probe, registers nowhere: FBK-S4)
+                    events.append((t.final_t or t.first, "ok", t))
         ft = ctx.exhausted_at(ch)
         if ft is not None:
             events.append((ft, "down", ch.tail))

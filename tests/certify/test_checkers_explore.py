@@ -1384,3 +1384,35 @@ class RetryAtCallTimeTests(SynchronousTestCase):
 
     def test_retry_missed_at_the_call_fails(self) -> None:
         self.assertEqual(status(self._world(False), "RTX-5"), "fail")
+
+
+class ProbeRefusedTests(SynchronousTestCase):
+    """
+    FBK-S1 (explore seed 42 of dns-ip-literal, successive): on the fallback
+    server since the working server was silent, the phone's probe got a 500.
+    A final response is no failure (RTX-3), but it registers the phone nowhere:
+    the working server did not take it back (FBK-S4), so the phone staying on
+    the fallback server and renewing its registration there is right.  After
+    a 200 to the probe, a REGISTER to the fallback server is still wrong.
+    """
+
+    def _world(self, probe_status: int) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, redundancy_type=1, expires=120,
+                                        duration=200.0, servers=_ONE_TARGET))
+        tb.silent("REGISTER", "primary", 0.0)
+        at = tb.give_up("REGISTER")
+        ok = tb.register("fallback", at, call_id="reg-2")
+        tb.respond(ok, 200, at + 0.005)
+        again = tb.register("fallback", at + 60.0, call_id="reg-2", cseq=2)
+        tb.respond(again, 200, at + 60.005)
+        probe = tb.register("primary", at + 120.0, cseq=2)
+        tb.respond(probe, probe_status, at + 120.005)
+        renew = tb.register("fallback", at + 121.0, call_id="reg-2", cseq=3)
+        tb.respond(renew, 200, at + 121.005)
+        return tb
+
+    def test_renewal_after_a_refused_probe_passes(self) -> None:
+        self.assertEqual(status(self._world(500), "FBK-S1"), "pass")
+
+    def test_renewal_after_an_accepted_probe_fails(self) -> None:
+        self.assertEqual(status(self._world(200), "FBK-S1"), "fail")

@@ -52,6 +52,9 @@ def fo1(ctx: Ctx) -> Verdict:
     first = regs[0]
     if ctx.is_primary(first.dst):
         return ctx.passed(c, f"first REGISTER to the primary: {first.describe()}", first.indexes)
+    if ctx.top and ctx.top <= unresolved_targets(ctx, first.first):
+        return ctx.passed(c, f"the lookup gave no address for the primary (DNS-8, DNS-11); "
+                             f"then {first.describe()}", first.indexes)
     tried = [f for f in ctx.conn_failures if f.server in ctx.top and f.t <= first.first]
     if tried:
         return ctx.passed(

@@ -1416,3 +1416,33 @@ class ProbeRefusedTests(SynchronousTestCase):
 
     def test_renewal_after_an_accepted_probe_fails(self) -> None:
         self.assertEqual(status(self._world(200), "FBK-S1"), "fail")
+
+
+class FirstRegisterPrimaryUnresolvedTests(SynchronousTestCase):
+    """
+    FO-1 (explore seed 41 of dns-ip-literal, loss 0.05): the first lookup lost
+    the primary's A query (and the resolver's retry); the secondary resolved.
+    The primary was no target of that resolution (DNS-8, DNS-11): the first
+    REGISTER going to the secondary is the top of the list the phone had.
+    With the primary resolved, it is not.
+    """
+
+    def _world(self, primary_resolved: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(port1=0, duration=60.0, server2="",
+                                        servers=default_facts().servers[:2]))
+        tb.dns(0.005, f"_sip._udp.{DOMAIN}", "SRV",
+               [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"])
+        if primary_resolved:
+            tb.dns(0.015, f"primary.{DOMAIN}", "A", ["127.0.1.10"])
+        else:
+            tb.dns(0.015, f"primary.{DOMAIN}", "A", rcode="TIMEOUT")
+        tb.dns(4.02, f"secondary.{DOMAIN}", "A", ["127.0.1.20"])
+        ok = tb.register("secondary", 4.03)
+        tb.respond(ok, 200, 4.035)
+        return tb
+
+    def test_first_register_past_the_unresolved_primary_passes(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-1"), "pass")
+
+    def test_first_register_past_the_resolved_primary_fails(self) -> None:
+        self.assertEqual(status(self._world(True), "FO-1"), "fail")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from harness.certify.checks_base import Ctx
 from harness.certify.verdict import Verdict
@@ -96,13 +96,19 @@ def queries(ctx: Ctx) -> list[Q]:
     L{_RESOLVER_RETRY}) counted once, as its last try.
     """
     qs = [Q(i, q.t, norm(q.qname), q.qtype, a) for i, q, a in ctx.dns]
-    lost = _lost_answers(ctx)
+    dns_host = ctx.facts.dns[0] if ctx.facts.dns is not None else None
+    lost = {
+        e.t for _, e in ctx.trace.indexed(PacketEvent)
+        if e.proto == "udp" and e.src[0] == dns_host and e.fate != "delivered"
+    }
 
     def never_reached(q: Q) -> bool:
         return q.answer is None or q.answer.rcode == "TIMEOUT" or q.answer.t in lost
 
+    # (a last try whose answer the network dropped gave the phone nothing: a timeout)
     return [
-        q for n, q in enumerate(qs)
+        replace(q, answer=None) if q.answer is not None and q.answer.t in lost else q
+        for n, q in enumerate(qs)
         if not (
             n + 1 < len(qs)
             and qs[n + 1].name == q.name
@@ -111,15 +117,6 @@ def queries(ctx: Ctx) -> list[Q]:
             and never_reached(q)
         )
     ]
-
-
-def _lost_answers(ctx: Ctx) -> set[float]:
-    """The times of the DNS server's answers the network dropped on their way."""
-    dns_host = ctx.facts.dns[0] if ctx.facts.dns is not None else None
-    return {
-        e.t for _, e in ctx.trace.indexed(PacketEvent)
-        if e.proto == "udp" and e.src[0] == dns_host and e.fate != "delivered"
-    }
 
 
 def _naptrs(q: Q) -> list[Naptr]:
@@ -834,9 +831,6 @@ def unresolved_targets(ctx: Ctx, t: float) -> frozenset[str]:
     if not before:
         return frozenset()
     lk = before[-1]
-    # (an answer the network dropped, the resolver's retry lost as well, gave nothing)
-    lost = _lost_answers(ctx)
-    lk = [q for q in lk if q.answer is None or q.answer.t not in lost]
     got = {r for q in lk if q.type == "A" for r in q.records}
     got |= {s.target for q in lk if q.type == "SRV" for s in _srvs(q) if _is_ip(s.target)}
     if not got:

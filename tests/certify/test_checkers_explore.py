@@ -1446,3 +1446,41 @@ class FirstRegisterPrimaryUnresolvedTests(SynchronousTestCase):
 
     def test_first_register_past_the_resolved_primary_fails(self) -> None:
         self.assertEqual(status(self._world(True), "FO-1"), "fail")
+
+
+class RenewalLookupAnswersLostTests(SynchronousTestCase):
+    """
+    REG-2 (explore seed 48 of dns-ip-literal, loss 0.2, expires 30): the
+    renewal's lookup of the domain's A records got answered twice, and the
+    network dropped both answers: the phone's resolver timed out, a DNS
+    failure of server 1 (DNS-11), and the phone registered again on RTX-5's
+    retry 30 s later, past the expiry.  An answer that never reached the phone
+    is no answer.  With the answer delivered, the late renewal is wrong.
+    """
+
+    def _world(self, answers_lost: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(port1=0, expires=30, server2="", duration=75.0,
+                                        servers=default_facts().servers[:2]))
+        srv = f"_sip._udp.{DOMAIN}"
+        addrs = ["127.0.1.10", "127.0.1.20"]
+        tb.dns(0.005, srv, "SRV", rcode="NXDOMAIN")
+        tb.dns(0.015, DOMAIN, "A", addrs, ttl=10)
+        ok = tb.register("primary", 0.02)
+        tb.respond(ok, 200, 0.025)
+        tb.dns(15.03, srv, "SRV", rcode="NXDOMAIN")
+        for at in (15.04, 16.04) if answers_lost else (15.04,):
+            tb.dns(at, DOMAIN, "A", addrs, ttl=10, answer_after=0.0)
+            if answers_lost:
+                tb._add(PacketEvent(at, "udp", (DNS, 53), (PHONE, 40000), b"\x00" * 60,
+                                    fate="lost"))
+        tb.dns(49.04, srv, "SRV", rcode="NXDOMAIN")
+        tb.dns(49.045, DOMAIN, "A", addrs, ttl=10)
+        again = tb.register("primary", 49.05, cseq=2)
+        tb.respond(again, 200, 49.055)
+        return tb
+
+    def test_retry_after_the_lost_answers_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "REG-2"), "pass")
+
+    def test_late_renewal_after_a_delivered_answer_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "REG-2"), "fail")

@@ -224,6 +224,23 @@ class Ctx:
                 return True
         return False
 
+    def on_refusing_fallback(self, t: float) -> bool:
+        """
+        Successive mode: at C{t} the phone had fallen back (registered at the
+        fallback server, at the working server not since) and the fallback
+        server answered its last REGISTER, if with a refusal (a 500): no
+        failure (RTX-3), so the phone is still on it, its registration lapsed
+        or not, and a REGISTER to the working server is a probe (FBK-S3).
+        """
+        fb = self.fallback
+        held = [r for r in self.regs if r.dst == fb and r.t <= t]
+        if fb is None or not held:
+            return False
+        if any(self.group(w.dst) == 1 and held[-1].t < w.t <= t for w in self.regs):
+            return False
+        last = [x for x in self.txns if x.method == "REGISTER" and x.dst == fb and x.first <= t]
+        return bool(last) and last[-1].answered and (last[-1].final_t or t) <= t
+
     def failed_at(self, txn: wire.Txn) -> float | None:
         return wire.failed_at(txn, self.facts)
 

@@ -34,9 +34,13 @@ def _fallback_guard(ctx: Ctx, c: str, rtype: int) -> Verdict | None:
 
 
 def _on_fallback_at(ctx: Ctx, t: float) -> bool:
-    """The phone held a registration at the fallback server at C{t}."""
+    """
+    The phone held a registration at the fallback server at C{t}, or was on
+    it while it refused (L{Ctx.on_refusing_fallback}).
+    """
     fb = ctx.fallback
-    return any(r.dst == fb and r.t <= t <= r.t + r.granted for r in ctx.regs)
+    return (any(r.dst == fb and r.t <= t <= r.t + r.granted for r in ctx.regs)
+            or ctx.on_refusing_fallback(t))
 
 
 def _exhaustions(ctx: Ctx, method: str | None = None) -> list[tuple[wire.Chain, float]]:

@@ -346,9 +346,9 @@ def fo6(ctx: Ctx) -> Verdict:
         assert t_fail is not None
         g1_last = [t for t in ch.txns if ctx.group(t.dst) == 1][-1]
         ev.extend(ch.indexes)
-        if ch.method == "REGISTER" and successive and any(
+        if ch.method == "REGISTER" and successive and (any(
             r.dst == fb and r.t <= t_fail <= r.t + r.granted for r in ctx.regs
-        ):
+        ) or ctx.on_refusing_fallback(t_fail)):
             continue  # a probe while on the fallback server (FBK-S3)
         if ch.method == "REGISTER" and not successive:
             before = [r for r in ctx.regs if r.dst == fb and r.t <= t_fail + ctx.tol]

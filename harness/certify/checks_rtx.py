@@ -415,6 +415,8 @@ def rtx5(ctx: Ctx) -> Verdict:
                 r.dst == fb and r.t <= fail_t <= r.t + r.granted for r in ctx.regs
             ):
                 continue  # a probe while on the fallback server: FBK-S3 sets its pace
+            if successive and ctx.on_refusing_fallback(fail_t):
+                continue  # so is one while the fallback server refuses (RTX-3: no failure)
             nxt: wire.Txn | None
             if n + 1 < len(rounds):
                 nxt = rounds[n + 1][0]

@@ -1484,3 +1484,40 @@ class RenewalLookupAnswersLostTests(SynchronousTestCase):
 
     def test_late_renewal_after_a_delivered_answer_fails(self) -> None:
         self.assertEqual(status(self._world(False), "REG-2"), "fail")
+
+
+class FallbackRefusesTests(SynchronousTestCase):
+    """
+    RTX-5 (and FO-6, FBK-S2 there; explore seed 42 of dns-ip-literal, successive): on the
+    fallback server since the working server was silent, the phone found the
+    fallback server refusing its renewals with 500 from then on.  A refusal is
+    no failure (RTX-3): the phone is still on the fallback server, its REGISTERs
+    to the silent working server every fallback.timeout s are probes (FBK-S3),
+    not rounds in which every target failed, so no RTX-5 retry 30 s after each.
+    Had the fallback server gone silent instead, every target would have
+    failed, and the phone owes that retry.
+    """
+
+    def _world(self, refuses: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, redundancy_type=1, expires=120,
+                                        duration=240.0, servers=_ONE_TARGET))
+        tb.silent("REGISTER", "primary", 0.0)
+        at = tb.give_up("REGISTER")
+        ok = tb.register("fallback", at, call_id="reg-2")
+        tb.respond(ok, 200, at + 0.005)
+        for n, t in enumerate((at + 60.0, at + 90.0, at + 120.02, at + 150.03, at + 180.04)):
+            if refuses:
+                x = tb.register("fallback", t, call_id="reg-2", cseq=n + 2)
+                tb.respond(x, 500, t + 0.005)
+            else:
+                tb.silent("REGISTER", "fallback", t, call_id="reg-2", cseq=n + 2)
+        tb.silent("REGISTER", "primary", at + 120.0, cseq=2)  # the probe
+        return tb
+
+    def test_probe_while_the_fallback_refuses_passes(self) -> None:
+        tb = self._world(True)
+        for clause in ("RTX-5", "FO-6", "FBK-S2"):
+            self.assertNotEqual(status(tb, clause), "fail", clause)
+
+    def test_no_retry_after_the_fallback_failed_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-5"), "fail")

@@ -614,6 +614,16 @@ def reg1(ctx: Ctx) -> Verdict:
     # Sends the network dropped carry their send time, delivered ones the time the
     # server saw them: a REGISTER within the tolerance of the first request was first.
     if first.method != "REGISTER" and regs[0].first > first.first + ctx.tol:
+        # its REGISTERs at start may have found no server: connections failed before
+        # any SIP went over them (RTX-2), away from a planned call's time
+        tried = [a for a in ctx.conn_attempts if a.start < first.first - ctx.tol
+                 and not any(p.at - ctx.tol <= a.start <= p.at + 1.0 + ctx.tol
+                             for p in ctx.facts.calls)]
+        if tried:
+            a = tried[0]
+            return ctx.passed(c, f"tried to register at start: the {a.transport} connection to "
+                                 f"{ctx.name(a.server)} failed ({a.what}) at {a.t:.3f} s",
+                              a.indexes)
         return ctx.failed(c, "the account sent another request before registering",
                           "a REGISTER first", first.describe(), first.indexes)
     return ctx.passed(c, f"registered at start: {regs[0].describe()}", regs[0].indexes)

@@ -1521,3 +1521,33 @@ class FallbackRefusesTests(SynchronousTestCase):
 
     def test_no_retry_after_the_fallback_failed_fails(self) -> None:
         self.assertEqual(status(self._world(False), "RTX-5"), "fail")
+
+
+class RegisterRefusedBeforeCallTests(SynchronousTestCase):
+    """
+    REG-1 (explore seed 40 of dns-ip-literal, TCP, the primary stopped until
+    240 s): the phone's REGISTERs at start and every 30 s after found the
+    connection refused before any SIP went over it (RTX-2); when the server
+    came back the planned call's INVITE was the first request on the wire.
+    The phone did try to register first.  With no such attempt before it, the
+    INVITE first is still wrong.
+    """
+
+    def _world(self, tried: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, server2="", transport=1,
+                                        calls=(60.0,), duration=100.0,
+                                        servers=_ONE_TARGET[:1]))
+        if tried:
+            tb.refused(0.0, "primary")
+            tb.refused(30.01, "primary")
+        tb.call("primary", 60.0, transport="tcp")
+        ok = tb.request("REGISTER", "primary", 60.08, call_id="reg-1", transport="tcp",
+                        expires=3600)
+        tb.respond(ok, 200, 60.085)
+        return tb
+
+    def test_refused_registers_before_the_call_pass(self) -> None:
+        self.assertEqual(status(self._world(True), "REG-1"), "pass")
+
+    def test_invite_before_any_register_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "REG-1"), "fail")

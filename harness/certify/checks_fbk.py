@@ -289,6 +289,30 @@ def _probes(ctx: Ctx) -> list[_Probe]:
     return out
 
 
+def _given_up_before(ctx: Ctx, t: wire.Txn) -> set[str]:
+    """
+    C{t}'s target and those of server 1 the phone's REGISTER had moved on from
+    just before it, one after the other: each attempt failed, or its answer may
+    have reached the phone only after it gave the target up (RTX-1; a 2xx sent
+    then splits the chain on the wire), and the next began as it ended.
+    """
+    out = {t.dst}
+    cur = t
+    while True:
+        prev = None
+        for x in ctx.attempts:
+            if (x.method != "REGISTER" or ctx.group(x.dst) != 1 or x.dst in out
+                    or x.first >= cur.first or not (x.failed or ctx.maybe_late(x))):
+                continue
+            end = ctx.failed_at(x) if x.failed else x.started + ctx.give_up(x)
+            if end is not None and abs(end - cur.started) <= ctx.at_once:
+                prev = x
+        if prev is None:
+            return out
+        out.add(prev.dst)
+        cur = prev
+
+
 def fbk_s1(ctx: Ctx) -> Verdict:
     c = "FBK-S1"
     guard = _fallback_guard(ctx, c, 1)
@@ -305,7 +329,7 @@ def fbk_s1(ctx: Ctx) -> Verdict:
             # answer in the same chain says nothing of the working server)
             if t.answered and ctx.group(t.dst) == 1:
                 if t is ch.tail and ctx.maybe_late(t) and wanted <= {
-                        x.dst for x in ch.txns[:k] if x.failed} | {t.dst}:
+                        x.dst for x in ch.txns[:k] if x.failed} | _given_up_before(ctx, t):
                     # its answer may have reached the phone after it gave the last target
                     # up (RTX-1): the phone could count server 1 as down
                     events.append((t.started + ctx.give_up(t), "down", t))

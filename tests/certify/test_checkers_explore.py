@@ -18,6 +18,7 @@ from harness.testing.tracebuilder import (
     FALLBACK,
     PHONE,
     PRIMARY,
+    SECONDARY,
     TraceBuilder,
     default_facts,
     verdict_of,
@@ -1551,3 +1552,37 @@ class RegisterRefusedBeforeCallTests(SynchronousTestCase):
 
     def test_invite_before_any_register_fails(self) -> None:
         self.assertEqual(status(self._world(False), "REG-1"), "fail")
+
+
+class BothAnswersLateTests(SynchronousTestCase):
+    """
+    FBK-S1 (explore seed 47 of dns-ip-literal, successive, TLS, latency 0.1 s,
+    retry_counts 0): the primary's 200 and then the secondary's each left the
+    server so close to the phone's give-up time (0.5 s from the connection's
+    first SYN) that it may have reached the phone only after it had moved on
+    (RTX-1).  The wire splits the two into chains, but the phone went through
+    both targets and gave each up: server 1 failed, and its REGISTER to the
+    fallback server is FBK-S2's.  Had the primary answered in time, it is not.
+    """
+
+    def _world(self, primary_late: bool) -> TraceBuilder:
+        facts = default_facts(transport=2, port1=0, redundancy_type=1, retry_counts=0,
+                              duration=60.0)
+        tb = TraceBuilder(replace(facts, latency_tolerance=0.25))
+
+        def attempt(to: str, addr: str, syn: float, at: float, **kw: object) -> None:
+            tb._add(PacketEvent(syn, "tcp", (PHONE, 5060), (addr, 5061), b"",
+                                fate="delivered", flags="S"))
+            req = tb.register(to, at, transport="tls", port=5061, **kw)  # type: ignore[arg-type]
+            tb.respond(req, 200, at)
+
+        attempt("primary", PRIMARY, 0.6, 1.0 if primary_late else 0.65)
+        attempt("secondary", SECONDARY, 1.1, 1.5, cseq=2)
+        attempt("fallback", FALLBACK, 1.6, 2.0, call_id="reg-2")
+        return tb
+
+    def test_fallback_after_both_late_answers_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-S1"), "pass")
+
+    def test_fallback_after_a_timely_primary_answer_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S1"), "fail")

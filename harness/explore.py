@@ -376,7 +376,9 @@ def _failback_invariants(run: WorldRun, mine: list[wire.Txn], tol: float) -> lis
             ans = next(x for x in c.txns if x.answered)
             if ans.dst == primary:
                 current = None
-            elif ans.dst != current:
+            elif ans.dst != current or c.head.dst != ans.dst:
+                # (failing over again, to the same server, is a new failover: FB-3's
+                # duration and FB-1's TTL start again)
                 current, tf = ans.dst, t
             continue
         if current is None or t <= tf + tol:

@@ -310,12 +310,16 @@ class Testbed:
         """
         The smallest TTL in the zone's NAPTR -> SRV -> A chain for server 1's
         name (the DNSTTL of FB-1, DNS-10), not in the whole zone: an unrelated
-        record with a short TTL must not move the failback deadline.
+        record with a short TTL must not move the failback deadline.  Only the
+        records the account's lookups can ask for count: NAPTR with transport
+        3 and port 0 (DNS-2), the SRV names its transport or naptr_build asks
+        for (DNS-6, DNS-T), and with an explicit port the A records alone.
         """
         if self.zone is None:
             return None
         sc = self.scenario
-        domain = sc.phone.account(sc.account).server(1).address.lower().rstrip(".")
+        acct = sc.phone.account(sc.account)
+        domain = acct.server(1).address.lower().rstrip(".")
         if not domain or not self.zone.contains(domain):
             return None
         records = self.zone.records
@@ -348,9 +352,15 @@ class Testbed:
                     visit(replacement, depth + 1)
 
         root = domain.encode("ascii")
-        visit(root, 0)
-        for prefix in (b"_sip._udp.", b"_sip._tcp.", b"_sips._tcp."):
-            visit_srv(prefix + root)
+        if acct.server(1).port == 0:
+            if acct.transport == 3:
+                visit(root, 0)
+                prefixes = [b"_sip._udp."] if acct.naptr_build == 0 else [
+                    b"_sip._tcp.", b"_sips._tcp."]
+            else:
+                prefixes = [[b"_sip._udp.", b"_sip._tcp.", b"_sips._tcp."][acct.transport]]
+            for prefix in prefixes:
+                visit_srv(prefix + root)
         visit_a(root)
         return float(min(ttls)) if ttls else None
 

@@ -1586,3 +1586,46 @@ class BothAnswersLateTests(SynchronousTestCase):
 
     def test_fallback_after_a_timely_primary_answer_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FBK-S1"), "fail")
+
+
+class ZoneTtlOfTheLookupsTests(SynchronousTestCase):
+    """
+    FB-1 (explore seed 34 of dns-ip-literal, transport 0, port 0): the zone
+    held a NAPTR record with TTL 60 the phone never asks for (DNS-T: UDP and
+    port 0 ask SRV _sip._udp, then A, TTL 300).  The DNSTTL FB-1 waits out is
+    that of the chain the account's lookups can ask for: 300 s, not 60.  With
+    transport 3 the NAPTR record is in the chain.
+    """
+
+    def _ttl(self, transport: int) -> float | None:
+        from pathlib import Path
+
+        from harness.scenario import load_scenario
+        from harness.testbed import Testbed
+
+        base = Path(self.mktemp())
+        for sub in ("scenarios", "phones", "zones"):
+            (base / sub).mkdir(parents=True)
+        (base / "zones" / "example.test.zone").write_text(
+            "$ORIGIN example.test.\n$TTL 300\n"
+            "@ 86400 IN SOA ns1 hostmaster ( 1 3600 600 86400 60 )\n"
+            "@ 86400 IN NS ns1\nns1 86400 IN A 127.0.1.53\n"
+            "primary 300 IN A 127.0.1.10\nsecondary 300 IN A 127.0.1.20\n"
+            "_sip._udp 300 IN SRV 0 1 5060 primary\n_sip._udp 300 IN SRV 0 0 5060 secondary\n"
+            '@ 60 IN NAPTR 0 0 "s" "SIP+D2U" "" _sip._udp\n')
+        (base / "phones" / "p.cfg").write_text(
+            "#!version:1.0.0.1\naccount.1.enable = 1\naccount.1.user_name = 1001\n"
+            f"account.1.transport = {transport}\naccount.1.sip_server.1.address = example.test\n"
+            "account.1.sip_server.1.port = 0\naccount.1.sip_server.1.failback_mode = 1\n")
+        (base / "scenarios" / "s.toml").write_text(
+            '[scenario]\nname = "s"\nduration = 60\n\n[phone]\nconfig = "../phones/p.cfg"\n'
+            '\n[dns]\nzone = "../zones/example.test.zone"\n\n[[servers]]\nrole = "primary"\n'
+            'address = "127.0.1.10"\n\n[[servers]]\nrole = "secondary"\n'
+            'address = "127.0.1.20"\n')
+        return Testbed(load_scenario(base / "scenarios" / "s.toml")).facts().zone_ttl
+
+    def test_unasked_naptr_ttl_left_out(self) -> None:
+        self.assertEqual(self._ttl(0), 300.0)
+
+    def test_naptr_ttl_counts_with_transport_3(self) -> None:
+        self.assertEqual(self._ttl(3), 60.0)

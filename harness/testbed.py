@@ -348,12 +348,16 @@ class Testbed:
         """
         The smallest TTL in the zone's NAPTR -> SRV -> A chain for server 1's
         name (the DNSTTL of FB-1, DNS-10), not in the whole zone: an unrelated
-        record with a short TTL must not move the failback deadline.
+        record with a short TTL must not move the failback deadline.  Only the
+        records the account's lookups can ask for count: NAPTR with transport
+        3 and port 0 (DNS-2), the SRV names its transport or naptr_build asks
+        for (DNS-6, DNS-T), and with an explicit port the A records alone.
         """
         if self.zone is None:
             return None
         sc = self.scenario
-        domain = sc.phone.account(sc.account).server(1).address.lower().rstrip(".")
+        acct = sc.phone.account(sc.account)
+        domain = acct.server(1).address.lower().rstrip(".")
         if not domain or not self.zone.contains(domain):
             return None
         records = self.zone.records
@@ -375,7 +379,10 @@ class Testbed:
         # Depth first, names in the order a recursive walk takes them, with a
         # stack rather than a recursive closure (a function <-> cell cycle
         # that only the cyclic GC frees).  The order of C{ttls} does not matter.
-        stack: list[tuple[bytes, int]] = [(domain.encode("ascii"), 0)]
+        root = domain.encode("ascii")
+        explicit_port = acct.server(1).port != 0
+        naptr = not explicit_port and acct.transport == 3
+        stack: list[tuple[bytes, int]] = [(root, 0)] if naptr else []
         while stack:
             name, depth = stack.pop()
             if name in seen or depth > self.profile.naptr_max_depth:
@@ -391,9 +398,14 @@ class Testbed:
                 elif not r.flags.string:
                     deeper.append((replacement, depth + 1))
             stack.extend(reversed(deeper))
-        root = domain.encode("ascii")
-        for prefix in (b"_sip._udp.", b"_sip._tcp.", b"_sips._tcp."):
-            visit_srv(prefix + root)
+        if not explicit_port:
+            if naptr:
+                prefixes = [b"_sip._udp."] if acct.naptr_build == 0 else [
+                    b"_sip._tcp.", b"_sips._tcp."]
+            else:
+                prefixes = [[b"_sip._udp.", b"_sip._tcp.", b"_sips._tcp."][acct.transport]]
+            for prefix in prefixes:
+                visit_srv(prefix + root)
         visit_a(root)
         return float(min(ttls)) if ttls else None
 

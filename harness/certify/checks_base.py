@@ -77,8 +77,15 @@ class Ctx:
 
     @cached_property
     def rounds(self) -> list[wire.Chain]:
-        """Every chain split into its rounds through the target list, by start time."""
-        out = [r for c in self.chains for r in wire.rounds(c, self.facts)]
+        """
+        Every chain split into its rounds through the target list, by start
+        time; FO-5's REGISTER for one target ends its round (the request
+        behind it moves on; the REGISTER retries later, from the top).
+        """
+        from harness.certify.checks_rtx import _roe_register
+
+        alone = {id(t) for t in self.txns if _roe_register(self, t)}
+        out = [r for c in self.chains for r in wire.rounds(c, self.facts, alone)]
         out.sort(key=lambda c: (c.start, c.head.sends[0].index))
         return out
 
@@ -218,6 +225,23 @@ class Ctx:
             if end is not None and end > t + self.tol:
                 return True
         return False
+
+    def on_refusing_fallback(self, t: float) -> bool:
+        """
+        Successive mode: at C{t} the phone had fallen back (registered at the
+        fallback server, at the working server not since) and the fallback
+        server answered its last REGISTER, if with a refusal (a 500): no
+        failure (RTX-3), so the phone is still on it, its registration lapsed
+        or not, and a REGISTER to the working server is a probe (FBK-S3).
+        """
+        fb = self.fallback
+        held = [r for r in self.regs if r.dst == fb and r.t <= t]
+        if fb is None or not held:
+            return False
+        if any(self.group(w.dst) == 1 and held[-1].t < w.t <= t for w in self.regs):
+            return False
+        last = [x for x in self.txns if x.method == "REGISTER" and x.dst == fb and x.first <= t]
+        return bool(last) and last[-1].answered and (last[-1].final_t or t) <= t
 
     def failed_at(self, txn: wire.Txn) -> float | None:
         return wire.failed_at(txn, self.facts)

@@ -34,9 +34,13 @@ def _fallback_guard(ctx: Ctx, c: str, rtype: int) -> Verdict | None:
 
 
 def _on_fallback_at(ctx: Ctx, t: float) -> bool:
-    """The phone held a registration at the fallback server at C{t}."""
+    """
+    The phone held a registration at the fallback server at C{t}, or was on
+    it while it refused (L{Ctx.on_refusing_fallback}).
+    """
     fb = ctx.fallback
-    return any(r.dst == fb and r.t <= t <= r.t + r.granted for r in ctx.regs)
+    return (any(r.dst == fb and r.t <= t <= r.t + r.granted for r in ctx.regs)
+            or ctx.on_refusing_fallback(t))
 
 
 def _exhaustions(ctx: Ctx, method: str | None = None) -> list[tuple[wire.Chain, float]]:
@@ -285,6 +289,30 @@ def _probes(ctx: Ctx) -> list[_Probe]:
     return out
 
 
+def _given_up_before(ctx: Ctx, t: wire.Txn) -> set[str]:
+    """
+    C{t}'s target and those of server 1 the phone's REGISTER had moved on from
+    just before it, one after the other: each attempt failed, or its answer may
+    have reached the phone only after it gave the target up (RTX-1; a 2xx sent
+    then splits the chain on the wire), and the next began as it ended.
+    """
+    out = {t.dst}
+    cur = t
+    while True:
+        prev = None
+        for x in ctx.attempts:
+            if (x.method != "REGISTER" or ctx.group(x.dst) != 1 or x.dst in out
+                    or x.first >= cur.first or not (x.failed or ctx.maybe_late(x))):
+                continue
+            end = ctx.failed_at(x) if x.failed else x.started + ctx.give_up(x)
+            if end is not None and abs(end - cur.started) <= ctx.at_once:
+                prev = x
+        if prev is None:
+            return out
+        out.add(prev.dst)
+        cur = prev
+
+
 def fbk_s1(ctx: Ctx) -> Verdict:
     c = "FBK-S1"
     guard = _fallback_guard(ctx, c, 1)
@@ -301,12 +329,13 @@ def fbk_s1(ctx: Ctx) -> Verdict:
             # answer in the same chain says nothing of the working server)
             if t.answered and ctx.group(t.dst) == 1:
                 if t is ch.tail and ctx.maybe_late(t) and wanted <= {
-                        x.dst for x in ch.txns[:k] if x.failed} | {t.dst}:
+                        x.dst for x in ch.txns[:k] if x.failed} | _given_up_before(ctx, t):
                     # its answer may have reached the phone after it gave the last target
                     # up (RTX-1): the phone could count server 1 as down
                     events.append((t.started + ctx.give_up(t), "down", t))
                     continue
-                events.append((t.final_t or t.first, "ok", t))
+                if t.ok:  # (a refusal, say a 500 to a probe, registers nowhere: FBK-S4)
+                    events.append((t.final_t or t.first, "ok", t))
         ft = ctx.exhausted_at(ch)
         if ft is not None:
             events.append((ft, "down", ch.tail))
@@ -321,7 +350,10 @@ def fbk_s1(ctx: Ctx) -> Verdict:
         return ctx.failed(c, "no REGISTER to the working server", "REGISTER to the working "
                           "server", "none")
     for t in [t for t in ctx.txns if t.method == "REGISTER" and t.dst == fb]:
-        state = [e for e in events if e[0] <= t.first + ctx.tol]
+        # (the working server's answer counts once it can have reached the phone
+        # before this REGISTER left: a probe and the fallback's renewal due together)
+        state = [e for e in events if e[0] <= t.first + ctx.tol
+                 and (e[1] == "down" or e[0] + ctx.tol < t.first)]
         working_down = bool(state) and state[-1][1] == "down"
         if not working_down:
             last_ok = state[-1][2] if state else None

@@ -30,7 +30,14 @@ def _after(ctx: Ctx, f: Failover) -> list[wire.Chain]:
 
 
 def _skipped(ctx: Ctx, address: str, t: float) -> bool:
-    return any(a <= t <= b for a, b in ctx.retry_after_windows(address))
+    """
+    Whether C{address} was no target at C{t}: skipped for a 503's Retry-After
+    (RTX-3), or the lookup the phone used then gave no address for it while
+    giving others (DNS-8, DNS-11: its address query failed or was lost).
+    """
+    if any(a <= t <= b for a, b in ctx.retry_after_windows(address)):
+        return True
+    return address in unresolved_targets(ctx, t)
 
 
 # -- FO ---------------------------------------------------------------------------------
@@ -45,6 +52,9 @@ def fo1(ctx: Ctx) -> Verdict:
     first = regs[0]
     if ctx.is_primary(first.dst):
         return ctx.passed(c, f"first REGISTER to the primary: {first.describe()}", first.indexes)
+    if ctx.top and ctx.top <= unresolved_targets(ctx, first.first):
+        return ctx.passed(c, f"the lookup gave no address for the primary (DNS-8, DNS-11); "
+                             f"then {first.describe()}", first.indexes)
     tried = [f for f in ctx.conn_failures if f.server in ctx.top and f.t <= first.first]
     if tried:
         return ctx.passed(
@@ -78,12 +88,17 @@ def fo2(ctx: Ctx) -> Verdict:
         rc = ctx.retry_counts(head.dst)
         want = len(wire.send_offsets(ctx.profile, "REGISTER", rc, head.transport))
         ev.extend(ch.indexes)
-        if len(head.sends) != want:
+        # (a provisional answer moved the REGISTER's transaction to Proceeding: it
+        # retransmits every T2 from then on, RFC 3261 17.1.2.2, and RTX-1 leaves it be)
+        if len(head.sends) != want and not head.provisional:
             return ctx.failed(c, "primary not retried per RTX-1 before the failover",
                               f"{want} sends to the primary", head.describe(), head.indexes)
         second = next((t for t in ch.txns[1:] if t.dst != head.dst and ctx.group(t.dst) == 1),
                       None)
         if second is None:
+            others = {s.address for s in ctx.facts.targets} - {head.dst}
+            if others and others <= unresolved_targets(ctx, ch.start):
+                continue  # the lookup gave no address for another target (DNS-8, DNS-11)
             if head.first + ctx.give_up(head) + 2 * ctx.tol < ctx.end and len(ch.txns) == 1:
                 return ctx.failed(c, "the phone did not fail over to the secondary",
                                   "a REGISTER to the secondary", "none", ch.indexes)
@@ -331,9 +346,9 @@ def fo6(ctx: Ctx) -> Verdict:
         assert t_fail is not None
         g1_last = [t for t in ch.txns if ctx.group(t.dst) == 1][-1]
         ev.extend(ch.indexes)
-        if ch.method == "REGISTER" and successive and any(
+        if ch.method == "REGISTER" and successive and (any(
             r.dst == fb and r.t <= t_fail <= r.t + r.granted for r in ctx.regs
-        ):
+        ) or ctx.on_refusing_fallback(t_fail)):
             continue  # a probe while on the fallback server (FBK-S3)
         if ch.method == "REGISTER" and not successive:
             before = [r for r in ctx.regs if r.dst == fb and r.t <= t_fail + ctx.tol]

@@ -415,6 +415,8 @@ def rtx5(ctx: Ctx) -> Verdict:
                 r.dst == fb and r.t <= fail_t <= r.t + r.granted for r in ctx.regs
             ):
                 continue  # a probe while on the fallback server: FBK-S3 sets its pace
+            if successive and ctx.on_refusing_fallback(fail_t):
+                continue  # so is one while the fallback server refuses (RTX-3: no failure)
             nxt: wire.Txn | None
             if n + 1 < len(rounds):
                 nxt = rounds[n + 1][0]
@@ -612,6 +614,16 @@ def reg1(ctx: Ctx) -> Verdict:
     # Sends the network dropped carry their send time, delivered ones the time the
     # server saw them: a REGISTER within the tolerance of the first request was first.
     if first.method != "REGISTER" and regs[0].first > first.first + ctx.tol:
+        # its REGISTERs at start may have found no server: connections failed before
+        # any SIP went over them (RTX-2), away from a planned call's time
+        tried = [a for a in ctx.conn_attempts if a.start < first.first - ctx.tol
+                 and not any(p.at - ctx.tol <= a.start <= p.at + 1.0 + ctx.tol
+                             for p in ctx.facts.calls)]
+        if tried:
+            a = tried[0]
+            return ctx.passed(c, f"tried to register at start: the {a.transport} connection to "
+                                 f"{ctx.name(a.server)} failed ({a.what}) at {a.t:.3f} s",
+                              a.indexes)
         return ctx.failed(c, "the account sent another request before registering",
                           "a REGISTER first", first.describe(), first.indexes)
     return ctx.passed(c, f"registered at start: {regs[0].describe()}", regs[0].indexes)
@@ -640,6 +652,7 @@ def reg2(ctx: Ctx) -> Verdict:
             return ctx.failed(c, f"{t.describe()}: wrong expires asked", f"expires {want}",
                               f"expires {asked}", t.indexes)
     judged = 0
+    successive = acct.redundancy_type == 1 and ctx.fallback is not None
     conn_trouble = [
         e for _, e in ctx.trace.indexed(ConnEvent)
         if e.local[0] in ctx.facts.addresses
@@ -653,12 +666,14 @@ def reg2(ctx: Ctx) -> Verdict:
             # need not know it holds this binding
             continue
         group = ctx.group(r.dst)
+        # the group's next REGISTER attempt begins the renewal (not the head of a round:
+        # a failed connection to the other group may take this REGISTER's Call-ID)
         later = [
-            ch
-            for ch in ctx.rounds
-            if ch.method == "REGISTER"
-            and ch.start > r.t + ctx.tol
-            and ctx.group(ch.head.dst) == group
+            x
+            for x in ctx.attempts
+            if x.method == "REGISTER"
+            and x.first > r.t + ctx.tol
+            and ctx.group(x.dst) == group
         ]
         # a failure of the group since the registration legitimately re-registers early
         troubled = [
@@ -676,25 +691,37 @@ def reg2(ctx: Ctx) -> Verdict:
             lost_conn += [d.start for d in ctx.dns_downs if d.start > r.t]
         nxt = later[0] if later else None
         lo, hi = r.t + r.granted / 2, r.t + r.granted
+        if successive:
+            # FBK-S4: registered at the other server since this REGISTER began (a probe
+            # the working server answered), the phone registers to one server at a
+            # time and lets this binding go unrenewed
+            moved = [
+                w for w in ctx.regs
+                if ctx.group(w.dst) != group
+                and r.txn.started - ctx.tol <= w.t <= hi
+                and w.t + ctx.tol < w.txn.started + ctx.give_up(w.txn)
+            ]
+            if moved and (nxt is None or nxt.first > moved[0].t + ctx.tol):
+                continue
         if nxt is None:
             if hi + ctx.tol < ctx.end and not troubled and not lost_conn:
                 return ctx.failed(c, f"registration at {ctx.name(r.dst)} expired unrenewed",
                                   f"a renewal in [{lo:.3f}, {hi:.3f}] s", "none", r.txn.indexes)
             continue
-        if troubled and troubled[0].first < nxt.start:
+        if troubled and troubled[0].first < nxt.first:
             continue
-        if lost_conn and min(lost_conn) < nxt.start:
+        if lost_conn and min(lost_conn) < nxt.first:
             continue
         judged += 1
-        ev.extend((*r.txn.indexes, nxt.head.sends[0].index))
-        if not lo - ctx.tol <= nxt.start <= hi + ctx.tol:
+        ev.extend((*r.txn.indexes, nxt.sends[0].index))
+        if not lo - ctx.tol <= nxt.first <= hi + ctx.tol:
             return ctx.failed(
                 c,
                 f"renewal of the registration granted {r.granted} s at {r.t:.3f} s "
                 "outside the last half of the interval",
                 f"renewal in [{lo:.3f}, {hi:.3f}] s",
-                f"{nxt.head.describe()}",
-                (*r.txn.indexes, nxt.head.sends[0].index),
+                f"{nxt.describe()}",
+                (*r.txn.indexes, nxt.sends[0].index),
             )
     if not judged:
         return ctx.passed(c, "every REGISTER asked for the configured expires (no renewal was "

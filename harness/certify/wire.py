@@ -25,7 +25,7 @@ unless the network dropped that very datagram on its way to the phone.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from harness.certify.facts import Facts
@@ -687,19 +687,20 @@ def chains(trace: Trace, facts: Facts, txns: Sequence[Txn] | None = None) -> lis
     return out
 
 
-def rounds(chain: Chain, facts: Facts) -> list[Chain]:
+def rounds(chain: Chain, facts: Facts, alone: Collection[int] = ()) -> list[Chain]:
     """
     Split a chain into rounds through the target list: a new round starts
     when an attempt goes to a server already tried in the current round, or
     to the chain's first server after a pause of at least half the profile's
     retry interval (RTX-5's retry, a FBK-S3 probe).  A late attempt at the
     I{next} target stays in the round, so RTX-1 sees it as moving on late.
-    A round is a L{Chain} of its own.
+    An attempt whose C{id} is in C{alone} (FO-5's REGISTER for one target)
+    ends its round.  A round is a L{Chain} of its own.
     """
     out: list[list[Txn]] = []
     pause = facts.profile.retry_interval / 2
     for t in chain.txns:
-        if out:
+        if out and id(out[-1][-1]) not in alone:
             cur = out[-1]
             prev = cur[-1]
             done = failed_at(prev, facts)
@@ -1147,10 +1148,20 @@ def attempts(
     # A failed connection nothing followed in time (the server stays unreachable and
     # the phone only retries later): the phone was trying again what it last tried
     # at that server, as far as the wire can tell.
+    # (a planned call's INVITE makes one attempt at a server: a second failed
+    # connection there in the same moment is another request, the registration's)
+    def call_of(a: ConnAttempt) -> int | None:
+        return next((n for n, c in enumerate(facts.calls)
+                     if c.at - tol <= a.start <= c.at + _IN_FLIGHT + tol), None)
+
+    claimed = {(call_of(free[k]), free[k].server) for k, x in synthetic.items()
+               if x.method == "INVITE"}
     for k, a in enumerate(free):
         if k in synthetic:
             continue
-        if any(c.at - tol <= a.start <= c.at + _IN_FLIGHT + tol for c in facts.calls):
+        call = call_of(a)
+        if call is not None and (call, a.server) not in claimed:
+            claimed.add((call, a.server))
             continue  # the planned call's INVITE, which never got on the wire
         if any(srv == a.server and due - tol <= a.start <= due + _IN_FLIGHT + tol
                for srv, due in in_dialog_due):

@@ -18,6 +18,7 @@ from harness.testing.tracebuilder import (
     FALLBACK,
     PHONE,
     PRIMARY,
+    SECONDARY,
     TraceBuilder,
     default_facts,
     verdict_of,
@@ -1120,3 +1121,511 @@ class ConnectionReusedLateTests(SynchronousTestCase):
 
     def test_retry_off_the_interval_fails(self) -> None:
         self.assertEqual(status(self._world(75.0), "RTX-5"), "fail")
+
+
+class RetryAfterRegisterOnEnableTests(SynchronousTestCase):
+    """
+    RTX-1, RTX-5 (explore seed 0 of dns-ip-literal, roe 1, loss 0.2): the
+    call's INVITE failed over and the REGISTER to the secondary that had to
+    come first (FO-5) went unanswered, so server 1 had failed; 30 s later the
+    phone retried from the top of the list (RTX-5: the primary, then the
+    secondary).  The REGISTER chain began at the secondary, but the retry at
+    the primary after that pause is a new round through the targets, not the
+    FO-5 REGISTER's round moving on: the secondary failing in it ends the
+    round (every target failed), and the next retry is due 30 s after that.
+    """
+
+    def _world(self, secondary_late: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(calls=(1.0,), register_on_enable=1, server2="",
+                                        retry_counts=1, duration=120.0,
+                                        servers=default_facts().servers[:2]))
+        ok = tb.register("primary", 1.0)
+        tb.respond(ok, 200, 1.005)
+        tb.silent("INVITE", "primary", 1.0, call_id="call-a")
+        at = 1.0 + tb.give_up("INVITE")
+        tb.silent("REGISTER", "secondary", at, cseq=2)
+        retry = at + tb.give_up("REGISTER", "secondary") + 30.0
+        tb.silent("REGISTER", "primary", retry, cseq=3)
+        nxt = retry + tb.give_up("REGISTER") + secondary_late
+        tb.silent("REGISTER", "secondary", nxt, cseq=4)
+        again = tb.register("primary", nxt + tb.give_up("REGISTER", "secondary") + 30.0,
+                            cseq=5)
+        tb.respond(again, 200, again.last + 0.005)
+        return tb
+
+    def test_retry_from_the_top_after_the_fo5_register_passes(self) -> None:
+        self.assertEqual(status(self._world(0.0), "RTX-1"), "pass")
+        self.assertEqual(status(self._world(0.0), "RTX-5"), "pass")
+
+    def test_secondary_late_in_the_retry_round_fails(self) -> None:
+        self.assertEqual(status(self._world(5.0), "RTX-1"), "fail")
+
+    def test_register_failover_that_is_also_fo5s_stays_in_its_round(self) -> None:
+        # the REGISTER and the INVITE gave the silent primary up together: the
+        # REGISTER to the secondary is FO-2's failover (and FO-5's registration)
+        tb = TraceBuilder(default_facts(calls=(0.0,), register_on_enable=1, server2="",
+                                        duration=60.0, servers=default_facts().servers[:2]))
+        tb.silent("REGISTER", "primary", 0.0, cseq=1)
+        tb.silent("INVITE", "primary", 0.0, call_id="call-a")
+        at = tb.give_up("INVITE")
+        reg = tb.register("secondary", at, cseq=2)
+        tb.respond(reg, 200, at + 0.005)
+        inv = tb.invite("secondary", at + 0.02, call_id="call-a", cseq=2)
+        tb.respond(inv, 200)
+        self.assertEqual(status(tb, "FO-2"), "pass")
+
+
+class ProbeBesideFallbackRenewalTests(SynchronousTestCase):
+    """
+    REG-2, FBK-S1 (explore seed 1 of dns-ip-literal, successive, loss 0.2,
+    fallback.timeout 30, the fallback server's expires 60): on the fallback
+    server since the working server's REGISTER was lost, the phone's probe
+    (FBK-S3) and the fallback registration's renewal (REG-2) fell due at the
+    same instant.  The renewal left before the working server's answer to the
+    probe could reach the phone, so it is no REGISTER to the fallback "while
+    the working server worked"; and once back on the working server (FBK-S4)
+    the phone, registering to one server at a time, lets the fallback binding
+    expire.  A renewal sent after the probe's answer arrived is still FBK-S1's
+    failure, and a fallback binding left to expire while the probe went
+    unanswered is still REG-2's.
+    """
+
+    def _world(self, renew_at: float, probe_answered: bool = True) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, redundancy_type=1, fallback_timeout=30,
+                                        expires=60, retry_counts=0, duration=95.0,
+                                        servers=_ONE_TARGET))
+        tb.silent("REGISTER", "primary", 0.0)
+        at = tb.give_up("REGISTER")
+        ok = tb.register("fallback", at, call_id="reg-2")
+        tb.respond(ok, 200, at + 0.005)
+        probe_at = at + 30.0
+        renew = tb.register("fallback", renew_at, call_id="reg-2", cseq=2)
+        tb.respond(renew, 200, renew_at + 0.005)
+        if not probe_answered:
+            tb.silent("REGISTER", "primary", probe_at, cseq=2)
+            return tb
+        probe = tb.register("primary", probe_at, cseq=2)
+        tb.respond(probe, 200, probe_at + 0.005)
+        again = tb.register("primary", probe_at + 30.0, cseq=3)
+        tb.respond(again, 200, probe_at + 30.005)
+        return tb
+
+    def test_renewal_beside_the_probe_passes(self) -> None:
+        tb = self._world(0.5 + 30.0)
+        self.assertEqual(status(tb, "FBK-S1"), "pass")
+        self.assertEqual(status(tb, "REG-2"), "pass")
+
+    def test_renewal_after_the_probe_answered_fails(self) -> None:
+        self.assertEqual(status(self._world(0.5 + 31.0), "FBK-S1"), "fail")
+
+    def test_fallback_unrenewed_while_the_probe_failed_fails(self) -> None:
+        self.assertEqual(status(self._world(0.5 + 30.0, probe_answered=False), "REG-2"), "fail")
+
+
+class RefusedBesideFallbackRenewalTests(SynchronousTestCase):
+    """
+    REG-2 (explore seed 13 of dns-ip-literal, concurrent, TCP, the primary
+    stopped): every 30 s the working server refused the phone's connection
+    (RTX-5's retries) while the fallback registration (expires 120) was
+    renewed on its own schedule, once at the same instant as a retry.  The
+    refused attempts, with no SIP of their own, take the Call-ID of the
+    fallback REGISTER that follows them, so the renewal sits in a round
+    headed by the working server: it is still the fallback server's renewal.
+    """
+
+    def _world(self, renew_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=1, expires=120,
+                                        duration=150.0, servers=_ONE_TARGET))
+        tb.refused(0.0, "primary")
+        ok = tb.register("fallback", 0.01, call_id="reg-2", transport="tcp")
+        tb.respond(ok, 200, 0.015)
+        for at in (30.01, 60.02, 90.03, 120.04):
+            tb.refused(at, "primary")
+        again = tb.register("fallback", renew_at, call_id="reg-2", cseq=2, transport="tcp")
+        tb.respond(again, 200, renew_at + 0.005)
+        return tb
+
+    def test_renewal_beside_a_refused_retry_passes(self) -> None:
+        self.assertEqual(status(self._world(60.025), "REG-2"), "pass")
+
+    def test_renewal_after_the_expiry_fails(self) -> None:
+        self.assertEqual(status(self._world(125.0), "REG-2"), "fail")
+
+
+class ProvisionalThenSilentTests(SynchronousTestCase):
+    """
+    FO-2 (explore seed 33 of dns-ip-literal, fault crash-mid): the primary
+    answered the REGISTER with 100 Trying and died.  The provisional answer
+    moved the phone's transaction to Proceeding, which retransmits every T2
+    (RFC 3261 17.1.2.2): two sends in RTX-1's 7.5 s, not four, then the
+    failover to the secondary.  RTX-1 does not judge such a transaction; with
+    no provisional answer, two sends are still too few.
+    """
+
+    def _world(self, trying: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server2="", duration=60.0,
+                                        servers=default_facts().servers[:2]))
+        first = tb.request("REGISTER", "primary", 0.0, sends=(0.0, 4.0), call_id="reg-1",
+                           expires=3600)
+        if trying:
+            tb.respond(first, 100, 0.005)
+        at = tb.give_up("REGISTER")
+        ok = tb.register("secondary", at, cseq=2)
+        tb.respond(ok, 200, at + 0.005)
+        return tb
+
+    def test_proceeding_retransmissions_pass(self) -> None:
+        self.assertEqual(status(self._world(True), "FO-2"), "pass")
+
+    def test_too_few_sends_without_a_provisional_fail(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-2"), "fail")
+
+
+class FailbackPrimaryUnresolvedTests(SynchronousTestCase):
+    """
+    FB-0 (explore seed 31 of dns-ip-literal, loss 0.05, A TTL 60): after the
+    failover to the secondary, the renewal's fresh lookup lost the primary's A
+    query; the secondary resolved.  The primary was no target of the
+    resolution the renewal used (DNS-8, DNS-11), so the renewal starting at the
+    secondary is no failure to try the primary first.  With the primary
+    resolved, it is.
+    """
+
+    def _world(self, primary_resolved: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(port1=0, expires=120, duration=120.0, server2="",
+                                        servers=default_facts().servers[:2]))
+        srv = f"_sip._udp.{DOMAIN}"
+        records = [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"]
+        tb.dns(0.005, srv, "SRV", records)
+        tb.dns(0.015, f"primary.{DOMAIN}", "A", ["127.0.1.10"], ttl=60)
+        tb.dns(0.025, f"secondary.{DOMAIN}", "A", ["127.0.1.20"], ttl=60)
+        tb.silent("REGISTER", "primary", 0.03)
+        at = 0.03 + tb.give_up("REGISTER")
+        ok = tb.register("secondary", at, cseq=2)
+        tb.respond(ok, 200, at + 0.005)
+        tb.dns(68.045, srv, "SRV", records)
+        if primary_resolved:
+            tb.dns(68.05, f"primary.{DOMAIN}", "A", ["127.0.1.10"], ttl=60)
+        else:
+            tb.dns(68.05, f"primary.{DOMAIN}", "A", rcode="TIMEOUT")
+        tb.dns(72.055, f"secondary.{DOMAIN}", "A", ["127.0.1.20"], ttl=60)
+        again = tb.register("secondary", 72.06, cseq=3)
+        tb.respond(again, 200, 72.065)
+        return tb
+
+    def test_renewal_past_the_unresolved_primary_passes(self) -> None:
+        self.assertNotEqual(status(self._world(False), "FB-0"), "fail")
+
+    def test_renewal_past_the_resolved_primary_fails(self) -> None:
+        self.assertEqual(status(self._world(True), "FB-0"), "fail")
+
+
+class FailoverTargetAnswerLostTests(SynchronousTestCase):
+    """
+    FO-2 (explore seed 31 of dns-ip-literal once FB-0 was fixed, loss 0.05):
+    the renewal's lookup got the primary's address, but the DNS server's
+    answer for the secondary was lost on its way and the resolver's retry too
+    (the server never heard it).  The secondary was no target of that
+    resolution (DNS-8, DNS-11): when the silent primary gave up, no REGISTER
+    was due there.  With the answer delivered, one was.
+    """
+
+    def _world(self, answer_lost: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(port1=0, duration=60.0, server2="",
+                                        servers=default_facts().servers[:2]))
+        tb.dns(0.005, f"_sip._udp.{DOMAIN}", "SRV",
+               [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"])
+        tb.dns(0.015, f"primary.{DOMAIN}", "A", ["127.0.1.10"])
+        tb.dns(0.025, f"secondary.{DOMAIN}", "A", ["127.0.1.20"], answer_after=0.0)
+        if answer_lost:
+            tb._add(PacketEvent(0.025, "udp", (DNS, 53), (PHONE, 40000), b"\x00" * 40,
+                                fate="lost"))
+            tb._add(PacketEvent(1.02, "udp", (PHONE, 40000), (DNS, 53), b"\x00" * 40,
+                                fate="lost"))
+        tb.silent("REGISTER", "primary", 4.03)
+        return tb
+
+    def test_secondary_answer_lost_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "FO-2"), "fail")
+
+    def test_secondary_resolved_not_tried_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-2"), "fail")
+
+
+class RetryAtCallTimeTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seed 40 of dns-ip-literal, TCP, the primary stopped, the
+    only target): the registration's retry fell due 65 ms after a planned
+    call.  The call's INVITE and then the retry each found the connection
+    refused before any SIP went over it; a call makes one attempt at a
+    server, so the second refused connection in the call's moment is the
+    registration's retry, on time, not the call's.
+    """
+
+    def _world(self, retry_at_call: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, server2="", transport=1,
+                                        calls=(1.0, 61.0), duration=100.0,
+                                        servers=_ONE_TARGET[:1]))
+        ok = tb.request("REGISTER", "primary", 0.01, call_id="reg-1", transport="tcp",
+                        expires=3600)
+        tb.respond(ok, 200, 0.015)
+        tb.fault(1.0, "primary", "stop")
+        tb.refused(1.0, "primary")  # the first call's INVITE
+        tb.refused(31.01, "primary")  # the registration's retry, 30 s on
+        tb.refused(61.0, "primary")  # the second call's INVITE
+        if retry_at_call:
+            tb.refused(61.02 + 0.045, "primary")
+            tb.refused(91.075, "primary")
+        else:
+            tb.refused(91.02, "primary")
+        return tb
+
+    def test_retry_beside_the_calls_refused_invite_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-5"), "pass")
+
+    def test_retry_missed_at_the_call_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-5"), "fail")
+
+
+class ProbeRefusedTests(SynchronousTestCase):
+    """
+    FBK-S1 (explore seed 42 of dns-ip-literal, successive): on the fallback
+    server since the working server was silent, the phone's probe got a 500.
+    A final response is no failure (RTX-3), but it registers the phone nowhere:
+    the working server did not take it back (FBK-S4), so the phone staying on
+    the fallback server and renewing its registration there is right.  After
+    a 200 to the probe, a REGISTER to the fallback server is still wrong.
+    """
+
+    def _world(self, probe_status: int) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, redundancy_type=1, expires=120,
+                                        duration=200.0, servers=_ONE_TARGET))
+        tb.silent("REGISTER", "primary", 0.0)
+        at = tb.give_up("REGISTER")
+        ok = tb.register("fallback", at, call_id="reg-2")
+        tb.respond(ok, 200, at + 0.005)
+        again = tb.register("fallback", at + 60.0, call_id="reg-2", cseq=2)
+        tb.respond(again, 200, at + 60.005)
+        probe = tb.register("primary", at + 120.0, cseq=2)
+        tb.respond(probe, probe_status, at + 120.005)
+        renew = tb.register("fallback", at + 121.0, call_id="reg-2", cseq=3)
+        tb.respond(renew, 200, at + 121.005)
+        return tb
+
+    def test_renewal_after_a_refused_probe_passes(self) -> None:
+        self.assertEqual(status(self._world(500), "FBK-S1"), "pass")
+
+    def test_renewal_after_an_accepted_probe_fails(self) -> None:
+        self.assertEqual(status(self._world(200), "FBK-S1"), "fail")
+
+
+class FirstRegisterPrimaryUnresolvedTests(SynchronousTestCase):
+    """
+    FO-1 (explore seed 41 of dns-ip-literal, loss 0.05): the first lookup lost
+    the primary's A query (and the resolver's retry); the secondary resolved.
+    The primary was no target of that resolution (DNS-8, DNS-11): the first
+    REGISTER going to the secondary is the top of the list the phone had.
+    With the primary resolved, it is not.
+    """
+
+    def _world(self, primary_resolved: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(port1=0, duration=60.0, server2="",
+                                        servers=default_facts().servers[:2]))
+        tb.dns(0.005, f"_sip._udp.{DOMAIN}", "SRV",
+               [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"])
+        if primary_resolved:
+            tb.dns(0.015, f"primary.{DOMAIN}", "A", ["127.0.1.10"])
+        else:
+            tb.dns(0.015, f"primary.{DOMAIN}", "A", rcode="TIMEOUT")
+        tb.dns(4.02, f"secondary.{DOMAIN}", "A", ["127.0.1.20"])
+        ok = tb.register("secondary", 4.03)
+        tb.respond(ok, 200, 4.035)
+        return tb
+
+    def test_first_register_past_the_unresolved_primary_passes(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-1"), "pass")
+
+    def test_first_register_past_the_resolved_primary_fails(self) -> None:
+        self.assertEqual(status(self._world(True), "FO-1"), "fail")
+
+
+class RenewalLookupAnswersLostTests(SynchronousTestCase):
+    """
+    REG-2 (explore seed 48 of dns-ip-literal, loss 0.2, expires 30): the
+    renewal's lookup of the domain's A records got answered twice, and the
+    network dropped both answers: the phone's resolver timed out, a DNS
+    failure of server 1 (DNS-11), and the phone registered again on RTX-5's
+    retry 30 s later, past the expiry.  An answer that never reached the phone
+    is no answer.  With the answer delivered, the late renewal is wrong.
+    """
+
+    def _world(self, answers_lost: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(port1=0, expires=30, server2="", duration=75.0,
+                                        servers=default_facts().servers[:2]))
+        srv = f"_sip._udp.{DOMAIN}"
+        addrs = ["127.0.1.10", "127.0.1.20"]
+        tb.dns(0.005, srv, "SRV", rcode="NXDOMAIN")
+        tb.dns(0.015, DOMAIN, "A", addrs, ttl=10)
+        ok = tb.register("primary", 0.02)
+        tb.respond(ok, 200, 0.025)
+        tb.dns(15.03, srv, "SRV", rcode="NXDOMAIN")
+        for at in (15.04, 16.04) if answers_lost else (15.04,):
+            tb.dns(at, DOMAIN, "A", addrs, ttl=10, answer_after=0.0)
+            if answers_lost:
+                tb._add(PacketEvent(at, "udp", (DNS, 53), (PHONE, 40000), b"\x00" * 60,
+                                    fate="lost"))
+        tb.dns(49.04, srv, "SRV", rcode="NXDOMAIN")
+        tb.dns(49.045, DOMAIN, "A", addrs, ttl=10)
+        again = tb.register("primary", 49.05, cseq=2)
+        tb.respond(again, 200, 49.055)
+        return tb
+
+    def test_retry_after_the_lost_answers_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "REG-2"), "pass")
+
+    def test_late_renewal_after_a_delivered_answer_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "REG-2"), "fail")
+
+
+class FallbackRefusesTests(SynchronousTestCase):
+    """
+    RTX-5 (and FO-6, FBK-S2 there; explore seed 42 of dns-ip-literal, successive): on the
+    fallback server since the working server was silent, the phone found the
+    fallback server refusing its renewals with 500 from then on.  A refusal is
+    no failure (RTX-3): the phone is still on the fallback server, its REGISTERs
+    to the silent working server every fallback.timeout s are probes (FBK-S3),
+    not rounds in which every target failed, so no RTX-5 retry 30 s after each.
+    Had the fallback server gone silent instead, every target would have
+    failed, and the phone owes that retry.
+    """
+
+    def _world(self, refuses: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, redundancy_type=1, expires=120,
+                                        duration=240.0, servers=_ONE_TARGET))
+        tb.silent("REGISTER", "primary", 0.0)
+        at = tb.give_up("REGISTER")
+        ok = tb.register("fallback", at, call_id="reg-2")
+        tb.respond(ok, 200, at + 0.005)
+        for n, t in enumerate((at + 60.0, at + 90.0, at + 120.02, at + 150.03, at + 180.04)):
+            if refuses:
+                x = tb.register("fallback", t, call_id="reg-2", cseq=n + 2)
+                tb.respond(x, 500, t + 0.005)
+            else:
+                tb.silent("REGISTER", "fallback", t, call_id="reg-2", cseq=n + 2)
+        tb.silent("REGISTER", "primary", at + 120.0, cseq=2)  # the probe
+        return tb
+
+    def test_probe_while_the_fallback_refuses_passes(self) -> None:
+        tb = self._world(True)
+        for clause in ("RTX-5", "FO-6", "FBK-S2"):
+            self.assertNotEqual(status(tb, clause), "fail", clause)
+
+    def test_no_retry_after_the_fallback_failed_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-5"), "fail")
+
+
+class RegisterRefusedBeforeCallTests(SynchronousTestCase):
+    """
+    REG-1 (explore seed 40 of dns-ip-literal, TCP, the primary stopped until
+    240 s): the phone's REGISTERs at start and every 30 s after found the
+    connection refused before any SIP went over it (RTX-2); when the server
+    came back the planned call's INVITE was the first request on the wire.
+    The phone did try to register first.  With no such attempt before it, the
+    INVITE first is still wrong.
+    """
+
+    def _world(self, tried: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, server2="", transport=1,
+                                        calls=(60.0,), duration=100.0,
+                                        servers=_ONE_TARGET[:1]))
+        if tried:
+            tb.refused(0.0, "primary")
+            tb.refused(30.01, "primary")
+        tb.call("primary", 60.0, transport="tcp")
+        ok = tb.request("REGISTER", "primary", 60.08, call_id="reg-1", transport="tcp",
+                        expires=3600)
+        tb.respond(ok, 200, 60.085)
+        return tb
+
+    def test_refused_registers_before_the_call_pass(self) -> None:
+        self.assertEqual(status(self._world(True), "REG-1"), "pass")
+
+    def test_invite_before_any_register_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "REG-1"), "fail")
+
+
+class BothAnswersLateTests(SynchronousTestCase):
+    """
+    FBK-S1 (explore seed 47 of dns-ip-literal, successive, TLS, latency 0.1 s,
+    retry_counts 0): the primary's 200 and then the secondary's each left the
+    server so close to the phone's give-up time (0.5 s from the connection's
+    first SYN) that it may have reached the phone only after it had moved on
+    (RTX-1).  The wire splits the two into chains, but the phone went through
+    both targets and gave each up: server 1 failed, and its REGISTER to the
+    fallback server is FBK-S2's.  Had the primary answered in time, it is not.
+    """
+
+    def _world(self, primary_late: bool) -> TraceBuilder:
+        facts = default_facts(transport=2, port1=0, redundancy_type=1, retry_counts=0,
+                              duration=60.0)
+        tb = TraceBuilder(replace(facts, latency_tolerance=0.25))
+
+        def attempt(to: str, addr: str, syn: float, at: float, **kw: object) -> None:
+            tb._add(PacketEvent(syn, "tcp", (PHONE, 5060), (addr, 5061), b"",
+                                fate="delivered", flags="S"))
+            req = tb.register(to, at, transport="tls", port=5061, **kw)  # type: ignore[arg-type]
+            tb.respond(req, 200, at)
+
+        attempt("primary", PRIMARY, 0.6, 1.0 if primary_late else 0.65)
+        attempt("secondary", SECONDARY, 1.1, 1.5, cseq=2)
+        attempt("fallback", FALLBACK, 1.6, 2.0, call_id="reg-2")
+        return tb
+
+    def test_fallback_after_both_late_answers_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-S1"), "pass")
+
+    def test_fallback_after_a_timely_primary_answer_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S1"), "fail")
+
+
+class ZoneTtlOfTheLookupsTests(SynchronousTestCase):
+    """
+    FB-1 (explore seed 34 of dns-ip-literal, transport 0, port 0): the zone
+    held a NAPTR record with TTL 60 the phone never asks for (DNS-T: UDP and
+    port 0 ask SRV _sip._udp, then A, TTL 300).  The DNSTTL FB-1 waits out is
+    that of the chain the account's lookups can ask for: 300 s, not 60.  With
+    transport 3 the NAPTR record is in the chain.
+    """
+
+    def _ttl(self, transport: int) -> float | None:
+        from pathlib import Path
+
+        from harness.scenario import load_scenario
+        from harness.testbed import Testbed
+
+        base = Path(self.mktemp())
+        for sub in ("scenarios", "phones", "zones"):
+            (base / sub).mkdir(parents=True)
+        (base / "zones" / "example.test.zone").write_text(
+            "$ORIGIN example.test.\n$TTL 300\n"
+            "@ 86400 IN SOA ns1 hostmaster ( 1 3600 600 86400 60 )\n"
+            "@ 86400 IN NS ns1\nns1 86400 IN A 127.0.1.53\n"
+            "primary 300 IN A 127.0.1.10\nsecondary 300 IN A 127.0.1.20\n"
+            "_sip._udp 300 IN SRV 0 1 5060 primary\n_sip._udp 300 IN SRV 0 0 5060 secondary\n"
+            '@ 60 IN NAPTR 0 0 "s" "SIP+D2U" "" _sip._udp\n')
+        (base / "phones" / "p.cfg").write_text(
+            "#!version:1.0.0.1\naccount.1.enable = 1\naccount.1.user_name = 1001\n"
+            f"account.1.transport = {transport}\naccount.1.sip_server.1.address = example.test\n"
+            "account.1.sip_server.1.port = 0\naccount.1.sip_server.1.failback_mode = 1\n")
+        (base / "scenarios" / "s.toml").write_text(
+            '[scenario]\nname = "s"\nduration = 60\n\n[phone]\nconfig = "../phones/p.cfg"\n'
+            '\n[dns]\nzone = "../zones/example.test.zone"\n\n[[servers]]\nrole = "primary"\n'
+            'address = "127.0.1.10"\n\n[[servers]]\nrole = "secondary"\n'
+            'address = "127.0.1.20"\n')
+        return Testbed(load_scenario(base / "scenarios" / "s.toml")).facts().zone_ttl
+
+    def test_unasked_naptr_ttl_left_out(self) -> None:
+        self.assertEqual(self._ttl(0), 300.0)
+
+    def test_naptr_ttl_counts_with_transport_3(self) -> None:
+        self.assertEqual(self._ttl(3), 60.0)

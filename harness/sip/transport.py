@@ -101,6 +101,7 @@ from harness.sip.message import (
     make_response,
     new_branch,
     parse,
+    trusted_instance,
 )
 from harness.sip.transaction import (
     ClientTransaction,
@@ -893,7 +894,8 @@ class SipEndpoint:
             params = _set_param(params, "received", host)
         else:
             return request
-        new = Via(top.transport, top.host, top.port, params)
+        new = trusted_instance(Via, transport=top.transport, host=top.host, port=top.port,
+                               params=params)
         text = str(new)
         # Only the top Via changes: build the copy without re-validating the
         # rest (as the parser builds messages) and carry over what the parser

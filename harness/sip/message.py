@@ -513,7 +513,8 @@ def _set_param(
 
 
 def _params_str(params: tuple[tuple[str, str | None], ...]) -> str:
-    return "".join(f";{k}" if v is None else f";{k}={v}" for k, v in params)
+    # a list, not a generator: join makes one anyway, and this runs for every Via stamped
+    return "".join([f";{k}" if v is None else f";{k}={v}" for k, v in params])
 
 
 @dataclass(frozen=True)
@@ -603,7 +604,13 @@ def _parse_via(value: str) -> Via:
         _sent_by_cache[head] = sent
     params = _parse_params(params_text, "Via")
     for k, v in params:
-        if k.lower() == "rport" and v is not None and not (v.isdigit() and len(v) <= 5):
+        # "branch=..." is the usual parameter: only a five-letter name is lower-cased
+        if (
+            v is not None
+            and len(k) == 5
+            and k.lower() == "rport"
+            and not (v.isdigit() and len(v) <= 5)
+        ):
             raise ParseError(f"bad rport in Via: {value!r}", header="Via")
     return trusted_instance(Via, transport=sent[0], host=sent[1], port=sent[2], params=params)
 

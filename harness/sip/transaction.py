@@ -49,7 +49,7 @@ from automat import TypeMachineBuilder
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
 
-from harness.sip.message import Headers, ParseError, Request, Response
+from harness.sip.message import Headers, ParseError, Request, Response, lean_copy
 
 if TYPE_CHECKING:
     from harness.sip.locate import Target
@@ -1236,7 +1236,7 @@ class TransactionLayer:
             del self.servers[key]
         now = self.clock.seconds()
         record = _Completed(
-            key, now + linger, response, txn.source, txn.connection, weakref.ref(txn)
+            key, now + linger, lean_copy(response), txn.source, txn.connection, weakref.ref(txn)
         )
         self.completed[key] = record
         expiry = self._expiry

@@ -541,6 +541,30 @@ class ServerTransactionTests(SynchronousTestCase):
         self.assertEqual(txn.state, "Terminated")
         self.assertEqual(s.statuses(), [404, 404])
 
+    def test_completed_record_keeps_a_lean_copy(self) -> None:
+        """
+        The Timer J record re-sends the final as sent (equal, same wire
+        bytes, same top Via for the address) while holding none of the
+        parsed values the original shares with its request; the original,
+        which the TU or a trace may hold, keeps them.
+        """
+        s = _ServerHarness()
+        request = make_request("REGISTER")
+        s.receive(request)
+        final = make_response(request, 200)
+        wire = final.to_bytes()
+        s.txns[0].respond(final)
+        s.receive(request)
+        again = s.sent[-1][1]
+        record = next(iter(s.layer.completed.values()))
+        self.assertIs(record.response, again)
+        self.assertEqual(set(vars(again)), {"status", "reason", "headers", "body", "_wire"})
+        self.assertIsNot(again, final)
+        self.assertEqual(again, final)
+        self.assertIs(again.to_bytes(), wire)
+        self.assertEqual(again.top_via, final.top_via)
+        self.assertIn("vias", vars(final))
+
     def test_close_ends_completed_records(self) -> None:
         s = _ServerHarness()
         request = make_request("REGISTER")

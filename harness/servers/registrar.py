@@ -194,7 +194,7 @@ class Registrar:
         call_id, cseq = request.call_id, request.cseq.seq
         loc = self.location
 
-        if any(c == "*" for c in contacts):
+        if "*" in contacts:  # a NameAddr never equals a str
             if len(contacts) != 1 or request.expires != 0:
                 return make_response(
                     request, 400, "Bad Request (* needs Expires: 0 alone)", to_tag=self.to_tag

@@ -49,7 +49,7 @@ from automat import TypeMachineBuilder
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
 
-from harness.sip.message import Headers, ParseError, Request, Response
+from harness.sip.message import Headers, ParseError, Request, Response, lean_copy
 
 if TYPE_CHECKING:
     from harness.sip.locate import Target
@@ -1025,20 +1025,63 @@ class ServerTransaction:
         self.responses: list[Response] = []
         #: transport-layer routing hint (the connection the request came on)
         self.connection: object | None = None
+        self._clock = clock
+        self._policy = policy
+        self._send = send
+        self._on_terminated = on_terminated
+        self._on_completed = on_completed
+        #: the Automat machine, built when first needed (see L{_machine})
+        self._built: _ServerInputs | None = None
+        #: set by the Completed shortcut in L{respond}: the layer's Timer J record
+        self._record: _Completed | None = None
+
+    @property
+    def _machine(self) -> _ServerInputs:
+        """
+        The transaction's RFC 3261 17.2 machine, built on first use.
+
+        Why lazily: a registrar answers a UDP REGISTER with its final response
+        at once, and the layer's Timer J record (L{_Completed}) then does all a
+        Completed non-INVITE transaction does; building a core and a machine
+        nobody drives again cost ~5 us per request.  L{respond} takes that
+        Trying -> Completed step directly (see there).  If anything needs the
+        machine after that shortcut (a caller still holding the transaction
+        aborts it, or Timer J ends it), the machine is built and driven
+        through the very same inputs it would have had -- the final response
+        from Trying -- with the two outputs the shortcut already performed
+        (sending, handing over to the layer's record) not repeated, so it is
+        in Completed with the state its own transition would have left.
+        """
+        machine = self._built
+        if machine is not None:
+            return machine
         core = _ServerCore(
             txn=self,
-            clock=clock,
-            policy=policy,
-            reliable=reliable,
-            send=send,
-            on_terminated=on_terminated,
-            on_completed=on_completed,
+            clock=self._clock,
+            policy=self._policy,
+            reliable=self.reliable,
+            send=self._send,
+            on_terminated=self._on_terminated,
+            on_completed=self._on_completed,
         )
-        self._machine = (_INVITE_SERVER if self.invite else _NON_INVITE_SERVER)(core)
+        machine = self._built = (_INVITE_SERVER if self.invite else _NON_INVITE_SERVER)(core)
+        record = self._record
+        if record is not None:
+            response = record.response
+            core.send = lambda txn, response: None  # sent already, by the shortcut
+            core.on_completed = lambda txn, response, linger: record  # queued already
+            if response.status < 300:
+                machine.send_success(response)
+            else:
+                machine.send_failure(response)
+            core.send = self._send
+            core.on_completed = self._on_completed
+        return machine
 
     @property
     def state(self) -> str:
-        return str(self._machine.__automat_transitioner__._state.name)
+        machine: Any = self._machine
+        return str(machine.__automat_transitioner__._state.name)
 
     @property
     def answered(self) -> bool:
@@ -1055,6 +1098,27 @@ class ServerTransaction:
                 f"{self.request.method} already answered {self.final_response.status}"
             )
         self.responses.append(response)
+        if (
+            self._built is None
+            and response.status >= 200
+            and not self.invite
+            and not self.reliable
+            and self._on_completed is not None
+            and not self.terminated
+        ):
+            # Shortcut of RFC 3261 17.2.2 for the usual non-INVITE server
+            # transaction over UDP, answered before anything else happened to
+            # it: Trying --final--> Completed, whose outputs are exactly these
+            # two -- send the response (final_nonin), then enter Completed,
+            # which for a layer-owned Timer J is handing the response to the
+            # layer's record (completed_nonin).  The record then absorbs
+            # retransmissions and ends the transaction at Timer J, as it does
+            # for a machine-driven one; L{_machine} builds the machine in this
+            # same state if it is ever needed.
+            self.final_response = response
+            self._send(self, response)
+            self._record = self._on_completed(self, response, self._policy.timer_b)
+            return
         if response.status < 200:
             self._machine.send_provisional(response)
         elif response.status < 300:
@@ -1172,7 +1236,7 @@ class TransactionLayer:
             del self.servers[key]
         now = self.clock.seconds()
         record = _Completed(
-            key, now + linger, response, txn.source, txn.connection, weakref.ref(txn)
+            key, now + linger, lean_copy(response), txn.source, txn.connection, weakref.ref(txn)
         )
         self.completed[key] = record
         expiry = self._expiry

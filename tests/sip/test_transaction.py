@@ -475,6 +475,96 @@ class ServerTransactionTests(SynchronousTestCase):
         self.assertEqual(s.layer.completed, {})
         self.assertEqual(s.clock.getDelayedCalls(), [])
 
+    def _completed_run(self, *, drive_machine: bool, hold: bool) -> list[object]:
+        """
+        One UDP REGISTER answered 200 at once, its request retransmitted
+        before and after Timer J; what the world saw, in order.
+        C{drive_machine}: the machine is built before the answer (so the
+        Trying -> Completed transition runs through Automat), as opposed to
+        the shortcut in L{ServerTransaction.respond}.
+        """
+        s = _ServerHarness()
+        request = make_request("REGISTER")
+        s.receive(request)
+        txn = s.txns.pop()
+        seen: list[object] = []
+        if drive_machine:
+            seen.append(txn.state)  # builds the machine: Trying
+        else:
+            seen.append("Trying")
+        txn.respond(make_response(request, 200))
+        self.assertEqual(txn._built is None, not drive_machine)
+        held = txn if hold else None
+        del txn
+        for step in (1.0, 0.5, 4.0, 26.4, 0.2):
+            s.receive(request)
+            s.run(step)
+            seen.append((s.clock.seconds(), s.statuses(), len(s.layer.completed),
+                         len(s.clock.getDelayedCalls()), len(s.txns)))
+            if held is not None:
+                seen.append(held.state)
+        s.receive(request)  # after Timer J: a new transaction
+        seen.append((s.statuses(), len(s.txns), [t.state for t in s.txns]))
+        seen.append([t for t, _ in s.sent])
+        return seen
+
+    def test_completed_shortcut_is_the_machine_transition(self) -> None:
+        """
+        A UDP non-INVITE answered at once goes Trying -> Completed without
+        its machine (the shortcut in respond): the same responses at the
+        same times, the same retransmissions absorbed, the same Timer J, the
+        same states seen by a caller holding the transaction -- whose
+        machine, built late, is in Completed and then Terminated as it would
+        have been.
+        """
+        for hold in (False, True):
+            self.assertEqual(
+                self._completed_run(drive_machine=False, hold=hold),
+                self._completed_run(drive_machine=True, hold=hold),
+            )
+        shortcut = self._completed_run(drive_machine=False, hold=True)
+        self.assertIn("Completed", shortcut)
+        self.assertEqual(shortcut[-3], "Terminated")
+
+    def test_completed_shortcut_then_abort_and_second_final(self) -> None:
+        s = _ServerHarness()
+        request = make_request("OPTIONS")
+        s.receive(request)
+        txn = s.txns[0]
+        txn.respond(make_response(request, 404))
+        self.assertIsNone(txn._built)
+        self.assertRaises(ValueError, txn.respond, make_response(request, 200))
+        self.assertEqual(txn.state, "Completed")
+        s.receive(request)
+        self.assertEqual(s.statuses(), [404, 404])
+        txn.abort()
+        self.assertEqual(txn.state, "Terminated")
+        self.assertEqual(s.statuses(), [404, 404])
+
+    def test_completed_record_keeps_a_lean_copy(self) -> None:
+        """
+        The Timer J record re-sends the final as sent (equal, same wire
+        bytes, same top Via for the address) while holding none of the
+        parsed values the original shares with its request; the original,
+        which the TU or a trace may hold, keeps them.
+        """
+        s = _ServerHarness()
+        request = make_request("REGISTER")
+        s.receive(request)
+        final = make_response(request, 200)
+        wire = final.to_bytes()
+        s.txns[0].respond(final)
+        s.receive(request)
+        again = s.sent[-1][1]
+        record = next(iter(s.layer.completed.values()))
+        self.assertIs(record.response, again)
+        self.assertEqual(set(vars(again)), {"status", "reason", "headers", "body", "_wire"})
+        self.assertIsNot(again, final)
+        self.assertEqual(again, final)
+        self.assertIs(again.to_bytes(), wire)
+        self.assertEqual(again.top_via, final.top_via)
+        self.assertIn("vias", vars(final))
+
     def test_close_ends_completed_records(self) -> None:
         s = _ServerHarness()
         request = make_request("REGISTER")

@@ -496,3 +496,91 @@ class EndpointMiscTests(SynchronousTestCase):
         self.assertGreater(result["transactions"], 0)
         self.assertEqual(result["failed"], 0)
         self.assertGreater(result["us_per_transaction"], 0)
+
+
+class UdpSendTests(SynchronousTestCase):
+    """
+    L{SipEndpoint._udp_send} on Twisted's own UDP port (a real loopback
+    socket, bound but never given to a reactor: loopback delivery is
+    immediate, so the receiving socket is read without waiting).
+    """
+
+    def setUp(self) -> None:
+        import socket
+
+        from twisted.internet import udp
+
+        world = SimWorld(seed=1)
+        self.ep = SipEndpoint(world.host("127.0.9.3"), world.trace, "127.0.9.3", rng=world.rng)
+        self.port = udp.Port(0, DatagramProtocol(), "127.0.0.1", reactor=object())  # type: ignore[arg-type]
+        self.port._bindSocket()
+        self.addCleanup(self.port.socket.close)
+        self.sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.addCleanup(self.sink.close)
+        self.sink.bind(("127.0.0.1", 0))
+        self.sink.setblocking(False)
+        self.dest = self.sink.getsockname()
+
+    def test_sends_to_an_ip_literal(self) -> None:
+        self.ep._udp_send(self.port, b"one", self.dest)
+        self.ep._udp_send(self.port, b"two", self.dest)  # the host's check remembered
+        self.assertEqual([self.sink.recv(100), self.sink.recv(100)], [b"one", b"two"])
+        self.assertEqual(self.ep._udp_send_cache[2], {"127.0.0.1": True})  # type: ignore[index]
+
+    def test_hostname_refused_as_twisted_does(self) -> None:
+        from twisted.internet.error import InvalidAddressError
+
+        self.assertRaises(
+            InvalidAddressError, self.ep._udp_send, self.port, b"x", ("localhost", self.dest[1])
+        )
+
+    def test_errors_handled_as_port_write_does(self) -> None:
+        import errno
+
+        writes: list[bytes] = []
+
+        class Failing:
+            family = self.port.socket.family
+
+            def __init__(self, code: int) -> None:
+                self.code = code
+
+            def sendto(self, data: bytes, addr: object) -> int:
+                raise OSError(self.code, "simulated")
+
+        self.port.write = lambda data, addr: writes.append(data)  # type: ignore[method-assign]
+        self.port.socket = Failing(errno.ECONNREFUSED)
+        self.ep._udp_send_cache = None
+        self.ep._udp_send(self.port, b"refused", self.dest)  # dropped, as write drops it
+        self.port.socket = Failing(errno.EINTR)
+        self.ep._udp_send_cache = None
+        self.ep._udp_send(self.port, b"again", self.dest)  # write retries it
+        self.assertEqual(writes, [b"again"])
+
+
+class WithTopViaTests(SynchronousTestCase):
+    def test_fast_path_equals_headers_with_top_via(self) -> None:
+        """
+        C{_with_top_via} gives what L{Headers.with_top_via} gives for every
+        layout where the Vias are consecutive, and declines (None) otherwise.
+        """
+        from harness.sip.transport import _with_top_via
+
+        v1, v2, v3 = ("Via", "SIP/2.0/UDP a;branch=z9hG4bK1"), ("Via", "SIP/2.0/UDP b"), (
+            "Via", "SIP/2.0/UDP c")
+        f, t = ("From", "<sip:a@x>;tag=1"), ("To", "<sip:b@x>")
+        new = "SIP/2.0/UDP a;branch=z9hG4bK1;received=127.0.0.9"
+        layouts = [
+            (v1, f, t), (f, v1, t), (f, t, v1), (v1, v2, f), (f, v1, v2, v3, t),
+            (v1, f, v2), (f, v1, t, v2, v3), (f, t),
+        ]
+        for pairs in layouts:
+            count = sum(1 for n, _ in pairs if n == "Via")
+            got = _with_top_via(pairs, new, count)
+            vias = [i for i, (n, _) in enumerate(pairs) if n == "Via"]
+            consecutive = bool(vias) and vias == list(range(vias[0], vias[0] + len(vias)))
+            if consecutive:
+                self.assertEqual(got, Headers._trusted(pairs).with_top_via(new), pairs)
+            else:
+                self.assertIsNone(got, pairs)
+            self.assertIsNone(_with_top_via(pairs, new, count + 1))

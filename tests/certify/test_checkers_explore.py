@@ -1120,3 +1120,37 @@ class ConnectionReusedLateTests(SynchronousTestCase):
 
     def test_retry_off_the_interval_fails(self) -> None:
         self.assertEqual(status(self._world(75.0), "RTX-5"), "fail")
+
+
+class RefusedRetryBesideFallbackByeTests(SynchronousTestCase):
+    """
+    FBK-C3 (explore seeds 4, 8, concurrent mode, TCP): the working server's port
+    was closed from the start; the call went up through the fallback server.  At
+    30.01 s the phone retried its registration at the working server (refused
+    before any SIP went over it) while the call's planned BYE went to the
+    fallback server (FO-4).  An in-dialog request goes where its dialog is: a BYE
+    to another server does not say what the refused connection was for; it was
+    the registration's retry, on time.
+    """
+
+    def _world(self, retried: bool) -> TraceBuilder:
+        facts = default_facts(server1=PRIMARY, transport=1, duration=120.0,
+                              servers=_ONE_TARGET)
+        tb = TraceBuilder(replace(facts, calls=(CallPlan(0.0, "sip:echo@example.test", 30.0),)))
+        tb.fault(0.0, "primary", "stop")
+        tb.refused(0.0, "primary")
+        ok = tb.request("REGISTER", "fallback", 0.01, call_id="reg-2", transport="tcp",
+                        expires=3600)
+        tb.respond(ok, 200, 0.015)
+        tb.call("fallback", 0.01, transport="tcp", bye_at=30.02)  # 200 at 0.02
+        if retried:
+            tb.refused(30.01, "primary")
+        tb.refused(60.02, "primary")
+        tb.refused(90.03, "primary")
+        return tb
+
+    def test_registration_retry_beside_the_bye_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-C3"), "pass")
+
+    def test_retry_skipped_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-C3"), "fail")

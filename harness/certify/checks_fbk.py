@@ -64,6 +64,23 @@ def _failed_connections(ctx: Ctx, group: int) -> list[wire.ConnAttempt]:
                         for p in ctx.facts.calls)]
 
 
+def _try_start(x: wire.Txn | wire.ConnAttempt, first: bool = False) -> float:
+    """When a try began (L{wire.Txn.started}, or its C{first} send)."""
+    if isinstance(x, wire.ConnAttempt):
+        return x.start
+    return x.first if first else x.started
+
+
+def _try_failed_at(ctx: Ctx, x: wire.Txn | wire.ConnAttempt) -> float | None:
+    return x.t if isinstance(x, wire.ConnAttempt) else ctx.failed_at(x)
+
+
+def _try_describe(x: wire.Txn | wire.ConnAttempt) -> str:
+    if isinstance(x, wire.ConnAttempt):
+        return f"{x.transport} connection to {x.server} {x.what} at {x.t:.3f}, no SIP sent"
+    return x.describe()
+
+
 # -- concurrent ---------------------------------------------------------------------------
 
 
@@ -75,13 +92,16 @@ def fbk_c1(ctx: Ctx) -> Verdict:
     fb = ctx.fallback
     regs_fb = [r for r in ctx.regs if r.dst == fb]
     sent_fb = [t for t in ctx.txns if t.method == "REGISTER" and t.dst == fb]
-    if not sent_fb:
+    tries_fb: list[wire.Txn | wire.ConnAttempt] = list(sent_fb)
+    if not tries_fb:
         # a fallback server whose port is closed never gets SIP: the phone's refused
-        # connections to it are its REGISTER attempts (RTX-2)
-        sent_fb = [t for t in ctx.attempts if t.dst == fb and t.conn_failure is not None]
+        # connections to it are its REGISTER attempts (RTX-2), even when no SIP at all
+        # went out to say which request they carried
+        tries_fb = [t for t in ctx.attempts if t.dst == fb and t.conn_failure is not None]
+        tries_fb = tries_fb or [a for a in _failed_connections(ctx, 2) if a.server == fb]
     # (an attempt whose connection failed before any SIP went over it counts: RTX-2)
     sent_w = [t for t in ctx.attempts if t.method == "REGISTER" and ctx.group(t.dst) == 1]
-    if not sent_fb:
+    if not tries_fb:
         return ctx.failed(c, "concurrent mode: no REGISTER to the fallback server",
                           "REGISTER to both servers", "none to the fallback server")
     tried_w = _failed_connections(ctx, 1)
@@ -90,15 +110,17 @@ def fbk_c1(ctx: Ctx) -> Verdict:
         return ctx.failed(c, "concurrent mode: no REGISTER to the working server",
                           "REGISTER to both servers", "none to the working server")
     # both registrations kept: each registration renewed before it expires
-    ev = [*sent_fb[0].indexes, *(sent_w[0].indexes if sent_w else
+    ev = [*tries_fb[0].indexes, *(sent_w[0].indexes if sent_w else
                                  ctx.dns_downs[0].indexes if ctx.dns_downs else
                                  tried_w[0].indexes)]
     for r in [*regs_fb, *[r for r in ctx.regs if ctx.group(r.dst) == 1]]:
         if r.t + r.granted + ctx.tol >= ctx.end:
             continue
         grp = ctx.group(r.dst)
-        nxt = next((t for t in ctx.txns if t.method == "REGISTER" and ctx.group(t.dst) == grp
-                    and t.first > r.t + ctx.tol), None)
+        # a renewal whose connection failed before any SIP went over it was tried
+        # (RTX-2): the server, not the phone, let the registration lapse
+        nxt = next((t for t in ctx.attempts if t.method == "REGISTER"
+                    and ctx.group(t.dst) == grp and t.first > r.t + ctx.tol), None)
         if nxt is None or nxt.started > r.t + r.granted + ctx.tol:
             return ctx.failed(c, f"registration at {ctx.name(r.dst)} not refreshed",
                               f"REGISTER before {r.t + r.granted:.3f} s",
@@ -108,19 +130,20 @@ def fbk_c1(ctx: Ctx) -> Verdict:
         # The fallback server never accepted a REGISTER (down, or refusing): the phone
         # cannot be registered there, only keep trying (RTX-5 after each failed try).
         ri = ctx.profile.retry_interval
-        for x in sent_fb:
-            done = ctx.failed_at(x)
+        for x in tries_fb:
+            done = _try_failed_at(ctx, x)
             if done is None or done + ri + ctx.tol + ctx.profile.t1 >= ctx.end:
                 continue  # refused, or the run ended before a retry was due
-            nxt = next((y for y in sent_fb if y.first > x.first), None)
-            if nxt is None or nxt.started > done + ri + ctx.tol + ctx.profile.t1:
+            again = next((y for y in tries_fb if _try_start(y, first=True)
+                          > _try_start(x, first=True)), None)
+            if again is None or _try_start(again) > done + ri + ctx.tol + ctx.profile.t1:
                 return ctx.failed(c, "the fallback server never answered and the phone "
                                      "stopped registering to it",
                                   f"REGISTER to the fallback server by {done + ri:.3f} s",
-                                  nxt.describe() if nxt else "none", x.indexes)
+                                  _try_describe(again) if again else "none", x.indexes)
         return ctx.passed(c, "registered to the working server; the fallback server never "
                              "accepted a REGISTER and the phone kept trying",
-                          [*ev, *(i for x in sent_fb for i in x.indexes[:1])])
+                          [*ev, *(i for x in tries_fb for i in x.indexes[:1])])
     return ctx.passed(c, "registered to the working and the fallback server, both kept "
                          "refreshed", ev)
 

@@ -1154,3 +1154,60 @@ class RefusedRetryBesideFallbackByeTests(SynchronousTestCase):
 
     def test_retry_skipped_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FBK-C3"), "fail")
+
+
+class RefusedRenewalConcurrentTests(SynchronousTestCase):
+    """
+    FBK-C1 (explore seed 2, concurrent mode, TCP, expires 60 at the working
+    server): the working server stopped after granting 60 s; the renewal at
+    30 s was refused before any SIP went over it, and so was each retry.  The
+    phone kept trying to refresh (RTX-2: a refused connection is an attempt);
+    the server, not the phone, let the registration lapse.
+    """
+
+    def _world(self, renew_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=1, expires=60,
+                                        duration=120.0, servers=_ONE_TARGET))
+        ok = tb.request("REGISTER", "primary", 0.01, transport="tcp", expires=60)
+        tb.respond(ok, 200, 0.015)
+        fb = tb.request("REGISTER", "fallback", 0.01, call_id="reg-2", transport="tcp",
+                        expires=3600)
+        tb.respond(fb, 200, 0.015)
+        tb.fault(1.0, "primary", "stop")
+        tb.refused(renew_at, "primary")
+        tb.refused(renew_at + 30.01, "primary")
+        tb.refused(renew_at + 60.02, "primary")
+        return tb
+
+    def test_refused_renewal_passes(self) -> None:
+        self.assertEqual(status(self._world(30.02), "FBK-C1"), "pass")
+
+    def test_renewal_after_the_expiry_fails(self) -> None:
+        self.assertEqual(status(self._world(62.0), "FBK-C1"), "fail")
+
+
+class BothServersRefusedConcurrentTests(SynchronousTestCase):
+    """
+    FBK-C1 (explore seed 7, concurrent mode, TCP): both servers' ports were closed
+    for the whole run, so no SIP ever went out to name what the phone's refused
+    connections carried.  Its connections to the fallback server, away from any
+    planned call, are its REGISTER attempts there (RTX-2), as for the working
+    server; retried every 30 s (RTX-5), they keep trying.
+    """
+
+    def _world(self, fallback_retries: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=1, duration=120.0,
+                                        servers=_ONE_TARGET))
+        tb.fault(0.0, "primary", "stop")
+        tb.fault(0.0, "fallback", "stop")
+        for k in range(4):
+            tb.refused(k * 30.01, "primary")
+            if k == 0 or fallback_retries:
+                tb.refused(k * 30.01, "fallback")
+        return tb
+
+    def test_refused_attempts_at_both_pass(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-C1"), "pass")
+
+    def test_fallback_given_up_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-C1"), "fail")

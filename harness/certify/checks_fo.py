@@ -336,7 +336,9 @@ def fo6(ctx: Ctx) -> Verdict:
         ):
             continue  # a probe while on the fallback server (FBK-S3)
         if ch.method == "REGISTER" and not successive:
-            before = [r for r in ctx.regs if r.dst == fb and r.t <= t_fail + ctx.tol]
+            # registered there, or the concurrent registration already under way (its
+            # connection opened with server 1's, a TLS handshake still going on)
+            before = [r for r in ctx.regs if r.dst == fb and r.txn.started <= t_fail + ctx.tol]
             if not before and _fallback_down(ctx, t_fail):
                 continue  # the concurrent registration at the fallback fails too (FBK-C1)
             if not before:

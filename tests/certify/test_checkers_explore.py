@@ -1211,3 +1211,35 @@ class BothServersRefusedConcurrentTests(SynchronousTestCase):
 
     def test_fallback_given_up_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FBK-C1"), "fail")
+
+
+class ConcurrentFallbackTlsUnderWayTests(SynchronousTestCase):
+    """
+    FO-6 (explore seed 15, concurrent mode, TLS, latency 0.1 s): at the start the
+    phone opened connections to both servers at once; the working server's was
+    refused at 0.2 s, while the fallback server's TLS handshake was still going
+    on: its REGISTER reached the server at 0.5 s and was accepted.  The concurrent
+    registration was under way when server 1 failed; one the phone starts only
+    after server 1 failed is successive, not concurrent.
+    """
+
+    def _world(self, syn_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=2, port1=5061,
+                                        duration=20.0, servers=_ONE_TARGET,
+                                        latency_tolerance=0.25))
+        tb.fault(0.0, "primary", "stop")
+        tb.refused(0.1, "primary", port=5061, after=0.1)
+        tb._add(PacketEvent(syn_at, "tcp", (PHONE, 5060), (FALLBACK, 5061), b"",
+                            fate="delivered", flags="S"))
+        # (the trace has the server's side: the REGISTER the phone sent at 0.4 s
+        # arrived at 0.5 s, answered at once)
+        reg = tb.request("REGISTER", "fallback", syn_at + 0.5, call_id="reg-2",
+                         transport="tls", port=5061, expires=3600)
+        tb.respond(reg, 200, syn_at + 0.5)
+        return tb
+
+    def test_registration_under_way_passes(self) -> None:
+        self.assertEqual(status(self._world(0.0), "FO-6"), "pass")
+
+    def test_registration_started_after_the_failure_fails(self) -> None:
+        self.assertEqual(status(self._world(0.6), "FO-6"), "fail")

@@ -289,6 +289,11 @@ def _fallback_down(ctx: Ctx, t: float) -> bool:
     fb = ctx.fallback
     sent = [x for x in ctx.txns if x.method == "REGISTER" and x.dst == fb
             and x.first <= t + ctx.tol]
+    # a connection to it that failed before any SIP went over it was a try (RTX-2),
+    # even where nothing on the wire names the request it carried
+    conns = [a for a in ctx.conn_attempts if a.server == fb and a.start <= t + ctx.tol]
+    if conns and (not sent or max(a.start for a in conns) >= sent[-1].first):
+        return True
     if not sent:
         return False
     last = sent[-1]

@@ -1243,3 +1243,35 @@ class ConcurrentFallbackTlsUnderWayTests(SynchronousTestCase):
 
     def test_registration_started_after_the_failure_fails(self) -> None:
         self.assertEqual(status(self._world(0.6), "FO-6"), "fail")
+
+
+class FallbackRefusedWhenServer1FailsTests(SynchronousTestCase):
+    """
+    FO-6 (explore seeds 7, 8 after the fixes above; concurrent mode, TCP): the
+    fallback server's port was closed, and every connection the phone opened to
+    it was refused before any SIP went over it.  When server 1 failed too (its
+    renewal refused at 60 s) the phone could have no registration at the
+    fallback server: it was failing as well, and its own registration cycle
+    (FBK-C1, RTX-5) is what goes on.  A phone that never tried the fallback
+    server still fails.
+    """
+
+    def _world(self, fallback_tried: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=1, expires=120,
+                                        duration=120.0, servers=_ONE_TARGET))
+        tb.fault(0.0, "fallback", "stop")
+        ok = tb.request("REGISTER", "primary", 0.01, transport="tcp", expires=120)
+        tb.respond(ok, 200, 0.015)
+        tb.fault(1.0, "primary", "stop")
+        for at in (0.0, 30.01, 60.02, 90.03):
+            if fallback_tried:
+                tb.refused(at, "fallback")
+            if at > 60.0:
+                tb.refused(at, "primary")
+        return tb
+
+    def test_fallback_refused_too_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FO-6"), "pass")
+
+    def test_fallback_never_tried_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-6"), "fail")

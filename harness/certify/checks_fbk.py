@@ -81,6 +81,13 @@ def _try_describe(x: wire.Txn | wire.ConnAttempt) -> str:
     return x.describe()
 
 
+def _ended_at(ctx: Ctx, x: wire.Txn) -> float:
+    """When an attempt was answered or failed; C{-inf} if never (the run ended first)."""
+    end = ctx.failed_at(x)
+    end = end if end is not None else x.final_t
+    return end if end is not None else float("-inf")
+
+
 # -- concurrent ---------------------------------------------------------------------------
 
 
@@ -215,8 +222,13 @@ def fbk_c3(ctx: Ctx) -> Verdict:
         t = t_fail
         back: float | None = None
         while True:
+            # a REGISTER still being tried there at C{t} (a renewal sent while the
+            # INVITE's attempts went unanswered) is the phone still sending it
             nxt = next((x for x in ctx.attempts if x.method == "REGISTER"
-                        and ctx.group(x.dst) == 1 and x.first > t + ctx.tol), None)
+                        and ctx.group(x.dst) == 1 and x.first <= t + ctx.tol
+                        and _ended_at(ctx, x) > t + ctx.tol), None)
+            nxt = nxt or next((x for x in ctx.attempts if x.method == "REGISTER"
+                               and ctx.group(x.dst) == 1 and x.first > t + ctx.tol), None)
             if nxt is None:
                 if t + ri + ctx.tol + ctx.profile.t1 < ctx.end:
                     return ctx.failed(c, "the phone stopped sending REGISTER to the working "

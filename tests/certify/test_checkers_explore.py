@@ -1275,3 +1275,37 @@ class FallbackRefusedWhenServer1FailsTests(SynchronousTestCase):
 
     def test_fallback_never_tried_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FO-6"), "fail")
+
+
+class RenewalInFlightAtInviteFailureTests(SynchronousTestCase):
+    """
+    FBK-C3 (explore seed 4 after the fixes above; concurrent mode, UDP, expires
+    30 at the working server): the working server went silent; the call's
+    INVITE to it gave up at 15.5 s while the registration's renewal, sent at
+    15.01 s, was still being retransmitted there.  That REGISTER was the phone
+    still sending REGISTER to the down server; it gave up at 22.51 s, and the
+    retry is due a retry interval after that (RTX-5), not after the INVITE's
+    failure.
+    """
+
+    def _world(self, retry_at: float) -> TraceBuilder:
+        facts = default_facts(server1=PRIMARY, expires=30, duration=120.0, servers=_ONE_TARGET)
+        tb = TraceBuilder(replace(facts, calls=(CallPlan(8.0, "sip:echo@example.test", 5.0),)))
+        ok = tb.register("primary", 0.0, expires=30)
+        tb.respond(ok, 200, 0.005)
+        fb = tb.register("fallback", 0.0, call_id="reg-2", expires=3600)
+        tb.respond(fb, 200, 0.005)
+        tb.fault(1.0, "primary", "silence")
+        inv = tb.silent("INVITE", "primary", 8.0, call_id="call-a")
+        tb.silent("REGISTER", "primary", 15.01, cseq=2, expires=30)
+        tb.call("fallback", 8.0 + tb.give_up("INVITE"), call_id=inv.call_id, cseq=2,
+                bye_at=20.51)
+        tb.silent("REGISTER", "primary", retry_at, cseq=3, expires=30)
+        tb.silent("REGISTER", "primary", retry_at + 37.5, cseq=4, expires=30)
+        return tb
+
+    def test_renewal_in_flight_passes(self) -> None:
+        self.assertEqual(status(self._world(52.51), "FBK-C3"), "pass")
+
+    def test_late_retry_fails(self) -> None:
+        self.assertEqual(status(self._world(70.0), "FBK-C3"), "fail")

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from harness.certify import wire
 from harness.certify.checks_base import Ctx
+from harness.certify.checks_fo import fallback_refused_at_once
 from harness.certify.verdict import Verdict
 from harness.trace.events import ConnEvent, PacketEvent, SipEvent
 
@@ -180,6 +181,10 @@ def fbk_c2(ctx: Ctx) -> Verdict:
         nxt = next((x for x in ctx.txns if x.method == "INVITE" and x.dst == fb
                     and x.call_id == ch.call_id), None)
         if nxt is None:
+            refused = fallback_refused_at_once(ctx, t_fail)
+            if refused is not None:
+                ev.extend(refused.indexes)
+                continue  # the connection for it was refused: the server is why
             if t_fail + 4 * ctx.tol < ctx.end:
                 return ctx.failed(c, "the INVITE did not go to the fallback server",
                                   "INVITE to the fallback server, same Call-ID", "none",

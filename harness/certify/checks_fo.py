@@ -300,6 +300,17 @@ def _fallback_down(ctx: Ctx, t: float) -> bool:
     return not (last.ok and last.final_t is not None and last.final_t <= t + ctx.tol)
 
 
+def fallback_refused_at_once(ctx: Ctx, t: float) -> wire.ConnAttempt | None:
+    """
+    A connection the phone opened to the fallback server at once when server 1
+    failed at C{t}, which failed before any SIP went over it: the failed
+    request's attempt there (RTX-2), though nothing on the wire names it.
+    """
+    fb = ctx.fallback
+    return next((a for a in ctx.conn_attempts if a.server == fb
+                 and t - ctx.tol <= a.start <= t + ctx.at_once), None)
+
+
 def fo6(ctx: Ctx) -> Verdict:
     c = "FO-6"
     fb = ctx.fallback
@@ -358,6 +369,10 @@ def fo6(ctx: Ctx) -> Verdict:
         if nxt is None or nxt.started > t_fail + 4 * ctx.tol:
             if nxt is None and t_fail + 4 * ctx.tol > ctx.end:
                 continue
+            refused = fallback_refused_at_once(ctx, t_fail)
+            if refused is not None:
+                ev.extend(refused.indexes)
+                continue  # it took over at once, and its port was closed
             return ctx.failed(c, f"server 1 failed a {ch.method}; the fallback server did not "
                                  "take over at once",
                               f"{ch.method} to the fallback server by "

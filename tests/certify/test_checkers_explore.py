@@ -1309,3 +1309,38 @@ class RenewalInFlightAtInviteFailureTests(SynchronousTestCase):
 
     def test_late_retry_fails(self) -> None:
         self.assertEqual(status(self._world(70.0), "FBK-C3"), "fail")
+
+
+class InviteFallbackRefusedTests(SynchronousTestCase):
+    """
+    FO-6, FBK-C2 (explore seed 15 after the fixes above; concurrent mode, TCP):
+    the working server was silent and the fallback server's port closed.  The
+    call's INVITE gave up at the working server at 7.51 s and the phone opened a
+    connection to the fallback server at once, refused before any SIP went over
+    it: the INVITE's attempt there (RTX-2).  The fallback server took over as
+    far as the phone could make it; the call cannot complete, and the server is
+    why.  A phone that does not try the fallback server at once still fails.
+    """
+
+    def _world(self, takes_over: bool) -> TraceBuilder:
+        facts = default_facts(server1=PRIMARY, transport=1, duration=60.0, servers=_ONE_TARGET)
+        tb = TraceBuilder(replace(facts, calls=(CallPlan(0.0, "sip:echo@example.test", 5.0),)))
+        tb.fault(0.0, "fallback", "stop")
+        tb.fault(0.0, "primary", "silence")
+        tb.silent("REGISTER", "primary", 0.01, transport="tcp")
+        tb.silent("INVITE", "primary", 0.01, call_id="call-a", transport="tcp")
+        tb.refused(0.0, "fallback")
+        gave_up = 0.01 + tb.give_up("INVITE")
+        if takes_over:
+            tb.refused(gave_up, "fallback")
+        tb.refused(30.0, "fallback")
+        tb.silent("REGISTER", "primary", gave_up + 30.0, transport="tcp", cseq=2)
+        return tb
+
+    def test_refused_take_over_passes(self) -> None:
+        for clause in ("FO-6", "FBK-C2"):
+            self.assertEqual(status(self._world(True), clause), "pass", clause)
+
+    def test_no_take_over_fails(self) -> None:
+        for clause in ("FO-6", "FBK-C2"):
+            self.assertEqual(status(self._world(False), clause), "fail", clause)

@@ -1344,3 +1344,45 @@ class InviteFallbackRefusedTests(SynchronousTestCase):
     def test_no_take_over_fails(self) -> None:
         for clause in ("FO-6", "FBK-C2"):
             self.assertEqual(status(self._world(False), clause), "fail", clause)
+
+
+def _dns_query(name: str) -> bytes:
+    """The wire form of an A query for C{name} (a resolver's query the network lost)."""
+    from twisted.names import dns
+
+    m = dns.Message(id=7, recDes=True)
+    m.queries = [dns.Query(name.encode(), dns.A)]
+    return m.toStr()
+
+
+class LostAnswerRetransmissionTests(SynchronousTestCase):
+    """
+    FBK-S3 (explore seed 2 after the fixes above; successive mode, loss 0.2): on
+    the fallback server, the probe at 247.5 s looked up server 1; the DNS server
+    answered, the answer was lost, and the resolver's retransmission a second
+    later was lost on its way.  That retransmission is part of the lookup the DNS
+    server saw, not a second probe a second after the first.  A lookup the
+    network lost whole, away from any heard query, is still a probe, and off
+    schedule it fails.
+    """
+
+    def _world(self, lost_at: float) -> TraceBuilder:
+        servers = default_facts().servers
+        tb = TraceBuilder(default_facts(redundancy_type=1, duration=300.0,
+                                        servers=(servers[0], servers[2])))
+        tb.dns(0.0, DOMAIN, "A", [PRIMARY])
+        tb.silent("REGISTER", "primary", 0.01)
+        at = 0.01 + tb.give_up("REGISTER")
+        ok = tb.register("fallback", at, call_id="reg-2")
+        tb.respond(ok, 200, at + 0.005)
+        tb.dns(at + 120.0, DOMAIN, "A", rcode="NXDOMAIN")
+        tb.dns(at + 240.0, DOMAIN, "A", rcode="NXDOMAIN")  # its answer lost on the way
+        tb._add(PacketEvent(lost_at, "udp", (PHONE, 40000), (DNS, 53), _dns_query(DOMAIN),
+                            fate="lost"))
+        return tb
+
+    def test_retransmission_of_a_heard_query_passes(self) -> None:
+        self.assertEqual(status(self._world(248.52), "FBK-S3"), "pass")
+
+    def test_lost_lookup_off_schedule_fails(self) -> None:
+        self.assertEqual(status(self._world(200.0), "FBK-S3"), "fail")

@@ -254,7 +254,8 @@ def fbk_c3(ctx: Ctx) -> Verdict:
                 back = answered[0].final_t
                 break
             done = ctx.chain_failed_at(chain) if chain else ctx.failed_at(nxt)
-            t = max(done if done is not None else nxt.last, nxt.first)  # always moves on
+            # always moves on, past an attempt still being tried at C{t} too
+            t = max(done if done is not None else nxt.last, nxt.first, _ended_at(ctx, nxt))
         if back is None:
             continue
         inv = next((x for x in ctx.rounds if x.method == "INVITE" and not x.in_dialog

@@ -1386,3 +1386,35 @@ class LostAnswerRetransmissionTests(SynchronousTestCase):
 
     def test_lost_lookup_off_schedule_fails(self) -> None:
         self.assertEqual(status(self._world(200.0), "FBK-S3"), "fail")
+
+
+class RenewalInFlightChainedTests(SynchronousTestCase):
+    """
+    FBK-C3 (explore seed 8, with the in-flight reading above: it looped for
+    ever): the working server silent, the fallback server's port closed; each
+    retry of server 1 went out with a refused connection to the fallback server
+    right after it, which the wire groups into the same round, so the round
+    failed before the REGISTER to the working server gave up.  The reading must
+    still move past that REGISTER.
+    """
+
+    def _world(self, retries: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=1, expires=30,
+                                        duration=120.0, servers=_ONE_TARGET))
+        tb.fault(0.0, "fallback", "stop")
+        ok = tb.request("REGISTER", "primary", 0.01, transport="tcp", expires=30)
+        tb.respond(ok, 200, 0.015)
+        tb.refused(0.0, "fallback")
+        tb.fault(1.0, "primary", "silence")
+        tb.silent("REGISTER", "primary", 15.02, transport="tcp", cseq=2, expires=30)
+        tb.refused(30.01, "fallback")
+        for n, at in enumerate((52.52, 90.02) if retries else ()):
+            tb.silent("REGISTER", "primary", at, transport="tcp", cseq=3 + n, expires=30)
+            tb.refused(at + 0.01, "fallback")
+        return tb
+
+    def test_retries_beside_refused_fallback_pass(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-C3"), "pass")
+
+    def test_no_retry_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-C3"), "fail")

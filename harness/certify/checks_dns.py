@@ -780,7 +780,7 @@ def _unheard_lookups(ctx: Ctx, dom: str, qs: list[Q]) -> list[DnsDown]:
     from twisted.names import dns as _dns
 
     dns_host = ctx.facts.dns[0] if ctx.facts.dns is not None else None
-    lost: list[tuple[int, float]] = []
+    lost: list[tuple[int, float, str]] = []
     for i, e in ctx.trace.indexed(PacketEvent):
         if not (e.proto == "udp" and e.dst[0] == dns_host
                 and e.fate != "delivered" and e.payload
@@ -793,21 +793,24 @@ def _unheard_lookups(ctx: Ctx, dom: str, qs: list[Q]) -> list[DnsDown]:
         except Exception:
             continue
         if name == dom or name.endswith("." + dom):
-            lost.append((i, e.t))
-    groups: list[list[tuple[int, float]]] = []
-    for i, t in lost:
+            lost.append((i, e.t, name))
+    groups: list[list[tuple[int, float, str]]] = []
+    for i, t, name in lost:
         if groups and t - groups[-1][-1][1] <= DNS_GIVE_UP:
-            groups[-1].append((i, t))
+            groups[-1].append((i, t, name))
         else:
-            groups.append([(i, t)])
+            groups.append([(i, t, name)])
     heard = [q.t for q in qs]
     out = []
     for g in groups:
         start, end = g[0][1], g[-1][1]
-        if any(start - ctx.tol <= t <= end + DNS_GIVE_UP for t in heard):
-            continue  # part of a lookup the DNS server did see
+        if any(start - ctx.tol <= t <= end + DNS_GIVE_UP for t in heard) or any(
+                start - DNS_GIVE_UP <= q.t <= start and norm(q.name) == g[0][2] for q in qs):
+            # part of a lookup the DNS server did see (the resolver's retransmission of
+            # a query it heard, whose answer was lost, comes up to its give-up after it)
+            continue
         out.append(DnsDown(start=start, end=end, latest=end + DNS_GIVE_UP, index=g[0][0],
-                           indexes=tuple(i for i, _ in g), timed_out=True))
+                           indexes=tuple(i for i, _, _ in g), timed_out=True))
     return out
 
 

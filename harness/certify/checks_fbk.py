@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from harness.certify import wire
 from harness.certify.checks_base import Ctx
+from harness.certify.checks_fo import fallback_refused_at_once
 from harness.certify.verdict import Verdict
 from harness.trace.events import ConnEvent, PacketEvent, SipEvent
 
@@ -68,6 +69,30 @@ def _failed_connections(ctx: Ctx, group: int) -> list[wire.ConnAttempt]:
                         for p in ctx.facts.calls)]
 
 
+def _try_start(x: wire.Txn | wire.ConnAttempt, first: bool = False) -> float:
+    """When a try began (L{wire.Txn.started}, or its C{first} send)."""
+    if isinstance(x, wire.ConnAttempt):
+        return x.start
+    return x.first if first else x.started
+
+
+def _try_failed_at(ctx: Ctx, x: wire.Txn | wire.ConnAttempt) -> float | None:
+    return x.t if isinstance(x, wire.ConnAttempt) else ctx.failed_at(x)
+
+
+def _try_describe(x: wire.Txn | wire.ConnAttempt) -> str:
+    if isinstance(x, wire.ConnAttempt):
+        return f"{x.transport} connection to {x.server} {x.what} at {x.t:.3f}, no SIP sent"
+    return x.describe()
+
+
+def _ended_at(ctx: Ctx, x: wire.Txn) -> float:
+    """When an attempt was answered or failed; C{-inf} if never (the run ended first)."""
+    end = ctx.failed_at(x)
+    end = end if end is not None else x.final_t
+    return end if end is not None else float("-inf")
+
+
 # -- concurrent ---------------------------------------------------------------------------
 
 
@@ -79,13 +104,16 @@ def fbk_c1(ctx: Ctx) -> Verdict:
     fb = ctx.fallback
     regs_fb = [r for r in ctx.regs if r.dst == fb]
     sent_fb = [t for t in ctx.txns if t.method == "REGISTER" and t.dst == fb]
-    if not sent_fb:
+    tries_fb: list[wire.Txn | wire.ConnAttempt] = list(sent_fb)
+    if not tries_fb:
         # a fallback server whose port is closed never gets SIP: the phone's refused
-        # connections to it are its REGISTER attempts (RTX-2)
-        sent_fb = [t for t in ctx.attempts if t.dst == fb and t.conn_failure is not None]
+        # connections to it are its REGISTER attempts (RTX-2), even when no SIP at all
+        # went out to say which request they carried
+        tries_fb = [t for t in ctx.attempts if t.dst == fb and t.conn_failure is not None]
+        tries_fb = tries_fb or [a for a in _failed_connections(ctx, 2) if a.server == fb]
     # (an attempt whose connection failed before any SIP went over it counts: RTX-2)
     sent_w = [t for t in ctx.attempts if t.method == "REGISTER" and ctx.group(t.dst) == 1]
-    if not sent_fb:
+    if not tries_fb:
         return ctx.failed(c, "concurrent mode: no REGISTER to the fallback server",
                           "REGISTER to both servers", "none to the fallback server")
     tried_w = _failed_connections(ctx, 1)
@@ -94,15 +122,17 @@ def fbk_c1(ctx: Ctx) -> Verdict:
         return ctx.failed(c, "concurrent mode: no REGISTER to the working server",
                           "REGISTER to both servers", "none to the working server")
     # both registrations kept: each registration renewed before it expires
-    ev = [*sent_fb[0].indexes, *(sent_w[0].indexes if sent_w else
+    ev = [*tries_fb[0].indexes, *(sent_w[0].indexes if sent_w else
                                  ctx.dns_downs[0].indexes if ctx.dns_downs else
                                  tried_w[0].indexes)]
     for r in [*regs_fb, *[r for r in ctx.regs if ctx.group(r.dst) == 1]]:
         if r.t + r.granted + ctx.tol >= ctx.end:
             continue
         grp = ctx.group(r.dst)
-        nxt = next((t for t in ctx.txns if t.method == "REGISTER" and ctx.group(t.dst) == grp
-                    and t.first > r.t + ctx.tol), None)
+        # a renewal whose connection failed before any SIP went over it was tried
+        # (RTX-2): the server, not the phone, let the registration lapse
+        nxt = next((t for t in ctx.attempts if t.method == "REGISTER"
+                    and ctx.group(t.dst) == grp and t.first > r.t + ctx.tol), None)
         if nxt is None or nxt.started > r.t + r.granted + ctx.tol:
             return ctx.failed(c, f"registration at {ctx.name(r.dst)} not refreshed",
                               f"REGISTER before {r.t + r.granted:.3f} s",
@@ -112,19 +142,20 @@ def fbk_c1(ctx: Ctx) -> Verdict:
         # The fallback server never accepted a REGISTER (down, or refusing): the phone
         # cannot be registered there, only keep trying (RTX-5 after each failed try).
         ri = ctx.profile.retry_interval
-        for x in sent_fb:
-            done = ctx.failed_at(x)
+        for x in tries_fb:
+            done = _try_failed_at(ctx, x)
             if done is None or done + ri + ctx.tol + ctx.profile.t1 >= ctx.end:
                 continue  # refused, or the run ended before a retry was due
-            nxt = next((y for y in sent_fb if y.first > x.first), None)
-            if nxt is None or nxt.started > done + ri + ctx.tol + ctx.profile.t1:
+            again = next((y for y in tries_fb if _try_start(y, first=True)
+                          > _try_start(x, first=True)), None)
+            if again is None or _try_start(again) > done + ri + ctx.tol + ctx.profile.t1:
                 return ctx.failed(c, "the fallback server never answered and the phone "
                                      "stopped registering to it",
                                   f"REGISTER to the fallback server by {done + ri:.3f} s",
-                                  nxt.describe() if nxt else "none", x.indexes)
+                                  _try_describe(again) if again else "none", x.indexes)
         return ctx.passed(c, "registered to the working server; the fallback server never "
                              "accepted a REGISTER and the phone kept trying",
-                          [*ev, *(i for x in sent_fb for i in x.indexes[:1])])
+                          [*ev, *(i for x in tries_fb for i in x.indexes[:1])])
     return ctx.passed(c, "registered to the working and the fallback server, both kept "
                          "refreshed", ev)
 
@@ -154,6 +185,10 @@ def fbk_c2(ctx: Ctx) -> Verdict:
         nxt = next((x for x in ctx.txns if x.method == "INVITE" and x.dst == fb
                     and x.call_id == ch.call_id), None)
         if nxt is None:
+            refused = fallback_refused_at_once(ctx, t_fail)
+            if refused is not None:
+                ev.extend(refused.indexes)
+                continue  # the connection for it was refused: the server is why
             if t_fail + 4 * ctx.tol < ctx.end:
                 return ctx.failed(c, "the INVITE did not go to the fallback server",
                                   "INVITE to the fallback server, same Call-ID", "none",
@@ -196,8 +231,13 @@ def fbk_c3(ctx: Ctx) -> Verdict:
         t = t_fail
         back: float | None = None
         while True:
+            # a REGISTER still being tried there at C{t} (a renewal sent while the
+            # INVITE's attempts went unanswered) is the phone still sending it
             nxt = next((x for x in ctx.attempts if x.method == "REGISTER"
-                        and ctx.group(x.dst) == 1 and x.first > t + ctx.tol), None)
+                        and ctx.group(x.dst) == 1 and x.first <= t + ctx.tol
+                        and _ended_at(ctx, x) > t + ctx.tol), None)
+            nxt = nxt or next((x for x in ctx.attempts if x.method == "REGISTER"
+                               and ctx.group(x.dst) == 1 and x.first > t + ctx.tol), None)
             if nxt is None:
                 if t + ri + ctx.tol + ctx.profile.t1 < ctx.end:
                     return ctx.failed(c, "the phone stopped sending REGISTER to the working "
@@ -218,7 +258,8 @@ def fbk_c3(ctx: Ctx) -> Verdict:
                 back = answered[0].final_t
                 break
             done = ctx.chain_failed_at(chain) if chain else ctx.failed_at(nxt)
-            t = max(done if done is not None else nxt.last, nxt.first)  # always moves on
+            # always moves on, past an attempt still being tried at C{t} too
+            t = max(done if done is not None else nxt.last, nxt.first, _ended_at(ctx, nxt))
         if back is None:
             continue
         inv = next((x for x in ctx.rounds if x.method == "INVITE" and not x.in_dialog

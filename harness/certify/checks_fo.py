@@ -304,10 +304,26 @@ def _fallback_down(ctx: Ctx, t: float) -> bool:
     fb = ctx.fallback
     sent = [x for x in ctx.txns if x.method == "REGISTER" and x.dst == fb
             and x.first <= t + ctx.tol]
+    # a connection to it that failed before any SIP went over it was a try (RTX-2),
+    # even where nothing on the wire names the request it carried
+    conns = [a for a in ctx.conn_attempts if a.server == fb and a.start <= t + ctx.tol]
+    if conns and (not sent or max(a.start for a in conns) >= sent[-1].first):
+        return True
     if not sent:
         return False
     last = sent[-1]
     return not (last.ok and last.final_t is not None and last.final_t <= t + ctx.tol)
+
+
+def fallback_refused_at_once(ctx: Ctx, t: float) -> wire.ConnAttempt | None:
+    """
+    A connection the phone opened to the fallback server at once when server 1
+    failed at C{t}, which failed before any SIP went over it: the failed
+    request's attempt there (RTX-2), though nothing on the wire names it.
+    """
+    fb = ctx.fallback
+    return next((a for a in ctx.conn_attempts if a.server == fb
+                 and t - ctx.tol <= a.start <= t + ctx.at_once), None)
 
 
 def fo6(ctx: Ctx) -> Verdict:
@@ -351,7 +367,9 @@ def fo6(ctx: Ctx) -> Verdict:
         ) or ctx.on_refusing_fallback(t_fail)):
             continue  # a probe while on the fallback server (FBK-S3)
         if ch.method == "REGISTER" and not successive:
-            before = [r for r in ctx.regs if r.dst == fb and r.t <= t_fail + ctx.tol]
+            # registered there, or the concurrent registration already under way (its
+            # connection opened with server 1's, a TLS handshake still going on)
+            before = [r for r in ctx.regs if r.dst == fb and r.txn.started <= t_fail + ctx.tol]
             if not before and _fallback_down(ctx, t_fail):
                 continue  # the concurrent registration at the fallback fails too (FBK-C1)
             if not before:
@@ -366,6 +384,10 @@ def fo6(ctx: Ctx) -> Verdict:
         if nxt is None or nxt.started > t_fail + 4 * ctx.tol:
             if nxt is None and t_fail + 4 * ctx.tol > ctx.end:
                 continue
+            refused = fallback_refused_at_once(ctx, t_fail)
+            if refused is not None:
+                ev.extend(refused.indexes)
+                continue  # it took over at once, and its port was closed
             return ctx.failed(c, f"server 1 failed a {ch.method}; the fallback server did not "
                                  "take over at once",
                               f"{ch.method} to the fallback server by "

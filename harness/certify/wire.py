@@ -1081,6 +1081,9 @@ def attempts(
     synthetic: dict[int, Txn] = {}
     also: list[Txn] = []
     real = [t for t in txns if t.method not in _NOT_CHAINED]
+    # an in-dialog request goes where its dialog is (FO-4): one to another server does
+    # not say what a failed connection was for
+    bound = {id(t): t.dst for t in real if t.in_dialog}
     in_dialog_due = _planned_in_dialog(facts, dialogs(trace, facts, txns))
     for k in range(len(free) - 1, -1, -1):
         a = free[k]
@@ -1089,12 +1092,13 @@ def attempts(
             continue  # a planned call's BYE or re-INVITE (FO-4: never failed over)
         at_call = any(c.at - tol <= a.start <= c.at + _IN_FLIGHT + tol for c in facts.calls)
         horizon = a.t + give_up_delay(facts.profile, "REGISTER", retry_counts_for(facts, a.server))
-        nxt_real = next((t for t in real if a.t - tol <= t.first <= horizon + tol), None)
+        mine = [t for t in real if bound.get(id(t), a.server) == a.server]
+        nxt_real = next((t for t in mine if a.t - tol <= t.first <= horizon + tol), None)
         # a request to another server of the same group at once is the failover of
         # this one; a request in flight to the other group (a concurrent REGISTER to
         # the fallback server, FBK-C1) is not
         group = facts.group_of(a.server)
-        nxt_same = next((t for t in real if max(a.start, a.t - tol) <= t.first <= a.t + tol
+        nxt_same = next((t for t in mine if max(a.start, a.t - tol) <= t.first <= a.t + tol
                          and facts.group_of(t.dst) == group), None)
         if nxt_same is not None and nxt_real is not None and (
                 facts.group_of(nxt_real.dst) != group or nxt_real.first < a.start):

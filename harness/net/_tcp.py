@@ -129,7 +129,7 @@ class _Attempt:
         world._record_tcp(self.src, self.dst, b"", fate, "S")
         now = world.clock._now
         if fate in ("delivered", "closed"):
-            world.clock.call_at(now + delay, _syn_arrived, self)
+            world.clock.call_at(now + delay, _syn_arrived, self, fate == "closed")
         self.retry_timer = world.clock.call_at(now + SYN_RTO * (2**self.retries), self._retry)
 
     def _retry(self) -> None:
@@ -164,14 +164,18 @@ class _Attempt:
         self.fail("refused", error.ConnectionRefusedError("Connection refused"), "RST")
 
 
-def _syn_arrived(attempt: _Attempt) -> None:
-    """A SYN reached the server host: accept it, or answer RST if nothing listens."""
+def _syn_arrived(attempt: _Attempt, closed: bool = False) -> None:
+    """
+    A SYN reached the server host: accept it, or answer RST if nothing listens.
+    A SYN the trace recorded as meeting a closed port (C{closed}) is refused even
+    if the port opened while it was on its way: the trace says what happened.
+    """
     world = attempt.world
     if attempt.server is not None:
         return  # duplicate SYN; our SYN-ACK is being (re)transmitted by the pipe
     server_host = world._hosts.get(attempt.dst[0])
     listener = server_host._tcp_listeners.get(attempt.dst[1]) if server_host else None
-    if server_host is None or listener is None:
+    if server_host is None or listener is None or closed:
         world._send_control(attempt.dst, attempt.src, "R", attempt.refused)
         return
     client_host = attempt.connector.host

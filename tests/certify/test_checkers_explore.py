@@ -1629,3 +1629,301 @@ class ZoneTtlOfTheLookupsTests(SynchronousTestCase):
 
     def test_naptr_ttl_counts_with_transport_3(self) -> None:
         self.assertEqual(self._ttl(3), 60.0)
+
+
+class RefusedRetryBesideFallbackByeTests(SynchronousTestCase):
+    """
+    FBK-C3 (explore seeds 4, 8, concurrent mode, TCP): the working server's port
+    was closed from the start; the call went up through the fallback server.  At
+    30.01 s the phone retried its registration at the working server (refused
+    before any SIP went over it) while the call's planned BYE went to the
+    fallback server (FO-4).  An in-dialog request goes where its dialog is: a BYE
+    to another server does not say what the refused connection was for; it was
+    the registration's retry, on time.
+    """
+
+    def _world(self, retried: bool) -> TraceBuilder:
+        facts = default_facts(server1=PRIMARY, transport=1, duration=120.0,
+                              servers=_ONE_TARGET)
+        tb = TraceBuilder(replace(facts, calls=(CallPlan(0.0, "sip:echo@example.test", 30.0),)))
+        tb.fault(0.0, "primary", "stop")
+        tb.refused(0.0, "primary")
+        ok = tb.request("REGISTER", "fallback", 0.01, call_id="reg-2", transport="tcp",
+                        expires=3600)
+        tb.respond(ok, 200, 0.015)
+        tb.call("fallback", 0.01, transport="tcp", bye_at=30.02)  # 200 at 0.02
+        if retried:
+            tb.refused(30.01, "primary")
+        tb.refused(60.02, "primary")
+        tb.refused(90.03, "primary")
+        return tb
+
+    def test_registration_retry_beside_the_bye_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-C3"), "pass")
+
+    def test_retry_skipped_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-C3"), "fail")
+
+
+class RefusedRenewalConcurrentTests(SynchronousTestCase):
+    """
+    FBK-C1 (explore seed 2, concurrent mode, TCP, expires 60 at the working
+    server): the working server stopped after granting 60 s; the renewal at
+    30 s was refused before any SIP went over it, and so was each retry.  The
+    phone kept trying to refresh (RTX-2: a refused connection is an attempt);
+    the server, not the phone, let the registration lapse.
+    """
+
+    def _world(self, renew_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=1, expires=60,
+                                        duration=120.0, servers=_ONE_TARGET))
+        ok = tb.request("REGISTER", "primary", 0.01, transport="tcp", expires=60)
+        tb.respond(ok, 200, 0.015)
+        fb = tb.request("REGISTER", "fallback", 0.01, call_id="reg-2", transport="tcp",
+                        expires=3600)
+        tb.respond(fb, 200, 0.015)
+        tb.fault(1.0, "primary", "stop")
+        tb.refused(renew_at, "primary")
+        tb.refused(renew_at + 30.01, "primary")
+        tb.refused(renew_at + 60.02, "primary")
+        return tb
+
+    def test_refused_renewal_passes(self) -> None:
+        self.assertEqual(status(self._world(30.02), "FBK-C1"), "pass")
+
+    def test_renewal_after_the_expiry_fails(self) -> None:
+        self.assertEqual(status(self._world(62.0), "FBK-C1"), "fail")
+
+
+class BothServersRefusedConcurrentTests(SynchronousTestCase):
+    """
+    FBK-C1 (explore seed 7, concurrent mode, TCP): both servers' ports were closed
+    for the whole run, so no SIP ever went out to name what the phone's refused
+    connections carried.  Its connections to the fallback server, away from any
+    planned call, are its REGISTER attempts there (RTX-2), as for the working
+    server; retried every 30 s (RTX-5), they keep trying.
+    """
+
+    def _world(self, fallback_retries: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=1, duration=120.0,
+                                        servers=_ONE_TARGET))
+        tb.fault(0.0, "primary", "stop")
+        tb.fault(0.0, "fallback", "stop")
+        for k in range(4):
+            tb.refused(k * 30.01, "primary")
+            if k == 0 or fallback_retries:
+                tb.refused(k * 30.01, "fallback")
+        return tb
+
+    def test_refused_attempts_at_both_pass(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-C1"), "pass")
+
+    def test_fallback_given_up_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-C1"), "fail")
+
+
+class ConcurrentFallbackTlsUnderWayTests(SynchronousTestCase):
+    """
+    FO-6 (explore seed 15, concurrent mode, TLS, latency 0.1 s): at the start the
+    phone opened connections to both servers at once; the working server's was
+    refused at 0.2 s, while the fallback server's TLS handshake was still going
+    on: its REGISTER reached the server at 0.5 s and was accepted.  The concurrent
+    registration was under way when server 1 failed; one the phone starts only
+    after server 1 failed is successive, not concurrent.
+    """
+
+    def _world(self, syn_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=2, port1=5061,
+                                        duration=20.0, servers=_ONE_TARGET,
+                                        latency_tolerance=0.25))
+        tb.fault(0.0, "primary", "stop")
+        tb.refused(0.1, "primary", port=5061, after=0.1)
+        tb._add(PacketEvent(syn_at, "tcp", (PHONE, 5060), (FALLBACK, 5061), b"",
+                            fate="delivered", flags="S"))
+        # (the trace has the server's side: the REGISTER the phone sent at 0.4 s
+        # arrived at 0.5 s, answered at once)
+        reg = tb.request("REGISTER", "fallback", syn_at + 0.5, call_id="reg-2",
+                         transport="tls", port=5061, expires=3600)
+        tb.respond(reg, 200, syn_at + 0.5)
+        return tb
+
+    def test_registration_under_way_passes(self) -> None:
+        self.assertEqual(status(self._world(0.0), "FO-6"), "pass")
+
+    def test_registration_started_after_the_failure_fails(self) -> None:
+        self.assertEqual(status(self._world(0.6), "FO-6"), "fail")
+
+
+class FallbackRefusedWhenServer1FailsTests(SynchronousTestCase):
+    """
+    FO-6 (explore seeds 7, 8 after the fixes above; concurrent mode, TCP): the
+    fallback server's port was closed, and every connection the phone opened to
+    it was refused before any SIP went over it.  When server 1 failed too (its
+    renewal refused at 60 s) the phone could have no registration at the
+    fallback server: it was failing as well, and its own registration cycle
+    (FBK-C1, RTX-5) is what goes on.  A phone that never tried the fallback
+    server still fails.
+    """
+
+    def _world(self, fallback_tried: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=1, expires=120,
+                                        duration=120.0, servers=_ONE_TARGET))
+        tb.fault(0.0, "fallback", "stop")
+        ok = tb.request("REGISTER", "primary", 0.01, transport="tcp", expires=120)
+        tb.respond(ok, 200, 0.015)
+        tb.fault(1.0, "primary", "stop")
+        for at in (0.0, 30.01, 60.02, 90.03):
+            if fallback_tried:
+                tb.refused(at, "fallback")
+            if at > 60.0:
+                tb.refused(at, "primary")
+        return tb
+
+    def test_fallback_refused_too_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FO-6"), "pass")
+
+    def test_fallback_never_tried_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-6"), "fail")
+
+
+class RenewalInFlightAtInviteFailureTests(SynchronousTestCase):
+    """
+    FBK-C3 (explore seed 4 after the fixes above; concurrent mode, UDP, expires
+    30 at the working server): the working server went silent; the call's
+    INVITE to it gave up at 15.5 s while the registration's renewal, sent at
+    15.01 s, was still being retransmitted there.  That REGISTER was the phone
+    still sending REGISTER to the down server; it gave up at 22.51 s, and the
+    retry is due a retry interval after that (RTX-5), not after the INVITE's
+    failure.
+    """
+
+    def _world(self, retry_at: float) -> TraceBuilder:
+        facts = default_facts(server1=PRIMARY, expires=30, duration=120.0, servers=_ONE_TARGET)
+        tb = TraceBuilder(replace(facts, calls=(CallPlan(8.0, "sip:echo@example.test", 5.0),)))
+        ok = tb.register("primary", 0.0, expires=30)
+        tb.respond(ok, 200, 0.005)
+        fb = tb.register("fallback", 0.0, call_id="reg-2", expires=3600)
+        tb.respond(fb, 200, 0.005)
+        tb.fault(1.0, "primary", "silence")
+        inv = tb.silent("INVITE", "primary", 8.0, call_id="call-a")
+        tb.silent("REGISTER", "primary", 15.01, cseq=2, expires=30)
+        tb.call("fallback", 8.0 + tb.give_up("INVITE"), call_id=inv.call_id, cseq=2,
+                bye_at=20.51)
+        tb.silent("REGISTER", "primary", retry_at, cseq=3, expires=30)
+        tb.silent("REGISTER", "primary", retry_at + 37.5, cseq=4, expires=30)
+        return tb
+
+    def test_renewal_in_flight_passes(self) -> None:
+        self.assertEqual(status(self._world(52.51), "FBK-C3"), "pass")
+
+    def test_late_retry_fails(self) -> None:
+        self.assertEqual(status(self._world(70.0), "FBK-C3"), "fail")
+
+
+class InviteFallbackRefusedTests(SynchronousTestCase):
+    """
+    FO-6, FBK-C2 (explore seed 15 after the fixes above; concurrent mode, TCP):
+    the working server was silent and the fallback server's port closed.  The
+    call's INVITE gave up at the working server at 7.51 s and the phone opened a
+    connection to the fallback server at once, refused before any SIP went over
+    it: the INVITE's attempt there (RTX-2).  The fallback server took over as
+    far as the phone could make it; the call cannot complete, and the server is
+    why.  A phone that does not try the fallback server at once still fails.
+    """
+
+    def _world(self, takes_over: bool) -> TraceBuilder:
+        facts = default_facts(server1=PRIMARY, transport=1, duration=60.0, servers=_ONE_TARGET)
+        tb = TraceBuilder(replace(facts, calls=(CallPlan(0.0, "sip:echo@example.test", 5.0),)))
+        tb.fault(0.0, "fallback", "stop")
+        tb.fault(0.0, "primary", "silence")
+        tb.silent("REGISTER", "primary", 0.01, transport="tcp")
+        tb.silent("INVITE", "primary", 0.01, call_id="call-a", transport="tcp")
+        tb.refused(0.0, "fallback")
+        gave_up = 0.01 + tb.give_up("INVITE")
+        if takes_over:
+            tb.refused(gave_up, "fallback")
+        tb.refused(30.0, "fallback")
+        tb.silent("REGISTER", "primary", gave_up + 30.0, transport="tcp", cseq=2)
+        return tb
+
+    def test_refused_take_over_passes(self) -> None:
+        for clause in ("FO-6", "FBK-C2"):
+            self.assertEqual(status(self._world(True), clause), "pass", clause)
+
+    def test_no_take_over_fails(self) -> None:
+        for clause in ("FO-6", "FBK-C2"):
+            self.assertEqual(status(self._world(False), clause), "fail", clause)
+
+
+def _dns_query(name: str) -> bytes:
+    """The wire form of an A query for C{name} (a resolver's query the network lost)."""
+    from twisted.names import dns
+
+    m = dns.Message(id=7, recDes=True)
+    m.queries = [dns.Query(name.encode(), dns.A)]
+    return m.toStr()
+
+
+class LostAnswerRetransmissionTests(SynchronousTestCase):
+    """
+    FBK-S3 (explore seed 2 after the fixes above; successive mode, loss 0.2): on
+    the fallback server, the probe at 247.5 s looked up server 1; the DNS server
+    answered, the answer was lost, and the resolver's retransmission a second
+    later was lost on its way.  That retransmission is part of the lookup the DNS
+    server saw, not a second probe a second after the first.  A lookup the
+    network lost whole, away from any heard query, is still a probe, and off
+    schedule it fails.
+    """
+
+    def _world(self, lost_at: float) -> TraceBuilder:
+        servers = default_facts().servers
+        tb = TraceBuilder(default_facts(redundancy_type=1, duration=300.0,
+                                        servers=(servers[0], servers[2])))
+        tb.dns(0.0, DOMAIN, "A", [PRIMARY])
+        tb.silent("REGISTER", "primary", 0.01)
+        at = 0.01 + tb.give_up("REGISTER")
+        ok = tb.register("fallback", at, call_id="reg-2")
+        tb.respond(ok, 200, at + 0.005)
+        tb.dns(at + 120.0, DOMAIN, "A", rcode="NXDOMAIN")
+        tb.dns(at + 240.0, DOMAIN, "A", rcode="NXDOMAIN")  # its answer lost on the way
+        tb._add(PacketEvent(lost_at, "udp", (PHONE, 40000), (DNS, 53), _dns_query(DOMAIN),
+                            fate="lost"))
+        return tb
+
+    def test_retransmission_of_a_heard_query_passes(self) -> None:
+        self.assertEqual(status(self._world(248.52), "FBK-S3"), "pass")
+
+    def test_lost_lookup_off_schedule_fails(self) -> None:
+        self.assertEqual(status(self._world(200.0), "FBK-S3"), "fail")
+
+
+class RenewalInFlightChainedTests(SynchronousTestCase):
+    """
+    FBK-C3 (explore seed 8, with the in-flight reading above: it looped for
+    ever): the working server silent, the fallback server's port closed; each
+    retry of server 1 went out with a refused connection to the fallback server
+    right after it, which the wire groups into the same round, so the round
+    failed before the REGISTER to the working server gave up.  The reading must
+    still move past that REGISTER.
+    """
+
+    def _world(self, retries: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=1, expires=30,
+                                        duration=120.0, servers=_ONE_TARGET))
+        tb.fault(0.0, "fallback", "stop")
+        ok = tb.request("REGISTER", "primary", 0.01, transport="tcp", expires=30)
+        tb.respond(ok, 200, 0.015)
+        tb.refused(0.0, "fallback")
+        tb.fault(1.0, "primary", "silence")
+        tb.silent("REGISTER", "primary", 15.02, transport="tcp", cseq=2, expires=30)
+        tb.refused(30.01, "fallback")
+        for n, at in enumerate((52.52, 90.02) if retries else ()):
+            tb.silent("REGISTER", "primary", at, transport="tcp", cseq=3 + n, expires=30)
+            tb.refused(at + 0.01, "fallback")
+        return tb
+
+    def test_retries_beside_refused_fallback_pass(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-C3"), "pass")
+
+    def test_no_retry_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-C3"), "fail")

@@ -221,6 +221,20 @@ class TCPTests(SynchronousTestCase):
         self.world.run()
         self.assertEqual(first.protocol_instance.data, b"still here")
 
+    def test_syn_recorded_closed_is_refused_though_the_port_opens_meanwhile(self) -> None:
+        # explore seed 7 (issue 10): a port that opens while (or at the instant) the SYN
+        # travels; the trace recorded the SYN meeting a closed port, so it is refused,
+        # not accepted behind the record's back
+        client = Client()
+        self.a.connectTCP(B, 5060, client)
+        self.world.clock.call_at(0.005, self.b.listenTCP, 5060, Server())
+        self.world.run()
+        assert client.failed is not None
+        client.failed.trap(error.ConnectionRefusedError)
+        self.assertEqual(conn_events(self.world), [(A, "refused")])
+        flags = [(e.src[0], e.flags, e.fate) for e in self.world.trace.of(PacketEvent)]
+        self.assertEqual(flags, [(A, "S", "closed"), (B, "R", "delivered")])
+
     def test_loss_retransmits_in_order(self) -> None:
         world = SimWorld(7, latency=0.01, jitter=0.02, loss=0.3)
         server = Server(echo=False)

@@ -661,24 +661,30 @@ def dns11(ctx: Ctx) -> Verdict:
     if root is None:
         return ctx.na(c, "the phone made no DNS query for server 1")
     lookups = _lookups(qs, root)
+    # lookups whose every query the network lost (the DNS host down): failed
+    # lookups too, and a retry of an earlier failed one all the same
+    unheard = _unheard_lookups(ctx, dom, qs)
+    attempts = sorted([(lk[0].t, lk[0].index) for lk in lookups]
+                      + [(d.start, d.index) for d in unheard])
+    failed = [(lk[0].index, lk[0].t, max(q.answer.t if q.answer else q.t for q in lk))
+              for lk in lookups if not _lookup_ok(lk)]
+    failed += [(d.index, d.start, d.latest) for d in unheard]
+    failed.sort(key=lambda f: f[1])
     fb = ctx.fallback if ctx.facts.account.server(2).configured else None
     judged = 0
     ev: list[int] = []
-    for k, lk in enumerate(lookups):
-        if _lookup_ok(lk):
-            continue
-        end = max(q.answer.t if q.answer else q.t for q in lk)
+    for first, start, end in failed:
         judged += 1
-        ev.append(lk[0].index)
-        nxt = lookups[k + 1][0] if k + 1 < len(lookups) else None
+        ev.append(first)
+        nxt = next((i for t, i in attempts if t > end), None)
         later = max(ctx.profile.retry_interval, float(ctx.facts.account.fallback_timeout))
         if nxt is None and end + later + 4.0 + ctx.tol < ctx.end:
             return ctx.failed(c, "the failed lookup was never retried",
-                              f"{root[1]} {root[0]} again later", "none", (lk[0].index,))
+                              f"{root[1]} {root[0]} again later", "none", (first,))
         if nxt is not None:
-            ev.append(nxt.index)
+            ev.append(nxt)
         if fb is not None:
-            used = next((t for t in ctx.txns if t.dst == fb and t.first >= lk[0].t - ctx.tol),
+            used = next((t for t in ctx.txns if t.dst == fb and t.first >= start - ctx.tol),
                         None)
             registered = any(r.dst == fb and r.t <= end and r.t + r.granted >= end
                              for r in ctx.regs)
@@ -686,7 +692,7 @@ def dns11(ctx: Ctx) -> Verdict:
                 if end + ctx.profile.retry_interval < ctx.end:
                     return ctx.failed(c, "DNS failure of server 1: the fallback server did not "
                                          "take over", "a request to the fallback server",
-                                      "none", (lk[0].index,))
+                                      "none", (first,))
             elif used is not None:
                 ev.extend(used.indexes[:1])
     if not judged:

@@ -1120,3 +1120,36 @@ class ConnectionReusedLateTests(SynchronousTestCase):
 
     def test_retry_off_the_interval_fails(self) -> None:
         self.assertEqual(status(self._world(75.0), "RTX-5"), "fail")
+
+
+class LookupRetriedWhileDnsDownTests(SynchronousTestCase):
+    """
+    DNS-11 (explore seed 5, C{dns-ip-literal}): the first lookup of server 1
+    failed (NXDOMAIN, no address), then the DNS host went down; the phone
+    retried the lookup every retry interval, but the network lost each query
+    on its way (the DNS server heard none).  Those queries are on the wire: they
+    are the retry (and failed lookups themselves).  A phone that never queries
+    again still fails.
+    """
+
+    def _world(self, retries: bool) -> TraceBuilder:
+        from twisted.names import dns
+
+        tb = TraceBuilder(default_facts(server2="", duration=300.0))
+        tb.dns(0.005, f"_sip._udp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+        tb.dns(0.015, DOMAIN, "A")
+        tb.fault(1.0, "dns", "down")
+        if retries:
+            m = dns.Message(id=7, recDes=True)
+            m.queries = [dns.Query(f"_sip._udp.{DOMAIN}", dns.SRV, dns.IN)]
+            for k in range(8):
+                for at in (30.02 + 34 * k, 31.02 + 34 * k):
+                    tb._add(PacketEvent(at, "udp", (PHONE, 40000), (DNS, 53), m.toStr(),
+                                        fate="closed"))
+        return tb
+
+    def test_lost_retries_pass(self) -> None:
+        self.assertEqual(status(self._world(True), "DNS-11"), "pass")
+
+    def test_never_retried_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "DNS-11"), "fail")

@@ -754,11 +754,17 @@ def dns_failures(ctx: Ctx) -> list[DnsDown]:
     root = _root(ctx, qs, dom)
     if root is None:
         return out
+    # packets between the phone and the DNS host the network did not deliver: an
+    # answer lost on its way back leaves the phone's resolver waiting, as no answer
+    dns_host = ctx.facts.dns[0]
+    lost = [e.t for _, e in ctx.trace.indexed(PacketEvent)
+            if e.proto == "udp" and e.fate != "delivered" and dns_host in (e.src[0], e.dst[0])]
     for lk in _lookups(qs, root):
         if _lookup_ok(lk):
             continue
         end = max(q.answer.t if q.answer else q.t for q in lk)
-        timed_out = any(_unanswered(q) for q in lk)
+        timed_out = any(_unanswered(q) for q in lk) or any(
+            lk[0].t - ctx.tol <= t <= end + ctx.tol for t in lost)
         idx: list[int] = [q.index for q in lk]
         out.append(
             DnsDown(

@@ -1153,3 +1153,39 @@ class LookupRetriedWhileDnsDownTests(SynchronousTestCase):
 
     def test_never_retried_fails(self) -> None:
         self.assertEqual(status(self._world(False), "DNS-11"), "fail")
+
+
+class LookupAnswerLostTests(SynchronousTestCase):
+    """
+    FO-6, FBK-S2 (explore seeds 9, 22, C{dns-ip-literal}, 20 % loss): the DNS
+    server answered the phone's lookup of server 1 (no address), but the answer
+    was lost on its way back, and so was the phone's retransmission: the phone's
+    resolver was still waiting and gave up seconds later (DNS-11, a timeout),
+    and only then did the fallback take over.  The lost answer is no answer;
+    a phone falling back well after its resolver gave up still fails.
+    """
+
+    def _world(self, fallback_at: float) -> TraceBuilder:
+        from twisted.names import dns
+
+        tb = TraceBuilder(default_facts(redundancy_type=1, duration=60.0))
+        tb.dns(0.005, DOMAIN, "A", answer_after=0.0)
+        m = dns.Message(id=7, recDes=True)
+        m.queries = [dns.Query(DOMAIN, dns.A, dns.IN)]
+        tb._add(PacketEvent(0.005, "udp", (PHONE, 40000), (DNS, 53), m.toStr(),
+                            fate="delivered"))
+        m.answer = True
+        tb._add(PacketEvent(0.005, "udp", (DNS, 53), (PHONE, 40000), m.toStr(), fate="lost"))
+        m.answer = False
+        tb._add(PacketEvent(1.0, "udp", (PHONE, 40000), (DNS, 53), m.toStr(), fate="lost"))
+        reg = tb.register("fallback", fallback_at, call_id="reg-2")
+        tb.respond(reg, 200)
+        return tb
+
+    def test_fallback_when_the_resolver_gives_up_passes(self) -> None:
+        self.assertEqual(status(self._world(4.0), "FO-6"), "pass")
+        self.assertEqual(status(self._world(4.0), "FBK-S2"), "pass")
+
+    def test_late_fallback_fails(self) -> None:
+        self.assertEqual(status(self._world(12.0), "FO-6"), "fail")
+        self.assertEqual(status(self._world(12.0), "FBK-S2"), "fail")

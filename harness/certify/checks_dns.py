@@ -755,7 +755,8 @@ def dns_failures(ctx: Ctx) -> list[DnsDown]:
     if root is None:
         return out
     # packets between the phone and the DNS host the network did not deliver: an
-    # answer lost on its way back leaves the phone's resolver waiting, as no answer
+    # answer lost on its way back, or a later query of the lookup lost on its way
+    # there, leaves the phone's resolver waiting, as an unanswered query does
     dns_host = ctx.facts.dns[0]
     lost = [e.t for _, e in ctx.trace.indexed(PacketEvent)
             if e.proto == "udp" and e.fate != "delivered" and dns_host in (e.src[0], e.dst[0])]
@@ -763,14 +764,18 @@ def dns_failures(ctx: Ctx) -> list[DnsDown]:
         if _lookup_ok(lk):
             continue
         end = max(q.answer.t if q.answer else q.t for q in lk)
-        timed_out = any(_unanswered(q) for q in lk) or any(
-            lk[0].t - ctx.tol <= t <= end + ctx.tol for t in lost)
+        timed_out = any(_unanswered(q) for q in lk)
+        waiting = end
+        for t in lost:
+            if lk[0].t - ctx.tol <= t <= waiting + DNS_GIVE_UP:
+                timed_out = True
+                waiting = max(waiting, t)
         idx: list[int] = [q.index for q in lk]
         out.append(
             DnsDown(
                 start=lk[0].t,
                 end=end,
-                latest=end + DNS_GIVE_UP if timed_out else end,
+                latest=waiting + DNS_GIVE_UP if timed_out else end,
                 index=lk[0].index,
                 indexes=tuple(idx),
                 timed_out=timed_out,

@@ -1159,10 +1159,12 @@ class LookupAnswerLostTests(SynchronousTestCase):
     """
     FO-6, FBK-S2 (explore seeds 9, 22, C{dns-ip-literal}, 20 % loss): the DNS
     server answered the phone's lookup of server 1 (no address), but the answer
-    was lost on its way back, and so was the phone's retransmission: the phone's
-    resolver was still waiting and gave up seconds later (DNS-11, a timeout),
-    and only then did the fallback take over.  The lost answer is no answer;
-    a phone falling back well after its resolver gave up still fails.
+    was lost on its way back, and so was the phone's retransmission (seed 9), or
+    the lookup's next query and its retransmission were lost on their way there
+    (seed 22): the phone's resolver was still waiting and gave up seconds later
+    (DNS-11, a timeout), and only then did the fallback take over.  A lost
+    answer is no answer; a phone falling back well after its resolver gave up
+    still fails.
     """
 
     def _world(self, fallback_at: float) -> TraceBuilder:
@@ -1181,6 +1183,28 @@ class LookupAnswerLostTests(SynchronousTestCase):
         reg = tb.register("fallback", fallback_at, call_id="reg-2")
         tb.respond(reg, 200)
         return tb
+
+    def _world_query_lost(self, fallback_at: float) -> TraceBuilder:
+        """Seed 22: the SRV query answered NXDOMAIN, the A queries after it lost."""
+        from twisted.names import dns
+
+        tb = TraceBuilder(default_facts(redundancy_type=1, duration=60.0))
+        tb.dns(0.005, f"_sip._udp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+        m = dns.Message(id=8, recDes=True)
+        m.queries = [dns.Query(DOMAIN, dns.A, dns.IN)]
+        for at in (0.01, 1.01):
+            tb._add(PacketEvent(at, "udp", (PHONE, 40000), (DNS, 53), m.toStr(), fate="lost"))
+        reg = tb.register("fallback", fallback_at, call_id="reg-2")
+        tb.respond(reg, 200)
+        return tb
+
+    def test_fallback_after_lost_address_queries_passes(self) -> None:
+        self.assertEqual(status(self._world_query_lost(4.01), "FO-6"), "pass")
+        self.assertEqual(status(self._world_query_lost(4.01), "FBK-S2"), "pass")
+
+    def test_late_fallback_after_lost_address_queries_fails(self) -> None:
+        self.assertEqual(status(self._world_query_lost(12.0), "FO-6"), "fail")
+        self.assertEqual(status(self._world_query_lost(12.0), "FBK-S2"), "fail")
 
     def test_fallback_when_the_resolver_gives_up_passes(self) -> None:
         self.assertEqual(status(self._world(4.0), "FO-6"), "pass")

@@ -1213,3 +1213,31 @@ class LookupAnswerLostTests(SynchronousTestCase):
     def test_late_fallback_fails(self) -> None:
         self.assertEqual(status(self._world(12.0), "FO-6"), "fail")
         self.assertEqual(status(self._world(12.0), "FBK-S2"), "fail")
+
+
+class InviteFailoverHangUpNotDueTests(SynchronousTestCase):
+    """
+    FO-3 (explore seed 3, C{dns-ip-literal}): the call placed at 48 s failed
+    over to the secondary and came up at 55.5 s; its plan hangs up 5 s later,
+    at 60.5 s, after the run ended at 60 s.  No BYE was due yet; one due well
+    inside the run (a 2-s call) and missing still fails.
+    """
+
+    def _world(self, talk: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(duration=60.0))
+        tb.facts = replace(tb.facts, calls=(CallPlan(48.0, f"sip:echo@{DOMAIN}", talk),))
+        tb.dns(0.0, DOMAIN, "A", ["127.0.1.10", "127.0.1.20"])
+        ok = tb.register("primary", 0.01)
+        tb.respond(ok, 200, 0.015)
+        inv = tb.silent("INVITE", "primary", 48.0, call_id="call-a")
+        at = 48.0 + tb.give_up("INVITE")
+        inv2 = tb.invite("secondary", at, call_id=inv.call_id, cseq=inv.cseq + 1)
+        tb.respond(inv2, 200, at + 0.005)
+        tb.in_dialog(inv2, "ACK", at + 0.01)
+        return tb
+
+    def test_hang_up_after_the_run_passes(self) -> None:
+        self.assertEqual(status(self._world(5.0), "FO-3"), "pass")
+
+    def test_hang_up_due_in_the_run_missing_fails(self) -> None:
+        self.assertEqual(status(self._world(2.0), "FO-3"), "fail")

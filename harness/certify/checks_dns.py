@@ -351,11 +351,20 @@ def dns5(ctx: Ctx) -> Verdict:
     qs = ctx.queries
     judged = 0
     ev: list[int] = []
+    # name -> the service of the empty-flag record that pointed there: it applies to
+    # that delegation path (RFC 3403 §4.1), so the records there of other services
+    # are not candidates
+    path: dict[str, str] = {}
     for n, q in enumerate(qs):
         if q.type != "NAPTR":
             continue
-        good = sorted((r for r in _naptrs(q) if r.service in _SERVICES and r.flags in ("s", "")),
+        via = path.get(q.name)
+        good = sorted((r for r in _naptrs(q) if r.service in _SERVICES and r.flags in ("s", "")
+                       and via in (None, r.service)),
                       key=lambda r: (r.order, r.pref))
+        for r in good:
+            if r.flags == "":
+                path.setdefault(r.replacement, r.service)
         if not good:
             continue
         first = good[0]

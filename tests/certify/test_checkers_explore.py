@@ -1241,3 +1241,32 @@ class InviteFailoverHangUpNotDueTests(SynchronousTestCase):
 
     def test_hang_up_due_in_the_run_missing_fails(self) -> None:
         self.assertEqual(status(self._world(2.0), "FO-3"), "fail")
+
+
+class NaptrDelegationPathTests(SynchronousTestCase):
+    """
+    DNS-5 (explore seed 6, invariant DNS-ORDER): an empty-flag C{SIP+D2U}
+    record points at a name holding a D2U record (pref 1) and a D2T one
+    (pref 0).  The pointer's service applies to that delegation path (RFC 3403
+    §4.1; the locator's and the DNS-ORDER invariant's reading), so following the
+    D2U record is right; following the D2T record, outside the path, fails.
+    """
+
+    def _world(self, srv: str) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=3, port1=0, naptr_build=1))
+        tb.dns(0.0, DOMAIN, "NAPTR", [f'10 10 "" "SIP+D2U" "" naptr.{DOMAIN}'])
+        tb.dns(0.01, f"naptr.{DOMAIN}", "NAPTR",
+               [f'0 1 "s" "SIP+D2U" "" _sip._udp.{DOMAIN}',
+                f'0 0 "s" "SIP+D2T" "" _sip._tcp.{DOMAIN}'])
+        tb.dns(0.02, f"{srv}.{DOMAIN}", "SRV", [f"0 0 5060 primary.{DOMAIN}"])
+        tb.dns(0.03, f"primary.{DOMAIN}", "A", ["127.0.1.10"])
+        reg = tb.register("primary", 0.04,
+                          transport="udp" if srv == "_sip._udp" else "tcp")
+        tb.respond(reg, 200)
+        return tb
+
+    def test_record_of_the_path_passes(self) -> None:
+        self.assertEqual(status(self._world("_sip._udp"), "DNS-5"), "pass")
+
+    def test_record_outside_the_path_fails(self) -> None:
+        self.assertEqual(status(self._world("_sip._tcp"), "DNS-5"), "fail")

@@ -835,6 +835,24 @@ def _unheard_lookups(ctx: Ctx, dom: str, qs: list[Q]) -> list[DnsDown]:
     return out
 
 
+def resolution_ttl(ctx: Ctx, t: float) -> float | None:
+    """
+    The smallest TTL in the answers of the last lookup of server 1's domain
+    that gave an address by C{t} (the resolution in use then: DNS-10, FB-1);
+    C{None} without one or without TTLs.
+    """
+    dom = _domain(ctx)
+    if dom is None or ctx.facts.dns is None:
+        return None
+    qs = ctx.queries
+    root = _root(ctx, qs, dom)
+    if root is None:
+        return None
+    done = [lk for lk in _lookups(qs, root) if lk[0].t <= t + ctx.tol and _lookup_ok(lk)]
+    ttls = [q.ttl for q in done[-1] if q.ttl is not None] if done else []
+    return min(ttls) if ttls else None
+
+
 def unresolved_targets(ctx: Ctx, t: float) -> frozenset[str]:
     """
     The targets of server 1 that the last lookup of its domain before C{t}

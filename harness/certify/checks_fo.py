@@ -10,9 +10,11 @@ later; where each one's first attempt went is what the failback clauses judge.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from harness.certify import wire
 from harness.certify.checks_base import Ctx, Failover
-from harness.certify.checks_dns import unresolved_targets
+from harness.certify.checks_dns import resolution_ttl, unresolved_targets
 from harness.certify.verdict import Verdict
 
 __all__ = ["CHECKS"]
@@ -419,11 +421,13 @@ def fb0(ctx: Ctx) -> Verdict:
                       [i for ch in later for i in ch.head.indexes])
 
 
-def _stay_then_primary(ctx: Ctx, c: str, delay_of: str, delay: float) -> Verdict:
+def _stay_then_primary(ctx: Ctx, c: str, delay_of: str,
+                       delay_for: float | Callable[[Failover], float]) -> Verdict:
     primary = ctx.primary or ""
     ev: list[int] = []
     judged = 0
     for f in ctx.failovers:
+        delay = delay_for(f) if callable(delay_for) else delay_for
         boundary = f.t + delay
         chains = _after(ctx, f)
         before = [ch for ch in chains if ch.start < boundary - ctx.tol]
@@ -463,10 +467,17 @@ def fb1(ctx: Ctx) -> Verdict:
     guard = _mode_guard(ctx, c, 1)
     if guard:
         return guard
-    ttl = ctx.facts.zone_ttl
-    if ttl is None:
+    zone_ttl = ctx.facts.zone_ttl
+    if zone_ttl is None:
         return ctx.na(c, "server 1 is not resolved through DNS (no zone TTL)")
-    return _stay_then_primary(ctx, c, f"the DNS TTL ({ttl:g} s)", ttl)
+
+    def ttl(f: Failover) -> float:
+        # the chain the phone resolved, as answered on the wire (records of the zone
+        # it never asked for, e.g. another transport's SRV set, are not in it)
+        wire_ttl = resolution_ttl(ctx, f.chain.start)
+        return wire_ttl if wire_ttl is not None else zone_ttl
+
+    return _stay_then_primary(ctx, c, "the DNS TTL", ttl)
 
 
 def fb2(ctx: Ctx) -> Verdict:

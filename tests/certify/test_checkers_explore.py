@@ -1270,3 +1270,34 @@ class NaptrDelegationPathTests(SynchronousTestCase):
 
     def test_record_outside_the_path_fails(self) -> None:
         self.assertEqual(status(self._world("_sip._tcp"), "DNS-5"), "fail")
+
+
+class DnsTtlOfTheChainUsedTests(SynchronousTestCase):
+    """
+    FB-1 (explore seed 6 after the DNS-5 fix): transport UDP, port 0; the zone
+    holds C{_sip._udp} SRV and A records with TTL 300 and a C{_sips._tcp} SRV
+    set with TTL 60 the phone never asks for.  The phone's resolution (as
+    answered on the wire) lives 300 s, so its renewals 90 s after the failover
+    rightly stay on the secondary; the zone-wide 60 s is not its TTL.  With
+    answers of TTL 60 on the wire, staying there still fails.
+    """
+
+    def _world(self, wire_ttl: int) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(failback_mode=1, expires=60, server2="",
+                                        duration=120.0, zone_ttl=60.0))
+        tb.dns(0.005, f"_sip._udp.{DOMAIN}", "SRV",
+               [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"], ttl=wire_ttl)
+        tb.dns(0.015, f"primary.{DOMAIN}", "A", ["127.0.1.10"], ttl=wire_ttl)
+        tb.dns(0.025, f"secondary.{DOMAIN}", "A", ["127.0.1.20"], ttl=wire_ttl)
+        tb.silent("REGISTER", "primary", 0.03, cseq=1)
+        at = 0.03 + tb.give_up("REGISTER")
+        for k, t in enumerate((at, at + 30.0, at + 60.0, at + 90.0)):
+            reg = tb.register("secondary", t, cseq=2 + k)
+            tb.respond(reg, 200, t + 0.005)
+        return tb
+
+    def test_ttl_of_the_answers_passes(self) -> None:
+        self.assertEqual(status(self._world(300), "FB-1"), "pass")
+
+    def test_short_ttl_on_the_wire_ignored_fails(self) -> None:
+        self.assertEqual(status(self._world(60), "FB-1"), "fail")

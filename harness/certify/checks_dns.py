@@ -763,26 +763,34 @@ def dns_failures(ctx: Ctx) -> list[DnsDown]:
     root = _root(ctx, qs, dom)
     if root is None:
         return out
-    # packets between the phone and the DNS host the network did not deliver: an
-    # answer lost on its way back, or a later query of the lookup lost on its way
-    # there, leaves the phone's resolver waiting, as an unanswered query does
+    # packets between the phone and the DNS host the network did not deliver: the
+    # last answer lost on its way back, or a later query of the lookup lost on its
+    # way there, leaves the phone's resolver waiting, as an unanswered query does;
+    # queries lost just before the first one the server heard began the lookup
     dns_host = ctx.facts.dns[0]
     lost = [e.t for _, e in ctx.trace.indexed(PacketEvent)
             if e.proto == "udp" and e.fate != "delivered" and dns_host in (e.src[0], e.dst[0])]
+    lost_queries = [t for _, t in _lost_queries(ctx, dom)]
+    prev_end = float("-inf")
     for lk in _lookups(qs, root):
+        end = max(q.answer.t if q.answer else q.t for q in lk)
+        start = lk[0].t
+        for t in reversed(lost_queries):
+            if prev_end < t < start and t >= start - DNS_GIVE_UP:
+                start = t
+        prev_end = end
         if _lookup_ok(lk):
             continue
-        end = max(q.answer.t if q.answer else q.t for q in lk)
         timed_out = any(_unanswered(q) for q in lk)
         waiting = end
         for t in lost:
-            if lk[0].t - ctx.tol <= t <= waiting + DNS_GIVE_UP:
+            if end - ctx.tol <= t <= waiting + DNS_GIVE_UP:
                 timed_out = True
                 waiting = max(waiting, t)
         idx: list[int] = [q.index for q in lk]
         out.append(
             DnsDown(
-                start=lk[0].t,
+                start=start,
                 end=end,
                 latest=waiting + DNS_GIVE_UP if timed_out else end,
                 index=lk[0].index,
@@ -801,25 +809,8 @@ def _unheard_lookups(ctx: Ctx, dom: str, qs: list[Q]) -> list[DnsDown]:
     phone's queries are on the wire.  Queries closer than L{DNS_GIVE_UP} to
     each other are one lookup (the resolver's retransmissions).
     """
-    from twisted.names import dns as _dns
-
-    dns_host = ctx.facts.dns[0] if ctx.facts.dns is not None else None
-    lost: list[tuple[int, float]] = []
-    for i, e in ctx.trace.indexed(PacketEvent):
-        if not (e.proto == "udp" and e.dst[0] == dns_host
-                and e.fate != "delivered" and e.payload
-                and (ctx.facts.phone is None or e.src[0] == ctx.facts.phone)):
-            continue
-        try:
-            m = _dns.Message()
-            m.fromStr(e.payload)
-            name = norm(m.queries[0].name.name.decode("ascii", "replace"))
-        except Exception:
-            continue
-        if name == dom or name.endswith("." + dom):
-            lost.append((i, e.t))
     groups: list[list[tuple[int, float]]] = []
-    for i, t in lost:
+    for i, t in _lost_queries(ctx, dom):
         if groups and t - groups[-1][-1][1] <= DNS_GIVE_UP:
             groups[-1].append((i, t))
         else:
@@ -851,6 +842,28 @@ def resolution_ttl(ctx: Ctx, t: float) -> float | None:
     done = [lk for lk in _lookups(qs, root) if lk[0].t <= t + ctx.tol and _lookup_ok(lk)]
     ttls = [q.ttl for q in done[-1] if q.ttl is not None] if done else []
     return min(ttls) if ttls else None
+
+
+def _lost_queries(ctx: Ctx, dom: str) -> list[tuple[int, float]]:
+    """The phone's queries for C{dom} (or names under it) the network did not deliver."""
+    from twisted.names import dns as _dns
+
+    dns_host = ctx.facts.dns[0] if ctx.facts.dns is not None else None
+    lost: list[tuple[int, float]] = []
+    for i, e in ctx.trace.indexed(PacketEvent):
+        if not (e.proto == "udp" and e.dst[0] == dns_host
+                and e.fate != "delivered" and e.payload
+                and (ctx.facts.phone is None or e.src[0] == ctx.facts.phone)):
+            continue
+        try:
+            m = _dns.Message()
+            m.fromStr(e.payload)
+            name = norm(m.queries[0].name.name.decode("ascii", "replace"))
+        except Exception:
+            continue
+        if name == dom or name.endswith("." + dom):
+            lost.append((i, e.t))
+    return lost
 
 
 def unresolved_targets(ctx: Ctx, t: float) -> frozenset[str]:

@@ -1301,3 +1301,76 @@ class DnsTtlOfTheChainUsedTests(SynchronousTestCase):
 
     def test_short_ttl_on_the_wire_ignored_fails(self) -> None:
         self.assertEqual(status(self._world(60), "FB-1"), "fail")
+
+
+class RetryFromTheTopLookupLostTests(SynchronousTestCase):
+    """
+    FBK-S2 (explore seed 9, rerun after the DNS-11 fixes): successive, the
+    fallback server silent.  A call's lookup of the working server failed while
+    the phone waited out RTX-5's interval after the fallback server failed;
+    the retry then started from the top: its lookup of the working server (its
+    first query lost, the retransmission answered with no address) failed, and
+    the fallback REGISTER followed at once.  That retry's failure owes the
+    fallback, not the call's lookup before it; a fallback well after the retry's
+    lookup failed still fails.
+    """
+
+    def _world(self, fallback_at: float) -> TraceBuilder:
+        from twisted.names import dns
+
+        tb = TraceBuilder(default_facts(redundancy_type=1, duration=60.0))
+        tb.dns(0.0, DOMAIN, "A")
+        first = tb.silent("REGISTER", "fallback", 0.01, call_id="reg-2")
+        tb.dns(8.0, DOMAIN, "A")
+        tb.silent("INVITE", "fallback", 8.01, call_id="call-a")
+        retry = 0.01 + tb.give_up("REGISTER", "fallback") + 30.0
+        m = dns.Message(id=9, recDes=True)
+        m.queries = [dns.Query(DOMAIN, dns.A, dns.IN)]
+        tb._add(PacketEvent(retry, "udp", (PHONE, 40000), (DNS, 53), m.toStr(), fate="lost"))
+        tb.dns(retry + 1.0, DOMAIN, "A")
+        tb.silent("REGISTER", "fallback", fallback_at, call_id=first.call_id, cseq=2)
+        return tb
+
+    def test_fallback_after_the_retrys_lookup_passes(self) -> None:
+        self.assertEqual(status(self._world(38.53), "FBK-S2"), "pass")
+
+    def test_late_fallback_fails(self) -> None:
+        self.assertEqual(status(self._world(45.0), "FBK-S2"), "fail")
+
+
+class CallLookupFailsWhileRegisteredTests(SynchronousTestCase):
+    """
+    FBK-S2 (explore seed 22, rerun after the DNS-11 fixes): successive, the
+    phone registered at the working server; the DNS server then answered
+    SERVFAIL.  A call's lookup failed and the call went to the fallback server
+    at once (FO-6), while the registration at the working server held.  The
+    REGISTER fallback is due when a REGISTER fails (the retry's lookup at 61 s),
+    as for a call failing on every target; a REGISTER's own failed lookup
+    (nothing sent to the fallback server at once) still owes it at once.
+    """
+
+    def _world(self, call: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(redundancy_type=1, duration=120.0,
+                                        calls=(31.0,) if call else ()))
+        tb.dns(0.005, f"_sip._udp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+        tb.dns(0.015, DOMAIN, "A", ["127.0.1.10"], ttl=30)
+        ok = tb.register("primary", 0.02)
+        tb.respond(ok, 200, 0.025)
+        tb.fault(1.0, "dns", "servfail")
+        tb.dns(31.005, f"_sip._udp.{DOMAIN}", "SRV", rcode="SERVFAIL")
+        if call:
+            inv = tb.invite("fallback", 31.01, call_id="call-a")
+            tb.respond(inv, 200, 31.015)
+            tb.in_dialog(inv, "ACK", 31.02)
+            bye = tb.in_dialog(inv, "BYE", 36.02)
+            tb.respond(bye, 200, 36.025)
+        tb.dns(61.015, f"_sip._udp.{DOMAIN}", "SRV", rcode="SERVFAIL")
+        reg = tb.register("fallback", 61.02, call_id="reg-2")
+        tb.respond(reg, 200, 61.025)
+        return tb
+
+    def test_call_lookup_while_registered_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-S2"), "pass")
+
+    def test_register_lookup_without_fallback_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S2"), "fail")

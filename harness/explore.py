@@ -278,15 +278,16 @@ def check_world(run: WorldRun, *, clauses: Iterable[str] | None = None) -> list[
                             f"held no registration at {deadline:.1f} s (bound {bound:.1f} s)")
 
     problems += _failback_invariants(run, mine, tol)
-    problems += _naptr_order(world, mine)
+    problems += _naptr_order(world, mine, {s.address for s in facts.targets})
     return problems
 
 
-def _naptr_order(world: World, mine: list[wire.Txn]) -> list[str]:
+def _naptr_order(world: World, mine: list[wire.Txn], group1: set[str]) -> list[str]:
     """
-    DNS-4 as a property: with transport 3 and port 0, the first request uses
-    the transport of the lowest (order, pref) supported NAPTR record whose SRV
-    set names a host.
+    DNS-4 as a property: with transport 3 and port 0, the first request to
+    server 1's targets (C{group1}; server 2, the fallback server, is
+    configured apart) uses the transport of the lowest (order, pref) supported
+    NAPTR record whose SRV set names a host.
     """
     z, a = world.zone, world.subject
     if z is None or a.transport != 3 or a.port1 != 0 or not z.naptr:
@@ -305,7 +306,7 @@ def _naptr_order(world: World, mine: list[wire.Txn]) -> list[str]:
         if services.get(transport) in usable:
             expected = transport
             break
-    first = next((t for t in mine if t.method == "REGISTER"), None)
+    first = next((t for t in mine if t.method == "REGISTER" and t.dst in group1), None)
     if expected is None or first is None or first.transport == expected:
         return []
     return [f"DNS-ORDER: the first REGISTER used {first.transport}; the lowest-order "

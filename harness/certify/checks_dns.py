@@ -816,11 +816,18 @@ def _unheard_lookups(ctx: Ctx, dom: str, qs: list[Q]) -> list[DnsDown]:
         else:
             groups.append([(i, t)])
     heard = [q.t for q in qs]
+    dns_host = ctx.facts.dns[0] if ctx.facts.dns is not None else None
+    lost_answers = [e.t for _, e in ctx.trace.indexed(PacketEvent)
+                    if e.proto == "udp" and e.fate != "delivered" and e.src[0] == dns_host]
+    unheard_by_phone = [q.t for q in qs if _unanswered(q) or (q.answer is not None and any(
+        abs(t - q.answer.t) <= ctx.tol for t in lost_answers))]
     out = []
     for g in groups:
         start, end = g[0][1], g[-1][1]
         if any(start - ctx.tol <= t <= end + DNS_GIVE_UP for t in heard):
             continue  # part of a lookup the DNS server did see
+        if any(start - DNS_GIVE_UP <= t < start for t in unheard_by_phone):
+            continue  # retransmissions of a query whose answer never reached the phone
         out.append(DnsDown(start=start, end=end, latest=end + DNS_GIVE_UP, index=g[0][0],
                            indexes=tuple(i for i, _ in g), timed_out=True))
     return out

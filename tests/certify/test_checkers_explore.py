@@ -1374,3 +1374,40 @@ class CallLookupFailsWhileRegisteredTests(SynchronousTestCase):
 
     def test_register_lookup_without_fallback_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FBK-S2"), "fail")
+
+
+class ProbeAnswerLostTests(SynchronousTestCase):
+    """
+    FBK-S3 (explore seed 6, rerun after the DNS-11 fixes; 20 % loss): on the
+    fallback server, each probe of the working server is a lookup of its name
+    that gives no address.  One probe's answer was lost and so was its
+    retransmission: that lost query is the same probe (the resolver still
+    waiting), not another probe off the schedule; the next probe came
+    fallback.timeout after the resolver gave up.  A probe far off the schedule
+    still fails.
+    """
+
+    def _world(self, next_probe: float) -> TraceBuilder:
+        from twisted.names import dns
+
+        tb = TraceBuilder(default_facts(redundancy_type=1, fallback_timeout=10, duration=60.0))
+        tb.dns(0.005, DOMAIN, "A")
+        reg = tb.register("fallback", 0.01, call_id="reg-2")
+        tb.respond(reg, 200, 0.015)
+        for at in (10.02, 20.03, 30.04):
+            tb.dns(at, DOMAIN, "A")
+        tb.dns(40.05, DOMAIN, "A", answer_after=0.0)
+        m = dns.Message(id=9, recDes=True)
+        m.queries = [dns.Query(DOMAIN, dns.A, dns.IN)]
+        m.answer = True
+        tb._add(PacketEvent(40.05, "udp", (DNS, 53), (PHONE, 40000), m.toStr(), fate="lost"))
+        m.answer = False
+        tb._add(PacketEvent(41.05, "udp", (PHONE, 40000), (DNS, 53), m.toStr(), fate="lost"))
+        tb.dns(next_probe, DOMAIN, "A")
+        return tb
+
+    def test_lost_retransmission_is_the_same_probe_passes(self) -> None:
+        self.assertEqual(status(self._world(54.05), "FBK-S3"), "pass")
+
+    def test_probe_off_the_schedule_fails(self) -> None:
+        self.assertEqual(status(self._world(59.5), "FBK-S3"), "fail")

@@ -351,8 +351,12 @@ def _failback_invariants(run: WorldRun, mine: list[wire.Txn], tol: float) -> lis
     acct = world.subject
     mode = acct.failback_mode[0]
     timeout = acct.failback_timeout[0]
+    # attempts, not only transactions: a connection refused before any SIP went
+    # over it (RTX-2) is the request's try at that server
+    user = world.subject.user
+    tries = [t for t in wire.attempts(run.result.trace, facts) if _user(t.request) == user]
     chains = [
-        c for c in wire.chains(run.result.trace, facts, mine)
+        c for c in wire.chains(run.result.trace, facts, tries)
         if not c.in_dialog and c.head.dst in group1 and c.method != "ACK"
     ]
     min_ttl = _min_ttl(run)

@@ -47,13 +47,18 @@ def fo1(ctx: Ctx) -> Verdict:
     first = regs[0]
     if ctx.is_primary(first.dst):
         return ctx.passed(c, f"first REGISTER to the primary: {first.describe()}", first.indexes)
-    tried = [f for f in ctx.conn_failures if f.server in ctx.top and f.t <= first.first]
+    # a connection to the primary that failed, or that was not established in time
+    # (RTX-2), carried the first REGISTER's attempt there though no SIP went over it
+    tried = [(f.index, f.what) for f in ctx.conn_failures
+             if f.server in ctx.top and f.t <= first.first]
+    tried += [(a.index, a.what) for a in ctx.conn_attempts
+              if a.server in ctx.top and a.start <= first.first]
     if tried:
         return ctx.passed(
             c,
             f"first REGISTER attempt to the primary failed at connection level "
-            f"({tried[0].what}); then {first.describe()}",
-            (tried[0].index, *first.indexes),
+            f"({tried[0][1]}); then {first.describe()}",
+            (tried[0][0], *first.indexes),
         )
     return ctx.failed(c, "the first REGISTER did not go to the primary",
                       f"REGISTER to primary ({primary})", first.describe(), first.indexes)

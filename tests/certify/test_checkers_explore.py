@@ -1411,3 +1411,34 @@ class ProbeAnswerLostTests(SynchronousTestCase):
 
     def test_probe_off_the_schedule_fails(self) -> None:
         self.assertEqual(status(self._world(59.5), "FBK-S3"), "fail")
+
+
+class FirstRegisterUnestablishedTests(SynchronousTestCase):
+    """
+    FO-1 (explore seed 51; TLS, retry_counts 0, 100 ms latency, 1 % loss): the
+    primary's SYN-ACK was lost, so its connection was not established before
+    the phone gave the primary up (RTX-2); no SIP went to the primary, and the
+    first REGISTER on the wire went to the secondary.  The unestablished
+    connection was the REGISTER's attempt at the primary; without any attempt
+    there, the first REGISTER to the secondary still fails.
+    """
+
+    def _world(self, syn: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=2, port1=5061, retry_counts=0, server2=""))
+        tb.dns(0.1, DOMAIN, "A", ["127.0.1.10", "127.0.1.20"])
+        if syn:  # delivered; the SYN-ACK lost, resent: connected at 0.6, TLS up at 0.8
+            tb.syn_lost(0.2, "primary", port=5061, fate="delivered", phone_port=40002)
+            tb.conn(0.3, "primary", "accept", transport="tcp", phone_port=40002)
+            for at, what, tr in ((0.6, "connect", "tcp"), (0.8, "tls-ok", "tls")):
+                tb._add(ConnEvent(at, PHONE, what, tr, (PHONE, 40002),  # type: ignore[arg-type]
+                                  (PRIMARY, 5061), ""))
+            tb.conn(0.9, "primary", "tls-ok", phone_port=40002)
+        reg = tb.register("secondary", 1.1, transport="tls")
+        tb.respond(reg, 200, 1.2)
+        return tb
+
+    def test_unestablished_try_at_the_primary_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FO-1"), "pass")
+
+    def test_no_try_at_the_primary_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-1"), "fail")

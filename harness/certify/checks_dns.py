@@ -355,9 +355,10 @@ def dns5(ctx: Ctx) -> Verdict:
     # that delegation path (RFC 3403 §4.1), so the records there of other services
     # are not candidates
     path: dict[str, str] = {}
+    lost = _lost_answers(ctx)
     for n, q in enumerate(qs):
-        if q.type != "NAPTR":
-            continue
+        if q.type != "NAPTR" or _answer_lost(q, lost, ctx.tol):
+            continue  # (an answer the network lost told the phone nothing)
         via = path.get(q.name)
         good = sorted((r for r in _naptrs(q) if r.service in _SERVICES and r.flags in ("s", "")
                        and via in (None, r.service)),
@@ -849,6 +850,35 @@ def resolution_ttl(ctx: Ctx, t: float) -> float | None:
     done = [lk for lk in _lookups(qs, root) if lk[0].t <= t + ctx.tol and _lookup_ok(lk)]
     ttls = [q.ttl for q in done[-1] if q.ttl is not None] if done else []
     return min(ttls) if ttls else None
+
+
+def _lost_answers(ctx: Ctx) -> set[tuple[str, str, float]]:
+    """(name, type, time) of the DNS server's answers the network lost on their way."""
+    from twisted.names import dns as _dns
+
+    dns_host = ctx.facts.dns[0] if ctx.facts.dns is not None else None
+    out: set[tuple[str, str, float]] = set()
+    for _, e in ctx.trace.indexed(PacketEvent):
+        if not (e.proto == "udp" and e.src[0] == dns_host and e.fate != "delivered"
+                and e.payload):
+            continue
+        try:
+            m = _dns.Message()
+            m.fromStr(e.payload)
+            q = m.queries[0]
+            name = norm(q.name.name.decode("ascii", "replace"))
+            kind = _dns.QUERY_TYPES.get(q.type, str(q.type))
+        except Exception:
+            continue
+        out.add((name, kind, e.t))
+    return out
+
+
+def _answer_lost(q: Q, lost: set[tuple[str, str, float]], tol: float) -> bool:
+    """The DNS server answered C{q} but the network lost the answer."""
+    a = q.answer
+    return a is not None and any(n == q.name and k == q.type and abs(t - a.t) <= tol
+                                 for n, k, t in lost)
 
 
 def _lost_queries(ctx: Ctx, dom: str) -> list[tuple[int, float]]:

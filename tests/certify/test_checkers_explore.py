@@ -1442,3 +1442,36 @@ class FirstRegisterUnestablishedTests(SynchronousTestCase):
 
     def test_no_try_at_the_primary_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FO-1"), "fail")
+
+
+class NaptrAnswerLostTests(SynchronousTestCase):
+    """
+    DNS-5 (explore seeds 5 and 50, rerun after the DNS fixes; 20 % loss): the
+    DNS server answered the phone's NAPTR query with an C{s} record, but the
+    network lost the answer (and the phone's retransmission): the phone never
+    learned the record, so its next query (NAPTR again, at the RTX-5 retry) is
+    no failure to follow the flag.  Had the answer reached the phone, it still
+    fails.
+    """
+
+    def _world(self, lost: bool) -> TraceBuilder:
+        from twisted.names import dns
+
+        tb = TraceBuilder(default_facts(transport=3, port1=0, server2="", duration=60.0))
+        rdata = f'0 0 "s" "SIP+D2U" "" _sip._udp.{DOMAIN}'
+        tb.dns(0.005, DOMAIN, "NAPTR", [rdata], answer_after=0.0)
+        m = dns.Message(id=9, recDes=True, answer=True)
+        m.queries = [dns.Query(DOMAIN, dns.NAPTR, dns.IN)]
+        tb._add(PacketEvent(0.005, "udp", (DNS, 53), (PHONE, 40000), m.toStr(),
+                            fate="lost" if lost else "delivered"))
+        tb.dns(34.0, DOMAIN, "NAPTR", [rdata])
+        tb.dns(34.01, f"_sip._udp.{DOMAIN}", "SRV", [f"0 0 5060 primary.{DOMAIN}"])
+        tb.dns(34.02, f"primary.{DOMAIN}", "A", ["127.0.1.10"])
+        tb.respond(tb.register("primary", 34.03), 200)
+        return tb
+
+    def test_lost_answer_not_followed_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "DNS-5"), "pass")
+
+    def test_delivered_answer_not_followed_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "DNS-5"), "fail")

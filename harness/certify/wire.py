@@ -1158,6 +1158,15 @@ def attempts(
         before = [x for x in (*real, *synthetic.values())
                   if x.dst == a.server and x.first < a.start - tol]
         if not before:
+            # nothing there before: the failover of a request another target of the
+            # same group left unanswered, given up on as this connection began
+            group = facts.group_of(a.server)
+            before = [x for x in (*real, *synthetic.values())
+                      if x.dst != a.server and facts.group_of(x.dst) == group
+                      and x.final is None and x.first < a.start
+                      and a.start <= x.started + give_up_delay(
+                          facts.profile, x.method, retry_counts_for(facts, x.dst)) + tol]
+        if not before:
             continue
         # away from a planned call's time (left out above), what the phone retries on
         # its own is its registration: the last REGISTER there, if there was one
@@ -1168,7 +1177,7 @@ def attempts(
         synthetic[k] = replace(
             prev, branch="", sends=(sent,), final=None, final_t=None, final_index=None,
             provisional=False, conn_failure=a, on_wire=False, conn_start=None, late=False,
-            transport=a.transport,
+            transport=a.transport, dst=a.server, role=facts.role_of(a.server),
         )
     out = [*txns, *synthetic.values(), *also]
     out.sort(key=lambda x: (x.first, x.sends[0].index))

@@ -1475,3 +1475,34 @@ class NaptrAnswerLostTests(SynchronousTestCase):
 
     def test_delivered_answer_not_followed_fails(self) -> None:
         self.assertEqual(status(self._world(False), "DNS-5"), "fail")
+
+
+class FailoverSynLostTests(SynchronousTestCase):
+    """
+    FO-2 (explore seed 51, rerun; TLS, retry_counts 0, 5 % loss): the primary
+    left the first REGISTER unanswered; as the phone gave it up, it opened a
+    connection to the secondary whose SYN the network lost, so nothing reached
+    the secondary before the phone gave that up too (RTX-2) and retried later.
+    That unestablished connection, with nothing at the secondary before it, was
+    the REGISTER's failover; a phone that never tried the secondary still fails.
+    """
+
+    def _world(self, syn: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=2, port1=0, retry_counts=0, server2=""))
+        tb.dns(0.02, f"_sips._tcp.{DOMAIN}", "SRV",
+               [f"0 1 5061 primary.{DOMAIN}", f"0 0 5061 secondary.{DOMAIN}"])
+        tb.dns(0.1, f"primary.{DOMAIN}", "A", ["127.0.1.10"])
+        tb.dns(0.14, f"secondary.{DOMAIN}", "A", ["127.0.1.20"])
+        tb.silent("REGISTER", "primary", 0.44, transport="tls")
+        if syn:
+            tb.syn_lost(0.94, "secondary", port=5061, fate="lost")
+        tb.silent("REGISTER", "primary", 31.44, transport="tls", cseq=2)
+        reg = tb.register("secondary", 31.94, transport="tls", cseq=3)
+        tb.respond(reg, 200, 31.96)
+        return tb
+
+    def test_lost_syn_at_the_secondary_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FO-2"), "pass")
+
+    def test_secondary_never_tried_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-2"), "fail")

@@ -1109,6 +1109,11 @@ def attempts(
         nxt = min(cands, key=lambda x: x.first)
         if at_call and nxt.first > a.t + tol:
             continue  # the planned call's INVITE, which never got on the wire (nothing at once)
+        if facts.group_of(nxt.dst) != group:
+            # a request to the other group next (the fallback server's REGISTER) while
+            # a request of this group failed as this connection began: the connection
+            # was that request's failover (FO-2), the other request its fallback
+            nxt = _failed_over_from(facts, a, real) or nxt
         sent = Sent(a.index, a.start, a.server, a.port, a.transport, nxt.request, False,
                     facts.phone or "", a.phone_port)
         synthetic[k] = Txn(
@@ -1159,13 +1164,9 @@ def attempts(
                   if x.dst == a.server and x.first < a.start - tol]
         if not before:
             # nothing there before: the failover of a request another target of the
-            # same group left unanswered, given up on as this connection began
-            group = facts.group_of(a.server)
-            before = [x for x in (*real, *synthetic.values())
-                      if x.dst != a.server and facts.group_of(x.dst) == group
-                      and x.final is None and x.first < a.start
-                      and a.start <= x.started + give_up_delay(
-                          facts.profile, x.method, retry_counts_for(facts, x.dst)) + tol]
+            # same group failed as this connection began
+            given_up = _failed_over_from(facts, a, [*real, *synthetic.values()])
+            before = [given_up] if given_up is not None else []
         if not before:
             continue
         # away from a planned call's time (left out above), what the phone retries on
@@ -1182,6 +1183,28 @@ def attempts(
     out = [*txns, *synthetic.values(), *also]
     out.sort(key=lambda x: (x.first, x.sends[0].index))
     return out
+
+
+def _failed_over_from(facts: Facts, a: ConnAttempt, reqs: Sequence[Txn]) -> Txn | None:
+    """
+    The request that failed at another target of C{a}'s server group as the
+    connection C{a} began (unanswered until its RTX-1 give-up time, or its own
+    connection failed then): C{a} was its next target.  C{None} if none.
+    """
+    group = facts.group_of(a.server)
+    tol = facts.tol
+    out = []
+    for x in reqs:
+        if x.dst == a.server or facts.group_of(x.dst) != group or x.final is not None:
+            continue
+        if x.conn_failure is not None:
+            failed = x.conn_failure.t
+        else:
+            failed = x.started + give_up_delay(facts.profile, x.method,
+                                               retry_counts_for(facts, x.dst))
+        if x.first < a.start + tol and abs(failed - a.start) <= tol:
+            out.append(x)
+    return max(out, key=lambda x: (x.first, x.sends[0].index)) if out else None
 
 
 def _planned_in_dialog(facts: Facts, dlgs: Sequence[Dialog]) -> list[tuple[str, float]]:

@@ -1506,3 +1506,36 @@ class FailoverSynLostTests(SynchronousTestCase):
 
     def test_secondary_never_tried_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FO-2"), "fail")
+
+
+class FailoverRefusedThenFallbackTests(SynchronousTestCase):
+    """
+    FO-2, FBK-S1 (explore seed 5, rerun; successive, TCP): the primary left the
+    REGISTER unanswered; as the phone gave it up, its connection to the stopped
+    secondary was refused, and at once it registered at the fallback server.
+    The refused connection was the REGISTER's failover to the secondary (no SIP
+    went over it), not the fallback REGISTER's attempt; a phone going straight
+    from the primary to the fallback server still fails FO-2.
+    """
+
+    def _world(self, secondary: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, redundancy_type=1, duration=60.0))
+        tb.dns(0.005, f"_sip._tcp.{DOMAIN}", "SRV",
+               [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"])
+        tb.dns(0.015, f"primary.{DOMAIN}", "A", ["127.0.1.10"])
+        tb.dns(0.025, f"secondary.{DOMAIN}", "A", ["127.0.1.20"])
+        tb.silent("REGISTER", "primary", 0.05, transport="tcp")
+        at = 0.05 + tb.give_up("REGISTER")
+        if secondary:
+            at = tb.refused(at, "secondary")
+        reg = tb.register("fallback", at + 0.005, transport="tcp", call_id="reg-2")
+        tb.respond(reg, 200, at + 0.01)
+        return tb
+
+    def test_refused_secondary_then_fallback_passes(self) -> None:
+        # the secondary never answered: no failover to judge, nothing missing
+        self.assertEqual(status(self._world(True), "FO-2"), "n/a")
+        self.assertEqual(status(self._world(True), "FBK-S1"), "pass")
+
+    def test_straight_to_the_fallback_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-2"), "fail")

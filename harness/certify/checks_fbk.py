@@ -421,7 +421,8 @@ def fbk_s2(ctx: Ctx) -> Verdict:
                     return ctx.failed(c, "REGISTER not retried per RTX-1 at the working server",
                                       f"{want} sends", x.describe(), x.indexes)
         g1_last = [x for x in ch.txns if ctx.group(x.dst) == 1][-1]
-        nxt = next((x for x in ctx.txns if x.method == "REGISTER" and x.dst == fb
+        # (an attempt whose connection failed before any SIP is a REGISTER there, RTX-2)
+        nxt = next((x for x in ctx.attempts if x.method == "REGISTER" and x.dst == fb
                     and x.first >= g1_last.first), None)
         late = max(t_fail + 4 * ctx.tol, _fallback_backoff(ctx, t_fail) or 0.0)
         if nxt is None or nxt.started > late:

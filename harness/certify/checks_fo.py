@@ -372,7 +372,8 @@ def fo6(ctx: Ctx) -> Verdict:
                                   "none", ch.indexes)
             ev.extend(before[-1].txn.indexes)
             continue
-        nxt = next((t for t in ctx.txns if t.dst == fb and t.method == ch.method
+        # (an attempt whose connection failed before any SIP is a request there, RTX-2)
+        nxt = next((t for t in ctx.attempts if t.dst == fb and t.method == ch.method
                     and t.first >= g1_last.first), None)
         if nxt is None or nxt.started > t_fail + 4 * ctx.tol:
             if nxt is None and t_fail + 4 * ctx.tol > ctx.end:

@@ -1163,9 +1163,10 @@ def attempts(
         before = [x for x in (*real, *synthetic.values())
                   if x.dst == a.server and x.first < a.start - tol]
         if not before:
-            # nothing there before: the failover of a request another target of the
-            # same group failed as this connection began
-            given_up = _failed_over_from(facts, a, [*real, *synthetic.values()])
+            # nothing there before: the failover (or fallback) of a request another
+            # target failed as this connection began
+            given_up = _failed_over_from(facts, a, [*real, *synthetic.values()],
+                                         same_group=False)
             before = [given_up] if given_up is not None else []
         if not before:
             continue
@@ -1185,17 +1186,20 @@ def attempts(
     return out
 
 
-def _failed_over_from(facts: Facts, a: ConnAttempt, reqs: Sequence[Txn]) -> Txn | None:
+def _failed_over_from(facts: Facts, a: ConnAttempt, reqs: Sequence[Txn], *,
+                      same_group: bool = True) -> Txn | None:
     """
-    The request that failed at another target of C{a}'s server group as the
-    connection C{a} began (unanswered until its RTX-1 give-up time, or its own
-    connection failed then): C{a} was its next target.  C{None} if none.
+    The request that failed at another target of C{a}'s server group (of any
+    group unless C{same_group}: the fallback, FO-6) as the connection C{a}
+    began (unanswered until its RTX-1 give-up time, or its own connection
+    failed then): C{a} was its next target.  C{None} if none.
     """
     group = facts.group_of(a.server)
     tol = facts.tol
     out = []
     for x in reqs:
-        if x.dst == a.server or facts.group_of(x.dst) != group or x.final is not None:
+        if x.dst == a.server or x.final is not None or (
+                same_group and facts.group_of(x.dst) != group):
             continue
         if x.conn_failure is not None:
             failed = x.conn_failure.t

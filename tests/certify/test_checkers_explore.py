@@ -1539,3 +1539,31 @@ class FailoverRefusedThenFallbackTests(SynchronousTestCase):
 
     def test_straight_to_the_fallback_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FO-2"), "fail")
+
+
+class FallbackRefusedAttemptTests(SynchronousTestCase):
+    """
+    FO-6, FBK-S2 (explore seed 50, rerun; successive, TCP, server 1 an IP
+    literal): the working server left the REGISTER unanswered; as the phone
+    gave it up, it tried the fallback server, whose connection was refused
+    (it was stopped): no SIP went there, yet that was the REGISTER fallback
+    (RTX-2), followed by RTX-5's retry.  A phone that never tries the fallback
+    server still fails.
+    """
+
+    def _world(self, tries_fallback: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, servers=_ONE_TARGET, transport=1,
+                                        redundancy_type=1, duration=60.0))
+        for k, at in enumerate((0.01, 37.51)):
+            tb.silent("REGISTER", "primary", at, transport="tcp", cseq=1 + k)
+            if tries_fallback:
+                tb.refused(at + tb.give_up("REGISTER"), "fallback")
+        return tb
+
+    def test_refused_fallback_attempt_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FO-6"), "pass")
+        self.assertEqual(status(self._world(True), "FBK-S2"), "pass")
+
+    def test_no_fallback_attempt_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-6"), "fail")
+        self.assertEqual(status(self._world(False), "FBK-S2"), "fail")

@@ -1107,8 +1107,10 @@ def attempts(
         if not cands:
             continue
         nxt = min(cands, key=lambda x: x.first)
-        if at_call and nxt.first > a.t + tol:
-            continue  # the planned call's INVITE, which never got on the wire (nothing at once)
+        if at_call and nxt.started > a.t + tol:
+            # the planned call's INVITE, which never got on the wire (nothing at once; a
+            # next attempt whose own connection began at once was, however slow it was)
+            continue
         if facts.group_of(nxt.dst) != group:
             # a request to the other group next (the fallback server's REGISTER) while
             # a request of this group failed as this connection began: the connection

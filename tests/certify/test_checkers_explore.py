@@ -1567,3 +1567,39 @@ class FallbackRefusedAttemptTests(SynchronousTestCase):
     def test_no_fallback_attempt_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FO-6"), "fail")
         self.assertEqual(status(self._world(False), "FBK-S2"), "fail")
+
+
+
+class SharedUnestablishedConnectionTests(SynchronousTestCase):
+    """
+    FO-5, roe 0 (explore seed 51; TLS, retry_counts 0, 5 % loss): the REGISTER
+    and the call's INVITE waited for one connection to the primary whose SYN
+    was lost; as the phone gave it up, it opened one to the secondary at once,
+    which came up slowly (a segment lost), and both requests went over it.  The
+    connection to the secondary began at once, so the primary's was their
+    attempt there and the REGISTER is FO-2's failover, not a registration before
+    using the secondary; without any try at the primary it still fails.
+    """
+
+    def _world(self, primary_try: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=2, port1=0, retry_counts=0, server2="",
+                                        calls=(0.0,), duration=60.0))
+        tb.dns(0.005, f"_sips._tcp.{DOMAIN}", "SRV",
+               [f"0 1 5061 primary.{DOMAIN}", f"0 0 5061 secondary.{DOMAIN}"])
+        tb.dns(0.015, f"primary.{DOMAIN}", "A", ["127.0.1.10"])
+        tb.dns(0.025, f"secondary.{DOMAIN}", "A", ["127.0.1.20"])
+        if primary_try:
+            tb.syn_lost(0.03, "primary", port=5061, fate="lost", phone_port=40002)
+        tb.syn_lost(0.53, "secondary", port=5061, fate="delivered", phone_port=5060)
+        reg = tb.register("secondary", 0.755, transport="tls", port=5061)
+        inv = tb.invite("secondary", 0.755, transport="tls", port=5061, call_id="call-a")
+        tb.respond(reg, 200, 0.755)
+        tb.respond(inv, 200, 0.755)
+        tb.in_dialog(inv, "ACK", 0.76)
+        return tb
+
+    def test_slow_connection_at_once_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FO-5"), "pass")
+
+    def test_no_try_at_the_primary_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-5"), "fail")

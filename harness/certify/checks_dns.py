@@ -923,8 +923,11 @@ def unresolved_targets(ctx: Ctx, t: float) -> frozenset[str]:
     if not before:
         return frozenset()
     lk = before[-1]
-    got = {r for q in lk if q.type == "A" for r in q.records}
-    got |= {s.target for q in lk if q.type == "SRV" for s in _srvs(q) if _is_ip(s.target)}
+    # (an answer the network lost gave the phone nothing)
+    lost = _lost_answers(ctx)
+    heard = [q for q in lk if not _answer_lost(q, lost, ctx.tol)]
+    got = {r for q in heard if q.type == "A" for r in q.records}
+    got |= {s.target for q in heard if q.type == "SRV" for s in _srvs(q) if _is_ip(s.target)}
     if not got:
         return frozenset()
     return frozenset(s.address for s in ctx.facts.targets if s.address not in got)

@@ -1603,3 +1603,34 @@ class SharedUnestablishedConnectionTests(SynchronousTestCase):
 
     def test_no_try_at_the_primary_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FO-5"), "fail")
+
+
+class SecondaryAddressLostTests(SynchronousTestCase):
+    """
+    FO-2 (explore seed 52; 20 % loss): the DNS server answered the A query for
+    the secondary, but the network lost the answer and the retransmission, so
+    the phone's resolution held the primary only (DNS-8: a target whose address
+    lookup failed gives no target) and no REGISTER was due at the secondary.
+    Had the answer reached the phone, not failing over there still fails.
+    """
+
+    def _world(self, lost: bool) -> TraceBuilder:
+        from twisted.names import dns
+
+        tb = TraceBuilder(default_facts(server2="", duration=60.0))
+        tb.dns(0.015, f"_sip._udp.{DOMAIN}", "SRV",
+               [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"])
+        tb.dns(0.025, f"primary.{DOMAIN}", "A", ["127.0.1.10"])
+        tb.dns(0.035, f"secondary.{DOMAIN}", "A", ["127.0.1.20"], answer_after=0.0)
+        m = dns.Message(id=9, recDes=True, answer=True)
+        m.queries = [dns.Query(f"secondary.{DOMAIN}", dns.A, dns.IN)]
+        tb._add(PacketEvent(0.035, "udp", (DNS, 53), (PHONE, 40000), m.toStr(),
+                            fate="lost" if lost else "delivered"))
+        tb.silent("REGISTER", "primary", 4.04)
+        return tb
+
+    def test_lost_address_answer_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "FO-2"), "fail")
+
+    def test_delivered_address_not_tried_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-2"), "fail")

@@ -1193,18 +1193,21 @@ def _failed_over_from(facts: Facts, a: ConnAttempt, reqs: Sequence[Txn], *,
     """
     The request that failed at another target of C{a}'s server group (of any
     group unless C{same_group}: the fallback, FO-6) as the connection C{a}
-    began (unanswered until its RTX-1 give-up time, or its own connection
-    failed then): C{a} was its next target.  C{None} if none.
+    began (unanswered until its RTX-1 give-up time, or answered only after it,
+    a 503, or its own connection failed then): C{a} was its next target.
+    C{None} if none.
     """
     group = facts.group_of(a.server)
     tol = facts.tol
     out = []
     for x in reqs:
-        if x.dst == a.server or x.final is not None or (
+        if x.dst == a.server or not x.failed or (
                 same_group and facts.group_of(x.dst) != group):
             continue
         if x.conn_failure is not None:
             failed = x.conn_failure.t
+        elif x.final_t is not None and not x.late:
+            failed = x.final_t  # a 503: the next target at once (RTX-3)
         else:
             failed = x.started + give_up_delay(facts.profile, x.method,
                                                retry_counts_for(facts, x.dst))

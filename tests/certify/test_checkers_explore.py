@@ -1551,11 +1551,13 @@ class FallbackRefusedAttemptTests(SynchronousTestCase):
     server still fails.
     """
 
-    def _world(self, tries_fallback: bool) -> TraceBuilder:
+    def _world(self, tries_fallback: bool, late: bool = False) -> TraceBuilder:
         tb = TraceBuilder(default_facts(server1=PRIMARY, servers=_ONE_TARGET, transport=1,
                                         redundancy_type=1, duration=60.0))
         for k, at in enumerate((0.01, 37.51)):
-            tb.silent("REGISTER", "primary", at, transport="tcp", cseq=1 + k)
+            req = tb.silent("REGISTER", "primary", at, transport="tcp", cseq=1 + k)
+            if late and k == 0:  # answered 40 s later, long after the phone gave it up
+                tb.respond(req, 200, at + 40.0)
             if tries_fallback:
                 tb.refused(at + tb.give_up("REGISTER"), "fallback")
         return tb
@@ -1567,6 +1569,13 @@ class FallbackRefusedAttemptTests(SynchronousTestCase):
     def test_no_fallback_attempt_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FO-6"), "fail")
         self.assertEqual(status(self._world(False), "FBK-S2"), "fail")
+
+    def test_refused_fallback_after_a_late_answer_passes(self) -> None:
+        """Seed 50 again: the working server delayed its 200 by 40 s (too late)."""
+        self.assertEqual(status(self._world(True, late=True), "FO-6"), "pass")
+
+    def test_no_fallback_after_a_late_answer_fails(self) -> None:
+        self.assertEqual(status(self._world(False, late=True), "FO-6"), "fail")
 
 
 

@@ -278,15 +278,16 @@ def check_world(run: WorldRun, *, clauses: Iterable[str] | None = None) -> list[
                             f"held no registration at {deadline:.1f} s (bound {bound:.1f} s)")
 
     problems += _failback_invariants(run, mine, tol)
-    problems += _naptr_order(world, mine)
+    problems += _naptr_order(world, mine, {s.address for s in facts.targets})
     return problems
 
 
-def _naptr_order(world: World, mine: list[wire.Txn]) -> list[str]:
+def _naptr_order(world: World, mine: list[wire.Txn], group1: set[str]) -> list[str]:
     """
-    DNS-4 as a property: with transport 3 and port 0, the first request uses
-    the transport of the lowest (order, pref) supported NAPTR record whose SRV
-    set names a host.
+    DNS-4 as a property: with transport 3 and port 0, the first request to
+    server 1's targets (C{group1}; server 2, the fallback server, is
+    configured apart) uses the transport of the lowest (order, pref) supported
+    NAPTR record whose SRV set names a host.
     """
     z, a = world.zone, world.subject
     if z is None or a.transport != 3 or a.port1 != 0 or not z.naptr:
@@ -305,7 +306,7 @@ def _naptr_order(world: World, mine: list[wire.Txn]) -> list[str]:
         if services.get(transport) in usable:
             expected = transport
             break
-    first = next((t for t in mine if t.method == "REGISTER"), None)
+    first = next((t for t in mine if t.method == "REGISTER" and t.dst in group1), None)
     if expected is None or first is None or first.transport == expected:
         return []
     return [f"DNS-ORDER: the first REGISTER used {first.transport}; the lowest-order "
@@ -350,8 +351,12 @@ def _failback_invariants(run: WorldRun, mine: list[wire.Txn], tol: float) -> lis
     acct = world.subject
     mode = acct.failback_mode[0]
     timeout = acct.failback_timeout[0]
+    # attempts, not only transactions: a connection refused before any SIP went
+    # over it (RTX-2) is the request's try at that server
+    user = world.subject.user
+    tries = [t for t in wire.attempts(run.result.trace, facts) if _user(t.request) == user]
     chains = [
-        c for c in wire.chains(run.result.trace, facts, mine)
+        c for c in wire.chains(run.result.trace, facts, tries)
         if not c.in_dialog and c.head.dst in group1 and c.method != "ACK"
     ]
     min_ttl = _min_ttl(run)

@@ -353,11 +353,21 @@ def dns5(ctx: Ctx) -> Verdict:
     qs = ctx.queries
     judged = 0
     ev: list[int] = []
+    # name -> the service of the empty-flag record that pointed there: it applies to
+    # that delegation path (RFC 3403 §4.1), so the records there of other services
+    # are not candidates
+    path: dict[str, str] = {}
+    lost = _lost_answers(ctx)
     for n, q in enumerate(qs):
-        if q.type != "NAPTR":
-            continue
-        good = sorted((r for r in _naptrs(q) if r.service in _SERVICES and r.flags in ("s", "")),
+        if q.type != "NAPTR" or _answer_lost(q, lost, ctx.tol):
+            continue  # (an answer the network lost told the phone nothing)
+        via = path.get(q.name)
+        good = sorted((r for r in _naptrs(q) if r.service in _SERVICES and r.flags in ("s", "")
+                       and via in (None, r.service)),
                       key=lambda r: (r.order, r.pref))
+        for r in good:
+            if r.flags == "":
+                path.setdefault(r.replacement, r.service)
         if not good:
             continue
         first = good[0]
@@ -663,24 +673,30 @@ def dns11(ctx: Ctx) -> Verdict:
     if root is None:
         return ctx.na(c, "the phone made no DNS query for server 1")
     lookups = _lookups(qs, root)
+    # lookups whose every query the network lost (the DNS host down): failed
+    # lookups too, and a retry of an earlier failed one all the same
+    unheard = _unheard_lookups(ctx, dom, qs)
+    attempts = sorted([(lk[0].t, lk[0].index) for lk in lookups]
+                      + [(d.start, d.index) for d in unheard])
+    failed = [(lk[0].index, lk[0].t, max(q.answer.t if q.answer else q.t for q in lk))
+              for lk in lookups if not _lookup_ok(lk)]
+    failed += [(d.index, d.start, d.latest) for d in unheard]
+    failed.sort(key=lambda f: f[1])
     fb = ctx.fallback if ctx.facts.account.server(2).configured else None
     judged = 0
     ev: list[int] = []
-    for k, lk in enumerate(lookups):
-        if _lookup_ok(lk):
-            continue
-        end = max(q.answer.t if q.answer else q.t for q in lk)
+    for first, start, end in failed:
         judged += 1
-        ev.append(lk[0].index)
-        nxt = lookups[k + 1][0] if k + 1 < len(lookups) else None
+        ev.append(first)
+        nxt = next((i for t, i in attempts if t > end), None)
         later = max(ctx.profile.retry_interval, float(ctx.facts.account.fallback_timeout))
         if nxt is None and end + later + 4.0 + ctx.tol < ctx.end:
             return ctx.failed(c, "the failed lookup was never retried",
-                              f"{root[1]} {root[0]} again later", "none", (lk[0].index,))
+                              f"{root[1]} {root[0]} again later", "none", (first,))
         if nxt is not None:
-            ev.append(nxt.index)
+            ev.append(nxt)
         if fb is not None:
-            used = next((t for t in ctx.txns if t.dst == fb and t.first >= lk[0].t - ctx.tol),
+            used = next((t for t in ctx.txns if t.dst == fb and t.first >= start - ctx.tol),
                         None)
             registered = any(r.dst == fb and r.t <= end and r.t + r.granted >= end
                              for r in ctx.regs)
@@ -688,7 +704,7 @@ def dns11(ctx: Ctx) -> Verdict:
                 if end + ctx.profile.retry_interval < ctx.end:
                     return ctx.failed(c, "DNS failure of server 1: the fallback server did not "
                                          "take over", "a request to the fallback server",
-                                      "none", (lk[0].index,))
+                                      "none", (first,))
             elif used is not None:
                 ev.extend(used.indexes[:1])
     if not judged:
@@ -750,17 +766,36 @@ def dns_failures(ctx: Ctx) -> list[DnsDown]:
     root = _root(ctx, qs, dom)
     if root is None:
         return out
+    # packets between the phone and the DNS host the network did not deliver: the
+    # last answer lost on its way back, or a later query of the lookup lost on its
+    # way there, leaves the phone's resolver waiting, as an unanswered query does;
+    # queries lost just before the first one the server heard began the lookup
+    dns_host = ctx.facts.dns[0]
+    lost = [e.t for _, e in ctx.trace.indexed(PacketEvent)
+            if e.proto == "udp" and e.fate != "delivered" and dns_host in (e.src[0], e.dst[0])]
+    lost_queries = [t for _, t, _ in _lost_queries(ctx, dom)]
+    prev_end = float("-inf")
     for lk in _lookups(qs, root):
+        end = max(q.answer.t if q.answer else q.t for q in lk)
+        start = lk[0].t
+        for t in reversed(lost_queries):
+            if prev_end < t < start and t >= start - DNS_GIVE_UP:
+                start = t
+        prev_end = end
         if _lookup_ok(lk):
             continue
-        end = max(q.answer.t if q.answer else q.t for q in lk)
         timed_out = any(_unanswered(q) for q in lk)
+        waiting = end
+        for t in lost:
+            if end - ctx.tol <= t <= waiting + DNS_GIVE_UP:
+                timed_out = True
+                waiting = max(waiting, t)
         idx: list[int] = [q.index for q in lk]
         out.append(
             DnsDown(
-                start=lk[0].t,
+                start=start,
                 end=end,
-                latest=end + DNS_GIVE_UP if timed_out else end,
+                latest=waiting + DNS_GIVE_UP if timed_out else end,
                 index=lk[0].index,
                 indexes=tuple(idx),
                 timed_out=timed_out,
@@ -776,6 +811,84 @@ def _unheard_lookups(ctx: Ctx, dom: str, qs: list[Q]) -> list[DnsDown]:
     (the DNS host down or unreachable): the DNS server saw nothing, yet the
     phone's queries are on the wire.  Queries closer than L{DNS_GIVE_UP} to
     each other are one lookup (the resolver's retransmissions).
+    """
+    groups: list[list[tuple[int, float, str]]] = []
+    for i, t, name in _lost_queries(ctx, dom):
+        if groups and t - groups[-1][-1][1] <= DNS_GIVE_UP:
+            groups[-1].append((i, t, name))
+        else:
+            groups.append([(i, t, name)])
+    heard = [q.t for q in qs]
+    dns_host = ctx.facts.dns[0] if ctx.facts.dns is not None else None
+    lost_answers = [e.t for _, e in ctx.trace.indexed(PacketEvent)
+                    if e.proto == "udp" and e.fate != "delivered" and e.src[0] == dns_host]
+    unheard_by_phone = [q.t for q in qs if _unanswered(q) or (q.answer is not None and any(
+        abs(t - q.answer.t) <= ctx.tol for t in lost_answers))]
+    out = []
+    for g in groups:
+        start, end = g[0][1], g[-1][1]
+        if any(start - ctx.tol <= t <= end + DNS_GIVE_UP for t in heard):
+            continue  # part of a lookup the DNS server did see
+        if any(start - DNS_GIVE_UP <= t < start for t in unheard_by_phone):
+            continue  # retransmissions of a query whose answer never reached the phone
+        if any(start - DNS_GIVE_UP <= q.t <= start and q.name == g[0][2] for q in qs):
+            continue  # the resolver asking again a query the server heard, within its wait
+        out.append(DnsDown(start=start, end=end, latest=end + DNS_GIVE_UP, index=g[0][0],
+                           indexes=tuple(i for i, _, _ in g), timed_out=True))
+    return out
+
+
+def resolution_ttl(ctx: Ctx, t: float) -> float | None:
+    """
+    The smallest TTL in the answers of the last lookup of server 1's domain
+    that gave an address by C{t} (the resolution in use then: DNS-10, FB-1);
+    C{None} without one or without TTLs.
+    """
+    dom = _domain(ctx)
+    if dom is None or ctx.facts.dns is None:
+        return None
+    qs = ctx.queries
+    root = _root(ctx, qs, dom)
+    if root is None:
+        return None
+    done = [lk for lk in _lookups(qs, root) if lk[0].t <= t + ctx.tol and _lookup_ok(lk)]
+    ttls = [q.ttl for q in done[-1] if q.ttl is not None] if done else []
+    return min(ttls) if ttls else None
+
+
+def _lost_answers(ctx: Ctx) -> set[tuple[str, str, float]]:
+    """(name, type, time) of the DNS server's answers the network lost on their way."""
+    from twisted.names import dns as _dns
+
+    dns_host = ctx.facts.dns[0] if ctx.facts.dns is not None else None
+    out: set[tuple[str, str, float]] = set()
+    for _, e in ctx.trace.indexed(PacketEvent):
+        if not (e.proto == "udp" and e.src[0] == dns_host and e.fate != "delivered"
+                and e.payload):
+            continue
+        try:
+            m = _dns.Message()
+            m.fromStr(e.payload)
+            q = m.queries[0]
+            name = norm(q.name.name.decode("ascii", "replace"))
+            kind = _dns.QUERY_TYPES.get(q.type, str(q.type))
+        except Exception:
+            continue
+        out.add((name, kind, e.t))
+    return out
+
+
+def _answer_lost(q: Q, lost: set[tuple[str, str, float]], tol: float) -> bool:
+    """The DNS server answered C{q} but the network lost the answer."""
+    a = q.answer
+    return a is not None and any(n == q.name and k == q.type and abs(t - a.t) <= tol
+                                 for n, k, t in lost)
+
+
+def _lost_queries(ctx: Ctx, dom: str) -> list[tuple[int, float, str]]:
+    """
+    The phone's queries for C{dom} (or names under it) the network did not
+    deliver: (event index, time, name asked).
     """
     from twisted.names import dns as _dns
 
@@ -794,24 +907,7 @@ def _unheard_lookups(ctx: Ctx, dom: str, qs: list[Q]) -> list[DnsDown]:
             continue
         if name == dom or name.endswith("." + dom):
             lost.append((i, e.t, name))
-    groups: list[list[tuple[int, float, str]]] = []
-    for i, t, name in lost:
-        if groups and t - groups[-1][-1][1] <= DNS_GIVE_UP:
-            groups[-1].append((i, t, name))
-        else:
-            groups.append([(i, t, name)])
-    heard = [q.t for q in qs]
-    out = []
-    for g in groups:
-        start, end = g[0][1], g[-1][1]
-        if any(start - ctx.tol <= t <= end + DNS_GIVE_UP for t in heard) or any(
-                start - DNS_GIVE_UP <= q.t <= start and norm(q.name) == g[0][2] for q in qs):
-            # part of a lookup the DNS server did see (the resolver's retransmission of
-            # a query it heard, whose answer was lost, comes up to its give-up after it)
-            continue
-        out.append(DnsDown(start=start, end=end, latest=end + DNS_GIVE_UP, index=g[0][0],
-                           indexes=tuple(i for i, _, _ in g), timed_out=True))
-    return out
+    return lost
 
 
 def unresolved_targets(ctx: Ctx, t: float) -> frozenset[str]:
@@ -834,8 +930,11 @@ def unresolved_targets(ctx: Ctx, t: float) -> frozenset[str]:
     if not before:
         return frozenset()
     lk = before[-1]
-    got = {r for q in lk if q.type == "A" for r in q.records}
-    got |= {s.target for q in lk if q.type == "SRV" for s in _srvs(q) if _is_ip(s.target)}
+    # (an answer the network lost gave the phone nothing)
+    lost = _lost_answers(ctx)
+    heard = [q for q in lk if not _answer_lost(q, lost, ctx.tol)]
+    got = {r for q in heard if q.type == "A" for r in q.records}
+    got |= {s.target for q in heard if q.type == "SRV" for s in _srvs(q) if _is_ip(s.target)}
     if not got:
         return frozenset()
     return frozenset(s.address for s in ctx.facts.targets if s.address not in got)

@@ -440,8 +440,29 @@ def fbk_s2(ctx: Ctx) -> Verdict:
                          "fallback server")
     ev: list[int] = []
     for d in downs:  # DNS-11: no REGISTER can reach the working server; fall back at once
+        first = next((x for x in ctx.attempts if x.dst == fb and x.first >= d.start - ctx.tol
+                      and x.method not in ("ACK", "CANCEL")), None)
+        if (first is not None and first.method != "REGISTER" and not first.in_dialog
+                and first.first <= d.latest + ctx.at_once
+                and any(ctx.group(r.dst) == 1 and r.t <= d.start <= r.t + r.granted
+                        for r in ctx.regs)):
+            # the lookup of a call (or other new request) that went to the fallback server
+            # at once (FO-6) while the registration at the working server held: the
+            # REGISTER fallback is due when a REGISTER fails, as for a call failing on
+            # every target of the working server
+            continue
         ev.extend(d.indexes)
-        due = max(d.latest + ctx.at_once, _fallback_backoff(ctx, d.start) or 0.0)
+        backoff = _fallback_backoff(ctx, d.start)
+        due = max(d.latest + ctx.at_once, backoff or 0.0)
+        again = backoff is not None and (
+            any(d.start < x.start <= due + ctx.tol for x in ctx.dns_downs)
+            or any(x.method == "REGISTER" and ctx.group(x.dst) == 1
+                   and d.start < x.first <= due for x in ctx.attempts))
+        if again:
+            # the RTX-5 retry the phone was waiting out starts from the top: server 1
+            # failed again in it (its lookup, or every target), and the fallback that
+            # failure owes is judged on its own
+            continue
         # a REGISTER to the fallback server still under way when the lookup started
         # (the lookup of another request, while falling back) is that fallback
         pending = next((x for x in ctx.txns if x.method == "REGISTER" and x.dst == fb
@@ -473,7 +494,8 @@ def fbk_s2(ctx: Ctx) -> Verdict:
                     return ctx.failed(c, "REGISTER not retried per RTX-1 at the working server",
                                       f"{want} sends", x.describe(), x.indexes)
         g1_last = [x for x in ch.txns if ctx.group(x.dst) == 1][-1]
-        nxt = next((x for x in ctx.txns if x.method == "REGISTER" and x.dst == fb
+        # (an attempt whose connection failed before any SIP is a REGISTER there, RTX-2)
+        nxt = next((x for x in ctx.attempts if x.method == "REGISTER" and x.dst == fb
                     and x.first >= g1_last.first), None)
         late = max(t_fail + 4 * ctx.tol, _fallback_backoff(ctx, t_fail) or 0.0)
         if nxt is None or nxt.started > late:

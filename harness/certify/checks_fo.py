@@ -10,9 +10,11 @@ later; where each one's first attempt went is what the failback clauses judge.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from harness.certify import wire
 from harness.certify.checks_base import Ctx, Failover
-from harness.certify.checks_dns import unresolved_targets
+from harness.certify.checks_dns import resolution_ttl, unresolved_targets
 from harness.certify.verdict import Verdict
 
 __all__ = ["CHECKS"]
@@ -55,13 +57,18 @@ def fo1(ctx: Ctx) -> Verdict:
     if ctx.top and ctx.top <= unresolved_targets(ctx, first.first):
         return ctx.passed(c, f"the lookup gave no address for the primary (DNS-8, DNS-11); "
                              f"then {first.describe()}", first.indexes)
-    tried = [f for f in ctx.conn_failures if f.server in ctx.top and f.t <= first.first]
+    # a connection to the primary that failed, or that was not established in time
+    # (RTX-2), carried the first REGISTER's attempt there though no SIP went over it
+    tried = [(f.index, f.what) for f in ctx.conn_failures
+             if f.server in ctx.top and f.t <= first.first]
+    tried += [(a.index, a.what) for a in ctx.conn_attempts
+              if a.server in ctx.top and a.start <= first.first]
     if tried:
         return ctx.passed(
             c,
             f"first REGISTER attempt to the primary failed at connection level "
-            f"({tried[0].what}); then {first.describe()}",
-            (tried[0].index, *first.indexes),
+            f"({tried[0][1]}); then {first.describe()}",
+            (tried[0][0], *first.indexes),
         )
     return ctx.failed(c, "the first REGISTER did not go to the primary",
                       f"REGISTER to primary ({primary})", first.describe(), first.indexes)
@@ -204,16 +211,35 @@ def fo3(ctx: Ctx) -> Verdict:
             return ctx.failed(c, "no ACK for the 200 OK through the secondary",
                               f"ACK to {ctx.name(second.dst)}",
                               ack[0].describe() if ack else "none", second.indexes)
+        ev.extend(ack[0].indexes)
+        judged += 1
+        if not bye and dlg is not None and not _bye_due(ctx, dlg, ch.start):
+            continue  # the call's hang-up was not yet due when the run ended
         if not bye or bye[0].dst != second.dst:
             return ctx.failed(c, "the call was not torn down through the secondary",
                               f"BYE to {ctx.name(second.dst)}",
                               bye[0].describe() if bye else "none", second.indexes)
-        ev.extend((*ack[0].indexes, *bye[0].indexes))
-        judged += 1
+        ev.extend(bye[0].indexes)
     if not judged:
         return ctx.na(c, "no INVITE failover reached a secondary that answered")
     return ctx.passed(c, f"{judged} INVITE failover(s): call set up and torn down through "
                          "the secondary", ev)
+
+
+def _bye_due(ctx: Ctx, dlg: wire.Dialog, placed: float) -> bool:
+    """
+    Whether the run lasted past the hang-up the plan of the call placed at
+    C{placed} asks for (its C{duration} after the call came up, as the phone
+    counts it), with a tolerance for the 2xx's way to the phone; a plan that
+    does not say when owes a BYE within the run.
+    """
+    plans = [p for p in ctx.facts.calls if p.at <= placed + ctx.tol]
+    if not plans:
+        return True
+    plan = max(plans, key=lambda p: p.at)
+    if plan.duration is None:
+        return True
+    return dlg.established + plan.duration + ctx.tol < ctx.end
 
 
 def fo4(ctx: Ctx) -> Verdict:
@@ -379,7 +405,8 @@ def fo6(ctx: Ctx) -> Verdict:
                                   "none", ch.indexes)
             ev.extend(before[-1].txn.indexes)
             continue
-        nxt = next((t for t in ctx.txns if t.dst == fb and t.method == ch.method
+        # (an attempt whose connection failed before any SIP is a request there, RTX-2)
+        nxt = next((t for t in ctx.attempts if t.dst == fb and t.method == ch.method
                     and t.first >= g1_last.first), None)
         if nxt is None or nxt.started > t_fail + 4 * ctx.tol:
             if nxt is None and t_fail + 4 * ctx.tol > ctx.end:
@@ -437,11 +464,13 @@ def fb0(ctx: Ctx) -> Verdict:
                       [i for ch in later for i in ch.head.indexes])
 
 
-def _stay_then_primary(ctx: Ctx, c: str, delay_of: str, delay: float) -> Verdict:
+def _stay_then_primary(ctx: Ctx, c: str, delay_of: str,
+                       delay_for: float | Callable[[Failover], float]) -> Verdict:
     primary = ctx.primary or ""
     ev: list[int] = []
     judged = 0
     for f in ctx.failovers:
+        delay = delay_for(f) if callable(delay_for) else delay_for
         boundary = f.t + delay
         chains = _after(ctx, f)
         before = [ch for ch in chains if ch.start < boundary - ctx.tol]
@@ -481,10 +510,17 @@ def fb1(ctx: Ctx) -> Verdict:
     guard = _mode_guard(ctx, c, 1)
     if guard:
         return guard
-    ttl = ctx.facts.zone_ttl
-    if ttl is None:
+    zone_ttl = ctx.facts.zone_ttl
+    if zone_ttl is None:
         return ctx.na(c, "server 1 is not resolved through DNS (no zone TTL)")
-    return _stay_then_primary(ctx, c, f"the DNS TTL ({ttl:g} s)", ttl)
+
+    def ttl(f: Failover) -> float:
+        # the chain the phone resolved, as answered on the wire (records of the zone
+        # it never asked for, e.g. another transport's SRV set, are not in it)
+        wire_ttl = resolution_ttl(ctx, f.chain.start)
+        return wire_ttl if wire_ttl is not None else zone_ttl
+
+    return _stay_then_primary(ctx, c, "the DNS TTL", ttl)
 
 
 def fb2(ctx: Ctx) -> Verdict:

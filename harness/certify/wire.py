@@ -1112,8 +1112,15 @@ def attempts(
         if not cands:
             continue
         nxt = min(cands, key=lambda x: x.first)
-        if at_call and nxt.first > a.t + tol:
-            continue  # the planned call's INVITE, which never got on the wire (nothing at once)
+        if at_call and nxt.started > a.t + tol:
+            # the planned call's INVITE, which never got on the wire (nothing at once; a
+            # next attempt whose own connection began at once was, however slow it was)
+            continue
+        if facts.group_of(nxt.dst) != group:
+            # a request to the other group next (the fallback server's REGISTER) while
+            # a request of this group failed as this connection began: the connection
+            # was that request's failover (FO-2), the other request its fallback
+            nxt = _failed_over_from(facts, a, real) or nxt
         sent = Sent(a.index, a.start, a.server, a.port, a.transport, nxt.request, False,
                     facts.phone or "", a.phone_port)
         synthetic[k] = Txn(
@@ -1173,6 +1180,12 @@ def attempts(
         before = [x for x in (*real, *synthetic.values())
                   if x.dst == a.server and x.first < a.start - tol]
         if not before:
+            # nothing there before: the failover (or fallback) of a request another
+            # target failed as this connection began
+            given_up = _failed_over_from(facts, a, [*real, *synthetic.values()],
+                                         same_group=False)
+            before = [given_up] if given_up is not None else []
+        if not before:
             continue
         # away from a planned call's time (left out above), what the phone retries on
         # its own is its registration: the last REGISTER there, if there was one
@@ -1183,11 +1196,39 @@ def attempts(
         synthetic[k] = replace(
             prev, branch="", sends=(sent,), final=None, final_t=None, final_index=None,
             provisional=False, conn_failure=a, on_wire=False, conn_start=None, late=False,
-            transport=a.transport,
+            transport=a.transport, dst=a.server, role=facts.role_of(a.server),
         )
     out = [*txns, *synthetic.values(), *also]
     out.sort(key=lambda x: (x.first, x.sends[0].index))
     return out
+
+
+def _failed_over_from(facts: Facts, a: ConnAttempt, reqs: Sequence[Txn], *,
+                      same_group: bool = True) -> Txn | None:
+    """
+    The request that failed at another target of C{a}'s server group (of any
+    group unless C{same_group}: the fallback, FO-6) as the connection C{a}
+    began (unanswered until its RTX-1 give-up time, or answered only after it,
+    a 503, or its own connection failed then): C{a} was its next target.
+    C{None} if none.
+    """
+    group = facts.group_of(a.server)
+    tol = facts.tol
+    out = []
+    for x in reqs:
+        if x.dst == a.server or not x.failed or (
+                same_group and facts.group_of(x.dst) != group):
+            continue
+        if x.conn_failure is not None:
+            failed = x.conn_failure.t
+        elif x.final_t is not None and not x.late:
+            failed = x.final_t  # a 503: the next target at once (RTX-3)
+        else:
+            failed = x.started + give_up_delay(facts.profile, x.method,
+                                               retry_counts_for(facts, x.dst))
+        if x.first < a.start + tol and abs(failed - a.start) <= tol:
+            out.append(x)
+    return max(out, key=lambda x: (x.first, x.sends[0].index)) if out else None
 
 
 def _planned_in_dialog(facts: Facts, dlgs: Sequence[Dialog]) -> list[tuple[str, float]]:

@@ -418,24 +418,28 @@ class _Run:
         failure.trap(_Fatal)
         return self._srv_next(ordered, i, transport, targets, failed or failure)
 
-    def naptr(self, name: str, depth: int) -> Deferred[Any]:
+    def naptr(self, name: str, depth: int, want: Transport | None = None) -> Deferred[Any]:
         """
         Targets from the NAPTR records at C{name} (DNS-4, DNS-5); C{None} when
-        there is no usable NAPTR record (so DNS-6 applies).
+        there is no usable NAPTR record (so DNS-6 applies).  C{want}: the
+        service of the record that pointed here (empty flag), if it named one:
+        records of other services are skipped, so they cannot hide this one's.
         """
-        return self.query(name, dns.NAPTR).addCallback(self._naptr_records, depth)
+        return self.query(name, dns.NAPTR).addCallback(self._naptr_records, depth, want)
 
-    def _naptr_records(self, rrs: list[Any], depth: int) -> Any:
+    def _naptr_records(self, rrs: list[Any], depth: int, want: Transport | None = None) -> Any:
         usable: list[tuple[Any, Transport | None]] = []
         for rr in rrs:
             rec = rr.payload
             flags = rec.flags.string.lower()
             service = rec.service.string.lower()
             transport = NAPTR_SERVICES.get(service)
+            if want is not None and transport is not None and transport != want:
+                continue
             if flags == b"s" and transport is not None:
                 usable.append((rec, transport))
             elif flags == b"" and (transport is not None or service == b""):
-                usable.append((rec, transport))
+                usable.append((rec, transport or want))
         if not usable:
             return None
         if not self.locator.naptr_answer_order:
@@ -453,7 +457,8 @@ class _Run:
             if rec.flags.string == b"":
                 if depth >= self.locator.profile.naptr_max_depth:
                     continue
-                d = self.naptr(replacement, depth + 1).addCallback(_of_transport, transport)
+                d = self.naptr(replacement, depth + 1, transport).addCallback(
+                    _of_transport, transport)
             else:
                 assert transport is not None
                 d = self.srv(replacement, transport)

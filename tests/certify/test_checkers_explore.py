@@ -1927,3 +1927,526 @@ class RenewalInFlightChainedTests(SynchronousTestCase):
 
     def test_no_retry_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FBK-C3"), "fail")
+
+
+class LookupRetriedWhileDnsDownTests(SynchronousTestCase):
+    """
+    DNS-11 (explore seed 5, C{dns-ip-literal}): the first lookup of server 1
+    failed (NXDOMAIN, no address), then the DNS host went down; the phone
+    retried the lookup every retry interval, but the network lost each query
+    on its way (the DNS server heard none).  Those queries are on the wire: they
+    are the retry (and failed lookups themselves).  A phone that never queries
+    again still fails.
+    """
+
+    def _world(self, retries: bool) -> TraceBuilder:
+        from twisted.names import dns
+
+        tb = TraceBuilder(default_facts(server2="", duration=300.0))
+        tb.dns(0.005, f"_sip._udp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+        tb.dns(0.015, DOMAIN, "A")
+        tb.fault(1.0, "dns", "down")
+        if retries:
+            m = dns.Message(id=7, recDes=True)
+            m.queries = [dns.Query(f"_sip._udp.{DOMAIN}", dns.SRV, dns.IN)]
+            for k in range(8):
+                for at in (30.02 + 34 * k, 31.02 + 34 * k):
+                    tb._add(PacketEvent(at, "udp", (PHONE, 40000), (DNS, 53), m.toStr(),
+                                        fate="closed"))
+        return tb
+
+    def test_lost_retries_pass(self) -> None:
+        self.assertEqual(status(self._world(True), "DNS-11"), "pass")
+
+    def test_never_retried_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "DNS-11"), "fail")
+
+
+class LookupAnswerLostTests(SynchronousTestCase):
+    """
+    FO-6, FBK-S2 (explore seeds 9, 22, C{dns-ip-literal}, 20 % loss): the DNS
+    server answered the phone's lookup of server 1 (no address), but the answer
+    was lost on its way back, and so was the phone's retransmission (seed 9), or
+    the lookup's next query and its retransmission were lost on their way there
+    (seed 22): the phone's resolver was still waiting and gave up seconds later
+    (DNS-11, a timeout), and only then did the fallback take over.  A lost
+    answer is no answer; a phone falling back well after its resolver gave up
+    still fails.
+    """
+
+    def _world(self, fallback_at: float) -> TraceBuilder:
+        from twisted.names import dns
+
+        tb = TraceBuilder(default_facts(redundancy_type=1, duration=60.0))
+        tb.dns(0.005, DOMAIN, "A", answer_after=0.0)
+        m = dns.Message(id=7, recDes=True)
+        m.queries = [dns.Query(DOMAIN, dns.A, dns.IN)]
+        tb._add(PacketEvent(0.005, "udp", (PHONE, 40000), (DNS, 53), m.toStr(),
+                            fate="delivered"))
+        m.answer = True
+        tb._add(PacketEvent(0.005, "udp", (DNS, 53), (PHONE, 40000), m.toStr(), fate="lost"))
+        m.answer = False
+        tb._add(PacketEvent(1.0, "udp", (PHONE, 40000), (DNS, 53), m.toStr(), fate="lost"))
+        reg = tb.register("fallback", fallback_at, call_id="reg-2")
+        tb.respond(reg, 200)
+        return tb
+
+    def _world_query_lost(self, fallback_at: float) -> TraceBuilder:
+        """Seed 22: the SRV query answered NXDOMAIN, the A queries after it lost."""
+        from twisted.names import dns
+
+        tb = TraceBuilder(default_facts(redundancy_type=1, duration=60.0))
+        tb.dns(0.005, f"_sip._udp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+        m = dns.Message(id=8, recDes=True)
+        m.queries = [dns.Query(DOMAIN, dns.A, dns.IN)]
+        for at in (0.01, 1.01):
+            tb._add(PacketEvent(at, "udp", (PHONE, 40000), (DNS, 53), m.toStr(), fate="lost"))
+        reg = tb.register("fallback", fallback_at, call_id="reg-2")
+        tb.respond(reg, 200)
+        return tb
+
+    def test_fallback_after_lost_address_queries_passes(self) -> None:
+        self.assertEqual(status(self._world_query_lost(4.01), "FO-6"), "pass")
+        self.assertEqual(status(self._world_query_lost(4.01), "FBK-S2"), "pass")
+
+    def test_late_fallback_after_lost_address_queries_fails(self) -> None:
+        self.assertEqual(status(self._world_query_lost(12.0), "FO-6"), "fail")
+        self.assertEqual(status(self._world_query_lost(12.0), "FBK-S2"), "fail")
+
+    def test_fallback_when_the_resolver_gives_up_passes(self) -> None:
+        self.assertEqual(status(self._world(4.0), "FO-6"), "pass")
+        self.assertEqual(status(self._world(4.0), "FBK-S2"), "pass")
+
+    def test_late_fallback_fails(self) -> None:
+        self.assertEqual(status(self._world(12.0), "FO-6"), "fail")
+        self.assertEqual(status(self._world(12.0), "FBK-S2"), "fail")
+
+
+class InviteFailoverHangUpNotDueTests(SynchronousTestCase):
+    """
+    FO-3 (explore seed 3, C{dns-ip-literal}): the call placed at 48 s failed
+    over to the secondary and came up at 55.5 s; its plan hangs up 5 s later,
+    at 60.5 s, after the run ended at 60 s.  No BYE was due yet; one due well
+    inside the run (a 2-s call) and missing still fails.
+    """
+
+    def _world(self, talk: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(duration=60.0))
+        tb.facts = replace(tb.facts, calls=(CallPlan(48.0, f"sip:echo@{DOMAIN}", talk),))
+        tb.dns(0.0, DOMAIN, "A", ["127.0.1.10", "127.0.1.20"])
+        ok = tb.register("primary", 0.01)
+        tb.respond(ok, 200, 0.015)
+        inv = tb.silent("INVITE", "primary", 48.0, call_id="call-a")
+        at = 48.0 + tb.give_up("INVITE")
+        inv2 = tb.invite("secondary", at, call_id=inv.call_id, cseq=inv.cseq + 1)
+        tb.respond(inv2, 200, at + 0.005)
+        tb.in_dialog(inv2, "ACK", at + 0.01)
+        return tb
+
+    def test_hang_up_after_the_run_passes(self) -> None:
+        self.assertEqual(status(self._world(5.0), "FO-3"), "pass")
+
+    def test_hang_up_due_in_the_run_missing_fails(self) -> None:
+        self.assertEqual(status(self._world(2.0), "FO-3"), "fail")
+
+
+class NaptrDelegationPathTests(SynchronousTestCase):
+    """
+    DNS-5 (explore seed 6, invariant DNS-ORDER): an empty-flag C{SIP+D2U}
+    record points at a name holding a D2U record (pref 1) and a D2T one
+    (pref 0).  The pointer's service applies to that delegation path (RFC 3403
+    §4.1; the locator's and the DNS-ORDER invariant's reading), so following the
+    D2U record is right; following the D2T record, outside the path, fails.
+    """
+
+    def _world(self, srv: str) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=3, port1=0, naptr_build=1))
+        tb.dns(0.0, DOMAIN, "NAPTR", [f'10 10 "" "SIP+D2U" "" naptr.{DOMAIN}'])
+        tb.dns(0.01, f"naptr.{DOMAIN}", "NAPTR",
+               [f'0 1 "s" "SIP+D2U" "" _sip._udp.{DOMAIN}',
+                f'0 0 "s" "SIP+D2T" "" _sip._tcp.{DOMAIN}'])
+        tb.dns(0.02, f"{srv}.{DOMAIN}", "SRV", [f"0 0 5060 primary.{DOMAIN}"])
+        tb.dns(0.03, f"primary.{DOMAIN}", "A", ["127.0.1.10"])
+        reg = tb.register("primary", 0.04,
+                          transport="udp" if srv == "_sip._udp" else "tcp")
+        tb.respond(reg, 200)
+        return tb
+
+    def test_record_of_the_path_passes(self) -> None:
+        self.assertEqual(status(self._world("_sip._udp"), "DNS-5"), "pass")
+
+    def test_record_outside_the_path_fails(self) -> None:
+        self.assertEqual(status(self._world("_sip._tcp"), "DNS-5"), "fail")
+
+
+class DnsTtlOfTheChainUsedTests(SynchronousTestCase):
+    """
+    FB-1 (explore seed 6 after the DNS-5 fix): transport UDP, port 0; the zone
+    holds C{_sip._udp} SRV and A records with TTL 300 and a C{_sips._tcp} SRV
+    set with TTL 60 the phone never asks for.  The phone's resolution (as
+    answered on the wire) lives 300 s, so its renewals 90 s after the failover
+    rightly stay on the secondary; the zone-wide 60 s is not its TTL.  With
+    answers of TTL 60 on the wire, staying there still fails.
+    """
+
+    def _world(self, wire_ttl: int) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(failback_mode=1, expires=60, server2="",
+                                        duration=120.0, zone_ttl=60.0))
+        tb.dns(0.005, f"_sip._udp.{DOMAIN}", "SRV",
+               [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"], ttl=wire_ttl)
+        tb.dns(0.015, f"primary.{DOMAIN}", "A", ["127.0.1.10"], ttl=wire_ttl)
+        tb.dns(0.025, f"secondary.{DOMAIN}", "A", ["127.0.1.20"], ttl=wire_ttl)
+        tb.silent("REGISTER", "primary", 0.03, cseq=1)
+        at = 0.03 + tb.give_up("REGISTER")
+        for k, t in enumerate((at, at + 30.0, at + 60.0, at + 90.0)):
+            reg = tb.register("secondary", t, cseq=2 + k)
+            tb.respond(reg, 200, t + 0.005)
+        return tb
+
+    def test_ttl_of_the_answers_passes(self) -> None:
+        self.assertEqual(status(self._world(300), "FB-1"), "pass")
+
+    def test_short_ttl_on_the_wire_ignored_fails(self) -> None:
+        self.assertEqual(status(self._world(60), "FB-1"), "fail")
+
+
+class RetryFromTheTopLookupLostTests(SynchronousTestCase):
+    """
+    FBK-S2 (explore seed 9, rerun after the DNS-11 fixes): successive, the
+    fallback server silent.  A call's lookup of the working server failed while
+    the phone waited out RTX-5's interval after the fallback server failed;
+    the retry then started from the top: its lookup of the working server (its
+    first query lost, the retransmission answered with no address) failed, and
+    the fallback REGISTER followed at once.  That retry's failure owes the
+    fallback, not the call's lookup before it; a fallback well after the retry's
+    lookup failed still fails.
+    """
+
+    def _world(self, fallback_at: float) -> TraceBuilder:
+        from twisted.names import dns
+
+        tb = TraceBuilder(default_facts(redundancy_type=1, duration=60.0))
+        tb.dns(0.0, DOMAIN, "A")
+        first = tb.silent("REGISTER", "fallback", 0.01, call_id="reg-2")
+        tb.dns(8.0, DOMAIN, "A")
+        tb.silent("INVITE", "fallback", 8.01, call_id="call-a")
+        retry = 0.01 + tb.give_up("REGISTER", "fallback") + 30.0
+        m = dns.Message(id=9, recDes=True)
+        m.queries = [dns.Query(DOMAIN, dns.A, dns.IN)]
+        tb._add(PacketEvent(retry, "udp", (PHONE, 40000), (DNS, 53), m.toStr(), fate="lost"))
+        tb.dns(retry + 1.0, DOMAIN, "A")
+        tb.silent("REGISTER", "fallback", fallback_at, call_id=first.call_id, cseq=2)
+        return tb
+
+    def test_fallback_after_the_retrys_lookup_passes(self) -> None:
+        self.assertEqual(status(self._world(38.53), "FBK-S2"), "pass")
+
+    def test_late_fallback_fails(self) -> None:
+        self.assertEqual(status(self._world(45.0), "FBK-S2"), "fail")
+
+
+class CallLookupFailsWhileRegisteredTests(SynchronousTestCase):
+    """
+    FBK-S2 (explore seed 22, rerun after the DNS-11 fixes): successive, the
+    phone registered at the working server; the DNS server then answered
+    SERVFAIL.  A call's lookup failed and the call went to the fallback server
+    at once (FO-6), while the registration at the working server held.  The
+    REGISTER fallback is due when a REGISTER fails (the retry's lookup at 61 s),
+    as for a call failing on every target; a REGISTER's own failed lookup
+    (nothing sent to the fallback server at once) still owes it at once.
+    """
+
+    def _world(self, call: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(redundancy_type=1, duration=120.0,
+                                        calls=(31.0,) if call else ()))
+        tb.dns(0.005, f"_sip._udp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+        tb.dns(0.015, DOMAIN, "A", ["127.0.1.10"], ttl=30)
+        ok = tb.register("primary", 0.02)
+        tb.respond(ok, 200, 0.025)
+        tb.fault(1.0, "dns", "servfail")
+        tb.dns(31.005, f"_sip._udp.{DOMAIN}", "SRV", rcode="SERVFAIL")
+        if call:
+            inv = tb.invite("fallback", 31.01, call_id="call-a")
+            tb.respond(inv, 200, 31.015)
+            tb.in_dialog(inv, "ACK", 31.02)
+            bye = tb.in_dialog(inv, "BYE", 36.02)
+            tb.respond(bye, 200, 36.025)
+        tb.dns(61.015, f"_sip._udp.{DOMAIN}", "SRV", rcode="SERVFAIL")
+        reg = tb.register("fallback", 61.02, call_id="reg-2")
+        tb.respond(reg, 200, 61.025)
+        return tb
+
+    def test_call_lookup_while_registered_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-S2"), "pass")
+
+    def test_register_lookup_without_fallback_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S2"), "fail")
+
+
+class ProbeAnswerLostTests(SynchronousTestCase):
+    """
+    FBK-S3 (explore seed 6, rerun after the DNS-11 fixes; 20 % loss): on the
+    fallback server, each probe of the working server is a lookup of its name
+    that gives no address.  One probe's answer was lost and so was its
+    retransmission: that lost query is the same probe (the resolver still
+    waiting), not another probe off the schedule; the next probe came
+    fallback.timeout after the resolver gave up.  A probe far off the schedule
+    still fails.
+    """
+
+    def _world(self, next_probe: float) -> TraceBuilder:
+        from twisted.names import dns
+
+        tb = TraceBuilder(default_facts(redundancy_type=1, fallback_timeout=10, duration=60.0))
+        tb.dns(0.005, DOMAIN, "A")
+        reg = tb.register("fallback", 0.01, call_id="reg-2")
+        tb.respond(reg, 200, 0.015)
+        for at in (10.02, 20.03, 30.04):
+            tb.dns(at, DOMAIN, "A")
+        tb.dns(40.05, DOMAIN, "A", answer_after=0.0)
+        m = dns.Message(id=9, recDes=True)
+        m.queries = [dns.Query(DOMAIN, dns.A, dns.IN)]
+        m.answer = True
+        tb._add(PacketEvent(40.05, "udp", (DNS, 53), (PHONE, 40000), m.toStr(), fate="lost"))
+        m.answer = False
+        tb._add(PacketEvent(41.05, "udp", (PHONE, 40000), (DNS, 53), m.toStr(), fate="lost"))
+        tb.dns(next_probe, DOMAIN, "A")
+        return tb
+
+    def test_lost_retransmission_is_the_same_probe_passes(self) -> None:
+        self.assertEqual(status(self._world(54.05), "FBK-S3"), "pass")
+
+    def test_probe_off_the_schedule_fails(self) -> None:
+        self.assertEqual(status(self._world(59.5), "FBK-S3"), "fail")
+
+
+class FirstRegisterUnestablishedTests(SynchronousTestCase):
+    """
+    FO-1 (explore seed 51; TLS, retry_counts 0, 100 ms latency, 1 % loss): the
+    primary's SYN-ACK was lost, so its connection was not established before
+    the phone gave the primary up (RTX-2); no SIP went to the primary, and the
+    first REGISTER on the wire went to the secondary.  The unestablished
+    connection was the REGISTER's attempt at the primary; without any attempt
+    there, the first REGISTER to the secondary still fails.
+    """
+
+    def _world(self, syn: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=2, port1=5061, retry_counts=0, server2=""))
+        tb.dns(0.1, DOMAIN, "A", ["127.0.1.10", "127.0.1.20"])
+        if syn:  # delivered; the SYN-ACK lost, resent: connected at 0.6, TLS up at 0.8
+            tb.syn_lost(0.2, "primary", port=5061, fate="delivered", phone_port=40002)
+            tb.conn(0.3, "primary", "accept", transport="tcp", phone_port=40002)
+            for at, what, tr in ((0.6, "connect", "tcp"), (0.8, "tls-ok", "tls")):
+                tb._add(ConnEvent(at, PHONE, what, tr, (PHONE, 40002),  # type: ignore[arg-type]
+                                  (PRIMARY, 5061), ""))
+            tb.conn(0.9, "primary", "tls-ok", phone_port=40002)
+        reg = tb.register("secondary", 1.1, transport="tls")
+        tb.respond(reg, 200, 1.2)
+        return tb
+
+    def test_unestablished_try_at_the_primary_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FO-1"), "pass")
+
+    def test_no_try_at_the_primary_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-1"), "fail")
+
+
+class NaptrAnswerLostTests(SynchronousTestCase):
+    """
+    DNS-5 (explore seeds 5 and 50, rerun after the DNS fixes; 20 % loss): the
+    DNS server answered the phone's NAPTR query with an C{s} record, but the
+    network lost the answer (and the phone's retransmission): the phone never
+    learned the record, so its next query (NAPTR again, at the RTX-5 retry) is
+    no failure to follow the flag.  Had the answer reached the phone, it still
+    fails.
+    """
+
+    def _world(self, lost: bool) -> TraceBuilder:
+        from twisted.names import dns
+
+        tb = TraceBuilder(default_facts(transport=3, port1=0, server2="", duration=60.0))
+        rdata = f'0 0 "s" "SIP+D2U" "" _sip._udp.{DOMAIN}'
+        tb.dns(0.005, DOMAIN, "NAPTR", [rdata], answer_after=0.0)
+        m = dns.Message(id=9, recDes=True, answer=True)
+        m.queries = [dns.Query(DOMAIN, dns.NAPTR, dns.IN)]
+        tb._add(PacketEvent(0.005, "udp", (DNS, 53), (PHONE, 40000), m.toStr(),
+                            fate="lost" if lost else "delivered"))
+        tb.dns(34.0, DOMAIN, "NAPTR", [rdata])
+        tb.dns(34.01, f"_sip._udp.{DOMAIN}", "SRV", [f"0 0 5060 primary.{DOMAIN}"])
+        tb.dns(34.02, f"primary.{DOMAIN}", "A", ["127.0.1.10"])
+        tb.respond(tb.register("primary", 34.03), 200)
+        return tb
+
+    def test_lost_answer_not_followed_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "DNS-5"), "pass")
+
+    def test_delivered_answer_not_followed_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "DNS-5"), "fail")
+
+
+class FailoverSynLostTests(SynchronousTestCase):
+    """
+    FO-2 (explore seed 51, rerun; TLS, retry_counts 0, 5 % loss): the primary
+    left the first REGISTER unanswered; as the phone gave it up, it opened a
+    connection to the secondary whose SYN the network lost, so nothing reached
+    the secondary before the phone gave that up too (RTX-2) and retried later.
+    That unestablished connection, with nothing at the secondary before it, was
+    the REGISTER's failover; a phone that never tried the secondary still fails.
+    """
+
+    def _world(self, syn: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=2, port1=0, retry_counts=0, server2=""))
+        tb.dns(0.02, f"_sips._tcp.{DOMAIN}", "SRV",
+               [f"0 1 5061 primary.{DOMAIN}", f"0 0 5061 secondary.{DOMAIN}"])
+        tb.dns(0.1, f"primary.{DOMAIN}", "A", ["127.0.1.10"])
+        tb.dns(0.14, f"secondary.{DOMAIN}", "A", ["127.0.1.20"])
+        tb.silent("REGISTER", "primary", 0.44, transport="tls")
+        if syn:
+            tb.syn_lost(0.94, "secondary", port=5061, fate="lost")
+        tb.silent("REGISTER", "primary", 31.44, transport="tls", cseq=2)
+        reg = tb.register("secondary", 31.94, transport="tls", cseq=3)
+        tb.respond(reg, 200, 31.96)
+        return tb
+
+    def test_lost_syn_at_the_secondary_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FO-2"), "pass")
+
+    def test_secondary_never_tried_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-2"), "fail")
+
+
+class FailoverRefusedThenFallbackTests(SynchronousTestCase):
+    """
+    FO-2, FBK-S1 (explore seed 5, rerun; successive, TCP): the primary left the
+    REGISTER unanswered; as the phone gave it up, its connection to the stopped
+    secondary was refused, and at once it registered at the fallback server.
+    The refused connection was the REGISTER's failover to the secondary (no SIP
+    went over it), not the fallback REGISTER's attempt; a phone going straight
+    from the primary to the fallback server still fails FO-2.
+    """
+
+    def _world(self, secondary: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, redundancy_type=1, duration=60.0))
+        tb.dns(0.005, f"_sip._tcp.{DOMAIN}", "SRV",
+               [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"])
+        tb.dns(0.015, f"primary.{DOMAIN}", "A", ["127.0.1.10"])
+        tb.dns(0.025, f"secondary.{DOMAIN}", "A", ["127.0.1.20"])
+        tb.silent("REGISTER", "primary", 0.05, transport="tcp")
+        at = 0.05 + tb.give_up("REGISTER")
+        if secondary:
+            at = tb.refused(at, "secondary")
+        reg = tb.register("fallback", at + 0.005, transport="tcp", call_id="reg-2")
+        tb.respond(reg, 200, at + 0.01)
+        return tb
+
+    def test_refused_secondary_then_fallback_passes(self) -> None:
+        # the secondary never answered: no failover to judge, nothing missing
+        self.assertEqual(status(self._world(True), "FO-2"), "n/a")
+        self.assertEqual(status(self._world(True), "FBK-S1"), "pass")
+
+    def test_straight_to_the_fallback_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-2"), "fail")
+
+
+class FallbackRefusedAttemptTests(SynchronousTestCase):
+    """
+    FO-6, FBK-S2 (explore seed 50, rerun; successive, TCP, server 1 an IP
+    literal): the working server left the REGISTER unanswered; as the phone
+    gave it up, it tried the fallback server, whose connection was refused
+    (it was stopped): no SIP went there, yet that was the REGISTER fallback
+    (RTX-2), followed by RTX-5's retry.  A phone that never tries the fallback
+    server still fails.
+    """
+
+    def _world(self, tries_fallback: bool, late: bool = False) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, servers=_ONE_TARGET, transport=1,
+                                        redundancy_type=1, duration=60.0))
+        for k, at in enumerate((0.01, 37.51)):
+            req = tb.silent("REGISTER", "primary", at, transport="tcp", cseq=1 + k)
+            if late and k == 0:  # answered 40 s later, long after the phone gave it up
+                tb.respond(req, 200, at + 40.0)
+            if tries_fallback:
+                tb.refused(at + tb.give_up("REGISTER"), "fallback")
+        return tb
+
+    def test_refused_fallback_attempt_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FO-6"), "pass")
+        self.assertEqual(status(self._world(True), "FBK-S2"), "pass")
+
+    def test_no_fallback_attempt_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-6"), "fail")
+        self.assertEqual(status(self._world(False), "FBK-S2"), "fail")
+
+    def test_refused_fallback_after_a_late_answer_passes(self) -> None:
+        """Seed 50 again: the working server delayed its 200 by 40 s (too late)."""
+        self.assertEqual(status(self._world(True, late=True), "FO-6"), "pass")
+
+    def test_no_fallback_after_a_late_answer_fails(self) -> None:
+        self.assertEqual(status(self._world(False, late=True), "FO-6"), "fail")
+
+
+
+class SharedUnestablishedConnectionTests(SynchronousTestCase):
+    """
+    FO-5, roe 0 (explore seed 51; TLS, retry_counts 0, 5 % loss): the REGISTER
+    and the call's INVITE waited for one connection to the primary whose SYN
+    was lost; as the phone gave it up, it opened one to the secondary at once,
+    which came up slowly (a segment lost), and both requests went over it.  The
+    connection to the secondary began at once, so the primary's was their
+    attempt there and the REGISTER is FO-2's failover, not a registration before
+    using the secondary; without any try at the primary it still fails.
+    """
+
+    def _world(self, primary_try: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=2, port1=0, retry_counts=0, server2="",
+                                        calls=(0.0,), duration=60.0))
+        tb.dns(0.005, f"_sips._tcp.{DOMAIN}", "SRV",
+               [f"0 1 5061 primary.{DOMAIN}", f"0 0 5061 secondary.{DOMAIN}"])
+        tb.dns(0.015, f"primary.{DOMAIN}", "A", ["127.0.1.10"])
+        tb.dns(0.025, f"secondary.{DOMAIN}", "A", ["127.0.1.20"])
+        if primary_try:
+            tb.syn_lost(0.03, "primary", port=5061, fate="lost", phone_port=40002)
+        tb.syn_lost(0.53, "secondary", port=5061, fate="delivered", phone_port=5060)
+        reg = tb.register("secondary", 0.755, transport="tls", port=5061)
+        inv = tb.invite("secondary", 0.755, transport="tls", port=5061, call_id="call-a")
+        tb.respond(reg, 200, 0.755)
+        tb.respond(inv, 200, 0.755)
+        tb.in_dialog(inv, "ACK", 0.76)
+        return tb
+
+    def test_slow_connection_at_once_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FO-5"), "pass")
+
+    def test_no_try_at_the_primary_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-5"), "fail")
+
+
+class SecondaryAddressLostTests(SynchronousTestCase):
+    """
+    FO-2 (explore seed 52; 20 % loss): the DNS server answered the A query for
+    the secondary, but the network lost the answer and the retransmission, so
+    the phone's resolution held the primary only (DNS-8: a target whose address
+    lookup failed gives no target) and no REGISTER was due at the secondary.
+    Had the answer reached the phone, not failing over there still fails.
+    """
+
+    def _world(self, lost: bool) -> TraceBuilder:
+        from twisted.names import dns
+
+        tb = TraceBuilder(default_facts(server2="", duration=60.0))
+        tb.dns(0.015, f"_sip._udp.{DOMAIN}", "SRV",
+               [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"])
+        tb.dns(0.025, f"primary.{DOMAIN}", "A", ["127.0.1.10"])
+        tb.dns(0.035, f"secondary.{DOMAIN}", "A", ["127.0.1.20"], answer_after=0.0)
+        m = dns.Message(id=9, recDes=True, answer=True)
+        m.queries = [dns.Query(f"secondary.{DOMAIN}", dns.A, dns.IN)]
+        tb._add(PacketEvent(0.035, "udp", (DNS, 53), (PHONE, 40000), m.toStr(),
+                            fate="lost" if lost else "delivered"))
+        tb.silent("REGISTER", "primary", 4.04)
+        return tb
+
+    def test_lost_address_answer_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "FO-2"), "fail")
+
+    def test_delivered_address_not_tried_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-2"), "fail")

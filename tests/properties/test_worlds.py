@@ -110,3 +110,79 @@ class DeterminismTests(SynchronousTestCase):
         a = run_world(world, seed=seed)
         b = run_world(world, seed=seed)
         self.assertEqual(a.result.digest, b.result.digest)
+
+
+class NaptrOrderInvariantTests(SynchronousTestCase):
+    """
+    DNS-ORDER (explore seed 22, after the DNS-5 fix): concurrent mode, server 2
+    an IP literal over UDP; the phone's first REGISTER went to the fallback
+    server, before server 1's NAPTR lookup.  The invariant is about server 1's
+    first REGISTER (TCP, the D2T record's): it holds; a first REGISTER to server
+    1 over UDP still breaks it.
+    """
+
+    def _problems(self, transport: str) -> list[str]:
+        from harness.certify import wire
+        from harness.explore import _naptr_order
+        from harness.testing.strategies import AccountSpec, SrvSet, ZoneSpec
+        from harness.testing.tracebuilder import TraceBuilder, default_facts
+
+        zone = ZoneSpec(hosts=("primary",),
+                        srv=(SrvSet("_sip._udp", ((0, 0, 5060, "primary"),)),
+                             SrvSet("_sip._tcp", ((0, 0, 5060, "primary"),))),
+                        naptr=((0, 0, "s", "tcp"),))
+        world = World(document={"scenario": {"name": "w", "duration": 120}},
+                      phone_text="", zone=zone,
+                      subject=AccountSpec(transport=3, port1=0, server2="127.0.1.15"))
+        tb = TraceBuilder(default_facts(transport=3, port1=0))
+        tb.respond(tb.register("fallback", 0.0, call_id="reg-2"), 200, 0.005)
+        tb.register("primary", 0.04, transport=transport)
+        facts = tb.facts
+        mine = wire.phone_transactions(tb.build(), facts)
+        return _naptr_order(world, mine, {s.address for s in facts.targets})
+
+    def test_server_1_over_the_record_transport_holds(self) -> None:
+        self.assertEqual(self._problems("tcp"), [])
+
+    def test_server_1_over_another_transport_breaks(self) -> None:
+        self.assertEqual(len(self._problems("udp")), 1)
+
+
+class FailbackRefusedTryInvariantTests(SynchronousTestCase):
+    """
+    FAILBACK (explore seeds 5 and 50, after the DNS fixes): newRequests over TCP,
+    the primary stopped (connections refused).  After the failover each new
+    request tried the primary first, but the refused connection carried no
+    SIP: the invariant counts that attempt as the request's try there (RTX-2);
+    a request sent straight to the secondary still breaks it.
+    """
+
+    def _problems(self, tries_primary: bool) -> list[str]:
+        from types import SimpleNamespace
+
+        from harness.certify import wire
+        from harness.explore import _failback_invariants
+        from harness.testing.strategies import AccountSpec
+        from harness.testing.tracebuilder import TraceBuilder, default_facts
+
+        tb = TraceBuilder(default_facts(transport=1, server2="", duration=120.0))
+        tb.refused(0.05, "primary")
+        reg = tb.register("secondary", 0.07, transport="tcp")
+        tb.respond(reg, 200, 0.075)
+        if tries_primary:
+            tb.refused(1.0, "primary", after=0.005)
+        inv = tb.invite("secondary", 1.015, transport="tcp", call_id="call-a")
+        tb.respond(inv, 200, 1.02)
+        trace = tb.build()
+        run = SimpleNamespace(
+            world=SimpleNamespace(faults=[], subject=AccountSpec(transport=1)),
+            result=SimpleNamespace(facts=tb.facts, trace=trace),
+        )
+        mine = wire.phone_transactions(trace, tb.facts)
+        return _failback_invariants(run, mine, 0.05)  # type: ignore[arg-type]
+
+    def test_refused_try_at_the_primary_holds(self) -> None:
+        self.assertEqual(self._problems(True), [])
+
+    def test_straight_to_the_secondary_breaks(self) -> None:
+        self.assertEqual(len(self._problems(False)), 1)

@@ -192,6 +192,26 @@ class NaptrTests(SynchronousTestCase):
             ],
         )
 
+    def test_pointer_service_applies_to_its_delegation_path(self) -> None:
+        """
+        DNS-5 (explore seed 6, invariant DNS-ORDER): an empty-flag C{SIP+D2U}
+        record points at a name holding a D2U and a lower-pref D2T record; the
+        pointer's service applies to that path (RFC 3403 §4.1), so the D2U
+        record is taken.  Choosing the D2T one and then discarding its targets
+        left the NAPTR path empty and sent the phone to DNS-6 (TCP).
+        """
+        z = Zone("n.test")
+        z.add("@", dns.Record_NAPTR(10, 10, b"", b"SIP+D2U", b"", b"next.n.test"))
+        z.add("next", dns.Record_NAPTR(0, 1, b"s", b"SIP+D2U", b"", b"_sip._udp.n.test"))
+        z.add("next", dns.Record_NAPTR(0, 0, b"s", b"SIP+D2T", b"", b"_sip._tcp.n.test"))
+        z.add("_sip._udp", dns.Record_SRV(0, 0, 5060, b"h.n.test"))
+        z.add("_sip._tcp", dns.Record_SRV(0, 0, 5060, b"h.n.test"))
+        z.add("h", dns.Record_A("127.0.1.10"))
+        loc, r, _ = setup(z)
+        res = self.successResultOf(loc.locate("n.test", 0, NAPTR, 1))
+        self.assertEqual(hosts(res), [("udp", "127.0.1.10", 5060)])
+        self.assertEqual([n for n, t in r.asked if t == "SRV"], ["_sip._udp.n.test"])
+
     def test_naptr_depth_bounded(self) -> None:
         """DNS-5: at most four NAPTR queries deep, then the chain is given up."""
         z = Zone("n.test")

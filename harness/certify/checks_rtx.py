@@ -659,11 +659,15 @@ def reg2(ctx: Ctx) -> Verdict:
         and e.what in ("close", "reset", "refused", "timeout", "tls-fail")
         and (ctx.facts.phone is None or e.remote[0] == ctx.facts.phone)
     ]
+    arrivals = wire.stream_arrivals(ctx.trace, ctx.facts)
     for r in ctx.regs:
-        if r.t + ctx.tol >= r.txn.started + ctx.give_up(r.txn):
-            # the 2xx left the server when the phone's transaction was giving up (RTX-1):
-            # it may have reached a phone that no longer waited for it, so the phone
-            # need not know it holds this binding
+        idx = r.txn.final_index
+        arrived = max(r.t, arrivals.get(idx, r.t)) if idx is not None else r.t
+        if r.txn.late or arrived + ctx.tol >= r.txn.started + ctx.give_up(r.txn):
+            # the 2xx reached the phone (TCP/TLS: its segment lost, when a copy got
+            # through) when the phone's transaction was giving up (RTX-1): it may have
+            # come to a phone that no longer waited for it, so the phone need not know
+            # it holds this binding
             continue
         group = ctx.group(r.dst)
         # the group's next REGISTER attempt begins the renewal (not the head of a round:

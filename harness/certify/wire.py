@@ -404,6 +404,37 @@ def _tcp_delivered(trace: Trace) -> set[tuple[tuple[str, int], tuple[str, int], 
     }
 
 
+def stream_arrivals(trace: Trace, facts: Facts) -> dict[int, float]:
+    """
+    When the responses the servers sent to the phone over TCP/TLS reached it,
+    by the index of the server's C{SipEvent}: the first copy of its segment the
+    network delivered (TCP sends a lost segment again, so a response whose
+    first copies were lost arrives later than it was sent).  TLS segments carry
+    no payload in the trace: a connection's segments are taken in order.
+    """
+    servers = facts.addresses
+    pending: dict[tuple[tuple[str, int], tuple[str, int]], list[tuple[int, bytes]]] = (
+        defaultdict(list)
+    )
+    out: dict[int, float] = {}
+    for i, e in trace.indexed(PacketEvent, SipEvent):
+        if isinstance(e, SipEvent):
+            if (e.direction == "out" and e.observer in servers and e.transport != "udp"
+                    and isinstance(e.message, Response) and _from_phone(facts, e.remote[0])):
+                raw = e.raw if e.transport == "tcp" else b""
+                pending[(e.local, e.remote)].append((i, raw))
+            continue
+        if e.proto != "tcp" or e.flags or e.fate != "delivered":
+            continue
+        queue = pending.get((e.src, e.dst))
+        item = next((x for x in queue if x[1] == e.payload), None) if queue else None
+        if queue is None or item is None:
+            continue
+        queue.remove(item)
+        out[item[0]] = e.t
+    return out
+
+
 def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
     """Every request the phone sent to a harness server, delivered or not, in trace order."""
     servers = facts.addresses
@@ -604,12 +635,17 @@ def phone_transactions(trace: Trace, facts: Facts) -> list[Txn]:
         ):
             out[n] = replace(x, conn_start=syn)
     # a final response sent after the phone's give-up time (RTX-1) came too late: the
-    # phone had failed that target and moved on (a server that only delays its answer)
+    # phone had failed that target and moved on (a server that only delays its answer);
+    # so did one sent in time whose segments the network lost until after it (TCP/TLS)
+    arrivals = stream_arrivals(trace, facts)
     for n, x in enumerate(out):
         if x.final is None or x.final_t is None or (x.method == "INVITE" and x.provisional):
             continue
         give_up = x.started + give_up_delay(facts.profile, x.method, retry_counts_for(facts, x.dst))
-        if x.final_t > give_up + facts.tol:
+        arrived = x.final_t
+        if x.final_index is not None:
+            arrived = max(arrived, arrivals.get(x.final_index, arrived))
+        if arrived > give_up + facts.tol:
             out[n] = replace(x, late=True)
     return out
 

@@ -2450,3 +2450,38 @@ class SecondaryAddressLostTests(SynchronousTestCase):
 
     def test_delivered_address_not_tried_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FO-2"), "fail")
+
+
+class RenewalAnswerSegmentLostTests(SynchronousTestCase):
+    """
+    REG-2 (explore seeds 3, 9, 14; TCP/TLS, retry_counts 0, 20 % loss): the
+    server sent the 200 to a REGISTER in time, but the network lost its
+    segment, and TCP's copy got through only after the phone had given the
+    server up (RTX-1/2: 0.5 s); the phone never held that binding, and its next
+    REGISTER came at RTX-5's retry, 30 s later: no early "renewal".  Judged by
+    when the 200 reached the phone, not when it left the server.  Had the first
+    copy reached the phone, the same REGISTER is a renewal past the interval.
+    """
+
+    def _world(self, lost: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, servers=_ONE_TARGET, server2="",
+                                        transport=1, retry_counts=0, expires=30,
+                                        duration=120.0))
+        reg = tb.register("primary", 30.5, transport="tcp")
+        tb.respond(reg, 200, 30.505)
+        reg = tb.register("primary", 60.52, transport="tcp", cseq=2)
+        tb.respond(reg, 200, 60.525)
+        raw = tb._events[-1].raw  # type: ignore[attr-defined]
+        copies = ((60.525, "lost"), (60.725, "lost"), (61.125, "delivered")) if lost else (
+            (60.525, "delivered"),)
+        for at, fate in copies:
+            tb._add(PacketEvent(at, "tcp", (PRIMARY, 5060), (PHONE, 5060), raw, fate=fate))
+        reg = tb.register("primary", 91.02, transport="tcp", cseq=3)
+        tb.respond(reg, 200, 91.025)
+        return tb
+
+    def test_answer_arriving_after_give_up_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "REG-2"), "pass")
+
+    def test_answer_arriving_in_time_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "REG-2"), "fail")

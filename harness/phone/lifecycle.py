@@ -144,6 +144,8 @@ class Lifecycle:
     probe: IDelayedCall | None = None
     fallback_renewal: IDelayedCall | None = None
     fallback_retry: IDelayedCall | None = None
+    #: C{retry} keeps REGISTER going to a working server found down (FBK-C3)
+    retry_while_down: bool = False
 
     def stop(self) -> None:
         for timer in (
@@ -191,6 +193,11 @@ def _registered(
 ) -> None:
     d.target, d.granted = target, granted
     d.renewal = s.later(d.renewal, s.renewal_delay(granted), s.on_renew)
+    if d.retry_while_down:
+        # FBK-C3: the working server answered (a renewal under way when a call found it
+        # down): no more REGISTER to it "while it is down"; the renewal is next (REG-2)
+        _cancel(d.retry)
+        d.retry, d.retry_while_down = None, False
 
 
 def _fallback_registered(
@@ -232,6 +239,7 @@ def _fell_back(c: LifecycleInputs, s: LifecycleCore, d: Lifecycle) -> None:
 
 def _retry_later(c: LifecycleInputs, s: LifecycleCore, d: Lifecycle) -> None:
     d.retry = s.later(d.retry, s.retry_interval, s.on_retry)
+    d.retry_while_down = False
 
 
 def _fallback_lost(c: LifecycleInputs, s: LifecycleCore, d: Lifecycle) -> None:
@@ -247,7 +255,7 @@ def _renew_due(c: LifecycleInputs, s: LifecycleCore, d: Lifecycle) -> bool:
 
 
 def _retry_due(c: LifecycleInputs, s: LifecycleCore, d: Lifecycle) -> None:
-    d.retry = None
+    d.retry, d.retry_while_down = None, False
 
 
 def _probe_due(c: LifecycleInputs, s: LifecycleCore, d: Lifecycle) -> bool:
@@ -288,6 +296,7 @@ def _working_lost(c: LifecycleInputs, s: LifecycleCore, d: Lifecycle) -> None:
     d.renewal = None
     d.target = None
     d.retry = s.later(d.retry, due, s.on_retry)
+    d.retry_while_down = True
 
 
 def _stop(c: LifecycleInputs, s: LifecycleCore, d: Lifecycle) -> None:

@@ -133,6 +133,35 @@ class RegistrationTests(SynchronousTestCase):
         (call,) = h.clock.getDelayedCalls()
         self.assertEqual(call.getTime(), RETRY)
 
+    def test_registered_after_working_lost_drops_the_retry(self) -> None:
+        """
+        Explore seeds 0 and 11 (REG-2, FBK-C3): a call found the working server
+        down while a renewal was under way; the renewal then succeeded.  The
+        server answered, so FBK-C3's REGISTER "while it is down" is over: the
+        pending retry must not re-register in the first half of the new binding.
+        """
+        h = Harness()
+        h.machine.start()
+        h.machine.registered(PRIMARY, 30)
+        h.clock.advance(15)
+        self.assertTrue(h.machine.renew_due())
+        h.machine.working_lost()
+        h.machine.registered(PRIMARY, 30)
+        self.assertEqual(h.state, "Registered")
+        self.assertIsNone(h.data.retry)
+        h.clock.advance(RETRY)
+        self.assertEqual(h.fired, ["renew", "renew"])
+
+    def test_registered_after_retry_later_keeps_the_retry(self) -> None:
+        """RTX-5: a registration made meanwhile (a call's, FO-5) leaves the retry due."""
+        h = Harness()
+        h.machine.start()
+        h.machine.retry_later()
+        h.machine.registered(PRIMARY, 3600)
+        self.assertIsNotNone(h.data.retry)
+        h.clock.advance(RETRY)
+        self.assertEqual(h.fired, ["retry"])
+
 
 class FallbackTests(SynchronousTestCase):
     def test_falling_back_and_on_fallback(self) -> None:

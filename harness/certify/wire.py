@@ -416,6 +416,7 @@ def stream_arrivals(trace: Trace, facts: Facts) -> dict[int, float]:
     pending: dict[tuple[tuple[str, int], tuple[str, int]], list[tuple[int, bytes]]] = (
         defaultdict(list)
     )
+    lost: set[int] = set()
     out: dict[int, float] = {}
     for i, e in trace.indexed(PacketEvent, SipEvent):
         if isinstance(e, SipEvent):
@@ -424,14 +425,18 @@ def stream_arrivals(trace: Trace, facts: Facts) -> dict[int, float]:
                 raw = e.raw if e.transport == "tcp" else b""
                 pending[(e.local, e.remote)].append((i, raw))
             continue
-        if e.proto != "tcp" or e.flags or e.fate != "delivered":
+        if e.proto != "tcp" or e.flags:
             continue
         queue = pending.get((e.src, e.dst))
         item = next((x for x in queue if x[1] == e.payload), None) if queue else None
         if queue is None or item is None:
             continue
+        if e.fate != "delivered":
+            lost.add(item[0])
+            continue
         queue.remove(item)
-        out[item[0]] = e.t
+        if item[0] in lost:  # (a TLS segment may be recorded just before its SipEvent)
+            out[item[0]] = e.t
     return out
 
 

@@ -96,18 +96,27 @@ def queries(ctx: Ctx) -> list[Q]:
     L{_RESOLVER_RETRY}) counted once, as its last try.
     """
     qs = [Q(i, q.t, norm(q.qname), q.qtype, a) for i, q, a in ctx.dns]
+    # (the answers the network lost, by name and type as well as time: answers to
+    # other queries sent at the same instant reached the phone; a lost packet that
+    # cannot be read may have been any answer of its instant)
+    lost = _lost_answers(ctx)
     dns_host = ctx.facts.dns[0] if ctx.facts.dns is not None else None
-    lost = {
+    unread = {
         e.t for _, e in ctx.trace.indexed(PacketEvent)
         if e.proto == "udp" and e.src[0] == dns_host and e.fate != "delivered"
+        and not _read_answer(e.payload)
     }
 
+    def dropped(q: Q) -> bool:
+        return q.answer is not None and (
+            (q.name, q.type, q.answer.t) in lost or q.answer.t in unread)
+
     def never_reached(q: Q) -> bool:
-        return q.answer is None or q.answer.rcode == "TIMEOUT" or q.answer.t in lost
+        return q.answer is None or q.answer.rcode == "TIMEOUT" or dropped(q)
 
     # (a last try whose answer the network dropped gave the phone nothing: a timeout)
     return [
-        replace(q, answer=None) if q.answer is not None and q.answer.t in lost else q
+        replace(q, answer=None) if dropped(q) else q
         for n, q in enumerate(qs)
         if not (
             n + 1 < len(qs)
@@ -858,24 +867,31 @@ def resolution_ttl(ctx: Ctx, t: float) -> float | None:
 
 def _lost_answers(ctx: Ctx) -> set[tuple[str, str, float]]:
     """(name, type, time) of the DNS server's answers the network lost on their way."""
-    from twisted.names import dns as _dns
-
     dns_host = ctx.facts.dns[0] if ctx.facts.dns is not None else None
     out: set[tuple[str, str, float]] = set()
     for _, e in ctx.trace.indexed(PacketEvent):
-        if not (e.proto == "udp" and e.src[0] == dns_host and e.fate != "delivered"
-                and e.payload):
+        if not (e.proto == "udp" and e.src[0] == dns_host and e.fate != "delivered"):
             continue
-        try:
-            m = _dns.Message()
-            m.fromStr(e.payload)
-            q = m.queries[0]
-            name = norm(q.name.name.decode("ascii", "replace"))
-            kind = _dns.QUERY_TYPES.get(q.type, str(q.type))
-        except Exception:
-            continue
-        out.add((name, kind, e.t))
+        asked = _read_answer(e.payload)
+        if asked is not None:
+            out.add((*asked, e.t))
     return out
+
+
+def _read_answer(payload: bytes | None) -> tuple[str, str] | None:
+    """The (name, type) a DNS message asks about, or C{None} if it cannot be read."""
+    from twisted.names import dns as _dns
+
+    if not payload:
+        return None
+    try:
+        m = _dns.Message()
+        m.fromStr(payload)
+        q = m.queries[0]
+        return (norm(q.name.name.decode("ascii", "replace")),
+                _dns.QUERY_TYPES.get(q.type, str(q.type)))
+    except Exception:
+        return None
 
 
 def _answer_lost(q: Q, lost: set[tuple[str, str, float]], tol: float) -> bool:

@@ -2450,3 +2450,39 @@ class SecondaryAddressLostTests(SynchronousTestCase):
 
     def test_delivered_address_not_tried_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FO-2"), "fail")
+
+
+class LostAnswerAtTheSameInstantTests(SynchronousTestCase):
+    """
+    DNS-11 (explore seed 2, C{dns-ip-literal}; 20 % loss, no latency): the SRV
+    answer named the primary and a target without an address; the answer to
+    that target's A query was lost (and the retry answered NXDOMAIN), at the
+    very instant the SRV and the primary's A answers reached the phone.  Only
+    the lost answer is lost: the lookup gave the primary (DNS-8), no DNS
+    failure to retry.  Had the primary's answer been the lost one, the lookup
+    failed, and never looking up again still fails.
+    """
+
+    def _world(self, lost: str) -> TraceBuilder:
+        from twisted.names import dns
+
+        tb = TraceBuilder(default_facts(server2=""))
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV",
+               [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 ghost.{DOMAIN}"], answer_after=0.0)
+        tb.dns(0.0, f"primary.{DOMAIN}", "A", ["127.0.1.10"], answer_after=0.0)
+        tb.dns(0.0, f"ghost.{DOMAIN}", "A", rcode="NXDOMAIN", answer_after=0.0)
+        m = dns.Message(id=5, recDes=True, answer=True)
+        m.queries = [dns.Query(f"{lost}.{DOMAIN}", dns.A, dns.IN)]
+        tb._add(PacketEvent(0.0, "udp", (DNS, 53), (PHONE, 40000), m.toStr(), fate="lost"))
+        tb.dns(1.0, f"{lost}.{DOMAIN}", "A", rcode="NXDOMAIN" if lost == "ghost" else "TIMEOUT",
+               answer_after=0.0)
+        if lost == "ghost":
+            for at in (1.0, 38.5, 76.0, 113.5, 151.0, 188.5, 226.0, 263.5):
+                tb.silent("REGISTER", "primary", at, retry_counts=0)
+        return tb
+
+    def test_other_target_answer_lost_passes(self) -> None:
+        self.assertNotEqual(status(self._world("ghost"), "DNS-11"), "fail")
+
+    def test_primary_answer_lost_never_retried_fails(self) -> None:
+        self.assertEqual(status(self._world("primary"), "DNS-11"), "fail")

@@ -705,8 +705,11 @@ def dns11(ctx: Ctx) -> Verdict:
         if nxt is not None:
             ev.append(nxt)
         if fb is not None:
-            used = next((t for t in ctx.txns if t.dst == fb and t.first >= start - ctx.tol),
-                        None)
+            # (a transaction to the fallback server still in flight then is the phone
+            # using it: a silent fallback server's REGISTER being retransmitted, its
+            # own cycle going on, FBK-C1, RTX-5)
+            used = next((t for t in ctx.txns if t.dst == fb and (
+                t.first >= start - ctx.tol or _in_flight(ctx, t, start))), None)
             registered = any(r.dst == fb and r.t <= end and r.t + r.granted >= end
                              for r in ctx.regs)
             if used is None and not registered:
@@ -719,6 +722,14 @@ def dns11(ctx: Ctx) -> Verdict:
     if not judged:
         return ctx.na(c, "no DNS lookup for server 1 failed")
     return ctx.passed(c, f"{judged} failed lookup(s): fallback took over, lookup retried", ev)
+
+
+def _in_flight(ctx: Ctx, txn: Txn, t: float) -> bool:
+    """Whether C{txn} had begun by C{t} and was not yet answered or given up then."""
+    if txn.first > t + ctx.tol:
+        return False
+    done = txn.final_t if txn.final_t is not None else ctx.failed_at(txn)
+    return done is None or done >= t - ctx.tol
 
 
 def first_srv_priorities(ctx: Ctx) -> dict[str, int]:

@@ -2486,3 +2486,34 @@ class LostAnswerAtTheSameInstantTests(SynchronousTestCase):
 
     def test_primary_answer_lost_never_retried_fails(self) -> None:
         self.assertEqual(status(self._world("primary"), "DNS-11"), "fail")
+
+
+class FallbackInFlightAtLookupFailureTests(SynchronousTestCase):
+    """
+    DNS-11 (explore seed 10, C{dns-ip-literal}): server 1's lookup failed every
+    30 s (RTX-5) while the fallback server, registered at first, had gone
+    silent: its REGISTER (retry_counts 14) was being retransmitted for 51.5 s at
+    a time, one such transaction spanning a failed lookup and the run's end.
+    A fallback transaction in flight at the failure is the fallback taking
+    over (its own cycle, FBK-C1, RTX-5).  A phone that stopped trying the
+    fallback server still fails.
+    """
+
+    def _world(self, keeps_trying: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(expires=120, retry_counts=14))
+        for k in range(10):
+            at = 0.005 + 30.0 * k
+            tb.dns(at, f"_sip._udp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+            tb.dns(at + 0.01, DOMAIN, "A")
+        ok = tb.register("fallback", 0.0, call_id="reg-2")
+        tb.respond(ok, 200, 0.005)
+        starts = (60.01, 141.51, 223.01) if keeps_trying else (60.01, 141.51)
+        for n, at in enumerate(starts):
+            tb.silent("REGISTER", "fallback", at, call_id="reg-2", cseq=n + 2)
+        return tb
+
+    def test_fallback_transaction_in_flight_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "DNS-11"), "pass")
+
+    def test_fallback_given_up_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "DNS-11"), "fail")

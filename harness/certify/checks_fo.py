@@ -300,10 +300,18 @@ def fo5(ctx: Ctx) -> Verdict:
             # Registering "before using it" means a REGISTER the phone waited for: one
             # answered 2xx before the request was sent.  A REGISTER still in flight, or
             # one that is itself failing over there (FO-2: a renewal that found the
-            # primary silent at the same time), is not.
+            # primary silent at the same time), is not; nor is the account's own
+            # registration of server 1 that went there first because the primary was no
+            # target then (FO-1: its lookup gave no address, DNS-8, DNS-11).
             failovers = {
                 id(t) for r in ctx.rounds if r.method == "REGISTER" and r.head.failed
                 for t in r.txns[1:]
+            }
+            failovers |= {
+                id(r.head) for r in ctx.rounds
+                if r.method == "REGISTER" and ctx.group(r.head.dst) == 1
+                and not ctx.is_primary(r.head.dst) and ctx.top
+                and all(_skipped(ctx, p, r.head.first) for p in ctx.top)
             }
             regs = [
                 t for t in ctx.txns

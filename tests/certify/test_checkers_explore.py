@@ -2452,6 +2452,50 @@ class SecondaryAddressLostTests(SynchronousTestCase):
         self.assertEqual(status(self._world(False), "FO-2"), "fail")
 
 
+class RegisterOnEnableZeroFirstTargetTests(SynchronousTestCase):
+    """
+    FO-5, roe 0 (explore seed 12, C{dns-ip-literal}; 20 % loss): the answer to
+    the primary's address query was lost, so the account's first REGISTER went
+    to the secondary, server 1's only resolved target (FO-1, DNS-8), and the
+    call placed meanwhile went there in the same instant (no latency).  That
+    REGISTER is the account's own registration of server 1, not one made for
+    using the secondary, whether or not the phone waited for its 200.  Had the
+    primary resolved, a REGISTER of its own at the secondary by the INVITE's
+    instant still fails (as in L{SharedUnestablishedConnectionTests}).
+    """
+
+    def _world(self, primary_lost: bool, waits: bool) -> TraceBuilder:
+        from twisted.names import dns
+
+        tb = TraceBuilder(default_facts(calls=(1.0,), duration=120.0))
+        tb.dns(1.015, f"_sip._udp.{DOMAIN}", "SRV",
+               [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"])
+        tb.dns(1.025, f"primary.{DOMAIN}", "A", ["127.0.1.10"], answer_after=0.0)
+        m = dns.Message(id=9, recDes=True, answer=True)
+        m.queries = [dns.Query(f"primary.{DOMAIN}", dns.A, dns.IN)]
+        tb._add(PacketEvent(1.025, "udp", (DNS, 53), (PHONE, 40000), m.toStr(),
+                            fate="lost" if primary_lost else "delivered"))
+        tb.dns(5.025, f"secondary.{DOMAIN}", "A", ["127.0.1.20"])
+        reg = tb.register("secondary", 5.035)
+        if waits:  # the 200 on the wire before the INVITE (no latency)
+            tb.respond(reg, 200, 5.035)
+            inv = tb.invite("secondary", 5.035, call_id="call-a")
+        else:  # sent in the same instant; the server answers the REGISTER after
+            inv = tb.invite("secondary", 5.035, call_id="call-a")
+            tb.respond(reg, 200, 5.035)
+        tb.respond(inv, 200)
+        tb.in_dialog(inv, "ACK", inv.last + 0.02)
+        return tb
+
+    def test_first_registration_there_passes(self) -> None:
+        self.assertEqual(status(self._world(True, False), "FO-5"), "pass")
+        self.assertEqual(status(self._world(True, True), "FO-5"), "pass")
+
+    def test_register_there_while_the_primary_resolved_fails(self) -> None:
+        self.assertEqual(status(self._world(False, False), "FO-5"), "fail")
+        self.assertEqual(status(self._world(False, True), "FO-5"), "fail")
+
+
 class LostAnswerAtTheSameInstantTests(SynchronousTestCase):
     """
     DNS-11 (explore seed 2, C{dns-ip-literal}; 20 % loss, no latency): the SRV

@@ -319,8 +319,10 @@ def _probes(ctx: Ctx) -> list[_Probe]:
     fb = ctx.fallback
     for d in ctx.dns_downs:
         # a failed lookup followed at once by an INVITE (or other non-REGISTER) to the
-        # fallback server was that request's lookup (FBK-C2 / FO-6), not a probe
-        nxt = next((t for t in ctx.attempts if t.dst == fb and t.first >= d.start - ctx.tol
+        # fallback server was that request's lookup (FBK-C2 / FO-6), not a probe; a
+        # request that reached the fallback server before the lookup began was not
+        # waiting for it (a request's lookup comes before the request)
+        nxt = next((t for t in ctx.attempts if t.dst == fb and t.first >= d.start
                     and t.method not in ("ACK", "CANCEL")), None)
         if (nxt is not None and nxt.method != "REGISTER" and not nxt.in_dialog
                 and nxt.first <= d.latest + ctx.at_once):

@@ -2561,3 +2561,37 @@ class FallbackInFlightAtLookupFailureTests(SynchronousTestCase):
 
     def test_fallback_given_up_fails(self) -> None:
         self.assertEqual(status(self._world(False), "DNS-11"), "fail")
+
+
+class ProbeLookupAfterACallTests(SynchronousTestCase):
+    """
+    FBK-S3 (explore seed 16, C{dns-ip-literal}; successive, fallback.timeout
+    10): server 1's lookup gave no address (DNS-11), so the phone was on the
+    fallback server and probed by looking the name up every 10 s.  A call
+    placed at 10.0 s went straight to the fallback server; the probe's lookup
+    25 ms later was read as that INVITE's lookup, not as a probe, though the
+    INVITE had reached the fallback server before the lookup began.  A phone
+    that skipped that probe still fails.
+    """
+
+    def _world(self, probes: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(redundancy_type=1, fallback_timeout=10, duration=60.0,
+                                        calls=(10.0,)))
+        tb.dns(0.005, DOMAIN, "A", answer_after=0.0)
+        reg = tb.register("fallback", 0.01, call_id="reg-2")
+        tb.respond(reg, 200, 0.015)
+        inv = tb.invite("fallback", 10.005, call_id="call-a")
+        tb.respond(inv, 200, 10.005)
+        tb.in_dialog(inv, "ACK", 10.01)
+        bye = tb.in_dialog(inv, "BYE", 15.01)
+        tb.respond(bye, 200, 15.015)
+        for at in (10.025, 20.035, 30.045, 40.055, 50.065):
+            if probes or at != 10.025:
+                tb.dns(at, DOMAIN, "A", answer_after=0.0)
+        return tb
+
+    def test_probe_after_the_call_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-S3"), "pass")
+
+    def test_probe_skipped_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S3"), "fail")

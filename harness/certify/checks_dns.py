@@ -699,7 +699,13 @@ def dns11(ctx: Ctx) -> Verdict:
         ev.append(first)
         nxt = next((i for t, i in attempts if t > end), None)
         later = max(ctx.profile.retry_interval, float(ctx.facts.account.fallback_timeout))
-        if nxt is None and end + later + 4.0 + ctx.tol < ctx.end:
+        # (the fallback server taking over at the failure and failing too: the phone's
+        # next round, this lookup again, comes a retry interval after that, RTX-5)
+        base = max([end, *(d for t in ctx.txns
+                           if fb is not None and t.dst == fb and t.failed
+                           and start - ctx.tol <= t.first <= end + ctx.at_once
+                           and (d := ctx.failed_at(t)) is not None)])
+        if nxt is None and base + later + 4.0 + ctx.tol < ctx.end:
             return ctx.failed(c, "the failed lookup was never retried",
                               f"{root[1]} {root[0]} again later", "none", (first,))
         if nxt is not None:

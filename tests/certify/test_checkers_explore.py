@@ -2595,3 +2595,39 @@ class ProbeLookupAfterACallTests(SynchronousTestCase):
 
     def test_probe_skipped_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FBK-S3"), "fail")
+
+
+class LookupRetryAfterFallbackFailsTests(SynchronousTestCase):
+    """
+    DNS-11 (explore seed 10 rerun, C{dns-ip-literal}; successive, fallback.timeout
+    30, server 2 retry_counts 5): server 1's lookup failed at 75.5 s and the
+    fallback server, silent since 1 s, took over: its REGISTER was retried for
+    15.5 s and failed at 91.05 s, and RTX-5's retry (the lookup again) was due
+    30 s after that, past the run's end.  The lookup's retry is owed a retry
+    interval after the fallback server failed too, not after the lookup.  A
+    longer run in which the lookup never comes again still fails.
+    """
+
+    def _world(self, duration: float, retried: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(redundancy_type=1, fallback_timeout=30, expires=60,
+                                        retry_counts=5, duration=duration))
+        lookups = [0.005, 30.035, 75.535] + ([121.055] if retried else [])
+        for at in lookups:
+            tb.dns(at, f"_sip._udp.{DOMAIN}", "SRV", rcode="NXDOMAIN", answer_after=0.0)
+            tb.dns(at + 0.01, DOMAIN, "A", answer_after=0.0)
+        reg = tb.register("fallback", 0.02, call_id="reg-2", expires=60)
+        tb.respond(reg, 200, 0.025)
+        tb.silent("REGISTER", "fallback", 30.03, call_id="reg-2", cseq=2)
+        tb.silent("REGISTER", "fallback", 75.55, call_id="reg-2", cseq=3)
+        if retried:
+            tb.silent("REGISTER", "fallback", 121.07, call_id="reg-2", cseq=4)
+        return tb
+
+    def test_retry_due_after_the_run_passes(self) -> None:
+        self.assertEqual(status(self._world(120.0, False), "DNS-11"), "pass")
+
+    def test_retry_after_the_fallback_failed_passes(self) -> None:
+        self.assertEqual(status(self._world(150.0, True), "DNS-11"), "pass")
+
+    def test_never_retried_fails(self) -> None:
+        self.assertEqual(status(self._world(150.0, False), "DNS-11"), "fail")

@@ -445,13 +445,20 @@ def dns6(ctx: Ctx) -> Verdict:
 # -- SRV and A (DNS-7, 8, 9) -------------------------------------------------------------------
 
 
-def _addresses(qs: list[Q], after: int, name: str) -> list[str]:
-    """The addresses of the first A answer for C{name} after query C{after}."""
+def _addresses(qs: list[Q], after: int, name: str, *, first: bool = False) -> list[str]:
+    """
+    The addresses of the first A answer for C{name} after query C{after}; with
+    C{first}, of the first A query for it only (the lookup's own: if it failed, or
+    its answer was lost, the target gave no address then, DNS-8).
+    """
     if _is_ip(name):
         return [name]
     for q in qs[after + 1 :]:
-        if q.type == "A" and q.name == name and not q.failed:
-            return [r for r in q.records]
+        if q.type == "A" and q.name == name:
+            if not q.failed:
+                return [r for r in q.records]
+            if first:
+                return []
     return []
 
 
@@ -484,7 +491,7 @@ def dns7(ctx: Ctx) -> Verdict:
             continue
         addr_rank: dict[str, int] = {}
         for r in recs:
-            for a in _addresses(qs, n, r.target):
+            for a in _addresses(qs, n, r.target, first=True):
                 addr_rank.setdefault(a, ranks.index(rank(r)))
         chain = next((ch for ch in ctx.new_chains(1) if ch.start >= q.t), None)
         if chain is None:

@@ -2631,3 +2631,41 @@ class LookupRetryAfterFallbackFailsTests(SynchronousTestCase):
 
     def test_never_retried_fails(self) -> None:
         self.assertEqual(status(self._world(150.0, False), "DNS-11"), "fail")
+
+
+class SrvTargetAddressLostTests(SynchronousTestCase):
+    """
+    DNS-7 (explore seed 12 rerun, C{dns-ip-literal}; 20 % loss): the answer to
+    the primary's A query (the higher-weight SRV target) was lost, so the
+    first REGISTER after that SRV answer went to the secondary (DNS-8: a target
+    whose address lookup failed gives no target).  The primary's address,
+    learnt by a later lookup (the renewal's), was not the first resolution's.
+    Had the primary's answer reached the phone, trying the secondary first
+    still fails.
+    """
+
+    def _world(self, lost: bool) -> TraceBuilder:
+        from twisted.names import dns
+
+        tb = TraceBuilder(default_facts(server2="", expires=120, duration=120.0))
+        srv = [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"]
+        tb.dns(1.015, f"_sip._udp.{DOMAIN}", "SRV", srv)
+        tb.dns(1.025, f"primary.{DOMAIN}", "A", ["127.0.1.10"], answer_after=0.0)
+        m = dns.Message(id=9, recDes=True, answer=True)
+        m.queries = [dns.Query(f"primary.{DOMAIN}", dns.A, dns.IN)]
+        tb._add(PacketEvent(1.025, "udp", (DNS, 53), (PHONE, 40000), m.toStr(),
+                            fate="lost" if lost else "delivered"))
+        tb.dns(5.025, f"secondary.{DOMAIN}", "A", ["127.0.1.20"])
+        reg = tb.register("secondary", 5.035)
+        tb.respond(reg, 200, 5.04)
+        tb.dns(65.045, f"_sip._udp.{DOMAIN}", "SRV", srv)
+        tb.dns(65.055, f"primary.{DOMAIN}", "A", ["127.0.1.10"])
+        again = tb.register("primary", 65.065, cseq=2)
+        tb.respond(again, 200, 65.07)
+        return tb
+
+    def test_primary_address_lost_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "DNS-7"), "fail")
+
+    def test_secondary_first_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "DNS-7"), "fail")

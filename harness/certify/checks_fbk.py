@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from harness.certify import wire
 from harness.certify.checks_base import Ctx
+from harness.certify.checks_dns import DNS_GIVE_UP
 from harness.certify.checks_fo import fallback_refused_at_once
 from harness.certify.verdict import Verdict
 from harness.trace.events import ConnEvent, PacketEvent, SipEvent
@@ -320,9 +321,10 @@ def _probes(ctx: Ctx) -> list[_Probe]:
     for d in ctx.dns_downs:
         # a failed lookup followed at once by an INVITE (or other non-REGISTER) to the
         # fallback server was that request's lookup (FBK-C2 / FO-6), not a probe; a
-        # request that reached the fallback server before the lookup began was not
-        # waiting for it (a request's lookup comes before the request)
-        nxt = next((t for t in ctx.attempts if t.dst == fb and t.first >= d.start
+        # request that reached the fallback server while the lookup was still going on
+        # (before its last query or answer) was not waiting for it
+        going_on = max(d.start, d.latest - DNS_GIVE_UP if d.timed_out else d.end)
+        nxt = next((t for t in ctx.attempts if t.dst == fb and t.first >= going_on
                     and t.method not in ("ACK", "CANCEL")), None)
         if (nxt is not None and nxt.method != "REGISTER" and not nxt.in_dialog
                 and nxt.first <= d.latest + ctx.at_once):

@@ -2570,8 +2570,10 @@ class ProbeLookupAfterACallTests(SynchronousTestCase):
     fallback server and probed by looking the name up every 10 s.  A call
     placed at 10.0 s went straight to the fallback server; the probe's lookup
     25 ms later was read as that INVITE's lookup, not as a probe, though the
-    INVITE had reached the fallback server before the lookup began.  A phone
-    that skipped that probe still fails.
+    INVITE had reached the fallback server before the lookup began.  Rerun:
+    likewise a probe whose answer and retry were lost, with a call's INVITE sent
+    while the resolver still waited (the next probe 10 s after it timed out).
+    A phone that skipped that probe still fails.
     """
 
     def _world(self, probes: bool) -> TraceBuilder:
@@ -2590,11 +2592,44 @@ class ProbeLookupAfterACallTests(SynchronousTestCase):
                 tb.dns(at, DOMAIN, "A", answer_after=0.0)
         return tb
 
+    def _world_timed_out(self, probes: bool) -> TraceBuilder:
+        """Seed 16 rerun: the probe's answer lost, its retry too; the call placed meanwhile."""
+        from twisted.names import dns
+
+        tb = TraceBuilder(default_facts(redundancy_type=1, fallback_timeout=10, duration=60.0,
+                                        calls=(10.5,)))
+        tb.dns(0.005, DOMAIN, "A", answer_after=0.0)
+        reg = tb.register("fallback", 0.01, call_id="reg-2")
+        tb.respond(reg, 200, 0.015)
+        if probes:  # answered, the answer lost; the retry lost on its way: a timeout at 14 s
+            tb.dns(10.015, DOMAIN, "A", answer_after=0.0)
+            m = dns.Message(id=3, recDes=True, answer=True)
+            m.queries = [dns.Query(DOMAIN, dns.A, dns.IN)]
+            tb._add(PacketEvent(10.015, "udp", (DNS, 53), (PHONE, 40000), m.toStr(),
+                                fate="lost"))
+            m.answer = False
+            tb._add(PacketEvent(11.01, "udp", (PHONE, 40000), (DNS, 53), m.toStr(),
+                                fate="lost"))
+        inv = tb.invite("fallback", 10.505, call_id="call-a")
+        tb.respond(inv, 200, 10.505)
+        tb.in_dialog(inv, "ACK", 10.51)
+        bye = tb.in_dialog(inv, "BYE", 15.51)
+        tb.respond(bye, 200, 15.515)
+        for at in (24.015, 34.025, 44.035, 54.045):
+            tb.dns(at, DOMAIN, "A", answer_after=0.0)
+        return tb
+
     def test_probe_after_the_call_passes(self) -> None:
         self.assertEqual(status(self._world(True), "FBK-S3"), "pass")
 
     def test_probe_skipped_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FBK-S3"), "fail")
+
+    def test_probe_timing_out_during_a_call_passes(self) -> None:
+        self.assertEqual(status(self._world_timed_out(True), "FBK-S3"), "pass")
+
+    def test_no_probe_before_the_call_fails(self) -> None:
+        self.assertEqual(status(self._world_timed_out(False), "FBK-S3"), "fail")
 
 
 class LookupRetryAfterFallbackFailsTests(SynchronousTestCase):

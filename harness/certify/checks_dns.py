@@ -722,7 +722,7 @@ def dns11(ctx: Ctx) -> Verdict:
             # using it: a silent fallback server's REGISTER being retransmitted, its
             # own cycle going on, FBK-C1, RTX-5)
             used = next((t for t in ctx.txns if t.dst == fb and (
-                t.first >= start - ctx.tol or _in_flight(ctx, t, start))), None)
+                t.first >= start - ctx.tol or in_flight(ctx, t, start))), None)
             registered = any(r.dst == fb and r.t <= end and r.t + r.granted >= end
                              for r in ctx.regs)
             if used is None and not registered:
@@ -737,7 +737,7 @@ def dns11(ctx: Ctx) -> Verdict:
     return ctx.passed(c, f"{judged} failed lookup(s): fallback took over, lookup retried", ev)
 
 
-def _in_flight(ctx: Ctx, txn: Txn, t: float) -> bool:
+def in_flight(ctx: Ctx, txn: Txn, t: float) -> bool:
     """Whether C{txn} had begun by C{t} and was not yet answered or given up then."""
     if txn.first > t + ctx.tol:
         return False

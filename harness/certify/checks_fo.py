@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from harness.certify import wire
 from harness.certify.checks_base import Ctx, Failover
-from harness.certify.checks_dns import resolution_ttl, unresolved_targets
+from harness.certify.checks_dns import in_flight, resolution_ttl, unresolved_targets
 from harness.certify.verdict import Verdict
 
 __all__ = ["CHECKS"]
@@ -380,6 +380,9 @@ def fo6(ctx: Ctx) -> Verdict:
             continue  # concurrent: the fallback registration was already under way
         if not successive and _fallback_down(ctx, d.end):
             continue  # concurrent: the fallback server is being tried and fails too
+        if any(t.method == "REGISTER" and t.dst == fb and t.first <= d.start
+               and in_flight(ctx, t, d.end) for t in ctx.txns):
+            continue  # on the fallback server, its renewal still under way (retransmitted)
         due = d.latest + ctx.at_once
         nxt = next((t for t in ctx.attempts if t.dst == fb and t.method not in ("ACK", "CANCEL")
                     and t.first >= d.start - ctx.tol), None)

@@ -2704,3 +2704,35 @@ class SrvTargetAddressLostTests(SynchronousTestCase):
 
     def test_secondary_first_fails(self) -> None:
         self.assertEqual(status(self._world(False), "DNS-7"), "fail")
+
+
+class LookupFailsWhileFallbackRenewalRetriedTests(SynchronousTestCase):
+    """
+    FO-6 (explore seed 10 rerun, C{dns-ip-literal}; successive, fallback
+    expires 60, server 2 retry_counts 9): on the fallback server, its renewal
+    at 30 s went unanswered (the fallback server silent since 1 s) and was
+    retransmitted until 61.5 s; a probe's lookup of server 1 failed at 60 s,
+    just after the granted registration ran out.  The phone was still on the
+    fallback server, its renewal under way: nothing more was owed there.  A
+    phone that let the fallback registration lapse without renewing it, and
+    sent nothing there after the lookup failed, still fails.
+    """
+
+    def _world(self, renews: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(redundancy_type=1, fallback_timeout=30, expires=60,
+                                        retry_counts=9, duration=120.0))
+        for at in (0.005, 30.035, 60.055, 91.535):
+            tb.dns(at, f"_sip._udp.{DOMAIN}", "SRV", rcode="NXDOMAIN", answer_after=0.0)
+            tb.dns(at + 0.01, DOMAIN, "A", answer_after=0.0)
+        reg = tb.register("fallback", 0.02, call_id="reg-2", expires=60)
+        tb.respond(reg, 200, 0.025)
+        if renews:
+            tb.silent("REGISTER", "fallback", 30.03, call_id="reg-2", cseq=2)
+        tb.silent("REGISTER", "fallback", 91.55, call_id="reg-2", cseq=3)
+        return tb
+
+    def test_renewal_under_way_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FO-6"), "pass")
+
+    def test_lapsed_fallback_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-6"), "fail")

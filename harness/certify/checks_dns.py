@@ -807,10 +807,17 @@ def dns_failures(ctx: Ctx) -> list[DnsDown]:
     lost = [e.t for _, e in ctx.trace.indexed(PacketEvent)
             if e.proto == "udp" and e.fate != "delivered" and dns_host in (e.src[0], e.dst[0])]
     lost_queries = [t for _, t, _ in _lost_queries(ctx, dom)]
+    # (the resolver's earlier tries of a query whose answer never reached the phone
+    # are counted once, as the last try, L{queries}: the lookup began at the first)
+    tries = [(norm(q.qname), q.qtype, q.t) for _, q, _ in ctx.dns]
     prev_end = float("-inf")
     for lk in _lookups(qs, root):
         end = max(q.answer.t if q.answer else q.t for q in lk)
         start = lk[0].t
+        for name, kind, t in reversed(tries):
+            if (name == lk[0].name and kind == lk[0].type and prev_end < t < start
+                    and t >= start - _RESOLVER_RETRY):
+                start = t
         for t in reversed(lost_queries):
             if prev_end < t < start and t >= start - DNS_GIVE_UP:
                 start = t

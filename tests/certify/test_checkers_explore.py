@@ -2736,3 +2736,37 @@ class LookupFailsWhileFallbackRenewalRetriedTests(SynchronousTestCase):
 
     def test_lapsed_fallback_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FO-6"), "fail")
+
+
+class ProbeLookupRetriedTests(SynchronousTestCase):
+    """
+    FBK-S3 (explore seed 16, second rerun, C{dns-ip-literal}; successive,
+    fallback.timeout 30, 5 % loss): the probe's lookup at 30.45 s was answered
+    but the answer was lost; the resolver asked again at 31.45 s.  The lookup
+    (a probe, DNS-11) began at its first try, on schedule; counting it from
+    the retry put it off schedule.  A phone whose probe lookup began only at
+    31.45 s still fails.
+    """
+
+    def _world(self, on_time: bool) -> TraceBuilder:
+        from twisted.names import dns
+
+        tb = TraceBuilder(default_facts(redundancy_type=1, fallback_timeout=30, duration=120.0))
+        tb.dns(0.006, DOMAIN, "A", answer_after=0.0)
+        reg = tb.register("fallback", 0.232, call_id="reg-2")
+        tb.respond(reg, 200, 0.238)
+        if on_time:
+            tb.dns(30.45, DOMAIN, "A", answer_after=0.0)
+            m = dns.Message(id=4, recDes=True, answer=True)
+            m.queries = [dns.Query(DOMAIN, dns.A, dns.IN)]
+            tb._add(PacketEvent(30.45, "udp", (DNS, 53), (PHONE, 40000), m.toStr(),
+                                fate="lost"))
+        for at in (31.45, 61.462, 91.472):
+            tb.dns(at, DOMAIN, "A", answer_after=0.0)
+        return tb
+
+    def test_probe_lookup_retried_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-S3"), "pass")
+
+    def test_late_probe_lookup_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S3"), "fail")

@@ -327,7 +327,10 @@ def _probes(ctx: Ctx) -> list[_Probe]:
         nxt = next((t for t in ctx.attempts if t.dst == fb and t.first >= going_on
                     and t.method not in ("ACK", "CANCEL")), None)
         if (nxt is not None and nxt.method != "REGISTER" and not nxt.in_dialog
-                and nxt.first <= d.latest + ctx.at_once):
+                and nxt.first <= d.latest + ctx.at_once
+                # (a call placed after the lookup began did not start it)
+                and not any(d.start + ctx.tol < p.at <= nxt.first + ctx.tol
+                            for p in ctx.facts.calls)):
             continue
         out.append(_Probe(d.start, False, (d.end, d.latest), d.indexes, d.describe()))
     out.sort(key=lambda p: p.start)

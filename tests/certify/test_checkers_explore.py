@@ -2572,8 +2572,10 @@ class ProbeLookupAfterACallTests(SynchronousTestCase):
     25 ms later was read as that INVITE's lookup, not as a probe, though the
     INVITE had reached the fallback server before the lookup began.  Rerun:
     likewise a probe whose answer and retry were lost, with a call's INVITE sent
-    while the resolver still waited (the next probe 10 s after it timed out).
-    A phone that skipped that probe still fails.
+    while the resolver still waited (the next probe 10 s after it timed out);
+    and (third rerun) a probe whose queries were all lost, with a call placed
+    after the lookup began: a call placed later did not start the lookup.  A
+    phone that skipped that probe still fails.
     """
 
     def _world(self, probes: bool) -> TraceBuilder:
@@ -2618,6 +2620,35 @@ class ProbeLookupAfterACallTests(SynchronousTestCase):
         for at in (24.015, 34.025, 44.035, 54.045):
             tb.dns(at, DOMAIN, "A", answer_after=0.0)
         return tb
+
+    def _world_unheard(self, probes: bool) -> TraceBuilder:
+        """Third rerun: the probe's queries all lost; a call placed while the resolver waited."""
+        from twisted.names import dns
+
+        tb = TraceBuilder(default_facts(redundancy_type=1, fallback_timeout=10, duration=70.0,
+                                        calls=(32.0,)))
+        for at in (0.006, 10.027, 20.038, 44.049, 54.06, 64.072):
+            tb.dns(at, DOMAIN, "A", answer_after=0.0)
+        reg = tb.register("fallback", 0.011, call_id="reg-2")
+        tb.respond(reg, 200, 0.017)
+        if probes:
+            m = dns.Message(id=6, recDes=True)
+            m.queries = [dns.Query(DOMAIN, dns.A, dns.IN)]
+            for at in (30.044, 31.044):
+                tb._add(PacketEvent(at, "udp", (PHONE, 40000), (DNS, 53), m.toStr(),
+                                    fate="lost"))
+        inv = tb.invite("fallback", 32.006, call_id="call-a")
+        tb.respond(inv, 200, 32.006)
+        tb.in_dialog(inv, "ACK", 32.011)
+        bye = tb.in_dialog(inv, "BYE", 37.011)
+        tb.respond(bye, 200, 37.017)
+        return tb
+
+    def test_unheard_probe_before_a_placed_call_passes(self) -> None:
+        self.assertEqual(status(self._world_unheard(True), "FBK-S3"), "pass")
+
+    def test_no_probe_before_a_placed_call_fails(self) -> None:
+        self.assertEqual(status(self._world_unheard(False), "FBK-S3"), "fail")
 
     def test_probe_after_the_call_passes(self) -> None:
         self.assertEqual(status(self._world(True), "FBK-S3"), "pass")

@@ -135,6 +135,13 @@ def fbk_c1(ctx: Ctx) -> Verdict:
         nxt = next((t for t in ctx.attempts if t.method == "REGISTER"
                     and ctx.group(t.dst) == grp and t.first > r.t + ctx.tol), None)
         if nxt is None or nxt.started > r.t + r.granted + ctx.tol:
+            # the renewal's lookup of server 1 failed in time (DNS-11: a failure of that
+            # server, RTX-5's retry comes after): the renewal was tried
+            down = next((d for d in ctx.dns_downs if grp == 1 and r.t + ctx.tol < d.start
+                         <= r.t + r.granted + ctx.tol), None)
+            if down is not None:
+                ev.extend(down.indexes[:1])
+                continue
             return ctx.failed(c, f"registration at {ctx.name(r.dst)} not refreshed",
                               f"REGISTER before {r.t + r.granted:.3f} s",
                               nxt.describe() if nxt else "none", r.txn.indexes)

@@ -2801,3 +2801,41 @@ class ProbeLookupRetriedTests(SynchronousTestCase):
 
     def test_late_probe_lookup_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FBK-S3"), "fail")
+
+
+class RenewalLookupLostConcurrentTests(SynchronousTestCase):
+    """
+    FBK-C1 (explore seed 12, third rerun, C{dns-ip-literal}; concurrent,
+    expires 60, 20 % loss): the renewal's lookup of server 1 lost every query
+    (DNS-11: a failure of server 1), so the phone registered there again on
+    RTX-5's retry 30 s later, after the registration had run out.  The
+    renewal was tried; the network let the registration lapse.  A phone that
+    did not try to renew at all still fails.
+    """
+
+    def _world(self, renewal_tried: bool) -> TraceBuilder:
+        from twisted.names import dns
+
+        tb = TraceBuilder(default_facts(expires=60, duration=120.0))
+        tb.dns(0.0, DOMAIN, "A", ["127.0.1.10"])
+        ok = tb.register("primary", 0.01)
+        tb.respond(ok, 200, 0.015)
+        for k, at in enumerate((0.01, 30.01, 60.01, 90.01)):
+            fb = tb.register("fallback", at, call_id="reg-2", cseq=k + 1)
+            tb.respond(fb, 200, at + 0.005)
+        if renewal_tried:
+            m = dns.Message(id=2, recDes=True)
+            m.queries = [dns.Query(DOMAIN, dns.A, dns.IN)]
+            for at in (30.0, 31.0):
+                tb._add(PacketEvent(at, "udp", (PHONE, 40000), (DNS, 53), m.toStr(),
+                                    fate="lost"))
+        tb.dns(64.0, DOMAIN, "A", ["127.0.1.10"])
+        again = tb.register("primary", 64.01, cseq=2)
+        tb.respond(again, 200, 64.015)
+        return tb
+
+    def test_renewal_lookup_lost_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-C1"), "pass")
+
+    def test_no_renewal_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-C1"), "fail")

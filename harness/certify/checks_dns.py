@@ -96,18 +96,27 @@ def queries(ctx: Ctx) -> list[Q]:
     L{_RESOLVER_RETRY}) counted once, as its last try.
     """
     qs = [Q(i, q.t, norm(q.qname), q.qtype, a) for i, q, a in ctx.dns]
+    # (the answers the network lost, by name and type as well as time: answers to
+    # other queries sent at the same instant reached the phone; a lost packet that
+    # cannot be read may have been any answer of its instant)
+    lost = _lost_answers(ctx)
     dns_host = ctx.facts.dns[0] if ctx.facts.dns is not None else None
-    lost = {
+    unread = {
         e.t for _, e in ctx.trace.indexed(PacketEvent)
         if e.proto == "udp" and e.src[0] == dns_host and e.fate != "delivered"
+        and not _read_answer(e.payload)
     }
 
+    def dropped(q: Q) -> bool:
+        return q.answer is not None and (
+            (q.name, q.type, q.answer.t) in lost or q.answer.t in unread)
+
     def never_reached(q: Q) -> bool:
-        return q.answer is None or q.answer.rcode == "TIMEOUT" or q.answer.t in lost
+        return q.answer is None or q.answer.rcode == "TIMEOUT" or dropped(q)
 
     # (a last try whose answer the network dropped gave the phone nothing: a timeout)
     return [
-        replace(q, answer=None) if q.answer is not None and q.answer.t in lost else q
+        replace(q, answer=None) if dropped(q) else q
         for n, q in enumerate(qs)
         if not (
             n + 1 < len(qs)
@@ -436,13 +445,20 @@ def dns6(ctx: Ctx) -> Verdict:
 # -- SRV and A (DNS-7, 8, 9) -------------------------------------------------------------------
 
 
-def _addresses(qs: list[Q], after: int, name: str) -> list[str]:
-    """The addresses of the first A answer for C{name} after query C{after}."""
+def _addresses(qs: list[Q], after: int, name: str, *, first: bool = False) -> list[str]:
+    """
+    The addresses of the first A answer for C{name} after query C{after}; with
+    C{first}, of the first A query for it only (the lookup's own: if it failed, or
+    its answer was lost, the target gave no address then, DNS-8).
+    """
     if _is_ip(name):
         return [name]
     for q in qs[after + 1 :]:
-        if q.type == "A" and q.name == name and not q.failed:
-            return [r for r in q.records]
+        if q.type == "A" and q.name == name:
+            if not q.failed:
+                return [r for r in q.records]
+            if first:
+                return []
     return []
 
 
@@ -475,7 +491,7 @@ def dns7(ctx: Ctx) -> Verdict:
             continue
         addr_rank: dict[str, int] = {}
         for r in recs:
-            for a in _addresses(qs, n, r.target):
+            for a in _addresses(qs, n, r.target, first=True):
                 addr_rank.setdefault(a, ranks.index(rank(r)))
         chain = next((ch for ch in ctx.new_chains(1) if ch.start >= q.t), None)
         if chain is None:
@@ -690,14 +706,23 @@ def dns11(ctx: Ctx) -> Verdict:
         ev.append(first)
         nxt = next((i for t, i in attempts if t > end), None)
         later = max(ctx.profile.retry_interval, float(ctx.facts.account.fallback_timeout))
-        if nxt is None and end + later + 4.0 + ctx.tol < ctx.end:
+        # (the fallback server taking over at the failure and failing too: the phone's
+        # next round, this lookup again, comes a retry interval after that, RTX-5)
+        base = max([end, *(d for t in ctx.txns
+                           if fb is not None and t.dst == fb and t.failed
+                           and start - ctx.tol <= t.first <= end + ctx.at_once
+                           and (d := ctx.failed_at(t)) is not None)])
+        if nxt is None and base + later + 4.0 + ctx.tol < ctx.end:
             return ctx.failed(c, "the failed lookup was never retried",
                               f"{root[1]} {root[0]} again later", "none", (first,))
         if nxt is not None:
             ev.append(nxt)
         if fb is not None:
-            used = next((t for t in ctx.txns if t.dst == fb and t.first >= start - ctx.tol),
-                        None)
+            # (a transaction to the fallback server still in flight then is the phone
+            # using it: a silent fallback server's REGISTER being retransmitted, its
+            # own cycle going on, FBK-C1, RTX-5)
+            used = next((t for t in ctx.txns if t.dst == fb and (
+                t.first >= start - ctx.tol or in_flight(ctx, t, start))), None)
             registered = any(r.dst == fb and r.t <= end and r.t + r.granted >= end
                              for r in ctx.regs)
             if used is None and not registered:
@@ -710,6 +735,14 @@ def dns11(ctx: Ctx) -> Verdict:
     if not judged:
         return ctx.na(c, "no DNS lookup for server 1 failed")
     return ctx.passed(c, f"{judged} failed lookup(s): fallback took over, lookup retried", ev)
+
+
+def in_flight(ctx: Ctx, txn: Txn, t: float) -> bool:
+    """Whether C{txn} had begun by C{t} and was not yet answered or given up then."""
+    if txn.first > t + ctx.tol:
+        return False
+    done = txn.final_t if txn.final_t is not None else ctx.failed_at(txn)
+    return done is None or done >= t - ctx.tol
 
 
 def first_srv_priorities(ctx: Ctx) -> dict[str, int]:
@@ -774,10 +807,17 @@ def dns_failures(ctx: Ctx) -> list[DnsDown]:
     lost = [e.t for _, e in ctx.trace.indexed(PacketEvent)
             if e.proto == "udp" and e.fate != "delivered" and dns_host in (e.src[0], e.dst[0])]
     lost_queries = [t for _, t, _ in _lost_queries(ctx, dom)]
+    # (the resolver's earlier tries of a query whose answer never reached the phone
+    # are counted once, as the last try, L{queries}: the lookup began at the first)
+    tries = [(norm(q.qname), q.qtype, q.t) for _, q, _ in ctx.dns]
     prev_end = float("-inf")
     for lk in _lookups(qs, root):
         end = max(q.answer.t if q.answer else q.t for q in lk)
         start = lk[0].t
+        for name, kind, t in reversed(tries):
+            if (name == lk[0].name and kind == lk[0].type and prev_end < t < start
+                    and t >= start - _RESOLVER_RETRY):
+                start = t
         for t in reversed(lost_queries):
             if prev_end < t < start and t >= start - DNS_GIVE_UP:
                 start = t
@@ -858,24 +898,31 @@ def resolution_ttl(ctx: Ctx, t: float) -> float | None:
 
 def _lost_answers(ctx: Ctx) -> set[tuple[str, str, float]]:
     """(name, type, time) of the DNS server's answers the network lost on their way."""
-    from twisted.names import dns as _dns
-
     dns_host = ctx.facts.dns[0] if ctx.facts.dns is not None else None
     out: set[tuple[str, str, float]] = set()
     for _, e in ctx.trace.indexed(PacketEvent):
-        if not (e.proto == "udp" and e.src[0] == dns_host and e.fate != "delivered"
-                and e.payload):
+        if not (e.proto == "udp" and e.src[0] == dns_host and e.fate != "delivered"):
             continue
-        try:
-            m = _dns.Message()
-            m.fromStr(e.payload)
-            q = m.queries[0]
-            name = norm(q.name.name.decode("ascii", "replace"))
-            kind = _dns.QUERY_TYPES.get(q.type, str(q.type))
-        except Exception:
-            continue
-        out.add((name, kind, e.t))
+        asked = _read_answer(e.payload)
+        if asked is not None:
+            out.add((*asked, e.t))
     return out
+
+
+def _read_answer(payload: bytes | None) -> tuple[str, str] | None:
+    """The (name, type) a DNS message asks about, or C{None} if it cannot be read."""
+    from twisted.names import dns as _dns
+
+    if not payload:
+        return None
+    try:
+        m = _dns.Message()
+        m.fromStr(payload)
+        q = m.queries[0]
+        return (norm(q.name.name.decode("ascii", "replace")),
+                _dns.QUERY_TYPES.get(q.type, str(q.type)))
+    except Exception:
+        return None
 
 
 def _answer_lost(q: Q, lost: set[tuple[str, str, float]], tol: float) -> bool:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from harness.certify import wire
 from harness.certify.checks_base import Ctx
+from harness.certify.checks_dns import DNS_GIVE_UP
 from harness.certify.checks_fo import fallback_refused_at_once
 from harness.certify.verdict import Verdict
 from harness.trace.events import ConnEvent, PacketEvent, SipEvent
@@ -134,6 +135,13 @@ def fbk_c1(ctx: Ctx) -> Verdict:
         nxt = next((t for t in ctx.attempts if t.method == "REGISTER"
                     and ctx.group(t.dst) == grp and t.first > r.t + ctx.tol), None)
         if nxt is None or nxt.started > r.t + r.granted + ctx.tol:
+            # the renewal's lookup of server 1 failed in time (DNS-11: a failure of that
+            # server, RTX-5's retry comes after): the renewal was tried
+            down = next((d for d in ctx.dns_downs if grp == 1 and r.t + ctx.tol < d.start
+                         <= r.t + r.granted + ctx.tol), None)
+            if down is not None:
+                ev.extend(down.indexes[:1])
+                continue
             return ctx.failed(c, f"registration at {ctx.name(r.dst)} not refreshed",
                               f"REGISTER before {r.t + r.granted:.3f} s",
                               nxt.describe() if nxt else "none", r.txn.indexes)
@@ -319,11 +327,17 @@ def _probes(ctx: Ctx) -> list[_Probe]:
     fb = ctx.fallback
     for d in ctx.dns_downs:
         # a failed lookup followed at once by an INVITE (or other non-REGISTER) to the
-        # fallback server was that request's lookup (FBK-C2 / FO-6), not a probe
-        nxt = next((t for t in ctx.attempts if t.dst == fb and t.first >= d.start - ctx.tol
+        # fallback server was that request's lookup (FBK-C2 / FO-6), not a probe; a
+        # request that reached the fallback server while the lookup was still going on
+        # (before its last query or answer) was not waiting for it
+        going_on = max(d.start, d.latest - DNS_GIVE_UP if d.timed_out else d.end)
+        nxt = next((t for t in ctx.attempts if t.dst == fb and t.first >= going_on
                     and t.method not in ("ACK", "CANCEL")), None)
         if (nxt is not None and nxt.method != "REGISTER" and not nxt.in_dialog
-                and nxt.first <= d.latest + ctx.at_once):
+                and nxt.first <= d.latest + ctx.at_once
+                # (a call placed after the lookup began did not start it)
+                and not any(d.start + ctx.tol < p.at <= nxt.first + ctx.tol
+                            for p in ctx.facts.calls)):
             continue
         out.append(_Probe(d.start, False, (d.end, d.latest), d.indexes, d.describe()))
     out.sort(key=lambda p: p.start)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from harness.certify import wire
 from harness.certify.checks_base import Ctx, Failover
-from harness.certify.checks_dns import resolution_ttl, unresolved_targets
+from harness.certify.checks_dns import in_flight, resolution_ttl, unresolved_targets
 from harness.certify.verdict import Verdict
 
 __all__ = ["CHECKS"]
@@ -300,10 +300,18 @@ def fo5(ctx: Ctx) -> Verdict:
             # Registering "before using it" means a REGISTER the phone waited for: one
             # answered 2xx before the request was sent.  A REGISTER still in flight, or
             # one that is itself failing over there (FO-2: a renewal that found the
-            # primary silent at the same time), is not.
+            # primary silent at the same time), is not; nor is the account's own
+            # registration of server 1 that went there first because the primary was no
+            # target then (FO-1: its lookup gave no address, DNS-8, DNS-11).
             failovers = {
                 id(t) for r in ctx.rounds if r.method == "REGISTER" and r.head.failed
                 for t in r.txns[1:]
+            }
+            failovers |= {
+                id(r.head) for r in ctx.rounds
+                if r.method == "REGISTER" and ctx.group(r.head.dst) == 1
+                and not ctx.is_primary(r.head.dst) and ctx.top
+                and all(_skipped(ctx, p, r.head.first) for p in ctx.top)
             }
             regs = [
                 t for t in ctx.txns
@@ -372,6 +380,9 @@ def fo6(ctx: Ctx) -> Verdict:
             continue  # concurrent: the fallback registration was already under way
         if not successive and _fallback_down(ctx, d.end):
             continue  # concurrent: the fallback server is being tried and fails too
+        if any(t.method == "REGISTER" and t.dst == fb and t.first <= d.start
+               and in_flight(ctx, t, d.end) for t in ctx.txns):
+            continue  # on the fallback server, its renewal still under way (retransmitted)
         due = d.latest + ctx.at_once
         nxt = next((t for t in ctx.attempts if t.dst == fb and t.method not in ("ACK", "CANCEL")
                     and t.first >= d.start - ctx.tol), None)

@@ -2485,3 +2485,392 @@ class RenewalAnswerSegmentLostTests(SynchronousTestCase):
 
     def test_answer_arriving_in_time_fails(self) -> None:
         self.assertEqual(status(self._world(False), "REG-2"), "fail")
+
+
+class RegisterOnEnableZeroFirstTargetTests(SynchronousTestCase):
+    """
+    FO-5, roe 0 (explore seed 12, C{dns-ip-literal}; 20 % loss): the answer to
+    the primary's address query was lost, so the account's first REGISTER went
+    to the secondary, server 1's only resolved target (FO-1, DNS-8), and the
+    call placed meanwhile went there in the same instant (no latency).  That
+    REGISTER is the account's own registration of server 1, not one made for
+    using the secondary, whether or not the phone waited for its 200.  Had the
+    primary resolved, a REGISTER of its own at the secondary by the INVITE's
+    instant still fails (as in L{SharedUnestablishedConnectionTests}).
+    """
+
+    def _world(self, primary_lost: bool, waits: bool) -> TraceBuilder:
+        from twisted.names import dns
+
+        tb = TraceBuilder(default_facts(calls=(1.0,), duration=120.0))
+        tb.dns(1.015, f"_sip._udp.{DOMAIN}", "SRV",
+               [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"])
+        tb.dns(1.025, f"primary.{DOMAIN}", "A", ["127.0.1.10"], answer_after=0.0)
+        m = dns.Message(id=9, recDes=True, answer=True)
+        m.queries = [dns.Query(f"primary.{DOMAIN}", dns.A, dns.IN)]
+        tb._add(PacketEvent(1.025, "udp", (DNS, 53), (PHONE, 40000), m.toStr(),
+                            fate="lost" if primary_lost else "delivered"))
+        tb.dns(5.025, f"secondary.{DOMAIN}", "A", ["127.0.1.20"])
+        reg = tb.register("secondary", 5.035)
+        if waits:  # the 200 on the wire before the INVITE (no latency)
+            tb.respond(reg, 200, 5.035)
+            inv = tb.invite("secondary", 5.035, call_id="call-a")
+        else:  # sent in the same instant; the server answers the REGISTER after
+            inv = tb.invite("secondary", 5.035, call_id="call-a")
+            tb.respond(reg, 200, 5.035)
+        tb.respond(inv, 200)
+        tb.in_dialog(inv, "ACK", inv.last + 0.02)
+        return tb
+
+    def test_first_registration_there_passes(self) -> None:
+        self.assertEqual(status(self._world(True, False), "FO-5"), "pass")
+        self.assertEqual(status(self._world(True, True), "FO-5"), "pass")
+
+    def test_register_there_while_the_primary_resolved_fails(self) -> None:
+        self.assertEqual(status(self._world(False, False), "FO-5"), "fail")
+        self.assertEqual(status(self._world(False, True), "FO-5"), "fail")
+
+
+class LostAnswerAtTheSameInstantTests(SynchronousTestCase):
+    """
+    DNS-11 (explore seed 2, C{dns-ip-literal}; 20 % loss, no latency): the SRV
+    answer named the primary and a target without an address; the answer to
+    that target's A query was lost (and the retry answered NXDOMAIN), at the
+    very instant the SRV and the primary's A answers reached the phone.  Only
+    the lost answer is lost: the lookup gave the primary (DNS-8), no DNS
+    failure to retry.  Had the primary's answer been the lost one, the lookup
+    failed, and never looking up again still fails.
+    """
+
+    def _world(self, lost: str) -> TraceBuilder:
+        from twisted.names import dns
+
+        tb = TraceBuilder(default_facts(server2=""))
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV",
+               [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 ghost.{DOMAIN}"], answer_after=0.0)
+        tb.dns(0.0, f"primary.{DOMAIN}", "A", ["127.0.1.10"], answer_after=0.0)
+        tb.dns(0.0, f"ghost.{DOMAIN}", "A", rcode="NXDOMAIN", answer_after=0.0)
+        m = dns.Message(id=5, recDes=True, answer=True)
+        m.queries = [dns.Query(f"{lost}.{DOMAIN}", dns.A, dns.IN)]
+        tb._add(PacketEvent(0.0, "udp", (DNS, 53), (PHONE, 40000), m.toStr(), fate="lost"))
+        tb.dns(1.0, f"{lost}.{DOMAIN}", "A", rcode="NXDOMAIN" if lost == "ghost" else "TIMEOUT",
+               answer_after=0.0)
+        if lost == "ghost":
+            for at in (1.0, 38.5, 76.0, 113.5, 151.0, 188.5, 226.0, 263.5):
+                tb.silent("REGISTER", "primary", at, retry_counts=0)
+        return tb
+
+    def test_other_target_answer_lost_passes(self) -> None:
+        self.assertNotEqual(status(self._world("ghost"), "DNS-11"), "fail")
+
+    def test_primary_answer_lost_never_retried_fails(self) -> None:
+        self.assertEqual(status(self._world("primary"), "DNS-11"), "fail")
+
+
+class FallbackInFlightAtLookupFailureTests(SynchronousTestCase):
+    """
+    DNS-11 (explore seed 10, C{dns-ip-literal}): server 1's lookup failed every
+    30 s (RTX-5) while the fallback server, registered at first, had gone
+    silent: its REGISTER (retry_counts 14) was being retransmitted for 51.5 s at
+    a time, one such transaction spanning a failed lookup and the run's end.
+    A fallback transaction in flight at the failure is the fallback taking
+    over (its own cycle, FBK-C1, RTX-5).  A phone that stopped trying the
+    fallback server still fails.
+    """
+
+    def _world(self, keeps_trying: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(expires=120, retry_counts=14))
+        for k in range(10):
+            at = 0.005 + 30.0 * k
+            tb.dns(at, f"_sip._udp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+            tb.dns(at + 0.01, DOMAIN, "A")
+        ok = tb.register("fallback", 0.0, call_id="reg-2")
+        tb.respond(ok, 200, 0.005)
+        starts = (60.01, 141.51, 223.01) if keeps_trying else (60.01, 141.51)
+        for n, at in enumerate(starts):
+            tb.silent("REGISTER", "fallback", at, call_id="reg-2", cseq=n + 2)
+        return tb
+
+    def test_fallback_transaction_in_flight_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "DNS-11"), "pass")
+
+    def test_fallback_given_up_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "DNS-11"), "fail")
+
+
+class ProbeLookupAfterACallTests(SynchronousTestCase):
+    """
+    FBK-S3 (explore seed 16, C{dns-ip-literal}; successive, fallback.timeout
+    10): server 1's lookup gave no address (DNS-11), so the phone was on the
+    fallback server and probed by looking the name up every 10 s.  A call
+    placed at 10.0 s went straight to the fallback server; the probe's lookup
+    25 ms later was read as that INVITE's lookup, not as a probe, though the
+    INVITE had reached the fallback server before the lookup began.  Rerun:
+    likewise a probe whose answer and retry were lost, with a call's INVITE sent
+    while the resolver still waited (the next probe 10 s after it timed out);
+    and (third rerun) a probe whose queries were all lost, with a call placed
+    after the lookup began: a call placed later did not start the lookup.  A
+    phone that skipped that probe still fails.
+    """
+
+    def _world(self, probes: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(redundancy_type=1, fallback_timeout=10, duration=60.0,
+                                        calls=(10.0,)))
+        tb.dns(0.005, DOMAIN, "A", answer_after=0.0)
+        reg = tb.register("fallback", 0.01, call_id="reg-2")
+        tb.respond(reg, 200, 0.015)
+        inv = tb.invite("fallback", 10.005, call_id="call-a")
+        tb.respond(inv, 200, 10.005)
+        tb.in_dialog(inv, "ACK", 10.01)
+        bye = tb.in_dialog(inv, "BYE", 15.01)
+        tb.respond(bye, 200, 15.015)
+        for at in (10.025, 20.035, 30.045, 40.055, 50.065):
+            if probes or at != 10.025:
+                tb.dns(at, DOMAIN, "A", answer_after=0.0)
+        return tb
+
+    def _world_timed_out(self, probes: bool) -> TraceBuilder:
+        """Seed 16 rerun: the probe's answer lost, its retry too; the call placed meanwhile."""
+        from twisted.names import dns
+
+        tb = TraceBuilder(default_facts(redundancy_type=1, fallback_timeout=10, duration=60.0,
+                                        calls=(10.5,)))
+        tb.dns(0.005, DOMAIN, "A", answer_after=0.0)
+        reg = tb.register("fallback", 0.01, call_id="reg-2")
+        tb.respond(reg, 200, 0.015)
+        if probes:  # answered, the answer lost; the retry lost on its way: a timeout at 14 s
+            tb.dns(10.015, DOMAIN, "A", answer_after=0.0)
+            m = dns.Message(id=3, recDes=True, answer=True)
+            m.queries = [dns.Query(DOMAIN, dns.A, dns.IN)]
+            tb._add(PacketEvent(10.015, "udp", (DNS, 53), (PHONE, 40000), m.toStr(),
+                                fate="lost"))
+            m.answer = False
+            tb._add(PacketEvent(11.01, "udp", (PHONE, 40000), (DNS, 53), m.toStr(),
+                                fate="lost"))
+        inv = tb.invite("fallback", 10.505, call_id="call-a")
+        tb.respond(inv, 200, 10.505)
+        tb.in_dialog(inv, "ACK", 10.51)
+        bye = tb.in_dialog(inv, "BYE", 15.51)
+        tb.respond(bye, 200, 15.515)
+        for at in (24.015, 34.025, 44.035, 54.045):
+            tb.dns(at, DOMAIN, "A", answer_after=0.0)
+        return tb
+
+    def _world_unheard(self, probes: bool) -> TraceBuilder:
+        """Third rerun: the probe's queries all lost; a call placed while the resolver waited."""
+        from twisted.names import dns
+
+        tb = TraceBuilder(default_facts(redundancy_type=1, fallback_timeout=10, duration=70.0,
+                                        calls=(32.0,)))
+        for at in (0.006, 10.027, 20.038, 44.049, 54.06, 64.072):
+            tb.dns(at, DOMAIN, "A", answer_after=0.0)
+        reg = tb.register("fallback", 0.011, call_id="reg-2")
+        tb.respond(reg, 200, 0.017)
+        if probes:
+            m = dns.Message(id=6, recDes=True)
+            m.queries = [dns.Query(DOMAIN, dns.A, dns.IN)]
+            for at in (30.044, 31.044):
+                tb._add(PacketEvent(at, "udp", (PHONE, 40000), (DNS, 53), m.toStr(),
+                                    fate="lost"))
+        inv = tb.invite("fallback", 32.006, call_id="call-a")
+        tb.respond(inv, 200, 32.006)
+        tb.in_dialog(inv, "ACK", 32.011)
+        bye = tb.in_dialog(inv, "BYE", 37.011)
+        tb.respond(bye, 200, 37.017)
+        return tb
+
+    def test_unheard_probe_before_a_placed_call_passes(self) -> None:
+        self.assertEqual(status(self._world_unheard(True), "FBK-S3"), "pass")
+
+    def test_no_probe_before_a_placed_call_fails(self) -> None:
+        self.assertEqual(status(self._world_unheard(False), "FBK-S3"), "fail")
+
+    def test_probe_after_the_call_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-S3"), "pass")
+
+    def test_probe_skipped_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S3"), "fail")
+
+    def test_probe_timing_out_during_a_call_passes(self) -> None:
+        self.assertEqual(status(self._world_timed_out(True), "FBK-S3"), "pass")
+
+    def test_no_probe_before_the_call_fails(self) -> None:
+        self.assertEqual(status(self._world_timed_out(False), "FBK-S3"), "fail")
+
+
+class LookupRetryAfterFallbackFailsTests(SynchronousTestCase):
+    """
+    DNS-11 (explore seed 10 rerun, C{dns-ip-literal}; successive, fallback.timeout
+    30, server 2 retry_counts 5): server 1's lookup failed at 75.5 s and the
+    fallback server, silent since 1 s, took over: its REGISTER was retried for
+    15.5 s and failed at 91.05 s, and RTX-5's retry (the lookup again) was due
+    30 s after that, past the run's end.  The lookup's retry is owed a retry
+    interval after the fallback server failed too, not after the lookup.  A
+    longer run in which the lookup never comes again still fails.
+    """
+
+    def _world(self, duration: float, retried: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(redundancy_type=1, fallback_timeout=30, expires=60,
+                                        retry_counts=5, duration=duration))
+        lookups = [0.005, 30.035, 75.535] + ([121.055] if retried else [])
+        for at in lookups:
+            tb.dns(at, f"_sip._udp.{DOMAIN}", "SRV", rcode="NXDOMAIN", answer_after=0.0)
+            tb.dns(at + 0.01, DOMAIN, "A", answer_after=0.0)
+        reg = tb.register("fallback", 0.02, call_id="reg-2", expires=60)
+        tb.respond(reg, 200, 0.025)
+        tb.silent("REGISTER", "fallback", 30.03, call_id="reg-2", cseq=2)
+        tb.silent("REGISTER", "fallback", 75.55, call_id="reg-2", cseq=3)
+        if retried:
+            tb.silent("REGISTER", "fallback", 121.07, call_id="reg-2", cseq=4)
+        return tb
+
+    def test_retry_due_after_the_run_passes(self) -> None:
+        self.assertEqual(status(self._world(120.0, False), "DNS-11"), "pass")
+
+    def test_retry_after_the_fallback_failed_passes(self) -> None:
+        self.assertEqual(status(self._world(150.0, True), "DNS-11"), "pass")
+
+    def test_never_retried_fails(self) -> None:
+        self.assertEqual(status(self._world(150.0, False), "DNS-11"), "fail")
+
+
+class SrvTargetAddressLostTests(SynchronousTestCase):
+    """
+    DNS-7 (explore seed 12 rerun, C{dns-ip-literal}; 20 % loss): the answer to
+    the primary's A query (the higher-weight SRV target) was lost, so the
+    first REGISTER after that SRV answer went to the secondary (DNS-8: a target
+    whose address lookup failed gives no target).  The primary's address,
+    learnt by a later lookup (the renewal's), was not the first resolution's.
+    Had the primary's answer reached the phone, trying the secondary first
+    still fails.
+    """
+
+    def _world(self, lost: bool) -> TraceBuilder:
+        from twisted.names import dns
+
+        tb = TraceBuilder(default_facts(server2="", expires=120, duration=120.0))
+        srv = [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"]
+        tb.dns(1.015, f"_sip._udp.{DOMAIN}", "SRV", srv)
+        tb.dns(1.025, f"primary.{DOMAIN}", "A", ["127.0.1.10"], answer_after=0.0)
+        m = dns.Message(id=9, recDes=True, answer=True)
+        m.queries = [dns.Query(f"primary.{DOMAIN}", dns.A, dns.IN)]
+        tb._add(PacketEvent(1.025, "udp", (DNS, 53), (PHONE, 40000), m.toStr(),
+                            fate="lost" if lost else "delivered"))
+        tb.dns(5.025, f"secondary.{DOMAIN}", "A", ["127.0.1.20"])
+        reg = tb.register("secondary", 5.035)
+        tb.respond(reg, 200, 5.04)
+        tb.dns(65.045, f"_sip._udp.{DOMAIN}", "SRV", srv)
+        tb.dns(65.055, f"primary.{DOMAIN}", "A", ["127.0.1.10"])
+        again = tb.register("primary", 65.065, cseq=2)
+        tb.respond(again, 200, 65.07)
+        return tb
+
+    def test_primary_address_lost_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "DNS-7"), "fail")
+
+    def test_secondary_first_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "DNS-7"), "fail")
+
+
+class LookupFailsWhileFallbackRenewalRetriedTests(SynchronousTestCase):
+    """
+    FO-6 (explore seed 10 rerun, C{dns-ip-literal}; successive, fallback
+    expires 60, server 2 retry_counts 9): on the fallback server, its renewal
+    at 30 s went unanswered (the fallback server silent since 1 s) and was
+    retransmitted until 61.5 s; a probe's lookup of server 1 failed at 60 s,
+    just after the granted registration ran out.  The phone was still on the
+    fallback server, its renewal under way: nothing more was owed there.  A
+    phone that let the fallback registration lapse without renewing it, and
+    sent nothing there after the lookup failed, still fails.
+    """
+
+    def _world(self, renews: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(redundancy_type=1, fallback_timeout=30, expires=60,
+                                        retry_counts=9, duration=120.0))
+        for at in (0.005, 30.035, 60.055, 91.535):
+            tb.dns(at, f"_sip._udp.{DOMAIN}", "SRV", rcode="NXDOMAIN", answer_after=0.0)
+            tb.dns(at + 0.01, DOMAIN, "A", answer_after=0.0)
+        reg = tb.register("fallback", 0.02, call_id="reg-2", expires=60)
+        tb.respond(reg, 200, 0.025)
+        if renews:
+            tb.silent("REGISTER", "fallback", 30.03, call_id="reg-2", cseq=2)
+        tb.silent("REGISTER", "fallback", 91.55, call_id="reg-2", cseq=3)
+        return tb
+
+    def test_renewal_under_way_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FO-6"), "pass")
+
+    def test_lapsed_fallback_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-6"), "fail")
+
+
+class ProbeLookupRetriedTests(SynchronousTestCase):
+    """
+    FBK-S3 (explore seed 16, second rerun, C{dns-ip-literal}; successive,
+    fallback.timeout 30, 5 % loss): the probe's lookup at 30.45 s was answered
+    but the answer was lost; the resolver asked again at 31.45 s.  The lookup
+    (a probe, DNS-11) began at its first try, on schedule; counting it from
+    the retry put it off schedule.  A phone whose probe lookup began only at
+    31.45 s still fails.
+    """
+
+    def _world(self, on_time: bool) -> TraceBuilder:
+        from twisted.names import dns
+
+        tb = TraceBuilder(default_facts(redundancy_type=1, fallback_timeout=30, duration=120.0))
+        tb.dns(0.006, DOMAIN, "A", answer_after=0.0)
+        reg = tb.register("fallback", 0.232, call_id="reg-2")
+        tb.respond(reg, 200, 0.238)
+        if on_time:
+            tb.dns(30.45, DOMAIN, "A", answer_after=0.0)
+            m = dns.Message(id=4, recDes=True, answer=True)
+            m.queries = [dns.Query(DOMAIN, dns.A, dns.IN)]
+            tb._add(PacketEvent(30.45, "udp", (DNS, 53), (PHONE, 40000), m.toStr(),
+                                fate="lost"))
+        for at in (31.45, 61.462, 91.472):
+            tb.dns(at, DOMAIN, "A", answer_after=0.0)
+        return tb
+
+    def test_probe_lookup_retried_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-S3"), "pass")
+
+    def test_late_probe_lookup_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S3"), "fail")
+
+
+class RenewalLookupLostConcurrentTests(SynchronousTestCase):
+    """
+    FBK-C1 (explore seed 12, third rerun, C{dns-ip-literal}; concurrent,
+    expires 60, 20 % loss): the renewal's lookup of server 1 lost every query
+    (DNS-11: a failure of server 1), so the phone registered there again on
+    RTX-5's retry 30 s later, after the registration had run out.  The
+    renewal was tried; the network let the registration lapse.  A phone that
+    did not try to renew at all still fails.
+    """
+
+    def _world(self, renewal_tried: bool) -> TraceBuilder:
+        from twisted.names import dns
+
+        tb = TraceBuilder(default_facts(expires=60, duration=120.0))
+        tb.dns(0.0, DOMAIN, "A", ["127.0.1.10"])
+        ok = tb.register("primary", 0.01)
+        tb.respond(ok, 200, 0.015)
+        for k, at in enumerate((0.01, 30.01, 60.01, 90.01)):
+            fb = tb.register("fallback", at, call_id="reg-2", cseq=k + 1)
+            tb.respond(fb, 200, at + 0.005)
+        if renewal_tried:
+            m = dns.Message(id=2, recDes=True)
+            m.queries = [dns.Query(DOMAIN, dns.A, dns.IN)]
+            for at in (30.0, 31.0):
+                tb._add(PacketEvent(at, "udp", (PHONE, 40000), (DNS, 53), m.toStr(),
+                                    fate="lost"))
+        tb.dns(64.0, DOMAIN, "A", ["127.0.1.10"])
+        again = tb.register("primary", 64.01, cseq=2)
+        tb.respond(again, 200, 64.015)
+        return tb
+
+    def test_renewal_lookup_lost_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-C1"), "pass")
+
+    def test_no_renewal_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-C1"), "fail")

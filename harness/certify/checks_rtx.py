@@ -498,7 +498,13 @@ def rtx5(ctx: Ctx) -> Verdict:
                     r_what,
                     (*last.indexes, r_index),
                 )
-            if top is not None and not ctx.is_primary(r_dst):
+            # "the top of the list" is the one the failed round went through: under a
+            # failback mode that keeps the server in use (FB-1/2/3: the round began
+            # there, as those clauses judge) the retry may start there again; with
+            # newRequests (FB-0) that is the primary anyway (explore seeds 6, 7)
+            keeps = ctx.facts.account.server(1).failback_mode != 0
+            if top is not None and not (ctx.is_primary(r_dst)
+                                        or (keeps and r_dst == rnd[0].dst)):
                 return ctx.failed(
                     c,
                     "retry did not start again from the top of the list",

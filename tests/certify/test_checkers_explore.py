@@ -2450,3 +2450,32 @@ class SecondaryAddressLostTests(SynchronousTestCase):
 
     def test_delivered_address_not_tried_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FO-2"), "fail")
+
+
+
+class RetryFromTheRoundsTopTests(SynchronousTestCase):
+    """
+    RTX-5 (issue 10, explore seeds 6, 7; failback_mode 1, DNSTTL): registered at
+    the secondary, the renewal went there first (FB-1: new requests stay on the
+    current server until the TTL), then to the primary; both were silent.  The
+    retry 30 s later starting at the secondary again starts from the top of the
+    list the failed round went through, as the failback mode orders it.  With
+    newRequests (FB-0) the top is the primary: the same retry still fails.
+    """
+
+    def _world(self, mode: int, retry_to: str = "secondary") -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server2="", retry_counts=0, expires=120,
+                                        failback_mode=mode, duration=120.0))
+        tb.silent("REGISTER", "primary", 0.035)
+        tb.respond(tb.register("secondary", 0.535, cseq=2), 200, 0.535)
+        tb.silent("REGISTER", "secondary", 60.545, cseq=3)
+        tb.silent("REGISTER", "primary", 61.045, cseq=4)
+        tb.respond(tb.register(retry_to, 91.545, cseq=5), 200, 91.545)
+        return tb
+
+    def test_retry_at_the_rounds_top_passes(self) -> None:
+        self.assertEqual(status(self._world(1), "RTX-5"), "pass")
+        self.assertEqual(status(self._world(1, "primary"), "RTX-5"), "pass")
+
+    def test_retry_at_the_current_server_under_new_requests_fails(self) -> None:
+        self.assertEqual(status(self._world(0), "RTX-5"), "fail")

@@ -238,6 +238,22 @@ def fbk_c3(ctx: Ctx) -> Verdict:
                         and _ended_at(ctx, x) > t + ctx.tol), None)
             nxt = nxt or next((x for x in ctx.attempts if x.method == "REGISTER"
                                and ctx.group(x.dst) == 1 and x.first > t + ctx.tol), None)
+            # a lookup of the working server's domain that gave no address was the phone
+            # trying it (DNS-11: a failure of that server; the lookup is retried later):
+            # while DNS fails, that lookup is all of the REGISTER the wire can show
+            lookup = next((d for d in ctx.dns_downs if d.start > t + ctx.tol), None)
+            if lookup is not None and (nxt is None or lookup.start < nxt.first - ctx.tol):
+                # (its first query, even one the network or a dropping DNS server lost:
+                # the resolver retries it a second later)
+                began = min([lookup.start] + [q for q in dns_out
+                                              if t + ctx.tol < q <= lookup.start])
+                if began > t + ri + ctx.tol + ctx.profile.t1:
+                    return ctx.failed(c, "REGISTER to the down working server not retried "
+                                         "in time", f"REGISTER by {t + ri:.3f} s",
+                                      lookup.describe(), lookup.indexes)
+                ev.extend(lookup.indexes[:1])
+                t = lookup.latest
+                continue
             if nxt is None:
                 if t + ri + ctx.tol + ctx.profile.t1 < ctx.end:
                     return ctx.failed(c, "the phone stopped sending REGISTER to the working "

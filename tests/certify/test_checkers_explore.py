@@ -2453,6 +2453,51 @@ class SecondaryAddressLostTests(SynchronousTestCase):
 
 
 
+class WorkingServerLookupFailsTests(SynchronousTestCase):
+    """
+    FBK-C3 (issue 10, explore seed 13; concurrent mode, DNS-NAPTR): DNS began
+    answering SERVFAIL; once the working server's resolution expired, each retry
+    was a lookup of its domain that gave no address (DNS-11: a failure of that
+    server, the lookup retried later), and no REGISTER could follow.  While DNS
+    fails, that lookup is all of the REGISTER the wire can show: the phone kept
+    trying.  A phone that stops looking it up still fails.
+    """
+
+    def _world(self, keeps_trying: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=3, port1=0, naptr_build=1, duration=120.0,
+                                        servers=_ONE_TARGET))
+        tb.respond(tb.register("fallback", 0.0, call_id="reg-2"), 200, 0.005)
+        tb.dns(0.0, DOMAIN, "NAPTR")
+        tb.dns(0.01, f"_sip._tcp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+        tb.dns(0.02, f"_sips._tcp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+        tb.dns(0.03, DOMAIN, "A", [PRIMARY], ttl=60)
+        tb.silent("REGISTER", "primary", 0.04, transport="tcp")
+        failed = 0.04 + tb.give_up("REGISTER")
+        tb.silent("REGISTER", "primary", failed + 30.0, transport="tcp", cseq=2)
+        failed += 30.0 + tb.give_up("REGISTER")
+        tb.dns(failed + 30.0, DOMAIN, "NAPTR", rcode="SERVFAIL")
+        if keeps_trying:
+            tb.dns(failed + 60.01, DOMAIN, "NAPTR", rcode="SERVFAIL")
+        return tb
+
+    def test_failed_lookups_pass(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-C3"), "pass")
+
+    def test_first_query_lost_passes(self) -> None:
+        """Explore seeds 13, 8 (DNS dropping): the retry's first query never reached
+        the DNS server; the resolver's second, a second later, is the first it saw."""
+        tb = self._world(True)
+        failed = 0.04 + 2 * tb.give_up("REGISTER") + 30.0
+        tb._add(PacketEvent(failed + 60.01, "udp", (PHONE, 40000), (DNS, 53), b"q", fate="lost"))
+        tb._events = [e for e in tb._events
+                      if e.t != failed + 60.01 or isinstance(e, PacketEvent)]
+        tb.dns(failed + 61.01, DOMAIN, "NAPTR", rcode="TIMEOUT")
+        self.assertEqual(status(tb, "FBK-C3"), "pass")
+
+    def test_stopped_looking_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-C3"), "fail")
+
+
 class RetryFromTheRoundsTopTests(SynchronousTestCase):
     """
     RTX-5 (issue 10, explore seeds 6, 7; failback_mode 1, DNSTTL): registered at

@@ -484,7 +484,11 @@ def _parse(data: bytes) -> Request | Response | None:
 
 
 def _responses(trace: Trace, facts: Facts) -> list[tuple[int, float, str, Response]]:
-    """Responses the servers sent to the phone and the network delivered."""
+    """
+    Responses the servers sent to the phone and the network delivered, each
+    timed by when it could reach the phone (L{_arrival}: over TCP/TLS, the
+    first copy TCP got through).
+    """
     servers = facts.addresses
     tcp_ok = _tcp_delivered(trace)
     dropped: dict[tuple[str, bytes], int] = defaultdict(int)
@@ -498,6 +502,7 @@ def _responses(trace: Trace, facts: Facts) -> list[tuple[int, float, str, Respon
                         continue  # retransmitted by TCP: delivered later, or counted once
                     tcp_lost.add(key3)
                 dropped[(e.src[0], e.payload)] += 1
+    segments = _server_segments(trace, facts)
     out = []
     for i, e in trace.indexed(SipEvent):
         if (
@@ -510,8 +515,49 @@ def _responses(trace: Trace, facts: Facts) -> list[tuple[int, float, str, Respon
             if dropped.get(key, 0) > 0:
                 dropped[key] -= 1
                 continue
-            out.append((i, e.t, e.observer, e.message))
+            t = e.t if e.transport == "udp" else _arrival(
+                segments, e.local, e.remote, i, e.t, e.raw if e.transport == "tcp" else b"")
+            out.append((i, t, e.observer, e.message))
     return out
+
+
+_Segments = dict[tuple[tuple[str, int], tuple[str, int]], list[tuple[int, float, bool, bytes]]]
+
+
+def _server_segments(trace: Trace, facts: Facts) -> _Segments:
+    """
+    The data segments (no SYN/FIN/RST) each server sent the phone, by
+    connection: trace index, time, delivered, payload.
+    """
+    servers = facts.addresses
+    out: _Segments = defaultdict(list)
+    for i, e in trace.indexed(PacketEvent):
+        if e.proto == "tcp" and not e.flags and e.src[0] in servers and _from_phone(
+                facts, e.dst[0]):
+            out[(e.src, e.dst)].append((i, e.t, e.fate == "delivered", e.payload))
+    return out
+
+
+def _arrival(segments: _Segments, server: tuple[str, int], phone: tuple[str, int],
+             index: int, t: float, payload: bytes) -> float:
+    """
+    When a response a server sent at C{t} over TCP/TLS could reach the phone: the
+    phone reads it only once TCP got a copy through.  If the segment sent with
+    it was lost, the first copy delivered after it (the same payload; TLS
+    records carry none in the trace: the connection's next delivered data
+    segment) is when it could; otherwise C{t} (explore seed 15: a 503 whose
+    first two copies were lost reached the phone 0.6 s after it was sent).
+    C{index}: the trace index of the server's sending it.
+    """
+    segs = segments.get((server, phone), [])
+    # the segment carrying it is recorded right after the server sent it, at C{t}
+    # (another segment at that moment, before it, is the TLS layer's own)
+    first = next((n for n, (si, st, _, pl) in enumerate(segs)
+                  if si > index and abs(st - t) <= 1e-6 and pl == payload), None)
+    if first is None or segs[first][2]:
+        return t
+    again = next((st for _, st, ok, pl in segs[first + 1:] if ok and pl == payload), None)
+    return again if again is not None else t
 
 
 def _branch(msg: Request | Response) -> str:

@@ -2524,3 +2524,36 @@ class RetryFromTheRoundsTopTests(SynchronousTestCase):
 
     def test_retry_at_the_current_server_under_new_requests_fails(self) -> None:
         self.assertEqual(status(self._world(0), "RTX-5"), "fail")
+
+
+class ResponseDelayedByTcpTests(SynchronousTestCase):
+    """
+    RTX-5, FBK-C3 (issue 10, explore seeds 15, 5; 5 % loss, TLS): the working server
+    answered 503 at 30.01 s, but TCP lost the record's first two copies and got
+    the third through at 30.61 s.  The phone learned of the 503 only then, so
+    its retry is due 30 s after that (a response is timed by when it could reach
+    the phone, not by when the server sent it).  A retry at 61.5 s still fails.
+    """
+
+    def _world(self, retry_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=2, duration=90.0,
+                                        servers=_ONE_TARGET))
+        tb.respond(tb.register("fallback", 0.0, call_id="reg-2", transport="tls", port=5061),
+                   200, 0.005)
+        tb.respond(tb.register("primary", 0.0, transport="tls", port=5061), 503, 0.005)
+        again = tb.register("primary", 30.005, cseq=2, transport="tls", port=5061)
+        # (explore seed 5: a segment of the TLS layer's own, delivered just before)
+        tb._add(PacketEvent(30.01, "tcp", (PRIMARY, 5061), (PHONE, 5060), b""))
+        tb.respond(again, 503, 30.01)
+        for t, fate in ((30.01, "lost"), (30.21, "lost"), (30.61, "delivered")):
+            tb._add(PacketEvent(t, "tcp", (PRIMARY, 5061), (PHONE, 5060), b"", fate=fate))
+        tb.respond(tb.register("primary", retry_at, cseq=3, transport="tls", port=5061), 503)
+        return tb
+
+    def test_retry_after_the_delivery_passes(self) -> None:
+        for clause in ("RTX-5", "FBK-C3"):
+            self.assertEqual(status(self._world(60.615), clause), "pass", clause)
+
+    def test_late_retry_fails(self) -> None:
+        for clause in ("RTX-5", "FBK-C3"):
+            self.assertEqual(status(self._world(61.5), clause), "fail", clause)

@@ -648,7 +648,15 @@ def phone_transactions(trace: Trace, facts: Facts) -> list[Txn]:
             and syn < x.first
             and x.first <= syn + _opening_window(facts, x.method, x.dst) + facts.tol
         ):
-            out[n] = replace(x, conn_start=syn)
+            # a planned call's INVITE was handed to the transport no sooner than the call
+            # was placed: sent with a REGISTER that had waited for the connection since
+            # its SYN, its own timer ran from the call (explore seed 8, a lost SYN)
+            if x.method == "INVITE" and not x.in_dialog:
+                placed = [c.at for c in facts.calls if c.at <= x.first + facts.tol]
+                if placed:
+                    syn = max(syn, min(max(placed), x.first))
+            if syn < x.first:
+                out[n] = replace(x, conn_start=syn)
     # a final response sent after the phone's give-up time (RTX-1) came too late: the
     # phone had failed that target and moved on (a server that only delays its answer)
     for n, x in enumerate(out):

@@ -2453,6 +2453,37 @@ class SecondaryAddressLostTests(SynchronousTestCase):
 
 
 
+class CallAfterLostSynTests(SynchronousTestCase):
+    """
+    RTX-2, FO-6 (issue 10, explore seed 8; 20 % loss, TCP): the SYN of the
+    phone's connection to the silent working server was lost and retransmitted
+    at 1 s; the REGISTER, waiting since the SYN, and the call placed at 1 s went
+    over it together.  The INVITE's timer ran from the call (RFC 3261 17.1:
+    handed to the transport then), so the phone gives it up at 8.5 s, not at
+    7.5 s with the REGISTER.  A take-over at 12 s still fails.
+    """
+
+    def _world(self, take_over: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=1, duration=60.0,
+                                        servers=_ONE_TARGET, calls=(1.0,)))
+        tb.respond(tb.register("fallback", 0.01, call_id="reg-2", transport="tcp"), 200, 0.015)
+        tb.syn_lost(0.0, "primary", fate="lost", phone_port=5060)
+        tb.register("primary", 1.01, transport="tcp")
+        tb.invite("primary", 1.01, call_id="call-a", transport="tcp")
+        inv = tb.invite("fallback", take_over, call_id="call-a", cseq=2, transport="tcp")
+        tb.respond(inv, 200, take_over + 0.005)
+        tb.in_dialog(inv, "ACK", take_over + 0.01)
+        return tb
+
+    def test_timer_from_the_call_passes(self) -> None:
+        for clause in ("RTX-2", "FO-6"):
+            self.assertEqual(status(self._world(8.505), clause), "pass", clause)
+
+    def test_late_take_over_fails(self) -> None:
+        for clause in ("RTX-2", "FO-6"):
+            self.assertEqual(status(self._world(12.0), clause), "fail", clause)
+
+
 class WorkingServerLookupFailsTests(SynchronousTestCase):
     """
     FBK-C3 (issue 10, explore seed 13; concurrent mode, DNS-NAPTR): DNS began

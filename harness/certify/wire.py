@@ -1139,6 +1139,7 @@ def attempts(
     # not say what a failed connection was for
     bound = {id(t): t.dst for t in real if t.in_dialog}
     in_dialog_due = _planned_in_dialog(facts, dialogs(trace, facts, txns))
+    concurrent = facts.account.redundancy_type == 0 and facts.fallback is not None
     for k in range(len(free) - 1, -1, -1):
         a = free[k]
         if any(srv == a.server and due - tol <= a.start <= due + _IN_FLIGHT + tol
@@ -1146,12 +1147,19 @@ def attempts(
             continue  # a planned call's BYE or re-INVITE (FO-4: never failed over)
         at_call = any(c.at - tol <= a.start <= c.at + _IN_FLIGHT + tol for c in facts.calls)
         horizon = a.t + give_up_delay(facts.profile, "REGISTER", retry_counts_for(facts, a.server))
-        mine = [t for t in real if bound.get(id(t), a.server) == a.server]
+        group = facts.group_of(a.server)
+        # in concurrent mode each server group's registration is a cycle of its own
+        # (FBK-C1, FBK-C3): a request to the other group is never what a failed
+        # connection was for, however soon after it, but for a request server 1 hands
+        # over to the fallback server (FO-6, FBK-C2: an INVITE, never a REGISTER)
+        mine = [t for t in real if bound.get(id(t), a.server) == a.server
+                and not (concurrent and not _handed_over(facts, group, t))
+                # nor a call's INVITE, if the call was placed after the connection began
+                and not _placed_after(facts, t, a.start)]
         nxt_real = next((t for t in mine if a.t - tol <= t.first <= horizon + tol), None)
         # a request to another server of the same group at once is the failover of
         # this one; a request in flight to the other group (a concurrent REGISTER to
         # the fallback server, FBK-C1) is not
-        group = facts.group_of(a.server)
         nxt_same = next((t for t in mine if max(a.start, a.t - tol) <= t.first <= a.t + tol
                          and facts.group_of(t.dst) == group), None)
         if nxt_same is not None and nxt_real is not None and (
@@ -1159,7 +1167,9 @@ def attempts(
             nxt_real = nxt_same
         nxt_free = next(
             (synthetic[j] for j in range(k + 1, len(free))
-             if j in synthetic and a.t - tol <= free[j].start <= horizon + tol),
+             if j in synthetic and a.t - tol <= free[j].start <= horizon + tol
+             and not (concurrent and not _handed_over(facts, group, synthetic[j]))
+             and not _placed_after(facts, synthetic[j], a.start)),
             None,
         )
         cands = [x for x in (nxt_real, nxt_free) if x is not None]
@@ -1239,11 +1249,26 @@ def attempts(
             given_up = _failed_over_from(facts, a, [*real, *synthetic.values()],
                                          same_group=False)
             before = [given_up] if given_up is not None else []
+        if not before and call is None and concurrent:
+            # nor a request failing over to it: away from a call, in concurrent mode
+            # (each group registers at once and on its own cycle, FBK-C1), the phone's
+            # registration to that server group, if no REGISTER of it ever got on the
+            # wire (one that did, too late to be this attempt's, says nothing of it)
+            before = _registration_like(facts, a, [*real, *synthetic.values()],
+                                        unseen_only=True)
         if not before:
             continue
         # away from a planned call's time (left out above), what the phone retries on
         # its own is its registration: the last REGISTER there, if there was one
-        before = [x for x in before if x.method == "REGISTER"] or before
+        regs = [x for x in before if x.method == "REGISTER"]
+        if not regs and call is None:
+            # nothing but a call's request there before (an INVITE that stood behind a
+            # connection with the REGISTER and failed over, FO-6): the phone retrying on
+            # its own later is still its registration (RTX-5, FBK-C3), the one to this
+            # server group; if none of those reached the wire, as far as it can tell a
+            # REGISTER of its own (explore seed 1: every connection there refused)
+            regs = _registration_like(facts, a, [*real, *synthetic.values()])
+        before = regs or before
         prev = max(before, key=lambda x: (x.first, x.sends[0].index))
         sent = Sent(a.index, a.start, a.server, a.port, a.transport, prev.request, False,
                     facts.phone or "", a.phone_port)
@@ -1255,6 +1280,50 @@ def attempts(
     out = [*txns, *synthetic.values(), *also]
     out.sort(key=lambda x: (x.first, x.sends[0].index))
     return out
+
+
+def _handed_over(facts: Facts, group: int | None, t: Txn) -> bool:
+    """
+    Concurrent mode: whether C{t} may follow a failed connection to a server of
+    C{group} as that request's next attempt: one to the same group, or a
+    request other than REGISTER that server 1 hands over to the fallback server.
+    """
+    to = facts.group_of(t.dst)
+    return to == group or (group == 1 and to == 2 and t.method != "REGISTER")
+
+
+def _placed_after(facts: Facts, t: Txn, when: float) -> bool:
+    """Whether C{t} is a planned call's INVITE and that call was placed after C{when}."""
+    if t.method != "INVITE" or t.in_dialog:
+        return False
+    placed = [c.at for c in facts.calls if c.at <= t.first + facts.tol]
+    return bool(placed) and max(placed) > when + facts.tol
+
+
+def _registration_like(facts: Facts, a: ConnAttempt, reqs: Sequence[Txn], *,
+                       unseen_only: bool = False) -> list[Txn]:
+    """
+    The REGISTER a failed connection C{a} (nothing sent over it, away from any
+    planned call) stood for when no REGISTER went to its server before: the
+    last one to its server group before it, else the first one there after it,
+    else the phone's first REGISTER anywhere under a Call-ID of its own for
+    that group (its registration there never reached the wire, so its own
+    Call-ID is unknown).  Empty if the phone never sent a REGISTER, or, if
+    C{unseen_only}, if one to C{a}'s server group reached the wire.
+    """
+    group = facts.group_of(a.server)
+    regs = sorted((x for x in reqs if x.method == "REGISTER"),
+                  key=lambda x: (x.first, x.sends[0].index))
+    same = [x for x in regs if facts.group_of(x.dst) == group]
+    before = [x for x in same if x.first < a.start - facts.tol]
+    if before or same:
+        if unseen_only:
+            return []
+        # (RTX-4: the registration keeps its Call-ID; a later one shows it too)
+        return [before[-1] if before else same[0]]
+    if not regs:
+        return []
+    return [replace(regs[0], call_id=f"(registration at server {group}, unseen)")]
 
 
 def _failed_over_from(facts: Facts, a: ConnAttempt, reqs: Sequence[Txn], *,

@@ -2452,6 +2452,38 @@ class SecondaryAddressLostTests(SynchronousTestCase):
         self.assertEqual(status(self._world(False), "FO-2"), "fail")
 
 
+class ConcurrentFallbackRegisterAfterRefusalTests(SynchronousTestCase):
+    """
+    RTX-2 (issue 10, explore seeds 4, 5; concurrent mode, TCP): the working
+    server closed its connection at 1 s and refused the retry at 31 s; the
+    phone's own REGISTER to the silent fallback server went out 10 ms after
+    that refused connection.  The fallback server's registration is a cycle of
+    its own (FBK-C1, FBK-C3): a REGISTER to it is never what a failed connection
+    to server 1 was for, so the refused connection is server 1's retry, not the
+    fallback REGISTER's next target 31 s late.  A retry 45 s after the failure
+    still fails.
+    """
+
+    def _world(self, retry_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=1, duration=60.0,
+                                        servers=_ONE_TARGET))
+        tb.register("primary", 0.01, transport="tcp")
+        tb.silent("REGISTER", "fallback", 0.015, call_id="reg-2", transport="tcp")
+        tb.conn(1.0, "primary", "close", transport="tcp", port=5060, phone_port=5060)
+        tb.refused(retry_at, "primary")
+        tb.silent("REGISTER", "fallback", retry_at + 0.01, call_id="reg-2", cseq=2,
+                  transport="tcp")
+        return tb
+
+    def test_own_cycle_passes(self) -> None:
+        self.assertNotEqual(status(self._world(31.005), "RTX-2"), "fail")
+        for clause in ("RTX-5", "FBK-C3"):
+            self.assertEqual(status(self._world(31.005), clause), "pass", clause)
+
+    def test_late_retry_fails(self) -> None:
+        for clause in ("RTX-5", "FBK-C3"):
+            self.assertEqual(status(self._world(45.0), clause), "fail", clause)
+
 
 class CallAfterLostSynTests(SynchronousTestCase):
     """
@@ -2482,6 +2514,40 @@ class CallAfterLostSynTests(SynchronousTestCase):
     def test_late_take_over_fails(self) -> None:
         for clause in ("RTX-2", "FO-6"):
             self.assertEqual(status(self._world(12.0), clause), "fail", clause)
+
+
+class RefusedRegistrationNeverOnWireTests(SynchronousTestCase):
+    """
+    FO-6, FBK-C3 (issue 10, explore seed 1; concurrent mode, TCP, the working
+    server stopped): the first SYN to it was lost and the retransmission refused
+    at 1 s; the call placed at 0 s went to the fallback server at once (FO-6).
+    Every later connection to the working server was refused, so its REGISTER
+    never reached the wire: those refused connections, 30 s apart and away from
+    any call, are the registration's retries (RTX-5, FBK-C3), not repeats of the
+    call's INVITE that the fallback server should have taken over.  A phone that
+    stops retrying still fails FBK-C3.
+    """
+
+    def _world(self, retries: int) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=1, duration=100.0,
+                                        servers=_ONE_TARGET, calls=(0.0,)))
+        tb.respond(tb.register("fallback", 0.01, call_id="reg-2", transport="tcp"), 200, 0.015)
+        tb.syn_lost(0.0, "primary", fate="lost", phone_port=40100)
+        told = tb.refused(1.0, "primary")
+        inv = tb.invite("fallback", told + 0.005, call_id="call-a", transport="tcp")
+        tb.respond(inv, 200, told + 0.01)
+        tb.in_dialog(inv, "ACK", told + 0.015)
+        t = told
+        for _ in range(retries):
+            t = tb.refused(t + 30.0, "primary")
+        return tb
+
+    def test_registration_retries_pass(self) -> None:
+        for clause in ("FO-6", "FBK-C3", "RTX-5"):
+            self.assertEqual(status(self._world(3), clause), "pass", clause)
+
+    def test_no_retry_fails(self) -> None:
+        self.assertEqual(status(self._world(0), "FBK-C3"), "fail")
 
 
 class WorkingServerLookupFailsTests(SynchronousTestCase):

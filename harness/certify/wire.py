@@ -414,6 +414,8 @@ def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
     # A TCP segment the network lost is sent again by TCP: the request left the phone
     # with its first copy, whenever a later copy got through.
     tcp_first: dict[tuple[tuple[str, int], tuple[str, int], bytes], float] = {}
+    # a retransmission's flight: (when it was sent again, when its first copy was lost)
+    flight: dict[tuple[tuple[str, int], tuple[str, int]], tuple[float, float]] = {}
     # TLS records carry no payload in the trace: lost data segments of a connection
     # just before the one that got through were that segment's first copies
     tls_lost: dict[tuple[tuple[str, int], tuple[str, int]], float] = {}
@@ -435,6 +437,19 @@ def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
             if e.fate != "delivered" and (e.src, e.dst, e.payload) in tcp_ok:
                 tcp_first.setdefault((e.src, e.dst, e.payload), e.t)
                 continue
+            if e.fate == "delivered" and e.dst[0] in servers and not e.flags:
+                # TCP holds what is written after a lost segment until that one is
+                # sent again: a segment delivered in the same flight as a retransmission,
+                # after it, may have been written as early as the lost copy (explore
+                # seed 4: an INVITE behind a lost REGISTER), and is timed so
+                key3 = (e.src, e.dst, e.payload)
+                lost_at = tcp_first.get(key3)
+                if lost_at is not None:
+                    flight[(e.src, e.dst)] = (e.t, lost_at)
+                else:
+                    f = flight.get((e.src, e.dst))
+                    if f is not None and f[0] == e.t:
+                        tcp_first[key3] = f[1]
         if isinstance(e, SipEvent):
             if (
                 e.direction == "in"

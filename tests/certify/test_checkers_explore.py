@@ -2654,3 +2654,40 @@ class ResponseDelayedByTcpTests(SynchronousTestCase):
     def test_late_retry_fails(self) -> None:
         for clause in ("RTX-5", "FBK-C3"):
             self.assertEqual(status(self._world(61.5), clause), "fail", clause)
+
+
+class HeldBehindLostSegmentTests(SynchronousTestCase):
+    """
+    RTX-2 (issue 10, explore seed 4 after the fixes above; 1 % loss, TCP): the
+    REGISTER and the call's INVITE waited for the connection to the silent
+    primary and were written as it came up at 1.07 s; the REGISTER's segment
+    was lost, and TCP held the INVITE behind it until both went again at 1.27 s.
+    The INVITE may have been written as early as the lost copy, so its timer ran
+    from the connection's SYN like the REGISTER's: both moving on at 8.56 s is on
+    time, not a second early.  Moving on at 9.5 s still fails.
+    """
+
+    def _world(self, moved_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, server2="", calls=(0.0,), duration=60.0))
+        tb.syn_lost(1.06, "primary", fate="delivered", phone_port=5060)
+        raws = []
+        for method in ("REGISTER", "INVITE"):
+            if method == "REGISTER":
+                tb.register("primary", 1.275, transport="tcp")
+            else:
+                tb.invite("primary", 1.275, call_id="call-a", transport="tcp")
+            raws.append(tb._events[-1].raw)  # type: ignore[attr-defined]
+        for t, raw, fate in ((1.07, raws[0], "lost"), (1.27, raws[0], "delivered"),
+                             (1.27, raws[1], "delivered")):
+            tb._add(PacketEvent(t, "tcp", (PHONE, 5060), (PRIMARY, 5060), raw, fate=fate))
+        tb.respond(tb.register("secondary", moved_at, cseq=2, transport="tcp"), 200)
+        inv = tb.invite("secondary", moved_at, call_id="call-a", cseq=2, transport="tcp")
+        tb.respond(inv, 200)
+        tb.in_dialog(inv, "ACK", moved_at + 0.02, to="secondary")
+        return tb
+
+    def test_held_invite_on_time_passes(self) -> None:
+        self.assertEqual(status(self._world(8.565), "RTX-2"), "pass")
+
+    def test_late_move_fails(self) -> None:
+        self.assertEqual(status(self._world(9.5), "RTX-2"), "fail")

@@ -133,6 +133,13 @@ def fbk_c1(ctx: Ctx) -> Verdict:
         # (RTX-2): the server, not the phone, let the registration lapse
         nxt = next((t for t in ctx.attempts if t.method == "REGISTER"
                     and ctx.group(t.dst) == grp and t.first > r.t + ctx.tol), None)
+        # so was one whose lookup of server 1's domain gave no address (DNS-11): while
+        # DNS fails, that lookup is all of the renewal the wire can show
+        lookup = next((d for d in ctx.dns_downs if grp == 1 and d.start > r.t + ctx.tol
+                       and d.start <= r.t + r.granted + ctx.tol), None)
+        if lookup is not None and (nxt is None or lookup.start < nxt.started):
+            ev.extend(lookup.indexes[:1])
+            continue
         if nxt is None or nxt.started > r.t + r.granted + ctx.tol:
             return ctx.failed(c, f"registration at {ctx.name(r.dst)} not refreshed",
                               f"REGISTER before {r.t + r.granted:.3f} s",

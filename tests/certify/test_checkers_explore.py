@@ -2691,3 +2691,32 @@ class HeldBehindLostSegmentTests(SynchronousTestCase):
 
     def test_late_move_fails(self) -> None:
         self.assertEqual(status(self._world(9.5), "RTX-2"), "fail")
+
+
+class RenewalLookupFailsTests(SynchronousTestCase):
+    """
+    FBK-C1 (issue 10, explore seeds 7, 8 after the fixes above; concurrent
+    mode): DNS began answering SERVFAIL; the renewal of the working server's
+    60 s registration began with a lookup of its domain that gave no address
+    (DNS-11), so no REGISTER could follow before the binding ran out.  That
+    lookup was the renewal as far as the wire can show: the phone kept the
+    registration refreshed.  A phone that never tries to renew still fails.
+    """
+
+    def _world(self, renews: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(expires=60, duration=120.0))
+        tb.respond(tb.register("fallback", 0.005, call_id="reg-2", expires=3600), 200, 0.005)
+        tb.dns(0.005, f"_sip._udp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+        tb.dns(0.015, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=60)
+        tb.respond(tb.register("primary", 0.025), 200, 0.025)
+        tb.respond(tb.register("primary", 30.035, cseq=2), 200, 30.035)
+        if renews:
+            tb.dns(60.045, f"_sip._udp.{DOMAIN}", "SRV", rcode="SERVFAIL")
+            tb.dns(90.055, f"_sip._udp.{DOMAIN}", "SRV", rcode="SERVFAIL")
+        return tb
+
+    def test_failed_lookup_as_renewal_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-C1"), "pass")
+
+    def test_no_renewal_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-C1"), "fail")

@@ -2720,3 +2720,32 @@ class RenewalLookupFailsTests(SynchronousTestCase):
 
     def test_no_renewal_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FBK-C1"), "fail")
+
+
+class TakeOverSynLostTests(SynchronousTestCase):
+    """
+    RTX-3 (issue 10, explore seed 15 after the fixes above; successive mode, 5 %
+    loss): the working server answered the INVITE 503 and the phone opened a
+    connection to the fallback server at once, but its SYN was lost and went
+    again a second later, so the INVITE reached the fallback server at 2.03 s.
+    The attempt began with its connection (RFC 3261 17.1): the phone moved on at
+    once.  A connection begun half a second after the 503 still fails.
+    """
+
+    def _world(self, syn_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=1, redundancy_type=1,
+                                        duration=60.0, servers=_ONE_TARGET, calls=(1.0,)))
+        tb.respond(tb.register("primary", 0.01, transport="tcp"), 200, 0.015)
+        tb.respond(tb.invite("primary", 1.0, call_id="call-a", transport="tcp"), 503, 1.006)
+        tb.syn_lost(syn_at, "fallback", fate="lost", phone_port=5060)
+        tb.syn_lost(syn_at + 1.0, "fallback", fate="delivered", phone_port=5060)
+        inv = tb.invite("fallback", syn_at + 1.02, call_id="call-a", cseq=2, transport="tcp")
+        tb.respond(inv, 200)
+        tb.in_dialog(inv, "ACK", syn_at + 1.04, to="fallback")
+        return tb
+
+    def test_syn_at_once_passes(self) -> None:
+        self.assertEqual(status(self._world(1.011), "RTX-3"), "pass")
+
+    def test_syn_late_fails(self) -> None:
+        self.assertEqual(status(self._world(1.5), "RTX-3"), "fail")

@@ -369,7 +369,10 @@ def failed_at(txn: Txn, facts: Facts) -> float | None:
             # never established in time: it failed when a silent server would have
             return txn.started + give_up_delay(facts.profile, txn.method,
                                                retry_counts_for(facts, txn.dst))
-        return txn.conn_failure.t
+        # a connection that failed only after a silent server's time (lost SYNs, then
+        # refused) had failed by then: not established in time (RTX-2; explore seed 1)
+        return min(txn.conn_failure.t, txn.started + give_up_delay(
+            facts.profile, txn.method, retry_counts_for(facts, txn.dst)))
     if txn.method == "INVITE" and txn.provisional:
         # the server answered provisionally: an INVITE client in Proceeding has no
         # timer (RFC 3261 17.1.1.2), so the phone never gives this target up

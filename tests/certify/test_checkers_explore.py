@@ -2749,3 +2749,34 @@ class TakeOverSynLostTests(SynchronousTestCase):
 
     def test_syn_late_fails(self) -> None:
         self.assertEqual(status(self._world(1.5), "RTX-3"), "fail")
+
+
+class ConnectionFailedAfterGiveUpTests(SynchronousTestCase):
+    """
+    RTX-5 (issue 10, explore seed 1 after the fixes above; retry_counts 0, 20 %
+    loss, the working server stopped): a retry's SYN was lost twice and the third
+    refused 3 s later, long after the 0.5 s a silent server gets (RTX-1).  The
+    phone gave the target up at 0.5 s (RTX-2: not established in time), so its
+    next retry is due 30 s after that, not after the late refusal.  Waiting for
+    the refusal still fails.
+    """
+
+    def _world(self, next_retry: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=1, retry_counts=0,
+                                        duration=85.0, servers=_ONE_TARGET))
+        tb.respond(tb.register("fallback", 0.01, call_id="reg-2", transport="tcp"), 200, 0.015)
+        told = tb.refused(0.0, "primary")
+        start = told + 30.0
+        for dt in (0.0, 1.0):
+            tb.syn_lost(start + dt, "primary", fate="lost", phone_port=42000)
+        tb.syn_lost(start + 3.0, "primary", phone_port=42000)
+        tb._add(ConnEvent(start + 3.01, PHONE, "refused", "tcp", (PHONE, 42000),
+                          (PRIMARY, 5060), "RST"))
+        tb.refused(next_retry, "primary")
+        return tb
+
+    def test_retry_after_giving_up_passes(self) -> None:
+        self.assertEqual(status(self._world(30.01 + 0.5 + 30.0), "RTX-5"), "pass")
+
+    def test_retry_after_the_refusal_fails(self) -> None:
+        self.assertEqual(status(self._world(30.01 + 3.01 + 30.0), "RTX-5"), "fail")

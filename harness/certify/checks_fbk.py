@@ -309,6 +309,13 @@ def _on_fallback_periods(ctx: Ctx) -> list[tuple[wire.Txn, float]]:
     for r in ctx.regs:
         if r.dst != fb:
             continue
+        # a 2xx sent so close to the phone's give-up time that it may have come too
+        # late (RTX-1), after which the phone registered there again long before a
+        # renewal was due: it had not taken that 2xx (explore seed 6, issue 10)
+        if ctx.maybe_late(r.txn) and any(
+                x.method == "REGISTER" and x.dst == fb
+                and r.t + ctx.tol < x.first < r.t + r.granted / 2 for x in ctx.attempts):
+            continue
         if any(t <= r.txn.first + ctx.tol for t in downs):
             out.append((r.txn, r.t))
     return out

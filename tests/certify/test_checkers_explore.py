@@ -2780,3 +2780,32 @@ class ConnectionFailedAfterGiveUpTests(SynchronousTestCase):
 
     def test_retry_after_the_refusal_fails(self) -> None:
         self.assertEqual(status(self._world(30.01 + 3.01 + 30.0), "RTX-5"), "fail")
+
+
+class FallbackAnswerAtGiveUpTests(SynchronousTestCase):
+    """
+    FBK-S3 (issue 10, explore seed 6 after the fixes above; successive mode,
+    0.1 s latency, fallback retry_counts 0): the fallback server's 200 left it
+    just as the phone's 0.5 s for it ran out and reached the phone too late; the
+    phone counted the fallback server failed too and retried from the top 30 s
+    later (RTX-5), registering at the fallback server again.  That 200 did not
+    put it on the fallback server, so its REGISTER to the working server at the
+    retry is no probe off the fallback.timeout schedule.  Had the 200 come in
+    time, the same early REGISTER to the working server still fails.
+    """
+
+    def _world(self, answer_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, retry_counts=0, redundancy_type=1,
+                                        duration=100.0, servers=_ONE_TARGET,
+                                        latency_tolerance=0.1))
+        tb.silent("REGISTER", "primary", 0.0)
+        tb.respond(tb.register("fallback", 0.5, call_id="reg-2"), 200, answer_at)
+        tb.silent("REGISTER", "primary", 31.0, cseq=2)
+        tb.respond(tb.register("fallback", 31.5, call_id="reg-2", cseq=2), 200, 31.51)
+        return tb
+
+    def test_answer_at_give_up_passes(self) -> None:
+        self.assertNotEqual(status(self._world(1.0), "FBK-S3"), "fail")
+
+    def test_timely_answer_then_early_probe_fails(self) -> None:
+        self.assertEqual(status(self._world(0.6), "FBK-S3"), "fail")

@@ -350,7 +350,9 @@ def _probes(ctx: Ctx) -> list[_Probe]:
     for d in ctx.dns_downs:
         # a failed lookup followed at once by an INVITE (or other non-REGISTER) to the
         # fallback server was that request's lookup (FBK-C2 / FO-6), not a probe
-        nxt = next((t for t in ctx.attempts if t.dst == fb and t.first >= d.start - ctx.tol
+        # (one sent before the lookup began, however shortly, was no request of its:
+        # a probe's lookup just after a call went to the fallback server, explore seed 7)
+        nxt = next((t for t in ctx.attempts if t.dst == fb and t.first >= d.start
                     and t.method not in ("ACK", "CANCEL")), None)
         if (nxt is not None and nxt.method != "REGISTER" and not nxt.in_dialog
                 and nxt.first <= d.latest + ctx.at_once):

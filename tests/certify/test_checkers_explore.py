@@ -2809,3 +2809,33 @@ class FallbackAnswerAtGiveUpTests(SynchronousTestCase):
 
     def test_timely_answer_then_early_probe_fails(self) -> None:
         self.assertEqual(status(self._world(0.6), "FBK-S3"), "fail")
+
+
+class ProbeLookupAfterCallTests(SynchronousTestCase):
+    """
+    FBK-S3 (issue 10, explore seed 7 after the fixes above; successive mode, DNS
+    answering SERVFAIL, fallback.timeout 30): on the fallback server, the call
+    placed at 30 s went there at once, and 20 ms later the probe due at 30 s
+    looked up the working server's domain and got no address.  A lookup that
+    began after the INVITE was sent was no lookup of that INVITE's (FO-6): it is
+    the probe.  Without it the next probe, at 60 s, is still off the schedule.
+    """
+
+    def _world(self, probe_at_30: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(redundancy_type=1, fallback_timeout=30, duration=120.0,
+                                        servers=_ONE_TARGET, calls=(30.0,)))
+        tb.dns(0.005, f"_sip._udp.{DOMAIN}", "SRV", rcode="SERVFAIL", answer_after=0.0)
+        tb.respond(tb.register("fallback", 0.015, call_id="reg-2"), 200, 0.015)
+        inv = tb.invite("fallback", 30.005, call_id="call-a")
+        tb.respond(inv, 200, 30.005)
+        tb.in_dialog(inv, "ACK", 30.015)
+        for at in (30.025, 60.035, 90.045):
+            if at > 31 or probe_at_30:
+                tb.dns(at, f"_sip._udp.{DOMAIN}", "SRV", rcode="SERVFAIL", answer_after=0.0)
+        return tb
+
+    def test_probe_after_the_call_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-S3"), "pass")
+
+    def test_missing_probe_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S3"), "fail")

@@ -134,14 +134,14 @@ def fbk_c1(ctx: Ctx) -> Verdict:
         # (RTX-2): the server, not the phone, let the registration lapse
         nxt = next((t for t in ctx.attempts if t.method == "REGISTER"
                     and ctx.group(t.dst) == grp and t.first > r.t + ctx.tol), None)
+        # so was one whose lookup of server 1's domain gave no address (DNS-11): while
+        # DNS fails, that lookup is all of the renewal the wire can show
+        lookup = next((d for d in ctx.dns_downs if grp == 1 and d.start > r.t + ctx.tol
+                       and d.start <= r.t + r.granted + ctx.tol), None)
+        if lookup is not None and (nxt is None or lookup.start < nxt.started):
+            ev.extend(lookup.indexes[:1])
+            continue
         if nxt is None or nxt.started > r.t + r.granted + ctx.tol:
-            # the renewal's lookup of server 1 failed in time (DNS-11: a failure of that
-            # server, RTX-5's retry comes after): the renewal was tried
-            down = next((d for d in ctx.dns_downs if grp == 1 and r.t + ctx.tol < d.start
-                         <= r.t + r.granted + ctx.tol), None)
-            if down is not None:
-                ev.extend(down.indexes[:1])
-                continue
             return ctx.failed(c, f"registration at {ctx.name(r.dst)} not refreshed",
                               f"REGISTER before {r.t + r.granted:.3f} s",
                               nxt.describe() if nxt else "none", r.txn.indexes)
@@ -246,6 +246,22 @@ def fbk_c3(ctx: Ctx) -> Verdict:
                         and _ended_at(ctx, x) > t + ctx.tol), None)
             nxt = nxt or next((x for x in ctx.attempts if x.method == "REGISTER"
                                and ctx.group(x.dst) == 1 and x.first > t + ctx.tol), None)
+            # a lookup of the working server's domain that gave no address was the phone
+            # trying it (DNS-11: a failure of that server; the lookup is retried later):
+            # while DNS fails, that lookup is all of the REGISTER the wire can show
+            lookup = next((d for d in ctx.dns_downs if d.start > t + ctx.tol), None)
+            if lookup is not None and (nxt is None or lookup.start < nxt.first - ctx.tol):
+                # (its first query, even one the network or a dropping DNS server lost:
+                # the resolver retries it a second later)
+                began = min([lookup.start] + [q for q in dns_out
+                                              if t + ctx.tol < q <= lookup.start])
+                if began > t + ri + ctx.tol + ctx.profile.t1:
+                    return ctx.failed(c, "REGISTER to the down working server not retried "
+                                         "in time", f"REGISTER by {t + ri:.3f} s",
+                                      lookup.describe(), lookup.indexes)
+                ev.extend(lookup.indexes[:1])
+                t = lookup.latest
+                continue
             if nxt is None:
                 if t + ri + ctx.tol + ctx.profile.t1 < ctx.end:
                     return ctx.failed(c, "the phone stopped sending REGISTER to the working "
@@ -294,6 +310,13 @@ def _on_fallback_periods(ctx: Ctx) -> list[tuple[wire.Txn, float]]:
     for r in ctx.regs:
         if r.dst != fb:
             continue
+        # a 2xx sent so close to the phone's give-up time that it may have come too
+        # late (RTX-1), after which the phone registered there again long before a
+        # renewal was due: it had not taken that 2xx (explore seed 6, issue 10)
+        if ctx.maybe_late(r.txn) and any(
+                x.method == "REGISTER" and x.dst == fb
+                and r.t + ctx.tol < x.first < r.t + r.granted / 2 for x in ctx.attempts):
+            continue
         if any(t <= r.txn.first + ctx.tol for t in downs):
             out.append((r.txn, r.t))
     return out
@@ -329,7 +352,8 @@ def _probes(ctx: Ctx) -> list[_Probe]:
         # a failed lookup followed at once by an INVITE (or other non-REGISTER) to the
         # fallback server was that request's lookup (FBK-C2 / FO-6), not a probe; a
         # request that reached the fallback server while the lookup was still going on
-        # (before its last query or answer) was not waiting for it
+        # (before its last query or answer) was not waiting for it, nor one sent before
+        # the lookup began (a probe's lookup just after a call went there, explore seed 7)
         going_on = max(d.start, d.latest - DNS_GIVE_UP if d.timed_out else d.end)
         nxt = next((t for t in ctx.attempts if t.dst == fb and t.first >= going_on
                     and t.method not in ("ACK", "CANCEL")), None)

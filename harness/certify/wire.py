@@ -369,7 +369,10 @@ def failed_at(txn: Txn, facts: Facts) -> float | None:
             # never established in time: it failed when a silent server would have
             return txn.started + give_up_delay(facts.profile, txn.method,
                                                retry_counts_for(facts, txn.dst))
-        return txn.conn_failure.t
+        # a connection that failed only after a silent server's time (lost SYNs, then
+        # refused) had failed by then: not established in time (RTX-2; explore seed 1)
+        return min(txn.conn_failure.t, txn.started + give_up_delay(
+            facts.profile, txn.method, retry_counts_for(facts, txn.dst)))
     if txn.method == "INVITE" and txn.provisional:
         # the server answered provisionally: an INVITE client in Proceeding has no
         # timer (RFC 3261 17.1.1.2), so the phone never gives this target up
@@ -450,6 +453,8 @@ def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
     # A TCP segment the network lost is sent again by TCP: the request left the phone
     # with its first copy, whenever a later copy got through.
     tcp_first: dict[tuple[tuple[str, int], tuple[str, int], bytes], float] = {}
+    # a retransmission's flight: (when it was sent again, when its first copy was lost)
+    flight: dict[tuple[tuple[str, int], tuple[str, int]], tuple[float, float]] = {}
     # TLS records carry no payload in the trace: lost data segments of a connection
     # just before the one that got through were that segment's first copies
     tls_lost: dict[tuple[tuple[str, int], tuple[str, int]], float] = {}
@@ -471,6 +476,19 @@ def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
             if e.fate != "delivered" and (e.src, e.dst, e.payload) in tcp_ok:
                 tcp_first.setdefault((e.src, e.dst, e.payload), e.t)
                 continue
+            if e.fate == "delivered" and e.dst[0] in servers and not e.flags:
+                # TCP holds what is written after a lost segment until that one is
+                # sent again: a segment delivered in the same flight as a retransmission,
+                # after it, may have been written as early as the lost copy (explore
+                # seed 4: an INVITE behind a lost REGISTER), and is timed so
+                key3 = (e.src, e.dst, e.payload)
+                lost_at = tcp_first.get(key3)
+                if lost_at is not None:
+                    flight[(e.src, e.dst)] = (e.t, lost_at)
+                else:
+                    f = flight.get((e.src, e.dst))
+                    if f is not None and f[0] == e.t:
+                        tcp_first[key3] = f[1]
         if isinstance(e, SipEvent):
             if (
                 e.direction == "in"
@@ -520,7 +538,11 @@ def _parse(data: bytes) -> Request | Response | None:
 
 
 def _responses(trace: Trace, facts: Facts) -> list[tuple[int, float, str, Response]]:
-    """Responses the servers sent to the phone and the network delivered."""
+    """
+    Responses the servers sent to the phone and the network delivered, each
+    timed by when it could reach the phone (L{_arrival}: over TCP/TLS, the
+    first copy TCP got through).
+    """
     servers = facts.addresses
     tcp_ok = _tcp_delivered(trace)
     dropped: dict[tuple[str, bytes], int] = defaultdict(int)
@@ -534,6 +556,7 @@ def _responses(trace: Trace, facts: Facts) -> list[tuple[int, float, str, Respon
                         continue  # retransmitted by TCP: delivered later, or counted once
                     tcp_lost.add(key3)
                 dropped[(e.src[0], e.payload)] += 1
+    segments = _server_segments(trace, facts)
     out = []
     for i, e in trace.indexed(SipEvent):
         if (
@@ -546,8 +569,49 @@ def _responses(trace: Trace, facts: Facts) -> list[tuple[int, float, str, Respon
             if dropped.get(key, 0) > 0:
                 dropped[key] -= 1
                 continue
-            out.append((i, e.t, e.observer, e.message))
+            t = e.t if e.transport == "udp" else _arrival(
+                segments, e.local, e.remote, i, e.t, e.raw if e.transport == "tcp" else b"")
+            out.append((i, t, e.observer, e.message))
     return out
+
+
+_Segments = dict[tuple[tuple[str, int], tuple[str, int]], list[tuple[int, float, bool, bytes]]]
+
+
+def _server_segments(trace: Trace, facts: Facts) -> _Segments:
+    """
+    The data segments (no SYN/FIN/RST) each server sent the phone, by
+    connection: trace index, time, delivered, payload.
+    """
+    servers = facts.addresses
+    out: _Segments = defaultdict(list)
+    for i, e in trace.indexed(PacketEvent):
+        if e.proto == "tcp" and not e.flags and e.src[0] in servers and _from_phone(
+                facts, e.dst[0]):
+            out[(e.src, e.dst)].append((i, e.t, e.fate == "delivered", e.payload))
+    return out
+
+
+def _arrival(segments: _Segments, server: tuple[str, int], phone: tuple[str, int],
+             index: int, t: float, payload: bytes) -> float:
+    """
+    When a response a server sent at C{t} over TCP/TLS could reach the phone: the
+    phone reads it only once TCP got a copy through.  If the segment sent with
+    it was lost, the first copy delivered after it (the same payload; TLS
+    records carry none in the trace: the connection's next delivered data
+    segment) is when it could; otherwise C{t} (explore seed 15: a 503 whose
+    first two copies were lost reached the phone 0.6 s after it was sent).
+    C{index}: the trace index of the server's sending it.
+    """
+    segs = segments.get((server, phone), [])
+    # the segment carrying it is recorded right after the server sent it, at C{t}
+    # (another segment at that moment, before it, is the TLS layer's own)
+    first = next((n for n, (si, st, _, pl) in enumerate(segs)
+                  if si > index and abs(st - t) <= 1e-6 and pl == payload), None)
+    if first is None or segs[first][2]:
+        return t
+    again = next((st for _, st, ok, pl in segs[first + 1:] if ok and pl == payload), None)
+    return again if again is not None else t
 
 
 def _branch(msg: Request | Response) -> str:
@@ -638,7 +702,15 @@ def phone_transactions(trace: Trace, facts: Facts) -> list[Txn]:
             and syn < x.first
             and x.first <= syn + _opening_window(facts, x.method, x.dst) + facts.tol
         ):
-            out[n] = replace(x, conn_start=syn)
+            # a planned call's INVITE was handed to the transport no sooner than the call
+            # was placed: sent with a REGISTER that had waited for the connection since
+            # its SYN, its own timer ran from the call (explore seed 8, a lost SYN)
+            if x.method == "INVITE" and not x.in_dialog:
+                placed = [c.at for c in facts.calls if c.at <= x.first + facts.tol]
+                if placed:
+                    syn = max(syn, min(max(placed), x.first))
+            if syn < x.first:
+                out[n] = replace(x, conn_start=syn)
     # a final response sent after the phone's give-up time (RTX-1) came too late: the
     # phone had failed that target and moved on (a server that only delays its answer);
     # so did one sent in time whose segments the network lost until after it (TCP/TLS)
@@ -1126,6 +1198,7 @@ def attempts(
     # not say what a failed connection was for
     bound = {id(t): t.dst for t in real if t.in_dialog}
     in_dialog_due = _planned_in_dialog(facts, dialogs(trace, facts, txns))
+    concurrent = facts.account.redundancy_type == 0 and facts.fallback is not None
     for k in range(len(free) - 1, -1, -1):
         a = free[k]
         if any(srv == a.server and due - tol <= a.start <= due + _IN_FLIGHT + tol
@@ -1133,12 +1206,19 @@ def attempts(
             continue  # a planned call's BYE or re-INVITE (FO-4: never failed over)
         at_call = any(c.at - tol <= a.start <= c.at + _IN_FLIGHT + tol for c in facts.calls)
         horizon = a.t + give_up_delay(facts.profile, "REGISTER", retry_counts_for(facts, a.server))
-        mine = [t for t in real if bound.get(id(t), a.server) == a.server]
+        group = facts.group_of(a.server)
+        # in concurrent mode each server group's registration is a cycle of its own
+        # (FBK-C1, FBK-C3): a request to the other group is never what a failed
+        # connection was for, however soon after it, but for a request server 1 hands
+        # over to the fallback server (FO-6, FBK-C2: an INVITE, never a REGISTER)
+        mine = [t for t in real if bound.get(id(t), a.server) == a.server
+                and not (concurrent and not _handed_over(facts, group, t))
+                # nor a call's INVITE, if the call was placed after the connection began
+                and not _placed_after(facts, t, a.start)]
         nxt_real = next((t for t in mine if a.t - tol <= t.first <= horizon + tol), None)
         # a request to another server of the same group at once is the failover of
         # this one; a request in flight to the other group (a concurrent REGISTER to
         # the fallback server, FBK-C1) is not
-        group = facts.group_of(a.server)
         nxt_same = next((t for t in mine if max(a.start, a.t - tol) <= t.first <= a.t + tol
                          and facts.group_of(t.dst) == group), None)
         if nxt_same is not None and nxt_real is not None and (
@@ -1146,7 +1226,9 @@ def attempts(
             nxt_real = nxt_same
         nxt_free = next(
             (synthetic[j] for j in range(k + 1, len(free))
-             if j in synthetic and a.t - tol <= free[j].start <= horizon + tol),
+             if j in synthetic and a.t - tol <= free[j].start <= horizon + tol
+             and not (concurrent and not _handed_over(facts, group, synthetic[j]))
+             and not _placed_after(facts, synthetic[j], a.start)),
             None,
         )
         cands = [x for x in (nxt_real, nxt_free) if x is not None]
@@ -1226,11 +1308,26 @@ def attempts(
             given_up = _failed_over_from(facts, a, [*real, *synthetic.values()],
                                          same_group=False)
             before = [given_up] if given_up is not None else []
+        if not before and call is None and concurrent:
+            # nor a request failing over to it: away from a call, in concurrent mode
+            # (each group registers at once and on its own cycle, FBK-C1), the phone's
+            # registration to that server group, if no REGISTER of it ever got on the
+            # wire (one that did, too late to be this attempt's, says nothing of it)
+            before = _registration_like(facts, a, [*real, *synthetic.values()],
+                                        unseen_only=True)
         if not before:
             continue
         # away from a planned call's time (left out above), what the phone retries on
         # its own is its registration: the last REGISTER there, if there was one
-        before = [x for x in before if x.method == "REGISTER"] or before
+        regs = [x for x in before if x.method == "REGISTER"]
+        if not regs and call is None:
+            # nothing but a call's request there before (an INVITE that stood behind a
+            # connection with the REGISTER and failed over, FO-6): the phone retrying on
+            # its own later is still its registration (RTX-5, FBK-C3), the one to this
+            # server group; if none of those reached the wire, as far as it can tell a
+            # REGISTER of its own (explore seed 1: every connection there refused)
+            regs = _registration_like(facts, a, [*real, *synthetic.values()])
+        before = regs or before
         prev = max(before, key=lambda x: (x.first, x.sends[0].index))
         sent = Sent(a.index, a.start, a.server, a.port, a.transport, prev.request, False,
                     facts.phone or "", a.phone_port)
@@ -1242,6 +1339,50 @@ def attempts(
     out = [*txns, *synthetic.values(), *also]
     out.sort(key=lambda x: (x.first, x.sends[0].index))
     return out
+
+
+def _handed_over(facts: Facts, group: int | None, t: Txn) -> bool:
+    """
+    Concurrent mode: whether C{t} may follow a failed connection to a server of
+    C{group} as that request's next attempt: one to the same group, or a
+    request other than REGISTER that server 1 hands over to the fallback server.
+    """
+    to = facts.group_of(t.dst)
+    return to == group or (group == 1 and to == 2 and t.method != "REGISTER")
+
+
+def _placed_after(facts: Facts, t: Txn, when: float) -> bool:
+    """Whether C{t} is a planned call's INVITE and that call was placed after C{when}."""
+    if t.method != "INVITE" or t.in_dialog:
+        return False
+    placed = [c.at for c in facts.calls if c.at <= t.first + facts.tol]
+    return bool(placed) and max(placed) > when + facts.tol
+
+
+def _registration_like(facts: Facts, a: ConnAttempt, reqs: Sequence[Txn], *,
+                       unseen_only: bool = False) -> list[Txn]:
+    """
+    The REGISTER a failed connection C{a} (nothing sent over it, away from any
+    planned call) stood for when no REGISTER went to its server before: the
+    last one to its server group before it, else the first one there after it,
+    else the phone's first REGISTER anywhere under a Call-ID of its own for
+    that group (its registration there never reached the wire, so its own
+    Call-ID is unknown).  Empty if the phone never sent a REGISTER, or, if
+    C{unseen_only}, if one to C{a}'s server group reached the wire.
+    """
+    group = facts.group_of(a.server)
+    regs = sorted((x for x in reqs if x.method == "REGISTER"),
+                  key=lambda x: (x.first, x.sends[0].index))
+    same = [x for x in regs if facts.group_of(x.dst) == group]
+    before = [x for x in same if x.first < a.start - facts.tol]
+    if before or same:
+        if unseen_only:
+            return []
+        # (RTX-4: the registration keeps its Call-ID; a later one shows it too)
+        return [before[-1] if before else same[0]]
+    if not regs:
+        return []
+    return [replace(regs[0], call_id=f"(registration at server {group}, unseen)")]
 
 
 def _failed_over_from(facts: Facts, a: ConnAttempt, reqs: Sequence[Txn], *,

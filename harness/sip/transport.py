@@ -769,7 +769,17 @@ class SipEndpoint:
                target.name if target.transport == "tls" else None)
         conn = self._outbound.get(key)
         if conn is not None and not conn.closed:
-            return conn
+            if conn.ready or not conn.txns or any(
+                    not t.terminated for t in conn.txns) or any(
+                    t is None for _, t in conn.pending):
+                return conn
+            # still connecting, and every request that waited for it gave up (RTX-2:
+            # not established in time): abandon it, a new request connects afresh
+            # (explore seed 15, issue 10: a retry 30 s later rode the old connection
+            # attempt's SYN retransmissions and never showed on the wire)
+            conn.close()
+            conn.closed = True
+            self._forget(conn)
         conn = _Connection(
             self, target.transport, (target.host, target.port), target, outbound=True
         )

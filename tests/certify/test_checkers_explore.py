@@ -2385,7 +2385,6 @@ class FallbackRefusedAttemptTests(SynchronousTestCase):
         self.assertEqual(status(self._world(False, late=True), "FO-6"), "fail")
 
 
-
 class SharedUnestablishedConnectionTests(SynchronousTestCase):
     """
     FO-5, roe 0 (explore seed 51; TLS, retry_counts 0, 5 % loss): the REGISTER
@@ -2874,3 +2873,392 @@ class RenewalLookupLostConcurrentTests(SynchronousTestCase):
 
     def test_no_renewal_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FBK-C1"), "fail")
+
+
+class ConcurrentFallbackRegisterAfterRefusalTests(SynchronousTestCase):
+    """
+    RTX-2 (issue 10, explore seeds 4, 5; concurrent mode, TCP): the working
+    server closed its connection at 1 s and refused the retry at 31 s; the
+    phone's own REGISTER to the silent fallback server went out 10 ms after
+    that refused connection.  The fallback server's registration is a cycle of
+    its own (FBK-C1, FBK-C3): a REGISTER to it is never what a failed connection
+    to server 1 was for, so the refused connection is server 1's retry, not the
+    fallback REGISTER's next target 31 s late.  A retry 45 s after the failure
+    still fails.
+    """
+
+    def _world(self, retry_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=1, duration=60.0,
+                                        servers=_ONE_TARGET))
+        tb.register("primary", 0.01, transport="tcp")
+        tb.silent("REGISTER", "fallback", 0.015, call_id="reg-2", transport="tcp")
+        tb.conn(1.0, "primary", "close", transport="tcp", port=5060, phone_port=5060)
+        tb.refused(retry_at, "primary")
+        tb.silent("REGISTER", "fallback", retry_at + 0.01, call_id="reg-2", cseq=2,
+                  transport="tcp")
+        return tb
+
+    def test_own_cycle_passes(self) -> None:
+        self.assertNotEqual(status(self._world(31.005), "RTX-2"), "fail")
+        for clause in ("RTX-5", "FBK-C3"):
+            self.assertEqual(status(self._world(31.005), clause), "pass", clause)
+
+    def test_late_retry_fails(self) -> None:
+        for clause in ("RTX-5", "FBK-C3"):
+            self.assertEqual(status(self._world(45.0), clause), "fail", clause)
+
+
+class CallAfterLostSynTests(SynchronousTestCase):
+    """
+    RTX-2, FO-6 (issue 10, explore seed 8; 20 % loss, TCP): the SYN of the
+    phone's connection to the silent working server was lost and retransmitted
+    at 1 s; the REGISTER, waiting since the SYN, and the call placed at 1 s went
+    over it together.  The INVITE's timer ran from the call (RFC 3261 17.1:
+    handed to the transport then), so the phone gives it up at 8.5 s, not at
+    7.5 s with the REGISTER.  A take-over at 12 s still fails.
+    """
+
+    def _world(self, take_over: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=1, duration=60.0,
+                                        servers=_ONE_TARGET, calls=(1.0,)))
+        tb.respond(tb.register("fallback", 0.01, call_id="reg-2", transport="tcp"), 200, 0.015)
+        tb.syn_lost(0.0, "primary", fate="lost", phone_port=5060)
+        tb.register("primary", 1.01, transport="tcp")
+        tb.invite("primary", 1.01, call_id="call-a", transport="tcp")
+        inv = tb.invite("fallback", take_over, call_id="call-a", cseq=2, transport="tcp")
+        tb.respond(inv, 200, take_over + 0.005)
+        tb.in_dialog(inv, "ACK", take_over + 0.01)
+        return tb
+
+    def test_timer_from_the_call_passes(self) -> None:
+        for clause in ("RTX-2", "FO-6"):
+            self.assertEqual(status(self._world(8.505), clause), "pass", clause)
+
+    def test_late_take_over_fails(self) -> None:
+        for clause in ("RTX-2", "FO-6"):
+            self.assertEqual(status(self._world(12.0), clause), "fail", clause)
+
+
+class RefusedRegistrationNeverOnWireTests(SynchronousTestCase):
+    """
+    FO-6, FBK-C3 (issue 10, explore seed 1; concurrent mode, TCP, the working
+    server stopped): the first SYN to it was lost and the retransmission refused
+    at 1 s; the call placed at 0 s went to the fallback server at once (FO-6).
+    Every later connection to the working server was refused, so its REGISTER
+    never reached the wire: those refused connections, 30 s apart and away from
+    any call, are the registration's retries (RTX-5, FBK-C3), not repeats of the
+    call's INVITE that the fallback server should have taken over.  A phone that
+    stops retrying still fails FBK-C3.
+    """
+
+    def _world(self, retries: int) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=1, duration=100.0,
+                                        servers=_ONE_TARGET, calls=(0.0,)))
+        tb.respond(tb.register("fallback", 0.01, call_id="reg-2", transport="tcp"), 200, 0.015)
+        tb.syn_lost(0.0, "primary", fate="lost", phone_port=40100)
+        told = tb.refused(1.0, "primary")
+        inv = tb.invite("fallback", told + 0.005, call_id="call-a", transport="tcp")
+        tb.respond(inv, 200, told + 0.01)
+        tb.in_dialog(inv, "ACK", told + 0.015)
+        t = told
+        for _ in range(retries):
+            t = tb.refused(t + 30.0, "primary")
+        return tb
+
+    def test_registration_retries_pass(self) -> None:
+        for clause in ("FO-6", "FBK-C3", "RTX-5"):
+            self.assertEqual(status(self._world(3), clause), "pass", clause)
+
+    def test_no_retry_fails(self) -> None:
+        self.assertEqual(status(self._world(0), "FBK-C3"), "fail")
+
+
+class WorkingServerLookupFailsTests(SynchronousTestCase):
+    """
+    FBK-C3 (issue 10, explore seed 13; concurrent mode, DNS-NAPTR): DNS began
+    answering SERVFAIL; once the working server's resolution expired, each retry
+    was a lookup of its domain that gave no address (DNS-11: a failure of that
+    server, the lookup retried later), and no REGISTER could follow.  While DNS
+    fails, that lookup is all of the REGISTER the wire can show: the phone kept
+    trying.  A phone that stops looking it up still fails.
+    """
+
+    def _world(self, keeps_trying: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=3, port1=0, naptr_build=1, duration=120.0,
+                                        servers=_ONE_TARGET))
+        tb.respond(tb.register("fallback", 0.0, call_id="reg-2"), 200, 0.005)
+        tb.dns(0.0, DOMAIN, "NAPTR")
+        tb.dns(0.01, f"_sip._tcp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+        tb.dns(0.02, f"_sips._tcp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+        tb.dns(0.03, DOMAIN, "A", [PRIMARY], ttl=60)
+        tb.silent("REGISTER", "primary", 0.04, transport="tcp")
+        failed = 0.04 + tb.give_up("REGISTER")
+        tb.silent("REGISTER", "primary", failed + 30.0, transport="tcp", cseq=2)
+        failed += 30.0 + tb.give_up("REGISTER")
+        tb.dns(failed + 30.0, DOMAIN, "NAPTR", rcode="SERVFAIL")
+        if keeps_trying:
+            tb.dns(failed + 60.01, DOMAIN, "NAPTR", rcode="SERVFAIL")
+        return tb
+
+    def test_failed_lookups_pass(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-C3"), "pass")
+
+    def test_first_query_lost_passes(self) -> None:
+        """Explore seeds 13, 8 (DNS dropping): the retry's first query never reached
+        the DNS server; the resolver's second, a second later, is the first it saw."""
+        tb = self._world(True)
+        failed = 0.04 + 2 * tb.give_up("REGISTER") + 30.0
+        tb._add(PacketEvent(failed + 60.01, "udp", (PHONE, 40000), (DNS, 53), b"q", fate="lost"))
+        tb._events = [e for e in tb._events
+                      if e.t != failed + 60.01 or isinstance(e, PacketEvent)]
+        tb.dns(failed + 61.01, DOMAIN, "NAPTR", rcode="TIMEOUT")
+        self.assertEqual(status(tb, "FBK-C3"), "pass")
+
+    def test_stopped_looking_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-C3"), "fail")
+
+
+class RetryFromTheRoundsTopTests(SynchronousTestCase):
+    """
+    RTX-5 (issue 10, explore seeds 6, 7; failback_mode 1, DNSTTL): registered at
+    the secondary, the renewal went there first (FB-1: new requests stay on the
+    current server until the TTL), then to the primary; both were silent.  The
+    retry 30 s later starting at the secondary again starts from the top of the
+    list the failed round went through, as the failback mode orders it.  With
+    newRequests (FB-0) the top is the primary: the same retry still fails.
+    """
+
+    def _world(self, mode: int, retry_to: str = "secondary") -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server2="", retry_counts=0, expires=120,
+                                        failback_mode=mode, duration=120.0))
+        tb.silent("REGISTER", "primary", 0.035)
+        tb.respond(tb.register("secondary", 0.535, cseq=2), 200, 0.535)
+        tb.silent("REGISTER", "secondary", 60.545, cseq=3)
+        tb.silent("REGISTER", "primary", 61.045, cseq=4)
+        tb.respond(tb.register(retry_to, 91.545, cseq=5), 200, 91.545)
+        return tb
+
+    def test_retry_at_the_rounds_top_passes(self) -> None:
+        self.assertEqual(status(self._world(1), "RTX-5"), "pass")
+        self.assertEqual(status(self._world(1, "primary"), "RTX-5"), "pass")
+
+    def test_retry_at_the_current_server_under_new_requests_fails(self) -> None:
+        self.assertEqual(status(self._world(0), "RTX-5"), "fail")
+
+
+class ResponseDelayedByTcpTests(SynchronousTestCase):
+    """
+    RTX-5, FBK-C3 (issue 10, explore seeds 15, 5; 5 % loss, TLS): the working server
+    answered 503 at 30.01 s, but TCP lost the record's first two copies and got
+    the third through at 30.61 s.  The phone learned of the 503 only then, so
+    its retry is due 30 s after that (a response is timed by when it could reach
+    the phone, not by when the server sent it).  A retry at 61.5 s still fails.
+    """
+
+    def _world(self, retry_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=2, duration=90.0,
+                                        servers=_ONE_TARGET))
+        tb.respond(tb.register("fallback", 0.0, call_id="reg-2", transport="tls", port=5061),
+                   200, 0.005)
+        tb.respond(tb.register("primary", 0.0, transport="tls", port=5061), 503, 0.005)
+        again = tb.register("primary", 30.005, cseq=2, transport="tls", port=5061)
+        # (explore seed 5: a segment of the TLS layer's own, delivered just before)
+        tb._add(PacketEvent(30.01, "tcp", (PRIMARY, 5061), (PHONE, 5060), b""))
+        tb.respond(again, 503, 30.01)
+        for t, fate in ((30.01, "lost"), (30.21, "lost"), (30.61, "delivered")):
+            tb._add(PacketEvent(t, "tcp", (PRIMARY, 5061), (PHONE, 5060), b"", fate=fate))
+        tb.respond(tb.register("primary", retry_at, cseq=3, transport="tls", port=5061), 503)
+        return tb
+
+    def test_retry_after_the_delivery_passes(self) -> None:
+        for clause in ("RTX-5", "FBK-C3"):
+            self.assertEqual(status(self._world(60.615), clause), "pass", clause)
+
+    def test_late_retry_fails(self) -> None:
+        for clause in ("RTX-5", "FBK-C3"):
+            self.assertEqual(status(self._world(61.5), clause), "fail", clause)
+
+
+class HeldBehindLostSegmentTests(SynchronousTestCase):
+    """
+    RTX-2 (issue 10, explore seed 4 after the fixes above; 1 % loss, TCP): the
+    REGISTER and the call's INVITE waited for the connection to the silent
+    primary and were written as it came up at 1.07 s; the REGISTER's segment
+    was lost, and TCP held the INVITE behind it until both went again at 1.27 s.
+    The INVITE may have been written as early as the lost copy, so its timer ran
+    from the connection's SYN like the REGISTER's: both moving on at 8.56 s is on
+    time, not a second early.  Moving on at 9.5 s still fails.
+    """
+
+    def _world(self, moved_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, server2="", calls=(0.0,), duration=60.0))
+        tb.syn_lost(1.06, "primary", fate="delivered", phone_port=5060)
+        raws = []
+        for method in ("REGISTER", "INVITE"):
+            if method == "REGISTER":
+                tb.register("primary", 1.275, transport="tcp")
+            else:
+                tb.invite("primary", 1.275, call_id="call-a", transport="tcp")
+            raws.append(tb._events[-1].raw)  # type: ignore[attr-defined]
+        for t, raw, fate in ((1.07, raws[0], "lost"), (1.27, raws[0], "delivered"),
+                             (1.27, raws[1], "delivered")):
+            tb._add(PacketEvent(t, "tcp", (PHONE, 5060), (PRIMARY, 5060), raw, fate=fate))
+        tb.respond(tb.register("secondary", moved_at, cseq=2, transport="tcp"), 200)
+        inv = tb.invite("secondary", moved_at, call_id="call-a", cseq=2, transport="tcp")
+        tb.respond(inv, 200)
+        tb.in_dialog(inv, "ACK", moved_at + 0.02, to="secondary")
+        return tb
+
+    def test_held_invite_on_time_passes(self) -> None:
+        self.assertEqual(status(self._world(8.565), "RTX-2"), "pass")
+
+    def test_late_move_fails(self) -> None:
+        self.assertEqual(status(self._world(9.5), "RTX-2"), "fail")
+
+
+class RenewalLookupFailsTests(SynchronousTestCase):
+    """
+    FBK-C1 (issue 10, explore seeds 7, 8 after the fixes above; concurrent
+    mode): DNS began answering SERVFAIL; the renewal of the working server's
+    60 s registration began with a lookup of its domain that gave no address
+    (DNS-11), so no REGISTER could follow before the binding ran out.  That
+    lookup was the renewal as far as the wire can show: the phone kept the
+    registration refreshed.  A phone that never tries to renew still fails.
+    """
+
+    def _world(self, renews: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(expires=60, duration=120.0))
+        tb.respond(tb.register("fallback", 0.005, call_id="reg-2", expires=3600), 200, 0.005)
+        tb.dns(0.005, f"_sip._udp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+        tb.dns(0.015, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=60)
+        tb.respond(tb.register("primary", 0.025), 200, 0.025)
+        tb.respond(tb.register("primary", 30.035, cseq=2), 200, 30.035)
+        if renews:
+            tb.dns(60.045, f"_sip._udp.{DOMAIN}", "SRV", rcode="SERVFAIL")
+            tb.dns(90.055, f"_sip._udp.{DOMAIN}", "SRV", rcode="SERVFAIL")
+        return tb
+
+    def test_failed_lookup_as_renewal_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-C1"), "pass")
+
+    def test_no_renewal_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-C1"), "fail")
+
+
+class TakeOverSynLostTests(SynchronousTestCase):
+    """
+    RTX-3 (issue 10, explore seed 15 after the fixes above; successive mode, 5 %
+    loss): the working server answered the INVITE 503 and the phone opened a
+    connection to the fallback server at once, but its SYN was lost and went
+    again a second later, so the INVITE reached the fallback server at 2.03 s.
+    The attempt began with its connection (RFC 3261 17.1): the phone moved on at
+    once.  A connection begun half a second after the 503 still fails.
+    """
+
+    def _world(self, syn_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=1, redundancy_type=1,
+                                        duration=60.0, servers=_ONE_TARGET, calls=(1.0,)))
+        tb.respond(tb.register("primary", 0.01, transport="tcp"), 200, 0.015)
+        tb.respond(tb.invite("primary", 1.0, call_id="call-a", transport="tcp"), 503, 1.006)
+        tb.syn_lost(syn_at, "fallback", fate="lost", phone_port=5060)
+        tb.syn_lost(syn_at + 1.0, "fallback", fate="delivered", phone_port=5060)
+        inv = tb.invite("fallback", syn_at + 1.02, call_id="call-a", cseq=2, transport="tcp")
+        tb.respond(inv, 200)
+        tb.in_dialog(inv, "ACK", syn_at + 1.04, to="fallback")
+        return tb
+
+    def test_syn_at_once_passes(self) -> None:
+        self.assertEqual(status(self._world(1.011), "RTX-3"), "pass")
+
+    def test_syn_late_fails(self) -> None:
+        self.assertEqual(status(self._world(1.5), "RTX-3"), "fail")
+
+
+class ConnectionFailedAfterGiveUpTests(SynchronousTestCase):
+    """
+    RTX-5 (issue 10, explore seed 1 after the fixes above; retry_counts 0, 20 %
+    loss, the working server stopped): a retry's SYN was lost twice and the third
+    refused 3 s later, long after the 0.5 s a silent server gets (RTX-1).  The
+    phone gave the target up at 0.5 s (RTX-2: not established in time), so its
+    next retry is due 30 s after that, not after the late refusal.  Waiting for
+    the refusal still fails.
+    """
+
+    def _world(self, next_retry: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=1, retry_counts=0,
+                                        duration=85.0, servers=_ONE_TARGET))
+        tb.respond(tb.register("fallback", 0.01, call_id="reg-2", transport="tcp"), 200, 0.015)
+        told = tb.refused(0.0, "primary")
+        start = told + 30.0
+        for dt in (0.0, 1.0):
+            tb.syn_lost(start + dt, "primary", fate="lost", phone_port=42000)
+        tb.syn_lost(start + 3.0, "primary", phone_port=42000)
+        tb._add(ConnEvent(start + 3.01, PHONE, "refused", "tcp", (PHONE, 42000),
+                          (PRIMARY, 5060), "RST"))
+        tb.refused(next_retry, "primary")
+        return tb
+
+    def test_retry_after_giving_up_passes(self) -> None:
+        self.assertEqual(status(self._world(30.01 + 0.5 + 30.0), "RTX-5"), "pass")
+
+    def test_retry_after_the_refusal_fails(self) -> None:
+        self.assertEqual(status(self._world(30.01 + 3.01 + 30.0), "RTX-5"), "fail")
+
+
+class FallbackAnswerAtGiveUpTests(SynchronousTestCase):
+    """
+    FBK-S3 (issue 10, explore seed 6 after the fixes above; successive mode,
+    0.1 s latency, fallback retry_counts 0): the fallback server's 200 left it
+    just as the phone's 0.5 s for it ran out and reached the phone too late; the
+    phone counted the fallback server failed too and retried from the top 30 s
+    later (RTX-5), registering at the fallback server again.  That 200 did not
+    put it on the fallback server, so its REGISTER to the working server at the
+    retry is no probe off the fallback.timeout schedule.  Had the 200 come in
+    time, the same early REGISTER to the working server still fails.
+    """
+
+    def _world(self, answer_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, retry_counts=0, redundancy_type=1,
+                                        duration=100.0, servers=_ONE_TARGET,
+                                        latency_tolerance=0.1))
+        tb.silent("REGISTER", "primary", 0.0)
+        tb.respond(tb.register("fallback", 0.5, call_id="reg-2"), 200, answer_at)
+        tb.silent("REGISTER", "primary", 31.0, cseq=2)
+        tb.respond(tb.register("fallback", 31.5, call_id="reg-2", cseq=2), 200, 31.51)
+        return tb
+
+    def test_answer_at_give_up_passes(self) -> None:
+        self.assertNotEqual(status(self._world(1.0), "FBK-S3"), "fail")
+
+    def test_timely_answer_then_early_probe_fails(self) -> None:
+        self.assertEqual(status(self._world(0.6), "FBK-S3"), "fail")
+
+
+class ProbeLookupAfterCallTests(SynchronousTestCase):
+    """
+    FBK-S3 (issue 10, explore seed 7 after the fixes above; successive mode, DNS
+    answering SERVFAIL, fallback.timeout 30): on the fallback server, the call
+    placed at 30 s went there at once, and 20 ms later the probe due at 30 s
+    looked up the working server's domain and got no address.  A lookup that
+    began after the INVITE was sent was no lookup of that INVITE's (FO-6): it is
+    the probe.  Without it the next probe, at 60 s, is still off the schedule.
+    """
+
+    def _world(self, probe_at_30: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(redundancy_type=1, fallback_timeout=30, duration=120.0,
+                                        servers=_ONE_TARGET, calls=(30.0,)))
+        tb.dns(0.005, f"_sip._udp.{DOMAIN}", "SRV", rcode="SERVFAIL", answer_after=0.0)
+        tb.respond(tb.register("fallback", 0.015, call_id="reg-2"), 200, 0.015)
+        inv = tb.invite("fallback", 30.005, call_id="call-a")
+        tb.respond(inv, 200, 30.005)
+        tb.in_dialog(inv, "ACK", 30.015)
+        for at in (30.025, 60.035, 90.045):
+            if at > 31 or probe_at_30:
+                tb.dns(at, f"_sip._udp.{DOMAIN}", "SRV", rcode="SERVFAIL", answer_after=0.0)
+        return tb
+
+    def test_probe_after_the_call_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-S3"), "pass")
+
+    def test_missing_probe_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S3"), "fail")

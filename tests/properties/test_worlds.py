@@ -13,9 +13,11 @@ from twisted.trial.unittest import SynchronousTestCase
 from harness.explore import check_world, run_world
 from harness.testing.hypothesis_trial import show_notes
 from harness.testing.strategies import (
+    ADDRESSES,
     DOMAIN,
     World,
     accounts,
+    dns_faults,
     fault_schedules,
     networks,
     server_faults,
@@ -186,3 +188,22 @@ class FailbackRefusedTryInvariantTests(SynchronousTestCase):
 
     def test_straight_to_the_secondary_breaks(self) -> None:
         self.assertEqual(len(self._problems(False)), 1)
+
+
+class DnsFaultStrategyTests(SynchronousTestCase):
+    """
+    Explore seed 13 (issue 10): a set-record fault moving a host of server 1's
+    domain to the fallback server's address made server 1 and server 2 one
+    server, which the wire cannot tell apart.  Set-record only moves a host to
+    an address of server 1 (primary or secondary).
+    """
+
+    def test_set_record_stays_within_server_one(self) -> None:
+        from hypothesis import find, settings
+        from hypothesis.errors import NoSuchExample
+
+        faults = zones().flatmap(lambda z: dns_faults(z, 120.0))
+        with self.assertRaises(NoSuchExample):
+            find(faults, lambda f: f["action"] == "set-record"
+                 and ADDRESSES["fallback"] in f["value"],
+                 settings=settings(max_examples=500, database=None))

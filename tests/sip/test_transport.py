@@ -22,7 +22,7 @@ from harness.sip.transaction import (
     TransactionFailure,
 )
 from harness.sip.transport import SipEndpoint
-from harness.trace.events import ConnEvent, NoteEvent, SipEvent
+from harness.trace.events import ConnEvent, NoteEvent, PacketEvent, SipEvent
 
 SERVER = "127.0.9.1"
 PHONE = "127.0.9.9"
@@ -361,6 +361,25 @@ class StreamTests(SynchronousTestCase):
         w.send(register(cseq=2), Target("tcp", SERVER, 5060))
         w.run(1)
         self.assertEqual([t.request.cseq.seq for t in w.received], [2])
+
+    def test_request_after_give_up_connects_afresh(self) -> None:
+        """
+        Explore seed 15 (issue 10): a connection attempt every request of which
+        gave up (RTX-2: not established in time) is abandoned; the next request,
+        an RTX-5 retry 30 s later, opens a connection of its own (a new SYN on
+        the wire) instead of riding the old attempt's SYN retransmissions.
+        """
+        w = World(answer=False)
+        w.world.blackhole_tcp(SERVER, 5060, True)
+        policy = RetryPolicy(retry_counts=0, give_up="last-interval")
+        _, out = w.send(register(), Target("tcp", SERVER, 5060), policy)
+        w.run(30)
+        self.assertEqual(out[0].reason, "timeout")
+        w.send(register(cseq=2), Target("tcp", SERVER, 5060), policy)
+        w.run(0.1)
+        syns = [e for e in w.trace.of(PacketEvent) if e.flags == "S" and e.src[0] == PHONE]
+        self.assertEqual(len({e.src[1] for e in syns}), 2)
+        self.assertEqual(min(e.t for e in syns if e.src[1] == syns[-1].src[1]), 30.0)
 
     def test_framing_split_and_joined(self) -> None:
         w = World()

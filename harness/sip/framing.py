@@ -21,6 +21,11 @@ __all__ = ["StreamFramer", "parse_datagram"]
 
 _CONTENT_LENGTH_RE = re.compile(rb"^(?:content-length|l)[ \t]*:([^\r\n]*)", re.I | re.M)
 
+#: the bytes a start-line can begin with: a method is a token, a status line
+#: begins "SIP/" (RFC 3261 25.1: token = 1*(alphanum / "-" / "." / "!" / "%" /
+#: "*" / "_" / "+" / "`" / "'" / "~"))
+_START = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-.!%*_+`'~")
+
 
 class StreamFramer:
     """
@@ -68,6 +73,11 @@ class StreamFramer:
                 del buf[:skip]
             if not buf:
                 return out
+            if buf[0] not in _START:
+                # Not SIP (a TLS ClientHello on a plain port begins 0x16): say so at
+                # once rather than when, or whether, the bytes happen to hold an empty
+                # line; a TLS hello is random, and the verdict must not be.
+                raise ParseError(f"not a SIP start-line: begins with byte 0x{buf[0]:02x}")
             end = buf.find(b"\r\n\r\n")
             lf = buf.find(b"\n\n", 0, None if end < 0 else end)
             if lf >= 0:  # bare-LF line ends, which parse() accepts too

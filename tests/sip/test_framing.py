@@ -38,6 +38,23 @@ class StreamFramerTests(SynchronousTestCase):
         e = self.assertRaises(ParseError, f.feed, REGISTER.replace(b"Content-Length: 0\r\n", b""))
         self.assertEqual(e.header, "Content-Length")
 
+    def test_tls_hello_on_a_plain_port_fails_at_once_whatever_its_bytes(self) -> None:
+        """
+        A TLS ClientHello (record type 0x16) is refused on its first byte: its
+        random part sometimes holds an empty line (bare LF), and the verdict
+        must not depend on that (a phone using TLS towards a plain TCP port
+        made runs of one world differ).
+        """
+        for hello in (b"\x16\x03\x01\x02\x00\x01", b"\x16\x03\x01\x02\x00\x01ab\n\ncd"):
+            e = self.assertRaises(ParseError, StreamFramer().feed, hello)
+            self.assertEqual(e.reason, "not a SIP start-line: begins with byte 0x16")
+
+    def test_start_line_checked_after_keepalives_only(self) -> None:
+        f = StreamFramer()
+        self.assertEqual(f.feed(b"\r\n\r\n" + REGISTER[:1]), [])
+        self.assertEqual(f.feed(REGISTER[1:]), [parse(REGISTER)])
+        self.assertRaises(ParseError, f.feed, b"\x00")
+
     def test_compact_content_length(self) -> None:
         data = INVITE.replace(b"Content-Length:", b"l:")
         self.assertEqual(StreamFramer().feed(data), [parse(INVITE)])

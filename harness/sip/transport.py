@@ -101,7 +101,6 @@ from harness.sip.message import (
     make_response,
     new_branch,
     parse,
-    trusted_instance,
 )
 from harness.sip.transaction import (
     ClientTransaction,
@@ -904,8 +903,7 @@ class SipEndpoint:
             params = _set_param(params, "received", host)
         else:
             return request
-        new = trusted_instance(Via, transport=top.transport, host=top.host, port=top.port,
-                               params=params)
+        new = Via(top.transport, top.host, top.port, params)
         text = str(new)
         # Only the top Via changes: build the copy without re-validating the
         # rest (as the parser builds messages) and carry over what the parser

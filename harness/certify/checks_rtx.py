@@ -505,8 +505,20 @@ def rtx5(ctx: Ctx) -> Verdict:
             # there, as those clauses judge) the retry may start there again; with
             # newRequests (FB-0) that is the primary anyway (explore seeds 6, 7)
             keeps = ctx.facts.account.server(1).failback_mode != 0
+            # a target still inside the Retry-After of a 503 it sent is skipped (RTX-3):
+            # the top of the list is then the first target not skipped (explore seed 2:
+            # the primary's 503 to a call's INVITE put the retry at the secondary)
+            skipped = {
+                x.dst for x in ctx.txns
+                if x.final is not None and x.final_t is not None and x.final.status == 503
+                and ctx.group(x.dst) == 1
+                and x.final_t <= r_t < x.final_t + retry_after(x.final) + ctx.tol
+            }
+            first_up = next((s.address for s in ctx.facts.targets
+                             if s.address not in skipped), None)
             if top is not None and not (ctx.is_primary(r_dst)
-                                        or (keeps and r_dst == rnd[0].dst)):
+                                        or (keeps and r_dst == rnd[0].dst)
+                                        or (top in skipped and r_dst == first_up)):
                 return ctx.failed(
                     c,
                     "retry did not start again from the top of the list",

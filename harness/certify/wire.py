@@ -413,13 +413,17 @@ def stream_arrivals(trace: Trace, facts: Facts) -> dict[int, float]:
     by the index of the server's C{SipEvent}: the first copy of its segment the
     network delivered (TCP sends a lost segment again, so a response whose
     first copies were lost arrives later than it was sent).  TLS segments carry
-    no payload in the trace: a connection's segments are taken in order.
+    no payload in the trace: a connection's segments are taken in order, and
+    responses written at the same moment went in one segment (a REGISTER's and an
+    INVITE's 500 coalesced: explore seeds 10, 13 took the next segment for the
+    second one's, and a later retransmission for its arrival).
     """
     servers = facts.addresses
     pending: dict[tuple[tuple[str, int], tuple[str, int]], list[tuple[int, bytes]]] = (
         defaultdict(list)
     )
     lost: set[int] = set()
+    written: dict[int, float] = {}
     out: dict[int, float] = {}
     for i, e in trace.indexed(PacketEvent, SipEvent):
         if isinstance(e, SipEvent):
@@ -427,6 +431,7 @@ def stream_arrivals(trace: Trace, facts: Facts) -> dict[int, float]:
                     and isinstance(e.message, Response) and _from_phone(facts, e.remote[0])):
                 raw = e.raw if e.transport == "tcp" else b""
                 pending[(e.local, e.remote)].append((i, raw))
+                written[i] = e.t
             continue
         if e.proto != "tcp" or e.flags:
             continue
@@ -434,12 +439,16 @@ def stream_arrivals(trace: Trace, facts: Facts) -> dict[int, float]:
         item = next((x for x in queue if x[1] == e.payload), None) if queue else None
         if queue is None or item is None:
             continue
-        if e.fate != "delivered":
-            lost.add(item[0])
-            continue
-        queue.remove(item)
-        if item[0] in lost:  # (a TLS segment may be recorded just before its SipEvent)
-            out[item[0]] = e.t
+        items = [item]
+        if not e.payload:  # TLS: the queue's head and whatever was written with it
+            items = [x for x in queue if not x[1] and written[x[0]] <= written[item[0]]]
+        for x in items:
+            if e.fate != "delivered":
+                lost.add(x[0])
+                continue
+            queue.remove(x)
+            if x[0] in lost:  # (a TLS segment may be recorded just before its SipEvent)
+                out[x[0]] = e.t
     return out
 
 

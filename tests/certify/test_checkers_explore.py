@@ -3262,3 +3262,76 @@ class ProbeLookupAfterCallTests(SynchronousTestCase):
 
     def test_missing_probe_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FBK-S3"), "fail")
+
+
+class CoalescedTlsResponsesTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seeds 10, 13 of dns-ip-literal; TLS, 5 % / 20 % loss, the
+    primary answering 500): the REGISTER and the call's INVITE went together and
+    their two 500s were written at the same moment, in one TLS segment.  The
+    wire took that segment for the first 500 only and the next one (30 s later,
+    the retry's 500) for the second, so the retry's own 500 was matched to a
+    retransmission another 30 s on: "late", the target "failed", and the phone's
+    retry 30 s after the 500 it did get looked early.  Responses written together
+    arrive together.  A 500 whose segment really got through only after the
+    phone's give-up time (7.5 s) still makes that retry early.
+    """
+
+    def _world(self, delivered_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=2, duration=120.0,
+                                        servers=_ONE_TARGET[:1], calls=(0.0,)))
+        srv, ph = (PRIMARY, 5061), (PHONE, 5060)
+        reg = tb.register("primary", 0.02, transport="tls", port=5061)
+        inv = tb.invite("primary", 0.02, call_id="call-a", transport="tls", port=5061)
+        tb.respond(reg, 500, 0.025)
+        tb.respond(inv, 500, 0.025)
+        tb._add(PacketEvent(0.025, "tcp", srv, ph, b""))  # both 500s in one segment
+        tb.respond(tb.register("primary", 30.03, cseq=2, transport="tls", port=5061),
+                   500, 30.235)
+        if delivered_at > 30.235:
+            tb._add(PacketEvent(30.235, "tcp", srv, ph, b"", fate="lost"))
+        tb._add(PacketEvent(delivered_at, "tcp", srv, ph, b""))
+        again = tb.register("primary", 60.24, cseq=3, transport="tls", port=5061)
+        tb.respond(again, 500, 60.245)
+        tb._add(PacketEvent(60.245, "tcp", srv, ph, b"", fate="lost"))
+        tb._add(PacketEvent(60.445, "tcp", srv, ph, b""))
+        return tb
+
+    def test_coalesced_answers_arrive_together_passes(self) -> None:
+        self.assertNotEqual(status(self._world(30.235), "RTX-5"), "fail")
+
+    def test_answer_after_give_up_then_early_retry_fails(self) -> None:
+        self.assertEqual(status(self._world(38.0), "RTX-5"), "fail")
+
+
+class RetryAfterSkipsPrimaryAtRetryTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seed 2 of dns-ip-literal; the primary answering 503 with
+    Retry-After: 30, the secondary silent): the REGISTER round failed at
+    7.545 s; meanwhile the call's INVITE got a 503 (Retry-After: 30) from the
+    primary at 8.505 s.  At the retry, 37.545 s, the primary was still inside
+    that Retry-After, and RTX-3 says it is skipped: the retry started at the
+    first target not skipped, the secondary, and came to the primary after.
+    Without the INVITE's Retry-After the primary's skip had ended at 30.035 s,
+    and a retry at the secondary first still fails.
+    """
+
+    def _world(self, invite_retry_after: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(duration=100.0, calls=(1.0,)))
+        ra = [("Retry-After", "30")]
+        tb.respond(tb.register("primary", 0.035), 503, 0.035, headers=ra)
+        tb.silent("REGISTER", "secondary", 0.045, cseq=2)
+        tb.silent("INVITE", "secondary", 1.005, call_id="call-a")
+        inv = tb.invite("primary", 8.505, call_id="call-a", cseq=2)
+        tb.respond(inv, 503, 8.505, headers=ra if invite_retry_after else ())
+        tb.silent("REGISTER", "secondary", 37.545, cseq=3)
+        tb.respond(tb.register("primary", 45.045, cseq=4), 503, 45.045, headers=ra)
+        tb.respond(tb.register("primary", 75.055, cseq=5), 503, 75.055, headers=ra)
+        tb.silent("REGISTER", "secondary", 75.065, cseq=6)
+        return tb
+
+    def test_primary_skipped_at_the_retry_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-5"), "pass")
+
+    def test_secondary_first_without_retry_after_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-5"), "fail")

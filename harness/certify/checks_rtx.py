@@ -351,6 +351,40 @@ def rtx4(ctx: Ctx) -> Verdict:
                          "CSeq + 1", ev)
 
 
+def _lookup_failed_before(ctx: Ctx, start: float, dst: str) -> bool:
+    """
+    Whether, after C{start} and before the phone's next REGISTER to C{dst}, it
+    looked up the address of another target and got none (timeout, lost
+    packets, an error or no record): that target failed (DNS-11), so a retry
+    going on to C{dst} did start from the top (explore seed 2: the primary's A
+    query lost twice at the retry, the secondary tried next).
+    """
+    from harness.certify.checks_dns import _read_answer
+
+    end = next((x.started for x in ctx.attempts
+                if x.method == "REGISTER" and x.dst == dst and x.first > start), None)
+    if end is None:
+        return False
+    dns_host = ctx.facts.dns[0] if ctx.facts.dns is not None else None
+    addr_types = ("A", "AAAA")
+    # names that resolve to dst (its own lookup), and lookups that got an address
+    of_dst = {q.name for q in ctx.queries if q.type in addr_types and dst in q.records}
+    resolved = {q.name for q in ctx.queries
+                if q.type in addr_types and start < q.t < end and q.records}
+    if any(q.type in addr_types and start < q.t < end and not q.records
+           and q.name not in of_dst and q.name not in resolved for q in ctx.queries):
+        return True  # answered with an error or nothing, or the answer was lost
+    for _, e in ctx.trace.indexed(PacketEvent):
+        if (e.proto != "udp" or e.dst[0] != dns_host or e.src[0] != ctx.facts.phone
+                or not start < e.t < end):
+            continue
+        asked = _read_answer(e.payload)  # (a query the network lost: no DnsEvent)
+        if (asked is not None and asked[1] in addr_types and asked[0] not in of_dst
+                and asked[0] not in resolved):
+            return True
+    return False
+
+
 def rtx5(ctx: Ctx) -> Verdict:
     """Every target failed -> the phone retries after retry_interval, from the top."""
     c = "RTX-5"
@@ -518,7 +552,8 @@ def rtx5(ctx: Ctx) -> Verdict:
                              if s.address not in skipped), None)
             if top is not None and not (ctx.is_primary(r_dst)
                                         or (keeps and r_dst == rnd[0].dst)
-                                        or (top in skipped and r_dst == first_up)):
+                                        or (top in skipped and r_dst == first_up)
+                                        or _lookup_failed_before(ctx, last.last, r_dst)):
                 return ctx.failed(
                     c,
                     "retry did not start again from the top of the list",

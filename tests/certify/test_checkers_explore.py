@@ -3335,3 +3335,48 @@ class RetryAfterSkipsPrimaryAtRetryTests(SynchronousTestCase):
 
     def test_secondary_first_without_retry_after_fails(self) -> None:
         self.assertEqual(status(self._world(False), "RTX-5"), "fail")
+
+
+def _query(name: str) -> bytes:
+    """A DNS query for C{name}'s A record, as the phone's resolver sends it."""
+    from twisted.names import dns
+
+    m = dns.Message(id=1, recDes=1)
+    m.queries = [dns.Query(name.encode(), dns.A)]
+    return m.toStr()
+
+
+class RetryLookupOfPrimaryLostTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seed 2 of dns-ip-literal after the fixes above; both targets
+    silent, 20 % loss): at the retry the phone looked server 1 up again; the SRV
+    answer came back but both tries of the primary's A query were lost, so the
+    primary gave no address (DNS-11: a failure of that target) and the phone
+    went on to the secondary.  The retry did start from the top.  A retry that
+    goes to the secondary without trying to reach the primary still fails.
+    """
+
+    def _world(self, looks_up_primary: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(duration=80.0))
+        srv = ["0 1 5060 primary.example.test", "0 0 5060 secondary.example.test"]
+        tb.dns(0.005, f"_sip._udp.{DOMAIN}", "SRV", srv)
+        tb.dns(0.01, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.dns(0.015, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        tb.silent("REGISTER", "primary", 0.02)
+        tb.silent("REGISTER", "secondary", 7.52, cseq=2)
+        tb.dns(45.02, f"_sip._udp.{DOMAIN}", "SRV", srv)
+        at = 45.03
+        if looks_up_primary:
+            for t in (45.025, 46.025):
+                tb._add(PacketEvent(t, "udp", (PHONE, 40000), (DNS, 53),
+                                    _query(f"primary.{DOMAIN}"), fate="lost"))
+            tb.dns(49.03, f"secondary.{DOMAIN}", "A", [SECONDARY])
+            at = 49.035
+        tb.silent("REGISTER", "secondary", at, cseq=3)
+        return tb
+
+    def test_primary_lookup_lost_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-5"), "pass")
+
+    def test_secondary_without_trying_the_primary_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-5"), "fail")

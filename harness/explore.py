@@ -362,7 +362,8 @@ def _failback_invariants(run: WorldRun, mine: list[wire.Txn], tol: float) -> lis
     min_ttl = _min_ttl(run)
     skip: list[tuple[float, float]] = []
     for x in mine:
-        if x.dst == primary and x.final is not None and x.final.status == 503 and x.final_t:
+        if (x.dst == primary and x.final is not None and x.final.status == 503
+                and x.final_t is not None):  # (0.0 on a network without latency)
             ra = x.final.headers.get("Retry-After")
             if ra and ra.strip().isdigit():
                 skip.append((x.final_t, x.final_t + int(ra.strip()) + tol))

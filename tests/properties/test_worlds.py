@@ -190,6 +190,43 @@ class FailbackRefusedTryInvariantTests(SynchronousTestCase):
         self.assertEqual(len(self._problems(False)), 1)
 
 
+class FailbackRetryAfterAtTimeZeroTests(SynchronousTestCase):
+    """
+    FAILBACK (explore seed 2 of dns-ip-literal, after the RTX-5 fixes; no
+    latency): the primary answered the first REGISTER 503 with Retry-After: 30
+    at 0.000 s, and the renewal at 15 s went to the secondary, the primary being
+    skipped (RTX-3).  The invariant's skip window was dropped for a 503 at time
+    0.0 (a falsy time).  Without the Retry-After the renewal still breaks FB-0.
+    """
+
+    def _problems(self, retry_after: bool) -> list[str]:
+        from types import SimpleNamespace
+
+        from harness.certify import wire
+        from harness.explore import _failback_invariants
+        from harness.testing.strategies import AccountSpec
+        from harness.testing.tracebuilder import TraceBuilder, default_facts
+
+        tb = TraceBuilder(default_facts(expires=30, duration=25.0))
+        ra = [("Retry-After", "30")] if retry_after else []
+        tb.respond(tb.register("primary", 0.0), 503, 0.0, headers=ra)
+        tb.respond(tb.register("secondary", 0.0, cseq=2), 200, 0.0)
+        tb.respond(tb.register("secondary", 15.0, cseq=3), 200, 15.0)
+        trace = tb.build()
+        run = SimpleNamespace(
+            world=SimpleNamespace(faults=[], subject=AccountSpec(transport=0)),
+            result=SimpleNamespace(facts=tb.facts, trace=trace),
+        )
+        mine = wire.phone_transactions(trace, tb.facts)
+        return _failback_invariants(run, mine, 0.05)  # type: ignore[arg-type]
+
+    def test_renewal_inside_retry_after_holds(self) -> None:
+        self.assertEqual(self._problems(True), [])
+
+    def test_renewal_at_the_secondary_without_retry_after_breaks(self) -> None:
+        self.assertEqual(len(self._problems(False)), 1)
+
+
 class DnsFaultStrategyTests(SynchronousTestCase):
     """
     Explore seed 13 (issue 10): a set-record fault moving a host of server 1's

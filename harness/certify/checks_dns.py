@@ -725,7 +725,14 @@ def dns11(ctx: Ctx) -> Verdict:
                 t.first >= start - ctx.tol or in_flight(ctx, t, start))), None)
             registered = any(r.dst == fb and r.t <= end and r.t + r.granted >= end
                              for r in ctx.regs)
-            if used is None and not registered:
+            # (a connection to it that failed before any SIP went over it, begun or still
+            # being tried then, is a try there all the same, RTX-2, though nothing on the
+            # wire names its request: explore seeds 3, 15, the fallback stopped)
+            conn = next((a for a in ctx.conn_attempts
+                         if a.server == fb and a.t >= start - ctx.tol), None)
+            if used is None and conn is not None:
+                ev.append(conn.index)
+            elif used is None and not registered:
                 if end + ctx.profile.retry_interval < ctx.end:
                     return ctx.failed(c, "DNS failure of server 1: the fallback server did not "
                                          "take over", "a request to the fallback server",

@@ -3262,3 +3262,32 @@ class ProbeLookupAfterCallTests(SynchronousTestCase):
 
     def test_missing_probe_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FBK-S3"), "fail")
+
+
+class FallbackRefusedAtDnsFailureTests(SynchronousTestCase):
+    """
+    DNS-11 (explore seeds 3 and 15 of dns-ip-literal; concurrent mode, TCP, the
+    fallback server stopped from the start, server 1's domain giving no
+    address): at each round the phone opened a connection to the fallback
+    server alongside the lookup, and it was refused before any SIP went over
+    it.  That refused connection is the phone's try at the fallback server
+    (RTX-2), though nothing on the wire names its request, so the fallback did
+    take over.  A phone that never tries the fallback server still fails.
+    """
+
+    def _world(self, tries_fallback: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, duration=120.0))
+        for k in range(4):
+            at = k * 30.02
+            if tries_fallback:
+                tb.refused(at, "fallback")
+            tb.dns(at + 0.005, f"_sip._tcp.{DOMAIN}", "SRV", rcode="NXDOMAIN",
+                   answer_after=0.0)
+            tb.dns(at + 0.015, DOMAIN, "A", answer_after=0.0)
+        return tb
+
+    def test_refused_fallback_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "DNS-11"), "pass")
+
+    def test_fallback_never_tried_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "DNS-11"), "fail")

@@ -3291,3 +3291,43 @@ class FallbackRefusedAtDnsFailureTests(SynchronousTestCase):
 
     def test_fallback_never_tried_fails(self) -> None:
         self.assertEqual(status(self._world(False), "DNS-11"), "fail")
+
+
+class RenewalOverClosedConnectionTests(SynchronousTestCase):
+    """
+    FBK-C1 (explore seed 8 of dns-ip-literal; concurrent mode, TCP, expires 30,
+    the primary stopped at 255 s): the primary closed its connection at 255 s,
+    the instant the phone wrote its renewal on it.  TCP delivered the REGISTER
+    but the server never read it, and the phone, seeing the connection close,
+    counted the primary failed (RTX-2) and retried 30 s later (RTX-5), after
+    the registration had run out.  The renewal was sent in time: the server,
+    not the phone, let it lapse.  A phone that sends no renewal before the
+    retry still fails.
+    """
+
+    def _world(self, renews: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=1, expires=30,
+                                        duration=300.0, servers=_ONE_TARGET))
+        tb.respond(tb.register("fallback", 0.0, call_id="reg-2", transport="tcp",
+                               expires=3600), 200, 0.0)
+        for k in range(17):
+            at = k * 15.0
+            tb.respond(tb.register("primary", at, cseq=k + 1, transport="tcp"), 200, at)
+        tb.fault(255.0, "primary", "stop")
+        tb._add(PacketEvent(255.0, "tcp", (PRIMARY, 5060), (PHONE, 40000), b"", flags="F"))
+        if renews:
+            # (written on the closing connection: delivered, never read)
+            tb.register("primary", 255.0, cseq=18, transport="tcp", lost=[0])
+            ev = tb._events[-1]
+            assert isinstance(ev, PacketEvent)
+            tb._events[-1] = replace(ev, fate="delivered", src=(PHONE, 40000))
+            tb._add(ConnEvent(255.0, PHONE, "close", "tcp", (PHONE, 40000), (PRIMARY, 5060),
+                              "peer"))
+        tb.refused(285.0, "primary")
+        return tb
+
+    def test_renewal_never_read_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-C1"), "pass")
+
+    def test_no_renewal_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-C1"), "fail")

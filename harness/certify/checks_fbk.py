@@ -112,6 +112,13 @@ def fbk_c1(ctx: Ctx) -> Verdict:
         # went out to say which request they carried
         tries_fb = [t for t in ctx.attempts if t.dst == fb and t.conn_failure is not None]
         tries_fb = tries_fb or [a for a in _failed_connections(ctx, 2) if a.server == fb]
+    else:
+        # so are they between REGISTERs that did reach it (a flapping fallback server,
+        # refusing while down: explore seed 5 of dns-ip-literal)
+        ended = {t.conn_failure for t in sent_fb if t.conn_failure is not None}
+        tries_fb += [a for a in _failed_connections(ctx, 2)
+                     if a.server == fb and a not in ended]
+        tries_fb.sort(key=lambda x: _try_start(x, first=True))
     # (an attempt whose connection failed before any SIP went over it counts: RTX-2)
     sent_w = [t for t in ctx.attempts if t.method == "REGISTER" and ctx.group(t.dst) == 1]
     if not tries_fb:

@@ -3331,3 +3331,32 @@ class RenewalOverClosedConnectionTests(SynchronousTestCase):
 
     def test_no_renewal_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FBK-C1"), "fail")
+
+
+class FlappingFallbackRefusedBetweenTriesTests(SynchronousTestCase):
+    """
+    FBK-C1 (explore seed 5 of dns-ip-literal; concurrent mode, TCP, the fallback
+    server silent and flapping every 30 s): the phone's REGISTERs to it were
+    refused while it was down and went unanswered while it was up, one try 30 s
+    after each failure (RTX-5): refused at 0 s, silent at 30 s, refused at
+    67.5 s, silent at 97.5 s.  The refused connection at 67.5 s, though no SIP
+    went over it, is that round's try (RTX-2), between tries that did carry
+    SIP.  A phone that skipped that round still fails.
+    """
+
+    def _world(self, tries_at_67: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=1, duration=120.0,
+                                        servers=_ONE_TARGET))
+        tb.respond(tb.register("primary", 0.01, transport="tcp"), 200, 0.015)
+        tb.refused(0.0, "fallback")
+        tb.silent("REGISTER", "fallback", 30.02, call_id="reg-2", cseq=2, transport="tcp")
+        if tries_at_67:
+            tb.refused(67.51, "fallback")
+        tb.silent("REGISTER", "fallback", 97.53, call_id="reg-2", cseq=4, transport="tcp")
+        return tb
+
+    def test_refused_round_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-C1"), "pass")
+
+    def test_skipped_round_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-C1"), "fail")

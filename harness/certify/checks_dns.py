@@ -994,6 +994,32 @@ def unresolved_targets(ctx: Ctx, t: float) -> frozenset[str]:
     return frozenset(s.address for s in ctx.facts.targets if s.address not in got)
 
 
+def register_elsewhere(ctx: Ctx) -> list[int]:
+    """
+    Trace indexes of the REGISTERs the phone sent to an address that a lookup
+    of server 1's domain gave but where no harness server is (DNS moved a
+    target away, say to a dead host): its REGISTERs to the working server as
+    the DNS named it (DNS-8), though none of the servers could hear them.
+    """
+    dom = _domain(ctx)
+    if dom is None or ctx.facts.dns is None:
+        return []
+    mine = [q for q in ctx.queries if q.name == dom or q.name.endswith("." + dom)]
+    names = {q.name for q in mine} | {
+        norm(r.target) for q in mine if q.type == "SRV" for r in _srvs(q)}
+    got = {r for q in ctx.queries if q.type == "A" and q.name in names for r in q.records}
+    got |= {r.target for q in mine if q.type == "SRV" for r in _srvs(q) if _is_ip(r.target)}
+    got -= ctx.facts.addresses
+    if not got:
+        return []
+    out = []
+    for i, e in ctx.trace.indexed(PacketEvent):
+        if (e.dst[0] in got and e.payload.startswith(b"REGISTER ")
+                and (ctx.facts.phone is None or e.src[0] == ctx.facts.phone)):
+            out.append(i)
+    return out
+
+
 def _unanswered(q: Q) -> bool:
     """The server sent nothing back (no answer, or a deliberately dropped query)."""
     return q.answer is None or q.answer.rcode == "TIMEOUT"

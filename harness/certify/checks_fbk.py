@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from harness.certify import wire
 from harness.certify.checks_base import Ctx
-from harness.certify.checks_dns import DNS_GIVE_UP
+from harness.certify.checks_dns import DNS_GIVE_UP, register_elsewhere
 from harness.certify.checks_fo import fallback_refused_at_once
 from harness.certify.verdict import Verdict
 from harness.trace.events import ConnEvent, PacketEvent, SipEvent
@@ -125,14 +125,17 @@ def fbk_c1(ctx: Ctx) -> Verdict:
         return ctx.failed(c, "concurrent mode: no REGISTER to the fallback server",
                           "REGISTER to both servers", "none to the fallback server")
     tried_w = _failed_connections(ctx, 1)
-    if not sent_w and not ctx.dns_downs and not tried_w:
+    # (REGISTERs to where the DNS moved server 1, no harness server there, are sent to
+    # the working server all the same, DNS-8: explore seed 14 of dns-ip-literal)
+    moved = [] if sent_w or ctx.dns_downs or tried_w else register_elsewhere(ctx)
+    if not sent_w and not ctx.dns_downs and not tried_w and not moved:
         # (a failed lookup leaves nothing to send, DNS-11)
         return ctx.failed(c, "concurrent mode: no REGISTER to the working server",
                           "REGISTER to both servers", "none to the working server")
     # both registrations kept: each registration renewed before it expires
     ev = [*tries_fb[0].indexes, *(sent_w[0].indexes if sent_w else
                                  ctx.dns_downs[0].indexes if ctx.dns_downs else
-                                 tried_w[0].indexes)]
+                                 tried_w[0].indexes if tried_w else moved[:1])]
     for r in [*regs_fb, *[r for r in ctx.regs if ctx.group(r.dst) == 1]]:
         if r.t + r.granted + ctx.tol >= ctx.end:
             continue

@@ -3360,3 +3360,34 @@ class FlappingFallbackRefusedBetweenTriesTests(SynchronousTestCase):
 
     def test_skipped_round_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FBK-C1"), "fail")
+
+
+class WorkingServerMovedByDnsTests(SynchronousTestCase):
+    """
+    FBK-C1 (explore seed 14 of dns-ip-literal; concurrent mode, a DNS fault
+    moving the primary's A record to 127.0.1.20, where no server runs): the
+    phone registered at the fallback server and sent its REGISTERs for server 1
+    to 127.0.1.20, the address the DNS gave (DNS-8), every RTX-5 round.  No
+    harness server heard them, but they are REGISTERs to the working server.
+    A phone that registers only at the fallback server, sending nothing for
+    server 1 after its lookup, still fails.
+    """
+
+    MOVED = "127.0.1.20"
+
+    def _world(self, registers_there: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(duration=120.0, servers=_ONE_TARGET))
+        tb.respond(tb.register("fallback", 0.0, call_id="reg-2"), 200, 0.005)
+        for k, at in enumerate((0.005, 37.52, 75.025, 112.54)):
+            tb.dns(at, f"_sip._udp.{DOMAIN}", "SRV", [f"0 0 5060 primary.{DOMAIN}"],
+                   answer_after=0.0)
+            tb.dns(at + 0.01, f"primary.{DOMAIN}", "A", [self.MOVED], ttl=60, answer_after=0.0)
+            if registers_there:
+                tb.silent("REGISTER", self.MOVED, at + 0.015, cseq=k + 1, lost=range(4))
+        return tb
+
+    def test_register_to_the_moved_address_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-C1"), "pass")
+
+    def test_no_register_for_server_1_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-C1"), "fail")

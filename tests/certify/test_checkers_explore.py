@@ -3391,3 +3391,74 @@ class WorkingServerMovedByDnsTests(SynchronousTestCase):
 
     def test_no_register_for_server_1_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FBK-C1"), "fail")
+
+
+class HostMovedToDeadAddressTests(SynchronousTestCase):
+    """
+    FBK-C1, FBK-S1 (explore seed 14 of dns-ip-literal, both redundancy types): a
+    DNS fault moved the primary's A record to 127.0.1.20, where the shrunk world
+    runs no server.  The phone sent server 1's REGISTERs there, as the DNS said
+    (DNS-8), and in successive mode fell back once that silent target had had
+    its RTX-1 time.  The moved-to address is a target of server 1 that nothing
+    answers (the testbed's facts name it), and a target the resolution in use
+    did not give (the primary) was not in the round: server 1 was exhausted
+    when 127.0.1.20 failed.  Falling back before that still fails.
+    """
+
+    MOVED = "127.0.1.20"
+
+    def _certify(self, redundancy_type: int) -> dict[str, str]:
+        from pathlib import Path
+
+        from harness.scenario import load_scenario
+        from harness.testbed import run_scenario
+
+        base = Path(self.mktemp())
+        for sub in ("scenarios", "phones", "zones"):
+            (base / sub).mkdir(parents=True)
+        (base / "zones" / "example.test.zone").write_text(
+            "$ORIGIN example.test.\n$TTL 300\n"
+            "@ 86400 IN SOA ns1 hostmaster ( 1 3600 600 86400 60 )\n"
+            "@ 86400 IN NS ns1\nns1 86400 IN A 127.0.1.53\nprimary 300 IN A 127.0.1.10\n"
+            "_sip._udp 300 IN SRV 0 0 5060 primary\n")
+        (base / "phones" / "p.cfg").write_text(
+            "#!version:1.0.0.1\naccount.1.enable = 1\naccount.1.user_name = 1001\n"
+            f"account.1.fallback.redundancy_type = {redundancy_type}\n"
+            "account.1.sip_server.1.address = example.test\naccount.1.sip_server.1.port = 0\n"
+            "account.1.sip_server.2.address = 127.0.1.15\naccount.1.sip_server.2.port = 5060\n")
+        (base / "scenarios" / "s.toml").write_text(
+            '[scenario]\nname = "s"\nduration = 120\n\n[phone]\nconfig = "../phones/p.cfg"\n'
+            'address = "127.0.0.100"\n\n[dns]\nzone = "../zones/example.test.zone"\n\n'
+            '[[servers]]\nrole = "primary"\naddress = "127.0.1.10"\n\n'
+            '[[servers]]\nrole = "fallback"\naddress = "127.0.1.15"\n\n'
+            '[[faults]]\nat = 0\ntarget = "dns"\naction = "set-record"\n'
+            f'name = "primary.example.test"\ntype = "A"\nvalue = ["{self.MOVED}"]\nttl = 60\n')
+        result = run_scenario(load_scenario(base / "scenarios" / "s.toml"))
+        self.assertIn(self.MOVED, result.facts.addresses)
+        return {v.clause: v.status for v in result.verdicts}
+
+    def test_concurrent_passes(self) -> None:
+        verdicts = self._certify(0)
+        self.assertEqual(verdicts["FBK-C1"], "pass")
+        self.assertNotIn("fail", verdicts.values())
+
+    def test_successive_passes(self) -> None:
+        verdicts = self._certify(1)
+        self.assertEqual(verdicts["FBK-S1"], "pass")
+        self.assertNotIn("fail", verdicts.values())
+
+    def _world(self, fallback_at: float) -> TraceBuilder:
+        servers = (*_ONE_TARGET, ServerInfo("moved", self.MOVED, _PORTS))
+        tb = TraceBuilder(default_facts(redundancy_type=1, duration=60.0, servers=servers))
+        tb.dns(0.005, f"_sip._udp.{DOMAIN}", "SRV", [f"0 0 5060 primary.{DOMAIN}"],
+               answer_after=0.0)
+        tb.dns(0.015, f"primary.{DOMAIN}", "A", [self.MOVED], ttl=60, answer_after=0.0)
+        tb.silent("REGISTER", self.MOVED, 0.02, lost=range(4))
+        tb.respond(tb.register("fallback", fallback_at, call_id="reg-2"), 200, fallback_at)
+        return tb
+
+    def test_fallback_after_the_moved_target_failed_passes(self) -> None:
+        self.assertEqual(status(self._world(7.525), "FBK-S1"), "pass")
+
+    def test_fallback_before_it_failed_fails(self) -> None:
+        self.assertEqual(status(self._world(3.0), "FBK-S1"), "fail")

@@ -70,6 +70,23 @@ def _failed_connections(ctx: Ctx, group: int) -> list[wire.ConnAttempt]:
                         for p in ctx.facts.calls)]
 
 
+def _hang_up_conn(ctx: Ctx, a: wire.ConnAttempt) -> bool:
+    """
+    Whether failed connection C{a} began when a planned call through its server
+    was due to be hung up (the call's C{duration} after it came up): the BYE's
+    connection, not a REGISTER's.
+    """
+    for d in ctx.dialogs:
+        if d.dst != a.server:
+            continue
+        plans = [p for p in ctx.facts.calls if p.at <= d.invite.first + ctx.tol]
+        if not plans or (plan := max(plans, key=lambda p: p.at)).duration is None:
+            continue
+        if abs(a.start - (d.established + plan.duration)) <= 2 * ctx.tol:
+            return True
+    return False
+
+
 def _try_start(x: wire.Txn | wire.ConnAttempt, first: bool = False) -> float:
     """When a try began (L{wire.Txn.started}, or its C{first} send)."""
     if isinstance(x, wire.ConnAttempt):
@@ -150,6 +167,14 @@ def fbk_c1(ctx: Ctx) -> Verdict:
                        and d.start <= r.t + r.granted + ctx.tol), None)
         if lookup is not None and (nxt is None or lookup.start < nxt.started):
             ev.extend(lookup.indexes[:1])
+            continue
+        # and one whose failed connection had no attempt after it to name its request
+        # (wire.attempts leaves it out), other than a planned hang-up's (explore seed 8)
+        conn = next((a for a in _failed_connections(ctx, grp or 0)
+                     if a.start > r.t + ctx.tol and not _hang_up_conn(ctx, a)), None)
+        if conn is not None and conn.start <= r.t + r.granted + ctx.tol and (
+                nxt is None or conn.start < nxt.started):
+            ev.append(conn.index)
             continue
         if nxt is None or nxt.started > r.t + r.granted + ctx.tol:
             return ctx.failed(c, f"registration at {ctx.name(r.dst)} not refreshed",

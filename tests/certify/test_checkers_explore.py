@@ -3462,3 +3462,40 @@ class HostMovedToDeadAddressTests(SynchronousTestCase):
 
     def test_fallback_before_it_failed_fails(self) -> None:
         self.assertEqual(status(self._world(3.0), "FBK-S1"), "fail")
+
+
+class RefusedRenewalBesideHangUpTests(SynchronousTestCase):
+    """
+    FBK-C1 (explore seed 8 of dns-ip-literal after the fixes above; concurrent
+    mode, TCP, expires 30, a 30 s call placed at 240 s, the primary stopped at
+    256 s): at 270.01 s the call's BYE found the primary's port closed, and at
+    270.19 s so did the renewal due then.  Nothing came after that refused
+    connection to name its request, but it was the renewal's (RTX-2): the
+    server let the registration lapse.  The hang-up's own refused connection is
+    no renewal: a phone that sent only the BYE still fails.
+    """
+
+    def _world(self, renews: bool) -> TraceBuilder:
+        facts = default_facts(server1=PRIMARY, transport=1, expires=30, duration=300.0,
+                              servers=_ONE_TARGET)
+        facts = replace(facts, calls=(CallPlan(240.0, "sip:echo@example.test", 30.0),))
+        tb = TraceBuilder(facts)
+        tb.respond(tb.register("fallback", 0.01, call_id="reg-2", transport="tcp",
+                               expires=3600), 200, 0.015)
+        for k in range(18):
+            at = 0.01 + k * 15.01
+            tb.respond(tb.register("primary", at, cseq=k + 1, transport="tcp"), 200, at + 0.005)
+        inv = tb.invite("primary", 240.0, call_id="call-a", transport="tcp")
+        tb.respond(inv, 200, 240.005)
+        tb.in_dialog(inv, "ACK", 240.01, to="primary")
+        tb.fault(256.0, "primary", "stop")
+        tb.refused(270.0, "primary")
+        if renews:
+            tb.refused(270.18, "primary")
+        return tb
+
+    def test_refused_renewal_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-C1"), "pass")
+
+    def test_only_the_hang_up_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-C1"), "fail")

@@ -314,6 +314,7 @@ class Testbed:
             )
             for spec in sc.servers
         )
+        servers += self._moved_targets(servers)
         return Facts(
             scenario=sc.name,
             account=sc.phone.account(sc.account),
@@ -332,6 +333,30 @@ class Testbed:
             config_warnings=sc.phone.warnings,
             latency_tolerance=self._latency_tolerance(),
         )
+
+    def _moved_targets(self, servers: tuple[ServerInfo, ...]) -> tuple[ServerInfo, ...]:
+        """
+        Addresses a DNS fault gives a name of server 1's domain where no harness
+        server runs (a host moved to a dead address): targets of server 1 all the
+        same (DNS-8), that nothing answers.  They listen on the primary's ports.
+        """
+        account = self.scenario.phone.account(self.scenario.account)
+        dom = account.server(1).address.rstrip(".").lower()
+        if not dom or account.server(1).is_ip:
+            return ()
+        known = {s.address for s in servers}
+        ports = next((s.ports for s in servers if s.role != "fallback"), ())
+        out: list[ServerInfo] = []
+        for f in self.scenario.faults:
+            name = str(f.param("name", "")).rstrip(".").lower()
+            if (f.target != "dns" or f.action != "set-record" or f.param("type", "A") != "A"
+                    or not (name == dom or name.endswith("." + dom))):
+                continue
+            for a in f.param("value", ()) or ():
+                if a not in known:
+                    known.add(a)
+                    out.append(ServerInfo(role=f"moved-{a}", address=a, ports=ports))
+        return tuple(out)
 
     def _latency_tolerance(self) -> float:
         """

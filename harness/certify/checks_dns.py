@@ -725,7 +725,14 @@ def dns11(ctx: Ctx) -> Verdict:
                 t.first >= start - ctx.tol or in_flight(ctx, t, start))), None)
             registered = any(r.dst == fb and r.t <= end and r.t + r.granted >= end
                              for r in ctx.regs)
-            if used is None and not registered:
+            # (a connection to it that failed before any SIP went over it, begun or still
+            # being tried then, is a try there all the same, RTX-2, though nothing on the
+            # wire names its request: explore seeds 3, 15, the fallback stopped)
+            conn = next((a for a in ctx.conn_attempts
+                         if a.server == fb and a.t >= start - ctx.tol), None)
+            if used is None and conn is not None:
+                ev.append(conn.index)
+            elif used is None and not registered:
                 if end + ctx.profile.retry_interval < ctx.end:
                     return ctx.failed(c, "DNS failure of server 1: the fallback server did not "
                                          "take over", "a request to the fallback server",
@@ -985,6 +992,32 @@ def unresolved_targets(ctx: Ctx, t: float) -> frozenset[str]:
     if not got:
         return frozenset()
     return frozenset(s.address for s in ctx.facts.targets if s.address not in got)
+
+
+def register_elsewhere(ctx: Ctx) -> list[int]:
+    """
+    Trace indexes of the REGISTERs the phone sent to an address that a lookup
+    of server 1's domain gave but where no harness server is (DNS moved a
+    target away, say to a dead host): its REGISTERs to the working server as
+    the DNS named it (DNS-8), though none of the servers could hear them.
+    """
+    dom = _domain(ctx)
+    if dom is None or ctx.facts.dns is None:
+        return []
+    mine = [q for q in ctx.queries if q.name == dom or q.name.endswith("." + dom)]
+    names = {q.name for q in mine} | {
+        norm(r.target) for q in mine if q.type == "SRV" for r in _srvs(q)}
+    got = {r for q in ctx.queries if q.type == "A" and q.name in names for r in q.records}
+    got |= {r.target for q in mine if q.type == "SRV" for r in _srvs(q) if _is_ip(r.target)}
+    got -= ctx.facts.addresses
+    if not got:
+        return []
+    out = []
+    for i, e in ctx.trace.indexed(PacketEvent):
+        if (e.dst[0] in got and e.payload.startswith(b"REGISTER ")
+                and (ctx.facts.phone is None or e.src[0] == ctx.facts.phone)):
+            out.append(i)
+    return out
 
 
 def _unanswered(q: Q) -> bool:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from harness.certify import wire
 from harness.certify.checks_base import Ctx
-from harness.certify.checks_dns import DNS_GIVE_UP
+from harness.certify.checks_dns import DNS_GIVE_UP, register_elsewhere
 from harness.certify.checks_fo import fallback_refused_at_once
 from harness.certify.verdict import Verdict
 from harness.trace.events import ConnEvent, PacketEvent, SipEvent
@@ -70,6 +70,23 @@ def _failed_connections(ctx: Ctx, group: int) -> list[wire.ConnAttempt]:
                         for p in ctx.facts.calls)]
 
 
+def _hang_up_conn(ctx: Ctx, a: wire.ConnAttempt) -> bool:
+    """
+    Whether failed connection C{a} began when a planned call through its server
+    was due to be hung up (the call's C{duration} after it came up): the BYE's
+    connection, not a REGISTER's.
+    """
+    for d in ctx.dialogs:
+        if d.dst != a.server:
+            continue
+        plans = [p for p in ctx.facts.calls if p.at <= d.invite.first + ctx.tol]
+        if not plans or (plan := max(plans, key=lambda p: p.at)).duration is None:
+            continue
+        if abs(a.start - (d.established + plan.duration)) <= 2 * ctx.tol:
+            return True
+    return False
+
+
 def _try_start(x: wire.Txn | wire.ConnAttempt, first: bool = False) -> float:
     """When a try began (L{wire.Txn.started}, or its C{first} send)."""
     if isinstance(x, wire.ConnAttempt):
@@ -112,20 +129,30 @@ def fbk_c1(ctx: Ctx) -> Verdict:
         # went out to say which request they carried
         tries_fb = [t for t in ctx.attempts if t.dst == fb and t.conn_failure is not None]
         tries_fb = tries_fb or [a for a in _failed_connections(ctx, 2) if a.server == fb]
+    else:
+        # so are they between REGISTERs that did reach it (a flapping fallback server,
+        # refusing while down: explore seed 5 of dns-ip-literal)
+        ended = {t.conn_failure for t in sent_fb if t.conn_failure is not None}
+        tries_fb += [a for a in _failed_connections(ctx, 2)
+                     if a.server == fb and a not in ended]
+        tries_fb.sort(key=lambda x: _try_start(x, first=True))
     # (an attempt whose connection failed before any SIP went over it counts: RTX-2)
     sent_w = [t for t in ctx.attempts if t.method == "REGISTER" and ctx.group(t.dst) == 1]
     if not tries_fb:
         return ctx.failed(c, "concurrent mode: no REGISTER to the fallback server",
                           "REGISTER to both servers", "none to the fallback server")
     tried_w = _failed_connections(ctx, 1)
-    if not sent_w and not ctx.dns_downs and not tried_w:
+    # (REGISTERs to where the DNS moved server 1, no harness server there, are sent to
+    # the working server all the same, DNS-8: explore seed 14 of dns-ip-literal)
+    moved = [] if sent_w or ctx.dns_downs or tried_w else register_elsewhere(ctx)
+    if not sent_w and not ctx.dns_downs and not tried_w and not moved:
         # (a failed lookup leaves nothing to send, DNS-11)
         return ctx.failed(c, "concurrent mode: no REGISTER to the working server",
                           "REGISTER to both servers", "none to the working server")
     # both registrations kept: each registration renewed before it expires
     ev = [*tries_fb[0].indexes, *(sent_w[0].indexes if sent_w else
                                  ctx.dns_downs[0].indexes if ctx.dns_downs else
-                                 tried_w[0].indexes)]
+                                 tried_w[0].indexes if tried_w else moved[:1])]
     for r in [*regs_fb, *[r for r in ctx.regs if ctx.group(r.dst) == 1]]:
         if r.t + r.granted + ctx.tol >= ctx.end:
             continue
@@ -140,6 +167,14 @@ def fbk_c1(ctx: Ctx) -> Verdict:
                        and d.start <= r.t + r.granted + ctx.tol), None)
         if lookup is not None and (nxt is None or lookup.start < nxt.started):
             ev.extend(lookup.indexes[:1])
+            continue
+        # and one whose failed connection had no attempt after it to name its request
+        # (wire.attempts leaves it out), other than a planned hang-up's (explore seed 8)
+        conn = next((a for a in _failed_connections(ctx, grp or 0)
+                     if a.start > r.t + ctx.tol and not _hang_up_conn(ctx, a)), None)
+        if conn is not None and conn.start <= r.t + r.granted + ctx.tol and (
+                nxt is None or conn.start < nxt.started):
+            ev.append(conn.index)
             continue
         if nxt is None or nxt.started > r.t + r.granted + ctx.tol:
             return ctx.failed(c, f"registration at {ctx.name(r.dst)} not refreshed",

@@ -468,8 +468,16 @@ def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
     # just before the one that got through were that segment's first copies
     tls_lost: dict[tuple[tuple[str, int], tuple[str, int]], float] = {}
     tls_first: dict[tuple[tuple[str, int], tuple[str, int]], float | None] = {}
+    # requests TCP delivered to a server that never read them (it had closed the
+    # connection, or stopped, as they arrived): sent, but lost to the server
+    unread: dict[tuple[tuple[str, int], tuple[str, int], bytes], tuple[int, float]] = {}
+    read: list[tuple[tuple[str, int], tuple[str, int], float, bytes]] = []
     out: list[Sent] = []
     for i, e in trace.indexed(PacketEvent, SipEvent):
+        if (isinstance(e, PacketEvent) and e.proto == "tcp" and e.payload and not e.flags
+                and e.fate == "delivered" and e.dst[0] in servers
+                and _from_phone(facts, e.src[0])):
+            unread.setdefault((e.src, e.dst, e.payload), (i, e.t))
         if isinstance(e, PacketEvent) and e.proto == "udp" and e.fate == "delivered":
             if e.dst[0] in servers and e.payload:
                 in_flight[(e.src, e.dst, e.payload)] = (i, e.t)
@@ -506,6 +514,8 @@ def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
                 and _from_phone(facts, e.remote[0])
             ):
                 in_flight.pop((e.remote, e.local, e.raw), None)  # it arrived
+                unread.pop((e.remote, e.local, e.raw), None)
+                read.append((e.remote, e.local, e.t, e.raw))
                 t = tcp_first.pop((e.remote, e.local, e.raw), e.t)
                 if e.transport == "tls":
                     t = min(t, tls_first.pop((e.remote, e.local), None) or t)
@@ -536,6 +546,16 @@ def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
                             e.src[1],
                         )
                     )
+    late: list[Sent] = []
+    for (src, dst, payload), (i, t) in unread.items():
+        if any(r_src == src and r_dst == dst and r_t >= t and raw in payload
+               for r_src, r_dst, r_t, raw in read):
+            continue  # the server read it, in a segment with others
+        msg = _parse(payload)
+        if isinstance(msg, Request):
+            late.append(Sent(i, t, dst[0], dst[1], "tcp", msg, False, src[0], src[1]))
+    if late:
+        out = sorted([*out, *late], key=lambda x: x.index)
     return out
 
 

@@ -3380,3 +3380,240 @@ class RetryLookupOfPrimaryLostTests(SynchronousTestCase):
 
     def test_secondary_without_trying_the_primary_fails(self) -> None:
         self.assertEqual(status(self._world(False), "RTX-5"), "fail")
+
+
+class FallbackRefusedAtDnsFailureTests(SynchronousTestCase):
+    """
+    DNS-11 (explore seeds 3 and 15 of dns-ip-literal; concurrent mode, TCP, the
+    fallback server stopped from the start, server 1's domain giving no
+    address): at each round the phone opened a connection to the fallback
+    server alongside the lookup, and it was refused before any SIP went over
+    it.  That refused connection is the phone's try at the fallback server
+    (RTX-2), though nothing on the wire names its request, so the fallback did
+    take over.  A phone that never tries the fallback server still fails.
+    """
+
+    def _world(self, tries_fallback: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, duration=120.0))
+        for k in range(4):
+            at = k * 30.02
+            if tries_fallback:
+                tb.refused(at, "fallback")
+            tb.dns(at + 0.005, f"_sip._tcp.{DOMAIN}", "SRV", rcode="NXDOMAIN",
+                   answer_after=0.0)
+            tb.dns(at + 0.015, DOMAIN, "A", answer_after=0.0)
+        return tb
+
+    def test_refused_fallback_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "DNS-11"), "pass")
+
+    def test_fallback_never_tried_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "DNS-11"), "fail")
+
+
+class RenewalOverClosedConnectionTests(SynchronousTestCase):
+    """
+    FBK-C1 (explore seed 8 of dns-ip-literal; concurrent mode, TCP, expires 30,
+    the primary stopped at 255 s): the primary closed its connection at 255 s,
+    the instant the phone wrote its renewal on it.  TCP delivered the REGISTER
+    but the server never read it, and the phone, seeing the connection close,
+    counted the primary failed (RTX-2) and retried 30 s later (RTX-5), after
+    the registration had run out.  The renewal was sent in time: the server,
+    not the phone, let it lapse.  A phone that sends no renewal before the
+    retry still fails.
+    """
+
+    def _world(self, renews: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=1, expires=30,
+                                        duration=300.0, servers=_ONE_TARGET))
+        tb.respond(tb.register("fallback", 0.0, call_id="reg-2", transport="tcp",
+                               expires=3600), 200, 0.0)
+        for k in range(17):
+            at = k * 15.0
+            tb.respond(tb.register("primary", at, cseq=k + 1, transport="tcp"), 200, at)
+        tb.fault(255.0, "primary", "stop")
+        tb._add(PacketEvent(255.0, "tcp", (PRIMARY, 5060), (PHONE, 40000), b"", flags="F"))
+        if renews:
+            # (written on the closing connection: delivered, never read)
+            tb.register("primary", 255.0, cseq=18, transport="tcp", lost=[0])
+            ev = tb._events[-1]
+            assert isinstance(ev, PacketEvent)
+            tb._events[-1] = replace(ev, fate="delivered", src=(PHONE, 40000))
+            tb._add(ConnEvent(255.0, PHONE, "close", "tcp", (PHONE, 40000), (PRIMARY, 5060),
+                              "peer"))
+        tb.refused(285.0, "primary")
+        return tb
+
+    def test_renewal_never_read_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-C1"), "pass")
+
+    def test_no_renewal_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-C1"), "fail")
+
+
+class FlappingFallbackRefusedBetweenTriesTests(SynchronousTestCase):
+    """
+    FBK-C1 (explore seed 5 of dns-ip-literal; concurrent mode, TCP, the fallback
+    server silent and flapping every 30 s): the phone's REGISTERs to it were
+    refused while it was down and went unanswered while it was up, one try 30 s
+    after each failure (RTX-5): refused at 0 s, silent at 30 s, refused at
+    67.5 s, silent at 97.5 s.  The refused connection at 67.5 s, though no SIP
+    went over it, is that round's try (RTX-2), between tries that did carry
+    SIP.  A phone that skipped that round still fails.
+    """
+
+    def _world(self, tries_at_67: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=1, duration=120.0,
+                                        servers=_ONE_TARGET))
+        tb.respond(tb.register("primary", 0.01, transport="tcp"), 200, 0.015)
+        tb.refused(0.0, "fallback")
+        tb.silent("REGISTER", "fallback", 30.02, call_id="reg-2", cseq=2, transport="tcp")
+        if tries_at_67:
+            tb.refused(67.51, "fallback")
+        tb.silent("REGISTER", "fallback", 97.53, call_id="reg-2", cseq=4, transport="tcp")
+        return tb
+
+    def test_refused_round_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-C1"), "pass")
+
+    def test_skipped_round_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-C1"), "fail")
+
+
+class WorkingServerMovedByDnsTests(SynchronousTestCase):
+    """
+    FBK-C1 (explore seed 14 of dns-ip-literal; concurrent mode, a DNS fault
+    moving the primary's A record to 127.0.1.20, where no server runs): the
+    phone registered at the fallback server and sent its REGISTERs for server 1
+    to 127.0.1.20, the address the DNS gave (DNS-8), every RTX-5 round.  No
+    harness server heard them, but they are REGISTERs to the working server.
+    A phone that registers only at the fallback server, sending nothing for
+    server 1 after its lookup, still fails.
+    """
+
+    MOVED = "127.0.1.20"
+
+    def _world(self, registers_there: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(duration=120.0, servers=_ONE_TARGET))
+        tb.respond(tb.register("fallback", 0.0, call_id="reg-2"), 200, 0.005)
+        for k, at in enumerate((0.005, 37.52, 75.025, 112.54)):
+            tb.dns(at, f"_sip._udp.{DOMAIN}", "SRV", [f"0 0 5060 primary.{DOMAIN}"],
+                   answer_after=0.0)
+            tb.dns(at + 0.01, f"primary.{DOMAIN}", "A", [self.MOVED], ttl=60, answer_after=0.0)
+            if registers_there:
+                tb.silent("REGISTER", self.MOVED, at + 0.015, cseq=k + 1, lost=range(4))
+        return tb
+
+    def test_register_to_the_moved_address_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-C1"), "pass")
+
+    def test_no_register_for_server_1_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-C1"), "fail")
+
+
+class HostMovedToDeadAddressTests(SynchronousTestCase):
+    """
+    FBK-C1, FBK-S1 (explore seed 14 of dns-ip-literal, both redundancy types): a
+    DNS fault moved the primary's A record to 127.0.1.20, where the shrunk world
+    runs no server.  The phone sent server 1's REGISTERs there, as the DNS said
+    (DNS-8), and in successive mode fell back once that silent target had had
+    its RTX-1 time.  The moved-to address is a target of server 1 that nothing
+    answers (the testbed's facts name it), and a target the resolution in use
+    did not give (the primary) was not in the round: server 1 was exhausted
+    when 127.0.1.20 failed.  Falling back before that still fails.
+    """
+
+    MOVED = "127.0.1.20"
+
+    def _certify(self, redundancy_type: int) -> dict[str, str]:
+        from pathlib import Path
+
+        from harness.scenario import load_scenario
+        from harness.testbed import run_scenario
+
+        base = Path(self.mktemp())
+        for sub in ("scenarios", "phones", "zones"):
+            (base / sub).mkdir(parents=True)
+        (base / "zones" / "example.test.zone").write_text(
+            "$ORIGIN example.test.\n$TTL 300\n"
+            "@ 86400 IN SOA ns1 hostmaster ( 1 3600 600 86400 60 )\n"
+            "@ 86400 IN NS ns1\nns1 86400 IN A 127.0.1.53\nprimary 300 IN A 127.0.1.10\n"
+            "_sip._udp 300 IN SRV 0 0 5060 primary\n")
+        (base / "phones" / "p.cfg").write_text(
+            "#!version:1.0.0.1\naccount.1.enable = 1\naccount.1.user_name = 1001\n"
+            f"account.1.fallback.redundancy_type = {redundancy_type}\n"
+            "account.1.sip_server.1.address = example.test\naccount.1.sip_server.1.port = 0\n"
+            "account.1.sip_server.2.address = 127.0.1.15\naccount.1.sip_server.2.port = 5060\n")
+        (base / "scenarios" / "s.toml").write_text(
+            '[scenario]\nname = "s"\nduration = 120\n\n[phone]\nconfig = "../phones/p.cfg"\n'
+            'address = "127.0.0.100"\n\n[dns]\nzone = "../zones/example.test.zone"\n\n'
+            '[[servers]]\nrole = "primary"\naddress = "127.0.1.10"\n\n'
+            '[[servers]]\nrole = "fallback"\naddress = "127.0.1.15"\n\n'
+            '[[faults]]\nat = 0\ntarget = "dns"\naction = "set-record"\n'
+            f'name = "primary.example.test"\ntype = "A"\nvalue = ["{self.MOVED}"]\nttl = 60\n')
+        result = run_scenario(load_scenario(base / "scenarios" / "s.toml"))
+        self.assertIn(self.MOVED, result.facts.addresses)
+        return {v.clause: v.status for v in result.verdicts}
+
+    def test_concurrent_passes(self) -> None:
+        verdicts = self._certify(0)
+        self.assertEqual(verdicts["FBK-C1"], "pass")
+        self.assertNotIn("fail", verdicts.values())
+
+    def test_successive_passes(self) -> None:
+        verdicts = self._certify(1)
+        self.assertEqual(verdicts["FBK-S1"], "pass")
+        self.assertNotIn("fail", verdicts.values())
+
+    def _world(self, fallback_at: float) -> TraceBuilder:
+        servers = (*_ONE_TARGET, ServerInfo("moved", self.MOVED, _PORTS))
+        tb = TraceBuilder(default_facts(redundancy_type=1, duration=60.0, servers=servers))
+        tb.dns(0.005, f"_sip._udp.{DOMAIN}", "SRV", [f"0 0 5060 primary.{DOMAIN}"],
+               answer_after=0.0)
+        tb.dns(0.015, f"primary.{DOMAIN}", "A", [self.MOVED], ttl=60, answer_after=0.0)
+        tb.silent("REGISTER", self.MOVED, 0.02, lost=range(4))
+        tb.respond(tb.register("fallback", fallback_at, call_id="reg-2"), 200, fallback_at)
+        return tb
+
+    def test_fallback_after_the_moved_target_failed_passes(self) -> None:
+        self.assertEqual(status(self._world(7.525), "FBK-S1"), "pass")
+
+    def test_fallback_before_it_failed_fails(self) -> None:
+        self.assertEqual(status(self._world(3.0), "FBK-S1"), "fail")
+
+
+class RefusedRenewalBesideHangUpTests(SynchronousTestCase):
+    """
+    FBK-C1 (explore seed 8 of dns-ip-literal after the fixes above; concurrent
+    mode, TCP, expires 30, a 30 s call placed at 240 s, the primary stopped at
+    256 s): at 270.01 s the call's BYE found the primary's port closed, and at
+    270.19 s so did the renewal due then.  Nothing came after that refused
+    connection to name its request, but it was the renewal's (RTX-2): the
+    server let the registration lapse.  The hang-up's own refused connection is
+    no renewal: a phone that sent only the BYE still fails.
+    """
+
+    def _world(self, renews: bool) -> TraceBuilder:
+        facts = default_facts(server1=PRIMARY, transport=1, expires=30, duration=300.0,
+                              servers=_ONE_TARGET)
+        facts = replace(facts, calls=(CallPlan(240.0, "sip:echo@example.test", 30.0),))
+        tb = TraceBuilder(facts)
+        tb.respond(tb.register("fallback", 0.01, call_id="reg-2", transport="tcp",
+                               expires=3600), 200, 0.015)
+        for k in range(18):
+            at = 0.01 + k * 15.01
+            tb.respond(tb.register("primary", at, cseq=k + 1, transport="tcp"), 200, at + 0.005)
+        inv = tb.invite("primary", 240.0, call_id="call-a", transport="tcp")
+        tb.respond(inv, 200, 240.005)
+        tb.in_dialog(inv, "ACK", 240.01, to="primary")
+        tb.fault(256.0, "primary", "stop")
+        tb.refused(270.0, "primary")
+        if renews:
+            tb.refused(270.18, "primary")
+        return tb
+
+    def test_refused_renewal_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-C1"), "pass")
+
+    def test_only_the_hang_up_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-C1"), "fail")

@@ -416,9 +416,7 @@ def _normalise(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
             raise TypeError(f"header name and value must be str: {(name, value)!r}")
         start = len(out)
         _normalise_one(name, value, out)
-        if len(done) >= _CACHE_MAX:
-            done.clear()
-        done[(name, value)] = tuple(out[start:])
+        _remember(done, (name, value), tuple(out[start:]))
     return out
 
 
@@ -483,9 +481,7 @@ def _parse_params(text: str, what: str) -> tuple[tuple[str, str | None], ...]:
         param = (m.group("name"), m.group("value"))
         found = _shared_params.get(param)  # ";rport", ";lr", ";expires=300" repeat
         if found is None:
-            if len(_shared_params) >= _CACHE_MAX:
-                _shared_params.clear()
-            _shared_params[param] = found = param
+            found = _remember(_shared_params, param, param)
         out.append(found)
         pos = m.end()
     return tuple(out)
@@ -574,6 +570,15 @@ _SENT_BY_PORT_RE = re.compile(r"[ \t]*:[ \t]*([0-9]+)[ \t]*")
 # Contact on every refresh, the Via a response echoes) can share one object.
 # Bounded: cleared when full.
 _CACHE_MAX = 4096
+_K = TypeVar("_K")
+
+
+def _remember(cache: dict[_K, _T], key: _K, value: _T) -> _T:
+    """Keep C{value} under C{key} in one of the parse caches, emptied when full."""
+    if len(cache) >= _CACHE_MAX:
+        cache.clear()
+    cache[key] = value
+    return value
 _via_cache: dict[str, Via] = {}
 _name_addr_cache: dict[str, NameAddr] = {}
 _uri_cache: dict[str, SipURI] = {}
@@ -587,9 +592,7 @@ def parse_via(value: str) -> Via:
             via = _parse_via(value)
         except ParseError as e:
             raise ParseError(e.reason, header="Via") from None
-        if len(_via_cache) >= _CACHE_MAX:
-            _via_cache.clear()
-        _via_cache[value] = via
+        _remember(_via_cache, value, via)
     return via
 
 
@@ -599,9 +602,7 @@ def _parse_via(value: str) -> Via:
     sent = _sent_by_cache.get(head)
     if sent is None:
         sent = _parse_sent_by(head)
-        if len(_sent_by_cache) >= _CACHE_MAX:
-            _sent_by_cache.clear()
-        _sent_by_cache[head] = sent
+        _remember(_sent_by_cache, head, sent)
     params = _parse_params(params_text, "Via")
     for k, v in params:
         # "branch=..." is the usual parameter: only a five-letter name is lower-cased
@@ -668,9 +669,7 @@ def _parse_cseq(value: str) -> CSeq:
     cseq = _cseq_cache.get(value)
     if cseq is None:
         cseq = _parse_cseq_text(value)
-        if len(_cseq_cache) >= _CACHE_MAX:
-            _cseq_cache.clear()
-        _cseq_cache[value] = cseq
+        _remember(_cseq_cache, value, cseq)
     return cseq
 
 
@@ -743,9 +742,7 @@ def parse_name_addr(value: str, header: str | None = None) -> NameAddr:
     na = _name_addr_cache.get(value)
     if na is None:
         na = _parse_name_addr(value, header)
-        if len(_name_addr_cache) >= _CACHE_MAX:
-            _name_addr_cache.clear()
-        _name_addr_cache[value] = na
+        _remember(_name_addr_cache, value, na)
     return na
 
 
@@ -786,9 +783,7 @@ def _parse_name_addr(value: str, header: str | None) -> NameAddr:
         uri = _uri_cache.get(uri_text)
         if uri is None:
             uri = parse_uri(uri_text)
-            if len(_uri_cache) >= _CACHE_MAX:
-                _uri_cache.clear()
-            _uri_cache[uri_text] = uri
+            _remember(_uri_cache, uri_text, uri)
         params = _parse_params(rest, header or "name-addr")
     except ParseError as e:
         raise ParseError(e.reason, header=header) from None

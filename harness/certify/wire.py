@@ -1124,7 +1124,7 @@ def _unestablished(
     servers = facts.addresses
     syns: dict[tuple[str, int, int], tuple[int, float]] = {}
     tls: set[tuple[str, int, int]] = set()
-    for i, e in enumerate(trace.events):
+    for i, e in trace.indexed(PacketEvent, ConnEvent):
         if (isinstance(e, PacketEvent) and e.proto == "tcp" and "S" in e.flags
                 and "A" not in e.flags and e.dst[0] in servers and _from_phone(facts, e.src[0])):
             syns.setdefault((e.dst[0], e.dst[1], e.src[1]), (i, e.t))

@@ -312,10 +312,39 @@ class Account:
         mode chooses, until a server gives a final answer other than 503.
         """
         resolution = await self._resolve(slot)
+        reasons: list[str] = []
+        tried: set[Target] = set()
+        while True:
+            answered = await self._send_through(slot, resolution, make, is_register=is_register,
+                                                reasons=reasons, tried=tried)
+            if answered is not None:
+                return answered
+            # every target it had failed: the ones whose address lookup failed are
+            # needed now; ask for them again (DNS-11: a failed lookup is retried, it
+            # was no answer to keep until the TTL, DNS-10)
+            filled = await self.phone.locator.fill(resolution) if resolution.missing else None
+            if filled is None or set(filled.targets) <= tried:
+                break
+            resolution = slot.last_resolution = filled
+        raise AllTargetsFailed(slot.number, "; ".join(reasons) or "no target")
+
+    async def _send_through(
+        self,
+        slot: Slot,
+        resolution: Resolution,
+        make: Callable[[Target], Request],
+        *,
+        is_register: bool,
+        reasons: list[str],
+        tried: set[Target],
+    ) -> Answered | None:
+        """L{send_new} through C{resolution}'s targets not yet C{tried}."""
         targets = resolution.targets
-        reasons = []
         for index in slot.order(targets, is_register=is_register):
             target = targets[index]
+            if target in tried:
+                continue
+            tried.add(target)
             if not is_register and target != slot.registered:
                 roe = slot.config.register_on_enable or (
                     "registers-before-secondary" in self.phone.defects
@@ -353,7 +382,7 @@ class Account:
                     f"server {slot.number}: failed back to the primary {_fmt(target)}", clause
                 )
             return Answered(response, target, index, request)
-        raise AllTargetsFailed(slot.number, "; ".join(reasons) or "no target")
+        return None
 
     async def _transact(self, slot: Slot, request: Request, target: Target) -> Response:
         if request.method != "REGISTER":

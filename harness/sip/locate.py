@@ -46,7 +46,7 @@ import errno
 import ipaddress
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal, TypeVar
 
 from twisted.internet import defer
@@ -96,6 +96,21 @@ class Target:
 
 
 @dataclass(frozen=True)
+class Planned:
+    """
+    One SRV target of a resolution, in the order to try them (DNS-7): its
+    addresses, or C{None} when its address lookup failed (timeout, SERVFAIL):
+    a DNS failure, not an answer, so not part of what DNS-10 caches; the
+    address is asked again when the phone needs this target (DNS-11).
+    """
+
+    host: str
+    port: int
+    transport: Transport
+    addresses: tuple[str, ...] | None
+
+
+@dataclass(frozen=True)
 class Resolution:
     """
     The ordered targets for one configured server.
@@ -105,11 +120,20 @@ class Resolution:
     @ivar expires_at: clock time after which the locator resolves again: the
         earliest expiry (arrival + TTL) of any record in the chain (C{None}:
         never).
+    @ivar plan: the SRV targets the addresses came from, in order, with the
+        ones whose address lookup failed (empty when the targets did not come
+        from SRV records, or every address lookup answered).
     """
 
     targets: tuple[Target, ...]
     ttl: float | None
     expires_at: float | None = None
+    plan: tuple[Planned, ...] = ()
+
+    @property
+    def missing(self) -> bool:
+        """Whether an SRV target's address lookup failed (L{Locator.fill} asks again)."""
+        return any(p.addresses is None for p in self.plan)
 
 
 class LocateError(Exception):
@@ -269,6 +293,7 @@ class _Run:
         self.ttls: list[int] = []
         self.expiries: list[float] = []  # when each record used expires (received + TTL)
         self.misses: list[str] = []  # "nxdomain" / "empty" seen so far
+        self.plan: list[Planned] = []  # the last SRV set's targets (DNS-8), see L{Planned}
 
     def query(self, name: str, qtype: int) -> Deferred[Any]:
         """
@@ -359,6 +384,7 @@ class _Run:
             weight=lambda rr: rr.payload.weight,
             weight_reversed=locator.srv_weight_reversed,
         )
+        self.plan = []
         return self._srv_next(ordered, 0, transport, [], None)
 
     def _srv_next(
@@ -401,6 +427,8 @@ class _Run:
     ) -> Any:
         for addr in addrs:
             targets.append(Target(transport, addr, port, self.domain))
+        host = _norm(ordered[i - 1].payload.target.name)
+        self.plan.append(Planned(host, port, transport, tuple(addrs)))
         return self._srv_next(ordered, i, transport, targets, failed)
 
     def _srv_address_failed(
@@ -416,6 +444,9 @@ class _Run:
         # no address, like one with no A record; the other targets still serve.
         # Only when none is left is the lookup a DNS failure (DNS-11).
         failure.trap(_Fatal)
+        srv = ordered[i - 1].payload
+        port = srv.port or self.locator.profile.default_port_for(transport)
+        self.plan.append(Planned(_norm(srv.target.name), port, transport, None))
         return self._srv_next(ordered, i, transport, targets, failed or failure)
 
     def naptr(self, name: str, depth: int, want: Transport | None = None) -> Deferred[Any]:
@@ -574,6 +605,50 @@ class Locator:
             return defer.succeed(hit)
         return self._resolve(host, port, transport, naptr_build)
 
+    def fill(self, resolution: Resolution) -> Deferred[Resolution]:
+        """
+        C{resolution} with the addresses of its targets whose address lookup
+        failed asked again (DNS-8, DNS-11: a failed lookup is retried, never
+        cached as an answer), for when the phone needs them: every target it
+        had has failed.  The answers join the resolution in its SRV order; it
+        still expires when it would have (DNS-10: its chain is the one it
+        was), and replaces it in the cache.  Fires with C{resolution} itself
+        when nothing new was found.
+        """
+        if not resolution.missing:
+            return defer.succeed(resolution)
+        domain = next((t.name for t in resolution.targets if t.name), "")
+        run = _Run(self, domain)
+        plan = list(resolution.plan)
+        return self._fill_next(None, run, resolution, plan, 0)
+
+    def _fill_next(
+        self, _: object, run: _Run, resolution: Resolution, plan: list[Planned], i: int
+    ) -> Any:
+        while i < len(plan):
+            p = plan[i]
+            i += 1
+            if p.addresses is not None:
+                continue
+            d = run.addresses(p.host)
+
+            def got(addrs: list[str], k: int = i - 1) -> None:
+                plan[k] = replace(plan[k], addresses=tuple(addrs))
+
+            return d.addCallbacks(got, lambda f: f.trap(_Fatal) and None).addCallback(
+                self._fill_next, run, resolution, plan, i)
+        domain = run.domain
+        targets = _planned_targets(plan, domain)
+        if targets == resolution.targets:
+            return resolution
+        ttls = [t for t in (resolution.ttl, *run.ttls) if t is not None]
+        filled = replace(resolution, targets=targets, plan=tuple(plan),
+                         ttl=float(min(ttls)) if ttls else None)
+        for key, cached in self._cache.items():
+            if cached is resolution:
+                self._cache[key] = filled
+        return filled
+
     def _resolve(self, host: str, port: int, transport: int, naptr_build: int) -> Deferred[Any]:
         domain = _norm(host)
         run = _Run(self, domain)
@@ -642,9 +717,17 @@ class Locator:
         # arrived (not from when the whole chain was complete).
         ttl = float(min(run.ttls)) if run.ttls else 0.0
         expires = min(run.expiries) if run.expiries else float(self.clock.seconds())
-        resolution = Resolution(result, ttl=ttl, expires_at=expires)
+        plan = tuple(run.plan)
+        if _planned_targets(plan, domain) != result:
+            plan = ()  # (the targets did not come from that SRV set alone)
+        resolution = Resolution(result, ttl=ttl, expires_at=expires, plan=plan)
         self._cache[(domain, port, transport, naptr_build)] = resolution
         return resolution
+
+
+def _planned_targets(plan: Sequence[Planned], domain: str) -> tuple[Target, ...]:
+    return _dedupe([Target(p.transport, a, p.port, domain)
+                    for p in plan for a in p.addresses or ()])
 
 
 def _located_error(failure: Failure, domain: str) -> Failure:

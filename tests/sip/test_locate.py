@@ -512,6 +512,50 @@ class FailureTests(SynchronousTestCase):
                 res = self.successResultOf(loc.locate("s.test", 0, UDP, 0))
                 self.assertEqual([t.host for t in res.targets], [left])
 
+    def test_failed_address_lookup_asked_again_by_fill(self) -> None:
+        """
+        Explore seed 2 of dns-ip-literal: a target whose address lookup failed
+        is not part of what the cache keeps until the TTL (DNS-10): a failure
+        is no answer, the lookup is retried later (DNS-11).  L{Locator.fill}
+        asks for it again, puts it in its SRV place, and the filled resolution
+        replaces the cached one, with the chain's expiry unchanged.
+        """
+        z = srv_zone([(0, 9, 5060, "a.s.test"), (0, 1, 5070, "b.s.test"),
+                      (1, 0, 5080, "c.s.test")],
+                     {"a": ["127.0.2.1"], "b": ["127.0.2.2"], "c": ["127.0.2.3"]})
+        loc, r, clock = setup(z)
+        r.fail[("b.s.test", "A")] = error.DNSQueryTimeoutError(1)
+        res = self.successResultOf(loc.locate("s.test", 0, UDP, 0))
+        self.assertEqual([t.host for t in res.targets], ["127.0.2.1", "127.0.2.3"])
+        self.assertTrue(res.missing)
+        # cached as it is until the phone needs the missing target: no query
+        n = len(r.asked)
+        self.assertIs(self.successResultOf(loc.locate("s.test", 0, UDP, 0)), res)
+        self.assertEqual(len(r.asked), n)
+        # still failing: nothing new, the same resolution
+        clock.advance(5)
+        self.assertIs(self.successResultOf(loc.fill(res)), res)
+        self.assertEqual(r.asked[n:], [("b.s.test", "A")])
+        del r.fail[("b.s.test", "A")]
+        filled = self.successResultOf(loc.fill(res))
+        self.assertEqual(hosts(filled), [("udp", "127.0.2.1", 5060), ("udp", "127.0.2.2", 5070),
+                                         ("udp", "127.0.2.3", 5080)])
+        self.assertFalse(filled.missing)
+        self.assertEqual(filled.expires_at, res.expires_at)
+        self.assertIs(self.successResultOf(loc.locate("s.test", 0, UDP, 0)), filled)
+        self.assertIs(self.successResultOf(loc.fill(filled)), filled)
+
+    def test_fill_without_a_failed_lookup_asks_nothing(self) -> None:
+        """A target with no A record is an answer (DNS-8): nothing to ask again."""
+        z = srv_zone([(0, 9, 5060, "a.s.test"), (0, 1, 5060, "b.s.test")],
+                     {"a": ["127.0.2.1"]})
+        loc, r, _ = setup(z)
+        res = self.successResultOf(loc.locate("s.test", 0, UDP, 0))
+        self.assertFalse(res.missing)
+        n = len(r.asked)
+        self.assertIs(self.successResultOf(loc.fill(res)), res)
+        self.assertEqual(len(r.asked), n)
+
     def test_servfail(self) -> None:
         loc, r, _ = setup(fixture_zone("example.test"))
         r.fail[("_sip._tcp.example.test", "SRV")] = error.DNSServerError("m")

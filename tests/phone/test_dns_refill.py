@@ -1,0 +1,100 @@
+"""
+The built-in phone and a target whose address lookup failed (explore seed 2
+of dns-ip-literal): DNS-8 lets the other targets serve, but the failure is no
+answer to keep until the TTL (DNS-10); when the phone needs that target (every
+target it had failed: the primary answered 503, RTX-3) it asks for the address
+again (DNS-11: the lookup is retried) and goes there.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from twisted.internet import defer
+from twisted.names import dns, error
+from twisted.trial.unittest import SynchronousTestCase
+
+from harness.scenario import bundled_scenarios_dir, scenario_from_dict
+from harness.testbed import Testbed
+from harness.trace.events import SipEvent
+
+BASE = bundled_scenarios_dir()
+PRIMARY, SECONDARY = "127.0.1.10", "127.0.1.20"
+
+
+class _FailOnce:
+    """The phone's resolver, but the first C{n} A queries for C{name} time out."""
+
+    def __init__(self, inner: Any, name: str, n: int) -> None:
+        self.inner = inner
+        self.name = name
+        self.left = n
+        self.asked: list[str] = []
+
+    def query(self, query: dns.Query, timeout: Any = None) -> defer.Deferred[Any]:
+        name = query.name.name.decode().lower()
+        if query.type == dns.A:
+            self.asked.append(name)
+        if query.type == dns.A and name == self.name and self.left > 0:
+            self.left -= 1
+            return defer.fail(error.DNSQueryTimeoutError(1))
+        d: defer.Deferred[Any] = self.inner.query(query, timeout)
+        return d
+
+
+def _registers(bed: Testbed, address: str) -> list[SipEvent]:
+    return [e for e in bed.trace.sip([address])
+            if e.direction == "in" and getattr(e.message, "method", None) == "REGISTER"]
+
+
+class LostAddressAskedAgainTests(SynchronousTestCase):
+    def world(self, fail: int) -> tuple[Testbed, _FailOnce]:
+        doc = {
+            "scenario": {"name": "lost-address", "duration": 60},
+            "phone": {},
+            "dns": {"zone": "../zones/example.test.zone"},
+            "servers": [
+                {"role": "primary", "address": PRIMARY},
+                {"role": "secondary", "address": SECONDARY},
+            ],
+            "faults": [{"at": 0, "target": "primary", "action": "respond", "code": 503}],
+        }
+        text = (
+            "account.1.enable = 1\naccount.1.user_name = 1001\n"
+            "account.1.sip_server.1.address = example.test\naccount.1.sip_server.1.port = 0\n"
+        )
+        bed = Testbed(scenario_from_dict(doc, where="t", base=BASE, phone_text=text))
+        assert bed.phone is not None
+        wrapped = _FailOnce(bed.phone.locator.resolver, "secondary.example.test", fail)
+        bed.phone.locator.resolver = wrapped
+        return bed, wrapped
+
+    def test_503_then_the_lost_target_is_asked_for_and_used(self) -> None:
+        bed, r = self.world(fail=1)
+        with bed.world.deterministic_dns():  # type: ignore[union-attr]
+            bed.run_until(60)
+        assert bed.phone is not None
+        self.assertEqual(bed.phone.errors, [])
+        self.assertEqual(r.asked, ["primary.example.test", "secondary.example.test",
+                                   "secondary.example.test"])
+        p, s = _registers(bed, PRIMARY), _registers(bed, SECONDARY)
+        self.assertEqual(len(p), 1)
+        self.assertEqual(len(s), 1)
+        self.assertLess(s[0].t - p[0].t, 1.0)  # RTX-3: next target at once
+        verdicts = {v.clause: v.status for v in bed.judge()}
+        for clause in ("RTX-3", "FO-2", "DNS-8", "DNS-10"):
+            self.assertIn(verdicts.get(clause), ("pass", "n/a"), (clause, verdicts))
+
+    def test_still_failing_waits_for_the_next_round(self) -> None:
+        """Failing again: RTX-5's next round asks again, and then gets there."""
+        bed, r = self.world(fail=2)
+        with bed.world.deterministic_dns():  # type: ignore[union-attr]
+            bed.run_until(60)
+        assert bed.phone is not None
+        self.assertEqual(bed.phone.errors, [])
+        self.assertEqual(r.asked.count("secondary.example.test"), 3)
+        p, s = _registers(bed, PRIMARY), _registers(bed, SECONDARY)
+        self.assertEqual(len(p), 2)
+        self.assertEqual(len(s), 1)
+        self.assertGreater(p[1].t - p[0].t, 25.0)  # RTX-5's retry interval
+        self.assertLess(s[0].t - p[1].t, 1.0)

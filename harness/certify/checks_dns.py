@@ -367,6 +367,7 @@ def dns5(ctx: Ctx) -> Verdict:
     # are not candidates
     path: dict[str, str] = {}
     lost = _lost_answers(ctx)
+    unsent = _unsent_queries(ctx)
     for n, q in enumerate(qs):
         if q.type != "NAPTR" or _answer_lost(q, lost, ctx.tol):
             continue  # (an answer the network lost told the phone nothing)
@@ -380,7 +381,14 @@ def dns5(ctx: Ctx) -> Verdict:
         if not good:
             continue
         first = good[0]
-        nxt = next((x for x in qs[n + 1 :] if x.type in ("SRV", "NAPTR", "A")), None)
+        # (the next query the phone asked: one the network lost on its way counts,
+        # though the server never saw it; explore seed 3: the SRV query lost twice,
+        # the lookup failed, DNS-11, and the next one the server heard was the
+        # retry's NAPTR)
+        nxt = min((x for x in (
+            next((x for x in qs[n + 1 :] if x.type in ("SRV", "NAPTR", "A")), None),
+            next((x for x in unsent if x.t > q.t and x.type in ("SRV", "NAPTR", "A")), None),
+        ) if x is not None), key=lambda x: x.t, default=None)
         if nxt is None:
             continue
         judged += 1
@@ -944,24 +952,27 @@ def _lost_queries(ctx: Ctx, dom: str) -> list[tuple[int, float, str]]:
     The phone's queries for C{dom} (or names under it) the network did not
     deliver: (event index, time, name asked).
     """
-    from twisted.names import dns as _dns
+    return [(q.index, q.t, q.name) for q in _unsent_queries(ctx)
+            if q.name == dom or q.name.endswith("." + dom)]
 
+
+def _unsent_queries(ctx: Ctx) -> list[Q]:
+    """
+    The phone's queries the network did not deliver to the DNS server, read
+    from the packets (C{index}: the packet's event; no answer): the phone
+    asked them, though the server never saw them.
+    """
     dns_host = ctx.facts.dns[0] if ctx.facts.dns is not None else None
-    lost: list[tuple[int, float, str]] = []
+    out: list[Q] = []
     for i, e in ctx.trace.indexed(PacketEvent):
         if not (e.proto == "udp" and e.dst[0] == dns_host
                 and e.fate != "delivered" and e.payload
                 and (ctx.facts.phone is None or e.src[0] == ctx.facts.phone)):
             continue
-        try:
-            m = _dns.Message()
-            m.fromStr(e.payload)
-            name = norm(m.queries[0].name.name.decode("ascii", "replace"))
-        except Exception:
-            continue
-        if name == dom or name.endswith("." + dom):
-            lost.append((i, e.t, name))
-    return lost
+        asked = _read_answer(e.payload)
+        if asked is not None:
+            out.append(Q(i, e.t, asked[0], asked[1], None))
+    return out
 
 
 def unresolved_targets(ctx: Ctx, t: float) -> frozenset[str]:

@@ -59,3 +59,36 @@ class LostAddressAskedAgainTests(SynchronousTestCase):
 
     def test_no_next_target_after_the_503_fails(self) -> None:
         self.assertEqual(status(self._world(False), "RTX-3"), "fail")
+
+
+class LostSrvQueryTests(SynchronousTestCase):
+    """
+    DNS-5 (explore seed 3): the phone followed flag C{s} with the SRV query,
+    but the network lost it and its retry (the lookup failed, DNS-11); the
+    next query the DNS server heard is the retry's NAPTR 30 s later.  The lost
+    query is on the wire: the flag was followed.  Without it (the phone asking
+    nothing after the NAPTR answer), or with a wrong query lost, DNS-5 fails.
+    """
+
+    def _world(self, lost: tuple[str, int] | None) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=3, port1=0, server2="", duration=60.0))
+        tb.dns(0.0, DOMAIN, "NAPTR", [NAPTR_UDP])
+        if lost is not None:
+            for at in (0.01, 1.01):
+                lost_query(tb, at, *lost)
+        tb.dns(35.0, DOMAIN, "NAPTR", [NAPTR_UDP])
+        tb.dns(35.01, f"_sip._udp.{DOMAIN}", "SRV", SRV_UDP)
+        tb.dns(35.02, f"primary.{DOMAIN}", "A", ["127.0.1.10"])
+        tb.dns(35.03, f"secondary.{DOMAIN}", "A", ["127.0.1.20"])
+        ok = tb.register("primary", 35.04)
+        tb.respond(ok, 200)
+        return tb
+
+    def test_lost_srv_query_passes(self) -> None:
+        self.assertEqual(status(self._world((f"_sip._udp.{DOMAIN}", dns.SRV)), "DNS-5"), "pass")
+
+    def test_nothing_asked_fails(self) -> None:
+        self.assertEqual(status(self._world(None), "DNS-5"), "fail")
+
+    def test_wrong_query_lost_fails(self) -> None:
+        self.assertEqual(status(self._world((DOMAIN, dns.A)), "DNS-5"), "fail")

@@ -423,6 +423,7 @@ def dns6(ctx: Ctx) -> Verdict:
                                                                f"_sips._tcp.{dom}"]
     judged = 0
     ev: list[int] = []
+    unsent = _unsent_queries(ctx)
     for n, q in enumerate(qs):
         if q.type != "NAPTR" or q.name != dom or q.answer is None:
             continue
@@ -430,7 +431,8 @@ def dns6(ctx: Ctx) -> Verdict:
             continue  # SERVFAIL, REFUSED ...: a DNS failure (DNS-11), not "no NAPTR"
         if any(r.service in _SERVICES for r in _naptrs(q)):
             continue
-        follow = [x for x in _after_root(qs, n, dom) if x.type == "SRV"]
+        follow = _own_tries([x for x in _after_root(qs, n, dom) if x.type == "SRV"],
+                            [x for x in [*qs[:n], *unsent] if x.t < q.t and _unanswered(x)])
         judged += 1
         ev.append(q.index)
         if not follow:
@@ -450,18 +452,41 @@ def dns6(ctx: Ctx) -> Verdict:
     return ctx.passed(c, f"no NAPTR -> SRV {', then '.join(want)}", ev)
 
 
+def _own_tries(follow: list[Q], earlier: list[Q]) -> list[Q]:
+    """
+    The queries of C{follow} (after a NAPTR answer) that are this lookup's own
+    tries, each once: not the resolver asking again a query of an earlier
+    lookup that never got an answer to the phone (C{earlier}: lost on its way,
+    its answer lost or not sent), within L{_RESOLVER_RETRY} of it (two lookups
+    at once, a REGISTER's and a call's: explore seed 12); and a query asked
+    again within that span counted once, as its last try.
+    """
+    out = [x for x in follow
+           if not any(e.name == x.name and e.type == x.type
+                      and 0 < x.t - e.t <= _RESOLVER_RETRY for e in earlier)]
+    return [x for k, x in enumerate(out)
+            if not (_unanswered(x) and any(
+                y.name == x.name and y.type == x.type and 0 <= y.t - x.t <= _RESOLVER_RETRY
+                for y in out[k + 1 :]))]
+
+
 # -- SRV and A (DNS-7, 8, 9) -------------------------------------------------------------------
 
 
-def _addresses(qs: list[Q], after: int, name: str, *, first: bool = False) -> list[str]:
+def _addresses(qs: list[Q], after: int, name: str, *, first: bool = False,
+               by: float | None = None) -> list[str]:
     """
     The addresses of the first A answer for C{name} after query C{after}; with
     C{first}, of the first A query for it only (the lookup's own: if it failed, or
-    its answer was lost, the target gave no address then, DNS-8).
+    its answer was lost, the target gave no address then, DNS-8).  With C{by},
+    only answers the phone had by then (an address asked for later, when the
+    target was needed, was not among the targets then: explore seed 2).
     """
     if _is_ip(name):
         return [name]
     for q in qs[after + 1 :]:
+        if by is not None and (q.answer.t if q.answer is not None else q.t) > by:
+            return []
         if q.type == "A" and q.name == name:
             if not q.failed:
                 return [r for r in q.records]
@@ -497,13 +522,15 @@ def dns7(ctx: Ctx) -> Verdict:
         ranks = sorted({rank(r) for r in recs})
         if len(ranks) < 2:
             continue
-        addr_rank: dict[str, int] = {}
-        for r in recs:
-            for a in _addresses(qs, n, r.target, first=True):
-                addr_rank.setdefault(a, ranks.index(rank(r)))
         chain = next((ch for ch in ctx.new_chains(1) if ch.start >= q.t), None)
         if chain is None:
             continue
+        # (the targets the phone had when the request began: one whose address
+        # lookup failed and that it asked for again when it needed it is not ranked)
+        addr_rank: dict[str, int] = {}
+        for r in recs:
+            for a in _addresses(qs, n, r.target, first=True, by=chain.start):
+                addr_rank.setdefault(a, ranks.index(rank(r)))
         judged += 1
         ev.append(q.index)
         tried: list[str] = []
@@ -997,7 +1024,10 @@ def unresolved_targets(ctx: Ctx, t: float) -> frozenset[str]:
     lk = before[-1]
     # (an answer the network lost gave the phone nothing)
     lost = _lost_answers(ctx)
-    heard = [q for q in lk if not _answer_lost(q, lost, ctx.tol)]
+    # (an address asked for again after C{t}, when the target was needed, was
+    # not in the resolution then)
+    heard = [q for q in lk if not _answer_lost(q, lost, ctx.tol)
+             and (q.answer.t if q.answer is not None else q.t) <= t]
     got = {r for q in heard if q.type == "A" for r in q.records}
     got |= {s.target for q in heard if q.type == "SRV" for s in _srvs(q) if _is_ip(s.target)}
     if not got:

@@ -92,3 +92,77 @@ class LostSrvQueryTests(SynchronousTestCase):
 
     def test_wrong_query_lost_fails(self) -> None:
         self.assertEqual(status(self._world((DOMAIN, dns.A)), "DNS-5"), "fail")
+
+
+class InterleavedLookupsTests(SynchronousTestCase):
+    """
+    DNS-6 (explore seed 12): naptr_build 1, no NAPTR records.  The REGISTER's
+    lookup asked SRV _sip._tcp (NXDOMAIN), then _sips._tcp, which the network
+    lost; a call's lookup began a second later (NAPTR) just as the resolver
+    asked _sips._tcp again for the first.  That retry is the first lookup's,
+    not the call's: the call's own tries are _sip._tcp (its answer lost, asked
+    again), then _sips._tcp, as DNS-6 says.  Without the lost query, the
+    _sips._tcp right after the call's NAPTR answer is the wrong order.
+    """
+
+    def _world(self, first_lost: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=3, port1=0, naptr_build=1, server2="",
+                                        duration=30.0))
+        tcp, tls = f"_sip._tcp.{DOMAIN}", f"_sips._tcp.{DOMAIN}"
+        srv = [f"0 0 5061 primary.{DOMAIN}"]
+        tb.dns(0.0, DOMAIN, "NAPTR")
+        tb.dns(0.01, tcp, "SRV", rcode="NXDOMAIN")
+        if first_lost:
+            lost_query(tb, 0.02, tls, dns.SRV)
+        tb.dns(1.0, DOMAIN, "NAPTR")
+        tb.dns(1.02, tls, "SRV", srv)
+        tb.dns(1.03, tcp, "SRV", rcode="TIMEOUT")
+        tb.dns(1.04, f"primary.{DOMAIN}", "A", ["127.0.1.10"])
+        tb.dns(2.03, tcp, "SRV", rcode="NXDOMAIN")
+        tb.dns(2.04, tls, "SRV", srv)
+        tb.dns(2.05, f"primary.{DOMAIN}", "A", ["127.0.1.10"])
+        return tb
+
+    def test_retry_of_the_earlier_lookup_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "DNS-6"), "pass")
+
+    def test_wrong_order_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "DNS-6"), "fail")
+
+
+class AddressAskedAgainLaterTests(SynchronousTestCase):
+    """
+    DNS-7, FO-1 (explore seed 2, after the phone fix): the primary's A query was
+    lost (twice), so the phone's first REGISTER went to the secondary; when
+    that failed it asked for the primary's address again and went there.  That
+    later answer was not among the targets of the first REGISTER: starting at
+    the secondary was right.  With the primary's address known before the
+    first REGISTER, starting at the secondary is wrong.
+    """
+
+    def _world(self, primary_known: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=3, port1=0, server2="", duration=30.0,
+                                        retry_counts=0))
+        tb.dns(0.0, DOMAIN, "NAPTR", [NAPTR_UDP])
+        tb.dns(0.01, f"_sip._udp.{DOMAIN}", "SRV", SRV_UDP)
+        if primary_known:
+            tb.dns(0.02, f"primary.{DOMAIN}", "A", ["127.0.1.10"])
+        else:
+            lost_query(tb, 0.02, f"primary.{DOMAIN}", dns.A)
+            lost_query(tb, 1.02, f"primary.{DOMAIN}", dns.A)
+        tb.dns(4.02, f"secondary.{DOMAIN}", "A", ["127.0.1.20"])
+        tb.silent("REGISTER", "secondary", 4.03, cseq=1)
+        tb.dns(4.6, f"primary.{DOMAIN}", "A", ["127.0.1.10"])
+        ok = tb.register("primary", 4.61, cseq=2)
+        tb.respond(ok, 200)
+        return tb
+
+    def test_lost_primary_address_passes(self) -> None:
+        tb = self._world(False)
+        self.assertEqual(status(tb, "DNS-7"), "pass")
+        self.assertEqual(status(tb, "FO-1"), "pass")
+
+    def test_known_primary_address_fails(self) -> None:
+        tb = self._world(True)
+        self.assertEqual(status(tb, "DNS-7"), "fail")
+        self.assertEqual(status(tb, "FO-1"), "fail")

@@ -349,7 +349,7 @@ class Account:
                 roe = slot.config.register_on_enable or (
                     "registers-before-secondary" in self.phone.defects
                 )
-                if roe and index != 0:
+                if roe and not resolution.is_primary(target):
                     # FO-5: register to the secondary before sending it anything else
                     ok = await self._register_one(slot, target)
                     if not ok:

@@ -130,6 +130,16 @@ class Resolution:
     expires_at: float | None = None
     plan: tuple[Planned, ...] = ()
 
+    def is_primary(self, target: Target) -> bool:
+        """
+        Whether C{target} is the primary server: an address of the first SRV
+        target (DNS-7), not merely the first target left when that one's
+        address lookup failed (DNS-8); without SRV records, the first target.
+        """
+        if self.plan:
+            return target.host in (self.plan[0].addresses or ())
+        return bool(self.targets) and target == self.targets[0]
+
     @property
     def missing(self) -> bool:
         """Whether an SRV target's address lookup failed (L{Locator.fill} asks again)."""

@@ -25,17 +25,20 @@ PRIMARY, SECONDARY = "127.0.1.10", "127.0.1.20"
 class _FailOnce:
     """The phone's resolver, but the first C{n} A queries for C{name} time out."""
 
-    def __init__(self, inner: Any, name: str, n: int) -> None:
+    def __init__(self, inner: Any, name: str, n: int, skip: int = 0) -> None:
         self.inner = inner
         self.name = name
         self.left = n
+        self.skip = skip  # answer this many of them first
         self.asked: list[str] = []
 
     def query(self, query: dns.Query, timeout: Any = None) -> defer.Deferred[Any]:
         name = query.name.name.decode().lower()
         if query.type == dns.A:
             self.asked.append(name)
-        if query.type == dns.A and name == self.name and self.left > 0:
+        if query.type == dns.A and name == self.name and self.skip > 0:
+            self.skip -= 1
+        elif query.type == dns.A and name == self.name and self.left > 0:
             self.left -= 1
             return defer.fail(error.DNSQueryTimeoutError(1))
         d: defer.Deferred[Any] = self.inner.query(query, timeout)
@@ -98,3 +101,45 @@ class LostAddressAskedAgainTests(SynchronousTestCase):
         self.assertEqual(len(s), 1)
         self.assertGreater(p[1].t - p[0].t, 25.0)  # RTX-5's retry interval
         self.assertLess(s[0].t - p[1].t, 1.0)
+
+
+class RegisterOnEnablePrimaryLostTests(SynchronousTestCase):
+    """
+    FO-5 (explore seed 3 of dns-ip-literal, second find): register_on_enable 1;
+    a call's lookup lost the primary's address (DNS-8), so the secondary was the
+    first target left.  It is still the secondary: the phone registers there
+    before sending it the INVITE.
+    """
+
+    def test_registers_at_the_secondary_before_the_invite(self) -> None:
+        doc = {
+            "scenario": {"name": "roe-primary-lost", "duration": 90},
+            "phone": {},
+            "dns": {"zone": "../zones/example.test.zone"},
+            "servers": [
+                {"role": "primary", "address": PRIMARY},
+                {"role": "secondary", "address": SECONDARY},
+            ],
+            "calls": [{"at": 70, "to": "sip:echo@example.test", "duration": 2}],
+        }
+        text = (
+            "account.1.enable = 1\naccount.1.user_name = 1001\n"
+            "account.1.sip_server.1.address = example.test\naccount.1.sip_server.1.port = 0\n"
+            "account.1.sip_server.1.register_on_enable = 1\n"
+        )
+        bed = Testbed(scenario_from_dict(doc, where="t", base=BASE, phone_text=text))
+        assert bed.phone is not None
+        # the first lookup (REGISTER at 0) gets the primary; the call's (TTL 60 s) does not
+        wrapped = _FailOnce(bed.phone.locator.resolver, "primary.example.test", 5, skip=1)
+        bed.phone.locator.resolver = wrapped
+        with bed.world.deterministic_dns():  # type: ignore[union-attr]
+            bed.run_until(90)
+        self.assertEqual(bed.phone.errors, [])
+        self.assertEqual(len(_registers(bed, PRIMARY)), 1)
+        inv = [e for e in bed.trace.sip([SECONDARY]) if e.direction == "in"
+               and getattr(e.message, "method", None) == "INVITE"]
+        self.assertTrue(inv, "the call never reached the secondary")
+        regs = [e for e in _registers(bed, SECONDARY) if e.t <= inv[0].t]
+        self.assertTrue(regs, "INVITE sent to the secondary before registering there")
+        verdicts = {v.clause: v.status for v in bed.judge()}
+        self.assertEqual(verdicts.get("FO-5"), "pass", verdicts)

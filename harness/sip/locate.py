@@ -132,12 +132,12 @@ class Resolution:
 
     def is_primary(self, target: Target) -> bool:
         """
-        Whether C{target} is the primary server: an address of the first SRV
-        target (DNS-7), not merely the first target left when that one's
-        address lookup failed (DNS-8); without SRV records, the first target.
+        Whether C{target} is the primary server: the first target, unless the
+        first SRV target's address lookup failed (DNS-8): then the first one
+        left is not the primary, and none of them is.
         """
-        if self.plan:
-            return target.host in (self.plan[0].addresses or ())
+        if self.plan and self.plan[0].addresses is None:
+            return False
         return bool(self.targets) and target == self.targets[0]
 
     @property

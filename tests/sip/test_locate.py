@@ -545,6 +545,21 @@ class FailureTests(SynchronousTestCase):
         self.assertIs(self.successResultOf(loc.locate("s.test", 0, UDP, 0)), filled)
         self.assertIs(self.successResultOf(loc.fill(filled)), filled)
 
+    def test_first_target_left_is_not_the_primary(self) -> None:
+        """FO-5: with the first SRV target's address lost, no target is the primary."""
+        z = srv_zone([(0, 9, 5060, "a.s.test"), (0, 1, 5060, "b.s.test")],
+                     {"a": ["127.0.2.1"], "b": ["127.0.2.2"]})
+        loc, r, _ = setup(z)
+        res = self.successResultOf(loc.locate("s.test", 0, UDP, 0))
+        self.assertEqual([res.is_primary(t) for t in res.targets], [True, False])
+        loc.flush()
+        r.fail[("a.s.test", "A")] = error.DNSQueryTimeoutError(1)
+        res = self.successResultOf(loc.locate("s.test", 0, UDP, 0))
+        self.assertEqual([res.is_primary(t) for t in res.targets], [False])
+        del r.fail[("a.s.test", "A")]
+        filled = self.successResultOf(loc.fill(res))
+        self.assertEqual([filled.is_primary(t) for t in filled.targets], [True, False])
+
     def test_fill_without_a_failed_lookup_asks_nothing(self) -> None:
         """A target with no A record is an answer (DNS-8): nothing to ask again."""
         z = srv_zone([(0, 9, 5060, "a.s.test"), (0, 1, 5060, "b.s.test")],

@@ -1035,6 +1035,24 @@ def unresolved_targets(ctx: Ctx, t: float) -> frozenset[str]:
     return frozenset(s.address for s in ctx.facts.targets if s.address not in got)
 
 
+def address_asked(ctx: Ctx, address: str, lo: float, hi: float) -> float | None:
+    """
+    When, between C{lo} and C{hi}, the phone began asking for the address of
+    a target of server 1 that the lookup in use at C{lo} gave none for (its
+    address query failed or was lost, DNS-8): it needed that target then and
+    asked again (DNS-11), so moving there began with that query, the
+    resolver's retries included (explore seed 2).  C{None} when it had the
+    address then, or did not ask.
+    """
+    if address not in unresolved_targets(ctx, lo):
+        return None
+    names = {q.name for q in ctx.queries if q.type == "A" and address in q.records}
+    tries = [q.t for _, q, _ in ctx.dns if q.qtype == "A" and norm(q.qname) in names]
+    tries += [q.t for q in _unsent_queries(ctx) if q.type == "A" and q.name in names]
+    inside = [t for t in tries if lo <= t <= hi]
+    return min(inside) if inside else None
+
+
 def register_elsewhere(ctx: Ctx) -> list[int]:
     """
     Trace indexes of the REGISTERs the phone sent to an address that a lookup

@@ -166,3 +166,47 @@ class AddressAskedAgainLaterTests(SynchronousTestCase):
         tb = self._world(True)
         self.assertEqual(status(tb, "DNS-7"), "fail")
         self.assertEqual(status(tb, "FO-1"), "fail")
+
+
+class AddressLookupOnTheWayTests(SynchronousTestCase):
+    """
+    RTX-1, RTX-3 (explore seed 2, third find): the secondary's address lookup
+    was lost, so when the primary failed the phone asked for that address
+    again; the first answer was lost too and the resolver asked again a
+    second later.  Moving on began with that query, on time.  With the
+    secondary's address known all along, the same late REGISTER is late.
+    """
+
+    def _world(self, known: bool, primary: str) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server2="", duration=60.0))
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV", SRV_UDP)
+        tb.dns(0.01, f"primary.{DOMAIN}", "A", ["127.0.1.10"])
+        if known:
+            tb.dns(0.02, f"secondary.{DOMAIN}", "A", ["127.0.1.20"])
+        else:
+            lost_query(tb, 0.02, f"secondary.{DOMAIN}", dns.A)
+            lost_query(tb, 1.02, f"secondary.{DOMAIN}", dns.A)
+        if primary == "silent":
+            tb.silent("REGISTER", "primary", 4.0, cseq=1)
+            moved = 11.5
+        else:
+            reg = tb.register("primary", 4.0, cseq=1)
+            tb.respond(reg, 503, 4.005)
+            moved = 4.01
+        tb.dns(moved, f"secondary.{DOMAIN}", "A", rcode="TIMEOUT")
+        tb.dns(moved + 1.0, f"secondary.{DOMAIN}", "A", ["127.0.1.20"])
+        ok = tb.register("secondary", moved + 1.01, cseq=2)
+        tb.respond(ok, 200)
+        return tb
+
+    def test_silent_primary_address_asked_passes(self) -> None:
+        self.assertEqual(status(self._world(False, "silent"), "RTX-1"), "pass")
+
+    def test_silent_primary_address_known_fails(self) -> None:
+        self.assertEqual(status(self._world(True, "silent"), "RTX-1"), "fail")
+
+    def test_503_address_asked_passes(self) -> None:
+        self.assertEqual(status(self._world(False, "503"), "RTX-3"), "pass")
+
+    def test_503_address_known_fails(self) -> None:
+        self.assertEqual(status(self._world(True, "503"), "RTX-3"), "fail")

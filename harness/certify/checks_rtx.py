@@ -15,6 +15,7 @@ import re
 
 from harness.certify import wire
 from harness.certify.checks_base import Ctx, retry_after
+from harness.certify.checks_dns import address_asked, unresolved_targets
 from harness.certify.verdict import Verdict
 from harness.sip.message import ParseError, Request
 from harness.trace.events import ConnEvent, PacketEvent
@@ -34,8 +35,6 @@ def _began(ctx: Ctx, lo: float, nxt: wire.Txn) -> float:
     lookup in use gave none (DNS-8: its address query failed or was lost;
     DNS-11: asked again when the target is needed, explore seed 2).
     """
-    from harness.certify.checks_dns import address_asked
-
     asked = address_asked(ctx, nxt.dst, lo, nxt.first)
     return nxt.started if asked is None else min(nxt.started, asked)
 
@@ -788,6 +787,12 @@ def reg2(ctx: Ctx) -> Verdict:
         if troubled and troubled[0].first < nxt.first:
             continue
         if lost_conn and min(lost_conn) < nxt.first:
+            continue
+        if (group == 1 and nxt.dst != r.dst
+                and r.dst in unresolved_targets(ctx, nxt.first)):
+            # the lookup in use then gave no address for the server registered at
+            # (DNS-8: its address query failed or was lost): the REGISTER elsewhere
+            # is FO-5's or a failover's, no renewal (explore seed 3, a call's lookup)
             continue
         judged += 1
         ev.extend((*r.txn.indexes, nxt.sends[0].index))

@@ -178,7 +178,7 @@ class AddressLookupOnTheWayTests(SynchronousTestCase):
     """
 
     def _world(self, known: bool, primary: str) -> TraceBuilder:
-        tb = TraceBuilder(default_facts(server2="", duration=60.0))
+        tb = TraceBuilder(default_facts(server2="", port1=0, duration=60.0))
         tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV", SRV_UDP)
         tb.dns(0.01, f"primary.{DOMAIN}", "A", ["127.0.1.10"])
         if known:
@@ -210,3 +210,40 @@ class AddressLookupOnTheWayTests(SynchronousTestCase):
 
     def test_503_address_known_fails(self) -> None:
         self.assertEqual(status(self._world(True, "503"), "RTX-3"), "fail")
+
+
+class RegisterWhereTheAddressWasLostTests(SynchronousTestCase):
+    """
+    REG-2 (explore seed 3, third find): registered at the primary; a call's
+    lookup then lost the primary's address (DNS-8), so with register_on_enable
+    1 the phone registered at the secondary before the INVITE (FO-5).  That
+    REGISTER is no early renewal of the primary's registration.  With the
+    primary's address in that lookup, it is.
+    """
+
+    def _world(self, primary_lost: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server2="", port1=0, register_on_enable=1,
+                                        duration=60.0, calls=(10.0,)))
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV", SRV_UDP, ttl=5)
+        tb.dns(0.01, f"primary.{DOMAIN}", "A", ["127.0.1.10"], ttl=5)
+        tb.dns(0.02, f"secondary.{DOMAIN}", "A", ["127.0.1.20"], ttl=5)
+        reg = tb.register("primary", 0.03, cseq=1)
+        tb.respond(reg, 200)
+        tb.dns(10.0, f"_sip._udp.{DOMAIN}", "SRV", SRV_UDP)
+        if primary_lost:
+            lost_query(tb, 10.01, f"primary.{DOMAIN}", dns.A)
+            lost_query(tb, 11.01, f"primary.{DOMAIN}", dns.A)
+        else:
+            tb.dns(10.01, f"primary.{DOMAIN}", "A", ["127.0.1.10"])
+        tb.dns(14.01, f"secondary.{DOMAIN}", "A", ["127.0.1.20"])
+        roe = tb.register("secondary", 14.02, cseq=2)
+        tb.respond(roe, 200)
+        inv = tb.invite("secondary", 14.04, call_id="call-1")
+        tb.respond(inv, 200)
+        return tb
+
+    def test_primary_address_lost_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "REG-2"), "pass")
+
+    def test_primary_address_known_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "REG-2"), "fail")

@@ -698,7 +698,11 @@ def dns10(ctx: Ctx) -> Verdict:
             return ctx.failed(c, "resolution not reused until its TTL expired",
                               f"no new {root[1]} {root[0]} before {expiry:.3f} s (TTL {ttl:g})",
                               f"at {nxt.t:.3f} s", (lk[0].index, nxt.index))
-        chain = next((ch for ch in ctx.rounds if not ch.in_dialog and ch.start > expiry + ctx.tol
+        # (a request began when it was handed to the transport: over TCP/TLS with its
+        # connection's first SYN; one that waited for a connection since before the
+        # expiry used the resolution it began with: explore seed 26, SYNs lost)
+        chain = next((ch for ch in ctx.rounds if not ch.in_dialog
+                      and ch.head.started > expiry + ctx.tol
                       and ctx.group(ch.head.dst) == 1 and not ctx.busy_at(ch.start, ch)), None)
         if chain is None:
             continue

@@ -247,3 +247,34 @@ class RegisterWhereTheAddressWasLostTests(SynchronousTestCase):
 
     def test_primary_address_known_fails(self) -> None:
         self.assertEqual(status(self._world(False), "REG-2"), "fail")
+
+
+class RequestWaitingForItsConnectionTests(SynchronousTestCase):
+    """
+    DNS-10 (explore seed 26): the smallest TTL of the lookup was 5 s; the
+    REGISTER to the primary over TLS began at once, but its SYNs were lost
+    until after the TTL had run out.  It is the request the lookup was for,
+    not a new one after the TTL: no new lookup was due.  A REGISTER that began
+    after the TTL (its connection's first SYN then) without a new lookup fails.
+    """
+
+    def _world(self, syn_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=2, port1=0, server2="", duration=30.0,
+                                        servers=default_facts().servers[:2]))
+        srv = (f"0 1 5061 primary.{DOMAIN}", f"0 0 5061 secondary.{DOMAIN}")
+        tb.dns(0.0, f"_sips._tcp.{DOMAIN}", "SRV", srv, ttl=300)
+        tb.dns(0.01, f"primary.{DOMAIN}", "A", ["127.0.1.10"], ttl=300)
+        tb.dns(0.02, f"secondary.{DOMAIN}", "A", ["127.0.1.20"], ttl=5)
+        for k, at in enumerate((syn_at, syn_at + 1.0, syn_at + 3.0, syn_at + 7.0)):
+            tb.syn_lost(at, "primary", port=5061, fate="lost" if k < 3 else "delivered",
+                        phone_port=5060)
+        reg = tb.request("REGISTER", "primary", syn_at + 7.02, transport="tls", port=5061,
+                         call_id="reg-1", expires=3600)
+        tb.respond(reg, 200)
+        return tb
+
+    def test_request_begun_before_the_expiry_passes(self) -> None:
+        self.assertIn(status(self._world(0.03), "DNS-10"), ("pass", "n/a"))
+
+    def test_request_begun_after_the_expiry_fails(self) -> None:
+        self.assertEqual(status(self._world(6.0), "DNS-10"), "fail")

@@ -15,7 +15,7 @@ import re
 
 from harness.certify import wire
 from harness.certify.checks_base import Ctx, retry_after
-from harness.certify.checks_dns import address_asked, unresolved_targets
+from harness.certify.checks_dns import DNS_GIVE_UP, address_asked, unresolved_targets
 from harness.certify.verdict import Verdict
 from harness.sip.message import ParseError, Request
 from harness.trace.events import ConnEvent, PacketEvent
@@ -515,8 +515,15 @@ def rtx5(ctx: Ctx) -> Verdict:
             if nxt is not None:
                 options.append((nxt.started, nxt.dst, nxt.describe(), nxt.sends[0].index))
                 # a retry starts with resolving server 1 again (DNS-10/11): its first
-                # query, even one the network lost, is when the phone retried
-                q = next((q for q in dns_out if last.last < q[0] <= nxt.first), None)
+                # query, even one the network lost, is when the phone retried; the
+                # lookup is the run of queries right before the REGISTER (an earlier
+                # one, further apart than a resolver waits, was another request's:
+                # explore seed 30, a call's lookup between)
+                q = None
+                for cand in reversed([q for q in dns_out if last.last < q[0] <= nxt.first]):
+                    if (q[0] if q is not None else nxt.first) - cand[0] > DNS_GIVE_UP:
+                        break
+                    q = cand
                 if q is not None:
                     options.append((q[0], nxt.dst, f"DNS query at {q[0]:.3f} s, then "
                                     f"{nxt.describe()}", q[1]))

@@ -20,11 +20,14 @@ def status(tb: TraceBuilder, clause: str) -> str:
     return verdict_of(tb.build(), tb.facts, clause).status
 
 
-def lost_query(tb: TraceBuilder, at: float, name: str, qtype: int) -> None:
-    """The phone's query for C{name} that the network lost on its way to the DNS server."""
+def lost_query(tb: TraceBuilder, at: float, name: str, qtype: int, fate: str = "lost") -> None:
+    """
+    The phone's query for C{name} that the network lost on its way to the DNS
+    server (with C{fate="delivered"}: the packet of a query the server heard).
+    """
     m = dns.Message(id=7, recDes=True)
     m.queries = [dns.Query(name, qtype, dns.IN)]
-    tb._add(PacketEvent(at, "udp", (PHONE, 40000), (DNS, 53), m.toStr(), fate="lost"))
+    tb._add(PacketEvent(at, "udp", (PHONE, 40000), (DNS, 53), m.toStr(), fate=fate))
 
 
 class LostAddressAskedAgainTests(SynchronousTestCase):
@@ -278,3 +281,41 @@ class RequestWaitingForItsConnectionTests(SynchronousTestCase):
 
     def test_request_begun_after_the_expiry_fails(self) -> None:
         self.assertEqual(status(self._world(6.0), "DNS-10"), "fail")
+
+
+class RetryLookupAfterAnotherTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seed 30): every target failed at 7.5 s; a call's lookup ran
+    at 27 s; the retry at 37.5 s began with its own lookup, whose first query
+    the network lost (the resolver asked again a second later).  The retry
+    began with that query, on time, not with the call's lookup nor with its
+    REGISTER.  Without the lost query, the retry is a second late.
+    """
+
+    def _world(self, lost_first: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(port1=0, server2="", duration=60.0,
+                                        servers=default_facts().servers[:1]))
+        srv = [f"0 0 5060 primary.{DOMAIN}"]
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV", srv, ttl=5)
+        tb.dns(0.01, f"primary.{DOMAIN}", "A", ["127.0.1.10"], ttl=5)
+        tb.silent("REGISTER", "primary", 0.02, cseq=1)
+        for at, name, qtype in ((27.0, f"_sip._udp.{DOMAIN}", dns.SRV),
+                                (27.01, f"primary.{DOMAIN}", dns.A),
+                                (38.52, f"_sip._udp.{DOMAIN}", dns.SRV),
+                                (38.53, f"primary.{DOMAIN}", dns.A)):
+            lost_query(tb, at, name, qtype, fate="delivered")
+            if qtype == dns.SRV:
+                tb.dns(at, name, "SRV", srv, ttl=5)
+            else:
+                tb.dns(at, name, "A", ["127.0.1.10"], ttl=5)
+        if lost_first:
+            lost_query(tb, 37.52, f"_sip._udp.{DOMAIN}", dns.SRV)
+        ok = tb.register("primary", 38.54, cseq=2)
+        tb.respond(ok, 200)
+        return tb
+
+    def test_retry_from_its_lost_query_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-5"), "pass")
+
+    def test_late_retry_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-5"), "fail")

@@ -1024,7 +1024,21 @@ def conn_failures(trace: Trace, facts: Facts) -> list[ConnFailure]:
         and e.fate != "delivered"
     ]
     out = []
-    for i, e in trace.indexed(ConnEvent, PacketEvent):
+    # connections a server read SIP from: one it closed before any (a TLS hello on a
+    # plain TCP port, DNS-9's 5060 for TLS) failed the phone's connection at once, as
+    # a reset does (RTX-2; explore seeds 17, 31 of dns-ip-literal)
+    spoke: set[tuple[tuple[str, int], tuple[str, int]]] = set()
+    for i, e in trace.indexed(ConnEvent, PacketEvent, SipEvent):
+        if isinstance(e, SipEvent):
+            if e.direction == "in" and e.transport != "udp":
+                spoke.add((e.local, e.remote))
+            continue
+        if (isinstance(e, ConnEvent) and e.what == "close" and e.detail == "local"
+                and e.observer in servers and e.local[0] == e.observer
+                and (e.local, e.remote) not in spoke and _from_phone(facts, e.remote[0])):
+            out.append(ConnFailure(i, e.t, e.local[0], "reset", e.transport, e.local[1],
+                                   e.remote[1]))
+            continue
         if isinstance(e, ConnEvent) and e.what in _CONN_FAIL:
             ends = (e.local, e.remote)
             hit = [h for h in ends if h[0] in servers]

@@ -9,7 +9,15 @@ from __future__ import annotations
 from twisted.names import dns
 from twisted.trial.unittest import SynchronousTestCase
 
-from harness.testing.tracebuilder import DNS, DOMAIN, PHONE, TraceBuilder, default_facts, verdict_of
+from harness.testing.tracebuilder import (
+    DNS,
+    DOMAIN,
+    PHONE,
+    PRIMARY,
+    TraceBuilder,
+    default_facts,
+    verdict_of,
+)
 from harness.trace.events import PacketEvent
 
 NAPTR_UDP = f'0 0 "s" "SIP+D2U" "" _sip._udp.{DOMAIN}'
@@ -319,3 +327,40 @@ class RetryLookupAfterAnotherTests(SynchronousTestCase):
 
     def test_late_retry_fails(self) -> None:
         self.assertEqual(status(self._world(False), "RTX-5"), "fail")
+
+
+class ClosedBeforeAnySipTests(SynchronousTestCase):
+    """
+    The wire's reading of a connection the server closed before any SIP
+    (explore seeds 17, 26, 28, 31: transport TLS and no port from DNS, so 5060,
+    DNS-9; the server's 5060 is plain TCP and closed on the TLS hello).  The
+    phone's connection failed then, as a reset does (RTX-2), not at a silent
+    server's give-up time ("unestablished", 7.5 s later), which put RTX-5's
+    retry and FO-2's failover 7.5 s off.  A connection that carried the
+    phone's request before the server closed it is no connection failure.
+    """
+
+    def _world(self, spoke: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, server2="", transport=1, port1=5060,
+                                        duration=60.0, servers=default_facts().servers[:1]))
+        tb._add(PacketEvent(0.02, "tcp", (PHONE, 5060), (PRIMARY, 5060), b"",
+                            fate="delivered", flags="S"))
+        tb.conn(0.025, "primary", "accept", transport="tcp", port=5060, phone_port=5060)
+        if spoke:
+            reg = tb.request("REGISTER", "primary", 0.03, transport="tcp", expires=3600)
+            tb.respond(reg, 200)
+        tb.conn(0.045, "primary", "close", transport="tcp", detail="local", port=5060,
+                phone_port=5060)
+        return tb
+
+    def _attempts(self, spoke: bool) -> list[tuple[str, float]]:
+        from harness.certify.checks_base import Ctx
+
+        tb = self._world(spoke)
+        return [(a.what, round(a.t, 3)) for a in Ctx(tb.build(), tb.facts).conn_attempts]
+
+    def test_closed_before_any_sip_is_a_reset_then(self) -> None:
+        self.assertEqual(self._attempts(False), [("reset", 0.045)])
+
+    def test_closed_after_the_request_is_no_connection_failure(self) -> None:
+        self.assertEqual(self._attempts(True), [])

@@ -42,6 +42,23 @@ def _skipped(ctx: Ctx, address: str, t: float) -> bool:
     return address in unresolved_targets(ctx, t)
 
 
+def _tried_by_connection(ctx: Ctx, txn: wire.Txn, others: set[str]) -> int | None:
+    """
+    The trace index of a connection to another target of server 1 (C{others})
+    that the phone began when C{txn}'s target failed and that failed before
+    any SIP went over it (RTX-2: refused, reset): the failover's try, though
+    no request is on the wire to name it, and one connection may be the try of
+    every request that failed then (a REGISTER's and an INVITE's; explore
+    seeds 17, 18, 31 of dns-ip-literal).
+    """
+    done = ctx.failed_at(txn)
+    if done is None:
+        return None
+    return next((a.index for a in ctx.conn_attempts
+                 if a.server in others and a.what != "unestablished"
+                 and done - ctx.tol <= a.start <= done + ctx.at_once), None)
+
+
 # -- FO ---------------------------------------------------------------------------------
 
 
@@ -106,6 +123,8 @@ def fo2(ctx: Ctx) -> Verdict:
             others = {s.address for s in ctx.facts.targets} - {head.dst}
             if others and others <= unresolved_targets(ctx, ch.start):
                 continue  # the lookup gave no address for another target (DNS-8, DNS-11)
+            if _tried_by_connection(ctx, head, others) is not None:
+                continue  # its connection there failed before any SIP (RTX-2; FO-6 follows)
             if head.first + ctx.give_up(head) + 2 * ctx.tol < ctx.end and len(ch.txns) == 1:
                 return ctx.failed(c, "the phone did not fail over to the secondary",
                                   "a REGISTER to the secondary", "none", ch.indexes)
@@ -195,6 +214,8 @@ def fo3(ctx: Ctx) -> Verdict:
             others = {s.address for s in ctx.facts.targets} - {head.dst}
             if others and others <= unresolved_targets(ctx, ch.start):
                 continue  # the lookup gave no address for another target (DNS-8, DNS-11)
+            if _tried_by_connection(ctx, ch.tail, others) is not None:
+                continue  # its connection there failed before any SIP (RTX-2; FO-6 follows)
             if ch.tail.first + ctx.give_up(ch.tail) + 2 * ctx.tol < ctx.end:
                 return ctx.failed(c, "the INVITE did not fail over to the secondary",
                                   "an INVITE to the secondary with the same Call-ID", "none",

@@ -364,3 +364,32 @@ class ClosedBeforeAnySipTests(SynchronousTestCase):
 
     def test_closed_after_the_request_is_no_connection_failure(self) -> None:
         self.assertEqual(self._attempts(True), [])
+
+
+class OneConnectionForTwoFailoversTests(SynchronousTestCase):
+    """
+    FO-3 (explore seeds 18, 31): the REGISTER and a call's INVITE went to the
+    silent primary over TCP and gave it up together; the phone's one connection
+    to the secondary was refused (it had stopped), so no request reached the
+    wire, and the wire lends that connection the REGISTER's identity.  It was
+    the INVITE's failover try as well (RTX-2; FO-6 follows).  With no
+    connection to the secondary at all, the INVITE did not fail over.
+    """
+
+    def _world(self, tried: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, port1=0, server2="", duration=60.0,
+                                        calls=(0.0,), servers=default_facts().servers[:2]))
+        tb.silent("REGISTER", "primary", 0.05, transport="tcp")
+        tb.silent("INVITE", "primary", 0.05, transport="tcp", call_id="call-1")
+        if tried:
+            tb.refused(0.05 + tb.give_up("INVITE"), "secondary")
+        return tb
+
+    def test_refused_connection_passes(self) -> None:
+        tb = self._world(True)
+        # (nothing answered at the secondary: n/a, FO-6's business)
+        self.assertIn(status(tb, "FO-3"), ("pass", "n/a"))
+        self.assertIn(status(tb, "FO-2"), ("pass", "n/a"))
+
+    def test_no_try_at_the_secondary_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-3"), "fail")

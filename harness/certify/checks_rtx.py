@@ -515,16 +515,19 @@ def rtx5(ctx: Ctx) -> Verdict:
             if nxt is not None:
                 options.append((nxt.started, nxt.dst, nxt.describe(), nxt.sends[0].index))
                 # a retry starts with resolving server 1 again (DNS-10/11): its first
-                # query, even one the network lost, is when the phone retried; the
-                # lookup is the run of queries right before the REGISTER (an earlier
-                # one, further apart than a resolver waits, was another request's:
-                # explore seed 30, a call's lookup between)
-                q = None
-                for cand in reversed([q for q in dns_out if last.last < q[0] <= nxt.first]):
-                    if (q[0] if q is not None else nxt.first) - cand[0] > DNS_GIVE_UP:
+                # query, even one the network lost, is when the phone retried.  That is
+                # the first query since the failure (a retry whose lookup failed, DNS-11,
+                # sends no REGISTER: the next one is a retry later), or the first of the
+                # run of queries right before the REGISTER (an earlier query, further
+                # apart than a resolver waits, was another request's: explore seed 30,
+                # a call's lookup between)
+                window = [q for q in dns_out if last.last < q[0] <= nxt.first]
+                run = None
+                for cand in reversed(window):
+                    if (run[0] if run is not None else nxt.first) - cand[0] > DNS_GIVE_UP:
                         break
-                    q = cand
-                if q is not None:
+                    run = cand
+                for q in window[:1] + ([run] if run is not None and run != window[0] else []):
                     options.append((q[0], nxt.dst, f"DNS query at {q[0]:.3f} s, then "
                                     f"{nxt.describe()}", q[1]))
             if nxt is None and top is not None:

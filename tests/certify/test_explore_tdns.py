@@ -325,6 +325,33 @@ class RetryLookupAfterAnotherTests(SynchronousTestCase):
     def test_retry_from_its_lost_query_passes(self) -> None:
         self.assertEqual(status(self._world(True), "RTX-5"), "pass")
 
+    def test_retry_whose_lookup_failed_passes(self) -> None:
+        """
+        Explore seed 12: the retry at 37.5 s began with a lookup that failed
+        (DNS-11: both tries of the A query lost their answers), so no REGISTER;
+        the REGISTER came with the next retry.  The failed lookup was the retry.
+        """
+        tb = TraceBuilder(default_facts(port1=0, server2="", duration=60.0,
+                                        servers=default_facts().servers[:1]))
+        srv = [f"0 0 5060 primary.{DOMAIN}"]
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV", srv, ttl=5)
+        tb.dns(0.01, f"primary.{DOMAIN}", "A", ["127.0.1.10"], ttl=5)
+        tb.silent("REGISTER", "primary", 0.02, cseq=1)
+        for at, name, qtype in ((37.52, f"_sip._udp.{DOMAIN}", dns.SRV),
+                                (37.53, f"primary.{DOMAIN}", dns.A),
+                                (38.53, f"primary.{DOMAIN}", dns.A),
+                                (71.53, f"_sip._udp.{DOMAIN}", dns.SRV),
+                                (71.54, f"primary.{DOMAIN}", dns.A)):
+            lost_query(tb, at, name, qtype, fate="delivered")
+            if qtype == dns.SRV:
+                tb.dns(at, name, "SRV", srv, ttl=5)
+            elif at == 71.54:
+                tb.dns(at, name, "A", ["127.0.1.10"], ttl=5)
+            else:
+                tb.dns(at, name, "A", rcode="TIMEOUT")
+        tb.silent("REGISTER", "primary", 71.55, cseq=2)
+        self.assertEqual(status(tb, "RTX-5"), "pass")
+
     def test_late_retry_fails(self) -> None:
         self.assertEqual(status(self._world(False), "RTX-5"), "fail")
 

@@ -49,6 +49,7 @@ from automat import TypeMachineBuilder
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
 
+from harness._automat import indexed as _indexed
 from harness.sip.message import Headers, ParseError, Request, Response, lean_copy
 
 if TYPE_CHECKING:
@@ -658,32 +659,6 @@ def _build_client_machine(invite: bool) -> Callable[[_ClientCore], _ClientInputs
     Init.upon(I.cancel).loop().returns(None)
 
     return b.build()
-
-
-def _indexed(machine: Any) -> Any:
-    """
-    Give a built machine O(1) transition lookup.
-
-    Why: Automat 25's C{Automaton.outputForInput} scans every transition
-    linearly, comparing state dataclasses; these machines have ~60
-    transitions (most of them "absorb this late message"), which made the scan
-    the largest cost of a transaction (about 17 us per input).  The index is
-    built from the automaton's own transition set, so behaviour is unchanged;
-    an unknown (state, input) still goes to Automat (NoTransition).
-    """
-    automaton = machine.__automat_automaton__
-    table = {
-        (in_state, symbol): (out_state, list(outputs))
-        for in_state, symbol, out_state, outputs in automaton.allTransitions()
-    }
-    original = automaton.outputForInput
-
-    def output_for_input(in_state: Any, symbol: Any) -> Any:
-        found = table.get((in_state, symbol))
-        return found if found is not None else original(in_state, symbol)
-
-    automaton.outputForInput = output_for_input
-    return machine
 
 
 _INVITE_CLIENT = _indexed(_build_client_machine(True))

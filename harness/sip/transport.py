@@ -86,7 +86,7 @@ from twisted.python.failure import Failure
 from zope.interface import implementer
 
 from harness.sip import _abnf
-from harness.sip.framing import StreamFramer, parse_datagram
+from harness.sip.framing import StreamFramer, parse_datagram_again
 from harness.sip.locate import Target
 from harness.sip.message import (
     DEFAULT_LIMITS,
@@ -844,7 +844,7 @@ class SipEndpoint:
         port = self._ports.get("udp")
         local = self._udp_local(port) if port is not None else (self.address, 0)
         try:
-            message = parse_datagram(data, self.limits)
+            message = parse_datagram_again(data, self.limits)
         except ParseError as e:
             self._malformed_datagram(data, source, local, e)
             return

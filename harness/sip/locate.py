@@ -43,6 +43,7 @@ Rules, by clause (C{transport}: 0 UDP, 1 TCP, 2 TLS, 3 DNS-NAPTR):
 from __future__ import annotations
 
 import errno
+import functools
 import ipaddress
 import random
 from collections.abc import Sequence
@@ -158,8 +159,13 @@ def failure_reason(exc: BaseException) -> str:
     return "error"
 
 
+@functools.lru_cache(maxsize=1024)
 def is_ip(text: str) -> bool:
-    """Whether C{text} is an IPv4 or IPv6 literal (brackets allowed)."""
+    """
+    Whether C{text} is an IPv4 or IPv6 literal (brackets allowed).  Remembered:
+    every resolution asks it of the same few names, and for a name C{ipaddress}
+    raises and catches an exception per call.
+    """
     try:
         ipaddress.ip_address(text.strip("[]"))
     except ValueError:

@@ -13,14 +13,12 @@ or the unhandled-transition rule).
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any
 
 __all__ = ["indexed"]
 
-M = TypeVar("M")
 
-
-def indexed(machine: M) -> M:
+def indexed(machine: Any) -> Any:
     """
     Give the built machine factory C{machine} an indexed transition lookup
     and return it.
@@ -29,7 +27,7 @@ def indexed(machine: M) -> M:
     freezes it); the output lists are shared between calls, which is safe as
     Automat only iterates them.
     """
-    automaton: Any = machine.__automat_automaton__  # type: ignore[attr-defined]
+    automaton = machine.__automat_automaton__
     table = {
         (in_state, symbol): (out_state, list(outputs))
         for in_state, symbol, out_state, outputs in automaton.allTransitions()

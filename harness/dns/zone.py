@@ -637,13 +637,13 @@ def _copy_record(rec: Any) -> Any:
     C{__copy__}, C{__reduce__}, C{__getstate__} or C{__setstate__} of their
     own): a world clones its zone's records, and copy.copy was most of that.
     """
-    cls = type(rec)
+    cls: Any = type(rec)
     plain = _PLAIN.get(cls)
     if plain is None:
         plain = _PLAIN[cls] = (
             cls.__reduce_ex__ is object.__reduce_ex__
             and cls.__reduce__ is object.__reduce__
-            and cls.__getstate__ is object.__getstate__  # type: ignore[attr-defined]
+            and cls.__getstate__ is object.__getstate__
             and not hasattr(cls, "__copy__")
             and not hasattr(cls, "__setstate__")
             and not any("__slots__" in vars(k) for k in cls.__mro__)

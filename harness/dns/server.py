@@ -110,14 +110,54 @@ def _shared(value: _V) -> _V:
 
 
 class _UDPProtocol(dns.DNSDatagramProtocol):
-    """Keeps the raw bytes of the datagram being handled, for the trace."""
+    """
+    Keeps the raw bytes of the datagram being handled, for the trace, and
+    does not decode a query again that it has decoded before.
+
+    Why: every phone asks the same few questions, each with a new ID, and
+    decoding a query was the largest cost of serving it once the answer is
+    kept (L{DnsServer._answer}).  What follows the ID decides everything
+    else the stock protocol decodes, so a query whose bytes after the ID were
+    seen before is handed on as a copy of that query's message with this
+    ID.  This protocol only serves: with no query of its own in flight (the
+    stock protocol's C{liveMessages}, C{resends}) every well-formed datagram
+    goes to the controller, as here; anything else takes the stock path.
+    """
 
     noisy = False
     raw: bytes = b""
 
     def datagramReceived(self, data: bytes, addr: tuple[str, int]) -> None:
         self.raw = data
+        if len(data) > 12 and not self.liveMessages and not self.resends:
+            known = _QUERIES.get(data[2:])
+            if known is not None:
+                self.controller.messageReceived(_with_id(known, data), self, addr)
+                return
         super().datagramReceived(data, addr)
+
+
+#: decoded UDP queries by their bytes after the ID (see L{_UDPProtocol})
+_QUERIES: dict[bytes, dns.Message] = {}
+
+
+def _with_id(message: dns.Message, data: bytes) -> dns.Message:
+    """
+    A copy of C{message} (a new object with the same attributes, as
+    C{copy.copy} makes) carrying the ID in C{data}'s first two bytes.
+    """
+    copy = dns.Message.__new__(dns.Message)
+    copy.__dict__.update(message.__dict__)
+    copy.id = int.from_bytes(data[:2], "big")
+    return copy
+
+
+def _keep_query(message: dns.Message, data: bytes) -> None:
+    """Remember a query the stock protocol decoded from the datagram C{data}."""
+    if len(data) > 12 and data[2:] not in _QUERIES:
+        if len(_QUERIES) >= 1024:
+            _QUERIES.clear()
+        _QUERIES[data[2:]] = _with_id(message, data)
 
 
 class _TCPProtocol(dns.DNSProtocol):
@@ -159,6 +199,8 @@ class _Factory(server.DNSServerFactory):
         return p
 
     def messageReceived(self, message: dns.Message, proto: Any, address: Any = None) -> None:
+        if isinstance(proto, _UDPProtocol):
+            _keep_query(message, proto.raw)
         self.owner._received(message, proto, address)
 
 

@@ -10,6 +10,7 @@ phone's resolver.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from dataclasses import dataclass, replace
@@ -146,6 +147,7 @@ def _srvs(q: Q) -> list[Srv]:
     return out
 
 
+@functools.lru_cache(maxsize=1024)  # (the same few names, each a raised ValueError)
 def _is_ip(name: str) -> bool:
     try:
         ipaddress.ip_address(name)

@@ -49,6 +49,8 @@ class Ctx:
         self.facts = facts
         self.profile = facts.profile
         self.tol = facts.tol
+        #: L{new_chains} by group, worked out once (a dozen checkers ask for group 1)
+        self._new_chains: dict[int, list[wire.Chain]] = {}
 
     # -- wire view ---------------------------------------------------------------
 
@@ -193,9 +195,14 @@ class Ctx:
         """
         Out-of-dialog requests (rounds of chains: a retry after every target
         failed is a new request) whose first attempt went to a server of
-        C{group}.
+        C{group}.  Worked out once per group; do not change the list.
         """
-        return [c for c in self.rounds if not c.in_dialog and self.group(c.head.dst) == group]
+        found = self._new_chains.get(group)
+        if found is None:
+            found = self._new_chains[group] = [
+                c for c in self.rounds if not c.in_dialog and self.group(c.head.dst) == group
+            ]
+        return found
 
     def busy_at(self, t: float, besides: wire.Chain) -> bool:
         """

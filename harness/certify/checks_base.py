@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import cached_property
 from typing import TYPE_CHECKING
 
+from harness._cached import cached_property
 from harness.certify import wire
 from harness.certify.facts import Facts
 from harness.certify.verdict import Verdict

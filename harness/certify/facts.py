@@ -20,8 +20,8 @@ Conventions the checkers rely on:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 
+from harness._cached import cached_property
 from harness.phone.config import AccountConfig
 from harness.profile import Profile
 

@@ -28,6 +28,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 
+from harness.certify._memo import per_run
 from harness.certify.facts import Facts
 from harness.profile import Profile
 from harness.sip.message import ParseError, Request, Response, parse, parse_name_addr
@@ -407,6 +408,7 @@ def _tcp_delivered(trace: Trace) -> set[tuple[tuple[str, int], tuple[str, int], 
     }
 
 
+@per_run  # (read by several views and checkers)
 def stream_arrivals(trace: Trace, facts: Facts) -> dict[int, float]:
     """
     When the responses the servers sent to the phone over TCP/TLS reached it,
@@ -1013,6 +1015,7 @@ def registered_intervals(trace: Trace, facts: Facts, role: str) -> list[tuple[fl
 _CONN_FAIL = frozenset({"refused", "timeout", "reset", "tls-fail"})
 
 
+@per_run  # (read by several views and checkers)
 def conn_failures(trace: Trace, facts: Facts) -> list[ConnFailure]:
     """Connection failures between the phone and a server, in trace order."""
     servers = facts.addresses
@@ -1062,6 +1065,7 @@ _DECISIVE = _CONN_FAIL | {"syn-closed"}
 _SAME_CONN = 1.0
 
 
+@per_run  # (read by several views and checkers)
 def conn_attempts(trace: Trace, facts: Facts) -> list[ConnAttempt]:
     """
     The phone's failed connections to servers (L{ConnAttempt}), ordered by

@@ -18,7 +18,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal, TypeVar
+from typing import Any, ClassVar, Literal, TypeVar, cast
 
 #: (IPv4 address, port)
 Address = tuple[str, int]
@@ -145,6 +145,7 @@ class NoteEvent:
 
 Event = SipEvent | DnsEvent | PacketEvent | ConnEvent | FaultEvent | NoteEvent
 E = TypeVar("E", SipEvent, DnsEvent, PacketEvent, ConnEvent, FaultEvent, NoteEvent)
+T = TypeVar("T")
 
 
 def event_to_json(event: Event) -> dict[str, Any]:
@@ -245,6 +246,8 @@ class Trace:
     )
     _index_src: list[Event] | None = field(default=None, repr=False, compare=False)
     _index_len: int = field(default=-1, repr=False, compare=False)
+    #: L{derived}'s values, kept and dropped with L{indexed}'s lists
+    _derived: dict[Any, tuple[Any, Any]] = field(default_factory=dict, repr=False, compare=False)
 
     def record(self, event: Event) -> None:
         self.events.append(event)
@@ -275,17 +278,41 @@ class Trace:
         trace grows (the trace is append-only: a new length means new
         events).  Callers must not change the returned list.
         """
-        events = self.events
-        if self._index_src is not events or self._index_len != len(events):
-            self._index.clear()
-            self._index_src = events
-            self._index_len = len(events)
+        self._check_index()
         found = self._index.get(classes)
         if found is None:
             found = self._index[classes] = [
-                (i, e) for i, e in enumerate(events) if isinstance(e, classes)
+                (i, e) for i, e in enumerate(self.events) if isinstance(e, classes)
             ]
         return found
+
+    def _check_index(self) -> None:
+        """Drop the kept lists and values if the trace changed (the list, or its length)."""
+        events = self.events
+        if self._index_src is not events or self._index_len != len(events):
+            self._index.clear()
+            self._derived.clear()
+            self._index_src = events
+            self._index_len = len(events)
+
+    def derived(self, compute: Callable[[Trace, Any], T], facts: Any) -> T:
+        """
+        C{compute(self, facts)}, worked out once while the trace is unchanged
+        (as L{indexed}'s lists) for the same C{facts} object.
+
+        Why: several wire views of the judge (failed connections, stream
+        arrivals, delivered TCP payloads) are read by more than one checker
+        and by other views, each of which used to work them out again from the
+        whole trace.  C{compute} must be a function of the trace and the facts
+        only; callers must not change the value.
+        """
+        self._check_index()
+        known = self._derived.get(compute)
+        if known is not None and known[0] is facts:
+            return cast(T, known[1])
+        value = compute(self, facts)
+        self._derived[compute] = (facts, value)
+        return value
 
     def sip(self, observers: Iterable[str] | None = None) -> list[SipEvent]:
         """SIP events, optionally only those recorded by the given observers."""

@@ -51,3 +51,91 @@ class NewChainsTests(SynchronousTestCase):
             self.assertEqual(ctx.new_chains(group), want)
             self.assertIs(ctx.new_chains(group), ctx.new_chains(group))
         self.assertTrue(ctx.new_chains(1))
+
+
+class CachedPropertyTests(SynchronousTestCase):
+    """harness._cached.cached_property: functools' behaviour, without the lock."""
+
+    def test_once_stored_and_no_lock(self) -> None:
+        from harness._cached import cached_property
+
+        calls: list[int] = []
+
+        class Thing:
+            @cached_property
+            def value(self) -> int:
+                "the doc"
+                calls.append(1)
+                return 42
+
+        t = Thing()
+        self.assertEqual((t.value, t.value), (42, 42))
+        self.assertEqual(calls, [1])
+        self.assertEqual(vars(t), {"value": 42})
+        self.assertIsInstance(Thing.value, cached_property)
+        self.assertEqual(Thing.value.__doc__, "the doc")
+        self.assertFalse(hasattr(Thing.value, "lock"))
+
+    def test_exception_stores_nothing(self) -> None:
+        from harness._cached import cached_property
+
+        class Thing:
+            n = 0
+
+            @cached_property
+            def value(self) -> int:
+                self.n += 1
+                if self.n == 1:
+                    raise ValueError("first")
+                return self.n
+
+        t = Thing()
+        self.assertRaises(ValueError, lambda: t.value)
+        self.assertEqual(t.value, 2)
+
+    def test_views_use_it(self) -> None:
+        from harness._cached import cached_property
+        from harness.certify.checks_base import Ctx
+        from harness.certify.facts import Facts
+
+        self.assertIsInstance(vars(Ctx)["attempts"], cached_property)
+        self.assertIsInstance(vars(Facts)["targets"], cached_property)
+
+
+class DerivedTests(SynchronousTestCase):
+    """Trace.derived and the wire views kept with it."""
+
+    def test_kept_until_the_trace_changes(self) -> None:
+        from harness.trace.events import NoteEvent, Trace
+
+        trace = Trace()
+        trace.record(NoteEvent(0.0, "x", "one"))
+        facts = object()
+        calls: list[int] = []
+
+        def count(tr: Trace, f: object) -> int:
+            calls.append(1)
+            return len(tr.events)
+
+        self.assertEqual(trace.derived(count, facts), 1)
+        self.assertEqual(trace.derived(count, facts), 1)
+        self.assertEqual(len(calls), 1)
+        self.assertEqual(trace.derived(count, object()), 1)  # other facts: again
+        self.assertEqual(len(calls), 2)
+        trace.record(NoteEvent(1.0, "x", "two"))
+        self.assertEqual(trace.derived(count, facts), 2)  # the trace grew: again
+        self.assertEqual(len(calls), 3)
+
+    def test_wire_views_kept(self) -> None:
+        from dataclasses import replace
+
+        from harness.certify import wire
+        from harness.scenario import bundled_scenarios_dir, load_scenario
+        from harness.testbed import run_scenario
+
+        sc = load_scenario(bundled_scenarios_dir() / "register-failover-tcp.toml")
+        result = run_scenario(replace(sc, duration=20.0), seed=0)
+        for view in (wire.conn_failures, wire.conn_attempts, wire.stream_arrivals):
+            first = view(result.trace, result.facts)
+            self.assertIs(view(result.trace, result.facts), first)
+            self.assertEqual(view.__wrapped__(result.trace, result.facts), first)  # type: ignore[attr-defined]

@@ -24,6 +24,7 @@ unless the network dropped that very datagram on its way to the phone.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -308,13 +309,18 @@ class ConnAttempt:
 
 def _intervals(profile: Profile, method: str, n: int) -> list[float]:
     """The first C{n} retransmission intervals (Timer A for INVITE, E capped at T2)."""
+    return list(_steps(profile.t1, profile.t2, method != "INVITE", n))
+
+
+@functools.lru_cache(maxsize=256)  # (asked a dozen times per judged run, of a few profiles)
+def _steps(t1: float, t2: float, capped: bool, n: int) -> tuple[float, ...]:
     out = []
     for i in range(n):
-        step = profile.t1 * (2**i)
-        if method != "INVITE":
-            step = min(step, profile.t2)
+        step = t1 * (2**i)
+        if capped:
+            step = min(step, t2)
         out.append(step)
-    return out
+    return tuple(out)
 
 
 def give_up_delay(profile: Profile, method: str, retry_counts: int) -> float:

@@ -139,3 +139,26 @@ class DerivedTests(SynchronousTestCase):
             first = view(result.trace, result.facts)
             self.assertIs(view(result.trace, result.facts), first)
             self.assertEqual(view.__wrapped__(result.trace, result.facts), first)  # type: ignore[attr-defined]
+
+
+class IntervalsTests(SynchronousTestCase):
+    """The retransmission intervals, kept per (T1, T2, capped, n), equal the RFC 3261 rule."""
+
+    def test_like_the_rule(self) -> None:
+        from harness.certify import wire
+        from harness.profile import PROFILES, Profile
+
+        profiles = [*PROFILES.values(), Profile(name="x", t1=0.25, t2=1.0)]
+        for profile in profiles:
+            for method in ("INVITE", "REGISTER"):
+                for n in range(8):
+                    want = [
+                        profile.t1 * 2**i if method == "INVITE"
+                        else min(profile.t1 * 2**i, profile.t2)
+                        for i in range(n)
+                    ]
+                    self.assertEqual(wire._intervals(profile, method, n), want)
+        self.assertGreater(wire._steps.cache_info().hits, 0)
+        got = wire._intervals(profiles[0], "INVITE", 3)
+        got.append(99.0)  # a reader's list is its own
+        self.assertEqual(wire._intervals(profiles[0], "INVITE", 3), got[:3])

@@ -51,6 +51,8 @@ class Ctx:
         self.tol = facts.tol
         #: L{new_chains} by group, worked out once (a dozen checkers ask for group 1)
         self._new_chains: dict[int, list[wire.Chain]] = {}
+        #: L{exhausted_at} by chain id: (the chain, its answer)
+        self._exhausted: dict[int, tuple[wire.Chain, float | None]] = {}
 
     # -- wire view ---------------------------------------------------------------
 
@@ -287,8 +289,18 @@ class Ctx:
         When every target of server 1 had failed in this chain (each was tried
         and failed, the last of them included), or C{None}: the time the last
         of those attempts failed.  A silent attempt the run cut short does not
-        count.
+        count.  Worked out once per chain (the failback checkers ask it of
+        every chain, several times); the chain is kept with the answer, so its
+        id cannot be reused while the context lives.
         """
+        known = self._exhausted.get(id(chain))
+        if known is not None and known[0] is chain:
+            return known[1]
+        at = self._exhausted_at(chain)
+        self._exhausted[id(chain)] = (chain, at)
+        return at
+
+    def _exhausted_at(self, chain: wire.Chain) -> float | None:
         g1 = [t for t in chain.txns if self.group(t.dst) == 1]
         if not g1 or not g1[-1].failed:
             return None

@@ -162,3 +162,33 @@ class IntervalsTests(SynchronousTestCase):
         got = wire._intervals(profiles[0], "INVITE", 3)
         got.append(99.0)  # a reader's list is its own
         self.assertEqual(wire._intervals(profiles[0], "INVITE", 3), got[:3])
+
+
+class ExhaustedAtTests(SynchronousTestCase):
+    """Ctx.exhausted_at is worked out once per chain and agrees with the computation."""
+
+    def test_once_and_equal(self) -> None:
+        from dataclasses import replace
+
+        from harness.certify.checks_base import Ctx
+        from harness.scenario import bundled_scenarios_dir, load_scenario
+        from harness.testbed import run_scenario
+
+        names = [p.name for p in bundled_scenarios_dir().glob("*.toml")]
+        checked = 0
+        for name in sorted(names)[:8]:
+            sc = load_scenario(bundled_scenarios_dir() / name)
+            result = run_scenario(replace(sc, duration=min(sc.duration, 60.0)), seed=0)
+            ctx = Ctx(result.trace, result.facts)
+            for chain in [*ctx.rounds, *ctx.chains]:
+                want = Ctx(result.trace, result.facts)._exhausted_at(chain)
+                self.assertEqual(ctx.exhausted_at(chain), want, name)
+                calls: list[object] = []
+                real = ctx._exhausted_at
+                ctx._exhausted_at = (  # type: ignore[method-assign]
+                    lambda ch, real=real, calls=calls: calls.append(ch) or real(ch))
+                self.assertEqual(ctx.exhausted_at(chain), want, name)
+                self.assertEqual(calls, [], name)
+                del ctx._exhausted_at
+                checked += 1
+        self.assertGreater(checked, 0)

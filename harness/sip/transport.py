@@ -113,6 +113,10 @@ from harness.sip.transaction import (
 from harness.trace.events import ConnEvent, NoteEvent, SipEvent, Trace
 
 TransportName = Literal["udp", "tcp", "tls"]
+
+#: the last few requests L{SipEndpoint._stamp} stamped: (id, source) -> (request, stamped)
+_STAMPED: dict[tuple[int, tuple[str, int]], tuple[Request, Request]] = {}
+_STAMPED_MAX = 8
 Message = Request | Response
 
 #: RFC 3261 18.1.1: above this a request must not go over UDP (unless the path MTU is known)
@@ -893,7 +897,23 @@ class SipEndpoint:
                 conn.send(reply)
 
     def _stamp(self, request: Request, remote: tuple[str, int]) -> Request:
-        """RFC 3261 18.2.1 / RFC 3581: fill in C{received} and C{rport} on the top Via."""
+        """
+        RFC 3261 18.2.1 / RFC 3581: fill in C{received} and C{rport} on the top
+        Via.  A request stamped for the same source a moment ago (a UDP
+        retransmission: L{parse_datagram_again} gives its first copy's message)
+        gets the same stamped request: messages are frozen values.
+        """
+        key = (id(request), remote)
+        known = _STAMPED.get(key)
+        if known is not None and known[0] is request:
+            return known[1]
+        stamped = self._stamp_now(request, remote)
+        if len(_STAMPED) >= _STAMPED_MAX:
+            del _STAMPED[next(iter(_STAMPED))]
+        _STAMPED[key] = (request, stamped)  # (the request kept: its id stays its own)
+        return stamped
+
+    def _stamp_now(self, request: Request, remote: tuple[str, int]) -> Request:
         top = request.top_via  # ParseError "missing Via header" if there is none
         host = remote[0]
         params = top.params

@@ -144,11 +144,17 @@ _QUERIES: dict[bytes, dns.Message] = {}
 def _with_id(message: dns.Message, data: bytes) -> dns.Message:
     """
     A copy of C{message} (a new object with the same attributes, as
-    C{copy.copy} makes) carrying the ID in C{data}'s first two bytes.
+    C{copy.copy} makes, and its own section lists) carrying the ID in
+    C{data}'s first two bytes.
     """
     copy = dns.Message.__new__(dns.Message)
     copy.__dict__.update(message.__dict__)
     copy.id = int.from_bytes(data[:2], "big")
+    # its own section lists: a reader that changed one must not change the kept query
+    copy.queries = list(message.queries)
+    copy.answers = list(message.answers)
+    copy.authority = list(message.authority)
+    copy.additional = list(message.additional)
     return copy
 
 

@@ -440,3 +440,17 @@ class QueryDecodeCacheTests(SynchronousTestCase):
         self.patch(server_module, "_keep_query", lambda message, data: None)
         self.assertEqual(run(), cached)
         self.assertEqual(server_module._QUERIES, {})
+
+    def test_kept_query_independent(self) -> None:
+        """A reader changing the message it got does not change the kept query."""
+        from harness.dns import server as server_module
+
+        w = _World()
+        w.ask("a.example.test", dns.A, qid=1)
+        (kept,) = server_module._QUERIES.values()
+        copy = server_module._with_id(kept, b"\x00\x07" + bytes(20))
+        copy.queries.append(dns.Query("b.example.test", dns.A, dns.IN))
+        copy.additional.append(dns._OPTHeader())
+        self.assertEqual(len(kept.queries), 1)
+        self.assertEqual(kept.additional, [])
+        self.assertEqual(copy.id, 7)

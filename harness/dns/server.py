@@ -32,6 +32,7 @@ from typing import Any, TypeVar, cast
 from twisted.internet.interfaces import IListeningPort
 from twisted.names import dns, resolve, server
 
+from harness.dns.messages import Decoded
 from harness.dns.zone import (
     AcyclicResolver,
     NameNotFound,
@@ -130,40 +131,15 @@ class _UDPProtocol(dns.DNSDatagramProtocol):
     def datagramReceived(self, data: bytes, addr: tuple[str, int]) -> None:
         self.raw = data
         if len(data) > 12 and not self.liveMessages and not self.resends:
-            known = _QUERIES.get(data[2:])
+            known = _QUERIES.get(data)
             if known is not None:
-                self.controller.messageReceived(_with_id(known, data), self, addr)
+                self.controller.messageReceived(known, self, addr)
                 return
         super().datagramReceived(data, addr)
 
 
 #: decoded UDP queries by their bytes after the ID (see L{_UDPProtocol})
-_QUERIES: dict[bytes, dns.Message] = {}
-
-
-def _with_id(message: dns.Message, data: bytes) -> dns.Message:
-    """
-    A copy of C{message} (a new object with the same attributes, as
-    C{copy.copy} makes, and its own section lists) carrying the ID in
-    C{data}'s first two bytes.
-    """
-    copy = dns.Message.__new__(dns.Message)
-    copy.__dict__.update(message.__dict__)
-    copy.id = int.from_bytes(data[:2], "big")
-    # its own section lists: a reader that changed one must not change the kept query
-    copy.queries = list(message.queries)
-    copy.answers = list(message.answers)
-    copy.authority = list(message.authority)
-    copy.additional = list(message.additional)
-    return copy
-
-
-def _keep_query(message: dns.Message, data: bytes) -> None:
-    """Remember a query the stock protocol decoded from the datagram C{data}."""
-    if len(data) > 12 and data[2:] not in _QUERIES:
-        if len(_QUERIES) >= 1024:
-            _QUERIES.clear()
-        _QUERIES[data[2:]] = _with_id(message, data)
+_QUERIES = Decoded()
 
 
 class _TCPProtocol(dns.DNSProtocol):
@@ -206,7 +182,7 @@ class _Factory(server.DNSServerFactory):
 
     def messageReceived(self, message: dns.Message, proto: Any, address: Any = None) -> None:
         if isinstance(proto, _UDPProtocol):
-            _keep_query(message, proto.raw)
+            _QUERIES.keep(message, proto.raw)
         self.owner._received(message, proto, address)
 
 

@@ -395,8 +395,8 @@ class QueryDecodeCacheTests(SynchronousTestCase):
     def setUp(self) -> None:
         from harness.dns import server as server_module
 
-        server_module._QUERIES.clear()
-        self.addCleanup(server_module._QUERIES.clear)
+        server_module._QUERIES.known.clear()
+        self.addCleanup(server_module._QUERIES.known.clear)
 
     def count_decodes(self) -> list[bytes]:
         seen: list[bytes] = []
@@ -435,20 +435,21 @@ class QueryDecodeCacheTests(SynchronousTestCase):
                                    for e in w.events()]
 
         cached = run()
-        self.assertGreater(len(server_module._QUERIES), 0)
-        server_module._QUERIES.clear()
-        self.patch(server_module, "_keep_query", lambda message, data: None)
+        self.assertGreater(len(server_module._QUERIES.known), 0)
+        server_module._QUERIES.known.clear()
+        self.patch(server_module._QUERIES, "keep", lambda message, data: None)
         self.assertEqual(run(), cached)
-        self.assertEqual(server_module._QUERIES, {})
+        self.assertEqual(server_module._QUERIES.known, {})
 
     def test_kept_query_independent(self) -> None:
         """A reader changing the message it got does not change the kept query."""
         from harness.dns import server as server_module
+        from harness.dns.messages import with_id
 
         w = _World()
         w.ask("a.example.test", dns.A, qid=1)
-        (kept,) = server_module._QUERIES.values()
-        copy = server_module._with_id(kept, b"\x00\x07" + bytes(20))
+        (kept,) = server_module._QUERIES.known.values()
+        copy = with_id(kept, b"\x00\x07" + bytes(20))
         copy.queries.append(dns.Query("b.example.test", dns.A, dns.IN))
         copy.additional.append(dns._OPTHeader())
         self.assertEqual(len(kept.queries), 1)

@@ -449,7 +449,35 @@ class Testbed:
 
 
 def fault_from_spec(spec: FaultSpec) -> Fault:
-    """The server-side L{Fault} for a scenario's C{[[faults]]} entry."""
+    """
+    The server-side L{Fault} for a scenario's C{[[faults]]} entry: a new
+    object each call (a server tells faults apart by identity: flapping).
+
+    Why kept: every world of a scenario converts and validates the same
+    entries; a fault is a frozen value, so a validated one is copied for the
+    same (hashable) entry instead.
+    """
+    try:
+        known = _FAULTS.get(spec)
+    except TypeError:  # a parameter value that cannot be hashed (a list)
+        return _convert_fault(spec)
+    if known is None:
+        known = _convert_fault(spec)
+        if len(_FAULTS) > 256:
+            _FAULTS.clear()
+        _FAULTS[spec] = known
+    # copy.copy's result (a frozen dataclass without slots or copy hooks: a new
+    # instance with the same attribute dictionary), without its machinery
+    fault = object.__new__(Fault)
+    fault.__dict__.update(known.__dict__)
+    return fault
+
+
+#: validated faults by scenario entry (see L{fault_from_spec})
+_FAULTS: dict[FaultSpec, Fault] = {}
+
+
+def _convert_fault(spec: FaultSpec) -> Fault:
     params = dict(spec.params)
     return Fault.from_dict({"action": spec.action, **params}, where=f"fault {spec.action}")
 

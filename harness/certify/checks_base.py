@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import cached_property
 from typing import TYPE_CHECKING
 
+from harness._cached import cached_property
 from harness.certify import wire
 from harness.certify.facts import Facts
 from harness.certify.verdict import Verdict
@@ -49,6 +49,10 @@ class Ctx:
         self.facts = facts
         self.profile = facts.profile
         self.tol = facts.tol
+        #: L{new_chains} by group, worked out once (a dozen checkers ask for group 1)
+        self._new_chains: dict[int, list[wire.Chain]] = {}
+        #: L{exhausted_at} by chain id: (the chain, its answer)
+        self._exhausted: dict[int, tuple[wire.Chain, float | None]] = {}
 
     # -- wire view ---------------------------------------------------------------
 
@@ -193,9 +197,14 @@ class Ctx:
         """
         Out-of-dialog requests (rounds of chains: a retry after every target
         failed is a new request) whose first attempt went to a server of
-        C{group}.
+        C{group}.  Worked out once per group; do not change the list.
         """
-        return [c for c in self.rounds if not c.in_dialog and self.group(c.head.dst) == group]
+        found = self._new_chains.get(group)
+        if found is None:
+            found = self._new_chains[group] = [
+                c for c in self.rounds if not c.in_dialog and self.group(c.head.dst) == group
+            ]
+        return found
 
     def busy_at(self, t: float, besides: wire.Chain) -> bool:
         """
@@ -280,8 +289,18 @@ class Ctx:
         When every target of server 1 had failed in this chain (each was tried
         and failed, the last of them included), or C{None}: the time the last
         of those attempts failed.  A silent attempt the run cut short does not
-        count.
+        count.  Worked out once per chain (the failback checkers ask it of
+        every chain, several times); the chain is kept with the answer, so its
+        id cannot be reused while the context lives.
         """
+        known = self._exhausted.get(id(chain))
+        if known is not None and known[0] is chain:
+            return known[1]
+        at = self._exhausted_at(chain)
+        self._exhausted[id(chain)] = (chain, at)
+        return at
+
+    def _exhausted_at(self, chain: wire.Chain) -> float | None:
         g1 = [t for t in chain.txns if self.group(t.dst) == 1]
         if not g1 or not g1[-1].failed:
             return None

@@ -10,6 +10,7 @@ phone's resolver.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from dataclasses import dataclass, replace
@@ -138,14 +139,20 @@ def _naptrs(q: Q) -> list[Naptr]:
 
 
 def _srvs(q: Q) -> list[Srv]:
+    return list(_parse_srvs(tuple(q.records)))
+
+
+@functools.lru_cache(maxsize=256)  # (several checkers read the same few answers)
+def _parse_srvs(records: tuple[str, ...]) -> tuple[Srv, ...]:
     out = []
-    for r in q.records:
+    for r in records:
         p = r.split()
         if len(p) == 4 and all(x.isdigit() for x in p[:3]):
             out.append(Srv(int(p[0]), int(p[1]), int(p[2]), norm(p[3]) if p[3] != "." else "."))
-    return out
+    return tuple(out)
 
 
+@functools.lru_cache(maxsize=1024)  # (the same few names, each a raised ValueError)
 def _is_ip(name: str) -> bool:
     try:
         ipaddress.ip_address(name)

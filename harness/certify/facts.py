@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from harness._cached import cached_property
 from harness.phone.config import AccountConfig
 from harness.profile import Profile
 
@@ -99,26 +100,39 @@ class Facts:
     config_unknown_keys: int | None = None
     storm_bound: float | None = None
 
+    # The look-ups below are asked hundreds of times per judged run (every
+    # checker places every packet); the record is frozen, so each is worked out
+    # once, on first use, and kept in the instance (not a field: equality,
+    # hashing, replace() and asdict() are unchanged).
+
+    @cached_property
+    def _by_role(self) -> dict[str, ServerInfo]:
+        out: dict[str, ServerInfo] = {}
+        for s in self.servers:
+            out.setdefault(s.role, s)  # the first server playing a role
+        return out
+
+    @cached_property
+    def _roles(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for s in self.servers:
+            out.setdefault(s.address, s.role)  # the first server at an address
+        return out
+
     def server(self, role: str) -> ServerInfo | None:
         """The server playing C{role}, if any."""
-        for s in self.servers:
-            if s.role == role:
-                return s
-        return None
+        return self._by_role.get(role)
 
     def role_of(self, address: str) -> str | None:
         """The role of the server at C{address}; C{None} if it is no harness server."""
-        for s in self.servers:
-            if s.address == address:
-                return s.role
-        return None
+        return self._roles.get(address)
 
-    @property
+    @cached_property
     def addresses(self) -> frozenset[str]:
         """Every server address."""
         return frozenset(s.address for s in self.servers)
 
-    @property
+    @cached_property
     def targets(self) -> tuple[ServerInfo, ...]:
         """Server 1's targets, in DNS order (the first is the primary)."""
         return tuple(s for s in self.servers if s.role != FALLBACK)

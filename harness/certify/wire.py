@@ -24,10 +24,12 @@ unless the network dropped that very datagram on its way to the phone.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 
+from harness.certify._memo import per_run
 from harness.certify.facts import Facts
 from harness.profile import Profile
 from harness.sip.message import ParseError, Request, Response, parse, parse_name_addr
@@ -307,13 +309,18 @@ class ConnAttempt:
 
 def _intervals(profile: Profile, method: str, n: int) -> list[float]:
     """The first C{n} retransmission intervals (Timer A for INVITE, E capped at T2)."""
+    return list(_steps(profile.t1, profile.t2, method != "INVITE", n))
+
+
+@functools.lru_cache(maxsize=256)  # (asked a dozen times per judged run, of a few profiles)
+def _steps(t1: float, t2: float, capped: bool, n: int) -> tuple[float, ...]:
     out = []
     for i in range(n):
-        step = profile.t1 * (2**i)
-        if method != "INVITE":
-            step = min(step, profile.t2)
+        step = t1 * (2**i)
+        if capped:
+            step = min(step, t2)
         out.append(step)
-    return out
+    return tuple(out)
 
 
 def give_up_delay(profile: Profile, method: str, retry_counts: int) -> float:
@@ -407,6 +414,7 @@ def _tcp_delivered(trace: Trace) -> set[tuple[tuple[str, int], tuple[str, int], 
     }
 
 
+@per_run  # (read by several views and checkers)
 def stream_arrivals(trace: Trace, facts: Facts) -> dict[int, float]:
     """
     When the responses the servers sent to the phone over TCP/TLS reached it,
@@ -1013,6 +1021,7 @@ def registered_intervals(trace: Trace, facts: Facts, role: str) -> list[tuple[fl
 _CONN_FAIL = frozenset({"refused", "timeout", "reset", "tls-fail"})
 
 
+@per_run  # (read by several views and checkers)
 def conn_failures(trace: Trace, facts: Facts) -> list[ConnFailure]:
     """Connection failures between the phone and a server, in trace order."""
     servers = facts.addresses
@@ -1076,6 +1085,7 @@ _DECISIVE = _CONN_FAIL | {"syn-closed"}
 _SAME_CONN = 1.0
 
 
+@per_run  # (read by several views and checkers)
 def conn_attempts(trace: Trace, facts: Facts) -> list[ConnAttempt]:
     """
     The phone's failed connections to servers (L{ConnAttempt}), ordered by

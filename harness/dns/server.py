@@ -32,6 +32,7 @@ from typing import Any, TypeVar, cast
 from twisted.internet.interfaces import IListeningPort
 from twisted.names import dns, resolve, server
 
+from harness.dns.messages import Decoded
 from harness.dns.zone import (
     AcyclicResolver,
     NameNotFound,
@@ -110,14 +111,35 @@ def _shared(value: _V) -> _V:
 
 
 class _UDPProtocol(dns.DNSDatagramProtocol):
-    """Keeps the raw bytes of the datagram being handled, for the trace."""
+    """
+    Keeps the raw bytes of the datagram being handled, for the trace, and
+    does not decode a query again that it has decoded before.
+
+    Why: every phone asks the same few questions, each with a new ID, and
+    decoding a query was the largest cost of serving it once the answer is
+    kept (L{DnsServer._answer}).  What follows the ID decides everything
+    else the stock protocol decodes, so a query whose bytes after the ID were
+    seen before is handed on as a copy of that query's message with this
+    ID.  This protocol only serves: with no query of its own in flight (the
+    stock protocol's C{liveMessages}, C{resends}) every well-formed datagram
+    goes to the controller, as here; anything else takes the stock path.
+    """
 
     noisy = False
     raw: bytes = b""
 
     def datagramReceived(self, data: bytes, addr: tuple[str, int]) -> None:
         self.raw = data
+        if len(data) > 12 and not self.liveMessages and not self.resends:
+            known = _QUERIES.get(data)
+            if known is not None:
+                self.controller.messageReceived(known, self, addr)
+                return
         super().datagramReceived(data, addr)
+
+
+#: decoded UDP queries by their bytes after the ID (see L{_UDPProtocol})
+_QUERIES = Decoded()
 
 
 class _TCPProtocol(dns.DNSProtocol):
@@ -159,6 +181,8 @@ class _Factory(server.DNSServerFactory):
         return p
 
     def messageReceived(self, message: dns.Message, proto: Any, address: Any = None) -> None:
+        if isinstance(proto, _UDPProtocol):
+            _QUERIES.keep(message, proto.raw)
         self.owner._received(message, proto, address)
 
 

@@ -483,15 +483,9 @@ class Zone(AcyclicResolver, FileAuthority):  # type: ignore[misc]  # typeToMetho
         @raise ValueError: a syntax error (with file and line) or a record
             type this harness does not serve.
         """
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
+        text, file_origin = _read_master_file(path)
         if origin is None:
-            found = re.search(r"(?im)^\$ORIGIN[ \t]+(\S+)", text)
-            if found:  # the file's own first $ORIGIN names the zone
-                origin = found.group(1).rstrip(".")
-            else:
-                base = os.path.basename(os.fspath(path))
-                origin = base[: -len(".zone")] if base.endswith(".zone") else base
+            origin = file_origin
         return cls.from_text(
             text, origin, filename=os.fspath(path), default_ttl=default_ttl, glue=glue
         )
@@ -526,10 +520,10 @@ class Zone(AcyclicResolver, FileAuthority):  # type: ignore[misc]  # typeToMetho
         return template._clone(glue=glue)
 
     def _clone(self, *, glue: bool) -> Zone:
-        zone = type(self)(self.origin, soa=copy.copy(self.soa[1]),
+        zone = type(self)(self.origin, soa=_copy_record(self.soa[1]),
                           default_ttl=self.default_ttl, glue=glue)
         zone.records = {
-            name: [zone.soa[1] if rec is self.soa[1] else copy.copy(rec) for rec in recs]
+            name: [zone.soa[1] if rec is self.soa[1] else _copy_record(rec) for rec in recs]
             for name, recs in self.records.items()
         }
         zone.content = self.content  # the same records: the same answers
@@ -596,6 +590,69 @@ class Zone(AcyclicResolver, FileAuthority):  # type: ignore[misc]  # typeToMetho
 
 
 _PARSED: dict[Any, Zone] = {}
+
+#: master files read: path -> ((mtime_ns, size, inode), text, origin the file implies)
+_FILES: dict[str, tuple[tuple[int, int, int], str, str]] = {}
+
+
+def _read_master_file(path: str | os.PathLike[str]) -> tuple[str, str]:
+    """
+    The text of a master file and the origin it implies (its first C{$ORIGIN},
+    else its name without C{.zone}).
+
+    Why kept: every world of a certification or a benchmark loads the same zone
+    file; reading and searching it again cost as much as cloning the parsed
+    zone.  The copy is used while the file's modification time, size and inode
+    are those it was read with (an edit, even one that keeps the size, moves
+    the modification time; a file replaced by a rename changes the inode).
+    """
+    name = os.fspath(path)
+    st = os.stat(name)
+    stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
+    known = _FILES.get(name)
+    if known is not None and known[0] == stamp:
+        return known[1], known[2]
+    with open(name, encoding="utf-8") as f:
+        text = f.read()
+    found = re.search(r"(?im)^\$ORIGIN[ \t]+(\S+)", text)
+    if found:  # the file's own first $ORIGIN names the zone
+        origin = found.group(1).rstrip(".")
+    else:
+        base = os.path.basename(name)
+        origin = base[: -len(".zone")] if base.endswith(".zone") else base
+    if len(_FILES) > 64:
+        _FILES.clear()
+    _FILES[name] = (stamp, text, origin)
+    return text, origin
+
+
+#: record classes whose C{copy.copy} is "a new instance with the same attributes"
+_PLAIN: dict[type, bool] = {}
+
+
+def _copy_record(rec: Any) -> Any:
+    """
+    C{copy.copy(rec)}, without the copy protocol's general machinery for the
+    record classes it reduces to a dictionary copy on (no C{__slots__},
+    C{__copy__}, C{__reduce__}, C{__getstate__} or C{__setstate__} of their
+    own): a world clones its zone's records, and copy.copy was most of that.
+    """
+    cls: Any = type(rec)
+    plain = _PLAIN.get(cls)
+    if plain is None:
+        plain = _PLAIN[cls] = (
+            cls.__reduce_ex__ is object.__reduce_ex__
+            and cls.__reduce__ is object.__reduce__
+            and cls.__getstate__ is object.__getstate__
+            and not hasattr(cls, "__copy__")
+            and not hasattr(cls, "__setstate__")
+            and not any("__slots__" in vars(k) for k in cls.__mro__)
+        )
+    if not plain:
+        return copy.copy(rec)
+    new = cls.__new__(cls)
+    new.__dict__.update(rec.__dict__)
+    return new
 
 
 def _dname(name: Any) -> bytes:

@@ -26,6 +26,26 @@ if TYPE_CHECKING:
 
 _log = Logger()
 
+#: destinations already found to be IPv4 literals (see L{_is_ip_literal})
+_IP_LITERALS: set[str] = set()
+
+
+def _is_ip_literal(host: str) -> bool:
+    """
+    Twisted's C{isIPAddress}, remembering the hosts that passed: every
+    datagram is written to one of a world's few addresses, and the check
+    splits and converts the text each time.
+    """
+    if host.__class__ is str and host in _IP_LITERALS:
+        return True
+    if not isIPAddress(host):
+        return False
+    if host.__class__ is str:
+        if len(_IP_LITERALS) >= 4096:
+            _IP_LITERALS.clear()
+        _IP_LITERALS.add(host)
+    return True
+
 
 @implementer(IListeningPort, IUDPTransport)
 class SimUDPPort:
@@ -87,7 +107,7 @@ class SimUDPPort:
         else:
             if addr is None:
                 raise ValueError("an unconnected UDP port needs an address to write to")
-            if not isIPAddress(addr[0]):
+            if not _is_ip_literal(addr[0]):
                 raise error.InvalidAddressError(addr[0], "write() only accepts IP addresses")
             port = addr[1]
             # The caller's tuple is kept when it already is (str, int): each

@@ -30,12 +30,28 @@ Rules, beyond CFG-1..CFG-3 (the guide is silent on them; each is our choice):
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from os import PathLike
 from typing import Any
+
+
+@functools.lru_cache(maxsize=1024)
+def _is_ipv4(address: str) -> bool:
+    """
+    Whether C{address} is an IPv4 literal; remembered, as the checkers ask it
+    of the same few addresses dozens of times per run (a failed parse raises
+    and catches an exception inside C{ipaddress}: the costly case).
+    """
+    try:
+        ipaddress.IPv4Address(address)
+    except ValueError:
+        return False
+    return True
+
 
 __all__ = [
     "ACCOUNT_INDEXES",
@@ -134,11 +150,7 @@ class ServerConfig:
         """
         Whether C{address} is an IPv4 literal, i.e. no DNS query is due (DNS-1).
         """
-        try:
-            ipaddress.IPv4Address(self.address)
-        except ValueError:
-            return False
-        return True
+        return _is_ipv4(self.address)
 
     @property
     def configured(self) -> bool:

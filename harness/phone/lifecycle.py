@@ -40,6 +40,8 @@ from typing import Any, Protocol
 from automat import TypeMachineBuilder
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
 
+from harness._automat import indexed
+
 # at run time: Automat reads the input signatures
 from harness.sip.locate import Target
 
@@ -405,7 +407,7 @@ def _build() -> Callable[[LifecycleCore], LifecycleInputs]:
                 registrar.to(states[moves[src]])(_moving(name, src, moves[src], keep))
             else:
                 registrar.loop()(keep)
-    machine = b.build()
+    machine = indexed(b.build())
     idle = states["Idle"]
 
     def create(core: LifecycleCore) -> LifecycleInputs:

@@ -72,7 +72,7 @@ def _trace_clock(reactor: Any) -> Callable[[], float]:
     network = getattr(reactor, "network", None) or getattr(reactor, "world", None)
     seconds = getattr(network, "seconds", None)
     if callable(seconds):
-        return cast(Callable[[], float], seconds)
+        return cast("Callable[[], float]", seconds)  # a string: no generic alias built per call
     return lambda: float(reactor.seconds())
 
 

@@ -38,6 +38,7 @@ Decisions the RFC leaves open, documented here once:
 
 from __future__ import annotations
 
+import functools
 import math
 import weakref
 from collections import deque
@@ -49,6 +50,7 @@ from automat import TypeMachineBuilder
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
 
+from harness._automat import indexed as _indexed
 from harness.sip.message import Headers, ParseError, Request, Response, lean_copy
 
 if TYPE_CHECKING:
@@ -107,25 +109,37 @@ class RetryPolicy:
     def retransmit_offsets(self, invite: bool) -> tuple[float, ...]:
         """
         Seconds after the first send at which a UDP client retransmits, in order.
+        Kept per (policy, invite): every client transaction asks, of a few
+        equal policies.
         """
-        offsets: list[float] = []
-        at = 0.0
-        k = 0
-        limit = self.retry_counts
-        bound = self.timer_b if (limit is None or self.give_up == "timer-b") else math.inf
-        while limit is None or len(offsets) < limit:
-            at += self.interval(k, invite)
-            k += 1
-            if at >= bound:
-                break
-            offsets.append(at)
-        return tuple(offsets)
+        return _retransmit_offsets(self, invite)
 
     def give_up_after(self, invite: bool) -> float:
         """Seconds after the first send at which an unanswered client transaction fails."""
-        if self.retry_counts is None or self.give_up == "timer-b":
-            return self.timer_b
-        return sum(self.interval(k, invite) for k in range(self.retry_counts + 1))
+        return _give_up_after(self, invite)
+
+
+@functools.lru_cache(maxsize=256)
+def _retransmit_offsets(policy: RetryPolicy, invite: bool) -> tuple[float, ...]:
+    offsets: list[float] = []
+    at = 0.0
+    k = 0
+    limit = policy.retry_counts
+    bound = policy.timer_b if (limit is None or policy.give_up == "timer-b") else math.inf
+    while limit is None or len(offsets) < limit:
+        at += policy.interval(k, invite)
+        k += 1
+        if at >= bound:
+            break
+        offsets.append(at)
+    return tuple(offsets)
+
+
+@functools.lru_cache(maxsize=256)
+def _give_up_after(policy: RetryPolicy, invite: bool) -> float:
+    if policy.retry_counts is None or policy.give_up == "timer-b":
+        return policy.timer_b
+    return sum(policy.interval(k, invite) for k in range(policy.retry_counts + 1))
 
 
 class TransactionFailure(Exception):
@@ -658,32 +672,6 @@ def _build_client_machine(invite: bool) -> Callable[[_ClientCore], _ClientInputs
     Init.upon(I.cancel).loop().returns(None)
 
     return b.build()
-
-
-def _indexed(machine: Any) -> Any:
-    """
-    Give a built machine O(1) transition lookup.
-
-    Why: Automat 25's C{Automaton.outputForInput} scans every transition
-    linearly, comparing state dataclasses; these machines have ~60
-    transitions (most of them "absorb this late message"), which made the scan
-    the largest cost of a transaction (about 17 us per input).  The index is
-    built from the automaton's own transition set, so behaviour is unchanged;
-    an unknown (state, input) still goes to Automat (NoTransition).
-    """
-    automaton = machine.__automat_automaton__
-    table = {
-        (in_state, symbol): (out_state, list(outputs))
-        for in_state, symbol, out_state, outputs in automaton.allTransitions()
-    }
-    original = automaton.outputForInput
-
-    def output_for_input(in_state: Any, symbol: Any) -> Any:
-        found = table.get((in_state, symbol))
-        return found if found is not None else original(in_state, symbol)
-
-    automaton.outputForInput = output_for_input
-    return machine
 
 
 _INVITE_CLIENT = _indexed(_build_client_machine(True))

@@ -86,7 +86,7 @@ from twisted.python.failure import Failure
 from zope.interface import implementer
 
 from harness.sip import _abnf
-from harness.sip.framing import StreamFramer, parse_datagram
+from harness.sip.framing import StreamFramer, parse_datagram_again
 from harness.sip.locate import Target
 from harness.sip.message import (
     DEFAULT_LIMITS,
@@ -113,6 +113,10 @@ from harness.sip.transaction import (
 from harness.trace.events import ConnEvent, NoteEvent, SipEvent, Trace
 
 TransportName = Literal["udp", "tcp", "tls"]
+
+#: the last few requests L{SipEndpoint._stamp} stamped: (id, source) -> (request, stamped)
+_STAMPED: dict[tuple[int, tuple[str, int]], tuple[Request, Request]] = {}
+_STAMPED_MAX = 8
 Message = Request | Response
 
 #: RFC 3261 18.1.1: above this a request must not go over UDP (unless the path MTU is known)
@@ -126,7 +130,7 @@ def _trace_clock(reactor: Any) -> Callable[[], float]:
     network = getattr(reactor, "network", None) or getattr(reactor, "world", None)
     seconds = getattr(network, "seconds", None)
     if callable(seconds):
-        return cast(Callable[[], float], seconds)
+        return cast("Callable[[], float]", seconds)  # a string: no generic alias built per call
     return lambda: float(reactor.seconds())
 
 
@@ -844,7 +848,7 @@ class SipEndpoint:
         port = self._ports.get("udp")
         local = self._udp_local(port) if port is not None else (self.address, 0)
         try:
-            message = parse_datagram(data, self.limits)
+            message = parse_datagram_again(data, self.limits)
         except ParseError as e:
             self._malformed_datagram(data, source, local, e)
             return
@@ -893,7 +897,23 @@ class SipEndpoint:
                 conn.send(reply)
 
     def _stamp(self, request: Request, remote: tuple[str, int]) -> Request:
-        """RFC 3261 18.2.1 / RFC 3581: fill in C{received} and C{rport} on the top Via."""
+        """
+        RFC 3261 18.2.1 / RFC 3581: fill in C{received} and C{rport} on the top
+        Via.  A request stamped for the same source a moment ago (a UDP
+        retransmission: L{parse_datagram_again} gives its first copy's message)
+        gets the same stamped request: messages are frozen values.
+        """
+        key = (id(request), remote)
+        known = _STAMPED.get(key)
+        if known is not None and known[0] is request:
+            return known[1]
+        stamped = self._stamp_now(request, remote)
+        if len(_STAMPED) >= _STAMPED_MAX:
+            del _STAMPED[next(iter(_STAMPED))]
+        _STAMPED[key] = (request, stamped)  # (the request kept: its id stays its own)
+        return stamped
+
+    def _stamp_now(self, request: Request, remote: tuple[str, int]) -> Request:
         top = request.top_via  # ParseError "missing Via header" if there is none
         host = remote[0]
         params = top.params

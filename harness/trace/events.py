@@ -18,7 +18,9 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal, TypeVar
+from itertools import chain
+from operator import itemgetter
+from typing import Any, ClassVar, Literal, TypeVar, cast
 
 #: (IPv4 address, port)
 Address = tuple[str, int]
@@ -145,6 +147,7 @@ class NoteEvent:
 
 Event = SipEvent | DnsEvent | PacketEvent | ConnEvent | FaultEvent | NoteEvent
 E = TypeVar("E", SipEvent, DnsEvent, PacketEvent, ConnEvent, FaultEvent, NoteEvent)
+T = TypeVar("T")
 
 
 def event_to_json(event: Event) -> dict[str, Any]:
@@ -245,6 +248,12 @@ class Trace:
     )
     _index_src: list[Event] | None = field(default=None, repr=False, compare=False)
     _index_len: int = field(default=-1, repr=False, compare=False)
+    #: L{derived}'s values, kept and dropped with L{indexed}'s lists
+    _derived: dict[Any, tuple[Any, Any]] = field(default_factory=dict, repr=False, compare=False)
+    #: the events grouped by their type, for L{indexed} (kept and dropped with its lists)
+    _by_type: dict[type, list[tuple[int, Any]]] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     def record(self, event: Event) -> None:
         self.events.append(event)
@@ -275,17 +284,61 @@ class Trace:
         trace grows (the trace is append-only: a new length means new
         events).  Callers must not change the returned list.
         """
+        self._check_index()
+        found = self._index.get(classes)
+        if found is None:
+            found = self._index[classes] = self._select(classes)
+        return found
+
+    def _select(self, classes: tuple[type, ...]) -> list[tuple[int, Any]]:
+        """
+        L{indexed}'s list for C{classes}, from the events grouped by type in
+        one pass, not from a scan of the whole trace per combination of
+        classes: a judged run asks for seven.
+        """
+        by_type = self._by_type
+        if by_type is None:
+            by_type = self._by_type = {}
+            for item in enumerate(self.events):
+                kind = type(item[1])
+                group = by_type.get(kind)
+                if group is None:
+                    by_type[kind] = [item]
+                else:
+                    group.append(item)
+        parts = [items for kind, items in by_type.items() if issubclass(kind, classes)]
+        if len(parts) == 1:
+            return list(parts[0])
+        return sorted(chain.from_iterable(parts), key=itemgetter(0))
+
+    def _check_index(self) -> None:
+        """Drop the kept lists and values if the trace changed (the list, or its length)."""
         events = self.events
         if self._index_src is not events or self._index_len != len(events):
             self._index.clear()
+            self._derived.clear()
+            self._by_type = None
             self._index_src = events
             self._index_len = len(events)
-        found = self._index.get(classes)
-        if found is None:
-            found = self._index[classes] = [
-                (i, e) for i, e in enumerate(events) if isinstance(e, classes)
-            ]
-        return found
+
+    def derived(self, compute: Callable[[Trace, Any], T], facts: Any) -> T:
+        """
+        C{compute(self, facts)}, worked out once while the trace is unchanged
+        (as L{indexed}'s lists) for the same C{facts} object.
+
+        Why: several wire views of the judge (failed connections, stream
+        arrivals, delivered TCP payloads) are read by more than one checker
+        and by other views, each of which used to work them out again from the
+        whole trace.  C{compute} must be a function of the trace and the facts
+        only; callers must not change the value.
+        """
+        self._check_index()
+        known = self._derived.get(compute)
+        if known is not None and known[0] is facts:
+            return cast(T, known[1])
+        value = compute(self, facts)
+        self._derived[compute] = (facts, value)
+        return value
 
     def sip(self, observers: Iterable[str] | None = None) -> list[SipEvent]:
         """SIP events, optionally only those recorded by the given observers."""

@@ -383,3 +383,75 @@ class AnswerCacheTests(SynchronousTestCase):
         m = w.ask("a.example.test", dns.A)
         assert m is not None
         self.assertEqual(m.rCode, dns.ENAME)
+
+
+class QueryDecodeCacheTests(SynchronousTestCase):
+    """
+    A UDP query whose bytes after the ID were decoded before is not decoded
+    again; the server hears it with its own ID, and answers and records it as
+    it would a fresh one.
+    """
+
+    def setUp(self) -> None:
+        from harness.dns import server as server_module
+
+        server_module._QUERIES.known.clear()
+        self.addCleanup(server_module._QUERIES.known.clear)
+
+    def count_decodes(self) -> list[bytes]:
+        seen: list[bytes] = []
+        real = dns.Message.fromStr
+
+        def spy(message: dns.Message, data: bytes) -> None:
+            seen.append(data)
+            real(message, data)
+
+        self.patch(dns.Message, "fromStr", spy)
+        return seen
+
+    def test_not_decoded_again(self) -> None:
+        w = _World()
+        w.ask("a.example.test", dns.A, qid=1)
+        decoded = self.count_decodes()
+        second = w.ask("a.example.test", dns.A, qid=2)
+        assert second is not None
+        self.assertEqual(second.id, 2)
+        # only the catcher decoded (the answer); the server did not decode the query
+        self.assertEqual(decoded, [w.catcher.raw[-1]])
+
+    def test_same_answers_and_events_as_fresh(self) -> None:
+        """The same queries give the same bytes and events with and without the cache."""
+        from harness.dns import server as server_module
+
+        def run() -> tuple[list[bytes], list[Any]]:
+            w = _World()
+            for qid, (name, qtype) in enumerate([
+                ("a.example.test", dns.A), ("a.example.test", dns.A),
+                ("nope.example.test", dns.A), ("nope.example.test", dns.A),
+                ("_sip._udp.example.test", dns.SRV), ("_sip._udp.example.test", dns.SRV),
+            ]):
+                w.ask(name, qtype, qid=100 + qid)
+            return w.catcher.raw, [(e.direction, e.qname, e.qtype, e.rcode, e.answers, e.raw)
+                                   for e in w.events()]
+
+        cached = run()
+        self.assertGreater(len(server_module._QUERIES.known), 0)
+        server_module._QUERIES.known.clear()
+        self.patch(server_module._QUERIES, "keep", lambda message, data: None)
+        self.assertEqual(run(), cached)
+        self.assertEqual(server_module._QUERIES.known, {})
+
+    def test_kept_query_independent(self) -> None:
+        """A reader changing the message it got does not change the kept query."""
+        from harness.dns import server as server_module
+        from harness.dns.messages import with_id
+
+        w = _World()
+        w.ask("a.example.test", dns.A, qid=1)
+        (kept,) = server_module._QUERIES.known.values()
+        copy = with_id(kept, b"\x00\x07" + bytes(20))
+        copy.queries.append(dns.Query("b.example.test", dns.A, dns.IN))
+        copy.additional.append(dns._OPTHeader())
+        self.assertEqual(len(kept.queries), 1)
+        self.assertEqual(kept.additional, [])
+        self.assertEqual(copy.id, 7)

@@ -349,3 +349,98 @@ class OriginFromFileTests(SynchronousTestCase):
         shutil.copy(src, copy)
         zone = Zone.from_master_file(copy)
         self.assertEqual(zone.origin, b"example.test")
+
+
+class MasterFileCacheTests(SynchronousTestCase):
+    """A master file is read once while it is unchanged, again when it changes."""
+
+    TEXT = "$ORIGIN cached.test.\n@ 60 IN A 127.0.0.{n}\n"
+
+    def write(self, path: str, n: int, mtime_ns: int) -> None:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(self.TEXT.format(n=n))
+        os.utime(path, ns=(mtime_ns, mtime_ns))
+
+    def address(self, zone: Zone) -> str:
+        (rec,) = [r for r in zone.records[b"cached.test"] if r.TYPE == dns.A]
+        return str(rec.dottedQuad())
+
+    def test_unchanged_not_read_again(self) -> None:
+        from harness.dns import zone as zone_module
+
+        path = self.mktemp()
+        self.write(path, 1, 1_000_000_000)
+        Zone.from_master_file(path)
+        opened: list[Any] = []
+        real_open = open
+
+        def spy(*a: Any, **k: Any) -> Any:
+            opened.append(a[0])
+            return real_open(*a, **k)
+
+        # a module global shadows the builtin for the module's own calls
+        zone_module.open = spy  # type: ignore[attr-defined]
+        self.addCleanup(delattr, zone_module, "open")
+        self.assertEqual(self.address(Zone.from_master_file(path)), "127.0.0.1")
+        self.assertEqual(opened, [])
+
+    def test_same_size_edit_seen(self) -> None:
+        """An edit keeping the size (a new modification time) is read."""
+        path = self.mktemp()
+        self.write(path, 1, 1_000_000_000)
+        self.assertEqual(self.address(Zone.from_master_file(path)), "127.0.0.1")
+        self.write(path, 2, 2_000_000_000)
+        self.assertEqual(self.address(Zone.from_master_file(path)), "127.0.0.2")
+
+    def test_replaced_by_rename_seen(self) -> None:
+        """A file replaced by another with the same time and size (a new inode) is read."""
+        path = self.mktemp()
+        self.write(path, 1, 1_000_000_000)
+        Zone.from_master_file(path)
+        other = self.mktemp()
+        self.write(other, 3, 1_000_000_000)
+        os.replace(other, path)
+        self.assertEqual(self.address(Zone.from_master_file(path)), "127.0.0.3")
+
+    def test_clones_independent(self) -> None:
+        """Each load gets its own record objects, equal to the file's."""
+        path = self.mktemp()
+        self.write(path, 1, 1_000_000_000)
+        a, b = Zone.from_master_file(path), Zone.from_master_file(path)
+        (ra,), (rb,) = ([r for r in z.records[b"cached.test"] if r.TYPE == dns.A] for z in (a, b))
+        self.assertIsNot(ra, rb)
+        self.assertEqual(ra, rb)
+        self.assertEqual(vars(ra), vars(rb))
+
+
+class CopyRecordTests(SynchronousTestCase):
+    """The zone's record copy is C{copy.copy}, for every record class."""
+
+    def test_like_copy_copy(self) -> None:
+        import copy
+
+        from harness.dns.zone import _copy_record
+
+        records = [
+            dns.Record_A("127.0.0.1", ttl=5),
+            dns.Record_SRV(10, 60, 5060, b"a.example.test", ttl=7),
+            dns.Record_NAPTR(10, 50, b"s", b"SIP+D2U", b"", b"_sip._udp.example.test"),
+            dns.Record_SOA(b"ns.example.test", b"root.example.test", serial=3),
+            dns.Record_NS(b"ns.example.test"),
+            dns.Record_CNAME(b"x.example.test"),
+            dns.Record_TXT(b"hello"),
+        ]
+        for rec in records:
+            mine, theirs = _copy_record(rec), copy.copy(rec)
+            self.assertIs(type(mine), type(rec))
+            self.assertIsNot(mine, rec)
+            self.assertEqual(vars(mine), vars(theirs))
+
+    def test_falls_back_for_own_copy(self) -> None:
+        from harness.dns.zone import _copy_record
+
+        class Odd:
+            def __copy__(self) -> str:
+                return "own copy"
+
+        self.assertEqual(_copy_record(Odd()), "own copy")

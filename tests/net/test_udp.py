@@ -305,3 +305,22 @@ class RetransmissionTests(SynchronousTestCase):
         self.assertEqual(proto.sends, [0.0, 0.5, 1.5, 3.5])
         self.assertEqual(proto.outcome, ("response", 3.5 + 0.01 + 0.01))
         self.assertEqual(world.clock.getDelayedCalls(), [])
+
+
+class IpLiteralMemoTests(SynchronousTestCase):
+    """The simulated port's destination check remembers the IP literals it passed."""
+
+    def test_like_twisted_and_remembered(self) -> None:
+        from twisted.internet.abstract import isIPAddress
+
+        from harness.net import _udp
+
+        _udp._IP_LITERALS.clear()
+        self.addCleanup(_udp._IP_LITERALS.clear)
+        for host in ["127.0.0.1", "127.0.0.1", "example.test", "300.1.1.1", "::1", ""]:
+            self.assertEqual(_udp._is_ip_literal(host), isIPAddress(host), host)
+        self.assertEqual(_udp._IP_LITERALS, {"127.0.0.1"})
+        calls: list[str] = []
+        self.patch(_udp, "isIPAddress", lambda h: calls.append(h) or True)
+        self.assertTrue(_udp._is_ip_literal("127.0.0.1"))
+        self.assertEqual(calls, [])

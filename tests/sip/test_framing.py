@@ -111,3 +111,59 @@ class DatagramTests(SynchronousTestCase):
         m = parse_datagram(REGISTER.replace(b"Content-Length: 0\r\n", b"") + b"xyz")
         assert m is not None
         self.assertEqual(m.body, b"xyz")
+
+
+class ParseDatagramAgainTests(SynchronousTestCase):
+    """L{framing.parse_datagram_again}: a retransmission is not parsed again."""
+
+    def setUp(self) -> None:
+        from harness.sip import framing
+
+        framing._RECENT.clear()
+        self.addCleanup(framing._RECENT.clear)
+
+    def test_same_bytes_same_message(self) -> None:
+        """Equal bytes (a new bytes object, as the network gives) give the first message."""
+        from harness.sip.framing import parse_datagram_again
+
+        first = parse_datagram_again(REGISTER)
+        again = parse_datagram_again(bytes(bytearray(REGISTER)))
+        self.assertIs(again, first)
+        self.assertEqual(first, parse(REGISTER))
+
+    def test_not_parsed_again(self) -> None:
+        """The second copy does not reach the parser."""
+        from harness.sip import framing
+
+        framing.parse_datagram_again(INVITE)
+        calls: list[bytes] = []
+        self.patch(framing, "parse_datagram", lambda d, limits: calls.append(d))
+        self.assertEqual(framing.parse_datagram_again(INVITE), parse(INVITE))
+        self.assertEqual(calls, [])
+
+    def test_errors_raise_every_time(self) -> None:
+        from harness.sip.framing import parse_datagram_again
+
+        bad = b"REGISTER sip:x SIP/2.0\r\n\r\n"
+        self.assertRaises(ParseError, parse_datagram_again, bad)
+        self.assertRaises(ParseError, parse_datagram_again, bad)
+
+    def test_other_limits_not_shared(self) -> None:
+        """A stricter parser is not given a message parsed under the default limits."""
+        from harness.sip.framing import parse_datagram_again
+
+        parse_datagram_again(REGISTER)
+        self.assertRaises(ParseError, parse_datagram_again, REGISTER, Limits(max_size=10))
+
+    def test_bounded(self) -> None:
+        from harness.sip import framing
+
+        for n in range(3 * framing._RECENT_MAX):
+            data = REGISTER.replace(b"Max-Forwards: 70", b"Max-Forwards: %d" % n)
+            framing.parse_datagram_again(data)
+        self.assertEqual(len(framing._RECENT), framing._RECENT_MAX)
+
+    def test_keepalive(self) -> None:
+        from harness.sip.framing import parse_datagram_again
+
+        self.assertIsNone(parse_datagram_again(b"\r\n\r\n"))

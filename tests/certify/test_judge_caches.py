@@ -1,0 +1,194 @@
+"""
+Helpers of the checkers that remember answers across calls: each must answer
+what computing afresh answers.
+"""
+
+from __future__ import annotations
+
+from twisted.trial.unittest import SynchronousTestCase
+
+from harness.certify import checks_dns
+
+
+class IsIpTests(SynchronousTestCase):
+    def test_remembered_and_right(self) -> None:
+        fresh = checks_dns._is_ip.__wrapped__
+        names = ["127.0.1.10", "::1", "primary.example.test", "", "1.2.3", "fe80::1", "x"]
+        for name in names * 2:
+            self.assertEqual(checks_dns._is_ip(name), fresh(name), name)
+        self.assertGreaterEqual(checks_dns._is_ip.cache_info().hits, len(names))
+
+
+class SrvParseTests(SynchronousTestCase):
+    def test_remembered_and_right(self) -> None:
+        records = ("10 60 5060 primary.example.test.", "20 0 5060 .", "bad record")
+        want = (
+            checks_dns.Srv(10, 60, 5060, "primary.example.test"),
+            checks_dns.Srv(20, 0, 5060, "."),
+        )
+        self.assertEqual(checks_dns._parse_srvs(records), want)
+        before = checks_dns._parse_srvs.cache_info().hits
+        self.assertEqual(checks_dns._parse_srvs(records), want)
+        self.assertEqual(checks_dns._parse_srvs.cache_info().hits, before + 1)
+
+
+class NewChainsTests(SynchronousTestCase):
+    """Ctx.new_chains is worked out once per group and equals the filter of the rounds."""
+
+    def test_once_and_equal(self) -> None:
+        from dataclasses import replace
+
+        from harness.certify.checks_base import Ctx
+        from harness.scenario import bundled_scenarios_dir, load_scenario
+        from harness.testbed import run_scenario
+
+        sc = load_scenario(bundled_scenarios_dir() / "register-failover-udp.toml")
+        result = run_scenario(replace(sc, duration=20.0), seed=0)
+        ctx = Ctx(result.trace, result.facts)
+        for group in (1, 2):
+            want = [c for c in ctx.rounds
+                    if not c.in_dialog and ctx.group(c.head.dst) == group]
+            self.assertEqual(ctx.new_chains(group), want)
+            self.assertIs(ctx.new_chains(group), ctx.new_chains(group))
+        self.assertTrue(ctx.new_chains(1))
+
+
+class CachedPropertyTests(SynchronousTestCase):
+    """harness._cached.cached_property: functools' behaviour, without the lock."""
+
+    def test_once_stored_and_no_lock(self) -> None:
+        from harness._cached import cached_property
+
+        calls: list[int] = []
+
+        class Thing:
+            @cached_property
+            def value(self) -> int:
+                "the doc"
+                calls.append(1)
+                return 42
+
+        t = Thing()
+        self.assertEqual((t.value, t.value), (42, 42))
+        self.assertEqual(calls, [1])
+        self.assertEqual(vars(t), {"value": 42})
+        self.assertIsInstance(Thing.value, cached_property)
+        self.assertEqual(Thing.value.__doc__, "the doc")
+        self.assertFalse(hasattr(Thing.value, "lock"))
+
+    def test_exception_stores_nothing(self) -> None:
+        from harness._cached import cached_property
+
+        class Thing:
+            n = 0
+
+            @cached_property
+            def value(self) -> int:
+                self.n += 1
+                if self.n == 1:
+                    raise ValueError("first")
+                return self.n
+
+        t = Thing()
+        self.assertRaises(ValueError, lambda: t.value)
+        self.assertEqual(t.value, 2)
+
+    def test_views_use_it(self) -> None:
+        from harness._cached import cached_property
+        from harness.certify.checks_base import Ctx
+        from harness.certify.facts import Facts
+
+        self.assertIsInstance(vars(Ctx)["attempts"], cached_property)
+        self.assertIsInstance(vars(Facts)["targets"], cached_property)
+
+
+class DerivedTests(SynchronousTestCase):
+    """Trace.derived and the wire views kept with it."""
+
+    def test_kept_until_the_trace_changes(self) -> None:
+        from harness.trace.events import NoteEvent, Trace
+
+        trace = Trace()
+        trace.record(NoteEvent(0.0, "x", "one"))
+        facts = object()
+        calls: list[int] = []
+
+        def count(tr: Trace, f: object) -> int:
+            calls.append(1)
+            return len(tr.events)
+
+        self.assertEqual(trace.derived(count, facts), 1)
+        self.assertEqual(trace.derived(count, facts), 1)
+        self.assertEqual(len(calls), 1)
+        self.assertEqual(trace.derived(count, object()), 1)  # other facts: again
+        self.assertEqual(len(calls), 2)
+        trace.record(NoteEvent(1.0, "x", "two"))
+        self.assertEqual(trace.derived(count, facts), 2)  # the trace grew: again
+        self.assertEqual(len(calls), 3)
+
+    def test_wire_views_kept(self) -> None:
+        from dataclasses import replace
+
+        from harness.certify import wire
+        from harness.scenario import bundled_scenarios_dir, load_scenario
+        from harness.testbed import run_scenario
+
+        sc = load_scenario(bundled_scenarios_dir() / "register-failover-tcp.toml")
+        result = run_scenario(replace(sc, duration=20.0), seed=0)
+        for view in (wire.conn_failures, wire.conn_attempts, wire.stream_arrivals):
+            first = view(result.trace, result.facts)
+            self.assertIs(view(result.trace, result.facts), first)
+            self.assertEqual(view.__wrapped__(result.trace, result.facts), first)  # type: ignore[attr-defined]
+
+
+class IntervalsTests(SynchronousTestCase):
+    """The retransmission intervals, kept per (T1, T2, capped, n), equal the RFC 3261 rule."""
+
+    def test_like_the_rule(self) -> None:
+        from harness.certify import wire
+        from harness.profile import PROFILES, Profile
+
+        profiles = [*PROFILES.values(), Profile(name="x", t1=0.25, t2=1.0)]
+        for profile in profiles:
+            for method in ("INVITE", "REGISTER"):
+                for n in range(8):
+                    want = [
+                        profile.t1 * 2**i if method == "INVITE"
+                        else min(profile.t1 * 2**i, profile.t2)
+                        for i in range(n)
+                    ]
+                    self.assertEqual(wire._intervals(profile, method, n), want)
+        self.assertGreater(wire._steps.cache_info().hits, 0)
+        got = wire._intervals(profiles[0], "INVITE", 3)
+        got.append(99.0)  # a reader's list is its own
+        self.assertEqual(wire._intervals(profiles[0], "INVITE", 3), got[:3])
+
+
+class ExhaustedAtTests(SynchronousTestCase):
+    """Ctx.exhausted_at is worked out once per chain and agrees with the computation."""
+
+    def test_once_and_equal(self) -> None:
+        from dataclasses import replace
+
+        from harness.certify.checks_base import Ctx
+        from harness.scenario import bundled_scenarios_dir, load_scenario
+        from harness.testbed import run_scenario
+
+        names = [p.name for p in bundled_scenarios_dir().glob("*.toml")]
+        checked = 0
+        for name in sorted(names)[:8]:
+            sc = load_scenario(bundled_scenarios_dir() / name)
+            result = run_scenario(replace(sc, duration=min(sc.duration, 60.0)), seed=0)
+            ctx = Ctx(result.trace, result.facts)
+            for chain in [*ctx.rounds, *ctx.chains]:
+                want = Ctx(result.trace, result.facts)._exhausted_at(chain)
+                self.assertEqual(ctx.exhausted_at(chain), want, name)
+                calls: list[object] = []
+                real = ctx._exhausted_at
+                ctx._exhausted_at = (  # type: ignore[method-assign]
+                    lambda ch, real=real, calls=calls: calls.append(ch) or real(ch))
+                self.assertEqual(ctx.exhausted_at(chain), want, name)
+                self.assertEqual(calls, [], name)
+                del ctx._exhausted_at
+                checked += 1
+        self.assertGreater(checked, 0)

@@ -1119,18 +1119,25 @@ def _unestablished(
     each is an attempt at that server that was not established in time
     (RTX-2), failed when a silent server would have (RTX-1's give-up time
     from its first SYN, L{failed_at}).  A connection the run ended before
-    that time is still being tried, and left out.
+    that time is still being tried, and left out.  One closed before it
+    carried any SIP (a server dropping a TLS handshake it cannot read) failed
+    when it was closed (C{"closed"}).
     """
     servers = facts.addresses
     syns: dict[tuple[str, int, int], tuple[int, float]] = {}
     tls: set[tuple[str, int, int]] = set()
+    closed: dict[tuple[str, int, int], tuple[int, float]] = {}
     for i, e in trace.indexed(PacketEvent, ConnEvent):
         if (isinstance(e, PacketEvent) and e.proto == "tcp" and "S" in e.flags
                 and "A" not in e.flags and e.dst[0] in servers and _from_phone(facts, e.src[0])):
             syns.setdefault((e.dst[0], e.dst[1], e.src[1]), (i, e.t))
-        elif isinstance(e, ConnEvent) and e.transport == "tls":
-            for srv, ph in ((e.local, e.remote), (e.remote, e.local)):
-                tls.add((srv[0], srv[1], ph[1]))
+        elif isinstance(e, ConnEvent):
+            if e.transport == "tls":
+                for srv, ph in ((e.local, e.remote), (e.remote, e.local)):
+                    tls.add((srv[0], srv[1], ph[1]))
+            if (e.what == "close" and e.local[0] in servers
+                    and _from_phone(facts, e.remote[0])):
+                closed.setdefault((e.local[0], e.local[1], e.remote[1]), (i, e.t))
     if not syns:
         return []
     first_sip: dict[tuple[str, int, int], float] = {}
@@ -1146,9 +1153,18 @@ def _unestablished(
         t = t0 + _opening_window(facts, "REGISTER", server)
         if key in first_sip and first_sip[key] <= t + facts.tol:
             continue  # it carried the request it was opened for in time
+        transport = "tls" if key in tls or facts.account.transport == 2 else "tcp"
+        shut = closed.get(key)
+        if shut is not None and shut[1] < t and (key not in first_sip
+                                                  or shut[1] < first_sip[key]):
+            # closed (as the server saw it) before it carried any SIP: the phone learnt
+            # then that it would not be established, and moved on at once (RTX-2; a TLS
+            # ClientHello to a plain TCP port the server drops: explore seeds 1, 6)
+            out.append(ConnAttempt(i, t0, shut[1], server, port, phone_port, "closed",
+                                   transport, (i, shut[0])))
+            continue
         if t > end:
             continue
-        transport = "tls" if key in tls or facts.account.transport == 2 else "tcp"
         out.append(ConnAttempt(i, t0, t, server, port, phone_port, "unestablished", transport,
                                (i,)))
     return out

@@ -1,0 +1,73 @@
+"""
+RTX-* and REG-* checker regressions found by C{certify --explore} (seeds 0, 1,
+5, 6, 9, 10 of C{fixtures/scenarios/dns-ip-literal.toml}): each a legitimate
+world of the built-in phone a checker judged too strictly (it must pass) and,
+beside it, the misbehaving variant the checker must still fail.
+"""
+
+from __future__ import annotations
+
+from twisted.trial.unittest import SynchronousTestCase
+
+from harness.certify.facts import ServerInfo
+from harness.testing.tracebuilder import (
+    FALLBACK,
+    PHONE,
+    PRIMARY,
+    TraceBuilder,
+    default_facts,
+    verdict_of,
+)
+from harness.trace.events import ConnEvent, PacketEvent
+
+_PORTS = (("udp", 5060), ("tcp", 5060), ("tls", 5061))
+#: server 1 an IP literal: the primary is its only target
+_ONE_TARGET = (ServerInfo("primary", PRIMARY, _PORTS), ServerInfo("fallback", FALLBACK, _PORTS))
+
+
+def status(tb: TraceBuilder, clause: str) -> str:
+    return verdict_of(tb.build(), tb.facts, clause).status
+
+
+def _dropped_handshake(tb: TraceBuilder, at: float, phone_port: int) -> None:
+    """
+    The phone opens a TLS connection to the primary at C{at}; the primary's
+    port speaks plain TCP, reads the ClientHello as a bad start-line and
+    closes the connection 15 ms later, before any SIP went over it.
+    """
+    tb._add(PacketEvent(at, "tcp", (PHONE, phone_port), (PRIMARY, 5061), b"", flags="S"))
+    tb._add(ConnEvent(at + 0.005, PRIMARY, "accept", "tcp", (PRIMARY, 5061),
+                      (PHONE, phone_port)))
+    tb._add(PacketEvent(at + 0.01, "tcp", (PHONE, phone_port), (PRIMARY, 5061), b""))
+    tb._add(ConnEvent(at + 0.015, PRIMARY, "close", "tcp", (PRIMARY, 5061),
+                      (PHONE, phone_port), "local"))
+    tb._add(PacketEvent(at + 0.015, "tcp", (PRIMARY, 5061), (PHONE, phone_port), b"",
+                        flags="F"))
+
+
+class TlsHandshakeClosedByServerTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seeds 1 and 6; TLS, the primary's port a plain TCP one):
+    the primary closed each of the phone's TLS connections on its ClientHello,
+    15 ms after the SYN.  The connection was not established and the phone
+    learnt so at once (RTX-2: "not established -> next target at once"), so
+    every target had failed at the close, and the retry is due 30 s later.
+    The checker timed such a connection's failure at RTX-1's give-up (7.5 s
+    after its SYN), as if its SYNs had gone unanswered, and expected the retry
+    at 37.5 s.  A retry at the wrong time still fails.
+    """
+
+    def _world(self, every: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=2, duration=120.0,
+                                        servers=_ONE_TARGET))
+        tb.respond(tb.register("fallback", 0.02, call_id="reg-2", transport="tls",
+                               port=5061), 200, 0.025)
+        for k, at in enumerate((0.02, 0.02 + every, 0.02 + 2 * every, 0.02 + 3 * every)):
+            _dropped_handshake(tb, at, 40010 + k)
+        return tb
+
+    def test_retry_a_retry_interval_after_the_close_passes(self) -> None:
+        self.assertEqual(status(self._world(30.02), "RTX-5"), "pass")
+
+    def test_retry_too_early_fails(self) -> None:
+        self.assertEqual(status(self._world(20.0), "RTX-5"), "fail")

@@ -467,7 +467,8 @@ def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
     # TLS records carry no payload in the trace: lost data segments of a connection
     # just before the one that got through were that segment's first copies
     tls_lost: dict[tuple[tuple[str, int], tuple[str, int]], float] = {}
-    tls_first: dict[tuple[tuple[str, int], tuple[str, int]], float | None] = {}
+    # (when its first copy was lost, when the flight that got through arrived)
+    tls_first: dict[tuple[tuple[str, int], tuple[str, int]], tuple[float, float] | None] = {}
     # requests TCP delivered to a server that never read them (it had closed the
     # connection, or stopped, as they arrived): sent, but lost to the server
     unread: dict[tuple[tuple[str, int], tuple[str, int], bytes], tuple[int, float]] = {}
@@ -487,7 +488,15 @@ def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
             if e.fate != "delivered":
                 tls_lost.setdefault((e.src, e.dst), e.t)
             else:
-                tls_first[(e.src, e.dst)] = tls_lost.pop((e.src, e.dst), None)
+                lost = tls_lost.pop((e.src, e.dst), None)
+                prev = tls_first.get((e.src, e.dst))
+                if lost is not None:
+                    tls_first[(e.src, e.dst)] = (lost, e.t)
+                elif prev is None or prev[1] != e.t:
+                    # (a segment in the same flight as the retransmission, after it, was
+                    # held back behind the lost one: explore seed 5, a TLS Finished and
+                    # the REGISTER after it both lost, then delivered together)
+                    tls_first[(e.src, e.dst)] = None
             continue
         if isinstance(e, PacketEvent) and e.proto == "tcp" and e.payload:
             if e.fate != "delivered" and (e.src, e.dst, e.payload) in tcp_ok:
@@ -518,7 +527,8 @@ def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
                 read.append((e.remote, e.local, e.t, e.raw))
                 t = tcp_first.pop((e.remote, e.local, e.raw), e.t)
                 if e.transport == "tls":
-                    t = min(t, tls_first.pop((e.remote, e.local), None) or t)
+                    held = tls_first.pop((e.remote, e.local), None)
+                    t = min(t, held[0]) if held is not None else t
                 out.append(
                     Sent(
                         i, t, e.observer, e.local[1], e.transport, e.message, True,

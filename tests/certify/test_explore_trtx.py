@@ -71,3 +71,43 @@ class TlsHandshakeClosedByServerTests(SynchronousTestCase):
 
     def test_retry_too_early_fails(self) -> None:
         self.assertEqual(status(self._world(20.0), "RTX-5"), "fail")
+
+
+class TlsRequestBehindLostHandshakeTests(SynchronousTestCase):
+    """
+    REG-2 (explore seed 5; TLS, concurrent mode, the fallback's retry_counts
+    0 so the phone gives it 0.5 s): the segment carrying the phone's TLS
+    Finished and, behind it, its REGISTER to the fallback was lost twice; TCP
+    delivered both, in one flight, at 0.62 s, after the phone had given up
+    (0.52 s).  The 200 came to a phone no longer waiting for it, so the phone
+    retried 30 s later (RTX-5) instead of renewing in the binding's last half.
+    The checker dated the REGISTER from the second segment of the flight
+    (0.62 s, answered at once) instead of from the lost first copy (0.02 s).
+    The same REGISTER delivered at once and answered is a registration: its
+    re-REGISTER 30 s later is still an early renewal.
+    """
+
+    def _world(self, lost: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=2, retry_counts=0,
+                                        duration=120.0, servers=_ONE_TARGET))
+        tb.respond(tb.register("primary", 0.02, transport="tls", port=5061), 200, 0.025)
+        link = ((PHONE, 5060), (FALLBACK, 5061))
+        if lost:
+            for at in (0.02, 0.22):
+                tb._add(PacketEvent(at, "tcp", *link, b"", fate="lost"))
+        arrives = 0.62 if lost else 0.02
+        for _ in range(2):  # (the Finished and the REGISTER, in one flight)
+            tb._add(PacketEvent(arrives, "tcp", *link, b""))
+        reg = tb.register("fallback", arrives + 0.005, call_id="reg-2", transport="tls",
+                          port=5061)
+        tb.respond(reg, 200, arrives + 0.005)
+        again = tb.register("fallback", 30.5, call_id="reg-2", cseq=2, transport="tls",
+                            port=5061)
+        tb.respond(again, 200, 30.505)
+        return tb
+
+    def test_late_answer_then_retry_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "REG-2"), "pass")
+
+    def test_early_renewal_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "REG-2"), "fail")

@@ -843,8 +843,9 @@ def rounds(chain: Chain, facts: Facts, alone: Collection[int] = ()) -> list[Chai
     """
     Split a chain into rounds through the target list: a new round starts
     when an attempt goes to a server already tried in the current round, or
-    to the chain's first server after a pause of at least half the profile's
-    retry interval (RTX-5's retry, a FBK-S3 probe).  A late attempt at the
+    to the chain's first server (or from the fallback server to server 1)
+    after a pause of at least half the profile's retry interval (RTX-5's
+    retry, a FBK-S3 probe).  A late attempt at the
     I{next} target stays in the round, so RTX-1 sees it as moving on late.
     An attempt whose C{id} is in C{alone} (FO-5's REGISTER for one target)
     ends its round.  A round is a L{Chain} of its own.
@@ -860,7 +861,11 @@ def rounds(chain: Chain, facts: Facts, alone: Collection[int] = ()) -> list[Chai
             if _answers_challenge(prev, t, facts.tol):
                 cur.append(t)
                 continue
-            if t.dst in {x.dst for x in cur} or (paused and t.dst == chain.head.dst):
+            # (after a pause, server 1 after the fallback server is the top of the list
+            # again: the fallback server is the last target, explore seed 10, RTX-2)
+            top_again = paused and (t.dst == chain.head.dst or (
+                facts.group_of(t.dst) == 1 and facts.group_of(prev.dst) == 2))
+            if t.dst in {x.dst for x in cur} or top_again:
                 out.append([t])
                 continue
             cur.append(t)

@@ -111,3 +111,40 @@ class TlsRequestBehindLostHandshakeTests(SynchronousTestCase):
 
     def test_early_renewal_fails(self) -> None:
         self.assertEqual(status(self._world(False), "REG-2"), "fail")
+
+
+class SuccessiveRetryAfterSilentFallbackTests(SynchronousTestCase):
+    """
+    RTX-2 (explore seed 10; successive mode, TCP): the primary's connection
+    closed (it stopped) at 1 s, the phone registered to the fallback server,
+    which was connected but silent and failed at 8.5 s: every target had
+    failed.  30 s later the phone retried from the top (RTX-5): a connection
+    to the primary, refused, then the fallback again.  The refused connection
+    carried no SIP and took the identity of the fallback's REGISTER after it,
+    so the checker read it as the silent fallback "moving on" 30 s late.
+    After a pause, server 1 after the fallback server is the top of the list
+    again.  A phone leaving the silent fallback server before RTX-1's time
+    still fails.
+    """
+
+    def _world(self, back_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=1, redundancy_type=1,
+                                        duration=70.0, servers=_ONE_TARGET))
+        tb.register("primary", 0.01, transport="tcp")
+        tb.fault(1.0, "primary", "stop")
+        tb.conn(1.0, "primary", "close", transport="tcp", port=5060, phone_port=5060,
+                detail="local")
+        tb._add(ConnEvent(1.005, PHONE, "reset", "tcp", (PHONE, 5060), (PRIMARY, 5060),
+                          "closed"))
+        tb.register("fallback", 1.015, call_id="reg-2", transport="tcp")
+        tb.refused(back_at, "primary")
+        tb.register("fallback", back_at + 0.01, call_id="reg-2", cseq=2, transport="tcp")
+        return tb
+
+    def test_retry_from_the_top_passes(self) -> None:
+        # (nothing of RTX-2's is left to judge: a failed fallback is RTX-5's)
+        self.assertIn(status(self._world(38.505), "RTX-2"), ("pass", "n/a"))
+        self.assertEqual(status(self._world(38.505), "RTX-5"), "pass")
+
+    def test_leaving_the_silent_fallback_early_fails(self) -> None:
+        self.assertEqual(status(self._world(3.0), "RTX-2"), "fail")

@@ -117,6 +117,17 @@ def rtx1(ctx: Ctx) -> Verdict:
                                                   and ctx.group(t.dst) == 1))
                         and t.first < x.first <= nxt.first
                         and due - ctx.tol <= x.first <= due + 2 * ctx.tol + 0.01), None)
+            if roe is None and roe_on:
+                # FO-5's REGISTER to the next target already under way when this target
+                # gave up (another request's, that gave up earlier): the phone waits for
+                # it (RFC 3261 10.2: never two REGISTERs of one Call-ID at once) and
+                # sends there once it succeeded (explore seed 9: two calls)
+                roe = next((x for x in ctx.txns if x.method == "REGISTER"
+                            and x.dst == nxt.dst and x.first < due + ctx.tol
+                            and x.final is not None and x.final_t is not None
+                            and 200 <= x.final.status < 300
+                            and due - ctx.tol <= x.final_t <= nxt.started
+                            and nxt.started <= x.final_t + at_once(ctx)), None)
             if roe is None and not due - ctx.tol <= nxt.started <= due + 2 * ctx.tol + 0.01:
                 rule = (
                     "when the last interval passed"

@@ -148,3 +148,38 @@ class SuccessiveRetryAfterSilentFallbackTests(SynchronousTestCase):
 
     def test_leaving_the_silent_fallback_early_fails(self) -> None:
         self.assertEqual(status(self._world(3.0), "RTX-2"), "fail")
+
+
+class InviteWaitsForRegisterInFlightTests(SynchronousTestCase):
+    """
+    RTX-1 (explore seed 9; register_on_enable 1, UDP, the primary silent to
+    INVITEs, two calls 1 s apart): call A gave the primary up at 17.534 s and
+    its REGISTER to the secondary (FO-5) went out then, answered only at
+    19.039 s (its first 200 lost).  Call B gave the primary up at 18.506 s,
+    with that REGISTER in flight: the phone waits for it (FO-5: registered
+    before anything else goes there; RFC 3261 10.2: one REGISTER of a Call-ID
+    at a time) and sent B's INVITE to the secondary when it succeeded.  The
+    checker wanted B at the secondary, or a REGISTER there, at 18.506 s.  A
+    phone that sits on B after that REGISTER had already succeeded still fails.
+    """
+
+    def _world(self, answered_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(register_on_enable=1, calls=(10.0, 11.0),
+                                        duration=60.0))
+        tb.respond(tb.register("primary", 2.044), 200, 2.05)
+        a = tb.silent("INVITE", "primary", 10.034, call_id="call-a")
+        b = tb.silent("INVITE", "primary", 11.006, call_id="call-b")
+        give_up = tb.give_up("INVITE")
+        reg = tb.register("secondary", 10.034 + give_up, cseq=2, sends=(0.0, 0.5, 1.5))
+        tb.respond(reg, 200, answered_at)
+        for inv in (a, b):
+            inv2 = tb.invite("secondary", 19.05, call_id=inv.call_id, cseq=2)
+            tb.respond(inv2, 200, 19.055)
+            tb.in_dialog(inv2, "ACK", 19.06)
+        return tb
+
+    def test_invite_after_the_register_in_flight_passes(self) -> None:
+        self.assertEqual(status(self._world(19.039), "RTX-1"), "pass")
+
+    def test_invite_long_after_the_register_succeeded_fails(self) -> None:
+        self.assertEqual(status(self._world(18.039), "RTX-1"), "fail")

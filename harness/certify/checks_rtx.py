@@ -701,6 +701,25 @@ def _failure_time(ctx: Ctx, t: wire.Txn) -> float:
     return done if done is not None else t.first
 
 
+def _retry_times(ctx: Ctx) -> list[float]:
+    """
+    When RTX-5's retries were due: a retry interval after each REGISTER round
+    in which every target of server 1 failed.
+    """
+    out = []
+    targets = {s.address for s in ctx.facts.targets}
+    for rnd in ctx.rounds:
+        if rnd.method != "REGISTER":
+            continue
+        mine = [t for t in rnd.txns if ctx.group(t.dst) == 1]
+        if not mine or targets - {t.dst for t in mine} or not all(t.failed for t in mine):
+            continue
+        done = ctx.failed_at(mine[-1])
+        if done is not None:
+            out.append(done + ctx.profile.retry_interval)
+    return out
+
+
 def reg2(ctx: Ctx) -> Verdict:
     """REGISTER asks for the configured expires; renewal in the last half of the granted time."""
     c = "REG-2"
@@ -726,6 +745,7 @@ def reg2(ctx: Ctx) -> Verdict:
         and (ctx.facts.phone is None or e.remote[0] == ctx.facts.phone)
     ]
     arrivals = wire.stream_arrivals(ctx.trace, ctx.facts)
+    retry_times = _retry_times(ctx)
     for r in ctx.regs:
         idx = r.txn.final_index
         arrived = max(r.t, arrivals.get(idx, r.t)) if idx is not None else r.t
@@ -781,6 +801,13 @@ def reg2(ctx: Ctx) -> Verdict:
         if troubled and troubled[0].first < nxt.first:
             continue
         if lost_conn and min(lost_conn) < nxt.first:
+            continue
+        if group == 1 and any(abs(nxt.started - due) <= ctx.tol + ctx.profile.t1
+                              and due - ctx.profile.retry_interval < r.t
+                              for due in retry_times):
+            # not a renewal: RTX-5's retry of a round in which every target failed
+            # before this registration (another request's REGISTER, FO-5, registered
+            # meanwhile); RTX-5 judges it (explore seed 0)
             continue
         judged += 1
         ev.extend((*r.txn.indexes, nxt.sends[0].index))

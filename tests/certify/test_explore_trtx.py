@@ -183,3 +183,51 @@ class InviteWaitsForRegisterInFlightTests(SynchronousTestCase):
 
     def test_invite_long_after_the_register_succeeded_fails(self) -> None:
         self.assertEqual(status(self._world(18.039), "RTX-1"), "fail")
+
+
+class RetryDueAfterRegisteringMeanwhileTests(SynchronousTestCase):
+    """
+    REG-2 (explore seed 0; expires 30, retry_counts 0, register_on_enable 1,
+    UDP, the primary silent): the renewal at 15.54 s failed at both targets
+    (16.54 s), so RTX-5's retry was due at 46.54 s.  Meanwhile a call's
+    REGISTER to the secondary (FO-5) registered the account at 17.505 s and
+    the next renewal at 33.015 s; the retry then came at 46.54 s, inside the
+    first half of that binding.  It is RTX-5's retry (RTX-5 judges it, and
+    passes it), not an early renewal.  The same REGISTER at a time no failed
+    round explains is still an early renewal.
+    """
+
+    def _world(self, early: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(expires=30, retry_counts=0, register_on_enable=1,
+                                        calls=(17.0,), duration=70.0))
+        cseq = iter(range(1, 100))
+
+        def failover(at: float, lose: bool = False) -> None:
+            tb.silent("REGISTER", "primary", at, cseq=next(cseq))
+            reg = tb.register("secondary", at + 0.5, cseq=next(cseq),
+                              lost=[0] if lose else [])
+            if not lose:
+                tb.respond(reg, 200, at + 0.505)
+
+        failover(0.03)
+        failover(15.54, lose=True)  # every target failed at 16.54 s
+        inv = tb.silent("INVITE", "primary", 17.0, call_id="call-a")
+        reg = tb.register("secondary", 17.5, cseq=next(cseq))
+        tb.respond(reg, 200, 17.505)
+        inv2 = tb.invite("secondary", 17.51, call_id=inv.call_id, cseq=2)
+        tb.respond(inv2, 200, 17.515)
+        ack = tb.in_dialog(inv2, "ACK", 17.52)
+        bye = tb.in_dialog(inv2, "BYE", 22.52)
+        tb.respond(bye, 200, 22.525)
+        del ack
+        failover(32.51)  # renewal: registered at 33.015 s for 30 s
+        failover(early)  # RTX-5's retry (or an early renewal)
+        failover(early + 15.51)
+        return tb
+
+    def test_retry_of_the_failed_round_passes(self) -> None:
+        self.assertEqual(status(self._world(46.54), "REG-2"), "pass")
+        self.assertEqual(status(self._world(46.54), "RTX-5"), "pass")
+
+    def test_early_renewal_fails(self) -> None:
+        self.assertEqual(status(self._world(40.0), "REG-2"), "fail")

@@ -1344,9 +1344,17 @@ def attempts(
     # at that server, as far as the wire can tell.
     # (a planned call's INVITE makes one attempt at a server: a second failed
     # connection there in the same moment is another request, the registration's)
+    # (nor once the call's INVITE got on the wire and was answered before the connection
+    # began: the call is up, explore seed 1, a probe 0.25 s after a call placed on the
+    # fallback server)
     def call_of(a: ConnAttempt) -> int | None:
         return next((n for n, c in enumerate(facts.calls)
-                     if c.at - tol <= a.start <= c.at + _IN_FLIGHT + tol), None)
+                     if c.at - tol <= a.start <= c.at + _IN_FLIGHT + tol
+                     and not any(t.method == "INVITE" and not t.in_dialog
+                                 and c.at - tol <= t.first <= a.start
+                                 and t.final is not None and t.final.status < 300
+                                 and t.final_t is not None and t.final_t <= a.start
+                                 for t in real)), None)
 
     claimed = {(call_of(free[k]), free[k].server) for k, x in synthetic.items()
                if x.method == "INVITE"}

@@ -231,3 +231,41 @@ class RetryDueAfterRegisteringMeanwhileTests(SynchronousTestCase):
 
     def test_early_renewal_fails(self) -> None:
         self.assertEqual(status(self._world(40.0), "REG-2"), "fail")
+
+
+class ProbeJustAfterCallOnFallbackTests(SynchronousTestCase):
+    """
+    FBK-S3 (explore seed 1, after the fix for seeds 1 and 6; successive mode,
+    TLS, fallback.timeout 10, the primary's port a plain TCP one): on the
+    fallback server, the phone probed the working server every 10 s, each
+    probe a TLS connection the primary closed on its ClientHello.  A call
+    placed at 50 s went to the fallback server (200 at once) and the probe at
+    50.25 s came a quarter of a second later.  A failed connection within a
+    second of a planned call's time was taken for that call's INVITE "which
+    never got on the wire", so the probe was missed and the next one (60.29 s)
+    looked 20 s late.  The call's INVITE had got on the wire and was answered
+    before the connection began.  A phone that skips that probe still fails.
+    """
+
+    def _world(self, probe_at_call: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=2, redundancy_type=1,
+                                        fallback_timeout=10, calls=(50.0,), duration=75.0,
+                                        servers=_ONE_TARGET))
+        _dropped_handshake(tb, 0.02, 40100)
+        tb.respond(tb.register("fallback", 0.085, call_id="reg-2", transport="tls",
+                               port=5061), 200, 0.085)
+        for k, at in enumerate((10.09, 20.13, 30.17, 40.21, 50.25, 60.29, 70.33)):
+            if at == 50.25 and not probe_at_call:
+                continue
+            _dropped_handshake(tb, at, 40101 + k)
+        inv = tb.invite("fallback", 50.005, transport="tls", port=5061)
+        tb.respond(inv, 200, 50.005)
+        tb.in_dialog(inv, "ACK", 50.015)
+        tb.respond(tb.in_dialog(inv, "BYE", 55.015), 200, 55.015)
+        return tb
+
+    def test_probe_after_the_call_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-S3"), "pass")
+
+    def test_skipped_probe_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S3"), "fail")

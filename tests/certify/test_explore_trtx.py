@@ -269,3 +269,43 @@ class ProbeJustAfterCallOnFallbackTests(SynchronousTestCase):
 
     def test_skipped_probe_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FBK-S3"), "fail")
+
+
+class TwoRequestsBehindOneLostSegmentTests(SynchronousTestCase):
+    """
+    RTX-2 (explore seeds 5 and 10, after the fix for seed 5; successive mode,
+    TLS, a call at 0 s, the primary connected but silent): at the primary's
+    give-up (7.5 s) the phone connected to the fallback server and wrote its
+    REGISTER and the call's INVITE together; that segment was lost at 7.72 s
+    and TCP delivered it again at 7.92 s.  The first request the server read
+    took the lost copy's time, the second kept its arrival (7.925 s), so
+    RTX-2 saw the INVITE reach the next target 0.425 s late.  An INVITE that
+    really was written only at 7.92 s, in a flight of its own, still fails.
+    """
+
+    def _world(self, together: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=2, redundancy_type=1,
+                                        calls=(0.0,), duration=60.0, servers=_ONE_TARGET))
+        me = (PHONE, 5060)
+        tb._add(PacketEvent(0.0, "tcp", me, (PRIMARY, 5061), b"", flags="S"))
+        tb.register("primary", 0.025, transport="tls", port=5061)
+        tb.invite("primary", 0.025, call_id="call-a", transport="tls", port=5061)
+        fb = (FALLBACK, 5061)
+        tb._add(PacketEvent(7.5, "tcp", me, fb, b"", flags="S"))
+        tb._add(PacketEvent(7.72, "tcp", me, fb, b"", fate="lost" if together else "delivered"))
+        tb._add(PacketEvent(7.92, "tcp", me, fb, b""))
+        reg = tb.register("fallback", 7.925 if together else 7.725, call_id="reg-2",
+                          transport="tls", port=5061)
+        tb.respond(reg, 200, reg.last)
+        inv = tb.invite("fallback", 7.925, call_id="call-a", cseq=2, transport="tls",
+                        port=5061)
+        tb.respond(inv, 200, 7.925)
+        tb._add(PacketEvent(7.93, "tcp", me, fb, b""))
+        tb.in_dialog(inv, "ACK", 7.935, transport="tls", port=5061)
+        return tb
+
+    def test_requests_of_one_flight_pass(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-2"), "pass")
+
+    def test_invite_written_late_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-2"), "fail")

@@ -268,7 +268,10 @@ def rtx3(ctx: Ctx) -> Verdict:
                         and not x.in_dialog
                     ):
                         ch = _chain_of(ctx, x)
-                        if ch is not None and ch.head is x and len(group_targets) > 1:
+                        # (a server with one target has none to skip to: the fallback
+                        # server is its own, explore seed 6, server 1's lookup failing)
+                        alone = ctx.group(t.dst) == 2 or len(group_targets) < 2
+                        if ch is not None and ch.head is x and not alone:
                             return ctx.failed(
                                 c,
                                 f"{ctx.name(t.dst)} tried first inside its Retry-After: {ra}",

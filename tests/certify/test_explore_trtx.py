@@ -309,3 +309,38 @@ class TwoRequestsBehindOneLostSegmentTests(SynchronousTestCase):
 
     def test_invite_written_late_fails(self) -> None:
         self.assertEqual(status(self._world(False), "RTX-2"), "fail")
+
+
+class FallbackInsideItsRetryAfterTests(SynchronousTestCase):
+    """
+    RTX-3 (explore seed 6, after the fix for seeds 1 and 6; concurrent mode,
+    UDP, the fallback server answering 503 with Retry-After: 30, server 1's
+    lookup answered empty): the call at 1 s found no target of server 1
+    (DNS-11) and went to the fallback server (FO-6) inside its Retry-After.
+    The fallback server is the only target of server 2: there is nothing to
+    skip to, as the checker already granted a server 1 of one target (it
+    counted server 1's two targets for the fallback server).  A new request
+    heading for the primary inside its own Retry-After, with the secondary to
+    skip to, still fails.
+    """
+
+    def _world(self, busy: str) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(calls=(1.0,), duration=60.0))
+        ra = [("Retry-After", "30")]
+        if busy == "fallback":
+            tb.respond(tb.register("fallback", 0.0, call_id="reg-2"), 503, 0.005, headers=ra)
+            tb.dns(0.005, "example.test", "SRV")
+            tb.dns(1.005, "example.test", "SRV")
+            inv = tb.invite("fallback", 1.01, call_id="call-a")
+        else:
+            tb.respond(tb.register("primary", 0.0), 503, 0.005, headers=ra)
+            tb.respond(tb.register("secondary", 0.01, cseq=2), 200, 0.015)
+            inv = tb.invite("primary", 1.01, call_id="call-a")
+        tb.respond(inv, 503, 1.015, headers=ra)
+        return tb
+
+    def test_lone_fallback_inside_its_retry_after_passes(self) -> None:
+        self.assertEqual(status(self._world("fallback"), "RTX-3"), "pass")
+
+    def test_primary_inside_its_retry_after_fails(self) -> None:
+        self.assertEqual(status(self._world("primary"), "RTX-3"), "fail")

@@ -413,6 +413,9 @@ def rtx5(ctx: Ctx) -> Verdict:
         if e.proto == "udp" and e.dst[0] == dns_host and e.src[0] == ctx.facts.phone
     ]
     heads = {id(r.head) for r in ctx.rounds}
+    # FO-5's REGISTERs for one target (another request's, as it moved on there) are
+    # neither part of the registration's rounds nor its retry (explore seed 9)
+    alone = {id(t) for t in ctx.txns if _roe_register(ctx, t)}
     for ch in ctx.new_chains(1):
         if ch.method != "REGISTER":
             continue
@@ -422,7 +425,7 @@ def rtx5(ctx: Ctx) -> Verdict:
         # request's identity, and successive mode's fallback is looked at below)
         rounds: list[list[wire.Txn]] = [[]]
         for t in ch.txns:
-            if ctx.group(t.dst) != 1:
+            if ctx.group(t.dst) != 1 or id(t) in alone:
                 continue
             if rounds[-1] and t.dst in {x.dst for x in rounds[-1]}:
                 rounds.append([])
@@ -476,6 +479,7 @@ def rtx5(ctx: Ctx) -> Verdict:
                         t
                         for t in ctx.attempts
                         if t.method == "REGISTER" and ctx.group(t.dst) == 1 and t.first > last.last
+                        and id(t) not in alone
                     ),
                     None,
                 )
@@ -507,7 +511,7 @@ def rtx5(ctx: Ctx) -> Verdict:
                 for x in ctx.attempts
                 if x.method == "REGISTER" and ctx.group(x.dst) == 1
                 and last.last + ctx.tol < x.first <= horizon and x is not nxt
-                and id(x) in heads
+                and id(x) in heads and id(x) not in alone
             ]
             if nxt is not None:
                 options.append((nxt.started, nxt.dst, nxt.describe(), nxt.sends[0].index))

@@ -11,6 +11,7 @@ from twisted.trial.unittest import SynchronousTestCase
 
 from harness.certify.facts import ServerInfo
 from harness.testing.tracebuilder import (
+    DNS,
     FALLBACK,
     PHONE,
     PRIMARY,
@@ -344,3 +345,36 @@ class FallbackInsideItsRetryAfterTests(SynchronousTestCase):
 
     def test_primary_inside_its_retry_after_fails(self) -> None:
         self.assertEqual(status(self._world("primary"), "RTX-3"), "fail")
+
+
+class RegisterOnEnableAfterFailedRoundTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seed 9, after the fix for seed 9; register_on_enable 1,
+    UDP, both targets silent, a call at 9 s): the registration's round failed
+    at 16.03 s (primary, then secondary), so its retry was due at 46.03 s.
+    The call's INVITE gave the primary up at 16.53 s and FO-5's REGISTER to
+    the secondary went out for it, half a second after the round failed.  That
+    REGISTER is for one target, on the INVITE's behalf (it ends its round:
+    the request behind it moves on); RTX-5 took it for the registration's
+    retry, 29.5 s early (the retry's own REGISTER came a second late, after a
+    lost DNS answer, so only its query marked it).  A retry at the wrong time
+    still fails.
+    """
+
+    def _world(self, retry_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(register_on_enable=1, calls=(9.0,), duration=60.0))
+        tb.silent("REGISTER", "primary", 1.03, cseq=1)
+        tb.silent("REGISTER", "secondary", 8.53, cseq=2)
+        tb.silent("INVITE", "primary", 9.03, call_id="call-a")
+        tb.silent("REGISTER", "secondary", 16.53, cseq=3)
+        # the retry begins with resolving server 1 again; the answer is lost, and the
+        # REGISTER follows a second later
+        tb._add(PacketEvent(retry_at, "udp", (PHONE, 40000), (DNS, 53), b"\x00" * 12))
+        tb.silent("REGISTER", "primary", retry_at + 1.01, cseq=4)
+        return tb
+
+    def test_retry_after_the_interval_passes(self) -> None:
+        self.assertEqual(status(self._world(46.03), "RTX-5"), "pass")
+
+    def test_retry_off_the_interval_fails(self) -> None:
+        self.assertEqual(status(self._world(36.0), "RTX-5"), "fail")

@@ -1235,6 +1235,11 @@ def attempts(
         and _from_phone(facts, e.remote[0])
     ]
     if closes:
+        fins: dict[tuple[tuple[str, int], tuple[str, int]], list[PacketEvent]] = {}
+        for _, p in trace.indexed(PacketEvent):
+            if (p.proto == "tcp" and ("F" in p.flags or "R" in p.flags)
+                    and p.fate == "delivered" and p.src[0] in facts.addresses):
+                fins.setdefault((p.src, p.dst), []).append(p)
         for n, t in enumerate(txns):
             if t.transport == "udp" or t.final is not None or t.conn_failure is not None:
                 continue
@@ -1249,8 +1254,13 @@ def attempts(
             )
             if hit_close is not None:
                 i, e = hit_close
+                # the phone learnt of it with the first FIN (or RST) that reached it: TCP
+                # sends a lost FIN again (explore seed 1: two FINs lost, the third 0.6 s
+                # after the close)
+                told = next((f.t for f in fins.get((e.local, e.remote), ()) if f.t >= e.t),
+                            e.t)
                 txns[n] = replace(t, conn_failure=ConnAttempt(
-                    index=i, start=e.t, t=e.t, server=t.dst, port=e.local[1],
+                    index=i, start=e.t, t=told, server=t.dst, port=e.local[1],
                     phone_port=e.remote[1], what="closed", transport=t.transport, indexes=(i,),
                 ))
     # resolve each free attempt to the attempt that followed it, last first

@@ -378,3 +378,36 @@ class RegisterOnEnableAfterFailedRoundTests(SynchronousTestCase):
 
     def test_retry_off_the_interval_fails(self) -> None:
         self.assertEqual(status(self._world(36.0), "RTX-5"), "fail")
+
+
+class CloseLearntFromRetransmittedFinTests(SynchronousTestCase):
+    """
+    RTX-5 and FBK-C3 (explore seed 1, after the fix for seed 1's FBK-S3;
+    concurrent mode, TCP, 20 % loss, the primary silent, then flapping down at
+    2 s): the primary closed the connection that carried the phone's REGISTER
+    at 2 s; its FIN was lost twice and reached the phone at 2.6 s, when the
+    phone counted the primary failed and set its retry for 32.6 s.  The
+    checkers timed the failure at the server's close (2 s) and wanted the
+    retry by 32.0 s.  A phone that got the first FIN at 2 s and still retried
+    at 32.6 s fails.
+    """
+
+    def _world(self, fin_lost: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=1, duration=65.0,
+                                        servers=_ONE_TARGET))
+        tb.respond(tb.register("fallback", 0.01, call_id="reg-2", transport="tcp"), 200, 0.015)
+        tb.register("primary", 1.01, transport="tcp")
+        fin = ((PRIMARY, 5060), (PHONE, 5060))
+        tb._add(ConnEvent(2.0, PRIMARY, "close", "tcp", *fin, "local"))
+        for at in (2.0, 2.2) if fin_lost else ():
+            tb._add(PacketEvent(at, "tcp", *fin, b"", flags="F", fate="lost"))
+        tb._add(PacketEvent(2.6 if fin_lost else 2.0, "tcp", *fin, b"", flags="F"))
+        tb.register("primary", 32.615, cseq=2, transport="tcp")
+        return tb
+
+    def test_retry_after_the_fin_arrived_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-5"), "pass")
+        self.assertIn(status(self._world(True), "FBK-C3"), ("pass", "n/a"))
+
+    def test_retry_late_after_the_fin_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-5"), "fail")

@@ -343,8 +343,8 @@ def _on_fallback_periods(ctx: Ctx) -> list[tuple[wire.Txn, float]]:
     downs = [t for _, t in _exhaustions(ctx, "REGISTER")] + [d.end for d in ctx.dns_downs]
     out = []
     for r in ctx.regs:
-        if r.dst != fb:
-            continue
+        if r.dst != fb or r.txn.late:
+            continue  # (a 2xx that reached the phone after it gave up: explore seed 10)
         # a 2xx sent so close to the phone's give-up time that it may have come too
         # late (RTX-1), after which the phone registered there again long before a
         # renewal was due: it had not taken that 2xx (explore seed 6, issue 10)

@@ -411,3 +411,35 @@ class CloseLearntFromRetransmittedFinTests(SynchronousTestCase):
 
     def test_retry_late_after_the_fin_fails(self) -> None:
         self.assertEqual(status(self._world(False), "RTX-5"), "fail")
+
+
+class FallbackAnswerAfterGiveUpTests(SynchronousTestCase):
+    """
+    FBK-S3 (explore seed 10, after the fixes for seed 10; successive mode,
+    retry_counts 0, 20 % loss): the fallback server's 200 reached the phone
+    after it had given the fallback up (there its TLS segments were lost;
+    here it is simply sent late: the wire marks both transactions late), so
+    the phone was not on the fallback server; it
+    retried 30 s later from the top (RTX-5) and only then registered there
+    and started probing.  FBK-S3 started its schedule at the late 200 and
+    wanted a probe 10 s after it.  Probes off the schedule of the real
+    registration still fail.
+    """
+
+    def _world(self, first_probe: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, redundancy_type=1, retry_counts=0,
+                                        fallback_timeout=10, duration=60.0,
+                                        servers=_ONE_TARGET))
+        tb.silent("REGISTER", "primary", 0.0)
+        tb.respond(tb.register("fallback", 0.5, call_id="reg-2"), 200, 1.105)  # too late
+        tb.silent("REGISTER", "primary", 31.0, cseq=2)
+        tb.respond(tb.register("fallback", 31.5, call_id="reg-2", cseq=2), 200, 31.505)
+        for k, at in enumerate((first_probe, first_probe + 10.0)):
+            tb.silent("REGISTER", "primary", at, cseq=3 + k)
+        return tb
+
+    def test_probes_after_the_real_registration_pass(self) -> None:
+        self.assertEqual(status(self._world(41.51), "FBK-S3"), "pass")
+
+    def test_probes_off_schedule_fail(self) -> None:
+        self.assertEqual(status(self._world(45.0), "FBK-S3"), "fail")

@@ -401,6 +401,8 @@ def _lookup_failed_before(ctx: Ctx, start: float, dst: str) -> bool:
 
 def rtx5(ctx: Ctx) -> Verdict:
     """Every target failed -> the phone retries after retry_interval, from the top."""
+    from harness.certify.checks_dns import DNS_GIVE_UP
+
     c = "RTX-5"
     ri = ctx.profile.retry_interval
     ev: list[int] = []
@@ -517,8 +519,18 @@ def rtx5(ctx: Ctx) -> Verdict:
                 options.append((nxt.started, nxt.dst, nxt.describe(), nxt.sends[0].index))
                 # a retry starts with resolving server 1 again (DNS-10/11): its first
                 # query, even one the network lost, is when the phone retried
-                q = next((q for q in dns_out if last.last < q[0] <= nxt.first), None)
-                if q is not None:
+                # (the lookup that led to it: the queries right before it, each within
+                # a resolver's wait of the next; an earlier query in between was another
+                # request's, explore seed 9: a call's lookup, then the retry's, whose
+                # answers were lost, 2 s before its REGISTER)
+                between = [q for q in dns_out if last.last < q[0] <= nxt.first]
+                lookup = None
+                reach = nxt.first
+                for cand in reversed(between):
+                    if reach - cand[0] > DNS_GIVE_UP:
+                        break
+                    lookup, reach = cand, cand[0]
+                for q in dict.fromkeys(q for q in (*between[:1], lookup) if q is not None):
                     options.append((q[0], nxt.dst, f"DNS query at {q[0]:.3f} s, then "
                                     f"{nxt.describe()}", q[1]))
             if nxt is None and top is not None:

@@ -443,3 +443,37 @@ class FallbackAnswerAfterGiveUpTests(SynchronousTestCase):
 
     def test_probes_off_schedule_fail(self) -> None:
         self.assertEqual(status(self._world(45.0), "FBK-S3"), "fail")
+
+
+class RetryLookupAfterAnotherRequestsLookupTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seed 9, third finding; UDP, both targets silent, 20 %
+    loss, a call at 10 s): the registration's round failed at 16.03 s.  The
+    retry at 46.04 s began with resolving server 1 again; its SRV answer and
+    an A query were lost, so its REGISTER went out only at 48.07 s.  RTX-5
+    took the first DNS query after the round for the retry's, and that was
+    the call's lookup (14.02 s): far off, so it judged the REGISTER, 2 s late.
+    The retry's lookup is the run of queries right before its REGISTER.  A
+    retry whose lookup began 6 s early still fails.
+    """
+
+    def _world(self, retry_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(calls=(10.0,), duration=60.0))
+        tb.silent("REGISTER", "primary", 1.033, cseq=1)
+        tb.silent("REGISTER", "secondary", 8.533, cseq=2)
+
+        def query(at: float) -> None:
+            tb._add(PacketEvent(at, "udp", (PHONE, 40000), (DNS, 53), b"\x00" * 12))
+
+        query(14.017)  # the call's lookup of the secondary
+        tb.silent("INVITE", "secondary", 14.023, call_id="call-a")
+        for off in (0.0, 1.0, 1.005, 2.011, 2.022):
+            query(retry_at + off)
+        tb.silent("REGISTER", "primary", retry_at + 2.027, cseq=3)
+        return tb
+
+    def test_retry_lookup_on_time_passes(self) -> None:
+        self.assertEqual(status(self._world(46.039), "RTX-5"), "pass")
+
+    def test_retry_lookup_early_fails(self) -> None:
+        self.assertEqual(status(self._world(40.0), "RTX-5"), "fail")

@@ -418,6 +418,7 @@ def rtx5(ctx: Ctx) -> Verdict:
     # FO-5's REGISTERs for one target (another request's, as it moved on there) are
     # neither part of the registration's rounds nor its retry (explore seed 9)
     alone = {id(t) for t in ctx.txns if _roe_register(ctx, t)}
+    hang_ups = wire._planned_in_dialog(ctx.facts, ctx.dialogs)
     for ch in ctx.new_chains(1):
         if ch.method != "REGISTER":
             continue
@@ -498,6 +499,10 @@ def rtx5(ctx: Ctx) -> Verdict:
                 # not a planned call's connection (its INVITE never got on the wire)
                 and not any(p.at - ctx.tol <= a.start <= p.at + 1.0 + ctx.tol
                             for p in ctx.facts.calls)
+                # nor its hang-up's (FO-4: the BYE goes where the call is; explore seed 1,
+                # the server gone during the call)
+                and not any(srv == a.server and due - ctx.tol <= a.start <= due + 1.0 + ctx.tol
+                            for srv, due in hang_ups)
                 and (nxt is None or a.start < nxt.first - ctx.tol)
             ]
             # a failed connection without SIP may have been another request's (a call):

@@ -7,9 +7,11 @@ beside it, the misbehaving variant the checker must still fail.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from twisted.trial.unittest import SynchronousTestCase
 
-from harness.certify.facts import ServerInfo
+from harness.certify.facts import CallPlan, ServerInfo
 from harness.testing.tracebuilder import (
     DNS,
     FALLBACK,
@@ -477,3 +479,38 @@ class RetryLookupAfterAnotherRequestsLookupTests(SynchronousTestCase):
 
     def test_retry_lookup_early_fails(self) -> None:
         self.assertEqual(status(self._world(40.0), "RTX-5"), "fail")
+
+
+class RefusedHangUpNearTheRetryTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seed 1, fourth finding; TCP, expires 60, the primary the
+    only target, a 30 s call at 1 s, the primary stopped at 2 s): the renewal
+    at 30.02 s was refused, so the retry was due at 60.03 s.  At 31.01 s the
+    call's BYE (due 30 s after the call came up, FO-4: to the call's server)
+    was refused too.  RTX-5 took that connection, which carried no SIP, for
+    the retry, 29 s early (the run ends as the retry comes due: nothing of
+    RTX-5's is left to judge).  A failed connection at the same time with no
+    call to hang up is still an early retry.
+    """
+
+    def _world(self, call: bool) -> TraceBuilder:
+        facts = default_facts(server1=PRIMARY, transport=1, expires=60, duration=60.0,
+                              servers=_ONE_TARGET)
+        if call:
+            facts = replace(facts, calls=(CallPlan(1.0, "sip:echo@example.test", 30.0),))
+        tb = TraceBuilder(facts)
+        tb.respond(tb.register("primary", 0.01, transport="tcp"), 200, 0.015)
+        if call:
+            inv = tb.invite("primary", 1.0, call_id="call-a", transport="tcp")
+            tb.respond(inv, 200, 1.005)
+            tb.in_dialog(inv, "ACK", 1.01, transport="tcp")
+        tb.fault(2.0, "primary", "stop")
+        tb.refused(30.02, "primary")
+        tb.refused(31.01, "primary")
+        return tb
+
+    def test_refused_bye_is_not_the_retry(self) -> None:
+        self.assertIn(status(self._world(True), "RTX-5"), ("pass", "n/a"))
+
+    def test_refused_connection_without_a_call_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-5"), "fail")

@@ -247,7 +247,10 @@ def rtx3(ctx: Ctx) -> Verdict:
                         f"{ctx.name(nxt.dst)} at {nxt.started:.3f} s",
                         (*t.indexes, nxt.sends[0].index),
                     )
-            elif nxt is None and chain is not None and ctx.group(t.dst) == 1:
+            elif (nxt is None and chain is not None and ctx.group(t.dst) == 1
+                  # (an in-dialog request stays where its dialog is, FO-4: a 503 to a
+                  # BYE ends it there, explore seed 9)
+                  and not t.in_dialog):
                 tried = {x.dst for x in chain.txns}
                 untried = group_targets - tried
                 if untried and t.final_t + at_once(ctx) < ctx.end:

@@ -514,3 +514,32 @@ class RefusedHangUpNearTheRetryTests(SynchronousTestCase):
 
     def test_refused_connection_without_a_call_fails(self) -> None:
         self.assertEqual(status(self._world(False), "RTX-5"), "fail")
+
+
+class ByeAnswered503Tests(SynchronousTestCase):
+    """
+    RTX-3 (explore seed 9, fourth finding; the primary answering everything
+    503 from 1 s, a call up through it since 0 s): the call's BYE at 5 s got
+    a 503 and the phone tried no other target.  A BYE is an in-dialog
+    request: it goes where the dialog was set up (FO-4), never fails over, so
+    the 503 ends it there.  An INVITE for a new call answered 503 with the
+    secondary left untried still fails.
+    """
+
+    def _world(self, bye: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(calls=(0.0, 5.0), duration=60.0))
+        tb.respond(tb.register("primary", 0.03), 200, 0.035)
+        inv = tb.invite("primary", 0.03, call_id="call-a")
+        tb.respond(inv, 200, 0.035)
+        tb.in_dialog(inv, "ACK", 0.04)
+        if bye:
+            tb.respond(tb.in_dialog(inv, "BYE", 5.04), 503, 5.045)
+        else:
+            tb.respond(tb.invite("primary", 5.04, call_id="call-b"), 503, 5.045)
+        return tb
+
+    def test_bye_answered_503_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-3"), "pass")
+
+    def test_new_invite_answered_503_without_failover_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-3"), "fail")

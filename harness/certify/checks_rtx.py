@@ -455,7 +455,9 @@ def rtx5(ctx: Ctx) -> Verdict:
             rescued = False
             # (the fallback attempt began with its connection's first SYN, RFC 3261 17.1:
             # lost SYNs and a TLS handshake may put its REGISTER seconds later)
-            for x in ctx.txns if successive else ():
+            # (an attempt whose connection never carried its REGISTER counts as well:
+            # its SYNs lost until after the give-up, explore seed 10)
+            for x in ctx.attempts if successive else ():
                 if (
                     x.method == "REGISTER"
                     and ctx.group(x.dst) == 2

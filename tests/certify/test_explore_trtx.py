@@ -543,3 +543,34 @@ class ByeAnswered503Tests(SynchronousTestCase):
 
     def test_new_invite_answered_503_without_failover_fails(self) -> None:
         self.assertEqual(status(self._world(False), "RTX-3"), "fail")
+
+
+class FallbackSynsLostUntilGiveUpTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seed 10, fourth finding; successive mode, TLS, the primary
+    silent, 20 % loss): after the primary failed (7.5 s there, 1.5 s here)
+    the phone tried the fallback server, whose SYNs were lost until after
+    the phone had given it up (retry_counts 1: 1.5 s later): every target
+    failed only then, and the retry was due 30 s after that.  The fallback's
+    attempt never carried its REGISTER (a connection attempt only), and
+    RTX-5 looked only at transactions on the wire for it, so it timed the
+    round's failure at the primary's.  A phone that retried 30 s after the
+    primary failed, while still trying the fallback server, fails.
+    """
+
+    def _world(self, retry_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=2, redundancy_type=1,
+                                        retry_counts=1, duration=40.0, servers=_ONE_TARGET))
+        tb.silent("REGISTER", "primary", 0.0, transport="tls", port=5061)
+        link = ((PHONE, 40300), (FALLBACK, 5061))
+        for at in (1.5, 2.5):
+            tb._add(PacketEvent(at, "tcp", *link, b"", flags="S", fate="lost"))
+        tb._add(PacketEvent(4.5, "tcp", *link, b"", flags="S"))  # up after the give-up
+        tb.silent("REGISTER", "primary", retry_at, cseq=2, transport="tls", port=5061)
+        return tb
+
+    def test_retry_after_the_fallback_gave_up_passes(self) -> None:
+        self.assertEqual(status(self._world(33.0), "RTX-5"), "pass")
+
+    def test_retry_counted_from_the_primary_fails(self) -> None:
+        self.assertEqual(status(self._world(31.5), "RTX-5"), "fail")

@@ -574,3 +574,46 @@ class FallbackSynsLostUntilGiveUpTests(SynchronousTestCase):
 
     def test_retry_counted_from_the_primary_fails(self) -> None:
         self.assertEqual(status(self._world(31.5), "RTX-5"), "fail")
+
+
+class Held503Tests(SynchronousTestCase):
+    """
+    RTX-5 and FBK-C3 (explore seed 10, fifth finding; concurrent mode, TLS,
+    the primary answering 503, 20 % loss): the segment with the server's TLS
+    Finished was lost just before it wrote its 503, so TCP held the 503 back
+    until that segment got through (1.4 s later) and then lost the 503's own
+    first copy too: it reached the phone 1.6 s after it was written.  Only
+    then had every target failed (RTX-3), and the retry came 30 s after that.
+    The checkers timed the failure at the 503's writing (no segment was sent
+    with it).  The same retry after a 503 delivered at once is 1.6 s late and
+    fails.
+    """
+
+    def _world(self, held: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=2, duration=40.0,
+                                        servers=_ONE_TARGET))
+        tb.respond(tb.register("fallback", 0.0, call_id="reg-2", transport="tls",
+                               port=5061), 200, 0.005)
+        down = ((PRIMARY, 5061), (PHONE, 5060))
+        if held:
+            tb._add(PacketEvent(0.0045, "tcp", *down, b"", fate="lost"))  # TLS Finished
+        tb.respond(tb.register("primary", 0.0, transport="tls", port=5061), 503, 0.005)
+        if held:
+            for at in (0.205, 0.605):
+                tb._add(PacketEvent(at, "tcp", *down, b"", fate="lost"))
+            tb._add(PacketEvent(1.405, "tcp", *down, b""))  # the Finished, at last
+            tb._add(PacketEvent(1.405, "tcp", *down, b"", fate="lost"))  # the 503
+            tb._add(PacketEvent(1.605, "tcp", *down, b""))
+        else:
+            tb._add(PacketEvent(0.005, "tcp", *down, b""))
+        again = tb.register("primary", 31.61, cseq=2, transport="tls", port=5061)
+        tb.respond(again, 503, 31.615)
+        tb._add(PacketEvent(31.615, "tcp", *down, b""))
+        return tb
+
+    def test_retry_after_the_503_arrived_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-5"), "pass")
+        self.assertIn(status(self._world(True), "FBK-C3"), ("pass", "n/a"))
+
+    def test_retry_late_after_a_503_delivered_at_once_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-5"), "fail")

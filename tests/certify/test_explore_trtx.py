@@ -617,3 +617,32 @@ class Held503Tests(SynchronousTestCase):
 
     def test_retry_late_after_a_503_delivered_at_once_fails(self) -> None:
         self.assertEqual(status(self._world(False), "RTX-5"), "fail")
+
+
+class RefusedLastTargetThenRetryTests(SynchronousTestCase):
+    """
+    RTX-2 (explore seed 18; TCP, retry_counts 9, the primary silent, the
+    secondary stopped): the primary failed after RTX-1's 31.5 s and the
+    secondary, the last target, refused at once; 30 s later the phone retried
+    from the top (RTX-5).  RTX-2 looks for the attempt after a refused
+    connection within RTX-1's time of it, 31.5 s here, longer than the retry
+    interval, and took the retry for the refused secondary's "moving on", 30 s
+    late.  A refused primary whose next target comes 5 s later still fails.
+    """
+
+    def _world(self, refused: str) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, retry_counts=9, duration=90.0))
+        if refused == "secondary":
+            tb.silent("REGISTER", "primary", 0.06, transport="tcp")
+            tb.refused(31.55, "secondary")
+            tb.silent("REGISTER", "primary", 61.56, cseq=2, transport="tcp")
+        else:
+            tb.refused(0.06, "primary")
+            tb.silent("REGISTER", "secondary", 5.0, cseq=2, transport="tcp")
+        return tb
+
+    def test_retry_after_the_last_target_refused_passes(self) -> None:
+        self.assertIn(status(self._world("secondary"), "RTX-2"), ("pass", "n/a"))
+
+    def test_next_target_late_after_a_refusal_fails(self) -> None:
+        self.assertEqual(status(self._world("primary"), "RTX-2"), "fail")

@@ -17,6 +17,7 @@ from harness.testing.tracebuilder import (
     FALLBACK,
     PHONE,
     PRIMARY,
+    SECONDARY,
     TraceBuilder,
     default_facts,
     verdict_of,
@@ -646,3 +647,32 @@ class RefusedLastTargetThenRetryTests(SynchronousTestCase):
 
     def test_next_target_late_after_a_refusal_fails(self) -> None:
         self.assertEqual(status(self._world("primary"), "RTX-2"), "fail")
+
+
+class UnseenAttemptBeginningAsTheRequestArrivedTests(SynchronousTestCase):
+    """
+    RTX-4 (explore seed 17; TLS, latency 0.1 s, retry_counts 0): the phone
+    gave the primary up and began its connection to the secondary the moment
+    its REGISTER (CSeq 1) reached the primary, as recorded: the REGISTER is
+    timed by its arrival, the SYN by its sending.  The handshake did not
+    finish in time, so CSeq 2 never reached the wire, and the retry came with
+    CSeq 3.  RTX-4 allows one CSeq per attempt that carried no SIP, but only
+    for connections begun strictly after the REGISTER's arrival.  Without that
+    attempt, CSeq 3 after 1 still fails.
+    """
+
+    def _world(self, attempt: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=2, retry_counts=0, duration=40.0))
+        tb.register("primary", 0.7, transport="tls", port=5061)
+        if attempt:
+            tb._add(PacketEvent(0.7, "tcp", (PHONE, 40400), (SECONDARY, 5061), b"", flags="S"))
+        tb.register("primary", 31.3, cseq=3, transport="tls", port=5061)
+        tb.respond(tb.register("secondary", 31.8, cseq=4, transport="tls", port=5061), 200,
+                   31.8)
+        return tb
+
+    def test_cseq_skipped_by_the_unseen_attempt_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-4"), "pass")
+
+    def test_cseq_skipped_without_an_attempt_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-4"), "fail")

@@ -380,7 +380,9 @@ def _probes(ctx: Ctx) -> list[_Probe]:
             continue
         done = ctx.chain_failed_at(ch)
         end = done if done is not None else ch.tail.last
-        out.append(_Probe(ch.start, ch.answered, (end, end), ch.head.indexes,
+        # (a probe begins with its connection's first SYN, RFC 3261 17.1: its REGISTER
+        # may reach the wire only seconds later, its TLS segments lost; explore seed 10)
+        out.append(_Probe(ch.head.started, ch.answered, (end, end), ch.head.indexes,
                           ch.head.describe()))
     fb = ctx.fallback
     for d in ctx.dns_downs:

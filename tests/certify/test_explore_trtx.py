@@ -676,3 +676,32 @@ class UnseenAttemptBeginningAsTheRequestArrivedTests(SynchronousTestCase):
 
     def test_cseq_skipped_without_an_attempt_fails(self) -> None:
         self.assertEqual(status(self._world(False), "RTX-4"), "fail")
+
+
+class ProbeDelayedByLostSegmentsTests(SynchronousTestCase):
+    """
+    FBK-S3 (explore seed 10, sixth finding; successive mode, TLS, 20 % loss):
+    the probe due 120 s after the phone went onto the fallback server began
+    on time with its connection's SYN, but its TLS segments were lost again
+    and again and its REGISTER reached the primary 1.4 s later.  FBK-S3 timed
+    the probe by that REGISTER (1.063 s of tolerance).  A probe whose
+    connection itself began 2 s late still fails.
+    """
+
+    def _world(self, syn_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=2, redundancy_type=1,
+                                        duration=200.0, servers=_ONE_TARGET))
+        tb.refused(0.0, "primary", port=5061)
+        tb.respond(tb.register("fallback", 0.01, call_id="reg-2", transport="tls",
+                               port=5061), 200, 0.015)
+        tb._add(PacketEvent(syn_at, "tcp", (PHONE, 5060), (PRIMARY, 5061), b"", flags="S"))
+        probe = tb.register("primary", 121.5 if syn_at < 121 else syn_at + 0.02, cseq=2,
+                            transport="tls", port=5061)
+        tb.respond(probe, 200, probe.last)
+        return tb
+
+    def test_probe_begun_on_time_passes(self) -> None:
+        self.assertEqual(status(self._world(120.015), "FBK-S3"), "pass")
+
+    def test_probe_begun_late_fails(self) -> None:
+        self.assertEqual(status(self._world(122.0), "FBK-S3"), "fail")

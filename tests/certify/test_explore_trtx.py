@@ -705,3 +705,42 @@ class ProbeDelayedByLostSegmentsTests(SynchronousTestCase):
 
     def test_probe_begun_late_fails(self) -> None:
         self.assertEqual(status(self._world(122.0), "FBK-S3"), "fail")
+
+
+def _dns_query(name: str, qtype: int) -> bytes:
+    from twisted.names import dns
+
+    m = dns.Message(id=7)
+    m.queries = [dns.Query(name.encode(), qtype)]
+    return m.toStr()
+
+
+class ProbeDelayedByLostDnsAnswersTests(SynchronousTestCase):
+    """
+    FBK-S3 (explore seed 16; successive mode, server 1 a domain, 20 % loss):
+    the probe due 120 s after the phone went onto the fallback server began on
+    time by resolving server 1's name, but the queries were lost and the
+    REGISTER reached the primary 2 s later.  FBK-S3 timed the probe by that
+    REGISTER (±1.05 s).  A probe whose lookup itself began 2 s late still
+    fails.
+    """
+
+    def _world(self, queries: tuple[float, ...]) -> TraceBuilder:
+        from twisted.names import dns
+
+        tb = TraceBuilder(default_facts(redundancy_type=1, duration=200.0))
+        tb.silent("REGISTER", "primary", 0.0)
+        tb.silent("REGISTER", "secondary", 7.5, cseq=2)
+        tb.respond(tb.register("fallback", 15.0, call_id="reg-2"), 200, 15.005)
+        srv = _dns_query("_sip._udp.example.test", dns.SRV)
+        for n, at in enumerate(queries):
+            tb._add(PacketEvent(at, "udp", (PHONE, 40000), (DNS, 53), srv,
+                                fate="delivered" if n == len(queries) - 1 else "lost"))
+        tb.respond(tb.register("primary", 137.06, cseq=3), 200, 137.065)
+        return tb
+
+    def test_probe_whose_lookup_began_on_time_passes(self) -> None:
+        self.assertEqual(status(self._world((135.005, 136.005, 137.005)), "FBK-S3"), "pass")
+
+    def test_probe_whose_lookup_began_late_fails(self) -> None:
+        self.assertEqual(status(self._world((137.0,)), "FBK-S3"), "fail")

@@ -170,10 +170,12 @@ def rtx2(ctx: Ctx) -> Verdict:
             continue
         group = ctx.group(f.server)
         horizon = f.t + wire.give_up_delay(ctx.profile, "REGISTER", ctx.retry_counts(f.server))
+        # (the next target's attempt may be a connection that failed as well, before
+        # any SIP went over it: explore seed 18, both targets refusing)
         nxt = next(
             (
                 t
-                for t in ctx.txns
+                for t in ctx.attempts
                 if t.dst != f.server
                 and ctx.group(t.dst) == group
                 and t.method != "ACK"

@@ -744,3 +744,31 @@ class ProbeDelayedByLostDnsAnswersTests(SynchronousTestCase):
 
     def test_probe_whose_lookup_began_late_fails(self) -> None:
         self.assertEqual(status(self._world((137.0,)), "FBK-S3"), "fail")
+
+
+class BothTargetsRefusedTests(SynchronousTestCase):
+    """
+    RTX-2 (explore seed 18, second finding; TCP, retry_counts 9, the primary
+    stopped, the secondary flapping down): both targets refused the phone at
+    once, one after the other, and 30 s later the retry went through the
+    refusing primary to the secondary, now up, which answered.  RTX-2 looked
+    for the next target's attempt after the primary's refusal among requests
+    on the wire only, missed the refused connection to the secondary 10 ms
+    later, and took the REGISTER 30 s later for it.  A secondary tried 5 s
+    after the primary's refusal still fails.
+    """
+
+    def _world(self, secondary_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, retry_counts=9, duration=60.0))
+        tb.refused(0.05, "primary")
+        tb.refused(secondary_at, "secondary")
+        tb.refused(secondary_at + 30.01, "primary")
+        again = tb.register("secondary", secondary_at + 30.03, cseq=4, transport="tcp")
+        tb.respond(again, 200, again.last + 0.005)
+        return tb
+
+    def test_both_refused_at_once_passes(self) -> None:
+        self.assertEqual(status(self._world(0.06), "RTX-2"), "pass")
+
+    def test_secondary_late_after_the_refusal_fails(self) -> None:
+        self.assertEqual(status(self._world(5.0), "RTX-2"), "fail")

@@ -772,3 +772,30 @@ class BothTargetsRefusedTests(SynchronousTestCase):
 
     def test_secondary_late_after_the_refusal_fails(self) -> None:
         self.assertEqual(status(self._world(5.0), "RTX-2"), "fail")
+
+
+class ErrorAfterFallingBackAtOnceTests(SynchronousTestCase):
+    """
+    RTX-3 (explore seed 21; UDP, no latency, the primary answering 503, the
+    fallback server 500): the call's INVITE got the primary's 503 and went to
+    the fallback server at once (FO-6), which answered 500, a final answer
+    that is no failure.  RTX-3 looked for the same INVITE at another server
+    from the 500's time less the tolerance and found the primary's attempt
+    it had moved on from, 10 ms before.  An INVITE sent on to another server
+    after the 500 still fails.
+    """
+
+    def _world(self, after_500: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, calls=(0.0,), duration=60.0,
+                                        servers=_ONE_TARGET))
+        tb.respond(tb.invite("primary", 0.005, call_id="call-a"), 503, 0.005)
+        tb.respond(tb.invite("fallback", 0.015, call_id="call-a", cseq=2), 500, 0.015)
+        if after_500:
+            tb.invite("primary", 0.03, call_id="call-a", cseq=3)
+        return tb
+
+    def test_500_after_falling_back_passes(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-3"), "pass")
+
+    def test_moving_on_after_the_500_fails(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-3"), "fail")

@@ -1251,10 +1251,15 @@ def attempts(
     ]
     if closes:
         fins: dict[tuple[tuple[str, int], tuple[str, int]], list[PacketEvent]] = {}
+        segs: dict[tuple[tuple[str, int], tuple[str, int]], list[PacketEvent]] = {}
         for _, p in trace.indexed(PacketEvent):
-            if (p.proto == "tcp" and ("F" in p.flags or "R" in p.flags)
+            if p.proto != "tcp":
+                continue
+            if (("F" in p.flags or "R" in p.flags)
                     and p.fate == "delivered" and p.src[0] in facts.addresses):
                 fins.setdefault((p.src, p.dst), []).append(p)
+            if not p.flags or p.flags == "F":
+                segs.setdefault((p.src, p.dst), []).append(p)
         for n, t in enumerate(txns):
             if t.transport == "udp" or t.final is not None or t.conn_failure is not None:
                 continue
@@ -1274,6 +1279,23 @@ def attempts(
                 # after the close)
                 told = next((f.t for f in fins.get((e.local, e.remote), ()) if f.t >= e.t),
                             e.t)
+                if e.detail == "peer":
+                    # the phone closed it: it gave the server up when it began to,
+                    # right after what the server last got through to it (explore seed
+                    # 19: a TLS close from the server, the phone's closing segments
+                    # lost, its FIN reaching the server 0.6 s later)
+                    heard = [p.t for p in segs.get((e.local, e.remote), ())
+                             if p.fate == "delivered" and not p.flags
+                             and t.first - tol <= p.t <= e.t]
+                    closing = [p for p in segs.get((e.remote, e.local), ())
+                            if heard and max(heard) <= p.t <= e.t]
+                    fin = next((p.t for p in closing if p.flags == "F"), None)
+                    # (its closing: what it sent from then on got through only with its
+                    # FIN, TCP holding it back; data it got through before was other
+                    # business, an ACK to a 2xx say, and the close came later)
+                    if fin is not None and closing and all(
+                            p.fate != "delivered" or p.t >= fin for p in closing):
+                        told = min(told, closing[0].t)
                 txns[n] = replace(t, conn_failure=ConnAttempt(
                     index=i, start=e.t, t=told, server=t.dst, port=e.local[1],
                     phone_port=e.remote[1], what="closed", transport=t.transport, indexes=(i,),

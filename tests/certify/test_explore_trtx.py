@@ -799,3 +799,41 @@ class ErrorAfterFallingBackAtOnceTests(SynchronousTestCase):
 
     def test_moving_on_after_the_500_fails(self) -> None:
         self.assertEqual(status(self._world(True), "RTX-3"), "fail")
+
+
+class PhoneClosingSegmentsLostTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seed 19; TLS, retry_counts 5, the primary silent and
+    flapping): while the phone's REGISTER waited, the primary (going down)
+    sent the last data of its TLS connection; the phone closed the connection
+    at once, gave the primary up and set its retry 30 s later, but its closing
+    segments were lost twice and its FIN reached the server only 0.6 s later,
+    when the server recorded the close.  RTX-5 timed the failure at that
+    close.  If the phone's data after the server's got through at once (other
+    business) and its FIN came only later, the failure is the close's, and
+    the same retry is 0.6 s early.
+    """
+
+    def _world(self, closing_lost: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=2, retry_counts=5,
+                                        duration=50.0, servers=_ONE_TARGET))
+        tb.register("primary", 0.03, transport="tls", port=5061)
+        up, down = ((PHONE, 5060), (PRIMARY, 5061)), ((PRIMARY, 5061), (PHONE, 5060))
+        tb._add(PacketEvent(10.0, "tcp", *down, b""))
+        if closing_lost:
+            for at in (10.005, 10.205):
+                tb._add(PacketEvent(at, "tcp", *up, b"", fate="lost"))
+        else:
+            tb._add(PacketEvent(10.005, "tcp", *up, b""))
+        tb._add(PacketEvent(10.605, "tcp", *up, b""))
+        tb._add(PacketEvent(10.605, "tcp", *up, b"", flags="F"))
+        tb._add(ConnEvent(10.61, PRIMARY, "close", "tcp", *down, "peer"))
+        tb._add(PacketEvent(10.61, "tcp", *down, b"", flags="F"))
+        tb.register("primary", 40.005, cseq=2, transport="tls", port=5061)
+        return tb
+
+    def test_retry_from_when_the_phone_closed_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-5"), "pass")
+
+    def test_retry_before_a_later_close_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-5"), "fail")

@@ -837,3 +837,34 @@ class PhoneClosingSegmentsLostTests(SynchronousTestCase):
 
     def test_retry_before_a_later_close_fails(self) -> None:
         self.assertEqual(status(self._world(False), "RTX-5"), "fail")
+
+
+class DropFirstLivenessBoundTests(SynchronousTestCase):
+    """
+    LIVENESS (explore seed 20; TCP, one target, two drop-first faults of one
+    request each at 0 s): the registration at start and the retry 30 s after
+    it were both dropped, each costing a whole round (7.5 s) and the retry
+    interval; the third REGISTER, at 75 s, was answered.  The invariant counts
+    a drop-first fault as lifted when it is set, and allowed one failed round
+    (54 s).  Each further dropped request may cost one more round; with a
+    single drop the bound stays as it was, so a phone that needs a second
+    round after it still breaks the invariant.
+    """
+
+    def _bound(self, faults: int) -> float:
+        from harness.explore import registration_bound
+        from harness.profile import PROFILES
+        from harness.testing.strategies import AccountSpec, SrvSet, World, ZoneSpec
+
+        zone = ZoneSpec(hosts=("primary",), srv=(SrvSet("_sip._tcp", ((0, 0, 5060, "primary"),)),))
+        drop = {"at": 0, "target": "primary", "action": "drop-first", "count": 1}
+        world = World(document={"scenario": {"name": "w", "duration": 120},
+                                "faults": [dict(drop) for _ in range(faults)]},
+                      phone_text="", zone=zone, subject=AccountSpec(transport=1))
+        return registration_bound(world, PROFILES["yealink"])
+
+    def test_two_dropped_requests_allow_two_rounds(self) -> None:
+        self.assertGreater(self._bound(2), 75.1)
+
+    def test_one_dropped_request_allows_one_round(self) -> None:
+        self.assertLess(self._bound(1), 75.0)

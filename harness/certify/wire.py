@@ -1315,7 +1315,11 @@ def attempts(
                for srv, due in in_dialog_due):
             continue  # a planned call's BYE or re-INVITE (FO-4: never failed over)
         at_call = any(c.at - tol <= a.start <= c.at + _IN_FLIGHT + tol for c in facts.calls)
-        horizon = a.t + give_up_delay(facts.profile, "REGISTER", retry_counts_for(facts, a.server))
+        give_up = give_up_delay(facts.profile, "REGISTER", retry_counts_for(facts, a.server))
+        # (the phone gave it up at RTX-1's time even if the connection failed only later,
+        # its SYNs lost, then refused: it moved on then, explore seed 21)
+        a_t = min(a.t, a.start + give_up)
+        horizon = a_t + give_up
         group = facts.group_of(a.server)
         # in concurrent mode each server group's registration is a cycle of its own
         # (FBK-C1, FBK-C3): a request to the other group is never what a failed
@@ -1325,18 +1329,18 @@ def attempts(
                 and not (concurrent and not _handed_over(facts, group, t))
                 # nor a call's INVITE, if the call was placed after the connection began
                 and not _placed_after(facts, t, a.start)]
-        nxt_real = next((t for t in mine if a.t - tol <= t.first <= horizon + tol), None)
+        nxt_real = next((t for t in mine if a_t - tol <= t.first <= horizon + tol), None)
         # a request to another server of the same group at once is the failover of
         # this one; a request in flight to the other group (a concurrent REGISTER to
         # the fallback server, FBK-C1) is not
-        nxt_same = next((t for t in mine if max(a.start, a.t - tol) <= t.first <= a.t + tol
+        nxt_same = next((t for t in mine if max(a.start, a_t - tol) <= t.first <= a_t + tol
                          and facts.group_of(t.dst) == group), None)
         if nxt_same is not None and nxt_real is not None and (
                 facts.group_of(nxt_real.dst) != group or nxt_real.first < a.start):
             nxt_real = nxt_same
         nxt_free = next(
             (synthetic[j] for j in range(k + 1, len(free))
-             if j in synthetic and a.t - tol <= free[j].start <= horizon + tol
+             if j in synthetic and a_t - tol <= free[j].start <= horizon + tol
              and not (concurrent and not _handed_over(facts, group, synthetic[j]))
              and not _placed_after(facts, synthetic[j], a.start)),
             None,
@@ -1345,7 +1349,7 @@ def attempts(
         if not cands:
             continue
         nxt = min(cands, key=lambda x: x.first)
-        if at_call and nxt.started > a.t + tol:
+        if at_call and nxt.started > a_t + tol:
             # the planned call's INVITE, which never got on the wire (nothing at once; a
             # next attempt whose own connection began at once was, however slow it was)
             continue

@@ -868,3 +868,33 @@ class DropFirstLivenessBoundTests(SynchronousTestCase):
 
     def test_one_dropped_request_allows_one_round(self) -> None:
         self.assertLess(self._bound(1), 75.0)
+
+
+class RefusedOnlyAfterTheGiveUpTests(SynchronousTestCase):
+    """
+    FBK-S1 (explore seed 21; successive mode, TCP, retry_counts 0: 0.5 s, 20 %
+    loss, the primary stopped): the phone's first SYN to the primary was lost;
+    it gave the primary up at 0.5 s (RTX-1's time, the connection not
+    established, RTX-2) and registered to the fallback server (FBK-S2), while
+    TCP's next SYN, at 1 s, was refused.  The failed connection was taken to
+    fail at the refusal, so no attempt followed it and server 1 never seemed
+    to fail before the fallback REGISTER.  A REGISTER to the fallback server
+    before the primary's give-up still fails.
+    """
+
+    def _world(self, fallback_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=1, redundancy_type=1,
+                                        retry_counts=0, duration=60.0, servers=_ONE_TARGET))
+        tb.syn_lost(0.0, "primary", fate="lost", phone_port=40600)
+        tb.syn_lost(1.0, "primary", fate="closed", phone_port=40600)
+        tb._add(ConnEvent(1.01, PHONE, "refused", "tcp", (PHONE, 40600), (PRIMARY, 5060),
+                          "RST"))
+        reg = tb.register("fallback", fallback_at, call_id="reg-2", transport="tcp")
+        tb.respond(reg, 200, fallback_at + 0.005)
+        return tb
+
+    def test_fallback_after_the_give_up_passes(self) -> None:
+        self.assertEqual(status(self._world(0.51), "FBK-S1"), "pass")
+
+    def test_fallback_before_the_give_up_fails(self) -> None:
+        self.assertEqual(status(self._world(0.2), "FBK-S1"), "fail")

@@ -1393,6 +1393,21 @@ def attempts(
                     synthetic[k], method=t.method, call_id=t.call_id, cseq=t.cseq,
                     sends=(replace(sent, request=t.request),),
                 ))
+        elif (nxt in real and facts.account.redundancy_type == 1
+              and facts.group_of(a.server) == 1 and facts.group_of(nxt.dst) == 2
+              and nxt.method != "REGISTER"):
+            # successive mode: the fallback server took over from it (FO-6, FBK-S2) a
+            # call's INVITE and, beside it, the REGISTER that waited for the same
+            # connection: that REGISTER stood behind it too (explore seed 23: a call at
+            # start, the primary's SYNs lost)
+            reg = next((t for t in real if t.method == "REGISTER"
+                        and facts.group_of(t.dst) == 2
+                        and a_t - tol <= t.first <= nxt.first + tol), None)
+            if reg is not None:
+                also.append(replace(
+                    synthetic[k], method=reg.method, call_id=reg.call_id, cseq=reg.cseq,
+                    sends=(replace(sent, request=reg.request),),
+                ))
     # A failed connection nothing followed in time (the server stays unreachable and
     # the phone only retries later): the phone was trying again what it last tried
     # at that server, as far as the wire can tell.

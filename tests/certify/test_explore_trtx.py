@@ -898,3 +898,35 @@ class RefusedOnlyAfterTheGiveUpTests(SynchronousTestCase):
 
     def test_fallback_before_the_give_up_fails(self) -> None:
         self.assertEqual(status(self._world(0.2), "FBK-S1"), "fail")
+
+
+class RegisterBehindCallConnectionTests(SynchronousTestCase):
+    """
+    FBK-S1 (explore seed 23; successive mode, TCP, retry_counts 0, 20 % loss,
+    a call at 0 s, the primary silent): the REGISTER at start and the call's
+    INVITE waited for the same connection to the primary, whose SYN was lost;
+    at RTX-1's time (0.5 s) both went to the fallback server (FO-6, FBK-S2).
+    The failed connection was credited to the INVITE alone, so the working
+    server seemed never to have been sent a REGISTER.  A phone that sends
+    nothing to the working server still fails.
+    """
+
+    def _world(self, tried: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=1, redundancy_type=1,
+                                        retry_counts=0, calls=(0.0,), duration=60.0,
+                                        servers=_ONE_TARGET))
+        if tried:
+            tb.syn_lost(0.0, "primary", fate="lost", phone_port=40700)
+            tb._add(PacketEvent(1.0, "tcp", (PHONE, 40700), (PRIMARY, 5060), b"", flags="S"))
+        inv = tb.invite("fallback", 0.511, call_id="call-a", cseq=2, transport="tcp")
+        tb.respond(inv, 200, 0.515)
+        tb.in_dialog(inv, "ACK", 0.52, transport="tcp")
+        tb.respond(tb.register("fallback", 0.517, call_id="reg-2", transport="tcp"), 200,
+                   0.52)
+        return tb
+
+    def test_register_behind_the_call_connection_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-S1"), "pass")
+
+    def test_nothing_to_the_working_server_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S1"), "fail")

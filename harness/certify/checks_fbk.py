@@ -343,8 +343,8 @@ def _on_fallback_periods(ctx: Ctx) -> list[tuple[wire.Txn, float]]:
     downs = [t for _, t in _exhaustions(ctx, "REGISTER")] + [d.end for d in ctx.dns_downs]
     out = []
     for r in ctx.regs:
-        if r.dst != fb:
-            continue
+        if r.dst != fb or r.txn.late:
+            continue  # (a 2xx that reached the phone after it gave up: explore seed 10)
         # a 2xx sent so close to the phone's give-up time that it may have come too
         # late (RTX-1), after which the phone registered there again long before a
         # renewal was due: it had not taken that 2xx (explore seed 6, issue 10)
@@ -373,15 +373,44 @@ class _Probe:
     what: str
 
 
+def _lookup_began(ctx: Ctx, queries: list[tuple[float, bytes]], at: float) -> float:
+    """
+    When the lookup of server 1's name that led to an attempt at C{at} began:
+    the first of the phone's DNS queries (C{queries}: time and payload, in
+    order) for that name or names under it right before it, each within a
+    resolver's wait (L{DNS_GIVE_UP}) of the next; C{at} if there were none.
+    """
+    from harness.certify.checks_dns import _read_answer
+
+    dom = wire.norm(ctx.facts.account.server(1).address)
+    began = at
+    for q_t, payload in reversed(queries):
+        if q_t >= began:
+            continue
+        if began - q_t > DNS_GIVE_UP:
+            break
+        asked = _read_answer(payload)
+        if asked is None or asked[0] == dom or asked[0].endswith("." + dom):
+            began = q_t
+    return began
+
+
 def _probes(ctx: Ctx) -> list[_Probe]:
     out = []
+    dns_host = ctx.facts.dns[0] if ctx.facts.dns is not None else None
+    queries = [(e.t, e.payload) for _, e in ctx.trace.indexed(PacketEvent)
+               if e.proto == "udp" and e.dst[0] == dns_host
+               and (ctx.facts.phone is None or e.src[0] == ctx.facts.phone)]
     for ch in ctx.new_chains(1):
         if ch.method != "REGISTER":
             continue
         done = ctx.chain_failed_at(ch)
         end = done if done is not None else ch.tail.last
-        out.append(_Probe(ch.start, ch.answered, (end, end), ch.head.indexes,
-                          ch.head.describe()))
+        # (a probe begins with resolving server 1, then its connection's first SYN, RFC
+        # 3261 17.1: its REGISTER may reach the wire seconds later, its DNS answers or
+        # its TLS segments lost; explore seeds 10, 16)
+        out.append(_Probe(_lookup_began(ctx, queries, ch.head.started), ch.answered, (end, end),
+                          ch.head.indexes, ch.head.describe()))
     fb = ctx.fallback
     for d in ctx.dns_downs:
         # a failed lookup followed at once by an INVITE (or other non-REGISTER) to the

@@ -129,6 +129,17 @@ def rtx1(ctx: Ctx) -> Verdict:
                                                   and ctx.group(t.dst) == 1))
                         and t.first < x.first <= nxt.first
                         and due - ctx.tol <= x.first <= due + 2 * ctx.tol + 0.01), None)
+            if roe is None and roe_on:
+                # FO-5's REGISTER to the next target already under way when this target
+                # gave up (another request's, that gave up earlier): the phone waits for
+                # it (RFC 3261 10.2: never two REGISTERs of one Call-ID at once) and
+                # sends there once it succeeded (explore seed 9: two calls)
+                roe = next((x for x in ctx.txns if x.method == "REGISTER"
+                            and x.dst == nxt.dst and x.first < due + ctx.tol
+                            and x.final is not None and x.final_t is not None
+                            and 200 <= x.final.status < 300
+                            and due - ctx.tol <= x.final_t <= nxt.started
+                            and nxt.started <= x.final_t + at_once(ctx)), None)
             if roe is None and not due - ctx.tol <= nxt.started <= due + 2 * ctx.tol + 0.01 and (
                     not due - ctx.tol <= _began(ctx, due - ctx.tol, nxt)
                     <= due + 2 * ctx.tol + 0.01):
@@ -164,19 +175,26 @@ def rtx2(ctx: Ctx) -> Verdict:
     c = "RTX-2"
     ev: list[int] = []
     judged = 0
+    # the first attempt of a round starts again from the top (RTX-5's retry): it is
+    # not the failed target's moving on (explore seed 18: retry_counts 9, so RTX-1's
+    # time, 31.5 s, outlasts the retry interval after the last target was refused)
+    heads = {id(r.head) for r in ctx.rounds}
     for f in ctx.conn_failures:
         if f.what not in ("refused", "reset", "timeout", "tls-fail"):
             continue
         group = ctx.group(f.server)
         horizon = f.t + wire.give_up_delay(ctx.profile, "REGISTER", ctx.retry_counts(f.server))
+        # (the next target's attempt may be a connection that failed as well, before
+        # any SIP went over it: explore seed 18, both targets refusing)
         nxt = next(
             (
                 t
-                for t in ctx.txns
+                for t in ctx.attempts
                 if t.dst != f.server
                 and ctx.group(t.dst) == group
                 and t.method != "ACK"
                 and f.t - ctx.tol <= t.first <= horizon + ctx.tol
+                and not (id(t) in heads and t.first > f.t + at_once(ctx))
             ),
             None,
         )
@@ -253,7 +271,10 @@ def rtx3(ctx: Ctx) -> Verdict:
                         f"{ctx.name(nxt.dst)} at {nxt.started:.3f} s",
                         (*t.indexes, nxt.sends[0].index),
                     )
-            elif nxt is None and chain is not None and ctx.group(t.dst) == 1:
+            elif (nxt is None and chain is not None and ctx.group(t.dst) == 1
+                  # (an in-dialog request stays where its dialog is, FO-4: a 503 to a
+                  # BYE ends it there, explore seed 9)
+                  and not t.in_dialog):
                 tried = {x.dst for x in chain.txns}
                 untried = group_targets - tried
                 if untried and t.final_t + at_once(ctx) < ctx.end:
@@ -274,7 +295,10 @@ def rtx3(ctx: Ctx) -> Verdict:
                         and not x.in_dialog
                     ):
                         ch = _chain_of(ctx, x)
-                        if ch is not None and ch.head is x and len(group_targets) > 1:
+                        # (a server with one target has none to skip to: the fallback
+                        # server is its own, explore seed 6, server 1's lookup failing)
+                        alone = ctx.group(t.dst) == 2 or len(group_targets) < 2
+                        if ch is not None and ch.head is x and not alone:
                             return ctx.failed(
                                 c,
                                 f"{ctx.name(t.dst)} tried first inside its Retry-After: {ra}",
@@ -291,6 +315,9 @@ def rtx3(ctx: Ctx) -> Verdict:
                     x.call_id == t.call_id
                     and x.method == t.method
                     and x.dst != t.dst
+                    # (after it: the attempt it moved on from may end within tol of its
+                    # answer, explore seed 21, a 503 then the fallback's 500 at once)
+                    and x.first > t.first
                     and t.final_t - ctx.tol <= x.first <= horizon
                 ):
                     return ctx.failed(
@@ -331,7 +358,10 @@ def rtx4(ctx: Ctx) -> Verdict:
             for a, b in itertools.pairwise(sent):
                 # an attempt whose connection failed before any SIP went over it used a
                 # CSeq nobody saw: each such attempt in between allows one more
-                unseen = sum(1 for x in conns if a.last < x.start < b.first)
+                # (a's time is when the server saw it, a connection's when the phone
+                # began it: with latency, the next target's SYN may be recorded at the
+                # moment a arrived, explore seed 17)
+                unseen = sum(1 for x in conns if a.last - ctx.tol < x.start < b.first)
                 if not a.cseq + 1 <= b.cseq <= a.cseq + 1 + unseen:
                     return ctx.failed(
                         c,
@@ -404,6 +434,8 @@ def _lookup_failed_before(ctx: Ctx, start: float, dst: str) -> bool:
 
 def rtx5(ctx: Ctx) -> Verdict:
     """Every target failed -> the phone retries after retry_interval, from the top."""
+    from harness.certify.checks_dns import DNS_GIVE_UP
+
     c = "RTX-5"
     ri = ctx.profile.retry_interval
     ev: list[int] = []
@@ -416,6 +448,10 @@ def rtx5(ctx: Ctx) -> Verdict:
         if e.proto == "udp" and e.dst[0] == dns_host and e.src[0] == ctx.facts.phone
     ]
     heads = {id(r.head) for r in ctx.rounds}
+    # FO-5's REGISTERs for one target (another request's, as it moved on there) are
+    # neither part of the registration's rounds nor its retry (explore seed 9)
+    alone = {id(t) for t in ctx.txns if _roe_register(ctx, t)}
+    hang_ups = wire._planned_in_dialog(ctx.facts, ctx.dialogs)
     for ch in ctx.new_chains(1):
         if ch.method != "REGISTER":
             continue
@@ -425,7 +461,7 @@ def rtx5(ctx: Ctx) -> Verdict:
         # request's identity, and successive mode's fallback is looked at below)
         rounds: list[list[wire.Txn]] = [[]]
         for t in ch.txns:
-            if ctx.group(t.dst) != 1:
+            if ctx.group(t.dst) != 1 or id(t) in alone:
                 continue
             if rounds[-1] and t.dst in {x.dst for x in rounds[-1]}:
                 rounds.append([])
@@ -449,7 +485,9 @@ def rtx5(ctx: Ctx) -> Verdict:
             rescued = False
             # (the fallback attempt began with its connection's first SYN, RFC 3261 17.1:
             # lost SYNs and a TLS handshake may put its REGISTER seconds later)
-            for x in ctx.txns if successive else ():
+            # (an attempt whose connection never carried its REGISTER counts as well:
+            # its SYNs lost until after the give-up, explore seed 10)
+            for x in ctx.attempts if successive else ():
                 if (
                     x.method == "REGISTER"
                     and ctx.group(x.dst) == 2
@@ -479,6 +517,7 @@ def rtx5(ctx: Ctx) -> Verdict:
                         t
                         for t in ctx.attempts
                         if t.method == "REGISTER" and ctx.group(t.dst) == 1 and t.first > last.last
+                        and id(t) not in alone
                     ),
                     None,
                 )
@@ -495,6 +534,10 @@ def rtx5(ctx: Ctx) -> Verdict:
                 # not a planned call's connection (its INVITE never got on the wire)
                 and not any(p.at - ctx.tol <= a.start <= p.at + 1.0 + ctx.tol
                             for p in ctx.facts.calls)
+                # nor its hang-up's (FO-4: the BYE goes where the call is; explore seed 1,
+                # the server gone during the call)
+                and not any(srv == a.server and due - ctx.tol <= a.start <= due + 1.0 + ctx.tol
+                            for srv, due in hang_ups)
                 and (nxt is None or a.start < nxt.first - ctx.tol)
             ]
             # a failed connection without SIP may have been another request's (a call):
@@ -510,7 +553,7 @@ def rtx5(ctx: Ctx) -> Verdict:
                 for x in ctx.attempts
                 if x.method == "REGISTER" and ctx.group(x.dst) == 1
                 and last.last + ctx.tol < x.first <= horizon and x is not nxt
-                and id(x) in heads
+                and id(x) in heads and id(x) not in alone
             ]
             if nxt is not None:
                 options.append((nxt.started, nxt.dst, nxt.describe(), nxt.sends[0].index))
@@ -519,8 +562,8 @@ def rtx5(ctx: Ctx) -> Verdict:
                 # the first query since the failure (a retry whose lookup failed, DNS-11,
                 # sends no REGISTER: the next one is a retry later), or the first of the
                 # run of queries right before the REGISTER (an earlier query, further
-                # apart than a resolver waits, was another request's: explore seed 30,
-                # a call's lookup between)
+                # apart than a resolver waits, was another request's: explore seeds 30
+                # and 9, a call's lookup between)
                 window = [q for q in dns_out if last.last < q[0] <= nxt.first]
                 run = None
                 for cand in reversed(window):
@@ -717,6 +760,25 @@ def _failure_time(ctx: Ctx, t: wire.Txn) -> float:
     return done if done is not None else t.first
 
 
+def _retry_times(ctx: Ctx) -> list[float]:
+    """
+    When RTX-5's retries were due: a retry interval after each REGISTER round
+    in which every target of server 1 failed.
+    """
+    out = []
+    targets = {s.address for s in ctx.facts.targets}
+    for rnd in ctx.rounds:
+        if rnd.method != "REGISTER":
+            continue
+        mine = [t for t in rnd.txns if ctx.group(t.dst) == 1]
+        if not mine or targets - {t.dst for t in mine} or not all(t.failed for t in mine):
+            continue
+        done = ctx.failed_at(mine[-1])
+        if done is not None:
+            out.append(done + ctx.profile.retry_interval)
+    return out
+
+
 def reg2(ctx: Ctx) -> Verdict:
     """REGISTER asks for the configured expires; renewal in the last half of the granted time."""
     c = "REG-2"
@@ -742,6 +804,7 @@ def reg2(ctx: Ctx) -> Verdict:
         and (ctx.facts.phone is None or e.remote[0] == ctx.facts.phone)
     ]
     arrivals = wire.stream_arrivals(ctx.trace, ctx.facts)
+    retry_times = _retry_times(ctx)
     for r in ctx.regs:
         idx = r.txn.final_index
         arrived = max(r.t, arrivals.get(idx, r.t)) if idx is not None else r.t
@@ -803,6 +866,13 @@ def reg2(ctx: Ctx) -> Verdict:
             # the lookup in use then gave no address for the server registered at
             # (DNS-8: its address query failed or was lost): the REGISTER elsewhere
             # is FO-5's or a failover's, no renewal (explore seed 3, a call's lookup)
+            continue
+        if group == 1 and any(abs(nxt.started - due) <= ctx.tol + ctx.profile.t1
+                              and due - ctx.profile.retry_interval < r.t
+                              for due in retry_times):
+            # not a renewal: RTX-5's retry of a round in which every target failed
+            # before this registration (another request's REGISTER, FO-5, registered
+            # meanwhile); RTX-5 judges it (explore seed 0)
             continue
         judged += 1
         ev.extend((*r.txn.indexes, nxt.sends[0].index))

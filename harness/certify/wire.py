@@ -475,7 +475,8 @@ def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
     # TLS records carry no payload in the trace: lost data segments of a connection
     # just before the one that got through were that segment's first copies
     tls_lost: dict[tuple[tuple[str, int], tuple[str, int]], float] = {}
-    tls_first: dict[tuple[tuple[str, int], tuple[str, int]], float | None] = {}
+    # (when its first copy was lost, when the flight that got through arrived)
+    tls_first: dict[tuple[tuple[str, int], tuple[str, int]], tuple[float, float] | None] = {}
     # requests TCP delivered to a server that never read them (it had closed the
     # connection, or stopped, as they arrived): sent, but lost to the server
     unread: dict[tuple[tuple[str, int], tuple[str, int], bytes], tuple[int, float]] = {}
@@ -495,7 +496,15 @@ def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
             if e.fate != "delivered":
                 tls_lost.setdefault((e.src, e.dst), e.t)
             else:
-                tls_first[(e.src, e.dst)] = tls_lost.pop((e.src, e.dst), None)
+                lost = tls_lost.pop((e.src, e.dst), None)
+                prev = tls_first.get((e.src, e.dst))
+                if lost is not None:
+                    tls_first[(e.src, e.dst)] = (lost, e.t)
+                elif prev is None or prev[1] != e.t:
+                    # (a segment in the same flight as the retransmission, after it, was
+                    # held back behind the lost one: explore seed 5, a TLS Finished and
+                    # the REGISTER after it both lost, then delivered together)
+                    tls_first[(e.src, e.dst)] = None
             continue
         if isinstance(e, PacketEvent) and e.proto == "tcp" and e.payload:
             if e.fate != "delivered" and (e.src, e.dst, e.payload) in tcp_ok:
@@ -526,7 +535,11 @@ def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
                 read.append((e.remote, e.local, e.t, e.raw))
                 t = tcp_first.pop((e.remote, e.local, e.raw), e.t)
                 if e.transport == "tls":
-                    t = min(t, tls_first.pop((e.remote, e.local), None) or t)
+                    # (every request the flight carried was first sent with its lost
+                    # copy: a REGISTER and an INVITE written together, explore seed 5)
+                    held = tls_first.get((e.remote, e.local))
+                    if held is not None and e.t - held[1] <= _IN_FLIGHT:
+                        t = min(t, held[0])
                 out.append(
                     Sent(
                         i, t, e.observer, e.local[1], e.transport, e.message, True,
@@ -645,7 +658,22 @@ def _arrival(segments: _Segments, server: tuple[str, int], phone: tuple[str, int
     # (another segment at that moment, before it, is the TLS layer's own)
     first = next((n for n, (si, st, _, pl) in enumerate(segs)
                   if si > index and abs(st - t) <= 1e-6 and pl == payload), None)
-    if first is None or segs[first][2]:
+    if first is None:
+        # none sent with it: TCP held it back behind a segment of the connection that
+        # was lost and not yet sent again (explore seed 10: the server's TLS Finished
+        # lost, then the 503 written).  It went out after that segment's copy got
+        # through, and arrived with the first copy of its own delivered after that
+        before = [x for x in segs if x[0] < index]
+        if not before or before[-1][2]:
+            return t
+        after = [x for x in segs if x[0] > index]
+        if payload:
+            return next((st for _, st, ok, pl in after if ok and pl == payload), t)
+        through = next((n for n, x in enumerate(after) if x[2]), None)
+        if through is None:
+            return t
+        return next((st for _, st, ok, _ in after[through + 1:] if ok), after[through][1])
+    if segs[first][2]:
         return t
     again = next((st for _, st, ok, pl in segs[first + 1:] if ok and pl == payload), None)
     return again if again is not None else t
@@ -841,8 +869,9 @@ def rounds(chain: Chain, facts: Facts, alone: Collection[int] = ()) -> list[Chai
     """
     Split a chain into rounds through the target list: a new round starts
     when an attempt goes to a server already tried in the current round, or
-    to the chain's first server after a pause of at least half the profile's
-    retry interval (RTX-5's retry, a FBK-S3 probe).  A late attempt at the
+    to the chain's first server (or from the fallback server to server 1)
+    after a pause of at least half the profile's retry interval (RTX-5's
+    retry, a FBK-S3 probe).  A late attempt at the
     I{next} target stays in the round, so RTX-1 sees it as moving on late.
     An attempt whose C{id} is in C{alone} (FO-5's REGISTER for one target)
     ends its round.  A round is a L{Chain} of its own.
@@ -858,7 +887,11 @@ def rounds(chain: Chain, facts: Facts, alone: Collection[int] = ()) -> list[Chai
             if _answers_challenge(prev, t, facts.tol):
                 cur.append(t)
                 continue
-            if t.dst in {x.dst for x in cur} or (paused and t.dst == chain.head.dst):
+            # (after a pause, server 1 after the fallback server is the top of the list
+            # again: the fallback server is the last target, explore seed 10, RTX-2)
+            top_again = paused and (t.dst == chain.head.dst or (
+                facts.group_of(t.dst) == 1 and facts.group_of(prev.dst) == 2))
+            if t.dst in {x.dst for x in cur} or top_again:
                 out.append([t])
                 continue
             cur.append(t)
@@ -1143,18 +1176,25 @@ def _unestablished(
     each is an attempt at that server that was not established in time
     (RTX-2), failed when a silent server would have (RTX-1's give-up time
     from its first SYN, L{failed_at}).  A connection the run ended before
-    that time is still being tried, and left out.
+    that time is still being tried, and left out.  One closed before it
+    carried any SIP (a server dropping a TLS handshake it cannot read) failed
+    when it was closed (C{"closed"}).
     """
     servers = facts.addresses
     syns: dict[tuple[str, int, int], tuple[int, float]] = {}
     tls: set[tuple[str, int, int]] = set()
+    closed: dict[tuple[str, int, int], tuple[int, float]] = {}
     for i, e in trace.indexed(PacketEvent, ConnEvent):
         if (isinstance(e, PacketEvent) and e.proto == "tcp" and "S" in e.flags
                 and "A" not in e.flags and e.dst[0] in servers and _from_phone(facts, e.src[0])):
             syns.setdefault((e.dst[0], e.dst[1], e.src[1]), (i, e.t))
-        elif isinstance(e, ConnEvent) and e.transport == "tls":
-            for srv, ph in ((e.local, e.remote), (e.remote, e.local)):
-                tls.add((srv[0], srv[1], ph[1]))
+        elif isinstance(e, ConnEvent):
+            if e.transport == "tls":
+                for srv, ph in ((e.local, e.remote), (e.remote, e.local)):
+                    tls.add((srv[0], srv[1], ph[1]))
+            if (e.what == "close" and e.local[0] in servers
+                    and _from_phone(facts, e.remote[0])):
+                closed.setdefault((e.local[0], e.local[1], e.remote[1]), (i, e.t))
     if not syns:
         return []
     first_sip: dict[tuple[str, int, int], float] = {}
@@ -1170,9 +1210,18 @@ def _unestablished(
         t = t0 + _opening_window(facts, "REGISTER", server)
         if key in first_sip and first_sip[key] <= t + facts.tol:
             continue  # it carried the request it was opened for in time
+        transport = "tls" if key in tls or facts.account.transport == 2 else "tcp"
+        shut = closed.get(key)
+        if shut is not None and shut[1] < t and (key not in first_sip
+                                                  or shut[1] < first_sip[key]):
+            # closed (as the server saw it) before it carried any SIP: the phone learnt
+            # then that it would not be established, and moved on at once (RTX-2; a TLS
+            # ClientHello to a plain TCP port the server drops: explore seeds 1, 6)
+            out.append(ConnAttempt(i, t0, shut[1], server, port, phone_port, "closed",
+                                   transport, (i, shut[0])))
+            continue
         if t > end:
             continue
-        transport = "tls" if key in tls or facts.account.transport == 2 else "tcp"
         out.append(ConnAttempt(i, t0, t, server, port, phone_port, "unestablished", transport,
                                (i,)))
     return out
@@ -1225,6 +1274,16 @@ def attempts(
         and _from_phone(facts, e.remote[0])
     ]
     if closes:
+        fins: dict[tuple[tuple[str, int], tuple[str, int]], list[PacketEvent]] = {}
+        segs: dict[tuple[tuple[str, int], tuple[str, int]], list[PacketEvent]] = {}
+        for _, p in trace.indexed(PacketEvent):
+            if p.proto != "tcp":
+                continue
+            if (("F" in p.flags or "R" in p.flags)
+                    and p.fate == "delivered" and p.src[0] in facts.addresses):
+                fins.setdefault((p.src, p.dst), []).append(p)
+            if not p.flags or p.flags == "F":
+                segs.setdefault((p.src, p.dst), []).append(p)
         for n, t in enumerate(txns):
             if t.transport == "udp" or t.final is not None or t.conn_failure is not None:
                 continue
@@ -1239,8 +1298,30 @@ def attempts(
             )
             if hit_close is not None:
                 i, e = hit_close
+                # the phone learnt of it with the first FIN (or RST) that reached it: TCP
+                # sends a lost FIN again (explore seed 1: two FINs lost, the third 0.6 s
+                # after the close)
+                told = next((f.t for f in fins.get((e.local, e.remote), ()) if f.t >= e.t),
+                            e.t)
+                if e.detail == "peer":
+                    # the phone closed it: it gave the server up when it began to,
+                    # right after what the server last got through to it (explore seed
+                    # 19: a TLS close from the server, the phone's closing segments
+                    # lost, its FIN reaching the server 0.6 s later)
+                    heard = [p.t for p in segs.get((e.local, e.remote), ())
+                             if p.fate == "delivered" and not p.flags
+                             and t.first - tol <= p.t <= e.t]
+                    closing = [p for p in segs.get((e.remote, e.local), ())
+                            if heard and max(heard) <= p.t <= e.t]
+                    fin = next((p.t for p in closing if p.flags == "F"), None)
+                    # (its closing: what it sent from then on got through only with its
+                    # FIN, TCP holding it back; data it got through before was other
+                    # business, an ACK to a 2xx say, and the close came later)
+                    if fin is not None and closing and all(
+                            p.fate != "delivered" or p.t >= fin for p in closing):
+                        told = min(told, closing[0].t)
                 txns[n] = replace(t, conn_failure=ConnAttempt(
-                    index=i, start=e.t, t=e.t, server=t.dst, port=e.local[1],
+                    index=i, start=e.t, t=told, server=t.dst, port=e.local[1],
                     phone_port=e.remote[1], what="closed", transport=t.transport, indexes=(i,),
                 ))
     # resolve each free attempt to the attempt that followed it, last first
@@ -1258,7 +1339,11 @@ def attempts(
                for srv, due in in_dialog_due):
             continue  # a planned call's BYE or re-INVITE (FO-4: never failed over)
         at_call = any(c.at - tol <= a.start <= c.at + _IN_FLIGHT + tol for c in facts.calls)
-        horizon = a.t + give_up_delay(facts.profile, "REGISTER", retry_counts_for(facts, a.server))
+        give_up = give_up_delay(facts.profile, "REGISTER", retry_counts_for(facts, a.server))
+        # (the phone gave it up at RTX-1's time even if the connection failed only later,
+        # its SYNs lost, then refused: it moved on then, explore seed 21)
+        a_t = min(a.t, a.start + give_up)
+        horizon = a_t + give_up
         group = facts.group_of(a.server)
         # in concurrent mode each server group's registration is a cycle of its own
         # (FBK-C1, FBK-C3): a request to the other group is never what a failed
@@ -1268,18 +1353,18 @@ def attempts(
                 and not (concurrent and not _handed_over(facts, group, t))
                 # nor a call's INVITE, if the call was placed after the connection began
                 and not _placed_after(facts, t, a.start)]
-        nxt_real = next((t for t in mine if a.t - tol <= t.first <= horizon + tol), None)
+        nxt_real = next((t for t in mine if a_t - tol <= t.first <= horizon + tol), None)
         # a request to another server of the same group at once is the failover of
         # this one; a request in flight to the other group (a concurrent REGISTER to
         # the fallback server, FBK-C1) is not
-        nxt_same = next((t for t in mine if max(a.start, a.t - tol) <= t.first <= a.t + tol
+        nxt_same = next((t for t in mine if max(a.start, a_t - tol) <= t.first <= a_t + tol
                          and facts.group_of(t.dst) == group), None)
         if nxt_same is not None and nxt_real is not None and (
                 facts.group_of(nxt_real.dst) != group or nxt_real.first < a.start):
             nxt_real = nxt_same
         nxt_free = next(
             (synthetic[j] for j in range(k + 1, len(free))
-             if j in synthetic and a.t - tol <= free[j].start <= horizon + tol
+             if j in synthetic and a_t - tol <= free[j].start <= horizon + tol
              and not (concurrent and not _handed_over(facts, group, synthetic[j]))
              and not _placed_after(facts, synthetic[j], a.start)),
             None,
@@ -1288,7 +1373,7 @@ def attempts(
         if not cands:
             continue
         nxt = min(cands, key=lambda x: x.first)
-        if at_call and nxt.started > a.t + tol:
+        if at_call and nxt.started > a_t + tol:
             # the planned call's INVITE, which never got on the wire (nothing at once; a
             # next attempt whose own connection began at once was, however slow it was)
             continue
@@ -1332,14 +1417,37 @@ def attempts(
                     synthetic[k], method=t.method, call_id=t.call_id, cseq=t.cseq,
                     sends=(replace(sent, request=t.request),),
                 ))
+        elif (nxt in real and facts.account.redundancy_type == 1
+              and facts.group_of(a.server) == 1 and facts.group_of(nxt.dst) == 2
+              and nxt.method != "REGISTER"):
+            # successive mode: the fallback server took over from it (FO-6, FBK-S2) a
+            # call's INVITE and, beside it, the REGISTER that waited for the same
+            # connection: that REGISTER stood behind it too (explore seed 23: a call at
+            # start, the primary's SYNs lost)
+            reg = next((t for t in real if t.method == "REGISTER"
+                        and facts.group_of(t.dst) == 2
+                        and a_t - tol <= t.first <= nxt.first + tol), None)
+            if reg is not None:
+                also.append(replace(
+                    synthetic[k], method=reg.method, call_id=reg.call_id, cseq=reg.cseq,
+                    sends=(replace(sent, request=reg.request),),
+                ))
     # A failed connection nothing followed in time (the server stays unreachable and
     # the phone only retries later): the phone was trying again what it last tried
     # at that server, as far as the wire can tell.
     # (a planned call's INVITE makes one attempt at a server: a second failed
     # connection there in the same moment is another request, the registration's)
+    # (nor once the call's INVITE got on the wire and was answered before the connection
+    # began: the call is up, explore seed 1, a probe 0.25 s after a call placed on the
+    # fallback server)
     def call_of(a: ConnAttempt) -> int | None:
         return next((n for n, c in enumerate(facts.calls)
-                     if c.at - tol <= a.start <= c.at + _IN_FLIGHT + tol), None)
+                     if c.at - tol <= a.start <= c.at + _IN_FLIGHT + tol
+                     and not any(t.method == "INVITE" and not t.in_dialog
+                                 and c.at - tol <= t.first <= a.start
+                                 and t.final is not None and t.final.status < 300
+                                 and t.final_t is not None and t.final_t <= a.start
+                                 for t in real)), None)
 
     claimed = {(call_of(free[k]), free[k].server) for k, x in synthetic.items()
                if x.method == "INVITE"}

@@ -1,0 +1,932 @@
+"""
+RTX-* and REG-* checker regressions found by C{certify --explore} (seeds 0, 1,
+5, 6, 9, 10 of C{fixtures/scenarios/dns-ip-literal.toml}): each a legitimate
+world of the built-in phone a checker judged too strictly (it must pass) and,
+beside it, the misbehaving variant the checker must still fail.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from twisted.trial.unittest import SynchronousTestCase
+
+from harness.certify.facts import CallPlan, ServerInfo
+from harness.testing.tracebuilder import (
+    DNS,
+    FALLBACK,
+    PHONE,
+    PRIMARY,
+    SECONDARY,
+    TraceBuilder,
+    default_facts,
+    verdict_of,
+)
+from harness.trace.events import ConnEvent, PacketEvent
+
+_PORTS = (("udp", 5060), ("tcp", 5060), ("tls", 5061))
+#: server 1 an IP literal: the primary is its only target
+_ONE_TARGET = (ServerInfo("primary", PRIMARY, _PORTS), ServerInfo("fallback", FALLBACK, _PORTS))
+
+
+def status(tb: TraceBuilder, clause: str) -> str:
+    return verdict_of(tb.build(), tb.facts, clause).status
+
+
+def _dropped_handshake(tb: TraceBuilder, at: float, phone_port: int) -> None:
+    """
+    The phone opens a TLS connection to the primary at C{at}; the primary's
+    port speaks plain TCP, reads the ClientHello as a bad start-line and
+    closes the connection 15 ms later, before any SIP went over it.
+    """
+    tb._add(PacketEvent(at, "tcp", (PHONE, phone_port), (PRIMARY, 5061), b"", flags="S"))
+    tb._add(ConnEvent(at + 0.005, PRIMARY, "accept", "tcp", (PRIMARY, 5061),
+                      (PHONE, phone_port)))
+    tb._add(PacketEvent(at + 0.01, "tcp", (PHONE, phone_port), (PRIMARY, 5061), b""))
+    tb._add(ConnEvent(at + 0.015, PRIMARY, "close", "tcp", (PRIMARY, 5061),
+                      (PHONE, phone_port), "local"))
+    tb._add(PacketEvent(at + 0.015, "tcp", (PRIMARY, 5061), (PHONE, phone_port), b"",
+                        flags="F"))
+
+
+class TlsHandshakeClosedByServerTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seeds 1 and 6; TLS, the primary's port a plain TCP one):
+    the primary closed each of the phone's TLS connections on its ClientHello,
+    15 ms after the SYN.  The connection was not established and the phone
+    learnt so at once (RTX-2: "not established -> next target at once"), so
+    every target had failed at the close, and the retry is due 30 s later.
+    The checker timed such a connection's failure at RTX-1's give-up (7.5 s
+    after its SYN), as if its SYNs had gone unanswered, and expected the retry
+    at 37.5 s.  A retry at the wrong time still fails.
+    """
+
+    def _world(self, every: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=2, duration=120.0,
+                                        servers=_ONE_TARGET))
+        tb.respond(tb.register("fallback", 0.02, call_id="reg-2", transport="tls",
+                               port=5061), 200, 0.025)
+        for k, at in enumerate((0.02, 0.02 + every, 0.02 + 2 * every, 0.02 + 3 * every)):
+            _dropped_handshake(tb, at, 40010 + k)
+        return tb
+
+    def test_retry_a_retry_interval_after_the_close_passes(self) -> None:
+        self.assertEqual(status(self._world(30.02), "RTX-5"), "pass")
+
+    def test_retry_too_early_fails(self) -> None:
+        self.assertEqual(status(self._world(20.0), "RTX-5"), "fail")
+
+
+class TlsRequestBehindLostHandshakeTests(SynchronousTestCase):
+    """
+    REG-2 (explore seed 5; TLS, concurrent mode, the fallback's retry_counts
+    0 so the phone gives it 0.5 s): the segment carrying the phone's TLS
+    Finished and, behind it, its REGISTER to the fallback was lost twice; TCP
+    delivered both, in one flight, at 0.62 s, after the phone had given up
+    (0.52 s).  The 200 came to a phone no longer waiting for it, so the phone
+    retried 30 s later (RTX-5) instead of renewing in the binding's last half.
+    The checker dated the REGISTER from the second segment of the flight
+    (0.62 s, answered at once) instead of from the lost first copy (0.02 s).
+    The same REGISTER delivered at once and answered is a registration: its
+    re-REGISTER 30 s later is still an early renewal.
+    """
+
+    def _world(self, lost: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=2, retry_counts=0,
+                                        duration=120.0, servers=_ONE_TARGET))
+        tb.respond(tb.register("primary", 0.02, transport="tls", port=5061), 200, 0.025)
+        link = ((PHONE, 5060), (FALLBACK, 5061))
+        if lost:
+            for at in (0.02, 0.22):
+                tb._add(PacketEvent(at, "tcp", *link, b"", fate="lost"))
+        arrives = 0.62 if lost else 0.02
+        for _ in range(2):  # (the Finished and the REGISTER, in one flight)
+            tb._add(PacketEvent(arrives, "tcp", *link, b""))
+        reg = tb.register("fallback", arrives + 0.005, call_id="reg-2", transport="tls",
+                          port=5061)
+        tb.respond(reg, 200, arrives + 0.005)
+        again = tb.register("fallback", 30.5, call_id="reg-2", cseq=2, transport="tls",
+                            port=5061)
+        tb.respond(again, 200, 30.505)
+        return tb
+
+    def test_late_answer_then_retry_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "REG-2"), "pass")
+
+    def test_early_renewal_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "REG-2"), "fail")
+
+
+class SuccessiveRetryAfterSilentFallbackTests(SynchronousTestCase):
+    """
+    RTX-2 (explore seed 10; successive mode, TCP): the primary's connection
+    closed (it stopped) at 1 s, the phone registered to the fallback server,
+    which was connected but silent and failed at 8.5 s: every target had
+    failed.  30 s later the phone retried from the top (RTX-5): a connection
+    to the primary, refused, then the fallback again.  The refused connection
+    carried no SIP and took the identity of the fallback's REGISTER after it,
+    so the checker read it as the silent fallback "moving on" 30 s late.
+    After a pause, server 1 after the fallback server is the top of the list
+    again.  A phone leaving the silent fallback server before RTX-1's time
+    still fails.
+    """
+
+    def _world(self, back_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=1, redundancy_type=1,
+                                        duration=70.0, servers=_ONE_TARGET))
+        tb.register("primary", 0.01, transport="tcp")
+        tb.fault(1.0, "primary", "stop")
+        tb.conn(1.0, "primary", "close", transport="tcp", port=5060, phone_port=5060,
+                detail="local")
+        tb._add(ConnEvent(1.005, PHONE, "reset", "tcp", (PHONE, 5060), (PRIMARY, 5060),
+                          "closed"))
+        tb.register("fallback", 1.015, call_id="reg-2", transport="tcp")
+        tb.refused(back_at, "primary")
+        tb.register("fallback", back_at + 0.01, call_id="reg-2", cseq=2, transport="tcp")
+        return tb
+
+    def test_retry_from_the_top_passes(self) -> None:
+        # (nothing of RTX-2's is left to judge: a failed fallback is RTX-5's)
+        self.assertIn(status(self._world(38.505), "RTX-2"), ("pass", "n/a"))
+        self.assertEqual(status(self._world(38.505), "RTX-5"), "pass")
+
+    def test_leaving_the_silent_fallback_early_fails(self) -> None:
+        self.assertEqual(status(self._world(3.0), "RTX-2"), "fail")
+
+
+class InviteWaitsForRegisterInFlightTests(SynchronousTestCase):
+    """
+    RTX-1 (explore seed 9; register_on_enable 1, UDP, the primary silent to
+    INVITEs, two calls 1 s apart): call A gave the primary up at 17.534 s and
+    its REGISTER to the secondary (FO-5) went out then, answered only at
+    19.039 s (its first 200 lost).  Call B gave the primary up at 18.506 s,
+    with that REGISTER in flight: the phone waits for it (FO-5: registered
+    before anything else goes there; RFC 3261 10.2: one REGISTER of a Call-ID
+    at a time) and sent B's INVITE to the secondary when it succeeded.  The
+    checker wanted B at the secondary, or a REGISTER there, at 18.506 s.  A
+    phone that sits on B after that REGISTER had already succeeded still fails.
+    """
+
+    def _world(self, answered_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(register_on_enable=1, calls=(10.0, 11.0),
+                                        duration=60.0))
+        tb.respond(tb.register("primary", 2.044), 200, 2.05)
+        a = tb.silent("INVITE", "primary", 10.034, call_id="call-a")
+        b = tb.silent("INVITE", "primary", 11.006, call_id="call-b")
+        give_up = tb.give_up("INVITE")
+        reg = tb.register("secondary", 10.034 + give_up, cseq=2, sends=(0.0, 0.5, 1.5))
+        tb.respond(reg, 200, answered_at)
+        for inv in (a, b):
+            inv2 = tb.invite("secondary", 19.05, call_id=inv.call_id, cseq=2)
+            tb.respond(inv2, 200, 19.055)
+            tb.in_dialog(inv2, "ACK", 19.06)
+        return tb
+
+    def test_invite_after_the_register_in_flight_passes(self) -> None:
+        self.assertEqual(status(self._world(19.039), "RTX-1"), "pass")
+
+    def test_invite_long_after_the_register_succeeded_fails(self) -> None:
+        self.assertEqual(status(self._world(18.039), "RTX-1"), "fail")
+
+
+class RetryDueAfterRegisteringMeanwhileTests(SynchronousTestCase):
+    """
+    REG-2 (explore seed 0; expires 30, retry_counts 0, register_on_enable 1,
+    UDP, the primary silent): the renewal at 15.54 s failed at both targets
+    (16.54 s), so RTX-5's retry was due at 46.54 s.  Meanwhile a call's
+    REGISTER to the secondary (FO-5) registered the account at 17.505 s and
+    the next renewal at 33.015 s; the retry then came at 46.54 s, inside the
+    first half of that binding.  It is RTX-5's retry (RTX-5 judges it, and
+    passes it), not an early renewal.  The same REGISTER at a time no failed
+    round explains is still an early renewal.
+    """
+
+    def _world(self, early: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(expires=30, retry_counts=0, register_on_enable=1,
+                                        calls=(17.0,), duration=70.0))
+        cseq = iter(range(1, 100))
+
+        def failover(at: float, lose: bool = False) -> None:
+            tb.silent("REGISTER", "primary", at, cseq=next(cseq))
+            reg = tb.register("secondary", at + 0.5, cseq=next(cseq),
+                              lost=[0] if lose else [])
+            if not lose:
+                tb.respond(reg, 200, at + 0.505)
+
+        failover(0.03)
+        failover(15.54, lose=True)  # every target failed at 16.54 s
+        inv = tb.silent("INVITE", "primary", 17.0, call_id="call-a")
+        reg = tb.register("secondary", 17.5, cseq=next(cseq))
+        tb.respond(reg, 200, 17.505)
+        inv2 = tb.invite("secondary", 17.51, call_id=inv.call_id, cseq=2)
+        tb.respond(inv2, 200, 17.515)
+        ack = tb.in_dialog(inv2, "ACK", 17.52)
+        bye = tb.in_dialog(inv2, "BYE", 22.52)
+        tb.respond(bye, 200, 22.525)
+        del ack
+        failover(32.51)  # renewal: registered at 33.015 s for 30 s
+        failover(early)  # RTX-5's retry (or an early renewal)
+        failover(early + 15.51)
+        return tb
+
+    def test_retry_of_the_failed_round_passes(self) -> None:
+        self.assertEqual(status(self._world(46.54), "REG-2"), "pass")
+        self.assertEqual(status(self._world(46.54), "RTX-5"), "pass")
+
+    def test_early_renewal_fails(self) -> None:
+        self.assertEqual(status(self._world(40.0), "REG-2"), "fail")
+
+
+class ProbeJustAfterCallOnFallbackTests(SynchronousTestCase):
+    """
+    FBK-S3 (explore seed 1, after the fix for seeds 1 and 6; successive mode,
+    TLS, fallback.timeout 10, the primary's port a plain TCP one): on the
+    fallback server, the phone probed the working server every 10 s, each
+    probe a TLS connection the primary closed on its ClientHello.  A call
+    placed at 50 s went to the fallback server (200 at once) and the probe at
+    50.25 s came a quarter of a second later.  A failed connection within a
+    second of a planned call's time was taken for that call's INVITE "which
+    never got on the wire", so the probe was missed and the next one (60.29 s)
+    looked 20 s late.  The call's INVITE had got on the wire and was answered
+    before the connection began.  A phone that skips that probe still fails.
+    """
+
+    def _world(self, probe_at_call: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=2, redundancy_type=1,
+                                        fallback_timeout=10, calls=(50.0,), duration=75.0,
+                                        servers=_ONE_TARGET))
+        _dropped_handshake(tb, 0.02, 40100)
+        tb.respond(tb.register("fallback", 0.085, call_id="reg-2", transport="tls",
+                               port=5061), 200, 0.085)
+        for k, at in enumerate((10.09, 20.13, 30.17, 40.21, 50.25, 60.29, 70.33)):
+            if at == 50.25 and not probe_at_call:
+                continue
+            _dropped_handshake(tb, at, 40101 + k)
+        inv = tb.invite("fallback", 50.005, transport="tls", port=5061)
+        tb.respond(inv, 200, 50.005)
+        tb.in_dialog(inv, "ACK", 50.015)
+        tb.respond(tb.in_dialog(inv, "BYE", 55.015), 200, 55.015)
+        return tb
+
+    def test_probe_after_the_call_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-S3"), "pass")
+
+    def test_skipped_probe_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S3"), "fail")
+
+
+class TwoRequestsBehindOneLostSegmentTests(SynchronousTestCase):
+    """
+    RTX-2 (explore seeds 5 and 10, after the fix for seed 5; successive mode,
+    TLS, a call at 0 s, the primary connected but silent): at the primary's
+    give-up (7.5 s) the phone connected to the fallback server and wrote its
+    REGISTER and the call's INVITE together; that segment was lost at 7.72 s
+    and TCP delivered it again at 7.92 s.  The first request the server read
+    took the lost copy's time, the second kept its arrival (7.925 s), so
+    RTX-2 saw the INVITE reach the next target 0.425 s late.  An INVITE that
+    really was written only at 7.92 s, in a flight of its own, still fails.
+    """
+
+    def _world(self, together: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=2, redundancy_type=1,
+                                        calls=(0.0,), duration=60.0, servers=_ONE_TARGET))
+        me = (PHONE, 5060)
+        tb._add(PacketEvent(0.0, "tcp", me, (PRIMARY, 5061), b"", flags="S"))
+        tb.register("primary", 0.025, transport="tls", port=5061)
+        tb.invite("primary", 0.025, call_id="call-a", transport="tls", port=5061)
+        fb = (FALLBACK, 5061)
+        tb._add(PacketEvent(7.5, "tcp", me, fb, b"", flags="S"))
+        tb._add(PacketEvent(7.72, "tcp", me, fb, b"", fate="lost" if together else "delivered"))
+        tb._add(PacketEvent(7.92, "tcp", me, fb, b""))
+        reg = tb.register("fallback", 7.925 if together else 7.725, call_id="reg-2",
+                          transport="tls", port=5061)
+        tb.respond(reg, 200, reg.last)
+        inv = tb.invite("fallback", 7.925, call_id="call-a", cseq=2, transport="tls",
+                        port=5061)
+        tb.respond(inv, 200, 7.925)
+        tb._add(PacketEvent(7.93, "tcp", me, fb, b""))
+        tb.in_dialog(inv, "ACK", 7.935, transport="tls", port=5061)
+        return tb
+
+    def test_requests_of_one_flight_pass(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-2"), "pass")
+
+    def test_invite_written_late_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-2"), "fail")
+
+
+class FallbackInsideItsRetryAfterTests(SynchronousTestCase):
+    """
+    RTX-3 (explore seed 6, after the fix for seeds 1 and 6; concurrent mode,
+    UDP, the fallback server answering 503 with Retry-After: 30, server 1's
+    lookup answered empty): the call at 1 s found no target of server 1
+    (DNS-11) and went to the fallback server (FO-6) inside its Retry-After.
+    The fallback server is the only target of server 2: there is nothing to
+    skip to, as the checker already granted a server 1 of one target (it
+    counted server 1's two targets for the fallback server).  A new request
+    heading for the primary inside its own Retry-After, with the secondary to
+    skip to, still fails.
+    """
+
+    def _world(self, busy: str) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(calls=(1.0,), duration=60.0))
+        ra = [("Retry-After", "30")]
+        if busy == "fallback":
+            tb.respond(tb.register("fallback", 0.0, call_id="reg-2"), 503, 0.005, headers=ra)
+            tb.dns(0.005, "example.test", "SRV")
+            tb.dns(1.005, "example.test", "SRV")
+            inv = tb.invite("fallback", 1.01, call_id="call-a")
+        else:
+            tb.respond(tb.register("primary", 0.0), 503, 0.005, headers=ra)
+            tb.respond(tb.register("secondary", 0.01, cseq=2), 200, 0.015)
+            inv = tb.invite("primary", 1.01, call_id="call-a")
+        tb.respond(inv, 503, 1.015, headers=ra)
+        return tb
+
+    def test_lone_fallback_inside_its_retry_after_passes(self) -> None:
+        self.assertEqual(status(self._world("fallback"), "RTX-3"), "pass")
+
+    def test_primary_inside_its_retry_after_fails(self) -> None:
+        self.assertEqual(status(self._world("primary"), "RTX-3"), "fail")
+
+
+class RegisterOnEnableAfterFailedRoundTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seed 9, after the fix for seed 9; register_on_enable 1,
+    UDP, both targets silent, a call at 9 s): the registration's round failed
+    at 16.03 s (primary, then secondary), so its retry was due at 46.03 s.
+    The call's INVITE gave the primary up at 16.53 s and FO-5's REGISTER to
+    the secondary went out for it, half a second after the round failed.  That
+    REGISTER is for one target, on the INVITE's behalf (it ends its round:
+    the request behind it moves on); RTX-5 took it for the registration's
+    retry, 29.5 s early (the retry's own REGISTER came a second late, after a
+    lost DNS answer, so only its query marked it).  A retry at the wrong time
+    still fails.
+    """
+
+    def _world(self, retry_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(register_on_enable=1, calls=(9.0,), duration=60.0))
+        tb.silent("REGISTER", "primary", 1.03, cseq=1)
+        tb.silent("REGISTER", "secondary", 8.53, cseq=2)
+        tb.silent("INVITE", "primary", 9.03, call_id="call-a")
+        tb.silent("REGISTER", "secondary", 16.53, cseq=3)
+        # the retry begins with resolving server 1 again; the answer is lost, and the
+        # REGISTER follows a second later
+        tb._add(PacketEvent(retry_at, "udp", (PHONE, 40000), (DNS, 53), b"\x00" * 12))
+        tb.silent("REGISTER", "primary", retry_at + 1.01, cseq=4)
+        return tb
+
+    def test_retry_after_the_interval_passes(self) -> None:
+        self.assertEqual(status(self._world(46.03), "RTX-5"), "pass")
+
+    def test_retry_off_the_interval_fails(self) -> None:
+        self.assertEqual(status(self._world(36.0), "RTX-5"), "fail")
+
+
+class CloseLearntFromRetransmittedFinTests(SynchronousTestCase):
+    """
+    RTX-5 and FBK-C3 (explore seed 1, after the fix for seed 1's FBK-S3;
+    concurrent mode, TCP, 20 % loss, the primary silent, then flapping down at
+    2 s): the primary closed the connection that carried the phone's REGISTER
+    at 2 s; its FIN was lost twice and reached the phone at 2.6 s, when the
+    phone counted the primary failed and set its retry for 32.6 s.  The
+    checkers timed the failure at the server's close (2 s) and wanted the
+    retry by 32.0 s.  A phone that got the first FIN at 2 s and still retried
+    at 32.6 s fails.
+    """
+
+    def _world(self, fin_lost: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=1, duration=65.0,
+                                        servers=_ONE_TARGET))
+        tb.respond(tb.register("fallback", 0.01, call_id="reg-2", transport="tcp"), 200, 0.015)
+        tb.register("primary", 1.01, transport="tcp")
+        fin = ((PRIMARY, 5060), (PHONE, 5060))
+        tb._add(ConnEvent(2.0, PRIMARY, "close", "tcp", *fin, "local"))
+        for at in (2.0, 2.2) if fin_lost else ():
+            tb._add(PacketEvent(at, "tcp", *fin, b"", flags="F", fate="lost"))
+        tb._add(PacketEvent(2.6 if fin_lost else 2.0, "tcp", *fin, b"", flags="F"))
+        tb.register("primary", 32.615, cseq=2, transport="tcp")
+        return tb
+
+    def test_retry_after_the_fin_arrived_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-5"), "pass")
+        self.assertIn(status(self._world(True), "FBK-C3"), ("pass", "n/a"))
+
+    def test_retry_late_after_the_fin_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-5"), "fail")
+
+
+class FallbackAnswerAfterGiveUpTests(SynchronousTestCase):
+    """
+    FBK-S3 (explore seed 10, after the fixes for seed 10; successive mode,
+    retry_counts 0, 20 % loss): the fallback server's 200 reached the phone
+    after it had given the fallback up (there its TLS segments were lost;
+    here it is simply sent late: the wire marks both transactions late), so
+    the phone was not on the fallback server; it
+    retried 30 s later from the top (RTX-5) and only then registered there
+    and started probing.  FBK-S3 started its schedule at the late 200 and
+    wanted a probe 10 s after it.  Probes off the schedule of the real
+    registration still fail.
+    """
+
+    def _world(self, first_probe: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, redundancy_type=1, retry_counts=0,
+                                        fallback_timeout=10, duration=60.0,
+                                        servers=_ONE_TARGET))
+        tb.silent("REGISTER", "primary", 0.0)
+        tb.respond(tb.register("fallback", 0.5, call_id="reg-2"), 200, 1.105)  # too late
+        tb.silent("REGISTER", "primary", 31.0, cseq=2)
+        tb.respond(tb.register("fallback", 31.5, call_id="reg-2", cseq=2), 200, 31.505)
+        for k, at in enumerate((first_probe, first_probe + 10.0)):
+            tb.silent("REGISTER", "primary", at, cseq=3 + k)
+        return tb
+
+    def test_probes_after_the_real_registration_pass(self) -> None:
+        self.assertEqual(status(self._world(41.51), "FBK-S3"), "pass")
+
+    def test_probes_off_schedule_fail(self) -> None:
+        self.assertEqual(status(self._world(45.0), "FBK-S3"), "fail")
+
+
+class RetryLookupAfterAnotherRequestsLookupTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seed 9, third finding; UDP, both targets silent, 20 %
+    loss, a call at 10 s): the registration's round failed at 16.03 s.  The
+    retry at 46.04 s began with resolving server 1 again; its SRV answer and
+    an A query were lost, so its REGISTER went out only at 48.07 s.  RTX-5
+    took the first DNS query after the round for the retry's, and that was
+    the call's lookup (14.02 s): far off, so it judged the REGISTER, 2 s late.
+    The retry's lookup is the run of queries right before its REGISTER.  A
+    retry whose lookup began 6 s early still fails.
+    """
+
+    def _world(self, retry_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(calls=(10.0,), duration=60.0))
+        tb.silent("REGISTER", "primary", 1.033, cseq=1)
+        tb.silent("REGISTER", "secondary", 8.533, cseq=2)
+
+        def query(at: float) -> None:
+            tb._add(PacketEvent(at, "udp", (PHONE, 40000), (DNS, 53), b"\x00" * 12))
+
+        query(14.017)  # the call's lookup of the secondary
+        tb.silent("INVITE", "secondary", 14.023, call_id="call-a")
+        for off in (0.0, 1.0, 1.005, 2.011, 2.022):
+            query(retry_at + off)
+        tb.silent("REGISTER", "primary", retry_at + 2.027, cseq=3)
+        return tb
+
+    def test_retry_lookup_on_time_passes(self) -> None:
+        self.assertEqual(status(self._world(46.039), "RTX-5"), "pass")
+
+    def test_retry_lookup_early_fails(self) -> None:
+        self.assertEqual(status(self._world(40.0), "RTX-5"), "fail")
+
+
+class RefusedHangUpNearTheRetryTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seed 1, fourth finding; TCP, expires 60, the primary the
+    only target, a 30 s call at 1 s, the primary stopped at 2 s): the renewal
+    at 30.02 s was refused, so the retry was due at 60.03 s.  At 31.01 s the
+    call's BYE (due 30 s after the call came up, FO-4: to the call's server)
+    was refused too.  RTX-5 took that connection, which carried no SIP, for
+    the retry, 29 s early (the run ends as the retry comes due: nothing of
+    RTX-5's is left to judge).  A failed connection at the same time with no
+    call to hang up is still an early retry.
+    """
+
+    def _world(self, call: bool) -> TraceBuilder:
+        facts = default_facts(server1=PRIMARY, transport=1, expires=60, duration=60.0,
+                              servers=_ONE_TARGET)
+        if call:
+            facts = replace(facts, calls=(CallPlan(1.0, "sip:echo@example.test", 30.0),))
+        tb = TraceBuilder(facts)
+        tb.respond(tb.register("primary", 0.01, transport="tcp"), 200, 0.015)
+        if call:
+            inv = tb.invite("primary", 1.0, call_id="call-a", transport="tcp")
+            tb.respond(inv, 200, 1.005)
+            tb.in_dialog(inv, "ACK", 1.01, transport="tcp")
+        tb.fault(2.0, "primary", "stop")
+        tb.refused(30.02, "primary")
+        tb.refused(31.01, "primary")
+        return tb
+
+    def test_refused_bye_is_not_the_retry(self) -> None:
+        self.assertIn(status(self._world(True), "RTX-5"), ("pass", "n/a"))
+
+    def test_refused_connection_without_a_call_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-5"), "fail")
+
+
+class ByeAnswered503Tests(SynchronousTestCase):
+    """
+    RTX-3 (explore seed 9, fourth finding; the primary answering everything
+    503 from 1 s, a call up through it since 0 s): the call's BYE at 5 s got
+    a 503 and the phone tried no other target.  A BYE is an in-dialog
+    request: it goes where the dialog was set up (FO-4), never fails over, so
+    the 503 ends it there.  An INVITE for a new call answered 503 with the
+    secondary left untried still fails.
+    """
+
+    def _world(self, bye: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(calls=(0.0, 5.0), duration=60.0))
+        tb.respond(tb.register("primary", 0.03), 200, 0.035)
+        inv = tb.invite("primary", 0.03, call_id="call-a")
+        tb.respond(inv, 200, 0.035)
+        tb.in_dialog(inv, "ACK", 0.04)
+        if bye:
+            tb.respond(tb.in_dialog(inv, "BYE", 5.04), 503, 5.045)
+        else:
+            tb.respond(tb.invite("primary", 5.04, call_id="call-b"), 503, 5.045)
+        return tb
+
+    def test_bye_answered_503_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-3"), "pass")
+
+    def test_new_invite_answered_503_without_failover_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-3"), "fail")
+
+
+class FallbackSynsLostUntilGiveUpTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seed 10, fourth finding; successive mode, TLS, the primary
+    silent, 20 % loss): after the primary failed (7.5 s there, 1.5 s here)
+    the phone tried the fallback server, whose SYNs were lost until after
+    the phone had given it up (retry_counts 1: 1.5 s later): every target
+    failed only then, and the retry was due 30 s after that.  The fallback's
+    attempt never carried its REGISTER (a connection attempt only), and
+    RTX-5 looked only at transactions on the wire for it, so it timed the
+    round's failure at the primary's.  A phone that retried 30 s after the
+    primary failed, while still trying the fallback server, fails.
+    """
+
+    def _world(self, retry_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=2, redundancy_type=1,
+                                        retry_counts=1, duration=40.0, servers=_ONE_TARGET))
+        tb.silent("REGISTER", "primary", 0.0, transport="tls", port=5061)
+        link = ((PHONE, 40300), (FALLBACK, 5061))
+        for at in (1.5, 2.5):
+            tb._add(PacketEvent(at, "tcp", *link, b"", flags="S", fate="lost"))
+        tb._add(PacketEvent(4.5, "tcp", *link, b"", flags="S"))  # up after the give-up
+        tb.silent("REGISTER", "primary", retry_at, cseq=2, transport="tls", port=5061)
+        return tb
+
+    def test_retry_after_the_fallback_gave_up_passes(self) -> None:
+        self.assertEqual(status(self._world(33.0), "RTX-5"), "pass")
+
+    def test_retry_counted_from_the_primary_fails(self) -> None:
+        self.assertEqual(status(self._world(31.5), "RTX-5"), "fail")
+
+
+class Held503Tests(SynchronousTestCase):
+    """
+    RTX-5 and FBK-C3 (explore seed 10, fifth finding; concurrent mode, TLS,
+    the primary answering 503, 20 % loss): the segment with the server's TLS
+    Finished was lost just before it wrote its 503, so TCP held the 503 back
+    until that segment got through (1.4 s later) and then lost the 503's own
+    first copy too: it reached the phone 1.6 s after it was written.  Only
+    then had every target failed (RTX-3), and the retry came 30 s after that.
+    The checkers timed the failure at the 503's writing (no segment was sent
+    with it).  The same retry after a 503 delivered at once is 1.6 s late and
+    fails.
+    """
+
+    def _world(self, held: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=2, duration=40.0,
+                                        servers=_ONE_TARGET))
+        tb.respond(tb.register("fallback", 0.0, call_id="reg-2", transport="tls",
+                               port=5061), 200, 0.005)
+        down = ((PRIMARY, 5061), (PHONE, 5060))
+        if held:
+            tb._add(PacketEvent(0.0045, "tcp", *down, b"", fate="lost"))  # TLS Finished
+        tb.respond(tb.register("primary", 0.0, transport="tls", port=5061), 503, 0.005)
+        if held:
+            for at in (0.205, 0.605):
+                tb._add(PacketEvent(at, "tcp", *down, b"", fate="lost"))
+            tb._add(PacketEvent(1.405, "tcp", *down, b""))  # the Finished, at last
+            tb._add(PacketEvent(1.405, "tcp", *down, b"", fate="lost"))  # the 503
+            tb._add(PacketEvent(1.605, "tcp", *down, b""))
+        else:
+            tb._add(PacketEvent(0.005, "tcp", *down, b""))
+        again = tb.register("primary", 31.61, cseq=2, transport="tls", port=5061)
+        tb.respond(again, 503, 31.615)
+        tb._add(PacketEvent(31.615, "tcp", *down, b""))
+        return tb
+
+    def test_retry_after_the_503_arrived_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-5"), "pass")
+        self.assertIn(status(self._world(True), "FBK-C3"), ("pass", "n/a"))
+
+    def test_retry_late_after_a_503_delivered_at_once_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-5"), "fail")
+
+
+class RefusedLastTargetThenRetryTests(SynchronousTestCase):
+    """
+    RTX-2 (explore seed 18; TCP, retry_counts 9, the primary silent, the
+    secondary stopped): the primary failed after RTX-1's 31.5 s and the
+    secondary, the last target, refused at once; 30 s later the phone retried
+    from the top (RTX-5).  RTX-2 looks for the attempt after a refused
+    connection within RTX-1's time of it, 31.5 s here, longer than the retry
+    interval, and took the retry for the refused secondary's "moving on", 30 s
+    late.  A refused primary whose next target comes 5 s later still fails.
+    """
+
+    def _world(self, refused: str) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, retry_counts=9, duration=90.0))
+        if refused == "secondary":
+            tb.silent("REGISTER", "primary", 0.06, transport="tcp")
+            tb.refused(31.55, "secondary")
+            tb.silent("REGISTER", "primary", 61.56, cseq=2, transport="tcp")
+        else:
+            tb.refused(0.06, "primary")
+            tb.silent("REGISTER", "secondary", 5.0, cseq=2, transport="tcp")
+        return tb
+
+    def test_retry_after_the_last_target_refused_passes(self) -> None:
+        self.assertIn(status(self._world("secondary"), "RTX-2"), ("pass", "n/a"))
+
+    def test_next_target_late_after_a_refusal_fails(self) -> None:
+        self.assertEqual(status(self._world("primary"), "RTX-2"), "fail")
+
+
+class UnseenAttemptBeginningAsTheRequestArrivedTests(SynchronousTestCase):
+    """
+    RTX-4 (explore seed 17; TLS, latency 0.1 s, retry_counts 0): the phone
+    gave the primary up and began its connection to the secondary the moment
+    its REGISTER (CSeq 1) reached the primary, as recorded: the REGISTER is
+    timed by its arrival, the SYN by its sending.  The handshake did not
+    finish in time, so CSeq 2 never reached the wire, and the retry came with
+    CSeq 3.  RTX-4 allows one CSeq per attempt that carried no SIP, but only
+    for connections begun strictly after the REGISTER's arrival.  Without that
+    attempt, CSeq 3 after 1 still fails.
+    """
+
+    def _world(self, attempt: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=2, retry_counts=0, duration=40.0))
+        tb.register("primary", 0.7, transport="tls", port=5061)
+        if attempt:
+            tb._add(PacketEvent(0.7, "tcp", (PHONE, 40400), (SECONDARY, 5061), b"", flags="S"))
+        tb.register("primary", 31.3, cseq=3, transport="tls", port=5061)
+        tb.respond(tb.register("secondary", 31.8, cseq=4, transport="tls", port=5061), 200,
+                   31.8)
+        return tb
+
+    def test_cseq_skipped_by_the_unseen_attempt_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-4"), "pass")
+
+    def test_cseq_skipped_without_an_attempt_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-4"), "fail")
+
+
+class ProbeDelayedByLostSegmentsTests(SynchronousTestCase):
+    """
+    FBK-S3 (explore seed 10, sixth finding; successive mode, TLS, 20 % loss):
+    the probe due 120 s after the phone went onto the fallback server began
+    on time with its connection's SYN, but its TLS segments were lost again
+    and again and its REGISTER reached the primary 1.4 s later.  FBK-S3 timed
+    the probe by that REGISTER (1.063 s of tolerance).  A probe whose
+    connection itself began 2 s late still fails.
+    """
+
+    def _world(self, syn_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=2, redundancy_type=1,
+                                        duration=200.0, servers=_ONE_TARGET))
+        tb.refused(0.0, "primary", port=5061)
+        tb.respond(tb.register("fallback", 0.01, call_id="reg-2", transport="tls",
+                               port=5061), 200, 0.015)
+        tb._add(PacketEvent(syn_at, "tcp", (PHONE, 5060), (PRIMARY, 5061), b"", flags="S"))
+        probe = tb.register("primary", 121.5 if syn_at < 121 else syn_at + 0.02, cseq=2,
+                            transport="tls", port=5061)
+        tb.respond(probe, 200, probe.last)
+        return tb
+
+    def test_probe_begun_on_time_passes(self) -> None:
+        self.assertEqual(status(self._world(120.015), "FBK-S3"), "pass")
+
+    def test_probe_begun_late_fails(self) -> None:
+        self.assertEqual(status(self._world(122.0), "FBK-S3"), "fail")
+
+
+def _dns_query(name: str, qtype: int) -> bytes:
+    from twisted.names import dns
+
+    m = dns.Message(id=7)
+    m.queries = [dns.Query(name.encode(), qtype)]
+    return m.toStr()
+
+
+class ProbeDelayedByLostDnsAnswersTests(SynchronousTestCase):
+    """
+    FBK-S3 (explore seed 16; successive mode, server 1 a domain, 20 % loss):
+    the probe due 120 s after the phone went onto the fallback server began on
+    time by resolving server 1's name, but the queries were lost and the
+    REGISTER reached the primary 2 s later.  FBK-S3 timed the probe by that
+    REGISTER (±1.05 s).  A probe whose lookup itself began 2 s late still
+    fails.
+    """
+
+    def _world(self, queries: tuple[float, ...]) -> TraceBuilder:
+        from twisted.names import dns
+
+        tb = TraceBuilder(default_facts(redundancy_type=1, duration=200.0))
+        tb.silent("REGISTER", "primary", 0.0)
+        tb.silent("REGISTER", "secondary", 7.5, cseq=2)
+        tb.respond(tb.register("fallback", 15.0, call_id="reg-2"), 200, 15.005)
+        srv = _dns_query("_sip._udp.example.test", dns.SRV)
+        for n, at in enumerate(queries):
+            tb._add(PacketEvent(at, "udp", (PHONE, 40000), (DNS, 53), srv,
+                                fate="delivered" if n == len(queries) - 1 else "lost"))
+        tb.respond(tb.register("primary", 137.06, cseq=3), 200, 137.065)
+        return tb
+
+    def test_probe_whose_lookup_began_on_time_passes(self) -> None:
+        self.assertEqual(status(self._world((135.005, 136.005, 137.005)), "FBK-S3"), "pass")
+
+    def test_probe_whose_lookup_began_late_fails(self) -> None:
+        self.assertEqual(status(self._world((137.0,)), "FBK-S3"), "fail")
+
+
+class BothTargetsRefusedTests(SynchronousTestCase):
+    """
+    RTX-2 (explore seed 18, second finding; TCP, retry_counts 9, the primary
+    stopped, the secondary flapping down): both targets refused the phone at
+    once, one after the other, and 30 s later the retry went through the
+    refusing primary to the secondary, now up, which answered.  RTX-2 looked
+    for the next target's attempt after the primary's refusal among requests
+    on the wire only, missed the refused connection to the secondary 10 ms
+    later, and took the REGISTER 30 s later for it.  A secondary tried 5 s
+    after the primary's refusal still fails.
+    """
+
+    def _world(self, secondary_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, retry_counts=9, duration=60.0))
+        tb.refused(0.05, "primary")
+        tb.refused(secondary_at, "secondary")
+        tb.refused(secondary_at + 30.01, "primary")
+        again = tb.register("secondary", secondary_at + 30.03, cseq=4, transport="tcp")
+        tb.respond(again, 200, again.last + 0.005)
+        return tb
+
+    def test_both_refused_at_once_passes(self) -> None:
+        self.assertEqual(status(self._world(0.06), "RTX-2"), "pass")
+
+    def test_secondary_late_after_the_refusal_fails(self) -> None:
+        self.assertEqual(status(self._world(5.0), "RTX-2"), "fail")
+
+
+class ErrorAfterFallingBackAtOnceTests(SynchronousTestCase):
+    """
+    RTX-3 (explore seed 21; UDP, no latency, the primary answering 503, the
+    fallback server 500): the call's INVITE got the primary's 503 and went to
+    the fallback server at once (FO-6), which answered 500, a final answer
+    that is no failure.  RTX-3 looked for the same INVITE at another server
+    from the 500's time less the tolerance and found the primary's attempt
+    it had moved on from, 10 ms before.  An INVITE sent on to another server
+    after the 500 still fails.
+    """
+
+    def _world(self, after_500: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, calls=(0.0,), duration=60.0,
+                                        servers=_ONE_TARGET))
+        tb.respond(tb.invite("primary", 0.005, call_id="call-a"), 503, 0.005)
+        tb.respond(tb.invite("fallback", 0.015, call_id="call-a", cseq=2), 500, 0.015)
+        if after_500:
+            tb.invite("primary", 0.03, call_id="call-a", cseq=3)
+        return tb
+
+    def test_500_after_falling_back_passes(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-3"), "pass")
+
+    def test_moving_on_after_the_500_fails(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-3"), "fail")
+
+
+class PhoneClosingSegmentsLostTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seed 19; TLS, retry_counts 5, the primary silent and
+    flapping): while the phone's REGISTER waited, the primary (going down)
+    sent the last data of its TLS connection; the phone closed the connection
+    at once, gave the primary up and set its retry 30 s later, but its closing
+    segments were lost twice and its FIN reached the server only 0.6 s later,
+    when the server recorded the close.  RTX-5 timed the failure at that
+    close.  If the phone's data after the server's got through at once (other
+    business) and its FIN came only later, the failure is the close's, and
+    the same retry is 0.6 s early.
+    """
+
+    def _world(self, closing_lost: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=2, retry_counts=5,
+                                        duration=50.0, servers=_ONE_TARGET))
+        tb.register("primary", 0.03, transport="tls", port=5061)
+        up, down = ((PHONE, 5060), (PRIMARY, 5061)), ((PRIMARY, 5061), (PHONE, 5060))
+        tb._add(PacketEvent(10.0, "tcp", *down, b""))
+        if closing_lost:
+            for at in (10.005, 10.205):
+                tb._add(PacketEvent(at, "tcp", *up, b"", fate="lost"))
+        else:
+            tb._add(PacketEvent(10.005, "tcp", *up, b""))
+        tb._add(PacketEvent(10.605, "tcp", *up, b""))
+        tb._add(PacketEvent(10.605, "tcp", *up, b"", flags="F"))
+        tb._add(ConnEvent(10.61, PRIMARY, "close", "tcp", *down, "peer"))
+        tb._add(PacketEvent(10.61, "tcp", *down, b"", flags="F"))
+        tb.register("primary", 40.005, cseq=2, transport="tls", port=5061)
+        return tb
+
+    def test_retry_from_when_the_phone_closed_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-5"), "pass")
+
+    def test_retry_before_a_later_close_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-5"), "fail")
+
+
+class DropFirstLivenessBoundTests(SynchronousTestCase):
+    """
+    LIVENESS (explore seed 20; TCP, one target, two drop-first faults of one
+    request each at 0 s): the registration at start and the retry 30 s after
+    it were both dropped, each costing a whole round (7.5 s) and the retry
+    interval; the third REGISTER, at 75 s, was answered.  The invariant counts
+    a drop-first fault as lifted when it is set, and allowed one failed round
+    (54 s).  Each further dropped request may cost one more round; with a
+    single drop the bound stays as it was, so a phone that needs a second
+    round after it still breaks the invariant.
+    """
+
+    def _bound(self, faults: int) -> float:
+        from harness.explore import registration_bound
+        from harness.profile import PROFILES
+        from harness.testing.strategies import AccountSpec, SrvSet, World, ZoneSpec
+
+        zone = ZoneSpec(hosts=("primary",), srv=(SrvSet("_sip._tcp", ((0, 0, 5060, "primary"),)),))
+        drop = {"at": 0, "target": "primary", "action": "drop-first", "count": 1}
+        world = World(document={"scenario": {"name": "w", "duration": 120},
+                                "faults": [dict(drop) for _ in range(faults)]},
+                      phone_text="", zone=zone, subject=AccountSpec(transport=1))
+        return registration_bound(world, PROFILES["yealink"])
+
+    def test_two_dropped_requests_allow_two_rounds(self) -> None:
+        self.assertGreater(self._bound(2), 75.1)
+
+    def test_one_dropped_request_allows_one_round(self) -> None:
+        self.assertLess(self._bound(1), 75.0)
+
+
+class RefusedOnlyAfterTheGiveUpTests(SynchronousTestCase):
+    """
+    FBK-S1 (explore seed 21; successive mode, TCP, retry_counts 0: 0.5 s, 20 %
+    loss, the primary stopped): the phone's first SYN to the primary was lost;
+    it gave the primary up at 0.5 s (RTX-1's time, the connection not
+    established, RTX-2) and registered to the fallback server (FBK-S2), while
+    TCP's next SYN, at 1 s, was refused.  The failed connection was taken to
+    fail at the refusal, so no attempt followed it and server 1 never seemed
+    to fail before the fallback REGISTER.  A REGISTER to the fallback server
+    before the primary's give-up still fails.
+    """
+
+    def _world(self, fallback_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=1, redundancy_type=1,
+                                        retry_counts=0, duration=60.0, servers=_ONE_TARGET))
+        tb.syn_lost(0.0, "primary", fate="lost", phone_port=40600)
+        tb.syn_lost(1.0, "primary", fate="closed", phone_port=40600)
+        tb._add(ConnEvent(1.01, PHONE, "refused", "tcp", (PHONE, 40600), (PRIMARY, 5060),
+                          "RST"))
+        reg = tb.register("fallback", fallback_at, call_id="reg-2", transport="tcp")
+        tb.respond(reg, 200, fallback_at + 0.005)
+        return tb
+
+    def test_fallback_after_the_give_up_passes(self) -> None:
+        self.assertEqual(status(self._world(0.51), "FBK-S1"), "pass")
+
+    def test_fallback_before_the_give_up_fails(self) -> None:
+        self.assertEqual(status(self._world(0.2), "FBK-S1"), "fail")
+
+
+class RegisterBehindCallConnectionTests(SynchronousTestCase):
+    """
+    FBK-S1 (explore seed 23; successive mode, TCP, retry_counts 0, 20 % loss,
+    a call at 0 s, the primary silent): the REGISTER at start and the call's
+    INVITE waited for the same connection to the primary, whose SYN was lost;
+    at RTX-1's time (0.5 s) both went to the fallback server (FO-6, FBK-S2).
+    The failed connection was credited to the INVITE alone, so the working
+    server seemed never to have been sent a REGISTER.  A phone that sends
+    nothing to the working server still fails.
+    """
+
+    def _world(self, tried: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=1, redundancy_type=1,
+                                        retry_counts=0, calls=(0.0,), duration=60.0,
+                                        servers=_ONE_TARGET))
+        if tried:
+            tb.syn_lost(0.0, "primary", fate="lost", phone_port=40700)
+            tb._add(PacketEvent(1.0, "tcp", (PHONE, 40700), (PRIMARY, 5060), b"", flags="S"))
+        inv = tb.invite("fallback", 0.511, call_id="call-a", cseq=2, transport="tcp")
+        tb.respond(inv, 200, 0.515)
+        tb.in_dialog(inv, "ACK", 0.52, transport="tcp")
+        tb.respond(tb.register("fallback", 0.517, call_id="reg-2", transport="tcp"), 200,
+                   0.52)
+        return tb
+
+    def test_register_behind_the_call_connection_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-S1"), "pass")
+
+    def test_nothing_to_the_working_server_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S1"), "fail")

@@ -434,8 +434,6 @@ def _lookup_failed_before(ctx: Ctx, start: float, dst: str) -> bool:
 
 def rtx5(ctx: Ctx) -> Verdict:
     """Every target failed -> the phone retries after retry_interval, from the top."""
-    from harness.certify.checks_dns import DNS_GIVE_UP
-
     c = "RTX-5"
     ri = ctx.profile.retry_interval
     ev: list[int] = []

@@ -1079,6 +1079,15 @@ class ServerTransaction:
         return machine
 
     @property
+    def completed_record(self) -> _Completed | None:
+        """
+        The layer's Timer J record if L{respond} took the UDP non-INVITE
+        shortcut (answered at once): it answers this transaction's
+        retransmissions until Timer J.  None otherwise.
+        """
+        return self._record
+
+    @property
     def state(self) -> str:
         machine: Any = self._machine
         return str(machine.__automat_transitioner__._state.name)
@@ -1248,6 +1257,22 @@ class TransactionLayer:
             # The same call a transaction's own Timer J was (callLater(64*T1)).
             self._expiry_call = self.clock.callLater(linger, self._expire)
         return record
+
+    def resend_completed(self, record: _Completed) -> bool:
+        """
+        Answer a retransmission from C{record} (RFC 3261 17.2.2, Completed),
+        as L{receive_request} does for a request matching it; False, and
+        nothing sent, if the record is no longer the current one for its key
+        (Timer J has ended it, or the layer was closed).
+
+        Why: a transport that has recognised a retransmission before parsing
+        it (L{harness.sip.transport.SipEndpoint._datagram}) answers it here,
+        with exactly what the full path would have sent.
+        """
+        if self.completed.get(record.key) is not record:
+            return False
+        self.send_response(record, record.response)  # type: ignore[arg-type]
+        return True
 
     def _expire(self) -> None:
         """Timer J for every record whose deadline has come; re-arm for the next one."""

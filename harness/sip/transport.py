@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import re
 import socket
+from collections import deque
 from collections.abc import Callable
 from dataclasses import replace
 from errno import ECONNREFUSED
@@ -109,6 +110,7 @@ from harness.sip.transaction import (
     ServerTransaction,
     TransactionFailure,
     TransactionLayer,
+    _Completed,
 )
 from harness.trace.events import ConnEvent, NoteEvent, SipEvent, Trace
 
@@ -584,6 +586,11 @@ class SipEndpoint:
         # on object addresses, or the same seed would not give the same trace
         self._connections: dict[_Connection, None] = {}
         self._creators: dict[str, IOpenSSLClientConnectionCreator] = {}
+        # Retransmissions recognised before parsing (see _absorbed); only
+        # without SIP events, which need every datagram parsed anyway.
+        self._answered: dict[bytes, _Answered] | None = None if self._sip_events else {}
+        self._answered_queue: deque[tuple[float, bytes, _Answered]] = deque()
+        self._absorb_window = _ABSORB_T1S * self.layer.server_policy.t1
         self.closed = False
 
     def __repr__(self) -> str:
@@ -841,6 +848,9 @@ class SipEndpoint:
     # -- receiving
 
     def _datagram(self, data: bytes, source: tuple[str, int]) -> None:
+        answered = self._answered
+        if answered is not None and self._absorbed(answered, data, source):
+            return
         port = self._ports.get("udp")
         local = self._udp_local(port) if port is not None else (self.address, 0)
         try:
@@ -850,7 +860,56 @@ class SipEndpoint:
             return
         if message is None:
             return  # CRLF keep-alive
-        self._received(message, data, "udp", None, (local, source))
+        txn = self._received(message, data, "udp", None, (local, source))
+        if answered is not None and txn is not None:
+            self._remember_answer(answered, data, source, txn)
+
+    def _absorbed(self, answered: dict[bytes, _Answered], data: bytes,
+                  source: tuple[str, int]) -> bool:
+        """
+        Answer C{data} without parsing it if it is a retransmission of a
+        request answered at once: the very same bytes from the same source
+        within the absorb window, whose Timer J record is still current.
+
+        Why: an overloaded UDP server gets retransmissions on top of its
+        load (SIPp sends them after T1, 2T1, 4T1), and each one cost a full
+        parse, Via stamp and transaction match (~50 us), only to resend the
+        stored response.  The same bytes from the same source parse to the
+        same request, get the same stamp, hence the same transaction key,
+        which matches the same record (no server transaction can hold that
+        key while the record is current): so the full path would send
+        exactly this response, to the same address.  Anything else -- other
+        bytes, another source, an ended record -- takes the full path.
+        """
+        entry = answered.get(data)
+        if entry is None or entry[1] != source:
+            return False
+        return self.layer.resend_completed(entry[0])
+
+    def _remember_answer(self, answered: dict[bytes, _Answered], data: bytes,
+                         source: tuple[str, int], txn: ServerTransaction) -> None:
+        """
+        Keep C{data} for L{_absorbed} if C{txn} was answered at once (the
+        UDP non-INVITE shortcut: a Timer J record holds its final).
+
+        Only for the absorb window (8*T1: a client's first three
+        retransmissions, all of SIPp's), not for the record's 32 s: the
+        datagrams would double the memory of a loaded server.  Later
+        retransmissions take the full path, which answers them the same.
+        Entries are dropped oldest first, as they leave the window.
+        """
+        record = txn.completed_record
+        if record is None:
+            return
+        now = self.clock.seconds()
+        queue = self._answered_queue
+        while queue and queue[0][0] <= now:
+            _, old, old_entry = queue.popleft()
+            if answered.get(old) is old_entry:
+                del answered[old]
+        entry = (record, source)
+        answered[data] = entry
+        queue.append((now + self._absorb_window, data, entry))
 
     def _received(
         self,
@@ -859,7 +918,8 @@ class SipEndpoint:
         transport: TransportName,
         conn: _Connection | None,
         addresses: tuple[tuple[str, int], tuple[str, int]] | None,
-    ) -> None:
+    ) -> ServerTransaction | None:
+        """Record and hand on one message; the new server transaction, if one was made."""
         if addresses is None:
             assert conn is not None
             local, remote = conn.local, conn.remote
@@ -867,13 +927,13 @@ class SipEndpoint:
             local, remote = addresses
         self._sip_event("in", transport, local, remote, message, raw)
         if self.closed:
-            return
+            return None
         if isinstance(message, Response):
             self.layer.receive_response(message)
-            return
+            return None
         try:
             request = self._stamp(message, remote)
-            self.layer.receive_request(
+            return self.layer.receive_request(
                 request,
                 (transport, remote[0], remote[1]),
                 reliable=transport != "udp",
@@ -882,15 +942,16 @@ class SipEndpoint:
         except ParseError as e:
             self._note(f"bad {message.method} from {remote[0]}:{remote[1]}: {e}")
             if message.method == "ACK":
-                return
+                return None
             try:
                 reply = make_response(message, 400, _reason(str(getattr(e, "reason", e))))
             except ParseError:
-                return
+                return None
             if transport == "udp":
                 self._udp_write(reply, reply.to_bytes(), remote)
             elif conn is not None:
                 conn.send(reply)
+            return None
 
     def _stamp(self, request: Request, remote: tuple[str, int]) -> Request:
         """RFC 3261 18.2.1 / RFC 3581: fill in C{received} and C{rport} on the top Via."""
@@ -996,6 +1057,9 @@ class SipEndpoint:
             conn.close()
         self._connections.clear()
         self._outbound.clear()
+        if self._answered is not None:
+            self._answered.clear()
+        self._answered_queue.clear()
 
 
 #: bytes of a broken stream looked at to answer its first message with a 400
@@ -1033,6 +1097,12 @@ _first = itemgetter(0)
 #: of the socket's family): see L{SipEndpoint._udp_send}
 _UdpSendCache = tuple[IListeningPort, "socket.socket | None", dict[str, bool]]
 _UDP_HOSTS_MAX = 4096
+
+#: a datagram answered at once, for L{SipEndpoint._absorbed}: the Timer J record
+#: holding its final response, and the source it came from
+_Answered = tuple[_Completed, tuple[str, int]]
+#: how long (in T1s) a datagram is kept to recognise its retransmissions unparsed
+_ABSORB_T1S = 8
 
 #: parsed header values a stamped request shares with the request as received
 _CARRIED = ("call_id", "cseq", "from_", "to", "contacts")

@@ -588,8 +588,11 @@ class SipEndpoint:
         self._creators: dict[str, IOpenSSLClientConnectionCreator] = {}
         # Retransmissions recognised before parsing (see _absorbed); only
         # without SIP events, which need every datagram parsed anyway.
-        self._answered: dict[bytes, _Answered] | None = None if self._sip_events else {}
-        self._answered_queue: deque[tuple[float, bytes, _Answered]] = deque()
+        self._answered: dict[bytes, _Completed] | None = None if self._sip_events else {}
+        # when each entry leaves the window, and its key: two flat queues, not
+        # one of tuples, so that entries add no objects for the collector
+        self._answered_until: deque[float] = deque()
+        self._answered_data: deque[bytes] = deque()
         self._absorb_window = _ABSORB_T1S * self.layer.server_policy.t1
         self.closed = False
 
@@ -864,7 +867,7 @@ class SipEndpoint:
         if answered is not None and txn is not None:
             self._remember_answer(answered, data, source, txn)
 
-    def _absorbed(self, answered: dict[bytes, _Answered], data: bytes,
+    def _absorbed(self, answered: dict[bytes, _Completed], data: bytes,
                   source: tuple[str, int]) -> bool:
         """
         Answer C{data} without parsing it if it is a retransmission of a
@@ -881,12 +884,15 @@ class SipEndpoint:
         exactly this response, to the same address.  Anything else -- other
         bytes, another source, an ended record -- takes the full path.
         """
-        entry = answered.get(data)
-        if entry is None or entry[1] != source:
+        record = answered.get(data)
+        if record is None:
             return False
-        return self.layer.resend_completed(entry[0])
+        _, host, port = record.source
+        if host != source[0] or port != source[1]:
+            return False
+        return self.layer.resend_completed(record)
 
-    def _remember_answer(self, answered: dict[bytes, _Answered], data: bytes,
+    def _remember_answer(self, answered: dict[bytes, _Completed], data: bytes,
                          source: tuple[str, int], txn: ServerTransaction) -> None:
         """
         Keep C{data} for L{_absorbed} if C{txn} was answered at once (the
@@ -896,20 +902,21 @@ class SipEndpoint:
         retransmissions, all of SIPp's), not for the record's 32 s: the
         datagrams would double the memory of a loaded server.  Later
         retransmissions take the full path, which answers them the same.
-        Entries are dropped oldest first, as they leave the window.
+        Entries are dropped oldest first, as they leave the window (an entry
+        made again for the same bytes meanwhile may go with its elder: it is
+        only a shortcut, the full path still answers).
         """
         record = txn.completed_record
         if record is None:
             return
         now = self.clock.seconds()
-        queue = self._answered_queue
-        while queue and queue[0][0] <= now:
-            _, old, old_entry = queue.popleft()
-            if answered.get(old) is old_entry:
-                del answered[old]
-        entry = (record, source)
-        answered[data] = entry
-        queue.append((now + self._absorb_window, data, entry))
+        until, keys = self._answered_until, self._answered_data
+        while until and until[0] <= now:
+            until.popleft()
+            answered.pop(keys.popleft(), None)
+        answered[data] = record
+        until.append(now + self._absorb_window)
+        keys.append(data)
 
     def _received(
         self,
@@ -1059,7 +1066,8 @@ class SipEndpoint:
         self._outbound.clear()
         if self._answered is not None:
             self._answered.clear()
-        self._answered_queue.clear()
+        self._answered_until.clear()
+        self._answered_data.clear()
 
 
 #: bytes of a broken stream looked at to answer its first message with a 400
@@ -1098,9 +1106,6 @@ _first = itemgetter(0)
 _UdpSendCache = tuple[IListeningPort, "socket.socket | None", dict[str, bool]]
 _UDP_HOSTS_MAX = 4096
 
-#: a datagram answered at once, for L{SipEndpoint._absorbed}: the Timer J record
-#: holding its final response, and the source it came from
-_Answered = tuple[_Completed, tuple[str, int]]
 #: how long (in T1s) a datagram is kept to recognise its retransmissions unparsed
 _ABSORB_T1S = 8
 

@@ -98,7 +98,7 @@ from harness.sip.message import (
     Response,
     Via,
     _set_param,
-    _trusted_message,
+    _trusted_request,
     make_response,
     new_branch,
     parse,
@@ -990,9 +990,7 @@ class SipEndpoint:
         if headers is None:
             headers = request.headers.with_top_via(text)
             vias = None
-        stamped = _trusted_message(
-            Request, method=request.method, uri=request.uri, headers=headers, body=request.body
-        )
+        stamped = _trusted_request(request.method, request.uri, headers, request.body)
         carried = stamped.__dict__
         for name in _CARRIED:
             if name in parsed:

@@ -586,15 +586,15 @@ class SipEndpoint:
         # on object addresses, or the same seed would not give the same trace
         self._connections: dict[_Connection, None] = {}
         self._creators: dict[str, IOpenSSLClientConnectionCreator] = {}
-        # Retransmissions recognised before parsing (see _absorbed); only
-        # without SIP events, which need every datagram parsed anyway.
-        self._answered: dict[bytes, _Completed] | None = None if self._sip_events else {}
-        # when each entry leaves the window, and its key: two flat queues, not
-        # one of tuples, so that entries add no objects for the collector
-        self._answered_until: deque[float] = deque()
-        self._answered_data: deque[bytes] = deque()
-        self._absorb_window = _ABSORB_T1S * self.layer.server_policy.t1
+        if not self._sip_events:
+            # Retransmissions recognised before parsing (see _absorbed); only
+            # without SIP events, which need every datagram parsed anyway.
+            self._absorber = _Absorber(_ABSORB_T1S * self.layer.server_policy.t1)
         self.closed = False
+
+    #: set per instance only when absorbing (a class default costs the many
+    #: endpoints of a simulated world nothing: no attribute, no empty queues)
+    _absorber: _Absorber | None = None
 
     def __repr__(self) -> str:
         return f"<SipEndpoint {self.name} {sorted(self._ports)}>"
@@ -851,8 +851,8 @@ class SipEndpoint:
     # -- receiving
 
     def _datagram(self, data: bytes, source: tuple[str, int]) -> None:
-        answered = self._answered
-        if answered is not None and self._absorbed(answered, data, source):
+        absorber = self._absorber
+        if absorber is not None and self._absorbed(absorber.answered, data, source):
             return
         port = self._ports.get("udp")
         local = self._udp_local(port) if port is not None else (self.address, 0)
@@ -864,8 +864,8 @@ class SipEndpoint:
         if message is None:
             return  # CRLF keep-alive
         txn = self._received(message, data, "udp", None, (local, source))
-        if answered is not None and txn is not None:
-            self._remember_answer(answered, data, source, txn)
+        if absorber is not None and txn is not None:
+            self._remember_answer(absorber, data, txn)
 
     def _absorbed(self, answered: dict[bytes, _Completed], data: bytes,
                   source: tuple[str, int]) -> bool:
@@ -892,8 +892,8 @@ class SipEndpoint:
             return False
         return self.layer.resend_completed(record)
 
-    def _remember_answer(self, answered: dict[bytes, _Completed], data: bytes,
-                         source: tuple[str, int], txn: ServerTransaction) -> None:
+    def _remember_answer(self, absorber: _Absorber, data: bytes,
+                         txn: ServerTransaction) -> None:
         """
         Keep C{data} for L{_absorbed} if C{txn} was answered at once (the
         UDP non-INVITE shortcut: a Timer J record holds its final).
@@ -910,12 +910,12 @@ class SipEndpoint:
         if record is None:
             return
         now = self.clock.seconds()
-        until, keys = self._answered_until, self._answered_data
+        answered, until, keys = absorber.answered, absorber.until, absorber.data
         while until and until[0] <= now:
             until.popleft()
             answered.pop(keys.popleft(), None)
         answered[data] = record
-        until.append(now + self._absorb_window)
+        until.append(now + absorber.window)
         keys.append(data)
 
     def _received(
@@ -1062,10 +1062,8 @@ class SipEndpoint:
             conn.close()
         self._connections.clear()
         self._outbound.clear()
-        if self._answered is not None:
-            self._answered.clear()
-        self._answered_until.clear()
-        self._answered_data.clear()
+        if self._absorber is not None:
+            self._absorber = _Absorber(self._absorber.window)
 
 
 #: bytes of a broken stream looked at to answer its first message with a 400
@@ -1086,6 +1084,10 @@ def _with_top_via(
     L{Headers.with_top_via} for the usual layout, where the C{count} Vias are
     consecutive fields (the result is then the same), else None.
     """
+    if count == 1 and pairs and pairs[0][0] == "Via":
+        # A single Via, first (what phones and SIPp send).  C{count} is the
+        # number of Vias parsed from these very pairs, so there is no other.
+        return Headers._trusted((("Via", text), *pairs[1:]))
     # Counted on the list of names (C loops, no generators: this runs per request).
     names = list(map(_first, pairs))
     if count < 1 or names.count("Via") != count:
@@ -1106,6 +1108,23 @@ _UDP_HOSTS_MAX = 4096
 
 #: how long (in T1s) a datagram is kept to recognise its retransmissions unparsed
 _ABSORB_T1S = 8
+
+
+class _Absorber:
+    """
+    What L{SipEndpoint._absorbed} recognises: datagram bytes -> the Timer J
+    record holding the final response they got; when each entry leaves the
+    window and its key, as two flat queues (not one of tuples, so entries add
+    no objects for the collector).
+    """
+
+    __slots__ = ("answered", "data", "until", "window")
+
+    def __init__(self, window: float) -> None:
+        self.window = window
+        self.answered: dict[bytes, _Completed] = {}
+        self.until: deque[float] = deque()
+        self.data: deque[bytes] = deque()
 
 #: parsed header values a stamped request shares with the request as received
 _CARRIED = ("call_id", "cseq", "from_", "to", "contacts")

@@ -1061,7 +1061,8 @@ def parse(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Request | Response:
             if len(value) > limits.max_header_len:
                 raise ParseError("header value too long", header=cname)
     headers = Headers._trusted(tuple(pairs))
-    names = dict(pairs)  # only its keys are used: the names present
+    # the first value of each name (its keys: the names present)
+    first = names = dict(reversed(pairs))
 
     lengths = headers._values("Content-Length") if "Content-Length" in names else None
     if lengths is not None:
@@ -1096,20 +1097,17 @@ def parse(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Request | Response:
         if not 100 <= status <= 699:
             raise ParseError(f"status code out of range: {status}", line=1)
         reason = (m.group("reason") or "").strip(" \t")
-        msg = _trusted_message(Response, status=status, reason=reason, headers=headers, body=body)
+        msg = _trusted_response(status, reason, headers, body)
     else:
         m = _abnf.request_line_re.fullmatch(start)
         if m is None:
             raise ParseError(f"bad request line {start!r}", line=1)
         _check_version(m.group("version"))
-        msg = _trusted_message(
-            Request, method=m.group("method"), uri=m.group("uri"), headers=headers, body=body
-        )
+        msg = _trusted_request(m.group("method"), m.group("uri"), headers, body)
     # Validate (and cache) what every transaction needs, in this order (the
     # first error found is the one raised).  The values are what the cached
     # properties would compute from the same fields (first of each, every
     # Via), read straight from the pairs in hand.
-    first = dict(reversed(pairs))
     parsed = msg.__dict__
     cseq = parsed["cseq"] = _parse_cseq(first["CSeq"])
     if isinstance(msg, Request) and cseq.method != msg.method:
@@ -1136,6 +1134,28 @@ def _trusted_message(cls: type[_M], **fields: Any) -> _M:
     setattr_ = object.__setattr__
     for name, value in fields.items():  # key-sharing dict: see lean_copy
         setattr_(msg, name, value)
+    return msg
+
+
+def _trusted_request(method: str, uri: str, headers: Headers, body: bytes) -> Request:
+    """L{_trusted_message} for a request, without the keyword dict and loop (per request)."""
+    msg = object.__new__(Request)
+    setattr_ = object.__setattr__
+    setattr_(msg, "method", method)  # field order, as _trusted_message sets them
+    setattr_(msg, "uri", uri)
+    setattr_(msg, "headers", headers)
+    setattr_(msg, "body", body)
+    return msg
+
+
+def _trusted_response(status: int, reason: str, headers: Headers, body: bytes) -> Response:
+    """L{_trusted_message} for a response, without the keyword dict and loop (per request)."""
+    msg = object.__new__(Response)
+    setattr_ = object.__setattr__
+    setattr_(msg, "status", status)
+    setattr_(msg, "reason", reason)
+    setattr_(msg, "headers", headers)
+    setattr_(msg, "body", body)
     return msg
 
 
@@ -1272,21 +1292,19 @@ def make_response(
             to_changed = True
         vias.append(echoed)
     pairs = vias
-    pairs.extend(_normalise(headers))
+    extra = _normalise(headers)
+    pairs.extend(extra)
     response: Response
-    if reason is None and status in REASONS and type(body) is bytes and not any(
-        p[0] == "Content-Length" for p in pairs
-    ):
+    # Only the extra fields can hold a Content-Length (the others are Via and
+    # the echoed ones), so only they are searched: a few, often none.
+    if reason is None and status in REASONS and type(body) is bytes and not _has_length(extra):
         # The usual response (a known status, our reason phrase, no length
         # given): the checks of Response.__post_init__ hold by construction
         # and Content-Length goes last, where its Headers.set would put it,
         # so skip rebuilding the header tuple once more (once per request).
-        pairs.append(("Content-Length", _LENGTHS[len(body)] if len(body) < 16 else
-                      str(len(body))))
-        response = _trusted_message(
-            Response, status=status, reason=REASONS[status],
-            headers=Headers._trusted(tuple(pairs)), body=body,
-        )
+        n = len(body)
+        pairs.append(_LENGTH_PAIRS[n] if n < 16 else ("Content-Length", str(n)))
+        response = _trusted_response(status, REASONS[status], Headers._trusted(tuple(pairs)), body)
     else:
         if reason is None:
             reason = REASONS.get(status, "Unknown")
@@ -1303,8 +1321,18 @@ def make_response(
     return response
 
 
+def _has_length(pairs: list[tuple[str, str]]) -> bool:
+    for name, _ in pairs:
+        if name == "Content-Length":
+            return True
+    return False
+
+
 #: Content-Length values of short bodies (an empty one above all), made once
 _LENGTHS = tuple(str(n) for n in range(16))
+#: their Content-Length fields: one shared tuple each, not one more object kept
+#: with every response a server holds for Timer J
+_LENGTH_PAIRS = tuple(("Content-Length", length) for length in _LENGTHS)
 #: fields a response copies from its request (after every Via), in this order
 _ECHOED = ("From", "To", "Call-ID", "CSeq")
 #: parsed values of those fields that a response shares with its request

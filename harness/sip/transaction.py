@@ -1064,7 +1064,30 @@ class ServerTransaction:
                 machine.send_failure(response)
             core.send = self._send
             core.on_completed = self._on_completed
+        elif self.terminated and self.final_response is not None and self.reliable and (
+            not self.invite
+        ):
+            # After the reliable shortcut of respond (the only way to be
+            # terminated with a final response and no machine): replay that
+            # final from Trying with its two outputs (send, terminate) not
+            # repeated; Completed lingers 0 s, so the machine ends Terminated.
+            response = self.final_response
+            core.send = lambda txn, response: None
+            core.on_terminated = lambda txn: None
+            if response.status < 300:
+                machine.send_success(response)
+            else:
+                machine.send_failure(response)
         return machine
+
+    @property
+    def completed_record(self) -> _Completed | None:
+        """
+        The layer's Timer J record if L{respond} took the UDP non-INVITE
+        shortcut (answered at once): it answers this transaction's
+        retransmissions until Timer J.  None otherwise.
+        """
+        return self._record
 
     @property
     def state(self) -> str:
@@ -1106,6 +1129,25 @@ class ServerTransaction:
             self.final_response = response
             self._send(self, response)
             self._record = self._on_completed(self, response, self._policy.timer_b)
+            return
+        if (
+            self._built is None
+            and response.status >= 200
+            and not self.invite
+            and self.reliable
+            and not self.terminated
+        ):
+            # The same shortcut over a reliable transport (TCP/TLS), where
+            # Timer J is zero: Trying --final--> Completed --(J=0)-->
+            # Terminated, whose outputs are exactly these -- send the response
+            # (final_nonin), then end the transaction (terminate: flag, tell
+            # the layer).  Building and driving the machine for it was ~10 us
+            # per request over TCP; L{_machine} builds it in Terminated if it
+            # is ever needed.
+            self.final_response = response
+            self._send(self, response)
+            self.terminated = True
+            self._on_terminated(self)
             return
         if response.status < 200:
             self._machine.send_provisional(response)
@@ -1236,6 +1278,22 @@ class TransactionLayer:
             # The same call a transaction's own Timer J was (callLater(64*T1)).
             self._expiry_call = self.clock.callLater(linger, self._expire)
         return record
+
+    def resend_completed(self, record: _Completed) -> bool:
+        """
+        Answer a retransmission from C{record} (RFC 3261 17.2.2, Completed),
+        as L{receive_request} does for a request matching it; False, and
+        nothing sent, if the record is no longer the current one for its key
+        (Timer J has ended it, or the layer was closed).
+
+        Why: a transport that has recognised a retransmission before parsing
+        it (L{harness.sip.transport.SipEndpoint._datagram}) answers it here,
+        with exactly what the full path would have sent.
+        """
+        if self.completed.get(record.key) is not record:
+            return False
+        self.send_response(record, record.response)  # type: ignore[arg-type]
+        return True
 
     def _expire(self) -> None:
         """Timer J for every record whose deadline has come; re-arm for the next one."""

@@ -33,6 +33,28 @@ class StreamFramerTests(SynchronousTestCase):
         self.assertEqual(out, [parse(REGISTER), parse(INVITE)])
         self.assertEqual(f.feed(REGISTER[20:]), [parse(REGISTER)])
 
+    def test_pipelined_read_leaves_only_the_unfinished_message(self) -> None:
+        """
+        Many messages in one read are cut at a moving offset; what stays
+        buffered is exactly the unfinished one (keep-alives before it gone).
+        """
+        f = StreamFramer()
+        tail = INVITE[:50]
+        out = f.feed(REGISTER * 5 + b"\r\n" + INVITE + b"\r\n" + tail)
+        self.assertEqual(out, [parse(REGISTER)] * 5 + [parse(INVITE)])
+        self.assertEqual((f.buffered, bytes(f._buffer)), (len(tail), tail))
+        self.assertEqual(f.feed(INVITE[50:] + b"\r\n"), [parse(INVITE)])
+        self.assertEqual(f.buffered, 0)
+
+    def test_limits_count_only_unconsumed_bytes(self) -> None:
+        """The size limits apply to the message being cut, not to the read."""
+        f = StreamFramer(Limits(max_size=len(REGISTER) + 100))
+        partial = b"INVITE sip:a@b.com SIP/2.0\r\nX-Junk: " + b"a" * len(REGISTER)
+        self.assertEqual(f.feed(REGISTER + partial), [parse(REGISTER)])
+        self.assertEqual(f.buffered, len(partial))
+        f = StreamFramer(Limits(max_size=len(REGISTER) + 100))
+        self.assertEqual(f.feed(REGISTER + REGISTER), [parse(REGISTER)] * 2)
+
     def test_content_length_required(self) -> None:
         f = StreamFramer()
         e = self.assertRaises(ParseError, f.feed, REGISTER.replace(b"Content-Length: 0\r\n", b""))

@@ -255,6 +255,28 @@ class MakeResponseTests(SynchronousTestCase):
                          ("Down for maintenance", b"x", "1"))
 
 
+    def test_content_length_given_is_replaced(self) -> None:
+        """
+        A Content-Length among the extra fields (the only place one can be)
+        is set from the body, where it was given, as Response() does.
+        """
+        req = parse(fixture("register.sip"))
+        assert isinstance(req, Request)
+        r = make_response(req, 200, headers=[("Content-Length", "7"), ("X-A", "1")], body=b"ab")
+        self.assertEqual(r.headers.get_all("Content-Length"), ("2",))
+        self.assertEqual([n for n, _ in r.headers][-2:], ["Content-Length", "X-A"])
+
+    def test_short_lengths_share_one_field(self) -> None:
+        req = parse(fixture("register.sip"))
+        assert isinstance(req, Request)
+        a, b = make_response(req, 200), make_response(req, 404, body=b"x" * 15)
+        c = make_response(req, 200)
+        self.assertIs(list(a.headers)[-1], list(c.headers)[-1])
+        self.assertEqual(list(b.headers)[-1], ("Content-Length", "15"))
+        self.assertEqual(make_response(req, 200, body=b"y" * 16).headers.get("Content-Length"),
+                         "16")
+
+
 class IdentifierTests(SynchronousTestCase):
     def test_deterministic_from_rng(self) -> None:
         a, b = random.Random(7), random.Random(7)

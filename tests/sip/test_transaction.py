@@ -541,6 +541,77 @@ class ServerTransactionTests(SynchronousTestCase):
         self.assertEqual(txn.state, "Terminated")
         self.assertEqual(s.statuses(), [404, 404])
 
+    def _reliable_run(self, *, drive_machine: bool, status: int) -> list[object]:
+        """
+        One TCP non-INVITE answered at once: what the world and a caller
+        holding the transaction saw, in order.  C{drive_machine}: the machine
+        is built before the answer, as opposed to the reliable shortcut in
+        L{ServerTransaction.respond}.
+        """
+        s = _ServerHarness(reliable=True)
+        request = make_request("OPTIONS")
+        s.receive(request)
+        txn = s.txns.pop()
+        seen: list[object] = [txn.state if drive_machine else "Trying"]
+        txn.respond(make_response(request, status))
+        self.assertEqual(txn._built is None, not drive_machine)
+        seen.append((txn.terminated, s.statuses(), dict(s.layer.servers), s.layer.completed))
+        seen.append(txn.state)
+        txn.request_again()
+        txn.abort()
+        seen.append((txn.state, s.statuses(), s.clock.getDelayedCalls()))
+        self.assertRaises(ValueError, txn.respond, make_response(request, 200))
+        s.receive(request)  # a new transaction: the first one has ended
+        seen.append((len(s.txns), s.statuses()))
+        return seen
+
+    def test_reliable_shortcut_is_the_machine_transition(self) -> None:
+        """
+        Over TCP a non-INVITE answered at once goes Trying -> Completed ->
+        Terminated (Timer J is zero) without its machine: the same response
+        sent once, the transaction ended and forgotten by the layer at once,
+        and a machine built late is in Terminated.
+        """
+        for status in (200, 404):
+            shortcut = self._reliable_run(drive_machine=False, status=status)
+            self.assertEqual(shortcut, self._reliable_run(drive_machine=True, status=status))
+            self.assertEqual(shortcut[1], (True, [status], {}, {}))
+            self.assertEqual(shortcut[2], "Terminated")
+
+    def test_reliable_provisional_then_final_uses_the_machine(self) -> None:
+        s = _ServerHarness(reliable=True)
+        request = make_request("OPTIONS")
+        s.receive(request)
+        txn = s.txns[0]
+        txn.respond(make_response(request, 100))
+        txn.respond(make_response(request, 200))
+        self.assertIsNotNone(txn._built)
+        self.assertEqual((txn.state, s.statuses(), s.layer.servers), ("Terminated", [100, 200], {}))
+
+    def test_resend_completed_only_while_current(self) -> None:
+        s = _ServerHarness()
+        request = make_request("REGISTER")
+        s.receive(request)
+        txn = s.txns.pop()
+        txn.respond(make_response(request, 200))
+        record = txn.completed_record
+        assert record is not None
+        self.assertIs(s.layer.completed[txn.key], record)
+        self.assertTrue(s.layer.resend_completed(record))
+        self.assertEqual(s.statuses(), [200, 200])
+        s.run(32.5)  # Timer J
+        self.assertFalse(s.layer.resend_completed(record))
+        self.assertEqual(s.statuses(), [200, 200])
+
+    def test_completed_record_none_without_the_shortcut(self) -> None:
+        s = _ServerHarness()
+        request = make_request("REGISTER")
+        s.receive(request)
+        txn = s.txns.pop()
+        txn.respond(make_response(request, 100))
+        txn.respond(make_response(request, 200))
+        self.assertIsNone(txn.completed_record)
+
     def test_completed_record_keeps_a_lean_copy(self) -> None:
         """
         The Timer J record re-sends the final as sent (equal, same wire

@@ -22,7 +22,7 @@ from harness.sip.transaction import (
     TransactionFailure,
 )
 from harness.sip.transport import SipEndpoint
-from harness.trace.events import ConnEvent, NoteEvent, PacketEvent, SipEvent
+from harness.trace.events import ConnEvent, NoteEvent, PacketEvent, SipEvent, Trace
 
 SERVER = "127.0.9.1"
 PHONE = "127.0.9.9"
@@ -591,7 +591,7 @@ class WithTopViaTests(SynchronousTestCase):
         new = "SIP/2.0/UDP a;branch=z9hG4bK1;received=127.0.0.9"
         layouts = [
             (v1, f, t), (f, v1, t), (f, t, v1), (v1, v2, f), (f, v1, v2, v3, t),
-            (v1, f, v2), (f, v1, t, v2, v3), (f, t),
+            (v1, f, v2), (f, v1, t, v2, v3), (f, t), (v1,),
         ]
         for pairs in layouts:
             count = sum(1 for n, _ in pairs if n == "Via")
@@ -603,3 +603,150 @@ class WithTopViaTests(SynchronousTestCase):
             else:
                 self.assertIsNone(got, pairs)
             self.assertIsNone(_with_top_via(pairs, new, count + 1))
+
+
+class _NoSipEvents(Trace):
+    """A trace that keeps no SIP message events (as a benchmark server's)."""
+
+    wants_sip_events = False
+
+
+class AbsorbedRetransmissionTests(SynchronousTestCase):
+    """
+    L{SipEndpoint._absorbed}: without SIP events, a retransmission (the same
+    datagram from the same source) of a request answered at once gets the
+    stored final response again without being parsed; anything else takes
+    the full path, as before.
+    """
+
+    def setUp(self) -> None:
+        import harness.sip.transport as transport_module
+
+        self.world = SimWorld(seed=3)
+        self.server = SipEndpoint(
+            self.world.host(SERVER), _NoSipEvents(), SERVER, rng=self.world.rng
+        )
+        self.server.listen("udp", 5060)
+        self.received: list[ServerTransaction] = []
+        self.server.on_request = self._answer
+        self.parsed = 0
+        real = transport_module.parse_datagram
+
+        def counting(data: bytes, limits: Any) -> Any:
+            self.parsed += 1
+            return real(data, limits)
+
+        self.patch(transport_module, "parse_datagram", counting)
+        self.phone = _RawUdp()
+        self.phone_port = self.world.host(PHONE).listenUDP(5070, self.phone)
+        self.other = _RawUdp()
+        self.other_port = self.world.host("127.0.9.8").listenUDP(5070, self.other)
+        self.raw = (
+            register()
+            .with_headers(
+                register().headers.add(
+                    "Via", f"SIP/2.0/UDP {PHONE}:5070;rport;branch=z9hG4bKabs1", first=True
+                )
+            )
+            .to_bytes()
+        )
+
+    def _answer(self, txn: ServerTransaction) -> None:
+        self.received.append(txn)
+        txn.respond(make_response(txn.request, 200, to_tag=f"t{len(self.received)}"))
+
+    def send(self, raw: bytes, port: Any = None, at: float = 0.0) -> None:
+        self.world.run(until=at)
+        (port or self.phone_port).write(raw, (SERVER, 5060))
+        self.world.run(until=at + 0.1)
+
+    def test_retransmission_answered_unparsed(self) -> None:
+        self.send(self.raw)
+        self.send(self.raw, at=0.5)
+        self.send(self.raw, at=1.5)
+        self.assertEqual(len(self.received), 1)
+        self.assertEqual(self.parsed, 1)
+        answers = [d for d, _ in self.phone.datagrams]
+        self.assertEqual(len(answers), 3)
+        self.assertEqual(answers[1:], [answers[0], answers[0]])
+        self.assertEqual(parse(answers[0]).status, 200)
+
+    def test_other_source_takes_the_full_path(self) -> None:
+        self.send(self.raw)
+        self.send(self.raw, port=self.other_port, at=0.5)
+        self.assertEqual(self.parsed, 2)
+        self.assertEqual(len(self.received), 1)
+        # the stored answer again, to where the Via says (the first source)
+        answers = [d for d, _ in self.phone.datagrams]
+        self.assertEqual(answers, [answers[0], answers[0]])
+
+    def test_after_the_window_the_full_path_answers_the_same(self) -> None:
+        self.send(self.raw)
+        # past 8*T1 another request is answered, which drops the first one's entry
+        self.send(self.raw.replace(b"z9hG4bKabs1", b"z9hG4bKabs2"), at=4.5)
+        self.send(self.raw, at=5.0)  # within Timer J: the record answers, parsed
+        self.assertEqual(self.parsed, 3)
+        self.assertEqual(len(self.received), 2)
+        answers = [d for d, _ in self.phone.datagrams]
+        self.assertEqual(answers[2], answers[0])
+
+    def test_after_timer_j_a_new_transaction(self) -> None:
+        self.send(self.raw)
+        self.send(self.raw, at=3.0)
+        self.send(self.raw, at=40.0)  # Timer J (32 s) ended the record
+        self.assertEqual(len(self.received), 2)
+        self.assertEqual(self.parsed, 2)
+        tags = [parse(d).to.tag for d, _ in self.phone.datagrams]
+        self.assertEqual(tags, ["t1", "t1", "t2"])
+
+    def test_window_entries_pruned(self) -> None:
+        self.send(self.raw)
+        assert self.server._absorber is not None
+        self.assertEqual(list(self.server._absorber.answered), [self.raw])
+        other = self.raw.replace(b"z9hG4bKabs1", b"z9hG4bKabs2")
+        self.send(other, at=4.5)  # the first one's window has ended: dropped
+        self.assertEqual(list(self.server._absorber.answered), [other])
+        self.assertEqual(list(self.server._absorber.data), [other])
+
+    def test_malformed_datagram_still_parsed_each_time(self) -> None:
+        bad = self.raw.replace(b"CSeq: 1 REGISTER", b"CSeq: x REGISTER")
+        self.send(bad)
+        self.send(bad, at=0.5)
+        self.assertEqual(self.parsed, 2)
+        self.assertEqual(self.received, [])
+        self.assertEqual(
+            [d.split(b"\r\n", 1)[0] for d, _ in self.phone.datagrams],
+            [b"SIP/2.0 400 Bad Request - bad CSeq: 'x REGISTER'"] * 2,
+        )
+
+    def test_request_not_answered_at_once_is_not_kept(self) -> None:
+        self.server.on_request = self.received.append
+        self.send(self.raw)
+        self.received[0].respond(make_response(self.received[0].request, 100))
+        self.send(self.raw, at=0.5)
+        self.assertEqual(self.parsed, 2)
+        assert self.server._absorber is not None
+        self.assertEqual(self.server._absorber.answered, {})
+
+    def test_with_sip_events_every_datagram_is_parsed(self) -> None:
+        self.server.close()
+        self.server = SipEndpoint(
+            self.world.host(SERVER), self.world.trace, SERVER, rng=self.world.rng
+        )
+        self.server.listen("udp", 5060)
+        self.server.on_request = self._answer
+        self.send(self.raw)
+        self.send(self.raw, at=0.5)
+        self.assertEqual(self.parsed, 2)
+        self.assertIsNone(self.server._absorber)
+        self.assertNotIn("_absorber", vars(self.server))
+        answers = [d for d, _ in self.phone.datagrams]
+        self.assertEqual(answers, [answers[0], answers[0]])
+
+    def test_closed_endpoint_answers_nothing(self) -> None:
+        self.send(self.raw)
+        self.server._datagram(self.raw, (PHONE, 5070))  # as if read before the close
+        self.server.close()
+        self.server._datagram(self.raw, (PHONE, 5070))
+        self.world.run(until=1.0)
+        self.assertEqual(len(self.phone.datagrams), 2)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from hypothesis import given
 from twisted.trial.unittest import SynchronousTestCase
 
-from harness.sip.uri import ParseError, SipURI, parse_uri
+from harness.sip import _abnf
+from harness.sip.uri import _ALNUM_SAFE, ParseError, SipURI, escape, parse_uri
 from harness.testing.hypothesis_trial import show_notes
 from harness.testing.strategies_sip import sip_uris
 
@@ -67,3 +68,21 @@ class URIPropertyTests(SynchronousTestCase):
     @given(sip_uris())
     def test_round_trip(self, u: SipURI) -> None:
         self.assertEqual(parse_uri(str(u)), u)
+
+
+class EscapeTests(SynchronousTestCase):
+    """L{escape}, including its shortcut for ASCII letters and digits."""
+
+    def test_alphanumeric_unchanged_in_every_safe_set(self) -> None:
+        self.assertEqual(len(_ALNUM_SAFE), 4)
+        for safe in (_abnf.USER_SAFE, _abnf.PASSWORD_SAFE, _abnf.PARAM_SAFE,
+                     _abnf.HEADER_SAFE):
+            self.assertEqual(escape("u00001UDP", safe), "u00001UDP")
+
+    def test_other_characters_still_escaped(self) -> None:
+        self.assertEqual(escape("a b", _abnf.USER_SAFE), "a%20b")
+        self.assertEqual(escape("é1", _abnf.PARAM_SAFE), "%C3%A91")
+        self.assertEqual(escape("", _abnf.PARAM_SAFE), "")
+
+    def test_shortcut_only_for_sets_holding_alphanumerics(self) -> None:
+        self.assertEqual(escape("ab12", frozenset("ab")), "ab%31%32")

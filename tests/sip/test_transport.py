@@ -630,13 +630,13 @@ class AbsorbedRetransmissionTests(SynchronousTestCase):
         self.received: list[ServerTransaction] = []
         self.server.on_request = self._answer
         self.parsed = 0
-        real = transport_module.parse_datagram
+        real = transport_module.parse_datagram_again
 
         def counting(data: bytes, limits: Any) -> Any:
             self.parsed += 1
             return real(data, limits)
 
-        self.patch(transport_module, "parse_datagram", counting)
+        self.patch(transport_module, "parse_datagram_again", counting)
         self.phone = _RawUdp()
         self.phone_port = self.world.host(PHONE).listenUDP(5070, self.phone)
         self.other = _RawUdp()

@@ -1322,20 +1322,32 @@ def attempts(
     for k, a in enumerate(free):
         if k in synthetic:
             continue
+        gave_up = _all_failed_over_from(facts, a, [*real, *synthetic.values()],
+                                        same_group=False)
+        # the requests of the same server group that gave up another target as this
+        # connection began: it was their next target, whatever else went there before
+        # (a REGISTER and an INVITE failing over together, FO-2 and FO-3: one
+        # connection, refused, fails both; an INVITE failing over while the
+        # registration retries there, or just after a planned call was placed: explore
+        # seed 4 of dns-ip-literal)
+        with_it = [x for x in gave_up if facts.group_of(x.dst) == facts.group_of(a.server)]
         call = call_of(a)
         if call is not None and (call, a.server) not in claimed:
             claimed.add((call, a.server))
-            continue  # the planned call's INVITE, which never got on the wire
-        if any(srv == a.server and due - tol <= a.start <= due + _IN_FLIGHT + tol
-               for srv, due in in_dialog_due):
+            if not with_it:
+                continue  # the planned call's INVITE, which never got on the wire
+        if not with_it and any(srv == a.server and due - tol <= a.start <= due + _IN_FLIGHT + tol
+                               for srv, due in in_dialog_due):
             continue  # a planned call's hang-up (or re-INVITE), not a registration
         before = [x for x in (*real, *synthetic.values())
                   if x.dst == a.server and x.first < a.start - tol]
-        if not before:
-            # nothing there before: the failover (or fallback) of a request another
-            # target failed as this connection began
-            given_up = _failed_over_from(facts, a, [*real, *synthetic.values()],
-                                         same_group=False)
+        if with_it:
+            before = [max(with_it, key=lambda x: (x.first, x.sends[0].index))]
+        elif not before:
+            # nothing there before: the fallback of a request another target failed as
+            # this connection began
+            given_up = (max(gave_up, key=lambda x: (x.first, x.sends[0].index))
+                        if gave_up else None)
             before = [given_up] if given_up is not None else []
         if not before and call is None and concurrent:
             # nor a request failing over to it: away from a call, in concurrent mode
@@ -1349,7 +1361,7 @@ def attempts(
         # away from a planned call's time (left out above), what the phone retries on
         # its own is its registration: the last REGISTER there, if there was one
         regs = [x for x in before if x.method == "REGISTER"]
-        if not regs and call is None:
+        if not regs and call is None and not with_it:
             # nothing but a call's request there before (an INVITE that stood behind a
             # connection with the REGISTER and failed over, FO-6): the phone retrying on
             # its own later is still its registration (RTX-5, FBK-C3), the one to this
@@ -1365,6 +1377,16 @@ def attempts(
             provisional=False, conn_failure=a, on_wire=False, conn_start=None, late=False,
             transport=a.transport, dst=a.server, role=facts.role_of(a.server),
         )
+        for x in with_it:
+            if (x.call_id, x.method) == (prev.call_id, prev.method) or any(
+                    y.dst == a.server and (y.call_id, y.method) == (x.call_id, x.method)
+                    and abs(y.first - a.start) <= tol
+                    for y in (*real, *synthetic.values(), *also)):
+                continue  # the same request, or one with an attempt of its own there
+            also.append(replace(
+                synthetic[k], method=x.method, call_id=x.call_id, cseq=x.cseq,
+                sends=(replace(sent, request=x.request),),
+            ))
     out = [*txns, *synthetic.values(), *also]
     out.sort(key=lambda x: (x.first, x.sends[0].index))
     return out
@@ -1416,12 +1438,18 @@ def _registration_like(facts: Facts, a: ConnAttempt, reqs: Sequence[Txn], *,
 
 def _failed_over_from(facts: Facts, a: ConnAttempt, reqs: Sequence[Txn], *,
                       same_group: bool = True) -> Txn | None:
+    """The last of L{_all_failed_over_from}; C{None} if none."""
+    out = _all_failed_over_from(facts, a, reqs, same_group=same_group)
+    return max(out, key=lambda x: (x.first, x.sends[0].index)) if out else None
+
+
+def _all_failed_over_from(facts: Facts, a: ConnAttempt, reqs: Sequence[Txn], *,
+                          same_group: bool = True) -> list[Txn]:
     """
     The request that failed at another target of C{a}'s server group (of any
     group unless C{same_group}: the fallback, FO-6) as the connection C{a}
     began (unanswered until its RTX-1 give-up time, or answered only after it,
-    a 503, or its own connection failed then): C{a} was its next target.
-    C{None} if none.
+    a 503, or its own connection failed then): C{a} was their next target.
     """
     group = facts.group_of(a.server)
     tol = facts.tol
@@ -1439,7 +1467,7 @@ def _failed_over_from(facts: Facts, a: ConnAttempt, reqs: Sequence[Txn], *,
                                                retry_counts_for(facts, x.dst))
         if x.first < a.start + tol and abs(failed - a.start) <= tol:
             out.append(x)
-    return max(out, key=lambda x: (x.first, x.sends[0].index)) if out else None
+    return out
 
 
 def _planned_in_dialog(facts: Facts, dlgs: Sequence[Dialog]) -> list[tuple[str, float]]:

@@ -994,6 +994,37 @@ def unresolved_targets(ctx: Ctx, t: float) -> frozenset[str]:
     return frozenset(s.address for s in ctx.facts.targets if s.address not in got)
 
 
+def first_resolved_target(ctx: Ctx, t: float) -> str | None:
+    """
+    The address the resolution of server 1's domain in use at C{t} gave
+    first for its first target (the last lookup by then that asked for an
+    address: its first address query, or a first SRV record with a numeric
+    target): where a new request was due first, the primary (FO-1: the first
+    target of DNS-*), also when a DNS fault had moved the primary's name to an
+    address no harness server has.  C{None} without such a lookup, or if that
+    query's answer did not reach the phone or named no address (the first
+    target gave no address then, DNS-8).
+    """
+    dom = _domain(ctx)
+    if dom is None or ctx.facts.dns is None:
+        return None
+    qs = ctx.queries
+    root = _root(ctx, qs, dom)
+    if root is None:
+        return None
+    for lk in reversed([lk for lk in _lookups(qs, root) if lk[0].t <= t + ctx.tol]):
+        for q in lk:
+            if q.type == "SRV":
+                first = min(_srvs(q), key=lambda r: r.priority, default=None)
+                if first is not None and _is_ip(first.target):
+                    return first.target
+            if q.type == "A":
+                if not q.records or _answer_lost(q, _lost_answers(ctx), ctx.tol):
+                    return None
+                return q.records[0]
+    return None
+
+
 def register_elsewhere(ctx: Ctx) -> list[int]:
     """
     Trace indexes of the REGISTERs the phone sent to an address that a lookup

@@ -14,7 +14,12 @@ from collections.abc import Callable
 
 from harness.certify import wire
 from harness.certify.checks_base import Ctx, Failover
-from harness.certify.checks_dns import in_flight, resolution_ttl, unresolved_targets
+from harness.certify.checks_dns import (
+    first_resolved_target,
+    in_flight,
+    resolution_ttl,
+    unresolved_targets,
+)
 from harness.certify.verdict import Verdict
 
 __all__ = ["CHECKS"]
@@ -269,6 +274,10 @@ def fo4(ctx: Ctx) -> Verdict:
 def fo5(ctx: Ctx) -> Verdict:
     c = "FO-5"
     roe = ctx.facts.account.server(1).register_on_enable
+    # "the secondary server ... in the failover mode": a target of server 1 other than
+    # the first one the resolution in use gave (FO-1: the primary is the first target
+    # of DNS-*); a DNS fault that moved the primary's name to another address moved
+    # the primary, it made no secondary of the new address (explore seed 7)
     uses = [
         t
         for t in ctx.txns
@@ -276,6 +285,7 @@ def fo5(ctx: Ctx) -> Verdict:
         and not t.in_dialog
         and ctx.group(t.dst) == 1
         and not ctx.is_primary(t.dst)
+        and t.dst != first_resolved_target(ctx, t.first)
     ]
     if not uses:
         return ctx.na(c, "no request other than REGISTER was sent to a secondary target")
@@ -387,6 +397,14 @@ def fo6(ctx: Ctx) -> Verdict:
         nxt = next((t for t in ctx.attempts if t.dst == fb and t.method not in ("ACK", "CANCEL")
                     and t.first >= d.start - ctx.tol), None)
         if nxt is None or nxt.started > due:
+            # it took over at once and its port was closed: a connection there that failed
+            # before any SIP went over it (RTX-2), though no request on the wire names it
+            # (explore seed 15: no request of the phone ever reached the wire)
+            refused = next((a for a in ctx.conn_attempts if a.server == fb
+                            and d.start - ctx.tol <= a.start <= due), None)
+            if refused is not None:
+                ev.extend(refused.indexes)
+                continue
             if nxt is None and due > ctx.end:
                 continue
             return ctx.failed(c, "the lookup of server 1 failed; the fallback server did not "

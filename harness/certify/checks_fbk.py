@@ -70,6 +70,25 @@ def _failed_connections(ctx: Ctx, group: int) -> list[wire.ConnAttempt]:
                         for p in ctx.facts.calls)]
 
 
+def _opening_after(ctx: Ctx, group: int, t: float) -> tuple[int, float] | None:
+    """
+    The first SYN (trace index, time) the phone sent to a server of C{group}
+    after C{t} on a connection that never carried SIP and never failed in the
+    run (still being opened when it ended), away from a planned call's time.
+    """
+    failed = {(a.server, a.phone_port) for a in ctx.conn_attempts}
+    used = {(x.dst, s.sport) for x in ctx.txns if x.on_wire for s in x.sends}
+    for i, e in ctx.trace.indexed(PacketEvent):
+        if (e.proto == "tcp" and "S" in e.flags and "A" not in e.flags
+                and e.t > t + ctx.tol and ctx.group(e.dst[0]) == group
+                and (ctx.facts.phone is None or e.src[0] == ctx.facts.phone)
+                and (e.dst[0], e.src[1]) not in failed and (e.dst[0], e.src[1]) not in used
+                and not any(p.at - ctx.tol <= e.t <= p.at + 1.0 + ctx.tol
+                            for p in ctx.facts.calls)):
+            return i, e.t
+    return None
+
+
 def _hang_up_conn(ctx: Ctx, a: wire.ConnAttempt) -> bool:
     """
     Whether failed connection C{a} began when a planned call through its server
@@ -298,6 +317,19 @@ def fbk_c3(ctx: Ctx) -> Verdict:
                 t = lookup.latest
                 continue
             if nxt is None:
+                # a connection the phone began there that the run ended before it was
+                # decided (SYNs unanswered, RTX-1's time not up: wire.conn_attempts
+                # leaves it out) was the REGISTER going out (RTX-2; explore seed 14)
+                opening = _opening_after(ctx, 1, t)
+                if opening is not None:
+                    i_syn, t_syn = opening
+                    if t_syn > t + ri + ctx.tol + ctx.profile.t1:
+                        return ctx.failed(c, "REGISTER to the down working server not "
+                                             "retried in time", f"REGISTER by {t + ri:.3f} s",
+                                          f"connection to the working server at {t_syn:.3f}",
+                                          (i_syn,))
+                    ev.append(i_syn)
+                    break
                 if t + ri + ctx.tol + ctx.profile.t1 < ctx.end:
                     return ctx.failed(c, "the phone stopped sending REGISTER to the working "
                                          "server while it was down",
@@ -548,6 +580,14 @@ def fbk_s2(ctx: Ctx) -> Verdict:
         nxt = next((x for x in ctx.txns if x.method == "REGISTER" and x.dst == fb
                     and x.first >= d.start - ctx.tol), None)
         if nxt is None or nxt.started > due:
+            # a connection to the fallback server opened in time that failed before any
+            # SIP went over it (refused, RTX-2) was the REGISTER there, though no REGISTER
+            # ever on the wire names it (explore seed 15: the fallback server stopped)
+            conn = next((a for a in _failed_connections(ctx, 2)
+                         if d.start - ctx.tol <= a.start <= due), None)
+            if conn is not None:
+                ev.extend(conn.indexes)
+                continue
             if nxt is None and due > ctx.end:
                 continue
             return ctx.failed(c, "no REGISTER to the fallback server once the lookup of the "
@@ -666,7 +706,15 @@ def fbk_s4(ctx: Ctx) -> Verdict:
         return ctx.na(c, "the working server never answered a probe")
     ev = list(back.txn.indexes)
     later = [ch for ch in ctx.rounds if not ch.in_dialog and ch.start > back.t + ctx.tol]
+    # a lookup of server 1's domain that gave no address after that is the working
+    # server failing again (DNS-11: "counts as failure of that server; fallback takes
+    # over"): what follows it is a new fallback (FBK-S2), not a lapse of this return
+    # (explore seed 8: both answers of a renewal's lookup lost)
+    relapse = min((d.start for d in ctx.dns_downs if d.start > back.t + ctx.tol),
+                  default=float("inf"))
     for ch in later:
+        if ch.start + ctx.tol >= relapse:
+            break
         ev.extend(ch.head.indexes)
         if ctx.group(ch.head.dst) != 1:
             if ch.method == "REGISTER":

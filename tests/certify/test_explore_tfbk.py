@@ -1,0 +1,244 @@
+"""
+Checker regressions for FO-*/FBK-* found by C{certify --explore} (seeds of
+C{dns-ip-literal}, triage round tfbk): each a legitimate world of the built-in
+phone that a checker judged wrongly, beside the misbehaving variant the
+checker must still fail.
+"""
+
+from __future__ import annotations
+
+from twisted.trial.unittest import SynchronousTestCase
+
+from harness.certify.facts import ServerInfo
+from harness.testing.tracebuilder import (
+    DOMAIN,
+    FALLBACK,
+    PRIMARY,
+    SECONDARY,
+    TraceBuilder,
+    default_facts,
+    verdict_of,
+)
+from harness.trace.events import ConnEvent
+
+_PORTS = (("udp", 5060), ("tcp", 5060), ("tls", 5061))
+
+
+def status(tb: TraceBuilder, clause: str) -> str:
+    return verdict_of(tb.build(), tb.facts, clause).status
+
+
+def _tcp_silent(tb: TraceBuilder, method: str, at: float, **kw: object) -> None:
+    """C{method} over TCP to the connected but silent primary (one send, RTX-2)."""
+    tb.silent(method, "primary", at, transport="tcp", **kw)
+
+
+class SharedRefusedFailoverTests(SynchronousTestCase):
+    """
+    FO-3 (explore seed 4): TCP, the primary connected but silent, the secondary
+    stopped.  The REGISTER and the call's INVITE, sent together, gave the
+    primary up together; the phone's one connection to the secondary was
+    refused before any SIP went over it.  That connection was the INVITE's
+    failover as much as the REGISTER's (RTX-2): the INVITE did fail over.  An
+    INVITE sent later that gave the primary up with no connection to the
+    secondary then still fails.
+    """
+
+    def _world(self, together: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, calls=(0.0,), duration=30.0))
+        _tcp_silent(tb, "REGISTER", 0.05)
+        _tcp_silent(tb, "INVITE", 0.05 if together else 1.0, call_id="call-a")
+        tb.refused(0.05 + tb.give_up("REGISTER"), "secondary")
+        return tb
+
+    def test_refused_together_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "FO-3"), "fail")
+
+    def test_invite_never_failed_over_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-3"), "fail")
+
+
+class RefusedFailoverBesideRegistrationTests(SynchronousTestCase):
+    """
+    FO-3, RTX-2, RTX-5 (explore seed 4, second find): as above, but the call
+    was placed at 1 s, so its INVITE gave the primary up 1 s after the
+    REGISTER; each opened its own connection to the secondary and each was
+    refused.  The second connection, begun as the INVITE gave the primary up,
+    is the INVITE's failover, not the registration retrying (nor the call's
+    INVITE "never on the wire" because it began soon after the call was
+    placed): FO-3 and RTX-2 pass, and RTX-5 sees no early retry.  Without the
+    second connection, FO-3 still fails.
+    """
+
+    def _world(self, invite_failover: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, calls=(7.0,), duration=45.0))
+        _tcp_silent(tb, "REGISTER", 0.05)
+        _tcp_silent(tb, "INVITE", 7.0, call_id="call-a")
+        failed = tb.refused(0.05 + tb.give_up("REGISTER"), "secondary")
+        if invite_failover:
+            tb.refused(7.0 + tb.give_up("INVITE"), "secondary")
+        # the registration's RTX-5 retry, from the top
+        _tcp_silent(tb, "REGISTER", failed + 30.0, cseq=3)
+        return tb
+
+    def test_invite_failover_passes(self) -> None:
+        tb = self._world(True)
+        self.assertEqual(status(tb, "FO-3"), "n/a")  # the secondary refused: nothing more
+        self.assertEqual(status(tb, "RTX-2"), "pass")
+        self.assertEqual(status(tb, "RTX-5"), "pass")
+
+    def test_no_invite_failover_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-3"), "fail")
+
+
+class MovedPrimaryIsNoSecondaryTests(SynchronousTestCase):
+    """
+    FO-5 (explore seed 7): C{register_on_enable} 1; a DNS fault moved the
+    primary's name to 127.0.1.20, where no harness server runs.  The call's
+    INVITE went to the first target the lookup gave, the primary as the DNS
+    named it: no secondary "in the failover mode", so no registration there was
+    due first.  Had the fault moved the secondary's name instead, an INVITE
+    there after the primary failed is still a request to the secondary, and
+    without a registration there first FO-5 still fails.
+    """
+
+    def _world(self, moved: str) -> TraceBuilder:
+        servers = (ServerInfo("primary", PRIMARY, _PORTS),
+                   ServerInfo("secondary", SECONDARY, _PORTS),
+                   ServerInfo("moved-127.0.1.30", "127.0.1.30", _PORTS))
+        tb = TraceBuilder(default_facts(register_on_enable=1, calls=(0.0,), duration=30.0,
+                                        server2="", servers=servers))
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV",
+               [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"])
+        if moved == "primary":
+            tb.dns(0.01, f"primary.{DOMAIN}", "A", ["127.0.1.30"])
+            tb.dns(0.02, f"secondary.{DOMAIN}", "A", [SECONDARY])
+            tb.silent("REGISTER", "127.0.1.30", 0.03)
+            tb.silent("INVITE", "127.0.1.30", 0.03, call_id="call-a")
+        else:
+            tb.dns(0.01, f"primary.{DOMAIN}", "A", [PRIMARY])
+            tb.dns(0.02, f"secondary.{DOMAIN}", "A", ["127.0.1.30"])
+            tb.silent("INVITE", "primary", 0.03, call_id="call-a")
+            tb.silent("INVITE", "127.0.1.30", 0.03 + tb.give_up("INVITE"),
+                      call_id="call-a", cseq=2)
+        return tb
+
+    def test_moved_primary_is_not_judged(self) -> None:
+        self.assertEqual(status(self._world("primary"), "FO-5"), "n/a")
+
+    def test_moved_secondary_unregistered_fails(self) -> None:
+        self.assertEqual(status(self._world("secondary"), "FO-5"), "fail")
+
+
+class FallbackAgainAfterLookupFailsTests(SynchronousTestCase):
+    """
+    FBK-S4 (explore seed 8; 20 % loss): successive mode.  The phone fell back
+    when the lookup of the working server timed out, came back on a probe
+    answer, and then its renewal's lookup timed out again (both answers lost):
+    the working server failed again (DNS-11: "counts as failure of that
+    server; fallback takes over"), so the REGISTER to the fallback server that
+    followed is a new fallback, not a lapse of FBK-S4.  A REGISTER to the
+    fallback server after a lookup that gave the working server still fails.
+    """
+
+    def _world(self, lookup_fails: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(redundancy_type=1, expires=120, duration=300.0))
+        srv = f"_sip._udp.{DOMAIN}"
+
+        def lookup_ok(at: float) -> None:
+            tb.dns(at, srv, "SRV", [f"0 0 5060 primary.{DOMAIN}"])
+            tb.dns(at + 0.01, f"primary.{DOMAIN}", "A", [PRIMARY])
+
+        lookup_ok(0.0)
+        first = tb.register("primary", 0.02)
+        tb.respond(first, 200, 0.025, headers=[("Expires", "120")])
+        # the renewal's lookup times out: fall back (FBK-S2, DNS-11)
+        tb.dns(60.0, srv, "SRV", rcode="TIMEOUT")
+        tb.dns(61.0, srv, "SRV", rcode="TIMEOUT")
+        fb = tb.register("fallback", 64.0, call_id="reg-2")
+        tb.respond(fb, 200, 64.005)
+        # the probe a fallback.timeout later finds the working server back (FBK-S4)
+        lookup_ok(184.0)
+        probe = tb.register("primary", 184.02, cseq=2)
+        tb.respond(probe, 200, 184.025, headers=[("Expires", "120")])
+        # its renewal, 60 s later
+        if lookup_fails:
+            tb.dns(244.03, srv, "SRV", rcode="TIMEOUT")
+            tb.dns(245.03, srv, "SRV", rcode="TIMEOUT")
+            again = tb.register("fallback", 248.03, call_id="reg-2", cseq=2)
+        else:
+            lookup_ok(244.03)
+            again = tb.register("fallback", 244.05, call_id="reg-2", cseq=2)
+        tb.respond(again, 200, again.last + 0.005)
+        return tb
+
+    def test_new_fallback_after_failed_lookup_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-S4"), "pass")
+
+    def test_fallback_while_working_server_resolves_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S4"), "fail")
+
+
+class RegisterStillConnectingAtEndTests(SynchronousTestCase):
+    """
+    FBK-C3 (explore seed 14): concurrent mode, the working server's host down
+    (every SYN lost).  The phone tried a connection there every retry
+    interval; the last one began 7.4 s before the run ended, so it had not
+    failed yet (RTX-1's time not up) and no failed connection names it.  Its
+    SYN on the wire is the REGISTER going out: the phone kept sending REGISTER
+    to the working server.  Without that last SYN, FBK-C3 still fails.
+    """
+
+    def _world(self, last_try: bool) -> TraceBuilder:
+        servers = (ServerInfo("primary", PRIMARY, _PORTS),
+                   ServerInfo("fallback", FALLBACK, _PORTS))
+        tb = TraceBuilder(default_facts(transport=1, server1=PRIMARY, duration=120.0,
+                                        servers=servers))
+        ok = tb.register("fallback", 0.0, call_id="reg-2")
+        tb.respond(ok, 200)
+        for k, at in enumerate((0.03, 37.53, 75.06)):
+            port = 32768 + k
+            for off in (0.0, 1.0, 3.0, 7.0, 15.0, 31.0):
+                tb.syn_lost(at + off, "primary", fate="down", phone_port=port)
+            tb._add(ConnEvent(at + 32.0, tb.phone, "timeout", "tcp", (tb.phone, port),
+                              (PRIMARY, 5060), "timeout"))
+        if last_try:
+            for off in (0.0, 1.0, 3.0, 7.0):
+                tb.syn_lost(112.56 + off, "primary", fate="down", phone_port=32771)
+        return tb
+
+    def test_connection_still_opening_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-C3"), "pass")
+
+    def test_stopped_trying_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-C3"), "fail")
+
+
+class RefusedFallbackAfterFailedLookupTests(SynchronousTestCase):
+    """
+    FO-6, FBK-S2 (explore seed 15): successive mode, TCP; the lookup of server
+    1 gave no address (DNS-11) and the fallback server was stopped: the phone
+    opened a connection to it at once, refused before any SIP went over it.
+    No request of the phone ever reached the wire, but that connection was the
+    fallback taking over (RTX-2).  With no connection to the fallback server
+    after the failed lookup, both clauses still fail.
+    """
+
+    def _world(self, tries_fallback: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(redundancy_type=1, transport=1, duration=60.0))
+        for at in (0.0, 30.03):
+            tb.dns(at + 0.005, f"_sip._tcp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+            tb.dns(at + 0.015, DOMAIN, "A", [])
+            if tries_fallback:
+                tb.refused(at + 0.02, "fallback")
+        return tb
+
+    def test_refused_take_over_passes(self) -> None:
+        tb = self._world(True)
+        self.assertEqual(status(tb, "FO-6"), "pass")
+        self.assertEqual(status(tb, "FBK-S2"), "pass")
+
+    def test_no_take_over_fails(self) -> None:
+        tb = self._world(False)
+        self.assertEqual(status(tb, "FO-6"), "fail")
+        self.assertEqual(status(tb, "FBK-S2"), "fail")

@@ -377,6 +377,11 @@ def _on_fallback_periods(ctx: Ctx) -> list[tuple[wire.Txn, float]]:
     for r in ctx.regs:
         if r.dst != fb:
             continue
+        # a 2xx that came after the phone had given that REGISTER up (RTX-1: a server
+        # that only delays its answers) put the phone on nothing: it went on failing
+        # over and retrying (explore seed 7, second find: the fallback server 40 s slow)
+        if r.txn.late:
+            continue
         # a 2xx sent so close to the phone's give-up time that it may have come too
         # late (RTX-1), after which the phone registered there again long before a
         # renewal was due: it had not taken that 2xx (explore seed 6, issue 10)

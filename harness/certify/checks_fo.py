@@ -502,6 +502,14 @@ def _stay_then_primary(ctx: Ctx, c: str, delay_of: str,
         delay = delay_for(f) if callable(delay_for) else delay_for
         boundary = f.t + delay
         chains = _after(ctx, f)
+        # the current server itself failing a new request ends the stay: the phone moves
+        # on down its list (FO-2), to the primary too, and stays there once it answers
+        # (FB-OK; as FB-3Z reads it; explore seed 8: the secondary fell silent before
+        # the TTL ran out and the renewal went on to the primary)
+        lost = next((n for n, ch in enumerate(chains)
+                     if ch.head.dst == f.to and ch.head.failed), None)
+        if lost is not None:
+            chains = chains[:lost + 1]
         before = [ch for ch in chains if ch.start < boundary - ctx.tol]
         after = [ch for ch in chains if ch.start > boundary + ctx.tol]
         for ch in before:

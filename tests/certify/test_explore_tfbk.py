@@ -242,3 +242,79 @@ class RefusedFallbackAfterFailedLookupTests(SynchronousTestCase):
         tb = self._world(False)
         self.assertEqual(status(tb, "FO-6"), "fail")
         self.assertEqual(status(tb, "FBK-S2"), "fail")
+
+
+class LateFallbackAnswerTests(SynchronousTestCase):
+    """
+    FBK-S3 (explore seeds 7 and 11, second finds): successive mode, the
+    working server silent, the fallback server answering only after the phone
+    had given its REGISTER up (a 1 s delay with C{retry_counts} 0 there).  That
+    late 200 put the phone on nothing: it went on retrying from the top every
+    retry interval (RTX-5), and those REGISTERs to the working server are no
+    probes off the C{fallback.timeout} schedule.  Had the 200 come in time, the
+    phone was on the fallback server, and a REGISTER to the working server 30 s
+    later is still off the schedule.
+    """
+
+    def _world(self, late: bool) -> TraceBuilder:
+        servers = (ServerInfo("primary", PRIMARY, _PORTS),
+                   ServerInfo("fallback", FALLBACK, _PORTS))
+        tb = TraceBuilder(default_facts(redundancy_type=1, server1=PRIMARY, duration=60.0,
+                                        servers=servers))
+        for k, at in enumerate((0.0, 38.0)):
+            tb.silent("REGISTER", "primary", at, cseq=2 * k + 1)
+            gave_up = at + tb.give_up("REGISTER")
+            fb = tb.register("fallback", gave_up, call_id="reg-2", cseq=k + 1)
+            # (the fallback server's give-up time with retry_counts 3 is 7.5 s)
+            tb.respond(fb, 200, gave_up + (8.0 if late else 0.005))
+            if not late:
+                break
+        if not late:
+            tb.silent("REGISTER", "primary", 38.0, cseq=3)
+        return tb
+
+    def test_late_answer_is_no_fallback(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-S3"), "n/a")
+
+    def test_register_off_schedule_on_fallback_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S3"), "fail")
+
+
+class CurrentServerFailsBeforeTtlTests(SynchronousTestCase):
+    """
+    FB-1 (explore seed 8, second find): failback_mode 1.  The REGISTER failed
+    over to the secondary; before the DNS TTL ran out the secondary fell
+    silent, so the renewal moved on down the list to the primary, which
+    answered (FO-2, FB-OK).  The current server itself failed: the phone is on
+    the primary now, and its next renewal there is no request "leaving the
+    current server" before the TTL.  Had the renewal to the secondary been
+    answered, a later request to the primary before the TTL still fails.
+    """
+
+    def _world(self, secondary_fails: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(failback_mode=1, expires=60, duration=120.0,
+                                        zone_ttl=300.0))
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV",
+               [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"])
+        tb.dns(0.005, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.dns(0.01, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        tb.silent("REGISTER", "primary", 0.02, cseq=1)
+        first = tb.register("secondary", 7.52, cseq=2)
+        tb.respond(first, 200, 7.525, headers=[("Expires", "60")])
+        if secondary_fails:
+            tb.silent("REGISTER", "secondary", 37.53, cseq=3)
+            back = tb.register("primary", 45.03, cseq=4)
+        else:
+            renewal = tb.register("secondary", 37.53, cseq=3)
+            tb.respond(renewal, 200, 37.535, headers=[("Expires", "60")])
+            back = tb.register("primary", 45.03, cseq=4)
+        tb.respond(back, 200, 45.035, headers=[("Expires", "60")])
+        again = tb.register("primary", 75.04, cseq=5)
+        tb.respond(again, 200, 75.045, headers=[("Expires", "60")])
+        return tb
+
+    def test_on_the_primary_after_the_secondary_failed_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FB-1"), "pass")
+
+    def test_leaving_a_working_secondary_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FB-1"), "fail")

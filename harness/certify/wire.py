@@ -1124,6 +1124,7 @@ def _unestablished(
     servers = facts.addresses
     syns: dict[tuple[str, int, int], tuple[int, float]] = {}
     tls: set[tuple[str, int, int]] = set()
+    closed: dict[tuple[str, int, int], tuple[int, float]] = {}
     for i, e in trace.indexed(PacketEvent, ConnEvent):
         if (isinstance(e, PacketEvent) and e.proto == "tcp" and "S" in e.flags
                 and "A" not in e.flags and e.dst[0] in servers and _from_phone(facts, e.src[0])):
@@ -1131,6 +1132,10 @@ def _unestablished(
         elif isinstance(e, ConnEvent) and e.transport == "tls":
             for srv, ph in ((e.local, e.remote), (e.remote, e.local)):
                 tls.add((srv[0], srv[1], ph[1]))
+        elif (isinstance(e, ConnEvent) and e.what == "close" and e.local[0] in servers
+              and _from_phone(facts, e.remote[0]) and e.t < facts.duration):
+            # (the server's side closing it, while the run went on)
+            closed.setdefault((e.local[0], e.local[1], e.remote[1]), (i, e.t))
     if not syns:
         return []
     first_sip: dict[tuple[str, int, int], float] = {}
@@ -1146,9 +1151,17 @@ def _unestablished(
         t = t0 + _opening_window(facts, "REGISTER", server)
         if key in first_sip and first_sip[key] <= t + facts.tol:
             continue  # it carried the request it was opened for in time
+        transport = "tls" if key in tls or facts.account.transport == 2 else "tcp"
+        if key in closed and closed[key][1] <= t and key not in first_sip:
+            # closed before it carried anything (a TLS handshake a plain SIP port took
+            # for garbage, say): the phone learned at once that it failed (RTX-2,
+            # "reset"), not at a silent server's time (explore seed 22 of dns-ip-literal)
+            ci, ct = closed[key]
+            out.append(ConnAttempt(i, t0, ct, server, port, phone_port, "closed", transport,
+                                   (i, ci)))
+            continue
         if t > end:
             continue
-        transport = "tls" if key in tls or facts.account.transport == 2 else "tcp"
         out.append(ConnAttempt(i, t0, t, server, port, phone_port, "unestablished", transport,
                                (i,)))
     return out
@@ -1244,11 +1257,17 @@ def attempts(
                 and not (concurrent and not _handed_over(facts, group, t))
                 # nor a call's INVITE, if the call was placed after the connection began
                 and not _placed_after(facts, t, a.start)]
-        nxt_real = next((t for t in mine if a.t - tol <= t.first <= horizon + tol), None)
+        # a connection that failed only after a silent server's time (lost SYNs, then
+        # refused) had failed by then for the phone: not established in time (RTX-2,
+        # as failed_at reads it), and its request moved on then (explore seed 21 of
+        # dns-ip-literal: retry_counts 0, the first SYN lost, the fallback at 0.5 s)
+        gave = min(a.t, a.start + give_up_delay(facts.profile, "REGISTER",
+                                                retry_counts_for(facts, a.server)))
+        nxt_real = next((t for t in mine if gave - tol <= t.first <= horizon + tol), None)
         # a request to another server of the same group at once is the failover of
         # this one; a request in flight to the other group (a concurrent REGISTER to
         # the fallback server, FBK-C1) is not
-        nxt_same = next((t for t in mine if max(a.start, a.t - tol) <= t.first <= a.t + tol
+        nxt_same = next((t for t in mine if max(a.start, gave - tol) <= t.first <= gave + tol
                          and facts.group_of(t.dst) == group), None)
         if nxt_same is not None and nxt_real is not None and (
                 facts.group_of(nxt_real.dst) != group or nxt_real.first < a.start):
@@ -1300,6 +1319,25 @@ def attempts(
                 if (t is nxt or (t.call_id, t.method) == (nxt.call_id, nxt.method)
                         or facts.group_of(t.dst) != facts.group_of(a.server)
                         or not (a.t - tol <= t.first <= nxt.first + tol)
+                        or any(x.dst == a.server and (x.call_id, x.method)
+                               == (t.call_id, t.method) and x.first <= t.first
+                               for x in real)):
+                    continue
+                also.append(replace(
+                    synthetic[k], method=t.method, call_id=t.call_id, cseq=t.cseq,
+                    sends=(replace(sent, request=t.request),),
+                ))
+        elif nxt in real and gave - tol <= nxt.first:
+            # ... and those handed over to the other group with it, at once, when the
+            # connection failed (the REGISTER and a call's INVITEs all waiting for one
+            # connection to the working server, then all to the fallback server, FO-6,
+            # FBK-S2: explore seed 23 of dns-ip-literal)
+            for t in real:
+                if ((t.call_id, t.method) == (nxt.call_id, nxt.method)
+                        or facts.group_of(t.dst) != facts.group_of(nxt.dst)
+                        or not (gave - tol <= t.first <= nxt.first + tol)
+                        or (concurrent and not _handed_over(facts, group, t))
+                        or _placed_after(facts, t, a.start)
                         or any(x.dst == a.server and (x.call_id, x.method)
                                == (t.call_id, t.method) and x.first <= t.first
                                for x in real)):

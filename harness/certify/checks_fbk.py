@@ -633,6 +633,27 @@ def fbk_s2(ctx: Ctx) -> Verdict:
     return ctx.passed(c, "; ".join(parts), ev)
 
 
+def _fallback_renewal_failed_at(ctx: Ctx, x: wire.Txn) -> float | None:
+    """
+    When REGISTER C{x} to the fallback server failed: L{Ctx.failed_at}, or,
+    for a 2xx that may have reached the phone only after it gave C{x} up
+    (L{Ctx.maybe_late}), its give-up time if the phone then retried server 1
+    from the top a retry interval later (RTX-5): it had not taken that 2xx
+    (explore seed 25 of dns-ip-literal: 100 ms latency, a renewal's segments
+    lost, the 200 on the wire 200 ms after the give-up).
+    """
+    done = ctx.failed_at(x)
+    if done is not None or not ctx.maybe_late(x):
+        return done
+    gave = x.started + ctx.give_up(x)
+    due = gave + ctx.profile.retry_interval
+    slack = ctx.tol + ctx.profile.t1
+    if any(y.method == "REGISTER" and ctx.group(y.dst) == 1 and abs(y.started - due) <= slack
+           for y in ctx.attempts) or any(abs(d.start - due) <= slack for d in ctx.dns_downs):
+        return gave
+    return None
+
+
 def fbk_s3(ctx: Ctx) -> Verdict:
     c = "FBK-S3"
     guard = _fallback_guard(ctx, c, 1)
@@ -657,7 +678,7 @@ def fbk_s3(ctx: Ctx) -> Verdict:
         # over; REGISTERs to the working server after that are those, not probes.
         off = min((d for x in ctx.attempts
                    if x.method == "REGISTER" and x.dst == fb and x.first > t_on + ctx.tol
-                   and (d := ctx.failed_at(x)) is not None), default=None)
+                   and (d := _fallback_renewal_failed_at(ctx, x)) is not None), default=None)
         until = ctx.end if off is None else min(ctx.end, off)
         # the schedule may run from the previous probe's start or from its outcome
         refs: list[tuple[float, float]] = [(t_on, t_on)]

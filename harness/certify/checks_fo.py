@@ -205,8 +205,11 @@ def fo3(ctx: Ctx) -> Verdict:
                                   "an INVITE to the secondary with the same Call-ID", "none",
                                   ch.indexes)
             continue
-        if not second.ok:
-            continue  # the secondary was silent too or refused: FO-6 / the scenario
+        if not second.ok or second.late:
+            # the secondary was silent too or refused (FO-6 / the scenario), or its 2xx came
+            # after the phone had given it up (RTX-1; a delaying server): no call through
+            # it to ACK (explore seed 24 of dns-ip-literal)
+            continue
         dlg = next((d for d in ctx.dialogs if d.invite is second), None)
         reqs = dlg.requests if dlg else ()
         ack = [r for r in reqs if r.method == "ACK"]

@@ -318,3 +318,152 @@ class CurrentServerFailsBeforeTtlTests(SynchronousTestCase):
 
     def test_leaving_a_working_secondary_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FB-1"), "fail")
+
+
+def _ip_literal(**kw: object) -> TraceBuilder:
+    """Server 1 an IP literal (the primary its only target) and the fallback server."""
+    servers = (ServerInfo("primary", PRIMARY, _PORTS), ServerInfo("fallback", FALLBACK, _PORTS))
+    return TraceBuilder(default_facts(server1=PRIMARY, servers=servers, **kw))  # type: ignore[arg-type]
+
+
+class RefusedAfterGiveUpTests(SynchronousTestCase):
+    """
+    FBK-S1 (explore seed 21): successive mode, TCP, C{retry_counts} 0.  The
+    first SYN to the working server was lost; the phone gave the connection
+    up after RTX-1's 0.5 s (not established in time, RTX-2) and registered at
+    the fallback server; the SYN the stack retransmitted at 1 s was refused.
+    The connection had failed for the phone at 0.5 s, so the fallback REGISTER
+    right then was its next attempt, not a REGISTER to the fallback while the
+    working server worked.  A fallback REGISTER before the working server
+    could have been given up still fails.
+    """
+
+    def _world(self, at: float) -> TraceBuilder:
+        tb = _ip_literal(redundancy_type=1, transport=1, retry_counts=0, duration=30.0)
+        tb.syn_lost(0.0, "primary", fate="lost", phone_port=32768)
+        tb.syn_lost(1.0, "primary", fate="closed", phone_port=32768)
+        tb.conn(1.01, "primary", "refused", transport="tcp", port=5060, phone_port=32768)
+        reg = tb.register("fallback", at, call_id="reg-2", transport="tcp")
+        tb.respond(reg, 200, at + 0.005)
+        return tb
+
+    def test_fallback_after_give_up_passes(self) -> None:
+        self.assertEqual(status(self._world(0.51), "FBK-S1"), "pass")
+
+    def test_fallback_before_give_up_fails(self) -> None:
+        self.assertEqual(status(self._world(0.2), "FBK-S1"), "fail")
+
+
+class ClosedDuringTlsHandshakeTests(SynchronousTestCase):
+    """
+    FO-2 (explore seeds 22, 26): TLS, and no SRV for it, so the A records with
+    the default port 5060 (DNS-9): each server's plain SIP port took the
+    ClientHello for garbage and closed the connection at once.  The phone
+    learned it then (reset, RTX-2) and went on to the secondary 5 ms later: a
+    failover, not a connection left unestablished until RTX-1's time.  Had the
+    phone not tried the secondary, FO-2 still fails.
+    """
+
+    def _world(self, tries_secondary: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=2, duration=20.0))
+        tb.dns(0.005, f"_sips._tcp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+        tb.dns(0.015, DOMAIN, "A", [PRIMARY, SECONDARY])
+        ok = tb.register("fallback", 0.02, call_id="reg-2", transport="tls", port=5061)
+        tb.respond(ok, 200, 0.025)
+        targets = [("primary", 0.02, 32769)] + ([("secondary", 0.04, 32770)]
+                                                if tries_secondary else [])
+        for to, at, port in targets:
+            tb.syn_lost(at, to, fate="delivered", phone_port=port)
+            tb.conn(at + 0.005, to, "accept", transport="tcp", port=5060, phone_port=port)
+            tb.conn(at + 0.015, to, "close", transport="tcp", port=5060, phone_port=port)
+        return tb
+
+    def test_failover_after_close_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "FO-2"), "fail")
+
+    def test_no_failover_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-2"), "fail")
+
+
+class SeveralRequestsBehindOneConnectionTests(SynchronousTestCase):
+    """
+    FBK-S1 (explore seed 23): successive mode, TCP, C{retry_counts} 0, two
+    calls placed at start.  The REGISTER and both INVITEs waited for one
+    connection to the working server, whose SYN was lost; at RTX-1's 0.5 s all
+    three went to the fallback server.  The failed connection was the
+    REGISTER's attempt at the working server as much as the INVITEs', so the
+    phone did send REGISTER to the working server.  With the REGISTER going to
+    the fallback server at start, before the connection could have failed,
+    FBK-S1 still fails.
+    """
+
+    def _world(self, together: bool) -> TraceBuilder:
+        tb = _ip_literal(redundancy_type=1, transport=1, retry_counts=0, calls=(0.0, 0.0),
+                         duration=30.0)
+        tb.syn_lost(0.0, "primary", fate="lost", phone_port=32768)
+        for call in ("call-a", "call-b"):
+            inv = tb.invite("fallback", 0.511, call_id=call, transport="tcp")
+            tb.respond(inv, 200, 0.517)
+        reg = tb.register("fallback", 0.517 if together else 0.1, call_id="reg-2",
+                          transport="tcp")
+        tb.respond(reg, 200, reg.last + 0.001)
+        return tb
+
+    def test_all_behind_one_connection_pass(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-S1"), "pass")
+
+    def test_register_straight_to_fallback_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S1"), "fail")
+
+
+class LateAnswerFromSecondaryTests(SynchronousTestCase):
+    """
+    FO-3 (explore seed 24): C{retry_counts} 0, the primary silent, the
+    secondary delaying every answer by 1 s.  The INVITE failed over to the
+    secondary and the phone gave it up 0.5 s later (RTX-1, then FO-6); the 200
+    came after that, to a transaction the phone no longer had: no call through
+    the secondary to ACK.  A 200 in time and no ACK still fails.
+    """
+
+    def _world(self, late: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(retry_counts=0, calls=(0.0,), duration=30.0))
+        tb.silent("INVITE", "primary", 0.03, call_id="call-a")
+        inv = tb.invite("secondary", 0.53, call_id="call-a", cseq=2)
+        tb.respond(inv, 200, 1.535 if late else 0.535)
+        return tb
+
+    def test_late_200_is_no_call(self) -> None:
+        self.assertNotEqual(status(self._world(True), "FO-3"), "fail")
+
+    def test_200_in_time_without_ack_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-3"), "fail")
+
+
+class MaybeLateFallbackRenewalTests(SynchronousTestCase):
+    """
+    FBK-S3 (explore seed 25; 100 ms latency, 20 % loss): successive mode, on
+    the fallback server; its renewal's segments were lost and the 200 reached
+    the wire so close to the phone's give-up time (C{retry_counts} 0) that it
+    may have come too late.  The phone then retried server 1 from the top
+    exactly a retry interval later (RTX-5): it had not taken that 200, the
+    fallback server had failed, and that REGISTER to the working server is no
+    probe off the C{fallback.timeout} schedule.  The same REGISTER with the
+    renewal answered well in time still fails.
+    """
+
+    def _world(self, maybe_late: bool) -> TraceBuilder:
+        tb = _ip_literal(redundancy_type=1, transport=1, retry_counts=0, duration=120.0,
+                         latency_tolerance=0.261)
+        tb.silent("REGISTER", "primary", 1.2, transport="tcp")
+        first = tb.register("fallback", 7.8, call_id="reg-2", transport="tcp")
+        tb.respond(first, 200, 7.8)
+        renewal = tb.register("fallback", 67.9, call_id="reg-2", cseq=2, transport="tcp")
+        tb.respond(renewal, 200, 68.6 if maybe_late else 67.95)
+        tb.silent("REGISTER", "primary", 98.5, cseq=2, transport="tcp")
+        return tb
+
+    def test_retry_after_maybe_late_answer_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "FBK-S3"), "fail")
+
+    def test_off_schedule_register_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S3"), "fail")

@@ -1124,6 +1124,8 @@ def _unestablished(
     servers = facts.addresses
     syns: dict[tuple[str, int, int], tuple[int, float]] = {}
     tls: set[tuple[str, int, int]] = set()
+    closing: dict[tuple[str, int, int], tuple[int, float]] = {}
+    fins: dict[tuple[str, int, int], list[float]] = {}
     closed: dict[tuple[str, int, int], tuple[int, float]] = {}
     for i, e in trace.indexed(PacketEvent, ConnEvent):
         if (isinstance(e, PacketEvent) and e.proto == "tcp" and "S" in e.flags
@@ -1135,7 +1137,17 @@ def _unestablished(
         elif (isinstance(e, ConnEvent) and e.what == "close" and e.local[0] in servers
               and _from_phone(facts, e.remote[0]) and e.t < facts.duration):
             # (the server's side closing it, while the run went on)
-            closed.setdefault((e.local[0], e.local[1], e.remote[1]), (i, e.t))
+            closing.setdefault((e.local[0], e.local[1], e.remote[1]), (i, e.t))
+        elif (isinstance(e, PacketEvent) and e.proto == "tcp" and "F" in e.flags
+              and e.fate == "delivered" and e.src[0] in servers
+              and _from_phone(facts, e.dst[0])):
+            fins.setdefault((e.src[0], e.src[1], e.dst[1]), []).append(e.t)
+    # the phone learns of a close when the server's FIN reaches it (not when a lost one
+    # left: explore seed 26 of dns-ip-literal)
+    for key, (ci, ct) in closing.items():
+        got = [f for f in fins.get(key, ()) if f >= ct - 1e-9]
+        if got:
+            closed[key] = (ci, min(got))
     if not syns:
         return []
     first_sip: dict[tuple[str, int, int], float] = {}
@@ -1351,9 +1363,16 @@ def attempts(
     # at that server, as far as the wire can tell.
     # (a planned call's INVITE makes one attempt at a server: a second failed
     # connection there in the same moment is another request, the registration's)
+    # (a call whose INVITE had reached the wire, at another server, before the
+    # connection began did not open it: a probe of the working server just after a
+    # call went to the fallback server, explore seed 23 of dns-ip-literal)
     def call_of(a: ConnAttempt) -> int | None:
         return next((n for n, c in enumerate(facts.calls)
-                     if c.at - tol <= a.start <= c.at + _IN_FLIGHT + tol), None)
+                     if c.at - tol <= a.start <= c.at + _IN_FLIGHT + tol
+                     and not any(t.method == "INVITE" and not t.in_dialog
+                                 and t.dst != a.server
+                                 and c.at - tol <= t.first < a.start - tol for t in real)),
+                    None)
 
     claimed = {(call_of(free[k]), free[k].server) for k, x in synthetic.items()
                if x.method == "INVITE"}

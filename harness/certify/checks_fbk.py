@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from harness.certify import wire
 from harness.certify.checks_base import Ctx
-from harness.certify.checks_dns import DNS_GIVE_UP, register_elsewhere
+from harness.certify.checks_dns import DNS_GIVE_UP, register_elsewhere, unresolved_targets
 from harness.certify.checks_fo import fallback_refused_at_once
 from harness.certify.verdict import Verdict
 from harness.trace.events import ConnEvent, PacketEvent, SipEvent
@@ -464,6 +464,30 @@ def _given_up_before(ctx: Ctx, t: wire.Txn) -> set[str]:
         cur = prev
 
 
+def _exhausted_as_run_ended(ctx: Ctx, ch: wire.Chain) -> float | None:
+    """
+    When every target of server 1 failed in C{ch} though the run ended within
+    the tolerance of its last attempt's give-up time (L{Ctx.exhausted_at}
+    leaves such a cut-short attempt out), if the phone's REGISTER to the
+    fallback server at that very time shows it had given server 1 up (FBK-S2;
+    explore seed 24 of dns-ip-literal: the fallback 49 ms before the end).
+    """
+    g1 = [t for t in ch.txns if ctx.group(t.dst) == 1]
+    if not g1 or g1[-1].final is not None or ctx.completed(g1[-1]):
+        return None
+    wanted = {s.address for s in ctx.facts.targets} - unresolved_targets(ctx, ch.head.first)
+    if not wanted or not wanted <= {t.dst for t in g1}:
+        return None
+    gave = ctx.failed_at(g1[-1])
+    if gave is None or gave > ctx.end:
+        return None
+    fb = ctx.fallback
+    if any(x.method == "REGISTER" and x.dst == fb and abs(x.started - gave) <= ctx.at_once
+           for x in ctx.attempts):
+        return gave
+    return None
+
+
 def fbk_s1(ctx: Ctx) -> Verdict:
     c = "FBK-S1"
     guard = _fallback_guard(ctx, c, 1)
@@ -488,6 +512,8 @@ def fbk_s1(ctx: Ctx) -> Verdict:
                 if t.ok:  # (a refusal, say a 500 to a probe, registers nowhere: FBK-S4)
                     events.append((t.final_t or t.first, "ok", t))
         ft = ctx.exhausted_at(ch)
+        if ft is None:
+            ft = _exhausted_as_run_ended(ctx, ch)
         if ft is not None:
             events.append((ft, "down", ch.tail))
     for d in ctx.dns_downs:
@@ -738,9 +764,20 @@ def fbk_s4(ctx: Ctx) -> Verdict:
     # (explore seed 8: both answers of a renewal's lookup lost)
     relapse = min((d.start for d in ctx.dns_downs if d.start > back.t + ctx.tol),
                   default=float("inf"))
+    prev: wire.Chain | None = None
     for ch in later:
         if ch.start + ctx.tol >= relapse:
             break
+        if (ctx.group(ch.head.dst) != 1 and prev is not None and ctx.maybe_late(prev.tail)
+                and abs(ch.start - (prev.tail.started + ctx.give_up(prev.tail)))
+                <= ctx.at_once):
+            # the working server's 2xx to the round before came so close to the phone's
+            # give-up time (RTX-1) that it may have been too late, and the phone went to
+            # the fallback server at that very time: for the phone the working server
+            # failed again, and this is a new fallback (FBK-S2; explore seed 25 of
+            # dns-ip-literal: 100 ms latency, the 200's first copies lost)
+            break
+        prev = ch
         ev.extend(ch.head.indexes)
         if ctx.group(ch.head.dst) != 1:
             if ch.method == "REGISTER":

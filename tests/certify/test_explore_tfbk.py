@@ -19,7 +19,7 @@ from harness.testing.tracebuilder import (
     default_facts,
     verdict_of,
 )
-from harness.trace.events import ConnEvent
+from harness.trace.events import ConnEvent, PacketEvent
 
 _PORTS = (("udp", 5060), ("tcp", 5060), ("tls", 5061))
 
@@ -359,30 +359,43 @@ class ClosedDuringTlsHandshakeTests(SynchronousTestCase):
     FO-2 (explore seeds 22, 26): TLS, and no SRV for it, so the A records with
     the default port 5060 (DNS-9): each server's plain SIP port took the
     ClientHello for garbage and closed the connection at once.  The phone
-    learned it then (reset, RTX-2) and went on to the secondary 5 ms later: a
-    failover, not a connection left unestablished until RTX-1's time.  Had the
-    phone not tried the secondary, FO-2 still fails.
+    learned it when the server's FIN reached it (reset, RTX-2) and went on to
+    the secondary then: a failover, not a connection left unestablished until
+    RTX-1's time.  With 5 % loss (seed 26) the first FINs were lost and the
+    one that got through came 1.4 s later; the failover followed that one.
+    Had the phone not tried the secondary, FO-2 still fails.
     """
 
-    def _world(self, tries_secondary: bool) -> TraceBuilder:
+    def _world(self, tries_secondary: bool, fin_after: float = 0.0) -> TraceBuilder:
         tb = TraceBuilder(default_facts(transport=2, duration=20.0))
         tb.dns(0.005, f"_sips._tcp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
         tb.dns(0.015, DOMAIN, "A", [PRIMARY, SECONDARY])
         ok = tb.register("fallback", 0.02, call_id="reg-2", transport="tls", port=5061)
         tb.respond(ok, 200, 0.025)
-        targets = [("primary", 0.02, 32769)] + ([("secondary", 0.04, 32770)]
+        learned = 0.035 + fin_after
+        targets = [("primary", 0.02, 32769)] + ([("secondary", learned + 0.005, 32770)]
                                                 if tries_secondary else [])
         for to, at, port in targets:
+            dst = tb.addr(to)
             tb.syn_lost(at, to, fate="delivered", phone_port=port)
             tb.conn(at + 0.005, to, "accept", transport="tcp", port=5060, phone_port=port)
+            if fin_after:
+                tb._add(PacketEvent(at + 0.015, "tcp", (dst, 5060), (tb.phone, port), b"",
+                                    fate="lost", flags="F"))
+            tb._add(PacketEvent(at + 0.015 + fin_after, "tcp", (dst, 5060), (tb.phone, port),
+                                b"", fate="delivered", flags="F"))
             tb.conn(at + 0.015, to, "close", transport="tcp", port=5060, phone_port=port)
         return tb
 
     def test_failover_after_close_passes(self) -> None:
         self.assertNotEqual(status(self._world(True), "FO-2"), "fail")
 
+    def test_failover_after_late_fin_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True, fin_after=1.4), "FO-2"), "fail")
+
     def test_no_failover_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FO-2"), "fail")
+        self.assertEqual(status(self._world(False, fin_after=1.4), "FO-2"), "fail")
 
 
 class SeveralRequestsBehindOneConnectionTests(SynchronousTestCase):
@@ -467,3 +480,96 @@ class MaybeLateFallbackRenewalTests(SynchronousTestCase):
 
     def test_off_schedule_register_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FBK-S3"), "fail")
+
+
+class ProbeJustAfterCallTests(SynchronousTestCase):
+    """
+    FBK-S3 (explore seed 23, second find): successive mode, TCP, the working
+    server stopped (every probe refused), C{fallback.timeout} 30.  A call
+    placed at 398 s went to the fallback server at once; the probe due 140 ms
+    later was refused.  That refused connection was the probe, not the call's
+    INVITE "that never got on the wire" (the INVITE was on the wire, at the
+    fallback server).  Without that probe, the schedule still fails.
+    """
+
+    def _world(self, probe: bool) -> TraceBuilder:
+        tb = _ip_literal(redundancy_type=1, transport=1, fallback_timeout=30, calls=(398.0,),
+                         duration=440.0)
+        tb.refused(8.13, "primary")
+        reg = tb.register("fallback", 8.14, call_id="reg-2", transport="tcp")
+        tb.respond(reg, 200, 8.15)
+        for k in range(14):  # every 30 s from 38.15 s: 398.15 s is the 13th
+            at = 38.15 + 30 * k
+            if probe or k != 12:
+                tb.refused(at, "primary")
+        inv = tb.invite("fallback", 398.01, call_id="call-a", transport="tcp")
+        tb.respond(inv, 200, 398.015)
+        tb.in_dialog(inv, "ACK", 398.02, transport="tcp")
+        return tb
+
+    def test_probe_after_call_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-S3"), "pass")
+
+    def test_missing_probe_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S3"), "fail")
+
+
+class FallbackJustBeforeTheEndTests(SynchronousTestCase):
+    """
+    FBK-S1 (explore seed 24, second find): successive mode, C{retry_counts} 1.
+    The renewal found the primary and then the secondary silent; the phone
+    gave the secondary up at 119.951 s and registered at the fallback server
+    at once, 49 ms before the run ended.  The secondary's last attempt ends
+    within the tolerance of the end, so it is not "completed", but the
+    fallback REGISTER at its give-up time shows server 1 had failed.  A
+    fallback REGISTER before that give-up time still fails.
+    """
+
+    def _world(self, at_give_up: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(redundancy_type=1, retry_counts=1, expires=30,
+                                        duration=120.0))
+        ok = tb.register("secondary", 101.91)
+        tb.respond(ok, 200, 101.93, headers=[("Expires", "30")])
+        tb.silent("REGISTER", "primary", 116.951, cseq=2)
+        tb.silent("REGISTER", "secondary", 118.451, cseq=3)
+        tb.request("REGISTER", "fallback", 119.951 if at_give_up else 119.5, call_id="reg-2",
+                   expires=3600)
+        return tb
+
+    def test_fallback_at_give_up_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "FBK-S1"), "fail")
+
+    def test_fallback_before_give_up_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S1"), "fail")
+
+
+class BackThenMaybeLateRenewalTests(SynchronousTestCase):
+    """
+    FBK-S4 (explore seed 25, second find; 100 ms latency): successive mode,
+    C{retry_counts} 0.  Back on the working server, its renewal's 200 came so
+    close to the phone's give-up time that it may have been too late (its
+    first copies lost), and the phone registered at the fallback server at
+    that very give-up time: for the phone the working server failed again, a
+    new fallback (FBK-S2).  A REGISTER to the fallback well after a renewal
+    answered in time still fails.
+    """
+
+    def _world(self, maybe_late: bool) -> TraceBuilder:
+        tb = _ip_literal(redundancy_type=1, retry_counts=0, expires=120, duration=120.0,
+                         latency_tolerance=0.261)
+        tb.silent("REGISTER", "primary", 0.0)
+        fb = tb.register("fallback", 0.5, call_id="reg-2")
+        tb.respond(fb, 200, 0.6)
+        back = tb.register("primary", 53.5, cseq=2)
+        tb.respond(back, 200, 53.5, headers=[("Expires", "120")])
+        renewal = tb.register("primary", 113.6, cseq=3)
+        tb.respond(renewal, 200, 113.9 if maybe_late else 113.62, headers=[("Expires", "120")])
+        tb.request("REGISTER", "fallback", 114.15 if maybe_late else 115.0, call_id="reg-2",
+                   cseq=2, expires=3600)
+        return tb
+
+    def test_new_fallback_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-S4"), "pass")
+
+    def test_fallback_after_answered_renewal_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S4"), "fail")

@@ -764,6 +764,11 @@ def fbk_s4(ctx: Ctx) -> Verdict:
     # (explore seed 8: both answers of a renewal's lookup lost)
     relapse = min((d.start for d in ctx.dns_downs if d.start > back.t + ctx.tol),
                   default=float("inf"))
+    # so is a connection to it that failed (RTX-2), whatever request it carried (a
+    # call's BYE and the next call's INVITE sharing one refused connection: explore
+    # seed 23 of dns-ip-literal, the working server down again mid-call)
+    relapse = min([relapse] + [a.t for a in ctx.conn_attempts
+                               if ctx.group(a.server) == 1 and a.start > back.t + ctx.tol])
     prev: wire.Chain | None = None
     for ch in later:
         if ch.start + ctx.tol >= relapse:

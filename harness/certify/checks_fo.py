@@ -473,6 +473,24 @@ def _mode_guard(ctx: Ctx, clause: str, mode: int) -> Verdict | None:
     return None
 
 
+def _registers_for_failover(ctx: Ctx, ch: wire.Chain) -> bool:
+    """
+    With C{register_on_enable} 1, whether C{ch} is the REGISTER the phone sent
+    to another target of server 1 as a request of its own gave the target
+    before up (FO-5: register there before sending requests there in the
+    failover mode): part of that request's failover, not a new request
+    (explore seed 24 of dns-ip-literal: a call's INVITE failing over).
+    """
+    if ch.method != "REGISTER" or not ctx.facts.account.server(1).register_on_enable:
+        return False
+    if ctx.is_primary(ch.head.dst):
+        return False
+    return any(t.method not in ("REGISTER", "ACK", "CANCEL") and not t.in_dialog
+               and ctx.group(t.dst) == 1 and t.dst != ch.head.dst
+               and (f := ctx.failed_at(t)) is not None
+               and abs(f - ch.head.started) <= ctx.at_once for t in ctx.txns)
+
+
 def fb0(ctx: Ctx) -> Verdict:
     c = "FB-0"
     guard = _mode_guard(ctx, c, 0)
@@ -484,6 +502,7 @@ def fb0(ctx: Ctx) -> Verdict:
         ch for ch in ctx.new_chains(1)
         if ch is not first_fo.chain and ch.start > first_fo.t + ctx.tol
         and not _skipped(ctx, primary, ch.start)
+        and not _registers_for_failover(ctx, ch)
     ]
     if not later:
         return ctx.na(c, "no new request after the failover")

@@ -7,9 +7,11 @@ checker must still fail.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from twisted.trial.unittest import SynchronousTestCase
 
-from harness.certify.facts import ServerInfo
+from harness.certify.facts import CallPlan, ServerInfo
 from harness.testing.tracebuilder import (
     DOMAIN,
     FALLBACK,
@@ -572,4 +574,81 @@ class BackThenMaybeLateRenewalTests(SynchronousTestCase):
         self.assertEqual(status(self._world(True), "FBK-S4"), "pass")
 
     def test_fallback_after_answered_renewal_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S4"), "fail")
+
+
+class RegisterForInviteFailoverTests(SynchronousTestCase):
+    """
+    FB-0 (explore seed 24, third find): C{register_on_enable} 1,
+    failback_mode 0, C{retry_counts} 0.  After the first failover, a call's
+    INVITE found the primary silent; before sending it to the secondary the
+    phone registered there (FO-5: "register to the secondary server before
+    sending requests to the secondary server in the failover mode").  That
+    REGISTER is part of the INVITE's failover, not a new request that had to
+    try the primary first.  A REGISTER renewal straight to the secondary
+    (nothing failing over) still breaks FB-0.
+    """
+
+    def _world(self, for_invite: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(register_on_enable=1, retry_counts=0, expires=60,
+                                        calls=(32.0,), duration=60.0))
+        tb.silent("REGISTER", "primary", 0.03)
+        first = tb.register("secondary", 0.53, cseq=2)
+        tb.respond(first, 200, 0.535, headers=[("Expires", "60")])
+        if for_invite:
+            tb.silent("INVITE", "primary", 32.0, call_id="call-a")
+            at = 32.5
+        else:
+            at = 30.54
+        reg = tb.register("secondary", at, cseq=5)
+        tb.respond(reg, 200, at + 0.005, headers=[("Expires", "60")])
+        if for_invite:
+            inv = tb.invite("secondary", 32.51, call_id="call-a", cseq=2)
+            tb.respond(inv, 200, 32.515)
+            tb.in_dialog(inv, "ACK", 32.52)
+        return tb
+
+    def test_register_for_the_failover_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FB-0"), "pass")
+
+    def test_renewal_straight_to_the_secondary_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FB-0"), "fail")
+
+
+class WorkingServerRefusesAgainTests(SynchronousTestCase):
+    """
+    FBK-S4 (explore seed 23, third find): successive mode, TCP; back on the
+    working server, it went down again during a call: one refused connection
+    carried the call's BYE and the next call's INVITE, which then went to the
+    fallback server.  The refused connection is the working server failing
+    again (RTX-2), whatever request it carried; the INVITE to the fallback
+    server after it is no lapse of FBK-S4.  An INVITE to the fallback server
+    with no failure of the working server before it still fails.
+    """
+
+    def _world(self, refused: bool) -> TraceBuilder:
+        tb = _ip_literal(redundancy_type=1, transport=1, duration=430.0)
+        uri = f"sip:echo@{DOMAIN}"
+        tb.facts = replace(tb.facts, calls=(CallPlan(389.0, uri, 30.0), CallPlan(421.0, uri, 5.0)))
+        tb.refused(0.0, "primary")
+        fb = tb.register("fallback", 0.02, call_id="reg-2", transport="tcp")
+        tb.respond(fb, 200, 0.025)
+        back = tb.register("primary", 120.03, cseq=2, transport="tcp")
+        tb.respond(back, 200, 120.035)
+        # the first call, up through the working server; its BYE is due at 420.02 s
+        first = tb.invite("primary", 390.01, call_id="call-a", transport="tcp")
+        tb.respond(first, 200, 390.015)
+        tb.in_dialog(first, "ACK", 390.02, transport="tcp")
+        if refused:
+            tb.syn_lost(420.02, "primary", fate="lost", phone_port=33000)
+            tb.syn_lost(421.02, "primary", fate="closed", phone_port=33000)
+            tb.conn(421.03, "primary", "refused", transport="tcp", port=5060, phone_port=33000)
+        inv = tb.invite("fallback", 421.24, call_id="call-b", transport="tcp")
+        tb.respond(inv, 200, 421.245)
+        return tb
+
+    def test_fallback_after_refusal_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-S4"), "pass")
+
+    def test_fallback_while_working_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FBK-S4"), "fail")

@@ -473,7 +473,7 @@ def _mode_guard(ctx: Ctx, clause: str, mode: int) -> Verdict | None:
     return None
 
 
-def _registers_for_failover(ctx: Ctx, ch: wire.Chain) -> bool:
+def registers_for_failover(ctx: Ctx, ch: wire.Chain) -> bool:
     """
     With C{register_on_enable} 1, whether C{ch} is the REGISTER the phone sent
     to another target of server 1 as a request of its own gave the target
@@ -502,7 +502,7 @@ def fb0(ctx: Ctx) -> Verdict:
         ch for ch in ctx.new_chains(1)
         if ch is not first_fo.chain and ch.start > first_fo.t + ctx.tol
         and not _skipped(ctx, primary, ch.start)
-        and not _registers_for_failover(ctx, ch)
+        and not registers_for_failover(ctx, ch)
     ]
     if not later:
         return ctx.na(c, "no new request after the failover")

@@ -652,3 +652,38 @@ class WorkingServerRefusesAgainTests(SynchronousTestCase):
 
     def test_fallback_while_working_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FBK-S4"), "fail")
+
+
+class RegisterForFailoverIsNoProbeTests(SynchronousTestCase):
+    """
+    FBK-S3 (explore seed 24, fourth find): successive mode,
+    C{register_on_enable} 1.  A call's INVITE, sent while the registration
+    was still failing over, found the primary silent just after the phone
+    had fallen back; before sending it to the secondary the phone registered
+    there (FO-5), then, the secondary silent too, sent it to the fallback
+    server.  That REGISTER belongs to the INVITE's failover: no probe off the
+    C{fallback.timeout} schedule.  The same REGISTER with no request failing
+    over still is one.
+    """
+
+    def _world(self, for_invite: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(redundancy_type=1, register_on_enable=1, retry_counts=0,
+                                        calls=(0.9,), duration=60.0))
+        tb.silent("REGISTER", "primary", 0.0)
+        tb.silent("REGISTER", "secondary", 0.5, cseq=2)
+        fb = tb.register("fallback", 1.0, call_id="reg-2")
+        tb.respond(fb, 200, 1.005)
+        if for_invite:
+            tb.silent("INVITE", "primary", 0.9, call_id="call-a")
+        tb.silent("REGISTER", "secondary", 1.4, cseq=3)
+        if for_invite:
+            inv = tb.invite("fallback", 1.9, call_id="call-a", cseq=2)
+            tb.respond(inv, 200, 1.905)
+            tb.in_dialog(inv, "ACK", 1.91)
+        return tb
+
+    def test_register_for_the_failover_is_no_probe(self) -> None:
+        self.assertNotEqual(status(self._world(True), "FBK-S3"), "fail")
+
+    def test_register_off_schedule_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S3"), "fail")

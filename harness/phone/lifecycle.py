@@ -273,7 +273,11 @@ def _probe_ok(c: LifecycleInputs, s: LifecycleCore, d: Lifecycle) -> None:
     _cancel(d.fallback_renewal)
     # (a retry is pending if the fallback server failed while the probe was out)
     _cancel(d.retry)
-    d.fallback_renewal = d.retry = None
+    # back on the working server, registered at one server at a time (successive
+    # mode): a pending retry of a registration the fallback server refused goes too
+    # (explore seed 28: a 500 to the fallback renewal, retried after FBK-S4)
+    _cancel(d.fallback_retry)
+    d.fallback_renewal = d.retry = d.fallback_retry = None
     s.note("working server answered the probe; back on it", "FBK-S4")
 
 

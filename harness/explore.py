@@ -374,9 +374,13 @@ def _failback_invariants(run: WorldRun, mine: list[wire.Txn], tol: float) -> lis
             if ra and ra.strip().isdigit():
                 skip.append((x.final_t, x.final_t + int(ra.strip()) + tol))
     events: list[tuple[float, int, wire.Chain]] = []
+    # (only server 1's targets: a request server 1 handed over to the fallback server,
+    # FO-6, is no failover between its targets, whose failback the modes rule;
+    # explore seed 26 of dns-ip-literal: a call's INVITE answered there)
     for c in chains:
         events.append((c.start, 1, c))
-        ans = next((t for t in c.txns if t.answered and t.final_t is not None), None)
+        ans = next((t for t in c.txns if t.answered and t.final_t is not None
+                    and t.dst in group1), None)
         if ans is not None and ans.final_t is not None:
             events.append((ans.final_t, 0, c))
     events.sort(key=lambda e: (e[0], e[1]))
@@ -385,7 +389,7 @@ def _failback_invariants(run: WorldRun, mine: list[wire.Txn], tol: float) -> lis
     out: list[str] = []
     for t, kind, c in events:
         if kind == 0:
-            ans = next(x for x in c.txns if x.answered)
+            ans = next(x for x in c.txns if x.answered and x.dst in group1)
             if ans.dst == primary:
                 current = None
             elif ans.dst != current or c.head.dst != ans.dst:
@@ -397,6 +401,15 @@ def _failback_invariants(run: WorldRun, mine: list[wire.Txn], tol: float) -> lis
             continue
         head = c.head.dst
         if any(a <= t <= b for a, b in skip):
+            continue
+        if (c.method == "REGISTER" and acct.register_on_enable[0] and head != primary
+                and any(x.method not in ("REGISTER", "ACK", "CANCEL") and not x.in_dialog
+                        and x.dst in group1 and x.dst != head
+                        and (f := wire.failed_at(x, facts)) is not None
+                        and abs(f - c.head.started) <= 4 * tol for x in tries)):
+            # register_on_enable 1: the REGISTER the phone sends to the next target
+            # before a request failing over goes there is part of that failover (FO-5),
+            # not a new request (explore seed 24 of dns-ip-literal)
             continue
         stay = rule = None
         if mode == 0:

@@ -1064,6 +1064,44 @@ def address_asked(ctx: Ctx, address: str, lo: float, hi: float) -> float | None:
     return min(inside) if inside else None
 
 
+def first_resolved_target(ctx: Ctx, t: float) -> str | None:
+    """
+    The address the resolution of server 1's domain in use at C{t} gave
+    first for its first target (the last lookup by then that asked for an
+    address: its first address query, or a first SRV record with a numeric
+    target): where a new request was due first, the primary (FO-1: the first
+    target of DNS-*), also when a DNS fault had moved the primary's name to an
+    address no harness server has.  C{None} without such a lookup, or if that
+    query's answer did not reach the phone or named no address (the first
+    target gave no address then, DNS-8).
+    """
+    dom = _domain(ctx)
+    if dom is None or ctx.facts.dns is None:
+        return None
+    qs = ctx.queries
+    root = _root(ctx, qs, dom)
+    if root is None:
+        return None
+    for lk in reversed([lk for lk in _lookups(qs, root) if lk[0].t <= t + ctx.tol]):
+        firsts: set[str] | None = None  # the SRV targets of the best priority, if any
+        for q in lk:
+            if q.type == "SRV":
+                srvs = _srvs(q)
+                best = min((r.priority for r in srvs), default=None)
+                firsts = {r.target for r in srvs if r.priority == best}
+                first = next((r for r in srvs if r.priority == best), None)
+                if first is not None and _is_ip(first.target):
+                    return first.target
+            if q.type == "A":
+                if (not q.records or _answer_lost(q, _lost_answers(ctx), ctx.tol)
+                        or (firsts is not None and norm(q.name) not in firsts)):
+                    # (the first address asked for is a later target's: the first
+                    # target's lookup failed before reaching the wire, DNS-8)
+                    return None
+                return q.records[0]
+    return None
+
+
 def register_elsewhere(ctx: Ctx) -> list[int]:
     """
     Trace indexes of the REGISTERs the phone sent to an address that a lookup

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 from harness.certify import wire
 from harness.certify.checks_base import Ctx
-from harness.certify.checks_dns import DNS_GIVE_UP, register_elsewhere
-from harness.certify.checks_fo import fallback_refused_at_once
+from harness.certify.checks_dns import DNS_GIVE_UP, register_elsewhere, unresolved_targets
+from harness.certify.checks_fo import fallback_refused_at_once, registers_for_failover
 from harness.certify.verdict import Verdict
 from harness.trace.events import ConnEvent, PacketEvent, SipEvent
 
@@ -68,6 +68,25 @@ def _failed_connections(ctx: Ctx, group: int) -> list[wire.ConnAttempt]:
             if ctx.group(a.server) == group
             and not any(p.at - ctx.tol <= a.start <= p.at + 1.0 + ctx.tol
                         for p in ctx.facts.calls)]
+
+
+def _opening_after(ctx: Ctx, group: int, t: float) -> tuple[int, float] | None:
+    """
+    The first SYN (trace index, time) the phone sent to a server of C{group}
+    after C{t} on a connection that never carried SIP and never failed in the
+    run (still being opened when it ended), away from a planned call's time.
+    """
+    failed = {(a.server, a.phone_port) for a in ctx.conn_attempts}
+    used = {(x.dst, s.sport) for x in ctx.txns if x.on_wire for s in x.sends}
+    for i, e in ctx.trace.indexed(PacketEvent):
+        if (e.proto == "tcp" and "S" in e.flags and "A" not in e.flags
+                and e.t > t + ctx.tol and ctx.group(e.dst[0]) == group
+                and (ctx.facts.phone is None or e.src[0] == ctx.facts.phone)
+                and (e.dst[0], e.src[1]) not in failed and (e.dst[0], e.src[1]) not in used
+                and not any(p.at - ctx.tol <= e.t <= p.at + 1.0 + ctx.tol
+                            for p in ctx.facts.calls)):
+            return i, e.t
+    return None
 
 
 def _hang_up_conn(ctx: Ctx, a: wire.ConnAttempt) -> bool:
@@ -298,6 +317,19 @@ def fbk_c3(ctx: Ctx) -> Verdict:
                 t = lookup.latest
                 continue
             if nxt is None:
+                # a connection the phone began there that the run ended before it was
+                # decided (SYNs unanswered, RTX-1's time not up: wire.conn_attempts
+                # leaves it out) was the REGISTER going out (RTX-2; explore seed 14)
+                opening = _opening_after(ctx, 1, t)
+                if opening is not None:
+                    i_syn, t_syn = opening
+                    if t_syn > t + ri + ctx.tol + ctx.profile.t1:
+                        return ctx.failed(c, "REGISTER to the down working server not "
+                                             "retried in time", f"REGISTER by {t + ri:.3f} s",
+                                          f"connection to the working server at {t_syn:.3f}",
+                                          (i_syn,))
+                    ev.append(i_syn)
+                    break
                 if t + ri + ctx.tol + ctx.profile.t1 < ctx.end:
                     return ctx.failed(c, "the phone stopped sending REGISTER to the working "
                                          "server while it was down",
@@ -343,8 +375,13 @@ def _on_fallback_periods(ctx: Ctx) -> list[tuple[wire.Txn, float]]:
     downs = [t for _, t in _exhaustions(ctx, "REGISTER")] + [d.end for d in ctx.dns_downs]
     out = []
     for r in ctx.regs:
-        if r.dst != fb or r.txn.late:
-            continue  # (a 2xx that reached the phone after it gave up: explore seed 10)
+        if r.dst != fb:
+            continue
+        # a 2xx that came after the phone had given that REGISTER up (RTX-1: a server
+        # that only delays its answers) put the phone on nothing: it went on failing
+        # over and retrying (explore seed 7, second find: the fallback server 40 s slow; seed 10)
+        if r.txn.late:
+            continue
         # a 2xx sent so close to the phone's give-up time that it may have come too
         # late (RTX-1), after which the phone registered there again long before a
         # renewal was due: it had not taken that 2xx (explore seed 6, issue 10)
@@ -404,6 +441,10 @@ def _probes(ctx: Ctx) -> list[_Probe]:
     for ch in ctx.new_chains(1):
         if ch.method != "REGISTER":
             continue
+        if registers_for_failover(ctx, ch):
+            # register_on_enable 1: the REGISTER a call's failing-over INVITE owes the
+            # next target first (FO-5), not a probe (explore seed 24 of dns-ip-literal)
+            continue
         done = ctx.chain_failed_at(ch)
         end = done if done is not None else ch.tail.last
         # (a probe begins with resolving server 1, then its connection's first SYN, RFC
@@ -456,6 +497,30 @@ def _given_up_before(ctx: Ctx, t: wire.Txn) -> set[str]:
         cur = prev
 
 
+def _exhausted_as_run_ended(ctx: Ctx, ch: wire.Chain) -> float | None:
+    """
+    When every target of server 1 failed in C{ch} though the run ended within
+    the tolerance of its last attempt's give-up time (L{Ctx.exhausted_at}
+    leaves such a cut-short attempt out), if the phone's REGISTER to the
+    fallback server at that very time shows it had given server 1 up (FBK-S2;
+    explore seed 24 of dns-ip-literal: the fallback 49 ms before the end).
+    """
+    g1 = [t for t in ch.txns if ctx.group(t.dst) == 1]
+    if not g1 or g1[-1].final is not None or ctx.completed(g1[-1]):
+        return None
+    wanted = {s.address for s in ctx.facts.targets} - unresolved_targets(ctx, ch.head.first)
+    if not wanted or not wanted <= {t.dst for t in g1}:
+        return None
+    gave = ctx.failed_at(g1[-1])
+    if gave is None or gave > ctx.end:
+        return None
+    fb = ctx.fallback
+    if any(x.method == "REGISTER" and x.dst == fb and abs(x.started - gave) <= ctx.at_once
+           for x in ctx.attempts):
+        return gave
+    return None
+
+
 def fbk_s1(ctx: Ctx) -> Verdict:
     c = "FBK-S1"
     guard = _fallback_guard(ctx, c, 1)
@@ -480,6 +545,8 @@ def fbk_s1(ctx: Ctx) -> Verdict:
                 if t.ok:  # (a refusal, say a 500 to a probe, registers nowhere: FBK-S4)
                     events.append((t.final_t or t.first, "ok", t))
         ft = ctx.exhausted_at(ch)
+        if ft is None:
+            ft = _exhausted_as_run_ended(ctx, ch)
         if ft is not None:
             events.append((ft, "down", ch.tail))
     for d in ctx.dns_downs:
@@ -577,6 +644,14 @@ def fbk_s2(ctx: Ctx) -> Verdict:
         nxt = next((x for x in ctx.txns if x.method == "REGISTER" and x.dst == fb
                     and x.first >= d.start - ctx.tol), None)
         if nxt is None or nxt.started > due:
+            # a connection to the fallback server opened in time that failed before any
+            # SIP went over it (refused, RTX-2) was the REGISTER there, though no REGISTER
+            # ever on the wire names it (explore seed 15: the fallback server stopped)
+            conn = next((a for a in _failed_connections(ctx, 2)
+                         if d.start - ctx.tol <= a.start <= due), None)
+            if conn is not None:
+                ev.extend(conn.indexes)
+                continue
             if nxt is None and due > ctx.end:
                 continue
             return ctx.failed(c, "no REGISTER to the fallback server once the lookup of the "
@@ -617,6 +692,27 @@ def fbk_s2(ctx: Ctx) -> Verdict:
     return ctx.passed(c, "; ".join(parts), ev)
 
 
+def _fallback_renewal_failed_at(ctx: Ctx, x: wire.Txn) -> float | None:
+    """
+    When REGISTER C{x} to the fallback server failed: L{Ctx.failed_at}, or,
+    for a 2xx that may have reached the phone only after it gave C{x} up
+    (L{Ctx.maybe_late}), its give-up time if the phone then retried server 1
+    from the top a retry interval later (RTX-5): it had not taken that 2xx
+    (explore seed 25 of dns-ip-literal: 100 ms latency, a renewal's segments
+    lost, the 200 on the wire 200 ms after the give-up).
+    """
+    done = ctx.failed_at(x)
+    if done is not None or not ctx.maybe_late(x):
+        return done
+    gave = x.started + ctx.give_up(x)
+    due = gave + ctx.profile.retry_interval
+    slack = ctx.tol + ctx.profile.t1
+    if any(y.method == "REGISTER" and ctx.group(y.dst) == 1 and abs(y.started - due) <= slack
+           for y in ctx.attempts) or any(abs(d.start - due) <= slack for d in ctx.dns_downs):
+        return gave
+    return None
+
+
 def fbk_s3(ctx: Ctx) -> Verdict:
     c = "FBK-S3"
     guard = _fallback_guard(ctx, c, 1)
@@ -641,7 +737,7 @@ def fbk_s3(ctx: Ctx) -> Verdict:
         # over; REGISTERs to the working server after that are those, not probes.
         off = min((d for x in ctx.attempts
                    if x.method == "REGISTER" and x.dst == fb and x.first > t_on + ctx.tol
-                   and (d := ctx.failed_at(x)) is not None), default=None)
+                   and (d := _fallback_renewal_failed_at(ctx, x)) is not None), default=None)
         until = ctx.end if off is None else min(ctx.end, off)
         # the schedule may run from the previous probe's start or from its outcome
         refs: list[tuple[float, float]] = [(t_on, t_on)]
@@ -695,7 +791,31 @@ def fbk_s4(ctx: Ctx) -> Verdict:
         return ctx.na(c, "the working server never answered a probe")
     ev = list(back.txn.indexes)
     later = [ch for ch in ctx.rounds if not ch.in_dialog and ch.start > back.t + ctx.tol]
+    # a lookup of server 1's domain that gave no address after that is the working
+    # server failing again (DNS-11: "counts as failure of that server; fallback takes
+    # over"): what follows it is a new fallback (FBK-S2), not a lapse of this return
+    # (explore seed 8: both answers of a renewal's lookup lost)
+    relapse = min((d.start for d in ctx.dns_downs if d.start > back.t + ctx.tol),
+                  default=float("inf"))
+    # so is a connection to it that failed (RTX-2), whatever request it carried (a
+    # call's BYE and the next call's INVITE sharing one refused connection: explore
+    # seed 23 of dns-ip-literal, the working server down again mid-call)
+    relapse = min([relapse] + [a.t for a in ctx.conn_attempts
+                               if ctx.group(a.server) == 1 and a.start > back.t + ctx.tol])
+    prev: wire.Chain | None = None
     for ch in later:
+        if ch.start + ctx.tol >= relapse:
+            break
+        if (ctx.group(ch.head.dst) != 1 and prev is not None and ctx.maybe_late(prev.tail)
+                and abs(ch.start - (prev.tail.started + ctx.give_up(prev.tail)))
+                <= ctx.at_once):
+            # the working server's 2xx to the round before came so close to the phone's
+            # give-up time (RTX-1) that it may have been too late, and the phone went to
+            # the fallback server at that very time: for the phone the working server
+            # failed again, and this is a new fallback (FBK-S2; explore seed 25 of
+            # dns-ip-literal: 100 ms latency, the 200's first copies lost)
+            break
+        prev = ch
         ev.extend(ch.head.indexes)
         if ctx.group(ch.head.dst) != 1:
             if ch.method == "REGISTER":

@@ -14,7 +14,12 @@ from collections.abc import Callable
 
 from harness.certify import wire
 from harness.certify.checks_base import Ctx, Failover
-from harness.certify.checks_dns import in_flight, resolution_ttl, unresolved_targets
+from harness.certify.checks_dns import (
+    first_resolved_target,
+    in_flight,
+    resolution_ttl,
+    unresolved_targets,
+)
 from harness.certify.verdict import Verdict
 
 __all__ = ["CHECKS"]
@@ -221,8 +226,11 @@ def fo3(ctx: Ctx) -> Verdict:
                                   "an INVITE to the secondary with the same Call-ID", "none",
                                   ch.indexes)
             continue
-        if not second.ok:
-            continue  # the secondary was silent too or refused: FO-6 / the scenario
+        if not second.ok or second.late:
+            # the secondary was silent too or refused (FO-6 / the scenario), or its 2xx came
+            # after the phone had given it up (RTX-1; a delaying server): no call through
+            # it to ACK (explore seed 24 of dns-ip-literal)
+            continue
         dlg = next((d for d in ctx.dialogs if d.invite is second), None)
         reqs = dlg.requests if dlg else ()
         ack = [r for r in reqs if r.method == "ACK"]
@@ -290,6 +298,10 @@ def fo4(ctx: Ctx) -> Verdict:
 def fo5(ctx: Ctx) -> Verdict:
     c = "FO-5"
     roe = ctx.facts.account.server(1).register_on_enable
+    # "the secondary server ... in the failover mode": a target of server 1 other than
+    # the first one the resolution in use gave (FO-1: the primary is the first target
+    # of DNS-*); a DNS fault that moved the primary's name to another address moved
+    # the primary, it made no secondary of the new address (explore seed 7)
     uses = [
         t
         for t in ctx.txns
@@ -297,6 +309,7 @@ def fo5(ctx: Ctx) -> Verdict:
         and not t.in_dialog
         and ctx.group(t.dst) == 1
         and not ctx.is_primary(t.dst)
+        and t.dst != first_resolved_target(ctx, t.first)
     ]
     if not uses:
         return ctx.na(c, "no request other than REGISTER was sent to a secondary target")
@@ -408,6 +421,14 @@ def fo6(ctx: Ctx) -> Verdict:
         nxt = next((t for t in ctx.attempts if t.dst == fb and t.method not in ("ACK", "CANCEL")
                     and t.first >= d.start - ctx.tol), None)
         if nxt is None or nxt.started > due:
+            # it took over at once and its port was closed: a connection there that failed
+            # before any SIP went over it (RTX-2), though no request on the wire names it
+            # (explore seed 15: no request of the phone ever reached the wire)
+            refused = next((a for a in ctx.conn_attempts if a.server == fb
+                            and d.start - ctx.tol <= a.start <= due), None)
+            if refused is not None:
+                ev.extend(refused.indexes)
+                continue
             if nxt is None and due > ctx.end:
                 continue
             return ctx.failed(c, "the lookup of server 1 failed; the fallback server did not "
@@ -473,6 +494,24 @@ def _mode_guard(ctx: Ctx, clause: str, mode: int) -> Verdict | None:
     return None
 
 
+def registers_for_failover(ctx: Ctx, ch: wire.Chain) -> bool:
+    """
+    With C{register_on_enable} 1, whether C{ch} is the REGISTER the phone sent
+    to another target of server 1 as a request of its own gave the target
+    before up (FO-5: register there before sending requests there in the
+    failover mode): part of that request's failover, not a new request
+    (explore seed 24 of dns-ip-literal: a call's INVITE failing over).
+    """
+    if ch.method != "REGISTER" or not ctx.facts.account.server(1).register_on_enable:
+        return False
+    if ctx.is_primary(ch.head.dst):
+        return False
+    return any(t.method not in ("REGISTER", "ACK", "CANCEL") and not t.in_dialog
+               and ctx.group(t.dst) == 1 and t.dst != ch.head.dst
+               and (f := ctx.failed_at(t)) is not None
+               and abs(f - ch.head.started) <= ctx.at_once for t in ctx.txns)
+
+
 def fb0(ctx: Ctx) -> Verdict:
     c = "FB-0"
     guard = _mode_guard(ctx, c, 0)
@@ -484,6 +523,7 @@ def fb0(ctx: Ctx) -> Verdict:
         ch for ch in ctx.new_chains(1)
         if ch is not first_fo.chain and ch.start > first_fo.t + ctx.tol
         and not _skipped(ctx, primary, ch.start)
+        and not registers_for_failover(ctx, ch)
     ]
     if not later:
         return ctx.na(c, "no new request after the failover")
@@ -505,6 +545,14 @@ def _stay_then_primary(ctx: Ctx, c: str, delay_of: str,
         delay = delay_for(f) if callable(delay_for) else delay_for
         boundary = f.t + delay
         chains = _after(ctx, f)
+        # the current server itself failing a new request ends the stay: the phone moves
+        # on down its list (FO-2), to the primary too, and stays there once it answers
+        # (FB-OK; as FB-3Z reads it; explore seed 8: the secondary fell silent before
+        # the TTL ran out and the renewal went on to the primary)
+        lost = next((n for n, ch in enumerate(chains)
+                     if ch.head.dst == f.to and ch.head.failed), None)
+        if lost is not None:
+            chains = chains[:lost + 1]
         before = [ch for ch in chains if ch.start < boundary - ctx.tol]
         after = [ch for ch in chains if ch.start > boundary + ctx.tol]
         for ch in before:

@@ -1183,6 +1183,8 @@ def _unestablished(
     servers = facts.addresses
     syns: dict[tuple[str, int, int], tuple[int, float]] = {}
     tls: set[tuple[str, int, int]] = set()
+    closing: dict[tuple[str, int, int], tuple[int, float]] = {}
+    fins: dict[tuple[str, int, int], list[float]] = {}
     closed: dict[tuple[str, int, int], tuple[int, float]] = {}
     for i, e in trace.indexed(PacketEvent, ConnEvent):
         if (isinstance(e, PacketEvent) and e.proto == "tcp" and "S" in e.flags
@@ -1193,8 +1195,19 @@ def _unestablished(
                 for srv, ph in ((e.local, e.remote), (e.remote, e.local)):
                     tls.add((srv[0], srv[1], ph[1]))
             if (e.what == "close" and e.local[0] in servers
-                    and _from_phone(facts, e.remote[0])):
-                closed.setdefault((e.local[0], e.local[1], e.remote[1]), (i, e.t))
+                    and _from_phone(facts, e.remote[0]) and e.t < facts.duration):
+                # (the server's side closing it, while the run went on)
+                closing.setdefault((e.local[0], e.local[1], e.remote[1]), (i, e.t))
+        elif (isinstance(e, PacketEvent) and e.proto == "tcp" and "F" in e.flags
+              and e.fate == "delivered" and e.src[0] in servers
+              and _from_phone(facts, e.dst[0])):
+            fins.setdefault((e.src[0], e.src[1], e.dst[1]), []).append(e.t)
+    # the phone learns of a close when the server's FIN reaches it (not when a lost one
+    # left: explore seed 26 of dns-ip-literal)
+    for key, (ci, ct) in closing.items():
+        got = [f for f in fins.get(key, ()) if f >= ct - 1e-9]
+        if got:
+            closed[key] = (ci, min(got))
     if not syns:
         return []
     first_sip: dict[tuple[str, int, int], float] = {}
@@ -1417,20 +1430,24 @@ def attempts(
                     synthetic[k], method=t.method, call_id=t.call_id, cseq=t.cseq,
                     sends=(replace(sent, request=t.request),),
                 ))
-        elif (nxt in real and facts.account.redundancy_type == 1
-              and facts.group_of(a.server) == 1 and facts.group_of(nxt.dst) == 2
-              and nxt.method != "REGISTER"):
-            # successive mode: the fallback server took over from it (FO-6, FBK-S2) a
-            # call's INVITE and, beside it, the REGISTER that waited for the same
-            # connection: that REGISTER stood behind it too (explore seed 23: a call at
-            # start, the primary's SYNs lost)
-            reg = next((t for t in real if t.method == "REGISTER"
-                        and facts.group_of(t.dst) == 2
-                        and a_t - tol <= t.first <= nxt.first + tol), None)
-            if reg is not None:
+        elif nxt in real and a_t - tol <= nxt.first:
+            # ... and those handed over to the other group with it, at once, when the
+            # connection failed (the REGISTER and a call's INVITEs all waiting for one
+            # connection to the working server, then all to the fallback server, FO-6,
+            # FBK-S2: explore seed 23 of dns-ip-literal)
+            for t in real:
+                if ((t.call_id, t.method) == (nxt.call_id, nxt.method)
+                        or facts.group_of(t.dst) != facts.group_of(nxt.dst)
+                        or not (a_t - tol <= t.first <= nxt.first + tol)
+                        or (concurrent and not _handed_over(facts, group, t))
+                        or _placed_after(facts, t, a.start)
+                        or any(x.dst == a.server and (x.call_id, x.method)
+                               == (t.call_id, t.method) and x.first <= t.first
+                               for x in real)):
+                    continue
                 also.append(replace(
-                    synthetic[k], method=reg.method, call_id=reg.call_id, cseq=reg.cseq,
-                    sends=(replace(sent, request=reg.request),),
+                    synthetic[k], method=t.method, call_id=t.call_id, cseq=t.cseq,
+                    sends=(replace(sent, request=t.request),),
                 ))
     # A failed connection nothing followed in time (the server stays unreachable and
     # the phone only retries later): the phone was trying again what it last tried
@@ -1440,13 +1457,18 @@ def attempts(
     # (nor once the call's INVITE got on the wire and was answered before the connection
     # began: the call is up, explore seed 1, a probe 0.25 s after a call placed on the
     # fallback server)
+    # (a call whose INVITE had reached the wire, at another server, before the
+    # connection began did not open it: a probe of the working server just after a
+    # call went to the fallback server, explore seed 23 of dns-ip-literal)
     def call_of(a: ConnAttempt) -> int | None:
         return next((n for n, c in enumerate(facts.calls)
                      if c.at - tol <= a.start <= c.at + _IN_FLIGHT + tol
                      and not any(t.method == "INVITE" and not t.in_dialog
-                                 and c.at - tol <= t.first <= a.start
-                                 and t.final is not None and t.final.status < 300
-                                 and t.final_t is not None and t.final_t <= a.start
+                                 and c.at - tol <= t.first
+                                 and ((t.first <= a.start and t.final is not None
+                                       and t.final.status < 300 and t.final_t is not None
+                                       and t.final_t <= a.start)
+                                      or (t.dst != a.server and t.first < a.start - tol))
                                  for t in real)), None)
 
     claimed = {(call_of(free[k]), free[k].server) for k, x in synthetic.items()
@@ -1454,20 +1476,32 @@ def attempts(
     for k, a in enumerate(free):
         if k in synthetic:
             continue
+        gave_up = _all_failed_over_from(facts, a, [*real, *synthetic.values()],
+                                        same_group=False)
+        # the requests of the same server group that gave up another target as this
+        # connection began: it was their next target, whatever else went there before
+        # (a REGISTER and an INVITE failing over together, FO-2 and FO-3: one
+        # connection, refused, fails both; an INVITE failing over while the
+        # registration retries there, or just after a planned call was placed: explore
+        # seed 4 of dns-ip-literal)
+        with_it = [x for x in gave_up if facts.group_of(x.dst) == facts.group_of(a.server)]
         call = call_of(a)
         if call is not None and (call, a.server) not in claimed:
             claimed.add((call, a.server))
-            continue  # the planned call's INVITE, which never got on the wire
-        if any(srv == a.server and due - tol <= a.start <= due + _IN_FLIGHT + tol
-               for srv, due in in_dialog_due):
+            if not with_it:
+                continue  # the planned call's INVITE, which never got on the wire
+        if not with_it and any(srv == a.server and due - tol <= a.start <= due + _IN_FLIGHT + tol
+                               for srv, due in in_dialog_due):
             continue  # a planned call's hang-up (or re-INVITE), not a registration
         before = [x for x in (*real, *synthetic.values())
                   if x.dst == a.server and x.first < a.start - tol]
-        if not before:
-            # nothing there before: the failover (or fallback) of a request another
-            # target failed as this connection began
-            given_up = _failed_over_from(facts, a, [*real, *synthetic.values()],
-                                         same_group=False)
+        if with_it:
+            before = [max(with_it, key=lambda x: (x.first, x.sends[0].index))]
+        elif not before:
+            # nothing there before: the fallback of a request another target failed as
+            # this connection began
+            given_up = (max(gave_up, key=lambda x: (x.first, x.sends[0].index))
+                        if gave_up else None)
             before = [given_up] if given_up is not None else []
         if not before and call is None and concurrent:
             # nor a request failing over to it: away from a call, in concurrent mode
@@ -1481,7 +1515,7 @@ def attempts(
         # away from a planned call's time (left out above), what the phone retries on
         # its own is its registration: the last REGISTER there, if there was one
         regs = [x for x in before if x.method == "REGISTER"]
-        if not regs and call is None:
+        if not regs and call is None and not with_it:
             # nothing but a call's request there before (an INVITE that stood behind a
             # connection with the REGISTER and failed over, FO-6): the phone retrying on
             # its own later is still its registration (RTX-5, FBK-C3), the one to this
@@ -1497,6 +1531,16 @@ def attempts(
             provisional=False, conn_failure=a, on_wire=False, conn_start=None, late=False,
             transport=a.transport, dst=a.server, role=facts.role_of(a.server),
         )
+        for x in with_it:
+            if (x.call_id, x.method) == (prev.call_id, prev.method) or any(
+                    y.dst == a.server and (y.call_id, y.method) == (x.call_id, x.method)
+                    and abs(y.first - a.start) <= tol
+                    for y in (*real, *synthetic.values(), *also)):
+                continue  # the same request, or one with an attempt of its own there
+            also.append(replace(
+                synthetic[k], method=x.method, call_id=x.call_id, cseq=x.cseq,
+                sends=(replace(sent, request=x.request),),
+            ))
     out = [*txns, *synthetic.values(), *also]
     out.sort(key=lambda x: (x.first, x.sends[0].index))
     return out
@@ -1548,12 +1592,18 @@ def _registration_like(facts: Facts, a: ConnAttempt, reqs: Sequence[Txn], *,
 
 def _failed_over_from(facts: Facts, a: ConnAttempt, reqs: Sequence[Txn], *,
                       same_group: bool = True) -> Txn | None:
+    """The last of L{_all_failed_over_from}; C{None} if none."""
+    out = _all_failed_over_from(facts, a, reqs, same_group=same_group)
+    return max(out, key=lambda x: (x.first, x.sends[0].index)) if out else None
+
+
+def _all_failed_over_from(facts: Facts, a: ConnAttempt, reqs: Sequence[Txn], *,
+                          same_group: bool = True) -> list[Txn]:
     """
     The request that failed at another target of C{a}'s server group (of any
     group unless C{same_group}: the fallback, FO-6) as the connection C{a}
     began (unanswered until its RTX-1 give-up time, or answered only after it,
-    a 503, or its own connection failed then): C{a} was its next target.
-    C{None} if none.
+    a 503, or its own connection failed then): C{a} was their next target.
     """
     group = facts.group_of(a.server)
     tol = facts.tol
@@ -1571,7 +1621,7 @@ def _failed_over_from(facts: Facts, a: ConnAttempt, reqs: Sequence[Txn], *,
                                                retry_counts_for(facts, x.dst))
         if x.first < a.start + tol and abs(failed - a.start) <= tol:
             out.append(x)
-    return max(out, key=lambda x: (x.first, x.sends[0].index)) if out else None
+    return out
 
 
 def _planned_in_dialog(facts: Facts, dlgs: Sequence[Dialog]) -> list[tuple[str, float]]:

@@ -235,6 +235,12 @@ def _nothing(c: LifecycleInputs, s: LifecycleCore, d: Lifecycle) -> None:
 def _fell_back(c: LifecycleInputs, s: LifecycleCore, d: Lifecycle) -> None:
     # the registration just made is the one to keep refreshed while on the fallback
     _schedule_fallback_renewal(s, d)
+    # on the fallback server only the probes go to the working server (FBK-S3): a
+    # retry still pending from before (a call that found server 1 down while its
+    # renewal was under way, working_lost) is void, or it would register there
+    # off the fallback.timeout schedule (explore seed 11)
+    _cancel(d.retry)
+    d.retry, d.retry_while_down = None, False
     s.note("on the fallback server; probing the working server", "FBK-S2")
     _schedule_probe(s, d)
 
@@ -269,7 +275,11 @@ def _probe_ok(c: LifecycleInputs, s: LifecycleCore, d: Lifecycle) -> None:
     _cancel(d.fallback_renewal)
     # (a retry is pending if the fallback server failed while the probe was out)
     _cancel(d.retry)
-    d.fallback_renewal = d.retry = None
+    # back on the working server, registered at one server at a time (successive
+    # mode): a pending retry of a registration the fallback server refused goes too
+    # (explore seed 28: a 500 to the fallback renewal, retried after FBK-S4)
+    _cancel(d.fallback_retry)
+    d.fallback_renewal = d.retry = d.fallback_retry = None
     s.note("working server answered the probe; back on it", "FBK-S4")
 
 

@@ -141,5 +141,8 @@ class RegisterOnEnablePrimaryLostTests(SynchronousTestCase):
         self.assertTrue(inv, "the call never reached the secondary")
         regs = [e for e in _registers(bed, SECONDARY) if e.t <= inv[0].t]
         self.assertTrue(regs, "INVITE sent to the secondary before registering there")
+        # (the lookup failure is made in the resolver, so it never reaches the wire: with
+        # both SRV records at priority 0, the wire cannot tell this from the phone
+        # having picked the secondary first, for which FO-5 does not apply)
         verdicts = {v.clause: v.status for v in bed.judge()}
-        self.assertEqual(verdicts.get("FO-5"), "pass", verdicts)
+        self.assertIn(verdicts.get("FO-5"), ("pass", "n/a"), verdicts)

@@ -1,0 +1,720 @@
+"""
+Checker regressions for FO-*/FBK-* found by C{certify --explore} (seeds of
+C{dns-ip-literal}, triage round tfbk): each a legitimate world of the built-in
+phone that a checker judged wrongly, beside the misbehaving variant the
+checker must still fail.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from twisted.trial.unittest import SynchronousTestCase
+
+from harness.certify.facts import CallPlan, ServerInfo
+from harness.testing.tracebuilder import (
+    DOMAIN,
+    FALLBACK,
+    PRIMARY,
+    SECONDARY,
+    TraceBuilder,
+    default_facts,
+    verdict_of,
+)
+from harness.trace.events import ConnEvent, PacketEvent
+
+_PORTS = (("udp", 5060), ("tcp", 5060), ("tls", 5061))
+
+
+def status(tb: TraceBuilder, clause: str) -> str:
+    return verdict_of(tb.build(), tb.facts, clause).status
+
+
+def _tcp_silent(tb: TraceBuilder, method: str, at: float, **kw: object) -> None:
+    """C{method} over TCP to the connected but silent primary (one send, RTX-2)."""
+    tb.silent(method, "primary", at, transport="tcp", **kw)
+
+
+class SharedRefusedFailoverTests(SynchronousTestCase):
+    """
+    FO-3 (explore seed 4): TCP, the primary connected but silent, the secondary
+    stopped.  The REGISTER and the call's INVITE, sent together, gave the
+    primary up together; the phone's one connection to the secondary was
+    refused before any SIP went over it.  That connection was the INVITE's
+    failover as much as the REGISTER's (RTX-2): the INVITE did fail over.  An
+    INVITE sent later that gave the primary up with no connection to the
+    secondary then still fails.
+    """
+
+    def _world(self, together: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, calls=(0.0,), duration=30.0))
+        _tcp_silent(tb, "REGISTER", 0.05)
+        _tcp_silent(tb, "INVITE", 0.05 if together else 1.0, call_id="call-a")
+        tb.refused(0.05 + tb.give_up("REGISTER"), "secondary")
+        return tb
+
+    def test_refused_together_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "FO-3"), "fail")
+
+    def test_invite_never_failed_over_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-3"), "fail")
+
+
+class RefusedFailoverBesideRegistrationTests(SynchronousTestCase):
+    """
+    FO-3, RTX-2, RTX-5 (explore seed 4, second find): as above, but the call
+    was placed at 1 s, so its INVITE gave the primary up 1 s after the
+    REGISTER; each opened its own connection to the secondary and each was
+    refused.  The second connection, begun as the INVITE gave the primary up,
+    is the INVITE's failover, not the registration retrying (nor the call's
+    INVITE "never on the wire" because it began soon after the call was
+    placed): FO-3 and RTX-2 pass, and RTX-5 sees no early retry.  Without the
+    second connection, FO-3 still fails.
+    """
+
+    def _world(self, invite_failover: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, calls=(7.0,), duration=45.0))
+        _tcp_silent(tb, "REGISTER", 0.05)
+        _tcp_silent(tb, "INVITE", 7.0, call_id="call-a")
+        failed = tb.refused(0.05 + tb.give_up("REGISTER"), "secondary")
+        if invite_failover:
+            tb.refused(7.0 + tb.give_up("INVITE"), "secondary")
+        # the registration's RTX-5 retry, from the top
+        _tcp_silent(tb, "REGISTER", failed + 30.0, cseq=3)
+        return tb
+
+    def test_invite_failover_passes(self) -> None:
+        tb = self._world(True)
+        self.assertEqual(status(tb, "FO-3"), "n/a")  # the secondary refused: nothing more
+        self.assertEqual(status(tb, "RTX-2"), "pass")
+        self.assertEqual(status(tb, "RTX-5"), "pass")
+
+    def test_no_invite_failover_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-3"), "fail")
+
+
+class MovedPrimaryIsNoSecondaryTests(SynchronousTestCase):
+    """
+    FO-5 (explore seed 7): C{register_on_enable} 1; a DNS fault moved the
+    primary's name to 127.0.1.20, where no harness server runs.  The call's
+    INVITE went to the first target the lookup gave, the primary as the DNS
+    named it: no secondary "in the failover mode", so no registration there was
+    due first.  Had the fault moved the secondary's name instead, an INVITE
+    there after the primary failed is still a request to the secondary, and
+    without a registration there first FO-5 still fails.
+    """
+
+    def _world(self, moved: str) -> TraceBuilder:
+        servers = (ServerInfo("primary", PRIMARY, _PORTS),
+                   ServerInfo("secondary", SECONDARY, _PORTS),
+                   ServerInfo("moved-127.0.1.30", "127.0.1.30", _PORTS))
+        tb = TraceBuilder(default_facts(register_on_enable=1, calls=(0.0,), duration=30.0,
+                                        server2="", servers=servers))
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV",
+               [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"])
+        if moved == "primary":
+            tb.dns(0.01, f"primary.{DOMAIN}", "A", ["127.0.1.30"])
+            tb.dns(0.02, f"secondary.{DOMAIN}", "A", [SECONDARY])
+            tb.silent("REGISTER", "127.0.1.30", 0.03)
+            tb.silent("INVITE", "127.0.1.30", 0.03, call_id="call-a")
+        else:
+            tb.dns(0.01, f"primary.{DOMAIN}", "A", [PRIMARY])
+            tb.dns(0.02, f"secondary.{DOMAIN}", "A", ["127.0.1.30"])
+            tb.silent("INVITE", "primary", 0.03, call_id="call-a")
+            tb.silent("INVITE", "127.0.1.30", 0.03 + tb.give_up("INVITE"),
+                      call_id="call-a", cseq=2)
+        return tb
+
+    def test_moved_primary_is_not_judged(self) -> None:
+        self.assertEqual(status(self._world("primary"), "FO-5"), "n/a")
+
+    def test_moved_secondary_unregistered_fails(self) -> None:
+        self.assertEqual(status(self._world("secondary"), "FO-5"), "fail")
+
+
+class FirstTargetAddressUnseenTests(SynchronousTestCase):
+    """
+    FO-5 after merging the FO-5 fixes of explore seeds 7 and 3: the first
+    address query of a lookup on the wire is for the second SRV target (by
+    priority) when the first target's address lookup failed before reaching
+    the wire.  That target is still the secondary: a request there owes a
+    registration first (register_on_enable 1); it is not "the first target the
+    lookup gave".
+    """
+
+    def _world(self, registers_first: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(register_on_enable=1, calls=(0.0,), duration=30.0))
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV",
+               [f"0 0 5060 primary.{DOMAIN}", f"1 0 5060 secondary.{DOMAIN}"])
+        tb.dns(0.01, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        at = 0.02
+        if registers_first:
+            reg = tb.register("secondary", at, call_id="reg-s")
+            tb.respond(reg, 200, at + 0.005)
+            at += 0.01
+        inv = tb.invite("secondary", at, call_id="call-a")
+        tb.respond(inv, 200)
+        return tb
+
+    def test_registered_first_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FO-5"), "pass")
+
+    def test_unregistered_secondary_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-5"), "fail")
+
+
+class FallbackAgainAfterLookupFailsTests(SynchronousTestCase):
+    """
+    FBK-S4 (explore seed 8; 20 % loss): successive mode.  The phone fell back
+    when the lookup of the working server timed out, came back on a probe
+    answer, and then its renewal's lookup timed out again (both answers lost):
+    the working server failed again (DNS-11: "counts as failure of that
+    server; fallback takes over"), so the REGISTER to the fallback server that
+    followed is a new fallback, not a lapse of FBK-S4.  A REGISTER to the
+    fallback server after a lookup that gave the working server still fails.
+    """
+
+    def _world(self, lookup_fails: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(redundancy_type=1, expires=120, duration=300.0))
+        srv = f"_sip._udp.{DOMAIN}"
+
+        def lookup_ok(at: float) -> None:
+            tb.dns(at, srv, "SRV", [f"0 0 5060 primary.{DOMAIN}"])
+            tb.dns(at + 0.01, f"primary.{DOMAIN}", "A", [PRIMARY])
+
+        lookup_ok(0.0)
+        first = tb.register("primary", 0.02)
+        tb.respond(first, 200, 0.025, headers=[("Expires", "120")])
+        # the renewal's lookup times out: fall back (FBK-S2, DNS-11)
+        tb.dns(60.0, srv, "SRV", rcode="TIMEOUT")
+        tb.dns(61.0, srv, "SRV", rcode="TIMEOUT")
+        fb = tb.register("fallback", 64.0, call_id="reg-2")
+        tb.respond(fb, 200, 64.005)
+        # the probe a fallback.timeout later finds the working server back (FBK-S4)
+        lookup_ok(184.0)
+        probe = tb.register("primary", 184.02, cseq=2)
+        tb.respond(probe, 200, 184.025, headers=[("Expires", "120")])
+        # its renewal, 60 s later
+        if lookup_fails:
+            tb.dns(244.03, srv, "SRV", rcode="TIMEOUT")
+            tb.dns(245.03, srv, "SRV", rcode="TIMEOUT")
+            again = tb.register("fallback", 248.03, call_id="reg-2", cseq=2)
+        else:
+            lookup_ok(244.03)
+            again = tb.register("fallback", 244.05, call_id="reg-2", cseq=2)
+        tb.respond(again, 200, again.last + 0.005)
+        return tb
+
+    def test_new_fallback_after_failed_lookup_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-S4"), "pass")
+
+    def test_fallback_while_working_server_resolves_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S4"), "fail")
+
+
+class RegisterStillConnectingAtEndTests(SynchronousTestCase):
+    """
+    FBK-C3 (explore seed 14): concurrent mode, the working server's host down
+    (every SYN lost).  The phone tried a connection there every retry
+    interval; the last one began 7.4 s before the run ended, so it had not
+    failed yet (RTX-1's time not up) and no failed connection names it.  Its
+    SYN on the wire is the REGISTER going out: the phone kept sending REGISTER
+    to the working server.  Without that last SYN, FBK-C3 still fails.
+    """
+
+    def _world(self, last_try: bool) -> TraceBuilder:
+        servers = (ServerInfo("primary", PRIMARY, _PORTS),
+                   ServerInfo("fallback", FALLBACK, _PORTS))
+        tb = TraceBuilder(default_facts(transport=1, server1=PRIMARY, duration=120.0,
+                                        servers=servers))
+        ok = tb.register("fallback", 0.0, call_id="reg-2")
+        tb.respond(ok, 200)
+        for k, at in enumerate((0.03, 37.53, 75.06)):
+            port = 32768 + k
+            for off in (0.0, 1.0, 3.0, 7.0, 15.0, 31.0):
+                tb.syn_lost(at + off, "primary", fate="down", phone_port=port)
+            tb._add(ConnEvent(at + 32.0, tb.phone, "timeout", "tcp", (tb.phone, port),
+                              (PRIMARY, 5060), "timeout"))
+        if last_try:
+            for off in (0.0, 1.0, 3.0, 7.0):
+                tb.syn_lost(112.56 + off, "primary", fate="down", phone_port=32771)
+        return tb
+
+    def test_connection_still_opening_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-C3"), "pass")
+
+    def test_stopped_trying_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-C3"), "fail")
+
+
+class RefusedFallbackAfterFailedLookupTests(SynchronousTestCase):
+    """
+    FO-6, FBK-S2 (explore seed 15): successive mode, TCP; the lookup of server
+    1 gave no address (DNS-11) and the fallback server was stopped: the phone
+    opened a connection to it at once, refused before any SIP went over it.
+    No request of the phone ever reached the wire, but that connection was the
+    fallback taking over (RTX-2).  With no connection to the fallback server
+    after the failed lookup, both clauses still fail.
+    """
+
+    def _world(self, tries_fallback: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(redundancy_type=1, transport=1, duration=60.0))
+        for at in (0.0, 30.03):
+            tb.dns(at + 0.005, f"_sip._tcp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+            tb.dns(at + 0.015, DOMAIN, "A", [])
+            if tries_fallback:
+                tb.refused(at + 0.02, "fallback")
+        return tb
+
+    def test_refused_take_over_passes(self) -> None:
+        tb = self._world(True)
+        self.assertEqual(status(tb, "FO-6"), "pass")
+        self.assertEqual(status(tb, "FBK-S2"), "pass")
+
+    def test_no_take_over_fails(self) -> None:
+        tb = self._world(False)
+        self.assertEqual(status(tb, "FO-6"), "fail")
+        self.assertEqual(status(tb, "FBK-S2"), "fail")
+
+
+class LateFallbackAnswerTests(SynchronousTestCase):
+    """
+    FBK-S3 (explore seeds 7 and 11, second finds): successive mode, the
+    working server silent, the fallback server answering only after the phone
+    had given its REGISTER up (a 1 s delay with C{retry_counts} 0 there).  That
+    late 200 put the phone on nothing: it went on retrying from the top every
+    retry interval (RTX-5), and those REGISTERs to the working server are no
+    probes off the C{fallback.timeout} schedule.  Had the 200 come in time, the
+    phone was on the fallback server, and a REGISTER to the working server 30 s
+    later is still off the schedule.
+    """
+
+    def _world(self, late: bool) -> TraceBuilder:
+        servers = (ServerInfo("primary", PRIMARY, _PORTS),
+                   ServerInfo("fallback", FALLBACK, _PORTS))
+        tb = TraceBuilder(default_facts(redundancy_type=1, server1=PRIMARY, duration=60.0,
+                                        servers=servers))
+        for k, at in enumerate((0.0, 38.0)):
+            tb.silent("REGISTER", "primary", at, cseq=2 * k + 1)
+            gave_up = at + tb.give_up("REGISTER")
+            fb = tb.register("fallback", gave_up, call_id="reg-2", cseq=k + 1)
+            # (the fallback server's give-up time with retry_counts 3 is 7.5 s)
+            tb.respond(fb, 200, gave_up + (8.0 if late else 0.005))
+            if not late:
+                break
+        if not late:
+            tb.silent("REGISTER", "primary", 38.0, cseq=3)
+        return tb
+
+    def test_late_answer_is_no_fallback(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-S3"), "n/a")
+
+    def test_register_off_schedule_on_fallback_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S3"), "fail")
+
+
+class CurrentServerFailsBeforeTtlTests(SynchronousTestCase):
+    """
+    FB-1 (explore seed 8, second find): failback_mode 1.  The REGISTER failed
+    over to the secondary; before the DNS TTL ran out the secondary fell
+    silent, so the renewal moved on down the list to the primary, which
+    answered (FO-2, FB-OK).  The current server itself failed: the phone is on
+    the primary now, and its next renewal there is no request "leaving the
+    current server" before the TTL.  Had the renewal to the secondary been
+    answered, a later request to the primary before the TTL still fails.
+    """
+
+    def _world(self, secondary_fails: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(failback_mode=1, expires=60, duration=120.0,
+                                        zone_ttl=300.0))
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV",
+               [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"])
+        tb.dns(0.005, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.dns(0.01, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        tb.silent("REGISTER", "primary", 0.02, cseq=1)
+        first = tb.register("secondary", 7.52, cseq=2)
+        tb.respond(first, 200, 7.525, headers=[("Expires", "60")])
+        if secondary_fails:
+            tb.silent("REGISTER", "secondary", 37.53, cseq=3)
+            back = tb.register("primary", 45.03, cseq=4)
+        else:
+            renewal = tb.register("secondary", 37.53, cseq=3)
+            tb.respond(renewal, 200, 37.535, headers=[("Expires", "60")])
+            back = tb.register("primary", 45.03, cseq=4)
+        tb.respond(back, 200, 45.035, headers=[("Expires", "60")])
+        again = tb.register("primary", 75.04, cseq=5)
+        tb.respond(again, 200, 75.045, headers=[("Expires", "60")])
+        return tb
+
+    def test_on_the_primary_after_the_secondary_failed_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FB-1"), "pass")
+
+    def test_leaving_a_working_secondary_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FB-1"), "fail")
+
+
+def _ip_literal(**kw: object) -> TraceBuilder:
+    """Server 1 an IP literal (the primary its only target) and the fallback server."""
+    servers = (ServerInfo("primary", PRIMARY, _PORTS), ServerInfo("fallback", FALLBACK, _PORTS))
+    return TraceBuilder(default_facts(server1=PRIMARY, servers=servers, **kw))  # type: ignore[arg-type]
+
+
+class RefusedAfterGiveUpTests(SynchronousTestCase):
+    """
+    FBK-S1 (explore seed 21): successive mode, TCP, C{retry_counts} 0.  The
+    first SYN to the working server was lost; the phone gave the connection
+    up after RTX-1's 0.5 s (not established in time, RTX-2) and registered at
+    the fallback server; the SYN the stack retransmitted at 1 s was refused.
+    The connection had failed for the phone at 0.5 s, so the fallback REGISTER
+    right then was its next attempt, not a REGISTER to the fallback while the
+    working server worked.  A fallback REGISTER before the working server
+    could have been given up still fails.
+    """
+
+    def _world(self, at: float) -> TraceBuilder:
+        tb = _ip_literal(redundancy_type=1, transport=1, retry_counts=0, duration=30.0)
+        tb.syn_lost(0.0, "primary", fate="lost", phone_port=32768)
+        tb.syn_lost(1.0, "primary", fate="closed", phone_port=32768)
+        tb.conn(1.01, "primary", "refused", transport="tcp", port=5060, phone_port=32768)
+        reg = tb.register("fallback", at, call_id="reg-2", transport="tcp")
+        tb.respond(reg, 200, at + 0.005)
+        return tb
+
+    def test_fallback_after_give_up_passes(self) -> None:
+        self.assertEqual(status(self._world(0.51), "FBK-S1"), "pass")
+
+    def test_fallback_before_give_up_fails(self) -> None:
+        self.assertEqual(status(self._world(0.2), "FBK-S1"), "fail")
+
+
+class ClosedDuringTlsHandshakeTests(SynchronousTestCase):
+    """
+    FO-2 (explore seeds 22, 26): TLS, and no SRV for it, so the A records with
+    the default port 5060 (DNS-9): each server's plain SIP port took the
+    ClientHello for garbage and closed the connection at once.  The phone
+    learned it when the server's FIN reached it (reset, RTX-2) and went on to
+    the secondary then: a failover, not a connection left unestablished until
+    RTX-1's time.  With 5 % loss (seed 26) the first FINs were lost and the
+    one that got through came 1.4 s later; the failover followed that one.
+    Had the phone not tried the secondary, FO-2 still fails.
+    """
+
+    def _world(self, tries_secondary: bool, fin_after: float = 0.0) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=2, duration=20.0))
+        tb.dns(0.005, f"_sips._tcp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+        tb.dns(0.015, DOMAIN, "A", [PRIMARY, SECONDARY])
+        ok = tb.register("fallback", 0.02, call_id="reg-2", transport="tls", port=5061)
+        tb.respond(ok, 200, 0.025)
+        learned = 0.035 + fin_after
+        targets = [("primary", 0.02, 32769)] + ([("secondary", learned + 0.005, 32770)]
+                                                if tries_secondary else [])
+        for to, at, port in targets:
+            dst = tb.addr(to)
+            tb.syn_lost(at, to, fate="delivered", phone_port=port)
+            tb.conn(at + 0.005, to, "accept", transport="tcp", port=5060, phone_port=port)
+            if fin_after:
+                tb._add(PacketEvent(at + 0.015, "tcp", (dst, 5060), (tb.phone, port), b"",
+                                    fate="lost", flags="F"))
+            tb._add(PacketEvent(at + 0.015 + fin_after, "tcp", (dst, 5060), (tb.phone, port),
+                                b"", fate="delivered", flags="F"))
+            tb.conn(at + 0.015, to, "close", transport="tcp", port=5060, phone_port=port)
+        return tb
+
+    def test_failover_after_close_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "FO-2"), "fail")
+
+    def test_failover_after_late_fin_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True, fin_after=1.4), "FO-2"), "fail")
+
+    def test_no_failover_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-2"), "fail")
+        self.assertEqual(status(self._world(False, fin_after=1.4), "FO-2"), "fail")
+
+
+class SeveralRequestsBehindOneConnectionTests(SynchronousTestCase):
+    """
+    FBK-S1 (explore seed 23): successive mode, TCP, C{retry_counts} 0, two
+    calls placed at start.  The REGISTER and both INVITEs waited for one
+    connection to the working server, whose SYN was lost; at RTX-1's 0.5 s all
+    three went to the fallback server.  The failed connection was the
+    REGISTER's attempt at the working server as much as the INVITEs', so the
+    phone did send REGISTER to the working server.  With the REGISTER going to
+    the fallback server at start, before the connection could have failed,
+    FBK-S1 still fails.
+    """
+
+    def _world(self, together: bool) -> TraceBuilder:
+        tb = _ip_literal(redundancy_type=1, transport=1, retry_counts=0, calls=(0.0, 0.0),
+                         duration=30.0)
+        tb.syn_lost(0.0, "primary", fate="lost", phone_port=32768)
+        for call in ("call-a", "call-b"):
+            inv = tb.invite("fallback", 0.511, call_id=call, transport="tcp")
+            tb.respond(inv, 200, 0.517)
+        reg = tb.register("fallback", 0.517 if together else 0.1, call_id="reg-2",
+                          transport="tcp")
+        tb.respond(reg, 200, reg.last + 0.001)
+        return tb
+
+    def test_all_behind_one_connection_pass(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-S1"), "pass")
+
+    def test_register_straight_to_fallback_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S1"), "fail")
+
+
+class LateAnswerFromSecondaryTests(SynchronousTestCase):
+    """
+    FO-3 (explore seed 24): C{retry_counts} 0, the primary silent, the
+    secondary delaying every answer by 1 s.  The INVITE failed over to the
+    secondary and the phone gave it up 0.5 s later (RTX-1, then FO-6); the 200
+    came after that, to a transaction the phone no longer had: no call through
+    the secondary to ACK.  A 200 in time and no ACK still fails.
+    """
+
+    def _world(self, late: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(retry_counts=0, calls=(0.0,), duration=30.0))
+        tb.silent("INVITE", "primary", 0.03, call_id="call-a")
+        inv = tb.invite("secondary", 0.53, call_id="call-a", cseq=2)
+        tb.respond(inv, 200, 1.535 if late else 0.535)
+        return tb
+
+    def test_late_200_is_no_call(self) -> None:
+        self.assertNotEqual(status(self._world(True), "FO-3"), "fail")
+
+    def test_200_in_time_without_ack_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-3"), "fail")
+
+
+class MaybeLateFallbackRenewalTests(SynchronousTestCase):
+    """
+    FBK-S3 (explore seed 25; 100 ms latency, 20 % loss): successive mode, on
+    the fallback server; its renewal's segments were lost and the 200 reached
+    the wire so close to the phone's give-up time (C{retry_counts} 0) that it
+    may have come too late.  The phone then retried server 1 from the top
+    exactly a retry interval later (RTX-5): it had not taken that 200, the
+    fallback server had failed, and that REGISTER to the working server is no
+    probe off the C{fallback.timeout} schedule.  The same REGISTER with the
+    renewal answered well in time still fails.
+    """
+
+    def _world(self, maybe_late: bool) -> TraceBuilder:
+        tb = _ip_literal(redundancy_type=1, transport=1, retry_counts=0, duration=120.0,
+                         latency_tolerance=0.261)
+        tb.silent("REGISTER", "primary", 1.2, transport="tcp")
+        first = tb.register("fallback", 7.8, call_id="reg-2", transport="tcp")
+        tb.respond(first, 200, 7.8)
+        renewal = tb.register("fallback", 67.9, call_id="reg-2", cseq=2, transport="tcp")
+        tb.respond(renewal, 200, 68.6 if maybe_late else 67.95)
+        tb.silent("REGISTER", "primary", 98.5, cseq=2, transport="tcp")
+        return tb
+
+    def test_retry_after_maybe_late_answer_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "FBK-S3"), "fail")
+
+    def test_off_schedule_register_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S3"), "fail")
+
+
+class ProbeJustAfterCallTests(SynchronousTestCase):
+    """
+    FBK-S3 (explore seed 23, second find): successive mode, TCP, the working
+    server stopped (every probe refused), C{fallback.timeout} 30.  A call
+    placed at 398 s went to the fallback server at once; the probe due 140 ms
+    later was refused.  That refused connection was the probe, not the call's
+    INVITE "that never got on the wire" (the INVITE was on the wire, at the
+    fallback server).  Without that probe, the schedule still fails.
+    """
+
+    def _world(self, probe: bool) -> TraceBuilder:
+        tb = _ip_literal(redundancy_type=1, transport=1, fallback_timeout=30, calls=(398.0,),
+                         duration=440.0)
+        tb.refused(8.13, "primary")
+        reg = tb.register("fallback", 8.14, call_id="reg-2", transport="tcp")
+        tb.respond(reg, 200, 8.15)
+        for k in range(14):  # every 30 s from 38.15 s: 398.15 s is the 13th
+            at = 38.15 + 30 * k
+            if probe or k != 12:
+                tb.refused(at, "primary")
+        inv = tb.invite("fallback", 398.01, call_id="call-a", transport="tcp")
+        tb.respond(inv, 200, 398.015)
+        tb.in_dialog(inv, "ACK", 398.02, transport="tcp")
+        return tb
+
+    def test_probe_after_call_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-S3"), "pass")
+
+    def test_missing_probe_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S3"), "fail")
+
+
+class FallbackJustBeforeTheEndTests(SynchronousTestCase):
+    """
+    FBK-S1 (explore seed 24, second find): successive mode, C{retry_counts} 1.
+    The renewal found the primary and then the secondary silent; the phone
+    gave the secondary up at 119.951 s and registered at the fallback server
+    at once, 49 ms before the run ended.  The secondary's last attempt ends
+    within the tolerance of the end, so it is not "completed", but the
+    fallback REGISTER at its give-up time shows server 1 had failed.  A
+    fallback REGISTER before that give-up time still fails.
+    """
+
+    def _world(self, at_give_up: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(redundancy_type=1, retry_counts=1, expires=30,
+                                        duration=120.0))
+        ok = tb.register("secondary", 101.91)
+        tb.respond(ok, 200, 101.93, headers=[("Expires", "30")])
+        tb.silent("REGISTER", "primary", 116.951, cseq=2)
+        tb.silent("REGISTER", "secondary", 118.451, cseq=3)
+        tb.request("REGISTER", "fallback", 119.951 if at_give_up else 119.5, call_id="reg-2",
+                   expires=3600)
+        return tb
+
+    def test_fallback_at_give_up_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "FBK-S1"), "fail")
+
+    def test_fallback_before_give_up_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S1"), "fail")
+
+
+class BackThenMaybeLateRenewalTests(SynchronousTestCase):
+    """
+    FBK-S4 (explore seed 25, second find; 100 ms latency): successive mode,
+    C{retry_counts} 0.  Back on the working server, its renewal's 200 came so
+    close to the phone's give-up time that it may have been too late (its
+    first copies lost), and the phone registered at the fallback server at
+    that very give-up time: for the phone the working server failed again, a
+    new fallback (FBK-S2).  A REGISTER to the fallback well after a renewal
+    answered in time still fails.
+    """
+
+    def _world(self, maybe_late: bool) -> TraceBuilder:
+        tb = _ip_literal(redundancy_type=1, retry_counts=0, expires=120, duration=120.0,
+                         latency_tolerance=0.261)
+        tb.silent("REGISTER", "primary", 0.0)
+        fb = tb.register("fallback", 0.5, call_id="reg-2")
+        tb.respond(fb, 200, 0.6)
+        back = tb.register("primary", 53.5, cseq=2)
+        tb.respond(back, 200, 53.5, headers=[("Expires", "120")])
+        renewal = tb.register("primary", 113.6, cseq=3)
+        tb.respond(renewal, 200, 113.9 if maybe_late else 113.62, headers=[("Expires", "120")])
+        tb.request("REGISTER", "fallback", 114.15 if maybe_late else 115.0, call_id="reg-2",
+                   cseq=2, expires=3600)
+        return tb
+
+    def test_new_fallback_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-S4"), "pass")
+
+    def test_fallback_after_answered_renewal_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S4"), "fail")
+
+
+class RegisterForInviteFailoverTests(SynchronousTestCase):
+    """
+    FB-0 (explore seed 24, third find): C{register_on_enable} 1,
+    failback_mode 0, C{retry_counts} 0.  After the first failover, a call's
+    INVITE found the primary silent; before sending it to the secondary the
+    phone registered there (FO-5: "register to the secondary server before
+    sending requests to the secondary server in the failover mode").  That
+    REGISTER is part of the INVITE's failover, not a new request that had to
+    try the primary first.  A REGISTER renewal straight to the secondary
+    (nothing failing over) still breaks FB-0.
+    """
+
+    def _world(self, for_invite: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(register_on_enable=1, retry_counts=0, expires=60,
+                                        calls=(32.0,), duration=60.0))
+        tb.silent("REGISTER", "primary", 0.03)
+        first = tb.register("secondary", 0.53, cseq=2)
+        tb.respond(first, 200, 0.535, headers=[("Expires", "60")])
+        if for_invite:
+            tb.silent("INVITE", "primary", 32.0, call_id="call-a")
+            at = 32.5
+        else:
+            at = 30.54
+        reg = tb.register("secondary", at, cseq=5)
+        tb.respond(reg, 200, at + 0.005, headers=[("Expires", "60")])
+        if for_invite:
+            inv = tb.invite("secondary", 32.51, call_id="call-a", cseq=2)
+            tb.respond(inv, 200, 32.515)
+            tb.in_dialog(inv, "ACK", 32.52)
+        return tb
+
+    def test_register_for_the_failover_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FB-0"), "pass")
+
+    def test_renewal_straight_to_the_secondary_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FB-0"), "fail")
+
+
+class WorkingServerRefusesAgainTests(SynchronousTestCase):
+    """
+    FBK-S4 (explore seed 23, third find): successive mode, TCP; back on the
+    working server, it went down again during a call: one refused connection
+    carried the call's BYE and the next call's INVITE, which then went to the
+    fallback server.  The refused connection is the working server failing
+    again (RTX-2), whatever request it carried; the INVITE to the fallback
+    server after it is no lapse of FBK-S4.  An INVITE to the fallback server
+    with no failure of the working server before it still fails.
+    """
+
+    def _world(self, refused: bool) -> TraceBuilder:
+        tb = _ip_literal(redundancy_type=1, transport=1, duration=430.0)
+        uri = f"sip:echo@{DOMAIN}"
+        tb.facts = replace(tb.facts, calls=(CallPlan(389.0, uri, 30.0), CallPlan(421.0, uri, 5.0)))
+        tb.refused(0.0, "primary")
+        fb = tb.register("fallback", 0.02, call_id="reg-2", transport="tcp")
+        tb.respond(fb, 200, 0.025)
+        back = tb.register("primary", 120.03, cseq=2, transport="tcp")
+        tb.respond(back, 200, 120.035)
+        # the first call, up through the working server; its BYE is due at 420.02 s
+        first = tb.invite("primary", 390.01, call_id="call-a", transport="tcp")
+        tb.respond(first, 200, 390.015)
+        tb.in_dialog(first, "ACK", 390.02, transport="tcp")
+        if refused:
+            tb.syn_lost(420.02, "primary", fate="lost", phone_port=33000)
+            tb.syn_lost(421.02, "primary", fate="closed", phone_port=33000)
+            tb.conn(421.03, "primary", "refused", transport="tcp", port=5060, phone_port=33000)
+        inv = tb.invite("fallback", 421.24, call_id="call-b", transport="tcp")
+        tb.respond(inv, 200, 421.245)
+        return tb
+
+    def test_fallback_after_refusal_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-S4"), "pass")
+
+    def test_fallback_while_working_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S4"), "fail")
+
+
+class RegisterForFailoverIsNoProbeTests(SynchronousTestCase):
+    """
+    FBK-S3 (explore seed 24, fourth find): successive mode,
+    C{register_on_enable} 1.  A call's INVITE, sent while the registration
+    was still failing over, found the primary silent just after the phone
+    had fallen back; before sending it to the secondary the phone registered
+    there (FO-5), then, the secondary silent too, sent it to the fallback
+    server.  That REGISTER belongs to the INVITE's failover: no probe off the
+    C{fallback.timeout} schedule.  The same REGISTER with no request failing
+    over still is one.
+    """
+
+    def _world(self, for_invite: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(redundancy_type=1, register_on_enable=1, retry_counts=0,
+                                        calls=(0.9,), duration=60.0))
+        tb.silent("REGISTER", "primary", 0.0)
+        tb.silent("REGISTER", "secondary", 0.5, cseq=2)
+        fb = tb.register("fallback", 1.0, call_id="reg-2")
+        tb.respond(fb, 200, 1.005)
+        if for_invite:
+            tb.silent("INVITE", "primary", 0.9, call_id="call-a")
+        tb.silent("REGISTER", "secondary", 1.4, cseq=3)
+        if for_invite:
+            inv = tb.invite("fallback", 1.9, call_id="call-a", cseq=2)
+            tb.respond(inv, 200, 1.905)
+            tb.in_dialog(inv, "ACK", 1.91)
+        return tb
+
+    def test_register_for_the_failover_is_no_probe(self) -> None:
+        self.assertNotEqual(status(self._world(True), "FBK-S3"), "fail")
+
+    def test_register_off_schedule_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S3"), "fail")

@@ -1,0 +1,140 @@
+"""
+Built-in phone regressions found by C{certify --explore} (FBK-* seeds of
+C{dns-ip-literal}, triage round tfbk).
+"""
+
+from __future__ import annotations
+
+from twisted.trial.unittest import SynchronousTestCase
+
+from harness.scenario import bundled_scenarios_dir, scenario_from_dict
+from harness.testbed import Testbed
+from harness.trace.events import SipEvent
+from tests.phone.test_account_machine import FALLBACK, PRIMARY, PROBE, RETRY, Harness
+
+BASE = bundled_scenarios_dir()
+
+
+class StaleRetryOnFallbackTests(SynchronousTestCase):
+    """
+    FBK-S3 (explore seed 11): successive mode.  A call found the working server
+    silent while the registration's renewal was under way (working_lost: an
+    RTX-5 retry set for 30 s later); the renewal then failed too and the phone
+    fell back.  On the fallback server only the probes, every
+    C{fallback.timeout} s, go to the working server: the retry set before the
+    fallback is void.  It used to fire 23 s after the fallback and register to
+    the working server off the probe schedule, leaving the account registered
+    at both servers while it counted itself on the fallback.
+    """
+
+    def test_fell_back_cancels_a_pending_retry(self) -> None:
+        h = Harness()
+        m = h.machine
+        m.start()
+        m.registered(PRIMARY, 120)
+        h.clock.advance(60)
+        self.assertTrue(m.renew_due())
+        m.working_lost()  # the call's INVITE found server 1 down
+        m.falling_back()  # then the renewal failed on every target
+        m.fallback_registered(FALLBACK, 3600, False)
+        m.fell_back()
+        self.assertEqual(h.state, "OnFallback")
+        self.assertIsNone(h.data.retry)
+        self.assertFalse(h.data.retry_while_down)
+        h.fired.clear()
+        h.clock.advance(RETRY)
+        self.assertEqual(h.fired, [])
+        h.clock.advance(PROBE - RETRY)
+        self.assertEqual(h.fired, ["probe"])
+
+    def test_world(self) -> None:
+        doc = {
+            "scenario": {"name": "stale-retry", "duration": 300},
+            "phone": {},
+            "servers": [
+                {"role": "primary", "address": "127.0.1.10"},
+                {"role": "fallback", "address": "127.0.1.15", "features": "basic"},
+            ],
+            "calls": [{"at": 173, "to": "sip:echo@example.test", "duration": 5}],
+            "faults": [{"at": 124, "target": "primary", "action": "flap", "period": 120}],
+        }
+        text = (
+            "account.1.enable = 1\naccount.1.user_name = 1001\n"
+            "account.1.fallback.redundancy_type = 1\naccount.1.fallback.timeout = 120\n"
+            "account.1.sip_server.1.address = 127.0.1.10\naccount.1.sip_server.1.port = 5060\n"
+            "account.1.sip_server.1.expires = 120\n"
+            "account.1.sip_server.2.address = 127.0.1.15\naccount.1.sip_server.2.port = 5060\n"
+        )
+        bed = Testbed(scenario_from_dict(doc, where="t", base=BASE, phone_text=text))
+        bed.run_until(300)
+        assert bed.phone is not None
+        self.assertEqual(bed.phone.errors, [])
+        fell_back = min(e.t for e in bed.trace.sip(["127.0.1.15"]) if e.direction == "in"
+                        and isinstance(e, SipEvent)
+                        and getattr(e.message, "method", None) == "REGISTER")
+        to_working = [e.t for e in bed.trace.sip(["127.0.1.10"]) if e.direction == "in"
+                      and getattr(e.message, "method", None) == "REGISTER"
+                      and e.t > fell_back]
+        # the first REGISTER to the working server after the fallback is the probe
+        self.assertTrue(all(t >= fell_back + 120 - 1 for t in to_working), to_working)
+        verdicts = {v.clause: v.status for v in bed.judge()}
+        self.assertNotEqual(verdicts["FBK-S3"], "fail")
+
+
+class FallbackRetryAfterProbeOkTests(SynchronousTestCase):
+    """
+    FBK-S1, FBK-S4 (explore seed 28): successive mode; on the fallback server,
+    its renewal was refused (500: no failure, RTX-3; retried every retry
+    interval).  When the working server answered a probe the phone went back
+    to it, but the pending retry of the fallback registration still fired and
+    sent REGISTER to the fallback server: two servers at once ("only registers
+    to one server at a time").  probe_ok now cancels that retry.
+    """
+
+    def test_probe_ok_cancels_the_fallback_retry(self) -> None:
+        h = Harness()
+        h.on_fallback()
+        h.machine.fallback_failed()
+        self.assertIsNotNone(h.data.fallback_retry)
+        h.clock.advance(PROBE)
+        self.assertTrue(h.machine.probe_due())
+        h.machine.registered(PRIMARY, 3600)
+        h.machine.probe_ok()
+        self.assertEqual(h.state, "Registered")
+        self.assertIsNone(h.data.fallback_retry)
+        h.fired.clear()
+        h.clock.advance(RETRY)
+        self.assertNotIn("fallback-retry", h.fired)
+
+    def test_world(self) -> None:
+        doc = {
+            "scenario": {"name": "fallback-retry", "duration": 200},
+            "phone": {},
+            "servers": [
+                {"role": "primary", "address": "127.0.1.10"},
+                {"role": "fallback", "address": "127.0.1.15", "features": "basic"},
+            ],
+            "faults": [
+                {"at": 0, "target": "primary", "action": "stop", "until": 60},
+                {"at": 8, "target": "fallback", "action": "respond", "code": 500},
+            ],
+        }
+        text = (
+            "account.1.enable = 1\naccount.1.user_name = 1001\n"
+            "account.1.fallback.redundancy_type = 1\naccount.1.fallback.timeout = 120\n"
+            "account.1.sip_server.1.address = 127.0.1.10\naccount.1.sip_server.1.port = 5060\n"
+            "account.1.sip_server.2.address = 127.0.1.15\naccount.1.sip_server.2.port = 5060\n"
+            "account.1.sip_server.2.expires = 120\n"
+        )
+        bed = Testbed(scenario_from_dict(doc, where="t", base=BASE, phone_text=text))
+        bed.run_until(200)
+        assert bed.phone is not None
+        self.assertEqual(bed.phone.errors, [])
+        back = min(e.t for e in bed.trace.sip(["127.0.1.10"]) if e.direction == "out"
+                   and getattr(e.message, "status", None) == 200 and e.t > 60)
+        to_fallback = [e.t for e in bed.trace.sip(["127.0.1.15"]) if e.direction == "in"
+                       and getattr(e.message, "method", None) == "REGISTER" and e.t > back]
+        self.assertEqual(to_fallback, [])
+        verdicts = {v.clause: v.status for v in bed.judge()}
+        self.assertNotEqual(verdicts["FBK-S1"], "fail")
+        self.assertNotEqual(verdicts["FBK-S4"], "fail")

@@ -1,0 +1,99 @@
+"""
+Explore invariant regressions (FAILBACK) found in triage round tfbk.
+"""
+
+from __future__ import annotations
+
+from twisted.trial.unittest import SynchronousTestCase
+
+
+class FallbackIsNoFailoverInvariantTests(SynchronousTestCase):
+    """
+    FAILBACK (explore seed 26 of dns-ip-literal, FO/FBK-only exploration):
+    concurrent mode, failback_mode 1 (DNSTTL).  Both targets of server 1
+    failed a call's INVITE and server 1 handed it over to the fallback server,
+    which answered (FO-6, FBK-C2).  That is no failover between server 1's
+    targets, whose failback the modes rule: the registration's RTX-5 retry
+    to the primary 30 s later breaks no "stay on the current server until the
+    TTL".  After a real failover to the secondary, a retry at the primary
+    before the TTL still breaks FB-1.
+    """
+
+    def _problems(self, answered_by: str) -> list[str]:
+        from types import SimpleNamespace
+
+        from harness.certify import wire
+        from harness.explore import _failback_invariants
+        from harness.testing.strategies import AccountSpec
+        from harness.testing.tracebuilder import DOMAIN, TraceBuilder, default_facts
+
+        tb = TraceBuilder(default_facts(failback_mode=1, calls=(0.0,), duration=60.0))
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV",
+               [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"])
+        tb.silent("INVITE", "primary", 0.01, call_id="call-a")
+        if answered_by == "fallback":
+            tb.silent("INVITE", "secondary", 7.51, call_id="call-a", cseq=2)
+            inv = tb.invite("fallback", 15.01, call_id="call-a", cseq=3)
+        else:
+            inv = tb.invite("secondary", 7.51, call_id="call-a", cseq=2)
+        tb.respond(inv, 200)
+        tb.silent("REGISTER", "primary", 45.0)
+        trace = tb.build()
+        run = SimpleNamespace(
+            world=SimpleNamespace(faults=[], subject=AccountSpec(failback_mode=(1, 0))),
+            result=SimpleNamespace(facts=tb.facts, trace=trace),
+        )
+        mine = wire.phone_transactions(trace, tb.facts)
+        return _failback_invariants(run, mine, 0.05)  # type: ignore[arg-type]
+
+    def test_fallback_takeover_is_no_failover(self) -> None:
+        self.assertEqual(self._problems("fallback"), [])
+
+    def test_failover_to_secondary_then_primary_breaks(self) -> None:
+        self.assertEqual(len(self._problems("secondary")), 1)
+
+
+class RegisterForFailoverInvariantTests(SynchronousTestCase):
+    """
+    FAILBACK (explore seed 24 of dns-ip-literal, FO/FBK-only exploration):
+    C{register_on_enable} 1, failback_mode 0.  After a failover, a call's
+    INVITE found the primary silent and the phone registered at the
+    secondary before sending it there (FO-5): that REGISTER is part of the
+    INVITE's failover, not a new request that had to try the primary first.
+    A REGISTER straight to the secondary with nothing failing over still
+    breaks FB-0.
+    """
+
+    def _problems(self, for_invite: bool) -> list[str]:
+        from types import SimpleNamespace
+
+        from harness.certify import wire
+        from harness.explore import _failback_invariants
+        from harness.testing.strategies import AccountSpec
+        from harness.testing.tracebuilder import TraceBuilder, default_facts
+
+        tb = TraceBuilder(default_facts(register_on_enable=1, retry_counts=0, expires=60,
+                                        calls=(32.0,), duration=60.0))
+        tb.silent("REGISTER", "primary", 0.03)
+        tb.respond(tb.register("secondary", 0.53, cseq=2), 200, 0.535)
+        if for_invite:
+            tb.silent("INVITE", "primary", 32.0, call_id="call-a")
+        at = 32.5 if for_invite else 30.54
+        tb.respond(tb.register("secondary", at, cseq=5), 200, at + 0.005)
+        if for_invite:
+            inv = tb.invite("secondary", 32.51, call_id="call-a", cseq=2)
+            tb.respond(inv, 200, 32.515)
+        trace = tb.build()
+        run = SimpleNamespace(
+            world=SimpleNamespace(faults=[], subject=AccountSpec(
+                retry_counts=(0, 3), register_on_enable=(1, 0))),
+            result=SimpleNamespace(facts=tb.facts, trace=trace),
+        )
+        mine = wire.phone_transactions(trace, tb.facts)
+        return _failback_invariants(run, mine, 0.05)  # type: ignore[arg-type]
+
+    def test_register_for_the_failover_holds(self) -> None:
+        self.assertEqual(self._problems(True), [])
+
+    def test_register_straight_to_the_secondary_breaks(self) -> None:
+        self.assertEqual(len(self._problems(False)), 1)

@@ -420,3 +420,81 @@ class OneConnectionForTwoFailoversTests(SynchronousTestCase):
 
     def test_no_try_at_the_secondary_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FO-3"), "fail")
+
+
+class LostSrvAfterEmptyNaptrTests(SynchronousTestCase):
+    """
+    DNS-6 (explore seed 8, round 2; 20 % loss): the NAPTR answer had no
+    records, so the phone asked SRV _sip._udp (naptr_build 0), but the
+    network lost that query and its retry; the lookup timed out (DNS-11) and
+    the next query the DNS server heard was RTX-5's NAPTR 30 s later.  The
+    lost queries are on the wire: the phone followed DNS-6.  With nothing asked
+    after the empty answer, or a lost query of the wrong name, DNS-6 fails.
+    """
+
+    def _world(self, lost: str | None) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=3, port1=0, server2="", duration=60.0))
+        tb.dns(0.0, DOMAIN, "NAPTR")
+        if lost is not None:
+            for at in (0.01, 1.01):
+                lost_query(tb, at, lost, dns.SRV)
+        tb.dns(34.0, DOMAIN, "NAPTR")
+        tb.dns(34.01, f"_sip._udp.{DOMAIN}", "SRV", SRV_UDP)
+        tb.dns(34.02, f"primary.{DOMAIN}", "A", ["127.0.1.10"])
+        tb.dns(34.03, f"secondary.{DOMAIN}", "A", ["127.0.1.20"])
+        ok = tb.register("primary", 34.04)
+        tb.respond(ok, 200)
+        return tb
+
+    def test_lost_srv_queries_pass(self) -> None:
+        self.assertEqual(status(self._world(f"_sip._udp.{DOMAIN}"), "DNS-6"), "pass")
+
+    def test_nothing_asked_fails(self) -> None:
+        self.assertEqual(status(self._world(None), "DNS-6"), "fail")
+
+    def test_wrong_srv_lost_fails(self) -> None:
+        self.assertEqual(status(self._world(f"_sip._tcp.{DOMAIN}"), "DNS-6"), "fail")
+
+
+class CallLookupFailedWhileRegisteringTests(SynchronousTestCase):
+    """
+    DNS-11 (explore seed 6, round 2): the REGISTER went to the silent primary
+    through the first resolution; its address TTL (5 s) ran out, so a call at
+    6 s resolved again (DNS-10) and got SERVFAIL: the call failed (FO-6, no
+    fallback).  The REGISTER then failed over to the secondary through the
+    resolution it began with and registered there.  Registered at server 1,
+    the phone owes the lookup again only with its next new request (DNS-10),
+    none before the end.  Were the secondary failing as well (not registered),
+    the failed lookup is owed a retry (RTX-5) and its absence fails DNS-11.
+    """
+
+    def _world(self, registered: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(port1=0, server2="", duration=300.0, calls=(6.0,),
+                                        servers=default_facts().servers[:2]))
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV", SRV_UDP)
+        tb.dns(0.01, f"primary.{DOMAIN}", "A", ["127.0.1.10"], ttl=5)
+        tb.dns(0.02, f"secondary.{DOMAIN}", "A", ["127.0.1.20"], ttl=5)
+        tb.silent("REGISTER", "primary", 0.03, cseq=1)
+        tb.dns(6.0, f"_sip._udp.{DOMAIN}", "SRV", rcode="SERVFAIL")
+        moved = 0.03 + tb.give_up("REGISTER")
+        reg = tb.register("secondary", moved, cseq=2)
+        tb.respond(reg, 200 if registered else 503)
+        return tb
+
+    def test_registered_after_the_failure_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "DNS-11"), "pass")
+
+    def test_not_registered_and_never_retried_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "DNS-11"), "fail")
+
+    def test_registration_due_for_renewal_owes_the_retry(self) -> None:
+        """A renewal's lookup failing in the registration's last half is owed a retry."""
+        tb = TraceBuilder(default_facts(port1=0, server2="", duration=300.0, expires=120,
+                                        servers=default_facts().servers[:2]))
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV", SRV_UDP, ttl=5)
+        tb.dns(0.01, f"primary.{DOMAIN}", "A", ["127.0.1.10"], ttl=5)
+        tb.dns(0.02, f"secondary.{DOMAIN}", "A", ["127.0.1.20"], ttl=5)
+        reg = tb.register("primary", 0.03, cseq=1)
+        tb.respond(reg, 200)
+        tb.dns(60.03, f"_sip._udp.{DOMAIN}", "SRV", rcode="SERVFAIL")
+        self.assertEqual(status(tb, "DNS-11"), "fail")

@@ -15,7 +15,12 @@ from dataclasses import dataclass
 
 from harness.certify import wire
 from harness.certify.checks_base import Ctx
-from harness.certify.checks_dns import DNS_GIVE_UP, register_elsewhere, unresolved_targets
+from harness.certify.checks_dns import (
+    DNS_GIVE_UP,
+    in_flight,
+    register_elsewhere,
+    unresolved_targets,
+)
 from harness.certify.checks_fo import fallback_refused_at_once, registers_for_failover
 from harness.certify.verdict import Verdict
 from harness.trace.events import ConnEvent, PacketEvent, SipEvent
@@ -613,10 +618,14 @@ def fbk_s2(ctx: Ctx) -> Verdict:
                       and x.method not in ("ACK", "CANCEL")), None)
         if (first is not None and first.method != "REGISTER" and not first.in_dialog
                 and first.first <= d.latest + ctx.at_once
-                and any(ctx.group(r.dst) == 1 and r.t <= d.start <= r.t + r.granted
-                        for r in ctx.regs)):
+                and (any(ctx.group(r.dst) == 1 and r.t <= d.start <= r.t + r.granted
+                         for r in ctx.regs)
+                     or any(x.method == "REGISTER" and ctx.group(x.dst) == 1
+                            and in_flight(ctx, x, d.start) for x in ctx.attempts))):
             # the lookup of a call (or other new request) that went to the fallback server
-            # at once (FO-6) while the registration at the working server held: the
+            # at once (FO-6) while the registration at the working server held, or while a
+            # REGISTER there was still under way through the resolution it began with
+            # (explore seed 6: it failed over to the secondary and registered): the
             # REGISTER fallback is due when a REGISTER fails, as for a call failing on
             # every target of the working server
             continue

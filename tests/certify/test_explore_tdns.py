@@ -498,3 +498,40 @@ class CallLookupFailedWhileRegisteringTests(SynchronousTestCase):
         tb.respond(reg, 200)
         tb.dns(60.03, f"_sip._udp.{DOMAIN}", "SRV", rcode="SERVFAIL")
         self.assertEqual(status(tb, "DNS-11"), "fail")
+
+
+class CallLookupFailedWhileRegisterUnderWayTests(SynchronousTestCase):
+    """
+    FBK-S2 (explore seed 6, round 2, after the DNS-11 fix): successive mode;
+    the REGISTER went to the silent primary through the first resolution; a
+    call at 6 s resolved again (the address TTL, 5 s, had run out: DNS-10), got
+    SERVFAIL and went to the fallback server at once (DNS-11, FO-6).  The
+    REGISTER was still under way through the resolution it began with; it
+    failed over to the secondary and registered there (FO-2).  The working
+    server's REGISTER had not failed: no REGISTER fallback was due.  With no
+    REGISTER under way (the last one finished, unregistered, before the
+    lookup failed), the failed lookup owes the REGISTER fallback at once.
+    """
+
+    def _world(self, under_way: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(port1=0, redundancy_type=1, duration=120.0,
+                                        calls=(6.0,)))
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV", SRV_UDP)
+        tb.dns(0.01, f"primary.{DOMAIN}", "A", ["127.0.1.10"], ttl=5)
+        tb.dns(0.02, f"secondary.{DOMAIN}", "A", ["127.0.1.20"], ttl=5)
+        if under_way:
+            tb.silent("REGISTER", "primary", 0.03, cseq=1)
+        else:
+            tb.respond(tb.register("primary", 0.03, cseq=1), 403)
+        tb.dns(6.0, f"_sip._udp.{DOMAIN}", "SRV", rcode="SERVFAIL")
+        tb.call("fallback", 6.01, bye_at=11.0)
+        if under_way:
+            reg = tb.register("secondary", 0.03 + tb.give_up("REGISTER"), cseq=2)
+            tb.respond(reg, 200)
+        return tb
+
+    def test_register_under_way_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-S2"), "pass")
+
+    def test_no_register_under_way_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S2"), "fail")

@@ -179,8 +179,16 @@ def rtx2(ctx: Ctx) -> Verdict:
     # not the failed target's moving on (explore seed 18: retry_counts 9, so RTX-1's
     # time, 31.5 s, outlasts the retry interval after the last target was refused)
     heads = {id(r.head) for r in ctx.rounds}
+    hang_ups = wire._planned_in_dialog(ctx.facts, ctx.dialogs)
     for f in ctx.conn_failures:
         if f.what not in ("refused", "reset", "timeout", "tls-fail"):
+            continue
+        if any(srv == f.server and due - ctx.tol <= f.t <= due + wire._IN_FLIGHT + ctx.tol
+               for srv, due in hang_ups):
+            # a planned call's BYE or re-INVITE to the server its dialog is on: it stays
+            # there (FO-4), no next target is due (explore seed 8 of dns-ip-literal, a
+            # flapping primary refusing the BYE; the next attempt at the secondary was the
+            # renewal's, after its own refused connection)
             continue
         group = ctx.group(f.server)
         horizon = f.t + wire.give_up_delay(ctx.profile, "REGISTER", ctx.retry_counts(f.server))

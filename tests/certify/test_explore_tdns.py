@@ -535,3 +535,45 @@ class CallLookupFailedWhileRegisterUnderWayTests(SynchronousTestCase):
 
     def test_no_register_under_way_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FBK-S2"), "fail")
+
+
+class RefusedHangUpStaysTests(SynchronousTestCase):
+    """
+    RTX-2 (explore seed 8, round 2, after the DNS-6 fix; a flapping primary
+    over TCP): a call was up through the primary when it went down; the BYE
+    due 30 s after the 2xx met a refused connection.  An in-dialog request
+    stays where its dialog is (FO-4): no next target is due.  The next attempt
+    at the secondary, 6.6 s later, was the renewal's, after a refused
+    connection of its own.  Were that refused connection no hang-up (the call
+    planned to last 60 s), it is a request's failed connection, and moving on
+    6.6 s later is not at once.
+    """
+
+    def _world(self, duration: float) -> TraceBuilder:
+        from dataclasses import replace
+
+        from harness.certify.facts import CallPlan
+
+        facts = default_facts(port1=0, server2="", transport=1, expires=30, duration=120.0,
+                              servers=default_facts().servers[:2])
+        tb = TraceBuilder(replace(facts, calls=(CallPlan(9.0, f"sip:echo@{DOMAIN}",
+                                                         duration),)))
+        srv = (f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}")
+        tb.dns(0.0, f"_sip._tcp.{DOMAIN}", "SRV", srv)
+        tb.dns(0.01, f"primary.{DOMAIN}", "A", ["127.0.1.10"])
+        tb.dns(0.02, f"secondary.{DOMAIN}", "A", ["127.0.1.20"])
+        tb.respond(tb.register("primary", 0.03, cseq=1, transport="tcp"), 200)
+        inv = tb.invite("primary", 9.0, transport="tcp")
+        tb.respond(inv, 200, 9.005)
+        tb.in_dialog(inv, "ACK", 9.01, transport="tcp")
+        tb.respond(tb.register("primary", 15.04, cseq=2, transport="tcp"), 200)
+        tb.refused(39.01, "primary")
+        tb.refused(45.6, "primary")
+        tb.respond(tb.register("secondary", 45.62, cseq=3, transport="tcp"), 200)
+        return tb
+
+    def test_refused_bye_owes_no_next_target(self) -> None:
+        self.assertEqual(status(self._world(30.0), "RTX-2"), "pass")
+
+    def test_refused_request_moving_on_late_fails(self) -> None:
+        self.assertEqual(status(self._world(60.0), "RTX-2"), "fail")

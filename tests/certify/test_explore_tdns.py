@@ -577,3 +577,34 @@ class RefusedHangUpStaysTests(SynchronousTestCase):
 
     def test_refused_request_moving_on_late_fails(self) -> None:
         self.assertEqual(status(self._world(60.0), "RTX-2"), "fail")
+
+
+class SharedPendingSrvQueryTests(SynchronousTestCase):
+    """
+    DNS-6 (explore seed 41; 1 % loss): two calls' lookups a second apart,
+    both NAPTR answers empty.  The first lookup's SRV _sip._udp query was lost;
+    the resolver asked it again a second later, just after the second lookup's
+    NAPTR answer.  That pending question was the second lookup's too (the
+    phone's resolver, like twisted.names.client.Resolver, shares a question in
+    flight), so it asked no copy of its own.  With no SRV query after the
+    second NAPTR answer, or one of the wrong name, DNS-6 fails.
+    """
+
+    def _world(self, shared: str | None) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=3, port1=0, server2="", duration=30.0))
+        tb.dns(0.0, DOMAIN, "NAPTR")
+        lost_query(tb, 0.01, f"_sip._udp.{DOMAIN}", dns.SRV)
+        tb.dns(1.0, DOMAIN, "NAPTR")
+        if shared is not None:
+            tb.dns(1.01, shared, "SRV", rcode="NXDOMAIN")
+        tb.dns(1.02, DOMAIN, "A", ["127.0.1.10"])
+        return tb
+
+    def test_shared_pending_query_passes(self) -> None:
+        self.assertEqual(status(self._world(f"_sip._udp.{DOMAIN}"), "DNS-6"), "pass")
+
+    def test_no_query_after_the_second_answer_fails(self) -> None:
+        self.assertEqual(status(self._world(None), "DNS-6"), "fail")
+
+    def test_wrong_query_fails(self) -> None:
+        self.assertEqual(status(self._world(f"_sip._tcp.{DOMAIN}"), "DNS-6"), "fail")

@@ -343,8 +343,13 @@ def dns4(ctx: Ctx) -> Verdict:
                                   f"{want.replacement} (order {want.order}, pref {want.pref})",
                                   f"{x.type} {x.name}", (q.index, x.index))
             ev.append(x.index)
-            if x.type == "SRV" and _srvs(x) and any(s.target != "." for s in _srvs(x)):
-                # this record gave targets: requests use its transport
+            if x.type == "SRV" and _srvs(x) and any(
+                    s.target != "." and _addresses(qs, qs.index(x), s.target, first=True)
+                    for s in _srvs(x)):
+                # this record gave targets: requests use its transport (an SRV set whose
+                # every target's address lookup failed gave none, DNS-8: explore seed 41,
+                # the phone then fell to the A query of the domain, over UDP by
+                # naptr_build 0)
                 tr = _SERVICES[want.service]
                 g1 = [t for t in _g1_requests(ctx) if t.first >= x.t]
                 if g1 and g1[0].transport != tr:

@@ -608,3 +608,39 @@ class SharedPendingSrvQueryTests(SynchronousTestCase):
 
     def test_wrong_query_fails(self) -> None:
         self.assertEqual(status(self._world(f"_sip._tcp.{DOMAIN}"), "DNS-6"), "fail")
+
+
+class NaptrRecordsLeadingNowhereTests(SynchronousTestCase):
+    """
+    DNS-4 (explore seed 41, after the DNS-6 fix): three NAPTR records (UDP,
+    TCP, TLS); the UDP and TCP SRV names did not exist, and the TLS record's
+    SRV target had no address (NXDOMAIN: no target, DNS-8).  No record gave a
+    target, so none was chosen: the phone fell to the A query of the domain
+    (the guide: "NAPTR and SRV queries will be tried before falling to A
+    query"; naptr_build 0 and no port found: UDP, 5060).  Had the TLS
+    record's target resolved, the request owed TLS, and UDP fails.
+    """
+
+    def _world(self, resolved: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=3, port1=0, server2="", duration=30.0,
+                                        servers=default_facts().servers[:1]))
+        tb.dns(0.0, DOMAIN, "NAPTR", [f'0 0 "s" "SIP+D2U" "" _sip._udp.{DOMAIN}',
+                                      f'0 1 "s" "SIP+D2T" "" _sip._tcp.{DOMAIN}',
+                                      f'0 2 "s" "SIPS+D2T" "" _sips._tcp.{DOMAIN}'])
+        tb.dns(0.01, f"_sip._udp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+        tb.dns(0.02, f"_sip._tcp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+        tb.dns(0.03, f"_sips._tcp.{DOMAIN}", "SRV", [f"0 0 5061 primary.{DOMAIN}"])
+        if resolved:
+            tb.dns(0.04, f"primary.{DOMAIN}", "A", ["127.0.1.10"])
+        else:
+            tb.dns(0.04, f"primary.{DOMAIN}", "A", rcode="NXDOMAIN")
+            tb.dns(0.05, f"_sip._udp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+            tb.dns(0.06, DOMAIN, "A", ["127.0.1.10"])
+        tb.respond(tb.register("primary", 0.07), 200)
+        return tb
+
+    def test_no_record_gave_a_target_passes(self) -> None:
+        self.assertEqual(status(self._world(False), "DNS-4"), "pass")
+
+    def test_chosen_record_transport_not_used_fails(self) -> None:
+        self.assertEqual(status(self._world(True), "DNS-4"), "fail")

@@ -644,3 +644,31 @@ class NaptrRecordsLeadingNowhereTests(SynchronousTestCase):
 
     def test_chosen_record_transport_not_used_fails(self) -> None:
         self.assertEqual(status(self._world(True), "DNS-4"), "fail")
+
+
+class LostAddressQueryTests(SynchronousTestCase):
+    """
+    DNS-8 (explore seed 41, third find): the SRV answer named the primary;
+    the phone asked its A query, but the network lost it and its retry, so
+    the DNS server heard none.  The lost queries are on the wire: the target
+    was asked for.  With no A query at all after the SRV answer (the retry's
+    SRV answer a numeric target), DNS-8 fails.
+    """
+
+    def _world(self, asked: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(port1=0, server2="", duration=30.0,
+                                        servers=default_facts().servers[:1]))
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV", [f"0 0 5060 primary.{DOMAIN}"])
+        if asked:
+            lost_query(tb, 0.01, f"primary.{DOMAIN}", dns.A)
+            lost_query(tb, 1.01, f"primary.{DOMAIN}", dns.A)
+        # (the retry's SRV answer names the primary by its address: no A query due)
+        tb.dns(35.0, f"_sip._udp.{DOMAIN}", "SRV", ["0 0 5060 127.0.1.10"])
+        tb.respond(tb.register("primary", 35.02), 200)
+        return tb
+
+    def test_lost_address_queries_pass(self) -> None:
+        self.assertEqual(status(self._world(True), "DNS-8"), "pass")
+
+    def test_no_address_query_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "DNS-8"), "fail")

@@ -672,3 +672,39 @@ class LostAddressQueryTests(SynchronousTestCase):
 
     def test_no_address_query_fails(self) -> None:
         self.assertEqual(status(self._world(False), "DNS-8"), "fail")
+
+
+class AttemptsInTheOrderTheyBeganTests(SynchronousTestCase):
+    """
+    DNS-7 (explore seed 47; 0.1 s latency, 20 % loss, TLS, retry_counts 0):
+    the REGISTER to the primary was handed to the transport with its
+    connection's first SYN at 1.6 s and reached the primary at 2.1 s, just as
+    the phone, having given the primary up (RTX-1's time from that SYN), sent
+    its first SYN to the secondary, which the network lost.  The phone tried
+    the primary first, as the SRV weights say, though the two attempts show
+    on the wire at the same instant.  A phone whose first SYN went to the
+    secondary, before the primary's, tried the lower weight first and fails.
+    """
+
+    def _world(self, secondary_syn: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=2, port1=0, server2="", duration=60.0,
+                                        retry_counts=0, servers=default_facts().servers[:2]))
+        srv = (f"0 1 5061 primary.{DOMAIN}", f"0 0 5061 secondary.{DOMAIN}")
+        tb.dns(0.0, f"_sips._tcp.{DOMAIN}", "SRV", srv)
+        tb.dns(0.01, f"primary.{DOMAIN}", "A", ["127.0.1.10"])
+        tb.dns(0.02, f"secondary.{DOMAIN}", "A", ["127.0.1.20"])
+        tb.syn_lost(1.6, "primary", port=5061, fate="delivered", phone_port=5060)
+        tb.silent("REGISTER", "primary", 2.1, transport="tls", port=5061)
+        for at in (secondary_syn, secondary_syn + 1.0):
+            tb.syn_lost(at, "secondary", port=5061, fate="lost", phone_port=40010)
+        tb.silent("REGISTER", "primary", 32.7, cseq=2, transport="tls", port=5061)
+        ok = tb.request("REGISTER", "secondary", 33.2, cseq=3, transport="tls", port=5061,
+                        call_id="reg-1", expires=3600)
+        tb.respond(ok, 200)
+        return tb
+
+    def test_primary_begun_first_passes(self) -> None:
+        self.assertEqual(status(self._world(2.1), "DNS-7"), "pass")
+
+    def test_secondary_begun_first_fails(self) -> None:
+        self.assertEqual(status(self._world(1.0), "DNS-7"), "fail")

@@ -16,7 +16,11 @@ from dataclasses import dataclass
 from harness.certify import wire
 from harness.certify.checks_base import Ctx
 from harness.certify.checks_dns import DNS_GIVE_UP, register_elsewhere, unresolved_targets
-from harness.certify.checks_fo import fallback_refused_at_once, registers_for_failover
+from harness.certify.checks_fo import (
+    fallback_refused_at_once,
+    fallback_write_in_flight,
+    registers_for_failover,
+)
 from harness.certify.verdict import Verdict
 from harness.trace.events import ConnEvent, PacketEvent, SipEvent
 
@@ -251,6 +255,10 @@ def fbk_c2(ctx: Ctx) -> Verdict:
             if refused is not None:
                 ev.extend(refused.indexes)
                 continue  # the connection for it was refused: the server is why
+            written = fallback_write_in_flight(ctx, t_fail)
+            if written is not None:
+                ev.append(written)
+                continue  # written at once; the network held it until the run ended
             if t_fail + 4 * ctx.tol < ctx.end:
                 return ctx.failed(c, "the INVITE did not go to the fallback server",
                                   "INVITE to the fallback server, same Call-ID", "none",

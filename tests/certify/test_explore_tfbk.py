@@ -718,3 +718,82 @@ class RegisterForFailoverIsNoProbeTests(SynchronousTestCase):
 
     def test_register_off_schedule_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FBK-S3"), "fail")
+
+
+def _lost_segment(tb: TraceBuilder, at: float, to: str, *, flags: str = "",
+                  phone_port: int = 32769) -> None:
+    """A TCP segment of the phone to C{to} (port 5061, TLS: no payload) that the network lost."""
+    tb._add(PacketEvent(at, "tcp", (tb.phone, phone_port), (tb.addr(to), 5061), b"",
+                        fate="lost", flags=flags))
+
+
+class FallbackWriteInFlightAtEndTests(SynchronousTestCase):
+    """
+    FO-6, FBK-C2 (round 2, explore seed 5 of dns-ip-literal): concurrent mode,
+    TLS, registered at both servers.  The call's INVITE at 118 s of a 120 s
+    run found the primary silent; at its give-up time (119.5 s) the phone
+    wrote the INVITE at once over its TLS connection to the fallback server,
+    but the network lost that segment and TCP's retransmission at 119.7 s too,
+    so nothing reached the server before the end.  TLS segments carry no
+    payload in the trace: the data written to the fallback server at once,
+    still being sent again when the run ended, is the request on its way, as
+    one sent too close to the end to be answered.  With nothing sent to the
+    fallback server the clauses still fail; so they do with the segment
+    written but delivered (the server then read no INVITE from it).
+    """
+
+    def _world(self, segment: str | None) -> TraceBuilder:
+        tb = _ip_literal(transport=2, retry_counts=1, calls=(118.0,), duration=120.0)
+        for to in ("primary", "fallback"):
+            reg = tb.register(to, 0.02, transport="tls", port=5061, call_id=f"reg-{to}")
+            tb.respond(reg, 200, 0.025)
+        tb.silent("INVITE", "primary", 118.0, transport="tls", port=5061, call_id="call-a")
+        t_fail = 118.0 + tb.give_up("INVITE")
+        if segment is not None:
+            _lost_segment(tb, t_fail, "fallback")
+            _lost_segment(tb, t_fail + 0.2, "fallback")
+            if segment == "delivered":
+                tb._add(PacketEvent(t_fail + 0.4, "tcp", (tb.phone, 32769), (FALLBACK, 5061),
+                                    b"", fate="delivered"))
+        return tb
+
+    def test_invite_in_flight_at_end_passes(self) -> None:
+        tb = self._world("lost")
+        self.assertEqual(status(tb, "FO-6"), "pass")
+        self.assertNotEqual(status(tb, "FBK-C2"), "fail")
+
+    def test_nothing_to_fallback_fails(self) -> None:
+        tb = self._world(None)
+        self.assertEqual(status(tb, "FO-6"), "fail")
+        self.assertEqual(status(tb, "FBK-C2"), "fail")
+
+    def test_segment_delivered_without_invite_fails(self) -> None:
+        self.assertEqual(status(self._world("delivered"), "FO-6"), "fail")
+
+
+class FallbackSynInFlightAtEndTests(SynchronousTestCase):
+    """
+    FO-6 (round 2, explore seed 5 of dns-ip-literal, second find): as above in
+    successive mode, registered at the primary only: at the INVITE's give-up
+    time the phone opened a connection to the fallback server at once, and
+    its SYN was lost with 0.5 s of the run left.  The connection for the
+    INVITE was still being opened at the end: the fallback server did take
+    over at once.  Without that SYN FO-6 still fails.
+    """
+
+    def _world(self, syn: bool) -> TraceBuilder:
+        tb = _ip_literal(redundancy_type=1, transport=2, retry_counts=1, calls=(118.0,),
+                         duration=120.0)
+        reg = tb.register("primary", 0.02, transport="tls", port=5061)
+        tb.respond(reg, 200, 0.025)
+        tb.silent("INVITE", "primary", 118.0, transport="tls", port=5061, call_id="call-a")
+        if syn:
+            _lost_segment(tb, 118.0 + tb.give_up("INVITE"), "fallback", flags="S")
+        return tb
+
+    def test_syn_in_flight_at_end_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FO-6"), "pass")
+
+    def test_no_syn_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-6"), "fail")
+

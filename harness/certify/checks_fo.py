@@ -586,6 +586,14 @@ def _stay_then_primary(ctx: Ctx, c: str, delay_of: str,
                      if ch.head.dst == f.to and ch.head.failed), None)
         if lost is not None:
             chains = chains[:lost + 1]
+        # So does its address lookup failing (DNS-8, DNS-11): a resolution made again once
+        # the one in use ran out (DNS-10) that gave no address for the current server left
+        # it no target, and the request went where that resolution said (explore seed 9 of
+        # dns-ip-literal: the secondary's A answers lost, the renewal went to the primary)
+        gone = next((n for n, ch in enumerate(chains)
+                     if ch.head.dst != f.to and _skipped(ctx, f.to, ch.head.first)), None)
+        if gone is not None:
+            chains = chains[:gone]
         before = [ch for ch in chains if ch.start < boundary - ctx.tol]
         after = [ch for ch in chains if ch.start > boundary + ctx.tol]
         for ch in before:

@@ -797,3 +797,51 @@ class FallbackSynInFlightAtEndTests(SynchronousTestCase):
     def test_no_syn_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FO-6"), "fail")
 
+
+class CurrentServerUnresolvedBeforeTtlTests(SynchronousTestCase):
+    """
+    FB-1 (round 2, explore seed 9 of dns-ip-literal): failback_mode 1, SRV
+    TTL 60.  The renewal at 30 s failed over from the silent primary to the
+    secondary (FB-1's stay runs to 30.5 + 60 s).  The resolution in use dated
+    from 0 s, so the renewal at 60.5 s resolved again (DNS-10); the
+    secondary's A query got no answer (DNS-8, DNS-11: a failure of that
+    server), which left the primary its only target, and the renewal went
+    there.  The current server had failed: that request is no new request
+    "leaving the current server" before the TTL (a call at 45 s stayed on
+    the secondary, as it should).  Had the secondary's address
+    come back, the same REGISTER to the primary still fails.
+    """
+
+    def _world(self, secondary_unresolved: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(failback_mode=1, expires=60, retry_counts=0,
+                                        duration=120.0, zone_ttl=300.0, calls=(45.0,)))
+
+        def lookup(at: float, secondary: bool) -> None:
+            tb.dns(at, f"_sip._udp.{DOMAIN}", "SRV",
+                   [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"], ttl=60)
+            tb.dns(at + 0.01, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=300)
+            if secondary:
+                tb.dns(at + 0.02, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=300)
+            else:
+                tb.dns(at + 0.02, f"secondary.{DOMAIN}", "A", rcode="TIMEOUT")
+                tb.dns(at + 1.02, f"secondary.{DOMAIN}", "A", rcode="TIMEOUT")
+
+        lookup(0.0, True)
+        first = tb.register("primary", 0.03, cseq=1)
+        tb.respond(first, 200, 0.035, headers=[("Expires", "60")])
+        tb.silent("REGISTER", "primary", 30.04, cseq=2)
+        over = tb.register("secondary", 30.54, cseq=3)
+        tb.respond(over, 200, 30.545, headers=[("Expires", "60")])
+        tb.call("secondary", 45.0, call_id="call-a")  # stays on the current server
+        lookup(60.55, not secondary_unresolved)
+        tb.silent("REGISTER", "primary", 64.55, cseq=4)
+        tb.dns(65.06, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=300)
+        again = tb.register("secondary", 65.07, cseq=5)
+        tb.respond(again, 200, 65.075, headers=[("Expires", "60")])
+        return tb
+
+    def test_current_server_unresolved_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FB-1"), "pass")
+
+    def test_leaving_a_resolved_current_server_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FB-1"), "fail")

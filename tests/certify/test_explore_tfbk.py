@@ -845,3 +845,38 @@ class CurrentServerUnresolvedBeforeTtlTests(SynchronousTestCase):
 
     def test_leaving_a_resolved_current_server_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FB-1"), "fail")
+
+
+class WorkingServerLookupFailsAgainTests(SynchronousTestCase):
+    """
+    FBK-C3 (round 2, explore seed 42 of dns-ip-literal): concurrent mode,
+    server 1 a domain looked up by A only (explicit port), its only target
+    the primary, silent for the first REGISTER.  The RTX-5 retry at 30.5 s
+    was answered: the working server was back.  The call at 61 s needed a new
+    lookup (the A record's TTL, 60 s, had run out) and the DNS server
+    answered SERVFAIL: a failure of server 1 as a whole (DNS-11), so the
+    INVITE went to the fallback server (FO-6), which is no "new INVITE to the
+    fallback server once the working server answered".  Had the lookup given
+    the primary's address, the same INVITE to the fallback server still fails.
+    """
+
+    def _world(self, lookup_fails: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(retry_counts=0, calls=(61.0,), duration=120.0))
+        fb = tb.register("fallback", 0.0, call_id="reg-2")
+        tb.respond(fb, 200, 0.005)
+        tb.dns(0.006, DOMAIN, "A", [PRIMARY], ttl=60)
+        tb.silent("REGISTER", "primary", 0.011)
+        back = tb.register("primary", 30.511, cseq=2)
+        tb.respond(back, 200, 30.516)
+        if lookup_fails:
+            tb.dns(61.005, DOMAIN, "A", rcode="SERVFAIL")
+        else:
+            tb.dns(61.005, DOMAIN, "A", [PRIMARY], ttl=60)
+        tb.call("fallback", 61.011, call_id="call-a")
+        return tb
+
+    def test_lookup_failed_again_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-C3"), "pass")
+
+    def test_invite_to_fallback_while_working_server_up_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-C3"), "fail")

@@ -880,3 +880,75 @@ class WorkingServerLookupFailsAgainTests(SynchronousTestCase):
 
     def test_invite_to_fallback_while_working_server_up_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FBK-C3"), "fail")
+
+
+def _closed_on_hello(tb: TraceBuilder, at: float, to: str, phone_port: int,
+                     fins: tuple[tuple[float, str], ...]) -> None:
+    """
+    The phone's TLS connection to C{to}'s plain TCP port 5060 (DNS-9): SYN at
+    C{at}, the server closes it on the TLS hello 15 ms later before reading
+    any SIP, and sends its FIN at each (time, fate) of C{fins}.
+    """
+    dst = tb.addr(to)
+    tb._add(PacketEvent(at, "tcp", (tb.phone, phone_port), (dst, 5060), b"",
+                        fate="delivered", flags="S"))
+    tb.conn(at + 0.005, to, "accept", transport="tcp", port=5060, phone_port=phone_port)
+    tb.conn(at + 0.015, to, "close", transport="tcp", detail="local", port=5060,
+            phone_port=phone_port)
+    for t, fate in fins:
+        tb._add(PacketEvent(t, "tcp", (dst, 5060), (tb.phone, phone_port), b"", fate=fate,
+                            flags="F"))
+
+
+class ClosedConnectionLearntByFinTests(SynchronousTestCase):
+    """
+    FO-2, RTX-2 (round 2, explore seed 44 of dns-ip-literal): concurrent mode
+    (registered at the fallback server at once), TLS with no port
+    from DNS, so 5060 (DNS-9), the servers' 5060 plain TCP: each closed the
+    phone's connection on its TLS hello before any SIP.  The primary's FIN was
+    lost twice and reached the phone 1.4 s after the close; the phone then
+    opened its connection to the secondary at once (closed the same way).
+    The wire timed the primary's failure at the server's close, 1.4 s before
+    the phone could know, and so saw no failover try at the secondary.  It
+    fails when the server's FIN reaches the phone (as L{wire._unestablished}
+    already read a close), and the secondary's connection, from its SYN, is
+    the failover's try.  Opening the secondary's connection seconds after the
+    FIN arrived still fails FO-2; a close whose every FIN was lost is no reset
+    (the phone never learnt of it).
+    """
+
+    def _tb(self, secondary_at: float | None,
+            fins: tuple[tuple[float, str], ...] = ((0.035, "lost"), (0.235, "lost"),
+                                                   (1.435, "delivered"))) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=2, port1=0, duration=30.0))
+        fb = tb.register("fallback", 0.22, call_id="reg-2", transport="tls", port=5061)
+        tb.respond(fb, 200, 0.225)
+        tb.dns(0.0, f"_sips._tcp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+        tb.dns(0.01, DOMAIN, "A", [PRIMARY, SECONDARY])
+        _closed_on_hello(tb, 0.02, "primary", 32769, fins)
+        if secondary_at is not None:
+            _closed_on_hello(tb, secondary_at, "secondary", 32770,
+                             ((secondary_at + 0.215, "delivered"),))
+        return tb
+
+    def _attempts(self, tb: TraceBuilder) -> list[tuple[str, str, float, float]]:
+        from harness.certify.checks_base import Ctx
+
+        return [(a.server, a.what, round(a.start, 3), round(a.t, 3))
+                for a in Ctx(tb.build(), tb.facts).conn_attempts]
+
+    def test_reset_when_the_fin_arrives(self) -> None:
+        self.assertEqual(self._attempts(self._tb(1.44)),
+                         [(PRIMARY, "reset", 0.02, 1.435), (SECONDARY, "reset", 1.44, 1.655)])
+
+    def test_secondary_at_once_after_the_fin_passes(self) -> None:
+        tb = self._tb(1.44)
+        self.assertNotEqual(status(tb, "FO-2"), "fail")
+        self.assertNotEqual(status(tb, "RTX-2"), "fail")
+
+    def test_secondary_long_after_the_fin_fails(self) -> None:
+        self.assertEqual(status(self._tb(5.0), "FO-2"), "fail")
+
+    def test_every_fin_lost_is_no_reset(self) -> None:
+        tb = self._tb(None, ((0.035, "lost"), (0.235, "lost"), (0.635, "lost")))
+        self.assertEqual([a[1] for a in self._attempts(tb)], ["unestablished"])

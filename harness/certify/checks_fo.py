@@ -594,6 +594,15 @@ def _stay_then_primary(ctx: Ctx, c: str, delay_of: str,
                      if ch.head.dst != f.to and _skipped(ctx, f.to, ch.head.first)), None)
         if gone is not None:
             chains = chains[:gone]
+        # and the primary answering a request of the phone ends it too: the phone is back
+        # on the primary and stays there (FB-OK; explore seed 46 of dns-ip-literal: an
+        # INVITE begun before the failover was answered by its last retransmission once
+        # the primary was back, and the next call went there)
+        back = min((x.final_t for x in ctx.txns
+                    if ctx.is_primary(x.dst, f.to) and not x.in_dialog and x.answered
+                    and not x.late and x.final_t is not None and x.final_t > f.t), default=None)
+        if back is not None:
+            chains = [ch for ch in chains if ch.start <= back + ctx.tol]
         before = [ch for ch in chains if ch.start < boundary - ctx.tol]
         after = [ch for ch in chains if ch.start > boundary + ctx.tol]
         for ch in before:

@@ -952,3 +952,44 @@ class ClosedConnectionLearntByFinTests(SynchronousTestCase):
     def test_every_fin_lost_is_no_reset(self) -> None:
         tb = self._tb(None, ((0.035, "lost"), (0.235, "lost"), (0.635, "lost")))
         self.assertEqual([a[1] for a in self._attempts(tb)], ["unestablished"])
+
+
+class PrimaryAnswersPendingInviteTests(SynchronousTestCase):
+    """
+    FB-1 (round 2, explore seed 46 of dns-ip-literal): failback_mode 1, SRV
+    TTL 300 s, C{retry_counts} 6, the primary stopped until 30 s.  The
+    REGISTER failed over to the secondary at 19.5 s; the call's INVITE, begun
+    at once with it, was still being retransmitted to the primary, and its
+    last retransmission at 31.5 s, the primary back, was answered 200: the
+    call came up through the primary.  The primary answered again, so the
+    phone is back on it and stays there (FB-OK); the next call's INVITE to
+    the primary is no new request "leaving the current server" before the
+    TTL.  Had that last retransmission gone unanswered, the same INVITE to
+    the primary still fails FB-1.
+    """
+
+    def _world(self, primary_answers: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(failback_mode=1, retry_counts=6, calls=(0.0, 32.0),
+                                        duration=120.0, zone_ttl=300.0))
+        tb.dns(0.005, f"_sip._udp.{DOMAIN}", "SRV",
+               [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"])
+        tb.dns(0.015, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.dns(0.025, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        tb.silent("REGISTER", "primary", 0.03)
+        first = tb.silent("INVITE", "primary", 0.03, call_id="call-a")
+        over = tb.register("secondary", 0.03 + tb.give_up("REGISTER"), cseq=2)
+        tb.respond(over, 200)
+        if primary_answers:
+            tb.respond(first, 200, first.last + 0.005)
+            tb.in_dialog(first, "ACK", first.last + 0.01)
+        else:
+            # (the call then went on to the secondary, where it came up)
+            tb.call("secondary", 0.03 + tb.give_up("INVITE"), call_id="call-a", cseq=2)
+        tb.call("primary", 32.0, call_id="call-b")
+        return tb
+
+    def test_back_on_the_answering_primary_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "FB-1"), "fail")
+
+    def test_primary_before_the_ttl_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FB-1"), "fail")

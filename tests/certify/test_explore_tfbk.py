@@ -993,3 +993,40 @@ class PrimaryAnswersPendingInviteTests(SynchronousTestCase):
 
     def test_primary_before_the_ttl_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FB-1"), "fail")
+
+
+class AnswerAtGiveUpTimeTests(SynchronousTestCase):
+    """
+    FB-0, DNS-10 (round 2, explore seed 48 of dns-ip-literal): failback_mode
+    0, the primary's 200 to a renewal reached the phone at the very moment
+    its timer gave the primary up (RTX-1; in the seed a TCP retransmission of
+    the 200 arrived as Timer F ran out), and the phone sent the REGISTER on to
+    the secondary at that moment.  The answer came too late for the phone:
+    the attempt at the secondary is that renewal failing over, not a new
+    request that skipped the primary.  Had the 200 come well in time, the
+    REGISTER to the secondary then is a new request and still fails FB-0.
+    """
+
+    def _world(self, answer_at_give_up: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(retry_counts=0, expires=300, duration=200.0))
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV",
+               [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"])
+        tb.dns(0.005, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.dns(0.01, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        tb.silent("REGISTER", "primary", 0.02)
+        over = tb.register("secondary", 0.02 + tb.give_up("REGISTER"), cseq=2)
+        tb.respond(over, 200, headers=[("Expires", "300")])
+        at = 150.0
+        renewal = tb.register("primary", at, cseq=3)
+        give_up = at + tb.give_up("REGISTER")
+        tb.respond(renewal, 200, give_up if answer_at_give_up else at + 0.005,
+                   headers=[("Expires", "300")])
+        on = tb.register("secondary", give_up, cseq=4)
+        tb.respond(on, 200, give_up + 0.005, headers=[("Expires", "300")])
+        return tb
+
+    def test_answer_at_give_up_is_late_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "FB-0"), "fail")
+
+    def test_answer_in_time_then_secondary_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FB-0"), "fail")

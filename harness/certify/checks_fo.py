@@ -569,6 +569,17 @@ def fb0(ctx: Ctx) -> Verdict:
                       [i for ch in later for i in ch.head.indexes])
 
 
+def _primary_back(ctx: Ctx, f: Failover) -> float | None:
+    """
+    When the primary first answered a new request of the phone after failover
+    C{f} (in time: not after the phone had given it up), even one begun before
+    it: the phone is back on the primary and stays there (FB-OK).
+    """
+    return min((x.final_t for x in ctx.txns
+                if ctx.is_primary(x.dst, f.to) and not x.in_dialog and x.answered
+                and not x.late and x.final_t is not None and x.final_t > f.t), default=None)
+
+
 def _stay_then_primary(ctx: Ctx, c: str, delay_of: str,
                        delay_for: float | Callable[[Failover], float]) -> Verdict:
     primary = ctx.primary or ""
@@ -598,9 +609,7 @@ def _stay_then_primary(ctx: Ctx, c: str, delay_of: str,
         # on the primary and stays there (FB-OK; explore seed 46 of dns-ip-literal: an
         # INVITE begun before the failover was answered by its last retransmission once
         # the primary was back, and the next call went there)
-        back = min((x.final_t for x in ctx.txns
-                    if ctx.is_primary(x.dst, f.to) and not x.in_dialog and x.answered
-                    and not x.late and x.final_t is not None and x.final_t > f.t), default=None)
+        back = _primary_back(ctx, f)
         if back is not None:
             chains = [ch for ch in chains if ch.start <= back + ctx.tol]
         before = [ch for ch in chains if ch.start < boundary - ctx.tol]
@@ -663,6 +672,9 @@ def fb2(ctx: Ctx) -> Verdict:
     judged = 0
     for f in ctx.failovers:
         chains = _after(ctx, f)
+        back = _primary_back(ctx, f)
+        if back is not None:  # (FB-OK; explore seed 46 of dns-ip-literal, second find)
+            chains = [ch for ch in chains if ch.start <= back + ctx.tol]
         first_reg = next((ch for ch in chains if ch.method == "REGISTER"), None)
         for ch in chains:
             if ch.method == "REGISTER":

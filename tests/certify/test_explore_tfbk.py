@@ -968,8 +968,8 @@ class PrimaryAnswersPendingInviteTests(SynchronousTestCase):
     the primary still fails FB-1.
     """
 
-    def _world(self, primary_answers: bool) -> TraceBuilder:
-        tb = TraceBuilder(default_facts(failback_mode=1, retry_counts=6, calls=(0.0, 32.0),
+    def _world(self, primary_answers: bool, mode: int = 1) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(failback_mode=mode, retry_counts=6, calls=(0.0, 32.0),
                                         duration=120.0, zone_ttl=300.0))
         tb.dns(0.005, f"_sip._udp.{DOMAIN}", "SRV",
                [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"])
@@ -993,6 +993,13 @@ class PrimaryAnswersPendingInviteTests(SynchronousTestCase):
 
     def test_primary_before_the_ttl_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FB-1"), "fail")
+
+    def test_registration_mode_back_on_the_answering_primary_passes(self) -> None:
+        # (FB-2, the same world under failback_mode 2: explore seed 46, second find)
+        self.assertNotEqual(status(self._world(True, 2), "FB-2"), "fail")
+
+    def test_registration_mode_invite_to_primary_fails(self) -> None:
+        self.assertEqual(status(self._world(False, 2), "FB-2"), "fail")
 
 
 class AnswerAtGiveUpTimeTests(SynchronousTestCase):

@@ -21,7 +21,11 @@ from harness.certify.checks_dns import (
     register_elsewhere,
     unresolved_targets,
 )
-from harness.certify.checks_fo import fallback_refused_at_once, registers_for_failover
+from harness.certify.checks_fo import (
+    fallback_refused_at_once,
+    fallback_write_in_flight,
+    registers_for_failover,
+)
 from harness.certify.verdict import Verdict
 from harness.trace.events import ConnEvent, PacketEvent, SipEvent
 
@@ -256,6 +260,10 @@ def fbk_c2(ctx: Ctx) -> Verdict:
             if refused is not None:
                 ev.extend(refused.indexes)
                 continue  # the connection for it was refused: the server is why
+            written = fallback_write_in_flight(ctx, t_fail)
+            if written is not None:
+                ev.append(written)
+                continue  # written at once; the network held it until the run ended
             if t_fail + 4 * ctx.tol < ctx.end:
                 return ctx.failed(c, "the INVITE did not go to the fallback server",
                                   "INVITE to the fallback server, same Call-ID", "none",
@@ -362,7 +370,15 @@ def fbk_c3(ctx: Ctx) -> Verdict:
                     and x.start > back + ctx.tol), None)
         if inv is not None:
             ev.extend(inv.head.indexes)
-            if ctx.group(inv.head.dst) != 1:
+            # the lookup of the working server's domain for it gave no address (DNS-11: a
+            # failure of server 1 as a whole, the fallback server takes over, FO-6): the
+            # working server was down again, whatever it answered before (explore seed
+            # 42 of dns-ip-literal: the A record's TTL ran out, the DNS server SERVFAILed)
+            down_again = next((d for d in ctx.dns_downs if back < d.start <= inv.start
+                               and inv.head.started <= d.latest + ctx.at_once), None)
+            if down_again is not None:
+                ev.extend(down_again.indexes)
+            elif ctx.group(inv.head.dst) != 1:
                 return ctx.failed(c, "the working server answered again, yet a new INVITE "
                                      "went to the fallback server",
                                   "INVITE to the working server", inv.head.describe(),

@@ -21,6 +21,7 @@ from harness.certify.checks_dns import (
     unresolved_targets,
 )
 from harness.certify.verdict import Verdict
+from harness.trace.events import PacketEvent
 
 __all__ = ["CHECKS"]
 
@@ -394,6 +395,34 @@ def fallback_refused_at_once(ctx: Ctx, t: float) -> wire.ConnAttempt | None:
                  and t - ctx.tol <= a.start <= t + ctx.at_once), None)
 
 
+def fallback_write_in_flight(ctx: Ctx, t: float) -> int | None:
+    """
+    The trace index of a segment the phone sent at once when server 1 failed
+    at C{t} towards the fallback server -- data over a connection there, or
+    the SYN of a new one -- which the network lost, and of which no copy (nor
+    anything sent after it on that connection) got through before the run
+    ended: TCP was still sending it again then.  The request it carried (or
+    would carry) is on its way, as one sent too close to the end to be
+    answered, and the phone did take over at once, though over TLS, or with
+    no connection yet, the trace cannot name it (explore seed 5 of
+    dns-ip-literal: the call's INVITE at 119.5 s of 120, its TLS segment lost
+    twice; in successive mode the SYN of the connection for it lost).
+    """
+    fb = ctx.fallback
+    phone = ctx.facts.phone
+    lost: dict[tuple[tuple[str, int], tuple[str, int]], int] = {}
+    for i, e in ctx.trace.indexed(PacketEvent):
+        if (e.proto != "tcp" or e.flags not in ("", "S") or e.dst[0] != fb
+                or (phone and e.src[0] != phone)):
+            continue
+        key = (e.src, e.dst)
+        if e.fate == "delivered":
+            lost.pop(key, None)  # a copy got through, or what was sent after it did
+        elif t - ctx.tol <= e.t <= t + 4 * ctx.tol:
+            lost.setdefault(key, i)
+    return min(lost.values(), default=None)
+
+
 def fo6(ctx: Ctx) -> Verdict:
     c = "FO-6"
     fb = ctx.fallback
@@ -468,6 +497,10 @@ def fo6(ctx: Ctx) -> Verdict:
             if refused is not None:
                 ev.extend(refused.indexes)
                 continue  # it took over at once, and its port was closed
+            written = fallback_write_in_flight(ctx, t_fail) if nxt is None else None
+            if written is not None:
+                ev.append(written)
+                continue  # it took over at once; its request was still in flight at the end
             return ctx.failed(c, f"server 1 failed a {ch.method}; the fallback server did not "
                                  "take over at once",
                               f"{ch.method} to the fallback server by "
@@ -536,6 +569,17 @@ def fb0(ctx: Ctx) -> Verdict:
                       [i for ch in later for i in ch.head.indexes])
 
 
+def _primary_back(ctx: Ctx, f: Failover) -> float | None:
+    """
+    When the primary first answered a new request of the phone after failover
+    C{f} (in time: not after the phone had given it up), even one begun before
+    it: the phone is back on the primary and stays there (FB-OK).
+    """
+    return min((x.final_t for x in ctx.txns
+                if ctx.is_primary(x.dst, f.to) and not x.in_dialog and x.answered
+                and not x.late and x.final_t is not None and x.final_t > f.t), default=None)
+
+
 def _stay_then_primary(ctx: Ctx, c: str, delay_of: str,
                        delay_for: float | Callable[[Failover], float]) -> Verdict:
     primary = ctx.primary or ""
@@ -553,6 +597,21 @@ def _stay_then_primary(ctx: Ctx, c: str, delay_of: str,
                      if ch.head.dst == f.to and ch.head.failed), None)
         if lost is not None:
             chains = chains[:lost + 1]
+        # So does its address lookup failing (DNS-8, DNS-11): a resolution made again once
+        # the one in use ran out (DNS-10) that gave no address for the current server left
+        # it no target, and the request went where that resolution said (explore seed 9 of
+        # dns-ip-literal: the secondary's A answers lost, the renewal went to the primary)
+        gone = next((n for n, ch in enumerate(chains)
+                     if ch.head.dst != f.to and _skipped(ctx, f.to, ch.head.first)), None)
+        if gone is not None:
+            chains = chains[:gone]
+        # and the primary answering a request of the phone ends it too: the phone is back
+        # on the primary and stays there (FB-OK; explore seed 46 of dns-ip-literal: an
+        # INVITE begun before the failover was answered by its last retransmission once
+        # the primary was back, and the next call went there)
+        back = _primary_back(ctx, f)
+        if back is not None:
+            chains = [ch for ch in chains if ch.start <= back + ctx.tol]
         before = [ch for ch in chains if ch.start < boundary - ctx.tol]
         after = [ch for ch in chains if ch.start > boundary + ctx.tol]
         for ch in before:
@@ -613,6 +672,9 @@ def fb2(ctx: Ctx) -> Verdict:
     judged = 0
     for f in ctx.failovers:
         chains = _after(ctx, f)
+        back = _primary_back(ctx, f)
+        if back is not None:  # (FB-OK; explore seed 46 of dns-ip-literal, second find)
+            chains = [ch for ch in chains if ch.start <= back + ctx.tol]
         first_reg = next((ch for ch in chains if ch.method == "REGISTER"), None)
         for ch in chains:
             if ch.method == "REGISTER":

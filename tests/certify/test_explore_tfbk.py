@@ -718,3 +718,322 @@ class RegisterForFailoverIsNoProbeTests(SynchronousTestCase):
 
     def test_register_off_schedule_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FBK-S3"), "fail")
+
+
+def _lost_segment(tb: TraceBuilder, at: float, to: str, *, flags: str = "",
+                  phone_port: int = 32769) -> None:
+    """A TCP segment of the phone to C{to} (port 5061, TLS: no payload) that the network lost."""
+    tb._add(PacketEvent(at, "tcp", (tb.phone, phone_port), (tb.addr(to), 5061), b"",
+                        fate="lost", flags=flags))
+
+
+class FallbackWriteInFlightAtEndTests(SynchronousTestCase):
+    """
+    FO-6, FBK-C2 (round 2, explore seed 5 of dns-ip-literal): concurrent mode,
+    TLS, registered at both servers.  The call's INVITE at 118 s of a 120 s
+    run found the primary silent; at its give-up time (119.5 s) the phone
+    wrote the INVITE at once over its TLS connection to the fallback server,
+    but the network lost that segment and TCP's retransmission at 119.7 s too,
+    so nothing reached the server before the end.  TLS segments carry no
+    payload in the trace: the data written to the fallback server at once,
+    still being sent again when the run ended, is the request on its way, as
+    one sent too close to the end to be answered.  With nothing sent to the
+    fallback server the clauses still fail; so they do with the segment
+    written but delivered (the server then read no INVITE from it).
+    """
+
+    def _world(self, segment: str | None) -> TraceBuilder:
+        tb = _ip_literal(transport=2, retry_counts=1, calls=(118.0,), duration=120.0)
+        for to in ("primary", "fallback"):
+            reg = tb.register(to, 0.02, transport="tls", port=5061, call_id=f"reg-{to}")
+            tb.respond(reg, 200, 0.025)
+        tb.silent("INVITE", "primary", 118.0, transport="tls", port=5061, call_id="call-a")
+        t_fail = 118.0 + tb.give_up("INVITE")
+        if segment is not None:
+            _lost_segment(tb, t_fail, "fallback")
+            _lost_segment(tb, t_fail + 0.2, "fallback")
+            if segment == "delivered":
+                tb._add(PacketEvent(t_fail + 0.4, "tcp", (tb.phone, 32769), (FALLBACK, 5061),
+                                    b"", fate="delivered"))
+        return tb
+
+    def test_invite_in_flight_at_end_passes(self) -> None:
+        tb = self._world("lost")
+        self.assertEqual(status(tb, "FO-6"), "pass")
+        self.assertNotEqual(status(tb, "FBK-C2"), "fail")
+
+    def test_nothing_to_fallback_fails(self) -> None:
+        tb = self._world(None)
+        self.assertEqual(status(tb, "FO-6"), "fail")
+        self.assertEqual(status(tb, "FBK-C2"), "fail")
+
+    def test_segment_delivered_without_invite_fails(self) -> None:
+        self.assertEqual(status(self._world("delivered"), "FO-6"), "fail")
+
+
+class FallbackSynInFlightAtEndTests(SynchronousTestCase):
+    """
+    FO-6 (round 2, explore seed 5 of dns-ip-literal, second find): as above in
+    successive mode, registered at the primary only: at the INVITE's give-up
+    time the phone opened a connection to the fallback server at once, and
+    its SYN was lost with 0.5 s of the run left.  The connection for the
+    INVITE was still being opened at the end: the fallback server did take
+    over at once.  Without that SYN FO-6 still fails.
+    """
+
+    def _world(self, syn: bool) -> TraceBuilder:
+        tb = _ip_literal(redundancy_type=1, transport=2, retry_counts=1, calls=(118.0,),
+                         duration=120.0)
+        reg = tb.register("primary", 0.02, transport="tls", port=5061)
+        tb.respond(reg, 200, 0.025)
+        tb.silent("INVITE", "primary", 118.0, transport="tls", port=5061, call_id="call-a")
+        if syn:
+            _lost_segment(tb, 118.0 + tb.give_up("INVITE"), "fallback", flags="S")
+        return tb
+
+    def test_syn_in_flight_at_end_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FO-6"), "pass")
+
+    def test_no_syn_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-6"), "fail")
+
+
+class CurrentServerUnresolvedBeforeTtlTests(SynchronousTestCase):
+    """
+    FB-1 (round 2, explore seed 9 of dns-ip-literal): failback_mode 1, SRV
+    TTL 60.  The renewal at 30 s failed over from the silent primary to the
+    secondary (FB-1's stay runs to 30.5 + 60 s).  The resolution in use dated
+    from 0 s, so the renewal at 60.5 s resolved again (DNS-10); the
+    secondary's A query got no answer (DNS-8, DNS-11: a failure of that
+    server), which left the primary its only target, and the renewal went
+    there.  The current server had failed: that request is no new request
+    "leaving the current server" before the TTL (a call at 45 s stayed on
+    the secondary, as it should).  Had the secondary's address
+    come back, the same REGISTER to the primary still fails.
+    """
+
+    def _world(self, secondary_unresolved: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(failback_mode=1, expires=60, retry_counts=0,
+                                        duration=120.0, zone_ttl=300.0, calls=(45.0,)))
+
+        def lookup(at: float, secondary: bool) -> None:
+            tb.dns(at, f"_sip._udp.{DOMAIN}", "SRV",
+                   [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"], ttl=60)
+            tb.dns(at + 0.01, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=300)
+            if secondary:
+                tb.dns(at + 0.02, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=300)
+            else:
+                tb.dns(at + 0.02, f"secondary.{DOMAIN}", "A", rcode="TIMEOUT")
+                tb.dns(at + 1.02, f"secondary.{DOMAIN}", "A", rcode="TIMEOUT")
+
+        lookup(0.0, True)
+        first = tb.register("primary", 0.03, cseq=1)
+        tb.respond(first, 200, 0.035, headers=[("Expires", "60")])
+        tb.silent("REGISTER", "primary", 30.04, cseq=2)
+        over = tb.register("secondary", 30.54, cseq=3)
+        tb.respond(over, 200, 30.545, headers=[("Expires", "60")])
+        tb.call("secondary", 45.0, call_id="call-a")  # stays on the current server
+        lookup(60.55, not secondary_unresolved)
+        tb.silent("REGISTER", "primary", 64.55, cseq=4)
+        tb.dns(65.06, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=300)
+        again = tb.register("secondary", 65.07, cseq=5)
+        tb.respond(again, 200, 65.075, headers=[("Expires", "60")])
+        return tb
+
+    def test_current_server_unresolved_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FB-1"), "pass")
+
+    def test_leaving_a_resolved_current_server_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FB-1"), "fail")
+
+
+class WorkingServerLookupFailsAgainTests(SynchronousTestCase):
+    """
+    FBK-C3 (round 2, explore seed 42 of dns-ip-literal): concurrent mode,
+    server 1 a domain looked up by A only (explicit port), its only target
+    the primary, silent for the first REGISTER.  The RTX-5 retry at 30.5 s
+    was answered: the working server was back.  The call at 61 s needed a new
+    lookup (the A record's TTL, 60 s, had run out) and the DNS server
+    answered SERVFAIL: a failure of server 1 as a whole (DNS-11), so the
+    INVITE went to the fallback server (FO-6), which is no "new INVITE to the
+    fallback server once the working server answered".  Had the lookup given
+    the primary's address, the same INVITE to the fallback server still fails.
+    """
+
+    def _world(self, lookup_fails: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(retry_counts=0, calls=(61.0,), duration=120.0))
+        fb = tb.register("fallback", 0.0, call_id="reg-2")
+        tb.respond(fb, 200, 0.005)
+        tb.dns(0.006, DOMAIN, "A", [PRIMARY], ttl=60)
+        tb.silent("REGISTER", "primary", 0.011)
+        back = tb.register("primary", 30.511, cseq=2)
+        tb.respond(back, 200, 30.516)
+        if lookup_fails:
+            tb.dns(61.005, DOMAIN, "A", rcode="SERVFAIL")
+        else:
+            tb.dns(61.005, DOMAIN, "A", [PRIMARY], ttl=60)
+        tb.call("fallback", 61.011, call_id="call-a")
+        return tb
+
+    def test_lookup_failed_again_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-C3"), "pass")
+
+    def test_invite_to_fallback_while_working_server_up_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-C3"), "fail")
+
+
+def _closed_on_hello(tb: TraceBuilder, at: float, to: str, phone_port: int,
+                     fins: tuple[tuple[float, str], ...]) -> None:
+    """
+    The phone's TLS connection to C{to}'s plain TCP port 5060 (DNS-9): SYN at
+    C{at}, the server closes it on the TLS hello 15 ms later before reading
+    any SIP, and sends its FIN at each (time, fate) of C{fins}.
+    """
+    dst = tb.addr(to)
+    tb._add(PacketEvent(at, "tcp", (tb.phone, phone_port), (dst, 5060), b"",
+                        fate="delivered", flags="S"))
+    tb.conn(at + 0.005, to, "accept", transport="tcp", port=5060, phone_port=phone_port)
+    tb.conn(at + 0.015, to, "close", transport="tcp", detail="local", port=5060,
+            phone_port=phone_port)
+    for t, fate in fins:
+        tb._add(PacketEvent(t, "tcp", (dst, 5060), (tb.phone, phone_port), b"", fate=fate,
+                            flags="F"))
+
+
+class ClosedConnectionLearntByFinTests(SynchronousTestCase):
+    """
+    FO-2, RTX-2 (round 2, explore seed 44 of dns-ip-literal): concurrent mode
+    (registered at the fallback server at once), TLS with no port
+    from DNS, so 5060 (DNS-9), the servers' 5060 plain TCP: each closed the
+    phone's connection on its TLS hello before any SIP.  The primary's FIN was
+    lost twice and reached the phone 1.4 s after the close; the phone then
+    opened its connection to the secondary at once (closed the same way).
+    The wire timed the primary's failure at the server's close, 1.4 s before
+    the phone could know, and so saw no failover try at the secondary.  It
+    fails when the server's FIN reaches the phone (as L{wire._unestablished}
+    already read a close), and the secondary's connection, from its SYN, is
+    the failover's try.  Opening the secondary's connection seconds after the
+    FIN arrived still fails FO-2; a close whose every FIN was lost is no reset
+    (the phone never learnt of it).
+    """
+
+    def _tb(self, secondary_at: float | None,
+            fins: tuple[tuple[float, str], ...] = ((0.035, "lost"), (0.235, "lost"),
+                                                   (1.435, "delivered"))) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=2, port1=0, duration=30.0))
+        fb = tb.register("fallback", 0.22, call_id="reg-2", transport="tls", port=5061)
+        tb.respond(fb, 200, 0.225)
+        tb.dns(0.0, f"_sips._tcp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+        tb.dns(0.01, DOMAIN, "A", [PRIMARY, SECONDARY])
+        _closed_on_hello(tb, 0.02, "primary", 32769, fins)
+        if secondary_at is not None:
+            _closed_on_hello(tb, secondary_at, "secondary", 32770,
+                             ((secondary_at + 0.215, "delivered"),))
+        return tb
+
+    def _attempts(self, tb: TraceBuilder) -> list[tuple[str, str, float, float]]:
+        from harness.certify.checks_base import Ctx
+
+        return [(a.server, a.what, round(a.start, 3), round(a.t, 3))
+                for a in Ctx(tb.build(), tb.facts).conn_attempts]
+
+    def test_reset_when_the_fin_arrives(self) -> None:
+        self.assertEqual(self._attempts(self._tb(1.44)),
+                         [(PRIMARY, "reset", 0.02, 1.435), (SECONDARY, "reset", 1.44, 1.655)])
+
+    def test_secondary_at_once_after_the_fin_passes(self) -> None:
+        tb = self._tb(1.44)
+        self.assertNotEqual(status(tb, "FO-2"), "fail")
+        self.assertNotEqual(status(tb, "RTX-2"), "fail")
+
+    def test_secondary_long_after_the_fin_fails(self) -> None:
+        self.assertEqual(status(self._tb(5.0), "FO-2"), "fail")
+
+    def test_every_fin_lost_is_no_reset(self) -> None:
+        tb = self._tb(None, ((0.035, "lost"), (0.235, "lost"), (0.635, "lost")))
+        self.assertEqual([a[1] for a in self._attempts(tb)], ["unestablished"])
+
+
+class PrimaryAnswersPendingInviteTests(SynchronousTestCase):
+    """
+    FB-1 (round 2, explore seed 46 of dns-ip-literal): failback_mode 1, SRV
+    TTL 300 s, C{retry_counts} 6, the primary stopped until 30 s.  The
+    REGISTER failed over to the secondary at 19.5 s; the call's INVITE, begun
+    at once with it, was still being retransmitted to the primary, and its
+    last retransmission at 31.5 s, the primary back, was answered 200: the
+    call came up through the primary.  The primary answered again, so the
+    phone is back on it and stays there (FB-OK); the next call's INVITE to
+    the primary is no new request "leaving the current server" before the
+    TTL.  Had that last retransmission gone unanswered, the same INVITE to
+    the primary still fails FB-1.
+    """
+
+    def _world(self, primary_answers: bool, mode: int = 1) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(failback_mode=mode, retry_counts=6, calls=(0.0, 32.0),
+                                        duration=120.0, zone_ttl=300.0))
+        tb.dns(0.005, f"_sip._udp.{DOMAIN}", "SRV",
+               [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"])
+        tb.dns(0.015, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.dns(0.025, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        tb.silent("REGISTER", "primary", 0.03)
+        first = tb.silent("INVITE", "primary", 0.03, call_id="call-a")
+        over = tb.register("secondary", 0.03 + tb.give_up("REGISTER"), cseq=2)
+        tb.respond(over, 200)
+        if primary_answers:
+            tb.respond(first, 200, first.last + 0.005)
+            tb.in_dialog(first, "ACK", first.last + 0.01)
+        else:
+            # (the call then went on to the secondary, where it came up)
+            tb.call("secondary", 0.03 + tb.give_up("INVITE"), call_id="call-a", cseq=2)
+        tb.call("primary", 32.0, call_id="call-b")
+        return tb
+
+    def test_back_on_the_answering_primary_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "FB-1"), "fail")
+
+    def test_primary_before_the_ttl_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FB-1"), "fail")
+
+    def test_registration_mode_back_on_the_answering_primary_passes(self) -> None:
+        # (FB-2, the same world under failback_mode 2: explore seed 46, second find)
+        self.assertNotEqual(status(self._world(True, 2), "FB-2"), "fail")
+
+    def test_registration_mode_invite_to_primary_fails(self) -> None:
+        self.assertEqual(status(self._world(False, 2), "FB-2"), "fail")
+
+
+class AnswerAtGiveUpTimeTests(SynchronousTestCase):
+    """
+    FB-0, DNS-10 (round 2, explore seed 48 of dns-ip-literal): failback_mode
+    0, the primary's 200 to a renewal reached the phone at the very moment
+    its timer gave the primary up (RTX-1; in the seed a TCP retransmission of
+    the 200 arrived as Timer F ran out), and the phone sent the REGISTER on to
+    the secondary at that moment.  The answer came too late for the phone:
+    the attempt at the secondary is that renewal failing over, not a new
+    request that skipped the primary.  Had the 200 come well in time, the
+    REGISTER to the secondary then is a new request and still fails FB-0.
+    """
+
+    def _world(self, answer_at_give_up: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(retry_counts=0, expires=300, duration=200.0))
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV",
+               [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"])
+        tb.dns(0.005, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.dns(0.01, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        tb.silent("REGISTER", "primary", 0.02)
+        over = tb.register("secondary", 0.02 + tb.give_up("REGISTER"), cseq=2)
+        tb.respond(over, 200, headers=[("Expires", "300")])
+        at = 150.0
+        renewal = tb.register("primary", at, cseq=3)
+        give_up = at + tb.give_up("REGISTER")
+        tb.respond(renewal, 200, give_up if answer_at_give_up else at + 0.005,
+                   headers=[("Expires", "300")])
+        on = tb.register("secondary", give_up, cseq=4)
+        tb.respond(on, 200, give_up + 0.005, headers=[("Expires", "300")])
+        return tb
+
+    def test_answer_at_give_up_is_late_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "FB-0"), "fail")
+
+    def test_answer_in_time_then_secondary_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FB-0"), "fail")

@@ -97,3 +97,40 @@ class RegisterForFailoverInvariantTests(SynchronousTestCase):
 
     def test_register_straight_to_the_secondary_breaks(self) -> None:
         self.assertEqual(len(self._problems(False)), 1)
+
+
+class CurrentServerUnresolvedInvariantTests(SynchronousTestCase):
+    """
+    FAILBACK (round 2, explore seed 9 of dns-ip-literal): failback_mode 1.
+    After a failover to the secondary, the renewal resolved server 1 again
+    before the TTL of the failover ran out, and the secondary's A query got
+    no answer (DNS-8, DNS-11): the secondary was no target, and the renewal
+    went to the primary.  That breaks no "stay on the current server until
+    the TTL".  With the secondary's address in that lookup, it still does.
+    (The world is the checker regression's,
+    L{tests.certify.test_explore_tfbk.CurrentServerUnresolvedBeforeTtlTests}.)
+    """
+
+    def _problems(self, secondary_unresolved: bool) -> list[str]:
+        from types import SimpleNamespace
+
+        from harness.certify import wire
+        from harness.explore import _failback_invariants
+        from harness.testing.strategies import AccountSpec
+        from tests.certify.test_explore_tfbk import CurrentServerUnresolvedBeforeTtlTests
+
+        tb = CurrentServerUnresolvedBeforeTtlTests()._world(secondary_unresolved)
+        trace = tb.build()
+        run = SimpleNamespace(
+            world=SimpleNamespace(faults=[], subject=AccountSpec(
+                retry_counts=(0, 3), failback_mode=(1, 0))),
+            result=SimpleNamespace(facts=tb.facts, trace=trace),
+        )
+        mine = wire.phone_transactions(trace, tb.facts)
+        return _failback_invariants(run, mine, 0.05)  # type: ignore[arg-type]
+
+    def test_current_server_unresolved_holds(self) -> None:
+        self.assertEqual(self._problems(True), [])
+
+    def test_leaving_a_resolved_current_server_breaks(self) -> None:
+        self.assertEqual(len(self._problems(False)), 1)

@@ -968,20 +968,27 @@ def _unheard_lookups(ctx: Ctx, dom: str, qs: list[Q]) -> list[DnsDown]:
     return out
 
 
+def _server1_lookups(ctx: Ctx) -> list[list[Q]]:
+    """
+    The phone's lookups of server 1's domain, in order; none without a domain,
+    a DNS server or any query for it (the views below ask "the lookup in use
+    at t", each from this list).
+    """
+    dom = _domain(ctx)
+    if dom is None or ctx.facts.dns is None:
+        return []
+    qs = ctx.queries
+    root = _root(ctx, qs, dom)
+    return [] if root is None else _lookups(qs, root)
+
+
 def resolution_ttl(ctx: Ctx, t: float) -> float | None:
     """
     The smallest TTL in the answers of the last lookup of server 1's domain
     that gave an address by C{t} (the resolution in use then: DNS-10, FB-1);
     C{None} without one or without TTLs.
     """
-    dom = _domain(ctx)
-    if dom is None or ctx.facts.dns is None:
-        return None
-    qs = ctx.queries
-    root = _root(ctx, qs, dom)
-    if root is None:
-        return None
-    done = [lk for lk in _lookups(qs, root) if lk[0].t <= t + ctx.tol and _lookup_ok(lk)]
+    done = [lk for lk in _server1_lookups(ctx) if lk[0].t <= t + ctx.tol and _lookup_ok(lk)]
     ttls = [q.ttl for q in done[-1] if q.ttl is not None] if done else []
     return min(ttls) if ttls else None
 
@@ -1059,14 +1066,7 @@ def unresolved_targets(ctx: Ctx, t: float) -> frozenset[str]:
     resolution the phone used at C{t}, so nothing was due there.  Empty when
     there was no such lookup or it gave no address at all (DNS-11).
     """
-    dom = _domain(ctx)
-    if dom is None or ctx.facts.dns is None:
-        return frozenset()
-    qs = ctx.queries
-    root = _root(ctx, qs, dom)
-    if root is None:
-        return frozenset()
-    before = [lk for lk in _lookups(qs, root) if lk[0].t <= t + ctx.tol]
+    before = [lk for lk in _server1_lookups(ctx) if lk[0].t <= t + ctx.tol]
     if not before:
         return frozenset()
     lk = before[-1]
@@ -1112,14 +1112,7 @@ def first_resolved_target(ctx: Ctx, t: float) -> str | None:
     query's answer did not reach the phone or named no address (the first
     target gave no address then, DNS-8).
     """
-    dom = _domain(ctx)
-    if dom is None or ctx.facts.dns is None:
-        return None
-    qs = ctx.queries
-    root = _root(ctx, qs, dom)
-    if root is None:
-        return None
-    for lk in reversed([lk for lk in _lookups(qs, root) if lk[0].t <= t + ctx.tol]):
+    for lk in reversed([lk for lk in _server1_lookups(ctx) if lk[0].t <= t + ctx.tol]):
         firsts: set[str] | None = None  # the SRV targets of the best priority, if any
         for q in lk:
             if q.type == "SRV":

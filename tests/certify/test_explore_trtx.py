@@ -930,3 +930,40 @@ class RegisterBehindCallConnectionTests(SynchronousTestCase):
 
     def test_nothing_to_the_working_server_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FBK-S1"), "fail")
+
+
+class SilentTlsServerRegisterFirstTests(SynchronousTestCase):
+    """
+    RTX-2 (explore seed 2 of round 2; TLS, register_on_enable 1, 20 % loss, a
+    call at 0 s, the primary silent): the REGISTER and the call's INVITE went
+    to the primary together and both gave it up at RTX-1's time.  Moving on,
+    the phone REGISTERed at the secondary at once (FO-5: registered there
+    before any other request goes there) and sent the INVITE when that
+    REGISTER's 200 OK reached it, 0.4 s later (a TCP segment lost).  RTX-1
+    reads such a move as starting with that REGISTER; RTX-2's silent-server
+    branch wanted the INVITE itself at the give-up time.  A phone that sits
+    on the INVITE after the REGISTER succeeded, or that registers late, still
+    fails.
+    """
+
+    def _world(self, reg_at: float, invite_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(register_on_enable=1, transport=2, calls=(0.0,),
+                                        duration=60.0))
+        tb.silent("REGISTER", "primary", 2.285, transport="tls", port=5061)
+        tb.silent("INVITE", "primary", 2.285, call_id="call-a", transport="tls", port=5061)
+        reg = tb.register("secondary", reg_at, cseq=2, transport="tls", port=5061)
+        tb.respond(reg, 200, reg_at + 0.405)
+        inv = tb.invite("secondary", invite_at, call_id="call-a", cseq=2, transport="tls",
+                        port=5061)
+        tb.respond(inv, 200, invite_at + 0.005)
+        tb.in_dialog(inv, "ACK", invite_at + 0.01, transport="tls", port=5061)
+        return tb
+
+    def test_invite_once_the_register_succeeded_passes(self) -> None:
+        self.assertEqual(status(self._world(9.8, 10.21), "RTX-2"), "pass")
+
+    def test_invite_long_after_the_register_succeeded_fails(self) -> None:
+        self.assertEqual(status(self._world(9.8, 14.0), "RTX-2"), "fail")
+
+    def test_register_late_fails(self) -> None:
+        self.assertEqual(status(self._world(12.0, 12.41), "RTX-2"), "fail")

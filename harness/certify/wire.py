@@ -818,6 +818,17 @@ def _first_syns(trace: Trace, facts: Facts) -> dict[tuple[str, int, int], float]
     return out
 
 
+def _all_syns(trace: Trace, facts: Facts) -> dict[tuple[str, int, int], list[float]]:
+    """Every SYN the phone sent a server, by (server, port, phone port), in time order."""
+    servers = facts.addresses
+    out: dict[tuple[str, int, int], list[float]] = {}
+    for _, e in trace.indexed(PacketEvent):
+        if (e.proto == "tcp" and "S" in e.flags and "A" not in e.flags
+                and e.dst[0] in servers and _from_phone(facts, e.src[0])):
+            out.setdefault((e.dst[0], e.dst[1], e.src[1]), []).append(e.t)
+    return out
+
+
 def chains(trace: Trace, facts: Facts, txns: Sequence[Txn] | None = None) -> list[Chain]:
     """
     Group the phone's transactions (ACK and CANCEL aside) into chains: a
@@ -1140,6 +1151,7 @@ def conn_attempts(trace: Trace, facts: Facts) -> list[ConnAttempt]:
         open_[key] = len(groups)
         groups.append([f])
     out = []
+    syns: dict[tuple[str, int, int], list[float]] | None = None
     for grp in groups:
         conn = [g for g in grp if g.what in _CONN_FAIL]
         dec: ConnFailure | None = (
@@ -1148,10 +1160,21 @@ def conn_attempts(trace: Trace, facts: Facts) -> list[ConnAttempt]:
         if dec is None:
             continue
         transport = next((g.transport for g in grp if g.transport != "tcp"), "tcp")
+        start = grp[0].t
+        if not any(g.what.startswith("syn-") for g in grp):
+            # a connection that was established and failed later (reset, closed by the
+            # server before any SIP, TLS refused) began with its SYN: the phone's attempt
+            # ran from there (RFC 3261 17.1; explore seed 15 of round 2: a TLS hello lost
+            # twice, the phone gave up at RTX-1's time, 0.5 s after the SYN, and the
+            # server closed the connection on the hello's late copy 0.1 s after that)
+            if syns is None:
+                syns = _all_syns(trace, facts)
+            start = max((t for t in syns.get((dec.server, dec.port, dec.phone_port), ())
+                         if t <= start), default=start)
         out.append(
             ConnAttempt(
                 index=grp[0].index,
-                start=grp[0].t,
+                start=start,
                 t=dec.t,
                 server=dec.server,
                 port=dec.port,

@@ -967,3 +967,46 @@ class SilentTlsServerRegisterFirstTests(SynchronousTestCase):
 
     def test_register_late_fails(self) -> None:
         self.assertEqual(status(self._world(12.0, 12.41), "RTX-2"), "fail")
+
+
+class HandshakeClosedAfterTheGiveUpTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seed 15 of round 2; successive mode, TLS to an IP whose A
+    lookup gave port 5060, retry_counts 0, 20 % loss, the primary silent): the
+    phone's connection to the primary came up at once, its TLS hello was lost
+    twice, and at RTX-1's time, 0.5 s after the SYN, it gave the primary up and
+    fell back (FO-6, FBK-S2), answered there.  The hello's late copy reached
+    the primary's plain TCP port 0.1 s after that and the server closed the
+    connection.  The failed connection was taken to begin at that close, so
+    the primary failed only then and the fallback attempt, begun before it,
+    seemed no rescue: RTX-5 wanted a retry 30 s later.  A phone that fell
+    back before giving the primary up (no rescue of a failed round) and never
+    retried still fails.
+    """
+
+    def _world(self, fallback_syn: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=2, redundancy_type=1,
+                                        retry_counts=0, duration=60.0,
+                                        servers=_ONE_TARGET))
+        port = 32768
+        tb._add(PacketEvent(0.02, "tcp", (PHONE, port), (PRIMARY, 5060), b"", flags="S"))
+        tb._add(ConnEvent(0.025, PRIMARY, "accept", "tcp", (PRIMARY, 5060), (PHONE, port)))
+        tb._add(ConnEvent(0.03, PHONE, "connect", "tcp", (PHONE, port), (PRIMARY, 5060)))
+        tb._add(PacketEvent(0.03, "tcp", (PHONE, port), (PRIMARY, 5060), b"", fate="lost"))
+        tb._add(PacketEvent(0.23, "tcp", (PHONE, port), (PRIMARY, 5060), b"", fate="lost"))
+        tb._add(PacketEvent(0.63, "tcp", (PHONE, port), (PRIMARY, 5060), b""))
+        tb._add(ConnEvent(0.635, PRIMARY, "close", "tcp", (PRIMARY, 5060), (PHONE, port),
+                          "local"))
+        tb._add(PacketEvent(0.635, "tcp", (PRIMARY, 5060), (PHONE, port), b"", flags="F"))
+        tb._add(PacketEvent(fallback_syn, "tcp", (PHONE, 5060), (FALLBACK, 5061), b"",
+                            flags="S"))
+        reg = tb.register("fallback", fallback_syn + 0.22, transport="tls", port=5061)
+        tb.respond(reg, 200, fallback_syn + 0.425)
+        return tb
+
+    def test_fallback_at_the_give_up_is_no_failure(self) -> None:
+        # (no retry is owed: n/a)
+        self.assertNotEqual(status(self._world(0.52), "RTX-5"), "fail")
+
+    def test_fallback_before_the_give_up_fails(self) -> None:
+        self.assertEqual(status(self._world(0.3), "RTX-5"), "fail")

@@ -1010,3 +1010,36 @@ class HandshakeClosedAfterTheGiveUpTests(SynchronousTestCase):
 
     def test_fallback_before_the_give_up_fails(self) -> None:
         self.assertEqual(status(self._world(0.3), "RTX-5"), "fail")
+
+
+class TwoCallsBehindOneLostSynTests(SynchronousTestCase):
+    """
+    RTX-2 (explore seed 11 of round 2; TCP, server 1 an IP literal, concurrent
+    fallback, 20 % loss, calls at 0 s and 1 s, the primary silent): the
+    connection to the primary lost its SYN at 0 s and came up after the SYN
+    sent again at 1 s; both calls' INVITEs went over it together.  The first
+    call's INVITE was handed to the transport at 0 s and the phone gave it up
+    7.5 s later; the second call's at 1 s, given up at 8.5 s.  The wire timed
+    both from the later call, so the first call seemed to move on 1 s early.
+    A phone that gives the first call up only at 8.5 s still fails.
+    """
+
+    def _world(self, first_moves_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=1, calls=(0.0, 1.0),
+                                        duration=60.0, servers=_ONE_TARGET))
+        tb.respond(tb.register("fallback", 0.01, call_id="reg-2", transport="tcp"), 200, 0.015)
+        tb.syn_lost(0.0, "primary", fate="lost", phone_port=5060)
+        tb._add(PacketEvent(1.0, "tcp", (PHONE, 5060), (PRIMARY, 5060), b"", flags="S"))
+        tb.silent("INVITE", "primary", 1.01, call_id="call-a", transport="tcp")
+        tb.silent("INVITE", "primary", 1.01, call_id="call-b", transport="tcp")
+        for cid, at in (("call-a", first_moves_at), ("call-b", 8.5)):
+            inv = tb.invite("fallback", at, call_id=cid, cseq=2, transport="tcp")
+            tb.respond(inv, 200, at + 0.005)
+            tb.in_dialog(inv, "ACK", at + 0.21, transport="tcp")
+        return tb
+
+    def test_each_call_on_its_own_time_passes(self) -> None:
+        self.assertEqual(status(self._world(7.5), "RTX-2"), "pass")
+
+    def test_first_call_moved_on_late_fails(self) -> None:
+        self.assertEqual(status(self._world(8.5), "RTX-2"), "fail")

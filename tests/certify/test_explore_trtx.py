@@ -946,9 +946,11 @@ class SilentTlsServerRegisterFirstTests(SynchronousTestCase):
     fails.
     """
 
-    def _world(self, reg_at: float, invite_at: float) -> TraceBuilder:
+    def _world(self, reg_at: float, invite_at: float, syn: float | None = None) -> TraceBuilder:
         tb = TraceBuilder(default_facts(register_on_enable=1, transport=2, calls=(0.0,),
                                         duration=60.0))
+        if syn is not None:  # the REGISTER's connection to the secondary
+            tb._add(PacketEvent(syn, "tcp", (PHONE, 5060), (SECONDARY, 5061), b"", flags="S"))
         tb.silent("REGISTER", "primary", 2.285, transport="tls", port=5061)
         tb.silent("INVITE", "primary", 2.285, call_id="call-a", transport="tls", port=5061)
         reg = tb.register("secondary", reg_at, cseq=2, transport="tls", port=5061)
@@ -967,6 +969,13 @@ class SilentTlsServerRegisterFirstTests(SynchronousTestCase):
 
     def test_register_late_fails(self) -> None:
         self.assertEqual(status(self._world(12.0, 12.41), "RTX-2"), "fail")
+
+    def test_register_whose_syn_went_on_time_passes(self) -> None:
+        # (second find of seed 2: the SYN-ACK lost, the REGISTER 0.2 s after its SYN)
+        self.assertEqual(status(self._world(10.0, 10.41, syn=9.785), "RTX-2"), "pass")
+
+    def test_register_whose_syn_went_late_fails(self) -> None:
+        self.assertEqual(status(self._world(11.215, 11.625, syn=11.0), "RTX-2"), "fail")
 
 
 class HandshakeClosedAfterTheGiveUpTests(SynchronousTestCase):

@@ -95,9 +95,10 @@ def _moved_on_time(ctx: Ctx, t: wire.Txn, nxt: wire.Txn, due: float) -> bool:
                                           and ctx.group(x.dst) == 1
                                           and ctx.group(t.dst) == 1))
                 and t.first < x.first <= nxt.first
-                # (over TCP/TLS it began with its connection's SYN: explore seed 2 of
-                # round 2, second find, the SYN-ACK lost)
-                and due - ctx.tol <= x.started <= due + 2 * ctx.tol + 0.01), None)
+                # (FO-5's, over TCP/TLS, began with its connection's SYN: explore seed 2
+                # of round 2, second find, the SYN-ACK lost)
+                and due - ctx.tol <= (x.started if roe_on else x.first)
+                <= due + 2 * ctx.tol + 0.01), None)
     if roe is None and roe_on:
         # FO-5's REGISTER to the next target already under way when this target
         # gave up (another request's, that gave up earlier): the phone waits for

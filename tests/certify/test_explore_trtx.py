@@ -1052,3 +1052,45 @@ class TwoCallsBehindOneLostSynTests(SynchronousTestCase):
 
     def test_first_call_moved_on_late_fails(self) -> None:
         self.assertEqual(status(self._world(8.5), "RTX-2"), "fail")
+
+
+_MOVED = "127.0.1.20"
+
+
+class PrimaryNameMovedTests(SynchronousTestCase):
+    """
+    RTX-1, RTX-5 (explore seed 14 of round 2; UDP, concurrent fallback, the
+    primary silent, a DNS fault at 1 s moving the primary's name to an address
+    no harness server has, TTL 60): the REGISTER failed at the primary at
+    7.52 s and at the retry (37.52 s, to the cached address); the next retry,
+    30 s after that failure, resolved the name again and went to its new
+    address.  The wire took that address (the facts' C{moved-*} target) for a
+    next target of the round, so RTX-1 saw the phone move on to it 30 s late;
+    RTX-5 never judged a round, the moved address seeming an untried target.
+    It is the primary's new address, the top of the list (FO-1's reading).  A
+    retry to it off the retry interval still fails.
+    """
+
+    def _world(self, retry_at: float) -> TraceBuilder:
+        servers = (ServerInfo("primary", PRIMARY, _PORTS),
+                   ServerInfo(f"moved-{_MOVED}", _MOVED, _PORTS),
+                   ServerInfo("fallback", FALLBACK, _PORTS))
+        tb = TraceBuilder(default_facts(duration=120.0, servers=servers))
+        tb.respond(tb.register("fallback", 0.0, call_id="reg-2"), 200, 0.005)
+        srv = "0 0 5060 primary.example.test"
+        tb.dns(0.005, "_sip._udp.example.test", "SRV", [srv])
+        tb.dns(0.015, "primary.example.test", "A", [PRIMARY], ttl=60)
+        tb.silent("REGISTER", "primary", 0.02)
+        tb.silent("REGISTER", "primary", 37.52, cseq=2)
+        tb.dns(retry_at - 0.015, "_sip._udp.example.test", "SRV", [srv])
+        tb.dns(retry_at - 0.005, "primary.example.test", "A", [_MOVED], ttl=60)
+        tb.silent("REGISTER", _MOVED, retry_at, cseq=3)
+        return tb
+
+    def test_retry_to_the_moved_primary_passes(self) -> None:
+        tb = self._world(75.04)
+        self.assertEqual(status(tb, "RTX-1"), "pass")
+        self.assertEqual(status(tb, "RTX-5"), "pass")
+
+    def test_retry_to_the_moved_primary_off_the_interval_fails(self) -> None:
+        self.assertEqual(status(self._world(60.04), "RTX-5"), "fail")

@@ -92,6 +92,19 @@ def _moved_on_time(ctx: Ctx, t: wire.Txn, nxt: wire.Txn, due: float) -> bool:
     began then, or, under register_on_enable (FO-5), the REGISTER to the next
     target that must succeed before any other request goes there did.
     """
+    roe = _roe_on_time(ctx, t, nxt, due)
+    if roe is not None:
+        return roe
+    return due - ctx.tol <= nxt.started <= due + 2 * ctx.tol + 0.01 or (
+        due - ctx.tol <= _began(ctx, due - ctx.tol, nxt) <= due + 2 * ctx.tol + 0.01)
+
+
+def _roe_on_time(ctx: Ctx, t: wire.Txn, nxt: wire.Txn, due: float) -> bool | None:
+    """
+    L{_moved_on_time} for a move that began with a REGISTER to the next
+    target at C{due} (FO-5): whether C{nxt} followed it on time (once its
+    200 OK arrived); C{None} if no such REGISTER went out then.
+    """
     # register_on_enable (FO-5): moving on starts with a REGISTER to the next target
     # (a failed REGISTER to a secondary keeps the request from it: FO-6 follows)
     roe_on = bool(ctx.facts.account.server(1).register_on_enable)
@@ -126,8 +139,7 @@ def _moved_on_time(ctx: Ctx, t: wire.Txn, nxt: wire.Txn, due: float) -> bool:
             arrived = max(arrived, wire.stream_arrivals(ctx.trace, ctx.facts).get(
                 roe.final_index, arrived))
         return nxt.started <= arrived + at_once(ctx)
-    return due - ctx.tol <= nxt.started <= due + 2 * ctx.tol + 0.01 or (
-        due - ctx.tol <= _began(ctx, due - ctx.tol, nxt) <= due + 2 * ctx.tol + 0.01)
+    return None
 
 
 def rtx1(ctx: Ctx) -> Verdict:
@@ -290,9 +302,16 @@ def rtx3(ctx: Ctx) -> Verdict:
             if nxt is not None and nxt.dst != t.dst:
                 ev.append(nxt.sends[0].index)
                 # (the next attempt began with its connection's first SYN: a lost SYN
-                # puts its request a second later, explore seed 15)
-                if nxt.started > t.final_t + at_once(ctx) and _began(
-                        ctx, t.final_t - ctx.tol, nxt) > t.final_t + at_once(ctx):
+                # puts its request a second later, explore seed 15; or, under
+                # register_on_enable, with the REGISTER there, FO-5: explore seed 2 of
+                # round 2, third find)
+                roe = _roe_on_time(ctx, t, nxt, t.final_t)
+                if roe is not None:
+                    late = not roe
+                else:
+                    late = nxt.started > t.final_t + at_once(ctx) and _began(
+                        ctx, t.final_t - ctx.tol, nxt) > t.final_t + at_once(ctx)
+                if late:
                     return ctx.failed(
                         c,
                         f"{t.describe()}: next target not tried at once after the 503",

@@ -1094,3 +1094,37 @@ class PrimaryNameMovedTests(SynchronousTestCase):
 
     def test_retry_to_the_moved_primary_off_the_interval_fails(self) -> None:
         self.assertEqual(status(self._world(60.04), "RTX-5"), "fail")
+
+
+class RegisterFirstAfterA503Tests(SynchronousTestCase):
+    """
+    RTX-3 (explore seed 2 of round 2, third find; TLS, register_on_enable 1,
+    20 % loss, a call at 0 s, the primary answering 503): the REGISTER and the
+    call's INVITE got 503s from the primary together.  The phone moved on at
+    once with a REGISTER to the secondary (FO-5), its SYN at once, its 200 OK
+    delayed by lost segments, and sent the INVITE there when that arrived.
+    RTX-3 wanted the INVITE itself at once (RTX-1 and RTX-2 read such a move
+    as beginning with that REGISTER).  An INVITE held back long after the
+    REGISTER succeeded still fails.
+    """
+
+    def _world(self, invite_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(register_on_enable=1, transport=2, calls=(0.0,),
+                                        duration=60.0))
+        tb.respond(tb.register("primary", 2.28, transport="tls", port=5061), 503, 2.285)
+        inv = tb.invite("primary", 2.28, call_id="call-a", transport="tls", port=5061)
+        tb.respond(inv, 503, 2.285)
+        tb._add(PacketEvent(2.29, "tcp", (PHONE, 5060), (SECONDARY, 5061), b"", flags="S"))
+        reg = tb.register("secondary", 2.51, cseq=2, transport="tls", port=5061)
+        tb.respond(reg, 200, 2.72)
+        inv2 = tb.invite("secondary", invite_at, call_id="call-a", cseq=2, transport="tls",
+                         port=5061)
+        tb.respond(inv2, 200, invite_at + 0.005)
+        tb.in_dialog(inv2, "ACK", invite_at + 0.01, transport="tls", port=5061)
+        return tb
+
+    def test_invite_once_the_register_succeeded_passes(self) -> None:
+        self.assertEqual(status(self._world(2.92), "RTX-3"), "pass")
+
+    def test_invite_long_after_the_register_succeeded_fails(self) -> None:
+        self.assertEqual(status(self._world(4.0), "RTX-3"), "fail")

@@ -480,6 +480,33 @@ def _lookup_failed_before(ctx: Ctx, start: float, dst: str) -> bool:
     return False
 
 
+def _every_target_failed_since(ctx: Ctx, fail_t: float, lo: float) -> float:
+    """
+    The first moment, after C{lo} and after the last answer a target of server 1
+    gave before C{fail_t}, by which every target of server 1 had failed, any
+    request's attempt counting (a call's INVITE refused before the REGISTER's
+    round failed: explore seed 12 of round 2); C{fail_t} if none is earlier.
+    """
+    targets = {s.address for s in ctx.facts.targets if not s.role.startswith("moved-")}
+    answered = [x.final_t for x in ctx.txns
+                if ctx.group(x.dst) == 1 and x.final is not None and x.final_t is not None
+                and not x.late and x.final.status != 503 and x.final_t < fail_t - ctx.tol]
+    lo = max([lo, *answered])
+    fails = sorted((f, x.dst) for x in ctx.attempts
+                   if ctx.group(x.dst) == 1 and x.failed and x.method != "ACK"
+                   and (f := ctx.failed_at(x)) is not None and lo < f <= fail_t)
+    # (a failed connection that carried no SIP and that no attempt stands for: a call's)
+    fails += [(a.t, a.server) for a in ctx.conn_attempts
+              if ctx.group(a.server) == 1 and lo < a.t <= fail_t]
+    fails.sort()
+    seen: set[str] = set()
+    for f, dst in fails:
+        seen.add(dst)
+        if targets <= seen:
+            return f
+    return fail_t
+
+
 def rtx5(ctx: Ctx) -> Verdict:
     """Every target failed -> the phone retries after retry_interval, from the top."""
     c = "RTX-5"
@@ -632,7 +659,21 @@ def rtx5(ctx: Ctx) -> Verdict:
                     # only a query at the retry time: others were other requests' lookups
                     and abs(q_t - (fail_t + ri)) <= ctx.tol + ctx.profile.t1
                 ]
-            retry = min(options, key=lambda o: abs(o[0] - (fail_t + ri)), default=None)
+            # RTX-5 does not say which failure the retry interval runs from when another
+            # request's round failed every target again before the retry was due (a
+            # second call refused 1 s after the first): from the first time every target
+            # had failed, or from the last.  Both are accepted (explore seed 12 of round
+            # 2: the phone counted from the first call's failure)
+            # (only for a round that is a planned call's failed connection the wire lent
+            # the REGISTER's identity: a REGISTER's own early retry is no such failure)
+            slack = ctx.tol + ctx.profile.t1
+            since = fail_t
+            if not rnd[0].on_wire and last.dst == rnd[0].dst and any(
+                    p.at - ctx.tol <= rnd[0].started <= p.at + 1.0 + ctx.tol
+                    for p in ctx.facts.calls):
+                since = _every_target_failed_since(ctx, fail_t, fail_t - ri + slack)
+            due = (fail_t + ri, since + ri)
+            retry = min(options, key=lambda o: min(abs(o[0] - d) for d in due), default=None)
             if retry is None:
                 if fail_t + ri + ctx.tol < ctx.end:
                     return ctx.failed(
@@ -646,11 +687,14 @@ def rtx5(ctx: Ctx) -> Verdict:
             r_t, r_dst, r_what, r_index = retry
             judged += 1
             ev.extend((*last.indexes, r_index))
-            if abs(r_t - (fail_t + ri)) > ctx.tol + ctx.profile.t1:
+            if min(abs(r_t - d) for d in due) > slack:
+                also = (f"; or at {since + ri:.3f} s, after {since:.3f} when every target "
+                        "had first failed" if since < fail_t else "")
                 return ctx.failed(
                     c,
                     "retry after every target failed not at the retry interval",
-                    f"retry at {fail_t + ri:.3f} s (retry_interval {ri} s after {fail_t:.3f})",
+                    f"retry at {fail_t + ri:.3f} s (retry_interval {ri} s after {fail_t:.3f}"
+                    f"{also})",
                     r_what,
                     (*last.indexes, r_index),
                 )

@@ -1128,3 +1128,35 @@ class RegisterFirstAfterA503Tests(SynchronousTestCase):
 
     def test_invite_long_after_the_register_succeeded_fails(self) -> None:
         self.assertEqual(status(self._world(4.0), "RTX-3"), "fail")
+
+
+class TwoRefusedCallsBeforeTheRetryTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seed 12 of round 2; TCP, server 1's one target, registered,
+    the primary stopped at 1 s, calls at 2 s and 3 s): both calls' connections
+    were refused, so every target had failed at 2.01 s, and again at 3.01 s.
+    The phone retried 30 s after the first (32.01 s); the checker counted
+    from the second, the one the wire lent the REGISTER's identity.  RTX-5
+    does not say which failure the interval runs from: both are accepted.  A
+    retry at neither still fails.
+    """
+
+    def _world(self, retry_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, server2="", transport=1,
+                                        calls=(2.0, 3.0), duration=60.0,
+                                        servers=_ONE_TARGET[:1]))
+        tb.respond(tb.register("primary", 0.04, transport="tcp"), 200, 0.045)
+        tb.refused(2.0, "primary")
+        tb.refused(3.0, "primary")
+        tb.respond(tb.register("primary", retry_at, cseq=2, transport="tcp"), 200,
+                   retry_at + 0.005)
+        return tb
+
+    def test_retry_after_the_first_failure_passes(self) -> None:
+        self.assertEqual(status(self._world(32.01), "RTX-5"), "pass")
+
+    def test_retry_after_the_last_failure_passes(self) -> None:
+        self.assertEqual(status(self._world(33.01), "RTX-5"), "pass")
+
+    def test_retry_at_neither_fails(self) -> None:
+        self.assertEqual(status(self._world(36.0), "RTX-5"), "fail")

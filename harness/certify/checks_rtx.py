@@ -219,8 +219,14 @@ def rtx2(ctx: Ctx) -> Verdict:
     # not the failed target's moving on (explore seed 18: retry_counts 9, so RTX-1's
     # time, 31.5 s, outlasts the retry interval after the last target was refused)
     heads = {id(r.head) for r in ctx.rounds}
+    # a call's hang-up goes where its dialog is (FO-4): a BYE's refused connection has no
+    # next target (explore seed 40 of round 2: the primary flapping down at the BYE)
+    hang_ups = wire._planned_in_dialog(ctx.facts, ctx.dialogs)
     for f in ctx.conn_failures:
         if f.what not in ("refused", "reset", "timeout", "tls-fail"):
+            continue
+        if any(srv == f.server and due - ctx.tol <= f.t <= due + 1.0 + ctx.tol
+               for srv, due in hang_ups):
             continue
         group = ctx.group(f.server)
         horizon = f.t + wire.give_up_delay(ctx.profile, "REGISTER", ctx.retry_counts(f.server))

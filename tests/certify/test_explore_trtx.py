@@ -1160,3 +1160,33 @@ class TwoRefusedCallsBeforeTheRetryTests(SynchronousTestCase):
 
     def test_retry_at_neither_fails(self) -> None:
         self.assertEqual(status(self._world(36.0), "RTX-5"), "fail")
+
+
+class RefusedHangUpTests(SynchronousTestCase):
+    """
+    RTX-2 (explore seed 40 of round 2; TCP, server 1 a domain with primary and
+    secondary, a 10 s call at 13 s through the primary, the primary flapping
+    down at 14 s): the call's BYE found the primary's port closed at 23 s.
+    An in-dialog request goes where its dialog is (FO-4), so it has no next
+    target; RTX-2 took the refused connection for a request owed the
+    secondary at once, and the renewal that went there at 30 s for a late
+    move.  A refused connection at no hang-up time still owes the next target.
+    """
+
+    def _world(self, duration: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, expires=60, duration=60.0,
+                                        calls=()))
+        tb.facts = replace(tb.facts, calls=(CallPlan(13.0, "sip:echo@example.test",
+                                                     duration),))
+        tb.respond(tb.register("primary", 0.04, transport="tcp"), 200, 0.045)
+        tb.call("primary", 13.0, call_id="call-a", transport="tcp")
+        tb.refused(23.0, "primary")
+        tb.refused(30.06, "primary")
+        tb.respond(tb.register("secondary", 30.08, cseq=2, transport="tcp"), 200, 30.085)
+        return tb
+
+    def test_refused_bye_passes(self) -> None:
+        self.assertEqual(status(self._world(10.0), "RTX-2"), "pass")
+
+    def test_refused_connection_at_no_hang_up_fails(self) -> None:
+        self.assertEqual(status(self._world(30.0), "RTX-2"), "fail")

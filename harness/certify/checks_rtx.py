@@ -15,7 +15,12 @@ import re
 
 from harness.certify import wire
 from harness.certify.checks_base import Ctx, retry_after
-from harness.certify.checks_dns import DNS_GIVE_UP, address_asked, unresolved_targets
+from harness.certify.checks_dns import (
+    DNS_GIVE_UP,
+    address_asked,
+    first_resolved_target,
+    unresolved_targets,
+)
 from harness.certify.verdict import Verdict
 from harness.sip.message import ParseError, Request
 from harness.trace.events import ConnEvent, PacketEvent
@@ -80,6 +85,63 @@ def _roe_register(ctx: Ctx, t: wire.Txn) -> bool:
     return False
 
 
+def _moved_on_time(ctx: Ctx, t: wire.Txn, nxt: wire.Txn, due: float) -> bool:
+    """
+    Whether the phone moved on from the silent target of C{t} to C{nxt}'s
+    target when C{t} was due to give it up (C{due}, RTX-1's time): C{nxt}
+    began then, or, under register_on_enable (FO-5), the REGISTER to the next
+    target that must succeed before any other request goes there did.
+    """
+    roe = _roe_on_time(ctx, t, nxt, due)
+    if roe is not None:
+        return roe
+    return due - ctx.tol <= nxt.started <= due + 2 * ctx.tol + 0.01 or (
+        due - ctx.tol <= _began(ctx, due - ctx.tol, nxt) <= due + 2 * ctx.tol + 0.01)
+
+
+def _roe_on_time(ctx: Ctx, t: wire.Txn, nxt: wire.Txn, due: float) -> bool | None:
+    """
+    L{_moved_on_time} for a move that began with a REGISTER to the next
+    target at C{due} (FO-5): whether C{nxt} followed it on time (once its
+    200 OK arrived); C{None} if no such REGISTER went out then.
+    """
+    # register_on_enable (FO-5): moving on starts with a REGISTER to the next target
+    # (a failed REGISTER to a secondary keeps the request from it: FO-6 follows)
+    roe_on = bool(ctx.facts.account.server(1).register_on_enable)
+    roe = next((x for x in ctx.txns if x.method == "REGISTER"
+                and (x.dst == nxt.dst or (roe_on and x.dst != t.dst
+                                          and ctx.group(x.dst) == 1
+                                          and ctx.group(t.dst) == 1))
+                and t.first < x.first <= nxt.first
+                # (FO-5's, over TCP/TLS, began with its connection's SYN: explore seed 2
+                # of round 2, second find, the SYN-ACK lost)
+                and due - ctx.tol <= (x.started if roe_on else x.first)
+                <= due + 2 * ctx.tol + 0.01), None)
+    if roe is None and roe_on:
+        # FO-5's REGISTER to the next target already under way when this target
+        # gave up (another request's, that gave up earlier): the phone waits for
+        # it (RFC 3261 10.2: never two REGISTERs of one Call-ID at once) and
+        # sends there once it succeeded (explore seed 9: two calls)
+        roe = next((x for x in ctx.txns if x.method == "REGISTER"
+                    and x.dst == nxt.dst and x.first < due + ctx.tol
+                    and x.final is not None and x.final_t is not None
+                    and 200 <= x.final.status < 300
+                    and due - ctx.tol <= x.final_t <= nxt.started
+                    and nxt.started <= x.final_t + at_once(ctx)), None)
+    if roe is not None:
+        if (roe is nxt or roe.dst != nxt.dst or roe.final is None or roe.final_t is None
+                or not 200 <= roe.final.status < 300):
+            return True
+        # the request behind that REGISTER goes once its 200 OK reached the phone (over
+        # TCP/TLS a lost segment delays it: explore seed 2), not whenever it likes
+        arrived = roe.final_t
+        if roe.final_index is not None and roe.transport != "udp":
+            arrived = max(arrived, wire.stream_arrivals(ctx.trace, ctx.facts).get(
+                roe.final_index, arrived))
+        return nxt.started <= arrived + at_once(ctx)
+    return None
+
+
 def rtx1(ctx: Ctx) -> Verdict:
     """Silent UDP server: 1 + retry_counts sends on Timer A/E, then the next target on time."""
     c = "RTX-1"
@@ -120,29 +182,7 @@ def rtx1(ctx: Ctx) -> Verdict:
             due = t.first + ctx.give_up(t)
             moved += 1
             ev.extend(nxt.indexes[:1])
-            # register_on_enable (FO-5): moving on starts with a REGISTER to the next target
-            # (a failed REGISTER to a secondary keeps the request from it: FO-6 follows)
-            roe_on = bool(ctx.facts.account.server(1).register_on_enable)
-            roe = next((x for x in ctx.txns if x.method == "REGISTER"
-                        and (x.dst == nxt.dst or (roe_on and x.dst != t.dst
-                                                  and ctx.group(x.dst) == 1
-                                                  and ctx.group(t.dst) == 1))
-                        and t.first < x.first <= nxt.first
-                        and due - ctx.tol <= x.first <= due + 2 * ctx.tol + 0.01), None)
-            if roe is None and roe_on:
-                # FO-5's REGISTER to the next target already under way when this target
-                # gave up (another request's, that gave up earlier): the phone waits for
-                # it (RFC 3261 10.2: never two REGISTERs of one Call-ID at once) and
-                # sends there once it succeeded (explore seed 9: two calls)
-                roe = next((x for x in ctx.txns if x.method == "REGISTER"
-                            and x.dst == nxt.dst and x.first < due + ctx.tol
-                            and x.final is not None and x.final_t is not None
-                            and 200 <= x.final.status < 300
-                            and due - ctx.tol <= x.final_t <= nxt.started
-                            and nxt.started <= x.final_t + at_once(ctx)), None)
-            if roe is None and not due - ctx.tol <= nxt.started <= due + 2 * ctx.tol + 0.01 and (
-                    not due - ctx.tol <= _began(ctx, due - ctx.tol, nxt)
-                    <= due + 2 * ctx.tol + 0.01):
+            if not _moved_on_time(ctx, t, nxt, due):
                 rule = (
                     "when the last interval passed"
                     if ctx.profile.give_up == "last-interval"
@@ -186,7 +226,7 @@ def rtx2(ctx: Ctx) -> Verdict:
         if any(srv == f.server and due - ctx.tol <= f.t <= due + wire._IN_FLIGHT + ctx.tol
                for srv, due in hang_ups):
             # a planned call's BYE or re-INVITE to the server its dialog is on: it stays
-            # there (FO-4), no next target is due (explore seed 8 of dns-ip-literal, a
+            # there (FO-4), no next target is due (explore seeds 8 and 40 of dns-ip-literal, a
             # flapping primary refusing the BYE; the next attempt at the secondary was the
             # renewal's, after its own refused connection)
             continue
@@ -227,14 +267,15 @@ def rtx2(ctx: Ctx) -> Verdict:
         if not ctx.completed(t):
             continue
         nxt = _next_in_chain(ctx, t)
-        if nxt is None or nxt.dst == t.dst:
-            continue
+        if nxt is None or nxt.dst == t.dst or _roe_register(ctx, t):
+            continue  # (FO-5's REGISTER for one target: the request behind it moves on)
         judged += 1
         due = t.started + ctx.give_up(t)
         ev.extend((*t.indexes, nxt.sends[0].index))
-        # (the next target's attempt began with its connection: nxt.started)
-        if not due - ctx.tol <= nxt.started <= due + 2 * ctx.tol + 0.01 and (
-                not due - ctx.tol <= _began(ctx, due - ctx.tol, nxt) <= due + 2 * ctx.tol + 0.01):
+        # (the next target's attempt began with its connection: nxt.started; under
+        # register_on_enable with the REGISTER to the next target, as in RTX-1: explore
+        # seed 2, an INVITE behind that REGISTER, whose 200 OK TCP delivered late)
+        if not _moved_on_time(ctx, t, nxt, due):
             return ctx.failed(
                 c,
                 f"{t.describe()}: connected but silent {t.transport} server not failed on "
@@ -269,9 +310,16 @@ def rtx3(ctx: Ctx) -> Verdict:
             if nxt is not None and nxt.dst != t.dst:
                 ev.append(nxt.sends[0].index)
                 # (the next attempt began with its connection's first SYN: a lost SYN
-                # puts its request a second later, explore seed 15)
-                if nxt.started > t.final_t + at_once(ctx) and _began(
-                        ctx, t.final_t - ctx.tol, nxt) > t.final_t + at_once(ctx):
+                # puts its request a second later, explore seed 15; or, under
+                # register_on_enable, with the REGISTER there, FO-5: explore seed 2 of
+                # round 2, third find)
+                roe = _roe_on_time(ctx, t, nxt, t.final_t)
+                if roe is not None:
+                    late = not roe
+                else:
+                    late = nxt.started > t.final_t + at_once(ctx) and _began(
+                        ctx, t.final_t - ctx.tol, nxt) > t.final_t + at_once(ctx)
+                if late:
                     return ctx.failed(
                         c,
                         f"{t.describe()}: next target not tried at once after the 503",
@@ -440,6 +488,33 @@ def _lookup_failed_before(ctx: Ctx, start: float, dst: str) -> bool:
     return False
 
 
+def _every_target_failed_since(ctx: Ctx, fail_t: float, lo: float) -> float:
+    """
+    The first moment, after C{lo} and after the last answer a target of server 1
+    gave before C{fail_t}, by which every target of server 1 had failed, any
+    request's attempt counting (a call's INVITE refused before the REGISTER's
+    round failed: explore seed 12 of round 2); C{fail_t} if none is earlier.
+    """
+    targets = {s.address for s in ctx.facts.targets if not s.role.startswith("moved-")}
+    answered = [x.final_t for x in ctx.txns
+                if ctx.group(x.dst) == 1 and x.final is not None and x.final_t is not None
+                and not x.late and x.final.status != 503 and x.final_t < fail_t - ctx.tol]
+    lo = max([lo, *answered])
+    fails = sorted((f, x.dst) for x in ctx.attempts
+                   if ctx.group(x.dst) == 1 and x.failed and x.method != "ACK"
+                   and (f := ctx.failed_at(x)) is not None and lo < f <= fail_t)
+    # (a failed connection that carried no SIP and that no attempt stands for: a call's)
+    fails += [(a.t, a.server) for a in ctx.conn_attempts
+              if ctx.group(a.server) == 1 and lo < a.t <= fail_t]
+    fails.sort()
+    seen: set[str] = set()
+    for f, dst in fails:
+        seen.add(dst)
+        if targets <= seen:
+            return f
+    return fail_t
+
+
 def rtx5(ctx: Ctx) -> Verdict:
     """Every target failed -> the phone retries after retry_interval, from the top."""
     c = "RTX-5"
@@ -478,7 +553,11 @@ def rtx5(ctx: Ctx) -> Verdict:
             last = rnd[-1]
             if not all(t.failed for t in rnd):
                 continue
-            if {s.address for s in ctx.facts.targets} - {t.dst for t in rnd}:
+            # (an address a DNS fault moved a name to is that name's, not a target of its
+            # own: a round through the list before the move never saw it, explore seed 14
+            # of round 2)
+            if {s.address for s in ctx.facts.targets
+                    if not s.role.startswith("moved-")} - {t.dst for t in rnd}:
                 continue  # not every target failed in this round
             fail_t = ctx.failed_at(last)
             if fail_t is None:
@@ -588,7 +667,21 @@ def rtx5(ctx: Ctx) -> Verdict:
                     # only a query at the retry time: others were other requests' lookups
                     and abs(q_t - (fail_t + ri)) <= ctx.tol + ctx.profile.t1
                 ]
-            retry = min(options, key=lambda o: abs(o[0] - (fail_t + ri)), default=None)
+            # RTX-5 does not say which failure the retry interval runs from when another
+            # request's round failed every target again before the retry was due (a
+            # second call refused 1 s after the first): from the first time every target
+            # had failed, or from the last.  Both are accepted (explore seed 12 of round
+            # 2: the phone counted from the first call's failure)
+            # (only for a round that is a planned call's failed connection the wire lent
+            # the REGISTER's identity: a REGISTER's own early retry is no such failure)
+            slack = ctx.tol + ctx.profile.t1
+            since = fail_t
+            if not rnd[0].on_wire and last.dst == rnd[0].dst and any(
+                    p.at - ctx.tol <= rnd[0].started <= p.at + 1.0 + ctx.tol
+                    for p in ctx.facts.calls):
+                since = _every_target_failed_since(ctx, fail_t, fail_t - ri + slack)
+            due = (fail_t + ri, since + ri)
+            retry = min(options, key=lambda o: min(abs(o[0] - d) for d in due), default=None)
             if retry is None:
                 if fail_t + ri + ctx.tol < ctx.end:
                     return ctx.failed(
@@ -602,11 +695,14 @@ def rtx5(ctx: Ctx) -> Verdict:
             r_t, r_dst, r_what, r_index = retry
             judged += 1
             ev.extend((*last.indexes, r_index))
-            if abs(r_t - (fail_t + ri)) > ctx.tol + ctx.profile.t1:
+            if min(abs(r_t - d) for d in due) > slack:
+                also = (f"; or at {since + ri:.3f} s, after {since:.3f} when every target "
+                        "had first failed" if since < fail_t else "")
                 return ctx.failed(
                     c,
                     "retry after every target failed not at the retry interval",
-                    f"retry at {fail_t + ri:.3f} s (retry_interval {ri} s after {fail_t:.3f})",
+                    f"retry at {fail_t + ri:.3f} s (retry_interval {ri} s after {fail_t:.3f}"
+                    f"{also})",
                     r_what,
                     (*last.indexes, r_index),
                 )
@@ -626,7 +722,14 @@ def rtx5(ctx: Ctx) -> Verdict:
             }
             first_up = next((s.address for s in ctx.facts.targets
                              if s.address not in skipped), None)
+            # (a DNS fault that moved the primary's name to an address no harness server
+            # has moved the top of the list there: FO-1's reading, explore seed 14 of
+            # round 2)
+            moved_top = first_resolved_target(ctx, r_t)
             if top is not None and not (ctx.is_primary(r_dst)
+                                        or (moved_top is not None and r_dst == moved_top
+                                            and (ctx.facts.role_of(r_dst) or "").startswith(
+                                                "moved-"))
                                         or (keeps and r_dst == rnd[0].dst)
                                         or (top in skipped and r_dst == first_up)
                                         or _lookup_failed_before(ctx, last.last, r_dst)):

@@ -753,6 +753,16 @@ def phone_transactions(trace: Trace, facts: Facts) -> list[Txn]:
     # the transactions that went over a connection the phone opened as soon as it was
     # up (they waited for it) started with its SYN
     burst: dict[tuple[str, int, int], float] = {}
+    # the planned calls in the order they were placed, matched to the Call-IDs of the
+    # phone's initial INVITEs in the order they first went out: two calls' INVITEs sent
+    # together over one connection each ran from its own call (explore seed 11 of
+    # round 2: calls at 0 s and 1 s, both INVITEs behind a SYN lost at 0 s)
+    plans = sorted(c.at for c in facts.calls)
+    placed_of: dict[str, float] = {}
+    for x in out:
+        if (x.method == "INVITE" and not x.in_dialog and x.call_id not in placed_of
+                and len(placed_of) < len(plans)):
+            placed_of[x.call_id] = plans[len(placed_of)]
     for n, x in enumerate(out):
         s0 = x.sends[0]
         conn = (s0.dst, s0.port, s0.sport)
@@ -774,7 +784,10 @@ def phone_transactions(trace: Trace, facts: Facts) -> list[Txn]:
             # its SYN, its own timer ran from the call (explore seed 8, a lost SYN)
             if x.method == "INVITE" and not x.in_dialog:
                 placed = [c.at for c in facts.calls if c.at <= x.first + facts.tol]
-                if placed:
+                mine = placed_of.get(x.call_id)
+                if mine is not None and mine <= x.first + facts.tol:
+                    syn = max(syn, min(mine, x.first))
+                elif placed:
                     syn = max(syn, min(max(placed), x.first))
             if syn < x.first:
                 out[n] = replace(x, conn_start=syn)
@@ -825,6 +838,17 @@ def _first_syns(trace: Trace, facts: Facts) -> dict[tuple[str, int, int], float]
             and _from_phone(facts, e.src[0])
         ):
             out.setdefault((e.dst[0], e.dst[1], e.src[1]), e.t)
+    return out
+
+
+def _all_syns(trace: Trace, facts: Facts) -> dict[tuple[str, int, int], list[float]]:
+    """Every SYN the phone sent a server, by (server, port, phone port), in time order."""
+    servers = facts.addresses
+    out: dict[tuple[str, int, int], list[float]] = {}
+    for _, e in trace.indexed(PacketEvent):
+        if (e.proto == "tcp" and "S" in e.flags and "A" not in e.flags
+                and e.dst[0] in servers and _from_phone(facts, e.src[0])):
+            out.setdefault((e.dst[0], e.dst[1], e.src[1]), []).append(e.t)
     return out
 
 
@@ -899,8 +923,13 @@ def rounds(chain: Chain, facts: Facts, alone: Collection[int] = ()) -> list[Chai
                 continue
             # (after a pause, server 1 after the fallback server is the top of the list
             # again: the fallback server is the last target, explore seed 10, RTX-2)
+            # (nor is an address a DNS fault moved a name of server 1 to, where no harness
+            # server runs: the name's new address, not a target of its own; after a pause
+            # the phone resolved the list again and started from its top there, explore
+            # seed 14 of round 2: the primary's name moved, the retry went to it)
             top_again = paused and (t.dst == chain.head.dst or (
-                facts.group_of(t.dst) == 1 and facts.group_of(prev.dst) == 2))
+                facts.group_of(t.dst) == 1 and facts.group_of(prev.dst) == 2) or (
+                _is_moved(facts, t.dst) and facts.group_of(prev.dst) == 1))
             if t.dst in {x.dst for x in cur} or top_again:
                 out.append([t])
                 continue
@@ -908,6 +937,12 @@ def rounds(chain: Chain, facts: Facts, alone: Collection[int] = ()) -> list[Chai
         else:
             out.append([t])
     return [Chain(chain.method, chain.call_id, tuple(r)) for r in out]
+
+
+def _is_moved(facts: Facts, address: str) -> bool:
+    """Whether C{address} is one a DNS fault moved a name of server 1 to (role C{moved-*})."""
+    role = facts.role_of(address)
+    return role is not None and role.startswith("moved-")
 
 
 def _answers_challenge(last: Txn, txn: Txn, tol: float) -> bool:
@@ -1173,6 +1208,7 @@ def conn_attempts(trace: Trace, facts: Facts) -> list[ConnAttempt]:
         open_[key] = len(groups)
         groups.append([f])
     out = []
+    syns: dict[tuple[str, int, int], list[float]] | None = None
     for grp in groups:
         conn = [g for g in grp if g.what in _CONN_FAIL]
         dec: ConnFailure | None = (
@@ -1181,10 +1217,21 @@ def conn_attempts(trace: Trace, facts: Facts) -> list[ConnAttempt]:
         if dec is None:
             continue
         transport = next((g.transport for g in grp if g.transport != "tcp"), "tcp")
+        start = grp[0].t
+        if not any(g.what.startswith("syn-") for g in grp):
+            # a connection that was established and failed later (reset, closed by the
+            # server before any SIP, TLS refused) began with its SYN: the phone's attempt
+            # ran from there (RFC 3261 17.1; explore seed 15 of round 2: a TLS hello lost
+            # twice, the phone gave up at RTX-1's time, 0.5 s after the SYN, and the
+            # server closed the connection on the hello's late copy 0.1 s after that)
+            if syns is None:
+                syns = _all_syns(trace, facts)
+            start = max((t for t in syns.get((dec.server, dec.port, dec.phone_port), ())
+                         if t <= start), default=start)
         out.append(
             ConnAttempt(
                 index=grp[0].index,
-                start=grp[0].t if grp[0].opened is None else grp[0].opened,
+                start=start if grp[0].opened is None else grp[0].opened,
                 t=dec.t,
                 server=dec.server,
                 port=dec.port,

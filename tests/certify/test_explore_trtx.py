@@ -930,3 +930,263 @@ class RegisterBehindCallConnectionTests(SynchronousTestCase):
 
     def test_nothing_to_the_working_server_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FBK-S1"), "fail")
+
+
+class SilentTlsServerRegisterFirstTests(SynchronousTestCase):
+    """
+    RTX-2 (explore seed 2 of round 2; TLS, register_on_enable 1, 20 % loss, a
+    call at 0 s, the primary silent): the REGISTER and the call's INVITE went
+    to the primary together and both gave it up at RTX-1's time.  Moving on,
+    the phone REGISTERed at the secondary at once (FO-5: registered there
+    before any other request goes there) and sent the INVITE when that
+    REGISTER's 200 OK reached it, 0.4 s later (a TCP segment lost).  RTX-1
+    reads such a move as starting with that REGISTER; RTX-2's silent-server
+    branch wanted the INVITE itself at the give-up time.  A phone that sits
+    on the INVITE after the REGISTER succeeded, or that registers late, still
+    fails.
+    """
+
+    def _world(self, reg_at: float, invite_at: float, syn: float | None = None) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(register_on_enable=1, transport=2, calls=(0.0,),
+                                        duration=60.0))
+        if syn is not None:  # the REGISTER's connection to the secondary
+            tb._add(PacketEvent(syn, "tcp", (PHONE, 5060), (SECONDARY, 5061), b"", flags="S"))
+        tb.silent("REGISTER", "primary", 2.285, transport="tls", port=5061)
+        tb.silent("INVITE", "primary", 2.285, call_id="call-a", transport="tls", port=5061)
+        reg = tb.register("secondary", reg_at, cseq=2, transport="tls", port=5061)
+        tb.respond(reg, 200, reg_at + 0.405)
+        inv = tb.invite("secondary", invite_at, call_id="call-a", cseq=2, transport="tls",
+                        port=5061)
+        tb.respond(inv, 200, invite_at + 0.005)
+        tb.in_dialog(inv, "ACK", invite_at + 0.01, transport="tls", port=5061)
+        return tb
+
+    def test_invite_once_the_register_succeeded_passes(self) -> None:
+        self.assertEqual(status(self._world(9.8, 10.21), "RTX-2"), "pass")
+
+    def test_invite_long_after_the_register_succeeded_fails(self) -> None:
+        self.assertEqual(status(self._world(9.8, 14.0), "RTX-2"), "fail")
+
+    def test_register_late_fails(self) -> None:
+        self.assertEqual(status(self._world(12.0, 12.41), "RTX-2"), "fail")
+
+    def test_register_whose_syn_went_on_time_passes(self) -> None:
+        # (second find of seed 2: the SYN-ACK lost, the REGISTER 0.2 s after its SYN)
+        self.assertEqual(status(self._world(10.0, 10.41, syn=9.785), "RTX-2"), "pass")
+
+    def test_register_whose_syn_went_late_fails(self) -> None:
+        self.assertEqual(status(self._world(11.215, 11.625, syn=11.0), "RTX-2"), "fail")
+
+
+class HandshakeClosedAfterTheGiveUpTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seed 15 of round 2; successive mode, TLS to an IP whose A
+    lookup gave port 5060, retry_counts 0, 20 % loss, the primary silent): the
+    phone's connection to the primary came up at once, its TLS hello was lost
+    twice, and at RTX-1's time, 0.5 s after the SYN, it gave the primary up and
+    fell back (FO-6, FBK-S2), answered there.  The hello's late copy reached
+    the primary's plain TCP port 0.1 s after that and the server closed the
+    connection.  The failed connection was taken to begin at that close, so
+    the primary failed only then and the fallback attempt, begun before it,
+    seemed no rescue: RTX-5 wanted a retry 30 s later.  A phone that fell
+    back before giving the primary up (no rescue of a failed round) and never
+    retried still fails.
+    """
+
+    def _world(self, fallback_syn: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=2, redundancy_type=1,
+                                        retry_counts=0, duration=60.0,
+                                        servers=_ONE_TARGET))
+        port = 32768
+        tb._add(PacketEvent(0.02, "tcp", (PHONE, port), (PRIMARY, 5060), b"", flags="S"))
+        tb._add(ConnEvent(0.025, PRIMARY, "accept", "tcp", (PRIMARY, 5060), (PHONE, port)))
+        tb._add(ConnEvent(0.03, PHONE, "connect", "tcp", (PHONE, port), (PRIMARY, 5060)))
+        tb._add(PacketEvent(0.03, "tcp", (PHONE, port), (PRIMARY, 5060), b"", fate="lost"))
+        tb._add(PacketEvent(0.23, "tcp", (PHONE, port), (PRIMARY, 5060), b"", fate="lost"))
+        tb._add(PacketEvent(0.63, "tcp", (PHONE, port), (PRIMARY, 5060), b""))
+        tb._add(ConnEvent(0.635, PRIMARY, "close", "tcp", (PRIMARY, 5060), (PHONE, port),
+                          "local"))
+        tb._add(PacketEvent(0.635, "tcp", (PRIMARY, 5060), (PHONE, port), b"", flags="F"))
+        tb._add(PacketEvent(fallback_syn, "tcp", (PHONE, 5060), (FALLBACK, 5061), b"",
+                            flags="S"))
+        reg = tb.register("fallback", fallback_syn + 0.22, transport="tls", port=5061)
+        tb.respond(reg, 200, fallback_syn + 0.425)
+        return tb
+
+    def test_fallback_at_the_give_up_is_no_failure(self) -> None:
+        # (no retry is owed: n/a)
+        self.assertNotEqual(status(self._world(0.52), "RTX-5"), "fail")
+
+    def test_fallback_before_the_give_up_fails(self) -> None:
+        self.assertEqual(status(self._world(0.3), "RTX-5"), "fail")
+
+
+class TwoCallsBehindOneLostSynTests(SynchronousTestCase):
+    """
+    RTX-2 (explore seed 11 of round 2; TCP, server 1 an IP literal, concurrent
+    fallback, 20 % loss, calls at 0 s and 1 s, the primary silent): the
+    connection to the primary lost its SYN at 0 s and came up after the SYN
+    sent again at 1 s; both calls' INVITEs went over it together.  The first
+    call's INVITE was handed to the transport at 0 s and the phone gave it up
+    7.5 s later; the second call's at 1 s, given up at 8.5 s.  The wire timed
+    both from the later call, so the first call seemed to move on 1 s early.
+    A phone that gives the first call up only at 8.5 s still fails.
+    """
+
+    def _world(self, first_moves_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=1, calls=(0.0, 1.0),
+                                        duration=60.0, servers=_ONE_TARGET))
+        tb.respond(tb.register("fallback", 0.01, call_id="reg-2", transport="tcp"), 200, 0.015)
+        tb.syn_lost(0.0, "primary", fate="lost", phone_port=5060)
+        tb._add(PacketEvent(1.0, "tcp", (PHONE, 5060), (PRIMARY, 5060), b"", flags="S"))
+        tb.silent("INVITE", "primary", 1.01, call_id="call-a", transport="tcp")
+        tb.silent("INVITE", "primary", 1.01, call_id="call-b", transport="tcp")
+        for cid, at in (("call-a", first_moves_at), ("call-b", 8.5)):
+            inv = tb.invite("fallback", at, call_id=cid, cseq=2, transport="tcp")
+            tb.respond(inv, 200, at + 0.005)
+            tb.in_dialog(inv, "ACK", at + 0.21, transport="tcp")
+        return tb
+
+    def test_each_call_on_its_own_time_passes(self) -> None:
+        self.assertEqual(status(self._world(7.5), "RTX-2"), "pass")
+
+    def test_first_call_moved_on_late_fails(self) -> None:
+        self.assertEqual(status(self._world(8.5), "RTX-2"), "fail")
+
+
+_MOVED = "127.0.1.20"
+
+
+class PrimaryNameMovedTests(SynchronousTestCase):
+    """
+    RTX-1, RTX-5 (explore seed 14 of round 2; UDP, concurrent fallback, the
+    primary silent, a DNS fault at 1 s moving the primary's name to an address
+    no harness server has, TTL 60): the REGISTER failed at the primary at
+    7.52 s and at the retry (37.52 s, to the cached address); the next retry,
+    30 s after that failure, resolved the name again and went to its new
+    address.  The wire took that address (the facts' C{moved-*} target) for a
+    next target of the round, so RTX-1 saw the phone move on to it 30 s late;
+    RTX-5 never judged a round, the moved address seeming an untried target.
+    It is the primary's new address, the top of the list (FO-1's reading).  A
+    retry to it off the retry interval still fails.
+    """
+
+    def _world(self, retry_at: float) -> TraceBuilder:
+        servers = (ServerInfo("primary", PRIMARY, _PORTS),
+                   ServerInfo(f"moved-{_MOVED}", _MOVED, _PORTS),
+                   ServerInfo("fallback", FALLBACK, _PORTS))
+        tb = TraceBuilder(default_facts(duration=120.0, servers=servers))
+        tb.respond(tb.register("fallback", 0.0, call_id="reg-2"), 200, 0.005)
+        srv = "0 0 5060 primary.example.test"
+        tb.dns(0.005, "_sip._udp.example.test", "SRV", [srv])
+        tb.dns(0.015, "primary.example.test", "A", [PRIMARY], ttl=60)
+        tb.silent("REGISTER", "primary", 0.02)
+        tb.silent("REGISTER", "primary", 37.52, cseq=2)
+        tb.dns(retry_at - 0.015, "_sip._udp.example.test", "SRV", [srv])
+        tb.dns(retry_at - 0.005, "primary.example.test", "A", [_MOVED], ttl=60)
+        tb.silent("REGISTER", _MOVED, retry_at, cseq=3)
+        return tb
+
+    def test_retry_to_the_moved_primary_passes(self) -> None:
+        tb = self._world(75.04)
+        self.assertEqual(status(tb, "RTX-1"), "pass")
+        self.assertEqual(status(tb, "RTX-5"), "pass")
+
+    def test_retry_to_the_moved_primary_off_the_interval_fails(self) -> None:
+        self.assertEqual(status(self._world(60.04), "RTX-5"), "fail")
+
+
+class RegisterFirstAfterA503Tests(SynchronousTestCase):
+    """
+    RTX-3 (explore seed 2 of round 2, third find; TLS, register_on_enable 1,
+    20 % loss, a call at 0 s, the primary answering 503): the REGISTER and the
+    call's INVITE got 503s from the primary together.  The phone moved on at
+    once with a REGISTER to the secondary (FO-5), its SYN at once, its 200 OK
+    delayed by lost segments, and sent the INVITE there when that arrived.
+    RTX-3 wanted the INVITE itself at once (RTX-1 and RTX-2 read such a move
+    as beginning with that REGISTER).  An INVITE held back long after the
+    REGISTER succeeded still fails.
+    """
+
+    def _world(self, invite_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(register_on_enable=1, transport=2, calls=(0.0,),
+                                        duration=60.0))
+        tb.respond(tb.register("primary", 2.28, transport="tls", port=5061), 503, 2.285)
+        inv = tb.invite("primary", 2.28, call_id="call-a", transport="tls", port=5061)
+        tb.respond(inv, 503, 2.285)
+        tb._add(PacketEvent(2.29, "tcp", (PHONE, 5060), (SECONDARY, 5061), b"", flags="S"))
+        reg = tb.register("secondary", 2.51, cseq=2, transport="tls", port=5061)
+        tb.respond(reg, 200, 2.72)
+        inv2 = tb.invite("secondary", invite_at, call_id="call-a", cseq=2, transport="tls",
+                         port=5061)
+        tb.respond(inv2, 200, invite_at + 0.005)
+        tb.in_dialog(inv2, "ACK", invite_at + 0.01, transport="tls", port=5061)
+        return tb
+
+    def test_invite_once_the_register_succeeded_passes(self) -> None:
+        self.assertEqual(status(self._world(2.92), "RTX-3"), "pass")
+
+    def test_invite_long_after_the_register_succeeded_fails(self) -> None:
+        self.assertEqual(status(self._world(4.0), "RTX-3"), "fail")
+
+
+class TwoRefusedCallsBeforeTheRetryTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seed 12 of round 2; TCP, server 1's one target, registered,
+    the primary stopped at 1 s, calls at 2 s and 3 s): both calls' connections
+    were refused, so every target had failed at 2.01 s, and again at 3.01 s.
+    The phone retried 30 s after the first (32.01 s); the checker counted
+    from the second, the one the wire lent the REGISTER's identity.  RTX-5
+    does not say which failure the interval runs from: both are accepted.  A
+    retry at neither still fails.
+    """
+
+    def _world(self, retry_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, server2="", transport=1,
+                                        calls=(2.0, 3.0), duration=60.0,
+                                        servers=_ONE_TARGET[:1]))
+        tb.respond(tb.register("primary", 0.04, transport="tcp"), 200, 0.045)
+        tb.refused(2.0, "primary")
+        tb.refused(3.0, "primary")
+        tb.respond(tb.register("primary", retry_at, cseq=2, transport="tcp"), 200,
+                   retry_at + 0.005)
+        return tb
+
+    def test_retry_after_the_first_failure_passes(self) -> None:
+        self.assertEqual(status(self._world(32.01), "RTX-5"), "pass")
+
+    def test_retry_after_the_last_failure_passes(self) -> None:
+        self.assertEqual(status(self._world(33.01), "RTX-5"), "pass")
+
+    def test_retry_at_neither_fails(self) -> None:
+        self.assertEqual(status(self._world(36.0), "RTX-5"), "fail")
+
+
+class RefusedHangUpTests(SynchronousTestCase):
+    """
+    RTX-2 (explore seed 40 of round 2; TCP, server 1 a domain with primary and
+    secondary, a 10 s call at 13 s through the primary, the primary flapping
+    down at 14 s): the call's BYE found the primary's port closed at 23 s.
+    An in-dialog request goes where its dialog is (FO-4), so it has no next
+    target; RTX-2 took the refused connection for a request owed the
+    secondary at once, and the renewal that went there at 30 s for a late
+    move.  A refused connection at no hang-up time still owes the next target.
+    """
+
+    def _world(self, duration: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, expires=60, duration=60.0,
+                                        calls=()))
+        tb.facts = replace(tb.facts, calls=(CallPlan(13.0, "sip:echo@example.test",
+                                                     duration),))
+        tb.respond(tb.register("primary", 0.04, transport="tcp"), 200, 0.045)
+        tb.call("primary", 13.0, call_id="call-a", transport="tcp")
+        tb.refused(23.0, "primary")
+        tb.refused(30.06, "primary")
+        tb.respond(tb.register("secondary", 30.08, cseq=2, transport="tcp"), 200, 30.085)
+        return tb
+
+    def test_refused_bye_passes(self) -> None:
+        self.assertEqual(status(self._world(10.0), "RTX-2"), "pass")
+
+    def test_refused_connection_at_no_hang_up_fails(self) -> None:
+        self.assertEqual(status(self._world(30.0), "RTX-2"), "fail")

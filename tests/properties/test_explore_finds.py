@@ -108,7 +108,7 @@ class CurrentServerUnresolvedInvariantTests(SynchronousTestCase):
     went to the primary.  That breaks no "stay on the current server until
     the TTL".  With the secondary's address in that lookup, it still does.
     (The world is the checker regression's,
-    L{tests.certify.test_explore_tfbk.CurrentServerUnresolvedBeforeTtlTests}.)
+    L{tests.certify.test_explore_fbk.CurrentServerUnresolvedBeforeTtlTests}.)
     """
 
     def _problems(self, secondary_unresolved: bool) -> list[str]:
@@ -117,7 +117,7 @@ class CurrentServerUnresolvedInvariantTests(SynchronousTestCase):
         from harness.certify import wire
         from harness.explore import _failback_invariants
         from harness.testing.strategies import AccountSpec
-        from tests.certify.test_explore_tfbk import CurrentServerUnresolvedBeforeTtlTests
+        from tests.certify.test_explore_fbk import CurrentServerUnresolvedBeforeTtlTests
 
         tb = CurrentServerUnresolvedBeforeTtlTests()._world(secondary_unresolved)
         trace = tb.build()

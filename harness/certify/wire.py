@@ -1497,30 +1497,19 @@ def attempts(
         # failing over together, FO-2 and FO-3) fail with it: each request to the same
         # server group sent with the first stands behind it too, unless a request of
         # its own on the wire already went to that server.
-        if nxt in real and facts.group_of(nxt.dst) == facts.group_of(a.server):
-            for t in real:
-                if (t is nxt or (t.call_id, t.method) == (nxt.call_id, nxt.method)
-                        or facts.group_of(t.dst) != facts.group_of(a.server)
-                        or not (a.t - tol <= t.first <= nxt.first + tol)
-                        or any(x.dst == a.server and (x.call_id, x.method)
-                               == (t.call_id, t.method) and x.first <= t.first
-                               for x in real)):
-                    continue
-                also.append(replace(
-                    synthetic[k], method=t.method, call_id=t.call_id, cseq=t.cseq,
-                    sends=(replace(sent, request=t.request),),
-                ))
-        elif nxt in real and a_t - tol <= nxt.first:
-            # ... and those handed over to the other group with it, at once, when the
-            # connection failed (the REGISTER and a call's INVITEs all waiting for one
-            # connection to the working server, then all to the fallback server, FO-6,
-            # FBK-S2: explore seed 23 of dns-ip-literal)
+        # ... and, handed over to the other group at once when the connection failed,
+        # those handed over with it (the REGISTER and a call's INVITEs all waiting for one
+        # connection to the working server, then all to the fallback server, FO-6,
+        # FBK-S2: explore seed 23 of dns-ip-literal)
+        handed = nxt in real and facts.group_of(nxt.dst) != facts.group_of(a.server)
+        if nxt in real and (not handed or a_t - tol <= nxt.first):
+            lo = a_t if handed else a.t
             for t in real:
                 if ((t.call_id, t.method) == (nxt.call_id, nxt.method)
                         or facts.group_of(t.dst) != facts.group_of(nxt.dst)
-                        or not (a_t - tol <= t.first <= nxt.first + tol)
-                        or (concurrent and not _handed_over(facts, group, t))
-                        or _placed_after(facts, t, a.start)
+                        or not (lo - tol <= t.first <= nxt.first + tol)
+                        or (handed and ((concurrent and not _handed_over(facts, group, t))
+                                        or _placed_after(facts, t, a.start)))
                         or any(x.dst == a.server and (x.call_id, x.method)
                                == (t.call_id, t.method) and x.first <= t.first
                                for x in real)):

@@ -30,7 +30,7 @@ def _facts(servers: tuple[ServerInfo, ...] = SERVERS) -> Facts:
 class FactsLookupTests(SynchronousTestCase):
     def test_like_a_scan(self) -> None:
         f = _facts()
-        for address in ("127.0.1.10", "127.0.1.20", "127.0.1.15", "127.0.1.99", "10.0.0.1"):
+        for address in ("127.0.1.10", "127.0.1.20", "127.0.1.15", "127.0.1.99", "127.0.9.1"):
             scan = next((s.role for s in SERVERS if s.address == address), None)
             self.assertEqual(f.role_of(address), scan, address)
             self.assertEqual(f.role_of(address), scan, address)  # kept: the same again
@@ -41,7 +41,7 @@ class FactsLookupTests(SynchronousTestCase):
         self.assertEqual(f.targets, tuple(s for s in SERVERS if s.role != "fallback"))
         self.assertEqual(f.group_of("127.0.1.15"), 2)
         self.assertEqual(f.group_of("127.0.1.20"), 1)
-        self.assertIsNone(f.group_of("10.0.0.1"))
+        self.assertIsNone(f.group_of("127.0.9.1"))
 
     def test_kept(self) -> None:
         f = _facts()

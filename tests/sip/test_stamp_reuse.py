@@ -36,28 +36,28 @@ class StampReuseTests(SynchronousTestCase):
 
     def test_same_request_same_source(self) -> None:
         request = parse(REGISTER)
-        first = self.ep._stamp(request, ("10.0.0.7", 5070))
-        again = self.ep._stamp(request, ("10.0.0.7", 5070))
+        first = self.ep._stamp(request, ("127.0.9.7", 5070))
+        again = self.ep._stamp(request, ("127.0.9.7", 5070))
         self.assertIs(again, first)
         self.assertEqual(len(self.calls), 1)
-        self.assertEqual(first.top_via.received, "10.0.0.7")
+        self.assertEqual(first.top_via.received, "127.0.9.7")
 
     def test_other_source_stamped_afresh(self) -> None:
         request = parse(REGISTER)
-        a = self.ep._stamp(request, ("10.0.0.7", 5070))
-        b = self.ep._stamp(request, ("10.0.0.8", 5071))
-        self.assertEqual((a.top_via.received, b.top_via.received), ("10.0.0.7", "10.0.0.8"))
+        a = self.ep._stamp(request, ("127.0.9.7", 5070))
+        b = self.ep._stamp(request, ("127.0.9.8", 5071))
+        self.assertEqual((a.top_via.received, b.top_via.received), ("127.0.9.7", "127.0.9.8"))
         self.assertEqual(len(self.calls), 2)
 
     def test_equal_but_other_request_stamped_afresh(self) -> None:
         """Kept by identity: an equal message parsed again is stamped again (same result)."""
-        a = self.ep._stamp(parse(REGISTER), ("10.0.0.7", 5070))
-        b = self.ep._stamp(parse(REGISTER), ("10.0.0.7", 5070))
+        a = self.ep._stamp(parse(REGISTER), ("127.0.9.7", 5070))
+        b = self.ep._stamp(parse(REGISTER), ("127.0.9.7", 5070))
         self.assertEqual(a, b)
         self.assertEqual(len(self.calls), 2)
 
     def test_bounded(self) -> None:
         requests = [parse(REGISTER) for _ in range(3 * transport_module._STAMPED_MAX)]
         for r in requests:
-            self.ep._stamp(r, ("10.0.0.7", 5070))
+            self.ep._stamp(r, ("127.0.9.7", 5070))
         self.assertEqual(len(transport_module._STAMPED), transport_module._STAMPED_MAX)

@@ -11,13 +11,13 @@ phone's resolver.
 from __future__ import annotations
 
 import functools
-import ipaddress
 import re
 from dataclasses import dataclass, replace
 
 from harness.certify.checks_base import Ctx
 from harness.certify.verdict import Verdict
 from harness.certify.wire import Txn, norm
+from harness.sip.locate import is_ip
 from harness.trace.events import DnsEvent, PacketEvent
 
 __all__ = ["CHECKS"]
@@ -150,15 +150,6 @@ def _parse_srvs(records: tuple[str, ...]) -> tuple[Srv, ...]:
         if len(p) == 4 and all(x.isdigit() for x in p[:3]):
             out.append(Srv(int(p[0]), int(p[1]), int(p[2]), norm(p[3]) if p[3] != "." else "."))
     return tuple(out)
-
-
-@functools.lru_cache(maxsize=1024)  # (the same few names, each a raised ValueError)
-def _is_ip(name: str) -> bool:
-    try:
-        ipaddress.ip_address(name)
-    except ValueError:
-        return False
-    return True
 
 
 def _domain(ctx: Ctx) -> str | None:
@@ -509,7 +500,7 @@ def _addresses(qs: list[Q], after: int, name: str, *, first: bool = False,
     only answers the phone had by then (an address asked for later, when the
     target was needed, was not among the targets then: explore seed 2).
     """
-    if _is_ip(name):
+    if is_ip(name):
         return [name]
     for q in qs[after + 1 :]:
         if by is not None and (q.answer.t if q.answer is not None else q.t) > by:
@@ -603,13 +594,13 @@ def dns8(ctx: Ctx) -> Verdict:
         ev.append(q.index)
         later = qs[n + 1 :]
         for r in recs:
-            if r.target == "." or _is_ip(r.target):
+            if r.target == "." or is_ip(r.target):
                 for x in later:
                     if x.type == "A" and (x.name in (".", "") or x.name == r.target):
                         return ctx.failed(c, f"A query for SRV target {r.target!r}",
                                           "no A query for '.' or a numeric target",
                                           f"A {x.name}", (q.index, x.index))
-        names = sorted((r for r in recs if r.target != "." and not _is_ip(r.target)),
+        names = sorted((r for r in recs if r.target != "." and not is_ip(r.target)),
                        key=lambda r: (r.priority, -r.weight))
         if names and ctx.new_chains(1):
             first_rank = (names[0].priority, names[0].weight)
@@ -695,7 +686,7 @@ def _lookups(qs: list[Q], root: tuple[str, str]) -> list[list[Q]]:
 
 def _lookup_ok(lk: list[Q]) -> bool:
     return any(q.type == "A" and q.records for q in lk) or any(
-        q.type == "SRV" and any(_is_ip(s.target) for s in _srvs(q)) for q in lk
+        q.type == "SRV" and any(is_ip(s.target) for s in _srvs(q)) for q in lk
     )
 
 
@@ -1077,7 +1068,7 @@ def unresolved_targets(ctx: Ctx, t: float) -> frozenset[str]:
     heard = [q for q in lk if not _answer_lost(q, lost, ctx.tol)
              and (q.answer.t if q.answer is not None else q.t) <= t]
     got = {r for q in heard if q.type == "A" for r in q.records}
-    got |= {s.target for q in heard if q.type == "SRV" for s in _srvs(q) if _is_ip(s.target)}
+    got |= {s.target for q in heard if q.type == "SRV" for s in _srvs(q) if is_ip(s.target)}
     if not got:
         return frozenset()
     return frozenset(s.address for s in ctx.facts.targets if s.address not in got)
@@ -1120,7 +1111,7 @@ def first_resolved_target(ctx: Ctx, t: float) -> str | None:
                 best = min((r.priority for r in srvs), default=None)
                 firsts = {r.target for r in srvs if r.priority == best}
                 first = next((r for r in srvs if r.priority == best), None)
-                if first is not None and _is_ip(first.target):
+                if first is not None and is_ip(first.target):
                     return first.target
             if q.type == "A":
                 if (not q.records or _answer_lost(q, _lost_answers(ctx), ctx.tol)
@@ -1146,7 +1137,7 @@ def register_elsewhere(ctx: Ctx) -> list[int]:
     names = {q.name for q in mine} | {
         norm(r.target) for q in mine if q.type == "SRV" for r in _srvs(q)}
     got = {r for q in ctx.queries if q.type == "A" and q.name in names for r in q.records}
-    got |= {r.target for q in mine if q.type == "SRV" for r in _srvs(q) if _is_ip(r.target)}
+    got |= {r.target for q in mine if q.type == "SRV" for r in _srvs(q) if is_ip(r.target)}
     got -= ctx.facts.addresses
     if not got:
         return []

@@ -8,15 +8,19 @@ from __future__ import annotations
 from twisted.trial.unittest import SynchronousTestCase
 
 from harness.certify import checks_dns
+from harness.sip import locate
 
 
 class IsIpTests(SynchronousTestCase):
+    """The checkers ask the locator's remembered C{is_ip} (one for the project)."""
+
     def test_remembered_and_right(self) -> None:
-        fresh = checks_dns._is_ip.__wrapped__
+        self.assertIs(checks_dns.is_ip, locate.is_ip)
+        fresh = locate.is_ip.__wrapped__
         names = ["127.0.1.10", "::1", "primary.example.test", "", "1.2.3", "fe80::1", "x"]
         for name in names * 2:
-            self.assertEqual(checks_dns._is_ip(name), fresh(name), name)
-        self.assertGreaterEqual(checks_dns._is_ip.cache_info().hits, len(names))
+            self.assertEqual(checks_dns.is_ip(name), fresh(name), name)
+        self.assertGreaterEqual(locate.is_ip.cache_info().hits, len(names))
 
 
 class SrvParseTests(SynchronousTestCase):

@@ -579,6 +579,8 @@ def _remember(cache: dict[_K, _T], key: _K, value: _T) -> _T:
         cache.clear()
     cache[key] = value
     return value
+
+
 _via_cache: dict[str, Via] = {}
 _name_addr_cache: dict[str, NameAddr] = {}
 _uri_cache: dict[str, SipURI] = {}

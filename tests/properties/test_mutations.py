@@ -12,175 +12,12 @@ phone in the same world keeps a checker's false alarm from counting as
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
-from hypothesis import HealthCheck, Phase, given, settings
-from hypothesis import strategies as st
-from hypothesis.errors import Unsatisfiable
+from hypothesis import settings
 from twisted.trial.unittest import SynchronousTestCase
 
-from harness.explore import check_world, run_world
-from harness.phone.defects import DEFECTS, Defects
-from harness.testing.strategies import (
-    DOMAIN,
-    World,
-    accounts,
-    fault_schedules,
-    networks,
-    server_faults,
-    worlds,
-    zones,
-)
-
-_FB = ("FAILBACK",)
-
-
-def _primary_fails(roles, zone, duration):  # type: ignore[no-untyped-def]
-    return st.tuples(
-        server_faults(["primary"], duration),
-        fault_schedules(roles, zone, duration, min_size=0, max_size=1, dns=False),
-    ).map(lambda t: sorted([t[0], *t[1]], key=lambda f: f["at"]))
-
-
-def _working_down(roles, zone, duration):  # type: ignore[no-untyped-def]
-    """Both working servers silent from 0 for a while (successive fallback)."""
-    until = st.sampled_from([150, 100, 250])
-    return until.map(
-        lambda u: [
-            {"at": 0, "target": r, "action": "silence", "until": float(min(u, duration))}
-            for r in roles if r != "fallback"
-        ]
-    )
-
-
-def _retry_after(roles, zone, duration):  # type: ignore[no-untyped-def]
-    return st.sampled_from([30, 120]).map(
-        lambda ra: [{"at": 0, "target": "primary", "action": "respond", "code": 503,
-                     "retry_after": ra, "until": float(duration)}]
-    )
-
-
-def _failover(mode=None, **kw):  # type: ignore[no-untyped-def]
-    modes = st.just(mode) if isinstance(mode, int) else mode
-    return dict(
-        account=accounts(server1=st.just(DOMAIN), failback_mode=modes, **kw),
-        zone=zones(hosts=st.just(2)),
-        faults=_primary_fails,
-        network=networks(lossy=False),
-    )
-
-
-def _mid_call_failover() -> dict[str, Any]:
-    """A long call set up at the primary, which then fails while a renewal is due."""
-    def call_list(duration, index):  # type: ignore[no-untyped-def]
-        return st.integers(0, 20).map(
-            lambda at: [{"at": at, "to": f"sip:echo@{DOMAIN}", "duration": 60,
-                         **({"account": index} if index != 1 else {})}]
-        )
-
-    def faults(roles, zone, duration):  # type: ignore[no-untyped-def]
-        return st.integers(21, 40).map(
-            lambda at: [{"at": at, "target": "primary", "action": "silence"}]
-        )
-
-    return dict(
-        account=accounts(server1=st.just(DOMAIN), expires=st.sampled_from([30, 60])),
-        zone=zones(hosts=st.just(2)),
-        faults=faults,
-        call_list=call_list,
-        network=networks(lossy=False),
-    )
-
-
-def _successive() -> dict[str, Any]:
-    return dict(
-        account=accounts(server1=st.just(DOMAIN), redundancy_type=st.just(1),
-                         fallback=st.just(True)),
-        zone=zones(hosts=st.just(2)),
-        faults=_working_down,
-        network=networks(lossy=False),
-        durations=st.sampled_from([300, 600]),
-    )
-
-
-#: defect -> (world bias, clauses and own properties it must break)
-BIAS: dict[str, tuple[dict[str, Any], tuple[str, ...]]] = {
-    "ignores-dnsttl": (_failover(1), ("FB-1", *_FB)),
-    "never-fails-back": (_failover(0), ("FB-0", *_FB)),
-    "always-fails-back": (_failover(st.sampled_from([3, 1, 2])),
-                          ("FB-1", "FB-2", "FB-3", "FB-3Z", *_FB)),
-    "srv-weight-reversed": (
-        dict(account=accounts(server1=st.just(DOMAIN)),
-             zone=zones(hosts=st.just(2), priorities=st.sampled_from([0, 1]))),
-        ("DNS-7", "FO-1"),
-    ),
-    "ignores-naptr-order": (
-        dict(account=accounts(server1=st.just(DOMAIN), transport=st.just(3)),
-             zone=zones(hosts=st.just(2), with_naptr=st.just(True))),
-        ("DNS-4", "FO-1", "DNS-ORDER"),
-    ),
-    "retries-too-many": (_failover(), ("RTX-1", "RTX-2")),
-    "retries-too-few": (_failover(), ("RTX-1", "RTX-2")),
-    "registers-fallback-in-successive": (
-        dict(account=accounts(redundancy_type=st.just(1), fallback=st.just(True))),
-        ("FBK-S1",),
-    ),
-    "no-probing": (_successive(), ("FBK-S3", "FBK-S4", "LIVENESS")),
-    "probes-wrong-interval": (_successive(), ("FBK-S3",)),
-    "bye-to-new-server": (_mid_call_failover(), ("FO-4", "SAFETY-DIALOG")),
-    "registers-before-secondary": (_failover(register_on_enable=st.just(0)), ("FO-5",)),
-    "ignores-retry-after": (
-        dict(account=accounts(server1=st.just(DOMAIN)), zone=zones(hosts=st.just(2)),
-             faults=_retry_after, network=networks(lossy=False)),
-        ("RTX-3", *_FB),
-    ),
-    "no-reregister-retry": (
-        dict(account=accounts(fallback=st.just(False)),
-             faults=lambda roles, zone, duration: st.just(
-                 [{"at": 0, "target": r, "action": "silence", "until": 60.0} for r in roles]),
-             network=networks(lossy=False), durations=st.sampled_from([300, 600])),
-        ("RTX-5", "LIVENESS"),
-    ),
-}
-
-
-def _relevant(problems: list[str], keys: tuple[str, ...]) -> list[str]:
-    return [p for p in problems if p.split(":", 1)[0] in keys]
-
-
-def search(defect: str, budget: int, *, derandomize: bool = True) -> tuple[World | None, int]:
-    """
-    Search up to C{budget} worlds for one that tells the defective phone from
-    the golden one; return it (or C{None}) and the number of worlds tried.
-    """
-    bias, keys = BIAS[defect]
-    clauses = tuple(k for k in keys if "-" in k and k[0].isupper() and not k.startswith(
-        ("SAFETY", "LIVENESS")))
-    defects = Defects.of(defect)
-    tried = [0]
-    found: list[World] = []
-
-    class Found(Exception):
-        pass
-
-    @settings(max_examples=budget, deadline=None, database=None, derandomize=derandomize,
-              phases=[Phase.generate], suppress_health_check=list(HealthCheck))
-    @given(worlds(**bias))
-    def probe(world: World) -> None:
-        tried[0] += 1
-        bad = _relevant(check_world(run_world(world, defects=defects), clauses=clauses), keys)
-        if not bad:
-            return
-        good = _relevant(check_world(run_world(world), clauses=clauses), keys)
-        if not good:
-            found.append(world)
-            raise Found
-
-    try:
-        probe()
-    except (Found, Unsatisfiable):
-        pass
-    return (found[0] if found else None), tried[0]
+from harness.phone.defects import DEFECTS
+from harness.testing.mutations import BIAS, search
 
 
 def _budget() -> int:
@@ -205,3 +42,42 @@ def _make(defect: str) -> Callable[[MutationTests], None]:
 
 for _d in DEFECTS:
     setattr(MutationTests, f"test_caught_{_d.name.replace('-', '_')}", _make(_d.name))
+
+
+class MutationReportTests(SynchronousTestCase):
+    """C{python -m harness.testing.mutations}: the budget report's edges."""
+
+    def test_every_defect_has_a_bias(self) -> None:
+        """A new defect without a world bias would be searched nowhere."""
+        self.assertEqual(sorted(BIAS), sorted(d.name for d in DEFECTS))
+
+    def test_unknown_defect_rejected(self) -> None:
+        """A misspelt defect is an error naming the known ones, before any search."""
+        import contextlib
+        import io
+
+        from harness.testing.mutations import main
+
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err), self.assertRaises(SystemExit) as cm:
+            main(["--defect", "ignores-dnsttl", "--defect", "no-such-defect"])
+        self.assertEqual(cm.exception.code, 2)
+        self.assertIn("unknown defect(s) no-such-defect", err.getvalue())
+        self.assertIn("ignores-dnsttl", err.getvalue())
+
+    def test_report_counts_worlds(self) -> None:
+        """One defect, a tiny budget: the table row and the summary line are printed."""
+        import contextlib
+        import io
+
+        from harness.testing.mutations import main
+
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            code = main(["--defect", "srv-weight-reversed", "--budget", "40"])
+        lines = out.getvalue().splitlines()
+        row = next(ln for ln in lines if ln.startswith("srv-weight-reversed"))
+        worlds = row.split()[-2]
+        self.assertTrue(worlds.lstrip(">").isdigit(), row)
+        self.assertEqual(code, 0 if not worlds.startswith(">") else 1)
+        self.assertRegex(lines[-1], r"^[01] of 1 defects caught within 40 worlds$")

@@ -315,7 +315,22 @@ class Ctx:
         last = g1[-1]
         if last.final is None and not self.completed(last):
             return None
-        return self.failed_at(last)
+        return self.round_failed_at(last)
+
+    def round_failed_at(self, last: wire.Txn) -> float | None:
+        """
+        When server 1 had failed, C{last} being the attempt at its last target
+        with an address: when C{last} failed, or, if the phone then asked again
+        for a target whose address it lacked and got none, when that lookup
+        ended (DNS-11; L{checks_dns.address_reasked_until}).
+        """
+        at = self.failed_at(last)
+        if at is None:
+            return None
+        from harness.certify.checks_dns import address_reasked_until
+
+        again = address_reasked_until(self, at)
+        return at if again is None or again < at else again
 
     def exhausted(self, chain: wire.Chain) -> bool:
         """Every target of server 1 failed in this chain (L{exhausted_at})."""

@@ -1092,6 +1092,48 @@ def address_asked(ctx: Ctx, address: str, lo: float, hi: float) -> float | None:
     return min(inside) if inside else None
 
 
+def address_reasked_until(ctx: Ctx, t: float) -> float | None:
+    """
+    When every target of server 1 with an address had failed at C{t}, the
+    phone may first ask again for the address of an SRV target of server 1
+    whose earlier address lookup gave none (DNS-11: a failed lookup is
+    retried, not cached; L{harness.sip.locate.Locator.fill}): server 1 has
+    failed only when that lookup ends with no address too.  The moment it
+    ended (its last answer; its last try plus the resolver's patience if
+    no answer came), or C{None} if the phone asked no such thing at once,
+    or the re-ask gave an address (a new target: the round goes on there).
+    Explore: dns-ip-literal, a defect search at seed 0, the SRV target
+    "ghost" with no address before "primary", whose refusal at 20.09 s was
+    followed by a 1 s re-ask of "ghost", then the fallback.
+    """
+    before = [lk for lk in _server1_lookups(ctx) if lk[0].t <= t + ctx.tol]
+    if not before:
+        return None
+    lk = before[-1]
+    names = {r.target for q in lk if q.type == "SRV" for r in _srvs(q) if not is_ip(r.target)}
+    if not names:
+        return None
+    lost = _lost_answers(ctx)
+    had = {q.name for q in lk if q.type == "A" and q.records and q.answer is not None
+           and q.answer.t <= t + ctx.tol and not _answer_lost(q, lost, ctx.tol)}
+    missing = names - had
+    if not missing:
+        return None
+    # the first try of a re-ask, then that lookup as the resolver ended it (its last try)
+    first = next((q for _, q, _ in ctx.dns if q.qtype == "A" and norm(q.qname) in missing
+                  and t - ctx.tol <= q.t <= t + ctx.at_once), None)
+    if first is None:
+        return None
+    name = norm(first.qname)
+    end = next((q for q in ctx.queries if q.type == "A" and q.name == name
+                and q.t >= first.t - ctx.tol), None)
+    if end is None:
+        return None
+    if end.records and not _answer_lost(end, lost, ctx.tol):
+        return None
+    return end.answer.t if end.answer is not None else end.t + DNS_GIVE_UP
+
+
 def first_resolved_target(ctx: Ctx, t: float) -> str | None:
     """
     The address the resolution of server 1's domain in use at C{t} gave

@@ -559,7 +559,7 @@ def rtx5(ctx: Ctx) -> Verdict:
             if {s.address for s in ctx.facts.targets
                     if not s.role.startswith("moved-")} - {t.dst for t in rnd}:
                 continue  # not every target failed in this round
-            fail_t = ctx.failed_at(last)
+            fail_t = ctx.round_failed_at(last)
             if fail_t is None:
                 continue
             # successive fallback: the fallback server is the last target of the round.

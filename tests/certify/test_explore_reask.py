@@ -1,0 +1,78 @@
+"""
+Checker regressions: server 1 fails only once the phone's second ask for a
+target it had no address for (DNS-11) gave nothing.
+
+Found by C{sip-harness certify --explore 300 --seed 0} against defective
+phones (C{ignores-dnsttl}, C{ignores-naptr-order}, C{bye-to-new-server}) on
+C{dns-ip-literal}: the shrunk world failed the golden phone too.  SRV gave
+"ghost" (no address: its A lookup timed out) before "primary"; the primary
+refused the connection, the phone asked again for ghost's address (a failed
+lookup is retried, not cached: L{harness.sip.locate.Locator.fill}), got
+NXDOMAIN a second later (the first answer lost), and only then handed the
+requests to the fallback server.  FO-6, FBK-S2 and RTX-5 had counted server 1
+failed at the refusal.
+"""
+
+from __future__ import annotations
+
+from twisted.trial.unittest import SynchronousTestCase
+
+from harness.certify.facts import ServerInfo
+from harness.testing.tracebuilder import (
+    DOMAIN,
+    FALLBACK,
+    PRIMARY,
+    TraceBuilder,
+    default_facts,
+    verdict_of,
+)
+
+_PORTS = (("udp", 5060), ("tcp", 5060), ("tls", 5061))
+
+
+class ReaskedTargetBeforeFallbackTests(SynchronousTestCase):
+    """
+    Successive mode: the primary silent (RTX-1 give-up), then a second ask
+    for ghost's address answered NXDOMAIN after C{reask_answer} s, then the
+    REGISTER to the fallback server C{fallback_after} s after the give-up.
+    """
+
+    def _world(self, *, reask: bool, reask_answer: float = 1.0,
+               fallback_after: float = 1.1) -> TraceBuilder:
+        servers = (ServerInfo("primary", PRIMARY, _PORTS),
+                   ServerInfo("fallback", FALLBACK, _PORTS))
+        tb = TraceBuilder(default_facts(redundancy_type=1, servers=servers, duration=120.0))
+        ghost = f"ghost.{DOMAIN}"
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV",
+               [f"0 1 5060 {ghost}", f"0 0 5060 primary.{DOMAIN}"])
+        tb.dns(0.01, ghost, "A", rcode="NXDOMAIN")
+        tb.dns(0.02, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.silent("REGISTER", "primary", 0.03)
+        gave_up = tb.give_up("REGISTER", "primary")
+        if reask:
+            tb.dns(gave_up + 0.006, ghost, "A", rcode="NXDOMAIN", answer_after=reask_answer)
+        ok = tb.register("fallback", gave_up + fallback_after, call_id="reg-1", cseq=2)
+        tb.respond(ok, 200)
+        return tb
+
+    def _status(self, tb: TraceBuilder, clause: str) -> str:
+        return verdict_of(tb.build(), tb.facts, clause).status
+
+    def test_fallback_after_the_reask_passes(self) -> None:
+        tb = self._world(reask=True)
+        for clause in ("FO-6", "FBK-S2"):
+            self.assertEqual(self._status(tb, clause), "pass", clause)
+        # (no retry was due: the fallback server took over, RTX-5 judges nothing)
+        self.assertEqual(self._status(tb, "RTX-5"), "n/a")
+
+    def test_late_fallback_without_reask_fails(self) -> None:
+        """No second ask: the same 1.1 s wait is the fallback coming late."""
+        tb = self._world(reask=False)
+        self.assertEqual(self._status(tb, "FO-6"), "fail")
+        self.assertEqual(self._status(tb, "FBK-S2"), "fail")
+
+    def test_fallback_late_after_the_reask_fails(self) -> None:
+        """The second ask ended at once; 3 s more was no "at once"."""
+        tb = self._world(reask=True, reask_answer=0.001, fallback_after=3.0)
+        self.assertEqual(self._status(tb, "FO-6"), "fail")
+        self.assertEqual(self._status(tb, "FBK-S2"), "fail")

@@ -134,3 +134,37 @@ class CurrentServerUnresolvedInvariantTests(SynchronousTestCase):
 
     def test_leaving_a_resolved_current_server_breaks(self) -> None:
         self.assertEqual(len(self._problems(False)), 1)
+
+
+class DropFirstLiftedWhenItBitesTests(SynchronousTestCase):
+    """
+    LIVENESS (explore seed 33 of dns-ip-literal): a C{drop-first} fault set at
+    1 s dropped the renewal 14 s later (retry_counts 0, expires 30): the
+    phone retried per RTX-5 30 s after, and held no registration between the
+    expiry at 30 s and 45.5 s.  The fault was lifted when it bit (15 s), not
+    when it was set; a fault that has not dropped all it will yet is still on.
+    """
+
+    def _healthy(self, renewal_at: float | None, count: int = 1) -> float | None:
+        from types import SimpleNamespace
+
+        from harness.certify import wire
+        from harness.explore import _healthy_from
+        from harness.testing.tracebuilder import TraceBuilder, default_facts
+
+        tb = TraceBuilder(default_facts(duration=120.0, expires=30))
+        ok = tb.register("primary", 0.02)
+        tb.respond(ok, 200)
+        if renewal_at is not None:
+            tb.silent("REGISTER", "primary", renewal_at, cseq=2, retry_counts=0)
+        world = SimpleNamespace(duration=120.0, faults=[
+            {"at": 1.0, "target": "primary", "action": "drop-first", "count": count}])
+        txns = wire.phone_transactions(tb.build(), tb.facts)
+        return _healthy_from(world, tb.facts, txns)  # type: ignore[arg-type]
+
+    def test_lifted_when_the_drop_bites(self) -> None:
+        self.assertEqual(self._healthy(15.03), 15.03)
+
+    def test_not_lifted_before_it_dropped_all(self) -> None:
+        self.assertIsNone(self._healthy(15.03, count=2))
+        self.assertIsNone(self._healthy(None))

@@ -518,6 +518,34 @@ def _given_up_before(ctx: Ctx, t: wire.Txn) -> set[str]:
         cur = prev
 
 
+def _given_up_after(ctx: Ctx, t: wire.Txn) -> tuple[set[str], float]:
+    """
+    The targets of server 1 the phone's REGISTER moved on to after giving
+    C{t} up (its answer late, L{Ctx.maybe_late}), one after the other at
+    once, each failing (a connection that never carried SIP counts, RTX-2),
+    and when the last of them failed (C{t}'s give-up time if none).  Explore
+    seed 47 of dns-ip-literal: TLS, the primary's 200 came 0.2 s after the
+    phone gave it up; the secondary's SYN was lost and it was given up too,
+    then the phone fell back: its REGISTER to the fallback server was right.
+    """
+    # (dst, began, failed) of each later failed attempt at a target of server 1
+    tries = [(x.dst, x.started, ctx.failed_at(x)) for x in ctx.attempts
+             if x.method == "REGISTER" and ctx.group(x.dst) == 1 and x.failed
+             and x.first > t.first]
+    tries += [(a.server, a.start, a.t) for a in _failed_connections(ctx, 1)
+              if a.start > t.started]
+    out: set[str] = set()
+    end = t.started + ctx.give_up(t)
+    while True:
+        nxt = next(((dst, done) for dst, began, done in sorted(tries, key=lambda x: x[1])
+                    if dst != t.dst and dst not in out and done is not None
+                    and abs(began - end) <= ctx.at_once), None)
+        if nxt is None:
+            return out, end
+        out.add(nxt[0])
+        end = nxt[1]
+
+
 def _exhausted_as_run_ended(ctx: Ctx, ch: wire.Chain) -> float | None:
     """
     When every target of server 1 failed in C{ch} though the run ended within
@@ -557,12 +585,15 @@ def fbk_s1(ctx: Ctx) -> Verdict:
             # (a phone may keep the Call-ID when it falls back: the fallback server's
             # answer in the same chain says nothing of the working server)
             if t.answered and ctx.group(t.dst) == 1:
-                if t is ch.tail and ctx.maybe_late(t) and wanted <= {
-                        x.dst for x in ch.txns[:k] if x.failed} | _given_up_before(ctx, t):
-                    # its answer may have reached the phone after it gave the last target
-                    # up (RTX-1): the phone could count server 1 as down
-                    events.append((t.started + ctx.give_up(t), "down", t))
-                    continue
+                if t is ch.tail and ctx.maybe_late(t):
+                    before = {x.dst for x in ch.txns[:k] if x.failed} | _given_up_before(ctx, t)
+                    after, down_at = _given_up_after(ctx, t)
+                    if wanted <= before | after:
+                        # its answer may have reached the phone after it gave the target up
+                        # (RTX-1), and every other target failed before or after it: the
+                        # phone could count server 1 as down
+                        events.append((down_at, "down", t))
+                        continue
                 if t.ok:  # (a refusal, say a 500 to a probe, registers nowhere: FBK-S4)
                     events.append((t.final_t or t.first, "ok", t))
         ft = ctx.exhausted_at(ch)

@@ -1,0 +1,39 @@
+"""
+Worlds C{--explore} found, committed as scenarios (C{fixtures/scenarios/
+explore/}: the shrunk world it printed, renamed), the golden phone passing
+every clause in each.  Not in the default certification (the bundled
+scenarios are the guide's cases); these pin the readings a triage took.
+Where a defective phone shows in such a world, it must still fail there.
+"""
+
+from __future__ import annotations
+
+from twisted.trial.unittest import SynchronousTestCase
+
+from harness.phone.defects import Defects
+from harness.scenario import bundled_scenarios_dir, find_scenarios, load_scenario
+from harness.testbed import run_scenario
+
+EXPLORE = bundled_scenarios_dir() / "explore"
+
+#: world -> (defect, clause it must fail there)
+MUST_FAIL = {
+    "seed47-fbk-s1-late-200": ("registers-fallback-in-successive", "FBK-S1"),
+}
+
+
+class ExploreWorldTests(SynchronousTestCase):
+    def test_golden_phone_passes_every_world(self) -> None:
+        paths = find_scenarios([str(EXPLORE)])
+        self.assertGreaterEqual(len(paths), 2)
+        for path in paths:
+            result = run_scenario(load_scenario(path))
+            failed = [f"{v.clause}: {v.summary}" for v in result.verdicts if v.status == "fail"]
+            self.assertEqual(failed, [], path.name)
+
+    def test_defects_still_fail(self) -> None:
+        for name, (defect, clause) in MUST_FAIL.items():
+            result = run_scenario(load_scenario(EXPLORE / f"{name}.toml"),
+                                  defects=Defects.of(defect))
+            status = {v.clause: v.status for v in result.verdicts}
+            self.assertEqual(status.get(clause), "fail", f"{name} with {defect}")

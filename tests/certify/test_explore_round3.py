@@ -1,6 +1,8 @@
 """
-Checker regressions: server 1 fails only once the phone's second ask for a
-target it had no address for (DNS-11) gave nothing.
+Checker regressions from the third triage round of C{--explore} (lead's share).
+
+Server 1 fails only once the phone's second ask for a target it had no
+address for (DNS-11) gave nothing.
 
 Found by C{sip-harness certify --explore 300 --seed 0} against defective
 phones (C{ignores-dnsttl}, C{ignores-naptr-order}, C{bye-to-new-server}) on
@@ -76,3 +78,33 @@ class ReaskedTargetBeforeFallbackTests(SynchronousTestCase):
         tb = self._world(reask=True, reask_answer=0.001, fallback_after=3.0)
         self.assertEqual(self._status(tb, "FO-6"), "fail")
         self.assertEqual(self._status(tb, "FBK-S2"), "fail")
+
+
+class ConcurrentLookupNaptrFlagTests(SynchronousTestCase):
+    """
+    DNS-5 (explore seed 52 of dns-ip-literal): the registration's lookup got
+    the domain's NAPTR (an empty-flag record to naptr.example.test) and asked
+    NAPTR naptr.example.test at once (that try lost, asked again 1 s later);
+    meanwhile a call's own lookup asked the domain's NAPTR again.  The next
+    query on the wire was the call's, not a failure to follow the flag.  A
+    phone that asks for the SRV instead still fails.
+    """
+
+    def _world(self, follows: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=3))
+        naptr = f"naptr.{DOMAIN}"
+        tb.dns(96.0, DOMAIN, "NAPTR", [f'10 10 "" "SIP+D2U" "" {naptr}.'])
+        tb.dns(96.005, DOMAIN, "NAPTR", [f'10 10 "" "SIP+D2U" "" {naptr}.'])  # the call's
+        if follows:
+            tb.dns(96.012, naptr, "NAPTR", [f'0 0 "s" "SIP+D2U" "" _sip._udp.{DOMAIN}.'])
+        else:
+            tb.dns(96.012, f"_sip._udp.{DOMAIN}", "SRV", [f"0 0 5060 primary.{DOMAIN}"])
+        return tb
+
+    def test_flag_followed_beside_another_lookup_passes(self) -> None:
+        tb = self._world(True)
+        self.assertEqual(verdict_of(tb.build(), tb.facts, "DNS-5").status, "pass")
+
+    def test_srv_instead_of_naptr_fails(self) -> None:
+        tb = self._world(False)
+        self.assertEqual(verdict_of(tb.build(), tb.facts, "DNS-5").status, "fail")

@@ -108,3 +108,37 @@ class ConcurrentLookupNaptrFlagTests(SynchronousTestCase):
     def test_srv_instead_of_naptr_fails(self) -> None:
         tb = self._world(False)
         self.assertEqual(verdict_of(tb.build(), tb.facts, "DNS-5").status, "fail")
+
+
+class IdleConnectionResetTests(SynchronousTestCase):
+    """
+    RTX-2 (explore seed 44 of dns-ip-literal): a flap closed the primary's
+    ports, resetting the phone's connection there 26 s after its last
+    request there had been given up.  No request failed with it: the next
+    target was due only when the renewal 4 s later was refused (and was tried
+    at once then).  A reset while a REGISTER waits on that connection still
+    calls for the next target at once.
+    """
+
+    def _world(self, in_flight: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, duration=120.0))
+        first = tb.request("REGISTER", "primary", 10.0, transport="tcp", call_id="reg-1",
+                           expires=3600)
+        tb.respond(first, 200)
+        if in_flight:
+            tb.request("REGISTER", "primary", 68.0, transport="tcp", call_id="reg-1", cseq=2,
+                       expires=3600)
+        tb.conn(69.0, "primary", "reset", transport="tcp", port=5060)
+        at = tb.refused(73.0, "primary")
+        ok = tb.request("REGISTER", "secondary", at + 0.001, transport="tcp",
+                        call_id="reg-1", cseq=3, expires=3600)
+        tb.respond(ok, 200)
+        return tb
+
+    def test_idle_reset_needs_no_next_target(self) -> None:
+        tb = self._world(False)
+        self.assertEqual(verdict_of(tb.build(), tb.facts, "RTX-2").status, "pass")
+
+    def test_reset_under_a_request_moves_on_at_once(self) -> None:
+        tb = self._world(True)
+        self.assertEqual(verdict_of(tb.build(), tb.facts, "RTX-2").status, "fail")

@@ -142,3 +142,35 @@ class IdleConnectionResetTests(SynchronousTestCase):
     def test_reset_under_a_request_moves_on_at_once(self) -> None:
         tb = self._world(True)
         self.assertEqual(verdict_of(tb.build(), tb.facts, "RTX-2").status, "fail")
+
+
+class RegisterConnectionLostAtStartTests(SynchronousTestCase):
+    """
+    REG-1 (explore seed 55 of dns-ip-literal): TCP, the primary flapping; the
+    REGISTER at start never reached the wire (its SYN lost, the attempt given
+    up), and later ones met a closed port, while a call's INVITE at 1 s got
+    through.  The phone did try to register at start (RTX-2: a connection
+    that failed before any SIP is an attempt).  Without that SYN, no
+    REGISTER was tried and REG-1 still fails.
+    """
+
+    def _world(self, tried: bool) -> TraceBuilder:
+        from harness.trace.events import ConnEvent
+
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=1, duration=30.0,
+                                        calls=(1.0,)))
+        if tried:
+            tb.syn_lost(0.0, "primary", fate="lost", phone_port=40100)
+            tb._add(ConnEvent(0.5, tb.phone, "timeout", "tcp", (tb.phone, 40100),
+                              (PRIMARY, 5060), "timeout"))
+        inv = tb.invite("primary", 1.01, transport="tcp")
+        tb.respond(inv, 200)
+        return tb
+
+    def test_failed_connection_at_start_passes(self) -> None:
+        tb = self._world(True)
+        self.assertEqual(verdict_of(tb.build(), tb.facts, "REG-1").status, "pass")
+
+    def test_no_register_attempt_fails(self) -> None:
+        tb = self._world(False)
+        self.assertEqual(verdict_of(tb.build(), tb.facts, "REG-1").status, "fail")

@@ -34,7 +34,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +65,31 @@ class Addresses:
     sip_port: int = 5060
     dns_port: int = 5353
     phone_port: int = 5060
+
+
+def _free_ports(a: Addresses) -> Addresses:
+    """
+    C{a} with ports free now: the SIP port on both servers' addresses (one SRV
+    port for both), the DNS and phone ports on theirs.  Why not fixed ports:
+    two suites on one machine (a CI run beside a developer's) collided on
+    5060/5353 of the same loopback addresses.
+    """
+    import socket
+
+    from harness.peers.sipp import free_port
+
+    for _ in range(20):
+        sip = free_port(a.primary, ("udp", "tcp"))
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u, \
+                socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t:
+            try:
+                u.bind((a.secondary, sip))
+                t.bind((a.secondary, sip))
+            except OSError:
+                continue
+        return replace(a, sip_port=sip, dns_port=free_port(a.dns, ("udp", "tcp")),
+                       phone_port=free_port(a.phone, ("udp", "tcp")))
+    raise OSError(f"no SIP port free on both {a.primary} and {a.secondary}")
 
 
 def zone_text(a: Addresses) -> str:
@@ -171,6 +196,7 @@ class _PhoneFailoverWithKamailio:
         from harness.sip.transaction import RetryPolicy
 
         t: Any = self
+        self.addresses = _free_ports(type(self).addresses)
         profile = get_profile("yealink")
         #: RTX-1: how long the phone waits for a silent server (7.5 s)
         self.rtx1 = RetryPolicy(

@@ -375,7 +375,7 @@ class Account:
                     f"server {slot.number}: failed over to {_fmt(target)}",
                     "FO-2" if is_register else "FO-3",
                 )
-            elif index == 0 and was_failed_over:
+            elif resolution.is_primary(target) and was_failed_over:
                 # the decision that matters most to a tester: say it, with its mode's clause
                 clause = _FAILBACK_CLAUSE.get(slot.mode, "FB-OK")
                 self.note(
@@ -733,7 +733,7 @@ class Account:
             slot = self.slots.get(dialog.slot)
             res = slot.last_resolution if slot is not None else None
             if slot is not None and res is not None and res.targets:
-                return res.targets[slot.current % len(res.targets)]
+                return res.targets[slot.position(res.targets)]
         return dialog.target
 
     def _in_dialog(self, dialog: Dialog, method: str, cseq: int, body: bytes = b"") -> Request:

@@ -39,6 +39,9 @@ class Slot:
     clock: IReactorTime
     defects: Defects = field(default_factory=Defects)
     current: int = 0
+    #: the target in use (its transport, host, port): a re-resolved list may
+    #: hold it at another index, or lack the primary (DNS-8)
+    current_key: tuple[str, str, int] | None = None
     failover_at: float | None = None
     ttl: float | None = None
     skip_until: dict[tuple[str, str, int], float] = field(default_factory=dict)
@@ -51,15 +54,15 @@ class Slot:
 
     def order(self, targets: tuple[Target, ...], *, is_register: bool) -> list[int]:
         """
-        The order in which a new request tries C{targets}: the start index
-        chosen by the failback mode, then the others in list order (those after
-        the start, then those before it, so the primary comes back into play
-        when the current server fails: FB-3Z).
+        The order in which a new request tries C{targets}: the target in use
+        if the failback mode keeps it (else the first), then the others in
+        list order (those after the start, then those before it, so the
+        primary comes back into play when the current server fails: FB-3Z).
         """
         n = len(targets)
         if n == 0:
             return []
-        start = self.start_index(is_register=is_register) % n
+        start = self.position(targets) if self.stays(is_register=is_register) else 0
         indexes = list(range(start, n)) + list(range(0, start))
         now = self.clock.seconds()
         if "ignores-retry-after" not in self.defects:
@@ -68,43 +71,67 @@ class Slot:
             indexes = ready + waiting if ready else indexes
         return indexes
 
-    def start_index(self, *, is_register: bool) -> int:
-        """Where a new request starts, per C{failback_mode} (FB-0..FB-3)."""
-        if self.current == 0 or self.failover_at is None:
-            return 0
+    def position(self, targets: tuple[Target, ...]) -> int:
+        """
+        Where the target in use is in C{targets}, by identity, not by the
+        index it had in the list it was picked from: a lookup whose primary
+        address query failed gives a list without it, the secondary first
+        (explore seed 65 of dns-ip-literal: the renewal registered there,
+        then the next lookup had the primary back at index 0, and an index
+        kept from the short list sent the renewal to the primary during
+        FB-3's stay).  0 if it is not in the list.
+        """
+        if self.current_key is None:
+            return self.current % len(targets) if targets else 0
+        for i, t in enumerate(targets):
+            if _key(t) == self.current_key:
+                return i
+        return 0
+
+    def stays(self, *, is_register: bool) -> bool:
+        """Whether a new request starts at the target in use, per C{failback_mode} (FB-0..FB-3)."""
+        if self.failover_at is None:
+            return False
         if "never-fails-back" in self.defects:
-            return self.current
+            return True
         if "always-fails-back" in self.defects:
-            return 0
+            return False
         now = self.clock.seconds()
         mode = self.mode
         if mode == NEW_REQUESTS:
-            return 0
+            return False
         if mode == DNSTTL:
             if "ignores-dnsttl" in self.defects:
-                return 0
+                return False
             ttl = self.ttl if self.ttl is not None else 0.0
-            return 0 if now >= self.failover_at + ttl else self.current
+            return now < self.failover_at + ttl
         if mode == REGISTRATION:
-            return 0 if is_register else self.current
+            return not is_register
         # DURATION
         timeout = self.config.failback_timeout
         if timeout == 0:
-            return self.current  # FB-3Z: only a failure of the current server moves us
-        return 0 if now >= self.failover_at + timeout else self.current
+            return True  # FB-3Z: only a failure of the current server moves us
+        return now < self.failover_at + timeout
 
     def answered(self, index: int, resolution: Resolution, *, after_failure: bool) -> bool:
         """
-        Target C{index} answered a new request, C{after_failure} telling
-        whether an earlier target failed this same request.  Returns C{True}
-        when this is a failover; the failback clock (FB-1, FB-3) restarts at
-        every failover, including one that lands on the server already in use
-        because the primary, tried again per the mode, failed again.
+        Target C{index} of C{resolution} answered a new request,
+        C{after_failure} telling whether an earlier target failed this same
+        request.  Returns C{True} when this is a failover; the failback clock
+        (FB-1, FB-3) restarts at every failover, including one that lands on
+        the server already in use because the primary, tried again per the
+        mode, failed again.  A list without the primary (its address lookup
+        failed, DNS-8) answered at its first target without a failure is
+        neither a failover nor a failback: the state stays as it was.
         """
+        target = resolution.targets[index]
         self.current = index
+        self.current_key = _key(target)
         self.ttl = resolution.ttl
-        if index == 0:
+        if resolution.is_primary(target):
             self.failover_at = None  # FB-OK: the primary answered; stay on it
+            return False
+        if resolution.primary_unknown and index == 0 and not after_failure:
             return False
         if after_failure or self.failover_at is None:
             self.failover_at = self.clock.seconds()

@@ -135,12 +135,26 @@ class Resolution:
     def is_primary(self, target: Target) -> bool:
         """
         Whether C{target} is the primary server: the first target, unless the
-        first SRV target's address lookup failed (DNS-8): then the first one
-        left is not the primary, and none of them is.
+        lookup of an SRV target before it failed (DNS-8): then the primary is
+        unknown, and none of them is.  SRV targets before it whose names have
+        no address (NXDOMAIN, no A record) are no servers: the first one that
+        has an address is the primary (explore seed 60 of dns-ip-literal: a
+        nameless first SRV target, the primary's A query lost, and the
+        secondary taken for the primary, ending FB-3's stay).
         """
-        if self.plan and self.plan[0].addresses is None:
+        if self.primary_unknown:
             return False
         return bool(self.targets) and target == self.targets[0]
+
+    @property
+    def primary_unknown(self) -> bool:
+        """Whether an SRV target's address lookup failed before any target with an address."""
+        for p in self.plan:
+            if p.addresses is None:
+                return True
+            if p.addresses:
+                return False
+        return False
 
     @property
     def missing(self) -> bool:

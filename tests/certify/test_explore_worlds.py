@@ -19,6 +19,8 @@ EXPLORE = bundled_scenarios_dir() / "explore"
 #: world -> (defect, clause it must fail there)
 MUST_FAIL = {
     "seed47-fbk-s1-late-200": ("registers-fallback-in-successive", "FBK-S1"),
+    "seed65-fb3-short-list": ("always-fails-back", "FB-3"),
+    "seed60-fb3-nameless-srv": ("always-fails-back", "FB-3"),
 }
 
 

@@ -92,3 +92,65 @@ class FailbackModeTests(SynchronousTestCase):
         self.assertEqual(never.order(TARGETS, is_register=False), [1, 0])
         always, _ = slot(3, timeout=0, defects=Defects.of("always-fails-back"))
         self.assertEqual(always.order(TARGETS, is_register=False), [0, 1])
+
+
+class ShortListTests(SynchronousTestCase):
+    """
+    The target in use is kept by identity, not by its index in the list it
+    was picked from: a lookup whose primary address query failed gives the
+    secondary first (explore seed 65 of dns-ip-literal: a renewal there
+    during FB-3's stay was taken for a failback to the primary, and the next
+    renewal went to the primary 30 s later).
+    """
+
+    def _short(self, primary: tuple[str, ...] | None) -> Resolution:
+        from harness.sip.locate import Planned
+
+        plan = (
+            Planned("primary.example.test", 5060, "udp", primary),
+            Planned("secondary.example.test", 5060, "udp", ("127.0.1.20",)),
+        )
+        targets = (SECONDARY,) if primary is None else TARGETS
+        return Resolution(targets, 60.0, plan=plan)
+
+    def test_secondary_first_in_a_short_list_is_no_failback(self) -> None:
+        s, clock = slot(3, timeout=3600)
+        clock.advance(30)
+        self.assertFalse(s.answered(0, self._short(None), after_failure=False))
+        self.assertEqual(s.failover_at, 0)
+        # the primary back in the next lookup: still on the secondary (FB-3's stay)
+        self.assertEqual(s.order(TARGETS, is_register=True), [1, 0])
+
+    def test_primary_answering_is_a_failback(self) -> None:
+        s, _ = slot(3, timeout=3600)
+        s.answered(0, self._short(("127.0.1.10",)), after_failure=False)
+        self.assertIsNone(s.failover_at)
+        self.assertEqual(s.order(TARGETS, is_register=True), [0, 1])
+
+
+class PrimaryOfResolutionTests(SynchronousTestCase):
+    """
+    L{Resolution.is_primary}: SRV targets before the first with an address
+    that have no address at all (NXDOMAIN) are no servers; one whose lookup
+    failed makes the primary unknown (explore seed 60 of dns-ip-literal).
+    """
+
+    def _res(self, ghost: tuple[str, ...] | None, primary: tuple[str, ...] | None) -> Resolution:
+        from harness.sip.locate import Planned
+
+        plan = (
+            Planned("ghost.example.test", 5060, "udp", ghost),
+            Planned("primary.example.test", 5060, "udp", primary),
+            Planned("secondary.example.test", 5060, "udp", ("127.0.1.20",)),
+        )
+        targets = ((PRIMARY,) if primary else ()) + (SECONDARY,)
+        return Resolution(targets, 60.0, plan=plan)
+
+    def test_nameless_first_target_is_skipped(self) -> None:
+        res = self._res((), ("127.0.1.10",))
+        self.assertTrue(res.is_primary(PRIMARY))
+        self.assertFalse(res.is_primary(SECONDARY))
+
+    def test_failed_lookup_makes_the_primary_unknown(self) -> None:
+        self.assertFalse(self._res((), None).is_primary(SECONDARY))
+        self.assertFalse(self._res(None, ("127.0.1.10",)).is_primary(PRIMARY))

@@ -174,3 +174,38 @@ class RegisterConnectionLostAtStartTests(SynchronousTestCase):
     def test_no_register_attempt_fails(self) -> None:
         tb = self._world(False)
         self.assertEqual(verdict_of(tb.build(), tb.facts, "REG-1").status, "fail")
+
+
+class NamelessFirstSrvTargetTests(SynchronousTestCase):
+    """
+    FO-5 (explore seed 59 of dns-ip-literal): register_on_enable 1, SRV gave
+    "ghost" (NXDOMAIN: no server) before "primary".  The primary is the first
+    target with an address, so a call's INVITE there needs no REGISTER first.
+    An INVITE to the secondary without one still fails.
+    """
+
+    def _world(self, to: str) -> TraceBuilder:
+        # (a DNS fault moved the primary's name to an address no harness server has)
+        servers = (ServerInfo("primary", PRIMARY, _PORTS),
+                   ServerInfo("secondary", "127.0.1.20", _PORTS),
+                   ServerInfo("moved-127.0.1.30", "127.0.1.30", _PORTS))
+        tb = TraceBuilder(default_facts(register_on_enable=1, calls=(0.0,), duration=30.0,
+                                        servers=servers))
+        ghost = f"ghost.{DOMAIN}"
+        tb.dns(0.005, f"_sip._udp.{DOMAIN}", "SRV",
+               [f"0 1 5060 {ghost}", f"0 0 5060 primary.{DOMAIN}",
+                f"1 0 5060 secondary.{DOMAIN}"])
+        tb.dns(0.015, ghost, "A", rcode="NXDOMAIN")
+        tb.dns(0.025, f"primary.{DOMAIN}", "A", ["127.0.1.30"])
+        tb.dns(0.026, f"secondary.{DOMAIN}", "A", ["127.0.1.20"])
+        inv = tb.invite(to, 0.03)
+        tb.respond(inv, 200)
+        return tb
+
+    def test_invite_to_the_primary_passes(self) -> None:
+        tb = self._world("moved-127.0.1.30")
+        self.assertNotEqual(verdict_of(tb.build(), tb.facts, "FO-5").status, "fail")
+
+    def test_invite_to_the_secondary_unregistered_fails(self) -> None:
+        tb = self._world("secondary")
+        self.assertEqual(verdict_of(tb.build(), tb.facts, "FO-5").status, "fail")

@@ -209,3 +209,36 @@ class NamelessFirstSrvTargetTests(SynchronousTestCase):
     def test_invite_to_the_secondary_unregistered_fails(self) -> None:
         tb = self._world("secondary")
         self.assertEqual(verdict_of(tb.build(), tb.facts, "FO-5").status, "fail")
+
+
+class RegisteredAsTheCallFailedTests(SynchronousTestCase):
+    """
+    FBK-C3 (explore seed 70 of dns-ip-literal): concurrent mode; a call's
+    INVITE gave up both targets of server 1 at 75 s (the secondary silent to
+    INVITEs only) while the renewal, under way since 67.5 s, moved on from
+    the silent primary to the secondary and got its 200 30 ms later: the
+    working server answered, no retry was owed.  Had that REGISTER gone
+    unanswered too, with nothing after it, the phone stopped trying: fail.
+    """
+
+    def _world(self, answered: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(calls=(60.0,), duration=120.0, expires=120))
+        tb.silent("INVITE", "primary", 60.0, call_id="call-a")
+        tb.silent("INVITE", "secondary", 67.5, call_id="call-a", cseq=2)
+        inv = tb.invite("fallback", 75.0, call_id="call-a", cseq=3)
+        tb.respond(inv, 200)
+        tb.silent("REGISTER", "primary", 67.53, cseq=2)
+        if answered:
+            ok = tb.register("secondary", 75.03, cseq=3)
+            tb.respond(ok, 200, at=75.035)
+        else:
+            tb.silent("REGISTER", "secondary", 75.03, cseq=3)
+        return tb
+
+    def test_registered_at_once_passes(self) -> None:
+        tb = self._world(True)
+        self.assertEqual(verdict_of(tb.build(), tb.facts, "FBK-C3").status, "pass")
+
+    def test_stopped_trying_fails(self) -> None:
+        tb = self._world(False)
+        self.assertEqual(verdict_of(tb.build(), tb.facts, "FBK-C3").status, "fail")

@@ -184,6 +184,11 @@ def fbk_c1(ctx: Ctx) -> Verdict:
     for r in [*regs_fb, *[r for r in ctx.regs if ctx.group(r.dst) == 1]]:
         if r.t + r.granted + ctx.tol >= ctx.end:
             continue
+        if r.txn.late or (ctx.maybe_late(r.txn) and _given_up_after(ctx, r.txn)[0]):
+            # its 2xx reached the phone after it had given that REGISTER up and moved on
+            # (RTX-1): it registered nothing, there is nothing to refresh (explore seed 56
+            # of dns-ip-literal: TLS, 0.1 s latency, retry_counts 0)
+            continue
         grp = ctx.group(r.dst)
         # a renewal whose connection failed before any SIP went over it was tried
         # (RTX-2): the server, not the phone, let the registration lapse

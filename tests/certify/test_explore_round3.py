@@ -242,3 +242,34 @@ class RegisteredAsTheCallFailedTests(SynchronousTestCase):
     def test_stopped_trying_fails(self) -> None:
         tb = self._world(False)
         self.assertEqual(verdict_of(tb.build(), tb.facts, "FBK-C3").status, "fail")
+
+
+class LateTwoHundredRegistersNothingTests(SynchronousTestCase):
+    """
+    FBK-C1 (explore seed 56 of dns-ip-literal): concurrent mode, retry_counts
+    0; the primary's 200 came as the phone gave its REGISTER up (RTX-1), and
+    the phone moved on to the secondary (silent too), then retried 30 s
+    later.  That late 200 registered nothing: no refresh was owed at 30 s.
+    The same 200 in time is a registration that lapsed unrefreshed: fail.
+    """
+
+    def _world(self, late: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(retry_counts=0, expires=30, duration=60.0))
+        fb = tb.register("fallback", 0.0, call_id="reg-2", expires=3600)
+        tb.respond(fb, 200)
+        first = tb.register("primary", 0.4, cseq=1)
+        give_up = tb.give_up("REGISTER")
+        tb.respond(first, 200, at=0.4 + give_up - 0.0005 if late else 0.45)
+        if late:
+            tb.silent("REGISTER", "secondary", 0.4 + give_up, cseq=2)
+        again = tb.register("primary", 31.3, cseq=3)
+        tb.respond(again, 200)
+        return tb
+
+    def test_late_200_needs_no_refresh(self) -> None:
+        tb = self._world(True)
+        self.assertEqual(verdict_of(tb.build(), tb.facts, "FBK-C1").status, "pass")
+
+    def test_timely_200_lapsing_fails(self) -> None:
+        tb = self._world(False)
+        self.assertEqual(verdict_of(tb.build(), tb.facts, "FBK-C1").status, "fail")

@@ -416,8 +416,13 @@ def rtx4(ctx: Ctx) -> Verdict:
                 # CSeq nobody saw: each such attempt in between allows one more
                 # (a's time is when the server saw it, a connection's when the phone
                 # began it: with latency, the next target's SYN may be recorded at the
-                # moment a arrived, explore seed 17)
-                unseen = sum(1 for x in conns if a.last - ctx.tol < x.start < b.first)
+                # moment a arrived, explore seed 17; without latency, a connection
+                # refused at once may begin at the very moment b went out to another
+                # server, and one refused by the time a went out came before a, explore
+                # seed 5 of round 3)
+                unseen = sum(1 for x in conns if a.last - ctx.tol < x.start <= b.first
+                             and (x.start < b.first or x.server != b.dst)
+                             and not x.t <= a.first)
                 if not a.cseq + 1 <= b.cseq <= a.cseq + 1 + unseen:
                     return ctx.failed(
                         c,

@@ -1190,3 +1190,43 @@ class RefusedHangUpTests(SynchronousTestCase):
 
     def test_refused_connection_at_no_hang_up_fails(self) -> None:
         self.assertEqual(status(self._world(30.0), "RTX-2"), "fail")
+
+
+class UnseenAttemptRefusedAsTheRetryWentOutTests(SynchronousTestCase):
+    """
+    RTX-4 (explore seed 5 of round 3; TCP, no latency, the primary stopped,
+    the secondary silent): each round's REGISTER to the primary (CSeq 1, 3)
+    met a closed port (the first SYN's RST lost, the second refused at 1 s)
+    and never reached the wire, and the REGISTER to the secondary went out
+    at the refusal's instant (CSeq 2, then 4 at the retry 37.5 s later).
+    RTX-4 allowed a CSeq for each failed connection begun strictly before
+    the next REGISTER, so the refusal at the retry's instant did not count
+    and CSeq 4 after 2 failed.  CSeq 5 after 2 with one such refusal still
+    fails.
+    """
+
+    def _world(self, cseq: int) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, duration=60.0))
+        tb.syn_lost(0.0, "primary", phone_port=41500)  # its RST lost
+        tb.syn_lost(1.0, "primary", phone_port=41500)
+        tb._add(ConnEvent(1.0, PHONE, "refused", "tcp", (PHONE, 41500), (PRIMARY, 5060),
+                          "RST"))
+        tb.register("secondary", 1.0, cseq=2, transport="tcp")
+        tb.refused(38.5, "primary", after=0.0)
+        tb.register("secondary", 38.5, cseq=cseq, transport="tcp")
+        return tb
+
+    def test_cseq_of_the_refused_attempt_skipped_passes(self) -> None:
+        self.assertEqual(status(self._world(4), "RTX-4"), "pass")
+
+    def test_two_cseqs_skipped_for_one_refusal_fails(self) -> None:
+        self.assertEqual(status(self._world(5), "RTX-4"), "fail")
+
+    def test_refusal_before_the_first_register_counts_once(self) -> None:
+        # the first round's refusal at the instant its REGISTER went out came before it
+        tb = TraceBuilder(default_facts(transport=1, duration=60.0))
+        tb.refused(0.0, "primary", after=0.0)
+        tb.register("secondary", 0.0, cseq=2, transport="tcp")
+        tb.refused(38.5, "primary", after=0.0)
+        tb.register("secondary", 38.5, cseq=5, transport="tcp")
+        self.assertEqual(status(tb, "RTX-4"), "fail")

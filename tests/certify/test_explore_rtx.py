@@ -1230,3 +1230,39 @@ class UnseenAttemptRefusedAsTheRetryWentOutTests(SynchronousTestCase):
         tb.refused(38.5, "primary", after=0.0)
         tb.register("secondary", 38.5, cseq=5, transport="tcp")
         self.assertEqual(status(tb, "RTX-4"), "fail")
+
+
+class RenewalBeforeTheRetryTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seed 12 of round 3; TCP, server 1's one target, registered
+    for 60 s at 0.05 s, the primary stopped at 1 s, calls at 2 s and 3 s):
+    both calls' connections were refused, every target had failed, and the
+    retry was due at 32.01 or 33.01 s.  The phone, still registered, kept its
+    renewal due at 30.05 s (REG-2: in the last half of the 60 s granted) and
+    the primary refused it: the renewal went to the top of the list, as the
+    retry would have.  RTX-5 and the guide do not say whether a renewal
+    falling due first takes the retry's place: the checker accepts it, in
+    REG-2's window and no later than the retry.  A REGISTER before the
+    window (20 s), or one in it but after the retry time (45 s), is neither.
+    """
+
+    def _world(self, renew_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, server2="", transport=1,
+                                        calls=(2.0, 3.0), duration=90.0, expires=60,
+                                        servers=_ONE_TARGET[:1]))
+        tb.respond(tb.register("primary", 0.04, transport="tcp"), 200, 0.045)
+        tb.refused(2.0, "primary")
+        tb.refused(3.0, "primary")
+        done = tb.refused(renew_at, "primary")
+        tb.refused(done + 30.0, "primary")
+        return tb
+
+    def test_renewal_due_before_the_retry_passes(self) -> None:
+        self.assertEqual(status(self._world(30.05), "RTX-5"), "pass")
+
+    def test_register_before_the_renewal_window_fails(self) -> None:
+        self.assertEqual(status(self._world(20.0), "RTX-5"), "fail")
+
+    def test_renewal_after_the_retry_time_fails(self) -> None:
+        self.assertEqual(status(self._world(45.0), "RTX-5"), "fail")
+

@@ -41,7 +41,46 @@ def _began(ctx: Ctx, lo: float, nxt: wire.Txn) -> float:
     DNS-11: asked again when the target is needed, explore seed 2).
     """
     asked = address_asked(ctx, nxt.dst, lo, nxt.first)
-    return nxt.started if asked is None else min(nxt.started, asked)
+    if asked is None:
+        return nxt.started
+    return min(nxt.started, _missing_asked_from(ctx, lo, asked))
+
+
+def _missing_asked_from(ctx: Ctx, lo: float, asked: float) -> float:
+    """
+    When the phone, from C{lo} on, began asking again for the addresses the
+    lookup in use at C{lo} gave none for, in the run of address queries that
+    led to the one at C{asked}: it asks for every such target again, in SRV
+    order, when every target it had has failed (DNS-8, DNS-11), so moving on
+    began with the first, even one for a target before the next (explore
+    seed 15 of round 3: a target with no address first in the SRV order,
+    asked for again at the primary's give-up, then the secondary's address).
+    """
+    from harness.certify.checks_dns import (
+        _answer_lost,
+        _lost_answers,
+        _server1_lookups,
+        _srvs,
+        _unsent_queries,
+    )
+
+    before = [lk for lk in _server1_lookups(ctx) if lk[0].t <= lo + ctx.tol]
+    if not before:
+        return asked
+    lost = _lost_answers(ctx)
+    names = {s.target for q in before[-1] if q.type == "SRV" for s in _srvs(q)
+             if s.target != "."}
+    names -= {q.name for q in before[-1] if q.type == "A" and q.records
+              and not _answer_lost(q, lost, ctx.tol)
+              and (q.answer.t if q.answer is not None else q.t) <= lo}
+    tries = sorted({q.t for _, q, _ in ctx.dns if q.qtype == "A" and wire.norm(q.qname) in names}
+                   | {q.t for q in _unsent_queries(ctx) if q.type == "A" and q.name in names})
+    start = asked
+    for t in reversed([t for t in tries if lo <= t < asked]):
+        if start - t > DNS_GIVE_UP:
+            break
+        start = t
+    return start
 
 
 def _next_in_chain(ctx: Ctx, txn: wire.Txn) -> wire.Txn | None:

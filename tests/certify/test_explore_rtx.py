@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from twisted.names import dns
 from twisted.trial.unittest import SynchronousTestCase
 
 from harness.certify.facts import CallPlan, ServerInfo
 from harness.testing.tracebuilder import (
     DNS,
+    DOMAIN,
     FALLBACK,
     PHONE,
     PRIMARY,
@@ -1266,3 +1268,47 @@ class RenewalBeforeTheRetryTests(SynchronousTestCase):
     def test_renewal_after_the_retry_time_fails(self) -> None:
         self.assertEqual(status(self._world(45.0), "RTX-5"), "fail")
 
+
+def _lost_query(tb: TraceBuilder, at: float, name: str) -> None:
+    """The phone's A query for C{name} that the network lost on its way."""
+    m = dns.Message(id=7, recDes=True)
+    m.queries = [dns.Query(name, dns.A, dns.IN)]
+    tb._add(PacketEvent(at, "udp", (PHONE, 40000), (DNS, 53), m.toStr(), fate="lost"))
+
+
+class MissingAddressesAskedAgainTests(SynchronousTestCase):
+    """
+    RTX-1 (explore seed 15 of round 3; UDP, retry_counts 0, 20 % loss, SRV
+    targets ghost (no address), primary (silent), secondary): the lookup's
+    address queries for ghost and the secondary were lost, so the phone had
+    the primary only.  It gave the primary up at 0.5 s and asked again for
+    the addresses it lacked, in SRV order (DNS-11): ghost first (lost, then
+    NXDOMAIN), then the secondary, whose REGISTER went out 2 s later.  RTX-1
+    saw the move begin with the secondary's address query only, 1 s late.
+    The same queries begun 1 s after the give-up still fail.
+    """
+
+    def _world(self, late: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server2="", retry_counts=0, duration=60.0))
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV",
+               (f"0 2 5060 ghost.{DOMAIN}", f"0 1 5060 primary.{DOMAIN}",
+                f"0 0 5060 secondary.{DOMAIN}"))
+        _lost_query(tb, 0.005, f"ghost.{DOMAIN}")
+        _lost_query(tb, 1.005, f"ghost.{DOMAIN}")
+        tb.dns(5.0, f"primary.{DOMAIN}", "A", ["127.0.1.10"])
+        _lost_query(tb, 5.005, f"secondary.{DOMAIN}")
+        _lost_query(tb, 6.005, f"secondary.{DOMAIN}")
+        tb.silent("REGISTER", "primary", 10.0)
+        at = 10.5 + late
+        _lost_query(tb, at, f"ghost.{DOMAIN}")
+        tb.dns(at + 1.005, f"ghost.{DOMAIN}", "A", rcode="NXDOMAIN")
+        _lost_query(tb, at + 1.015, f"secondary.{DOMAIN}")
+        tb.dns(at + 2.015, f"secondary.{DOMAIN}", "A", ["127.0.1.20"])
+        tb.respond(tb.register("secondary", at + 2.02, cseq=2), 200)
+        return tb
+
+    def test_move_begun_with_the_first_missing_address_passes(self) -> None:
+        self.assertEqual(status(self._world(0.0), "RTX-1"), "pass")
+
+    def test_move_begun_late_fails(self) -> None:
+        self.assertEqual(status(self._world(1.0), "RTX-1"), "fail")

@@ -1312,3 +1312,40 @@ class MissingAddressesAskedAgainTests(SynchronousTestCase):
 
     def test_move_begun_late_fails(self) -> None:
         self.assertEqual(status(self._world(1.0), "RTX-1"), "fail")
+
+
+class ProbeFailedAsFallbackRegisterInFlightTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seed 5 of round 3, second find; successive, UDP, the
+    primary silent, the fallback registered for 30 s, then answering 500):
+    on the fallback, which had refused its last REGISTER, the phone's probe
+    of the working server (FBK-S3) failed at 77.5 s while its next REGISTER
+    to the fallback was under way, its 500s lost; that one failed at 82.5 s
+    and the retry from the top followed 30 s later.  The checker asked
+    whether the fallback answered the REGISTER under way, not the last one
+    the phone had an answer for, took the probe's failure for a round that
+    failed every target and wanted the retry 30 s after it.  With the
+    fallback's last REGISTER before the probe silent (no refusal), the
+    probe's round is one RTX-5 times, and a retry 35 s later still fails.
+    """
+
+    def _world(self, refused: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, redundancy_type=1, fallback_timeout=60,
+                                        duration=150.0, servers=_ONE_TARGET))
+        tb.silent("REGISTER", "primary", 0.0)
+        tb.respond(tb.register("fallback", 7.5, cseq=2, expires=30), 200, 7.505,
+                   headers=[("Expires", "30")])
+        if refused:
+            tb.respond(tb.register("fallback", 40.0, cseq=3, expires=30), 500, 40.005)
+        else:
+            tb.silent("REGISTER", "fallback", 40.0, cseq=3, expires=30)
+        tb.silent("REGISTER", "primary", 70.0, cseq=4)
+        tb.silent("REGISTER", "fallback", 75.0, cseq=5, expires=30)
+        tb.silent("REGISTER", "primary", 112.5, cseq=6)
+        return tb
+
+    def test_retry_after_the_fallback_failed_passes(self) -> None:
+        self.assertIn(status(self._world(True), "RTX-5"), ("pass", "n/a"))
+
+    def test_probe_failing_off_a_silent_fallback_is_timed(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-5"), "fail")

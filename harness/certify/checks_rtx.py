@@ -167,6 +167,19 @@ def _roe_on_time(ctx: Ctx, t: wire.Txn, nxt: wire.Txn, due: float) -> bool | Non
                     and 200 <= x.final.status < 300
                     and due - ctx.tol <= x.final_t <= nxt.started
                     and nxt.started <= x.final_t + at_once(ctx)), None)
+    if roe is None and roe_on:
+        # FO-5's REGISTER to another target of server 1 already under way when this
+        # target gave up, that then failed: the phone waited for it, and that target
+        # failed for the request behind it (FO-5: no request there before a REGISTER
+        # succeeded), which moved on once it had (explore seed 24 of round 3: the
+        # REGISTER's own failover to the secondary, its 200 OK lost; the INVITE
+        # went to the fallback server when that REGISTER gave up)
+        for x in ctx.txns:
+            done = ctx.failed_at(x) if x.method == "REGISTER" else None
+            if (done is not None and x.dst not in (t.dst, nxt.dst)
+                    and ctx.group(x.dst) == 1 and ctx.group(t.dst) == 1
+                    and x.started < due + ctx.tol and due - ctx.tol <= done <= nxt.started):
+                return nxt.started <= done + at_once(ctx)
     if roe is not None:
         if (roe is nxt or roe.dst != nxt.dst or roe.final is None or roe.final_t is None
                 or not 200 <= roe.final.status < 300):

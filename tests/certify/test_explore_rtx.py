@@ -1349,3 +1349,34 @@ class ProbeFailedAsFallbackRegisterInFlightTests(SynchronousTestCase):
 
     def test_probe_failing_off_a_silent_fallback_is_timed(self) -> None:
         self.assertEqual(status(self._world(False), "RTX-5"), "fail")
+
+
+class RegisterOnEnableUnderWayFailedTests(SynchronousTestCase):
+    """
+    RTX-1 (explore seed 24 of round 3; UDP, retry_counts 1, register_on_enable
+    1, the primary silent, concurrent fallback): the REGISTER at start gave
+    the primary up at 2.54 s and went on to the secondary; the call's INVITE
+    gave the primary up at 3.5 s while that REGISTER was under way, so the
+    phone waited for it (FO-5: a REGISTER to the secondary succeeds before
+    anything else goes there).  Its 200 OK lost, it failed at 4.04 s, and the
+    INVITE went to the fallback server then (FO-6).  RTX-1 wanted the
+    fallback tried at 3.5 s.  The INVITE going there half a second after that
+    REGISTER failed still fails.
+    """
+
+    def _world(self, fallback_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(retry_counts=1, register_on_enable=1, calls=(2.0,),
+                                        duration=60.0))
+        tb.respond(tb.register("fallback", 0.0, call_id="reg-2"), 200, 0.005)
+        tb.silent("REGISTER", "primary", 1.04)
+        tb.silent("INVITE", "primary", 2.0, call_id="call-a")
+        tb.silent("REGISTER", "secondary", 2.54, cseq=2)
+        inv = tb.invite("fallback", fallback_at, call_id="call-a", cseq=1)
+        tb.respond(inv, 200, fallback_at + 0.005, to_tag="tt")
+        return tb
+
+    def test_fallback_when_the_register_under_way_failed_passes(self) -> None:
+        self.assertEqual(status(self._world(4.04), "RTX-1"), "pass")
+
+    def test_fallback_late_after_it_failed_fails(self) -> None:
+        self.assertEqual(status(self._world(4.54), "RTX-1"), "fail")

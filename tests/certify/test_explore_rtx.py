@@ -1269,10 +1269,10 @@ class RenewalBeforeTheRetryTests(SynchronousTestCase):
         self.assertEqual(status(self._world(45.0), "RTX-5"), "fail")
 
 
-def _lost_query(tb: TraceBuilder, at: float, name: str) -> None:
-    """The phone's A query for C{name} that the network lost on its way."""
+def _lost_query(tb: TraceBuilder, at: float, name: str, qtype: int = dns.A) -> None:
+    """The phone's query for C{name} that the network lost on its way."""
     m = dns.Message(id=7, recDes=True)
-    m.queries = [dns.Query(name, dns.A, dns.IN)]
+    m.queries = [dns.Query(name, qtype, dns.IN)]
     tb._add(PacketEvent(at, "udp", (PHONE, 40000), (DNS, 53), m.toStr(), fate="lost"))
 
 
@@ -1380,3 +1380,40 @@ class RegisterOnEnableUnderWayFailedTests(SynchronousTestCase):
 
     def test_fallback_late_after_it_failed_fails(self) -> None:
         self.assertEqual(status(self._world(4.54), "RTX-1"), "fail")
+
+
+class RetryLookupRunningIntoACallsLookupTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seed 28 of round 3; TCP, server 1's one target silent, a
+    call at 34 s): the REGISTER gave the primary up at 7.52 s, so the retry
+    was due at 37.52 s.  The call's lookup at 34 s lost queries and was still
+    asking when the retry's lookup began on time with its SRV query (lost
+    too), and the REGISTER went out a second later.  RTX-5 took the retry to
+    begin with the first query of the run of queries less than a resolver's
+    wait apart before the REGISTER: the call's, at 34 s.  A retry lookup
+    begun 2 s late still fails.
+    """
+
+    def _world(self, retry_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, server2="", calls=(34.0,), duration=60.0,
+                                        servers=(ServerInfo("primary", PRIMARY, _PORTS),)))
+        srv = f"_sip._tcp.{DOMAIN}"
+        tb.dns(0.0, srv, "SRV", [f"0 0 5060 primary.{DOMAIN}"])
+        tb.dns(0.01, f"primary.{DOMAIN}", "A", ["127.0.1.10"], ttl=30)
+        tb.silent("REGISTER", "primary", 0.02, transport="tcp")
+        _lost_query(tb, 34.0, srv, dns.SRV)
+        _lost_query(tb, 35.0, srv, dns.SRV)
+        tb.dns(36.0, srv, "SRV", [f"0 0 5060 primary.{DOMAIN}"])
+        _lost_query(tb, 36.01, f"primary.{DOMAIN}")
+        _lost_query(tb, 37.01, f"primary.{DOMAIN}")
+        _lost_query(tb, retry_at, srv, dns.SRV)
+        tb.dns(retry_at + 1.0, srv, "SRV", [f"0 0 5060 primary.{DOMAIN}"])
+        tb.dns(retry_at + 1.01, f"primary.{DOMAIN}", "A", ["127.0.1.10"], ttl=30)
+        tb.silent("REGISTER", "primary", retry_at + 1.02, cseq=2, transport="tcp")
+        return tb
+
+    def test_retry_lookup_on_time_passes(self) -> None:
+        self.assertEqual(status(self._world(37.52), "RTX-5"), "pass")
+
+    def test_retry_lookup_late_fails(self) -> None:
+        self.assertEqual(status(self._world(39.52), "RTX-5"), "fail")

@@ -121,7 +121,15 @@ def _roe_register(ctx: Ctx, t: wire.Txn) -> bool:
         done = ctx.failed_at(x)
         if ctx.group(x.dst) == 1 and done is not None and abs(done - t.first) <= ctx.tol:
             return True
-    return False
+    # (or a planned call's connection to another target, refused or failed before its
+    # INVITE got on the wire, just before: explore seed 36 of round 3, the INVITE's
+    # connection to the stopped primary refused, FO-5's REGISTER to the secondary)
+    return any(
+        ctx.group(a.server) == 1 and a.server != t.dst
+        and a.t - ctx.tol <= t.started <= a.t + at_once(ctx)
+        and any(p.at - ctx.tol <= a.start <= p.at + 1.0 + ctx.tol for p in ctx.facts.calls)
+        for a in ctx.conn_attempts
+    )
 
 
 def _moved_on_time(ctx: Ctx, t: wire.Txn, nxt: wire.Txn, due: float) -> bool:

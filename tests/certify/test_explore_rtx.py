@@ -1417,3 +1417,35 @@ class RetryLookupRunningIntoACallsLookupTests(SynchronousTestCase):
 
     def test_retry_lookup_late_fails(self) -> None:
         self.assertEqual(status(self._world(39.52), "RTX-5"), "fail")
+
+
+class RegisterOnEnableAfterRefusedCallTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seed 36 of round 3; TLS, register_on_enable 1, the primary
+    stopped, the secondary silent, a call at 8 s): the registration at start
+    failed every target at 7.58 s, so the retry was due at 37.58 s.  The
+    call's connection to the primary was refused at 8 s, before its INVITE got
+    on the wire, and the phone sent FO-5's REGISTER to the secondary for it,
+    which failed at 15.51 s.  RTX-5 took that REGISTER (no INVITE on the wire
+    said whose it was) and the refused connection for a second round of the
+    registration, and wanted the retry 30 s after it.  A retry 30 s after
+    FO-5's REGISTER failed, not after the registration's round, still fails.
+    """
+
+    def _world(self, retry_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=2, register_on_enable=1, server2="",
+                                        calls=(8.0,), duration=60.0))
+        tb.refused(0.05, "primary", port=5061)
+        tb.silent("REGISTER", "secondary", 0.08, cseq=2, transport="tls", port=5061)
+        tb.refused(8.0, "primary", port=5061)
+        tb.silent("REGISTER", "secondary", 8.01, cseq=3, transport="tls", port=5061)
+        tb.refused(retry_at, "primary", port=5061)
+        tb.silent("REGISTER", "secondary", retry_at + 0.01, cseq=5, transport="tls",
+                  port=5061)
+        return tb
+
+    def test_retry_after_the_registrations_round_passes(self) -> None:
+        self.assertEqual(status(self._world(37.57), "RTX-5"), "pass")
+
+    def test_retry_after_fo5s_register_fails(self) -> None:
+        self.assertEqual(status(self._world(45.5), "RTX-5"), "fail")

@@ -88,8 +88,32 @@ def _next_in_chain(ctx: Ctx, txn: wire.Txn) -> wire.Txn | None:
     for c in ctx.rounds:
         for n, t in enumerate(c.txns):
             if t is txn:
-                return c.txns[n + 1] if n + 1 < len(c.txns) else None
+                nxt = c.txns[n + 1] if n + 1 < len(c.txns) else None
+                return _past_others_register(ctx, txn, nxt)
     return None
+
+
+def _past_others_register(ctx: Ctx, txn: wire.Txn, nxt: wire.Txn | None) -> wire.Txn | None:
+    """
+    C{nxt}, unless it is FO-5's REGISTER for another request (a call's, as it
+    moved on) over and done before the REGISTER C{txn} was due to give its
+    target up: that is not C{txn}'s move to the next target, the next
+    REGISTER after it is (explore seed 37 of round 3: a renewal silent at
+    the primary, a call's INVITE giving the primary up meanwhile and FO-5's
+    REGISTER to the secondary answered at once; the renewal went on to the
+    secondary at its own give-up time).  One still under way then is the
+    renewal's as well (the phone waits for it, RFC 3261 10.2).
+    """
+    if (nxt is None or txn.method != "REGISTER" or not _roe_register(ctx, nxt)
+            or _roe_register(ctx, txn)):
+        return nxt
+    done = nxt.final_t if nxt.final_t is not None else ctx.failed_at(nxt)
+    if done is None or done > txn.started + ctx.give_up(txn) - ctx.tol:
+        return nxt
+    # (FO-5's REGISTER answered, the one after it starts a chain of its own)
+    return next((x for x in ctx.attempts if x.method == "REGISTER" and x.call_id == txn.call_id
+                 and x.first > nxt.first and ctx.group(x.dst) == ctx.group(txn.dst)
+                 and not _roe_register(ctx, x)), None)
 
 
 def _chain_of(ctx: Ctx, txn: wire.Txn) -> wire.Chain | None:

@@ -1449,3 +1449,34 @@ class RegisterOnEnableAfterRefusedCallTests(SynchronousTestCase):
 
     def test_retry_after_fo5s_register_fails(self) -> None:
         self.assertEqual(status(self._world(45.5), "RTX-5"), "fail")
+
+
+class RenewalPastACallsRegisterOnEnableTests(SynchronousTestCase):
+    """
+    RTX-2 (explore seed 37 of round 3; TCP, register_on_enable 1, the primary
+    silent, a call at 233 s): the renewal went to the silent primary at
+    240.07 s.  Meanwhile the call's INVITE gave the primary up at 240.5 s,
+    and FO-5's REGISTER to the secondary, for the call, was answered at once.
+    The renewal gave the primary up at its own time, 247.57 s, and went on to
+    the secondary.  RTX-2 took FO-5's REGISTER, in the renewal's chain, for
+    the renewal moving on 7 s early.  The renewal going on 2.5 s late still
+    fails.
+    """
+
+    def _world(self, renewal_on: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, register_on_enable=1, server2="",
+                                        expires=300, calls=(233.0,), duration=300.0))
+        tb.respond(tb.register("primary", 0.06, transport="tcp"), 200, 0.065)
+        tb.silent("INVITE", "primary", 233.01, call_id="call-a", transport="tcp")
+        tb.silent("REGISTER", "primary", 240.07, cseq=2, transport="tcp")
+        tb.respond(tb.register("secondary", 240.51, cseq=3, transport="tcp"), 200, 240.515)
+        tb.call("secondary", 240.52, call_id="call-a", transport="tcp", bye_at=245.53)
+        tb.respond(tb.register("secondary", renewal_on, cseq=4, transport="tcp"), 200,
+                   renewal_on + 0.005)
+        return tb
+
+    def test_renewal_moving_on_at_its_give_up_passes(self) -> None:
+        self.assertEqual(status(self._world(247.57), "RTX-2"), "pass")
+
+    def test_renewal_moving_on_late_fails(self) -> None:
+        self.assertEqual(status(self._world(250.07), "RTX-2"), "fail")

@@ -459,6 +459,11 @@ def rtx3(ctx: Ctx) -> Verdict:
                     # answer, explore seed 21, a 503 then the fallback's 500 at once)
                     and x.first > t.first
                     and t.final_t - ctx.tol <= x.first <= horizon
+                    # (not a later try from the top whose new lookup gave this target no
+                    # address, DNS-8: the next target is then the first it had, explore
+                    # seed 31 of round 3, the retry 30 s after the 500, the primary's
+                    # address answers lost)
+                    and not _fresh_lookup_lacked(ctx, t.final_t + at_once(ctx), x, t.dst)
                 ):
                     return ctx.failed(
                         c,
@@ -839,6 +844,18 @@ def rtx5(ctx: Ctx) -> Verdict:
     if not judged:
         return ctx.na(c, "no REGISTER saw every target of server 1 fail with time left to retry")
     return ctx.passed(c, f"{judged} retry round(s) after {ri} s, from the top of the list", ev)
+
+
+def _fresh_lookup_lacked(ctx: Ctx, after: float, x: wire.Txn, address: str) -> bool:
+    """
+    Whether C{x} went out on a lookup of server 1 begun after C{after} that
+    gave C{address} no address (DNS-8: its address query failed or was lost).
+    """
+    from harness.certify.checks_dns import _server1_lookups
+
+    before = [lk for lk in _server1_lookups(ctx) if lk[0].t <= x.started + ctx.tol]
+    return (bool(before) and before[-1][0].t > after
+            and address in unresolved_targets(ctx, x.started))
 
 
 def _lookup_start(ctx: Ctx, index: int) -> bool:

@@ -1480,3 +1480,42 @@ class RenewalPastACallsRegisterOnEnableTests(SynchronousTestCase):
 
     def test_renewal_moving_on_late_fails(self) -> None:
         self.assertEqual(status(self._world(250.07), "RTX-2"), "fail")
+
+
+class RetryAfter500WithPrimaryUnresolvedTests(SynchronousTestCase):
+    """
+    RTX-3 (explore seed 31 of round 3; UDP, retry_counts 10, the primary
+    answering 500, 20 % loss): the REGISTER's 500 at 36.6 s is no failure
+    (RTX-3); the phone retried 30 s later from the top, but that lookup's
+    answers for the primary's address were lost (DNS-8), so its first target
+    was the secondary, at 70.6 s, inside RTX-1's time after the 500 (35.5 s
+    for retry_counts 10).  RTX-3 took it for moving on after the 500.  The
+    same REGISTER to the secondary on a lookup that gave the primary's
+    address still fails.
+    """
+
+    def _world(self, primary_lost: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server2="", retry_counts=10, duration=120.0,
+                                        servers=(ServerInfo("primary", PRIMARY, _PORTS),
+                                                 ServerInfo("secondary", SECONDARY, _PORTS))))
+        srv = (f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}")
+        tb.dns(36.06, f"_sip._udp.{DOMAIN}", "SRV", srv, ttl=30)
+        tb.dns(36.07, f"primary.{DOMAIN}", "A", ["127.0.1.10"])
+        tb.dns(36.08, f"secondary.{DOMAIN}", "A", ["127.0.1.20"])
+        reg = tb.register("primary", 36.089, cseq=2)
+        tb.respond(reg, 500, 36.095)
+        tb.dns(66.606, f"_sip._udp.{DOMAIN}", "SRV", srv, ttl=30)
+        if primary_lost:
+            _lost_query(tb, 66.628, f"primary.{DOMAIN}")
+            _lost_query(tb, 67.629, f"primary.{DOMAIN}")
+        else:
+            tb.dns(66.628, f"primary.{DOMAIN}", "A", ["127.0.1.10"])
+        tb.dns(70.629, f"secondary.{DOMAIN}", "A", ["127.0.1.20"])
+        tb.respond(tb.register("secondary", 70.634, cseq=3), 200, 70.64)
+        return tb
+
+    def test_retry_on_a_lookup_without_the_primary_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-3"), "pass")
+
+    def test_another_target_after_the_500_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-3"), "fail")

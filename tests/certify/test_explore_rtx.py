@@ -1519,3 +1519,36 @@ class RetryAfter500WithPrimaryUnresolvedTests(SynchronousTestCase):
 
     def test_another_target_after_the_500_fails(self) -> None:
         self.assertEqual(status(self._world(False), "RTX-3"), "fail")
+
+
+class DropFirstBitingLaterTests(SynchronousTestCase):
+    """
+    LIVENESS (explore seed 33 of round 3; UDP, retry_counts 0, expires 30,
+    one target, a drop-first fault of one request at 1 s): the fault bit the
+    renewal at 15.03 s, which failed; the retry 30 s later was answered at
+    45.5 s.  The invariant counted the fault as lifted at 1 s, when it was
+    set, and wanted a registration by 41 s.  A drop-first fault is done when
+    it has dropped its requests: the phone is owed its bound from the last of
+    them.  One that never bit (no request after it) is lifted when set.
+    """
+
+    def _healthy(self, renewal: bool) -> float | None:
+        from harness.explore import _healthy_from
+        from harness.testing.strategies import AccountSpec, SrvSet, World, ZoneSpec
+
+        zone = ZoneSpec(hosts=("primary",), srv=(SrvSet("_sip._udp", ((0, 0, 5060, "primary"),)),))
+        drop = {"at": 1, "target": "primary", "action": "drop-first", "count": 1}
+        world = World(document={"scenario": {"name": "w", "duration": 120}, "faults": [drop]},
+                      phone_text="", zone=zone, subject=AccountSpec(transport=0))
+        tb = TraceBuilder(default_facts(expires=30, retry_counts=0, duration=120.0))
+        tb.respond(tb.register("primary", 0.02), 200, 0.025)
+        if renewal:
+            tb.silent("REGISTER", "primary", 15.03, cseq=2)
+            tb.respond(tb.register("primary", 45.53, cseq=3), 200, 45.535)
+        return _healthy_from(world, tb.build(), tb.facts)
+
+    def test_healthy_once_the_renewal_was_dropped(self) -> None:
+        self.assertEqual(self._healthy(True), 15.03)
+
+    def test_a_fault_that_never_bit_is_lifted_when_set(self) -> None:
+        self.assertEqual(self._healthy(False), 1.0)

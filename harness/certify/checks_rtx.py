@@ -23,7 +23,7 @@ from harness.certify.checks_dns import (
 )
 from harness.certify.verdict import Verdict
 from harness.sip.message import ParseError, Request
-from harness.trace.events import ConnEvent, PacketEvent
+from harness.trace.events import ConnEvent, DnsEvent, PacketEvent
 
 __all__ = ["CHECKS"]
 
@@ -56,23 +56,9 @@ def _missing_asked_from(ctx: Ctx, lo: float, asked: float) -> float:
     seed 15 of round 3: a target with no address first in the SRV order,
     asked for again at the primary's give-up, then the secondary's address).
     """
-    from harness.certify.checks_dns import (
-        _answer_lost,
-        _lost_answers,
-        _server1_lookups,
-        _srvs,
-        _unsent_queries,
-    )
+    from harness.certify.checks_dns import _unsent_queries
 
-    before = [lk for lk in _server1_lookups(ctx) if lk[0].t <= lo + ctx.tol]
-    if not before:
-        return asked
-    lost = _lost_answers(ctx)
-    names = {s.target for q in before[-1] if q.type == "SRV" for s in _srvs(q)
-             if s.target != "."}
-    names -= {q.name for q in before[-1] if q.type == "A" and q.records
-              and not _answer_lost(q, lost, ctx.tol)
-              and (q.answer.t if q.answer is not None else q.t) <= lo}
+    names = _unresolved_names(ctx, lo)
     tries = sorted({q.t for _, q, _ in ctx.dns if q.qtype == "A" and wire.norm(q.qname) in names}
                    | {q.t for q in _unsent_queries(ctx) if q.type == "A" and q.name in names})
     start = asked
@@ -81,6 +67,75 @@ def _missing_asked_from(ctx: Ctx, lo: float, asked: float) -> float:
             break
         start = t
     return start
+
+
+def _unresolved_names(ctx: Ctx, t: float) -> set[str]:
+    """
+    The SRV target names of the lookup of server 1 in use at C{t} for which
+    the phone had heard no address by then (DNS-8: its address query failed
+    or was lost, or named none).
+    """
+    from harness.certify.checks_dns import (
+        _answer_lost,
+        _lost_answers,
+        _server1_lookups,
+        _srvs,
+    )
+
+    before = [lk for lk in _server1_lookups(ctx) if lk[0].t <= t + ctx.tol]
+    if not before:
+        return set()
+    lost = _lost_answers(ctx)
+    names = {s.target for q in before[-1] if q.type == "SRV" for s in _srvs(q)
+             if s.target != "."}
+    names -= {q.name for q in before[-1] if q.type == "A" and q.records
+              and not _answer_lost(q, lost, ctx.tol)
+              and (q.answer.t if q.answer is not None else q.t) <= t}
+    return names
+
+
+def _asked_again_in_vain(ctx: Ctx, fail_t: float) -> float | None:
+    """
+    When every target the phone had failed at C{fail_t} and it then asked
+    again, at once, for the addresses the lookup in use lacked (DNS-8,
+    DNS-11: a failed address lookup is retried when the target is needed),
+    and got none: when the last of those lookups ended (its answer reached the
+    phone, or the resolver gave up on it).  Every target had failed only then
+    (explore seed 15 of round 3, second find: a target without an address
+    first in the SRV order, asked again after the secondary's give-up, its
+    NXDOMAIN a second later).  C{None} if it did not ask, or got an address.
+    """
+    from harness.certify.checks_dns import _lost_answers, _unsent_queries
+
+    names = _unresolved_names(ctx, fail_t)
+    if not names:
+        return None
+    lost = _lost_answers(ctx)
+    tries = sorted(
+        [(q.t, wire.norm(q.qname), a) for _, q, a in ctx.dns
+         if q.qtype == "A" and wire.norm(q.qname) in names and q.t >= fail_t - ctx.tol]
+        + [(q.t, q.name, None) for q in _unsent_queries(ctx)
+           if q.type == "A" and q.name in names and q.t >= fail_t - ctx.tol],
+        key=lambda x: x[0])
+    run: list[tuple[float, str, object]] = []
+    for x in tries:
+        if x[0] - (run[-1][0] if run else fail_t) > (DNS_GIVE_UP if run else at_once(ctx)):
+            break
+        run.append(x)
+    if not run:
+        return None
+    end = fail_t
+    for name in {x[1] for x in run}:
+        mine = [x for x in run if x[1] == name]
+        heard = [a for _, _, a in mine if isinstance(a, DnsEvent) and not any(
+            n == name and k == "A" and abs(t - a.t) <= ctx.tol for n, k, t in lost)]
+        if heard:
+            if heard[0].rcode == "NOERROR" and any(" A " in r for r in heard[0].answers):
+                return None  # an address after all: the phone goes on there
+            end = max(end, heard[0].t)
+        else:
+            end = max(end, mine[0][0] + DNS_GIVE_UP)
+    return end
 
 
 def _next_in_chain(ctx: Ctx, txn: wire.Txn) -> wire.Txn | None:
@@ -656,6 +711,7 @@ def rtx5(ctx: Ctx) -> Verdict:
             fail_t = ctx.failed_at(last)
             if fail_t is None:
                 continue
+            fail_t = _asked_again_in_vain(ctx, fail_t) or fail_t
             # successive fallback: the fallback server is the last target of the round.
             # Concurrent mode (FBK-C1, FBK-C3): the fallback server keeps a registration
             # of its own, on its own cycle; a REGISTER to it at the same moment is not

@@ -1552,3 +1552,38 @@ class DropFirstBitingLaterTests(SynchronousTestCase):
 
     def test_a_fault_that_never_bit_is_lifted_when_set(self) -> None:
         self.assertEqual(self._healthy(False), 1.0)
+
+
+class MissingAddressAskedAgainAtTheEndTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seed 15 of round 3, second find; UDP, retry_counts 0, SRV
+    targets ghost (no address), primary, secondary, both silent): the
+    lookup's address queries for ghost were lost.  The secondary given up at
+    6.02 s, the phone asked again for ghost's address (DNS-11: needed now),
+    lost, then NXDOMAIN at 7.025 s: only then had every target failed, and
+    the retry came 30 s later.  RTX-5 counted from the secondary's give-up.
+    A retry 30 s after the secondary's give-up, while the phone was still
+    asking for ghost, now fails.
+    """
+
+    def _world(self, retry_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server2="", retry_counts=0, duration=60.0))
+        srv = (f"0 2 5060 ghost.{DOMAIN}", f"0 1 5060 primary.{DOMAIN}",
+               f"0 0 5060 secondary.{DOMAIN}")
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV", srv)
+        _lost_query(tb, 0.005, f"ghost.{DOMAIN}")
+        _lost_query(tb, 1.005, f"ghost.{DOMAIN}")
+        tb.dns(5.0, f"primary.{DOMAIN}", "A", ["127.0.1.10"])
+        tb.dns(5.01, f"secondary.{DOMAIN}", "A", ["127.0.1.20"])
+        tb.silent("REGISTER", "primary", 5.02)
+        tb.silent("REGISTER", "secondary", 5.52, cseq=2)
+        _lost_query(tb, 6.02, f"ghost.{DOMAIN}")
+        tb.dns(7.025, f"ghost.{DOMAIN}", "A", rcode="NXDOMAIN")
+        tb.respond(tb.register("primary", retry_at, cseq=3), 200)
+        return tb
+
+    def test_retry_after_the_last_address_failed_passes(self) -> None:
+        self.assertEqual(status(self._world(37.03), "RTX-5"), "pass")
+
+    def test_retry_while_still_asking_fails(self) -> None:
+        self.assertEqual(status(self._world(36.02), "RTX-5"), "fail")

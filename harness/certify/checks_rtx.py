@@ -836,7 +836,20 @@ def rtx5(ctx: Ctx) -> Verdict:
                     p.at - ctx.tol <= rnd[0].started <= p.at + 1.0 + ctx.tol
                     for p in ctx.facts.calls):
                 since = _every_target_failed_since(ctx, fail_t, fail_t - ri + slack)
-            due = (fail_t + ri, since + ri)
+            due: tuple[float, ...] = (fail_t + ri, since + ri)
+            # successive mode: the fallback server failing while a probe of the working
+            # server (FBK-S3), whose last outcome was its failure, was still under way:
+            # as far as the phone knew, every target had failed then.  RTX-5 does not say
+            # whether the retry interval runs from there or from the probe's failure:
+            # both are accepted (explore seed 5 of round 3, third find: the fallback's
+            # renewal lost at 74 s during a 43.5 s probe, the retry 30 s later)
+            if successive:
+                lost_fb = [d for x in ctx.attempts
+                           if x.method == "REGISTER" and ctx.group(x.dst) == 2
+                           and (d := ctx.failed_at(x)) is not None
+                           and rnd[0].started < d < fail_t - ctx.tol]
+                if lost_fb:
+                    due = (*due, max(lost_fb) + ri)
             retry = min(options, key=lambda o: min(abs(o[0] - d) for d in due), default=None)
             if retry is None:
                 if fail_t + ri + ctx.tol < ctx.end:

@@ -1587,3 +1587,35 @@ class MissingAddressAskedAgainAtTheEndTests(SynchronousTestCase):
 
     def test_retry_while_still_asking_fails(self) -> None:
         self.assertEqual(status(self._world(36.02), "RTX-5"), "fail")
+
+
+class FallbackLostDuringProbeTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seed 5 of round 3, third find; successive, UDP, the
+    primary silent with retry_counts 12 (43.5 s), fallback.timeout 17,
+    expires 60 at the fallback, retry_counts 0 there): on the fallback, the
+    phone probed the primary at 60.5 s; its fallback renewal at 73.5 s was
+    lost and failed at 74 s while the probe was under way: as far as the
+    phone knew, every target had failed, and it retried 30 s later, at
+    104 s, as the probe failed.  RTX-5 counted only from the probe's
+    failure.  Both are accepted; a retry at neither still fails.
+    """
+
+    def _world(self, retry_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, redundancy_type=1, fallback_timeout=17,
+                                        retry_counts=12, duration=150.0, servers=_ONE_TARGET))
+        tb.facts = replace(tb.facts, account=replace(tb.facts.account, servers=(
+            tb.facts.account.servers[0],
+            replace(tb.facts.account.servers[1], expires=60, retry_counts=0))))
+        tb.silent("REGISTER", "primary", 0.0)
+        tb.respond(tb.register("fallback", 43.5, cseq=2, expires=60), 200, 43.505)
+        tb.silent("REGISTER", "primary", 60.511, cseq=3)
+        tb.silent("REGISTER", "fallback", 73.511, cseq=4, expires=60)
+        tb.silent("REGISTER", "primary", retry_at, cseq=5)
+        return tb
+
+    def test_retry_after_the_fallback_was_lost_passes(self) -> None:
+        self.assertEqual(status(self._world(104.011), "RTX-5"), "pass")
+
+    def test_retry_at_neither_fails(self) -> None:
+        self.assertEqual(status(self._world(115.0), "RTX-5"), "fail")

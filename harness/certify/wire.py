@@ -25,6 +25,7 @@ unless the network dropped that very datagram on its way to the phone.
 from __future__ import annotations
 
 import functools
+import math
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -378,6 +379,8 @@ def failed_at(txn: Txn, facts: Facts) -> float | None:
             # never established in time: it failed when a silent server would have
             return txn.started + give_up_delay(facts.profile, txn.method,
                                                retry_counts_for(facts, txn.dst))
+        if txn.method == "INVITE" and txn.provisional:
+            return txn.conn_failure.t  # (no timer in Proceeding: see below)
         # a connection that failed only after a silent server's time (lost SYNs, then
         # refused) had failed by then: not established in time (RTX-2; explore seed 1)
         return min(txn.conn_failure.t, txn.started + give_up_delay(
@@ -1382,6 +1385,12 @@ def attempts(
                 continue
             horizon = t.started + give_up_delay(facts.profile, t.method,
                                                 retry_counts_for(facts, t.dst))
+            if t.method == "INVITE" and t.provisional:
+                # answered provisionally it waits without a timer (RFC 3261 17.1.1.2,
+                # L{failed_at}): a close at any later time still ends it (explore seed
+                # 36 of round 3: a server crashed after its 100 Trying closed its TLS
+                # connection 180 s later, the INVITE moved on)
+                horizon = math.inf
             sports = {s.sport for s in t.sends}
             hit_close = next(
                 ((i, e) for i, e in closes

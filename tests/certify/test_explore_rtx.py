@@ -1619,3 +1619,42 @@ class FallbackLostDuringProbeTests(SynchronousTestCase):
 
     def test_retry_at_neither_fails(self) -> None:
         self.assertEqual(status(self._world(115.0), "RTX-5"), "fail")
+
+
+class ProvisionalInviteConnectionClosedTests(SynchronousTestCase):
+    """
+    RTX-2 (explore seed 36 of round 3, second find; TLS, register_on_enable
+    1, the primary crashing mid-INVITE, the secondary silent): the primary
+    answered the call's INVITE 100 Trying and nothing more; 180 s later it
+    closed its TLS connection and the phone closed its side at once.  The
+    INVITE, in Proceeding without a timer (RFC 3261 17.1.1.2), failed then
+    (RTX-2), and FO-5's REGISTER went to the secondary, silent; the call
+    failed, and the registration's retry went to the primary 30 s later.  The
+    wire only counted a close within RTX-1's time of the INVITE, so that
+    REGISTER was no FO-5 REGISTER, and RTX-2 took the retry for its late move
+    on.  Without the close, a REGISTER to the secondary then moving on 30 s
+    late still fails.
+    """
+
+    def _world(self, closed: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=2, register_on_enable=1, server2="",
+                                        calls=(0.0,), duration=240.0))
+        tb.respond(tb.register("primary", 0.07, transport="tls", port=5061), 200, 0.075)
+        inv = tb.invite("primary", 0.07, call_id="call-a", transport="tls", port=5061)
+        tb.respond(inv, 100, 0.075)
+        if closed:
+            up, down = ((PHONE, 5060), (PRIMARY, 5061)), ((PRIMARY, 5061), (PHONE, 5060))
+            tb._add(PacketEvent(180.075, "tcp", *down, b""))
+            tb._add(PacketEvent(180.08, "tcp", *up, b"", flags="F"))
+            tb._add(ConnEvent(180.085, PRIMARY, "close", "tcp", *down, "peer"))
+            tb._add(PacketEvent(180.085, "tcp", *down, b"", flags="F"))
+        tb.silent("REGISTER", "secondary", 180.1, cseq=2, transport="tls", port=5061)
+        tb.respond(tb.register("primary", 217.6, cseq=3, transport="tls", port=5061), 200,
+                   217.605)
+        return tb
+
+    def test_fo5_register_after_the_close_passes(self) -> None:
+        self.assertIn(status(self._world(True), "RTX-2"), ("pass", "n/a"))
+
+    def test_silent_secondary_left_late_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-2"), "fail")

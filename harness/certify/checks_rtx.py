@@ -775,6 +775,25 @@ def rtx5(ctx: Ctx) -> Verdict:
                             for srv, due in hang_ups)
                 and (nxt is None or a.start < nxt.first - ctx.tol)
             ]
+            # (so is a connection still being tried at the end, its SYNs unanswered: no
+            # failure decided it yet, explore seed 40 of round 3, the retry's SYN meeting
+            # the stopped server a second before the end, its RST lost; its first SYN)
+            decided = {(a.server, a.phone_port) for a in conns}
+            pending: dict[tuple[str, int], wire.ConnFailure] = {}
+            for f in ctx.conn_failures:
+                if f.what.startswith("syn-") and (f.server, f.phone_port) not in decided:
+                    pending.setdefault((f.server, f.phone_port), f)
+            options += [
+                (f.t, f.server, f"tcp connection to {ctx.name(f.server)} at {f.t:.3f} "
+                 "(SYN unanswered)", f.index)
+                for f in pending.values()
+                if ctx.group(f.server) == 1 and f.t > last.last + ctx.tol
+                and not any(p.at - ctx.tol <= f.t <= p.at + 1.0 + ctx.tol
+                            for p in ctx.facts.calls)
+                and not any(srv == f.server and due - ctx.tol <= f.t <= due + 1.0 + ctx.tol
+                            for srv, due in hang_ups)
+                and (nxt is None or f.t < nxt.first - ctx.tol)
+            ]
             # a failed connection without SIP may have been another request's (a call):
             # any REGISTER attempt at server 1 up to the retry time is a candidate too
             # Only the first attempt of a round can be a retry: a later attempt of a

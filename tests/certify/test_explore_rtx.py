@@ -1658,3 +1658,38 @@ class ProvisionalInviteConnectionClosedTests(SynchronousTestCase):
 
     def test_silent_secondary_left_late_fails(self) -> None:
         self.assertEqual(status(self._world(False), "RTX-2"), "fail")
+
+
+class RetrySynUnansweredAtTheEndTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seed 40 of round 3; TCP, server 1's one target stopped, a
+    call at 238 s, 5 % loss): the call's connection was refused, the
+    registration's retry 30 s later too (its first RST lost, refused on the
+    second SYN at 269.02 s), and the next retry went out on time at 299.02 s,
+    its SYN meeting the closed port and the RST lost, the run ending a second
+    later.  Nothing had decided that connection yet, so RTX-5 saw no retry.
+    A connection begun 3 s early still fails.
+    """
+
+    def _world(self, retry_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, server2="", transport=1,
+                                        calls=(238.0,), duration=300.0,
+                                        servers=_ONE_TARGET[:1]))
+        tb.respond(tb.register("primary", 0.01, transport="tcp"), 200, 0.015)
+        tb.refused(238.0, "primary")
+        tb.syn_lost(268.01, "primary", phone_port=41600)
+        tb._add(PacketEvent(268.015, "tcp", (PRIMARY, 5060), (PHONE, 41600), b"", flags="R",
+                            fate="lost"))
+        tb.syn_lost(269.01, "primary", phone_port=41600)
+        tb._add(ConnEvent(269.02, PHONE, "refused", "tcp", (PHONE, 41600), (PRIMARY, 5060),
+                          "RST"))
+        tb.syn_lost(retry_at, "primary", phone_port=41700)
+        tb._add(PacketEvent(retry_at + 0.005, "tcp", (PRIMARY, 5060), (PHONE, 41700), b"",
+                            flags="R", fate="lost"))
+        return tb
+
+    def test_retry_still_connecting_at_the_end_passes(self) -> None:
+        self.assertEqual(status(self._world(299.02), "RTX-5"), "pass")
+
+    def test_retry_connecting_early_fails(self) -> None:
+        self.assertEqual(status(self._world(296.0), "RTX-5"), "fail")

@@ -1693,3 +1693,39 @@ class RetrySynUnansweredAtTheEndTests(SynchronousTestCase):
 
     def test_retry_connecting_early_fails(self) -> None:
         self.assertEqual(status(self._world(296.0), "RTX-5"), "fail")
+
+
+class InviteBehindTheFallbackRegisterTests(SynchronousTestCase):
+    """
+    RTX-2 (explore seed 43 of round 3; TLS, latency 0.1 s, retry_counts 0,
+    the primary silent, a call at once, concurrent fallback): the
+    REGISTERs to the primary and to the fallback server and the INVITE to the
+    primary waited for their connections (SYNs at 0 s, requests at 0.5 s).
+    The primary given up at 0.5 s, the INVITE went to the fallback server
+    over the connection the REGISTER had opened, arriving 0.1 s after that
+    REGISTER.  The wire counted it among the requests that had waited for
+    the connection (arrivals within the 0.25 s tolerance) and timed it from
+    the SYN, 0.5 s before the primary's give-up.  An INVITE arriving 0.7 s
+    late still fails.
+    """
+
+    def _world(self, invite_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=2, retry_counts=0,
+                                        calls=(0.0,), duration=30.0, servers=_ONE_TARGET,
+                                        latency_tolerance=0.25))
+        for dst in (PRIMARY, FALLBACK):
+            tb._add(PacketEvent(0.0, "tcp", (PHONE, 5060), (dst, 5061), b"", flags="S"))
+        tb.silent("REGISTER", "primary", 0.5, transport="tls", port=5061)
+        tb.silent("INVITE", "primary", 0.5, call_id="call-a", transport="tls", port=5061)
+        tb.respond(tb.register("fallback", 0.5, call_id="reg-2", transport="tls", port=5061),
+                   200, 0.5)
+        inv = tb.invite("fallback", invite_at, call_id="call-a", cseq=2, transport="tls",
+                        port=5061)
+        tb.respond(inv, 200, invite_at, to_tag="tt")
+        return tb
+
+    def test_invite_as_the_primary_failed_passes(self) -> None:
+        self.assertEqual(status(self._world(0.6), "RTX-2"), "pass")
+
+    def test_invite_late_fails(self) -> None:
+        self.assertEqual(status(self._world(1.2), "RTX-2"), "fail")

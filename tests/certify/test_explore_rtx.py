@@ -1729,3 +1729,37 @@ class InviteBehindTheFallbackRegisterTests(SynchronousTestCase):
 
     def test_invite_late_fails(self) -> None:
         self.assertEqual(status(self._world(1.2), "RTX-2"), "fail")
+
+
+class ErrorSentAtTheGiveUpTests(SynchronousTestCase):
+    """
+    RTX-3 (explore seed 43 of round 3, second find; TLS, latency 0.1 s,
+    retry_counts 0, the primary answering 500, a call at once, concurrent
+    fallback): the INVITE reached the primary at 0.5 s, the phone's give-up
+    time (0.5 s after the SYN), and the primary's 500 went out then, reaching
+    the phone 0.1 s after it had given the primary up and sent the INVITE to
+    the fallback server.  RTX-3 took that move for failing over on a 500.  A
+    500 sent well before the give-up, then the INVITE elsewhere, still fails.
+    """
+
+    def _world(self, answer_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=2, retry_counts=0,
+                                        calls=(0.0,), duration=30.0, servers=_ONE_TARGET,
+                                        latency_tolerance=0.25))
+        for dst in (PRIMARY, FALLBACK):
+            tb._add(PacketEvent(0.0, "tcp", (PHONE, 5060), (dst, 5061), b"", flags="S"))
+        inv = tb.invite("primary", 0.5 if answer_at >= 0.5 else 0.1, call_id="call-a",
+                        transport="tls", port=5061)
+        tb.respond(inv, 500, answer_at)
+        tb.respond(tb.register("fallback", 0.5, call_id="reg-2", transport="tls", port=5061),
+                   200, 0.5)
+        nxt = tb.invite("fallback", answer_at + 0.1, call_id="call-a", cseq=2,
+                        transport="tls", port=5061)
+        tb.respond(nxt, 200, answer_at + 0.1, to_tag="tt")
+        return tb
+
+    def test_500_sent_as_the_phone_gave_up_passes(self) -> None:
+        self.assertIn(status(self._world(0.5), "RTX-3"), ("pass", "n/a"))
+
+    def test_500_in_time_then_elsewhere_fails(self) -> None:
+        self.assertEqual(status(self._world(0.15), "RTX-3"), "fail")

@@ -1763,3 +1763,36 @@ class ErrorSentAtTheGiveUpTests(SynchronousTestCase):
 
     def test_500_in_time_then_elsewhere_fails(self) -> None:
         self.assertEqual(status(self._world(0.15), "RTX-3"), "fail")
+
+
+class OkSentAtTheGiveUpTests(SynchronousTestCase):
+    """
+    RTX-2 (explore seed 40 of round 3, latest find; TLS, latency 0.1 s,
+    retry_counts 0, the secondary silent): the primary's 200 OK to the first
+    REGISTER went out at the phone's give-up time (0.5 s after the SYN) and
+    reached it after it had given the primary up and opened a connection to
+    the secondary, which stayed silent; the retry went to the primary 30 s
+    later.  The wire ended the REGISTER's chain at the answered attempt, so
+    the secondary's attempt began a chain of its own, and RTX-2 took the
+    retry for its late move on.  The secondary tried 0.7 s after that 200 OK
+    still fails.
+    """
+
+    def _world(self, secondary_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=2, retry_counts=0, server2="",
+                                        duration=60.0, latency_tolerance=0.25))
+        tb._add(PacketEvent(0.8, "tcp", (PHONE, 5060), (PRIMARY, 5061), b"", flags="S"))
+        tb.respond(tb.register("primary", 1.2, transport="tls", port=5061), 200, 1.3)
+        tb._add(PacketEvent(secondary_at, "tcp", (PHONE, 5060), (SECONDARY, 5061), b"",
+                            flags="S"))
+        tb.silent("REGISTER", "secondary", secondary_at + 0.4, cseq=2, transport="tls",
+                  port=5061)
+        tb.respond(tb.register("primary", 31.9, cseq=3, transport="tls", port=5061), 200,
+                   31.9)
+        return tb
+
+    def test_secondary_at_the_give_up_passes(self) -> None:
+        self.assertIn(status(self._world(1.3), "RTX-2"), ("pass", "n/a"))
+
+    def test_secondary_after_the_ok_fails(self) -> None:
+        self.assertEqual(status(self._world(2.0), "RTX-2"), "fail")

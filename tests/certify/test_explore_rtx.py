@@ -1796,3 +1796,34 @@ class OkSentAtTheGiveUpTests(SynchronousTestCase):
 
     def test_secondary_after_the_ok_fails(self) -> None:
         self.assertEqual(status(self._world(2.0), "RTX-2"), "fail")
+
+
+class RetryRefusedAsACallWasPlacedTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seed 40 of round 3, third find; TCP, server 1's one target
+    stopped, concurrent fallback, a call at 30 s): the registration's round
+    failed at 0.01 s, so the retry was due at 30.01 s, just as the call's
+    connection to the primary was refused; the retry opened its own
+    connection then, refused too, and the next retry came 30 s later.  RTX-5
+    left out every failed connection within a second of a planned call, the
+    retry's too.  Each call claims one; with only the call's connection
+    refused, a retry 30 s late still fails.
+    """
+
+    def _world(self, retry: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=1, calls=(30.0,),
+                                        duration=90.0, servers=_ONE_TARGET))
+        tb.refused(0.0, "primary")
+        tb.respond(tb.register("fallback", 0.01, call_id="reg-2", transport="tcp"), 200, 0.015)
+        tb.refused(30.0, "primary")
+        tb.call("fallback", 30.01, call_id="call-a", transport="tcp", bye_at=35.02)
+        if retry:
+            tb.refused(30.01, "primary")
+        tb.refused(60.02, "primary")
+        return tb
+
+    def test_retry_beside_the_call_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-5"), "pass")
+
+    def test_only_the_calls_connection_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-5"), "fail")

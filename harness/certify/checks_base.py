@@ -249,8 +249,12 @@ class Ctx:
             return False
         if any(self.group(w.dst) == 1 and held[-1].t < w.t <= t for w in self.regs):
             return False
-        last = [x for x in self.txns if x.method == "REGISTER" and x.dst == fb and x.first <= t]
-        return bool(last) and last[-1].answered and (last[-1].final_t or t) <= t
+        # (a REGISTER to it still under way at t, neither answered nor given up, has
+        # decided nothing yet: the last one that had is what the phone went by, explore
+        # seed 5 of round 3, a renewal's 500s lost as a probe failed)
+        last = [x for x in self.txns if x.method == "REGISTER" and x.dst == fb and x.first <= t
+                and (x.final_t if x.final_t is not None else self.failed_at(x) or t) <= t]
+        return bool(last) and last[-1].answered
 
     def failed_at(self, txn: wire.Txn) -> float | None:
         return wire.failed_at(txn, self.facts)

@@ -1109,46 +1109,67 @@ def address_asked(ctx: Ctx, address: str, lo: float, hi: float) -> float | None:
     return min(inside) if inside else None
 
 
-def address_reasked_until(ctx: Ctx, t: float) -> float | None:
+def unresolved_names(ctx: Ctx, t: float) -> set[str]:
     """
-    When every target of server 1 with an address had failed at C{t}, the
-    phone may first ask again for the address of an SRV target of server 1
-    whose earlier address lookup gave none (DNS-11: a failed lookup is
-    retried, not cached; L{harness.sip.locate.Locator.fill}): server 1 has
-    failed only when that lookup ends with no address too.  The moment it
-    ended (its last answer; its last try plus the resolver's patience if
-    no answer came), or C{None} if the phone asked no such thing at once,
-    or the re-ask gave an address (a new target: the round goes on there).
-    Explore: dns-ip-literal, a defect search at seed 0, the SRV target
-    "ghost" with no address before "primary", whose refusal at 20.09 s was
-    followed by a 1 s re-ask of "ghost", then the fallback.
+    The SRV target names of the lookup of server 1 in use at C{t} for which
+    the phone had heard no address by then (DNS-8: its address query failed
+    or was lost, or named none).
     """
     before = [lk for lk in _server1_lookups(ctx) if lk[0].t <= t + ctx.tol]
     if not before:
-        return None
-    lk = before[-1]
-    names = {r.target for q in lk if q.type == "SRV" for r in _srvs(q) if not is_ip(r.target)}
+        return set()
+    lost = _lost_answers(ctx)
+    names = {s.target for q in before[-1] if q.type == "SRV" for s in _srvs(q)
+             if s.target != "."}
+    names -= {q.name for q in before[-1] if q.type == "A" and q.records
+              and not _answer_lost(q, lost, ctx.tol)
+              and (q.answer.t if q.answer is not None else q.t) <= t}
+    return names
+
+
+def address_reasked_until(ctx: Ctx, fail_t: float) -> float | None:
+    """
+    When every target the phone had failed at C{fail_t} and it then asked
+    again, at once, for the addresses the lookup in use lacked (DNS-8,
+    DNS-11: a failed address lookup is retried when the target is needed),
+    and got none: when the last of those lookups ended (its answer reached the
+    phone, or the resolver gave up on it).  Every target had failed only then
+    (explore seed 15 of round 3, second find: a target without an address
+    first in the SRV order, asked again after the secondary's give-up, its
+    NXDOMAIN a second later; and a defect search at seed 0: after the
+    primary refused, a 1 s re-ask of "ghost", then the fallback, FO-6,
+    FBK-S2).  C{None} if it did not ask, or got an address.  Used through
+    L{Ctx.round_failed_at}.
+    """
+    names = unresolved_names(ctx, fail_t)
     if not names:
         return None
     lost = _lost_answers(ctx)
-    had = {q.name for q in lk if q.type == "A" and q.records and q.answer is not None
-           and q.answer.t <= t + ctx.tol and not _answer_lost(q, lost, ctx.tol)}
-    missing = names - had
-    if not missing:
+    tries = sorted(
+        [(q.t, norm(q.qname), a) for _, q, a in ctx.dns
+         if q.qtype == "A" and norm(q.qname) in names and q.t >= fail_t - ctx.tol]
+        + [(q.t, q.name, None) for q in _unsent_queries(ctx)
+           if q.type == "A" and q.name in names and q.t >= fail_t - ctx.tol],
+        key=lambda x: x[0])
+    run: list[tuple[float, str, object]] = []
+    for x in tries:
+        if x[0] - (run[-1][0] if run else fail_t) > (DNS_GIVE_UP if run else ctx.at_once):
+            break
+        run.append(x)
+    if not run:
         return None
-    # the first try of a re-ask, then that lookup as the resolver ended it (its last try)
-    first = next((q for _, q, _ in ctx.dns if q.qtype == "A" and norm(q.qname) in missing
-                  and t - ctx.tol <= q.t <= t + ctx.at_once), None)
-    if first is None:
-        return None
-    name = norm(first.qname)
-    end = next((q for q in ctx.queries if q.type == "A" and q.name == name
-                and q.t >= first.t - ctx.tol), None)
-    if end is None:
-        return None
-    if end.records and not _answer_lost(end, lost, ctx.tol):
-        return None
-    return end.answer.t if end.answer is not None else end.t + DNS_GIVE_UP
+    end = fail_t
+    for name in {x[1] for x in run}:
+        mine = [x for x in run if x[1] == name]
+        heard = [a for _, _, a in mine if isinstance(a, DnsEvent) and not any(
+            n == name and k == "A" and abs(t - a.t) <= ctx.tol for n, k, t in lost)]
+        if heard:
+            if heard[0].rcode == "NOERROR" and any(" A " in r for r in heard[0].answers):
+                return None  # an address after all: the phone goes on there
+            end = max(end, heard[0].t)
+        else:
+            end = max(end, mine[0][0] + DNS_GIVE_UP)
+    return end
 
 
 def first_resolved_target(ctx: Ctx, t: float) -> str | None:

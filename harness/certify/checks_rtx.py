@@ -20,6 +20,7 @@ from harness.certify.checks_dns import (
     address_asked,
     first_resolved_target,
     in_flight,
+    unresolved_names,
     unresolved_targets,
 )
 from harness.certify.verdict import Verdict
@@ -42,7 +43,32 @@ def _began(ctx: Ctx, lo: float, nxt: wire.Txn) -> float:
     DNS-11: asked again when the target is needed, explore seed 2).
     """
     asked = address_asked(ctx, nxt.dst, lo, nxt.first)
-    return nxt.started if asked is None else min(nxt.started, asked)
+    if asked is None:
+        return nxt.started
+    return min(nxt.started, _missing_asked_from(ctx, lo, asked))
+
+
+def _missing_asked_from(ctx: Ctx, lo: float, asked: float) -> float:
+    """
+    When the phone, from C{lo} on, began asking again for the addresses the
+    lookup in use at C{lo} gave none for, in the run of address queries that
+    led to the one at C{asked}: it asks for every such target again, in SRV
+    order, when every target it had has failed (DNS-8, DNS-11), so moving on
+    began with the first, even one for a target before the next (explore
+    seed 15 of round 3: a target with no address first in the SRV order,
+    asked for again at the primary's give-up, then the secondary's address).
+    """
+    from harness.certify.checks_dns import _unsent_queries
+
+    names = unresolved_names(ctx, lo)
+    tries = sorted({q.t for _, q, _ in ctx.dns if q.qtype == "A" and wire.norm(q.qname) in names}
+                   | {q.t for q in _unsent_queries(ctx) if q.type == "A" and q.name in names})
+    start = asked
+    for t in reversed([t for t in tries if lo <= t < asked]):
+        if start - t > DNS_GIVE_UP:
+            break
+        start = t
+    return start
 
 
 def _next_in_chain(ctx: Ctx, txn: wire.Txn) -> wire.Txn | None:
@@ -50,8 +76,32 @@ def _next_in_chain(ctx: Ctx, txn: wire.Txn) -> wire.Txn | None:
     for c in ctx.rounds:
         for n, t in enumerate(c.txns):
             if t is txn:
-                return c.txns[n + 1] if n + 1 < len(c.txns) else None
+                nxt = c.txns[n + 1] if n + 1 < len(c.txns) else None
+                return _past_others_register(ctx, txn, nxt)
     return None
+
+
+def _past_others_register(ctx: Ctx, txn: wire.Txn, nxt: wire.Txn | None) -> wire.Txn | None:
+    """
+    C{nxt}, unless it is FO-5's REGISTER for another request (a call's, as it
+    moved on) over and done before the REGISTER C{txn} was due to give its
+    target up: that is not C{txn}'s move to the next target, the next
+    REGISTER after it is (explore seed 37 of round 3: a renewal silent at
+    the primary, a call's INVITE giving the primary up meanwhile and FO-5's
+    REGISTER to the secondary answered at once; the renewal went on to the
+    secondary at its own give-up time).  One still under way then is the
+    renewal's as well (the phone waits for it, RFC 3261 10.2).
+    """
+    if (nxt is None or txn.method != "REGISTER" or not _roe_register(ctx, nxt)
+            or _roe_register(ctx, txn)):
+        return nxt
+    done = nxt.final_t if nxt.final_t is not None else ctx.failed_at(nxt)
+    if done is None or done > txn.started + ctx.give_up(txn) - ctx.tol:
+        return nxt
+    # (FO-5's REGISTER answered, the one after it starts a chain of its own)
+    return next((x for x in ctx.attempts if x.method == "REGISTER" and x.call_id == txn.call_id
+                 and x.first > nxt.first and ctx.group(x.dst) == ctx.group(txn.dst)
+                 and not _roe_register(ctx, x)), None)
 
 
 def _chain_of(ctx: Ctx, txn: wire.Txn) -> wire.Chain | None:
@@ -83,7 +133,15 @@ def _roe_register(ctx: Ctx, t: wire.Txn) -> bool:
         done = ctx.failed_at(x)
         if ctx.group(x.dst) == 1 and done is not None and abs(done - t.first) <= ctx.tol:
             return True
-    return False
+    # (or a planned call's connection to another target, refused or failed before its
+    # INVITE got on the wire, just before: explore seed 36 of round 3, the INVITE's
+    # connection to the stopped primary refused, FO-5's REGISTER to the secondary)
+    return any(
+        ctx.group(a.server) == 1 and a.server != t.dst
+        and a.t - ctx.tol <= t.started <= a.t + at_once(ctx)
+        and any(p.at - ctx.tol <= a.start <= p.at + 1.0 + ctx.tol for p in ctx.facts.calls)
+        for a in ctx.conn_attempts
+    )
 
 
 def _moved_on_time(ctx: Ctx, t: wire.Txn, nxt: wire.Txn, due: float) -> bool:
@@ -97,7 +155,22 @@ def _moved_on_time(ctx: Ctx, t: wire.Txn, nxt: wire.Txn, due: float) -> bool:
     if roe is not None:
         return roe
     return due - ctx.tol <= nxt.started <= due + 2 * ctx.tol + 0.01 or (
-        due - ctx.tol <= _began(ctx, due - ctx.tol, nxt) <= due + 2 * ctx.tol + 0.01)
+        due - ctx.tol <= _began(ctx, due - ctx.tol, nxt) <= due + 2 * ctx.tol + 0.01) or (
+        # over a connection another request had opened (and the wire counted nxt among
+        # the requests that waited for it, their arrivals within tol): nxt began with its
+        # own send (explore seed 43 of round 3: latency 0.1 s, the concurrent REGISTER to
+        # the fallback server first on it, the INVITE 0.1 s behind as the primary failed)
+        nxt.started < due - ctx.tol and _rode_another(ctx, nxt)
+        and due - ctx.tol <= nxt.first <= due + 2 * ctx.tol + 0.01)
+
+
+def _rode_another(ctx: Ctx, nxt: wire.Txn) -> bool:
+    """Whether C{nxt} went over a TCP/TLS connection that carried another request first."""
+    s0 = nxt.sends[0]
+    return nxt.transport != "udp" and any(
+        x is not nxt and x.dst == nxt.dst and x.transport == nxt.transport
+        and x.sends[0].sport == s0.sport and x.sends[0].index < s0.index
+        for x in ctx.txns)
 
 
 def _roe_on_time(ctx: Ctx, t: wire.Txn, nxt: wire.Txn, due: float) -> bool | None:
@@ -129,6 +202,19 @@ def _roe_on_time(ctx: Ctx, t: wire.Txn, nxt: wire.Txn, due: float) -> bool | Non
                     and 200 <= x.final.status < 300
                     and due - ctx.tol <= x.final_t <= nxt.started
                     and nxt.started <= x.final_t + at_once(ctx)), None)
+    if roe is None and roe_on:
+        # FO-5's REGISTER to another target of server 1 already under way when this
+        # target gave up, that then failed: the phone waited for it, and that target
+        # failed for the request behind it (FO-5: no request there before a REGISTER
+        # succeeded), which moved on once it had (explore seed 24 of round 3: the
+        # REGISTER's own failover to the secondary, its 200 OK lost; the INVITE
+        # went to the fallback server when that REGISTER gave up)
+        for x in ctx.txns:
+            done = ctx.failed_at(x) if x.method == "REGISTER" else None
+            if (done is not None and x.dst not in (t.dst, nxt.dst)
+                    and ctx.group(x.dst) == 1 and ctx.group(t.dst) == 1
+                    and x.started < due + ctx.tol and due - ctx.tol <= done <= nxt.started):
+                return nxt.started <= done + at_once(ctx)
     if roe is not None:
         if (roe is nxt or roe.dst != nxt.dst or roe.final is None or roe.final_t is None
                 or not 200 <= roe.final.status < 300):
@@ -388,6 +474,17 @@ def rtx3(ctx: Ctx) -> Verdict:
                     # answer, explore seed 21, a 503 then the fallback's 500 at once)
                     and x.first > t.first
                     and t.final_t - ctx.tol <= x.first <= horizon
+                    # (not a later try from the top whose new lookup gave this target no
+                    # address, DNS-8: the next target is then the first it had, explore
+                    # seed 31 of round 3, the retry 30 s after the 500, the primary's
+                    # address answers lost)
+                    and not _fresh_lookup_lacked(ctx, t.final_t + at_once(ctx), x, t.dst)
+                    # (nor the move at the give-up time of an attempt whose answer came
+                    # too late, or was sent so close to it that it may have reached the
+                    # phone only after, L{Ctx.maybe_late}: explore seed 43 of round 3,
+                    # latency 0.1 s, the 500 sent as the phone gave the primary up)
+                    and not ((t.late or ctx.maybe_late(t))
+                             and x.started <= t.started + ctx.give_up(t) + 2 * ctx.tol + 0.01)
                 ):
                     return ctx.failed(
                         c,
@@ -429,8 +526,13 @@ def rtx4(ctx: Ctx) -> Verdict:
                 # CSeq nobody saw: each such attempt in between allows one more
                 # (a's time is when the server saw it, a connection's when the phone
                 # began it: with latency, the next target's SYN may be recorded at the
-                # moment a arrived, explore seed 17)
-                unseen = sum(1 for x in conns if a.last - ctx.tol < x.start < b.first)
+                # moment a arrived, explore seed 17; without latency, a connection
+                # refused at once may begin at the very moment b went out to another
+                # server, and one refused by the time a went out came before a, explore
+                # seed 5 of round 3)
+                unseen = sum(1 for x in conns if a.last - ctx.tol < x.start <= b.first
+                             and (x.start < b.first or x.server != b.dst)
+                             and not x.t <= a.first)
                 if not a.cseq + 1 <= b.cseq <= a.cseq + 1 + unseen:
                     return ctx.failed(
                         c,
@@ -623,6 +725,16 @@ def rtx5(ctx: Ctx) -> Verdict:
             # nothing after it on the wire to say what it carried) is a retry all the same
             # (nothing on the wire says what such a connection was for: the one nearest
             # the retry time is taken for the retry)
+            # (each planned call claims one such connection, the first in its window: a
+            # retry falling due just as a call was placed opened its own, explore seed 40
+            # of round 3, a call at 30 s and the retry at 30.01 s, both refused)
+            claimed: set[int] = set()
+            for p in ctx.facts.calls:
+                first = next((a for a in sorted(conns, key=lambda a: a.start)
+                              if ctx.group(a.server) == 1 and a.index not in claimed
+                              and p.at - ctx.tol <= a.start <= p.at + 1.0 + ctx.tol), None)
+                if first is not None:
+                    claimed.add(first.index)
             options: list[tuple[float, str, str, int]] = [
                 (a.start, a.server,
                  f"{a.transport} connection to {ctx.name(a.server)} at {a.start:.3f} "
@@ -630,13 +742,31 @@ def rtx5(ctx: Ctx) -> Verdict:
                 for a in conns
                 if ctx.group(a.server) == 1 and a.start > last.last + ctx.tol
                 # not a planned call's connection (its INVITE never got on the wire)
-                and not any(p.at - ctx.tol <= a.start <= p.at + 1.0 + ctx.tol
-                            for p in ctx.facts.calls)
+                and a.index not in claimed
                 # nor its hang-up's (FO-4: the BYE goes where the call is; explore seed 1,
                 # the server gone during the call)
                 and not any(srv == a.server and due - ctx.tol <= a.start <= due + 1.0 + ctx.tol
                             for srv, due in hang_ups)
                 and (nxt is None or a.start < nxt.first - ctx.tol)
+            ]
+            # (so is a connection still being tried at the end, its SYNs unanswered: no
+            # failure decided it yet, explore seed 40 of round 3, the retry's SYN meeting
+            # the stopped server a second before the end, its RST lost; its first SYN)
+            decided = {(a.server, a.phone_port) for a in conns}
+            pending: dict[tuple[str, int], wire.ConnFailure] = {}
+            for f in ctx.conn_failures:
+                if f.what.startswith("syn-") and (f.server, f.phone_port) not in decided:
+                    pending.setdefault((f.server, f.phone_port), f)
+            options += [
+                (f.t, f.server, f"tcp connection to {ctx.name(f.server)} at {f.t:.3f} "
+                 "(SYN unanswered)", f.index)
+                for f in pending.values()
+                if ctx.group(f.server) == 1 and f.t > last.last + ctx.tol
+                and not any(p.at - ctx.tol <= f.t <= p.at + 1.0 + ctx.tol
+                            for p in ctx.facts.calls)
+                and not any(srv == f.server and due - ctx.tol <= f.t <= due + 1.0 + ctx.tol
+                            for srv, due in hang_ups)
+                and (nxt is None or f.t < nxt.first - ctx.tol)
             ]
             # a failed connection without SIP may have been another request's (a call):
             # any REGISTER attempt at server 1 up to the retry time is a candidate too
@@ -668,7 +798,13 @@ def rtx5(ctx: Ctx) -> Verdict:
                     if (run[0] if run is not None else nxt.first) - cand[0] > DNS_GIVE_UP:
                         break
                     run = cand
-                for q in window[:1] + ([run] if run is not None and run != window[0] else []):
+                starts = window[:1] + ([run] if run is not None and run != window[0] else [])
+                # (or any new lookup of server 1's name begun in between: another
+                # request's lookup may run into the retry's, their queries less than a
+                # resolver's wait apart, explore seed 28 of round 3: a call's lookup at
+                # 36 s, its answers lost, the retry's beginning at 39.5 s)
+                starts += [q for q in window if q not in starts and _lookup_start(ctx, q[1])]
+                for q in starts:
                     options.append((q[0], nxt.dst, f"DNS query at {q[0]:.3f} s, then "
                                     f"{nxt.describe()}", q[1]))
             if nxt is None and top is not None:
@@ -693,7 +829,20 @@ def rtx5(ctx: Ctx) -> Verdict:
                     p.at - ctx.tol <= rnd[0].started <= p.at + 1.0 + ctx.tol
                     for p in ctx.facts.calls):
                 since = _every_target_failed_since(ctx, fail_t, fail_t - ri + slack)
-            due = (fail_t + ri, since + ri)
+            due: tuple[float, ...] = (fail_t + ri, since + ri)
+            # successive mode: the fallback server failing while a probe of the working
+            # server (FBK-S3), whose last outcome was its failure, was still under way:
+            # as far as the phone knew, every target had failed then.  RTX-5 does not say
+            # whether the retry interval runs from there or from the probe's failure:
+            # both are accepted (explore seed 5 of round 3, third find: the fallback's
+            # renewal lost at 74 s during a 43.5 s probe, the retry 30 s later)
+            if successive:
+                lost_fb = [d for x in ctx.attempts
+                           if x.method == "REGISTER" and ctx.group(x.dst) == 2
+                           and (d := ctx.failed_at(x)) is not None
+                           and rnd[0].started < d < fail_t - ctx.tol]
+                if lost_fb:
+                    due = (*due, max(lost_fb) + ri)
             retry = min(options, key=lambda o: min(abs(o[0] - d) for d in due), default=None)
             if retry is None:
                 if fail_t + ri + ctx.tol < ctx.end:
@@ -708,7 +857,8 @@ def rtx5(ctx: Ctx) -> Verdict:
             r_t, r_dst, r_what, r_index = retry
             judged += 1
             ev.extend((*last.indexes, r_index))
-            if min(abs(r_t - d) for d in due) > slack:
+            if min(abs(r_t - d) for d in due) > slack and not _renewal_in_place(
+                    ctx, rnd[0].started, fail_t, r_t, max(due) + slack):
                 also = (f"; or at {since + ri:.3f} s, after {since:.3f} when every target "
                         "had first failed" if since < fail_t else "")
                 return ctx.failed(
@@ -756,6 +906,61 @@ def rtx5(ctx: Ctx) -> Verdict:
     if not judged:
         return ctx.na(c, "no REGISTER saw every target of server 1 fail with time left to retry")
     return ctx.passed(c, f"{judged} retry round(s) after {ri} s, from the top of the list", ev)
+
+
+def _fresh_lookup_lacked(ctx: Ctx, after: float, x: wire.Txn, address: str) -> bool:
+    """
+    Whether C{x} went out on a lookup of server 1 begun after C{after} that
+    gave C{address} no address (DNS-8: its address query failed or was lost).
+    """
+    from harness.certify.checks_dns import _server1_lookups
+
+    before = [lk for lk in _server1_lookups(ctx) if lk[0].t <= x.started + ctx.tol]
+    return (bool(before) and before[-1][0].t > after
+            and address in unresolved_targets(ctx, x.started))
+
+
+def _lookup_start(ctx: Ctx, index: int) -> bool:
+    """
+    Whether the phone's DNS query packet at trace index C{index} asks for
+    server 1's name itself, or (no NAPTR asked: transport 0..2) for its SRV
+    name: the first query of a lookup of server 1 (DNS-2, DNS-3, DNS-T).
+    """
+    from harness.certify.checks_dns import _domain, _read_answer
+
+    dom = _domain(ctx)
+    e = ctx.trace.events[index]
+    asked = _read_answer(e.payload) if isinstance(e, PacketEvent) else None
+    if dom is None or asked is None:
+        return False
+    name = asked[0]
+    return name == dom or (ctx.facts.account.transport != 3 and name.startswith("_")
+                           and name.endswith("." + dom) and asked[1] == "SRV")
+
+
+def _renewal_in_place(ctx: Ctx, began: float, fail_t: float, r_t: float,
+                      latest: float) -> bool:
+    """
+    Whether the attempt at C{r_t}, before the retry that every target failing
+    at C{fail_t} (in a round begun at C{began}) made due (by C{latest}), is the
+    renewal of a registration at server 1 still valid at C{fail_t}, in the
+    last half of its granted interval (REG-2's window), which opened after
+    that round began (a round begun in the window was the renewal itself).
+    The guide and RTX-5 do not say whether a renewal falling due before the
+    retry takes the retry's place: still registered (another request, a
+    call, failed every target), the phone owes REG-2 its renewal, and that
+    renewal goes to the top of the list just as the retry would.  Both are
+    accepted: the retry at the retry interval, or the renewal in its window
+    before it (explore seed 12 of round 3: a registration granted 60 s, two
+    calls refused at 2 and 3 s, the renewal at 30 s).  A REGISTER before the
+    window, or after the retry time, is neither.
+    """
+    reg = max((r for r in ctx.regs if ctx.group(r.dst) == 1 and r.t <= fail_t),
+              key=lambda r: r.t, default=None)
+    if reg is None or fail_t > reg.t + reg.granted:
+        return False
+    lo, hi = reg.t + reg.granted / 2, reg.t + reg.granted
+    return began < lo - ctx.tol and lo - ctx.tol <= r_t <= min(hi + ctx.tol, latest)
 
 
 # -- REG ------------------------------------------------------------------------------------

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from twisted.names import dns
 from twisted.trial.unittest import SynchronousTestCase
 
 from harness.certify.facts import CallPlan, ServerInfo
 from harness.testing.tracebuilder import (
     DNS,
+    DOMAIN,
     FALLBACK,
     PHONE,
     PRIMARY,
@@ -1190,3 +1192,638 @@ class RefusedHangUpTests(SynchronousTestCase):
 
     def test_refused_connection_at_no_hang_up_fails(self) -> None:
         self.assertEqual(status(self._world(30.0), "RTX-2"), "fail")
+
+
+class UnseenAttemptRefusedAsTheRetryWentOutTests(SynchronousTestCase):
+    """
+    RTX-4 (explore seed 5 of round 3; TCP, no latency, the primary stopped,
+    the secondary silent): each round's REGISTER to the primary (CSeq 1, 3)
+    met a closed port (the first SYN's RST lost, the second refused at 1 s)
+    and never reached the wire, and the REGISTER to the secondary went out
+    at the refusal's instant (CSeq 2, then 4 at the retry 37.5 s later).
+    RTX-4 allowed a CSeq for each failed connection begun strictly before
+    the next REGISTER, so the refusal at the retry's instant did not count
+    and CSeq 4 after 2 failed.  CSeq 5 after 2 with one such refusal still
+    fails.
+    """
+
+    def _world(self, cseq: int) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, duration=60.0))
+        tb.syn_lost(0.0, "primary", phone_port=41500)  # its RST lost
+        tb.syn_lost(1.0, "primary", phone_port=41500)
+        tb._add(ConnEvent(1.0, PHONE, "refused", "tcp", (PHONE, 41500), (PRIMARY, 5060),
+                          "RST"))
+        tb.register("secondary", 1.0, cseq=2, transport="tcp")
+        tb.refused(38.5, "primary", after=0.0)
+        tb.register("secondary", 38.5, cseq=cseq, transport="tcp")
+        return tb
+
+    def test_cseq_of_the_refused_attempt_skipped_passes(self) -> None:
+        self.assertEqual(status(self._world(4), "RTX-4"), "pass")
+
+    def test_two_cseqs_skipped_for_one_refusal_fails(self) -> None:
+        self.assertEqual(status(self._world(5), "RTX-4"), "fail")
+
+    def test_refusal_before_the_first_register_counts_once(self) -> None:
+        # the first round's refusal at the instant its REGISTER went out came before it
+        tb = TraceBuilder(default_facts(transport=1, duration=60.0))
+        tb.refused(0.0, "primary", after=0.0)
+        tb.register("secondary", 0.0, cseq=2, transport="tcp")
+        tb.refused(38.5, "primary", after=0.0)
+        tb.register("secondary", 38.5, cseq=5, transport="tcp")
+        self.assertEqual(status(tb, "RTX-4"), "fail")
+
+
+class RenewalBeforeTheRetryTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seed 12 of round 3; TCP, server 1's one target, registered
+    for 60 s at 0.05 s, the primary stopped at 1 s, calls at 2 s and 3 s):
+    both calls' connections were refused, every target had failed, and the
+    retry was due at 32.01 or 33.01 s.  The phone, still registered, kept its
+    renewal due at 30.05 s (REG-2: in the last half of the 60 s granted) and
+    the primary refused it: the renewal went to the top of the list, as the
+    retry would have.  RTX-5 and the guide do not say whether a renewal
+    falling due first takes the retry's place: the checker accepts it, in
+    REG-2's window and no later than the retry.  A REGISTER before the
+    window (20 s), or one in it but after the retry time (45 s), is neither.
+    """
+
+    def _world(self, renew_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, server2="", transport=1,
+                                        calls=(2.0, 3.0), duration=90.0, expires=60,
+                                        servers=_ONE_TARGET[:1]))
+        tb.respond(tb.register("primary", 0.04, transport="tcp"), 200, 0.045)
+        tb.refused(2.0, "primary")
+        tb.refused(3.0, "primary")
+        done = tb.refused(renew_at, "primary")
+        tb.refused(done + 30.0, "primary")
+        return tb
+
+    def test_renewal_due_before_the_retry_passes(self) -> None:
+        self.assertEqual(status(self._world(30.05), "RTX-5"), "pass")
+
+    def test_register_before_the_renewal_window_fails(self) -> None:
+        self.assertEqual(status(self._world(20.0), "RTX-5"), "fail")
+
+    def test_renewal_after_the_retry_time_fails(self) -> None:
+        self.assertEqual(status(self._world(45.0), "RTX-5"), "fail")
+
+
+def _lost_query(tb: TraceBuilder, at: float, name: str, qtype: int = dns.A) -> None:
+    """The phone's query for C{name} that the network lost on its way."""
+    m = dns.Message(id=7, recDes=True)
+    m.queries = [dns.Query(name, qtype, dns.IN)]
+    tb._add(PacketEvent(at, "udp", (PHONE, 40000), (DNS, 53), m.toStr(), fate="lost"))
+
+
+class MissingAddressesAskedAgainTests(SynchronousTestCase):
+    """
+    RTX-1 (explore seed 15 of round 3; UDP, retry_counts 0, 20 % loss, SRV
+    targets ghost (no address), primary (silent), secondary): the lookup's
+    address queries for ghost and the secondary were lost, so the phone had
+    the primary only.  It gave the primary up at 0.5 s and asked again for
+    the addresses it lacked, in SRV order (DNS-11): ghost first (lost, then
+    NXDOMAIN), then the secondary, whose REGISTER went out 2 s later.  RTX-1
+    saw the move begin with the secondary's address query only, 1 s late.
+    The same queries begun 1 s after the give-up still fail.
+    """
+
+    def _world(self, late: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server2="", retry_counts=0, duration=60.0))
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV",
+               (f"0 2 5060 ghost.{DOMAIN}", f"0 1 5060 primary.{DOMAIN}",
+                f"0 0 5060 secondary.{DOMAIN}"))
+        _lost_query(tb, 0.005, f"ghost.{DOMAIN}")
+        _lost_query(tb, 1.005, f"ghost.{DOMAIN}")
+        tb.dns(5.0, f"primary.{DOMAIN}", "A", ["127.0.1.10"])
+        _lost_query(tb, 5.005, f"secondary.{DOMAIN}")
+        _lost_query(tb, 6.005, f"secondary.{DOMAIN}")
+        tb.silent("REGISTER", "primary", 10.0)
+        at = 10.5 + late
+        _lost_query(tb, at, f"ghost.{DOMAIN}")
+        tb.dns(at + 1.005, f"ghost.{DOMAIN}", "A", rcode="NXDOMAIN")
+        _lost_query(tb, at + 1.015, f"secondary.{DOMAIN}")
+        tb.dns(at + 2.015, f"secondary.{DOMAIN}", "A", ["127.0.1.20"])
+        tb.respond(tb.register("secondary", at + 2.02, cseq=2), 200)
+        return tb
+
+    def test_move_begun_with_the_first_missing_address_passes(self) -> None:
+        self.assertEqual(status(self._world(0.0), "RTX-1"), "pass")
+
+    def test_move_begun_late_fails(self) -> None:
+        self.assertEqual(status(self._world(1.0), "RTX-1"), "fail")
+
+
+class ProbeFailedAsFallbackRegisterInFlightTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seed 5 of round 3, second find; successive, UDP, the
+    primary silent, the fallback registered for 30 s, then answering 500):
+    on the fallback, which had refused its last REGISTER, the phone's probe
+    of the working server (FBK-S3) failed at 77.5 s while its next REGISTER
+    to the fallback was under way, its 500s lost; that one failed at 82.5 s
+    and the retry from the top followed 30 s later.  The checker asked
+    whether the fallback answered the REGISTER under way, not the last one
+    the phone had an answer for, took the probe's failure for a round that
+    failed every target and wanted the retry 30 s after it.  With the
+    fallback's last REGISTER before the probe silent (no refusal), the
+    probe's round is one RTX-5 times, and a retry 35 s later still fails.
+    """
+
+    def _world(self, refused: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, redundancy_type=1, fallback_timeout=60,
+                                        duration=150.0, servers=_ONE_TARGET))
+        tb.silent("REGISTER", "primary", 0.0)
+        tb.respond(tb.register("fallback", 7.5, cseq=2, expires=30), 200, 7.505,
+                   headers=[("Expires", "30")])
+        if refused:
+            tb.respond(tb.register("fallback", 40.0, cseq=3, expires=30), 500, 40.005)
+        else:
+            tb.silent("REGISTER", "fallback", 40.0, cseq=3, expires=30)
+        tb.silent("REGISTER", "primary", 70.0, cseq=4)
+        tb.silent("REGISTER", "fallback", 75.0, cseq=5, expires=30)
+        tb.silent("REGISTER", "primary", 112.5, cseq=6)
+        return tb
+
+    def test_retry_after_the_fallback_failed_passes(self) -> None:
+        self.assertIn(status(self._world(True), "RTX-5"), ("pass", "n/a"))
+
+    def test_probe_failing_off_a_silent_fallback_is_timed(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-5"), "fail")
+
+
+class RegisterOnEnableUnderWayFailedTests(SynchronousTestCase):
+    """
+    RTX-1 (explore seed 24 of round 3; UDP, retry_counts 1, register_on_enable
+    1, the primary silent, concurrent fallback): the REGISTER at start gave
+    the primary up at 2.54 s and went on to the secondary; the call's INVITE
+    gave the primary up at 3.5 s while that REGISTER was under way, so the
+    phone waited for it (FO-5: a REGISTER to the secondary succeeds before
+    anything else goes there).  Its 200 OK lost, it failed at 4.04 s, and the
+    INVITE went to the fallback server then (FO-6).  RTX-1 wanted the
+    fallback tried at 3.5 s.  The INVITE going there half a second after that
+    REGISTER failed still fails.
+    """
+
+    def _world(self, fallback_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(retry_counts=1, register_on_enable=1, calls=(2.0,),
+                                        duration=60.0))
+        tb.respond(tb.register("fallback", 0.0, call_id="reg-2"), 200, 0.005)
+        tb.silent("REGISTER", "primary", 1.04)
+        tb.silent("INVITE", "primary", 2.0, call_id="call-a")
+        tb.silent("REGISTER", "secondary", 2.54, cseq=2)
+        inv = tb.invite("fallback", fallback_at, call_id="call-a", cseq=1)
+        tb.respond(inv, 200, fallback_at + 0.005, to_tag="tt")
+        return tb
+
+    def test_fallback_when_the_register_under_way_failed_passes(self) -> None:
+        self.assertEqual(status(self._world(4.04), "RTX-1"), "pass")
+
+    def test_fallback_late_after_it_failed_fails(self) -> None:
+        self.assertEqual(status(self._world(4.54), "RTX-1"), "fail")
+
+
+class RetryLookupRunningIntoACallsLookupTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seed 28 of round 3; TCP, server 1's one target silent, a
+    call at 34 s): the REGISTER gave the primary up at 7.52 s, so the retry
+    was due at 37.52 s.  The call's lookup at 34 s lost queries and was still
+    asking when the retry's lookup began on time with its SRV query (lost
+    too), and the REGISTER went out a second later.  RTX-5 took the retry to
+    begin with the first query of the run of queries less than a resolver's
+    wait apart before the REGISTER: the call's, at 34 s.  A retry lookup
+    begun 2 s late still fails.
+    """
+
+    def _world(self, retry_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, server2="", calls=(34.0,), duration=60.0,
+                                        servers=(ServerInfo("primary", PRIMARY, _PORTS),)))
+        srv = f"_sip._tcp.{DOMAIN}"
+        tb.dns(0.0, srv, "SRV", [f"0 0 5060 primary.{DOMAIN}"])
+        tb.dns(0.01, f"primary.{DOMAIN}", "A", ["127.0.1.10"], ttl=30)
+        tb.silent("REGISTER", "primary", 0.02, transport="tcp")
+        _lost_query(tb, 34.0, srv, dns.SRV)
+        _lost_query(tb, 35.0, srv, dns.SRV)
+        tb.dns(36.0, srv, "SRV", [f"0 0 5060 primary.{DOMAIN}"])
+        _lost_query(tb, 36.01, f"primary.{DOMAIN}")
+        _lost_query(tb, 37.01, f"primary.{DOMAIN}")
+        _lost_query(tb, retry_at, srv, dns.SRV)
+        tb.dns(retry_at + 1.0, srv, "SRV", [f"0 0 5060 primary.{DOMAIN}"])
+        tb.dns(retry_at + 1.01, f"primary.{DOMAIN}", "A", ["127.0.1.10"], ttl=30)
+        tb.silent("REGISTER", "primary", retry_at + 1.02, cseq=2, transport="tcp")
+        return tb
+
+    def test_retry_lookup_on_time_passes(self) -> None:
+        self.assertEqual(status(self._world(37.52), "RTX-5"), "pass")
+
+    def test_retry_lookup_late_fails(self) -> None:
+        self.assertEqual(status(self._world(39.52), "RTX-5"), "fail")
+
+
+class RegisterOnEnableAfterRefusedCallTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seed 36 of round 3; TLS, register_on_enable 1, the primary
+    stopped, the secondary silent, a call at 8 s): the registration at start
+    failed every target at 7.58 s, so the retry was due at 37.58 s.  The
+    call's connection to the primary was refused at 8 s, before its INVITE got
+    on the wire, and the phone sent FO-5's REGISTER to the secondary for it,
+    which failed at 15.51 s.  RTX-5 took that REGISTER (no INVITE on the wire
+    said whose it was) and the refused connection for a second round of the
+    registration, and wanted the retry 30 s after it.  A retry 30 s after
+    FO-5's REGISTER failed, not after the registration's round, still fails.
+    """
+
+    def _world(self, retry_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=2, register_on_enable=1, server2="",
+                                        calls=(8.0,), duration=60.0))
+        tb.refused(0.05, "primary", port=5061)
+        tb.silent("REGISTER", "secondary", 0.08, cseq=2, transport="tls", port=5061)
+        tb.refused(8.0, "primary", port=5061)
+        tb.silent("REGISTER", "secondary", 8.01, cseq=3, transport="tls", port=5061)
+        tb.refused(retry_at, "primary", port=5061)
+        tb.silent("REGISTER", "secondary", retry_at + 0.01, cseq=5, transport="tls",
+                  port=5061)
+        return tb
+
+    def test_retry_after_the_registrations_round_passes(self) -> None:
+        self.assertEqual(status(self._world(37.57), "RTX-5"), "pass")
+
+    def test_retry_after_fo5s_register_fails(self) -> None:
+        self.assertEqual(status(self._world(45.5), "RTX-5"), "fail")
+
+
+class RenewalPastACallsRegisterOnEnableTests(SynchronousTestCase):
+    """
+    RTX-2 (explore seed 37 of round 3; TCP, register_on_enable 1, the primary
+    silent, a call at 233 s): the renewal went to the silent primary at
+    240.07 s.  Meanwhile the call's INVITE gave the primary up at 240.5 s,
+    and FO-5's REGISTER to the secondary, for the call, was answered at once.
+    The renewal gave the primary up at its own time, 247.57 s, and went on to
+    the secondary.  RTX-2 took FO-5's REGISTER, in the renewal's chain, for
+    the renewal moving on 7 s early.  The renewal going on 2.5 s late still
+    fails.
+    """
+
+    def _world(self, renewal_on: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, register_on_enable=1, server2="",
+                                        expires=300, calls=(233.0,), duration=300.0))
+        tb.respond(tb.register("primary", 0.06, transport="tcp"), 200, 0.065)
+        tb.silent("INVITE", "primary", 233.01, call_id="call-a", transport="tcp")
+        tb.silent("REGISTER", "primary", 240.07, cseq=2, transport="tcp")
+        tb.respond(tb.register("secondary", 240.51, cseq=3, transport="tcp"), 200, 240.515)
+        tb.call("secondary", 240.52, call_id="call-a", transport="tcp", bye_at=245.53)
+        tb.respond(tb.register("secondary", renewal_on, cseq=4, transport="tcp"), 200,
+                   renewal_on + 0.005)
+        return tb
+
+    def test_renewal_moving_on_at_its_give_up_passes(self) -> None:
+        self.assertEqual(status(self._world(247.57), "RTX-2"), "pass")
+
+    def test_renewal_moving_on_late_fails(self) -> None:
+        self.assertEqual(status(self._world(250.07), "RTX-2"), "fail")
+
+
+class RetryAfter500WithPrimaryUnresolvedTests(SynchronousTestCase):
+    """
+    RTX-3 (explore seed 31 of round 3; UDP, retry_counts 10, the primary
+    answering 500, 20 % loss): the REGISTER's 500 at 36.6 s is no failure
+    (RTX-3); the phone retried 30 s later from the top, but that lookup's
+    answers for the primary's address were lost (DNS-8), so its first target
+    was the secondary, at 70.6 s, inside RTX-1's time after the 500 (35.5 s
+    for retry_counts 10).  RTX-3 took it for moving on after the 500.  The
+    same REGISTER to the secondary on a lookup that gave the primary's
+    address still fails.
+    """
+
+    def _world(self, primary_lost: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server2="", retry_counts=10, duration=120.0,
+                                        servers=(ServerInfo("primary", PRIMARY, _PORTS),
+                                                 ServerInfo("secondary", SECONDARY, _PORTS))))
+        srv = (f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}")
+        tb.dns(36.06, f"_sip._udp.{DOMAIN}", "SRV", srv, ttl=30)
+        tb.dns(36.07, f"primary.{DOMAIN}", "A", ["127.0.1.10"])
+        tb.dns(36.08, f"secondary.{DOMAIN}", "A", ["127.0.1.20"])
+        reg = tb.register("primary", 36.089, cseq=2)
+        tb.respond(reg, 500, 36.095)
+        tb.dns(66.606, f"_sip._udp.{DOMAIN}", "SRV", srv, ttl=30)
+        if primary_lost:
+            _lost_query(tb, 66.628, f"primary.{DOMAIN}")
+            _lost_query(tb, 67.629, f"primary.{DOMAIN}")
+        else:
+            tb.dns(66.628, f"primary.{DOMAIN}", "A", ["127.0.1.10"])
+        tb.dns(70.629, f"secondary.{DOMAIN}", "A", ["127.0.1.20"])
+        tb.respond(tb.register("secondary", 70.634, cseq=3), 200, 70.64)
+        return tb
+
+    def test_retry_on_a_lookup_without_the_primary_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-3"), "pass")
+
+    def test_another_target_after_the_500_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-3"), "fail")
+
+
+class DropFirstBitingLaterTests(SynchronousTestCase):
+    """
+    LIVENESS (explore seed 33 of round 3; UDP, retry_counts 0, expires 30,
+    one target, a drop-first fault of one request at 1 s): the fault bit the
+    renewal at 15.03 s, which failed; the retry 30 s later was answered at
+    45.5 s.  The invariant counted the fault as lifted at 1 s, when it was
+    set, and wanted a registration by 41 s.  A drop-first fault is done when
+    it has dropped its requests: the phone is owed its bound from the last of
+    them.  One that never bit (no request after it) is lifted when set.
+    """
+
+    def _healthy(self, renewal: bool) -> float | None:
+        from harness.explore import _healthy_from
+        from harness.testing.strategies import AccountSpec, SrvSet, World, ZoneSpec
+
+        zone = ZoneSpec(hosts=("primary",), srv=(SrvSet("_sip._udp", ((0, 0, 5060, "primary"),)),))
+        drop = {"at": 1, "target": "primary", "action": "drop-first", "count": 1}
+        world = World(document={"scenario": {"name": "w", "duration": 120}, "faults": [drop]},
+                      phone_text="", zone=zone, subject=AccountSpec(transport=0))
+        tb = TraceBuilder(default_facts(expires=30, retry_counts=0, duration=120.0))
+        tb.respond(tb.register("primary", 0.02), 200, 0.025)
+        if renewal:
+            tb.silent("REGISTER", "primary", 15.03, cseq=2)
+            tb.respond(tb.register("primary", 45.53, cseq=3), 200, 45.535)
+        return _healthy_from(world, tb.build(), tb.facts)
+
+    def test_healthy_once_the_renewal_was_dropped(self) -> None:
+        self.assertEqual(self._healthy(True), 15.03)
+
+    def test_a_fault_that_never_bit_is_lifted_when_set(self) -> None:
+        self.assertEqual(self._healthy(False), 1.0)
+
+
+class MissingAddressAskedAgainAtTheEndTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seed 15 of round 3, second find; UDP, retry_counts 0, SRV
+    targets ghost (no address), primary, secondary, both silent): the
+    lookup's address queries for ghost were lost.  The secondary given up at
+    6.02 s, the phone asked again for ghost's address (DNS-11: needed now),
+    lost, then NXDOMAIN at 7.025 s: only then had every target failed, and
+    the retry came 30 s later.  RTX-5 counted from the secondary's give-up.
+    A retry 30 s after the secondary's give-up, while the phone was still
+    asking for ghost, now fails.
+    """
+
+    def _world(self, retry_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server2="", retry_counts=0, duration=60.0))
+        srv = (f"0 2 5060 ghost.{DOMAIN}", f"0 1 5060 primary.{DOMAIN}",
+               f"0 0 5060 secondary.{DOMAIN}")
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV", srv)
+        _lost_query(tb, 0.005, f"ghost.{DOMAIN}")
+        _lost_query(tb, 1.005, f"ghost.{DOMAIN}")
+        tb.dns(5.0, f"primary.{DOMAIN}", "A", ["127.0.1.10"])
+        tb.dns(5.01, f"secondary.{DOMAIN}", "A", ["127.0.1.20"])
+        tb.silent("REGISTER", "primary", 5.02)
+        tb.silent("REGISTER", "secondary", 5.52, cseq=2)
+        _lost_query(tb, 6.02, f"ghost.{DOMAIN}")
+        tb.dns(7.025, f"ghost.{DOMAIN}", "A", rcode="NXDOMAIN")
+        tb.respond(tb.register("primary", retry_at, cseq=3), 200)
+        return tb
+
+    def test_retry_after_the_last_address_failed_passes(self) -> None:
+        self.assertEqual(status(self._world(37.03), "RTX-5"), "pass")
+
+    def test_retry_while_still_asking_fails(self) -> None:
+        self.assertEqual(status(self._world(36.02), "RTX-5"), "fail")
+
+
+class FallbackLostDuringProbeTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seed 5 of round 3, third find; successive, UDP, the
+    primary silent with retry_counts 12 (43.5 s), fallback.timeout 17,
+    expires 60 at the fallback, retry_counts 0 there): on the fallback, the
+    phone probed the primary at 60.5 s; its fallback renewal at 73.5 s was
+    lost and failed at 74 s while the probe was under way: as far as the
+    phone knew, every target had failed, and it retried 30 s later, at
+    104 s, as the probe failed.  RTX-5 counted only from the probe's
+    failure.  Both are accepted; a retry at neither still fails.
+    """
+
+    def _world(self, retry_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, redundancy_type=1, fallback_timeout=17,
+                                        retry_counts=12, duration=150.0, servers=_ONE_TARGET))
+        tb.facts = replace(tb.facts, account=replace(tb.facts.account, servers=(
+            tb.facts.account.servers[0],
+            replace(tb.facts.account.servers[1], expires=60, retry_counts=0))))
+        tb.silent("REGISTER", "primary", 0.0)
+        tb.respond(tb.register("fallback", 43.5, cseq=2, expires=60), 200, 43.505)
+        tb.silent("REGISTER", "primary", 60.511, cseq=3)
+        tb.silent("REGISTER", "fallback", 73.511, cseq=4, expires=60)
+        tb.silent("REGISTER", "primary", retry_at, cseq=5)
+        return tb
+
+    def test_retry_after_the_fallback_was_lost_passes(self) -> None:
+        self.assertEqual(status(self._world(104.011), "RTX-5"), "pass")
+
+    def test_retry_at_neither_fails(self) -> None:
+        self.assertEqual(status(self._world(115.0), "RTX-5"), "fail")
+
+
+class ProvisionalInviteConnectionClosedTests(SynchronousTestCase):
+    """
+    RTX-2 (explore seed 36 of round 3, second find; TLS, register_on_enable
+    1, the primary crashing mid-INVITE, the secondary silent): the primary
+    answered the call's INVITE 100 Trying and nothing more; 180 s later it
+    closed its TLS connection and the phone closed its side at once.  The
+    INVITE, in Proceeding without a timer (RFC 3261 17.1.1.2), failed then
+    (RTX-2), and FO-5's REGISTER went to the secondary, silent; the call
+    failed, and the registration's retry went to the primary 30 s later.  The
+    wire only counted a close within RTX-1's time of the INVITE, so that
+    REGISTER was no FO-5 REGISTER, and RTX-2 took the retry for its late move
+    on.  Without the close, a REGISTER to the secondary then moving on 30 s
+    late still fails.
+    """
+
+    def _world(self, closed: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=2, register_on_enable=1, server2="",
+                                        calls=(0.0,), duration=240.0))
+        tb.respond(tb.register("primary", 0.07, transport="tls", port=5061), 200, 0.075)
+        inv = tb.invite("primary", 0.07, call_id="call-a", transport="tls", port=5061)
+        tb.respond(inv, 100, 0.075)
+        if closed:
+            up, down = ((PHONE, 5060), (PRIMARY, 5061)), ((PRIMARY, 5061), (PHONE, 5060))
+            tb._add(PacketEvent(180.075, "tcp", *down, b""))
+            tb._add(PacketEvent(180.08, "tcp", *up, b"", flags="F"))
+            tb._add(ConnEvent(180.085, PRIMARY, "close", "tcp", *down, "peer"))
+            tb._add(PacketEvent(180.085, "tcp", *down, b"", flags="F"))
+        tb.silent("REGISTER", "secondary", 180.1, cseq=2, transport="tls", port=5061)
+        tb.respond(tb.register("primary", 217.6, cseq=3, transport="tls", port=5061), 200,
+                   217.605)
+        return tb
+
+    def test_fo5_register_after_the_close_passes(self) -> None:
+        self.assertIn(status(self._world(True), "RTX-2"), ("pass", "n/a"))
+
+    def test_silent_secondary_left_late_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-2"), "fail")
+
+
+class RetrySynUnansweredAtTheEndTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seed 40 of round 3; TCP, server 1's one target stopped, a
+    call at 238 s, 5 % loss): the call's connection was refused, the
+    registration's retry 30 s later too (its first RST lost, refused on the
+    second SYN at 269.02 s), and the next retry went out on time at 299.02 s,
+    its SYN meeting the closed port and the RST lost, the run ending a second
+    later.  Nothing had decided that connection yet, so RTX-5 saw no retry.
+    A connection begun 3 s early still fails.
+    """
+
+    def _world(self, retry_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, server2="", transport=1,
+                                        calls=(238.0,), duration=300.0,
+                                        servers=_ONE_TARGET[:1]))
+        tb.respond(tb.register("primary", 0.01, transport="tcp"), 200, 0.015)
+        tb.refused(238.0, "primary")
+        tb.syn_lost(268.01, "primary", phone_port=41600)
+        tb._add(PacketEvent(268.015, "tcp", (PRIMARY, 5060), (PHONE, 41600), b"", flags="R",
+                            fate="lost"))
+        tb.syn_lost(269.01, "primary", phone_port=41600)
+        tb._add(ConnEvent(269.02, PHONE, "refused", "tcp", (PHONE, 41600), (PRIMARY, 5060),
+                          "RST"))
+        tb.syn_lost(retry_at, "primary", phone_port=41700)
+        tb._add(PacketEvent(retry_at + 0.005, "tcp", (PRIMARY, 5060), (PHONE, 41700), b"",
+                            flags="R", fate="lost"))
+        return tb
+
+    def test_retry_still_connecting_at_the_end_passes(self) -> None:
+        self.assertEqual(status(self._world(299.02), "RTX-5"), "pass")
+
+    def test_retry_connecting_early_fails(self) -> None:
+        self.assertEqual(status(self._world(296.0), "RTX-5"), "fail")
+
+
+class InviteBehindTheFallbackRegisterTests(SynchronousTestCase):
+    """
+    RTX-2 (explore seed 43 of round 3; TLS, latency 0.1 s, retry_counts 0,
+    the primary silent, a call at once, concurrent fallback): the
+    REGISTERs to the primary and to the fallback server and the INVITE to the
+    primary waited for their connections (SYNs at 0 s, requests at 0.5 s).
+    The primary given up at 0.5 s, the INVITE went to the fallback server
+    over the connection the REGISTER had opened, arriving 0.1 s after that
+    REGISTER.  The wire counted it among the requests that had waited for
+    the connection (arrivals within the 0.25 s tolerance) and timed it from
+    the SYN, 0.5 s before the primary's give-up.  An INVITE arriving 0.7 s
+    late still fails.
+    """
+
+    def _world(self, invite_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=2, retry_counts=0,
+                                        calls=(0.0,), duration=30.0, servers=_ONE_TARGET,
+                                        latency_tolerance=0.25))
+        for dst in (PRIMARY, FALLBACK):
+            tb._add(PacketEvent(0.0, "tcp", (PHONE, 5060), (dst, 5061), b"", flags="S"))
+        tb.silent("REGISTER", "primary", 0.5, transport="tls", port=5061)
+        tb.silent("INVITE", "primary", 0.5, call_id="call-a", transport="tls", port=5061)
+        tb.respond(tb.register("fallback", 0.5, call_id="reg-2", transport="tls", port=5061),
+                   200, 0.5)
+        inv = tb.invite("fallback", invite_at, call_id="call-a", cseq=2, transport="tls",
+                        port=5061)
+        tb.respond(inv, 200, invite_at, to_tag="tt")
+        return tb
+
+    def test_invite_as_the_primary_failed_passes(self) -> None:
+        self.assertEqual(status(self._world(0.6), "RTX-2"), "pass")
+
+    def test_invite_late_fails(self) -> None:
+        self.assertEqual(status(self._world(1.2), "RTX-2"), "fail")
+
+
+class ErrorSentAtTheGiveUpTests(SynchronousTestCase):
+    """
+    RTX-3 (explore seed 43 of round 3, second find; TLS, latency 0.1 s,
+    retry_counts 0, the primary answering 500, a call at once, concurrent
+    fallback): the INVITE reached the primary at 0.5 s, the phone's give-up
+    time (0.5 s after the SYN), and the primary's 500 went out then, reaching
+    the phone 0.1 s after it had given the primary up and sent the INVITE to
+    the fallback server.  RTX-3 took that move for failing over on a 500.  A
+    500 sent well before the give-up, then the INVITE elsewhere, still fails.
+    """
+
+    def _world(self, answer_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=2, retry_counts=0,
+                                        calls=(0.0,), duration=30.0, servers=_ONE_TARGET,
+                                        latency_tolerance=0.25))
+        for dst in (PRIMARY, FALLBACK):
+            tb._add(PacketEvent(0.0, "tcp", (PHONE, 5060), (dst, 5061), b"", flags="S"))
+        inv = tb.invite("primary", 0.5 if answer_at >= 0.5 else 0.1, call_id="call-a",
+                        transport="tls", port=5061)
+        tb.respond(inv, 500, answer_at)
+        tb.respond(tb.register("fallback", 0.5, call_id="reg-2", transport="tls", port=5061),
+                   200, 0.5)
+        nxt = tb.invite("fallback", answer_at + 0.1, call_id="call-a", cseq=2,
+                        transport="tls", port=5061)
+        tb.respond(nxt, 200, answer_at + 0.1, to_tag="tt")
+        return tb
+
+    def test_500_sent_as_the_phone_gave_up_passes(self) -> None:
+        self.assertIn(status(self._world(0.5), "RTX-3"), ("pass", "n/a"))
+
+    def test_500_in_time_then_elsewhere_fails(self) -> None:
+        self.assertEqual(status(self._world(0.15), "RTX-3"), "fail")
+
+
+class OkSentAtTheGiveUpTests(SynchronousTestCase):
+    """
+    RTX-2 (explore seed 40 of round 3, latest find; TLS, latency 0.1 s,
+    retry_counts 0, the secondary silent): the primary's 200 OK to the first
+    REGISTER went out at the phone's give-up time (0.5 s after the SYN) and
+    reached it after it had given the primary up and opened a connection to
+    the secondary, which stayed silent; the retry went to the primary 30 s
+    later.  The wire ended the REGISTER's chain at the answered attempt, so
+    the secondary's attempt began a chain of its own, and RTX-2 took the
+    retry for its late move on.  The secondary tried 0.7 s after that 200 OK
+    still fails.
+    """
+
+    def _world(self, secondary_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=2, retry_counts=0, server2="",
+                                        duration=60.0, latency_tolerance=0.25))
+        tb._add(PacketEvent(0.8, "tcp", (PHONE, 5060), (PRIMARY, 5061), b"", flags="S"))
+        tb.respond(tb.register("primary", 1.2, transport="tls", port=5061), 200, 1.3)
+        tb._add(PacketEvent(secondary_at, "tcp", (PHONE, 5060), (SECONDARY, 5061), b"",
+                            flags="S"))
+        tb.silent("REGISTER", "secondary", secondary_at + 0.4, cseq=2, transport="tls",
+                  port=5061)
+        tb.respond(tb.register("primary", 31.9, cseq=3, transport="tls", port=5061), 200,
+                   31.9)
+        return tb
+
+    def test_secondary_at_the_give_up_passes(self) -> None:
+        self.assertIn(status(self._world(1.3), "RTX-2"), ("pass", "n/a"))
+
+    def test_secondary_after_the_ok_fails(self) -> None:
+        self.assertEqual(status(self._world(2.0), "RTX-2"), "fail")
+
+
+class RetryRefusedAsACallWasPlacedTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seed 40 of round 3, third find; TCP, server 1's one target
+    stopped, concurrent fallback, a call at 30 s): the registration's round
+    failed at 0.01 s, so the retry was due at 30.01 s, just as the call's
+    connection to the primary was refused; the retry opened its own
+    connection then, refused too, and the next retry came 30 s later.  RTX-5
+    left out every failed connection within a second of a planned call, the
+    retry's too.  Each call claims one; with only the call's connection
+    refused, a retry 30 s late still fails.
+    """
+
+    def _world(self, retry: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=1, calls=(30.0,),
+                                        duration=90.0, servers=_ONE_TARGET))
+        tb.refused(0.0, "primary")
+        tb.respond(tb.register("fallback", 0.01, call_id="reg-2", transport="tcp"), 200, 0.015)
+        tb.refused(30.0, "primary")
+        tb.call("fallback", 30.01, call_id="call-a", transport="tcp", bye_at=35.02)
+        if retry:
+            tb.refused(30.01, "primary")
+        tb.refused(60.02, "primary")
+        return tb
+
+    def test_retry_beside_the_call_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-5"), "pass")
+
+    def test_only_the_calls_connection_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-5"), "fail")

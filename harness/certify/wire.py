@@ -1445,7 +1445,10 @@ def attempts(
         mine = [t for t in real if bound.get(id(t), a.server) == a.server
                 and not (concurrent and not _handed_over(facts, group, t))
                 # nor a call's INVITE, if the call was placed after the connection began
-                and not _placed_after(facts, t, a.start)]
+                and not _placed_after(facts, t, a.start)
+                # nor a request that had just given this server up on the wire and moved
+                # on from it at once (RTX-2: never back to a failed target)
+                and not _moved_on_from(facts, t, a, real)]
         nxt_real = next((t for t in mine if a_t - tol <= t.first <= horizon + tol), None)
         # a request to another server of the same group at once is the failover of
         # this one; a request in flight to the other group (a concurrent REGISTER to
@@ -1623,6 +1626,29 @@ def _handed_over(facts: Facts, group: int | None, t: Txn) -> bool:
     """
     to = facts.group_of(t.dst)
     return to == group or (group == 1 and to == 2 and t.method != "REGISTER")
+
+
+def _moved_on_from(facts: Facts, t: Txn, a: ConnAttempt, real: Sequence[Txn]) -> bool:
+    """
+    Whether C{t}, at another server, is its request's next target after an
+    attempt on the wire at C{a}'s server that had failed by the time C{a}
+    began, C{t} starting at once then (RTX-1, RTX-2): C{t} left that server
+    behind, so C{a}, a new connection there, was not this request's attempt but
+    another one's (a registration renewal due as a call's INVITE failed over:
+    explore seed 8 of dns-ip-literal, round 3).
+    """
+    if t.dst == a.server:
+        return False
+    prev = [x for x in real if (x.call_id, x.method) == (t.call_id, t.method)
+            and x.first < t.first and x is not t]
+    if not prev:
+        return False
+    last = max(prev, key=lambda x: (x.first, x.sends[0].index))
+    if last.dst != a.server:
+        return False
+    done = failed_at(last, facts)
+    return (done is not None and done <= a.start + facts.tol
+            and t.started <= done + 4 * facts.tol)
 
 
 def _placed_after(facts: Facts, t: Txn, when: float) -> bool:

@@ -1037,3 +1037,53 @@ class AnswerAtGiveUpTimeTests(SynchronousTestCase):
 
     def test_answer_in_time_then_secondary_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FB-0"), "fail")
+
+
+class RenewalRefusedAsInviteFailsOverTests(SynchronousTestCase):
+    """
+    FO-3, FB-0 (round 3, explore seed 8 of dns-ip-literal): TCP, failback_mode
+    0, the primary silent to INVITE.  The call's INVITE waited at the primary
+    until the primary went down and closed its connection; the phone sent the
+    INVITE on to the secondary at once (the call came up there) and, its
+    registration renewal due that moment, tried the primary first for it
+    (FB-0): a new connection, refused, then the REGISTER to the secondary.
+    The wire credited that refused connection to the INVITE (the next request
+    after it in time), so the INVITE seemed to go primary, primary, secondary
+    and the renewal to skip the primary.  The INVITE had given the primary up
+    and left it (RTX-2): a new connection there is another request's, the
+    renewal's.  Without the INVITE to the secondary FO-3 still fails; without
+    the refused connection the renewal to the secondary still fails FB-0.
+    """
+
+    def _world(self, invite_over: bool = True, renewal_tried: bool = True) -> TraceBuilder:
+        # (100 ms latency, as in the seed: the refusal reached the phone 0.2 s after its
+        # SYN, the INVITE to the secondary between the two)
+        tb = TraceBuilder(default_facts(transport=1, expires=30, calls=(5.0,),
+                                        duration=60.0, latency_tolerance=0.25))
+        tb.dns(0.0, DOMAIN, "A", [PRIMARY, SECONDARY])
+        reg = tb.register("primary", 0.01, transport="tcp")
+        tb.respond(reg, 200, headers=[("Expires", "30")])
+        tb.invite("primary", 5.0, call_id="call-a", transport="tcp")
+        # the primary goes down at 12 s and closes the connection the INVITE waits on
+        tb.conn(12.0, "primary", "close", transport="tcp", detail="local", port=5060,
+                phone_port=5060)
+        tb._add(PacketEvent(12.0, "tcp", (PRIMARY, 5060), (tb.phone, 5060), b"",
+                            fate="delivered", flags="F"))
+        if invite_over:
+            tb.call("secondary", 12.2, call_id="call-a", cseq=2, transport="tcp", bye_at=17.3)
+        if renewal_tried:
+            tb.refused(12.1, "primary", after=0.2)
+        again = tb.register("secondary", 12.5, cseq=2, transport="tcp")
+        tb.respond(again, 200, headers=[("Expires", "30")])
+        return tb
+
+    def test_invite_and_renewal_both_fail_over_pass(self) -> None:
+        tb = self._world()
+        self.assertNotEqual(status(tb, "FO-3"), "fail")
+        self.assertNotEqual(status(tb, "FB-0"), "fail")
+
+    def test_invite_not_to_the_secondary_fails(self) -> None:
+        self.assertEqual(status(self._world(invite_over=False), "FO-3"), "fail")
+
+    def test_renewal_skipping_the_primary_fails(self) -> None:
+        self.assertEqual(status(self._world(renewal_tried=False), "FB-0"), "fail")

@@ -1575,6 +1575,15 @@ def attempts(
             given_up = (max(gave_up, key=lambda x: (x.first, x.sends[0].index))
                         if gave_up else None)
             before = [given_up] if given_up is not None else []
+        if not before and _is_moved(facts, a.server):
+            # an address a DNS fault moved a name of server 1 to is that name's new
+            # address (DNS-8), not a server of its own: what the phone retries there
+            # is what it last tried at server 1 (RTX-5; explore seed 14 of
+            # dns-ip-literal, round 3: the primary's name moved to a dead address, the
+            # registration's retry there never got a SYN through)
+            before = [x for x in (*real, *synthetic.values())
+                      if facts.group_of(x.dst) == facts.group_of(a.server)
+                      and x.first < a.start - tol]
         if not before and call is None and concurrent:
             # nor a request failing over to it: away from a call, in concurrent mode
             # (each group registers at once and on its own cycle, FBK-C1), the phone's

@@ -1087,3 +1087,50 @@ class RenewalRefusedAsInviteFailsOverTests(SynchronousTestCase):
 
     def test_renewal_skipping_the_primary_fails(self) -> None:
         self.assertEqual(status(self._world(renewal_tried=False), "FB-0"), "fail")
+
+
+class MovedNameRetryNeverConnectedTests(SynchronousTestCase):
+    """
+    FBK-C3 (round 3, explore seed 14 of dns-ip-literal): concurrent mode, TCP,
+    the primary connected but silent; at 1 s a DNS fault moved the primary's
+    name to an address where nothing runs.  The registration failed at the
+    primary twice (RTX-5: a retry every 30 s); the next retry resolved the
+    name to its new address and the phone's connection there never got a SYN
+    through (the phone gave it up on RTX-1's time, the connector timed out
+    later), and so did the retry after it.  That first connection carried
+    nothing the wire could name, and the moved address had never had a
+    REGISTER, so L{wire.attempts} left it out and FBK-C3 saw no REGISTER to
+    the working server until the second retry.  A moved address is the
+    name's new address (DNS-8): what the phone retries there is what it last
+    tried at server 1, its REGISTER.  With no connection at that retry FBK-C3
+    still fails.
+    """
+
+    MOVED = "127.0.1.30"
+
+    def _world(self, retried: bool) -> TraceBuilder:
+        moved = ServerInfo("moved-" + self.MOVED, self.MOVED, _PORTS)
+        facts = default_facts(transport=1, duration=120.0)
+        tb = TraceBuilder(replace(facts, servers=(*facts.servers, moved)))
+        fb = tb.register("fallback", 0.005, call_id="reg-2")
+        tb.respond(fb, 200, 0.006)
+        tb.dns(0.01, f"_sip._tcp.{DOMAIN}", "SRV", [f"0 0 5060 primary.{DOMAIN}"])
+        tb.dns(0.02, f"primary.{DOMAIN}", "A", [PRIMARY])
+        _tcp_silent(tb, "REGISTER", 0.04)
+        _tcp_silent(tb, "REGISTER", 37.54, cseq=2)
+        tb.dns(75.04, f"_sip._tcp.{DOMAIN}", "SRV", [f"0 0 5060 primary.{DOMAIN}"])
+        tb.dns(75.05, f"primary.{DOMAIN}", "A", [self.MOVED])
+        if retried:
+            for s in (0.0, 1.0, 3.0, 7.0, 15.0, 31.0):
+                tb.syn_lost(75.06 + s, self.MOVED, fate="down", phone_port=32769)
+            tb._add(ConnEvent(107.06, tb.phone, "timeout", "tcp", (tb.phone, 32769),
+                              (self.MOVED, 5060), "connector timeout"))
+        for s in (0.0, 1.0, 3.0, 7.0):
+            tb.syn_lost(112.56 + s, self.MOVED, fate="down", phone_port=32770)
+        return tb
+
+    def test_retry_at_the_moved_address_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "FBK-C3"), "fail")
+
+    def test_no_retry_until_later_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-C3"), "fail")

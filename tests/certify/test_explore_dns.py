@@ -708,3 +708,72 @@ class AttemptsInTheOrderTheyBeganTests(SynchronousTestCase):
 
     def test_secondary_begun_first_fails(self) -> None:
         self.assertEqual(status(self._world(1.0), "DNS-7"), "fail")
+
+
+def _asked(tb: TraceBuilder, sent: float, name: str, qtype: str, answers: tuple[str, ...] = (),
+           *, rcode: str = "NOERROR", port: int = 40100, latency: float = 0.02) -> None:
+    """
+    The phone's query for C{name} sent at C{sent} (its packet in the trace),
+    heard by the DNS server C{latency} later and answered at once.
+    """
+    from harness.trace.events import DnsEvent
+
+    m = dns.Message(id=port, recDes=True)
+    m.queries = [dns.Query(name, getattr(dns, qtype), dns.IN)]
+    raw = m.toStr()
+    heard = sent + latency
+    tb._add(PacketEvent(sent, "udp", (PHONE, port), (DNS, 53), raw, fate="delivered"))
+    tb._add(DnsEvent(heard, DNS, "in", "udp", (DNS, 53), (PHONE, port), name, qtype, raw=raw))
+    recs = tuple(f"{name} {qtype} {a}" for a in answers)
+    tb._add(DnsEvent(heard, DNS, "out", "udp", (DNS, 53), (PHONE, port), name, qtype, rcode,
+                     recs, tuple(300 for _ in recs)))
+
+
+class TwoLookupsInterleavedTests(SynchronousTestCase):
+    """
+    DNS-4, DNS-5 (round 3, explore seed 16 of dns-ip-literal): 20 ms latency;
+    the NAPTR record (order 10, empty flag) points at a NAPTR whose flag-s
+    record names C{_sip._udp}, which has no SRV records.  A renewal's lookup
+    went NAPTR, NAPTR, SRV (empty), then, every NAPTR record spent, DNS-6's
+    SRV C{_sip._udp} again and the domain's A; a call placed as that last
+    SRV query went out began its own lookup with the domain's NAPTR in the
+    same instant.  The server heard the renewal's SRV query just after the
+    call's NAPTR answer left it, so the checkers took it for the phone's
+    answer to that NAPTR (the empty flag not followed).  It was sent before
+    that answer existed: not what the phone made of it.  A lookup that does
+    go to the SRV query after the NAPTR answer still fails both.
+    """
+
+    def _world(self, follows_flag: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=3, port1=0, duration=60.0,
+                                        latency_tolerance=0.04))
+        top = f'10 10 "" "SIP+D2U" "" naptr.{DOMAIN}'
+        inner = f'0 0 "s" "SIP+D2U" "" _sip._udp.{DOMAIN}'
+        srv = f"_sip._udp.{DOMAIN}"
+        both = ("127.0.1.10", "127.0.1.20")
+        # the renewal's lookup
+        _asked(tb, 10.0, DOMAIN, "NAPTR", (top,), port=40101)
+        _asked(tb, 10.04, f"naptr.{DOMAIN}", "NAPTR", (inner,), port=40102)
+        _asked(tb, 10.08, srv, "SRV", rcode="NXDOMAIN", port=40103)
+        _asked(tb, 10.12, srv, "SRV", rcode="NXDOMAIN", port=40104)
+        _asked(tb, 10.16, DOMAIN, "A", both, port=40105)
+        # the call's, begun as the renewal's last SRV query went out
+        _asked(tb, 10.12, DOMAIN, "NAPTR", (top,), port=40106)
+        if follows_flag:
+            _asked(tb, 10.16, f"naptr.{DOMAIN}", "NAPTR", (inner,), port=40107)
+        _asked(tb, 10.20, srv, "SRV", rcode="NXDOMAIN", port=40108)
+        _asked(tb, 10.24, srv, "SRV", rcode="NXDOMAIN", port=40109)
+        _asked(tb, 10.28, DOMAIN, "A", both, port=40110)
+        reg = tb.register("primary", 10.2)
+        tb.respond(reg, 200, 10.22)
+        return tb
+
+    def test_other_lookups_query_sent_before_the_answer_passes(self) -> None:
+        tb = self._world(True)
+        self.assertNotEqual(status(tb, "DNS-4"), "fail")
+        self.assertNotEqual(status(tb, "DNS-5"), "fail")
+
+    def test_flag_not_followed_fails(self) -> None:
+        tb = self._world(False)
+        self.assertEqual(status(tb, "DNS-4"), "fail")
+        self.assertEqual(status(tb, "DNS-5"), "fail")

@@ -237,6 +237,12 @@ def fo3(ctx: Ctx) -> Verdict:
         ack = [r for r in reqs if r.method == "ACK"]
         bye = [r for r in reqs if r.method == "BYE"]
         ev.extend(second.indexes)
+        if not ack and ctx.maybe_late(second):
+            # its 2xx, sent at the phone's give-up time, may have reached the phone after
+            # it had given the secondary up (RTX-1; the network's delay): the phone
+            # had no call to ACK (explore seed 19 of dns-ip-literal, round 3: TLS set-up
+            # took most of the secondary's half second, the 200 came at its end)
+            continue
         if not ack or ack[0].dst != second.dst:
             return ctx.failed(c, "no ACK for the 200 OK through the secondary",
                               f"ACK to {ctx.name(second.dst)}",

@@ -1134,3 +1134,31 @@ class MovedNameRetryNeverConnectedTests(SynchronousTestCase):
 
     def test_no_retry_until_later_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FBK-C3"), "fail")
+
+
+class SecondaryAnswerAtGiveUpTests(SynchronousTestCase):
+    """
+    FO-3 (round 3, explore seed 19 of dns-ip-literal): 100 ms latency,
+    C{retry_counts} 0 (half a second per target, RTX-1), the primary silent.
+    The INVITE went on to the secondary, whose 200 OK left it at the very
+    moment the phone's timer gave the secondary up (in the seed TLS set-up
+    took most of that half second): it reached the phone too late, and the
+    phone, the call failed, sent no ACK.  The checker read the 200 as the call
+    set up through the secondary and wanted its ACK.  A 2xx that may have come
+    after the give-up time leaves the phone no call to ACK (as FBK-C2 reads
+    it); a 200 well in time with no ACK still fails FO-3.
+    """
+
+    def _world(self, answered_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(retry_counts=0, calls=(1.0,), duration=60.0,
+                                        latency_tolerance=0.25))
+        tb.silent("INVITE", "primary", 1.0, call_id="call-a")
+        inv = tb.invite("secondary", 1.0 + tb.give_up("INVITE"), call_id="call-a", cseq=2)
+        tb.respond(inv, 200, answered_at)
+        return tb
+
+    def test_answer_at_give_up_passes(self) -> None:
+        self.assertNotEqual(status(self._world(2.0), "FO-3"), "fail")
+
+    def test_answer_in_time_not_acked_fails(self) -> None:
+        self.assertEqual(status(self._world(1.6), "FO-3"), "fail")

@@ -148,7 +148,11 @@ def fbk_c1(ctx: Ctx) -> Verdict:
     if guard:
         return guard
     fb = ctx.fallback
-    regs_fb = [r for r in ctx.regs if r.dst == fb]
+    # (a 2xx that reached the phone after it had given that REGISTER up, RTX-1, a
+    # server that only delays its answers, registered it nowhere: the phone retries,
+    # RTX-5, and owes no renewal of it; explore seed 20 of dns-ip-literal, round 3)
+    regs = [r for r in ctx.regs if not r.txn.late]
+    regs_fb = [r for r in regs if r.dst == fb]
     sent_fb = [t for t in ctx.txns if t.method == "REGISTER" and t.dst == fb]
     tries_fb: list[wire.Txn | wire.ConnAttempt] = list(sent_fb)
     if not tries_fb:
@@ -181,7 +185,7 @@ def fbk_c1(ctx: Ctx) -> Verdict:
     ev = [*tries_fb[0].indexes, *(sent_w[0].indexes if sent_w else
                                  ctx.dns_downs[0].indexes if ctx.dns_downs else
                                  tried_w[0].indexes if tried_w else moved[:1])]
-    for r in [*regs_fb, *[r for r in ctx.regs if ctx.group(r.dst) == 1]]:
+    for r in [*regs_fb, *[r for r in regs if ctx.group(r.dst) == 1]]:
         if r.t + r.granted + ctx.tol >= ctx.end:
             continue
         grp = ctx.group(r.dst)

@@ -1162,3 +1162,35 @@ class SecondaryAnswerAtGiveUpTests(SynchronousTestCase):
 
     def test_answer_in_time_not_acked_fails(self) -> None:
         self.assertEqual(status(self._world(1.6), "FO-3"), "fail")
+
+
+class FallbackAnswersOnlyLateTests(SynchronousTestCase):
+    """
+    FBK-C1 (round 3, explore seed 20 of dns-ip-literal): concurrent mode, the
+    fallback server delaying every answer 40 s and granting 30 s.  Each
+    REGISTER to it was given up on RTX-1's time (7.5 s) and retried 30 s later
+    (RTX-5); each 200 OK came long after its REGISTER had been given up.  The
+    checker took the first late 200 for a registration the phone then failed
+    to renew within 30 s.  A 2xx after the give-up time registered nothing
+    (the phone had failed that target); the phone kept trying.  The same
+    registration answered in time and not renewed still fails FBK-C1.
+    """
+
+    def _world(self, in_time: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, duration=120.0))
+        w = tb.register("primary", 0.0)
+        tb.respond(w, 200, 0.005)
+        granted = [("Expires", "30")]
+        first = tb.silent("REGISTER", "fallback", 0.0, call_id="reg-2")
+        tb.respond(first, 200, 0.01 if in_time else 40.005, headers=granted)
+        for k, at in enumerate((37.5, 75.0, 112.5) if not in_time else (75.0,)):
+            again = tb.silent("REGISTER", "fallback", at, call_id="reg-2", cseq=2 + k)
+            if at + 40.005 < 120.0:
+                tb.respond(again, 200, at + 40.005, headers=granted)
+        return tb
+
+    def test_late_answers_keep_the_phone_retrying_passes(self) -> None:
+        self.assertNotEqual(status(self._world(False), "FBK-C1"), "fail")
+
+    def test_registration_in_time_not_renewed_fails(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-C1"), "fail")

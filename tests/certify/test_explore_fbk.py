@@ -1194,3 +1194,40 @@ class FallbackAnswersOnlyLateTests(SynchronousTestCase):
 
     def test_registration_in_time_not_renewed_fails(self) -> None:
         self.assertEqual(status(self._world(True), "FBK-C1"), "fail")
+
+
+class AnswerAtGiveUpOverNewConnectionTests(SynchronousTestCase):
+    """
+    FO-5 (round 3, explore seed 19 of dns-ip-literal, second find):
+    C{register_on_enable} 0, C{retry_counts} 0 (half a second per target),
+    the primary silent to INVITE only, TLS.  The primary's connection came up
+    late (segments lost), its 200 to the REGISTER left it at the very moment
+    the phone gave the primary up (RTX-1) and began its connection to the
+    secondary for the REGISTER and the INVITE (FO-2, FO-3).  The wire took the
+    200 for in time (the REGISTER's request reached the secondary only after
+    TLS was set up there, more than the tolerance after the give-up time), so
+    the REGISTER at the secondary looked like a registration the phone waited
+    for before using the secondary.  The attempt there began with its
+    connection's first SYN, at the give-up time: the 200 came too late and
+    the REGISTER failed over.  The primary's 200 well in time still makes the
+    secondary's REGISTER a registration before use and fails FO-5.
+    """
+
+    def _world(self, primary_ok_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, retry_counts=0, calls=(0.0,),
+                                        duration=60.0, latency_tolerance=0.09))
+        tb.syn_lost(1.2, "primary", fate="delivered", phone_port=5060)
+        reg = tb.register("primary", 1.48, transport="tcp")
+        tb.invite("primary", 1.48, call_id="call-a", transport="tcp")
+        tb.respond(reg, 200, primary_ok_at)
+        tb.syn_lost(1.7, "secondary", fate="delivered", phone_port=5060)
+        again = tb.register("secondary", 1.8, cseq=2, transport="tcp")
+        tb.respond(again, 200, 1.8)
+        tb.call("secondary", 1.8, call_id="call-a", cseq=2, transport="tcp", bye_at=6.8)
+        return tb
+
+    def test_answer_at_give_up_is_late_passes(self) -> None:
+        self.assertNotEqual(status(self._world(1.7), "FO-5"), "fail")
+
+    def test_registered_at_the_secondary_first_fails(self) -> None:
+        self.assertEqual(status(self._world(1.5), "FO-5"), "fail")

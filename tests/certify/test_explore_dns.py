@@ -777,3 +777,53 @@ class TwoLookupsInterleavedTests(SynchronousTestCase):
         tb = self._world(False)
         self.assertEqual(status(tb, "DNS-4"), "fail")
         self.assertEqual(status(tb, "DNS-5"), "fail")
+
+
+class LostQueryRetryServesTwoLookupsTests(SynchronousTestCase):
+    """
+    FO-6, FBK-S2, DNS-11 (round 3, explore seed 16 of dns-ip-literal, second
+    find): successive mode, a NAPTR chain (empty flag, then flag s) to an SRV
+    name with no records, then the domain's A.  A call's lookup lost its
+    second NAPTR query on the way; before the resolver asked it again a second
+    later, the registration's renewal began a lookup of its own, and the
+    retry's answer carried both on to the address (a resolver shares a
+    pending question): the INVITE and the REGISTER went to the primary.  The
+    checkers cut the queries into lookups at each NAPTR of the domain, so the
+    call's lookup ended with the lost query and counted as failed (DNS-11),
+    owing the fallback server a REGISTER at once.  With no retry and nothing
+    after it, the failed lookup still owes it.
+    """
+
+    def _world(self, retried: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=3, port1=0, redundancy_type=1, calls=(10.0,),
+                                        expires=30, duration=60.0))
+        top = f'10 10 "" "SIP+D2U" "" naptr.{DOMAIN}'
+        inner = f'0 0 "s" "SIP+D2U" "" _sip._udp.{DOMAIN}'
+
+        def chain(at: float) -> None:
+            tb.dns(at, f"naptr.{DOMAIN}", "NAPTR", [inner])
+            tb.dns(at + 0.01, f"_sip._udp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+            tb.dns(at + 0.02, f"_sip._udp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+            tb.dns(at + 0.03, DOMAIN, "A", ["127.0.1.10", "127.0.1.20"], ttl=5)
+
+        tb.dns(0.0, DOMAIN, "NAPTR", [top])
+        chain(0.01)
+        reg = tb.register("primary", 0.05)
+        tb.respond(reg, 200, 0.055, headers=[("Expires", "30")])
+        tb.dns(10.005, DOMAIN, "NAPTR", [top])
+        lost_query(tb, 10.01, f"naptr.{DOMAIN}", dns.NAPTR)
+        if retried:
+            tb.dns(10.365, DOMAIN, "NAPTR", [top])
+            chain(11.015)
+            tb.call("primary", 11.05, bye_at=16.05)
+            again = tb.register("primary", 11.05, cseq=2)
+            tb.respond(again, 200, 11.055, headers=[("Expires", "30")])
+        return tb
+
+    def test_retry_carries_both_lookups_passes(self) -> None:
+        tb = self._world(True)
+        for clause in ("FO-6", "FBK-S2", "DNS-11"):
+            self.assertNotEqual(status(tb, clause), "fail", clause)
+
+    def test_lookup_lost_for_good_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S2"), "fail")

@@ -827,3 +827,38 @@ class LostQueryRetryServesTwoLookupsTests(SynchronousTestCase):
 
     def test_lookup_lost_for_good_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FBK-S2"), "fail")
+
+
+class FirstTargetWithoutAddressTests(SynchronousTestCase):
+    """
+    FO-5, DNS-8 (round 3, explore seed 38 of dns-ip-literal):
+    C{register_on_enable} 1, registered at the primary; a DNS fault removed
+    the primary's A record, and a call's lookup got NXDOMAIN for it: an
+    answer, the name has no address, so the secondary is the first target
+    left, the top of the list (DNS-8; as the phone's locator reads it,
+    L{harness.sip.locate.Resolution.is_primary}), not a secondary the phone
+    fails over to, and the INVITE went there without a REGISTER.  The checker
+    counted only a first target with an address as the top.  When the
+    primary's address query failed instead (a timeout: no answer, asked again
+    when needed, DNS-11) the secondary is still the secondary, and the INVITE
+    without a REGISTER there first still fails FO-5.
+    """
+
+    def _world(self, rcode: str) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(register_on_enable=1, calls=(31.0,), duration=60.0))
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV", SRV_UDP)
+        tb.dns(0.01, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.dns(0.02, f"secondary.{DOMAIN}", "A", ["127.0.1.20"])
+        reg = tb.register("primary", 0.03)
+        tb.respond(reg, 200, 0.035)
+        tb.dns(31.0, f"_sip._udp.{DOMAIN}", "SRV", SRV_UDP)
+        tb.dns(31.01, f"primary.{DOMAIN}", "A", rcode=rcode)
+        tb.dns(31.02, f"secondary.{DOMAIN}", "A", ["127.0.1.20"])
+        tb.call("secondary", 31.03, bye_at=36.04)
+        return tb
+
+    def test_no_address_for_the_primary_passes(self) -> None:
+        self.assertNotEqual(status(self._world("NXDOMAIN"), "FO-5"), "fail")
+
+    def test_primary_lookup_failed_fails(self) -> None:
+        self.assertEqual(status(self._world("TIMEOUT"), "FO-5"), "fail")

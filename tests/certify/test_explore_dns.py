@@ -862,3 +862,58 @@ class FirstTargetWithoutAddressTests(SynchronousTestCase):
 
     def test_primary_lookup_failed_fails(self) -> None:
         self.assertEqual(status(self._world("TIMEOUT"), "FO-5"), "fail")
+
+
+class InterleavedLookupsCutApartTests(SynchronousTestCase):
+    """
+    DNS-11, FO-6, FBK-S2 (round 3, explore seed 16 of dns-ip-literal, third
+    find): successive mode, the NAPTR chain of L{TwoLookupsInterleavedTests}.
+    A renewal's lookup had reached the empty SRV set when a call's lookup
+    began with the domain's NAPTR; the renewal's went on (DNS-6's SRV query,
+    then the domain's A) between the call's questions, and the REGISTER went
+    to the primary.  The checkers cut lookups at each NAPTR of the domain, so
+    the renewal's ended at the empty SRV answer, a failed lookup (DNS-11)
+    owing the fallback server a REGISTER, while the call's held both
+    lookups' address answers.  Had the renewal's lookup stopped there (no
+    further question, no REGISTER), the fallback server is still owed one.
+    """
+
+    def _world(self, went_on: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=3, port1=0, redundancy_type=1, calls=(10.1,),
+                                        expires=30, duration=60.0, latency_tolerance=0.04))
+        top = f'10 10 "" "SIP+D2U" "" naptr.{DOMAIN}'
+        inner = f'0 0 "s" "SIP+D2U" "" _sip._udp.{DOMAIN}'
+        srv = f"_sip._udp.{DOMAIN}"
+        both = ("127.0.1.10", "127.0.1.20")
+        tb.dns(0.0, DOMAIN, "NAPTR", [top])
+        tb.dns(0.01, f"naptr.{DOMAIN}", "NAPTR", [inner])
+        tb.dns(0.02, srv, "SRV", rcode="NXDOMAIN")
+        tb.dns(0.03, srv, "SRV", rcode="NXDOMAIN")
+        tb.dns(0.04, DOMAIN, "A", both, ttl=5)
+        reg = tb.register("primary", 0.05)
+        tb.respond(reg, 200, 0.055, headers=[("Expires", "30")])
+        # the renewal's lookup, and the call's begun as it reached the empty SRV set
+        tb.dns(10.0, DOMAIN, "NAPTR", [top])
+        tb.dns(10.04, f"naptr.{DOMAIN}", "NAPTR", [inner])
+        tb.dns(10.08, srv, "SRV", rcode="NXDOMAIN")
+        tb.dns(10.12, DOMAIN, "NAPTR", [top])
+        if went_on:
+            tb.dns(10.125, srv, "SRV", rcode="NXDOMAIN")
+        tb.dns(10.16, f"naptr.{DOMAIN}", "NAPTR", [inner])
+        if went_on:
+            tb.dns(10.165, DOMAIN, "A", both, ttl=5)
+            again = tb.register("primary", 10.18, cseq=2)
+            tb.respond(again, 200, 10.185, headers=[("Expires", "30")])
+        tb.dns(10.2, srv, "SRV", rcode="NXDOMAIN")
+        tb.dns(10.24, srv, "SRV", rcode="NXDOMAIN")
+        tb.dns(10.28, DOMAIN, "A", both, ttl=5)
+        tb.call("primary", 10.3, bye_at=15.3)
+        return tb
+
+    def test_renewal_lookup_went_on_passes(self) -> None:
+        tb = self._world(True)
+        for clause in ("FO-6", "FBK-S2", "DNS-11"):
+            self.assertNotEqual(status(tb, clause), "fail", clause)
+
+    def test_renewal_lookup_failed_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S2"), "fail")

@@ -244,10 +244,14 @@ class Ctx:
         or not, and a REGISTER to the working server is a probe (FBK-S3).
         """
         fb = self.fallback
-        held = [r for r in self.regs if r.dst == fb and r.t <= t]
+        # (a 2xx that came after the phone had given its REGISTER up, RTX-1, registered
+        # nothing: a server that only delays its answers; explore seed 38 of
+        # dns-ip-literal, round 3: each probe of the working server answered late)
+        regs = [r for r in self.regs if not r.txn.late]
+        held = [r for r in regs if r.dst == fb and r.t <= t]
         if fb is None or not held:
             return False
-        if any(self.group(w.dst) == 1 and held[-1].t < w.t <= t for w in self.regs):
+        if any(self.group(w.dst) == 1 and held[-1].t < w.t <= t for w in regs):
             return False
         last = [x for x in self.txns if x.method == "REGISTER" and x.dst == fb and x.first <= t]
         return bool(last) and last[-1].answered and (last[-1].final_t or t) <= t

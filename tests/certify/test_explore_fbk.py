@@ -1231,3 +1231,52 @@ class AnswerAtGiveUpOverNewConnectionTests(SynchronousTestCase):
 
     def test_registered_at_the_secondary_first_fails(self) -> None:
         self.assertEqual(status(self._world(1.5), "FO-5"), "fail")
+
+
+class ProbesAnsweredLateOnRefusingFallbackTests(SynchronousTestCase):
+    """
+    FO-6 (round 3, explore seed 38 of dns-ip-literal, second find): successive
+    mode, C{retry_counts} 0, the working server answering every REGISTER a
+    second late (after the phone's half-second give-up, RTX-1), the fallback
+    server registering the phone at once, then answering 500 to everything.
+    On the fallback server, its registration lapsed and retried every 30 s
+    (a 500 is no failure, RTX-3), the phone probed the working server every
+    C{fallback.timeout} (FBK-S3); each probe failed and the phone stayed on
+    its fallback cycle.  The checker took the working server's late 200s for
+    registrations there, so the phone seemed no longer on the fallback server
+    and a failed probe owed it a REGISTER at once.  A late 2xx registered
+    nothing.  Had the fallback server never registered the phone, the failed
+    probe still owes the fallback server a REGISTER at once.
+    """
+
+    def _world(self, fallback_took: bool) -> TraceBuilder:
+        facts = default_facts(server1=PRIMARY, redundancy_type=1, retry_counts=0,
+                              duration=300.0)
+        tb = TraceBuilder(replace(facts, servers=tuple(s for s in facts.servers
+                                                       if s.role != "secondary")))
+        cseq = {"primary": 0, "fallback": 0}
+
+        def reg(to: str, at: float, code: int, answer: float,
+                granted: int | None = None) -> None:
+            cseq[to] += 1
+            r = tb.register(to, at, cseq=cseq[to],
+                            call_id="reg-1" if to == "primary" else "reg-2")
+            hdrs = [("Expires", str(granted))] if granted else []
+            tb.respond(r, code, answer, headers=hdrs)
+
+        reg("primary", 0.02, 200, 1.025, 3600)
+        reg("fallback", 0.52, 200 if fallback_took else 500, 0.525, 120)
+        for at in (60.53, 90.54):
+            reg("fallback", at, 500, at + 0.005)
+        reg("primary", 120.53, 200, 121.535, 3600)
+        for at in (120.55, 150.56, 180.57, 210.58, 240.59):
+            reg("fallback", at, 500, at + 0.005)
+        reg("primary", 241.03, 200, 242.035, 3600)
+        reg("fallback", 270.6, 500, 270.605)
+        return tb
+
+    def test_late_probe_answers_leave_the_phone_on_the_fallback_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "FO-6"), "fail")
+
+    def test_never_on_the_fallback_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-6"), "fail")

@@ -1280,3 +1280,42 @@ class ProbesAnsweredLateOnRefusingFallbackTests(SynchronousTestCase):
 
     def test_never_on_the_fallback_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FO-6"), "fail")
+
+
+class FallbackSynLostAfterClosedPrimaryTests(SynchronousTestCase):
+    """
+    FBK-S1 (round 3, explore seed 39 of dns-ip-literal): successive mode, TLS
+    with no port from DNS, so 5060 (DNS-9), the primary's 5060 plain TCP: it
+    closed the phone's connection on its TLS hello before any SIP, and the
+    phone fell back at once (FBK-S2); its first SYN to the fallback server
+    was lost and sent again a second later, so the REGISTER reached the wire
+    only then, past the time the wire allowed between the primary's failed
+    connection and the request it carried.  Nothing named that connection's
+    request, the working server never seemed to fail, and the REGISTER at the
+    fallback server broke FBK-S1.  The fallback's attempt began with its
+    first SYN, at once.  With no attempt at the working server at all, the
+    fallback REGISTER still fails FBK-S1.
+    """
+
+    def _world(self, primary_tried: bool) -> TraceBuilder:
+        # (retry_counts 0 at the working server, half a second there; 3 at the fallback)
+        facts = default_facts(transport=2, port1=0, redundancy_type=1, retry_counts=0,
+                              duration=120.0)
+        s1, s2 = facts.account.servers[:2]
+        account = replace(facts.account, servers=(s1, replace(s2, retry_counts=3)))
+        tb = TraceBuilder(replace(facts, account=account))
+        tb.dns(0.0, f"_sips._tcp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+        tb.dns(0.01, DOMAIN, "A", [PRIMARY])
+        if primary_tried:
+            _closed_on_hello(tb, 0.022, "primary", 32768, ((0.038, "delivered"),))
+        tb.syn_lost(0.044, "fallback", port=5061, fate="lost", phone_port=5060)
+        tb.syn_lost(1.044, "fallback", port=5061, fate="delivered", phone_port=5060)
+        reg = tb.register("fallback", 1.071, transport="tls", port=5061)
+        tb.respond(reg, 200, 1.271)
+        return tb
+
+    def test_fallback_after_the_primary_closed_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "FBK-S1"), "fail")
+
+    def test_fallback_without_trying_the_working_server_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S1"), "fail")

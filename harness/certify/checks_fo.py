@@ -444,6 +444,14 @@ def fo6(ctx: Ctx) -> Verdict:
         ev.append(d.index)
         if any(r.dst == fb and r.t <= d.end <= r.t + r.granted for r in ctx.regs):
             continue  # on the fallback server already: a probe (FBK-S3) or concurrent mode
+        last_fb = [t for t in ctx.txns if t.method == "REGISTER" and t.dst == fb
+                   and t.first <= d.end]
+        if (successive and ctx.on_refusing_fallback(d.end) and last_fb[-1].final is not None
+                and last_fb[-1].final.status >= 300):
+            # on a fallback server that refuses (a 500 is no failure, RTX-3), its
+            # registration lapsed: a probe's lookup (FBK-S3; explore seed 38 of
+            # dns-ip-literal, round 3, third find)
+            continue
         if not successive and any(r.dst == fb and r.txn.first <= d.end + ctx.tol
                                   and d.end <= r.t + r.granted for r in ctx.regs):
             continue  # concurrent: the fallback registration was already under way

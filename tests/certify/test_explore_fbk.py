@@ -1319,3 +1319,39 @@ class FallbackSynLostAfterClosedPrimaryTests(SynchronousTestCase):
 
     def test_fallback_without_trying_the_working_server_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FBK-S1"), "fail")
+
+
+class ProbeLookupFailsOnRefusingFallbackTests(SynchronousTestCase):
+    """
+    FO-6 (round 3, explore seed 38 of dns-ip-literal, third find): successive
+    mode, on the fallback server, which registered the phone and then
+    answered 500 to everything (no failure, RTX-3: the phone retried every
+    30 s, its registration lapsed).  A probe of the working server (FBK-S3)
+    began with a lookup of its domain that gave no address (DNS-11).  The
+    phone stayed on its fallback cycle, as after any failed probe; FO-6 read
+    the failed lookup as server 1 failing with the phone not on the fallback
+    server, and wanted a REGISTER there at once.  Had the fallback server
+    never registered the phone, the failed lookup still owes it one.
+    """
+
+    def _world(self, fallback_took: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(redundancy_type=1, retry_counts=0, duration=200.0))
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+        tb.dns(0.01, DOMAIN, "A", [PRIMARY])
+        tb.silent("REGISTER", "primary", 0.02)
+        first = tb.register("fallback", 0.52, call_id="reg-2")
+        tb.respond(first, 200 if fallback_took else 500, 0.525,
+                   headers=[("Expires", "120")])
+        for k, at in enumerate((60.53, 90.54, 120.55, 150.56, 180.57)):
+            r = tb.register("fallback", at, call_id="reg-2", cseq=2 + k)
+            tb.respond(r, 500, at + 0.005)
+        # the probe's lookup, between two of the fallback's REGISTERs
+        tb.dns(135.0, f"_sip._udp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+        tb.dns(135.01, DOMAIN, "A")
+        return tb
+
+    def test_probe_lookup_failed_stays_on_the_fallback_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "FO-6"), "fail")
+
+    def test_never_on_the_fallback_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-6"), "fail")

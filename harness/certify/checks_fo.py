@@ -220,7 +220,10 @@ def fo3(ctx: Ctx) -> Verdict:
             others = {s.address for s in ctx.facts.targets} - {head.dst}
             if others and others <= unresolved_targets(ctx, ch.start):
                 continue  # the lookup gave no address for another target (DNS-8, DNS-11)
-            if _tried_by_connection(ctx, ch.tail, others) is not None:
+            # (its last attempt at server 1: the chain may go on to the fallback server,
+            # FO-6; explore seed 39 of dns-ip-literal, round 3, second find)
+            g1_last = [t for t in ch.txns if ctx.group(t.dst) == 1][-1]
+            if _tried_by_connection(ctx, g1_last, others) is not None:
                 continue  # its connection there failed before any SIP (RTX-2; FO-6 follows)
             if ch.tail.first + ctx.give_up(ch.tail) + 2 * ctx.tol < ctx.end:
                 return ctx.failed(c, "the INVITE did not fail over to the secondary",

@@ -608,12 +608,21 @@ def _fallback_backoff(ctx: Ctx, t: float) -> float | None:
     failing again then (another request's lookup or attempt, DNS-11) does not
     make the fallback server, which has just failed too, due at once: the next
     REGISTER there is the retry (RTX-5).  C{None} if no such wait is running.
+
+    So is one the fallback server refused (a 500, say: no failure, RTX-3, but
+    no registration either; the phone registers there again a retry interval
+    later, explore seed 30 of dns-ip-literal, round 3: a call's lookup failed
+    a second after the fallback server had refused the REGISTER).
     """
     fb = ctx.fallback
     prev = [x for x in ctx.attempts if x.method == "REGISTER" and x.dst == fb and x.first < t]
     if not prev:
         return None
-    done = ctx.failed_at(prev[-1])
+    last = prev[-1]
+    done = ctx.failed_at(last)
+    if (done is None and last.final is not None and last.final.status >= 300
+            and last.final.status not in (401, 407)):
+        done = last.final_t
     if done is None or done > t + ctx.tol or done + ctx.profile.retry_interval <= t:
         return None
     return done + ctx.profile.retry_interval + ctx.tol + ctx.profile.t1

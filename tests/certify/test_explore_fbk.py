@@ -1389,3 +1389,42 @@ class SharedRefusedThenFallbackTests(SynchronousTestCase):
 
     def test_invite_never_failed_over_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FO-3"), "fail")
+
+
+class CallLookupFailsAfterFallbackRefusedTests(SynchronousTestCase):
+    """
+    FBK-S2 (round 3, explore seed 30 of dns-ip-literal): successive mode,
+    server 1's domain with no address at all (DNS-11 on every lookup), the
+    fallback server answering 500 to everything.  The phone fell back at
+    once; the fallback refused its REGISTER (no failure, RTX-3; no
+    registration either), and the phone registers there again a retry
+    interval later.  A second on, a call's lookup failed and the INVITE went
+    to the fallback server at once (FO-6); FBK-S2 wanted a REGISTER there at
+    once too, as if no retry were being waited out.  A retry well past the
+    retry interval still fails.
+    """
+
+    def _world(self, retry_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(redundancy_type=1, calls=(1.0,), duration=120.0))
+
+        def lookup(at: float) -> None:
+            tb.dns(at, f"_sip._udp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+            tb.dns(at + 0.01, DOMAIN, "A")
+
+        lookup(0.005)
+        reg = tb.register("fallback", 0.02, call_id="reg-2")
+        tb.respond(reg, 500, 0.025)
+        lookup(1.005)
+        inv = tb.invite("fallback", 1.02, call_id="call-a")
+        tb.respond(inv, 500, 1.025)
+        tb.in_dialog(inv, "ACK", 1.03)
+        lookup(retry_at)
+        again = tb.register("fallback", retry_at + 0.015, call_id="reg-2", cseq=2)
+        tb.respond(again, 500, retry_at + 0.02)
+        return tb
+
+    def test_retry_interval_waited_out_passes(self) -> None:
+        self.assertNotEqual(status(self._world(30.035), "FBK-S2"), "fail")
+
+    def test_retry_long_after_fails(self) -> None:
+        self.assertEqual(status(self._world(50.035), "FBK-S2"), "fail")

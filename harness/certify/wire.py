@@ -1477,6 +1477,15 @@ def attempts(
         if not cands:
             continue
         nxt = min(cands, key=lambda x: x.first)
+        if nxt is not nxt_real and nxt.dst == a.server:
+            # the next failed connection, to the same server, was another request's try
+            # there (a request never tries one target twice in a row, RTX-2): this one
+            # was the try of the request that gave up another target of the group as it
+            # began (explore seed 39 of dns-ip-literal, round 3, third find: the
+            # REGISTER's and then the INVITE's connection to the stopped secondary)
+            gave = _failed_over_from(facts, a, real)
+            if gave is not None and (gave.call_id, gave.method) != (nxt.call_id, nxt.method):
+                nxt = gave
         if at_call and nxt.started > a_t + tol:
             # the planned call's INVITE, which never got on the wire (nothing at once; a
             # next attempt whose own connection began at once was, however slow it was)

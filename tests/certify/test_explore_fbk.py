@@ -1428,3 +1428,40 @@ class CallLookupFailsAfterFallbackRefusedTests(SynchronousTestCase):
 
     def test_retry_long_after_fails(self) -> None:
         self.assertEqual(status(self._world(50.035), "FBK-S2"), "fail")
+
+
+class TwoRefusedConnectionsToOneServerTests(SynchronousTestCase):
+    """
+    FO-6, RTX-2 (round 3, explore seed 39 of dns-ip-literal, third find):
+    concurrent mode, TCP, the primary connected but silent, the secondary
+    stopped.  The REGISTER gave the primary up at 7.53 s and its connection
+    to the secondary was refused; the call's INVITE, sent a second later, gave
+    the primary up at 8.53 s, its own connection to the secondary was refused
+    and it went to the fallback server at once.  The wire named the first
+    refused connection for the INVITE too (the request the next failed
+    connection there was for), so the INVITE seemed to leave the primary a
+    second early and the fallback to take over late.  A request never tries
+    one target twice in a row: the first connection was the REGISTER's, which
+    gave the primary up as it began.  The INVITE reaching the fallback server
+    seconds later still fails FO-6.
+    """
+
+    def _world(self, fallback_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, calls=(1.0,), duration=40.0))
+        fb = tb.register("fallback", 0.01, call_id="reg-2", transport="tcp")
+        tb.respond(fb, 200, 0.015)
+        _tcp_silent(tb, "REGISTER", 0.03)
+        _tcp_silent(tb, "INVITE", 1.03, call_id="call-a")
+        tb.refused(0.03 + tb.give_up("REGISTER"), "secondary")
+        tb.refused(1.03 + tb.give_up("INVITE"), "secondary")
+        tb.call("fallback", fallback_at, call_id="call-a", cseq=2, transport="tcp",
+                bye_at=fallback_at + 5.0)
+        return tb
+
+    def test_each_request_its_own_connection_passes(self) -> None:
+        tb = self._world(1.03 + 7.5 + 0.02)
+        self.assertNotEqual(status(tb, "FO-6"), "fail")
+        self.assertNotEqual(status(tb, "RTX-2"), "fail")
+
+    def test_fallback_seconds_later_fails(self) -> None:
+        self.assertEqual(status(self._world(12.0), "FO-6"), "fail")

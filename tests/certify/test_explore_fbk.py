@@ -1465,3 +1465,61 @@ class TwoRefusedConnectionsToOneServerTests(SynchronousTestCase):
 
     def test_fallback_seconds_later_fails(self) -> None:
         self.assertEqual(status(self._world(12.0), "FO-6"), "fail")
+
+
+class RegisterHeldBehindLostSegmentTests(SynchronousTestCase):
+    """
+    FBK-S1 (round 3, explore seed 23 of dns-ip-literal): successive mode,
+    TCP, 20 % loss, C{retry_counts} 0 at the working server.  A call had gone
+    to the fallback server (FO-6); its BYE there was lost twice.  The
+    registration's retry at the working server then failed (half a second),
+    and the phone's REGISTER to the fallback server, written behind the lost
+    BYE, went out with its retransmission.  The wire times a request held
+    behind a lost segment from that segment's first copy (it may have been
+    written that early), so the REGISTER seemed to leave before the working
+    server failed.  It may have been written as late as it got through: the
+    working server had failed by then.  A REGISTER that did reach the
+    fallback server before the working server failed still fails FBK-S1.
+    """
+
+    def _world(self, held: bool) -> TraceBuilder:
+        facts = default_facts(server1=PRIMARY, transport=1, redundancy_type=1, retry_counts=0,
+                              calls=(10.0,), duration=60.0)
+        s1, s2 = facts.account.servers[:2]
+        account = replace(facts.account, servers=(s1, replace(s2, retry_counts=3)))
+        tb = TraceBuilder(replace(facts, account=account, servers=tuple(
+            s for s in facts.servers if s.role != "secondary")))
+        reg = tb.register("primary", 0.0, transport="tcp")
+        tb.respond(reg, 200, 0.005)
+        _tcp_silent(tb, "INVITE", 10.0, call_id="call-a")
+        inv = tb.invite("fallback", 10.5, call_id="call-a", cseq=2, transport="tcp")
+        tb.respond(inv, 200, 10.505)
+        tb.in_dialog(inv, "ACK", 10.51, transport="tcp")
+        _tcp_silent(tb, "REGISTER", 40.0, cseq=2)
+        fb = (FALLBACK, 5060)
+        if not held:
+            again = tb.register("fallback", 40.1, call_id="reg-2", transport="tcp")
+            tb.respond(again, 200, 40.105)
+            return tb
+        # the BYE lost twice; the REGISTER went out with its retransmission (the
+        # segments, then the server reading them, in the order the network recorded)
+        bye = tb.in_dialog(inv, "BYE", 40.6, transport="tcp")
+        bye_in = tb._events.pop()
+        again = tb.register("fallback", 40.6, call_id="reg-2", transport="tcp")
+        reg_in = tb._events.pop()
+        for at, fate in ((40.0, "lost"), (40.2, "lost"), (40.6, "delivered")):
+            tb._add(PacketEvent(at, "tcp", (tb.phone, 5060), fb,
+                                bye_in.raw, fate=fate))  # type: ignore[attr-defined]
+        tb._add(PacketEvent(40.6, "tcp", (tb.phone, 5060), fb,
+                            reg_in.raw, fate="delivered"))  # type: ignore[attr-defined]
+        tb._add(bye_in)
+        tb._add(reg_in)
+        tb.respond(bye, 200, 40.605)
+        tb.respond(again, 200, 40.605)
+        return tb
+
+    def test_register_held_behind_the_bye_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "FBK-S1"), "fail")
+
+    def test_register_before_the_working_server_failed_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S1"), "fail")

@@ -445,10 +445,21 @@ def dns5(ctx: Ctx) -> Verdict:
         # though the server never saw it; explore seed 3: the SRV query lost twice,
         # the lookup failed, DNS-11, and the next one the server heard was the
         # retry's NAPTR)
+        # (nor the resolver asking again an earlier lookup's query that never got an
+        # answer to the phone: that lookup's, not this one's; explore seed 29 of
+        # dns-ip-literal, round 3, third find: an A query lost, asked again a second
+        # later just after another call's NAPTR answer)
+        earlier = [x for x in [*qs[:n], *unsent] if x.t < q.t and _unanswered(x)]
+
+        def retried(x: Q) -> bool:
+            return any(e.name == x.name and e.type == x.type
+                       and 0 < x.t - e.t <= _RESOLVER_RETRY for e in earlier)
+
         nxt = min((x for x in (
             next((x for x in qs[n + 1 :] if x.type in ("SRV", "NAPTR", "A")
-                  and not _asked_before_answer(ctx, q, x)), None),
-            next((x for x in unsent if x.t > q.t and x.type in ("SRV", "NAPTR", "A")), None),
+                  and not _asked_before_answer(ctx, q, x) and not retried(x)), None),
+            next((x for x in unsent if x.t > q.t and x.type in ("SRV", "NAPTR", "A")
+                  and not retried(x)), None),
         ) if x is not None), key=lambda x: x.t, default=None)
         if nxt is None:
             continue

@@ -948,3 +948,35 @@ class PendingSrvQuerySharedTests(SynchronousTestCase):
 
     def test_no_question_pending_fails(self) -> None:
         self.assertEqual(status(self._world(25.0), "DNS-5"), "fail")
+
+
+class ResolverRetryAfterNaptrAnswerTests(SynchronousTestCase):
+    """
+    DNS-5 (round 3, explore seed 29 of dns-ip-literal, third find): 20 %
+    loss; a call's lookup reached the domain's A query (the flag-s SRV name
+    had no records) and the network lost it.  A second call's lookup had its
+    NAPTR answer a second later, and the next query the server heard was the
+    resolver asking that lost A query again, then the second lookup's own SRV
+    query.  DNS-5 took the resend for the second lookup's answer to flag s.
+    Without the lost query before it, the A query right after the NAPTR
+    answer is that lookup's and still fails DNS-5.
+    """
+
+    def _world(self, lost_before: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=3, port1=0, duration=60.0))
+        srv = f"_sip._udp.{DOMAIN}"
+        tb.dns(33.002, DOMAIN, "NAPTR", [NAPTR_UDP])
+        tb.dns(33.005, srv, "SRV", rcode="NXDOMAIN")
+        tb.dns(33.009, srv, "SRV", rcode="NXDOMAIN")
+        if lost_before:
+            lost_query(tb, 33.0106, DOMAIN, dns.A)
+        tb.dns(34.0097, DOMAIN, "NAPTR", [NAPTR_UDP])
+        tb.dns(34.0125, DOMAIN, "A")
+        tb.dns(34.0133, srv, "SRV", rcode="NXDOMAIN")
+        return tb
+
+    def test_resend_of_an_earlier_lost_query_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "DNS-5"), "fail")
+
+    def test_a_query_right_after_the_answer_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "DNS-5"), "fail")

@@ -134,3 +134,51 @@ class CurrentServerUnresolvedInvariantTests(SynchronousTestCase):
 
     def test_leaving_a_resolved_current_server_breaks(self) -> None:
         self.assertEqual(len(self._problems(False)), 1)
+
+
+class DropFirstLiftedWhenSpentTests(SynchronousTestCase):
+    """
+    LIVENESS (round 3, explore seed 33 of dns-ip-literal): a C{drop-first}
+    fault set at 1 s ignored the next REGISTER, the renewal 14 s later; the
+    phone retried 30 s after that (RTX-5) and registered again at 45.5 s.
+    The invariant counted the fault as lifted when it was set (1 s) and wanted
+    a registration within its bound (40 s) of that, while the fault had not
+    yet bitten.  It is lifted once it has dropped its requests: from 15 s the
+    bound holds.  A fault that bit at once (the dropped REGISTER at 2 s) still
+    leaves a registration at 45.5 s outside the bound.
+    """
+
+    def _healthy(self, dropped_at: float) -> float | None:
+        from types import SimpleNamespace
+
+        from harness.explore import _healthy_from
+        from harness.testing.tracebuilder import PRIMARY, TraceBuilder, default_facts
+        from harness.trace.events import PacketEvent
+
+        tb = TraceBuilder(default_facts(duration=120.0))
+        reg = tb.register("primary", 0.02, expires=30)
+        tb.respond(reg, 200, 0.025)
+        dropped = tb.register("primary", dropped_at, cseq=2, expires=30)
+        raw = tb._events.pop().raw  # type: ignore[attr-defined]
+        tb._add(PacketEvent(dropped_at, "udp", (tb.phone, 5060), (PRIMARY, 5060), raw,
+                            fate="delivered"))
+        again = tb.register("primary", 45.53, cseq=3, expires=30)
+        tb.respond(again, 200, 45.535)
+        assert dropped.sends
+        world = SimpleNamespace(
+            duration=120.0,
+            faults=[{"at": 1, "target": "primary", "action": "drop-first", "count": 1}],
+            document={"servers": [{"role": "primary", "address": PRIMARY}]},
+        )
+        return _healthy_from(world, tb.build())  # type: ignore[arg-type]
+
+    def test_lifted_when_the_renewal_was_dropped(self) -> None:
+        healthy = self._healthy(15.03)
+        assert healthy is not None
+        self.assertAlmostEqual(healthy, 15.03)
+        self.assertGreater(healthy + 40.0, 45.535)
+
+    def test_dropped_at_once_leaves_the_registration_late(self) -> None:
+        healthy = self._healthy(2.0)
+        assert healthy is not None
+        self.assertLess(healthy + 40.0, 45.535)

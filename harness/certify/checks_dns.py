@@ -449,11 +449,14 @@ def dns5(ctx: Ctx) -> Verdict:
         # answer to the phone: that lookup's, not this one's; explore seed 29 of
         # dns-ip-literal, round 3, third find: an A query lost, asked again a second
         # later just after another call's NAPTR answer)
+        # (a query of the question the flag asks for is this lookup's all the same)
         earlier = [x for x in [*qs[:n], *unsent] if x.t < q.t and _unanswered(x)]
+        want = "SRV" if first.flags == "s" else "NAPTR"
 
         def retried(x: Q) -> bool:
-            return any(e.name == x.name and e.type == x.type
-                       and 0 < x.t - e.t <= _RESOLVER_RETRY for e in earlier)
+            return (x.type, x.name) != (want, first.replacement) and any(
+                e.name == x.name and e.type == x.type
+                and 0 < x.t - e.t <= _RESOLVER_RETRY for e in earlier)
 
         nxt = min((x for x in (
             next((x for x in qs[n + 1 :] if x.type in ("SRV", "NAPTR", "A")
@@ -463,7 +466,6 @@ def dns5(ctx: Ctx) -> Verdict:
         ) if x is not None), key=lambda x: x.t, default=None)
         if nxt is None:
             continue
-        want = "SRV" if first.flags == "s" else "NAPTR"
         if nxt.type != want or nxt.name != first.replacement:
             # another lookup's question asked in the same instant as this one's
             nxt = _with_it(ctx, nxt, qs[n + 1 :], first.replacement, want) or nxt

@@ -980,3 +980,31 @@ class ResolverRetryAfterNaptrAnswerTests(SynchronousTestCase):
 
     def test_a_query_right_after_the_answer_fails(self) -> None:
         self.assertEqual(status(self._world(False), "DNS-5"), "fail")
+
+
+class WantedQueryAfterUnansweredOneTests(SynchronousTestCase):
+    """
+    DNS-5 (round 3, explore seed 29 of dns-ip-literal, fourth find, from the
+    third's fix): a call's SRV query got no answer to the phone (lost on its
+    way back); 5 s later another call's NAPTR answer (flag s) was followed by
+    the same SRV query, its own.  A query of the very question the flag asks
+    for follows it, whether or not it also looks like the resolver asking an
+    earlier one again.  An A query there instead still fails DNS-5.
+    """
+
+    def _world(self, follows: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=3, port1=0, duration=60.0))
+        srv = f"_sip._udp.{DOMAIN}"
+        tb.dns(33.005, DOMAIN, "NAPTR", [NAPTR_UDP])
+        tb.dns(34.0166, srv, "SRV", rcode="TIMEOUT")
+        tb.dns(39.005, DOMAIN, "NAPTR", [NAPTR_UDP])
+        if follows:
+            tb.dns(39.0166, srv, "SRV", rcode="NXDOMAIN")
+        tb.dns(39.0277, DOMAIN, "A", ["127.0.1.10"])
+        return tb
+
+    def test_wanted_query_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "DNS-5"), "fail")
+
+    def test_a_query_instead_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "DNS-5"), "fail")

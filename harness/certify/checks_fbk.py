@@ -651,9 +651,11 @@ def fbk_s2(ctx: Ctx) -> Verdict:
                          "fallback server")
     ev: list[int] = []
     for d in downs:  # DNS-11: no REGISTER can reach the working server; fall back at once
+        # (an in-dialog request there, an earlier call's BYE, is no fallback: FO-4;
+        # explore seed 29 of dns-ip-literal, round 3, fifth find)
         first = next((x for x in ctx.attempts if x.dst == fb and x.first >= d.start - ctx.tol
-                      and x.method not in ("ACK", "CANCEL")), None)
-        if (first is not None and first.method != "REGISTER" and not first.in_dialog
+                      and x.method not in ("ACK", "CANCEL") and not x.in_dialog), None)
+        if (first is not None and first.method != "REGISTER"
                 and first.first <= d.latest + ctx.at_once
                 and (any(ctx.group(r.dst) == 1 and r.t <= d.start <= r.t + r.granted
                          for r in ctx.regs)

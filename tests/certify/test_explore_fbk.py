@@ -1523,3 +1523,40 @@ class RegisterHeldBehindLostSegmentTests(SynchronousTestCase):
 
     def test_register_before_the_working_server_failed_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FBK-S1"), "fail")
+
+
+class ByeBeforeFallbackInviteTests(SynchronousTestCase):
+    """
+    FBK-S2 (round 3, explore seed 29 of dns-ip-literal, fifth find):
+    successive mode, registered at the working server.  A call's lookup of
+    server 1 failed (DNS-11) and its INVITE went to the fallback server at
+    once (FO-6), the registration at the working server holding: no REGISTER
+    fallback is owed for a call's lookup then.  The checker read the first
+    request to the fallback server after the lookup, and that was an earlier
+    call's BYE (in-dialog, where its dialog is: FO-4), so it wanted a
+    REGISTER there.  With no request at all to the fallback server after the
+    failed lookup, it still fails.
+    """
+
+    def _world(self, invite: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(redundancy_type=1, calls=(10.0, 42.0), duration=120.0))
+
+        def lookup(at: float, ok: bool) -> None:
+            tb.dns(at, f"_sip._udp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+            tb.dns(at + 0.01, DOMAIN, "A", [PRIMARY] if ok else [])
+
+        lookup(0.0, True)
+        reg = tb.register("primary", 0.02)
+        tb.respond(reg, 200, 0.025)
+        lookup(10.0, False)
+        tb.call("fallback", 10.02, call_id="call-a", bye_at=42.022)
+        lookup(42.005, False)
+        if invite:
+            tb.call("fallback", 42.04, call_id="call-b", bye_at=47.04)
+        return tb
+
+    def test_invite_to_the_fallback_after_a_bye_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "FBK-S2"), "fail")
+
+    def test_nothing_to_the_fallback_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S2"), "fail")

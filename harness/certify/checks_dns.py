@@ -466,16 +466,13 @@ def dns5(ctx: Ctx) -> Verdict:
         earlier = [x for x in [*qs[:n], *unsent] if x.t < q.t and _unanswered(x)]
         want = "SRV" if first.flags == "s" else "NAPTR"
 
-        def retried(x: Q) -> bool:
-            return (x.type, x.name) != (want, first.replacement) and any(
-                e.name == x.name and e.type == x.type
-                and 0 < x.t - e.t <= _RESOLVER_RETRY for e in earlier)
-
+        asked = (want, first.replacement)
         nxt = min((x for x in (
             next((x for x in qs[n + 1 :] if x.type in ("SRV", "NAPTR", "A")
-                  and not _asked_before_answer(ctx, q, x) and not retried(x)), None),
+                  and not _asked_before_answer(ctx, q, x)
+                  and not _asked_again(x, asked, earlier)), None),
             next((x for x in unsent if x.t > q.t and x.type in ("SRV", "NAPTR", "A")
-                  and not retried(x)), None),
+                  and not _asked_again(x, asked, earlier)), None),
         ) if x is not None), key=lambda x: x.t, default=None)
         if nxt is None:
             continue
@@ -564,6 +561,17 @@ def dns6(ctx: Ctx) -> Verdict:
     if not judged:
         return ctx.na(c, "no NAPTR answer without supported records")
     return ctx.passed(c, f"no NAPTR -> SRV {', then '.join(want)}", ev)
+
+
+def _asked_again(x: Q, wanted: tuple[str, str], earlier: list[Q]) -> bool:
+    """
+    Whether C{x} is the resolver asking again one of the C{earlier} queries
+    that never got an answer (within L{_RESOLVER_RETRY}), unless it asks the
+    C{wanted} (type, name) question itself.
+    """
+    return (x.type, x.name) != wanted and any(
+        e.name == x.name and e.type == x.type and 0 < x.t - e.t <= _RESOLVER_RETRY
+        for e in earlier)
 
 
 def _own_tries(follow: list[Q], earlier: list[Q]) -> list[Q]:

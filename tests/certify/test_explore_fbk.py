@@ -1560,3 +1560,35 @@ class ByeBeforeFallbackInviteTests(SynchronousTestCase):
 
     def test_nothing_to_the_fallback_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FBK-S2"), "fail")
+
+
+class FirstRegisterAfterCallFailedOverTests(SynchronousTestCase):
+    """
+    FO-1 (round 3, explore seed 48 of dns-ip-literal): failback_mode 1
+    (DNSTTL), the primary stopped, 5 % loss.  The registration's lookup lost
+    its address query until it failed (DNS-11: retry 30 s later), while a
+    call's lookup got the addresses and its INVITE failed over to the
+    secondary.  The registration's retry, the first REGISTER on the wire,
+    went to the secondary: the phone stays on the current server until the
+    TTL runs out (FB-1), which judges it.  FO-1 wanted it at the primary.
+    Under failback_mode 0 (newRequests) the same REGISTER still fails FO-1.
+    """
+
+    def _world(self, mode: int) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(failback_mode=mode, calls=(4.0,), duration=60.0))
+        tb.dns(4.0, f"_sip._udp.{DOMAIN}", "SRV",
+               [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"])
+        tb.dns(4.01, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.dns(4.02, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        tb.silent("INVITE", "primary", 4.05, call_id="call-a")
+        tb.call("secondary", 4.05 + tb.give_up("INVITE"), call_id="call-a", cseq=2,
+                bye_at=16.6)
+        reg = tb.register("secondary", 34.03)
+        tb.respond(reg, 200, 34.035)
+        return tb
+
+    def test_register_stays_on_the_current_server_passes(self) -> None:
+        self.assertNotEqual(status(self._world(1), "FO-1"), "fail")
+
+    def test_new_requests_mode_register_to_the_secondary_fails(self) -> None:
+        self.assertEqual(status(self._world(0), "FO-1"), "fail")

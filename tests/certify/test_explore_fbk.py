@@ -1592,3 +1592,31 @@ class FirstRegisterAfterCallFailedOverTests(SynchronousTestCase):
 
     def test_new_requests_mode_register_to_the_secondary_fails(self) -> None:
         self.assertEqual(status(self._world(0), "FO-1"), "fail")
+
+
+class DroppedLookupsMergedTests(SynchronousTestCase):
+    """
+    FBK-S1 (round 3, explore seed 29 of dns-ip-literal, sixth find):
+    successive mode, the DNS server dropping every query.  The registration's
+    lookup asked twice (0 and 1 s) and the resolver gave up at 4 s (DNS-11);
+    the phone fell back (FBK-S2), and a new lookup asked the same question at
+    4 s and 5 s.  The resolver's retries of one question within a few seconds
+    count as one query, so the two lookups read as one ending at 5 s, after
+    the fallback REGISTER: the working server seemed not yet failed.  The
+    first lookup had failed for the phone when its resolver gave up.  A
+    fallback REGISTER while the first lookup was still waiting still fails.
+    """
+
+    def _world(self, register_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(redundancy_type=1, duration=60.0))
+        for at in (0.005, 1.005, 4.005, 5.005):
+            tb.dns(at, f"_sip._udp.{DOMAIN}", "SRV", rcode="TIMEOUT")
+        reg = tb.register("fallback", register_at, call_id="reg-2")
+        tb.respond(reg, 200, register_at + 0.005)
+        return tb
+
+    def test_fallback_after_the_resolver_gave_up_passes(self) -> None:
+        self.assertNotEqual(status(self._world(4.0), "FBK-S1"), "fail")
+
+    def test_fallback_while_still_waiting_fails(self) -> None:
+        self.assertEqual(status(self._world(1.5), "FBK-S1"), "fail")

@@ -1075,3 +1075,32 @@ class NaptrAnswerFollowedUnderJitterTests(SynchronousTestCase):
 
     def test_a_query_instead_fails(self) -> None:
         self.assertEqual(status(self._world(False), "DNS-5"), "fail")
+
+
+class NaptrAnswerFollowedAtOnceUnderJitterTests(SynchronousTestCase):
+    """
+    DNS-5 (explore seed 9 of dns-ip-literal, a regression of round 3's
+    seed 33 fixes): no latency, 1 ms jitter; the NAPTR answer came back at
+    once and the phone's SRV query left in the same instant the answer left
+    the server.  The shortest query delay (0.2 ms) is jitter, no bound on an
+    answer's trip: the bound is that less the spread of the delays.  An A
+    query there instead still fails DNS-5.
+    """
+
+    def _world(self, follows: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=3, port1=0, duration=300.0))
+        srv = f"_sip._udp.{DOMAIN}"
+        _asked(tb, 127.5059, DOMAIN, "NAPTR", (NAPTR_UDP,), port=40401, latency=0.0004)
+        if follows:
+            _asked(tb, 127.5063, srv, "SRV", (f"0 0 5060 primary.{DOMAIN}",), port=40402,
+                   latency=0.0005)
+        _asked(tb, 127.5073, f"ghost.{DOMAIN}", "A", rcode="NXDOMAIN", port=40403,
+               latency=0.0002)
+        _asked(tb, 127.5077, f"primary.{DOMAIN}", "A", (PRIMARY,), port=40404, latency=0.0009)
+        return tb
+
+    def test_srv_query_as_the_answer_left_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "DNS-5"), "fail")
+
+    def test_a_query_instead_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "DNS-5"), "fail")

@@ -1104,3 +1104,29 @@ class NaptrAnswerFollowedAtOnceUnderJitterTests(SynchronousTestCase):
 
     def test_a_query_instead_fails(self) -> None:
         self.assertEqual(status(self._world(False), "DNS-5"), "fail")
+
+
+class LookupBegunWhileAnotherUnderWayTests(SynchronousTestCase):
+    """
+    DNS-10 (round 3, explore seed 33 of dns-ip-literal, fourth find): a call's
+    lookup (NAPTR TTL 30) and the registration's RTX-5 retry 0.14 s later:
+    the retry's lookup began as the call's last answer was on its way back,
+    with nothing resolved yet to reuse.  DNS-10 counted the call's resolution
+    from its first query and the retry's NAPTR as asked again before the TTL.
+    A new NAPTR query seconds after the resolution was complete still fails.
+    """
+
+    def _world(self, again_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=3, port1=0, duration=200.0))
+        srv = f"_sip._udp.{DOMAIN}"
+        for at in (102.0, again_at):
+            tb.dns(at, DOMAIN, "NAPTR", [NAPTR_UDP], ttl=30)
+            tb.dns(at + 0.04, srv, "SRV", [f"0 0 5060 primary.{DOMAIN}"])
+            tb.dns(at + 0.12, f"primary.{DOMAIN}", "A", [PRIMARY])
+        return tb
+
+    def test_lookup_begun_while_the_first_was_under_way_passes(self) -> None:
+        self.assertNotEqual(status(self._world(102.16), "DNS-10"), "fail")
+
+    def test_lookup_again_after_it_was_complete_fails(self) -> None:
+        self.assertEqual(status(self._world(110.0), "DNS-10"), "fail")

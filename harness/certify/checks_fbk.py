@@ -522,6 +522,30 @@ def _given_up_before(ctx: Ctx, t: wire.Txn) -> set[str]:
         cur = prev
 
 
+def _given_up_after(ctx: Ctx, t: wire.Txn) -> set[str]:
+    """
+    The targets of server 1 the phone's REGISTER moved on to once it gave
+    C{t}'s target up, one after the other, each failing (a connection refused,
+    RTX-2): its answer may have come too late, the 2xx splitting the chain on
+    the wire (explore seed 5 of dns-ip-literal, round 3: the primary's 200 at
+    the give-up time, the secondary refused, then the fallback server).
+    """
+    out: set[str] = set()
+    end = t.started + ctx.give_up(t)
+    while True:
+        nxt = next((x for x in ctx.attempts
+                    if x.method == "REGISTER" and ctx.group(x.dst) == 1 and x.dst != t.dst
+                    and x.dst not in out and x.failed
+                    and abs(x.started - end) <= ctx.at_once), None)
+        if nxt is None:
+            return out
+        out.add(nxt.dst)
+        done = ctx.failed_at(nxt)
+        if done is None:
+            return out
+        end = done
+
+
 def _exhausted_as_run_ended(ctx: Ctx, ch: wire.Chain) -> float | None:
     """
     When every target of server 1 failed in C{ch} though the run ended within
@@ -562,7 +586,8 @@ def fbk_s1(ctx: Ctx) -> Verdict:
             # answer in the same chain says nothing of the working server)
             if t.answered and ctx.group(t.dst) == 1:
                 if t is ch.tail and ctx.maybe_late(t) and wanted <= {
-                        x.dst for x in ch.txns[:k] if x.failed} | _given_up_before(ctx, t):
+                        x.dst for x in ch.txns[:k] if x.failed} | _given_up_before(ctx, t) | (
+                        _given_up_after(ctx, t)):
                     # its answer may have reached the phone after it gave the last target
                     # up (RTX-1): the phone could count server 1 as down
                     events.append((t.started + ctx.give_up(t), "down", t))

@@ -1620,3 +1620,41 @@ class DroppedLookupsMergedTests(SynchronousTestCase):
 
     def test_fallback_while_still_waiting_fails(self) -> None:
         self.assertEqual(status(self._world(1.5), "FBK-S1"), "fail")
+
+
+class PrimaryAnswerAtGiveUpThenSecondaryRefusedTests(SynchronousTestCase):
+    """
+    FBK-S1 (round 3, explore seed 5 of dns-ip-literal): successive mode, TLS,
+    100 ms latency, C{retry_counts} 0 at the working server, the secondary
+    stopped.  The primary's 200 left it at the phone's give-up time and came
+    too late; the phone moved on to the secondary (refused, RTX-2) and fell
+    back (FBK-S2).  The 200 splits the chain on the wire; FBK-S1 looked only
+    at the targets given up before the primary and took the primary's 200
+    for the working server working.  The targets the REGISTER moved on to
+    after it count too.  Without the attempt at the secondary, the fallback
+    REGISTER still fails FBK-S1.
+    """
+
+    def _world(self, secondary_tried: bool) -> TraceBuilder:
+        facts = default_facts(transport=1, redundancy_type=1, retry_counts=0, duration=60.0,
+                              latency_tolerance=0.25)
+        s1, s2 = facts.account.servers[:2]
+        account = replace(facts.account, servers=(s1, replace(s2, retry_counts=3)))
+        tb = TraceBuilder(replace(facts, account=account))
+        tb.dns(0.1, f"_sip._tcp.{DOMAIN}", "SRV",
+               [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"])
+        tb.dns(0.3, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.dns(0.5, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        reg = tb.register("primary", 0.6, transport="tcp")
+        tb.respond(reg, 200, 1.1)
+        if secondary_tried:
+            tb.refused(1.1, "secondary", after=0.2)
+        fb = tb.register("fallback", 1.7, call_id="reg-2", transport="tcp")
+        tb.respond(fb, 200, 1.8)
+        return tb
+
+    def test_moved_on_to_the_secondary_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "FBK-S1"), "fail")
+
+    def test_secondary_skipped_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S1"), "fail")

@@ -335,9 +335,26 @@ class Ctx:
             for t in c.txns[1:]:
                 if t.dst != c.head.dst and self.group(t.dst) == 1 and t.answered:
                     assert t.final_t is not None
+                    if self._not_taken(t, c.head.dst):
+                        break
                     out.append(Failover(c, t, t.final_t, t.dst))
                     break
         return out
+
+    def _not_taken(self, t: wire.Txn, primary: str) -> bool:
+        """
+        Whether C{t}'s final response, sent so close to the phone's give-up time
+        that it may have come too late (L{maybe_late}), was not taken: the phone
+        retried from the primary a retry interval after that give-up time (RTX-5),
+        as after every target failing (explore seed 5 of dns-ip-literal, round 3:
+        the secondary's 200 at the give-up time over TLS, 100 ms latency).
+        """
+        if not self.maybe_late(t):
+            return False
+        due = t.started + self.give_up(t) + self.profile.retry_interval
+        slack = self.tol + self.profile.t1
+        return any(x.method == t.method and x.dst == primary and abs(x.started - due) <= slack
+                   for x in self.attempts)
 
     def retry_after_windows(self, address: str) -> list[tuple[float, float]]:
         """Periods in which a 503 with Retry-After lets the phone skip C{address} (RTX-3)."""

@@ -1658,3 +1658,37 @@ class PrimaryAnswerAtGiveUpThenSecondaryRefusedTests(SynchronousTestCase):
 
     def test_secondary_skipped_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FBK-S1"), "fail")
+
+
+class SecondaryAnswerAtGiveUpNotTakenTests(SynchronousTestCase):
+    """
+    FB-1 (round 3, explore seed 5 of dns-ip-literal, second find): failback
+    mode 1 (DNSTTL, TTL 300 s), C{retry_counts} 0, the primary silent, 100 ms
+    latency.  The secondary's 200 left it at the phone's give-up time and came
+    too late: every target had failed for the phone, which retried from the
+    primary 30 s later (RTX-5).  The checker took the 200 for a failover to
+    the secondary and the retry for a new request leaving it before the TTL.
+    Had the 200 come well in time, the same REGISTER to the primary still
+    fails FB-1.
+    """
+
+    def _world(self, answered_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(failback_mode=1, retry_counts=0, duration=120.0,
+                                        zone_ttl=300.0, latency_tolerance=0.25))
+        tb.dns(0.1, f"_sip._udp.{DOMAIN}", "SRV",
+               [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"])
+        tb.dns(0.3, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.dns(0.5, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        tb.silent("REGISTER", "primary", 1.0)
+        first = tb.register("secondary", 1.5, cseq=2)
+        tb.respond(first, 200, answered_at)
+        tb.silent("REGISTER", "primary", 32.0, cseq=3)
+        again = tb.register("secondary", 32.5, cseq=4)
+        tb.respond(again, 200, 32.6)
+        return tb
+
+    def test_answer_at_give_up_not_taken_passes(self) -> None:
+        self.assertNotEqual(status(self._world(2.0), "FB-1"), "fail")
+
+    def test_answer_in_time_then_primary_before_the_ttl_fails(self) -> None:
+        self.assertEqual(status(self._world(1.6), "FB-1"), "fail")

@@ -182,3 +182,45 @@ class DropFirstLiftedWhenSpentTests(SynchronousTestCase):
         healthy = self._healthy(2.0)
         assert healthy is not None
         self.assertLess(healthy + 40.0, 45.535)
+
+
+class AnswerAtGiveUpNotTakenInvariantTests(SynchronousTestCase):
+    """
+    FAILBACK (round 3, explore seed 5 of dns-ip-literal, third find; the FB-1
+    checker's second find as an invariant): failback_mode 1, C{retry_counts}
+    0; the secondary's 200 left it at the phone's give-up time and came too
+    late, and the phone retried from the primary 30 s later (RTX-5).  That is
+    no failover to the secondary, so the retry breaks no "stay until the
+    TTL".  Had the 200 come well in time, the same retry breaks FB-1.
+    """
+
+    def _problems(self, answered_at: float) -> list[str]:
+        from types import SimpleNamespace
+
+        from harness.certify import wire
+        from harness.explore import _failback_invariants
+        from harness.testing.strategies import AccountSpec
+        from harness.testing.tracebuilder import DOMAIN, TraceBuilder, default_facts
+
+        tb = TraceBuilder(default_facts(failback_mode=1, retry_counts=0, duration=120.0,
+                                        latency_tolerance=0.25))
+        tb.dns(0.1, f"_sip._udp.{DOMAIN}", "SRV",
+               [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"])
+        tb.silent("REGISTER", "primary", 1.0)
+        first = tb.register("secondary", 1.5, cseq=2)
+        tb.respond(first, 200, answered_at)
+        tb.silent("REGISTER", "primary", 32.0, cseq=3)
+        trace = tb.build()
+        run = SimpleNamespace(
+            world=SimpleNamespace(faults=[], subject=AccountSpec(failback_mode=(1, 0),
+                                                                 retry_counts=(0, 3))),
+            result=SimpleNamespace(facts=tb.facts, trace=trace),
+        )
+        mine = wire.phone_transactions(trace, tb.facts)
+        return _failback_invariants(run, mine, 0.05)  # type: ignore[arg-type]
+
+    def test_answer_at_give_up_not_taken_holds(self) -> None:
+        self.assertEqual(self._problems(2.0), [])
+
+    def test_answer_in_time_then_primary_breaks(self) -> None:
+        self.assertEqual(len(self._problems(1.6)), 1)

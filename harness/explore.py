@@ -388,8 +388,11 @@ def _not_taken(ans: wire.Txn, primary: str, tries: list[wire.Txn], facts: Any) -
         return False
     due = give_up + facts.profile.retry_interval
     slack = facts.tol + facts.profile.t1
-    return any(x.method == ans.method and x.dst == primary and abs(x.started - due) <= slack
-               for x in tries)
+    # (or fell back to the fallback server at once, FO-6: successive mode)
+    return any(x.method == ans.method and (
+        (x.dst == primary and abs(x.started - due) <= slack)
+        or (facts.group_of(x.dst) == 2 and abs(x.started - give_up) <= 4 * facts.tol))
+        for x in tries)
 
 
 def _failback_invariants(run: WorldRun, mine: list[wire.Txn], tol: float) -> list[str]:

@@ -1692,3 +1692,39 @@ class SecondaryAnswerAtGiveUpNotTakenTests(SynchronousTestCase):
 
     def test_answer_in_time_then_primary_before_the_ttl_fails(self) -> None:
         self.assertEqual(status(self._world(1.6), "FB-1"), "fail")
+
+
+class SecondaryAnswerAtGiveUpThenFallbackTests(SynchronousTestCase):
+    """
+    FB-1 (round 3, explore seed 5 of dns-ip-literal, fourth find): as
+    L{SecondaryAnswerAtGiveUpNotTakenTests}, in successive mode: the phone,
+    every target failed, fell back to the fallback server at once (FO-6,
+    FBK-S2) instead of retrying, and probed the working server 120 s later
+    (FBK-S3).  The secondary's late 200 was no failover, so the probe to the
+    primary breaks no "stay until the TTL".  Had the 200 come in time, the
+    probe to the primary still fails FB-1.
+    """
+
+    def _world(self, answered_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(failback_mode=1, retry_counts=0, redundancy_type=1,
+                                        duration=200.0, zone_ttl=300.0,
+                                        latency_tolerance=0.25))
+        tb.dns(0.1, f"_sip._udp.{DOMAIN}", "SRV",
+               [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"])
+        tb.dns(0.3, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.dns(0.5, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        tb.silent("REGISTER", "primary", 1.0)
+        first = tb.register("secondary", 1.5, cseq=2)
+        tb.respond(first, 200, answered_at)
+        fb = tb.register("fallback", 2.0, call_id="reg-2")
+        tb.respond(fb, 200, 2.1)
+        tb.silent("REGISTER", "primary", 122.2, cseq=3)
+        again = tb.register("secondary", 122.7, cseq=4)
+        tb.respond(again, 200, 122.8)
+        return tb
+
+    def test_answer_at_give_up_not_taken_passes(self) -> None:
+        self.assertNotEqual(status(self._world(2.0), "FB-1"), "fail")
+
+    def test_answer_in_time_then_primary_before_the_ttl_fails(self) -> None:
+        self.assertEqual(status(self._world(1.6), "FB-1"), "fail")

@@ -1130,3 +1130,32 @@ class LookupBegunWhileAnotherUnderWayTests(SynchronousTestCase):
 
     def test_lookup_again_after_it_was_complete_fails(self) -> None:
         self.assertEqual(status(self._world(110.0), "DNS-10"), "fail")
+
+
+class SharedRetryThenNextSrvNameTests(SynchronousTestCase):
+    """
+    DNS-6 (round 3, explore seed 19 of dns-ip-literal, third find):
+    C{naptr_build} 1, no NAPTR records.  A call's C{_sip._tcp} SRV answer was
+    lost; the renewal's lookup began before the resolver asked again, shared
+    that retry (NXDOMAIN) and went on to C{_sips._tcp}.  The retry was left
+    out as the earlier lookup's, so the renewal's first SRV query seemed to be
+    C{_sips._tcp}.  Without the shared retry, the renewal going straight to
+    C{_sips._tcp} still fails DNS-6.
+    """
+
+    def _world(self, shared: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=3, port1=0, naptr_build=1, duration=200.0))
+        tb.dns(105.1, DOMAIN, "NAPTR")
+        tb.dns(105.3, f"_sip._tcp.{DOMAIN}", "SRV", rcode="TIMEOUT")
+        tb.dns(106.2, DOMAIN, "NAPTR")
+        if shared:
+            tb.dns(106.3, f"_sip._tcp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+        tb.dns(106.5, f"_sips._tcp.{DOMAIN}", "SRV", [f"0 0 5061 primary.{DOMAIN}"])
+        tb.dns(106.7, f"primary.{DOMAIN}", "A", [PRIMARY])
+        return tb
+
+    def test_shared_retry_then_next_name_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "DNS-6"), "fail")
+
+    def test_straight_to_the_second_name_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "DNS-6"), "fail")

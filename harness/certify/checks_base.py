@@ -244,10 +244,14 @@ class Ctx:
         or not, and a REGISTER to the working server is a probe (FBK-S3).
         """
         fb = self.fallback
-        held = [r for r in self.regs if r.dst == fb and r.t <= t]
+        # (a 2xx that came after the phone had given its REGISTER up, RTX-1, registered
+        # nothing: a server that only delays its answers; explore seed 38 of
+        # dns-ip-literal, round 3: each probe of the working server answered late)
+        regs = [r for r in self.regs if not r.txn.late]
+        held = [r for r in regs if r.dst == fb and r.t <= t]
         if fb is None or not held:
             return False
-        if any(self.group(w.dst) == 1 and held[-1].t < w.t <= t for w in self.regs):
+        if any(self.group(w.dst) == 1 and held[-1].t < w.t <= t for w in regs):
             return False
         # (a REGISTER to it still under way at t, neither answered nor given up, has
         # decided nothing yet: the last one that had is what the phone went by, explore
@@ -350,9 +354,32 @@ class Ctx:
             for t in c.txns[1:]:
                 if t.dst != c.head.dst and self.group(t.dst) == 1 and t.answered:
                     assert t.final_t is not None
+                    if self._not_taken(t, c.head.dst):
+                        break
                     out.append(Failover(c, t, t.final_t, t.dst))
                     break
         return out
+
+    def _not_taken(self, t: wire.Txn, primary: str) -> bool:
+        """
+        Whether C{t}'s final response, sent so close to the phone's give-up time
+        that it may have come too late (L{maybe_late}), was not taken: the phone
+        retried from the primary a retry interval after that give-up time (RTX-5),
+        or fell back to the fallback server then (FO-6), as after every target
+        failing (explore seed 5 of dns-ip-literal, round 3: the secondary's 200
+        at the give-up time over TLS, 100 ms latency).
+        """
+        if not self.maybe_late(t):
+            return False
+        gave = t.started + self.give_up(t)
+        due = gave + self.profile.retry_interval
+        slack = self.tol + self.profile.t1
+        # (or it fell back to the fallback server at once, FO-6: explore seed 5, fourth
+        # find, successive mode)
+        return any(x.method == t.method and (
+            (x.dst == primary and abs(x.started - due) <= slack)
+            or (self.group(x.dst) == 2 and abs(x.started - gave) <= self.at_once))
+            for x in self.attempts)
 
     def retry_after_windows(self, address: str) -> list[tuple[float, float]]:
         """Periods in which a 503 with Retry-After lets the phone skip C{address} (RTX-3)."""

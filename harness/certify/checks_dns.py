@@ -14,11 +14,13 @@ import functools
 import re
 from dataclasses import dataclass, replace
 
+from harness.certify._memo import per_run
 from harness.certify.checks_base import Ctx
+from harness.certify.facts import Facts
 from harness.certify.verdict import Verdict
 from harness.certify.wire import Txn, norm
 from harness.sip.locate import is_ip
-from harness.trace.events import DnsEvent, PacketEvent
+from harness.trace.events import DnsEvent, PacketEvent, Trace
 
 __all__ = ["CHECKS"]
 
@@ -127,6 +129,79 @@ def queries(ctx: Ctx) -> list[Q]:
             and never_reached(q)
         )
     ]
+
+
+@per_run
+def _query_sends(trace: Trace, facts: Facts) -> dict[int, float]:
+    """
+    When the phone sent each of its queries the DNS server heard (by the
+    query's event index): its packet's time, the latest of the same bytes
+    from the same port before the server heard it (a retry resends them).
+    """
+    if facts.dns is None:
+        return {}
+    sent: dict[tuple[tuple[str, int], bytes], list[float]] = {}
+    for _, e in trace.indexed(PacketEvent):
+        if e.proto == "udp" and e.dst == facts.dns:
+            sent.setdefault((e.src, e.payload), []).append(e.t)
+    out: dict[int, float] = {}
+    for i, e in trace.indexed(DnsEvent):
+        if e.direction == "in" and e.raw:
+            times = [t for t in sent.get((e.remote, e.raw), ()) if t <= e.t]
+            if times:
+                out[i] = times[-1]
+    return out
+
+
+def _asked_before_answer(ctx: Ctx, q: Q, x: Q) -> bool:
+    """
+    Whether the phone sent query C{x} before the answer to C{q} can have
+    reached it: C{x} cannot be what the phone made of that answer, but another
+    lookup's, at the same time (a renewal's and a call's: explore seed 16 of
+    dns-ip-literal, round 3).  From the server's times alone when the packets
+    are not in the trace.
+    """
+    if q.answer is None:
+        return False
+    # (the answer reached the phone a network delay after it left: at least half a
+    # lower bound of the one-way delay, jitter and all; explore
+    # seed 33 of dns-ip-literal, round 3: 20 ms latency, the other lookup's query sent
+    # as the answer left the server)
+    delay = _shortest_query_delay(ctx.trace, ctx.facts)
+    return _sent(ctx, x) < q.answer.t + delay / 2 - 1e-9
+
+
+@per_run
+def _shortest_query_delay(trace: Trace, facts: Facts) -> float:
+    """
+    A lower bound of the network's one-way delay: the shortest time any query
+    of the phone took to reach the DNS server, less the spread of those times
+    (the jitter: with no latency an answer may come back at once, explore seed
+    9 of dns-ip-literal, round 3); 0 if there is none.
+    """
+    sends = _query_sends(trace, facts)
+    events = trace.events
+    delays = [max(0.0, events[i].t - t) for i, t in sends.items()]
+    if not delays:
+        return 0.0
+    return max(0.0, 2 * min(delays) - max(delays))
+
+
+def _sent(ctx: Ctx, x: Q) -> float:
+    """When the phone sent C{x} (L{_query_sends}; the server's time without packets)."""
+    return _query_sends(ctx.trace, ctx.facts).get(x.index, x.t)
+
+
+def _with_it(ctx: Ctx, x: Q, qs: list[Q], name: str, qtype: str | None = None) -> Q | None:
+    """
+    A query for C{name} (of C{qtype}, if given) among C{qs} that the phone sent
+    in the same instant as C{x}: two lookups at once each asked their next
+    question then, in either order (explore seed 16 of dns-ip-literal, round 3).
+    """
+    at = _sent(ctx, x)
+    return next((y for y in qs if y is not x and y.name == name
+                 and (qtype is None or y.type == qtype) and abs(_sent(ctx, y) - at) <= 1e-6),
+                None)
 
 
 def _naptrs(q: Q) -> list[Naptr]:
@@ -315,7 +390,8 @@ def dns4(ctx: Ctx) -> Verdict:
         bad = {r.replacement for r in recs if r.service not in _SERVICES} - {
             r.replacement for r in good
         }
-        follow = [x for x in _after_root(qs, n, dom) if x.type in ("SRV", "NAPTR")]
+        follow = [x for x in _after_root(qs, n, dom) if x.type in ("SRV", "NAPTR")
+                  and not _asked_before_answer(ctx, q, x)]
         if not good:
             continue
         judged += 1
@@ -329,6 +405,8 @@ def dns4(ctx: Ctx) -> Verdict:
             if pos >= len(good):
                 break
             want = good[pos]
+            if x.name != want.replacement and _with_it(ctx, x, follow, want.replacement):
+                continue  # another lookup's question, asked in the same instant
             if x.name != want.replacement:
                 return ctx.failed(c, "NAPTR records not taken by order, then pref",
                                   f"{want.replacement} (order {want.order}, pref {want.pref})",
@@ -355,11 +433,6 @@ def dns4(ctx: Ctx) -> Verdict:
         return ctx.na(c, "no NAPTR answer with a supported record")
     return ctx.passed(c, "NAPTR records followed by order, then pref; unsupported ones skipped",
                       ev)
-
-
-#: Seconds within which the query a NAPTR record's flag calls for follows its
-#: answer: at once, before the resolver's first retry (1 s) of anything else.
-_FOLLOW_UP = 1.0
 
 
 def dns5(ctx: Ctx) -> Verdict:
@@ -390,28 +463,38 @@ def dns5(ctx: Ctx) -> Verdict:
             continue
         first = good[0]
         want = "SRV" if first.flags == "s" else "NAPTR"
-        # (the phone asked for what the record says at once -- its first try, whatever
-        # became of it: another request's lookup may ask the domain again in between,
-        # explore seed 52 of dns-ip-literal, a call's NAPTR query while the
-        # registration's lookup was under way)
-        t0 = q.answer.t if q.answer is not None else q.t
-        asked = [x.t for _, x, _ in ctx.dns if x.qtype == want
-                 and norm(x.qname) == first.replacement]
-        asked += [x.t for x in unsent if x.type == want and x.name == first.replacement]
-        if any(t0 - ctx.tol <= t <= t0 + _FOLLOW_UP for t in asked):
-            judged += 1
-            ev.append(q.index)
-            continue
         # (the next query the phone asked: one the network lost on its way counts,
         # though the server never saw it; explore seed 3: the SRV query lost twice,
         # the lookup failed, DNS-11, and the next one the server heard was the
         # retry's NAPTR)
+        # (nor the resolver asking again an earlier lookup's query that never got an
+        # answer to the phone: that lookup's, not this one's; explore seed 29 of
+        # dns-ip-literal, round 3, third find: an A query lost, asked again a second
+        # later just after another call's NAPTR answer)
+        # (a query of the question the flag asks for is this lookup's all the same)
+        earlier = [x for x in [*qs[:n], *unsent] if x.t < q.t and _unanswered(x)]
+        asked = (want, first.replacement)
         nxt = min((x for x in (
-            next((x for x in qs[n + 1 :] if x.type in ("SRV", "NAPTR", "A")), None),
-            next((x for x in unsent if x.t > q.t and x.type in ("SRV", "NAPTR", "A")), None),
+            next((x for x in qs[n + 1 :] if x.type in ("SRV", "NAPTR", "A")
+                  and not _asked_before_answer(ctx, q, x)
+                  and not _asked_again(x, asked, earlier)), None),
+            next((x for x in unsent if x.t > q.t and x.type in ("SRV", "NAPTR", "A")
+                  and not _asked_again(x, asked, earlier)), None),
         ) if x is not None), key=lambda x: x.t, default=None)
         if nxt is None:
             continue
+        if nxt.type != want or nxt.name != first.replacement:
+            # another lookup's question asked in the same instant as this one's
+            nxt = _with_it(ctx, nxt, qs[n + 1 :], first.replacement, want) or nxt
+        if nxt.type != want or nxt.name != first.replacement:
+            # an earlier lookup's query of that question, still waiting for its answer
+            # (lost on its way, the resolver asking again): a resolver shares a pending
+            # question (as DNS-6 reads explore seed 41; explore seed 29 of
+            # dns-ip-literal, round 3: two calls' lookups, the SRV query lost twice)
+            nxt = next((x for x in [*qs[:n], *unsent]
+                        if x.type == want and x.name == first.replacement
+                        and x.t < q.t and q.t - x.t <= DNS_GIVE_UP and _unanswered(x)),
+                       nxt)
         judged += 1
         ev.extend((q.index, nxt.index))
         if nxt.type != want or nxt.name != first.replacement:
@@ -468,6 +551,13 @@ def dns6(ctx: Ctx) -> Verdict:
             # (twisted.names.client.Resolver does; explore seed 41: two calls' lookups a
             # second apart, the first one's SRV query lost and asked again)
             follow = cand[:1]
+        elif follow and follow[0].name != want[0]:
+            # likewise when this lookup went on past it (explore seed 19 of
+            # dns-ip-literal, round 3: a call's SRV answer lost, the renewal's lookup
+            # sharing the resolver's retry, then asking the next SRV name)
+            shared = next((x for x in cand if x.name == want[0] and x.t < follow[0].t), None)
+            if shared is not None:
+                follow = [shared, *follow]
         judged += 1
         ev.append(q.index)
         if not follow:
@@ -485,6 +575,17 @@ def dns6(ctx: Ctx) -> Verdict:
     if not judged:
         return ctx.na(c, "no NAPTR answer without supported records")
     return ctx.passed(c, f"no NAPTR -> SRV {', then '.join(want)}", ev)
+
+
+def _asked_again(x: Q, wanted: tuple[str, str], earlier: list[Q]) -> bool:
+    """
+    Whether C{x} is the resolver asking again one of the C{earlier} queries
+    that never got an answer (within L{_RESOLVER_RETRY}), unless it asks the
+    C{wanted} (type, name) question itself.
+    """
+    return (x.type, x.name) != wanted and any(
+        e.name == x.name and e.type == x.type and 0 < x.t - e.t <= _RESOLVER_RETRY
+        for e in earlier)
 
 
 def _own_tries(follow: list[Q], earlier: list[Q]) -> list[Q]:
@@ -557,7 +658,12 @@ def dns7(ctx: Ctx) -> Verdict:
         ranks = sorted({rank(r) for r in recs})
         if len(ranks) < 2:
             continue
-        chain = next((ch for ch in ctx.new_chains(1) if ch.start >= q.t), None)
+        # (the first request after the answer by when it began, a TCP/TLS attempt with
+        # its connection's first SYN: two chains may start together on the wire, one
+        # carried by a failed connection the wire reads as the next request's, explore
+        # seed 47: the primary's late 200 and the secondary's lost SYN at 2.1 s)
+        after = [ch for ch in ctx.new_chains(1) if ch.start >= q.t]
+        chain = min(after, key=lambda ch: min(t.started for t in ch.txns), default=None)
         if chain is None:
             continue
         # (the targets the phone had when the request began: one whose address
@@ -737,7 +843,12 @@ def dns10(ctx: Ctx) -> Verdict:
         ttl = min(ttls)
         expiry = lk[0].t + ttl
         nxt = lookups[k + 1][0] if k + 1 < len(lookups) else None
-        if nxt is not None and nxt.t < expiry - ctx.tol:
+        # (a lookup begun while this one was still under way for the phone, its last
+        # answer not yet back, had nothing to reuse: another request's lookup at the
+        # same time; explore seed 33 of dns-ip-literal, round 3, fourth find: a call's
+        # lookup and the registration's RTX-5 retry 0.14 s apart)
+        done = max((q.answer.t for q in lk if q.answer is not None), default=lk[-1].t)
+        if nxt is not None and nxt.t < expiry - ctx.tol and nxt.t > done + ctx.tol:
             return ctx.failed(c, "resolution not reused until its TTL expired",
                               f"no new {root[1]} {root[0]} before {expiry:.3f} s (TTL {ttl:g})",
                               f"at {nxt.t:.3f} s", (lk[0].index, nxt.index))
@@ -776,8 +887,10 @@ def dns11(ctx: Ctx) -> Verdict:
     unheard = _unheard_lookups(ctx, dom, qs)
     attempts = sorted([(lk[0].t, lk[0].index) for lk in lookups]
                       + [(d.start, d.index) for d in unheard])
+    unsent = _unsent_queries(ctx)
     failed = [(lk[0].index, lk[0].t, max(q.answer.t if q.answer else q.t for q in lk))
-              for lk in lookups if not _lookup_ok(lk)]
+              for n, lk in enumerate(lookups)
+              if not _lookup_ok(lk) and not _carried_on(lk, lookups[n + 1 :], unsent)]
     failed += [(d.index, d.start, d.latest) for d in unheard]
     failed.sort(key=lambda f: f[1])
     fb = ctx.fallback if ctx.facts.account.server(2).configured else None
@@ -909,7 +1022,9 @@ def dns_failures(ctx: Ctx) -> list[DnsDown]:
     # are counted once, as the last try, L{queries}: the lookup began at the first)
     tries = [(norm(q.qname), q.qtype, q.t) for _, q, _ in ctx.dns]
     prev_end = float("-inf")
-    for lk in _lookups(qs, root):
+    lookups = _lookups(qs, root)
+    unsent = _unsent_queries(ctx)
+    for n, lk in enumerate(lookups):
         end = max(q.answer.t if q.answer else q.t for q in lk)
         start = lk[0].t
         for name, kind, t in reversed(tries):
@@ -920,7 +1035,7 @@ def dns_failures(ctx: Ctx) -> list[DnsDown]:
             if prev_end < t < start and t >= start - DNS_GIVE_UP:
                 start = t
         prev_end = end
-        if _lookup_ok(lk):
+        if _lookup_ok(lk) or _carried_on(lk, lookups[n + 1 :], unsent):
             continue
         timed_out = any(_unanswered(q) for q in lk)
         waiting = end
@@ -941,6 +1056,44 @@ def dns_failures(ctx: Ctx) -> list[DnsDown]:
         )
     out.sort(key=lambda d: d.start)
     return out
+
+
+def _carried_on(lk: list[Q], later: list[list[Q]], unsent: list[Q]) -> bool:
+    """
+    Whether lookup C{lk}, though it shows no address, went on in a later one:
+    the next lookup, begun while C{lk} was under way, got the same address
+    twice (the two lookups' questions interleaved, L{_lookups} cuts them apart
+    at the second one's first query); or C{lk}'s next question, lost on its
+    way to the DNS server right after the lookup's last query the server
+    heard, was asked again by the resolver within L{_RESOLVER_RETRY} and that
+    retry is part of a later lookup that found an address: a resolver shares a
+    pending question (twisted.names.client.Resolver does), so the retry's
+    answer served C{lk} too, which went on from it (explore seed 16 of
+    dns-ip-literal, round 3: a call's NAPTR-chain query lost, a renewal's
+    lookup begun before its retry).
+    """
+    last = lk[-1].t
+    nxt = later[0] if later else None
+    if nxt is not None and nxt[0].t <= last + DNS_GIVE_UP:
+        # two lookups interleaved, cut apart at the second one's first query: that
+        # one holds the first one's later questions too, the same address asked and
+        # answered twice (explore seed 16 of dns-ip-literal, round 3, third find: a
+        # renewal's lookup, a call's begun before the renewal's reached its address)
+        got: dict[tuple[str, str], int] = {}
+        for x in nxt:
+            if x.type == "A" and x.records:
+                got[(x.name, x.type)] = got.get((x.name, x.type), 0) + 1
+        if any(k >= 2 for k in got.values()):
+            return True
+    for u in unsent:
+        if not (last <= u.t <= last + DNS_GIVE_UP):
+            continue
+        for other in later:
+            if _lookup_ok(other) and any(
+                    x.name == u.name and x.type == u.type and 0 < x.t - u.t <= _RESOLVER_RETRY
+                    for x in other):
+                return True
+    return False
 
 
 def _unheard_lookups(ctx: Ctx, dom: str, qs: list[Q]) -> list[DnsDown]:
@@ -1194,15 +1347,17 @@ def first_resolved_target(ctx: Ctx, t: float) -> str | None:
                 if first is not None and is_ip(first.target):
                     return first.target
             if q.type == "A":
-                if (q.answer is not None and q.answer.rcode in ("NOERROR", "NXDOMAIN")
-                        and not q.records and firsts is not None and norm(q.name) in firsts
-                        and not _answer_lost(q, _lost_answers(ctx), ctx.tol)):
-                    # a name without an address (NXDOMAIN, no A record) is no server:
-                    # the next target is the first (explore seed 59 of dns-ip-literal,
-                    # a nameless SRV target before the primary, as the phone reads it:
-                    # harness.sip.locate.Resolution.is_primary)
+                lost = _answer_lost(q, _lost_answers(ctx), ctx.tol)
+                if (not q.records and not lost and q.answer is not None
+                        and q.answer.rcode in ("NOERROR", "NXDOMAIN")
+                        and (firsts is None or norm(q.name) in firsts)):
+                    # the first target's name has no address, an answer (DNS-8: no
+                    # target, nothing to ask again): the first target left is the top of
+                    # the list, as the phone reads it (explore seed 38 of
+                    # dns-ip-literal, round 3: the primary's A record removed)
+                    firsts = None
                     continue
-                if (not q.records or _answer_lost(q, _lost_answers(ctx), ctx.tol)
+                if (not q.records or lost
                         or (firsts is not None and norm(q.name) not in firsts)):
                     # (the first address asked for is a later target's: the first
                     # target's lookup failed before reaching the wire, DNS-8)

@@ -148,7 +148,11 @@ def fbk_c1(ctx: Ctx) -> Verdict:
     if guard:
         return guard
     fb = ctx.fallback
-    regs_fb = [r for r in ctx.regs if r.dst == fb]
+    # (a 2xx that reached the phone after it had given that REGISTER up, RTX-1, a
+    # server that only delays its answers, registered it nowhere: the phone retries,
+    # RTX-5, and owes no renewal of it; explore seed 20 of dns-ip-literal, round 3)
+    regs = [r for r in ctx.regs if not r.txn.late]
+    regs_fb = [r for r in regs if r.dst == fb]
     sent_fb = [t for t in ctx.txns if t.method == "REGISTER" and t.dst == fb]
     tries_fb: list[wire.Txn | wire.ConnAttempt] = list(sent_fb)
     if not tries_fb:
@@ -181,7 +185,7 @@ def fbk_c1(ctx: Ctx) -> Verdict:
     ev = [*tries_fb[0].indexes, *(sent_w[0].indexes if sent_w else
                                  ctx.dns_downs[0].indexes if ctx.dns_downs else
                                  tried_w[0].indexes if tried_w else moved[:1])]
-    for r in [*regs_fb, *[r for r in ctx.regs if ctx.group(r.dst) == 1]]:
+    for r in [*regs_fb, *[r for r in regs if ctx.group(r.dst) == 1]]:
         if r.t + r.granted + ctx.tol >= ctx.end:
             continue
         if r.txn.late or (ctx.maybe_late(r.txn) and _given_up_after(ctx, r.txn)[0]):
@@ -618,7 +622,12 @@ def fbk_s1(ctx: Ctx) -> Verdict:
         if ft is not None:
             events.append((ft, "down", ch.tail))
     for d in ctx.dns_downs:
-        events.append((d.end, "down", None))
+        # (a timed-out lookup failed for the phone once its resolver gave up, at most
+        # DNS_GIVE_UP after its first query: the resolver's later tries of the same
+        # question, a new lookup's, may be counted with it; explore seed 29 of
+        # dns-ip-literal, round 3, sixth find: a dropping DNS server, two lookups)
+        events.append((min(d.end, d.start + DNS_GIVE_UP) if d.timed_out else d.end,
+                       "down", None))
     events.sort(key=lambda e: e[0])
     working_down = False
     # (an attempt whose connection failed before any SIP went over it counts: RTX-2)
@@ -630,8 +639,16 @@ def fbk_s1(ctx: Ctx) -> Verdict:
     for t in [t for t in ctx.txns if t.method == "REGISTER" and t.dst == fb]:
         # (the working server's answer counts once it can have reached the phone
         # before this REGISTER left: a probe and the fallback's renewal due together)
-        state = [e for e in events if e[0] <= t.first + ctx.tol
-                 and (e[1] == "down" or e[0] + ctx.tol < t.first)]
+        # (over TCP a request written behind a lost segment went out with its
+        # retransmission: the wire times it from the lost copy, the earliest it can
+        # have been written; it may have been written as late as it got through, and
+        # the working server may have failed in between: explore seed 23 of
+        # dns-ip-literal, round 3, 20 % loss, a BYE lost twice before the REGISTER)
+        written_by = t.first
+        if t.on_wire and t.transport != "udp":
+            written_by = max(written_by, ctx.trace.events[t.sends[0].index].t)
+        state = [e for e in events if (e[1] == "down" and e[0] <= written_by + ctx.tol)
+                 or (e[1] != "down" and e[0] + ctx.tol < t.first)]
         working_down = bool(state) and state[-1][1] == "down"
         if not working_down:
             last_ok = state[-1][2] if state else None
@@ -651,12 +668,21 @@ def _fallback_backoff(ctx: Ctx, t: float) -> float | None:
     failing again then (another request's lookup or attempt, DNS-11) does not
     make the fallback server, which has just failed too, due at once: the next
     REGISTER there is the retry (RTX-5).  C{None} if no such wait is running.
+
+    So is one the fallback server refused (a 500, say: no failure, RTX-3, but
+    no registration either; the phone registers there again a retry interval
+    later, explore seed 30 of dns-ip-literal, round 3: a call's lookup failed
+    a second after the fallback server had refused the REGISTER).
     """
     fb = ctx.fallback
     prev = [x for x in ctx.attempts if x.method == "REGISTER" and x.dst == fb and x.first < t]
     if not prev:
         return None
-    done = ctx.failed_at(prev[-1])
+    last = prev[-1]
+    done = ctx.failed_at(last)
+    if (done is None and last.final is not None and last.final.status >= 300
+            and last.final.status not in (401, 407)):
+        done = last.final_t
     if done is None or done > t + ctx.tol or done + ctx.profile.retry_interval <= t:
         return None
     return done + ctx.profile.retry_interval + ctx.tol + ctx.profile.t1
@@ -677,9 +703,11 @@ def fbk_s2(ctx: Ctx) -> Verdict:
                          "fallback server")
     ev: list[int] = []
     for d in downs:  # DNS-11: no REGISTER can reach the working server; fall back at once
+        # (an in-dialog request there, an earlier call's BYE, is no fallback: FO-4;
+        # explore seed 29 of dns-ip-literal, round 3, fifth find)
         first = next((x for x in ctx.attempts if x.dst == fb and x.first >= d.start - ctx.tol
-                      and x.method not in ("ACK", "CANCEL")), None)
-        if (first is not None and first.method != "REGISTER" and not first.in_dialog
+                      and x.method not in ("ACK", "CANCEL") and not x.in_dialog), None)
+        if (first is not None and first.method != "REGISTER"
                 and first.first <= d.latest + ctx.at_once
                 and (any(ctx.group(r.dst) == 1 and r.t <= d.start <= r.t + r.granted
                          for r in ctx.regs)

@@ -77,6 +77,17 @@ def fo1(ctx: Ctx) -> Verdict:
     first = regs[0]
     if ctx.is_primary(first.dst):
         return ctx.passed(c, f"first REGISTER to the primary: {first.describe()}", first.indexes)
+    mode = ctx.facts.account.server(1).failback_mode
+    before = [f for f in ctx.failovers if f.t + ctx.tol < first.first]
+    if mode != 0 and before and first.dst == before[-1].to:
+        # a request of the phone (a call's INVITE) failed over before any REGISTER got
+        # on the wire; under a failback mode that keeps the current server, the first
+        # REGISTER goes there, as FB-1/2/3 judge it (explore seed 48 of dns-ip-literal,
+        # round 3: the registration's lookups lost, the call failed over first)
+        return ctx.passed(c, f"the first REGISTER came after a failover to "
+                             f"{ctx.name(first.dst)} (failback_mode {mode}: FB-{mode} judges "
+                             f"it); {first.describe()}",
+                          (*before[-1].txn.indexes, *first.indexes))
     if ctx.top and ctx.top <= unresolved_targets(ctx, first.first):
         return ctx.passed(c, f"the lookup gave no address for the primary (DNS-8, DNS-11); "
                              f"then {first.describe()}", first.indexes)
@@ -220,7 +231,10 @@ def fo3(ctx: Ctx) -> Verdict:
             others = {s.address for s in ctx.facts.targets} - {head.dst}
             if others and others <= unresolved_targets(ctx, ch.start):
                 continue  # the lookup gave no address for another target (DNS-8, DNS-11)
-            if _tried_by_connection(ctx, ch.tail, others) is not None:
+            # (its last attempt at server 1: the chain may go on to the fallback server,
+            # FO-6; explore seed 39 of dns-ip-literal, round 3, second find)
+            g1_last = [t for t in ch.txns if ctx.group(t.dst) == 1][-1]
+            if _tried_by_connection(ctx, g1_last, others) is not None:
                 continue  # its connection there failed before any SIP (RTX-2; FO-6 follows)
             if ch.tail.first + ctx.give_up(ch.tail) + 2 * ctx.tol < ctx.end:
                 return ctx.failed(c, "the INVITE did not fail over to the secondary",
@@ -237,6 +251,12 @@ def fo3(ctx: Ctx) -> Verdict:
         ack = [r for r in reqs if r.method == "ACK"]
         bye = [r for r in reqs if r.method == "BYE"]
         ev.extend(second.indexes)
+        if not ack and ctx.maybe_late(second):
+            # its 2xx, sent at the phone's give-up time, may have reached the phone after
+            # it had given the secondary up (RTX-1; the network's delay): the phone
+            # had no call to ACK (explore seed 19 of dns-ip-literal, round 3: TLS set-up
+            # took most of the secondary's half second, the 200 came at its end)
+            continue
         if not ack or ack[0].dst != second.dst:
             return ctx.failed(c, "no ACK for the 200 OK through the secondary",
                               f"ACK to {ctx.name(second.dst)}",
@@ -438,6 +458,14 @@ def fo6(ctx: Ctx) -> Verdict:
         ev.append(d.index)
         if any(r.dst == fb and r.t <= d.end <= r.t + r.granted for r in ctx.regs):
             continue  # on the fallback server already: a probe (FBK-S3) or concurrent mode
+        last_fb = [t for t in ctx.txns if t.method == "REGISTER" and t.dst == fb
+                   and t.first <= d.end]
+        if (successive and ctx.on_refusing_fallback(d.end) and last_fb[-1].final is not None
+                and last_fb[-1].final.status >= 300):
+            # on a fallback server that refuses (a 500 is no failure, RTX-3), its
+            # registration lapsed: a probe's lookup (FBK-S3; explore seed 38 of
+            # dns-ip-literal, round 3, third find)
+            continue
         if not successive and any(r.dst == fb and r.txn.first <= d.end + ctx.tol
                                   and d.end <= r.t + r.granted for r in ctx.regs):
             continue  # concurrent: the fallback registration was already under way

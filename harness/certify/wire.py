@@ -809,11 +809,14 @@ def phone_transactions(trace: Trace, facts: Facts) -> list[Txn]:
             out[n] = replace(x, late=True)
         elif arrived > give_up - facts.tol and any(
                 y.call_id == x.call_id and y.method == x.method and y.dst != x.dst
-                and abs(y.first - give_up) <= facts.tol for y in out):
+                and min(abs(y.first - give_up), abs(y.started - give_up)) <= facts.tol
+                for y in out):
             # one that reached the phone at its give-up time, as the phone sent the same
             # request to another server, came too late for it too: the timer had fired
             # first (explore seed 48 of dns-ip-literal: a renewal's 200 retransmitted by
             # TCP arrived as Timer F ran out, and the REGISTER went on to the secondary)
+            # (or began sending it there: the first SYN of the connection it opened for
+            # it, TLS set up before the request went out; explore seed 19, round 3)
             out[n] = replace(x, late=True)
     return out
 
@@ -1472,8 +1475,16 @@ def attempts(
         mine = [t for t in real if bound.get(id(t), a.server) == a.server
                 and not (concurrent and not _handed_over(facts, group, t))
                 # nor a call's INVITE, if the call was placed after the connection began
-                and not _placed_after(facts, t, a.start)]
-        nxt_real = next((t for t in mine if a_t - tol <= t.first <= horizon + tol), None)
+                and not _placed_after(facts, t, a.start)
+                # nor a request that had just given this server up on the wire and moved
+                # on from it at once (RTX-2: never back to a failed target)
+                and not _moved_on_from(facts, t, a, real)]
+        # (an attempt began with its connection's first SYN: a lost SYN sent again a
+        # second later put its request on the wire past the horizon, explore seed 39 of
+        # dns-ip-literal, round 3: the fallback server's REGISTER after the primary's
+        # connection closed on the TLS hello)
+        nxt_real = next((t for t in mine if a_t - tol <= t.first <= horizon + tol
+                         or a_t - tol <= t.started <= horizon + tol), None)
         # a request to another server of the same group at once is the failover of
         # this one; a request in flight to the other group (a concurrent REGISTER to
         # the fallback server, FBK-C1) is not
@@ -1493,6 +1504,15 @@ def attempts(
         if not cands:
             continue
         nxt = min(cands, key=lambda x: x.first)
+        if nxt is not nxt_real and nxt.dst == a.server:
+            # the next failed connection, to the same server, was another request's try
+            # there (a request never tries one target twice in a row, RTX-2): this one
+            # was the try of the request that gave up another target of the group as it
+            # began (explore seed 39 of dns-ip-literal, round 3, third find: the
+            # REGISTER's and then the INVITE's connection to the stopped secondary)
+            gave = _failed_over_from(facts, a, real)
+            if gave is not None and (gave.call_id, gave.method) != (nxt.call_id, nxt.method):
+                nxt = gave
         if at_call and nxt.started > a_t + tol:
             # the planned call's INVITE, which never got on the wire (nothing at once; a
             # next attempt whose own connection began at once was, however slow it was)
@@ -1599,6 +1619,15 @@ def attempts(
             given_up = (max(gave_up, key=lambda x: (x.first, x.sends[0].index))
                         if gave_up else None)
             before = [given_up] if given_up is not None else []
+        if not before and _is_moved(facts, a.server):
+            # an address a DNS fault moved a name of server 1 to is that name's new
+            # address (DNS-8), not a server of its own: what the phone retries there
+            # is what it last tried at server 1 (RTX-5; explore seed 14 of
+            # dns-ip-literal, round 3: the primary's name moved to a dead address, the
+            # registration's retry there never got a SYN through)
+            before = [x for x in (*real, *synthetic.values())
+                      if facts.group_of(x.dst) == facts.group_of(a.server)
+                      and x.first < a.start - tol]
         if not before and call is None and concurrent:
             # nor a request failing over to it: away from a call, in concurrent mode
             # (each group registers at once and on its own cycle, FBK-C1), the phone's
@@ -1650,6 +1679,29 @@ def _handed_over(facts: Facts, group: int | None, t: Txn) -> bool:
     """
     to = facts.group_of(t.dst)
     return to == group or (group == 1 and to == 2 and t.method != "REGISTER")
+
+
+def _moved_on_from(facts: Facts, t: Txn, a: ConnAttempt, real: Sequence[Txn]) -> bool:
+    """
+    Whether C{t}, at another server, is its request's next target after an
+    attempt on the wire at C{a}'s server that had failed by the time C{a}
+    began, C{t} starting at once then (RTX-1, RTX-2): C{t} left that server
+    behind, so C{a}, a new connection there, was not this request's attempt but
+    another one's (a registration renewal due as a call's INVITE failed over:
+    explore seed 8 of dns-ip-literal, round 3).
+    """
+    if t.dst == a.server:
+        return False
+    prev = [x for x in real if (x.call_id, x.method) == (t.call_id, t.method)
+            and x.first < t.first and x is not t]
+    if not prev:
+        return False
+    last = max(prev, key=lambda x: (x.first, x.sends[0].index))
+    if last.dst != a.server:
+        return False
+    done = failed_at(last, facts)
+    return (done is not None and done <= a.start + facts.tol
+            and t.started <= done + 4 * facts.tol)
 
 
 def _placed_after(facts: Facts, t: Txn, when: float) -> bool:

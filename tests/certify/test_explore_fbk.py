@@ -1037,3 +1037,694 @@ class AnswerAtGiveUpTimeTests(SynchronousTestCase):
 
     def test_answer_in_time_then_secondary_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FB-0"), "fail")
+
+
+class RenewalRefusedAsInviteFailsOverTests(SynchronousTestCase):
+    """
+    FO-3, FB-0 (round 3, explore seed 8 of dns-ip-literal): TCP, failback_mode
+    0, the primary silent to INVITE.  The call's INVITE waited at the primary
+    until the primary went down and closed its connection; the phone sent the
+    INVITE on to the secondary at once (the call came up there) and, its
+    registration renewal due that moment, tried the primary first for it
+    (FB-0): a new connection, refused, then the REGISTER to the secondary.
+    The wire credited that refused connection to the INVITE (the next request
+    after it in time), so the INVITE seemed to go primary, primary, secondary
+    and the renewal to skip the primary.  The INVITE had given the primary up
+    and left it (RTX-2): a new connection there is another request's, the
+    renewal's.  Without the INVITE to the secondary FO-3 still fails; without
+    the refused connection the renewal to the secondary still fails FB-0.
+    """
+
+    def _world(self, invite_over: bool = True, renewal_tried: bool = True) -> TraceBuilder:
+        # (100 ms latency, as in the seed: the refusal reached the phone 0.2 s after its
+        # SYN, the INVITE to the secondary between the two)
+        tb = TraceBuilder(default_facts(transport=1, expires=30, calls=(5.0,),
+                                        duration=60.0, latency_tolerance=0.25))
+        tb.dns(0.0, DOMAIN, "A", [PRIMARY, SECONDARY])
+        reg = tb.register("primary", 0.01, transport="tcp")
+        tb.respond(reg, 200, headers=[("Expires", "30")])
+        tb.invite("primary", 5.0, call_id="call-a", transport="tcp")
+        # the primary goes down at 12 s and closes the connection the INVITE waits on
+        tb.conn(12.0, "primary", "close", transport="tcp", detail="local", port=5060,
+                phone_port=5060)
+        tb._add(PacketEvent(12.0, "tcp", (PRIMARY, 5060), (tb.phone, 5060), b"",
+                            fate="delivered", flags="F"))
+        if invite_over:
+            tb.call("secondary", 12.2, call_id="call-a", cseq=2, transport="tcp", bye_at=17.3)
+        if renewal_tried:
+            tb.refused(12.1, "primary", after=0.2)
+        again = tb.register("secondary", 12.5, cseq=2, transport="tcp")
+        tb.respond(again, 200, headers=[("Expires", "30")])
+        return tb
+
+    def test_invite_and_renewal_both_fail_over_pass(self) -> None:
+        tb = self._world()
+        self.assertNotEqual(status(tb, "FO-3"), "fail")
+        self.assertNotEqual(status(tb, "FB-0"), "fail")
+
+    def test_invite_not_to_the_secondary_fails(self) -> None:
+        self.assertEqual(status(self._world(invite_over=False), "FO-3"), "fail")
+
+    def test_renewal_skipping_the_primary_fails(self) -> None:
+        self.assertEqual(status(self._world(renewal_tried=False), "FB-0"), "fail")
+
+
+class MovedNameRetryNeverConnectedTests(SynchronousTestCase):
+    """
+    FBK-C3 (round 3, explore seed 14 of dns-ip-literal): concurrent mode, TCP,
+    the primary connected but silent; at 1 s a DNS fault moved the primary's
+    name to an address where nothing runs.  The registration failed at the
+    primary twice (RTX-5: a retry every 30 s); the next retry resolved the
+    name to its new address and the phone's connection there never got a SYN
+    through (the phone gave it up on RTX-1's time, the connector timed out
+    later), and so did the retry after it.  That first connection carried
+    nothing the wire could name, and the moved address had never had a
+    REGISTER, so L{wire.attempts} left it out and FBK-C3 saw no REGISTER to
+    the working server until the second retry.  A moved address is the
+    name's new address (DNS-8): what the phone retries there is what it last
+    tried at server 1, its REGISTER.  With no connection at that retry FBK-C3
+    still fails.
+    """
+
+    MOVED = "127.0.1.30"
+
+    def _world(self, retried: bool) -> TraceBuilder:
+        moved = ServerInfo("moved-" + self.MOVED, self.MOVED, _PORTS)
+        facts = default_facts(transport=1, duration=120.0)
+        tb = TraceBuilder(replace(facts, servers=(*facts.servers, moved)))
+        fb = tb.register("fallback", 0.005, call_id="reg-2")
+        tb.respond(fb, 200, 0.006)
+        tb.dns(0.01, f"_sip._tcp.{DOMAIN}", "SRV", [f"0 0 5060 primary.{DOMAIN}"])
+        tb.dns(0.02, f"primary.{DOMAIN}", "A", [PRIMARY])
+        _tcp_silent(tb, "REGISTER", 0.04)
+        _tcp_silent(tb, "REGISTER", 37.54, cseq=2)
+        tb.dns(75.04, f"_sip._tcp.{DOMAIN}", "SRV", [f"0 0 5060 primary.{DOMAIN}"])
+        tb.dns(75.05, f"primary.{DOMAIN}", "A", [self.MOVED])
+        if retried:
+            for s in (0.0, 1.0, 3.0, 7.0, 15.0, 31.0):
+                tb.syn_lost(75.06 + s, self.MOVED, fate="down", phone_port=32769)
+            tb._add(ConnEvent(107.06, tb.phone, "timeout", "tcp", (tb.phone, 32769),
+                              (self.MOVED, 5060), "connector timeout"))
+        for s in (0.0, 1.0, 3.0, 7.0):
+            tb.syn_lost(112.56 + s, self.MOVED, fate="down", phone_port=32770)
+        return tb
+
+    def test_retry_at_the_moved_address_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "FBK-C3"), "fail")
+
+    def test_no_retry_until_later_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-C3"), "fail")
+
+
+class SecondaryAnswerAtGiveUpTests(SynchronousTestCase):
+    """
+    FO-3 (round 3, explore seed 19 of dns-ip-literal): 100 ms latency,
+    C{retry_counts} 0 (half a second per target, RTX-1), the primary silent.
+    The INVITE went on to the secondary, whose 200 OK left it at the very
+    moment the phone's timer gave the secondary up (in the seed TLS set-up
+    took most of that half second): it reached the phone too late, and the
+    phone, the call failed, sent no ACK.  The checker read the 200 as the call
+    set up through the secondary and wanted its ACK.  A 2xx that may have come
+    after the give-up time leaves the phone no call to ACK (as FBK-C2 reads
+    it); a 200 well in time with no ACK still fails FO-3.
+    """
+
+    def _world(self, answered_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(retry_counts=0, calls=(1.0,), duration=60.0,
+                                        latency_tolerance=0.25))
+        tb.silent("INVITE", "primary", 1.0, call_id="call-a")
+        inv = tb.invite("secondary", 1.0 + tb.give_up("INVITE"), call_id="call-a", cseq=2)
+        tb.respond(inv, 200, answered_at)
+        return tb
+
+    def test_answer_at_give_up_passes(self) -> None:
+        self.assertNotEqual(status(self._world(2.0), "FO-3"), "fail")
+
+    def test_answer_in_time_not_acked_fails(self) -> None:
+        self.assertEqual(status(self._world(1.6), "FO-3"), "fail")
+
+
+class FallbackAnswersOnlyLateTests(SynchronousTestCase):
+    """
+    FBK-C1 (round 3, explore seed 20 of dns-ip-literal): concurrent mode, the
+    fallback server delaying every answer 40 s and granting 30 s.  Each
+    REGISTER to it was given up on RTX-1's time (7.5 s) and retried 30 s later
+    (RTX-5); each 200 OK came long after its REGISTER had been given up.  The
+    checker took the first late 200 for a registration the phone then failed
+    to renew within 30 s.  A 2xx after the give-up time registered nothing
+    (the phone had failed that target); the phone kept trying.  The same
+    registration answered in time and not renewed still fails FBK-C1.
+    """
+
+    def _world(self, in_time: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, duration=120.0))
+        w = tb.register("primary", 0.0)
+        tb.respond(w, 200, 0.005)
+        granted = [("Expires", "30")]
+        first = tb.silent("REGISTER", "fallback", 0.0, call_id="reg-2")
+        tb.respond(first, 200, 0.01 if in_time else 40.005, headers=granted)
+        for k, at in enumerate((37.5, 75.0, 112.5) if not in_time else (75.0,)):
+            again = tb.silent("REGISTER", "fallback", at, call_id="reg-2", cseq=2 + k)
+            if at + 40.005 < 120.0:
+                tb.respond(again, 200, at + 40.005, headers=granted)
+        return tb
+
+    def test_late_answers_keep_the_phone_retrying_passes(self) -> None:
+        self.assertNotEqual(status(self._world(False), "FBK-C1"), "fail")
+
+    def test_registration_in_time_not_renewed_fails(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-C1"), "fail")
+
+
+class AnswerAtGiveUpOverNewConnectionTests(SynchronousTestCase):
+    """
+    FO-5 (round 3, explore seed 19 of dns-ip-literal, second find):
+    C{register_on_enable} 0, C{retry_counts} 0 (half a second per target),
+    the primary silent to INVITE only, TLS.  The primary's connection came up
+    late (segments lost), its 200 to the REGISTER left it at the very moment
+    the phone gave the primary up (RTX-1) and began its connection to the
+    secondary for the REGISTER and the INVITE (FO-2, FO-3).  The wire took the
+    200 for in time (the REGISTER's request reached the secondary only after
+    TLS was set up there, more than the tolerance after the give-up time), so
+    the REGISTER at the secondary looked like a registration the phone waited
+    for before using the secondary.  The attempt there began with its
+    connection's first SYN, at the give-up time: the 200 came too late and
+    the REGISTER failed over.  The primary's 200 well in time still makes the
+    secondary's REGISTER a registration before use and fails FO-5.
+    """
+
+    def _world(self, primary_ok_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, retry_counts=0, calls=(0.0,),
+                                        duration=60.0, latency_tolerance=0.09))
+        tb.syn_lost(1.2, "primary", fate="delivered", phone_port=5060)
+        reg = tb.register("primary", 1.48, transport="tcp")
+        tb.invite("primary", 1.48, call_id="call-a", transport="tcp")
+        tb.respond(reg, 200, primary_ok_at)
+        tb.syn_lost(1.7, "secondary", fate="delivered", phone_port=5060)
+        again = tb.register("secondary", 1.8, cseq=2, transport="tcp")
+        tb.respond(again, 200, 1.8)
+        tb.call("secondary", 1.8, call_id="call-a", cseq=2, transport="tcp", bye_at=6.8)
+        return tb
+
+    def test_answer_at_give_up_is_late_passes(self) -> None:
+        self.assertNotEqual(status(self._world(1.7), "FO-5"), "fail")
+
+    def test_registered_at_the_secondary_first_fails(self) -> None:
+        self.assertEqual(status(self._world(1.5), "FO-5"), "fail")
+
+
+class ProbesAnsweredLateOnRefusingFallbackTests(SynchronousTestCase):
+    """
+    FO-6 (round 3, explore seed 38 of dns-ip-literal, second find): successive
+    mode, C{retry_counts} 0, the working server answering every REGISTER a
+    second late (after the phone's half-second give-up, RTX-1), the fallback
+    server registering the phone at once, then answering 500 to everything.
+    On the fallback server, its registration lapsed and retried every 30 s
+    (a 500 is no failure, RTX-3), the phone probed the working server every
+    C{fallback.timeout} (FBK-S3); each probe failed and the phone stayed on
+    its fallback cycle.  The checker took the working server's late 200s for
+    registrations there, so the phone seemed no longer on the fallback server
+    and a failed probe owed it a REGISTER at once.  A late 2xx registered
+    nothing.  Had the fallback server never registered the phone, the failed
+    probe still owes the fallback server a REGISTER at once.
+    """
+
+    def _world(self, fallback_took: bool) -> TraceBuilder:
+        facts = default_facts(server1=PRIMARY, redundancy_type=1, retry_counts=0,
+                              duration=300.0)
+        tb = TraceBuilder(replace(facts, servers=tuple(s for s in facts.servers
+                                                       if s.role != "secondary")))
+        cseq = {"primary": 0, "fallback": 0}
+
+        def reg(to: str, at: float, code: int, answer: float,
+                granted: int | None = None) -> None:
+            cseq[to] += 1
+            r = tb.register(to, at, cseq=cseq[to],
+                            call_id="reg-1" if to == "primary" else "reg-2")
+            hdrs = [("Expires", str(granted))] if granted else []
+            tb.respond(r, code, answer, headers=hdrs)
+
+        reg("primary", 0.02, 200, 1.025, 3600)
+        reg("fallback", 0.52, 200 if fallback_took else 500, 0.525, 120)
+        for at in (60.53, 90.54):
+            reg("fallback", at, 500, at + 0.005)
+        reg("primary", 120.53, 200, 121.535, 3600)
+        for at in (120.55, 150.56, 180.57, 210.58, 240.59):
+            reg("fallback", at, 500, at + 0.005)
+        reg("primary", 241.03, 200, 242.035, 3600)
+        reg("fallback", 270.6, 500, 270.605)
+        return tb
+
+    def test_late_probe_answers_leave_the_phone_on_the_fallback_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "FO-6"), "fail")
+
+    def test_never_on_the_fallback_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-6"), "fail")
+
+
+class FallbackSynLostAfterClosedPrimaryTests(SynchronousTestCase):
+    """
+    FBK-S1 (round 3, explore seed 39 of dns-ip-literal): successive mode, TLS
+    with no port from DNS, so 5060 (DNS-9), the primary's 5060 plain TCP: it
+    closed the phone's connection on its TLS hello before any SIP, and the
+    phone fell back at once (FBK-S2); its first SYN to the fallback server
+    was lost and sent again a second later, so the REGISTER reached the wire
+    only then, past the time the wire allowed between the primary's failed
+    connection and the request it carried.  Nothing named that connection's
+    request, the working server never seemed to fail, and the REGISTER at the
+    fallback server broke FBK-S1.  The fallback's attempt began with its
+    first SYN, at once.  With no attempt at the working server at all, the
+    fallback REGISTER still fails FBK-S1.
+    """
+
+    def _world(self, primary_tried: bool) -> TraceBuilder:
+        # (retry_counts 0 at the working server, half a second there; 3 at the fallback)
+        facts = default_facts(transport=2, port1=0, redundancy_type=1, retry_counts=0,
+                              duration=120.0)
+        s1, s2 = facts.account.servers[:2]
+        account = replace(facts.account, servers=(s1, replace(s2, retry_counts=3)))
+        tb = TraceBuilder(replace(facts, account=account))
+        tb.dns(0.0, f"_sips._tcp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+        tb.dns(0.01, DOMAIN, "A", [PRIMARY])
+        if primary_tried:
+            _closed_on_hello(tb, 0.022, "primary", 32768, ((0.038, "delivered"),))
+        tb.syn_lost(0.044, "fallback", port=5061, fate="lost", phone_port=5060)
+        tb.syn_lost(1.044, "fallback", port=5061, fate="delivered", phone_port=5060)
+        reg = tb.register("fallback", 1.071, transport="tls", port=5061)
+        tb.respond(reg, 200, 1.271)
+        return tb
+
+    def test_fallback_after_the_primary_closed_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "FBK-S1"), "fail")
+
+    def test_fallback_without_trying_the_working_server_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S1"), "fail")
+
+
+class ProbeLookupFailsOnRefusingFallbackTests(SynchronousTestCase):
+    """
+    FO-6 (round 3, explore seed 38 of dns-ip-literal, third find): successive
+    mode, on the fallback server, which registered the phone and then
+    answered 500 to everything (no failure, RTX-3: the phone retried every
+    30 s, its registration lapsed).  A probe of the working server (FBK-S3)
+    began with a lookup of its domain that gave no address (DNS-11).  The
+    phone stayed on its fallback cycle, as after any failed probe; FO-6 read
+    the failed lookup as server 1 failing with the phone not on the fallback
+    server, and wanted a REGISTER there at once.  Had the fallback server
+    never registered the phone, the failed lookup still owes it one.
+    """
+
+    def _world(self, fallback_took: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(redundancy_type=1, retry_counts=0, duration=200.0))
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+        tb.dns(0.01, DOMAIN, "A", [PRIMARY])
+        tb.silent("REGISTER", "primary", 0.02)
+        first = tb.register("fallback", 0.52, call_id="reg-2")
+        tb.respond(first, 200 if fallback_took else 500, 0.525,
+                   headers=[("Expires", "120")])
+        for k, at in enumerate((60.53, 90.54, 120.55, 150.56, 180.57)):
+            r = tb.register("fallback", at, call_id="reg-2", cseq=2 + k)
+            tb.respond(r, 500, at + 0.005)
+        # the probe's lookup, between two of the fallback's REGISTERs
+        tb.dns(135.0, f"_sip._udp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+        tb.dns(135.01, DOMAIN, "A")
+        return tb
+
+    def test_probe_lookup_failed_stays_on_the_fallback_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "FO-6"), "fail")
+
+    def test_never_on_the_fallback_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-6"), "fail")
+
+
+class SharedRefusedThenFallbackTests(SynchronousTestCase):
+    """
+    FO-3 (round 3, explore seed 39 of dns-ip-literal, second find): as
+    L{SharedRefusedFailoverTests} (TCP, the primary connected but silent, the
+    secondary's port closed: one refused connection there was the try of the
+    REGISTER and of the call's INVITE that gave the primary up together), but
+    with a fallback server, which then took the INVITE (FO-6, FBK-C2).  FO-3
+    looked for that connection from the chain's last attempt, the one at the
+    fallback server, and found none.  It is the last attempt at server 1 that
+    gave the primary up.  An INVITE sent later, that gave the primary up with
+    no connection to the secondary then, still fails FO-3.
+    """
+
+    def _world(self, together: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, calls=(0.0,), duration=30.0))
+        fb = tb.register("fallback", 0.01, call_id="reg-2", transport="tcp")
+        tb.respond(fb, 200, 0.015)
+        at = 0.03 if together else 1.0
+        # (the INVITE went out just before the REGISTER, as in the seed: the wire names
+        # the refused connection for the REGISTER, the later of the two)
+        _tcp_silent(tb, "INVITE", at, call_id="call-a")
+        _tcp_silent(tb, "REGISTER", 0.03)
+        tb.refused(0.03 + tb.give_up("REGISTER"), "secondary")
+        tb.call("fallback", at + tb.give_up("INVITE") + 0.015, call_id="call-a", cseq=2,
+                transport="tcp", bye_at=at + 12.5)
+        return tb
+
+    def test_refused_together_then_fallback_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "FO-3"), "fail")
+
+    def test_invite_never_failed_over_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-3"), "fail")
+
+
+class CallLookupFailsAfterFallbackRefusedTests(SynchronousTestCase):
+    """
+    FBK-S2 (round 3, explore seed 30 of dns-ip-literal): successive mode,
+    server 1's domain with no address at all (DNS-11 on every lookup), the
+    fallback server answering 500 to everything.  The phone fell back at
+    once; the fallback refused its REGISTER (no failure, RTX-3; no
+    registration either), and the phone registers there again a retry
+    interval later.  A second on, a call's lookup failed and the INVITE went
+    to the fallback server at once (FO-6); FBK-S2 wanted a REGISTER there at
+    once too, as if no retry were being waited out.  A retry well past the
+    retry interval still fails.
+    """
+
+    def _world(self, retry_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(redundancy_type=1, calls=(1.0,), duration=120.0))
+
+        def lookup(at: float) -> None:
+            tb.dns(at, f"_sip._udp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+            tb.dns(at + 0.01, DOMAIN, "A")
+
+        lookup(0.005)
+        reg = tb.register("fallback", 0.02, call_id="reg-2")
+        tb.respond(reg, 500, 0.025)
+        lookup(1.005)
+        inv = tb.invite("fallback", 1.02, call_id="call-a")
+        tb.respond(inv, 500, 1.025)
+        tb.in_dialog(inv, "ACK", 1.03)
+        lookup(retry_at)
+        again = tb.register("fallback", retry_at + 0.015, call_id="reg-2", cseq=2)
+        tb.respond(again, 500, retry_at + 0.02)
+        return tb
+
+    def test_retry_interval_waited_out_passes(self) -> None:
+        self.assertNotEqual(status(self._world(30.035), "FBK-S2"), "fail")
+
+    def test_retry_long_after_fails(self) -> None:
+        self.assertEqual(status(self._world(50.035), "FBK-S2"), "fail")
+
+
+class TwoRefusedConnectionsToOneServerTests(SynchronousTestCase):
+    """
+    FO-6, RTX-2 (round 3, explore seed 39 of dns-ip-literal, third find):
+    concurrent mode, TCP, the primary connected but silent, the secondary
+    stopped.  The REGISTER gave the primary up at 7.53 s and its connection
+    to the secondary was refused; the call's INVITE, sent a second later, gave
+    the primary up at 8.53 s, its own connection to the secondary was refused
+    and it went to the fallback server at once.  The wire named the first
+    refused connection for the INVITE too (the request the next failed
+    connection there was for), so the INVITE seemed to leave the primary a
+    second early and the fallback to take over late.  A request never tries
+    one target twice in a row: the first connection was the REGISTER's, which
+    gave the primary up as it began.  The INVITE reaching the fallback server
+    seconds later still fails FO-6.
+    """
+
+    def _world(self, fallback_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, calls=(1.0,), duration=40.0))
+        fb = tb.register("fallback", 0.01, call_id="reg-2", transport="tcp")
+        tb.respond(fb, 200, 0.015)
+        _tcp_silent(tb, "REGISTER", 0.03)
+        _tcp_silent(tb, "INVITE", 1.03, call_id="call-a")
+        tb.refused(0.03 + tb.give_up("REGISTER"), "secondary")
+        tb.refused(1.03 + tb.give_up("INVITE"), "secondary")
+        tb.call("fallback", fallback_at, call_id="call-a", cseq=2, transport="tcp",
+                bye_at=fallback_at + 5.0)
+        return tb
+
+    def test_each_request_its_own_connection_passes(self) -> None:
+        tb = self._world(1.03 + 7.5 + 0.02)
+        self.assertNotEqual(status(tb, "FO-6"), "fail")
+        self.assertNotEqual(status(tb, "RTX-2"), "fail")
+
+    def test_fallback_seconds_later_fails(self) -> None:
+        self.assertEqual(status(self._world(12.0), "FO-6"), "fail")
+
+
+class RegisterHeldBehindLostSegmentTests(SynchronousTestCase):
+    """
+    FBK-S1 (round 3, explore seed 23 of dns-ip-literal): successive mode,
+    TCP, 20 % loss, C{retry_counts} 0 at the working server.  A call had gone
+    to the fallback server (FO-6); its BYE there was lost twice.  The
+    registration's retry at the working server then failed (half a second),
+    and the phone's REGISTER to the fallback server, written behind the lost
+    BYE, went out with its retransmission.  The wire times a request held
+    behind a lost segment from that segment's first copy (it may have been
+    written that early), so the REGISTER seemed to leave before the working
+    server failed.  It may have been written as late as it got through: the
+    working server had failed by then.  A REGISTER that did reach the
+    fallback server before the working server failed still fails FBK-S1.
+    """
+
+    def _world(self, held: bool) -> TraceBuilder:
+        facts = default_facts(server1=PRIMARY, transport=1, redundancy_type=1, retry_counts=0,
+                              calls=(10.0,), duration=60.0)
+        s1, s2 = facts.account.servers[:2]
+        account = replace(facts.account, servers=(s1, replace(s2, retry_counts=3)))
+        tb = TraceBuilder(replace(facts, account=account, servers=tuple(
+            s for s in facts.servers if s.role != "secondary")))
+        reg = tb.register("primary", 0.0, transport="tcp")
+        tb.respond(reg, 200, 0.005)
+        _tcp_silent(tb, "INVITE", 10.0, call_id="call-a")
+        inv = tb.invite("fallback", 10.5, call_id="call-a", cseq=2, transport="tcp")
+        tb.respond(inv, 200, 10.505)
+        tb.in_dialog(inv, "ACK", 10.51, transport="tcp")
+        _tcp_silent(tb, "REGISTER", 40.0, cseq=2)
+        fb = (FALLBACK, 5060)
+        if not held:
+            again = tb.register("fallback", 40.1, call_id="reg-2", transport="tcp")
+            tb.respond(again, 200, 40.105)
+            return tb
+        # the BYE lost twice; the REGISTER went out with its retransmission (the
+        # segments, then the server reading them, in the order the network recorded)
+        bye = tb.in_dialog(inv, "BYE", 40.6, transport="tcp")
+        bye_in = tb._events.pop()
+        again = tb.register("fallback", 40.6, call_id="reg-2", transport="tcp")
+        reg_in = tb._events.pop()
+        for at, fate in ((40.0, "lost"), (40.2, "lost"), (40.6, "delivered")):
+            tb._add(PacketEvent(at, "tcp", (tb.phone, 5060), fb,
+                                bye_in.raw, fate=fate))  # type: ignore[attr-defined]
+        tb._add(PacketEvent(40.6, "tcp", (tb.phone, 5060), fb,
+                            reg_in.raw, fate="delivered"))  # type: ignore[attr-defined]
+        tb._add(bye_in)
+        tb._add(reg_in)
+        tb.respond(bye, 200, 40.605)
+        tb.respond(again, 200, 40.605)
+        return tb
+
+    def test_register_held_behind_the_bye_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "FBK-S1"), "fail")
+
+    def test_register_before_the_working_server_failed_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S1"), "fail")
+
+
+class ByeBeforeFallbackInviteTests(SynchronousTestCase):
+    """
+    FBK-S2 (round 3, explore seed 29 of dns-ip-literal, fifth find):
+    successive mode, registered at the working server.  A call's lookup of
+    server 1 failed (DNS-11) and its INVITE went to the fallback server at
+    once (FO-6), the registration at the working server holding: no REGISTER
+    fallback is owed for a call's lookup then.  The checker read the first
+    request to the fallback server after the lookup, and that was an earlier
+    call's BYE (in-dialog, where its dialog is: FO-4), so it wanted a
+    REGISTER there.  With no request at all to the fallback server after the
+    failed lookup, it still fails.
+    """
+
+    def _world(self, invite: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(redundancy_type=1, calls=(10.0, 42.0), duration=120.0))
+
+        def lookup(at: float, ok: bool) -> None:
+            tb.dns(at, f"_sip._udp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+            tb.dns(at + 0.01, DOMAIN, "A", [PRIMARY] if ok else [])
+
+        lookup(0.0, True)
+        reg = tb.register("primary", 0.02)
+        tb.respond(reg, 200, 0.025)
+        lookup(10.0, False)
+        tb.call("fallback", 10.02, call_id="call-a", bye_at=42.022)
+        lookup(42.005, False)
+        if invite:
+            tb.call("fallback", 42.04, call_id="call-b", bye_at=47.04)
+        return tb
+
+    def test_invite_to_the_fallback_after_a_bye_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "FBK-S2"), "fail")
+
+    def test_nothing_to_the_fallback_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S2"), "fail")
+
+
+class FirstRegisterAfterCallFailedOverTests(SynchronousTestCase):
+    """
+    FO-1 (round 3, explore seed 48 of dns-ip-literal): failback_mode 1
+    (DNSTTL), the primary stopped, 5 % loss.  The registration's lookup lost
+    its address query until it failed (DNS-11: retry 30 s later), while a
+    call's lookup got the addresses and its INVITE failed over to the
+    secondary.  The registration's retry, the first REGISTER on the wire,
+    went to the secondary: the phone stays on the current server until the
+    TTL runs out (FB-1), which judges it.  FO-1 wanted it at the primary.
+    Under failback_mode 0 (newRequests) the same REGISTER still fails FO-1.
+    """
+
+    def _world(self, mode: int) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(failback_mode=mode, calls=(4.0,), duration=60.0))
+        tb.dns(4.0, f"_sip._udp.{DOMAIN}", "SRV",
+               [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"])
+        tb.dns(4.01, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.dns(4.02, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        tb.silent("INVITE", "primary", 4.05, call_id="call-a")
+        tb.call("secondary", 4.05 + tb.give_up("INVITE"), call_id="call-a", cseq=2,
+                bye_at=16.6)
+        reg = tb.register("secondary", 34.03)
+        tb.respond(reg, 200, 34.035)
+        return tb
+
+    def test_register_stays_on_the_current_server_passes(self) -> None:
+        self.assertNotEqual(status(self._world(1), "FO-1"), "fail")
+
+    def test_new_requests_mode_register_to_the_secondary_fails(self) -> None:
+        self.assertEqual(status(self._world(0), "FO-1"), "fail")
+
+
+class DroppedLookupsMergedTests(SynchronousTestCase):
+    """
+    FBK-S1 (round 3, explore seed 29 of dns-ip-literal, sixth find):
+    successive mode, the DNS server dropping every query.  The registration's
+    lookup asked twice (0 and 1 s) and the resolver gave up at 4 s (DNS-11);
+    the phone fell back (FBK-S2), and a new lookup asked the same question at
+    4 s and 5 s.  The resolver's retries of one question within a few seconds
+    count as one query, so the two lookups read as one ending at 5 s, after
+    the fallback REGISTER: the working server seemed not yet failed.  The
+    first lookup had failed for the phone when its resolver gave up.  A
+    fallback REGISTER while the first lookup was still waiting still fails.
+    """
+
+    def _world(self, register_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(redundancy_type=1, duration=60.0))
+        for at in (0.005, 1.005, 4.005, 5.005):
+            tb.dns(at, f"_sip._udp.{DOMAIN}", "SRV", rcode="TIMEOUT")
+        reg = tb.register("fallback", register_at, call_id="reg-2")
+        tb.respond(reg, 200, register_at + 0.005)
+        return tb
+
+    def test_fallback_after_the_resolver_gave_up_passes(self) -> None:
+        self.assertNotEqual(status(self._world(4.0), "FBK-S1"), "fail")
+
+    def test_fallback_while_still_waiting_fails(self) -> None:
+        self.assertEqual(status(self._world(1.5), "FBK-S1"), "fail")
+
+
+class PrimaryAnswerAtGiveUpThenSecondaryRefusedTests(SynchronousTestCase):
+    """
+    FBK-S1 (round 3, explore seed 5 of dns-ip-literal): successive mode, TLS,
+    100 ms latency, C{retry_counts} 0 at the working server, the secondary
+    stopped.  The primary's 200 left it at the phone's give-up time and came
+    too late; the phone moved on to the secondary (refused, RTX-2) and fell
+    back (FBK-S2).  The 200 splits the chain on the wire; FBK-S1 looked only
+    at the targets given up before the primary and took the primary's 200
+    for the working server working.  The targets the REGISTER moved on to
+    after it count too.  Without the attempt at the secondary, the fallback
+    REGISTER still fails FBK-S1.
+    """
+
+    def _world(self, secondary_tried: bool) -> TraceBuilder:
+        facts = default_facts(transport=1, redundancy_type=1, retry_counts=0, duration=60.0,
+                              latency_tolerance=0.25)
+        s1, s2 = facts.account.servers[:2]
+        account = replace(facts.account, servers=(s1, replace(s2, retry_counts=3)))
+        tb = TraceBuilder(replace(facts, account=account))
+        tb.dns(0.1, f"_sip._tcp.{DOMAIN}", "SRV",
+               [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"])
+        tb.dns(0.3, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.dns(0.5, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        reg = tb.register("primary", 0.6, transport="tcp")
+        tb.respond(reg, 200, 1.1)
+        if secondary_tried:
+            tb.refused(1.1, "secondary", after=0.2)
+        fb = tb.register("fallback", 1.7, call_id="reg-2", transport="tcp")
+        tb.respond(fb, 200, 1.8)
+        return tb
+
+    def test_moved_on_to_the_secondary_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "FBK-S1"), "fail")
+
+    def test_secondary_skipped_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S1"), "fail")
+
+
+class SecondaryAnswerAtGiveUpNotTakenTests(SynchronousTestCase):
+    """
+    FB-1 (round 3, explore seed 5 of dns-ip-literal, second find): failback
+    mode 1 (DNSTTL, TTL 300 s), C{retry_counts} 0, the primary silent, 100 ms
+    latency.  The secondary's 200 left it at the phone's give-up time and came
+    too late: every target had failed for the phone, which retried from the
+    primary 30 s later (RTX-5).  The checker took the 200 for a failover to
+    the secondary and the retry for a new request leaving it before the TTL.
+    Had the 200 come well in time, the same REGISTER to the primary still
+    fails FB-1.
+    """
+
+    def _world(self, answered_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(failback_mode=1, retry_counts=0, duration=120.0,
+                                        zone_ttl=300.0, latency_tolerance=0.25))
+        tb.dns(0.1, f"_sip._udp.{DOMAIN}", "SRV",
+               [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"])
+        tb.dns(0.3, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.dns(0.5, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        tb.silent("REGISTER", "primary", 1.0)
+        first = tb.register("secondary", 1.5, cseq=2)
+        tb.respond(first, 200, answered_at)
+        tb.silent("REGISTER", "primary", 32.0, cseq=3)
+        again = tb.register("secondary", 32.5, cseq=4)
+        tb.respond(again, 200, 32.6)
+        return tb
+
+    def test_answer_at_give_up_not_taken_passes(self) -> None:
+        self.assertNotEqual(status(self._world(2.0), "FB-1"), "fail")
+
+    def test_answer_in_time_then_primary_before_the_ttl_fails(self) -> None:
+        self.assertEqual(status(self._world(1.6), "FB-1"), "fail")
+
+
+class SecondaryAnswerAtGiveUpThenFallbackTests(SynchronousTestCase):
+    """
+    FB-1 (round 3, explore seed 5 of dns-ip-literal, fourth find): as
+    L{SecondaryAnswerAtGiveUpNotTakenTests}, in successive mode: the phone,
+    every target failed, fell back to the fallback server at once (FO-6,
+    FBK-S2) instead of retrying, and probed the working server 120 s later
+    (FBK-S3).  The secondary's late 200 was no failover, so the probe to the
+    primary breaks no "stay until the TTL".  Had the 200 come in time, the
+    probe to the primary still fails FB-1.
+    """
+
+    def _world(self, answered_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(failback_mode=1, retry_counts=0, redundancy_type=1,
+                                        duration=200.0, zone_ttl=300.0,
+                                        latency_tolerance=0.25))
+        tb.dns(0.1, f"_sip._udp.{DOMAIN}", "SRV",
+               [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"])
+        tb.dns(0.3, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.dns(0.5, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        tb.silent("REGISTER", "primary", 1.0)
+        first = tb.register("secondary", 1.5, cseq=2)
+        tb.respond(first, 200, answered_at)
+        fb = tb.register("fallback", 2.0, call_id="reg-2")
+        tb.respond(fb, 200, 2.1)
+        tb.silent("REGISTER", "primary", 122.2, cseq=3)
+        again = tb.register("secondary", 122.7, cseq=4)
+        tb.respond(again, 200, 122.8)
+        return tb
+
+    def test_answer_at_give_up_not_taken_passes(self) -> None:
+        self.assertNotEqual(status(self._world(2.0), "FB-1"), "fail")
+
+    def test_answer_in_time_then_primary_before_the_ttl_fails(self) -> None:
+        self.assertEqual(status(self._world(1.6), "FB-1"), "fail")

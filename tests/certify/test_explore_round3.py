@@ -80,36 +80,6 @@ class ReaskedTargetBeforeFallbackTests(SynchronousTestCase):
         self.assertEqual(self._status(tb, "FBK-S2"), "fail")
 
 
-class ConcurrentLookupNaptrFlagTests(SynchronousTestCase):
-    """
-    DNS-5 (explore seed 52 of dns-ip-literal): the registration's lookup got
-    the domain's NAPTR (an empty-flag record to naptr.example.test) and asked
-    NAPTR naptr.example.test at once (that try lost, asked again 1 s later);
-    meanwhile a call's own lookup asked the domain's NAPTR again.  The next
-    query on the wire was the call's, not a failure to follow the flag.  A
-    phone that asks for the SRV instead still fails.
-    """
-
-    def _world(self, follows: bool) -> TraceBuilder:
-        tb = TraceBuilder(default_facts(transport=3))
-        naptr = f"naptr.{DOMAIN}"
-        tb.dns(96.0, DOMAIN, "NAPTR", [f'10 10 "" "SIP+D2U" "" {naptr}.'])
-        tb.dns(96.005, DOMAIN, "NAPTR", [f'10 10 "" "SIP+D2U" "" {naptr}.'])  # the call's
-        if follows:
-            tb.dns(96.012, naptr, "NAPTR", [f'0 0 "s" "SIP+D2U" "" _sip._udp.{DOMAIN}.'])
-        else:
-            tb.dns(96.012, f"_sip._udp.{DOMAIN}", "SRV", [f"0 0 5060 primary.{DOMAIN}"])
-        return tb
-
-    def test_flag_followed_beside_another_lookup_passes(self) -> None:
-        tb = self._world(True)
-        self.assertEqual(verdict_of(tb.build(), tb.facts, "DNS-5").status, "pass")
-
-    def test_srv_instead_of_naptr_fails(self) -> None:
-        tb = self._world(False)
-        self.assertEqual(verdict_of(tb.build(), tb.facts, "DNS-5").status, "fail")
-
-
 class IdleConnectionResetTests(SynchronousTestCase):
     """
     RTX-2 (explore seed 44 of dns-ip-literal): a flap closed the primary's

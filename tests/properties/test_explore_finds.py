@@ -165,3 +165,89 @@ class DropFirstLiftedWhenItBitesTests(SynchronousTestCase):
     def test_fewer_requests_than_its_count(self) -> None:
         self.assertEqual(self._healthy(15.03, count=2), 15.03)
         self.assertEqual(self._healthy(None, count=2), 1.0)
+
+
+class DropFirstLiftedWhenSpentTests(SynchronousTestCase):
+    """
+    LIVENESS (round 3, explore seed 33 of dns-ip-literal): a C{drop-first}
+    fault set at 1 s ignored the next REGISTER, the renewal 14 s later; the
+    phone retried 30 s after that (RTX-5) and registered again at 45.5 s.
+    The invariant counted the fault as lifted when it was set (1 s) and wanted
+    a registration within its bound (40 s) of that, while the fault had not
+    yet bitten.  It is lifted once it has dropped its requests: from 15 s the
+    bound holds.  A fault that bit at once (the dropped REGISTER at 2 s) still
+    leaves a registration at 45.5 s outside the bound.
+    """
+
+    def _healthy(self, dropped_at: float) -> float | None:
+        from types import SimpleNamespace
+
+        from harness.explore import _healthy_from
+        from harness.testing.tracebuilder import PRIMARY, TraceBuilder, default_facts
+
+        tb = TraceBuilder(default_facts(duration=120.0))
+        reg = tb.register("primary", 0.02, expires=30)
+        tb.respond(reg, 200, 0.025)
+        dropped = tb.register("primary", dropped_at, cseq=2, expires=30)
+        again = tb.register("primary", 45.53, cseq=3, expires=30)
+        tb.respond(again, 200, 45.535)
+        assert dropped.sends
+        world = SimpleNamespace(
+            duration=120.0,
+            faults=[{"at": 1, "target": "primary", "action": "drop-first", "count": 1}],
+            document={"servers": [{"role": "primary", "address": PRIMARY}]},
+        )
+        return _healthy_from(world, tb.build(), tb.facts)  # type: ignore[arg-type]
+
+    def test_lifted_when_the_renewal_was_dropped(self) -> None:
+        healthy = self._healthy(15.03)
+        assert healthy is not None
+        self.assertAlmostEqual(healthy, 15.03)
+        self.assertGreater(healthy + 40.0, 45.535)
+
+    def test_dropped_at_once_leaves_the_registration_late(self) -> None:
+        healthy = self._healthy(2.0)
+        assert healthy is not None
+        self.assertLess(healthy + 40.0, 45.535)
+
+
+class AnswerAtGiveUpNotTakenInvariantTests(SynchronousTestCase):
+    """
+    FAILBACK (round 3, explore seed 5 of dns-ip-literal, third find; the FB-1
+    checker's second find as an invariant): failback_mode 1, C{retry_counts}
+    0; the secondary's 200 left it at the phone's give-up time and came too
+    late, and the phone retried from the primary 30 s later (RTX-5).  That is
+    no failover to the secondary, so the retry breaks no "stay until the
+    TTL".  Had the 200 come well in time, the same retry breaks FB-1.
+    """
+
+    def _problems(self, answered_at: float) -> list[str]:
+        from types import SimpleNamespace
+
+        from harness.certify import wire
+        from harness.explore import _failback_invariants
+        from harness.testing.strategies import AccountSpec
+        from harness.testing.tracebuilder import DOMAIN, TraceBuilder, default_facts
+
+        tb = TraceBuilder(default_facts(failback_mode=1, retry_counts=0, duration=120.0,
+                                        latency_tolerance=0.25))
+        tb.dns(0.1, f"_sip._udp.{DOMAIN}", "SRV",
+               [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"])
+        tb.silent("REGISTER", "primary", 1.0)
+        first = tb.register("secondary", 1.5, cseq=2)
+        tb.respond(first, 200, answered_at)
+        tb.silent("REGISTER", "primary", 32.0, cseq=3)
+        trace = tb.build()
+        run = SimpleNamespace(
+            world=SimpleNamespace(faults=[], subject=AccountSpec(failback_mode=(1, 0),
+                                                                 retry_counts=(0, 3))),
+            result=SimpleNamespace(facts=tb.facts, trace=trace),
+        )
+        mine = wire.phone_transactions(trace, tb.facts)
+        return _failback_invariants(run, mine, 0.05)  # type: ignore[arg-type]
+
+    def test_answer_at_give_up_not_taken_holds(self) -> None:
+        self.assertEqual(self._problems(2.0), [])
+
+    def test_answer_in_time_then_primary_breaks(self) -> None:
+        self.assertEqual(len(self._problems(1.6)), 1)

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 
 from harness.certify._memo import per_run
@@ -1058,7 +1060,7 @@ def dns_failures(ctx: Ctx) -> list[DnsDown]:
     return out
 
 
-def _carried_on(lk: list[Q], later: list[list[Q]], unsent: list[Q]) -> bool:
+def _carried_on(lk: list[Q], later: list[list[Q]], unsent: Sequence[Q]) -> bool:
     """
     Whether lookup C{lk}, though it shows no address, went on in a later one:
     the next lookup, begun while C{lk} was under way, got the same address
@@ -1154,17 +1156,22 @@ def resolution_ttl(ctx: Ctx, t: float) -> float | None:
     return min(ttls) if ttls else None
 
 
-def _lost_answers(ctx: Ctx) -> set[tuple[str, str, float]]:
+def _lost_answers(ctx: Ctx) -> frozenset[tuple[str, str, float]]:
     """(name, type, time) of the DNS server's answers the network lost on their way."""
-    dns_host = ctx.facts.dns[0] if ctx.facts.dns is not None else None
+    return _lost_answers_of(ctx.trace, ctx.facts)
+
+
+@per_run  # (read by most DNS views, several times per judge: one pass over the packets)
+def _lost_answers_of(trace: Trace, facts: Facts) -> frozenset[tuple[str, str, float]]:
+    dns_host = facts.dns[0] if facts.dns is not None else None
     out: set[tuple[str, str, float]] = set()
-    for _, e in ctx.trace.indexed(PacketEvent):
+    for _, e in trace.indexed(PacketEvent):
         if not (e.proto == "udp" and e.src[0] == dns_host and e.fate != "delivered"):
             continue
         asked = _read_answer(e.payload)
         if asked is not None:
             out.add((*asked, e.t))
-    return out
+    return frozenset(out)
 
 
 def _read_answer(payload: bytes | None) -> tuple[str, str] | None:
@@ -1183,7 +1190,7 @@ def _read_answer(payload: bytes | None) -> tuple[str, str] | None:
         return None
 
 
-def _answer_lost(q: Q, lost: set[tuple[str, str, float]], tol: float) -> bool:
+def _answer_lost(q: Q, lost: AbstractSet[tuple[str, str, float]], tol: float) -> bool:
     """The DNS server answered C{q} but the network lost the answer."""
     a = q.answer
     return a is not None and any(n == q.name and k == q.type and abs(t - a.t) <= tol
@@ -1199,23 +1206,28 @@ def _lost_queries(ctx: Ctx, dom: str) -> list[tuple[int, float, str]]:
             if q.name == dom or q.name.endswith("." + dom)]
 
 
-def _unsent_queries(ctx: Ctx) -> list[Q]:
+def _unsent_queries(ctx: Ctx) -> tuple[Q, ...]:
     """
     The phone's queries the network did not deliver to the DNS server, read
     from the packets (C{index}: the packet's event; no answer): the phone
     asked them, though the server never saw them.
     """
-    dns_host = ctx.facts.dns[0] if ctx.facts.dns is not None else None
+    return _unsent_queries_of(ctx.trace, ctx.facts)
+
+
+@per_run  # (read by most DNS views, several times per judge: one pass over the packets)
+def _unsent_queries_of(trace: Trace, facts: Facts) -> tuple[Q, ...]:
+    dns_host = facts.dns[0] if facts.dns is not None else None
     out: list[Q] = []
-    for i, e in ctx.trace.indexed(PacketEvent):
+    for i, e in trace.indexed(PacketEvent):
         if not (e.proto == "udp" and e.dst[0] == dns_host
                 and e.fate != "delivered" and e.payload
-                and (ctx.facts.phone is None or e.src[0] == ctx.facts.phone)):
+                and (facts.phone is None or e.src[0] == facts.phone)):
             continue
         asked = _read_answer(e.payload)
         if asked is not None:
             out.append(Q(i, e.t, asked[0], asked[1], None))
-    return out
+    return tuple(out)
 
 
 def unresolved_targets(ctx: Ctx, t: float) -> frozenset[str]:

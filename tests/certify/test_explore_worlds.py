@@ -26,6 +26,9 @@ MUST_FAIL = {
     "seed69-rtx5-call-moves-on": ("no-reregister-retry", "RTX-5"),
     "seed62-rtx5-dnsttl-kept": ("no-reregister-retry", "RTX-5"),
     "seed38-rtx5-rides-call-conn": ("no-reregister-retry", "RTX-5"),
+    "seed8-rtx2-rides-opening-conn": ("retries-too-many", "RTX-2"),
+    "seed28-rtx2-reset-other-conn": ("retries-too-few", "RTX-2"),
+    "seed48-rtx2-invite-moves-on": ("no-reregister-retry", "RTX-5"),
 }
 
 

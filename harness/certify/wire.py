@@ -1517,15 +1517,16 @@ def attempts(
             gave = _failed_over_from(facts, a, real)
             if gave is not None and (gave.call_id, gave.method) != (nxt.call_id, nxt.method):
                 nxt = gave
-        if nxt.started > a_t + tol:
-            # nothing at once after it, and another request of the group gave its target
-            # up as the connection began: it was that request's next target (RTX-1,
-            # RTX-2), not the attempt seconds later (explore seed 48 of round 4: a call's
-            # INVITE giving the silent primary up at 30.5 s, the stopped secondary
-            # refused, the registration's retry to the primary 7 s later)
-            gave = _failed_over_from(facts, a, real)
-            if gave is not None and (gave.call_id, gave.method) != (nxt.call_id, nxt.method):
-                nxt = gave
+        # nothing at once after it (or only a request to the very target another one
+        # gave up as it began), and another request of the group gave its target up as
+        # the connection began: it was that request's next target (RTX-1, RTX-2), not
+        # the attempt after it (explore seed 48 of round 4: a call's INVITE giving the
+        # silent primary up at 30.5 s, the stopped secondary refused, the registration's
+        # retry to the primary 7 s later; then, next find, 25 ms later)
+        gave = _failed_over_from(facts, a, real)
+        if (gave is not None and (gave.call_id, gave.method) != (nxt.call_id, nxt.method)
+                and (nxt.started > a_t + tol or nxt.dst == gave.dst)):
+            nxt = gave
         if at_call and nxt.started > a_t + tol:
             # the planned call's INVITE, which never got on the wire (nothing at once; a
             # next attempt whose own connection began at once was, however slow it was)

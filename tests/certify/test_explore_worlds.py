@@ -29,6 +29,7 @@ MUST_FAIL = {
     "seed8-rtx2-rides-opening-conn": ("retries-too-many", "RTX-2"),
     "seed28-rtx2-reset-other-conn": ("retries-too-few", "RTX-2"),
     "seed48-rtx2-invite-moves-on": ("no-reregister-retry", "RTX-5"),
+    "seed48-rtx5-invite-moves-on-at-retry": ("no-reregister-retry", "RTX-5"),
 }
 
 

@@ -1889,3 +1889,35 @@ class CallMovingOnIsNoRetryTests(SynchronousTestCase):
 
     def test_early_retry_fails(self) -> None:
         self.assertEqual(status(self._world(False), "RTX-5"), "fail")
+
+
+class CallBehindTheRetrysConnectionTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seed 69 of round 4, second find; TLS to the primary's
+    plain port, latency 0.1 s, a call at 31 s): the retry opened its
+    connection to the primary at 30.8 s, the call placed at 31 s waited on
+    it, and both failed with its reset.  The call claimed the first failed
+    connection within tolerance of its time, the retry's, and the retry was
+    not found.  A call opens no connection before it is placed.  With no
+    connection before the call's, the retry is still missing.
+    """
+
+    def _world(self, retry: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=1, calls=(31.0,),
+                                        duration=90.0, servers=_ONE_TARGET,
+                                        latency_tolerance=0.25))
+        tb.refused(0.6, "primary")
+        tb.respond(tb.register("fallback", 0.0, call_id="reg-2", transport="tcp"), 200, 0.1)
+        if retry:
+            tb.refused(30.8, "primary", after=0.4)
+        else:
+            tb.refused(31.0, "primary", after=0.2)
+        tb.call("fallback", 31.2, call_id="call-a", transport="tcp", bye_at=36.4)
+        tb.refused(61.2, "primary", after=0.4)
+        return tb
+
+    def test_retry_the_call_rode_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-5"), "pass")
+
+    def test_only_the_calls_connection_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-5"), "fail")

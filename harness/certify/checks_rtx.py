@@ -118,6 +118,65 @@ def _fmt(xs: list[float]) -> str:
 # -- RTX ------------------------------------------------------------------------------
 
 
+def _closed_at_retry(ctx: Ctx, due: tuple[float, ...], slack: float) -> float | None:
+    """
+    When a connection between the phone and a server of server 1 came to its
+    end at one of the retry times C{due} (within C{slack}): the server sent its
+    close (a TLS close_notify, a FIN) then, and the connection closed, by
+    either end, within a second; C{None} if none did.
+    """
+    segs = [(p.src, p.dst, p.t) for _, p in ctx.trace.indexed(PacketEvent)
+            if p.proto == "tcp" and p.fate == "delivered" and p.src[0] in ctx.facts.addresses
+            and not p.payload and "S" not in p.flags and "R" not in p.flags]
+    for _, e in ctx.trace.indexed(ConnEvent):
+        if (e.what != "close" or e.local[0] != e.observer or ctx.group(e.local[0]) != 1
+                or (ctx.facts.phone is not None and e.remote[0] != ctx.facts.phone)):
+            continue
+        sent = [t for src, dst, t in segs if src == e.local and dst == e.remote
+                and e.t - 1.0 <= t <= e.t]
+        if not sent:
+            continue
+        at = max(sent)
+        if any(abs(at - d) <= slack for d in due):
+            return at
+    return None
+
+
+def _roe_for_call(ctx: Ctx, t: wire.Txn, registered: str) -> bool:
+    """
+    Whether C{t} is register_on_enable's REGISTER (FO-5) to a target of server 1
+    other than C{registered}, sent as a planned call was placed, that call's
+    INVITE following it.
+    """
+    if (t.method != "REGISTER" or ctx.group(t.dst) != 1 or t.dst == registered
+            or not ctx.facts.account.server(1).register_on_enable):
+        return False
+    if not any(p.at - ctx.tol <= t.started <= p.at + 1.0 + ctx.tol for p in ctx.facts.calls):
+        return False
+    end = t.started + ctx.give_up(t) + at_once(ctx)
+    return any(x.method == "INVITE" and not x.in_dialog and t.started <= x.started <= end
+               for x in ctx.txns)
+
+
+def _roe_before_call(ctx: Ctx, t: wire.Txn) -> bool:
+    """
+    Whether C{t} is register_on_enable's REGISTER to a secondary sent as a
+    planned call was placed, answered 2xx in time, the call's INVITE going to
+    that target right after it (FO-5: registered there before other requests).
+    """
+    if (t.method != "REGISTER" or ctx.group(t.dst) != 1 or ctx.is_primary(t.dst)
+            or not ctx.facts.account.server(1).register_on_enable
+            or not t.ok or t.late or t.final_t is None):
+        return False
+    # (the call placed before it: the REGISTER may follow the INVITE's failure at the
+    # primary, seconds after the call was placed; explore seed 24 of round 4, next find)
+    if not any(p.at - ctx.tol <= t.started for p in ctx.facts.calls):
+        return False
+    return any(x.method == "INVITE" and not x.in_dialog and x.dst == t.dst
+               and t.final_t - ctx.tol <= x.started <= t.final_t + at_once(ctx)
+               for x in ctx.txns)
+
+
 def _roe_register(ctx: Ctx, t: wire.Txn) -> bool:
     """
     Whether C{t} is register_on_enable's REGISTER to a secondary (FO-5): sent as
@@ -161,7 +220,13 @@ def _moved_on_time(ctx: Ctx, t: wire.Txn, nxt: wire.Txn, due: float) -> bool:
         # own send (explore seed 43 of round 3: latency 0.1 s, the concurrent REGISTER to
         # the fallback server first on it, the INVITE 0.1 s behind as the primary failed)
         nxt.started < due - ctx.tol and _rode_another(ctx, nxt)
-        and due - ctx.tol <= nxt.first <= due + 2 * ctx.tol + 0.01)
+        and due - ctx.tol <= nxt.first <= due + 2 * ctx.tol + 0.01) or (
+        # over a connection another request had begun to open before the due time and
+        # that came up only after it: nxt went out with the first requests it carried
+        # (explore seed 8 of round 4: the REGISTER's SYNs to the secondary lost from
+        # 8.54 s, the INVITE giving the primary up at 9.5 s, both sent at 9.75 s)
+        nxt.conn_start is not None and nxt.conn_start < due - ctx.tol < nxt.first
+        and _rode_another(ctx, nxt))
 
 
 def _rode_another(ctx: Ctx, nxt: wire.Txn) -> bool:
@@ -322,6 +387,12 @@ def rtx2(ctx: Ctx) -> Verdict:
                 # (not the attempt the wire reads into this very connection's failure)
                 and (t.on_wire or t.conn_failure is None
                      or t.conn_failure.phone_port != f.phone_port)
+                # (nor one waiting over another connection to that server: a reset fails
+                # only what went over it; explore seed 28 of round 4, a REGISTER waiting
+                # on the primary's TLS port when a call's TLS hello to its plain port,
+                # DNS-9, was reset)
+                and (not t.on_wire or t.transport == "udp"
+                     or any(x.sport == f.phone_port for x in t.sends))
                 for t in ctx.attempts):
             # an idle connection reset (the server's port closed by a fault): no request
             # failed with it, the next one opens a connection of its own (explore seed
@@ -440,7 +511,12 @@ def rtx3(ctx: Ctx) -> Verdict:
                         "none",
                         t.indexes,
                     )
-            ra = retry_after(t.final)
+            # (a 503 to an in-dialog request skips nothing: that request went where its
+            # dialog is, FO-4, no target was chosen, so none is failed or skipped; the
+            # Retry-After skip is part of choosing targets, RFC 3263 4.3; explore seed 16
+            # of round 4, a BYE answered 503 with Retry-After: 30, the next call's
+            # INVITE to the primary a second later)
+            ra = retry_after(t.final) if not t.in_dialog else 0
             if ra:
                 for x in ctx.txns:
                     if (
@@ -688,10 +764,23 @@ def rtx5(ctx: Ctx) -> Verdict:
             # (an attempt whose connection never carried its REGISTER counts as well:
             # its SYNs lost until after the give-up, explore seed 10)
             for x in ctx.attempts if successive else ():
+                # (or one already under way then, begun during the round: the fallback
+                # taking over from an earlier failure of server 1, still in progress when
+                # another request's failure (lent the REGISTER's identity) confirmed it;
+                # explore seed 58 of round 4, the fallback's SYNs lost
+                # from 0.64 s, a call's INVITE failing server 1 at 1.015 s)
+                under_way = (
+                    x.started < fail_t - ctx.tol
+                    and any(ctx.group(y.dst) == 1 and (fy := ctx.failed_at(y)) is not None
+                            and fy - ctx.tol <= x.started <= fy + at_once(ctx)
+                            for y in ctx.attempts)
+                    and (x.final_t if x.final_t is not None and not x.late
+                         else ctx.failed_at(x) or x.last) >= fail_t - ctx.tol
+                )
                 if (
                     x.method == "REGISTER"
                     and ctx.group(x.dst) == 2
-                    and fail_t - ctx.tol <= x.started <= fail_t + at_once(ctx)
+                    and (fail_t - ctx.tol <= x.started <= fail_t + at_once(ctx) or under_way)
                 ):
                     done = ctx.failed_at(x)
                     if done is None:
@@ -701,6 +790,15 @@ def rtx5(ctx: Ctx) -> Verdict:
                     last = x
             if rescued:
                 continue
+            # register_on_enable's REGISTER to the secondary ahead of a call placed
+            # before the retry was due (FO-5), answered 2xx: the account is registered
+            # again.  RTX-5 does not say whether the retry is still due: a retry at its
+            # time is judged as one (explore seed 0 of round 1), and none at all is
+            # accepted too, the next REGISTER then a renewal, REG-2's (explore seed 24
+            # of round 4: every target failed at 94.1 s, a call at 95 s registered at
+            # the secondary first, the renewal 15 s later)
+            registered_again = any(_roe_before_call(ctx, x) and last.last < x.first < fail_t + ri
+                                   for x in ctx.txns)
             fb = ctx.fallback
             if ctx.facts.account.redundancy_type == 1 and any(
                 r.dst == fb and r.t <= fail_t <= r.t + r.granted for r in ctx.regs
@@ -728,13 +826,25 @@ def rtx5(ctx: Ctx) -> Verdict:
             # (each planned call claims one such connection, the first in its window: a
             # retry falling due just as a call was placed opened its own, explore seed 40
             # of round 3, a call at 30 s and the retry at 30.01 s, both refused)
+            # (a call opens no connection before it is placed: one begun earlier, the
+            # call riding it, was the retry's; explore seed 69 of round 4, the retry's
+            # connection at 30.8 s, the call at 31 s behind it, both reset at 31.2 s)
             claimed: set[int] = set()
             for p in ctx.facts.calls:
                 first = next((a for a in sorted(conns, key=lambda a: a.start)
                               if ctx.group(a.server) == 1 and a.index not in claimed
-                              and p.at - ctx.tol <= a.start <= p.at + 1.0 + ctx.tol), None)
+                              and p.at - 0.001 <= a.start <= p.at + 1.0 + ctx.tol), None)
                 if first is not None:
                     claimed.add(first.index)
+            # (nor one opened at once after another target's connection failed: the
+            # same request moving on down the list, RTX-2, not a retry from its top;
+            # explore seed 69 of round 4, a call's connections to the primary and then
+            # the secondary, both reset, a second before the retry)
+            moved_on = {a.index for a in conns
+                        if ctx.group(a.server) == 1
+                        and any(b.server != a.server and ctx.group(b.server) == 1
+                                and b.t - ctx.tol <= a.start <= b.t + at_once(ctx)
+                                for b in conns)}
             options: list[tuple[float, str, str, int]] = [
                 (a.start, a.server,
                  f"{a.transport} connection to {ctx.name(a.server)} at {a.start:.3f} "
@@ -742,7 +852,7 @@ def rtx5(ctx: Ctx) -> Verdict:
                 for a in conns
                 if ctx.group(a.server) == 1 and a.start > last.last + ctx.tol
                 # not a planned call's connection (its INVITE never got on the wire)
-                and a.index not in claimed
+                and a.index not in claimed and a.index not in moved_on
                 # nor its hang-up's (FO-4: the BYE goes where the call is; explore seed 1,
                 # the server gone during the call)
                 and not any(srv == a.server and due - ctx.tol <= a.start <= due + 1.0 + ctx.tol
@@ -843,8 +953,39 @@ def rtx5(ctx: Ctx) -> Verdict:
                            and rnd[0].started < d < fail_t - ctx.tol]
                 if lost_fb:
                     due = (*due, max(lost_fb) + ri)
+            # (a retry falling due while another request's connection to the top of the
+            # list was still being opened waits for that connection: the phone opens
+            # no second one to the same server, so nothing of the retry's own reaches
+            # the wire before that connection is decided; explore seed 38 of round 4,
+            # a call's SYNs at 59 s, the retry due at 61.64 s, both refused at 62.01 s)
+            # (that connection failing, the retry failed with it: the next is due a
+            # retry interval later, judged below)
+            rode = {a.index: a.t for a in conns for d in due
+                    if ctx.group(a.server) == 1 and top is not None and a.server == top
+                    and a.start > last.last and a.start < d - slack and a.t > d + ctx.tol
+                    and (nxt is None or a.t < nxt.first + ctx.tol)}
+            options += [
+                (d, a.server, f"{a.transport} connection to {ctx.name(a.server)} opened at "
+                 f"{a.start:.3f}, still being tried at the retry time ({a.what} at "
+                 f"{a.t:.3f})", a.index)
+                for a in conns for d in due if a.index in rode and a.start < d - slack
+                and a.t > d + ctx.tol
+            ]
             retry = min(options, key=lambda o: min(abs(o[0] - d) for d in due), default=None)
+            if registered_again and (retry is None or min(abs(retry[0] - d) for d in due)
+                                     > slack):
+                continue
             if retry is None:
+                # a retry falling due as the top target's server closed the connection
+                # it would go over (TLS: the close_notify reaching the phone then) may
+                # be lost with that connection before anything reached the wire: that
+                # target failed then (RTX-2), and the retry interval runs again from
+                # there (explore seed 43 of round 4: the primary closing its TLS
+                # connection at 105.0 s, the retry due at 105.1 s; the phone's only
+                # segment its close_notify reply)
+                closed = _closed_at_retry(ctx, due, slack)
+                if closed is not None and closed + ri + ctx.tol >= ctx.end:
+                    continue
                 if fail_t + ri + ctx.tol < ctx.end:
                     return ctx.failed(
                         c,
@@ -867,6 +1008,19 @@ def rtx5(ctx: Ctx) -> Verdict:
                     f"retry at {fail_t + ri:.3f} s (retry_interval {ri} s after {fail_t:.3f}"
                     f"{also})",
                     r_what,
+                    (*last.indexes, r_index),
+                )
+            if r_index in rode and rode[r_index] + ri + slack < ctx.end and not any(
+                    abs(st - (rode[r_index] + ri)) <= slack
+                    for st in [*(x.started for x in ctx.attempts
+                                 if x.method == "REGISTER" and ctx.group(x.dst) == 1),
+                               *(a.start for a in conns if ctx.group(a.server) == 1)]):
+                return ctx.failed(
+                    c,
+                    "every target failed and the phone never retried",
+                    f"a REGISTER to the top of the list at {rode[r_index] + ri:.3f} s (the "
+                    f"retry failed with the connection it waited for at {rode[r_index]:.3f})",
+                    "none",
                     (*last.indexes, r_index),
                 )
             # "the top of the list" is the one the failed round went through: under a
@@ -894,6 +1048,13 @@ def rtx5(ctx: Ctx) -> Verdict:
                                             and (ctx.facts.role_of(r_dst) or "").startswith(
                                                 "moved-"))
                                         or (keeps and r_dst == rnd[0].dst)
+                                        # (or the server another request failed over to
+                                        # after the round, kept in use by the same modes:
+                                        # explore seed 62 of round 4, a call failing over
+                                        # to the secondary under DNSTTL, the retry there)
+                                        or (keeps and any(
+                                            f.to == r_dst and last.last < f.t <= r_t
+                                            for f in ctx.failovers))
                                         or (top in skipped and r_dst == first_up)
                                         or _lookup_failed_before(ctx, last.last, r_dst)):
                 return ctx.failed(
@@ -1152,6 +1313,11 @@ def reg2(ctx: Ctx) -> Verdict:
             if x.method == "REGISTER"
             and x.first > r.t + ctx.tol
             and ctx.group(x.dst) == group
+            # (not register_on_enable's REGISTER to another target ahead of a call,
+            # FO-5: the phone registers there to send the call, no renewal of this
+            # binding; explore seed 62 of round 4, the lookup's first target lost so
+            # the phone took no target for the primary, a REGISTER before the INVITE)
+            and not _roe_for_call(ctx, x, r.dst)
         ]
         # a failure of the group since the registration legitimately re-registers early
         troubled = [

@@ -98,7 +98,8 @@ class IdleConnectionResetTests(SynchronousTestCase):
         if in_flight:
             tb.request("REGISTER", "primary", 68.0, transport="tcp", call_id="reg-1", cseq=2,
                        expires=3600)
-        tb.conn(69.0, "primary", "reset", transport="tcp", port=5060)
+        # (the connection the REGISTER went over: the builder's requests come from 5060)
+        tb.conn(69.0, "primary", "reset", transport="tcp", port=5060, phone_port=5060)
         at = tb.refused(73.0, "primary")
         ok = tb.request("REGISTER", "secondary", at + 0.001, transport="tcp",
                         call_id="reg-1", cseq=3, expires=3600)

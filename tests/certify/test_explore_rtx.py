@@ -1827,3 +1827,97 @@ class RetryRefusedAsACallWasPlacedTests(SynchronousTestCase):
 
     def test_only_the_calls_connection_fails(self) -> None:
         self.assertEqual(status(self._world(False), "RTX-5"), "fail")
+
+
+class InDialog503SkipsNothingTests(SynchronousTestCase):
+    """
+    RTX-3 (explore seed 16 of round 4, UDP, primary and secondary): a call's
+    BYE to the primary was answered 503 with Retry-After: 30, and the next
+    call's INVITE went to the primary a second later.  An in-dialog request
+    goes where its dialog is (FO-4): no target was chosen, so none is failed
+    or skipped; the Retry-After skip is part of choosing targets (RFC 3263
+    4.3).  An initial INVITE answered the same 503 still puts the primary out
+    of the next call's way.
+    """
+
+    def _world(self, in_dialog: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=0, calls=(0.0, 6.0), duration=60.0))
+        inv = tb.call("primary", 0.0, call_id="call-a")
+        if in_dialog:
+            tb.respond(tb.in_dialog(inv, "BYE", 5.0), 503, headers=[("Retry-After", "30")])
+        else:
+            first = tb.invite("primary", 5.0, call_id="call-b")
+            tb.respond(first, 503, headers=[("Retry-After", "30")])
+            tb.in_dialog(first, "ACK", 5.02)
+            tb.call("secondary", 5.03, call_id="call-b", cseq=2)
+        tb.call("primary", 6.0, call_id="call-c")
+        return tb
+
+    def test_503_to_a_bye_passes(self) -> None:
+        self.assertIn(status(self._world(True), "RTX-3"), ("pass", "n/a"))
+
+    def test_503_to_an_invite_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-3"), "fail")
+
+
+class CallMovingOnIsNoRetryTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seed 69 of round 4; TLS on a plain port, every target
+    reset, a call at 91 s): the registration's round failed at 90.18 s; the
+    call's connection to the primary was reset at 91.02 s and its connection
+    to the secondary opened at once.  Only the first was taken for the call's,
+    and the second for an early retry.  A connection opened at once after
+    another target's failed is the same request moving on (RTX-2).  A
+    connection to the primary alone a second after the round is still an
+    early retry.
+    """
+
+    def _world(self, moved_on: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, retry_counts=0, calls=(75.0,),
+                                        duration=90.0, server2=""))
+        tb.silent("REGISTER", "primary", 60.0, transport="tcp")
+        tb.silent("REGISTER", "secondary", 60.5, cseq=2, transport="tcp")
+        tb.refused(75.0, "primary")
+        if moved_on:
+            tb.refused(75.02, "secondary")
+        else:
+            tb.refused(76.5, "primary")
+        return tb
+
+    def test_moving_on_passes(self) -> None:
+        self.assertIn(status(self._world(True), "RTX-5"), ("pass", "n/a"))
+
+    def test_early_retry_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-5"), "fail")
+
+
+class CallBehindTheRetrysConnectionTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seed 69 of round 4, second find; TLS to the primary's
+    plain port, latency 0.1 s, a call at 31 s): the retry opened its
+    connection to the primary at 30.8 s, the call placed at 31 s waited on
+    it, and both failed with its reset.  The call claimed the first failed
+    connection within tolerance of its time, the retry's, and the retry was
+    not found.  A call opens no connection before it is placed.  With no
+    connection before the call's, the retry is still missing.
+    """
+
+    def _world(self, retry: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=1, calls=(31.0,),
+                                        duration=90.0, servers=_ONE_TARGET,
+                                        latency_tolerance=0.25))
+        tb.refused(0.6, "primary")
+        tb.respond(tb.register("fallback", 0.0, call_id="reg-2", transport="tcp"), 200, 0.1)
+        if retry:
+            tb.refused(30.8, "primary", after=0.4)
+        else:
+            tb.refused(31.0, "primary", after=0.2)
+        tb.call("fallback", 31.2, call_id="call-a", transport="tcp", bye_at=36.4)
+        tb.refused(61.2, "primary", after=0.4)
+        return tb
+
+    def test_retry_the_call_rode_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-5"), "pass")
+
+    def test_only_the_calls_connection_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-5"), "fail")

@@ -21,6 +21,15 @@ MUST_FAIL = {
     "seed47-fbk-s1-late-200": ("registers-fallback-in-successive", "FBK-S1"),
     "seed65-fb3-short-list": ("always-fails-back", "FB-3"),
     "seed60-fb3-nameless-srv": ("always-fails-back", "FB-3"),
+    "seed55-rtx5-lost-write-at-close": ("no-reregister-retry", "RTX-5"),
+    "seed41-rtx5-lost-write-at-fin": ("no-reregister-retry", "RTX-5"),
+    "seed69-rtx5-call-moves-on": ("no-reregister-retry", "RTX-5"),
+    "seed62-rtx5-dnsttl-kept": ("no-reregister-retry", "RTX-5"),
+    "seed38-rtx5-rides-call-conn": ("no-reregister-retry", "RTX-5"),
+    "seed8-rtx2-rides-opening-conn": ("retries-too-many", "RTX-2"),
+    "seed28-rtx2-reset-other-conn": ("retries-too-few", "RTX-2"),
+    "seed48-rtx2-invite-moves-on": ("no-reregister-retry", "RTX-5"),
+    "seed48-rtx5-invite-moves-on-at-retry": ("no-reregister-retry", "RTX-5"),
 }
 
 

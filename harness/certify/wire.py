@@ -1493,6 +1493,13 @@ def attempts(
         if nxt_same is not None and nxt_real is not None and (
                 facts.group_of(nxt_real.dst) != group or nxt_real.first < a.start):
             nxt_real = nxt_same
+        if (nxt_real is not None and nxt_real.first < a.start
+                and facts.group_of(nxt_real.dst) != group):
+            # a request handed over to the other group before this connection even began
+            # was not its next attempt (RTX-2: a call's INVITE had taken the fallback
+            # server, FO-6, as the registration's retry fell due at the primary: explore
+            # seed 11 of dns-ip-literal, round 4)
+            nxt_real = None
         nxt_free = next(
             (synthetic[j] for j in range(k + 1, len(free))
              if j in synthetic and a_t - tol <= free[j].start <= horizon + tol
@@ -1767,7 +1774,13 @@ def _all_failed_over_from(facts: Facts, a: ConnAttempt, reqs: Sequence[Txn], *,
         else:
             failed = x.started + give_up_delay(facts.profile, x.method,
                                                retry_counts_for(facts, x.dst))
-        if x.first < a.start + tol and abs(failed - a.start) <= tol:
+        if x.first < a.start + tol and abs(failed - a.start) <= tol and not any(
+                (y.call_id, y.method) == (x.call_id, x.method) and y.dst != a.server
+                and x.first < y.first < a.start for y in reqs):
+            # (unless that request had already moved on to another target before C{a}
+            # began, RTX-2: a call's INVITE handed over to the fallback server at once,
+            # FO-6, then the registration's retry falling due at the primary: explore
+            # seed 11 of dns-ip-literal, round 4)
             out.append(x)
     return out
 

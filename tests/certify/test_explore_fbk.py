@@ -1728,3 +1728,44 @@ class SecondaryAnswerAtGiveUpThenFallbackTests(SynchronousTestCase):
 
     def test_answer_in_time_then_primary_before_the_ttl_fails(self) -> None:
         self.assertEqual(status(self._world(1.6), "FB-1"), "fail")
+
+
+class CallHandedOverThenRegistrationRetryTests(SynchronousTestCase):
+    """
+    FO-6, FBK-C3 (round 4, explore seed 11 of dns-ip-literal; also seeds 54
+    and 79): concurrent mode, TCP, both targets of server 1 refusing every
+    connection.  A call placed at 30 s refused at the primary and the
+    secondary went to the fallback server at once (FO-6, FBK-C2); the
+    registration's retry to server 1 fell due just after (RTX-5, FBK-C3) and
+    was refused at both targets too.  Those two connections, begun after the
+    INVITE had already moved on to the fallback server, were the
+    registration's retry, not the INVITE's (RTX-2: a request never goes back
+    to a target it has left); the checker read them as the INVITE's, so the
+    INVITE "failed at 30.1 s with no fallback after" and the retry "never
+    came".  Had the registration not retried then (only 60 s after its
+    failure), FBK-C3 still fails.
+    """
+
+    def _world(self, retried: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, calls=(30.0,), duration=90.0))
+        tb.refused(0.0, "primary", after=0.015)
+        fb = tb.register("fallback", 0.005, call_id="reg-2", transport="tcp")
+        tb.respond(fb, 200, 0.01)
+        tb.refused(0.02, "secondary", after=0.015)
+        tb.refused(30.0, "primary", after=0.015)
+        tb.refused(30.02, "secondary", after=0.015)
+        if retried:
+            tb.refused(30.06, "primary", after=0.015)
+            tb.refused(30.08, "secondary", after=0.015)
+        tb.call("fallback", 30.04, transport="tcp", bye_at=35.05)
+        tb.refused(60.1, "primary", after=0.015)
+        tb.refused(60.12, "secondary", after=0.015)
+        return tb
+
+    def test_call_handed_over_at_once_passes(self) -> None:
+        tb = self._world(True)
+        self.assertEqual(status(tb, "FO-6"), "pass")
+        self.assertEqual(status(tb, "FBK-C3"), "pass")
+
+    def test_registration_not_retried_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-C3"), "fail")

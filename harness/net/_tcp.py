@@ -172,6 +172,12 @@ def _syn_arrived(attempt: _Attempt, closed: bool = False) -> None:
     """
     world = attempt.world
     if attempt.server is not None:
+        if closed and attempt.server.disconnected:
+            # the server's end was reset before its SYN-ACK got through, its RST lost:
+            # the phone's next SYN meets the closed port and draws an RST (RFC 793), as
+            # the trace records (explore seed 44 of dns-ip-literal, round 4: a flap
+            # closed the port under a half-open connection, the SYN-ACKs and RST lost)
+            world._send_control(attempt.dst, attempt.src, "R", attempt.refused)
         return  # duplicate SYN; our SYN-ACK is being (re)transmitted by the pipe
     server_host = world._hosts.get(attempt.dst[0])
     listener = server_host._tcp_listeners.get(attempt.dst[1]) if server_host else None

@@ -1769,3 +1769,36 @@ class CallHandedOverThenRegistrationRetryTests(SynchronousTestCase):
 
     def test_registration_not_retried_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FBK-C3"), "fail")
+
+
+class RegisterArrivingAsCallConnectionBeganTests(SynchronousTestCase):
+    """
+    FO-2, FO-3 (round 4, explore seed 63 of dns-ip-literal): TCP, latency
+    0.1 s, the primary stopped.  The registration's retry was refused at the
+    primary and went to the secondary at once, its REGISTER reaching the
+    secondary 0.1 s later, just as a call placed then opened its own
+    connection to the primary (refused too, the INVITE then to the
+    secondary).  A request's first send is timed at its arrival, so it
+    followed the phone's knowing of a failure: the REGISTER, there before
+    the call's connection failed, was not that connection's next attempt
+    (the checker took it so, the REGISTER "trying the primary twice" and
+    "never failing over").  Had the REGISTER gone to the secondary only 1.3 s
+    after the refusal, FO-2 still fails (RTX-2: at once).
+    """
+
+    def _world(self, at_once: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, calls=(0.3,), duration=60.0,
+                                        latency_tolerance=0.25))
+        tb.refused(0.0, "primary", after=0.2)
+        reg = tb.register("secondary", 0.3 if at_once else 1.5, transport="tcp")
+        tb.respond(reg, 200, reg.last + 0.1)
+        tb.refused(0.3, "primary", after=0.2)
+        inv = tb.invite("secondary", 0.6, call_id="call-b", transport="tcp")
+        tb.respond(inv, 200, 0.7)
+        return tb
+
+    def test_register_failed_over_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "FO-2"), "fail")
+
+    def test_register_failed_over_late_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-2"), "fail")

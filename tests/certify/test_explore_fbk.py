@@ -1802,3 +1802,64 @@ class RegisterArrivingAsCallConnectionBeganTests(SynchronousTestCase):
 
     def test_register_failed_over_late_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FO-2"), "fail")
+
+
+class FallbackRefusedThenCallLookupTests(SynchronousTestCase):
+    """
+    FBK-S2, DNS-11 (round 4, explore seed 66 of dns-ip-literal): successive
+    mode, TCP, every lookup of server 1 failing (NXDOMAIN SRV, empty A), the
+    fallback server stopped, a call placed at start.  The registration's
+    lookup failed and its connection to the fallback server was refused at
+    once (FBK-S2); the call's lookup failed next and its INVITE's connection
+    there was refused too (FO-6).  Two connections in the call's moment: the
+    call opens one to each server it tries, so the other one was the
+    REGISTER's (the checker set every connection near a call aside).  The
+    registration then waits its RTX-5 retry, the fallback server having just
+    failed too.  Had only the call's connection gone there, FBK-S2 still
+    fails.
+    """
+
+    def _world(self, registered_there: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, redundancy_type=1, calls=(0.0,),
+                                        duration=20.0))
+        tb.dns(0.005, f"_sip._tcp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+        tb.dns(0.015, DOMAIN, "A")
+        if registered_there:
+            tb.refused(0.02, "fallback")
+        tb.dns(0.025, f"_sip._tcp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+        tb.dns(0.035, DOMAIN, "A")
+        tb.refused(0.04, "fallback")
+        return tb
+
+    def test_registration_refused_there_first_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-S2"), "pass")
+
+    def test_only_the_call_went_there_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S2"), "fail")
+
+
+class SharedFallbackConnectionLookupTests(SynchronousTestCase):
+    """
+    FBK-S2, DNS-11 (round 4, explore seed 77 of dns-ip-literal): successive
+    mode, TLS, a call placed at start.  The registration's lookup failed at
+    5 ms and the phone opened a connection to the fallback server at once;
+    the call's lookup failed at 15 ms and its INVITE waited for the same
+    connection, whose handshake never got through (RTX-1's time).  That
+    connection, begun before the call's lookup even started, was the
+    REGISTER's fallback, though at the call's time.  Had it begun only after
+    the call's lookup, FBK-S2 still fails for the registration's lookup.
+    """
+
+    def _world(self, at_once: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=2, redundancy_type=1, calls=(0.0,),
+                                        duration=20.0, port1=5061))
+        tb.dns(0.004, DOMAIN, "A")
+        tb.dns(0.014, DOMAIN, "A")
+        tb.syn_lost(0.01 if at_once else 0.02, "fallback", port=5061, fate="lost")
+        return tb
+
+    def test_connection_at_once_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-S2"), "pass")
+
+    def test_connection_after_the_call_lookup_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S2"), "fail")

@@ -596,6 +596,17 @@ class SimTCPTransport:
     def _rst_arrived(self) -> None:
         if self.disconnected:
             return
+        attempt = self._attempt
+        if attempt is not None and attempt.alive:
+            # an RST to a connection still opening (our SYN-ACK never came) refuses it
+            # (RFC 793, SYN-SENT): the connector learns it now (explore seed 44 of
+            # dns-ip-literal, round 4, second find: a flap reset the server's end of a
+            # half-open connection, the phone recorded the reset yet went on sending SYNs)
+            self.disconnected = True
+            self.world._conns.pop(id(self), None)
+            self.pipe.kill()
+            attempt.refused()
+            return
         self.pipe.kill()
         self._close_local(error.ConnectionLost("Connection reset by peer"), "reset", "peer")
 

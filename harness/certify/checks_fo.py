@@ -373,6 +373,12 @@ def fo5(ctx: Ctx) -> Verdict:
                 if t.method == "REGISTER" and t.dst == u.dst and since <= t.first <= u.first
                 and t.ok and t.final_t is not None and t.final_t <= u.first
                 and id(t) not in failovers
+                # nor the renewal of a registration held there already (REG-2: the
+                # registration's own failover, FO-2, renewed on the secondary while a
+                # call's INVITE was still failing over; explore seed 47 of
+                # dns-ip-literal, round 4)
+                and not any(r.dst == u.dst and r.txn is not t and r.t <= t.first
+                            <= r.t + r.granted for r in ctx.regs)
             ]
             if regs:
                 return ctx.failed(c, f"register_on_enable 0: the phone registered at "

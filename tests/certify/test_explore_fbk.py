@@ -1863,3 +1863,41 @@ class SharedFallbackConnectionLookupTests(SynchronousTestCase):
 
     def test_connection_after_the_call_lookup_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FBK-S2"), "fail")
+
+
+class RenewalOnSecondaryBeforeInviteFailoverTests(SynchronousTestCase):
+    """
+    FO-5 (round 4, explore seed 47 of dns-ip-literal): register_on_enable 0,
+    UDP, retry_counts 6, the primary silent, failback mode 1 (stay on the secondary for the
+    TTL), a call placed at start.  The REGISTER failed over to the secondary
+    and registered there (FO-2); its renewal went there too (REG-2) while
+    the call's INVITE was still being retried at the primary, which then
+    failed over to the secondary.  That renewal kept a registration the
+    phone held there already: no "registering before using it".  Had the
+    registration lapsed, a REGISTER there just before the INVITE still fails
+    FO-5.
+    """
+
+    def _world(self, renewal: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(expires=30, retry_counts=6, failback_mode=1, calls=(0.0,),
+                                        duration=90.0, zone_ttl=300.0))
+        tb.dns(0.005, f"_sip._udp.{DOMAIN}", "SRV",
+               [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"])
+        tb.dns(0.015, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.dns(0.025, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        tb.silent("REGISTER", "primary", 0.03)
+        g = 0.03 + tb.give_up("REGISTER")
+        first = tb.register("secondary", g, cseq=2)
+        tb.respond(first, 200, g + 0.005)
+        again = tb.register("secondary", g + 15.0 if renewal else g + 31.0, cseq=3)
+        tb.respond(again, 200, again.last + 0.005)
+        tb.silent("INVITE", "primary", 0.03, call_id="call-a")
+        inv = tb.invite("secondary", 0.03 + tb.give_up("INVITE"), call_id="call-a", cseq=2)
+        tb.respond(inv, 200)
+        return tb
+
+    def test_renewal_there_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FO-5"), "pass")
+
+    def test_registering_anew_there_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-5"), "fail")

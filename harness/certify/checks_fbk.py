@@ -200,10 +200,16 @@ def fbk_c1(ctx: Ctx) -> Verdict:
     ev = [*tries_fb[0].indexes, *(sent_w[0].indexes if sent_w else
                                  ctx.dns_downs[0].indexes if ctx.dns_downs else
                                  tried_w[0].indexes if tried_w else moved[:1])]
+    grp1_primary = next((x.dst for x in ctx.attempts if x.method == "REGISTER"
+                         and ctx.group(x.dst) == 1 and ctx.is_primary(x.dst)), None)
     for r in [*regs_fb, *[r for r in regs if ctx.group(r.dst) == 1]]:
         if r.t + r.granted + ctx.tol >= ctx.end:
             continue
-        if r.txn.late or (ctx.maybe_late(r.txn) and _given_up_after(ctx, r.txn)[0]):
+        if r.txn.late or (ctx.maybe_late(r.txn) and _given_up_after(ctx, r.txn)[0]) or (
+                grp1_primary is not None and ctx.group(r.dst) == 1
+                and ctx._not_taken(r.txn, grp1_primary)):
+            # (or, the last target's, the phone retried from the primary a retry interval
+            # after giving it up, RTX-5: explore seed 56 of dns-ip-literal, round 4)
             # its 2xx reached the phone after it had given that REGISTER up and moved on
             # (RTX-1): it registered nothing, there is nothing to refresh (explore seed 56
             # of dns-ip-literal: TLS, 0.1 s latency, retry_counts 0)

@@ -1901,3 +1901,4 @@ class RenewalOnSecondaryBeforeInviteFailoverTests(SynchronousTestCase):
 
     def test_registering_anew_there_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FO-5"), "fail")
+

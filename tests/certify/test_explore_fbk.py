@@ -1902,3 +1902,40 @@ class RenewalOnSecondaryBeforeInviteFailoverTests(SynchronousTestCase):
     def test_registering_anew_there_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FO-5"), "fail")
 
+
+
+class StayRestartedByLaterFailoverTests(SynchronousTestCase):
+    """
+    FB-3 (round 4, explore seed 47 of dns-ip-literal, second find):
+    failback_timeout 60 s, UDP, retry_counts 6, the primary silent, a call
+    placed at start.  The REGISTER failed over to the secondary at 19.5 s;
+    the call's INVITE, still retried at the primary, failed over only at
+    63.5 s.  Counting the stay from that later failover, the renewal at
+    79.6 s stays on the secondary; both readings pass.  A renewal after the
+    later failover's 60 s still on the secondary fails.
+    """
+
+    def _world(self, renewal_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(expires=60, retry_counts=6, failback_mode=3,
+                                        failback_timeout=60, calls=(0.0,), duration=200.0,
+                                        zone_ttl=300.0))
+        tb.dns(0.005, f"_sip._udp.{DOMAIN}", "SRV",
+               [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"])
+        tb.dns(0.015, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.dns(0.025, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        tb.silent("REGISTER", "primary", 0.03)
+        g = 0.03 + tb.give_up("REGISTER")
+        first = tb.register("secondary", g, cseq=2)
+        tb.respond(first, 200, g + 0.005)
+        tb.silent("INVITE", "primary", 0.03, call_id="call-a")
+        inv = tb.invite("secondary", 0.03 + tb.give_up("INVITE"), call_id="call-a", cseq=2)
+        tb.respond(inv, 200)
+        again = tb.register("secondary", renewal_at, cseq=3)
+        tb.respond(again, 200, renewal_at + 0.005)
+        return tb
+
+    def test_stay_from_the_later_failover_passes(self) -> None:
+        self.assertEqual(status(self._world(79.6), "FB-3"), "pass")
+
+    def test_secondary_after_both_stays_fails(self) -> None:
+        self.assertEqual(status(self._world(130.0), "FB-3"), "fail")

@@ -9,6 +9,7 @@ request when a chain tried all its targets and every attempt failed
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -73,10 +74,24 @@ def _failed_connections(ctx: Ctx, group: int) -> list[wire.ConnAttempt]:
     (RTX-2), even when nothing on the wire says which request each carried
     (L{wire.attempts} names one only from a request next to it).
     """
-    return [a for a in wire.conn_attempts(ctx.trace, ctx.facts)
-            if ctx.group(a.server) == group
-            and not any(p.at - ctx.tol <= a.start <= p.at + 1.0 + ctx.tol
-                        for p in ctx.facts.calls)]
+    out = []
+    claimed: set[tuple[int, str]] = set()
+    for a in wire.conn_attempts(ctx.trace, ctx.facts):
+        if ctx.group(a.server) != group:
+            continue
+        # a planned call's INVITE opens one connection to each server it tries (RTX-2:
+        # never the same target twice in a row): the first there in the call's moment;
+        # another one then is the registration's (explore seed 66 of dns-ip-literal,
+        # round 4: successive mode, every lookup of server 1 failing and the fallback
+        # server stopped, its REGISTER's and the call's INVITE's connections refused)
+        call = next((n for n, p in enumerate(ctx.facts.calls)
+                     if p.at - ctx.tol <= a.start <= p.at + 1.0 + ctx.tol
+                     and (n, a.server) not in claimed), None)
+        if call is not None:
+            claimed.add((call, a.server))
+            continue
+        out.append(a)
+    return out
 
 
 def _opening_after(ctx: Ctx, group: int, t: float) -> tuple[int, float] | None:
@@ -185,10 +200,16 @@ def fbk_c1(ctx: Ctx) -> Verdict:
     ev = [*tries_fb[0].indexes, *(sent_w[0].indexes if sent_w else
                                  ctx.dns_downs[0].indexes if ctx.dns_downs else
                                  tried_w[0].indexes if tried_w else moved[:1])]
+    grp1_primary = next((x.dst for x in ctx.attempts if x.method == "REGISTER"
+                         and ctx.group(x.dst) == 1 and ctx.is_primary(x.dst)), None)
     for r in [*regs_fb, *[r for r in regs if ctx.group(r.dst) == 1]]:
         if r.t + r.granted + ctx.tol >= ctx.end:
             continue
-        if r.txn.late or (ctx.maybe_late(r.txn) and _given_up_after(ctx, r.txn)[0]):
+        if r.txn.late or (ctx.maybe_late(r.txn) and _given_up_after(ctx, r.txn)[0]) or (
+                grp1_primary is not None and ctx.group(r.dst) == 1
+                and ctx._not_taken(r.txn, grp1_primary)):
+            # (or, the last target's, the phone retried from the primary a retry interval
+            # after giving it up, RTX-5: explore seed 56 of dns-ip-literal, round 4)
             # its 2xx reached the phone after it had given that REGISTER up and moved on
             # (RTX-1): it registered nothing, there is nothing to refresh (explore seed 56
             # of dns-ip-literal: TLS, 0.1 s latency, retry_counts 0)
@@ -741,6 +762,17 @@ def fbk_s2(ctx: Ctx) -> Verdict:
         if pending is not None:
             ev.extend(pending.indexes)
             continue
+        # ... as is a connection to it begun before the lookup started and failing only
+        # as it went on, before any SIP went over it (RTX-2): the earlier fallback's
+        # REGISTER (and a call's INVITE after it) waiting for that one connection
+        # (explore seed 77 of dns-ip-literal, round 4: successive mode, TLS, the
+        # registration's lookup failed, then the call's; the fallback server's TLS
+        # handshake lost)
+        opened = next((a for a in ctx.conn_attempts if ctx.group(a.server) == 2
+                       and a.start < d.start and a.t >= d.start - ctx.tol), None)
+        if opened is not None:
+            ev.extend(opened.indexes)
+            continue
         nxt = next((x for x in ctx.txns if x.method == "REGISTER" and x.dst == fb
                     and x.first >= d.start - ctx.tol), None)
         if nxt is None or nxt.started > due:
@@ -749,6 +781,14 @@ def fbk_s2(ctx: Ctx) -> Verdict:
             # ever on the wire names it (explore seed 15: the fallback server stopped)
             conn = next((a for a in _failed_connections(ctx, 2)
                          if d.start - ctx.tol <= a.start <= due), None)
+            # (at a planned call's time too, one begun at once as the lookup failed and
+            # before any later lookup of server 1 began, whose request's it could be:
+            # explore seed 77 of dns-ip-literal, round 4, the registration's lookup
+            # failing at 5 ms, its connection to the fallback server at 10 ms, the
+            # call's lookup from 15 ms)
+            later = min((x.start for x in ctx.dns_downs if x.start > d.start), default=math.inf)
+            conn = conn or next((a for a in ctx.conn_attempts if ctx.group(a.server) == 2
+                                 and d.latest - ctx.tol <= a.start <= min(due, later)), None)
             if conn is not None:
                 ev.extend(conn.indexes)
                 continue

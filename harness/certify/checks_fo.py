@@ -373,6 +373,12 @@ def fo5(ctx: Ctx) -> Verdict:
                 if t.method == "REGISTER" and t.dst == u.dst and since <= t.first <= u.first
                 and t.ok and t.final_t is not None and t.final_t <= u.first
                 and id(t) not in failovers
+                # nor the renewal of a registration held there already (REG-2: the
+                # registration's own failover, FO-2, renewed on the secondary while a
+                # call's INVITE was still failing over; explore seed 47 of
+                # dns-ip-literal, round 4)
+                and not any(r.dst == u.dst and r.txn is not t and r.t <= t.first
+                            <= r.t + r.granted for r in ctx.regs)
             ]
             if regs:
                 return ctx.failed(c, f"register_on_enable 0: the phone registered at "
@@ -654,7 +660,14 @@ def _stay_then_primary(ctx: Ctx, c: str, delay_of: str,
                     ch.head.describe(),
                     (*f.txn.indexes, *ch.head.indexes),
                 )
-        if after and not _skipped(ctx, primary, after[0].start):
+        # another failover to the same server during the stay (a call's INVITE, begun
+        # while the primary was current, failing over only later) may start the stay
+        # again: both readings pass, the later failover's boundary judged in its turn
+        # (explore seed 47 of dns-ip-literal, round 4: FB-3, the REGISTER's failover at
+        # 19.5 s, the INVITE's at 63.5 s, failback_timeout 60 s)
+        again = any(g is not f and g.to == f.to and f.t < g.t <= boundary + ctx.tol
+                    for g in ctx.failovers)
+        if after and not again and not _skipped(ctx, primary, after[0].start):
             ch = after[0]
             judged += 1
             ev.extend(ch.head.indexes)

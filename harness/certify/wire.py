@@ -1147,6 +1147,8 @@ def conn_failures(trace: Trace, facts: Facts) -> list[ConnFailure]:
     # phone told 1.4 s after the close).  One whose every FIN was lost is the phone's
     # connection not established in time (L{_unestablished}).
     spoke: set[tuple[tuple[str, int], tuple[str, int]]] = set()
+    # (server end, phone end) of connections the phone saw established
+    connected: set[tuple[tuple[str, int], tuple[str, int]]] = set()
     syn_at: dict[tuple[tuple[str, int], tuple[str, int]], float] = {}
     fins: dict[tuple[tuple[str, int], tuple[str, int]], list[tuple[int, PacketEvent]]] = (
         defaultdict(list)
@@ -1176,6 +1178,9 @@ def conn_failures(trace: Trace, facts: Facts) -> list[ConnFailure]:
                 out.append(ConnFailure(got[0], got[1].t, e.local[0], "reset", e.transport,
                                        e.local[1], e.remote[1], syn_at.get(key)))
             continue
+        if (isinstance(e, ConnEvent) and e.what == "connect"
+                and e.remote[0] in servers and _from_phone(facts, e.local[0])):
+            connected.add((e.remote, e.local))
         if isinstance(e, ConnEvent) and e.what in _CONN_FAIL:
             ends = (e.local, e.remote)
             hit = [h for h in ends if h[0] in servers]
@@ -1184,8 +1189,19 @@ def conn_failures(trace: Trace, facts: Facts) -> list[ConnFailure]:
             if hit and (facts.phone is None or facts.phone in hosts or not other):
                 server = hit[0]
                 phone = other[0] if other else (hit[1] if len(hit) > 1 else ("", 0))
+                what = e.what
+                if (what == "reset" and e.observer == server[0] and other
+                        and (server, other[0]) not in connected
+                        and any(src == server and dst == other[0]
+                                and e.t - _IN_FLIGHT <= t <= e.t + _IN_FLIGHT
+                                for t, src, dst in lost_rsts)):
+                    # the server reset a connection whose SYN-ACK never reached the phone,
+                    # and its RST was lost: the phone, still sending SYNs, was told
+                    # nothing (explore seed 44 of dns-ip-literal, round 4: a flap closed
+                    # the port under a half-open connection)
+                    what = "reset-unheard"
                 out.append(
-                    ConnFailure(i, e.t, server[0], e.what, e.transport, server[1], phone[1])
+                    ConnFailure(i, e.t, server[0], what, e.transport, server[1], phone[1])
                 )
         elif (
             isinstance(e, PacketEvent)
@@ -1208,6 +1224,9 @@ def conn_failures(trace: Trace, facts: Facts) -> list[ConnFailure]:
 
 #: Failures that tell the phone its connection failed (a refused SYN draws an RST).
 _DECISIVE = _CONN_FAIL | {"syn-closed"}
+
+#: Seconds within which two events of the trace count as one instant (rounding only).
+_SAME_INSTANT = 0.002
 
 #: Seconds after a connection's decisive failure in which further failure
 #: events of the same connection (the server's side of a reset) still belong to it.
@@ -1487,8 +1506,15 @@ def attempts(
         # second later put its request on the wire past the horizon, explore seed 39 of
         # dns-ip-literal, round 3: the fallback server's REGISTER after the primary's
         # connection closed on the TLS hello)
-        nxt_real = next((t for t in mine if a_t - tol <= t.first <= horizon + tol
-                         or a_t - tol <= t.started <= horizon + tol), None)
+        # (a request that followed it reached the wire only once the phone knew it had
+        # failed: the failure's time is when the phone learnt it at the earliest, and a
+        # request's first send is timed at its arrival; only the give-up time, reckoned
+        # here, is known within tolerance. A REGISTER that arrived at the secondary as
+        # a call's connection to the primary began was not that connection's next
+        # attempt: explore seed 63 of dns-ip-literal, round 4, latency 0.1 s)
+        lo = a_t - (tol if a_t < a.t else _SAME_INSTANT)
+        nxt_real = next((t for t in mine if lo <= t.first <= horizon + tol
+                         or lo <= t.started <= horizon + tol), None)
         # a request to another server of the same group at once is the failover of
         # this one; a request in flight to the other group (a concurrent REGISTER to
         # the fallback server, FBK-C1) is not
@@ -1497,6 +1523,13 @@ def attempts(
         if nxt_same is not None and nxt_real is not None and (
                 facts.group_of(nxt_real.dst) != group or nxt_real.first < a.start):
             nxt_real = nxt_same
+        if (nxt_real is not None and nxt_real.first < a.start
+                and facts.group_of(nxt_real.dst) != group):
+            # a request handed over to the other group before this connection even began
+            # was not its next attempt (RTX-2: a call's INVITE had taken the fallback
+            # server, FO-6, as the registration's retry fell due at the primary: explore
+            # seed 11 of dns-ip-literal, round 4)
+            nxt_real = None
         nxt_free = next(
             (synthetic[j] for j in range(k + 1, len(free))
              if j in synthetic and a_t - tol <= free[j].start <= horizon + tol
@@ -1565,10 +1598,13 @@ def attempts(
         handed = nxt in real and facts.group_of(nxt.dst) != facts.group_of(a.server)
         if nxt in real and (not handed or a_t - tol <= nxt.first):
             lo = a_t if handed else a.t
+            # (it reached the wire once the phone knew the connection had failed, as
+            # above: only the give-up time is reckoned within tolerance)
+            slack = tol if lo < a.t else _SAME_INSTANT
             for t in real:
                 if ((t.call_id, t.method) == (nxt.call_id, nxt.method)
                         or facts.group_of(t.dst) != facts.group_of(nxt.dst)
-                        or not (lo - tol <= t.first <= nxt.first + tol)
+                        or not (lo - slack <= t.first <= nxt.first + tol)
                         or (handed and ((concurrent and not _handed_over(facts, group, t))
                                         or _placed_after(facts, t, a.start)))
                         or any(x.dst == a.server and (x.call_id, x.method)
@@ -1781,7 +1817,13 @@ def _all_failed_over_from(facts: Facts, a: ConnAttempt, reqs: Sequence[Txn], *,
         else:
             failed = x.started + give_up_delay(facts.profile, x.method,
                                                retry_counts_for(facts, x.dst))
-        if x.first < a.start + tol and abs(failed - a.start) <= tol:
+        if x.first < a.start + tol and abs(failed - a.start) <= tol and not any(
+                (y.call_id, y.method) == (x.call_id, x.method) and y.dst != a.server
+                and x.first < y.first < a.start for y in reqs):
+            # (unless that request had already moved on to another target before C{a}
+            # began, RTX-2: a call's INVITE handed over to the fallback server at once,
+            # FO-6, then the registration's retry falling due at the primary: explore
+            # seed 11 of dns-ip-literal, round 4)
             out.append(x)
     return out
 

@@ -172,6 +172,12 @@ def _syn_arrived(attempt: _Attempt, closed: bool = False) -> None:
     """
     world = attempt.world
     if attempt.server is not None:
+        if closed and attempt.server.disconnected:
+            # the server's end was reset before its SYN-ACK got through, its RST lost:
+            # the phone's next SYN meets the closed port and draws an RST (RFC 793), as
+            # the trace records (explore seed 44 of dns-ip-literal, round 4: a flap
+            # closed the port under a half-open connection, the SYN-ACKs and RST lost)
+            world._send_control(attempt.dst, attempt.src, "R", attempt.refused)
         return  # duplicate SYN; our SYN-ACK is being (re)transmitted by the pipe
     server_host = world._hosts.get(attempt.dst[0])
     listener = server_host._tcp_listeners.get(attempt.dst[1]) if server_host else None
@@ -589,6 +595,17 @@ class SimTCPTransport:
 
     def _rst_arrived(self) -> None:
         if self.disconnected:
+            return
+        attempt = self._attempt
+        if attempt is not None and attempt.alive:
+            # an RST to a connection still opening (our SYN-ACK never came) refuses it
+            # (RFC 793, SYN-SENT): the connector learns it now (explore seed 44 of
+            # dns-ip-literal, round 4, second find: a flap reset the server's end of a
+            # half-open connection, the phone recorded the reset yet went on sending SYNs)
+            self.disconnected = True
+            self.world._conns.pop(id(self), None)
+            self.pipe.kill()
+            attempt.refused()
             return
         self.pipe.kill()
         self._close_local(error.ConnectionLost("Connection reset by peer"), "reset", "peer")

@@ -1728,3 +1728,214 @@ class SecondaryAnswerAtGiveUpThenFallbackTests(SynchronousTestCase):
 
     def test_answer_in_time_then_primary_before_the_ttl_fails(self) -> None:
         self.assertEqual(status(self._world(1.6), "FB-1"), "fail")
+
+
+class CallHandedOverThenRegistrationRetryTests(SynchronousTestCase):
+    """
+    FO-6, FBK-C3 (round 4, explore seed 11 of dns-ip-literal; also seeds 54
+    and 79): concurrent mode, TCP, both targets of server 1 refusing every
+    connection.  A call placed at 30 s refused at the primary and the
+    secondary went to the fallback server at once (FO-6, FBK-C2); the
+    registration's retry to server 1 fell due just after (RTX-5, FBK-C3) and
+    was refused at both targets too.  Those two connections, begun after the
+    INVITE had already moved on to the fallback server, were the
+    registration's retry, not the INVITE's (RTX-2: a request never goes back
+    to a target it has left); the checker read them as the INVITE's, so the
+    INVITE "failed at 30.1 s with no fallback after" and the retry "never
+    came".  Had the registration not retried then (only 60 s after its
+    failure), FBK-C3 still fails.
+    """
+
+    def _world(self, retried: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, calls=(30.0,), duration=90.0))
+        tb.refused(0.0, "primary", after=0.015)
+        fb = tb.register("fallback", 0.005, call_id="reg-2", transport="tcp")
+        tb.respond(fb, 200, 0.01)
+        tb.refused(0.02, "secondary", after=0.015)
+        tb.refused(30.0, "primary", after=0.015)
+        tb.refused(30.02, "secondary", after=0.015)
+        if retried:
+            tb.refused(30.06, "primary", after=0.015)
+            tb.refused(30.08, "secondary", after=0.015)
+        tb.call("fallback", 30.04, transport="tcp", bye_at=35.05)
+        tb.refused(60.1, "primary", after=0.015)
+        tb.refused(60.12, "secondary", after=0.015)
+        return tb
+
+    def test_call_handed_over_at_once_passes(self) -> None:
+        tb = self._world(True)
+        self.assertEqual(status(tb, "FO-6"), "pass")
+        self.assertEqual(status(tb, "FBK-C3"), "pass")
+
+    def test_registration_not_retried_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-C3"), "fail")
+
+
+class RegisterArrivingAsCallConnectionBeganTests(SynchronousTestCase):
+    """
+    FO-2, FO-3 (round 4, explore seed 63 of dns-ip-literal): TCP, latency
+    0.1 s, the primary stopped.  The registration's retry was refused at the
+    primary and went to the secondary at once, its REGISTER reaching the
+    secondary 0.1 s later, just as a call placed then opened its own
+    connection to the primary (refused too, the INVITE then to the
+    secondary).  A request's first send is timed at its arrival, so it
+    followed the phone's knowing of a failure: the REGISTER, there before
+    the call's connection failed, was not that connection's next attempt
+    (the checker took it so, the REGISTER "trying the primary twice" and
+    "never failing over").  Had the REGISTER gone to the secondary only 1.3 s
+    after the refusal, FO-2 still fails (RTX-2: at once).
+    """
+
+    def _world(self, at_once: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, calls=(0.3,), duration=60.0,
+                                        latency_tolerance=0.25))
+        tb.refused(0.0, "primary", after=0.2)
+        reg = tb.register("secondary", 0.3 if at_once else 1.5, transport="tcp")
+        tb.respond(reg, 200, reg.last + 0.1)
+        tb.refused(0.3, "primary", after=0.2)
+        inv = tb.invite("secondary", 0.6, call_id="call-b", transport="tcp")
+        tb.respond(inv, 200, 0.7)
+        return tb
+
+    def test_register_failed_over_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "FO-2"), "fail")
+
+    def test_register_failed_over_late_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-2"), "fail")
+
+
+class FallbackRefusedThenCallLookupTests(SynchronousTestCase):
+    """
+    FBK-S2, DNS-11 (round 4, explore seed 66 of dns-ip-literal): successive
+    mode, TCP, every lookup of server 1 failing (NXDOMAIN SRV, empty A), the
+    fallback server stopped, a call placed at start.  The registration's
+    lookup failed and its connection to the fallback server was refused at
+    once (FBK-S2); the call's lookup failed next and its INVITE's connection
+    there was refused too (FO-6).  Two connections in the call's moment: the
+    call opens one to each server it tries, so the other one was the
+    REGISTER's (the checker set every connection near a call aside).  The
+    registration then waits its RTX-5 retry, the fallback server having just
+    failed too.  Had only the call's connection gone there, FBK-S2 still
+    fails.
+    """
+
+    def _world(self, registered_there: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, redundancy_type=1, calls=(0.0,),
+                                        duration=20.0))
+        tb.dns(0.005, f"_sip._tcp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+        tb.dns(0.015, DOMAIN, "A")
+        if registered_there:
+            tb.refused(0.02, "fallback")
+        tb.dns(0.025, f"_sip._tcp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+        tb.dns(0.035, DOMAIN, "A")
+        tb.refused(0.04, "fallback")
+        return tb
+
+    def test_registration_refused_there_first_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-S2"), "pass")
+
+    def test_only_the_call_went_there_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S2"), "fail")
+
+
+class SharedFallbackConnectionLookupTests(SynchronousTestCase):
+    """
+    FBK-S2, DNS-11 (round 4, explore seed 77 of dns-ip-literal): successive
+    mode, TLS, a call placed at start.  The registration's lookup failed at
+    5 ms and the phone opened a connection to the fallback server at once;
+    the call's lookup failed at 15 ms and its INVITE waited for the same
+    connection, whose handshake never got through (RTX-1's time).  That
+    connection, begun before the call's lookup even started, was the
+    REGISTER's fallback, though at the call's time.  Had it begun only after
+    the call's lookup, FBK-S2 still fails for the registration's lookup.
+    """
+
+    def _world(self, at_once: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=2, redundancy_type=1, calls=(0.0,),
+                                        duration=20.0, port1=5061))
+        tb.dns(0.004, DOMAIN, "A")
+        tb.dns(0.014, DOMAIN, "A")
+        tb.syn_lost(0.01 if at_once else 0.02, "fallback", port=5061, fate="lost")
+        return tb
+
+    def test_connection_at_once_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-S2"), "pass")
+
+    def test_connection_after_the_call_lookup_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S2"), "fail")
+
+
+class RenewalOnSecondaryBeforeInviteFailoverTests(SynchronousTestCase):
+    """
+    FO-5 (round 4, explore seed 47 of dns-ip-literal): register_on_enable 0,
+    UDP, retry_counts 6, the primary silent, failback mode 1 (stay on the secondary for the
+    TTL), a call placed at start.  The REGISTER failed over to the secondary
+    and registered there (FO-2); its renewal went there too (REG-2) while
+    the call's INVITE was still being retried at the primary, which then
+    failed over to the secondary.  That renewal kept a registration the
+    phone held there already: no "registering before using it".  Had the
+    registration lapsed, a REGISTER there just before the INVITE still fails
+    FO-5.
+    """
+
+    def _world(self, renewal: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(expires=30, retry_counts=6, failback_mode=1, calls=(0.0,),
+                                        duration=90.0, zone_ttl=300.0))
+        tb.dns(0.005, f"_sip._udp.{DOMAIN}", "SRV",
+               [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"])
+        tb.dns(0.015, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.dns(0.025, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        tb.silent("REGISTER", "primary", 0.03)
+        g = 0.03 + tb.give_up("REGISTER")
+        first = tb.register("secondary", g, cseq=2)
+        tb.respond(first, 200, g + 0.005)
+        again = tb.register("secondary", g + 15.0 if renewal else g + 31.0, cseq=3)
+        tb.respond(again, 200, again.last + 0.005)
+        tb.silent("INVITE", "primary", 0.03, call_id="call-a")
+        inv = tb.invite("secondary", 0.03 + tb.give_up("INVITE"), call_id="call-a", cseq=2)
+        tb.respond(inv, 200)
+        return tb
+
+    def test_renewal_there_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FO-5"), "pass")
+
+    def test_registering_anew_there_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-5"), "fail")
+
+
+
+class StayRestartedByLaterFailoverTests(SynchronousTestCase):
+    """
+    FB-3 (round 4, explore seed 47 of dns-ip-literal, second find):
+    failback_timeout 60 s, UDP, retry_counts 6, the primary silent, a call
+    placed at start.  The REGISTER failed over to the secondary at 19.5 s;
+    the call's INVITE, still retried at the primary, failed over only at
+    63.5 s.  Counting the stay from that later failover, the renewal at
+    79.6 s stays on the secondary; both readings pass.  A renewal after the
+    later failover's 60 s still on the secondary fails.
+    """
+
+    def _world(self, renewal_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(expires=60, retry_counts=6, failback_mode=3,
+                                        failback_timeout=60, calls=(0.0,), duration=200.0,
+                                        zone_ttl=300.0))
+        tb.dns(0.005, f"_sip._udp.{DOMAIN}", "SRV",
+               [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"])
+        tb.dns(0.015, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.dns(0.025, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        tb.silent("REGISTER", "primary", 0.03)
+        g = 0.03 + tb.give_up("REGISTER")
+        first = tb.register("secondary", g, cseq=2)
+        tb.respond(first, 200, g + 0.005)
+        tb.silent("INVITE", "primary", 0.03, call_id="call-a")
+        inv = tb.invite("secondary", 0.03 + tb.give_up("INVITE"), call_id="call-a", cseq=2)
+        tb.respond(inv, 200)
+        again = tb.register("secondary", renewal_at, cseq=3)
+        tb.respond(again, 200, renewal_at + 0.005)
+        return tb
+
+    def test_stay_from_the_later_failover_passes(self) -> None:
+        self.assertEqual(status(self._world(79.6), "FB-3"), "pass")
+
+    def test_secondary_after_both_stays_fails(self) -> None:
+        self.assertEqual(status(self._world(130.0), "FB-3"), "fail")

@@ -235,6 +235,42 @@ class TCPTests(SynchronousTestCase):
         flags = [(e.src[0], e.flags, e.fate) for e in self.world.trace.of(PacketEvent)]
         self.assertEqual(flags, [(A, "S", "closed"), (B, "R", "delivered")])
 
+    def test_syn_after_half_open_server_end_reset_is_refused(self) -> None:
+        # explore seed 44 of dns-ip-literal (round 4): the server accepted a SYN, its
+        # SYN-ACKs were lost, then its port closed and its end was reset, the RST lost
+        # too; the client's next SYN meets the closed port and draws an RST (it was
+        # ignored as a duplicate, the trace recording a SYN "closed" and no answer)
+        port = self.b.listenTCP(5060, Server())
+        client = Client()
+        self.a.connectTCP(B, 5060, client)
+        clock = self.world.clock
+        clock.call_at(0.001, self.world.partition, A, B)
+        clock.call_at(0.3, port.stopListening)
+        clock.call_at(0.3, self.world.reset_tcp, B, 5060)
+        clock.call_at(0.5, self.world.heal, A, B)
+        self.world.run()
+        assert client.failed is not None
+        client.failed.trap(error.ConnectionRefusedError)
+        self.assertLess(client_fail_time(self.world), 1.5)
+
+    def test_rst_to_half_open_connection_refuses_it_at_once(self) -> None:
+        # explore seed 44 of dns-ip-literal (round 4, second find): the server's
+        # SYN-ACKs lost, then its end reset and the RST delivered: the client, still
+        # opening, is refused then (RFC 793 SYN-SENT), not only at its next SYN
+        server = Server()
+        port = self.b.listenTCP(5060, server)
+        client = Client()
+        self.a.connectTCP(B, 5060, client)
+        clock = self.world.clock
+        clock.call_at(0.001, self.world.partition, A, B)
+        clock.call_at(0.25, self.world.heal, A, B)
+        clock.call_at(0.3, port.stopListening)
+        clock.call_at(0.3, lambda: server.protocols[0].transport.abortConnection())
+        self.world.run()
+        assert client.failed is not None
+        client.failed.trap(error.ConnectionRefusedError)
+        self.assertLess(client_fail_time(self.world), 0.35)
+
     def test_loss_retransmits_in_order(self) -> None:
         world = SimWorld(7, latency=0.01, jitter=0.02, loss=0.3)
         server = Server(echo=False)
@@ -334,3 +370,10 @@ class TCPTests(SynchronousTestCase):
                 (B, "F", b""),
             ],
         )
+
+
+def client_fail_time(world: SimWorld) -> float:
+    """When the client (host A) recorded its connection failing."""
+    return next(e.t for e in world.trace.of(ConnEvent) if e.observer == A
+                and e.what in ("refused", "timeout"))
+

@@ -1331,8 +1331,11 @@ def reg2(ctx: Ctx) -> Verdict:
         ] + [f.t for f in ctx.conn_failures if ctx.group(f.server) == group and f.t > r.t]
         # and so is a failed lookup of server 1's name (DNS-11: a failure of server 1,
         # say an INVITE's, after which the phone may register again from the top)
+        # (by when the phone had given it up: a lookup begun before this registration, a
+        # call's, may fail after it; explore seed 52 of dns-ip-literal)
         if group == 1:
-            lost_conn += [d.start for d in ctx.dns_downs if d.start > r.t]
+            lost_conn += [d.start if d.start > r.t else d.latest
+                          for d in ctx.dns_downs if d.latest > r.t]
         nxt = later[0] if later else None
         lo, hi = r.t + r.granted / 2, r.t + r.granted
         if successive:

@@ -244,3 +244,47 @@ class LateTwoHundredRegistersNothingTests(SynchronousTestCase):
     def test_timely_200_lapsing_fails(self) -> None:
         tb = self._world(False)
         self.assertEqual(verdict_of(tb.build(), tb.facts, "FBK-C1").status, "fail")
+
+
+class CallLookupLostBesideRegistrationTests(SynchronousTestCase):
+    """
+    DNS-11 view (explore seed 52 of dns-ip-literal, round 4): the
+    registration's lookup was heard (the domain's NAPTR at 96 s, answered;
+    the next step's answer lost 11 ms later); a call's own NAPTR query of the
+    domain was lost at 99 s and again at 100 s: that lookup failed (the
+    phone re-registered 30 s later).  The other question's lost answer and
+    the other lookup's heard queries said nothing of it.  Had the registration's
+    own NAPTR answer been the one lost, the queries at 99 and 100 s would be
+    its resolver asking again: no failed lookup.
+    """
+
+    def _downs(self, own_answer_lost: bool) -> list[float]:
+        from twisted.names import dns as tdns
+
+        from harness.certify.checks_base import Ctx
+        from harness.trace.events import PacketEvent
+
+        def _dns_query(name: str, qtype: int = tdns.NAPTR) -> bytes:
+            m = tdns.Message(id=7, recDes=True)
+            m.queries = [tdns.Query(name.encode(), qtype)]
+            return m.toStr()
+
+        tb = TraceBuilder(default_facts(transport=3, duration=120.0))
+        naptr = f"naptr.{DOMAIN}"
+        tb.dns(96.005, DOMAIN, "NAPTR", [f'10 10 "" "SIP+D2U" "" {naptr}.'])
+        tb.dns(96.016, naptr, "NAPTR", [f'0 0 "s" "SIP+D2U" "" _sip._udp.{DOMAIN}.'])
+        dns, phone = tb.facts.dns, (tb.phone, 40000)
+        assert dns is not None
+        lost_at = 96.006 if own_answer_lost else 96.017
+        tb._add(PacketEvent(lost_at, "udp", dns, phone,
+                            _dns_query(DOMAIN if own_answer_lost else naptr), fate="lost"))
+        for at in (99.0, 100.0):
+            tb._add(PacketEvent(at, "udp", phone, dns, _dns_query(DOMAIN), fate="lost"))
+        ctx = Ctx(tb.build(), tb.facts)
+        return [round(d.start, 3) for d in ctx.dns_downs]
+
+    def test_the_call_lookup_failed(self) -> None:
+        self.assertIn(99.0, self._downs(False))
+
+    def test_the_resolver_asking_again_is_no_failure(self) -> None:
+        self.assertNotIn(99.0, self._downs(True))

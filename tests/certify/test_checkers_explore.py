@@ -1886,6 +1886,8 @@ class LostAnswerRetransmissionTests(SynchronousTestCase):
         tb.respond(ok, 200, at + 0.005)
         tb.dns(at + 120.0, DOMAIN, "A", rcode="NXDOMAIN")
         tb.dns(at + 240.0, DOMAIN, "A", rcode="NXDOMAIN")  # its answer lost on the way
+        tb._add(PacketEvent(at + 240.001, "udp", (DNS, 53), (PHONE, 40000),
+                            _dns_query(DOMAIN), fate="lost"))  # (its question: DOMAIN A)
         tb._add(PacketEvent(lost_at, "udp", (PHONE, 40000), (DNS, 53), _dns_query(DOMAIN),
                             fate="lost"))
         return tb

@@ -377,29 +377,6 @@ def _resolvable(world: World) -> bool:
     return any(w in have for w in wanted) or z.domain_a
 
 
-def _not_taken(ans: wire.Txn, primary: str, tries: list[wire.Txn], facts: Any) -> bool:
-    """
-    Whether C{ans}'s final response, sent so close to the phone's give-up time
-    that it may have come too late, was not taken: the phone retried from the
-    primary a retry interval after that give-up time (RTX-5; as
-    L{harness.certify.checks_base.Ctx.failovers} reads it, explore seed 5 of
-    dns-ip-literal, round 3).
-    """
-    if ans.final_t is None or ans.late:
-        return ans.late
-    give_up = ans.started + wire.give_up_delay(facts.profile, ans.method,
-                                               wire.retry_counts_for(facts, ans.dst))
-    if ans.final_t + facts.tol <= give_up:
-        return False
-    due = give_up + facts.profile.retry_interval
-    slack = facts.tol + facts.profile.t1
-    # (or fell back to the fallback server at once, FO-6: successive mode)
-    return any(x.method == ans.method and (
-        (x.dst == primary and abs(x.started - due) <= slack)
-        or (facts.group_of(x.dst) == 2 and abs(x.started - give_up) <= 4 * facts.tol))
-        for x in tries)
-
-
 def _failback_invariants(run: WorldRun, mine: list[wire.Txn], tol: float) -> list[str]:
     """
     FB-0..FB-3Z as invariants over time, for server 1 of the judged account:
@@ -449,7 +426,8 @@ def _failback_invariants(run: WorldRun, mine: list[wire.Txn], tol: float) -> lis
     for t, kind, c in events:
         if kind == 0:
             ans = next(x for x in c.txns if x.answered and x.dst in group1)
-            if ans.dst != primary and _not_taken(ans, primary, tries, facts):
+            if ans.dst != primary and (ans.late or wire.answer_not_taken(ans, primary, tries,
+                                                                     facts)):
                 continue
             if ans.dst == primary:
                 current = None

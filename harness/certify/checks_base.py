@@ -354,32 +354,15 @@ class Ctx:
             for t in c.txns[1:]:
                 if t.dst != c.head.dst and self.group(t.dst) == 1 and t.answered:
                     assert t.final_t is not None
-                    if self._not_taken(t, c.head.dst):
+                    if self.not_taken(t, c.head.dst):
                         break
                     out.append(Failover(c, t, t.final_t, t.dst))
                     break
         return out
 
-    def _not_taken(self, t: wire.Txn, primary: str) -> bool:
-        """
-        Whether C{t}'s final response, sent so close to the phone's give-up time
-        that it may have come too late (L{maybe_late}), was not taken: the phone
-        retried from the primary a retry interval after that give-up time (RTX-5),
-        or fell back to the fallback server then (FO-6), as after every target
-        failing (explore seed 5 of dns-ip-literal, round 3: the secondary's 200
-        at the give-up time over TLS, 100 ms latency).
-        """
-        if not self.maybe_late(t):
-            return False
-        gave = t.started + self.give_up(t)
-        due = gave + self.profile.retry_interval
-        slack = self.tol + self.profile.t1
-        # (or it fell back to the fallback server at once, FO-6: explore seed 5, fourth
-        # find, successive mode)
-        return any(x.method == t.method and (
-            (x.dst == primary and abs(x.started - due) <= slack)
-            or (self.group(x.dst) == 2 and abs(x.started - gave) <= self.at_once))
-            for x in self.attempts)
+    def not_taken(self, t: wire.Txn, primary: str) -> bool:
+        """L{wire.answer_not_taken} over every attempt of the phone."""
+        return wire.answer_not_taken(t, primary, self.attempts, self.facts)
 
     def retry_after_windows(self, address: str) -> list[tuple[float, float]]:
         """Periods in which a 503 with Retry-After lets the phone skip C{address} (RTX-3)."""

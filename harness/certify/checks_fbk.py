@@ -205,15 +205,8 @@ def fbk_c1(ctx: Ctx) -> Verdict:
     for r in [*regs_fb, *[r for r in regs if ctx.group(r.dst) == 1]]:
         if r.t + r.granted + ctx.tol >= ctx.end:
             continue
-        if r.txn.late or (ctx.maybe_late(r.txn) and _given_up_after(ctx, r.txn)[0]) or (
-                grp1_primary is not None and ctx.group(r.dst) == 1
-                and ctx._not_taken(r.txn, grp1_primary)):
-            # (or, the last target's, the phone retried from the primary a retry interval
-            # after giving it up, RTX-5: explore seed 56 of dns-ip-literal, round 4)
-            # its 2xx reached the phone after it had given that REGISTER up and moved on
-            # (RTX-1): it registered nothing, there is nothing to refresh (explore seed 56
-            # of dns-ip-literal: TLS, 0.1 s latency, retry_counts 0)
-            continue
+        if _registered_nothing(ctx, r.txn, grp1_primary):
+            continue  # nothing to refresh
         grp = ctx.group(r.dst)
         # a renewal whose connection failed before any SIP went over it was tried
         # (RTX-2): the server, not the phone, let the registration lapse
@@ -557,6 +550,25 @@ def _given_up_before(ctx: Ctx, t: wire.Txn) -> set[str]:
             return out
         out.add(prev.dst)
         cur = prev
+
+
+def _registered_nothing(ctx: Ctx, t: wire.Txn, primary: str | None) -> bool:
+    """
+    Whether the 2xx to REGISTER C{t} reached the phone only after it had
+    given C{t} up (RTX-1), so that it registered nothing: late on the wire;
+    or possibly late (L{Ctx.maybe_late}) and the phone then moved on through
+    the other targets of server 1 (L{_given_up_after}), or, at server 1, retried
+    from the C{primary} a retry interval later or fell back (L{Ctx.not_taken}).
+    Explore seed 56 of dns-ip-literal (TLS, 0.1 s latency, retry_counts 0),
+    rounds 3 and 4.
+    """
+    if t.late:
+        return True
+    if not ctx.maybe_late(t):
+        return False
+    if _given_up_after(ctx, t)[0]:
+        return True
+    return primary is not None and ctx.group(t.dst) == 1 and ctx.not_taken(t, primary)
 
 
 def _given_up_after(ctx: Ctx, t: wire.Txn) -> tuple[set[str], float]:

@@ -364,6 +364,31 @@ def retry_counts_for(facts: Facts, address: str) -> int:
     return facts.account.server(n).retry_counts
 
 
+def answer_not_taken(ans: Txn, primary: str, attempts: Sequence[Txn], facts: Facts) -> bool:
+    """
+    Whether C{ans}'s final response, not L{Txn.late} but sent so close to the
+    phone's give-up time (RTX-1) that it may have come too late, was not
+    taken: the phone retried from the C{primary} a retry interval after that
+    give-up time (RTX-5), or fell back to the fallback server then (FO-6), as
+    after every target failing (explore seed 5 of dns-ip-literal, round 3: the
+    secondary's 200 at the give-up time over TLS, 100 ms latency; fourth find,
+    successive mode).  Read by the checkers (L{checks_base.Ctx.not_taken}) and
+    the explore FAILBACK invariant alike, over their own C{attempts}.
+    """
+    if ans.final_t is None or ans.late:
+        return False
+    gave = ans.started + give_up_delay(facts.profile, ans.method,
+                                      retry_counts_for(facts, ans.dst))
+    if ans.final_t + facts.tol <= gave:
+        return False
+    due = gave + facts.profile.retry_interval
+    slack = facts.tol + facts.profile.t1
+    return any(x.method == ans.method and (
+        (x.dst == primary and abs(x.started - due) <= slack)
+        or (facts.group_of(x.dst) == 2 and abs(x.started - gave) <= 4 * facts.tol))
+        for x in attempts)
+
+
 def failed_at(txn: Txn, facts: Facts) -> float | None:
     """
     When the phone may consider C{txn}'s target failed: the 503's time, or

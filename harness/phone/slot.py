@@ -29,8 +29,8 @@ class Slot:
     """
     Server C{number} (1 = working, 2 = fallback) of one account.
 
-    The state is the data the failback rules need: the index of the target in
-    use (C{current}), when the phone failed over to it (C{failover_at}), the
+    The state is the data the failback rules need: the target in use
+    (C{current_key}), when the phone failed over to it (C{failover_at}), the
     TTL of the resolution that named it, and the per-target 503 back-offs.
     """
 
@@ -38,9 +38,8 @@ class Slot:
     config: ServerConfig
     clock: IReactorTime
     defects: Defects = field(default_factory=Defects)
-    current: int = 0
-    #: the target in use (its transport, host, port): a re-resolved list may
-    #: hold it at another index, or lack the primary (DNS-8)
+    #: the target in use (its transport, host, port), not its index: a
+    #: re-resolved list may hold it at another index, or lack the primary (DNS-8)
     current_key: tuple[str, str, int] | None = None
     failover_at: float | None = None
     ttl: float | None = None
@@ -82,7 +81,7 @@ class Slot:
         FB-3's stay).  0 if it is not in the list.
         """
         if self.current_key is None:
-            return self.current % len(targets) if targets else 0
+            return 0
         for i, t in enumerate(targets):
             if _key(t) == self.current_key:
                 return i
@@ -125,7 +124,6 @@ class Slot:
         neither a failover nor a failback: the state stays as it was.
         """
         target = resolution.targets[index]
-        self.current = index
         self.current_key = _key(target)
         self.ttl = resolution.ttl
         if resolution.is_primary(target):

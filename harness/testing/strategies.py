@@ -604,18 +604,20 @@ class World:
         """The scenario file, ready to commit as C{fixtures/scenarios/NAME.toml}."""
         return to_toml(self.document)
 
-    def fixture_text(self) -> str:
-        """The scenario, phone configuration and zone, each under its fixture path."""
-        parts = [
-            f"# ---- fixtures/scenarios/{self.name}.toml",
-            self.to_toml().rstrip(),
-            f"# ---- fixtures/phones/{self.name}.cfg",
-            self.phone_text.rstrip(),
-        ]
+    def fixture_files(self) -> dict[str, str]:
+        """The scenario, phone configuration and zone, by fixture path."""
+        files = {
+            f"fixtures/scenarios/{self.name}.toml": self.to_toml().rstrip() + "\n",
+            f"fixtures/phones/{self.name}.cfg": self.phone_text.rstrip() + "\n",
+        }
         text = self.zone_text()
         if text is not None:
-            parts += [f"# ---- fixtures/zones/{self.name}/{DOMAIN}.zone", text.rstrip()]
-        return "\n".join(parts) + "\n"
+            files[f"fixtures/zones/{self.name}/{DOMAIN}.zone"] = text.rstrip() + "\n"
+        return files
+
+    def fixture_text(self) -> str:
+        """The scenario, phone configuration and zone, each under its fixture path."""
+        return "".join(f"# ---- {path}\n{text}" for path, text in self.fixture_files().items())
 
 
 @st.composite

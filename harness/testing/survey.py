@@ -1,0 +1,202 @@
+"""
+How often the oracle and a phone disagree on generated worlds: a survey.
+
+Why next to C{--explore}: exploration stops at the first violated property
+and shrinks it, which is what a tester wants from one run, but it says
+nothing about how often such worlds come up.  "Seeds without a find" moved
+little while dozens of finds were fixed, because each explore seed ends at
+its first find.  The survey runs every world to the end (no shrinking, no
+stop), groups the violations by what they say (the clause and the message
+with its numbers blanked), and reports the rate per thousand worlds, by
+clause and by the world's packet loss.  Against the golden phone every
+violation is a disagreement to triage (a phone bug or a checker misreading);
+against a defective variant the rate is how visible the defect is.
+
+C{python -m harness.testing.survey N [--seed S] [--defect D] [--save DIR]}:
+C{--save} writes each distinct violation's first world as ready-to-run
+fixture files (C{DIR/NN/fixtures/...}), for C{sip-harness certify
+--scenario DIR/NN/fixtures/scenarios/generated.toml}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import seed as hseed
+
+from harness.explore import check_world, run_world
+from harness.phone.defects import DEFECTS, Defects
+from harness.testing.strategies import World, worlds
+
+__all__ = ["Survey", "main", "signature", "survey"]
+
+_NUMBER = re.compile(r"\d+(\.\d+)?")
+_HEX = re.compile(r"\b[0-9a-f]{12,}\b")
+
+
+def signature(problem: str) -> str:
+    """
+    What a violation says, without the world's particulars: the text up to
+    the first parenthesis (the expectation and the evidence follow it), the
+    clause ID kept and numbers and Call-IDs blanked, so that the same misreading in two worlds
+    groups together.
+    """
+    clause, sep, rest = problem.partition(": ")
+    head = rest.split(" (", 1)[0]
+    return clause + sep + _NUMBER.sub("#", _HEX.sub("<id>", head)).strip()
+
+
+@dataclass
+class Survey:
+    """
+    The outcome of L{survey}: C{worlds} run, C{failing} of them with at least
+    one violation, C{by_signature} (distinct violation -> worlds showing it),
+    C{first} (signature -> the first world showing it), and per loss level
+    the worlds run and failing.
+    """
+
+    phone: str
+    worlds: int = 0
+    failing: int = 0
+    wall: float = 0.0
+    by_signature: Counter[str] = field(default_factory=Counter)
+    first: dict[str, World] = field(default_factory=dict)
+    by_loss: Counter[float] = field(default_factory=Counter)
+    failing_by_loss: Counter[float] = field(default_factory=Counter)
+
+    def per_thousand(self) -> float:
+        """Worlds with a violation per thousand worlds run."""
+        return 1000.0 * self.failing / self.worlds if self.worlds else 0.0
+
+
+def survey(
+    n: int,
+    *,
+    seed: int = 0,
+    defects: Sequence[str] = (),
+    max_seconds: float | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Survey:
+    """
+    Run C{n} generated worlds (Hypothesis's generation phase, seeded by
+    C{seed}; it also mutates worlds it has drawn, so near-duplicates count
+    more than once) against the built-in phone with C{defects}, and judge
+    each in full.  C{max_seconds} bounds the wall time: the survey stops
+    early and reports what it ran.
+    """
+    out = Survey(phone="builtin" + (f":defect={','.join(defects)}" if defects else ""))
+    phone_defects = Defects.of(*defects) if defects else None
+    started = time.perf_counter()
+
+    class _Enough(Exception):
+        pass
+
+    @hseed(seed)
+    @settings(max_examples=n, deadline=None, database=None, phases=[Phase.generate],
+              derandomize=False, suppress_health_check=list(HealthCheck))
+    @given(worlds())
+    def probe(world: World) -> None:
+        if max_seconds is not None and time.perf_counter() - started > max_seconds:
+            raise _Enough
+        problems = check_world(run_world(world, defects=phone_defects))
+        loss = float(world.document.get("network", {}).get("loss", 0.0))
+        out.worlds += 1
+        out.by_loss[loss] += 1
+        if problems:
+            out.failing += 1
+            out.failing_by_loss[loss] += 1
+            for sig in dict.fromkeys(signature(p) for p in problems):
+                out.by_signature[sig] += 1
+                out.first.setdefault(sig, world)
+        if progress is not None:
+            progress(out.worlds, n)
+
+    try:
+        probe()
+    except _Enough:
+        pass
+    out.wall = time.perf_counter() - started
+    return out
+
+
+def format_survey(s: Survey) -> str:
+    """The survey as a small report: the rate, by loss, by distinct violation."""
+    lines = [
+        f"surveyed {s.worlds} worlds against {s.phone} in {s.wall:.1f} s: "
+        f"{s.failing} with a violation ({s.per_thousand():.1f} per 1,000), "
+        f"{len(s.by_signature)} distinct",
+        "",
+        f"{'loss':>6} {'worlds':>7} {'failing':>8} {'per 1,000':>10}",
+    ]
+    for loss in sorted(s.by_loss):
+        run, bad = s.by_loss[loss], s.failing_by_loss[loss]
+        lines.append(f"{loss:>6.2f} {run:>7} {bad:>8} {1000.0 * bad / run:>10.1f}")
+    if s.by_signature:
+        lines += ["", f"{'worlds':>6}  violation"]
+        for n, (sig, count) in enumerate(s.by_signature.most_common(), 1):
+            lines.append(f"{count:>6}  [{n:02d}] {sig}")
+    return "\n".join(lines) + "\n"
+
+
+def save_worlds(s: Survey, into: Path) -> list[Path]:
+    """
+    Write the first world of each distinct violation as fixture files under
+    C{into/NN/} (numbered as in L{format_survey}); return the scenario paths.
+    """
+    paths = []
+    for n, (sig, _) in enumerate(s.by_signature.most_common(), 1):
+        root = into / f"{n:02d}"
+        for name, text in s.first[sig].fixture_files().items():
+            target = root / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text)
+        (root / "VIOLATION").write_text(sig + "\n")
+        paths.append(root / "fixtures" / "scenarios" / f"{s.first[sig].name}.toml")
+    return paths
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = argparse.ArgumentParser(
+        prog="python -m harness.testing.survey",
+        description="Run generated worlds to the end and count the oracle's violations.",
+    )
+    p.add_argument("worlds", type=int, help="worlds to run (at most)")
+    p.add_argument("--seed", type=int, default=0, help="Hypothesis seed (default 0)")
+    p.add_argument("--defect", action="append", default=[],
+                   help="run a defective phone variant (repeatable)")
+    p.add_argument("--max-seconds", type=float, default=None,
+                   help="stop after this much wall time and report what ran")
+    p.add_argument("--save", type=Path, default=None,
+                   help="write each distinct violation's first world as fixtures here")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+    args = p.parse_args(argv)
+    if args.worlds < 1:
+        p.error("worlds must be at least 1")
+    known = {d.name for d in DEFECTS}
+    unknown = sorted(set(args.defect) - known)
+    if unknown:
+        p.error(f"unknown defect(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+
+    def progress(done: int, total: int) -> None:
+        if not args.quiet and (done % 250 == 0 or done == total):
+            print(f"  {done}/{total} worlds", file=sys.stderr, flush=True)
+
+    s = survey(args.worlds, seed=args.seed, defects=args.defect,
+               max_seconds=args.max_seconds, progress=progress)
+    sys.stdout.write(format_survey(s))
+    if args.save is not None and s.by_signature:
+        for path in save_worlds(s, args.save):
+            print(f"saved {path}")
+    return 1 if s.failing else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,91 @@
+"""
+L{harness.testing.survey}: every generated world judged to the end, the
+violations grouped by what they say, the first world of each saved as
+fixtures that reproduce it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from pathlib import Path
+
+from twisted.trial.unittest import SynchronousTestCase
+
+from harness.certify.clauses import CLAUSES
+from harness.phone.defects import Defects
+from harness.scenario import load_scenario
+from harness.testbed import run_scenario
+from harness.testing.survey import format_survey, main, save_worlds, signature, survey
+
+
+class SignatureTests(SynchronousTestCase):
+    """The same misreading in two worlds is one signature; clauses stay apart."""
+
+    def test_numbers_and_ids_blanked(self) -> None:
+        a = signature("RTX-4: REGISTER 735aa0f70f435f23ee80e1f9@127.0.0.100: CSeq not "
+                      "incremented by one per attempt (expected CSeq 3 after 2; saw CSeq 4)")
+        b = signature("RTX-4: REGISTER 622102a1fb8a6f9410640428@127.0.0.100: CSeq not "
+                      "incremented by one per attempt (expected CSeq 34 after 33; saw CSeq 37)")
+        self.assertEqual(a, b)
+        self.assertTrue(a.startswith("RTX-4: REGISTER <id>@"))
+        self.assertNotIn("expected", a)
+
+    def test_clause_kept(self) -> None:
+        self.assertNotEqual(signature("FBK-S3: no probe (x)"), signature("FBK-S4: no probe (x)"))
+        self.assertEqual(signature("FAILBACK: REGISTER at 152.055 s started at secondary"),
+                         "FAILBACK: REGISTER at # s started at secondary")
+
+
+class SurveyTests(SynchronousTestCase):
+    """A defective phone shows up in the rate, and its saved world reproduces it."""
+
+    def test_defect_counted_and_saved(self) -> None:
+        s = survey(40, seed=3, defects=("retries-too-many",))
+        self.assertEqual(s.worlds, 40)
+        self.assertEqual(sum(s.by_loss.values()), 40)
+        self.assertGreater(s.failing, 0)
+        self.assertEqual(sum(s.failing_by_loss.values()), s.failing)
+        self.assertTrue(any(sig.startswith("RTX-1:") or sig.startswith("CFG-1:")
+                            for sig in s.by_signature))
+        text = format_survey(s)
+        self.assertIn(f"{s.failing} with a violation", text)
+        # the first world of the most common violation, saved as fixtures, fails the
+        # defective phone again when certified from the files
+        out = Path(self.mktemp())
+        paths = save_worlds(s, out)
+        self.assertEqual(len(paths), len(s.by_signature))
+        ranked = [sig for sig, _ in s.by_signature.most_common()]
+        n, sig = next((n, sig) for n, sig in enumerate(ranked)
+                      if sig.split(":")[0] in {c.id for c in CLAUSES})
+        self.assertEqual((paths[n].parents[2] / "VIOLATION").read_text().strip(), sig)
+        result = run_scenario(load_scenario(paths[n]), defects=Defects.of("retries-too-many"))
+        failed = {v.clause for v in result.verdicts if v.status == "fail"}
+        self.assertIn(sig.split(":")[0], failed)
+
+    def test_time_bound(self) -> None:
+        s = survey(1000, seed=0, max_seconds=0.0)
+        self.assertEqual(s.worlds, 0)
+        self.assertEqual(s.per_thousand(), 0.0)
+
+
+class MainTests(SynchronousTestCase):
+    """Bad input is refused before any world runs."""
+
+    def _main(self, *argv: str) -> tuple[int, str]:
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+            try:
+                return main(list(argv)), err.getvalue()
+            except SystemExit as e:
+                return int(e.code or 0), err.getvalue()
+
+    def test_unknown_defect(self) -> None:
+        code, err = self._main("10", "--defect", "no-such-defect")
+        self.assertEqual(code, 2)
+        self.assertIn("unknown defect", err)
+
+    def test_zero_worlds(self) -> None:
+        code, err = self._main("0")
+        self.assertEqual(code, 2)
+        self.assertIn("at least 1", err)

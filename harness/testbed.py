@@ -410,7 +410,7 @@ class Testbed:
         domain = acct.server(1).address.lower().rstrip(".")
         if not domain or not self.zone.contains(domain):
             return None
-        records = self.zone.records
+        records = self.zone.entries
         ttls: list[int] = []
         seen: set[bytes] = set()
 

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness._rng import LazyRandom
 from harness.certify.facts import CallPlan, Facts, ServerInfo
 from harness.certify.verdict import Verdict
 from harness.dns.server import DnsServer
@@ -147,7 +148,7 @@ class Testbed:
                 location=location,
                 features=spec.features,
                 credentials=dict(spec.credentials) or None,
-                rng=random.Random(self.rng.getrandbits(64)),
+                rng=LazyRandom(self.rng.getrandbits(64)),
                 tls_cert_name=spec.cert or _default_cert(spec.role),
             )
         targets: dict[str, Any] = dict(self.servers)
@@ -164,7 +165,7 @@ class Testbed:
             host,
             self.trace,
             sc.phone_address,
-            rng=random.Random(self.rng.getrandbits(64)),
+            rng=LazyRandom(self.rng.getrandbits(64)),
             trust_root=load_ca(),
             name="phone",
         )
@@ -174,7 +175,7 @@ class Testbed:
             resolver,
             host,
             self.profile,
-            random.Random(self.rng.getrandbits(64)),
+            LazyRandom(self.rng.getrandbits(64)),
             **_locator_defects(self.defects),
         )
         self.phone_endpoint = endpoint
@@ -186,7 +187,7 @@ class Testbed:
             sc.phone,
             self.profile,
             address=sc.phone_address,
-            rng=random.Random(self.rng.getrandbits(64)),
+            rng=LazyRandom(self.rng.getrandbits(64)),
             defects=self.defects,
             mwi=sc.mwi,
         )

@@ -5,6 +5,8 @@ IP-literal tests.  Each must give what computing afresh gives.
 
 from __future__ import annotations
 
+import random
+
 from twisted.trial.unittest import SynchronousTestCase
 
 from harness import testbed
@@ -75,3 +77,33 @@ class IpLiteralTests(SynchronousTestCase):
             self.assertEqual(ServerConfig(address=text).is_ip, want, text)
         ServerConfig(address="example.test").is_ip  # noqa: B018
         self.assertGreater(_is_ipv4.cache_info().hits, 0)
+
+
+class LazyRandomTests(SynchronousTestCase):
+    """L{harness._rng.LazyRandom} draws exactly what C{random.Random(seed)} draws."""
+
+    def draws(self, r: random.Random) -> list[object]:
+        return [
+            r.random(), r.getrandbits(64), r.randrange(1000), r.choice("abcdef"),
+            r.uniform(0, 3), r.randbytes(5), r.gauss(0, 1), r.gauss(0, 1),
+            r.sample(range(100), 5), r.choices("xyz", k=4), r.randint(1, 10**30),
+        ]
+
+    def test_same_draws(self) -> None:
+        from harness._rng import LazyRandom
+
+        for seed in (0, 5, 2**63 + 77):
+            self.assertEqual(self.draws(LazyRandom(seed)), self.draws(random.Random(seed)))
+            first = LazyRandom(seed).choice(range(10**6))
+            self.assertEqual(first, random.Random(seed).choice(range(10**6)))
+
+    def test_state_and_reseed(self) -> None:
+        from harness._rng import LazyRandom
+
+        self.assertEqual(LazyRandom(3).getstate(), random.Random(3).getstate())
+        reseeded = LazyRandom(3)
+        reseeded.seed(9)
+        self.assertEqual(reseeded.random(), random.Random(9).random())
+        restored = LazyRandom(3)
+        restored.setstate(random.Random(4).getstate())
+        self.assertEqual(restored.random(), random.Random(4).random())

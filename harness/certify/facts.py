@@ -148,12 +148,13 @@ class Facts:
         """Server 2, if the scenario has one."""
         return self.server(FALLBACK)
 
+    @cached_property
+    def _groups(self) -> dict[str, int]:
+        return {address: 2 if role == FALLBACK else 1 for address, role in self._roles.items()}
+
     def group_of(self, address: str) -> int | None:
         """1 for a target of server 1, 2 for the fallback server, C{None} otherwise."""
-        role = self.role_of(address)
-        if role is None:
-            return None
-        return 2 if role == FALLBACK else 1
+        return self._groups.get(address)
 
     @property
     def tol(self) -> float:

@@ -413,7 +413,7 @@ class DnsServer:
                 transport,
                 raw[2:],
                 tuple(
-                    (z.content, z.origin, len(z.records), z.glue, z.default_ttl)
+                    (z.content, z.origin, len(z.entries), z.glue, z.default_ttl)
                     for z in self.zones
                 ),
                 f.servfail,

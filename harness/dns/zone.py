@@ -231,7 +231,9 @@ class Zone(AcyclicResolver, FileAuthority):  # type: ignore[misc]  # typeToMetho
         self.origin: bytes = _bytes_name(origin)
         self.default_ttl = int(default_ttl)
         self.glue = glue
-        self.records: dict[bytes, list[Any]] = {}  # type: ignore[assignment]
+        self._records: dict[bytes, list[Any]] = {}
+        #: whether C{_records} (and the SOA) are another zone's, not yet copied
+        self._shared = False
         if soa is None:
             soa = dns.Record_SOA(
                 mname=b"ns1." + self.origin,
@@ -244,10 +246,48 @@ class Zone(AcyclicResolver, FileAuthority):  # type: ignore[misc]  # typeToMetho
                 ttl=self.default_ttl,
             )
         self.soa: tuple[bytes, dns.Record_SOA] = (self.origin, soa)  # type: ignore[assignment]
-        self.records[self.origin] = [soa]
+        self._records[self.origin] = [soa]
 
     def __repr__(self) -> str:
-        return f"<Zone {_text(self.origin)} ({sum(map(len, self.records.values()))} records)>"
+        return f"<Zone {_text(self.origin)} ({sum(map(len, self._records.values()))} records)>"
+
+    # -- the records (copied on first change) ----------------------------------
+
+    @property  # type: ignore[override]  # FileAuthority's plain attribute
+    def records(self) -> dict[bytes, list[Any]]:
+        """
+        The records by absolute lowercase name: this zone's own, which the
+        caller may change (then call L{changed}).  For reading, L{entries}
+        does not take a copy of records still shared with the parsed file.
+        """
+        self._own()
+        return self._records
+
+    @records.setter
+    def records(self, value: dict[bytes, list[Any]]) -> None:
+        self._records = value
+        self._shared = False
+
+    @property
+    def entries(self) -> Mapping[bytes, list[Any]]:
+        """The records by name, to read only (they may be shared with other zones)."""
+        return self._records
+
+    def _own(self) -> None:
+        """
+        Copy the records (and the SOA) before their first change, if they are
+        still the parsed master file's (see L{_clone}).
+        """
+        if not self._shared:
+            return
+        soa = self.soa[1]
+        own_soa = _copy_record(soa)
+        self._records = {
+            name: [own_soa if rec is soa else _copy_record(rec) for rec in recs]
+            for name, recs in self._records.items()
+        }
+        self.soa = (self.soa[0], own_soa)
+        self._shared = False
 
     # -- names ---------------------------------------------------------------
 
@@ -279,6 +319,7 @@ class Zone(AcyclicResolver, FileAuthority):  # type: ignore[misc]  # typeToMetho
         with C{ttl} if given (else the record's own TTL, else the default).
         An SOA added at the origin replaces the zone's SOA.
         """
+        self._own()
         self.changed()
         key = self.absolute(name)
         rec = copy.copy(record)
@@ -287,9 +328,9 @@ class Zone(AcyclicResolver, FileAuthority):  # type: ignore[misc]  # typeToMetho
         if rec.TYPE == dns.SOA:
             if key != self.origin:
                 raise ValueError(f"an SOA belongs at the origin {_text(self.origin)!r}")
-            self.records[key] = [r for r in self.records.get(key, []) if r.TYPE != dns.SOA]
+            self._records[key] = [r for r in self._records.get(key, []) if r.TYPE != dns.SOA]
             self.soa = (self.origin, rec)
-        self.records.setdefault(key, []).append(rec)
+        self._records.setdefault(key, []).append(rec)
 
     def remove(self, name: str | bytes, type: int | str | None = None) -> int:
         """
@@ -369,14 +410,14 @@ class Zone(AcyclicResolver, FileAuthority):  # type: ignore[misc]  # typeToMetho
 
     def _exists(self, name: bytes) -> bool:
         """The name owns records, or is an empty non-terminal (RFC 8020)."""
-        if name in self.records:
+        if name in self._records:
             return True
         suffix = b"." + name
-        return any(k.endswith(suffix) for k in self.records)
+        return any(k.endswith(suffix) for k in self._records)
 
     def _address_glue(self, target: bytes, seen: set[tuple[bytes, int]]) -> Iterator[dns.RRHeader]:
         target = target.lower()
-        for rec in self.records.get(target, ()):
+        for rec in self._records.get(target, ()):
             if rec.TYPE in self._ADDRESS_TYPES:
                 key = (target, id(rec))
                 if key not in seen:
@@ -403,7 +444,7 @@ class Zone(AcyclicResolver, FileAuthority):  # type: ignore[misc]  # typeToMetho
                 yield from self._address_glue(payload.name.name, seen)
             elif rr.type == dns.NAPTR and payload.flags.string.lower() == b"s":
                 repl = payload.replacement.name.lower()
-                srvs = [r for r in self.records.get(repl, ()) if r.TYPE == dns.SRV]
+                srvs = [r for r in self._records.get(repl, ()) if r.TYPE == dns.SRV]
                 for srv in srvs:
                     key = (repl, id(srv))
                     if key not in seen:
@@ -428,7 +469,7 @@ class Zone(AcyclicResolver, FileAuthority):  # type: ignore[misc]  # typeToMetho
         current = qname
         followed: set[bytes] = set()
         while True:
-            recs = self.records.get(current)
+            recs = self._records.get(current)
             if recs is None:
                 if not answers and not self._exists(current):
                     raise NameNotFound(qname, self.negative_authority())
@@ -520,12 +561,16 @@ class Zone(AcyclicResolver, FileAuthority):  # type: ignore[misc]  # typeToMetho
         return template._clone(glue=glue)
 
     def _clone(self, *, glue: bool) -> Zone:
-        zone = type(self)(self.origin, soa=_copy_record(self.soa[1]),
-                          default_ttl=self.default_ttl, glue=glue)
-        zone.records = {
-            name: [zone.soa[1] if rec is self.soa[1] else _copy_record(rec) for rec in recs]
-            for name, recs in self.records.items()
-        }
+        """
+        A zone serving this one's records, sharing them until its first change
+        (L{_own}).
+
+        Why shared: most worlds never change their zone, and copying every
+        record for each world was about 2 % of a short failover scenario.
+        """
+        zone = type(self)(self.origin, soa=self.soa[1], default_ttl=self.default_ttl, glue=glue)
+        zone._records = self._records
+        zone._shared = True
         zone.content = self.content  # the same records: the same answers
         return zone
 

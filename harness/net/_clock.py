@@ -146,7 +146,11 @@ class VirtualClock:
         internal: bool,
     ) -> VirtualDelayedCall:
         timer = VirtualDelayedCall(self, when, func, args, kw, internal)
-        self._push(timer)
+        # L{_push}, written out: every timer and every packet in flight comes here
+        seq = self._next_seq
+        self._next_seq = seq + 1
+        timer._seq = seq
+        heapq.heappush(self._heap, (when, seq, timer))
         self._live += 1
         return timer
 
@@ -197,6 +201,14 @@ class VirtualClock:
         """
         if self.next_time() is None:
             return False
+        self.run_next()
+        return True
+
+    def run_next(self) -> None:
+        """
+        L{step} for a caller that has just had L{next_time} find the next
+        live timer (the world's run loop), without looking for it again.
+        """
         _, _, timer = heapq.heappop(self._heap)
         self._live -= 1
         if timer.time > self._now:
@@ -206,7 +218,6 @@ class VirtualClock:
             timer.func(*timer.args, **timer.kw)
         except Exception:
             _log.failure("while handling timed call {timer!r}", timer=timer)
-        return True
 
     def set_time(self, when: float) -> None:
         """Move the time forward to C{when} (never backwards)."""

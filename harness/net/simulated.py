@@ -366,7 +366,7 @@ class SimWorld:
             if until is not None and due > until:
                 clock.set_time(until)
                 return "until"
-            clock.step()
+            clock.run_next()  # the timer next_time just found
             steps += 1
             if predicate is not None and predicate():
                 return "predicate"

@@ -412,6 +412,33 @@ class MasterFileCacheTests(SynchronousTestCase):
         self.assertEqual(ra, rb)
         self.assertEqual(vars(ra), vars(rb))
 
+    def test_unchanged_clones_share_changes_do_not_leak(self) -> None:
+        """
+        Loads share the parsed records until one changes them (set_ttl, add,
+        remove, or an edit through C{records}); no change reaches another load.
+        """
+        path = self.mktemp()
+        self.write(path, 1, 1_000_000_000)
+        a, b = Zone.from_master_file(path), Zone.from_master_file(path)
+        self.assertIs(a.entries, b.entries)
+        self.assertEqual(a.set_ttl("cached.test.", "A", 7), 1)
+        a.add("new.cached.test.", dns.Record_A("127.0.0.9"))
+        soa_ttl = b.soa[1].ttl
+        a.set_ttl("cached.test.", "SOA", 1)
+        c = Zone.from_master_file(path)
+        c.records[b"cached.test"].clear()
+        c.changed()
+        for z in (b, Zone.from_master_file(path)):
+            (rec,) = (r for r in z.entries[b"cached.test"] if r.TYPE == dns.A)
+            self.assertNotEqual(rec.ttl, 7)
+            self.assertNotIn(b"new.cached.test", z.entries)
+            self.assertEqual(z.soa[1].ttl, soa_ttl)
+        self.assertEqual(
+            [r.ttl for r in a.entries[b"cached.test"] if r.TYPE == dns.A], [7]
+        )
+        self.assertEqual(a.soa[1].ttl, 1)
+        self.assertIn(a.soa[1], a.entries[b"cached.test"])
+
 
 class CopyRecordTests(SynchronousTestCase):
     """The zone's record copy is C{copy.copy}, for every record class."""

@@ -111,6 +111,8 @@ class SipServer:
     @param aliases: other hosts that name this server (a cluster peer's
         address, the domain) for Route processing.
     @param trust_root: the CA trusted when the server is a TLS client.
+    @param udp_receive_buffer: the UDP socket's receive buffer on a real
+        network (see L{SipEndpoint}); None: the system default.
     """
 
     def __init__(
@@ -138,6 +140,7 @@ class SipServer:
         aliases: Iterable[str] = (),
         trust_root: Any = None,
         mwi: MwiState | None = None,
+        udp_receive_buffer: int | None = None,
     ) -> None:
         for t in transports:
             if t not in ("udp", "tcp", "tls"):
@@ -152,6 +155,7 @@ class SipServer:
         self.features = feature_set(features)
         self.tls_cert_name = tls_cert_name or _default_cert(role, domain)
         self.trust_root = trust_root
+        self.udp_receive_buffer = udp_receive_buffer
         self.aliases = {a.lower() for a in aliases} | {address.lower(), domain.lower()}
         self._now = _trace_clock(reactor)
         self._location = location if location is not None else LocationService(reactor)
@@ -288,6 +292,7 @@ class SipServer:
             tls_server_context=creator,
             trust_root=self.trust_root,
             name=self.role,
+            udp_receive_buffer=self.udp_receive_buffer,
         )
         endpoint.on_request = self._on_request
         try:

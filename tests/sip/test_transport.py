@@ -577,6 +577,32 @@ class UdpSendTests(SynchronousTestCase):
         self.assertEqual(writes, [b"again"])
 
 
+class ReceiveBufferTests(SynchronousTestCase):
+    """C{udp_receive_buffer}: C{SO_RCVBUF} on a real socket, nothing on a simulated port."""
+
+    def test_real_socket_gets_the_buffer(self) -> None:
+        import socket
+
+        from twisted.internet import udp
+
+        port = udp.Port(0, DatagramProtocol(), "127.0.0.1", reactor=object())  # type: ignore[arg-type]
+        port._bindSocket()
+        self.addCleanup(port.socket.close)
+        default = port.socket.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)
+        SipEndpoint._set_receive_buffer(port, default * 2)
+        # Linux doubles the value asked for and caps it at net.core.rmem_max
+        self.assertGreater(port.socket.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF), default)
+
+    def test_simulated_port_is_left_alone(self) -> None:
+        world = SimWorld(seed=1)
+        ep = SipEndpoint(
+            world.host("127.0.9.4"), world.trace, "127.0.9.4", rng=world.rng,
+            udp_receive_buffer=1 << 22,
+        )
+        ep.listen("udp", 5060)  # no socket behind a simulated port: nothing to set
+        self.assertEqual(ep.local_port("udp"), 5060)
+
+
 class WithTopViaTests(SynchronousTestCase):
     def test_fast_path_equals_headers_with_top_via(self) -> None:
         """

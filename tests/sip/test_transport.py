@@ -603,6 +603,29 @@ class ReceiveBufferTests(SynchronousTestCase):
         self.assertEqual(ep.local_port("udp"), 5060)
 
 
+class RportStampedTests(SynchronousTestCase):
+    """L{_rport_stamped} is the two L{_set_param} calls it replaces, or None."""
+
+    def test_same_as_set_param(self) -> None:
+        import itertools
+
+        from harness.sip.message import Via, _set_param
+        from harness.sip.transport import _rport_stamped
+
+        pool: list[tuple[str, str | None]] = [
+            ("branch", "z9hG4bK1"), ("rport", None), ("RPort", None), ("rport", "5060"),
+            ("received", "192.0.2.9"), ("Received", "x"), ("lr", None), ("rport", ""),
+        ]
+        for n in range(4):
+            for params in itertools.permutations(pool, n):
+                got = _rport_stamped(params, "192.0.2.1", 5070)
+                if Via("UDP", "a.test", None, params).rport is True:
+                    want = _set_param(_set_param(params, "received", "192.0.2.1"), "rport", "5070")
+                    self.assertEqual(got, want, params)
+                else:
+                    self.assertIsNone(got, params)
+
+
 class WithTopViaTests(SynchronousTestCase):
     def test_fast_path_equals_headers_with_top_via(self) -> None:
         """

@@ -539,6 +539,9 @@ class SipEndpoint:
     @param udp_receive_buffer: on a real socket, ask the kernel for this many
         bytes of UDP receive buffer (C{SO_RCVBUF}; Linux caps it at
         C{net.core.rmem_max}); None: the system default.  See L{listen}.
+    @param udp_batch: on a real socket, send UDP datagrams in batches of up
+        to this many, what is left at the end of the reactor turn (1: each
+        at once, the default).  See L{_udp_send}.
     """
 
     def __init__(
@@ -559,6 +562,7 @@ class SipEndpoint:
         udp_max: int | None = UDP_MAX,
         trace_clock: Callable[[], float] | None = None,
         udp_receive_buffer: int | None = None,
+        udp_batch: int = 1,
     ) -> None:
         self.reactor = reactor
         self.udp_receive_buffer = udp_receive_buffer
@@ -590,6 +594,9 @@ class SipEndpoint:
         self._udp_protocol: _UDPProtocol | None = None
         self._udp_local_cache: tuple[IListeningPort, tuple[str, int]] | None = None
         self._udp_send_cache: _UdpSendCache | None = None
+        self.udp_batch = udp_batch
+        #: datagrams L{_udp_send} holds for the end of the reactor turn (C{udp_batch})
+        self._udp_held: list[tuple[IListeningPort, socket.socket, bytes, tuple[str, int]]] = []
         self._outbound: dict[tuple[str, str, int, str | None], _Connection] = {}
         # insertion-ordered (a dict, not a set): closing order must not depend
         # on object addresses, or the same seed would not give the same trace
@@ -786,14 +793,48 @@ class SipEndpoint:
                 checked.clear()
             checked[host] = ok
         if not ok or sock is None:
+            if self._udp_held:
+                self._udp_release()  # in order
             port.write(raw, dest)  # type: ignore[attr-defined]
             return
-        try:
-            sock.sendto(raw, dest)
-        except OSError as e:
-            if e.args[0] == ECONNREFUSED:
-                return
-            port.write(raw, dest)  # type: ignore[attr-defined]
+        if self.udp_batch > 1:
+            # Batches (C{udp_batch}): why, in L{_udp_release}.
+            held = self._udp_held
+            if not held:
+                self.clock.callLater(0, self._udp_release)
+            held.append((port, sock, raw, dest))
+            if len(held) >= self.udp_batch:
+                self._udp_release()
+            return
+        _sendto(port, sock, raw, dest)
+
+    def _udp_release(self) -> None:
+        """
+        Send the datagrams L{_udp_send} held, in order.
+
+        Why batches (C{udp_batch}): on loopback, each datagram to a peer
+        that sleeps in its poll wakes it, inside our C{sendto} (measured with
+        perf: 8.5 % of the bench registrar's samples, in the wake-up path).
+        A reactor turn reads many requests (Twisted reads a UDP socket until
+        it is empty); their responses sent together wake the load generator
+        once per batch, not once per response.  Measured with SIPp closed
+        loop (200 in flight, 5 s, alternating runs): CPU per REGISTER 124 ->
+        101 us (batches of 16) and 111 -> 94 us (32), REGISTER/s +20 %;
+        batches of 64 overflowed SIPp's own receive buffer (128 KiB, ~100 of
+        our datagrams) and it retransmitted.  Each response waits at most
+        for the rest of its reactor turn.
+        """
+        held, self._udp_held = self._udp_held, []
+        for i, (port, sock, raw, dest) in enumerate(held):
+            try:
+                _sendto(port, sock, raw, dest)
+            except Exception:
+                rest = held[i + 1 :]  # still sent, later, in order
+                if rest:
+                    if not self._udp_held:
+                        self.clock.callLater(0, self._udp_release)
+                    self._udp_held[:0] = rest
+                raise
 
     def _udp_local(self, port: IListeningPort) -> tuple[str, int]:
         """C{(address, port)} of the UDP port, built once per port (getHost costs)."""
@@ -1101,6 +1142,8 @@ class SipEndpoint:
             return
         self.closed = True
         self.layer.close()
+        if self._udp_held:
+            self._udp_release()
         for port in list(self._ports.values()):
             port.stopListening()
         self._ports.clear()
@@ -1145,6 +1188,16 @@ def _with_top_via(
 
 
 _first = itemgetter(0)
+
+
+def _sendto(port: IListeningPort, sock: socket.socket, raw: bytes, dest: tuple[str, int]) -> None:
+    """C{sock.sendto}, a failure handed to C{port.write} (see L{SipEndpoint._udp_send})."""
+    try:
+        sock.sendto(raw, dest)
+    except OSError as e:
+        if e.args[0] == ECONNREFUSED:
+            return
+        port.write(raw, dest)  # type: ignore[attr-defined]
 
 
 def _rport_stamped(

@@ -111,6 +111,10 @@ class SipServer:
     @param aliases: other hosts that name this server (a cluster peer's
         address, the domain) for Route processing.
     @param trust_root: the CA trusted when the server is a TLS client.
+    @param udp_receive_buffer: the UDP socket's receive buffer on a real
+        network (see L{SipEndpoint}); None: the system default.
+    @param udp_batch: UDP datagrams sent per batch on a real network (see
+        L{SipEndpoint}); 1: each at once.
     """
 
     def __init__(
@@ -138,6 +142,8 @@ class SipServer:
         aliases: Iterable[str] = (),
         trust_root: Any = None,
         mwi: MwiState | None = None,
+        udp_receive_buffer: int | None = None,
+        udp_batch: int = 1,
     ) -> None:
         for t in transports:
             if t not in ("udp", "tcp", "tls"):
@@ -152,6 +158,8 @@ class SipServer:
         self.features = feature_set(features)
         self.tls_cert_name = tls_cert_name or _default_cert(role, domain)
         self.trust_root = trust_root
+        self.udp_receive_buffer = udp_receive_buffer
+        self.udp_batch = udp_batch
         self.aliases = {a.lower() for a in aliases} | {address.lower(), domain.lower()}
         self._now = _trace_clock(reactor)
         self._location = location if location is not None else LocationService(reactor)
@@ -288,6 +296,8 @@ class SipServer:
             tls_server_context=creator,
             trust_root=self.trust_root,
             name=self.role,
+            udp_receive_buffer=self.udp_receive_buffer,
+            udp_batch=self.udp_batch,
         )
         endpoint.on_request = self._on_request
         try:

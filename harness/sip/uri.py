@@ -213,6 +213,15 @@ class SipURI:
         return replace(self, params=(), headers=())
 
     def __str__(self) -> str:
+        # Written once per URI object (it is frozen): a registrar writes each
+        # contact's URI as the binding's key on every REGISTER, and parsed URIs
+        # are shared through the parse caches (~2 us per REGISTER, in-process).
+        text: str | None = self.__dict__.get("_text")
+        if text is None:
+            text = self.__dict__["_text"] = self._format()
+        return text
+
+    def _format(self) -> str:
         parts = [self.scheme, ":"]
         if self.user is not None:
             parts.append(escape(self.user, _abnf.USER_SAFE))

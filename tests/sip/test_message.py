@@ -350,3 +350,31 @@ class PropertyTests(SynchronousTestCase):
             parse(bytes(raw))
         except ParseError:
             pass
+
+
+class ParseCacheTests(SynchronousTestCase):
+    """The name-addr and URI caches keep, when full, the entries still in use."""
+
+    def test_generations_are_bounded_and_keep_what_is_used(self) -> None:
+        from harness.sip import message
+
+        cache: message._Generations[str, int] = message._Generations()
+        cache.keep("used", 0)
+        for i in range(3 * message._CACHE_MAX):
+            cache.keep(f"once-{i}", i)
+            if "used" not in cache:  # as parse_name_addr looks it up: young, then elder
+                self.assertEqual(cache.elder.get("used"), 0)
+                cache.keep("used", 0)
+            self.assertLessEqual(len(cache) + len(cache.elder), 2 * message._CACHE_MAX)
+        self.assertNotIn("once-0", cache)
+        self.assertNotIn("once-0", cache.elder)
+
+    def test_name_addr_with_unique_tags_keeps_the_others(self) -> None:
+        from harness.sip import message
+
+        contact = parse_name_addr("<sip:alice@192.0.2.1:5060;transport=udp>")
+        for i in range(2 * message._CACHE_MAX):
+            parse_name_addr(f"<sip:alice@example.test>;tag={i:x}")
+            if i % 1000 == 0:
+                self.assertIs(parse_name_addr("<sip:alice@192.0.2.1:5060;transport=udp>"),
+                              contact)

@@ -577,6 +577,129 @@ class UdpSendTests(SynchronousTestCase):
         self.assertEqual(writes, [b"again"])
 
 
+class UdpBatchTests(SynchronousTestCase):
+    """
+    C{udp_batch}: datagrams on a real socket leave in batches, the rest at the
+    end of the reactor turn (here the simulated host's clock), in order.
+    """
+
+    def setUp(self) -> None:
+        import socket
+
+        from twisted.internet import udp
+
+        self.world = SimWorld(seed=1)
+        self.ep = SipEndpoint(
+            self.world.host("127.0.9.5"), self.world.trace, "127.0.9.5", rng=self.world.rng,
+            udp_batch=3,
+        )
+        self.port = udp.Port(0, DatagramProtocol(), "127.0.0.1", reactor=object())  # type: ignore[arg-type]
+        self.port._bindSocket()
+        self.addCleanup(self.port.socket.close)
+        self.sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.addCleanup(self.sink.close)
+        self.sink.bind(("127.0.0.1", 0))
+        self.sink.setblocking(False)
+        self.dest = self.sink.getsockname()
+
+    def received(self) -> list[bytes]:
+        out = []
+        while True:
+            try:
+                out.append(self.sink.recv(100))
+            except BlockingIOError:
+                return out
+
+    def test_full_batch_at_once_rest_at_end_of_turn(self) -> None:
+        for data in (b"1", b"2", b"3", b"4"):
+            self.ep._udp_send(self.port, data, self.dest)
+        self.assertEqual(self.received(), [b"1", b"2", b"3"])
+        self.world.run()
+        self.assertEqual(self.received(), [b"4"])
+
+    def test_write_through_twisted_keeps_the_order(self) -> None:
+        written: list[bytes] = []
+        self.port.write = lambda data, addr: written.append(data)  # type: ignore[method-assign]
+        self.ep._udp_send(self.port, b"held", self.dest)
+        self.ep._udp_send(self.port, b"by-name", ("localhost", self.dest[1]))
+        self.assertEqual((self.received(), written), ([b"held"], [b"by-name"]))
+
+    def test_close_sends_what_is_held(self) -> None:
+        self.ep._udp_send(self.port, b"last", self.dest)
+        self.ep.close()
+        self.assertEqual(self.received(), [b"last"])
+
+    def test_failed_send_keeps_the_rest(self) -> None:
+        import errno
+
+        class Failing:
+            family = self.port.socket.family
+
+            def sendto(self, data: bytes, addr: object) -> int:
+                raise OSError(errno.EINVAL, "simulated")
+
+        def write(data: bytes, addr: object) -> None:  # as Twisted's write for this error
+            raise OSError(errno.EINVAL, "simulated")
+
+        self.port.write = write  # type: ignore[method-assign]
+        self.ep._udp_send(self.port, b"a", self.dest)
+        self.ep._udp_send(self.port, b"b", self.dest)
+        self.ep._udp_held[0] = (self.port, Failing(), b"a", self.dest)  # type: ignore[assignment]
+        self.assertRaises(OSError, self.ep._udp_release)
+        self.assertEqual([h[2] for h in self.ep._udp_held], [b"b"])
+        self.world.run()  # the rest goes at the end of the turn
+        self.assertEqual(self.received(), [b"b"])
+
+
+class ReceiveBufferTests(SynchronousTestCase):
+    """C{udp_receive_buffer}: C{SO_RCVBUF} on a real socket, nothing on a simulated port."""
+
+    def test_real_socket_gets_the_buffer(self) -> None:
+        import socket
+
+        from twisted.internet import udp
+
+        port = udp.Port(0, DatagramProtocol(), "127.0.0.1", reactor=object())  # type: ignore[arg-type]
+        port._bindSocket()
+        self.addCleanup(port.socket.close)
+        default = port.socket.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)
+        SipEndpoint._set_receive_buffer(port, default * 2)
+        # Linux doubles the value asked for and caps it at net.core.rmem_max
+        self.assertGreater(port.socket.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF), default)
+
+    def test_simulated_port_is_left_alone(self) -> None:
+        world = SimWorld(seed=1)
+        ep = SipEndpoint(
+            world.host("127.0.9.4"), world.trace, "127.0.9.4", rng=world.rng,
+            udp_receive_buffer=1 << 22,
+        )
+        ep.listen("udp", 5060)  # no socket behind a simulated port: nothing to set
+        self.assertEqual(ep.local_port("udp"), 5060)
+
+
+class RportStampedTests(SynchronousTestCase):
+    """L{_rport_stamped} is the two L{_set_param} calls it replaces, or None."""
+
+    def test_same_as_set_param(self) -> None:
+        import itertools
+
+        from harness.sip.message import Via, _set_param
+        from harness.sip.transport import _rport_stamped
+
+        pool: list[tuple[str, str | None]] = [
+            ("branch", "z9hG4bK1"), ("rport", None), ("RPort", None), ("rport", "5060"),
+            ("received", "192.0.2.9"), ("Received", "x"), ("lr", None), ("rport", ""),
+        ]
+        for n in range(4):
+            for params in itertools.permutations(pool, n):
+                got = _rport_stamped(params, "192.0.2.1", 5070)
+                if Via("UDP", "a.test", None, params).rport is True:
+                    want = _set_param(_set_param(params, "received", "192.0.2.1"), "rport", "5070")
+                    self.assertEqual(got, want, params)
+                else:
+                    self.assertIsNone(got, params)
+
+
 class WithTopViaTests(SynchronousTestCase):
     def test_fast_path_equals_headers_with_top_via(self) -> None:
         """

@@ -561,6 +561,11 @@ def rtx3(ctx: Ctx) -> Verdict:
                     # latency 0.1 s, the 500 sent as the phone gave the primary up)
                     and not ((t.late or ctx.maybe_late(t))
                              and x.started <= t.started + ctx.give_up(t) + 2 * ctx.tol + 0.01)
+                    # (nor a new try from the top of the list a retry interval after the
+                    # answer, RTX-5: the registration it refused is tried again, which is
+                    # no move to the next target; explore seed 114 of round 5, retry_counts
+                    # 9, the silent primary's give-up time longer than the interval)
+                    and not _retried_from_top(ctx, t, x)
                 ):
                     return ctx.failed(
                         c,
@@ -573,6 +578,18 @@ def rtx3(ctx: Ctx) -> Verdict:
     if not judged:
         return ctx.na(c, "no server answered a request with a 503 or another error response")
     return ctx.passed(c, f"{judged} error response(s) handled as RTX-3 says", ev)
+
+
+def _retried_from_top(ctx: Ctx, t: wire.Txn, x: wire.Txn) -> bool:
+    """
+    Whether C{x} begins a new round at the primary (the top of the list) no
+    earlier than a retry interval after C{t}'s final answer: the request tried
+    again (RTX-5), not moved on from C{t}'s target because of the answer.
+    """
+    if (t.final_t is None or not ctx.is_primary(x.dst)
+            or x.first < t.final_t + ctx.profile.retry_interval - ctx.tol):
+        return False
+    return any(r.head is x for r in ctx.rounds)
 
 
 def rtx4(ctx: Ctx) -> Verdict:

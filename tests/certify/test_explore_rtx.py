@@ -1921,3 +1921,33 @@ class CallBehindTheRetrysConnectionTests(SynchronousTestCase):
 
     def test_only_the_calls_connection_fails(self) -> None:
         self.assertEqual(status(self._world(False), "RTX-5"), "fail")
+
+
+class RetryFromTheTopAfterA500Tests(SynchronousTestCase):
+    """
+    RTX-3 (explore seed 114 of round 5; UDP, retry_counts 9, the primary
+    silent, the secondary answering 500): the REGISTER gave the primary up at
+    31.53 s and the secondary's 500 came at once; the phone tried the
+    registration again 30 s later (RTX-5's retry interval), from the top of
+    the list, the primary.  With retry_counts 9 RTX-1's time (31.5 s) is
+    longer than the interval, so RTX-3 took the retry for moving on after the
+    500.  A new round from the top a retry interval after the answer is the
+    registration tried again, not the next target; a REGISTER to the primary
+    five seconds after the 500 still fails.
+    """
+
+    def _world(self, retry: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server2="", retry_counts=9, duration=120.0,
+                                        servers=(ServerInfo("primary", PRIMARY, _PORTS),
+                                                 ServerInfo("secondary", SECONDARY, _PORTS))))
+        tb.silent("REGISTER", "primary", 0.03)
+        reg = tb.register("secondary", 31.53, cseq=2)
+        tb.respond(reg, 500, 31.535)
+        tb.silent("REGISTER", "primary", 61.54 if retry else 36.54, cseq=3)
+        return tb
+
+    def test_retry_from_the_top_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-3"), "pass")
+
+    def test_primary_right_after_the_500_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-3"), "fail")

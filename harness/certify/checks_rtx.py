@@ -988,6 +988,27 @@ def rtx5(ctx: Ctx) -> Verdict:
                 for a in conns for d in due if a.index in rode and a.start < d - slack
                 and a.t > d + ctx.tol
             ]
+            # (a planned call's connection to the top of the list still pending at the
+            # retry time, begun at that very instant or not yet decided then, is the
+            # retry's as well: the phone shares a pending connection with every request
+            # waiting for that server, as FO-2 and FO-3 failing over together do, so the
+            # retry put nothing of its own on the wire and failed with it; explore seeds
+            # 103 and 113 of round 5: a call at 62 s as the retry fell due, one SYN,
+            # refused; a call's SYN at 117.000 s, the retry due at 117.005 s, refused at
+            # 117.010 s.  One decided before the retry fell due was the call's alone)
+            shared = {a.index: a.t for a in conns for d in due
+                      if a.index in claimed and top is not None and a.server == top
+                      and a.start > last.last + ctx.tol
+                      and (abs(a.start - d) <= wire._SAME_INSTANT or a.start < d < a.t)
+                      and (nxt is None or a.start < nxt.first - ctx.tol)}
+            options += [
+                (d, a.server, f"{a.transport} connection to {ctx.name(a.server)} at "
+                 f"{a.start:.3f}, a call's, pending at the retry time ({a.what} at "
+                 f"{a.t:.3f})", a.index)
+                for a in conns for d in due if a.index in shared
+                and (abs(a.start - d) <= wire._SAME_INSTANT or a.start < d < a.t)
+            ]
+            rode.update(shared)
             retry = min(options, key=lambda o: min(abs(o[0] - d) for d in due), default=None)
             if registered_again and (retry is None or min(abs(retry[0] - d) for d in due)
                                      > slack):

@@ -1951,3 +1951,44 @@ class RetryFromTheTopAfterA500Tests(SynchronousTestCase):
 
     def test_primary_right_after_the_500_fails(self) -> None:
         self.assertEqual(status(self._world(False), "RTX-3"), "fail")
+
+
+class RetrySharingTheCallsConnectionTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seeds 103 and 113 of round 5; TCP, server 1 an IP literal,
+    stopped): the retry fell due at 62 s, the very instant a call was placed;
+    the call opened one connection to the primary, the retry waited on it
+    (the phone shares a pending connection, as a REGISTER and an INVITE
+    failing over together do), and the single SYN was refused at once.  The
+    call claimed that connection, so the retry "never happened" and the next
+    one, 30 s later, was taken for a late retry (or, seed 113, for none).  A
+    connection to the top of the list pending at the retry time is the
+    retry's as well.  A call's connection decided before the retry fell due
+    was the call's alone, and a retry that rode the call's connection still
+    needs its own successor an interval later.
+    """
+
+    def _world(self, call_at: float, after: float, again: float | None) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=1, calls=(call_at,),
+                                        duration=100.0, servers=_ONE_TARGET))
+        tb.refused(0.0, "primary", after=0.0)
+        tb.respond(tb.register("fallback", 0.01, call_id="reg-2", transport="tcp"), 200, 0.015)
+        tb.refused(30.0, "primary", after=0.0)
+        tb.refused(call_at, "primary", after=after)
+        tb.call("fallback", call_at + after + 0.01, call_id="call-a", transport="tcp",
+                bye_at=call_at + 5.1)
+        if again is not None:
+            tb.refused(again, "primary", after=0.0)
+        return tb
+
+    def test_retry_on_the_calls_connection_passes(self) -> None:
+        self.assertEqual(status(self._world(60.0, 0.0, 90.0), "RTX-5"), "pass")
+
+    def test_connection_pending_at_the_retry_time_passes(self) -> None:
+        self.assertEqual(status(self._world(59.995, 0.01, 90.005), "RTX-5"), "pass")
+
+    def test_calls_connection_decided_before_the_retry_fails(self) -> None:
+        self.assertEqual(status(self._world(59.98, 0.01, 90.0), "RTX-5"), "fail")
+
+    def test_no_retry_after_the_shared_connection_fails(self) -> None:
+        self.assertEqual(status(self._world(60.0, 0.0, None), "RTX-5"), "fail")

@@ -1992,3 +1992,46 @@ class RetrySharingTheCallsConnectionTests(SynchronousTestCase):
 
     def test_no_retry_after_the_shared_connection_fails(self) -> None:
         self.assertEqual(status(self._world(60.0, 0.0, None), "RTX-5"), "fail")
+
+
+class RenewalHeldBehindLostSegmentTests(SynchronousTestCase):
+    """
+    REG-2 (explore seed 104 of round 5; TCP, 5 % loss, expires 120): a call's
+    INVITE written at 120.0 s was lost; the renewal, due at 120.12 s (the
+    registration granted 120 s at 60.1 s, the window opening at 120.1 s), was
+    written behind it and went out with the INVITE's retransmission at
+    120.2 s.  The wire times a request held behind a lost segment from that
+    segment's first copy (it may have been written that early), so the
+    renewal seemed to come before the window.  It may have been written as
+    late as the server read it.  A renewal whose flight the server read
+    before the window opened still fails.
+    """
+
+    def _world(self, flight: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, server2="", transport=1, expires=120,
+                                        calls=(flight - 0.2,), duration=150.0,
+                                        servers=_ONE_TARGET[:1]))
+        tb.respond(tb.register("primary", 0.0, transport="tcp"), 200, 0.02)
+        tb.respond(tb.register("primary", 60.08, cseq=2, transport="tcp"), 200, 60.1)
+        inv = tb.invite("primary", flight + 0.02, call_id="call-a", transport="tcp")
+        inv_in = tb._events.pop()
+        reg = tb.register("primary", flight + 0.02, cseq=3, transport="tcp")
+        reg_in = tb._events.pop()
+        dst = (PRIMARY, 5060)
+        for at, fate in ((flight - 0.2, "lost"), (flight, "delivered")):
+            tb._add(PacketEvent(at, "tcp", (tb.phone, 5060), dst,
+                                inv_in.raw, fate=fate))  # type: ignore[attr-defined]
+        tb._add(PacketEvent(flight, "tcp", (tb.phone, 5060), dst,
+                            reg_in.raw, fate="delivered"))  # type: ignore[attr-defined]
+        tb._add(inv_in)
+        tb._add(reg_in)
+        tb.respond(reg, 200, flight + 0.02)
+        tb.respond(inv, 200, flight + 0.03)
+        tb.in_dialog(inv, "ACK", flight + 0.05, transport="tcp")
+        return tb
+
+    def test_renewal_held_behind_the_invite_passes(self) -> None:
+        self.assertEqual(status(self._world(120.2), "REG-2"), "pass")
+
+    def test_renewal_read_before_the_window_fails(self) -> None:
+        self.assertEqual(status(self._world(119.5), "REG-2"), "fail")

@@ -280,6 +280,26 @@ def _roe_on_time(ctx: Ctx, t: wire.Txn, nxt: wire.Txn, due: float) -> bool | Non
                     and ctx.group(x.dst) == 1 and ctx.group(t.dst) == 1
                     and x.started < due + ctx.tol and due - ctx.tol <= done <= nxt.started):
                 return nxt.started <= done + at_once(ctx)
+    if roe is None and roe_on:
+        # a REGISTER of the account still outstanding at the target this request gave
+        # up (its renewal, begun before): FO-5's REGISTER to the next target waits for
+        # it (RFC 3261 10.2: no new REGISTER of a Call-ID until the previous one has
+        # its final response or has timed out), and the REGISTER there that followed
+        # its end at once (its own failover, FO-2) is the move; the request goes once
+        # that one's 2xx came (explore seed 115 of round 5: the renewal at 15.04 s
+        # silent at the primary, a call's INVITE giving the primary up at 15.5 s)
+        for x in ctx.txns:
+            if (x.method != "REGISTER" or x.dst != t.dst or not x.first < due + ctx.tol
+                    or x.started > due + ctx.tol):
+                continue
+            done = x.final_t if x.final_t is not None else ctx.failed_at(x)
+            if done is None or done < due - ctx.tol:
+                continue
+            roe = next((y for y in ctx.txns if y.method == "REGISTER"
+                        and y.call_id == x.call_id and y.dst == nxt.dst
+                        and done - ctx.tol <= y.started <= done + at_once(ctx)), None)
+            if roe is not None:
+                break
     if roe is not None:
         if (roe is nxt or roe.dst != nxt.dst or roe.final is None or roe.final_t is None
                 or not 200 <= roe.final.status < 300):

@@ -2035,3 +2035,79 @@ class RenewalHeldBehindLostSegmentTests(SynchronousTestCase):
 
     def test_renewal_read_before_the_window_fails(self) -> None:
         self.assertEqual(status(self._world(119.5), "REG-2"), "fail")
+
+
+class InviteBehindTheRenewalsFailoverTests(SynchronousTestCase):
+    """
+    RTX-1 (explore seed 115 of round 5, after the phone fix; UDP, expires 30,
+    register_on_enable 1, the primary silent, a call at 8 s): the renewal
+    went to the primary at 15.04 s; the call's INVITE gave the primary up at
+    15.5 s.  FO-5's REGISTER to the secondary must not go out while the
+    renewal is outstanding (RFC 3261 10.2), so the phone waited for it: the
+    renewal gave the primary up at 22.54 s and registered at the secondary
+    itself, and the INVITE went there at once after that 200 OK.  RTX-1 saw
+    the INVITE move on 7 s late.  An INVITE that waits longer than that
+    REGISTER's 200 OK still fails.
+    """
+
+    def _world(self, invite_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server2="", register_on_enable=1, expires=30,
+                                        calls=(8.0,), duration=60.0))
+        tb.respond(tb.register("primary", 0.0), 200, 0.005)
+        tb.silent("INVITE", "primary", 8.0, call_id="call-a")
+        tb.silent("REGISTER", "primary", 15.04, cseq=2)
+        tb.respond(tb.register("secondary", 22.54, cseq=3), 200, 22.545)
+        tb.call("secondary", invite_at, call_id="call-a", cseq=2, bye_at=invite_at + 5.0)
+        return tb
+
+    def test_invite_after_the_renewals_failover_passes(self) -> None:
+        self.assertEqual(status(self._world(22.55), "RTX-1"), "pass")
+
+    def test_invite_long_after_it_fails(self) -> None:
+        self.assertEqual(status(self._world(25.0), "RTX-1"), "fail")
+
+
+class RetryLostWithTheClosingTlsConnectionTests(SynchronousTestCase):
+    """
+    RTX-4, RTX-5 and FBK-C3 (explore seed 117 of round 5; TLS, server 1 an IP literal
+    flapping every 30 s, concurrent fallback): the primary answered 503 at
+    91 s; the retry fell due at 121 s just as the primary went down and sent
+    its close_notify; the phone wrote the retry's REGISTER (CSeq 5) onto the
+    closing connection and the server never read it.  The next retry, 30 s
+    after that close, came at 151 s with CSeq 6.  RTX-5 wanted a retry at
+    121 s and RTX-4 saw CSeq 6 after 4.  A retry falling due as the server
+    closes the connection may be lost with it (RTX-5's reading of seed 43 of
+    round 4), and the request written then used a CSeq.  With no close at
+    the retry time, a retry at 151 s is still late and CSeq 6 after 4 still
+    wrong.
+    """
+
+    def _world(self, close: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=2, port1=5061,
+                                        duration=175.0, servers=_ONE_TARGET))
+        tb.respond(tb.register("fallback", 0.0, call_id="reg-2", transport="tls", port=5061),
+                   200, 0.005)
+        tb.respond(tb.register("primary", 91.0, cseq=4, transport="tls", port=5061), 503,
+                   91.0)
+        if close:
+            srv, ph = (PRIMARY, 5061), (PHONE, 40001)
+            tb._add(PacketEvent(121.0, "tcp", srv, ph, b""))  # close_notify
+            tb._add(PacketEvent(121.0, "tcp", ph, srv, b""))  # the REGISTER's record
+            tb._add(PacketEvent(121.0, "tcp", ph, srv, b"", flags="F"))
+            tb._add(PacketEvent(121.0, "tcp", srv, ph, b"", flags="F"))
+            tb.conn(121.0, "primary", "close", transport="tcp", detail="peer")
+        tb.respond(tb.register("primary", 151.0, cseq=6, transport="tls", port=5061), 503,
+                   151.0)
+        return tb
+
+    def test_retry_lost_at_the_close_passes(self) -> None:
+        tb = self._world(True)
+        self.assertEqual(status(tb, "RTX-5"), "pass")
+        self.assertEqual(status(tb, "RTX-4"), "pass")
+        self.assertEqual(status(tb, "FBK-C3"), "pass")
+
+    def test_late_retry_without_a_close_fails(self) -> None:
+        tb = self._world(False)
+        self.assertEqual(status(tb, "RTX-5"), "fail")
+        self.assertEqual(status(tb, "RTX-4"), "fail")
+        self.assertEqual(status(tb, "FBK-C3"), "fail")

@@ -1870,12 +1870,16 @@ def _planned_in_dialog(facts: Facts, dlgs: Sequence[Dialog]) -> list[tuple[str, 
         plans = [c for c in facts.calls if c.at <= d.invite.first + facts.tol]
         if not plans:
             continue
-        plan = max(plans, key=lambda c: c.at)
-        if plan.duration is None:
-            continue
-        out.append((d.dst, d.established + plan.duration))
-        if plan.reinvite:
-            out.append((d.dst, d.established + plan.duration / 2))
+        # (calls planned at the same moment: the wire cannot tell which dialog is
+        # which, so each may be any of them; explore seed 117 of round 5, two calls at
+        # 0 s lasting 5 s and 1 s, the short one's BYE refused at 1.02 s)
+        latest = max(c.at for c in plans)
+        for plan in plans:
+            if plan.at < latest - facts.tol or plan.duration is None:
+                continue
+            out.append((d.dst, d.established + plan.duration))
+            if plan.reinvite:
+                out.append((d.dst, d.established + plan.duration / 2))
     return out
 
 

@@ -2111,3 +2111,36 @@ class RetryLostWithTheClosingTlsConnectionTests(SynchronousTestCase):
         self.assertEqual(status(tb, "RTX-5"), "fail")
         self.assertEqual(status(tb, "RTX-4"), "fail")
         self.assertEqual(status(tb, "FBK-C3"), "fail")
+
+
+class TwoCallsAtOnceHangingUpApartTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seed 117 of round 5, next find; TCP, server 1 an IP
+    literal going down at 1 s): two calls placed at 0 s, lasting 5 s and 1 s,
+    both up through the primary; their BYEs' connections were refused at
+    1.02 s and 5.02 s.  The wire gave every dialog the plan of the last call
+    placed (both BYEs due at 5.02 s), so the refused connection at 1.02 s was
+    taken for the registration failing and a retry was wanted at 31 s.
+    Calls placed at the same moment may be either dialog.  A refused
+    connection at a time no call's plan owes a BYE is still the
+    registration's, and its retry still due.
+    """
+
+    def _world(self, at: float) -> TraceBuilder:
+        facts = default_facts(server1=PRIMARY, server2="", transport=1, duration=60.0,
+                              servers=_ONE_TARGET[:1])
+        plans = (CallPlan(0.0, f"sip:echo@{DOMAIN}", 5.0),
+                 CallPlan(0.0, f"sip:echo@{DOMAIN}", 1.0))
+        tb = TraceBuilder(replace(facts, calls=plans))
+        tb.respond(tb.register("primary", 0.0, transport="tcp"), 200, 0.005)
+        tb.call("primary", 0.01, call_id="call-a", transport="tcp")
+        tb.call("primary", 0.01, call_id="call-b", transport="tcp")
+        tb.refused(at, "primary")
+        tb.refused(5.02, "primary")
+        return tb
+
+    def test_short_calls_bye_passes(self) -> None:
+        self.assertIn(status(self._world(1.02), "RTX-5"), ("pass", "n/a"))
+
+    def test_refused_connection_away_from_any_bye_fails(self) -> None:
+        self.assertEqual(status(self._world(2.5), "RTX-5"), "fail")

@@ -166,6 +166,18 @@ def _unread_records(ctx: Ctx, lo: float, hi: float, group: int | None) -> list[f
     return out
 
 
+def _written_by(ctx: Ctx, x: wire.Txn) -> float:
+    """
+    The latest time the phone may have written C{x}'s request: over TCP/TLS, a
+    request held back behind another's lost segment and delivered with its
+    retransmission was written at some time between that lost copy (the time
+    the wire gives it, C{x.first}) and the server reading it.
+    """
+    if x.on_wire and x.transport != "udp" and x.sends[0].delivered:
+        return max(x.first, ctx.trace.events[x.sends[0].index].t)
+    return x.first
+
+
 def _roe_for_call(ctx: Ctx, t: wire.Txn, registered: str) -> bool:
     """
     Whether C{t} is register_on_enable's REGISTER (FO-5) to a target of server 1
@@ -960,6 +972,16 @@ def rtx5(ctx: Ctx) -> Verdict:
             ]
             if nxt is not None:
                 options.append((nxt.started, nxt.dst, nxt.describe(), nxt.sends[0].index))
+                # (one TCP held back behind another request's lost segment was written at
+                # some time until the server read it, L{_written_by}: explore seed 113 of
+                # round 5, next find, the retry due at 524.716 s written behind a call's
+                # INVITE lost from 524.211 s, both read at 524.816 s)
+                latest = _written_by(ctx, nxt)
+                if latest > nxt.first:
+                    options += [(min(max(d, nxt.first), latest), nxt.dst,
+                                 f"{nxt.describe()}, held back until {latest:.3f}",
+                                 nxt.sends[0].index)
+                                for d in (fail_t + ri,)]
                 # a retry starts with resolving server 1 again (DNS-10/11): its first
                 # query, even one the network lost, is when the phone retried.  That is
                 # the first query since the failure (a retry whose lookup failed, DNS-11,
@@ -1472,9 +1494,7 @@ def reg2(ctx: Ctx) -> Verdict:
         # wire gives it, and the server reading it: explore seed 104 of round 5, a call's
         # INVITE lost at 120.0 s, the renewal written at 120.12 s, both sent again at
         # 120.2 s; the window opened at 120.1 s)
-        written_by = nxt.first
-        if nxt.on_wire and nxt.transport != "udp" and nxt.sends[0].delivered:
-            written_by = max(nxt.first, ctx.trace.events[nxt.sends[0].index].t)
+        written_by = _written_by(ctx, nxt)
         if not (lo - ctx.tol <= written_by and nxt.first <= hi + ctx.tol):
             return ctx.failed(
                 c,

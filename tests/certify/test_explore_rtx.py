@@ -2144,3 +2144,52 @@ class TwoCallsAtOnceHangingUpApartTests(SynchronousTestCase):
 
     def test_refused_connection_away_from_any_bye_fails(self) -> None:
         self.assertEqual(status(self._world(2.5), "RTX-5"), "fail")
+
+
+class RetryHeldBehindTheCallsLostInviteTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seed 113 of round 5, next find; TCP, 20 % loss, server 1
+    an IP literal): a call placed 7.7 s before the retry was due opened a
+    connection whose SYNs were lost; it came up 0.5 s before the retry time,
+    and the call's INVITE segment was lost twice.  The retry's REGISTER,
+    written at its time behind it, went out with the INVITE's retransmission
+    0.1 s after the retry time (here: up 0.6 s before, out at the retry time).  The wire timed the REGISTER at the INVITE's
+    first lost copy (it may have been written that early) and, in the same
+    first burst on the connection, as waiting for it since the call's SYN:
+    RTX-5 saw the retry 0.5 s early, then 7.7 s early for its failure.  A
+    request held behind a lost segment may have been written as late as the
+    server read it, and did not wait for the connection.  A REGISTER the
+    server read well before the retry time is still an early retry.
+    """
+
+    def _world(self, up: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, server2="", transport=1,
+                                        calls=(27.0,), duration=60.0,
+                                        servers=_ONE_TARGET[:1]))
+        tb.silent("REGISTER", "primary", 0.0, transport="tcp")
+        dst = (PRIMARY, 5060)
+        for at in (27.0, 28.0, 30.0):
+            tb.syn_lost(at, "primary", fate="lost", phone_port=5060)
+        tb._add(PacketEvent(up, "tcp", (tb.phone, 5060), dst, b"", flags="S"))
+        tb.silent("INVITE", "primary", up + 0.6, call_id="call-a", transport="tcp")
+        inv_in = tb._events.pop()
+        tb.silent("REGISTER", "primary", up + 0.6, cseq=2, transport="tcp")
+        reg_in = tb._events.pop()
+        for at, fate in ((up, "lost"), (up + 0.2, "lost"), (up + 0.6, "delivered")):
+            tb._add(PacketEvent(at, "tcp", (tb.phone, 5060), dst,
+                                inv_in.raw, fate=fate))  # type: ignore[attr-defined]
+        tb._add(PacketEvent(up + 0.6, "tcp", (tb.phone, 5060), dst,
+                            reg_in.raw, fate="delivered"))  # type: ignore[attr-defined]
+        tb._add(replace(inv_in, t=up + 0.605))  # type: ignore[type-var]
+        tb._add(replace(reg_in, t=up + 0.605))  # type: ignore[type-var]
+        return tb
+
+    def test_retry_held_behind_the_invite_passes(self) -> None:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, server2="", transport=1))
+        up = tb.give_up("REGISTER") + 30.0 - 0.6
+        self.assertEqual(status(self._world(up), "RTX-5"), "pass")
+
+    def test_register_read_before_the_retry_time_fails(self) -> None:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, server2="", transport=1))
+        up = tb.give_up("REGISTER") + 30.0 - 2.5
+        self.assertEqual(status(self._world(up), "RTX-5"), "fail")

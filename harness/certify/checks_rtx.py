@@ -558,6 +558,18 @@ def rtx3(ctx: Ctx) -> Verdict:
                   # BYE ends it there, explore seed 9)
                   and not t.in_dialog):
                 tried = {x.dst for x in chain.txns}
+                # (under register_on_enable the attempt at the next target begins with a
+                # REGISTER there, FO-5: one of the account's under way there as the 503
+                # came, or sent at once, that then failed was that attempt, and nothing
+                # else goes there; explore seed 120 of round 5, the registration's own
+                # failover REGISTER silent at the secondary as a call's INVITE got a 503)
+                if t.method != "REGISTER" and ctx.facts.account.server(1).register_on_enable:
+                    final_t = t.final_t
+                    tried |= {x.dst for x in ctx.txns
+                              if x.method == "REGISTER" and x.dst != t.dst
+                              and x.started <= final_t + at_once(ctx)
+                              and (done := ctx.failed_at(x)) is not None
+                              and done >= final_t - ctx.tol}
                 untried = group_targets - tried
                 if untried and t.final_t + at_once(ctx) < ctx.end:
                     return ctx.failed(

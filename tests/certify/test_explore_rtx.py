@@ -2193,3 +2193,34 @@ class RetryHeldBehindTheCallsLostInviteTests(SynchronousTestCase):
         tb = TraceBuilder(default_facts(server1=PRIMARY, server2="", transport=1))
         up = tb.give_up("REGISTER") + 30.0 - 2.5
         self.assertEqual(status(self._world(up), "RTX-5"), "fail")
+
+
+class InvitesRegisterFirstFailedAfterA503Tests(SynchronousTestCase):
+    """
+    RTX-3 (explore seed 120 of round 5; UDP, register_on_enable 1, the
+    primary answering 503, the secondary silent, a call at 0 s): the REGISTER
+    and the call's INVITE both got the primary's 503; the REGISTER moved on
+    to the secondary, and the INVITE, which must not go there before a
+    REGISTER succeeded (FO-5), waited for that REGISTER, which went
+    unanswered: the INVITE had nowhere left to go (FO-6).  RTX-3 saw no
+    attempt of the INVITE at the secondary.  Under register_on_enable the
+    attempt at the next target begins with a REGISTER there; one under way
+    as the 503 came, that then failed, was that attempt.  A 503 long after
+    that REGISTER had failed still has to move the INVITE on.
+    """
+
+    def _world(self, invite_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server2="", register_on_enable=1,
+                                        calls=(invite_at,), duration=30.0))
+        tb.respond(tb.register("primary", 0.03), 503, 0.035)
+        tb.silent("REGISTER", "secondary", 0.04, cseq=2)
+        inv = tb.invite("primary", invite_at + 0.03, call_id="call-a")
+        tb.respond(inv, 503, invite_at + 0.035)
+        tb.in_dialog(inv, "ACK", invite_at + 0.04)
+        return tb
+
+    def test_invite_behind_the_failed_register_passes(self) -> None:
+        self.assertEqual(status(self._world(0.0), "RTX-3"), "pass")
+
+    def test_503_after_that_register_failed_fails(self) -> None:
+        self.assertEqual(status(self._world(10.0), "RTX-3"), "fail")

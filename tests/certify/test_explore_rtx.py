@@ -2224,3 +2224,29 @@ class InvitesRegisterFirstFailedAfterA503Tests(SynchronousTestCase):
 
     def test_503_after_that_register_failed_fails(self) -> None:
         self.assertEqual(status(self._world(10.0), "RTX-3"), "fail")
+
+
+class MovedNameNeverLookedUpTests(SynchronousTestCase):
+    """
+    RTX-3 (explore seed 133 of round 5; UDP, server 1 a domain without SRV
+    records, so the phone registers at its A record, the primary; a DNS fault
+    moving primary.example.test to another address): the primary answered
+    503 and the phone had no other target.  RTX-3 wanted an attempt at the
+    moved address, which only a lookup of primary.example.test would give.
+    An address a DNS fault moved a name to is that name's, no target of its
+    own (RTX-5's reading).  A real secondary left untried after the 503 still
+    fails.
+    """
+
+    def _world(self, role: str) -> TraceBuilder:
+        servers = (ServerInfo("primary", PRIMARY, _PORTS), ServerInfo(role, SECONDARY, _PORTS),
+                   ServerInfo("fallback", FALLBACK, _PORTS))
+        tb = TraceBuilder(default_facts(server2="", duration=20.0, servers=servers))
+        tb.respond(tb.register("primary", 0.02), 503, 0.025)
+        return tb
+
+    def test_moved_address_passes(self) -> None:
+        self.assertIn(status(self._world(f"moved-{SECONDARY}"), "RTX-3"), ("pass", "n/a"))
+
+    def test_untried_secondary_fails(self) -> None:
+        self.assertEqual(status(self._world("secondary"), "RTX-3"), "fail")

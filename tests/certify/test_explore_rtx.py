@@ -2250,3 +2250,38 @@ class MovedNameNeverLookedUpTests(SynchronousTestCase):
 
     def test_untried_secondary_fails(self) -> None:
         self.assertEqual(status(self._world("secondary"), "RTX-3"), "fail")
+
+
+class RegisterFirstBehindLostSynsTests(SynchronousTestCase):
+    """
+    RTX-2 (explore seed 121 of round 5; TLS, 5 % loss, register_on_enable 1,
+    the primary silent to INVITEs, the secondary silent): the call's INVITE
+    gave the primary up at 7.53 s and FO-5's REGISTER to the secondary began
+    with its connection's SYN then; two SYNs were lost, so the REGISTER
+    reached the wire only at 10.55 s, and timed out at 15.03 s; the INVITE
+    had nowhere left to go.  FO-5's REGISTER is for that one target only (the
+    request behind it moves on, not the REGISTER), but RTX-2 knew it by its
+    first send, 3 s after the INVITE failed, took it for the registration
+    and its next REGISTER, the retry at 45 s, for a late move.  A REGISTER
+    to the secondary begun when no other request had failed is still judged
+    as the registration's.
+    """
+
+    def _world(self, invite_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server2="", transport=2, register_on_enable=1,
+                                        calls=(invite_at,), duration=60.0))
+        tb.respond(tb.register("primary", 0.0, transport="tls", port=5061), 200, 0.005)
+        tb.silent("INVITE", "primary", invite_at, call_id="call-a", transport="tls", port=5061)
+        tb.syn_lost(7.53, "secondary", port=5061, fate="lost", phone_port=5060)
+        tb.syn_lost(8.53, "secondary", port=5061, fate="lost", phone_port=5060)
+        tb._add(PacketEvent(10.53, "tcp", (tb.phone, 5060), (SECONDARY, 5061), b"", flags="S"))
+        tb.silent("REGISTER", "secondary", 10.55, cseq=2, transport="tls", port=5061)
+        tb.respond(tb.register("primary", 45.035, cseq=3, transport="tls", port=5061), 200,
+                   45.04)
+        return tb
+
+    def test_register_first_behind_lost_syns_passes(self) -> None:
+        self.assertIn(status(self._world(0.03), "RTX-2"), ("pass", "n/a"))
+
+    def test_registration_at_the_secondary_fails(self) -> None:
+        self.assertEqual(status(self._world(2.0), "RTX-2"), "fail")

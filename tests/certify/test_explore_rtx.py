@@ -2153,12 +2153,13 @@ class RetryHeldBehindTheCallsLostInviteTests(SynchronousTestCase):
     connection whose SYNs were lost; it came up 0.5 s before the retry time,
     and the call's INVITE segment was lost twice.  The retry's REGISTER,
     written at its time behind it, went out with the INVITE's retransmission
-    0.1 s after the retry time (here: up 0.6 s before, out at the retry time).  The wire timed the REGISTER at the INVITE's
-    first lost copy (it may have been written that early) and, in the same
+    0.1 s after the retry time (here: up 0.6 s before, out at the retry
+    time).  The wire timed the REGISTER at the INVITE's first lost copy (it
+    may have been written that early) and, in the same
     first burst on the connection, as waiting for it since the call's SYN:
-    RTX-5 saw the retry 0.5 s early, then 7.7 s early for its failure.  A
-    request held behind a lost segment may have been written as late as the
-    server read it, and did not wait for the connection.  A REGISTER the
+    RTX-5 saw the retry 0.5 s early, then the next one 7.7 s late for its
+    failure.  A request held behind a lost segment may have been written
+    (its timer started) as late as the server read it.  A REGISTER the
     server read well before the retry time is still an early retry.
     """
 
@@ -2285,3 +2286,52 @@ class RegisterFirstBehindLostSynsTests(SynchronousTestCase):
 
     def test_registration_at_the_secondary_fails(self) -> None:
         self.assertEqual(status(self._world(2.0), "RTX-2"), "fail")
+
+
+class InviteLostInTheRegistersRetransmissionTests(SynchronousTestCase):
+    """
+    RTX-2 (explore seed 127 of round 5; TCP, 20 % loss, the primary silent,
+    two calls at 0 s): the REGISTER and the calls' INVITEs gave the primary up
+    at 8.53 s and waited for one connection to the secondary; it came up at
+    8.74 s and all three were written then.  The REGISTER's segment was lost,
+    the INVITEs held behind it; the INVITE's first copy went out with the
+    REGISTER's retransmission at 8.94 s and was lost too, then got through at
+    9.14 s.  The wire timed the INVITE at its own first copy, 8.94 s, late for
+    the move at 8.53 s.  A first copy lost in the retransmission flight of an
+    earlier lost segment was held behind that one since its first copy, and
+    may have waited for the connection since its SYN.  An INVITE first sent
+    0.4 s after the give-up, no segment lost before it, still fails.
+    """
+
+    def _world(self, held: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server2="", transport=1, calls=(0.0,), duration=30.0))
+        tb._add(PacketEvent(1.03, "tcp", (tb.phone, 5060), (PRIMARY, 5060), b"", flags="S"))
+        tb.silent("REGISTER", "primary", 1.045, transport="tcp")
+        tb.silent("INVITE", "primary", 1.045, call_id="call-a", transport="tcp")
+        dst = (SECONDARY, 5060)
+        tb._add(PacketEvent(8.53, "tcp", (tb.phone, 5060), dst, b"", flags="S"))
+        reg = tb.register("secondary", 8.94 if held else 8.74, cseq=2, transport="tcp")
+        reg_in = tb._events.pop()
+        inv = tb.invite("secondary", 9.14, call_id="call-a", cseq=2, transport="tcp")
+        inv_in = tb._events.pop()
+        if held:
+            tb._add(PacketEvent(8.74, "tcp", (tb.phone, 5060), dst,
+                                reg_in.raw, fate="lost"))  # type: ignore[attr-defined]
+        tb._add(PacketEvent(8.94 if held else 8.74, "tcp", (tb.phone, 5060), dst,
+                            reg_in.raw))  # type: ignore[attr-defined]
+        tb._add(replace(reg_in, t=8.945 if held else 8.745))  # type: ignore[type-var]
+        tb.respond(reg, 200, 8.945 if held else 8.745)
+        tb._add(PacketEvent(8.94, "tcp", (tb.phone, 5060), dst,
+                            inv_in.raw, fate="lost"))  # type: ignore[attr-defined]
+        tb._add(PacketEvent(9.14, "tcp", (tb.phone, 5060), dst,
+                            inv_in.raw))  # type: ignore[attr-defined]
+        tb._add(replace(inv_in, t=9.145))  # type: ignore[type-var]
+        tb.respond(inv, 200, 9.145)
+        tb.in_dialog(inv, "ACK", 9.15, transport="tcp")
+        return tb
+
+    def test_invite_held_behind_the_register_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-2"), "pass")
+
+    def test_invite_first_sent_late_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-2"), "fail")

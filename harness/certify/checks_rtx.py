@@ -582,8 +582,12 @@ def rtx3(ctx: Ctx) -> Verdict:
                 # (nor a target the lookup in use gave no address for, whose address the
                 # phone then had no better luck asking again for, DNS-8 and DNS-11: no
                 # target; explore seed 138 of round 5, the secondary's A answers lost)
+                # (a phone that never asked again still owes it: explore seed 2)
                 later = t.final_t + at_once(ctx) + DNS_GIVE_UP
-                untried -= unresolved_targets(ctx, t.final_t) & unresolved_targets(ctx, later)
+                untried -= {u for u in unresolved_targets(ctx, t.final_t)
+                            & unresolved_targets(ctx, later)
+                            if address_asked(ctx, u, t.final_t - ctx.tol,
+                                             t.final_t + at_once(ctx)) is not None}
                 if untried and t.final_t + at_once(ctx) < ctx.end:
                     return ctx.failed(
                         c,

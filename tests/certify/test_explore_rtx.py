@@ -2337,6 +2337,16 @@ class InviteLostInTheRegistersRetransmissionTests(SynchronousTestCase):
         self.assertEqual(status(self._world(False), "RTX-2"), "fail")
 
 
+def _lost_answer(tb: TraceBuilder, at: float, name: str, address: str) -> None:
+    """The DNS server answers the phone's A query for C{name}; the network loses the answer."""
+    tb.dns(at, name, "A", [address], ttl=10)
+    m = dns.Message(id=7, answer=True)
+    m.queries = [dns.Query(name, dns.A, dns.IN)]
+    assert tb.facts.dns is not None
+    tb._add(PacketEvent(at + 0.001, "udp", tb.facts.dns, (PHONE, 40000), m.toStr(),
+                        fate="lost"))
+
+
 class NextTargetWithoutAnAddressAfterA503Tests(SynchronousTestCase):
     """
     RTX-3 (explore seed 138 of round 5; 20 % loss, the lookup's answers for
@@ -2349,21 +2359,26 @@ class NextTargetWithoutAnAddressAfterA503Tests(SynchronousTestCase):
     """
 
     def _world(self, answered: bool) -> TraceBuilder:
-        tb = TraceBuilder(default_facts(server2="", duration=60.0,
+        tb = TraceBuilder(default_facts(server2="", expires=30, duration=60.0,
                                         servers=(ServerInfo("primary", PRIMARY, _PORTS),
                                                  ServerInfo("secondary", SECONDARY, _PORTS))))
         srv = (f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}")
-        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV", srv, ttl=300)
-        tb.dns(0.01, f"primary.{DOMAIN}", "A", ["127.0.1.10"])
-        _lost_query(tb, 0.02, f"secondary.{DOMAIN}")
-        _lost_query(tb, 1.02, f"secondary.{DOMAIN}")
-        reg = tb.register("primary", 4.03)
-        tb.respond(reg, 503, 4.035)
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV", srv, ttl=10)
+        tb.dns(0.01, f"primary.{DOMAIN}", "A", ["127.0.1.10"], ttl=10)
+        tb.dns(0.02, f"secondary.{DOMAIN}", "A", ["127.0.1.20"], ttl=10)
+        tb.respond(tb.register("primary", 0.03), 200, 0.035)
+        # the renewal's lookup: the secondary's address answers lost
+        tb.dns(20.0, f"_sip._udp.{DOMAIN}", "SRV", srv, ttl=10)
+        tb.dns(20.01, f"primary.{DOMAIN}", "A", ["127.0.1.10"], ttl=10)
+        _lost_answer(tb, 20.02, f"secondary.{DOMAIN}", "127.0.1.20")
+        _lost_answer(tb, 21.02, f"secondary.{DOMAIN}", "127.0.1.20")
+        reg = tb.register("primary", 24.03, cseq=2)
+        tb.respond(reg, 503, 24.035)
         if answered:
-            tb.dns(4.04, f"secondary.{DOMAIN}", "A", ["127.0.1.20"])
+            tb.dns(24.04, f"secondary.{DOMAIN}", "A", ["127.0.1.20"], ttl=10)
         else:
-            _lost_query(tb, 4.04, f"secondary.{DOMAIN}")
-            _lost_query(tb, 5.04, f"secondary.{DOMAIN}")
+            _lost_answer(tb, 24.04, f"secondary.{DOMAIN}", "127.0.1.20")
+            _lost_answer(tb, 25.04, f"secondary.{DOMAIN}", "127.0.1.20")
         return tb
 
     def test_no_address_for_the_secondary_passes(self) -> None:

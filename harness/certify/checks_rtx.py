@@ -178,6 +178,21 @@ def _written_by(ctx: Ctx, x: wire.Txn) -> float:
     return x.first
 
 
+def _joined_opening(ctx: Ctx, x: wire.Txn) -> bool:
+    """
+    Whether C{x} went out in the first burst of a TCP/TLS connection that
+    another request waited for as well: it may have been handed to the
+    transport at any time while the connection was being opened, joining a
+    connection that request had begun (the phone opens no second one to the
+    same server).
+    """
+    if x.conn_start is None or not x.on_wire:
+        return False
+    s0 = x.sends[0]
+    return any(y is not x and y.dst == x.dst and y.conn_start == x.conn_start
+               and y.sends[0].sport == s0.sport for y in ctx.txns)
+
+
 def _roe_for_call(ctx: Ctx, t: wire.Txn, registered: str) -> bool:
     """
     Whether C{t} is register_on_enable's REGISTER (FO-5) to a target of server 1
@@ -1005,6 +1020,15 @@ def rtx5(ctx: Ctx) -> Verdict:
                 # some time until the server read it, L{_written_by}: explore seed 113 of
                 # round 5, next find, the retry due at 524.716 s written behind a call's
                 # INVITE lost from 524.211 s, both read at 524.816 s)
+                # (or one that joined another request's connection while it was being
+                # opened, handed to the transport at any time until it came up: explore
+                # seed 113 of round 5, third find, a call's SYNs lost from 519 s, the
+                # retry due at 524.716 s, both written as it came up at 526.211 s)
+                if _joined_opening(ctx, nxt) and nxt.conn_start is not None:
+                    options += [(min(max(d, nxt.conn_start), nxt.first), nxt.dst,
+                                 f"{nxt.describe()}, behind a connection opened at "
+                                 f"{nxt.conn_start:.3f}", nxt.sends[0].index)
+                                for d in (fail_t + ri,)]
                 latest = _written_by(ctx, nxt)
                 if latest > nxt.first:
                     options += [(min(max(d, nxt.first), latest), nxt.dst,
@@ -1146,7 +1170,7 @@ def rtx5(ctx: Ctx) -> Verdict:
             # it failed, and the retry is due, anywhere in that span; explore seed 113
             # of round 5, next find: the retry written at 524.716 s behind a call's
             # INVITE on the connection the call opened at 517 s)
-            held_span = (last.on_wire and last.sends[0].held
+            held_span = (last.on_wire and (last.sends[0].held or _joined_opening(ctx, last))
                          and fail_t + ri - slack <= r_t
                          <= _written_by(ctx, last) + ctx.give_up(last) + ri + slack)
             if (min(abs(r_t - d) for d in due) > slack and not held_span

@@ -2386,3 +2386,42 @@ class NextTargetWithoutAnAddressAfterA503Tests(SynchronousTestCase):
 
     def test_secondary_answered_yet_untried_fails(self) -> None:
         self.assertEqual(status(self._world(True), "RTX-3"), "fail")
+
+
+class RetryJoiningTheCallsOpeningConnectionTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seed 113 of round 5, third find; TCP, 20 % loss, server 1
+    an IP literal): a call placed before the retry was due opened a
+    connection to the primary whose SYNs were lost; the retry, due while it
+    was still being opened, waited for it (the phone opens no second
+    connection to the same server), and both requests went out as it came up,
+    1.5 s after the retry time.  RTX-5 timed the REGISTER from the call's
+    first SYN, or from its first send, neither the retry time.  A request
+    that joined another's connection while it was being opened may have been
+    handed to the transport at any time until it came up.  A REGISTER on a
+    connection that came up well before the retry time is still early.
+    """
+
+    def _world(self, up_after_due: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, server2="", transport=1,
+                                        calls=(32.0,), duration=60.0,
+                                        servers=_ONE_TARGET[:1]))
+        tb.silent("REGISTER", "primary", 0.0, transport="tcp")
+        due = tb.give_up("REGISTER") + 30.0
+        up = due + up_after_due
+        port = 40010  # the call's connection
+        for at in (32.0, 33.0, 35.0):
+            if at < up:
+                tb.syn_lost(at, "primary", fate="lost", phone_port=port)
+        tb._add(PacketEvent(up - 0.2, "tcp", (tb.phone, port), (PRIMARY, 5060), b"", flags="S"))
+        for method, kw in (("INVITE", {"call_id": "call-a"}), ("REGISTER", {"cseq": 2})):
+            tb.silent(method, "primary", up, transport="tcp", **kw)  # type: ignore[arg-type]
+            sent = tb._events.pop()
+            tb._add(replace(sent, remote=(tb.phone, port)))  # type: ignore[type-var]
+        return tb
+
+    def test_retry_behind_the_opening_connection_passes(self) -> None:
+        self.assertEqual(status(self._world(1.5), "RTX-5"), "pass")
+
+    def test_register_long_before_the_retry_time_fails(self) -> None:
+        self.assertEqual(status(self._world(-2.0), "RTX-5"), "fail")

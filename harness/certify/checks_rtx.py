@@ -574,7 +574,11 @@ def rtx3(ctx: Ctx) -> Verdict:
             elif (nxt is None and chain is not None and ctx.group(t.dst) == 1
                   # (an in-dialog request stays where its dialog is, FO-4: a 503 to a
                   # BYE ends it there, explore seed 9)
-                  and not t.in_dialog):
+                  and not t.in_dialog
+                  # (nor does FO-5's REGISTER for one target: the request behind it moves
+                  # on, not the REGISTER; explore seed 120 of round 5, next find, a call's
+                  # REGISTER to the secondary answered 503, nothing left for the INVITE)
+                  and not _roe_register(ctx, t)):
                 tried = {x.dst for x in chain.txns}
                 # (under register_on_enable the attempt at the next target begins with a
                 # REGISTER there, FO-5: one of the account's under way there as the 503

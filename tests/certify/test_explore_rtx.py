@@ -2425,3 +2425,31 @@ class RetryJoiningTheCallsOpeningConnectionTests(SynchronousTestCase):
 
     def test_register_long_before_the_retry_time_fails(self) -> None:
         self.assertEqual(status(self._world(-2.0), "RTX-5"), "fail")
+
+
+class RegisterFirstAnswered503Tests(SynchronousTestCase):
+    """
+    RTX-3 (explore seed 120 of round 5, next find; UDP, register_on_enable 1,
+    the primary silent, the secondary answering 503, a call at 1 s): the
+    call's INVITE gave the primary up at 8.5 s and FO-5's REGISTER to the
+    secondary got a 503; the INVITE had no target left (FO-6).  RTX-3 wanted
+    that REGISTER to move on to the primary.  FO-5's REGISTER is for one
+    target: the request behind it moves on, not the REGISTER.  A REGISTER to
+    the secondary answered 503 away from any call, the primary left untried,
+    still fails.
+    """
+
+    def _world(self, at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server2="", register_on_enable=1, calls=(1.0,),
+                                        duration=30.0))
+        tb.silent("REGISTER", "primary", 0.03)
+        tb.respond(tb.register("secondary", 7.53, cseq=2), 503, 7.535)
+        tb.silent("INVITE", "primary", 1.0, call_id="call-a")
+        tb.respond(tb.register("secondary", at, cseq=3), 503, at + 0.005)
+        return tb
+
+    def test_register_first_answered_503_passes(self) -> None:
+        self.assertIn(status(self._world(8.5), "RTX-3"), ("pass", "n/a"))
+
+    def test_register_away_from_the_call_fails(self) -> None:
+        self.assertEqual(status(self._world(20.0), "RTX-3"), "fail")

@@ -2453,3 +2453,40 @@ class RegisterFirstAnswered503Tests(SynchronousTestCase):
 
     def test_register_away_from_the_call_fails(self) -> None:
         self.assertEqual(status(self._world(20.0), "RTX-3"), "fail")
+
+
+class RenewalJoiningTheCallsOpeningConnectionTests(SynchronousTestCase):
+    """
+    RTX-2 (explore seed 138 of round 5, next find; TCP, 20 % loss, the primary
+    silent): a call's connection to the primary began at 33.057 s, its first
+    SYN lost; the renewal fell due at 34.078 s and waited for that connection
+    (the phone opens no second one); both requests went out as it came up at
+    34.268 s.  The INVITE gave the primary up at 40.557 s, the renewal at
+    41.578 s, 7.5 s after it was handed over.  The wire counted the renewal
+    among the requests that waited since the call's SYN and RTX-2 wanted it
+    at the secondary by 40.557 s.  A request that joined a connection being
+    opened may have been handed over at any time until it came up.  A
+    REGISTER still at the primary RTX-1's time after its first send still
+    fails.
+    """
+
+    def _world(self, reg_moves: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server2="", transport=1, calls=(33.0,), duration=60.0))
+        tb.respond(tb.register("primary", 0.0, transport="tcp"), 200, 0.005)
+        port = 40010  # the call's connection
+        tb.syn_lost(33.057, "primary", fate="lost", phone_port=port)
+        tb._add(PacketEvent(34.063, "tcp", (tb.phone, port), (PRIMARY, 5060), b"", flags="S"))
+        for method, kw in (("INVITE", {"call_id": "call-a"}), ("REGISTER", {"cseq": 2})):
+            tb.silent(method, "primary", 34.268, transport="tcp", **kw)  # type: ignore[arg-type]
+            sent = tb._events.pop()
+            tb._add(replace(sent, remote=(tb.phone, port)))  # type: ignore[type-var]
+        tb.call("secondary", 40.557, call_id="call-a", cseq=2, transport="tcp")
+        tb.respond(tb.register("secondary", reg_moves, cseq=3, transport="tcp"), 200,
+                   reg_moves + 0.005)
+        return tb
+
+    def test_renewal_behind_the_opening_connection_passes(self) -> None:
+        self.assertEqual(status(self._world(41.578), "RTX-2"), "pass")
+
+    def test_renewal_late_even_from_its_first_send_fails(self) -> None:
+        self.assertEqual(status(self._world(43.0), "RTX-2"), "fail")

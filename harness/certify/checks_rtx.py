@@ -25,7 +25,7 @@ from harness.certify.checks_dns import (
 )
 from harness.certify.verdict import Verdict
 from harness.sip.message import ParseError, Request
-from harness.trace.events import ConnEvent, PacketEvent
+from harness.trace.events import ConnEvent, PacketEvent, SipEvent
 
 __all__ = ["CHECKS"]
 
@@ -142,6 +142,58 @@ def _closed_at_retry(ctx: Ctx, due: tuple[float, ...], slack: float) -> float | 
     return None
 
 
+def _unread_records(ctx: Ctx, lo: float, hi: float, group: int | None) -> list[float]:
+    """
+    When, in (C{lo}, C{hi}], a server of C{group} closed a TLS connection with
+    the phone just as the phone wrote a record onto it that the server never
+    read (a request lost with the connection: nothing says which, but it was
+    one): the times of those closes.
+    """
+    out = []
+    for _, e in ctx.trace.indexed(ConnEvent):
+        if (e.what != "close" or e.local[0] != e.observer or ctx.group(e.local[0]) != group
+                or not lo < e.t <= hi
+                or (ctx.facts.phone is not None and e.remote[0] != ctx.facts.phone)):
+            continue
+        recs = [p.t for _, p in ctx.trace.indexed(PacketEvent)
+                if p.proto == "tcp" and not p.payload and not p.flags and p.fate == "delivered"
+                and p.src == e.remote and p.dst == e.local and e.t - ctx.tol <= p.t <= e.t]
+        if recs and not any(
+                s.direction == "in" and s.observer == e.local[0] and s.remote == e.remote
+                and min(recs) <= s.t <= e.t + ctx.tol
+                for _, s in ctx.trace.indexed(SipEvent)):
+            out.append(e.t)
+    return out
+
+
+def _written_by(ctx: Ctx, x: wire.Txn) -> float:
+    """
+    The latest time the phone may have written C{x}'s request: over TCP/TLS, a
+    request held back behind another's lost segment and delivered with its
+    retransmission was written at some time between that lost copy (the time
+    the wire gives it, C{x.first}) and the server reading it.
+    """
+    if x.on_wire and x.transport != "udp" and x.sends[0].delivered:
+        return max(x.first, ctx.trace.events[x.sends[0].index].t)
+    return x.first
+
+
+def _joined_opening(ctx: Ctx, x: wire.Txn) -> bool:
+    """
+    Whether C{x}, a REGISTER, went out in the first burst of a TCP/TLS
+    connection a planned call's INVITE opened as the call was placed: it may
+    have been handed to the transport at any time while the connection was
+    being opened, joining it (the phone opens no second one to the same
+    server).
+    """
+    if x.method != "REGISTER" or x.conn_start is None or not x.on_wire:
+        return False
+    start, s0 = x.conn_start, x.sends[0]
+    return any(p.at - ctx.tol <= start <= p.at + 1.0 + ctx.tol for p in ctx.facts.calls) and any(
+        y.method == "INVITE" and not y.in_dialog and y.dst == x.dst
+        and y.conn_start == start and y.sends[0].sport == s0.sport for y in ctx.txns)
+
+
 def _roe_for_call(ctx: Ctx, t: wire.Txn, registered: str) -> bool:
     """
     Whether C{t} is register_on_enable's REGISTER (FO-5) to a target of server 1
@@ -190,7 +242,10 @@ def _roe_register(ctx: Ctx, t: wire.Txn) -> bool:
         if x.method in ("REGISTER", "ACK", "CANCEL") or x.in_dialog or x.dst == t.dst:
             continue
         done = ctx.failed_at(x)
-        if ctx.group(x.dst) == 1 and done is not None and abs(done - t.first) <= ctx.tol:
+        # (over TCP/TLS it began with its connection's first SYN: lost SYNs put its
+        # REGISTER on the wire seconds later; explore seed 121 of round 5)
+        if ctx.group(x.dst) == 1 and done is not None and (
+                abs(done - t.first) <= ctx.tol or abs(done - t.started) <= ctx.tol):
             return True
     # (or a planned call's connection to another target, refused or failed before its
     # INVITE got on the wire, just before: explore seed 36 of round 3, the INVITE's
@@ -280,6 +335,26 @@ def _roe_on_time(ctx: Ctx, t: wire.Txn, nxt: wire.Txn, due: float) -> bool | Non
                     and ctx.group(x.dst) == 1 and ctx.group(t.dst) == 1
                     and x.started < due + ctx.tol and due - ctx.tol <= done <= nxt.started):
                 return nxt.started <= done + at_once(ctx)
+    if roe is None and roe_on:
+        # a REGISTER of the account still outstanding at the target this request gave
+        # up (its renewal, begun before): FO-5's REGISTER to the next target waits for
+        # it (RFC 3261 10.2: no new REGISTER of a Call-ID until the previous one has
+        # its final response or has timed out), and the REGISTER there that followed
+        # its end at once (its own failover, FO-2) is the move; the request goes once
+        # that one's 2xx came (explore seed 115 of round 5: the renewal at 15.04 s
+        # silent at the primary, a call's INVITE giving the primary up at 15.5 s)
+        for x in ctx.txns:
+            if (x.method != "REGISTER" or x.dst != t.dst or not x.first < due + ctx.tol
+                    or x.started > due + ctx.tol):
+                continue
+            done = x.final_t if x.final_t is not None else ctx.failed_at(x)
+            if done is None or done < due - ctx.tol:
+                continue
+            roe = next((y for y in ctx.txns if y.method == "REGISTER"
+                        and y.call_id == x.call_id and y.dst == nxt.dst
+                        and done - ctx.tol <= y.started <= done + at_once(ctx)), None)
+            if roe is not None:
+                break
     if roe is not None:
         if (roe is nxt or roe.dst != nxt.dst or roe.final is None or roe.final_t is None
                 or not 200 <= roe.final.status < 300):
@@ -445,7 +520,13 @@ def rtx2(ctx: Ctx) -> Verdict:
         # (the next target's attempt began with its connection: nxt.started; under
         # register_on_enable with the REGISTER to the next target, as in RTX-1: explore
         # seed 2, an INVITE behind that REGISTER, whose 200 OK TCP delivered late)
-        if not _moved_on_time(ctx, t, nxt, due):
+        # (one that joined another request's connection while it was being opened may
+        # have been handed to the transport at any time until it came up, its timer
+        # running from then, L{_joined_opening}: explore seed 138 of round 5, next find,
+        # the renewal falling due 1 s after a call's SYN to the primary)
+        joined = _joined_opening(ctx, t) and _moved_on_time(
+            ctx, t, nxt, min(max(nxt.started, due), t.first + ctx.give_up(t)))
+        if not joined and not _moved_on_time(ctx, t, nxt, due):
             return ctx.failed(
                 c,
                 f"{t.describe()}: connected but silent {t.transport} server not failed on "
@@ -500,9 +581,39 @@ def rtx3(ctx: Ctx) -> Verdict:
             elif (nxt is None and chain is not None and ctx.group(t.dst) == 1
                   # (an in-dialog request stays where its dialog is, FO-4: a 503 to a
                   # BYE ends it there, explore seed 9)
-                  and not t.in_dialog):
+                  and not t.in_dialog
+                  # (nor does FO-5's REGISTER for one target: the request behind it moves
+                  # on, not the REGISTER; explore seed 120 of round 5, next find, a call's
+                  # REGISTER to the secondary answered 503, nothing left for the INVITE)
+                  and not _roe_register(ctx, t)):
                 tried = {x.dst for x in chain.txns}
-                untried = group_targets - tried
+                # (under register_on_enable the attempt at the next target begins with a
+                # REGISTER there, FO-5: one of the account's under way there as the 503
+                # came, or sent at once, that then failed was that attempt, and nothing
+                # else goes there; explore seed 120 of round 5, the registration's own
+                # failover REGISTER silent at the secondary as a call's INVITE got a 503)
+                if t.method != "REGISTER" and ctx.facts.account.server(1).register_on_enable:
+                    final_t = t.final_t
+                    tried |= {x.dst for x in ctx.txns
+                              if x.method == "REGISTER" and x.dst != t.dst
+                              and x.started <= final_t + at_once(ctx)
+                              and (done := ctx.failed_at(x)) is not None
+                              and done >= final_t - ctx.tol}
+                # (an address a DNS fault moved a name to is that name's, no target of its
+                # own (RTX-5's reading): a lookup that never used the name, the domain's
+                # A record taking the place of a missing SRV set (DNS-6), never reaches
+                # it; explore seed 133 of round 5)
+                untried = {u for u in group_targets - tried
+                           if not (ctx.facts.role_of(u) or "").startswith("moved-")}
+                # (nor a target the lookup in use gave no address for, whose address the
+                # phone then had no better luck asking again for, DNS-8 and DNS-11: no
+                # target; explore seed 138 of round 5, the secondary's A answers lost)
+                # (a phone that never asked again still owes it: explore seed 2)
+                later = t.final_t + at_once(ctx) + DNS_GIVE_UP
+                untried -= {u for u in unresolved_targets(ctx, t.final_t)
+                            & unresolved_targets(ctx, later)
+                            if address_asked(ctx, u, t.final_t - ctx.tol,
+                                             t.final_t + at_once(ctx)) is not None}
                 if untried and t.final_t + at_once(ctx) < ctx.end:
                     return ctx.failed(
                         c,
@@ -561,6 +672,11 @@ def rtx3(ctx: Ctx) -> Verdict:
                     # latency 0.1 s, the 500 sent as the phone gave the primary up)
                     and not ((t.late or ctx.maybe_late(t))
                              and x.started <= t.started + ctx.give_up(t) + 2 * ctx.tol + 0.01)
+                    # (nor a new try from the top of the list a retry interval after the
+                    # answer, RTX-5: the registration it refused is tried again, which is
+                    # no move to the next target; explore seed 114 of round 5, retry_counts
+                    # 9, the silent primary's give-up time longer than the interval)
+                    and not _retried_from_top(ctx, t, x)
                 ):
                     return ctx.failed(
                         c,
@@ -573,6 +689,18 @@ def rtx3(ctx: Ctx) -> Verdict:
     if not judged:
         return ctx.na(c, "no server answered a request with a 503 or another error response")
     return ctx.passed(c, f"{judged} error response(s) handled as RTX-3 says", ev)
+
+
+def _retried_from_top(ctx: Ctx, t: wire.Txn, x: wire.Txn) -> bool:
+    """
+    Whether C{x} begins a new round at the primary (the top of the list) no
+    earlier than a retry interval after C{t}'s final answer: the request tried
+    again (RTX-5), not moved on from C{t}'s target because of the answer.
+    """
+    if (t.final_t is None or not ctx.is_primary(x.dst)
+            or x.first < t.final_t + ctx.profile.retry_interval - ctx.tol):
+        return False
+    return any(r.head is x for r in ctx.rounds)
 
 
 def rtx4(ctx: Ctx) -> Verdict:
@@ -609,6 +737,10 @@ def rtx4(ctx: Ctx) -> Verdict:
                 unseen = sum(1 for x in conns if a.last - ctx.tol < x.start <= b.first
                              and (x.start < b.first or x.server != b.dst)
                              and not x.t <= a.first)
+                # (and so did a request the phone wrote onto a TLS connection as the
+                # server closed it, never read: explore seed 117 of round 5, the retry
+                # due at 121 s as the flapping primary's close_notify came)
+                unseen += len(_unread_records(ctx, a.last, b.first, ctx.group(b.dst)))
                 if not a.cseq + 1 <= b.cseq <= a.cseq + 1 + unseen:
                     return ctx.failed(
                         c,
@@ -895,6 +1027,25 @@ def rtx5(ctx: Ctx) -> Verdict:
             ]
             if nxt is not None:
                 options.append((nxt.started, nxt.dst, nxt.describe(), nxt.sends[0].index))
+                # (one TCP held back behind another request's lost segment was written at
+                # some time until the server read it, L{_written_by}: explore seed 113 of
+                # round 5, next find, the retry due at 524.716 s written behind a call's
+                # INVITE lost from 524.211 s, both read at 524.816 s)
+                # (or one that joined another request's connection while it was being
+                # opened, handed to the transport at any time until it came up: explore
+                # seed 113 of round 5, third find, a call's SYNs lost from 519 s, the
+                # retry due at 524.716 s, both written as it came up at 526.211 s)
+                if _joined_opening(ctx, nxt) and nxt.conn_start is not None:
+                    options += [(min(max(d, nxt.conn_start), nxt.first), nxt.dst,
+                                 f"{nxt.describe()}, behind a connection opened at "
+                                 f"{nxt.conn_start:.3f}", nxt.sends[0].index)
+                                for d in (fail_t + ri,)]
+                latest = _written_by(ctx, nxt)
+                if latest > nxt.first:
+                    options += [(min(max(d, nxt.first), latest), nxt.dst,
+                                 f"{nxt.describe()}, held back until {latest:.3f}",
+                                 nxt.sends[0].index)
+                                for d in (fail_t + ri,)]
                 # a retry starts with resolving server 1 again (DNS-10/11): its first
                 # query, even one the network lost, is when the phone retried.  That is
                 # the first query since the failure (a retry whose lookup failed, DNS-11,
@@ -971,6 +1122,27 @@ def rtx5(ctx: Ctx) -> Verdict:
                 for a in conns for d in due if a.index in rode and a.start < d - slack
                 and a.t > d + ctx.tol
             ]
+            # (a planned call's connection to the top of the list still pending at the
+            # retry time, begun at that very instant or not yet decided then, is the
+            # retry's as well: the phone shares a pending connection with every request
+            # waiting for that server, as FO-2 and FO-3 failing over together do, so the
+            # retry put nothing of its own on the wire and failed with it; explore seeds
+            # 103 and 113 of round 5: a call at 62 s as the retry fell due, one SYN,
+            # refused; a call's SYN at 117.000 s, the retry due at 117.005 s, refused at
+            # 117.010 s.  One decided before the retry fell due was the call's alone)
+            shared = {a.index: a.t for a in conns for d in due
+                      if a.index in claimed and top is not None and a.server == top
+                      and a.start > last.last + ctx.tol
+                      and (abs(a.start - d) <= wire._SAME_INSTANT or a.start < d < a.t)
+                      and (nxt is None or a.start < nxt.first - ctx.tol)}
+            options += [
+                (d, a.server, f"{a.transport} connection to {ctx.name(a.server)} at "
+                 f"{a.start:.3f}, a call's, pending at the retry time ({a.what} at "
+                 f"{a.t:.3f})", a.index)
+                for a in conns for d in due if a.index in shared
+                and (abs(a.start - d) <= wire._SAME_INSTANT or a.start < d < a.t)
+            ]
+            rode.update(shared)
             retry = min(options, key=lambda o: min(abs(o[0] - d) for d in due), default=None)
             if registered_again and (retry is None or min(abs(retry[0] - d) for d in due)
                                      > slack):
@@ -998,8 +1170,24 @@ def rtx5(ctx: Ctx) -> Verdict:
             r_t, r_dst, r_what, r_index = retry
             judged += 1
             ev.extend((*last.indexes, r_index))
-            if min(abs(r_t - d) for d in due) > slack and not _renewal_in_place(
-                    ctx, rnd[0].started, fail_t, r_t, max(due) + slack):
+            # (a retry falling due as the top target's server closed the TLS connection
+            # it went over may be lost with it, as below: the target failed then, RTX-2,
+            # and the next retry is due a retry interval after the close; explore seed
+            # 117 of round 5, a flapping primary going down at each retry time)
+            closed = _closed_at_retry(ctx, due, slack)
+            # (a last attempt TCP held back behind another request's lost segment may
+            # have been written, and its timer started, as late as the server read it,
+            # L{_written_by}, after waiting for the connection since its SYN or not:
+            # it failed, and the retry is due, anywhere in that span; explore seed 113
+            # of round 5, next find: the retry written at 524.716 s behind a call's
+            # INVITE on the connection the call opened at 517 s)
+            held_span = (last.on_wire and (last.sends[0].held or _joined_opening(ctx, last))
+                         and fail_t + ri - slack <= r_t
+                         <= _written_by(ctx, last) + ctx.give_up(last) + ri + slack)
+            if (min(abs(r_t - d) for d in due) > slack and not held_span
+                    and not (closed is not None and abs(r_t - (closed + ri)) <= slack)
+                    and not _renewal_in_place(ctx, rnd[0].started, fail_t, r_t,
+                                              max(due) + slack)):
                 also = (f"; or at {since + ri:.3f} s, after {since:.3f} when every target "
                         "had first failed" if since < fail_t else "")
                 return ctx.failed(
@@ -1374,7 +1562,13 @@ def reg2(ctx: Ctx) -> Verdict:
             continue
         judged += 1
         ev.extend((*r.txn.indexes, nxt.sends[0].index))
-        if not lo - ctx.tol <= nxt.first <= hi + ctx.tol:
+        # (a request TCP held back behind another's lost segment and delivered with its
+        # retransmission was written at some time between that lost copy, the time the
+        # wire gives it, and the server reading it: explore seed 104 of round 5, a call's
+        # INVITE lost at 120.0 s, the renewal written at 120.12 s, both sent again at
+        # 120.2 s; the window opened at 120.1 s)
+        written_by = _written_by(ctx, nxt)
+        if not (lo - ctx.tol <= written_by and nxt.first <= hi + ctx.tol):
             return ctx.failed(
                 c,
                 f"renewal of the registration granted {r.granted} s at {r.t:.3f} s "

@@ -484,6 +484,18 @@ class Account:
 
     async def _register_one(self, slot: Slot, target: Target) -> bool:
         """REGISTER to one given target (register_on_enable, FO-5)."""
+        # RFC 3261 10.2: no new REGISTER of this Call-ID until the one outstanding (a
+        # renewal or a retry still waiting on another target) has its final response or
+        # has timed out: wait for it; a REGISTER to this very target joins it (_transact)
+        while (pending := self._reg_in_flight.get(slot.number)) is not None \
+                and pending[0] != target:
+            done: Deferred[Response | TransactionFailure] = Deferred()
+            pending[1].append(done)
+            await done
+        if slot.registered == target:
+            # the registration moved there meanwhile (the renewal's own failover, FO-2)
+            self.note(f"registered at {_fmt(target)} before using it", "FO-5")
+            return True
         request = self._make_register(slot, slot.config.expires)(target)
         try:
             response = await self._transact(slot, request, target)

@@ -30,6 +30,8 @@ MUST_FAIL = {
     "seed28-rtx2-reset-other-conn": ("retries-too-few", "RTX-2"),
     "seed48-rtx2-invite-moves-on": ("no-reregister-retry", "RTX-5"),
     "seed48-rtx5-invite-moves-on-at-retry": ("no-reregister-retry", "RTX-5"),
+    "r5-seed103-rtx5-retry-on-calls-conn": ("no-reregister-retry", "RTX-5"),
+    "r5-seed117-rtx5-retry-lost-at-tls-close": ("no-reregister-retry", "RTX-5"),
 }
 
 

@@ -1939,3 +1939,58 @@ class StayRestartedByLaterFailoverTests(SynchronousTestCase):
 
     def test_secondary_after_both_stays_fails(self) -> None:
         self.assertEqual(status(self._world(130.0), "FB-3"), "fail")
+
+
+class StayRestartedWithinOneRoundInvariantTests(SynchronousTestCase):
+    """
+    Explore invariant FAILBACK (round 5, explore seed 102 of dns-ip-literal):
+    failback_mode 3, failback_timeout 90 s, UDP, retry_counts 0, the primary
+    silent.  The REGISTER failed over to the secondary at 0.5 s (FO-2); the
+    renewal at 60.5 s found the secondary silent too (its 200 lost) and moved
+    on to the primary, which failed; RTX-5's retry at 91.5 s, the stay over,
+    began at the primary and failed over to the secondary again at 92 s.  All
+    one round of one Call-ID, headed at the secondary: the invariant saw no
+    new failover and wanted the renewal at 152 s at the primary.  Coming back
+    to the secondary after another target failed is a failover: the stay
+    starts again (FB-3).  A renewal at the secondary after that stay too still
+    breaks FB-3.
+    """
+
+    def _problems(self, renewal_at: float) -> list[str]:
+        from types import SimpleNamespace
+
+        from harness.certify import wire
+        from harness.explore import _failback_invariants
+        from harness.testing.strategies import AccountSpec
+
+        tb = TraceBuilder(default_facts(expires=120, retry_counts=0, failback_mode=3,
+                                        failback_timeout=90, duration=300.0))
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV",
+               [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"])
+        tb.dns(0.01, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.dns(0.02, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        g = tb.give_up("REGISTER")
+        tb.silent("REGISTER", "primary", 0.03)
+        ok = tb.register("secondary", 0.03 + g, cseq=2)
+        tb.respond(ok, 200, 0.035 + g)
+        tb.silent("REGISTER", "secondary", 60.54, cseq=3)
+        tb.silent("REGISTER", "primary", 60.54 + g, cseq=4)
+        tb.silent("REGISTER", "primary", 91.54, cseq=5)
+        ok = tb.register("secondary", 91.54 + g, cseq=6)
+        tb.respond(ok, 200, 91.545 + g)
+        ok = tb.register("secondary", renewal_at, cseq=7)
+        tb.respond(ok, 200, renewal_at + 0.005)
+        trace = tb.build()
+        run = SimpleNamespace(
+            world=SimpleNamespace(faults=[], subject=AccountSpec(failback_mode=(3, 0),
+                                                                  failback_timeout=(90, 0))),
+            result=SimpleNamespace(facts=tb.facts, trace=trace),
+        )
+        mine = wire.phone_transactions(trace, tb.facts)
+        return _failback_invariants(run, mine, 0.06)  # type: ignore[arg-type]
+
+    def test_stay_from_the_failover_back_passes(self) -> None:
+        self.assertEqual(self._problems(152.05), [])
+
+    def test_secondary_after_that_stay_breaks(self) -> None:
+        self.assertEqual(len(self._problems(190.0)), 1)

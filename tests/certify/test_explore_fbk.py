@@ -1994,3 +1994,43 @@ class StayRestartedWithinOneRoundInvariantTests(SynchronousTestCase):
 
     def test_secondary_after_that_stay_breaks(self) -> None:
         self.assertEqual(len(self._problems(190.0)), 1)
+
+
+class FailoverRegisterIsNoFirstRegistrationTests(SynchronousTestCase):
+    """
+    FO-1 (round 5, explore seed 118 of dns-ip-literal): register_on_enable 1,
+    failback_mode 0, every lookup failing until a call at 60 s, the primary
+    answering 503.  The call's INVITE got the 503 and moved on (RTX-3); the
+    REGISTER it owed the secondary first (FO-5) reached the wire 10 ms before
+    the registration's retry reached the primary.  That REGISTER is part of
+    the INVITE's failover, not the account's first registration: FO-1 judges
+    the retry, which went to the primary.  With no INVITE failing over, a
+    first REGISTER to the secondary still fails FO-1.
+    """
+
+    def _world(self, call: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(register_on_enable=1, calls=(60.0,) if call else (),
+                                        duration=120.0, server2=""))
+        tb.dns(60.005, f"_sip._udp.{DOMAIN}", "SRV",
+               [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"])
+        tb.dns(60.01, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.dns(60.015, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        if call:
+            inv = tb.invite("primary", 60.02, call_id="call-a")
+            tb.respond(inv, 503, 60.025)
+        fo5 = tb.register("secondary", 60.03)
+        tb.respond(fo5, 200, 60.035)
+        again = tb.register("primary", 60.04, cseq=2)
+        tb.respond(again, 503, 60.045)
+        last = tb.register("secondary", 60.05, cseq=3)
+        tb.respond(last, 200, 60.055)
+        if call:
+            inv = tb.invite("secondary", 60.04, call_id="call-a", cseq=2)
+            tb.respond(inv, 200, 60.045)
+        return tb
+
+    def test_failover_register_first_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FO-1"), "pass")
+
+    def test_register_to_the_secondary_first_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-1"), "fail")

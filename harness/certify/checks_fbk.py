@@ -123,9 +123,14 @@ def _hang_up_conn(ctx: Ctx, a: wire.ConnAttempt) -> bool:
         if d.dst != a.server:
             continue
         plans = [p for p in ctx.facts.calls if p.at <= d.invite.first + ctx.tol]
-        if not plans or (plan := max(plans, key=lambda p: p.at)).duration is None:
+        if not plans:
             continue
-        if abs(a.start - (d.established + plan.duration)) <= 2 * ctx.tol:
+        # (calls placed at the same time: each dialog owes what any of them plans, as
+        # wire._planned_in_dialog reads it)
+        latest = max(p.at for p in plans)
+        if any(p.at >= latest - ctx.tol and p.duration is not None
+               and abs(a.start - (d.established + p.duration)) <= 2 * ctx.tol
+               for p in plans):
             return True
     return False
 

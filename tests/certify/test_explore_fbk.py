@@ -2034,3 +2034,44 @@ class FailoverRegisterIsNoFirstRegistrationTests(SynchronousTestCase):
 
     def test_register_to_the_secondary_first_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FO-1"), "fail")
+
+
+class SameTimeCallsHangUpTests(SynchronousTestCase):
+    """
+    FO-2 (round 5, explore seed 108 of dns-ip-literal): TCP, two calls placed
+    at 0 s lasting 5 s and 1 s, both up through the primary, which then went
+    down (a flap).  Each call's BYE found the connection gone and its new
+    connection refused (FO-4: never failed over).  Only the longer call's
+    hang-up time was reckoned for both dialogs, so the shorter one's refused
+    connection at 1 s was read as a REGISTER's try at the primary that never
+    failed over.  Calls placed at the same time: the wire does not say which
+    dialog is which plan's, so each owes what any of them plans.  A refused
+    connection away from any hang-up is still the registration's, and with
+    no failover FO-2 still fails.
+    """
+
+    def _world(self, refused_at: float) -> TraceBuilder:
+        facts = default_facts(transport=1, duration=120.0, server2="")
+        uri = f"sip:echo@{DOMAIN}"
+        tb = TraceBuilder(replace(facts, calls=(CallPlan(0.0, uri, 5.0),
+                                                CallPlan(0.0, uri, 1.0))))
+        tb.dns(0.005, f"_sip._tcp.{DOMAIN}", "SRV",
+               [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"])
+        tb.dns(0.015, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.dns(0.025, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        reg = tb.register("primary", 0.04, transport="tcp")
+        tb.respond(reg, 200, 0.045)
+        for name in ("call-a", "call-b"):
+            inv = tb.invite("primary", 0.04, call_id=name, transport="tcp")
+            tb.respond(inv, 200, 0.045)
+            tb.in_dialog(inv, "ACK", 0.05, transport="tcp")
+        tb.fault(1.0, "primary", "flap", "down")
+        tb.refused(refused_at, "primary")
+        tb.refused(5.05, "primary")
+        return tb
+
+    def test_shorter_call_hang_up_passes(self) -> None:
+        self.assertNotEqual(status(self._world(1.05), "FO-2"), "fail")
+
+    def test_refused_register_not_failed_over_fails(self) -> None:
+        self.assertEqual(status(self._world(3.0), "FO-2"), "fail")

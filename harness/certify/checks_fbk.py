@@ -135,6 +135,34 @@ def _hang_up_conn(ctx: Ctx, a: wire.ConnAttempt) -> bool:
     return False
 
 
+def _still_opening(ctx: Ctx, group: int) -> list[tuple[int, float]]:
+    """
+    The phone's connections to servers of C{group} (an address DNS moved a
+    name of server 1 to included, DNS-8) still being opened when the run
+    ended, away from a planned call's time: every SYN unanswered, no SIP over
+    them, RTX-1's give-up time not yet reached (L{wire.conn_attempts} leaves
+    them out).  Each is an attempt under way, by (trace index of its first SYN,
+    its time).
+    """
+    known = {(a.server, a.phone_port) for a in wire.conn_attempts(ctx.trace, ctx.facts)}
+    first: dict[tuple[str, int], tuple[int, float]] = {}
+    heard: set[tuple[str, int]] = set()
+    for i, e in ctx.trace.indexed(PacketEvent):
+        if e.proto != "tcp":
+            continue
+        if e.src[0] == ctx.facts.phone:
+            key = (e.dst[0], e.src[1])
+            if "S" in e.flags and "A" not in e.flags and ctx.group(e.dst[0]) == group:
+                first.setdefault(key, (i, e.t))
+            elif e.payload:
+                heard.add(key)
+        elif e.dst[0] == ctx.facts.phone and e.fate == "delivered":
+            heard.add((e.src[0], e.dst[1]))
+    return [(i, t) for key, (i, t) in first.items()
+            if key not in known and key not in heard
+            and not any(p.at - ctx.tol <= t <= p.at + 1.0 + ctx.tol for p in ctx.facts.calls)]
+
+
 def _try_start(x: wire.Txn | wire.ConnAttempt, first: bool = False) -> float:
     """When a try began (L{wire.Txn.started}, or its C{first} send)."""
     if isinstance(x, wire.ConnAttempt):
@@ -231,6 +259,16 @@ def fbk_c1(ctx: Ctx) -> Verdict:
         if conn is not None and conn.start <= r.t + r.granted + ctx.tol and (
                 nxt is None or conn.start < nxt.started):
             ev.append(conn.index)
+            continue
+        # and one whose connection was still being opened when the run ended, its SYNs
+        # unanswered, RTX-1's give-up time not reached (explore seed 112 of
+        # dns-ip-literal, round 5: the primary's name moved to a dead address, DNS-8,
+        # retry_counts 9: the renewal's SYNs there from 30 s until the end at 60 s)
+        opening = next((i for i, t in _still_opening(ctx, grp or 0)
+                        if r.t + ctx.tol < t <= r.t + r.granted + ctx.tol
+                        and (nxt is None or t < nxt.started)), None)
+        if opening is not None:
+            ev.append(opening)
             continue
         if nxt is None or nxt.started > r.t + r.granted + ctx.tol:
             return ctx.failed(c, f"registration at {ctx.name(r.dst)} not refreshed",

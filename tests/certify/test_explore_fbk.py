@@ -2075,3 +2075,43 @@ class SameTimeCallsHangUpTests(SynchronousTestCase):
 
     def test_refused_register_not_failed_over_fails(self) -> None:
         self.assertEqual(status(self._world(3.0), "FO-2"), "fail")
+
+
+class RenewalStillConnectingAtEndTests(SynchronousTestCase):
+    """
+    FBK-C1 (round 5, explore seed 112 of dns-ip-literal): concurrent mode,
+    TCP, expires 30, retry_counts 9; a DNS fault moved the primary's name to a
+    dead address (DNS-8).  The renewal at 30 s resolved the name again and
+    sent SYNs to the new address until the run ended at 60 s, RTX-1's
+    give-up time not reached: nothing failed for L{wire.conn_attempts} to
+    name, no SIP got out, and the checker saw no refresh before the
+    registration ran out at 45 s.  A connection still being opened is the
+    renewal under way; with no attempt at all FBK-C1 still fails.
+    """
+
+    MOVED = "127.0.1.30"
+
+    def _world(self, renewed: bool) -> TraceBuilder:
+        moved = ServerInfo("moved-" + self.MOVED, self.MOVED, _PORTS)
+        facts = default_facts(transport=1, expires=30, retry_counts=9, duration=60.0)
+        tb = TraceBuilder(replace(facts, servers=(*facts.servers, moved)))
+        fb = tb.register("fallback", 0.0, call_id="reg-2")
+        tb.respond(fb, 200, 0.005, headers=[("Expires", "3600")])
+        tb.dns(0.015, f"_sip._tcp.{DOMAIN}", "SRV", [f"0 0 5060 primary.{DOMAIN}"])
+        tb.dns(0.025, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=30)
+        reg = tb.register("primary", 0.04, transport="tcp")
+        tb.respond(reg, 200, 0.045)
+        reg = tb.register("primary", 15.05, transport="tcp", cseq=2)
+        tb.respond(reg, 200, 15.055)
+        tb.dns(30.075, f"_sip._tcp.{DOMAIN}", "SRV", [f"0 0 5060 primary.{DOMAIN}"])
+        tb.dns(30.085, f"primary.{DOMAIN}", "A", [self.MOVED], ttl=60)
+        if renewed:
+            for s in (0.0, 1.0, 3.0, 7.0, 15.0):
+                tb.syn_lost(30.09 + s, self.MOVED, fate="down", phone_port=32769)
+        return tb
+
+    def test_renewal_still_connecting_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-C1"), "pass")
+
+    def test_no_renewal_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-C1"), "fail")

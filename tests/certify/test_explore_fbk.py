@@ -2115,3 +2115,42 @@ class RenewalStillConnectingAtEndTests(SynchronousTestCase):
 
     def test_no_renewal_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FBK-C1"), "fail")
+
+
+class ProbeDueAfterLookupGiveUpTests(SynchronousTestCase):
+    """
+    FBK-S3 (round 5, explore seed 109 of dns-ip-literal): successive mode,
+    fallback.timeout 10 s, every DNS query dropped from 121 s on.  On the
+    fallback server the phone probed every 14 s: each probe's lookup asked
+    twice and gave up 3 s after its last query (DNS-11), the next probe
+    10 s after that.  The run ended 9.8 s after the last lookup failed; the
+    checker reckoned the missing probe from that lookup's last query, though
+    it judges a probe's time from anywhere between the last query and the
+    resolver's give-up.  Due by the latest of those, the probe was not yet
+    due; a run going on 10 s longer without it still fails FBK-S3.
+    """
+
+    def _world(self, end: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(redundancy_type=1, fallback_timeout=10, expires=30,
+                                        duration=end))
+        srv = f"_sip._udp.{DOMAIN}"
+        tb.dns(0.005, srv, "SRV", [f"0 0 5060 primary.{DOMAIN}"])
+        tb.dns(0.015, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=10)
+        reg = tb.register("primary", 0.02)
+        tb.respond(reg, 200, 0.025)
+        lookup = 15.025
+        tb.dns(lookup, srv, "SRV", rcode="TIMEOUT")
+        tb.dns(lookup + 1.0, srv, "SRV", rcode="TIMEOUT")
+        fb = tb.register("fallback", lookup + 4.0, call_id="reg-2")
+        tb.respond(fb, 200, lookup + 4.005)
+        for _ in range(3):
+            lookup += 14.0
+            tb.dns(lookup, srv, "SRV", rcode="TIMEOUT")
+            tb.dns(lookup + 1.0, srv, "SRV", rcode="TIMEOUT")
+        return tb
+
+    def test_run_ended_before_the_probe_was_due_passes(self) -> None:
+        self.assertEqual(status(self._world(57.025 + 13.8), "FBK-S3"), "pass")
+
+    def test_probe_missing_fails(self) -> None:
+        self.assertEqual(status(self._world(57.025 + 24.0), "FBK-S3"), "fail")

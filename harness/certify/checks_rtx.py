@@ -609,6 +609,14 @@ def rtx4(ctx: Ctx) -> Verdict:
                 unseen = sum(1 for x in conns if a.last - ctx.tol < x.start <= b.first
                              and (x.start < b.first or x.server != b.dst)
                              and not x.t <= a.first)
+                # and so does each REGISTER of the same Call-ID that is not this chain's,
+                # sent in between (register_on_enable's REGISTER for a call's failover,
+                # FO-5, while the renewal was still being tried: explore seed 37 of
+                # dns-ip-literal, round 4)
+                unseen += sum(1 for x in ctx.txns
+                              if x.method == "REGISTER" and x.call_id == ch.call_id
+                              and a.first < x.first < b.first
+                              and all(x is not y for y in sent))
                 if not a.cseq + 1 <= b.cseq <= a.cseq + 1 + unseen:
                     return ctx.failed(
                         c,

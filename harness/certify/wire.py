@@ -902,6 +902,7 @@ def chains(trace: Trace, facts: Facts, txns: Sequence[Txn] | None = None) -> lis
     tol = facts.tol
     building: list[list[Txn]] = []
     open_by_key: dict[tuple[str, str], list[int]] = defaultdict(list)
+    roe = _failover_registers(txns, facts)
     for txn in txns:
         if txn.method in _NOT_CHAINED:
             continue
@@ -909,6 +910,15 @@ def chains(trace: Trace, facts: Facts, txns: Sequence[Txn] | None = None) -> lis
         attached = False
         for pos in reversed(open_by_key[key]):
             last = building[pos][-1]
+            if (id(txn) in roe and (done := failed_at(last, facts)) is not None
+                    and done > txn.first + tol):
+                # register_on_enable's REGISTER to the next target as a call's INVITE
+                # failed over (FO-5) while a REGISTER of the same Call-ID was still
+                # being tried (a renewal over TCP, one send, given up only at RTX-1's
+                # time): the renewal had not moved on; that REGISTER is one of its own
+                # (explore seed 37 of dns-ip-literal, round 4: the renewal's REGISTER
+                # to the secondary after the primary's give-up started a new round)
+                continue
             if (
                 last.failed
                 and (last.first < txn.first
@@ -932,6 +942,29 @@ def chains(trace: Trace, facts: Facts, txns: Sequence[Txn] | None = None) -> lis
     out = [Chain(b[0].method, b[0].call_id, tuple(b)) for b in building]
     out.sort(key=lambda c: (c.start, c.head.sends[0].index))
     return out
+
+
+def _failover_registers(txns: Sequence[Txn], facts: Facts) -> set[int]:
+    """
+    C{id}s of register_on_enable's REGISTERs (FO-5): to a target of server 1
+    other than the primary, sent as another out-of-dialog request of the phone
+    (a call's INVITE) gave up another target of server 1 (as
+    L{harness.certify.checks_rtx._roe_register} reads them from the wire).
+    """
+    if not facts.account.server(1).register_on_enable:
+        return set()
+    primary = facts.primary.address if facts.primary else None
+    gave_up = [(x.dst, done) for x in txns
+               if x.method not in ("REGISTER", "ACK", "CANCEL") and not x.in_dialog
+               and facts.group_of(x.dst) == 1
+               and (done := failed_at(x, facts)) is not None]
+    if not gave_up:
+        return set()
+    tol = facts.tol
+    return {id(t) for t in txns
+            if t.method == "REGISTER" and t.on_wire and facts.group_of(t.dst) == 1
+            and t.dst != primary
+            and any(dst != t.dst and abs(done - t.first) <= tol for dst, done in gave_up)}
 
 
 def rounds(chain: Chain, facts: Facts, alone: Collection[int] = ()) -> list[Chain]:

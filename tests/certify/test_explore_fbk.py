@@ -2154,3 +2154,50 @@ class ProbeDueAfterLookupGiveUpTests(SynchronousTestCase):
 
     def test_probe_missing_fails(self) -> None:
         self.assertEqual(status(self._world(57.025 + 24.0), "FBK-S3"), "fail")
+
+
+class RenewalPendingAcrossFailoverRegisterTests(SynchronousTestCase):
+    """
+    FB-0, RTX-4 (round 4 still open, explore seed 37 of dns-ip-literal):
+    register_on_enable 1, failback_mode 0, TCP, the primary silent from 1 s,
+    a call at 233 s.  The call's INVITE gave the primary up at 240.5 s and
+    registered at the secondary first (FO-5, CSeq 3) while the renewal begun
+    at 240 s (CSeq 2) was still being tried at the primary; that gave it up
+    at 247.5 s and moved on to the secondary (CSeq 4).  wire.chains attached
+    the FO-5 REGISTER to the renewal's chain (its one TCP send was over), so
+    CSeq 4 began a round of its own at the secondary and FB-0 wanted it at the
+    primary first.  The renewal had not moved on: CSeq 4 continues it, and
+    the FO-5 REGISTER's CSeq in between is RTX-4's one more.  A renewal sent
+    straight to the secondary still fails FB-0.
+    """
+
+    def _world(self, renewal_tried_primary: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, register_on_enable=1, expires=300,
+                                        calls=(233.0,), duration=300.0, server2=""))
+        tb.dns(0.005, f"_sip._tcp.{DOMAIN}", "SRV",
+               [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"])
+        tb.dns(0.015, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.dns(0.025, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        reg = tb.register("primary", 0.06, transport="tcp")
+        tb.respond(reg, 200, 0.065)
+        _tcp_silent(tb, "INVITE", 233.015, call_id="call-a")
+        if renewal_tried_primary:
+            _tcp_silent(tb, "REGISTER", 240.075, cseq=2)
+        fo5 = tb.register("secondary", 240.515, transport="tcp", cseq=3)
+        tb.respond(fo5, 200, 240.52)
+        inv = tb.invite("secondary", 240.525, call_id="call-a", cseq=2, transport="tcp")
+        tb.respond(inv, 200, 240.53)
+        tb.in_dialog(inv, "ACK", 240.535, transport="tcp")
+        bye = tb.in_dialog(inv, "BYE", 245.535, transport="tcp")
+        tb.respond(bye, 200, 245.54)
+        again = tb.register("secondary", 247.575, transport="tcp", cseq=4)
+        tb.respond(again, 200, 247.58)
+        return tb
+
+    def test_renewal_moved_on_after_its_give_up_passes(self) -> None:
+        tb = self._world(True)
+        self.assertNotEqual(status(tb, "FB-0"), "fail")
+        self.assertEqual(status(tb, "RTX-4"), "pass")
+
+    def test_renewal_straight_to_the_secondary_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FB-0"), "fail")

@@ -409,21 +409,34 @@ def _failback_invariants(run: WorldRun, mine: list[wire.Txn], tol: float) -> lis
             ra = x.final.headers.get("Retry-After")
             if ra and ra.strip().isdigit():
                 skip.append((x.final_t, x.final_t + int(ra.strip()) + tol))
-    events: list[tuple[float, int, wire.Chain]] = []
+    events: list[tuple[float, int, wire.Chain, str | None]] = []
     # (only server 1's targets: a request server 1 handed over to the fallback server,
     # FO-6, is no failover between its targets, whose failback the modes rule;
     # explore seed 26 of dns-ip-literal: a call's INVITE answered there)
     for c in chains:
-        events.append((c.start, 1, c))
+        events.append((c.start, 1, c, None))
         ans = next((t for t in c.txns if t.answered and t.final_t is not None
                     and t.dst in group1), None)
         if ans is not None and ans.final_t is not None:
-            events.append((ans.final_t, 0, c))
+            events.append((ans.final_t, 0, c, None))
+        # the current server itself failing a new request ends the stay: the phone moves
+        # on down its list, and once every target failed RTX-5 retries from its top (as
+        # the FB-* checkers read it, FB-3Z's "until the current server itself fails";
+        # explore seed 143 of dns-ip-literal, round 5: failback_mode 1, a call's INVITE
+        # failed over to the secondary, FO-5's REGISTER there answered, the INVITE
+        # silenced there too; the registration's retry 30 s later began at the primary)
+        for x in c.txns:
+            if x.dst in group1 and (done := wire.failed_at(x, facts)) is not None:
+                events.append((done, -1, c, x.dst))
     events.sort(key=lambda e: (e[0], e[1]))
     current: str | None = None
     tf = 0.0
     out: list[str] = []
-    for t, kind, c in events:
+    for t, kind, c, lost in events:
+        if kind == -1:
+            if lost == current:
+                current = None
+            continue
         if kind == 0:
             ans = next(x for x in c.txns if x.answered and x.dst in group1)
             if ans.dst != primary and (ans.late or wire.answer_not_taken(ans, primary, tries,

@@ -2201,3 +2201,60 @@ class RenewalPendingAcrossFailoverRegisterTests(SynchronousTestCase):
 
     def test_renewal_straight_to_the_secondary_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FB-0"), "fail")
+
+
+class CurrentServerFailedEndsStayInvariantTests(SynchronousTestCase):
+    """
+    Explore invariant FAILBACK (round 5, explore seed 143 of dns-ip-literal):
+    failback_mode 1 (stay for the TTL, 300 s), register_on_enable 1, UDP,
+    both servers silent to INVITEs, a call at start.  The call's INVITE gave
+    the primary up and registered at the secondary first (FO-5, answered):
+    a failover to the secondary at 7.5 s.  The INVITE then failed there too;
+    every target failed, and RTX-5's retry 30 s later began at the primary.
+    The invariant wanted it at the secondary until the TTL ran out.  The
+    current server itself failing a new request ends the stay (as the FB-*
+    checkers read it); had the secondary answered the INVITE, a REGISTER to
+    the primary then still breaks FB-1.
+    """
+
+    def _problems(self, secondary_failed: bool) -> list[str]:
+        from types import SimpleNamespace
+
+        from harness.certify import wire
+        from harness.explore import _failback_invariants
+        from harness.testing.strategies import AccountSpec
+
+        tb = TraceBuilder(default_facts(failback_mode=1, register_on_enable=1, calls=(0.0,),
+                                        duration=120.0, server2=""))
+        tb.dns(0.005, f"_sip._udp.{DOMAIN}", "SRV",
+               [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"])
+        tb.dns(0.015, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.dns(0.025, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        g = tb.give_up("INVITE")
+        reg = tb.register("primary", 0.03)
+        tb.respond(reg, 200, 0.035)
+        tb.silent("INVITE", "primary", 0.03, call_id="call-a")
+        fo5 = tb.register("secondary", 0.03 + g, cseq=2)
+        tb.respond(fo5, 200, 0.035 + g)
+        if secondary_failed:
+            tb.silent("INVITE", "secondary", 0.04 + g, call_id="call-a", cseq=2)
+        else:
+            inv = tb.invite("secondary", 0.04 + g, call_id="call-a", cseq=2)
+            tb.respond(inv, 200, 0.045 + g)
+        tb.silent("REGISTER", "primary", 45.04, cseq=3)
+        ok = tb.register("secondary", 45.04 + tb.give_up("REGISTER"), cseq=4)
+        tb.respond(ok, 200, 45.045 + tb.give_up("REGISTER"))
+        trace = tb.build()
+        run = SimpleNamespace(
+            world=SimpleNamespace(faults=[], subject=AccountSpec(failback_mode=(1, 0),
+                                                                  register_on_enable=(1, 0))),
+            result=SimpleNamespace(facts=tb.facts, trace=trace),
+        )
+        mine = wire.phone_transactions(trace, tb.facts)
+        return _failback_invariants(run, mine, 0.06)  # type: ignore[arg-type]
+
+    def test_retry_from_the_top_after_the_secondary_failed_passes(self) -> None:
+        self.assertEqual(self._problems(True), [])
+
+    def test_primary_while_the_secondary_works_breaks(self) -> None:
+        self.assertEqual(len(self._problems(False)), 1)

@@ -2258,3 +2258,38 @@ class CurrentServerFailedEndsStayInvariantTests(SynchronousTestCase):
 
     def test_primary_while_the_secondary_works_breaks(self) -> None:
         self.assertEqual(len(self._problems(False)), 1)
+
+
+class FallbackAnswerAtGiveUpThenRetryTests(SynchronousTestCase):
+    """
+    FBK-S3 (round 5, explore seed 142 of dns-ip-literal): successive mode,
+    TLS, 100 ms latency, server 1 an IP literal whose first REGISTER was
+    lost.  The fallback server's 200 OK came at the very moment the phone
+    gave that REGISTER up (RTX-1): it was not taken, every target had failed,
+    and RTX-5 retried at the primary 30 s later.  The checker put the phone
+    on the fallback server at that 200 and judged the retry a probe off the
+    fallback.timeout schedule.  A 2xx that may have come too late, followed
+    by a retry from server 1's top a retry interval after the give-up time,
+    put the phone on nothing (as wire.answer_not_taken reads a secondary's);
+    answered in time, the REGISTER to the primary 30 s later is still a probe
+    off the schedule.
+    """
+
+    def _world(self, answered_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=2, redundancy_type=1, server1=PRIMARY,
+                                        port1=5061, retry_counts=0, duration=120.0,
+                                        latency_tolerance=0.25,
+                                        servers=(ServerInfo("primary", PRIMARY, _PORTS),
+                                                 ServerInfo("fallback", FALLBACK, _PORTS))))
+        tb.silent("REGISTER", "primary", 0.0, transport="tls", port=5061)
+        fb = tb.register("fallback", 0.6, call_id="reg-1", cseq=2, transport="tls", port=5061)
+        tb.respond(fb, 200, answered_at)
+        again = tb.register("primary", 31.1, cseq=3, transport="tls", port=5061)
+        tb.respond(again, 200, 31.2)
+        return tb
+
+    def test_answer_at_give_up_then_retry_passes(self) -> None:
+        self.assertNotEqual(status(self._world(1.1), "FBK-S3"), "fail")
+
+    def test_answer_in_time_then_early_probe_fails(self) -> None:
+        self.assertEqual(status(self._world(0.7), "FBK-S3"), "fail")

@@ -2293,3 +2293,62 @@ class FallbackAnswerAtGiveUpThenRetryTests(SynchronousTestCase):
 
     def test_answer_in_time_then_early_probe_fails(self) -> None:
         self.assertEqual(status(self._world(0.7), "FBK-S3"), "fail")
+
+
+class UnresolvedPrimaryIsNoFailoverInvariantTests(SynchronousTestCase):
+    """
+    Explore invariant FAILBACK (round 5, explore seed 154 of dns-ip-literal):
+    failback_mode 1 (the TTL, 30 s), TCP, 20 % loss, the primary silent to
+    INVITEs.  A call's lookup lost both A answers for the primary (DNS-8,
+    DNS-11): its INVITE went to the secondary, the first target it had.  The
+    invariant took that for a failover and wanted the next call, 29 s later,
+    at the secondary until the TTL ran out; it went to the primary.  A
+    request that started at the only target its lookup gave failed over from
+    nothing.  After a real failover (the primary resolved, the INVITE given
+    up there), the next call at the primary within the TTL still breaks FB-1.
+    """
+
+    def _problems(self, lost: bool) -> list[str]:
+        from types import SimpleNamespace
+
+        from harness.certify import wire
+        from harness.explore import _failback_invariants
+        from harness.testing.strategies import AccountSpec
+
+        tb = TraceBuilder(default_facts(transport=1, failback_mode=1, calls=(10.0, 40.0),
+                                        duration=120.0, server2=""))
+        srv = [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"]
+        tb.dns(10.005, f"_sip._tcp.{DOMAIN}", "SRV", srv, ttl=30)
+        if lost:
+            tb.dns(10.015, f"primary.{DOMAIN}", "A", rcode="TIMEOUT")
+            tb.dns(11.015, f"primary.{DOMAIN}", "A", rcode="TIMEOUT")
+            tb.dns(14.015, f"secondary.{DOMAIN}", "A", [SECONDARY])
+            inv = tb.invite("secondary", 14.03, call_id="call-a", transport="tcp")
+        else:
+            tb.dns(10.015, f"primary.{DOMAIN}", "A", [PRIMARY])
+            tb.dns(10.025, f"secondary.{DOMAIN}", "A", [SECONDARY])
+            _tcp_silent(tb, "INVITE", 10.03, call_id="call-a")
+            inv = tb.invite("secondary", 17.53, call_id="call-a", cseq=2, transport="tcp")
+        tb.respond(inv, 200, inv.last + 0.005)
+        tb.in_dialog(inv, "ACK", inv.last + 0.01, transport="tcp")
+        bye = tb.in_dialog(inv, "BYE", inv.last + 5.0, transport="tcp")
+        tb.respond(bye, 200, bye.last + 0.005)
+        tb.dns(40.005, f"_sip._tcp.{DOMAIN}", "SRV", srv, ttl=30)
+        tb.dns(40.015, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.dns(40.025, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        _tcp_silent(tb, "INVITE", 40.03, call_id="call-b")
+        inv = tb.invite("secondary", 47.53, call_id="call-b", cseq=2, transport="tcp")
+        tb.respond(inv, 200, 47.535)
+        trace = tb.build()
+        run = SimpleNamespace(
+            world=SimpleNamespace(faults=[], subject=AccountSpec(failback_mode=(1, 0))),
+            result=SimpleNamespace(facts=tb.facts, trace=trace),
+        )
+        mine = wire.phone_transactions(trace, tb.facts)
+        return _failback_invariants(run, mine, 0.06)  # type: ignore[arg-type]
+
+    def test_first_target_of_the_lookup_passes(self) -> None:
+        self.assertEqual(self._problems(True), [])
+
+    def test_primary_within_the_ttl_after_a_failover_breaks(self) -> None:
+        self.assertEqual(len(self._problems(False)), 1)

@@ -2352,3 +2352,48 @@ class UnresolvedPrimaryIsNoFailoverInvariantTests(SynchronousTestCase):
 
     def test_primary_within_the_ttl_after_a_failover_breaks(self) -> None:
         self.assertEqual(len(self._problems(False)), 1)
+
+
+class RenewalOwnRefusalAfterCallRefusalTests(SynchronousTestCase):
+    """
+    FO-2 (round 5, explore seed 149 of dns-ip-literal): TCP, the primary
+    stopped (refusing), the registration on the secondary since start, a call
+    at 61 s.  The call's connection to the primary was refused and its INVITE
+    went to the secondary; the renewal fell due 20 ms later, its own
+    connection to the primary was refused and it went to the secondary too.
+    wire.attempts counted the REGISTER among the requests that stood behind
+    the call's connection (sent within tolerance of the INVITE), so the
+    renewal's round began with that connection alone and FO-2 saw no failover
+    after it.  A request with a failed connection of its own there after
+    that one did not wait for it.  A renewal whose refused connection is
+    followed by nothing still fails FO-2.
+    """
+
+    def _world(self, moved_on: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, expires=120, calls=(61.0,),
+                                        duration=120.0, server2=""))
+        srv = [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"]
+        tb.dns(0.006, f"_sip._tcp.{DOMAIN}", "SRV", srv)
+        tb.dns(0.017, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.dns(0.028, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        tb.refused(0.033, "primary")
+        reg = tb.register("secondary", 0.05, transport="tcp", cseq=2)
+        tb.respond(reg, 200, 0.055)
+        tb.dns(61.006, f"_sip._tcp.{DOMAIN}", "SRV", srv)
+        tb.dns(61.018, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.dns(61.029, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        tb.refused(61.035, "primary", after=0.012)
+        inv = tb.invite("secondary", 61.052, call_id="call-a", transport="tcp")
+        tb.respond(inv, 200, 61.052)
+        tb.in_dialog(inv, "ACK", 61.058, transport="tcp")
+        tb.refused(61.066, "primary", after=0.011)
+        if moved_on:
+            again = tb.register("secondary", 61.082, transport="tcp", cseq=4)
+            tb.respond(again, 200, 61.082)
+        return tb
+
+    def test_renewal_with_its_own_refusal_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "FO-2"), "fail")
+
+    def test_renewal_never_moving_on_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-2"), "fail")

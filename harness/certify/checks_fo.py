@@ -200,7 +200,14 @@ def _secondary_unregistered(ctx: Ctx, ch: wire.Chain) -> bool:
         if t.method != "REGISTER" or ctx.group(t.dst) != 1 or t.dst == ch.head.dst:
             continue
         done = ctx.failed_at(t)
-        if (t.failed and done is not None and t.started <= gave_up + ctx.at_once
+        # (or was refused: a final error other than a challenge is no registration
+        # either, explore seed 145 of dns-ip-literal, round 5: the secondary answering
+        # every REGISTER 500; the phone gave the INVITE up, FO-6)
+        refused = (t.final is not None and t.final.status >= 300
+                   and t.final.status not in (401, 407, 503))
+        if refused:
+            done = t.final_t
+        if ((t.failed or refused) and done is not None and t.started <= gave_up + ctx.at_once
                 and done >= gave_up - ctx.tol):
             return True
     return False

@@ -2397,3 +2397,36 @@ class RenewalOwnRefusalAfterCallRefusalTests(SynchronousTestCase):
 
     def test_renewal_never_moving_on_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FO-2"), "fail")
+
+
+class FailoverRegisterRefusedTests(SynchronousTestCase):
+    """
+    FO-3, FO-5 (round 5, explore seed 145 of dns-ip-literal):
+    register_on_enable 1, UDP, the primary silent, the secondary answering
+    every REGISTER 500, a call at start.  The REGISTER and the call's INVITE
+    gave the primary up together; the REGISTER to the secondary got the 500,
+    so the INVITE, which may go there only once a REGISTER has succeeded
+    (FO-5), failed through server 1 (FO-6).  FO-3 excused only a REGISTER
+    there that failed (silent, 503), not one refused.  Had the secondary
+    answered 200, an INVITE never sent there still fails FO-3.
+    """
+
+    def _world(self, answer: int) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(register_on_enable=1, calls=(0.0,), duration=120.0,
+                                        server2=""))
+        tb.dns(0.005, f"_sip._udp.{DOMAIN}", "SRV",
+               [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"])
+        tb.dns(0.01, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.dns(0.015, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        tb.silent("REGISTER", "primary", 0.02)
+        tb.silent("INVITE", "primary", 0.02, call_id="call-a")
+        g = tb.give_up("REGISTER")
+        reg = tb.register("secondary", 0.02 + g, cseq=2)
+        tb.respond(reg, answer, 0.025 + g)
+        return tb
+
+    def test_refused_register_keeps_the_invite_off_passes(self) -> None:
+        self.assertNotEqual(status(self._world(500), "FO-3"), "fail")
+
+    def test_registered_yet_no_invite_fails(self) -> None:
+        self.assertEqual(status(self._world(200), "FO-3"), "fail")

@@ -647,6 +647,17 @@ def _stay_then_primary(ctx: Ctx, c: str, delay_of: str,
                      if ch.head.dst == f.to and ch.head.failed), None)
         if lost is not None:
             chains = chains[:lost + 1]
+        # ... whatever request it failed: a call's INVITE begun as the phone failed over
+        # and failing there after the failover ends it too, the phone then retrying from
+        # the top (RTX-5; explore seed 143 of dns-ip-literal, round 5, second find:
+        # register_on_enable 1, the INVITE silenced at the secondary after FO-5's REGISTER
+        # was answered there, the registration's retry at the primary 30 s later)
+        failed_there = min((d for ch in ctx.new_chains(1) for x in ch.txns
+                            if x.dst == f.to and x.first >= f.chain.start - ctx.tol
+                            and (d := ctx.failed_at(x)) is not None and d > f.t + ctx.tol),
+                           default=None)
+        if failed_there is not None:
+            chains = [ch for ch in chains if ch.start <= failed_there + ctx.tol]
         # So does its address lookup failing (DNS-8, DNS-11): a resolution made again once
         # the one in use ran out (DNS-10) that gave no address for the current server left
         # it no target, and the request went where that resolution said (explore seed 9 of

@@ -2430,3 +2430,47 @@ class FailoverRegisterRefusedTests(SynchronousTestCase):
 
     def test_registered_yet_no_invite_fails(self) -> None:
         self.assertEqual(status(self._world(200), "FO-3"), "fail")
+
+
+class InviteFailsAtCurrentServerEndsStayTests(SynchronousTestCase):
+    """
+    FB-1 (round 5, explore seed 143 of dns-ip-literal, second find):
+    failback_mode 1 (TTL 300 s), register_on_enable 1, TCP, the primary down
+    from 1 s (refusing), the secondary silent to INVITEs, a call at 2 s.  The
+    call's connection to the primary was refused; FO-5's REGISTER to the
+    secondary was answered (the failover at 2 s), and the INVITE then failed
+    there (RTX-1, 9.5 s): every target had failed, and RTX-5's retry 30 s
+    later began at the primary.  The checker ended the stay only on a new
+    request begun after the failover failing at the current server; the
+    INVITE began with it.  Had the secondary answered the INVITE, the
+    REGISTER to the primary within the TTL still fails FB-1.
+    """
+
+    def _world(self, invite_failed: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, failback_mode=1, register_on_enable=1,
+                                        calls=(2.0,), duration=120.0, server2="",
+                                        zone_ttl=300.0))
+        tb.dns(0.005, f"_sip._tcp.{DOMAIN}", "SRV",
+               [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"])
+        tb.dns(0.01, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.dns(0.015, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        reg = tb.register("primary", 0.03, transport="tcp")
+        tb.respond(reg, 200, 0.035)
+        tb.refused(2.0, "primary")
+        fo5 = tb.register("secondary", 2.02, transport="tcp", cseq=2)
+        tb.respond(fo5, 200, 2.025)
+        if invite_failed:
+            tb.silent("INVITE", "secondary", 2.03, call_id="call-a", transport="tcp")
+        else:
+            inv = tb.invite("secondary", 2.03, call_id="call-a", transport="tcp")
+            tb.respond(inv, 200, 2.035)
+            tb.in_dialog(inv, "ACK", 2.04, transport="tcp")
+        again = tb.register("primary", 39.54, transport="tcp", cseq=3)
+        tb.respond(again, 200, 39.545)
+        return tb
+
+    def test_retry_after_the_invite_failed_there_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "FB-1"), "fail")
+
+    def test_primary_while_the_secondary_works_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FB-1"), "fail")

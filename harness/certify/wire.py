@@ -911,13 +911,19 @@ def chains(trace: Trace, facts: Facts, txns: Sequence[Txn] | None = None) -> lis
         for pos in reversed(open_by_key[key]):
             last = building[pos][-1]
             if (id(txn) in roe and (done := failed_at(last, facts)) is not None
-                    and done > txn.first + tol):
+                    and done > txn.first + tol
+                    and (ended := txn.final_t if txn.final_t is not None
+                         else failed_at(txn, facts)) is not None
+                    and ended <= done + tol):
                 # register_on_enable's REGISTER to the next target as a call's INVITE
                 # failed over (FO-5) while a REGISTER of the same Call-ID was still
                 # being tried (a renewal over TCP, one send, given up only at RTX-1's
-                # time): the renewal had not moved on; that REGISTER is one of its own
-                # (explore seed 37 of dns-ip-literal, round 4: the renewal's REGISTER
-                # to the secondary after the primary's give-up started a new round)
+                # time), and over before that one was given up: the renewal had not
+                # moved on; that REGISTER is one of its own (explore seed 37 of
+                # dns-ip-literal, round 4: the renewal's REGISTER to the secondary
+                # after the primary's give-up started a new round).  One still under
+                # way then is where the renewal moved on to (the phone rides it rather
+                # than send another: seed 37's next find, round 5)
                 continue
             if (
                 last.failed

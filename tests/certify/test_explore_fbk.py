@@ -2474,3 +2474,43 @@ class InviteFailsAtCurrentServerEndsStayTests(SynchronousTestCase):
 
     def test_primary_while_the_secondary_works_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FB-1"), "fail")
+
+
+class RenewalRidesPendingFailoverRegisterTests(SynchronousTestCase):
+    """
+    FO-2, RTX-2 (round 5, explore seed 37 of dns-ip-literal, next find):
+    register_on_enable 1, TCP, both servers silent, a call at 98 s while
+    RTX-5's retry was due at 105 s.  The retry's REGISTER went to the
+    primary at 105.07 s; the call's INVITE gave the primary up at 105.5 s and
+    FO-5's REGISTER went to the secondary; when the retry gave the primary up
+    at 112.6 s, that REGISTER was still under way there and the phone rode
+    it (both failed).  Read as the retry's own, FO-2 saw the retry never
+    move on; read as its next attempt, RTX-2 saw it move on 7 s early.  A
+    FO-5 REGISTER still under way when the chain's last attempt fails is
+    where it moved on to, and not early.  With no call, a REGISTER to the
+    secondary 7 s before the primary's give-up still fails RTX-2.
+    """
+
+    def _world(self, call: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, register_on_enable=1, expires=120,
+                                        calls=(98.0,) if call else (), duration=120.0,
+                                        server2=""))
+        tb.dns(0.005, f"_sip._tcp.{DOMAIN}", "SRV",
+               [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"])
+        tb.dns(0.015, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.dns(0.025, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        reg = tb.register("primary", 0.06, transport="tcp")
+        tb.respond(reg, 200, 0.065)
+        if call:
+            _tcp_silent(tb, "INVITE", 98.005, call_id="call-a")
+        _tcp_silent(tb, "REGISTER", 105.075, cseq=4)
+        tb.silent("REGISTER", "secondary", 105.505, cseq=5, transport="tcp")
+        return tb
+
+    def test_renewal_riding_the_failover_register_passes(self) -> None:
+        tb = self._world(True)
+        self.assertNotEqual(status(tb, "FO-2"), "fail")
+        self.assertNotEqual(status(tb, "RTX-2"), "fail")
+
+    def test_moving_on_early_without_a_call_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-2"), "fail")

@@ -823,9 +823,19 @@ def fbok(ctx: Ctx) -> Verdict:
     assert back.head.final_t is not None
     ev = list(back.head.indexes)
     judged = 0
+    # the primary failing a new request again, whichever (a call's INVITE begun as it
+    # answered), is a new failover: the phone moves on (explore seed 62 of
+    # dns-ip-literal, round 5: FO-5's REGISTER to the primary answered, the call's INVITE
+    # silenced there, FO-5's REGISTER to the secondary)
+    again = min((d for c2 in ctx.new_chains(1) for x in c2.txns
+                 if ctx.is_primary(x.dst) and x.first >= back.head.first
+                 and (d := ctx.failed_at(x)) is not None and d > back.head.final_t),
+                default=float("inf"))
     for ch in ctx.new_chains(1):
         if ch.start <= back.head.final_t + ctx.tol:
             continue
+        if ch.start >= again - ctx.tol:
+            break
         judged += 1
         ev.extend(ch.head.indexes)
         if not ctx.is_primary(ch.head.dst):

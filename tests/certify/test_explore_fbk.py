@@ -2514,3 +2514,46 @@ class RenewalRidesPendingFailoverRegisterTests(SynchronousTestCase):
 
     def test_moving_on_early_without_a_call_fails(self) -> None:
         self.assertEqual(status(self._world(False), "RTX-2"), "fail")
+
+
+class PrimaryFailsCallRightAfterAnsweringTests(SynchronousTestCase):
+    """
+    FB-OK (round 5, explore seed 62 of dns-ip-literal, next find):
+    failback_mode 0, register_on_enable 1, UDP, retry_counts 0, the primary
+    silent to INVITEs.  After a failover to the secondary, a call's FO-5
+    REGISTER to the primary was answered (the primary back), then the call's
+    INVITE, sent there right after, was silenced: the primary failed a new
+    request again, and FO-5's REGISTER to the secondary followed.  FB-OK
+    broke off only at a judged request failing at the primary; the INVITE
+    began with the primary's answer.  Had the primary answered the INVITE, a
+    REGISTER to the secondary then still fails FB-OK.
+    """
+
+    def _world(self, invite_failed: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(register_on_enable=1, retry_counts=0, expires=56,
+                                        calls=(35.0,), duration=60.0, server2=""))
+        tb.dns(30.0, f"_sip._udp.{DOMAIN}", "SRV",
+               [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"])
+        tb.dns(30.005, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.dns(30.01, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        g = tb.give_up("REGISTER")
+        tb.silent("REGISTER", "primary", 30.02)
+        ok = tb.register("secondary", 30.02 + g, cseq=2)
+        tb.respond(ok, 200, 30.025 + g)
+        back = tb.register("primary", 35.0, cseq=3)
+        tb.respond(back, 200, 35.006)
+        if invite_failed:
+            tb.silent("INVITE", "primary", 35.012, call_id="call-a")
+        else:
+            inv = tb.invite("primary", 35.012, call_id="call-a")
+            tb.respond(inv, 200, 35.017)
+            tb.in_dialog(inv, "ACK", 35.02)
+        away = tb.register("secondary", 35.012 + g, cseq=4)
+        tb.respond(away, 200, 35.017 + g)
+        return tb
+
+    def test_primary_failing_the_invite_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "FB-OK"), "fail")
+
+    def test_leaving_the_working_primary_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FB-OK"), "fail")

@@ -2557,3 +2557,34 @@ class PrimaryFailsCallRightAfterAnsweringTests(SynchronousTestCase):
 
     def test_leaving_the_working_primary_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FB-OK"), "fail")
+
+
+class FallbackAnswerAtGiveUpThenLookupRetryTests(SynchronousTestCase):
+    """
+    FBK-S3 (round 5, explore seeds 168 and 173 of dns-ip-literal): successive
+    mode, TLS, every lookup of server 1's domain empty (DNS-11).  The phone
+    fell back; the fallback server's 200 OK reached it at the very moment it
+    gave that REGISTER up (a TCP segment lost and sent again), so it was not
+    taken, and RTX-5's retry 30 s later was a lookup of server 1 that failed
+    again.  As with a retry at the primary (seed 142), the phone was never on
+    the fallback server.  Answered in time, that lookup 30 s later is still a
+    probe off the fallback.timeout schedule.
+    """
+
+    def _world(self, answered_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=2, redundancy_type=1, port1=5061,
+                                        retry_counts=0, duration=120.0,
+                                        latency_tolerance=0.09,
+                                        servers=(ServerInfo("primary", PRIMARY, _PORTS),
+                                                 ServerInfo("fallback", FALLBACK, _PORTS))))
+        tb.dns(0.02, DOMAIN, "A")
+        fb = tb.register("fallback", 0.05, transport="tls", port=5061)
+        tb.respond(fb, 200, answered_at)
+        tb.dns(30.56, DOMAIN, "A")
+        return tb
+
+    def test_answer_at_give_up_then_lookup_retry_passes(self) -> None:
+        self.assertNotEqual(status(self._world(0.552), "FBK-S3"), "fail")
+
+    def test_answer_in_time_then_early_probe_fails(self) -> None:
+        self.assertEqual(status(self._world(0.1), "FBK-S3"), "fail")

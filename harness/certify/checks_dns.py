@@ -922,10 +922,18 @@ def dns11(ctx: Ctx) -> Verdict:
         later = max(ctx.profile.retry_interval, float(ctx.facts.account.fallback_timeout))
         # (the fallback server taking over at the failure and failing too: the phone's
         # next round, this lookup again, comes a retry interval after that, RTX-5)
+        # (or failing later, before this probe's next was due: explore seed 164 of
+        # dns-ip-literal, round 5, fallback.timeout 16 s, the fallback server's renewal
+        # failing 14.5 s after the probe's lookup failed, the retry due 30 s after that)
+        probe_due = end + float(ctx.facts.account.fallback_timeout) + ctx.tol
         base = max([end, *(d for t in ctx.txns
                            if fb is not None and t.dst == fb and t.failed
                            and start - ctx.tol <= t.first <= end + ctx.at_once
                            and (d := ctx.failed_at(t)) is not None)])
+        base = max([base, *(d for t in ctx.attempts
+                            if fb is not None and t.dst == fb and t.failed
+                            and end < t.first and (d := ctx.failed_at(t)) is not None
+                            and d <= probe_due)])
         due = base + later + 4.0 + ctx.tol
         # (a registration at server 1 held when the retry would be due, won after the
         # lookup failed or not yet due for renewal then, leaves nothing to retry: the

@@ -409,21 +409,34 @@ def _failback_invariants(run: WorldRun, mine: list[wire.Txn], tol: float) -> lis
             ra = x.final.headers.get("Retry-After")
             if ra and ra.strip().isdigit():
                 skip.append((x.final_t, x.final_t + int(ra.strip()) + tol))
-    events: list[tuple[float, int, wire.Chain]] = []
+    events: list[tuple[float, int, wire.Chain, str | None]] = []
     # (only server 1's targets: a request server 1 handed over to the fallback server,
     # FO-6, is no failover between its targets, whose failback the modes rule;
     # explore seed 26 of dns-ip-literal: a call's INVITE answered there)
     for c in chains:
-        events.append((c.start, 1, c))
+        events.append((c.start, 1, c, None))
         ans = next((t for t in c.txns if t.answered and t.final_t is not None
                     and t.dst in group1), None)
         if ans is not None and ans.final_t is not None:
-            events.append((ans.final_t, 0, c))
+            events.append((ans.final_t, 0, c, None))
+        # the current server itself failing a new request ends the stay: the phone moves
+        # on down its list, and once every target failed RTX-5 retries from its top (as
+        # the FB-* checkers read it, FB-3Z's "until the current server itself fails";
+        # explore seed 143 of dns-ip-literal, round 5: failback_mode 1, a call's INVITE
+        # failed over to the secondary, FO-5's REGISTER there answered, the INVITE
+        # silenced there too; the registration's retry 30 s later began at the primary)
+        for x in c.txns:
+            if x.dst in group1 and (done := wire.failed_at(x, facts)) is not None:
+                events.append((done, -1, c, x.dst))
     events.sort(key=lambda e: (e[0], e[1]))
     current: str | None = None
     tf = 0.0
     out: list[str] = []
-    for t, kind, c in events:
+    for t, kind, c, lost in events:
+        if kind == -1:
+            if lost == current:
+                current = None
+            continue
         if kind == 0:
             ans = next(x for x in c.txns if x.answered and x.dst in group1)
             if ans.dst != primary and (ans.late or wire.answer_not_taken(ans, primary, tries,
@@ -431,9 +444,22 @@ def _failback_invariants(run: WorldRun, mine: list[wire.Txn], tol: float) -> lis
                 continue
             if ans.dst == primary:
                 current = None
-            elif ans.dst != current or c.head.dst != ans.dst:
+            elif (c.head.dst == ans.dst and ans.dst != current
+                  and all(x.dst == ans.dst for x in c.txns[:c.txns.index(ans)])
+                  and primary in _unresolved(run, c.start)):
+                # the lookup in use gave the primary no address (DNS-8, DNS-11): the
+                # request started at the first target it had, no failover (explore seed
+                # 154 of dns-ip-literal, round 5: a call's A answers for the primary
+                # lost, its INVITE to the secondary; the next call's went to the primary)
+                continue
+            elif ans.dst != current or any(x.dst != ans.dst
+                                           for x in c.txns[:c.txns.index(ans)]):
                 # (failing over again, to the same server, is a new failover: FB-3's
-                # duration and FB-1's TTL start again)
+                # duration and FB-1's TTL start again; so is a chain that began at the
+                # current server, moved on when it failed (FO-2) and came back to it
+                # after another target failed too, an RTX-5 retry beginning at the
+                # primary once the stay was over: explore seed 102 of dns-ip-literal,
+                # round 5)
                 current, tf = ans.dst, t
             continue
         if current is None or t <= tf + tol:

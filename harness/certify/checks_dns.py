@@ -155,31 +155,43 @@ def _query_sends(trace: Trace, facts: Facts) -> dict[int, float]:
     return out
 
 
-def _asked_before_answer(ctx: Ctx, q: Q, x: Q) -> bool:
+def _asked_before_answer(ctx: Ctx, q: Q, x: Q, expected: bool = False) -> bool:
     """
     Whether the phone sent query C{x} before the answer to C{q} can have
     reached it: C{x} cannot be what the phone made of that answer, but another
     lookup's, at the same time (a renewal's and a call's: explore seed 16 of
     dns-ip-literal, round 3).  From the server's times alone when the packets
-    are not in the trace.
+    are not in the trace.  C{expected}: C{x} asks what that answer calls for.
     """
     if q.answer is None:
         return False
-    # (the answer reached the phone a network delay after it left: at least half a
-    # lower bound of the one-way delay, jitter and all; explore
-    # seed 33 of dns-ip-literal, round 3: 20 ms latency, the other lookup's query sent
-    # as the answer left the server)
+    # (the answer reached the phone a network delay after it left: at least half the
+    # estimate of the one-way delay from below, jitter and all; explore seed 33 of
+    # dns-ip-literal, round 3: 20 ms latency, the other lookup's query sent as the
+    # answer left the server)
     delay = _shortest_query_delay(ctx.trace, ctx.facts)
-    return _sent(ctx, x) < q.answer.t + delay / 2 - 1e-9
+    sent = _sent(ctx, x)
+    if sent < q.answer.t + delay / 2 - 1e-9:
+        return True
+    # (and a query that is not what the answer calls for, sent within the whole
+    # estimate, is another lookup's; one that is, the phone asking it as the answer
+    # came on the fast end of the jitter, is this one's: explore seed 144 of
+    # dns-ip-literal, round 5, 100 ms latency, a call's A query 91 ms after the
+    # renewal's NAPTR answer left, the renewal's SRV query 100 ms after; seeds 147
+    # and 156, the SRV query 5.5 ms after the empty NAPTR answer, estimate 5.6 ms)
+    return not expected and sent < q.answer.t + delay - 1e-9
 
 
 @per_run
 def _shortest_query_delay(trace: Trace, facts: Facts) -> float:
     """
-    A lower bound of the network's one-way delay: the shortest time any query
-    of the phone took to reach the DNS server, less the spread of those times
-    (the jitter: with no latency an answer may come back at once, explore seed
-    9 of dns-ip-literal, round 3); 0 if there is none.
+    An estimate of the network's one-way delay from below: the shortest time
+    any query of the phone took to reach the DNS server, less the spread of
+    those times (the jitter: with no latency an answer may come back at once,
+    explore seed 9 of dns-ip-literal, round 3).  No bound with few queries: they
+    may all have met the slow end of the jitter while an answer met the fast
+    end (seeds 147 and 156 of round 5: four or five queries 5.76 to 5.94 ms, an
+    answer at most 5.5 ms).  0 if there is none.
     """
     sends = _query_sends(trace, facts)
     events = trace.events
@@ -393,7 +405,8 @@ def dns4(ctx: Ctx) -> Verdict:
             r.replacement for r in good
         }
         follow = [x for x in _after_root(qs, n, dom) if x.type in ("SRV", "NAPTR")
-                  and not _asked_before_answer(ctx, q, x)]
+                  and not _asked_before_answer(
+                      ctx, q, x, any(x.name == r.replacement for r in good))]
         if not good:
             continue
         judged += 1
@@ -478,7 +491,7 @@ def dns5(ctx: Ctx) -> Verdict:
         asked = (want, first.replacement)
         nxt = min((x for x in (
             next((x for x in qs[n + 1 :] if x.type in ("SRV", "NAPTR", "A")
-                  and not _asked_before_answer(ctx, q, x)
+                  and not _asked_before_answer(ctx, q, x, (x.type, x.name) == asked)
                   and not _asked_again(x, asked, earlier)), None),
             next((x for x in unsent if x.t > q.t and x.type in ("SRV", "NAPTR", "A")
                   and not _asked_again(x, asked, earlier)), None),
@@ -548,7 +561,7 @@ def dns6(ctx: Ctx) -> Verdict:
         # (a query sent before this answer could reach the phone is another lookup's:
         # a renewal's next SRV name while a call's NAPTR answer was on its way, explore
         # seed 19 of dns-ip-literal, round 4, 0.1 s latency)
-        cand = [x for x in cand if not _asked_before_answer(ctx, q, x)]
+        cand = [x for x in cand if not _asked_before_answer(ctx, q, x, x.name in want)]
         follow = _own_tries(cand,
                             [x for x in [*qs[:n], *unsent] if x.t < q.t and _unanswered(x)])
         if not follow and cand:
@@ -909,10 +922,18 @@ def dns11(ctx: Ctx) -> Verdict:
         later = max(ctx.profile.retry_interval, float(ctx.facts.account.fallback_timeout))
         # (the fallback server taking over at the failure and failing too: the phone's
         # next round, this lookup again, comes a retry interval after that, RTX-5)
+        # (or failing later, before this probe's next was due: explore seed 164 of
+        # dns-ip-literal, round 5, fallback.timeout 16 s, the fallback server's renewal
+        # failing 14.5 s after the probe's lookup failed, the retry due 30 s after that)
+        probe_due = end + float(ctx.facts.account.fallback_timeout) + ctx.tol
         base = max([end, *(d for t in ctx.txns
                            if fb is not None and t.dst == fb and t.failed
                            and start - ctx.tol <= t.first <= end + ctx.at_once
                            and (d := ctx.failed_at(t)) is not None)])
+        base = max([base, *(d for t in ctx.attempts
+                            if fb is not None and t.dst == fb and t.failed
+                            and end < t.first and (d := ctx.failed_at(t)) is not None
+                            and d <= probe_due)])
         due = base + later + 4.0 + ctx.tol
         # (a registration at server 1 held when the retry would be due, won after the
         # lookup failed or not yet due for renewal then, leaves nothing to retry: the

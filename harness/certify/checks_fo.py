@@ -71,7 +71,16 @@ def _tried_by_connection(ctx: Ctx, txn: wire.Txn, others: set[str]) -> int | Non
 def fo1(ctx: Ctx) -> Verdict:
     c = "FO-1"
     primary = ctx.primary
-    regs = [t for t in ctx.txns if t.method == "REGISTER" and ctx.group(t.dst) == 1]
+    # a REGISTER the phone sent to the next target as a call's request failed over there
+    # (register_on_enable 1, FO-5) is part of that request's failover, not the account's
+    # first registration (explore seed 118 of dns-ip-literal, round 5: every lookup
+    # failing until the call at 60 s, whose INVITE got the primary's 503 and whose FO-5
+    # REGISTER reached the secondary 10 ms before the registration's retry reached the
+    # primary)
+    fo5 = {id(t) for ch in ctx.new_chains(1) if registers_for_failover(ctx, ch)
+           for t in ch.txns}
+    regs = [t for t in ctx.txns if t.method == "REGISTER" and ctx.group(t.dst) == 1
+            and id(t) not in fo5]
     if primary is None or not regs:
         return ctx.na(c, "no REGISTER reached a target of server 1")
     first = regs[0]
@@ -191,7 +200,14 @@ def _secondary_unregistered(ctx: Ctx, ch: wire.Chain) -> bool:
         if t.method != "REGISTER" or ctx.group(t.dst) != 1 or t.dst == ch.head.dst:
             continue
         done = ctx.failed_at(t)
-        if (t.failed and done is not None and t.started <= gave_up + ctx.at_once
+        # (or was refused: a final error other than a challenge is no registration
+        # either, explore seed 145 of dns-ip-literal, round 5: the secondary answering
+        # every REGISTER 500; the phone gave the INVITE up, FO-6)
+        refused = (t.final is not None and t.final.status >= 300
+                   and t.final.status not in (401, 407, 503))
+        if refused:
+            done = t.final_t
+        if ((t.failed or refused) and done is not None and t.started <= gave_up + ctx.at_once
                 and done >= gave_up - ctx.tol):
             return True
     return False
@@ -631,6 +647,17 @@ def _stay_then_primary(ctx: Ctx, c: str, delay_of: str,
                      if ch.head.dst == f.to and ch.head.failed), None)
         if lost is not None:
             chains = chains[:lost + 1]
+        # ... whatever request it failed: a call's INVITE begun as the phone failed over
+        # and failing there after the failover ends it too, the phone then retrying from
+        # the top (RTX-5; explore seed 143 of dns-ip-literal, round 5, second find:
+        # register_on_enable 1, the INVITE silenced at the secondary after FO-5's REGISTER
+        # was answered there, the registration's retry at the primary 30 s later)
+        failed_there = min((d for ch in ctx.new_chains(1) for x in ch.txns
+                            if x.dst == f.to and x.first >= f.chain.start - ctx.tol
+                            and (d := ctx.failed_at(x)) is not None and d > f.t + ctx.tol),
+                           default=None)
+        if failed_there is not None:
+            chains = [ch for ch in chains if ch.start <= failed_there + ctx.tol]
         # So does its address lookup failing (DNS-8, DNS-11): a resolution made again once
         # the one in use ran out (DNS-10) that gave no address for the current server left
         # it no target, and the request went where that resolution said (explore seed 9 of
@@ -796,9 +823,19 @@ def fbok(ctx: Ctx) -> Verdict:
     assert back.head.final_t is not None
     ev = list(back.head.indexes)
     judged = 0
+    # the primary failing a new request again, whichever (a call's INVITE begun as it
+    # answered), is a new failover: the phone moves on (explore seed 62 of
+    # dns-ip-literal, round 5: FO-5's REGISTER to the primary answered, the call's INVITE
+    # silenced there, FO-5's REGISTER to the secondary)
+    again = min((d for c2 in ctx.new_chains(1) for x in c2.txns
+                 if ctx.is_primary(x.dst) and x.first >= back.head.first
+                 and (d := ctx.failed_at(x)) is not None and d > back.head.final_t),
+                default=float("inf"))
     for ch in ctx.new_chains(1):
         if ch.start <= back.head.final_t + ctx.tol:
             continue
+        if ch.start >= again - ctx.tol:
+            break
         judged += 1
         ev.extend(ch.head.indexes)
         if not ctx.is_primary(ch.head.dst):

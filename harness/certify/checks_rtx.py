@@ -514,8 +514,13 @@ def rtx2(ctx: Ctx) -> Verdict:
         nxt = _next_in_chain(ctx, t)
         if nxt is None or nxt.dst == t.dst or _roe_register(ctx, t):
             continue  # (FO-5's REGISTER for one target: the request behind it moves on)
-        judged += 1
         due = t.started + ctx.give_up(t)
+        if _roe_register(ctx, nxt) and nxt.started < due - ctx.tol:
+            # FO-5's REGISTER for a call's failover, already under way at the next target
+            # when this REGISTER was given up there: the registration moved on by riding
+            # it, not early (explore seed 37 of dns-ip-literal, round 5, next find)
+            continue
+        judged += 1
         ev.extend((*t.indexes, nxt.sends[0].index))
         # (the next target's attempt began with its connection: nxt.started; under
         # register_on_enable with the REGISTER to the next target, as in RTX-1: explore
@@ -741,6 +746,14 @@ def rtx4(ctx: Ctx) -> Verdict:
                 # server closed it, never read: explore seed 117 of round 5, the retry
                 # due at 121 s as the flapping primary's close_notify came)
                 unseen += len(_unread_records(ctx, a.last, b.first, ctx.group(b.dst)))
+                # and so does each REGISTER of the same Call-ID that is not this chain's,
+                # sent in between (register_on_enable's REGISTER for a call's failover,
+                # FO-5, while the renewal was still being tried: explore seed 37 of
+                # dns-ip-literal, round 4)
+                unseen += sum(1 for x in ctx.txns
+                              if x.method == "REGISTER" and x.call_id == ch.call_id
+                              and a.first < x.first < b.first
+                              and all(x is not y for y in sent))
                 if not a.cseq + 1 <= b.cseq <= a.cseq + 1 + unseen:
                     return ctx.failed(
                         c,

@@ -1159,3 +1159,38 @@ class SharedRetryThenNextSrvNameTests(SynchronousTestCase):
 
     def test_straight_to_the_second_name_fails(self) -> None:
         self.assertEqual(status(self._world(False), "DNS-6"), "fail")
+
+
+class FallbackFailsBeforeNextProbeTests(SynchronousTestCase):
+    """
+    DNS-11 (round 5, explore seed 164 of dns-ip-literal): successive mode,
+    fallback.timeout 16 s, every query of server 1 SERVFAIL, retry_counts 0.
+    On the fallback server the phone's probe at 16 s was a lookup that failed;
+    the next probe was due at 32 s, but the fallback server's renewal failed
+    at 30.5 s and the phone's next round was RTX-5's retry 30 s after that,
+    past the end at 60 s.  The checker reckoned the lookup's retry from its
+    own failure (due by 50 s).  A fallback failure before the next probe was
+    due puts it a retry interval after that failure; had the fallback server
+    answered, a missing retry by 50 s still fails DNS-11.
+    """
+
+    def _world(self, fallback_failed: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(redundancy_type=1, fallback_timeout=16,
+                                        retry_counts=0, duration=60.0))
+        srv = f"_sip._udp.{DOMAIN}"
+        tb.dns(0.005, srv, "SRV", rcode="SERVFAIL")
+        fb = tb.register("fallback", 0.01, call_id="reg-2")
+        tb.respond(fb, 200, 0.015, headers=[("Expires", "60")])
+        tb.dns(16.025, srv, "SRV", rcode="SERVFAIL")
+        if fallback_failed:
+            tb.silent("REGISTER", "fallback", 30.02, call_id="reg-2", cseq=2)
+        else:
+            again = tb.register("fallback", 30.02, call_id="reg-2", cseq=2)
+            tb.respond(again, 200, 30.025, headers=[("Expires", "60")])
+        return tb
+
+    def test_fallback_failing_before_the_next_probe_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "DNS-11"), "fail")
+
+    def test_no_retry_while_the_fallback_works_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "DNS-11"), "fail")

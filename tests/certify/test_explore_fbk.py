@@ -1939,3 +1939,652 @@ class StayRestartedByLaterFailoverTests(SynchronousTestCase):
 
     def test_secondary_after_both_stays_fails(self) -> None:
         self.assertEqual(status(self._world(130.0), "FB-3"), "fail")
+
+
+class StayRestartedWithinOneRoundInvariantTests(SynchronousTestCase):
+    """
+    Explore invariant FAILBACK (round 5, explore seed 102 of dns-ip-literal):
+    failback_mode 3, failback_timeout 90 s, UDP, retry_counts 0, the primary
+    silent.  The REGISTER failed over to the secondary at 0.5 s (FO-2); the
+    renewal at 60.5 s found the secondary silent too (its 200 lost) and moved
+    on to the primary, which failed; RTX-5's retry at 91.5 s, the stay over,
+    began at the primary and failed over to the secondary again at 92 s.  All
+    one round of one Call-ID, headed at the secondary: the invariant saw no
+    new failover and wanted the renewal at 152 s at the primary.  Coming back
+    to the secondary after another target failed is a failover: the stay
+    starts again (FB-3).  A renewal at the secondary after that stay too still
+    breaks FB-3.
+    """
+
+    def _problems(self, renewal_at: float) -> list[str]:
+        from types import SimpleNamespace
+
+        from harness.certify import wire
+        from harness.explore import _failback_invariants
+        from harness.testing.strategies import AccountSpec
+
+        tb = TraceBuilder(default_facts(expires=120, retry_counts=0, failback_mode=3,
+                                        failback_timeout=90, duration=300.0))
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV",
+               [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"])
+        tb.dns(0.01, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.dns(0.02, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        g = tb.give_up("REGISTER")
+        tb.silent("REGISTER", "primary", 0.03)
+        ok = tb.register("secondary", 0.03 + g, cseq=2)
+        tb.respond(ok, 200, 0.035 + g)
+        tb.silent("REGISTER", "secondary", 60.54, cseq=3)
+        tb.silent("REGISTER", "primary", 60.54 + g, cseq=4)
+        tb.silent("REGISTER", "primary", 91.54, cseq=5)
+        ok = tb.register("secondary", 91.54 + g, cseq=6)
+        tb.respond(ok, 200, 91.545 + g)
+        ok = tb.register("secondary", renewal_at, cseq=7)
+        tb.respond(ok, 200, renewal_at + 0.005)
+        trace = tb.build()
+        run = SimpleNamespace(
+            world=SimpleNamespace(faults=[], subject=AccountSpec(failback_mode=(3, 0),
+                                                                  failback_timeout=(90, 0))),
+            result=SimpleNamespace(facts=tb.facts, trace=trace),
+        )
+        mine = wire.phone_transactions(trace, tb.facts)
+        return _failback_invariants(run, mine, 0.06)  # type: ignore[arg-type]
+
+    def test_stay_from_the_failover_back_passes(self) -> None:
+        self.assertEqual(self._problems(152.05), [])
+
+    def test_secondary_after_that_stay_breaks(self) -> None:
+        self.assertEqual(len(self._problems(190.0)), 1)
+
+
+class FailoverRegisterIsNoFirstRegistrationTests(SynchronousTestCase):
+    """
+    FO-1 (round 5, explore seed 118 of dns-ip-literal): register_on_enable 1,
+    failback_mode 0, every lookup failing until a call at 60 s, the primary
+    answering 503.  The call's INVITE got the 503 and moved on (RTX-3); the
+    REGISTER it owed the secondary first (FO-5) reached the wire 10 ms before
+    the registration's retry reached the primary.  That REGISTER is part of
+    the INVITE's failover, not the account's first registration: FO-1 judges
+    the retry, which went to the primary.  With no INVITE failing over, a
+    first REGISTER to the secondary still fails FO-1.
+    """
+
+    def _world(self, call: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(register_on_enable=1, calls=(60.0,) if call else (),
+                                        duration=120.0, server2=""))
+        tb.dns(60.005, f"_sip._udp.{DOMAIN}", "SRV",
+               [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"])
+        tb.dns(60.01, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.dns(60.015, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        if call:
+            inv = tb.invite("primary", 60.02, call_id="call-a")
+            tb.respond(inv, 503, 60.025)
+        fo5 = tb.register("secondary", 60.03)
+        tb.respond(fo5, 200, 60.035)
+        again = tb.register("primary", 60.04, cseq=2)
+        tb.respond(again, 503, 60.045)
+        last = tb.register("secondary", 60.05, cseq=3)
+        tb.respond(last, 200, 60.055)
+        if call:
+            inv = tb.invite("secondary", 60.04, call_id="call-a", cseq=2)
+            tb.respond(inv, 200, 60.045)
+        return tb
+
+    def test_failover_register_first_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FO-1"), "pass")
+
+    def test_register_to_the_secondary_first_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-1"), "fail")
+
+
+class SameTimeCallsHangUpTests(SynchronousTestCase):
+    """
+    FO-2 (round 5, explore seed 108 of dns-ip-literal): TCP, two calls placed
+    at 0 s lasting 5 s and 1 s, both up through the primary, which then went
+    down (a flap).  Each call's BYE found the connection gone and its new
+    connection refused (FO-4: never failed over).  Only the longer call's
+    hang-up time was reckoned for both dialogs, so the shorter one's refused
+    connection at 1 s was read as a REGISTER's try at the primary that never
+    failed over.  Calls placed at the same time: the wire does not say which
+    dialog is which plan's, so each owes what any of them plans.  A refused
+    connection away from any hang-up is still the registration's, and with
+    no failover FO-2 still fails.
+    """
+
+    def _world(self, refused_at: float) -> TraceBuilder:
+        facts = default_facts(transport=1, duration=120.0, server2="")
+        uri = f"sip:echo@{DOMAIN}"
+        tb = TraceBuilder(replace(facts, calls=(CallPlan(0.0, uri, 5.0),
+                                                CallPlan(0.0, uri, 1.0))))
+        tb.dns(0.005, f"_sip._tcp.{DOMAIN}", "SRV",
+               [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"])
+        tb.dns(0.015, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.dns(0.025, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        reg = tb.register("primary", 0.04, transport="tcp")
+        tb.respond(reg, 200, 0.045)
+        for name in ("call-a", "call-b"):
+            inv = tb.invite("primary", 0.04, call_id=name, transport="tcp")
+            tb.respond(inv, 200, 0.045)
+            tb.in_dialog(inv, "ACK", 0.05, transport="tcp")
+        tb.fault(1.0, "primary", "flap", "down")
+        tb.refused(refused_at, "primary")
+        tb.refused(5.05, "primary")
+        return tb
+
+    def test_shorter_call_hang_up_passes(self) -> None:
+        self.assertNotEqual(status(self._world(1.05), "FO-2"), "fail")
+
+    def test_refused_register_not_failed_over_fails(self) -> None:
+        self.assertEqual(status(self._world(3.0), "FO-2"), "fail")
+
+
+class RenewalStillConnectingAtEndTests(SynchronousTestCase):
+    """
+    FBK-C1 (round 5, explore seed 112 of dns-ip-literal): concurrent mode,
+    TCP, expires 30, retry_counts 9; a DNS fault moved the primary's name to a
+    dead address (DNS-8).  The renewal at 30 s resolved the name again and
+    sent SYNs to the new address until the run ended at 60 s, RTX-1's
+    give-up time not reached: nothing failed for L{wire.conn_attempts} to
+    name, no SIP got out, and the checker saw no refresh before the
+    registration ran out at 45 s.  A connection still being opened is the
+    renewal under way; with no attempt at all FBK-C1 still fails.
+    """
+
+    MOVED = "127.0.1.30"
+
+    def _world(self, renewed: bool) -> TraceBuilder:
+        moved = ServerInfo("moved-" + self.MOVED, self.MOVED, _PORTS)
+        facts = default_facts(transport=1, expires=30, retry_counts=9, duration=60.0)
+        tb = TraceBuilder(replace(facts, servers=(*facts.servers, moved)))
+        fb = tb.register("fallback", 0.0, call_id="reg-2")
+        tb.respond(fb, 200, 0.005, headers=[("Expires", "3600")])
+        tb.dns(0.015, f"_sip._tcp.{DOMAIN}", "SRV", [f"0 0 5060 primary.{DOMAIN}"])
+        tb.dns(0.025, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=30)
+        reg = tb.register("primary", 0.04, transport="tcp")
+        tb.respond(reg, 200, 0.045)
+        reg = tb.register("primary", 15.05, transport="tcp", cseq=2)
+        tb.respond(reg, 200, 15.055)
+        tb.dns(30.075, f"_sip._tcp.{DOMAIN}", "SRV", [f"0 0 5060 primary.{DOMAIN}"])
+        tb.dns(30.085, f"primary.{DOMAIN}", "A", [self.MOVED], ttl=60)
+        if renewed:
+            for s in (0.0, 1.0, 3.0, 7.0, 15.0):
+                tb.syn_lost(30.09 + s, self.MOVED, fate="down", phone_port=32769)
+        return tb
+
+    def test_renewal_still_connecting_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-C1"), "pass")
+
+    def test_no_renewal_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-C1"), "fail")
+
+
+class ProbeDueAfterLookupGiveUpTests(SynchronousTestCase):
+    """
+    FBK-S3 (round 5, explore seed 109 of dns-ip-literal): successive mode,
+    fallback.timeout 10 s, every DNS query dropped from 121 s on.  On the
+    fallback server the phone probed every 14 s: each probe's lookup asked
+    twice and gave up 3 s after its last query (DNS-11), the next probe
+    10 s after that.  The run ended 9.8 s after the last lookup failed; the
+    checker reckoned the missing probe from that lookup's last query, though
+    it judges a probe's time from anywhere between the last query and the
+    resolver's give-up.  Due by the latest of those, the probe was not yet
+    due; a run going on 10 s longer without it still fails FBK-S3.
+    """
+
+    def _world(self, end: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(redundancy_type=1, fallback_timeout=10, expires=30,
+                                        duration=end))
+        srv = f"_sip._udp.{DOMAIN}"
+        tb.dns(0.005, srv, "SRV", [f"0 0 5060 primary.{DOMAIN}"])
+        tb.dns(0.015, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=10)
+        reg = tb.register("primary", 0.02)
+        tb.respond(reg, 200, 0.025)
+        lookup = 15.025
+        tb.dns(lookup, srv, "SRV", rcode="TIMEOUT")
+        tb.dns(lookup + 1.0, srv, "SRV", rcode="TIMEOUT")
+        fb = tb.register("fallback", lookup + 4.0, call_id="reg-2")
+        tb.respond(fb, 200, lookup + 4.005)
+        for _ in range(3):
+            lookup += 14.0
+            tb.dns(lookup, srv, "SRV", rcode="TIMEOUT")
+            tb.dns(lookup + 1.0, srv, "SRV", rcode="TIMEOUT")
+        return tb
+
+    def test_run_ended_before_the_probe_was_due_passes(self) -> None:
+        self.assertEqual(status(self._world(57.025 + 13.8), "FBK-S3"), "pass")
+
+    def test_probe_missing_fails(self) -> None:
+        self.assertEqual(status(self._world(57.025 + 24.0), "FBK-S3"), "fail")
+
+
+class RenewalPendingAcrossFailoverRegisterTests(SynchronousTestCase):
+    """
+    FB-0, RTX-4 (round 4 still open, explore seed 37 of dns-ip-literal):
+    register_on_enable 1, failback_mode 0, TCP, the primary silent from 1 s,
+    a call at 233 s.  The call's INVITE gave the primary up at 240.5 s and
+    registered at the secondary first (FO-5, CSeq 3) while the renewal begun
+    at 240 s (CSeq 2) was still being tried at the primary; that gave it up
+    at 247.5 s and moved on to the secondary (CSeq 4).  wire.chains attached
+    the FO-5 REGISTER to the renewal's chain (its one TCP send was over), so
+    CSeq 4 began a round of its own at the secondary and FB-0 wanted it at the
+    primary first.  The renewal had not moved on: CSeq 4 continues it, and
+    the FO-5 REGISTER's CSeq in between is RTX-4's one more.  A renewal sent
+    straight to the secondary still fails FB-0.
+    """
+
+    def _world(self, renewal_tried_primary: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, register_on_enable=1, expires=300,
+                                        calls=(233.0,), duration=300.0, server2=""))
+        tb.dns(0.005, f"_sip._tcp.{DOMAIN}", "SRV",
+               [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"])
+        tb.dns(0.015, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.dns(0.025, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        reg = tb.register("primary", 0.06, transport="tcp")
+        tb.respond(reg, 200, 0.065)
+        _tcp_silent(tb, "INVITE", 233.015, call_id="call-a")
+        if renewal_tried_primary:
+            _tcp_silent(tb, "REGISTER", 240.075, cseq=2)
+        fo5 = tb.register("secondary", 240.515, transport="tcp", cseq=3)
+        tb.respond(fo5, 200, 240.52)
+        inv = tb.invite("secondary", 240.525, call_id="call-a", cseq=2, transport="tcp")
+        tb.respond(inv, 200, 240.53)
+        tb.in_dialog(inv, "ACK", 240.535, transport="tcp")
+        bye = tb.in_dialog(inv, "BYE", 245.535, transport="tcp")
+        tb.respond(bye, 200, 245.54)
+        again = tb.register("secondary", 247.575, transport="tcp", cseq=4)
+        tb.respond(again, 200, 247.58)
+        return tb
+
+    def test_renewal_moved_on_after_its_give_up_passes(self) -> None:
+        tb = self._world(True)
+        self.assertNotEqual(status(tb, "FB-0"), "fail")
+        self.assertEqual(status(tb, "RTX-4"), "pass")
+
+    def test_renewal_straight_to_the_secondary_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FB-0"), "fail")
+
+
+class CurrentServerFailedEndsStayInvariantTests(SynchronousTestCase):
+    """
+    Explore invariant FAILBACK (round 5, explore seed 143 of dns-ip-literal):
+    failback_mode 1 (stay for the TTL, 300 s), register_on_enable 1, UDP,
+    both servers silent to INVITEs, a call at start.  The call's INVITE gave
+    the primary up and registered at the secondary first (FO-5, answered):
+    a failover to the secondary at 7.5 s.  The INVITE then failed there too;
+    every target failed, and RTX-5's retry 30 s later began at the primary.
+    The invariant wanted it at the secondary until the TTL ran out.  The
+    current server itself failing a new request ends the stay (as the FB-*
+    checkers read it); had the secondary answered the INVITE, a REGISTER to
+    the primary then still breaks FB-1.
+    """
+
+    def _problems(self, secondary_failed: bool) -> list[str]:
+        from types import SimpleNamespace
+
+        from harness.certify import wire
+        from harness.explore import _failback_invariants
+        from harness.testing.strategies import AccountSpec
+
+        tb = TraceBuilder(default_facts(failback_mode=1, register_on_enable=1, calls=(0.0,),
+                                        duration=120.0, server2=""))
+        tb.dns(0.005, f"_sip._udp.{DOMAIN}", "SRV",
+               [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"])
+        tb.dns(0.015, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.dns(0.025, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        g = tb.give_up("INVITE")
+        reg = tb.register("primary", 0.03)
+        tb.respond(reg, 200, 0.035)
+        tb.silent("INVITE", "primary", 0.03, call_id="call-a")
+        fo5 = tb.register("secondary", 0.03 + g, cseq=2)
+        tb.respond(fo5, 200, 0.035 + g)
+        if secondary_failed:
+            tb.silent("INVITE", "secondary", 0.04 + g, call_id="call-a", cseq=2)
+        else:
+            inv = tb.invite("secondary", 0.04 + g, call_id="call-a", cseq=2)
+            tb.respond(inv, 200, 0.045 + g)
+        tb.silent("REGISTER", "primary", 45.04, cseq=3)
+        ok = tb.register("secondary", 45.04 + tb.give_up("REGISTER"), cseq=4)
+        tb.respond(ok, 200, 45.045 + tb.give_up("REGISTER"))
+        trace = tb.build()
+        run = SimpleNamespace(
+            world=SimpleNamespace(faults=[], subject=AccountSpec(failback_mode=(1, 0),
+                                                                  register_on_enable=(1, 0))),
+            result=SimpleNamespace(facts=tb.facts, trace=trace),
+        )
+        mine = wire.phone_transactions(trace, tb.facts)
+        return _failback_invariants(run, mine, 0.06)  # type: ignore[arg-type]
+
+    def test_retry_from_the_top_after_the_secondary_failed_passes(self) -> None:
+        self.assertEqual(self._problems(True), [])
+
+    def test_primary_while_the_secondary_works_breaks(self) -> None:
+        self.assertEqual(len(self._problems(False)), 1)
+
+
+class FallbackAnswerAtGiveUpThenRetryTests(SynchronousTestCase):
+    """
+    FBK-S3 (round 5, explore seed 142 of dns-ip-literal): successive mode,
+    TLS, 100 ms latency, server 1 an IP literal whose first REGISTER was
+    lost.  The fallback server's 200 OK came at the very moment the phone
+    gave that REGISTER up (RTX-1): it was not taken, every target had failed,
+    and RTX-5 retried at the primary 30 s later.  The checker put the phone
+    on the fallback server at that 200 and judged the retry a probe off the
+    fallback.timeout schedule.  A 2xx that may have come too late, followed
+    by a retry from server 1's top a retry interval after the give-up time,
+    put the phone on nothing (as wire.answer_not_taken reads a secondary's);
+    answered in time, the REGISTER to the primary 30 s later is still a probe
+    off the schedule.
+    """
+
+    def _world(self, answered_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=2, redundancy_type=1, server1=PRIMARY,
+                                        port1=5061, retry_counts=0, duration=120.0,
+                                        latency_tolerance=0.25,
+                                        servers=(ServerInfo("primary", PRIMARY, _PORTS),
+                                                 ServerInfo("fallback", FALLBACK, _PORTS))))
+        tb.silent("REGISTER", "primary", 0.0, transport="tls", port=5061)
+        fb = tb.register("fallback", 0.6, call_id="reg-1", cseq=2, transport="tls", port=5061)
+        tb.respond(fb, 200, answered_at)
+        again = tb.register("primary", 31.1, cseq=3, transport="tls", port=5061)
+        tb.respond(again, 200, 31.2)
+        return tb
+
+    def test_answer_at_give_up_then_retry_passes(self) -> None:
+        self.assertNotEqual(status(self._world(1.1), "FBK-S3"), "fail")
+
+    def test_answer_in_time_then_early_probe_fails(self) -> None:
+        self.assertEqual(status(self._world(0.7), "FBK-S3"), "fail")
+
+
+class UnresolvedPrimaryIsNoFailoverInvariantTests(SynchronousTestCase):
+    """
+    Explore invariant FAILBACK (round 5, explore seed 154 of dns-ip-literal):
+    failback_mode 1 (the TTL, 30 s), TCP, 20 % loss, the primary silent to
+    INVITEs.  A call's lookup lost both A answers for the primary (DNS-8,
+    DNS-11): its INVITE went to the secondary, the first target it had.  The
+    invariant took that for a failover and wanted the next call, 29 s later,
+    at the secondary until the TTL ran out; it went to the primary.  A
+    request that started at the only target its lookup gave failed over from
+    nothing.  After a real failover (the primary resolved, the INVITE given
+    up there), the next call at the primary within the TTL still breaks FB-1.
+    """
+
+    def _problems(self, lost: bool) -> list[str]:
+        from types import SimpleNamespace
+
+        from harness.certify import wire
+        from harness.explore import _failback_invariants
+        from harness.testing.strategies import AccountSpec
+
+        tb = TraceBuilder(default_facts(transport=1, failback_mode=1, calls=(10.0, 40.0),
+                                        duration=120.0, server2=""))
+        srv = [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"]
+        tb.dns(10.005, f"_sip._tcp.{DOMAIN}", "SRV", srv, ttl=30)
+        if lost:
+            tb.dns(10.015, f"primary.{DOMAIN}", "A", rcode="TIMEOUT")
+            tb.dns(11.015, f"primary.{DOMAIN}", "A", rcode="TIMEOUT")
+            tb.dns(14.015, f"secondary.{DOMAIN}", "A", [SECONDARY])
+            inv = tb.invite("secondary", 14.03, call_id="call-a", transport="tcp")
+        else:
+            tb.dns(10.015, f"primary.{DOMAIN}", "A", [PRIMARY])
+            tb.dns(10.025, f"secondary.{DOMAIN}", "A", [SECONDARY])
+            _tcp_silent(tb, "INVITE", 10.03, call_id="call-a")
+            inv = tb.invite("secondary", 17.53, call_id="call-a", cseq=2, transport="tcp")
+        tb.respond(inv, 200, inv.last + 0.005)
+        tb.in_dialog(inv, "ACK", inv.last + 0.01, transport="tcp")
+        bye = tb.in_dialog(inv, "BYE", inv.last + 5.0, transport="tcp")
+        tb.respond(bye, 200, bye.last + 0.005)
+        tb.dns(40.005, f"_sip._tcp.{DOMAIN}", "SRV", srv, ttl=30)
+        tb.dns(40.015, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.dns(40.025, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        _tcp_silent(tb, "INVITE", 40.03, call_id="call-b")
+        inv = tb.invite("secondary", 47.53, call_id="call-b", cseq=2, transport="tcp")
+        tb.respond(inv, 200, 47.535)
+        trace = tb.build()
+        run = SimpleNamespace(
+            world=SimpleNamespace(faults=[], subject=AccountSpec(failback_mode=(1, 0))),
+            result=SimpleNamespace(facts=tb.facts, trace=trace),
+        )
+        mine = wire.phone_transactions(trace, tb.facts)
+        return _failback_invariants(run, mine, 0.06)  # type: ignore[arg-type]
+
+    def test_first_target_of_the_lookup_passes(self) -> None:
+        self.assertEqual(self._problems(True), [])
+
+    def test_primary_within_the_ttl_after_a_failover_breaks(self) -> None:
+        self.assertEqual(len(self._problems(False)), 1)
+
+
+class RenewalOwnRefusalAfterCallRefusalTests(SynchronousTestCase):
+    """
+    FO-2 (round 5, explore seed 149 of dns-ip-literal): TCP, the primary
+    stopped (refusing), the registration on the secondary since start, a call
+    at 61 s.  The call's connection to the primary was refused and its INVITE
+    went to the secondary; the renewal fell due 20 ms later, its own
+    connection to the primary was refused and it went to the secondary too.
+    wire.attempts counted the REGISTER among the requests that stood behind
+    the call's connection (sent within tolerance of the INVITE), so the
+    renewal's round began with that connection alone and FO-2 saw no failover
+    after it.  A request with a failed connection of its own there after
+    that one did not wait for it.  A renewal whose refused connection is
+    followed by nothing still fails FO-2.
+    """
+
+    def _world(self, moved_on: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, expires=120, calls=(61.0,),
+                                        duration=120.0, server2=""))
+        srv = [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"]
+        tb.dns(0.006, f"_sip._tcp.{DOMAIN}", "SRV", srv)
+        tb.dns(0.017, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.dns(0.028, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        tb.refused(0.033, "primary")
+        reg = tb.register("secondary", 0.05, transport="tcp", cseq=2)
+        tb.respond(reg, 200, 0.055)
+        tb.dns(61.006, f"_sip._tcp.{DOMAIN}", "SRV", srv)
+        tb.dns(61.018, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.dns(61.029, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        tb.refused(61.035, "primary", after=0.012)
+        inv = tb.invite("secondary", 61.052, call_id="call-a", transport="tcp")
+        tb.respond(inv, 200, 61.052)
+        tb.in_dialog(inv, "ACK", 61.058, transport="tcp")
+        tb.refused(61.066, "primary", after=0.011)
+        if moved_on:
+            again = tb.register("secondary", 61.082, transport="tcp", cseq=4)
+            tb.respond(again, 200, 61.082)
+        return tb
+
+    def test_renewal_with_its_own_refusal_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "FO-2"), "fail")
+
+    def test_renewal_never_moving_on_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-2"), "fail")
+
+
+class FailoverRegisterRefusedTests(SynchronousTestCase):
+    """
+    FO-3, FO-5 (round 5, explore seed 145 of dns-ip-literal):
+    register_on_enable 1, UDP, the primary silent, the secondary answering
+    every REGISTER 500, a call at start.  The REGISTER and the call's INVITE
+    gave the primary up together; the REGISTER to the secondary got the 500,
+    so the INVITE, which may go there only once a REGISTER has succeeded
+    (FO-5), failed through server 1 (FO-6).  FO-3 excused only a REGISTER
+    there that failed (silent, 503), not one refused.  Had the secondary
+    answered 200, an INVITE never sent there still fails FO-3.
+    """
+
+    def _world(self, answer: int) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(register_on_enable=1, calls=(0.0,), duration=120.0,
+                                        server2=""))
+        tb.dns(0.005, f"_sip._udp.{DOMAIN}", "SRV",
+               [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"])
+        tb.dns(0.01, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.dns(0.015, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        tb.silent("REGISTER", "primary", 0.02)
+        tb.silent("INVITE", "primary", 0.02, call_id="call-a")
+        g = tb.give_up("REGISTER")
+        reg = tb.register("secondary", 0.02 + g, cseq=2)
+        tb.respond(reg, answer, 0.025 + g)
+        return tb
+
+    def test_refused_register_keeps_the_invite_off_passes(self) -> None:
+        self.assertNotEqual(status(self._world(500), "FO-3"), "fail")
+
+    def test_registered_yet_no_invite_fails(self) -> None:
+        self.assertEqual(status(self._world(200), "FO-3"), "fail")
+
+
+class InviteFailsAtCurrentServerEndsStayTests(SynchronousTestCase):
+    """
+    FB-1 (round 5, explore seed 143 of dns-ip-literal, second find):
+    failback_mode 1 (TTL 300 s), register_on_enable 1, TCP, the primary down
+    from 1 s (refusing), the secondary silent to INVITEs, a call at 2 s.  The
+    call's connection to the primary was refused; FO-5's REGISTER to the
+    secondary was answered (the failover at 2 s), and the INVITE then failed
+    there (RTX-1, 9.5 s): every target had failed, and RTX-5's retry 30 s
+    later began at the primary.  The checker ended the stay only on a new
+    request begun after the failover failing at the current server; the
+    INVITE began with it.  Had the secondary answered the INVITE, the
+    REGISTER to the primary within the TTL still fails FB-1.
+    """
+
+    def _world(self, invite_failed: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, failback_mode=1, register_on_enable=1,
+                                        calls=(2.0,), duration=120.0, server2="",
+                                        zone_ttl=300.0))
+        tb.dns(0.005, f"_sip._tcp.{DOMAIN}", "SRV",
+               [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"])
+        tb.dns(0.01, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.dns(0.015, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        reg = tb.register("primary", 0.03, transport="tcp")
+        tb.respond(reg, 200, 0.035)
+        tb.refused(2.0, "primary")
+        fo5 = tb.register("secondary", 2.02, transport="tcp", cseq=2)
+        tb.respond(fo5, 200, 2.025)
+        if invite_failed:
+            tb.silent("INVITE", "secondary", 2.03, call_id="call-a", transport="tcp")
+        else:
+            inv = tb.invite("secondary", 2.03, call_id="call-a", transport="tcp")
+            tb.respond(inv, 200, 2.035)
+            tb.in_dialog(inv, "ACK", 2.04, transport="tcp")
+        again = tb.register("primary", 39.54, transport="tcp", cseq=3)
+        tb.respond(again, 200, 39.545)
+        return tb
+
+    def test_retry_after_the_invite_failed_there_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "FB-1"), "fail")
+
+    def test_primary_while_the_secondary_works_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FB-1"), "fail")
+
+
+class RenewalRidesPendingFailoverRegisterTests(SynchronousTestCase):
+    """
+    FO-2, RTX-2 (round 5, explore seed 37 of dns-ip-literal, next find):
+    register_on_enable 1, TCP, both servers silent, a call at 98 s while
+    RTX-5's retry was due at 105 s.  The retry's REGISTER went to the
+    primary at 105.07 s; the call's INVITE gave the primary up at 105.5 s and
+    FO-5's REGISTER went to the secondary; when the retry gave the primary up
+    at 112.6 s, that REGISTER was still under way there and the phone rode
+    it (both failed).  Read as the retry's own, FO-2 saw the retry never
+    move on; read as its next attempt, RTX-2 saw it move on 7 s early.  A
+    FO-5 REGISTER still under way when the chain's last attempt fails is
+    where it moved on to, and not early.  With no call, a REGISTER to the
+    secondary 7 s before the primary's give-up still fails RTX-2.
+    """
+
+    def _world(self, call: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, register_on_enable=1, expires=120,
+                                        calls=(98.0,) if call else (), duration=120.0,
+                                        server2=""))
+        tb.dns(0.005, f"_sip._tcp.{DOMAIN}", "SRV",
+               [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"])
+        tb.dns(0.015, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.dns(0.025, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        reg = tb.register("primary", 0.06, transport="tcp")
+        tb.respond(reg, 200, 0.065)
+        if call:
+            _tcp_silent(tb, "INVITE", 98.005, call_id="call-a")
+        _tcp_silent(tb, "REGISTER", 105.075, cseq=4)
+        tb.silent("REGISTER", "secondary", 105.505, cseq=5, transport="tcp")
+        return tb
+
+    def test_renewal_riding_the_failover_register_passes(self) -> None:
+        tb = self._world(True)
+        self.assertNotEqual(status(tb, "FO-2"), "fail")
+        self.assertNotEqual(status(tb, "RTX-2"), "fail")
+
+    def test_moving_on_early_without_a_call_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-2"), "fail")
+
+
+class PrimaryFailsCallRightAfterAnsweringTests(SynchronousTestCase):
+    """
+    FB-OK (round 5, explore seed 62 of dns-ip-literal, next find):
+    failback_mode 0, register_on_enable 1, UDP, retry_counts 0, the primary
+    silent to INVITEs.  After a failover to the secondary, a call's FO-5
+    REGISTER to the primary was answered (the primary back), then the call's
+    INVITE, sent there right after, was silenced: the primary failed a new
+    request again, and FO-5's REGISTER to the secondary followed.  FB-OK
+    broke off only at a judged request failing at the primary; the INVITE
+    began with the primary's answer.  Had the primary answered the INVITE, a
+    REGISTER to the secondary then still fails FB-OK.
+    """
+
+    def _world(self, invite_failed: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(register_on_enable=1, retry_counts=0, expires=56,
+                                        calls=(35.0,), duration=60.0, server2=""))
+        tb.dns(30.0, f"_sip._udp.{DOMAIN}", "SRV",
+               [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"])
+        tb.dns(30.005, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.dns(30.01, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        g = tb.give_up("REGISTER")
+        tb.silent("REGISTER", "primary", 30.02)
+        ok = tb.register("secondary", 30.02 + g, cseq=2)
+        tb.respond(ok, 200, 30.025 + g)
+        back = tb.register("primary", 35.0, cseq=3)
+        tb.respond(back, 200, 35.006)
+        if invite_failed:
+            tb.silent("INVITE", "primary", 35.012, call_id="call-a")
+        else:
+            inv = tb.invite("primary", 35.012, call_id="call-a")
+            tb.respond(inv, 200, 35.017)
+            tb.in_dialog(inv, "ACK", 35.02)
+        away = tb.register("secondary", 35.012 + g, cseq=4)
+        tb.respond(away, 200, 35.017 + g)
+        return tb
+
+    def test_primary_failing_the_invite_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "FB-OK"), "fail")
+
+    def test_leaving_the_working_primary_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FB-OK"), "fail")
+
+
+class FallbackAnswerAtGiveUpThenLookupRetryTests(SynchronousTestCase):
+    """
+    FBK-S3 (round 5, explore seeds 168 and 173 of dns-ip-literal): successive
+    mode, TLS, every lookup of server 1's domain empty (DNS-11).  The phone
+    fell back; the fallback server's 200 OK reached it at the very moment it
+    gave that REGISTER up (a TCP segment lost and sent again), so it was not
+    taken, and RTX-5's retry 30 s later was a lookup of server 1 that failed
+    again.  As with a retry at the primary (seed 142), the phone was never on
+    the fallback server.  Answered in time, that lookup 30 s later is still a
+    probe off the fallback.timeout schedule.
+    """
+
+    def _world(self, answered_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=2, redundancy_type=1, port1=5061,
+                                        retry_counts=0, duration=120.0,
+                                        latency_tolerance=0.09,
+                                        servers=(ServerInfo("primary", PRIMARY, _PORTS),
+                                                 ServerInfo("fallback", FALLBACK, _PORTS))))
+        tb.dns(0.02, DOMAIN, "A")
+        fb = tb.register("fallback", 0.05, transport="tls", port=5061)
+        tb.respond(fb, 200, answered_at)
+        tb.dns(30.56, DOMAIN, "A")
+        return tb
+
+    def test_answer_at_give_up_then_lookup_retry_passes(self) -> None:
+        self.assertNotEqual(status(self._world(0.552), "FBK-S3"), "fail")
+
+    def test_answer_in_time_then_early_probe_fails(self) -> None:
+        self.assertEqual(status(self._world(0.1), "FBK-S3"), "fail")

@@ -12,10 +12,12 @@ clause and by the world's packet loss.  Against the golden phone every
 violation is a disagreement to triage (a phone bug or a checker misreading);
 against a defective variant the rate is how visible the defect is.
 
-C{python -m harness.testing.survey N [--seed S] [--defect D] [--save DIR]}:
-C{--save} writes each distinct violation's first world as ready-to-run
-fixture files (C{DIR/NN/fixtures/...}), for C{sip-harness certify
---scenario DIR/NN/fixtures/scenarios/generated.toml}.
+C{python -m harness.testing.survey N [--seed S] [--defect D] [--save DIR
+[--shrink]]}: C{--save} writes each distinct violation's first world as
+ready-to-run fixture files (C{DIR/NN/fixtures/...}), for C{sip-harness
+certify --scenario DIR/NN/fixtures/scenarios/generated.toml}; with
+C{--shrink}, the simplest world Hypothesis finds that still shows that very
+violation, as C{--explore} prints.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from harness.explore import check_world, run_world
 from harness.phone.defects import DEFECTS, Defects
 from harness.testing.strategies import World, worlds
 
-__all__ = ["Survey", "main", "signature", "survey"]
+__all__ = ["Survey", "format_survey", "main", "save_worlds", "shrink_world", "signature", "survey"]
 
 _NUMBER = re.compile(r"\d+(\.\d+)?")
 _HEX = re.compile(r"\b[0-9a-f]{12,}\b")
@@ -127,6 +129,40 @@ def survey(
     return out
 
 
+def shrink_world(
+    sig: str, n: int, *, seed: int = 0, defects: Sequence[str] = ()
+) -> World | None:
+    """
+    The simplest world showing violation C{sig}: the survey's search again
+    (same C{seed}, so the same worlds in the same order, up to C{n}), this
+    time stopping at the first world showing C{sig} and letting Hypothesis
+    shrink it, keeping only worlds that still show C{sig} (another violation
+    on the way does not count).  C{None} if none of the C{n} worlds shows it.
+    """
+    phone_defects = Defects.of(*defects) if defects else None
+    last: list[World] = []
+
+    class _Shows(AssertionError):
+        pass
+
+    @hseed(seed)
+    @settings(max_examples=n, deadline=None, database=None,
+              phases=[Phase.generate, Phase.shrink], derandomize=False,
+              suppress_health_check=list(HealthCheck), report_multiple_bugs=False)
+    @given(worlds())
+    def probe(world: World) -> None:
+        problems = check_world(run_world(world, defects=phone_defects))
+        if sig in {signature(p) for p in problems}:
+            last[:] = [world]
+            raise _Shows(sig)
+
+    try:
+        probe()
+    except _Shows:
+        return last[0]
+    return None
+
+
 def format_survey(s: Survey) -> str:
     """The survey as a small report: the rate, by loss, by distinct violation."""
     lines = [
@@ -146,20 +182,25 @@ def format_survey(s: Survey) -> str:
     return "\n".join(lines) + "\n"
 
 
-def save_worlds(s: Survey, into: Path) -> list[Path]:
+def save_worlds(
+    s: Survey, into: Path, shrunk: Callable[[str], World | None] | None = None
+) -> list[Path]:
     """
     Write the first world of each distinct violation as fixture files under
     C{into/NN/} (numbered as in L{format_survey}); return the scenario paths.
+    C{shrunk}, if given, maps a signature to a simpler world showing it
+    (L{shrink_world}), saved instead where it finds one.
     """
     paths = []
     for n, (sig, _) in enumerate(s.by_signature.most_common(), 1):
         root = into / f"{n:02d}"
-        for name, text in s.first[sig].fixture_files().items():
+        world = (shrunk(sig) if shrunk is not None else None) or s.first[sig]
+        for name, text in world.fixture_files().items():
             target = root / name
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text)
         (root / "VIOLATION").write_text(sig + "\n")
-        paths.append(root / "fixtures" / "scenarios" / f"{s.first[sig].name}.toml")
+        paths.append(root / "fixtures" / "scenarios" / f"{world.name}.toml")
     return paths
 
 
@@ -176,6 +217,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                    help="stop after this much wall time and report what ran")
     p.add_argument("--save", type=Path, default=None,
                    help="write each distinct violation's first world as fixtures here")
+    p.add_argument("--shrink", action="store_true",
+                   help="with --save: shrink each saved world (slower: one search each)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     args = p.parse_args(argv)
     if args.worlds < 1:
@@ -192,8 +235,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     s = survey(args.worlds, seed=args.seed, defects=args.defect,
                max_seconds=args.max_seconds, progress=progress)
     sys.stdout.write(format_survey(s))
+    if args.shrink and args.save is None:
+        p.error("--shrink needs --save DIR")
     if args.save is not None and s.by_signature:
-        for path in save_worlds(s, args.save):
+        def shrunk(sig: str) -> World | None:
+            if not args.quiet:
+                print(f"  shrinking: {sig}", file=sys.stderr, flush=True)
+            return shrink_world(sig, s.worlds, seed=args.seed, defects=args.defect)
+
+        for path in save_worlds(s, args.save, shrunk if args.shrink else None):
             print(f"saved {path}")
     return 1 if s.failing else 0
 

@@ -13,10 +13,18 @@ from pathlib import Path
 from twisted.trial.unittest import SynchronousTestCase
 
 from harness.certify.clauses import CLAUSES
+from harness.explore import check_world, run_world
 from harness.phone.defects import Defects
 from harness.scenario import load_scenario
 from harness.testbed import run_scenario
-from harness.testing.survey import format_survey, main, save_worlds, signature, survey
+from harness.testing.survey import (
+    format_survey,
+    main,
+    save_worlds,
+    shrink_world,
+    signature,
+    survey,
+)
 
 
 class SignatureTests(SynchronousTestCase):
@@ -63,6 +71,21 @@ class SurveyTests(SynchronousTestCase):
         failed = {v.clause for v in result.verdicts if v.status == "fail"}
         self.assertIn(sig.split(":")[0], failed)
 
+    def test_shrunk_world_still_shows_the_violation(self) -> None:
+        defects = ("retries-too-many",)
+        s = survey(40, seed=3, defects=defects)
+        sig = s.by_signature.most_common(1)[0][0]
+        world = shrink_world(sig, s.worlds, seed=3, defects=defects)
+        assert world is not None
+        problems = check_world(run_world(world, defects=Defects.of(*defects)))
+        self.assertIn(sig, {signature(p) for p in problems})
+        first = s.first[sig].document
+        self.assertLessEqual(len(world.document.get("faults", [])),
+                             len(first.get("faults", [])))
+        self.assertLessEqual(world.duration, s.first[sig].duration)
+        # a violation none of the worlds shows: nothing to shrink
+        self.assertIsNone(shrink_world("RTX-1: no such message", 5, seed=3, defects=defects))
+
     def test_time_bound(self) -> None:
         s = survey(1000, seed=0, max_seconds=0.0)
         self.assertEqual(s.worlds, 0)
@@ -84,6 +107,11 @@ class MainTests(SynchronousTestCase):
         code, err = self._main("10", "--defect", "no-such-defect")
         self.assertEqual(code, 2)
         self.assertIn("unknown defect", err)
+
+    def test_shrink_needs_save(self) -> None:
+        code, err = self._main("10", "--shrink")
+        self.assertEqual(code, 2)
+        self.assertIn("--shrink needs --save", err)
 
     def test_zero_worlds(self) -> None:
         code, err = self._main("0")

@@ -386,23 +386,9 @@ class Ctx:
         seen: str = "",
         evidence: Iterable[int] = (),
     ) -> Verdict:
-        # Why not Verdict(...): a frozen dataclass's __init__ sets each of the
-        # seven fields through object.__setattr__, three times the cost of
-        # filling the instance dictionary, for 45 verdicts per scenario; the
-        # instance is the same (same fields, equal, hashable, asdict).
         if evidence.__class__ is not tuple or evidence:
             evidence = tuple(sorted(set(evidence)))
-        v = _new(Verdict)
-        v.__dict__.update(
-            clause=clause,
-            scenario=self.facts.scenario,
-            status=status,
-            summary=summary,
-            expected=expected,
-            seen=seen,
-            evidence=evidence,
-        )
-        return v
+        return _verdict(clause, self.facts.scenario, status, summary, expected, seen, evidence)
 
     def passed(self, clause: str, summary: str, evidence: Iterable[int] = ()) -> Verdict:
         return self.verdict(clause, "pass", summary, evidence=evidence)
@@ -420,7 +406,38 @@ class Ctx:
         )
 
     def na(self, clause: str, why: str) -> Verdict:
-        return self.verdict(clause, "n/a", why)
+        return _verdict(clause, self.facts.scenario, "n/a", why, "", "", ())
+
+
+def _verdict(
+    clause: str,
+    scenario: str,
+    status: str,
+    summary: str,
+    expected: str,
+    seen: str,
+    evidence: tuple[int, ...],
+) -> Verdict:
+    """
+    C{Verdict(clause, scenario, status, ...)}, built by filling the instance
+    dictionary.
+
+    Why: a frozen dataclass's __init__ sets each of the seven fields through
+    object.__setattr__, three times the cost of filling the dictionary, for
+    45 verdicts per scenario; the instance is the same (same fields, equal,
+    hashable, asdict).  One key at a time, in field order, and positional
+    arguments: about 20 % less than dict.update with keywords (timeit).
+    """
+    v = _new(Verdict)
+    d = v.__dict__
+    d["clause"] = clause
+    d["scenario"] = scenario
+    d["status"] = status
+    d["summary"] = summary
+    d["expected"] = expected
+    d["seen"] = seen
+    d["evidence"] = evidence
+    return v
 
 
 def retry_after(resp: object) -> int:

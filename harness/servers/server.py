@@ -42,6 +42,7 @@ from harness.servers.registrar import Authenticator, Registrar
 from harness.sip.message import Request, make_response
 from harness.sip.transaction import RetryPolicy, ServerTransaction
 from harness.sip.transport import SipEndpoint
+from harness.tls import server_context
 from harness.trace.events import FaultEvent, Trace
 
 __all__ = ["DEFAULT_TRANSPORTS", "SipServer", "SwitchableServerCreator"]
@@ -284,8 +285,6 @@ class SipServer:
         creator = None
         if "tls" in self.transports:
             if self._tls_creator is None:
-                from harness.tls import server_context
-
                 self._tls_creator = SwitchableServerCreator(server_context(self.tls_cert_name))
             creator = self._tls_creator
         endpoint = SipEndpoint(
@@ -449,8 +448,6 @@ class SipServer:
             self._open()
 
     def _set_cert(self, name: str) -> None:
-        from harness.tls import server_context
-
         context = server_context(name)
         if self._tls_creator is None:
             self._tls_creator = SwitchableServerCreator(context)

@@ -35,6 +35,7 @@ MUST_FAIL = {
     "r6-s7002-rtx5-call-syns-before-lost-one": ("no-reregister-retry", "RTX-5"),
     "r6-s7002-rtx2-invite-list-exhausted": ("no-reregister-retry", "RTX-5"),
     "r6-s7002-reg2-stale-retry-after-renewal": ("no-reregister-retry", "RTX-5"),
+    "r6-s7002-fo5-primary-settled-by-reask": ("retries-too-few", "RTX-1"),
 }
 
 

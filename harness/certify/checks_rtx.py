@@ -696,6 +696,13 @@ def rtx3(ctx: Ctx) -> Verdict:
                                 (*t.indexes, x.sends[0].index),
                             )
         else:
+            if t.late:
+                # an answer that reached the phone after it gave the transaction up
+                # counts for nothing (RTX-1): no move after it is a move on from it
+                # (survey 7101 of round 6: a primary delaying by 40 s, the 500 to a
+                # REGISTER given up 33 s before it came, the renewal then moving on to
+                # the secondary at its own give-up time)
+                continue
             judged += 1
             ev.extend(t.indexes)
             horizon = t.final_t + ctx.give_up(t) + ctx.tol

@@ -2609,3 +2609,33 @@ class RegisterFirstAtAnUnknownPrimaryTests(SynchronousTestCase):
 
     def test_early_register_at_the_known_primary_fails(self) -> None:
         self.assertEqual(status(self._world(False), "RTX-5"), "fail")
+
+
+class LateRefusalCountsForNothingTests(SynchronousTestCase):
+    """
+    RTX-3 (survey 7101 of round 6; UDP, the primary delaying its answers by
+    40 s): a REGISTER the phone gave the primary up on at 7.5 s got its 500 at
+    40 s; the renewal, silent at the primary from 39 s, moved on to the
+    secondary at its own give-up time.  RTX-3 read the 500 as a refusal the
+    phone had moved on from.  An answer after the give-up counts for nothing
+    (RTX-1).  A 500 in time followed by a REGISTER to the secondary still
+    fails.
+    """
+
+    def _world(self, answer_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server2="", expires=60, duration=80.0))
+        first = tb.silent("REGISTER", "primary", 0.0)
+        tb.respond(first, 500, answer_at)
+        tb.respond(tb.register("secondary", 7.5, cseq=2), 200, 7.51)
+        tb.silent("REGISTER", "primary", 39.0, cseq=3)
+        tb.respond(tb.register("secondary", 46.5, cseq=4), 200, 46.51)
+        if answer_at < 7.5:
+            tb.respond(tb.register("secondary", answer_at + 0.01, cseq=5), 200,
+                       answer_at + 0.02)
+        return tb
+
+    def test_late_500_passes(self) -> None:
+        self.assertIn(status(self._world(40.0), "RTX-3"), ("pass", "n/a"))
+
+    def test_moving_on_from_a_500_in_time_fails(self) -> None:
+        self.assertEqual(status(self._world(1.0), "RTX-3"), "fail")

@@ -210,13 +210,30 @@ def _roe_for_call(ctx: Ctx, t: wire.Txn, registered: str) -> bool:
                for x in ctx.txns)
 
 
+def _top_unknown(ctx: Ctx, t: float) -> bool:
+    """
+    Whether the lookup of server 1 in use at C{t} did not say which target is
+    the primary: it gave no address for its first target though it was asked
+    (the query or its answer lost, DNS-11), L{first_resolved_target}.
+    """
+    from harness.certify.checks_dns import _server1_lookups
+
+    return (any(lk[0].t <= t + ctx.tol for lk in _server1_lookups(ctx))
+            and first_resolved_target(ctx, t) is None)
+
+
 def _roe_before_call(ctx: Ctx, t: wire.Txn) -> bool:
     """
     Whether C{t} is register_on_enable's REGISTER to a secondary sent as a
     planned call was placed, answered 2xx in time, the call's INVITE going to
     that target right after it (FO-5: registered there before other requests).
     """
-    if (t.method != "REGISTER" or ctx.group(t.dst) != 1 or ctx.is_primary(t.dst)
+    if (t.method != "REGISTER" or ctx.group(t.dst) != 1
+            # (the primary too, when the phone could not know it was: the lookup in use
+            # then lacked the first target's address, its query lost, DNS-8/DNS-11;
+            # survey 7002: the account unregistered, a call's lookup losing the first
+            # SRV target's A query, FO-5's REGISTER to the primary before the INVITE)
+            or (ctx.is_primary(t.dst) and not _top_unknown(ctx, t.started))
             or not ctx.facts.account.server(1).register_on_enable
             or not t.ok or t.late or t.final_t is None):
         return False
@@ -437,6 +454,23 @@ def rtx1(ctx: Ctx) -> Verdict:
     )
 
 
+def _round_exhausted_by(ctx: Ctx, f: wire.ConnFailure) -> bool:
+    """
+    Whether the connection failure C{f} ended the last attempt of a round (of
+    the request the wire reads into that connection, L{wire.attempts}) that
+    had tried every target of server 1 by then: no next target is due.
+    """
+    owner = next((t for t in ctx.attempts if t.conn_failure is not None
+                  and f.index in t.conn_failure.indexes), None)
+    if owner is None:
+        return False
+    rnd = _chain_of(ctx, owner)
+    if rnd is None or rnd.tail is not owner:
+        return False
+    targets = {s.address for s in ctx.facts.targets if not s.role.startswith("moved-")}
+    return bool(targets) and targets <= {x.dst for x in rnd.txns}
+
+
 def rtx2(ctx: Ctx) -> Verdict:
     """TCP/TLS: a connection failure moves on at once; a silent connected server on RTX-1's time."""
     c = "RTX-2"
@@ -476,6 +510,14 @@ def rtx2(ctx: Ctx) -> Verdict:
             # refused and moved on at once)
             continue
         group = ctx.group(f.server)
+        if group == 1 and _round_exhausted_by(ctx, f):
+            # the request whose connection failed had tried every other target of the
+            # list in this round already (an INVITE that began at the secondary, the
+            # server in use, and went on to the primary): it has no next target, RTX-5
+            # and FO-6 take over (survey 7002: the secondary's close failed a call's
+            # INVITE at 420.2 s, the primary refused it at once; the next attempt at
+            # the secondary was the registration's, after its own retry was refused)
+            continue
         horizon = f.t + wire.give_up_delay(ctx.profile, "REGISTER", ctx.retry_counts(f.server))
         # (the next target's attempt may be a connection that failed as well, before
         # any SIP went over it: explore seed 18, both targets refusing)
@@ -654,6 +696,13 @@ def rtx3(ctx: Ctx) -> Verdict:
                                 (*t.indexes, x.sends[0].index),
                             )
         else:
+            if t.late:
+                # an answer that reached the phone after it gave the transaction up
+                # counts for nothing (RTX-1): no move after it is a move on from it
+                # (survey 7101 of round 6: a primary delaying by 40 s, the 500 to a
+                # REGISTER given up 33 s before it came, the renewal then moving on to
+                # the secondary at its own give-up time)
+                continue
             judged += 1
             ev.extend(t.indexes)
             horizon = t.final_t + ctx.give_up(t) + ctx.tol

@@ -1335,6 +1335,7 @@ def conn_attempts(trace: Trace, facts: Facts) -> list[ConnAttempt]:
         groups.append([f])
     out = []
     syns: dict[tuple[str, int, int], list[float]] | None = None
+    ended: dict[tuple[str, int, int], float] = {}
     for grp in groups:
         conn = [g for g in grp if g.what in _CONN_FAIL]
         dec: ConnFailure | None = (
@@ -1344,7 +1345,17 @@ def conn_attempts(trace: Trace, facts: Facts) -> list[ConnAttempt]:
             continue
         transport = next((g.transport for g in grp if g.transport != "tcp"), "tcp")
         start = grp[0].t
-        if not any(g.what.startswith("syn-") for g in grp):
+        key = (dec.server, dec.port, dec.phone_port)
+        if any(g.what.startswith("syn-") for g in grp):
+            # its first lost SYN need not be its first SYN: SYNs the server got, whose
+            # SYN-ACKs were lost, came before it, and the attempt ran from the first
+            # (RFC 3261 17.1; explore survey 7002: a call's SYNs delivered from 65 s, the
+            # first lost at 80 s, the INVITE given up at 72.5 s)
+            if syns is None:
+                syns = _all_syns(trace, facts)
+            start = min((t for t in syns.get(key, ())
+                         if ended.get(key, -1.0) < t <= start), default=start)
+        else:
             # a connection that was established and failed later (reset, closed by the
             # server before any SIP, TLS refused) began with its SYN: the phone's attempt
             # ran from there (RFC 3261 17.1; explore seed 15 of round 2: a TLS hello lost
@@ -1352,8 +1363,8 @@ def conn_attempts(trace: Trace, facts: Facts) -> list[ConnAttempt]:
             # server closed the connection on the hello's late copy 0.1 s after that)
             if syns is None:
                 syns = _all_syns(trace, facts)
-            start = max((t for t in syns.get((dec.server, dec.port, dec.phone_port), ())
-                         if t <= start), default=start)
+            start = max((t for t in syns.get(key, ()) if t <= start), default=start)
+        ended[key] = dec.t
         out.append(
             ConnAttempt(
                 index=grp[0].index,

@@ -323,6 +323,8 @@ class Account:
             # needed now; ask for them again (DNS-11: a failed lookup is retried, it
             # was no answer to keep until the TTL, DNS-10)
             filled = await self.phone.locator.fill(resolution) if resolution.missing else None
+            if filled is not None:
+                slot.last_resolution = filled  # (what it now knows, DNS-8)
             if filled is None or set(filled.targets) <= tried:
                 break
             resolution = slot.last_resolution = filled

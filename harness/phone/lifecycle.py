@@ -195,11 +195,14 @@ def _registered(
 ) -> None:
     d.target, d.granted = target, granted
     d.renewal = s.later(d.renewal, s.renewal_delay(granted), s.on_renew)
-    if d.retry_while_down:
-        # FBK-C3: the working server answered (a renewal under way when a call found it
-        # down): no more REGISTER to it "while it is down"; the renewal is next (REG-2)
-        _cancel(d.retry)
-        d.retry, d.retry_while_down = None, False
+    # server 1 accepted a registration: no round has "every target failed" any more, so
+    # a retry still pending (RTX-5) is void; the renewal is next (REG-2).  That covers
+    # FBK-C3 (the working server answered a renewal under way when a call found it
+    # down) and a registration made meanwhile by FO-5's REGISTER or a renewal (survey
+    # 7002: a retry failing while still registered, the renewal answered, and the
+    # stale retry's REGISTER 6 s into the next 30 s registration)
+    _cancel(d.retry)
+    d.retry, d.retry_while_down = None, False
 
 
 def _fallback_registered(

@@ -680,8 +680,11 @@ class Locator:
                 self._fill_next, run, resolution, plan, i)
         domain = run.domain
         targets = _planned_targets(plan, domain)
-        if targets == resolution.targets:
+        if targets == resolution.targets and tuple(plan) == resolution.plan:
             return resolution
+        # (an answer of no address, NXDOMAIN, adds no target but settles which one is
+        # the primary, DNS-8: kept too, or the next request took the primary for
+        # unknown and registered there first, FO-5; survey 7002 of round 6)
         ttls = [t for t in (resolution.ttl, *run.ttls) if t is not None]
         filled = replace(resolution, targets=targets, plan=tuple(plan),
                          ttl=float(min(ttls)) if ttls else None)

@@ -2490,3 +2490,152 @@ class RenewalJoiningTheCallsOpeningConnectionTests(SynchronousTestCase):
 
     def test_renewal_late_even_from_its_first_send_fails(self) -> None:
         self.assertEqual(status(self._world(43.0), "RTX-2"), "fail")
+
+
+class CallsSynsDeliveredBeforeTheFirstLostOneTests(SynchronousTestCase):
+    """
+    RTX-5 (survey 7002 of round 6; TLS to a plain TCP port, DNS-9's reading):
+    a call's connection to the primary began at 5 s, its SYNs reaching the
+    server and the SYN-ACKs lost, the first lost SYN at 20 s; the server
+    dropped the handshake when the connection came up at 29.5 s.  The wire
+    began that connection attempt at its first lost SYN, a REGISTER attempt
+    failing RTX-1's time after 20 s, and wanted the registration's retry a
+    retry interval after that.  A connection attempt begins with its first
+    SYN, delivered or not: it was the call's.  A retry at neither time fails.
+    """
+
+    def _world(self, retry_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=2, calls=(5.0,),
+                                        duration=60.0, servers=_ONE_TARGET))
+        tb.respond(tb.register("fallback", 0.0, call_id="reg-2", transport="tls",
+                               port=5061), 200, 0.005)
+        _dropped_handshake(tb, 0.0, 40001)
+        port = 40002  # the call's connection
+        tb._add(ConnEvent(5.005, PRIMARY, "accept", "tcp", (PRIMARY, 5061), (PHONE, port)))
+        for at in (5.0, 6.0, 8.0, 12.0):
+            tb._add(PacketEvent(at, "tcp", (PHONE, port), (PRIMARY, 5061), b"", flags="S"))
+            tb._add(PacketEvent(at + 0.005, "tcp", (PRIMARY, 5061), (PHONE, port), b"",
+                                fate="lost", flags="S"))
+        tb.syn_lost(20.0, "primary", port=5061, fate="lost", phone_port=port)
+        tb._add(PacketEvent(29.4, "tcp", (PRIMARY, 5061), (PHONE, port), b"", flags="S"))
+        tb._add(PacketEvent(29.41, "tcp", (PHONE, port), (PRIMARY, 5061), b""))
+        tb._add(ConnEvent(29.415, PRIMARY, "close", "tcp", (PRIMARY, 5061), (PHONE, port),
+                          "local"))
+        tb._add(PacketEvent(29.415, "tcp", (PRIMARY, 5061), (PHONE, port), b"", flags="F"))
+        _dropped_handshake(tb, retry_at, 40003)
+        return tb
+
+    def test_retry_after_the_registrations_own_failure_passes(self) -> None:
+        self.assertEqual(status(self._world(30.015), "RTX-5"), "pass")
+
+    def test_retry_off_the_interval_fails(self) -> None:
+        self.assertEqual(status(self._world(38.0), "RTX-5"), "fail")
+
+
+class InviteWithNoTargetLeftAfterARefusalTests(SynchronousTestCase):
+    """
+    RTX-2 (survey 7002 of round 6; TCP, failback_mode 2, the account on the
+    secondary): a call's INVITE began at the secondary, which closed its
+    connection at 12 s; the primary refused the INVITE at once.  Every target
+    of the list had failed for it.  RTX-2 took the renewal's REGISTER at the
+    secondary 3 s later, after its own refusal at the primary, for the
+    INVITE's move on, late.  A request with no target left owes none.  An
+    INVITE refused at the primary without having tried the secondary still
+    owes it at once.
+    """
+
+    def _world(self, invite_at_secondary: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, failback_mode=2, retry_counts=12,
+                                        calls=(10.0,), server2="", duration=60.0))
+        tb.refused(0.0, "primary")
+        tb.respond(tb.register("secondary", 0.02, transport="tcp"), 200, 0.03)
+        if invite_at_secondary:
+            tb.invite("secondary", 10.0, transport="tcp")
+            tb._add(ConnEvent(12.0, SECONDARY, "close", "tcp", (SECONDARY, 5060),
+                              (PHONE, 5060), "local"))
+            tb._add(PacketEvent(12.0, "tcp", (SECONDARY, 5060), (PHONE, 5060), b"",
+                                flags="F"))
+            tb._add(ConnEvent(12.005, PHONE, "close", "tcp", (PHONE, 5060),
+                              (SECONDARY, 5060), "peer"))
+            refused = tb.refused(12.005, "primary")
+        else:
+            refused = tb.refused(12.0, "primary")
+        tb.refused(refused + 3.0, "primary")
+        tb.respond(tb.register("secondary", refused + 3.02, cseq=2, transport="tcp"), 200,
+                   refused + 3.03)
+        return tb
+
+    def test_invite_with_every_target_tried_passes(self) -> None:
+        self.assertIn(status(self._world(True), "RTX-2"), ("pass", "n/a"))
+
+    def test_refused_invite_not_moving_on_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-2"), "fail")
+
+
+class RegisterFirstAtAnUnknownPrimaryTests(SynchronousTestCase):
+    """
+    RTX-5 (survey 7002 of round 6; UDP, register_on_enable 1, server 1's SRV
+    giving a nameless first target, then the primary): the registration
+    failed at 0.5 s; a call at 10 s found the first SRV target's A query lost,
+    so the phone could not tell which target was the primary (DNS-8/DNS-11,
+    as the built-in phone reads it) and registered at 127.0.1.10 before the
+    INVITE (FO-5); that REGISTER was answered and no retry came.  RTX-5 took
+    it for the retry, early.  The readings accept no retry once FO-5's
+    REGISTER registered the account; a primary the lookup did not establish
+    is no exception.  The same REGISTER with the primary known (the first
+    target answered NXDOMAIN, no target) is still an early retry.
+    """
+
+    def _world(self, first_target_lost: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(port1=0, server2="", retry_counts=0,
+                                        register_on_enable=1, calls=(10.0,), duration=60.0,
+                                        servers=_ONE_TARGET[:1]))
+        srv = f"_sip._udp.{DOMAIN}"
+        targets = [f"8 10 5060 ghost.{DOMAIN}.", f"13 10 5060 primary.{DOMAIN}."]
+        tb.dns(0.0, srv, "SRV", targets)
+        tb.dns(0.01, f"ghost.{DOMAIN}", "A", rcode="NXDOMAIN")
+        tb.dns(0.02, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.silent("REGISTER", "primary", 0.03)
+        tb.dns(10.0, srv, "SRV", targets)
+        tb.dns(10.01, f"ghost.{DOMAIN}", "A",
+               rcode="TIMEOUT" if first_target_lost else "NXDOMAIN")
+        tb.dns(14.0, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.respond(tb.register("primary", 14.01, cseq=2), 200, 14.015)
+        tb.call("primary", 14.02, call_id="call-a", bye_at=20.0)
+        return tb
+
+    def test_register_first_at_an_unknown_primary_passes(self) -> None:
+        self.assertIn(status(self._world(True), "RTX-5"), ("pass", "n/a"))
+
+    def test_early_register_at_the_known_primary_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-5"), "fail")
+
+
+class LateRefusalCountsForNothingTests(SynchronousTestCase):
+    """
+    RTX-3 (survey 7101 of round 6; UDP, the primary delaying its answers by
+    40 s): a REGISTER the phone gave the primary up on at 7.5 s got its 500 at
+    40 s; the renewal, silent at the primary from 39 s, moved on to the
+    secondary at its own give-up time.  RTX-3 read the 500 as a refusal the
+    phone had moved on from.  An answer after the give-up counts for nothing
+    (RTX-1).  A 500 in time followed by a REGISTER to the secondary still
+    fails.
+    """
+
+    def _world(self, answer_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server2="", expires=60, duration=80.0))
+        first = tb.silent("REGISTER", "primary", 0.0)
+        tb.respond(first, 500, answer_at)
+        tb.respond(tb.register("secondary", 7.5, cseq=2), 200, 7.51)
+        tb.silent("REGISTER", "primary", 39.0, cseq=3)
+        tb.respond(tb.register("secondary", 46.5, cseq=4), 200, 46.51)
+        if answer_at < 7.5:
+            tb.respond(tb.register("secondary", answer_at + 0.01, cseq=5), 200,
+                       answer_at + 0.02)
+        return tb
+
+    def test_late_500_passes(self) -> None:
+        self.assertIn(status(self._world(40.0), "RTX-3"), ("pass", "n/a"))
+
+    def test_moving_on_from_a_500_in_time_fails(self) -> None:
+        self.assertEqual(status(self._world(1.0), "RTX-3"), "fail")

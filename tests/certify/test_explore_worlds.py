@@ -32,6 +32,10 @@ MUST_FAIL = {
     "seed48-rtx5-invite-moves-on-at-retry": ("no-reregister-retry", "RTX-5"),
     "r5-seed103-rtx5-retry-on-calls-conn": ("no-reregister-retry", "RTX-5"),
     "r5-seed117-rtx5-retry-lost-at-tls-close": ("no-reregister-retry", "RTX-5"),
+    "r6-s7002-rtx5-call-syns-before-lost-one": ("no-reregister-retry", "RTX-5"),
+    "r6-s7002-rtx2-invite-list-exhausted": ("no-reregister-retry", "RTX-5"),
+    "r6-s7002-reg2-stale-retry-after-renewal": ("no-reregister-retry", "RTX-5"),
+    "r6-s7002-fo5-primary-settled-by-reask": ("retries-too-few", "RTX-1"),
 }
 
 

@@ -152,15 +152,38 @@ class RegistrationTests(SynchronousTestCase):
         h.clock.advance(RETRY)
         self.assertEqual(h.fired, ["renew", "renew"])
 
-    def test_registered_after_retry_later_keeps_the_retry(self) -> None:
-        """RTX-5: a registration made meanwhile (a call's, FO-5) leaves the retry due."""
+    def test_registered_after_retry_later_voids_the_retry(self) -> None:
+        """
+        RTX-5: a registration made meanwhile (a call's, FO-5, or a renewal) ends the
+        failure the retry was for: no retry is due, the renewal is next (REG-2).
+        (Until round 6 the retry was kept; a stale one then re-registered 6 s into
+        a 30 s registration, survey 7002.)
+        """
         h = Harness()
         h.machine.start()
         h.machine.retry_later()
         h.machine.registered(PRIMARY, 3600)
-        self.assertIsNotNone(h.data.retry)
+        self.assertIsNone(h.data.retry)
+        self.assertEqual(h.state, "Registered")
         h.clock.advance(RETRY)
-        self.assertEqual(h.fired, ["retry"])
+        self.assertEqual(h.fired, [])
+
+    def test_retry_failing_while_registered_then_renewed(self) -> None:
+        """
+        REG-2: a retry that failed while the account was still registered (FO-5's
+        REGISTER meanwhile), then a renewal answered: the renewal's schedule alone
+        goes on, no REGISTER at the failed retry's time.
+        """
+        h = Harness()
+        h.machine.start()
+        h.machine.retry_later()
+        h.machine.registered(PRIMARY, 3600)
+        h.machine.retry_later()  # another request's round failed every target
+        self.assertIsNotNone(h.data.retry)
+        h.machine.registered(PRIMARY, 3600)  # the renewal (or a retry) answered
+        self.assertIsNone(h.data.retry)
+        h.clock.advance(RETRY)
+        self.assertEqual(h.fired, [])
 
 
 class FallbackTests(SynchronousTestCase):

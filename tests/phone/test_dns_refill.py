@@ -146,3 +146,33 @@ class RegisterOnEnablePrimaryLostTests(SynchronousTestCase):
         # having picked the secondary first, for which FO-5 does not apply)
         verdicts = {v.clause: v.status for v in bed.judge()}
         self.assertIn(verdicts.get("FO-5"), ("pass", "n/a"), verdicts)
+
+
+class NamelessFirstTargetSettledByFillTests(SynchronousTestCase):
+    """
+    Survey 7002 of round 6: server 1's first SRV target has no address
+    (NXDOMAIN) but its A query was lost, so the primary was unknown (DNS-8,
+    L{Resolution.is_primary}); every target failing, the phone asked again
+    (DNS-11) and heard NXDOMAIN.  That answer adds no target, and the fill kept
+    the old resolution: a call 1 s later still took the primary for unknown
+    and registered there first (FO-5), its INVITE held behind that REGISTER
+    for RTX-1's 63.5 s.  The answer settles which target is the primary: it
+    is kept, in the cache too.  A query still failing changes nothing.
+    """
+
+    def test_nxdomain_on_the_second_ask_makes_the_primary_known(self) -> None:
+        from tests.sip.test_locate import UDP, setup, srv_zone
+
+        z = srv_zone([(0, 9, 5060, "ghost.s.test"), (1, 1, 5060, "p.s.test")],
+                     {"p": ["127.0.2.1"]})
+        loc, r, _ = setup(z)
+        r.fail[("ghost.s.test", "A")] = error.DNSQueryTimeoutError(1)
+        res = self.successResultOf(loc.locate("s.test", 0, UDP, 0))
+        self.assertEqual([res.is_primary(t) for t in res.targets], [False])
+        self.assertIs(self.successResultOf(loc.fill(res)), res)  # still failing
+        del r.fail[("ghost.s.test", "A")]
+        filled = self.successResultOf(loc.fill(res))
+        self.assertEqual(filled.targets, res.targets)
+        self.assertFalse(filled.missing)
+        self.assertEqual([filled.is_primary(t) for t in filled.targets], [True])
+        self.assertIs(self.successResultOf(loc.locate("s.test", 0, UDP, 0)), filled)

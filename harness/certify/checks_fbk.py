@@ -164,6 +164,42 @@ def _still_opening(ctx: Ctx, group: int) -> list[tuple[int, float]]:
             and not any(p.at - ctx.tol <= t <= p.at + 1.0 + ctx.tol for p in ctx.facts.calls)]
 
 
+def _renewal_on_hang_up_conn(ctx: Ctx) -> list[tuple[float, wire.ConnAttempt]]:
+    """
+    Failures of server 1 on a connection begun at a planned call's hang-up
+    time (L{_hang_up_conn}: the BYE's, FO-4) that the registration's renewal
+    shared: the renewal was due (REG-2: the last half of a registration held
+    at server 1 had begun), the connection's server was the only target of
+    server 1 with an address (DNS-8), and the phone's REGISTER went to the
+    fallback server at once after it failed.  A pending connection serves
+    every request waiting for its server (as RTX-5 reads it): server 1 failed
+    the renewal then (FBK-S1, FBK-S2, FBK-S3), though L{wire.attempts} names
+    the connection the BYE's alone.  Explore survey 7002 [10] (round 6):
+    TCP, the primary stopped, the renewal and the hang-up both due at 30.05 s.
+    By (time server 1 failed, the connection).
+    """
+    fb = ctx.fallback
+    claimed = {(x.dst, x.conn_failure.phone_port) for x in ctx.attempts
+               if not x.on_wire and x.conn_failure is not None}
+    out = []
+    for a in ctx.conn_attempts:
+        if ctx.group(a.server) != 1 or (a.server, a.phone_port) in claimed:
+            continue
+        if not _hang_up_conn(ctx, a):
+            continue
+        wanted = {s.address for s in ctx.facts.targets} - unresolved_targets(ctx, a.start)
+        if not wanted <= {a.server}:
+            continue
+        if not any(ctx.group(r.dst) == 1
+                   and r.t + r.granted / 2 - ctx.tol <= a.start <= r.t + r.granted + ctx.tol
+                   for r in ctx.regs):
+            continue
+        if any(x.method == "REGISTER" and x.dst == fb
+               and a.t - ctx.tol <= x.started <= a.t + ctx.at_once for x in ctx.attempts):
+            out.append((a.t, a))
+    return out
+
+
 def _try_start(x: wire.Txn | wire.ConnAttempt, first: bool = False) -> float:
     """When a try began (L{wire.Txn.started}, or its C{first} send)."""
     if isinstance(x, wire.ConnAttempt):
@@ -480,6 +516,7 @@ def _on_fallback_periods(ctx: Ctx) -> list[tuple[wire.Txn, float]]:
     """Successful REGISTERs at the fallback server that follow an exhaustion of server 1."""
     fb = ctx.fallback
     downs = [t for _, t in _exhaustions(ctx, "REGISTER")] + [d.end for d in ctx.dns_downs]
+    downs += [t for t, _ in _renewal_on_hang_up_conn(ctx)]
     out = []
     for r in ctx.regs:
         if r.dst != fb:
@@ -727,6 +764,7 @@ def fbk_s1(ctx: Ctx) -> Verdict:
         # dns-ip-literal, round 3, sixth find: a dropping DNS server, two lookups)
         events.append((min(d.end, d.start + DNS_GIVE_UP) if d.timed_out else d.end,
                        "down", None))
+    events.extend((t, "down", None) for t, _ in _renewal_on_hang_up_conn(ctx))
     events.sort(key=lambda e: e[0])
     working_down = False
     # (an attempt whose connection failed before any SIP went over it counts: RTX-2)

@@ -2588,3 +2588,42 @@ class FallbackAnswerAtGiveUpThenLookupRetryTests(SynchronousTestCase):
 
     def test_answer_in_time_then_early_probe_fails(self) -> None:
         self.assertEqual(status(self._world(0.1), "FBK-S3"), "fail")
+
+
+class RenewalSharingTheHangUpsRefusedConnectionTests(SynchronousTestCase):
+    """
+    FBK-S1, FBK-S3 (round 6, survey 7002 [10]): successive mode, TCP, the
+    primary (server 1's only target with an address) stopped during a call.
+    The call's hang-up and the registration's renewal fell due together
+    (30.05 s); the one connection to the primary was refused and the phone's
+    REGISTER went to the fallback server at once.  A pending connection
+    serves every request waiting for its server: it failed the renewal too,
+    so server 1 was down (FBK-S1), and FBK-S3's schedule runs from that
+    fallback.  With the renewal not yet due (a longer registration), the same
+    refused connection was the BYE's alone and the REGISTER to the fallback
+    server still fails FBK-S1.
+    """
+
+    def _world(self, expires: int) -> TraceBuilder:
+        facts = default_facts(server1=PRIMARY, transport=1, redundancy_type=1,
+                              expires=expires, duration=100.0,
+                              servers=(ServerInfo("primary", PRIMARY, _PORTS),
+                                       ServerInfo("fallback", FALLBACK, _PORTS)))
+        tb = TraceBuilder(replace(facts, calls=(CallPlan(0.0, f"sip:echo@{DOMAIN}", 30.0),)))
+        reg = tb.register("primary", 0.04, transport="tcp")
+        tb.respond(reg, 200, 0.045)
+        inv = tb.invite("primary", 0.04, transport="tcp", call_id="call-a")
+        tb.respond(inv, 200, 0.045)
+        tb.in_dialog(inv, "ACK", 0.05, transport="tcp")
+        tb.fault(1.0, "primary", "stop")
+        tb.refused(30.05, "primary")
+        fb = tb.register("fallback", 30.07, transport="tcp", call_id="reg-fb")
+        tb.respond(fb, 200, 30.075)
+        return tb
+
+    def test_renewal_due_on_the_refused_connection_passes(self) -> None:
+        tb = self._world(60)
+        self.assertNotEqual(status(tb, "FBK-S1"), "fail")
+
+    def test_fallback_while_the_renewal_was_not_due_fails(self) -> None:
+        self.assertEqual(status(self._world(3600), "FBK-S1"), "fail")

@@ -307,6 +307,26 @@ def fbk_c1(ctx: Ctx) -> Verdict:
         if opening is not None:
             ev.append(opening)
             continue
+        # and one that joined the connection a planned call's INVITE was opening to
+        # that server, still being opened when the renewal fell due (REG-2's last half),
+        # which then failed before any SIP went over it (RTX-2): the phone opens no
+        # second connection to the same server (as checks_rtx._joined_opening reads a
+        # renewal that went out on it), and its RTX-5 retry came a retry interval after
+        # (survey 7002 [04], round 6: TLS, the call's SYN at 31 s lost, refused at 32 s,
+        # the renewal due at 31.8 s, the retry at 62 s)
+        joined = next((a for a in ctx.conn_attempts if ctx.group(a.server) == grp
+                       and a.server == r.dst
+                       and any(p.at - ctx.tol <= a.start <= p.at + 1.0 + ctx.tol
+                               for p in ctx.facts.calls)
+                       and r.t + ctx.tol < a.start <= r.t + r.granted + ctx.tol
+                       and a.t >= r.t + r.granted / 2 - ctx.tol), None)
+        if joined is not None:
+            due = joined.t + ctx.profile.retry_interval
+            slack = ctx.tol + ctx.profile.t1
+            if ((nxt is None and due - slack > ctx.end)
+                    or (nxt is not None and abs(nxt.started - due) <= slack)):
+                ev.append(joined.index)
+                continue
         if nxt is None or nxt.started > r.t + r.granted + ctx.tol:
             return ctx.failed(c, f"registration at {ctx.name(r.dst)} not refreshed",
                               f"REGISTER before {r.t + r.granted:.3f} s",

@@ -2627,3 +2627,42 @@ class RenewalSharingTheHangUpsRefusedConnectionTests(SynchronousTestCase):
 
     def test_fallback_while_the_renewal_was_not_due_fails(self) -> None:
         self.assertEqual(status(self._world(3600), "FBK-S1"), "fail")
+
+
+class RenewalJoiningTheCallsRefusedConnectionTests(SynchronousTestCase):
+    """
+    FBK-C1 (round 6, survey 7002 [04]): concurrent mode, TCP/TLS, the primary
+    stopped.  A call placed at 31 s opened a connection to the primary (its
+    first SYN lost); the registration's renewal fell due at 31.8 s while it
+    was still being opened and joined it (the phone opens no second
+    connection to one server); it was refused at 32 s, the call went to the
+    fallback server and the renewal's RTX-5 retry came 30 s later.  The
+    renewal was tried: the server let the registration lapse.  A phone that
+    neither renewed nor retried still fails.
+    """
+
+    def _world(self, retried: bool) -> TraceBuilder:
+        facts = default_facts(server1=PRIMARY, transport=1, expires=60, duration=70.0,
+                              servers=(ServerInfo("primary", PRIMARY, _PORTS),
+                                       ServerInfo("fallback", FALLBACK, _PORTS)))
+        tb = TraceBuilder(replace(facts, calls=(CallPlan(31.0, f"sip:echo@{DOMAIN}", 10.0),)))
+        fb = tb.register("fallback", 0.004, transport="tcp", call_id="reg-fb")
+        tb.respond(fb, 200, 0.005)
+        reg = tb.register("primary", 1.2, transport="tcp")
+        tb.respond(reg, 200, 1.8)
+        again = tb.register("fallback", 30.0, transport="tcp", call_id="reg-fb", cseq=2)
+        tb.respond(again, 200, 30.005)
+        tb.fault(4.0, "primary", "stop")
+        tb.refused(31.0, "primary", after=1.0)
+        inv = tb.invite("fallback", 32.002, transport="tcp", call_id="call-a")
+        tb.respond(inv, 200, 32.003)
+        tb.in_dialog(inv, "ACK", 32.004, transport="tcp")
+        if retried:
+            tb.refused(62.002, "primary", after=1.0)
+        return tb
+
+    def test_renewal_on_the_calls_refused_connection_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "FBK-C1"), "fail")
+
+    def test_no_renewal_nor_retry_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-C1"), "fail")

@@ -610,6 +610,24 @@ def _lookup_began(ctx: Ctx, queries: list[tuple[float, bytes]], at: float) -> fl
     return began
 
 
+def _left_phone(ctx: Ctx, x: wire.Txn) -> float:
+    """
+    When C{x}'s request left the phone: the phone's own packet carrying its
+    Via branch to C{x}'s server, if the trace has it (the simulated network
+    records each packet at its sending); C{x.first}, its arrival, otherwise.
+    """
+    if not x.on_wire or not x.branch:
+        return x.first
+    branch = x.branch.encode()
+    for _, e in ctx.trace.indexed(PacketEvent):
+        if e.t > x.first + ctx.tol:
+            break
+        if (e.dst[0] == x.dst and e.payload and branch in e.payload
+                and (ctx.facts.phone is None or e.src[0] == ctx.facts.phone)):
+            return min(e.t, x.first)
+    return x.first
+
+
 def _probes(ctx: Ctx) -> list[_Probe]:
     out = []
     dns_host = ctx.facts.dns[0] if ctx.facts.dns is not None else None
@@ -642,6 +660,11 @@ def _probes(ctx: Ctx) -> list[_Probe]:
                     and t.method not in ("ACK", "CANCEL")), None)
         if (nxt is not None and nxt.method != "REGISTER" and not nxt.in_dialog
                 and nxt.first <= d.latest + ctx.at_once
+                # (nor one that left the phone before the lookup's last answer left the
+                # DNS server: it had not waited for the lookup's outcome; survey 7002
+                # [05], round 6: 100 ms latency, a call placed 0.2 s into a probe's
+                # lookup, its INVITE to the fallback server arriving as the A answer left)
+                and (d.timed_out or _left_phone(ctx, nxt) >= d.end - 1e-9)
                 # (a call placed after the lookup began did not start it)
                 and not any(d.start + ctx.tol < p.at <= nxt.first + ctx.tol
                             for p in ctx.facts.calls)):

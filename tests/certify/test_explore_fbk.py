@@ -2666,3 +2666,42 @@ class RenewalJoiningTheCallsRefusedConnectionTests(SynchronousTestCase):
 
     def test_no_renewal_nor_retry_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FBK-C1"), "fail")
+
+
+class CallPlacedDuringAProbesLookupTests(SynchronousTestCase):
+    """
+    FBK-S3 (round 6, survey 7002 [05]): successive mode, 100 ms latency, every
+    lookup of server 1's domain empty (DNS-11), the phone on the fallback
+    server.  Its probe's lookup began at 60.8 s (the phone's time); a call
+    placed at 61 s sent its INVITE to the fallback server at once, arriving
+    there as the lookup's last answer left the DNS server.  That INVITE had
+    not waited for the lookup's outcome: the lookup was the probe, not the
+    call's (FO-6).  An INVITE that left the phone only after that answer
+    could have reached it may still be the call's lookup, and then no probe
+    came.
+    """
+
+    def _world(self, invite_sent: float) -> TraceBuilder:
+        facts = default_facts(redundancy_type=1, fallback_timeout=60, duration=100.0,
+                              latency_tolerance=0.25,
+                              servers=(ServerInfo("primary", PRIMARY, _PORTS),
+                                       ServerInfo("fallback", FALLBACK, _PORTS)))
+        tb = TraceBuilder(replace(facts, calls=(CallPlan(61.0, f"sip:echo@{DOMAIN}", 1.0),)))
+        tb.dns(0.1, f"_sip._udp.{DOMAIN}", "SRV", rcode="NXDOMAIN", answer_after=0.0)
+        tb.dns(0.3, DOMAIN, "A", answer_after=0.0)
+        fb = tb.register("fallback", 0.6)
+        tb.respond(fb, 200, 0.7)
+        tb.dns(60.9, f"_sip._udp.{DOMAIN}", "SRV", rcode="NXDOMAIN", answer_after=0.0)
+        tb.dns(61.1, DOMAIN, "A", answer_after=0.0)
+        inv = tb.invite("fallback", invite_sent + 0.1, call_id="call-a")
+        tb._add(PacketEvent(invite_sent, "udp", (tb.phone, 5060), (FALLBACK, 5060),
+                            f"INVITE ...;branch={inv.branch}".encode()))
+        tb.respond(inv, 200, invite_sent + 0.2)
+        tb.in_dialog(inv, "ACK", invite_sent + 0.3)
+        return tb
+
+    def test_invite_sent_during_the_lookup_passes(self) -> None:
+        self.assertNotEqual(status(self._world(61.0), "FBK-S3"), "fail")
+
+    def test_invite_after_the_lookup_failed_without_a_probe_fails(self) -> None:
+        self.assertEqual(status(self._world(61.2), "FBK-S3"), "fail")

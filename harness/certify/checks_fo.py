@@ -749,6 +749,12 @@ def fb2(ctx: Ctx) -> Verdict:
                 continue
             if first_reg is not None and ch.start > first_reg.start and first_reg.head.answered:
                 break  # back on the primary: FB-OK's business
+            if ch.head.dst != f.to and _skipped(ctx, f.to, ch.head.first):
+                # the lookup it used gave no address for the current server (DNS-8,
+                # DNS-11): no target, the request went where that resolution said, as
+                # the stay of FB-1/FB-3 reads it (survey 7002 [07], round 6: the
+                # secondary's A record removed, a call's INVITE to the primary)
+                break
             judged += 1
             ev.extend(ch.head.indexes)
             if ch.head.dst != f.to:

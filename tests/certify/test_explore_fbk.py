@@ -2705,3 +2705,40 @@ class CallPlacedDuringAProbesLookupTests(SynchronousTestCase):
 
     def test_invite_after_the_lookup_failed_without_a_probe_fails(self) -> None:
         self.assertEqual(status(self._world(61.2), "FBK-S3"), "fail")
+
+
+class CallAfterTheSecondaryLostItsAddressTests(SynchronousTestCase):
+    """
+    FB-2 (round 6, survey 7002 [07]): failback_mode 2, the phone failed over to
+    the secondary and stayed there.  The secondary's A record was then removed;
+    a call's lookup (the resolution's TTL run out, DNS-10) gave the primary an
+    address and the secondary none (DNS-8: no target), so the INVITE went to
+    the primary.  The current server was no target: the stay ended, as
+    FB-1/FB-3 read it.  With the secondary's address in that lookup, an INVITE
+    to the primary still leaves the current server.
+    """
+
+    def _world(self, secondary_answer: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(failback_mode=2, expires=120, calls=(40.0,),
+                                        duration=60.0))
+        srv = [f"0 1 5060 primary.{DOMAIN}", f"1 0 5060 secondary.{DOMAIN}"]
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV", srv, ttl=5)
+        tb.dns(0.002, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=5)
+        tb.dns(0.004, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=5)
+        first = tb.silent("REGISTER", "primary", 0.01)
+        second = tb.register("secondary", first.sends[0] + tb.give_up("REGISTER"), cseq=2)
+        tb.respond(second, 200)
+        tb.dns(40.0, f"_sip._udp.{DOMAIN}", "SRV", srv, ttl=5)
+        tb.dns(40.002, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=5)
+        if secondary_answer:
+            tb.dns(40.004, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=5)
+        else:
+            tb.dns(40.004, f"secondary.{DOMAIN}", "A", rcode="NXDOMAIN")
+        tb.call("primary", 40.01, call_id="call-a")
+        return tb
+
+    def test_current_server_without_an_address_passes(self) -> None:
+        self.assertNotEqual(status(self._world(False), "FB-2"), "fail")
+
+    def test_leaving_the_current_server_with_its_address_fails(self) -> None:
+        self.assertEqual(status(self._world(True), "FB-2"), "fail")

@@ -2742,3 +2742,39 @@ class CallAfterTheSecondaryLostItsAddressTests(SynchronousTestCase):
 
     def test_leaving_the_current_server_with_its_address_fails(self) -> None:
         self.assertEqual(status(self._world(True), "FB-2"), "fail")
+
+
+class SecondarysAddressAskedAgainAfterTheRefusalTests(SynchronousTestCase):
+    """
+    FO-2 (round 6, survey 7002 [08]): TCP, 20 % loss, the primary stopped.
+    The lookup in use had no address for the secondary (its A answer lost).
+    The primary refused the REGISTER's connection; the phone asked again at
+    once for the secondary's address (DNS-11: retried when needed), that
+    answer was lost too, and the question sent again a second later was
+    answered; the REGISTER went to the secondary at once after it.  RTX-2's
+    "at once" runs from that answer.  A phone that heard the address at once
+    and still waited a second fails.
+    """
+
+    def _world(self, first_reask_lost: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, duration=60.0))
+        tb.dns(0.0, f"_sip._tcp.{DOMAIN}", "SRV",
+               [f"0 1 5060 primary.{DOMAIN}", f"1 0 5060 secondary.{DOMAIN}"])
+        tb.dns(0.002, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.dns(0.004, f"secondary.{DOMAIN}", "A", rcode="TIMEOUT")
+        failed = tb.refused(4.0, "primary")
+        if first_reask_lost:
+            tb.dns(failed + 0.005, f"secondary.{DOMAIN}", "A", rcode="TIMEOUT")
+        else:
+            tb.dns(failed + 0.005, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        if first_reask_lost:
+            tb.dns(failed + 1.005, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        reg = tb.register("secondary", failed + 1.015, transport="tcp", cseq=2)
+        tb.respond(reg, 200)
+        return tb
+
+    def test_register_at_once_after_the_reasked_address_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "FO-2"), "fail")
+
+    def test_register_a_second_after_the_address_was_heard_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-2"), "fail")

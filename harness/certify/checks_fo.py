@@ -232,6 +232,9 @@ def _secondary_unregistered(ctx: Ctx, ch: wire.Chain) -> bool:
     gave_up = ctx.failed_at(g1[-1]) if g1 else None
     if gave_up is None:
         return False
+    # (when the call whose INVITE C{ch} carries was placed: the latest placed by then)
+    placed = max((p.at for p in ctx.facts.calls if p.at <= ch.head.started + ctx.tol),
+                 default=None)
     for t in ctx.txns:
         if t.method != "REGISTER" or ctx.group(t.dst) != 1 or t.dst == ch.head.dst:
             continue
@@ -245,6 +248,15 @@ def _secondary_unregistered(ctx: Ctx, ch: wire.Chain) -> bool:
             done = t.final_t
         if ((t.failed or refused) and done is not None and t.started <= gave_up + ctx.at_once
                 and done >= gave_up - ctx.tol):
+            return True
+        # ... or had already failed as the INVITE began, sent after its call was placed:
+        # FO-5's REGISTER was the INVITE's attempt at that target, before the primary
+        # (the primary's address not yet heard when it began, DNS-8), and the INVITE never
+        # goes back to a target it has left (RTX-2; survey 7002 [09], round 6: the
+        # secondary answering 403, the call's INVITE then silent at the primary)
+        if ((t.failed or refused) and done is not None
+                and ch.head.started - ctx.at_once <= done <= ch.head.started + ctx.tol
+                and placed is not None and placed - ctx.tol <= t.started):
             return True
     return False
 

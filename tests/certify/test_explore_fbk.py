@@ -2778,3 +2778,42 @@ class SecondarysAddressAskedAgainAfterTheRefusalTests(SynchronousTestCase):
 
     def test_register_a_second_after_the_address_was_heard_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FO-2"), "fail")
+
+
+class InvitesRegisterFirstRefusedBeforeThePrimaryTests(SynchronousTestCase):
+    """
+    FO-3 (round 6, survey 7002 [09]): register_on_enable 1, UDP, 20 % loss.
+    A call's lookup lost the primary's A answer, so the secondary came first
+    (DNS-8): FO-5's REGISTER there (the registration's retry, one REGISTER of
+    a Call-ID at a time) was answered 403, the INVITE moved on to the
+    primary, whose address was asked again, and was silent there.  The
+    REGISTER refused as the INVITE began was the INVITE's attempt at the
+    secondary (as round 5 reads it for RTX-3); it never goes back there
+    (RTX-2).  A REGISTER refused before the call was placed is not the
+    INVITE's: with no INVITE (nor REGISTER) to the secondary after the
+    primary failed, FO-3 still fails.
+    """
+
+    def _world(self, refused_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(register_on_enable=1, calls=(30.0,), duration=60.0,
+                                        server2=""))
+        srv = [f"0 1 5060 primary.{DOMAIN}", f"1 0 5060 secondary.{DOMAIN}"]
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV", srv, ttl=5)
+        tb.dns(0.002, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=5)
+        tb.dns(0.004, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=5)
+        reg = tb.register("primary", 0.01)
+        tb.respond(reg, 200)
+        tb.dns(30.0, f"_sip._udp.{DOMAIN}", "SRV", srv, ttl=5)
+        tb.dns(30.002, f"primary.{DOMAIN}", "A", rcode="TIMEOUT")
+        tb.dns(30.004, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=5)
+        first = tb.register("secondary", refused_at - 0.002, cseq=2)
+        tb.respond(first, 403, refused_at)
+        tb.dns(33.004, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=5)
+        tb.silent("INVITE", "primary", 33.006, call_id="call-a")
+        return tb
+
+    def test_register_first_refused_as_the_invite_began_passes(self) -> None:
+        self.assertNotEqual(status(self._world(33.003), "FO-3"), "fail")
+
+    def test_register_refused_before_the_call_fails(self) -> None:
+        self.assertEqual(status(self._world(20.0), "FO-3"), "fail")

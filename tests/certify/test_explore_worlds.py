@@ -32,6 +32,7 @@ MUST_FAIL = {
     "seed48-rtx5-invite-moves-on-at-retry": ("no-reregister-retry", "RTX-5"),
     "r5-seed103-rtx5-retry-on-calls-conn": ("no-reregister-retry", "RTX-5"),
     "r5-seed117-rtx5-retry-lost-at-tls-close": ("no-reregister-retry", "RTX-5"),
+    "r6-s7002-fbk-s1-renewal-on-hangup-conn": ("registers-fallback-in-successive", "FBK-S1"),
 }
 
 

@@ -513,6 +513,35 @@ def fallback_write_in_flight(ctx: Ctx, t: float) -> int | None:
     return min(lost.values(), default=None)
 
 
+def _fallback_failed_before(ctx: Ctx, t: float) -> bool:
+    """
+    Whether the phone's last REGISTER attempt at the fallback server before
+    C{t} had failed less than a retry interval before C{t}, and the phone
+    then retried from the top of the list a retry interval after that failure
+    (or the run ended first): every target had failed, server 1 failing again
+    at C{t} (a probe still under way, FBK-S3) does not make the fallback
+    server, which has just failed too, due at once; the next REGISTER there
+    follows the retry (RTX-5; as FBK-S2's C{_fallback_backoff} reads it).
+    Explore seed 213 of dns-ip-literal, round 6: successive mode, the
+    fallback server's renewal given up at 127 s, a probe failing at 136 s,
+    the retry at the primary at 157 s.
+    """
+    fb = ctx.fallback
+    prev = [x for x in ctx.attempts if x.method == "REGISTER" and x.dst == fb and x.first < t]
+    if not prev:
+        return False
+    done = ctx.failed_at(prev[-1])
+    ri = ctx.profile.retry_interval
+    if done is None or done > t + ctx.tol or done + ri <= t:
+        return False
+    due = done + ri
+    slack = ctx.tol + ctx.profile.t1
+    if due - slack > ctx.end:
+        return True
+    return any(x.method == "REGISTER" and ctx.group(x.dst) == 1
+               and abs(x.started - due) <= slack for x in ctx.attempts)
+
+
 def fo6(ctx: Ctx) -> Verdict:
     c = "FO-6"
     fb = ctx.fallback
@@ -572,6 +601,8 @@ def fo6(ctx: Ctx) -> Verdict:
             r.dst == fb and r.t <= t_fail <= r.t + r.granted for r in ctx.regs
         ) or ctx.on_refusing_fallback(t_fail)):
             continue  # a probe while on the fallback server (FBK-S3)
+        if ch.method == "REGISTER" and _fallback_failed_before(ctx, t_fail):
+            continue  # every target failed already: RTX-5's retry from the top is next
         if ch.method == "REGISTER" and not successive:
             # registered there, or the concurrent registration already under way (its
             # connection opened with server 1's, a TLS handshake still going on)

@@ -2817,3 +2817,42 @@ class InvitesRegisterFirstRefusedBeforeThePrimaryTests(SynchronousTestCase):
 
     def test_register_refused_before_the_call_fails(self) -> None:
         self.assertEqual(status(self._world(20.0), "FO-3"), "fail")
+
+
+class ProbeFailingAfterTheFallbackFailedTests(SynchronousTestCase):
+    """
+    FO-6, FBK-S2 (round 6, explore seed 213 of dns-ip-literal): successive
+    mode, UDP, the primary silent, then the fallback server silent too.  The
+    fallback server's renewal was given up (53 s), every target had failed,
+    and RTX-5's retry was due 30 s later; a probe still under way then failed
+    at the primary (74.5 s), its fallback registration lapsed.  The fallback
+    server, which had just failed, was not due again at once: the retry came
+    from the top of the list (the primary, 83 s) and, when it failed, the
+    fallback server at once.  A phone that never retried after the probe
+    failed still fails FO-6.
+    """
+
+    def _world(self, retried: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, redundancy_type=1, expires=60,
+                                        retry_counts=4, fallback_timeout=20, duration=110.0,
+                                        servers=(ServerInfo("primary", PRIMARY, _PORTS),
+                                                 ServerInfo("fallback", FALLBACK, _PORTS))))
+        g = tb.give_up("REGISTER")
+        tb.silent("REGISTER", "primary", 0.0)
+        fb = tb.register("fallback", g, call_id="reg-fb")
+        tb.respond(fb, 200, g + 0.005)
+        tb.silent("REGISTER", "primary", 31.5, cseq=2)
+        tb.silent("REGISTER", "fallback", 41.5, call_id="reg-fb", cseq=2)
+        tb.silent("REGISTER", "primary", 63.0, cseq=3)
+        if retried:
+            tb.silent("REGISTER", "primary", 41.5 + g + 30.0, cseq=4)
+            tb.silent("REGISTER", "fallback", 41.5 + 2 * g + 30.0, call_id="reg-fb", cseq=3)
+        return tb
+
+    def test_retry_from_the_top_then_the_fallback_passes(self) -> None:
+        tb = self._world(True)
+        self.assertNotEqual(status(tb, "FO-6"), "fail")
+        self.assertNotEqual(status(tb, "FBK-S2"), "fail")
+
+    def test_no_retry_after_the_probe_failed_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-6"), "fail")

@@ -380,6 +380,28 @@ def fo4(ctx: Ctx) -> Verdict:
                          "dialog was set up", ev)
 
 
+def _registration_retry(ctx: Ctx, t: wire.Txn) -> bool:
+    """
+    Whether REGISTER C{t} is the registration's RTX-5 retry: an earlier
+    REGISTER of its Call-ID failed, or was refused with a final error other
+    than a challenge (RTX-3), a retry interval before C{t} began.
+    """
+    if t.method != "REGISTER":
+        return False
+    ri = ctx.profile.retry_interval
+    slack = ctx.tol + ctx.profile.t1
+    for x in ctx.txns:
+        if x.method != "REGISTER" or x.call_id != t.call_id or x.first >= t.first:
+            continue
+        done = ctx.failed_at(x)
+        if (done is None and x.final is not None and x.final.status >= 300
+                and x.final.status not in (401, 407)):
+            done = x.final_t
+        if done is not None and abs(t.started - (done + ri)) <= slack:
+            return True
+    return False
+
+
 def fo5(ctx: Ctx) -> Verdict:
     c = "FO-5"
     roe = ctx.facts.account.server(1).register_on_enable
@@ -432,6 +454,13 @@ def fo5(ctx: Ctx) -> Verdict:
                 and not ctx.is_primary(r.head.dst) and ctx.top
                 and all(_skipped(ctx, p, r.head.first) for p in ctx.top)
             }
+            # nor the registration's own RTX-5 retry a retry interval after its REGISTER
+            # failed or was refused (RTX-3: a 500), sent to the secondary as the top of
+            # the list under FB-1/2/3 (explore seed 206 of dns-ip-literal, round 6:
+            # failback_mode 1, the primary answering REGISTER 500 and silent to INVITEs,
+            # the retry at 30 s going where a call had failed over; another call's INVITE
+            # failing over there half a second later)
+            failovers |= {id(t) for t in ctx.txns if _registration_retry(ctx, t)}
             regs = [
                 t for t in ctx.txns
                 if t.method == "REGISTER" and t.dst == u.dst and since <= t.first <= u.first

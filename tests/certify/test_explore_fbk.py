@@ -2856,3 +2856,40 @@ class ProbeFailingAfterTheFallbackFailedTests(SynchronousTestCase):
 
     def test_no_retry_after_the_probe_failed_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FO-6"), "fail")
+
+
+class RegistrationRetryAtTheSecondaryBeforeAFailoverTests(SynchronousTestCase):
+    """
+    FO-5 (round 6, explore seed 206 of dns-ip-literal): register_on_enable 0,
+    failback_mode 1, the primary answering REGISTER 500 and silent to INVITEs.
+    A first call failed over to the secondary at 23.5 s without registering;
+    the registration's RTX-5 retry, due 30 s after the 500, went to the
+    secondary (the current server, FB-1) at 30.04 s; a second call's INVITE
+    failed over there at 30.5 s.  That REGISTER was the registration's own
+    retry, not one the phone made to use the secondary.  A REGISTER there
+    off the retry's time, just before the INVITE, still fails.
+    """
+
+    def _world(self, register_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(failback_mode=1, calls=(16.0, 23.0), duration=60.0,
+                                        server2=""))
+        srv = [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"]
+        tb.dns(0.005, f"_sip._udp.{DOMAIN}", "SRV", srv)
+        tb.dns(0.015, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.dns(0.025, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        first = tb.register("primary", 0.03)
+        tb.respond(first, 500, 0.035)
+        g = tb.give_up("INVITE")
+        tb.silent("INVITE", "primary", 16.0, call_id="call-a")
+        tb.call("secondary", 16.0 + g, call_id="call-a", bye_at=28.51)
+        tb.silent("INVITE", "primary", 23.0, call_id="call-b")
+        again = tb.register("secondary", register_at, cseq=2)
+        tb.respond(again, 200, register_at + 0.005)
+        tb.call("secondary", 23.0 + g, call_id="call-b", bye_at=35.51)
+        return tb
+
+    def test_registration_retry_passes(self) -> None:
+        self.assertNotEqual(status(self._world(30.04), "FO-5"), "fail")
+
+    def test_register_off_the_retry_time_fails(self) -> None:
+        self.assertEqual(status(self._world(27.0), "FO-5"), "fail")

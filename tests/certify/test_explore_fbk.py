@@ -2893,3 +2893,39 @@ class RegistrationRetryAtTheSecondaryBeforeAFailoverTests(SynchronousTestCase):
 
     def test_register_off_the_retry_time_fails(self) -> None:
         self.assertEqual(status(self._world(27.0), "FO-5"), "fail")
+
+
+class InvitesAnswerAtGiveUpThenRetryTests(SynchronousTestCase):
+    """
+    FB-1 (round 6, explore seed 211 of dns-ip-literal): failback_mode 1,
+    retry_counts 0, the primary silent to INVITEs, the secondary answering
+    500.  A call's INVITE gave the primary up, then the secondary; the
+    secondary's 500 was lost and its retransmission left at the phone's
+    give-up instant, so the phone had failed every target and retried from
+    the top a retry interval later (the registration's REGISTER to the
+    primary, RTX-5).  That answer put the phone on nothing: no failover, no
+    DNSTTL stay to keep (as a late answer of the same method already reads).
+    A REGISTER to the primary off the retry's time leaves the secondary
+    within the TTL and still fails.
+    """
+
+    def _world(self, register_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=DOMAIN, failback_mode=1, retry_counts=0,
+                                        calls=(0.0,), duration=60.0, server2="",
+                                        zone_ttl=300))
+        tb.dns(0.006, DOMAIN, "A", [PRIMARY, SECONDARY])
+        reg = tb.register("primary", 0.011)
+        tb.respond(reg, 200, 0.017)
+        tb.silent("INVITE", "primary", 0.011, call_id="call-a")
+        g = tb.give_up("INVITE")
+        inv = tb.invite("secondary", 0.017 + g, call_id="call-a", cseq=2)
+        tb.respond(inv, 500, 0.017 + 2 * g)
+        again = tb.register("primary", register_at, cseq=2)
+        tb.respond(again, 200, register_at + 0.006)
+        return tb
+
+    def test_retry_from_the_top_passes(self) -> None:
+        self.assertNotEqual(status(self._world(31.017), "FB-1"), "fail")
+
+    def test_register_to_the_primary_within_the_ttl_fails(self) -> None:
+        self.assertEqual(status(self._world(10.0), "FB-1"), "fail")

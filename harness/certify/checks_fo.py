@@ -382,12 +382,22 @@ def fo4(ctx: Ctx) -> Verdict:
 
 def _registration_retry(ctx: Ctx, t: wire.Txn) -> bool:
     """
-    Whether REGISTER C{t} is the registration's RTX-5 retry: an earlier
-    REGISTER of its Call-ID failed, or was refused with a final error other
-    than a challenge (RTX-3), a retry interval before C{t} began.
+    Whether REGISTER C{t} is the registration's own: its renewal, due in the
+    last half of a registration held at server 1 (REG-2), or its RTX-5 retry,
+    an earlier REGISTER of its Call-ID having failed, or been refused with a
+    final error other than a challenge (RTX-3), a retry interval before C{t}
+    began.
     """
     if t.method != "REGISTER":
         return False
+    # (or its renewal falling due, REG-2's last half of a registration held at any
+    # target of server 1, sent where FB-1/2/3 keep new requests: explore seed 206 of
+    # dns-ip-literal, round 6, next find, the renewal due at 30.04 s after a call's
+    # failover to the secondary at 23.5 s)
+    if any(r.txn is not t and ctx.group(r.dst) == 1 and r.t < t.first
+           and r.t + r.granted / 2 - ctx.tol <= t.started <= r.t + r.granted + ctx.tol
+           for r in ctx.regs):
+        return True
     ri = ctx.profile.retry_interval
     slack = ctx.tol + ctx.profile.t1
     for x in ctx.txns:

@@ -2929,3 +2929,39 @@ class InvitesAnswerAtGiveUpThenRetryTests(SynchronousTestCase):
 
     def test_register_to_the_primary_within_the_ttl_fails(self) -> None:
         self.assertEqual(status(self._world(10.0), "FB-1"), "fail")
+
+
+class RenewalAtTheSecondaryBeforeAFailoverTests(SynchronousTestCase):
+    """
+    FO-5 (round 6, explore seed 206 of dns-ip-literal, next find): as
+    L{RegistrationRetryAtTheSecondaryBeforeAFailoverTests}, the primary
+    answering REGISTER 200 (expires 60): the renewal fell due at 30.04 s and
+    went to the secondary, the current server (FB-1), half a second before a
+    second call's INVITE failed over there.  The registration's own renewal,
+    not a REGISTER made to use the secondary; one sent there before the
+    renewal was due still fails.
+    """
+
+    def _world(self, register_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(failback_mode=1, calls=(16.0, 23.0), duration=60.0,
+                                        server2="", expires=60))
+        srv = [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"]
+        tb.dns(0.005, f"_sip._udp.{DOMAIN}", "SRV", srv)
+        tb.dns(0.015, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.dns(0.025, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        first = tb.register("primary", 0.03)
+        tb.respond(first, 200, 0.035)
+        g = tb.give_up("INVITE")
+        tb.silent("INVITE", "primary", 16.0, call_id="call-a")
+        tb.call("secondary", 16.0 + g, call_id="call-a", bye_at=28.51)
+        tb.silent("INVITE", "primary", 23.0, call_id="call-b")
+        again = tb.register("secondary", register_at, cseq=2)
+        tb.respond(again, 200, register_at + 0.005)
+        tb.call("secondary", 23.0 + g, call_id="call-b", bye_at=35.51)
+        return tb
+
+    def test_renewal_passes(self) -> None:
+        self.assertNotEqual(status(self._world(30.04), "FO-5"), "fail")
+
+    def test_register_before_the_renewal_was_due_fails(self) -> None:
+        self.assertEqual(status(self._world(27.0), "FO-5"), "fail")

@@ -249,6 +249,19 @@ def _secondary_unregistered(ctx: Ctx, ch: wire.Chain) -> bool:
         if ((t.failed or refused) and done is not None and t.started <= gave_up + ctx.at_once
                 and done >= gave_up - ctx.tol):
             return True
+        # ... or one the INVITE waited for: the failover of a REGISTER of its Call-ID
+        # still being tried elsewhere when the INVITE gave the primary up (one REGISTER
+        # of a Call-ID at a time, RFC 3261 10.2; round 5's reading for RTX-1: that wait
+        # is the INVITE's move to the next target), which then failed there (explore
+        # seed 216 of dns-ip-literal, round 6: the RTX-5 retry at the primary from
+        # 45.02 s, the INVITE giving up at 45.5 s, the retry's failover to the silent
+        # secondary at 52.52 s)
+        if ((t.failed or refused) and done is not None and done >= gave_up - ctx.tol
+                and any(x.method == "REGISTER" and x.call_id == t.call_id
+                        and x.dst != t.dst and x.first <= gave_up + ctx.tol
+                        and (xd := ctx.failed_at(x)) is not None and xd >= gave_up - ctx.tol
+                        and abs(t.started - xd) <= ctx.at_once for x in ctx.txns)):
+            return True
         # ... or had already failed as the INVITE began, sent after its call was placed:
         # FO-5's REGISTER was the INVITE's attempt at that target, before the primary
         # (the primary's address not yet heard when it began, DNS-8), and the INVITE never

@@ -2965,3 +2965,32 @@ class RenewalAtTheSecondaryBeforeAFailoverTests(SynchronousTestCase):
 
     def test_register_before_the_renewal_was_due_fails(self) -> None:
         self.assertEqual(status(self._world(27.0), "FO-5"), "fail")
+
+
+class InviteWaitingForTheRetrysFailoverTests(SynchronousTestCase):
+    """
+    FO-3 (round 6, explore seed 216 of dns-ip-literal): register_on_enable 1,
+    UDP, both targets silent.  The registration's RTX-5 retry was being tried
+    at the primary (from 45.02 s) when a call's INVITE gave the primary up
+    (45.5 s); FO-5's REGISTER to the secondary waited for it (one REGISTER of
+    a Call-ID at a time) and was the retry's own failover (52.52 s), silent
+    there too.  That REGISTER failing kept the INVITE off the secondary.  An
+    INVITE giving up with no REGISTER of its account in flight, and none to
+    the secondary after, still fails.
+    """
+
+    def _world(self, retry_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(register_on_enable=1, calls=(38.0,), duration=70.0,
+                                        server2=""))
+        tb.dns(0.005, DOMAIN, "A", [PRIMARY, SECONDARY])
+        g = tb.give_up("REGISTER")
+        tb.silent("REGISTER", "primary", retry_at)
+        tb.silent("REGISTER", "secondary", retry_at + g, cseq=2)
+        tb.silent("INVITE", "primary", 38.0, call_id="call-a")
+        return tb
+
+    def test_register_first_behind_the_retry_passes(self) -> None:
+        self.assertNotEqual(status(self._world(45.02), "FO-3"), "fail")
+
+    def test_no_register_in_flight_fails(self) -> None:
+        self.assertEqual(status(self._world(46.5), "FO-3"), "fail")

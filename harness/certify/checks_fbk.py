@@ -563,9 +563,17 @@ def _on_fallback_periods(ctx: Ctx) -> list[tuple[wire.Txn, float]]:
         if ctx.maybe_late(r.txn):
             due = r.txn.started + ctx.give_up(r.txn) + ctx.profile.retry_interval
             slack = ctx.tol + ctx.profile.t1
-            if any(x.method == "REGISTER" and ctx.is_primary(x.dst)
-                   and abs(x.started - due) <= slack for x in ctx.attempts) or any(
-                    abs(d.start - due) <= slack for d in ctx.dns_downs):
+            # (unless the phone renewed that registration there in REG-2's last half,
+            # before that time: it had taken the 2xx, and a try of server 1 then is a
+            # probe, fallback.timeout equal to the retry interval; survey 7002 [01],
+            # round 6: 100 ms latency, TCP, the probe's lookup 30.2 s after the 200)
+            renewed = any(x.method == "REGISTER" and x.dst == fb
+                          and r.t + r.granted / 2 - ctx.tol <= x.started
+                          <= min(r.t + r.granted + ctx.tol, due - slack)
+                          for x in ctx.attempts)
+            if not renewed and (any(x.method == "REGISTER" and ctx.is_primary(x.dst)
+                                    and abs(x.started - due) <= slack for x in ctx.attempts)
+                                or any(abs(d.start - due) <= slack for d in ctx.dns_downs)):
                 continue
         if any(t <= r.txn.first + ctx.tol for t in downs):
             out.append((r.txn, r.t))

@@ -2994,3 +2994,37 @@ class InviteWaitingForTheRetrysFailoverTests(SynchronousTestCase):
 
     def test_no_register_in_flight_fails(self) -> None:
         self.assertEqual(status(self._world(46.5), "FO-3"), "fail")
+
+
+class FallbackAnswerAtGiveUpThenRenewedTests(SynchronousTestCase):
+    """
+    FBK-S3 (round 6, survey 7002 [01], 7 worlds): successive mode, 100 ms
+    latency, every lookup of server 1's domain empty, fallback.timeout equal
+    to the retry interval (30 s).  The fallback server's 200 came near the
+    phone's give-up time (maybe late), and 30 s later came a lookup of server
+    1: an RTX-5 retry or the first probe, the same instant.  The phone had
+    renewed that registration at the fallback server in REG-2's last half
+    meanwhile: it had taken the 200, and the lookup is the probe, on time.
+    With fallback.timeout 120 the same lookup is a probe off the schedule.
+    """
+
+    def _world(self, fallback_timeout: int) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=2, redundancy_type=1, port1=5061,
+                                        retry_counts=0, duration=50.0, expires=30,
+                                        fallback_timeout=fallback_timeout,
+                                        latency_tolerance=0.09,
+                                        servers=(ServerInfo("primary", PRIMARY, _PORTS),
+                                                 ServerInfo("fallback", FALLBACK, _PORTS))))
+        tb.dns(0.02, DOMAIN, "A")
+        fb = tb.register("fallback", 0.05, transport="tls", port=5061)
+        tb.respond(fb, 200, 0.552)
+        again = tb.register("fallback", 15.6, transport="tls", port=5061, cseq=2)
+        tb.respond(again, 200, 15.61)
+        tb.dns(30.56, DOMAIN, "A")
+        return tb
+
+    def test_renewed_then_probe_on_time_passes(self) -> None:
+        self.assertNotEqual(status(self._world(30), "FBK-S3"), "fail")
+
+    def test_probe_off_the_schedule_fails(self) -> None:
+        self.assertEqual(status(self._world(120), "FBK-S3"), "fail")

@@ -354,11 +354,28 @@ class Ctx:
             for t in c.txns[1:]:
                 if t.dst != c.head.dst and self.group(t.dst) == 1 and t.answered:
                     assert t.final_t is not None
-                    if self.not_taken(t, c.head.dst):
+                    if self.not_taken(t, c.head.dst) or self._retried_after(t, c.head.dst):
                         break
                     out.append(Failover(c, t, t.final_t, t.dst))
                     break
         return out
+
+    def _retried_after(self, t: wire.Txn, primary: str) -> bool:
+        """
+        Whether the answer to INVITE C{t} may have come after the phone gave it
+        up (L{maybe_late}) and the phone then retried from the top, the
+        registration's REGISTER to C{primary} a retry interval after that
+        give-up (RTX-5, as L{not_taken} reads a retry of the same method): the
+        INVITE's round had failed every target, the answer put the phone on
+        nothing (explore seed 211 of dns-ip-literal, round 6: the secondary's
+        500 lost, its retransmission sent at the give-up instant).
+        """
+        if t.method != "INVITE" or t.late or not self.maybe_late(t):
+            return False
+        due = t.started + self.give_up(t) + self.profile.retry_interval
+        slack = self.tol + self.profile.t1
+        return any(x.method == "REGISTER" and x.dst == primary
+                   and abs(x.started - due) <= slack for x in self.attempts)
 
     def not_taken(self, t: wire.Txn, primary: str) -> bool:
         """L{wire.answer_not_taken} over every attempt of the phone."""

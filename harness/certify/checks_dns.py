@@ -874,8 +874,16 @@ def dns10(ctx: Ctx) -> Verdict:
         # (a request began when it was handed to the transport: over TCP/TLS with its
         # connection's first SYN; one that waited for a connection since before the
         # expiry used the resolution it began with: explore seed 26, SYNs lost)
+        # (each record's TTL runs from its answer's arrival, RFC 1035/2181: a lookup of
+        # several queries in turn, each a round trip, ends its chain's life later than
+        # its first query plus the smallest TTL; the new request is due to resolve again
+        # only after the earliest record expired counted so; survey seed 196 of
+        # dns-ip-literal, round 6: 100 ms latency, SRV, NXDOMAIN, A over 0.4 s, the
+        # renewal 0.2 s after the first query's expiry reused the resolution)
+        expired = min(((q.answer.t if q.answer is not None else q.t) + q.ttl
+                       for q in lk if q.ttl is not None), default=expiry)
         chain = next((ch for ch in ctx.rounds if not ch.in_dialog
-                      and ch.head.started > expiry + ctx.tol
+                      and ch.head.started > max(expiry, expired) + ctx.tol
                       and ctx.group(ch.head.dst) == 1 and not ctx.busy_at(ch.start, ch)), None)
         if chain is None:
             continue

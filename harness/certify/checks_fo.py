@@ -15,9 +15,12 @@ from collections.abc import Callable
 from harness.certify import wire
 from harness.certify.checks_base import Ctx, Failover
 from harness.certify.checks_dns import (
+    DNS_GIVE_UP,
+    _lost_answers,
     first_resolved_target,
     in_flight,
     resolution_ttl,
+    unresolved_names,
     unresolved_targets,
 )
 from harness.certify.verdict import Verdict
@@ -117,6 +120,36 @@ def fo1(ctx: Ctx) -> Verdict:
                       f"REGISTER to primary ({primary})", first.describe(), first.indexes)
 
 
+def _address_reasked(ctx: Ctx, fail_t: float, dst: str) -> float | None:
+    """
+    When the phone, asking again at once after a target failed at C{fail_t}
+    for the addresses the lookup in use lacked (DNS-8, DNS-11: a failed
+    address lookup is retried when the target is needed), first heard C{dst}
+    among the answers: the next target was tried only then, RTX-2's "at once"
+    counting from there.  C{None} if it did not ask again, or no answer that
+    reached it named C{dst}.  (Survey 7002 [08], round 6: the secondary's
+    A answers lost, the re-ask after the primary refused answered 1 s late.)
+    """
+    names = unresolved_names(ctx, fail_t)
+    if not names:
+        return None
+    lost = _lost_answers(ctx)
+    prev = fail_t
+    for _, q, a in sorted(ctx.dns, key=lambda x: x[1].t):
+        name = wire.norm(q.qname)
+        if q.qtype != "A" or name not in names or q.t < fail_t - ctx.tol:
+            continue
+        if q.t - prev > (DNS_GIVE_UP if prev > fail_t else ctx.at_once):
+            return None
+        prev = q.t
+        if a is None or any(n == name and k == "A" and abs(t - a.t) <= ctx.tol
+                            for n, k, t in lost):
+            continue
+        if any(dst in r.split() for r in a.answers):
+            return a.t
+    return None
+
+
 def fo2(ctx: Ctx) -> Verdict:
     c = "FO-2"
     if len(ctx.facts.targets) < 2:
@@ -157,12 +190,15 @@ def fo2(ctx: Ctx) -> Verdict:
             continue
         refused = head.conn_failure
         # (the REGISTER to the secondary starts with its connection's first SYN, lost or not)
-        if refused is not None and second.started > refused.t + ctx.at_once:
+        # (from the answer to the phone's asking again for the secondary's address, if
+        # the lookup in use had none: DNS-11's retry, its answers lost and asked again)
+        heard = None if refused is None else _address_reasked(ctx, refused.t, second.dst)
+        if refused is not None and second.started > max(refused.t, heard or 0.0) + ctx.at_once:
             return ctx.failed(c, f"the primary's {refused.transport} connection failed "
                                  f"({refused.what}); the REGISTER did not go to the secondary "
                                  "at once (RTX-2)",
                               f"REGISTER to {ctx.name(second.dst)} by "
-                              f"{refused.t + ctx.at_once:.3f} s",
+                              f"{max(refused.t, heard or 0.0) + ctx.at_once:.3f} s",
                               second.describe(), (*head.indexes, *second.indexes))
         # registered: a 2xx from that server to this Call-ID (possibly after a challenge)
         ok = next(
@@ -196,6 +232,9 @@ def _secondary_unregistered(ctx: Ctx, ch: wire.Chain) -> bool:
     gave_up = ctx.failed_at(g1[-1]) if g1 else None
     if gave_up is None:
         return False
+    # (when the call whose INVITE C{ch} carries was placed: the latest placed by then)
+    placed = max((p.at for p in ctx.facts.calls if p.at <= ch.head.started + ctx.tol),
+                 default=None)
     for t in ctx.txns:
         if t.method != "REGISTER" or ctx.group(t.dst) != 1 or t.dst == ch.head.dst:
             continue
@@ -209,6 +248,28 @@ def _secondary_unregistered(ctx: Ctx, ch: wire.Chain) -> bool:
             done = t.final_t
         if ((t.failed or refused) and done is not None and t.started <= gave_up + ctx.at_once
                 and done >= gave_up - ctx.tol):
+            return True
+        # ... or one the INVITE waited for: the failover of a REGISTER of its Call-ID
+        # still being tried elsewhere when the INVITE gave the primary up (one REGISTER
+        # of a Call-ID at a time, RFC 3261 10.2; round 5's reading for RTX-1: that wait
+        # is the INVITE's move to the next target), which then failed there (explore
+        # seed 216 of dns-ip-literal, round 6: the RTX-5 retry at the primary from
+        # 45.02 s, the INVITE giving up at 45.5 s, the retry's failover to the silent
+        # secondary at 52.52 s)
+        if ((t.failed or refused) and done is not None and done >= gave_up - ctx.tol
+                and any(x.method == "REGISTER" and x.call_id == t.call_id
+                        and x.dst != t.dst and x.first <= gave_up + ctx.tol
+                        and (xd := ctx.failed_at(x)) is not None and xd >= gave_up - ctx.tol
+                        and abs(t.started - xd) <= ctx.at_once for x in ctx.txns)):
+            return True
+        # ... or had already failed as the INVITE began, sent after its call was placed:
+        # FO-5's REGISTER was the INVITE's attempt at that target, before the primary
+        # (the primary's address not yet heard when it began, DNS-8), and the INVITE never
+        # goes back to a target it has left (RTX-2; survey 7002 [09], round 6: the
+        # secondary answering 403, the call's INVITE then silent at the primary)
+        if ((t.failed or refused) and done is not None
+                and ch.head.started - ctx.at_once <= done <= ch.head.started + ctx.tol
+                and placed is not None and placed - ctx.tol <= t.started):
             return True
     return False
 
@@ -332,6 +393,38 @@ def fo4(ctx: Ctx) -> Verdict:
                          "dialog was set up", ev)
 
 
+def _registration_retry(ctx: Ctx, t: wire.Txn) -> bool:
+    """
+    Whether REGISTER C{t} is the registration's own: its renewal, due in the
+    last half of a registration held at server 1 (REG-2), or its RTX-5 retry,
+    an earlier REGISTER of its Call-ID having failed, or been refused with a
+    final error other than a challenge (RTX-3), a retry interval before C{t}
+    began.
+    """
+    if t.method != "REGISTER":
+        return False
+    # (or its renewal falling due, REG-2's last half of a registration held at any
+    # target of server 1, sent where FB-1/2/3 keep new requests: explore seed 206 of
+    # dns-ip-literal, round 6, next find, the renewal due at 30.04 s after a call's
+    # failover to the secondary at 23.5 s)
+    if any(r.txn is not t and ctx.group(r.dst) == 1 and r.t < t.first
+           and r.t + r.granted / 2 - ctx.tol <= t.started <= r.t + r.granted + ctx.tol
+           for r in ctx.regs):
+        return True
+    ri = ctx.profile.retry_interval
+    slack = ctx.tol + ctx.profile.t1
+    for x in ctx.txns:
+        if x.method != "REGISTER" or x.call_id != t.call_id or x.first >= t.first:
+            continue
+        done = ctx.failed_at(x)
+        if (done is None and x.final is not None and x.final.status >= 300
+                and x.final.status not in (401, 407)):
+            done = x.final_t
+        if done is not None and abs(t.started - (done + ri)) <= slack:
+            return True
+    return False
+
+
 def fo5(ctx: Ctx) -> Verdict:
     c = "FO-5"
     roe = ctx.facts.account.server(1).register_on_enable
@@ -384,6 +477,13 @@ def fo5(ctx: Ctx) -> Verdict:
                 and not ctx.is_primary(r.head.dst) and ctx.top
                 and all(_skipped(ctx, p, r.head.first) for p in ctx.top)
             }
+            # nor the registration's own RTX-5 retry a retry interval after its REGISTER
+            # failed or was refused (RTX-3: a 500), sent to the secondary as the top of
+            # the list under FB-1/2/3 (explore seed 206 of dns-ip-literal, round 6:
+            # failback_mode 1, the primary answering REGISTER 500 and silent to INVITEs,
+            # the retry at 30 s going where a call had failed over; another call's INVITE
+            # failing over there half a second later)
+            failovers |= {id(t) for t in ctx.txns if _registration_retry(ctx, t)}
             regs = [
                 t for t in ctx.txns
                 if t.method == "REGISTER" and t.dst == u.dst and since <= t.first <= u.first
@@ -465,6 +565,35 @@ def fallback_write_in_flight(ctx: Ctx, t: float) -> int | None:
     return min(lost.values(), default=None)
 
 
+def _fallback_failed_before(ctx: Ctx, t: float) -> bool:
+    """
+    Whether the phone's last REGISTER attempt at the fallback server before
+    C{t} had failed less than a retry interval before C{t}, and the phone
+    then retried from the top of the list a retry interval after that failure
+    (or the run ended first): every target had failed, server 1 failing again
+    at C{t} (a probe still under way, FBK-S3) does not make the fallback
+    server, which has just failed too, due at once; the next REGISTER there
+    follows the retry (RTX-5; as FBK-S2's C{_fallback_backoff} reads it).
+    Explore seed 213 of dns-ip-literal, round 6: successive mode, the
+    fallback server's renewal given up at 127 s, a probe failing at 136 s,
+    the retry at the primary at 157 s.
+    """
+    fb = ctx.fallback
+    prev = [x for x in ctx.attempts if x.method == "REGISTER" and x.dst == fb and x.first < t]
+    if not prev:
+        return False
+    done = ctx.failed_at(prev[-1])
+    ri = ctx.profile.retry_interval
+    if done is None or done > t + ctx.tol or done + ri <= t:
+        return False
+    due = done + ri
+    slack = ctx.tol + ctx.profile.t1
+    if due - slack > ctx.end:
+        return True
+    return any(x.method == "REGISTER" and ctx.group(x.dst) == 1
+               and abs(x.started - due) <= slack for x in ctx.attempts)
+
+
 def fo6(ctx: Ctx) -> Verdict:
     c = "FO-6"
     fb = ctx.fallback
@@ -524,6 +653,8 @@ def fo6(ctx: Ctx) -> Verdict:
             r.dst == fb and r.t <= t_fail <= r.t + r.granted for r in ctx.regs
         ) or ctx.on_refusing_fallback(t_fail)):
             continue  # a probe while on the fallback server (FBK-S3)
+        if ch.method == "REGISTER" and _fallback_failed_before(ctx, t_fail):
+            continue  # every target failed already: RTX-5's retry from the top is next
         if ch.method == "REGISTER" and not successive:
             # registered there, or the concurrent registration already under way (its
             # connection opened with server 1's, a TLS handshake still going on)
@@ -749,6 +880,12 @@ def fb2(ctx: Ctx) -> Verdict:
                 continue
             if first_reg is not None and ch.start > first_reg.start and first_reg.head.answered:
                 break  # back on the primary: FB-OK's business
+            if ch.head.dst != f.to and _skipped(ctx, f.to, ch.head.first):
+                # the lookup it used gave no address for the current server (DNS-8,
+                # DNS-11): no target, the request went where that resolution said, as
+                # the stay of FB-1/FB-3 reads it (survey 7002 [07], round 6: the
+                # secondary's A record removed, a call's INVITE to the primary)
+                break
             judged += 1
             ev.extend(ch.head.indexes)
             if ch.head.dst != f.to:

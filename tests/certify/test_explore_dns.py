@@ -1194,3 +1194,33 @@ class FallbackFailsBeforeNextProbeTests(SynchronousTestCase):
 
     def test_no_retry_while_the_fallback_works_fails(self) -> None:
         self.assertEqual(status(self._world(False), "DNS-11"), "fail")
+
+
+class LongLookupsRecordsExpireLaterTests(SynchronousTestCase):
+    """
+    DNS-10 (round 6, explore seed 196 of dns-ip-literal): 100 ms latency, the
+    lookup's SRV, ghost NXDOMAIN and primary A queries one after the other
+    over 0.4 s, the A record's TTL 60 s.  The renewal 60.2 s after the first
+    query reused the resolution: the A record, counted from its answer
+    (RFC 1035/2181: a TTL runs from the record's arrival), had not expired.
+    A renewal after that record's expiry that did not resolve again still
+    fails.
+    """
+
+    def _world(self, renewal_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(expires=119, duration=120.0))
+        tb.dns(0.1, f"_sip._udp.{DOMAIN}", "SRV",
+               [f"0 1 5060 ghost.{DOMAIN}", f"0 0 5060 primary.{DOMAIN}"])
+        tb.dns(0.3, f"ghost.{DOMAIN}", "A", rcode="NXDOMAIN")
+        tb.dns(0.5, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=60)
+        reg = tb.register("primary", 0.6)
+        tb.respond(reg, 200, 0.7)
+        again = tb.register("primary", renewal_at, cseq=2)
+        tb.respond(again, 200, renewal_at + 0.1)
+        return tb
+
+    def test_renewal_before_the_record_expired_passes(self) -> None:
+        self.assertNotEqual(status(self._world(60.3), "DNS-10"), "fail")
+
+    def test_renewal_after_the_record_expired_fails(self) -> None:
+        self.assertEqual(status(self._world(61.0), "DNS-10"), "fail")

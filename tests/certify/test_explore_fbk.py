@@ -2588,3 +2588,443 @@ class FallbackAnswerAtGiveUpThenLookupRetryTests(SynchronousTestCase):
 
     def test_answer_in_time_then_early_probe_fails(self) -> None:
         self.assertEqual(status(self._world(0.1), "FBK-S3"), "fail")
+
+
+class RenewalSharingTheHangUpsRefusedConnectionTests(SynchronousTestCase):
+    """
+    FBK-S1, FBK-S3 (round 6, survey 7002 [10]): successive mode, TCP, the
+    primary (server 1's only target with an address) stopped during a call.
+    The call's hang-up and the registration's renewal fell due together
+    (30.05 s); the one connection to the primary was refused and the phone's
+    REGISTER went to the fallback server at once.  A pending connection
+    serves every request waiting for its server: it failed the renewal too,
+    so server 1 was down (FBK-S1), and FBK-S3's schedule runs from that
+    fallback.  With the renewal not yet due (a longer registration), the same
+    refused connection was the BYE's alone and the REGISTER to the fallback
+    server still fails FBK-S1.
+    """
+
+    def _world(self, expires: int) -> TraceBuilder:
+        facts = default_facts(server1=PRIMARY, transport=1, redundancy_type=1,
+                              expires=expires, duration=100.0,
+                              servers=(ServerInfo("primary", PRIMARY, _PORTS),
+                                       ServerInfo("fallback", FALLBACK, _PORTS)))
+        tb = TraceBuilder(replace(facts, calls=(CallPlan(0.0, f"sip:echo@{DOMAIN}", 30.0),)))
+        reg = tb.register("primary", 0.04, transport="tcp")
+        tb.respond(reg, 200, 0.045)
+        inv = tb.invite("primary", 0.04, transport="tcp", call_id="call-a")
+        tb.respond(inv, 200, 0.045)
+        tb.in_dialog(inv, "ACK", 0.05, transport="tcp")
+        tb.fault(1.0, "primary", "stop")
+        tb.refused(30.05, "primary")
+        fb = tb.register("fallback", 30.07, transport="tcp", call_id="reg-fb")
+        tb.respond(fb, 200, 30.075)
+        return tb
+
+    def test_renewal_due_on_the_refused_connection_passes(self) -> None:
+        tb = self._world(60)
+        self.assertNotEqual(status(tb, "FBK-S1"), "fail")
+
+    def test_fallback_while_the_renewal_was_not_due_fails(self) -> None:
+        self.assertEqual(status(self._world(3600), "FBK-S1"), "fail")
+
+
+class RenewalJoiningTheCallsRefusedConnectionTests(SynchronousTestCase):
+    """
+    FBK-C1 (round 6, survey 7002 [04]): concurrent mode, TCP/TLS, the primary
+    stopped.  A call placed at 31 s opened a connection to the primary (its
+    first SYN lost); the registration's renewal fell due at 31.8 s while it
+    was still being opened and joined it (the phone opens no second
+    connection to one server); it was refused at 32 s, the call went to the
+    fallback server and the renewal's RTX-5 retry came 30 s later.  The
+    renewal was tried: the server let the registration lapse.  A phone that
+    neither renewed nor retried still fails.
+    """
+
+    def _world(self, retried: bool) -> TraceBuilder:
+        facts = default_facts(server1=PRIMARY, transport=1, expires=60, duration=70.0,
+                              servers=(ServerInfo("primary", PRIMARY, _PORTS),
+                                       ServerInfo("fallback", FALLBACK, _PORTS)))
+        tb = TraceBuilder(replace(facts, calls=(CallPlan(31.0, f"sip:echo@{DOMAIN}", 10.0),)))
+        fb = tb.register("fallback", 0.004, transport="tcp", call_id="reg-fb")
+        tb.respond(fb, 200, 0.005)
+        reg = tb.register("primary", 1.2, transport="tcp")
+        tb.respond(reg, 200, 1.8)
+        again = tb.register("fallback", 30.0, transport="tcp", call_id="reg-fb", cseq=2)
+        tb.respond(again, 200, 30.005)
+        tb.fault(4.0, "primary", "stop")
+        tb.refused(31.0, "primary", after=1.0)
+        inv = tb.invite("fallback", 32.002, transport="tcp", call_id="call-a")
+        tb.respond(inv, 200, 32.003)
+        tb.in_dialog(inv, "ACK", 32.004, transport="tcp")
+        if retried:
+            tb.refused(62.002, "primary", after=1.0)
+        return tb
+
+    def test_renewal_on_the_calls_refused_connection_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "FBK-C1"), "fail")
+
+    def test_no_renewal_nor_retry_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-C1"), "fail")
+
+
+class CallPlacedDuringAProbesLookupTests(SynchronousTestCase):
+    """
+    FBK-S3 (round 6, survey 7002 [05]): successive mode, 100 ms latency, every
+    lookup of server 1's domain empty (DNS-11), the phone on the fallback
+    server.  Its probe's lookup began at 60.8 s (the phone's time); a call
+    placed at 61 s sent its INVITE to the fallback server at once, arriving
+    there as the lookup's last answer left the DNS server.  That INVITE had
+    not waited for the lookup's outcome: the lookup was the probe, not the
+    call's (FO-6).  An INVITE that left the phone only after that answer
+    could have reached it may still be the call's lookup, and then no probe
+    came.
+    """
+
+    def _world(self, invite_sent: float) -> TraceBuilder:
+        facts = default_facts(redundancy_type=1, fallback_timeout=60, duration=100.0,
+                              latency_tolerance=0.25,
+                              servers=(ServerInfo("primary", PRIMARY, _PORTS),
+                                       ServerInfo("fallback", FALLBACK, _PORTS)))
+        tb = TraceBuilder(replace(facts, calls=(CallPlan(61.0, f"sip:echo@{DOMAIN}", 1.0),)))
+        tb.dns(0.1, f"_sip._udp.{DOMAIN}", "SRV", rcode="NXDOMAIN", answer_after=0.0)
+        tb.dns(0.3, DOMAIN, "A", answer_after=0.0)
+        fb = tb.register("fallback", 0.6)
+        tb.respond(fb, 200, 0.7)
+        tb.dns(60.9, f"_sip._udp.{DOMAIN}", "SRV", rcode="NXDOMAIN", answer_after=0.0)
+        tb.dns(61.1, DOMAIN, "A", answer_after=0.0)
+        inv = tb.invite("fallback", invite_sent + 0.1, call_id="call-a")
+        tb._add(PacketEvent(invite_sent, "udp", (tb.phone, 5060), (FALLBACK, 5060),
+                            f"INVITE ...;branch={inv.branch}".encode()))
+        tb.respond(inv, 200, invite_sent + 0.2)
+        tb.in_dialog(inv, "ACK", invite_sent + 0.3)
+        return tb
+
+    def test_invite_sent_during_the_lookup_passes(self) -> None:
+        self.assertNotEqual(status(self._world(61.0), "FBK-S3"), "fail")
+
+    def test_invite_after_the_lookup_failed_without_a_probe_fails(self) -> None:
+        self.assertEqual(status(self._world(61.2), "FBK-S3"), "fail")
+
+
+class CallAfterTheSecondaryLostItsAddressTests(SynchronousTestCase):
+    """
+    FB-2 (round 6, survey 7002 [07]): failback_mode 2, the phone failed over to
+    the secondary and stayed there.  The secondary's A record was then removed;
+    a call's lookup (the resolution's TTL run out, DNS-10) gave the primary an
+    address and the secondary none (DNS-8: no target), so the INVITE went to
+    the primary.  The current server was no target: the stay ended, as
+    FB-1/FB-3 read it.  With the secondary's address in that lookup, an INVITE
+    to the primary still leaves the current server.
+    """
+
+    def _world(self, secondary_answer: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(failback_mode=2, expires=120, calls=(40.0,),
+                                        duration=60.0))
+        srv = [f"0 1 5060 primary.{DOMAIN}", f"1 0 5060 secondary.{DOMAIN}"]
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV", srv, ttl=5)
+        tb.dns(0.002, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=5)
+        tb.dns(0.004, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=5)
+        first = tb.silent("REGISTER", "primary", 0.01)
+        second = tb.register("secondary", first.sends[0] + tb.give_up("REGISTER"), cseq=2)
+        tb.respond(second, 200)
+        tb.dns(40.0, f"_sip._udp.{DOMAIN}", "SRV", srv, ttl=5)
+        tb.dns(40.002, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=5)
+        if secondary_answer:
+            tb.dns(40.004, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=5)
+        else:
+            tb.dns(40.004, f"secondary.{DOMAIN}", "A", rcode="NXDOMAIN")
+        tb.call("primary", 40.01, call_id="call-a")
+        return tb
+
+    def test_current_server_without_an_address_passes(self) -> None:
+        self.assertNotEqual(status(self._world(False), "FB-2"), "fail")
+
+    def test_leaving_the_current_server_with_its_address_fails(self) -> None:
+        self.assertEqual(status(self._world(True), "FB-2"), "fail")
+
+
+class SecondarysAddressAskedAgainAfterTheRefusalTests(SynchronousTestCase):
+    """
+    FO-2 (round 6, survey 7002 [08]): TCP, 20 % loss, the primary stopped.
+    The lookup in use had no address for the secondary (its A answer lost).
+    The primary refused the REGISTER's connection; the phone asked again at
+    once for the secondary's address (DNS-11: retried when needed), that
+    answer was lost too, and the question sent again a second later was
+    answered; the REGISTER went to the secondary at once after it.  RTX-2's
+    "at once" runs from that answer.  A phone that heard the address at once
+    and still waited a second fails.
+    """
+
+    def _world(self, first_reask_lost: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, duration=60.0))
+        tb.dns(0.0, f"_sip._tcp.{DOMAIN}", "SRV",
+               [f"0 1 5060 primary.{DOMAIN}", f"1 0 5060 secondary.{DOMAIN}"])
+        tb.dns(0.002, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.dns(0.004, f"secondary.{DOMAIN}", "A", rcode="TIMEOUT")
+        failed = tb.refused(4.0, "primary")
+        if first_reask_lost:
+            tb.dns(failed + 0.005, f"secondary.{DOMAIN}", "A", rcode="TIMEOUT")
+        else:
+            tb.dns(failed + 0.005, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        if first_reask_lost:
+            tb.dns(failed + 1.005, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        reg = tb.register("secondary", failed + 1.015, transport="tcp", cseq=2)
+        tb.respond(reg, 200)
+        return tb
+
+    def test_register_at_once_after_the_reasked_address_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "FO-2"), "fail")
+
+    def test_register_a_second_after_the_address_was_heard_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-2"), "fail")
+
+
+class InvitesRegisterFirstRefusedBeforeThePrimaryTests(SynchronousTestCase):
+    """
+    FO-3 (round 6, survey 7002 [09]): register_on_enable 1, UDP, 20 % loss.
+    A call's lookup lost the primary's A answer, so the secondary came first
+    (DNS-8): FO-5's REGISTER there (the registration's retry, one REGISTER of
+    a Call-ID at a time) was answered 403, the INVITE moved on to the
+    primary, whose address was asked again, and was silent there.  The
+    REGISTER refused as the INVITE began was the INVITE's attempt at the
+    secondary (as round 5 reads it for RTX-3); it never goes back there
+    (RTX-2).  A REGISTER refused before the call was placed is not the
+    INVITE's: with no INVITE (nor REGISTER) to the secondary after the
+    primary failed, FO-3 still fails.
+    """
+
+    def _world(self, refused_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(register_on_enable=1, calls=(30.0,), duration=60.0,
+                                        server2=""))
+        srv = [f"0 1 5060 primary.{DOMAIN}", f"1 0 5060 secondary.{DOMAIN}"]
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV", srv, ttl=5)
+        tb.dns(0.002, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=5)
+        tb.dns(0.004, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=5)
+        reg = tb.register("primary", 0.01)
+        tb.respond(reg, 200)
+        tb.dns(30.0, f"_sip._udp.{DOMAIN}", "SRV", srv, ttl=5)
+        tb.dns(30.002, f"primary.{DOMAIN}", "A", rcode="TIMEOUT")
+        tb.dns(30.004, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=5)
+        first = tb.register("secondary", refused_at - 0.002, cseq=2)
+        tb.respond(first, 403, refused_at)
+        tb.dns(33.004, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=5)
+        tb.silent("INVITE", "primary", 33.006, call_id="call-a")
+        return tb
+
+    def test_register_first_refused_as_the_invite_began_passes(self) -> None:
+        self.assertNotEqual(status(self._world(33.003), "FO-3"), "fail")
+
+    def test_register_refused_before_the_call_fails(self) -> None:
+        self.assertEqual(status(self._world(20.0), "FO-3"), "fail")
+
+
+class ProbeFailingAfterTheFallbackFailedTests(SynchronousTestCase):
+    """
+    FO-6, FBK-S2 (round 6, explore seed 213 of dns-ip-literal): successive
+    mode, UDP, the primary silent, then the fallback server silent too.  The
+    fallback server's renewal was given up (53 s), every target had failed,
+    and RTX-5's retry was due 30 s later; a probe still under way then failed
+    at the primary (74.5 s), its fallback registration lapsed.  The fallback
+    server, which had just failed, was not due again at once: the retry came
+    from the top of the list (the primary, 83 s) and, when it failed, the
+    fallback server at once.  A phone that never retried after the probe
+    failed still fails FO-6.
+    """
+
+    def _world(self, retried: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, redundancy_type=1, expires=60,
+                                        retry_counts=4, fallback_timeout=20, duration=110.0,
+                                        servers=(ServerInfo("primary", PRIMARY, _PORTS),
+                                                 ServerInfo("fallback", FALLBACK, _PORTS))))
+        g = tb.give_up("REGISTER")
+        tb.silent("REGISTER", "primary", 0.0)
+        fb = tb.register("fallback", g, call_id="reg-fb")
+        tb.respond(fb, 200, g + 0.005)
+        tb.silent("REGISTER", "primary", 31.5, cseq=2)
+        tb.silent("REGISTER", "fallback", 41.5, call_id="reg-fb", cseq=2)
+        tb.silent("REGISTER", "primary", 63.0, cseq=3)
+        if retried:
+            tb.silent("REGISTER", "primary", 41.5 + g + 30.0, cseq=4)
+            tb.silent("REGISTER", "fallback", 41.5 + 2 * g + 30.0, call_id="reg-fb", cseq=3)
+        return tb
+
+    def test_retry_from_the_top_then_the_fallback_passes(self) -> None:
+        tb = self._world(True)
+        self.assertNotEqual(status(tb, "FO-6"), "fail")
+        self.assertNotEqual(status(tb, "FBK-S2"), "fail")
+
+    def test_no_retry_after_the_probe_failed_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-6"), "fail")
+
+
+class RegistrationRetryAtTheSecondaryBeforeAFailoverTests(SynchronousTestCase):
+    """
+    FO-5 (round 6, explore seed 206 of dns-ip-literal): register_on_enable 0,
+    failback_mode 1, the primary answering REGISTER 500 and silent to INVITEs.
+    A first call failed over to the secondary at 23.5 s without registering;
+    the registration's RTX-5 retry, due 30 s after the 500, went to the
+    secondary (the current server, FB-1) at 30.04 s; a second call's INVITE
+    failed over there at 30.5 s.  That REGISTER was the registration's own
+    retry, not one the phone made to use the secondary.  A REGISTER there
+    off the retry's time, just before the INVITE, still fails.
+    """
+
+    def _world(self, register_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(failback_mode=1, calls=(16.0, 23.0), duration=60.0,
+                                        server2=""))
+        srv = [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"]
+        tb.dns(0.005, f"_sip._udp.{DOMAIN}", "SRV", srv)
+        tb.dns(0.015, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.dns(0.025, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        first = tb.register("primary", 0.03)
+        tb.respond(first, 500, 0.035)
+        g = tb.give_up("INVITE")
+        tb.silent("INVITE", "primary", 16.0, call_id="call-a")
+        tb.call("secondary", 16.0 + g, call_id="call-a", bye_at=28.51)
+        tb.silent("INVITE", "primary", 23.0, call_id="call-b")
+        again = tb.register("secondary", register_at, cseq=2)
+        tb.respond(again, 200, register_at + 0.005)
+        tb.call("secondary", 23.0 + g, call_id="call-b", bye_at=35.51)
+        return tb
+
+    def test_registration_retry_passes(self) -> None:
+        self.assertNotEqual(status(self._world(30.04), "FO-5"), "fail")
+
+    def test_register_off_the_retry_time_fails(self) -> None:
+        self.assertEqual(status(self._world(27.0), "FO-5"), "fail")
+
+
+class InvitesAnswerAtGiveUpThenRetryTests(SynchronousTestCase):
+    """
+    FB-1 (round 6, explore seed 211 of dns-ip-literal): failback_mode 1,
+    retry_counts 0, the primary silent to INVITEs, the secondary answering
+    500.  A call's INVITE gave the primary up, then the secondary; the
+    secondary's 500 was lost and its retransmission left at the phone's
+    give-up instant, so the phone had failed every target and retried from
+    the top a retry interval later (the registration's REGISTER to the
+    primary, RTX-5).  That answer put the phone on nothing: no failover, no
+    DNSTTL stay to keep (as a late answer of the same method already reads).
+    A REGISTER to the primary off the retry's time leaves the secondary
+    within the TTL and still fails.
+    """
+
+    def _world(self, register_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=DOMAIN, failback_mode=1, retry_counts=0,
+                                        calls=(0.0,), duration=60.0, server2="",
+                                        zone_ttl=300))
+        tb.dns(0.006, DOMAIN, "A", [PRIMARY, SECONDARY])
+        reg = tb.register("primary", 0.011)
+        tb.respond(reg, 200, 0.017)
+        tb.silent("INVITE", "primary", 0.011, call_id="call-a")
+        g = tb.give_up("INVITE")
+        inv = tb.invite("secondary", 0.017 + g, call_id="call-a", cseq=2)
+        tb.respond(inv, 500, 0.017 + 2 * g)
+        again = tb.register("primary", register_at, cseq=2)
+        tb.respond(again, 200, register_at + 0.006)
+        return tb
+
+    def test_retry_from_the_top_passes(self) -> None:
+        self.assertNotEqual(status(self._world(31.017), "FB-1"), "fail")
+
+    def test_register_to_the_primary_within_the_ttl_fails(self) -> None:
+        self.assertEqual(status(self._world(10.0), "FB-1"), "fail")
+
+
+class RenewalAtTheSecondaryBeforeAFailoverTests(SynchronousTestCase):
+    """
+    FO-5 (round 6, explore seed 206 of dns-ip-literal, next find): as
+    L{RegistrationRetryAtTheSecondaryBeforeAFailoverTests}, the primary
+    answering REGISTER 200 (expires 60): the renewal fell due at 30.04 s and
+    went to the secondary, the current server (FB-1), half a second before a
+    second call's INVITE failed over there.  The registration's own renewal,
+    not a REGISTER made to use the secondary; one sent there before the
+    renewal was due still fails.
+    """
+
+    def _world(self, register_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(failback_mode=1, calls=(16.0, 23.0), duration=60.0,
+                                        server2="", expires=60))
+        srv = [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"]
+        tb.dns(0.005, f"_sip._udp.{DOMAIN}", "SRV", srv)
+        tb.dns(0.015, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.dns(0.025, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        first = tb.register("primary", 0.03)
+        tb.respond(first, 200, 0.035)
+        g = tb.give_up("INVITE")
+        tb.silent("INVITE", "primary", 16.0, call_id="call-a")
+        tb.call("secondary", 16.0 + g, call_id="call-a", bye_at=28.51)
+        tb.silent("INVITE", "primary", 23.0, call_id="call-b")
+        again = tb.register("secondary", register_at, cseq=2)
+        tb.respond(again, 200, register_at + 0.005)
+        tb.call("secondary", 23.0 + g, call_id="call-b", bye_at=35.51)
+        return tb
+
+    def test_renewal_passes(self) -> None:
+        self.assertNotEqual(status(self._world(30.04), "FO-5"), "fail")
+
+    def test_register_before_the_renewal_was_due_fails(self) -> None:
+        self.assertEqual(status(self._world(27.0), "FO-5"), "fail")
+
+
+class InviteWaitingForTheRetrysFailoverTests(SynchronousTestCase):
+    """
+    FO-3 (round 6, explore seed 216 of dns-ip-literal): register_on_enable 1,
+    UDP, both targets silent.  The registration's RTX-5 retry was being tried
+    at the primary (from 45.02 s) when a call's INVITE gave the primary up
+    (45.5 s); FO-5's REGISTER to the secondary waited for it (one REGISTER of
+    a Call-ID at a time) and was the retry's own failover (52.52 s), silent
+    there too.  That REGISTER failing kept the INVITE off the secondary.  An
+    INVITE giving up with no REGISTER of its account in flight, and none to
+    the secondary after, still fails.
+    """
+
+    def _world(self, retry_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(register_on_enable=1, calls=(38.0,), duration=70.0,
+                                        server2=""))
+        tb.dns(0.005, DOMAIN, "A", [PRIMARY, SECONDARY])
+        g = tb.give_up("REGISTER")
+        tb.silent("REGISTER", "primary", retry_at)
+        tb.silent("REGISTER", "secondary", retry_at + g, cseq=2)
+        tb.silent("INVITE", "primary", 38.0, call_id="call-a")
+        return tb
+
+    def test_register_first_behind_the_retry_passes(self) -> None:
+        self.assertNotEqual(status(self._world(45.02), "FO-3"), "fail")
+
+    def test_no_register_in_flight_fails(self) -> None:
+        self.assertEqual(status(self._world(46.5), "FO-3"), "fail")
+
+
+class FallbackAnswerAtGiveUpThenRenewedTests(SynchronousTestCase):
+    """
+    FBK-S3 (round 6, survey 7002 [01], 7 worlds): successive mode, 100 ms
+    latency, every lookup of server 1's domain empty, fallback.timeout equal
+    to the retry interval (30 s).  The fallback server's 200 came near the
+    phone's give-up time (maybe late), and 30 s later came a lookup of server
+    1: an RTX-5 retry or the first probe, the same instant.  The phone had
+    renewed that registration at the fallback server in REG-2's last half
+    meanwhile: it had taken the 200, and the lookup is the probe, on time.
+    With fallback.timeout 120 the same lookup is a probe off the schedule.
+    """
+
+    def _world(self, fallback_timeout: int) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=2, redundancy_type=1, port1=5061,
+                                        retry_counts=0, duration=50.0, expires=30,
+                                        fallback_timeout=fallback_timeout,
+                                        latency_tolerance=0.09,
+                                        servers=(ServerInfo("primary", PRIMARY, _PORTS),
+                                                 ServerInfo("fallback", FALLBACK, _PORTS))))
+        tb.dns(0.02, DOMAIN, "A")
+        fb = tb.register("fallback", 0.05, transport="tls", port=5061)
+        tb.respond(fb, 200, 0.552)
+        again = tb.register("fallback", 15.6, transport="tls", port=5061, cseq=2)
+        tb.respond(again, 200, 15.61)
+        tb.dns(30.56, DOMAIN, "A")
+        return tb
+
+    def test_renewed_then_probe_on_time_passes(self) -> None:
+        self.assertNotEqual(status(self._world(30), "FBK-S3"), "fail")
+
+    def test_probe_off_the_schedule_fails(self) -> None:
+        self.assertEqual(status(self._world(120), "FBK-S3"), "fail")

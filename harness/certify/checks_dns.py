@@ -1342,6 +1342,37 @@ def unresolved_names(ctx: Ctx, t: float) -> set[str]:
     return names
 
 
+def address_heard_again(ctx: Ctx, fail_t: float, dst: str) -> float | None:
+    """
+    When the phone, asking again at once after a target failed at C{fail_t}
+    for the addresses the lookup in use lacked (DNS-8, DNS-11: a failed
+    address lookup is retried when the target is needed), first heard C{dst}
+    among the answers: the next target was tried only then, RTX-2's "at once"
+    counting from there (and RTX-3's after a 503).  C{None} if it did not ask
+    again, or no answer that reached it named C{dst}.  (Survey 7002 [08],
+    round 6: the secondary's A answers lost, the re-ask after the primary
+    refused answered 1 s late; survey 7003 [02]: the same after a 503.)
+    """
+    names = unresolved_names(ctx, fail_t)
+    if not names:
+        return None
+    lost = _lost_answers(ctx)
+    prev = fail_t
+    for _, q, a in sorted(ctx.dns, key=lambda x: x[1].t):
+        name = norm(q.qname)
+        if q.qtype != "A" or name not in names or q.t < fail_t - ctx.tol:
+            continue
+        if q.t - prev > (DNS_GIVE_UP if prev > fail_t else ctx.at_once):
+            return None
+        prev = q.t
+        if a is None or any(n == name and k == "A" and abs(t - a.t) <= ctx.tol
+                            for n, k, t in lost):
+            continue
+        if any(dst in r.split() for r in a.answers):
+            return a.t
+    return None
+
+
 def address_reasked_until(ctx: Ctx, fail_t: float) -> float | None:
     """
     When every target the phone had failed at C{fail_t} and it then asked

@@ -15,12 +15,10 @@ from collections.abc import Callable
 from harness.certify import wire
 from harness.certify.checks_base import Ctx, Failover
 from harness.certify.checks_dns import (
-    DNS_GIVE_UP,
-    _lost_answers,
+    address_heard_again,
     first_resolved_target,
     in_flight,
     resolution_ttl,
-    unresolved_names,
     unresolved_targets,
 )
 from harness.certify.verdict import Verdict
@@ -120,36 +118,6 @@ def fo1(ctx: Ctx) -> Verdict:
                       f"REGISTER to primary ({primary})", first.describe(), first.indexes)
 
 
-def _address_reasked(ctx: Ctx, fail_t: float, dst: str) -> float | None:
-    """
-    When the phone, asking again at once after a target failed at C{fail_t}
-    for the addresses the lookup in use lacked (DNS-8, DNS-11: a failed
-    address lookup is retried when the target is needed), first heard C{dst}
-    among the answers: the next target was tried only then, RTX-2's "at once"
-    counting from there.  C{None} if it did not ask again, or no answer that
-    reached it named C{dst}.  (Survey 7002 [08], round 6: the secondary's
-    A answers lost, the re-ask after the primary refused answered 1 s late.)
-    """
-    names = unresolved_names(ctx, fail_t)
-    if not names:
-        return None
-    lost = _lost_answers(ctx)
-    prev = fail_t
-    for _, q, a in sorted(ctx.dns, key=lambda x: x[1].t):
-        name = wire.norm(q.qname)
-        if q.qtype != "A" or name not in names or q.t < fail_t - ctx.tol:
-            continue
-        if q.t - prev > (DNS_GIVE_UP if prev > fail_t else ctx.at_once):
-            return None
-        prev = q.t
-        if a is None or any(n == name and k == "A" and abs(t - a.t) <= ctx.tol
-                            for n, k, t in lost):
-            continue
-        if any(dst in r.split() for r in a.answers):
-            return a.t
-    return None
-
-
 def fo2(ctx: Ctx) -> Verdict:
     c = "FO-2"
     if len(ctx.facts.targets) < 2:
@@ -192,7 +160,7 @@ def fo2(ctx: Ctx) -> Verdict:
         # (the REGISTER to the secondary starts with its connection's first SYN, lost or not)
         # (from the answer to the phone's asking again for the secondary's address, if
         # the lookup in use had none: DNS-11's retry, its answers lost and asked again)
-        heard = None if refused is None else _address_reasked(ctx, refused.t, second.dst)
+        heard = None if refused is None else address_heard_again(ctx, refused.t, second.dst)
         if refused is not None and second.started > max(refused.t, heard or 0.0) + ctx.at_once:
             return ctx.failed(c, f"the primary's {refused.transport} connection failed "
                                  f"({refused.what}); the REGISTER did not go to the secondary "

@@ -2639,3 +2639,42 @@ class LateRefusalCountsForNothingTests(SynchronousTestCase):
 
     def test_moving_on_from_a_500_in_time_fails(self) -> None:
         self.assertEqual(status(self._world(1.0), "RTX-3"), "fail")
+
+
+class SecondarysAddressAskedAgainAfterA503Tests(SynchronousTestCase):
+    """
+    RTX-3 (survey 7003 [02], 20 % loss): a renewal's lookup got the SRV set
+    and nothing else on the wire (the primary's address cached, the
+    secondary's A query lost); the primary answered the REGISTER 503; the
+    phone asked again at once for the secondary's address (DNS-11), that
+    answer was lost too, the question sent again a second later was answered,
+    and the REGISTER went to the secondary at once after it.  "At once" runs
+    from that answer, as RTX-2's does after a refusal (FO-2,
+    L{harness.certify.checks_dns.address_heard_again}).  A phone that heard the
+    address at once and still waited a second fails.
+    """
+
+    def _world(self, first_reask_lost: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(duration=160.0))
+        srv = [f"0 1 5060 primary.{DOMAIN}", f"1 0 5060 secondary.{DOMAIN}"]
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV", srv, ttl=60)
+        tb.dns(0.002, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.dns(0.004, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=60)
+        tb.respond(tb.register("primary", 0.01), 200)
+        tb.dns(100.0, f"_sip._udp.{DOMAIN}", "SRV", srv, ttl=60)
+        tb.dns(100.002, f"secondary.{DOMAIN}", "A", rcode="TIMEOUT")
+        reg = tb.register("primary", 100.5, cseq=2)
+        tb.respond(reg, 503, 100.505)
+        if first_reask_lost:
+            tb.dns(100.51, f"secondary.{DOMAIN}", "A", rcode="TIMEOUT")
+            tb.dns(101.51, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        else:
+            tb.dns(100.51, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        tb.respond(tb.register("secondary", 101.52, cseq=3), 200, 101.525)
+        return tb
+
+    def test_register_at_once_after_the_reasked_address_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-3"), "pass")
+
+    def test_register_a_second_after_the_address_was_heard_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-3"), "fail")

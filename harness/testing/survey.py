@@ -42,18 +42,26 @@ __all__ = ["Survey", "format_survey", "main", "save_worlds", "shrink_world", "si
 
 _NUMBER = re.compile(r"\d+(\.\d+)?")
 _HEX = re.compile(r"\b[0-9a-f]{12,}\b")
+_PARENS = re.compile(r" ?\([^()]*\)")
 
 
 def signature(problem: str) -> str:
     """
-    What a violation says, without the world's particulars: the text up to
-    the first parenthesis (the expectation and the evidence follow it), the
-    clause ID kept and numbers and Call-IDs blanked, so that the same misreading in two worlds
+    What a violation says, without the world's particulars: the text without
+    its parenthesised parts (the evidence, the expectation), the clause ID
+    kept and numbers and Call-IDs blanked, so that the same misreading in two worlds
     groups together.
     """
     clause, sep, rest = problem.partition(": ")
-    head = rest.split(" (", 1)[0]
-    return clause + sep + _NUMBER.sub("#", _HEX.sub("<id>", head)).strip()
+    # (the parenthesised parts are the particulars -- sends, answers, expected and
+    # seen -- while the kind of failure may follow them: "REGISTER cseq 19 -> primary
+    # at 207.593 (4 sends, 503 at 211.093): the 503 did not make the phone try ...")
+    while True:
+        bare = _PARENS.sub("", rest)
+        if bare == rest:
+            break
+        rest = bare
+    return clause + sep + _NUMBER.sub("#", _HEX.sub("<id>", rest)).strip()
 
 
 @dataclass

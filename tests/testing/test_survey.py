@@ -39,6 +39,16 @@ class SignatureTests(SynchronousTestCase):
         self.assertTrue(a.startswith("RTX-4: REGISTER <id>@"))
         self.assertNotIn("expected", a)
 
+    def test_kind_after_the_evidence_kept(self) -> None:
+        late = signature("RTX-3: REGISTER cseq 18 -> primary at 212.465 (2 sends, 503 at "
+                         "212.965): next target not tried at once after the 503")
+        none = signature("RTX-3: REGISTER cseq 19 -> primary at 207.593 (4 sends, 503 at "
+                         "211.093): the 503 did not make the phone try the next target")
+        self.assertNotEqual(late, none)
+        self.assertEqual(none, "RTX-3: REGISTER cseq # -> primary at #: the # did not make "
+                               "the phone try the next target")
+        self.assertEqual(signature("FO-2: a (b (c) d) e"), "FO-2: a e")
+
     def test_clause_kept(self) -> None:
         self.assertNotEqual(signature("FBK-S3: no probe (x)"), signature("FBK-S4: no probe (x)"))
         self.assertEqual(signature("FAILBACK: REGISTER at 152.055 s started at secondary"),

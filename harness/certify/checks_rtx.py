@@ -692,8 +692,11 @@ def rtx3(ctx: Ctx) -> Verdict:
                     ):
                         ch = _chain_of(ctx, x)
                         # (a server with one target has none to skip to: the fallback
-                        # server is its own, explore seed 6, server 1's lookup failing)
-                        alone = ctx.group(t.dst) == 2 or len(group_targets) < 2
+                        # server is its own, explore seed 6, server 1's lookup failing;
+                        # an address a DNS fault later moved the name to is that name's,
+                        # no second target (RTX-5's reading): survey 7004 [01], a call
+                        # 26 s into the primary's Retry-After with no other target)
+                        alone = ctx.group(t.dst) == 2 or len(ctx.facts.own_targets) < 2
                         if ch is not None and ch.head is x and not alone:
                             return ctx.failed(
                                 c,

@@ -137,6 +137,15 @@ class Facts:
         """Server 1's targets, in DNS order (the first is the primary)."""
         return tuple(s for s in self.servers if s.role != FALLBACK)
 
+    @cached_property
+    def own_targets(self) -> frozenset[str]:
+        """
+        Server 1's target addresses without those a DNS fault moved a name to
+        (role C{moved-*}): such an address is that name's, no target of its
+        own (RTX-5's reading), so it gives the phone no second target to go to.
+        """
+        return frozenset(s.address for s in self.targets if not s.role.startswith("moved-"))
+
     @property
     def primary(self) -> ServerInfo | None:
         """The first target of server 1."""

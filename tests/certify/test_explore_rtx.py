@@ -2678,3 +2678,37 @@ class SecondarysAddressAskedAgainAfterA503Tests(SynchronousTestCase):
 
     def test_register_a_second_after_the_address_was_heard_fails(self) -> None:
         self.assertEqual(status(self._world(False), "RTX-3"), "fail")
+
+
+class LonePrimaryInsideItsRetryAfterTests(SynchronousTestCase):
+    """
+    RTX-3 (survey 7004 [01], 9 worlds of 10,000; TCP, one SRV target, the
+    primary answering 503 with Retry-After: 30 from 4 s, a DNS fault at 56 s
+    moving the primary's name to an address no harness server has): a call's
+    INVITE got the 503 at 8.4 s and the next call's INVITE went to the
+    primary at 34 s, inside its Retry-After.  The primary was server 1's only
+    target: there is nothing to skip to.  The checker counted the moved-to
+    address as a second target; it is the primary's name's address (RTX-5's
+    reading), no target of its own.  With the secondary to skip to, the same
+    INVITE still fails.
+    """
+
+    def _world(self, secondary: bool) -> TraceBuilder:
+        servers = (ServerInfo("primary", PRIMARY, _PORTS),
+                   *((ServerInfo("secondary", SECONDARY, _PORTS),) if secondary else ()),
+                   ServerInfo(f"moved-{_MOVED}", _MOVED, _PORTS),
+                   ServerInfo("fallback", FALLBACK, _PORTS))
+        tb = TraceBuilder(default_facts(calls=(8.0, 34.0), duration=120.0, servers=servers))
+        ra = [("Retry-After", "30")]
+        tb.respond(tb.register("primary", 0.0), 200, 0.005)
+        tb.respond(tb.invite("primary", 8.0, call_id="call-a"), 503, 8.1, headers=ra)
+        if secondary:
+            tb.respond(tb.invite("secondary", 8.11, call_id="call-a", cseq=2), 486, 8.12)
+        tb.respond(tb.invite("primary", 34.0, call_id="call-b"), 503, 34.1, headers=ra)
+        return tb
+
+    def test_lone_primary_inside_its_retry_after_passes(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-3"), "pass")
+
+    def test_primary_with_a_secondary_inside_its_retry_after_fails(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-3"), "fail")

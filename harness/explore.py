@@ -584,6 +584,42 @@ def describe_failure(run: WorldRun, problems: list[str]) -> str:
     return Finding(tuple(problems), run.world, text_ladder(run.result.trace)).report()
 
 
+def search_worlds(
+    body: Callable[[World], None],
+    n: int,
+    *,
+    seed: int,
+    phases: Iterable[Phase],
+    strategy: st.SearchStrategy[World] | None = None,
+) -> None:
+    """
+    Hypothesis over generated worlds as the tools outside the test suite run
+    it (L{explore}, and the survey's L{harness.testing.survey.survey} and
+    C{shrink_world}): C{body} on up to C{n} worlds drawn with C{seed}, in
+    C{phases}; no example database (a run is reproduced by its seed, not by
+    a file left behind), no deadline (a world's wall time says nothing about
+    it), no health checks (a slow or filtered draw is the strategy's nature
+    here, not a test's flaw).  An exception C{body} raises ends the search
+    (after shrinking, with L{Phase.shrink}) and propagates.
+    """
+
+    @hseed(seed)
+    @settings(
+        max_examples=n,
+        deadline=None,
+        database=None,
+        phases=list(phases),
+        derandomize=False,
+        suppress_health_check=list(HealthCheck),
+        report_multiple_bugs=False,
+    )
+    @given(strategy if strategy is not None else worlds())
+    def probe(world: World) -> None:
+        body(world)
+
+    probe()
+
+
 def explore(
     n: int,
     *,
@@ -604,17 +640,6 @@ def explore(
     last: dict[str, Any] = {}
     phases = [Phase.explicit, Phase.generate] + ([Phase.shrink] if shrink else [])
 
-    @hseed(seed)
-    @settings(
-        max_examples=n,
-        deadline=None,
-        database=None,
-        phases=phases,
-        derandomize=False,
-        suppress_health_check=list(HealthCheck),
-        report_multiple_bugs=False,
-    )
-    @given(strategy if strategy is not None else worlds())
     def probe(world: World) -> None:
         run = run_world(world, defects=defects)
         out.examples += 1
@@ -628,7 +653,7 @@ def explore(
 
     started = time.perf_counter()
     try:
-        probe()
+        search_worlds(probe, n, seed=seed, phases=phases, strategy=strategy)
     except _Found:
         run, problems = last["run"], last["problems"]
         out.findings.append(Finding(tuple(problems), run.world, text_ladder(run.result.trace)))

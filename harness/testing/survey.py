@@ -31,12 +31,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hypothesis import HealthCheck, Phase, given, settings
-from hypothesis import seed as hseed
+from hypothesis import Phase
 
-from harness.explore import check_world, run_world
+from harness.explore import check_world, run_world, search_worlds
 from harness.phone.defects import DEFECTS, Defects
-from harness.testing.strategies import World, worlds
+from harness.testing.strategies import World
 
 __all__ = ["Survey", "format_survey", "main", "save_worlds", "shrink_world", "signature", "survey"]
 
@@ -109,10 +108,6 @@ def survey(
     class _Enough(Exception):
         pass
 
-    @hseed(seed)
-    @settings(max_examples=n, deadline=None, database=None, phases=[Phase.generate],
-              derandomize=False, suppress_health_check=list(HealthCheck))
-    @given(worlds())
     def probe(world: World) -> None:
         if max_seconds is not None and time.perf_counter() - started > max_seconds:
             raise _Enough
@@ -130,7 +125,7 @@ def survey(
             progress(out.worlds, n)
 
     try:
-        probe()
+        search_worlds(probe, n, seed=seed, phases=[Phase.generate])
     except _Enough:
         pass
     out.wall = time.perf_counter() - started
@@ -153,11 +148,6 @@ def shrink_world(
     class _Shows(AssertionError):
         pass
 
-    @hseed(seed)
-    @settings(max_examples=n, deadline=None, database=None,
-              phases=[Phase.generate, Phase.shrink], derandomize=False,
-              suppress_health_check=list(HealthCheck), report_multiple_bugs=False)
-    @given(worlds())
     def probe(world: World) -> None:
         problems = check_world(run_world(world, defects=phone_defects))
         if sig in {signature(p) for p in problems}:
@@ -165,7 +155,7 @@ def shrink_world(
             raise _Shows(sig)
 
     try:
-        probe()
+        search_worlds(probe, n, seed=seed, phases=[Phase.generate, Phase.shrink])
     except _Shows:
         return last[0]
     return None

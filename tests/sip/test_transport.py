@@ -794,6 +794,22 @@ class AbsorbedRetransmissionTests(SynchronousTestCase):
         self.assertEqual(answers[1:], [answers[0], answers[0]])
         self.assertEqual(parse(answers[0]).status, 200)
 
+    def test_record_keeps_the_wire_form_only(self) -> None:
+        """
+        The Timer J record keeps the answer's bytes and address, not the
+        response (L{SipEndpoint._kept_answer}); the transaction, still held
+        here, builds its machine in Completed from its own final.
+        """
+        self.send(self.raw)
+        txn = self.received[0]
+        record = txn.completed_record
+        assert record is not None
+        self.assertEqual(record.response, (self.phone.datagrams[0][0], (PHONE, 5070)))
+        self.assertEqual(txn.state, "Completed")
+        self.send(self.raw, port=self.other_port, at=0.5)  # the full path: the record answers
+        answers = [d for d, _ in self.phone.datagrams]
+        self.assertEqual(answers, [answers[0], answers[0]])
+
     def test_other_source_takes_the_full_path(self) -> None:
         self.send(self.raw)
         self.send(self.raw, port=self.other_port, at=0.5)
@@ -863,6 +879,8 @@ class AbsorbedRetransmissionTests(SynchronousTestCase):
         self.assertEqual(self.parsed, 2)
         self.assertIsNone(self.server._absorber)
         self.assertNotIn("_absorber", vars(self.server))
+        record = next(iter(self.server.layer.completed.values()))
+        self.assertIsInstance(record.response, Response)  # events carry the message
         answers = [d for d, _ in self.phone.datagrams]
         self.assertEqual(answers, [answers[0], answers[0]])
 

@@ -700,6 +700,36 @@ class RportStampedTests(SynchronousTestCase):
                     self.assertIsNone(got, params)
 
 
+class UdpResponseAddressTests(SynchronousTestCase):
+    """L{SipEndpoint._udp_response_address} reads the top Via as its C{received}/C{rport} do."""
+
+    def test_same_as_the_properties(self) -> None:
+        import itertools
+
+        from harness.sip.message import Via
+
+        pool: list[tuple[str, str | None]] = [
+            ("branch", "z9hG4bK1"), ("rport", None), ("RPort", "5071"), ("rport", "5060"),
+            ("received", "192.0.2.9"), ("Received", "x"), ("received", ""), ("rport", "0"),
+            ("received", None),
+        ]
+        for port in (None, 5080):
+            for n in range(4):
+                for params in itertools.permutations(pool, n):
+                    via = Via("UDP", "a.test", port, params)
+                    response = make_response(register(), 200)
+                    object.__setattr__(response, "vias", (via,))  # the cached top Via
+                    host = via.received or via.host
+                    rport = via.rport
+                    want = (
+                        (host, rport)
+                        if isinstance(rport, int) and not isinstance(rport, bool)
+                        else (host, via.port or 5060)
+                    )
+                    got = SipEndpoint._udp_response_address(response)
+                    self.assertEqual(got, want, (port, params))
+
+
 class WithTopViaTests(SynchronousTestCase):
     def test_fast_path_equals_headers_with_top_via(self) -> None:
         """

@@ -783,13 +783,19 @@ class AbsorbedRetransmissionTests(SynchronousTestCase):
         self.received: list[ServerTransaction] = []
         self.server.on_request = self._answer
         self.parsed = 0
-        real = transport_module.parse_datagram_again
 
-        def counting(data: bytes, limits: Any) -> Any:
-            self.parsed += 1
-            return real(data, limits)
+        def counting(name: str) -> Any:
+            real = getattr(transport_module, name)
 
-        self.patch(transport_module, "parse_datagram_again", counting)
+            def parse(data: bytes, limits: Any) -> Any:
+                self.parsed += 1
+                return real(data, limits)
+
+            return parse
+
+        # (absorbing, the endpoint parses with parse_datagram; with events, _again)
+        for name in ("parse_datagram", "parse_datagram_again"):
+            self.patch(transport_module, name, counting(name))
         self.phone = _RawUdp()
         self.phone_port = self.world.host(PHONE).listenUDP(5070, self.phone)
         self.other = _RawUdp()

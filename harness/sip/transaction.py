@@ -1055,7 +1055,9 @@ class ServerTransaction:
         machine = self._built = (_INVITE_SERVER if self.invite else _NON_INVITE_SERVER)(core)
         record = self._record
         if record is not None:
-            response = record.response
+            # the final as sent (the record may keep only its wire form)
+            response = self.final_response
+            assert response is not None
             core.send = lambda txn, response: None  # sent already, by the shortcut
             core.on_completed = lambda txn, response, linger: record  # queued already
             if response.status < 300:
@@ -1216,6 +1218,11 @@ class TransactionLayer:
     clients: dict[tuple[str, str], ClientTransaction] = field(default_factory=dict)
     servers: dict[tuple[object, ...], ServerTransaction] = field(default_factory=dict)
     completed: dict[tuple[object, ...], _Completed] = field(default_factory=dict)
+    #: what a Timer J record keeps of its final response (C{_Completed.response}),
+    #: handed back to C{send_response} for each retransmission: by default a
+    #: L{lean_copy}; a transport that records no messages may keep less (see
+    #: L{harness.sip.transport.SipEndpoint._kept_answer})
+    keep_response: Callable[[ServerTransaction, Response], object] = lambda txn, r: lean_copy(r)
     _expiry: deque[_Completed] = field(default_factory=deque)
     _expiry_call: IDelayedCall | None = None
 
@@ -1266,7 +1273,12 @@ class TransactionLayer:
             del self.servers[key]
         now = self.clock.seconds()
         record = _Completed(
-            key, now + linger, lean_copy(response), txn.source, txn.connection, weakref.ref(txn)
+            key,
+            now + linger,
+            self.keep_response(txn, response),
+            txn.source,
+            txn.connection,
+            weakref.ref(txn),
         )
         self.completed[key] = record
         expiry = self._expiry
@@ -1421,7 +1433,8 @@ class _Completed:
     transaction), and a weak reference to the transaction, to end it at the
     deadline if anyone still holds it.  The transaction's machine answers
     through the record too (it stands in for the transaction in the core),
-    hence C{terminated}.
+    hence C{terminated}.  C{response} is what the layer's C{keep_response}
+    made of the final (a L{lean_copy} unless the transport asked for less).
     """
 
     __slots__ = ("connection", "deadline", "key", "response", "source", "terminated", "txn")
@@ -1430,7 +1443,7 @@ class _Completed:
         self,
         key: tuple[object, ...],
         deadline: float,
-        response: Response,
+        response: object,
         source: Source,
         connection: object | None,
         txn: weakref.ref[ServerTransaction],

@@ -700,6 +700,36 @@ class RportStampedTests(SynchronousTestCase):
                     self.assertIsNone(got, params)
 
 
+class UdpResponseAddressTests(SynchronousTestCase):
+    """L{SipEndpoint._udp_response_address} reads the top Via as its C{received}/C{rport} do."""
+
+    def test_same_as_the_properties(self) -> None:
+        import itertools
+
+        from harness.sip.message import Via
+
+        pool: list[tuple[str, str | None]] = [
+            ("branch", "z9hG4bK1"), ("rport", None), ("RPort", "5071"), ("rport", "5060"),
+            ("received", "192.0.2.9"), ("Received", "x"), ("received", ""), ("rport", "0"),
+            ("received", None),
+        ]
+        for port in (None, 5080):
+            for n in range(4):
+                for params in itertools.permutations(pool, n):
+                    via = Via("UDP", "a.test", port, params)
+                    response = make_response(register(), 200)
+                    object.__setattr__(response, "vias", (via,))  # the cached top Via
+                    host = via.received or via.host
+                    rport = via.rport
+                    want = (
+                        (host, rport)
+                        if isinstance(rport, int) and not isinstance(rport, bool)
+                        else (host, via.port or 5060)
+                    )
+                    got = SipEndpoint._udp_response_address(response)
+                    self.assertEqual(got, want, (port, params))
+
+
 class WithTopViaTests(SynchronousTestCase):
     def test_fast_path_equals_headers_with_top_via(self) -> None:
         """
@@ -753,13 +783,19 @@ class AbsorbedRetransmissionTests(SynchronousTestCase):
         self.received: list[ServerTransaction] = []
         self.server.on_request = self._answer
         self.parsed = 0
-        real = transport_module.parse_datagram_again
 
-        def counting(data: bytes, limits: Any) -> Any:
-            self.parsed += 1
-            return real(data, limits)
+        def counting(name: str) -> Any:
+            real = getattr(transport_module, name)
 
-        self.patch(transport_module, "parse_datagram_again", counting)
+            def parse(data: bytes, limits: Any) -> Any:
+                self.parsed += 1
+                return real(data, limits)
+
+            return parse
+
+        # (absorbing, the endpoint parses with parse_datagram; with events, _again)
+        for name in ("parse_datagram", "parse_datagram_again"):
+            self.patch(transport_module, name, counting(name))
         self.phone = _RawUdp()
         self.phone_port = self.world.host(PHONE).listenUDP(5070, self.phone)
         self.other = _RawUdp()
@@ -793,6 +829,22 @@ class AbsorbedRetransmissionTests(SynchronousTestCase):
         self.assertEqual(len(answers), 3)
         self.assertEqual(answers[1:], [answers[0], answers[0]])
         self.assertEqual(parse(answers[0]).status, 200)
+
+    def test_record_keeps_the_wire_form_only(self) -> None:
+        """
+        The Timer J record keeps the answer's bytes and address, not the
+        response (L{SipEndpoint._kept_answer}); the transaction, still held
+        here, builds its machine in Completed from its own final.
+        """
+        self.send(self.raw)
+        txn = self.received[0]
+        record = txn.completed_record
+        assert record is not None
+        self.assertEqual(record.response, (self.phone.datagrams[0][0], (PHONE, 5070)))
+        self.assertEqual(txn.state, "Completed")
+        self.send(self.raw, port=self.other_port, at=0.5)  # the full path: the record answers
+        answers = [d for d, _ in self.phone.datagrams]
+        self.assertEqual(answers, [answers[0], answers[0]])
 
     def test_other_source_takes_the_full_path(self) -> None:
         self.send(self.raw)
@@ -863,6 +915,8 @@ class AbsorbedRetransmissionTests(SynchronousTestCase):
         self.assertEqual(self.parsed, 2)
         self.assertIsNone(self.server._absorber)
         self.assertNotIn("_absorber", vars(self.server))
+        record = next(iter(self.server.layer.completed.values()))
+        self.assertIsInstance(record.response, Response)  # events carry the message
         answers = [d for d, _ in self.phone.datagrams]
         self.assertEqual(answers, [answers[0], answers[0]])
 

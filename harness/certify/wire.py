@@ -511,6 +511,8 @@ def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
     tls_lost: dict[tuple[tuple[str, int], tuple[str, int]], float] = {}
     # (when its first copy was lost, when the flight that got through arrived)
     tls_first: dict[tuple[tuple[str, int], tuple[str, int]], tuple[float, float] | None] = {}
+    # a TLS retransmission's flight: (when it was sent again, when its first copy was lost)
+    tls_flight: dict[tuple[tuple[str, int], tuple[str, int]], tuple[float, float]] = {}
     # requests TCP delivered to a server that never read them (it had closed the
     # connection, or stopped, as they arrived): sent, but lost to the server
     unread: dict[tuple[tuple[str, int], tuple[str, int], bytes], tuple[int, float]] = {}
@@ -528,12 +530,20 @@ def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
         if (isinstance(e, PacketEvent) and e.proto == "tcp" and not e.payload
                 and not e.flags and e.dst[0] in servers):
             if e.fate != "delivered":
+                # (a first copy lost in the retransmission flight of an earlier lost
+                # segment was held behind that one since its first copy, as for TCP
+                # above: survey 7003, round 7, a TLS Finished lost, the REGISTER written
+                # after it lost in the Finished's retransmission, then delivered)
+                tf = tls_flight.get((e.src, e.dst))
+                if (e.src, e.dst) not in tls_lost and tf is not None and tf[0] == e.t:
+                    tls_lost[(e.src, e.dst)] = tf[1]
                 tls_lost.setdefault((e.src, e.dst), e.t)
             else:
                 lost = tls_lost.pop((e.src, e.dst), None)
                 prev = tls_first.get((e.src, e.dst))
                 if lost is not None:
                     tls_first[(e.src, e.dst)] = (lost, e.t)
+                    tls_flight[(e.src, e.dst)] = (e.t, lost)
                 elif prev is None or prev[1] != e.t:
                     # (a segment in the same flight as the retransmission, after it, was
                     # held back behind the lost one: explore seed 5, a TLS Finished and

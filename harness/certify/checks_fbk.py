@@ -725,6 +725,10 @@ def _registered_nothing(ctx: Ctx, t: wire.Txn, primary: str | None) -> bool:
     return primary is not None and ctx.group(t.dst) == 1 and ctx.not_taken(t, primary)
 
 
+def _began_then_done(x: tuple[str, float, float | None]) -> tuple[float, float]:
+    return (x[1], x[2] if x[2] is not None else float("inf"))
+
+
 def _given_up_after(ctx: Ctx, t: wire.Txn) -> tuple[set[str], float]:
     """
     The targets of server 1 the phone's REGISTER moved on to after giving
@@ -736,15 +740,22 @@ def _given_up_after(ctx: Ctx, t: wire.Txn) -> tuple[set[str], float]:
     then the phone fell back: its REGISTER to the fallback server was right.
     """
     # (dst, began, failed) of each later failed attempt at a target of server 1
+    # (later than C{t} began: over TLS the wire knows C{t}'s send only as the server
+    # read it, after the next target's connection may have begun; survey 7003,
+    # round 7: 100 ms latency, the secondary's SYN 22 ms before the primary read the
+    # REGISTER the phone had given up)
     tries = [(x.dst, x.started, ctx.failed_at(x)) for x in ctx.attempts
              if x.method == "REGISTER" and ctx.group(x.dst) == 1 and x.failed
-             and x.first > t.first]
+             and x.started > t.started and x.first > t.started]
     tries += [(a.server, a.start, a.t) for a in _failed_connections(ctx, 1)
               if a.start > t.started]
     out: set[str] = set()
     end = t.started + ctx.give_up(t)
     while True:
-        nxt = next(((dst, done) for dst, began, done in sorted(tries, key=lambda x: x[1])
+        # (the same try may be both a failed attempt and its connection's later end:
+        # the phone gave it up first, RTX-1's time from its SYN; a TLS connection up
+        # too late, closed idle minutes after)
+        nxt = next(((dst, done) for dst, began, done in sorted(tries, key=_began_then_done)
                     if dst != t.dst and dst not in out and done is not None
                     and abs(began - end) <= ctx.at_once), None)
         if nxt is None:

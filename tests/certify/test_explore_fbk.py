@@ -3028,3 +3028,99 @@ class FallbackAnswerAtGiveUpThenRenewedTests(SynchronousTestCase):
 
     def test_probe_off_the_schedule_fails(self) -> None:
         self.assertEqual(status(self._world(120), "FBK-S3"), "fail")
+
+
+def _tls_segment(tb: TraceBuilder, at: float, to: str, fate: str) -> None:
+    """A data segment of the phone's TLS connection (port 5060 as the builder's) to C{to}."""
+    tb._add(PacketEvent(at, "tcp", (tb.phone, 5060), (tb.addr(to), 5061), b"", fate=fate))
+
+
+class ProbeHeldBehindTheLostTlsFinishedTests(SynchronousTestCase):
+    """
+    FBK-S3 (round 7, survey 7003, 6 worlds): successive mode, TLS, 20 % loss,
+    retry_counts 1 (give-up 1.5 s).  A probe's connection came up late: the
+    phone's TLS Finished was lost (31.45 s), and the REGISTER it wrote at once
+    after it was held behind it; TCP sent both again 0.2 s later, the Finished
+    delivered and the REGISTER's first copy lost in that flight, then delivered
+    after the phone's give-up time.  The REGISTER left the phone with the lost
+    Finished, before the give-up: it was that probe's, and its 200 came too late
+    (RTX-1); the next probe 30 s after the give-up is on time.  The wire's TLS
+    records carry no payload, so a REGISTER first lost in a later, separate
+    write after the give-up (31.52 s) is a new probe right after the last one
+    failed, off the schedule.
+    """
+
+    def _world(self, held: bool) -> TraceBuilder:
+        tb = _ip_literal(redundancy_type=1, transport=2, port1=5061, retry_counts=1,
+                         fallback_timeout=30, duration=70.0)
+        tb.refused(0.0, "primary", port=5061)
+        fb = tb.register("fallback", 0.02, transport="tls", port=5061)
+        tb.respond(fb, 200, 0.03)
+        tb.syn_lost(30.02, "primary", port=5061, fate="delivered", phone_port=5060)
+        tb.conn(30.03, "primary", "accept", transport="tcp", phone_port=5060)
+        _tls_segment(tb, 30.035, "primary", "delivered")  # ClientHello
+        _tls_segment(tb, 31.45, "primary", "lost")  # Finished
+        _tls_segment(tb, 31.65, "primary", "delivered")  # Finished again
+        tb.conn(31.655, "primary", "tls-ok", phone_port=5060, detail="server side")
+        # the REGISTER's first copy: in that flight, or written later
+        lost_at = 31.65 if held else 31.75
+        _tls_segment(tb, lost_at, "primary", "lost")
+        _tls_segment(tb, lost_at + 0.2, "primary", "delivered")
+        probe = tb.register("primary", lost_at + 0.2, cseq=2, transport="tls", port=5061)
+        tb.respond(probe, 200, lost_at + 0.205)
+        again = tb.register("primary", 61.55, cseq=3, transport="tls", port=5061)
+        tb.respond(again, 200, 61.56)
+        return tb
+
+    def test_register_held_behind_the_finished_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-S3"), "pass")
+
+    def test_register_written_after_the_give_up_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S3"), "fail")
+
+
+class PrimaryReadAfterTheSecondaryWasTriedTests(SynchronousTestCase):
+    """
+    FBK-S1 (round 7, survey 7003, 6 worlds): successive mode, TLS, 100 ms
+    latency, retry_counts 0 (give-up 0.5 s).  The phone opened its connection
+    to the primary at 1.633 s; the primary read the REGISTER and answered 200
+    at 2.155 s, after the phone had given it up (2.133 s) and opened its
+    connection to the secondary, which never came up (given up at 2.633 s);
+    then it registered at the fallback server.  The wire knows a TLS request
+    only as the server read it, so the secondary's attempt began before the
+    primary's REGISTER "was sent": it is still the try after it, and server 1
+    had failed (RTX-1: the 200 came too late).  A fallback REGISTER with no
+    try of the secondary still fails.
+    """
+
+    def _world(self, secondary: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=2, redundancy_type=1, port1=5061,
+                                        retry_counts=0, duration=60.0, expires=3600,
+                                        latency_tolerance=0.11))
+        tb.dns(0.1, f"_sips._tcp.{DOMAIN}", "SRV",
+               [f"0 1 5061 primary.{DOMAIN}", f"1 1 5061 secondary.{DOMAIN}"])
+        tb.dns(0.3, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.dns(0.5, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        tb.syn_lost(1.633, "primary", port=5061, fate="delivered", phone_port=5060)
+        tb.conn(1.74, "primary", "accept", transport="tcp", phone_port=5060)
+        reg = tb.register("primary", 2.155, transport="tls", port=5061)
+        tb.respond(reg, 200, 2.155)
+        if secondary:
+            # (its connection came up, TLS too late, and carried nothing)
+            tb.syn_lost(2.133, "secondary", port=5061, fate="delivered")
+            tb.conn(2.24, "secondary", "accept", transport="tcp", phone_port=40002)
+            tb.conn(2.875, "secondary", "tls-ok", phone_port=40002, detail="server side")
+            # (the server closing it, idle, later: the wire's end of that connection)
+            tb.conn(50.0, "secondary", "close", transport="tcp", phone_port=40002,
+                    detail="local")
+            tb._add(PacketEvent(50.0, "tcp", (SECONDARY, 5061), (tb.phone, 40002), b"",
+                                fate="delivered", flags="F"))
+        fb = tb.register("fallback", 2.75, call_id="reg-2", transport="tls", port=5061)
+        tb.respond(fb, 200, 2.76)
+        return tb
+
+    def test_secondary_tried_after_the_give_up_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-S1"), "pass")
+
+    def test_fallback_without_trying_the_secondary_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S1"), "fail")

@@ -931,9 +931,12 @@ def fbok(ctx: Ctx) -> Verdict:
     # the primary failing a new request again, whichever (a call's INVITE begun as it
     # answered), is a new failover: the phone moves on (explore seed 62 of
     # dns-ip-literal, round 5: FO-5's REGISTER to the primary answered, the call's INVITE
-    # silenced there, FO-5's REGISTER to the secondary)
+    # silenced there, FO-5's REGISTER to the secondary), or one begun before that answer
+    # and still being tried (survey 7003 [04], round 7: FB-1, the registration's retry
+    # silenced at the primary from 323.8 s, a call's INVITE answered there at 337 s, the
+    # REGISTER given up at 379.3 s and failing over to the secondary)
     again = min((d for c2 in ctx.new_chains(1) for x in c2.txns
-                 if ctx.is_primary(x.dst) and x.first >= back.head.first
+                 if ctx.is_primary(x.dst)
                  and (d := ctx.failed_at(x)) is not None and d > back.head.final_t),
                 default=float("inf"))
     for ch in ctx.new_chains(1):

@@ -3124,3 +3124,43 @@ class PrimaryReadAfterTheSecondaryWasTriedTests(SynchronousTestCase):
 
     def test_fallback_without_trying_the_secondary_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FBK-S1"), "fail")
+
+
+class PrimaryFailingARequestBegunBeforeItsAnswerTests(SynchronousTestCase):
+    """
+    FB-OK (round 7, survey 7003 [04], 3 worlds): FB-1, UDP.  After a failover
+    to the secondary and the DNSTTL stay, the registration's REGISTER went to
+    the primary (40 s), silenced there; a call's INVITE placed meanwhile was
+    answered by the primary (40.5 s); then the REGISTER was given up (RTX-1)
+    and failed over to the secondary, where the renewal went too.  The primary
+    failed a request after answering one: a new failover, not leaving a
+    primary that worked.  The same REGISTER answered by the primary, the
+    renewal to the secondary still fails.
+    """
+
+    def _world(self, silent: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(failback_mode=1, retry_counts=1, expires=60,
+                                        calls=(40.5,), duration=70.0, server2=""))
+        tb.dns(0.005, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=30)
+        g = tb.give_up("REGISTER")
+        tb.silent("REGISTER", "primary", 0.01)
+        first = tb.register("secondary", 0.01 + g, cseq=2)
+        tb.respond(first, 200, 0.02 + g)
+        tb.dns(39.995, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=30)
+        if silent:
+            tb.silent("REGISTER", "primary", 40.0, cseq=3)
+            again = tb.register("secondary", 40.0 + g, cseq=4)
+            tb.respond(again, 200, 40.01 + g)
+        else:
+            again = tb.register("primary", 40.0, cseq=3)
+            tb.respond(again, 200, 40.01)
+        tb.call("primary", 40.5, call_id="call-a", bye_at=50.5)
+        renewal = tb.register("secondary", 65.0, cseq=5)
+        tb.respond(renewal, 200, 65.01)
+        return tb
+
+    def test_primary_failing_the_register_after_the_invite_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FB-OK"), "pass")
+
+    def test_renewal_leaving_an_answering_primary_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FB-OK"), "fail")

@@ -126,6 +126,8 @@ class Txn:
     on_wire: bool = True
     conn_start: float | None = None
     late: bool = False
+    #: when the first provisional response could reach the phone (L{provisional})
+    provisional_t: float | None = None
 
     @property
     def first(self) -> float:
@@ -779,6 +781,7 @@ def phone_transactions(trace: Trace, facts: Facts) -> list[Txn]:
         final_t: float | None = None
         final_index: int | None = None
         provisional = False
+        provisional_t: float | None = None
         # a provisional response sent after the phone had given the INVITE up (RTX-1)
         # found no transaction to stop
         give_up = sends[0].t + give_up_delay(facts.profile, method,
@@ -787,7 +790,8 @@ def phone_transactions(trace: Trace, facts: Facts) -> list[Txn]:
             if t < sends[0].t:
                 continue
             if resp.status < 200:
-                provisional = provisional or t <= give_up
+                if t <= give_up and not provisional:
+                    provisional, provisional_t = True, t
             elif final is None:
                 final, final_t, final_index = resp, t, i
         out.append(
@@ -804,6 +808,7 @@ def phone_transactions(trace: Trace, facts: Facts) -> list[Txn]:
                 final_t=final_t,
                 final_index=final_index,
                 provisional=provisional,
+                provisional_t=provisional_t,
             )
         )
     out.sort(key=lambda x: (x.first, x.sends[0].index))
@@ -847,7 +852,16 @@ def phone_transactions(trace: Trace, facts: Facts) -> list[Txn]:
                 elif placed:
                     syn = max(syn, min(max(placed), x.first))
             if syn < x.first:
-                out[n] = replace(x, conn_start=syn)
+                x = out[n] = replace(x, conn_start=syn)
+                # (a provisional response is timed against the give-up from the SYN too:
+                # survey 7003 [05], round 7, TCP, 100 ms latency, an INVITE's 180 lost
+                # and sent again with the 200 after the phone had given the server up
+                # and moved on; the INVITE had found no transaction in Proceeding)
+                if (x.provisional and x.provisional_t is not None
+                        and x.provisional_t > syn + give_up_delay(
+                            facts.profile, x.method, retry_counts_for(facts, x.dst))
+                        + facts.tol):
+                    out[n] = replace(x, provisional=False, provisional_t=None)
     # a final response sent after the phone's give-up time (RTX-1) came too late: the
     # phone had failed that target and moved on (a server that only delays its answer);
     # so did one sent in time whose segments the network lost until after it (TCP/TLS)

@@ -21,7 +21,7 @@ from harness.testing.tracebuilder import (
     default_facts,
     verdict_of,
 )
-from harness.trace.events import ConnEvent, PacketEvent
+from harness.trace.events import ConnEvent, PacketEvent, SipEvent
 
 _PORTS = (("udp", 5060), ("tcp", 5060), ("tls", 5061))
 
@@ -3164,3 +3164,61 @@ class PrimaryFailingARequestBegunBeforeItsAnswerTests(SynchronousTestCase):
 
     def test_renewal_leaving_an_answering_primary_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FB-OK"), "fail")
+
+
+class InvitesRingingHeldBehindLostSegmentsTests(SynchronousTestCase):
+    """
+    FB-3 (round 7, survey 7003 [05], 3 worlds): duration mode, TCP, 100 ms
+    latency, retry_counts 0 (give-up 0.5 s).  Within failback_timeout after a
+    failover to the secondary, a call's INVITE went there on a new connection
+    (SYN at 316.4 s); the secondary read it at 316.7 s and sent 180 and 200,
+    but TCP lost the 180's segment twice and the 200 waited behind it: both
+    reached the phone after 317.3 s, past its give-up time (316.9 s).  The
+    INVITE was never in Proceeding (RFC 3261 17.1.1.2): the phone gave the
+    secondary up and moved on to the primary (RTX-1) -- the same request's
+    next target, not a new request leaving the current server.  With the 180
+    delivered at once the INVITE waited at the secondary, and the try of the
+    primary still fails.
+    """
+
+    def _world(self, ringing_lost: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, redundancy_type=1, failback_mode=3,
+                                        failback_timeout=600, retry_counts=0,
+                                        calls=(316.0,), duration=330.0,
+                                        latency_tolerance=0.11))
+        tb.dns(0.1, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=5)
+        g = tb.give_up("REGISTER")
+        tb.silent("REGISTER", "primary", 0.2, transport="tcp")
+        reg = tb.register("secondary", 0.2 + g, cseq=2, transport="tcp")
+        # (over a connection of its own, not the INVITE's)
+        e = tb._events[-1]
+        tb._events[-1] = replace(e, remote=(tb.phone, 40005))  # type: ignore[arg-type]
+        tb.respond(reg, 200, 0.3 + g)
+        tb.dns(316.1, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=5)
+        tb.syn_lost(316.4, "secondary", fate="delivered", phone_port=5060)
+        tb.conn(316.5, "secondary", "accept", transport="tcp", port=5060, phone_port=5060)
+        inv = tb.invite("secondary", 316.7, call_id="call-a", transport="tcp")
+        tb.respond(inv, 180, 316.7)
+        ringing = tb._events[-1]
+        assert isinstance(ringing, SipEvent)
+        seg = ((SECONDARY, 5060), (tb.phone, 5060))
+        for at in ((316.7, 316.9) if ringing_lost else ()):
+            tb._add(PacketEvent(at, "tcp", *seg, ringing.raw, fate="lost"))
+        tb._add(PacketEvent(317.3 if ringing_lost else 316.7, "tcp", *seg, ringing.raw,
+                            fate="delivered"))
+        tb.respond(inv, 200, 316.7)
+        ok = tb._events[-1]
+        assert isinstance(ok, SipEvent)
+        tb._add(PacketEvent(317.3 if ringing_lost else 316.7, "tcp", *seg, ok.raw,
+                            fate="delivered"))
+        tb.refused(316.9, "primary", after=3.2)
+        inv2 = tb.invite("fallback", 317.7, call_id="call-a", cseq=2, transport="tcp")
+        tb.respond(inv2, 200, 317.7)
+        tb.in_dialog(inv2, "ACK", 317.9)
+        return tb
+
+    def test_ringing_after_the_give_up_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "FB-3"), "fail")
+
+    def test_primary_tried_while_the_invite_rang_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FB-3"), "fail")

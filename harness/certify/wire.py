@@ -668,6 +668,12 @@ def _responses(trace: Trace, facts: Facts) -> list[tuple[int, float, str, Respon
                     tcp_lost.add(key3)
                 dropped[(e.src[0], e.payload)] += 1
     segments = _server_segments(trace, facts)
+    # when each server's end of a connection to the phone closed (its FIN on the wire;
+    # a TLS close_notify before it carries no mark in the trace)
+    closing: dict[tuple[tuple[str, int], tuple[str, int]], float] = {}
+    for _, e in trace.indexed(PacketEvent):
+        if e.proto == "tcp" and "F" in e.flags and e.src[0] in servers:
+            closing.setdefault((e.src, e.dst), e.t)
     out = []
     for i, e in trace.indexed(SipEvent):
         if (
@@ -680,8 +686,14 @@ def _responses(trace: Trace, facts: Facts) -> list[tuple[int, float, str, Respon
             if dropped.get(key, 0) > 0:
                 dropped[key] -= 1
                 continue
-            t = e.t if e.transport == "udp" else _arrival(
-                segments, e.local, e.remote, i, e.t, e.raw if e.transport == "tcp" else b"")
+            if e.transport == "udp":
+                t: float | None = e.t
+            else:
+                t = _arrival(segments, e.local, e.remote, i, e.t,
+                             e.raw if e.transport == "tcp" else b"",
+                             closing.get((e.local, e.remote), float("inf")) <= e.t + _IN_FLIGHT)
+            if t is None:
+                continue
             out.append((i, t, e.observer, e.message))
     return out
 
@@ -704,7 +716,7 @@ def _server_segments(trace: Trace, facts: Facts) -> _Segments:
 
 
 def _arrival(segments: _Segments, server: tuple[str, int], phone: tuple[str, int],
-             index: int, t: float, payload: bytes) -> float:
+             index: int, t: float, payload: bytes, closed: bool = False) -> float | None:
     """
     When a response a server sent at C{t} over TCP/TLS could reach the phone: the
     phone reads it only once TCP got a copy through.  If the segment sent with
@@ -712,7 +724,8 @@ def _arrival(segments: _Segments, server: tuple[str, int], phone: tuple[str, int
     records carry none in the trace: the connection's next delivered data
     segment) is when it could; otherwise C{t} (explore seed 15: a 503 whose
     first two copies were lost reached the phone 0.6 s after it was sent).
-    C{index}: the trace index of the server's sending it.
+    C{index}: the trace index of the server's sending it.  C{None} if it never
+    left: the server had closed the connection (C{closed}) and no segment carried it.
     """
     segs = segments.get((server, phone), [])
     # the segment carrying it is recorded right after the server sent it, at C{t}
@@ -725,8 +738,14 @@ def _arrival(segments: _Segments, server: tuple[str, int], phone: tuple[str, int
         # lost, then the 503 written).  It went out after that segment's copy got
         # through, and arrived with the first copy of its own delivered after that
         before = [x for x in segs if x[0] < index]
-        if not before or before[-1][2]:
+        if not before:
             return t
+        if before[-1][2]:
+            # (nothing held back: on a connection the network records, one that no
+            # segment carried as the server's end was closing was discarded -- survey
+            # 7003 [08], round 7: the fallback server's idle close crossing a call's
+            # INVITE, its 200 written after its TLS close_notify; the phone never got it)
+            return None if closed else t
         after = [x for x in segs if x[0] > index]
         if payload:
             return next((st for _, st, ok, pl in after if ok and pl == payload), t)

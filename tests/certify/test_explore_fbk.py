@@ -3222,3 +3222,43 @@ class InvitesRingingHeldBehindLostSegmentsTests(SynchronousTestCase):
 
     def test_primary_tried_while_the_invite_rang_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FB-3"), "fail")
+
+
+class FallbackAnswerDiscardedByItsIdleCloseTests(SynchronousTestCase):
+    """
+    FBK-C2 (round 7, survey 7003 [08], 2 worlds): concurrent mode, TLS, 100 ms
+    latency.  A call's INVITE found the working server silent and went to the
+    fallback server at once over the connection the registration had opened
+    there; the fallback server had just closed it, idle (its TLS close_notify
+    on the way), read the INVITE and answered 180 and 200 into the closing
+    connection: no segment carried them, and its FIN followed.  The phone
+    never got an answer: the server, not the phone, is why the call did not
+    complete.  The same 200 carried to the phone with no ACK after it still
+    fails.
+    """
+
+    def _world(self, carried: bool) -> TraceBuilder:
+        tb = _ip_literal(transport=2, retry_counts=2, calls=(0.0,), duration=300.0)
+        seg = ((FALLBACK, 5061), (tb.phone, 5060))
+        for to in ("primary", "fallback"):
+            reg = tb.register(to, 0.4, transport="tls", port=5061, call_id=f"reg-{to}")
+            tb.respond(reg, 200, 0.41)
+            if to == "fallback":
+                tb._add(PacketEvent(0.41, "tcp", *seg, b"", fate="delivered"))
+        tb.silent("INVITE", "primary", 0.4, transport="tls", port=5061, call_id="call-a")
+        at = 0.4 + tb.give_up("INVITE")
+        tb._add(PacketEvent(at - 0.1, "tcp", *seg, b"", fate="delivered"))  # close_notify
+        inv = tb.invite("fallback", at + 0.1, call_id="call-a", cseq=2, transport="tls",
+                        port=5061)
+        tb.respond(inv, 180, at + 0.1)
+        tb.respond(inv, 200, at + 0.1)
+        if carried:
+            tb._add(PacketEvent(at + 0.1, "tcp", *seg, b"", fate="delivered"))
+        tb._add(PacketEvent(at + 0.102, "tcp", *seg, b"", fate="delivered", flags="F"))
+        return tb
+
+    def test_answer_discarded_by_the_close_passes(self) -> None:
+        self.assertNotEqual(status(self._world(False), "FBK-C2"), "fail")
+
+    def test_answer_carried_without_ack_fails(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-C2"), "fail")

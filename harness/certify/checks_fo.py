@@ -637,8 +637,14 @@ def fo6(ctx: Ctx) -> Verdict:
             ev.extend(before[-1].txn.indexes)
             continue
         # (an attempt whose connection failed before any SIP is a request there, RTX-2)
+        # (the same request's may be seen first, within the tolerance: the wire knows a
+        # TLS request only as the server read it, and a stopping server read the
+        # INVITE the phone had given up on its closing connection after the fallback
+        # server had answered it; survey 7003 [09], round 7, no latency)
         nxt = next((t for t in ctx.attempts if t.dst == fb and t.method == ch.method
-                    and t.first >= g1_last.first), None)
+                    and (t.first >= g1_last.first
+                         or (t.call_id == ch.call_id and t.first >= g1_last.first - ctx.tol
+                             and t.started >= g1_last.started - ctx.tol))), None)
         if nxt is None or nxt.started > t_fail + 4 * ctx.tol:
             if nxt is None and t_fail + 4 * ctx.tol > ctx.end:
                 continue

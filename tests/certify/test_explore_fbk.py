@@ -3262,3 +3262,39 @@ class FallbackAnswerDiscardedByItsIdleCloseTests(SynchronousTestCase):
 
     def test_answer_carried_without_ack_fails(self) -> None:
         self.assertEqual(status(self._world(True), "FBK-C2"), "fail")
+
+
+class InviteReadByTheStoppingServerAfterTheFallbackTests(SynchronousTestCase):
+    """
+    FO-6 (round 7, survey 7003 [09]): concurrent mode, TLS, no latency.  The
+    working server stopped as a call's INVITE was written to it: its
+    close_notify reached the phone, which gave the INVITE up (RTX-2) and sent
+    it to the fallback server at once, answered 200 there.  The stopping
+    server read the INVITE from its closing connection only 0.8 ms later.  The
+    wire knows a TLS request only as the server read it, so the fallback's
+    INVITE (same Call-ID) comes first on the wire, within the tolerance: it
+    is still the fallback taking over at once.  An INVITE to the fallback
+    server sent well before the working server could have failed still fails.
+    """
+
+    def _world(self, fallback_at: float) -> TraceBuilder:
+        tb = _ip_literal(transport=2, retry_counts=1, calls=(1.0,), duration=60.0,
+                         latency_tolerance=0.0)
+        for to in ("primary", "fallback"):
+            reg = tb.register(to, 0.002, transport="tls", port=5061, call_id=f"reg-{to}")
+            tb.respond(reg, 200, 0.003)
+        inv = tb.invite("fallback", fallback_at, call_id="call-a", cseq=2, transport="tls",
+                        port=5061)
+        tb.respond(inv, 200, fallback_at)
+        tb.in_dialog(inv, "ACK", fallback_at + 0.0005)
+        tb.invite("primary", 1.0011, call_id="call-a", transport="tls", port=5061)
+        tb._add(PacketEvent(1.00113, "tcp", (PRIMARY, 5061), (tb.phone, 5060), b"",
+                            fate="delivered", flags="F"))
+        tb.conn(1.00113, "primary", "close", transport="tcp", detail="peer", phone_port=5060)
+        return tb
+
+    def test_fallback_seen_first_within_the_tolerance_passes(self) -> None:
+        self.assertEqual(status(self._world(1.0003), "FO-6"), "pass")
+
+    def test_fallback_well_before_fails(self) -> None:
+        self.assertEqual(status(self._world(0.8), "FO-6"), "fail")

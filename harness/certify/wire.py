@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 
@@ -658,7 +658,26 @@ def _responses(trace: Trace, facts: Facts) -> list[tuple[int, float, str, Respon
     tcp_ok = _tcp_delivered(trace)
     dropped: dict[tuple[str, bytes], int] = defaultdict(int)
     tcp_lost: set[tuple[tuple[str, int], tuple[str, int], bytes]] = set()
-    for _, e in trace.indexed(PacketEvent):
+    # a datagram is recorded right after the server sent it: a lost one is that send's,
+    # not the first of the same bytes (a server retransmitting a final response: survey
+    # 7003 [11]/[12], round 7, a 503 delivered at once, its retransmission 0.5 s later
+    # lost, and the first 503 taken for the lost one)
+    udp_sent: dict[tuple[str, bytes], deque[tuple[int, float]]] = defaultdict(deque)
+    udp_lost: set[int] = set()
+    for i, e in trace.indexed(PacketEvent, SipEvent):
+        if isinstance(e, SipEvent):
+            if (e.direction == "out" and e.transport == "udp" and e.observer in servers
+                    and isinstance(e.message, Response) and _from_phone(facts, e.remote[0])):
+                udp_sent[(e.observer, e.raw)].append((i, e.t))
+            continue
+        if e.proto == "udp" and e.payload and e.src[0] in servers:
+            sent = udp_sent.get((e.src[0], e.payload))
+            # (a second event of a datagram, at its arrival, is no send of its own)
+            if sent and abs(sent[0][1] - e.t) <= 1e-6:
+                j = sent.popleft()[0]
+                if e.fate != "delivered":
+                    udp_lost.add(j)
+            continue
         if e.fate != "delivered" and e.src[0] in servers:
             if e.payload and _from_phone(facts, e.dst[0]):
                 if e.proto == "tcp":
@@ -682,8 +701,10 @@ def _responses(trace: Trace, facts: Facts) -> list[tuple[int, float, str, Respon
             and isinstance(e.message, Response)
             and _from_phone(facts, e.remote[0])
         ):
+            if i in udp_lost:
+                continue
             key = (e.observer, e.raw)
-            if dropped.get(key, 0) > 0:
+            if e.transport != "udp" and dropped.get(key, 0) > 0:
                 dropped[key] -= 1
                 continue
             if e.transport == "udp":

@@ -3298,3 +3298,43 @@ class InviteReadByTheStoppingServerAfterTheFallbackTests(SynchronousTestCase):
 
     def test_fallback_well_before_fails(self) -> None:
         self.assertEqual(status(self._world(0.8), "FO-6"), "fail")
+
+
+class PrimarysRetransmitted503LostTests(SynchronousTestCase):
+    """
+    FB-0 (round 7, survey 7003 [12]; RTX-3 in [11], the same world): FB-0,
+    register_on_enable 1, UDP, 20 % loss.  After a failover, a call's INVITE
+    tried the primary first and got a 503 at once; the phone ACKed it (the
+    ACK lost), registered at the secondary (FO-5) and sent the INVITE there.
+    The primary retransmitted its 503 0.5 s later, that copy lost, then again
+    (delivered).  The lost datagram is the retransmission's, not the first
+    503's: the REGISTER to the secondary followed the 503 as the INVITE's
+    FO-5 REGISTER, no new request.  With the first 503 the one lost, the
+    REGISTER left before any 503 could reach the phone, and still fails.
+    """
+
+    def _world(self, first_lost: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(register_on_enable=1, retry_counts=2, calls=(11.0,),
+                                        duration=30.0, server2="", expires=3600))
+        tb.dns(0.005, DOMAIN, "A", [PRIMARY, SECONDARY])
+        g = tb.give_up("REGISTER")
+        tb.silent("REGISTER", "primary", 0.01)
+        reg = tb.register("secondary", 0.01 + g, cseq=2)
+        tb.respond(reg, 200, 0.02 + g)
+        inv = tb.invite("primary", 11.0, call_id="call-a")
+        tb.respond(inv, 503, 11.001, lost=first_lost)
+        tb.respond(inv, 503, 11.501, lost=not first_lost)
+        tb.respond(inv, 503, 12.501)
+        again = tb.register("secondary", 11.002, cseq=3)
+        tb.respond(again, 200, 11.003)
+        inv2 = tb.invite("secondary", 11.004, call_id="call-a", cseq=2, sends=(0.0, 0.5),
+                         lost=(0,))
+        tb.respond(inv2, 200, 11.505)
+        tb.in_dialog(inv2, "ACK", 11.506)
+        return tb
+
+    def test_retransmission_lost_passes(self) -> None:
+        self.assertNotEqual(status(self._world(False), "FB-0"), "fail")
+
+    def test_register_before_any_503_fails(self) -> None:
+        self.assertEqual(status(self._world(True), "FB-0"), "fail")

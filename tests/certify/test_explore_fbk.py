@@ -3338,3 +3338,50 @@ class PrimarysRetransmitted503LostTests(SynchronousTestCase):
 
     def test_register_before_any_503_fails(self) -> None:
         self.assertEqual(status(self._world(True), "FB-0"), "fail")
+
+
+class RetryAnsweredWhereItBeganIsNoFailoverTests(SynchronousTestCase):
+    """
+    FAILBACK invariant (round 7, survey 7003 [06], 2 worlds): FB-1 (TTL
+    120 s).  After a failover to the secondary, a call's INVITE went there
+    (the stay), failed, and failed at the primary too; the registration's
+    RTX-5 retry began at the secondary, as the stay from that failover allowed
+    (the checkers accept it), and was answered there.  That retry failed over
+    from nothing: no new stay starts at its answer, and the next call after
+    the first failover's TTL rightly tries the primary.  A call at the primary
+    within the first failover's TTL still breaks the invariant.
+    """
+
+    def _problems(self, call_at: float) -> list[str]:
+        from types import SimpleNamespace
+
+        from harness.certify import wire
+        from harness.explore import _failback_invariants
+        from harness.testing.strategies import AccountSpec
+
+        tb = TraceBuilder(default_facts(retry_counts=0, failback_mode=1, server2="",
+                                        calls=(10.0, call_at), duration=200.0))
+        tb.dns(0.0, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=120)
+        g = tb.give_up("REGISTER")
+        gi = tb.give_up("INVITE")
+        tb.silent("REGISTER", "primary", 0.01)
+        ok = tb.register("secondary", 0.01 + g, cseq=2)
+        tb.respond(ok, 200, 0.015 + g)
+        tb.silent("INVITE", "secondary", 10.0, call_id="call-a")
+        tb.silent("INVITE", "primary", 10.0 + gi, call_id="call-a", cseq=2)
+        retry = tb.register("secondary", 40.0 + 2 * gi, cseq=3)
+        tb.respond(retry, 200, 40.005 + 2 * gi)
+        tb.call("primary", call_at, call_id="call-b", bye_at=call_at + 5.0)
+        trace = tb.build()
+        run = SimpleNamespace(
+            world=SimpleNamespace(faults=[], subject=AccountSpec(failback_mode=(1, 0))),
+            result=SimpleNamespace(facts=tb.facts, trace=trace),
+        )
+        mine = wire.phone_transactions(trace, tb.facts)
+        return _failback_invariants(run, mine, 0.06)  # type: ignore[arg-type]
+
+    def test_call_after_the_first_failovers_ttl_passes(self) -> None:
+        self.assertEqual(self._problems(140.0), [])
+
+    def test_call_within_the_first_failovers_ttl_breaks(self) -> None:
+        self.assertEqual(len(self._problems(100.0)), 1)

@@ -488,6 +488,22 @@ def fbk_c3(ctx: Ctx) -> Verdict:
             # network lost (the resolver retries it a second later), is when it started
             began = min([nxt.started] + [q for q in dns_out if t + ctx.tol < q <= nxt.first])
             if began > t + ri + ctx.tol + ctx.profile.t1:
+                # (a call's connection to the working server pending as the retry fell
+                # due, begun at that instant or not yet decided then, was the retry's as
+                # well, as RTX-5 reads it: it failed with it, and the next is due a retry
+                # interval after that; explore seed 183 of dns-ip-literal, round 6: TCP,
+                # no latency, a call's SYN at 30.000 s, the retry due at 30.011 s, both
+                # refused at 30.011 s)
+                due = t + ri
+                shared = next((a for a in ctx.conn_attempts
+                               if ctx.group(a.server) == 1 and ctx.is_primary(a.server)
+                               and a.start > t + ctx.tol and a.start < nxt.first - ctx.tol
+                               and (abs(a.start - due) <= wire._SAME_INSTANT
+                                    or a.start < due < a.t)), None)
+                if shared is not None:
+                    ev.extend(shared.indexes[:1])
+                    t = shared.t
+                    continue
                 # (the retry falling due as the working server closed the TLS connection
                 # it went over was lost with it (RTX-5's reading): the next is due a retry
                 # interval after the close; explore seed 117 of round 5, a flapping

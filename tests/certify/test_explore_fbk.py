@@ -3385,3 +3385,35 @@ class RetryAnsweredWhereItBeganIsNoFailoverTests(SynchronousTestCase):
 
     def test_call_within_the_first_failovers_ttl_breaks(self) -> None:
         self.assertEqual(len(self._problems(100.0)), 1)
+
+
+class RetryRidingTheCallsRefusedConnectionTests(SynchronousTestCase):
+    """
+    FBK-C3 (round 7, explore seed 183 of dns-ip-literal, left from round 6):
+    concurrent mode, TCP, no latency, the working server stopped.  The
+    registration failed at 0.011 s (refused) and was due again at 30.011 s; a
+    call placed at 30 s opened a connection to the working server, refused at
+    30.011 s, and the call went to the fallback server.  The retry falling
+    due while that connection was still undecided rode it (as RTX-5 reads a
+    pending connection, round 5) and failed with it: the next REGISTER there
+    is due 30 s later, and came then.  A call's connection decided a second
+    before the retry fell due was the call's alone: the retry is missing.
+    """
+
+    def _world(self, call_at: float) -> TraceBuilder:
+        tb = _ip_literal(transport=1, calls=(call_at,), duration=70.0)
+        tb.refused(0.0, "primary", after=0.011)
+        fb = tb.register("fallback", 0.011, call_id="reg-2", transport="tcp")
+        tb.respond(fb, 200, 0.012)
+        refused = tb.refused(call_at, "primary", after=0.0114)
+        inv = tb.invite("fallback", refused, call_id="call-a", transport="tcp")
+        tb.respond(inv, 200, refused + 0.005)
+        tb.in_dialog(inv, "ACK", refused + 0.01)
+        tb.refused(60.0114, "primary", after=0.011)
+        return tb
+
+    def test_retry_riding_the_calls_connection_passes(self) -> None:
+        self.assertEqual(status(self._world(30.0), "FBK-C3"), "pass")
+
+    def test_connection_decided_before_the_retry_fails(self) -> None:
+        self.assertEqual(status(self._world(29.0), "FBK-C3"), "fail")

@@ -3417,3 +3417,35 @@ class RetryRidingTheCallsRefusedConnectionTests(SynchronousTestCase):
 
     def test_connection_decided_before_the_retry_fails(self) -> None:
         self.assertEqual(status(self._world(29.0), "FBK-C3"), "fail")
+
+
+class ByesConnectionRefusedByTheStoppedSecondaryTests(SynchronousTestCase):
+    """
+    FO-3 (round 7, explore seed 193 of dns-ip-literal, left from round 6):
+    TCP, the primary stopped, a call failed over to the secondary and was set
+    up there; the secondary stopped during the call, closing its connection,
+    and at the hang-up (5 s after the call came up) the BYE's new connection
+    to it was refused before any SIP went over it (RTX-2).  The phone tore the
+    call down through the secondary; the server being down is why no BYE
+    reached it.  A refused connection there long after the hang-up was due
+    is no BYE: the call was not torn down.
+    """
+
+    def _world(self, refused_at: float) -> TraceBuilder:
+        uri = f"sip:echo@{DOMAIN}"
+        tb = TraceBuilder(default_facts(transport=1, server2="", duration=60.0))
+        tb.facts = replace(tb.facts, calls=(CallPlan(0.0, uri, 5.0),))
+        tb.dns(0.005, DOMAIN, "A", [PRIMARY, SECONDARY])
+        tb.refused(0.04, "primary", after=0.01)
+        reg = tb.register("secondary", 0.06, transport="tcp")
+        tb.respond(reg, 200, 0.065)
+        tb.call("secondary", 0.06, call_id="call-a", transport="tcp")
+        tb.fault(1.0, "secondary", "stop")
+        tb.refused(refused_at, "secondary", after=0.01)
+        return tb
+
+    def test_byes_connection_refused_at_the_hang_up_passes(self) -> None:
+        self.assertEqual(status(self._world(5.09), "FO-3"), "pass")
+
+    def test_refused_connection_long_after_the_hang_up_fails(self) -> None:
+        self.assertEqual(status(self._world(20.0), "FO-3"), "fail")

@@ -587,8 +587,12 @@ def _on_fallback_periods(ctx: Ctx) -> list[tuple[wire.Txn, float]]:
                           and r.t + r.granted / 2 - ctx.tol <= x.started
                           <= min(r.t + r.granted + ctx.tol, due - slack)
                           for x in ctx.attempts)
+            # (the retry begins with resolving server 1 again: its first query, even one
+            # the network lost, as a probe's does; survey 7003, round 7: TLS, 100 ms
+            # latency, the retry's SRV query lost, its REGISTER 1.6 s after the due time)
             if not renewed and (any(x.method == "REGISTER" and ctx.is_primary(x.dst)
-                                    and abs(x.started - due) <= slack for x in ctx.attempts)
+                                    and abs(_lookup_began(ctx, _phone_queries(ctx), x.started)
+                                            - due) <= slack for x in ctx.attempts)
                                 or any(abs(d.start - due) <= slack for d in ctx.dns_downs)):
                 continue
         if any(t <= r.txn.first + ctx.tol for t in downs):
@@ -642,6 +646,17 @@ def _left_phone(ctx: Ctx, x: wire.Txn) -> float:
     """
     if not x.on_wire or not x.branch:
         return x.first
+    if x.transport == "tls":
+        # (TLS records carry no payload in the trace: the last data segment of the
+        # phone's connection delivered before the server read it, within a datagram's
+        # flight; survey 7003, round 7: 100 ms latency)
+        s0 = x.sends[0]
+        conn = ((s0.src, s0.sport), (x.dst, s0.port))
+        left = [e.t for _, e in ctx.trace.indexed(PacketEvent)
+                if e.proto == "tcp" and not e.flags and not e.payload
+                and e.fate == "delivered" and (e.src, e.dst) == conn
+                and x.first - wire._IN_FLIGHT <= e.t <= x.first + 1e-9]
+        return max(left) if left else x.first
     branch = x.branch.encode()
     for _, e in ctx.trace.indexed(PacketEvent):
         if e.t > x.first + ctx.tol:
@@ -652,12 +667,17 @@ def _left_phone(ctx: Ctx, x: wire.Txn) -> float:
     return x.first
 
 
+def _phone_queries(ctx: Ctx) -> list[tuple[float, bytes]]:
+    """The phone's DNS queries on the wire, delivered or not: time and payload, in order."""
+    dns_host = ctx.facts.dns[0] if ctx.facts.dns is not None else None
+    return [(e.t, e.payload) for _, e in ctx.trace.indexed(PacketEvent)
+            if e.proto == "udp" and e.dst[0] == dns_host
+            and (ctx.facts.phone is None or e.src[0] == ctx.facts.phone)]
+
+
 def _probes(ctx: Ctx) -> list[_Probe]:
     out = []
-    dns_host = ctx.facts.dns[0] if ctx.facts.dns is not None else None
-    queries = [(e.t, e.payload) for _, e in ctx.trace.indexed(PacketEvent)
-               if e.proto == "udp" and e.dst[0] == dns_host
-               and (ctx.facts.phone is None or e.src[0] == ctx.facts.phone)]
+    queries = _phone_queries(ctx)
     for ch in ctx.new_chains(1):
         if ch.method != "REGISTER":
             continue
@@ -780,6 +800,20 @@ def _given_up_after(ctx: Ctx, t: wire.Txn) -> tuple[set[str], float]:
         end = nxt[1]
 
 
+def _moved_on_at_once(ctx: Ctx, t: wire.Txn) -> bool:
+    """
+    Whether the phone, at C{t}'s give-up time (RTX-1), moved on at once to
+    another target of server 1 with the same REGISTER (RTX-4: its Call-ID):
+    a 2xx to C{t} that may have come only after that time was not taken
+    (survey 7003, round 7: TLS, 100 ms latency, a probe's 200 from the
+    secondary 32 ms after the give-up, the primary asked next and answering).
+    """
+    gave = t.started + ctx.give_up(t)
+    return any(x.method == "REGISTER" and x.call_id == t.call_id and x.dst != t.dst
+               and ctx.group(x.dst) == 1
+               and gave - ctx.tol <= x.started <= gave + ctx.at_once for x in ctx.attempts)
+
+
 def _exhausted_as_run_ended(ctx: Ctx, ch: wire.Chain) -> float | None:
     """
     When every target of server 1 failed in C{ch} though the run ended within
@@ -828,6 +862,8 @@ def fbk_s1(ctx: Ctx) -> Verdict:
                         # phone could count server 1 as down
                         events.append((down_at, "down", t))
                         continue
+                if t.ok and ctx.maybe_late(t) and _moved_on_at_once(ctx, t):
+                    continue  # not taken: the phone had moved on to the next target
                 if t.ok:  # (a refusal, say a 500 to a probe, registers nowhere: FBK-S4)
                     events.append((t.final_t or t.first, "ok", t))
         ft = ctx.exhausted_at(ch)
@@ -862,8 +898,10 @@ def fbk_s1(ctx: Ctx) -> Verdict:
         written_by = t.first
         if t.on_wire and t.transport != "udp":
             written_by = max(written_by, ctx.trace.events[t.sends[0].index].t)
+        # (and it left the phone before the wire saw it: TLS, the server's read time)
+        left = _left_phone(ctx, t)
         state = [e for e in events if (e[1] == "down" and e[0] <= written_by + ctx.tol)
-                 or (e[1] != "down" and e[0] + ctx.tol < t.first)]
+                 or (e[1] != "down" and e[0] + ctx.tol < left)]
         working_down = bool(state) and state[-1][1] == "down"
         if not working_down:
             last_ok = state[-1][2] if state else None

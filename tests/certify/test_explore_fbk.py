@@ -3449,3 +3449,94 @@ class ByesConnectionRefusedByTheStoppedSecondaryTests(SynchronousTestCase):
 
     def test_refused_connection_long_after_the_hang_up_fails(self) -> None:
         self.assertEqual(status(self._world(20.0), "FO-3"), "fail")
+
+
+def _lost_dns_query(tb: TraceBuilder, at: float, name: str, qtype: str) -> None:
+    """The phone's query for C{name} that the network lost on its way to the DNS server."""
+    from twisted.names import dns
+
+    m = dns.Message(id=40200, recDes=True)
+    m.queries = [dns.Query(name, getattr(dns, qtype), dns.IN)]
+    assert tb.facts.dns is not None
+    tb._add(PacketEvent(at, "udp", (tb.phone, 40200), tb.facts.dns, m.toStr(), fate="lost"))
+
+
+class RetrysLookupBegunWithALostQueryTests(SynchronousTestCase):
+    """
+    FBK-S3 (round 7, survey 7003 [02] at t7fbk's first commits): successive
+    mode, TLS, 100 ms latency, retry_counts 0.  Server 1's lookup failed; the
+    fallback server's 200 came at the phone's give-up time (maybe too late,
+    RTX-1); a retry interval after that give-up the phone retried server 1
+    from the top (RTX-5): its lookup's first query was lost, the resolver
+    asked again a second later, the REGISTER went out 1.6 s after the due
+    time.  The retry began with that lost query, on time: the 200 had put the
+    phone on nothing, and no probe schedule (fallback.timeout 85 s) runs.
+    With the lookup begun only a second after the due time, the phone was on
+    the fallback server and that try of server 1 is a probe off the schedule.
+    """
+
+    def _world(self, lost_query: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=2, redundancy_type=1, port1=5061,
+                                        retry_counts=0, duration=100.0, fallback_timeout=85,
+                                        latency_tolerance=0.11,
+                                        servers=(ServerInfo("primary", PRIMARY, _PORTS),
+                                                 ServerInfo("fallback", FALLBACK, _PORTS))))
+        tb.dns(0.02, DOMAIN, "A", rcode="SERVFAIL")
+        fb = tb.register("fallback", 0.05, transport="tls", port=5061)
+        tb.respond(fb, 200, 0.552)
+        due = 0.05 + tb.give_up("REGISTER", "fallback") + 30.0
+        if lost_query:
+            _lost_dns_query(tb, due, DOMAIN, "A")
+        tb.dns(due + 1.1, DOMAIN, "A", [PRIMARY])
+        reg = tb.register("primary", due + 1.6, cseq=2, transport="tls", port=5061)
+        tb.respond(reg, 200, due + 1.7)
+        return tb
+
+    def test_retry_from_its_lost_query_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "FBK-S3"), "fail")
+
+    def test_try_a_second_late_is_a_probe_off_the_schedule(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S3"), "fail")
+
+
+class FallbackRenewalLeftBeforeTheProbesAnswerTests(SynchronousTestCase):
+    """
+    FBK-S1 (round 7, survey 7003 [02] at t7fbk's first commits): successive
+    mode, TLS, 100 ms latency, retry_counts 0.  On the fallback server, a
+    probe's REGISTER got the primary's 200 at the phone's give-up time (maybe
+    too late, RTX-1): the phone had moved on at once to the secondary (the
+    same REGISTER, 0.2 s later, its address asked again), which answered.
+    Meanwhile the fallback registration's renewal left the phone (its TLS
+    segment 30.75 s; the server read it at 30.85 s): before the primary's
+    200 was taken or the secondary's could reach it.  The wire
+    knows a TLS request only as the server read it; it left the phone with
+    its segment, while the phone was still on the fallback server.  A
+    renewal to the fallback server sent once the secondary's 200 was in
+    still fails.
+    """
+
+    def _world(self, sent: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=2, redundancy_type=1, port1=5061,
+                                        retry_counts=0, duration=80.0, fallback_timeout=30,
+                                        latency_tolerance=0.11))
+        tb.dns(0.02, DOMAIN, "A", rcode="SERVFAIL")
+        fb = tb.register("fallback", 0.05, call_id="reg-2", transport="tls", port=5061)
+        tb.respond(fb, 200, 0.06)
+        tb.dns(30.0, DOMAIN, "A", [PRIMARY, SECONDARY])
+        probe = tb.register("primary", 30.1, cseq=2, transport="tls", port=5061)
+        tb.respond(probe, 200, 30.61)
+        tb.dns(30.62, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        again = tb.register("secondary", 30.8, cseq=3, transport="tls", port=5061)
+        tb.respond(again, 200, 30.9)
+        tb._add(PacketEvent(sent, "tcp", (tb.phone, 5060), (FALLBACK, 5061), b"",
+                            fate="delivered"))
+        renewal = tb.register("fallback", sent + 0.1, call_id="reg-2", cseq=2,
+                              transport="tls", port=5061)
+        tb.respond(renewal, 200, sent + 0.1)
+        return tb
+
+    def test_renewal_before_the_answers_reached_the_phone_passes(self) -> None:
+        self.assertEqual(status(self._world(30.75), "FBK-S1"), "pass")
+
+    def test_renewal_after_the_secondarys_answer_fails(self) -> None:
+        self.assertEqual(status(self._world(31.5), "FBK-S1"), "fail")

@@ -929,13 +929,22 @@ def _fallback_backoff(ctx: Ctx, t: float) -> float | None:
     """
     fb = ctx.fallback
     prev = [x for x in ctx.attempts if x.method == "REGISTER" and x.dst == fb and x.first < t]
-    if not prev:
+    # (a connection there that failed before any SIP went over it is such an attempt
+    # (RTX-2), though no REGISTER on the wire names it: explore seed 239 of
+    # dns-ip-literal, round 7, TLS, the handshake lost until after the give-up, the
+    # connection then carrying a call's INVITE)
+    conn = max((a for a in _failed_connections(ctx, 2) if a.start < t),
+               key=lambda a: a.start, default=None)
+    if not prev and conn is None:
         return None
-    last = prev[-1]
-    done = ctx.failed_at(last)
-    if (done is None and last.final is not None and last.final.status >= 300
-            and last.final.status not in (401, 407)):
-        done = last.final_t
+    if conn is not None and (not prev or conn.start > prev[-1].started):
+        done: float | None = conn.t
+    else:
+        last = prev[-1]
+        done = ctx.failed_at(last)
+        if (done is None and last.final is not None and last.final.status >= 300
+                and last.final.status not in (401, 407)):
+            done = last.final_t
     if done is None or done > t + ctx.tol or done + ctx.profile.retry_interval <= t:
         return None
     return done + ctx.profile.retry_interval + ctx.tol + ctx.profile.t1
@@ -1058,6 +1067,15 @@ def fbk_s2(ctx: Ctx) -> Verdict:
             # at 136 s, the retry at the primary at 157 s, the fallback at 168.5 s)
             continue
         if nxt is None or nxt.started > late:
+            # a connection to the fallback server opened at once, failing before any SIP
+            # went over it, shared with a call's INVITE that failed over with the REGISTER
+            # (as FO-3 reads one connection serving both; explore seed 249 of
+            # dns-ip-literal, round 7: TCP, the working server's connection reset under
+            # both, one SYN to the stopped fallback server refused)
+            refused = fallback_refused_at_once(ctx, t_fail)
+            if refused is not None:
+                ev.extend(refused.indexes)
+                continue
             if nxt is None and late > ctx.end:
                 continue
             return ctx.failed(c, "no REGISTER to the fallback server once the working server "

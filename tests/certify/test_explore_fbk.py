@@ -3540,3 +3540,71 @@ class FallbackRenewalLeftBeforeTheProbesAnswerTests(SynchronousTestCase):
 
     def test_renewal_after_the_secondarys_answer_fails(self) -> None:
         self.assertEqual(status(self._world(31.5), "FBK-S1"), "fail")
+
+
+class FallbacksHandshakeLostThenACallsLookupFailedTests(SynchronousTestCase):
+    """
+    FBK-S2 (round 7, explore seed 239 of dns-ip-literal): successive mode,
+    TLS, retry_counts 0, 20 % loss.  Server 1's lookup came back empty; the
+    phone opened a connection to the fallback server at once, but its TLS
+    handshake was lost until after the give-up (0.52 s): that attempt failed
+    before any SIP (RTX-2), and the RTX-5 retry fell due at 30.52 s.  A
+    call's lookup then failed (SERVFAIL, 1 s) and its INVITE went over that
+    connection, which had come up meanwhile.  The phone was waiting out its
+    retry after the fallback server failed: no REGISTER there was due at once
+    (as after a REGISTER there that failed), and the retry came on time.
+    Without any try of the fallback server the lookups' failures still fail.
+    """
+
+    def _world(self, tried: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=2, redundancy_type=1, retry_counts=0,
+                                        calls=(1.0,), duration=60.0))
+        tb.dns(0.015, DOMAIN, "A")
+        if tried:
+            tb.syn_lost(0.02, "fallback", port=5061, fate="delivered", phone_port=5060)
+            tb.conn(0.025, "fallback", "accept", transport="tcp", phone_port=5060)
+            tb.conn(0.645, "fallback", "tls-ok", phone_port=5060, detail="server side")
+        tb.dns(1.005, DOMAIN, "A", rcode="SERVFAIL")
+        inv = tb.invite("fallback", 1.015, call_id="call-a", transport="tls", port=5061)
+        tb.respond(inv, 200, 1.015)
+        tb.in_dialog(inv, "ACK", 1.02)
+        tb.dns(30.525, DOMAIN, "A", rcode="SERVFAIL")
+        reg = tb.register("fallback", 30.535, call_id="reg-2", transport="tls", port=5061)
+        tb.respond(reg, 200, 30.54)
+        return tb
+
+    def test_waiting_out_the_retry_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-S2"), "pass")
+
+    def test_never_trying_the_fallback_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S2"), "fail")
+
+
+class OneConnectionToTheFallbackForRegisterAndInviteTests(SynchronousTestCase):
+    """
+    FBK-S2 (round 7, explore seed 249 of dns-ip-literal): successive mode,
+    TCP, the fallback server stopped.  The working server's connection was
+    reset under the REGISTER and a call's INVITE together (a flap); the phone
+    opened one connection to the fallback server at once, refused: the
+    REGISTER's attempt there as much as the INVITE's (as FO-3 reads one
+    connection serving both, round 2).  No connection to the fallback server
+    at that time still fails.
+    """
+
+    def _world(self, connection: bool) -> TraceBuilder:
+        tb = _ip_literal(transport=1, redundancy_type=1, calls=(1.0,), duration=30.0)
+        _tcp_silent(tb, "REGISTER", 0.01)
+        tb.invite("primary", 1.0, call_id="call-a", transport="tcp")
+        tb._add(ConnEvent(1.005, PRIMARY, "close", "tcp", (PRIMARY, 5060), (tb.phone, 5060),
+                          "local"))
+        tb._add(PacketEvent(1.005, "tcp", (PRIMARY, 5060), (tb.phone, 5060), b"",
+                            fate="delivered", flags="F"))
+        if connection:
+            tb.refused(1.005, "fallback", after=0.01)
+        return tb
+
+    def test_one_refused_connection_for_both_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-S2"), "pass")
+
+    def test_no_connection_to_the_fallback_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S2"), "fail")

@@ -3608,3 +3608,36 @@ class OneConnectionToTheFallbackForRegisterAndInviteTests(SynchronousTestCase):
 
     def test_no_connection_to_the_fallback_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FBK-S2"), "fail")
+
+
+class FallbackRenewedJustBeforeTheProbeTests(SynchronousTestCase):
+    """
+    FBK-S3 (round 7, explore seed 251 of dns-ip-literal): successive mode,
+    TCP, 100 ms latency, fallback.timeout equal to the retry interval (30 s).
+    The fallback server's 200 came near the phone's give-up time (maybe too
+    late, RTX-1); the phone renewed that registration in REG-2's last half
+    0.5 s before trying server 1 again, a retry interval after the give-up:
+    it had taken the 200 (as round 6 reads a renewal before that time), and
+    that try is the probe, on time -- not the RTX-5 retry, whose own fallback
+    REGISTER would come only after server 1 failed again.  With
+    fallback.timeout 120 the same try is a probe off the schedule.
+    """
+
+    def _world(self, fallback_timeout: int) -> TraceBuilder:
+        tb = _ip_literal(transport=1, redundancy_type=1, retry_counts=0, expires=59,
+                         fallback_timeout=fallback_timeout, duration=60.0,
+                         latency_tolerance=0.11)
+        _tcp_silent(tb, "REGISTER", 0.2)
+        tb.syn_lost(0.7, "fallback", fate="delivered", phone_port=5060)
+        fb = tb.register("fallback", 1.0, call_id="reg-2", transport="tcp")
+        tb.respond(fb, 200, 1.1)
+        again = tb.register("fallback", 30.7, call_id="reg-2", cseq=2, transport="tcp")
+        tb.respond(again, 200, 30.8)
+        _tcp_silent(tb, "REGISTER", 31.2, cseq=2)
+        return tb
+
+    def test_renewed_then_probe_on_time_passes(self) -> None:
+        self.assertNotEqual(status(self._world(30), "FBK-S3"), "fail")
+
+    def test_probe_off_the_schedule_fails(self) -> None:
+        self.assertEqual(status(self._world(120), "FBK-S3"), "fail")

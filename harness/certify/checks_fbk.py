@@ -176,16 +176,27 @@ def _renewal_on_hang_up_conn(ctx: Ctx) -> list[tuple[float, wire.ConnAttempt]]:
     the renewal then (FBK-S1, FBK-S2, FBK-S3), though L{wire.attempts} names
     the connection the BYE's alone.  Explore survey 7002 [10] (round 6):
     TCP, the primary stopped, the renewal and the hang-up both due at 30.05 s.
-    By (time server 1 failed, the connection).
+    So did one the renewal opened itself, which no request on the wire names
+    (L{wire.attempts}).  By (time server 1 failed, the connection).
     """
     fb = ctx.fallback
     claimed = {(x.dst, x.conn_failure.phone_port) for x in ctx.attempts
                if not x.on_wire and x.conn_failure is not None}
+    planned = wire._planned_in_dialog(ctx.facts, ctx.dialogs)
+    registering = {a.index for a in _failed_connections(ctx, 1)}
     out = []
     for a in ctx.conn_attempts:
         if ctx.group(a.server) != 1 or (a.server, a.phone_port) in claimed:
             continue
-        if not _hang_up_conn(ctx, a):
+        # (or the renewal's own connection, which nothing on the wire names: no call's
+        # placement's, no planned re-INVITE's or BYE's; explore seed 254 of
+        # dns-ip-literal, round 7: TCP, the primary flapping down during a call, its
+        # re-INVITE's connection refused at 59.5 s, the renewal's at 60.04 s, the
+        # REGISTER to the fallback server at once)
+        if not _hang_up_conn(ctx, a) and (
+                a.index not in registering
+                or any(dst == a.server and abs(a.start - t) <= 2 * ctx.tol
+                       for dst, t in planned)):
             continue
         wanted = {s.address for s in ctx.facts.targets} - unresolved_targets(ctx, a.start)
         if not wanted <= {a.server}:

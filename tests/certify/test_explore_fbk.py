@@ -3641,3 +3641,38 @@ class FallbackRenewedJustBeforeTheProbeTests(SynchronousTestCase):
 
     def test_probe_off_the_schedule_fails(self) -> None:
         self.assertEqual(status(self._world(120), "FBK-S3"), "fail")
+
+
+class RenewalsOwnRefusedConnectionDuringACallTests(SynchronousTestCase):
+    """
+    FBK-S1 (round 7, explore seed 254 of dns-ip-literal): successive mode,
+    TCP, server 1's only target the primary, which went down during a call
+    (a flap).  The call's re-INVITE's connection was refused (59.5 s); the
+    renewal fell due at 60.04 s, its own connection was refused and the
+    REGISTER went to the fallback server at once; then the BYE's connection
+    was refused too.  Nothing on the wire names the renewal's connection,
+    but it is no call's (not its placement, re-INVITE or hang-up): server 1
+    failed the renewal there, and the fallback REGISTER was right.  Without
+    that refused connection the fallback REGISTER still fails.
+    """
+
+    def _world(self, renewal_refused: bool) -> TraceBuilder:
+        uri = f"sip:echo@{DOMAIN}"
+        tb = _ip_literal(transport=1, redundancy_type=1, expires=120, duration=70.0)
+        tb.facts = replace(tb.facts, calls=(CallPlan(57.0, uri, 5.0, True),))
+        reg = tb.register("primary", 0.03, transport="tcp")
+        tb.respond(reg, 200, 0.035)
+        tb.call("primary", 57.0, call_id="call-a", transport="tcp")
+        tb.refused(59.52, "primary")
+        if renewal_refused:
+            tb.refused(60.04, "primary")
+        fb = tb.register("fallback", 60.06, call_id="reg-2", transport="tcp")
+        tb.respond(fb, 200, 60.065)
+        tb.refused(62.03, "primary")
+        return tb
+
+    def test_renewals_refused_connection_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-S1"), "pass")
+
+    def test_fallback_without_a_failure_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S1"), "fail")

@@ -1633,6 +1633,22 @@ def attempts(
     bound = {id(t): t.dst for t in real if t.in_dialog}
     in_dialog_due = _planned_in_dialog(facts, dialogs(trace, facts, txns))
     concurrent = facts.account.redundancy_type == 0 and facts.fallback is not None
+
+    def failed_over_to(a: ConnAttempt) -> Txn | None:
+        # L{_failed_over_from}, but not a request that came to the target it gave up
+        # from C{a}'s server, its connection there failing as it began: its round had
+        # tried that server, and it never goes back to it (RTX-2; RTX-5 retries later);
+        # explore seed 244 of dns-ip-literal, round 7: the registration refused at the
+        # primary and silent at the secondary, given up there as a call's connection to
+        # the primary began)
+        out = [x for x in _all_failed_over_from(facts, a, real)
+               if not any(c is not a and c.server == a.server and c.start < x.first
+                          and abs(min(c.t, c.start + give_up_delay(
+                              facts.profile, x.method, retry_counts_for(facts, c.server)))
+                                  - x.started) <= tol
+                          for c in free)]
+        return max(out, key=lambda x: (x.first, x.sends[0].index)) if out else None
+
     for k in range(len(free) - 1, -1, -1):
         a = free[k]
         if any(srv == a.server and due - tol <= a.start <= due + _IN_FLIGHT + tol
@@ -1701,7 +1717,7 @@ def attempts(
             # was the try of the request that gave up another target of the group as it
             # began (explore seed 39 of dns-ip-literal, round 3, third find: the
             # REGISTER's and then the INVITE's connection to the stopped secondary)
-            gave = _failed_over_from(facts, a, real)
+            gave = failed_over_to(a)
             if gave is not None and (gave.call_id, gave.method) != (nxt.call_id, nxt.method):
                 nxt = gave
         # nothing at once after it (or only a request to the very target another one
@@ -1710,7 +1726,7 @@ def attempts(
         # the attempt after it (explore seed 48 of round 4: a call's INVITE giving the
         # silent primary up at 30.5 s, the stopped secondary refused, the registration's
         # retry to the primary 7 s later; then, next find, 25 ms later)
-        gave = _failed_over_from(facts, a, real)
+        gave = failed_over_to(a)
         if (gave is not None and (gave.call_id, gave.method) != (nxt.call_id, nxt.method)
                 and (nxt.started > a_t + tol or nxt.dst == gave.dst)):
             nxt = gave
@@ -1722,7 +1738,7 @@ def attempts(
             # a request to the other group next (the fallback server's REGISTER) while
             # a request of this group failed as this connection began: the connection
             # was that request's failover (FO-2), the other request its fallback
-            nxt = _failed_over_from(facts, a, real) or nxt
+            nxt = failed_over_to(a) or nxt
         sent = Sent(a.index, a.start, a.server, a.port, a.transport, nxt.request, False,
                     facts.phone or "", a.phone_port)
         synthetic[k] = Txn(

@@ -3676,3 +3676,41 @@ class RenewalsOwnRefusedConnectionDuringACallTests(SynchronousTestCase):
 
     def test_fallback_without_a_failure_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FBK-S1"), "fail")
+
+
+class CallsConnectionAsTheRegistrationGaveUpTests(SynchronousTestCase):
+    """
+    FO-2 (round 7, explore seed 244 of dns-ip-literal): TLS, the primary
+    stopped, the secondary silent, no fallback server.  The registration's
+    retry was refused at the primary (37.54 s) and went on to the secondary,
+    silent there until 45.05 s; a call placed at 45 s opened a connection to
+    the primary, refused, and its INVITE went to the secondary.  The wire
+    took that connection for the registration's next try, given up at the
+    secondary as it began; but the registration had come to the secondary
+    from the primary, its round had tried every target and never goes back
+    (RTX-2; RTX-5 retries later): the connection was the call's.  With no
+    call, a connection to the primary then and nothing after it is the
+    phone trying the primary again without failing over, and fails.
+    """
+
+    def _world(self, call: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=2, port1=0, server2="",
+                                        calls=(45.0,) if call else (), duration=60.0,
+                                        latency_tolerance=0.06))
+        tb.dns(37.5, f"_sips._tcp.{DOMAIN}", "SRV",
+               [f"0 1 5061 primary.{DOMAIN}", f"0 0 5061 secondary.{DOMAIN}"])
+        tb.dns(37.51, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.dns(37.52, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        tb.refused(37.54, "primary", port=5061)
+        tb.silent("REGISTER", "secondary", 37.555, transport="tls", port=5061)
+        tb.refused(45.0, "primary", port=5061)
+        if call:
+            tb.silent("INVITE", "secondary", 45.015, call_id="call-a", transport="tls",
+                      port=5061)
+        return tb
+
+    def test_calls_connection_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "FO-2"), "fail")
+
+    def test_primary_again_without_failing_over_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-2"), "fail")

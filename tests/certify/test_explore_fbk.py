@@ -3714,3 +3714,63 @@ class CallsConnectionAsTheRegistrationGaveUpTests(SynchronousTestCase):
 
     def test_primary_again_without_failing_over_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FO-2"), "fail")
+
+
+class RetryRoundBegunWhereTheLookupLeftItTests(SynchronousTestCase):
+    """
+    FAILBACK invariant (round 7, explore seed 243 of dns-ip-literal): FB-3
+    (3600 s), UDP, 20 % loss.  A renewal's round failed at both targets (their
+    200s lost); the RTX-5 retry 30 s later resolved again, the primary's
+    address query lost (DNS-8: no target), so it began at the secondary and
+    was answered there; the next renewal, the primary's address back, went
+    to the primary.  The invariant read the retry as the failed round going
+    on (one chain of the Call-ID) and so as a failover to the secondary,
+    whose stay the renewal then broke.  Split into rounds, as the checkers
+    read them, the retry failed over from nothing.  With the primary's
+    address answered for the retry, starting it at the secondary and then
+    going back to the primary still breaks the invariant.
+    """
+
+    def _problems(self, primary_answered: bool) -> list[str]:
+        from types import SimpleNamespace
+
+        from harness.certify import wire
+        from harness.explore import _failback_invariants
+        from harness.testing.strategies import AccountSpec
+
+        tb = TraceBuilder(default_facts(expires=30, retry_counts=1, failback_mode=3,
+                                        server2="", duration=400.0))
+        srv = [f"0 2 5060 primary.{DOMAIN}", f"0 1 5060 ghost.{DOMAIN}",
+               f"0 0 5060 secondary.{DOMAIN}"]
+        g = tb.give_up("REGISTER")
+        tb.dns(306.0, f"_sip._udp.{DOMAIN}", "SRV", srv)
+        tb.dns(306.1, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.dns(306.15, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        tb.silent("REGISTER", "primary", 306.2, cseq=5)
+        tb.silent("REGISTER", "secondary", 306.2 + g, cseq=6)
+        tb.dns(339.205, f"_sip._udp.{DOMAIN}", "SRV", srv)
+        if primary_answered:
+            tb.dns(339.21, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.dns(343.215, f"ghost.{DOMAIN}", "A", rcode="NXDOMAIN")
+        tb.dns(343.225, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        retry = tb.register("secondary", 343.23, cseq=7)
+        tb.respond(retry, 200, 343.235)
+        tb.dns(358.245, f"_sip._udp.{DOMAIN}", "SRV", srv)
+        tb.dns(358.255, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.dns(358.265, f"ghost.{DOMAIN}", "A", rcode="NXDOMAIN")
+        tb.dns(359.275, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        renewal = tb.register("primary", 359.28, cseq=8)
+        tb.respond(renewal, 200, 359.285)
+        trace = tb.build()
+        run = SimpleNamespace(
+            world=SimpleNamespace(faults=[], subject=AccountSpec(failback_mode=(3, 0))),
+            result=SimpleNamespace(facts=tb.facts, trace=trace),
+        )
+        mine = wire.phone_transactions(trace, tb.facts)
+        return _failback_invariants(run, mine, 0.06)  # type: ignore[arg-type]
+
+    def test_retry_begun_at_the_only_address_passes(self) -> None:
+        self.assertEqual(self._problems(False), [])
+
+    def test_retry_at_the_secondary_with_the_primary_known_breaks(self) -> None:
+        self.assertEqual(len(self._problems(True)), 1)

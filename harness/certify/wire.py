@@ -1811,7 +1811,18 @@ def attempts(
                                  and ((t.first <= a.start and t.final is not None
                                        and t.final.status < 300 and t.final_t is not None
                                        and t.final_t <= a.start)
-                                      or (t.dst != a.server and t.first < a.start - tol))
+                                      or (t.dst != a.server and t.first < a.start - tol)
+                                      # (the wire sees a request no sooner than it was
+                                      # sent: one the server had already read when the
+                                      # connection began, still pending there, was sent
+                                      # before it; explore seed 183 of dns-ip-literal,
+                                      # round 7: a call's INVITE at the silent working
+                                      # server, the fallback registration's retry
+                                      # refused 10 ms later, no latency)
+                                      or (t.dst != a.server and t.first <= a.start
+                                          and t.final is None
+                                          and (t.conn_failure is None
+                                               or t.conn_failure.t > a.start)))
                                  for t in real)), None)
 
     claimed = {(call_of(free[k]), free[k].server) for k, x in synthetic.items()

@@ -3774,3 +3774,36 @@ class RetryRoundBegunWhereTheLookupLeftItTests(SynchronousTestCase):
 
     def test_retry_at_the_secondary_with_the_primary_known_breaks(self) -> None:
         self.assertEqual(len(self._problems(True)), 1)
+
+
+class FallbackRetryJustAfterACallsInviteTests(SynchronousTestCase):
+    """
+    FBK-C1 (round 7, explore seed 183 of dns-ip-literal, next find):
+    concurrent mode, TCP, no latency, the working server silent and the
+    fallback server stopped.  The fallback registration was refused at once
+    and its RTX-5 retry fell due 30 s later, 10 ms after a call's INVITE went
+    out to the working server: its connection to the fallback server,
+    refused, was the retry (the call's INVITE, still being tried at the
+    working server, had opened nothing there; it failed over there only at
+    its give-up time).  The wire took it for the planned call's.  Without
+    that connection the phone stopped registering to the fallback server.
+    """
+
+    def _world(self, retried: bool) -> TraceBuilder:
+        tb = _ip_literal(transport=1, calls=(30.0,), duration=70.0)
+        g = tb.give_up("INVITE")
+        _tcp_silent(tb, "REGISTER", 0.01)
+        tb.refused(0.01, "fallback")
+        _tcp_silent(tb, "INVITE", 30.0, call_id="call-a")
+        if retried:
+            tb.refused(30.01, "fallback")
+        tb.refused(30.0 + g, "fallback")
+        _tcp_silent(tb, "REGISTER", 37.5, cseq=2)
+        tb.refused(60.02, "fallback")
+        return tb
+
+    def test_retry_just_after_the_calls_invite_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "FBK-C1"), "fail")
+
+    def test_no_retry_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-C1"), "fail")

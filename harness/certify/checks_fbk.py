@@ -354,6 +354,19 @@ def fbk_c1(ctx: Ctx) -> Verdict:
             again = next((y for y in tries_fb if _try_start(y, first=True)
                           > _try_start(x, first=True)), None)
             if again is None or _try_start(again) > done + ri + ctx.tol + ctx.profile.t1:
+                # (a call's connection to the fallback server pending as the retry fell
+                # due, begun at that instant or not yet decided then, was the retry's as
+                # well, as RTX-5 reads it (and FBK-C3 for the working server); explore
+                # seed 183 of dns-ip-literal, round 7, third find: the call's INVITE
+                # failing over there at the retry's due time, both refused at once)
+                due = done + ri
+                shared = next((a for a in ctx.conn_attempts if a.server == fb
+                               and a.start > done + ctx.tol
+                               and (abs(a.start - due) <= wire._SAME_INSTANT
+                                    or a.start < due < a.t)), None)
+                if shared is not None:
+                    ev.extend(shared.indexes[:1])
+                    continue
                 return ctx.failed(c, "the fallback server never answered and the phone "
                                      "stopped registering to it",
                                   f"REGISTER to the fallback server by {done + ri:.3f} s",

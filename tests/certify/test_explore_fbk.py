@@ -3807,3 +3807,33 @@ class FallbackRetryJustAfterACallsInviteTests(SynchronousTestCase):
 
     def test_no_retry_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FBK-C1"), "fail")
+
+
+class FallbackRetryRidingTheCallsFailoverConnectionTests(SynchronousTestCase):
+    """
+    FBK-C1 (round 7, explore seed 183 of dns-ip-literal, third find):
+    concurrent mode, TCP, no latency, both servers stopped.  The fallback
+    registration was refused at once; 30 s later, as its RTX-5 retry fell
+    due, a call's INVITE (refused at the working server) failed over to the
+    fallback server: one connection there, refused, served both (as RTX-5
+    reads a pending connection; FBK-C3 for the working server).  The next
+    retry 30 s after it came.  A call's connection there decided a second
+    before the retry fell due was the call's alone: the retry is missing.
+    """
+
+    def _world(self, call_at: float) -> TraceBuilder:
+        tb = _ip_literal(transport=1, calls=(call_at,), duration=80.0)
+        tb.refused(0.0, "primary")
+        tb.refused(0.0, "fallback")
+        tb.refused(call_at, "primary")
+        tb.refused(call_at + 0.01, "fallback")
+        tb.refused(30.01, "primary")
+        tb.refused(60.02, "primary")
+        tb.refused(60.02, "fallback")
+        return tb
+
+    def test_retry_riding_the_calls_connection_passes(self) -> None:
+        self.assertNotEqual(status(self._world(30.0), "FBK-C1"), "fail")
+
+    def test_connection_decided_before_the_retry_fails(self) -> None:
+        self.assertEqual(status(self._world(29.0), "FBK-C1"), "fail")

@@ -618,14 +618,38 @@ def _on_fallback_periods(ctx: Ctx) -> list[tuple[wire.Txn, float]]:
             # (the retry begins with resolving server 1 again: its first query, even one
             # the network lost, as a probe's does; survey 7003, round 7: TLS, 100 ms
             # latency, the retry's SRV query lost, its REGISTER 1.6 s after the due time)
-            if not renewed and (any(x.method == "REGISTER" and ctx.is_primary(x.dst)
-                                    and abs(_lookup_began(ctx, _phone_queries(ctx), x.started)
-                                            - due) <= slack for x in ctx.attempts)
+            retry = next((x for x in ctx.attempts if x.method == "REGISTER"
+                          and ctx.is_primary(x.dst)
+                          and abs(_lookup_began(ctx, _phone_queries(ctx), x.started)
+                                  - due) <= slack), None)
+            if not renewed and ((retry is not None and not _fallen_back_after(ctx, retry, r))
                                 or any(abs(d.start - due) <= slack for d in ctx.dns_downs)):
                 continue
         if any(t <= r.txn.first + ctx.tol for t in downs):
             out.append((r.txn, r.t))
     return out
+
+
+def _fallen_back_after(ctx: Ctx, retry: wire.Txn, r: wire.Registration) -> bool:
+    """
+    Whether the phone showed, by not falling back, that C{retry} (a try of
+    server 1 a retry interval after fallback registration C{r}'s 2xx maybe
+    came too late) was a probe while on that registration: its round failed
+    well before REG-2's last half of C{r}, and no REGISTER went to the
+    fallback server in between (RTX-5's retry failing would have fallen back
+    at once, FO-6).  Explore seed 251 of dns-ip-literal, round 7, next find:
+    TCP, 100 ms latency, the try at 38 s silent until 45.5 s, the next
+    REGISTER to the fallback server its renewal at 67.9 s.
+    """
+    if retry.answered:
+        return False
+    rnd = next((c for c in ctx.rounds if any(x is retry for x in c.txns)), None)
+    done = ctx.chain_failed_at(rnd) if rnd is not None else ctx.failed_at(retry)
+    half = r.t + r.granted / 2 - ctx.tol
+    if done is None or done + ctx.at_once >= half:
+        return False
+    return not any(x.method == "REGISTER" and x.dst == ctx.fallback
+                   and retry.started < x.started < half for x in ctx.attempts)
 
 
 @dataclass(frozen=True)

@@ -3837,3 +3837,38 @@ class FallbackRetryRidingTheCallsFailoverConnectionTests(SynchronousTestCase):
 
     def test_connection_decided_before_the_retry_fails(self) -> None:
         self.assertEqual(status(self._world(29.0), "FBK-C1"), "fail")
+
+
+class ProbeAtTheRetryTimeThenNoFallbackTests(SynchronousTestCase):
+    """
+    FBK-S3 (round 7, explore seed 251 of dns-ip-literal, next find):
+    successive mode, TCP, 100 ms latency, fallback.timeout equal to the retry
+    interval.  The fallback server's 200 came near the give-up time (maybe
+    too late); a retry interval after the give-up the phone tried server 1,
+    silent, and did not fall back after it: its next REGISTER to the fallback
+    server was the renewal in REG-2's last half.  Had that try been RTX-5's
+    retry (the 200 not taken), its failure would have sent the phone to the
+    fallback server at once (FO-6): it was the probe, and the schedule runs
+    from that 200.  With fallback.timeout 120 the same try is off the
+    schedule.
+    """
+
+    def _world(self, fallback_timeout: int) -> TraceBuilder:
+        tb = _ip_literal(transport=1, redundancy_type=1, retry_counts=0, expires=120,
+                         fallback_timeout=fallback_timeout, duration=90.0,
+                         latency_tolerance=0.11)
+        _tcp_silent(tb, "REGISTER", 0.2)
+        tb.syn_lost(0.7, "fallback", fate="delivered", phone_port=5060)
+        fb = tb.register("fallback", 1.0, call_id="reg-2", transport="tcp")
+        tb.respond(fb, 200, 1.1)
+        _tcp_silent(tb, "REGISTER", 31.2, cseq=2)
+        again = tb.register("fallback", 61.2, call_id="reg-2", cseq=2, transport="tcp")
+        tb.respond(again, 200, 61.3)
+        _tcp_silent(tb, "REGISTER", 61.7, cseq=3)
+        return tb
+
+    def test_probe_without_a_fallback_after_it_passes(self) -> None:
+        self.assertNotEqual(status(self._world(30), "FBK-S3"), "fail")
+
+    def test_probe_off_the_schedule_fails(self) -> None:
+        self.assertEqual(status(self._world(120), "FBK-S3"), "fail")

@@ -176,16 +176,27 @@ def _renewal_on_hang_up_conn(ctx: Ctx) -> list[tuple[float, wire.ConnAttempt]]:
     the renewal then (FBK-S1, FBK-S2, FBK-S3), though L{wire.attempts} names
     the connection the BYE's alone.  Explore survey 7002 [10] (round 6):
     TCP, the primary stopped, the renewal and the hang-up both due at 30.05 s.
-    By (time server 1 failed, the connection).
+    So did one the renewal opened itself, which no request on the wire names
+    (L{wire.attempts}).  By (time server 1 failed, the connection).
     """
     fb = ctx.fallback
     claimed = {(x.dst, x.conn_failure.phone_port) for x in ctx.attempts
                if not x.on_wire and x.conn_failure is not None}
+    planned = wire._planned_in_dialog(ctx.facts, ctx.dialogs)
+    registering = {a.index for a in _failed_connections(ctx, 1)}
     out = []
     for a in ctx.conn_attempts:
         if ctx.group(a.server) != 1 or (a.server, a.phone_port) in claimed:
             continue
-        if not _hang_up_conn(ctx, a):
+        # (or the renewal's own connection, which nothing on the wire names: no call's
+        # placement's, no planned re-INVITE's or BYE's; explore seed 254 of
+        # dns-ip-literal, round 7: TCP, the primary flapping down during a call, its
+        # re-INVITE's connection refused at 59.5 s, the renewal's at 60.04 s, the
+        # REGISTER to the fallback server at once)
+        if not _hang_up_conn(ctx, a) and (
+                a.index not in registering
+                or any(dst == a.server and abs(a.start - t) <= 2 * ctx.tol
+                       for dst, t in planned)):
             continue
         wanted = {s.address for s in ctx.facts.targets} - unresolved_targets(ctx, a.start)
         if not wanted <= {a.server}:
@@ -343,6 +354,19 @@ def fbk_c1(ctx: Ctx) -> Verdict:
             again = next((y for y in tries_fb if _try_start(y, first=True)
                           > _try_start(x, first=True)), None)
             if again is None or _try_start(again) > done + ri + ctx.tol + ctx.profile.t1:
+                # (a call's connection to the fallback server pending as the retry fell
+                # due, begun at that instant or not yet decided then, was the retry's as
+                # well, as RTX-5 reads it (and FBK-C3 for the working server); explore
+                # seed 183 of dns-ip-literal, round 7, third find: the call's INVITE
+                # failing over there at the retry's due time, both refused at once)
+                due = done + ri
+                shared = next((a for a in ctx.conn_attempts if a.server == fb
+                               and a.start > done + ctx.tol
+                               and (abs(a.start - due) <= wire._SAME_INSTANT
+                                    or a.start < due < a.t)), None)
+                if shared is not None:
+                    ev.extend(shared.indexes[:1])
+                    continue
                 return ctx.failed(c, "the fallback server never answered and the phone "
                                      "stopped registering to it",
                                   f"REGISTER to the fallback server by {done + ri:.3f} s",
@@ -488,6 +512,22 @@ def fbk_c3(ctx: Ctx) -> Verdict:
             # network lost (the resolver retries it a second later), is when it started
             began = min([nxt.started] + [q for q in dns_out if t + ctx.tol < q <= nxt.first])
             if began > t + ri + ctx.tol + ctx.profile.t1:
+                # (a call's connection to the working server pending as the retry fell
+                # due, begun at that instant or not yet decided then, was the retry's as
+                # well, as RTX-5 reads it: it failed with it, and the next is due a retry
+                # interval after that; explore seed 183 of dns-ip-literal, round 6: TCP,
+                # no latency, a call's SYN at 30.000 s, the retry due at 30.011 s, both
+                # refused at 30.011 s)
+                due = t + ri
+                shared = next((a for a in ctx.conn_attempts
+                               if ctx.group(a.server) == 1 and ctx.is_primary(a.server)
+                               and a.start > t + ctx.tol and a.start < nxt.first - ctx.tol
+                               and (abs(a.start - due) <= wire._SAME_INSTANT
+                                    or a.start < due < a.t)), None)
+                if shared is not None:
+                    ev.extend(shared.indexes[:1])
+                    t = shared.t
+                    continue
                 # (the retry falling due as the working server closed the TLS connection
                 # it went over was lost with it (RTX-5's reading): the next is due a retry
                 # interval after the close; explore seed 117 of round 5, a flapping
@@ -567,17 +607,49 @@ def _on_fallback_periods(ctx: Ctx) -> list[tuple[wire.Txn, float]]:
             # before that time: it had taken the 2xx, and a try of server 1 then is a
             # probe, fallback.timeout equal to the retry interval; survey 7002 [01],
             # round 6: 100 ms latency, TCP, the probe's lookup 30.2 s after the 200)
+            # (before the retry would have begun at the top of the list: its own fallback
+            # REGISTER comes only once server 1 failed again, after the due time; explore
+            # seed 251 of dns-ip-literal, round 7: TCP, 100 ms latency, the renewal 0.5 s
+            # before the probe, fallback.timeout equal to the retry interval)
             renewed = any(x.method == "REGISTER" and x.dst == fb
                           and r.t + r.granted / 2 - ctx.tol <= x.started
-                          <= min(r.t + r.granted + ctx.tol, due - slack)
+                          <= min(r.t + r.granted + ctx.tol, due - ctx.tol)
                           for x in ctx.attempts)
-            if not renewed and (any(x.method == "REGISTER" and ctx.is_primary(x.dst)
-                                    and abs(x.started - due) <= slack for x in ctx.attempts)
+            # (the retry begins with resolving server 1 again: its first query, even one
+            # the network lost, as a probe's does; survey 7003, round 7: TLS, 100 ms
+            # latency, the retry's SRV query lost, its REGISTER 1.6 s after the due time)
+            retry = next((x for x in ctx.attempts if x.method == "REGISTER"
+                          and ctx.is_primary(x.dst)
+                          and abs(_lookup_began(ctx, _phone_queries(ctx), x.started)
+                                  - due) <= slack), None)
+            if not renewed and ((retry is not None and not _fallen_back_after(ctx, retry, r))
                                 or any(abs(d.start - due) <= slack for d in ctx.dns_downs)):
                 continue
         if any(t <= r.txn.first + ctx.tol for t in downs):
             out.append((r.txn, r.t))
     return out
+
+
+def _fallen_back_after(ctx: Ctx, retry: wire.Txn, r: wire.Registration) -> bool:
+    """
+    Whether the phone showed, by not falling back, that C{retry} (a try of
+    server 1 a retry interval after fallback registration C{r}'s 2xx maybe
+    came too late) was a probe while on that registration: its round failed
+    well before REG-2's last half of C{r}, and no REGISTER went to the
+    fallback server in between (RTX-5's retry failing would have fallen back
+    at once, FO-6).  Explore seed 251 of dns-ip-literal, round 7, next find:
+    TCP, 100 ms latency, the try at 38 s silent until 45.5 s, the next
+    REGISTER to the fallback server its renewal at 67.9 s.
+    """
+    if retry.answered:
+        return False
+    rnd = next((c for c in ctx.rounds if any(x is retry for x in c.txns)), None)
+    done = ctx.chain_failed_at(rnd) if rnd is not None else ctx.failed_at(retry)
+    half = r.t + r.granted / 2 - ctx.tol
+    if done is None or done + ctx.at_once >= half:
+        return False
+    return not any(x.method == "REGISTER" and x.dst == ctx.fallback
+                   and retry.started < x.started < half for x in ctx.attempts)
 
 
 @dataclass(frozen=True)
@@ -626,6 +698,17 @@ def _left_phone(ctx: Ctx, x: wire.Txn) -> float:
     """
     if not x.on_wire or not x.branch:
         return x.first
+    if x.transport == "tls":
+        # (TLS records carry no payload in the trace: the last data segment of the
+        # phone's connection delivered before the server read it, within a datagram's
+        # flight; survey 7003, round 7: 100 ms latency)
+        s0 = x.sends[0]
+        conn = ((s0.src, s0.sport), (x.dst, s0.port))
+        left = [e.t for _, e in ctx.trace.indexed(PacketEvent)
+                if e.proto == "tcp" and not e.flags and not e.payload
+                and e.fate == "delivered" and (e.src, e.dst) == conn
+                and x.first - wire._IN_FLIGHT <= e.t <= x.first + 1e-9]
+        return max(left) if left else x.first
     branch = x.branch.encode()
     for _, e in ctx.trace.indexed(PacketEvent):
         if e.t > x.first + ctx.tol:
@@ -636,12 +719,17 @@ def _left_phone(ctx: Ctx, x: wire.Txn) -> float:
     return x.first
 
 
+def _phone_queries(ctx: Ctx) -> list[tuple[float, bytes]]:
+    """The phone's DNS queries on the wire, delivered or not: time and payload, in order."""
+    dns_host = ctx.facts.dns[0] if ctx.facts.dns is not None else None
+    return [(e.t, e.payload) for _, e in ctx.trace.indexed(PacketEvent)
+            if e.proto == "udp" and e.dst[0] == dns_host
+            and (ctx.facts.phone is None or e.src[0] == ctx.facts.phone)]
+
+
 def _probes(ctx: Ctx) -> list[_Probe]:
     out = []
-    dns_host = ctx.facts.dns[0] if ctx.facts.dns is not None else None
-    queries = [(e.t, e.payload) for _, e in ctx.trace.indexed(PacketEvent)
-               if e.proto == "udp" and e.dst[0] == dns_host
-               and (ctx.facts.phone is None or e.src[0] == ctx.facts.phone)]
+    queries = _phone_queries(ctx)
     for ch in ctx.new_chains(1):
         if ch.method != "REGISTER":
             continue
@@ -725,6 +813,10 @@ def _registered_nothing(ctx: Ctx, t: wire.Txn, primary: str | None) -> bool:
     return primary is not None and ctx.group(t.dst) == 1 and ctx.not_taken(t, primary)
 
 
+def _began_then_done(x: tuple[str, float, float | None]) -> tuple[float, float]:
+    return (x[1], x[2] if x[2] is not None else float("inf"))
+
+
 def _given_up_after(ctx: Ctx, t: wire.Txn) -> tuple[set[str], float]:
     """
     The targets of server 1 the phone's REGISTER moved on to after giving
@@ -736,21 +828,42 @@ def _given_up_after(ctx: Ctx, t: wire.Txn) -> tuple[set[str], float]:
     then the phone fell back: its REGISTER to the fallback server was right.
     """
     # (dst, began, failed) of each later failed attempt at a target of server 1
+    # (later than C{t} began: over TLS the wire knows C{t}'s send only as the server
+    # read it, after the next target's connection may have begun; survey 7003,
+    # round 7: 100 ms latency, the secondary's SYN 22 ms before the primary read the
+    # REGISTER the phone had given up)
     tries = [(x.dst, x.started, ctx.failed_at(x)) for x in ctx.attempts
              if x.method == "REGISTER" and ctx.group(x.dst) == 1 and x.failed
-             and x.first > t.first]
+             and x.started > t.started and x.first > t.started]
     tries += [(a.server, a.start, a.t) for a in _failed_connections(ctx, 1)
               if a.start > t.started]
     out: set[str] = set()
     end = t.started + ctx.give_up(t)
     while True:
-        nxt = next(((dst, done) for dst, began, done in sorted(tries, key=lambda x: x[1])
+        # (the same try may be both a failed attempt and its connection's later end:
+        # the phone gave it up first, RTX-1's time from its SYN; a TLS connection up
+        # too late, closed idle minutes after)
+        nxt = next(((dst, done) for dst, began, done in sorted(tries, key=_began_then_done)
                     if dst != t.dst and dst not in out and done is not None
                     and abs(began - end) <= ctx.at_once), None)
         if nxt is None:
             return out, end
         out.add(nxt[0])
         end = nxt[1]
+
+
+def _moved_on_at_once(ctx: Ctx, t: wire.Txn) -> bool:
+    """
+    Whether the phone, at C{t}'s give-up time (RTX-1), moved on at once to
+    another target of server 1 with the same REGISTER (RTX-4: its Call-ID):
+    a 2xx to C{t} that may have come only after that time was not taken
+    (survey 7003, round 7: TLS, 100 ms latency, a probe's 200 from the
+    secondary 32 ms after the give-up, the primary asked next and answering).
+    """
+    gave = t.started + ctx.give_up(t)
+    return any(x.method == "REGISTER" and x.call_id == t.call_id and x.dst != t.dst
+               and ctx.group(x.dst) == 1
+               and gave - ctx.tol <= x.started <= gave + ctx.at_once for x in ctx.attempts)
 
 
 def _exhausted_as_run_ended(ctx: Ctx, ch: wire.Chain) -> float | None:
@@ -801,6 +914,8 @@ def fbk_s1(ctx: Ctx) -> Verdict:
                         # phone could count server 1 as down
                         events.append((down_at, "down", t))
                         continue
+                if t.ok and ctx.maybe_late(t) and _moved_on_at_once(ctx, t):
+                    continue  # not taken: the phone had moved on to the next target
                 if t.ok:  # (a refusal, say a 500 to a probe, registers nowhere: FBK-S4)
                     events.append((t.final_t or t.first, "ok", t))
         ft = ctx.exhausted_at(ch)
@@ -835,8 +950,10 @@ def fbk_s1(ctx: Ctx) -> Verdict:
         written_by = t.first
         if t.on_wire and t.transport != "udp":
             written_by = max(written_by, ctx.trace.events[t.sends[0].index].t)
+        # (and it left the phone before the wire saw it: TLS, the server's read time)
+        left = _left_phone(ctx, t)
         state = [e for e in events if (e[1] == "down" and e[0] <= written_by + ctx.tol)
-                 or (e[1] != "down" and e[0] + ctx.tol < t.first)]
+                 or (e[1] != "down" and e[0] + ctx.tol < left)]
         working_down = bool(state) and state[-1][1] == "down"
         if not working_down:
             last_ok = state[-1][2] if state else None
@@ -864,13 +981,22 @@ def _fallback_backoff(ctx: Ctx, t: float) -> float | None:
     """
     fb = ctx.fallback
     prev = [x for x in ctx.attempts if x.method == "REGISTER" and x.dst == fb and x.first < t]
-    if not prev:
+    # (a connection there that failed before any SIP went over it is such an attempt
+    # (RTX-2), though no REGISTER on the wire names it: explore seed 239 of
+    # dns-ip-literal, round 7, TLS, the handshake lost until after the give-up, the
+    # connection then carrying a call's INVITE)
+    conn = max((a for a in _failed_connections(ctx, 2) if a.start < t),
+               key=lambda a: a.start, default=None)
+    if not prev and conn is None:
         return None
-    last = prev[-1]
-    done = ctx.failed_at(last)
-    if (done is None and last.final is not None and last.final.status >= 300
-            and last.final.status not in (401, 407)):
-        done = last.final_t
+    if conn is not None and (not prev or conn.start > prev[-1].started):
+        done: float | None = conn.t
+    else:
+        last = prev[-1]
+        done = ctx.failed_at(last)
+        if (done is None and last.final is not None and last.final.status >= 300
+                and last.final.status not in (401, 407)):
+            done = last.final_t
     if done is None or done > t + ctx.tol or done + ctx.profile.retry_interval <= t:
         return None
     return done + ctx.profile.retry_interval + ctx.tol + ctx.profile.t1
@@ -993,6 +1119,15 @@ def fbk_s2(ctx: Ctx) -> Verdict:
             # at 136 s, the retry at the primary at 157 s, the fallback at 168.5 s)
             continue
         if nxt is None or nxt.started > late:
+            # a connection to the fallback server opened at once, failing before any SIP
+            # went over it, shared with a call's INVITE that failed over with the REGISTER
+            # (as FO-3 reads one connection serving both; explore seed 249 of
+            # dns-ip-literal, round 7: TCP, the working server's connection reset under
+            # both, one SYN to the stopped fallback server refused)
+            refused = fallback_refused_at_once(ctx, t_fail)
+            if refused is not None:
+                ev.extend(refused.indexes)
+                continue
             if nxt is None and late > ctx.end:
                 continue
             return ctx.failed(c, "no REGISTER to the fallback server once the working server "

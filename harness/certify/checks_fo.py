@@ -310,6 +310,19 @@ def fo3(ctx: Ctx) -> Verdict:
         judged += 1
         if not bye and dlg is not None and not _bye_due(ctx, dlg, ch.start):
             continue  # the call's hang-up was not yet due when the run ended
+        if not bye and dlg is not None:
+            # the BYE's connection to the secondary, opened at the hang-up, failed before
+            # any SIP went over it (RTX-2): the phone tore the call down there, the server
+            # being down is why nothing reached it (explore seed 193 of dns-ip-literal,
+            # round 7: the secondary stopped during the call, its connection closed, the
+            # BYE's new connection refused)
+            from harness.certify.checks_fbk import _hang_up_conn
+
+            hang_up = next((a for a in ctx.conn_attempts
+                            if a.server == second.dst and _hang_up_conn(ctx, a)), None)
+            if hang_up is not None:
+                ev.extend(hang_up.indexes)
+                continue
         if not bye or bye[0].dst != second.dst:
             return ctx.failed(c, "the call was not torn down through the secondary",
                               f"BYE to {ctx.name(second.dst)}",
@@ -637,8 +650,14 @@ def fo6(ctx: Ctx) -> Verdict:
             ev.extend(before[-1].txn.indexes)
             continue
         # (an attempt whose connection failed before any SIP is a request there, RTX-2)
+        # (the same request's may be seen first, within the tolerance: the wire knows a
+        # TLS request only as the server read it, and a stopping server read the
+        # INVITE the phone had given up on its closing connection after the fallback
+        # server had answered it; survey 7003 [09], round 7, no latency)
         nxt = next((t for t in ctx.attempts if t.dst == fb and t.method == ch.method
-                    and t.first >= g1_last.first), None)
+                    and (t.first >= g1_last.first
+                         or (t.call_id == ch.call_id and t.first >= g1_last.first - ctx.tol
+                             and t.started >= g1_last.started - ctx.tol))), None)
         if nxt is None or nxt.started > t_fail + 4 * ctx.tol:
             if nxt is None and t_fail + 4 * ctx.tol > ctx.end:
                 continue
@@ -931,9 +950,12 @@ def fbok(ctx: Ctx) -> Verdict:
     # the primary failing a new request again, whichever (a call's INVITE begun as it
     # answered), is a new failover: the phone moves on (explore seed 62 of
     # dns-ip-literal, round 5: FO-5's REGISTER to the primary answered, the call's INVITE
-    # silenced there, FO-5's REGISTER to the secondary)
+    # silenced there, FO-5's REGISTER to the secondary), or one begun before that answer
+    # and still being tried (survey 7003 [04], round 7: FB-1, the registration's retry
+    # silenced at the primary from 323.8 s, a call's INVITE answered there at 337 s, the
+    # REGISTER given up at 379.3 s and failing over to the secondary)
     again = min((d for c2 in ctx.new_chains(1) for x in c2.txns
-                 if ctx.is_primary(x.dst) and x.first >= back.head.first
+                 if ctx.is_primary(x.dst)
                  and (d := ctx.failed_at(x)) is not None and d > back.head.final_t),
                 default=float("inf"))
     for ch in ctx.new_chains(1):

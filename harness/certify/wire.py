@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 
@@ -126,6 +126,8 @@ class Txn:
     on_wire: bool = True
     conn_start: float | None = None
     late: bool = False
+    #: when the first provisional response could reach the phone (L{provisional})
+    provisional_t: float | None = None
 
     @property
     def first(self) -> float:
@@ -511,6 +513,8 @@ def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
     tls_lost: dict[tuple[tuple[str, int], tuple[str, int]], float] = {}
     # (when its first copy was lost, when the flight that got through arrived)
     tls_first: dict[tuple[tuple[str, int], tuple[str, int]], tuple[float, float] | None] = {}
+    # a TLS retransmission's flight: (when it was sent again, when its first copy was lost)
+    tls_flight: dict[tuple[tuple[str, int], tuple[str, int]], tuple[float, float]] = {}
     # requests TCP delivered to a server that never read them (it had closed the
     # connection, or stopped, as they arrived): sent, but lost to the server
     unread: dict[tuple[tuple[str, int], tuple[str, int], bytes], tuple[int, float]] = {}
@@ -528,12 +532,20 @@ def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
         if (isinstance(e, PacketEvent) and e.proto == "tcp" and not e.payload
                 and not e.flags and e.dst[0] in servers):
             if e.fate != "delivered":
+                # (a first copy lost in the retransmission flight of an earlier lost
+                # segment was held behind that one since its first copy, as for TCP
+                # above: survey 7003, round 7, a TLS Finished lost, the REGISTER written
+                # after it lost in the Finished's retransmission, then delivered)
+                tf = tls_flight.get((e.src, e.dst))
+                if (e.src, e.dst) not in tls_lost and tf is not None and tf[0] == e.t:
+                    tls_lost[(e.src, e.dst)] = tf[1]
                 tls_lost.setdefault((e.src, e.dst), e.t)
             else:
                 lost = tls_lost.pop((e.src, e.dst), None)
                 prev = tls_first.get((e.src, e.dst))
                 if lost is not None:
                     tls_first[(e.src, e.dst)] = (lost, e.t)
+                    tls_flight[(e.src, e.dst)] = (e.t, lost)
                 elif prev is None or prev[1] != e.t:
                     # (a segment in the same flight as the retransmission, after it, was
                     # held back behind the lost one: explore seed 5, a TLS Finished and
@@ -646,7 +658,26 @@ def _responses(trace: Trace, facts: Facts) -> list[tuple[int, float, str, Respon
     tcp_ok = _tcp_delivered(trace)
     dropped: dict[tuple[str, bytes], int] = defaultdict(int)
     tcp_lost: set[tuple[tuple[str, int], tuple[str, int], bytes]] = set()
-    for _, e in trace.indexed(PacketEvent):
+    # a datagram is recorded right after the server sent it: a lost one is that send's,
+    # not the first of the same bytes (a server retransmitting a final response: survey
+    # 7003 [11]/[12], round 7, a 503 delivered at once, its retransmission 0.5 s later
+    # lost, and the first 503 taken for the lost one)
+    udp_sent: dict[tuple[str, bytes], deque[tuple[int, float]]] = defaultdict(deque)
+    udp_lost: set[int] = set()
+    for i, e in trace.indexed(PacketEvent, SipEvent):
+        if isinstance(e, SipEvent):
+            if (e.direction == "out" and e.transport == "udp" and e.observer in servers
+                    and isinstance(e.message, Response) and _from_phone(facts, e.remote[0])):
+                udp_sent[(e.observer, e.raw)].append((i, e.t))
+            continue
+        if e.proto == "udp" and e.payload and e.src[0] in servers:
+            sent = udp_sent.get((e.src[0], e.payload))
+            # (a second event of a datagram, at its arrival, is no send of its own)
+            if sent and abs(sent[0][1] - e.t) <= 1e-6:
+                j = sent.popleft()[0]
+                if e.fate != "delivered":
+                    udp_lost.add(j)
+            continue
         if e.fate != "delivered" and e.src[0] in servers:
             if e.payload and _from_phone(facts, e.dst[0]):
                 if e.proto == "tcp":
@@ -656,6 +687,12 @@ def _responses(trace: Trace, facts: Facts) -> list[tuple[int, float, str, Respon
                     tcp_lost.add(key3)
                 dropped[(e.src[0], e.payload)] += 1
     segments = _server_segments(trace, facts)
+    # when each server's end of a connection to the phone closed (its FIN on the wire;
+    # a TLS close_notify before it carries no mark in the trace)
+    closing: dict[tuple[tuple[str, int], tuple[str, int]], float] = {}
+    for _, e in trace.indexed(PacketEvent):
+        if e.proto == "tcp" and "F" in e.flags and e.src[0] in servers:
+            closing.setdefault((e.src, e.dst), e.t)
     out = []
     for i, e in trace.indexed(SipEvent):
         if (
@@ -664,12 +701,20 @@ def _responses(trace: Trace, facts: Facts) -> list[tuple[int, float, str, Respon
             and isinstance(e.message, Response)
             and _from_phone(facts, e.remote[0])
         ):
+            if i in udp_lost:
+                continue
             key = (e.observer, e.raw)
-            if dropped.get(key, 0) > 0:
+            if e.transport != "udp" and dropped.get(key, 0) > 0:
                 dropped[key] -= 1
                 continue
-            t = e.t if e.transport == "udp" else _arrival(
-                segments, e.local, e.remote, i, e.t, e.raw if e.transport == "tcp" else b"")
+            if e.transport == "udp":
+                t: float | None = e.t
+            else:
+                t = _arrival(segments, e.local, e.remote, i, e.t,
+                             e.raw if e.transport == "tcp" else b"",
+                             closing.get((e.local, e.remote), float("inf")) <= e.t + _IN_FLIGHT)
+            if t is None:
+                continue
             out.append((i, t, e.observer, e.message))
     return out
 
@@ -692,7 +737,7 @@ def _server_segments(trace: Trace, facts: Facts) -> _Segments:
 
 
 def _arrival(segments: _Segments, server: tuple[str, int], phone: tuple[str, int],
-             index: int, t: float, payload: bytes) -> float:
+             index: int, t: float, payload: bytes, closed: bool = False) -> float | None:
     """
     When a response a server sent at C{t} over TCP/TLS could reach the phone: the
     phone reads it only once TCP got a copy through.  If the segment sent with
@@ -700,7 +745,8 @@ def _arrival(segments: _Segments, server: tuple[str, int], phone: tuple[str, int
     records carry none in the trace: the connection's next delivered data
     segment) is when it could; otherwise C{t} (explore seed 15: a 503 whose
     first two copies were lost reached the phone 0.6 s after it was sent).
-    C{index}: the trace index of the server's sending it.
+    C{index}: the trace index of the server's sending it.  C{None} if it never
+    left: the server had closed the connection (C{closed}) and no segment carried it.
     """
     segs = segments.get((server, phone), [])
     # the segment carrying it is recorded right after the server sent it, at C{t}
@@ -713,8 +759,14 @@ def _arrival(segments: _Segments, server: tuple[str, int], phone: tuple[str, int
         # lost, then the 503 written).  It went out after that segment's copy got
         # through, and arrived with the first copy of its own delivered after that
         before = [x for x in segs if x[0] < index]
-        if not before or before[-1][2]:
+        if not before:
             return t
+        if before[-1][2]:
+            # (nothing held back: on a connection the network records, one that no
+            # segment carried as the server's end was closing was discarded -- survey
+            # 7003 [08], round 7: the fallback server's idle close crossing a call's
+            # INVITE, its 200 written after its TLS close_notify; the phone never got it)
+            return None if closed else t
         after = [x for x in segs if x[0] > index]
         if payload:
             return next((st for _, st, ok, pl in after if ok and pl == payload), t)
@@ -769,6 +821,7 @@ def phone_transactions(trace: Trace, facts: Facts) -> list[Txn]:
         final_t: float | None = None
         final_index: int | None = None
         provisional = False
+        provisional_t: float | None = None
         # a provisional response sent after the phone had given the INVITE up (RTX-1)
         # found no transaction to stop
         give_up = sends[0].t + give_up_delay(facts.profile, method,
@@ -777,7 +830,8 @@ def phone_transactions(trace: Trace, facts: Facts) -> list[Txn]:
             if t < sends[0].t:
                 continue
             if resp.status < 200:
-                provisional = provisional or t <= give_up
+                if t <= give_up and not provisional:
+                    provisional, provisional_t = True, t
             elif final is None:
                 final, final_t, final_index = resp, t, i
         out.append(
@@ -794,6 +848,7 @@ def phone_transactions(trace: Trace, facts: Facts) -> list[Txn]:
                 final_t=final_t,
                 final_index=final_index,
                 provisional=provisional,
+                provisional_t=provisional_t,
             )
         )
     out.sort(key=lambda x: (x.first, x.sends[0].index))
@@ -837,7 +892,16 @@ def phone_transactions(trace: Trace, facts: Facts) -> list[Txn]:
                 elif placed:
                     syn = max(syn, min(max(placed), x.first))
             if syn < x.first:
-                out[n] = replace(x, conn_start=syn)
+                x = out[n] = replace(x, conn_start=syn)
+                # (a provisional response is timed against the give-up from the SYN too:
+                # survey 7003 [05], round 7, TCP, 100 ms latency, an INVITE's 180 lost
+                # and sent again with the 200 after the phone had given the server up
+                # and moved on; the INVITE had found no transaction in Proceeding)
+                if (x.provisional and x.provisional_t is not None
+                        and x.provisional_t > syn + give_up_delay(
+                            facts.profile, x.method, retry_counts_for(facts, x.dst))
+                        + facts.tol):
+                    out[n] = replace(x, provisional=False, provisional_t=None)
     # a final response sent after the phone's give-up time (RTX-1) came too late: the
     # phone had failed that target and moved on (a server that only delays its answer);
     # so did one sent in time whose segments the network lost until after it (TCP/TLS)
@@ -1569,6 +1633,22 @@ def attempts(
     bound = {id(t): t.dst for t in real if t.in_dialog}
     in_dialog_due = _planned_in_dialog(facts, dialogs(trace, facts, txns))
     concurrent = facts.account.redundancy_type == 0 and facts.fallback is not None
+
+    def failed_over_to(a: ConnAttempt) -> Txn | None:
+        # L{_failed_over_from}, but not a request that came to the target it gave up
+        # from C{a}'s server, its connection there failing as it began: its round had
+        # tried that server, and it never goes back to it (RTX-2; RTX-5 retries later);
+        # explore seed 244 of dns-ip-literal, round 7: the registration refused at the
+        # primary and silent at the secondary, given up there as a call's connection to
+        # the primary began)
+        out = [x for x in _all_failed_over_from(facts, a, real)
+               if not any(c is not a and c.server == a.server and c.start < x.first
+                          and abs(min(c.t, c.start + give_up_delay(
+                              facts.profile, x.method, retry_counts_for(facts, c.server)))
+                                  - x.started) <= tol
+                          for c in free)]
+        return max(out, key=lambda x: (x.first, x.sends[0].index)) if out else None
+
     for k in range(len(free) - 1, -1, -1):
         a = free[k]
         if any(srv == a.server and due - tol <= a.start <= due + _IN_FLIGHT + tol
@@ -1637,7 +1717,7 @@ def attempts(
             # was the try of the request that gave up another target of the group as it
             # began (explore seed 39 of dns-ip-literal, round 3, third find: the
             # REGISTER's and then the INVITE's connection to the stopped secondary)
-            gave = _failed_over_from(facts, a, real)
+            gave = failed_over_to(a)
             if gave is not None and (gave.call_id, gave.method) != (nxt.call_id, nxt.method):
                 nxt = gave
         # nothing at once after it (or only a request to the very target another one
@@ -1646,7 +1726,7 @@ def attempts(
         # the attempt after it (explore seed 48 of round 4: a call's INVITE giving the
         # silent primary up at 30.5 s, the stopped secondary refused, the registration's
         # retry to the primary 7 s later; then, next find, 25 ms later)
-        gave = _failed_over_from(facts, a, real)
+        gave = failed_over_to(a)
         if (gave is not None and (gave.call_id, gave.method) != (nxt.call_id, nxt.method)
                 and (nxt.started > a_t + tol or nxt.dst == gave.dst)):
             nxt = gave
@@ -1658,7 +1738,7 @@ def attempts(
             # a request to the other group next (the fallback server's REGISTER) while
             # a request of this group failed as this connection began: the connection
             # was that request's failover (FO-2), the other request its fallback
-            nxt = _failed_over_from(facts, a, real) or nxt
+            nxt = failed_over_to(a) or nxt
         sent = Sent(a.index, a.start, a.server, a.port, a.transport, nxt.request, False,
                     facts.phone or "", a.phone_port)
         synthetic[k] = Txn(
@@ -1731,7 +1811,18 @@ def attempts(
                                  and ((t.first <= a.start and t.final is not None
                                        and t.final.status < 300 and t.final_t is not None
                                        and t.final_t <= a.start)
-                                      or (t.dst != a.server and t.first < a.start - tol))
+                                      or (t.dst != a.server and t.first < a.start - tol)
+                                      # (the wire sees a request no sooner than it was
+                                      # sent: one the server had already read when the
+                                      # connection began, still pending there, was sent
+                                      # before it; explore seed 183 of dns-ip-literal,
+                                      # round 7: a call's INVITE at the silent working
+                                      # server, the fallback registration's retry
+                                      # refused 10 ms later, no latency)
+                                      or (t.dst != a.server and t.first <= a.start
+                                          and t.final is None
+                                          and (t.conn_failure is None
+                                               or t.conn_failure.t > a.start)))
                                  for t in real)), None)
 
     claimed = {(call_of(free[k]), free[k].server) for k, x in synthetic.items()

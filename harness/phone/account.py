@@ -582,6 +582,14 @@ class Account:
                 # fallback), instead of retrying the fallback server alone while
                 # probing the working server only every fallback.timeout s
                 self.lifecycle.fallback_lost()
+            elif (self.config.redundancy_type == SUCCESSIVE and not self.on_fallback
+                  and "registers-fallback-in-successive" not in self.phone.defects):
+                # successive mode, back on the working server (FBK-S4) while this renewal
+                # of the fallback registration was out: one server at a time, so it is
+                # not kept and its failure is not retried (FBK-S1; survey 7003, round 7:
+                # the probe's 200 and the fallback renewal's failure half a second apart)
+                self.note("server 2: registration failed; back on the working server, "
+                          "not retried", "FBK-S4")
             else:
                 self.lifecycle.fallback_failed()
 

@@ -1224,3 +1224,38 @@ class LongLookupsRecordsExpireLaterTests(SynchronousTestCase):
 
     def test_renewal_after_the_record_expired_fails(self) -> None:
         self.assertEqual(status(self._world(61.0), "DNS-10"), "fail")
+
+
+class AnotherLookupsStepBeforeTheFlagsQueryTests(SynchronousTestCase):
+    """
+    DNS-5 (round 7, explore seed 192 of dns-ip-literal): no latency, the
+    domain's NAPTR (empty flag) pointing at a NAPTR whose flag-s record names
+    C{_sip._udp}, which has no SRV records.  A call's lookup went NAPTR,
+    NAPTR, SRV (NXDOMAIN); the registration's retry began its own with the
+    domain's NAPTR; as that answer came the call's lookup asked DNS-6's SRV
+    (NXDOMAIN again), then the domain's A, 10 ms later, and the retry's NAPTR
+    query for the flag's replacement came 1 ms after that.  The A query is
+    what the call's SRV answer called for, not what the phone made of the
+    retry's NAPTR answer: the flag was followed.  With no NAPTR query for the
+    replacement after the answer (a wrong one instead), DNS-5 still fails.
+    """
+
+    def _world(self, follow: tuple[str, str]) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=3, port1=0, calls=(34.0,), duration=60.0))
+        empty = f'10 10 "" "SIP+D2U" "" naptr.{DOMAIN}'
+        flag_s = f'0 0 "s" "SIP+D2U" "" _sip._udp.{DOMAIN}'
+        tb.dns(34.006, DOMAIN, "NAPTR", [empty])
+        tb.dns(34.017, f"naptr.{DOMAIN}", "NAPTR", [flag_s])
+        tb.dns(34.028, f"_sip._udp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+        tb.dns(34.0385, DOMAIN, "NAPTR", [empty])
+        tb.dns(34.039, f"_sip._udp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+        tb.dns(34.049, DOMAIN, "A")
+        name, qtype = follow
+        tb.dns(34.050, name, qtype, [flag_s] if qtype == "NAPTR" else ())
+        return tb
+
+    def test_flag_followed_after_the_other_lookups_step_passes(self) -> None:
+        self.assertEqual(status(self._world((f"naptr.{DOMAIN}", "NAPTR")), "DNS-5"), "pass")
+
+    def test_wrong_query_after_the_answer_fails(self) -> None:
+        self.assertEqual(status(self._world((f"naptr.{DOMAIN}", "A")), "DNS-5"), "fail")

@@ -21,7 +21,7 @@ from harness.testing.tracebuilder import (
     default_facts,
     verdict_of,
 )
-from harness.trace.events import ConnEvent, PacketEvent
+from harness.trace.events import ConnEvent, PacketEvent, SipEvent
 
 _PORTS = (("udp", 5060), ("tcp", 5060), ("tls", 5061))
 
@@ -3024,6 +3024,850 @@ class FallbackAnswerAtGiveUpThenRenewedTests(SynchronousTestCase):
         return tb
 
     def test_renewed_then_probe_on_time_passes(self) -> None:
+        self.assertNotEqual(status(self._world(30), "FBK-S3"), "fail")
+
+    def test_probe_off_the_schedule_fails(self) -> None:
+        self.assertEqual(status(self._world(120), "FBK-S3"), "fail")
+
+
+def _tls_segment(tb: TraceBuilder, at: float, to: str, fate: str) -> None:
+    """A data segment of the phone's TLS connection (port 5060 as the builder's) to C{to}."""
+    tb._add(PacketEvent(at, "tcp", (tb.phone, 5060), (tb.addr(to), 5061), b"", fate=fate))
+
+
+class ProbeHeldBehindTheLostTlsFinishedTests(SynchronousTestCase):
+    """
+    FBK-S3 (round 7, survey 7003, 6 worlds): successive mode, TLS, 20 % loss,
+    retry_counts 1 (give-up 1.5 s).  A probe's connection came up late: the
+    phone's TLS Finished was lost (31.45 s), and the REGISTER it wrote at once
+    after it was held behind it; TCP sent both again 0.2 s later, the Finished
+    delivered and the REGISTER's first copy lost in that flight, then delivered
+    after the phone's give-up time.  The REGISTER left the phone with the lost
+    Finished, before the give-up: it was that probe's, and its 200 came too late
+    (RTX-1); the next probe 30 s after the give-up is on time.  The wire's TLS
+    records carry no payload, so a REGISTER first lost in a later, separate
+    write after the give-up (31.52 s) is a new probe right after the last one
+    failed, off the schedule.
+    """
+
+    def _world(self, held: bool) -> TraceBuilder:
+        tb = _ip_literal(redundancy_type=1, transport=2, port1=5061, retry_counts=1,
+                         fallback_timeout=30, duration=70.0)
+        tb.refused(0.0, "primary", port=5061)
+        fb = tb.register("fallback", 0.02, transport="tls", port=5061)
+        tb.respond(fb, 200, 0.03)
+        tb.syn_lost(30.02, "primary", port=5061, fate="delivered", phone_port=5060)
+        tb.conn(30.03, "primary", "accept", transport="tcp", phone_port=5060)
+        _tls_segment(tb, 30.035, "primary", "delivered")  # ClientHello
+        _tls_segment(tb, 31.45, "primary", "lost")  # Finished
+        _tls_segment(tb, 31.65, "primary", "delivered")  # Finished again
+        tb.conn(31.655, "primary", "tls-ok", phone_port=5060, detail="server side")
+        # the REGISTER's first copy: in that flight, or written later
+        lost_at = 31.65 if held else 31.75
+        _tls_segment(tb, lost_at, "primary", "lost")
+        _tls_segment(tb, lost_at + 0.2, "primary", "delivered")
+        probe = tb.register("primary", lost_at + 0.2, cseq=2, transport="tls", port=5061)
+        tb.respond(probe, 200, lost_at + 0.205)
+        again = tb.register("primary", 61.55, cseq=3, transport="tls", port=5061)
+        tb.respond(again, 200, 61.56)
+        return tb
+
+    def test_register_held_behind_the_finished_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-S3"), "pass")
+
+    def test_register_written_after_the_give_up_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S3"), "fail")
+
+
+class PrimaryReadAfterTheSecondaryWasTriedTests(SynchronousTestCase):
+    """
+    FBK-S1 (round 7, survey 7003, 6 worlds): successive mode, TLS, 100 ms
+    latency, retry_counts 0 (give-up 0.5 s).  The phone opened its connection
+    to the primary at 1.633 s; the primary read the REGISTER and answered 200
+    at 2.155 s, after the phone had given it up (2.133 s) and opened its
+    connection to the secondary, which never came up (given up at 2.633 s);
+    then it registered at the fallback server.  The wire knows a TLS request
+    only as the server read it, so the secondary's attempt began before the
+    primary's REGISTER "was sent": it is still the try after it, and server 1
+    had failed (RTX-1: the 200 came too late).  A fallback REGISTER with no
+    try of the secondary still fails.
+    """
+
+    def _world(self, secondary: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=2, redundancy_type=1, port1=5061,
+                                        retry_counts=0, duration=60.0, expires=3600,
+                                        latency_tolerance=0.11))
+        tb.dns(0.1, f"_sips._tcp.{DOMAIN}", "SRV",
+               [f"0 1 5061 primary.{DOMAIN}", f"1 1 5061 secondary.{DOMAIN}"])
+        tb.dns(0.3, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.dns(0.5, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        tb.syn_lost(1.633, "primary", port=5061, fate="delivered", phone_port=5060)
+        tb.conn(1.74, "primary", "accept", transport="tcp", phone_port=5060)
+        reg = tb.register("primary", 2.155, transport="tls", port=5061)
+        tb.respond(reg, 200, 2.155)
+        if secondary:
+            # (its connection came up, TLS too late, and carried nothing)
+            tb.syn_lost(2.133, "secondary", port=5061, fate="delivered")
+            tb.conn(2.24, "secondary", "accept", transport="tcp", phone_port=40002)
+            tb.conn(2.875, "secondary", "tls-ok", phone_port=40002, detail="server side")
+            # (the server closing it, idle, later: the wire's end of that connection)
+            tb.conn(50.0, "secondary", "close", transport="tcp", phone_port=40002,
+                    detail="local")
+            tb._add(PacketEvent(50.0, "tcp", (SECONDARY, 5061), (tb.phone, 40002), b"",
+                                fate="delivered", flags="F"))
+        fb = tb.register("fallback", 2.75, call_id="reg-2", transport="tls", port=5061)
+        tb.respond(fb, 200, 2.76)
+        return tb
+
+    def test_secondary_tried_after_the_give_up_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-S1"), "pass")
+
+    def test_fallback_without_trying_the_secondary_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S1"), "fail")
+
+
+class PrimaryFailingARequestBegunBeforeItsAnswerTests(SynchronousTestCase):
+    """
+    FB-OK (round 7, survey 7003 [04], 3 worlds): FB-1, UDP.  After a failover
+    to the secondary and the DNSTTL stay, the registration's REGISTER went to
+    the primary (40 s), silenced there; a call's INVITE placed meanwhile was
+    answered by the primary (40.5 s); then the REGISTER was given up (RTX-1)
+    and failed over to the secondary, where the renewal went too.  The primary
+    failed a request after answering one: a new failover, not leaving a
+    primary that worked.  The same REGISTER answered by the primary, the
+    renewal to the secondary still fails.
+    """
+
+    def _world(self, silent: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(failback_mode=1, retry_counts=1, expires=60,
+                                        calls=(40.5,), duration=70.0, server2=""))
+        tb.dns(0.005, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=30)
+        g = tb.give_up("REGISTER")
+        tb.silent("REGISTER", "primary", 0.01)
+        first = tb.register("secondary", 0.01 + g, cseq=2)
+        tb.respond(first, 200, 0.02 + g)
+        tb.dns(39.995, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=30)
+        if silent:
+            tb.silent("REGISTER", "primary", 40.0, cseq=3)
+            again = tb.register("secondary", 40.0 + g, cseq=4)
+            tb.respond(again, 200, 40.01 + g)
+        else:
+            again = tb.register("primary", 40.0, cseq=3)
+            tb.respond(again, 200, 40.01)
+        tb.call("primary", 40.5, call_id="call-a", bye_at=50.5)
+        renewal = tb.register("secondary", 65.0, cseq=5)
+        tb.respond(renewal, 200, 65.01)
+        return tb
+
+    def test_primary_failing_the_register_after_the_invite_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FB-OK"), "pass")
+
+    def test_renewal_leaving_an_answering_primary_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FB-OK"), "fail")
+
+
+class InvitesRingingHeldBehindLostSegmentsTests(SynchronousTestCase):
+    """
+    FB-3 (round 7, survey 7003 [05], 3 worlds): duration mode, TCP, 100 ms
+    latency, retry_counts 0 (give-up 0.5 s).  Within failback_timeout after a
+    failover to the secondary, a call's INVITE went there on a new connection
+    (SYN at 316.4 s); the secondary read it at 316.7 s and sent 180 and 200,
+    but TCP lost the 180's segment twice and the 200 waited behind it: both
+    reached the phone after 317.3 s, past its give-up time (316.9 s).  The
+    INVITE was never in Proceeding (RFC 3261 17.1.1.2): the phone gave the
+    secondary up and moved on to the primary (RTX-1) -- the same request's
+    next target, not a new request leaving the current server.  With the 180
+    delivered at once the INVITE waited at the secondary, and the try of the
+    primary still fails.
+    """
+
+    def _world(self, ringing_lost: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, redundancy_type=1, failback_mode=3,
+                                        failback_timeout=600, retry_counts=0,
+                                        calls=(316.0,), duration=330.0,
+                                        latency_tolerance=0.11))
+        tb.dns(0.1, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=5)
+        g = tb.give_up("REGISTER")
+        tb.silent("REGISTER", "primary", 0.2, transport="tcp")
+        reg = tb.register("secondary", 0.2 + g, cseq=2, transport="tcp")
+        # (over a connection of its own, not the INVITE's)
+        e = tb._events[-1]
+        tb._events[-1] = replace(e, remote=(tb.phone, 40005))  # type: ignore[arg-type]
+        tb.respond(reg, 200, 0.3 + g)
+        tb.dns(316.1, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=5)
+        tb.syn_lost(316.4, "secondary", fate="delivered", phone_port=5060)
+        tb.conn(316.5, "secondary", "accept", transport="tcp", port=5060, phone_port=5060)
+        inv = tb.invite("secondary", 316.7, call_id="call-a", transport="tcp")
+        tb.respond(inv, 180, 316.7)
+        ringing = tb._events[-1]
+        assert isinstance(ringing, SipEvent)
+        seg = ((SECONDARY, 5060), (tb.phone, 5060))
+        for at in ((316.7, 316.9) if ringing_lost else ()):
+            tb._add(PacketEvent(at, "tcp", *seg, ringing.raw, fate="lost"))
+        tb._add(PacketEvent(317.3 if ringing_lost else 316.7, "tcp", *seg, ringing.raw,
+                            fate="delivered"))
+        tb.respond(inv, 200, 316.7)
+        ok = tb._events[-1]
+        assert isinstance(ok, SipEvent)
+        tb._add(PacketEvent(317.3 if ringing_lost else 316.7, "tcp", *seg, ok.raw,
+                            fate="delivered"))
+        tb.refused(316.9, "primary", after=3.2)
+        inv2 = tb.invite("fallback", 317.7, call_id="call-a", cseq=2, transport="tcp")
+        tb.respond(inv2, 200, 317.7)
+        tb.in_dialog(inv2, "ACK", 317.9)
+        return tb
+
+    def test_ringing_after_the_give_up_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "FB-3"), "fail")
+
+    def test_primary_tried_while_the_invite_rang_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FB-3"), "fail")
+
+
+class FallbackAnswerDiscardedByItsIdleCloseTests(SynchronousTestCase):
+    """
+    FBK-C2 (round 7, survey 7003 [08], 2 worlds): concurrent mode, TLS, 100 ms
+    latency.  A call's INVITE found the working server silent and went to the
+    fallback server at once over the connection the registration had opened
+    there; the fallback server had just closed it, idle (its TLS close_notify
+    on the way), read the INVITE and answered 180 and 200 into the closing
+    connection: no segment carried them, and its FIN followed.  The phone
+    never got an answer: the server, not the phone, is why the call did not
+    complete.  The same 200 carried to the phone with no ACK after it still
+    fails.
+    """
+
+    def _world(self, carried: bool) -> TraceBuilder:
+        tb = _ip_literal(transport=2, retry_counts=2, calls=(0.0,), duration=300.0)
+        seg = ((FALLBACK, 5061), (tb.phone, 5060))
+        for to in ("primary", "fallback"):
+            reg = tb.register(to, 0.4, transport="tls", port=5061, call_id=f"reg-{to}")
+            tb.respond(reg, 200, 0.41)
+            if to == "fallback":
+                tb._add(PacketEvent(0.41, "tcp", *seg, b"", fate="delivered"))
+        tb.silent("INVITE", "primary", 0.4, transport="tls", port=5061, call_id="call-a")
+        at = 0.4 + tb.give_up("INVITE")
+        tb._add(PacketEvent(at - 0.1, "tcp", *seg, b"", fate="delivered"))  # close_notify
+        inv = tb.invite("fallback", at + 0.1, call_id="call-a", cseq=2, transport="tls",
+                        port=5061)
+        tb.respond(inv, 180, at + 0.1)
+        tb.respond(inv, 200, at + 0.1)
+        if carried:
+            tb._add(PacketEvent(at + 0.1, "tcp", *seg, b"", fate="delivered"))
+        tb._add(PacketEvent(at + 0.102, "tcp", *seg, b"", fate="delivered", flags="F"))
+        return tb
+
+    def test_answer_discarded_by_the_close_passes(self) -> None:
+        self.assertNotEqual(status(self._world(False), "FBK-C2"), "fail")
+
+    def test_answer_carried_without_ack_fails(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-C2"), "fail")
+
+
+class InviteReadByTheStoppingServerAfterTheFallbackTests(SynchronousTestCase):
+    """
+    FO-6 (round 7, survey 7003 [09]): concurrent mode, TLS, no latency.  The
+    working server stopped as a call's INVITE was written to it: its
+    close_notify reached the phone, which gave the INVITE up (RTX-2) and sent
+    it to the fallback server at once, answered 200 there.  The stopping
+    server read the INVITE from its closing connection only 0.8 ms later.  The
+    wire knows a TLS request only as the server read it, so the fallback's
+    INVITE (same Call-ID) comes first on the wire, within the tolerance: it
+    is still the fallback taking over at once.  An INVITE to the fallback
+    server sent well before the working server could have failed still fails.
+    """
+
+    def _world(self, fallback_at: float) -> TraceBuilder:
+        tb = _ip_literal(transport=2, retry_counts=1, calls=(1.0,), duration=60.0,
+                         latency_tolerance=0.0)
+        for to in ("primary", "fallback"):
+            reg = tb.register(to, 0.002, transport="tls", port=5061, call_id=f"reg-{to}")
+            tb.respond(reg, 200, 0.003)
+        inv = tb.invite("fallback", fallback_at, call_id="call-a", cseq=2, transport="tls",
+                        port=5061)
+        tb.respond(inv, 200, fallback_at)
+        tb.in_dialog(inv, "ACK", fallback_at + 0.0005)
+        tb.invite("primary", 1.0011, call_id="call-a", transport="tls", port=5061)
+        tb._add(PacketEvent(1.00113, "tcp", (PRIMARY, 5061), (tb.phone, 5060), b"",
+                            fate="delivered", flags="F"))
+        tb.conn(1.00113, "primary", "close", transport="tcp", detail="peer", phone_port=5060)
+        return tb
+
+    def test_fallback_seen_first_within_the_tolerance_passes(self) -> None:
+        self.assertEqual(status(self._world(1.0003), "FO-6"), "pass")
+
+    def test_fallback_well_before_fails(self) -> None:
+        self.assertEqual(status(self._world(0.8), "FO-6"), "fail")
+
+
+class PrimarysRetransmitted503LostTests(SynchronousTestCase):
+    """
+    FB-0 (round 7, survey 7003 [12]; RTX-3 in [11], the same world): FB-0,
+    register_on_enable 1, UDP, 20 % loss.  After a failover, a call's INVITE
+    tried the primary first and got a 503 at once; the phone ACKed it (the
+    ACK lost), registered at the secondary (FO-5) and sent the INVITE there.
+    The primary retransmitted its 503 0.5 s later, that copy lost, then again
+    (delivered).  The lost datagram is the retransmission's, not the first
+    503's: the REGISTER to the secondary followed the 503 as the INVITE's
+    FO-5 REGISTER, no new request.  With the first 503 the one lost, the
+    REGISTER left before any 503 could reach the phone, and still fails.
+    """
+
+    def _world(self, first_lost: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(register_on_enable=1, retry_counts=2, calls=(11.0,),
+                                        duration=30.0, server2="", expires=3600))
+        tb.dns(0.005, DOMAIN, "A", [PRIMARY, SECONDARY])
+        g = tb.give_up("REGISTER")
+        tb.silent("REGISTER", "primary", 0.01)
+        reg = tb.register("secondary", 0.01 + g, cseq=2)
+        tb.respond(reg, 200, 0.02 + g)
+        inv = tb.invite("primary", 11.0, call_id="call-a")
+        tb.respond(inv, 503, 11.001, lost=first_lost)
+        tb.respond(inv, 503, 11.501, lost=not first_lost)
+        tb.respond(inv, 503, 12.501)
+        again = tb.register("secondary", 11.002, cseq=3)
+        tb.respond(again, 200, 11.003)
+        inv2 = tb.invite("secondary", 11.004, call_id="call-a", cseq=2, sends=(0.0, 0.5),
+                         lost=(0,))
+        tb.respond(inv2, 200, 11.505)
+        tb.in_dialog(inv2, "ACK", 11.506)
+        return tb
+
+    def test_retransmission_lost_passes(self) -> None:
+        self.assertNotEqual(status(self._world(False), "FB-0"), "fail")
+
+    def test_register_before_any_503_fails(self) -> None:
+        self.assertEqual(status(self._world(True), "FB-0"), "fail")
+
+
+class RetryAnsweredWhereItBeganIsNoFailoverTests(SynchronousTestCase):
+    """
+    FAILBACK invariant (round 7, survey 7003 [06], 2 worlds): FB-1 (TTL
+    120 s).  After a failover to the secondary, a call's INVITE went there
+    (the stay), failed, and failed at the primary too; the registration's
+    RTX-5 retry began at the secondary, as the stay from that failover allowed
+    (the checkers accept it), and was answered there.  That retry failed over
+    from nothing: no new stay starts at its answer, and the next call after
+    the first failover's TTL rightly tries the primary.  A call at the primary
+    within the first failover's TTL still breaks the invariant.
+    """
+
+    def _problems(self, call_at: float) -> list[str]:
+        from types import SimpleNamespace
+
+        from harness.certify import wire
+        from harness.explore import _failback_invariants
+        from harness.testing.strategies import AccountSpec
+
+        tb = TraceBuilder(default_facts(retry_counts=0, failback_mode=1, server2="",
+                                        calls=(10.0, call_at), duration=200.0))
+        tb.dns(0.0, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=120)
+        g = tb.give_up("REGISTER")
+        gi = tb.give_up("INVITE")
+        tb.silent("REGISTER", "primary", 0.01)
+        ok = tb.register("secondary", 0.01 + g, cseq=2)
+        tb.respond(ok, 200, 0.015 + g)
+        tb.silent("INVITE", "secondary", 10.0, call_id="call-a")
+        tb.silent("INVITE", "primary", 10.0 + gi, call_id="call-a", cseq=2)
+        retry = tb.register("secondary", 40.0 + 2 * gi, cseq=3)
+        tb.respond(retry, 200, 40.005 + 2 * gi)
+        tb.call("primary", call_at, call_id="call-b", bye_at=call_at + 5.0)
+        trace = tb.build()
+        run = SimpleNamespace(
+            world=SimpleNamespace(faults=[], subject=AccountSpec(failback_mode=(1, 0))),
+            result=SimpleNamespace(facts=tb.facts, trace=trace),
+        )
+        mine = wire.phone_transactions(trace, tb.facts)
+        return _failback_invariants(run, mine, 0.06)  # type: ignore[arg-type]
+
+    def test_call_after_the_first_failovers_ttl_passes(self) -> None:
+        self.assertEqual(self._problems(140.0), [])
+
+    def test_call_within_the_first_failovers_ttl_breaks(self) -> None:
+        self.assertEqual(len(self._problems(100.0)), 1)
+
+
+class RetryRidingTheCallsRefusedConnectionTests(SynchronousTestCase):
+    """
+    FBK-C3 (round 7, explore seed 183 of dns-ip-literal, left from round 6):
+    concurrent mode, TCP, no latency, the working server stopped.  The
+    registration failed at 0.011 s (refused) and was due again at 30.011 s; a
+    call placed at 30 s opened a connection to the working server, refused at
+    30.011 s, and the call went to the fallback server.  The retry falling
+    due while that connection was still undecided rode it (as RTX-5 reads a
+    pending connection, round 5) and failed with it: the next REGISTER there
+    is due 30 s later, and came then.  A call's connection decided a second
+    before the retry fell due was the call's alone: the retry is missing.
+    """
+
+    def _world(self, call_at: float) -> TraceBuilder:
+        tb = _ip_literal(transport=1, calls=(call_at,), duration=70.0)
+        tb.refused(0.0, "primary", after=0.011)
+        fb = tb.register("fallback", 0.011, call_id="reg-2", transport="tcp")
+        tb.respond(fb, 200, 0.012)
+        refused = tb.refused(call_at, "primary", after=0.0114)
+        inv = tb.invite("fallback", refused, call_id="call-a", transport="tcp")
+        tb.respond(inv, 200, refused + 0.005)
+        tb.in_dialog(inv, "ACK", refused + 0.01)
+        tb.refused(60.0114, "primary", after=0.011)
+        return tb
+
+    def test_retry_riding_the_calls_connection_passes(self) -> None:
+        self.assertEqual(status(self._world(30.0), "FBK-C3"), "pass")
+
+    def test_connection_decided_before_the_retry_fails(self) -> None:
+        self.assertEqual(status(self._world(29.0), "FBK-C3"), "fail")
+
+
+class ByesConnectionRefusedByTheStoppedSecondaryTests(SynchronousTestCase):
+    """
+    FO-3 (round 7, explore seed 193 of dns-ip-literal, left from round 6):
+    TCP, the primary stopped, a call failed over to the secondary and was set
+    up there; the secondary stopped during the call, closing its connection,
+    and at the hang-up (5 s after the call came up) the BYE's new connection
+    to it was refused before any SIP went over it (RTX-2).  The phone tore the
+    call down through the secondary; the server being down is why no BYE
+    reached it.  A refused connection there long after the hang-up was due
+    is no BYE: the call was not torn down.
+    """
+
+    def _world(self, refused_at: float) -> TraceBuilder:
+        uri = f"sip:echo@{DOMAIN}"
+        tb = TraceBuilder(default_facts(transport=1, server2="", duration=60.0))
+        tb.facts = replace(tb.facts, calls=(CallPlan(0.0, uri, 5.0),))
+        tb.dns(0.005, DOMAIN, "A", [PRIMARY, SECONDARY])
+        tb.refused(0.04, "primary", after=0.01)
+        reg = tb.register("secondary", 0.06, transport="tcp")
+        tb.respond(reg, 200, 0.065)
+        tb.call("secondary", 0.06, call_id="call-a", transport="tcp")
+        tb.fault(1.0, "secondary", "stop")
+        tb.refused(refused_at, "secondary", after=0.01)
+        return tb
+
+    def test_byes_connection_refused_at_the_hang_up_passes(self) -> None:
+        self.assertEqual(status(self._world(5.09), "FO-3"), "pass")
+
+    def test_refused_connection_long_after_the_hang_up_fails(self) -> None:
+        self.assertEqual(status(self._world(20.0), "FO-3"), "fail")
+
+
+def _lost_dns_query(tb: TraceBuilder, at: float, name: str, qtype: str) -> None:
+    """The phone's query for C{name} that the network lost on its way to the DNS server."""
+    from twisted.names import dns
+
+    m = dns.Message(id=40200, recDes=True)
+    m.queries = [dns.Query(name, getattr(dns, qtype), dns.IN)]
+    assert tb.facts.dns is not None
+    tb._add(PacketEvent(at, "udp", (tb.phone, 40200), tb.facts.dns, m.toStr(), fate="lost"))
+
+
+class RetrysLookupBegunWithALostQueryTests(SynchronousTestCase):
+    """
+    FBK-S3 (round 7, survey 7003 [02] at t7fbk's first commits): successive
+    mode, TLS, 100 ms latency, retry_counts 0.  Server 1's lookup failed; the
+    fallback server's 200 came at the phone's give-up time (maybe too late,
+    RTX-1); a retry interval after that give-up the phone retried server 1
+    from the top (RTX-5): its lookup's first query was lost, the resolver
+    asked again a second later, the REGISTER went out 1.6 s after the due
+    time.  The retry began with that lost query, on time: the 200 had put the
+    phone on nothing, and no probe schedule (fallback.timeout 85 s) runs.
+    With the lookup begun only a second after the due time, the phone was on
+    the fallback server and that try of server 1 is a probe off the schedule.
+    """
+
+    def _world(self, lost_query: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=2, redundancy_type=1, port1=5061,
+                                        retry_counts=0, duration=100.0, fallback_timeout=85,
+                                        latency_tolerance=0.11,
+                                        servers=(ServerInfo("primary", PRIMARY, _PORTS),
+                                                 ServerInfo("fallback", FALLBACK, _PORTS))))
+        tb.dns(0.02, DOMAIN, "A", rcode="SERVFAIL")
+        fb = tb.register("fallback", 0.05, transport="tls", port=5061)
+        tb.respond(fb, 200, 0.552)
+        due = 0.05 + tb.give_up("REGISTER", "fallback") + 30.0
+        if lost_query:
+            _lost_dns_query(tb, due, DOMAIN, "A")
+        tb.dns(due + 1.1, DOMAIN, "A", [PRIMARY])
+        reg = tb.register("primary", due + 1.6, cseq=2, transport="tls", port=5061)
+        tb.respond(reg, 200, due + 1.7)
+        return tb
+
+    def test_retry_from_its_lost_query_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "FBK-S3"), "fail")
+
+    def test_try_a_second_late_is_a_probe_off_the_schedule(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S3"), "fail")
+
+
+class FallbackRenewalLeftBeforeTheProbesAnswerTests(SynchronousTestCase):
+    """
+    FBK-S1 (round 7, survey 7003 [02] at t7fbk's first commits): successive
+    mode, TLS, 100 ms latency, retry_counts 0.  On the fallback server, a
+    probe's REGISTER got the primary's 200 at the phone's give-up time (maybe
+    too late, RTX-1): the phone had moved on at once to the secondary (the
+    same REGISTER, 0.2 s later, its address asked again), which answered.
+    Meanwhile the fallback registration's renewal left the phone (its TLS
+    segment 30.75 s; the server read it at 30.85 s): before the primary's
+    200 was taken or the secondary's could reach it.  The wire
+    knows a TLS request only as the server read it; it left the phone with
+    its segment, while the phone was still on the fallback server.  A
+    renewal to the fallback server sent once the secondary's 200 was in
+    still fails.
+    """
+
+    def _world(self, sent: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=2, redundancy_type=1, port1=5061,
+                                        retry_counts=0, duration=80.0, fallback_timeout=30,
+                                        latency_tolerance=0.11))
+        tb.dns(0.02, DOMAIN, "A", rcode="SERVFAIL")
+        fb = tb.register("fallback", 0.05, call_id="reg-2", transport="tls", port=5061)
+        tb.respond(fb, 200, 0.06)
+        tb.dns(30.0, DOMAIN, "A", [PRIMARY, SECONDARY])
+        probe = tb.register("primary", 30.1, cseq=2, transport="tls", port=5061)
+        tb.respond(probe, 200, 30.61)
+        tb.dns(30.62, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        again = tb.register("secondary", 30.8, cseq=3, transport="tls", port=5061)
+        tb.respond(again, 200, 30.9)
+        tb._add(PacketEvent(sent, "tcp", (tb.phone, 5060), (FALLBACK, 5061), b"",
+                            fate="delivered"))
+        renewal = tb.register("fallback", sent + 0.1, call_id="reg-2", cseq=2,
+                              transport="tls", port=5061)
+        tb.respond(renewal, 200, sent + 0.1)
+        return tb
+
+    def test_renewal_before_the_answers_reached_the_phone_passes(self) -> None:
+        self.assertEqual(status(self._world(30.75), "FBK-S1"), "pass")
+
+    def test_renewal_after_the_secondarys_answer_fails(self) -> None:
+        self.assertEqual(status(self._world(31.5), "FBK-S1"), "fail")
+
+
+class FallbacksHandshakeLostThenACallsLookupFailedTests(SynchronousTestCase):
+    """
+    FBK-S2 (round 7, explore seed 239 of dns-ip-literal): successive mode,
+    TLS, retry_counts 0, 20 % loss.  Server 1's lookup came back empty; the
+    phone opened a connection to the fallback server at once, but its TLS
+    handshake was lost until after the give-up (0.52 s): that attempt failed
+    before any SIP (RTX-2), and the RTX-5 retry fell due at 30.52 s.  A
+    call's lookup then failed (SERVFAIL, 1 s) and its INVITE went over that
+    connection, which had come up meanwhile.  The phone was waiting out its
+    retry after the fallback server failed: no REGISTER there was due at once
+    (as after a REGISTER there that failed), and the retry came on time.
+    Without any try of the fallback server the lookups' failures still fail.
+    """
+
+    def _world(self, tried: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=2, redundancy_type=1, retry_counts=0,
+                                        calls=(1.0,), duration=60.0))
+        tb.dns(0.015, DOMAIN, "A")
+        if tried:
+            tb.syn_lost(0.02, "fallback", port=5061, fate="delivered", phone_port=5060)
+            tb.conn(0.025, "fallback", "accept", transport="tcp", phone_port=5060)
+            tb.conn(0.645, "fallback", "tls-ok", phone_port=5060, detail="server side")
+        tb.dns(1.005, DOMAIN, "A", rcode="SERVFAIL")
+        inv = tb.invite("fallback", 1.015, call_id="call-a", transport="tls", port=5061)
+        tb.respond(inv, 200, 1.015)
+        tb.in_dialog(inv, "ACK", 1.02)
+        tb.dns(30.525, DOMAIN, "A", rcode="SERVFAIL")
+        reg = tb.register("fallback", 30.535, call_id="reg-2", transport="tls", port=5061)
+        tb.respond(reg, 200, 30.54)
+        return tb
+
+    def test_waiting_out_the_retry_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-S2"), "pass")
+
+    def test_never_trying_the_fallback_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S2"), "fail")
+
+
+class OneConnectionToTheFallbackForRegisterAndInviteTests(SynchronousTestCase):
+    """
+    FBK-S2 (round 7, explore seed 249 of dns-ip-literal): successive mode,
+    TCP, the fallback server stopped.  The working server's connection was
+    reset under the REGISTER and a call's INVITE together (a flap); the phone
+    opened one connection to the fallback server at once, refused: the
+    REGISTER's attempt there as much as the INVITE's (as FO-3 reads one
+    connection serving both, round 2).  No connection to the fallback server
+    at that time still fails.
+    """
+
+    def _world(self, connection: bool) -> TraceBuilder:
+        tb = _ip_literal(transport=1, redundancy_type=1, calls=(1.0,), duration=30.0)
+        _tcp_silent(tb, "REGISTER", 0.01)
+        tb.invite("primary", 1.0, call_id="call-a", transport="tcp")
+        tb._add(ConnEvent(1.005, PRIMARY, "close", "tcp", (PRIMARY, 5060), (tb.phone, 5060),
+                          "local"))
+        tb._add(PacketEvent(1.005, "tcp", (PRIMARY, 5060), (tb.phone, 5060), b"",
+                            fate="delivered", flags="F"))
+        if connection:
+            tb.refused(1.005, "fallback", after=0.01)
+        return tb
+
+    def test_one_refused_connection_for_both_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-S2"), "pass")
+
+    def test_no_connection_to_the_fallback_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S2"), "fail")
+
+
+class FallbackRenewedJustBeforeTheProbeTests(SynchronousTestCase):
+    """
+    FBK-S3 (round 7, explore seed 251 of dns-ip-literal): successive mode,
+    TCP, 100 ms latency, fallback.timeout equal to the retry interval (30 s).
+    The fallback server's 200 came near the phone's give-up time (maybe too
+    late, RTX-1); the phone renewed that registration in REG-2's last half
+    0.5 s before trying server 1 again, a retry interval after the give-up:
+    it had taken the 200 (as round 6 reads a renewal before that time), and
+    that try is the probe, on time -- not the RTX-5 retry, whose own fallback
+    REGISTER would come only after server 1 failed again.  With
+    fallback.timeout 120 the same try is a probe off the schedule.
+    """
+
+    def _world(self, fallback_timeout: int) -> TraceBuilder:
+        tb = _ip_literal(transport=1, redundancy_type=1, retry_counts=0, expires=59,
+                         fallback_timeout=fallback_timeout, duration=60.0,
+                         latency_tolerance=0.11)
+        _tcp_silent(tb, "REGISTER", 0.2)
+        tb.syn_lost(0.7, "fallback", fate="delivered", phone_port=5060)
+        fb = tb.register("fallback", 1.0, call_id="reg-2", transport="tcp")
+        tb.respond(fb, 200, 1.1)
+        again = tb.register("fallback", 30.7, call_id="reg-2", cseq=2, transport="tcp")
+        tb.respond(again, 200, 30.8)
+        _tcp_silent(tb, "REGISTER", 31.2, cseq=2)
+        return tb
+
+    def test_renewed_then_probe_on_time_passes(self) -> None:
+        self.assertNotEqual(status(self._world(30), "FBK-S3"), "fail")
+
+    def test_probe_off_the_schedule_fails(self) -> None:
+        self.assertEqual(status(self._world(120), "FBK-S3"), "fail")
+
+
+class RenewalsOwnRefusedConnectionDuringACallTests(SynchronousTestCase):
+    """
+    FBK-S1 (round 7, explore seed 254 of dns-ip-literal): successive mode,
+    TCP, server 1's only target the primary, which went down during a call
+    (a flap).  The call's re-INVITE's connection was refused (59.5 s); the
+    renewal fell due at 60.04 s, its own connection was refused and the
+    REGISTER went to the fallback server at once; then the BYE's connection
+    was refused too.  Nothing on the wire names the renewal's connection,
+    but it is no call's (not its placement, re-INVITE or hang-up): server 1
+    failed the renewal there, and the fallback REGISTER was right.  Without
+    that refused connection the fallback REGISTER still fails.
+    """
+
+    def _world(self, renewal_refused: bool) -> TraceBuilder:
+        uri = f"sip:echo@{DOMAIN}"
+        tb = _ip_literal(transport=1, redundancy_type=1, expires=120, duration=70.0)
+        tb.facts = replace(tb.facts, calls=(CallPlan(57.0, uri, 5.0, True),))
+        reg = tb.register("primary", 0.03, transport="tcp")
+        tb.respond(reg, 200, 0.035)
+        tb.call("primary", 57.0, call_id="call-a", transport="tcp")
+        tb.refused(59.52, "primary")
+        if renewal_refused:
+            tb.refused(60.04, "primary")
+        fb = tb.register("fallback", 60.06, call_id="reg-2", transport="tcp")
+        tb.respond(fb, 200, 60.065)
+        tb.refused(62.03, "primary")
+        return tb
+
+    def test_renewals_refused_connection_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-S1"), "pass")
+
+    def test_fallback_without_a_failure_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S1"), "fail")
+
+
+class CallsConnectionAsTheRegistrationGaveUpTests(SynchronousTestCase):
+    """
+    FO-2 (round 7, explore seed 244 of dns-ip-literal): TLS, the primary
+    stopped, the secondary silent, no fallback server.  The registration's
+    retry was refused at the primary (37.54 s) and went on to the secondary,
+    silent there until 45.05 s; a call placed at 45 s opened a connection to
+    the primary, refused, and its INVITE went to the secondary.  The wire
+    took that connection for the registration's next try, given up at the
+    secondary as it began; but the registration had come to the secondary
+    from the primary, its round had tried every target and never goes back
+    (RTX-2; RTX-5 retries later): the connection was the call's.  With no
+    call, a connection to the primary then and nothing after it is the
+    phone trying the primary again without failing over, and fails.
+    """
+
+    def _world(self, call: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=2, port1=0, server2="",
+                                        calls=(45.0,) if call else (), duration=60.0,
+                                        latency_tolerance=0.06))
+        tb.dns(37.5, f"_sips._tcp.{DOMAIN}", "SRV",
+               [f"0 1 5061 primary.{DOMAIN}", f"0 0 5061 secondary.{DOMAIN}"])
+        tb.dns(37.51, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.dns(37.52, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        tb.refused(37.54, "primary", port=5061)
+        tb.silent("REGISTER", "secondary", 37.555, transport="tls", port=5061)
+        tb.refused(45.0, "primary", port=5061)
+        if call:
+            tb.silent("INVITE", "secondary", 45.015, call_id="call-a", transport="tls",
+                      port=5061)
+        return tb
+
+    def test_calls_connection_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "FO-2"), "fail")
+
+    def test_primary_again_without_failing_over_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-2"), "fail")
+
+
+class RetryRoundBegunWhereTheLookupLeftItTests(SynchronousTestCase):
+    """
+    FAILBACK invariant (round 7, explore seed 243 of dns-ip-literal): FB-3
+    (3600 s), UDP, 20 % loss.  A renewal's round failed at both targets (their
+    200s lost); the RTX-5 retry 30 s later resolved again, the primary's
+    address query lost (DNS-8: no target), so it began at the secondary and
+    was answered there; the next renewal, the primary's address back, went
+    to the primary.  The invariant read the retry as the failed round going
+    on (one chain of the Call-ID) and so as a failover to the secondary,
+    whose stay the renewal then broke.  Split into rounds, as the checkers
+    read them, the retry failed over from nothing.  With the primary's
+    address answered for the retry, starting it at the secondary and then
+    going back to the primary still breaks the invariant.
+    """
+
+    def _problems(self, primary_answered: bool) -> list[str]:
+        from types import SimpleNamespace
+
+        from harness.certify import wire
+        from harness.explore import _failback_invariants
+        from harness.testing.strategies import AccountSpec
+
+        tb = TraceBuilder(default_facts(expires=30, retry_counts=1, failback_mode=3,
+                                        server2="", duration=400.0))
+        srv = [f"0 2 5060 primary.{DOMAIN}", f"0 1 5060 ghost.{DOMAIN}",
+               f"0 0 5060 secondary.{DOMAIN}"]
+        g = tb.give_up("REGISTER")
+        tb.dns(306.0, f"_sip._udp.{DOMAIN}", "SRV", srv)
+        tb.dns(306.1, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.dns(306.15, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        tb.silent("REGISTER", "primary", 306.2, cseq=5)
+        tb.silent("REGISTER", "secondary", 306.2 + g, cseq=6)
+        tb.dns(339.205, f"_sip._udp.{DOMAIN}", "SRV", srv)
+        if primary_answered:
+            tb.dns(339.21, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.dns(343.215, f"ghost.{DOMAIN}", "A", rcode="NXDOMAIN")
+        tb.dns(343.225, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        retry = tb.register("secondary", 343.23, cseq=7)
+        tb.respond(retry, 200, 343.235)
+        tb.dns(358.245, f"_sip._udp.{DOMAIN}", "SRV", srv)
+        tb.dns(358.255, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.dns(358.265, f"ghost.{DOMAIN}", "A", rcode="NXDOMAIN")
+        tb.dns(359.275, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        renewal = tb.register("primary", 359.28, cseq=8)
+        tb.respond(renewal, 200, 359.285)
+        trace = tb.build()
+        run = SimpleNamespace(
+            world=SimpleNamespace(faults=[], subject=AccountSpec(failback_mode=(3, 0))),
+            result=SimpleNamespace(facts=tb.facts, trace=trace),
+        )
+        mine = wire.phone_transactions(trace, tb.facts)
+        return _failback_invariants(run, mine, 0.06)  # type: ignore[arg-type]
+
+    def test_retry_begun_at_the_only_address_passes(self) -> None:
+        self.assertEqual(self._problems(False), [])
+
+    def test_retry_at_the_secondary_with_the_primary_known_breaks(self) -> None:
+        self.assertEqual(len(self._problems(True)), 1)
+
+
+class FallbackRetryJustAfterACallsInviteTests(SynchronousTestCase):
+    """
+    FBK-C1 (round 7, explore seed 183 of dns-ip-literal, next find):
+    concurrent mode, TCP, no latency, the working server silent and the
+    fallback server stopped.  The fallback registration was refused at once
+    and its RTX-5 retry fell due 30 s later, 10 ms after a call's INVITE went
+    out to the working server: its connection to the fallback server,
+    refused, was the retry (the call's INVITE, still being tried at the
+    working server, had opened nothing there; it failed over there only at
+    its give-up time).  The wire took it for the planned call's.  Without
+    that connection the phone stopped registering to the fallback server.
+    """
+
+    def _world(self, retried: bool) -> TraceBuilder:
+        tb = _ip_literal(transport=1, calls=(30.0,), duration=70.0)
+        g = tb.give_up("INVITE")
+        _tcp_silent(tb, "REGISTER", 0.01)
+        tb.refused(0.01, "fallback")
+        _tcp_silent(tb, "INVITE", 30.0, call_id="call-a")
+        if retried:
+            tb.refused(30.01, "fallback")
+        tb.refused(30.0 + g, "fallback")
+        _tcp_silent(tb, "REGISTER", 37.5, cseq=2)
+        tb.refused(60.02, "fallback")
+        return tb
+
+    def test_retry_just_after_the_calls_invite_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "FBK-C1"), "fail")
+
+    def test_no_retry_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-C1"), "fail")
+
+
+class FallbackRetryRidingTheCallsFailoverConnectionTests(SynchronousTestCase):
+    """
+    FBK-C1 (round 7, explore seed 183 of dns-ip-literal, third find):
+    concurrent mode, TCP, no latency, both servers stopped.  The fallback
+    registration was refused at once; 30 s later, as its RTX-5 retry fell
+    due, a call's INVITE (refused at the working server) failed over to the
+    fallback server: one connection there, refused, served both (as RTX-5
+    reads a pending connection; FBK-C3 for the working server).  The next
+    retry 30 s after it came.  A call's connection there decided a second
+    before the retry fell due was the call's alone: the retry is missing.
+    """
+
+    def _world(self, call_at: float) -> TraceBuilder:
+        tb = _ip_literal(transport=1, calls=(call_at,), duration=80.0)
+        tb.refused(0.0, "primary")
+        tb.refused(0.0, "fallback")
+        tb.refused(call_at, "primary")
+        tb.refused(call_at + 0.01, "fallback")
+        tb.refused(30.01, "primary")
+        tb.refused(60.02, "primary")
+        tb.refused(60.02, "fallback")
+        return tb
+
+    def test_retry_riding_the_calls_connection_passes(self) -> None:
+        self.assertNotEqual(status(self._world(30.0), "FBK-C1"), "fail")
+
+    def test_connection_decided_before_the_retry_fails(self) -> None:
+        self.assertEqual(status(self._world(29.0), "FBK-C1"), "fail")
+
+
+class ProbeAtTheRetryTimeThenNoFallbackTests(SynchronousTestCase):
+    """
+    FBK-S3 (round 7, explore seed 251 of dns-ip-literal, next find):
+    successive mode, TCP, 100 ms latency, fallback.timeout equal to the retry
+    interval.  The fallback server's 200 came near the give-up time (maybe
+    too late); a retry interval after the give-up the phone tried server 1,
+    silent, and did not fall back after it: its next REGISTER to the fallback
+    server was the renewal in REG-2's last half.  Had that try been RTX-5's
+    retry (the 200 not taken), its failure would have sent the phone to the
+    fallback server at once (FO-6): it was the probe, and the schedule runs
+    from that 200.  With fallback.timeout 120 the same try is off the
+    schedule.
+    """
+
+    def _world(self, fallback_timeout: int) -> TraceBuilder:
+        tb = _ip_literal(transport=1, redundancy_type=1, retry_counts=0, expires=120,
+                         fallback_timeout=fallback_timeout, duration=90.0,
+                         latency_tolerance=0.11)
+        _tcp_silent(tb, "REGISTER", 0.2)
+        tb.syn_lost(0.7, "fallback", fate="delivered", phone_port=5060)
+        fb = tb.register("fallback", 1.0, call_id="reg-2", transport="tcp")
+        tb.respond(fb, 200, 1.1)
+        _tcp_silent(tb, "REGISTER", 31.2, cseq=2)
+        again = tb.register("fallback", 61.2, call_id="reg-2", cseq=2, transport="tcp")
+        tb.respond(again, 200, 61.3)
+        _tcp_silent(tb, "REGISTER", 61.7, cseq=3)
+        return tb
+
+    def test_probe_without_a_fallback_after_it_passes(self) -> None:
         self.assertNotEqual(status(self._world(30), "FBK-S3"), "fail")
 
     def test_probe_off_the_schedule_fails(self) -> None:

@@ -138,3 +138,53 @@ class FallbackRetryAfterProbeOkTests(SynchronousTestCase):
         verdicts = {v.clause: v.status for v in bed.judge()}
         self.assertNotEqual(verdicts["FBK-S1"], "fail")
         self.assertNotEqual(verdicts["FBK-S4"], "fail")
+
+
+class FallbackRenewalFailingAfterProbeOkTests(SynchronousTestCase):
+    """
+    FBK-S1, FBK-S4 (round 7, survey 7003 [02] at t7fbk's first commits):
+    successive mode; on the fallback server, its renewal and a probe of the
+    working server went out together; the probe was answered (back on the
+    working server) and then the renewal failed (the fallback server silent to
+    REGISTER).  The phone scheduled an RTX-5 retry of the fallback
+    registration alone and sent REGISTER there 30 s later, registered at two
+    servers at once.  Back on the working server in successive mode, a failed
+    fallback renewal is not retried; on the fallback server it still is
+    (explore seed 28's retry of a refused renewal, L{FallbackRetryAfterProbeOkTests}).
+    """
+
+    def test_world(self) -> None:
+        doc = {
+            "scenario": {"name": "fallback-renewal-across-probe-ok", "duration": 120},
+            "phone": {},
+            "servers": [
+                {"role": "primary", "address": "127.0.1.10"},
+                {"role": "fallback", "address": "127.0.1.15", "features": "basic"},
+            ],
+            "faults": [
+                {"at": 0, "target": "primary", "action": "stop", "until": 20},
+                {"at": 20, "target": "fallback", "action": "silence",
+                 "methods": ["REGISTER"]},
+            ],
+        }
+        text = (
+            "account.1.enable = 1\naccount.1.user_name = 1001\n"
+            "account.1.fallback.redundancy_type = 1\naccount.1.fallback.timeout = 30\n"
+            "account.1.sip_server.1.address = 127.0.1.10\naccount.1.sip_server.1.port = 5060\n"
+            "account.1.sip_server.1.retry_counts = 0\n"
+            "account.1.sip_server.2.address = 127.0.1.15\naccount.1.sip_server.2.port = 5060\n"
+            "account.1.sip_server.2.expires = 60\naccount.1.sip_server.2.retry_counts = 0\n"
+        )
+        bed = Testbed(scenario_from_dict(doc, where="t", base=BASE, phone_text=text))
+        bed.run_until(120)
+        assert bed.phone is not None
+        self.assertEqual(bed.phone.errors, [])
+        back = min(e.t for e in bed.trace.sip(["127.0.1.10"]) if e.direction == "out"
+                   and getattr(e.message, "status", None) == 200)
+        to_fallback = [e.t for e in bed.trace.sip(["127.0.1.15"]) if e.direction == "in"
+                       and getattr(e.message, "method", None) == "REGISTER"
+                       and e.t > back + 1.0]
+        self.assertEqual(to_fallback, [])
+        verdicts = {v.clause: v.status for v in bed.judge()}
+        self.assertEqual(verdicts["FBK-S1"], "pass")
+        self.assertEqual(verdicts["FBK-S4"], "pass")

@@ -114,6 +114,8 @@ class Testbed:
         self.scheduler: FaultScheduler | None = None
         self._started = False
         self._server_endpoints: list[SipEndpoint] = []
+        #: the transactions L{stop} cut off (see L{_live_transactions})
+        self._unfinished: list[Any] = []
         self._build()
 
     # -- building -----------------------------------------------------------------
@@ -256,10 +258,12 @@ class Testbed:
         if self.phone is not None:
             self.phone.stop()
         if self.phone_endpoint is not None:
+            self._unfinished += _live_transactions(self.phone_endpoint.layer)
             self.phone_endpoint.close()
         for server in self.servers.values():
             if server.endpoint is not None:  # stop() lets go of it: see dispose()
                 self._server_endpoints.append(server.endpoint)
+                self._unfinished += _live_transactions(server.endpoint.layer)
             server.stop()
         if self.dns is not None:
             self.dns.stop()
@@ -294,11 +298,13 @@ class Testbed:
         for endpoint in (self.phone_endpoint, *self._server_endpoints):
             if endpoint is not None:
                 knots += (endpoint, getattr(endpoint, "layer", None))
+        knots += self._unfinished
         for obj in knots:
             if obj is not None:
                 vars(obj).clear()
         self.servers = {}
         self._server_endpoints = []
+        self._unfinished = []
         self.phone = self.phone_endpoint = self.dns = self.scheduler = None
 
     # -- judging ------------------------------------------------------------------------
@@ -472,6 +478,22 @@ class Testbed:
         facts = self.facts()  # once: the judge reads the same facts
         verdicts = judge(self.trace, facts, self.clauses)
         return RunResult(self.scenario, self.trace, facts, verdicts, errors)
+
+
+def _live_transactions(layer: Any) -> list[Any]:
+    """
+    The transactions C{layer} still holds: a run cut off at its duration
+    leaves some unfinished (a silenced server's, a UDP one waiting out Timer J),
+    each a transaction <-> machine cycle until it ends (closing the layer ends
+    no machine: L{harness.sip.transaction._release}), for L{Testbed.dispose}
+    to break.
+    """
+    live: list[Any] = [*layer.clients.values(), *layer.servers.values()]
+    for record in layer.completed.values():
+        txn = record.txn()
+        if txn is not None:
+            live.append(txn)
+    return live
 
 
 def fault_from_spec(spec: FaultSpec) -> Fault:

@@ -416,12 +416,16 @@ class Account:
                 del self._reg_in_flight[slot.number]
             for w in waiters:
                 w.callback(outcome)
+            del outcome  # (a failure's traceback keeps this frame: no cycle through it)
 
     async def _transact_once(self, slot: Slot, request: Request, target: Target) -> Response:
-        txn = self.phone.endpoint.request(request, target, self.policy(slot))
+        final = self.phone.endpoint.request(request, target, self.policy(slot)).final
         if request.method == "REGISTER":
             self._start_done()
-        response: Response = await txn.final
+        # (not the transaction in a local: a failed one keeps its failure, whose
+        # traceback keeps this frame, so the two made a cycle per timeout, left to
+        # the cyclic collector)
+        response: Response = await final
         if response.status in (401, 407):
             # REG-3: answer the challenge once; a second challenge is a failure
             authed = self._authorize(request, response)

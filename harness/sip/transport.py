@@ -87,7 +87,12 @@ from twisted.python.failure import Failure
 from zope.interface import implementer
 
 from harness.sip import _abnf
-from harness.sip.framing import StreamFramer, parse_datagram, parse_datagram_again
+from harness.sip.framing import (
+    StreamFramer,
+    parse_datagram,
+    parse_datagram_again,
+    remember_sent,
+)
 from harness.sip.locate import Target
 from harness.sip.message import (
     DEFAULT_LIMITS,
@@ -760,6 +765,11 @@ class SipEndpoint:
         local = self._udp_local(port)
         if message is not None or force_event:
             self._sip_event("out", "udp", local, dest, message, raw)
+            if (message is not None and type(port) is not udp.Port
+                    and message.__dict__.get("_wire") is raw):
+                # its receiver, in this process, need not parse it again (on the wire
+                # the receiver is another process: nothing to share)
+                remember_sent(raw, message)
         self._udp_send(port, raw, dest)
 
     def _udp_send(self, port: IListeningPort, raw: bytes, dest: tuple[str, int]) -> None:

@@ -189,3 +189,61 @@ class ParseDatagramAgainTests(SynchronousTestCase):
         from harness.sip.framing import parse_datagram_again
 
         self.assertIsNone(parse_datagram_again(b"\r\n\r\n"))
+
+
+class RememberSentTests(SynchronousTestCase):
+    """
+    L{framing.remember_sent}: the receiver of a datagram the harness sent is
+    given the sender's message, and only where parsing gives an equal one.
+    """
+
+    def setUp(self) -> None:
+        from harness.sip import framing
+
+        framing._RECENT.clear()
+        self.addCleanup(framing._RECENT.clear)
+
+    def test_sent_message_given_back(self) -> None:
+        """The bytes as received (a new object) give the message sent, not a parse."""
+        from harness.sip import framing
+
+        sent = parse(REGISTER).with_headers(parse(REGISTER).headers.set("Expires", "60"))
+        data = sent.to_bytes()
+        framing.remember_sent(data, sent)
+        self.patch(framing, "parse_datagram", lambda d, limits: self.fail("parsed"))
+        self.assertIs(framing.parse_datagram_again(bytes(bytearray(data))), sent)
+        self.assertEqual(sent, parse(data))
+
+    def test_refused_by_parser_not_remembered(self) -> None:
+        """A message the parser would refuse is left for the parser to refuse."""
+        from harness.sip import framing
+
+        m = parse(REGISTER)
+        for bad in (
+            m.with_headers(m.headers.set("CSeq", "1 INVITE")),  # CSeq method mismatch
+            m.with_headers(m.headers.remove("Call-ID")),
+            m.with_headers(m.headers.set("X-Long", "a" * 9000)),
+        ):
+            framing.remember_sent(bad.to_bytes(), bad)
+            self.assertNotIn(bad.to_bytes(), framing._RECENT)
+            self.assertRaises(ParseError, framing.parse_datagram_again, bad.to_bytes())
+
+    @show_notes
+    @given(messages)
+    def test_same_as_parsing(self, sent: Request | Response) -> None:
+        """Whatever is remembered for a message's bytes is what parsing them gives."""
+        from harness.sip import framing
+
+        framing._RECENT.clear()
+        data = sent.to_bytes()
+        framing.remember_sent(data, sent)
+        try:
+            parsed = parse(data)
+        except ParseError:
+            self.assertNotIn(data, framing._RECENT)
+            return
+        again = framing.parse_datagram_again(data)
+        self.assertEqual(again, parsed)
+        assert again is not None
+        for name in ("cseq", "vias", "from_", "to", "call_id"):
+            self.assertEqual(getattr(again, name), getattr(parsed, name))

@@ -101,6 +101,23 @@ class SurveyTests(SynchronousTestCase):
         self.assertEqual(s.worlds, 0)
         self.assertEqual(s.per_thousand(), 0.0)
 
+    def test_jobs_give_the_same_survey(self) -> None:
+        # worker processes run the worlds; the survey is the one a single process gives:
+        # the same worlds counted, the same violations, the same first world of each
+        defects = ("retries-too-many",)
+        one = survey(24, seed=3, defects=defects)
+        two = survey(24, seed=3, defects=defects, jobs=2)
+        self.assertGreater(one.failing, 0)
+        self.assertEqual((two.worlds, two.failing), (one.worlds, one.failing))
+        self.assertEqual(two.by_signature, one.by_signature)
+        self.assertEqual(two.by_loss, one.by_loss)
+        self.assertEqual({k: w.document for k, w in two.first.items()},
+                         {k: w.document for k, w in one.first.items()})
+
+    def test_jobs_time_bound(self) -> None:
+        s = survey(1000, seed=0, max_seconds=0.0, jobs=2)
+        self.assertLess(s.worlds, 1000)
+
 
 class MainTests(SynchronousTestCase):
     """Bad input is refused before any world runs."""
@@ -122,6 +139,11 @@ class MainTests(SynchronousTestCase):
         code, err = self._main("10", "--shrink")
         self.assertEqual(code, 2)
         self.assertIn("--shrink needs --save", err)
+
+    def test_zero_jobs(self) -> None:
+        code, err = self._main("10", "--jobs", "0")
+        self.assertEqual(code, 2)
+        self.assertIn("--jobs must be at least 1", err)
 
     def test_zero_worlds(self) -> None:
         code, err = self._main("0")

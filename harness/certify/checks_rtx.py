@@ -19,6 +19,7 @@ from harness.certify.checks_dns import (
     DNS_GIVE_UP,
     address_asked,
     address_heard_again,
+    address_reasked,
     first_resolved_target,
     in_flight,
     unresolved_names,
@@ -288,6 +289,14 @@ def _moved_on_time(ctx: Ctx, t: wire.Txn, nxt: wire.Txn, due: float) -> bool:
         return roe
     return due - ctx.tol <= nxt.started <= due + 2 * ctx.tol + 0.01 or (
         due - ctx.tol <= _began(ctx, due - ctx.tol, nxt) <= due + 2 * ctx.tol + 0.01) or (
+        # the lookup in use had no address for it and the phone was asking again (begun
+        # at once, or under way for another request that failed just before): moving on
+        # runs from the answer naming it, as RTX-2's and RTX-3's "at once" do (survey
+        # 7003 of round 7: a call's INVITE answered 503 at 211.00 s, the secondary's
+        # address asked again, lost, answered at 212.00 s; the renewal gave the primary
+        # up at 211.09 s and went on once that answer came)
+        (heard := address_heard_again(ctx, due, nxt.dst)) is not None
+        and due - ctx.tol <= nxt.started <= max(due, heard) + 2 * ctx.tol + 0.01) or (
         # over a connection another request had opened (and the wire counted nxt among
         # the requests that waited for it, their arrivals within tol): nxt began with its
         # own send (explore seed 43 of round 3: latency 0.1 s, the concurrent REGISTER to
@@ -663,11 +672,13 @@ def rtx3(ctx: Ctx) -> Verdict:
                 # phone then had no better luck asking again for, DNS-8 and DNS-11: no
                 # target; explore seed 138 of round 5, the secondary's A answers lost)
                 # (a phone that never asked again still owes it: explore seed 2)
+                # (asked again at once, or already asking as the 503 came: another
+                # request's failure just before had begun it, survey 7003 of round 7, a
+                # call's INVITE answered 503 0.09 s before the renewal's 503)
                 later = t.final_t + at_once(ctx) + DNS_GIVE_UP
                 untried -= {u for u in unresolved_targets(ctx, t.final_t)
                             & unresolved_targets(ctx, later)
-                            if address_asked(ctx, u, t.final_t - ctx.tol,
-                                             t.final_t + at_once(ctx)) is not None}
+                            if address_reasked(ctx, u, t.final_t)}
                 if untried and t.final_t + at_once(ctx) < ctx.end:
                     return ctx.failed(
                         c,
@@ -738,6 +749,15 @@ def rtx3(ctx: Ctx) -> Verdict:
                     # no move to the next target; explore seed 114 of round 5, retry_counts
                     # 9, the silent primary's give-up time longer than the interval)
                     and not _retried_from_top(ctx, t, x)
+                    # (nor a move on from a later attempt of the same request: the phone
+                    # tried that again after the answer (RTX-5's retry, itself judged
+                    # here if it was answered), and moved on from there, a refused
+                    # connection, RTX-2; survey 7003 of round 7, a 486 to the registration
+                    # at 182.6 s, another to its retry at 212.9 s, the next retry's
+                    # connection to the primary refused at 248.9 s, then the secondary)
+                    and not any(y is not x and y.call_id == t.call_id
+                                and y.method == t.method and t.first < y.first < x.first
+                                for y in ctx.attempts)
                 ):
                     return ctx.failed(
                         c,
@@ -925,6 +945,7 @@ def rtx5(ctx: Ctx) -> Verdict:
     # neither part of the registration's rounds nor its retry (explore seed 9)
     alone = {id(t) for t in ctx.txns if _roe_register(ctx, t)}
     hang_ups = wire._planned_in_dialog(ctx.facts, ctx.dialogs)
+    windows = wire.call_windows(ctx.trace, ctx.facts)
     for ch in ctx.new_chains(1):
         if ch.method != "REGISTER":
             continue
@@ -1030,11 +1051,14 @@ def rtx5(ctx: Ctx) -> Verdict:
             # (a call opens no connection before it is placed: one begun earlier, the
             # call riding it, was the retry's; explore seed 69 of round 4, the retry's
             # connection at 30.8 s, the call at 31 s behind it, both reset at 31.2 s)
+            # (its moment lasts until a second after the lookup the call made then,
+            # wire.call_windows: survey 7003 of round 7, a call's queries lost, its
+            # connection 2 s after it was placed)
             claimed: set[int] = set()
-            for p in ctx.facts.calls:
+            for p, (_, until) in zip(ctx.facts.calls, windows, strict=True):
                 first = next((a for a in sorted(conns, key=lambda a: a.start)
                               if ctx.group(a.server) == 1 and a.index not in claimed
-                              and p.at - 0.001 <= a.start <= p.at + 1.0 + ctx.tol), None)
+                              and p.at - 0.001 <= a.start <= until + ctx.tol), None)
                 if first is not None:
                     claimed.add(first.index)
             # (nor one opened at once after another target's connection failed: the
@@ -1155,9 +1179,8 @@ def rtx5(ctx: Ctx) -> Verdict:
             # the REGISTER's identity: a REGISTER's own early retry is no such failure)
             slack = ctx.tol + ctx.profile.t1
             since = fail_t
-            if not rnd[0].on_wire and last.dst == rnd[0].dst and any(
-                    p.at - ctx.tol <= rnd[0].started <= p.at + 1.0 + ctx.tol
-                    for p in ctx.facts.calls):
+            if not rnd[0].on_wire and last.dst == rnd[0].dst and wire.in_call_window(
+                    ctx.trace, ctx.facts, rnd[0].started):
                 since = _every_target_failed_since(ctx, fail_t, fail_t - ri + slack)
             due: tuple[float, ...] = (fail_t + ri, since + ri)
             # successive mode: the fallback server failing while a probe of the working

@@ -646,7 +646,13 @@ def _responses(trace: Trace, facts: Facts) -> list[tuple[int, float, str, Respon
     tcp_ok = _tcp_delivered(trace)
     dropped: dict[tuple[str, bytes], int] = defaultdict(int)
     tcp_lost: set[tuple[tuple[str, int], tuple[str, int], bytes]] = set()
-    for _, e in trace.indexed(PacketEvent):
+    # a lost datagram is the one the server sent last with that payload before it (a
+    # UDP response's packet is recorded as it is sent, or as its fate changes in
+    # flight), not the first with that payload: a retransmitted 503 lost 0.5 s after
+    # the first copy got through left that copy delivered (survey 7003, round 7: the
+    # INVITE's 503 taken as arriving with its lost retransmission, RTX-3, FB-0)
+    udp_lost: list[tuple[int, str, bytes]] = []
+    for i, e in trace.indexed(PacketEvent):
         if e.fate != "delivered" and e.src[0] in servers:
             if e.payload and _from_phone(facts, e.dst[0]):
                 if e.proto == "tcp":
@@ -654,9 +660,12 @@ def _responses(trace: Trace, facts: Facts) -> list[tuple[int, float, str, Respon
                     if key3 in tcp_ok or key3 in tcp_lost:
                         continue  # retransmitted by TCP: delivered later, or counted once
                     tcp_lost.add(key3)
-                dropped[(e.src[0], e.payload)] += 1
+                    dropped[(e.src[0], e.payload)] += 1
+                else:
+                    udp_lost.append((i, e.src[0], e.payload))
     segments = _server_segments(trace, facts)
-    out = []
+    out: list[tuple[int, float, str, Response]] = []
+    udp_sent: dict[tuple[str, bytes], list[int]] = defaultdict(list)  # -> positions in out
     for i, e in trace.indexed(SipEvent):
         if (
             e.direction == "out"
@@ -665,13 +674,23 @@ def _responses(trace: Trace, facts: Facts) -> list[tuple[int, float, str, Respon
             and _from_phone(facts, e.remote[0])
         ):
             key = (e.observer, e.raw)
+            if e.transport == "udp":
+                udp_sent[key].append(len(out))
+                out.append((i, e.t, e.observer, e.message))
+                continue
             if dropped.get(key, 0) > 0:
                 dropped[key] -= 1
                 continue
-            t = e.t if e.transport == "udp" else _arrival(
+            t = _arrival(
                 segments, e.local, e.remote, i, e.t, e.raw if e.transport == "tcp" else b"")
             out.append((i, t, e.observer, e.message))
-    return out
+    gone: set[int] = set()
+    for pi, host, payload in udp_lost:
+        sent = udp_sent.get((host, payload), [])
+        pos = next((n for n in reversed(sent) if out[n][0] < pi and n not in gone), None)
+        if pos is not None:
+            gone.add(pos)
+    return [x for n, x in enumerate(out) if n not in gone] if gone else out
 
 
 _Segments = dict[tuple[tuple[str, int], tuple[str, int]], list[tuple[int, float, bool, bytes]]]
@@ -1574,7 +1593,7 @@ def attempts(
         if any(srv == a.server and due - tol <= a.start <= due + _IN_FLIGHT + tol
                for srv, due in in_dialog_due):
             continue  # a planned call's BYE or re-INVITE (FO-4: never failed over)
-        at_call = any(c.at - tol <= a.start <= c.at + _IN_FLIGHT + tol for c in facts.calls)
+        at_call = in_call_window(trace, facts, a.start)
         give_up = give_up_delay(facts.profile, "REGISTER", retry_counts_for(facts, a.server))
         # (the phone gave it up at RTX-1's time even if the connection failed only later,
         # its SYNs lost, then refused: it moved on then, explore seed 21)
@@ -1723,9 +1742,11 @@ def attempts(
     # (a call whose INVITE had reached the wire, at another server, before the
     # connection began did not open it: a probe of the working server just after a
     # call went to the fallback server, explore seed 23 of dns-ip-literal)
+    windows = call_windows(trace, facts)
+
     def call_of(a: ConnAttempt) -> int | None:
         return next((n for n, c in enumerate(facts.calls)
-                     if c.at - tol <= a.start <= c.at + _IN_FLIGHT + tol
+                     if c.at - tol <= a.start <= windows[n][1] + tol
                      and not any(t.method == "INVITE" and not t.in_dialog
                                  and c.at - tol <= t.first
                                  and ((t.first <= a.start and t.final is not None
@@ -1923,6 +1944,58 @@ def _all_failed_over_from(facts: Facts, a: ConnAttempt, reqs: Sequence[Txn], *,
             # seed 11 of dns-ip-literal, round 4)
             out.append(x)
     return out
+
+
+#: how long the phone's resolver keeps at one question (as L{checks_dns.DNS_GIVE_UP})
+_DNS_GIVE_UP = 4.0
+
+
+@per_run  # (read by L{attempts} and RTX-5 per failed connection: one pass over the packets)
+def call_windows(trace: Trace, facts: Facts) -> tuple[tuple[float, float], ...]:
+    """
+    Per planned call, in plan order, the span in which the connection it opens
+    may begin: from the moment it is placed to a second after it, or, if the
+    phone looked server 1 up for it then (DNS-10: the resolution had expired),
+    to a second after the last query of that lookup (its queries each within a
+    resolver's give-up time of the one before, lost ones included).  A call
+    whose lookup's first query was lost opens its connection seconds later
+    (survey 7003 of round 7: a call at 310 s, its SRV and A queries each
+    lost once, its refused connection at 312.0 s, RTX-5).  Not when another
+    lookup was under way as the call was placed (a renewal's): the two share
+    their answers, and the connection after them is both requests' (fixture
+    C{defects-seed0-reask-ghost}: the renewal's lookup from 16 s, a call at
+    18 s, one refused connection at 20.1 s failing both).
+    """
+    dns_host = facts.dns[0] if facts.dns is not None else None
+    qs = sorted(e.t for _, e in trace.indexed(PacketEvent)
+                if dns_host is not None and e.proto == "udp" and e.dst[0] == dns_host
+                and facts.phone is not None and e.src[0] == facts.phone)
+    tol = facts.tol
+    out = []
+    for c in facts.calls:
+        until = c.at + _IN_FLIGHT
+        last = None
+        if any(c.at - _DNS_GIVE_UP < t < c.at - tol for t in qs):
+            out.append((c.at, until))
+            continue
+        for t in qs:
+            if last is None:
+                if c.at - tol <= t <= c.at + tol:
+                    last = t
+            elif t - last <= _DNS_GIVE_UP:
+                last = t
+            elif t > last:
+                break
+        if last is not None:
+            until = max(until, last + _IN_FLIGHT)
+        out.append((c.at, until))
+    return tuple(out)
+
+
+def in_call_window(trace: Trace, facts: Facts, t: float) -> bool:
+    """Whether a connection begun at C{t} may be a planned call's (L{call_windows})."""
+    tol = facts.tol
+    return any(lo - tol <= t <= hi + tol for lo, hi in call_windows(trace, facts))
 
 
 def _planned_in_dialog(facts: Facts, dlgs: Sequence[Dialog]) -> list[tuple[str, float]]:

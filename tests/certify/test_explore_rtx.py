@@ -2678,3 +2678,152 @@ class SecondarysAddressAskedAgainAfterA503Tests(SynchronousTestCase):
 
     def test_register_a_second_after_the_address_was_heard_fails(self) -> None:
         self.assertEqual(status(self._world(False), "RTX-3"), "fail")
+
+
+class RetransmittedFinalLostAfterTheFirstGotThroughTests(SynchronousTestCase):
+    """
+    RTX-3 (survey 7003 [11] of round 7, 20 % loss; FB-0 [12] the same): the
+    primary answered a call's INVITE 503 at once, the phone's ACK was lost,
+    so the server sent its 503 again half a second later, and that copy was
+    lost.  The wire paired the lost datagram with the first 503 of the same
+    bytes, as if that one had been lost and the retransmission had been the
+    answer: the INVITE's answer came half a second late, after its move to
+    the secondary, which then was no move at all.  A lost datagram is the one
+    sent last before it (L{harness.certify.wire._responses}).  A phone that
+    went to the secondary 3 s after the 503 still fails.
+    """
+
+    def _world(self, delay: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(duration=120.0, calls=(50.0,)))
+        srv = [f"0 1 5060 primary.{DOMAIN}", f"1 0 5060 secondary.{DOMAIN}"]
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV", srv, ttl=3600)
+        tb.dns(0.002, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=3600)
+        tb.dns(0.004, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=3600)
+        tb.respond(tb.register("primary", 0.01), 200)
+        inv = tb.invite("primary", 50.0, call_id="call-a")
+        tb.respond(inv, 503, 50.01)
+        tb.request("ACK", "primary", 50.02, call_id="call-a", branch=inv.branch, lost=(0,))
+        tb.respond(inv, 503, 50.51, lost=True)
+        tb.call("secondary", 50.03 + delay, call_id="call-a", cseq=2, bye_at=60.0)
+        return tb
+
+    def test_secondary_at_once_after_the_first_503_passes(self) -> None:
+        self.assertEqual(status(self._world(0.0), "RTX-3"), "pass")
+
+    def test_secondary_three_seconds_after_the_503_fails(self) -> None:
+        self.assertEqual(status(self._world(3.0), "RTX-3"), "fail")
+
+
+class AddressReaskUnderWayAtThe503Tests(SynchronousTestCase):
+    """
+    RTX-3 (survey 7003 [03] of round 7, 20 % loss): the lookup in use had no
+    address for the secondary (its A answers lost, DNS-8).  A call's INVITE
+    got a 503 from the primary; the phone asked again at once for the
+    secondary's address (DNS-11), lost again.  The renewal's 503 came 0.2 s
+    later, while that question was still out (sent again at 1 s, lost); no
+    address came, so no REGISTER went to the secondary, and the registration
+    failed (RTX-5).  The secondary was no target the renewal's 503 owed an
+    attempt, as when the phone asks again at once after the 503 (round 5,
+    seed 138): it was already asking.  A 503 after that asking had ended,
+    with no new question, still owes the secondary.
+    """
+
+    def _world(self, reg_503_at: float, resend: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(duration=160.0, calls=(101.0,)))
+        srv = [f"0 1 5060 primary.{DOMAIN}", f"1 0 5060 secondary.{DOMAIN}"]
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV", srv, ttl=60)
+        tb.dns(0.002, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=60)
+        tb.dns(0.004, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=60)
+        tb.respond(tb.register("primary", 0.01), 200)
+        tb.dns(100.0, f"_sip._udp.{DOMAIN}", "SRV", srv, ttl=60)
+        tb.dns(100.002, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=60)
+        tb.dns(100.004, f"secondary.{DOMAIN}", "A", rcode="TIMEOUT")
+        inv = tb.invite("primary", 101.0, call_id="call-a")
+        tb.respond(inv, 503, 101.01)
+        tb.dns(101.02, f"secondary.{DOMAIN}", "A", rcode="TIMEOUT")
+        if resend:
+            tb.dns(102.02, f"secondary.{DOMAIN}", "A", rcode="TIMEOUT")
+        tb.respond(tb.register("primary", reg_503_at - 0.01, cseq=2), 503, reg_503_at)
+        return tb
+
+    def test_503_while_the_phone_was_asking_again_passes(self) -> None:
+        self.assertEqual(status(self._world(101.21, True), "RTX-3"), "pass")
+
+    def test_503_after_the_asking_ended_fails(self) -> None:
+        self.assertEqual(status(self._world(105.5, False), "RTX-3"), "fail")
+
+
+class GiveUpWhileTheAddressWasAskedAgainTests(SynchronousTestCase):
+    """
+    RTX-1 (survey 7003 [13] of round 7, 20 % loss): the renewal was silent at
+    the primary; the lookup in use had no address for the secondary (DNS-8).
+    0.09 s before the renewal's give-up time a call's INVITE got a 503 there,
+    and the phone asked again for the secondary's address (DNS-11); that
+    answer was lost, the question sent again a second later was answered,
+    and the renewal went to the secondary at once after it.  Moving on runs
+    from that answer, as RTX-2's and RTX-3's "at once" do
+    (L{harness.certify.checks_dns.address_heard_again}, which now also counts
+    an asking under way at the give-up).  A REGISTER a second after that
+    answer still fails.
+    """
+
+    def _world(self, after_answer: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(duration=160.0, calls=(100.0,)))
+        srv = [f"0 1 5060 primary.{DOMAIN}", f"1 0 5060 secondary.{DOMAIN}"]
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV", srv, ttl=60)
+        tb.dns(0.002, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=60)
+        tb.dns(0.004, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=60)
+        tb.respond(tb.register("primary", 0.01), 200)
+        tb.dns(95.0, f"_sip._udp.{DOMAIN}", "SRV", srv, ttl=60)
+        tb.dns(95.002, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=60)
+        tb.dns(95.004, f"secondary.{DOMAIN}", "A", rcode="TIMEOUT")
+        due = 95.01 + tb.give_up("REGISTER")
+        tb.silent("REGISTER", "primary", 95.01, cseq=2)
+        inv = tb.invite("primary", due - 0.1, call_id="call-a")
+        tb.respond(inv, 503, due - 0.09)
+        tb.dns(due - 0.08, f"secondary.{DOMAIN}", "A", rcode="TIMEOUT")
+        tb.dns(due + 0.92, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=60)
+        tb.respond(tb.register("secondary", due + 0.93 + after_answer, cseq=3), 200)
+        tb.call("secondary", due + 0.95 + after_answer, call_id="call-a", cseq=2,
+                bye_at=due + 10.0)
+        return tb
+
+    def test_secondary_at_once_after_the_answer_passes(self) -> None:
+        self.assertEqual(status(self._world(0.0), "RTX-1"), "pass")
+
+    def test_secondary_a_second_after_the_answer_fails(self) -> None:
+        self.assertEqual(status(self._world(1.0), "RTX-1"), "fail")
+
+
+class ErrorAnswerThenARetryMovingOnTests(SynchronousTestCase):
+    """
+    RTX-3 (survey 7003 [07] of round 7; retry_counts 20, so RTX-1's give-up
+    time is long): the primary answered the registration 486 (no failure);
+    the phone tried it again a retry interval later (another 486) and again
+    after that, when the primary answered 503 and the REGISTER went to the
+    secondary at once.  That move was from the 503, not from the first 486,
+    however long that one's horizon: a later attempt of the same request
+    stands between (L{harness.certify.checks_rtx.rtx3}).  A REGISTER to the
+    secondary right after a 486 still fails.
+    """
+
+    def _world(self, moved_after_486: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(duration=120.0, retry_counts=20))
+        srv = [f"0 1 5060 primary.{DOMAIN}", f"1 0 5060 secondary.{DOMAIN}"]
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV", srv, ttl=3600)
+        tb.dns(0.002, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=3600)
+        tb.dns(0.004, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=3600)
+        tb.respond(tb.register("primary", 0.01), 486, 0.02)
+        tb.respond(tb.register("primary", 30.02, cseq=2), 486, 30.03)
+        if moved_after_486:
+            tb.respond(tb.register("secondary", 30.04, cseq=3), 200, 30.05)
+            return tb
+        tb.respond(tb.register("primary", 60.03, cseq=3), 503, 60.04)
+        tb.respond(tb.register("secondary", 60.05, cseq=4), 200, 60.06)
+        return tb
+
+    def test_move_on_after_a_later_503_passes(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-3"), "pass")
+
+    def test_move_on_right_after_a_486_fails(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-3"), "fail")

@@ -730,8 +730,9 @@ def rtx3(ctx: Ctx) -> Verdict:
                     and x.method == t.method
                     and x.dst != t.dst
                     # (after it: the attempt it moved on from may end within tol of its
-                    # answer, explore seed 21, a 503 then the fallback's 500 at once)
-                    and x.first > t.first
+                    # answer, explore seed 21, a 503 then the fallback's 500 at once; in
+                    # trace order, without latency in the same instant)
+                    and (x.first, x.sends[0].index) > (t.first, t.sends[0].index)
                     and t.final_t - ctx.tol <= x.first <= horizon
                     # (not a later try from the top whose new lookup gave this target no
                     # address, DNS-8: the next target is then the first it had, explore
@@ -754,9 +755,13 @@ def rtx3(ctx: Ctx) -> Verdict:
                     # here if it was answered), and moved on from there, a refused
                     # connection, RTX-2; survey 7003 of round 7, a 486 to the registration
                     # at 182.6 s, another to its retry at 212.9 s, the next retry's
-                    # connection to the primary refused at 248.9 s, then the secondary)
+                    # connection to the primary refused at 248.9 s, then the secondary;
+                    # explore seed 213 of round 6, no latency: the retry refused at the
+                    # primary and the secondary in the same instant, in trace order)
                     and not any(y is not x and y.call_id == t.call_id
-                                and y.method == t.method and t.first < y.first < x.first
+                                and y.method == t.method
+                                and (t.first, t.sends[0].index) < (y.first, y.sends[0].index)
+                                < (x.first, x.sends[0].index)
                                 for y in ctx.attempts)
                 ):
                     return ctx.failed(

@@ -2827,3 +2827,40 @@ class ErrorAnswerThenARetryMovingOnTests(SynchronousTestCase):
 
     def test_move_on_right_after_a_486_fails(self) -> None:
         self.assertEqual(status(self._world(True), "RTX-3"), "fail")
+
+
+class RetryRefusedThenTheSecondaryInOneInstantTests(SynchronousTestCase):
+    """
+    RTX-3 (explore seed 213 of round 6; TCP, no latency, retry_counts 9): the
+    primary answered the first REGISTER 500, then stopped; the retry 30 s
+    later (RTX-5) found its connection refused and went on to the secondary
+    in the same instant (RTX-2).  The refused attempt stands between the 500
+    and the move, in trace order though not in time.  A REGISTER to the
+    secondary right after the 500 still fails.
+    """
+
+    def _world(self, retried: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(duration=120.0, transport=1, retry_counts=9))
+        srv = [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"]
+        tb.dns(0.0, f"_sip._tcp.{DOMAIN}", "SRV", srv, ttl=3600, answer_after=0.0)
+        tb.dns(0.0, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=3600, answer_after=0.0)
+        tb.dns(0.0, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=3600, answer_after=0.0)
+        tb.respond(tb.register("primary", 0.0, transport="tcp"), 500, 0.0)
+        if retried:
+            tb.refused(30.0, "primary", after=0.0)
+            tb.respond(tb.register("secondary", 30.0, cseq=3, transport="tcp"), 200, 30.0)
+        else:
+            tb.respond(tb.register("secondary", 0.01, cseq=2, transport="tcp"), 200, 0.01)
+        return tb
+
+    def test_secondary_after_the_retrys_refusal_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-3"), "pass")
+
+    def test_secondary_right_after_the_500_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-3"), "fail")
+
+    def test_secondary_in_the_500s_instant_fails(self) -> None:
+        tb = TraceBuilder(default_facts(duration=120.0, transport=1, retry_counts=9))
+        tb.respond(tb.register("primary", 0.0, transport="tcp"), 500, 0.0)
+        tb.respond(tb.register("secondary", 0.0, cseq=2, transport="tcp"), 200, 0.0)
+        self.assertEqual(status(tb, "RTX-3"), "fail")

@@ -432,6 +432,8 @@ def rtx1(ctx: Ctx) -> Verdict:
         nxt = _next_in_chain(ctx, t)
         if nxt is not None and nxt.dst != t.dst and _roe_register(ctx, t):
             nxt = None  # FO-5's REGISTER for one target: the request behind it moves on
+        if nxt is not None and _probe_behind_fallback(ctx, t, nxt):
+            nxt = None
         if nxt is not None and nxt.dst != t.dst:
             due = t.first + ctx.give_up(t)
             moved += 1
@@ -462,6 +464,26 @@ def rtx1(ctx: Ctx) -> Verdict:
         f"(profile {ctx.profile.name}, give_up {ctx.profile.give_up})",
         ev,
     )
+
+
+def _probe_behind_fallback(ctx: Ctx, t: wire.Txn, nxt: wire.Txn) -> bool:
+    """
+    Whether C{nxt}, at server 1 and begun before C{t} at the fallback server
+    was due to give it up, is no move on from C{t}: the fallback server is the
+    last target (FO-6), server 1 after it is the top of the list again, so a
+    REGISTER there meanwhile is FBK-S3's probe of the working server (or
+    another request's), on a schedule of its own (explore seed 215 of round
+    6: successive mode, the fallback's renewal silent from 435.3 s, the probe
+    due at 438.1 s refused; the renewal failed at its own give-up time).  Not
+    if the request went to the fallback server again before that time: it
+    had left C{t} early and started over from the top (explore seed 10,
+    C{SuccessiveRetryAfterSilentFallbackTests}).
+    """
+    due = t.started + ctx.give_up(t)
+    return (ctx.group(t.dst) == 2 and ctx.group(nxt.dst) == 1
+            and nxt.started < due - ctx.tol
+            and not any(y.dst == t.dst and y.call_id == t.call_id and y.method == t.method
+                        and nxt.first <= y.first < due - ctx.tol for y in ctx.attempts))
 
 
 def _round_exhausted_by(ctx: Ctx, f: wire.ConnFailure) -> bool:
@@ -566,6 +588,8 @@ def rtx2(ctx: Ctx) -> Verdict:
         nxt = _next_in_chain(ctx, t)
         if nxt is None or nxt.dst == t.dst or _roe_register(ctx, t):
             continue  # (FO-5's REGISTER for one target: the request behind it moves on)
+        if _probe_behind_fallback(ctx, t, nxt):
+            continue
         due = t.started + ctx.give_up(t)
         if _roe_register(ctx, nxt) and nxt.started < due - ctx.tol:
             # FO-5's REGISTER for a call's failover, already under way at the next target

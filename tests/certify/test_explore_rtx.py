@@ -2864,3 +2864,42 @@ class RetryRefusedThenTheSecondaryInOneInstantTests(SynchronousTestCase):
         tb.respond(tb.register("primary", 0.0, transport="tcp"), 500, 0.0)
         tb.respond(tb.register("secondary", 0.0, cseq=2, transport="tcp"), 200, 0.0)
         self.assertEqual(status(tb, "RTX-3"), "fail")
+
+
+class ProbeWhileTheFallbacksRenewalWaitsTests(SynchronousTestCase):
+    """
+    RTX-2 (explore seed 215 of round 6; successive mode, TCP, server 1 an IP
+    literal, stopped): on the fallback server, its renewal went silent at
+    435.3 s; at 438.1 s FBK-S3's probe of the working server was refused.
+    The wire lent that refused connection the REGISTER's identity, next in
+    its chain, and RTX-2 read it as the renewal giving the fallback up 4.7 s
+    early.  The fallback server is the last target (FO-6): server 1 after it
+    is the top of the list again, a probe on its own schedule, not the
+    renewal's next target.  A silent REGISTER at the primary moving on to the
+    secondary that early still fails.
+    """
+
+    def _world(self, at_fallback: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(duration=150.0, transport=1, redundancy_type=1,
+                                        fallback_timeout=51))
+        srv = [f"0 1 5060 primary.{DOMAIN}", f"1 0 5060 secondary.{DOMAIN}"]
+        tb.dns(0.0, f"_sip._tcp.{DOMAIN}", "SRV", srv, ttl=3600)
+        tb.dns(0.002, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=3600)
+        tb.dns(0.004, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=3600)
+        if at_fallback:
+            tb.refused(0.01, "primary")
+            tb.refused(0.03, "secondary")
+            tb.respond(tb.register("fallback", 0.05, cseq=3, transport="tcp"), 200)
+            tb.silent("REGISTER", "fallback", 100.0, cseq=4, transport="tcp")
+            tb.refused(102.0, "primary")
+        else:
+            tb.respond(tb.register("primary", 0.01, transport="tcp"), 200)
+            tb.silent("REGISTER", "primary", 100.0, cseq=2, transport="tcp")
+            tb.respond(tb.register("secondary", 102.0, cseq=3, transport="tcp"), 200)
+        return tb
+
+    def test_probe_during_the_fallbacks_silence_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-2"), "pass")
+
+    def test_secondary_before_the_primarys_give_up_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-2"), "fail")

@@ -1251,8 +1251,14 @@ def rtx5(ctx: Ctx) -> Verdict:
             # 103 and 113 of round 5: a call at 62 s as the retry fell due, one SYN,
             # refused; a call's SYN at 117.000 s, the retry due at 117.005 s, refused at
             # 117.010 s.  One decided before the retry fell due was the call's alone)
+            # (so is a planned hang-up's connection, FO-4's BYE opening one to the
+            # server of the call as the retry fell due: explore seed 113 of round 6, the
+            # BYE's SYN at 560.011 s lost, the retry due at 560.017 s, refused at 563.0 s)
+            hung = {a.index for a in conns for srv, hd in hang_ups
+                    if srv == a.server and hd - ctx.tol <= a.start <= hd + 1.0 + ctx.tol}
             shared = {a.index: a.t for a in conns for d in due
-                      if a.index in claimed and top is not None and a.server == top
+                      if (a.index in claimed or a.index in hung)
+                      and top is not None and a.server == top
                       and a.start > last.last + ctx.tol
                       and (abs(a.start - d) <= wire._SAME_INSTANT or a.start < d < a.t)
                       and (nxt is None or a.start < nxt.first - ctx.tol)}

@@ -2903,3 +2903,38 @@ class ProbeWhileTheFallbacksRenewalWaitsTests(SynchronousTestCase):
 
     def test_secondary_before_the_primarys_give_up_fails(self) -> None:
         self.assertEqual(status(self._world(False), "RTX-2"), "fail")
+
+
+class RetryRidingTheHangUpsConnectionTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seed 113 of round 6; TCP, server 1 an IP literal, 20 %
+    loss): the registration failed at 530.0 s, its retry due at 560.017 s; a
+    call up since 530.0 s hung up at 560.0 s, its BYE opening a connection to
+    the primary at 560.011 s (SYN lost, then refused at 563.0 s).  The phone
+    opens no second connection to the same server: the retry waited on that
+    one and failed with it, the next retry 30 s after the refusal.  A
+    pending connection serves every request waiting for its server, the
+    hang-up's as a call's (round 5's reading).  A phone that never retried
+    after that connection failed still fails.
+    """
+
+    def _world(self, retried: bool) -> TraceBuilder:
+        facts = default_facts(server1=PRIMARY, transport=1, duration=120.0, servers=_ONE_TARGET)
+        facts = replace(facts, calls=(CallPlan(30.0, f"sip:echo@{DOMAIN}", 30.0),))
+        tb = TraceBuilder(facts)
+        tb.respond(tb.register("primary", 0.0, transport="tcp"), 200, 0.01)
+        tb.silent("REGISTER", "primary", 22.52, cseq=2, transport="tcp")
+        tb.call("primary", 30.0, call_id="call-a", transport="tcp")
+        tb.syn_lost(60.011, "primary", fate="lost", phone_port=42000)
+        tb.syn_lost(63.011, "primary", phone_port=42000)
+        tb._add(ConnEvent(63.022, PHONE, "refused", "tcp", (PHONE, 42000), (PRIMARY, 5060),
+                          "RST"))
+        if retried:
+            tb.respond(tb.register("primary", 93.03, cseq=3, transport="tcp"), 200)
+        return tb
+
+    def test_retry_after_the_shared_connection_failed_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-5"), "pass")
+
+    def test_no_retry_after_the_shared_connection_failed_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-5"), "fail")

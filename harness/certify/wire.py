@@ -1704,6 +1704,31 @@ def attempts(
         # those handed over with it (the REGISTER and a call's INVITEs all waiting for one
         # connection to the working server, then all to the fallback server, FO-6,
         # FBK-S2: explore seed 23 of dns-ip-literal)
+        if nxt in real and nxt.first < a.start:
+            # (the request behind it is one that gave another target of the group up as
+            # it began: every request that did so then waited for it, FO-2 and FO-3
+            # failing over together; explore seed 127 of round 6, next find, retry_counts
+            # 0, the REGISTER and a call's INVITE giving the silent primary up together,
+            # the secondary's SYN lost, both then to the fallback server, FO-6)
+            # (not one that came from this server: never back to the target it has just
+            # left, RTX-2; fixture r6-s7002-rtx2-invite-list-exhausted)
+            for x in _all_failed_over_from(facts, a, real):
+                before = [y for y in (*real, *synthetic.values())
+                          if (y.call_id, y.method) == (x.call_id, x.method)
+                          and y.first < x.first]
+                came = max(before, key=lambda y: (y.first, y.sends[0].index), default=None)
+                if (x.call_id, x.method) == (nxt.call_id, nxt.method) or (
+                        came is not None and came.dst == a.server) or any(
+                        b.server == a.server and b.t - tol <= x.started <= b.t + 4 * tol
+                        for b in free) or any(
+                        y.dst == a.server and (y.call_id, y.method) == (x.call_id, x.method)
+                        and abs(y.first - a.start) <= tol
+                        for y in (*real, *synthetic.values(), *also)):
+                    continue
+                also.append(replace(
+                    synthetic[k], method=x.method, call_id=x.call_id, cseq=x.cseq,
+                    sends=(replace(sent, request=x.request),),
+                ))
         handed = nxt in real and facts.group_of(nxt.dst) != facts.group_of(a.server)
         if nxt in real and (not handed or a_t - tol <= nxt.first):
             lo = a_t if handed else a.t

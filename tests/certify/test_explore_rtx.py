@@ -2938,3 +2938,39 @@ class RetryRidingTheHangUpsConnectionTests(SynchronousTestCase):
 
     def test_no_retry_after_the_shared_connection_failed_fails(self) -> None:
         self.assertEqual(status(self._world(False), "RTX-5"), "fail")
+
+
+class InviteAndRegisterWaitingForOneLostSynTests(SynchronousTestCase):
+    """
+    RTX-2 (explore seed 127 of round 6, next find; successive mode, TCP,
+    retry_counts 0): the registration and a call's INVITE both gave the
+    silent primary up at 1.54 s; one connection to the secondary began then,
+    its SYN lost, given up 0.5 s later (RTX-1's time); both went on to the
+    fallback server (FO-6).  The wire gave that connection the REGISTER's
+    identity only, so the INVITE seemed to have skipped the secondary and
+    moved on 0.7 s late.  Every request that gave another target of the
+    group up as the connection began waited for it (FO-2 and FO-3 failing
+    over together; not one that came from that server, RTX-2).  An INVITE
+    that gave the primary up half a second before the connection began still
+    fails.
+    """
+
+    def _world(self, invite_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(duration=60.0, transport=1, redundancy_type=1,
+                                        retry_counts=0, calls=(invite_at - 0.05,)))
+        srv = [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"]
+        tb.dns(1.0, f"_sip._tcp.{DOMAIN}", "SRV", srv, ttl=3600)
+        tb.dns(1.01, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=3600)
+        tb.dns(1.02, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=3600)
+        tb.silent("INVITE", "primary", invite_at, call_id="call-a", transport="tcp")
+        tb.silent("REGISTER", "primary", 1.045, transport="tcp")
+        tb.syn_lost(1.54, "secondary", fate="lost", phone_port=43000)
+        tb.respond(tb.register("fallback", 2.255, call_id="reg-2", transport="tcp"), 200)
+        tb.call("fallback", 2.256, call_id="call-a", cseq=3, transport="tcp", bye_at=7.0)
+        return tb
+
+    def test_both_riding_the_secondarys_connection_passes(self) -> None:
+        self.assertEqual(status(self._world(1.04), "RTX-2"), "pass")
+
+    def test_invite_given_up_before_the_connection_fails(self) -> None:
+        self.assertEqual(status(self._world(0.54), "RTX-2"), "fail")

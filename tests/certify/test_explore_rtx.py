@@ -2974,3 +2974,38 @@ class InviteAndRegisterWaitingForOneLostSynTests(SynchronousTestCase):
 
     def test_invite_given_up_before_the_connection_fails(self) -> None:
         self.assertEqual(status(self._world(0.54), "RTX-2"), "fail")
+
+
+class RequestWrittenAfterAnUnheardCloseTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seed 113 of round 6, next find; TCP, server 1 an IP
+    literal, flapping, 5 % loss): the primary closed the phone's connection
+    at 120.0 s, its FIN lost; the renewal at 120.2 s was written onto the
+    connection the phone still took for open (its segment lost), and the FIN
+    sent again reached the phone then: the renewal failed at 120.2 s, and the
+    retry came 30 s later.  The wire ended a request only by a close after
+    its first send, so the renewal seemed silent until RTX-1's time (127.7 s)
+    and the retry 7.5 s early.  A close the phone heard of only after it
+    wrote the request ends that request when the phone heard it.  A retry
+    counted from RTX-1's give-up time instead still fails.
+    """
+
+    def _world(self, retry_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, server2="", transport=1,
+                                        duration=90.0, servers=_ONE_TARGET[:1]))
+        tb.respond(tb.register("primary", 0.0, transport="tcp"), 200, 0.01)
+        tb.conn(20.0, "primary", "close", transport="tcp", port=5060, phone_port=5060,
+                detail="local")
+        tb._add(PacketEvent(20.0, "tcp", (PRIMARY, 5060), (PHONE, 5060), b"", fate="lost",
+                            flags="F"))
+        tb.register("primary", 20.2, cseq=2, transport="tcp", lost=(0,))
+        tb._add(PacketEvent(20.2, "tcp", (PRIMARY, 5060), (PHONE, 5060), b"",
+                            fate="delivered", flags="F"))
+        tb.respond(tb.register("primary", retry_at, cseq=3, transport="tcp"), 200)
+        return tb
+
+    def test_retry_counted_from_the_heard_close_passes(self) -> None:
+        self.assertEqual(status(self._world(50.2), "RTX-5"), "pass")
+
+    def test_retry_counted_from_the_give_up_time_fails(self) -> None:
+        self.assertEqual(status(self._world(57.7), "RTX-5"), "fail")

@@ -1210,7 +1210,16 @@ def rtx5(ctx: Ctx) -> Verdict:
             since = fail_t
             if not rnd[0].on_wire and last.dst == rnd[0].dst and wire.in_call_window(
                     ctx.trace, ctx.facts, rnd[0].started):
-                since = _every_target_failed_since(ctx, fail_t, fail_t - ri + slack)
+                # (from the registration's own attempt before it on: failures before that
+                # one were its to answer, and it did; explore seed 219 of round 6, the
+                # retry refused at 37.5 s, calls at 38 s and 39 s refused, the next retry
+                # 30 s after the first of those three, not after a call's failure at 10 s)
+                before = [x.started for x in ctx.attempts
+                          if x.method == "REGISTER" and x.call_id == rnd[0].call_id
+                          and ctx.group(x.dst) == 1
+                          and (x.first, x.sends[0].index) < (rnd[0].first, rnd[0].sends[0].index)]
+                since = _every_target_failed_since(
+                    ctx, fail_t, max([fail_t - ri + slack, *before[-1:]]))
             due: tuple[float, ...] = (fail_t + ri, since + ri)
             # successive mode: the fallback server failing while a probe of the working
             # server (FBK-S3), whose last outcome was its failure, was still under way:

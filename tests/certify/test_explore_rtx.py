@@ -3009,3 +3009,41 @@ class RequestWrittenAfterAnUnheardCloseTests(SynchronousTestCase):
 
     def test_retry_counted_from_the_give_up_time_fails(self) -> None:
         self.assertEqual(status(self._world(57.7), "RTX-5"), "fail")
+
+
+class RetryCountedFromTheRegistrationsOwnRefusalTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seed 219 of round 6; TCP, server 1 an IP literal,
+    stopped): a first call's INVITE failed at 10 s; the registration's retry
+    at 37.5 s was refused, then calls placed at 38 s and 39 s each had their
+    connection refused at once (the wire lends the second the REGISTER's
+    identity, round 2's reading).  The next retry came 30 s after the
+    registration's own refusal.  RTX-5 accepts the interval from the first
+    or the last of such failures; the first was counted from 10 s, a failure
+    the 37.5 s retry had already answered.  It is now counted from the
+    registration's own attempt before the lent round on.  A retry 30 s after
+    the second call's refusal still fails.
+    """
+
+    def _world(self, retry_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, server2="", transport=1,
+                                        calls=(3.0, 38.0, 39.0), duration=90.0,
+                                        servers=_ONE_TARGET[:1]))
+        tb.silent("REGISTER", "primary", 0.0, transport="tcp")
+        # (a first call's INVITE, silent, failed by the server's close at 10 s)
+        tb.invite("primary", 3.005, call_id="call-a", transport="tcp")
+        tb.conn(10.0, "primary", "close", transport="tcp", port=5060, phone_port=5060,
+                detail="local")
+        tb._add(PacketEvent(10.0, "tcp", (PRIMARY, 5060), (PHONE, 5060), b"",
+                            fate="delivered", flags="F"))
+        tb.refused(37.5, "primary")
+        tb.refused(38.0, "primary")
+        tb.refused(39.0, "primary")
+        tb.refused(retry_at, "primary")
+        return tb
+
+    def test_retry_from_the_registrations_refusal_passes(self) -> None:
+        self.assertEqual(status(self._world(67.51), "RTX-5"), "pass")
+
+    def test_retry_from_the_second_calls_refusal_fails(self) -> None:
+        self.assertEqual(status(self._world(69.01), "RTX-5"), "fail")

@@ -3047,3 +3047,32 @@ class RetryCountedFromTheRegistrationsOwnRefusalTests(SynchronousTestCase):
 
     def test_retry_from_the_second_calls_refusal_fails(self) -> None:
         self.assertEqual(status(self._world(69.01), "RTX-5"), "fail")
+
+
+class RetryStillPendingWhenCallsFailedTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seed 219 of round 6, next find; TCP, server 1 an IP
+    literal, down): the registration failed at 7.5 s (RTX-1's time), its
+    retry due at 37.5 s; calls at 36 s and 37 s were refused (the second lent
+    the REGISTER's identity), and the retry came at 37.5 s.  The first
+    failure RTX-5 may count from was searched for only from a full interval
+    (plus slack) before the lent round's failure at 37.01 s, missing the one
+    at 7.5 s whose retry was still pending.  A retry at neither time still
+    fails.
+    """
+
+    def _world(self, retry_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, server2="", transport=1,
+                                        calls=(36.0, 37.0), duration=60.0,
+                                        servers=_ONE_TARGET[:1]))
+        tb.silent("REGISTER", "primary", 0.0, transport="tcp")
+        tb.refused(36.0, "primary")
+        tb.refused(37.0, "primary")
+        tb.refused(retry_at, "primary")
+        return tb
+
+    def test_retry_of_the_earlier_failure_passes(self) -> None:
+        self.assertEqual(status(self._world(37.5), "RTX-5"), "pass")
+
+    def test_retry_at_neither_time_fails(self) -> None:
+        self.assertEqual(status(self._world(45.0), "RTX-5"), "fail")

@@ -1338,8 +1338,15 @@ def rtx5(ctx: Ctx) -> Verdict:
                     r_what,
                     (*last.indexes, r_index),
                 )
-            if r_index in rode and rode[r_index] + ri + slack < ctx.end and not any(
-                    abs(st - (rode[r_index] + ri)) <= slack
+            # (or it gave that connection up at RTX-1's time counted from the retry, as
+            # a request handed to a connection never established does, wire.failed_at:
+            # explore seed 113 of round 6, third find, a call's SYNs lost from 528 s, the
+            # retry due at 535.07 s given up at 542.57 s, the TCP timeout only at 560 s)
+            ends = ({rode[r_index], min(rode[r_index], r_t + wire.give_up_delay(
+                ctx.profile, "REGISTER", ctx.retry_counts(r_dst)))}
+                if r_index in rode else set())
+            if ends and all(e + ri + slack < ctx.end for e in ends) and not any(
+                    abs(st - (e + ri)) <= slack for e in ends
                     for st in [*(x.started for x in ctx.attempts
                                  if x.method == "REGISTER" and ctx.group(x.dst) == 1),
                                *(a.start for a in conns if ctx.group(a.server) == 1)]):

@@ -3076,3 +3076,38 @@ class RetryStillPendingWhenCallsFailedTests(SynchronousTestCase):
 
     def test_retry_at_neither_time_fails(self) -> None:
         self.assertEqual(status(self._world(45.0), "RTX-5"), "fail")
+
+
+class RetryGivenUpOnTheCallsUnestablishedConnectionTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seed 113 of round 6, third find; TCP, server 1 an IP
+    literal, stopped, 20 % loss): a call at 28 s opened a connection to the
+    primary whose SYNs met a closed port with every RST lost; the retry due
+    at 35.07 s waited on it (round 5's reading) and the phone gave it up at
+    RTX-1's time counted from then, 42.57 s, retrying 30 s later, though the
+    connection itself timed out only at 60 s.  The next retry may be due an
+    interval after either.  A phone that never retried still fails.
+    """
+
+    def _world(self, retried: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, server2="", transport=1,
+                                        calls=(28.0,), duration=100.0,
+                                        servers=_ONE_TARGET[:1]))
+        tb.silent("REGISTER", "primary", -2.435, transport="tcp")  # failed at 5.065 s
+        for at, fate in ((28.0, "closed"), (29.0, "lost"), (31.0, "lost"), (35.0, "closed"),
+                         (43.0, "closed"), (59.0, "lost")):
+            tb.syn_lost(at, "primary", fate=fate, phone_port=44000)
+            if fate == "closed":  # (its RST lost)
+                tb._add(PacketEvent(at + 0.005, "tcp", (PRIMARY, 5060), (PHONE, 44000), b"",
+                                    fate="lost", flags="R"))
+        tb._add(ConnEvent(60.0, PHONE, "timeout", "tcp", (PHONE, 44000), (PRIMARY, 5060),
+                          "connector timeout"))
+        if retried:
+            tb.refused(72.565, "primary")
+        return tb
+
+    def test_retry_an_interval_after_the_give_up_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-5"), "pass")
+
+    def test_no_retry_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-5"), "fail")

@@ -1070,6 +1070,17 @@ def rtx5(ctx: Ctx) -> Verdict:
                     ),
                     None,
                 )
+            # (a planned call's failed connection the wire lent the REGISTER's identity,
+            # well before the retry was due, is the call's, not an early retry: explore
+            # seed 219 of round 6, third find, the retry refused at 37.5 s, calls at 38 s
+            # and 39 s refused, the run over before the next retry was due)
+            while (nxt is not None and not nxt.on_wire and nxt.started < fail_t + ri / 2
+                   and wire.in_call_window(ctx.trace, ctx.facts, nxt.started)):
+                lent = nxt
+                nxt = next((t for t in ctx.attempts
+                            if t.method == "REGISTER" and ctx.group(t.dst) == 1
+                            and (t.first, t.sends[0].index) > (lent.first, lent.sends[0].index)
+                            and id(t) not in alone), None)
             # a retry whose connection failed before any SIP went over it (refused, and
             # nothing after it on the wire to say what it carried) is a retry all the same
             # (nothing on the wire says what such a connection was for: the one nearest
@@ -1146,6 +1157,9 @@ def rtx5(ctx: Ctx) -> Verdict:
                 if x.method == "REGISTER" and ctx.group(x.dst) == 1
                 and last.last + ctx.tol < x.first <= horizon and x is not nxt
                 and id(x) in heads and id(x) not in alone
+                # (nor a planned call's lent connection well before the retry time, above)
+                and not (not x.on_wire and x.started < fail_t + ri / 2
+                         and wire.in_call_window(ctx.trace, ctx.facts, x.started))
             ]
             if nxt is not None:
                 options.append((nxt.started, nxt.dst, nxt.describe(), nxt.sends[0].index))

@@ -3111,3 +3111,33 @@ class RetryGivenUpOnTheCallsUnestablishedConnectionTests(SynchronousTestCase):
 
     def test_no_retry_fails(self) -> None:
         self.assertEqual(status(self._world(False), "RTX-5"), "fail")
+
+
+class CallsConnectionsAfterTheRetryAreNoEarlyRetryTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seed 219 of round 6, third find; TCP, server 1 an IP
+    literal, down): the retry at 37.5 s was refused; calls at 38 s and 39 s
+    had their connections refused (the wire lends the second the REGISTER's
+    identity); the run ended before the next retry was due (67.5 s).  That
+    lent connection, well before the retry time and in a call's moment, is
+    the call's, not an early retry.  A REGISTER of the phone's own at 45 s
+    still fails.
+    """
+
+    def _world(self, early: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, server2="", transport=1,
+                                        calls=(38.0, 39.0), duration=60.0,
+                                        servers=_ONE_TARGET[:1]))
+        tb.silent("REGISTER", "primary", 0.0, transport="tcp")
+        tb.refused(37.5, "primary")
+        tb.refused(38.0, "primary")
+        tb.refused(39.0, "primary")
+        if early:
+            tb.respond(tb.register("primary", 45.0, cseq=2, transport="tcp"), 200)
+        return tb
+
+    def test_calls_connections_pass(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-5"), "pass")
+
+    def test_register_of_its_own_at_45_s_fails(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-5"), "fail")

@@ -1380,33 +1380,80 @@ def unresolved_names(ctx: Ctx, t: float) -> set[str]:
     return names
 
 
-def address_heard_again(ctx: Ctx, fail_t: float, dst: str) -> float | None:
+def _reask_run(ctx: Ctx, fail_t: float) -> list[tuple[float, str, DnsEvent | None]]:
     """
-    When the phone, asking again at once after a target failed at C{fail_t}
-    for the addresses the lookup in use lacked (DNS-8, DNS-11: a failed
-    address lookup is retried when the target is needed), first heard C{dst}
-    among the answers: the next target was tried only then, RTX-2's "at once"
-    counting from there (and RTX-3's after a 503).  C{None} if it did not ask
-    again, or no answer that reached it named C{dst}.  (Survey 7002 [08],
-    round 6: the secondary's A answers lost, the re-ask after the primary
-    refused answered 1 s late; survey 7003 [02]: the same after a 503.)
+    The phone's asking again for the addresses the lookup in use at C{fail_t}
+    lacked (DNS-8: their address queries failed or were lost; DNS-11: a
+    failed address lookup is retried when the target is needed), as it bore
+    on a target failing at C{fail_t}: the run of address queries for those
+    names (time, name, the answer that reached the phone or C{None}; queries
+    the network lost included) that was still under way then (begun for
+    another request's failure just before, its answer not yet in: survey 7003
+    of round 7, a call's INVITE answered 503 at 211.00 s, the phone asking
+    for the secondary's address, the renewal giving the primary up at
+    211.09 s), or that began at once after it; each query within the
+    resolver's give-up time of the one before.  Empty if there was none.
+    The one view behind L{address_reasked}, L{address_heard_again} and
+    L{address_reasked_until}.
     """
     names = unresolved_names(ctx, fail_t)
     if not names:
-        return None
+        return []
     lost = _lost_answers(ctx)
-    prev = fail_t
-    for _, q, a in sorted(ctx.dns, key=lambda x: x[1].t):
-        name = norm(q.qname)
-        if q.qtype != "A" or name not in names or q.t < fail_t - ctx.tol:
-            continue
-        if q.t - prev > (DNS_GIVE_UP if prev > fail_t else ctx.at_once):
-            return None
-        prev = q.t
-        if a is None or any(n == name and k == "A" and abs(t - a.t) <= ctx.tol
-                            for n, k, t in lost):
-            continue
-        if any(dst in r.split() for r in a.answers):
+    tries = sorted(
+        [(q.t, norm(q.qname), None if a is None or any(
+            n == norm(q.qname) and k == "A" and abs(t - a.t) <= ctx.tol for n, k, t in lost)
+          else a)
+         for _, q, a in ctx.dns
+         if q.qtype == "A" and norm(q.qname) in names and q.t >= fail_t - DNS_GIVE_UP]
+        + [(q.t, q.name, None) for q in _unsent_queries(ctx)
+           if q.type == "A" and q.name in names and q.t >= fail_t - DNS_GIVE_UP],
+        key=lambda x: x[0])
+    before = [x for x in tries if x[0] < fail_t - ctx.tol]
+    run: list[tuple[float, str, DnsEvent | None]] = []
+    if before:
+        last = before[-1]
+        if fail_t - last[0] <= DNS_GIVE_UP and (last[2] is None or last[2].rcode == "TIMEOUT"
+                                                or last[2].t > fail_t - ctx.tol):
+            # still waiting for an answer when the target failed: the phone's asking
+            # again had begun, the run back to its first query
+            run = [last]
+            for x in reversed(before[:-1]):
+                if run[0][0] - x[0] > DNS_GIVE_UP:
+                    break
+                run.insert(0, x)
+    for x in tries[len(before):]:
+        if x[0] - (run[-1][0] if run else fail_t) > (DNS_GIVE_UP if run else ctx.at_once):
+            break
+        run.append(x)
+    return run
+
+
+def address_reasked(ctx: Ctx, address: str, fail_t: float) -> bool:
+    """
+    Whether the phone asked again for the address of the target of server 1
+    at C{address}, which the lookup in use at C{fail_t} lacked, in the run of
+    L{_reask_run} (under way as a target failed at C{fail_t}, or begun at once
+    after it): it needed that target then (DNS-11).
+    """
+    names = {q.name for q in ctx.queries if q.type == "A" and address in q.records}
+    return any(name in names for _, name, _ in _reask_run(ctx, fail_t))
+
+
+def address_heard_again(ctx: Ctx, fail_t: float, dst: str) -> float | None:
+    """
+    When the phone, asking again (L{_reask_run}: at once after a target failed
+    at C{fail_t}, or already asking then) for the addresses the lookup in use
+    lacked (DNS-8, DNS-11: a failed address lookup is retried when the target
+    is needed), first heard C{dst} among the answers: the next target was
+    tried only then, RTX-2's "at once" counting from there (and RTX-3's after
+    a 503, RTX-1's after a give-up).  C{None} if it did not ask again, or no
+    answer that reached it named C{dst}.  (Survey 7002 [08], round 6: the
+    secondary's A answers lost, the re-ask after the primary refused answered
+    1 s late; survey 7003 [02]: the same after a 503.)
+    """
+    for _, _, a in _reask_run(ctx, fail_t):
+        if a is not None and any(dst in r.split() for r in a.answers):
             return a.t
     return None
 
@@ -1414,7 +1461,7 @@ def address_heard_again(ctx: Ctx, fail_t: float, dst: str) -> float | None:
 def address_reasked_until(ctx: Ctx, fail_t: float) -> float | None:
     """
     When every target the phone had failed at C{fail_t} and it then asked
-    again, at once, for the addresses the lookup in use lacked (DNS-8,
+    again (L{_reask_run}) for the addresses the lookup in use lacked (DNS-8,
     DNS-11: a failed address lookup is retried when the target is needed),
     and got none: when the last of those lookups ended (its answer reached the
     phone, or the resolver gave up on it).  Every target had failed only then
@@ -1425,28 +1472,13 @@ def address_reasked_until(ctx: Ctx, fail_t: float) -> float | None:
     FBK-S2).  C{None} if it did not ask, or got an address.  Used through
     L{Ctx.round_failed_at}.
     """
-    names = unresolved_names(ctx, fail_t)
-    if not names:
-        return None
-    lost = _lost_answers(ctx)
-    tries = sorted(
-        [(q.t, norm(q.qname), a) for _, q, a in ctx.dns
-         if q.qtype == "A" and norm(q.qname) in names and q.t >= fail_t - ctx.tol]
-        + [(q.t, q.name, None) for q in _unsent_queries(ctx)
-           if q.type == "A" and q.name in names and q.t >= fail_t - ctx.tol],
-        key=lambda x: x[0])
-    run: list[tuple[float, str, object]] = []
-    for x in tries:
-        if x[0] - (run[-1][0] if run else fail_t) > (DNS_GIVE_UP if run else ctx.at_once):
-            break
-        run.append(x)
+    run = _reask_run(ctx, fail_t)
     if not run:
         return None
     end = fail_t
     for name in {x[1] for x in run}:
         mine = [x for x in run if x[1] == name]
-        heard = [a for _, _, a in mine if isinstance(a, DnsEvent) and not any(
-            n == name and k == "A" and abs(t - a.t) <= ctx.tol for n, k, t in lost)]
+        heard = [a for _, _, a in mine if a is not None]
         if heard:
             if heard[0].rcode == "NOERROR" and any(" A " in r for r in heard[0].answers):
                 return None  # an address after all: the phone goes on there

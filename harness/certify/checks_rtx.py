@@ -19,6 +19,7 @@ from harness.certify.checks_dns import (
     DNS_GIVE_UP,
     address_asked,
     address_heard_again,
+    address_reasked,
     first_resolved_target,
     in_flight,
     unresolved_names,
@@ -288,6 +289,14 @@ def _moved_on_time(ctx: Ctx, t: wire.Txn, nxt: wire.Txn, due: float) -> bool:
         return roe
     return due - ctx.tol <= nxt.started <= due + 2 * ctx.tol + 0.01 or (
         due - ctx.tol <= _began(ctx, due - ctx.tol, nxt) <= due + 2 * ctx.tol + 0.01) or (
+        # the lookup in use had no address for it and the phone was asking again (begun
+        # at once, or under way for another request that failed just before): moving on
+        # runs from the answer naming it, as RTX-2's and RTX-3's "at once" do (survey
+        # 7003 of round 7: a call's INVITE answered 503 at 211.00 s, the secondary's
+        # address asked again, lost, answered at 212.00 s; the renewal gave the primary
+        # up at 211.09 s and went on once that answer came)
+        (heard := address_heard_again(ctx, due, nxt.dst)) is not None
+        and due - ctx.tol <= nxt.started <= max(due, heard) + 2 * ctx.tol + 0.01) or (
         # over a connection another request had opened (and the wire counted nxt among
         # the requests that waited for it, their arrivals within tol): nxt began with its
         # own send (explore seed 43 of round 3: latency 0.1 s, the concurrent REGISTER to
@@ -423,6 +432,8 @@ def rtx1(ctx: Ctx) -> Verdict:
         nxt = _next_in_chain(ctx, t)
         if nxt is not None and nxt.dst != t.dst and _roe_register(ctx, t):
             nxt = None  # FO-5's REGISTER for one target: the request behind it moves on
+        if nxt is not None and _probe_behind_fallback(ctx, t, nxt):
+            nxt = None
         if nxt is not None and nxt.dst != t.dst:
             due = t.first + ctx.give_up(t)
             moved += 1
@@ -453,6 +464,26 @@ def rtx1(ctx: Ctx) -> Verdict:
         f"(profile {ctx.profile.name}, give_up {ctx.profile.give_up})",
         ev,
     )
+
+
+def _probe_behind_fallback(ctx: Ctx, t: wire.Txn, nxt: wire.Txn) -> bool:
+    """
+    Whether C{nxt}, at server 1 and begun before C{t} at the fallback server
+    was due to give it up, is no move on from C{t}: the fallback server is the
+    last target (FO-6), server 1 after it is the top of the list again, so a
+    REGISTER there meanwhile is FBK-S3's probe of the working server (or
+    another request's), on a schedule of its own (explore seed 215 of round
+    6: successive mode, the fallback's renewal silent from 435.3 s, the probe
+    due at 438.1 s refused; the renewal failed at its own give-up time).  Not
+    if the request went to the fallback server again before that time: it
+    had left C{t} early and started over from the top (explore seed 10,
+    C{SuccessiveRetryAfterSilentFallbackTests}).
+    """
+    due = t.started + ctx.give_up(t)
+    return (ctx.group(t.dst) == 2 and ctx.group(nxt.dst) == 1
+            and nxt.started < due - ctx.tol
+            and not any(y.dst == t.dst and y.call_id == t.call_id and y.method == t.method
+                        and nxt.first <= y.first < due - ctx.tol for y in ctx.attempts))
 
 
 def _round_exhausted_by(ctx: Ctx, f: wire.ConnFailure) -> bool:
@@ -557,6 +588,8 @@ def rtx2(ctx: Ctx) -> Verdict:
         nxt = _next_in_chain(ctx, t)
         if nxt is None or nxt.dst == t.dst or _roe_register(ctx, t):
             continue  # (FO-5's REGISTER for one target: the request behind it moves on)
+        if _probe_behind_fallback(ctx, t, nxt):
+            continue
         due = t.started + ctx.give_up(t)
         if _roe_register(ctx, nxt) and nxt.started < due - ctx.tol:
             # FO-5's REGISTER for a call's failover, already under way at the next target
@@ -663,11 +696,13 @@ def rtx3(ctx: Ctx) -> Verdict:
                 # phone then had no better luck asking again for, DNS-8 and DNS-11: no
                 # target; explore seed 138 of round 5, the secondary's A answers lost)
                 # (a phone that never asked again still owes it: explore seed 2)
+                # (asked again at once, or already asking as the 503 came: another
+                # request's failure just before had begun it, survey 7003 of round 7, a
+                # call's INVITE answered 503 0.09 s before the renewal's 503)
                 later = t.final_t + at_once(ctx) + DNS_GIVE_UP
                 untried -= {u for u in unresolved_targets(ctx, t.final_t)
                             & unresolved_targets(ctx, later)
-                            if address_asked(ctx, u, t.final_t - ctx.tol,
-                                             t.final_t + at_once(ctx)) is not None}
+                            if address_reasked(ctx, u, t.final_t)}
                 if untried and t.final_t + at_once(ctx) < ctx.end:
                     return ctx.failed(
                         c,
@@ -722,8 +757,9 @@ def rtx3(ctx: Ctx) -> Verdict:
                     and x.method == t.method
                     and x.dst != t.dst
                     # (after it: the attempt it moved on from may end within tol of its
-                    # answer, explore seed 21, a 503 then the fallback's 500 at once)
-                    and x.first > t.first
+                    # answer, explore seed 21, a 503 then the fallback's 500 at once; in
+                    # trace order, without latency in the same instant)
+                    and (x.first, x.sends[0].index) > (t.first, t.sends[0].index)
                     and t.final_t - ctx.tol <= x.first <= horizon
                     # (not a later try from the top whose new lookup gave this target no
                     # address, DNS-8: the next target is then the first it had, explore
@@ -741,6 +777,19 @@ def rtx3(ctx: Ctx) -> Verdict:
                     # no move to the next target; explore seed 114 of round 5, retry_counts
                     # 9, the silent primary's give-up time longer than the interval)
                     and not _retried_from_top(ctx, t, x)
+                    # (nor a move on from a later attempt of the same request: the phone
+                    # tried that again after the answer (RTX-5's retry, itself judged
+                    # here if it was answered), and moved on from there, a refused
+                    # connection, RTX-2; survey 7003 of round 7, a 486 to the registration
+                    # at 182.6 s, another to its retry at 212.9 s, the next retry's
+                    # connection to the primary refused at 248.9 s, then the secondary;
+                    # explore seed 213 of round 6, no latency: the retry refused at the
+                    # primary and the secondary in the same instant, in trace order)
+                    and not any(y is not x and y.call_id == t.call_id
+                                and y.method == t.method
+                                and (t.first, t.sends[0].index) < (y.first, y.sends[0].index)
+                                < (x.first, x.sends[0].index)
+                                for y in ctx.attempts)
                 ):
                     return ctx.failed(
                         c,
@@ -928,6 +977,7 @@ def rtx5(ctx: Ctx) -> Verdict:
     # neither part of the registration's rounds nor its retry (explore seed 9)
     alone = {id(t) for t in ctx.txns if _roe_register(ctx, t)}
     hang_ups = wire._planned_in_dialog(ctx.facts, ctx.dialogs)
+    windows = wire.call_windows(ctx.trace, ctx.facts)
     for ch in ctx.new_chains(1):
         if ch.method != "REGISTER":
             continue
@@ -1023,6 +1073,17 @@ def rtx5(ctx: Ctx) -> Verdict:
                     ),
                     None,
                 )
+            # (a planned call's failed connection the wire lent the REGISTER's identity,
+            # well before the retry was due, is the call's, not an early retry: explore
+            # seed 219 of round 6, third find, the retry refused at 37.5 s, calls at 38 s
+            # and 39 s refused, the run over before the next retry was due)
+            while (nxt is not None and not nxt.on_wire and nxt.started < fail_t + ri / 2
+                   and wire.in_call_window(ctx.trace, ctx.facts, nxt.started)):
+                lent = nxt
+                nxt = next((t for t in ctx.attempts
+                            if t.method == "REGISTER" and ctx.group(t.dst) == 1
+                            and (t.first, t.sends[0].index) > (lent.first, lent.sends[0].index)
+                            and id(t) not in alone), None)
             # a retry whose connection failed before any SIP went over it (refused, and
             # nothing after it on the wire to say what it carried) is a retry all the same
             # (nothing on the wire says what such a connection was for: the one nearest
@@ -1033,11 +1094,14 @@ def rtx5(ctx: Ctx) -> Verdict:
             # (a call opens no connection before it is placed: one begun earlier, the
             # call riding it, was the retry's; explore seed 69 of round 4, the retry's
             # connection at 30.8 s, the call at 31 s behind it, both reset at 31.2 s)
+            # (its moment lasts until a second after the lookup the call made then,
+            # wire.call_windows: survey 7003 of round 7, a call's queries lost, its
+            # connection 2 s after it was placed)
             claimed: set[int] = set()
-            for p in ctx.facts.calls:
+            for p, (_, until) in zip(ctx.facts.calls, windows, strict=True):
                 first = next((a for a in sorted(conns, key=lambda a: a.start)
                               if ctx.group(a.server) == 1 and a.index not in claimed
-                              and p.at - 0.001 <= a.start <= p.at + 1.0 + ctx.tol), None)
+                              and p.at - 0.001 <= a.start <= until + ctx.tol), None)
                 if first is not None:
                     claimed.add(first.index)
             # (nor one opened at once after another target's connection failed: the
@@ -1096,6 +1160,9 @@ def rtx5(ctx: Ctx) -> Verdict:
                 if x.method == "REGISTER" and ctx.group(x.dst) == 1
                 and last.last + ctx.tol < x.first <= horizon and x is not nxt
                 and id(x) in heads and id(x) not in alone
+                # (nor a planned call's lent connection well before the retry time, above)
+                and not (not x.on_wire and x.started < fail_t + ri / 2
+                         and wire.in_call_window(ctx.trace, ctx.facts, x.started))
             ]
             if nxt is not None:
                 options.append((nxt.started, nxt.dst, nxt.describe(), nxt.sends[0].index))
@@ -1158,10 +1225,22 @@ def rtx5(ctx: Ctx) -> Verdict:
             # the REGISTER's identity: a REGISTER's own early retry is no such failure)
             slack = ctx.tol + ctx.profile.t1
             since = fail_t
-            if not rnd[0].on_wire and last.dst == rnd[0].dst and any(
-                    p.at - ctx.tol <= rnd[0].started <= p.at + 1.0 + ctx.tol
-                    for p in ctx.facts.calls):
-                since = _every_target_failed_since(ctx, fail_t, fail_t - ri + slack)
+            if not rnd[0].on_wire and last.dst == rnd[0].dst and wire.in_call_window(
+                    ctx.trace, ctx.facts, rnd[0].started):
+                # (from the registration's own attempt before it on: failures before that
+                # one were its to answer, and it did; explore seed 219 of round 6, the
+                # retry refused at 37.5 s, calls at 38 s and 39 s refused, the next retry
+                # 30 s after the first of those three, not after a call's failure at 10 s)
+                before = [x.started for x in ctx.attempts
+                          if x.method == "REGISTER" and x.call_id == rnd[0].call_id
+                          and ctx.group(x.dst) == 1
+                          and (x.first, x.sends[0].index) < (rnd[0].first, rnd[0].sends[0].index)]
+                # (and back a full interval: a failure whose retry was still pending
+                # when the lent round failed counts, explore seed 219 of round 6, next
+                # find, the registration failed at 7.5 s, calls refused at 36 s and 37 s,
+                # its retry at 37.5 s)
+                since = _every_target_failed_since(
+                    ctx, fail_t, max([fail_t - ri - slack, *before[-1:]]))
             due: tuple[float, ...] = (fail_t + ri, since + ri)
             # successive mode: the fallback server failing while a probe of the working
             # server (FBK-S3), whose last outcome was its failure, was still under way:
@@ -1202,8 +1281,14 @@ def rtx5(ctx: Ctx) -> Verdict:
             # 103 and 113 of round 5: a call at 62 s as the retry fell due, one SYN,
             # refused; a call's SYN at 117.000 s, the retry due at 117.005 s, refused at
             # 117.010 s.  One decided before the retry fell due was the call's alone)
+            # (so is a planned hang-up's connection, FO-4's BYE opening one to the
+            # server of the call as the retry fell due: explore seed 113 of round 6, the
+            # BYE's SYN at 560.011 s lost, the retry due at 560.017 s, refused at 563.0 s)
+            hung = {a.index for a in conns for srv, hd in hang_ups
+                    if srv == a.server and hd - ctx.tol <= a.start <= hd + 1.0 + ctx.tol}
             shared = {a.index: a.t for a in conns for d in due
-                      if a.index in claimed and top is not None and a.server == top
+                      if (a.index in claimed or a.index in hung)
+                      and top is not None and a.server == top
                       and a.start > last.last + ctx.tol
                       and (abs(a.start - d) <= wire._SAME_INSTANT or a.start < d < a.t)
                       and (nxt is None or a.start < nxt.first - ctx.tol)}
@@ -1270,8 +1355,15 @@ def rtx5(ctx: Ctx) -> Verdict:
                     r_what,
                     (*last.indexes, r_index),
                 )
-            if r_index in rode and rode[r_index] + ri + slack < ctx.end and not any(
-                    abs(st - (rode[r_index] + ri)) <= slack
+            # (or it gave that connection up at RTX-1's time counted from the retry, as
+            # a request handed to a connection never established does, wire.failed_at:
+            # explore seed 113 of round 6, third find, a call's SYNs lost from 528 s, the
+            # retry due at 535.07 s given up at 542.57 s, the TCP timeout only at 560 s)
+            ends = ({rode[r_index], min(rode[r_index], r_t + wire.give_up_delay(
+                ctx.profile, "REGISTER", ctx.retry_counts(r_dst)))}
+                if r_index in rode else set())
+            if ends and all(e + ri + slack < ctx.end for e in ends) and not any(
+                    abs(st - (e + ri)) <= slack for e in ends
                     for st in [*(x.started for x in ctx.attempts
                                  if x.method == "REGISTER" and ctx.group(x.dst) == 1),
                                *(a.start for a in conns if ctx.group(a.server) == 1)]):

@@ -1590,19 +1590,29 @@ def attempts(
                 # connection 180 s later, the INVITE moved on)
                 horizon = math.inf
             sports = {s.sport for s in t.sends}
+
+            def told_of(e: ConnEvent) -> float:
+                # the phone learnt of it with the first FIN (or RST) that reached it: TCP
+                # sends a lost FIN again (explore seed 1: two FINs lost, the third 0.6 s
+                # after the close)
+                return next((f.t for f in fins.get((e.local, e.remote), ()) if f.t >= e.t),
+                            e.t)
+
             hit_close = next(
                 ((i, e) for i, e in closes
                  if e.local[0] == t.dst and e.remote[1] in sports
-                 and t.first - tol <= e.t <= horizon),
+                 and (t.first - tol <= e.t <= horizon
+                      # (or the server had closed it before, its FIN lost: the request
+                      # was written onto a connection the phone still took for open, and
+                      # failed when that FIN came again; explore seed 113 of round 6,
+                      # next find, a renewal written 0.2 s after the close, RTX-5)
+                      or (e.detail != "peer" and e.t < t.first - tol
+                          and t.first - tol <= told_of(e) <= horizon))),
                 None,
             )
             if hit_close is not None:
                 i, e = hit_close
-                # the phone learnt of it with the first FIN (or RST) that reached it: TCP
-                # sends a lost FIN again (explore seed 1: two FINs lost, the third 0.6 s
-                # after the close)
-                told = next((f.t for f in fins.get((e.local, e.remote), ()) if f.t >= e.t),
-                            e.t)
+                told = told_of(e)
                 if e.detail == "peer":
                     # the phone closed it: it gave the server up when it began to,
                     # right after what the server last got through to it (explore seed
@@ -1654,7 +1664,7 @@ def attempts(
         if any(srv == a.server and due - tol <= a.start <= due + _IN_FLIGHT + tol
                for srv, due in in_dialog_due):
             continue  # a planned call's BYE or re-INVITE (FO-4: never failed over)
-        at_call = any(c.at - tol <= a.start <= c.at + _IN_FLIGHT + tol for c in facts.calls)
+        at_call = in_call_window(trace, facts, a.start)
         give_up = give_up_delay(facts.profile, "REGISTER", retry_counts_for(facts, a.server))
         # (the phone gave it up at RTX-1's time even if the connection failed only later,
         # its SYNs lost, then refused: it moved on then, explore seed 21)
@@ -1765,6 +1775,31 @@ def attempts(
         # those handed over with it (the REGISTER and a call's INVITEs all waiting for one
         # connection to the working server, then all to the fallback server, FO-6,
         # FBK-S2: explore seed 23 of dns-ip-literal)
+        if nxt in real and nxt.first < a.start:
+            # (the request behind it is one that gave another target of the group up as
+            # it began: every request that did so then waited for it, FO-2 and FO-3
+            # failing over together; explore seed 127 of round 6, next find, retry_counts
+            # 0, the REGISTER and a call's INVITE giving the silent primary up together,
+            # the secondary's SYN lost, both then to the fallback server, FO-6)
+            # (not one that came from this server: never back to the target it has just
+            # left, RTX-2; fixture r6-s7002-rtx2-invite-list-exhausted)
+            for x in _all_failed_over_from(facts, a, real):
+                before = [y for y in (*real, *synthetic.values())
+                          if (y.call_id, y.method) == (x.call_id, x.method)
+                          and y.first < x.first]
+                came = max(before, key=lambda y: (y.first, y.sends[0].index), default=None)
+                if (x.call_id, x.method) == (nxt.call_id, nxt.method) or (
+                        came is not None and came.dst == a.server) or any(
+                        b.server == a.server and b.t - tol <= x.started <= b.t + 4 * tol
+                        for b in free) or any(
+                        y.dst == a.server and (y.call_id, y.method) == (x.call_id, x.method)
+                        and abs(y.first - a.start) <= tol
+                        for y in (*real, *synthetic.values(), *also)):
+                    continue
+                also.append(replace(
+                    synthetic[k], method=x.method, call_id=x.call_id, cseq=x.cseq,
+                    sends=(replace(sent, request=x.request),),
+                ))
         handed = nxt in real and facts.group_of(nxt.dst) != facts.group_of(a.server)
         if nxt in real and (not handed or a_t - tol <= nxt.first):
             lo = a_t if handed else a.t
@@ -1803,9 +1838,11 @@ def attempts(
     # (a call whose INVITE had reached the wire, at another server, before the
     # connection began did not open it: a probe of the working server just after a
     # call went to the fallback server, explore seed 23 of dns-ip-literal)
+    windows = call_windows(trace, facts)
+
     def call_of(a: ConnAttempt) -> int | None:
         return next((n for n, c in enumerate(facts.calls)
-                     if c.at - tol <= a.start <= c.at + _IN_FLIGHT + tol
+                     if c.at - tol <= a.start <= windows[n][1] + tol
                      and not any(t.method == "INVITE" and not t.in_dialog
                                  and c.at - tol <= t.first
                                  and ((t.first <= a.start and t.final is not None
@@ -2014,6 +2051,58 @@ def _all_failed_over_from(facts: Facts, a: ConnAttempt, reqs: Sequence[Txn], *,
             # seed 11 of dns-ip-literal, round 4)
             out.append(x)
     return out
+
+
+#: how long the phone's resolver keeps at one question (as L{checks_dns.DNS_GIVE_UP})
+_DNS_GIVE_UP = 4.0
+
+
+@per_run  # (read by L{attempts} and RTX-5 per failed connection: one pass over the packets)
+def call_windows(trace: Trace, facts: Facts) -> tuple[tuple[float, float], ...]:
+    """
+    Per planned call, in plan order, the span in which the connection it opens
+    may begin: from the moment it is placed to a second after it, or, if the
+    phone looked server 1 up for it then (DNS-10: the resolution had expired),
+    to a second after the last query of that lookup (its queries each within a
+    resolver's give-up time of the one before, lost ones included).  A call
+    whose lookup's first query was lost opens its connection seconds later
+    (survey 7003 of round 7: a call at 310 s, its SRV and A queries each
+    lost once, its refused connection at 312.0 s, RTX-5).  Not when another
+    lookup was under way as the call was placed (a renewal's): the two share
+    their answers, and the connection after them is both requests' (fixture
+    C{defects-seed0-reask-ghost}: the renewal's lookup from 16 s, a call at
+    18 s, one refused connection at 20.1 s failing both).
+    """
+    dns_host = facts.dns[0] if facts.dns is not None else None
+    qs = sorted(e.t for _, e in trace.indexed(PacketEvent)
+                if dns_host is not None and e.proto == "udp" and e.dst[0] == dns_host
+                and facts.phone is not None and e.src[0] == facts.phone)
+    tol = facts.tol
+    out = []
+    for c in facts.calls:
+        until = c.at + _IN_FLIGHT
+        last = None
+        if any(c.at - _DNS_GIVE_UP < t < c.at - tol for t in qs):
+            out.append((c.at, until))
+            continue
+        for t in qs:
+            if last is None:
+                if c.at - tol <= t <= c.at + tol:
+                    last = t
+            elif t - last <= _DNS_GIVE_UP:
+                last = t
+            elif t > last:
+                break
+        if last is not None:
+            until = max(until, last + _IN_FLIGHT)
+        out.append((c.at, until))
+    return tuple(out)
+
+
+def in_call_window(trace: Trace, facts: Facts, t: float) -> bool:
+    """Whether a connection begun at C{t} may be a planned call's (L{call_windows})."""
+    tol = facts.tol
+    return any(lo - tol <= t <= hi + tol for lo, hi in call_windows(trace, facts))
 
 
 def _planned_in_dialog(facts: Facts, dlgs: Sequence[Dialog]) -> list[tuple[str, float]]:

@@ -2712,3 +2712,464 @@ class LonePrimaryInsideItsRetryAfterTests(SynchronousTestCase):
 
     def test_primary_with_a_secondary_inside_its_retry_after_fails(self) -> None:
         self.assertEqual(status(self._world(True), "RTX-3"), "fail")
+class RetransmittedFinalLostAfterTheFirstGotThroughTests(SynchronousTestCase):
+    """
+    RTX-3 (survey 7003 [11] of round 7, 20 % loss; FB-0 [12] the same): the
+    primary answered a call's INVITE 503 at once, the phone's ACK was lost,
+    so the server sent its 503 again half a second later, and that copy was
+    lost.  The wire paired the lost datagram with the first 503 of the same
+    bytes, as if that one had been lost and the retransmission had been the
+    answer: the INVITE's answer came half a second late, after its move to
+    the secondary, which then was no move at all.  A lost datagram is the one
+    sent last before it (L{harness.certify.wire._responses}).  A phone that
+    went to the secondary 3 s after the 503 still fails.
+    """
+
+    def _world(self, delay: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(duration=120.0, calls=(50.0,)))
+        srv = [f"0 1 5060 primary.{DOMAIN}", f"1 0 5060 secondary.{DOMAIN}"]
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV", srv, ttl=3600)
+        tb.dns(0.002, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=3600)
+        tb.dns(0.004, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=3600)
+        tb.respond(tb.register("primary", 0.01), 200)
+        inv = tb.invite("primary", 50.0, call_id="call-a")
+        tb.respond(inv, 503, 50.01)
+        tb.request("ACK", "primary", 50.02, call_id="call-a", branch=inv.branch, lost=(0,))
+        tb.respond(inv, 503, 50.51, lost=True)
+        tb.call("secondary", 50.03 + delay, call_id="call-a", cseq=2, bye_at=60.0)
+        return tb
+
+    def test_secondary_at_once_after_the_first_503_passes(self) -> None:
+        self.assertEqual(status(self._world(0.0), "RTX-3"), "pass")
+
+    def test_secondary_three_seconds_after_the_503_fails(self) -> None:
+        self.assertEqual(status(self._world(3.0), "RTX-3"), "fail")
+
+
+class AddressReaskUnderWayAtThe503Tests(SynchronousTestCase):
+    """
+    RTX-3 (survey 7003 [03] of round 7, 20 % loss): the lookup in use had no
+    address for the secondary (its A answers lost, DNS-8).  A call's INVITE
+    got a 503 from the primary; the phone asked again at once for the
+    secondary's address (DNS-11), lost again.  The renewal's 503 came 0.2 s
+    later, while that question was still out (sent again at 1 s, lost); no
+    address came, so no REGISTER went to the secondary, and the registration
+    failed (RTX-5).  The secondary was no target the renewal's 503 owed an
+    attempt, as when the phone asks again at once after the 503 (round 5,
+    seed 138): it was already asking.  A 503 after that asking had ended,
+    with no new question, still owes the secondary.
+    """
+
+    def _world(self, reg_503_at: float, resend: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(duration=160.0, calls=(101.0,)))
+        srv = [f"0 1 5060 primary.{DOMAIN}", f"1 0 5060 secondary.{DOMAIN}"]
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV", srv, ttl=60)
+        tb.dns(0.002, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=60)
+        tb.dns(0.004, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=60)
+        tb.respond(tb.register("primary", 0.01), 200)
+        tb.dns(100.0, f"_sip._udp.{DOMAIN}", "SRV", srv, ttl=60)
+        tb.dns(100.002, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=60)
+        tb.dns(100.004, f"secondary.{DOMAIN}", "A", rcode="TIMEOUT")
+        inv = tb.invite("primary", 101.0, call_id="call-a")
+        tb.respond(inv, 503, 101.01)
+        tb.dns(101.02, f"secondary.{DOMAIN}", "A", rcode="TIMEOUT")
+        if resend:
+            tb.dns(102.02, f"secondary.{DOMAIN}", "A", rcode="TIMEOUT")
+        tb.respond(tb.register("primary", reg_503_at - 0.01, cseq=2), 503, reg_503_at)
+        return tb
+
+    def test_503_while_the_phone_was_asking_again_passes(self) -> None:
+        self.assertEqual(status(self._world(101.21, True), "RTX-3"), "pass")
+
+    def test_503_after_the_asking_ended_fails(self) -> None:
+        self.assertEqual(status(self._world(105.5, False), "RTX-3"), "fail")
+
+
+class GiveUpWhileTheAddressWasAskedAgainTests(SynchronousTestCase):
+    """
+    RTX-1 (survey 7003 [13] of round 7, 20 % loss): the renewal was silent at
+    the primary; the lookup in use had no address for the secondary (DNS-8).
+    0.09 s before the renewal's give-up time a call's INVITE got a 503 there,
+    and the phone asked again for the secondary's address (DNS-11); that
+    answer was lost, the question sent again a second later was answered,
+    and the renewal went to the secondary at once after it.  Moving on runs
+    from that answer, as RTX-2's and RTX-3's "at once" do
+    (L{harness.certify.checks_dns.address_heard_again}, which now also counts
+    an asking under way at the give-up).  A REGISTER a second after that
+    answer still fails.
+    """
+
+    def _world(self, after_answer: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(duration=160.0, calls=(100.0,)))
+        srv = [f"0 1 5060 primary.{DOMAIN}", f"1 0 5060 secondary.{DOMAIN}"]
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV", srv, ttl=60)
+        tb.dns(0.002, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=60)
+        tb.dns(0.004, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=60)
+        tb.respond(tb.register("primary", 0.01), 200)
+        tb.dns(95.0, f"_sip._udp.{DOMAIN}", "SRV", srv, ttl=60)
+        tb.dns(95.002, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=60)
+        tb.dns(95.004, f"secondary.{DOMAIN}", "A", rcode="TIMEOUT")
+        due = 95.01 + tb.give_up("REGISTER")
+        tb.silent("REGISTER", "primary", 95.01, cseq=2)
+        inv = tb.invite("primary", due - 0.1, call_id="call-a")
+        tb.respond(inv, 503, due - 0.09)
+        tb.dns(due - 0.08, f"secondary.{DOMAIN}", "A", rcode="TIMEOUT")
+        tb.dns(due + 0.92, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=60)
+        tb.respond(tb.register("secondary", due + 0.93 + after_answer, cseq=3), 200)
+        tb.call("secondary", due + 0.95 + after_answer, call_id="call-a", cseq=2,
+                bye_at=due + 10.0)
+        return tb
+
+    def test_secondary_at_once_after_the_answer_passes(self) -> None:
+        self.assertEqual(status(self._world(0.0), "RTX-1"), "pass")
+
+    def test_secondary_a_second_after_the_answer_fails(self) -> None:
+        self.assertEqual(status(self._world(1.0), "RTX-1"), "fail")
+
+
+class ErrorAnswerThenARetryMovingOnTests(SynchronousTestCase):
+    """
+    RTX-3 (survey 7003 [07] of round 7; retry_counts 20, so RTX-1's give-up
+    time is long): the primary answered the registration 486 (no failure);
+    the phone tried it again a retry interval later (another 486) and again
+    after that, when the primary answered 503 and the REGISTER went to the
+    secondary at once.  That move was from the 503, not from the first 486,
+    however long that one's horizon: a later attempt of the same request
+    stands between (L{harness.certify.checks_rtx.rtx3}).  A REGISTER to the
+    secondary right after a 486 still fails.
+    """
+
+    def _world(self, moved_after_486: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(duration=120.0, retry_counts=20))
+        srv = [f"0 1 5060 primary.{DOMAIN}", f"1 0 5060 secondary.{DOMAIN}"]
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV", srv, ttl=3600)
+        tb.dns(0.002, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=3600)
+        tb.dns(0.004, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=3600)
+        tb.respond(tb.register("primary", 0.01), 486, 0.02)
+        tb.respond(tb.register("primary", 30.02, cseq=2), 486, 30.03)
+        if moved_after_486:
+            tb.respond(tb.register("secondary", 30.04, cseq=3), 200, 30.05)
+            return tb
+        tb.respond(tb.register("primary", 60.03, cseq=3), 503, 60.04)
+        tb.respond(tb.register("secondary", 60.05, cseq=4), 200, 60.06)
+        return tb
+
+    def test_move_on_after_a_later_503_passes(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-3"), "pass")
+
+    def test_move_on_right_after_a_486_fails(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-3"), "fail")
+
+
+class RetryRefusedThenTheSecondaryInOneInstantTests(SynchronousTestCase):
+    """
+    RTX-3 (explore seed 213 of round 6; TCP, no latency, retry_counts 9): the
+    primary answered the first REGISTER 500, then stopped; the retry 30 s
+    later (RTX-5) found its connection refused and went on to the secondary
+    in the same instant (RTX-2).  The refused attempt stands between the 500
+    and the move, in trace order though not in time.  A REGISTER to the
+    secondary right after the 500 still fails.
+    """
+
+    def _world(self, retried: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(duration=120.0, transport=1, retry_counts=9))
+        srv = [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"]
+        tb.dns(0.0, f"_sip._tcp.{DOMAIN}", "SRV", srv, ttl=3600, answer_after=0.0)
+        tb.dns(0.0, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=3600, answer_after=0.0)
+        tb.dns(0.0, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=3600, answer_after=0.0)
+        tb.respond(tb.register("primary", 0.0, transport="tcp"), 500, 0.0)
+        if retried:
+            tb.refused(30.0, "primary", after=0.0)
+            tb.respond(tb.register("secondary", 30.0, cseq=3, transport="tcp"), 200, 30.0)
+        else:
+            tb.respond(tb.register("secondary", 0.01, cseq=2, transport="tcp"), 200, 0.01)
+        return tb
+
+    def test_secondary_after_the_retrys_refusal_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-3"), "pass")
+
+    def test_secondary_right_after_the_500_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-3"), "fail")
+
+    def test_secondary_in_the_500s_instant_fails(self) -> None:
+        tb = TraceBuilder(default_facts(duration=120.0, transport=1, retry_counts=9))
+        tb.respond(tb.register("primary", 0.0, transport="tcp"), 500, 0.0)
+        tb.respond(tb.register("secondary", 0.0, cseq=2, transport="tcp"), 200, 0.0)
+        self.assertEqual(status(tb, "RTX-3"), "fail")
+
+
+class ProbeWhileTheFallbacksRenewalWaitsTests(SynchronousTestCase):
+    """
+    RTX-2 (explore seed 215 of round 6; successive mode, TCP, server 1 an IP
+    literal, stopped): on the fallback server, its renewal went silent at
+    435.3 s; at 438.1 s FBK-S3's probe of the working server was refused.
+    The wire lent that refused connection the REGISTER's identity, next in
+    its chain, and RTX-2 read it as the renewal giving the fallback up 4.7 s
+    early.  The fallback server is the last target (FO-6): server 1 after it
+    is the top of the list again, a probe on its own schedule, not the
+    renewal's next target.  A silent REGISTER at the primary moving on to the
+    secondary that early still fails.
+    """
+
+    def _world(self, at_fallback: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(duration=150.0, transport=1, redundancy_type=1,
+                                        fallback_timeout=51))
+        srv = [f"0 1 5060 primary.{DOMAIN}", f"1 0 5060 secondary.{DOMAIN}"]
+        tb.dns(0.0, f"_sip._tcp.{DOMAIN}", "SRV", srv, ttl=3600)
+        tb.dns(0.002, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=3600)
+        tb.dns(0.004, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=3600)
+        if at_fallback:
+            tb.refused(0.01, "primary")
+            tb.refused(0.03, "secondary")
+            tb.respond(tb.register("fallback", 0.05, cseq=3, transport="tcp"), 200)
+            tb.silent("REGISTER", "fallback", 100.0, cseq=4, transport="tcp")
+            tb.refused(102.0, "primary")
+        else:
+            tb.respond(tb.register("primary", 0.01, transport="tcp"), 200)
+            tb.silent("REGISTER", "primary", 100.0, cseq=2, transport="tcp")
+            tb.respond(tb.register("secondary", 102.0, cseq=3, transport="tcp"), 200)
+        return tb
+
+    def test_probe_during_the_fallbacks_silence_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-2"), "pass")
+
+    def test_secondary_before_the_primarys_give_up_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-2"), "fail")
+
+
+class RetryRidingTheHangUpsConnectionTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seed 113 of round 6; TCP, server 1 an IP literal, 20 %
+    loss): the registration failed at 530.0 s, its retry due at 560.017 s; a
+    call up since 530.0 s hung up at 560.0 s, its BYE opening a connection to
+    the primary at 560.011 s (SYN lost, then refused at 563.0 s).  The phone
+    opens no second connection to the same server: the retry waited on that
+    one and failed with it, the next retry 30 s after the refusal.  A
+    pending connection serves every request waiting for its server, the
+    hang-up's as a call's (round 5's reading).  A phone that never retried
+    after that connection failed still fails.
+    """
+
+    def _world(self, retried: bool) -> TraceBuilder:
+        facts = default_facts(server1=PRIMARY, transport=1, duration=120.0, servers=_ONE_TARGET)
+        facts = replace(facts, calls=(CallPlan(30.0, f"sip:echo@{DOMAIN}", 30.0),))
+        tb = TraceBuilder(facts)
+        tb.respond(tb.register("primary", 0.0, transport="tcp"), 200, 0.01)
+        tb.silent("REGISTER", "primary", 22.52, cseq=2, transport="tcp")
+        tb.call("primary", 30.0, call_id="call-a", transport="tcp")
+        tb.syn_lost(60.011, "primary", fate="lost", phone_port=42000)
+        tb.syn_lost(63.011, "primary", phone_port=42000)
+        tb._add(ConnEvent(63.022, PHONE, "refused", "tcp", (PHONE, 42000), (PRIMARY, 5060),
+                          "RST"))
+        if retried:
+            tb.respond(tb.register("primary", 93.03, cseq=3, transport="tcp"), 200)
+        return tb
+
+    def test_retry_after_the_shared_connection_failed_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-5"), "pass")
+
+    def test_no_retry_after_the_shared_connection_failed_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-5"), "fail")
+
+
+class InviteAndRegisterWaitingForOneLostSynTests(SynchronousTestCase):
+    """
+    RTX-2 (explore seed 127 of round 6, next find; successive mode, TCP,
+    retry_counts 0): the registration and a call's INVITE both gave the
+    silent primary up at 1.54 s; one connection to the secondary began then,
+    its SYN lost, given up 0.5 s later (RTX-1's time); both went on to the
+    fallback server (FO-6).  The wire gave that connection the REGISTER's
+    identity only, so the INVITE seemed to have skipped the secondary and
+    moved on 0.7 s late.  Every request that gave another target of the
+    group up as the connection began waited for it (FO-2 and FO-3 failing
+    over together; not one that came from that server, RTX-2).  An INVITE
+    that gave the primary up half a second before the connection began still
+    fails.
+    """
+
+    def _world(self, invite_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(duration=60.0, transport=1, redundancy_type=1,
+                                        retry_counts=0, calls=(invite_at - 0.05,)))
+        srv = [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"]
+        tb.dns(1.0, f"_sip._tcp.{DOMAIN}", "SRV", srv, ttl=3600)
+        tb.dns(1.01, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=3600)
+        tb.dns(1.02, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=3600)
+        tb.silent("INVITE", "primary", invite_at, call_id="call-a", transport="tcp")
+        tb.silent("REGISTER", "primary", 1.045, transport="tcp")
+        tb.syn_lost(1.54, "secondary", fate="lost", phone_port=43000)
+        tb.respond(tb.register("fallback", 2.255, call_id="reg-2", transport="tcp"), 200)
+        tb.call("fallback", 2.256, call_id="call-a", cseq=3, transport="tcp", bye_at=7.0)
+        return tb
+
+    def test_both_riding_the_secondarys_connection_passes(self) -> None:
+        self.assertEqual(status(self._world(1.04), "RTX-2"), "pass")
+
+    def test_invite_given_up_before_the_connection_fails(self) -> None:
+        self.assertEqual(status(self._world(0.54), "RTX-2"), "fail")
+
+
+class RequestWrittenAfterAnUnheardCloseTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seed 113 of round 6, next find; TCP, server 1 an IP
+    literal, flapping, 5 % loss): the primary closed the phone's connection
+    at 120.0 s, its FIN lost; the renewal at 120.2 s was written onto the
+    connection the phone still took for open (its segment lost), and the FIN
+    sent again reached the phone then: the renewal failed at 120.2 s, and the
+    retry came 30 s later.  The wire ended a request only by a close after
+    its first send, so the renewal seemed silent until RTX-1's time (127.7 s)
+    and the retry 7.5 s early.  A close the phone heard of only after it
+    wrote the request ends that request when the phone heard it.  A retry
+    counted from RTX-1's give-up time instead still fails.
+    """
+
+    def _world(self, retry_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, server2="", transport=1,
+                                        duration=90.0, servers=_ONE_TARGET[:1]))
+        tb.respond(tb.register("primary", 0.0, transport="tcp"), 200, 0.01)
+        tb.conn(20.0, "primary", "close", transport="tcp", port=5060, phone_port=5060,
+                detail="local")
+        tb._add(PacketEvent(20.0, "tcp", (PRIMARY, 5060), (PHONE, 5060), b"", fate="lost",
+                            flags="F"))
+        tb.register("primary", 20.2, cseq=2, transport="tcp", lost=(0,))
+        tb._add(PacketEvent(20.2, "tcp", (PRIMARY, 5060), (PHONE, 5060), b"",
+                            fate="delivered", flags="F"))
+        tb.respond(tb.register("primary", retry_at, cseq=3, transport="tcp"), 200)
+        return tb
+
+    def test_retry_counted_from_the_heard_close_passes(self) -> None:
+        self.assertEqual(status(self._world(50.2), "RTX-5"), "pass")
+
+    def test_retry_counted_from_the_give_up_time_fails(self) -> None:
+        self.assertEqual(status(self._world(57.7), "RTX-5"), "fail")
+
+
+class RetryCountedFromTheRegistrationsOwnRefusalTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seed 219 of round 6; TCP, server 1 an IP literal,
+    stopped): a first call's INVITE failed at 10 s; the registration's retry
+    at 37.5 s was refused, then calls placed at 38 s and 39 s each had their
+    connection refused at once (the wire lends the second the REGISTER's
+    identity, round 2's reading).  The next retry came 30 s after the
+    registration's own refusal.  RTX-5 accepts the interval from the first
+    or the last of such failures; the first was counted from 10 s, a failure
+    the 37.5 s retry had already answered.  It is now counted from the
+    registration's own attempt before the lent round on.  A retry 30 s after
+    the second call's refusal still fails.
+    """
+
+    def _world(self, retry_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, server2="", transport=1,
+                                        calls=(3.0, 38.0, 39.0), duration=90.0,
+                                        servers=_ONE_TARGET[:1]))
+        tb.silent("REGISTER", "primary", 0.0, transport="tcp")
+        # (a first call's INVITE, silent, failed by the server's close at 10 s)
+        tb.invite("primary", 3.005, call_id="call-a", transport="tcp")
+        tb.conn(10.0, "primary", "close", transport="tcp", port=5060, phone_port=5060,
+                detail="local")
+        tb._add(PacketEvent(10.0, "tcp", (PRIMARY, 5060), (PHONE, 5060), b"",
+                            fate="delivered", flags="F"))
+        tb.refused(37.5, "primary")
+        tb.refused(38.0, "primary")
+        tb.refused(39.0, "primary")
+        tb.refused(retry_at, "primary")
+        return tb
+
+    def test_retry_from_the_registrations_refusal_passes(self) -> None:
+        self.assertEqual(status(self._world(67.51), "RTX-5"), "pass")
+
+    def test_retry_from_the_second_calls_refusal_fails(self) -> None:
+        self.assertEqual(status(self._world(69.01), "RTX-5"), "fail")
+
+
+class RetryStillPendingWhenCallsFailedTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seed 219 of round 6, next find; TCP, server 1 an IP
+    literal, down): the registration failed at 7.5 s (RTX-1's time), its
+    retry due at 37.5 s; calls at 36 s and 37 s were refused (the second lent
+    the REGISTER's identity), and the retry came at 37.5 s.  The first
+    failure RTX-5 may count from was searched for only from a full interval
+    (plus slack) before the lent round's failure at 37.01 s, missing the one
+    at 7.5 s whose retry was still pending.  A retry at neither time still
+    fails.
+    """
+
+    def _world(self, retry_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, server2="", transport=1,
+                                        calls=(36.0, 37.0), duration=60.0,
+                                        servers=_ONE_TARGET[:1]))
+        tb.silent("REGISTER", "primary", 0.0, transport="tcp")
+        tb.refused(36.0, "primary")
+        tb.refused(37.0, "primary")
+        tb.refused(retry_at, "primary")
+        return tb
+
+    def test_retry_of_the_earlier_failure_passes(self) -> None:
+        self.assertEqual(status(self._world(37.5), "RTX-5"), "pass")
+
+    def test_retry_at_neither_time_fails(self) -> None:
+        self.assertEqual(status(self._world(45.0), "RTX-5"), "fail")
+
+
+class RetryGivenUpOnTheCallsUnestablishedConnectionTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seed 113 of round 6, third find; TCP, server 1 an IP
+    literal, stopped, 20 % loss): a call at 28 s opened a connection to the
+    primary whose SYNs met a closed port with every RST lost; the retry due
+    at 35.07 s waited on it (round 5's reading) and the phone gave it up at
+    RTX-1's time counted from then, 42.57 s, retrying 30 s later, though the
+    connection itself timed out only at 60 s.  The next retry may be due an
+    interval after either.  A phone that never retried still fails.
+    """
+
+    def _world(self, retried: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, server2="", transport=1,
+                                        calls=(28.0,), duration=100.0,
+                                        servers=_ONE_TARGET[:1]))
+        tb.silent("REGISTER", "primary", -2.435, transport="tcp")  # failed at 5.065 s
+        for at, fate in ((28.0, "closed"), (29.0, "lost"), (31.0, "lost"), (35.0, "closed"),
+                         (43.0, "closed"), (59.0, "lost")):
+            tb.syn_lost(at, "primary", fate=fate, phone_port=44000)
+            if fate == "closed":  # (its RST lost)
+                tb._add(PacketEvent(at + 0.005, "tcp", (PRIMARY, 5060), (PHONE, 44000), b"",
+                                    fate="lost", flags="R"))
+        tb._add(ConnEvent(60.0, PHONE, "timeout", "tcp", (PHONE, 44000), (PRIMARY, 5060),
+                          "connector timeout"))
+        if retried:
+            tb.refused(72.565, "primary")
+        return tb
+
+    def test_retry_an_interval_after_the_give_up_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-5"), "pass")
+
+    def test_no_retry_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-5"), "fail")
+
+
+class CallsConnectionsAfterTheRetryAreNoEarlyRetryTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seed 219 of round 6, third find; TCP, server 1 an IP
+    literal, down): the retry at 37.5 s was refused; calls at 38 s and 39 s
+    had their connections refused (the wire lends the second the REGISTER's
+    identity); the run ended before the next retry was due (67.5 s).  That
+    lent connection, well before the retry time and in a call's moment, is
+    the call's, not an early retry.  A REGISTER of the phone's own at 45 s
+    still fails.
+    """
+
+    def _world(self, early: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, server2="", transport=1,
+                                        calls=(38.0, 39.0), duration=60.0,
+                                        servers=_ONE_TARGET[:1]))
+        tb.silent("REGISTER", "primary", 0.0, transport="tcp")
+        tb.refused(37.5, "primary")
+        tb.refused(38.0, "primary")
+        tb.refused(39.0, "primary")
+        if early:
+            tb.respond(tb.register("primary", 45.0, cseq=2, transport="tcp"), 200)
+        return tb
+
+    def test_calls_connections_pass(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-5"), "pass")
+
+    def test_register_of_its_own_at_45_s_fails(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-5"), "fail")

@@ -39,6 +39,8 @@ MUST_FAIL = {
     "r6-s7002-fbk-s1-renewal-on-hangup-conn": ("registers-fallback-in-successive", "FBK-S1"),
     "r7-s7003-fbk-s1-fallback-renewal-across-probe-ok": ("registers-fallback-in-successive",
                                                          "FBK-S1"),
+    "r7-s7003-rtx5-calls-slow-lookup": ("retries-too-few", "RTX-5"),
+    "r7-seed127-rtx1-call-reuses-reask": ("retries-too-few", "RTX-1"),
 }
 
 

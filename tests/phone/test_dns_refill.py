@@ -176,3 +176,46 @@ class NamelessFirstTargetSettledByFillTests(SynchronousTestCase):
         self.assertFalse(filled.missing)
         self.assertEqual([filled.is_primary(t) for t in filled.targets], [True])
         self.assertIs(self.successResultOf(loc.locate("s.test", 0, UDP, 0)), filled)
+
+
+class AnotherRequestsFillReusedTests(SynchronousTestCase):
+    """
+    Explore seed 127 of round 6 (RTX-1): the registration and a call's INVITE
+    both used a resolution lacking the secondary's address (its A answer
+    lost, DNS-8).  The REGISTER gave the primary up at 12.54 s, the phone
+    asked again (DNS-11) and heard the address; the INVITE gave the primary up
+    at 13.50 s and, still holding the old resolution, asked once more, that
+    answer lost: it reached the secondary a second after its last interval
+    passed.  The address heard a second before is known (DNS-10: kept while
+    the resolution lives), so the second fill of the same resolution asks
+    nothing.  A fill that found nothing leaves the next one to ask again.
+    """
+
+    def _located(self) -> tuple[Any, Any, Any]:
+        from tests.sip.test_locate import UDP, setup, srv_zone
+
+        z = srv_zone([(0, 9, 5060, "a.s.test"), (1, 1, 5060, "b.s.test")],
+                     {"a": ["127.0.2.1"], "b": ["127.0.2.2"]})
+        loc, r, _ = setup(z)
+        r.fail[("b.s.test", "A")] = error.DNSQueryTimeoutError(1)
+        res = self.successResultOf(loc.locate("s.test", 0, UDP, 0))
+        self.assertTrue(res.missing)
+        return loc, r, res
+
+    def test_second_fill_of_the_same_resolution_asks_nothing(self) -> None:
+        loc, r, res = self._located()
+        del r.fail[("b.s.test", "A")]
+        filled = self.successResultOf(loc.fill(res))  # the registration's
+        self.assertFalse(filled.missing)
+        n = len(r.asked)
+        self.assertIs(self.successResultOf(loc.fill(res)), filled)  # the call's
+        self.assertEqual(r.asked[n:], [])
+
+    def test_fill_that_found_nothing_is_asked_again(self) -> None:
+        loc, r, res = self._located()
+        self.assertIs(self.successResultOf(loc.fill(res)), res)  # still failing
+        del r.fail[("b.s.test", "A")]
+        n = len(r.asked)
+        filled = self.successResultOf(loc.fill(res))
+        self.assertFalse(filled.missing)
+        self.assertEqual(r.asked[n:], [("b.s.test", "A")])

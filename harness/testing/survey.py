@@ -149,6 +149,7 @@ def survey(
         return out
 
     pending: deque[tuple[World, Future[list[str]]]] = deque()
+    stopped: list[bool] = []
     with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
 
         def take() -> None:
@@ -157,10 +158,14 @@ def survey(
             try:
                 problems = job.result(timeout=wait)
             except TimeoutError:
+                stopped.append(True)
                 raise _Enough from None
             record(world, problems)
 
         def submit(world: World) -> None:
+            if stopped:
+                # (Hypothesis replays the world that raised: it must raise again)
+                raise _Enough
             pending.append((world, pool.submit(judge_world, world, names)))
             # a bounded backlog: enough to keep every worker busy, no more
             while len(pending) > 4 * jobs:

@@ -559,6 +559,24 @@ class Via:
         return f"SIP/2.0/{self.transport} {self.sent_by}{_params_str(self.params)}"
 
 
+def _trusted_via(
+    transport: str, host: str, port: int | None, params: tuple[tuple[str, str | None], ...]
+) -> Via:
+    """
+    C{Via(transport, host, port, params)} (it has no checks to skip), its
+    fields written straight into the instance dict, in field order (a
+    key-sharing dict, as the frozen C{__init__} leaves it): 1.5 -> 0.73 us
+    per Via (timeit, under load); two per request received.
+    """
+    via = object.__new__(Via)
+    fields = via.__dict__
+    fields["transport"] = transport
+    fields["host"] = host
+    fields["port"] = port
+    fields["params"] = params
+    return via
+
+
 _VIA_PROTO_RE = re.compile(
     r"(?P<name>" + _abnf.token + r")[ \t]*/[ \t]*(?P<version>" + _abnf.token
     + r")[ \t]*/[ \t]*(?P<transport>" + _abnf.token + r")[ \t]+"
@@ -622,7 +640,7 @@ def parse_via(value: str) -> Via:
         m = _BRANCH_FIRST_RE.fullmatch(value)
         shape = None if m is None else _via_shapes.get((m.group(1), m.group(3)))
         if shape is not None and m is not None:
-            via = Via(shape[0], shape[1], shape[2], (("branch", m.group(2)), *shape[3]))
+            via = _trusted_via(shape[0], shape[1], shape[2], (("branch", m.group(2)), *shape[3]))
         else:
             try:
                 via = _parse_via(value)
@@ -666,7 +684,7 @@ def _parse_via(value: str) -> Via:
             and not (v.isdigit() and len(v) <= 5)
         ):
             raise ParseError(f"bad rport in Via: {value!r}", header="Via")
-    return Via(sent[0], sent[1], sent[2], params)
+    return _trusted_via(sent[0], sent[1], sent[2], params)
 
 
 _sent_by_cache: dict[str, tuple[str, str, int | None]] = {}
@@ -1248,22 +1266,25 @@ def _trusted_message(cls: type[_M], **fields: Any) -> _M:
 def _trusted_request(method: str, uri: str, headers: Headers, body: bytes) -> Request:
     """L{_trusted_message} for a request, without the keyword dict and loop (per request)."""
     msg = object.__new__(Request)
-    setattr_ = object.__setattr__
-    setattr_(msg, "method", method)  # field order, as _trusted_message sets them
-    setattr_(msg, "uri", uri)
-    setattr_(msg, "headers", headers)
-    setattr_(msg, "body", body)
+    # Written into the instance dict, in field order (it stays a key-sharing
+    # one, as object.__setattr__ leaves it): four stores instead of four
+    # calls, 1.28 -> 0.70 us per message (timeit, under load).
+    fields = msg.__dict__
+    fields["method"] = method
+    fields["uri"] = uri
+    fields["headers"] = headers
+    fields["body"] = body
     return msg
 
 
 def _trusted_response(status: int, reason: str, headers: Headers, body: bytes) -> Response:
     """L{_trusted_message} for a response, without the keyword dict and loop (per request)."""
     msg = object.__new__(Response)
-    setattr_ = object.__setattr__
-    setattr_(msg, "status", status)
-    setattr_(msg, "reason", reason)
-    setattr_(msg, "headers", headers)
-    setattr_(msg, "body", body)
+    fields = msg.__dict__  # (see _trusted_request)
+    fields["status"] = status
+    fields["reason"] = reason
+    fields["headers"] = headers
+    fields["body"] = body
     return msg
 
 

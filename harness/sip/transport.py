@@ -100,6 +100,7 @@ from harness.sip.message import (
     _params_str,
     _set_param,
     _trusted_request,
+    _trusted_via,
     lean_copy,
     make_response,
     new_branch,
@@ -1122,7 +1123,7 @@ class SipEndpoint:
                 return request
             branch = params[0]
             params = (branch, *shape[0])
-            new = Via(top.transport, top.host, top.port, params)
+            new = _trusted_via(top.transport, top.host, top.port, params)
             value = branch[1]
             text = shape[1] + (";branch" if value is None else f";branch={value}") + shape[2]
         else:
@@ -1133,7 +1134,7 @@ class SipEndpoint:
                 params = _set_param(params, "received", host)
             else:
                 return request
-            new = Via(top.transport, top.host, top.port, params)
+            new = _trusted_via(top.transport, top.host, top.port, params)
             text = str(new)
         # Only the top Via changes: build the copy without re-validating the
         # rest (as the parser builds messages) and carry over what the parser

@@ -950,10 +950,10 @@ class _Message:
     @_cached
     def contacts(self) -> tuple[NameAddr | Literal["*"], ...]:
         """Contact elements; C{"*"} is the wildcard of a remove-all REGISTER."""
-        return tuple(
+        return tuple([  # a list, not a generator: once per REGISTER
             "*" if v == "*" else parse_name_addr(v, "Contact")
             for v in self.headers.get_all("Contact")
-        )
+        ])
 
     @property
     def expires(self) -> int | None:

@@ -138,6 +138,8 @@ class LocationService:
         self.users: set[str] = set()
 
     def now(self) -> float:
+        # (the methods run per REGISTER read self.clock.seconds() themselves:
+        # one Python call fewer each, three per REGISTER)
         return self.clock.seconds()
 
     # -- queries ------------------------------------------------------------------
@@ -148,7 +150,7 @@ class LocationService:
         table = self._bindings.get(key)
         if not table:
             return []
-        now = self.now()
+        now = self.clock.seconds()
         return [b for b in table.values() if b.expires_at > now]
 
     def lookup(self, aor: str) -> Binding | None:
@@ -196,7 +198,7 @@ class LocationService:
         old = table.get(ck) if table else None
         if (
             old is not None
-            and old.expires_at > self.now()
+            and old.expires_at > self.clock.seconds()
             and old.call_id == call_id
             and cseq <= old.cseq
         ):
@@ -216,7 +218,7 @@ class LocationService:
     ) -> Binding:
         """Add or refresh a binding lasting C{expires} seconds from now."""
         key = _key(aor)
-        now = self.now()
+        now = self.clock.seconds()
         # Binding(aor=key, contact=contact, ...) without the frozen __init__'s
         # nine object.__setattr__ calls: the fields stored in field order into
         # the instance dict (a key-sharing one still), once per REGISTER

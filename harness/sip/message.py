@@ -1416,7 +1416,8 @@ def make_response(
         echoed = first.get(name)
         if echoed is None:
             continue
-        if name == "To" and to_tag is not None and request.to.tag is None:
+        # (request.to.tag, without its three calls)
+        if name == "To" and to_tag is not None and _get_param(request.to.params, "tag") is None:
             echoed = ("To", f"{echoed[1]};tag={to_tag}")
             to_changed = True
         vias.append(echoed)

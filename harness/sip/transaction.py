@@ -187,7 +187,11 @@ def server_key(request: Request) -> tuple[object, ...]:
     """
     method = "INVITE" if request.method == "ACK" else request.method
     via = request.top_via
-    branch = via.branch or ""
+    params = via.params
+    if params and params[0][0] == "branch":
+        branch = params[0][1] or ""  # = via.branch, without its three calls (per request)
+    else:
+        branch = via.branch or ""
     if branch.startswith(MAGIC_COOKIE):
         return ("3261", branch, via.sent_by.lower(), method)
     return _rfc2543_key(request, method)

@@ -102,8 +102,10 @@ from harness.sip.message import (
     Request,
     Response,
     Via,
+    _params_str,
     _set_param,
     _trusted_request,
+    _trusted_via,
     lean_copy,
     make_response,
     new_branch,
@@ -1124,15 +1126,26 @@ class SipEndpoint:
         top = request.top_via  # ParseError "missing Via header" if there is none
         host = remote[0]
         params = top.params
-        stamped_params = _rport_stamped(params, host, remote[1])
-        if stamped_params is not None:
-            params = stamped_params
-        elif top.host != host:
-            params = _set_param(params, "received", host)
+        if params and params[0][0] == "branch":
+            # The usual Via: its stamp found by what is around the branch
+            shape = _stamp_shape(top, host, remote[1])
+            if shape is None:
+                return request
+            branch = params[0]
+            params = (branch, *shape[0])
+            new = _trusted_via(top.transport, top.host, top.port, params)
+            value = branch[1]
+            text = shape[1] + (";branch" if value is None else f";branch={value}") + shape[2]
         else:
-            return request
-        new = Via(top.transport, top.host, top.port, params)
-        text = str(new)
+            stamped_params = _rport_stamped(params, host, remote[1])
+            if stamped_params is not None:
+                params = stamped_params
+            elif top.host != host:
+                params = _set_param(params, "received", host)
+            else:
+                return request
+            new = _trusted_via(top.transport, top.host, top.port, params)
+            text = str(new)
         # Only the top Via changes: build the copy without re-validating the
         # rest (as the parser builds messages) and carry over what the parser
         # already parsed and checked, so the transaction layer and the TU do
@@ -1271,6 +1284,47 @@ def _sendto(port: IListeningPort, sock: socket.socket, raw: bytes, dest: tuple[s
         if e.args[0] == ECONNREFUSED:
             return
         port.write(raw, dest)  # type: ignore[attr-defined]
+
+
+_Params = tuple[tuple[str, str | None], ...]
+#: see L{_stamp_shape}; cleared when full
+_stamp_shapes: dict[tuple[object, ...], tuple[_Params, str, str] | None] = {}
+_STAMP_SHAPES_MAX = 4096
+
+
+def _stamp_shape(
+    top: Via, host: str, port: int
+) -> tuple[_Params, str, str] | None:
+    """
+    How L{SipEndpoint._stamp_now} stamps C{top}, a Via whose first parameter
+    is C{branch}, for a request from C{(host, port)}: the parameters after the
+    branch once stamped, and the texts of the stamped Via before and after
+    its branch parameter; None if it needs no stamp.
+
+    The stamp (C{received}, C{rport}) never touches the branch, so it depends
+    only on the rest, which a phone sends the same with every request: found
+    by it, not computed again (the parameter scan and the Via's text).
+    Measured per SIPp REGISTER in-process: see the commit message.
+    """
+    rest = top.params[1:]
+    key = (top.transport, top.host, top.port, rest, host, port)
+    shape = _stamp_shapes.get(key, _NO_SHAPE)
+    if shape is not _NO_SHAPE:
+        return shape  # type: ignore[return-value]
+    stamped = _rport_stamped(rest, host, port)
+    if stamped is None and top.host != host:
+        stamped = _set_param(rest, "received", host)
+    if stamped is None:
+        shape = None
+    else:
+        shape = (stamped, f"SIP/2.0/{top.transport} {top.sent_by}", _params_str(stamped))
+    if len(_stamp_shapes) >= _STAMP_SHAPES_MAX:
+        _stamp_shapes.clear()
+    _stamp_shapes[key] = shape
+    return shape
+
+
+_NO_SHAPE = object()
 
 
 def _rport_stamped(

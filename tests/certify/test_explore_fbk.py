@@ -3872,3 +3872,43 @@ class ProbeAtTheRetryTimeThenNoFallbackTests(SynchronousTestCase):
 
     def test_probe_off_the_schedule_fails(self) -> None:
         self.assertEqual(status(self._world(120), "FBK-S3"), "fail")
+
+
+class LookupsOfTwoRequestsAgainstADroppingDnsTests(SynchronousTestCase):
+    """
+    FBK-S3 (round 8, survey 7004 [02] of round 7): successive mode, TLS, the
+    DNS host dropping every query from the start, fallback.timeout 10 s.  The
+    registration's lookup of server 1 (tries at 0.008 and 1.0 s) failed at
+    4.0 s; the phone fell back at once, and a planned call's lookup asked the
+    same question at 4.005 and 5.0 s.  The resolver asks a question twice, 1 s
+    apart, then gives it up: two lookups, not one 5 s long, so the phone was on
+    the fallback server from 4.0 s and its probes ran every fallback.timeout
+    from the previous probe's outcome; the fallback renewal in between does
+    not restart that schedule.  A probe 4 s early still fails.
+    """
+
+    def _world(self, early: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=2, redundancy_type=1, fallback_timeout=10,
+                                        expires=60, calls=(0.0,), duration=80.0))
+        a = DOMAIN
+        tb.fault(0.0, "dns", "drop")
+        tb.dns(0.008, a, "A", rcode="TIMEOUT")
+        tb.dns(1.001, a, "A", rcode="TIMEOUT")
+        tb.dns(4.005, a, "A", rcode="TIMEOUT")
+        tb.dns(5.004, a, "A", rcode="TIMEOUT")
+        fb = tb.register("fallback", 4.012, call_id="reg-2", transport="tls", port=5061)
+        tb.respond(fb, 200, 4.021, headers=[("Expires", "60")])
+        tb.call("fallback", 8.0, bye_at=13.0, transport="tls", port=5061)
+        for at in (14.03, 28.03, 42.03 if not early else 38.03, 56.03, 70.03):
+            tb.dns(at, a, "A", rcode="TIMEOUT")
+            tb.dns(at + 1.0, a, "A", rcode="TIMEOUT")
+        again = tb.register("fallback", 49.0, call_id="reg-2", cseq=2, transport="tls",
+                            port=5061)
+        tb.respond(again, 200, 49.01, headers=[("Expires", "60")])
+        return tb
+
+    def test_probes_on_the_schedule_from_the_first_fallback_pass(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S3"), "pass")
+
+    def test_early_probe_fails(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-S3"), "fail")

@@ -3912,3 +3912,31 @@ class LookupsOfTwoRequestsAgainstADroppingDnsTests(SynchronousTestCase):
 
     def test_early_probe_fails(self) -> None:
         self.assertEqual(status(self._world(True), "FBK-S3"), "fail")
+
+
+class TwoCallsPlacedTogetherOneStillUpTests(SynchronousTestCase):
+    """
+    FO-3 (round 8, survey 7005 [03]): a 10 s and a 30 s call placed at the same
+    instant, both INVITEs silent at the stopped primary and failed over to the
+    secondary together.  The wire does not say which dialog is which plan: one
+    BYE was due by the run's end, and one of the two calls hung up; the other,
+    still up when the run ended 16 s after, owed none.  Neither hanging up
+    still fails.
+    """
+
+    def _world(self, hang_up: bool) -> TraceBuilder:
+        plans = (CallPlan(100.0, f"sip:echo@{DOMAIN}", 10.0),
+                 CallPlan(100.0, f"sip:echo@{DOMAIN}", 30.0))
+        tb = TraceBuilder(replace(default_facts(retry_counts=2, duration=120.0),
+                                  calls=plans))
+        at = 100.0 + tb.give_up("INVITE")
+        for cid, bye_at in (("call-a", at + 10.05 if hang_up else None), ("call-b", None)):
+            tb.silent("INVITE", "primary", 100.0, call_id=cid)
+            tb.call("secondary", at, bye_at=bye_at, call_id=cid)
+        return tb
+
+    def test_one_hung_up_the_other_still_up_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FO-3"), "pass")
+
+    def test_neither_hung_up_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-3"), "fail")

@@ -39,6 +39,8 @@ MUST_FAIL = {
     "r6-s7002-fbk-s1-renewal-on-hangup-conn": ("registers-fallback-in-successive", "FBK-S1"),
     "r7-s7003-fbk-s1-fallback-renewal-across-probe-ok": ("registers-fallback-in-successive",
                                                          "FBK-S1"),
+    "r8-s7005-fbk-s1-register-and-invite-share-reset-conns": (
+        "registers-fallback-in-successive", "FBK-S1"),
 }
 
 

@@ -3940,3 +3940,36 @@ class TwoCallsPlacedTogetherOneStillUpTests(SynchronousTestCase):
 
     def test_neither_hung_up_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FO-3"), "fail")
+
+
+class RenewalLostWithTheClosingTlsConnectionTests(SynchronousTestCase):
+    """
+    FBK-S1 (round 8, explore seed 284 of dns-ip-literal): successive mode,
+    TLS, no latency.  The primary stopped at the renewal's due time; the phone
+    wrote the renewal onto its connection as the server closed it (a record
+    the server never read), the connection failed (RTX-2) and the REGISTER
+    went to the fallback server in the same instant: server 1 had failed.  The
+    same close in the registration's first half, when no renewal was due,
+    says nothing of a REGISTER, and the fallback REGISTER still fails.
+    """
+
+    def _world(self, at: float) -> TraceBuilder:
+        servers = (ServerInfo("primary", PRIMARY, _PORTS),
+                   ServerInfo("fallback", FALLBACK, _PORTS))
+        tb = TraceBuilder(default_facts(transport=2, server1=PRIMARY, port1=5061,
+                                        redundancy_type=1, expires=120, duration=120.0,
+                                        servers=servers))
+        reg = tb.register("primary", 0.0, transport="tls", port=5061)
+        tb.respond(reg, 200, 0.0, headers=[("Expires", "120")])
+        peer = (tb.phone, 40001)
+        tb._add(PacketEvent(at, "tcp", peer, (PRIMARY, 5061), b"", fate="delivered"))
+        tb._add(ConnEvent(at, PRIMARY, "close", "tcp", (PRIMARY, 5061), peer, "peer"))
+        fb = tb.register("fallback", at, call_id="reg-2", transport="tls", port=5061)
+        tb.respond(fb, 200, at)
+        return tb
+
+    def test_renewal_lost_at_the_close_passes(self) -> None:
+        self.assertEqual(status(self._world(60.0), "FBK-S1"), "pass")
+
+    def test_close_with_no_renewal_due_fails(self) -> None:
+        self.assertEqual(status(self._world(30.0), "FBK-S1"), "fail")

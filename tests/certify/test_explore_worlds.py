@@ -41,6 +41,8 @@ MUST_FAIL = {
                                                          "FBK-S1"),
     "r8-s7005-fbk-s1-register-and-invite-share-reset-conns": (
         "registers-fallback-in-successive", "FBK-S1"),
+    "r8-seed284-fbk-s1-renewal-lost-at-tls-close": ("registers-fallback-in-successive",
+                                                    "FBK-S1"),
 }
 
 

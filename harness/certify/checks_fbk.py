@@ -27,7 +27,7 @@ from harness.certify.checks_fo import (
     fallback_write_in_flight,
     registers_for_failover,
 )
-from harness.certify.checks_rtx import _closed_at_retry
+from harness.certify.checks_rtx import _closed_at_retry, _unread_records
 from harness.certify.verdict import Verdict
 from harness.trace.events import ConnEvent, PacketEvent, SipEvent
 
@@ -208,6 +208,36 @@ def _renewal_on_hang_up_conn(ctx: Ctx) -> list[tuple[float, wire.ConnAttempt]]:
         if any(x.method == "REGISTER" and x.dst == fb
                and a.t - ctx.tol <= x.started <= a.t + ctx.at_once for x in ctx.attempts):
             out.append((a.t, a))
+    return out
+
+
+def _renewal_lost_at_close(ctx: Ctx) -> list[float]:
+    """
+    Failures of server 1 when the registration's renewal, written onto the TLS
+    connection to its only target with an address just as that server closed
+    it (L{_unread_records}: a record the server never read), was lost with it:
+    the renewal was due (REG-2: the last half of a registration held at server
+    1 had begun) and the phone's REGISTER went to the fallback server at once
+    (RTX-2: the connection failing fails the target, as the readings take a
+    request written onto a closing connection).  No request on the wire names
+    it; the phone's renewal is the one that failed there.  Explore seed 284 of
+    dns-ip-literal, round 8: no latency, the primary stopped at the renewal's
+    due time, the fallback REGISTER in the same instant.  (Times server 1
+    failed.)
+    """
+    fb = ctx.fallback
+    out = []
+    for t in _unread_records(ctx, -math.inf, ctx.end, 1):
+        wanted = {s.address for s in ctx.facts.targets} - unresolved_targets(ctx, t)
+        if len(wanted) > 1:
+            continue
+        if not any(ctx.group(r.dst) == 1
+                   and r.t + r.granted / 2 - ctx.tol <= t <= r.t + r.granted + ctx.tol
+                   for r in ctx.regs):
+            continue
+        if any(x.method == "REGISTER" and x.dst == fb
+               and t - ctx.tol <= x.started <= t + ctx.at_once for x in ctx.attempts):
+            out.append(t)
     return out
 
 
@@ -577,6 +607,7 @@ def _on_fallback_periods(ctx: Ctx) -> list[tuple[wire.Txn, float]]:
     fb = ctx.fallback
     downs = [t for _, t in _exhaustions(ctx, "REGISTER")] + [d.end for d in ctx.dns_downs]
     downs += [t for t, _ in _renewal_on_hang_up_conn(ctx)]
+    downs += _renewal_lost_at_close(ctx)
     out = []
     for r in ctx.regs:
         if r.dst != fb:
@@ -931,6 +962,7 @@ def fbk_s1(ctx: Ctx) -> Verdict:
         events.append((min(d.end, d.start + DNS_GIVE_UP) if d.timed_out else d.end,
                        "down", None))
     events.extend((t, "down", None) for t, _ in _renewal_on_hang_up_conn(ctx))
+    events.extend((t, "down", None) for t in _renewal_lost_at_close(ctx))
     events.sort(key=lambda e: e[0])
     working_down = False
     # (an attempt whose connection failed before any SIP went over it counts: RTX-2)

@@ -1827,6 +1827,33 @@ def attempts(
                     synthetic[k], method=t.method, call_id=t.call_id, cseq=t.cseq,
                     sends=(replace(sent, request=t.request),),
                 ))
+        # ... and so do those that stood behind the next failed connection, to another
+        # server of the group at once, with this one's request: they failed over
+        # together from this one (a REGISTER and a call's INVITE both waiting for one
+        # TLS connection to the primary, reset, then for one to the secondary, reset
+        # too: each failed at both, RTX-2; survey 7005 [01], round 8, FBK-S1: TLS sent
+        # to a plain port, DNS-9)
+        for j in range(k + 1, len(free)):
+            b = free[j]
+            if (j not in synthetic or b.server == a.server
+                    or facts.group_of(b.server) != group
+                    or not a_t - tol <= b.start <= a_t + tol):
+                continue
+            behind = [x for x in (synthetic[j], *also) if x.conn_failure is b]
+            if not any((x.call_id, x.method) == (nxt.call_id, nxt.method) for x in behind):
+                continue
+            for x in behind:
+                if ((x.call_id, x.method) == (nxt.call_id, nxt.method)
+                        or _placed_after(facts, x, a.start)
+                        or any(y.dst == a.server and (y.call_id, y.method)
+                               == (x.call_id, x.method) and y.first <= x.first
+                               for y in (*real, *synthetic.values(), *also))):
+                    continue
+                also.append(replace(
+                    synthetic[k], method=x.method, call_id=x.call_id, cseq=x.cseq,
+                    sends=(replace(sent, request=x.request),),
+                ))
+            break
     # A failed connection nothing followed in time (the server stays unreachable and
     # the phone only retries later): the phone was trying again what it last tried
     # at that server, as far as the wire can tell.

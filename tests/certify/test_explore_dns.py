@@ -14,6 +14,7 @@ from harness.testing.tracebuilder import (
     DOMAIN,
     PHONE,
     PRIMARY,
+    SECONDARY,
     TraceBuilder,
     default_facts,
     verdict_of,
@@ -1259,3 +1260,46 @@ class AnotherLookupsStepBeforeTheFlagsQueryTests(SynchronousTestCase):
 
     def test_wrong_query_after_the_answer_fails(self) -> None:
         self.assertEqual(status(self._world((f"naptr.{DOMAIN}", "A")), "DNS-5"), "fail")
+
+
+class TwoLookupsAtOnceEitherResolutionTests(SynchronousTestCase):
+    """
+    DNS-10 (round 8, explore seed 244 of dns-ip-literal, round 7's next find):
+    TLS, 20 % loss, SRV TTL 5 s.  A call's lookup (SRV at 39.005 s, its
+    primary's and secondary's address queries lost and asked again) and the
+    registration's RTX-5 retry 0.55 s later (its SRV answer lost, asked again
+    at 40.56 s) ran at once and shared the address questions.  The next call's
+    new request at 45.005 s resolved again after the call's resolution expired
+    (44.005 s), before the retry's (45.56 s): the phone may hold either
+    resolution, and DNS-10 holds for the one that expired first.  Resolving
+    again before either expired still fails.
+    """
+
+    def _world(self, again_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=2, port1=0, calls=(39.0, 45.0),
+                                        duration=120.0))
+        srv = f"_sips._tcp.{DOMAIN}"
+        recs = (f"0 0 5061 secondary.{DOMAIN}", f"0 50 5061 ghost.{DOMAIN}",
+                f"0 1 5061 primary.{DOMAIN}")
+        tb.dns(39.005, srv, "SRV", recs, ttl=5)
+        tb.dns(39.017, f"ghost.{DOMAIN}", "A", rcode="NXDOMAIN")
+        lost_query(tb, 39.022, f"primary.{DOMAIN}", dns.A)
+        # the retry's SRV query: its answer lost on the way back
+        tb.dns(39.56, srv, "SRV", recs, ttl=5)
+        m = dns.Message(id=8, answer=True)
+        m.queries = [dns.Query(srv, dns.SRV, dns.IN)]
+        tb._add(PacketEvent(39.561, "udp", (DNS, 53), (PHONE, 40000), m.toStr(), fate="lost"))
+        tb.dns(40.028, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=120)
+        lost_query(tb, 40.033, f"secondary.{DOMAIN}", dns.A)
+        tb.dns(40.56, srv, "SRV", recs, ttl=5)
+        tb.dns(40.571, f"ghost.{DOMAIN}", "A", rcode="NXDOMAIN")
+        tb.dns(40.583, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=120)
+        tb.dns(41.039, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=120)
+        tb.dns(again_at, srv, "SRV", rcode="TIMEOUT")
+        return tb
+
+    def test_again_after_the_earlier_resolution_expired_passes(self) -> None:
+        self.assertNotEqual(status(self._world(45.005), "DNS-10"), "fail")
+
+    def test_again_before_either_expired_fails(self) -> None:
+        self.assertEqual(status(self._world(43.5), "DNS-10"), "fail")

@@ -3872,3 +3872,104 @@ class ProbeAtTheRetryTimeThenNoFallbackTests(SynchronousTestCase):
 
     def test_probe_off_the_schedule_fails(self) -> None:
         self.assertEqual(status(self._world(120), "FBK-S3"), "fail")
+
+
+class LookupsOfTwoRequestsAgainstADroppingDnsTests(SynchronousTestCase):
+    """
+    FBK-S3 (round 8, survey 7004 [02] of round 7): successive mode, TLS, the
+    DNS host dropping every query from the start, fallback.timeout 10 s.  The
+    registration's lookup of server 1 (tries at 0.008 and 1.0 s) failed at
+    4.0 s; the phone fell back at once, and a planned call's lookup asked the
+    same question at 4.005 and 5.0 s.  The resolver asks a question twice, 1 s
+    apart, then gives it up: two lookups, not one 5 s long, so the phone was on
+    the fallback server from 4.0 s and its probes ran every fallback.timeout
+    from the previous probe's outcome; the fallback renewal in between does
+    not restart that schedule.  A probe 4 s early still fails.
+    """
+
+    def _world(self, early: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=2, redundancy_type=1, fallback_timeout=10,
+                                        expires=60, calls=(0.0,), duration=80.0))
+        a = DOMAIN
+        tb.fault(0.0, "dns", "drop")
+        tb.dns(0.008, a, "A", rcode="TIMEOUT")
+        tb.dns(1.001, a, "A", rcode="TIMEOUT")
+        tb.dns(4.005, a, "A", rcode="TIMEOUT")
+        tb.dns(5.004, a, "A", rcode="TIMEOUT")
+        fb = tb.register("fallback", 4.012, call_id="reg-2", transport="tls", port=5061)
+        tb.respond(fb, 200, 4.021, headers=[("Expires", "60")])
+        tb.call("fallback", 8.0, bye_at=13.0, transport="tls", port=5061)
+        for at in (14.03, 28.03, 42.03 if not early else 38.03, 56.03, 70.03):
+            tb.dns(at, a, "A", rcode="TIMEOUT")
+            tb.dns(at + 1.0, a, "A", rcode="TIMEOUT")
+        again = tb.register("fallback", 49.0, call_id="reg-2", cseq=2, transport="tls",
+                            port=5061)
+        tb.respond(again, 200, 49.01, headers=[("Expires", "60")])
+        return tb
+
+    def test_probes_on_the_schedule_from_the_first_fallback_pass(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S3"), "pass")
+
+    def test_early_probe_fails(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-S3"), "fail")
+
+
+class TwoCallsPlacedTogetherOneStillUpTests(SynchronousTestCase):
+    """
+    FO-3 (round 8, survey 7005 [03]): a 10 s and a 30 s call placed at the same
+    instant, both INVITEs silent at the stopped primary and failed over to the
+    secondary together.  The wire does not say which dialog is which plan: one
+    BYE was due by the run's end, and one of the two calls hung up; the other,
+    still up when the run ended 16 s after, owed none.  Neither hanging up
+    still fails.
+    """
+
+    def _world(self, hang_up: bool) -> TraceBuilder:
+        plans = (CallPlan(100.0, f"sip:echo@{DOMAIN}", 10.0),
+                 CallPlan(100.0, f"sip:echo@{DOMAIN}", 30.0))
+        tb = TraceBuilder(replace(default_facts(retry_counts=2, duration=120.0),
+                                  calls=plans))
+        at = 100.0 + tb.give_up("INVITE")
+        for cid, bye_at in (("call-a", at + 10.05 if hang_up else None), ("call-b", None)):
+            tb.silent("INVITE", "primary", 100.0, call_id=cid)
+            tb.call("secondary", at, bye_at=bye_at, call_id=cid)
+        return tb
+
+    def test_one_hung_up_the_other_still_up_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FO-3"), "pass")
+
+    def test_neither_hung_up_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-3"), "fail")
+
+
+class RenewalLostWithTheClosingTlsConnectionTests(SynchronousTestCase):
+    """
+    FBK-S1 (round 8, explore seed 284 of dns-ip-literal): successive mode,
+    TLS, no latency.  The primary stopped at the renewal's due time; the phone
+    wrote the renewal onto its connection as the server closed it (a record
+    the server never read), the connection failed (RTX-2) and the REGISTER
+    went to the fallback server in the same instant: server 1 had failed.  The
+    same close in the registration's first half, when no renewal was due,
+    says nothing of a REGISTER, and the fallback REGISTER still fails.
+    """
+
+    def _world(self, at: float) -> TraceBuilder:
+        servers = (ServerInfo("primary", PRIMARY, _PORTS),
+                   ServerInfo("fallback", FALLBACK, _PORTS))
+        tb = TraceBuilder(default_facts(transport=2, server1=PRIMARY, port1=5061,
+                                        redundancy_type=1, expires=120, duration=120.0,
+                                        servers=servers))
+        reg = tb.register("primary", 0.0, transport="tls", port=5061)
+        tb.respond(reg, 200, 0.0, headers=[("Expires", "120")])
+        peer = (tb.phone, 40001)
+        tb._add(PacketEvent(at, "tcp", peer, (PRIMARY, 5061), b"", fate="delivered"))
+        tb._add(ConnEvent(at, PRIMARY, "close", "tcp", (PRIMARY, 5061), peer, "peer"))
+        fb = tb.register("fallback", at, call_id="reg-2", transport="tls", port=5061)
+        tb.respond(fb, 200, at)
+        return tb
+
+    def test_renewal_lost_at_the_close_passes(self) -> None:
+        self.assertEqual(status(self._world(60.0), "FBK-S1"), "pass")
+
+    def test_close_with_no_renewal_due_fails(self) -> None:
+        self.assertEqual(status(self._world(30.0), "FBK-S1"), "fail")

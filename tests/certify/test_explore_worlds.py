@@ -41,6 +41,10 @@ MUST_FAIL = {
                                                          "FBK-S1"),
     "r7-s7003-rtx5-calls-slow-lookup": ("retries-too-few", "RTX-5"),
     "r7-seed127-rtx1-call-reuses-reask": ("retries-too-few", "RTX-1"),
+    "r8-s7005-fbk-s1-register-and-invite-share-reset-conns": (
+        "registers-fallback-in-successive", "FBK-S1"),
+    "r8-seed284-fbk-s1-renewal-lost-at-tls-close": ("registers-fallback-in-successive",
+                                                    "FBK-S1"),
 }
 
 

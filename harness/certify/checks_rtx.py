@@ -489,6 +489,22 @@ def _probe_behind_fallback(ctx: Ctx, t: wire.Txn, nxt: wire.Txn) -> bool:
                         and nxt.first <= y.first < due - ctx.tol for y in ctx.attempts))
 
 
+def _probe_from_fallback(ctx: Ctx, t: wire.Txn, nxt: wire.Txn) -> bool:
+    """
+    Whether C{t}, a REGISTER to server 1 while the account was registered at
+    the fallback server in successive mode, was FBK-S3's probe of the working
+    server: when it fails the phone stays on the fallback server (the probe
+    has no next target, FBK-S3 sets the next probe's time), so C{nxt}, a
+    REGISTER there, is that registration's renewal on its own schedule, no
+    move on from C{t} (survey 7005 of round 8: a TLS probe of the silent
+    primary given up at 22.1 s, the fallback renewal at 31.1 s).
+    """
+    fb = ctx.fallback
+    return (ctx.facts.account.redundancy_type == 1 and t.method == "REGISTER"
+            and ctx.group(t.dst) == 1 and nxt.dst == fb
+            and any(r.dst == fb and r.t <= t.started <= r.t + r.granted for r in ctx.regs))
+
+
 def _round_exhausted_by(ctx: Ctx, f: wire.ConnFailure) -> bool:
     """
     Whether the connection failure C{f} ended the last attempt of a round (of
@@ -610,7 +626,7 @@ def rtx2(ctx: Ctx) -> Verdict:
         nxt = _next_in_chain(ctx, t)
         if nxt is None or nxt.dst == t.dst or _roe_register(ctx, t):
             continue  # (FO-5's REGISTER for one target: the request behind it moves on)
-        if _probe_behind_fallback(ctx, t, nxt):
+        if _probe_behind_fallback(ctx, t, nxt) or _probe_from_fallback(ctx, t, nxt):
             continue
         due = t.started + ctx.give_up(t)
         if _roe_register(ctx, nxt) and nxt.started < due - ctx.tol:

@@ -3235,3 +3235,31 @@ class RetryJustAfterRefusedHangUpTests(SynchronousTestCase):
 
     def test_no_retry_fails(self) -> None:
         self.assertEqual(status(self._world(False), "RTX-5"), "fail")
+
+
+class ProbeFromFallbackHasNoNextTargetTests(SynchronousTestCase):
+    """
+    RTX-2 (survey 7005 of round 8, [02]; TLS, successive fallback, the primary
+    silent, retry_counts 0): registered at the fallback server, the phone
+    probed the primary (FBK-S3) at 21.6 s and gave the probe up at RTX-1's
+    time, staying on the fallback; its renewal there came at 31.1 s.  RTX-2
+    read that renewal as the probe's move on to the next target, 9 s late.  A
+    probe fails without a next target.  The same REGISTER while not
+    registered at the fallback server (no probe: the fallback is its next
+    target) moving on late still fails.
+    """
+
+    def _world(self, on_fallback: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=2, redundancy_type=1,
+                                        retry_counts=0, duration=60.0))
+        if on_fallback:
+            tb.respond(tb.register("fallback", 0.0, transport="tls"), 200)
+        tb.silent("REGISTER", "primary", 21.607, cseq=2, transport="tls")
+        tb.respond(tb.register("fallback", 31.106, cseq=3, transport="tls"), 200)
+        return tb
+
+    def test_probe_then_renewal_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "RTX-2"), "fail")
+
+    def test_register_moving_on_late_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-2"), "fail")

@@ -41,6 +41,7 @@ MUST_FAIL = {
                                                          "FBK-S1"),
     "r7-s7003-rtx5-calls-slow-lookup": ("retries-too-few", "RTX-5"),
     "r7-seed127-rtx1-call-reuses-reask": ("retries-too-few", "RTX-1"),
+    "r8-seed113-rtx5-retry-after-refused-bye": ("retries-too-few", "RTX-5"),
 }
 
 

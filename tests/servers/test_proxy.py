@@ -239,3 +239,57 @@ class DeterminismTests(SynchronousTestCase):
 
     def test_same_seed_same_trace(self) -> None:
         self.assertEqual(self.run_once(), self.run_once())
+
+
+class EchoRetransmits2xxTests(SynchronousTestCase):
+    """
+    The echo user is a UAS core (RFC 3261 13.3.1.4): its 2xx to an INVITE is
+    retransmitted, T1 after it and then at intervals doubling up to T2,
+    until the ACK arrives; with no ACK after 64*T1 it ends the dialog with a
+    BYE.  (Before: one 2xx, re-sent only for a retransmitted INVITE, which a
+    UAC that got the 180 never sends, so a lost 200 left the call unanswered
+    for the rest of the run.)
+    """
+
+    def setUp(self) -> None:
+        self.world = SimWorld(seed=5)
+        self.primary = server(self.world)
+        self.alice = ua(self.world, "alice", ALICE)
+        self.assertEqual(result(self.world, self.alice.register(udp(PRIMARY))).status, 200)
+
+    def oks(self) -> list[float]:
+        """When the server sent a 200 to the INVITE, relative to the first."""
+        ts = [e.t for e in self.world.trace.sip([PRIMARY]) if e.direction == "out"
+              and getattr(e.message, "status", None) == 200
+              and e.message.cseq.method == "INVITE"]  # type: ignore[union-attr]
+        return [round(t - ts[0], 3) for t in ts]
+
+    def test_no_ack_retransmits_then_bye(self) -> None:
+        c = result(self.world, self.alice.invite("sip:echo@example.test", udp(PRIMARY),
+                                                 ack=False))
+        self.assertIsInstance(c, Call)
+        self.world.advance(40)
+        self.assertEqual(self.oks(), [0.0, 0.5, 1.5, 3.5, 7.5, 11.5, 15.5, 19.5, 23.5, 27.5,
+                                      31.5])
+        self.assertEqual([m.method for m in self.alice.received], ["BYE"])
+        bye = self.alice.received[0]
+        self.assertEqual((bye.call_id, bye.to.tag, bye.from_.tag),
+                         (c.call_id, c.local_tag, c.remote_tag))
+        self.assertEqual(self.primary.dialogs[c.call_id].state, "terminated")
+        self.assertEqual(len(self.primary.proxy.ack_timeouts), 1)
+
+    def test_late_ack_stops_the_retransmissions(self) -> None:
+        c = result(self.world, self.alice.invite("sip:echo@example.test", udp(PRIMARY),
+                                                 ack=False))
+        self.world.advance(2.0)
+        self.alice.endpoint.send_ack(self.alice.in_dialog(c, "ACK", 1), udp(PRIMARY))
+        self.world.advance(40)
+        self.assertEqual(self.oks(), [0.0, 0.5, 1.5])
+        self.assertEqual(self.alice.received, [])
+        self.assertEqual(self.primary.dialogs[c.call_id].state, "confirmed")
+
+    def test_ack_at_once_no_retransmission(self) -> None:
+        c = result(self.world, self.alice.invite("sip:echo@example.test", udp(PRIMARY)))
+        self.world.advance(40)
+        self.assertEqual(self.oks(), [0.0])
+        self.assertEqual(self.primary.dialogs[c.call_id].state, "confirmed")

@@ -186,7 +186,8 @@ def _written_by(ctx: Ctx, x: wire.Txn) -> float:
 def _joined_opening(ctx: Ctx, x: wire.Txn) -> bool:
     """
     Whether C{x}, a REGISTER, went out in the first burst of a TCP/TLS
-    connection a planned call's INVITE opened as the call was placed: it may
+    connection a planned call's INVITE opened as the call was placed (or its
+    hang-up's BYE or re-INVITE, as that fell due): it may
     have been handed to the transport at any time while the connection was
     being opened, joining it (the phone opens no second one to the same
     server).
@@ -194,8 +195,16 @@ def _joined_opening(ctx: Ctx, x: wire.Txn) -> bool:
     if x.method != "REGISTER" or x.conn_start is None or not x.on_wire:
         return False
     start, s0 = x.conn_start, x.sends[0]
-    return any(p.at - ctx.tol <= start <= p.at + 1.0 + ctx.tol for p in ctx.facts.calls) and any(
-        y.method == "INVITE" and not y.in_dialog and y.dst == x.dst
+    if any(p.at - ctx.tol <= start <= p.at + 1.0 + ctx.tol for p in ctx.facts.calls) and any(
+            y.method == "INVITE" and not y.in_dialog and y.dst == x.dst
+            and y.conn_start == start and y.sends[0].sport == s0.sport for y in ctx.txns):
+        return True
+    # (or one a planned hang-up's BYE (re-INVITE) opened to its dialog's server as it
+    # fell due: explore seed 113 of round 8, next find, the BYE's SYNs lost from
+    # 552.01 s, the retry due at 555.005 s written with it as it came up at 555.02 s)
+    return any(srv == x.dst and due - ctx.tol <= start <= due + 1.0 + ctx.tol
+               for srv, due in wire._planned_in_dialog(ctx.facts, ctx.dialogs)) and any(
+        y.in_dialog and y.method in ("BYE", "INVITE") and y.dst == x.dst
         and y.conn_start == start and y.sends[0].sport == s0.sport for y in ctx.txns)
 
 
@@ -1434,7 +1443,11 @@ def rtx5(ctx: Ctx) -> Verdict:
                     abs(st - (e + ri)) <= slack for e in ends
                     for st in [*(x.started for x in ctx.attempts
                                  if x.method == "REGISTER" and ctx.group(x.dst) == 1),
-                               *(a.start for a in conns if ctx.group(a.server) == 1)]):
+                               *(a.start for a in conns if ctx.group(a.server) == 1),
+                               # (or a retry whose lookup failed, DNS-11: its first query,
+                               # nothing else on the wire; explore seed 278 of round 8,
+                               # next find, the retry due at 187.04 s, its A answer lost)
+                               *(q_t for q_t, _ in dns_out)]):
                 return ctx.failed(
                     c,
                     "every target failed and the phone never retried",

@@ -42,6 +42,8 @@ MUST_FAIL = {
     "r7-s7003-rtx5-calls-slow-lookup": ("retries-too-few", "RTX-5"),
     "r7-seed127-rtx1-call-reuses-reask": ("retries-too-few", "RTX-1"),
     "r8-seed113-rtx5-retry-after-refused-bye": ("retries-too-few", "RTX-5"),
+    "r8-seed113-rtx5-retry-joins-bye-conn": ("retries-too-few", "RTX-5"),
+    "r8-seed278-rtx5-retry-lookup-fails": ("no-reregister-retry", "RTX-5"),
 }
 
 

@@ -459,6 +459,10 @@ class CallServer:
         ct.on_provisional = provisional
         ct.final.addCallbacks(final, failed)
         if method == "INVITE":
+            # the callee's UAS core retransmits its 2xx until the caller's ACK arrives
+            # (RFC 3261 13.3.1.4); a proxy forwards each retransmission upstream (16.7
+            # step 5): the same 2xx, so our server transaction sends its own again
+            ct.on_final_retransmission = lambda response: st.request_again()
 
             def cancelled(cancel: Request) -> None:
                 try:

@@ -293,3 +293,38 @@ class EchoRetransmits2xxTests(SynchronousTestCase):
         self.world.advance(40)
         self.assertEqual(self.oks(), [0.0])
         self.assertEqual(self.primary.dialogs[c.call_id].state, "confirmed")
+
+
+class ProxyRelays2xxRetransmissionsTests(SynchronousTestCase):
+    """
+    A retransmission of the callee's 2xx (its UAS core resending it until the
+    ACK, RFC 3261 13.3.1.4) is forwarded upstream (16.7 step 5); before, the
+    proxy's client transaction dropped it, so a caller whose first 200 was
+    lost never got one.
+    """
+
+    def test_retransmitted_2xx_reaches_the_caller(self) -> None:
+        world = SimWorld(seed=5)
+        server(world)
+        alice = ua(world, "alice", ALICE)
+        bob = ua(world, "bob", BOB)
+        for u in (alice, bob):
+            self.assertEqual(result(world, u.register(udp(PRIMARY))).status, 200)
+        invites: list[Any] = []
+        incoming = bob.endpoint.on_request
+
+        def keep(st: Any) -> None:
+            if st.request.method == "INVITE":
+                invites.append(st)
+            incoming(st)
+
+        bob.endpoint.on_request = keep
+        c = result(world, alice.invite("sip:bob@example.test", udp(PRIMARY)))
+        self.assertIsInstance(c, Call)
+        invites[0].request_again()  # (bob's transaction, Accepted, sends its 200 again)
+        world.advance(1)
+        oks = [e for e in world.trace.sip([ALICE]) if e.direction == "in"
+               and getattr(e.message, "status", None) == 200
+               and e.message.cseq.method == "INVITE"]  # type: ignore[union-attr]
+        self.assertEqual(len(oks), 2)
+        self.assertEqual(oks[0].raw, oks[1].raw)

@@ -572,6 +572,10 @@ class CallServer:
             record.state = "terminated"
             record.ended_at = self._now()
             self._echo_tags.pop(request.call_id, None)
+            for key in [k for k in self._unacked if k[0] == request.call_id]:
+                timer = self._unacked.pop(key)
+                if timer.active():
+                    timer.cancel()  # (no 2xx of a dialog ended is retransmitted)
         self._respond(st, make_response(request, 200))
 
     def _send_2xx(self, st: ServerTransaction, response: Response, record: DialogRecord) -> None:
@@ -596,6 +600,9 @@ class CallServer:
 
         def again(interval: float) -> None:
             if self._unacked.get(key) is None:
+                return
+            if record.state == "terminated":
+                del self._unacked[key]  # (ended meanwhile: a BYE, either way)
                 return
             if st.terminated or self._now() >= deadline - 1e-9:
                 del self._unacked[key]
@@ -638,9 +645,11 @@ class CallServer:
             ]
         )
         try:
-            self.endpoint.request(Request("BYE", remote_target, headers), target, self.policy)
+            ct = self.endpoint.request(Request("BYE", remote_target, headers), target,
+                                       self.policy)
         except Exception:
-            pass
+            return
+        ct.final.addErrback(lambda failure: None)  # (the phone gone too: nothing to do)
 
     # -- the notifier (MWI, shared line, presence) ------------------------------------------
 

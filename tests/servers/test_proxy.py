@@ -288,6 +288,16 @@ class EchoRetransmits2xxTests(SynchronousTestCase):
         self.assertEqual(self.alice.received, [])
         self.assertEqual(self.primary.dialogs[c.call_id].state, "confirmed")
 
+    def test_bye_ends_the_retransmissions(self) -> None:
+        c = result(self.world, self.alice.invite("sip:echo@example.test", udp(PRIMARY),
+                                                 ack=False))
+        self.world.advance(1.0)
+        self.assertEqual(result(self.world, self.alice.bye(c)).status, 200)
+        self.world.advance(40)
+        self.assertEqual(self.oks(), [0.0, 0.5])
+        self.assertEqual(self.alice.received, [])
+        self.assertEqual(self.primary.proxy.ack_timeouts, [])
+
     def test_ack_at_once_no_retransmission(self) -> None:
         c = result(self.world, self.alice.invite("sip:echo@example.test", udp(PRIMARY)))
         self.world.advance(40)

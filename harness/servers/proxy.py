@@ -618,7 +618,10 @@ class CallServer:
 
     def _bye_unacked(self, st: ServerTransaction, response: Response,
                      record: DialogRecord) -> None:
-        """End a dialog whose 2xx was never ACKed (RFC 3261 13.3.1.4: a BYE)."""
+        """
+        End a dialog whose 2xx was never ACKed (RFC 3261 13.3.1.4: a BYE; over
+        UDP only, see below).
+        """
         if record.state == "terminated" or self._echo_tags.get(record.call_id) is None:
             return
         request = st.request
@@ -629,12 +632,18 @@ class CallServer:
             remote_target = str(parse_name_addr(contact).uri)
         except (ParseError, ValueError):
             return
-        transport = st.source[0]
-        target = (Target("udp", st.source[1], st.source[2]) if transport == "udp"
-                  else route_to(remote_target, transport))
         record.state = "terminated"
         record.ended_at = self._now()
         self._echo_tags.pop(record.call_id, None)
+        transport, host, port = st.source
+        if transport != "udp":
+            # over TCP/TLS the BYE would need a connection of ours to the phone's
+            # listening port (the endpoint reuses only connections it opened), a
+            # connection no harness server otherwise opens and the wire reads as
+            # the phone's: the dialog ends here without one (explore seed 113 of
+            # round 8, the secondary's 200 to an INVITE the phone had given up)
+            return
+        target = Target("udp", host, port)
         headers = Headers(
             [
                 ("Max-Forwards", "70"),

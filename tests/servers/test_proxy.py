@@ -298,6 +298,27 @@ class EchoRetransmits2xxTests(SynchronousTestCase):
         self.assertEqual(self.alice.received, [])
         self.assertEqual(self.primary.proxy.ack_timeouts, [])
 
+    def test_no_ack_over_tcp_ends_without_a_connection_of_ours(self) -> None:
+        """Over TCP the 2xx is retransmitted too; the BYE would need a connection of the
+        server's own to the phone (the wire would read it as the phone's): none is opened."""
+        world = SimWorld(seed=13)
+        primary = server(world)
+        alice = ua(world, "alice", ALICE, transports=("udp", "tcp"))
+        self.assertEqual(result(world, alice.register(tcp(PRIMARY))).status, 200)
+        c = result(world, alice.invite("sip:echo@example.test", tcp(PRIMARY), ack=False))
+        world.advance(40)
+        oks = [e for e in world.trace.sip([PRIMARY]) if e.direction == "out"
+               and getattr(e.message, "status", None) == 200
+               and e.message.cseq.method == "INVITE"]  # type: ignore[union-attr]
+        self.assertEqual(len(oks), 11)
+        self.assertEqual(alice.received, [])
+        self.assertEqual(primary.dialogs[c.call_id].state, "terminated")
+        syns = [e for e in world.trace if getattr(e, "kind", "") == "packet"
+                and e.proto == "tcp" and e.flags == "S"  # type: ignore[union-attr]
+                and e.src[0] == PRIMARY  # type: ignore[union-attr]
+                and e.src[1] != 5060]  # type: ignore[union-attr]  # (not a SYN-ACK)
+        self.assertEqual(syns, [])
+
     def test_ack_at_once_no_retransmission(self) -> None:
         c = result(self.world, self.alice.invite("sip:echo@example.test", udp(PRIMARY)))
         self.world.advance(40)

@@ -604,7 +604,12 @@ class CallServer:
             if record.state == "terminated":
                 del self._unacked[key]  # (ended meanwhile: a BYE, either way)
                 return
-            if st.terminated or self._now() >= deadline - 1e-9:
+            if st.terminated and self._now() < deadline - 1e-9:
+                # (the server went down, its endpoint closed: a host that went down
+                # loses its calls' state with its transactions)
+                del self._unacked[key]
+                return
+            if self._now() >= deadline - 1e-9:
                 del self._unacked[key]
                 self.ack_timeouts.append((key[0], key[1], self._now()))
                 self._bye_unacked(st, response, record)

@@ -359,3 +359,21 @@ class ProxyRelays2xxRetransmissionsTests(SynchronousTestCase):
                and e.message.cseq.method == "INVITE"]  # type: ignore[union-attr]
         self.assertEqual(len(oks), 2)
         self.assertEqual(oks[0].raw, oks[1].raw)
+
+
+class EchoDownLosesItsRetransmissionsTests(SynchronousTestCase):
+    """A server that went down (its endpoint closed) neither retransmits nor sends a BYE."""
+
+    def test_stop_fault_drops_the_pending_2xx(self) -> None:
+        world = SimWorld(seed=5)
+        primary = server(world)
+        alice = ua(world, "alice", ALICE)
+        self.assertEqual(result(world, alice.register(udp(PRIMARY))).status, 200)
+        result(world, alice.invite("sip:echo@example.test", udp(PRIMARY), ack=False))
+        world.advance(1.0)
+        primary.apply_fault(Fault("stop"))
+        world.advance(5.0)
+        primary.restore()
+        world.advance(40)
+        self.assertEqual(alice.received, [])
+        self.assertEqual(primary.proxy.ack_timeouts, [])

@@ -12,14 +12,17 @@ from __future__ import annotations
 import hashlib
 import itertools
 import re
+from collections.abc import Sequence
 
 from harness.certify import wire
 from harness.certify.checks_base import Ctx, retry_after
 from harness.certify.checks_dns import (
     DNS_GIVE_UP,
+    DnsDown,
     address_asked,
     address_heard_again,
     address_reasked,
+    dns_failures,
     first_resolved_target,
     in_flight,
     unresolved_names,
@@ -45,6 +48,12 @@ def _began(ctx: Ctx, lo: float, nxt: wire.Txn) -> float:
     DNS-11: asked again when the target is needed, explore seed 2).
     """
     asked = address_asked(ctx, nxt.dst, lo, nxt.first)
+    if asked is None:
+        # (the lookup in use as seen a tolerance later: an answer heard just before the
+        # failure, inside the tolerance before it, was in the resolution the phone
+        # moved on from; explore seed 278 of round 8, fourth find, the secondary's
+        # address heard 15 ms before its refusal, the primary's lost and asked again)
+        asked = address_asked(ctx, nxt.dst, lo + ctx.tol, nxt.first)
     if asked is None:
         return nxt.started
     return min(nxt.started, _missing_asked_from(ctx, lo, asked))
@@ -183,7 +192,8 @@ def _written_by(ctx: Ctx, x: wire.Txn) -> float:
 def _joined_opening(ctx: Ctx, x: wire.Txn) -> bool:
     """
     Whether C{x}, a REGISTER, went out in the first burst of a TCP/TLS
-    connection a planned call's INVITE opened as the call was placed: it may
+    connection a planned call's INVITE opened as the call was placed (or its
+    hang-up's BYE or re-INVITE, as that fell due): it may
     have been handed to the transport at any time while the connection was
     being opened, joining it (the phone opens no second one to the same
     server).
@@ -191,8 +201,16 @@ def _joined_opening(ctx: Ctx, x: wire.Txn) -> bool:
     if x.method != "REGISTER" or x.conn_start is None or not x.on_wire:
         return False
     start, s0 = x.conn_start, x.sends[0]
-    return any(p.at - ctx.tol <= start <= p.at + 1.0 + ctx.tol for p in ctx.facts.calls) and any(
-        y.method == "INVITE" and not y.in_dialog and y.dst == x.dst
+    if any(p.at - ctx.tol <= start <= p.at + 1.0 + ctx.tol for p in ctx.facts.calls) and any(
+            y.method == "INVITE" and not y.in_dialog and y.dst == x.dst
+            and y.conn_start == start and y.sends[0].sport == s0.sport for y in ctx.txns):
+        return True
+    # (or one a planned hang-up's BYE (re-INVITE) opened to its dialog's server as it
+    # fell due: explore seed 113 of round 8, next find, the BYE's SYNs lost from
+    # 552.01 s, the retry due at 555.005 s written with it as it came up at 555.02 s)
+    return any(srv == x.dst and due - ctx.tol <= start <= due + 1.0 + ctx.tol
+               for srv, due in wire._planned_in_dialog(ctx.facts, ctx.dialogs)) and any(
+        y.in_dialog and y.method in ("BYE", "INVITE") and y.dst == x.dst
         and y.conn_start == start and y.sends[0].sport == s0.sport for y in ctx.txns)
 
 
@@ -486,6 +504,22 @@ def _probe_behind_fallback(ctx: Ctx, t: wire.Txn, nxt: wire.Txn) -> bool:
                         and nxt.first <= y.first < due - ctx.tol for y in ctx.attempts))
 
 
+def _probe_from_fallback(ctx: Ctx, t: wire.Txn, nxt: wire.Txn) -> bool:
+    """
+    Whether C{t}, a REGISTER to server 1 while the account was registered at
+    the fallback server in successive mode, was FBK-S3's probe of the working
+    server: when it fails the phone stays on the fallback server (the probe
+    has no next target, FBK-S3 sets the next probe's time), so C{nxt}, a
+    REGISTER there, is that registration's renewal on its own schedule, no
+    move on from C{t} (survey 7005 of round 8: a TLS probe of the silent
+    primary given up at 22.1 s, the fallback renewal at 31.1 s).
+    """
+    fb = ctx.fallback
+    return (ctx.facts.account.redundancy_type == 1 and t.method == "REGISTER"
+            and ctx.group(t.dst) == 1 and nxt.dst == fb
+            and any(r.dst == fb and r.t <= t.started <= r.t + r.granted for r in ctx.regs))
+
+
 def _round_exhausted_by(ctx: Ctx, f: wire.ConnFailure) -> bool:
     """
     Whether the connection failure C{f} ended the last attempt of a round (of
@@ -501,6 +535,25 @@ def _round_exhausted_by(ctx: Ctx, f: wire.ConnFailure) -> bool:
         return False
     targets = {s.address for s in ctx.facts.targets if not s.role.startswith("moved-")}
     return bool(targets) and targets <= {x.dst for x in rnd.txns}
+
+
+def _hang_up_claims(
+    ctx: Ctx, conns: Sequence[wire.ConnAttempt], hang_ups: Sequence[tuple[str, float]]
+) -> set[int]:
+    """
+    The failed connections the phone's planned in-dialog requests opened: for
+    each hang-up (or re-INVITE) due, the first connection to its dialog's
+    server begun in the second after it was due, one each (the same one-each
+    reading as a call's connection, RTX-5).
+    """
+    hung: set[int] = set()
+    ordered = sorted(conns, key=lambda a: a.start)
+    for srv, due in sorted(hang_ups, key=lambda h: h[1]):
+        first = next((a for a in ordered if a.server == srv and a.index not in hung
+                      and due - ctx.tol <= a.start <= due + 1.0 + ctx.tol), None)
+        if first is not None:
+            hung.add(first.index)
+    return hung
 
 
 def rtx2(ctx: Ctx) -> Verdict:
@@ -588,7 +641,7 @@ def rtx2(ctx: Ctx) -> Verdict:
         nxt = _next_in_chain(ctx, t)
         if nxt is None or nxt.dst == t.dst or _roe_register(ctx, t):
             continue  # (FO-5's REGISTER for one target: the request behind it moves on)
-        if _probe_behind_fallback(ctx, t, nxt):
+        if _probe_behind_fallback(ctx, t, nxt) or _probe_from_fallback(ctx, t, nxt):
             continue
         due = t.started + ctx.give_up(t)
         if _roe_register(ctx, nxt) and nxt.started < due - ctx.tol:
@@ -978,6 +1031,13 @@ def rtx5(ctx: Ctx) -> Verdict:
     alone = {id(t) for t in ctx.txns if _roe_register(ctx, t)}
     hang_ups = wire._planned_in_dialog(ctx.facts, ctx.dialogs)
     windows = wire.call_windows(ctx.trace, ctx.facts)
+    dns_down: list[DnsDown] | None = None  # (read when first needed)
+    # each planned hang-up (or re-INVITE) claims one failed connection to the server
+    # of its dialog (FO-4), the first begun in the second after it is due, as a call
+    # claims one in its window: a retry from the top of the list opening its own
+    # connection there a moment later is a retry all the same (explore seed 113 of
+    # round 7: the BYE refused by the primary, the retry's connection there 1 s later)
+    hung = _hang_up_claims(ctx, conns, hang_ups)
     for ch in ctx.new_chains(1):
         if ch.method != "REGISTER":
             continue
@@ -1123,8 +1183,7 @@ def rtx5(ctx: Ctx) -> Verdict:
                 and a.index not in claimed and a.index not in moved_on
                 # nor its hang-up's (FO-4: the BYE goes where the call is; explore seed 1,
                 # the server gone during the call)
-                and not any(srv == a.server and due - ctx.tol <= a.start <= due + 1.0 + ctx.tol
-                            for srv, due in hang_ups)
+                and a.index not in hung
                 and (nxt is None or a.start < nxt.first - ctx.tol)
             ]
             # (so is a connection still being tried at the end, its SYNs unanswered: no
@@ -1135,6 +1194,16 @@ def rtx5(ctx: Ctx) -> Verdict:
             for f in ctx.conn_failures:
                 if f.what.startswith("syn-") and (f.server, f.phone_port) not in decided:
                     pending.setdefault((f.server, f.phone_port), f)
+            # (a hang-up whose connection was decided claims no pending one)
+            hung_pending = {
+                syn.index
+                for srv, due in hang_ups
+                if not any(a.index in hung and a.server == srv
+                           and due - ctx.tol <= a.start <= due + 1.0 + ctx.tol for a in conns)
+                and (syn := min((f for f in pending.values() if f.server == srv
+                                 and due - ctx.tol <= f.t <= due + 1.0 + ctx.tol),
+                                key=lambda f: f.t, default=None)) is not None
+            }
             options += [
                 (f.t, f.server, f"tcp connection to {ctx.name(f.server)} at {f.t:.3f} "
                  "(SYN unanswered)", f.index)
@@ -1142,8 +1211,7 @@ def rtx5(ctx: Ctx) -> Verdict:
                 if ctx.group(f.server) == 1 and f.t > last.last + ctx.tol
                 and not any(p.at - ctx.tol <= f.t <= p.at + 1.0 + ctx.tol
                             for p in ctx.facts.calls)
-                and not any(srv == f.server and due - ctx.tol <= f.t <= due + 1.0 + ctx.tol
-                            for srv, due in hang_ups)
+                and f.index not in hung_pending
                 and (nxt is None or f.t < nxt.first - ctx.tol)
             ]
             # a failed connection without SIP may have been another request's (a call):
@@ -1284,8 +1352,6 @@ def rtx5(ctx: Ctx) -> Verdict:
             # (so is a planned hang-up's connection, FO-4's BYE opening one to the
             # server of the call as the retry fell due: explore seed 113 of round 6, the
             # BYE's SYN at 560.011 s lost, the retry due at 560.017 s, refused at 563.0 s)
-            hung = {a.index for a in conns for srv, hd in hang_ups
-                    if srv == a.server and hd - ctx.tol <= a.start <= hd + 1.0 + ctx.tol}
             shared = {a.index: a.t for a in conns for d in due
                       if (a.index in claimed or a.index in hung)
                       and top is not None and a.server == top
@@ -1300,6 +1366,23 @@ def rtx5(ctx: Ctx) -> Verdict:
                 and (abs(a.start - d) <= wire._SAME_INSTANT or a.start < d < a.t)
             ]
             rode.update(shared)
+            # (a lookup of server 1 another request began before the retry fell due and
+            # still under way then is the retry's as well: the phone shares a lookup in
+            # progress as it shares a pending connection, so the retry put nothing of its
+            # own on the wire, and when that lookup failed (DNS-11) the retry failed with
+            # it; explore seed 278 of round 8, a call at 89 s, its SRV answers lost, the
+            # retry due at 92.07 s, the lookup given up at 93 s)
+            if top is not None:
+                if dns_down is None:
+                    dns_down = dns_failures(ctx)
+                options += [
+                    (d, top, f"DNS lookup of server 1 begun at {dd.start:.3f} s, under way "
+                     f"at the retry time, failed (DNS-11) by {dd.latest:.3f} s", dd.index)
+                    for dd in dns_down for d in due
+                    if last.last + ctx.tol < dd.start < d - ctx.tol
+                    and d <= dd.latest + ctx.tol
+                    and (nxt is None or dd.latest < nxt.started - ctx.tol)
+                ]
             retry = min(options, key=lambda o: min(abs(o[0] - d) for d in due), default=None)
             if registered_again and (retry is None or min(abs(retry[0] - d) for d in due)
                                      > slack):
@@ -1366,7 +1449,11 @@ def rtx5(ctx: Ctx) -> Verdict:
                     abs(st - (e + ri)) <= slack for e in ends
                     for st in [*(x.started for x in ctx.attempts
                                  if x.method == "REGISTER" and ctx.group(x.dst) == 1),
-                               *(a.start for a in conns if ctx.group(a.server) == 1)]):
+                               *(a.start for a in conns if ctx.group(a.server) == 1),
+                               # (or a retry whose lookup failed, DNS-11: its first query,
+                               # nothing else on the wire; explore seed 278 of round 8,
+                               # next find, the retry due at 187.04 s, its A answer lost)
+                               *(q_t for q_t, _ in dns_out)]):
                 return ctx.failed(
                     c,
                     "every target failed and the phone never retried",

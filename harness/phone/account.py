@@ -35,7 +35,7 @@ from harness.phone.slot import Slot
 from harness.sip.digest import answer, parse_challenge
 from harness.sip.locate import LocateError, Resolution, Target
 from harness.sip.message import Headers, Request, Response, new_call_id, new_tag
-from harness.sip.transaction import RetryPolicy, TransactionFailure
+from harness.sip.transaction import ClientTransaction, RetryPolicy, TransactionFailure
 from harness.trace.events import NoteEvent
 
 if TYPE_CHECKING:
@@ -80,6 +80,9 @@ class Dialog:
     slot: int
     cseq: int
     outgoing: bool
+    #: the last ACK sent for a 2xx of ours, as sent (sent again for each
+    #: retransmission of that 2xx, RFC 3261 13.2.2.4)
+    ack: Request | None = None
 
 
 @dataclass(frozen=True)
@@ -419,7 +422,7 @@ class Account:
             del outcome  # (a failure's traceback keeps this frame: no cycle through it)
 
     async def _transact_once(self, slot: Slot, request: Request, target: Target) -> Response:
-        final = self.phone.endpoint.request(request, target, self.policy(slot)).final
+        final = self._request(request, target, slot).final
         if request.method == "REGISTER":
             self._start_done()
         # (not the transaction in a local: a failed one keeps its failure, whose
@@ -431,9 +434,27 @@ class Account:
             authed = self._authorize(request, response)
             if authed is None:
                 return response
-            txn = self.phone.endpoint.request(authed, target, self.policy(slot))
+            txn = self._request(authed, target, slot)
             response = await txn.final
         return response
+
+    def _request(self, request: Request, target: Target, slot: Slot) -> ClientTransaction:
+        """
+        Start a client transaction; an INVITE's retransmitted 2xx get the
+        dialog's ACK again (RFC 3261 13.2.2.4: the UAS core retransmits its
+        2xx until the ACK arrives, 13.3.1.4).
+        """
+        txn = self.phone.endpoint.request(request, target, self.policy(slot))
+        if request.method == "INVITE":
+            txn.on_final_retransmission = partial(self._ack_again, request.call_id)
+        return txn
+
+    def _ack_again(self, call_id: str, response: Response) -> None:
+        dialog = self.dialogs.get(call_id)
+        if (dialog is None or dialog.ack is None or not 200 <= response.status < 300
+                or response.cseq.seq != dialog.ack.cseq.seq):
+            return
+        self.phone.endpoint.send_ack(dialog.ack, dialog.target)
 
     def _authorize(self, request: Request, challenge: Response) -> Request | None:
         header = "WWW-Authenticate" if challenge.status == 401 else "Proxy-Authenticate"
@@ -779,7 +800,8 @@ class Account:
 
     def _send_ack(self, dialog: Dialog, cseq: int) -> None:
         ack = self._in_dialog(dialog, "ACK", cseq)
-        self.phone.endpoint.send_ack(ack, dialog.target)  # FO-4: where the dialog was set up
+        # FO-4: where the dialog was set up
+        dialog.ack = self.phone.endpoint.send_ack(ack, dialog.target)
         self.dialogs[dialog.call_id] = dialog
 
     async def _reinvite(self, dialog: Dialog) -> None:
@@ -790,12 +812,13 @@ class Account:
         target = self._dialog_target(dialog)
         slot = self.slots[dialog.slot]
         try:
-            response = await self.phone.endpoint.request(req, target, self.policy(slot)).final
+            response = await self._request(req, target, slot).final
         except TransactionFailure as e:
             self.note(f"re-INVITE failed: {e.reason}")
             return
         if 200 <= response.status < 300:
-            self.phone.endpoint.send_ack(self._in_dialog(dialog, "ACK", dialog.cseq), target)
+            dialog.ack = self.phone.endpoint.send_ack(
+                self._in_dialog(dialog, "ACK", dialog.cseq), target)
 
     async def _bye(self, dialog: Dialog) -> None:
         if self.dialogs.pop(dialog.call_id, None) is None:

@@ -191,6 +191,11 @@ class CallServer:
         self._echo_tags: dict[str, str] = {}
         self._timers: list[IDelayedCall] = []
         self._session = 0
+        #: the echo user's 2xx to INVITE not ACKed yet, by (Call-ID, CSeq number): the
+        #: timer retransmitting it (RFC 3261 13.3.1.4)
+        self._unacked: dict[tuple[str, int], IDelayedCall] = {}
+        #: 2xx given up unACKed (64*T1 passed): (Call-ID, CSeq number, time)
+        self.ack_timeouts: list[tuple[str, int, float]] = []
 
     @property
     def endpoint(self) -> Any:
@@ -454,6 +459,10 @@ class CallServer:
         ct.on_provisional = provisional
         ct.final.addCallbacks(final, failed)
         if method == "INVITE":
+            # the callee's UAS core retransmits its 2xx until the caller's ACK arrives
+            # (RFC 3261 13.3.1.4); a proxy forwards each retransmission upstream (16.7
+            # step 5): the same 2xx, so our server transaction sends its own again
+            ct.on_final_retransmission = lambda response: st.request_again()
 
             def cancelled(cancel: Request) -> None:
                 try:
@@ -500,7 +509,7 @@ class CallServer:
                 return
             self._session += 1
             record.final_status = 200
-            self._respond(
+            self._send_2xx(
                 st,
                 make_response(
                     request,
@@ -513,6 +522,7 @@ class CallServer:
                     ],
                     body=sdp_answer(self.address, self._session),
                 ),
+                record,
             )
 
         def cancelled(cancel: Request) -> None:
@@ -532,6 +542,9 @@ class CallServer:
     ) -> None:
         method = request.method
         if method == "ACK":
+            timer = self._unacked.pop((request.call_id, request.cseq.seq), None)
+            if timer is not None and timer.active():
+                timer.cancel()
             if record is not None and record.state == "early":
                 record.state = "confirmed"
                 record.confirmed_at = self._now()
@@ -541,7 +554,7 @@ class CallServer:
             return
         if method == "INVITE":
             self._session += 1
-            self._respond(
+            self._send_2xx(
                 st,
                 make_response(
                     request,
@@ -552,13 +565,105 @@ class CallServer:
                     ],
                     body=sdp_answer(self.address, self._session),
                 ),
+                record,
             )
             return
         if method == "BYE":
             record.state = "terminated"
             record.ended_at = self._now()
             self._echo_tags.pop(request.call_id, None)
+            for key in [k for k in self._unacked if k[0] == request.call_id]:
+                timer = self._unacked.pop(key)
+                if timer.active():
+                    timer.cancel()  # (no 2xx of a dialog ended is retransmitted)
         self._respond(st, make_response(request, 200))
+
+    def _send_2xx(self, st: ServerTransaction, response: Response, record: DialogRecord) -> None:
+        """
+        Answer an INVITE 2xx as a UAS core (RFC 3261 13.3.1.4): the 2xx is
+        retransmitted, T1 after it and then at intervals doubling up to T2,
+        until the ACK with its CSeq number arrives; if none has after 64*T1,
+        the dialog is ended with a BYE.  The transaction layer re-sends the
+        2xx only when the INVITE is retransmitted, which a UAC that got a 1xx
+        no longer does, so without this one lost 2xx left the call unanswered
+        for good (round 8, item 1).
+        """
+        self._respond(st, response)
+        if not 200 <= response.status < 300 or st.request.method != "INVITE":
+            return
+        key = (st.request.call_id, st.request.cseq.seq)
+        old = self._unacked.pop(key, None)
+        if old is not None and old.active():
+            old.cancel()
+        t1, t2 = self.policy.t1, self.policy.t2
+        deadline = self._now() + 64 * t1
+
+        def again(interval: float) -> None:
+            if self._unacked.get(key) is None:
+                return
+            if record.state == "terminated":
+                del self._unacked[key]  # (ended meanwhile: a BYE, either way)
+                return
+            if st.terminated and self._now() < deadline - 1e-9:
+                # (the server went down, its endpoint closed: a host that went down
+                # loses its calls' state with its transactions)
+                del self._unacked[key]
+                return
+            if self._now() >= deadline - 1e-9:
+                del self._unacked[key]
+                self.ack_timeouts.append((key[0], key[1], self._now()))
+                self._bye_unacked(st, response, record)
+                return
+            st.request_again()  # (the server transaction, Accepted, re-sends its 2xx)
+            step = min(2 * interval, t2)
+            self._unacked[key] = self.clock.callLater(
+                min(step, max(0.0, deadline - self._now())), again, step)
+
+        self._unacked[key] = self.clock.callLater(t1, again, t1)
+
+    def _bye_unacked(self, st: ServerTransaction, response: Response,
+                     record: DialogRecord) -> None:
+        """
+        End a dialog whose 2xx was never ACKed (RFC 3261 13.3.1.4: a BYE; over
+        UDP only, see below).
+        """
+        if record.state == "terminated" or self._echo_tags.get(record.call_id) is None:
+            return
+        request = st.request
+        contact = request.headers.get("Contact")
+        if contact is None:
+            return
+        try:
+            remote_target = str(parse_name_addr(contact).uri)
+        except (ParseError, ValueError):
+            return
+        record.state = "terminated"
+        record.ended_at = self._now()
+        self._echo_tags.pop(record.call_id, None)
+        transport, host, port = st.source
+        if transport != "udp":
+            # over TCP/TLS the BYE would need a connection of ours to the phone's
+            # listening port (the endpoint reuses only connections it opened), a
+            # connection no harness server otherwise opens and the wire reads as
+            # the phone's: the dialog ends here without one (explore seed 113 of
+            # round 8, the secondary's 200 to an INVITE the phone had given up)
+            return
+        target = Target("udp", host, port)
+        headers = Headers(
+            [
+                ("Max-Forwards", "70"),
+                ("From", str(response.headers.get("To"))),
+                ("To", str(request.headers.get("From"))),
+                ("Call-ID", request.call_id),
+                ("CSeq", "1 BYE"),  # (our first request in the dialog)
+            ]
+        )
+        try:
+            ct = self.endpoint.request(Request("BYE", remote_target, headers), target,
+                                       self.policy)
+        except Exception:
+            return
+        ct.final.addErrback(lambda failure: None)  # (the phone gone too: nothing to do)
 
     # -- the notifier (MWI, shared line, presence) ------------------------------------------
 
@@ -677,10 +782,11 @@ class CallServer:
                     self.notify(sub)
 
     def close(self) -> None:
-        for t in self._timers:
+        for t in [*self._timers, *self._unacked.values()]:
             if t.active():
                 t.cancel()
         self._timers.clear()
+        self._unacked.clear()
 
 
 def _binding_target(binding: Binding) -> Target:

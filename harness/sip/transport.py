@@ -730,14 +730,16 @@ class SipEndpoint:
         branch = new_branch(self.rng)
         return f"SIP/2.0/{transport.upper()} {self.address}:{port};rport;branch={branch}"
 
-    def send_ack(self, ack: Request, target: Target) -> None:
+    def send_ack(self, ack: Request, target: Target) -> Request:
         """
         Send an ACK for a 2xx (the dialog layer's, RFC 3261 13.2.2.4): no
-        transaction; a Via with a new branch is added if it has none.
+        transaction; a Via with a new branch is added if it has none.  Returns
+        the ACK as sent (to send again, unchanged, for each retransmitted 2xx).
         """
         if not ack.headers.get_all("Via"):
             ack = ack.with_headers(ack.headers.add("Via", self._via(target.transport), first=True))
         self._send_to(ack, target, None)
+        return ack
 
     def _send_request(self, txn: ClientTransaction, message: Request) -> None:
         self._send_to(message, txn.target, txn)

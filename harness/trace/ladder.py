@@ -44,7 +44,7 @@ from harness.trace.events import (
     SipEvent,
     Trace,
 )
-from harness.trace.pcap import match_ins
+from harness.trace.pcap import lost_udp_sends, match_ins
 
 RowKind = Literal["message", "dns", "packet", "conn", "fault", "note"]
 
@@ -219,18 +219,24 @@ def ladder_rows(events: Iterable[Event] | Trace, hosts: Mapping[str, str] | None
 
     # first pass: which message events were lost (so packets are not drawn twice)
     lost_by_event: dict[int, int] = {}
+    # UDP: a lost datagram is the send it was recorded with (L{lost_udp_sends})
+    for index, hit in lost_udp_sends(listed).items():
+        lost_by_event[index] = hit
+        consumed.add(hit)
     for index, event in enumerate(listed):
         if index in paired:
             continue
         if isinstance(event, SipEvent | DnsEvent) and event.direction == "out":
-            proto = "udp" if event.transport == "udp" else "tcp"
+            if event.transport == "udp":
+                continue  # (above)
+            proto = "tcp"
             payloads = [event.raw]
-            if isinstance(event, DnsEvent) and event.transport == "tcp":
+            if isinstance(event, DnsEvent):
                 payloads.append(len(event.raw).to_bytes(2, "big") + event.raw)
             if event.raw and index not in partner:
-                hit = undelivered(proto, event.local, event.remote, payloads)
-                if hit is not None:
-                    lost_by_event[index] = hit
+                found = undelivered(proto, event.local, event.remote, payloads)
+                if found is not None:
+                    lost_by_event[index] = found
 
     rows: list[Row] = []
     for index, event in enumerate(listed):

@@ -50,7 +50,7 @@ from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from harness.trace.events import Address, ConnEvent, DnsEvent, Event, SipEvent
+from harness.trace.events import Address, ConnEvent, DnsEvent, Event, PacketEvent, SipEvent
 
 #: 2026-01-01T00:00:00Z as a Unix time: the timestamp of t = 0.
 EPOCH_BASE = 1767225600
@@ -233,6 +233,70 @@ def message_key(event: SipEvent | DnsEvent) -> Hashable:
     return (event.kind, event.transport, src, dst, event.raw)
 
 
+def lost_udp_sends(listed: list[Event]) -> dict[int, int]:
+    """
+    The C{"out"} UDP SIP/DNS events whose datagram the network did not
+    deliver, each with the index of the L{PacketEvent} that says so.  The
+    network records each datagram as it is sent (just before or after the
+    sender's own record, at the same instant), so a datagram lost then is
+    that send's, not the first send of the same bytes (a server retransmitting
+    a response: the first copy delivered, a later one lost); one dropped at
+    its arrival (host down, port closed) is the oldest copy of those bytes
+    still in flight (neither received nor dropped yet).
+    """
+    sends: dict[tuple[object, ...], list[tuple[int, float]]] = defaultdict(list)
+    packets: dict[tuple[object, ...], list[tuple[int, float, str]]] = defaultdict(list)
+    for index, event in enumerate(listed):
+        if isinstance(event, PacketEvent):
+            if event.proto == "udp" and event.payload:
+                packets[(event.src, event.dst, event.payload)].append(
+                    (index, event.t, event.fate))
+        elif (isinstance(event, SipEvent | DnsEvent) and event.direction == "out"
+                and event.transport == "udp" and event.raw):
+            sends[(event.local, event.remote, event.raw)].append((index, event.t))
+    gone: dict[int, int] = {}
+    #: packet index -> (key, send index) of each send-time packet delivered
+    entered: dict[int, tuple[tuple[object, ...], int]] = {}
+    #: arrival-time drops: packet index -> key
+    dropped: dict[int, tuple[object, ...]] = {}
+    for key, ps in packets.items():
+        ss = sends.get(key)
+        if not ss:
+            continue
+        used = [False] * len(ss)
+        start = 0
+        for pi, pt, fate in ps:
+            while start < len(ss) and (used[start] or ss[start][1] < pt - 1e-6):
+                start += 1
+            n = next((n for n in range(start, len(ss))
+                      if not used[n] and abs(ss[n][1] - pt) <= 1e-6), None)
+            if n is not None:
+                used[n] = True
+                if fate == "delivered":
+                    entered[max(pi, ss[n][0])] = (key, ss[n][0])
+                else:
+                    gone[ss[n][0]] = pi
+            elif fate != "delivered":
+                dropped[pi] = key
+    if not dropped:
+        return gone
+    flying: dict[tuple[object, ...], deque[int]] = defaultdict(deque)
+    for index, event in enumerate(listed):
+        if index in entered:
+            key, j = entered[index]
+            flying[key].append(j)
+        if index in dropped:
+            queue = flying.get(dropped[index])
+            if queue:
+                gone[queue.popleft()] = index
+        elif (isinstance(event, SipEvent | DnsEvent) and event.direction == "in"
+                and event.transport == "udp"):
+            queue = flying.get((event.remote, event.local, event.raw))
+            if queue:
+                queue.popleft()  # received
+    return gone
+
+
 def match_ins(events: Iterable[Event]) -> dict[int, int]:
     """
     For each C{"in"} SIP/DNS event that repeats a recorded C{"out"} event (the
@@ -242,9 +306,11 @@ def match_ins(events: Iterable[Event]) -> dict[int, int]:
     the ladder, which draws such a pair as one arrow.
     """
     listed = list(events)
+    gone = lost_udp_sends(listed)
     outs: dict[Hashable, deque[int]] = defaultdict(deque)
     for index, event in enumerate(listed):
-        if isinstance(event, SipEvent | DnsEvent) and event.direction == "out":
+        if (isinstance(event, SipEvent | DnsEvent) and event.direction == "out"
+                and index not in gone):
             outs[message_key(event)].append(index)
     matched: dict[int, int] = {}
     for index, event in enumerate(listed):

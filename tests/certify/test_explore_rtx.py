@@ -3173,3 +3173,93 @@ class CallsConnectionsAfterTheRetryAreNoEarlyRetryTests(SynchronousTestCase):
 
     def test_register_of_its_own_at_45_s_fails(self) -> None:
         self.assertEqual(status(self._world(True), "RTX-5"), "fail")
+
+
+class RetryRidesCallsFailingLookupTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seed 278 of round 8; TLS, server 1 a domain, the primary
+    stopped, 20 % loss): every target failed at 62.07 s, the retry due at
+    92.07 s; a call at 89 s had begun a lookup of server 1 whose SRV answers
+    were lost, and the retry joined it (nothing of its own on the wire), the
+    lookup given up at 93 s (DNS-11) failing both; the next retry was due
+    after the end.  The checker wanted a REGISTER at 92.07 s.  A lookup over
+    before the retry fell due is no retry, and none at all still fails.
+    """
+
+    def _world(self, lookup_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server2="", duration=0.0, servers=_ONE_TARGET[:1]))
+        tb.dns(0.005, "_sip._udp.example.test", "SRV", ["0 0 5060 primary.example.test"])
+        tb.dns(0.015, "primary.example.test", "A", [PRIMARY], ttl=3600)
+        tb.silent("REGISTER", "primary", 0.02)
+        due = 0.02 + tb.give_up("REGISTER") + 30.0
+        tb.facts = replace(tb.facts, duration=due + 20.0,
+                           calls=(CallPlan(at=due + lookup_at, target="sip:echo@example.test",
+                                           duration=5.0),))
+        for k in (0, 1):
+            tb.dns(due + lookup_at + k + 0.005, "_sip._udp.example.test", "SRV",
+                   rcode="TIMEOUT")
+        return tb
+
+    def test_retry_riding_the_calls_lookup_passes(self) -> None:
+        self.assertEqual(status(self._world(-3.0), "RTX-5"), "pass")
+
+    def test_lookup_over_before_the_retry_fails(self) -> None:
+        self.assertEqual(status(self._world(-8.0), "RTX-5"), "fail")
+
+
+class RetryJustAfterRefusedHangUpTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seed 113, next find after round 7; TCP, server 1 an IP
+    literal): a call's BYE, due as the primary had gone, was refused; the
+    registration's retry fell due a second later and its connection to the
+    primary was refused too.  The hang-up's window claimed every connection
+    to the primary in the second after the BYE was due, so the retry's was
+    hidden and RTX-5 saw no retry.  A hang-up claims one connection, the
+    first, as a call does.  No retry at all still fails.
+    """
+
+    def _world(self, retried: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, server2="", transport=1,
+                                        duration=50.0, servers=_ONE_TARGET[:1]))
+        tb.facts = replace(tb.facts, calls=(CallPlan(at=10.0, target="sip:echo@example.test",
+                                                     duration=26.5),))
+        tb.silent("REGISTER", "primary", 0.0, transport="tcp")  # failed at 7.5 s
+        tb.call("primary", 10.0, transport="tcp")  # up at 10.01 s: the BYE due at 36.51 s
+        tb.refused(36.51, "primary")
+        if retried:
+            tb.refused(37.51, "primary")  # (its SYN 10 ms after the retry fell due)
+        return tb
+
+    def test_retry_after_the_refused_bye_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-5"), "pass")
+
+    def test_no_retry_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-5"), "fail")
+
+
+class ProbeFromFallbackHasNoNextTargetTests(SynchronousTestCase):
+    """
+    RTX-2 (survey 7005 of round 8, [02]; TLS, successive fallback, the primary
+    silent, retry_counts 0): registered at the fallback server, the phone
+    probed the primary (FBK-S3) at 21.6 s and gave the probe up at RTX-1's
+    time, staying on the fallback; its renewal there came at 31.1 s.  RTX-2
+    read that renewal as the probe's move on to the next target, 9 s late.  A
+    probe fails without a next target.  The same REGISTER while not
+    registered at the fallback server (no probe: the fallback is its next
+    target) moving on late still fails.
+    """
+
+    def _world(self, on_fallback: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=2, redundancy_type=1,
+                                        retry_counts=0, duration=60.0))
+        if on_fallback:
+            tb.respond(tb.register("fallback", 0.0, transport="tls"), 200)
+        tb.silent("REGISTER", "primary", 21.607, cseq=2, transport="tls")
+        tb.respond(tb.register("fallback", 31.106, cseq=3, transport="tls"), 200)
+        return tb
+
+    def test_probe_then_renewal_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "RTX-2"), "fail")
+
+    def test_register_moving_on_late_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-2"), "fail")

@@ -45,6 +45,10 @@ MUST_FAIL = {
         "registers-fallback-in-successive", "FBK-S1"),
     "r8-seed284-fbk-s1-renewal-lost-at-tls-close": ("registers-fallback-in-successive",
                                                     "FBK-S1"),
+    "r8-seed113-rtx5-retry-after-refused-bye": ("retries-too-few", "RTX-5"),
+    "r8-seed113-rtx5-retry-joins-bye-conn": ("retries-too-few", "RTX-5"),
+    "r8-seed278-rtx5-retry-lookup-fails": ("no-reregister-retry", "RTX-5"),
+    "r8-seed278-rtx5-calls-lookup-waits": ("no-reregister-retry", "RTX-5"),
 }
 
 

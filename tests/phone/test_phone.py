@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import replace
+from typing import Any
 
 from twisted.internet.defer import Deferred
 from twisted.names import dns
@@ -379,3 +380,62 @@ class FallbackLostTests(SynchronousTestCase):
         verdicts = {v.clause: v.status for v in bed.judge()}
         for clause in ("RTX-5", "FO-6", "FBK-S2"):
             self.assertEqual(verdicts[clause], "pass", clause)
+
+
+class Retransmitted2xxTests(SynchronousTestCase):
+    """
+    RFC 3261 13.3.1.4 and 13.2.2.4: the echo user retransmits its 200 to an
+    INVITE until the ACK arrives, and the phone sends the ACK again for each
+    retransmitted 200.  A lost 200 no longer leaves the call unanswered; a
+    lost ACK is made good by the next 200; the server never has to give up
+    and end the call with a BYE.
+    """
+
+    def _run_call(self, lose: bytes, cseq: bytes) -> tuple[
+            Testbed, list[SipEvent], list[SipEvent]]:
+        sc = load_scenario(BASE / "register-failover-udp.toml")
+        bed = Testbed(replace(sc, faults=(), calls=()))
+        world = bed.world
+        assert world is not None and bed.phone is not None
+        phone, primary = bed.phone.address, "127.0.1.10"
+        send = world._send_udp
+        lost: list[bytes] = []
+
+        def lossy(port: Any, data: bytes, dst: Any) -> None:
+            # the network loses the first datagram starting with C{lose} with CSeq C{cseq}
+            if not lost and data.startswith(lose) and b"\r\nCSeq: " + cseq + b"\r\n" in data:
+                lost.append(data)
+                world.partition(phone, primary)
+                try:
+                    send(port, data, dst)
+                finally:
+                    world.heal(phone, primary)
+                return
+            send(port, data, dst)
+
+        world._send_udp = lossy  # type: ignore[method-assign]
+        results: list[CallResult] = []
+        with world.deterministic_dns():
+            bed.run_until(5)
+            bed.phone.call("sip:echo@example.test", duration=60).addCallback(results.append)
+            bed.run_until(50)
+        self.assertEqual(len(lost), 1)
+        self.assertTrue(results and results[0].answered)
+        oks = [e for e in bed.trace.sip([phone]) if e.direction == "in"
+               and getattr(e.message, "status", None) == 200
+               and e.message.cseq.method == "INVITE"]  # type: ignore[union-attr]
+        acks = [e for e in bed.trace.sip([phone]) if e.direction == "out"
+                and getattr(e.message, "method", None) == "ACK"]
+        record = bed.servers["primary"].dialogs[acks[0].message.call_id]  # type: ignore[union-attr]
+        self.assertEqual(record.state, "confirmed")
+        self.assertEqual(bed.servers["primary"].proxy.ack_timeouts, [])
+        return bed, oks, acks
+
+    def test_lost_200_is_retransmitted(self) -> None:
+        _, oks, acks = self._run_call(b"SIP/2.0 200 OK", b"1 INVITE")
+        self.assertEqual((len(oks), len(acks)), (1, 1))
+
+    def test_lost_ack_is_sent_again(self) -> None:
+        _, oks, acks = self._run_call(b"ACK ", b"1 ACK")
+        self.assertEqual((len(oks), len(acks)), (2, 2))
+        self.assertEqual(acks[0].raw, acks[1].raw)

@@ -239,3 +239,141 @@ class DeterminismTests(SynchronousTestCase):
 
     def test_same_seed_same_trace(self) -> None:
         self.assertEqual(self.run_once(), self.run_once())
+
+
+class EchoRetransmits2xxTests(SynchronousTestCase):
+    """
+    The echo user is a UAS core (RFC 3261 13.3.1.4): its 2xx to an INVITE is
+    retransmitted, T1 after it and then at intervals doubling up to T2,
+    until the ACK arrives; with no ACK after 64*T1 it ends the dialog with a
+    BYE.  (Before: one 2xx, re-sent only for a retransmitted INVITE, which a
+    UAC that got the 180 never sends, so a lost 200 left the call unanswered
+    for the rest of the run.)
+    """
+
+    def setUp(self) -> None:
+        self.world = SimWorld(seed=5)
+        self.primary = server(self.world)
+        self.alice = ua(self.world, "alice", ALICE)
+        self.assertEqual(result(self.world, self.alice.register(udp(PRIMARY))).status, 200)
+
+    def oks(self) -> list[float]:
+        """When the server sent a 200 to the INVITE, relative to the first."""
+        ts = [e.t for e in self.world.trace.sip([PRIMARY]) if e.direction == "out"
+              and getattr(e.message, "status", None) == 200
+              and e.message.cseq.method == "INVITE"]  # type: ignore[union-attr]
+        return [round(t - ts[0], 3) for t in ts]
+
+    def test_no_ack_retransmits_then_bye(self) -> None:
+        c = result(self.world, self.alice.invite("sip:echo@example.test", udp(PRIMARY),
+                                                 ack=False))
+        self.assertIsInstance(c, Call)
+        self.world.advance(40)
+        self.assertEqual(self.oks(), [0.0, 0.5, 1.5, 3.5, 7.5, 11.5, 15.5, 19.5, 23.5, 27.5,
+                                      31.5])
+        self.assertEqual([m.method for m in self.alice.received], ["BYE"])
+        bye = self.alice.received[0]
+        self.assertEqual((bye.call_id, bye.to.tag, bye.from_.tag),
+                         (c.call_id, c.local_tag, c.remote_tag))
+        self.assertEqual(self.primary.dialogs[c.call_id].state, "terminated")
+        self.assertEqual(len(self.primary.proxy.ack_timeouts), 1)
+
+    def test_late_ack_stops_the_retransmissions(self) -> None:
+        c = result(self.world, self.alice.invite("sip:echo@example.test", udp(PRIMARY),
+                                                 ack=False))
+        self.world.advance(2.0)
+        self.alice.endpoint.send_ack(self.alice.in_dialog(c, "ACK", 1), udp(PRIMARY))
+        self.world.advance(40)
+        self.assertEqual(self.oks(), [0.0, 0.5, 1.5])
+        self.assertEqual(self.alice.received, [])
+        self.assertEqual(self.primary.dialogs[c.call_id].state, "confirmed")
+
+    def test_bye_ends_the_retransmissions(self) -> None:
+        c = result(self.world, self.alice.invite("sip:echo@example.test", udp(PRIMARY),
+                                                 ack=False))
+        self.world.advance(1.0)
+        self.assertEqual(result(self.world, self.alice.bye(c)).status, 200)
+        self.world.advance(40)
+        self.assertEqual(self.oks(), [0.0, 0.5])
+        self.assertEqual(self.alice.received, [])
+        self.assertEqual(self.primary.proxy.ack_timeouts, [])
+
+    def test_no_ack_over_tcp_ends_without_a_connection_of_ours(self) -> None:
+        """Over TCP the 2xx is retransmitted too; the BYE would need a connection of the
+        server's own to the phone (the wire would read it as the phone's): none is opened."""
+        world = SimWorld(seed=13)
+        primary = server(world)
+        alice = ua(world, "alice", ALICE, transports=("udp", "tcp"))
+        self.assertEqual(result(world, alice.register(tcp(PRIMARY))).status, 200)
+        c = result(world, alice.invite("sip:echo@example.test", tcp(PRIMARY), ack=False))
+        world.advance(40)
+        oks = [e for e in world.trace.sip([PRIMARY]) if e.direction == "out"
+               and getattr(e.message, "status", None) == 200
+               and e.message.cseq.method == "INVITE"]  # type: ignore[union-attr]
+        self.assertEqual(len(oks), 11)
+        self.assertEqual(alice.received, [])
+        self.assertEqual(primary.dialogs[c.call_id].state, "terminated")
+        syns = [e for e in world.trace if getattr(e, "kind", "") == "packet"
+                and e.proto == "tcp" and e.flags == "S"  # type: ignore[union-attr]
+                and e.src[0] == PRIMARY  # type: ignore[union-attr]
+                and e.src[1] != 5060]  # type: ignore[union-attr]  # (not a SYN-ACK)
+        self.assertEqual(syns, [])
+
+    def test_ack_at_once_no_retransmission(self) -> None:
+        c = result(self.world, self.alice.invite("sip:echo@example.test", udp(PRIMARY)))
+        self.world.advance(40)
+        self.assertEqual(self.oks(), [0.0])
+        self.assertEqual(self.primary.dialogs[c.call_id].state, "confirmed")
+
+
+class ProxyRelays2xxRetransmissionsTests(SynchronousTestCase):
+    """
+    A retransmission of the callee's 2xx (its UAS core resending it until the
+    ACK, RFC 3261 13.3.1.4) is forwarded upstream (16.7 step 5); before, the
+    proxy's client transaction dropped it, so a caller whose first 200 was
+    lost never got one.
+    """
+
+    def test_retransmitted_2xx_reaches_the_caller(self) -> None:
+        world = SimWorld(seed=5)
+        server(world)
+        alice = ua(world, "alice", ALICE)
+        bob = ua(world, "bob", BOB)
+        for u in (alice, bob):
+            self.assertEqual(result(world, u.register(udp(PRIMARY))).status, 200)
+        invites: list[Any] = []
+        incoming = bob.endpoint.on_request
+
+        def keep(st: Any) -> None:
+            if st.request.method == "INVITE":
+                invites.append(st)
+            incoming(st)
+
+        bob.endpoint.on_request = keep
+        c = result(world, alice.invite("sip:bob@example.test", udp(PRIMARY)))
+        self.assertIsInstance(c, Call)
+        invites[0].request_again()  # (bob's transaction, Accepted, sends its 200 again)
+        world.advance(1)
+        oks = [e for e in world.trace.sip([ALICE]) if e.direction == "in"
+               and getattr(e.message, "status", None) == 200
+               and e.message.cseq.method == "INVITE"]  # type: ignore[union-attr]
+        self.assertEqual(len(oks), 2)
+        self.assertEqual(oks[0].raw, oks[1].raw)
+
+
+class EchoDownLosesItsRetransmissionsTests(SynchronousTestCase):
+    """A server that went down (its endpoint closed) neither retransmits nor sends a BYE."""
+
+    def test_stop_fault_drops_the_pending_2xx(self) -> None:
+        world = SimWorld(seed=5)
+        primary = server(world)
+        alice = ua(world, "alice", ALICE)
+        self.assertEqual(result(world, alice.register(udp(PRIMARY))).status, 200)
+        result(world, alice.invite("sip:echo@example.test", udp(PRIMARY), ack=False))
+        world.advance(1.0)
+        primary.apply_fault(Fault("stop"))
+        world.advance(5.0)
+        primary.restore()
+        world.advance(40)
+        self.assertEqual(alice.received, [])
+        self.assertEqual(primary.proxy.ack_timeouts, [])

@@ -176,3 +176,69 @@ class HtmlLadderTests(SynchronousTestCase):
         (row,) = ladder_rows(t).rows
         self.assertEqual(row.label, "TLS tls-fail: certificate verify failed")
         self.assertIn("certificate verify failed", text_ladder(t))
+
+
+class LostRetransmissionTests(SynchronousTestCase):
+    """
+    A UDP datagram lost at its send is that send's, not the first message
+    with the same bytes (a server retransmitting a 2xx: the first copy
+    delivered, a later copy lost).
+    """
+
+    P = (samples.PHONE, 5060)
+    S = (samples.PRIMARY, 5060)
+
+    def _rows(self, fates: tuple[str, str]) -> list[tuple[float, bool]]:
+        ok = samples.response(200, "OK", "INVITE", "z9hG4bK9")
+        msg = samples.Resp(200, "OK", samples.CSeq(1, "INVITE"))
+        events: list[object] = []
+        for t, fate in zip((1.0, 1.5), fates, strict=True):
+            events.append(samples.sip(t, samples.PRIMARY, "out", "udp", self.S, self.P, msg, ok))
+            events.append(PacketEvent(t, "udp", self.S, self.P, ok, fate=fate))
+            if fate == "delivered":
+                events.append(samples.sip(t + 0.01, samples.PHONE, "in", "udp", self.P, self.S,
+                                          msg, ok))
+        ladder = ladder_rows(events, samples.HOSTS)  # type: ignore[arg-type]
+        self.assertNotIn("packet", [r.kind for r in ladder.rows])
+        return [(r.t, r.delivered) for r in ladder.rows if r.kind == "message"]
+
+    def test_later_copy_lost(self) -> None:
+        """The first 200 delivered, its retransmission lost: the second arrow is dashed."""
+        self.assertEqual(self._rows(("delivered", "lost")), [(1.0, True), (1.5, False)])
+
+    def test_first_copy_lost(self) -> None:
+        """The first 200 lost, its retransmission delivered: the first arrow is dashed."""
+        self.assertEqual(self._rows(("lost", "delivered")), [(1.0, False), (1.5, True)])
+
+    def test_dropped_at_arrival(self) -> None:
+        """A copy that reached a host gone down is that copy's loss (the oldest in flight)."""
+        ok = samples.response(200, "OK", "INVITE", "z9hG4bK9")
+        msg = samples.Resp(200, "OK", samples.CSeq(1, "INVITE"))
+        events = [
+            samples.sip(1.0, samples.PRIMARY, "out", "udp", self.S, self.P, msg, ok),
+            PacketEvent(1.0, "udp", self.S, self.P, ok),
+            PacketEvent(1.01, "udp", self.S, self.P, ok, fate="down"),
+            samples.sip(1.5, samples.PRIMARY, "out", "udp", self.S, self.P, msg, ok),
+            PacketEvent(1.5, "udp", self.S, self.P, ok),
+            samples.sip(1.51, samples.PHONE, "in", "udp", self.P, self.S, msg, ok),
+        ]
+        ladder = ladder_rows(events, samples.HOSTS)
+        rows = [(r.t, r.delivered) for r in ladder.rows if r.kind != "fault"]
+        self.assertEqual(rows, [(1.0, False), (1.5, True)])
+
+    def test_packet_recorded_before_its_message(self) -> None:
+        """A DNS answer's datagram is recorded before the answer: still that answer's."""
+        a = samples.dns_answer("primary.example.test", 8, samples.PRIMARY)
+        src, dst = (samples.DNS, 53), (samples.PHONE, 9)
+        events = [
+            PacketEvent(1.0, "udp", src, dst, a, fate="lost"),
+            DnsEvent(1.0, samples.DNS, "out", "udp", src, dst, "primary.example.test", "A",
+                     raw=a),
+            PacketEvent(2.0, "udp", src, dst, a),
+            DnsEvent(2.0, samples.DNS, "out", "udp", src, dst, "primary.example.test", "A",
+                     raw=a),
+            DnsEvent(2.01, samples.PHONE, "in", "udp", dst, src, "primary.example.test", "A",
+                     raw=a),
+        ]
+        rows = [(r.kind, r.t, r.delivered) for r in ladder_rows(events).rows]
+        self.assertEqual(rows, [("dns", 1.0, False), ("dns", 2.0, True)])

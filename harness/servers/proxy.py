@@ -581,9 +581,9 @@ class CallServer:
     def _send_2xx(self, st: ServerTransaction, response: Response, record: DialogRecord) -> None:
         """
         Answer an INVITE 2xx as a UAS core (RFC 3261 13.3.1.4): the 2xx is
-        retransmitted, T1 after it and then at intervals doubling up to T2,
-        until the ACK with its CSeq number arrives; if none has after 64*T1,
-        the dialog is ended with a BYE.  The transaction layer re-sends the
+        retransmitted (over UDP: see below), T1 after it and then at intervals
+        doubling up to T2, until the ACK with its CSeq number arrives; if none
+        has after 64*T1, the dialog is ended with a BYE.  The transaction layer re-sends the
         2xx only when the INVITE is retransmitted, which a UAC that got a 1xx
         no longer does, so without this one lost 2xx left the call unanswered
         for good (round 8, item 1).
@@ -614,7 +614,15 @@ class CallServer:
                 self.ack_timeouts.append((key[0], key[1], self._now()))
                 self._bye_unacked(st, response, record)
                 return
-            st.request_again()  # (the server transaction, Accepted, re-sends its 2xx)
+            if st.source[0] == "udp":
+                # (the server transaction, Accepted, re-sends its 2xx; over TCP/TLS the
+                # connection carries it, and once that is gone a re-send would open a
+                # connection of the server's own to the phone, which no harness server
+                # otherwise opens and the wire reads as the phone's, as for the BYE
+                # below: survey 7003 at the end of round 8, the primary closing the
+                # connection as it answered, its 2xx re-sent over new connections for
+                # 32 s taken for the phone's REGISTER attempts, RTX-5, FO-6, FBK-S2)
+                st.request_again()
             step = min(2 * interval, t2)
             self._unacked[key] = self.clock.callLater(
                 min(step, max(0.0, deadline - self._now())), again, step)

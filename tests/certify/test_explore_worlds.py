@@ -49,6 +49,7 @@ MUST_FAIL = {
     "r8-seed113-rtx5-retry-joins-bye-conn": ("retries-too-few", "RTX-5"),
     "r8-seed278-rtx5-retry-lookup-fails": ("no-reregister-retry", "RTX-5"),
     "r8-seed278-rtx5-calls-lookup-waits": ("no-reregister-retry", "RTX-5"),
+    "r8-s7003-no-2xx-resend-over-new-tcp": ("registers-fallback-in-successive", "FBK-S1"),
 }
 
 

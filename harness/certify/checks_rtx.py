@@ -533,7 +533,7 @@ def _round_exhausted_by(ctx: Ctx, f: wire.ConnFailure) -> bool:
     rnd = _chain_of(ctx, owner)
     if rnd is None or rnd.tail is not owner:
         return False
-    targets = {s.address for s in ctx.facts.targets if not s.role.startswith("moved-")}
+    targets = ctx.facts.own_targets
     return bool(targets) and targets <= {x.dst for x in rnd.txns}
 
 
@@ -743,8 +743,7 @@ def rtx3(ctx: Ctx) -> Verdict:
                 # own (RTX-5's reading): a lookup that never used the name, the domain's
                 # A record taking the place of a missing SRV set (DNS-6), never reaches
                 # it; explore seed 133 of round 5)
-                untried = {u for u in group_targets - tried
-                           if not (ctx.facts.role_of(u) or "").startswith("moved-")}
+                untried = (group_targets - tried) & ctx.facts.own_targets
                 # (nor a target the lookup in use gave no address for, whose address the
                 # phone then had no better luck asking again for, DNS-8 and DNS-11: no
                 # target; explore seed 138 of round 5, the secondary's A answers lost)
@@ -992,7 +991,7 @@ def _every_target_failed_since(ctx: Ctx, fail_t: float, lo: float) -> float:
     request's attempt counting (a call's INVITE refused before the REGISTER's
     round failed: explore seed 12 of round 2); C{fail_t} if none is earlier.
     """
-    targets = {s.address for s in ctx.facts.targets if not s.role.startswith("moved-")}
+    targets = ctx.facts.own_targets
     answered = [x.final_t for x in ctx.txns
                 if ctx.group(x.dst) == 1 and x.final is not None and x.final_t is not None
                 and not x.late and x.final.status != 503 and x.final_t < fail_t - ctx.tol]
@@ -1061,8 +1060,7 @@ def rtx5(ctx: Ctx) -> Verdict:
             # (an address a DNS fault moved a name to is that name's, not a target of its
             # own: a round through the list before the move never saw it, explore seed 14
             # of round 2)
-            if {s.address for s in ctx.facts.targets
-                    if not s.role.startswith("moved-")} - {t.dst for t in rnd}:
+            if ctx.facts.own_targets - {t.dst for t in rnd}:
                 continue  # not every target failed in this round
             fail_t = ctx.round_failed_at(last)
             if fail_t is None:

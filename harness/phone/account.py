@@ -876,8 +876,11 @@ class Account:
                 )
             return
         if method == "BYE":
-            self.dialogs.pop(request.call_id, None)
-            st.respond(make_response(request, 200))
+            # RFC 3261 15.1.2: a BYE matching no dialog gets 481 (the echo
+            # user's BYE for an INVITE this phone abandoned, whose 2xx it
+            # ignored, or a BYE crossing this phone's own hang-up).
+            known = self.dialogs.pop(request.call_id, None) is not None
+            st.respond(make_response(request, 200 if known else 481))
             return
         if method in ("OPTIONS", "NOTIFY", "CANCEL", "MESSAGE", "UPDATE", "INFO"):
             st.respond(make_response(request, 200))

@@ -439,3 +439,56 @@ class Retransmitted2xxTests(SynchronousTestCase):
         _, oks, acks = self._run_call(b"ACK ", b"1 ACK")
         self.assertEqual((len(oks), len(acks)), (2, 2))
         self.assertEqual(acks[0].raw, acks[1].raw)
+
+
+class _HeldTransaction:
+    """A server transaction stand-in: the request and whatever is answered."""
+
+    def __init__(self, request: Any) -> None:
+        self.request = request
+        self.source = ("udp", "127.0.1.10", 5060)
+        self.answers: list[int] = []
+
+    def respond(self, response: Any) -> None:
+        self.answers.append(response.status)
+
+
+class IncomingByeTests(SynchronousTestCase):
+    """An in-dialog BYE is answered by whether the phone knows the dialog."""
+
+    BYE = (
+        b"BYE sip:1001@127.0.0.100:5060 SIP/2.0\r\n"
+        b"Via: SIP/2.0/UDP 127.0.1.10:5060;branch=z9hG4bK-bye-1\r\n"
+        b"From: <sip:echo@example.test>;tag=far\r\n"
+        b"To: <sip:1001@example.test>;tag=near\r\n"
+        b"Call-ID: %s\r\n"
+        b"CSeq: 2 BYE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
+    )
+
+    def account(self) -> Any:
+        from harness.sip.message import parse
+
+        sc = load_scenario(BASE / "register-failover-udp.toml")
+        bed = Testbed(replace(sc, faults=(), calls=()))
+        assert bed.phone is not None
+        return bed.phone.accounts[0], parse
+
+    def test_bye_for_an_unknown_dialog_gets_481(self) -> None:
+        """RFC 3261 15.1.2 (before: 200 to a BYE of a dialog the phone never had)."""
+        account, parse = self.account()
+        st = _HeldTransaction(parse(self.BYE % b"never-seen"))
+        account.incoming(st)
+        self.assertEqual(st.answers, [481])
+
+    def test_bye_for_a_known_dialog_gets_200_and_ends_it(self) -> None:
+        account, parse = self.account()
+        invite = _HeldTransaction(parse(
+            self.BYE.replace(b"BYE sip", b"INVITE sip").replace(b"2 BYE", b"1 INVITE")
+            .replace(b"bye-1", b"inv-1").replace(b";tag=near", b"") % b"call-1"
+        ))
+        account.incoming(invite)
+        self.assertEqual(invite.answers, [180, 200])
+        bye = _HeldTransaction(parse(self.BYE % b"call-1"))
+        account.incoming(bye)
+        self.assertEqual(bye.answers, [200])
+        self.assertNotIn("call-1", account.dialogs)

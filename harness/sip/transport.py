@@ -692,7 +692,9 @@ class SipEndpoint:
         """
         port = self._ports.get(transport)
         if port is not None:
-            return _port_of(port)
+            # UDP: the number L{_udp_local} keeps (every REGISTER asks twice, Via
+            # and Contact; getHost builds an address object each time)
+            return self._udp_local(port)[1] if transport == "udp" else _port_of(port)
         if transport == "udp":
             self.listen("udp", 0)
             return self.local_port("udp")

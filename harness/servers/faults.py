@@ -252,16 +252,20 @@ class Fault:
     def describe(self) -> str:
         """The parameters as C{key=value} text (the FaultEvent's detail)."""
         parts: list[str] = []
-        for f in fields(self):
-            if f.name == "action":
-                continue
-            v = getattr(self, f.name)
+        for name in _PARAM_NAMES:
+            v = getattr(self, name)
             if v in (None, ()):
                 continue
             if isinstance(v, tuple):
                 v = ",".join(v)
-            parts.append(f"{f.name}={v}")
+            parts.append(f"{name}={v}")
         return " ".join(parts)
+
+
+#: L{Fault}'s fields but the action, in order: what L{Fault.describe} shows.  Why
+#: not C{fields()} per call: it rebuilds the list each time, most of the cost of
+#: describing the fault of every FaultEvent (~5 us of ~6).
+_PARAM_NAMES: tuple[str, ...] = tuple(f.name for f in fields(Fault) if f.name != "action")
 
 
 def _finite(x: float) -> bool:

@@ -58,6 +58,7 @@ from harness.sip.message import (
     parse_name_addr,
 )
 from harness.sip.transaction import (
+    DEFAULT_POLICY,
     ClientTransaction,
     RetryPolicy,
     ServerTransaction,
@@ -180,7 +181,7 @@ class CallServer:
         self.is_local = is_local
         self.auto_answer_users = {u.lower() for u in auto_answer_users}
         self.answer_delay = answer_delay
-        self.policy = policy or RetryPolicy()
+        self.policy = policy or DEFAULT_POLICY
         self.mwi = mwi if mwi is not None else MwiState()
         self.subscription_expires = subscription_expires
         #: every dialog seen, by Call-ID (the latest one for a reused Call-ID)

@@ -39,7 +39,7 @@ from harness.servers.features import FeatureSet, MwiState, feature_set
 from harness.servers.location import Binding, LocationService
 from harness.servers.proxy import CallServer, DialogRecord
 from harness.servers.registrar import Authenticator, Registrar
-from harness.sip.message import Request, make_response
+from harness.sip.message import Request, make_response, new_tag
 from harness.sip.transaction import RetryPolicy, ServerTransaction
 from harness.sip.transport import SipEndpoint
 from harness.tls import server_context
@@ -358,8 +358,6 @@ class SipServer:
                 st.respond(make_response(request, 100))
 
     def _tag(self, code: int) -> str | None:
-        from harness.sip.message import new_tag
-
         return new_tag(self.rng) if code >= 200 else None
 
     def _late(self, st: ServerTransaction) -> None:

@@ -112,6 +112,7 @@ from harness.sip.message import (
     parse,
 )
 from harness.sip.transaction import (
+    DEFAULT_POLICY,
     ClientTransaction,
     FailureReason,
     RetryPolicy,
@@ -594,7 +595,7 @@ class SipEndpoint:
             clock=reactor,
             send_request=self._send_request,
             send_response=self._send_response,
-            server_policy=server_policy if server_policy is not None else RetryPolicy(),
+            server_policy=server_policy if server_policy is not None else DEFAULT_POLICY,
             on_request=self._deliver_request,
             on_stray_response=self._deliver_stray,
         )
@@ -692,7 +693,9 @@ class SipEndpoint:
         """
         port = self._ports.get(transport)
         if port is not None:
-            return _port_of(port)
+            # UDP: the number L{_udp_local} keeps (every REGISTER asks twice, Via
+            # and Contact; getHost builds an address object each time)
+            return self._udp_local(port)[1] if transport == "udp" else _port_of(port)
         if transport == "udp":
             self.listen("udp", 0)
             return self.local_port("udp")

@@ -638,7 +638,12 @@ def fbk_c3(ctx: Ctx) -> Verdict:
 def _on_fallback_periods(ctx: Ctx) -> list[tuple[wire.Txn, float]]:
     """Successful REGISTERs at the fallback server that follow an exhaustion of server 1."""
     fb = ctx.fallback
-    downs = [t for _, t in _exhaustions(ctx, "REGISTER")] + [d.end for d in ctx.dns_downs]
+    # (a failed lookup counts from its first query: one that reads as going on past the
+    # fallback REGISTER may be two lookups, the registration's given up and a call's
+    # begun right after, their queries in one span; explore seed 347 of dns-ip-literal,
+    # round 9: every query dropped, the REGISTER to the fallback server at 4 s, the
+    # call's queries at 4 s and 5 s)
+    downs = [t for _, t in _exhaustions(ctx, "REGISTER")] + [d.start for d in ctx.dns_downs]
     downs += [t for t, _ in _renewal_on_hang_up_conn(ctx)]
     downs += _renewal_lost_at_close(ctx)
     out = []
@@ -816,6 +821,11 @@ def _probes(ctx: Ctx) -> list[_Probe]:
         # (before its last query or answer) was not waiting for it, nor one sent before
         # the lookup began (a probe's lookup just after a call went there, explore seed 7)
         going_on = max(d.start, d.latest - DNS_GIVE_UP if d.timed_out else d.end)
+        # (when the lookup's first query left the phone, if the trace has the phone's
+        # packet: the network's latency before the DNS server heard it)
+        sent = min((q_t for q_t, _ in queries if d.start - ctx.tol <= q_t <= d.start),
+                   default=None)
+        began = d.start + ctx.tol if sent is None else sent + wire._SAME_INSTANT
         nxt = next((t for t in ctx.attempts if t.dst == fb and t.first >= going_on
                     and t.method not in ("ACK", "CANCEL")), None)
         if (nxt is not None and nxt.method != "REGISTER" and not nxt.in_dialog
@@ -825,8 +835,11 @@ def _probes(ctx: Ctx) -> list[_Probe]:
                 # [05], round 6: 100 ms latency, a call placed 0.2 s into a probe's
                 # lookup, its INVITE to the fallback server arriving as the A answer left)
                 and (d.timed_out or _left_phone(ctx, nxt) >= d.end - 1e-9)
-                # (a call placed after the lookup began did not start it)
-                and not any(d.start + ctx.tol < p.at <= nxt.first + ctx.tol
+                # (a call placed after the lookup began did not start it: explore seed
+                # 339 of dns-ip-literal, round 9, 100 ms latency, a probe's query sent
+                # 0.19 s before a call was placed, the INVITE to the fallback server
+                # leaving as the empty answer reached the DNS server's side)
+                and not any(began < p.at <= nxt.first + ctx.tol
                             for p in ctx.facts.calls)):
             continue
         out.append(_Probe(d.start, False, (d.end, d.latest), d.indexes, d.describe()))
@@ -1196,6 +1209,16 @@ def fbk_s2(ctx: Ctx) -> Verdict:
                 ev.extend(refused.indexes)
                 continue
             if nxt is None and late > ctx.end:
+                continue
+            # a connection to the fallback server begun at once and still being opened
+            # when the run ended (its SYNs unanswered, RTX-1's time not up) was the
+            # REGISTER going out (RTX-2, as FBK-C3 reads one to the working server;
+            # explore seed 349 of dns-ip-literal, round 9: 20 % loss, the working server's
+            # give-up at 59.5 s, the SYN to the fallback server lost, the run over at 60 s)
+            opening = next((i for i, at in _still_opening(ctx, 2)
+                            if t_fail - ctx.tol <= at <= late), None)
+            if nxt is None and opening is not None:
+                ev.append(opening)
                 continue
             return ctx.failed(c, "no REGISTER to the fallback server once the working server "
                                  "failed", f"REGISTER to the fallback server by {late:.3f} s",

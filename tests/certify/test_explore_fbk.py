@@ -4079,3 +4079,96 @@ class RenewalJoinsTheHangUpsConnectionTests(SynchronousTestCase):
 
     def test_late_retry_fails(self) -> None:
         self.assertEqual(status(self._world(105.0), "FBK-C1"), "fail")
+
+
+class OnTheFallbackFromALookupSpanningACallsTests(SynchronousTestCase):
+    """
+    FBK-S3 (round 9, explore seed 347 of dns-ip-literal): successive mode,
+    every DNS query dropped.  The registration's lookup (queries at 0 s and
+    1 s) was given up at 4 s and the REGISTER went to the fallback server; a
+    call's lookup began at once (queries at 4 s and 5 s).  The queries read as
+    one failed lookup from 0 s to 5 s, so the registration at 4 s did not
+    "follow" it and the probe schedule ran from the fallback's renewal at 64 s.
+    The phone is on the fallback server from 4 s: the probe at 124 s is on
+    time.  A probe at 130 s is still off the schedule.
+    """
+
+    def _world(self, probe_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(redundancy_type=1, calls=(0.0,), duration=200.0))
+        srv = f"_sip._udp.{DOMAIN}"
+        for at in (0.005, 1.005, 4.005, 5.005, probe_at, probe_at + 1.0):
+            tb.dns(at, srv, "SRV", rcode="TIMEOUT")
+        fb = tb.register("fallback", 4.0, call_id="reg-2", expires=120)
+        tb.respond(fb, 200, 4.005, headers=[("Expires", "120")])
+        tb.call("fallback", 8.0, bye_at=13.0)
+        again = tb.register("fallback", 64.01, call_id="reg-2", cseq=2, expires=120)
+        tb.respond(again, 200, 64.015, headers=[("Expires", "120")])
+        return tb
+
+    def test_probe_from_the_first_fallback_registration_passes(self) -> None:
+        self.assertEqual(status(self._world(124.015), "FBK-S3"), "pass")
+
+    def test_probe_off_the_schedule_fails(self) -> None:
+        self.assertEqual(status(self._world(130.0), "FBK-S3"), "fail")
+
+
+class ProbeLookupJustBeforeACallTests(SynchronousTestCase):
+    """
+    FBK-S3 (round 9, explore seed 339 of dns-ip-literal): successive mode,
+    100 ms latency, server 1's name without an address; probes every 10 s.  A
+    probe's query left the phone at 30.4 s and a call was placed at 30.59 s,
+    its INVITE going to the fallback server as the empty answer came.  The
+    DNS server heard the query only at 30.5 s, within the tolerance of the
+    call, so the lookup read as the call's and the probe as missing.  The
+    lookup began before the call was placed: it is the probe.  With the call
+    placed before the query left, the lookup is the call's and the probe is
+    still missing.
+    """
+
+    def _world(self, call_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(redundancy_type=1, fallback_timeout=10, calls=(call_at,),
+                                        duration=60.0, latency_tolerance=0.25))
+        assert tb.facts.dns is not None
+        host, port = tb.facts.dns
+        for at in (0.1, 10.3, 20.4, 30.5, 40.7, 50.8):
+            tb._add(PacketEvent(at - 0.1, "udp", (tb.phone, 40000), (host, port), b""))
+            tb.dns(at, DOMAIN, "A")
+        fb = tb.register("fallback", 0.2, call_id="reg-2")
+        tb.respond(fb, 200, 0.3)
+        tb.call("fallback", 30.7, bye_at=35.0)
+        return tb
+
+    def test_probe_begun_before_the_call_passes(self) -> None:
+        self.assertEqual(status(self._world(30.59), "FBK-S3"), "pass")
+
+    def test_calls_own_lookup_leaves_the_probe_missing(self) -> None:
+        self.assertEqual(status(self._world(30.38), "FBK-S3"), "fail")
+
+
+class FallbackRegisterOpeningAsTheRunEndedTests(SynchronousTestCase):
+    """
+    FBK-S2 (round 9, explore seed 349 of dns-ip-literal): successive mode,
+    TLS, 20 % loss, the working server silent.  The phone gave it up at
+    59.5 s and opened a connection to the fallback server at once; its SYN
+    was lost and the run ended at 60 s.  That connection was the REGISTER to
+    the fallback server going out (RTX-2).  With no connection begun, the
+    fallback is still missing.
+    """
+
+    def _world(self, opened: bool) -> TraceBuilder:
+        servers = (ServerInfo("primary", PRIMARY, _PORTS),
+                   ServerInfo("fallback", FALLBACK, _PORTS))
+        tb = TraceBuilder(default_facts(transport=2, redundancy_type=1, server1=PRIMARY,
+                                        port1=5061, retry_counts=16, duration=60.0,
+                                        servers=servers))
+        tb.silent("REGISTER", "primary", 0.0, transport="tls", port=5061)
+        if opened:
+            tb.syn_lost(0.0 + tb.give_up("REGISTER"), "fallback", port=5061, fate="down",
+                        phone_port=41999)
+        return tb
+
+    def test_connection_opening_at_the_end_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-S2"), "pass")
+
+    def test_no_connection_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S2"), "fail")

@@ -18,6 +18,7 @@ invariants over time, no internal phone error and no livelocked world.
 
 from __future__ import annotations
 
+import math
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -146,7 +147,7 @@ def _healthy_from(world: World, trace: Any, facts: Any = None) -> float | None:
             # armed when set, it bites the next COUNT requests, which may come much
             # later (explore seed 33 of round 3: a renewal 14 s after the fault was set,
             # dropped, retried 30 s later): healthy once the last of them arrived
-            last = max(last, float(f["at"]), _last_dropped(f, trace, facts))
+            last = max(last, float(f["at"]), _last_dropped(f, trace, facts, world.faults))
             continue
         until = f.get("until")
         if until is None or until >= world.duration:
@@ -155,18 +156,44 @@ def _healthy_from(world: World, trace: Any, facts: Any = None) -> float | None:
     return last
 
 
-def _last_dropped(f: dict[str, Any], trace: Any, facts: Any) -> float:
+#: Request-level fault actions: on one server the newest matching one decides
+#: (L{harness.servers.faults.RequestFaults.decide}).
+_REQUEST_ACTIONS = frozenset({"silence", "respond", "delay", "drop-first", "crash-mid"})
+
+
+def _last_dropped(f: dict[str, Any], trace: Any, facts: Any,
+                  faults: Iterable[dict[str, Any]] = ()) -> float:
     """
     When the last request a C{drop-first} fault C{f} dropped reached its
     server: the COUNT-th new request (method, Call-ID, CSeq) of a matching
     method from the fault's time on, or the last of fewer (nothing more came
     for it to drop: its effect on the phone ended there); 0 if none came, or
-    without C{facts}.
+    without C{facts}.  A request that came while a newer request-level fault
+    of C{faults} matching it was active on the same server (a C{silence}, say)
+    was that fault's to decide, not C{f}'s: C{f} still holds its count
+    (L{harness.servers.faults.RequestFaults}; survey 7007 [08] of round 9, a
+    drop-first of three REGISTERs set at 40 s, a silence from 57 s to 297 s
+    over it: the three REGISTERs after 297 s dropped).
     """
     if facts is None:
         return 0.0
     addr = next((s.address for s in facts.servers if s.role == f["target"]), None)
     methods = set(f.get("methods") or ())
+    order = list(faults)
+    mine = next((i for i, g in enumerate(order) if g is f), -1)
+    newer = [g for i, g in enumerate(order)
+             if g["target"] == f["target"] and g["action"] in _REQUEST_ACTIONS
+             and (float(g["at"]), i) > (float(f["at"]), mine)]
+    # (a newer drop-first decides only while it still has requests to drop)
+    ends = {id(g): (_last_dropped(g, trace, facts, order) if g["action"] == "drop-first"
+                    else float(g.get("until", math.inf))) for g in newer}
+
+    def masked(method: str, t: float) -> bool:
+        return any((not g.get("methods") or method in g["methods"])
+                   and float(g["at"]) <= t
+                   and (t <= ends[id(g)] if g["action"] == "drop-first" else t < ends[id(g)])
+                   for g in newer)
+
     seen: set[tuple[str, str, str]] = set()
     last = 0.0
     for e in trace.events:
@@ -176,6 +203,8 @@ def _last_dropped(f: dict[str, Any], trace: Any, facts: Any) -> float:
         req = e.message
         if req.method == "ACK" or (methods and req.method not in methods):
             continue  # (an ACK starts no server transaction)
+        if newer and masked(req.method, e.t):
+            continue
         try:
             key = (req.method, req.call_id, str(req.headers.get("CSeq")))
         except (ParseError, ValueError):
@@ -404,7 +433,8 @@ def _failback_invariants(run: WorldRun, mine: list[wire.Txn], tol: float) -> lis
     chains = [
         r for c in wire.chains(run.result.trace, facts, tries)
         if not c.in_dialog and c.method != "ACK"
-        for r in wire.rounds(c, facts) if r.head.dst in group1
+        for part in _retry_parts(c, facts, primary) for r in wire.rounds(part, facts)
+        if r.head.dst in group1
     ]
     min_ttl = _min_ttl(run)
     skip: list[tuple[float, float]] = []
@@ -520,6 +550,32 @@ def _failback_invariants(run: WorldRun, mine: list[wire.Txn], tol: float) -> lis
                        f"not the primary ({rule})")
             break
     return out
+
+
+def _retry_parts(chain: wire.Chain, facts: Any, primary: str) -> list[wire.Chain]:
+    """
+    C{chain} split where, after a pause of at least half the retry interval
+    since the attempt before failed, an attempt went to the primary in a part
+    that began elsewhere: RTX-5's retry from the top of the list (or a new
+    request), whose rounds L{wire.rounds} splits off only at the chain's first
+    server.  A chain may begin at the secondary: FO-5's REGISTER there for a
+    call failing over (survey 7007 [07] of round 9: the RTX-5 retry at the
+    primary 30 s later, then its failover to the secondary, read as a request
+    begun at the secondary).
+    """
+    pause = facts.profile.retry_interval / 2
+    out: list[wire.Chain] = []
+    cur: list[wire.Txn] = []
+    for x in chain.txns:
+        if cur and x.dst == primary and cur[0].dst != primary:
+            done = wire.failed_at(cur[-1], facts)
+            if done is not None and x.first - done >= pause:
+                out.append(wire.Chain(chain.method, chain.call_id, tuple(cur)))
+                cur = []
+        cur.append(x)
+    if not out:
+        return [chain]
+    return [*out, wire.Chain(chain.method, chain.call_id, tuple(cur))]
 
 
 def _unresolved(run: WorldRun, t: float) -> frozenset[str]:

@@ -355,10 +355,14 @@ def fbk_c1(ctx: Ctx) -> Verdict:
         # renewal that went out on it), and its RTX-5 retry came a retry interval after
         # (survey 7002 [04], round 6: TLS, the call's SYN at 31 s lost, refused at 32 s,
         # the renewal due at 31.8 s, the retry at 62 s)
+        # (or the one a planned call's BYE was opening at its hang-up, as round 6 reads a
+        # renewal due then for FBK-S1: survey 7006 [08], round 9, TCP, 20 % loss, the
+        # BYE's SYNs lost from 470.4 s, the renewal due at 473.2 s, both refused at
+        # 473.5 s, the retry at 503.5 s)
         joined = next((a for a in ctx.conn_attempts if ctx.group(a.server) == grp
                        and a.server == r.dst
-                       and any(p.at - ctx.tol <= a.start <= p.at + 1.0 + ctx.tol
-                               for p in ctx.facts.calls)
+                       and (any(p.at - ctx.tol <= a.start <= p.at + 1.0 + ctx.tol
+                                for p in ctx.facts.calls) or _hang_up_conn(ctx, a))
                        and r.t + ctx.tol < a.start <= r.t + r.granted + ctx.tol
                        and a.t >= r.t + r.granted / 2 - ctx.tol), None)
         if joined is not None:
@@ -476,6 +480,15 @@ def fbk_c3(ctx: Ctx) -> Verdict:
         e.t for _, e in ctx.trace.indexed(PacketEvent)
         if e.proto == "udp" and e.dst[0] == dns_host and e.src[0] == ctx.facts.phone
     ]
+    # the phone's failed connections to the working server that no REGISTER on the wire
+    # names (L{wire.attempts} names one only from a request next to it: the call's
+    # INVITE that went to the fallback server next names them all), other than a planned
+    # call's (L{_failed_connections}: its first to each server) or its hang-up's:
+    # REGISTER tries (RTX-2)
+    named = {(x.dst, x.conn_failure.phone_port) for x in ctx.attempts
+             if x.method == "REGISTER" and x.conn_failure is not None}
+    unnamed = [a for a in _failed_connections(ctx, 1)
+               if (a.server, a.phone_port) not in named and not _hang_up_conn(ctx, a)]
     ev: list[int] = []
     for ch, t_fail in down[:1]:
         ev.extend(ch.indexes)
@@ -494,6 +507,26 @@ def fbk_c3(ctx: Ctx) -> Verdict:
             # trying it (DNS-11: a failure of that server; the lookup is retried later):
             # while DNS fails, that lookup is all of the REGISTER the wire can show
             lookup = next((d for d in ctx.dns_downs if d.start > t + ctx.tol), None)
+            # a retry whose connections failed before any SIP went over them while a
+            # planned call's INVITE tried the same servers (its own connections beside
+            # the call's, RTX-2): the wire names no request on them, the REGISTER was
+            # tried (survey 7007 [01], round 9: TLS to plain TCP servers, the RTX-5
+            # retry falling due as a call was placed; the next retry a retry interval
+            # after the secondary reset the retry's connection)
+            # (the next target's begun as the one before failed counts too)
+            conn = next((a for a in unnamed if a.start > t + ctx.tol
+                         or (a.start > t - ctx.tol and a.t > t + ctx.tol)), None)
+            if conn is not None and (nxt is None or conn.start < nxt.first - ctx.tol) and (
+                    lookup is None or conn.start < lookup.start - ctx.tol):
+                began = min([conn.start] + [q for q in dns_out
+                                            if t + ctx.tol < q <= conn.start])
+                if began > t + ri + ctx.tol + ctx.profile.t1:
+                    return ctx.failed(c, "REGISTER to the down working server not retried "
+                                         "in time", f"REGISTER by {t + ri:.3f} s",
+                                      _try_describe(conn), conn.indexes)
+                ev.extend(conn.indexes[:1])
+                t = conn.t
+                continue
             if lookup is not None and (nxt is None or lookup.start < nxt.first - ctx.tol):
                 # (its first query, even one the network or a dropping DNS server lost:
                 # the resolver retries it a second later)
@@ -605,7 +638,12 @@ def fbk_c3(ctx: Ctx) -> Verdict:
 def _on_fallback_periods(ctx: Ctx) -> list[tuple[wire.Txn, float]]:
     """Successful REGISTERs at the fallback server that follow an exhaustion of server 1."""
     fb = ctx.fallback
-    downs = [t for _, t in _exhaustions(ctx, "REGISTER")] + [d.end for d in ctx.dns_downs]
+    # (a failed lookup counts from its first query: one that reads as going on past the
+    # fallback REGISTER may be two lookups, the registration's given up and a call's
+    # begun right after, their queries in one span; explore seed 347 of dns-ip-literal,
+    # round 9: every query dropped, the REGISTER to the fallback server at 4 s, the
+    # call's queries at 4 s and 5 s)
+    downs = [t for _, t in _exhaustions(ctx, "REGISTER")] + [d.start for d in ctx.dns_downs]
     downs += [t for t, _ in _renewal_on_hang_up_conn(ctx)]
     downs += _renewal_lost_at_close(ctx)
     out = []
@@ -783,6 +821,11 @@ def _probes(ctx: Ctx) -> list[_Probe]:
         # (before its last query or answer) was not waiting for it, nor one sent before
         # the lookup began (a probe's lookup just after a call went there, explore seed 7)
         going_on = max(d.start, d.latest - DNS_GIVE_UP if d.timed_out else d.end)
+        # (when the lookup's first query left the phone, if the trace has the phone's
+        # packet: the network's latency before the DNS server heard it)
+        sent = min((q_t for q_t, _ in queries if d.start - ctx.tol <= q_t <= d.start),
+                   default=None)
+        began = d.start + ctx.tol if sent is None else sent + wire._SAME_INSTANT
         nxt = next((t for t in ctx.attempts if t.dst == fb and t.first >= going_on
                     and t.method not in ("ACK", "CANCEL")), None)
         if (nxt is not None and nxt.method != "REGISTER" and not nxt.in_dialog
@@ -792,8 +835,11 @@ def _probes(ctx: Ctx) -> list[_Probe]:
                 # [05], round 6: 100 ms latency, a call placed 0.2 s into a probe's
                 # lookup, its INVITE to the fallback server arriving as the A answer left)
                 and (d.timed_out or _left_phone(ctx, nxt) >= d.end - 1e-9)
-                # (a call placed after the lookup began did not start it)
-                and not any(d.start + ctx.tol < p.at <= nxt.first + ctx.tol
+                # (a call placed after the lookup began did not start it: explore seed
+                # 339 of dns-ip-literal, round 9, 100 ms latency, a probe's query sent
+                # 0.19 s before a call was placed, the INVITE to the fallback server
+                # leaving as the empty answer reached the DNS server's side)
+                and not any(began < p.at <= nxt.first + ctx.tol
                             for p in ctx.facts.calls)):
             continue
         out.append(_Probe(d.start, False, (d.end, d.latest), d.indexes, d.describe()))
@@ -1053,8 +1099,10 @@ def fbk_s2(ctx: Ctx) -> Verdict:
         # explore seed 29 of dns-ip-literal, round 3, fifth find)
         first = next((x for x in ctx.attempts if x.dst == fb and x.first >= d.start - ctx.tol
                       and x.method not in ("ACK", "CANCEL") and not x.in_dialog), None)
+        # (its connection begun at once counts, its SYNs lost and sent again: RTX-2;
+        # survey 7007 [03], round 9: TLS, the call's INVITE on the wire 0.6 s later)
         if (first is not None and first.method != "REGISTER"
-                and first.first <= d.latest + ctx.at_once
+                and first.started <= d.latest + ctx.at_once
                 and (any(ctx.group(r.dst) == 1 and r.t <= d.start <= r.t + r.granted
                          for r in ctx.regs)
                      or any(x.method == "REGISTER" and ctx.group(x.dst) == 1
@@ -1161,6 +1209,16 @@ def fbk_s2(ctx: Ctx) -> Verdict:
                 ev.extend(refused.indexes)
                 continue
             if nxt is None and late > ctx.end:
+                continue
+            # a connection to the fallback server begun at once and still being opened
+            # when the run ended (its SYNs unanswered, RTX-1's time not up) was the
+            # REGISTER going out (RTX-2, as FBK-C3 reads one to the working server;
+            # explore seed 349 of dns-ip-literal, round 9: 20 % loss, the working server's
+            # give-up at 59.5 s, the SYN to the fallback server lost, the run over at 60 s)
+            opening = next((i for i, at in _still_opening(ctx, 2)
+                            if t_fail - ctx.tol <= at <= late), None)
+            if nxt is None and opening is not None:
+                ev.append(opening)
                 continue
             return ctx.failed(c, "no REGISTER to the fallback server once the working server "
                                  "failed", f"REGISTER to the fallback server by {late:.3f} s",

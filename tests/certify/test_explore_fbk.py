@@ -3973,3 +3973,202 @@ class RenewalLostWithTheClosingTlsConnectionTests(SynchronousTestCase):
 
     def test_close_with_no_renewal_due_fails(self) -> None:
         self.assertEqual(status(self._world(30.0), "FBK-S1"), "fail")
+
+
+class RegisterRetryBesideTheCallsConnectionsTests(SynchronousTestCase):
+    """
+    FBK-C3 (round 9, survey 7007 [01]): concurrent mode, TCP.  Server 1's
+    targets answered 503 at 0 s, then refused connections.  The RTX-5 retry
+    fell due just as a call was placed at 30 s: the call's INVITE and the
+    retry each opened their own connections to the primary and the secondary,
+    all refused, and the INVITE went to the fallback server in between.  The
+    wire names all four connections the INVITE's (L{wire.attempts}: the
+    request next to them), yet the call's first to each server are its own
+    and the second ones the REGISTER going to the down working server: the
+    next retry is due a retry interval after they failed (by 61.25 s), not
+    after the call's connection to the primary failed.  A retry 1.5 s later
+    than that still fails.
+    """
+
+    def _world(self, retry_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, calls=(30.0,), duration=120.0))
+        ok = tb.register("fallback", 0.0, call_id="reg-2", transport="tcp")
+        tb.respond(ok, 200)
+        tb.respond(tb.register("primary", 0.0, transport="tcp"), 503, 0.01)
+        tb.respond(tb.register("secondary", 0.02, cseq=2, transport="tcp"), 503, 0.03)
+        tb.refused(30.0, "primary", after=0.5)
+        tb.refused(30.03, "primary", after=0.5)
+        tb.refused(30.5, "secondary", after=0.5)
+        tb.refused(30.55, "secondary", after=0.7)
+        tb.call("fallback", 31.26, bye_at=40.0, transport="tcp")
+        again = tb.register("primary", retry_at, cseq=3, transport="tcp")
+        tb.respond(again, 200)
+        return tb
+
+    def test_retry_after_the_registers_own_connections_passes(self) -> None:
+        self.assertEqual(status(self._world(61.25), "FBK-C3"), "pass")
+
+    def test_late_retry_fails(self) -> None:
+        self.assertEqual(status(self._world(62.75), "FBK-C3"), "fail")
+
+
+class CallsLookupFailingInviteBehindLostSynsTests(SynchronousTestCase):
+    """
+    FBK-S2 (round 9, survey 7007 [03]): successive mode, TCP, registered at
+    the working server.  A call's lookup of server 1 failed at 100 s (DNS-11)
+    and its INVITE went to the fallback server at once: its connection's SYN
+    left at once, lost twice, the INVITE on the wire 0.6 s later.  That is the
+    call going to the fallback server at once while the registration at the
+    working server held (FO-6), owing no REGISTER fallback then.  An INVITE
+    whose connection was begun only 0.6 s after the failed lookup is no such
+    call, and the REGISTER fallback is still owed at once.
+    """
+
+    def _world(self, syn_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, redundancy_type=1, calls=(100.0,),
+                                        duration=120.0))
+        a = f"{DOMAIN}"
+        tb.dns(0.0, a, "A", [PRIMARY])
+        reg = tb.register("primary", 0.01, transport="tcp")
+        tb.respond(reg, 200)
+        tb.dns(100.0, a, "A", rcode="SERVFAIL", answer_after=0.001)
+        for at in (syn_at, syn_at + 0.2):
+            tb._add(PacketEvent(at, "tcp", (tb.phone, 5060), (FALLBACK, 5060), b"",
+                                fate="down", flags="S"))
+        tb.call("fallback", 100.6, bye_at=110.6, transport="tcp")
+        return tb
+
+    def test_invite_begun_at_once_passes(self) -> None:
+        self.assertEqual(status(self._world(100.002), "FBK-S2"), "pass")
+
+    def test_invite_begun_late_fails(self) -> None:
+        self.assertEqual(status(self._world(100.55), "FBK-S2"), "fail")
+
+
+class RenewalJoinsTheHangUpsConnectionTests(SynchronousTestCase):
+    """
+    FBK-C1 (round 9, survey 7006 [08]): concurrent mode, TCP, 20 % loss.  A
+    call through the primary hung up at 70 s; its BYE's connection's SYNs
+    were lost until the primary, stopped meanwhile, refused it at 73.3 s.
+    The registration's renewal fell due at 73 s (the last half of a 30 s
+    registration from 58 s) while that connection was being opened: it
+    waited for it and failed with it (RTX-2), as round 6 reads a renewal due
+    at a hang-up for FBK-S1, and the retry came a retry interval later
+    (103.3 s).  With the renewal's retry as late as 105 s it still fails.
+    """
+
+    def _world(self, retry_at: float) -> TraceBuilder:
+        facts = default_facts(transport=1, server1=PRIMARY, expires=30, duration=120.0)
+        tb = TraceBuilder(replace(facts, calls=(CallPlan(40.0, f"sip:echo@{DOMAIN}", 30.0),)))
+        ok = tb.register("fallback", 0.0, call_id="reg-2", transport="tcp", expires=3600)
+        tb.respond(ok, 200, headers=[("Expires", "3600")])
+        reg = tb.register("primary", 58.0, cseq=3, transport="tcp")
+        tb.respond(reg, 200, 58.0, headers=[("Expires", "30")])
+        tb.call("primary", 40.0, transport="tcp")
+        # the BYE's connection: SYNs lost from the hang-up, the last one refused
+        for at, fate in ((70.03, "down"), (71.03, "down"), (73.3, "closed")):
+            tb.syn_lost(at, "primary", fate=fate, phone_port=41999)
+        tb._add(ConnEvent(73.33, tb.phone, "refused", "tcp", (tb.phone, 41999),
+                          (PRIMARY, 5060), "RST"))
+        again = tb.register("primary", retry_at, cseq=4, transport="tcp")
+        tb.respond(again, 200, headers=[("Expires", "30")])
+        return tb
+
+    def test_renewal_failing_with_the_byes_connection_passes(self) -> None:
+        self.assertEqual(status(self._world(103.34), "FBK-C1"), "pass")
+
+    def test_late_retry_fails(self) -> None:
+        self.assertEqual(status(self._world(105.0), "FBK-C1"), "fail")
+
+
+class OnTheFallbackFromALookupSpanningACallsTests(SynchronousTestCase):
+    """
+    FBK-S3 (round 9, explore seed 347 of dns-ip-literal): successive mode,
+    every DNS query dropped.  The registration's lookup (queries at 0 s and
+    1 s) was given up at 4 s and the REGISTER went to the fallback server; a
+    call's lookup began at once (queries at 4 s and 5 s).  The queries read as
+    one failed lookup from 0 s to 5 s, so the registration at 4 s did not
+    "follow" it and the probe schedule ran from the fallback's renewal at 64 s.
+    The phone is on the fallback server from 4 s: the probe at 124 s is on
+    time.  A probe at 130 s is still off the schedule.
+    """
+
+    def _world(self, probe_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(redundancy_type=1, calls=(0.0,), duration=200.0))
+        srv = f"_sip._udp.{DOMAIN}"
+        for at in (0.005, 1.005, 4.005, 5.005, probe_at, probe_at + 1.0):
+            tb.dns(at, srv, "SRV", rcode="TIMEOUT")
+        fb = tb.register("fallback", 4.0, call_id="reg-2", expires=120)
+        tb.respond(fb, 200, 4.005, headers=[("Expires", "120")])
+        tb.call("fallback", 8.0, bye_at=13.0)
+        again = tb.register("fallback", 64.01, call_id="reg-2", cseq=2, expires=120)
+        tb.respond(again, 200, 64.015, headers=[("Expires", "120")])
+        return tb
+
+    def test_probe_from_the_first_fallback_registration_passes(self) -> None:
+        self.assertEqual(status(self._world(124.015), "FBK-S3"), "pass")
+
+    def test_probe_off_the_schedule_fails(self) -> None:
+        self.assertEqual(status(self._world(130.0), "FBK-S3"), "fail")
+
+
+class ProbeLookupJustBeforeACallTests(SynchronousTestCase):
+    """
+    FBK-S3 (round 9, explore seed 339 of dns-ip-literal): successive mode,
+    100 ms latency, server 1's name without an address; probes every 10 s.  A
+    probe's query left the phone at 30.4 s and a call was placed at 30.59 s,
+    its INVITE going to the fallback server as the empty answer came.  The
+    DNS server heard the query only at 30.5 s, within the tolerance of the
+    call, so the lookup read as the call's and the probe as missing.  The
+    lookup began before the call was placed: it is the probe.  With the call
+    placed before the query left, the lookup is the call's and the probe is
+    still missing.
+    """
+
+    def _world(self, call_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(redundancy_type=1, fallback_timeout=10, calls=(call_at,),
+                                        duration=60.0, latency_tolerance=0.25))
+        assert tb.facts.dns is not None
+        host, port = tb.facts.dns
+        for at in (0.1, 10.3, 20.4, 30.5, 40.7, 50.8):
+            tb._add(PacketEvent(at - 0.1, "udp", (tb.phone, 40000), (host, port), b""))
+            tb.dns(at, DOMAIN, "A")
+        fb = tb.register("fallback", 0.2, call_id="reg-2")
+        tb.respond(fb, 200, 0.3)
+        tb.call("fallback", 30.7, bye_at=35.0)
+        return tb
+
+    def test_probe_begun_before_the_call_passes(self) -> None:
+        self.assertEqual(status(self._world(30.59), "FBK-S3"), "pass")
+
+    def test_calls_own_lookup_leaves_the_probe_missing(self) -> None:
+        self.assertEqual(status(self._world(30.38), "FBK-S3"), "fail")
+
+
+class FallbackRegisterOpeningAsTheRunEndedTests(SynchronousTestCase):
+    """
+    FBK-S2 (round 9, explore seed 349 of dns-ip-literal): successive mode,
+    TLS, 20 % loss, the working server silent.  The phone gave it up at
+    59.5 s and opened a connection to the fallback server at once; its SYN
+    was lost and the run ended at 60 s.  That connection was the REGISTER to
+    the fallback server going out (RTX-2).  With no connection begun, the
+    fallback is still missing.
+    """
+
+    def _world(self, opened: bool) -> TraceBuilder:
+        servers = (ServerInfo("primary", PRIMARY, _PORTS),
+                   ServerInfo("fallback", FALLBACK, _PORTS))
+        tb = TraceBuilder(default_facts(transport=2, redundancy_type=1, server1=PRIMARY,
+                                        port1=5061, retry_counts=16, duration=60.0,
+                                        servers=servers))
+        tb.silent("REGISTER", "primary", 0.0, transport="tls", port=5061)
+        if opened:
+            tb.syn_lost(0.0 + tb.give_up("REGISTER"), "fallback", port=5061, fate="down",
+                        phone_port=41999)
+        return tb
+
+    def test_connection_opening_at_the_end_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-S2"), "pass")
+
+    def test_no_connection_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S2"), "fail")

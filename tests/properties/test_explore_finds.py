@@ -251,3 +251,84 @@ class AnswerAtGiveUpNotTakenInvariantTests(SynchronousTestCase):
 
     def test_answer_in_time_then_primary_breaks(self) -> None:
         self.assertEqual(len(self._problems(1.6)), 1)
+
+
+class RetryFromThePrimaryAfterARoundBegunAtTheSecondaryTests(SynchronousTestCase):
+    """
+    FAILBACK (round 9, survey 7007 [07]): failback_mode 0.  A REGISTER round
+    began at the secondary (FO-5's REGISTER there for a call failing over)
+    and failed; RTX-5's retry 30 s later started from the primary, silent,
+    and failed over to the secondary, which answered at once.  L{wire.rounds}
+    splits a round off only at the chain's first server (the secondary), so
+    the retry's primary attempt stayed in the failed round and its failover
+    to the secondary read as a request begun at the secondary, breaking FB-0.
+    The retry is a round of its own from the primary.  A retry straight to
+    the secondary still breaks FB-0.
+    """
+
+    def _problems(self, from_primary: bool) -> list[str]:
+        from types import SimpleNamespace
+
+        from harness.certify import wire
+        from harness.explore import _failback_invariants
+        from harness.testing.strategies import AccountSpec
+        from harness.testing.tracebuilder import DOMAIN, TraceBuilder, default_facts
+
+        tb = TraceBuilder(default_facts(retry_counts=0, duration=120.0))
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV",
+               [f"0 1 5060 primary.{DOMAIN}", f"1 0 5060 secondary.{DOMAIN}"])
+        tb.respond(tb.register("primary", 0.01), 200, 0.02)
+        tb.silent("REGISTER", "secondary", 20.5, cseq=2)
+        if from_primary:
+            tb.silent("REGISTER", "primary", 51.0, cseq=3)
+        again = tb.register("secondary", 51.5, cseq=4)
+        tb.respond(again, 200, 51.5)
+        trace = tb.build()
+        run = SimpleNamespace(
+            world=SimpleNamespace(faults=[], subject=AccountSpec(failback_mode=(0, 0),
+                                                                 retry_counts=(0, 3))),
+            result=SimpleNamespace(facts=tb.facts, trace=trace),
+        )
+        mine = wire.phone_transactions(trace, tb.facts)
+        return _failback_invariants(run, mine, 0.05)  # type: ignore[arg-type]
+
+    def test_retry_from_the_primary_holds(self) -> None:
+        self.assertEqual(self._problems(True), [])
+
+    def test_retry_straight_to_the_secondary_breaks(self) -> None:
+        self.assertEqual(len(self._problems(False)), 1)
+
+
+class DropFirstHeldUnderANewerSilenceTests(SynchronousTestCase):
+    """
+    LIVENESS (round 9, survey 7007 [08]): a C{drop-first} of one REGISTER
+    set at 1 s, then a C{silence} of the same server from 5 s to 50 s.  The
+    newest matching fault decides a request (L{harness.servers.faults.
+    RequestFaults}): the REGISTER that came at 10 s was the silence's, and
+    the drop-first still held its count until the REGISTER at 60 s, which it
+    dropped.  The world is healthy from 60 s, not from the silence's end.
+    With the silence only from 20 s, the REGISTER at 10 s was the drop's, and
+    the world is healthy from 50 s.
+    """
+
+    def _healthy(self, silence_from: float) -> float | None:
+        from types import SimpleNamespace
+
+        from harness.explore import _healthy_from
+        from harness.testing.tracebuilder import TraceBuilder, default_facts
+
+        tb = TraceBuilder(default_facts(duration=120.0, expires=30))
+        tb.respond(tb.register("primary", 0.02), 200)
+        tb.silent("REGISTER", "primary", 10.0, cseq=2, retry_counts=0)
+        tb.silent("REGISTER", "primary", 60.0, cseq=3, retry_counts=0)
+        world = SimpleNamespace(duration=120.0, faults=[
+            {"at": 1.0, "target": "primary", "action": "drop-first", "count": 1,
+             "methods": ["REGISTER"]},
+            {"at": silence_from, "target": "primary", "action": "silence", "until": 50.0}])
+        return _healthy_from(world, tb.build(), tb.facts)  # type: ignore[arg-type]
+
+    def test_drop_held_under_the_silence(self) -> None:
+        self.assertEqual(self._healthy(5.0), 60.0)
+
+    def test_drop_spent_before_the_silence(self) -> None:
+        self.assertEqual(self._healthy(20.0), 50.0)

@@ -49,6 +49,8 @@ class Ctx:
         self.facts = facts
         self.profile = facts.profile
         self.tol = facts.tol
+        #: L{Facts.group_of}'s table, read directly: asked ~50 times per judged run
+        self._groups = facts._groups
         #: L{new_chains} by group, worked out once (a dozen checkers ask for group 1)
         self._new_chains: dict[int, list[wire.Chain]] = {}
         #: L{exhausted_at} by chain id: (the chain, its answer)
@@ -147,7 +149,7 @@ class Ctx:
         """The slack allowed for "at once" (RTX-2, RTX-3, FO-6, FBK-S2)."""
         return 4 * self.tol
 
-    @property
+    @cached_property  # (the facts are frozen; asked a few dozen times per judged run)
     def primary(self) -> str | None:
         p = self.facts.primary
         return p.address if p else None
@@ -182,13 +184,13 @@ class Ctx:
             return False
         return len(self.top) == 1 or address != current
 
-    @property
+    @cached_property
     def fallback(self) -> str | None:
         f = self.facts.fallback
         return f.address if f else None
 
     def group(self, address: str) -> int | None:
-        return self.facts.group_of(address)
+        return self._groups.get(address)
 
     def name(self, address: str) -> str:
         return self.facts.role_of(address) or address

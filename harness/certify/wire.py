@@ -1663,6 +1663,10 @@ def attempts(
                     index=i, start=e.t, t=told, server=t.dst, port=e.local[1],
                     phone_port=e.remote[1], what="closed", transport=t.transport, indexes=(i,),
                 ))
+    if not free:
+        # (no failed connection left to resolve: the dialogs and call windows below
+        # are not needed; a UDP run's judging skips them)
+        return sorted(txns, key=lambda x: (x.first, x.sends[0].index))
     # resolve each free attempt to the attempt that followed it, last first
     synthetic: dict[int, Txn] = {}
     also: list[Txn] = []

@@ -442,7 +442,9 @@ def _from_phone(facts: Facts, host: str) -> bool:
 _IN_FLIGHT = 1.0
 
 
-def _tcp_delivered(trace: Trace) -> set[tuple[tuple[str, int], tuple[str, int], bytes]]:
+def _tcp_delivered(
+    trace: Trace, facts: Facts
+) -> set[tuple[tuple[str, int], tuple[str, int], bytes]]:
     """
     The TCP payloads that reached the other end at least once.  TCP retransmits a
     lost segment, so a lost copy of a payload that later got through was not lost
@@ -450,10 +452,20 @@ def _tcp_delivered(trace: Trace) -> set[tuple[tuple[str, int], tuple[str, int], 
     """
     return {
         (e.src, e.dst, e.payload)
-        for _, e in trace.indexed(PacketEvent)
-        if e.proto == "tcp" and e.payload
+        for _, e in _tcp_packets(trace, facts)
+        if e.payload
         and e.fate == "delivered"
     }
+
+
+@per_run  # (read by every view of connections and streams below)
+def _tcp_packets(trace: Trace, facts: Facts) -> list[tuple[int, PacketEvent]]:
+    """
+    The TCP segments of the trace, C{(index, event)} in order: what the views
+    of connections and streams read of the packets (a UDP run has none, and a
+    TCP run's DNS datagrams are no business of theirs).  Do not change the list.
+    """
+    return [(i, e) for i, e in trace.indexed(PacketEvent) if e.proto == "tcp"]
 
 
 @per_run  # (asked by each view below that reads only connections)
@@ -467,9 +479,7 @@ def _streamless(trace: Trace, facts: Facts) -> bool:
     per judged scenario for C{conn_failures}, C{conn_attempts} and
     C{stream_arrivals} each reading every packet to find none.
     """
-    if trace.indexed(ConnEvent):
-        return False
-    return not any(e.proto == "tcp" for _, e in trace.indexed(PacketEvent))
+    return not trace.indexed(ConnEvent) and not _tcp_packets(trace, facts)
 
 
 @per_run  # (read by several views and checkers)
@@ -523,7 +533,7 @@ def stream_arrivals(trace: Trace, facts: Facts) -> dict[int, float]:
 def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
     """Every request the phone sent to a harness server, delivered or not, in trace order."""
     servers = facts.addresses
-    tcp_ok = _tcp_delivered(trace)
+    tcp_ok = _tcp_delivered(trace, facts)
     # A datagram whose fate changed in flight (the server stopped before it arrived)
     # has a second event at arrival time; it was sent at the first one's time.
     in_flight: dict[tuple[tuple[str, int], tuple[str, int], bytes], tuple[int, float]] = {}
@@ -680,7 +690,7 @@ def _responses(trace: Trace, facts: Facts) -> list[tuple[int, float, str, Respon
     first copy TCP got through).
     """
     servers = facts.addresses
-    tcp_ok = _tcp_delivered(trace)
+    tcp_ok = _tcp_delivered(trace, facts)
     dropped: dict[tuple[str, bytes], int] = defaultdict(int)
     tcp_lost: set[tuple[tuple[str, int], tuple[str, int], bytes]] = set()
     # a datagram is recorded right after the server sent it: a lost one is that send's,
@@ -715,8 +725,8 @@ def _responses(trace: Trace, facts: Facts) -> list[tuple[int, float, str, Respon
     # when each server's end of a connection to the phone closed (its FIN on the wire;
     # a TLS close_notify before it carries no mark in the trace)
     closing: dict[tuple[tuple[str, int], tuple[str, int]], float] = {}
-    for _, e in trace.indexed(PacketEvent):
-        if e.proto == "tcp" and "F" in e.flags and e.src[0] in servers:
+    for _, e in _tcp_packets(trace, facts):
+        if "F" in e.flags and e.src[0] in servers:
             closing.setdefault((e.src, e.dst), e.t)
     out = []
     for i, e in trace.indexed(SipEvent):
@@ -754,9 +764,8 @@ def _server_segments(trace: Trace, facts: Facts) -> _Segments:
     """
     servers = facts.addresses
     out: _Segments = defaultdict(list)
-    for i, e in trace.indexed(PacketEvent):
-        if e.proto == "tcp" and not e.flags and e.src[0] in servers and _from_phone(
-                facts, e.dst[0]):
+    for i, e in _tcp_packets(trace, facts):
+        if not e.flags and e.src[0] in servers and _from_phone(facts, e.dst[0]):
             out[(e.src, e.dst)].append((i, e.t, e.fate == "delivered", e.payload))
     return out
 
@@ -968,10 +977,9 @@ def _first_syns(trace: Trace, facts: Facts) -> dict[tuple[str, int, int], float]
     """The first SYN of each phone-to-server TCP connection, by (server, port, phone port)."""
     servers = facts.addresses
     out: dict[tuple[str, int, int], float] = {}
-    for _, e in trace.indexed(PacketEvent):
+    for _, e in _tcp_packets(trace, facts):
         if (
-            e.proto == "tcp"
-            and "S" in e.flags
+            "S" in e.flags
             and "A" not in e.flags
             and e.dst[0] in servers
             and _from_phone(facts, e.src[0])
@@ -984,8 +992,8 @@ def _all_syns(trace: Trace, facts: Facts) -> dict[tuple[str, int, int], list[flo
     """Every SYN the phone sent a server, by (server, port, phone port), in time order."""
     servers = facts.addresses
     out: dict[tuple[str, int, int], list[float]] = {}
-    for _, e in trace.indexed(PacketEvent):
-        if (e.proto == "tcp" and "S" in e.flags and "A" not in e.flags
+    for _, e in _tcp_packets(trace, facts):
+        if ("S" in e.flags and "A" not in e.flags
                 and e.dst[0] in servers and _from_phone(facts, e.src[0])):
             out.setdefault((e.dst[0], e.dst[1], e.src[1]), []).append(e.t)
     return out
@@ -1304,8 +1312,8 @@ def conn_failures(trace: Trace, facts: Facts) -> list[ConnFailure]:
     # RSTs the network lost on their way to the phone: a refused SYN whose RST never
     # arrived tells the phone nothing (it retransmits the SYN)
     lost_rsts = [
-        (e.t, e.src, e.dst) for _, e in trace.indexed(PacketEvent)
-        if e.proto == "tcp" and "R" in e.flags
+        (e.t, e.src, e.dst) for _, e in _tcp_packets(trace, facts)
+        if "R" in e.flags
         and e.fate != "delivered"
     ]
     out = []
@@ -1323,8 +1331,8 @@ def conn_failures(trace: Trace, facts: Facts) -> list[ConnFailure]:
     fins: dict[tuple[tuple[str, int], tuple[str, int]], list[tuple[int, PacketEvent]]] = (
         defaultdict(list)
     )
-    for i, p in trace.indexed(PacketEvent):
-        if p.proto == "tcp" and "F" in p.flags and p.src[0] in servers:
+    for i, p in _tcp_packets(trace, facts):
+        if "F" in p.flags and p.src[0] in servers:
             fins[(p.src, p.dst)].append((i, p))
     for i, e in trace.indexed(ConnEvent, PacketEvent, SipEvent):
         if isinstance(e, SipEvent):
@@ -1599,9 +1607,7 @@ def attempts(
     if closes:
         fins: dict[tuple[tuple[str, int], tuple[str, int]], list[PacketEvent]] = {}
         segs: dict[tuple[tuple[str, int], tuple[str, int]], list[PacketEvent]] = {}
-        for _, p in trace.indexed(PacketEvent):
-            if p.proto != "tcp":
-                continue
+        for _, p in _tcp_packets(trace, facts):
             if (("F" in p.flags or "R" in p.flags)
                     and p.fate == "delivered" and p.src[0] in facts.addresses):
                 fins.setdefault((p.src, p.dst), []).append(p)

@@ -55,6 +55,8 @@ class Ctx:
         self._new_chains: dict[int, list[wire.Chain]] = {}
         #: L{exhausted_at} by chain id: (the chain, its answer)
         self._exhausted: dict[int, tuple[wire.Chain, float | None]] = {}
+        #: L{give_up} by (method, server address)
+        self._give_up: dict[tuple[str, str], float] = {}
 
     # -- wire view ---------------------------------------------------------------
 
@@ -269,7 +271,13 @@ class Ctx:
         return wire.retry_counts_for(self.facts, address)
 
     def give_up(self, txn: wire.Txn) -> float:
-        return wire.give_up_delay(self.profile, txn.method, self.retry_counts(txn.dst))
+        # (by method and server: a few of each per run, asked a dozen times)
+        key = (txn.method, txn.dst)
+        found = self._give_up.get(key)
+        if found is None:
+            found = self._give_up[key] = wire.give_up_delay(
+                self.profile, txn.method, self.retry_counts(txn.dst))
+        return found
 
     def maybe_late(self, txn: wire.Txn) -> bool:
         """

@@ -243,7 +243,7 @@ class Chain:
         """The last attempt got a final response other than 503."""
         return self.txns[-1].answered
 
-    @property
+    @cached_property  # (kept, as L{Txn.indexes}: the record is frozen)
     def indexes(self) -> tuple[int, ...]:
         return tuple(i for t in self.txns for i in t.indexes)
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from harness._cached import cached_property
+from harness._frozen import quick_init
 from harness.certify import wire
 from harness.certify.facts import Facts
 from harness.certify.verdict import Verdict
@@ -28,6 +29,7 @@ __all__ = ["Checker", "Ctx", "Failover"]
 _new = object.__new__
 
 
+@quick_init
 @dataclass(frozen=True)
 class Failover:
     """

@@ -17,6 +17,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 
 from harness._cached import cached_property
+from harness._frozen import quick_init
 from harness.certify._memo import per_run
 from harness.certify.checks_base import Ctx
 from harness.certify.facts import Facts
@@ -35,6 +36,7 @@ _NAPTR_RE = re.compile(
 )
 
 
+@quick_init
 @dataclass(frozen=True)
 class Q:
     """One query of the phone and its answer."""
@@ -1074,6 +1076,7 @@ def first_srv_priorities(ctx: Ctx) -> dict[str, int]:
     return out
 
 
+@quick_init
 @dataclass(frozen=True)
 class DnsDown:
     """

@@ -31,6 +31,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from harness._cached import cached_property
+from harness._frozen import quick_init
 from harness.certify._memo import per_run
 from harness.certify.facts import Facts
 from harness.profile import Profile
@@ -72,6 +73,7 @@ __all__ = [
 _NOT_CHAINED = frozenset({"ACK", "CANCEL"})
 
 
+@quick_init
 @dataclass(frozen=True)
 class Sent:
     """
@@ -94,6 +96,7 @@ class Sent:
     held: bool = False
 
 
+@quick_init
 @dataclass(frozen=True)
 class Txn:
     """
@@ -209,6 +212,7 @@ class Txn:
         )
 
 
+@quick_init
 @dataclass(frozen=True)
 class Chain:
     """
@@ -248,6 +252,7 @@ class Chain:
         return tuple(i for t in self.txns for i in t.indexes)
 
 
+@quick_init
 @dataclass(frozen=True)
 class Dialog:
     """
@@ -265,6 +270,7 @@ class Dialog:
     requests: tuple[Txn, ...]
 
 
+@quick_init
 @dataclass(frozen=True)
 class Registration:
     """A 2xx to a REGISTER: the binding at C{dst} is valid C{granted} s from C{t}."""
@@ -276,6 +282,7 @@ class Registration:
     role: str | None
 
 
+@quick_init
 @dataclass(frozen=True)
 class ConnFailure:
     """
@@ -296,6 +303,7 @@ class ConnFailure:
     opened: float | None = None
 
 
+@quick_init
 @dataclass(frozen=True)
 class ConnAttempt:
     """

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from harness._cached import cached_property
+from harness._frozen import quick_init
 from harness.certify import wire
 from harness.certify.facts import Facts
 from harness.certify.verdict import Verdict
@@ -28,6 +29,7 @@ __all__ = ["Checker", "Ctx", "Failover"]
 _new = object.__new__
 
 
+@quick_init
 @dataclass(frozen=True)
 class Failover:
     """
@@ -49,10 +51,14 @@ class Ctx:
         self.facts = facts
         self.profile = facts.profile
         self.tol = facts.tol
+        #: L{Facts.group_of}'s table, read directly: asked ~50 times per judged run
+        self._groups = facts._groups
         #: L{new_chains} by group, worked out once (a dozen checkers ask for group 1)
         self._new_chains: dict[int, list[wire.Chain]] = {}
         #: L{exhausted_at} by chain id: (the chain, its answer)
         self._exhausted: dict[int, tuple[wire.Chain, float | None]] = {}
+        #: L{give_up} by (method, server address)
+        self._give_up: dict[tuple[str, str], float] = {}
 
     # -- wire view ---------------------------------------------------------------
 
@@ -147,7 +153,7 @@ class Ctx:
         """The slack allowed for "at once" (RTX-2, RTX-3, FO-6, FBK-S2)."""
         return 4 * self.tol
 
-    @property
+    @cached_property  # (the facts are frozen; asked a few dozen times per judged run)
     def primary(self) -> str | None:
         p = self.facts.primary
         return p.address if p else None
@@ -182,13 +188,13 @@ class Ctx:
             return False
         return len(self.top) == 1 or address != current
 
-    @property
+    @cached_property
     def fallback(self) -> str | None:
         f = self.facts.fallback
         return f.address if f else None
 
     def group(self, address: str) -> int | None:
-        return self.facts.group_of(address)
+        return self._groups.get(address)
 
     def name(self, address: str) -> str:
         return self.facts.role_of(address) or address
@@ -267,7 +273,13 @@ class Ctx:
         return wire.retry_counts_for(self.facts, address)
 
     def give_up(self, txn: wire.Txn) -> float:
-        return wire.give_up_delay(self.profile, txn.method, self.retry_counts(txn.dst))
+        # (by method and server: a few of each per run, asked a dozen times)
+        key = (txn.method, txn.dst)
+        found = self._give_up.get(key)
+        if found is None:
+            found = self._give_up[key] = wire.give_up_delay(
+                self.profile, txn.method, self.retry_counts(txn.dst))
+        return found
 
     def maybe_late(self, txn: wire.Txn) -> bool:
         """

@@ -30,6 +30,8 @@ from collections import defaultdict, deque
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 
+from harness._cached import cached_property
+from harness._frozen import quick_init
 from harness.certify._memo import per_run
 from harness.certify.facts import Facts
 from harness.profile import Profile
@@ -71,6 +73,7 @@ __all__ = [
 _NOT_CHAINED = frozenset({"ACK", "CANCEL"})
 
 
+@quick_init
 @dataclass(frozen=True)
 class Sent:
     """
@@ -93,6 +96,7 @@ class Sent:
     held: bool = False
 
 
+@quick_init
 @dataclass(frozen=True)
 class Txn:
     """
@@ -129,12 +133,17 @@ class Txn:
     #: when the first provisional response could reach the phone (L{provisional})
     provisional_t: float | None = None
 
-    @property
+    # The look-ups below are asked some 150 times per judged run (every checker
+    # places every attempt); the record is frozen, so the busiest are worked out
+    # once, on first use, and kept in the instance (not a field: equality,
+    # hashing and replace() are unchanged).
+
+    @cached_property
     def first(self) -> float:
         """Time of the first send."""
         return self.sends[0].t
 
-    @property
+    @cached_property
     def started(self) -> float:
         """
         When the phone's transaction began: the first send, or, for the first
@@ -155,13 +164,13 @@ class Txn:
         """The request as first sent."""
         return self.sends[0].request
 
-    @property
+    @cached_property
     def indexes(self) -> tuple[int, ...]:
         """Trace indexes of the sends and of the final response."""
         extra = (self.final_index,) if self.final_index is not None else ()
         return tuple(s.index for s in self.sends) + extra
 
-    @property
+    @cached_property
     def failed(self) -> bool:
         """
         No final response, a 503 (RTX-1, RTX-3), or a final response that came
@@ -179,7 +188,7 @@ class Txn:
         """A 2xx final response."""
         return self.final is not None and 200 <= self.final.status < 300
 
-    @property
+    @cached_property  # (each asking reads the To header's parameters)
     def in_dialog(self) -> bool:
         """The request carries a To tag: it belongs to a dialog."""
         try:
@@ -203,6 +212,7 @@ class Txn:
         )
 
 
+@quick_init
 @dataclass(frozen=True)
 class Chain:
     """
@@ -237,11 +247,12 @@ class Chain:
         """The last attempt got a final response other than 503."""
         return self.txns[-1].answered
 
-    @property
+    @cached_property  # (kept, as L{Txn.indexes}: the record is frozen)
     def indexes(self) -> tuple[int, ...]:
         return tuple(i for t in self.txns for i in t.indexes)
 
 
+@quick_init
 @dataclass(frozen=True)
 class Dialog:
     """
@@ -259,6 +270,7 @@ class Dialog:
     requests: tuple[Txn, ...]
 
 
+@quick_init
 @dataclass(frozen=True)
 class Registration:
     """A 2xx to a REGISTER: the binding at C{dst} is valid C{granted} s from C{t}."""
@@ -270,6 +282,7 @@ class Registration:
     role: str | None
 
 
+@quick_init
 @dataclass(frozen=True)
 class ConnFailure:
     """
@@ -290,6 +303,7 @@ class ConnFailure:
     opened: float | None = None
 
 
+@quick_init
 @dataclass(frozen=True)
 class ConnAttempt:
     """
@@ -339,7 +353,7 @@ def give_up_delay(profile: Profile, method: str, retry_counts: int) -> float:
     """
     if profile.give_up == "timer-b":
         return profile.timer_b()
-    return sum(_intervals(profile, method, retry_counts + 1))
+    return sum(_steps(profile.t1, profile.t2, method != "INVITE", retry_counts + 1))
 
 
 def send_offsets(
@@ -365,8 +379,9 @@ def send_offsets(
 
 def retry_counts_for(facts: Facts, address: str) -> int:
     """The retry_counts of the configured server that C{address} belongs to."""
-    n = 2 if facts.group_of(address) == 2 else 1
-    return facts.account.server(n).retry_counts
+    # (the account's servers by position, not through its checking server(n): asked
+    # ~17 times per judged run)
+    return facts.account.servers[1 if facts.group_of(address) == 2 else 0].retry_counts
 
 
 def answer_not_taken(ans: Txn, primary: str, attempts: Sequence[Txn], facts: Facts) -> bool:
@@ -435,7 +450,9 @@ def _from_phone(facts: Facts, host: str) -> bool:
 _IN_FLIGHT = 1.0
 
 
-def _tcp_delivered(trace: Trace) -> set[tuple[tuple[str, int], tuple[str, int], bytes]]:
+def _tcp_delivered(
+    trace: Trace, facts: Facts
+) -> set[tuple[tuple[str, int], tuple[str, int], bytes]]:
     """
     The TCP payloads that reached the other end at least once.  TCP retransmits a
     lost segment, so a lost copy of a payload that later got through was not lost
@@ -443,10 +460,34 @@ def _tcp_delivered(trace: Trace) -> set[tuple[tuple[str, int], tuple[str, int], 
     """
     return {
         (e.src, e.dst, e.payload)
-        for _, e in trace.indexed(PacketEvent)
-        if e.proto == "tcp" and e.payload
+        for _, e in _tcp_packets(trace, facts)
+        if e.payload
         and e.fate == "delivered"
     }
+
+
+@per_run  # (read by every view of connections and streams below)
+def _tcp_packets(trace: Trace, facts: Facts) -> list[tuple[int, PacketEvent]]:
+    """
+    The TCP segments of the trace, C{(index, event)} in order: what the views
+    of connections and streams read of the packets (a UDP run has none, and a
+    TCP run's DNS datagrams are no business of theirs).  Do not change the list.
+    """
+    return [(i, e) for i, e in trace.indexed(PacketEvent) if e.proto == "tcp"]
+
+
+@per_run  # (asked by each view below that reads only connections)
+def _streamless(trace: Trace, facts: Facts) -> bool:
+    """
+    Whether the run carried no TCP segment and no connection event (every
+    transport UDP): then the views of connections and streams below are empty,
+    found without reading the trace for them.
+
+    Why: a UDP run (the benchmark's 10 s REGISTER failover) paid about 15 us
+    per judged scenario for C{conn_failures}, C{conn_attempts} and
+    C{stream_arrivals} each reading every packet to find none.
+    """
+    return not trace.indexed(ConnEvent) and not _tcp_packets(trace, facts)
 
 
 @per_run  # (read by several views and checkers)
@@ -461,6 +502,8 @@ def stream_arrivals(trace: Trace, facts: Facts) -> dict[int, float]:
     INVITE's 500 coalesced: explore seeds 10, 13 took the next segment for the
     second one's, and a later retransmission for its arrival).
     """
+    if _streamless(trace, facts):
+        return {}
     servers = facts.addresses
     pending: dict[tuple[tuple[str, int], tuple[str, int]], list[tuple[int, bytes]]] = (
         defaultdict(list)
@@ -498,7 +541,7 @@ def stream_arrivals(trace: Trace, facts: Facts) -> dict[int, float]:
 def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
     """Every request the phone sent to a harness server, delivered or not, in trace order."""
     servers = facts.addresses
-    tcp_ok = _tcp_delivered(trace)
+    tcp_ok = _tcp_delivered(trace, facts)
     # A datagram whose fate changed in flight (the server stopped before it arrived)
     # has a second event at arrival time; it was sent at the first one's time.
     in_flight: dict[tuple[tuple[str, int], tuple[str, int], bytes], tuple[int, float]] = {}
@@ -655,7 +698,7 @@ def _responses(trace: Trace, facts: Facts) -> list[tuple[int, float, str, Respon
     first copy TCP got through).
     """
     servers = facts.addresses
-    tcp_ok = _tcp_delivered(trace)
+    tcp_ok = _tcp_delivered(trace, facts)
     dropped: dict[tuple[str, bytes], int] = defaultdict(int)
     tcp_lost: set[tuple[tuple[str, int], tuple[str, int], bytes]] = set()
     # a datagram is recorded right after the server sent it: a lost one is that send's,
@@ -690,8 +733,8 @@ def _responses(trace: Trace, facts: Facts) -> list[tuple[int, float, str, Respon
     # when each server's end of a connection to the phone closed (its FIN on the wire;
     # a TLS close_notify before it carries no mark in the trace)
     closing: dict[tuple[tuple[str, int], tuple[str, int]], float] = {}
-    for _, e in trace.indexed(PacketEvent):
-        if e.proto == "tcp" and "F" in e.flags and e.src[0] in servers:
+    for _, e in _tcp_packets(trace, facts):
+        if "F" in e.flags and e.src[0] in servers:
             closing.setdefault((e.src, e.dst), e.t)
     out = []
     for i, e in trace.indexed(SipEvent):
@@ -729,9 +772,8 @@ def _server_segments(trace: Trace, facts: Facts) -> _Segments:
     """
     servers = facts.addresses
     out: _Segments = defaultdict(list)
-    for i, e in trace.indexed(PacketEvent):
-        if e.proto == "tcp" and not e.flags and e.src[0] in servers and _from_phone(
-                facts, e.dst[0]):
+    for i, e in _tcp_packets(trace, facts):
+        if not e.flags and e.src[0] in servers and _from_phone(facts, e.dst[0]):
             out[(e.src, e.dst)].append((i, e.t, e.fate == "delivered", e.payload))
     return out
 
@@ -943,10 +985,9 @@ def _first_syns(trace: Trace, facts: Facts) -> dict[tuple[str, int, int], float]
     """The first SYN of each phone-to-server TCP connection, by (server, port, phone port)."""
     servers = facts.addresses
     out: dict[tuple[str, int, int], float] = {}
-    for _, e in trace.indexed(PacketEvent):
+    for _, e in _tcp_packets(trace, facts):
         if (
-            e.proto == "tcp"
-            and "S" in e.flags
+            "S" in e.flags
             and "A" not in e.flags
             and e.dst[0] in servers
             and _from_phone(facts, e.src[0])
@@ -959,8 +1000,8 @@ def _all_syns(trace: Trace, facts: Facts) -> dict[tuple[str, int, int], list[flo
     """Every SYN the phone sent a server, by (server, port, phone port), in time order."""
     servers = facts.addresses
     out: dict[tuple[str, int, int], list[float]] = {}
-    for _, e in trace.indexed(PacketEvent):
-        if (e.proto == "tcp" and "S" in e.flags and "A" not in e.flags
+    for _, e in _tcp_packets(trace, facts):
+        if ("S" in e.flags and "A" not in e.flags
                 and e.dst[0] in servers and _from_phone(facts, e.src[0])):
             out.setdefault((e.dst[0], e.dst[1], e.src[1]), []).append(e.t)
     return out
@@ -1273,12 +1314,14 @@ _CONN_FAIL = frozenset({"refused", "timeout", "reset", "tls-fail"})
 @per_run  # (read by several views and checkers)
 def conn_failures(trace: Trace, facts: Facts) -> list[ConnFailure]:
     """Connection failures between the phone and a server, in trace order."""
+    if _streamless(trace, facts):
+        return []
     servers = facts.addresses
     # RSTs the network lost on their way to the phone: a refused SYN whose RST never
     # arrived tells the phone nothing (it retransmits the SYN)
     lost_rsts = [
-        (e.t, e.src, e.dst) for _, e in trace.indexed(PacketEvent)
-        if e.proto == "tcp" and "R" in e.flags
+        (e.t, e.src, e.dst) for _, e in _tcp_packets(trace, facts)
+        if "R" in e.flags
         and e.fate != "delivered"
     ]
     out = []
@@ -1296,8 +1339,8 @@ def conn_failures(trace: Trace, facts: Facts) -> list[ConnFailure]:
     fins: dict[tuple[tuple[str, int], tuple[str, int]], list[tuple[int, PacketEvent]]] = (
         defaultdict(list)
     )
-    for i, p in trace.indexed(PacketEvent):
-        if p.proto == "tcp" and "F" in p.flags and p.src[0] in servers:
+    for i, p in _tcp_packets(trace, facts):
+        if "F" in p.flags and p.src[0] in servers:
             fins[(p.src, p.dst)].append((i, p))
     for i, e in trace.indexed(ConnEvent, PacketEvent, SipEvent):
         if isinstance(e, SipEvent):
@@ -1384,6 +1427,8 @@ def conn_attempts(trace: Trace, facts: Facts) -> list[ConnAttempt]:
     deliver (lost, host down) is left out until a C{"timeout"} says the phone
     gave up: until then it is still being tried.
     """
+    if _streamless(trace, facts):
+        return []
     groups: list[list[ConnFailure]] = []
     open_: dict[tuple[str, int, int], int] = {}
     for f in conn_failures(trace, facts):
@@ -1570,9 +1615,7 @@ def attempts(
     if closes:
         fins: dict[tuple[tuple[str, int], tuple[str, int]], list[PacketEvent]] = {}
         segs: dict[tuple[tuple[str, int], tuple[str, int]], list[PacketEvent]] = {}
-        for _, p in trace.indexed(PacketEvent):
-            if p.proto != "tcp":
-                continue
+        for _, p in _tcp_packets(trace, facts):
             if (("F" in p.flags or "R" in p.flags)
                     and p.fate == "delivered" and p.src[0] in facts.addresses):
                 fins.setdefault((p.src, p.dst), []).append(p)
@@ -1634,6 +1677,10 @@ def attempts(
                     index=i, start=e.t, t=told, server=t.dst, port=e.local[1],
                     phone_port=e.remote[1], what="closed", transport=t.transport, indexes=(i,),
                 ))
+    if not free:
+        # (no failed connection left to resolve: the dialogs and call windows below
+        # are not needed; a UDP run's judging skips them)
+        return sorted(txns, key=lambda x: (x.first, x.sends[0].index))
     # resolve each free attempt to the attempt that followed it, last first
     synthetic: dict[int, Txn] = {}
     also: list[Txn] = []

@@ -316,7 +316,9 @@ class Trace:
         trace grows (the trace is append-only: a new length means new
         events).  Callers must not change the returned list.
         """
-        self._check_index()
+        # (the check of L{_check_index} inline: asked ~50 times per judged run)
+        if self._index_src is not self.events or self._index_len != len(self.events):
+            self._check_index()
         found = self._index.get(classes)
         if found is None:
             found = self._index[classes] = self._select(classes)
@@ -364,7 +366,8 @@ class Trace:
         whole trace.  C{compute} must be a function of the trace and the facts
         only; callers must not change the value.
         """
-        self._check_index()
+        if self._index_src is not self.events or self._index_len != len(self.events):
+            self._check_index()
         known = self._derived.get(compute)
         if known is not None and known[0] is facts:
             return cast(T, known[1])

@@ -22,6 +22,7 @@ from harness.certify.checks_dns import (
     address_asked,
     address_heard_again,
     address_reasked,
+    address_reasked_until,
     dns_failures,
     first_resolved_target,
     in_flight,
@@ -315,6 +316,13 @@ def _moved_on_time(ctx: Ctx, t: wire.Txn, nxt: wire.Txn, due: float) -> bool:
         # up at 211.09 s and went on once that answer came)
         (heard := address_heard_again(ctx, due, nxt.dst)) is not None
         and due - ctx.tol <= nxt.started <= max(due, heard) + 2 * ctx.tol + 0.01) or (
+        # ... and got no address (DNS-11: that target failed too): the next target after
+        # it runs from the end of that lookup (survey 7007 [04], round 9: the first SRV
+        # target's address lost at start, asked again as the primary's INVITE gave up at
+        # 86.5 s, the query lost, its NXDOMAIN lost; the fallback at the resolver's
+        # give-up, 90.5 s)
+        (until := address_reasked_until(ctx, due)) is not None
+        and due - ctx.tol <= nxt.started <= until + 2 * ctx.tol + 0.01) or (
         # over a connection another request had opened (and the wire counted nxt among
         # the requests that waited for it, their arrivals within tol): nxt began with its
         # own send (explore seed 43 of round 3: latency 0.1 s, the concurrent REGISTER to
@@ -1604,6 +1612,29 @@ def _unfinished_tls(ctx: Ctx) -> tuple[int, str] | None:
     return None
 
 
+def _unseen_registration(ctx: Ctx, first: wire.Txn) -> wire.ConnAttempt | None:
+    """
+    When no REGISTER of the account ever reached the wire but a connection of
+    the phone failed before its first request did: the first failed connection
+    away from every planned call's moment (L{wire.call_windows}) and not one a
+    planned hang-up claims, if any.  Only the registration opens one then (the
+    phone does not retry a failed call): it is the registration's retry
+    (RTX-5), so the attempt at start was the registration's too, whatever call
+    shared its connection (survey 7007 [02], round 9: TCP, the REGISTER's and
+    the call's INVITE at 0 s waited for one SYN, lost; the registration's
+    retries 30 s apart refused or lost, a second call's INVITE at 1 s got
+    through).  C{None} when nothing shows the registration.
+    """
+    conns = ctx.conn_attempts
+    if not any(a.start <= first.first for a in conns):
+        return None
+    tol = ctx.tol
+    windows = wire.call_windows(ctx.trace, ctx.facts)
+    hung = _hang_up_claims(ctx, conns, wire._planned_in_dialog(ctx.facts, ctx.dialogs))
+    return next((a for a in conns if a.index not in hung
+                 and not any(lo - tol <= a.start <= hi + tol for lo, hi in windows)), None)
+
+
 def reg1(ctx: Ctx) -> Verdict:
     """An enabled account registers at start; a disabled one sends nothing."""
     c = "REG-1"
@@ -1673,6 +1704,12 @@ def reg1(ctx: Ctx) -> Verdict:
             return ctx.passed(c, f"tried to register at start: the {a.transport} connection to "
                                  f"{ctx.name(a.server)} failed ({a.what}) at {a.t:.3f} s",
                               a.indexes)
+        retry = None if regs else _unseen_registration(ctx, first)
+        if retry is not None:
+            return ctx.passed(c, "tried to register at start: no REGISTER of it got on the wire; "
+                                 f"its retry's {retry.transport} connection to "
+                                 f"{ctx.name(retry.server)} failed ({retry.what}) at "
+                                 f"{retry.t:.3f} s", retry.indexes)
         if not regs:
             return ctx.failed(c, "the enabled account never sent a REGISTER",
                               "a REGISTER at start", first.describe(), first.indexes)
@@ -1681,9 +1718,20 @@ def reg1(ctx: Ctx) -> Verdict:
     return ctx.passed(c, f"registered at start: {regs[0].describe()}", regs[0].indexes)
 
 
+def _maybe_late(ctx: Ctx, t: wire.Txn) -> bool:
+    """
+    L{Ctx.maybe_late}, but never for an INVITE a provisional response had put
+    in Proceeding in time: no timer runs there (RFC 3261 17.1.1.2), so no
+    answer comes too late (explore seed 1, C{LateProvisionalTests}).
+    """
+    return not (t.method == "INVITE" and t.provisional) and ctx.maybe_late(t)
+
+
 def _failure_time(ctx: Ctx, t: wire.Txn) -> float:
     """When C{t}'s target failed, or its first send if the wire cannot tell."""
     done = ctx.failed_at(t)
+    if done is None and _maybe_late(ctx, t):
+        return t.started + ctx.give_up(t)
     return done if done is not None else t.first
 
 
@@ -1757,9 +1805,14 @@ def reg2(ctx: Ctx) -> Verdict:
             and not _roe_for_call(ctx, x, r.dst)
         ]
         # a failure of the group since the registration legitimately re-registers early
+        # (as is an answer that may have reached the phone only after it gave the
+        # server up, L{Ctx.maybe_late}: either reading stands; survey 7006 [02], round
+        # 9, UDP, latency 0.1 s, a call's INVITE given up at 177.5 s, the UAS's 200
+        # re-sent at 177.6 s, the registration's RTX-5 retry 30 s later)
         troubled = [
             t for t in ctx.txns
-            if ctx.group(t.dst) == group and t.failed and r.t < _failure_time(ctx, t)
+            if ctx.group(t.dst) == group and (t.failed or _maybe_late(ctx, t))
+            and r.t < _failure_time(ctx, t)
         ]
         # a connection to the group lost or refused since (RTX-2) is trouble as well
         lost_conn = [

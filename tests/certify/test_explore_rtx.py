@@ -3263,3 +3263,107 @@ class ProbeFromFallbackHasNoNextTargetTests(SynchronousTestCase):
 
     def test_register_moving_on_late_fails(self) -> None:
         self.assertEqual(status(self._world(False), "RTX-2"), "fail")
+
+
+class RegistrationNeverOnTheWireTests(SynchronousTestCase):
+    """
+    REG-1 (survey 7007 [02], round 9; TCP, server 1 an IP literal, calls at 0
+    and 1 s): the REGISTER at start and the first call's INVITE waited for one
+    connection, lost; the second call's INVITE got through at 1.2 s, the
+    primary then went down, and the registration's retries every 30 s (RTX-5)
+    were refused: no REGISTER ever reached the wire.  The retries, away from
+    every call and hang-up, show the phone was registering from the start.  A
+    phone whose only other connection is its hang-up's never tried.
+    """
+
+    def _world(self, retried: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, server2="", transport=1,
+                                        calls=(0.0, 1.0), duration=120.0,
+                                        servers=_ONE_TARGET[:1]))
+        tb.facts = replace(tb.facts, calls=(CallPlan(0.0, f"sip:echo@{DOMAIN}", 10.0),
+                                            CallPlan(1.0, f"sip:echo@{DOMAIN}", 5.0)))
+        tb.refused(0.0, "primary")
+        tb.call("primary", 1.2, transport="tcp")
+        tb.refused(7.0, "primary")  # the second call's BYE: the primary went down
+        if retried:
+            tb.refused(30.5, "primary")
+            tb.refused(60.7, "primary")
+        return tb
+
+    def test_retries_away_from_calls_pass(self) -> None:
+        self.assertEqual(status(self._world(True), "REG-1"), "pass")
+
+    def test_only_the_hang_ups_connection_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "REG-1"), "fail")
+
+
+class RenewalEarlyAfterPossiblyLateAnswerTests(SynchronousTestCase):
+    """
+    REG-2 (survey 7006 [02], round 9; UDP, latency 0.1 s, retry_counts 0,
+    expires 120): registered at 151 s; a call's INVITE, read at 177.1 s, whose
+    200 was lost and re-sent by the UAS at 177.6 s, the phone's give-up time as
+    the server reads it (RTX-1: 0.5 s).  The phone gave the server up first
+    (the answer may have come too late, L{Ctx.maybe_late}), so its REGISTER
+    30 s later is RTX-5's retry, not an early renewal.  An INVITE answered
+    well in time is no trouble: that REGISTER is an early renewal.
+    """
+
+    def _world(self, answered: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, server2="", retry_counts=0,
+                                        expires=120, calls=(177.0,), duration=240.0,
+                                        servers=_ONE_TARGET[:1], latency_tolerance=0.25))
+        reg = tb.register("primary", 151.0)
+        tb.respond(reg, 200, 151.0, headers=[("Expires", "120")])
+        inv = tb.invite("primary", 177.1)
+        tb.respond(inv, 200, answered)
+        tb.silent("REGISTER", "primary", 207.5, cseq=2)
+        return tb
+
+    def test_retry_after_a_possibly_late_answer_passes(self) -> None:
+        self.assertEqual(status(self._world(177.6), "REG-2"), "pass")
+
+    def test_early_renewal_after_an_answer_in_time_fails(self) -> None:
+        self.assertEqual(status(self._world(177.2), "REG-2"), "fail")
+
+
+class FallbackAfterMissingAddressAskedAgainInVainTests(SynchronousTestCase):
+    """
+    RTX-1 (survey 7007 [04] and [14], round 9; UDP, 20 % loss, SRV targets
+    ghost then primary, the fallback server an IP literal): ghost's address
+    query at start was lost, so the phone had the primary only.  A call's
+    INVITE gave the silent primary up; every target it had failed, the phone
+    asked again for ghost's address (DNS-11), the query lost, then its
+    NXDOMAIN lost, and went to the fallback server at the resolver's give-up
+    (FO-6), 4 s after the primary's give-up.  The next target after a target
+    without an address runs from the end of that lookup.  The fallback 4 s
+    later than that still fails, and so does one 4 s late with no lookup.
+    """
+
+    def _world(self, asked: bool, after: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(retry_counts=0, duration=60.0, calls=(10.0,)))
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV",
+               (f"10 1 5060 ghost.{DOMAIN}", f"20 1 5060 primary.{DOMAIN}"))
+        _lost_query(tb, 0.005, f"ghost.{DOMAIN}")
+        _lost_query(tb, 1.005, f"ghost.{DOMAIN}")
+        tb.dns(4.01, f"primary.{DOMAIN}", "A", ["127.0.1.10"])
+        tb.respond(tb.register("primary", 4.02), 200)
+        tb.silent("INVITE", "primary", 10.0, call_id="call-a")
+        due = 10.0 + tb.give_up("INVITE")
+        if asked:
+            _lost_query(tb, due, f"ghost.{DOMAIN}")
+            tb.dns(due + 1.0, f"ghost.{DOMAIN}", "A", rcode="NXDOMAIN")
+            m = dns.Message(id=7, answer=True, rCode=dns.ENAME)
+            m.queries = [dns.Query(f"ghost.{DOMAIN}", dns.A, dns.IN)]
+            tb._add(PacketEvent(due + 1.001, "udp", (DNS, 53), (PHONE, 40000), m.toStr(),
+                                fate="lost"))
+        tb.respond(tb.invite("fallback", due + after, call_id="call-a"), 200)
+        return tb
+
+    def test_fallback_at_the_lookups_give_up_passes(self) -> None:
+        self.assertEqual(status(self._world(True, 4.0), "RTX-1"), "pass")
+
+    def test_fallback_long_after_the_lookup_fails(self) -> None:
+        self.assertEqual(status(self._world(True, 8.0), "RTX-1"), "fail")
+
+    def test_fallback_late_without_a_lookup_fails(self) -> None:
+        self.assertEqual(status(self._world(False, 4.0), "RTX-1"), "fail")

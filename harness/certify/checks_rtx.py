@@ -539,7 +539,14 @@ def _round_exhausted_by(ctx: Ctx, f: wire.ConnFailure) -> bool:
     if owner is None:
         return False
     rnd = _chain_of(ctx, owner)
-    if rnd is None or rnd.tail is not owner:
+    if rnd is None:
+        return False
+    # (the round's last attempt at server 1: it may go on to the fallback server, FO-6,
+    # no target of server 1's list; survey 7007 [05], round 9, a call's INVITE refused
+    # at the secondary, then the primary, then answered by the fallback)
+    at = next(n for n, x in enumerate(rnd.txns) if x is owner)
+    after = rnd.txns[at + 1:]
+    if any(ctx.group(x.dst) == 1 for x in after):
         return False
     targets = ctx.facts.own_targets
     return bool(targets) and targets <= {x.dst for x in rnd.txns}
@@ -1718,19 +1725,10 @@ def reg1(ctx: Ctx) -> Verdict:
     return ctx.passed(c, f"registered at start: {regs[0].describe()}", regs[0].indexes)
 
 
-def _maybe_late(ctx: Ctx, t: wire.Txn) -> bool:
-    """
-    L{Ctx.maybe_late}, but never for an INVITE a provisional response had put
-    in Proceeding in time: no timer runs there (RFC 3261 17.1.1.2), so no
-    answer comes too late (explore seed 1, C{LateProvisionalTests}).
-    """
-    return not (t.method == "INVITE" and t.provisional) and ctx.maybe_late(t)
-
-
 def _failure_time(ctx: Ctx, t: wire.Txn) -> float:
     """When C{t}'s target failed, or its first send if the wire cannot tell."""
     done = ctx.failed_at(t)
-    if done is None and _maybe_late(ctx, t):
+    if done is None and ctx.maybe_late(t):
         return t.started + ctx.give_up(t)
     return done if done is not None else t.first
 
@@ -1811,7 +1809,7 @@ def reg2(ctx: Ctx) -> Verdict:
         # re-sent at 177.6 s, the registration's RTX-5 retry 30 s later)
         troubled = [
             t for t in ctx.txns
-            if ctx.group(t.dst) == group and (t.failed or _maybe_late(ctx, t))
+            if ctx.group(t.dst) == group and (t.failed or ctx.maybe_late(t))
             and r.t < _failure_time(ctx, t)
         ]
         # a connection to the group lost or refused since (RTX-2) is trouble as well

@@ -380,8 +380,8 @@ def answer_not_taken(ans: Txn, primary: str, attempts: Sequence[Txn], facts: Fac
     successive mode).  Read by the checkers (L{checks_base.Ctx.not_taken}) and
     the explore FAILBACK invariant alike, over their own C{attempts}.
     """
-    if ans.final_t is None or ans.late:
-        return False
+    if ans.final_t is None or ans.late or (ans.method == "INVITE" and ans.provisional):
+        return False  # (an INVITE in Proceeding has no timer: RFC 3261 17.1.1.2)
     gave = ans.started + give_up_delay(facts.profile, ans.method,
                                       retry_counts_for(facts, ans.dst))
     if ans.final_t + facts.tol <= gave:

@@ -3367,3 +3367,91 @@ class FallbackAfterMissingAddressAskedAgainInVainTests(SynchronousTestCase):
 
     def test_fallback_late_without_a_lookup_fails(self) -> None:
         self.assertEqual(status(self._world(False, 4.0), "RTX-1"), "fail")
+
+
+class CallRefusedEverywhereThenFallbackTests(SynchronousTestCase):
+    """
+    RTX-2 (survey 7007 [05], round 9; TCP, concurrent fallback): a call's
+    INVITE found the secondary (the server in use) refused, then the primary
+    refused at once, and went on to the fallback server (FO-6).  The
+    primary's refusal ended the INVITE's round through server 1's list, though
+    the round went on to the fallback: no target of server 1 was due next,
+    and the registration's own attempt at the secondary 3 s later was no late
+    move.  An INVITE that began at the primary had the secondary still to try.
+    """
+
+    def _world(self, tried_secondary: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, duration=170.0, calls=(150.0,)))
+        tb.dns(0.0, f"_sip._tcp.{DOMAIN}", "SRV",
+               (f"0 2 5060 secondary.{DOMAIN}", f"0 1 5060 primary.{DOMAIN}"))
+        tb.dns(0.01, f"secondary.{DOMAIN}", "A", ["127.0.1.20"])
+        tb.dns(0.02, f"primary.{DOMAIN}", "A", ["127.0.1.10"])
+        at = 150.0
+        if tried_secondary:
+            # (the first RST lost: the SYN sent again 1 s on, refused)
+            tb.syn_lost(at, "secondary", phone_port=41500)
+            tb._add(PacketEvent(at + 0.02, "tcp", (SECONDARY, 5060), (PHONE, 41500), b"",
+                                fate="lost", flags="R"))
+            tb.syn_lost(at + 1.0, "secondary", phone_port=41500)
+            tb._add(PacketEvent(at + 1.02, "tcp", (SECONDARY, 5060), (PHONE, 41500), b"",
+                                flags="R"))
+            at += 1.04
+            tb._add(ConnEvent(at, PHONE, "refused", "tcp", (PHONE, 41500), (SECONDARY, 5060),
+                              "RST"))
+        at = tb.refused(at, "primary", after=0.04)
+        tb.call("fallback", at + 0.02, transport="tcp")
+        tb.refused(153.8, "primary", after=0.04)
+        # (the registration's move to the secondary: its first SYN lost, sent again 1 s on)
+        tb.syn_lost(153.84, "secondary", fate="lost", phone_port=5060)
+        tb.respond(tb.register("secondary", 154.9, cseq=2, transport="tcp"), 200)
+        return tb
+
+    def test_round_ended_at_the_primary_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-2"), "pass")
+
+    def test_secondary_left_untried_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-2"), "fail")
+
+
+class RetryAtServerACallInProceedingFailedOverToTests(SynchronousTestCase):
+    """
+    RTX-5 (survey 7007 [09], round 9; UDP, DNSTTL failback, retry_counts 0):
+    the renewal found both targets silent at 27 s; a call at 52 s gave the
+    primary up and went to the secondary, whose 180 came at once, its 200 lost
+    and re-sent at the give-up time.  An INVITE in Proceeding has no timer
+    (RFC 3261 17.1.1.2): that 200 was not possibly late, the call failed over
+    to the secondary (FO-3), and under DNSTTL the retry at 57 s went there
+    (the server in use).  The secondary's later renewal failing, then the
+    primary's REGISTER, a retry interval after that give-up, made the checker
+    read the answer as not taken.  With no call the retry there still fails.
+    """
+
+    def _world(self, call: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(retry_counts=0, failback_mode=1, expires=52,
+                                        duration=120.0, calls=(52.0,) if call else ()))
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV",
+               (f"0 2 5060 primary.{DOMAIN}", f"0 1 5060 secondary.{DOMAIN}"))
+        tb.dns(0.005, f"primary.{DOMAIN}", "A", ["127.0.1.10"])
+        tb.dns(0.01, f"secondary.{DOMAIN}", "A", ["127.0.1.20"])
+        tb.respond(tb.register("primary", 0.02), 200, 0.025, headers=[("Expires", "52")])
+        tb.silent("REGISTER", "primary", 26.03, cseq=2)
+        tb.silent("REGISTER", "secondary", 26.53, cseq=3)
+        if call:
+            tb.silent("INVITE", "primary", 52.005, call_id="call-a")
+            inv = tb.invite("secondary", 52.505, call_id="call-a")
+            tb.respond(inv, 180, 52.505)
+            tb.respond(inv, 200, 52.505, lost=True)
+            tb.respond(inv, 200, 53.005)
+            tb.in_dialog(inv, "ACK", 53.01)
+        tb.respond(tb.register("secondary", 57.035, cseq=4), 200, 57.035,
+                   headers=[("Expires", "52")])
+        tb.silent("REGISTER", "secondary", 83.04, cseq=5)
+        tb.respond(tb.register("primary", 83.545, cseq=6), 200, 83.55,
+                   headers=[("Expires", "52")])
+        return tb
+
+    def test_retry_at_the_server_the_call_failed_over_to_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-5"), "pass")
+
+    def test_retry_at_the_secondary_without_a_failover_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-5"), "fail")

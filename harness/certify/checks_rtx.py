@@ -581,11 +581,16 @@ def rtx2(ctx: Ctx) -> Verdict:
     # time, 31.5 s, outlasts the retry interval after the last target was refused)
     heads = {id(r.head) for r in ctx.rounds}
     hang_ups = wire._planned_in_dialog(ctx.facts, ctx.dialogs)
+    # each planned hang-up (or re-INVITE) claims one failed connection to its dialog's
+    # server, the first begun in the second after it fell due (as RTX-5 reads it): a
+    # second one there in that second is another request's, judged (round 9)
+    conns = ctx.conn_attempts
+    hung = _hang_up_claims(ctx, conns, hang_ups)
+    hung_events = {i for a in conns if a.index in hung for i in a.indexes}
     for f in ctx.conn_failures:
         if f.what not in ("refused", "reset", "timeout", "tls-fail"):
             continue
-        if any(srv == f.server and due - ctx.tol <= f.t <= due + wire._IN_FLIGHT + ctx.tol
-               for srv, due in hang_ups):
+        if f.index in hung_events:
             # a planned call's BYE or re-INVITE to the server its dialog is on: it stays
             # there (FO-4), no next target is due (explore seeds 8 and 40 of dns-ip-literal, a
             # flapping primary refusing the BYE; the next attempt at the secondary was the

@@ -1642,6 +1642,16 @@ def attempts(
     # not say what a failed connection was for
     bound = {id(t): t.dst for t in real if t.in_dialog}
     in_dialog_due = _planned_in_dialog(facts, dialogs(trace, facts, txns))
+    # each planned hang-up (or re-INVITE) claims one failed connection to its dialog's
+    # server, the first begun in the second after it fell due, as a call claims one
+    # (round 9: a second one there then is another request's, RTX-2, RTX-5)
+    hung: set[int] = set()
+    for srv, due in sorted(in_dialog_due, key=lambda h: h[1]):
+        first = min((a for a in free if a.server == srv and a.index not in hung
+                     and due - tol <= a.start <= due + _IN_FLIGHT + tol),
+                    key=lambda a: a.start, default=None)
+        if first is not None:
+            hung.add(first.index)
     concurrent = facts.account.redundancy_type == 0 and facts.fallback is not None
 
     def failed_over_to(a: ConnAttempt) -> Txn | None:
@@ -1661,8 +1671,7 @@ def attempts(
 
     for k in range(len(free) - 1, -1, -1):
         a = free[k]
-        if any(srv == a.server and due - tol <= a.start <= due + _IN_FLIGHT + tol
-               for srv, due in in_dialog_due):
+        if a.index in hung:
             continue  # a planned call's BYE or re-INVITE (FO-4: never failed over)
         at_call = in_call_window(trace, facts, a.start)
         give_up = give_up_delay(facts.profile, "REGISTER", retry_counts_for(facts, a.server))
@@ -1908,8 +1917,7 @@ def attempts(
             claimed.add((call, a.server))
             if not with_it:
                 continue  # the planned call's INVITE, which never got on the wire
-        if not with_it and any(srv == a.server and due - tol <= a.start <= due + _IN_FLIGHT + tol
-                               for srv, due in in_dialog_due):
+        if not with_it and a.index in hung:
             continue  # a planned call's hang-up (or re-INVITE), not a registration
         before = [x for x in (*real, *synthetic.values())
                   if x.dst == a.server and x.first < a.start - tol]

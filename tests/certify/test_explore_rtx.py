@@ -3455,3 +3455,37 @@ class RetryAtServerACallInProceedingFailedOverToTests(SynchronousTestCase):
 
     def test_retry_at_the_secondary_without_a_failover_fails(self) -> None:
         self.assertEqual(status(self._world(False), "RTX-5"), "fail")
+
+
+class HangUpClaimsOneConnectionRtx2Tests(SynchronousTestCase):
+    """
+    RTX-2 (round 9, the leftover of round 8): a planned call's BYE, due as
+    the primary had gone, was refused; the dialog stays there (FO-4), so no
+    next target is due for it.  The hang-up's window used to hide every
+    connection failure to that server in the second after the BYE was due
+    (in the checker and in the wire's reading of failed connections alike); a
+    hang-up claims one connection, the first, as RTX-5 reads it.  The renewal
+    refused there half a second later is the registration's and is judged:
+    on to the secondary at once passes, 2.5 s later fails.
+    """
+
+    def _world(self, moved_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, duration=60.0))
+        tb.facts = replace(tb.facts, calls=(CallPlan(at=10.0, target="sip:echo@example.test",
+                                                     duration=20.0),))
+        tb.dns(0.0, f"_sip._tcp.{DOMAIN}", "SRV",
+               (f"0 2 5060 primary.{DOMAIN}", f"0 1 5060 secondary.{DOMAIN}"))
+        tb.dns(0.005, f"primary.{DOMAIN}", "A", ["127.0.1.10"])
+        tb.dns(0.01, f"secondary.{DOMAIN}", "A", ["127.0.1.20"])
+        tb.respond(tb.register("primary", 0.02, transport="tcp"), 200)
+        tb.call("primary", 10.0, transport="tcp")  # up at 10.01 s: the BYE due at 30.01 s
+        tb.refused(30.01, "primary")
+        tb.refused(30.5, "primary")
+        tb.respond(tb.register("secondary", moved_at, cseq=2, transport="tcp"), 200)
+        return tb
+
+    def test_renewal_moving_on_at_once_passes(self) -> None:
+        self.assertEqual(status(self._world(30.52), "RTX-2"), "pass")
+
+    def test_renewal_moving_on_late_in_the_hang_ups_second_fails(self) -> None:
+        self.assertEqual(status(self._world(33.0), "RTX-2"), "fail")

@@ -267,15 +267,50 @@ def _roe_before_call(ctx: Ctx, t: wire.Txn) -> bool:
                for x in ctx.txns)
 
 
+def _roe_failed_at_call(ctx: Ctx, t: wire.Txn) -> bool:
+    """
+    Whether C{t}, a REGISTER to server 1 under register_on_enable, was FO-5's
+    REGISTER ahead of a planned call's INVITE at the call's first target (a
+    secondary, or the primary when the lookup in use lacked the first
+    target's address, L{_top_unknown}), sent as the call was placed, and
+    failed: the call's first INVITE on the wire followed its failure, at once
+    or once the phone had asked again for the addresses it lacked (DNS-11),
+    elsewhere (survey 7007 [14], round 9: the primary silent at 112 s, ghost's
+    address asked again in vain, the INVITE to the fallback server at 114.7 s;
+    the registration's own retry came at 118.5 s, from its own failure).
+    """
+    if not any(p.at - ctx.tol <= t.started <= p.at + 1.0 + ctx.tol for p in ctx.facts.calls):
+        return False
+    done = ctx.failed_at(t)
+    if done is None:
+        return False
+    seen: set[str] = set()
+    for x in ctx.attempts:
+        if x.method != "INVITE" or x.in_dialog or not x.on_wire:
+            continue
+        first = x.call_id not in seen
+        seen.add(x.call_id)
+        if first and x.dst != t.dst and done - ctx.tol <= x.started <= (
+                done + DNS_GIVE_UP + at_once(ctx)):
+            return True
+    return False
+
+
 def _roe_register(ctx: Ctx, t: wire.Txn) -> bool:
     """
     Whether C{t} is register_on_enable's REGISTER to a secondary (FO-5): sent as
     another request (an INVITE) gave up a target of server 1.  It is for that one
     target only; when it fails, the request behind it moves on, not the REGISTER.
     """
-    if (t.method != "REGISTER" or ctx.group(t.dst) != 1 or ctx.is_primary(t.dst)
+    if (t.method != "REGISTER" or ctx.group(t.dst) != 1
             or not ctx.facts.account.server(1).register_on_enable):
         return False
+    if ctx.is_primary(t.dst):
+        # (the primary too, when the phone could not know it was, a call's first target
+        # then: L{_roe_failed_at_call})
+        return _top_unknown(ctx, t.started) and _roe_failed_at_call(ctx, t)
+    if _roe_failed_at_call(ctx, t):
+        return True
     for x in ctx.txns:
         if x.method in ("REGISTER", "ACK", "CANCEL") or x.in_dialog or x.dst == t.dst:
             continue

@@ -3489,3 +3489,43 @@ class HangUpClaimsOneConnectionRtx2Tests(SynchronousTestCase):
 
     def test_renewal_moving_on_late_in_the_hang_ups_second_fails(self) -> None:
         self.assertEqual(status(self._world(33.0), "RTX-2"), "fail")
+
+
+class RegisterOnEnableFailedAheadOfACallTests(SynchronousTestCase):
+    """
+    RTX-5 (survey 7007 [14], round 9; UDP, register_on_enable, SRV targets
+    ghost then primary, ghost's address lost at start): the registration
+    failed every target at 52.6 s (the primary silent, ghost asked again in
+    vain, DNS-11), its retry due 30 s later.  A call at 60 s: the phone could
+    not know the primary was the top of the list, so it sent FO-5's REGISTER
+    there first; it failed, ghost was asked again in vain, and the INVITE went
+    to the fallback server (FO-6).  That REGISTER is the call's, for one
+    target, not a round of the registration: the retry at 82.6 s is on time;
+    one 30 s after the call's failure instead is not.
+    """
+
+    def _world(self, retry_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(retry_counts=1, register_on_enable=1, duration=120.0,
+                                        calls=(60.0,), servers=_ONE_TARGET))
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV",
+               (f"10 1 5060 ghost.{DOMAIN}", f"20 1 5060 primary.{DOMAIN}"))
+        _lost_query(tb, 0.005, f"ghost.{DOMAIN}")
+        _lost_query(tb, 1.005, f"ghost.{DOMAIN}")
+        tb.dns(4.01, f"primary.{DOMAIN}", "A", ["127.0.1.10"], ttl=600)
+        tb.respond(tb.register("primary", 4.02), 200)
+        tb.respond(tb.register("fallback", 4.03, call_id="reg-2"), 200)
+        tb.silent("REGISTER", "primary", 50.0, cseq=2)
+        tb.dns(51.5, f"ghost.{DOMAIN}", "A", rcode="NXDOMAIN", answer_after=1.1)
+        tb.silent("REGISTER", "primary", 60.0, cseq=3)
+        tb.dns(61.5, f"ghost.{DOMAIN}", "A", rcode="NXDOMAIN", answer_after=1.1)
+        inv = tb.invite("fallback", 62.65, call_id="call-a")
+        tb.respond(inv, 200)
+        tb.in_dialog(inv, "ACK", 62.7)
+        tb.respond(tb.register("primary", retry_at, cseq=4), 200)
+        return tb
+
+    def test_retry_from_the_registrations_failure_passes(self) -> None:
+        self.assertEqual(status(self._world(82.6), "RTX-5"), "pass")
+
+    def test_retry_from_the_calls_failure_fails(self) -> None:
+        self.assertEqual(status(self._world(92.65), "RTX-5"), "fail")

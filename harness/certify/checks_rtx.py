@@ -1187,10 +1187,13 @@ def rtx5(ctx: Ctx) -> Verdict:
                     None,
                 )
             # (a planned call's failed connection the wire lent the REGISTER's identity,
-            # well before the retry was due, is the call's, not an early retry: explore
+            # before the retry was due, is the call's, not an early retry: explore
             # seed 219 of round 6, third find, the retry refused at 37.5 s, calls at 38 s
-            # and 39 s refused, the run over before the next retry was due)
-            while (nxt is not None and not nxt.on_wire and nxt.started < fail_t + ri / 2
+            # and 39 s refused, the run over before the next retry was due; explore seed
+            # 284, round 9, a call's connection refused 14 s before the retry was due,
+            # FO-5's REGISTER to the secondary at once lending it its identity)
+            lent_by = fail_t + ri - ctx.tol - ctx.profile.t1
+            while (nxt is not None and not nxt.on_wire and nxt.started < lent_by
                    and wire.in_call_window(ctx.trace, ctx.facts, nxt.started)):
                 lent = nxt
                 nxt = next((t for t in ctx.attempts
@@ -1282,7 +1285,7 @@ def rtx5(ctx: Ctx) -> Verdict:
                 and last.last + ctx.tol < x.first <= horizon and x is not nxt
                 and id(x) in heads and id(x) not in alone
                 # (nor a planned call's lent connection well before the retry time, above)
-                and not (not x.on_wire and x.started < fail_t + ri / 2
+                and not (not x.on_wire and x.started < lent_by
                          and wire.in_call_window(ctx.trace, ctx.facts, x.started))
             ]
             if nxt is not None:

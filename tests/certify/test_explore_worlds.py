@@ -50,6 +50,8 @@ MUST_FAIL = {
     "r8-seed278-rtx5-retry-lookup-fails": ("no-reregister-retry", "RTX-5"),
     "r8-seed278-rtx5-calls-lookup-waits": ("no-reregister-retry", "RTX-5"),
     "r8-s7003-no-2xx-resend-over-new-tcp": ("registers-fallback-in-successive", "FBK-S1"),
+    "r9-seed244-rtx5-calls-lookup-after-answered-one": ("no-reregister-retry", "RTX-5"),
+    "r9-seed284-rtx5-calls-conn-lent-before-retry": ("no-reregister-retry", "RTX-5"),
 }
 
 

@@ -279,7 +279,7 @@ def _roe_failed_at_call(ctx: Ctx, t: wire.Txn) -> bool:
     address asked again in vain, the INVITE to the fallback server at 114.7 s;
     the registration's own retry came at 118.5 s, from its own failure).
     """
-    if not any(p.at - ctx.tol <= t.started <= p.at + 1.0 + ctx.tol for p in ctx.facts.calls):
+    if not wire.in_call_window(ctx.trace, ctx.facts, t.started):
         return False
     done = ctx.failed_at(t)
     if done is None:
@@ -323,10 +323,12 @@ def _roe_register(ctx: Ctx, t: wire.Txn) -> bool:
     # (or a planned call's connection to another target, refused or failed before its
     # INVITE got on the wire, just before: explore seed 36 of round 3, the INVITE's
     # connection to the stopped primary refused, FO-5's REGISTER to the secondary)
+    # (in the call's moment, L{wire.call_windows}: explore seed 244, round 9, next find,
+    # the call's lookup losing queries, its connection 2 s after it was placed)
     return any(
         ctx.group(a.server) == 1 and a.server != t.dst
         and a.t - ctx.tol <= t.started <= a.t + at_once(ctx)
-        and any(p.at - ctx.tol <= a.start <= p.at + 1.0 + ctx.tol for p in ctx.facts.calls)
+        and wire.in_call_window(ctx.trace, ctx.facts, a.start)
         for a in ctx.conn_attempts
     )
 

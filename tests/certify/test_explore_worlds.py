@@ -52,6 +52,7 @@ MUST_FAIL = {
     "r8-s7003-no-2xx-resend-over-new-tcp": ("registers-fallback-in-successive", "FBK-S1"),
     "r9-seed244-rtx5-calls-lookup-after-answered-one": ("no-reregister-retry", "RTX-5"),
     "r9-seed284-rtx5-calls-conn-lent-before-retry": ("no-reregister-retry", "RTX-5"),
+    "r9-seed244-rtx5-roe-register-after-calls-slow-lookup": ("no-reregister-retry", "RTX-5"),
 }
 
 

@@ -1756,6 +1756,16 @@ def reg1(ctx: Ctx) -> Verdict:
             return ctx.passed(c, f"tried to register at start: the {a.transport} connection to "
                                  f"{ctx.name(a.server)} failed ({a.what}) at {a.t:.3f} s",
                               a.indexes)
+        # (or its lookup of server 1 gave no address (DNS-11), before the first request
+        # and away from a planned call's time: explore seed 316, round 9, SERVFAIL until
+        # 10 s, the call at 10 s the first request on the wire, the REGISTER's retry at 30)
+        looked = [d for d in ctx.dns_downs if d.start < first.first - ctx.tol
+                  and not any(p.at - ctx.tol <= d.start <= p.at + 1.0 + ctx.tol
+                              for p in ctx.facts.calls)]
+        if looked:
+            d = looked[0]
+            return ctx.passed(c, f"tried to register at start: the {d.describe()}; no server "
+                                 "address to send a REGISTER to", d.indexes)
         retry = None if regs else _unseen_registration(ctx, first)
         if retry is not None:
             return ctx.passed(c, "tried to register at start: no REGISTER of it got on the wire; "

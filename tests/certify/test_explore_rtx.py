@@ -3529,3 +3529,29 @@ class RegisterOnEnableFailedAheadOfACallTests(SynchronousTestCase):
 
     def test_retry_from_the_calls_failure_fails(self) -> None:
         self.assertEqual(status(self._world(92.65), "RTX-5"), "fail")
+
+
+class LookupFailedBeforeCallTests(SynchronousTestCase):
+    """
+    REG-1 (explore seed 316, round 9; the DNS server answering SERVFAIL until
+    10 s): the phone's lookup of server 1 at start failed (DNS-11), so no
+    REGISTER could go out; a call at 10 s was the first request on the wire,
+    the registration's retry at 30 s the first REGISTER.  The phone did try to
+    register first.  With no lookup at start, the INVITE first still fails.
+    """
+
+    def _world(self, looked: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(duration=60.0, calls=(10.0,)))
+        if looked:
+            tb.dns(0.005, f"_sip._udp.{DOMAIN}", "SRV", rcode="SERVFAIL")
+        tb.dns(10.005, f"_sip._udp.{DOMAIN}", "SRV", (f"0 0 5060 primary.{DOMAIN}",))
+        tb.dns(10.015, f"primary.{DOMAIN}", "A", ["127.0.1.10"])
+        tb.call("primary", 10.02)
+        tb.respond(tb.register("primary", 30.015), 200)
+        return tb
+
+    def test_failed_lookup_at_start_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "REG-1"), "pass")
+
+    def test_invite_first_without_a_lookup_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "REG-1"), "fail")

@@ -796,6 +796,20 @@ def rtx3(ctx: Ctx) -> Verdict:
                               and x.started <= final_t + at_once(ctx)
                               and (done := ctx.failed_at(x)) is not None
                               and done >= final_t - ctx.tol}
+                    # (or FO-5's REGISTER waited for one of the account's still under way
+                    # elsewhere as the 503 came, RFC 3261 10.2, and went, or joined that
+                    # one's own move, to the next target when it ended, then failed;
+                    # explore seed 316, round 9, next find: the registration silent at
+                    # the primary until 7.52 s, its REGISTER to the silent secondary then)
+                    ends = [e for y in ctx.txns
+                            if y.method == "REGISTER" and y.started <= final_t + ctx.tol
+                            and (e := ctx.failed_at(y) if y.failed else y.final_t) is not None
+                            and e >= final_t - ctx.tol]
+                    tried |= {x.dst for x in ctx.txns
+                              if x.method == "REGISTER" and x.dst != t.dst
+                              and ctx.failed_at(x) is not None
+                              and any(e - ctx.tol <= x.started <= e + at_once(ctx)
+                                      for e in ends)}
                 # (an address a DNS fault moved a name to is that name's, no target of its
                 # own (RTX-5's reading): a lookup that never used the name, the domain's
                 # A record taking the place of a missing SRV set (DNS-6), never reaches

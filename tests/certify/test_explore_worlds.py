@@ -53,6 +53,7 @@ MUST_FAIL = {
     "r9-seed244-rtx5-calls-lookup-after-answered-one": ("no-reregister-retry", "RTX-5"),
     "r9-seed284-rtx5-calls-conn-lent-before-retry": ("no-reregister-retry", "RTX-5"),
     "r9-seed244-rtx5-roe-register-after-calls-slow-lookup": ("no-reregister-retry", "RTX-5"),
+    "r9-seed316-rtx3-roe-register-waits-for-registration": ("no-reregister-retry", "RTX-5"),
 }
 
 

@@ -296,6 +296,26 @@ def _roe_failed_at_call(ctx: Ctx, t: wire.Txn) -> bool:
     return False
 
 
+def _after_roe_register(ctx: Ctx, x: wire.Txn) -> bool:
+    """
+    Whether the new INVITE C{x} went out as a REGISTER of the account to
+    another target of server 1 failed, under register_on_enable: FO-5's
+    REGISTER there, or one of the account's it waited for and joined (RFC 3261
+    10.2), was the INVITE's attempt at that target, so C{x} was not its first
+    (explore seed 316, round 9, third find: a call at 1 s, the primary inside
+    its Retry-After, the INVITE's REGISTER to the silent secondary joining the
+    registration's until 7.53 s, then the primary as the last target).
+    """
+    if (x.method != "INVITE" or x.in_dialog
+            or not ctx.facts.account.server(1).register_on_enable):
+        return False
+    return any(y.method == "REGISTER" and y.dst != x.dst and ctx.group(y.dst) == 1
+               and y.started < x.started - ctx.tol
+               and (done := ctx.failed_at(y)) is not None
+               and done - ctx.tol <= x.started <= done + at_once(ctx)
+               for y in ctx.txns)
+
+
 def _roe_register(ctx: Ctx, t: wire.Txn) -> bool:
     """
     Whether C{t} is register_on_enable's REGISTER to a secondary (FO-5): sent as
@@ -855,7 +875,8 @@ def rtx3(ctx: Ctx) -> Verdict:
                         # no second target (RTX-5's reading): survey 7004 [01], a call
                         # 26 s into the primary's Retry-After with no other target)
                         alone = ctx.group(t.dst) == 2 or len(ctx.facts.own_targets) < 2
-                        if ch is not None and ch.head is x and not alone:
+                        if (ch is not None and ch.head is x and not alone
+                                and not _after_roe_register(ctx, x)):
                             return ctx.failed(
                                 c,
                                 f"{ctx.name(t.dst)} tried first inside its Retry-After: {ra}",

@@ -54,6 +54,7 @@ MUST_FAIL = {
     "r9-seed284-rtx5-calls-conn-lent-before-retry": ("no-reregister-retry", "RTX-5"),
     "r9-seed244-rtx5-roe-register-after-calls-slow-lookup": ("no-reregister-retry", "RTX-5"),
     "r9-seed316-rtx3-roe-register-waits-for-registration": ("no-reregister-retry", "RTX-5"),
+    "r9-seed316-rtx3-invite-after-roe-register-joined": ("ignores-retry-after", "RTX-3"),
 }
 
 

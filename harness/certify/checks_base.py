@@ -287,7 +287,9 @@ class Ctx:
         close to the phone's give-up time (RTX-1) that, with the network's delay,
         it may have reached the phone only after it had given the target up.
         """
-        if txn.final_t is None or txn.late:
+        if txn.final_t is None or txn.late or (txn.method == "INVITE" and txn.provisional):
+            # (an INVITE a provisional response put in Proceeding in time has no timer,
+            # RFC 3261 17.1.1.2: no answer comes too late, as for L{wire.Txn.late})
             return False
         return txn.final_t + self.tol > txn.started + self.give_up(txn)
 

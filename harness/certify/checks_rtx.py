@@ -22,6 +22,7 @@ from harness.certify.checks_dns import (
     address_asked,
     address_heard_again,
     address_reasked,
+    address_reasked_until,
     dns_failures,
     first_resolved_target,
     in_flight,
@@ -266,15 +267,70 @@ def _roe_before_call(ctx: Ctx, t: wire.Txn) -> bool:
                for x in ctx.txns)
 
 
+def _roe_failed_at_call(ctx: Ctx, t: wire.Txn) -> bool:
+    """
+    Whether C{t}, a REGISTER to server 1 under register_on_enable, was FO-5's
+    REGISTER ahead of a planned call's INVITE at the call's first target (a
+    secondary, or the primary when the lookup in use lacked the first
+    target's address, L{_top_unknown}), sent as the call was placed, and
+    failed: the call's first INVITE on the wire followed its failure, at once
+    or once the phone had asked again for the addresses it lacked (DNS-11),
+    elsewhere (survey 7007 [14], round 9: the primary silent at 112 s, ghost's
+    address asked again in vain, the INVITE to the fallback server at 114.7 s;
+    the registration's own retry came at 118.5 s, from its own failure).
+    """
+    if not wire.in_call_window(ctx.trace, ctx.facts, t.started):
+        return False
+    done = ctx.failed_at(t)
+    if done is None:
+        return False
+    seen: set[str] = set()
+    for x in ctx.attempts:
+        if x.method != "INVITE" or x.in_dialog or not x.on_wire:
+            continue
+        first = x.call_id not in seen
+        seen.add(x.call_id)
+        if first and x.dst != t.dst and done - ctx.tol <= x.started <= (
+                done + DNS_GIVE_UP + at_once(ctx)):
+            return True
+    return False
+
+
+def _after_roe_register(ctx: Ctx, x: wire.Txn) -> bool:
+    """
+    Whether the new INVITE C{x} went out as a REGISTER of the account to
+    another target of server 1 failed, under register_on_enable: FO-5's
+    REGISTER there, or one of the account's it waited for and joined (RFC 3261
+    10.2), was the INVITE's attempt at that target, so C{x} was not its first
+    (explore seed 316, round 9, third find: a call at 1 s, the primary inside
+    its Retry-After, the INVITE's REGISTER to the silent secondary joining the
+    registration's until 7.53 s, then the primary as the last target).
+    """
+    if (x.method != "INVITE" or x.in_dialog
+            or not ctx.facts.account.server(1).register_on_enable):
+        return False
+    return any(y.method == "REGISTER" and y.dst != x.dst and ctx.group(y.dst) == 1
+               and y.started < x.started - ctx.tol
+               and (done := ctx.failed_at(y)) is not None
+               and done - ctx.tol <= x.started <= done + at_once(ctx)
+               for y in ctx.txns)
+
+
 def _roe_register(ctx: Ctx, t: wire.Txn) -> bool:
     """
     Whether C{t} is register_on_enable's REGISTER to a secondary (FO-5): sent as
     another request (an INVITE) gave up a target of server 1.  It is for that one
     target only; when it fails, the request behind it moves on, not the REGISTER.
     """
-    if (t.method != "REGISTER" or ctx.group(t.dst) != 1 or ctx.is_primary(t.dst)
+    if (t.method != "REGISTER" or ctx.group(t.dst) != 1
             or not ctx.facts.account.server(1).register_on_enable):
         return False
+    if ctx.is_primary(t.dst):
+        # (the primary too, when the phone could not know it was, a call's first target
+        # then: L{_roe_failed_at_call})
+        return _top_unknown(ctx, t.started) and _roe_failed_at_call(ctx, t)
+    if _roe_failed_at_call(ctx, t):
+        return True
     for x in ctx.txns:
         if x.method in ("REGISTER", "ACK", "CANCEL") or x.in_dialog or x.dst == t.dst:
             continue
@@ -287,10 +343,12 @@ def _roe_register(ctx: Ctx, t: wire.Txn) -> bool:
     # (or a planned call's connection to another target, refused or failed before its
     # INVITE got on the wire, just before: explore seed 36 of round 3, the INVITE's
     # connection to the stopped primary refused, FO-5's REGISTER to the secondary)
+    # (in the call's moment, L{wire.call_windows}: explore seed 244, round 9, next find,
+    # the call's lookup losing queries, its connection 2 s after it was placed)
     return any(
         ctx.group(a.server) == 1 and a.server != t.dst
         and a.t - ctx.tol <= t.started <= a.t + at_once(ctx)
-        and any(p.at - ctx.tol <= a.start <= p.at + 1.0 + ctx.tol for p in ctx.facts.calls)
+        and wire.in_call_window(ctx.trace, ctx.facts, a.start)
         for a in ctx.conn_attempts
     )
 
@@ -315,6 +373,13 @@ def _moved_on_time(ctx: Ctx, t: wire.Txn, nxt: wire.Txn, due: float) -> bool:
         # up at 211.09 s and went on once that answer came)
         (heard := address_heard_again(ctx, due, nxt.dst)) is not None
         and due - ctx.tol <= nxt.started <= max(due, heard) + 2 * ctx.tol + 0.01) or (
+        # ... and got no address (DNS-11: that target failed too): the next target after
+        # it runs from the end of that lookup (survey 7007 [04], round 9: the first SRV
+        # target's address lost at start, asked again as the primary's INVITE gave up at
+        # 86.5 s, the query lost, its NXDOMAIN lost; the fallback at the resolver's
+        # give-up, 90.5 s)
+        (until := address_reasked_until(ctx, due)) is not None
+        and due - ctx.tol <= nxt.started <= until + 2 * ctx.tol + 0.01) or (
         # over a connection another request had opened (and the wire counted nxt among
         # the requests that waited for it, their arrivals within tol): nxt began with its
         # own send (explore seed 43 of round 3: latency 0.1 s, the concurrent REGISTER to
@@ -531,7 +596,14 @@ def _round_exhausted_by(ctx: Ctx, f: wire.ConnFailure) -> bool:
     if owner is None:
         return False
     rnd = _chain_of(ctx, owner)
-    if rnd is None or rnd.tail is not owner:
+    if rnd is None:
+        return False
+    # (the round's last attempt at server 1: it may go on to the fallback server, FO-6,
+    # no target of server 1's list; survey 7007 [05], round 9, a call's INVITE refused
+    # at the secondary, then the primary, then answered by the fallback)
+    at = next(n for n, x in enumerate(rnd.txns) if x is owner)
+    after = rnd.txns[at + 1:]
+    if any(ctx.group(x.dst) == 1 for x in after):
         return False
     targets = ctx.facts.own_targets
     return bool(targets) and targets <= {x.dst for x in rnd.txns}
@@ -566,11 +638,16 @@ def rtx2(ctx: Ctx) -> Verdict:
     # time, 31.5 s, outlasts the retry interval after the last target was refused)
     heads = {id(r.head) for r in ctx.rounds}
     hang_ups = wire._planned_in_dialog(ctx.facts, ctx.dialogs)
+    # each planned hang-up (or re-INVITE) claims one failed connection to its dialog's
+    # server, the first begun in the second after it fell due (as RTX-5 reads it): a
+    # second one there in that second is another request's, judged (round 9)
+    conns = ctx.conn_attempts
+    hung = _hang_up_claims(ctx, conns, hang_ups)
+    hung_events = {i for a in conns if a.index in hung for i in a.indexes}
     for f in ctx.conn_failures:
         if f.what not in ("refused", "reset", "timeout", "tls-fail"):
             continue
-        if any(srv == f.server and due - ctx.tol <= f.t <= due + wire._IN_FLIGHT + ctx.tol
-               for srv, due in hang_ups):
+        if f.index in hung_events:
             # a planned call's BYE or re-INVITE to the server its dialog is on: it stays
             # there (FO-4), no next target is due (explore seeds 8 and 40 of dns-ip-literal, a
             # flapping primary refusing the BYE; the next attempt at the secondary was the
@@ -739,6 +816,20 @@ def rtx3(ctx: Ctx) -> Verdict:
                               and x.started <= final_t + at_once(ctx)
                               and (done := ctx.failed_at(x)) is not None
                               and done >= final_t - ctx.tol}
+                    # (or FO-5's REGISTER waited for one of the account's still under way
+                    # elsewhere as the 503 came, RFC 3261 10.2, and went, or joined that
+                    # one's own move, to the next target when it ended, then failed;
+                    # explore seed 316, round 9, next find: the registration silent at
+                    # the primary until 7.52 s, its REGISTER to the silent secondary then)
+                    ends = [e for y in ctx.txns
+                            if y.method == "REGISTER" and y.started <= final_t + ctx.tol
+                            and (e := ctx.failed_at(y) if y.failed else y.final_t) is not None
+                            and e >= final_t - ctx.tol]
+                    tried |= {x.dst for x in ctx.txns
+                              if x.method == "REGISTER" and x.dst != t.dst
+                              and ctx.failed_at(x) is not None
+                              and any(e - ctx.tol <= x.started <= e + at_once(ctx)
+                                      for e in ends)}
                 # (an address a DNS fault moved a name to is that name's, no target of its
                 # own (RTX-5's reading): a lookup that never used the name, the domain's
                 # A record taking the place of a missing SRV set (DNS-6), never reaches
@@ -784,7 +875,8 @@ def rtx3(ctx: Ctx) -> Verdict:
                         # no second target (RTX-5's reading): survey 7004 [01], a call
                         # 26 s into the primary's Retry-After with no other target)
                         alone = ctx.group(t.dst) == 2 or len(ctx.facts.own_targets) < 2
-                        if ch is not None and ch.head is x and not alone:
+                        if (ch is not None and ch.head is x and not alone
+                                and not _after_roe_register(ctx, x)):
                             return ctx.failed(
                                 c,
                                 f"{ctx.name(t.dst)} tried first inside its Retry-After: {ra}",
@@ -1132,10 +1224,13 @@ def rtx5(ctx: Ctx) -> Verdict:
                     None,
                 )
             # (a planned call's failed connection the wire lent the REGISTER's identity,
-            # well before the retry was due, is the call's, not an early retry: explore
+            # before the retry was due, is the call's, not an early retry: explore
             # seed 219 of round 6, third find, the retry refused at 37.5 s, calls at 38 s
-            # and 39 s refused, the run over before the next retry was due)
-            while (nxt is not None and not nxt.on_wire and nxt.started < fail_t + ri / 2
+            # and 39 s refused, the run over before the next retry was due; explore seed
+            # 284, round 9, a call's connection refused 14 s before the retry was due,
+            # FO-5's REGISTER to the secondary at once lending it its identity)
+            lent_by = fail_t + ri - ctx.tol - ctx.profile.t1
+            while (nxt is not None and not nxt.on_wire and nxt.started < lent_by
                    and wire.in_call_window(ctx.trace, ctx.facts, nxt.started)):
                 lent = nxt
                 nxt = next((t for t in ctx.attempts
@@ -1227,7 +1322,7 @@ def rtx5(ctx: Ctx) -> Verdict:
                 and last.last + ctx.tol < x.first <= horizon and x is not nxt
                 and id(x) in heads and id(x) not in alone
                 # (nor a planned call's lent connection well before the retry time, above)
-                and not (not x.on_wire and x.started < fail_t + ri / 2
+                and not (not x.on_wire and x.started < lent_by
                          and wire.in_call_window(ctx.trace, ctx.facts, x.started))
             ]
             if nxt is not None:
@@ -1604,6 +1699,29 @@ def _unfinished_tls(ctx: Ctx) -> tuple[int, str] | None:
     return None
 
 
+def _unseen_registration(ctx: Ctx, first: wire.Txn) -> wire.ConnAttempt | None:
+    """
+    When no REGISTER of the account ever reached the wire but a connection of
+    the phone failed before its first request did: the first failed connection
+    away from every planned call's moment (L{wire.call_windows}) and not one a
+    planned hang-up claims, if any.  Only the registration opens one then (the
+    phone does not retry a failed call): it is the registration's retry
+    (RTX-5), so the attempt at start was the registration's too, whatever call
+    shared its connection (survey 7007 [02], round 9: TCP, the REGISTER's and
+    the call's INVITE at 0 s waited for one SYN, lost; the registration's
+    retries 30 s apart refused or lost, a second call's INVITE at 1 s got
+    through).  C{None} when nothing shows the registration.
+    """
+    conns = ctx.conn_attempts
+    if not any(a.start <= first.first for a in conns):
+        return None
+    tol = ctx.tol
+    windows = wire.call_windows(ctx.trace, ctx.facts)
+    hung = _hang_up_claims(ctx, conns, wire._planned_in_dialog(ctx.facts, ctx.dialogs))
+    return next((a for a in conns if a.index not in hung
+                 and not any(lo - tol <= a.start <= hi + tol for lo, hi in windows)), None)
+
+
 def reg1(ctx: Ctx) -> Verdict:
     """An enabled account registers at start; a disabled one sends nothing."""
     c = "REG-1"
@@ -1673,6 +1791,22 @@ def reg1(ctx: Ctx) -> Verdict:
             return ctx.passed(c, f"tried to register at start: the {a.transport} connection to "
                                  f"{ctx.name(a.server)} failed ({a.what}) at {a.t:.3f} s",
                               a.indexes)
+        # (or its lookup of server 1 gave no address (DNS-11), before the first request
+        # and away from a planned call's time: explore seed 316, round 9, SERVFAIL until
+        # 10 s, the call at 10 s the first request on the wire, the REGISTER's retry at 30)
+        looked = [d for d in ctx.dns_downs if d.start < first.first - ctx.tol
+                  and not any(p.at - ctx.tol <= d.start <= p.at + 1.0 + ctx.tol
+                              for p in ctx.facts.calls)]
+        if looked:
+            d = looked[0]
+            return ctx.passed(c, f"tried to register at start: the {d.describe()}; no server "
+                                 "address to send a REGISTER to", d.indexes)
+        retry = None if regs else _unseen_registration(ctx, first)
+        if retry is not None:
+            return ctx.passed(c, "tried to register at start: no REGISTER of it got on the wire; "
+                                 f"its retry's {retry.transport} connection to "
+                                 f"{ctx.name(retry.server)} failed ({retry.what}) at "
+                                 f"{retry.t:.3f} s", retry.indexes)
         if not regs:
             return ctx.failed(c, "the enabled account never sent a REGISTER",
                               "a REGISTER at start", first.describe(), first.indexes)
@@ -1684,6 +1818,8 @@ def reg1(ctx: Ctx) -> Verdict:
 def _failure_time(ctx: Ctx, t: wire.Txn) -> float:
     """When C{t}'s target failed, or its first send if the wire cannot tell."""
     done = ctx.failed_at(t)
+    if done is None and ctx.maybe_late(t):
+        return t.started + ctx.give_up(t)
     return done if done is not None else t.first
 
 
@@ -1757,9 +1893,14 @@ def reg2(ctx: Ctx) -> Verdict:
             and not _roe_for_call(ctx, x, r.dst)
         ]
         # a failure of the group since the registration legitimately re-registers early
+        # (as is an answer that may have reached the phone only after it gave the
+        # server up, L{Ctx.maybe_late}: either reading stands; survey 7006 [02], round
+        # 9, UDP, latency 0.1 s, a call's INVITE given up at 177.5 s, the UAS's 200
+        # re-sent at 177.6 s, the registration's RTX-5 retry 30 s later)
         troubled = [
             t for t in ctx.txns
-            if ctx.group(t.dst) == group and t.failed and r.t < _failure_time(ctx, t)
+            if ctx.group(t.dst) == group and (t.failed or ctx.maybe_late(t))
+            and r.t < _failure_time(ctx, t)
         ]
         # a connection to the group lost or refused since (RTX-2) is trouble as well
         lost_conn = [

@@ -395,8 +395,8 @@ def answer_not_taken(ans: Txn, primary: str, attempts: Sequence[Txn], facts: Fac
     successive mode).  Read by the checkers (L{checks_base.Ctx.not_taken}) and
     the explore FAILBACK invariant alike, over their own C{attempts}.
     """
-    if ans.final_t is None or ans.late:
-        return False
+    if ans.final_t is None or ans.late or (ans.method == "INVITE" and ans.provisional):
+        return False  # (an INVITE in Proceeding has no timer: RFC 3261 17.1.1.2)
     gave = ans.started + give_up_delay(facts.profile, ans.method,
                                       retry_counts_for(facts, ans.dst))
     if ans.final_t + facts.tol <= gave:
@@ -1689,6 +1689,16 @@ def attempts(
     # not say what a failed connection was for
     bound = {id(t): t.dst for t in real if t.in_dialog}
     in_dialog_due = _planned_in_dialog(facts, dialogs(trace, facts, txns))
+    # each planned hang-up (or re-INVITE) claims one failed connection to its dialog's
+    # server, the first begun in the second after it fell due, as a call claims one
+    # (round 9: a second one there then is another request's, RTX-2, RTX-5)
+    hung: set[int] = set()
+    for srv, due in sorted(in_dialog_due, key=lambda h: h[1]):
+        first = min((a for a in free if a.server == srv and a.index not in hung
+                     and due - tol <= a.start <= due + _IN_FLIGHT + tol),
+                    key=lambda a: a.start, default=None)
+        if first is not None:
+            hung.add(first.index)
     concurrent = facts.account.redundancy_type == 0 and facts.fallback is not None
 
     def failed_over_to(a: ConnAttempt) -> Txn | None:
@@ -1708,8 +1718,7 @@ def attempts(
 
     for k in range(len(free) - 1, -1, -1):
         a = free[k]
-        if any(srv == a.server and due - tol <= a.start <= due + _IN_FLIGHT + tol
-               for srv, due in in_dialog_due):
+        if a.index in hung:
             continue  # a planned call's BYE or re-INVITE (FO-4: never failed over)
         at_call = in_call_window(trace, facts, a.start)
         give_up = give_up_delay(facts.profile, "REGISTER", retry_counts_for(facts, a.server))
@@ -1955,8 +1964,7 @@ def attempts(
             claimed.add((call, a.server))
             if not with_it:
                 continue  # the planned call's INVITE, which never got on the wire
-        if not with_it and any(srv == a.server and due - tol <= a.start <= due + _IN_FLIGHT + tol
-                               for srv, due in in_dialog_due):
+        if not with_it and a.index in hung:
             continue  # a planned call's hang-up (or re-INVITE), not a registration
         before = [x for x in (*real, *synthetic.values())
                   if x.dst == a.server and x.first < a.start - tol]
@@ -2143,7 +2151,8 @@ def call_windows(trace: Trace, facts: Facts) -> tuple[tuple[float, float], ...]:
     (survey 7003 of round 7: a call at 310 s, its SRV and A queries each
     lost once, its refused connection at 312.0 s, RTX-5), and a resolver's
     give-up time later if that last query went unanswered.  Not when another
-    lookup was under way as the call was placed (a renewal's): the two share
+    lookup was under way as the call was placed (a renewal's, its last query
+    not yet answered): the two share
     their answers, and the connection after them is both requests' (fixture
     C{defects-seed0-reask-ghost}: the renewal's lookup from 16 s, a call at
     18 s, one refused connection at 20.1 s failing both).
@@ -2162,7 +2171,11 @@ def call_windows(trace: Trace, facts: Facts) -> tuple[tuple[float, float], ...]:
     for c in facts.calls:
         until = c.at + _IN_FLIGHT
         last = None
-        if any(c.at - _DNS_GIVE_UP < t < c.at - tol for t in qs):
+        before = [t for t in qs if c.at - _DNS_GIVE_UP < t < c.at - tol]
+        # (one whose last query had been answered before the call was placed was over:
+        # explore seed 244, round 9, the registration's lookup answered at 2.04 s, a call
+        # at 6 s whose own lookup lost queries, its connection at 8.04 s)
+        if before and not any(before[-1] <= a < c.at - tol for a in answers):
             out.append((c.at, until))
             continue
         for t in qs:

@@ -3263,3 +3263,295 @@ class ProbeFromFallbackHasNoNextTargetTests(SynchronousTestCase):
 
     def test_register_moving_on_late_fails(self) -> None:
         self.assertEqual(status(self._world(False), "RTX-2"), "fail")
+
+
+class RegistrationNeverOnTheWireTests(SynchronousTestCase):
+    """
+    REG-1 (survey 7007 [02], round 9; TCP, server 1 an IP literal, calls at 0
+    and 1 s): the REGISTER at start and the first call's INVITE waited for one
+    connection, lost; the second call's INVITE got through at 1.2 s, the
+    primary then went down, and the registration's retries every 30 s (RTX-5)
+    were refused: no REGISTER ever reached the wire.  The retries, away from
+    every call and hang-up, show the phone was registering from the start.  A
+    phone whose only other connection is its hang-up's never tried.
+    """
+
+    def _world(self, retried: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, server2="", transport=1,
+                                        calls=(0.0, 1.0), duration=120.0,
+                                        servers=_ONE_TARGET[:1]))
+        tb.facts = replace(tb.facts, calls=(CallPlan(0.0, f"sip:echo@{DOMAIN}", 10.0),
+                                            CallPlan(1.0, f"sip:echo@{DOMAIN}", 5.0)))
+        tb.refused(0.0, "primary")
+        tb.call("primary", 1.2, transport="tcp")
+        tb.refused(7.0, "primary")  # the second call's BYE: the primary went down
+        if retried:
+            tb.refused(30.5, "primary")
+            tb.refused(60.7, "primary")
+        return tb
+
+    def test_retries_away_from_calls_pass(self) -> None:
+        self.assertEqual(status(self._world(True), "REG-1"), "pass")
+
+    def test_only_the_hang_ups_connection_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "REG-1"), "fail")
+
+
+class RenewalEarlyAfterPossiblyLateAnswerTests(SynchronousTestCase):
+    """
+    REG-2 (survey 7006 [02], round 9; UDP, latency 0.1 s, retry_counts 0,
+    expires 120): registered at 151 s; a call's INVITE, read at 177.1 s, whose
+    200 was lost and re-sent by the UAS at 177.6 s, the phone's give-up time as
+    the server reads it (RTX-1: 0.5 s).  The phone gave the server up first
+    (the answer may have come too late, L{Ctx.maybe_late}), so its REGISTER
+    30 s later is RTX-5's retry, not an early renewal.  An INVITE answered
+    well in time is no trouble: that REGISTER is an early renewal.
+    """
+
+    def _world(self, answered: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, server2="", retry_counts=0,
+                                        expires=120, calls=(177.0,), duration=240.0,
+                                        servers=_ONE_TARGET[:1], latency_tolerance=0.25))
+        reg = tb.register("primary", 151.0)
+        tb.respond(reg, 200, 151.0, headers=[("Expires", "120")])
+        inv = tb.invite("primary", 177.1)
+        tb.respond(inv, 200, answered)
+        tb.silent("REGISTER", "primary", 207.5, cseq=2)
+        return tb
+
+    def test_retry_after_a_possibly_late_answer_passes(self) -> None:
+        self.assertEqual(status(self._world(177.6), "REG-2"), "pass")
+
+    def test_early_renewal_after_an_answer_in_time_fails(self) -> None:
+        self.assertEqual(status(self._world(177.2), "REG-2"), "fail")
+
+
+class FallbackAfterMissingAddressAskedAgainInVainTests(SynchronousTestCase):
+    """
+    RTX-1 (survey 7007 [04] and [14], round 9; UDP, 20 % loss, SRV targets
+    ghost then primary, the fallback server an IP literal): ghost's address
+    query at start was lost, so the phone had the primary only.  A call's
+    INVITE gave the silent primary up; every target it had failed, the phone
+    asked again for ghost's address (DNS-11), the query lost, then its
+    NXDOMAIN lost, and went to the fallback server at the resolver's give-up
+    (FO-6), 4 s after the primary's give-up.  The next target after a target
+    without an address runs from the end of that lookup.  The fallback 4 s
+    later than that still fails, and so does one 4 s late with no lookup.
+    """
+
+    def _world(self, asked: bool, after: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(retry_counts=0, duration=60.0, calls=(10.0,)))
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV",
+               (f"10 1 5060 ghost.{DOMAIN}", f"20 1 5060 primary.{DOMAIN}"))
+        _lost_query(tb, 0.005, f"ghost.{DOMAIN}")
+        _lost_query(tb, 1.005, f"ghost.{DOMAIN}")
+        tb.dns(4.01, f"primary.{DOMAIN}", "A", ["127.0.1.10"])
+        tb.respond(tb.register("primary", 4.02), 200)
+        tb.silent("INVITE", "primary", 10.0, call_id="call-a")
+        due = 10.0 + tb.give_up("INVITE")
+        if asked:
+            _lost_query(tb, due, f"ghost.{DOMAIN}")
+            tb.dns(due + 1.0, f"ghost.{DOMAIN}", "A", rcode="NXDOMAIN")
+            m = dns.Message(id=7, answer=True, rCode=dns.ENAME)
+            m.queries = [dns.Query(f"ghost.{DOMAIN}", dns.A, dns.IN)]
+            tb._add(PacketEvent(due + 1.001, "udp", (DNS, 53), (PHONE, 40000), m.toStr(),
+                                fate="lost"))
+        tb.respond(tb.invite("fallback", due + after, call_id="call-a"), 200)
+        return tb
+
+    def test_fallback_at_the_lookups_give_up_passes(self) -> None:
+        self.assertEqual(status(self._world(True, 4.0), "RTX-1"), "pass")
+
+    def test_fallback_long_after_the_lookup_fails(self) -> None:
+        self.assertEqual(status(self._world(True, 8.0), "RTX-1"), "fail")
+
+    def test_fallback_late_without_a_lookup_fails(self) -> None:
+        self.assertEqual(status(self._world(False, 4.0), "RTX-1"), "fail")
+
+
+class CallRefusedEverywhereThenFallbackTests(SynchronousTestCase):
+    """
+    RTX-2 (survey 7007 [05], round 9; TCP, concurrent fallback): a call's
+    INVITE found the secondary (the server in use) refused, then the primary
+    refused at once, and went on to the fallback server (FO-6).  The
+    primary's refusal ended the INVITE's round through server 1's list, though
+    the round went on to the fallback: no target of server 1 was due next,
+    and the registration's own attempt at the secondary 3 s later was no late
+    move.  An INVITE that began at the primary had the secondary still to try.
+    """
+
+    def _world(self, tried_secondary: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, duration=170.0, calls=(150.0,)))
+        tb.dns(0.0, f"_sip._tcp.{DOMAIN}", "SRV",
+               (f"0 2 5060 secondary.{DOMAIN}", f"0 1 5060 primary.{DOMAIN}"))
+        tb.dns(0.01, f"secondary.{DOMAIN}", "A", ["127.0.1.20"])
+        tb.dns(0.02, f"primary.{DOMAIN}", "A", ["127.0.1.10"])
+        at = 150.0
+        if tried_secondary:
+            # (the first RST lost: the SYN sent again 1 s on, refused)
+            tb.syn_lost(at, "secondary", phone_port=41500)
+            tb._add(PacketEvent(at + 0.02, "tcp", (SECONDARY, 5060), (PHONE, 41500), b"",
+                                fate="lost", flags="R"))
+            tb.syn_lost(at + 1.0, "secondary", phone_port=41500)
+            tb._add(PacketEvent(at + 1.02, "tcp", (SECONDARY, 5060), (PHONE, 41500), b"",
+                                flags="R"))
+            at += 1.04
+            tb._add(ConnEvent(at, PHONE, "refused", "tcp", (PHONE, 41500), (SECONDARY, 5060),
+                              "RST"))
+        at = tb.refused(at, "primary", after=0.04)
+        tb.call("fallback", at + 0.02, transport="tcp")
+        tb.refused(153.8, "primary", after=0.04)
+        # (the registration's move to the secondary: its first SYN lost, sent again 1 s on)
+        tb.syn_lost(153.84, "secondary", fate="lost", phone_port=5060)
+        tb.respond(tb.register("secondary", 154.9, cseq=2, transport="tcp"), 200)
+        return tb
+
+    def test_round_ended_at_the_primary_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-2"), "pass")
+
+    def test_secondary_left_untried_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-2"), "fail")
+
+
+class RetryAtServerACallInProceedingFailedOverToTests(SynchronousTestCase):
+    """
+    RTX-5 (survey 7007 [09], round 9; UDP, DNSTTL failback, retry_counts 0):
+    the renewal found both targets silent at 27 s; a call at 52 s gave the
+    primary up and went to the secondary, whose 180 came at once, its 200 lost
+    and re-sent at the give-up time.  An INVITE in Proceeding has no timer
+    (RFC 3261 17.1.1.2): that 200 was not possibly late, the call failed over
+    to the secondary (FO-3), and under DNSTTL the retry at 57 s went there
+    (the server in use).  The secondary's later renewal failing, then the
+    primary's REGISTER, a retry interval after that give-up, made the checker
+    read the answer as not taken.  With no call the retry there still fails.
+    """
+
+    def _world(self, call: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(retry_counts=0, failback_mode=1, expires=52,
+                                        duration=120.0, calls=(52.0,) if call else ()))
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV",
+               (f"0 2 5060 primary.{DOMAIN}", f"0 1 5060 secondary.{DOMAIN}"))
+        tb.dns(0.005, f"primary.{DOMAIN}", "A", ["127.0.1.10"])
+        tb.dns(0.01, f"secondary.{DOMAIN}", "A", ["127.0.1.20"])
+        tb.respond(tb.register("primary", 0.02), 200, 0.025, headers=[("Expires", "52")])
+        tb.silent("REGISTER", "primary", 26.03, cseq=2)
+        tb.silent("REGISTER", "secondary", 26.53, cseq=3)
+        if call:
+            tb.silent("INVITE", "primary", 52.005, call_id="call-a")
+            inv = tb.invite("secondary", 52.505, call_id="call-a")
+            tb.respond(inv, 180, 52.505)
+            tb.respond(inv, 200, 52.505, lost=True)
+            tb.respond(inv, 200, 53.005)
+            tb.in_dialog(inv, "ACK", 53.01)
+        tb.respond(tb.register("secondary", 57.035, cseq=4), 200, 57.035,
+                   headers=[("Expires", "52")])
+        tb.silent("REGISTER", "secondary", 83.04, cseq=5)
+        tb.respond(tb.register("primary", 83.545, cseq=6), 200, 83.55,
+                   headers=[("Expires", "52")])
+        return tb
+
+    def test_retry_at_the_server_the_call_failed_over_to_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-5"), "pass")
+
+    def test_retry_at_the_secondary_without_a_failover_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-5"), "fail")
+
+
+class HangUpClaimsOneConnectionRtx2Tests(SynchronousTestCase):
+    """
+    RTX-2 (round 9, the leftover of round 8): a planned call's BYE, due as
+    the primary had gone, was refused; the dialog stays there (FO-4), so no
+    next target is due for it.  The hang-up's window used to hide every
+    connection failure to that server in the second after the BYE was due
+    (in the checker and in the wire's reading of failed connections alike); a
+    hang-up claims one connection, the first, as RTX-5 reads it.  The renewal
+    refused there half a second later is the registration's and is judged:
+    on to the secondary at once passes, 2.5 s later fails.
+    """
+
+    def _world(self, moved_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, duration=60.0))
+        tb.facts = replace(tb.facts, calls=(CallPlan(at=10.0, target="sip:echo@example.test",
+                                                     duration=20.0),))
+        tb.dns(0.0, f"_sip._tcp.{DOMAIN}", "SRV",
+               (f"0 2 5060 primary.{DOMAIN}", f"0 1 5060 secondary.{DOMAIN}"))
+        tb.dns(0.005, f"primary.{DOMAIN}", "A", ["127.0.1.10"])
+        tb.dns(0.01, f"secondary.{DOMAIN}", "A", ["127.0.1.20"])
+        tb.respond(tb.register("primary", 0.02, transport="tcp"), 200)
+        tb.call("primary", 10.0, transport="tcp")  # up at 10.01 s: the BYE due at 30.01 s
+        tb.refused(30.01, "primary")
+        tb.refused(30.5, "primary")
+        tb.respond(tb.register("secondary", moved_at, cseq=2, transport="tcp"), 200)
+        return tb
+
+    def test_renewal_moving_on_at_once_passes(self) -> None:
+        self.assertEqual(status(self._world(30.52), "RTX-2"), "pass")
+
+    def test_renewal_moving_on_late_in_the_hang_ups_second_fails(self) -> None:
+        self.assertEqual(status(self._world(33.0), "RTX-2"), "fail")
+
+
+class RegisterOnEnableFailedAheadOfACallTests(SynchronousTestCase):
+    """
+    RTX-5 (survey 7007 [14], round 9; UDP, register_on_enable, SRV targets
+    ghost then primary, ghost's address lost at start): the registration
+    failed every target at 52.6 s (the primary silent, ghost asked again in
+    vain, DNS-11), its retry due 30 s later.  A call at 60 s: the phone could
+    not know the primary was the top of the list, so it sent FO-5's REGISTER
+    there first; it failed, ghost was asked again in vain, and the INVITE went
+    to the fallback server (FO-6).  That REGISTER is the call's, for one
+    target, not a round of the registration: the retry at 82.6 s is on time;
+    one 30 s after the call's failure instead is not.
+    """
+
+    def _world(self, retry_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(retry_counts=1, register_on_enable=1, duration=120.0,
+                                        calls=(60.0,), servers=_ONE_TARGET))
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV",
+               (f"10 1 5060 ghost.{DOMAIN}", f"20 1 5060 primary.{DOMAIN}"))
+        _lost_query(tb, 0.005, f"ghost.{DOMAIN}")
+        _lost_query(tb, 1.005, f"ghost.{DOMAIN}")
+        tb.dns(4.01, f"primary.{DOMAIN}", "A", ["127.0.1.10"], ttl=600)
+        tb.respond(tb.register("primary", 4.02), 200)
+        tb.respond(tb.register("fallback", 4.03, call_id="reg-2"), 200)
+        tb.silent("REGISTER", "primary", 50.0, cseq=2)
+        tb.dns(51.5, f"ghost.{DOMAIN}", "A", rcode="NXDOMAIN", answer_after=1.1)
+        tb.silent("REGISTER", "primary", 60.0, cseq=3)
+        tb.dns(61.5, f"ghost.{DOMAIN}", "A", rcode="NXDOMAIN", answer_after=1.1)
+        inv = tb.invite("fallback", 62.65, call_id="call-a")
+        tb.respond(inv, 200)
+        tb.in_dialog(inv, "ACK", 62.7)
+        tb.respond(tb.register("primary", retry_at, cseq=4), 200)
+        return tb
+
+    def test_retry_from_the_registrations_failure_passes(self) -> None:
+        self.assertEqual(status(self._world(82.6), "RTX-5"), "pass")
+
+    def test_retry_from_the_calls_failure_fails(self) -> None:
+        self.assertEqual(status(self._world(92.65), "RTX-5"), "fail")
+
+
+class LookupFailedBeforeCallTests(SynchronousTestCase):
+    """
+    REG-1 (explore seed 316, round 9; the DNS server answering SERVFAIL until
+    10 s): the phone's lookup of server 1 at start failed (DNS-11), so no
+    REGISTER could go out; a call at 10 s was the first request on the wire,
+    the registration's retry at 30 s the first REGISTER.  The phone did try to
+    register first.  With no lookup at start, the INVITE first still fails.
+    """
+
+    def _world(self, looked: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(duration=60.0, calls=(10.0,)))
+        if looked:
+            tb.dns(0.005, f"_sip._udp.{DOMAIN}", "SRV", rcode="SERVFAIL")
+        tb.dns(10.005, f"_sip._udp.{DOMAIN}", "SRV", (f"0 0 5060 primary.{DOMAIN}",))
+        tb.dns(10.015, f"primary.{DOMAIN}", "A", ["127.0.1.10"])
+        tb.call("primary", 10.02)
+        tb.respond(tb.register("primary", 30.015), 200)
+        return tb
+
+    def test_failed_lookup_at_start_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "REG-1"), "pass")
+
+    def test_invite_first_without_a_lookup_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "REG-1"), "fail")

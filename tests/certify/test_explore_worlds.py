@@ -50,6 +50,11 @@ MUST_FAIL = {
     "r8-seed278-rtx5-retry-lookup-fails": ("no-reregister-retry", "RTX-5"),
     "r8-seed278-rtx5-calls-lookup-waits": ("no-reregister-retry", "RTX-5"),
     "r8-s7003-no-2xx-resend-over-new-tcp": ("registers-fallback-in-successive", "FBK-S1"),
+    "r9-seed244-rtx5-calls-lookup-after-answered-one": ("no-reregister-retry", "RTX-5"),
+    "r9-seed284-rtx5-calls-conn-lent-before-retry": ("no-reregister-retry", "RTX-5"),
+    "r9-seed244-rtx5-roe-register-after-calls-slow-lookup": ("no-reregister-retry", "RTX-5"),
+    "r9-seed316-rtx3-roe-register-waits-for-registration": ("no-reregister-retry", "RTX-5"),
+    "r9-seed316-rtx3-invite-after-roe-register-joined": ("ignores-retry-after", "RTX-3"),
 }
 
 

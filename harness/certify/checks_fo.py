@@ -653,6 +653,15 @@ def fo6(ctx: Ctx) -> Verdict:
             before = [r for r in ctx.regs if r.dst == fb and r.txn.started <= t_fail + ctx.tol]
             if not before and _fallback_down(ctx, t_fail):
                 continue  # the concurrent registration at the fallback fails too (FBK-C1)
+            # ... or was under way then (its connection begun with server 1's, its
+            # REGISTER on the wire only later) and failed or was refused there (explore
+            # seed 369 of dns-ip-literal, round 9: TLS, the fallback silent, its
+            # REGISTER begun at 0.0 s, on the wire at 0.22 s; the primary refused at
+            # 0.03 s)
+            under_way = [x for x in ctx.txns if x.method == "REGISTER" and x.dst == fb
+                         and x.started <= t_fail + ctx.tol]
+            if not before and under_way and not under_way[-1].ok:
+                continue
             if not before:
                 return ctx.failed(c, "concurrent mode: server 1 failed and the phone had no "
                                      "registration at the fallback server",

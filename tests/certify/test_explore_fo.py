@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from twisted.trial.unittest import SynchronousTestCase
 
+from harness.certify.facts import ServerInfo
 from harness.testing.tracebuilder import (
     DOMAIN,
+    FALLBACK,
     PRIMARY,
     SECONDARY,
     TraceBuilder,
@@ -250,3 +252,34 @@ class RenewalAfterTheSecondaryLostItsAddressUnderFB3ZTests(SynchronousTestCase):
 
     def test_renewal_to_the_primary_beside_a_known_secondary_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FB-3Z"), "fail")
+
+
+class ConcurrentFallbackRegisterUnderWayTests(SynchronousTestCase):
+    """
+    FO-6 (explore seed 369 of dns-ip-literal, round 9): concurrent mode, TLS,
+    server 1 the stopped primary alone, the fallback server silent.  The phone
+    began both registrations at once: the fallback's connection at 0.0 s, its
+    REGISTER on the wire only at 0.22 s (a lost segment); the primary refused
+    at 0.03 s.  FO-6 asked for a registration at the fallback server by then,
+    or one that had failed: the one under way failed only later (RTX-1), and
+    that is FBK-C1's cycle.  A fallback REGISTER begun only seconds after
+    server 1 failed still fails FO-6.
+    """
+
+    def _world(self, concurrent: bool) -> TraceBuilder:
+        ports = (("udp", 5060), ("tcp", 5060), ("tls", 5061))
+        servers = (ServerInfo("primary", PRIMARY, ports), ServerInfo("fallback", FALLBACK, ports))
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=2, port1=5061,
+                                        duration=60.0, servers=servers))
+        tb.refused(0.02, "primary", port=5061)
+        at = 0.0 if concurrent else 5.0
+        tb.syn_lost(at, "fallback", port=5061, fate="delivered", phone_port=5060)
+        tb.silent("REGISTER", "fallback", at + 0.22, transport="tls", port=5061,
+                  call_id="reg-fb")
+        return tb
+
+    def test_fallback_register_under_way_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "FO-6"), "fail")
+
+    def test_fallback_register_begun_late_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-6"), "fail")

@@ -95,8 +95,37 @@ class Ctx:
         from harness.certify.checks_rtx import _roe_register
 
         alone = {id(t) for t in self.txns if _roe_register(self, t)}
+        alone |= self._out_of_targets()
         out = [r for c in self.chains for r in wire.rounds(c, self.facts, alone)]
         out.sort(key=lambda c: (c.start, c.head.sends[0].index))
+        return out
+
+    def _out_of_targets(self) -> set[int]:
+        """
+        The attempts at server 1 after which the phone had no target left: when
+        one failed, the lookup in use gave no address for the target the chain
+        went to next (DNS-8; asked again, no answer named it, DNS-11), and that
+        next attempt came a pause (half the retry interval) later.  Server 1
+        had failed then; the next attempt is RTX-5's retry, a round of its own,
+        wherever the failback mode let it begin (FB-1/2/3: the server in use),
+        not the failed round moving on late (survey 7007 [10] of round 9: FB-3,
+        a renewal refused at the primary, the secondary's address lost, the
+        retry 30 s later at the secondary).
+        """
+        from harness.certify.checks_dns import address_heard_again, unresolved_targets
+
+        pause = self.profile.retry_interval / 2
+        out: set[int] = set()
+        for c in self.chains:
+            for prev, t in zip(c.txns, c.txns[1:], strict=False):
+                if (t.dst == prev.dst or self.group(prev.dst) != 1
+                        or self.group(t.dst) != 1):
+                    continue
+                at = self.failed_at(prev)
+                if (at is not None and t.first - at >= pause
+                        and t.dst in unresolved_targets(self, at)
+                        and address_heard_again(self, at, t.dst) is None):
+                    out.add(id(prev))
         return out
 
     @cached_property

@@ -653,6 +653,15 @@ def fo6(ctx: Ctx) -> Verdict:
             before = [r for r in ctx.regs if r.dst == fb and r.txn.started <= t_fail + ctx.tol]
             if not before and _fallback_down(ctx, t_fail):
                 continue  # the concurrent registration at the fallback fails too (FBK-C1)
+            # ... or was under way then (its connection begun with server 1's, its
+            # REGISTER on the wire only later) and failed or was refused there (explore
+            # seed 369 of dns-ip-literal, round 9: TLS, the fallback silent, its
+            # REGISTER begun at 0.0 s, on the wire at 0.22 s; the primary refused at
+            # 0.03 s)
+            under_way = [x for x in ctx.txns if x.method == "REGISTER" and x.dst == fb
+                         and x.started <= t_fail + ctx.tol]
+            if not before and under_way and not under_way[-1].ok:
+                continue
             if not before:
                 return ctx.failed(c, "concurrent mode: server 1 failed and the phone had no "
                                      "registration at the fallback server",
@@ -859,6 +868,26 @@ def fb1(ctx: Ctx) -> Verdict:
     return _stay_then_primary(ctx, c, "the DNS TTL", ttl)
 
 
+def _registers_for_stay(ctx: Ctx, ch: wire.Chain, current: str) -> bool:
+    """
+    With C{register_on_enable} 1, whether REGISTER C{ch} at the C{current}
+    server, answered there, is the one the phone sent before a new request
+    that FB-2 keeps there (FO-5: register before sending requests to the
+    secondary), that request following at once: part of that request, not the
+    registration's renewal (nor its RTX-5 retry, L{_registration_retry}, which
+    FB-2 sends to the primary).  Survey 7006 [05], round 9: the registration
+    given up with a call's failed lookup (DNS-11), a later call's INVITE kept
+    on the secondary and registered there first.
+    """
+    if (ch.method != "REGISTER" or not ctx.facts.account.server(1).register_on_enable
+            or ch.head.dst != current or not ch.tail.ok or ch.tail.final_t is None
+            or _registration_retry(ctx, ch.head)):
+        return False
+    done = ch.tail.final_t
+    return any(g.method != "REGISTER" and g.head.dst == current
+               and ch.start <= g.start <= done + ctx.at_once for g in ctx.new_chains(1))
+
+
 def fb2(ctx: Ctx) -> Verdict:
     c = "FB-2"
     guard = _mode_guard(ctx, c, 2)
@@ -872,7 +901,8 @@ def fb2(ctx: Ctx) -> Verdict:
         back = _primary_back(ctx, f)
         if back is not None:  # (FB-OK; explore seed 46 of dns-ip-literal, second find)
             chains = [ch for ch in chains if ch.start <= back + ctx.tol]
-        first_reg = next((ch for ch in chains if ch.method == "REGISTER"), None)
+        first_reg = next((ch for ch in chains if ch.method == "REGISTER"
+                          and not _registers_for_stay(ctx, ch, f.to)), None)
         for ch in chains:
             if ch.method == "REGISTER":
                 continue
@@ -933,6 +963,12 @@ def fb3z(ctx: Ctx) -> Verdict:
                 if ch.head.failed:
                     break  # the current server failed: the primary may come back
                 continue
+            if _skipped(ctx, f.to, ch.head.first):
+                # the lookup it used gave no address for the current server (DNS-8,
+                # DNS-11): no target, the stay is over, as FB-1/2/3 read it (survey 7007
+                # [06], round 9: the secondary's address queries lost, a renewal to the
+                # primary)
+                break
             if ctx.is_primary(ch.head.dst, f.to):
                 return ctx.failed(c, "the primary was tried again while the current server "
                                      "worked", f"{ch.method} to {ctx.name(f.to)}",

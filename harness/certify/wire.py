@@ -1737,7 +1737,9 @@ def attempts(
                 and not _placed_after(facts, t, a.start)
                 # nor a request that had just given this server up on the wire and moved
                 # on from it at once (RTX-2: never back to a failed target)
-                and not _moved_on_from(facts, t, a, real)]
+                and not _moved_on_from(facts, t, a, real)
+                # ... or given it up through an earlier failed connection there
+                and not _left_before(facts, t, a, free)]
         # (an attempt began with its connection's first SYN: a lost SYN sent again a
         # second later put its request on the wire past the horizon, explore seed 39 of
         # dns-ip-literal, round 3: the fallback server's REGISTER after the primary's
@@ -1786,6 +1788,12 @@ def attempts(
             gave = failed_over_to(a)
             if gave is not None and (gave.call_id, gave.method) != (nxt.call_id, nxt.method):
                 nxt = gave
+            elif (nxt_real is not None and nxt.conn_failure is not None
+                  and _left_before(facts, nxt_real, nxt.conn_failure, free)):
+                # ... or the request on the wire next, at another target, that left this
+                # server for it as this connection failed, before the next one there
+                # began: this connection was its try (survey 7006 [01] of round 9)
+                nxt = nxt_real
         # nothing at once after it (or only a request to the very target another one
         # gave up as it began), and another request of the group gave its target up as
         # the connection began: it was that request's next target (RTX-1, RTX-2), not
@@ -1871,6 +1879,7 @@ def attempts(
                         or any(x.dst == a.server and (x.call_id, x.method)
                                == (t.call_id, t.method) and x.first <= t.first
                                for x in real)
+                        or _left_before(facts, t, a, free)
                         # nor one with a failed connection of its own there after this
                         # one (a renewal falling due just after a call's connection to
                         # the stopped primary was refused, its own refused 30 ms later:
@@ -2025,6 +2034,17 @@ def attempts(
             ))
     out = [*txns, *synthetic.values(), *also]
     out.sort(key=lambda x: (x.first, x.sends[0].index))
+    # Two attempts of one request on the wire at the same instant were made in the order
+    # they began: an attempt whose request reached its server only as its give-up time
+    # came (RTX-1 counts from the connection's first SYN) came before the connection to
+    # the next target opened at that instant (survey 7006 [06], round 9: TLS, 0.1 s
+    # latency, the renewal's REGISTER to the primary and the secondary's SYN both at
+    # 301.6 s, the REGISTER begun at 301.1 s)
+    for n in range(len(out) - 1):
+        x, y = out[n], out[n + 1]
+        if ((x.call_id, x.method) == (y.call_id, y.method)
+                and y.first - x.first <= _SAME_INSTANT and y.started < x.started - _SAME_INSTANT):
+            out[n], out[n + 1] = y, x
     return out
 
 
@@ -2059,6 +2079,33 @@ def _moved_on_from(facts: Facts, t: Txn, a: ConnAttempt, real: Sequence[Txn]) ->
     done = failed_at(last, facts)
     return (done is not None and done <= a.start + facts.tol
             and t.started <= done + 4 * facts.tol)
+
+
+def _left_before(facts: Facts, t: Txn, a: ConnAttempt, free: Sequence[ConnAttempt]) -> bool:
+    """
+    Whether C{t}, at another server, began (its connection's first SYN, or its
+    first send) as an earlier failed connection to C{a}'s server that carried
+    no SIP failed, and before C{a} began: its request had left that
+    server for C{t}'s target already (RTX-2: the next target at once, never
+    back to the one it left), so C{a}, a new connection there, was another
+    request's attempt, not one C{t}'s request waited for (survey 7006 [01] of
+    round 9: the registration's retry refused at the stopped primary at 64.0 s
+    and on to the secondary at once, a call placed at 64.0 s opening its own
+    connection to the primary, refused too).
+    """
+    # (before C{a} began, strictly: a call placed as C{a} began, its INVITE behind the
+    # connection the other request had opened, started with its call, L{Txn.started},
+    # and C{a} was that INVITE's attempt at the top of the list)
+    if t.dst == a.server or t.started >= a.start:
+        return False
+    give_up = give_up_delay(facts.profile, t.method, retry_counts_for(facts, a.server))
+    for c in free:
+        if c is a or c.server != a.server or c.start >= a.start:
+            continue
+        done = min(c.t, c.start + give_up)
+        if done <= a.start and abs(done - t.started) <= facts.tol:
+            return True
+    return False
 
 
 def _placed_after(facts: Facts, t: Txn, when: float) -> bool:

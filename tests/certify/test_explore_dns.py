@@ -1303,3 +1303,38 @@ class TwoLookupsAtOnceEitherResolutionTests(SynchronousTestCase):
 
     def test_again_before_either_expired_fails(self) -> None:
         self.assertEqual(status(self._world(43.5), "DNS-10"), "fail")
+
+
+class NaptrStepAskedAgainAmongAnotherLookupsQueriesTests(SynchronousTestCase):
+    """
+    DNS-4 (survey 7007 [13], round 9): DNS-NAPTR, no latency, 20 % loss.  A
+    call's lookup took the first NAPTR record (order 0, C{SIP+D2T}); its SRV
+    answer was lost, and the resolver asked again a second later, the
+    registration's address queries of its own lookup between the two tries.
+    DNS-4 read the second try as the next record's step, due for order 4's
+    C{_sips._tcp}.  A lookup that went on to a later record's name (order
+    14's C{_sip._udp}) after the lost answer still fails.
+    """
+
+    def _world(self, asked_again: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=3, port1=0, naptr_build=1, calls=(1.0,),
+                                        duration=30.0, server2=""))
+        naptr = ['4 35 "s" "SIPS+D2T" "" _sips._tcp.' + DOMAIN,
+                 '14 55 "s" "SIP+D2U" "" _sip._udp.' + DOMAIN,
+                 '0 1 "s" "SIP+D2T" "" _sip._tcp.' + DOMAIN]
+        srv = [f"4 35 5060 primary.{DOMAIN}", f"16 100 5060 secondary.{DOMAIN}"]
+        tb.dns(1.0, DOMAIN, "NAPTR", naptr, ttl=5)
+        tb.dns(1.002, f"_sip._tcp.{DOMAIN}", "SRV", rcode="TIMEOUT")
+        # the registration's lookup going on meanwhile
+        tb.dns(1.003, f"ghost.{DOMAIN}", "A", rcode="NXDOMAIN")
+        tb.dns(1.004, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=300)
+        name = f"_sip._tcp.{DOMAIN}" if asked_again else f"_sip._udp.{DOMAIN}"
+        tb.dns(2.0, name, "SRV", srv, ttl=5)
+        tb.dns(2.001, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=300)
+        return tb
+
+    def test_asked_again_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "DNS-4"), "pass")
+
+    def test_a_later_record_next_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "DNS-4"), "fail")

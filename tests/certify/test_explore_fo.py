@@ -1,0 +1,285 @@
+"""
+Checker regressions for FO-*/FB-*/DNS-* found by the round-9 triage
+(C{survey} seeds 7006 and 7007, C{certify --explore} seeds of
+C{dns-ip-literal}): each a legitimate world of the built-in phone that a
+checker judged wrongly, beside the misbehaving variant the checker must
+still fail.
+"""
+
+from __future__ import annotations
+
+from twisted.trial.unittest import SynchronousTestCase
+
+from harness.certify.facts import ServerInfo
+from harness.testing.tracebuilder import (
+    DOMAIN,
+    FALLBACK,
+    PRIMARY,
+    SECONDARY,
+    TraceBuilder,
+    default_facts,
+    verdict_of,
+)
+
+
+def status(tb: TraceBuilder, clause: str) -> str:
+    return verdict_of(tb.build(), tb.facts, clause).status
+
+
+class RegistrationLeftBeforeTheCallsConnectionTests(SynchronousTestCase):
+    """
+    FO-2 (survey 7006 [01], round 9; six worlds): TCP, the primary stopped.
+    The registration's retry opened a connection to the primary at 63.79 s,
+    refused at 64.0 s; the phone opened one to the secondary at that instant
+    and the REGISTER went over it.  A call placed at 64.0 s opened its own
+    connection to the primary, refused too, and its INVITE then followed the
+    REGISTER over the secondary's connection.  The wire took the call's
+    connection for the REGISTER's (the next failed connection there, and the
+    REGISTER the next request on the wire), so the registration seemed to try
+    the primary twice and never to fail over.  A request that had left the
+    primary before the second connection began was not behind it (RTX-2).  A
+    registration that never went to the secondary, only the INVITE, still
+    fails FO-2.
+    """
+
+    def _world(self, registered_there: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, port1=0, retry_counts=0, calls=(64.0,),
+                                        duration=120.0, server2=""))
+        srv = [f"0 1 5060 primary.{DOMAIN}", f"1 0 5060 secondary.{DOMAIN}"]
+        tb.dns(63.5, f"_sip._tcp.{DOMAIN}", "SRV", srv)
+        tb.dns(63.6, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.dns(63.7, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        # the registration refused (486, no failure, RTX-3), tried again later (RTX-5)
+        first = tb.register("primary", 32.64, cseq=2, transport="tcp")
+        tb.respond(first, 486, 32.65)
+        left = tb.refused(63.79, "primary", after=0.2099)
+        # the call's own connection to the primary, begun as it was placed
+        tb.refused(64.0, "primary", after=0.213)
+        # the connection to the secondary, begun as the registration's was refused
+        tb.syn_lost(left, "secondary", fate="delivered", phone_port=5060)
+        if registered_there:
+            reg = tb.register("secondary", 64.321, cseq=4, transport="tcp")
+            tb.respond(reg, 200, 64.33)
+        inv = tb.invite("secondary", 64.323, call_id="call-a", transport="tcp")
+        tb.respond(inv, 486, 64.333)
+        return tb
+
+    def test_registration_failed_over_passes(self) -> None:
+        tb = self._world(True)
+        self.assertEqual(status(tb, "FO-2"), "pass")
+        self.assertNotEqual(status(tb, "RTX-2"), "fail")
+
+    def test_registration_never_at_the_secondary_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-2"), "fail")
+
+
+class RetryAtTheServerInUseAfterTheLookupLostItTests(SynchronousTestCase):
+    """
+    FO-2, FB-3 (survey 7007 [10], round 9): FB-3, TCP, the primary stopped.
+    The phone had failed over to the secondary.  A renewal's lookup lost the
+    secondary's address (DNS-8), so the renewal went to the primary, was
+    refused, and the phone asked again for the secondary's address, in vain
+    (DNS-11): server 1 had failed.  The RTX-5 retry 30 s later began at the
+    secondary, the server in use under FB-3's stay.  The wire read that retry
+    as the failed round moving on to the secondary 34 s late (not the head's
+    server, so no new round).  With the secondary's address known, going
+    there only half a minute after the primary refused still fails FO-2
+    (RTX-2: the next target at once).
+    """
+
+    def _world(self, secondary_lost: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, port1=0, retry_counts=3, failback_mode=3,
+                                        expires=190,
+                                        failback_timeout=3600, duration=200.0, server2=""))
+        srv = [f"0 1 5060 primary.{DOMAIN}", f"1 0 5060 secondary.{DOMAIN}"]
+        tb.dns(0.0, f"_sip._tcp.{DOMAIN}", "SRV", srv, ttl=5)
+        tb.dns(0.01, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=5)
+        tb.dns(0.02, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=5)
+        left = tb.refused(0.03, "primary")
+        tb.syn_lost(left, "secondary", fate="delivered", phone_port=5060)
+        reg = tb.register("secondary", left + 0.01, cseq=2, transport="tcp")
+        tb.respond(reg, 200, left + 0.02)
+        # the renewal's lookup: the secondary's address lost
+        tb.dns(100.0, f"_sip._tcp.{DOMAIN}", "SRV", srv, ttl=5)
+        tb.dns(100.01, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=5)
+        if secondary_lost:
+            tb.dns(100.02, f"secondary.{DOMAIN}", "A", rcode="TIMEOUT")
+        else:
+            tb.dns(100.02, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=5)
+        refused = tb.refused(100.03, "primary")
+        if secondary_lost:
+            tb.dns(refused, f"secondary.{DOMAIN}", "A", rcode="TIMEOUT")
+        # 30 s after the phone gave the secondary's address up, at the server in use
+        at = refused + 4.0 + 30.0
+        tb.dns(at, f"_sip._tcp.{DOMAIN}", "SRV", srv, ttl=5)
+        tb.dns(at + 0.01, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=5)
+        tb.dns(at + 0.02, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=5)
+        tb.syn_lost(at + 0.03, "secondary", fate="delivered", phone_port=5060)
+        retry = tb.register("secondary", at + 0.04, cseq=4, transport="tcp")
+        tb.respond(retry, 200, at + 0.05)
+        return tb
+
+    def test_retry_at_the_server_in_use_passes(self) -> None:
+        tb = self._world(True)
+        for clause in ("FO-2", "FB-3", "RTX-2", "RTX-5"):
+            self.assertNotEqual(status(tb, clause), "fail", clause)
+
+    def test_late_move_to_a_known_secondary_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-2"), "fail")
+
+
+class RegisteredBeforeTheStayingCallTests(SynchronousTestCase):
+    """
+    FB-2 (survey 7006 [05], round 9; two worlds): FB-2, C{register_on_enable}
+    1, TCP, the primary stopped; the phone had failed over to the secondary.
+    A call's lookup failed (DNS-11) and the phone gave its registration up;
+    the retries' lookups failed too.  A later call's INVITE stayed on the
+    secondary, as FB-2 keeps new requests, and the phone registered there
+    first (FO-5), the INVITE at once after the 200.  FB-2 took that REGISTER
+    for "the next registration renewal", due at the primary.  A REGISTER to
+    the secondary with no request of its own after it is the registration's,
+    and still fails FB-2.
+    """
+
+    def _world(self, call_follows: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, port1=0, register_on_enable=1,
+                                        failback_mode=2, calls=(206.0,), duration=300.0,
+                                        server2=""))
+        srv = [f"0 1 5060 primary.{DOMAIN}", f"1 0 5060 secondary.{DOMAIN}"]
+        for at in (3.0, 206.0):
+            tb.dns(at - 0.003, f"_sip._tcp.{DOMAIN}", "SRV", srv, ttl=30)
+            tb.dns(at - 0.002, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=30)
+            tb.dns(at - 0.001, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=30)
+        left = tb.refused(3.0, "primary", after=0.001)
+        tb.syn_lost(left, "secondary", fate="delivered", phone_port=5060)
+        reg = tb.register("secondary", 3.002, cseq=2, transport="tcp")
+        tb.respond(reg, 200, 3.003)
+        again = tb.register("secondary", 208.006, cseq=3, transport="tcp")
+        tb.respond(again, 200, 208.0065)
+        if call_follows:
+            inv = tb.invite("secondary", 208.007, call_id="call-a", transport="tcp")
+            tb.respond(inv, 486, 208.008)
+        return tb
+
+    def test_register_before_the_staying_call_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FB-2"), "pass")
+
+    def test_register_at_the_secondary_alone_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FB-2"), "fail")
+
+
+class AnswerAtTheGiveUpBesideTheNextConnectionTests(SynchronousTestCase):
+    """
+    FB-0, FB-OK (survey 7006 [06] and [07], round 9): FB-0, TLS, 0.1 s
+    latency, C{retry_counts} 0.  A renewal went to the primary first: its
+    connection's SYN at 301.1 s, the REGISTER over it reaching the primary at
+    301.6 s, RTX-1's give-up time counted from the SYN; the primary's 200 came
+    too late, and the phone opened a connection to the secondary at that
+    instant.  The wire ordered the two attempts by their first packet at
+    301.6 s, the secondary's SYN a hair before the REGISTER, so the renewal
+    seemed to start at the secondary and leave an answering primary.  A
+    renewal that did start at the secondary still fails FB-0.
+    """
+
+    def _world(self, primary_first: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=2, port1=5061, retry_counts=0,
+                                        expires=329, duration=400.0, server2=""))
+        tb.dns(0.6, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=60)
+        left = tb.refused(0.7, "primary", port=5061)
+        reg = tb.register("secondary", left + 0.2, cseq=2, transport="tls", port=5061)
+        tb.respond(reg, 200, left + 0.3)
+        tb.dns(301.0, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=60)
+        if primary_first:
+            tb.syn_lost(301.1, "primary", port=5061, fate="delivered", phone_port=5060)
+            renewal = tb.register("primary", 301.6001, cseq=3, transport="tls", port=5061)
+            tb.respond(renewal, 200, 301.6002)
+        # the secondary's connection, never established in time (RTX-2)
+        tb.syn_lost(301.6, "secondary", port=5061, fate="delivered", phone_port=40010)
+        retry = tb.register("primary", 332.2, cseq=5, transport="tls", port=5061)
+        tb.respond(retry, 200, 332.3)
+        return tb
+
+    def test_primary_first_passes(self) -> None:
+        tb = self._world(True)
+        self.assertEqual(status(tb, "FB-0"), "pass")
+        self.assertNotEqual(status(tb, "FB-OK"), "fail")
+
+    def test_secondary_first_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FB-0"), "fail")
+
+
+class RenewalAfterTheSecondaryLostItsAddressUnderFB3ZTests(SynchronousTestCase):
+    """
+    FB-3Z (survey 7007 [06], round 9): FB-3 with C{failback_timeout} 0, 20 %
+    loss.  On the secondary after a failover, a renewal's lookup lost both
+    queries for the secondary's address (DNS-8: a target whose address lookup
+    failed gives no target), so the renewal went to the one target it had,
+    the primary.  FB-3Z read that as the primary tried while the current
+    server worked; FB-1/2/3 already read a lookup without the current server
+    as the end of the stay.  With the secondary's address answered, the
+    renewal to the primary still fails FB-3Z.
+    """
+
+    def _world(self, secondary_lost: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(retry_counts=1, failback_mode=3, failback_timeout=0,
+                                        expires=30, duration=60.0, server2=""))
+        srv = [f"6 83 5060 primary.{DOMAIN}", f"19 30 5060 secondary.{DOMAIN}"]
+        g = tb.give_up("REGISTER")
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV", srv, ttl=5)
+        tb.dns(0.01, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=5)
+        tb.dns(0.02, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=5)
+        tb.silent("REGISTER", "primary", 0.03)
+        reg = tb.register("secondary", 0.03 + g, cseq=2)
+        tb.respond(reg, 200, 0.04 + g)
+        # the renewal, in REG-2's last half
+        tb.dns(20.0, f"_sip._udp.{DOMAIN}", "SRV", srv, ttl=5)
+        tb.dns(20.01, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=5)
+        if secondary_lost:
+            tb.dns(20.02, f"secondary.{DOMAIN}", "A", rcode="TIMEOUT")
+            tb.dns(21.02, f"secondary.{DOMAIN}", "A", rcode="TIMEOUT")
+            at = 24.03
+        else:
+            tb.dns(20.02, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=5)
+            at = 20.03
+        tb.silent("REGISTER", "primary", at, cseq=3)
+        tb.dns(at + g, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=5)
+        again = tb.register("secondary", at + g + 0.01, cseq=4)
+        tb.respond(again, 200, at + g + 0.02)
+        return tb
+
+    def test_renewal_without_the_secondarys_address_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FB-3Z"), "pass")
+
+    def test_renewal_to_the_primary_beside_a_known_secondary_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FB-3Z"), "fail")
+
+
+class ConcurrentFallbackRegisterUnderWayTests(SynchronousTestCase):
+    """
+    FO-6 (explore seed 369 of dns-ip-literal, round 9): concurrent mode, TLS,
+    server 1 the stopped primary alone, the fallback server silent.  The phone
+    began both registrations at once: the fallback's connection at 0.0 s, its
+    REGISTER on the wire only at 0.22 s (a lost segment); the primary refused
+    at 0.03 s.  FO-6 asked for a registration at the fallback server by then,
+    or one that had failed: the one under way failed only later (RTX-1), and
+    that is FBK-C1's cycle.  A fallback REGISTER begun only seconds after
+    server 1 failed still fails FO-6.
+    """
+
+    def _world(self, concurrent: bool) -> TraceBuilder:
+        ports = (("udp", 5060), ("tcp", 5060), ("tls", 5061))
+        servers = (ServerInfo("primary", PRIMARY, ports), ServerInfo("fallback", FALLBACK, ports))
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=2, port1=5061,
+                                        duration=60.0, servers=servers))
+        tb.refused(0.02, "primary", port=5061)
+        at = 0.0 if concurrent else 5.0
+        tb.syn_lost(at, "fallback", port=5061, fate="delivered", phone_port=5060)
+        tb.silent("REGISTER", "fallback", at + 0.22, transport="tls", port=5061,
+                  call_id="reg-fb")
+        return tb
+
+    def test_fallback_register_under_way_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "FO-6"), "fail")
+
+    def test_fallback_register_begun_late_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-6"), "fail")

@@ -528,7 +528,11 @@ def _failback_invariants(run: WorldRun, mine: list[wire.Txn], tol: float) -> lis
         elif mode == 1 and min_ttl is not None and t < tf + min_ttl - tol:
             stay, rule = True, f"FB-1 DNSTTL: stay until the TTL ({min_ttl:g} s) expires"
         elif mode == 2:
-            stay = c.method != "REGISTER"
+            # (FO-5's REGISTER at the current server before a new request FB-2 keeps
+            # there is that request's, as the FB-2 checker reads it: survey 7006 [02],
+            # round 9, register_on_enable 1, a call kept on the secondary)
+            stay = c.method != "REGISTER" or (
+                current is not None and _registers_for_stay(_ctx(run), c, current))
             rule = "FB-2 registration: only a registration renewal tries the primary"
         elif mode == 3 and timeout == 0:
             stay, rule = True, "FB-3Z: stay until the current server fails"
@@ -578,16 +582,35 @@ def _retry_parts(chain: wire.Chain, facts: Any, primary: str) -> list[wire.Chain
     return [*out, wire.Chain(chain.method, chain.call_id, tuple(cur))]
 
 
+def _ctx(run: WorldRun) -> Any:
+    """
+    The checkers' view of C{run} (L{harness.certify.checks_base.Ctx}), built
+    once per run: the invariants that read the wire as a checker does share
+    its cached views.
+    """
+    ctx = run.__dict__.get("_ctx")
+    if ctx is None:
+        from harness.certify.checks_base import Ctx
+
+        ctx = run.__dict__["_ctx"] = Ctx(run.result.trace, run.result.facts)
+    return ctx
+
+
+def _registers_for_stay(ctx: Any, chain: wire.Chain, current: str) -> bool:
+    from harness.certify.checks_fo import _registers_for_stay as for_stay
+
+    return for_stay(ctx, chain, current)
+
+
 def _unresolved(run: WorldRun, t: float) -> frozenset[str]:
     """
     Server 1's targets the lookup in use at C{t} gave no address for (its
     address query failed or was lost, DNS-8/DNS-11): no target then, so the
     request starts at the next one.
     """
-    from harness.certify.checks_base import Ctx
     from harness.certify.checks_dns import unresolved_targets
 
-    return unresolved_targets(Ctx(run.result.trace, run.result.facts), t)
+    return unresolved_targets(_ctx(run), t)
 
 
 def _min_ttl(run: WorldRun) -> float | None:

@@ -332,3 +332,49 @@ class DropFirstHeldUnderANewerSilenceTests(SynchronousTestCase):
 
     def test_drop_spent_before_the_silence(self) -> None:
         self.assertEqual(self._healthy(20.0), 50.0)
+
+
+class RegisterBeforeTheStayingCallInvariantTests(SynchronousTestCase):
+    """
+    FAILBACK (session 19, survey 7006 [02], 3 worlds): failback_mode 2,
+    C{register_on_enable} 1.  After a failover to the secondary, a call's
+    INVITE stayed there (FB-2: only the registration renewal tries the
+    primary) and the phone registered there first (FO-5).  That REGISTER is
+    the call's, not the renewal, as the FB-2 checker reads it since round 9
+    (C{checks_fo._registers_for_stay}); the invariant read it as the renewal
+    that had to go to the primary.  A REGISTER to the secondary with no
+    request following still breaks FB-2.
+    """
+
+    def _problems(self, for_call: bool) -> list[str]:
+        from types import SimpleNamespace
+
+        from harness.certify import wire
+        from harness.explore import _failback_invariants
+        from harness.testing.strategies import AccountSpec
+        from harness.testing.tracebuilder import TraceBuilder, default_facts
+
+        tb = TraceBuilder(default_facts(register_on_enable=1, retry_counts=0, expires=3600,
+                                        failback_mode=2, calls=(100.0,), duration=200.0))
+        tb.silent("REGISTER", "primary", 0.03)
+        tb.respond(tb.register("secondary", 0.53, cseq=2), 200, 0.535)
+        tb.respond(tb.register("secondary", 100.0, cseq=3), 200, 100.005)
+        if for_call:
+            inv = tb.invite("secondary", 100.01, call_id="call-a")
+            tb.respond(inv, 200, 100.015)
+        trace = tb.build()
+        run = SimpleNamespace(
+            world=SimpleNamespace(faults=[], subject=AccountSpec(
+                retry_counts=(0, 3), register_on_enable=(1, 0), failback_mode=(2, 0))),
+            result=SimpleNamespace(facts=tb.facts, trace=trace),
+        )
+        mine = wire.phone_transactions(trace, tb.facts)
+        return _failback_invariants(run, mine, 0.05)  # type: ignore[arg-type]
+
+    def test_register_for_the_staying_call_holds(self) -> None:
+        self.assertEqual(self._problems(True), [])
+
+    def test_register_alone_to_the_secondary_breaks(self) -> None:
+        problems = self._problems(False)
+        self.assertEqual(len(problems), 1)
+        self.assertIn("FB-2 registration", problems[0])

@@ -87,12 +87,47 @@ def _failed_connections(ctx: Ctx, group: int) -> list[wire.ConnAttempt]:
         # server stopped, its REGISTER's and the call's INVITE's connections refused)
         call = next((n for n, p in enumerate(ctx.facts.calls)
                      if p.at - ctx.tol <= a.start <= p.at + 1.0 + ctx.tol
-                     and (n, a.server) not in claimed), None)
+                     and (n, a.server) not in claimed
+                     and not _call_in_flight_elsewhere(ctx, p.at, a)), None)
         if call is not None:
             claimed.add((call, a.server))
             continue
         out.append(a)
     return out
+
+
+def _call_in_flight_elsewhere(ctx: Ctx, placed: float, a: wire.ConnAttempt) -> bool:
+    """
+    Whether the INVITE of a call placed at C{placed} had already left the
+    phone for another server before connection C{a} began, and was not given
+    up by then: the call was trying that server, so C{a} is not its (RTX-2:
+    one target at a time).  Survey 7006 (session 19): successive mode, on the
+    fallback server, a call's INVITE there at 242.000 s and the probe's
+    connection to the stopped working server refused at 242.004 s.
+    """
+    for x in ctx.txns:
+        if (x.method != "INVITE" or x.in_dialog or x.dst == a.server
+                or not placed - ctx.tol <= x.started < a.start - wire._SAME_INSTANT):
+            continue
+        done = ctx.failed_at(x)
+        if done is None or done > a.start + ctx.tol:
+            return True
+    return False
+
+
+def _unnamed_register_conns(ctx: Ctx) -> list[wire.ConnAttempt]:
+    """
+    The phone's failed connections to server 1 that no REGISTER on the wire
+    names (L{wire.attempts} names one only from a request next to it: the
+    call's INVITE that went to the fallback server next names them all, and
+    one with nothing after it is named by none), other than a planned call's
+    (L{_failed_connections}: its first to each server) or its hang-up's:
+    REGISTER tries (RTX-2).
+    """
+    named = {(x.dst, x.conn_failure.phone_port) for x in ctx.attempts
+             if x.method == "REGISTER" and x.conn_failure is not None}
+    return [a for a in _failed_connections(ctx, 1)
+            if (a.server, a.phone_port) not in named and not _hang_up_conn(ctx, a)]
 
 
 def _opening_after(ctx: Ctx, group: int, t: float) -> tuple[int, float] | None:
@@ -480,15 +515,7 @@ def fbk_c3(ctx: Ctx) -> Verdict:
         e.t for _, e in ctx.trace.indexed(PacketEvent)
         if e.proto == "udp" and e.dst[0] == dns_host and e.src[0] == ctx.facts.phone
     ]
-    # the phone's failed connections to the working server that no REGISTER on the wire
-    # names (L{wire.attempts} names one only from a request next to it: the call's
-    # INVITE that went to the fallback server next names them all), other than a planned
-    # call's (L{_failed_connections}: its first to each server) or its hang-up's:
-    # REGISTER tries (RTX-2)
-    named = {(x.dst, x.conn_failure.phone_port) for x in ctx.attempts
-             if x.method == "REGISTER" and x.conn_failure is not None}
-    unnamed = [a for a in _failed_connections(ctx, 1)
-               if (a.server, a.phone_port) not in named and not _hang_up_conn(ctx, a)]
+    unnamed = _unnamed_register_conns(ctx)
     ev: list[int] = []
     for ch, t_fail in down[:1]:
         ev.extend(ch.indexes)
@@ -813,6 +840,14 @@ def _probes(ctx: Ctx) -> list[_Probe]:
         # its TLS segments lost; explore seeds 10, 16)
         out.append(_Probe(_lookup_began(ctx, queries, ch.head.started), ch.answered, (end, end),
                           ch.head.indexes, ch.head.describe()))
+    # a connection to the working server that failed before any SIP, no request on the
+    # wire naming it, is a probe too (RTX-2: a connection is the REGISTER's try; survey
+    # 7006, session 19: a probe's connection refused 4 ms after a call's INVITE left for
+    # the fallback server, nothing after it in RTX-1's time to name it)
+    for a in _unnamed_register_conns(ctx):
+        out.append(_Probe(a.start, False, (a.t, a.t), a.indexes,
+                          f"REGISTER -> {ctx.name(a.server)} at {a.start:.3f} ({a.transport} "
+                          f"connection {a.what} at {a.t:.3f}, no SIP sent)"))
     fb = ctx.fallback
     for d in ctx.dns_downs:
         # a failed lookup followed at once by an INVITE (or other non-REGISTER) to the

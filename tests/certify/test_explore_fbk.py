@@ -4172,3 +4172,39 @@ class FallbackRegisterOpeningAsTheRunEndedTests(SynchronousTestCase):
 
     def test_no_connection_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FBK-S2"), "fail")
+
+
+class ProbeConnectionRefusedJustAfterACallTests(SynchronousTestCase):
+    """
+    FBK-S3 (session 19, survey 7006): successive mode over TCP, on the
+    fallback server, probes every 60 s.  A call was placed at 120 s and its
+    INVITE left for the fallback server at once; the probe's connection to
+    the stopped working server was refused 4 ms later.  Nothing followed it
+    in RTX-1's time, so no request on the wire named it, and the call's
+    moment claimed it as the call's connection there: the probe read as
+    missing, the next one as off schedule.  A call whose INVITE is already
+    in flight at another server is not trying this one (RTX-2): the
+    connection is the probe.  Sent before the INVITE, it is still read as
+    the call's, and the probe is missing.
+    """
+
+    def _world(self, invite_first: bool) -> TraceBuilder:
+        servers = (ServerInfo("primary", PRIMARY, _PORTS),
+                   ServerInfo("fallback", FALLBACK, _PORTS))
+        tb = TraceBuilder(default_facts(transport=1, redundancy_type=1, fallback_timeout=60,
+                                        server1=PRIMARY, retry_counts=0, calls=(120.0,),
+                                        duration=200.0, servers=servers))
+        tb.silent("REGISTER", "primary", 0.0, transport="tcp")
+        tb.respond(tb.register("fallback", tb.give_up("REGISTER"), call_id="reg-2",
+                               transport="tcp"), 200)
+        tb.silent("REGISTER", "primary", 60.6, transport="tcp", cseq=3)
+        tb.call("fallback", 120.0 if invite_first else 120.01, transport="tcp")
+        tb.refused(120.004, "primary")
+        tb.silent("REGISTER", "primary", 180.6, transport="tcp", cseq=5)
+        return tb
+
+    def test_probe_after_the_calls_invite_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-S3"), "pass")
+
+    def test_connection_before_the_invite_is_the_calls(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S3"), "fail")

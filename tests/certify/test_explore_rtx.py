@@ -3555,3 +3555,33 @@ class LookupFailedBeforeCallTests(SynchronousTestCase):
 
     def test_invite_first_without_a_lookup_fails(self) -> None:
         self.assertEqual(status(self._world(False), "REG-1"), "fail")
+
+
+class RegistrationRetriedAfterConnectionAtStartTests(SynchronousTestCase):
+    """
+    REG-1 (survey 7008 [01], round 10; TCP, server 1 an IP literal, calls at
+    0, 0 and 3 s): the REGISTER at start and the first calls' INVITEs waited
+    for one connection, which failed; the third call's INVITE at 3 s was the
+    first request on the wire, and the first REGISTER came a retry interval
+    after that failure: RTX-5's retry (the phone retries no failed call), so
+    the connection at start was the registration's.  A REGISTER at any other
+    time after the call's INVITE is no retry: the account called first.
+    """
+
+    def _world(self, reg_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, server2="", transport=1,
+                                        retry_counts=0, calls=(0.0, 0.0, 3.0),
+                                        duration=60.0, servers=_ONE_TARGET[:1]))
+        tb.facts = replace(tb.facts, calls=(CallPlan(0.0, f"sip:echo@{DOMAIN}", 5.0),
+                                            CallPlan(0.0, f"sip:echo@{DOMAIN}", 5.0),
+                                            CallPlan(3.0, f"sip:echo@{DOMAIN}", 5.0)))
+        tb.refused(0.0, "primary", after=0.5)
+        tb.silent("INVITE", "primary", 3.0, transport="tcp")
+        tb.silent("REGISTER", "primary", reg_at, transport="tcp")
+        return tb
+
+    def test_retry_a_retry_interval_after_the_failure_at_start_passes(self) -> None:
+        self.assertEqual(status(self._world(30.5), "REG-1"), "pass")
+
+    def test_register_at_another_time_fails(self) -> None:
+        self.assertEqual(status(self._world(20.0), "REG-1"), "fail")

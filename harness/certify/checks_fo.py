@@ -829,8 +829,15 @@ def _stay_then_primary(ctx: Ctx, c: str, delay_of: str,
         # while the primary was current, failing over only later) may start the stay
         # again: both readings pass, the later failover's boundary judged in its turn
         # (explore seed 47 of dns-ip-literal, round 4: FB-3, the REGISTER's failover at
-        # 19.5 s, the INVITE's at 63.5 s, failback_timeout 60 s)
-        again = any(g is not f and g.to == f.to and f.t < g.t <= boundary + ctx.tol
+        # 19.5 s, the INVITE's at 63.5 s, failback_timeout 60 s); and so does one after
+        # the stay ran out but before the first new request after it: the phone had sent
+        # nothing new since, and the primary had just failed again; the stay runs from
+        # that failover, judged in its turn (survey 7008 [04], round 10: FB-1, TCP, the
+        # REGISTER's failover at 59.5 s, TTL 120 s, the INVITE begun with it failing over
+        # at 180.1 s, the renewal at 299.6 s staying on the secondary)
+        first_new = after[0].start if after else float("inf")
+        again = any(g is not f and g.to == f.to and f.t < g.t
+                    and (g.t <= boundary + ctx.tol or g.t < first_new - ctx.tol)
                     for g in ctx.failovers)
         if after and not again and not _skipped(ctx, primary, after[0].start):
             ch = after[0]

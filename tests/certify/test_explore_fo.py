@@ -283,3 +283,43 @@ class ConcurrentFallbackRegisterUnderWayTests(SynchronousTestCase):
 
     def test_fallback_register_begun_late_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FO-6"), "fail")
+
+
+class StayRestartedByAFailoverAfterItRanOutTests(SynchronousTestCase):
+    """
+    FB-1 (survey 7008 [04], round 10; TCP, retry_counts 16, TTL 120 s): the
+    REGISTER at start and a call's INVITE both went to the silent primary; the
+    REGISTER failed over to the secondary at 59.5 s, the INVITE only at
+    180.1 s, after the stay that failover began had run out but before any new
+    request.  The primary had just failed again: the stay runs from that
+    failover (as one within the stay already may), so the renewal at 299.6 s
+    rightly stays on the secondary.  Without the INVITE's failover, or staying
+    past its TTL too, the renewal on the secondary fails.
+    """
+
+    def _world(self, invite_fails_over: bool, renewal: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(failback_mode=1, expires=300, server2="",
+                                        duration=360.0, zone_ttl=120.0, calls=(0.0,)))
+        tb.dns(0.005, f"_sip._udp.{DOMAIN}", "SRV",
+               [f"0 1 5060 primary.{DOMAIN}", f"1 1 5060 secondary.{DOMAIN}"], ttl=120)
+        tb.dns(0.015, f"primary.{DOMAIN}", "A", ["127.0.1.10"], ttl=3600)
+        tb.dns(0.025, f"secondary.{DOMAIN}", "A", ["127.0.1.20"], ttl=3600)
+        tb.silent("REGISTER", "primary", 0.03, cseq=1)
+        at = 0.03 + tb.give_up("REGISTER")
+        tb.respond(tb.register("secondary", at, cseq=2), 200, at + 0.005)
+        if invite_fails_over:
+            inv = tb.invite("primary", 0.03, call_id="call-a", sends=(0.0, 60.0, 120.0, 179.0))
+            tb.call("secondary", 180.0, bye_at=190.0, call_id=inv.call_id, cseq=2)
+        tb.dns(renewal - 0.03, f"_sip._udp.{DOMAIN}", "SRV",
+               [f"0 1 5060 primary.{DOMAIN}", f"1 1 5060 secondary.{DOMAIN}"], ttl=120)
+        tb.respond(tb.register("secondary", renewal, cseq=3), 200, renewal + 0.005)
+        return tb
+
+    def test_stay_from_the_later_failover_passes(self) -> None:
+        self.assertEqual(status(self._world(True, 299.6), "FB-1"), "pass")
+
+    def test_stay_without_the_later_failover_fails(self) -> None:
+        self.assertEqual(status(self._world(False, 299.6), "FB-1"), "fail")
+
+    def test_stay_past_the_later_failovers_ttl_fails(self) -> None:
+        self.assertEqual(status(self._world(True, 301.0), "FB-1"), "fail")

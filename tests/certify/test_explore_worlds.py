@@ -55,6 +55,8 @@ MUST_FAIL = {
     "r9-seed244-rtx5-roe-register-after-calls-slow-lookup": ("no-reregister-retry", "RTX-5"),
     "r9-seed316-rtx3-roe-register-waits-for-registration": ("no-reregister-retry", "RTX-5"),
     "r9-seed316-rtx3-invite-after-roe-register-joined": ("ignores-retry-after", "RTX-3"),
+    "r10-s7008-reg1-retry-after-shared-conn-lost": ("no-reregister-retry", "REG-1"),
+    "r10-s7008-fb1-stay-from-late-invite-failover": ("ignores-dnsttl", "FB-1"),
 }
 
 

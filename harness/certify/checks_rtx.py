@@ -1733,13 +1733,22 @@ def _retried_registration(ctx: Ctx, first: wire.Txn, reg: wire.Txn) -> wire.Conn
     whatever call shared its connection (survey 7008 [01], round 10: TCP, the
     REGISTER and two calls' INVITEs at 0 s waited for one SYN, lost; a third
     call's INVITE at 3 s got on the wire, the registration's retry at 30.5 s).
+    A connection still opening when RTX-1's time ran out failed then (RTX-2:
+    not established), whatever the wire shows of it later (explore seed 402,
+    round 10: its first SYN lost, the late SYN's answer met the phone's reset
+    0.5 s after it had given the connection up).
     C{None} when nothing ties the REGISTER to an attempt at start.
     """
     ri, tol = ctx.profile.retry_interval, ctx.tol
     conns = ctx.conn_attempts
+
+    def failed(a: wire.ConnAttempt) -> tuple[float, ...]:
+        return (a.t, a.start + wire._opening_window(ctx.facts, "REGISTER", a.server))
+
     t = reg.started
     for _ in range(len(conns)):
-        before = [a for a in conns if abs(a.t + ri - t) <= tol and a.start < t]
+        before = [a for a in conns if a.start < t
+                  and any(abs(f + ri - t) <= tol for f in failed(a))]
         if not before:
             return None
         a = min(before, key=lambda a: a.start)

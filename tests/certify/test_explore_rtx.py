@@ -3585,3 +3585,37 @@ class RegistrationRetriedAfterConnectionAtStartTests(SynchronousTestCase):
 
     def test_register_at_another_time_fails(self) -> None:
         self.assertEqual(status(self._world(20.0), "REG-1"), "fail")
+
+
+class RegistrationRetriedTwiceAfterAbandonedConnectionTests(SynchronousTestCase):
+    """
+    REG-1 (explore seed 402 of dns-ip-literal, round 10; TCP, retry_counts 0,
+    calls at 0 and 1 s): the connection at start, shared by the REGISTER and
+    the first call's INVITE, had its SYN lost; the phone gave it up at 0.5 s
+    (RTX-2), and the late SYN's answer met its reset at 1.015 s.  The second
+    call's INVITE was the first request on the wire; the registration's retry
+    at 30.5 s lost its SYN too, and the REGISTER came at 61 s: two retry
+    intervals lead back to the connection at start, from the phone's give-up,
+    not from the reset.  A REGISTER off that schedule still fails.
+    """
+
+    def _world(self, reg_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, server2="", transport=1,
+                                        retry_counts=0, calls=(0.0, 1.0),
+                                        duration=120.0, servers=_ONE_TARGET[:1]))
+        tb.facts = replace(tb.facts, calls=(CallPlan(0.0, f"sip:echo@{DOMAIN}", 5.0),
+                                            CallPlan(1.0, f"sip:echo@{DOMAIN}", 5.0)))
+        tb.syn_lost(0.0, "primary", fate="lost", phone_port=32768)
+        tb._add(PacketEvent(1.0, "tcp", (PHONE, 32768), (PRIMARY, 5060), b"", flags="S"))
+        tb.conn(1.015, "primary", "reset", transport="tcp", detail="peer", port=5060,
+                phone_port=32768)
+        tb.call("primary", 1.01, transport="tcp")
+        tb.syn_lost(30.5, "primary", fate="lost", phone_port=32772)
+        tb.respond(tb.register("primary", reg_at, transport="tcp"), 200, reg_at + 0.005)
+        return tb
+
+    def test_retries_back_to_the_abandoned_connection_pass(self) -> None:
+        self.assertEqual(status(self._world(61.0), "REG-1"), "pass")
+
+    def test_register_off_the_schedule_fails(self) -> None:
+        self.assertEqual(status(self._world(50.0), "REG-1"), "fail")

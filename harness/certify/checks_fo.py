@@ -56,14 +56,21 @@ def _tried_by_connection(ctx: Ctx, txn: wire.Txn, others: set[str]) -> int | Non
     any SIP went over it (RTX-2: refused, reset): the failover's try, though
     no request is on the wire to name it, and one connection may be the try of
     every request that failed then (a REGISTER's and an INVITE's; explore
-    seeds 17, 18, 31 of dns-ip-literal).
+    seeds 17, 18, 31 of dns-ip-literal).  Or one another request was still
+    opening there when C{txn}'s target failed, failing later: the failover
+    joined it (the phone opens no second connection to the same server, as
+    C{checks_rtx._joined_opening} reads it; explore seed 403 of round 10: TLS
+    to plain ports, a call's connection to the secondary opening from 30.02 s,
+    the registration's retry given up at the primary at 30.29 s, that
+    connection closed at 30.64 s).
     """
     done = ctx.failed_at(txn)
     if done is None:
         return None
     return next((a.index for a in ctx.conn_attempts
                  if a.server in others and a.what != "unestablished"
-                 and done - ctx.tol <= a.start <= done + ctx.at_once), None)
+                 and (done - ctx.tol <= a.start <= done + ctx.at_once
+                      or a.start < done <= a.t + ctx.tol)), None)
 
 
 # -- FO ---------------------------------------------------------------------------------

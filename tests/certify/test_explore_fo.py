@@ -323,3 +323,32 @@ class StayRestartedByAFailoverAfterItRanOutTests(SynchronousTestCase):
 
     def test_stay_past_the_later_failovers_ttl_fails(self) -> None:
         self.assertEqual(status(self._world(True, 301.0), "FB-1"), "fail")
+
+
+class FailoverJoinsAConnectionStillOpeningTests(SynchronousTestCase):
+    """
+    FO-2 (explore seed 403 of dns-ip-literal, round 10; TLS to plain ports,
+    every handshake reset): a call's INVITE gave the primary up and began a
+    connection to the secondary; the registration's REGISTER gave the primary
+    up while that connection was still opening, and joined it (the phone
+    opens no second connection to one server); it then failed before any SIP.
+    That was the REGISTER's failover try.  A connection to the secondary that
+    had already failed when the REGISTER gave the primary up was no try.
+    """
+
+    def _world(self, reset_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, retry_counts=0, duration=60.0,
+                                        calls=(0.0,)))
+        tb.silent("INVITE", "primary", 0.0, transport="tcp", call_id="call-a")
+        tb.silent("REGISTER", "primary", 0.2, transport="tcp")
+        opened = 0.0 + tb.give_up("INVITE")
+        tb.syn_lost(opened, "secondary", fate="delivered", phone_port=41500)
+        tb.conn(reset_at, "secondary", "reset", transport="tcp", detail="peer", port=5060,
+                phone_port=41500)
+        return tb
+
+    def test_joining_the_opening_connection_passes(self) -> None:
+        self.assertEqual(status(self._world(1.2), "FO-2"), "n/a")  # (no secondary answered)
+
+    def test_connection_failed_before_the_give_up_fails(self) -> None:
+        self.assertEqual(status(self._world(0.6), "FO-2"), "fail")

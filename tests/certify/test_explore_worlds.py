@@ -57,6 +57,8 @@ MUST_FAIL = {
     "r9-seed316-rtx3-invite-after-roe-register-joined": ("ignores-retry-after", "RTX-3"),
     "r10-s7008-reg1-retry-after-shared-conn-lost": ("no-reregister-retry", "REG-1"),
     "r10-s7008-fb1-stay-from-late-invite-failover": ("ignores-dnsttl", "FB-1"),
+    "r10-seed402-reg1-retries-back-to-abandoned-conn": ("no-reregister-retry", "REG-1"),
+    "r10-seed403-fo2-joins-opening-conn": ("no-reregister-retry", "RTX-5"),
 }
 
 

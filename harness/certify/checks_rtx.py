@@ -1538,6 +1538,25 @@ def rtx5(ctx: Ctx) -> Verdict:
             ends = ({rode[r_index], min(rode[r_index], r_t + wire.give_up_delay(
                 ctx.profile, "REGISTER", ctx.retry_counts(r_dst)))}
                 if r_index in rode else set())
+            # (and that connection failing, the retry moved on down the list at once
+            # (RTX-2), joining the connection another request of the same round opened
+            # to the next target then: the retry's round ended when that one failed;
+            # explore seed 403 of round 10, next find, TLS to plain ports, a call's
+            # connection to the primary lost its SYN at 30 s, the retry due at 30.27 s
+            # rode it, reset at 31.02 s, the call's to the secondary from 31.02 s reset
+            # at 31.64 s, the next retry 30 s after that)
+            if r_index in rode:
+                e, seen = rode[r_index], {r_index}
+                srv = next((a.server for a in conns if a.index == r_index), None)
+                while True:
+                    on = next((a for a in conns if a.index not in seen
+                               and ctx.group(a.server) == 1 and a.server != srv
+                               and e - ctx.tol <= a.start <= e + ctx.at_once), None)
+                    if on is None:
+                        break
+                    seen.add(on.index)
+                    e, srv = on.t, on.server
+                    ends.add(e)
             if ends and all(e + ri + slack < ctx.end for e in ends) and not any(
                     abs(st - (e + ri)) <= slack for e in ends
                     for st in [*(x.started for x in ctx.attempts

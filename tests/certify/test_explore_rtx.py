@@ -3619,3 +3619,41 @@ class RegistrationRetriedTwiceAfterAbandonedConnectionTests(SynchronousTestCase)
 
     def test_register_off_the_schedule_fails(self) -> None:
         self.assertEqual(status(self._world(50.0), "REG-1"), "fail")
+
+
+class RetryRodeACallsConnectionThenMovedOnTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seed 403 of dns-ip-literal, round 10, next find; TLS to
+    plain ports, every connection reset; here refused): every target failed at
+    start; a call at 30 s opened a connection to the primary (its first SYN lost),
+    the retry due at 30.27 s rode it and failed with it at 31.02 s, then moved
+    on at once with the call to the secondary over the call's connection
+    there, which failed at 31.64 s: the round ended then, and the next retry
+    came 30 s after that.  A next retry at any other time still fails.
+    """
+
+    def _pair(self, tb: TraceBuilder, at: float, first_after: float = 0.02,
+              second_after: float = 0.6) -> None:
+        if first_after > 0.5:  # its first SYN lost, the phone still trying it
+            tb.syn_lost(at, "primary", fate="lost", phone_port=41900)
+            t1 = at + first_after
+            tb._add(ConnEvent(t1, PHONE, "refused", "tcp", (PHONE, 41900), (PRIMARY, 5060),
+                              "RST"))
+        else:
+            t1 = tb.refused(at, "primary", after=first_after)
+        tb.refused(t1 + 0.005, "secondary", after=second_after)
+
+    def _world(self, retry_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, duration=120.0, calls=(30.0,)))
+        self._pair(tb, 0.02, second_after=0.2)
+        tb.respond(tb.register("fallback", 0.01, call_id="reg-2", transport="tcp"), 200, 0.015)
+        self._pair(tb, 30.0, first_after=1.017)
+        self._pair(tb, retry_at, second_after=0.02)
+        self._pair(tb, retry_at + 30.045, second_after=0.02)
+        return tb
+
+    def test_retry_after_the_round_moved_on_passes(self) -> None:
+        self.assertEqual(status(self._world(61.622), "RTX-5"), "pass")
+
+    def test_retry_off_the_interval_fails(self) -> None:
+        self.assertEqual(status(self._world(75.0), "RTX-5"), "fail")

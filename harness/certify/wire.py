@@ -1466,13 +1466,17 @@ def conn_attempts(trace: Trace, facts: Facts) -> list[ConnAttempt]:
                          if ended.get(key, -1.0) < t <= start), default=start)
         else:
             # a connection that was established and failed later (reset, closed by the
-            # server before any SIP, TLS refused) began with its SYN: the phone's attempt
-            # ran from there (RFC 3261 17.1; explore seed 15 of round 2: a TLS hello lost
-            # twice, the phone gave up at RTX-1's time, 0.5 s after the SYN, and the
-            # server closed the connection on the hello's late copy 0.1 s after that)
+            # server before any SIP, TLS refused) began with its SYN, the first of its
+            # retransmissions (explore seed 402 of round 10, next find: the SYNs at
+            # 271.465, 272.465 and 274.465 s got through, their SYN-ACKs lost, the
+            # server reset it at 278 s): the phone's attempt ran from there (RFC 3261
+            # 17.1; explore seed 15 of round 2: a TLS hello lost twice, the phone gave up
+            # at RTX-1's time, 0.5 s after the SYN, and the server closed the connection
+            # on the hello's late copy 0.1 s after that)
             if syns is None:
                 syns = _all_syns(trace, facts)
-            start = max((t for t in syns.get(key, ()) if t <= start), default=start)
+            start = min((t for t in syns.get(key, ())
+                         if ended.get(key, -1.0) < t <= start), default=start)
         ended[key] = dec.t
         out.append(
             ConnAttempt(

@@ -3657,3 +3657,36 @@ class RetryRodeACallsConnectionThenMovedOnTests(SynchronousTestCase):
 
     def test_retry_off_the_interval_fails(self) -> None:
         self.assertEqual(status(self._world(75.0), "RTX-5"), "fail")
+
+
+class RetryConnectionWithRetransmittedSynsTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seed 402 of dns-ip-literal, round 10, next find; TLS, 20 %
+    loss, a flapping primary): the renewal was refused at 241.465 s; the
+    retry, due at 271.465 s, opened a connection whose SYNs the server got at
+    271.465, 272.465 and 274.465 s while its SYN-ACKs were lost, and which the
+    server reset at 278 s.  The attempt began with the connection's first SYN
+    (RFC 3261 17.1), not its last retransmission.  A connection first tried
+    3 s late is still a late retry.
+    """
+
+    def _world(self, first_syn: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, server2="", transport=2,
+                                        retry_counts=0, expires=30, duration=300.0,
+                                        servers=_ONE_TARGET[:1]))
+        reg = tb.register("primary", 211.4, transport="tls")
+        tb.respond(reg, 200, 211.405, headers=[("Expires", "30")])
+        tb.refused(241.454, "primary", port=5061, after=0.011)
+        for t in (first_syn, 272.465, 274.465):
+            if t >= first_syn:
+                tb._add(PacketEvent(t, "tcp", (PHONE, 41700), (PRIMARY, 5061), b"",
+                                    flags="S"))
+        tb.conn(278.0, "primary", "reset", transport="tcp", detail="aborted", port=5061,
+                phone_port=41700)
+        return tb
+
+    def test_retry_from_its_first_syn_passes(self) -> None:
+        self.assertEqual(status(self._world(271.465), "RTX-5"), "pass")
+
+    def test_connection_first_tried_late_fails(self) -> None:
+        self.assertEqual(status(self._world(274.465), "RTX-5"), "fail")

@@ -425,15 +425,21 @@ def _failback_invariants(run: WorldRun, mine: list[wire.Txn], tol: float) -> lis
     # attempts, not only transactions: a connection refused before any SIP went
     # over it (RTX-2) is the request's try at that server
     user = world.subject.user
-    tries = [t for t in wire.attempts(run.result.trace, facts) if _user(t.request) == user]
+    ctx = _ctx(run)
+    tries = [t for t in ctx.attempts if _user(t.request) == user]
     # (by rounds through the target list, as the checkers read them: an RTX-5 retry
     # after every target failed is a new round, not the failed one going on; explore
     # seed 243 of dns-ip-literal, round 7: the retry begun at the secondary, the
-    # primary's address lost, DNS-8, a failover from nothing)
+    # primary's address lost, DNS-8, a failover from nothing; so is the retry after an
+    # attempt that left the phone no target, the next one's address lost, DNS-8/DNS-11,
+    # as L{Ctx.rounds} reads it since round 9: survey 7007 [01] of round 10, FB-3, a
+    # renewal refused at the primary, the secondary's address lost, the retry 30 s later
+    # at the secondary under the stay, no failover)
+    alone = ctx._out_of_targets()
     chains = [
         r for c in wire.chains(run.result.trace, facts, tries)
         if not c.in_dialog and c.method != "ACK"
-        for part in _retry_parts(c, facts, primary) for r in wire.rounds(part, facts)
+        for part in _retry_parts(c, facts, primary) for r in wire.rounds(part, facts, alone)
         if r.head.dst in group1
     ]
     min_ttl = _min_ttl(run)
@@ -466,6 +472,7 @@ def _failback_invariants(run: WorldRun, mine: list[wire.Txn], tol: float) -> lis
     events.sort(key=lambda e: (e[0], e[1]))
     current: str | None = None
     tf = 0.0
+    failed_over = False
     out: list[str] = []
     for t, kind, c, lost in events:
         if kind == -1:
@@ -478,7 +485,7 @@ def _failback_invariants(run: WorldRun, mine: list[wire.Txn], tol: float) -> lis
                                                                      facts)):
                 continue
             if ans.dst == primary:
-                current = None
+                current, failed_over = None, False
             elif (c.head.dst == ans.dst and ans.dst != current
                   and all(x.dst == ans.dst for x in c.txns[:c.txns.index(ans)])
                   and primary in _unresolved(run, c.start)):
@@ -496,7 +503,14 @@ def _failback_invariants(run: WorldRun, mine: list[wire.Txn], tol: float) -> lis
                 # on it again under that failover's stay, not a new one; survey 7003
                 # [06], round 7: FB-1, the stay from 2.3 s, the retry at 108.5 s answered
                 # at the secondary, the next call at 166 s at the primary after the TTL)
-                current = ans.dst
+                # (... the stay of a failover since the phone was last on the primary, or
+                # a request that got through there: a rejection of one begun there with no
+                # such stay to resume put the phone on nothing, as the FB-* checkers read
+                # a failover, a request begun at the primary; survey 7008 [02] of round 10:
+                # FB-3, FO-5's REGISTER for a call's INVITE lost at the primary, 486 at the
+                # secondary, the call lost, the RTX-5 retry 30 s later at the primary)
+                if failed_over or ans.ok:
+                    current = ans.dst
                 continue
             elif ans.dst != current or any(x.dst != ans.dst
                                            for x in c.txns[:c.txns.index(ans)]):
@@ -506,7 +520,7 @@ def _failback_invariants(run: WorldRun, mine: list[wire.Txn], tol: float) -> lis
                 # after another target failed too, an RTX-5 retry beginning at the
                 # primary once the stay was over: explore seed 102 of dns-ip-literal,
                 # round 5)
-                current, tf = ans.dst, t
+                current, tf, failed_over = ans.dst, t, True
             continue
         if current is None or t <= tf + tol:
             continue

@@ -4208,3 +4208,54 @@ class ProbeConnectionRefusedJustAfterACallTests(SynchronousTestCase):
 
     def test_connection_before_the_invite_is_the_calls(self) -> None:
         self.assertEqual(status(self._world(False), "FBK-S3"), "fail")
+
+
+class FallbackRingingResentAtTheGiveUpTests(SynchronousTestCase):
+    """
+    FBK-C2 (round 10, survey 7008 [03]): concurrent mode, TCP, 100 ms latency,
+    retry_counts 0 (give-up 0.5 s from the connection's first SYN), the
+    working server refused.  A call's INVITE went to the fallback server,
+    which sent 180 and 200 at once; TCP lost the 180's segment and sent it
+    again, the 200 behind it, 2 ms after the phone's give-up time.  The INVITE
+    may never have been in Proceeding (RFC 3261 17.1.1.2): the phone gave the
+    fallback server up and the call failed, which the server, not the phone,
+    caused; as L{Ctx.maybe_late} reads a final answer sent so close to the
+    give-up, either reading stands.  With the 180 delivered at once the INVITE
+    waited at the fallback server, and a call left without its ACK still
+    fails FBK-C2.
+    """
+
+    def _world(self, ringing_lost: bool) -> TraceBuilder:
+        ports = (("udp", 5060), ("tcp", 5060), ("tls", 5061))
+        tb = TraceBuilder(default_facts(
+            transport=1, redundancy_type=0, retry_counts=0, server1=PRIMARY, calls=(100.0,),
+            duration=130.0, latency_tolerance=0.11,
+            servers=(ServerInfo("primary", PRIMARY, ports),
+                     ServerInfo("fallback", FALLBACK, ports))))
+        tb.respond(tb.register("primary", 0.2, transport="tcp"), 200)
+        tb.respond(tb.register("fallback", 0.3, call_id="reg-2", transport="tcp"), 200)
+        tb.refused(100.0, "primary", after=0.2)
+        tb.syn_lost(100.2, "fallback", fate="delivered", phone_port=5062)
+        tb.conn(100.3, "fallback", "accept", transport="tcp", port=5060, phone_port=5062)
+        inv = tb.invite("fallback", 100.4, call_id="call-a", transport="tcp")
+        e = tb._events[-1]
+        tb._events[-1] = replace(e, remote=(tb.phone, 5062))  # type: ignore[arg-type]
+        tb.respond(inv, 180, 100.5)
+        ringing = tb._events[-1]
+        assert isinstance(ringing, SipEvent)
+        seg = ((FALLBACK, 5060), (tb.phone, 5060))
+        if ringing_lost:
+            tb._add(PacketEvent(100.5, "tcp", *seg, ringing.raw, fate="lost"))
+        resent = 100.703 if ringing_lost else 100.5
+        tb._add(PacketEvent(resent, "tcp", *seg, ringing.raw, fate="delivered"))
+        tb.respond(inv, 200, 100.5)
+        ok = tb._events[-1]
+        assert isinstance(ok, SipEvent)
+        tb._add(PacketEvent(resent, "tcp", *seg, ok.raw, fate="delivered"))
+        return tb
+
+    def test_ringing_resent_at_the_give_up_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "FBK-C2"), "fail")
+
+    def test_ringing_in_time_without_an_ack_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-C2"), "fail")

@@ -378,3 +378,129 @@ class RegisterBeforeTheStayingCallInvariantTests(SynchronousTestCase):
         problems = self._problems(False)
         self.assertEqual(len(problems), 1)
         self.assertIn("FB-2 registration", problems[0])
+
+
+def _fb_problems(tb: object, *, mode: int, timeout: int, roe: int = 0) -> list[str]:
+    """L{_failback_invariants} over the trace of TraceBuilder C{tb}."""
+    from types import SimpleNamespace
+
+    from harness.certify import wire
+    from harness.explore import _failback_invariants
+    from harness.testing.strategies import AccountSpec
+
+    trace = tb.build()  # type: ignore[attr-defined]
+    facts = tb.facts  # type: ignore[attr-defined]
+    run = SimpleNamespace(
+        world=SimpleNamespace(faults=[], subject=AccountSpec(
+            retry_counts=(3, 3), register_on_enable=(roe, 0), failback_mode=(mode, 0),
+            failback_timeout=(timeout, 3600))),
+        result=SimpleNamespace(facts=facts, trace=trace),
+    )
+    mine = wire.phone_transactions(trace, facts)
+    return _failback_invariants(run, mine, 0.05)  # type: ignore[arg-type]
+
+
+class RetryAtTheServerInUseIsNoFailoverInvariantTests(SynchronousTestCase):
+    """
+    FAILBACK (survey 7007 [01], round 10): FB-3, TCP, the primary stopped.
+    After the failover to the secondary, a renewal's lookup lost the
+    secondary's address (DNS-8): it went to the primary, was refused, and the
+    address asked again was lost too (DNS-11).  The RTX-5 retry 30 s later
+    began at the secondary, under the stay.  The checkers read it as a round
+    of its own since round 9 (C{Ctx._out_of_targets}); the invariant read it
+    as the failed round moving on, a failover primary -> secondary restarting
+    FB-3's duration, and flagged the renewal at the primary once the first
+    failover's duration had run out.  A renewal at the primary before that
+    duration ran out still breaks FB-3.
+    """
+
+    def _problems(self, renewal_at: float) -> list[str]:
+        from harness.testing.tracebuilder import (
+            DOMAIN,
+            PRIMARY,
+            SECONDARY,
+            TraceBuilder,
+            default_facts,
+        )
+
+        tb = TraceBuilder(default_facts(transport=1, port1=0, retry_counts=3, failback_mode=3,
+                                        expires=3600, failback_timeout=150, duration=300.0,
+                                        server2=""))
+        srv = [f"0 1 5060 primary.{DOMAIN}", f"1 0 5060 secondary.{DOMAIN}"]
+        tb.dns(0.0, f"_sip._tcp.{DOMAIN}", "SRV", srv, ttl=5)
+        tb.dns(0.01, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=5)
+        tb.dns(0.02, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=5)
+        left = tb.refused(0.03, "primary")
+        tb.syn_lost(left, "secondary", fate="delivered", phone_port=5060)
+        reg = tb.register("secondary", left + 0.01, cseq=2, transport="tcp")
+        tb.respond(reg, 200, left + 0.02)
+        # a renewal's lookup: the secondary's address lost, asked again in vain
+        tb.dns(100.0, f"_sip._tcp.{DOMAIN}", "SRV", srv, ttl=5)
+        tb.dns(100.01, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=5)
+        tb.dns(100.02, f"secondary.{DOMAIN}", "A", rcode="TIMEOUT")
+        refused = tb.refused(100.03, "primary")
+        tb.dns(refused, f"secondary.{DOMAIN}", "A", rcode="TIMEOUT")
+        # the RTX-5 retry 30 s later at the server in use
+        at = refused + 4.0 + 30.0
+        tb.dns(at, f"_sip._tcp.{DOMAIN}", "SRV", srv, ttl=5)
+        tb.dns(at + 0.01, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=5)
+        tb.dns(at + 0.02, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=5)
+        tb.syn_lost(at + 0.03, "secondary", fate="delivered", phone_port=5060)
+        retry = tb.register("secondary", at + 0.04, cseq=4, transport="tcp")
+        tb.respond(retry, 200, at + 0.05)
+        # the next renewal, to the primary
+        tb.dns(renewal_at - 0.03, f"_sip._tcp.{DOMAIN}", "SRV", srv, ttl=5)
+        tb.dns(renewal_at - 0.02, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=5)
+        tb.dns(renewal_at - 0.01, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=5)
+        tb.syn_lost(renewal_at, "primary", fate="delivered", phone_port=5060)
+        renewal = tb.register("primary", renewal_at + 0.01, cseq=5, transport="tcp")
+        tb.respond(renewal, 200, renewal_at + 0.02)
+        return _fb_problems(tb, mode=3, timeout=150)
+
+    def test_primary_after_the_first_failovers_duration_holds(self) -> None:
+        self.assertEqual(self._problems(170.0), [])
+
+    def test_primary_within_the_duration_breaks(self) -> None:
+        problems = self._problems(145.0)
+        self.assertEqual(len(problems), 1)
+        self.assertIn("FB-3 duration", problems[0])
+
+
+class RejectedRegisterForAFailingCallIsNoFailoverInvariantTests(SynchronousTestCase):
+    """
+    FAILBACK (survey 7008 [02], round 10): FB-3, C{register_on_enable} 1, the
+    phone on the primary.  A call's INVITE went unanswered at the primary;
+    the phone sent FO-5's REGISTER to the secondary first, which answered 486,
+    and the call failed.  The RTX-5 retry 30 s later went to the primary.
+    The invariant read the secondary's answer to a request begun there as the
+    phone back on a stay "from nothing" (meant for a stay the current server's
+    failure interrupted) though no failover had happened, and flagged the
+    retry at the primary; the FB-* checkers count a failover only from a
+    request begun at the primary.  After a real failover, a new request at
+    the primary within FB-3's duration still breaks it.
+    """
+
+    def _problems(self, failover_first: bool) -> list[str]:
+        from harness.testing.tracebuilder import TraceBuilder, default_facts
+
+        tb = TraceBuilder(default_facts(register_on_enable=1, retry_counts=1, failback_mode=3,
+                                        failback_timeout=3600, expires=3600, calls=(100.0,),
+                                        duration=300.0, server2=""))
+        if failover_first:
+            tb.silent("REGISTER", "primary", 0.0)
+            tb.respond(tb.register("secondary", tb.give_up("REGISTER") + 0.01, cseq=2), 200)
+        else:
+            tb.respond(tb.register("primary", 0.0), 200)
+        tb.silent("INVITE", "primary", 100.0, call_id="call-a")
+        fo5 = tb.register("secondary", 100.0 + tb.give_up("INVITE"), cseq=3)
+        tb.respond(fo5, 486)
+        tb.respond(tb.register("primary", fo5.last + 30.2, cseq=4), 200)
+        return _fb_problems(tb, mode=3, timeout=3600, roe=1)
+
+    def test_retry_at_the_primary_holds(self) -> None:
+        self.assertEqual(self._problems(False), [])
+
+    def test_primary_within_the_duration_after_a_failover_breaks(self) -> None:
+        problems = self._problems(True)
+        self.assertEqual(len(problems), 1)
+        self.assertIn("FB-3 duration", problems[0])

@@ -424,7 +424,15 @@ def dns4(ctx: Ctx) -> Verdict:
         judged += 1
         ev.append(q.index)
         pos = 0
+        # (while this lookup waits to ask a lost question again, what is asked meanwhile is
+        # another lookup's: survey 7009 [01], session 19, two lookups interleaved, the
+        # other's next record asked between this one's lost try and its retry)
+        waiting_until: float | None = None
         for x in follow:
+            if waiting_until is not None:
+                if x.t < waiting_until:
+                    continue
+                waiting_until = None
             if x.name in bad:
                 return ctx.failed(c, "query for a record with an unsupported service",
                                   "only SIP+D2U, SIP+D2T, SIPS+D2T records",
@@ -455,13 +463,15 @@ def dns4(ctx: Ctx) -> Verdict:
                 break
             if x.type == "NAPTR":
                 break  # DNS-5's business
-            if (x.answer is None or x.answer.rcode == "TIMEOUT") and any(
-                    y.name == x.name and y.type == x.type
-                    and 0 < y.t - x.t <= min(_RESOLVER_RETRY, _TRY_GAP) for y in follow):
+            again = None if x.answer is not None and x.answer.rcode != "TIMEOUT" else min(
+                (y.t for y in follow if y.name == x.name and y.type == x.type
+                 and 0 < y.t - x.t <= min(_RESOLVER_RETRY, _TRY_GAP)), default=None)
+            if again is not None:
                 # its answer never reached the phone and the resolver asked again, another
                 # lookup's queries in between (L{queries} merges only tries next to each
                 # other): the same record's step still (survey 7007 [13], round 9, no
                 # latency: a call's SRV answer lost at 1.0 s, asked again at 2.0 s)
+                waiting_until = again
                 continue
             pos += 1
     if not judged:

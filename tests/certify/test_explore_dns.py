@@ -1338,3 +1338,47 @@ class NaptrStepAskedAgainAmongAnotherLookupsQueriesTests(SynchronousTestCase):
 
     def test_a_later_record_next_fails(self) -> None:
         self.assertEqual(status(self._world(False), "DNS-4"), "fail")
+
+
+class NaptrStepWaitingForItsRetryAmongAnotherLookupsStepsTests(SynchronousTestCase):
+    """
+    DNS-4 (session 19, survey 7009 [01], 8 worlds): two lookups of the
+    domain interleaved.  The second took C{_sips._tcp} (order 28), then asked
+    C{_sip._tcp} (order 39), whose answer was lost; 2 ms later the first
+    lookup asked C{_sip._udp} (order 58), its own next record; the second
+    asked C{_sip._tcp} again a second later.  Round 9's reading kept the
+    second lookup on C{_sip._tcp} after the lost answer but then took the
+    first lookup's C{_sip._udp} for its next step, out of order.  While a
+    lookup waits to ask a lost question again, what is asked meanwhile is
+    another lookup's.  A lookup that skipped C{_sip._tcp} still fails.
+    """
+
+    def _world(self, second_step: str) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=3, port1=0, naptr_build=1, calls=(1.0,),
+                                        duration=30.0, server2=""))
+        naptr = ['28 26 "s" "SIPS+D2T" "" _sips._tcp.' + DOMAIN,
+                 '58 16 "s" "SIP+D2U" "" _sip._udp.' + DOMAIN,
+                 '39 34 "s" "SIP+D2T" "" _sip._tcp.' + DOMAIN]
+        srv = [f"17 27 5060 primary.{DOMAIN}"]
+        # the first lookup: its _sip._udp step comes 2 s after its _sip._tcp one
+        tb.dns(0.001, DOMAIN, "NAPTR", naptr, ttl=5)
+        tb.dns(0.003, f"_sips._tcp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+        tb.dns(1.005, f"_sip._tcp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+        # the second lookup
+        tb.dns(2.001, DOMAIN, "NAPTR", naptr, ttl=5)
+        tb.dns(2.003, f"_sips._tcp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+        tb.dns(2.005, f"_{second_step}.{DOMAIN}", "SRV", rcode="TIMEOUT")
+        tb.dns(2.007, f"_sip._udp.{DOMAIN}", "SRV", srv, ttl=5)  # the first lookup's
+        tb.dns(2.009, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=300)
+        if second_step == "sip._tcp":
+            tb.dns(3.005, f"_sip._tcp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+            tb.dns(3.007, f"_sip._udp.{DOMAIN}", "SRV", srv, ttl=5)
+        else:
+            tb.dns(3.007, f"_{second_step}.{DOMAIN}", "SRV", srv, ttl=5)
+        return tb
+
+    def test_waiting_for_the_retry_passes(self) -> None:
+        self.assertEqual(status(self._world("sip._tcp"), "DNS-4"), "pass")
+
+    def test_skipping_a_record_fails(self) -> None:
+        self.assertEqual(status(self._world("sip._udp"), "DNS-4"), "fail")

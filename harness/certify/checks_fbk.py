@@ -501,6 +501,38 @@ def fbk_c2(ctx: Ctx) -> Verdict:
     return ctx.passed(c, f"{len(cands)} call(s) completed through the fallback server", ev)
 
 
+def _retry_rode(ctx: Ctx, t: float, before: float | None
+                ) -> tuple[float, tuple[int, ...]] | None:
+    """
+    Where the RTX-5 retry due a retry interval after C{t} failed with nothing of
+    its own on the wire (the next REGISTER there, if any, at C{before}): when
+    that failure was, and the evidence.
+
+    A call's connection to the working server pending as the retry fell due,
+    begun at that instant or not yet decided then, was the retry's as well, as
+    RTX-5 reads it: it failed with it, and the next is due a retry interval
+    after that (explore seed 183 of dns-ip-literal, round 6: TCP, no latency, a
+    call's SYN at 30.000 s, the retry due at 30.011 s, both refused at 30.011
+    s).  The retry falling due as the working server closed the TLS connection
+    it went over was lost with it (RTX-5's reading): the next is due a retry
+    interval after the close (explore seed 117 of round 5, a flapping primary
+    going down at each retry time).
+    """
+    due = t + ctx.profile.retry_interval
+    shared = next((a for a in ctx.conn_attempts
+                   if ctx.group(a.server) == 1 and ctx.is_primary(a.server)
+                   and a.start > t + ctx.tol
+                   and (before is None or a.start < before - ctx.tol)
+                   and (abs(a.start - due) <= wire._SAME_INSTANT
+                        or a.start < due < a.t)), None)
+    if shared is not None:
+        return shared.t, tuple(shared.indexes[:1])
+    closed = _closed_at_retry(ctx, (due,), ctx.tol + ctx.profile.t1)
+    if closed is not None and closed > t + ctx.tol:
+        return closed, ()
+    return None
+
+
 def fbk_c3(ctx: Ctx) -> Verdict:
     c = "FBK-C3"
     guard = _fallback_guard(ctx, c, 0)
@@ -591,6 +623,14 @@ def fbk_c3(ctx: Ctx) -> Verdict:
                                           (i_syn,))
                     ev.append(i_syn)
                     break
+                # (the retry due before the run ended rode a call's connection there, or
+                # was lost with a closing TLS connection, as above: nothing of its own on
+                # the wire, the next one due after the end; survey 7009 [02], round 11)
+                rode = _retry_rode(ctx, t, None)
+                if rode is not None:
+                    ev.extend(rode[1])
+                    t = rode[0]
+                    continue
                 if t + ri + ctx.tol + ctx.profile.t1 < ctx.end:
                     return ctx.failed(c, "the phone stopped sending REGISTER to the working "
                                          "server while it was down",
@@ -602,29 +642,12 @@ def fbk_c3(ctx: Ctx) -> Verdict:
             # network lost (the resolver retries it a second later), is when it started
             began = min([nxt.started] + [q for q in dns_out if t + ctx.tol < q <= nxt.first])
             if began > t + ri + ctx.tol + ctx.profile.t1:
-                # (a call's connection to the working server pending as the retry fell
-                # due, begun at that instant or not yet decided then, was the retry's as
-                # well, as RTX-5 reads it: it failed with it, and the next is due a retry
-                # interval after that; explore seed 183 of dns-ip-literal, round 6: TCP,
-                # no latency, a call's SYN at 30.000 s, the retry due at 30.011 s, both
-                # refused at 30.011 s)
-                due = t + ri
-                shared = next((a for a in ctx.conn_attempts
-                               if ctx.group(a.server) == 1 and ctx.is_primary(a.server)
-                               and a.start > t + ctx.tol and a.start < nxt.first - ctx.tol
-                               and (abs(a.start - due) <= wire._SAME_INSTANT
-                                    or a.start < due < a.t)), None)
-                if shared is not None:
-                    ev.extend(shared.indexes[:1])
-                    t = shared.t
-                    continue
-                # (the retry falling due as the working server closed the TLS connection
-                # it went over was lost with it (RTX-5's reading): the next is due a retry
-                # interval after the close; explore seed 117 of round 5, a flapping
-                # primary going down at each retry time)
-                closed = _closed_at_retry(ctx, (t + ri,), ctx.tol + ctx.profile.t1)
-                if closed is not None and closed > t + ctx.tol:
-                    t = closed
+                # (the retry rode a call's pending connection there, or was lost with a
+                # closing TLS connection: `_retry_rode`)
+                rode = _retry_rode(ctx, t, nxt.first)
+                if rode is not None:
+                    ev.extend(rode[1])
+                    t = rode[0]
                     continue
                 return ctx.failed(c, "REGISTER to the down working server not retried in time",
                                   f"REGISTER by {t + ri:.3f} s", nxt.describe(), nxt.indexes)

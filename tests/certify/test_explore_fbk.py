@@ -4259,3 +4259,40 @@ class FallbackRingingResentAtTheGiveUpTests(SynchronousTestCase):
 
     def test_ringing_in_time_without_an_ack_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FBK-C2"), "fail")
+
+
+class LastRetryRidingTheCallsRefusedConnectionTests(SynchronousTestCase):
+    """
+    FBK-C3 (round 11, survey 7009 [02]): concurrent mode, TLS, the working
+    server flapping down.  A call took the registration's news that server 1
+    was down (refused) and its RTX-5 retry fell due 30 s later, 22 ms after
+    a second call's connection to the working server began and 2 ms before it
+    was refused; the call went to the fallback server.  The retry rode that
+    pending connection (round 7's reading for a retry with a later one on the
+    wire) and failed with it; the next one was due a retry interval after, past
+    the end of the run, so the phone had not stopped sending REGISTER there.
+    The checker read the riding only when a later REGISTER to the working server
+    was on the wire.  A call's connection decided a second before the retry
+    fell due was the call's alone, and a run lasting past the next retry time
+    with no REGISTER there still fail.
+    """
+
+    def _world(self, call_at: float, duration: float = 60.0) -> TraceBuilder:
+        tb = _ip_literal(transport=1, calls=(call_at,), duration=duration)
+        tb.refused(0.0, "primary", after=0.011)
+        fb = tb.register("fallback", 0.011, call_id="reg-2", transport="tcp")
+        tb.respond(fb, 200, 0.012)
+        refused = tb.refused(call_at, "primary", after=0.0134)
+        inv = tb.invite("fallback", refused, call_id="call-a", transport="tcp")
+        tb.respond(inv, 200, refused + 0.005)
+        tb.in_dialog(inv, "ACK", refused + 0.01)
+        return tb
+
+    def test_last_retry_riding_the_calls_connection_passes(self) -> None:
+        self.assertEqual(status(self._world(30.0), "FBK-C3"), "pass")
+
+    def test_connection_decided_before_the_retry_fails(self) -> None:
+        self.assertEqual(status(self._world(29.0), "FBK-C3"), "fail")
+
+    def test_no_register_after_the_ride_fails(self) -> None:
+        self.assertEqual(status(self._world(30.0, duration=75.0), "FBK-C3"), "fail")

@@ -562,6 +562,21 @@ def fbk_c3(ctx: Ctx) -> Verdict:
                         and _ended_at(ctx, x) > t + ctx.tol), None)
             nxt = nxt or next((x for x in ctx.attempts if x.method == "REGISTER"
                                and ctx.group(x.dst) == 1 and x.first > t + ctx.tol), None)
+            # a REGISTER there that was answered 2xx as the working server was found
+            # down (a renewal, under way since before, failing over between its targets
+            # as a call gave them up, or its 200 lost and the resend answered just after
+            # the call's INVITE gave the server up): it is up again, the phone registered
+            # (explore seed 70 of dns-ip-literal: the secondary silent to INVITEs only;
+            # explore seed 413, round 11: the next REGISTER there the renewal that 2xx
+            # set, 46 s on)
+            if nxt is None or nxt.first > t + ctx.tol:
+                up = next((x for x in ctx.attempts if x.method == "REGISTER"
+                           and ctx.group(x.dst) == 1 and x.ok and x.final_t is not None
+                           and t - ctx.tol <= x.final_t <= t + ctx.at_once), None)
+                if up is not None:
+                    ev.extend(up.indexes[:1])
+                    back = up.final_t
+                    break
             # a lookup of the working server's domain that gave no address was the phone
             # trying it (DNS-11: a failure of that server; the lookup is retried later):
             # while DNS fails, that lookup is all of the REGISTER the wire can show
@@ -599,17 +614,6 @@ def fbk_c3(ctx: Ctx) -> Verdict:
                 t = lookup.latest
                 continue
             if nxt is None:
-                # a REGISTER there that was answered 2xx as the working server was found
-                # down (a renewal, under way since before, failing over between its
-                # targets as a call gave them up): it is up again, the phone registered
-                # (explore seed 70 of dns-ip-literal: the secondary silent to INVITEs only)
-                up = next((x for x in ctx.attempts if x.method == "REGISTER"
-                           and ctx.group(x.dst) == 1 and x.ok and x.final_t is not None
-                           and t - ctx.tol <= x.final_t <= t + ctx.at_once), None)
-                if up is not None:
-                    ev.extend(up.indexes[:1])
-                    back = up.final_t
-                    break
                 # a connection the phone began there that the run ended before it was
                 # decided (SYNs unanswered, RTX-1's time not up: wire.conn_attempts
                 # leaves it out) was the REGISTER going out (RTX-2; explore seed 14)

@@ -4296,3 +4296,56 @@ class LastRetryRidingTheCallsRefusedConnectionTests(SynchronousTestCase):
 
     def test_no_register_after_the_ride_fails(self) -> None:
         self.assertEqual(status(self._world(30.0, duration=75.0), "FBK-C3"), "fail")
+
+
+class RenewalAnsweredJustAfterTheInviteGaveUpTests(SynchronousTestCase):
+    """
+    FBK-C3 (round 11, explore seed 413 of dns-ip-literal): concurrent mode,
+    UDP, C{retry_counts} 1, the working server silent to INVITEs only.  A
+    call's INVITE gave it up at 46.5 s and went to the fallback server; the
+    registration renewal sent at 46.01 s had its 200 lost, and the resend was
+    answered 200 at 46.515 s, just after the give-up: the working server
+    answered, the phone was registered there again (the next REGISTER is the
+    renewal that 2xx set, 46 s on).  The checker took only a REGISTER still
+    being tried at the give-up, or answered then with no later one there, as
+    the server answering; with the later renewal on the wire it asked for a
+    retry by 76.5 s.  A renewal answered before the give-up, nothing there
+    until that renewal, still fails, and so does a new call sent to the
+    fallback server after the working server answered.
+    """
+
+    def _world(self, answered_after: bool, second_call_to: str | None = None) -> TraceBuilder:
+        calls = (45.0,) if second_call_to is None else (45.0, 70.0)
+        tb = _ip_literal(retry_counts=1, expires=92, calls=calls, duration=120.0)
+        tb.respond(tb.register("primary", 0.0, cseq=1), 200, 0.005)
+        tb.respond(tb.register("fallback", 0.0, call_id="reg-2"), 200, 0.005)
+        tb.silent("INVITE", "primary", 45.0, call_id="call-a")
+        gave_up = 45.0 + tb.give_up("INVITE")
+        if answered_after:
+            ren = tb.register("primary", gave_up - 0.49, cseq=2, sends=(0.0, 0.5))
+            tb.respond(ren, 200, gave_up - 0.485, lost=True)
+            tb.respond(ren, 200, gave_up + 0.015)
+        else:
+            ren = tb.register("primary", gave_up - 0.6, cseq=2)
+            tb.respond(ren, 200, gave_up - 0.595)
+        inv = tb.invite("fallback", gave_up, call_id="call-a", cseq=1)
+        tb.respond(inv, 200, gave_up + 0.005)
+        tb.in_dialog(inv, "ACK", gave_up + 0.01)
+        if second_call_to is not None:
+            inv2 = tb.invite(second_call_to, 70.0, call_id="call-b")
+            tb.respond(inv2, 200, 70.005)
+            tb.in_dialog(inv2, "ACK", 70.01)
+        tb.respond(tb.register("primary", 92.52, cseq=3), 200, 92.525)
+        return tb
+
+    def test_renewal_answered_just_after_the_give_up_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-C3"), "pass")
+
+    def test_renewal_answered_before_the_give_up_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-C3"), "fail")
+
+    def test_next_call_to_the_fallback_after_the_answer_fails(self) -> None:
+        self.assertEqual(status(self._world(True, "fallback"), "FBK-C3"), "fail")
+
+    def test_next_call_to_the_working_server_passes(self) -> None:
+        self.assertEqual(status(self._world(True, "primary"), "FBK-C3"), "pass")

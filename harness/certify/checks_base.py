@@ -433,11 +433,37 @@ class Ctx:
             for t in c.txns[1:]:
                 if t.dst != c.head.dst and self.group(t.dst) == 1 and t.answered:
                     assert t.final_t is not None
-                    if self.not_taken(t, c.head.dst) or self._retried_after(t, c.head.dst):
+                    if (self.not_taken(t, c.head.dst) or self._retried_after(t, c.head.dst)
+                            or self._refused_register_first(c)):
                         break
                     out.append(Failover(c, t, t.final_t, t.dst))
                     break
         return out
+
+    def _refused_register_first(self, c: wire.Chain) -> bool:
+        """
+        Whether REGISTER chain C{c} is FO-5's REGISTER for a new request
+        failing over (C{register_on_enable} 1: neither the account's first
+        registration nor its renewal or RTX-5 retry,
+        L{checks_fo._registration_retry}) that the target it went to refused
+        (a final error other than a challenge): the request behind it never
+        went there (FO-3, as round 5 reads it), so the phone is on no server
+        and there was no failover (survey 7009 [03], round 11: a call's
+        connection to the stopped primary refused, the secondary's 486 to the
+        REGISTER, the call lost; the next call, at the primary once it was
+        back, is no new request leaving the current server under FB-2).
+        """
+        if c.method != "REGISTER" or not self.facts.account.server(1).register_on_enable:
+            return False
+        tail = c.txns[-1]
+        if (tail.final is None or tail.ok or tail.final.status in (401, 407)
+                or tail.final.status == 503 or self.is_primary(tail.dst)):
+            return False
+        if not any(r.txn.first < c.start for r in self.regs if self.group(r.dst) == 1):
+            return False  # (the account's first registration: its own)
+        from harness.certify.checks_fo import _registration_retry
+
+        return not _registration_retry(self, c.head)
 
     def _retried_after(self, t: wire.Txn, primary: str) -> bool:
         """

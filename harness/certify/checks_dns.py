@@ -774,7 +774,15 @@ def dns7(ctx: Ctx) -> Verdict:
                 tried.append(t.dst)
         known = [a for a in tried if a in addr_rank]
         expect_order = sorted(addr_rank, key=lambda a: addr_rank[a])
+        # a request begun at the server the phone failed over to, that server's
+        # stay (FB-1/2/3) still running, starts there whatever its rank: the FB-*
+        # checkers judge that start, the rest of the list is judged here (survey
+        # 7009 [05], round 11: the first SRV answer of _sips._tcp the phone got was
+        # the lookup of a call under FB-2's stay on the secondary)
+        kept = 1 if known and _began_at_current(ctx, known[0], chain.start) else 0
         for k, a in enumerate(known):
+            if k < kept:
+                continue
             best = min((addr_rank[x] for x in expect_order if x not in known[:k]), default=0)
             if addr_rank[a] != best:
                 tie = "higher weight first" if weighted else "RFC 2782 (priority order)"
@@ -790,6 +798,23 @@ def dns7(ctx: Ctx) -> Verdict:
         return ctx.na(c, "no SRV answer with targets of different rank followed by a request")
     return ctx.passed(c, f"SRV order honoured (profile {ctx.profile.name}: "
                          f"{ctx.profile.srv_tie})", ev)
+
+
+def _began_at_current(ctx: Ctx, address: str, t: float) -> bool:
+    """
+    Whether C{address} was the current server of an earlier failover of
+    server 1 at C{t} under a failback mode that keeps new requests there
+    (FB-1/2/3; not FB-0), the primary having answered nothing since (FB-OK).
+    """
+    if ctx.facts.account.server(1).failback_mode == 0 or ctx.is_primary(address):
+        return False
+    for f in ctx.failovers:
+        if f.to != address or f.t > t:
+            continue
+        if not any(ctx.is_primary(x.dst, f.to) and not x.in_dialog and x.answered
+                   and x.final_t is not None and f.t < x.final_t < t for x in ctx.txns):
+            return True
+    return False
 
 
 def dns8(ctx: Ctx) -> Verdict:
@@ -969,9 +994,17 @@ def dns10(ctx: Ctx) -> Verdict:
         # renewal 0.2 s after the first query's expiry reused the resolution)
         expired = min(((q.answer.t if q.answer is not None else q.t) + q.ttl
                        for q in lk if q.ttl is not None), default=expiry)
+        # (a request begins when it is handed to the transport, over TCP/TLS with its
+        # connection's first SYN: FO-5's REGISTER at the next target whose SYN went
+        # out as a request failing over gave its target up is a step of that
+        # request, which resolved when it began; survey 7009 [04], round 11:
+        # register_on_enable 1, a call's INVITE silenced at the primary 7.5 s after
+        # its lookup, TTL 5 s, the secondary's first SYN lost at the give-up, the
+        # REGISTER on the wire 0.2 s later)
         chain = next((ch for ch in ctx.rounds if not ch.in_dialog
                       and ch.head.started > max(expiry, expired) + ctx.tol
-                      and ctx.group(ch.head.dst) == 1 and not ctx.busy_at(ch.start, ch)), None)
+                      and ctx.group(ch.head.dst) == 1
+                      and not ctx.busy_at(min(ch.start, ch.head.started), ch)), None)
         if chain is None:
             continue
         judged += 1

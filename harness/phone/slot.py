@@ -78,12 +78,22 @@ class Slot:
         (explore seed 65 of dns-ip-literal: the renewal registered there,
         then the next lookup had the primary back at index 0, and an index
         kept from the short list sent the renewal to the primary during
-        FB-3's stay).  0 if it is not in the list.
+        FB-3's stay).  The same server reached another way counts too: a
+        later lookup whose NAPTR step now picks another transport (the first
+        one's SRV set failed then, DNS-2/DNS-4) names the server in use at
+        another port; the server is its host, not the way to it (FB-1/2/3:
+        "stay on the current server"; survey 7009 [05], round 11: registered
+        at the secondary over UDP, the call's lookup gave TLS, and the INVITE
+        went to the primary under FB-2).  0 if it is not in the list.
         """
         if self.current_key is None:
             return 0
         for i, t in enumerate(targets):
             if _key(t) == self.current_key:
+                return i
+        host = self.current_key[1]
+        for i, t in enumerate(targets):
+            if t.host == host:
                 return i
         return 0
 

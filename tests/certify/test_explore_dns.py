@@ -1382,3 +1382,78 @@ class NaptrStepWaitingForItsRetryAmongAnotherLookupsStepsTests(SynchronousTestCa
 
     def test_skipping_a_record_fails(self) -> None:
         self.assertEqual(status(self._world("sip._udp"), "DNS-4"), "fail")
+
+
+class FirstSrvAnswerDuringAFailbackStayTests(SynchronousTestCase):
+    """
+    DNS-7 (survey 7009 [05], round 11): NAPTR, the TLS record's SRV set
+    unanswered at start, so the phone registered over UDP, failing over to
+    the secondary (the primary's 503).  The first answer of that SRV set came
+    with a call's lookup under FB-2's stay, and the INVITE went to the
+    secondary, where FB-2 keeps new requests; DNS-7 judged it the list's first
+    try.  Under FB-0 (every new request tries the primary first) the same
+    INVITE still fails DNS-7.
+    """
+
+    def _world(self, mode: int) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=0, port1=0, failback_mode=mode,
+                                        calls=(100.0,), duration=120.0, server2=""))
+        srv_udp = [f"17 27 5060 primary.{DOMAIN}", f"18 30 5060 secondary.{DOMAIN}"]
+        srv_tls = [f"17 27 5061 primary.{DOMAIN}", f"18 30 5061 secondary.{DOMAIN}"]
+        tb.dns(0.001, f"_sip._udp.{DOMAIN}", "SRV", srv_udp, ttl=5)
+        tb.dns(0.002, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=5)
+        tb.dns(0.003, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=5)
+        first = tb.register("primary", 0.01, cseq=1)
+        tb.respond(first, 503, 0.011)
+        reg = tb.register("secondary", 0.012, cseq=2)
+        tb.respond(reg, 200, 0.013)
+        tb.dns(100.001, f"_sips._tcp.{DOMAIN}", "SRV", srv_tls, ttl=5)
+        tb.dns(100.002, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=5)
+        tb.dns(100.003, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=5)
+        inv = tb.invite("secondary", 100.01, call_id="call-a", transport="tls", port=5061)
+        tb.respond(inv, 486, 100.02)
+        return tb
+
+    def test_invite_at_the_current_server_passes(self) -> None:
+        self.assertEqual(status(self._world(2), "DNS-7"), "pass")
+
+    def test_invite_at_the_secondary_under_fb0_fails(self) -> None:
+        self.assertEqual(status(self._world(0), "DNS-7"), "fail")
+
+
+class RegisterFirstOfAFailingOverCallTests(SynchronousTestCase):
+    """
+    DNS-10 (survey 7009 [04], round 11; two worlds): C{register_on_enable}
+    1, TCP, the domain's A records with a 5 s TTL.  A call resolved the domain
+    at 200 s; its INVITE was silenced at the primary and given up at 207.5 s,
+    when the phone registered at the secondary first (FO-5), unanswered.  DNS-10 took
+    that REGISTER for the first new request after the TTL expired, due to
+    resolve again; it is the call's failover, which resolved when it began.
+    A REGISTER there with no request failing over behind it still fails.
+    """
+
+    def _world(self, failing_over: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, port1=5060, register_on_enable=1,
+                                        expires=3600, calls=(200.0,), duration=300.0,
+                                        server2=""))
+        tb.dns(0.001, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=5)
+        reg = tb.register("primary", 0.01, cseq=1, transport="tcp")
+        tb.respond(reg, 200, 0.02)
+        tb.dns(200.0, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=5)
+        g = tb.give_up("INVITE")
+        if failing_over:
+            tb.silent("INVITE", "primary", 200.001, transport="tcp", call_id="call-a")
+        else:
+            inv = tb.invite("primary", 200.001, call_id="call-a", transport="tcp")
+            tb.respond(inv, 486, 200.01)
+        # its connection's first SYN lost as the INVITE was given up, the REGISTER
+        # over the second one, never answered (the call was lost, FO-3)
+        tb.syn_lost(200.001 + g, "secondary", fate="lost", phone_port=5060)
+        tb.silent("REGISTER", "secondary", 200.201 + g, cseq=2, transport="tcp")
+        return tb
+
+    def test_register_first_of_the_failing_over_call_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "DNS-10"), "fail")
+
+    def test_register_without_a_failover_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "DNS-10"), "fail")

@@ -352,3 +352,44 @@ class FailoverJoinsAConnectionStillOpeningTests(SynchronousTestCase):
 
     def test_connection_failed_before_the_give_up_fails(self) -> None:
         self.assertEqual(status(self._world(0.6), "FO-2"), "fail")
+
+
+class RefusedRegisterFirstIsNoFailoverTests(SynchronousTestCase):
+    """
+    FB-2 (survey 7009 [03], round 11; two worlds): FB-2,
+    C{register_on_enable} 1, TLS, the primary stopped.  Registered at the
+    primary, the phone placed a call: its connection to the primary was
+    refused, and it registered at the secondary first (FO-5), which answered
+    486; the call was lost there too (FO-3: a refused REGISTER keeps the
+    INVITE off the secondary).  The wire read the REGISTER as a failover, and
+    the next call, at the primary once it was back, as a new request leaving
+    the current server.  The phone was on no server: the request behind the
+    REGISTER never went there.  Had the secondary taken the REGISTER, the
+    next call at the primary still fails FB-2.
+    """
+
+    def _world(self, refused: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, port1=0, register_on_enable=1,
+                                        failback_mode=2, expires=120, calls=(27.0, 41.0),
+                                        duration=60.0, server2=""))
+        srv = [f"0 1 5060 primary.{DOMAIN}", f"1 0 5060 secondary.{DOMAIN}"]
+        for at in (1.0, 27.0, 41.0):
+            tb.dns(at - 0.003, f"_sip._tcp.{DOMAIN}", "SRV", srv, ttl=5)
+            tb.dns(at - 0.002, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=5)
+            tb.dns(at - 0.001, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=5)
+        first = tb.register("primary", 1.0, cseq=1, transport="tcp")
+        tb.respond(first, 200, 1.01)
+        inv = tb.invite("primary", 2.0, call_id="call-0", transport="tcp")
+        tb.respond(inv, 486, 2.01)
+        left = tb.refused(27.0, "primary", after=0.04)
+        reg = tb.register("secondary", left + 0.01, cseq=2, transport="tcp")
+        tb.respond(reg, 486 if refused else 200, left + 0.02)
+        call = tb.invite("primary", 41.0, call_id="call-b", transport="tcp")
+        tb.respond(call, 486, 41.01)
+        return tb
+
+    def test_call_at_the_primary_after_the_refused_register_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "FB-2"), "fail")
+
+    def test_call_at_the_primary_after_a_real_failover_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FB-2"), "fail")

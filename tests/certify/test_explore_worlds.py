@@ -59,6 +59,7 @@ MUST_FAIL = {
     "r10-s7008-fb1-stay-from-late-invite-failover": ("ignores-dnsttl", "FB-1"),
     "r10-seed402-reg1-retries-back-to-abandoned-conn": ("no-reregister-retry", "REG-1"),
     "r10-seed403-fo2-joins-opening-conn": ("no-reregister-retry", "RTX-5"),
+    "r11-s7009-fb2-stay-across-transport": ("always-fails-back", "FB-2"),
 }
 
 

@@ -128,6 +128,32 @@ class ShortListTests(SynchronousTestCase):
         self.assertEqual(s.order(TARGETS, is_register=True), [0, 1])
 
 
+class AnotherTransportTests(SynchronousTestCase):
+    """
+    The server in use is its host, not the way to it (FB-2, survey 7009 [05],
+    round 11): registered at the secondary over UDP (the NAPTR record for TLS
+    had no SRV set then), a call's lookup picked TLS and named both servers
+    at port 5061; the INVITE went to the primary, as if the secondary were
+    gone.  A list without the secondary's host still starts at its top.
+    """
+
+    TLS = (Target("tls", "127.0.1.10", 5061), Target("tls", "127.0.1.20", 5061))
+
+    def test_same_host_over_another_transport_is_the_server_in_use(self) -> None:
+        s, _ = slot(2)
+        self.assertEqual(s.order(self.TLS, is_register=False), [1, 0])
+
+    def test_exact_target_comes_before_the_same_host(self) -> None:
+        s, _ = slot(2)
+        mixed = (Target("tls", "127.0.1.20", 5061), PRIMARY, SECONDARY)
+        self.assertEqual(s.order(mixed, is_register=False), [2, 0, 1])
+
+    def test_list_without_the_host_starts_at_its_top(self) -> None:
+        s, _ = slot(2)
+        other = (Target("tls", "127.0.1.10", 5061), Target("tls", "127.0.1.30", 5061))
+        self.assertEqual(s.order(other, is_register=False), [0, 1])
+
+
 class PrimaryOfResolutionTests(SynchronousTestCase):
     """
     L{Resolution.is_primary}: SRV targets before the first with an address

@@ -61,6 +61,15 @@ class Ctx:
         #: L{give_up} by (method, server address)
         self._give_up: dict[tuple[str, str], float] = {}
 
+    def at_call_moment(self, t: float) -> bool:
+        """
+        Whether C{t} falls in a planned call's moment, from its placing to a
+        second after: when its lookup and its INVITE's first connection
+        begin, so what the phone began then may be the call's rather than
+        the registration's (the RTX and FBK readings ask it).
+        """
+        return any(p.at - self.tol <= t <= p.at + 1.0 + self.tol for p in self.facts.calls)
+
     # -- wire view ---------------------------------------------------------------
 
     @cached_property

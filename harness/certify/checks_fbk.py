@@ -143,8 +143,7 @@ def _opening_after(ctx: Ctx, group: int, t: float) -> tuple[int, float] | None:
                 and e.t > t + ctx.tol and ctx.group(e.dst[0]) == group
                 and (ctx.facts.phone is None or e.src[0] == ctx.facts.phone)
                 and (e.dst[0], e.src[1]) not in failed and (e.dst[0], e.src[1]) not in used
-                and not any(p.at - ctx.tol <= e.t <= p.at + 1.0 + ctx.tol
-                            for p in ctx.facts.calls)):
+                and not ctx.at_call_moment(e.t)):
             return i, e.t
     return None
 
@@ -196,7 +195,7 @@ def _still_opening(ctx: Ctx, group: int) -> list[tuple[int, float]]:
             heard.add((e.src[0], e.dst[1]))
     return [(i, t) for key, (i, t) in first.items()
             if key not in known and key not in heard
-            and not any(p.at - ctx.tol <= t <= p.at + 1.0 + ctx.tol for p in ctx.facts.calls)]
+            and not ctx.at_call_moment(t)]
 
 
 def _renewal_on_hang_up_conn(ctx: Ctx) -> list[tuple[float, wire.ConnAttempt]]:
@@ -396,8 +395,7 @@ def fbk_c1(ctx: Ctx) -> Verdict:
         # 473.5 s, the retry at 503.5 s)
         joined = next((a for a in ctx.conn_attempts if ctx.group(a.server) == grp
                        and a.server == r.dst
-                       and (any(p.at - ctx.tol <= a.start <= p.at + 1.0 + ctx.tol
-                                for p in ctx.facts.calls) or _hang_up_conn(ctx, a))
+                       and (ctx.at_call_moment(a.start) or _hang_up_conn(ctx, a))
                        and r.t + ctx.tol < a.start <= r.t + r.granted + ctx.tol
                        and a.t >= r.t + r.granted / 2 - ctx.tol), None)
         if joined is not None:

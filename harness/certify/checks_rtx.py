@@ -202,7 +202,7 @@ def _joined_opening(ctx: Ctx, x: wire.Txn) -> bool:
     if x.method != "REGISTER" or x.conn_start is None or not x.on_wire:
         return False
     start, s0 = x.conn_start, x.sends[0]
-    if any(p.at - ctx.tol <= start <= p.at + 1.0 + ctx.tol for p in ctx.facts.calls) and any(
+    if ctx.at_call_moment(start) and any(
             y.method == "INVITE" and not y.in_dialog and y.dst == x.dst
             and y.conn_start == start and y.sends[0].sport == s0.sport for y in ctx.txns):
         return True
@@ -224,7 +224,7 @@ def _roe_for_call(ctx: Ctx, t: wire.Txn, registered: str) -> bool:
     if (t.method != "REGISTER" or ctx.group(t.dst) != 1 or t.dst == registered
             or not ctx.facts.account.server(1).register_on_enable):
         return False
-    if not any(p.at - ctx.tol <= t.started <= p.at + 1.0 + ctx.tol for p in ctx.facts.calls):
+    if not ctx.at_call_moment(t.started):
         return False
     end = t.started + ctx.give_up(t) + at_once(ctx)
     return any(x.method == "INVITE" and not x.in_dialog and t.started <= x.started <= end
@@ -1302,8 +1302,7 @@ def rtx5(ctx: Ctx) -> Verdict:
                  "(SYN unanswered)", f.index)
                 for f in pending.values()
                 if ctx.group(f.server) == 1 and f.t > last.last + ctx.tol
-                and not any(p.at - ctx.tol <= f.t <= p.at + 1.0 + ctx.tol
-                            for p in ctx.facts.calls)
+                and not ctx.at_call_moment(f.t)
                 and f.index not in hung_pending
                 and (nxt is None or f.t < nxt.first - ctx.tol)
             ]
@@ -1839,8 +1838,7 @@ def reg1(ctx: Ctx) -> Verdict:
         # 55 of dns-ip-literal: every REGISTER's connection lost or refused, a flapping
         # primary, while a call's INVITE got through)
         tried = [a for a in ctx.conn_attempts if a.start < first.first - ctx.tol
-                 and not any(p.at - ctx.tol <= a.start <= p.at + 1.0 + ctx.tol
-                             for p in ctx.facts.calls)]
+                 and not ctx.at_call_moment(a.start)]
         if tried:
             a = tried[0]
             return ctx.passed(c, f"tried to register at start: the {a.transport} connection to "
@@ -1850,8 +1848,7 @@ def reg1(ctx: Ctx) -> Verdict:
         # and away from a planned call's time: explore seed 316, round 9, SERVFAIL until
         # 10 s, the call at 10 s the first request on the wire, the REGISTER's retry at 30)
         looked = [d for d in ctx.dns_downs if d.start < first.first - ctx.tol
-                  and not any(p.at - ctx.tol <= d.start <= p.at + 1.0 + ctx.tol
-                              for p in ctx.facts.calls)]
+                  and not ctx.at_call_moment(d.start)]
         if looked:
             d = looked[0]
             return ctx.passed(c, f"tried to register at start: the {d.describe()}; no server "

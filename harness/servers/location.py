@@ -35,6 +35,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Protocol
 
+from harness._frozen import quick_init
 from harness.sip.uri import SipURI, parse_uri
 
 __all__ = ["Binding", "LocationService", "OutOfOrder", "aor_key", "contact_key"]
@@ -92,6 +93,7 @@ def _key_of(u: SipURI) -> ContactKey:
     return (u.scheme.lower(), u.user or "", u.host.lower(), u.port, u.transport or "")
 
 
+@quick_init  # (one per REGISTER: see harness._frozen)
 @dataclass(frozen=True)
 class Binding:
     """
@@ -219,20 +221,7 @@ class LocationService:
         """Add or refresh a binding lasting C{expires} seconds from now."""
         key = _key(aor)
         now = self.clock.seconds()
-        # Binding(aor=key, contact=contact, ...) without the frozen __init__'s
-        # nine object.__setattr__ calls: the fields stored in field order into
-        # the instance dict (a key-sharing one still), once per REGISTER
-        binding = object.__new__(Binding)
-        fields = binding.__dict__
-        fields["aor"] = key
-        fields["contact"] = contact
-        fields["expires_at"] = now + expires
-        fields["source"] = source
-        fields["call_id"] = call_id
-        fields["cseq"] = cseq
-        fields["registered_at"] = now
-        fields["server"] = server
-        fields["q"] = q
+        binding = Binding(key, contact, now + expires, source, call_id, cseq, now, server, q)
         table = self._bindings.get(key)
         if table is None:
             table = self._bindings[key] = {}

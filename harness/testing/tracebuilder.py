@@ -21,6 +21,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from harness.certify.facts import CallPlan, Facts, ServerInfo
 from harness.certify.verdict import Verdict
@@ -48,6 +49,7 @@ __all__ = [
     "Req",
     "TraceBuilder",
     "default_facts",
+    "failback_problems",
     "register_failover",
     "verdict_of",
 ]
@@ -390,3 +392,25 @@ def verdict_of(trace: Trace, facts: Facts, clause: str) -> Verdict:
     from harness.certify.checkers import judge
 
     return judge(trace, facts, [clause])[0]
+
+
+def failback_problems(tb: TraceBuilder, subject: Any, faults: Sequence[Any] = (),
+                      tol: float = 0.05) -> list[str]:
+    """
+    The explore FAILBACK invariant (L{harness.explore._failback_invariants})
+    over C{tb}'s trace, for a world whose judged account is C{subject} (an
+    L{harness.testing.strategies.AccountSpec}) and whose faults are
+    C{faults}: the invariant tests build their worlds this way.
+    """
+    from types import SimpleNamespace
+
+    from harness.certify import wire
+    from harness.explore import _failback_invariants
+
+    trace = tb.build()
+    run = SimpleNamespace(
+        world=SimpleNamespace(faults=list(faults), subject=subject),
+        result=SimpleNamespace(facts=tb.facts, trace=trace),
+    )
+    mine = wire.phone_transactions(trace, tb.facts)
+    return _failback_invariants(run, mine, tol)  # type: ignore[arg-type]

@@ -19,6 +19,7 @@ from harness.testing.tracebuilder import (
     SECONDARY,
     TraceBuilder,
     default_facts,
+    failback_problems,
     verdict_of,
 )
 from harness.trace.events import ConnEvent, PacketEvent, SipEvent
@@ -1957,10 +1958,6 @@ class StayRestartedWithinOneRoundInvariantTests(SynchronousTestCase):
     """
 
     def _problems(self, renewal_at: float) -> list[str]:
-        from types import SimpleNamespace
-
-        from harness.certify import wire
-        from harness.explore import _failback_invariants
         from harness.testing.strategies import AccountSpec
 
         tb = TraceBuilder(default_facts(expires=120, retry_counts=0, failback_mode=3,
@@ -1980,14 +1977,8 @@ class StayRestartedWithinOneRoundInvariantTests(SynchronousTestCase):
         tb.respond(ok, 200, 91.545 + g)
         ok = tb.register("secondary", renewal_at, cseq=7)
         tb.respond(ok, 200, renewal_at + 0.005)
-        trace = tb.build()
-        run = SimpleNamespace(
-            world=SimpleNamespace(faults=[], subject=AccountSpec(failback_mode=(3, 0),
-                                                                  failback_timeout=(90, 0))),
-            result=SimpleNamespace(facts=tb.facts, trace=trace),
-        )
-        mine = wire.phone_transactions(trace, tb.facts)
-        return _failback_invariants(run, mine, 0.06)  # type: ignore[arg-type]
+        return failback_problems(
+            tb, AccountSpec(failback_mode=(3, 0), failback_timeout=(90, 0)), tol=0.06)
 
     def test_stay_from_the_failover_back_passes(self) -> None:
         self.assertEqual(self._problems(152.05), [])
@@ -2218,10 +2209,6 @@ class CurrentServerFailedEndsStayInvariantTests(SynchronousTestCase):
     """
 
     def _problems(self, secondary_failed: bool) -> list[str]:
-        from types import SimpleNamespace
-
-        from harness.certify import wire
-        from harness.explore import _failback_invariants
         from harness.testing.strategies import AccountSpec
 
         tb = TraceBuilder(default_facts(failback_mode=1, register_on_enable=1, calls=(0.0,),
@@ -2244,14 +2231,8 @@ class CurrentServerFailedEndsStayInvariantTests(SynchronousTestCase):
         tb.silent("REGISTER", "primary", 45.04, cseq=3)
         ok = tb.register("secondary", 45.04 + tb.give_up("REGISTER"), cseq=4)
         tb.respond(ok, 200, 45.045 + tb.give_up("REGISTER"))
-        trace = tb.build()
-        run = SimpleNamespace(
-            world=SimpleNamespace(faults=[], subject=AccountSpec(failback_mode=(1, 0),
-                                                                  register_on_enable=(1, 0))),
-            result=SimpleNamespace(facts=tb.facts, trace=trace),
-        )
-        mine = wire.phone_transactions(trace, tb.facts)
-        return _failback_invariants(run, mine, 0.06)  # type: ignore[arg-type]
+        return failback_problems(
+            tb, AccountSpec(failback_mode=(1, 0), register_on_enable=(1, 0)), tol=0.06)
 
     def test_retry_from_the_top_after_the_secondary_failed_passes(self) -> None:
         self.assertEqual(self._problems(True), [])
@@ -2309,10 +2290,6 @@ class UnresolvedPrimaryIsNoFailoverInvariantTests(SynchronousTestCase):
     """
 
     def _problems(self, lost: bool) -> list[str]:
-        from types import SimpleNamespace
-
-        from harness.certify import wire
-        from harness.explore import _failback_invariants
         from harness.testing.strategies import AccountSpec
 
         tb = TraceBuilder(default_facts(transport=1, failback_mode=1, calls=(10.0, 40.0),
@@ -2339,13 +2316,7 @@ class UnresolvedPrimaryIsNoFailoverInvariantTests(SynchronousTestCase):
         _tcp_silent(tb, "INVITE", 40.03, call_id="call-b")
         inv = tb.invite("secondary", 47.53, call_id="call-b", cseq=2, transport="tcp")
         tb.respond(inv, 200, 47.535)
-        trace = tb.build()
-        run = SimpleNamespace(
-            world=SimpleNamespace(faults=[], subject=AccountSpec(failback_mode=(1, 0))),
-            result=SimpleNamespace(facts=tb.facts, trace=trace),
-        )
-        mine = wire.phone_transactions(trace, tb.facts)
-        return _failback_invariants(run, mine, 0.06)  # type: ignore[arg-type]
+        return failback_problems(tb, AccountSpec(failback_mode=(1, 0)), tol=0.06)
 
     def test_first_target_of_the_lookup_passes(self) -> None:
         self.assertEqual(self._problems(True), [])
@@ -3353,10 +3324,6 @@ class RetryAnsweredWhereItBeganIsNoFailoverTests(SynchronousTestCase):
     """
 
     def _problems(self, call_at: float) -> list[str]:
-        from types import SimpleNamespace
-
-        from harness.certify import wire
-        from harness.explore import _failback_invariants
         from harness.testing.strategies import AccountSpec
 
         tb = TraceBuilder(default_facts(retry_counts=0, failback_mode=1, server2="",
@@ -3372,13 +3339,7 @@ class RetryAnsweredWhereItBeganIsNoFailoverTests(SynchronousTestCase):
         retry = tb.register("secondary", 40.0 + 2 * gi, cseq=3)
         tb.respond(retry, 200, 40.005 + 2 * gi)
         tb.call("primary", call_at, call_id="call-b", bye_at=call_at + 5.0)
-        trace = tb.build()
-        run = SimpleNamespace(
-            world=SimpleNamespace(faults=[], subject=AccountSpec(failback_mode=(1, 0))),
-            result=SimpleNamespace(facts=tb.facts, trace=trace),
-        )
-        mine = wire.phone_transactions(trace, tb.facts)
-        return _failback_invariants(run, mine, 0.06)  # type: ignore[arg-type]
+        return failback_problems(tb, AccountSpec(failback_mode=(1, 0)), tol=0.06)
 
     def test_call_after_the_first_failovers_ttl_passes(self) -> None:
         self.assertEqual(self._problems(140.0), [])
@@ -3732,10 +3693,6 @@ class RetryRoundBegunWhereTheLookupLeftItTests(SynchronousTestCase):
     """
 
     def _problems(self, primary_answered: bool) -> list[str]:
-        from types import SimpleNamespace
-
-        from harness.certify import wire
-        from harness.explore import _failback_invariants
         from harness.testing.strategies import AccountSpec
 
         tb = TraceBuilder(default_facts(expires=30, retry_counts=1, failback_mode=3,
@@ -3761,13 +3718,7 @@ class RetryRoundBegunWhereTheLookupLeftItTests(SynchronousTestCase):
         tb.dns(359.275, f"secondary.{DOMAIN}", "A", [SECONDARY])
         renewal = tb.register("primary", 359.28, cseq=8)
         tb.respond(renewal, 200, 359.285)
-        trace = tb.build()
-        run = SimpleNamespace(
-            world=SimpleNamespace(faults=[], subject=AccountSpec(failback_mode=(3, 0))),
-            result=SimpleNamespace(facts=tb.facts, trace=trace),
-        )
-        mine = wire.phone_transactions(trace, tb.facts)
-        return _failback_invariants(run, mine, 0.06)  # type: ignore[arg-type]
+        return failback_problems(tb, AccountSpec(failback_mode=(3, 0)), tol=0.06)
 
     def test_retry_begun_at_the_only_address_passes(self) -> None:
         self.assertEqual(self._problems(False), [])

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from twisted.trial.unittest import SynchronousTestCase
 
+from harness.testing.tracebuilder import TraceBuilder, failback_problems
+
 
 class FallbackIsNoFailoverInvariantTests(SynchronousTestCase):
     """
@@ -20,10 +22,6 @@ class FallbackIsNoFailoverInvariantTests(SynchronousTestCase):
     """
 
     def _problems(self, answered_by: str) -> list[str]:
-        from types import SimpleNamespace
-
-        from harness.certify import wire
-        from harness.explore import _failback_invariants
         from harness.testing.strategies import AccountSpec
         from harness.testing.tracebuilder import DOMAIN, TraceBuilder, default_facts
 
@@ -38,13 +36,7 @@ class FallbackIsNoFailoverInvariantTests(SynchronousTestCase):
             inv = tb.invite("secondary", 7.51, call_id="call-a", cseq=2)
         tb.respond(inv, 200)
         tb.silent("REGISTER", "primary", 45.0)
-        trace = tb.build()
-        run = SimpleNamespace(
-            world=SimpleNamespace(faults=[], subject=AccountSpec(failback_mode=(1, 0))),
-            result=SimpleNamespace(facts=tb.facts, trace=trace),
-        )
-        mine = wire.phone_transactions(trace, tb.facts)
-        return _failback_invariants(run, mine, 0.05)  # type: ignore[arg-type]
+        return failback_problems(tb, AccountSpec(failback_mode=(1, 0)))
 
     def test_fallback_takeover_is_no_failover(self) -> None:
         self.assertEqual(self._problems("fallback"), [])
@@ -65,10 +57,6 @@ class RegisterForFailoverInvariantTests(SynchronousTestCase):
     """
 
     def _problems(self, for_invite: bool) -> list[str]:
-        from types import SimpleNamespace
-
-        from harness.certify import wire
-        from harness.explore import _failback_invariants
         from harness.testing.strategies import AccountSpec
         from harness.testing.tracebuilder import TraceBuilder, default_facts
 
@@ -83,14 +71,7 @@ class RegisterForFailoverInvariantTests(SynchronousTestCase):
         if for_invite:
             inv = tb.invite("secondary", 32.51, call_id="call-a", cseq=2)
             tb.respond(inv, 200, 32.515)
-        trace = tb.build()
-        run = SimpleNamespace(
-            world=SimpleNamespace(faults=[], subject=AccountSpec(
-                retry_counts=(0, 3), register_on_enable=(1, 0))),
-            result=SimpleNamespace(facts=tb.facts, trace=trace),
-        )
-        mine = wire.phone_transactions(trace, tb.facts)
-        return _failback_invariants(run, mine, 0.05)  # type: ignore[arg-type]
+        return failback_problems(tb, AccountSpec(retry_counts=(0, 3), register_on_enable=(1, 0)))
 
     def test_register_for_the_failover_holds(self) -> None:
         self.assertEqual(self._problems(True), [])
@@ -112,22 +93,11 @@ class CurrentServerUnresolvedInvariantTests(SynchronousTestCase):
     """
 
     def _problems(self, secondary_unresolved: bool) -> list[str]:
-        from types import SimpleNamespace
-
-        from harness.certify import wire
-        from harness.explore import _failback_invariants
         from harness.testing.strategies import AccountSpec
         from tests.certify.test_explore_fbk import CurrentServerUnresolvedBeforeTtlTests
 
         tb = CurrentServerUnresolvedBeforeTtlTests()._world(secondary_unresolved)
-        trace = tb.build()
-        run = SimpleNamespace(
-            world=SimpleNamespace(faults=[], subject=AccountSpec(
-                retry_counts=(0, 3), failback_mode=(1, 0))),
-            result=SimpleNamespace(facts=tb.facts, trace=trace),
-        )
-        mine = wire.phone_transactions(trace, tb.facts)
-        return _failback_invariants(run, mine, 0.05)  # type: ignore[arg-type]
+        return failback_problems(tb, AccountSpec(retry_counts=(0, 3), failback_mode=(1, 0)))
 
     def test_current_server_unresolved_holds(self) -> None:
         self.assertEqual(self._problems(True), [])
@@ -222,10 +192,6 @@ class AnswerAtGiveUpNotTakenInvariantTests(SynchronousTestCase):
     """
 
     def _problems(self, answered_at: float) -> list[str]:
-        from types import SimpleNamespace
-
-        from harness.certify import wire
-        from harness.explore import _failback_invariants
         from harness.testing.strategies import AccountSpec
         from harness.testing.tracebuilder import DOMAIN, TraceBuilder, default_facts
 
@@ -237,14 +203,7 @@ class AnswerAtGiveUpNotTakenInvariantTests(SynchronousTestCase):
         first = tb.register("secondary", 1.5, cseq=2)
         tb.respond(first, 200, answered_at)
         tb.silent("REGISTER", "primary", 32.0, cseq=3)
-        trace = tb.build()
-        run = SimpleNamespace(
-            world=SimpleNamespace(faults=[], subject=AccountSpec(failback_mode=(1, 0),
-                                                                 retry_counts=(0, 3))),
-            result=SimpleNamespace(facts=tb.facts, trace=trace),
-        )
-        mine = wire.phone_transactions(trace, tb.facts)
-        return _failback_invariants(run, mine, 0.05)  # type: ignore[arg-type]
+        return failback_problems(tb, AccountSpec(failback_mode=(1, 0), retry_counts=(0, 3)))
 
     def test_answer_at_give_up_not_taken_holds(self) -> None:
         self.assertEqual(self._problems(2.0), [])
@@ -267,10 +226,6 @@ class RetryFromThePrimaryAfterARoundBegunAtTheSecondaryTests(SynchronousTestCase
     """
 
     def _problems(self, from_primary: bool) -> list[str]:
-        from types import SimpleNamespace
-
-        from harness.certify import wire
-        from harness.explore import _failback_invariants
         from harness.testing.strategies import AccountSpec
         from harness.testing.tracebuilder import DOMAIN, TraceBuilder, default_facts
 
@@ -283,14 +238,7 @@ class RetryFromThePrimaryAfterARoundBegunAtTheSecondaryTests(SynchronousTestCase
             tb.silent("REGISTER", "primary", 51.0, cseq=3)
         again = tb.register("secondary", 51.5, cseq=4)
         tb.respond(again, 200, 51.5)
-        trace = tb.build()
-        run = SimpleNamespace(
-            world=SimpleNamespace(faults=[], subject=AccountSpec(failback_mode=(0, 0),
-                                                                 retry_counts=(0, 3))),
-            result=SimpleNamespace(facts=tb.facts, trace=trace),
-        )
-        mine = wire.phone_transactions(trace, tb.facts)
-        return _failback_invariants(run, mine, 0.05)  # type: ignore[arg-type]
+        return failback_problems(tb, AccountSpec(failback_mode=(0, 0), retry_counts=(0, 3)))
 
     def test_retry_from_the_primary_holds(self) -> None:
         self.assertEqual(self._problems(True), [])
@@ -347,10 +295,6 @@ class RegisterBeforeTheStayingCallInvariantTests(SynchronousTestCase):
     """
 
     def _problems(self, for_call: bool) -> list[str]:
-        from types import SimpleNamespace
-
-        from harness.certify import wire
-        from harness.explore import _failback_invariants
         from harness.testing.strategies import AccountSpec
         from harness.testing.tracebuilder import TraceBuilder, default_facts
 
@@ -362,14 +306,8 @@ class RegisterBeforeTheStayingCallInvariantTests(SynchronousTestCase):
         if for_call:
             inv = tb.invite("secondary", 100.01, call_id="call-a")
             tb.respond(inv, 200, 100.015)
-        trace = tb.build()
-        run = SimpleNamespace(
-            world=SimpleNamespace(faults=[], subject=AccountSpec(
-                retry_counts=(0, 3), register_on_enable=(1, 0), failback_mode=(2, 0))),
-            result=SimpleNamespace(facts=tb.facts, trace=trace),
-        )
-        mine = wire.phone_transactions(trace, tb.facts)
-        return _failback_invariants(run, mine, 0.05)  # type: ignore[arg-type]
+        return failback_problems(
+            tb, AccountSpec(retry_counts=(0, 3), register_on_enable=(1, 0), failback_mode=(2, 0)))
 
     def test_register_for_the_staying_call_holds(self) -> None:
         self.assertEqual(self._problems(True), [])
@@ -380,24 +318,13 @@ class RegisterBeforeTheStayingCallInvariantTests(SynchronousTestCase):
         self.assertIn("FB-2 registration", problems[0])
 
 
-def _fb_problems(tb: object, *, mode: int, timeout: int, roe: int = 0) -> list[str]:
-    """L{_failback_invariants} over the trace of TraceBuilder C{tb}."""
-    from types import SimpleNamespace
-
-    from harness.certify import wire
-    from harness.explore import _failback_invariants
+def _fb_problems(tb: TraceBuilder, *, mode: int, timeout: int, roe: int = 0) -> list[str]:
+    """L{failback_problems} for an account of the given failback mode and timeout."""
     from harness.testing.strategies import AccountSpec
 
-    trace = tb.build()  # type: ignore[attr-defined]
-    facts = tb.facts  # type: ignore[attr-defined]
-    run = SimpleNamespace(
-        world=SimpleNamespace(faults=[], subject=AccountSpec(
-            retry_counts=(3, 3), register_on_enable=(roe, 0), failback_mode=(mode, 0),
-            failback_timeout=(timeout, 3600))),
-        result=SimpleNamespace(facts=facts, trace=trace),
-    )
-    mine = wire.phone_transactions(trace, facts)
-    return _failback_invariants(run, mine, 0.05)  # type: ignore[arg-type]
+    return failback_problems(tb, AccountSpec(
+        retry_counts=(3, 3), register_on_enable=(roe, 0), failback_mode=(mode, 0),
+        failback_timeout=(timeout, 3600)))
 
 
 class RetryAtTheServerInUseIsNoFailoverInvariantTests(SynchronousTestCase):

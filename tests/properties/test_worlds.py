@@ -160,12 +160,8 @@ class FailbackRefusedTryInvariantTests(SynchronousTestCase):
     """
 
     def _problems(self, tries_primary: bool) -> list[str]:
-        from types import SimpleNamespace
-
-        from harness.certify import wire
-        from harness.explore import _failback_invariants
         from harness.testing.strategies import AccountSpec
-        from harness.testing.tracebuilder import TraceBuilder, default_facts
+        from harness.testing.tracebuilder import TraceBuilder, default_facts, failback_problems
 
         tb = TraceBuilder(default_facts(transport=1, server2="", duration=120.0))
         tb.refused(0.05, "primary")
@@ -175,13 +171,7 @@ class FailbackRefusedTryInvariantTests(SynchronousTestCase):
             tb.refused(1.0, "primary", after=0.005)
         inv = tb.invite("secondary", 1.015, transport="tcp", call_id="call-a")
         tb.respond(inv, 200, 1.02)
-        trace = tb.build()
-        run = SimpleNamespace(
-            world=SimpleNamespace(faults=[], subject=AccountSpec(transport=1)),
-            result=SimpleNamespace(facts=tb.facts, trace=trace),
-        )
-        mine = wire.phone_transactions(trace, tb.facts)
-        return _failback_invariants(run, mine, 0.05)  # type: ignore[arg-type]
+        return failback_problems(tb, AccountSpec(transport=1))
 
     def test_refused_try_at_the_primary_holds(self) -> None:
         self.assertEqual(self._problems(True), [])
@@ -200,25 +190,15 @@ class FailbackRetryAfterAtTimeZeroTests(SynchronousTestCase):
     """
 
     def _problems(self, retry_after: bool) -> list[str]:
-        from types import SimpleNamespace
-
-        from harness.certify import wire
-        from harness.explore import _failback_invariants
         from harness.testing.strategies import AccountSpec
-        from harness.testing.tracebuilder import TraceBuilder, default_facts
+        from harness.testing.tracebuilder import TraceBuilder, default_facts, failback_problems
 
         tb = TraceBuilder(default_facts(expires=30, duration=25.0))
         ra = [("Retry-After", "30")] if retry_after else []
         tb.respond(tb.register("primary", 0.0), 503, 0.0, headers=ra)
         tb.respond(tb.register("secondary", 0.0, cseq=2), 200, 0.0)
         tb.respond(tb.register("secondary", 15.0, cseq=3), 200, 15.0)
-        trace = tb.build()
-        run = SimpleNamespace(
-            world=SimpleNamespace(faults=[], subject=AccountSpec(transport=0)),
-            result=SimpleNamespace(facts=tb.facts, trace=trace),
-        )
-        mine = wire.phone_transactions(trace, tb.facts)
-        return _failback_invariants(run, mine, 0.05)  # type: ignore[arg-type]
+        return failback_problems(tb, AccountSpec(transport=0))
 
     def test_renewal_inside_retry_after_holds(self) -> None:
         self.assertEqual(self._problems(True), [])

@@ -3690,3 +3690,39 @@ class RetryConnectionWithRetransmittedSynsTests(SynchronousTestCase):
 
     def test_connection_first_tried_late_fails(self) -> None:
         self.assertEqual(status(self._world(274.465), "RTX-5"), "fail")
+
+
+class InvitesRegisterFirstAnsweredAtItsGiveUpTests(SynchronousTestCase):
+    """
+    RTX-3 (survey 7010 [01] of round 12, 2 of 4 worlds; TLS, 20 % loss,
+    register_on_enable 1, retry_counts 0): a call's INVITE got the primary's
+    503 at 233.20 s; FO-5's REGISTER to the secondary began with its
+    connection's SYN then, its segment lost, so the secondary read it only at
+    233.70 s and its 200 reached the phone at 233.75 s, 47 ms after the
+    phone had given that REGISTER up (233.70 s, RTX-1's time from the SYN):
+    nothing was left for the INVITE (FO-6).  RTX-3 counted the REGISTER as
+    answered, not as the INVITE's failed attempt at the secondary, and found
+    no attempt there.  An answer that may have come after the give-up time
+    counts for nothing when the phone then went on as if it had (the
+    readings' RTX-1 rule, L{Ctx.maybe_late}): that REGISTER was the attempt.
+    One answered well in time, the INVITE then never sent there, still fails.
+    """
+
+    def _world(self, answer_after: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server2="", register_on_enable=1, retry_counts=0,
+                                        calls=(10.0,), duration=60.0))
+        tb.respond(tb.register("primary", 0.0), 200, 0.005)
+        inv = tb.invite("primary", 10.0, call_id="call-a")
+        tb.respond(inv, 503, 10.005)
+        tb.in_dialog(inv, "ACK", 10.01)
+        reg = tb.register("secondary", 10.01, cseq=2)
+        tb.respond(reg, 200, 10.01 + answer_after)
+        return tb
+
+    def test_answer_at_the_give_up_passes(self) -> None:
+        tb = self._world(0.0)
+        self.assertEqual(status(self._world(tb.give_up("REGISTER", "secondary") + 0.04),
+                                "RTX-3"), "pass")
+
+    def test_answer_in_time_then_no_invite_fails(self) -> None:
+        self.assertEqual(status(self._world(0.1), "RTX-3"), "fail")

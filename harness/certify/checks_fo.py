@@ -67,10 +67,43 @@ def _tried_by_connection(ctx: Ctx, txn: wire.Txn, others: set[str]) -> int | Non
     done = ctx.failed_at(txn)
     if done is None:
         return None
-    return next((a.index for a in ctx.conn_attempts
-                 if a.server in others and a.what != "unestablished"
-                 and (done - ctx.tol <= a.start <= done + ctx.at_once
-                      or a.start < done <= a.t + ctx.tol)), None)
+    found = next((a.index for a in ctx.conn_attempts
+                  if a.server in others and a.what != "unestablished"
+                  and (done - ctx.tol <= a.start <= done + ctx.at_once
+                       or a.start < done <= a.t + ctx.tol)), None)
+    return found if found is not None else _opening_at_end(ctx, others, done)
+
+
+def _opening_at_end(ctx: Ctx, others: set[str], done: float) -> int | None:
+    """
+    The trace index of the first SYN of a connection to another target of
+    server 1 (C{others}) that the phone began when a request's target failed
+    at C{done} and that was still being opened
+    when the run ended: no answer from the server reached the phone over it,
+    no SIP went over it, and it had not failed (L{wire.conn_attempts} leaves
+    it out, RTX-1's time from its first SYN not reached, or its RST lost).  The
+    failover was under way, as REG-2 and FBK-C1 read a renewal's connection
+    still being opened at the end (survey 7010 [03] of round 12: TCP, the
+    INVITE given the silent primary up at 119.50 s, its SYN to the stopped
+    secondary then, the RST lost, the run ending at 120 s).
+    """
+    failed = {(a.server, a.phone_port) for a in ctx.conn_attempts}
+    first: dict[tuple[str, int], tuple[int, float]] = {}
+    heard: set[tuple[str, int]] = set()
+    for i, e in ctx.trace.indexed(PacketEvent):
+        if e.proto != "tcp":
+            continue
+        if e.src[0] in others and e.fate == "delivered":
+            heard.add((e.src[0], e.dst[1]))
+        elif e.dst[0] in others and (ctx.facts.phone is None or e.src[0] == ctx.facts.phone):
+            if "S" in e.flags and "A" not in e.flags:
+                first.setdefault((e.dst[0], e.src[1]), (i, e.t))
+            elif e.payload:
+                heard.add((e.dst[0], e.src[1]))
+    used = {(x.dst, s.sport) for x in ctx.txns if x.on_wire for s in x.sends}
+    return next((i for key, (i, t) in first.items()
+                 if key not in failed and key not in heard and key not in used
+                 and done - ctx.tol <= t <= done + ctx.at_once), None)
 
 
 # -- FO ---------------------------------------------------------------------------------

@@ -14,12 +14,14 @@ from harness.certify.facts import ServerInfo
 from harness.testing.tracebuilder import (
     DOMAIN,
     FALLBACK,
+    PHONE,
     PRIMARY,
     SECONDARY,
     TraceBuilder,
     default_facts,
     verdict_of,
 )
+from harness.trace.events import PacketEvent
 
 
 def status(tb: TraceBuilder, clause: str) -> str:
@@ -393,3 +395,45 @@ class RefusedRegisterFirstIsNoFailoverTests(SynchronousTestCase):
 
     def test_call_at_the_primary_after_a_real_failover_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FB-2"), "fail")
+
+
+class FailoverConnectionStillOpeningAtTheEndTests(SynchronousTestCase):
+    """
+    FO-3 (survey 7010 [03] of round 12; TCP, 20 % loss, retry_counts 0, the
+    secondary stopped at 38 s, the primary silent to INVITEs from 100 s): a
+    call placed at 117 s, its lookup losing two queries, sent its INVITE to
+    the primary at 119.004 s and gave it up at 119.504 s; the phone's SYN to
+    the secondary went out then, met the closed port, and its RST was lost:
+    the connection was still being opened when the run ended at 120 s, so no
+    INVITE reached the secondary and FO-3 said the INVITE did not fail over.
+    A connection to the next target begun when the request gave its target
+    up is the failover's try, whether it then failed, was still being opened
+    at the end (as REG-2 and FBK-C1 read a renewal's), or never came up
+    before RTX-1's time (RTX-2: not established, next target).  With no
+    connection to the secondary at all, FO-3 still fails.
+    """
+
+    def _world(self, end: float, syn: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, port1=0, retry_counts=0, server2="",
+                                        calls=(18.0,), duration=end))
+        srv = [f"0 1 5060 primary.{DOMAIN}", f"1 0 5060 secondary.{DOMAIN}"]
+        for at in (1.0, 18.0):
+            tb.dns(at - 0.003, f"_sip._tcp.{DOMAIN}", "SRV", srv, ttl=300)
+            tb.dns(at - 0.002, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=300)
+            tb.dns(at - 0.001, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=300)
+        tb.respond(tb.register("primary", 1.0, transport="tcp"), 200, 1.01)
+        tb.silent("INVITE", "primary", 18.0, call_id="call-a", transport="tcp")
+        if syn:  # (the secondary's port closed, its RST lost: the phone hears nothing)
+            tb.syn_lost(18.5, "secondary", fate="closed", phone_port=41500)
+            tb._add(PacketEvent(18.5001, "tcp", (SECONDARY, 5060), (PHONE, 41500), b"",
+                                fate="lost", flags="R"))
+        return tb
+
+    def test_connection_still_opening_at_the_end_passes(self) -> None:
+        self.assertNotEqual(status(self._world(18.9, True), "FO-3"), "fail")
+
+    def test_connection_never_established_passes(self) -> None:
+        self.assertNotEqual(status(self._world(25.0, True), "FO-3"), "fail")
+
+    def test_no_connection_to_the_secondary_fails(self) -> None:
+        self.assertEqual(status(self._world(18.9, False), "FO-3"), "fail")

@@ -1565,7 +1565,9 @@ def address_reasked_until(ctx: Ctx, fail_t: float) -> float | None:
     end = fail_t
     for name in {x[1] for x in run}:
         mine = [x for x in run if x[1] == name]
-        heard = [a for _, _, a in mine if a is not None]
+        # (a query the DNS server dropped, its record's rcode TIMEOUT, was never answered:
+        # the resolver's give-up ends it, explore seed 415 of round 12, next find)
+        heard = [a for _, _, a in mine if a is not None and a.rcode != "TIMEOUT"]
         if heard:
             if heard[0].rcode == "NOERROR" and any(" A " in r for r in heard[0].answers):
                 return None  # an address after all: the phone goes on there

@@ -3726,3 +3726,42 @@ class InvitesRegisterFirstAnsweredAtItsGiveUpTests(SynchronousTestCase):
 
     def test_answer_in_time_then_no_invite_fails(self) -> None:
         self.assertEqual(status(self._world(0.1), "RTX-3"), "fail")
+
+
+class AddressAskedAgainDroppedBeforeTheRetryTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seed 415 of dns-ip-literal, round 12, next find; TLS, 20 %
+    loss, SRV targets ghost (NXDOMAIN), primary and secondary (both silent),
+    a DNS fault dropping every query from 6 s): the lookup's NXDOMAIN answers
+    for ghost were lost, so the phone had only the primary and the
+    secondary.  The secondary failed at 20.03 s; the phone asked again for
+    ghost's address (DNS-11), the DNS server dropped both queries, and the
+    resolver gave up at 24.03 s: every target had failed only then, and the
+    retry came 30 s later (the readings' "RTX-5 after a second ask").
+    L{checks_dns.address_reasked_until} took the DNS server's record of a
+    dropped query (rcode TIMEOUT) for an answer that reached the phone and
+    ended the ask at its first query, wanting the retry 4 s early.  A retry
+    timed from the secondary's failure, ignoring the ask, now fails.
+    """
+
+    def _world(self, retry_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server2="", retry_counts=0, duration=60.0))
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV",
+               (f"0 2 5060 ghost.{DOMAIN}", f"0 1 5060 primary.{DOMAIN}",
+                f"0 0 5060 secondary.{DOMAIN}"))
+        _lost_query(tb, 0.005, f"ghost.{DOMAIN}")
+        _lost_query(tb, 1.005, f"ghost.{DOMAIN}")
+        tb.dns(5.0, f"primary.{DOMAIN}", "A", ["127.0.1.10"])
+        tb.dns(5.005, f"secondary.{DOMAIN}", "A", ["127.0.1.20"])
+        tb.silent("REGISTER", "primary", 5.01)
+        tb.silent("REGISTER", "secondary", 5.51, cseq=2)
+        tb.dns(6.015, f"ghost.{DOMAIN}", "A", rcode="TIMEOUT", answer_after=0.0)
+        tb.dns(7.015, f"ghost.{DOMAIN}", "A", rcode="TIMEOUT", answer_after=0.0)
+        tb.respond(tb.register("primary", retry_at, cseq=3), 200)
+        return tb
+
+    def test_retry_from_the_asks_give_up_passes(self) -> None:
+        self.assertEqual(status(self._world(40.015), "RTX-5"), "pass")
+
+    def test_retry_from_the_secondarys_failure_fails(self) -> None:
+        self.assertEqual(status(self._world(36.01), "RTX-5"), "fail")

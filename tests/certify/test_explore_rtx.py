@@ -3765,3 +3765,41 @@ class AddressAskedAgainDroppedBeforeTheRetryTests(SynchronousTestCase):
 
     def test_retry_from_the_secondarys_failure_fails(self) -> None:
         self.assertEqual(status(self._world(36.01), "RTX-5"), "fail")
+
+
+class ServersTlsCloseHeardBeforeItsFinTests(SynchronousTestCase):
+    """
+    RTX-5 (explore seed 415 of dns-ip-literal, round 12, third find; TLS,
+    server 1 an IP literal, silent and flapping, 20 % loss): the retry's
+    REGISTER waited at the silent primary when the flap took it down at
+    440.0 s; the server began its TLS close (close_notify), which reached
+    the phone at once.  The phone gave the REGISTER up then and closed its
+    side at 440.005 s, its closing segments lost; the server's TCP close and
+    FIN came only at 441.41 s, when one got through.  The retry came 30 s
+    after 440.005 s.  The wire timed the failure by the server's FIN, as for
+    a plain TCP close, and wanted the retry 1.4 s later.  As for a close the
+    phone began (explore seed 19), the phone's closing right after what the
+    server last got through to it says when it knew.  A retry counted from
+    the server's FIN now fails.
+    """
+
+    def _world(self, retry_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, server2="", transport=2,
+                                        duration=60.0, servers=_ONE_TARGET[:1]))
+        tb.register("primary", 0.0, transport="tls", port=5061)
+        srv, ph = (PRIMARY, 5061), (PHONE, 5060)
+        tb._add(PacketEvent(5.0, "tcp", srv, ph, b""))  # (its close_notify)
+        tb._add(ConnEvent(5.005, PHONE, "close", "tcp", ph, srv, "local"))
+        tb._add(PacketEvent(5.005, "tcp", ph, srv, b"", fate="lost"))
+        tb._add(PacketEvent(6.405, "tcp", ph, srv, b""))
+        tb._add(PacketEvent(6.405, "tcp", ph, srv, b"", fate="lost", flags="F"))
+        tb._add(PacketEvent(6.41, "tcp", srv, ph, b"", flags="F"))
+        tb._add(ConnEvent(6.41, PRIMARY, "close", "tcp", srv, ph, "local"))
+        tb.respond(tb.register("primary", retry_at, cseq=2, transport="tls", port=5061), 200)
+        return tb
+
+    def test_retry_counted_from_the_phones_close_passes(self) -> None:
+        self.assertEqual(status(self._world(35.005), "RTX-5"), "pass")
+
+    def test_retry_counted_from_the_servers_fin_fails(self) -> None:
+        self.assertEqual(status(self._world(36.41), "RTX-5"), "fail")

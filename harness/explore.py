@@ -481,8 +481,8 @@ def _failback_invariants(run: WorldRun, mine: list[wire.Txn], tol: float) -> lis
             continue
         if kind == 0:
             ans = next(x for x in c.txns if x.answered and x.dst in group1)
-            if ans.dst != primary and (ans.late or wire.answer_not_taken(ans, primary, tries,
-                                                                     facts)):
+            if ans.dst != primary and (ans.late or wire.answer_not_taken(
+                    ans, primary, tries, facts, wire.phone_lookups(run.result.trace, facts))):
                 continue
             if ans.dst == primary:
                 current, failed_over = None, False

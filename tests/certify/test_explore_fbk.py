@@ -4300,3 +4300,61 @@ class RenewalAnsweredJustAfterTheInviteGaveUpTests(SynchronousTestCase):
 
     def test_next_call_to_the_working_server_passes(self) -> None:
         self.assertEqual(status(self._world(True, "primary"), "FBK-C3"), "pass")
+
+
+def _a_query(tb: TraceBuilder, at: float, *, lost: bool = False) -> None:
+    """
+    The phone's A query for the domain at C{at}: lost by the network, or
+    answered (the primary) 1 ms later, with the packets a run records.
+    """
+    from twisted.names import dns
+
+    assert tb.facts.dns is not None
+    m = dns.Message(id=7, recDes=True)
+    m.queries = [dns.Query(DOMAIN.encode(), dns.A)]
+    tb._add(PacketEvent(at, "udp", (tb.phone, 40000), tb.facts.dns, m.toStr(),
+                        fate="lost" if lost else "delivered"))
+    if not lost:
+        tb.dns(at, DOMAIN, "A", [PRIMARY], ttl=30)
+        tb._add(PacketEvent(at + 0.001, "udp", tb.facts.dns, (tb.phone, 40000), b"\x00" * 60,
+                            fate="delivered"))
+
+
+class RetryWhoseLookupLostItsFirstQueryTests(SynchronousTestCase):
+    """
+    FBK-C1 (round 12, survey 7010 [02]; TLS, 20 % loss, C{retry_counts} 0,
+    expires 30): concurrent mode, server 1 a domain whose A record lives 30 s.
+    A renewal's 200 at the working server reached the wire so close to the
+    phone's give-up time that it may have come too late (L{Ctx.maybe_late});
+    the phone had given the renewal up and retried a retry interval later
+    (RTX-5), its lookup of the domain first (DNS-10: the resolution had
+    expired).  That lookup's first query was lost and asked again a second
+    later, so the REGISTER reached the wire a second after the retry was due:
+    the retry began with its lookup, and the phone had not taken the 200
+    (C{wire.answer_not_taken}), so it owed no refresh of that registration
+    before it expired.  The same late REGISTER after a lookup begun only a
+    second after the retry was due still fails.
+    """
+
+    def _world(self, first_query_lost: bool) -> TraceBuilder:
+        servers = (ServerInfo("primary", PRIMARY, _PORTS), ServerInfo("fallback", FALLBACK, _PORTS))
+        tb = TraceBuilder(default_facts(servers=servers, transport=1, retry_counts=0, expires=30,
+                                        duration=70.0, latency_tolerance=0.11))
+        _a_query(tb, 0.0)
+        tb.respond(tb.register("primary", 0.01, transport="tcp"), 200, 0.02)
+        fb = tb.register("fallback", 0.0, call_id="reg-2", transport="tcp")
+        tb.respond(fb, 200, 0.01, headers=[("Expires", "3600")])
+        _a_query(tb, 15.0)
+        renewal = tb.register("primary", 15.01, cseq=2, transport="tcp")
+        tb.respond(renewal, 200, 15.61)  # (the give-up at 15.51)
+        if first_query_lost:
+            _a_query(tb, 45.51, lost=True)
+        _a_query(tb, 46.51)
+        tb.respond(tb.register("primary", 46.52, cseq=3, transport="tcp"), 200, 46.53)
+        return tb
+
+    def test_retry_begun_with_its_lookup_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-C1"), "pass")
+
+    def test_retry_a_second_late_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-C1"), "fail")

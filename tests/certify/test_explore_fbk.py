@@ -4358,3 +4358,88 @@ class RetryWhoseLookupLostItsFirstQueryTests(SynchronousTestCase):
 
     def test_retry_a_second_late_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FBK-C1"), "fail")
+
+
+def _srv_query(tb: TraceBuilder, at: float, name: str, *, records: tuple[str, ...] = (),
+               lost: str = "") -> None:
+    """
+    The phone's SRV query for C{name} at C{at}: C{lost} C{"query"} (the network
+    lost it on the way), C{"answer"} (the server's answer lost on the way back)
+    or C{""} (answered 1 ms later with C{records}, NXDOMAIN if none).
+    """
+    from twisted.names import dns
+
+    assert tb.facts.dns is not None
+    m = dns.Message(id=7, recDes=True)
+    m.queries = [dns.Query(name.encode(), dns.SRV)]
+    if lost == "query":
+        tb._add(PacketEvent(at, "udp", (tb.phone, 40000), tb.facts.dns, m.toStr(), fate="lost"))
+        return
+    tb.dns(at, name, "SRV", records, rcode="NOERROR" if records else "NXDOMAIN")
+    if lost == "answer":
+        tb._add(PacketEvent(at + 0.001, "udp", tb.facts.dns, (tb.phone, 40000), m.toStr(),
+                            fate="lost"))
+
+
+class RenewalLookupAmongACallsLookupTests(SynchronousTestCase):
+    """
+    FBK-S1 (round 12, explore seed 402 of dns-ip-literal; TLS, 20 % loss):
+    successive mode, the working server answering INVITEs 503.  A call's
+    lookup of server 1 had its _sips SRV question lost just before the
+    renewal's lookup began; the resolver asked it again among the renewal's
+    queries and the call went on with its answer (the primary's address), its
+    INVITE 503 there and on to the fallback server.  The renewal's own SRV
+    questions were lost, asked again, and the last answer lost: the lookup
+    timed out (DNS-11), server 1 failed for the REGISTER, and the phone
+    registered at the fallback server (FBK-S2).  The checker read the call's
+    answers as the renewal lookup's (cut at its first query), so the lookup
+    had an address and the working server still worked.  The same fallback
+    REGISTER after a renewal lookup that got its own address still fails.
+    """
+
+    def _world(self, renewal_lookup_fails: bool) -> TraceBuilder:
+        servers = (ServerInfo("primary", PRIMARY, _PORTS), ServerInfo("fallback", FALLBACK, _PORTS))
+        tb = TraceBuilder(default_facts(servers=servers, redundancy_type=1, transport=3,
+                                        naptr_build=1, retry_counts=3, expires=30,
+                                        calls=(68.0,), duration=120.0))
+        sips = f"_sips._tcp.{DOMAIN}"
+        target = (f"0 0 5061 primary.{DOMAIN}",)
+
+        def lookup_ok(at: float) -> None:
+            _srv_query(tb, at, f"_sip._udp.{DOMAIN}")
+            _srv_query(tb, at + 0.01, sips, records=target)
+            tb.dns(at + 0.02, f"primary.{DOMAIN}", "A", [PRIMARY])
+
+        lookup_ok(55.0)
+        tb.respond(tb.register("primary", 55.03, cseq=4, transport="tls", port=5061), 200, 55.04)
+        # the call's lookup, its _sips question lost just before the renewal's began
+        _srv_query(tb, 68.0, f"_sip._udp.{DOMAIN}")
+        _srv_query(tb, 68.01, sips, lost="query")
+        # the renewal's lookup, its own _sips question lost too
+        _srv_query(tb, 68.5, f"_sip._udp.{DOMAIN}")
+        _srv_query(tb, 68.51, sips, lost="query")
+        # the call's question asked again, its answers
+        _srv_query(tb, 69.01, sips, records=target)
+        tb.dns(69.02, f"primary.{DOMAIN}", "A", [PRIMARY])
+        inv = tb.invite("primary", 69.03, call_id="call-a", transport="tls", port=5061)
+        tb.respond(inv, 503, 69.035)
+        inv2 = tb.invite("fallback", 69.04, call_id="call-a", cseq=2)
+        tb.respond(inv2, 200, 69.045)
+        tb.in_dialog(inv2, "ACK", 69.05)
+        # the renewal's question asked again: its answer lost (the lookup timed out), or
+        # answered with the primary's address
+        _srv_query(tb, 69.51, sips, lost="query")
+        if renewal_lookup_fails:
+            _srv_query(tb, 70.51, sips, lost="answer")
+        else:
+            _srv_query(tb, 70.51, sips, records=target)
+            tb.dns(70.52, f"primary.{DOMAIN}", "A", [PRIMARY])
+        fb = tb.register("fallback", 73.52, call_id="reg-2")
+        tb.respond(fb, 200, 73.525)
+        return tb
+
+    def test_fallback_after_the_renewal_lookup_timed_out_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-S1"), "pass")
+
+    def test_fallback_after_the_renewal_lookup_got_an_address_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S1"), "fail")

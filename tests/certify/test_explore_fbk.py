@@ -4443,3 +4443,74 @@ class RenewalLookupAmongACallsLookupTests(SynchronousTestCase):
 
     def test_fallback_after_the_renewal_lookup_got_an_address_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FBK-S1"), "fail")
+
+
+class RetryRidingACallAfterTheLookupAtStartTimedOutTests(SynchronousTestCase):
+    """
+    FBK-C3 (round 12, explore seed 403 of dns-ip-literal; TLS, 20 % loss):
+    concurrent mode, the working server's targets refusing.  The lookup at
+    start timed out (its A answers lost, DNS-11), so the registration's RTX-5
+    retry fell due some 30 s after the resolver gave up; a call placed as it
+    waited began its own lookup, its first query lost and asked again.  The
+    checker read that root query as the registration lookup's retry (one
+    lookup, which then got an address: no DNS failure), judged the working
+    server down from the call's refused connections only, and asked for a
+    retry by 30 s after them; the retry, due a second before, rode the next
+    call's connection to the working server then (refused), so the REGISTER
+    on the wire came a retry interval later.  With the next call placed well
+    before the retry fell due, nothing of the retry is on the wire: still a
+    failure.
+    """
+
+    def _world(self, second_call: float) -> TraceBuilder:
+        from twisted.names import dns
+
+        tb = TraceBuilder(default_facts(transport=2, calls=(3.0, second_call), duration=80.0))
+        assert tb.facts.dns is not None
+        fb = tb.register("fallback", 0.0, call_id="reg-2", transport="tls", port=5061)
+        tb.respond(fb, 200, 0.005)
+        sips = f"_sips._tcp.{DOMAIN}"
+        a_query = dns.Message(id=7, recDes=True)
+        a_query.queries = [dns.Query(DOMAIN.encode(), dns.A)]
+        tb.dns(0.005, sips, "SRV", rcode="NXDOMAIN")
+        for at in (0.01, 1.01):  # (the answers lost: the lookup timed out at 4.01 s)
+            tb.dns(at, DOMAIN, "A", [PRIMARY, SECONDARY])
+            tb._add(PacketEvent(at + 0.001, "udp", tb.facts.dns, (tb.phone, 40000),
+                                a_query.toStr(), fate="lost"))
+        # the first call's lookup, its first query lost
+        _srv_query(tb, 3.0, sips, lost="query")
+        tb.dns(4.0, sips, "SRV", rcode="NXDOMAIN")
+        tb.dns(4.01, DOMAIN, "A", [PRIMARY, SECONDARY])
+
+        ports = iter(range(42000, 42100))
+
+        def refused_twice(at: float, to: str) -> float:
+            """The first SYN's RST lost, the second SYN a second later refused."""
+            pp, dst = next(ports), tb.addr(to)
+            for syn, fate in ((at, "lost"), (at + 1.0, "delivered")):
+                tb.syn_lost(syn, to, fate="closed", phone_port=pp)
+                tb._add(PacketEvent(syn + 0.005, "tcp", (dst, 5060), (tb.phone, pp), b"",
+                                    fate=fate, flags="R"))
+            tb._add(ConnEvent(at + 1.01, tb.phone, "refused", "tcp", (tb.phone, pp),
+                              (dst, 5060), "RST"))
+            return at + 1.01
+
+        def call(at: float, call_id: str) -> None:
+            left = refused_twice(at, "primary")
+            left = tb.refused(left, "secondary", after=0.015)
+            inv = tb.invite("fallback", left + 0.005, call_id=call_id, transport="tls",
+                            port=5061)
+            tb.respond(inv, 200, left + 0.01)
+            tb.in_dialog(inv, "ACK", left + 0.015, transport="tls", port=5061)
+
+        call(4.02, "call-a")
+        call(second_call, "call-b")
+        left = refused_twice(64.03, "primary")
+        tb.refused(left, "secondary", after=0.015)
+        return tb
+
+    def test_retry_riding_the_calls_connection_passes(self) -> None:
+        self.assertEqual(status(self._world(33.0), "FBK-C3"), "pass")
+
+    def test_no_retry_when_due_fails(self) -> None:
+        self.assertEqual(status(self._world(20.0), "FBK-C3"), "fail")

@@ -491,7 +491,8 @@ class Ctx:
 
     def not_taken(self, t: wire.Txn, primary: str) -> bool:
         """L{wire.answer_not_taken} over every attempt of the phone."""
-        return wire.answer_not_taken(t, primary, self.attempts, self.facts)
+        return wire.answer_not_taken(t, primary, self.attempts, self.facts,
+                                     wire.phone_lookups(self.trace, self.facts))
 
     def retry_after_windows(self, address: str) -> list[tuple[float, float]]:
         """Periods in which a 503 with Retry-After lets the phone skip C{address} (RTX-3)."""

@@ -516,13 +516,28 @@ def _retry_rode(ctx: Ctx, t: float, before: float | None
     interval after the close (explore seed 117 of round 5, a flapping primary
     going down at each retry time).
     """
-    due = t + ctx.profile.retry_interval
+    ri = ctx.profile.retry_interval
+    due = t + ri
+    # (the registration's own failure just before, a lookup of server 1 that timed out,
+    # DNS-11, nothing of it on the wire since: its retry fell due a retry interval after
+    # the resolver gave up, between the lookup's last answer and that give-up's bound;
+    # explore seed 403 of dns-ip-literal, round 12: the lookup at start timed out by
+    # 4.01 s, a call's connection failing at 5.04 s, the retry riding the next call's
+    # connection at 33-34.01 s)
+    lookup = next((d for d in reversed(ctx.dns_downs)
+                   if d.timed_out and d.end <= t + ctx.tol), None)
+    own: tuple[float, float] | None = None
+    if lookup is not None and not any(
+            x.method == "REGISTER" and ctx.group(x.dst) == 1
+            and lookup.start < x.started <= t + ctx.tol for x in ctx.attempts):
+        own = (lookup.end + ri, lookup.latest + ri)
     shared = next((a for a in ctx.conn_attempts
                    if ctx.group(a.server) == 1 and ctx.is_primary(a.server)
                    and a.start > t + ctx.tol
                    and (before is None or a.start < before - ctx.tol)
                    and (abs(a.start - due) <= wire._SAME_INSTANT
-                        or a.start < due < a.t)), None)
+                        or a.start < due < a.t
+                        or (own is not None and a.start <= own[1] and a.t >= own[0]))), None)
     if shared is not None:
         return shared.t, tuple(shared.indexes[:1])
     closed = _closed_at_retry(ctx, (due,), ctx.tol + ctx.profile.t1)

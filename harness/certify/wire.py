@@ -384,7 +384,8 @@ def retry_counts_for(facts: Facts, address: str) -> int:
     return facts.account.servers[1 if facts.group_of(address) == 2 else 0].retry_counts
 
 
-def answer_not_taken(ans: Txn, primary: str, attempts: Sequence[Txn], facts: Facts) -> bool:
+def answer_not_taken(ans: Txn, primary: str, attempts: Sequence[Txn], facts: Facts,
+                     lookups: Sequence[tuple[float, float]] = ()) -> bool:
     """
     Whether C{ans}'s final response, not L{Txn.late} but sent so close to the
     phone's give-up time (RTX-1) that it may have come too late, was not
@@ -393,7 +394,11 @@ def answer_not_taken(ans: Txn, primary: str, attempts: Sequence[Txn], facts: Fac
     after every target failing (explore seed 5 of dns-ip-literal, round 3: the
     secondary's 200 at the give-up time over TLS, 100 ms latency; fourth find,
     successive mode).  Read by the checkers (L{checks_base.Ctx.not_taken}) and
-    the explore FAILBACK invariant alike, over their own C{attempts}.
+    the explore FAILBACK invariant alike, over their own C{attempts}.  A retry
+    that began with a lookup of server 1's name (DNS-10: the resolution had
+    expired) began at that lookup's first query (C{lookups}, L{phone_lookups}):
+    a lost query asked again a second later puts its REGISTER on the wire a
+    second late (survey 7010 [02], round 12: TLS, 20 % loss, retry_counts 0).
     """
     if ans.final_t is None or ans.late or (ans.method == "INVITE" and ans.provisional):
         return False  # (an INVITE in Proceeding has no timer: RFC 3261 17.1.1.2)
@@ -403,8 +408,15 @@ def answer_not_taken(ans: Txn, primary: str, attempts: Sequence[Txn], facts: Fac
         return False
     due = gave + facts.profile.retry_interval
     slack = facts.tol + facts.profile.t1
+    began = [lo for lo, _hi in lookups if abs(lo - due) <= slack]
+
+    def at_due(x: Txn) -> bool:
+        return abs(x.started - due) <= slack or any(
+            lo - facts.tol <= x.started <= hi + facts.tol
+            for lo, hi in lookups if lo in began)
+
     return any(x.method == ans.method and (
-        (x.dst == primary and abs(x.started - due) <= slack)
+        (x.dst == primary and at_due(x))
         or (facts.group_of(x.dst) == 2 and abs(x.started - gave) <= 4 * facts.tol))
         for x in attempts)
 
@@ -2248,6 +2260,38 @@ def call_windows(trace: Trace, facts: Facts) -> tuple[tuple[float, float], ...]:
             if not any(last <= t <= last + _IN_FLIGHT for t in answers):
                 until = max(until, last + _DNS_GIVE_UP + _IN_FLIGHT)
         out.append((c.at, until))
+    return tuple(out)
+
+
+@per_run  # (read by L{answer_not_taken}'s readers: one pass over the packets)
+def phone_lookups(trace: Trace, facts: Facts) -> tuple[tuple[float, float], ...]:
+    """
+    The phone's DNS lookups, each as the time of its first query and the
+    latest time the request it was for may go out: a second after its last
+    query (its queries each within a resolver's give-up time of the one
+    before, lost ones included), or a resolver's give-up time later still if
+    that last query went unanswered (as L{call_windows} reads a call's).
+    """
+    dns_host = facts.dns[0] if facts.dns is not None else None
+    if dns_host is None or facts.phone is None:
+        return ()
+    qs = sorted(e.t for _, e in trace.indexed(PacketEvent)
+                if e.proto == "udp" and e.dst[0] == dns_host and e.src[0] == facts.phone)
+    answers = sorted(e.t for _, e in trace.indexed(PacketEvent)
+                     if e.proto == "udp" and e.src[0] == dns_host
+                     and e.dst[0] == facts.phone and e.fate == "delivered")
+    out: list[tuple[float, float]] = []
+    n = 0
+    while n < len(qs):
+        first = last = qs[n]
+        n += 1
+        while n < len(qs) and qs[n] - last <= _DNS_GIVE_UP:
+            last = qs[n]
+            n += 1
+        until = last + _IN_FLIGHT
+        if not any(last <= a <= last + _IN_FLIGHT for a in answers):
+            until += _DNS_GIVE_UP
+        out.append((first, until))
     return tuple(out)
 
 

@@ -4300,3 +4300,217 @@ class RenewalAnsweredJustAfterTheInviteGaveUpTests(SynchronousTestCase):
 
     def test_next_call_to_the_working_server_passes(self) -> None:
         self.assertEqual(status(self._world(True, "primary"), "FBK-C3"), "pass")
+
+
+def _a_query(tb: TraceBuilder, at: float, *, lost: bool = False) -> None:
+    """
+    The phone's A query for the domain at C{at}: lost by the network, or
+    answered (the primary) 1 ms later, with the packets a run records.
+    """
+    from twisted.names import dns
+
+    assert tb.facts.dns is not None
+    m = dns.Message(id=7, recDes=True)
+    m.queries = [dns.Query(DOMAIN.encode(), dns.A)]
+    tb._add(PacketEvent(at, "udp", (tb.phone, 40000), tb.facts.dns, m.toStr(),
+                        fate="lost" if lost else "delivered"))
+    if not lost:
+        tb.dns(at, DOMAIN, "A", [PRIMARY], ttl=30)
+        tb._add(PacketEvent(at + 0.001, "udp", tb.facts.dns, (tb.phone, 40000), b"\x00" * 60,
+                            fate="delivered"))
+
+
+class RetryWhoseLookupLostItsFirstQueryTests(SynchronousTestCase):
+    """
+    FBK-C1 (round 12, survey 7010 [02]; TLS, 20 % loss, C{retry_counts} 0,
+    expires 30): concurrent mode, server 1 a domain whose A record lives 30 s.
+    A renewal's 200 at the working server reached the wire so close to the
+    phone's give-up time that it may have come too late (L{Ctx.maybe_late});
+    the phone had given the renewal up and retried a retry interval later
+    (RTX-5), its lookup of the domain first (DNS-10: the resolution had
+    expired).  That lookup's first query was lost and asked again a second
+    later, so the REGISTER reached the wire a second after the retry was due:
+    the retry began with its lookup, and the phone had not taken the 200
+    (C{wire.answer_not_taken}), so it owed no refresh of that registration
+    before it expired.  The same late REGISTER after a lookup begun only a
+    second after the retry was due still fails.
+    """
+
+    def _world(self, first_query_lost: bool) -> TraceBuilder:
+        servers = (ServerInfo("primary", PRIMARY, _PORTS), ServerInfo("fallback", FALLBACK, _PORTS))
+        tb = TraceBuilder(default_facts(servers=servers, transport=1, retry_counts=0, expires=30,
+                                        duration=70.0, latency_tolerance=0.11))
+        _a_query(tb, 0.0)
+        tb.respond(tb.register("primary", 0.01, transport="tcp"), 200, 0.02)
+        fb = tb.register("fallback", 0.0, call_id="reg-2", transport="tcp")
+        tb.respond(fb, 200, 0.01, headers=[("Expires", "3600")])
+        _a_query(tb, 15.0)
+        renewal = tb.register("primary", 15.01, cseq=2, transport="tcp")
+        tb.respond(renewal, 200, 15.61)  # (the give-up at 15.51)
+        if first_query_lost:
+            _a_query(tb, 45.51, lost=True)
+        _a_query(tb, 46.51)
+        tb.respond(tb.register("primary", 46.52, cseq=3, transport="tcp"), 200, 46.53)
+        return tb
+
+    def test_retry_begun_with_its_lookup_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-C1"), "pass")
+
+    def test_retry_a_second_late_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-C1"), "fail")
+
+
+def _srv_query(tb: TraceBuilder, at: float, name: str, *, records: tuple[str, ...] = (),
+               lost: str = "") -> None:
+    """
+    The phone's SRV query for C{name} at C{at}: C{lost} C{"query"} (the network
+    lost it on the way), C{"answer"} (the server's answer lost on the way back)
+    or C{""} (answered 1 ms later with C{records}, NXDOMAIN if none).
+    """
+    from twisted.names import dns
+
+    assert tb.facts.dns is not None
+    m = dns.Message(id=7, recDes=True)
+    m.queries = [dns.Query(name.encode(), dns.SRV)]
+    if lost == "query":
+        tb._add(PacketEvent(at, "udp", (tb.phone, 40000), tb.facts.dns, m.toStr(), fate="lost"))
+        return
+    tb.dns(at, name, "SRV", records, rcode="NOERROR" if records else "NXDOMAIN")
+    if lost == "answer":
+        tb._add(PacketEvent(at + 0.001, "udp", tb.facts.dns, (tb.phone, 40000), m.toStr(),
+                            fate="lost"))
+
+
+class RenewalLookupAmongACallsLookupTests(SynchronousTestCase):
+    """
+    FBK-S1 (round 12, explore seed 402 of dns-ip-literal; TLS, 20 % loss):
+    successive mode, the working server answering INVITEs 503.  A call's
+    lookup of server 1 had its _sips SRV question lost just before the
+    renewal's lookup began; the resolver asked it again among the renewal's
+    queries and the call went on with its answer (the primary's address), its
+    INVITE 503 there and on to the fallback server.  The renewal's own SRV
+    questions were lost, asked again, and the last answer lost: the lookup
+    timed out (DNS-11), server 1 failed for the REGISTER, and the phone
+    registered at the fallback server (FBK-S2).  The checker read the call's
+    answers as the renewal lookup's (cut at its first query), so the lookup
+    had an address and the working server still worked.  The same fallback
+    REGISTER after a renewal lookup that got its own address still fails.
+    """
+
+    def _world(self, renewal_lookup_fails: bool) -> TraceBuilder:
+        servers = (ServerInfo("primary", PRIMARY, _PORTS), ServerInfo("fallback", FALLBACK, _PORTS))
+        tb = TraceBuilder(default_facts(servers=servers, redundancy_type=1, transport=3,
+                                        naptr_build=1, retry_counts=3, expires=30,
+                                        calls=(68.0,), duration=120.0))
+        sips = f"_sips._tcp.{DOMAIN}"
+        target = (f"0 0 5061 primary.{DOMAIN}",)
+
+        def lookup_ok(at: float) -> None:
+            _srv_query(tb, at, f"_sip._udp.{DOMAIN}")
+            _srv_query(tb, at + 0.01, sips, records=target)
+            tb.dns(at + 0.02, f"primary.{DOMAIN}", "A", [PRIMARY])
+
+        lookup_ok(55.0)
+        tb.respond(tb.register("primary", 55.03, cseq=4, transport="tls", port=5061), 200, 55.04)
+        # the call's lookup, its _sips question lost just before the renewal's began
+        _srv_query(tb, 68.0, f"_sip._udp.{DOMAIN}")
+        _srv_query(tb, 68.01, sips, lost="query")
+        # the renewal's lookup, its own _sips question lost too
+        _srv_query(tb, 68.5, f"_sip._udp.{DOMAIN}")
+        _srv_query(tb, 68.51, sips, lost="query")
+        # the call's question asked again, its answers
+        _srv_query(tb, 69.01, sips, records=target)
+        tb.dns(69.02, f"primary.{DOMAIN}", "A", [PRIMARY])
+        inv = tb.invite("primary", 69.03, call_id="call-a", transport="tls", port=5061)
+        tb.respond(inv, 503, 69.035)
+        inv2 = tb.invite("fallback", 69.04, call_id="call-a", cseq=2)
+        tb.respond(inv2, 200, 69.045)
+        tb.in_dialog(inv2, "ACK", 69.05)
+        # the renewal's question asked again: its answer lost (the lookup timed out), or
+        # answered with the primary's address
+        _srv_query(tb, 69.51, sips, lost="query")
+        if renewal_lookup_fails:
+            _srv_query(tb, 70.51, sips, lost="answer")
+        else:
+            _srv_query(tb, 70.51, sips, records=target)
+            tb.dns(70.52, f"primary.{DOMAIN}", "A", [PRIMARY])
+        fb = tb.register("fallback", 73.52, call_id="reg-2")
+        tb.respond(fb, 200, 73.525)
+        return tb
+
+    def test_fallback_after_the_renewal_lookup_timed_out_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-S1"), "pass")
+
+    def test_fallback_after_the_renewal_lookup_got_an_address_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S1"), "fail")
+
+
+class RetryRidingACallAfterTheLookupAtStartTimedOutTests(SynchronousTestCase):
+    """
+    FBK-C3 (round 12, explore seed 403 of dns-ip-literal; TLS, 20 % loss):
+    concurrent mode, the working server's targets refusing.  The lookup at
+    start timed out (its A answers lost, DNS-11), so the registration's RTX-5
+    retry fell due some 30 s after the resolver gave up; a call placed as it
+    waited began its own lookup, its first query lost and asked again.  The
+    checker read that root query as the registration lookup's retry (one
+    lookup, which then got an address: no DNS failure), judged the working
+    server down from the call's refused connections only, and asked for a
+    retry by 30 s after them; the retry, due a second before, rode the next
+    call's connection to the working server then (refused), so the REGISTER
+    on the wire came a retry interval later.  With the next call placed well
+    before the retry fell due, nothing of the retry is on the wire: still a
+    failure.
+    """
+
+    def _world(self, second_call: float) -> TraceBuilder:
+        from twisted.names import dns
+
+        tb = TraceBuilder(default_facts(transport=2, calls=(3.0, second_call), duration=80.0))
+        assert tb.facts.dns is not None
+        fb = tb.register("fallback", 0.0, call_id="reg-2", transport="tls", port=5061)
+        tb.respond(fb, 200, 0.005)
+        sips = f"_sips._tcp.{DOMAIN}"
+        a_query = dns.Message(id=7, recDes=True)
+        a_query.queries = [dns.Query(DOMAIN.encode(), dns.A)]
+        tb.dns(0.005, sips, "SRV", rcode="NXDOMAIN")
+        for at in (0.01, 1.01):  # (the answers lost: the lookup timed out at 4.01 s)
+            tb.dns(at, DOMAIN, "A", [PRIMARY, SECONDARY])
+            tb._add(PacketEvent(at + 0.001, "udp", tb.facts.dns, (tb.phone, 40000),
+                                a_query.toStr(), fate="lost"))
+        # the first call's lookup, its first query lost
+        _srv_query(tb, 3.0, sips, lost="query")
+        tb.dns(4.0, sips, "SRV", rcode="NXDOMAIN")
+        tb.dns(4.01, DOMAIN, "A", [PRIMARY, SECONDARY])
+
+        ports = iter(range(42000, 42100))
+
+        def refused_twice(at: float, to: str) -> float:
+            """The first SYN's RST lost, the second SYN a second later refused."""
+            pp, dst = next(ports), tb.addr(to)
+            for syn, fate in ((at, "lost"), (at + 1.0, "delivered")):
+                tb.syn_lost(syn, to, fate="closed", phone_port=pp)
+                tb._add(PacketEvent(syn + 0.005, "tcp", (dst, 5060), (tb.phone, pp), b"",
+                                    fate=fate, flags="R"))
+            tb._add(ConnEvent(at + 1.01, tb.phone, "refused", "tcp", (tb.phone, pp),
+                              (dst, 5060), "RST"))
+            return at + 1.01
+
+        def call(at: float, call_id: str) -> None:
+            left = refused_twice(at, "primary")
+            left = tb.refused(left, "secondary", after=0.015)
+            inv = tb.invite("fallback", left + 0.005, call_id=call_id, transport="tls",
+                            port=5061)
+            tb.respond(inv, 200, left + 0.01)
+            tb.in_dialog(inv, "ACK", left + 0.015, transport="tls", port=5061)
+
+        call(4.02, "call-a")
+        call(second_call, "call-b")
+        left = refused_twice(64.03, "primary")
+        tb.refused(left, "secondary", after=0.015)
+        return tb
+
+    def test_retry_riding_the_calls_connection_passes(self) -> None:
+        self.assertEqual(status(self._world(33.0), "FBK-C3"), "pass")
+
+    def test_no_retry_when_due_fails(self) -> None:
+        self.assertEqual(status(self._world(20.0), "FBK-C3"), "fail")

@@ -431,3 +431,53 @@ class RejectedRegisterForAFailingCallIsNoFailoverInvariantTests(SynchronousTestC
         problems = self._problems(True)
         self.assertEqual(len(problems), 1)
         self.assertIn("FB-3 duration", problems[0])
+
+
+class MaybeLateInviteAnswerPassedOverInvariantTests(SynchronousTestCase):
+    """
+    FAILBACK (survey 7006 [01], round 11, a multi-account world; round 12):
+    FB-3 (C{failback_timeout} 60), C{retry_counts} 0, TCP, 100 ms latency.
+    After an early failover and a return to the primary, a call's 180 and 200
+    at the primary were lost and sent again so close to the phone's give-up
+    time that they may have reached it only after (C{Ctx.maybe_late}); the
+    phone had moved on at once to the secondary, which answered: a failover,
+    so the renewals there within the next 60 s keep FB-3's stay.  The
+    invariant took the primary's answer as the call's, found the phone on the
+    secondary again only through the first renewal, under the stay of the
+    early failover long over, and flagged the second.  A renewal at the
+    primary within the new stay still breaks FB-3.
+    """
+
+    def _problems(self, renewal_to: str) -> list[str]:
+        from harness.testing.tracebuilder import DOMAIN, PRIMARY, SECONDARY, default_facts
+
+        tb = TraceBuilder(default_facts(retry_counts=0, failback_mode=3, failback_timeout=60,
+                                        calls=(70.0,), duration=150.0,
+                                        latency_tolerance=0.11, server2=""))
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV",
+               [f"0 1 5060 primary.{DOMAIN}", f"1 0 5060 secondary.{DOMAIN}"])
+        tb.dns(0.01, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.dns(0.02, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        tb.silent("REGISTER", "primary", 0.05)
+        gave = tb.give_up("REGISTER")
+        tb.respond(tb.register("secondary", 0.05 + gave, cseq=2), 200, 0.06 + gave)
+        tb.respond(tb.register("primary", 61.0, cseq=3), 200, 61.0)
+        first = tb.invite("primary", 70.0, call_id="call-a")
+        gave = 70.0 + tb.give_up("INVITE")
+        tb.respond(first, 180, gave + 0.05)
+        tb.respond(first, 200, gave + 0.05)
+        inv = tb.invite("secondary", gave, call_id="call-a", cseq=2)
+        tb.respond(inv, 180, gave + 0.01)
+        tb.respond(inv, 200, gave + 0.01)
+        tb.in_dialog(inv, "ACK", gave + 0.02)
+        tb.respond(tb.register(renewal_to, 100.0, cseq=4), 200, 100.01)
+        tb.respond(tb.register(renewal_to, 125.0, cseq=5), 200, 125.01)
+        return _fb_problems(tb, mode=3, timeout=60)
+
+    def test_renewal_at_the_secondary_within_the_stay_holds(self) -> None:
+        self.assertEqual(self._problems("secondary"), [])
+
+    def test_renewal_at_the_primary_within_the_stay_breaks(self) -> None:
+        problems = self._problems("primary")
+        self.assertEqual(len(problems), 1)
+        self.assertIn("FB-3 duration", problems[0])

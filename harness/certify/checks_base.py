@@ -183,7 +183,8 @@ class Ctx:
 
     @cached_property
     def faults(self) -> list[tuple[int, FaultEvent]]:
-        return [(i, e) for i, e in enumerate(self.trace.events) if isinstance(e, FaultEvent)]
+        # (from the trace's events grouped by type, not a scan of them all)
+        return list(self.trace.indexed(FaultEvent))
 
     @cached_property
     def end(self) -> float:

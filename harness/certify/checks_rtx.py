@@ -1115,7 +1115,8 @@ def rtx5(ctx: Ctx) -> Verdict:
     # neither part of the registration's rounds nor its retry (explore seed 9)
     alone = ctx.roe_registers
     # (what only a round in which every target failed reads, worked out at the first
-    # such round: most runs have none, and RTX-5 is n/a; about -2 % of judging)
+    # such round: most runs have none, and RTX-5 is n/a; with REG-2's and the DNS
+    # failure views' like change, judging 2.72 -> 2.55 M instructions per bench run)
     dns_out: list[tuple[float, int]] = []
     heads: set[int] = set()
     hang_ups: list[tuple[str, float]] = []

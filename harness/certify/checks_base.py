@@ -100,13 +100,21 @@ class Ctx:
         time; FO-5's REGISTER for one target ends its round (the request
         behind it moves on; the REGISTER retries later, from the top).
         """
-        from harness.certify.checks_rtx import _roe_register
-
-        alone = {id(t) for t in self.txns if _roe_register(self, t)}
-        alone |= self._out_of_targets()
+        alone = self.roe_registers | self._out_of_targets()
         out = [r for c in self.chains for r in wire.rounds(c, self.facts, alone)]
         out.sort(key=lambda c: (c.start, c.head.sends[0].index))
         return out
+
+    @cached_property
+    def roe_registers(self) -> frozenset[int]:
+        """
+        The C{id}s of the transactions that are register_on_enable's REGISTERs
+        for one target (FO-5, L{harness.certify.checks_rtx._roe_register}):
+        L{rounds} and RTX-5 leave them out of the registration's rounds.
+        """
+        from harness.certify.checks_rtx import _roe_register
+
+        return frozenset(id(t) for t in self.txns if _roe_register(self, t))
 
     def _out_of_targets(self) -> set[int]:
         """
@@ -175,7 +183,8 @@ class Ctx:
 
     @cached_property
     def faults(self) -> list[tuple[int, FaultEvent]]:
-        return [(i, e) for i, e in enumerate(self.trace.events) if isinstance(e, FaultEvent)]
+        # (from the trace's events grouped by type, not a scan of them all)
+        return list(self.trace.indexed(FaultEvent))
 
     @cached_property
     def end(self) -> float:

@@ -1172,49 +1172,56 @@ def dns_failures(ctx: Ctx) -> list[DnsDown]:
     root = _root(ctx, qs, dom)
     if root is None:
         return out
-    # packets between the phone and the DNS host the network did not deliver: the
-    # last answer lost on its way back, or a later query of the lookup lost on its
-    # way there, leaves the phone's resolver waiting, as an unanswered query does;
-    # queries lost just before the first one the server heard began the lookup
-    dns_host = ctx.facts.dns[0]
-    lost = [e.t for _, e in ctx.trace.indexed(PacketEvent)
-            if e.proto == "udp" and e.fate != "delivered" and dns_host in (e.src[0], e.dst[0])]
-    lost_queries = [t for _, t, _ in _lost_queries(ctx, dom)]
-    # (the resolver's earlier tries of a query whose answer never reached the phone
-    # are counted once, as the last try, L{queries}: the lookup began at the first)
-    tries = [(norm(q.qname), q.qtype, q.t) for _, q, _ in ctx.dns]
     prev_end = float("-inf")
     lookups = _lookups(qs, root)
     unsent = _unsent_queries(ctx)
     borrowed: set[int] = set()
     borrowed_lost: set[float] = set()
+    # (read at the first failed lookup: most runs have none)
+    lost: list[float] | None = None
+    lost_queries: list[float] = []
+    tries: list[tuple[str, str, float]] = []
     for n, lk in enumerate(lookups):
         end = max(q.answer.t if q.answer else q.t for q in lk)
-        start = lk[0].t
-        for name, kind, t in reversed(tries):
-            if (name == lk[0].name and kind == lk[0].type and prev_end < t < start
-                    and t >= start - _RESOLVER_RETRY):
-                start = t
-        for t in reversed(lost_queries):
-            if t in borrowed_lost:
-                continue  # (an earlier lookup's question, asked again: see below)
-            if prev_end < t < start and t >= start - DNS_GIVE_UP:
-                start = t
-        prev_end = end
+        before, prev_end = prev_end, end
         # (queries an earlier lookup went on with, its lost question's retry and the
         # address that retry named, fell among this one's: they are that lookup's, so
         # this one got nothing of them; explore seed 402 of dns-ip-literal, round 12:
         # a call's lookup at its _sips SRV step when a renewal's began, the renewal's
         # own SRV steps lost and timed out)
-        own = [q for q in lk if q.index not in borrowed]
         later = lookups[n + 1 :]
         if _carried_on(lk, later, unsent):
             went, asked = _went_on_with(lk, later, unsent)
             borrowed |= went
             borrowed_lost |= asked
             continue
-        if _lookup_ok(own):
+        if _lookup_ok([q for q in lk if q.index not in borrowed]):
             continue
+        if lost is None:
+            # packets between the phone and the DNS host the network did not deliver:
+            # the last answer lost on its way back, or a later query of the lookup lost
+            # on its way there, leaves the phone's resolver waiting, as an unanswered
+            # query does; queries lost just before the first one the server heard
+            # began the lookup
+            dns_host = ctx.facts.dns[0]
+            lost = [e.t for _, e in ctx.trace.indexed(PacketEvent)
+                    if e.proto == "udp" and e.fate != "delivered"
+                    and dns_host in (e.src[0], e.dst[0])]
+            lost_queries = [t for _, t, _ in _lost_queries(ctx, dom)]
+            # (the resolver's earlier tries of a query whose answer never reached the
+            # phone are counted once, as the last try, L{queries}: the lookup began at
+            # the first)
+            tries = [(norm(q.qname), q.qtype, q.t) for _, q, _ in ctx.dns]
+        start = lk[0].t
+        for name, kind, t in reversed(tries):
+            if (name == lk[0].name and kind == lk[0].type and before < t < start
+                    and t >= start - _RESOLVER_RETRY):
+                start = t
+        for t in reversed(lost_queries):
+            if t in borrowed_lost:
+                continue  # (an earlier lookup's question, asked again: see above)
+            if before < t < start and t >= start - DNS_GIVE_UP:
+                start = t
         timed_out = any(_unanswered(q) for q in lk)
         waiting = end
         for t in lost:
@@ -1342,6 +1349,8 @@ def _unheard_lookups(ctx: Ctx, dom: str, qs: list[Q]) -> list[DnsDown]:
         else:
             g = open_[name] = [(i, t, name)]
             groups.append(g)
+    if not groups:
+        return []  # (no query lost: most runs, for which the reading below is waste)
     # (an answer lost on the way matched by its question, not by its time alone: another
     # lookup's answer lost a few ms apart is not this one's)
     lost = _lost_answers(ctx)

@@ -213,6 +213,8 @@ def _renewal_on_hang_up_conn(ctx: Ctx) -> list[tuple[float, wire.ConnAttempt]]:
     So did one the renewal opened itself, which no request on the wire names
     (L{wire.attempts}).  By (time server 1 failed, the connection).
     """
+    if not ctx.conn_attempts:
+        return []  # (no failed connection: most runs; FBK-S1/S2/S3 each ask)
     fb = ctx.fallback
     claimed = {(x.dst, x.conn_failure.phone_port) for x in ctx.attempts
                if not x.on_wire and x.conn_failure is not None}

@@ -359,7 +359,9 @@ class SimWorld:
         is extra and may be ignored).
         """
         clock = self.clock
-        if predicate is not None and predicate():
+        if predicate is None:
+            return clock.run_until(until, max_steps)
+        if predicate():
             return "predicate"
         steps = 0
         while steps < max_steps:

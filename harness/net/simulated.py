@@ -485,7 +485,7 @@ class SimWorld:
             or (self._partitions and frozenset((src, dst)) in self._partitions)
         ):
             return "down", 0.0
-        params = self.link(src, dst)
+        params = self.link(src, dst) if self._links else self.default_link  # (link's shortcut)
         if params.loss > 0 and self.rng.random() < params.loss:
             return "lost", 0.0
         delay = params.latency

@@ -53,7 +53,9 @@ def indexed(machine: Any) -> Any:
         return found if found is not None else original(in_state, symbol)
 
     automaton.outputForInput = output_for_input
-    _dispatch_directly(machine.__automat_type__, table)
+    runtime = getattr(machine, "__automat_type__", None)
+    if runtime is not None:  # (a TypeMachine: its inputs dispatch directly too)
+        _dispatch_directly(runtime, table)
     return machine
 
 

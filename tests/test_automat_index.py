@@ -6,8 +6,9 @@ harness builds.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
+from automat import NoTransition, TypeMachineBuilder
 from automat._core import Automaton
 from twisted.trial.unittest import SynchronousTestCase
 
@@ -62,6 +63,72 @@ class IndexedTests(SynchronousTestCase):
 
         indexed(Machine)
         self.assertEqual(automaton.outputForInput("a", "go"), ("b", ["out"]))
-        from automat import NoTransition
-
         self.assertRaises(NoTransition, automaton.outputForInput, "b", "go")
+
+
+class _Inputs(Protocol):
+    def go(self, n: int) -> None: ...
+    def back(self) -> None: ...
+    def poke(self) -> None: ...
+
+
+class _Core:
+    def __init__(self) -> None:
+        self.log: list[str] = []
+        self.machine: Any = None
+
+
+def _build(index: bool) -> Any:
+    b = TypeMachineBuilder(_Inputs, _Core)
+    idle = b.state("idle")
+    busy = b.state("busy")
+
+    @idle.upon(_Inputs.go).to(busy)
+    def go(inputs: _Inputs, core: _Core, n: int) -> None:
+        core.log.append(f"go {n}")
+        inputs.poke()  # re-entrant: runs after this input's outputs
+        core.log.append("go done")
+
+    @busy.upon(_Inputs.poke).to(busy)
+    def poke(inputs: _Inputs, core: _Core) -> None:
+        core.log.append("poke")
+
+    @busy.upon(_Inputs.back).to(idle)
+    def back(inputs: _Inputs, core: _Core) -> None:
+        core.log.append("back")
+
+    machine = b.build()
+    return indexed(machine) if index else machine
+
+
+class DirectDispatchTests(SynchronousTestCase):
+    """The inputs L{indexed} dispatches itself behave as Automat's own."""
+
+    def _feed(self, index: bool) -> list[str]:
+        core = _Core()
+        machine = _build(index)(core)
+        machine.go(1)
+        machine.back()
+        machine.go(2)
+        try:
+            machine.go(3)  # no transition from busy: Automat's NoTransition either way
+        except NoTransition:
+            core.log.append("no transition")
+        return core.log
+
+    def test_same_as_automat(self) -> None:
+        """Outputs, their order, re-entrant inputs and unknown inputs: as Automat's."""
+        self.assertEqual(self._feed(True), self._feed(False))
+        self.assertEqual(
+            self._feed(True),
+            ["go 1", "go done", "poke", "back", "go 2", "go done", "poke", "no transition"],
+        )
+
+    def test_machines_dispatch_directly(self) -> None:
+        """Every input of the harness's machines is the direct one."""
+        for name, machine in _machines().items():
+            if not hasattr(machine, "__automat_type__"):
+                continue  # (new_lifecycle: a closure around its machine)
+            for attr, value in vars(machine.__automat_type__).items():
+                if callable(value) and not attr.startswith("_"):
+                    self.assertIn("fast implementation", value.__name__, (name, attr))

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 from twisted.internet.error import AlreadyCalled, AlreadyCancelled
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
@@ -218,6 +218,49 @@ class VirtualClock:
             timer.func(*timer.args, **timer.kw)
         except Exception:
             _log.failure("while handling timed call {timer!r}", timer=timer)
+
+    def run_until(
+        self, until: float | None, max_steps: int
+    ) -> Literal["idle", "until", "max_steps"]:
+        """
+        The world's run loop without a predicate: L{next_time} and
+        L{run_next} until the next live timer is later than C{until}
+        (C{"until"}; the clock then set to it), none is left (C{"idle"}; the
+        clock set to C{until} if given) or C{max_steps} ran (C{"max_steps"}).
+
+        Why written out here: every timer and every datagram of a world is
+        one turn of this loop, and the two calls per turn were a large share
+        of running a timer (valgrind: 0.4 % of the instructions of a 10 s
+        REGISTER-failover scenario, ~30 turns).  Same steps, same order.
+        """
+        steps = 0
+        while steps < max_steps:
+            heap = self._heap  # (read again each turn: compaction replaces it)
+            while heap:  # next_time
+                _, seq, timer = heap[0]
+                if seq == timer._seq and not timer.cancelled and not timer.called:
+                    break
+                heapq.heappop(heap)
+                self._stale -= 1
+            else:
+                if until is not None:
+                    self.set_time(until)
+                return "idle"
+            due = timer.time
+            if until is not None and due > until:
+                self.set_time(until)
+                return "until"
+            heapq.heappop(heap)  # run_next, for the timer just found
+            self._live -= 1
+            if due > self._now:
+                self._now = due
+            timer.called = True
+            try:
+                timer.func(*timer.args, **timer.kw)
+            except Exception:
+                _log.failure("while handling timed call {timer!r}", timer=timer)
+            steps += 1
+        return "max_steps"
 
     def set_time(self, when: float) -> None:
         """Move the time forward to C{when} (never backwards)."""

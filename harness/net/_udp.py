@@ -107,8 +107,10 @@ class SimUDPPort:
         else:
             if addr is None:
                 raise ValueError("an unconnected UDP port needs an address to write to")
-            if not _is_ip_literal(addr[0]):
-                raise error.InvalidAddressError(addr[0], "write() only accepts IP addresses")
+            host = addr[0]
+            # (the set look-up of _is_ip_literal first, without its call: once per datagram)
+            if not (host.__class__ is str and host in _IP_LITERALS) and not _is_ip_literal(host):
+                raise error.InvalidAddressError(host, "write() only accepts IP addresses")
             port = addr[1]
             # The caller's tuple is kept when it already is (str, int): each
             # PacketEvent holds it, so a copy would cost 56 bytes per datagram.

@@ -624,9 +624,15 @@ def dns6(ctx: Ctx) -> Verdict:
             # reads (explore seed 415 of dns-ip-literal, round 12, 20 % loss: a call's
             # SRV query lost, its retry's answer lost; the registration's retry lookup
             # got its empty NAPTR answer meanwhile and failed with the call's, DNS-11)
+            # (while it waits, nothing else is asked before the resolver gives it up: a
+            # lookup asking on past the answer, its domain's A, shared nothing)
             same = sorted((x for x in [*qs[:n], *unsent] if x.type == "SRV"
                            and x.name == want[0] and x.t < q.t), key=lambda x: x.t)
-            if same and q.t - same[-1].t <= DNS_GIVE_UP and _unanswered(same[-1]):
+            tries = [x for x in same if q.t - x.t <= DNS_GIVE_UP]
+            give_up = tries[0].t + DNS_GIVE_UP if tries else q.t
+            if tries and _unanswered(same[-1]) and not any(
+                    q.t < x.t < give_up and (x.type, x.name) != ("SRV", want[0])
+                    for x in [*heard, *unsent]):
                 follow = same[-1:]
         judged += 1
         ev.append(q.index)

@@ -1003,7 +1003,16 @@ def fb3z(ctx: Ctx) -> Verdict:
     ev: list[int] = []
     judged = 0
     for f in ctx.failovers:
-        for ch in _after(ctx, f):
+        chains = _after(ctx, f)
+        # the primary answering a request of the phone ends the stay too, even one begun
+        # before the failover: the phone is back on the primary and stays there (FB-OK),
+        # as FB-1/2/3 read it (explore seed 420 of dns-ip-literal, round 12: a call's
+        # INVITE begun at the silent primary, the REGISTER failing over meanwhile, its
+        # seventh send answered once the primary was back, the next call there)
+        back = _primary_back(ctx, f)
+        if back is not None:
+            chains = [ch for ch in chains if ch.start <= back + ctx.tol]
+        for ch in chains:
             judged += 1
             ev.extend(ch.head.indexes)
             if ch.head.dst == f.to:

@@ -1457,3 +1457,43 @@ class RegisterFirstOfAFailingOverCallTests(SynchronousTestCase):
 
     def test_register_without_a_failover_fails(self) -> None:
         self.assertEqual(status(self._world(False), "DNS-10"), "fail")
+
+
+class EmptyNaptrAnswerSharesPendingSrvQueryTests(SynchronousTestCase):
+    """
+    DNS-6 (round 12, explore seed 415 of dns-ip-literal, fourth find; 20 %
+    loss, naptr_build 1, no NAPTR records): a call's lookup got the empty
+    NAPTR answer and asked SRV C{_sip._tcp}; the network lost the query, and
+    the answer to the resolver's retry a second later.  The registration's
+    retry began its own lookup meanwhile: its NAPTR answer (empty again) was
+    followed by no SRV query of its own, the resolver sharing the pending one,
+    and both lookups failed together when it gave the question up (DNS-11).
+    DNS-6 wanted an SRV query after that answer and found none.  With the
+    earlier question given up long before (nothing pending), or answered
+    before the NAPTR answer came, the missing SRV query still fails DNS-6.
+    """
+
+    def _world(self, call: float, answered: bool = False) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=3, port1=0, naptr_build=1, server2="",
+                                        duration=60.0))
+        srv = f"_sip._tcp.{DOMAIN}"
+        tb.dns(call, DOMAIN, "NAPTR")
+        lost_query(tb, call + 0.005, srv, dns.SRV)
+        tb.dns(call + 1.01, srv, "SRV", rcode="NXDOMAIN")
+        if not answered:
+            m = dns.Message(id=7, answer=True, rCode=dns.ENAME)
+            m.queries = [dns.Query(srv, dns.SRV, dns.IN)]
+            tb._add(PacketEvent(call + 1.01 + 0.001, "udp", (DNS, 53), (PHONE, 40000), m.toStr(),
+                                fate="lost"))
+        lost_query(tb, 22.305, DOMAIN, dns.NAPTR)
+        tb.dns(23.31, DOMAIN, "NAPTR")
+        return tb
+
+    def test_pending_srv_query_shared_passes(self) -> None:
+        self.assertEqual(status(self._world(22.0), "DNS-6"), "pass")
+
+    def test_no_question_pending_fails(self) -> None:
+        self.assertEqual(status(self._world(12.0), "DNS-6"), "fail")
+
+    def test_question_answered_before_fails(self) -> None:
+        self.assertEqual(status(self._world(22.0, answered=True), "DNS-6"), "fail")

@@ -437,3 +437,44 @@ class FailoverConnectionStillOpeningAtTheEndTests(SynchronousTestCase):
 
     def test_no_connection_to_the_secondary_fails(self) -> None:
         self.assertEqual(status(self._world(18.9, False), "FO-3"), "fail")
+
+
+class PrimaryAnswersPendingInviteUnderFB3ZTests(SynchronousTestCase):
+    """
+    FB-3Z (round 12, explore seed 420 of dns-ip-literal): failback_mode 3,
+    failback_timeout 0, C{retry_counts} 6, the primary down until 30 s.  The
+    REGISTER failed over to the secondary at 19.5 s; the call's INVITE, begun
+    with it, was still being retransmitted to the primary, and its seventh
+    send at 31.5 s, the primary back, was answered 200: the call came up
+    through the primary.  The primary answered again, so the phone is back on
+    it and stays there (FB-OK), as FB-1/2/3 read it (explore seed 46): the
+    next call's INVITE to the primary is not "the primary tried again while
+    the current server worked".  Had that send gone unanswered (the call
+    moving on to the secondary), the same INVITE to the primary still fails
+    FB-3Z.
+    """
+
+    def _world(self, primary_answers: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(failback_mode=3, failback_timeout=0, retry_counts=6,
+                                        calls=(0.0, 32.0), duration=120.0, zone_ttl=300.0))
+        tb.dns(0.005, f"_sip._udp.{DOMAIN}", "SRV",
+               [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"])
+        tb.dns(0.015, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.dns(0.025, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        tb.silent("REGISTER", "primary", 0.03)
+        first = tb.silent("INVITE", "primary", 0.03, call_id="call-a")
+        over = tb.register("secondary", 0.03 + tb.give_up("REGISTER"), cseq=2)
+        tb.respond(over, 200)
+        if primary_answers:
+            tb.respond(first, 200, first.last + 0.005)
+            tb.in_dialog(first, "ACK", first.last + 0.01)
+        else:
+            tb.call("secondary", 0.03 + tb.give_up("INVITE"), call_id="call-a", cseq=2)
+        tb.call("primary", 32.0, call_id="call-b")
+        return tb
+
+    def test_back_on_the_answering_primary_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "FB-3Z"), "fail")
+
+    def test_primary_tried_again_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FB-3Z"), "fail")

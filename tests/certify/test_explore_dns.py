@@ -1497,3 +1497,44 @@ class EmptyNaptrAnswerSharesPendingSrvQueryTests(SynchronousTestCase):
 
     def test_question_answered_before_fails(self) -> None:
         self.assertEqual(status(self._world(22.0, answered=True), "DNS-6"), "fail")
+
+
+class LookupStoppedAtNaptrAnswerSharesPendingQuestionTests(SynchronousTestCase):
+    """
+    FO-6, FBK-S2 (round 13, survey seed 7011, 5 % loss, three accounts on one
+    domain, successive mode): one account's lookup got its empty NAPTR answer
+    and asked SRV C{_sip._udp}; the network lost the query, and the answer to
+    the resolver's retry a second later.  Another account's renewal began a
+    lookup meanwhile: its NAPTR answer was followed by no SRV query of its own,
+    the resolver sharing the pending one (DNS-6 reads it so), and it went to the
+    fallback server when the resolver gave that question up.  The checkers took
+    the renewal's lookup as failed at its NAPTR answer ("no address"), owing the
+    fallback server a request at once.  With no question pending, a lookup
+    stopping at its NAPTR answer still owes it at once.
+    """
+
+    def _world(self, pending: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(redundancy_type=1, expires=300, duration=60.0))
+        srv = f"_sip._udp.{DOMAIN}"
+        if pending:
+            tb.dns(10.0, DOMAIN, "NAPTR")
+            lost_query(tb, 10.01, srv, dns.SRV)
+            tb.dns(11.03, srv, "SRV", rcode="NXDOMAIN")
+            m = dns.Message(id=9, answer=True, rCode=dns.ENAME)
+            m.queries = [dns.Query(srv, dns.SRV, dns.IN)]
+            tb._add(PacketEvent(11.031, "udp", (DNS, 53), (PHONE, 40000), m.toStr(),
+                                fate="lost"))
+        tb.dns(13.1, DOMAIN, "NAPTR")
+        reg = tb.register("fallback", 14.01)
+        tb.respond(reg, 200, 14.02, headers=[("Expires", "300")])
+        return tb
+
+    def test_shared_pending_question_passes(self) -> None:
+        tb = self._world(True)
+        self.assertEqual(status(tb, "FO-6"), "pass")
+        self.assertEqual(status(tb, "FBK-S2"), "pass")
+
+    def test_nothing_pending_fails(self) -> None:
+        tb = self._world(False)
+        self.assertEqual(status(tb, "FO-6"), "fail")
+        self.assertEqual(status(tb, "FBK-S2"), "fail")

@@ -563,10 +563,18 @@ def fallback_refused_at_once(ctx: Ctx, t: float) -> wire.ConnAttempt | None:
     A connection the phone opened to the fallback server at once when server 1
     failed at C{t}, which failed before any SIP went over it: the failed
     request's attempt there (RTX-2), though nothing on the wire names it.
+    Or one already being opened there at C{t}, its SYNs unanswered, which
+    failed so only after C{t}: the request joined it (the phone opens no
+    second connection to the same server, as checks_rtx._joined_opening
+    reads it) and failed with it (survey 7011 [04], round 13: TLS, 5 % loss,
+    the fallback server's registration retry (RTX-5) opening a connection at
+    108.0 s, its RST lost, a call's INVITE failing over at 109.5 s, both
+    refused at 111.0 s).
     """
     fb = ctx.fallback
     return next((a for a in ctx.conn_attempts if a.server == fb
-                 and t - ctx.tol <= a.start <= t + ctx.at_once), None)
+                 and (t - ctx.tol <= a.start <= t + ctx.at_once
+                      or a.start < t <= a.t)), None)
 
 
 def fallback_write_in_flight(ctx: Ctx, t: float) -> int | None:

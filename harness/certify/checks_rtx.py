@@ -1965,6 +1965,32 @@ def _trouble_since(
     return troubled, lost_conn
 
 
+def _held_after_all(ctx: Ctx, w: wire.Registration) -> bool:
+    """
+    Successive mode: whether the phone showed that it held C{w}, a registration
+    whose 2xx may have reached it only as it gave the REGISTER up (RTX-1, the
+    network's delay within the tolerance): its next new request to C{w}'s
+    server group after it was a call's INVITE (a phone that took the probe for
+    failed stays on the other server and sends its calls there, FBK-S4), or a
+    REGISTER in C{w}'s last half that is no probe due C{fallback.timeout} after
+    it (REG-2: C{w}'s renewal).  Survey 7011 [08], round 13: TCP, 100 ms
+    latency, the probe's 200 sent 0.31 s into its 0.5 s, the calls then placed
+    at the working server and its renewal 60 s later, the fallback's binding
+    left to lapse.
+    """
+    group = ctx.group(w.dst)
+    nxt = next((x for x in ctx.attempts if ctx.group(x.dst) == group and not x.in_dialog
+                and x.method not in ("ACK", "CANCEL") and x.started > w.t + ctx.tol), None)
+    if nxt is None:
+        return False
+    if nxt.method == "INVITE":
+        return True
+    slack = ctx.tol + ctx.profile.t1
+    probe = w.txn.started + float(ctx.facts.account.fallback_timeout)
+    return (nxt.method == "REGISTER" and abs(nxt.started - probe) > slack
+            and w.t + w.granted / 2 - ctx.tol <= nxt.started <= w.t + w.granted + ctx.tol)
+
+
 def reg2(ctx: Ctx) -> Verdict:
     """REGISTER asks for the configured expires; renewal in the last half of the granted time."""
     c = "REG-2"
@@ -2025,7 +2051,8 @@ def reg2(ctx: Ctx) -> Verdict:
                 w for w in ctx.regs
                 if ctx.group(w.dst) != group
                 and r.txn.started - ctx.tol <= w.t <= hi
-                and w.t + ctx.tol < w.txn.started + ctx.give_up(w.txn)
+                and (w.t + ctx.tol < w.txn.started + ctx.give_up(w.txn)
+                     or _held_after_all(ctx, w))
             ]
             if moved and (nxt is None or nxt.first > moved[0].t + ctx.tol):
                 continue

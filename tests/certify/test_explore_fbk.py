@@ -4514,3 +4514,45 @@ class RetryRidingACallAfterTheLookupAtStartTimedOutTests(SynchronousTestCase):
 
     def test_no_retry_when_due_fails(self) -> None:
         self.assertEqual(status(self._world(20.0), "FBK-C3"), "fail")
+
+
+class FailoverJoinsFallbackConnectionStillOpeningTests(SynchronousTestCase):
+    """
+    FO-6, FBK-C2 (round 13, survey 7011 [04]/[05], 6 worlds): concurrent
+    mode, TLS, 5 % loss, the fallback server stopped.  Its registration's
+    retry (RTX-5) opened a connection there at 108.0 s: the SYN met the
+    closed port and the RST was lost, so TCP kept sending SYNs.  A call's
+    INVITE gave the primary up at 109.5 s while that connection was still
+    being opened: it joined it (the phone opens no second connection to one
+    server) and failed with it when the SYN at 111.0 s was refused.  The
+    phone did take over at once; the fallback server, its port closed, is why
+    no INVITE reached it.  A connection there that had already failed when
+    the INVITE gave the primary up was no try: with nothing after it, both
+    clauses still fail.
+    """
+
+    def _world(self, refused_at: float) -> TraceBuilder:
+        tb = _ip_literal(transport=1, retry_counts=0, calls=(32.0,), duration=60.0)
+        reg = tb.register("primary", 0.02, transport="tcp", call_id="reg-primary")
+        tb.respond(reg, 200, 0.025)
+        tb.refused(1.0, "fallback")
+        tb.syn_lost(31.01, "fallback", fate="closed", phone_port=41500)
+        tb._add(PacketEvent(31.0101, "tcp", (FALLBACK, 5060), (tb.phone, 41500), b"",
+                            fate="lost", flags="R"))
+        if refused_at > 32.01:
+            tb.syn_lost(32.01, "fallback", fate="lost", phone_port=41500)
+        tb.syn_lost(refused_at - 0.003, "fallback", fate="closed", phone_port=41500)
+        tb._add(ConnEvent(refused_at, tb.phone, "refused", "tcp", (tb.phone, 41500),
+                          (FALLBACK, 5060), "RST"))
+        tb.silent("INVITE", "primary", 32.0, transport="tcp", call_id="call-a")
+        return tb
+
+    def test_invite_joining_the_opening_connection_passes(self) -> None:
+        tb = self._world(34.013)
+        self.assertEqual(status(tb, "FO-6"), "pass")
+        self.assertNotEqual(status(tb, "FBK-C2"), "fail")
+
+    def test_connection_failed_before_the_give_up_fails(self) -> None:
+        tb = self._world(32.2)
+        self.assertEqual(status(tb, "FO-6"), "fail")
+        self.assertEqual(status(tb, "FBK-C2"), "fail")

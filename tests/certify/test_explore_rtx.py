@@ -3803,3 +3803,48 @@ class ServersTlsCloseHeardBeforeItsFinTests(SynchronousTestCase):
 
     def test_retry_counted_from_the_servers_fin_fails(self) -> None:
         self.assertEqual(status(self._world(36.41), "RTX-5"), "fail")
+
+
+class ProbeAnsweredNearTheGiveUpHeldTests(SynchronousTestCase):
+    """
+    REG-2 (round 13, survey 7011 [08], 2 worlds): successive mode, TCP, 100 ms
+    latency, C{retry_counts} 0.  On the fallback server (30 s bindings), the
+    phone probed the working server (FBK-S3); its 200 was sent 0.31 s into
+    RTX-1's 0.5 s, within the tolerance of the give-up, so REG-2 did not
+    count the phone as back on the working server, and asked for the
+    fallback binding's renewal, which the phone rightly let lapse (FBK-S1,
+    FBK-S4).  The phone showed it held the probe's registration: its calls
+    went to the working server, and it renewed that binding in its last half.
+    A phone that shows nothing of the kind, or whose next REGISTER there is
+    only the next probe (C{fallback.timeout} after this one), still fails for
+    the unrenewed fallback binding.
+    """
+
+    def _world(self, after: str | None) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, servers=_ONE_TARGET, transport=1,
+                                        redundancy_type=1, fallback_timeout=22, expires=30,
+                                        retry_counts=0, duration=45.0, calls=(25.0,),
+                                        latency_tolerance=0.27))
+        fb = tb.register("fallback", 5.0, transport="tcp", call_id="reg-fb")
+        tb.respond(fb, 200, 5.1)
+        probe = tb.register("primary", 19.0, transport="tcp", call_id="reg-w")
+        tb.respond(probe, 200, 19.31)
+        if after == "call":
+            tb.respond(tb.invite("primary", 25.0, call_id="call-a", transport="tcp"), 486, 25.1)
+        elif after is not None:
+            at = {"renewal": 36.0, "probe": 41.0}[after]
+            again = tb.register("primary", at, transport="tcp", call_id="reg-w", cseq=2)
+            tb.respond(again, 200, at + 0.1)
+        return tb
+
+    def test_call_at_the_working_server_passes(self) -> None:
+        self.assertEqual(status(self._world("call"), "REG-2"), "pass")
+
+    def test_renewal_at_the_working_server_passes(self) -> None:
+        self.assertEqual(status(self._world("renewal"), "REG-2"), "pass")
+
+    def test_nothing_after_the_probe_fails(self) -> None:
+        self.assertEqual(status(self._world(None), "REG-2"), "fail")
+
+    def test_next_probe_only_fails(self) -> None:
+        self.assertEqual(status(self._world("probe"), "REG-2"), "fail")

@@ -60,6 +60,8 @@ MUST_FAIL = {
     "r10-seed402-reg1-retries-back-to-abandoned-conn": ("no-reregister-retry", "REG-1"),
     "r10-seed403-fo2-joins-opening-conn": ("no-reregister-retry", "RTX-5"),
     "r11-s7009-fb2-stay-across-transport": ("always-fails-back", "FB-2"),
+    "r13-s7011-fo6-joins-fallback-opening-conn": ("retries-too-few", "FBK-C2"),
+    "r13-s7011-reg2-probe-held-after-all": ("probes-wrong-interval", "FBK-S3"),
 }
 
 

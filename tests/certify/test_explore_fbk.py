@@ -8,6 +8,7 @@ checker must still fail.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from twisted.trial.unittest import SynchronousTestCase
 
@@ -955,6 +956,35 @@ class ClosedConnectionLearntByFinTests(SynchronousTestCase):
         self.assertEqual([a[1] for a in self._attempts(tb)], ["unestablished"])
 
 
+def pending_invite_answered_world(primary_answers: bool, **facts: Any) -> TraceBuilder:
+    """
+    Explore seed 46's world (L{PrimaryAnswersPendingInviteTests}): the REGISTER
+    failed over to the secondary while a call's INVITE, begun with it, was
+    still retransmitted to the primary; its last send is answered 200 (or,
+    with C{primary_answers} false, the call goes on to the secondary); a
+    second call at 32 s goes to the primary.  C{facts}: the failback mode
+    and timeout under test.
+    """
+    tb = TraceBuilder(default_facts(retry_counts=6, calls=(0.0, 32.0), duration=120.0,
+                                    zone_ttl=300.0, **facts))
+    tb.dns(0.005, f"_sip._udp.{DOMAIN}", "SRV",
+           [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"])
+    tb.dns(0.015, f"primary.{DOMAIN}", "A", [PRIMARY])
+    tb.dns(0.025, f"secondary.{DOMAIN}", "A", [SECONDARY])
+    tb.silent("REGISTER", "primary", 0.03)
+    first = tb.silent("INVITE", "primary", 0.03, call_id="call-a")
+    over = tb.register("secondary", 0.03 + tb.give_up("REGISTER"), cseq=2)
+    tb.respond(over, 200)
+    if primary_answers:
+        tb.respond(first, 200, first.last + 0.005)
+        tb.in_dialog(first, "ACK", first.last + 0.01)
+    else:
+        # (the call then went on to the secondary, where it came up)
+        tb.call("secondary", 0.03 + tb.give_up("INVITE"), call_id="call-a", cseq=2)
+    tb.call("primary", 32.0, call_id="call-b")
+    return tb
+
+
 class PrimaryAnswersPendingInviteTests(SynchronousTestCase):
     """
     FB-1 (round 2, explore seed 46 of dns-ip-literal): failback_mode 1, SRV
@@ -970,24 +1000,7 @@ class PrimaryAnswersPendingInviteTests(SynchronousTestCase):
     """
 
     def _world(self, primary_answers: bool, mode: int = 1) -> TraceBuilder:
-        tb = TraceBuilder(default_facts(failback_mode=mode, retry_counts=6, calls=(0.0, 32.0),
-                                        duration=120.0, zone_ttl=300.0))
-        tb.dns(0.005, f"_sip._udp.{DOMAIN}", "SRV",
-               [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"])
-        tb.dns(0.015, f"primary.{DOMAIN}", "A", [PRIMARY])
-        tb.dns(0.025, f"secondary.{DOMAIN}", "A", [SECONDARY])
-        tb.silent("REGISTER", "primary", 0.03)
-        first = tb.silent("INVITE", "primary", 0.03, call_id="call-a")
-        over = tb.register("secondary", 0.03 + tb.give_up("REGISTER"), cseq=2)
-        tb.respond(over, 200)
-        if primary_answers:
-            tb.respond(first, 200, first.last + 0.005)
-            tb.in_dialog(first, "ACK", first.last + 0.01)
-        else:
-            # (the call then went on to the secondary, where it came up)
-            tb.call("secondary", 0.03 + tb.give_up("INVITE"), call_id="call-a", cseq=2)
-        tb.call("primary", 32.0, call_id="call-b")
-        return tb
+        return pending_invite_answered_world(primary_answers, failback_mode=mode)
 
     def test_back_on_the_answering_primary_passes(self) -> None:
         self.assertNotEqual(status(self._world(True), "FB-1"), "fail")

@@ -22,6 +22,7 @@ from harness.testing.tracebuilder import (
     verdict_of,
 )
 from harness.trace.events import PacketEvent
+from tests.certify.test_explore_fbk import pending_invite_answered_world
 
 
 def status(tb: TraceBuilder, clause: str) -> str:
@@ -455,23 +456,8 @@ class PrimaryAnswersPendingInviteUnderFB3ZTests(SynchronousTestCase):
     """
 
     def _world(self, primary_answers: bool) -> TraceBuilder:
-        tb = TraceBuilder(default_facts(failback_mode=3, failback_timeout=0, retry_counts=6,
-                                        calls=(0.0, 32.0), duration=120.0, zone_ttl=300.0))
-        tb.dns(0.005, f"_sip._udp.{DOMAIN}", "SRV",
-               [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"])
-        tb.dns(0.015, f"primary.{DOMAIN}", "A", [PRIMARY])
-        tb.dns(0.025, f"secondary.{DOMAIN}", "A", [SECONDARY])
-        tb.silent("REGISTER", "primary", 0.03)
-        first = tb.silent("INVITE", "primary", 0.03, call_id="call-a")
-        over = tb.register("secondary", 0.03 + tb.give_up("REGISTER"), cseq=2)
-        tb.respond(over, 200)
-        if primary_answers:
-            tb.respond(first, 200, first.last + 0.005)
-            tb.in_dialog(first, "ACK", first.last + 0.01)
-        else:
-            tb.call("secondary", 0.03 + tb.give_up("INVITE"), call_id="call-a", cseq=2)
-        tb.call("primary", 32.0, call_id="call-b")
-        return tb
+        return pending_invite_answered_world(primary_answers, failback_mode=3,
+                                             failback_timeout=0)
 
     def test_back_on_the_answering_primary_passes(self) -> None:
         self.assertNotEqual(status(self._world(True), "FB-3Z"), "fail")

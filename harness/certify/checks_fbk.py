@@ -683,6 +683,14 @@ def fbk_c3(ctx: Ctx) -> Verdict:
         inv = next((x for x in ctx.rounds if x.method == "INVITE" and not x.in_dialog
                     and x.start > back + ctx.tol), None)
         if inv is not None:
+            # the call's first INVITE is its lowest CSeq, not the first to reach a server
+            # (RFC 3261 8.1.1.5): one to the working server whose connection the server
+            # closed as it went out reached it after the fallback server's had left
+            # (survey 7011 [07], round 13: TLS, the primary flapping down as the INVITE
+            # was written, heard 2 ms after the phone had moved on)
+            inv = min((x for x in ctx.rounds if x.method == "INVITE" and not x.in_dialog
+                       and x.start > back + ctx.tol and x.head.call_id == inv.head.call_id),
+                      key=lambda x: x.head.cseq)
             ev.extend(inv.head.indexes)
             # the lookup of the working server's domain for it gave no address (DNS-11: a
             # failure of server 1 as a whole, the fallback server takes over, FO-6): the

@@ -4514,3 +4514,40 @@ class RetryRidingACallAfterTheLookupAtStartTimedOutTests(SynchronousTestCase):
 
     def test_no_retry_when_due_fails(self) -> None:
         self.assertEqual(status(self._world(20.0), "FBK-C3"), "fail")
+
+
+# -- round 13 (t13b) ---------------------------------------------------------------------
+
+
+class CallsFirstInviteHeardAfterItsFailoverTests(SynchronousTestCase):
+    """
+    FBK-C3 (survey 7011 [07], round 13, 3 worlds): concurrent mode, the
+    working server failed, its RTX-5 retry answered 200: it was back.  A
+    call's INVITE (CSeq 1) went to it over TLS as it flapped down: it closed
+    the connection, the phone moved on to the fallback server (CSeq 2, FBK-C2)
+    at once, and the primary heard CSeq 1 only 2 ms after.  FBK-C3 took the
+    first INVITE to reach a server for the call's first and judged the call
+    sent to the fallback server.  The call's first INVITE is its lowest CSeq.
+    Without the INVITE to the primary, the call at the fallback server still
+    fails.
+    """
+
+    def _world(self, tried_primary: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(retry_counts=0, calls=(61.0,), duration=120.0))
+        fb = tb.register("fallback", 0.0, call_id="reg-2")
+        tb.respond(fb, 200, 0.005)
+        tb.dns(0.006, DOMAIN, "A", [PRIMARY], ttl=300)
+        tb.silent("REGISTER", "primary", 0.011)
+        back = tb.register("primary", 30.511, cseq=2)
+        tb.respond(back, 200, 30.516)
+        if tried_primary:
+            tb.invite("primary", 61.014, call_id="call-a", transport="tcp")
+            tb.conn(61.02, "primary", "close", transport="tcp", port=5060, phone_port=5060)
+        tb.call("fallback", 61.012, call_id="call-a", cseq=2 if tried_primary else 1)
+        return tb
+
+    def test_first_invite_to_the_working_server_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-C3"), "pass")
+
+    def test_call_at_the_fallback_server_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-C3"), "fail")

@@ -1285,6 +1285,19 @@ def _carried_on(lk: list[Q], later: list[list[Q]], unsent: Sequence[Q]) -> bool:
                 got[(x.name, x.type)] = got.get((x.name, x.type), 0) + 1
         if any(k >= 2 for k in got.values()):
             return True
+    if _unanswered(lk[-1]):
+        # its last question's answer never reached the phone and the resolver asked it
+        # again, among a later lookup's queries, which got the answer: the retry served
+        # both lookups, the later one sharing the pending question (explore seed 402 of
+        # dns-ip-literal, round 13: a renewal's A answer lost at 304.46 s, a call's
+        # lookup begun at 305.0 s asking no A of its own, the retry at 305.46 s
+        # answered, the renewal's REGISTER and the call's INVITE sent at once)
+        q = lk[-1]
+        if any(_lookup_ok(other) and any(
+                x.name == q.name and x.type == q.type and x.records
+                and 0 < x.t - q.t <= min(_RESOLVER_RETRY, _TRY_GAP) for x in other)
+               for other in later):
+            return True
     mine = {(q.name, q.type) for q in lk}
     for u in unsent:
         if not (last <= u.t <= last + DNS_GIVE_UP):

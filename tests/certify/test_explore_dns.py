@@ -1569,3 +1569,52 @@ class NaptrStepsInTheOrderThePhoneSentThemTests(SynchronousTestCase):
 
     def test_tcp_sent_first_fails(self) -> None:
         self.assertEqual(status(self._world(False), "DNS-4"), "fail")
+
+
+class LookupsSharingTheRetryOfALostAnswerTests(SynchronousTestCase):
+    """
+    DNS-11 as FO-6 and FBK-S2 read it (explore seed 402 of dns-ip-literal,
+    round 13's next find): DNS-NAPTR, 5 % loss.  A renewal's lookup had its A
+    answer for the primary lost; a call's lookup began before the resolver
+    asked again, and asked no A of its own: it waited on the pending question
+    (twisted.names shares it).  The retry 1 s later was answered, and both the
+    REGISTER and the INVITE went out at once.  L{dns_failures} cut the retry
+    off into the call's lookup and read the renewal's as failed (DNS-11), so
+    FO-6 and FBK-S2 wanted the fallback server to take over.  The retry
+    served both lookups.  A retry that found no address still leaves the
+    renewal's lookup failed.
+    """
+
+    def _world(self, retry_answered: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=3, port1=0, naptr_build=1, calls=(0.5,),
+                                        duration=30.0, server2=""))
+        srv = (f"0 0 5061 primary.{DOMAIN}",)
+        naptr = (f'0 0 "s" "SIPS+D2T" "" _sips._tcp.{DOMAIN}',)
+        # the renewal's lookup, its A answer lost on the way back
+        tb.dns(0.0, DOMAIN, "NAPTR", naptr, ttl=60)
+        tb.dns(0.002, f"_sips._tcp.{DOMAIN}", "SRV", srv)
+        tb.dns(0.004, f"primary.{DOMAIN}", "A", [PRIMARY])
+        m = dns.Message(id=7, answer=True)
+        m.queries = [dns.Query(f"primary.{DOMAIN}", dns.A, dns.IN)]
+        tb._add(PacketEvent(0.005, "udp", (DNS, 53), (PHONE, 40000), m.toStr(), fate="lost"))
+        # the call's lookup, waiting on the renewal's pending A question
+        tb.dns(0.5, DOMAIN, "NAPTR", naptr, ttl=60)
+        tb.dns(0.502, f"_sips._tcp.{DOMAIN}", "SRV", srv)
+        # the resolver's retry
+        if retry_answered:
+            tb.dns(1.004, f"primary.{DOMAIN}", "A", [PRIMARY])
+        else:
+            tb.dns(1.004, f"primary.{DOMAIN}", "A", rcode="NXDOMAIN")
+        return tb
+
+    def _downs(self, retry_answered: bool) -> list[float]:
+        from harness.certify.checks_base import Ctx
+
+        tb = self._world(retry_answered)
+        return [d.start for d in Ctx(tb.build(), tb.facts).dns_downs]
+
+    def test_retry_serving_both_lookups_passes(self) -> None:
+        self.assertEqual(self._downs(True), [])
+
+    def test_retry_without_an_address_fails(self) -> None:
+        self.assertIn(0.0, self._downs(False))

@@ -1618,3 +1618,49 @@ class LookupsSharingTheRetryOfALostAnswerTests(SynchronousTestCase):
 
     def test_retry_without_an_address_fails(self) -> None:
         self.assertIn(0.0, self._downs(False))
+
+
+class LookupWaitingOnAnotherLookupsPendingQuestionTests(SynchronousTestCase):
+    """
+    DNS-11 as FO-6 and FBK-S2 read it (explore seed 402 of dns-ip-literal,
+    round 13, the find after L{LookupsSharingTheRetryOfALostAnswerTests}):
+    DNS-NAPTR, both NAPTR records' SRV sets empty, C{naptr_build} 1.  A call's
+    lookup asked DNS-6's C{_sip._tcp}, lost on the way at 0.004 s and again at
+    1.004 s; a renewal's lookup at 3.5 s stopped after its C{_sip._udp} step:
+    its next question was the call's pending one, which the resolver does not
+    ask again but waits on.  Both failed when its tries gave up, at 5.0 s.
+    L{dns_failures} read the renewal's lookup as failed at once, 3.5 s.  Had
+    the call's question been answered, the renewal's lookup failed at once.
+    """
+
+    def _world(self, pending: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=3, port1=0, naptr_build=1, calls=(0.0,),
+                                        redundancy_type=1, duration=30.0))
+        naptr = (f'0 0 "s" "SIP+D2U" "" _sip._udp.{DOMAIN}',
+                 f'0 1 "s" "SIP+D2T" "" _sip._tcp.{DOMAIN}')
+        # the call's lookup
+        tb.dns(0.0, DOMAIN, "NAPTR", naptr, ttl=5)
+        tb.dns(0.001, f"_sip._udp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+        tb.dns(0.003, f"_sip._tcp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+        if pending:
+            lost_query(tb, 0.004, f"_sip._tcp.{DOMAIN}", dns.SRV)
+            lost_query(tb, 1.004, f"_sip._tcp.{DOMAIN}", dns.SRV)
+        else:
+            tb.dns(0.004, f"_sip._tcp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+        # the renewal's
+        tb.dns(3.5, DOMAIN, "NAPTR", naptr, ttl=5)
+        tb.dns(3.501, f"_sip._udp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+        return tb
+
+    def _renewal_failed_by(self, pending: bool) -> float:
+        from harness.certify.checks_base import Ctx
+
+        tb = self._world(pending)
+        downs = Ctx(tb.build(), tb.facts).dns_downs
+        return next(d.latest for d in downs if d.end >= 3.5)
+
+    def test_waiting_on_the_pending_question_passes(self) -> None:
+        self.assertGreaterEqual(self._renewal_failed_by(True), 5.0)
+
+    def test_nothing_pending_fails_at_once(self) -> None:
+        self.assertLess(self._renewal_failed_by(False), 3.6)

@@ -548,6 +548,23 @@ def _retry_rode(ctx: Ctx, t: float, before: float | None
     return None
 
 
+def _went_on_over_pending(ctx: Ctx, t: float, tried: set[str]
+                          ) -> wire.ConnAttempt | None:
+    """
+    The connection to a further target of server 1 (none of C{tried}) that the
+    phone was already opening when a REGISTER round's last connection failed
+    at C{t}, failing after it: the round went on to that target over it (a
+    call's, RTX-2) and failed when it did.  Explore seed 403 of dns-ip-literal,
+    round 12 [t12b's s403b]: TLS to plain TCP servers, the RTX-5 retry's
+    connection to the primary reset at 34.03 s, the call's to the secondary,
+    pending since 33.02 s, at 36.04 s; the next retry a retry interval after
+    that.
+    """
+    return next((a for a in ctx.conn_attempts
+                 if ctx.group(a.server) == 1 and a.server not in tried
+                 and a.start <= t + ctx.tol and a.t > t + ctx.tol), None)
+
+
 def fbk_c3(ctx: Ctx) -> Verdict:
     c = "FBK-C3"
     guard = _fallback_guard(ctx, c, 0)
@@ -615,6 +632,10 @@ def fbk_c3(ctx: Ctx) -> Verdict:
                                       _try_describe(conn), conn.indexes)
                 ev.extend(conn.indexes[:1])
                 t = conn.t
+                went_on = _went_on_over_pending(ctx, t, {conn.server})
+                if went_on is not None:
+                    ev.extend(went_on.indexes[:1])
+                    t = went_on.t
                 continue
             if lookup is not None and (nxt is None or lookup.start < nxt.first - ctx.tol):
                 # (its first query, even one the network or a dropping DNS server lost:
@@ -678,11 +699,25 @@ def fbk_c3(ctx: Ctx) -> Verdict:
             done = ctx.chain_failed_at(chain) if chain else ctx.failed_at(nxt)
             # always moves on, past an attempt still being tried at C{t} too
             t = max(done if done is not None else nxt.last, nxt.first, _ended_at(ctx, nxt))
+            tried = chain.txns if chain else (nxt,)
+            if not tried[-1].on_wire or tried[-1].conn_failure is not None:
+                went_on = _went_on_over_pending(ctx, t, {x.dst for x in tried})
+                if went_on is not None:
+                    ev.extend(went_on.indexes[:1])
+                    t = went_on.t
         if back is None:
             continue
         inv = next((x for x in ctx.rounds if x.method == "INVITE" and not x.in_dialog
                     and x.start > back + ctx.tol), None)
         if inv is not None:
+            # the call's first INVITE is its lowest CSeq, not the first to reach a server
+            # (RFC 3261 8.1.1.5): one to the working server whose connection the server
+            # closed as it went out reached it after the fallback server's had left
+            # (survey 7011 [07], round 13: TLS, the primary flapping down as the INVITE
+            # was written, heard 2 ms after the phone had moved on)
+            inv = min((x for x in ctx.rounds if x.method == "INVITE" and not x.in_dialog
+                       and x.start > back + ctx.tol and x.head.call_id == inv.head.call_id),
+                      key=lambda x: x.head.cseq)
             ev.extend(inv.head.indexes)
             # the lookup of the working server's domain for it gave no address (DNS-11: a
             # failure of server 1 as a whole, the fallback server takes over, FO-6): the

@@ -1522,7 +1522,7 @@ class LookupStoppedAtNaptrAnswerSharesPendingQuestionTests(SynchronousTestCase):
             tb.dns(11.03, srv, "SRV", rcode="NXDOMAIN")
             m = dns.Message(id=9, answer=True, rCode=dns.ENAME)
             m.queries = [dns.Query(srv, dns.SRV, dns.IN)]
-            tb._add(PacketEvent(11.031, "udp", (DNS, 53), (PHONE, 40000), m.toStr(),
+            tb._add(PacketEvent(11.03 + 0.001, "udp", (DNS, 53), (PHONE, 40000), m.toStr(),
                                 fate="lost"))
         tb.dns(13.1, DOMAIN, "NAPTR")
         reg = tb.register("fallback", 14.01)
@@ -1538,3 +1538,210 @@ class LookupStoppedAtNaptrAnswerSharesPendingQuestionTests(SynchronousTestCase):
         tb = self._world(False)
         self.assertEqual(status(tb, "FO-6"), "fail")
         self.assertEqual(status(tb, "FBK-S2"), "fail")
+
+
+# -- round 13 (t13b) ---------------------------------------------------------------------
+
+
+class NextNaptrStepOnlyAfterTheLastAnswerTests(SynchronousTestCase):
+    """
+    DNS-4 (survey 7011 [06], round 13): DNS-NAPTR, records C{_sip._udp}
+    (order 45), C{_sip._tcp} (54), C{_sips._tcp} (74), every SRV set empty;
+    100 ms latency.  A registration's lookup and a call's ran 0.3 s apart: the
+    later NAPTR query ends the earlier lookup's view (L{_after_root}), and
+    the earlier one's steps fell between the later one's.  The earlier
+    lookup's C{_sips._tcp}, asked before the later one's C{_sip._udp} answer
+    came back, was read as the later one's next step, out of order.  A
+    lookup asks its next question only after its last one's answer: a query
+    sent before is another lookup's.  A lookup that took C{_sips._tcp} after
+    its C{_sip._udp} answer still fails.
+    """
+
+    def _world(self, skips_tcp: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=3, port1=0, calls=(0.3,), duration=30.0,
+                                        server2=""))
+        naptr = ['76 34 "s" "SIP+D2S" "" _sip._sctp.' + DOMAIN,
+                 '74 9 "s" "SIPS+D2T" "" _sips._tcp.' + DOMAIN,
+                 '54 45 "s" "SIP+D2T" "" _sip._tcp.' + DOMAIN,
+                 '45 18 "s" "SIP+D2U" "" _sip._udp.' + DOMAIN]
+        slow = 0.15  # the answers reach the phone this late
+        # the registration's lookup
+        tb.dns(0.0, DOMAIN, "NAPTR", naptr, ttl=300)
+        tb.dns(0.2, f"_sip._udp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+        tb.dns(0.4, f"_sip._tcp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+        tb.dns(0.6, f"_sips._tcp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+        # the call's, its steps between the registration's
+        tb.dns(0.3, DOMAIN, "NAPTR", naptr, ttl=300, answer_after=slow)
+        tb.dns(0.5, f"_sip._udp.{DOMAIN}", "SRV", rcode="NXDOMAIN", answer_after=slow)
+        if skips_tcp:
+            tb.dns(0.7, f"_sips._tcp.{DOMAIN}", "SRV", rcode="NXDOMAIN", answer_after=slow)
+        else:
+            tb.dns(0.7, f"_sip._tcp.{DOMAIN}", "SRV", rcode="NXDOMAIN", answer_after=slow)
+            tb.dns(0.9, f"_sips._tcp.{DOMAIN}", "SRV", rcode="NXDOMAIN", answer_after=slow)
+        return tb
+
+    def test_other_lookups_step_before_the_answer_passes(self) -> None:
+        self.assertEqual(status(self._world(False), "DNS-4"), "pass")
+
+    def test_skipping_a_record_after_the_answer_fails(self) -> None:
+        self.assertEqual(status(self._world(True), "DNS-4"), "fail")
+
+
+def sent_query(tb: TraceBuilder, sent: float, at: float, qname: str, qtype: str,
+               answers: tuple[str, ...] = (), *, rcode: str = "NOERROR", port: int = 40000,
+               answer_after: float = 0.0) -> None:
+    """
+    L{TraceBuilder.dns} with the query's packet: the phone sent it at C{sent}
+    from C{port}, the server heard it at C{at}.
+    """
+    from harness.trace.events import DnsEvent
+
+    assert tb.facts.dns is not None
+    host, dport = tb.facts.dns
+    m = dns.Message(id=port & 0xFFFF, recDes=True)
+    m.queries = [dns.Query(qname, getattr(dns, qtype), dns.IN)]
+    raw = m.toStr()
+    remote = (PHONE, port)
+    tb._add(PacketEvent(sent, "udp", remote, (host, dport), raw))
+    tb._add(DnsEvent(at, host, "in", "udp", (host, dport), remote, qname, qtype, raw=raw))
+    recs = tuple(f"{qname} {qtype} {a}" for a in answers) if rcode == "NOERROR" else ()
+    tb._add(DnsEvent(at + answer_after, host, "out", "udp", (host, dport), remote, qname,
+                     qtype, rcode, recs, tuple(300 for _ in recs)))
+
+
+class NaptrStepsInTheOrderThePhoneSentThemTests(SynchronousTestCase):
+    """
+    DNS-4 (explore seed 402 of dns-ip-literal, round 12; t12b's s402c): NAPTR
+    C{_sip._udp} (order 0, pref 0), C{_sip._tcp} (0, 1), both SRV sets empty,
+    C{naptr_build} 1; 5.5 ms latency, 1 ms jitter.  A call's lookup began as
+    the registration's got its C{_sip._tcp} answer; the phone asked the
+    call's C{_sip._udp} 0.3 ms before the registration's DNS-6 C{_sip._tcp},
+    and the jitter swapped them on the way to the server.  DNS-4 took them in
+    the server's order: C{_sip._tcp} first, out of order.  A lookup's steps
+    are judged in the order the phone sent them.  A call's lookup that sent
+    C{_sip._tcp} first still fails.
+    """
+
+    def _world(self, udp_first: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=3, port1=0, naptr_build=1, calls=(0.0,),
+                                        duration=30.0, server2=""))
+        naptr = ('0 0 "s" "SIP+D2U" "" _sip._udp.' + DOMAIN,
+                 '0 1 "s" "SIP+D2T" "" _sip._tcp.' + DOMAIN)
+        # the registration's lookup
+        sent_query(tb, -0.028, -0.0225, DOMAIN, "NAPTR", naptr, port=1001)
+        sent_query(tb, -0.0117, -0.0066, f"_sip._udp.{DOMAIN}", "SRV", rcode="NXDOMAIN",
+                   port=1002)
+        sent_query(tb, -0.0007, 0.0053, f"_sip._tcp.{DOMAIN}", "SRV", rcode="NXDOMAIN",
+                   port=1003)
+        # the call's
+        sent_query(tb, -0.005, 0.0002, DOMAIN, "NAPTR", naptr, port=2001)
+        call_first, reg_next = (0.0106, 0.0109) if udp_first else (0.0109, 0.0106)
+        # (the call's first step and the registration's next reach the server swapped)
+        sent_query(tb, call_first, 0.0118, f"_sip._udp.{DOMAIN}", "SRV", rcode="NXDOMAIN",
+                   port=2002)
+        sent_query(tb, reg_next, 0.0116, f"_sip._tcp.{DOMAIN}", "SRV", rcode="NXDOMAIN",
+                   port=1004)
+        sent_query(tb, 0.0175, 0.023, f"_sip._tcp.{DOMAIN}", "SRV", rcode="NXDOMAIN",
+                   port=2003)
+        return tb
+
+    def test_in_the_order_sent_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "DNS-4"), "pass")
+
+    def test_tcp_sent_first_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "DNS-4"), "fail")
+
+
+class LookupsSharingTheRetryOfALostAnswerTests(SynchronousTestCase):
+    """
+    DNS-11 as FO-6 and FBK-S2 read it (explore seed 402 of dns-ip-literal,
+    round 13's next find): DNS-NAPTR, 5 % loss.  A renewal's lookup had its A
+    answer for the primary lost; a call's lookup began before the resolver
+    asked again, and asked no A of its own: it waited on the pending question
+    (twisted.names shares it).  The retry 1 s later was answered, and both the
+    REGISTER and the INVITE went out at once.  L{dns_failures} cut the retry
+    off into the call's lookup and read the renewal's as failed (DNS-11), so
+    FO-6 and FBK-S2 wanted the fallback server to take over.  The retry
+    served both lookups.  A retry that found no address still leaves the
+    renewal's lookup failed.
+    """
+
+    def _world(self, retry_answered: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=3, port1=0, naptr_build=1, calls=(0.5,),
+                                        duration=30.0, server2=""))
+        srv = (f"0 0 5061 primary.{DOMAIN}",)
+        naptr = (f'0 0 "s" "SIPS+D2T" "" _sips._tcp.{DOMAIN}',)
+        # the renewal's lookup, its A answer lost on the way back
+        tb.dns(0.0, DOMAIN, "NAPTR", naptr, ttl=60)
+        tb.dns(0.002, f"_sips._tcp.{DOMAIN}", "SRV", srv)
+        tb.dns(0.004, f"primary.{DOMAIN}", "A", [PRIMARY])
+        m = dns.Message(id=7, answer=True)
+        m.queries = [dns.Query(f"primary.{DOMAIN}", dns.A, dns.IN)]
+        tb._add(PacketEvent(0.005, "udp", (DNS, 53), (PHONE, 40000), m.toStr(), fate="lost"))
+        # the call's lookup, waiting on the renewal's pending A question
+        tb.dns(0.5, DOMAIN, "NAPTR", naptr, ttl=60)
+        tb.dns(0.502, f"_sips._tcp.{DOMAIN}", "SRV", srv)
+        # the resolver's retry
+        if retry_answered:
+            tb.dns(1.004, f"primary.{DOMAIN}", "A", [PRIMARY])
+        else:
+            tb.dns(1.004, f"primary.{DOMAIN}", "A", rcode="NXDOMAIN")
+        return tb
+
+    def _downs(self, retry_answered: bool) -> list[float]:
+        from harness.certify.checks_base import Ctx
+
+        tb = self._world(retry_answered)
+        return [d.start for d in Ctx(tb.build(), tb.facts).dns_downs]
+
+    def test_retry_serving_both_lookups_passes(self) -> None:
+        self.assertEqual(self._downs(True), [])
+
+    def test_retry_without_an_address_fails(self) -> None:
+        self.assertIn(0.0, self._downs(False))
+
+
+class LookupWaitingOnAnotherLookupsPendingQuestionTests(SynchronousTestCase):
+    """
+    DNS-11 as FO-6 and FBK-S2 read it (explore seed 402 of dns-ip-literal,
+    round 13, the find after L{LookupsSharingTheRetryOfALostAnswerTests}):
+    DNS-NAPTR, both NAPTR records' SRV sets empty, C{naptr_build} 1.  A call's
+    lookup asked DNS-6's C{_sip._tcp}, lost on the way at 0.004 s and again at
+    1.004 s; a renewal's lookup at 3.5 s stopped after its C{_sip._udp} step:
+    its next question was the call's pending one, which the resolver does not
+    ask again but waits on.  Both failed when its tries gave up, at 5.0 s.
+    L{dns_failures} read the renewal's lookup as failed at once, 3.5 s.  Had
+    the call's question been answered, the renewal's lookup failed at once.
+    """
+
+    def _world(self, pending: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=3, port1=0, naptr_build=1, calls=(0.0,),
+                                        redundancy_type=1, duration=30.0))
+        naptr = (f'0 0 "s" "SIP+D2U" "" _sip._udp.{DOMAIN}',
+                 f'0 1 "s" "SIP+D2T" "" _sip._tcp.{DOMAIN}')
+        # the call's lookup
+        tb.dns(0.0, DOMAIN, "NAPTR", naptr, ttl=5)
+        tb.dns(0.001, f"_sip._udp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+        tb.dns(0.003, f"_sip._tcp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+        if pending:
+            lost_query(tb, 0.004, f"_sip._tcp.{DOMAIN}", dns.SRV)
+            lost_query(tb, 1.004, f"_sip._tcp.{DOMAIN}", dns.SRV)
+        else:
+            tb.dns(0.004, f"_sip._tcp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+        # the renewal's
+        tb.dns(3.5, DOMAIN, "NAPTR", naptr, ttl=5)
+        tb.dns(3.501, f"_sip._udp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+        return tb
+
+    def _renewal_failed_by(self, pending: bool) -> float:
+        from harness.certify.checks_base import Ctx
+
+        tb = self._world(pending)
+        downs = Ctx(tb.build(), tb.facts).dns_downs
+        return next(d.latest for d in downs if d.end >= 3.5)
+
+    def test_waiting_on_the_pending_question_passes(self) -> None:
+        self.assertGreaterEqual(self._renewal_failed_by(True), 5.0)
+
+    def test_nothing_pending_fails_at_once(self) -> None:
+        self.assertLess(self._renewal_failed_by(False), 3.6)

@@ -4569,3 +4569,90 @@ class FailoverJoinsFallbackConnectionStillOpeningTests(SynchronousTestCase):
         tb = self._world(32.2)
         self.assertEqual(status(tb, "FO-6"), "fail")
         self.assertEqual(status(tb, "FBK-C2"), "fail")
+
+
+# -- round 13 (t13b) ---------------------------------------------------------------------
+
+
+class CallsFirstInviteHeardAfterItsFailoverTests(SynchronousTestCase):
+    """
+    FBK-C3 (survey 7011 [07], round 13, 3 worlds): concurrent mode, the
+    working server failed, its RTX-5 retry answered 200: it was back.  A
+    call's INVITE (CSeq 1) went to it over TLS as it flapped down: it closed
+    the connection, the phone moved on to the fallback server (CSeq 2, FBK-C2)
+    at once, and the primary heard CSeq 1 only 2 ms after.  FBK-C3 took the
+    first INVITE to reach a server for the call's first and judged the call
+    sent to the fallback server.  The call's first INVITE is its lowest CSeq.
+    Without the INVITE to the primary, the call at the fallback server still
+    fails.
+    """
+
+    def _world(self, tried_primary: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(retry_counts=0, calls=(61.0,), duration=120.0))
+        fb = tb.register("fallback", 0.0, call_id="reg-2")
+        tb.respond(fb, 200, 0.005)
+        tb.dns(0.006, DOMAIN, "A", [PRIMARY], ttl=300)
+        tb.silent("REGISTER", "primary", 0.011)
+        back = tb.register("primary", 30.511, cseq=2)
+        tb.respond(back, 200, 30.516)
+        if tried_primary:
+            tb.invite("primary", 61.014, call_id="call-a", transport="tcp")
+            tb.conn(61.02, "primary", "close", transport="tcp", port=5060, phone_port=5060)
+        tb.call("fallback", 61.012, call_id="call-a", cseq=2 if tried_primary else 1)
+        return tb
+
+    def test_first_invite_to_the_working_server_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-C3"), "pass")
+
+    def test_call_at_the_fallback_server_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-C3"), "fail")
+
+
+class RetryRoundOnACallsPendingConnectionTests(SynchronousTestCase):
+    """
+    FBK-C3 (explore seed 403 of dns-ip-literal, round 12's next find, t12b's
+    s403b; TLS to plain TCP servers, 20 % loss): concurrent mode, the working
+    server's targets resetting every connection.  A call at 33 s: its
+    connection to the primary reset, its SYN to the secondary lost and sent
+    again, pending.  The registration's RTX-5 retry at 34.01 s: its
+    connection to the primary reset at 34.03 s, then it went on to the
+    secondary over the call's pending connection (RTX-2), which reset at
+    36.04 s; the next retry came a retry interval after that, at 66.04 s.
+    FBK-C3 ended the retry's round with its primary connection and asked for
+    the next REGISTER by 64.03 s.  A round that failed at 34.03 s (the call's
+    connection long gone) and retried only at 66.04 s still fails.
+    """
+
+    def _world(self, pending_until: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=2, calls=(5.0, 33.0), duration=80.0))
+        fb = tb.register("fallback", 0.0, call_id="reg-2", transport="tls", port=5061)
+        tb.respond(fb, 200, 0.005)
+        tb.dns(0.005, f"_sips._tcp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+        tb.dns(0.01, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=300)
+        # the registration at start (its retry due at 34.01 s) and the first call: every
+        # connection to server 1 reset
+        left = tb.refused(4.0, "primary")
+        left = tb.refused(left, "secondary", after=0.0)
+        left = tb.refused(5.0, "primary")
+        left = tb.refused(left, "secondary")
+        inv = tb.invite("fallback", left + 0.005, call_id="call-a", transport="tls",
+                        port=5061)
+        tb.respond(inv, 200, left + 0.01)
+        tb.in_dialog(inv, "ACK", left + 0.015, transport="tls", port=5061)
+        # the second call's connections: the primary's reset, the secondary's pending
+        tb.refused(33.0, "primary", after=0.015)
+        tb.syn_lost(33.02, "secondary", fate="lost", phone_port=43000)
+        tb._add(ConnEvent(pending_until, tb.phone, "refused", "tcp", (tb.phone, 43000),
+                          (SECONDARY, 5060), "RST"))
+        # the registration's retry at 34.01 s: the primary's connection reset
+        tb.refused(34.01, "primary", after=0.015)
+        # the next retry, a retry interval after 36.04 s
+        left = tb.refused(66.04, "primary", after=0.615)
+        tb.refused(left, "secondary", after=1.015)
+        return tb
+
+    def test_round_on_the_calls_connection_passes(self) -> None:
+        self.assertEqual(status(self._world(36.035), "FBK-C3"), "pass")
+
+    def test_round_failed_early_retried_late_fails(self) -> None:
+        self.assertEqual(status(self._world(33.5), "FBK-C3"), "fail")

@@ -1073,15 +1073,17 @@ def dns11(ctx: Ctx) -> Verdict:
     attempts = sorted([(lk[0].t, lk[0].index) for lk in lookups]
                       + [(d.start, d.index) for d in unheard])
     unsent = _unsent_queries(ctx)
-    failed = [(lk[0].index, lk[0].t, max(q.answer.t if q.answer else q.t for q in lk))
+    # (index, start, end, when the resolver had surely given up: DnsDown's C{latest})
+    failed = [(lk[0].index, lk[0].t, e, e + DNS_GIVE_UP if any(map(_unanswered, lk)) else e)
               for n, lk in enumerate(lookups)
-              if not _lookup_ok(lk) and not _carried_on(lk, lookups[n + 1 :], unsent)]
-    failed += [(d.index, d.start, d.latest) for d in unheard]
+              if not _lookup_ok(lk) and not _carried_on(lk, lookups[n + 1 :], unsent)
+              for e in (max(q.answer.t if q.answer else q.t for q in lk),)]
+    failed += [(d.index, d.start, d.latest, d.latest) for d in unheard]
     failed.sort(key=lambda f: f[1])
     fb = ctx.fallback if ctx.facts.account.server(2).configured else None
     judged = 0
     ev: list[int] = []
-    for first, start, end in failed:
+    for first, start, end, gave_up in failed:
         judged += 1
         ev.append(first)
         nxt = next((i for t, i in attempts if t > end), None)
@@ -1092,9 +1094,12 @@ def dns11(ctx: Ctx) -> Verdict:
         # dns-ip-literal, round 5, fallback.timeout 16 s, the fallback server's renewal
         # failing 14.5 s after the probe's lookup failed, the retry due 30 s after that)
         probe_due = end + float(ctx.facts.account.fallback_timeout) + ctx.tol
+        # (at once after the resolver gave up, its last query unanswered: survey 7012
+        # [01] of round 14, the SRV query and its retry dropped, the fallback server's
+        # REGISTER 3 s after the retry, silent past the end of the run)
         base = max([end, *(d for t in ctx.txns
                            if fb is not None and t.dst == fb and t.failed
-                           and start - ctx.tol <= t.first <= end + ctx.at_once
+                           and start - ctx.tol <= t.first <= gave_up + ctx.at_once
                            and (d := ctx.failed_at(t)) is not None)])
         base = max([base, *(d for t in ctx.attempts
                             if fb is not None and t.dst == fb and t.failed

@@ -714,6 +714,14 @@ def rtx2(ctx: Ctx) -> Verdict:
             continue
         judged += 1
         ev.extend((f.index, nxt.sends[0].index))
+        # (a connection to another target of the group opened at once is the request
+        # moving on, whatever it carried: one the wire reads into no attempt, a planned
+        # call's whose INVITE never got on the wire, counts too; survey 7013 [04] of
+        # round 14, a call's connection refused at the primary, its FO-5 REGISTER's to
+        # the secondary refused 2 ms later, the next attempt there on the wire 26 s on)
+        if any(a.server != f.server and ctx.group(a.server) == group
+               and f.t - ctx.tol <= a.start <= f.t + at_once(ctx) for a in conns):
+            continue
         if nxt.started > f.t + at_once(ctx) and _began(ctx, f.t - ctx.tol, nxt) > f.t + at_once(
                 ctx):
             return ctx.failed(
@@ -1412,7 +1420,11 @@ def rtx5(ctx: Ctx) -> Verdict:
             # the REGISTER's identity: a REGISTER's own early retry is no such failure)
             slack = ctx.tol + ctx.profile.t1
             since = fail_t
-            if not rnd[0].on_wire and last.dst == rnd[0].dst and wire.in_call_window(
+            # (a lent round through several targets as well: every attempt of it a
+            # failed connection that carried no SIP, survey 7013 [02] of round 14, calls
+            # at 3 s and 4 s, each refused at both targets of server 1)
+            if not rnd[0].on_wire and (last.dst == rnd[0].dst
+                                       or not any(x.on_wire for x in rnd)) and wire.in_call_window(
                     ctx.trace, ctx.facts, rnd[0].started):
                 # (from the registration's own attempt before it on: failures before that
                 # one were its to answer, and it did; explore seed 219 of round 6, the
@@ -1426,8 +1438,17 @@ def rtx5(ctx: Ctx) -> Verdict:
                 # when the lent round failed counts, explore seed 219 of round 6, next
                 # find, the registration failed at 7.5 s, calls refused at 36 s and 37 s,
                 # its retry at 37.5 s)
+                # (the registration's own attempts counting from the first of its last
+                # round: a round through several targets whose retry was still pending
+                # failed at all of them, survey 7013 [02] of round 14, the registration
+                # reset at the primary and the secondary by 1.1 s, its retry at 31.2 s,
+                # calls' connections failing both again at 3 s and 4 s)
+                prev = next((r for r in ctx.rounds if before and any(
+                    x.started == before[-1] and x.call_id == rnd[0].call_id
+                    for x in r.txns)), None)
+                own = [prev.head.started] if prev is not None else before[-1:]
                 since = _every_target_failed_since(
-                    ctx, fail_t, max([fail_t - ri - slack, *before[-1:]]))
+                    ctx, fail_t, max([fail_t - ri - slack, *own]))
             due: tuple[float, ...] = (fail_t + ri, since + ri)
             # successive mode: the fallback server failing while a probe of the working
             # server (FBK-S3), whose last outcome was its failure, was still under way:

@@ -1745,3 +1745,47 @@ class LookupWaitingOnAnotherLookupsPendingQuestionTests(SynchronousTestCase):
 
     def test_nothing_pending_fails_at_once(self) -> None:
         self.assertLess(self._renewal_failed_by(False), 3.6)
+
+
+class LookupGivenUpThenSilentFallbackTests(SynchronousTestCase):
+    """
+    DNS-11 (round 14, survey 7012 [01]): successive mode, UDP, server 1 a
+    domain whose one target is the primary, the fallback server stopped and
+    given C{retry_counts} 18.  The renewal's SRV query was dropped at 60 s and
+    again at 61 s; the resolver gave up at 64 s and the fallback server took
+    over at once (FO-6, FBK-S2), its REGISTER retransmitted past the end of
+    the run (RTX-1: 67.5 s of retransmissions).  The checker timed the
+    fallback's attempt from the last query, not the resolver's give-up, so
+    it missed that the phone was still trying the fallback server, and asked
+    for the lookup again 30 s after 61 s.  With a fallback server given
+    C{retry_counts} 2 (given up at 67.5 s), the lookup is due again a retry
+    interval later, within the run, and its absence still fails.
+    """
+
+    def _world(self, fallback_retry_counts: int) -> TraceBuilder:
+        # (imported here: this class's hunk stays at the end of the file)
+        from dataclasses import replace
+
+        from harness.certify.wire import send_offsets
+
+        base = default_facts(redundancy_type=1, fallback_timeout=30, expires=120,
+                             retry_counts=0, duration=120.0,
+                             servers=(default_facts().servers[0], default_facts().servers[2]))
+        acct = base.account
+        s2 = replace(acct.servers[1], retry_counts=fallback_retry_counts)
+        tb = TraceBuilder(replace(base, account=replace(acct, servers=(acct.servers[0], s2))))
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+        tb.dns(0.01, DOMAIN, "A", [PRIMARY])
+        tb.respond(tb.register("primary", 0.02), 200, 0.025)
+        tb.dns(60.0, f"_sip._udp.{DOMAIN}", "SRV", rcode="TIMEOUT")
+        tb.dns(61.0, f"_sip._udp.{DOMAIN}", "SRV", rcode="TIMEOUT")
+        offs = send_offsets(tb.facts.profile, "REGISTER", fallback_retry_counts, "udp")
+        tb.request("REGISTER", "fallback", 64.0, call_id="reg-fb", expires=120,
+                   sends=[o for o in offs if 64.0 + o < 120.0])
+        return tb
+
+    def test_fallback_still_retransmitting_at_the_end_passes(self) -> None:
+        self.assertEqual(status(self._world(18), "DNS-11"), "pass")
+
+    def test_fallback_given_up_and_no_lookup_again_fails(self) -> None:
+        self.assertEqual(status(self._world(2), "DNS-11"), "fail")

@@ -3848,3 +3848,35 @@ class ProbeAnsweredNearTheGiveUpHeldTests(SynchronousTestCase):
 
     def test_next_probe_only_fails(self) -> None:
         self.assertEqual(status(self._world("probe"), "REG-2"), "fail")
+
+
+class CallsConnectionToTheNextTargetAtOnceTests(SynchronousTestCase):
+    """
+    RTX-2 (round 14, survey 7013 [04]): TCP, C{register_on_enable} 1.  A call
+    placed at 74 s found the primary refusing; it moved on to the secondary at
+    once, and the connection for FO-5's REGISTER there was refused too, before
+    any SIP went over it.  The wire reads neither connection into an attempt
+    (a planned call's INVITE that never reached the wire), so RTX-2 took the
+    next attempt at the secondary on the wire, the registration's retry 27 s
+    later (refused at the primary, then on the wire at the secondary),
+    for the refused one's moving on.  A connection to the next target opened at
+    once is the request moving on, whatever it carried.  With no connection to
+    the secondary at once, the late REGISTER there still fails RTX-2.
+    """
+
+    def _world(self, moved_on: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, retry_counts=16, register_on_enable=1,
+                                        expires=3600, duration=120.0, calls=(74.0,)))
+        tb.respond(tb.register("primary", 0.0, transport="tcp"), 200, 0.1)
+        tb.refused(74.0, "primary", after=0.002)
+        if moved_on:
+            tb.refused(74.002, "secondary", after=0.002)
+        tb.refused(101.0, "primary", after=0.002)
+        tb.respond(tb.register("secondary", 101.004, transport="tcp", cseq=2), 200, 101.1)
+        return tb
+
+    def test_calls_connection_to_the_secondary_at_once_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-2"), "pass")
+
+    def test_secondary_only_27_s_later_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-2"), "fail")

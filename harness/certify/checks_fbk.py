@@ -18,6 +18,7 @@ from harness.certify import wire
 from harness.certify.checks_base import Ctx
 from harness.certify.checks_dns import (
     DNS_GIVE_UP,
+    DnsDown,
     in_flight,
     register_elsewhere,
     unresolved_targets,
@@ -834,27 +835,53 @@ def _left_phone(ctx: Ctx, x: wire.Txn) -> float:
     Via branch to C{x}'s server, if the trace has it (the simulated network
     records each packet at its sending); C{x.first}, its arrival, otherwise.
     """
+    return _left_phone_packet(ctx, x)[0]
+
+
+def _left_phone_packet(ctx: Ctx, x: wire.Txn) -> tuple[float, int | None]:
+    """
+    L{_left_phone}'s time and the trace index of the phone's packet it read
+    (C{None} if the trace has none): within one instant, the trace's order is
+    the order of sending.
+    """
     if not x.on_wire or not x.branch:
-        return x.first
+        return x.first, None
     if x.transport == "tls":
         # (TLS records carry no payload in the trace: the last data segment of the
         # phone's connection delivered before the server read it, within a datagram's
         # flight; survey 7003, round 7: 100 ms latency)
         s0 = x.sends[0]
         conn = ((s0.src, s0.sport), (x.dst, s0.port))
-        left = [e.t for _, e in ctx.trace.indexed(PacketEvent)
+        left = [(e.t, i) for i, e in ctx.trace.indexed(PacketEvent)
                 if e.proto == "tcp" and not e.flags and not e.payload
                 and e.fate == "delivered" and (e.src, e.dst) == conn
                 and x.first - wire._IN_FLIGHT <= e.t <= x.first + 1e-9]
-        return max(left) if left else x.first
+        return max(left) if left else (x.first, None)
     branch = x.branch.encode()
-    for _, e in ctx.trace.indexed(PacketEvent):
+    for i, e in ctx.trace.indexed(PacketEvent):
         if e.t > x.first + ctx.tol:
             break
         if (e.dst[0] == x.dst and e.payload and branch in e.payload
                 and (ctx.facts.phone is None or e.src[0] == ctx.facts.phone)):
-            return min(e.t, x.first)
-    return x.first
+            return min(e.t, x.first), i
+    return x.first, None
+
+
+def _left_before_lookup(ctx: Ctx, x: wire.Txn, d: DnsDown) -> bool:
+    """
+    Whether C{x}'s request left the phone before the failed lookup C{d}'s
+    first query did (so it did not wait for that lookup): by time, or, in
+    the same instant, by the two packets' order in the trace.
+    """
+    i = _left_phone_packet(ctx, x)[1]
+    if i is None:
+        return False
+    dns_host = ctx.facts.dns[0] if ctx.facts.dns is not None else None
+    first = next((j for j, e in ctx.trace.indexed(PacketEvent)
+                  if e.proto == "udp" and e.dst[0] == dns_host
+                  and (ctx.facts.phone is None or e.src[0] == ctx.facts.phone)
+                  and d.start - ctx.tol <= e.t <= d.start + 1e-9), d.index)
+    return i < first
 
 
 def _phone_queries(ctx: Ctx) -> list[tuple[float, bytes]]:
@@ -906,6 +933,12 @@ def _probes(ctx: Ctx) -> list[_Probe]:
         nxt = next((t for t in ctx.attempts if t.dst == fb and t.first >= going_on
                     and t.method not in ("ACK", "CANCEL")), None)
         if (nxt is not None and nxt.method != "REGISTER" and not nxt.in_dialog
+                # (nor one whose packet left the phone before the lookup's first query,
+                # in the same instant: the trace records packets in the order they were
+                # sent; survey 7013 [01], round 14: no latency, a call placed at 30 s,
+                # its INVITE to the fallback server sent just before the probe due then
+                # began its failed lookup)
+                and not _left_before_lookup(ctx, nxt, d)
                 and nxt.first <= d.latest + ctx.at_once
                 # (nor one that left the phone before the lookup's last answer left the
                 # DNS server: it had not waited for the lookup's outcome; survey 7002

@@ -4556,3 +4556,54 @@ class FailoverJoinsFallbackConnectionStillOpeningTests(SynchronousTestCase):
         tb = self._world(32.2)
         self.assertEqual(status(tb, "FO-6"), "fail")
         self.assertEqual(status(tb, "FBK-C2"), "fail")
+
+
+class CallSentJustBeforeAProbesLookupTests(SynchronousTestCase):
+    """
+    FBK-S3 (round 14, survey 7013 [01]): successive mode, no latency, server
+    1's name without an address; on the fallback server, probes every 10 s.
+    A call placed at 30 s sent its INVITE to the fallback server, and the
+    probe due in the same instant then began its failed lookup.  The lookup
+    read as the call's (its INVITE reached the fallback server once the
+    lookup was over), the probe as missing and the next one as off schedule.
+    The INVITE left the phone before the lookup's first query did (the trace
+    records packets in the order they were sent): it did not wait for the
+    lookup, which is the probe.  With the query sent first, the lookup is
+    the call's and the probe at 30 s is still missing.
+    """
+
+    def _world(self, invite_first: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(redundancy_type=1, fallback_timeout=10, calls=(30.0,),
+                                        duration=60.0))
+        assert tb.facts.dns is not None
+        host, port = tb.facts.dns
+
+        def lookup(at: float) -> None:
+            tb._add(PacketEvent(at, "udp", (tb.phone, 40000), (host, port), b""))
+            tb.dns(at, DOMAIN, "A", answer_after=0.0)
+
+        def invite() -> None:
+            branch = "z9hG4bKcall30"
+            tb._add(PacketEvent(30.0, "udp", (tb.phone, 5060), (tb.addr("fallback"), 5060),
+                                f"INVITE sip:{DOMAIN} SIP/2.0\r\nVia: SIP/2.0/UDP "
+                                f"{tb.phone}:5060;branch={branch}\r\n\r\n".encode()))
+            tb.call("fallback", 30.0, bye_at=31.0, branch=branch)
+
+        for at in (0.0, 10.0, 20.0, 40.0, 50.0):
+            lookup(at)
+        fb = tb.register("fallback", 0.0, call_id="reg-2")
+        tb.respond(fb, 200, 0.0)
+        if invite_first:
+            invite()
+            lookup(30.0)
+        else:
+            lookup(30.0)
+            invite()
+        return tb
+
+    def test_invite_sent_before_the_lookup_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-S3"), "pass")
+
+    def test_lookup_before_the_invite_leaves_the_probe_missing(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S3"), "fail")
+

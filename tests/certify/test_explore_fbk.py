@@ -4607,3 +4607,53 @@ class CallSentJustBeforeAProbesLookupTests(SynchronousTestCase):
     def test_lookup_before_the_invite_leaves_the_probe_missing(self) -> None:
         self.assertEqual(status(self._world(False), "FBK-S3"), "fail")
 
+
+class FallbackConnectionBegunAsTheRenewalWasGivenUpTests(SynchronousTestCase):
+    """
+    FBK-S4 (round 14, survey 7013 [03]): successive mode over TCP/TLS,
+    C{retry_counts} 0, 20 % loss; back on the working server after a probe.
+    Its renewal opened a new connection; the 200 was sent 2 ms after the
+    phone gave the renewal up (RTX-1), and the phone opened a connection to
+    the fallback server at once (FO-6: it had not taken the 200).  That
+    connection's SYN-ACKs were lost: its REGISTER reached the fallback server
+    1.3 s later, more than "at once" after the give-up, and the REGISTER read
+    as a lapse of FBK-S4.  The fallback try began with its connection's first
+    SYN (RTX-2), at the give-up: the working server failed again for the
+    phone, a new fallback.  A fallback connection begun 1.5 s after the
+    give-up still fails.
+    """
+
+    def _world(self, syn_at: float) -> TraceBuilder:
+        tb = _ip_literal(redundancy_type=1, transport=1, retry_counts=0, fallback_timeout=10,
+                         duration=130.0, latency_tolerance=0.25)
+        acct = tb.facts.account
+        # (the fallback server's RTX-1 time long enough for its connection's late SYN-ACK)
+        tb.facts = replace(tb.facts, account=replace(acct, servers=(
+            acct.servers[0], replace(acct.servers[1], retry_counts=14))))
+        tb.refused(0.0, "primary")
+        fb = tb.register("fallback", 0.02, call_id="reg-2", transport="tcp")
+        tb.respond(fb, 200, 0.025)
+        back = tb.register("primary", 10.03, cseq=2, transport="tcp")
+        tb.respond(back, 200, 10.035)
+        # the renewal's new connection, then its REGISTER; the 200 just after RTX-1's 0.5 s
+        tb.syn_lost(100.0, "primary", fate="delivered", phone_port=32770)
+        tb.conn(100.1, "primary", "accept", transport="tcp", port=5060, phone_port=32770)
+        renewal = tb.register("primary", 100.4, cseq=3, transport="tcp")
+        tb.respond(renewal, 200, 100.502)
+        # the fallback server's connection: SYN-ACKs lost, the REGISTER there 1.3 s later
+        tb.syn_lost(syn_at, "fallback", fate="delivered", phone_port=32771)
+        tb.conn(syn_at + 0.1, "fallback", "accept", transport="tcp", port=5060, phone_port=32771)
+        again = tb.register("fallback", syn_at + 1.3, call_id="reg-2", cseq=2, transport="tcp")
+        tb.respond(again, 200, syn_at + 1.305)
+        # (each new connection from a port of its own: the builder's SIP is from 5060)
+        for n, e in enumerate(tb._events):
+            if isinstance(e, SipEvent) and e.t >= 100.0:
+                port = 32770 if e.local[0] == PRIMARY else 32771
+                tb._events[n] = replace(e, remote=(tb.phone, port))
+        return tb
+
+    def test_fallback_connection_at_the_give_up_passes(self) -> None:
+        self.assertEqual(status(self._world(100.5), "FBK-S4"), "pass")
+
+    def test_fallback_connection_later_fails(self) -> None:
+        self.assertEqual(status(self._world(102.0), "FBK-S4"), "fail")

@@ -62,6 +62,8 @@ MUST_FAIL = {
     "r11-s7009-fb2-stay-across-transport": ("always-fails-back", "FB-2"),
     "r13-s7011-fo6-joins-fallback-opening-conn": ("retries-too-few", "FBK-C2"),
     "r13-s7011-reg2-probe-held-after-all": ("probes-wrong-interval", "FBK-S3"),
+    "r14-s7013-fbk-s3-invite-before-probe-lookup": ("probes-wrong-interval", "FBK-S3"),
+    "r14-s7013-fbk-s4-fallback-conn-at-give-up": ("no-probing", "FBK-S3"),
 }
 
 

@@ -761,8 +761,18 @@ def _on_fallback_periods(ctx: Ctx) -> list[tuple[wire.Txn, float]]:
                           and ctx.is_primary(x.dst)
                           and abs(_lookup_began(ctx, _phone_queries(ctx), x.started)
                                   - due) <= slack), None)
+            # (a retry's lookup failing, DNS-11, shows the same when it is also where the
+            # first probe was due: survey 7014 [02], round 14: TCP, 100 ms latency,
+            # fallback.timeout equal to the retry interval, the probe's lookup 30 s after
+            # the maybe-late 200 gave no address and nothing went to the fallback server
+            # until its renewal in REG-2's last half)
+            probe_due = r.t + ctx.facts.account.fallback_timeout
+            ptol = ctx.profile.probe_tolerance + ctx.tol
             if not renewed and ((retry is not None and not _fallen_back_after(ctx, retry, r))
-                                or any(abs(d.start - due) <= slack for d in ctx.dns_downs)):
+                                or any(abs(d.start - due) <= slack
+                                       and not (abs(d.start - probe_due) <= ptol
+                                                and _stayed_on(ctx, d.start, d.latest, r))
+                                       for d in ctx.dns_downs)):
                 continue
         if any(t <= r.txn.first + ctx.tol for t in downs):
             out.append((r.txn, r.t))
@@ -784,11 +794,21 @@ def _fallen_back_after(ctx: Ctx, retry: wire.Txn, r: wire.Registration) -> bool:
         return False
     rnd = next((c for c in ctx.rounds if any(x is retry for x in c.txns)), None)
     done = ctx.chain_failed_at(rnd) if rnd is not None else ctx.failed_at(retry)
+    return _stayed_on(ctx, retry.started, done, r)
+
+
+def _stayed_on(ctx: Ctx, start: float, done: float | None, r: wire.Registration) -> bool:
+    """
+    L{_fallen_back_after} for a try of server 1 begun at C{start} that failed
+    at C{done}: a REGISTER round, or a lookup of server 1's name that gave no
+    address (DNS-11: "fallback takes over" at once, FO-6, had the phone been
+    registered nowhere).
+    """
     half = r.t + r.granted / 2 - ctx.tol
     if done is None or done + ctx.at_once >= half:
         return False
     return not any(x.method == "REGISTER" and x.dst == ctx.fallback
-                   and retry.started < x.started < half for x in ctx.attempts)
+                   and start < x.started < half for x in ctx.attempts)
 
 
 @dataclass(frozen=True)

@@ -4657,3 +4657,37 @@ class FallbackConnectionBegunAsTheRenewalWasGivenUpTests(SynchronousTestCase):
 
     def test_fallback_connection_later_fails(self) -> None:
         self.assertEqual(status(self._world(102.0), "FBK-S4"), "fail")
+
+
+class ProbeLookupAtTheRetryTimeAfterAMaybeLateFallbackAnswerTests(SynchronousTestCase):
+    """
+    FBK-S3 (round 14, survey 7014 [02], 6 worlds): successive mode,
+    C{fallback.timeout} equal to the retry interval (30 s), server 1's name
+    without an address.  The fallback server's 200 came within the tolerance
+    of the phone's give-up (RTX-1): it may have come too late, and the
+    lookup of server 1 30 s later could be RTX-5's retry from the top (its
+    failure, DNS-11, then owing a REGISTER to the fallback server at once,
+    FO-6) or the first probe.  Nothing went to the fallback server until the
+    registration's renewal in REG-2's last half: the phone had taken the 200
+    and the lookup is the probe, as round 7 reads a REGISTER try there.  The
+    fallback period runs from that 200; a next probe 30 s after the renewal
+    instead of after the previous probe is off schedule.
+    """
+
+    def _world(self, next_probe: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(redundancy_type=1, fallback_timeout=30, expires=86,
+                                        retry_counts=0, duration=100.0,
+                                        latency_tolerance=0.25))
+        for at in (0.0, 30.5, next_probe, next_probe + 30.0):
+            tb.dns(at, DOMAIN, "A")
+        fb = tb.register("fallback", 0.01, call_id="reg-2")
+        tb.respond(fb, 200, 0.512, headers=[("Expires", "86")])
+        renewal = tb.register("fallback", 44.5, call_id="reg-2", cseq=2)
+        tb.respond(renewal, 200, 44.51, headers=[("Expires", "86")])
+        return tb
+
+    def test_probe_schedule_from_the_first_fallback_passes(self) -> None:
+        self.assertEqual(status(self._world(60.5), "FBK-S3"), "pass")
+
+    def test_probe_timed_from_the_renewal_fails(self) -> None:
+        self.assertEqual(status(self._world(74.5), "FBK-S3"), "fail")

@@ -18,6 +18,7 @@ from harness.certify import wire
 from harness.certify.checks_base import Ctx
 from harness.certify.checks_dns import (
     DNS_GIVE_UP,
+    DnsDown,
     in_flight,
     register_elsewhere,
     unresolved_targets,
@@ -795,8 +796,18 @@ def _on_fallback_periods(ctx: Ctx) -> list[tuple[wire.Txn, float]]:
                           and ctx.is_primary(x.dst)
                           and abs(_lookup_began(ctx, _phone_queries(ctx), x.started)
                                   - due) <= slack), None)
+            # (a retry's lookup failing, DNS-11, shows the same when it is also where the
+            # first probe was due: survey 7014 [02], round 14: TCP, 100 ms latency,
+            # fallback.timeout equal to the retry interval, the probe's lookup 30 s after
+            # the maybe-late 200 gave no address and nothing went to the fallback server
+            # until its renewal in REG-2's last half)
+            probe_due = r.t + ctx.facts.account.fallback_timeout
+            ptol = ctx.profile.probe_tolerance + ctx.tol
             if not renewed and ((retry is not None and not _fallen_back_after(ctx, retry, r))
-                                or any(abs(d.start - due) <= slack for d in ctx.dns_downs)):
+                                or any(abs(d.start - due) <= slack
+                                       and not (abs(d.start - probe_due) <= ptol
+                                                and _stayed_on(ctx, d.start, d.latest, r))
+                                       for d in ctx.dns_downs)):
                 continue
         if any(t <= r.txn.first + ctx.tol for t in downs):
             out.append((r.txn, r.t))
@@ -818,11 +829,21 @@ def _fallen_back_after(ctx: Ctx, retry: wire.Txn, r: wire.Registration) -> bool:
         return False
     rnd = next((c for c in ctx.rounds if any(x is retry for x in c.txns)), None)
     done = ctx.chain_failed_at(rnd) if rnd is not None else ctx.failed_at(retry)
+    return _stayed_on(ctx, retry.started, done, r)
+
+
+def _stayed_on(ctx: Ctx, start: float, done: float | None, r: wire.Registration) -> bool:
+    """
+    L{_fallen_back_after} for a try of server 1 begun at C{start} that failed
+    at C{done}: a REGISTER round, or a lookup of server 1's name that gave no
+    address (DNS-11: "fallback takes over" at once, FO-6, had the phone been
+    registered nowhere).
+    """
     half = r.t + r.granted / 2 - ctx.tol
     if done is None or done + ctx.at_once >= half:
         return False
     return not any(x.method == "REGISTER" and x.dst == ctx.fallback
-                   and retry.started < x.started < half for x in ctx.attempts)
+                   and start < x.started < half for x in ctx.attempts)
 
 
 @dataclass(frozen=True)
@@ -869,27 +890,53 @@ def _left_phone(ctx: Ctx, x: wire.Txn) -> float:
     Via branch to C{x}'s server, if the trace has it (the simulated network
     records each packet at its sending); C{x.first}, its arrival, otherwise.
     """
+    return _left_phone_packet(ctx, x)[0]
+
+
+def _left_phone_packet(ctx: Ctx, x: wire.Txn) -> tuple[float, int | None]:
+    """
+    L{_left_phone}'s time and the trace index of the phone's packet it read
+    (C{None} if the trace has none): within one instant, the trace's order is
+    the order of sending.
+    """
     if not x.on_wire or not x.branch:
-        return x.first
+        return x.first, None
     if x.transport == "tls":
         # (TLS records carry no payload in the trace: the last data segment of the
         # phone's connection delivered before the server read it, within a datagram's
         # flight; survey 7003, round 7: 100 ms latency)
         s0 = x.sends[0]
         conn = ((s0.src, s0.sport), (x.dst, s0.port))
-        left = [e.t for _, e in ctx.trace.indexed(PacketEvent)
+        left = [(e.t, i) for i, e in ctx.trace.indexed(PacketEvent)
                 if e.proto == "tcp" and not e.flags and not e.payload
                 and e.fate == "delivered" and (e.src, e.dst) == conn
                 and x.first - wire._IN_FLIGHT <= e.t <= x.first + 1e-9]
-        return max(left) if left else x.first
+        return max(left) if left else (x.first, None)
     branch = x.branch.encode()
-    for _, e in ctx.trace.indexed(PacketEvent):
+    for i, e in ctx.trace.indexed(PacketEvent):
         if e.t > x.first + ctx.tol:
             break
         if (e.dst[0] == x.dst and e.payload and branch in e.payload
                 and (ctx.facts.phone is None or e.src[0] == ctx.facts.phone)):
-            return min(e.t, x.first)
-    return x.first
+            return min(e.t, x.first), i
+    return x.first, None
+
+
+def _left_before_lookup(ctx: Ctx, x: wire.Txn, d: DnsDown) -> bool:
+    """
+    Whether C{x}'s request left the phone before the failed lookup C{d}'s
+    first query did (so it did not wait for that lookup): by time, or, in
+    the same instant, by the two packets' order in the trace.
+    """
+    i = _left_phone_packet(ctx, x)[1]
+    if i is None:
+        return False
+    dns_host = ctx.facts.dns[0] if ctx.facts.dns is not None else None
+    first = next((j for j, e in ctx.trace.indexed(PacketEvent)
+                  if e.proto == "udp" and e.dst[0] == dns_host
+                  and (ctx.facts.phone is None or e.src[0] == ctx.facts.phone)
+                  and d.start - ctx.tol <= e.t <= d.start + 1e-9), d.index)
+    return i < first
 
 
 def _phone_queries(ctx: Ctx) -> list[tuple[float, bytes]]:
@@ -941,6 +988,12 @@ def _probes(ctx: Ctx) -> list[_Probe]:
         nxt = next((t for t in ctx.attempts if t.dst == fb and t.first >= going_on
                     and t.method not in ("ACK", "CANCEL")), None)
         if (nxt is not None and nxt.method != "REGISTER" and not nxt.in_dialog
+                # (nor one whose packet left the phone before the lookup's first query,
+                # in the same instant: the trace records packets in the order they were
+                # sent; survey 7013 [01], round 14: no latency, a call placed at 30 s,
+                # its INVITE to the fallback server sent just before the probe due then
+                # began its failed lookup)
+                and not _left_before_lookup(ctx, nxt, d)
                 and nxt.first <= d.latest + ctx.at_once
                 # (nor one that left the phone before the lookup's last answer left the
                 # DNS server: it had not waited for the lookup's outcome; survey 7002
@@ -1465,9 +1518,12 @@ def fbk_s4(ctx: Ctx) -> Verdict:
     for ch in later:
         if ch.start + ctx.tol >= relapse:
             break
+        gave = prev.tail.started + ctx.give_up(prev.tail) if prev is not None else 0.0
         if (ctx.group(ch.head.dst) != 1 and prev is not None and ctx.maybe_late(prev.tail)
-                and abs(ch.start - (prev.tail.started + ctx.give_up(prev.tail)))
-                <= ctx.at_once):
+                # (the fallback try began with its connection's first SYN, RTX-2: its
+                # REGISTER may reach the server seconds later; survey 7013 [03], round
+                # 14: TLS, 20 % loss, the SYN-ACKs lost, the REGISTER there 1.3 s late)
+                and min(abs(ch.start - gave), abs(ch.head.started - gave)) <= ctx.at_once):
             # the working server's 2xx to the round before came so close to the phone's
             # give-up time (RTX-1) that it may have been too late, and the phone went to
             # the fallback server at that very time: for the phone the working server

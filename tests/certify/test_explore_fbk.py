@@ -4656,3 +4656,138 @@ class RetryRoundOnACallsPendingConnectionTests(SynchronousTestCase):
 
     def test_round_failed_early_retried_late_fails(self) -> None:
         self.assertEqual(status(self._world(33.5), "FBK-C3"), "fail")
+
+
+class CallSentJustBeforeAProbesLookupTests(SynchronousTestCase):
+    """
+    FBK-S3 (round 14, survey 7013 [01]): successive mode, no latency, server
+    1's name without an address; on the fallback server, probes every 10 s.
+    A call placed at 30 s sent its INVITE to the fallback server, and the
+    probe due in the same instant then began its failed lookup.  The lookup
+    read as the call's (its INVITE reached the fallback server once the
+    lookup was over), the probe as missing and the next one as off schedule.
+    The INVITE left the phone before the lookup's first query did (the trace
+    records packets in the order they were sent): it did not wait for the
+    lookup, which is the probe.  With the query sent first, the lookup is
+    the call's and the probe at 30 s is still missing.
+    """
+
+    def _world(self, invite_first: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(redundancy_type=1, fallback_timeout=10, calls=(30.0,),
+                                        duration=60.0))
+        assert tb.facts.dns is not None
+        host, port = tb.facts.dns
+
+        def lookup(at: float) -> None:
+            tb._add(PacketEvent(at, "udp", (tb.phone, 40000), (host, port), b""))
+            tb.dns(at, DOMAIN, "A", answer_after=0.0)
+
+        def invite() -> None:
+            branch = "z9hG4bKcall30"
+            tb._add(PacketEvent(30.0, "udp", (tb.phone, 5060), (tb.addr("fallback"), 5060),
+                                f"INVITE sip:{DOMAIN} SIP/2.0\r\nVia: SIP/2.0/UDP "
+                                f"{tb.phone}:5060;branch={branch}\r\n\r\n".encode()))
+            tb.call("fallback", 30.0, bye_at=31.0, branch=branch)
+
+        for at in (0.0, 10.0, 20.0, 40.0, 50.0):
+            lookup(at)
+        fb = tb.register("fallback", 0.0, call_id="reg-2")
+        tb.respond(fb, 200, 0.0)
+        if invite_first:
+            invite()
+            lookup(30.0)
+        else:
+            lookup(30.0)
+            invite()
+        return tb
+
+    def test_invite_sent_before_the_lookup_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-S3"), "pass")
+
+    def test_lookup_before_the_invite_leaves_the_probe_missing(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S3"), "fail")
+
+
+class FallbackConnectionBegunAsTheRenewalWasGivenUpTests(SynchronousTestCase):
+    """
+    FBK-S4 (round 14, survey 7013 [03]): successive mode over TCP/TLS,
+    C{retry_counts} 0, 20 % loss; back on the working server after a probe.
+    Its renewal opened a new connection; the 200 was sent 2 ms after the
+    phone gave the renewal up (RTX-1), and the phone opened a connection to
+    the fallback server at once (FO-6: it had not taken the 200).  That
+    connection's SYN-ACKs were lost: its REGISTER reached the fallback server
+    1.3 s later, more than "at once" after the give-up, and the REGISTER read
+    as a lapse of FBK-S4.  The fallback try began with its connection's first
+    SYN (RTX-2), at the give-up: the working server failed again for the
+    phone, a new fallback.  A fallback connection begun 1.5 s after the
+    give-up still fails.
+    """
+
+    def _world(self, syn_at: float) -> TraceBuilder:
+        tb = _ip_literal(redundancy_type=1, transport=1, retry_counts=0, fallback_timeout=10,
+                         duration=130.0, latency_tolerance=0.25)
+        acct = tb.facts.account
+        # (the fallback server's RTX-1 time long enough for its connection's late SYN-ACK)
+        tb.facts = replace(tb.facts, account=replace(acct, servers=(
+            acct.servers[0], replace(acct.servers[1], retry_counts=14))))
+        tb.refused(0.0, "primary")
+        fb = tb.register("fallback", 0.02, call_id="reg-2", transport="tcp")
+        tb.respond(fb, 200, 0.025)
+        back = tb.register("primary", 10.03, cseq=2, transport="tcp")
+        tb.respond(back, 200, 10.035)
+        # the renewal's new connection, then its REGISTER; the 200 just after RTX-1's 0.5 s
+        tb.syn_lost(100.0, "primary", fate="delivered", phone_port=32770)
+        tb.conn(100.1, "primary", "accept", transport="tcp", port=5060, phone_port=32770)
+        renewal = tb.register("primary", 100.4, cseq=3, transport="tcp")
+        tb.respond(renewal, 200, 100.502)
+        # the fallback server's connection: SYN-ACKs lost, the REGISTER there 1.3 s later
+        tb.syn_lost(syn_at, "fallback", fate="delivered", phone_port=32771)
+        tb.conn(syn_at + 0.1, "fallback", "accept", transport="tcp", port=5060, phone_port=32771)
+        again = tb.register("fallback", syn_at + 1.3, call_id="reg-2", cseq=2, transport="tcp")
+        tb.respond(again, 200, syn_at + 1.305)
+        # (each new connection from a port of its own: the builder's SIP is from 5060)
+        for n, e in enumerate(tb._events):
+            if isinstance(e, SipEvent) and e.t >= 100.0:
+                port = 32770 if e.local[0] == PRIMARY else 32771
+                tb._events[n] = replace(e, remote=(tb.phone, port))
+        return tb
+
+    def test_fallback_connection_at_the_give_up_passes(self) -> None:
+        self.assertEqual(status(self._world(100.5), "FBK-S4"), "pass")
+
+    def test_fallback_connection_later_fails(self) -> None:
+        self.assertEqual(status(self._world(102.0), "FBK-S4"), "fail")
+
+
+class ProbeLookupAtTheRetryTimeAfterAMaybeLateFallbackAnswerTests(SynchronousTestCase):
+    """
+    FBK-S3 (round 14, survey 7014 [02], 6 worlds): successive mode,
+    C{fallback.timeout} equal to the retry interval (30 s), server 1's name
+    without an address.  The fallback server's 200 came within the tolerance
+    of the phone's give-up (RTX-1): it may have come too late, and the
+    lookup of server 1 30 s later could be RTX-5's retry from the top (its
+    failure, DNS-11, then owing a REGISTER to the fallback server at once,
+    FO-6) or the first probe.  Nothing went to the fallback server until the
+    registration's renewal in REG-2's last half: the phone had taken the 200
+    and the lookup is the probe, as round 7 reads a REGISTER try there.  The
+    fallback period runs from that 200; a next probe 30 s after the renewal
+    instead of after the previous probe is off schedule.
+    """
+
+    def _world(self, next_probe: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(redundancy_type=1, fallback_timeout=30, expires=86,
+                                        retry_counts=0, duration=100.0,
+                                        latency_tolerance=0.25))
+        for at in (0.0, 30.5, next_probe, next_probe + 30.0):
+            tb.dns(at, DOMAIN, "A")
+        fb = tb.register("fallback", 0.01, call_id="reg-2")
+        tb.respond(fb, 200, 0.512, headers=[("Expires", "86")])
+        renewal = tb.register("fallback", 44.5, call_id="reg-2", cseq=2)
+        tb.respond(renewal, 200, 44.51, headers=[("Expires", "86")])
+        return tb
+
+    def test_probe_schedule_from_the_first_fallback_passes(self) -> None:
+        self.assertEqual(status(self._world(60.5), "FBK-S3"), "pass")
+
+    def test_probe_timed_from_the_renewal_fails(self) -> None:
+        self.assertEqual(status(self._world(74.5), "FBK-S3"), "fail")

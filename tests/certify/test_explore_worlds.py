@@ -63,6 +63,9 @@ MUST_FAIL = {
     "r13-s7011-fo6-joins-fallback-opening-conn": ("retries-too-few", "FBK-C2"),
     "r13-s7011-reg2-probe-held-after-all": ("probes-wrong-interval", "FBK-S3"),
     "r14-s7013-rtx5-calls-a-second-apart": ("no-reregister-retry", "RTX-5"),
+    "r14-s7013-fbk-s3-invite-before-probe-lookup": ("probes-wrong-interval", "FBK-S3"),
+    "r14-s7013-fbk-s4-fallback-conn-at-give-up": ("no-probing", "FBK-S3"),
+    "r14-s7014-fbk-s3-lookup-at-retry-and-probe-time": ("probes-wrong-interval", "FBK-S3"),
 }
 
 

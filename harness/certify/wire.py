@@ -399,6 +399,10 @@ def answer_not_taken(ans: Txn, primary: str, attempts: Sequence[Txn], facts: Fac
     expired) began at that lookup's first query (C{lookups}, L{phone_lookups}):
     a lost query asked again a second later puts its REGISTER on the wire a
     second late (survey 7010 [02], round 12: TLS, 20 % loss, retry_counts 0).
+    A registration retry whose lookup failed (DNS-11: no server 1 request of
+    any kind came of it, no planned call began it) is that retry too, gone
+    nowhere (survey 7014 [01], round 15: TLS, 100 ms latency, the
+    secondary's 200 at the give-up time, the DNS server down at the retry).
     """
     if ans.final_t is None or ans.late or (ans.method == "INVITE" and ans.provisional):
         return False  # (an INVITE in Proceeding has no timer: RFC 3261 17.1.1.2)
@@ -409,6 +413,13 @@ def answer_not_taken(ans: Txn, primary: str, attempts: Sequence[Txn], facts: Fac
     due = gave + facts.profile.retry_interval
     slack = facts.tol + facts.profile.t1
     began = [lo for lo, _hi in lookups if abs(lo - due) <= slack]
+
+    if ans.method == "REGISTER" and any(
+            not any(lo - facts.tol <= x.started <= hi + facts.tol
+                    and facts.group_of(x.dst) is not None for x in attempts)
+            and not any(abs(c.at - lo) <= slack for c in facts.calls)
+            for lo, hi in lookups if lo in began):
+        return True
 
     def at_due(x: Txn) -> bool:
         return abs(x.started - due) <= slack or any(

@@ -464,3 +464,42 @@ class PrimaryAnswersPendingInviteUnderFB3ZTests(SynchronousTestCase):
 
     def test_primary_tried_again_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FB-3Z"), "fail")
+
+
+class SecondaryAnswerAtGiveUpThenFailedRetryLookupTests(SynchronousTestCase):
+    """
+    FB-2 (survey 7014 [01], round 15; seven worlds): TLS, 100 ms latency,
+    C{retry_counts} 0.  The REGISTER gave up the primary and then the
+    secondary, whose 200 came at the give-up time (RTX-1): every target
+    failed, so the phone did not take it and retried a retry interval later
+    (RTX-5), but the DNS server was down by then: the retry shows only as a
+    lookup of server 1's name that failed (DNS-11), no REGISTER on the wire.
+    The checker took the 200 for a failover to the secondary and judged a
+    call's INVITE to the primary "left the current server".  A retry's
+    lookup at the due time that sent nothing is that retry
+    (L{wire.answer_not_taken}), as a REGISTER to the primary then is.  Had
+    the 200 come in time, or no lookup come at the due time, the INVITE to
+    the primary still fails FB-2.
+    """
+
+    def _world(self, answered_at: float, lookup_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(failback_mode=2, retry_counts=0, calls=(12.0,),
+                                        duration=45.0, latency_tolerance=0.25))
+        tb.dns(0.0, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=30)
+        tb.silent("REGISTER", "primary", 0.1)
+        reg = tb.register("secondary", 0.6, cseq=2)
+        tb.respond(reg, 200, answered_at)
+        tb.call("primary", 12.0, bye_at=20.0)
+        assert tb.facts.dns is not None
+        for t in (lookup_at, lookup_at + 1.0):  # (the DNS server down: closed port)
+            tb._add(PacketEvent(t, "udp", (PHONE, 40000), tb.facts.dns, b"q", fate="closed"))
+        return tb
+
+    def test_answer_at_give_up_then_failed_retry_lookup_passes(self) -> None:
+        self.assertNotEqual(status(self._world(1.15, 31.1), "FB-2"), "fail")
+
+    def test_answer_in_time_fails(self) -> None:
+        self.assertEqual(status(self._world(0.7, 31.1), "FB-2"), "fail")
+
+    def test_no_lookup_at_the_retry_time_fails(self) -> None:
+        self.assertEqual(status(self._world(1.15, 24.0), "FB-2"), "fail")

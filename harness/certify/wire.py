@@ -1718,7 +1718,9 @@ def attempts(
     # an in-dialog request goes where its dialog is (FO-4): one to another server does
     # not say what a failed connection was for
     bound = {id(t): t.dst for t in real if t.in_dialog}
-    in_dialog_due = _planned_in_dialog(facts, dialogs(trace, facts, txns))
+    dlgs = dialogs(trace, facts, txns)
+    in_dialog_due = _planned_in_dialog(facts, dlgs)
+    not_before = _in_dialog_not_before(facts, dlgs)
     # each planned hang-up (or re-INVITE) claims one failed connection to its dialog's
     # server, the first begun in the second after it fell due, as a call claims one
     # (round 9: a second one there then is another request's, RTX-2, RTX-5)
@@ -1765,6 +1767,12 @@ def attempts(
                 and not (concurrent and not _handed_over(facts, group, t))
                 # nor a call's INVITE, if the call was placed after the connection began
                 and not _placed_after(facts, t, a.start)
+                # nor a planned BYE or re-INVITE not yet due when it began (FO-4: the
+                # phone sends them on its call's plan; survey 7014 [03], round 15: TLS,
+                # the fallback server flapping, the renewal's connection refused at
+                # 388.1 s, the call's hang-up due at 392 s, its BYE at 392.2 s)
+                and not (t.in_dialog
+                         and a.start < not_before.get((t.call_id, t.method), -math.inf))
                 # nor a request that had just given this server up on the wire and moved
                 # on from it at once (RTX-2: never back to a failed target)
                 and not _moved_on_from(facts, t, a, real)
@@ -1781,8 +1789,12 @@ def attempts(
         # a call's connection to the primary began was not that connection's next
         # attempt: explore seed 63 of dns-ip-literal, round 4, latency 0.1 s)
         lo = a_t - (tol if a_t < a.t else _SAME_INSTANT)
-        nxt_real = next((t for t in mine if lo <= t.first <= horizon + tol
-                         or lo <= t.started <= horizon + tol), None)
+        # (nor a REGISTER to the other group a retry interval later: RTX-5's retry, not a
+        # handover, FO-6; survey 7014 [03], round 15: the fallback renewal's connection
+        # refused, the retry to the primary 30.6 s later, under server 1's Call-ID)
+        nxt_real = next((t for t in mine if (lo <= t.first <= horizon + tol
+                                             or lo <= t.started <= horizon + tol)
+                         and not _retried_later(facts, t, a, a_t)), None)
         # a request to another server of the same group at once is the failover of
         # this one; a request in flight to the other group (a concurrent REGISTER to
         # the fallback server, FBK-C1) is not
@@ -2340,6 +2352,45 @@ def _planned_in_dialog(facts: Facts, dlgs: Sequence[Dialog]) -> list[tuple[str, 
             out.append((d.dst, d.established + plan.duration))
             if plan.reinvite:
                 out.append((d.dst, d.established + plan.duration / 2))
+    return out
+
+
+def _retried_later(facts: Facts, t: Txn, a: ConnAttempt, a_t: float) -> bool:
+    """
+    Whether C{t}, a REGISTER to the other server group than failed connection
+    C{a}'s, began only a retry interval after the phone gave C{a} up: the
+    phone hands a request over to the other group at once (FO-6, FBK-S2), so
+    this is RTX-5's retry after its wait, not what C{a} was for.
+    """
+    return (t.method == "REGISTER" and facts.group_of(t.dst) != facts.group_of(a.server)
+            and t.started > a_t + facts.profile.retry_interval - facts.tol)
+
+
+def _in_dialog_not_before(facts: Facts, dlgs: Sequence[Dialog]) -> dict[tuple[str, str], float]:
+    """
+    By (Call-ID, method): the earliest time the phone could have begun its
+    planned BYE (or re-INVITE, method C{INVITE}) in a dialog the wire saw set
+    up, less the tolerance (L{_planned_in_dialog}'s times).  The phone sends
+    those only on its call's plan (FO-4), so a connection begun before then
+    was not theirs.
+    """
+    out: dict[tuple[str, str], float] = {}
+    for d in dlgs:
+        plans = [c for c in facts.calls if c.at <= d.invite.first + facts.tol]
+        if not plans:
+            continue
+        latest = max(c.at for c in plans)
+        cands = [c for c in plans if c.at >= latest - facts.tol]
+        durations = [c.duration for c in cands if c.duration is not None]
+        if len(durations) < len(cands):
+            continue  # (a call without a planned end: nothing said when)
+        due = {"BYE": min(durations)}
+        halves = [c.duration / 2 for c in cands if c.reinvite and c.duration is not None]
+        if halves:
+            due["INVITE"] = min(halves)
+        for method, after in due.items():
+            key = (d.call_id, method)
+            out[key] = min(out.get(key, math.inf), d.established + after - facts.tol)
     return out
 
 

@@ -4791,3 +4791,47 @@ class ProbeLookupAtTheRetryTimeAfterAMaybeLateFallbackAnswerTests(SynchronousTes
 
     def test_probe_timed_from_the_renewal_fails(self) -> None:
         self.assertEqual(status(self._world(74.5), "FBK-S3"), "fail")
+
+
+class FallbackRenewalRefusedBeforeTheCallsHangUpTests(SynchronousTestCase):
+    """
+    FBK-S3 (round 15, survey 7014 [03], 4 worlds): successive mode over
+    TCP/TLS, a call through the fallback server, the fallback server down
+    (flapping) as the registration's renewal fell due.  The renewal's
+    connection was refused 10 s before the call's planned hang-up, and the
+    BYE went over a new connection once the server was back.  The phone
+    sends a BYE only on its call's plan (FO-4): the refused connection was
+    not the BYE's but the renewal's, and the phone, its fallback registration
+    failed, retried from server 1's top a retry interval later (RTX-5); that
+    REGISTER to the primary is no probe off the fallback.timeout schedule.
+    Nor is that retry, 30 s later, what the refused connection was for (the
+    phone hands a REGISTER over to the other group at once, FO-6).  When the
+    hang-up was due as the connection began, the connection was the BYE's,
+    the fallback registration stood, and the REGISTER to the primary is a
+    probe off the schedule.
+    """
+
+    def _world(self, call_duration: float) -> TraceBuilder:
+        tb = _ip_literal(redundancy_type=1, transport=1, retry_counts=18, fallback_timeout=100,
+                         expires=40, duration=80.0)
+        tb.facts = replace(tb.facts, calls=(
+            CallPlan(10.0, f"sip:echo@{DOMAIN}", duration=call_duration),))
+        tb.refused(0.0, "primary")
+        fb = tb.register("fallback", 0.02, call_id="reg-2", transport="tcp")
+        tb.respond(fb, 200, 0.03)
+        inv = tb.call("fallback", 10.0, transport="tcp")
+        # the renewal's connection refused (the fallback server down), the BYE later
+        tb.refused(20.05, "fallback")
+        bye = tb.in_dialog(inv, "BYE", 30.1, transport="tcp")
+        tb.respond(bye, 200, 30.11)
+        # RTX-5's retry from server 1's top, a retry interval after the failure
+        back = tb.register("primary", 50.1, cseq=2, transport="tcp")
+        tb.respond(back, 200, 50.11)
+        return tb
+
+    def test_renewal_refused_before_the_hang_up_passes(self) -> None:
+        # (nothing left for FBK-S3 to judge: the fallback period ended before a probe fell due)
+        self.assertIn(status(self._world(20.0), "FBK-S3"), ("pass", "n/a"))
+
+    def test_connection_at_the_hang_up_leaves_the_probe_off_schedule(self) -> None:
+        self.assertEqual(status(self._world(10.0), "FBK-S3"), "fail")

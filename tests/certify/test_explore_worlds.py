@@ -67,6 +67,7 @@ MUST_FAIL = {
     "r14-s7013-fbk-s4-fallback-conn-at-give-up": ("no-probing", "FBK-S3"),
     "r14-s7014-fbk-s3-lookup-at-retry-and-probe-time": ("probes-wrong-interval", "FBK-S3"),
     "r15-s7014-fb2-late-200-failed-retry-lookup": ("no-reregister-retry", "FB-2"),
+    "r15-s7014-fbk-s3-renewal-refused-before-bye": ("retries-too-many", "RTX-5"),
 }
 
 

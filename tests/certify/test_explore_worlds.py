@@ -63,6 +63,7 @@ MUST_FAIL = {
     "r13-s7011-fo6-joins-fallback-opening-conn": ("retries-too-few", "FBK-C2"),
     "r13-s7011-reg2-probe-held-after-all": ("probes-wrong-interval", "FBK-S3"),
     "r14-s7013-rtx5-calls-a-second-apart": ("no-reregister-retry", "RTX-5"),
+    "r15-s7014-rtx2-invite-handover-to-fallback": ("retries-too-few", "FO-6"),
 }
 
 

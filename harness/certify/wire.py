@@ -1770,8 +1770,16 @@ def attempts(
         # a call's connection to the primary began was not that connection's next
         # attempt: explore seed 63 of dns-ip-literal, round 4, latency 0.1 s)
         lo = a_t - (tol if a_t < a.t else _SAME_INSTANT)
-        nxt_real = next((t for t in mine if lo <= t.first <= horizon + tol
-                         or lo <= t.started <= horizon + tol), None)
+        nxt_real = next((t for t in mine if (lo <= t.first <= horizon + tol
+                                             or lo <= t.started <= horizon + tol)
+                         # (not server 1 after a pause, from the fallback server: that is
+                         # the top of the list again, RTX-5's retry, as L{rounds} reads it,
+                         # not this connection's request; survey 7014 [03] of round 15, the
+                         # fallback registration's renewal refused, the primary's
+                         # REGISTER 30 s later)
+                         and not (group == 2 and facts.group_of(t.dst) == 1
+                                  and t.started - a_t >= facts.profile.retry_interval / 2)),
+                        None)
         # a request to another server of the same group at once is the failover of
         # this one; a request in flight to the other group (a concurrent REGISTER to
         # the fallback server, FBK-C1) is not

@@ -3931,3 +3931,39 @@ class CallsHandoverToTheFallbackNotTheRegistrationsTests(SynchronousTestCase):
 
     def test_register_leaving_early_beside_the_invite_fails(self) -> None:
         self.assertEqual(status(self._world(own=True, register_at=127.51), "RTX-2"), "fail")
+
+
+class FallbackRenewalRefusedThenRetryFromTheTopTests(SynchronousTestCase):
+    """
+    RTX-2 (round 15, survey 7014 [03], its other worlds): successive mode,
+    TLS, server 1 an IP literal, the fallback server flapping.  The
+    renewal at the primary went silent and was given up on RTX-1's time; the
+    fallback server took the registration under a Call-ID of its own (FO-6,
+    FBK-S2).  Its renewal's connection there was refused (nothing went over
+    it); 30 s later the phone retried from the top, the primary (RTX-5).  The
+    wire read the refused connection as the primary REGISTER's next attempt
+    (the next request within the fallback's long RTX-1 time), so RTX-2 saw the
+    silent renewal leave the primary 340 s late.  Server 1 after the fallback
+    server, after a pause, is the top of the list again, as L{wire.rounds}
+    reads it; nothing is judged moving on there.  A phone back at the primary
+    10 s after the refusal (inside the pause) still fails.
+    """
+
+    def _world(self, retry_after: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, server2="", transport=1,
+                                        redundancy_type=1, retry_counts=15, expires=300,
+                                        servers=_ONE_TARGET, duration=400.0))
+        tb.respond(tb.register("primary", 0.0, transport="tcp"), 200, 0.1)
+        tb.register("primary", 150.0, transport="tcp", cseq=2)
+        fb = 150.0 + tb.give_up("REGISTER")
+        tb.respond(tb.register("fallback", fb, transport="tcp", call_id="reg-fb"), 200, fb + 0.1)
+        refused = tb.refused(fb + 150.0, "fallback")
+        retry = refused + retry_after
+        tb.respond(tb.register("primary", retry, transport="tcp", cseq=3), 200, retry + 0.1)
+        return tb
+
+    def test_retry_from_the_top_30_s_later_is_not_moving_on(self) -> None:
+        self.assertEqual(status(self._world(30.0), "RTX-2"), "n/a")
+
+    def test_back_at_the_primary_10_s_later_fails(self) -> None:
+        self.assertEqual(status(self._world(10.0), "RTX-2"), "fail")

@@ -64,6 +64,7 @@ MUST_FAIL = {
     "r13-s7011-reg2-probe-held-after-all": ("probes-wrong-interval", "FBK-S3"),
     "r14-s7013-rtx5-calls-a-second-apart": ("no-reregister-retry", "RTX-5"),
     "r15-s7014-rtx2-invite-handover-to-fallback": ("retries-too-few", "FO-6"),
+    "r15-s7014-rtx2-fallback-renewal-refused-retry-from-top": ("retries-too-many", "RTX-5"),
 }
 
 

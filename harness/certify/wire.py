@@ -1794,7 +1794,15 @@ def attempts(
         # refused, the retry to the primary 30.6 s later, under server 1's Call-ID)
         nxt_real = next((t for t in mine if (lo <= t.first <= horizon + tol
                                              or lo <= t.started <= horizon + tol)
-                         and not _retried_later(facts, t, a, a_t)), None)
+                         and not _retried_later(facts, t, a, a_t)
+                         # (not server 1 after a pause, from the fallback server: that is
+                         # the top of the list again, RTX-5's retry, as L{rounds} reads it,
+                         # not this connection's request; survey 7014 [03] of round 15, the
+                         # fallback registration's renewal refused, the primary's
+                         # REGISTER 30 s later)
+                         and not (group == 2 and facts.group_of(t.dst) == 1
+                                  and t.started - a_t >= facts.profile.retry_interval / 2)),
+                        None)
         # a request to another server of the same group at once is the failover of
         # this one; a request in flight to the other group (a concurrent REGISTER to
         # the fallback server, FBK-C1) is not
@@ -2010,6 +2018,22 @@ def attempts(
         # registration retries there, or just after a planned call was placed: explore
         # seed 4 of dns-ip-literal)
         with_it = [x for x in gave_up if facts.group_of(x.dst) == facts.group_of(a.server)]
+        if not with_it and facts.group_of(a.server) == 2:
+            # ... or, to the fallback server, a request that gave up server 1 as it began
+            # and went to no other target of server 1 then: handed over at once (FO-6,
+            # RTX-2), whatever the registration tried there before (survey 7014 [03],
+            # round 15: a call's INVITE giving up the silent primary at 127.5 s, the
+            # stopped fallback refusing it, the registration's REGISTER still waiting
+            # at the primary; not the registration's retry)
+            with_it = [x for x in gave_up if facts.group_of(x.dst) == 1
+                       and not (concurrent and x.method == "REGISTER")
+                       and not any((y.call_id, y.method) == (x.call_id, x.method)
+                                   and y.dst != x.dst and facts.group_of(y.dst) == 1
+                                   and abs(y.started - a.start) <= tol for y in real)
+                       # (once: a second connection there is another request's, RTX-2)
+                       and not any((y.call_id, y.method) == (x.call_id, x.method)
+                                   and y.dst == a.server and y.first >= x.first
+                                   for y in synthetic.values())]
         call = call_of(a)
         if call is not None and (call, a.server) not in claimed:
             claimed.add((call, a.server))

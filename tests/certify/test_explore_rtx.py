@@ -3880,3 +3880,90 @@ class CallsConnectionToTheNextTargetAtOnceTests(SynchronousTestCase):
 
     def test_secondary_only_27_s_later_fails(self) -> None:
         self.assertEqual(status(self._world(False), "RTX-2"), "fail")
+
+
+class CallsHandoverToTheFallbackNotTheRegistrationsTests(SynchronousTestCase):
+    """
+    RTX-2 (round 15, survey 7014 [03], 4 worlds): successive mode, TCP,
+    server 1 an IP literal (the primary its only target), silent; the
+    fallback server stopped.  A call placed at 0 s sent its INVITE with the
+    REGISTER over one connection to the primary; the registration gave the
+    primary up on its own RTX-1 time, was refused at the fallback and
+    retried every 30 s.  The INVITE gave the primary up at 127.5 s (RTX-1's
+    time for an INVITE) and went to the fallback at once (FO-6), refused,
+    while the registration's third REGISTER still waited at the primary.  The
+    wire read that refused connection as the registration's (what it had
+    last tried there), so RTX-2 saw the REGISTER leave the primary 3 s early.
+    A connection to the fallback server begun as a request gave up server 1
+    is that request's handover (FO-6), whatever the registration tried there
+    before.  A REGISTER that left the primary at 127.5 s itself, with no
+    call, or on a connection of its own beside the INVITE's, still fails.
+    """
+
+    def _world(self, *, call: bool = True, register_at: float = 130.52,
+               own: bool = False) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, server2="", transport=1,
+                                        redundancy_type=1, retry_counts=7,
+                                        servers=_ONE_TARGET, duration=140.0,
+                                        calls=(0.0,) if call else ()))
+        tb.register("primary", 0.0, transport="tcp")
+        if call:
+            tb.invite("primary", 0.0, call_id="call-a", transport="tcp")
+        give_up = tb.give_up("REGISTER")
+        tb.refused(give_up, "fallback")
+        tb.register("primary", give_up + 30.01, transport="tcp", cseq=2)
+        tb.refused(2 * give_up + 30.01, "fallback")
+        third = 2 * give_up + 60.02
+        tb.register("primary", third, transport="tcp", cseq=3)
+        if call:
+            tb.refused(tb.give_up("INVITE"), "fallback")
+        if own or not call:
+            tb.refused(register_at, "fallback")
+        else:
+            tb.refused(third + give_up, "fallback")
+        return tb
+
+    def test_invites_handover_then_the_registers_own_passes(self) -> None:
+        self.assertEqual(status(self._world(), "RTX-2"), "pass")
+
+    def test_register_leaving_early_without_a_call_fails(self) -> None:
+        self.assertEqual(status(self._world(call=False, register_at=127.5), "RTX-2"), "fail")
+
+    def test_register_leaving_early_beside_the_invite_fails(self) -> None:
+        self.assertEqual(status(self._world(own=True, register_at=127.51), "RTX-2"), "fail")
+
+
+class FallbackRenewalRefusedThenRetryFromTheTopTests(SynchronousTestCase):
+    """
+    RTX-2 (round 15, survey 7014 [03], its other worlds): successive mode,
+    TLS, server 1 an IP literal, the fallback server flapping.  The
+    renewal at the primary went silent and was given up on RTX-1's time; the
+    fallback server took the registration under a Call-ID of its own (FO-6,
+    FBK-S2).  Its renewal's connection there was refused (nothing went over
+    it); 30 s later the phone retried from the top, the primary (RTX-5).  The
+    wire read the refused connection as the primary REGISTER's next attempt
+    (the next request within the fallback's long RTX-1 time), so RTX-2 saw the
+    silent renewal leave the primary 340 s late.  Server 1 after the fallback
+    server, after a pause, is the top of the list again, as L{wire.rounds}
+    reads it; nothing is judged moving on there.  A phone back at the primary
+    10 s after the refusal (inside the pause) still fails.
+    """
+
+    def _world(self, retry_after: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, server2="", transport=1,
+                                        redundancy_type=1, retry_counts=15, expires=300,
+                                        servers=_ONE_TARGET, duration=400.0))
+        tb.respond(tb.register("primary", 0.0, transport="tcp"), 200, 0.1)
+        tb.register("primary", 150.0, transport="tcp", cseq=2)
+        fb = 150.0 + tb.give_up("REGISTER")
+        tb.respond(tb.register("fallback", fb, transport="tcp", call_id="reg-fb"), 200, fb + 0.1)
+        refused = tb.refused(fb + 150.0, "fallback")
+        retry = refused + retry_after
+        tb.respond(tb.register("primary", retry, transport="tcp", cseq=3), 200, retry + 0.1)
+        return tb
+
+    def test_retry_from_the_top_30_s_later_is_not_moving_on(self) -> None:
+        self.assertEqual(status(self._world(30.0), "RTX-2"), "n/a")
+
+    def test_back_at_the_primary_10_s_later_fails(self) -> None:
+        self.assertEqual(status(self._world(10.0), "RTX-2"), "fail")

@@ -68,6 +68,8 @@ MUST_FAIL = {
     "r14-s7014-fbk-s3-lookup-at-retry-and-probe-time": ("probes-wrong-interval", "FBK-S3"),
     "r15-s7014-fb2-late-200-failed-retry-lookup": ("no-reregister-retry", "FB-2"),
     "r15-s7014-fbk-s3-renewal-refused-before-bye": ("retries-too-many", "RTX-5"),
+    "r15-s7014-rtx2-invite-handover-to-fallback": ("retries-too-few", "FO-6"),
+    "r15-s7014-rtx2-fallback-renewal-refused-retry-from-top": ("retries-too-many", "RTX-5"),
 }
 
 

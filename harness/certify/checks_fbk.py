@@ -803,11 +803,22 @@ def _on_fallback_periods(ctx: Ctx) -> list[tuple[wire.Txn, float]]:
             # until its renewal in REG-2's last half)
             probe_due = r.t + ctx.facts.account.fallback_timeout
             ptol = ctx.profile.probe_tolerance + ctx.tol
-            if not renewed and ((retry is not None and not _fallen_back_after(ctx, retry, r))
-                                or any(abs(d.start - due) <= slack
-                                       and not (abs(d.start - probe_due) <= ptol
-                                                and _stayed_on(ctx, d.start, d.latest, r))
-                                       for d in ctx.dns_downs)):
+            # (nor when the first probe came fallback.timeout after that 2xx, well before
+            # the retry could begin, and the phone stayed on: one registered nowhere waits
+            # the retry interval, RTX-5, and tries nothing in between; the try of server 1
+            # at the retry's time is then a later probe on the schedule; survey 7016 [01],
+            # round 16: TCP, 100 ms latency, retry_counts 0, fallback.timeout 10, every
+            # lookup of server 1 empty, probes at 10.7 s and 20.9 s before the one at 31.1 s)
+            probed = any(
+                not p.answered and abs(p.start - probe_due) <= ptol
+                and p.start + ptol < due - slack and _stayed_on(ctx, p.start, p.done[1], r)
+                for p in _probes(ctx))
+            if not (renewed or probed) and (
+                    (retry is not None and not _fallen_back_after(ctx, retry, r))
+                    or any(abs(d.start - due) <= slack
+                           and not (abs(d.start - probe_due) <= ptol
+                                    and _stayed_on(ctx, d.start, d.latest, r))
+                           for d in ctx.dns_downs)):
                 continue
         if any(t <= r.txn.first + ctx.tol for t in downs):
             out.append((r.txn, r.t))

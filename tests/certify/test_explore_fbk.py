@@ -4835,3 +4835,43 @@ class FallbackRenewalRefusedBeforeTheCallsHangUpTests(SynchronousTestCase):
 
     def test_connection_at_the_hang_up_leaves_the_probe_off_schedule(self) -> None:
         self.assertEqual(status(self._world(10.0), "FBK-S3"), "fail")
+
+
+class ProbesOnScheduleBeforeTheRetryWouldBeDueTests(SynchronousTestCase):
+    """
+    FBK-S3 (round 16, survey 7016 [01], 6 worlds): successive mode, TCP, 100 ms
+    latency, C{retry_counts} 0, C{fallback.timeout} 10, every lookup of server
+    1's name empty (DNS-11).  The fallback server's 200 came so close to the
+    phone's give-up time (RTX-1) that it may have been too late, and a lookup
+    of server 1 failed a retry interval after that give-up, as RTX-5's retry
+    from the top would have.  Yet the phone had already probed at 10.7 s and
+    20.9 s, fallback.timeout after the 200 and after that probe: one registered
+    nowhere waits the retry interval and tries nothing in between, so it had
+    taken the 2xx, and the lookup at the retry's time is a probe on the
+    schedule.  The checker dropped that registration and timed the probes from
+    the fallback's renewal instead, failing the next probe on schedule.  With
+    the registration kept, a probe off the schedule after the one at the
+    retry's time still fails.
+    """
+
+    def _world(self, probes: tuple[float, ...]) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(redundancy_type=1, fallback_timeout=10, expires=133,
+                                        retry_counts=0, duration=100.0,
+                                        latency_tolerance=0.25))
+        for at in (0.0, *probes):
+            tb.dns(at, DOMAIN, "A")
+        fb = tb.register("fallback", 0.01, call_id="reg-2")
+        tb.respond(fb, 200, 0.512, headers=[("Expires", "133")])
+        renewal = tb.register("fallback", 70.0, call_id="reg-2", cseq=2)
+        tb.respond(renewal, 200, 70.01, headers=[("Expires", "133")])
+        return tb
+
+    def test_probes_every_fallback_timeout_pass(self) -> None:
+        probes = tuple(10.7 + 10.2 * k for k in range(9))  # 10.7 ... 92.3
+        self.assertEqual(status(self._world(probes), "FBK-S3"), "pass")
+
+    def test_probe_off_the_schedule_after_the_retry_time_fails(self) -> None:
+        tb = self._world((10.7, 20.9, 31.1, 33.0))
+        v = verdict_of(tb.build(), tb.facts, "FBK-S3")
+        self.assertEqual(v.status, "fail")
+        self.assertIn("off the fallback.timeout schedule", v.summary)

@@ -264,7 +264,7 @@ def _renewal_lost_at_close(ctx: Ctx) -> list[float]:
     """
     fb = ctx.fallback
     out = []
-    for t in _unread_records(ctx, -math.inf, ctx.end, 1):
+    for t in _unread_records(ctx, -math.inf, ctx.end, 1) + _closed_at_renewal(ctx):
         wanted = {s.address for s in ctx.facts.targets} - unresolved_targets(ctx, t)
         if len(wanted) > 1:
             continue
@@ -275,6 +275,29 @@ def _renewal_lost_at_close(ctx: Ctx) -> list[float]:
         if any(x.method == "REGISTER" and x.dst == fb
                and t - ctx.tol <= x.started <= t + ctx.at_once for x in ctx.attempts):
             out.append(t)
+    return out
+
+
+def _closed_at_renewal(ctx: Ctx) -> list[float]:
+    """
+    When a server of group 1 closed its TCP connection with the phone (its idle
+    close) at the very time the profile's renewal (REG-2, L{Profile.renewal_delay})
+    of a registration there fell due: the renewal crossed the close, written onto
+    a connection the phone's stack had just seen closed, and nothing of it reached
+    the wire, as a TLS record the server never read did (L{_unread_records}).
+    Survey 7016 [05], round 16: TCP, no latency, C{expires} 240, the renewal due at
+    180 s as the primary closed the connection idle since 0 s.
+    """
+    out = []
+    for _, e in ctx.trace.indexed(ConnEvent):
+        if (e.what != "close" or e.transport != "tcp" or e.local[0] != e.observer
+                or ctx.group(e.local[0]) != 1
+                or (ctx.facts.phone is not None and e.remote[0] != ctx.facts.phone)):
+            continue
+        if any(r.dst == e.local[0]
+               and abs(r.t + ctx.profile.renewal_delay(r.granted) - e.t) <= ctx.tol
+               for r in ctx.regs):
+            out.append(e.t)
     return out
 
 
@@ -1525,6 +1548,9 @@ def fbk_s4(ctx: Ctx) -> Verdict:
     # seed 23 of dns-ip-literal, the working server down again mid-call)
     relapse = min([relapse] + [a.t for a in ctx.conn_attempts
                                if ctx.group(a.server) == 1 and a.start > back.t + ctx.tol])
+    # and so is the renewal there lost with the connection its server closed as it
+    # fell due (survey 7016 [05], round 16: TCP, the primary's idle close at the renewal)
+    relapse = min([relapse] + [t for t in _renewal_lost_at_close(ctx) if t > back.t + ctx.tol])
     prev: wire.Chain | None = None
     for ch in later:
         if ch.start + ctx.tol >= relapse:

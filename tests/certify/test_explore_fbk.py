@@ -4875,3 +4875,54 @@ class ProbesOnScheduleBeforeTheRetryWouldBeDueTests(SynchronousTestCase):
         v = verdict_of(tb.build(), tb.facts, "FBK-S3")
         self.assertEqual(v.status, "fail")
         self.assertIn("off the fallback.timeout schedule", v.summary)
+
+
+class RenewalCrossingTheWorkingServersIdleCloseTests(SynchronousTestCase):
+    """
+    FBK-S1, FBK-S4 (round 16, survey 7016 [05]): successive mode, TCP, no
+    latency, C{expires} 240.  The working server closed the connection idle
+    since the registration at the very time the renewal fell due (180 s, REG-2
+    and the profile's renewal rule); the renewal, written onto a connection the
+    phone's stack had just seen closed, never reached the wire, and the phone
+    failed the target (RTX-2, as the readings take a request crossing a close)
+    and registered at the fallback server in the same instant.  The working
+    server had failed: that REGISTER is FBK-S2's, not one while it worked.  A
+    close away from the renewal's time leaves the REGISTER to the fallback
+    server a violation.
+    """
+
+    def _world(self, close_at: float) -> TraceBuilder:
+        tb = _ip_literal(redundancy_type=1, transport=1, expires=240, retry_counts=4,
+                         fallback_timeout=189, duration=300.0)
+        reg = tb.register("primary", 0.0, transport="tcp")
+        tb.respond(reg, 200, 0.0, headers=[("Expires", "240")])
+        tb.conn(close_at, "primary", "close", transport="tcp", detail="local", port=5060,
+                phone_port=5060)
+        fb = tb.register("fallback", close_at, call_id="reg-2", transport="tcp")
+        tb.respond(fb, 200, close_at, headers=[("Expires", "240")])
+        return tb
+
+    def test_renewal_lost_with_the_idle_close_passes(self) -> None:
+        self.assertEqual(status(self._world(180.0), "FBK-S1"), "pass")
+
+    def test_fallback_register_at_a_close_off_the_renewal_fails(self) -> None:
+        self.assertEqual(status(self._world(150.0), "FBK-S1"), "fail")
+
+    def _back_world(self, close_at: float) -> TraceBuilder:
+        # the same, then back on the working server at a probe, and its next renewal due
+        # 180 s later as it closes the connection idle again
+        tb = self._world(180.0)
+        tb.facts = replace(tb.facts, duration=600.0)
+        probe = tb.register("primary", 369.0, call_id="reg-3", transport="tcp")
+        tb.respond(probe, 200, 369.0, headers=[("Expires", "240")])
+        tb.conn(close_at, "primary", "close", transport="tcp", detail="local", port=5060,
+                phone_port=5060)
+        fb = tb.register("fallback", close_at, call_id="reg-4", transport="tcp")
+        tb.respond(fb, 200, close_at, headers=[("Expires", "240")])
+        return tb
+
+    def test_back_then_renewal_lost_with_the_idle_close_passes(self) -> None:
+        self.assertEqual(status(self._back_world(549.0), "FBK-S4"), "pass")
+
+    def test_back_then_fallback_register_off_the_renewal_fails(self) -> None:
+        self.assertEqual(status(self._back_world(520.0), "FBK-S4"), "fail")

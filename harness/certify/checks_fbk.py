@@ -431,6 +431,16 @@ def fbk_c1(ctx: Ctx) -> Verdict:
                     or (nxt is not None and abs(nxt.started - due) <= slack)):
                 ev.append(joined.index)
                 continue
+        # and one written onto the connection its server closed (or stopped) as it fell
+        # due, lost with it (L{_renewal_lost_at_close}: a TLS record the server never
+        # read, or a close at the profile's renewal time; survey 7016 [02], round 16:
+        # TLS, no latency, the primary stopped at the renewal's due time, the RTX-5 retry
+        # refused a retry interval later)
+        lost = [t for t in _unread_records(ctx, r.t + ctx.tol, r.t + r.granted + ctx.tol, grp)
+                + (_closed_at_renewal(ctx) if grp == 1 else [])
+                if r.t + r.granted / 2 - ctx.tol <= t <= r.t + r.granted + ctx.tol]
+        if lost and (nxt is None or min(lost) <= nxt.started):
+            continue
         if nxt is None or nxt.started > r.t + r.granted + ctx.tol:
             return ctx.failed(c, f"registration at {ctx.name(r.dst)} not refreshed",
                               f"REGISTER before {r.t + r.granted:.3f} s",

@@ -4926,3 +4926,34 @@ class RenewalCrossingTheWorkingServersIdleCloseTests(SynchronousTestCase):
 
     def test_back_then_fallback_register_off_the_renewal_fails(self) -> None:
         self.assertEqual(status(self._back_world(520.0), "FBK-S4"), "fail")
+
+
+class ConcurrentRenewalLostWithTheWorkingServersCloseTests(SynchronousTestCase):
+    """
+    FBK-C1 (round 16, survey 7016 [02]): concurrent mode, no latency, C{expires}
+    30 at the working server.  The working server stopped (its connection
+    closed) at the very time the renewal fell due (REG-2, the profile's renewal
+    rule); the renewal written onto it was lost with the connection, and the
+    phone's RTX-5 retry a retry interval later was refused.  The server, not
+    the phone, let that registration lapse, as for a renewal whose connection
+    failed before any SIP went over it.  A close away from the renewal's time,
+    nothing tried when it was due, still leaves the registration unrefreshed.
+    """
+
+    def _world(self, close_at: float) -> TraceBuilder:
+        tb = _ip_literal(redundancy_type=0, transport=1, expires=30, retry_counts=0,
+                         duration=60.0)
+        fb = tb.register("fallback", 0.0, call_id="reg-2", transport="tcp", expires=300)
+        tb.respond(fb, 200, 0.0, headers=[("Expires", "300")])
+        reg = tb.register("primary", 0.0, transport="tcp")
+        tb.respond(reg, 200, 0.0, headers=[("Expires", "30")])
+        tb.conn(close_at, "primary", "close", transport="tcp", detail="peer", port=5060,
+                phone_port=5060)
+        tb.refused(45.0, "primary")
+        return tb
+
+    def test_renewal_lost_with_the_close_passes(self) -> None:
+        self.assertEqual(status(self._world(15.0), "FBK-C1"), "pass")
+
+    def test_close_off_the_renewal_fails(self) -> None:
+        self.assertEqual(status(self._world(5.0), "FBK-C1"), "fail")

@@ -739,6 +739,19 @@ def rtx2(ctx: Ctx) -> Verdict:
         if any(a.server != f.server and ctx.group(a.server) == group
                and f.t - ctx.tol <= a.start <= f.t + at_once(ctx) for a in conns):
             continue
+        # (under register_on_enable the move to the next target begins with FO-5's
+        # REGISTER there: one of the account's already outstanding there when this
+        # connection failed is joined, RFC 3261 10.2, as L{_roe_on_time} reads it; survey
+        # 7016 [07] of round 16, a call's connection refused at the primary at 75.2 s,
+        # FO-5's REGISTER to the slow secondary outstanding since 43.5 s, the INVITE
+        # there after its 200 at 83.6 s)
+        if ctx.facts.account.server(1).register_on_enable and group == 1 and any(
+                x.method == "REGISTER" and x.dst != f.server and ctx.group(x.dst) == 1
+                and x.started < f.t - ctx.tol
+                and (x.final_t if x.final_t is not None and not x.late
+                     else ctx.failed_at(x) or ctx.end) > f.t + ctx.tol
+                for x in ctx.txns):
+            continue
         if nxt.started > f.t + at_once(ctx) and _began(ctx, f.t - ctx.tol, nxt) > f.t + at_once(
                 ctx):
             return ctx.failed(

@@ -4040,3 +4040,37 @@ class RegisterOnEnableCutOffByTheEndTests(SynchronousTestCase):
 
     def test_same_register_without_a_call_fails(self) -> None:
         self.assertEqual(status(self._world(()), "RTX-5"), "fail")
+
+
+class CallsMoveJoinsTheOutstandingRegisterTests(SynchronousTestCase):
+    """
+    RTX-2 (round 16, survey 7016 [07]; register_on_enable 1, TLS, the
+    secondary answering 40 s late): FO-5's REGISTER to the secondary, sent for
+    the INVITEs the primary's stop reset at 43.1 s (here a 503), was still outstanding when
+    a new call's connection to the stopped primary was refused at 75.2 s.  The
+    INVITE's move to the secondary begins with FO-5's REGISTER there, and the
+    one outstanding is joined (RFC 3261 10.2, as RTX-1 reads it); the INVITE
+    went there after its 200 at 83.6 s.  RTX-2 wanted the secondary tried by
+    75.3 s.  With that REGISTER answered long before, the INVITE 8 s after the
+    refusal still fails.
+    """
+
+    def _world(self, reg_answered: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(register_on_enable=1, transport=2, retry_counts=13,
+                                        calls=(38.0, 75.0),
+                                        duration=100.0))
+        tb.respond(tb.register("primary", 1.4, transport="tls", port=5061), 200, 1.5)
+        tb.respond(tb.invite("primary", 38.1, call_id="call-a", transport="tls", port=5061),
+                   503, 43.1)
+        reg = tb.register("secondary", 43.1, cseq=2, transport="tls", port=5061)
+        tb.respond(reg, 200, reg_answered)
+        tb.refused(75.0, "primary", port=5061, after=0.2)
+        tb.respond(tb.invite("secondary", 83.7, call_id="call-a", cseq=2, transport="tls",
+                             port=5061), 200, 83.8)
+        return tb
+
+    def test_move_joining_the_outstanding_register_passes(self) -> None:
+        self.assertEqual(status(self._world(83.6), "RTX-2"), "pass")
+
+    def test_late_move_with_nothing_outstanding_fails(self) -> None:
+        self.assertEqual(status(self._world(60.0), "RTX-2"), "fail")

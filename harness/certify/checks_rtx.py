@@ -331,6 +331,23 @@ def _roe_failed_at(ctx: Ctx, x: wire.Txn) -> float | None:
     return done
 
 
+def _roe_cut_off_by_the_end(ctx: Ctx, t: wire.Txn) -> bool:
+    """
+    Whether C{t}, a REGISTER to a secondary of server 1 under
+    register_on_enable, was FO-5's REGISTER ahead of a planned call's INVITE
+    whose answer the end of the run cut off: sent in the call's moment, no
+    final answer, not failed by the end, RTX-1's give-up time from it not reached by the
+    end, so the INVITE behind it could not follow yet (survey 7016 [06] of
+    round 16: a call at 119 s, FB-2 keeping the secondary in use, its REGISTER
+    there answered 100 only as the run ended at 120 s).
+    """
+    return (t.final is None and ((done := ctx.failed_at(t)) is None or done > ctx.end)
+            and wire.in_call_window(ctx.trace, ctx.facts, t.started)
+            and t.started + ctx.give_up(t) > ctx.end - ctx.tol
+            and not any(x.method == "INVITE" and not x.in_dialog and x.started >= t.started
+                        for x in ctx.attempts))
+
+
 def _roe_register(ctx: Ctx, t: wire.Txn) -> bool:
     """
     Whether C{t} is register_on_enable's REGISTER to a secondary (FO-5): sent as
@@ -344,7 +361,7 @@ def _roe_register(ctx: Ctx, t: wire.Txn) -> bool:
         # (the primary too, when the phone could not know it was, a call's first target
         # then: L{_roe_failed_at_call})
         return _top_unknown(ctx, t.started) and _roe_failed_at_call(ctx, t)
-    if _roe_failed_at_call(ctx, t):
+    if _roe_failed_at_call(ctx, t) or _roe_cut_off_by_the_end(ctx, t):
         return True
     for x in ctx.txns:
         if x.method in ("REGISTER", "ACK", "CANCEL") or x.in_dialog or x.dst == t.dst:
@@ -721,6 +738,19 @@ def rtx2(ctx: Ctx) -> Verdict:
         # the secondary refused 2 ms later, the next attempt there on the wire 26 s on)
         if any(a.server != f.server and ctx.group(a.server) == group
                and f.t - ctx.tol <= a.start <= f.t + at_once(ctx) for a in conns):
+            continue
+        # (under register_on_enable the move to the next target begins with FO-5's
+        # REGISTER there: one of the account's already outstanding there when this
+        # connection failed is joined, RFC 3261 10.2, as L{_roe_on_time} reads it; survey
+        # 7016 [07] of round 16, a call's connection refused at the primary at 75.2 s,
+        # FO-5's REGISTER to the slow secondary outstanding since 43.5 s, the INVITE
+        # there after its 200 at 83.6 s)
+        if ctx.facts.account.server(1).register_on_enable and group == 1 and any(
+                x.method == "REGISTER" and x.dst != f.server and ctx.group(x.dst) == 1
+                and x.started < f.t - ctx.tol
+                and (x.final_t if x.final_t is not None and not x.late
+                     else ctx.failed_at(x) or ctx.end) > f.t + ctx.tol
+                for x in ctx.txns):
             continue
         if nxt.started > f.t + at_once(ctx) and _began(ctx, f.t - ctx.tol, nxt) > f.t + at_once(
                 ctx):
@@ -1340,6 +1370,27 @@ def rtx5(ctx: Ctx) -> Verdict:
                 and not ctx.at_call_moment(f.t)
                 and f.index not in hung_pending
                 and (nxt is None or f.t < nxt.first - ctx.tol)
+            ]
+            # (and one the server accepted, still being set up or carrying nothing the
+            # server read when the run ended, inside RTX-1's time from its first SYN: the
+            # run ended before the retry's REGISTER reached the server; survey 7016 [03]
+            # of round 16, the retry's SYN at 119.4 s, a TLS handshake record lost, its
+            # REGISTER written at the 120 s end)
+            first_syns = wire._first_syns(ctx.trace, ctx.facts)
+            carried = {(s.dst, s.sport) for x in ctx.attempts for s in x.sends}
+            options += [
+                (e.t, e.dst[0], f"{ctx.name(e.dst[0])} connection opened at {e.t:.3f}, "
+                 "nothing of it read by the end", i)
+                for i, e in ctx.trace.indexed(PacketEvent)
+                if e.proto == "tcp" and "S" in e.flags and "A" not in e.flags
+                and e.src[0] == ctx.facts.phone
+                and e.t == first_syns.get((srv := e.dst[0], e.dst[1], p_port := e.src[1]))
+                and ctx.group(srv) == 1 and (srv, p_port) not in decided
+                and (srv, p_port) not in pending and (srv, p_port) not in carried
+                and e.t > last.last + ctx.tol and not ctx.at_call_moment(e.t)
+                and (nxt is None or e.t < nxt.first - ctx.tol)
+                and ctx.end - e.t <= wire.give_up_delay(ctx.profile, "REGISTER",
+                                                       ctx.retry_counts(srv)) + ctx.tol
             ]
             # a failed connection without SIP may have been another request's (a call):
             # any REGISTER attempt at server 1 up to the retry time is a candidate too

@@ -393,6 +393,22 @@ class Account:
         if request.method != "REGISTER":
             return await self._transact_once(slot, request, target)
         pending = self._reg_in_flight.get(slot.number)
+        waited = False
+        while pending is not None and pending[0] != target:
+            # RFC 3261 10.2: no new REGISTER of this Call-ID until the one outstanding at
+            # another target (FO-5's for a call, a renewal's) has its final response or
+            # has timed out, whichever request this one is (a renewal falling due while
+            # FO-5's REGISTER to the secondary waited on a slow server, survey 7016 [07])
+            done: Deferred[Response | TransactionFailure] = Deferred()
+            pending[1].append(done)
+            await done
+            waited = True
+            pending = self._reg_in_flight.get(slot.number)
+        if waited and pending is None and cseq_of(request) < self._reg_cseq[slot.number]:
+            # (another REGISTER numbered after this one went first: CSeq still + 1)
+            self._reg_cseq[slot.number] += 1
+            request = Request(request.method, request.uri, request.headers.set(
+                "CSeq", f"{self._reg_cseq[slot.number]} REGISTER"), request.body)
         if pending is not None and pending[0] == target:
             # RFC 3261 10.2: never a second REGISTER of this Call-ID in parallel (a
             # REGISTER failover, FO-2, and FO-5's registration before an INVITE going

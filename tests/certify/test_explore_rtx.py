@@ -3967,3 +3967,110 @@ class FallbackRenewalRefusedThenRetryFromTheTopTests(SynchronousTestCase):
 
     def test_back_at_the_primary_10_s_later_fails(self) -> None:
         self.assertEqual(status(self._world(10.0), "RTX-2"), "fail")
+
+
+class RetryConnectionAcceptedAtTheEndTests(SynchronousTestCase):
+    """
+    RTX-5 (round 16, survey 7016 [03]; TLS, server 1's one target stopped,
+    latency 0.1 s, 20 % loss): a call's connection at 56 s was refused, the
+    registration's retry 30 s later too (refused at 89.4 s), and the next
+    retry went out on time at 119.4 s: its SYN was accepted, a TLS handshake
+    record lost, and the REGISTER written over it as the run ended at 120 s,
+    reaching no server.  Nothing had failed that connection and no SIP went
+    over it, so RTX-5 saw no retry.  A connection opened 10 s early still
+    fails; none at all too.
+    """
+
+    def _world(self, retry_at: float | None) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, server2="", transport=2,
+                                        calls=(56.0,), duration=120.0,
+                                        servers=_ONE_TARGET[:1]))
+        tb.respond(tb.register("primary", 1.4, transport="tls", port=5061), 200, 1.5)
+        tb.refused(56.0, "primary", port=5061, after=0.2)
+        tb.syn_lost(86.2, "primary", port=5061, phone_port=41800)
+        tb._add(PacketEvent(86.3, "tcp", (PRIMARY, 5061), (PHONE, 41800), b"", flags="R",
+                            fate="lost"))
+        tb.syn_lost(89.2, "primary", port=5061, phone_port=41800)
+        tb._add(ConnEvent(89.4, PHONE, "refused", "tcp", (PHONE, 41800), (PRIMARY, 5061),
+                          "RST"))
+        if retry_at is not None:
+            tb._add(PacketEvent(retry_at, "tcp", (PHONE, 41900), (PRIMARY, 5061), b"",
+                                flags="S"))
+            tb._add(ConnEvent(retry_at + 0.1, PRIMARY, "accept", "tcp", (PRIMARY, 5061),
+                              (PHONE, 41900)))
+            tb._add(PacketEvent(retry_at + 0.1, "tcp", (PRIMARY, 5061), (PHONE, 41900), b"",
+                                flags="SA"))
+            tb._add(PacketEvent(retry_at + 0.2, "tcp", (PHONE, 41900), (PRIMARY, 5061), b""))
+            tb._add(PacketEvent(retry_at + 0.3, "tcp", (PRIMARY, 5061), (PHONE, 41900), b"",
+                                fate="lost"))
+        return tb
+
+    def test_retry_connection_being_set_up_at_the_end_passes(self) -> None:
+        self.assertEqual(status(self._world(119.4), "RTX-5"), "pass")
+
+    def test_retry_connection_opened_early_fails(self) -> None:
+        self.assertEqual(status(self._world(109.4), "RTX-5"), "fail")
+
+    def test_no_retry_fails(self) -> None:
+        self.assertEqual(status(self._world(None), "RTX-5"), "fail")
+
+
+class RegisterOnEnableCutOffByTheEndTests(SynchronousTestCase):
+    """
+    RTX-5 (round 16, survey 7016 [06]; register_on_enable 1, failback_mode 2,
+    TLS): the registration's round failed at 115.6 s (the primary refused,
+    the secondary silent), its retry due at 145.6 s.  A call placed at 119 s
+    stayed at the secondary (FB-2) and FO-5's REGISTER went there first,
+    answered 100 only as the run ended at 120 s, so no INVITE followed it.
+    RTX-5 took that REGISTER for the registration's retry, 26 s early.  The
+    same REGISTER with no call placed then is an early retry and still fails.
+    """
+
+    def _world(self, calls: tuple[float, ...]) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(register_on_enable=1, failback_mode=2, calls=calls,
+                                        duration=42.0))
+        tb.silent("REGISTER", "primary", 1.03, cseq=1)
+        tb.silent("REGISTER", "secondary", 8.53, cseq=2)
+        reg = tb.register("secondary", 40.005, cseq=3)
+        tb.respond(reg, 100, 40.01)
+        return tb
+
+    def test_fo5_register_cut_off_by_the_end_passes(self) -> None:
+        self.assertEqual(status(self._world((40.0,)), "RTX-5"), "n/a")
+
+    def test_same_register_without_a_call_fails(self) -> None:
+        self.assertEqual(status(self._world(()), "RTX-5"), "fail")
+
+
+class CallsMoveJoinsTheOutstandingRegisterTests(SynchronousTestCase):
+    """
+    RTX-2 (round 16, survey 7016 [07]; register_on_enable 1, TLS, the
+    secondary answering 40 s late): FO-5's REGISTER to the secondary, sent for
+    the INVITEs the primary's stop reset at 43.1 s (here a 503), was still outstanding when
+    a new call's connection to the stopped primary was refused at 75.2 s.  The
+    INVITE's move to the secondary begins with FO-5's REGISTER there, and the
+    one outstanding is joined (RFC 3261 10.2, as RTX-1 reads it); the INVITE
+    went there after its 200 at 83.6 s.  RTX-2 wanted the secondary tried by
+    75.3 s.  With that REGISTER answered long before, the INVITE 8 s after the
+    refusal still fails.
+    """
+
+    def _world(self, reg_answered: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(register_on_enable=1, transport=2, retry_counts=13,
+                                        calls=(38.0, 75.0),
+                                        duration=100.0))
+        tb.respond(tb.register("primary", 1.4, transport="tls", port=5061), 200, 1.5)
+        tb.respond(tb.invite("primary", 38.1, call_id="call-a", transport="tls", port=5061),
+                   503, 43.1)
+        reg = tb.register("secondary", 43.1, cseq=2, transport="tls", port=5061)
+        tb.respond(reg, 200, reg_answered)
+        tb.refused(75.0, "primary", port=5061, after=0.2)
+        tb.respond(tb.invite("secondary", 83.7, call_id="call-a", cseq=2, transport="tls",
+                             port=5061), 200, 83.8)
+        return tb
+
+    def test_move_joining_the_outstanding_register_passes(self) -> None:
+        self.assertEqual(status(self._world(83.6), "RTX-2"), "pass")
+
+    def test_late_move_with_nothing_outstanding_fails(self) -> None:
+        self.assertEqual(status(self._world(60.0), "RTX-2"), "fail")

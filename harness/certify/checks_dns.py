@@ -1273,7 +1273,7 @@ def dns_failures(ctx: Ctx) -> list[DnsDown]:
         # 308.5 s stopping after its _sip._udp, both failing at 309.0 s)
         own_names = {q.name for q in lk}
         pending = max((u.t + DNS_GIVE_UP
-                       for u in [*_unsent_queries(ctx), *(q for q in qs if _unanswered(q))]
+                       for u in [*unsent, *(q for q in qs if _unanswered(q))]
                        if u.name not in own_names and end - DNS_GIVE_UP <= u.t <= end + ctx.tol
                        and u.t + DNS_GIVE_UP > end and not _asked_again_by(qs, u, end)),
                       default=None)

@@ -4896,11 +4896,7 @@ class RenewalCrossingTheWorkingServersIdleCloseTests(SynchronousTestCase):
                          fallback_timeout=189, duration=300.0)
         reg = tb.register("primary", 0.0, transport="tcp")
         tb.respond(reg, 200, 0.0, headers=[("Expires", "240")])
-        tb.conn(close_at, "primary", "close", transport="tcp", detail="local", port=5060,
-                phone_port=5060)
-        fb = tb.register("fallback", close_at, call_id="reg-2", transport="tcp")
-        tb.respond(fb, 200, close_at, headers=[("Expires", "240")])
-        return tb
+        return self._closed_then_fallback(tb, close_at, "reg-2")
 
     def test_renewal_lost_with_the_idle_close_passes(self) -> None:
         self.assertEqual(status(self._world(180.0), "FBK-S1"), "pass")
@@ -4915,9 +4911,14 @@ class RenewalCrossingTheWorkingServersIdleCloseTests(SynchronousTestCase):
         tb.facts = replace(tb.facts, duration=600.0)
         probe = tb.register("primary", 369.0, call_id="reg-3", transport="tcp")
         tb.respond(probe, 200, 369.0, headers=[("Expires", "240")])
+        return self._closed_then_fallback(tb, close_at, "reg-4")
+
+    @staticmethod
+    def _closed_then_fallback(tb: TraceBuilder, close_at: float, call_id: str) -> TraceBuilder:
+        """The working server closes the idle connection; the phone registers at the fallback."""
         tb.conn(close_at, "primary", "close", transport="tcp", detail="local", port=5060,
                 phone_port=5060)
-        fb = tb.register("fallback", close_at, call_id="reg-4", transport="tcp")
+        fb = tb.register("fallback", close_at, call_id=call_id, transport="tcp")
         tb.respond(fb, 200, close_at, headers=[("Expires", "240")])
         return tb
 

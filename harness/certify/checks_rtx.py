@@ -869,6 +869,17 @@ def rtx3(ctx: Ctx) -> Verdict:
                               and x.started <= final_t + at_once(ctx)
                               and (done := _roe_failed_at(ctx, x)) is not None
                               and done >= final_t - ctx.tol}
+                    # (or sent at once and refused there (486, 403 ...; a 401/407 is a
+                    # challenge to answer, REG-3): the target was tried and answered;
+                    # RTX-3 counts no refusal as a failure, and FO-5 lets no other
+                    # request go there unregistered, so nothing more is owed it; survey 7015 [02] of round 15, decided in round 17: a call's 503
+                    # at the primary, its REGISTER to the secondary answered 486)
+                    tried |= {x.dst for x in ctx.txns
+                              if x.method == "REGISTER" and x.dst != t.dst
+                              and final_t - ctx.tol <= x.started <= final_t + at_once(ctx)
+                              and x.final is not None and not x.late
+                              and x.final.status >= _NOT_FAILURE_MIN
+                              and x.final.status not in (401, 407, 503)}
                     # (or FO-5's REGISTER waited for one of the account's still under way
                     # elsewhere as the 503 came, RFC 3261 10.2, and went, or joined that
                     # one's own move, to the next target when it ended, then failed;
@@ -974,6 +985,13 @@ def rtx3(ctx: Ctx) -> Verdict:
                     # no move to the next target; explore seed 114 of round 5, retry_counts
                     # 9, the silent primary's give-up time longer than the interval)
                     and not _retried_from_top(ctx, t, x)
+                    # (nor FO-5's REGISTER for another request's target: a call's INVITE
+                    # answered 503 at the primary moved on, and register_on_enable sent the
+                    # REGISTER there first, keeping the registration's Call-ID (RFC 3261
+                    # 10.2); the INVITE's move, not the refused REGISTER's; survey 7018
+                    # [01] of round 17, a 486 to the renewal at 90.1 s, a call's INVITE
+                    # answered 503 at 113 s, its REGISTER to the secondary at once)
+                    and id(x) not in ctx.roe_registers
                     # (nor a move on from a later attempt of the same request: the phone
                     # tried that again after the answer (RTX-5's retry, itself judged
                     # here if it was answered), and moved on from there, a refused

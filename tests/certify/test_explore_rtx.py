@@ -4074,3 +4074,75 @@ class CallsMoveJoinsTheOutstandingRegisterTests(SynchronousTestCase):
 
     def test_late_move_with_nothing_outstanding_fails(self) -> None:
         self.assertEqual(status(self._world(60.0), "RTX-2"), "fail")
+
+
+class CallsRegisterAfterARefusedRenewalTests(SynchronousTestCase):
+    """
+    RTX-3 (round 17, survey 7018 [01]; register_on_enable 1, retry_counts 9,
+    so RTX-1's give-up time is 31.5 s): the primary answered the renewal 486
+    at 20 s (no failure: the registration is tried again later).  A call
+    placed at 40 s got a 503 at the primary and moved on (RTX-3), FO-5's
+    REGISTER to the secondary first, in the registration's Call-ID (RFC 3261
+    10.2), then the INVITE there.  RTX-3 read that REGISTER, 20 s after the
+    486 and inside the give-up time, as the renewal moved to another target
+    because of the 486.  The same REGISTER to the secondary with no call
+    behind it is that move and still fails.
+    """
+
+    def _world(self, call: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(register_on_enable=1, retry_counts=9,
+                                        calls=(40.0,) if call else (), duration=60.0))
+        tb.respond(tb.register("primary", 0.04), 200, 0.05)
+        tb.respond(tb.register("primary", 20.0, cseq=2), 486, 20.01)
+        if call:
+            inv = tb.invite("primary", 40.0, call_id="call-a")
+            tb.respond(inv, 503, 40.01)
+            tb.in_dialog(inv, "ACK", 40.012)
+        tb.respond(tb.register("secondary", 40.03, cseq=3), 200, 40.04)
+        if call:
+            inv2 = tb.invite("secondary", 40.05, call_id="call-a", cseq=2)
+            tb.respond(inv2, 200, 40.06)
+            tb.in_dialog(inv2, "ACK", 40.07)
+        return tb
+
+    def test_fo5_register_for_the_calls_move_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-3"), "pass")
+
+    def test_renewal_moved_after_the_486_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-3"), "fail")
+
+
+class CallsRegisterRefusedAtTheSecondaryTests(SynchronousTestCase):
+    """
+    RTX-3 (survey 7015 [02] of round 15, decided in round 17; register_on_enable
+    1, no fallback server): a call's INVITE got a 503 at the primary at
+    40.01 s; the phone moved on at once with FO-5's REGISTER to the
+    secondary, which answered 486.  The target was tried and refused the
+    registration: no failure (RTX-3), and FO-5 lets no other request go there
+    unregistered, so the call ended with nothing left.  RTX-3 counted only a
+    failed REGISTER as the INVITE's attempt there and wanted a new one.  No
+    attempt at the secondary at all, or a REGISTER there registered but no
+    INVITE after it, still fails.
+    """
+
+    def _world(self, reg_status: int | None) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(register_on_enable=1, server2="", calls=(40.0,),
+                                        duration=60.0, servers=(
+                                            ServerInfo("primary", PRIMARY, _PORTS),
+                                            ServerInfo("secondary", SECONDARY, _PORTS))))
+        tb.respond(tb.register("primary", 0.04), 200, 0.05)
+        inv = tb.invite("primary", 40.0, call_id="call-a")
+        tb.respond(inv, 503, 40.01)
+        tb.in_dialog(inv, "ACK", 40.012)
+        if reg_status is not None:
+            tb.respond(tb.register("secondary", 40.03, cseq=2), reg_status, 40.04)
+        return tb
+
+    def test_register_refused_486_passes(self) -> None:
+        self.assertEqual(status(self._world(486), "RTX-3"), "pass")
+
+    def test_no_attempt_at_the_secondary_fails(self) -> None:
+        self.assertEqual(status(self._world(None), "RTX-3"), "fail")
+
+    def test_registered_but_no_invite_fails(self) -> None:
+        self.assertEqual(status(self._world(200), "RTX-3"), "fail")

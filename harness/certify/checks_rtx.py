@@ -872,8 +872,10 @@ def rtx3(ctx: Ctx) -> Verdict:
                     # (or sent at once and refused there (486, 403 ...; a 401/407 is a
                     # challenge to answer, REG-3): the target was tried and answered;
                     # RTX-3 counts no refusal as a failure, and FO-5 lets no other
-                    # request go there unregistered, so nothing more is owed it; survey 7015 [02] of round 15, decided in round 17: a call's 503
-                    # at the primary, its REGISTER to the secondary answered 486)
+                    # request go there unregistered, so nothing more is owed it, as
+                    # Ctx._refused_register_first reads it for FO-3; survey 7015 [02]
+                    # of round 15, decided in round 17: a call's 503 at the primary,
+                    # its REGISTER to the secondary answered 486)
                     tried |= {x.dst for x in ctx.txns
                               if x.method == "REGISTER" and x.dst != t.dst
                               and final_t - ctx.tol <= x.started <= final_t + at_once(ctx)
@@ -1575,6 +1577,26 @@ def rtx5(ctx: Ctx) -> Verdict:
                 and (abs(a.start - d) <= wire._SAME_INSTANT or a.start < d < a.t)
             ]
             rode.update(shared)
+            # (and so is a planned call's or hang-up's connection to the top of the list
+            # still being tried at the end, its SYNs unanswered, begun before the retry
+            # fell due: the retry waited on it and the run ended first; survey 7018 [09]
+            # of round 17, the hang-up's SYNs to the stopped primary lost from 298.0 s,
+            # the retry due at 299.0 s, the run over at 300 s)
+            # (undecided by the end: no failure of it makes another retry due, RTX-1's
+            # give-up from the retry being the other reading, judged below)
+            waited = {f.index: f for f in pending.values() for d in due
+                      if top is not None and f.server == top
+                      and (f.index in hung_pending or ctx.at_call_moment(f.t))
+                      and (f.server, f.phone_port) not in carried
+                      and last.last + ctx.tol < f.t <= d + wire._SAME_INSTANT
+                      and (nxt is None or f.t < nxt.first - ctx.tol)}
+            options += [
+                (d, f.server, f"tcp connection to {ctx.name(f.server)} at {f.t:.3f}, "
+                 "another request's, its SYNs unanswered at the retry time and the end",
+                 f.index)
+                for f in waited.values() for d in due if f.t <= d + wire._SAME_INSTANT
+            ]
+            rode.update({i: ctx.end for i in waited})
             # (a lookup of server 1 another request began before the retry fell due and
             # still under way then is the retry's as well: the phone shares a lookup in
             # progress as it shares a pending connection, so the retry put nothing of its

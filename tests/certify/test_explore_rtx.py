@@ -4146,3 +4146,72 @@ class CallsRegisterRefusedAtTheSecondaryTests(SynchronousTestCase):
 
     def test_registered_but_no_invite_fails(self) -> None:
         self.assertEqual(status(self._world(200), "RTX-3"), "fail")
+
+
+class AddressLookupGivenUpBeforeTheTargetFailedTests(SynchronousTestCase):
+    """
+    RTX-5 (round 17, survey 7017 [04], 3 worlds; retry_counts 0, 20 % loss,
+    SRV targets primary, then ghost with no address): ghost's A query and
+    the resolver's second try 1 s later were both lost; the phone gave that
+    lookup up 4 s after its first try and sent the REGISTER to the primary,
+    which was silent and failed 0.5 s later.  The phone then asked again for
+    ghost (DNS-11), lost twice, and had failed every target when that new
+    lookup gave up, 4 s later; the retry came 30 s after that.  The checker
+    took the old lookup's second try for a lookup still under way as the
+    primary failed and wanted the retry 3.5 s earlier.  A retry 30 s after
+    the primary's failure, as if the phone had not asked again, still fails.
+    """
+
+    def _world(self, retry_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server2="", retry_counts=0, duration=60.0,
+                                        servers=_ONE_TARGET[:1]))
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV",
+               (f"0 1 5060 primary.{DOMAIN}", f"1 1 5060 ghost.{DOMAIN}"))
+        tb.dns(0.01, f"primary.{DOMAIN}", "A", ["127.0.1.10"])
+        _lost_query(tb, 0.03, f"ghost.{DOMAIN}")
+        _lost_query(tb, 1.03, f"ghost.{DOMAIN}")
+        tb.silent("REGISTER", "primary", 4.03)
+        _lost_query(tb, 4.55, f"ghost.{DOMAIN}")
+        _lost_query(tb, 5.55, f"ghost.{DOMAIN}")
+        tb.dns(retry_at, f"_sip._udp.{DOMAIN}", "SRV", (f"0 1 5060 primary.{DOMAIN}",))
+        tb.dns(retry_at + 0.01, f"primary.{DOMAIN}", "A", ["127.0.1.10"])
+        tb.respond(tb.register("primary", retry_at + 0.02, cseq=2), 200)
+        return tb
+
+    def test_retry_after_the_new_lookup_gave_up_passes(self) -> None:
+        self.assertEqual(status(self._world(38.55), "RTX-5"), "pass")
+
+    def test_retry_counting_from_the_primarys_failure_fails(self) -> None:
+        self.assertEqual(status(self._world(34.53), "RTX-5"), "fail")
+
+
+class RetryWaitingOnTheHangUpsUnansweredSynsTests(SynchronousTestCase):
+    """
+    RTX-5 (round 17, survey 7018 [09]; TCP, server 1 an IP literal): the
+    registration failed at 31.0 s, its retry due at 61.0 s; the call up
+    since 30 s hung up at 60 s, its BYE opening a connection to the primary
+    (stopped) whose SYNs were lost at 60.011 s and 61.011 s, nothing decided
+    by the 63 s end.  The retry waited on that connection (one per server;
+    round 5's and round 7's reading of a pending connection) and the run
+    ended first.  RTX-5 counted that pending connection as the hang-up's
+    alone and saw no retry.  A hang-up whose connection began only after the
+    retry fell due left the retry owing its own, and still fails.
+    """
+
+    def _world(self, call_for: float) -> TraceBuilder:
+        facts = default_facts(server1=PRIMARY, transport=1, duration=63.0, servers=_ONE_TARGET)
+        facts = replace(facts, calls=(CallPlan(30.0, f"sip:echo@{DOMAIN}", call_for),))
+        tb = TraceBuilder(facts)
+        tb.respond(tb.register("primary", 0.0, transport="tcp"), 200, 0.01)
+        tb.silent("REGISTER", "primary", 23.5, cseq=2, transport="tcp")
+        tb.call("primary", 30.0, call_id="call-a", transport="tcp")
+        bye = 30.0 + call_for
+        tb.syn_lost(bye + 0.011, "primary", fate="lost", phone_port=42000)
+        tb.syn_lost(bye + 1.011, "primary", fate="lost", phone_port=42000)
+        return tb
+
+    def test_retry_waiting_on_the_pending_connection_passes(self) -> None:
+        self.assertEqual(status(self._world(30.0), "RTX-5"), "pass")
+
+    def test_hang_up_connection_after_the_retry_fell_due_fails(self) -> None:
+        self.assertEqual(status(self._world(31.5), "RTX-5"), "fail")

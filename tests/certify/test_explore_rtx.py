@@ -4215,3 +4215,40 @@ class RetryWaitingOnTheHangUpsUnansweredSynsTests(SynchronousTestCase):
 
     def test_hang_up_connection_after_the_retry_fell_due_fails(self) -> None:
         self.assertEqual(status(self._world(31.5), "RTX-5"), "fail")
+
+
+class CallJoiningTheRetrysOpeningConnectionTests(SynchronousTestCase):
+    """
+    RTX-2 (explore seed 422 of round 10, decided in round 17; TCP,
+    retry_counts 0, server 1 an IP literal, 20 % loss): the registration's
+    retry opened a connection to the primary at 30.5 s, its SYNs lost; a call
+    placed at 31.0 s joined that connection (the phone opens no second one
+    to the same server), and its INVITE went out as it came up at 31.115 s.
+    The silent primary's INVITE was given up at 31.5 s, RTX-1's 0.5 s from
+    the call's moment (the timer starts when the request is handed to the
+    transport, connection setup included), and the call went to the fallback
+    server.  RTX-2 timed it from the INVITE's write and wanted 31.615 s.  A
+    move 0.2 s after the call, before any reading of RTX-1's time, still
+    fails.
+    """
+
+    def _world(self, moved: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=1, retry_counts=0,
+                                        calls=(31.0,), duration=60.0, servers=_ONE_TARGET))
+        port = 32770
+        tb.syn_lost(30.5, "primary", fate="lost", phone_port=port)
+        tb.syn_lost(30.7, "primary", fate="lost", phone_port=port)
+        tb._add(PacketEvent(31.105, "tcp", (tb.phone, port), (PRIMARY, 5060), b"", flags="S"))
+        tb.silent("INVITE", "primary", 31.115, call_id="call-a", transport="tcp")
+        sent = tb._events.pop()
+        tb._add(replace(sent, remote=(tb.phone, port)))  # type: ignore[type-var]
+        inv = tb.invite("fallback", moved, call_id="call-a", cseq=2, transport="tcp")
+        tb.respond(inv, 200, moved + 0.005)
+        tb.in_dialog(inv, "ACK", moved + 0.01, transport="tcp")
+        return tb
+
+    def test_invite_given_up_from_the_calls_moment_passes(self) -> None:
+        self.assertEqual(status(self._world(31.5), "RTX-2"), "pass")
+
+    def test_invite_given_up_early_fails(self) -> None:
+        self.assertEqual(status(self._world(31.2), "RTX-2"), "fail")

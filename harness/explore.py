@@ -488,6 +488,19 @@ def _failback_invariants(run: WorldRun, mine: list[wire.Txn], tol: float) -> lis
             if x.dst in group1 and (done := wire.failed_at(x, facts)) is not None:
                 events.append((done, -1, c, x.dst))
     events.sort(key=lambda e: (e[0], e[1]))
+
+    def for_failover(c: wire.Chain) -> bool:
+        # register_on_enable 1: the REGISTER the phone sends to the next target before
+        # a request failing over goes there is part of that failover (FO-5), not a new
+        # request (explore seed 24 of dns-ip-literal)
+        head = c.head.dst
+        return bool(
+            c.method == "REGISTER" and acct.register_on_enable[0] and head != primary
+            and any(x.method not in ("REGISTER", "ACK", "CANCEL") and not x.in_dialog
+                    and x.dst in group1 and x.dst != head
+                    and (f := wire.failed_at(x, facts)) is not None
+                    and abs(f - c.head.started) <= 4 * tol for x in tries))
+
     current: str | None = None
     tf = 0.0
     failed_over = False
@@ -512,6 +525,13 @@ def _failback_invariants(run: WorldRun, mine: list[wire.Txn], tol: float) -> lis
                 # request started at the first target it had, no failover (explore seed
                 # 154 of dns-ip-literal, round 5: a call's A answers for the primary
                 # lost, its INVITE to the secondary; the next call's went to the primary)
+                continue
+            elif current is None and for_failover(c):
+                # (... and its answer no failover either: the phone is on that server once
+                # the request it was for gets through there, as the FB-* checkers read a
+                # failover; survey 7017 [01], round 17: FB-1, a call's INVITE silenced at
+                # the secondary after FO-5's REGISTER was answered there, the next call,
+                # begun before that INVITE failed, at the primary)
                 continue
             elif (current is None and c.head.dst == ans.dst
                   and all(x.dst == ans.dst for x in c.txns[:c.txns.index(ans)])):
@@ -546,14 +566,7 @@ def _failback_invariants(run: WorldRun, mine: list[wire.Txn], tol: float) -> lis
         head = c.head.dst
         if any(a <= t <= b for a, b in skip):
             continue
-        if (c.method == "REGISTER" and acct.register_on_enable[0] and head != primary
-                and any(x.method not in ("REGISTER", "ACK", "CANCEL") and not x.in_dialog
-                        and x.dst in group1 and x.dst != head
-                        and (f := wire.failed_at(x, facts)) is not None
-                        and abs(f - c.head.started) <= 4 * tol for x in tries)):
-            # register_on_enable 1: the REGISTER the phone sends to the next target
-            # before a request failing over goes there is part of that failover (FO-5),
-            # not a new request (explore seed 24 of dns-ip-literal)
+        if for_failover(c):
             continue
         stay = rule = None
         if mode == 0:

@@ -971,6 +971,7 @@ def phone_transactions(trace: Trace, facts: Facts) -> list[Txn]:
     # phone had failed that target and moved on (a server that only delays its answer);
     # so did one sent in time whose segments the network lost until after it (TCP/TLS)
     arrivals = stream_arrivals(trace, facts)
+    lookups: tuple[tuple[float, float], ...] | None = None
     for n, x in enumerate(out):
         if x.final is None or x.final_t is None or (x.method == "INVITE" and x.provisional):
             continue
@@ -980,9 +981,21 @@ def phone_transactions(trace: Trace, facts: Facts) -> list[Txn]:
             arrived = max(arrived, arrivals.get(x.final_index, arrived))
         if arrived > give_up + facts.tol:
             out[n] = replace(x, late=True)
-        elif arrived > give_up - facts.tol and any(
+            continue
+        if arrived <= give_up - facts.tol:
+            continue
+        if lookups is None:
+            lookups = phone_lookups(trace, facts)
+        # (the lookup of that other server's address begun at the give-up time is the
+        # phone moving on too, its query lost and asked again a second later: survey
+        # 7018 [02], round 17, FB-3, TCP, a renewal's 200 retransmitted as Timer F ran
+        # out, the primary's A asked then, the REGISTER to it 1.4 s later)
+        began = [(lo, hi) for lo, hi in lookups if abs(lo - give_up) <= facts.tol]
+        if any(
                 y.call_id == x.call_id and y.method == x.method and y.dst != x.dst
-                and min(abs(y.first - give_up), abs(y.started - give_up)) <= facts.tol
+                and (min(abs(y.first - give_up), abs(y.started - give_up)) <= facts.tol
+                     or any(lo - facts.tol <= y.started <= hi + facts.tol
+                            for lo, hi in began))
                 for y in out):
             # one that reached the phone at its give-up time, as the phone sent the same
             # request to another server, came too late for it too: the timer had fired

@@ -128,6 +128,9 @@ class Account:
         self._reg_cseq = dict.fromkeys(self.slots, 0)
         self._from_tag = {n: new_tag(phone.rng) for n in self.slots}
         self._registered_until: dict[int, float] = {}
+        # by slot, the target of the last registration the phone got (a 2xx), kept while
+        # a registration attempt fails without reaching it (L{_holds_binding})
+        self._bound: dict[int, Target] = {}
         self._stopped = False
         self.calls: list[CallResult] = []
         # REG-1: the registration at start goes out before any other request;
@@ -350,7 +353,8 @@ class Account:
             if target in tried:
                 continue
             tried.add(target)
-            if not is_register and target != slot.registered:
+            if (not is_register and target != slot.registered
+                    and not self._holds_binding(slot, target)):
                 roe = slot.config.register_on_enable or (
                     "registers-before-secondary" in self.phone.defects
                 )
@@ -569,11 +573,27 @@ class Account:
             return True
         self.note(f"server {slot.number}: registration refused: {got.response.status}", "REG-3")
         slot.registered = None
+        self._bound.pop(slot.number, None)
         return None
+
+    def _holds_binding(self, slot: Slot, target: Target) -> bool:
+        """
+        Whether the phone's last registration at C{target} is still unexpired
+        though a later registration attempt failed without being refused (its
+        lookup failed, DNS-11, or every target failed, RTX-5): the binding at
+        C{target} stands (RFC 3261 10.2.1), so FO-5 owes no REGISTER there
+        before sending it a request.  A REGISTER then would stand in for the
+        renewal FB-2 sends to the primary (survey 7018 [03], round 17: the
+        renewal's lookup failed, a call kept on the secondary registered there
+        first and the RTX-5 retry to the primary never came).
+        """
+        until = self._registered_until.get(slot.number)
+        return (self._bound.get(slot.number) == target and until is not None
+                and self.phone.reactor.seconds() < until)
 
     def _registered(self, slot: Slot, target: Target, response: Response, req: Request) -> None:
         granted = _granted_expires(response, req, slot.config.expires)
-        slot.registered = target
+        slot.registered = self._bound[slot.number] = target
         now = self.phone.reactor.seconds()
         self._registered_until[slot.number] = now + granted
         self.note(f"server {slot.number}: registered at {_fmt(target)} for {granted}s", "REG-2")
@@ -741,6 +761,7 @@ class Account:
                 if slot.number == 1 and slot.registered is not None:
                     # FBK-C3: the working server is down; keep trying to register to it
                     slot.registered = None
+                    self._bound.pop(slot.number, None)
                     self.lifecycle.working_lost()
                 continue
             status = got.response.status

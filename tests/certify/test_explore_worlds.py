@@ -70,6 +70,7 @@ MUST_FAIL = {
     "r15-s7014-fbk-s3-renewal-refused-before-bye": ("retries-too-many", "RTX-5"),
     "r15-s7014-rtx2-invite-handover-to-fallback": ("retries-too-few", "FO-6"),
     "r15-s7014-rtx2-fallback-renewal-refused-retry-from-top": ("retries-too-many", "RTX-5"),
+    "r17-s7018-fb2-roe-register-with-live-binding": ("never-fails-back", "FB-2"),
 }
 
 

@@ -481,3 +481,45 @@ class MaybeLateInviteAnswerPassedOverInvariantTests(SynchronousTestCase):
         problems = self._problems("primary")
         self.assertEqual(len(problems), 1)
         self.assertIn("FB-3 duration", problems[0])
+
+
+class RegisterForAFailingCallIsNoFailoverInvariantTests(SynchronousTestCase):
+    """
+    FAILBACK (survey 7017 [01], round 17, 4 worlds): failback_mode 1,
+    C{register_on_enable} 1, C{retry_counts} 0.  A call's INVITE found the
+    primary silent; the phone registered at the secondary (FO-5, answered)
+    and sent the INVITE there, silenced too.  Before that INVITE failed, the
+    next call's INVITE began at the primary.  FO-5's REGISTER is part of the
+    call's failover, whose request never got through at the secondary: no
+    failover, as the FB-* checkers read one, so the phone was still on the
+    primary; the invariant took the REGISTER's 200 as the phone being on the
+    secondary.  Had the first INVITE been answered at the secondary (a real
+    failover), the next call at the primary before the TTL still breaks FB-1.
+    """
+
+    def _problems(self, answered: bool) -> list[str]:
+        from harness.testing.strategies import AccountSpec
+        from harness.testing.tracebuilder import DOMAIN, TraceBuilder, default_facts
+
+        tb = TraceBuilder(default_facts(register_on_enable=1, retry_counts=0, failback_mode=1,
+                                        calls=(1.0, 2.0), duration=120.0))
+        tb.dns(0.005, f"_sip._udp.{DOMAIN}", "SRV",
+               [f"0 1 5060 primary.{DOMAIN}", f"1 0 5060 secondary.{DOMAIN}"])
+        tb.respond(tb.register("primary", 0.02), 200, 0.025)
+        tb.silent("INVITE", "primary", 1.0, call_id="call-a")
+        tb.respond(tb.register("secondary", 1.5, cseq=2), 200, 1.505)
+        if answered:
+            tb.respond(tb.invite("secondary", 1.51, call_id="call-a", cseq=2), 200, 1.515)
+        else:
+            tb.silent("INVITE", "secondary", 1.51, call_id="call-a", cseq=2)
+        tb.silent("INVITE", "primary", 2.0, call_id="call-b")
+        return failback_problems(tb, AccountSpec(
+            retry_counts=(0, 3), register_on_enable=(1, 0), failback_mode=(1, 0)))
+
+    def test_register_for_a_call_lost_there_holds(self) -> None:
+        self.assertEqual(self._problems(False), [])
+
+    def test_call_answered_there_then_primary_breaks(self) -> None:
+        problems = self._problems(True)
+        self.assertEqual(len(problems), 1)
+        self.assertIn("FB-1 DNSTTL", problems[0])

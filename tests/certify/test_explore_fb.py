@@ -1,0 +1,63 @@
+"""
+FB-* checker regressions found in triage (round 17 on): small TraceBuilder
+worlds, each a pair (the reading that passes, the misbehaviour that fails).
+"""
+
+from __future__ import annotations
+
+from twisted.trial.unittest import SynchronousTestCase
+
+from harness.testing.tracebuilder import (
+    DOMAIN,
+    PHONE,
+    PRIMARY,
+    SECONDARY,
+    TraceBuilder,
+    default_facts,
+    verdict_of,
+)
+from harness.trace.events import PacketEvent
+
+
+def status(tb: TraceBuilder, clause: str) -> str:
+    return verdict_of(tb.build(), tb.facts, clause).status
+
+
+class AnswerAtGiveUpAsTheNextLookupBeganTests(SynchronousTestCase):
+    """
+    FB-3 (survey 7018 [02], round 17, 3 worlds): TCP, 20 % loss,
+    C{failback_timeout} 8689 s.  After a call's failover to the secondary,
+    a renewal there had its 200 lost and retransmitted by TCP until it
+    reached the phone at the give-up time (RTX-1), just after the phone had
+    given the secondary up and asked for the primary's address (that query
+    lost, asked again a second later); the REGISTER then went to the
+    primary.  The current server failing a new request ends the stay (FB-3Z's
+    reading, kept by FB-1..3).  The checker took the 200 for the renewal's
+    answer: a lookup of the next server begun at the give-up time is the
+    phone moving on, as the request itself sent there then is
+    (L{wire.phone_transactions}' late answers).  Without that lookup at the
+    give-up time the REGISTER to the primary still fails FB-3.
+    """
+
+    def _world(self, lookup: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(failback_mode=3, failback_timeout=3600, retry_counts=0,
+                                        calls=(1.0,), duration=60.0, latency_tolerance=0.25))
+        tb.dns(0.0, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=300)
+        tb.respond(tb.register("primary", 0.1), 200, 0.11)
+        tb.silent("INVITE", "primary", 1.0, call_id="call-a")
+        tb.call("secondary", 1.5, bye_at=5.0, call_id="call-a", cseq=2)
+        give_up = 20.0 + tb.give_up("REGISTER", "secondary")
+        tb.respond(tb.register("secondary", 20.0, cseq=3), 200, give_up)
+        assert tb.facts.dns is not None
+        if lookup:
+            tb._add(PacketEvent(give_up, "udp", (PHONE, 40000), tb.facts.dns, b"q", fate="lost"))
+            tb._add(PacketEvent(give_up + 1.0, "udp", (PHONE, 40000), tb.facts.dns, b"q"))
+            tb._add(PacketEvent(give_up + 1.01, "udp", tb.facts.dns, (PHONE, 40000), b"a"))
+        tb.respond(tb.register("primary", give_up + 1.2, cseq=4), 200, give_up + 1.21)
+        return tb
+
+    def test_answer_as_the_next_lookup_began_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FB-3"), "pass")
+
+    def test_no_lookup_at_the_give_up_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FB-3"), "fail")

@@ -4958,3 +4958,35 @@ class ConcurrentRenewalLostWithTheWorkingServersCloseTests(SynchronousTestCase):
 
     def test_close_off_the_renewal_fails(self) -> None:
         self.assertEqual(status(self._world(5.0), "FBK-C1"), "fail")
+
+
+class FallbackAnsweredAsTheRunEndedTests(SynchronousTestCase):
+    """
+    FBK-C2 (round 17, survey 7017 [02], 4 worlds): concurrent mode, TLS, 100 ms
+    latency, a call at 299 s of a 300 s run.  The working server was silent;
+    at the give-up time (299.5 s) the INVITE went to the fallback server,
+    which rang at once and answered 200 at 299.8 s; the phone wrote its ACK at 299.9 s, and the
+    ACK reached the server only after the end.  The checker, reading only what
+    the servers saw, wanted that ACK.  A 2xx within a round trip (the
+    tolerance) of the end leaves the ACK on its way; a 2xx in time with no ACK
+    still fails FBK-C2.
+    """
+
+    def _world(self, answered_at: float) -> TraceBuilder:
+        tb = _ip_literal(transport=2, retry_counts=0, calls=(299.0,), duration=300.0,
+                         latency_tolerance=0.25)
+        for to in ("primary", "fallback"):
+            reg = tb.register(to, 0.02, transport="tls", port=5061, call_id=f"reg-{to}")
+            tb.respond(reg, 200, 0.025)
+        tb.silent("INVITE", "primary", 299.0, transport="tls", port=5061, call_id="call-a")
+        inv = tb.invite("fallback", 299.0 + tb.give_up("INVITE"), call_id="call-a", cseq=2,
+                        transport="tls", port=5061)
+        tb.respond(inv, 180, 299.55)  # (Proceeding: no give-up, RFC 3261 17.1.1.2)
+        tb.respond(inv, 200, answered_at)
+        return tb
+
+    def test_answer_as_the_run_ended_passes(self) -> None:
+        self.assertEqual(status(self._world(299.8), "FBK-C2"), "pass")
+
+    def test_answer_in_time_not_acked_fails(self) -> None:
+        self.assertEqual(status(self._world(299.6), "FBK-C2"), "fail")

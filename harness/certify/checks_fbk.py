@@ -827,10 +827,16 @@ def _on_fallback_periods(ctx: Ctx) -> list[tuple[wire.Txn, float]]:
             # (the retry begins with resolving server 1 again: its first query, even one
             # the network lost, as a probe's does; survey 7003, round 7: TLS, 100 ms
             # latency, the retry's SRV query lost, its REGISTER 1.6 s after the due time)
+            # (a lookup that began in a planned call's moment was the call's, the retry
+            # using its answer, and the retry began with its own try: survey 7018 [05],
+            # round 17: TLS, 100 ms latency, the call at 30 s resolving server 1, the
+            # retry's connection to the primary at 31.7 s, due then)
             retry = next((x for x in ctx.attempts if x.method == "REGISTER"
                           and ctx.is_primary(x.dst)
-                          and abs(_lookup_began(ctx, _phone_queries(ctx), x.started)
-                                  - due) <= slack), None)
+                          and (abs((b := _lookup_began(ctx, _phone_queries(ctx), x.started))
+                                   - due) <= slack
+                               or (ctx.at_call_moment(b) and abs(x.started - due) <= slack))),
+                         None)
             # (a retry's lookup failing, DNS-11, shows the same when it is also where the
             # first probe was due: survey 7014 [02], round 14: TCP, 100 ms latency,
             # fallback.timeout equal to the retry interval, the probe's lookup 30 s after
@@ -1052,6 +1058,15 @@ def _probes(ctx: Ctx) -> list[_Probe]:
                 # leaving as the empty answer reached the DNS server's side)
                 and not any(began < p.at <= nxt.first + ctx.tol
                             for p in ctx.facts.calls)):
+            continue
+        if ((nxt is None or nxt.first > d.latest + ctx.at_once) and ctx.at_call_moment(d.start)
+                and fallback_refused_at_once(ctx, d.latest) is not None):
+            # (so was a failed lookup in a planned call's moment followed at once by a
+            # connection to the fallback server that failed before any SIP went over it:
+            # the call's INVITE failing over (FO-6), its try there that connection (RTX-2),
+            # nothing on the wire naming it; survey 7017 [03], round 17: successive mode,
+            # server 1's name without an address, the fallback server flapping down as a
+            # call was placed, its SYN refused)
             continue
         out.append(_Probe(d.start, False, (d.end, d.latest), d.indexes, d.describe()))
     out.sort(key=lambda p: p.start)

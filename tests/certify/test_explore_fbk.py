@@ -4990,3 +4990,85 @@ class FallbackAnsweredAsTheRunEndedTests(SynchronousTestCase):
 
     def test_answer_in_time_not_acked_fails(self) -> None:
         self.assertEqual(status(self._world(299.6), "FBK-C2"), "fail")
+
+
+class CallLookupFailsThenFallbackRefusedTests(SynchronousTestCase):
+    """
+    FBK-S3 (round 17, survey 7017 [03], 4 worlds): successive mode, TCP,
+    server 1's name with no address (DNS-11), on the fallback server.  A call
+    placed at 50 s resolved server 1 and got no address; its INVITE failed
+    over to the fallback server at once (FO-6), which had just gone down: the
+    connection for it was refused before any SIP went over it (RTX-2), so
+    nothing on the wire names the INVITE.  The checker read the failed lookup
+    as a probe off the fallback.timeout schedule.  A lookup in a planned
+    call's moment followed at once by a failed connection to the fallback
+    server was the call's; the same lookup with no call placed then is still
+    a probe off the schedule.
+    """
+
+    def _world(self, call: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, redundancy_type=1, retry_counts=0,
+                                        calls=(50.0,) if call else (), duration=200.0))
+
+        def lookup(at: float) -> None:
+            tb.dns(at, f"_sip._tcp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+            tb.dns(at + 0.01, DOMAIN, "A")
+
+        lookup(0.005)
+        reg = tb.register("fallback", 0.02, call_id="reg-2", transport="tcp")
+        tb.respond(reg, 200, 0.025)
+        lookup(50.005)
+        tb.refused(50.02, "fallback")
+        lookup(120.03)
+        return tb
+
+    def test_call_lookup_then_refused_fallback_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-S3"), "pass")
+
+    def test_lookup_without_a_call_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S3"), "fail")
+
+
+class FallbackAnswerAtGiveUpRetryAfterCallLookupTests(SynchronousTestCase):
+    """
+    FBK-S3 (round 17, survey 7018 [05]): successive mode, TLS, 100 ms latency,
+    C{retry_counts} 0.  The fallback server's 200 came at the phone's give-up
+    time (RTX-1), so the phone was registered nowhere and retried from server
+    1's top a retry interval later (RTX-5).  A call placed 1.7 s before that
+    had resolved server 1; the retry used its answer and began with its own
+    connection to the primary, due then.  The checker took the call's lookup
+    for the retry's beginning, 1.7 s early, so it kept the 200 as the phone on
+    the fallback server and read the retry as a probe off the schedule.  The
+    same 200 answered in time leaves that try a probe off the schedule.
+    """
+
+    def _world(self, answered_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=2, redundancy_type=1, port1=5061,
+                                        retry_counts=0, calls=(28.8,), duration=60.0,
+                                        latency_tolerance=0.25,
+                                        servers=(ServerInfo("primary", PRIMARY, _PORTS),
+                                                 ServerInfo("fallback", FALLBACK, _PORTS))))
+        tb.dns(0.0, f"_sips._tcp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+        _a_query(tb, 0.01)
+        tb.refused(0.02, "primary", port=5061)
+        fb = tb.register("fallback", 0.03, transport="tls", port=5061, call_id="reg-2")
+        tb.respond(fb, 200, answered_at, headers=[("Expires", "30")])
+        # the call's lookup, its connection to the primary refused, the fallback takes it
+        tb.dns(28.8, f"_sips._tcp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+        _a_query(tb, 28.81)  # (with the phone's query packet, as a run records it)
+        tb.refused(28.82, "primary", port=5061)
+        tb.call("fallback", 28.84, call_id="call-a", transport="tls", port=5061,
+                bye_at=40.0)
+        # the retry, due a retry interval after the give-up
+        due = 0.03 + 0.5 + 30.0
+        tb.refused(due + 0.01, "primary", port=5061)
+        again = tb.register("fallback", due + 0.03, transport="tls", port=5061,
+                            call_id="reg-2", cseq=2)
+        tb.respond(again, 200, due + 0.04, headers=[("Expires", "30")])
+        return tb
+
+    def test_answer_at_give_up_retry_after_call_lookup_passes(self) -> None:
+        self.assertNotEqual(status(self._world(0.53), "FBK-S3"), "fail")
+
+    def test_answer_in_time_then_early_probe_fails(self) -> None:
+        self.assertEqual(status(self._world(0.1), "FBK-S3"), "fail")

@@ -5072,3 +5072,33 @@ class FallbackAnswerAtGiveUpRetryAfterCallLookupTests(SynchronousTestCase):
 
     def test_answer_in_time_then_early_probe_fails(self) -> None:
         self.assertEqual(status(self._world(0.1), "FBK-S3"), "fail")
+
+
+class ProbeConnectionOpeningAtTheEndTests(SynchronousTestCase):
+    """
+    FBK-S3 (round 17, survey 7018 [08]): successive mode, TCP, on the fallback
+    server.  The probe fell due at 291.9 s of a 300 s run; its lookup of
+    server 1 was answered at once, but the address it named had no server,
+    and the phone's SYNs there went unanswered until the run ended (RTX-2's
+    connection timeout not yet over).  No REGISTER reached the wire, and the
+    checker saw no probe.  A probe begun on time with its connection still
+    being opened at the end is under way; one begun 2.5 s after the due time
+    (its lookup too) still leaves the probe missing.
+    """
+
+    def _world(self, at: float) -> TraceBuilder:
+        # (the run ends before RTX-1's time for the connection, 7.5 s, is over)
+        tb = TraceBuilder(default_facts(transport=1, redundancy_type=1, duration=125.0))
+        tb.dns(0.005, DOMAIN, "A")
+        reg = tb.register("fallback", 0.02, call_id="reg-2", transport="tcp")
+        tb.respond(reg, 200, 0.025)
+        _a_query(tb, at)
+        for back in (0.0, 1.0, 3.0):
+            tb.syn_lost(at + 0.01 + back, "primary", fate="down", phone_port=42000)
+        return tb
+
+    def test_probe_opening_at_the_end_passes(self) -> None:
+        self.assertEqual(status(self._world(120.1), "FBK-S3"), "pass")
+
+    def test_connection_off_the_schedule_fails(self) -> None:
+        self.assertEqual(status(self._world(122.5), "FBK-S3"), "fail")

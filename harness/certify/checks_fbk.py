@@ -230,10 +230,13 @@ def _renewal_on_hang_up_conn(ctx: Ctx) -> list[tuple[float, wire.ConnAttempt]]:
         # dns-ip-literal, round 7: TCP, the primary flapping down during a call, its
         # re-INVITE's connection refused at 59.5 s, the renewal's at 60.04 s, the
         # REGISTER to the fallback server at once)
-        if not _hang_up_conn(ctx, a) and (
-                a.index not in registering
-                or any(dst == a.server and abs(a.start - t) <= 2 * ctx.tol
-                       for dst, t in planned)):
+        # (a planned re-INVITE's connection pending as the renewal fell due is shared as
+        # the BYE's is: survey 7017 [05], round 17, TCP, the primary flapping down
+        # mid-call, the re-INVITE's SYN at 47.2 s refused at 47.4 s, the renewal due at
+        # 47.3 s, the REGISTER to the fallback server at once)
+        in_dialog = any(dst == a.server and abs(a.start - t) <= 2 * ctx.tol
+                        for dst, t in planned)
+        if not _hang_up_conn(ctx, a) and not in_dialog and a.index not in registering:
             continue
         wanted = {s.address for s in ctx.facts.targets} - unresolved_targets(ctx, a.start)
         if not wanted <= {a.server}:

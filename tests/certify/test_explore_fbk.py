@@ -5102,3 +5102,41 @@ class ProbeConnectionOpeningAtTheEndTests(SynchronousTestCase):
 
     def test_connection_off_the_schedule_fails(self) -> None:
         self.assertEqual(status(self._world(122.5), "FBK-S3"), "fail")
+
+
+class RenewalSharingTheReinvitesRefusedConnectionTests(SynchronousTestCase):
+    """
+    FBK-S1 (round 17, survey 7017 [05], 2 worlds): successive mode, TCP, the
+    primary going down mid-call.  The call's planned re-INVITE (half its
+    duration after it came up) opened a connection to the primary at 30.05 s;
+    the registration's renewal fell due while it was pending and joined it
+    (the phone opens no second connection to one server); it was refused and
+    the phone's REGISTER went to the fallback server at once.  As with the
+    hang-up's connection (L{RenewalSharingTheHangUpsRefusedConnectionTests}),
+    server 1 had failed the renewal.  With the renewal not yet due (a longer
+    registration), the REGISTER to the fallback server still fails FBK-S1.
+    """
+
+    def _world(self, expires: int) -> TraceBuilder:
+        facts = default_facts(server1=PRIMARY, transport=1, redundancy_type=1,
+                              expires=expires, duration=100.0,
+                              servers=(ServerInfo("primary", PRIMARY, _PORTS),
+                                       ServerInfo("fallback", FALLBACK, _PORTS)))
+        plan = CallPlan(0.0, f"sip:echo@{DOMAIN}", 60.0, reinvite=True)
+        tb = TraceBuilder(replace(facts, calls=(plan,)))
+        reg = tb.register("primary", 0.04, transport="tcp")
+        tb.respond(reg, 200, 0.045)
+        inv = tb.invite("primary", 0.04, transport="tcp", call_id="call-a")
+        tb.respond(inv, 200, 0.045)
+        tb.in_dialog(inv, "ACK", 0.05, transport="tcp")
+        tb.fault(1.0, "primary", "stop")
+        tb.refused(30.04, "primary", after=0.2)
+        fb = tb.register("fallback", 30.26, transport="tcp", call_id="reg-fb")
+        tb.respond(fb, 200, 30.265)
+        return tb
+
+    def test_renewal_due_on_the_reinvites_refused_connection_passes(self) -> None:
+        self.assertNotEqual(status(self._world(60), "FBK-S1"), "fail")
+
+    def test_fallback_while_the_renewal_was_not_due_fails(self) -> None:
+        self.assertEqual(status(self._world(3600), "FBK-S1"), "fail")

@@ -1484,6 +1484,38 @@ def _fallback_renewal_failed_at(ctx: Ctx, x: wire.Txn) -> float | None:
     return None
 
 
+def _fallback_renewal_on_conn(ctx: Ctx, t_on: float) -> float | None:
+    """
+    When the fallback registration's renewal failed on a connection to the
+    fallback server, begun after C{t_on}, that failed before any SIP went
+    over it, already being opened as the renewal fell due (REG-2's last half
+    of a registration there; nothing had renewed it yet): a pending connection
+    serves every request waiting for its server (as RTX-5 reads it), though
+    the wire names it for the call's INVITE that opened it.  Every target has
+    then failed and RTX-5's retries take over (survey 7016 [01], round 17:
+    successive mode, TCP, the fallback server stopped, a call's connection
+    there at 30 s refused at 31 s, the renewal due at 30.4 s).
+    """
+    fb = ctx.fallback
+    regs = [r for r in ctx.regs if r.dst == fb and r.t >= t_on - ctx.tol]
+    out = []
+    for a in ctx.conn_attempts:
+        if a.server != fb or a.start <= t_on + ctx.tol:
+            continue
+        for r in regs:
+            # (already being opened when the renewal fell due, and failing after: one
+            # begun as it fell due may be the BYE's alone, round 15's reading,
+            # FallbackRenewalRefusedBeforeTheCallsHangUpTests)
+            due = r.t + r.granted / 2
+            if not (a.start < due - ctx.tol and due - ctx.tol <= a.t <= r.t + r.granted):
+                continue
+            if any(x.method == "REGISTER" and x.dst == fb
+                   and r.t + ctx.tol < x.first < a.start - ctx.tol for x in ctx.attempts):
+                continue  # renewed before that connection
+            out.append(a.t)
+    return min(out, default=None)
+
+
 def fbk_s3(ctx: Ctx) -> Verdict:
     c = "FBK-S3"
     guard = _fallback_guard(ctx, c, 1)
@@ -1509,6 +1541,9 @@ def fbk_s3(ctx: Ctx) -> Verdict:
         off = min((d for x in ctx.attempts
                    if x.method == "REGISTER" and x.dst == fb and x.first > t_on + ctx.tol
                    and (d := _fallback_renewal_failed_at(ctx, x)) is not None), default=None)
+        shared = _fallback_renewal_on_conn(ctx, t_on)
+        if shared is not None:
+            off = shared if off is None else min(off, shared)
         until = ctx.end if off is None else min(ctx.end, off)
         # the schedule may run from the previous probe's start or from its outcome
         refs: list[tuple[float, float]] = [(t_on, t_on)]

@@ -5140,3 +5140,33 @@ class RenewalSharingTheReinvitesRefusedConnectionTests(SynchronousTestCase):
 
     def test_fallback_while_the_renewal_was_not_due_fails(self) -> None:
         self.assertEqual(status(self._world(3600), "FBK-S1"), "fail")
+
+
+class FallbackRenewalOnTheCallsRefusedConnectionTests(SynchronousTestCase):
+    """
+    FBK-S3 (round 17, survey 7016 [01] left by round 16): successive mode, TCP,
+    on the fallback server (granted 60 s), which then stopped.  A call at 30 s
+    opened a connection there (its first SYN lost); the registration's
+    renewal, due from 30.4 s, joined it, and it was refused at 31 s: the
+    renewal failed with it, though the wire names the connection for the
+    INVITE.  Every target had failed (RTX-5 takes over), so
+    a later try of server 1 is no probe off the fallback.timeout schedule.
+    With the renewal not yet due (granted 3600 s), that try still is.
+    """
+
+    def _world(self, granted: int) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, redundancy_type=1, fallback_timeout=83,
+                                        calls=(30.0,), duration=60.0))
+        tb.dns(0.005, DOMAIN, "A")
+        reg = tb.register("fallback", 0.38, call_id="reg-2", transport="tcp")
+        tb.respond(reg, 200, 0.4, headers=[("Expires", str(granted))])
+        tb.dns(29.99, DOMAIN, "A")
+        tb.refused(30.0, "fallback", after=1.0)
+        tb.dns(47.02, DOMAIN, "A")
+        return tb
+
+    def test_renewal_failed_on_the_calls_connection_passes(self) -> None:
+        self.assertNotEqual(status(self._world(60), "FBK-S3"), "fail")
+
+    def test_renewal_not_due_fails(self) -> None:
+        self.assertEqual(status(self._world(3600), "FBK-S3"), "fail")

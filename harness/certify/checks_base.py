@@ -348,6 +348,21 @@ class Ctx:
             return False
         return txn.final_t + self.tol > give_up
 
+    def ack_due(self, txn: wire.Txn) -> bool:
+        """
+        Whether the run lasted long enough for the ACK of C{txn}'s 2xx to reach
+        the server: the 2xx's trip to the phone (from the first copy of its
+        segment the network delivered, L{wire.stream_arrivals}) and the ACK's
+        back, a round trip, within the tolerance.  An ACK the phone wrote as the
+        run ended was still on its way (survey 7017 [02], round 17: FBK-C2, TLS,
+        100 ms latency, the fallback server's 200 at 299.8 s of 300, the ACK
+        written at 299.9 s arriving after the end).
+        """
+        if txn.final_t is None or txn.final_index is None:
+            return True
+        sent = max(txn.final_t, self.stream_arrivals.get(txn.final_index, txn.final_t))
+        return sent + self.tol <= self.end
+
     @cached_property
     def stream_arrivals(self) -> dict[int, float]:
         """L{wire.stream_arrivals} of the trace, worked out once; do not change it."""

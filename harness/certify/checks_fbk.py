@@ -230,10 +230,13 @@ def _renewal_on_hang_up_conn(ctx: Ctx) -> list[tuple[float, wire.ConnAttempt]]:
         # dns-ip-literal, round 7: TCP, the primary flapping down during a call, its
         # re-INVITE's connection refused at 59.5 s, the renewal's at 60.04 s, the
         # REGISTER to the fallback server at once)
-        if not _hang_up_conn(ctx, a) and (
-                a.index not in registering
-                or any(dst == a.server and abs(a.start - t) <= 2 * ctx.tol
-                       for dst, t in planned)):
+        # (a planned re-INVITE's connection pending as the renewal fell due is shared as
+        # the BYE's is: survey 7017 [05], round 17, TCP, the primary flapping down
+        # mid-call, the re-INVITE's SYN at 47.2 s refused at 47.4 s, the renewal due at
+        # 47.3 s, the REGISTER to the fallback server at once)
+        in_dialog = any(dst == a.server and abs(a.start - t) <= 2 * ctx.tol
+                        for dst, t in planned)
+        if not _hang_up_conn(ctx, a) and not in_dialog and a.index not in registering:
             continue
         wanted = {s.address for s in ctx.facts.targets} - unresolved_targets(ctx, a.start)
         if not wanted <= {a.server}:
@@ -527,6 +530,8 @@ def fbk_c2(ctx: Ctx) -> Verdict:
             continue
         dlg = next((d for d in ctx.dialogs if d.invite is nxt), None)
         ack = [r for r in (dlg.requests if dlg else ()) if r.method == "ACK"]
+        if not ack and not ctx.ack_due(nxt):
+            continue  # answered as the run ended: the ACK was still on its way
         if not ack or ack[0].dst != fb:
             return ctx.failed(c, "the call was not completed through the fallback server",
                               "ACK to the fallback server",
@@ -825,10 +830,16 @@ def _on_fallback_periods(ctx: Ctx) -> list[tuple[wire.Txn, float]]:
             # (the retry begins with resolving server 1 again: its first query, even one
             # the network lost, as a probe's does; survey 7003, round 7: TLS, 100 ms
             # latency, the retry's SRV query lost, its REGISTER 1.6 s after the due time)
+            # (a lookup that began in a planned call's moment was the call's, the retry
+            # using its answer, and the retry began with its own try: survey 7018 [05],
+            # round 17: TLS, 100 ms latency, the call at 30 s resolving server 1, the
+            # retry's connection to the primary at 31.7 s, due then)
             retry = next((x for x in ctx.attempts if x.method == "REGISTER"
                           and ctx.is_primary(x.dst)
-                          and abs(_lookup_began(ctx, _phone_queries(ctx), x.started)
-                                  - due) <= slack), None)
+                          and (abs((b := _lookup_began(ctx, _phone_queries(ctx), x.started))
+                                   - due) <= slack
+                               or (ctx.at_call_moment(b) and abs(x.started - due) <= slack))),
+                         None)
             # (a retry's lookup failing, DNS-11, shows the same when it is also where the
             # first probe was due: survey 7014 [02], round 14: TCP, 100 ms latency,
             # fallback.timeout equal to the retry interval, the probe's lookup 30 s after
@@ -1050,6 +1061,15 @@ def _probes(ctx: Ctx) -> list[_Probe]:
                 # leaving as the empty answer reached the DNS server's side)
                 and not any(began < p.at <= nxt.first + ctx.tol
                             for p in ctx.facts.calls)):
+            continue
+        if ((nxt is None or nxt.first > d.latest + ctx.at_once) and ctx.at_call_moment(d.start)
+                and fallback_refused_at_once(ctx, d.latest) is not None):
+            # (so was a failed lookup in a planned call's moment followed at once by a
+            # connection to the fallback server that failed before any SIP went over it:
+            # the call's INVITE failing over (FO-6), its try there that connection (RTX-2),
+            # nothing on the wire naming it; survey 7017 [03], round 17: successive mode,
+            # server 1's name without an address, the fallback server flapping down as a
+            # call was placed, its SYN refused)
             continue
         out.append(_Probe(d.start, False, (d.end, d.latest), d.indexes, d.describe()))
     out.sort(key=lambda p: p.start)
@@ -1464,6 +1484,38 @@ def _fallback_renewal_failed_at(ctx: Ctx, x: wire.Txn) -> float | None:
     return None
 
 
+def _fallback_renewal_on_conn(ctx: Ctx, t_on: float) -> float | None:
+    """
+    When the fallback registration's renewal failed on a connection to the
+    fallback server, begun after C{t_on}, that failed before any SIP went
+    over it, already being opened as the renewal fell due (REG-2's last half
+    of a registration there; nothing had renewed it yet): a pending connection
+    serves every request waiting for its server (as RTX-5 reads it), though
+    the wire names it for the call's INVITE that opened it.  Every target has
+    then failed and RTX-5's retries take over (survey 7016 [01], round 17:
+    successive mode, TCP, the fallback server stopped, a call's connection
+    there at 30 s refused at 31 s, the renewal due at 30.4 s).
+    """
+    fb = ctx.fallback
+    regs = [r for r in ctx.regs if r.dst == fb and r.t >= t_on - ctx.tol]
+    out = []
+    for a in ctx.conn_attempts:
+        if a.server != fb or a.start <= t_on + ctx.tol:
+            continue
+        for r in regs:
+            # (already being opened when the renewal fell due, and failing after: one
+            # begun as it fell due may be the BYE's alone, round 15's reading,
+            # FallbackRenewalRefusedBeforeTheCallsHangUpTests)
+            due = r.t + r.granted / 2
+            if not (a.start < due - ctx.tol and due - ctx.tol <= a.t <= r.t + r.granted):
+                continue
+            if any(x.method == "REGISTER" and x.dst == fb
+                   and r.t + ctx.tol < x.first < a.start - ctx.tol for x in ctx.attempts):
+                continue  # renewed before that connection
+            out.append(a.t)
+    return min(out, default=None)
+
+
 def fbk_s3(ctx: Ctx) -> Verdict:
     c = "FBK-S3"
     guard = _fallback_guard(ctx, c, 1)
@@ -1489,6 +1541,9 @@ def fbk_s3(ctx: Ctx) -> Verdict:
         off = min((d for x in ctx.attempts
                    if x.method == "REGISTER" and x.dst == fb and x.first > t_on + ctx.tol
                    and (d := _fallback_renewal_failed_at(ctx, x)) is not None), default=None)
+        shared = _fallback_renewal_on_conn(ctx, t_on)
+        if shared is not None:
+            off = shared if off is None else min(off, shared)
         until = ctx.end if off is None else min(ctx.end, off)
         # the schedule may run from the previous probe's start or from its outcome
         refs: list[tuple[float, float]] = [(t_on, t_on)]
@@ -1501,6 +1556,16 @@ def fbk_s3(ctx: Ctx) -> Verdict:
                 # and the resolver's give-up, DNS-11; explore seed 109 of dns-ip-literal,
                 # round 5: the run ended 9.8 s after the last lookup failed)
                 due = max(hi for _, hi in refs) + every
+                # (a probe begun on time, its lookup answered, whose connection to server 1
+                # was still being opened when the run ended: under way, RTX-2 not yet over;
+                # survey 7018 [08], round 17: TCP, 5 % loss, the probe's lookup at 292.0 s
+                # of 300 naming an address with no server, its SYNs unanswered)
+                opening = _opening_after(ctx, 1, end_ref + ctx.tol) if due + ptol < until else None
+                if opening is not None and abs(
+                        _lookup_began(ctx, _phone_queries(ctx), opening[1]) - due) <= ptol:
+                    probes += 1
+                    ev.append(opening[0])
+                    break
                 if due + ptol < until:
                     return ctx.failed(c, "no probe of the working server while on the fallback "
                                          "server", f"REGISTER to the working server (or, "

@@ -4958,3 +4958,215 @@ class ConcurrentRenewalLostWithTheWorkingServersCloseTests(SynchronousTestCase):
 
     def test_close_off_the_renewal_fails(self) -> None:
         self.assertEqual(status(self._world(5.0), "FBK-C1"), "fail")
+
+
+class FallbackAnsweredAsTheRunEndedTests(SynchronousTestCase):
+    """
+    FBK-C2 (round 17, survey 7017 [02], 4 worlds): concurrent mode, TLS, 100 ms
+    latency, a call at 299 s of a 300 s run.  The working server was silent;
+    at the give-up time (299.5 s) the INVITE went to the fallback server,
+    which rang at once and answered 200 at 299.8 s; the phone wrote its ACK at 299.9 s, and the
+    ACK reached the server only after the end.  The checker, reading only what
+    the servers saw, wanted that ACK.  A 2xx within a round trip (the
+    tolerance) of the end leaves the ACK on its way; a 2xx in time with no ACK
+    still fails FBK-C2.
+    """
+
+    def _world(self, answered_at: float) -> TraceBuilder:
+        tb = _ip_literal(transport=2, retry_counts=0, calls=(299.0,), duration=300.0,
+                         latency_tolerance=0.25)
+        for to in ("primary", "fallback"):
+            reg = tb.register(to, 0.02, transport="tls", port=5061, call_id=f"reg-{to}")
+            tb.respond(reg, 200, 0.025)
+        tb.silent("INVITE", "primary", 299.0, transport="tls", port=5061, call_id="call-a")
+        inv = tb.invite("fallback", 299.0 + tb.give_up("INVITE"), call_id="call-a", cseq=2,
+                        transport="tls", port=5061)
+        tb.respond(inv, 180, 299.55)  # (Proceeding: no give-up, RFC 3261 17.1.1.2)
+        tb.respond(inv, 200, answered_at)
+        return tb
+
+    def test_answer_as_the_run_ended_passes(self) -> None:
+        self.assertEqual(status(self._world(299.8), "FBK-C2"), "pass")
+
+    def test_answer_in_time_not_acked_fails(self) -> None:
+        self.assertEqual(status(self._world(299.6), "FBK-C2"), "fail")
+
+
+class CallLookupFailsThenFallbackRefusedTests(SynchronousTestCase):
+    """
+    FBK-S3 (round 17, survey 7017 [03], 4 worlds): successive mode, TCP,
+    server 1's name with no address (DNS-11), on the fallback server.  A call
+    placed at 50 s resolved server 1 and got no address; its INVITE failed
+    over to the fallback server at once (FO-6), which had just gone down: the
+    connection for it was refused before any SIP went over it (RTX-2), so
+    nothing on the wire names the INVITE.  The checker read the failed lookup
+    as a probe off the fallback.timeout schedule.  A lookup in a planned
+    call's moment followed at once by a failed connection to the fallback
+    server was the call's; the same lookup with no call placed then is still
+    a probe off the schedule.
+    """
+
+    def _world(self, call: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, redundancy_type=1, retry_counts=0,
+                                        calls=(50.0,) if call else (), duration=200.0))
+
+        def lookup(at: float) -> None:
+            tb.dns(at, f"_sip._tcp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+            tb.dns(at + 0.01, DOMAIN, "A")
+
+        lookup(0.005)
+        reg = tb.register("fallback", 0.02, call_id="reg-2", transport="tcp")
+        tb.respond(reg, 200, 0.025)
+        lookup(50.005)
+        tb.refused(50.02, "fallback")
+        lookup(120.03)
+        return tb
+
+    def test_call_lookup_then_refused_fallback_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-S3"), "pass")
+
+    def test_lookup_without_a_call_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S3"), "fail")
+
+
+class FallbackAnswerAtGiveUpRetryAfterCallLookupTests(SynchronousTestCase):
+    """
+    FBK-S3 (round 17, survey 7018 [05]): successive mode, TLS, 100 ms latency,
+    C{retry_counts} 0.  The fallback server's 200 came at the phone's give-up
+    time (RTX-1), so the phone was registered nowhere and retried from server
+    1's top a retry interval later (RTX-5).  A call placed 1.7 s before that
+    had resolved server 1; the retry used its answer and began with its own
+    connection to the primary, due then.  The checker took the call's lookup
+    for the retry's beginning, 1.7 s early, so it kept the 200 as the phone on
+    the fallback server and read the retry as a probe off the schedule.  The
+    same 200 answered in time leaves that try a probe off the schedule.
+    """
+
+    def _world(self, answered_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=2, redundancy_type=1, port1=5061,
+                                        retry_counts=0, calls=(28.8,), duration=60.0,
+                                        latency_tolerance=0.25,
+                                        servers=(ServerInfo("primary", PRIMARY, _PORTS),
+                                                 ServerInfo("fallback", FALLBACK, _PORTS))))
+        tb.dns(0.0, f"_sips._tcp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+        _a_query(tb, 0.01)
+        tb.refused(0.02, "primary", port=5061)
+        fb = tb.register("fallback", 0.03, transport="tls", port=5061, call_id="reg-2")
+        tb.respond(fb, 200, answered_at, headers=[("Expires", "30")])
+        # the call's lookup, its connection to the primary refused, the fallback takes it
+        tb.dns(28.8, f"_sips._tcp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+        _a_query(tb, 28.81)  # (with the phone's query packet, as a run records it)
+        tb.refused(28.82, "primary", port=5061)
+        tb.call("fallback", 28.84, call_id="call-a", transport="tls", port=5061,
+                bye_at=40.0)
+        # the retry, due a retry interval after the give-up
+        due = 0.03 + 0.5 + 30.0
+        tb.refused(due + 0.01, "primary", port=5061)
+        again = tb.register("fallback", due + 0.03, transport="tls", port=5061,
+                            call_id="reg-2", cseq=2)
+        tb.respond(again, 200, due + 0.04, headers=[("Expires", "30")])
+        return tb
+
+    def test_answer_at_give_up_retry_after_call_lookup_passes(self) -> None:
+        self.assertNotEqual(status(self._world(0.53), "FBK-S3"), "fail")
+
+    def test_answer_in_time_then_early_probe_fails(self) -> None:
+        self.assertEqual(status(self._world(0.1), "FBK-S3"), "fail")
+
+
+class ProbeConnectionOpeningAtTheEndTests(SynchronousTestCase):
+    """
+    FBK-S3 (round 17, survey 7018 [08]): successive mode, TCP, on the fallback
+    server.  The probe fell due at 291.9 s of a 300 s run; its lookup of
+    server 1 was answered at once, but the address it named had no server,
+    and the phone's SYNs there went unanswered until the run ended (RTX-2's
+    connection timeout not yet over).  No REGISTER reached the wire, and the
+    checker saw no probe.  A probe begun on time with its connection still
+    being opened at the end is under way; one begun 2.5 s after the due time
+    (its lookup too) still leaves the probe missing.
+    """
+
+    def _world(self, at: float) -> TraceBuilder:
+        # (the run ends before RTX-1's time for the connection, 7.5 s, is over)
+        tb = TraceBuilder(default_facts(transport=1, redundancy_type=1, duration=125.0))
+        tb.dns(0.005, DOMAIN, "A")
+        reg = tb.register("fallback", 0.02, call_id="reg-2", transport="tcp")
+        tb.respond(reg, 200, 0.025)
+        _a_query(tb, at)
+        for back in (0.0, 1.0, 3.0):
+            tb.syn_lost(at + 0.01 + back, "primary", fate="down", phone_port=42000)
+        return tb
+
+    def test_probe_opening_at_the_end_passes(self) -> None:
+        self.assertEqual(status(self._world(120.1), "FBK-S3"), "pass")
+
+    def test_connection_off_the_schedule_fails(self) -> None:
+        self.assertEqual(status(self._world(122.5), "FBK-S3"), "fail")
+
+
+class RenewalSharingTheReinvitesRefusedConnectionTests(SynchronousTestCase):
+    """
+    FBK-S1 (round 17, survey 7017 [05], 2 worlds): successive mode, TCP, the
+    primary going down mid-call.  The call's planned re-INVITE (half its
+    duration after it came up) opened a connection to the primary at 30.05 s;
+    the registration's renewal fell due while it was pending and joined it
+    (the phone opens no second connection to one server); it was refused and
+    the phone's REGISTER went to the fallback server at once.  As with the
+    hang-up's connection (L{RenewalSharingTheHangUpsRefusedConnectionTests}),
+    server 1 had failed the renewal.  With the renewal not yet due (a longer
+    registration), the REGISTER to the fallback server still fails FBK-S1.
+    """
+
+    def _world(self, expires: int) -> TraceBuilder:
+        facts = default_facts(server1=PRIMARY, transport=1, redundancy_type=1,
+                              expires=expires, duration=100.0,
+                              servers=(ServerInfo("primary", PRIMARY, _PORTS),
+                                       ServerInfo("fallback", FALLBACK, _PORTS)))
+        plan = CallPlan(0.0, f"sip:echo@{DOMAIN}", 60.0, reinvite=True)
+        tb = TraceBuilder(replace(facts, calls=(plan,)))
+        reg = tb.register("primary", 0.04, transport="tcp")
+        tb.respond(reg, 200, 0.045)
+        inv = tb.invite("primary", 0.04, transport="tcp", call_id="call-a")
+        tb.respond(inv, 200, 0.045)
+        tb.in_dialog(inv, "ACK", 0.05, transport="tcp")
+        tb.fault(1.0, "primary", "stop")
+        tb.refused(30.04, "primary", after=0.2)
+        fb = tb.register("fallback", 30.26, transport="tcp", call_id="reg-fb")
+        tb.respond(fb, 200, 30.265)
+        return tb
+
+    def test_renewal_due_on_the_reinvites_refused_connection_passes(self) -> None:
+        self.assertNotEqual(status(self._world(60), "FBK-S1"), "fail")
+
+    def test_fallback_while_the_renewal_was_not_due_fails(self) -> None:
+        self.assertEqual(status(self._world(3600), "FBK-S1"), "fail")
+
+
+class FallbackRenewalOnTheCallsRefusedConnectionTests(SynchronousTestCase):
+    """
+    FBK-S3 (round 17, survey 7016 [01] left by round 16): successive mode, TCP,
+    on the fallback server (granted 60 s), which then stopped.  A call at 30 s
+    opened a connection there (its first SYN lost); the registration's
+    renewal, due from 30.4 s, joined it, and it was refused at 31 s: the
+    renewal failed with it, though the wire names the connection for the
+    INVITE.  Every target had failed (RTX-5 takes over), so
+    a later try of server 1 is no probe off the fallback.timeout schedule.
+    With the renewal not yet due (granted 3600 s), that try still is.
+    """
+
+    def _world(self, granted: int) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, redundancy_type=1, fallback_timeout=83,
+                                        calls=(30.0,), duration=60.0))
+        tb.dns(0.005, DOMAIN, "A")
+        reg = tb.register("fallback", 0.38, call_id="reg-2", transport="tcp")
+        tb.respond(reg, 200, 0.4, headers=[("Expires", str(granted))])
+        tb.dns(29.99, DOMAIN, "A")
+        tb.refused(30.0, "fallback", after=1.0)
+        tb.dns(47.02, DOMAIN, "A")
+        return tb
+
+    def test_renewal_failed_on_the_calls_connection_passes(self) -> None:
+        self.assertNotEqual(status(self._world(60), "FBK-S3"), "fail")
+
+    def test_renewal_not_due_fails(self) -> None:
+        self.assertEqual(status(self._world(3600), "FBK-S3"), "fail")

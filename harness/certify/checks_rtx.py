@@ -1952,6 +1952,19 @@ def reg1(ctx: Ctx) -> Verdict:
             d = looked[0]
             return ctx.passed(c, f"tried to register at start: the {d.describe()}; no server "
                                  "address to send a REGISTER to", d.indexes)
+        # (or, in concurrent mode, its REGISTER to the fallback server at start (FBK-C1)
+        # began a connection there that came up only after the phone had given that
+        # REGISTER up (RTX-1, RTX-2), and the first request on the wire, handed over to
+        # the fallback server once server 1 had failed for it, later went over it: the
+        # connection began before server 1 could have failed, so it was not that
+        # request's; survey 7017 [06], round 17: TLS, 100 ms latency, retry_counts 0,
+        # a call at 0 s, server 1's lookup empty, the INVITE the first request on the wire)
+        early = _fallback_connection_at_start(ctx, first)
+        if early is not None:
+            return ctx.passed(c, "tried to register at start: its REGISTER to the fallback "
+                                 f"server began with the connection there at {early:.3f} s, "
+                                 f"before server 1 had failed for {first.describe()}",
+                              first.indexes)
         retry = None if regs else _unseen_registration(ctx, first)
         if retry is None and regs:
             # (or its first REGISTER on the wire was RTX-5's retry of a connection at start)
@@ -1973,6 +1986,26 @@ def reg1(ctx: Ctx) -> Verdict:
         return ctx.failed(c, "the account sent another request before registering",
                           "a REGISTER first", first.describe(), first.indexes)
     return ctx.passed(c, f"registered at start: {regs[0].describe()}", regs[0].indexes)
+
+
+def _fallback_connection_at_start(ctx: Ctx, first: wire.Txn) -> float | None:
+    """
+    In concurrent mode, if C{first} (not a REGISTER) went to the fallback server
+    over a connection the phone had begun there before server 1 had failed for
+    it (its lookup of server 1 answered without an address, DNS-11, or a target
+    of server 1 failed, RTX-1/RTX-2), when that connection began: it was the
+    account's REGISTER there at start (FBK-C1), not C{first}'s hand-over (FBK-C2).
+    """
+    if (ctx.facts.account.redundancy_type != 0 or first.method == "REGISTER"
+            or ctx.group(first.dst) != 2 or first.conn_start is None):
+        return None
+    failed = [d.start for d in ctx.dns_downs if d.start <= first.first]
+    failed += [done for t in ctx.attempts
+               if t.call_id == first.call_id and ctx.group(t.dst) == 1
+               and (done := ctx.failed_at(t)) is not None]
+    if not failed or first.conn_start >= min(failed):
+        return None
+    return first.conn_start
 
 
 def _failure_time(ctx: Ctx, t: wire.Txn) -> float:

@@ -608,3 +608,36 @@ class CallsRegisterRefusedThenThePrimaryAskedAgainTests(SynchronousTestCase):
 
     def test_call_went_nowhere_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FO-6"), "fail")
+
+
+class FallbackRegisterGivenUpBeforeItsConnectionCameUpTests(SynchronousTestCase):
+    """
+    REG-1 (survey 7017 [06], round 17): concurrent mode, TLS, 100 ms latency,
+    the fallback server's C{retry_counts} 0 (give-up 0.5 s), a call at 0 s.
+    At start the phone looked server 1 up (an empty answer, DNS-11) and began
+    a connection to the fallback server for its REGISTER there (FBK-C1); the
+    hello was lost, the handshake done only at 0.6 s, after the phone had given
+    that REGISTER up (RTX-1, RTX-2), and the call's INVITE, handed over once
+    server 1's lookup had failed, went over the connection first.  The
+    connection began before server 1 could have failed: it was the
+    registration's, the account tried to register at start.  A connection
+    begun only after the lookup failed was the INVITE's own: REG-1 still fails.
+    """
+
+    def _world(self, conn_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=2, port1=5061, retry_counts=0,
+                                        calls=(0.0,), duration=60.0, latency_tolerance=0.25))
+        tb.dns(0.108, DOMAIN, "A", [], ttl=30)
+        tb.syn_lost(conn_at, "fallback", port=5061, fate="delivered", phone_port=5060)
+        inv = tb.invite("fallback", 0.725, call_id="call-a", transport="tls", port=5061)
+        tb.respond(inv, 200, 0.725)
+        tb.in_dialog(inv, "ACK", 0.93, transport="tls", port=5061)
+        reg = tb.register("fallback", 30.6, call_id="reg-2", transport="tls", port=5061)
+        tb.respond(reg, 200, 30.6)
+        return tb
+
+    def test_connection_begun_at_start_passes(self) -> None:
+        self.assertEqual(status(self._world(0.0), "REG-1"), "pass")
+
+    def test_connection_begun_for_the_invite_fails(self) -> None:
+        self.assertEqual(status(self._world(0.3), "REG-1"), "fail")

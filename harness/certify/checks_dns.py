@@ -11,6 +11,7 @@ phone's resolver.
 from __future__ import annotations
 
 import functools
+import math
 import re
 from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
@@ -406,6 +407,7 @@ def dns4(ctx: Ctx) -> Verdict:
     if guard or dom is None:
         return guard or ctx.na(c, "no domain")
     qs = ctx.queries
+    unsent = _unsent_queries(ctx)
     judged = 0
     ev: list[int] = []
     for n, q in enumerate(qs):
@@ -419,8 +421,17 @@ def dns4(ctx: Ctx) -> Verdict:
         # (in the order the phone sent them, not the order they reached the server: two
         # lookups' questions sent 0.3 ms apart arrive swapped under 1 ms of jitter,
         # explore seed 402 of dns-ip-literal, round 12)
+        after = _after_root(qs, n, dom)
+        # (with the questions the network lost on the way, sent before the next NAPTR
+        # question of the domain: a try the resolver asks again a second later is this
+        # lookup's step still, whatever another lookup asks meanwhile; survey 7017 [07],
+        # round 17: two calls' lookups a second apart, the second's _sip._udp lost on the
+        # way and asked again, the first's _sip._tcp retry heard in between)
+        end = _sent(ctx, qs[n + 1 + len(after)]) if n + 1 + len(after) < len(qs) else math.inf
+        lost_on_way = [x for x in unsent if _sent(ctx, q) < x.t < end
+                       and not (x.type == "NAPTR" and x.name == dom)]
         follow = sorted(
-            (x for x in _after_root(qs, n, dom) if x.type in ("SRV", "NAPTR")
+            (x for x in (*after, *lost_on_way) if x.type in ("SRV", "NAPTR")
              and not _asked_before_answer(
                  ctx, q, x, any(x.name == r.replacement for r in good))),
             key=lambda x: _sent(ctx, x))

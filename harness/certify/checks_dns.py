@@ -1580,6 +1580,27 @@ def unresolved_targets(ctx: Ctx, t: float) -> frozenset[str]:
     return frozenset(s.address for s in ctx.facts.targets if s.address not in got)
 
 
+def settled_unresolved_targets(ctx: Ctx, t: float) -> frozenset[str]:
+    """
+    L{unresolved_targets} at C{t} when the lookup in use I{settled} that they
+    have no address: every SRV target name it had no address for was asked and
+    answered, the answer reaching the phone, with none (NXDOMAIN, or no A
+    record).  Such a name is no target (DNS-8) until the resolution is renewed
+    (DNS-10): the phone owes no second ask, unlike for an address query that
+    failed or was lost (DNS-11).  Empty otherwise.
+    """
+    missing = unresolved_targets(ctx, t)
+    names = unresolved_names(ctx, t)
+    if not missing or not names:
+        return frozenset()
+    lk = [lk for lk in _server1_lookups(ctx) if lk[0].t <= t + ctx.tol][-1]
+    lost = _lost_answers(ctx)
+    settled = {q.name for q in lk if q.type == "A" and q.answer is not None
+               and q.answer.rcode in ("NXDOMAIN", "NOERROR") and not q.records
+               and not _answer_lost(q, lost, ctx.tol) and q.answer.t <= t}
+    return missing if names <= settled else frozenset()
+
+
 def address_asked(ctx: Ctx, address: str, lo: float, hi: float) -> float | None:
     """
     When, between C{lo} and C{hi}, the phone began asking for the address of

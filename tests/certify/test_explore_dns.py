@@ -1840,3 +1840,35 @@ class LookupStepLostOnTheWayBesideAnotherLookupTests(SynchronousTestCase):
 
     def test_udp_record_skipped_fails(self) -> None:
         self.assertEqual(status(self._world(False), "DNS-4"), "fail")
+
+
+class PrimaryNameSettledWithoutAddressTests(SynchronousTestCase):
+    """
+    RTX-3, DNS-8 (explore seed 444 of dns-ip-literal, round 17): the
+    primary's A record removed at start.  The lookup heard NXDOMAIN for the
+    first SRV target's name: no address, so no target (DNS-8), and the
+    secondary was the only one.  Its 503 left nothing to try: RTX-5's retry
+    30 s later, reusing the resolution (DNS-10).  The 503 owed no attempt at
+    the primary, nor a second ask for a name the lookup had settled.  Had the
+    primary's address query gone unanswered (lost) and not been asked again,
+    the 503 still owes that target (explore seed 2): RTX-3 fails.
+    """
+
+    def _world(self, settled: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(port1=0, server2="", duration=60.0,
+                                        servers=default_facts().servers[:2]))
+        srv = [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"]
+        tb.dns(0.005, f"_sip._udp.{DOMAIN}", "SRV", srv)
+        tb.dns(0.015, f"primary.{DOMAIN}", "A",
+               rcode="NXDOMAIN" if settled else "TIMEOUT")
+        tb.dns(0.025, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        for k, at in enumerate((0.03, 30.04)):
+            reg = tb.register("secondary", at, cseq=k + 1)
+            tb.respond(reg, 503, at + 0.005)
+        return tb
+
+    def test_name_without_address_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-3"), "pass")
+
+    def test_address_query_lost_never_asked_again_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-3"), "fail")

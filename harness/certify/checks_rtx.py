@@ -933,6 +933,10 @@ def rtx3(ctx: Ctx) -> Verdict:
                         # no second target (RTX-5's reading): survey 7004 [01], a call
                         # 26 s into the primary's Retry-After with no other target)
                         alone = ctx.group(t.dst) == 2 or len(ctx.facts.own_targets) < 2
+                        # (nor one whose other targets' names the lookup in use settled
+                        # have no address, DNS-8: explore seed 444, round 17, next find)
+                        alone = alone or (ctx.facts.own_targets - {t.dst}
+                                          <= settled_unresolved_targets(ctx, x.started))
                         if (ch is not None and ch.head is x and not alone
                                 and not _after_roe_register(ctx, x)):
                             return ctx.failed(

@@ -1849,12 +1849,13 @@ class PrimaryNameSettledWithoutAddressTests(SynchronousTestCase):
     first SRV target's name: no address, so no target (DNS-8), and the
     secondary was the only one.  Its 503 left nothing to try: RTX-5's retry
     30 s later, reusing the resolution (DNS-10).  The 503 owed no attempt at
-    the primary, nor a second ask for a name the lookup had settled.  Had the
+    the primary, nor a second ask for a name the lookup had settled; with
+    Retry-After the secondary had no other target to skip to (next find).  Had the
     primary's address query gone unanswered (lost) and not been asked again,
     the 503 still owes that target (explore seed 2): RTX-3 fails.
     """
 
-    def _world(self, settled: bool) -> TraceBuilder:
+    def _world(self, settled: bool, retry_after: int = 0) -> TraceBuilder:
         tb = TraceBuilder(default_facts(port1=0, server2="", duration=60.0,
                                         servers=default_facts().servers[:2]))
         srv = [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"]
@@ -1864,7 +1865,8 @@ class PrimaryNameSettledWithoutAddressTests(SynchronousTestCase):
         tb.dns(0.025, f"secondary.{DOMAIN}", "A", [SECONDARY])
         for k, at in enumerate((0.03, 30.04)):
             reg = tb.register("secondary", at, cseq=k + 1)
-            tb.respond(reg, 503, at + 0.005)
+            tb.respond(reg, 503, at + 0.005,
+                       headers=[("Retry-After", str(retry_after))] if retry_after else ())
         return tb
 
     def test_name_without_address_passes(self) -> None:
@@ -1872,3 +1874,10 @@ class PrimaryNameSettledWithoutAddressTests(SynchronousTestCase):
 
     def test_address_query_lost_never_asked_again_fails(self) -> None:
         self.assertEqual(status(self._world(False), "RTX-3"), "fail")
+
+    def test_lone_target_again_inside_its_retry_after_passes(self) -> None:
+        # (next find: with Retry-After: 120 the secondary was still the only target)
+        self.assertEqual(status(self._world(True, retry_after=120), "RTX-3"), "pass")
+
+    def test_lone_target_again_with_the_primary_unsettled_fails(self) -> None:
+        self.assertEqual(status(self._world(False, retry_after=120), "RTX-3"), "fail")

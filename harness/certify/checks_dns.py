@@ -11,6 +11,7 @@ phone's resolver.
 from __future__ import annotations
 
 import functools
+import math
 import re
 from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
@@ -406,6 +407,7 @@ def dns4(ctx: Ctx) -> Verdict:
     if guard or dom is None:
         return guard or ctx.na(c, "no domain")
     qs = ctx.queries
+    unsent = _unsent_queries(ctx)
     judged = 0
     ev: list[int] = []
     for n, q in enumerate(qs):
@@ -419,8 +421,17 @@ def dns4(ctx: Ctx) -> Verdict:
         # (in the order the phone sent them, not the order they reached the server: two
         # lookups' questions sent 0.3 ms apart arrive swapped under 1 ms of jitter,
         # explore seed 402 of dns-ip-literal, round 12)
+        after = _after_root(qs, n, dom)
+        # (with the questions the network lost on the way, sent before the next NAPTR
+        # question of the domain: a try the resolver asks again a second later is this
+        # lookup's step still, whatever another lookup asks meanwhile; survey 7017 [07],
+        # round 17: two calls' lookups a second apart, the second's _sip._udp lost on the
+        # way and asked again, the first's _sip._tcp retry heard in between)
+        end = _sent(ctx, qs[n + 1 + len(after)]) if n + 1 + len(after) < len(qs) else math.inf
+        lost_on_way = [x for x in unsent if _sent(ctx, q) < x.t < end
+                       and not (x.type == "NAPTR" and x.name == dom)]
         follow = sorted(
-            (x for x in _after_root(qs, n, dom) if x.type in ("SRV", "NAPTR")
+            (x for x in (*after, *lost_on_way) if x.type in ("SRV", "NAPTR")
              and not _asked_before_answer(
                  ctx, q, x, any(x.name == r.replacement for r in good))),
             key=lambda x: _sent(ctx, x))
@@ -1567,6 +1578,27 @@ def unresolved_targets(ctx: Ctx, t: float) -> frozenset[str]:
     if not got:
         return frozenset()
     return frozenset(s.address for s in ctx.facts.targets if s.address not in got)
+
+
+def settled_unresolved_targets(ctx: Ctx, t: float) -> frozenset[str]:
+    """
+    L{unresolved_targets} at C{t} when the lookup in use I{settled} that they
+    have no address: every SRV target name it had no address for was asked and
+    answered, the answer reaching the phone, with none (NXDOMAIN, or no A
+    record).  Such a name is no target (DNS-8) until the resolution is renewed
+    (DNS-10): the phone owes no second ask, unlike for an address query that
+    failed or was lost (DNS-11).  Empty otherwise.
+    """
+    missing = unresolved_targets(ctx, t)
+    names = unresolved_names(ctx, t)
+    if not missing or not names:
+        return frozenset()
+    lk = [lk for lk in _server1_lookups(ctx) if lk[0].t <= t + ctx.tol][-1]
+    lost = _lost_answers(ctx)
+    settled = {q.name for q in lk if q.type == "A" and q.answer is not None
+               and q.answer.rcode in ("NXDOMAIN", "NOERROR") and not q.records
+               and not _answer_lost(q, lost, ctx.tol) and q.answer.t <= t}
+    return missing if names <= settled else frozenset()
 
 
 def address_asked(ctx: Ctx, address: str, lo: float, hi: float) -> float | None:

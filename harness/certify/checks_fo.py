@@ -634,6 +634,26 @@ def _fallback_failed_before(ctx: Ctx, t: float) -> bool:
                and abs(x.started - due) <= slack for x in ctx.attempts)
 
 
+def _request_behind_roe(ctx: Ctx, ch: wire.Chain, done: float) -> wire.Txn | None:
+    """
+    If C{ch} is register_on_enable's REGISTER for one target (FO-5,
+    L{checks_rtx._roe_register}; its connection may have failed before any SIP
+    went over it) that failed at C{done}, the new INVITE that went on elsewhere
+    as it failed, at once or once the phone had asked again for the addresses
+    it lacked (DNS-11): the request it was sent for.
+    """
+    from harness.certify.checks_dns import DNS_GIVE_UP
+    from harness.certify.checks_rtx import _roe_register, at_once
+
+    if ch.method != "REGISTER" or len(ch.txns) != 1 or not _roe_register(ctx, ch.head):
+        return None
+
+    return next((x for x in ctx.attempts if x.method == "INVITE" and not x.in_dialog
+                 and x.dst != ch.tail.dst
+                 and done - ctx.tol <= x.started <= done + DNS_GIVE_UP + at_once(ctx)),
+                None)
+
+
 def fo6(ctx: Ctx) -> Verdict:
     c = "FO-6"
     fb = ctx.fallback
@@ -695,6 +715,15 @@ def fo6(ctx: Ctx) -> Verdict:
             continue  # a probe while on the fallback server (FBK-S3)
         if ch.method == "REGISTER" and _fallback_failed_before(ctx, t_fail):
             continue  # every target failed already: RTX-5's retry from the top is next
+        behind = _request_behind_roe(ctx, ch, t_fail)
+        if behind is not None:
+            # FO-5's REGISTER ahead of a call's INVITE, for that one target: the INVITE
+            # behind it moved on, and that request's round says whether server 1 had
+            # failed (survey 7018 [06], round 17: the call's lookup lost the primary's
+            # address, its REGISTER to the stopped secondary refused; the INVITE went
+            # to the primary once the phone had asked for it again, DNS-11)
+            ev.extend(behind.indexes)
+            continue
         if ch.method == "REGISTER" and not successive:
             # registered there, or the concurrent registration already under way (its
             # connection opened with server 1's, a TLS handshake still going on)

@@ -26,6 +26,7 @@ from harness.certify.checks_dns import (
     dns_failures,
     first_resolved_target,
     in_flight,
+    settled_unresolved_targets,
     unresolved_names,
     unresolved_targets,
 )
@@ -943,6 +944,10 @@ def rtx3(ctx: Ctx) -> Verdict:
                 # (asked again at once, or already asking as the 503 came: another
                 # request's failure just before had begun it, survey 7003 of round 7, a
                 # call's INVITE answered 503 0.09 s before the renewal's 503)
+                # (nor one whose name the lookup in use settled has no address, NXDOMAIN
+                # heard: no target until the resolution is renewed, DNS-8, DNS-10; explore
+                # seed 444 of dns-ip-literal, round 17, the primary's A record removed)
+                untried -= settled_unresolved_targets(ctx, t.final_t)
                 later = t.final_t + at_once(ctx) + DNS_GIVE_UP
                 untried -= {u for u in unresolved_targets(ctx, t.final_t)
                             & unresolved_targets(ctx, later)
@@ -976,6 +981,10 @@ def rtx3(ctx: Ctx) -> Verdict:
                         # no second target (RTX-5's reading): survey 7004 [01], a call
                         # 26 s into the primary's Retry-After with no other target)
                         alone = ctx.group(t.dst) == 2 or len(ctx.facts.own_targets) < 2
+                        # (nor one whose other targets' names the lookup in use settled
+                        # have no address, DNS-8: explore seed 444, round 17, next find)
+                        alone = alone or (ctx.facts.own_targets - {t.dst}
+                                          <= settled_unresolved_targets(ctx, x.started))
                         if (ch is not None and ch.head is x and not alone
                                 and not _after_roe_register(ctx, x)):
                             return ctx.failed(
@@ -2027,6 +2036,19 @@ def reg1(ctx: Ctx) -> Verdict:
             d = looked[0]
             return ctx.passed(c, f"tried to register at start: the {d.describe()}; no server "
                                  "address to send a REGISTER to", d.indexes)
+        # (or, in concurrent mode, its REGISTER to the fallback server at start (FBK-C1)
+        # began a connection there that came up only after the phone had given that
+        # REGISTER up (RTX-1, RTX-2), and the first request on the wire, handed over to
+        # the fallback server once server 1 had failed for it, later went over it: the
+        # connection began before server 1 could have failed, so it was not that
+        # request's; survey 7017 [06], round 17: TLS, 100 ms latency, retry_counts 0,
+        # a call at 0 s, server 1's lookup empty, the INVITE the first request on the wire)
+        early = _fallback_connection_at_start(ctx, first)
+        if early is not None:
+            return ctx.passed(c, "tried to register at start: its REGISTER to the fallback "
+                                 f"server began with the connection there at {early:.3f} s, "
+                                 f"before server 1 had failed for {first.describe()}",
+                              first.indexes)
         retry = None if regs else _unseen_registration(ctx, first)
         if retry is None and regs:
             # (or its first REGISTER on the wire was RTX-5's retry of a connection at start)
@@ -2048,6 +2070,26 @@ def reg1(ctx: Ctx) -> Verdict:
         return ctx.failed(c, "the account sent another request before registering",
                           "a REGISTER first", first.describe(), first.indexes)
     return ctx.passed(c, f"registered at start: {regs[0].describe()}", regs[0].indexes)
+
+
+def _fallback_connection_at_start(ctx: Ctx, first: wire.Txn) -> float | None:
+    """
+    In concurrent mode, if C{first} (not a REGISTER) went to the fallback server
+    over a connection the phone had begun there before server 1 had failed for
+    it (its lookup of server 1 answered without an address, DNS-11, or a target
+    of server 1 failed, RTX-1/RTX-2), when that connection began: it was the
+    account's REGISTER there at start (FBK-C1), not C{first}'s hand-over (FBK-C2).
+    """
+    if (ctx.facts.account.redundancy_type != 0 or first.method == "REGISTER"
+            or ctx.group(first.dst) != 2 or first.conn_start is None):
+        return None
+    failed = [d.start for d in ctx.dns_downs if d.start <= first.first]
+    failed += [done for t in ctx.attempts
+               if t.call_id == first.call_id and ctx.group(t.dst) == 1
+               and (done := ctx.failed_at(t)) is not None]
+    if not failed or first.conn_start >= min(failed):
+        return None
+    return first.conn_start
 
 
 def _failure_time(ctx: Ctx, t: wire.Txn) -> float:

@@ -1789,3 +1789,95 @@ class LookupGivenUpThenSilentFallbackTests(SynchronousTestCase):
 
     def test_fallback_given_up_and_no_lookup_again_fails(self) -> None:
         self.assertEqual(status(self._world(2), "DNS-11"), "fail")
+
+
+class LookupStepLostOnTheWayBesideAnotherLookupTests(SynchronousTestCase):
+    """
+    DNS-4 (survey 7017 [07], round 17): naptr_build 1, NAPTR records SIPS+D2T
+    (order 3), SIP+D2U (48), SIP+D2S (81), SIP+D2T (86); no SRV records for the
+    first two.  Two calls' lookups a second apart: the first's _sip._tcp answer
+    was lost and asked again at 15.16 s; the second's _sip._udp question, after
+    its _sips._tcp, was lost on the way at 15.10 s and asked again at 16.10 s.
+    The DNS server heard the first lookup's _sip._tcp retry right after the
+    second's _sips._tcp, which read as the second skipping _sip._udp.  The
+    question lost on the way is the second lookup's step, asked again: what is
+    heard meanwhile is another lookup's.  Had the second lookup asked _sip._tcp
+    there (lost, then again), skipping _sip._udp, DNS-4 still fails.
+    """
+
+    def _world(self, in_order: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=3, port1=0, naptr_build=1, server2="",
+                                        calls=(14.0, 15.0), duration=30.0,
+                                        servers=default_facts().servers[:2]))
+        naptr = [f'86 13 "s" "SIP+D2T" "" _sip._tcp.{DOMAIN}',
+                 f'81 14 "s" "SIP+D2S" "" _sip._sctp.{DOMAIN}',
+                 f'3 16 "s" "SIPS+D2T" "" _sips._tcp.{DOMAIN}',
+                 f'48 32 "s" "SIP+D2U" "" _sip._udp.{DOMAIN}']
+        sips, udp, tcp = (f"_sips._tcp.{DOMAIN}", f"_sip._udp.{DOMAIN}",
+                          f"_sip._tcp.{DOMAIN}")
+        srv = [f"8 92 5060 primary.{DOMAIN}", f"20 89 5060 secondary.{DOMAIN}"]
+        # the first call's lookup, its _sip._tcp answer lost
+        tb.dns(14.03, DOMAIN, "NAPTR", naptr)
+        tb.dns(14.084, sips, "SRV", rcode="NXDOMAIN")
+        tb.dns(14.137, udp, "SRV", rcode="NXDOMAIN")
+        tb.dns(14.185, tcp, "SRV", rcode="TIMEOUT")
+        # the second call's lookup
+        tb.dns(15.027, DOMAIN, "NAPTR", naptr)
+        tb.dns(15.076, sips, "SRV", rcode="NXDOMAIN")
+        lost_query(tb, 15.098, udp if in_order else tcp, dns.SRV)
+        # the first's _sip._tcp asked again
+        tb.dns(15.193, tcp, "SRV", srv)
+        tb.dns(15.243, f"primary.{DOMAIN}", "A", [PRIMARY])
+        # the second's lost question asked again, then on
+        if in_order:
+            tb.dns(16.127, udp, "SRV", rcode="NXDOMAIN")
+        tb.dns(16.175, tcp, "SRV", srv)
+        tb.dns(16.229, f"primary.{DOMAIN}", "A", [PRIMARY])
+        return tb
+
+    def test_lost_step_asked_again_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "DNS-4"), "pass")
+
+    def test_udp_record_skipped_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "DNS-4"), "fail")
+
+
+class PrimaryNameSettledWithoutAddressTests(SynchronousTestCase):
+    """
+    RTX-3, DNS-8 (explore seed 444 of dns-ip-literal, round 17): the
+    primary's A record removed at start.  The lookup heard NXDOMAIN for the
+    first SRV target's name: no address, so no target (DNS-8), and the
+    secondary was the only one.  Its 503 left nothing to try: RTX-5's retry
+    30 s later, reusing the resolution (DNS-10).  The 503 owed no attempt at
+    the primary, nor a second ask for a name the lookup had settled; with
+    Retry-After the secondary had no other target to skip to (next find).  Had the
+    primary's address query gone unanswered (lost) and not been asked again,
+    the 503 still owes that target (explore seed 2): RTX-3 fails.
+    """
+
+    def _world(self, settled: bool, retry_after: int = 0) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(port1=0, server2="", duration=60.0,
+                                        servers=default_facts().servers[:2]))
+        srv = [f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}"]
+        tb.dns(0.005, f"_sip._udp.{DOMAIN}", "SRV", srv)
+        tb.dns(0.015, f"primary.{DOMAIN}", "A",
+               rcode="NXDOMAIN" if settled else "TIMEOUT")
+        tb.dns(0.025, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        for k, at in enumerate((0.03, 30.04)):
+            reg = tb.register("secondary", at, cseq=k + 1)
+            tb.respond(reg, 503, at + 0.005,
+                       headers=[("Retry-After", str(retry_after))] if retry_after else ())
+        return tb
+
+    def test_name_without_address_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-3"), "pass")
+
+    def test_address_query_lost_never_asked_again_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-3"), "fail")
+
+    def test_lone_target_again_inside_its_retry_after_passes(self) -> None:
+        # (next find: with Retry-After: 120 the secondary was still the only target)
+        self.assertEqual(status(self._world(True, retry_after=120), "RTX-3"), "pass")
+
+    def test_lone_target_again_with_the_primary_unsettled_fails(self) -> None:
+        self.assertEqual(status(self._world(False, retry_after=120), "RTX-3"), "fail")

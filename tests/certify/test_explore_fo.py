@@ -8,6 +8,7 @@ still fail.
 
 from __future__ import annotations
 
+from twisted.names import dns
 from twisted.trial.unittest import SynchronousTestCase
 
 from harness.certify.facts import ServerInfo
@@ -21,7 +22,8 @@ from harness.testing.tracebuilder import (
     default_facts,
     verdict_of,
 )
-from harness.trace.events import PacketEvent
+from harness.trace.events import ConnEvent, PacketEvent
+from tests.certify.test_explore_dns import lost_query
 from tests.certify.test_explore_fbk import pending_invite_answered_world
 
 
@@ -503,3 +505,139 @@ class SecondaryAnswerAtGiveUpThenFailedRetryLookupTests(SynchronousTestCase):
 
     def test_no_lookup_at_the_retry_time_fails(self) -> None:
         self.assertEqual(status(self._world(1.15, 24.0), "FB-2"), "fail")
+
+
+class RequestsAfterALostClientHelloTests(SynchronousTestCase):
+    """
+    FO-5 (survey 7018 [04], round 17): TLS, C{register_on_enable} 1.  A
+    call's INVITE silenced at the primary gave it up at 10.5 s; the phone
+    opened a connection to the secondary at once, its ClientHello lost and
+    sent again at 10.7 s, and after the handshake the REGISTER (200 at once)
+    and then the INVITE went over it.  The wire took the lost hello for the
+    first copy of the REGISTER's and INVITE's segment, so the INVITE seemed
+    sent at 10.5 s, before the REGISTER's 200.  A segment the phone sent
+    before the server's handshake flight came back is the hello: no request
+    can be written before then.  An INVITE sent before the REGISTER's 200
+    still fails FO-5.
+    """
+
+    def _world(self, reg_ok_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=2, port1=0, register_on_enable=1,
+                                        server2="", calls=(3.0,), duration=30.0,
+                                        servers=default_facts().servers[:2]))
+        srv = (f"0 1 5061 primary.{DOMAIN}", f"1 0 5061 secondary.{DOMAIN}")
+        tb.dns(0.0, f"_sips._tcp.{DOMAIN}", "SRV", srv, ttl=300)
+        tb.dns(0.0, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=300)
+        tb.dns(0.0, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=300)
+        reg = tb.register("primary", 0.2, transport="tls", port=5061)
+        tb.respond(reg, 200, 0.2)
+        tb.silent("INVITE", "primary", 3.0, call_id="call-a", transport="tls", port=5061)
+        phone, srv2 = (PHONE, 5060), (SECONDARY, 5061)
+        tb._add(PacketEvent(10.5, "tcp", phone, srv2, b"", flags="S"))
+        tb._add(PacketEvent(10.5, "tcp", srv2, phone, b"", flags="S"))
+        tb._add(PacketEvent(10.5, "tcp", phone, srv2, b"", fate="lost"))  # the hello
+        tb._add(PacketEvent(10.7, "tcp", phone, srv2, b""))  # the hello again
+        tb._add(PacketEvent(10.7, "tcp", srv2, phone, b""))  # the server's flight
+        tb._add(PacketEvent(10.7, "tcp", phone, srv2, b""))  # Finished, REGISTER, INVITE
+        reg2 = tb.register("secondary", 10.7, cseq=2, transport="tls", port=5061)
+        tb.respond(reg2, 200, reg_ok_at)
+        inv = tb.invite("secondary", 10.7, call_id="call-a", cseq=2, transport="tls",
+                        port=5061)
+        tb.respond(inv, 200, 10.71)
+        tb.in_dialog(inv, "BYE", 11.7)
+        return tb
+
+    def test_registered_after_the_handshake_passes(self) -> None:
+        self.assertEqual(status(self._world(10.7), "FO-5"), "pass")
+
+    def test_invite_before_the_registers_200_fails(self) -> None:
+        self.assertEqual(status(self._world(12.0), "FO-5"), "fail")
+
+
+class CallsRegisterRefusedThenThePrimaryAskedAgainTests(SynchronousTestCase):
+    """
+    FO-6 (survey 7018 [06], round 17): successive mode, TCP,
+    C{register_on_enable} 1, the secondary stopped.  A call's lookup at 137 s
+    lost both answers for the primary's address, so its only target was the
+    secondary; FO-5's REGISTER there (its connection refused before any SIP,
+    read as a REGISTER of the account) failed at 143.8 s, and the INVITE behind
+    it went to the primary once the phone had asked for its address again
+    (DNS-11).  That REGISTER was for one target of the call's request, not a
+    registration that found server 1 exhausted: no fallback REGISTER was due.
+    Had the call gone nowhere after it, server 1 failed and the fallback server
+    had to take over: FO-6 still fails.
+    """
+
+    def _world(self, invite_went_on: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, port1=0, redundancy_type=1,
+                                        register_on_enable=1, calls=(137.0,), expires=30,
+                                        duration=160.0, latency_tolerance=0.25))
+        srv = (f"1 0 5060 primary.{DOMAIN}", f"2 0 5060 secondary.{DOMAIN}")
+
+        def refused(at: float, phone_port: int, lost: float) -> None:  # SYNs lost, RST
+            tb.syn_lost(at, "secondary", fate="lost", phone_port=phone_port)
+            tb.syn_lost(at + lost, "secondary", phone_port=phone_port)
+            tb._add(ConnEvent(at + lost + 0.2, PHONE, "refused", "tcp", (PHONE, phone_port),
+                              (SECONDARY, 5060), "RST"))
+
+        tb.dns(127.9, f"_sip._tcp.{DOMAIN}", "SRV", srv, ttl=30)
+        tb.dns(127.95, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=30)
+        tb.dns(127.98, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=30)
+        reg = tb.register("primary", 128.04, cseq=10, transport="tcp")
+        tb.respond(reg, 200, 128.05)
+        # the call's lookup: the primary's address lost twice, the secondary's heard
+        # (the wire's packets of its queries: the call's moment, L{wire.call_windows})
+        tb.dns(137.0, f"_sip._tcp.{DOMAIN}", "SRV", srv, ttl=30)
+        lost_query(tb, 137.0, f"_sip._tcp.{DOMAIN}", dns.SRV, fate="delivered")
+        lost_query(tb, 137.2, f"primary.{DOMAIN}", dns.A)
+        lost_query(tb, 138.2, f"primary.{DOMAIN}", dns.A)
+        tb.dns(142.2, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=30)
+        lost_query(tb, 142.2, f"secondary.{DOMAIN}", dns.A, fate="delivered")
+        refused(142.3, 41001, 1.0)  # FO-5's REGISTER for the call
+        if invite_went_on:
+            tb.dns(143.9, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=30)
+            tb.call("primary", 144.0, bye_at=149.0, call_id="call-a", transport="tcp")
+        # the renewal, due at 143.5: the secondary first (the resolution in use)
+        refused(143.54, 41002, 3.0)
+        ok = tb.register("primary", 146.8, cseq=11, transport="tcp")
+        tb.respond(ok, 200, 146.81)
+        return tb
+
+    def test_invite_went_on_to_the_primary_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FO-6"), "pass")
+
+    def test_call_went_nowhere_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-6"), "fail")
+
+
+class FallbackRegisterGivenUpBeforeItsConnectionCameUpTests(SynchronousTestCase):
+    """
+    REG-1 (survey 7017 [06], round 17): concurrent mode, TLS, 100 ms latency,
+    the fallback server's C{retry_counts} 0 (give-up 0.5 s), a call at 0 s.
+    At start the phone looked server 1 up (an empty answer, DNS-11) and began
+    a connection to the fallback server for its REGISTER there (FBK-C1); the
+    hello was lost, the handshake done only at 0.6 s, after the phone had given
+    that REGISTER up (RTX-1, RTX-2), and the call's INVITE, handed over once
+    server 1's lookup had failed, went over the connection first.  The
+    connection began before server 1 could have failed: it was the
+    registration's, the account tried to register at start.  A connection
+    begun only after the lookup failed was the INVITE's own: REG-1 still fails.
+    """
+
+    def _world(self, conn_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=2, port1=5061, retry_counts=0,
+                                        calls=(0.0,), duration=60.0, latency_tolerance=0.25))
+        tb.dns(0.108, DOMAIN, "A", [], ttl=30)
+        tb.syn_lost(conn_at, "fallback", port=5061, fate="delivered", phone_port=5060)
+        inv = tb.invite("fallback", 0.725, call_id="call-a", transport="tls", port=5061)
+        tb.respond(inv, 200, 0.725)
+        tb.in_dialog(inv, "ACK", 0.93, transport="tls", port=5061)
+        reg = tb.register("fallback", 30.6, call_id="reg-2", transport="tls", port=5061)
+        tb.respond(reg, 200, 30.6)
+        return tb
+
+    def test_connection_begun_at_start_passes(self) -> None:
+        self.assertEqual(status(self._world(0.0), "REG-1"), "pass")
+
+    def test_connection_begun_for_the_invite_fails(self) -> None:
+        self.assertEqual(status(self._world(0.3), "REG-1"), "fail")

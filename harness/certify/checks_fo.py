@@ -733,6 +733,11 @@ def fo6(ctx: Ctx) -> Verdict:
             if refused is not None:
                 ev.extend(refused.indexes)
                 continue  # it took over at once, and its port was closed
+            if ch.method == "REGISTER" and any(
+                    t.method == "REGISTER" and t.dst == fb and t.first < g1_last.first
+                    and in_flight(ctx, t, t_fail) for t in ctx.txns):
+                continue  # falling back already, its REGISTER there still under way
+                # (as for a failed lookup above; survey 7019 [04] of round 18, FBK-S2)
             written = fallback_write_in_flight(ctx, t_fail) if nxt is None else None
             if written is not None:
                 ev.append(written)

@@ -5264,3 +5264,65 @@ class FallbackRegisterStillUnderWayTests(SynchronousTestCase):
     def test_fallback_register_given_up_before_fails(self) -> None:
         for clause in ("FBK-S2", "FO-6"):
             self.assertEqual(status(self._world(10.0), clause), "fail", clause)
+
+
+class AckSegmentResentAsTheRunEndedTests(SynchronousTestCase):
+    """
+    FBK-C2 (round 18, survey 7017 [01], 3 worlds): as
+    L{FallbackAnsweredAsTheRunEndedTests}, but 20 % loss and the fallback
+    server's 200 at 299.6 s, well within a round trip of the end: the phone
+    wrote its ACK at 299.7 s, the segment was lost, and TCP's copy sent again
+    at 299.9 s reached the server only after the end.  Data the phone wrote
+    onto the call's connection that the server never read by the end was still
+    on its way (L{Ctx.ack_due}).  With nothing written after the 200, the call
+    still fails FBK-C2.
+    """
+
+    def _world(self, wrote: bool) -> TraceBuilder:
+        tb = FallbackAnsweredAsTheRunEndedTests()._world(299.6)
+        if wrote:
+            for t, fate in ((299.7, "lost"), (299.9, "delivered")):
+                tb._add(PacketEvent(t, "tcp", (tb.phone, 5060), (FALLBACK, 5061), b"",
+                                    fate=fate))
+        return tb
+
+    def test_ack_segment_resent_at_the_end_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-C2"), "pass")
+
+    def test_nothing_written_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-C2"), "fail")
+
+
+class FailoverAckSegmentResentAsTheRunEndedTests(SynchronousTestCase):
+    """
+    FO-3 (round 18; as L{AckSegmentResentAsTheRunEndedTests} reads FBK-C2):
+    TCP, a call at 18 s, the primary silent; the INVITE failed over to the
+    secondary at 18.5 s, answered 200 at 18.6 s, and the phone's segment after
+    it (the ACK) was lost and sent again at 18.9 s, unread when the run ended at
+    19 s: the ACK was on its way (L{Ctx.ack_due}).  With nothing written after
+    the 200, FO-3 still fails: no ACK through the secondary.
+    """
+
+    def _world(self, wrote: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, port1=0, retry_counts=0, server2="",
+                                        calls=(18.0,), duration=19.0))
+        srv = [f"0 1 5060 primary.{DOMAIN}", f"1 0 5060 secondary.{DOMAIN}"]
+        for at in (1.0, 18.0):
+            tb.dns(at - 0.003, f"_sip._tcp.{DOMAIN}", "SRV", srv, ttl=300)
+            tb.dns(at - 0.002, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=300)
+            tb.dns(at - 0.001, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=300)
+        tb.respond(tb.register("primary", 1.0, transport="tcp"), 200, 1.01)
+        tb.silent("INVITE", "primary", 18.0, call_id="call-a", transport="tcp")
+        inv = tb.invite("secondary", 18.5, call_id="call-a", cseq=2, transport="tcp")
+        tb.respond(inv, 200, 18.6)
+        if wrote:
+            for t, fate in ((18.7, "lost"), (18.9, "delivered")):
+                tb._add(PacketEvent(t, "tcp", (tb.phone, 5060), (SECONDARY, 5060), b"",
+                                    fate=fate))
+        return tb
+
+    def test_ack_segment_resent_at_the_end_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "FO-3"), "fail")
+
+    def test_nothing_written_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-3"), "fail")

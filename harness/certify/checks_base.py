@@ -20,7 +20,7 @@ from harness.certify import wire
 from harness.certify.facts import Facts
 from harness.certify.verdict import Verdict
 from harness.sip.message import Response
-from harness.trace.events import DnsEvent, FaultEvent, SipEvent, Trace
+from harness.trace.events import DnsEvent, FaultEvent, PacketEvent, SipEvent, Trace
 
 if TYPE_CHECKING:
     from harness.certify.checks_dns import DnsDown, Q
@@ -361,7 +361,33 @@ class Ctx:
         if txn.final_t is None or txn.final_index is None:
             return True
         sent = max(txn.final_t, self.stream_arrivals.get(txn.final_index, txn.final_t))
-        return sent + self.tol <= self.end
+        return sent + self.tol <= self.end and not self._written_unread(txn, sent)
+
+    def _written_unread(self, txn: wire.Txn, since: float) -> bool:
+        """
+        Whether the phone wrote data onto C{txn}'s TCP/TLS connection from
+        C{since} on that the server never read by the end of the run: TCP was
+        still delivering it (a lost segment sent again), so an ACK in it was on
+        its way (survey 7017 [01], round 18: FBK-C2, TLS, 20 % loss, the
+        fallback server's 200 at 299.6 s of 300, the ACK's segment lost at
+        299.7 s, its copy sent again at 299.9 s arriving after the end).
+        """
+        if txn.transport == "udp":
+            return False
+        ports = {s.sport for s in txn.sends}
+        wrote = False
+        for e in self.trace.events:
+            if e.t < since:
+                continue
+            if (isinstance(e, PacketEvent) and e.proto == "tcp" and not e.flags
+                    and e.src[0] == self.facts.phone and e.src[1] in ports
+                    and e.dst[0] == txn.dst):
+                wrote = True
+            elif (wrote and isinstance(e, SipEvent) and e.direction == "in"
+                  and e.observer == txn.dst and e.remote[0] == self.facts.phone
+                  and e.remote[1] in ports):
+                return False  # the server read what the phone wrote
+        return wrote
 
     @cached_property
     def stream_arrivals(self) -> dict[int, float]:

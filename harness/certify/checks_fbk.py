@@ -1437,6 +1437,16 @@ def fbk_s2(ctx: Ctx) -> Verdict:
             if refused is not None:
                 ev.extend(refused.indexes)
                 continue
+            # a REGISTER to the fallback server begun before and still under way when
+            # server 1 failed (retransmitted, neither answered nor given up) is that
+            # fallback, as for a failed lookup above (survey 7019 [04] of round 18:
+            # falling back, the fallback silent, a call's try of server 1 failing, FO-5's
+            # REGISTER at the secondary refused with 503)
+            pending = next((x for x in ctx.txns if x.method == "REGISTER" and x.dst == fb
+                            and x.first < g1_last.first and in_flight(ctx, x, t_fail)), None)
+            if pending is not None:
+                ev.extend(pending.indexes)
+                continue
             if nxt is None and late > ctx.end:
                 continue
             # a connection to the fallback server begun at once and still being opened

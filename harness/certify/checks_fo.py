@@ -342,6 +342,8 @@ def fo3(ctx: Ctx) -> Verdict:
             # had no call to ACK (explore seed 19 of dns-ip-literal, round 3: TLS set-up
             # took most of the secondary's half second, the 200 came at its end)
             continue
+        if not ack and not ctx.ack_due(second):
+            continue  # answered as the run ended: the ACK was still on its way (as FBK-C2)
         if not ack or ack[0].dst != second.dst:
             return ctx.failed(c, "no ACK for the 200 OK through the secondary",
                               f"ACK to {ctx.name(second.dst)}",
@@ -762,6 +764,11 @@ def fo6(ctx: Ctx) -> Verdict:
             if refused is not None:
                 ev.extend(refused.indexes)
                 continue  # it took over at once, and its port was closed
+            if ch.method == "REGISTER" and any(
+                    t.method == "REGISTER" and t.dst == fb and t.first < g1_last.first
+                    and in_flight(ctx, t, t_fail) for t in ctx.txns):
+                continue  # falling back already, its REGISTER there still under way
+                # (as for a failed lookup above; survey 7019 [04] of round 18, FBK-S2)
             written = fallback_write_in_flight(ctx, t_fail) if nxt is None else None
             if written is not None:
                 ev.append(written)

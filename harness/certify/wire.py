@@ -1871,6 +1871,14 @@ def attempts(
                 # server for it as this connection failed, before the next one there
                 # began: this connection was its try (survey 7006 [01] of round 9)
                 nxt = nxt_real
+            elif (gave is None and nxt_real is not None and nxt_real.dst != a.server
+                  and (nxt_real.call_id, nxt_real.method) != (nxt.call_id, nxt.method)):
+                # ... or else the request on the wire next, at another target: the next
+                # connection there being another request's, this one was not that
+                # request's (survey 7018 [07] of round 18: a call's lookup slow, its
+                # connection to the stopped secondary refused as the renewal fell due,
+                # the renewal's own refused next; the INVITE then at the primary)
+                nxt = nxt_real
         # nothing at once after it (or only a request to the very target another one
         # gave up as it began), and another request of the group gave its target up as
         # the connection began: it was that request's next target (RTX-1, RTX-2), not

@@ -12,6 +12,7 @@ from typing import Any
 
 from twisted.trial.unittest import SynchronousTestCase
 
+from harness.certify import wire
 from harness.certify.facts import CallPlan, ServerInfo
 from harness.testing.tracebuilder import (
     DOMAIN,
@@ -5170,3 +5171,158 @@ class FallbackRenewalOnTheCallsRefusedConnectionTests(SynchronousTestCase):
 
     def test_renewal_not_due_fails(self) -> None:
         self.assertEqual(status(self._world(3600), "FBK-S3"), "fail")
+
+
+_SRV_BOTH = [f"1 10 5060 primary.{DOMAIN}", f"2 10 5060 secondary.{DOMAIN}"]
+
+
+def _refused_late(tb: TraceBuilder, at: float, phone_port: int, syns: tuple[float, ...]) -> None:
+    """A TCP connection to the stopped secondary: SYNs at C{at + s}, the last refused."""
+    for k, s in enumerate(syns):
+        tb.syn_lost(at + s, "secondary", fate="closed" if k == len(syns) - 1 else "lost",
+                    phone_port=phone_port)
+    tb._add(ConnEvent(at + syns[-1] + 0.2, tb.phone, "refused", "tcp", (tb.phone, phone_port),
+                      (SECONDARY, 5060), "RST"))
+
+
+class CallsConnectionBeforeTheRenewalsTests(SynchronousTestCase):
+    """
+    FBK-S2, FO-6 (round 18, survey 7018 [07]): successive mode, TCP, the
+    secondary stopped.  A call placed at 137 s found the primary's address
+    lost twice, so its INVITE's connection went to the secondary at 142.6 s,
+    refused at 143.8 s; the renewal, due at 143.845 s, opened its own there
+    (refused at 147.05 s), then registered at the primary; the INVITE went to
+    the primary at 144.0 s.  A request never tries one target twice in a row
+    (RTX-2): the second connection being the REGISTER's, the first was the
+    INVITE's, next on the wire at another target, so server 1 never failed the
+    REGISTER (L{wire.attempts}).  Without the call both connections are the
+    registration's: it failed server 1 and owed the fallback server a REGISTER.
+    """
+
+    def _world(self, call: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, redundancy_type=1, expires=30,
+                                        calls=(137.0,) if call else (), duration=160.0))
+        tb.dns(110.0, f"_sip._tcp.{DOMAIN}", "SRV", _SRV_BOTH)
+        tb.dns(110.1, f"primary.{DOMAIN}", "A", [PRIMARY])
+        reg = tb.register("primary", 110.2, transport="tcp")
+        tb.respond(reg, 200, 110.3, headers=[("Expires", "30")])
+        tb.dns(137.1, f"_sip._tcp.{DOMAIN}", "SRV", _SRV_BOTH)
+        tb.dns(137.5, f"primary.{DOMAIN}", "A", rcode="TIMEOUT")
+        tb.dns(138.5, f"primary.{DOMAIN}", "A", rcode="TIMEOUT")
+        tb.dns(142.5, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        _refused_late(tb, 142.603, 32769, (0.0, 1.0))
+        _refused_late(tb, 143.845, 32770, (0.0, 1.0, 3.0))
+        tb.dns(143.906, f"primary.{DOMAIN}", "A", [PRIMARY])
+        if call:
+            inv = tb.invite("primary", 144.006, transport="tcp", call_id="call-a")
+            tb.respond(inv, 200, 144.106)
+            tb.in_dialog(inv, "ACK", 144.207, transport="tcp")
+        ren = tb.register("primary", 147.146, transport="tcp", cseq=2)
+        tb.respond(ren, 200, 147.15, headers=[("Expires", "30")])
+        return tb
+
+    def test_first_connection_is_the_calls(self) -> None:
+        tb = self._world(True)
+        named = [(x.method, x.first) for x in wire.attempts(tb.build(), tb.facts)
+                 if not x.on_wire]
+        self.assertEqual([m for m, _ in named], ["INVITE", "REGISTER"])
+
+    def test_renewal_never_failed_passes(self) -> None:
+        for clause in ("FBK-S2", "FO-6"):
+            self.assertNotEqual(status(self._world(True), clause), "fail", clause)
+
+    def test_renewal_failing_at_the_secondary_alone_fails(self) -> None:
+        for clause in ("FBK-S2", "FO-6"):
+            self.assertEqual(status(self._world(False), clause), "fail", clause)
+
+
+class FallbackRegisterStillUnderWayTests(SynchronousTestCase):
+    """
+    FBK-S2, FO-6 (round 18, survey 7019 [04]): successive mode, TCP; the
+    primary refused, the phone fell back and its REGISTER to the silent
+    fallback server was still being retried when a new REGISTER failed at
+    server 1 (there, FO-5's REGISTER for a call's failover): the REGISTER
+    already under way at the fallback server is the fallback both clauses ask
+    for.  Once that one was given up (7.5 s), a new failure of server 1 owes
+    a new REGISTER there.
+    """
+
+    def _world(self, second: float) -> TraceBuilder:
+        facts = default_facts(server1=PRIMARY, transport=1, redundancy_type=1, duration=120.0,
+                              servers=(ServerInfo("primary", PRIMARY, _PORTS),
+                                       ServerInfo("fallback", FALLBACK, _PORTS)))
+        tb = TraceBuilder(facts)
+        tb.refused(0.0, "primary")
+        tb.silent("REGISTER", "fallback", 0.02, transport="tcp")
+        tb.refused(second, "primary")
+        return tb
+
+    def test_fallback_register_in_flight_passes(self) -> None:
+        for clause in ("FBK-S2", "FO-6"):
+            self.assertNotEqual(status(self._world(5.0), clause), "fail", clause)
+
+    def test_fallback_register_given_up_before_fails(self) -> None:
+        for clause in ("FBK-S2", "FO-6"):
+            self.assertEqual(status(self._world(10.0), clause), "fail", clause)
+
+
+class AckSegmentResentAsTheRunEndedTests(SynchronousTestCase):
+    """
+    FBK-C2 (round 18, survey 7017 [01], 3 worlds): as
+    L{FallbackAnsweredAsTheRunEndedTests}, but 20 % loss and the fallback
+    server's 200 at 299.6 s, well within a round trip of the end: the phone
+    wrote its ACK at 299.7 s, the segment was lost, and TCP's copy sent again
+    at 299.9 s reached the server only after the end.  Data the phone wrote
+    onto the call's connection that the server never read by the end was still
+    on its way (L{Ctx.ack_due}).  With nothing written after the 200, the call
+    still fails FBK-C2.
+    """
+
+    def _world(self, wrote: bool) -> TraceBuilder:
+        tb = FallbackAnsweredAsTheRunEndedTests()._world(299.6)
+        if wrote:
+            for t, fate in ((299.7, "lost"), (299.9, "delivered")):
+                tb._add(PacketEvent(t, "tcp", (tb.phone, 5060), (FALLBACK, 5061), b"",
+                                    fate=fate))
+        return tb
+
+    def test_ack_segment_resent_at_the_end_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-C2"), "pass")
+
+    def test_nothing_written_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-C2"), "fail")
+
+
+class FailoverAckSegmentResentAsTheRunEndedTests(SynchronousTestCase):
+    """
+    FO-3 (round 18; as L{AckSegmentResentAsTheRunEndedTests} reads FBK-C2):
+    TCP, a call at 18 s, the primary silent; the INVITE failed over to the
+    secondary at 18.5 s, answered 200 at 18.6 s, and the phone's segment after
+    it (the ACK) was lost and sent again at 18.9 s, unread when the run ended at
+    19 s: the ACK was on its way (L{Ctx.ack_due}).  With nothing written after
+    the 200, FO-3 still fails: no ACK through the secondary.
+    """
+
+    def _world(self, wrote: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, port1=0, retry_counts=0, server2="",
+                                        calls=(18.0,), duration=19.0))
+        srv = [f"0 1 5060 primary.{DOMAIN}", f"1 0 5060 secondary.{DOMAIN}"]
+        for at in (1.0, 18.0):
+            tb.dns(at - 0.003, f"_sip._tcp.{DOMAIN}", "SRV", srv, ttl=300)
+            tb.dns(at - 0.002, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=300)
+            tb.dns(at - 0.001, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=300)
+        tb.respond(tb.register("primary", 1.0, transport="tcp"), 200, 1.01)
+        tb.silent("INVITE", "primary", 18.0, call_id="call-a", transport="tcp")
+        inv = tb.invite("secondary", 18.5, call_id="call-a", cseq=2, transport="tcp")
+        tb.respond(inv, 200, 18.6)
+        if wrote:
+            for t, fate in ((18.7, "lost"), (18.9, "delivered")):
+                tb._add(PacketEvent(t, "tcp", (tb.phone, 5060), (SECONDARY, 5060), b"",
+                                    fate=fate))
+        return tb
+
+    def test_ack_segment_resent_at_the_end_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "FO-3"), "fail")
+
+    def test_nothing_written_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-3"), "fail")

@@ -33,6 +33,7 @@ from harness.certify import wire
 from harness.phone.defects import Defects
 from harness.sip.message import ParseError, Request, Response
 from harness.testbed import RunResult, Testbed
+from harness.testing.hypothesis_trial import constants_pinned
 from harness.testing.strategies import DNS_ADDRESS, World, worlds
 from harness.trace.events import PacketEvent, SipEvent
 from harness.trace.ladder import text_ladder
@@ -738,7 +739,9 @@ def search_worlds(
     it (L{explore}, and the survey's L{harness.testing.survey.survey} and
     C{shrink_world}): C{body} on up to C{n} worlds drawn with C{seed}, in
     C{phases}; no example database (a run is reproduced by its seed, not by
-    a file left behind), no deadline (a world's wall time says nothing about
+    a file left behind, and the same worlds wherever it runs: Hypothesis's
+    local constants pinned, L{harness.testing.hypothesis_trial.pin_constants}),
+    no deadline (a world's wall time says nothing about
     it), no health checks (a slow or filtered draw is the strategy's nature
     here, not a test's flaw).  An exception C{body} raises ends the search
     (after shrinking, with L{Phase.shrink}) and propagates.
@@ -758,7 +761,8 @@ def search_worlds(
     def probe(world: World) -> None:
         body(world)
 
-    probe()
+    with constants_pinned():
+        probe()
 
 
 def explore(

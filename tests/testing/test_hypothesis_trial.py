@@ -1,14 +1,17 @@
 """
 Tests for L{harness.testing.hypothesis_trial}: the falsifying example reaches
-the failure message, and a state machine run from a test_ method really runs.
+the failure message, a state machine run from a test_ method really runs, and
+a seed draws the same worlds whatever modules are loaded.
 """
+
+from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from twisted.trial.unittest import SynchronousTestCase
 
-from harness.testing.hypothesis_trial import fold_notes, run_machine, show_notes
+from harness.testing.hypothesis_trial import fold_notes, pin_constants, run_machine, show_notes
 
 
 class FoldNotesTests(SynchronousTestCase):
@@ -83,3 +86,57 @@ class RunMachineTests(SynchronousTestCase):
                 pass
 
         run_machine(Ok, settings_=settings(max_examples=5, derandomize=True, database=None))
+
+
+def _world_digests(n: int, seed: int) -> list[str]:
+    import hashlib
+    import json
+
+    from hypothesis import Phase
+
+    from harness.explore import search_worlds
+
+    out: list[str] = []
+
+    def body(world: Any) -> None:
+        text = json.dumps(world.document, sort_keys=True) + world.phone_text
+        out.append(hashlib.sha256(text.encode()).hexdigest()[:16])
+
+    search_worlds(body, n, seed=seed, phases=[Phase.generate])
+    return out
+
+
+class PinConstantsTests(SynchronousTestCase):
+    """
+    Hypothesis draws constants from the literals of the local modules loaded
+    in the process; pinned, a seed names the same worlds whatever is loaded.
+    """
+
+    def test_this_hypothesis_has_local_constants_to_pin(self) -> None:
+        # (None: Hypothesis moved them; the pin would silently do nothing)
+        undo = pin_constants()
+        self.assertIsNotNone(undo)
+        assert undo is not None
+        undo()
+
+    def test_seed_draws_same_worlds_after_a_module_with_literals_loads(self) -> None:
+        import importlib
+        import shutil
+        import sys
+        import tempfile
+        from pathlib import Path
+
+        before = _world_digests(60, seed=7018)
+        # A "local" module (outside site-packages, not a test file) full of
+        # literals of the sizes the world strategies draw
+        where = Path(tempfile.mkdtemp(prefix="pin-"))
+        self.addCleanup(shutil.rmtree, where, True)
+        name = "pin_constants_literals"
+        ints = ", ".join(str(n) for n in range(2, 700, 3))
+        floats = ", ".join(f"{n / 1000 + 0.0003}" for n in range(1, 300, 7))
+        (where / f"{name}.py").write_text(f"INTS = ({ints})\nFLOATS = ({floats})\n")
+        sys.path.insert(0, str(where))
+        self.addCleanup(sys.path.remove, str(where))
+        importlib.import_module(name)
+        self.addCleanup(sys.modules.pop, name, None)
+        self.assertEqual(_world_digests(60, seed=7018), before)

@@ -731,3 +731,44 @@ class CallsRefusedConnectionAheadOfRoeRegisterTests(SynchronousTestCase):
 
     def test_nothing_to_the_fallback_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FO-6"), "fail")
+
+
+class SameInstantRefusedConnectionsTests(SynchronousTestCase):
+    """
+    FO-2, FO-3 (survey 7020 [01] and [02], round 18; no latency, TCP, the
+    primary stopped): at 1.0 s the registration's connection to the primary
+    was refused and its REGISTER went on to the secondary; then a call's
+    connection to the primary was refused, and its INVITE followed the
+    REGISTER to the secondary -- all at one instant.  The wire, ordering
+    only by time, could not tell that the REGISTER had left the primary
+    before the call's connection began, so each refused connection stood
+    for both requests, and each request seemed to try the primary twice and
+    stop there.  At one instant the trace's order is the order of events:
+    the REGISTER's send and the first connection's SYN came before the
+    second connection's SYN (RTX-2: never back to a target just left).  A
+    registration that went to the secondary first, the only refused
+    connection after its REGISTER in that order, never tried the primary:
+    FO-1 still fails.
+    """
+
+    def _world(self, register_tried_primary: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, port1=0, retry_counts=0, server2="",
+                                        calls=(1.0,), duration=30.0))
+        srv = [f"0 1 5060 primary.{DOMAIN}", f"1 0 5060 secondary.{DOMAIN}"]
+        tb.dns(1.0, f"_sip._tcp.{DOMAIN}", "SRV", srv, ttl=300)
+        tb.dns(1.0, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=300)
+        tb.dns(1.0, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=300)
+        if register_tried_primary:
+            tb.refused(1.0, "primary", after=0.0)
+        tb.respond(tb.register("secondary", 1.0, cseq=2, transport="tcp"), 200, 1.0)
+        tb.refused(1.0, "primary", after=0.0)
+        tb.call("secondary", 1.0, bye_at=6.0, call_id="call-a", transport="tcp")
+        return tb
+
+    def test_each_connection_one_request_passes(self) -> None:
+        tb = self._world(True)
+        for clause in ("FO-1", "FO-2", "FO-3"):
+            self.assertNotEqual(status(tb, clause), "fail", clause)
+
+    def test_register_to_the_secondary_first_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-1"), "fail")

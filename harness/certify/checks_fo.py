@@ -85,7 +85,13 @@ def _opening_at_end(ctx: Ctx, others: set[str], done: float) -> int | None:
     failover was under way, as REG-2 and FBK-C1 read a renewal's connection
     still being opened at the end (survey 7010 [03] of round 12: TCP, the
     INVITE given the silent primary up at 119.50 s, its SYN to the stopped
-    secondary then, the RST lost, the run ending at 120 s).
+    secondary then, the RST lost, the run ending at 120 s).  A server's answer
+    over it that the phone could not have acted on before the end (sent within
+    the at-once allowance of it: the phone's next step, its ACK, TLS hello or
+    the request itself, was still due) leaves it under way too (survey 7019
+    [02], round 18: TLS, the REGISTER given up at the silent primary at
+    296.85 s, two SYNs to the secondary lost, the third answered at 299.85 s,
+    the phone's ACK lost, the run ending at 300 s).
     """
     failed = {(a.server, a.phone_port) for a in ctx.conn_attempts}
     first: dict[tuple[str, int], tuple[int, float]] = {}
@@ -94,7 +100,8 @@ def _opening_at_end(ctx: Ctx, others: set[str], done: float) -> int | None:
         if e.proto != "tcp":
             continue
         if e.src[0] in others and e.fate == "delivered":
-            heard.add((e.src[0], e.dst[1]))
+            if e.t + ctx.at_once <= ctx.end:
+                heard.add((e.src[0], e.dst[1]))
         elif e.dst[0] in others and (ctx.facts.phone is None or e.src[0] == ctx.facts.phone):
             if "S" in e.flags and "A" not in e.flags:
                 first.setdefault((e.dst[0], e.src[1]), (i, e.t))
@@ -143,10 +150,13 @@ def fo1(ctx: Ctx) -> Verdict:
                              f"then {first.describe()}", first.indexes)
     # a connection to the primary that failed, or that was not established in time
     # (RTX-2), carried the first REGISTER's attempt there though no SIP went over it
+    # (at one instant, no latency, before the REGISTER in the trace's order: survey 7020
+    # [01], round 18)
+    here = (first.first, first.sends[0].index)
     tried = [(f.index, f.what) for f in ctx.conn_failures
-             if f.server in ctx.top and f.t <= first.first]
+             if f.server in ctx.top and (f.t, f.index) <= here]
     tried += [(a.index, a.what) for a in ctx.conn_attempts
-              if a.server in ctx.top and a.start <= first.first]
+              if a.server in ctx.top and (a.start, a.index) <= here]
     if tried:
         return ctx.passed(
             c,
@@ -642,12 +652,19 @@ def _request_behind_roe(ctx: Ctx, ch: wire.Chain, done: float) -> wire.Txn | Non
     L{checks_rtx._roe_register}; its connection may have failed before any SIP
     went over it) that failed at C{done}, the new INVITE that went on elsewhere
     as it failed, at once or once the phone had asked again for the addresses
-    it lacked (DNS-11): the request it was sent for.
+    it lacked (DNS-11): the request it was sent for.  Attempts ahead of it in
+    C{ch} that were only a connection, failed before any SIP went over it
+    (RTX-2), were that request's, not the REGISTER's: the wire, naming no
+    method for them, joined them to the next request on the wire (survey 7019
+    [03], round 18: a call's connection to the stopped primary refused at
+    586.046 s, FO-5's REGISTER to the secondary answered 503, the INVITE
+    then to the fallback server).
     """
     from harness.certify.checks_dns import DNS_GIVE_UP
     from harness.certify.checks_rtx import _roe_register, at_once
 
-    if ch.method != "REGISTER" or len(ch.txns) != 1 or not _roe_register(ctx, ch.head):
+    if (ch.method != "REGISTER" or any(t.on_wire for t in ch.txns[:-1])
+            or not _roe_register(ctx, ch.tail)):
         return None
 
     return next((x for x in ctx.attempts if x.method == "INVITE" and not x.in_dialog

@@ -1968,9 +1968,13 @@ def attempts(
                         # nor one with a failed connection of its own there after this
                         # one (a renewal falling due just after a call's connection to
                         # the stopped primary was refused, its own refused 30 ms later:
-                        # explore seed 149 of dns-ip-literal, round 5)
+                        # explore seed 149 of dns-ip-literal, round 5; at one instant,
+                        # its SYN after this one's in the trace: survey 7020 [01], round
+                        # 18, no latency)
                         or any(y.dst == a.server and (y.call_id, y.method)
-                               == (t.call_id, t.method) and a.start < y.first <= t.first
+                               == (t.call_id, t.method)
+                               and (a.start, a.index) < (y.first, y.sends[0].index)
+                               and y.first <= t.first
                                for y in synthetic.values())):
                     continue
                 also.append(replace(
@@ -2197,11 +2201,16 @@ def _left_before(facts: Facts, t: Txn, a: ConnAttempt, free: Sequence[ConnAttemp
     # (before C{a} began, strictly: a call placed as C{a} began, its INVITE behind the
     # connection the other request had opened, started with its call, L{Txn.started},
     # and C{a} was that INVITE's attempt at the top of the list)
-    if t.dst == a.server or t.started >= a.start:
+    # (at one instant, no latency, the trace's order is the order of events: C{t}'s
+    # request on the wire, and C{c}'s SYN, before C{a}'s first SYN; survey 7020 [01],
+    # round 18: the REGISTER's and the call's connections to the stopped primary both
+    # refused at 1.0 s, the REGISTER on to the secondary before the call's SYN)
+    if t.dst == a.server or t.started > a.start or (
+            t.started == a.start and t.sends[0].index > a.index):
         return False
     give_up = give_up_delay(facts.profile, t.method, retry_counts_for(facts, a.server))
     for c in free:
-        if c is a or c.server != a.server or c.start >= a.start:
+        if c is a or c.server != a.server or (c.start, c.index) >= (a.start, a.index):
             continue
         done = min(c.t, c.start + give_up)
         if done <= a.start and abs(done - t.started) <= facts.tol:

@@ -12,6 +12,7 @@ from twisted.names import dns
 from twisted.trial.unittest import SynchronousTestCase
 
 from harness.certify.facts import ServerInfo
+from harness.certify.wire import give_up_delay
 from harness.testing.tracebuilder import (
     DOMAIN,
     FALLBACK,
@@ -645,3 +646,133 @@ class FallbackRegisterGivenUpBeforeItsConnectionCameUpTests(SynchronousTestCase)
 
     def test_connection_begun_for_the_invite_fails(self) -> None:
         self.assertEqual(status(self._world(0.3), "REG-1"), "fail")
+
+
+class FailoverConnectionAnsweredJustBeforeTheEndTests(SynchronousTestCase):
+    """
+    FO-2 (survey 7019 [02] of round 18; TLS, 20 % loss, retry_counts 15, the
+    primary crashed mid-REGISTER at 206 s): the renewal at 241.24 s got the
+    primary's 100 Trying and nothing more; the phone gave it up at 296.85 s
+    (RTX-1) and opened a connection to the secondary then.  Two SYNs were
+    lost, the third answered at 299.85 s; the phone's ACK was lost and the
+    run ended at 300 s, before the TLS handshake and the REGISTER could
+    follow.  The secondary's SYN-ACK made the connection "answered", so it
+    no longer counted as still being opened at the end, and FO-2 said the
+    phone did not fail over.  An answer the phone could not act on at once
+    before the end leaves the failover under way; one that came seconds
+    before the end, the connection up and the REGISTER never sent over it,
+    still fails FO-2.
+    """
+
+    def _world(self, margin: float, ack: str = "lost") -> TraceBuilder:
+        # (the run ends C{margin} s after the secondary's SYN-ACK)
+        facts = default_facts(transport=1, port1=0, retry_counts=3, server2="")
+        done = 1.0 + give_up_delay(facts.profile, "REGISTER", 3)
+        tb = TraceBuilder(default_facts(transport=1, port1=0, retry_counts=3, server2="",
+                                        duration=done + 3.1 + margin))
+        srv = [f"0 1 5060 primary.{DOMAIN}", f"1 0 5060 secondary.{DOMAIN}"]
+        tb.dns(0.997, f"_sip._tcp.{DOMAIN}", "SRV", srv, ttl=300)
+        tb.dns(0.998, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=300)
+        tb.dns(0.999, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=300)
+        tb.silent("REGISTER", "primary", 1.0, transport="tcp")
+        for at in (done, done + 1.0):
+            tb.syn_lost(at, "secondary", fate="lost", phone_port=41600)
+        tb._add(PacketEvent(done + 3.0, "tcp", (PHONE, 41600), (SECONDARY, 5060), b"",
+                            fate="delivered", flags="S"))
+        tb._add(PacketEvent(done + 3.1, "tcp", (SECONDARY, 5060), (PHONE, 41600), b"",
+                            fate="delivered", flags="SA"))
+        tb._add(PacketEvent(done + 3.2, "tcp", (PHONE, 41600), (SECONDARY, 5060), b"",
+                            fate=ack, flags="A"))
+        tb.conn(done + 3.1, "secondary", "accept", transport="tcp", port=5060,
+                phone_port=41600)
+        tb._add(ConnEvent(done + 3.2, PHONE, "connect", "tcp", (PHONE, 41600),
+                          (SECONDARY, 5060), ""))
+        return tb
+
+    def test_answer_just_before_the_end_passes(self) -> None:
+        self.assertNotEqual(status(self._world(0.15), "FO-2"), "fail")
+        self.assertNotEqual(status(self._world(0.15, "delivered"), "FO-2"), "fail")
+
+    def test_answer_seconds_before_the_end_without_register_fails(self) -> None:
+        # (within RTX-1's time from its first SYN: not yet a connection that failed, RTX-2)
+        self.assertEqual(status(self._world(3.0, "delivered"), "FO-2"), "fail")
+
+
+class CallsRefusedConnectionAheadOfRoeRegisterTests(SynchronousTestCase):
+    """
+    FO-6 (survey 7019 [03], round 18; successive mode, register_on_enable 1,
+    TCP, the primary stopped, the secondary answering 503): a call placed at
+    586 s opened a connection to the primary, refused; FO-5's REGISTER to
+    the secondary got the 503, and the INVITE went on to the fallback
+    server.  The refused connection carried no SIP, so the wire joined it to
+    the next request on the wire, the REGISTER: a REGISTER that seemed to
+    fail at both targets of server 1, and FO-6 wanted a REGISTER at the
+    fallback server.  A connection that failed before any SIP ahead of
+    FO-5's REGISTER was the call's attempt (RTX-2), as a lone FO-5 REGISTER
+    is read (survey 7018 [06], round 17): the INVITE behind it moved on.
+    Had nothing gone to the fallback server after the 503, FO-6 still fails.
+    """
+
+    def _world(self, invite_moves_on: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, port1=0, redundancy_type=1,
+                                        register_on_enable=1, calls=(30.0,), duration=60.0))
+        srv = [f"0 1 5060 primary.{DOMAIN}", f"1 0 5060 secondary.{DOMAIN}"]
+        for at in (1.0, 30.0):
+            tb.dns(at - 0.003, f"_sip._tcp.{DOMAIN}", "SRV", srv, ttl=5)
+            tb.dns(at - 0.002, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=5)
+            tb.dns(at - 0.001, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=5)
+        tb.respond(tb.register("primary", 1.0, transport="tcp"), 200, 1.01)
+        tb.fault(20.0, "primary", "stop")
+        refused = tb.refused(30.0, "primary", after=0.007)
+        roe = tb.register("secondary", refused + 0.008, cseq=2, transport="tcp")
+        tb.respond(roe, 503, refused + 0.009)
+        if invite_moves_on:
+            tb.call("fallback", refused + 0.016, bye_at=refused + 1.0)
+        return tb
+
+    def test_invite_moving_on_to_the_fallback_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "FO-6"), "fail")
+
+    def test_nothing_to_the_fallback_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-6"), "fail")
+
+
+class SameInstantRefusedConnectionsTests(SynchronousTestCase):
+    """
+    FO-2, FO-3 (survey 7020 [01] and [02], round 18; no latency, TCP, the
+    primary stopped): at 1.0 s the registration's connection to the primary
+    was refused and its REGISTER went on to the secondary; then a call's
+    connection to the primary was refused, and its INVITE followed the
+    REGISTER to the secondary -- all at one instant.  The wire, ordering
+    only by time, could not tell that the REGISTER had left the primary
+    before the call's connection began, so each refused connection stood
+    for both requests, and each request seemed to try the primary twice and
+    stop there.  At one instant the trace's order is the order of events:
+    the REGISTER's send and the first connection's SYN came before the
+    second connection's SYN (RTX-2: never back to a target just left).  A
+    registration that went to the secondary first, the only refused
+    connection after its REGISTER in that order, never tried the primary:
+    FO-1 still fails.
+    """
+
+    def _world(self, register_tried_primary: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, port1=0, retry_counts=0, server2="",
+                                        calls=(1.0,), duration=30.0))
+        srv = [f"0 1 5060 primary.{DOMAIN}", f"1 0 5060 secondary.{DOMAIN}"]
+        tb.dns(1.0, f"_sip._tcp.{DOMAIN}", "SRV", srv, ttl=300)
+        tb.dns(1.0, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=300)
+        tb.dns(1.0, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=300)
+        if register_tried_primary:
+            tb.refused(1.0, "primary", after=0.0)
+        tb.respond(tb.register("secondary", 1.0, cseq=2, transport="tcp"), 200, 1.0)
+        tb.refused(1.0, "primary", after=0.0)
+        tb.call("secondary", 1.0, bye_at=6.0, call_id="call-a", transport="tcp")
+        return tb
+
+    def test_each_connection_one_request_passes(self) -> None:
+        tb = self._world(True)
+        for clause in ("FO-1", "FO-2", "FO-3"):
+            self.assertNotEqual(status(tb, clause), "fail", clause)
+
+    def test_register_to_the_secondary_first_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-1"), "fail")

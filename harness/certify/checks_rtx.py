@@ -1211,6 +1211,19 @@ def _every_target_failed_since(ctx: Ctx, fail_t: float, lo: float) -> float:
     return fail_t
 
 
+def _moved_on_from(ctx: Ctx, b: wire.ConnAttempt) -> tuple[float, ...]:
+    """
+    When a request whose connection C{b} failed could move on to the next
+    target (RTX-2): C{b}'s failure, or the give-up time of a silent target
+    (RTX-1) counted from its first SYN if that came first (nothing answered
+    by then; the request's method unknown on the wire: INVITE's or
+    REGISTER's, as L{wire.failed_at} reads a request's connection).
+    """
+    rc = ctx.retry_counts(b.server)
+    return (b.t, *(g for m in ("INVITE", "REGISTER")
+                   if (g := b.start + wire.give_up_delay(ctx.profile, m, rc)) < b.t))
+
+
 def rtx5(ctx: Ctx) -> Verdict:
     """Every target failed -> the phone retries after retry_interval, from the top."""
     c = "RTX-5"
@@ -1381,11 +1394,22 @@ def rtx5(ctx: Ctx) -> Verdict:
             # same request moving on down the list, RTX-2, not a retry from its top;
             # explore seed 69 of round 4, a call's connections to the primary and then
             # the secondary, both reset, a second before the retry)
+            # (the phone moved on when that connection failed or, nothing answered, when
+            # it gave the target up at RTX-1's time from its first SYN, whichever came
+            # first, as wire.failed_at reads a request's: survey 7019 [01] of round 18, a
+            # call's SYNs to the primary lost from 49.0 s, given up at 49.5 s, its
+            # connection to the secondary then, the primary's reset only at 49.62 s)
+            # (or when another request's attempt there failed, its connection up and the
+            # server silent: survey 7019 [05] of round 18, a call's INVITE to the delayed
+            # primary at 288.0 s given up at 291.5 s, its connection to the secondary then)
+            gave_up = [(b.server, d) for b in conns if ctx.group(b.server) == 1
+                       for d in _moved_on_from(ctx, b)]
+            gave_up += [(x.dst, d) for x in ctx.attempts if ctx.group(x.dst) == 1
+                        and (d := ctx.failed_at(x)) is not None]
             moved_on = {a.index for a in conns
                         if ctx.group(a.server) == 1
-                        and any(b.server != a.server and ctx.group(b.server) == 1
-                                and b.t - ctx.tol <= a.start <= b.t + at_once(ctx)
-                                for b in conns)}
+                        and any(srv != a.server and d - ctx.tol <= a.start <= d + at_once(ctx)
+                                for srv, d in gave_up)}
             options: list[tuple[float, str, str, int]] = [
                 (a.start, a.server,
                  f"{a.transport} connection to {ctx.name(a.server)} at {a.start:.3f} "

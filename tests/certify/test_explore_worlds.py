@@ -71,6 +71,8 @@ MUST_FAIL = {
     "r15-s7014-rtx2-invite-handover-to-fallback": ("retries-too-few", "FO-6"),
     "r15-s7014-rtx2-fallback-renewal-refused-retry-from-top": ("retries-too-many", "RTX-5"),
     "r17-s7018-fb2-roe-register-with-live-binding": ("never-fails-back", "FB-2"),
+    "r18-s7019-rtx5-call-moves-on-at-give-up": ("no-reregister-retry", "RTX-5"),
+    "r18-s7019-rtx5-invite-moves-on-at-give-up": ("no-reregister-retry", "RTX-5"),
 }
 
 

@@ -2116,10 +2116,17 @@ def _trouble_since(
     # server up, L{Ctx.maybe_late}: either reading stands; survey 7006 [02], round
     # 9, UDP, latency 0.1 s, a call's INVITE given up at 177.5 s, the UAS's 200
     # re-sent at 177.6 s, the registration's RTX-5 retry 30 s later)
+    # (an ACK is no trouble: it gets no response, RFC 3261 17.1.1.3, so the wire's
+    # "no final response" says nothing of its server; round 18 saw every call's ACK
+    # after a registration waive REG-2's judgement of its renewal)
+    # (a failure in the registration's very instant may have come after it: survey
+    # 7019 of round 18, no latency, the INVITE's 503 and the REGISTER's 200 at 0.0 s,
+    # the registration's RTX-5 retry 30 s later, hidden until then by the ACK)
     troubled = [
         t for t in ctx.txns
-        if ctx.group(t.dst) == group and (t.failed or ctx.maybe_late(t))
-        and r.t < _failure_time(ctx, t)
+        if ctx.group(t.dst) == group and t.method != "ACK"
+        and (t.failed or ctx.maybe_late(t))
+        and r.t - wire._SAME_INSTANT < _failure_time(ctx, t)
     ]
     # a connection to the group lost or refused since (RTX-2) is trouble as well
     lost_conn = [

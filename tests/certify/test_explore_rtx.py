@@ -4370,3 +4370,41 @@ class CallLookupFailingAmidARenewalsLookupTests(SynchronousTestCase):
 
     def test_early_register_after_the_calls_lookup_got_an_address_fails(self) -> None:
         self.assertEqual(status(self._world(False), "REG-2"), "fail")
+
+
+class CallsAckIsNoTroubleTests(SynchronousTestCase):
+    """
+    REG-2 (round 18, noticed while triaging survey 7019 [06]): an ACK gets no
+    response (RFC 3261 17.1.1.3), so the wire saw every call's ACK as a
+    transaction without a final response, a failure of its server, and REG-2
+    waived the renewal of any registration a call followed: a REGISTER 20 s
+    into a 120 s grant after an answered call passed.  It is an early
+    renewal; the one in the last half still passes.  (The ACK had hidden a
+    failure in the registration's very instant: an INVITE's 503 beside the
+    REGISTER's 200 at 0.0 s, survey 7019, may have come after it, and the
+    registration's RTX-5 retry 30 s later is no early renewal.)
+    """
+
+    def _world(self, renew_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, expires=120, calls=(5.0,),
+                                        duration=140.0, servers=_ONE_TARGET))
+        tb.respond(tb.register("primary", 0.0), 200, 0.01)
+        tb.call("primary", 5.0, bye_at=10.0, call_id="call-a")
+        tb.respond(tb.register("primary", renew_at, cseq=2), 200, renew_at + 0.01)
+        return tb
+
+    def test_renewal_in_the_last_half_passes(self) -> None:
+        self.assertEqual(status(self._world(100.0), "REG-2"), "pass")
+
+    def test_early_renewal_after_a_call_fails(self) -> None:
+        self.assertEqual(status(self._world(20.0), "REG-2"), "fail")
+
+    def test_retry_after_a_503_in_the_registrations_instant_passes(self) -> None:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, expires=120, calls=(0.0,),
+                                        duration=140.0, servers=_ONE_TARGET))
+        tb.respond(tb.register("primary", 0.0), 200, 0.0)
+        inv = tb.invite("primary", 0.0, call_id="call-a")
+        tb.respond(inv, 503, 0.0)
+        tb.in_dialog(inv, "ACK", 0.0)
+        tb.respond(tb.register("primary", 30.0, cseq=2), 200, 30.0)
+        self.assertEqual(status(tb, "REG-2"), "pass")

@@ -1243,7 +1243,14 @@ def dns_failures(ctx: Ctx) -> list[DnsDown]:
             borrowed |= went
             borrowed_lost |= asked
             continue
-        if _lookup_ok([q for q in lk if q.index not in borrowed]):
+        # (nor is an address the phone asked for again after its answer came back, while
+        # this lookup went on: a resolver asks no question again that it holds the
+        # answer to, so that answer was another lookup's, interleaved with this one;
+        # survey 7019 [06] of round 18, a renewal's lookup got the secondary's address
+        # at 259.02 s amid a call's, whose own queries for it were lost at 262.08 s and
+        # 263.08 s, the call's lookup failing at 266.08 s)
+        if _lookup_ok([q for q in lk if q.index not in borrowed
+                       and not _answered_then_asked_again(q, lk, later, unsent)]):
             continue
         if lost is None:
             # packets between the phone and the DNS host the network did not deliver:
@@ -1301,6 +1308,21 @@ def dns_failures(ctx: Ctx) -> list[DnsDown]:
         )
     out.sort(key=lambda d: d.start)
     return out
+
+
+def _answered_then_asked_again(q: Q, lk: list[Q], later: list[list[Q]],
+                               unsent: Sequence[Q]) -> bool:
+    """
+    Whether the phone asked C{q}'s question again, in lookup C{lk}'s time (until
+    the next lookup began, and no later than L{DNS_GIVE_UP} after C{lk}'s last
+    query), after C{q}'s answer with records had reached it: then that answer
+    was not C{lk}'s.
+    """
+    if q.answer is None or not q.records:
+        return False
+    until = min(later[0][0].t if later else float("inf"), lk[-1].t + DNS_GIVE_UP)
+    return any(u.name == q.name and u.type == q.type and q.answer.t < u.t <= until
+               for u in (*lk, *unsent))
 
 
 def _asked_again_by(qs: list[Q], u: Q, t: float) -> bool:

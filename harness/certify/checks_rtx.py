@@ -1220,6 +1220,19 @@ def _every_target_failed_since(ctx: Ctx, fail_t: float, lo: float) -> float:
     return fail_t
 
 
+def _moved_on_from(ctx: Ctx, b: wire.ConnAttempt) -> tuple[float, ...]:
+    """
+    When a request whose connection C{b} failed could move on to the next
+    target (RTX-2): C{b}'s failure, or the give-up time of a silent target
+    (RTX-1) counted from its first SYN if that came first (nothing answered
+    by then; the request's method unknown on the wire: INVITE's or
+    REGISTER's, as L{wire.failed_at} reads a request's connection).
+    """
+    rc = ctx.retry_counts(b.server)
+    return (b.t, *(g for m in ("INVITE", "REGISTER")
+                   if (g := b.start + wire.give_up_delay(ctx.profile, m, rc)) < b.t))
+
+
 def rtx5(ctx: Ctx) -> Verdict:
     """Every target failed -> the phone retries after retry_interval, from the top."""
     c = "RTX-5"
@@ -1390,11 +1403,22 @@ def rtx5(ctx: Ctx) -> Verdict:
             # same request moving on down the list, RTX-2, not a retry from its top;
             # explore seed 69 of round 4, a call's connections to the primary and then
             # the secondary, both reset, a second before the retry)
+            # (the phone moved on when that connection failed or, nothing answered, when
+            # it gave the target up at RTX-1's time from its first SYN, whichever came
+            # first, as wire.failed_at reads a request's: survey 7019 [01] of round 18, a
+            # call's SYNs to the primary lost from 49.0 s, given up at 49.5 s, its
+            # connection to the secondary then, the primary's reset only at 49.62 s)
+            # (or when another request's attempt there failed, its connection up and the
+            # server silent: survey 7019 [05] of round 18, a call's INVITE to the delayed
+            # primary at 288.0 s given up at 291.5 s, its connection to the secondary then)
+            gave_up = [(b.server, d) for b in conns if ctx.group(b.server) == 1
+                       for d in _moved_on_from(ctx, b)]
+            gave_up += [(x.dst, d) for x in ctx.attempts if ctx.group(x.dst) == 1
+                        and (d := ctx.failed_at(x)) is not None]
             moved_on = {a.index for a in conns
                         if ctx.group(a.server) == 1
-                        and any(b.server != a.server and ctx.group(b.server) == 1
-                                and b.t - ctx.tol <= a.start <= b.t + at_once(ctx)
-                                for b in conns)}
+                        and any(srv != a.server and d - ctx.tol <= a.start <= d + at_once(ctx)
+                                for srv, d in gave_up)}
             options: list[tuple[float, str, str, int]] = [
                 (a.start, a.server,
                  f"{a.transport} connection to {ctx.name(a.server)} at {a.start:.3f} "
@@ -2134,10 +2158,17 @@ def _trouble_since(
     # server up, L{Ctx.maybe_late}: either reading stands; survey 7006 [02], round
     # 9, UDP, latency 0.1 s, a call's INVITE given up at 177.5 s, the UAS's 200
     # re-sent at 177.6 s, the registration's RTX-5 retry 30 s later)
+    # (an ACK is no trouble: it gets no response, RFC 3261 17.1.1.3, so the wire's
+    # "no final response" says nothing of its server; round 18 saw every call's ACK
+    # after a registration waive REG-2's judgement of its renewal)
+    # (a failure in the registration's very instant may have come after it: survey
+    # 7019 of round 18, no latency, the INVITE's 503 and the REGISTER's 200 at 0.0 s,
+    # the registration's RTX-5 retry 30 s later, hidden until then by the ACK)
     troubled = [
         t for t in ctx.txns
-        if ctx.group(t.dst) == group and (t.failed or ctx.maybe_late(t))
-        and r.t < _failure_time(ctx, t)
+        if ctx.group(t.dst) == group and t.method != "ACK"
+        and (t.failed or ctx.maybe_late(t))
+        and r.t - wire._SAME_INSTANT < _failure_time(ctx, t)
     ]
     # a connection to the group lost or refused since (RTX-2) is trouble as well
     lost_conn = [

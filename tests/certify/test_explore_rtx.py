@@ -4252,3 +4252,159 @@ class CallJoiningTheRetrysOpeningConnectionTests(SynchronousTestCase):
 
     def test_invite_given_up_early_fails(self) -> None:
         self.assertEqual(status(self._world(31.2), "RTX-2"), "fail")
+
+
+class CallMovingOnAtItsGiveUpTests(SynchronousTestCase):
+    """
+    RTX-5 (round 18, survey 7019 [01], 7 worlds, and [05], 2 worlds; server 1 a
+    domain resolving to primary and secondary, retry_counts 0 and 2): every
+    target had failed the registration; a call then opened a connection to
+    the primary whose SYNs went unanswered ([01]; or sent its INVITE to the
+    delayed primary, [05]), gave that target up at RTX-1's time counted from
+    its first SYN (0.5 s; 3.5 s) and opened a connection to the secondary
+    then, refused.  RTX-2's "moved on" read only a failed connection's own
+    failure (the primary's reset came 0.12 s later, [01]; never, [05]) and
+    took the secondary's connection for an early retry not from the top of
+    the list.  A connection to the secondary before the give-up is still
+    taken for the retry, and fails.
+    """
+
+    def _world(self, secondary_at: float, *, invite: bool = False) -> TraceBuilder:
+        rc = 2 if invite else 0
+        tb = TraceBuilder(default_facts(transport=1, retry_counts=rc, calls=(49.0,),
+                                        duration=60.0))
+        tb.dns(0.0, f"_sip._tcp.{DOMAIN}", "SRV",
+               (f"0 1 5060 primary.{DOMAIN}", f"1 1 5060 secondary.{DOMAIN}"))
+        tb.dns(0.01, f"primary.{DOMAIN}", "A", ["127.0.1.10"])
+        tb.dns(0.02, f"secondary.{DOMAIN}", "A", ["127.0.1.20"])
+        tb.respond(tb.register("fallback", 0.0, call_id="reg-fb", transport="tcp"), 200, 0.01)
+        tb.refused(0.03, "primary")
+        tb.refused(0.05, "secondary")
+        tb.refused(30.07, "primary")
+        tb.refused(30.09, "secondary")
+        if invite:
+            tb.silent("INVITE", "primary", 49.0, call_id="call-a", transport="tcp")
+        else:
+            port = 32773
+            tb.syn_lost(49.0, "primary", fate="lost", phone_port=port)
+            tb.syn_lost(49.2, "primary", fate="lost", phone_port=port)
+            tb._add(ConnEvent(49.62, PHONE, "refused", "tcp", (PHONE, port),
+                              (PRIMARY, 5060), "RST"))
+        tb.refused(secondary_at, "secondary")
+        inv = tb.invite("fallback", secondary_at + 0.02, call_id="call-a", cseq=2,
+                        transport="tcp")
+        tb.respond(inv, 200, inv.last + 0.01)
+        tb.in_dialog(inv, "ACK", inv.last + 0.02, transport="tcp")
+        return tb
+
+    def test_connection_to_the_secondary_at_the_give_up_passes(self) -> None:
+        self.assertEqual(status(self._world(49.5), "RTX-5"), "pass")
+
+    def test_connection_to_the_secondary_before_the_give_up_fails(self) -> None:
+        self.assertEqual(status(self._world(49.3), "RTX-5"), "fail")
+
+    def test_after_a_silent_invite_at_its_give_up_passes(self) -> None:
+        self.assertEqual(status(self._world(52.5, invite=True), "RTX-5"), "pass")
+
+    def test_after_a_silent_invite_before_its_give_up_fails(self) -> None:
+        self.assertEqual(status(self._world(51.0, invite=True), "RTX-5"), "fail")
+
+
+class CallLookupFailingAmidARenewalsLookupTests(SynchronousTestCase):
+    """
+    REG-2 (round 18, survey 7019 [06]; SRV targets primary, ghost (no
+    address), secondary): the renewal's lookup lost its
+    queries for ghost and, given that up, got the secondary's address; a call
+    placed meanwhile began its own lookup, which lost its answers for the
+    primary, found no ghost, and lost both its own queries for the secondary:
+    it failed (DNS-11, a failure of server 1), and the registration, renewed
+    just before, was retried 30 s later (RTX-5).  The DNS reading gave the renewal's answer for the
+    secondary to the call's lookup, though the phone asked for it again
+    afterwards, saw no failed lookup, and REG-2 took the retry for an early
+    renewal.  The same REGISTER after a call's lookup that did get the
+    secondary's address is an early renewal still.
+    """
+
+    def _world(self, call_lookup_fails: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server2="", port1=0, expires=120, retry_counts=2,
+                                        calls=(62.0,), duration=140.0))
+        srv = (f"0 1 5060 primary.{DOMAIN}", f"1 1 5060 ghost.{DOMAIN}",
+               f"2 1 5060 secondary.{DOMAIN}")
+
+        def lookup(at: float, ghost: bool = True) -> None:
+            tb.dns(at, f"_sip._udp.{DOMAIN}", "SRV", srv)
+            tb.dns(at + 0.01, f"primary.{DOMAIN}", "A", ["127.0.1.10"])
+            if ghost:
+                tb.dns(at + 0.02, f"ghost.{DOMAIN}", "A", rcode="NXDOMAIN")
+            tb.dns(at + 0.03, f"secondary.{DOMAIN}", "A", ["127.0.1.20"])
+
+        lookup(0.0)
+        tb.respond(tb.register("primary", 0.04), 200, 0.05)
+        # the renewal's lookup: ghost lost twice, given up at 64.02 s
+        tb.dns(60.0, f"_sip._udp.{DOMAIN}", "SRV", srv)
+        tb.dns(60.01, f"primary.{DOMAIN}", "A", ["127.0.1.10"])
+        _lost_query(tb, 60.02, f"ghost.{DOMAIN}")
+        _lost_query(tb, 61.02, f"ghost.{DOMAIN}")
+        # the call's lookup, begun at 62 s
+        tb.dns(62.0, f"_sip._udp.{DOMAIN}", "SRV", srv, rcode="TIMEOUT")
+        tb.dns(63.0, f"_sip._udp.{DOMAIN}", "SRV", srv)
+        tb.dns(63.04, f"primary.{DOMAIN}", "A", rcode="TIMEOUT")
+        # the renewal's answer for the secondary, then its REGISTER
+        tb.dns(64.02, f"secondary.{DOMAIN}", "A", ["127.0.1.20"])
+        tb.respond(tb.register("primary", 64.04, cseq=2), 200, 64.05)
+        _lost_query(tb, 64.06, f"primary.{DOMAIN}")
+        tb.dns(67.04, f"ghost.{DOMAIN}", "A", rcode="NXDOMAIN")
+        if call_lookup_fails:
+            _lost_query(tb, 67.06, f"secondary.{DOMAIN}")
+            _lost_query(tb, 68.06, f"secondary.{DOMAIN}")
+        else:
+            tb.dns(67.06, f"secondary.{DOMAIN}", "A", ["127.0.1.20"])
+            inv = tb.invite("secondary", 67.08, call_id="call-a")
+            tb.respond(inv, 200, inv.last + 0.01)
+        lookup(101.06, ghost=False)
+        tb.respond(tb.register("primary", 101.1, cseq=3), 200, 101.11)
+        return tb
+
+    def test_retry_after_the_calls_failed_lookup_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "REG-2"), "pass")
+
+    def test_early_register_after_the_calls_lookup_got_an_address_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "REG-2"), "fail")
+
+
+class CallsAckIsNoTroubleTests(SynchronousTestCase):
+    """
+    REG-2 (round 18, noticed while triaging survey 7019 [06]): an ACK gets no
+    response (RFC 3261 17.1.1.3), so the wire saw every call's ACK as a
+    transaction without a final response, a failure of its server, and REG-2
+    waived the renewal of any registration a call followed: a REGISTER 20 s
+    into a 120 s grant after an answered call passed.  It is an early
+    renewal; the one in the last half still passes.  (The ACK had hidden a
+    failure in the registration's very instant: an INVITE's 503 beside the
+    REGISTER's 200 at 0.0 s, survey 7019, may have come after it, and the
+    registration's RTX-5 retry 30 s later is no early renewal.)
+    """
+
+    def _world(self, renew_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, expires=120, calls=(5.0,),
+                                        duration=140.0, servers=_ONE_TARGET))
+        tb.respond(tb.register("primary", 0.0), 200, 0.01)
+        tb.call("primary", 5.0, bye_at=10.0, call_id="call-a")
+        tb.respond(tb.register("primary", renew_at, cseq=2), 200, renew_at + 0.01)
+        return tb
+
+    def test_renewal_in_the_last_half_passes(self) -> None:
+        self.assertEqual(status(self._world(100.0), "REG-2"), "pass")
+
+    def test_early_renewal_after_a_call_fails(self) -> None:
+        self.assertEqual(status(self._world(20.0), "REG-2"), "fail")
+
+    def test_retry_after_a_503_in_the_registrations_instant_passes(self) -> None:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, expires=120, calls=(0.0,),
+                                        duration=140.0, servers=_ONE_TARGET))
+        tb.respond(tb.register("primary", 0.0), 200, 0.0)
+        inv = tb.invite("primary", 0.0, call_id="call-a")
+        tb.respond(inv, 503, 0.0)
+        tb.in_dialog(inv, "ACK", 0.0)
+        tb.respond(tb.register("primary", 30.0, cseq=2), 200, 30.0)
+        self.assertEqual(status(tb, "REG-2"), "pass")

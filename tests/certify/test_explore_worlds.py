@@ -73,6 +73,8 @@ MUST_FAIL = {
     "r17-s7018-fb2-roe-register-with-live-binding": ("never-fails-back", "FB-2"),
     "r18-s7018-fbk-s2-calls-conn-before-renewals": ("registers-fallback-in-successive", "FBK-S1"),
     "r18-s7019-fbk-s2-fallback-register-under-way": ("no-reregister-retry", "FBK-S2"),
+    "r18-s7019-rtx5-call-moves-on-at-give-up": ("no-reregister-retry", "RTX-5"),
+    "r18-s7019-rtx5-invite-moves-on-at-give-up": ("no-reregister-retry", "RTX-5"),
 }
 
 

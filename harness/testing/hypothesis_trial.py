@@ -30,9 +30,9 @@ from __future__ import annotations
 
 import functools
 import os
-from pathlib import Path
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, TypeVar
 
 from hypothesis import settings

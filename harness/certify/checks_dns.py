@@ -761,6 +761,25 @@ def _addresses(qs: list[Q], after: int, name: str, *, first: bool = False,
     return []
 
 
+def _with_unsent(later: list[Q], unsent: Sequence[Q], t: float) -> list[Q]:
+    """
+    C{later} with the phone's queries after C{t} the network lost on their way
+    (no answer), in the order asked; a lost try the resolver asked again (the same
+    question next within L{_TRY_GAP}) is that question's, counted as its next try
+    (as L{queries} counts a try whose answer was lost).
+    """
+    merged = sorted([*later, *(u for u in unsent if u.t > t)], key=lambda x: (x.t, x.index))
+    out = []
+    for k, x in enumerate(merged):
+        if x.answer is None and any(
+            y.name == x.name and y.type == x.type and 0 < y.t - x.t <= _TRY_GAP
+            for y in merged[k + 1 :]
+        ):
+            continue
+        out.append(x)
+    return out
+
+
 def _first_srv(qs: list[Q]) -> list[tuple[int, Q]]:
     seen: set[str] = set()
     out = []
@@ -777,6 +796,7 @@ def dns7(ctx: Ctx) -> Verdict:
     judged = 0
     ev: list[int] = []
     weighted = ctx.profile.srv_tie == "weight-desc"
+    unsent = _unsent_queries(ctx)
     for n, q in _first_srv(qs):
         recs = [r for r in _srvs(q) if r.target != "."]
         if len(recs) < 2:
@@ -798,9 +818,14 @@ def dns7(ctx: Ctx) -> Verdict:
             continue
         # (the targets the phone had when the request began: one whose address
         # lookup failed and that it asked for again when it needed it is not ranked)
+        # (the lookup's own A query the network lost on its way, both tries, is its
+        # query all the same: the target gave no address then, DNS-11; survey 7021
+        # [03], round 19: the primary's A query lost twice, the phone went on to the
+        # secondary 4 s later, a call's lookup meanwhile got the primary's address)
+        own = _with_unsent(qs[n + 1 :], unsent, q.t)
         addr_rank: dict[str, int] = {}
         for r in recs:
-            for a in _addresses(qs, n, r.target, first=True, by=chain.start):
+            for a in _addresses(own, -1, r.target, first=True, by=chain.start):
                 addr_rank.setdefault(a, ranks.index(rank(r)))
         judged += 1
         ev.append(q.index)

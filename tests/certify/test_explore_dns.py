@@ -1881,3 +1881,48 @@ class PrimaryNameSettledWithoutAddressTests(SynchronousTestCase):
 
     def test_lone_target_again_with_the_primary_unsettled_fails(self) -> None:
         self.assertEqual(status(self._world(False, retry_after=120), "RTX-3"), "fail")
+
+
+class OwnAddressQueryLostOnTheWayTests(SynchronousTestCase):
+    """
+    DNS-7 (survey 7021 [03], round 19; DNS-11): SRV targets ghost (priority 1,
+    NXDOMAIN), primary (11), secondary (12).  The registration's lookup asked
+    the primary's address; the network lost the query on its way, and its
+    retry a second later: the DNS server never heard either.  The resolver gave
+    the question up 4 s after the first try and the phone went on to the
+    secondary.  Meanwhile a call's lookup had got the primary's address, read
+    as the registration's own answer: the phone seemed to skip its first
+    target.  A query lost on the way is the lookup's own all the same (as
+    DNS-8 reads it): the primary gave no address then.  Had the retry been
+    heard and answered, the phone had the primary's address and going to the
+    secondary still fails DNS-7.
+    """
+
+    def _world(self, retry_lost: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(port1=0, server2="", duration=60.0,
+                                        servers=default_facts().servers[:2]))
+        srv = [f"1 56 5060 ghost.{DOMAIN}", f"11 26 5060 primary.{DOMAIN}",
+               f"12 39 5060 secondary.{DOMAIN}"]
+        udp, primary = f"_sip._udp.{DOMAIN}", f"primary.{DOMAIN}"
+        tb.dns(0.005, udp, "SRV", srv)
+        tb.dns(0.01, f"ghost.{DOMAIN}", "A", rcode="NXDOMAIN")
+        lost_query(tb, 0.015, primary, dns.A)
+        if retry_lost:
+            lost_query(tb, 1.015, primary, dns.A)
+        else:
+            tb.dns(1.015, primary, "A", [PRIMARY])
+        # a call's lookup, its answer for the primary heard before the REGISTER
+        tb.dns(4.0, udp, "SRV", srv)
+        tb.dns(4.005, f"ghost.{DOMAIN}", "A", rcode="NXDOMAIN")
+        tb.dns(4.02, primary, "A", [PRIMARY])
+        # the registration's lookup gave the primary up and went on
+        tb.dns(4.015, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        reg = tb.register("secondary", 4.03)
+        tb.respond(reg, 200, 4.035)
+        return tb
+
+    def test_own_query_lost_twice_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "DNS-7"), "pass")
+
+    def test_retry_answered_then_secondary_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "DNS-7"), "fail")

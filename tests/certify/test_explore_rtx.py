@@ -4408,3 +4408,50 @@ class CallsAckIsNoTroubleTests(SynchronousTestCase):
         tb.in_dialog(inv, "ACK", 0.0)
         tb.respond(tb.register("primary", 30.0, cseq=2), 200, 30.0)
         self.assertEqual(status(tb, "REG-2"), "pass")
+
+
+class CallsInviteHeldBehindLostRenewalTests(SynchronousTestCase):
+    """
+    RTX-2 (survey 7021 [05], round 19; TLS, server 1 an IP literal, retry_counts
+    1, 20 % loss): the renewal's segment to the primary was lost at 8.75 s and
+    twice more; the call was placed at 10.0 s and its INVITE written then, held
+    behind it.  The flight that got the renewal through at 10.15 s lost the
+    INVITE's first copy, and its copies till 11.55 s.  The phone gave the
+    INVITE up on RTX-1's time from 10.0 s (11.5 s) and went to the fallback
+    server.  TLS records carry no payload: the wire dated the INVITE from the
+    renewal's lost first copy (8.75 s), before the call was placed, and wanted
+    the next target by 10.25 s.  A planned call's INVITE leaves no sooner than
+    the call.  Moving on a second after RTX-1's time still fails.
+    """
+
+    def _world(self, moved_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=2, redundancy_type=1,
+                                        retry_counts=1, expires=30, calls=(10.0,),
+                                        duration=60.0, servers=_ONE_TARGET))
+        link = ((PHONE, 5060), (PRIMARY, 5061))
+        tb._add(PacketEvent(0.0, "tcp", *link, b"", flags="S"))
+        tb._add(PacketEvent(0.01, "tcp", *link, b""))
+        tb.respond(tb.register("primary", 0.02, transport="tls", port=5061), 200, 0.025)
+        for at in (8.75, 8.95, 9.35):  # the renewal's segment, lost
+            tb._add(PacketEvent(at, "tcp", *link, b"", fate="lost"))
+        tb._add(PacketEvent(10.15, "tcp", *link, b""))  # the renewal, through
+        for at in (10.15, 10.35, 10.75):  # the INVITE behind it, lost
+            tb._add(PacketEvent(at, "tcp", *link, b"", fate="lost"))
+        renewal = tb.register("primary", 10.155, cseq=2, transport="tls", port=5061)
+        tb.respond(renewal, 200, 10.155)
+        tb._add(PacketEvent(11.55, "tcp", *link, b""))
+        tb.invite("primary", 11.56, call_id="call-a", transport="tls", port=5061)
+        fb = ((PHONE, 5060), (FALLBACK, 5061))
+        tb._add(PacketEvent(moved_at, "tcp", *fb, b"", flags="S"))
+        tb._add(PacketEvent(moved_at + 0.02, "tcp", *fb, b""))
+        inv = tb.invite("fallback", moved_at + 0.03, call_id="call-a", cseq=2,
+                        transport="tls", port=5061)
+        tb.respond(inv, 200, moved_at + 0.04)
+        tb.in_dialog(inv, "ACK", moved_at + 0.05, transport="tls", port=5061)
+        return tb
+
+    def test_next_target_on_time_from_the_call_passes(self) -> None:
+        self.assertEqual(status(self._world(11.5), "RTX-2"), "pass")
+
+    def test_next_target_a_second_late_fails(self) -> None:
+        self.assertEqual(status(self._world(12.5), "RTX-2"), "fail")

@@ -776,3 +776,42 @@ class SameInstantRefusedConnectionsTests(SynchronousTestCase):
 
     def test_register_to_the_secondary_first_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FO-1"), "fail")
+
+
+class RegistrationsPrimaryAddressLostAmongACallsLookupTests(SynchronousTestCase):
+    """
+    FO-1 (survey 7021 [04], round 19; TCP, 100 ms latency, 5 % loss): the
+    registration's address query for the primary was lost twice; its lookup
+    gave the primary up and asked for the secondary's address (DNS-8, DNS-11).
+    A call placed meanwhile began a lookup of its own, which got the
+    primary's address just after, before the REGISTER's connection to the
+    secondary began.  FO-1 took the last lookup before the REGISTER (the
+    call's, holding the primary) as the one in use.  Read query by query in
+    the order the phone asked: when the phone went on to the secondary's
+    address no address of the primary had reached it.  A phone that had the
+    primary's address (its query answered) and still registered at the
+    secondary first fails.
+    """
+
+    def _world(self, primary_query_lost: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, port1=0, retry_counts=0, server2="",
+                                        calls=(4.0,), duration=30.0))
+        srv = [f"1 0 5060 primary.{DOMAIN}", f"2 0 5060 secondary.{DOMAIN}"]
+        tb.dns(0.3, f"_sip._tcp.{DOMAIN}", "SRV", srv, ttl=60)
+        if primary_query_lost:
+            lost_query(tb, 0.624, f"primary.{DOMAIN}", dns.A)
+            lost_query(tb, 1.624, f"primary.{DOMAIN}", dns.A)
+        else:
+            tb.dns(0.624, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=5)
+        tb.dns(4.3, f"_sip._tcp.{DOMAIN}", "SRV", srv, ttl=60)
+        tb.dns(4.624, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=5, answer_after=0.106)
+        tb.dns(4.645, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=5, answer_after=0.108)
+        tb.respond(tb.register("secondary", 4.84, transport="tcp"), 200, 4.95)
+        tb.call("primary", 5.08, bye_at=10.5, call_id="call-a", transport="tcp")
+        return tb
+
+    def test_registration_lookup_gave_the_primary_up_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FO-1"), "pass")
+
+    def test_primary_address_heard_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-1"), "fail")

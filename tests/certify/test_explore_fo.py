@@ -815,3 +815,49 @@ class RegistrationsPrimaryAddressLostAmongACallsLookupTests(SynchronousTestCase)
 
     def test_primary_address_heard_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FO-1"), "fail")
+
+
+class CallsInviteHeldBehindALostRenewalSegmentTests(SynchronousTestCase):
+    """
+    FO-6, RTX-2 (survey 7021 [01], round 19, 5 worlds; TLS, 20 % loss, no
+    latency): a renewal's segment on the TLS connection to the primary was
+    lost and sent again with growing timeouts; a call placed meanwhile wrote
+    its INVITE behind it, and the INVITE's own copy was lost too, so the
+    primary read it only 1.56 s after the call.  The wire times a request
+    TCP held back from the lost segment's first copy, here the renewal's,
+    1.25 s before the call was placed: the INVITE seemed given up at the
+    call, and the fallback server's INVITE at RTX-1's time from the call
+    seemed late.  A call's first INVITE leaves the phone no sooner than the
+    call was placed.  An INVITE to the fallback server a second and a half
+    later than that still fails.
+    """
+
+    def _world(self, late: float) -> TraceBuilder:
+        servers = default_facts().servers
+        tb = TraceBuilder(default_facts(transport=2, server1=PRIMARY, port1=5061,
+                                        retry_counts=1, expires=30, calls=(20.0,),
+                                        duration=40.0, servers=(servers[0], servers[2])))
+        tb.respond(tb.register("primary", 1.0, transport="tls", port=5061), 200, 1.01)
+        stream = ((PHONE, 5060), (PRIMARY, 5061))
+        for at in (18.75, 18.95, 19.35):  # the renewal's segment, lost three times
+            tb._add(PacketEvent(at, "tcp", *stream, b"", fate="lost"))
+        tb._add(PacketEvent(20.15, "tcp", *stream, b""))  # ... through at last
+        tb._add(PacketEvent(20.15, "tcp", *stream, b"", fate="lost"))  # the INVITE's
+        tb.respond(tb.register("primary", 20.157, cseq=2, transport="tls", port=5061),
+                   200, 20.158)
+        for at in (20.35, 20.75):
+            tb._add(PacketEvent(at, "tcp", *stream, b"", fate="lost"))
+        tb._add(PacketEvent(21.55, "tcp", *stream, b""))
+        tb.silent("INVITE", "primary", 21.56, call_id="call-a", transport="tls", port=5061)
+        fails = 20.0 + give_up_delay(tb.facts.profile, "INVITE", 1)
+        tb.silent("INVITE", "fallback", fails + late, call_id="call-a", cseq=2,
+                  transport="tls", port=5061)
+        return tb
+
+    def test_fallback_at_rtx1_time_from_the_call_passes(self) -> None:
+        tb = self._world(0.0)
+        for clause in ("FO-6", "RTX-2"):
+            self.assertNotEqual(status(tb, clause), "fail", clause)
+
+    def test_fallback_late_fails(self) -> None:
+        self.assertEqual(status(self._world(1.5), "FO-6"), "fail")

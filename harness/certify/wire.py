@@ -859,6 +859,16 @@ def _arrival(segments: _Segments, server: tuple[str, int], phone: tuple[str, int
     return again if again is not None else t
 
 
+def _initial_invite_call_id(req: Request) -> str | None:
+    """The Call-ID of an initial INVITE (no To tag); C{None} for any other request."""
+    try:
+        if req.method != "INVITE" or req.to.tag is not None:
+            return None
+        return req.call_id
+    except (ParseError, ValueError):
+        return None
+
+
 def _branch(msg: Request | Response) -> str:
     try:
         return msg.top_via.branch or ""
@@ -888,6 +898,16 @@ def phone_transactions(trace: Trace, facts: Facts) -> list[Txn]:
             continue
     syns = _first_syns(trace, facts)
     opened: set[tuple[str, int, int]] = set()
+    # the planned calls in the order they were placed, matched to the Call-IDs of the
+    # phone's initial INVITEs in the order they first went out: two calls' INVITEs sent
+    # together over one connection each ran from its own call (explore seed 11 of
+    # round 2: calls at 0 s and 1 s, both INVITEs behind a SYN lost at 0 s)
+    plans = sorted(c.at for c in facts.calls)
+    placed_of: dict[str, float] = {}
+    for s in sorted((g[0] for g in groups.values()), key=lambda s: (s.t, s.index)):
+        cid = _initial_invite_call_id(s.request)
+        if cid is not None and cid not in placed_of and len(placed_of) < len(plans):
+            placed_of[cid] = plans[len(placed_of)]
     out = []
     for key, sends in groups.items():
         branch, method, dst = key
@@ -896,6 +916,16 @@ def phone_transactions(trace: Trace, facts: Facts) -> list[Txn]:
             call_id, cseq = req.call_id, req.cseq.seq
         except (ParseError, ValueError):
             call_id, cseq = "", 0
+        # a call's first INVITE left the phone no sooner than the call was placed: one
+        # TCP held behind another request's lost segment is timed from that segment's
+        # first copy, but was written, its timer started, only when its call was placed
+        # (survey 7021 [01], round 19: TLS, a renewal's segment lost at 378.75 s, the
+        # call at 380 s, its INVITE read after the stalled flight at 381.56 s; RTX-1,
+        # RTX-2 and FO-6 then timed its give-up 1.25 s early)
+        call_at = placed_of.get(call_id) if _initial_invite_call_id(req) else None
+        if (call_at is not None and sends[0].t < call_at - facts.tol
+                and call_at <= trace.events[sends[0].index].t):
+            sends = [replace(sends[0], t=call_at), *sends[1:]]
         final: Response | None = None
         final_t: float | None = None
         final_index: int | None = None
@@ -934,30 +964,6 @@ def phone_transactions(trace: Trace, facts: Facts) -> list[Txn]:
     # the transactions that went over a connection the phone opened as soon as it was
     # up (they waited for it) started with its SYN
     burst: dict[tuple[str, int, int], float] = {}
-    # the planned calls in the order they were placed, matched to the Call-IDs of the
-    # phone's initial INVITEs in the order they first went out: two calls' INVITEs sent
-    # together over one connection each ran from its own call (explore seed 11 of
-    # round 2: calls at 0 s and 1 s, both INVITEs behind a SYN lost at 0 s)
-    plans = sorted(c.at for c in facts.calls)
-    placed_of: dict[str, float] = {}
-    for x in out:
-        if (x.method == "INVITE" and not x.in_dialog and x.call_id not in placed_of
-                and len(placed_of) < len(plans)):
-            placed_of[x.call_id] = plans[len(placed_of)]
-    # a planned call's first INVITE was written no sooner than the call was placed:
-    # one TCP held back behind another request's lost segment went out with that
-    # segment's retransmission, its first copy read as the lost one's (TLS records
-    # carry no payload), but it left no sooner than the call (survey 7021 [05], round
-    # 19, RTX-2: a renewal's segment lost three times from 378.75 s, the call at 380.0 s,
-    # its INVITE lost in the flight that got the renewal through at 380.15 s)
-    moved = False
-    for n, x in enumerate(out):
-        mine = placed_of.get(x.call_id) if x.method == "INVITE" and not x.in_dialog else None
-        if mine is not None and x.first < mine - facts.tol:
-            out[n] = replace(x, sends=(replace(x.sends[0], t=mine), *x.sends[1:]))
-            moved = True
-    if moved:
-        out.sort(key=lambda x: (x.first, x.sends[0].index))
     for n, x in enumerate(out):
         s0 = x.sends[0]
         conn = (s0.dst, s0.port, s0.sport)

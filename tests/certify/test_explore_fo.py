@@ -776,3 +776,88 @@ class SameInstantRefusedConnectionsTests(SynchronousTestCase):
 
     def test_register_to_the_secondary_first_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FO-1"), "fail")
+
+
+class RegistrationsPrimaryAddressLostAmongACallsLookupTests(SynchronousTestCase):
+    """
+    FO-1 (survey 7021 [04], round 19; TCP, 100 ms latency, 5 % loss): the
+    registration's address query for the primary was lost twice; its lookup
+    gave the primary up and asked for the secondary's address (DNS-8, DNS-11).
+    A call placed meanwhile began a lookup of its own, which got the
+    primary's address just after, before the REGISTER's connection to the
+    secondary began.  FO-1 took the last lookup before the REGISTER (the
+    call's, holding the primary) as the one in use.  Read query by query in
+    the order the phone asked: when the phone went on to the secondary's
+    address no address of the primary had reached it.  A phone that had the
+    primary's address (its query answered) and still registered at the
+    secondary first fails.
+    """
+
+    def _world(self, primary_query_lost: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, port1=0, retry_counts=0, server2="",
+                                        calls=(4.0,), duration=30.0))
+        srv = [f"1 0 5060 primary.{DOMAIN}", f"2 0 5060 secondary.{DOMAIN}"]
+        tb.dns(0.3, f"_sip._tcp.{DOMAIN}", "SRV", srv, ttl=60)
+        if primary_query_lost:
+            lost_query(tb, 0.624, f"primary.{DOMAIN}", dns.A)
+            lost_query(tb, 1.624, f"primary.{DOMAIN}", dns.A)
+        else:
+            tb.dns(0.624, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=5)
+        tb.dns(4.3, f"_sip._tcp.{DOMAIN}", "SRV", srv, ttl=60)
+        tb.dns(4.624, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=5, answer_after=0.106)
+        tb.dns(4.645, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=5, answer_after=0.108)
+        tb.respond(tb.register("secondary", 4.84, transport="tcp"), 200, 4.95)
+        tb.call("primary", 5.08, bye_at=10.5, call_id="call-a", transport="tcp")
+        return tb
+
+    def test_registration_lookup_gave_the_primary_up_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FO-1"), "pass")
+
+    def test_primary_address_heard_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-1"), "fail")
+
+
+class CallsInviteHeldBehindALostRenewalSegmentTests(SynchronousTestCase):
+    """
+    FO-6, RTX-2 (survey 7021 [01], round 19, 5 worlds; TLS, 20 % loss, no
+    latency): a renewal's segment on the TLS connection to the primary was
+    lost and sent again with growing timeouts; a call placed meanwhile wrote
+    its INVITE behind it, and the INVITE's own copy was lost too, so the
+    primary read it only 1.56 s after the call.  The wire times a request
+    TCP held back from the lost segment's first copy, here the renewal's,
+    1.25 s before the call was placed: the INVITE seemed given up at the
+    call, and the fallback server's INVITE at RTX-1's time from the call
+    seemed late.  A call's first INVITE leaves the phone no sooner than the
+    call was placed.  An INVITE to the fallback server a second and a half
+    later than that still fails.
+    """
+
+    def _world(self, late: float) -> TraceBuilder:
+        servers = default_facts().servers
+        tb = TraceBuilder(default_facts(transport=2, server1=PRIMARY, port1=5061,
+                                        retry_counts=1, expires=30, calls=(20.0,),
+                                        duration=40.0, servers=(servers[0], servers[2])))
+        tb.respond(tb.register("primary", 1.0, transport="tls", port=5061), 200, 1.01)
+        stream = ((PHONE, 5060), (PRIMARY, 5061))
+        for at in (18.75, 18.95, 19.35):  # the renewal's segment, lost three times
+            tb._add(PacketEvent(at, "tcp", *stream, b"", fate="lost"))
+        tb._add(PacketEvent(20.15, "tcp", *stream, b""))  # ... through at last
+        tb._add(PacketEvent(20.15, "tcp", *stream, b"", fate="lost"))  # the INVITE's
+        tb.respond(tb.register("primary", 20.157, cseq=2, transport="tls", port=5061),
+                   200, 20.158)
+        for at in (20.35, 20.75):
+            tb._add(PacketEvent(at, "tcp", *stream, b"", fate="lost"))
+        tb._add(PacketEvent(21.55, "tcp", *stream, b""))
+        tb.silent("INVITE", "primary", 21.56, call_id="call-a", transport="tls", port=5061)
+        fails = 20.0 + give_up_delay(tb.facts.profile, "INVITE", 1)
+        tb.silent("INVITE", "fallback", fails + late, call_id="call-a", cseq=2,
+                  transport="tls", port=5061)
+        return tb
+
+    def test_fallback_at_rtx1_time_from_the_call_passes(self) -> None:
+        tb = self._world(0.0)
+        for clause in ("FO-6", "RTX-2"):
+            self.assertNotEqual(status(tb, clause), "fail", clause)
+
+    def test_fallback_late_fails(self) -> None:
+        self.assertEqual(status(self._world(1.5), "FO-6"), "fail")

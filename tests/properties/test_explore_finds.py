@@ -523,3 +523,54 @@ class RegisterForAFailingCallIsNoFailoverInvariantTests(SynchronousTestCase):
         problems = self._problems(True)
         self.assertEqual(len(problems), 1)
         self.assertIn("FB-1 DNSTTL", problems[0])
+
+
+class RegisterAfterItsLookupGaveThePrimaryUpInvariantTests(SynchronousTestCase):
+    """
+    FAILBACK (survey 7021 [02], round 19, 4 worlds): failback_mode 2.  The
+    registration's lookup asked for the primary's address and lost every
+    try; when the resolver gave it up (4 s after the first try) the lookup
+    moved on to the secondary's address, and the REGISTER went there,
+    answered (DNS-8, DNS-11: no target at the primary, no failover).  A
+    call's lookup, begun as the registration's waited, had the primary's
+    address by then: the invariant read the two interleaved lookups as one
+    ("the last lookup before t"), took the primary as resolved for the
+    REGISTER and flagged it.  Had the registration's lookup had the
+    primary's address, the REGISTER at the secondary still breaks FB-2.
+    """
+
+    def _problems(self, primary_lost: bool) -> list[str]:
+        from twisted.names import dns
+
+        from harness.certify.checks_dns import DNS_GIVE_UP
+        from harness.testing.strategies import AccountSpec
+        from harness.testing.tracebuilder import DNS, DOMAIN, PHONE, default_facts
+        from harness.trace.events import PacketEvent
+
+        tb = TraceBuilder(default_facts(failback_mode=2, calls=(4.0,), duration=60.0))
+        srv = [f"0 1 5060 primary.{DOMAIN}", f"1 0 5060 secondary.{DOMAIN}"]
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV", srv)
+        if primary_lost:
+            m = dns.Message(id=7, recDes=1)
+            m.queries = [dns.Query(f"primary.{DOMAIN}", dns.A, dns.IN)]
+            for at in (0.01, 1.01):
+                tb._add(PacketEvent(at, "udp", (PHONE, 40100), (DNS, 53), m.toStr(),
+                                    fate="lost"))
+        else:
+            tb.dns(0.01, f"primary.{DOMAIN}", "A", ["127.0.1.10"])
+        gave_up = 0.01 + DNS_GIVE_UP
+        tb.dns(gave_up, f"secondary.{DOMAIN}", "A", ["127.0.1.20"])
+        # the call's lookup, interleaved with the registration's
+        tb.dns(4.0, f"_sip._udp.{DOMAIN}", "SRV", srv)
+        tb.dns(gave_up + 0.005, f"primary.{DOMAIN}", "A", ["127.0.1.10"])
+        tb.respond(tb.register("secondary", gave_up + 0.01), 200, gave_up + 0.01)
+        tb.respond(tb.invite("primary", 4.1, call_id="call-a"), 200, 4.11)
+        return failback_problems(tb, AccountSpec(failback_mode=(2, 0)))
+
+    def test_register_where_its_own_lookup_went_holds(self) -> None:
+        self.assertEqual(self._problems(True), [])
+
+    def test_register_at_the_secondary_with_the_primary_resolved_breaks(self) -> None:
+        problems = self._problems(False)
+        self.assertEqual(len(problems), 1)
+        self.assertIn("FB-2 registration", problems[0])

@@ -596,7 +596,8 @@ def _failback_invariants(run: WorldRun, mine: list[wire.Txn], tol: float) -> lis
             out.append(f"FAILBACK: {c.method} at {t:.3f} s started at {facts.role_of(head)} "
                        f"after the failover to {facts.role_of(current)} at {tf:.3f} s ({rule})")
             break
-        if not stay and head != primary and primary not in _unresolved_for(run, c, t):
+        if (not stay and head != primary and primary not in _unresolved_for(run, c, t)
+                and not _tried_on_shared_conn(run, c, primary)):
             out.append(f"FAILBACK: {c.method} at {t:.3f} s started at {facts.role_of(head)}, "
                        f"not the primary ({rule})")
             break
@@ -658,6 +659,26 @@ def _unresolved(run: WorldRun, t: float) -> frozenset[str]:
     from harness.certify.checks_dns import unresolved_targets
 
     return unresolved_targets(_ctx(run), t)
+
+
+def _tried_on_shared_conn(run: WorldRun, c: wire.Chain, server: str) -> bool:
+    """
+    Whether request C{c}, begun elsewhere, had tried C{server} over a
+    connection there that failed before any SIP went over it, just as C{c}
+    began: the phone's one connection to C{server} for two requests due at
+    once (a call's hang-up and a renewal), which the wire reading gives to the
+    planned in-dialog request alone (L{wire.attempts}), leaving C{c} a chain
+    begun at its next target (survey 7021 [05], round 19: FB-0, the renewal
+    and the call's BYE due at one instant, their connection to the stopped
+    primary refused, the renewal at the secondary at once, FO-2).
+    """
+    if c.method != "REGISTER":
+        return False
+    ctx = _ctx(run)
+    tol = run.result.facts.tol
+    return any(a.server == server and a.start <= c.head.started
+               and abs(a.t - c.head.started) <= tol
+               for a in wire.conn_attempts(ctx.trace, run.result.facts))
 
 
 def _unresolved_for(run: WorldRun, c: wire.Chain, t: float) -> frozenset[str]:

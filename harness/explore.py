@@ -521,7 +521,7 @@ def _failback_invariants(run: WorldRun, mine: list[wire.Txn], tol: float) -> lis
                 current, failed_over = None, False
             elif (c.head.dst == ans.dst and ans.dst != current
                   and all(x.dst == ans.dst for x in c.txns[:c.txns.index(ans)])
-                  and primary in _unresolved(run, c.start)):
+                  and primary in _unresolved_for(run, c, c.start)):
                 # the lookup in use gave the primary no address (DNS-8, DNS-11): the
                 # request started at the first target it had, no failover (explore seed
                 # 154 of dns-ip-literal, round 5: a call's A answers for the primary
@@ -589,14 +589,15 @@ def _failback_invariants(run: WorldRun, mine: list[wire.Txn], tol: float) -> lis
             stay, rule = False, f"FB-3 duration: primary first after {timeout} s"
         if stay is None:
             continue
-        if stay and head != current and current not in _unresolved(run, t):
+        if stay and head != current and current not in _unresolved_for(run, c, t):
             # (a lookup that gave the current server no address, DNS-8/DNS-11, left it
             # no target: the request starts where that resolution says; explore seed 9
             # of dns-ip-literal)
             out.append(f"FAILBACK: {c.method} at {t:.3f} s started at {facts.role_of(head)} "
                        f"after the failover to {facts.role_of(current)} at {tf:.3f} s ({rule})")
             break
-        if not stay and head != primary and primary not in _unresolved(run, t):
+        if (not stay and head != primary and primary not in _unresolved_for(run, c, t)
+                and not _tried_on_shared_conn(run, c, primary)):
             out.append(f"FAILBACK: {c.method} at {t:.3f} s started at {facts.role_of(head)}, "
                        f"not the primary ({rule})")
             break
@@ -658,6 +659,99 @@ def _unresolved(run: WorldRun, t: float) -> frozenset[str]:
     from harness.certify.checks_dns import unresolved_targets
 
     return unresolved_targets(_ctx(run), t)
+
+
+def _tried_on_shared_conn(run: WorldRun, c: wire.Chain, server: str) -> bool:
+    """
+    Whether request C{c}, begun elsewhere, had tried C{server} over a
+    connection there that failed before any SIP went over it, just as C{c}
+    began: the phone's one connection to C{server} for two requests due at
+    once (a call's hang-up and a renewal), which the wire reading gives to the
+    planned in-dialog request alone (L{wire.attempts}), leaving C{c} a chain
+    begun at its next target (survey 7021 [05], round 19: FB-0, the renewal
+    and the call's BYE due at one instant, their connection to the stopped
+    primary refused, the renewal at the secondary at once, FO-2).
+    """
+    if c.method != "REGISTER":
+        return False
+    ctx = _ctx(run)
+    tol = run.result.facts.tol
+    return any(a.server == server and a.start <= c.head.started
+               and abs(a.t - c.head.started) <= tol
+               for a in wire.conn_attempts(ctx.trace, run.result.facts))
+
+
+def _unresolved_for(run: WorldRun, c: wire.Chain, t: float) -> frozenset[str]:
+    """
+    L{_unresolved} at C{t}, plus server 1's targets the lookup behind request
+    C{c} gave up just before C{c} began (L{_given_up_for}).
+    """
+    group1 = {s.address for s in run.result.facts.targets}
+    return _unresolved(run, t) | {a for a in group1 if _given_up_for(run, c, a)}
+
+
+def _given_up_for(run: WorldRun, c: wire.Chain, address: str) -> bool:
+    """
+    Whether the lookup behind request C{c} gave C{address} no address (DNS-8,
+    DNS-11) just before C{c} began: every try of its address query went
+    unanswered (lost on the way, or its answer lost), and the address query of
+    C{c}'s first target that C{c} followed was sent as the resolver gave it
+    up, L{DNS_GIVE_UP} after the first try: the same lookup moving on to the
+    next target.  An answer a concurrent lookup (a call's) heard meanwhile was
+    not that lookup's, which the view of "the last lookup before t" misses
+    when the two interleave (survey 7021 [02], round 19: the registration's
+    lookup lost the primary's address, its REGISTER at the secondary; a
+    call's lookup, begun as it waited, had the primary's address).
+    """
+    from harness.certify.checks_dns import (
+        DNS_GIVE_UP,
+        _answer_lost,
+        _lost_answers,
+        _read_answer,
+        _unsent_queries,
+    )
+
+    ctx = _ctx(run)
+    head = c.head.dst
+    if head == address:
+        return False
+
+    def names_of(a: str) -> set[str]:
+        return {q.name for q in ctx.queries if q.type == "A" and a in q.records}
+
+    names, heads = names_of(address), names_of(head)
+    if not names or not heads or names & heads:
+        return False
+    lost = _lost_answers(ctx)
+    dns_host = run.result.facts.dns[0] if run.result.facts.dns is not None else None
+    sent = [(e.t, _read_answer(e.payload)) for _, e in ctx.trace.indexed(PacketEvent)
+            if e.proto == "udp" and dns_host is not None and e.dst[0] == dns_host
+            and e.fate == "delivered" and e.payload]
+
+    def sent_at(q: Any) -> float:
+        # (the phone's send of a delivered query: the server logs it on arrival)
+        return max((t for t, asked in sent if asked == (q.name, q.type) and t <= q.t),
+                   default=q.t)
+
+    def heard(q: Any) -> bool:
+        return (q.answer is not None and q.answer.rcode != "TIMEOUT"
+                and not _answer_lost(q, lost, ctx.tol))
+
+    # (the head's address as C{c} had it: the last answer sent before C{c} began)
+    got = [q for q in ctx.queries if q.type == "A" and q.name in heads and head in q.records
+           and heard(q) and q.answer is not None and q.answer.t <= c.head.started]
+    if not got:
+        return False
+    moved_on = sent_at(got[-1])
+    tries = sorted([(sent_at(q), heard(q)) for q in ctx.queries
+                    if q.type == "A" and q.name in names]
+                   + [(q.t, False) for q in _unsent_queries(ctx)
+                      if q.type == "A" and q.name in names])
+    return any(
+        abs(first + DNS_GIVE_UP - moved_on) <= ctx.tol and not ok
+        and not any(h for t, h in tries if first <= t <= moved_on)
+        for first, ok in tries
+    )
 
 
 def _min_ttl(run: WorldRun) -> float | None:

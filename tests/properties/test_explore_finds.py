@@ -523,3 +523,103 @@ class RegisterForAFailingCallIsNoFailoverInvariantTests(SynchronousTestCase):
         problems = self._problems(True)
         self.assertEqual(len(problems), 1)
         self.assertIn("FB-1 DNSTTL", problems[0])
+
+
+class RegisterAfterItsLookupGaveThePrimaryUpInvariantTests(SynchronousTestCase):
+    """
+    FAILBACK (survey 7021 [02], round 19, 4 worlds): failback_mode 2.  The
+    registration's lookup asked for the primary's address and lost every
+    try; when the resolver gave it up (4 s after the first try) the lookup
+    moved on to the secondary's address, and the REGISTER went there,
+    answered (DNS-8, DNS-11: no target at the primary, no failover).  A
+    call's lookup, begun as the registration's waited, had the primary's
+    address by then: the invariant read the two interleaved lookups as one
+    ("the last lookup before t"), took the primary as resolved for the
+    REGISTER and flagged it.  Had the registration's lookup had the
+    primary's address, the REGISTER at the secondary still breaks FB-2.
+    """
+
+    def _problems(self, primary_lost: bool) -> list[str]:
+        from twisted.names import dns
+
+        from harness.certify.checks_dns import DNS_GIVE_UP
+        from harness.testing.strategies import AccountSpec
+        from harness.testing.tracebuilder import DNS, DOMAIN, PHONE, default_facts
+        from harness.trace.events import PacketEvent
+
+        tb = TraceBuilder(default_facts(failback_mode=2, calls=(4.0,), duration=60.0))
+        srv = [f"0 1 5060 primary.{DOMAIN}", f"1 0 5060 secondary.{DOMAIN}"]
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV", srv)
+        if primary_lost:
+            m = dns.Message(id=7, recDes=1)
+            m.queries = [dns.Query(f"primary.{DOMAIN}", dns.A, dns.IN)]
+            for at in (0.01, 1.01):
+                tb._add(PacketEvent(at, "udp", (PHONE, 40100), (DNS, 53), m.toStr(),
+                                    fate="lost"))
+        else:
+            tb.dns(0.01, f"primary.{DOMAIN}", "A", ["127.0.1.10"])
+        gave_up = 0.01 + DNS_GIVE_UP
+        tb.dns(gave_up, f"secondary.{DOMAIN}", "A", ["127.0.1.20"])
+        # the call's lookup, interleaved with the registration's
+        tb.dns(4.0, f"_sip._udp.{DOMAIN}", "SRV", srv)
+        tb.dns(gave_up + 0.005, f"primary.{DOMAIN}", "A", ["127.0.1.10"])
+        tb.respond(tb.register("secondary", gave_up + 0.01), 200, gave_up + 0.01)
+        tb.respond(tb.invite("primary", 4.1, call_id="call-a"), 200, 4.11)
+        return failback_problems(tb, AccountSpec(failback_mode=(2, 0)))
+
+    def test_register_where_its_own_lookup_went_holds(self) -> None:
+        self.assertEqual(self._problems(True), [])
+
+    def test_register_at_the_secondary_with_the_primary_resolved_breaks(self) -> None:
+        problems = self._problems(False)
+        self.assertEqual(len(problems), 1)
+        self.assertIn("FB-2 registration", problems[0])
+
+
+class RenewalOnTheHangUpsRefusedConnectionInvariantTests(SynchronousTestCase):
+    """
+    FAILBACK (survey 7021 [05], round 19): failback_mode 0, TCP.  The call's
+    planned hang-up and the registration's renewal fell due at one instant;
+    the phone opened one connection to the (stopped) primary for both,
+    refused, and the renewal moved on to the secondary at once (FO-2).  The
+    wire reading gives that failed connection to the planned BYE alone, so
+    the renewal's chain began at the secondary and the invariant flagged it
+    under FB-0.  A renewal at the secondary with no try at the primary still
+    breaks FB-0.
+    """
+
+    def _problems(self, refused: bool) -> list[str]:
+        from dataclasses import replace
+
+        from harness.certify.facts import CallPlan
+        from harness.testing.strategies import AccountSpec
+        from harness.testing.tracebuilder import DOMAIN, default_facts
+
+        facts = default_facts(failback_mode=0, duration=60.0, expires=60)
+        facts = replace(facts, calls=(CallPlan(0.0, f"sip:echo@{DOMAIN}", 30.0),))
+        tb = TraceBuilder(facts)
+        tb.dns(0.0, f"_sip._tcp.{DOMAIN}", "SRV",
+               [f"0 1 5060 primary.{DOMAIN}", f"1 0 5060 secondary.{DOMAIN}"])
+        tb.dns(0.001, f"primary.{DOMAIN}", "A", ["127.0.1.10"])
+        tb.dns(0.002, f"secondary.{DOMAIN}", "A", ["127.0.1.20"])
+        kw = {"transport": "tcp", "port": 5060}
+        tb.respond(tb.register("primary", 0.01, **kw), 200, 0.01)
+        inv = tb.invite("primary", 0.01, call_id="call-a", **kw)
+        tb.respond(inv, 200, 0.01)
+        tb.in_dialog(inv, "ACK", 0.02)
+        due = 30.02
+        if refused:
+            at = tb.refused(due, "primary", after=0.2)
+        else:
+            at = due + 0.2
+        reg = tb.register("secondary", at, cseq=2, **kw)
+        tb.respond(reg, 200, at)
+        return failback_problems(tb, AccountSpec(failback_mode=(0, 0), expires=(60, 60)))
+
+    def test_renewal_refused_on_the_shared_connection_holds(self) -> None:
+        self.assertEqual(self._problems(True), [])
+
+    def test_renewal_at_the_secondary_without_a_try_breaks(self) -> None:
+        problems = self._problems(False)
+        self.assertEqual(len(problems), 1)
+        self.assertIn("FB-0", problems[0])

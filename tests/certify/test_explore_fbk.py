@@ -5368,3 +5368,40 @@ class RenewalRidesCallsConnectionTests(SynchronousTestCase):
 
     def test_nothing_at_renewal_time_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FBK-C3"), "fail")
+
+
+class RetryLookupBeganBeforeItsOpeningConnectionTests(SynchronousTestCase):
+    """
+    FBK-C3 (round 20, survey 7019; as L{MovedNameRetryNeverConnectedTests}):
+    concurrent mode, TCP, the primary connected but silent, the registration's
+    RTX-5 retry due at 75.04 s.  It began then with resolving server 1 again;
+    the A answer came 1.25 s later (in the survey its first copy lost, asked
+    again a second later), and the retry's connection to the primary was still
+    being opened when the run ended at 77 s.  The retry began with its first
+    query, as a REGISTER on the wire is timed (RTX-5), not with its SYN.  A
+    retry whose lookup began only at 76 s still fails.
+    """
+
+    def _world(self, looked_up: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, duration=77.0))
+        fb = tb.register("fallback", 0.005, call_id="reg-2")
+        tb.respond(fb, 200, 0.006)
+        assert tb.facts.dns is not None
+        for at, q in ((0.01, "srv"), (0.02, "a"), (looked_up, "srv"), (looked_up + 0.01, "a")):
+            tb._add(PacketEvent(at, "udp", (tb.phone, 40000), tb.facts.dns, b"",
+                                fate="delivered"))
+            if q == "srv":
+                tb.dns(at, f"_sip._tcp.{DOMAIN}", "SRV", [f"0 0 5060 primary.{DOMAIN}"])
+            else:
+                tb.dns(at, f"primary.{DOMAIN}", "A", [PRIMARY],
+                       answer_after=76.3 - at if at > 1 else 0.001)
+        _tcp_silent(tb, "REGISTER", 0.04)
+        _tcp_silent(tb, "REGISTER", 37.54, cseq=2)
+        tb.syn_lost(76.4, "primary", fate="down", phone_port=32770)
+        return tb
+
+    def test_retry_lookup_on_time_passes(self) -> None:
+        self.assertEqual(status(self._world(75.04), "FBK-C3"), "pass")
+
+    def test_retry_lookup_late_fails(self) -> None:
+        self.assertEqual(status(self._world(76.0), "FBK-C3"), "fail")

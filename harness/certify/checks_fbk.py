@@ -9,6 +9,7 @@ request when a chain tried all its targets and every attempt failed
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections import Counter
@@ -572,12 +573,24 @@ def _retry_rode(ctx: Ctx, t: float, before: float | None
             x.method == "REGISTER" and ctx.group(x.dst) == 1
             and lookup.start < x.started <= t + ctx.tol for x in ctx.attempts):
         own = (lookup.end + ri, lookup.latest + ri)
+    # (the renewal of the registration at server 1 in force as it was found down, due
+    # before the retry interval was up, stayed due then, FBK-C1/REG-2: the REGISTER
+    # went then, riding a call's connection pending at that moment; survey 7022 [02],
+    # round 20: TLS to plain TCP servers, the renewal due at 90.37 s over the 90 s
+    # call's connections, the retry interval up at 92.7 s)
+    reg = next((r for r in reversed(ctx.regs)
+                if ctx.group(r.dst) == 1 and r.t <= t + ctx.tol), None)
+    renew = (reg.t + ctx.profile.renewal_delay(reg.granted)) if reg is not None else None
+    if renew is not None and not t + ctx.tol < renew < due:
+        renew = None
     shared = next((a for a in ctx.conn_attempts
                    if ctx.group(a.server) == 1 and ctx.is_primary(a.server)
                    and a.start > t + ctx.tol
                    and (before is None or a.start < before - ctx.tol)
                    and (abs(a.start - due) <= wire._SAME_INSTANT
                         or a.start < due < a.t
+                        or (renew is not None and a.start <= renew + ctx.tol
+                            and renew < a.t)
                         or (own is not None and a.start <= own[1] and a.t >= own[0]))), None)
     if shared is not None:
         return shared.t, tuple(shared.indexes[:1])
@@ -695,7 +708,12 @@ def fbk_c3(ctx: Ctx) -> Verdict:
                 opening = _opening_after(ctx, 1, t)
                 if opening is not None:
                     i_syn, t_syn = opening
-                    if t_syn > t + ri + ctx.tol + ctx.profile.t1:
+                    # (it began with resolving server 1, as below: its first query, even
+                    # one whose answer the network lost; survey 7019, round 20: 100 ms
+                    # latency, the retry's lookup at 598.31 s, the A answer lost and asked
+                    # again a second later, its SYN at 599.71 s when the run ended at 600)
+                    began = min([t_syn] + [q for q in dns_out if t + ctx.tol < q <= t_syn])
+                    if began > t + ri + ctx.tol + ctx.profile.t1:
                         return ctx.failed(c, "REGISTER to the down working server not "
                                              "retried in time", f"REGISTER by {t + ri:.3f} s",
                                           f"connection to the working server at {t_syn:.3f}",
@@ -1019,6 +1037,25 @@ def _probes(ctx: Ctx) -> list[_Probe]:
         # its TLS segments lost; explore seeds 10, 16)
         out.append(_Probe(_lookup_began(ctx, queries, ch.head.started), ch.answered, (end, end),
                           ch.head.indexes, ch.head.describe()))
+    # a try of server 1 begun while a REGISTER to the fallback server was still pending (a
+    # renewal there, unanswered) is no failover from it (RTX-2: a target is left once it
+    # failed, and the fallback server is the last): a new request, the probe, although
+    # L{wire.rounds} keeps it in the fallback REGISTER's round; survey 7022 [03], round
+    # 20: TLS, the fallback server crashed after its 100 Trying to the renewal, the
+    # probe's connection to the primary refused 3.5 s before the phone gave that up
+    for ch in ctx.rounds:
+        if ch.method != "REGISTER" or ch.in_dialog or ctx.group(ch.head.dst) != 2:
+            continue
+        for prev, x in itertools.pairwise(ch.txns):
+            if ctx.group(x.dst) != 1:
+                continue
+            left = ctx.failed_at(prev)
+            if left is not None and x.first < left - ctx.tol:
+                done = ctx.failed_at(x)
+                end = done if done is not None else x.last
+                out.append(_Probe(_lookup_began(ctx, queries, x.started), x.answered,
+                                  (end, end), x.indexes, x.describe()))
+            break
     # a connection to the working server that failed before any SIP, no request on the
     # wire naming it, is a probe too (RTX-2: a connection is the REGISTER's try; survey
     # 7006, session 19: a probe's connection refused 4 ms after a call's INVITE left for

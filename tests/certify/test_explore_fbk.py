@@ -5326,3 +5326,82 @@ class FailoverAckSegmentResentAsTheRunEndedTests(SynchronousTestCase):
 
     def test_nothing_written_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FO-3"), "fail")
+
+
+class RenewalRidesCallsConnectionTests(SynchronousTestCase):
+    """
+    FBK-C3 (round 20, survey 7022 [02], 2 worlds): concurrent mode, TCP, the
+    primary registered at 0 s for 60 s (renewal due at 30 s, REG-2).  A call
+    at 20 s found it down (its connection refused, the INVITE handed over to
+    the fallback server, FO-6); the phone's retry of the registration was then
+    due at the renewal's time, 30 s, before the retry interval was up (FBK-C1:
+    a renewal due sooner stays due).  It rode the connection the call placed at
+    29.5 s was opening to the primary then (SYNs lost, refused at 30.5 s),
+    nothing of the REGISTER's own on the wire: the phone kept sending REGISTER
+    to the working server.  With the call's connection over before the
+    renewal fell due (a call at 24.5 s), nothing went there until the end: FBK-C3 still fails.
+    """
+
+    def _world(self, spanning: bool) -> TraceBuilder:
+        second = 29.5 if spanning else 24.5
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=1, expires=60,
+                                        calls=(20.0, second), duration=55.0,
+                                        servers=(ServerInfo("primary", PRIMARY, _PORTS),
+                                                 ServerInfo("fallback", FALLBACK, _PORTS))))
+        tb.respond(tb.register("primary", 0.0, transport="tcp"), 200, 0.01,
+                   headers=[("Expires", "60")])
+        fb = tb.register("fallback", 0.02, call_id="reg-2", transport="tcp")
+        tb.respond(fb, 200, 0.03, headers=[("Expires", "3600")])
+        for at, end in ((20.0, 20.01), (second, second + 1.0)):
+            pp = 42000 + int(at)
+            for s in (0.0, 0.4) if end - at > 0.5 else (0.0,):
+                tb.syn_lost(at + s, "primary", fate="down", phone_port=pp)
+            tb._add(ConnEvent(end, tb.phone, "refused", "tcp", (tb.phone, pp),
+                              (PRIMARY, 5060), "RST"))
+            inv = tb.invite("fallback", end + 0.01, call_id=f"call-{int(at)}", transport="tcp")
+            tb.respond(inv, 200)
+            tb.in_dialog(inv, "ACK", inv.last + 0.02, transport="tcp")
+        return tb
+
+    def test_renewal_on_calls_connection_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-C3"), "pass")
+
+    def test_nothing_at_renewal_time_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-C3"), "fail")
+
+
+class RetryLookupBeganBeforeItsOpeningConnectionTests(SynchronousTestCase):
+    """
+    FBK-C3 (round 20, survey 7019; as L{MovedNameRetryNeverConnectedTests}):
+    concurrent mode, TCP, the primary connected but silent, the registration's
+    RTX-5 retry due at 75.04 s.  It began then with resolving server 1 again;
+    the A answer came 1.25 s later (in the survey its first copy lost, asked
+    again a second later), and the retry's connection to the primary was still
+    being opened when the run ended at 77 s.  The retry began with its first
+    query, as a REGISTER on the wire is timed (RTX-5), not with its SYN.  A
+    retry whose lookup began only at 76 s still fails.
+    """
+
+    def _world(self, looked_up: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, duration=77.0))
+        fb = tb.register("fallback", 0.005, call_id="reg-2")
+        tb.respond(fb, 200, 0.006)
+        assert tb.facts.dns is not None
+        for at, q in ((0.01, "srv"), (0.02, "a"), (looked_up, "srv"), (looked_up + 0.01, "a")):
+            tb._add(PacketEvent(at, "udp", (tb.phone, 40000), tb.facts.dns, b"",
+                                fate="delivered"))
+            if q == "srv":
+                tb.dns(at, f"_sip._tcp.{DOMAIN}", "SRV", [f"0 0 5060 primary.{DOMAIN}"])
+            else:
+                tb.dns(at, f"primary.{DOMAIN}", "A", [PRIMARY],
+                       answer_after=76.3 - at if at > 1 else 0.001)
+        _tcp_silent(tb, "REGISTER", 0.04)
+        _tcp_silent(tb, "REGISTER", 37.54, cseq=2)
+        tb.syn_lost(76.4, "primary", fate="down", phone_port=32770)
+        return tb
+
+    def test_retry_lookup_on_time_passes(self) -> None:
+        self.assertEqual(status(self._world(75.04), "FBK-C3"), "pass")
+
+    def test_retry_lookup_late_fails(self) -> None:
+        self.assertEqual(status(self._world(76.0), "FBK-C3"), "fail")

@@ -75,6 +75,7 @@ MUST_FAIL = {
     "r18-s7019-fbk-s2-fallback-register-under-way": ("no-reregister-retry", "FBK-S2"),
     "r18-s7019-rtx5-call-moves-on-at-give-up": ("no-reregister-retry", "RTX-5"),
     "r18-s7019-rtx5-invite-moves-on-at-give-up": ("no-reregister-retry", "RTX-5"),
+    "r20-s7022-fbk-s3-probe-while-fallback-renewal-pending": ("no-probing", "FBK-S3"),
 }
 
 

@@ -212,6 +212,30 @@ def _primary_address_given_up(ctx: Ctx, first: wire.Txn) -> tuple[int, int] | No
     return None
 
 
+def _behind_roe_register(ctx: Ctx, ch: wire.Chain) -> bool:
+    """
+    C{ch}'s first attempt is a connection to the primary that failed before
+    any SIP, begun as FO-5's REGISTER of the same Call-ID (register_on_enable's
+    REGISTER for one target, ahead of a call's INVITE) failed at another target:
+    the request behind that REGISTER moved on there, the call's INVITE, not the
+    registration (FO-5: when it fails, the request behind it moves on; the
+    registration retries later, RTX-5).  The wire names it after the REGISTER
+    (L{wire.attempts}: the request that gave a target up as it began); either
+    way no registration round began at the primary then (survey 7023 [01],
+    round 20: TLS, the primary stopped, a call at 63 s, FO-5's REGISTER to the
+    secondary answered 503, the INVITE's connection to the primary refused,
+    the INVITE on to the fallback server, FO-6).
+    """
+    head = ch.head
+    if head.on_wire:
+        return False
+    return any(t.method == "REGISTER" and t.call_id == head.call_id
+               and id(t) in ctx.roe_registers and t.dst != head.dst
+               and (done := ctx.failed_at(t)) is not None
+               and done - ctx.tol <= head.started <= done + ctx.at_once
+               for t in ctx.txns)
+
+
 def fo2(ctx: Ctx) -> Verdict:
     c = "FO-2"
     if len(ctx.facts.targets) < 2:
@@ -223,6 +247,7 @@ def fo2(ctx: Ctx) -> Verdict:
         and ctx.is_primary(ch.head.dst)
         and ch.head.final is None
         and ctx.completed(ch.head)
+        and not _behind_roe_register(ctx, ch)
     ]
     if not cands:
         return ctx.na(c, "no REGISTER to the primary went unanswered")

@@ -19,7 +19,7 @@ from harness.testing.tracebuilder import (
     default_facts,
     verdict_of,
 )
-from harness.trace.events import PacketEvent
+from harness.trace.events import DnsEvent, PacketEvent
 
 NAPTR_UDP = f'0 0 "s" "SIP+D2U" "" _sip._udp.{DOMAIN}'
 SRV_UDP = (f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}")
@@ -1926,3 +1926,51 @@ class OwnAddressQueryLostOnTheWayTests(SynchronousTestCase):
 
     def test_retry_answered_then_secondary_fails(self) -> None:
         self.assertEqual(status(self._world(False), "DNS-7"), "fail")
+
+
+class EmptyNaptrAnswerBackAtOnceTests(SynchronousTestCase):
+    """
+    DNS-6 (survey 7023 [03], round 20; three worlds): C{transport} 3, port 0,
+    C{naptr_build} 0, no latency, 10 ms jitter.  A call's lookup at 65 s got
+    an empty NAPTR answer; it came back within 0.02 ms and the phone sent its
+    SRV query for C{_sip._udp} then.  The run's six queries had taken 4.95 to
+    9.0 ms to reach the server, so the estimate of the one-way delay from below
+    was 0.9 ms, and a query sent within half of it after the answer left seemed
+    another lookup's: DNS-6 said no SRV query followed.  The estimate is no
+    bound with few queries; the SRV query the answer calls for, sent after the
+    answer left and with none after it, is this lookup's (or one it shared).
+    A lookup that asked the wrong SRV name then still fails DNS-6.
+    """
+
+    @staticmethod
+    def _ask(tb: TraceBuilder, sent: float, heard: float, name: str, qtype: str,
+             answers: tuple[str, ...] = ()) -> None:
+        m = dns.Message(id=int(sent * 1000) % 65536, recDes=True)
+        m.queries = [dns.Query(name, getattr(dns, qtype), dns.IN)]
+        raw = m.toStr()
+        remote = (PHONE, 40000)
+        tb._add(PacketEvent(sent, "udp", remote, (DNS, 53), raw))
+        tb._add(DnsEvent(heard, DNS, "in", "udp", (DNS, 53), remote, name, qtype, raw=raw))
+        recs = tuple(f"{name} {qtype} {a}" for a in answers)
+        tb._add(DnsEvent(heard, DNS, "out", "udp", (DNS, 53), remote, name, qtype,
+                         "NOERROR", recs, tuple(300 for _ in recs)))
+
+    def _world(self, srv_name: str) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=3, port1=0, server2="", calls=(65.0,),
+                                        duration=120.0))
+        srv = (f"20 54 5060 primary.{DOMAIN}",)
+        self._ask(tb, 0.0, 0.0085, DOMAIN, "NAPTR")
+        self._ask(tb, 0.0161, 0.0211, f"_sip._udp.{DOMAIN}", "SRV", srv)
+        self._ask(tb, 0.0256, 0.0334, f"primary.{DOMAIN}", "A", ("127.0.1.10",))
+        tb.respond(tb.register("primary", 0.034), 200, 0.035)
+        self._ask(tb, 65.0, 65.0076, DOMAIN, "NAPTR")
+        self._ask(tb, 65.00764, 65.0149, srv_name, "SRV", srv)
+        self._ask(tb, 65.0171, 65.0262, f"primary.{DOMAIN}", "A", ("127.0.1.10",))
+        tb.call("primary", 65.027, bye_at=95.0)
+        return tb
+
+    def test_srv_query_at_once_passes(self) -> None:
+        self.assertEqual(status(self._world(f"_sip._udp.{DOMAIN}"), "DNS-6"), "pass")
+
+    def test_wrong_srv_name_at_once_fails(self) -> None:
+        self.assertEqual(status(self._world(f"_sip._tcp.{DOMAIN}"), "DNS-6"), "fail")

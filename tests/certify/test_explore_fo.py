@@ -861,3 +861,54 @@ class CallsInviteHeldBehindALostRenewalSegmentTests(SynchronousTestCase):
 
     def test_fallback_late_fails(self) -> None:
         self.assertEqual(status(self._world(1.5), "FO-6"), "fail")
+
+
+class RefusedConnectionAfterRoeRegisterTests(SynchronousTestCase):
+    """
+    FO-2 (survey 7023 [01], round 20; six worlds): C{register_on_enable} 1,
+    TLS, the primary stopped, the secondary in use answering 503.  A call
+    placed at 63 s sent FO-5's REGISTER to the secondary first, answered
+    503; the INVITE behind it moved on: its connection to the primary was
+    refused, and it went on to the fallback server (FO-6).  The refused
+    connection carried no SIP, so the wire named it after the request that
+    had given a target up as it began, the REGISTER; FO-5's REGISTER ends
+    its round, so that attempt stood as a registration round begun at the
+    primary that never failed over, and FO-2 failed.  When FO-5's REGISTER
+    fails, the request behind it moves on, not the registration (which
+    retries later, RTX-5): no registration round began at the primary then.
+    A registration whose own later retry was refused at the primary, with
+    no failover to the secondary, still fails FO-2.
+    """
+
+    def _world(self, retry_at: float | None) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, port1=0, register_on_enable=1,
+                                        failback_mode=2, calls=(10.0, 30.0), duration=60.0))
+        srv = [f"0 1 5060 primary.{DOMAIN}", f"1 0 5060 secondary.{DOMAIN}"]
+        for at in (1.0, 10.0, 30.0):
+            tb.dns(at - 0.003, f"_sip._tcp.{DOMAIN}", "SRV", srv, ttl=5)
+            tb.dns(at - 0.002, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=5)
+            tb.dns(at - 0.001, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=5)
+        tb.respond(tb.register("primary", 1.0, transport="tcp"), 200, 1.01)
+        tb.fault(5.0, "primary", "stop")
+        # the first call fails over to the secondary, registering there first (FO-5)
+        left = tb.refused(10.0, "primary", after=0.01)
+        roe = tb.register("secondary", left + 0.005, cseq=2, transport="tcp")
+        tb.respond(roe, 200, left + 0.01)
+        tb.call("secondary", left + 0.02, bye_at=15.0, transport="tcp")
+        tb.fault(20.0, "secondary", "respond", "code=503")
+        # the second call: FO-5's REGISTER at the secondary in use, 503; the INVITE's
+        # connection to the primary refused; the INVITE on to the fallback server
+        roe2 = tb.register("secondary", 30.0, cseq=3, transport="tcp")
+        tb.respond(roe2, 503, 30.005)
+        moved = tb.refused(30.015, "primary", after=0.009)
+        tb.call("fallback", moved + 0.001, bye_at=40.0, transport="tcp")
+        if retry_at is not None:
+            # the registration's own retry, refused at the primary, and nothing after
+            tb.refused(retry_at, "primary", after=0.009)
+        return tb
+
+    def test_invite_moving_on_after_the_roe_register_passes(self) -> None:
+        self.assertNotEqual(status(self._world(None), "FO-2"), "fail")
+
+    def test_registration_retry_never_failing_over_fails(self) -> None:
+        self.assertEqual(status(self._world(45.0), "FO-2"), "fail")

@@ -861,3 +861,45 @@ class CallsInviteHeldBehindALostRenewalSegmentTests(SynchronousTestCase):
 
     def test_fallback_late_fails(self) -> None:
         self.assertEqual(status(self._world(1.5), "FO-6"), "fail")
+
+
+class RegisterFirstAnsweredAtItsGiveUpTests(SynchronousTestCase):
+    """
+    FO-3 (survey 7022 [04], round 20; TLS, 100 ms latency, C{retry_counts}
+    0, C{register_on_enable} 1): a call's INVITE silenced at the primary
+    was given up, and the phone opened a connection to the secondary to
+    register there first (FO-5).  Its half second ran from the connection's
+    first SYN; the TLS set-up took 0.4 s of it, and the secondary's 200 OK
+    was sent at the give-up time, reaching the phone a latency later: the
+    phone had failed the secondary and gave the INVITE up (FO-6).  FO-3
+    read the 200 as a registration and wanted the INVITE there.  A 200 that
+    may have come after the give-up (L{Ctx.maybe_late}) is no registration;
+    one well in time, the INVITE still never sent there, still fails FO-3.
+    """
+
+    def _world(self, early: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=2, port1=0, register_on_enable=1,
+                                        retry_counts=0, server2="", calls=(3.0,),
+                                        duration=30.0, servers=default_facts().servers[:2]))
+        srv = (f"0 1 5061 primary.{DOMAIN}", f"1 0 5061 secondary.{DOMAIN}")
+        tb.dns(0.0, f"_sips._tcp.{DOMAIN}", "SRV", srv, ttl=300)
+        tb.dns(0.0, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=300)
+        tb.dns(0.0, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=300)
+        tb.respond(tb.register("primary", 0.2, transport="tls", port=5061), 200, 0.2)
+        tb.silent("INVITE", "primary", 3.0, call_id="call-a", transport="tls", port=5061)
+        at = 3.0 + tb.give_up("INVITE")
+        phone, srv2 = (PHONE, 5060), (SECONDARY, 5061)
+        tb._add(PacketEvent(at, "tcp", phone, srv2, b"", flags="S"))
+        tb._add(PacketEvent(at + 0.1, "tcp", srv2, phone, b"", flags="S"))
+        tb._add(PacketEvent(at + 0.2, "tcp", phone, srv2, b""))  # the hello
+        tb._add(PacketEvent(at + 0.3, "tcp", srv2, phone, b""))  # the server's flight
+        tb._add(PacketEvent(at + 0.4, "tcp", phone, srv2, b""))  # Finished, REGISTER
+        reg = tb.register("secondary", at + 0.4, cseq=2, transport="tls", port=5061)
+        tb.respond(reg, 200, at + tb.give_up("REGISTER", "secondary") - early)
+        return tb
+
+    def test_register_answered_at_its_give_up_passes(self) -> None:
+        self.assertNotEqual(status(self._world(0.0), "FO-3"), "fail")
+
+    def test_register_answered_in_time_then_no_invite_fails(self) -> None:
+        self.assertEqual(status(self._world(0.1), "FO-3"), "fail")

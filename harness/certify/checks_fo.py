@@ -333,6 +333,15 @@ def _secondary_unregistered(ctx: Ctx, ch: wire.Chain) -> bool:
                    and t.final.status not in (401, 407, 503))
         if refused:
             done = t.final_t
+        # ... or whose 200 OK may have reached the phone only after it had given the
+        # target up (RTX-1, L{Ctx.maybe_late}): no registration either (survey 7022 [04],
+        # round 20: TLS, 100 ms latency, the connection's set-up taking 0.4 s of the
+        # half second from its first SYN, the 200 sent 2 ms after the give-up; the phone
+        # gave the INVITE up, FO-6)
+        late = t.ok and ctx.maybe_late(t)
+        if late:
+            done = t.started + ctx.give_up(t)
+        refused = refused or late
         if ((t.failed or refused) and done is not None and t.started <= gave_up + ctx.at_once
                 and done >= gave_up - ctx.tol):
             return True

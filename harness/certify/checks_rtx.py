@@ -500,9 +500,15 @@ def _roe_on_time(ctx: Ctx, t: wire.Txn, nxt: wire.Txn, due: float) -> bool | Non
         # went to the fallback server when that REGISTER gave up)
         for x in ctx.txns:
             done = ctx.failed_at(x) if x.method == "REGISTER" else None
+            # (C{done} within the tolerance after C{nxt} began: a REGISTER the server read
+            # is timed by its arrival there, one the network dropped, as a stopped fallback
+            # server's INVITE, by the phone's send; survey 7024 [01], round 20, UDP, 5 ms
+            # latency, the INVITE to the fallback seemingly sent 5 ms before the REGISTER
+            # it had waited for failed)
             if (done is not None and x.dst not in (t.dst, nxt.dst)
                     and ctx.group(x.dst) == 1 and ctx.group(t.dst) == 1
-                    and x.started < due + ctx.tol and due - ctx.tol <= done <= nxt.started):
+                    and x.started < due + ctx.tol
+                    and due - ctx.tol <= done <= nxt.started + ctx.tol):
                 return nxt.started <= done + at_once(ctx)
     if roe is None and roe_on:
         # a REGISTER of the account still outstanding at the target this request gave
@@ -965,7 +971,14 @@ def rtx3(ctx: Ctx) -> Verdict:
             # Retry-After skip is part of choosing targets, RFC 3263 4.3; explore seed 16
             # of round 4, a BYE answered 503 with Retry-After: 30, the next call's
             # INVITE to the primary a second later)
-            ra = retry_after(t.final) if not t.in_dialog else 0
+            # (nor does one that reached the phone after it had given the transaction up,
+            # RTX-1, or may have (L{Ctx.maybe_late}): no transaction took it, the phone
+            # never heard the Retry-After; survey 7024 [03], round 20, TCP, 5 % loss, a
+            # call's INVITE segment lost twice, given up at 24.50 s, the primary reading
+            # it at last and answering 503 with Retry-After: 120 at 24.60 s, the
+            # registration's retry at the primary 30 s later)
+            ra = (retry_after(t.final)
+                  if not t.in_dialog and not t.late and not ctx.maybe_late(t) else 0)
             if ra:
                 for x in ctx.txns:
                     if (

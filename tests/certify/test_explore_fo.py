@@ -912,3 +912,118 @@ class RefusedConnectionAfterRoeRegisterTests(SynchronousTestCase):
 
     def test_registration_retry_never_failing_over_fails(self) -> None:
         self.assertEqual(status(self._world(45.0), "FO-2"), "fail")
+
+
+class RegisterFirstAnsweredAtItsGiveUpTests(SynchronousTestCase):
+    """
+    FO-3 (survey 7022 [04], round 20; TLS, 100 ms latency, C{retry_counts}
+    0, C{register_on_enable} 1): a call's INVITE silenced at the primary
+    was given up, and the phone opened a connection to the secondary to
+    register there first (FO-5).  Its half second ran from the connection's
+    first SYN; the TLS set-up took 0.4 s of it, and the secondary's 200 OK
+    was sent at the give-up time, reaching the phone a latency later: the
+    phone had failed the secondary and gave the INVITE up (FO-6).  FO-3
+    read the 200 as a registration and wanted the INVITE there.  A 200 that
+    may have come after the give-up (L{Ctx.maybe_late}) is no registration;
+    one well in time, the INVITE still never sent there, still fails FO-3.
+    """
+
+    def _world(self, early: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=2, port1=0, register_on_enable=1,
+                                        retry_counts=0, server2="", calls=(3.0,),
+                                        duration=30.0, servers=default_facts().servers[:2]))
+        srv = (f"0 1 5061 primary.{DOMAIN}", f"1 0 5061 secondary.{DOMAIN}")
+        tb.dns(0.0, f"_sips._tcp.{DOMAIN}", "SRV", srv, ttl=300)
+        tb.dns(0.0, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=300)
+        tb.dns(0.0, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=300)
+        tb.respond(tb.register("primary", 0.2, transport="tls", port=5061), 200, 0.2)
+        tb.silent("INVITE", "primary", 3.0, call_id="call-a", transport="tls", port=5061)
+        at = 3.0 + tb.give_up("INVITE")
+        phone, srv2 = (PHONE, 5060), (SECONDARY, 5061)
+        tb._add(PacketEvent(at, "tcp", phone, srv2, b"", flags="S"))
+        tb._add(PacketEvent(at + 0.1, "tcp", srv2, phone, b"", flags="S"))
+        tb._add(PacketEvent(at + 0.2, "tcp", phone, srv2, b""))  # the hello
+        tb._add(PacketEvent(at + 0.3, "tcp", srv2, phone, b""))  # the server's flight
+        tb._add(PacketEvent(at + 0.4, "tcp", phone, srv2, b""))  # Finished, REGISTER
+        reg = tb.register("secondary", at + 0.4, cseq=2, transport="tls", port=5061)
+        tb.respond(reg, 200, at + tb.give_up("REGISTER", "secondary") - early)
+        return tb
+
+    def test_register_answered_at_its_give_up_passes(self) -> None:
+        self.assertNotEqual(status(self._world(0.0), "FO-3"), "fail")
+
+    def test_register_answered_in_time_then_no_invite_fails(self) -> None:
+        self.assertEqual(status(self._world(0.1), "FO-3"), "fail")
+
+
+class InviteToTheStoppedFallbackAfterTheRegisterItWaitedForTests(SynchronousTestCase):
+    """
+    RTX-1 (survey 7024 [01], round 20, 3 worlds; UDP, 5 ms latency,
+    C{register_on_enable} 1, the primary and later the secondary silent,
+    the fallback server stopped): the registration gave the primary up at
+    3.5 s and sent its REGISTER to the secondary; a call's INVITE gave the
+    primary up at 4.5 s and waited for that REGISTER (FO-5, one REGISTER of
+    a Call-ID at a time), which failed at 7.01 s, and went to the fallback
+    server then (FO-6).  The secondary read the REGISTER 5 ms after the
+    phone sent it, and the wire times it by that; the network dropped the
+    INVITE at the stopped fallback server and the wire times it by the
+    phone's send: the INVITE seemed to leave 5 ms before the REGISTER it
+    waited for had failed.  Within the tolerance it followed it; an INVITE
+    to the fallback server well before that failure, or a second after it,
+    still fails.
+    """
+
+    def _world(self, shift: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(register_on_enable=1, retry_counts=2,
+                                        calls=(1.0,), duration=30.0))
+        tb.dns(0.0, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=300)
+        tb.silent("REGISTER", "primary", 0.0)
+        tb.silent("INVITE", "primary", 1.0, call_id="call-a")
+        lat = 0.005
+        tb.silent("REGISTER", "secondary", tb.give_up("REGISTER") + lat, cseq=2)
+        at = tb.give_up("REGISTER") + tb.give_up("REGISTER", "secondary") + shift
+        tb.silent("INVITE", "fallback", at, call_id="call-a", cseq=2, lost=range(4))
+        return tb
+
+    def test_invite_to_the_fallback_as_the_register_failed_passes(self) -> None:
+        self.assertEqual(status(self._world(0.0), "RTX-1"), "pass")
+
+    def test_invite_to_the_fallback_before_the_register_failed_fails(self) -> None:
+        self.assertEqual(status(self._world(-0.3), "RTX-1"), "fail")
+
+    def test_invite_to_the_fallback_a_second_late_fails(self) -> None:
+        self.assertEqual(status(self._world(1.0), "RTX-1"), "fail")
+
+
+class RetryAfterOfA503ThatCameAfterTheGiveUpTests(SynchronousTestCase):
+    """
+    RTX-3 (survey 7024 [03], round 20; TCP, 5 % loss, C{retry_counts} 0):
+    a call's INVITE segment to the primary was lost twice; the phone gave
+    the primary up at RTX-1's half second and went on to the secondary.
+    The primary read the INVITE at last and answered 503 with Retry-After:
+    120 a tenth of a second after the give-up; no transaction took it, so
+    the phone never heard the Retry-After, and its registration went to the
+    primary 30 s later.  RTX-3 skipped the primary for 120 s from that 503.
+    A Retry-After counts only from a 503 the phone got in time (not
+    L{wire.Txn.late}, nor L{Ctx.maybe_late}); one that came in time still
+    keeps the primary skipped.
+    """
+
+    def _world(self, answer: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, retry_counts=0, expires=60,
+                                        calls=(24.0,), duration=80.0, server2=""))
+        tb.dns(0.0, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=300)
+        tb.respond(tb.register("primary", 0.0, transport="tcp"), 200, 0.01)
+        inv = tb.invite("primary", 24.0, call_id="call-a", transport="tcp")
+        tb.respond(inv, 503, 24.0 + answer, headers=[("Retry-After", "120")])
+        moved = 24.0 + min(answer, tb.give_up("INVITE"))
+        tb.call("secondary", moved, bye_at=moved + 1.0, call_id="call-a", cseq=2,
+                transport="tcp")
+        tb.respond(tb.register("primary", 54.5, cseq=2, transport="tcp"), 200, 54.51)
+        return tb
+
+    def test_primary_after_a_503_past_the_give_up_passes(self) -> None:
+        self.assertNotEqual(status(self._world(0.6), "RTX-3"), "fail")
+
+    def test_primary_inside_the_retry_after_of_a_timely_503_fails(self) -> None:
+        self.assertEqual(status(self._world(0.1), "RTX-3"), "fail")

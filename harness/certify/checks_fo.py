@@ -1063,11 +1063,22 @@ def _registers_for_stay(ctx: Ctx, ch: wire.Chain, current: str) -> bool:
     registration's renewal (nor its RTX-5 retry, L{_registration_retry}, which
     FB-2 sends to the primary).  Survey 7006 [05], round 9: the registration
     given up with a call's failed lookup (DNS-11), a later call's INVITE kept
-    on the secondary and registered there first.
+    on the secondary and registered there first.  Refused or failed there, it
+    is still that request's when the wire reads it as FO-5's REGISTER for that
+    target (L{Ctx.roe_registers}): the request then moves on without it.
     """
     if (ch.method != "REGISTER" or not ctx.facts.account.server(1).register_on_enable
-            or ch.head.dst != current or not ch.tail.ok or ch.tail.final_t is None
-            or _registration_retry(ctx, ch.head)):
+            or ch.head.dst != current or _registration_retry(ctx, ch.head)):
+        return False
+    if not ch.tail.ok:
+        # refused or failed there, the request it was sent for moves on (RTX-2, RTX-3,
+        # FO-6) and follows it elsewhere: still that request's when the wire reads it
+        # as FO-5's REGISTER for that one target, as RTX-5 and the rounds do (survey
+        # 7023 [02], round 20: the secondary answering 503 to FO-5's REGISTER for a
+        # call kept there, the INVITE then at the fallback server, the registration's
+        # own RTX-5 retry at the primary)
+        return id(ch.head) in ctx.roe_registers
+    if ch.tail.final_t is None:
         return False
     done = ch.tail.final_t
     return any(g.method != "REGISTER" and g.head.dst == current

@@ -61,3 +61,52 @@ class AnswerAtGiveUpAsTheNextLookupBeganTests(SynchronousTestCase):
 
     def test_no_lookup_at_the_give_up_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FB-3"), "fail")
+
+
+class RefusedRegisterBeforeTheStayingCallTests(SynchronousTestCase):
+    """
+    FB-2 (survey 7023 [02], round 20, 6 worlds): C{register_on_enable} 1.
+    After a call's failover to the secondary, a later call kept there
+    (FB-2) was preceded by FO-5's REGISTER there; the secondary answered it
+    503, the call moved on (RTX-3: the primary refused, the INVITE went to
+    the fallback server, FO-6) and the registration's own RTX-5 retry tried
+    the primary.  The checker took the refused REGISTER for the renewal:
+    FO-5's REGISTER for one target is the new request's whatever its answer,
+    as RTX-5 and the rounds read it (L{Ctx.roe_registers}).  The renewal then
+    going to the secondary, or a REGISTER there with no call behind it,
+    still fails FB-2.
+    """
+
+    def _world(self, *, call: bool = True, refused: bool = True,
+               retry_to: str = "primary") -> TraceBuilder:
+        calls = (1.0, 40.0) if call else (1.0,)
+        tb = TraceBuilder(default_facts(failback_mode=2, register_on_enable=1, retry_counts=0,
+                                        calls=calls, duration=120.0, latency_tolerance=0.25))
+        tb.dns(0.0, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=300)
+        tb.respond(tb.register("primary", 0.1), 200, 0.11)
+        tb.silent("INVITE", "primary", 1.0, call_id="call-a")
+        give_up = 1.0 + tb.give_up("INVITE")
+        tb.respond(tb.register("secondary", give_up, cseq=2), 200, give_up + 0.01)
+        tb.call("secondary", give_up + 0.02, bye_at=5.0, call_id="call-a", cseq=1)
+        tb.respond(tb.register("secondary", 40.0, cseq=3), 503, 40.01)
+        if call:
+            # (a refused connection to the primary reads as a REGISTER tried there: the
+            # variant without it judges the registration's retry)
+            moved = tb.refused(40.02, "primary") if refused else 40.02
+            tb.call("fallback", moved + 0.01, bye_at=50.0, call_id="call-b")
+        retry = 40.01 + tb.facts.profile.retry_interval
+        tb.respond(tb.register(retry_to, retry, cseq=4), 200, retry + 0.01)
+        return tb
+
+    def test_refused_register_before_the_call_passes(self) -> None:
+        self.assertEqual(status(self._world(), "FB-2"), "pass")
+
+    def test_straight_to_the_fallback_server_passes(self) -> None:
+        self.assertEqual(status(self._world(refused=False), "FB-2"), "pass")
+
+    def test_renewal_to_the_secondary_fails(self) -> None:
+        world = self._world(refused=False, retry_to="secondary")
+        self.assertEqual(status(world, "FB-2"), "fail")
+
+    def test_refused_register_with_no_call_fails(self) -> None:
+        self.assertEqual(status(self._world(call=False), "FB-2"), "fail")

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from harness.certify import wire
 from harness.certify.checks_base import Ctx, Failover
 from harness.certify.checks_dns import (
+    DNS_GIVE_UP,
     _answer_lost,
     _lost_answers,
     _unsent_queries,
@@ -738,8 +739,7 @@ def _request_behind_roe(ctx: Ctx, ch: wire.Chain, done: float) -> wire.Txn | Non
     586.046 s, FO-5's REGISTER to the secondary answered 503, the INVITE
     then to the fallback server).
     """
-    from harness.certify.checks_dns import DNS_GIVE_UP
-    from harness.certify.checks_rtx import _roe_register, at_once
+    from harness.certify.checks_rtx import _roe_register
 
     if (ch.method != "REGISTER" or any(t.on_wire for t in ch.txns[:-1])
             or not _roe_register(ctx, ch.tail)):
@@ -747,7 +747,7 @@ def _request_behind_roe(ctx: Ctx, ch: wire.Chain, done: float) -> wire.Txn | Non
 
     return next((x for x in ctx.attempts if x.method == "INVITE" and not x.in_dialog
                  and x.dst != ch.tail.dst
-                 and done - ctx.tol <= x.started <= done + DNS_GIVE_UP + at_once(ctx)),
+                 and done - ctx.tol <= x.started <= done + DNS_GIVE_UP + ctx.at_once),
                 None)
 
 

@@ -922,7 +922,7 @@ def phone_transactions(trace: Trace, facts: Facts) -> list[Txn]:
         # (survey 7021 [01], round 19: TLS, a renewal's segment lost at 378.75 s, the
         # call at 380 s, its INVITE read after the stalled flight at 381.56 s; RTX-1,
         # RTX-2 and FO-6 then timed its give-up 1.25 s early)
-        call_at = placed_of.get(call_id) if _initial_invite_call_id(req) else None
+        call_at = placed_of.get(call_id) if placed_of and _initial_invite_call_id(req) else None
         if (call_at is not None and sends[0].t < call_at - facts.tol
                 and call_at <= trace.events[sends[0].index].t):
             sends = [replace(sends[0], t=call_at), *sends[1:]]
@@ -1051,6 +1051,7 @@ def _opening_window(facts: Facts, method: str, server: str) -> float:
     return give_up_delay(facts.profile, method, retry_counts_for(facts, server))
 
 
+@per_run  # (read per transaction by RTX-2 and RTX-5 besides phone_transactions)
 def _first_syns(trace: Trace, facts: Facts) -> dict[tuple[str, int, int], float]:
     """The first SYN of each phone-to-server TCP connection, by (server, port, phone port)."""
     servers = facts.addresses
@@ -2225,8 +2226,7 @@ def _left_before(facts: Facts, t: Txn, a: ConnAttempt, free: Sequence[ConnAttemp
     # request on the wire, and C{c}'s SYN, before C{a}'s first SYN; survey 7020 [01],
     # round 18: the REGISTER's and the call's connections to the stopped primary both
     # refused at 1.0 s, the REGISTER on to the secondary before the call's SYN)
-    if t.dst == a.server or t.started > a.start or (
-            t.started == a.start and t.sends[0].index > a.index):
+    if t.dst == a.server or (t.started, t.sends[0].index) > (a.start, a.index):
         return False
     give_up = give_up_delay(facts.profile, t.method, retry_counts_for(facts, a.server))
     for c in free:

@@ -37,11 +37,6 @@ from harness.trace.events import ConnEvent, PacketEvent, SipEvent
 __all__ = ["CHECKS"]
 
 
-def at_once(ctx: Ctx) -> float:
-    """The slack allowed for "at once" (RTX-2, RTX-3)."""
-    return 4 * ctx.tol
-
-
 def _began(ctx: Ctx, lo: float, nxt: wire.Txn) -> float:
     """
     When the move to the next target C{nxt} began, from C{lo} on: its first
@@ -253,7 +248,7 @@ def _roe_for_call(ctx: Ctx, t: wire.Txn, registered: str) -> bool:
         return False
     if not ctx.at_call_moment(t.started):
         return False
-    end = t.started + ctx.give_up(t) + at_once(ctx)
+    end = t.started + ctx.give_up(t) + ctx.at_once
     return any(x.method == "INVITE" and not x.in_dialog and t.started <= x.started <= end
                for x in ctx.txns)
 
@@ -290,7 +285,7 @@ def _roe_before_call(ctx: Ctx, t: wire.Txn) -> bool:
     if not any(p.at - ctx.tol <= t.started for p in ctx.facts.calls):
         return False
     return any(x.method == "INVITE" and not x.in_dialog and x.dst == t.dst
-               and t.final_t - ctx.tol <= x.started <= t.final_t + at_once(ctx)
+               and t.final_t - ctx.tol <= x.started <= t.final_t + ctx.at_once
                for x in ctx.txns)
 
 
@@ -318,7 +313,7 @@ def _roe_failed_at_call(ctx: Ctx, t: wire.Txn) -> bool:
         first = x.call_id not in seen
         seen.add(x.call_id)
         if first and x.dst != t.dst and done - ctx.tol <= x.started <= (
-                done + DNS_GIVE_UP + at_once(ctx)):
+                done + DNS_GIVE_UP + ctx.at_once):
             return True
     return False
 
@@ -339,7 +334,7 @@ def _after_roe_register(ctx: Ctx, x: wire.Txn) -> bool:
     return any(y.method == "REGISTER" and y.dst != x.dst and ctx.group(y.dst) == 1
                and y.started < x.started - ctx.tol
                and (done := ctx.failed_at(y)) is not None
-               and done - ctx.tol <= x.started <= done + at_once(ctx)
+               and done - ctx.tol <= x.started <= done + ctx.at_once
                for y in ctx.txns)
 
 
@@ -406,7 +401,7 @@ def _roe_register(ctx: Ctx, t: wire.Txn) -> bool:
     # the call's lookup losing queries, its connection 2 s after it was placed)
     return any(
         ctx.group(a.server) == 1 and a.server != t.dst
-        and a.t - ctx.tol <= t.started <= a.t + at_once(ctx)
+        and a.t - ctx.tol <= t.started <= a.t + ctx.at_once
         and wire.in_call_window(ctx.trace, ctx.facts, a.start)
         for a in ctx.conn_attempts
     )
@@ -490,7 +485,7 @@ def _roe_on_time(ctx: Ctx, t: wire.Txn, nxt: wire.Txn, due: float) -> bool | Non
                     and x.final is not None and x.final_t is not None
                     and 200 <= x.final.status < 300
                     and due - ctx.tol <= x.final_t <= nxt.started
-                    and nxt.started <= x.final_t + at_once(ctx)), None)
+                    and nxt.started <= x.final_t + ctx.at_once), None)
     if roe is None and roe_on:
         # FO-5's REGISTER to another target of server 1 already under way when this
         # target gave up, that then failed: the phone waited for it, and that target
@@ -509,7 +504,7 @@ def _roe_on_time(ctx: Ctx, t: wire.Txn, nxt: wire.Txn, due: float) -> bool | Non
                     and ctx.group(x.dst) == 1 and ctx.group(t.dst) == 1
                     and x.started < due + ctx.tol
                     and due - ctx.tol <= done <= nxt.started + ctx.tol):
-                return nxt.started <= done + at_once(ctx)
+                return nxt.started <= done + ctx.at_once
     if roe is None and roe_on:
         # a REGISTER of the account still outstanding at the target this request gave
         # up (its renewal, begun before): FO-5's REGISTER to the next target waits for
@@ -527,7 +522,7 @@ def _roe_on_time(ctx: Ctx, t: wire.Txn, nxt: wire.Txn, due: float) -> bool | Non
                 continue
             roe = next((y for y in ctx.txns if y.method == "REGISTER"
                         and y.call_id == x.call_id and y.dst == nxt.dst
-                        and done - ctx.tol <= y.started <= done + at_once(ctx)), None)
+                        and done - ctx.tol <= y.started <= done + ctx.at_once), None)
             if roe is not None:
                 break
     if roe is not None:
@@ -540,7 +535,7 @@ def _roe_on_time(ctx: Ctx, t: wire.Txn, nxt: wire.Txn, due: float) -> bool | Non
         if roe.final_index is not None and roe.transport != "udp":
             arrived = max(arrived, wire.stream_arrivals(ctx.trace, ctx.facts).get(
                 roe.final_index, arrived))
-        return nxt.started <= arrived + at_once(ctx)
+        return nxt.started <= arrived + ctx.at_once
     return None
 
 
@@ -756,7 +751,7 @@ def rtx2(ctx: Ctx) -> Verdict:
                 and ctx.group(t.dst) == group
                 and t.method != "ACK"
                 and f.t - ctx.tol <= t.first <= horizon + ctx.tol
-                and not (id(t) in heads and t.first > f.t + at_once(ctx))
+                and not (id(t) in heads and t.first > f.t + ctx.at_once)
             ),
             None,
         )
@@ -770,7 +765,7 @@ def rtx2(ctx: Ctx) -> Verdict:
         # round 14, a call's connection refused at the primary, its FO-5 REGISTER's to
         # the secondary refused 2 ms later, the next attempt there on the wire 26 s on)
         if any(a.server != f.server and ctx.group(a.server) == group
-               and f.t - ctx.tol <= a.start <= f.t + at_once(ctx) for a in conns):
+               and f.t - ctx.tol <= a.start <= f.t + ctx.at_once for a in conns):
             continue
         # (under register_on_enable the move to the next target begins with FO-5's
         # REGISTER there: one of the account's already outstanding there when this
@@ -785,12 +780,11 @@ def rtx2(ctx: Ctx) -> Verdict:
                      else ctx.failed_at(x) or ctx.end) > f.t + ctx.tol
                 for x in ctx.txns):
             continue
-        if nxt.started > f.t + at_once(ctx) and _began(ctx, f.t - ctx.tol, nxt) > f.t + at_once(
-                ctx):
+        if nxt.started > f.t + ctx.at_once and _began(ctx, f.t - ctx.tol, nxt) > f.t + ctx.at_once:
             return ctx.failed(
                 c,
                 f"{f.transport} {f.what} at {ctx.name(f.server)}: next target not tried at once",
-                f"{ctx.name(nxt.dst)} tried by {f.t + at_once(ctx):.3f} s",
+                f"{ctx.name(nxt.dst)} tried by {f.t + ctx.at_once:.3f} s",
                 f"first send to {ctx.name(nxt.dst)} at {nxt.first:.3f} s",
                 (f.index, nxt.sends[0].index),
             )
@@ -874,19 +868,19 @@ def rtx3(ctx: Ctx) -> Verdict:
                 if roe is not None:
                     late = not roe
                 else:
-                    late = nxt.started > t.final_t + at_once(ctx) and _began(
-                        ctx, t.final_t - ctx.tol, nxt) > t.final_t + at_once(ctx)
+                    late = nxt.started > t.final_t + ctx.at_once and _began(
+                        ctx, t.final_t - ctx.tol, nxt) > t.final_t + ctx.at_once
                     # (the lookup in use had no address for it and the phone asked again at
                     # once, its answers lost: "at once" runs from the first answer naming it,
                     # as RTX-2's does, FO-2; survey 7003 [02], 20 % loss)
                     heard = (address_heard_again(ctx, t.final_t, nxt.dst) if late else None)
                     if heard is not None:
-                        late = nxt.started > heard + at_once(ctx)
+                        late = nxt.started > heard + ctx.at_once
                 if late:
                     return ctx.failed(
                         c,
                         f"{t.describe()}: next target not tried at once after the 503",
-                        f"next target by {t.final_t + at_once(ctx):.3f} s",
+                        f"next target by {t.final_t + ctx.at_once:.3f} s",
                         f"{ctx.name(nxt.dst)} at {nxt.started:.3f} s",
                         (*t.indexes, nxt.sends[0].index),
                     )
@@ -908,7 +902,7 @@ def rtx3(ctx: Ctx) -> Verdict:
                     final_t = t.final_t
                     tried |= {x.dst for x in ctx.txns
                               if x.method == "REGISTER" and x.dst != t.dst
-                              and x.started <= final_t + at_once(ctx)
+                              and x.started <= final_t + ctx.at_once
                               and (done := _roe_failed_at(ctx, x)) is not None
                               and done >= final_t - ctx.tol}
                     # (or sent at once and refused there (486, 403 ...; a 401/407 is a
@@ -920,7 +914,7 @@ def rtx3(ctx: Ctx) -> Verdict:
                     # its REGISTER to the secondary answered 486)
                     tried |= {x.dst for x in ctx.txns
                               if x.method == "REGISTER" and x.dst != t.dst
-                              and final_t - ctx.tol <= x.started <= final_t + at_once(ctx)
+                              and final_t - ctx.tol <= x.started <= final_t + ctx.at_once
                               and x.final is not None and not x.late
                               and x.final.status >= _NOT_FAILURE_MIN
                               and x.final.status not in (401, 407, 503)}
@@ -936,7 +930,7 @@ def rtx3(ctx: Ctx) -> Verdict:
                     tried |= {x.dst for x in ctx.txns
                               if x.method == "REGISTER" and x.dst != t.dst
                               and ctx.failed_at(x) is not None
-                              and any(e - ctx.tol <= x.started <= e + at_once(ctx)
+                              and any(e - ctx.tol <= x.started <= e + ctx.at_once
                                       for e in ends)}
                 # (an address a DNS fault moved a name to is that name's, no target of its
                 # own (RTX-5's reading): a lookup that never used the name, the domain's
@@ -954,11 +948,11 @@ def rtx3(ctx: Ctx) -> Verdict:
                 # heard: no target until the resolution is renewed, DNS-8, DNS-10; explore
                 # seed 444 of dns-ip-literal, round 17, the primary's A record removed)
                 untried -= settled_unresolved_targets(ctx, t.final_t)
-                later = t.final_t + at_once(ctx) + DNS_GIVE_UP
+                later = t.final_t + ctx.at_once + DNS_GIVE_UP
                 untried -= {u for u in unresolved_targets(ctx, t.final_t)
                             & unresolved_targets(ctx, later)
                             if address_reasked(ctx, u, t.final_t)}
-                if untried and t.final_t + at_once(ctx) < ctx.end:
+                if untried and t.final_t + ctx.at_once < ctx.end:
                     return ctx.failed(
                         c,
                         f"{t.describe()}: the 503 did not make the phone try the next target",
@@ -1032,7 +1026,7 @@ def rtx3(ctx: Ctx) -> Verdict:
                     # address, DNS-8: the next target is then the first it had, explore
                     # seed 31 of round 3, the retry 30 s after the 500, the primary's
                     # address answers lost)
-                    and not _fresh_lookup_lacked(ctx, t.final_t + at_once(ctx), x, t.dst)
+                    and not _fresh_lookup_lacked(ctx, t.final_t + ctx.at_once, x, t.dst)
                     # (nor the move at the give-up time of an attempt whose answer came
                     # too late, or was sent so close to it that it may have reached the
                     # phone only after, L{Ctx.maybe_late}: explore seed 43 of round 3,
@@ -1331,7 +1325,7 @@ def rtx5(ctx: Ctx) -> Verdict:
                 under_way = (
                     x.started < fail_t - ctx.tol
                     and any(ctx.group(y.dst) == 1 and (fy := ctx.failed_at(y)) is not None
-                            and fy - ctx.tol <= x.started <= fy + at_once(ctx)
+                            and fy - ctx.tol <= x.started <= fy + ctx.at_once
                             for y in ctx.attempts)
                     and (x.final_t if x.final_t is not None and not x.late
                          else ctx.failed_at(x) or x.last) >= fail_t - ctx.tol
@@ -1339,7 +1333,7 @@ def rtx5(ctx: Ctx) -> Verdict:
                 if (
                     x.method == "REGISTER"
                     and ctx.group(x.dst) == 2
-                    and (fail_t - ctx.tol <= x.started <= fail_t + at_once(ctx) or under_way)
+                    and (fail_t - ctx.tol <= x.started <= fail_t + ctx.at_once or under_way)
                 ):
                     done = ctx.failed_at(x)
                     if done is None:
@@ -1430,7 +1424,7 @@ def rtx5(ctx: Ctx) -> Verdict:
                         and (d := ctx.failed_at(x)) is not None]
             moved_on = {a.index for a in conns
                         if ctx.group(a.server) == 1
-                        and any(srv != a.server and d - ctx.tol <= a.start <= d + at_once(ctx)
+                        and any(srv != a.server and d - ctx.tol <= a.start <= d + ctx.at_once
                                 for srv, d in gave_up)}
             options: list[tuple[float, str, str, int]] = [
                 (a.start, a.server,
@@ -2417,7 +2411,7 @@ def reg3(ctx: Ctx) -> Verdict:
                 )
             continue
         if nxt is None:
-            if t.final_t + at_once(ctx) < ctx.end:
+            if t.final_t + ctx.at_once < ctx.end:
                 return ctx.failed(c, f"{t.describe()}: challenge not answered",
                                   f"{t.method} with {reply}", "none", t.indexes)
             continue

@@ -2286,13 +2286,21 @@ def _all_failed_over_from(facts: Facts, a: ConnAttempt, reqs: Sequence[Txn], *,
     group unless C{same_group}: the fallback, FO-6) as the connection C{a}
     began (unanswered until its RTX-1 give-up time, or answered only after it,
     a 503, or its own connection failed then): C{a} was their next target.
+
+    Never a request that failed at the fallback server when C{a} went to
+    server 1: the fallback server is the last target, and a request failing
+    there goes nowhere at once (RTX-5 retries the list later; in concurrent
+    mode the fallback registration is a cycle of its own, FBK-C1).  Survey
+    7028 [02] of round 21: the fallback's 503 to its REGISTER 5 ms after
+    server 1's connection began lent that connection its Call-ID.
     """
     group = facts.group_of(a.server)
     tol = facts.tol
     out = []
     for x in reqs:
         if x.dst == a.server or not x.failed or (
-                same_group and facts.group_of(x.dst) != group):
+                same_group and facts.group_of(x.dst) != group) or (
+                group == 1 and facts.group_of(x.dst) == 2):
             continue
         if x.conn_failure is not None:
             failed = x.conn_failure.t

@@ -4455,3 +4455,44 @@ class CallsInviteHeldBehindLostRenewalTests(SynchronousTestCase):
 
     def test_next_target_a_second_late_fails(self) -> None:
         self.assertEqual(status(self._world(12.5), "RTX-2"), "fail")
+
+
+class FallbacksAnswerLendsServer1NoCallIdTests(SynchronousTestCase):
+    """
+    RTX-3 (survey 7028 [02], round 21; TCP, concurrent mode, server 1 an IP
+    literal): the phone's connection to the stopped primary began at 0.0 s,
+    its SYN lost, and was refused at 3.0 s; the fallback server answered the
+    fallback registration's REGISTER 503 at 0.005 s.  Nothing of server 1's
+    registration ever reached the wire, and the wire read the primary's
+    connection as that fallback REGISTER moving on from its 503, lending it
+    the fallback registration's Call-ID: every later retry at the primary
+    joined the fallback's chain, and the primary's retry at 33.0 s read as
+    the next target 3 s after the fallback's second 503 (30.01 s).  The
+    fallback server is the last target (RTX-2): a request failing there goes
+    nowhere at once, and in concurrent mode its registration is a cycle of
+    its own (FBK-C1).  Server 1's retries keep being judged on their own: one
+    10 s after the primary's refusal still fails RTX-5.
+    """
+
+    def _world(self, retry_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=1, duration=70.0,
+                                        servers=_ONE_TARGET))
+        tb.syn_lost(0.0, "primary", fate="lost", phone_port=41001)
+        tb.syn_lost(3.0, "primary", phone_port=41001)  # (sent again, a closed port)
+        tb._add(ConnEvent(3.002, PHONE, "refused", "tcp", (PHONE, 41001), (PRIMARY, 5060),
+                          "RST"))
+        for k, at in enumerate((0.003, 30.008, 60.012)):
+            tb.respond(tb.register("fallback", at, call_id="reg-2", cseq=k + 1,
+                                   transport="tcp"), 503, at + 0.002)
+        tb.refused(retry_at, "primary")
+        tb.refused(retry_at + 30.0, "primary")
+        return tb
+
+    def test_fallback_503_then_server_1s_retry_on_its_own_cycle_passes(self) -> None:
+        tb = self._world(33.0)
+        self.assertEqual(status(tb, "RTX-3"), "pass")
+        self.assertEqual(status(tb, "RTX-5"), "pass")
+
+    def test_server_1s_retry_too_early_still_fails(self) -> None:
+        self.assertEqual(status(self._world(13.0), "RTX-5"), "fail")
+

@@ -2066,6 +2066,7 @@ def attempts(
 
     claimed = {(call_of(free[k]), free[k].server) for k, x in synthetic.items()
                if x.method == "INVITE"}
+    unexplained: list[int] = []
     for k, a in enumerate(free):
         if k in synthetic:
             continue
@@ -2128,6 +2129,7 @@ def attempts(
             before = _registration_like(facts, a, [*real, *synthetic.values()],
                                         unseen_only=True)
         if not before:
+            unexplained.append(k)
             continue
         # away from a planned call's time (left out above), what the phone retries on
         # its own is its registration: the last REGISTER there, if there was one
@@ -2158,6 +2160,16 @@ def attempts(
                 synthetic[k], method=x.method, call_id=x.call_id, cseq=x.cseq,
                 sends=(replace(sent, request=x.request),),
             ))
+    # ... and one nothing there explains, followed at once by one to another target of
+    # its group that this pass resolved: the same request moving on down the list (RTX-2)
+    for k in reversed(unexplained):
+        a = free[k]
+        on = _moved_on_to(facts, free, synthetic, k)
+        if on is not None:
+            sent = Sent(a.index, a.start, a.server, a.port, a.transport, on.request, False,
+                        facts.phone or "", a.phone_port)
+            synthetic[k] = replace(on, sends=(sent,), conn_failure=a, transport=a.transport,
+                                   dst=a.server, role=facts.role_of(a.server))
     out = [*txns, *synthetic.values(), *also]
     out.sort(key=lambda x: (x.first, x.sends[0].index))
     # Two attempts of one request on the wire at the same instant were made in the order
@@ -2172,6 +2184,30 @@ def attempts(
                 and y.first - x.first <= _SAME_INSTANT and y.started < x.started - _SAME_INSTANT):
             out[n], out[n + 1] = y, x
     return out
+
+
+def _moved_on_to(facts: Facts, free: Sequence[ConnAttempt], synthetic: dict[int, Txn],
+                 k: int) -> Txn | None:
+    """
+    The attempt of the request whose try a failed connection C{free[k]} was,
+    when nothing to its server explains it: the resolved failed connection to
+    another target of its server group begun by its RTX-1 give-up time (the
+    window L{attempts}' first pass gives a failed connection's next one), the
+    request moving on down the list at once (RTX-2).  L{attempts}' second pass
+    resolves that one (what the phone last tried there) only after this one
+    was passed over: survey 7027 [03] of round 21, TLS, a renewal refused at the
+    primary, whose address no REGISTER ever reached, and silent at the
+    secondary, its SYNs lost; left out, the retry from the top 30 s later read
+    as the round moving on to the primary late.  C{None} if there is none.
+    """
+    a = free[k]
+    give_up = give_up_delay(facts.profile, "REGISTER", retry_counts_for(facts, a.server))
+    a_t = min(a.t, a.start + give_up)
+    group = facts.group_of(a.server)
+    return next((synthetic[j] for j in range(k + 1, len(free))
+                 if j in synthetic and free[j].server != a.server
+                 and facts.group_of(free[j].server) == group
+                 and a_t - facts.tol <= free[j].start <= a_t + give_up + facts.tol), None)
 
 
 def _handed_over(facts: Facts, group: int | None, t: Txn) -> bool:

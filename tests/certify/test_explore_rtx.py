@@ -4496,3 +4496,38 @@ class FallbacksAnswerLendsServer1NoCallIdTests(SynchronousTestCase):
     def test_server_1s_retry_too_early_still_fails(self) -> None:
         self.assertEqual(status(self._world(13.0), "RTX-5"), "fail")
 
+
+class RenewalRefusedAtAPrimaryNeverReachedTests(SynchronousTestCase):
+    """
+    RTX-5 (survey 7027 [03], round 21; TLS in the survey, concurrent mode,
+    server 1 a domain): the primary's address lookup failed at start and the
+    phone registered at the secondary; no REGISTER ever reached the primary.
+    The renewal at 245 s found the primary's connection refused and the
+    secondary's SYNs lost (given up at 246.51 s); the retry 30 s later was
+    refused at the primary and registered at the secondary.  Nothing on the
+    wire at the primary said what the renewal's refused connection was for,
+    and the secondary's was resolved (the REGISTER last sent there) only
+    after it had been passed over: left out, the round read as the secondary
+    alone, the retry at the primary as it moving on late, and RTX-5 wanted a
+    retry 30 s after 276.5 s.  A failed connection followed at once by
+    another target's is the same request moving on (RTX-2).  A retry 10 s
+    after the round failed still fails.
+    """
+
+    def _world(self, retry_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, retry_counts=1, expires=300,
+                                        duration=330.0))
+        tb.respond(tb.register("fallback", 0.0, call_id="reg-2", transport="tcp"), 200, 0.01)
+        tb.respond(tb.register("secondary", 5.0, transport="tcp"), 200, 5.01)
+        tb.refused(245.0, "primary")
+        tb.syn_lost(245.01, "secondary", fate="lost")
+        tb.refused(retry_at, "primary")
+        tb.respond(tb.register("secondary", retry_at + 0.02, cseq=2, transport="tcp"), 200,
+                   retry_at + 0.03)
+        return tb
+
+    def test_retry_a_retry_interval_after_the_round_passes(self) -> None:
+        self.assertEqual(status(self._world(276.52), "RTX-5"), "pass")
+
+    def test_retry_too_early_fails(self) -> None:
+        self.assertEqual(status(self._world(256.52), "RTX-5"), "fail")

@@ -76,6 +76,8 @@ MUST_FAIL = {
     "r18-s7019-rtx5-call-moves-on-at-give-up": ("no-reregister-retry", "RTX-5"),
     "r18-s7019-rtx5-invite-moves-on-at-give-up": ("no-reregister-retry", "RTX-5"),
     "r20-s7022-fbk-s3-probe-while-fallback-renewal-pending": ("no-probing", "FBK-S3"),
+    "r21-s7027-rtx5-renewal-refused-at-unreached-primary": ("no-reregister-retry", "RTX-5"),
+    "r21-s7028-rtx3-fallback-503-lends-no-call-id": ("no-reregister-retry", "RTX-5"),
 }
 
 

@@ -1674,9 +1674,10 @@ def given_up_before(ctx: Ctx, head: str, started: float) -> dict[str, tuple[int,
     failed gives no target), read question by question (L{questions}): the
     request's first target as it had it is the last address question for
     C{head} whose answer reached the phone by C{started}; its lookup asked it
-    on moving on from a target's address question that got nothing back,
-    given up L{DNS_GIVE_UP} after its first try, no answer naming that
-    target having reached the phone between the two.  What another lookup
+    on moving on from a target's address question that ended without an
+    address (L{_ended_without}: given up L{DNS_GIVE_UP} after its first try,
+    or answered with none), no answer naming that target having reached the
+    phone between the two.  What another lookup
     begun meanwhile (a call's) heard was not that lookup's, which the view of
     "the last lookup begun before t" (L{unresolved_targets}) misses when the
     two interleave (survey 7021 [02] and [04], round 19).  For each such
@@ -1701,14 +1702,30 @@ def given_up_before(ctx: Ctx, head: str, started: float) -> dict[str, tuple[int,
         mine = names.get(a, set())
         if not mine or mine & heads:
             continue
-        given_up = next((x for x in qs if x.name in mine and x.heard is None
-                         and abs(x.first + DNS_GIVE_UP - moved_on.first) <= ctx.tol
-                         and not any(y.heard is not None and y.name in mine
+        given_up = next((x for x in qs if x.name in mine
+                         and (end := _ended_without(x)) is not None
+                         and abs(end - moved_on.first) <= ctx.tol
+                         and not any(y is not x and y.heard is not None and y.name in mine
+                                     and y.heard.records
                                      and x.first <= y.first <= moved_on.first for y in qs)),
                         None)
         if given_up is not None:
             out[a] = (given_up.tries[0].index, moved_on.last.index)
     return out
+
+
+def _ended_without(x: Question) -> float | None:
+    """
+    When the resolver ended address question C{x} without an address, moving
+    on to the next target (DNS-8: no address, no target): its give-up
+    L{DNS_GIVE_UP} after the first try when nothing came back, or the
+    answer's time when one came with none (SERVFAIL, REFUSED, NXDOMAIN, no A
+    record).  C{None} when an address came back.
+    """
+    if x.heard is None:
+        return x.first + DNS_GIVE_UP
+    a = x.heard.answer
+    return a.t if a is not None and not x.heard.records else None
 
 
 def unresolved_for(ctx: Ctx, head: str, started: float, t: float) -> frozenset[str]:

@@ -1677,12 +1677,12 @@ def given_up_before(ctx: Ctx, head: str, started: float) -> dict[str, tuple[int,
     on moving on from a target's address question that ended without an
     address (L{_ended_without}: given up L{DNS_GIVE_UP} after its first try,
     or answered with none), no answer naming that target having reached the
-    phone between the two.  What another lookup
-    begun meanwhile (a call's) heard was not that lookup's, which the view of
-    "the last lookup begun before t" (L{unresolved_targets}) misses when the
-    two interleave (survey 7021 [02] and [04], round 19).  For each such
-    address: the trace indexes of the given-up question's first try and of
-    the head's answered try.  Empty when the request's own lookup had them.
+    phone between the two.  What another lookup begun meanwhile (a call's)
+    heard was not that lookup's, which the view of "the last lookup begun
+    before t" (L{unresolved_targets}) misses when the two interleave (survey
+    7021 [02] and [04], round 19).  For each such address: the trace indexes
+    of the given-up question's first try and of the head's answered try.
+    Empty when the request's own lookup had them.
     """
     qs = [x for x in ctx.questions if x.type == "A"]
     names: dict[str, set[str]] = {}  # address -> the names an answer heard gave it for

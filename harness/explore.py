@@ -650,17 +650,6 @@ def _registers_for_stay(ctx: Any, chain: wire.Chain, current: str) -> bool:
     return for_stay(ctx, chain, current)
 
 
-def _unresolved(run: WorldRun, t: float) -> frozenset[str]:
-    """
-    Server 1's targets the lookup in use at C{t} gave no address for (its
-    address query failed or was lost, DNS-8/DNS-11): no target then, so the
-    request starts at the next one.
-    """
-    from harness.certify.checks_dns import unresolved_targets
-
-    return unresolved_targets(_ctx(run), t)
-
-
 def _tried_on_shared_conn(run: WorldRun, c: wire.Chain, server: str) -> bool:
     """
     Whether request C{c}, begun elsewhere, had tried C{server} over a
@@ -683,75 +672,16 @@ def _tried_on_shared_conn(run: WorldRun, c: wire.Chain, server: str) -> bool:
 
 def _unresolved_for(run: WorldRun, c: wire.Chain, t: float) -> frozenset[str]:
     """
-    L{_unresolved} at C{t}, plus server 1's targets the lookup behind request
-    C{c} gave up just before C{c} began (L{_given_up_for}).
+    Server 1's targets the lookup in use at C{t} gave no address for (its
+    address query failed or was lost, DNS-8/DNS-11: no target then, so the
+    request starts at the next one), plus those the lookup behind request
+    C{c} gave up just before C{c} began (L{checks_dns.unresolved_for}: read
+    question by question, a call's lookup interleaved with the registration's
+    had the primary's address, the registration's had not; survey 7021 [02]).
     """
-    group1 = {s.address for s in run.result.facts.targets}
-    return _unresolved(run, t) | {a for a in group1 if _given_up_for(run, c, a)}
+    from harness.certify.checks_dns import unresolved_for
 
-
-def _given_up_for(run: WorldRun, c: wire.Chain, address: str) -> bool:
-    """
-    Whether the lookup behind request C{c} gave C{address} no address (DNS-8,
-    DNS-11) just before C{c} began: every try of its address query went
-    unanswered (lost on the way, or its answer lost), and the address query of
-    C{c}'s first target that C{c} followed was sent as the resolver gave it
-    up, L{DNS_GIVE_UP} after the first try: the same lookup moving on to the
-    next target.  An answer a concurrent lookup (a call's) heard meanwhile was
-    not that lookup's, which the view of "the last lookup before t" misses
-    when the two interleave (survey 7021 [02], round 19: the registration's
-    lookup lost the primary's address, its REGISTER at the secondary; a
-    call's lookup, begun as it waited, had the primary's address).
-    """
-    from harness.certify.checks_dns import (
-        DNS_GIVE_UP,
-        _answer_lost,
-        _lost_answers,
-        _read_answer,
-        _unsent_queries,
-    )
-
-    ctx = _ctx(run)
-    head = c.head.dst
-    if head == address:
-        return False
-
-    def names_of(a: str) -> set[str]:
-        return {q.name for q in ctx.queries if q.type == "A" and a in q.records}
-
-    names, heads = names_of(address), names_of(head)
-    if not names or not heads or names & heads:
-        return False
-    lost = _lost_answers(ctx)
-    dns_host = run.result.facts.dns[0] if run.result.facts.dns is not None else None
-    sent = [(e.t, _read_answer(e.payload)) for _, e in ctx.trace.indexed(PacketEvent)
-            if e.proto == "udp" and dns_host is not None and e.dst[0] == dns_host
-            and e.fate == "delivered" and e.payload]
-
-    def sent_at(q: Any) -> float:
-        # (the phone's send of a delivered query: the server logs it on arrival)
-        return max((t for t, asked in sent if asked == (q.name, q.type) and t <= q.t),
-                   default=q.t)
-
-    def heard(q: Any) -> bool:
-        return (q.answer is not None and q.answer.rcode != "TIMEOUT"
-                and not _answer_lost(q, lost, ctx.tol))
-
-    # (the head's address as C{c} had it: the last answer sent before C{c} began)
-    got = [q for q in ctx.queries if q.type == "A" and q.name in heads and head in q.records
-           and heard(q) and q.answer is not None and q.answer.t <= c.head.started]
-    if not got:
-        return False
-    moved_on = sent_at(got[-1])
-    tries = sorted([(sent_at(q), heard(q)) for q in ctx.queries
-                    if q.type == "A" and q.name in names]
-                   + [(q.t, False) for q in _unsent_queries(ctx)
-                      if q.type == "A" and q.name in names])
-    return any(
-        abs(first + DNS_GIVE_UP - moved_on) <= ctx.tol and not ok
-        and not any(h for t, h in tries if first <= t <= moved_on)
-        for first, ok in tries
-    )
+    return unresolved_for(_ctx(run), c.head.dst, c.head.started, t)
 
 
 def _min_ttl(run: WorldRun) -> float | None:

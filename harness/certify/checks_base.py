@@ -23,7 +23,7 @@ from harness.sip.message import Response
 from harness.trace.events import DnsEvent, FaultEvent, PacketEvent, SipEvent, Trace
 
 if TYPE_CHECKING:
-    from harness.certify.checks_dns import DnsDown, Q
+    from harness.certify.checks_dns import DnsDown, Q, Question
 
 __all__ = ["Checker", "Ctx", "Failover"]
 
@@ -162,6 +162,17 @@ class Ctx:
         from harness.certify.checks_dns import queries
 
         return queries(self)
+
+    @cached_property
+    def questions(self) -> tuple[Question, ...]:
+        """
+        The phone's DNS questions in the order it asked them, tries folded
+        and lost queries included (L{harness.certify.checks_dns.questions}):
+        read by the views of interleaved lookups, built once per run.
+        """
+        from harness.certify.checks_dns import questions
+
+        return questions(self)
 
     @cached_property
     def dns(self) -> list[tuple[int, DnsEvent, DnsEvent | None]]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 
@@ -114,20 +114,7 @@ def queries(ctx: Ctx) -> list[Q]:
     failed at 4.0 s and a call's asked again at 4.005 s).
     """
     qs = [Q(i, q.t, norm(q.qname), q.qtype, a) for i, q, a in ctx.dns]
-    # (the answers the network lost, by name and type as well as time: answers to
-    # other queries sent at the same instant reached the phone; a lost packet that
-    # cannot be read may have been any answer of its instant)
-    lost = _lost_answers(ctx)
-    dns_host = ctx.facts.dns[0] if ctx.facts.dns is not None else None
-    unread = {
-        e.t for _, e in ctx.trace.indexed(PacketEvent)
-        if e.proto == "udp" and e.src[0] == dns_host and e.fate != "delivered"
-        and not _read_answer(e.payload)
-    }
-
-    def dropped(q: Q) -> bool:
-        return q.answer is not None and (
-            (q.name, q.type, q.answer.t) in lost or q.answer.t in unread)
+    dropped = _dropped(ctx)
 
     def never_reached(q: Q) -> bool:
         return q.answer is None or q.answer.rcode == "TIMEOUT" or dropped(q)
@@ -144,6 +131,28 @@ def queries(ctx: Ctx) -> list[Q]:
             and never_reached(q)
         )
     ]
+
+
+def _dropped(ctx: Ctx) -> Callable[[Q], bool]:
+    """
+    Whether the network lost the answer to a query the DNS server heard and
+    answered: the answers lost, by name and type as well as time (answers to
+    other queries sent at the same instant reached the phone; a lost packet
+    that cannot be read may have been any answer of its instant).
+    """
+    lost = _lost_answers(ctx)
+    dns_host = ctx.facts.dns[0] if ctx.facts.dns is not None else None
+    unread = {
+        e.t for _, e in ctx.trace.indexed(PacketEvent)
+        if e.proto == "udp" and e.src[0] == dns_host and e.fate != "delivered"
+        and not _read_answer(e.payload)
+    }
+
+    def dropped(q: Q) -> bool:
+        return q.answer is not None and (
+            (q.name, q.type, q.answer.t) in lost or q.answer.t in unread)
+
+    return dropped
 
 
 @per_run
@@ -773,25 +782,6 @@ def _addresses(qs: list[Q], after: int, name: str, *, first: bool = False,
     return []
 
 
-def _with_unsent(later: list[Q], unsent: Sequence[Q], t: float) -> list[Q]:
-    """
-    C{later} with the phone's queries after C{t} the network lost on their way
-    (no answer), in the order asked; a lost try the resolver asked again (the same
-    question next within L{_TRY_GAP}) is that question's, counted as its next try
-    (as L{queries} counts a try whose answer was lost).
-    """
-    merged = sorted([*later, *(u for u in unsent if u.t > t)], key=lambda x: (x.t, x.index))
-    out = []
-    for k, x in enumerate(merged):
-        if x.answer is None and any(
-            y.name == x.name and y.type == x.type and 0 < y.t - x.t <= _TRY_GAP
-            for y in merged[k + 1 :]
-        ):
-            continue
-        out.append(x)
-    return out
-
-
 def _first_srv(qs: list[Q]) -> list[tuple[int, Q]]:
     seen: set[str] = set()
     out = []
@@ -808,8 +798,7 @@ def dns7(ctx: Ctx) -> Verdict:
     judged = 0
     ev: list[int] = []
     weighted = ctx.profile.srv_tie == "weight-desc"
-    unsent = _unsent_queries(ctx)
-    for n, q in _first_srv(qs):
+    for _, q in _first_srv(qs):
         recs = [r for r in _srvs(q) if r.target != "."]
         if len(recs) < 2:
             continue
@@ -834,7 +823,10 @@ def dns7(ctx: Ctx) -> Verdict:
         # query all the same: the target gave no address then, DNS-11; survey 7021
         # [03], round 19: the primary's A query lost twice, the phone went on to the
         # secondary 4 s later, a call's lookup meanwhile got the primary's address)
-        own = _with_unsent(qs[n + 1 :], unsent, q.t)
+        # (read question by question, L{questions}: a try lost and asked again is the
+        # question's, counted as its answered try)
+        sent = _sent(ctx, q)
+        own = [x.last for x in ctx.questions if x.first > sent]
         addr_rank: dict[str, int] = {}
         for r in recs:
             for a in _addresses(own, -1, r.target, first=True, by=chain.start):
@@ -1611,6 +1603,139 @@ def _unsent_queries_of(trace: Trace, facts: Facts) -> tuple[Q, ...]:
         if asked is not None:
             out.append(Q(i, e.t, asked[0], asked[1], None))
     return tuple(out)
+
+
+@quick_init
+@dataclass(frozen=True)
+class Question:
+    """
+    One question of the phone's resolver (a name and a type) with its tries:
+    it asks once more L{_FIRST_WAIT} after a try that brought nothing back and
+    gives the question up L{DNS_GIVE_UP} after the first (DNS-11).  A try the
+    network lost on its way is a try all the same; an answer the network lost
+    on its way back is none (its try's C{answer} is C{None}).
+    """
+
+    first: float  # when the phone sent the first try
+    name: str
+    type: str
+    tries: tuple[Q, ...]  # in the order sent
+
+    @property
+    def heard(self) -> Q | None:
+        """The try whose answer reached the phone (any rcode but a dropped query's)."""
+        last = self.tries[-1]
+        return last if last.answer is not None and last.answer.rcode != "TIMEOUT" else None
+
+    @property
+    def last(self) -> Q:
+        """The try that ended the question: the one answered, else the last sent."""
+        return self.tries[-1]
+
+
+def questions(ctx: Ctx) -> tuple[Question, ...]:
+    """
+    The phone's DNS questions in the order it asked them (by when it sent
+    each first try), the queries the network lost on their way included: the
+    one view of what the phone asked and heard when two lookups interleave (a
+    call's begun while the registration's waited), where grouping queries
+    into lookups by their first question reads the other lookup's steps as
+    this one's (surveys 7021 [02], [03], [04] of round 19).  A try within
+    L{_TRY_GAP} of a question's first, which brought nothing back, is that
+    question's second.  Read through L{Ctx.questions} (built once per run).
+    """
+    dropped = _dropped(ctx)
+    tries = sorted(
+        [(_sent(ctx, q), q) for q in (
+            Q(i, e.t, norm(e.qname), e.qtype, a) for i, e, a in ctx.dns)]
+        + [(u.t, u) for u in _unsent_queries(ctx)],
+        key=lambda x: (x[0], x[1].index))
+    out: list[Question] = []
+    open_: dict[tuple[str, str], int] = {}
+    for sent, q in tries:
+        if dropped(q):
+            q = replace(q, answer=None)  # (the answer never reached the phone)
+        k = open_.get((q.name, q.type))
+        if k is not None:
+            prev = out[k]
+            if (len(prev.tries) == 1 and prev.heard is None
+                    and sent - prev.first <= _TRY_GAP):
+                out[k] = replace(prev, tries=(*prev.tries, q))
+                continue
+        open_[(q.name, q.type)] = len(out)
+        out.append(Question(sent, q.name, q.type, (q,)))
+    return tuple(out)
+
+
+def given_up_before(ctx: Ctx, head: str, started: float) -> dict[str, tuple[int, int]]:
+    """
+    Server 1's targets that the lookup behind a request begun at C{started}
+    at C{head} had given up (DNS-8, DNS-11: a target whose address lookup
+    failed gives no target), read question by question (L{questions}): the
+    request's first target as it had it is the last address question for
+    C{head} whose answer reached the phone by C{started}; its lookup asked it
+    on moving on from a target's address question that ended without an
+    address (L{_ended_without}: given up L{DNS_GIVE_UP} after its first try,
+    or answered with none), no answer naming that target having reached the
+    phone between the two.  What another lookup begun meanwhile (a call's)
+    heard was not that lookup's, which the view of "the last lookup begun
+    before t" (L{unresolved_targets}) misses when the two interleave (survey
+    7021 [02] and [04], round 19).  For each such address: the trace indexes
+    of the given-up question's first try and of the head's answered try.
+    Empty when the request's own lookup had them.
+    """
+    qs = [x for x in ctx.questions if x.type == "A"]
+    names: dict[str, set[str]] = {}  # address -> the names an answer heard gave it for
+    for x in qs:
+        if x.heard is not None:
+            for r in x.heard.records:
+                names.setdefault(r, set()).add(x.name)
+    heads = names.get(head, set())
+    got = [x for x in qs if x.name in heads and x.heard is not None
+           and x.heard.answer is not None and x.heard.answer.t <= started
+           and head in x.heard.records]
+    if not got:
+        return {}
+    moved_on = got[-1]
+    out: dict[str, tuple[int, int]] = {}
+    for a in sorted({s.address for s in ctx.facts.targets} - {head}):
+        mine = names.get(a, set())
+        if not mine or mine & heads:
+            continue
+        given_up = next((x for x in qs if x.name in mine
+                         and (end := _ended_without(x)) is not None
+                         and abs(end - moved_on.first) <= ctx.tol
+                         and not any(y is not x and y.heard is not None and y.name in mine
+                                     and y.heard.records
+                                     and x.first <= y.first <= moved_on.first for y in qs)),
+                        None)
+        if given_up is not None:
+            out[a] = (given_up.tries[0].index, moved_on.last.index)
+    return out
+
+
+def _ended_without(x: Question) -> float | None:
+    """
+    When the resolver ended address question C{x} without an address, moving
+    on to the next target (DNS-8: no address, no target): its give-up
+    L{DNS_GIVE_UP} after the first try when nothing came back, or the
+    answer's time when one came with none (SERVFAIL, REFUSED, NXDOMAIN, no A
+    record).  C{None} when an address came back.
+    """
+    if x.heard is None:
+        return x.first + DNS_GIVE_UP
+    a = x.heard.answer
+    return a.t if a is not None and not x.heard.records else None
+
+
+def unresolved_for(ctx: Ctx, head: str, started: float, t: float) -> frozenset[str]:
+    """
+    Server 1's targets the resolution a request had, begun at C{started} at
+    C{head}, gave no address for, as read at C{t}: L{unresolved_targets} at
+    C{t}, and the targets the request's own lookup gave up before it moved on
+    to C{head}'s address (L{given_up_before}), when another lookup interleaved.
+    """
+    return unresolved_targets(ctx, t) | given_up_before(ctx, head, started).keys()
 
 
 def unresolved_targets(ctx: Ctx, t: float) -> frozenset[str]:

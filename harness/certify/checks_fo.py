@@ -16,11 +16,9 @@ from harness.certify import wire
 from harness.certify.checks_base import Ctx, Failover
 from harness.certify.checks_dns import (
     DNS_GIVE_UP,
-    _answer_lost,
-    _lost_answers,
-    _unsent_queries,
     address_heard_again,
     first_resolved_target,
+    given_up_before,
     in_flight,
     resolution_ttl,
     unresolved_targets,
@@ -149,15 +147,18 @@ def fo1(ctx: Ctx) -> Verdict:
                              f"{ctx.name(first.dst)} (failback_mode {mode}: FB-{mode} judges "
                              f"it); {first.describe()}",
                           (*before[-1].txn.indexes, *first.indexes))
-    if ctx.top and ctx.top <= unresolved_targets(ctx, first.first):
-        return ctx.passed(c, f"the lookup gave no address for the primary (DNS-8, DNS-11); "
-                             f"then {first.describe()}", first.indexes)
-    gave_up = _primary_address_given_up(ctx, first)
-    if gave_up is not None:
+    # (read question by question, the lookup behind the REGISTER's own: a call's lookup
+    # begun meanwhile may have got the primary's address after the registration's had
+    # given it up and moved on, before the REGISTER's connection; survey 7021 [04])
+    gave_up = given_up_before(ctx, first.dst, first.started)
+    if ctx.top and ctx.top <= unresolved_targets(ctx, first.first) | gave_up.keys():
+        if not ctx.top & gave_up.keys():
+            return ctx.passed(c, f"the lookup gave no address for the primary (DNS-8, "
+                                 f"DNS-11); then {first.describe()}", first.indexes)
         return ctx.passed(c, f"the phone's address query for the primary failed and it went "
                              f"on to the next target's (DNS-8, DNS-11) before any address of "
                              f"the primary reached it; then {first.describe()}",
-                          (*gave_up, *first.indexes))
+                          (*gave_up[min(ctx.top & gave_up.keys())], *first.indexes))
     # a connection to the primary that failed, or that was not established in time
     # (RTX-2), carried the first REGISTER's attempt there though no SIP went over it
     # (at one instant, no latency, before the REGISTER in the trace's order: survey 7020
@@ -176,41 +177,6 @@ def fo1(ctx: Ctx) -> Verdict:
         )
     return ctx.failed(c, "the first REGISTER did not go to the primary",
                       f"REGISTER to primary ({primary})", first.describe(), first.indexes)
-
-
-def _primary_address_given_up(ctx: Ctx, first: wire.Txn) -> tuple[int, int] | None:
-    """
-    The first REGISTER went to C{first.dst}, not the primary, because the
-    phone's address query for the primary failed (lost, unanswered or its
-    answer lost) and the phone then asked for C{first.dst}'s address, heard
-    before the REGISTER began, no address of the primary having reached it
-    in between (DNS-8: a target whose address lookup failed gives no
-    target; DNS-11).  Read query by query in the order the phone asked, not
-    by lookup: a call's lookup begun meanwhile may get the primary's address
-    after the registration's had moved on, before the REGISTER's connection
-    (survey 7021 [04], round 19).  The trace indexes of the failed query and
-    of the one for C{first.dst}; C{None} otherwise.
-    """
-    top_names = {q.name for q in ctx.queries if q.type == "A" and ctx.top & set(q.records)}
-    dst_names = {q.name for q in ctx.queries if q.type == "A" and first.dst in q.records}
-    if not top_names or not dst_names or top_names & dst_names:
-        return None
-    lost = _lost_answers(ctx)
-    asked = sorted([*ctx.queries, *_unsent_queries(ctx)], key=lambda q: (q.t, q.index))
-    failed: int | None = None
-    for q in asked:
-        if q.t > first.started or q.type != "A":
-            continue
-        heard = q.answer is not None and not _answer_lost(q, lost, ctx.tol)
-        if q.name in top_names:
-            if heard and ctx.top & set(q.records):
-                return None  # the phone had the primary's address
-            failed = q.index if failed is None else failed
-        elif (q.name in dst_names and failed is not None and heard
-              and first.dst in q.records and q.answer is not None
-              and q.answer.t <= first.started):
-            return (failed, q.index)
-    return None
 
 
 def _behind_roe_register(ctx: Ctx, ch: wire.Chain) -> bool:

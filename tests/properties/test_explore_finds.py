@@ -576,6 +576,101 @@ class RegisterAfterItsLookupGaveThePrimaryUpInvariantTests(SynchronousTestCase):
         self.assertIn("FB-2 registration", problems[0])
 
 
+class RegisterAfterItsLookupGaveThePrimaryUpAnswersLostInvariantTests(SynchronousTestCase):
+    """
+    FAILBACK (issue 10, the view of interleaved lookups made one: survey
+    7021 [02]'s situation, failback_mode 2).  The registration's lookup gave
+    the primary up as there, but the DNS server heard both tries and the
+    network lost the answers on their way back.  The resolver's two tries are
+    one question (L{checks_dns.questions}): its first try starts the give-up
+    time, 4 s before the lookup moved on to the secondary's address.  The
+    invariant's local reading took the tries from the list that counts a
+    question once, as its last try, and timed the give-up from the second
+    try: the REGISTER at the secondary was flagged though its lookup had no
+    address of the primary.  Had the second try's answer reached the phone,
+    the REGISTER at the secondary still breaks FB-2.
+    """
+
+    def _problems(self, second_heard: bool) -> list[str]:
+        from twisted.names import dns
+
+        from harness.certify.checks_dns import DNS_GIVE_UP
+        from harness.testing.strategies import AccountSpec
+        from harness.testing.tracebuilder import DNS, DOMAIN, PHONE, default_facts
+        from harness.trace.events import PacketEvent
+
+        tb = TraceBuilder(default_facts(failback_mode=2, calls=(4.0,), duration=60.0))
+        srv = [f"0 1 5060 primary.{DOMAIN}", f"1 0 5060 secondary.{DOMAIN}"]
+        primary = f"primary.{DOMAIN}"
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV", srv)
+        m = dns.Message(id=7, answer=True)
+        m.queries = [dns.Query(primary, dns.A, dns.IN)]
+        for at in (0.01, 1.01):  # heard by the server, the answers lost on their way
+            tb.dns(at, primary, "A", ["127.0.1.10"])
+            if at < 1.0 or not second_heard:
+                tb._add(PacketEvent(at + 0.001, "udp", (DNS, 53), (PHONE, 40000), m.toStr(),
+                                    fate="lost"))
+        gave_up = 0.01 + DNS_GIVE_UP
+        tb.dns(gave_up, f"secondary.{DOMAIN}", "A", ["127.0.1.20"])
+        # the call's lookup, interleaved with the registration's
+        tb.dns(4.0, f"_sip._udp.{DOMAIN}", "SRV", srv)
+        tb.dns(gave_up + 0.005, primary, "A", ["127.0.1.10"])
+        tb.respond(tb.register("secondary", gave_up + 0.01), 200, gave_up + 0.01)
+        tb.respond(tb.invite("primary", 4.1, call_id="call-a"), 200, 4.11)
+        return failback_problems(tb, AccountSpec(failback_mode=(2, 0)))
+
+    def test_register_where_its_own_lookup_went_holds(self) -> None:
+        self.assertEqual(self._problems(False), [])
+
+    def test_register_at_the_secondary_with_the_primary_heard_breaks(self) -> None:
+        problems = self._problems(True)
+        self.assertEqual(len(problems), 1)
+        self.assertIn("FB-2 registration", problems[0])
+
+
+class RegisterAfterItsLookupGotNoPrimaryAddressInvariantTests(SynchronousTestCase):
+    """
+    FAILBACK (issue 10, the view of interleaved lookups made one; survey
+    7021 [02]'s situation, failback_mode 2, with a DNS fault): the
+    registration's address question for the primary was answered SERVFAIL.
+    The resolver moves on at once (DNS-8: a target whose address lookup
+    failed gives no target; DNS-11) and asked for the secondary's address;
+    the REGISTER went there.  A call's lookup, begun as the registration's
+    waited, got the primary's address before the REGISTER.  The invariant's
+    local reading knew only a question that got nothing back, given up 4 s
+    after its first try, and flagged the REGISTER (FO-1's own reading took
+    any failed query; the one view takes both).  Had the primary's address
+    come back to the registration's lookup, the REGISTER at the secondary
+    still breaks FB-2.
+    """
+
+    def _problems(self, rcode: str) -> list[str]:
+        from harness.testing.strategies import AccountSpec
+        from harness.testing.tracebuilder import DOMAIN, default_facts
+
+        tb = TraceBuilder(default_facts(failback_mode=2, calls=(4.0,), duration=60.0))
+        srv = [f"0 1 5060 primary.{DOMAIN}", f"1 0 5060 secondary.{DOMAIN}"]
+        primary = f"primary.{DOMAIN}"
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV", srv)
+        tb.dns(0.01, primary, "A", ["127.0.1.10"], rcode=rcode, answer_after=3.995)
+        # the call's lookup, interleaved with the registration's
+        tb.dns(4.0, f"_sip._udp.{DOMAIN}", "SRV", srv)
+        # the registration's lookup moved on as the primary's answer came
+        tb.dns(4.006, f"secondary.{DOMAIN}", "A", ["127.0.1.20"])
+        tb.dns(4.007, primary, "A", ["127.0.1.10"])  # the call's
+        tb.respond(tb.register("secondary", 4.01), 200, 4.01)
+        tb.respond(tb.invite("primary", 4.1, call_id="call-a"), 200, 4.11)
+        return failback_problems(tb, AccountSpec(failback_mode=(2, 0)))
+
+    def test_register_where_its_own_lookup_went_holds(self) -> None:
+        self.assertEqual(self._problems("SERVFAIL"), [])
+
+    def test_register_at_the_secondary_with_the_primary_heard_breaks(self) -> None:
+        problems = self._problems("NOERROR")
+        self.assertEqual(len(problems), 1)
+        self.assertIn("FB-2 registration", problems[0])
+
+
 class RenewalOnTheHangUpsRefusedConnectionInvariantTests(SynchronousTestCase):
     """
     FAILBACK (survey 7021 [05], round 19): failback_mode 0, TCP.  The call's

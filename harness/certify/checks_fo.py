@@ -305,8 +305,7 @@ def _secondary_unregistered(ctx: Ctx, ch: wire.Chain) -> bool:
         # (or was refused: a final error other than a challenge is no registration
         # either, explore seed 145 of dns-ip-literal, round 5: the secondary answering
         # every REGISTER 500; the phone gave the INVITE up, FO-6)
-        refused = (t.final is not None and t.final.status >= 300
-                   and t.final.status not in (401, 407, 503))
+        refused = t.refused
         if refused:
             done = t.final_t
         # ... or whose 200 OK may have reached the phone only after it had given the

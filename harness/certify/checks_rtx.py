@@ -934,9 +934,7 @@ def rtx3(ctx: Ctx) -> Verdict:
                     tried |= {x.dst for x in ctx.txns
                               if x.method == "REGISTER" and x.dst != t.dst
                               and final_t - ctx.tol <= x.started <= final_t + ctx.at_once
-                              and x.final is not None and not x.late
-                              and x.final.status >= _NOT_FAILURE_MIN
-                              and x.final.status not in (401, 407, 503)}
+                              and not x.late and x.refused}
                     # (or FO-5's REGISTER waited for one of the account's still under way
                     # elsewhere as the 503 came, RFC 3261 10.2, and went, or joined that
                     # one's own move, to the next target when it ended, then failed;

@@ -188,6 +188,16 @@ class Txn:
         """A 2xx final response."""
         return self.final is not None and 200 <= self.final.status < 300
 
+    @property
+    def refused(self) -> bool:
+        """
+        A final error other than a challenge (401/407) or a 503: the server is
+        working and turned the request down, which fails no target (RTX-3) and
+        registers nothing either (FO-3, FO-5).  One predicate for its readers.
+        """
+        return (self.final is not None and self.final.status >= 300
+                and self.final.status not in (401, 407, 503))
+
     @cached_property  # (each asking reads the To header's parameters)
     def in_dialog(self) -> bool:
         """The request carries a To tag: it belongs to a dialog."""

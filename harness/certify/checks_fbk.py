@@ -26,6 +26,7 @@ from harness.certify.checks_dns import (
 )
 from harness.certify.checks_fo import (
     fallback_refused_at_once,
+    fallback_register_in_flight,
     fallback_write_in_flight,
     registers_for_failover,
 )
@@ -1035,8 +1036,8 @@ def _probes(ctx: Ctx) -> list[_Probe]:
         # (a probe begins with resolving server 1, then its connection's first SYN, RFC
         # 3261 17.1: its REGISTER may reach the wire seconds later, its DNS answers or
         # its TLS segments lost; explore seeds 10, 16)
-        out.append(_Probe(_lookup_began(ctx, queries, ch.head.started), ch.answered, (end, end),
-                          ch.head.indexes, ch.head.describe()))
+        out.append(_Probe(_lookup_began(ctx, queries, ch.head.started), ch.answered,
+                          (end, end), ch.head.indexes, ch.head.describe()))
     # a try of server 1 begun while a REGISTER to the fallback server was still pending (a
     # renewal there, unanswered) is no failover from it (RTX-2: a target is left once it
     # failed, and the fallback server is the last): a new request, the probe, although
@@ -1479,8 +1480,7 @@ def fbk_s2(ctx: Ctx) -> Verdict:
             # fallback, as for a failed lookup above (survey 7019 [04] of round 18:
             # falling back, the fallback silent, a call's try of server 1 failing, FO-5's
             # REGISTER at the secondary refused with 503)
-            pending = next((x for x in ctx.txns if x.method == "REGISTER" and x.dst == fb
-                            and x.first < g1_last.first and in_flight(ctx, x, t_fail)), None)
+            pending = fallback_register_in_flight(ctx, g1_last.first, t_fail)
             if pending is not None:
                 ev.extend(pending.indexes)
                 continue

@@ -642,6 +642,20 @@ def fallback_refused_at_once(ctx: Ctx, t: float) -> wire.ConnAttempt | None:
                       or a.start < t <= a.t)), None)
 
 
+def fallback_register_in_flight(ctx: Ctx, before: float, at: float) -> wire.Txn | None:
+    """
+    A REGISTER to the fallback server begun before C{before} (server 1's last
+    try of the request that failed there) and still under way at C{at}, when
+    server 1 failed (retransmitted, neither answered nor given up,
+    L{in_flight}): the phone was falling back already, and that REGISTER is
+    the fallback server 1's failure owes (FO-6, FBK-S2; survey 7019 [04],
+    round 18).  One rule for both clauses.
+    """
+    fb = ctx.fallback
+    return next((x for x in ctx.txns if x.method == "REGISTER" and x.dst == fb
+                 and x.first < before and in_flight(ctx, x, at)), None)
+
+
 def fallback_write_in_flight(ctx: Ctx, t: float) -> int | None:
     """
     The trace index of a segment the phone sent at once when server 1 failed
@@ -833,9 +847,8 @@ def fo6(ctx: Ctx) -> Verdict:
             if refused is not None:
                 ev.extend(refused.indexes)
                 continue  # it took over at once, and its port was closed
-            if ch.method == "REGISTER" and any(
-                    t.method == "REGISTER" and t.dst == fb and t.first < g1_last.first
-                    and in_flight(ctx, t, t_fail) for t in ctx.txns):
+            if (ch.method == "REGISTER"
+                    and fallback_register_in_flight(ctx, g1_last.first, t_fail) is not None):
                 continue  # falling back already, its REGISTER there still under way
                 # (as for a failed lookup above; survey 7019 [04] of round 18, FBK-S2)
             written = fallback_write_in_flight(ctx, t_fail) if nxt is None else None

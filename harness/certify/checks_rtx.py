@@ -1244,7 +1244,7 @@ def _every_target_failed_since(ctx: Ctx, fail_t: float, lo: float) -> float:
     return fail_t
 
 
-def _moved_on_from(ctx: Ctx, b: wire.ConnAttempt) -> tuple[float, ...]:
+def _move_on_times(ctx: Ctx, b: wire.ConnAttempt) -> tuple[float, ...]:
     """
     When a request whose connection C{b} failed could move on to the next
     target (RTX-2): C{b}'s failure, or the give-up time of a silent target
@@ -1436,7 +1436,7 @@ def rtx5(ctx: Ctx) -> Verdict:
             # server silent: survey 7019 [05] of round 18, a call's INVITE to the delayed
             # primary at 288.0 s given up at 291.5 s, its connection to the secondary then)
             gave_up = [(b.server, d) for b in conns if ctx.group(b.server) == 1
-                       for d in _moved_on_from(ctx, b)]
+                       for d in _move_on_times(ctx, b)]
             gave_up += [(x.dst, d) for x in ctx.attempts if ctx.group(x.dst) == 1
                         and (d := ctx.failed_at(x)) is not None]
             moved_on = {a.index for a in conns

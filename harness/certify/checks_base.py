@@ -524,8 +524,7 @@ class Ctx:
         if c.method != "REGISTER" or not self.facts.account.server(1).register_on_enable:
             return False
         tail = c.txns[-1]
-        if (tail.final is None or tail.ok or tail.final.status in (401, 407)
-                or tail.final.status == 503 or self.is_primary(tail.dst)):
+        if not tail.refused or self.is_primary(tail.dst):
             return False
         if not any(r.txn.first < c.start for r in self.regs if self.group(r.dst) == 1):
             return False  # (the account's first registration: its own)

@@ -26,6 +26,7 @@ from harness.certify.checks_dns import (
 )
 from harness.certify.checks_fo import (
     fallback_refused_at_once,
+    fallback_register_in_flight,
     fallback_write_in_flight,
     registers_for_failover,
 )
@@ -854,7 +855,7 @@ def _on_fallback_periods(ctx: Ctx) -> list[tuple[wire.Txn, float]]:
             # retry's connection to the primary at 31.7 s, due then)
             retry = next((x for x in ctx.attempts if x.method == "REGISTER"
                           and ctx.is_primary(x.dst)
-                          and (abs((b := _lookup_began(ctx, _phone_queries(ctx), x.started))
+                          and (abs((b := _name_lookup_began(ctx, _phone_queries(ctx), x.started))
                                    - due) <= slack
                                or (ctx.at_call_moment(b) and abs(x.started - due) <= slack))),
                          None)
@@ -935,7 +936,7 @@ class _Probe:
     what: str
 
 
-def _lookup_began(ctx: Ctx, queries: list[tuple[float, bytes]], at: float) -> float:
+def _name_lookup_began(ctx: Ctx, queries: list[tuple[float, bytes]], at: float) -> float:
     """
     When the lookup of server 1's name that led to an attempt at C{at} began:
     the first of the phone's DNS queries (C{queries}: time and payload, in
@@ -1035,8 +1036,8 @@ def _probes(ctx: Ctx) -> list[_Probe]:
         # (a probe begins with resolving server 1, then its connection's first SYN, RFC
         # 3261 17.1: its REGISTER may reach the wire seconds later, its DNS answers or
         # its TLS segments lost; explore seeds 10, 16)
-        out.append(_Probe(_lookup_began(ctx, queries, ch.head.started), ch.answered, (end, end),
-                          ch.head.indexes, ch.head.describe()))
+        out.append(_Probe(_name_lookup_began(ctx, queries, ch.head.started), ch.answered,
+                          (end, end), ch.head.indexes, ch.head.describe()))
     # a try of server 1 begun while a REGISTER to the fallback server was still pending (a
     # renewal there, unanswered) is no failover from it (RTX-2: a target is left once it
     # failed, and the fallback server is the last): a new request, the probe, although
@@ -1053,7 +1054,7 @@ def _probes(ctx: Ctx) -> list[_Probe]:
             if left is not None and x.first < left - ctx.tol:
                 done = ctx.failed_at(x)
                 end = done if done is not None else x.last
-                out.append(_Probe(_lookup_began(ctx, queries, x.started), x.answered,
+                out.append(_Probe(_name_lookup_began(ctx, queries, x.started), x.answered,
                                   (end, end), x.indexes, x.describe()))
             break
     # a connection to the working server that failed before any SIP, no request on the
@@ -1479,8 +1480,7 @@ def fbk_s2(ctx: Ctx) -> Verdict:
             # fallback, as for a failed lookup above (survey 7019 [04] of round 18:
             # falling back, the fallback silent, a call's try of server 1 failing, FO-5's
             # REGISTER at the secondary refused with 503)
-            pending = next((x for x in ctx.txns if x.method == "REGISTER" and x.dst == fb
-                            and x.first < g1_last.first and in_flight(ctx, x, t_fail)), None)
+            pending = fallback_register_in_flight(ctx, g1_last.first, t_fail)
             if pending is not None:
                 ev.extend(pending.indexes)
                 continue
@@ -1609,7 +1609,7 @@ def fbk_s3(ctx: Ctx) -> Verdict:
                 # of 300 naming an address with no server, its SYNs unanswered)
                 opening = _opening_after(ctx, 1, end_ref + ctx.tol) if due + ptol < until else None
                 if opening is not None and abs(
-                        _lookup_began(ctx, _phone_queries(ctx), opening[1]) - due) <= ptol:
+                        _name_lookup_began(ctx, _phone_queries(ctx), opening[1]) - due) <= ptol:
                     probes += 1
                     ev.append(opening[0])
                     break

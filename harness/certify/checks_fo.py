@@ -15,7 +15,6 @@ from collections.abc import Callable
 from harness.certify import wire
 from harness.certify.checks_base import Ctx, Failover
 from harness.certify.checks_dns import (
-    DNS_GIVE_UP,
     address_heard_again,
     first_resolved_target,
     given_up_before,
@@ -23,6 +22,7 @@ from harness.certify.checks_dns import (
     resolution_ttl,
     unresolved_targets,
 )
+from harness.certify.checks_rtx import _roe_register, _roe_window
 from harness.certify.verdict import Verdict
 from harness.trace.events import PacketEvent
 
@@ -179,30 +179,6 @@ def fo1(ctx: Ctx) -> Verdict:
                       f"REGISTER to primary ({primary})", first.describe(), first.indexes)
 
 
-def _behind_roe_register(ctx: Ctx, ch: wire.Chain) -> bool:
-    """
-    C{ch}'s first attempt is a connection to the primary that failed before
-    any SIP, begun as FO-5's REGISTER of the same Call-ID (register_on_enable's
-    REGISTER for one target, ahead of a call's INVITE) failed at another target:
-    the request behind that REGISTER moved on there, the call's INVITE, not the
-    registration (FO-5: when it fails, the request behind it moves on; the
-    registration retries later, RTX-5).  The wire names it after the REGISTER
-    (L{wire.attempts}: the request that gave a target up as it began); either
-    way no registration round began at the primary then (survey 7023 [01],
-    round 20: TLS, the primary stopped, a call at 63 s, FO-5's REGISTER to the
-    secondary answered 503, the INVITE's connection to the primary refused,
-    the INVITE on to the fallback server, FO-6).
-    """
-    head = ch.head
-    if head.on_wire:
-        return False
-    return any(t.method == "REGISTER" and t.call_id == head.call_id
-               and id(t) in ctx.roe_registers and t.dst != head.dst
-               and (done := ctx.failed_at(t)) is not None
-               and done - ctx.tol <= head.started <= done + ctx.at_once
-               for t in ctx.txns)
-
-
 def fo2(ctx: Ctx) -> Verdict:
     c = "FO-2"
     if len(ctx.facts.targets) < 2:
@@ -214,7 +190,6 @@ def fo2(ctx: Ctx) -> Verdict:
         and ctx.is_primary(ch.head.dst)
         and ch.head.final is None
         and ctx.completed(ch.head)
-        and not _behind_roe_register(ctx, ch)
     ]
     if not cands:
         return ctx.na(c, "no REGISTER to the primary went unanswered")
@@ -296,8 +271,7 @@ def _secondary_unregistered(ctx: Ctx, ch: wire.Chain) -> bool:
         # (or was refused: a final error other than a challenge is no registration
         # either, explore seed 145 of dns-ip-literal, round 5: the secondary answering
         # every REGISTER 500; the phone gave the INVITE up, FO-6)
-        refused = (t.final is not None and t.final.status >= 300
-                   and t.final.status not in (401, 407, 503))
+        refused = t.refused
         if refused:
             done = t.final_t
         # ... or whose 200 OK may have reached the phone only after it had given the
@@ -634,6 +608,20 @@ def fallback_refused_at_once(ctx: Ctx, t: float) -> wire.ConnAttempt | None:
                       or a.start < t <= a.t)), None)
 
 
+def fallback_register_in_flight(ctx: Ctx, before: float, at: float) -> wire.Txn | None:
+    """
+    A REGISTER to the fallback server begun before C{before} (server 1's last
+    try of the request that failed there) and still under way at C{at}, when
+    server 1 failed (retransmitted, neither answered nor given up,
+    L{in_flight}): the phone was falling back already, and that REGISTER is
+    the fallback server 1's failure owes (FO-6, FBK-S2; survey 7019 [04],
+    round 18).  One rule for both clauses.
+    """
+    fb = ctx.fallback
+    return next((x for x in ctx.txns if x.method == "REGISTER" and x.dst == fb
+                 and x.first < before and in_flight(ctx, x, at)), None)
+
+
 def fallback_write_in_flight(ctx: Ctx, t: float) -> int | None:
     """
     The trace index of a segment the phone sent at once when server 1 failed
@@ -705,16 +693,16 @@ def _request_behind_roe(ctx: Ctx, ch: wire.Chain, done: float) -> wire.Txn | Non
     586.046 s, FO-5's REGISTER to the secondary answered 503, the INVITE
     then to the fallback server).
     """
-    from harness.certify.checks_rtx import _roe_register
-
-    if (ch.method != "REGISTER" or any(t.on_wire for t in ch.txns[:-1])
-            or not _roe_register(ctx, ch.tail)):
+    tail = ch.tail
+    if ch.method != "REGISTER" or any(t.on_wire for t in ch.txns[:-1]):
         return None
-
+    # (L{Ctx.roe_registers} holds the answer for a REGISTER on the wire, worked out
+    # once per run; only one whose connection failed before any SIP is asked afresh)
+    if not (id(tail) in ctx.roe_registers if tail.on_wire else _roe_register(ctx, tail)):
+        return None
+    lo, hi = _roe_window(ctx, done, relook=True)
     return next((x for x in ctx.attempts if x.method == "INVITE" and not x.in_dialog
-                 and x.dst != ch.tail.dst
-                 and done - ctx.tol <= x.started <= done + DNS_GIVE_UP + ctx.at_once),
-                None)
+                 and x.dst != tail.dst and lo <= x.started <= hi), None)
 
 
 def fo6(ctx: Ctx) -> Verdict:
@@ -825,9 +813,8 @@ def fo6(ctx: Ctx) -> Verdict:
             if refused is not None:
                 ev.extend(refused.indexes)
                 continue  # it took over at once, and its port was closed
-            if ch.method == "REGISTER" and any(
-                    t.method == "REGISTER" and t.dst == fb and t.first < g1_last.first
-                    and in_flight(ctx, t, t_fail) for t in ctx.txns):
+            if (ch.method == "REGISTER"
+                    and fallback_register_in_flight(ctx, g1_last.first, t_fail) is not None):
                 continue  # falling back already, its REGISTER there still under way
                 # (as for a failed lookup above; survey 7019 [04] of round 18, FBK-S2)
             written = fallback_write_in_flight(ctx, t_fail) if nxt is None else None
@@ -1051,6 +1038,30 @@ def _registers_for_stay(ctx: Ctx, ch: wire.Chain, current: str) -> bool:
                and ch.start <= g.start <= done + ctx.at_once for g in ctx.new_chains(1))
 
 
+def _began_at(ctx: Ctx, ch: wire.Chain) -> str:
+    """
+    The target where new request C{ch} began: that of FO-5's REGISTER for one
+    target (L{Ctx.roe_registers}) sent ahead of it, when its first attempt
+    followed that REGISTER's failure at once (L{checks_rtx._roe_window}: the
+    REGISTER was its attempt there, which the wire, naming transactions by
+    Call-ID, puts in the registration's chain), else its first attempt's.
+    Survey 7023 [02], round 20: a call kept on the secondary (FB-2), FO-5's
+    REGISTER there answered 503, the INVITE on to the primary, refused, then
+    to the fallback server.
+    """
+    head = ch.head
+    for y in ctx.txns:
+        if (id(y) not in ctx.roe_registers or y.dst == head.dst
+                or (y.started, y.sends[0].index) >= (head.started, head.sends[0].index)):
+            continue
+        done = ctx.failed_at(y)
+        if done is not None:
+            lo, hi = _roe_window(ctx, done)
+            if lo <= head.started <= hi:
+                return y.dst
+    return head.dst
+
+
 def fb2(ctx: Ctx) -> Verdict:
     c = "FB-2"
     guard = _mode_guard(ctx, c, 2)
@@ -1079,7 +1090,7 @@ def fb2(ctx: Ctx) -> Verdict:
                 break
             judged += 1
             ev.extend(ch.head.indexes)
-            if ch.head.dst != f.to:
+            if _began_at(ctx, ch) != f.to:
                 return ctx.failed(c, "a new non-REGISTER request left the current server",
                                   f"{ch.method} to {ctx.name(f.to)}", ch.head.describe(),
                                   (*f.txn.indexes, *ch.head.indexes))

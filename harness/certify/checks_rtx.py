@@ -306,36 +306,55 @@ def _roe_failed_at_call(ctx: Ctx, t: wire.Txn) -> bool:
     done = ctx.failed_at(t)
     if done is None:
         return False
+    lo, hi = _roe_window(ctx, done, relook=True)
     seen: set[str] = set()
     for x in ctx.attempts:
         if x.method != "INVITE" or x.in_dialog or not x.on_wire:
             continue
         first = x.call_id not in seen
         seen.add(x.call_id)
-        if first and x.dst != t.dst and done - ctx.tol <= x.started <= (
-                done + DNS_GIVE_UP + ctx.at_once):
+        if first and x.dst != t.dst and lo <= x.started <= hi:
             return True
     return False
 
 
-def _after_roe_register(ctx: Ctx, x: wire.Txn) -> bool:
+def _roe_window(ctx: Ctx, done: float, *, relook: bool = False) -> tuple[float, float]:
     """
-    Whether the new INVITE C{x} went out as a REGISTER of the account to
-    another target of server 1 failed, under register_on_enable: FO-5's
-    REGISTER there, or one of the account's it waited for and joined (RFC 3261
-    10.2), was the INVITE's attempt at that target, so C{x} was not its first
-    (explore seed 316, round 9, third find: a call at 1 s, the primary inside
-    its Retry-After, the INVITE's REGISTER to the silent secondary joining the
-    registration's until 7.53 s, then the primary as the last target).
+    When the request behind FO-5's REGISTER that failed at C{done} moves on
+    (the REGISTER is for one target only): at once, from the tolerance before
+    (a delivered request and a dropped one are timed a latency apart, survey
+    7024 [01]) to the at-once allowance after; with C{relook}, or once the
+    phone has asked again for the addresses it lacked (DNS-11: a resolver's
+    give-up time more).  The one window every reader of FO-5's REGISTER uses.
+    """
+    return done - ctx.tol, done + (DNS_GIVE_UP if relook else 0.0) + ctx.at_once
+
+
+def _roe_ahead_of(ctx: Ctx, x: wire.Txn) -> wire.Txn | None:
+    """
+    The REGISTER of the account to another target of server 1 that the new
+    INVITE C{x} went out as it failed, under register_on_enable, if any:
+    FO-5's REGISTER there, or one of the account's it waited for and joined
+    (RFC 3261 10.2), was the INVITE's attempt at that target, so C{x} was not
+    its first (explore seed 316, round 9, third find: a call at 1 s, the
+    primary inside its Retry-After, the INVITE's REGISTER to the silent
+    secondary joining the registration's until 7.53 s, then the primary as
+    the last target).  The wire names transactions by Call-ID, so that
+    attempt is in the registration's chain, not the INVITE's.
     """
     if (x.method != "INVITE" or x.in_dialog
             or not ctx.facts.account.server(1).register_on_enable):
-        return False
-    return any(y.method == "REGISTER" and y.dst != x.dst and ctx.group(y.dst) == 1
-               and y.started < x.started - ctx.tol
-               and (done := ctx.failed_at(y)) is not None
-               and done - ctx.tol <= x.started <= done + ctx.at_once
-               for y in ctx.txns)
+        return None
+    for y in ctx.txns:
+        if (y.method != "REGISTER" or y.dst == x.dst or ctx.group(y.dst) != 1
+                or y.started >= x.started - ctx.tol):
+            continue
+        done = ctx.failed_at(y)
+        if done is not None:
+            lo, hi = _roe_window(ctx, done)
+            if lo <= x.started <= hi:
+                return y
+    return None
 
 
 def _roe_failed_at(ctx: Ctx, x: wire.Txn) -> float | None:
@@ -915,9 +934,7 @@ def rtx3(ctx: Ctx) -> Verdict:
                     tried |= {x.dst for x in ctx.txns
                               if x.method == "REGISTER" and x.dst != t.dst
                               and final_t - ctx.tol <= x.started <= final_t + ctx.at_once
-                              and x.final is not None and not x.late
-                              and x.final.status >= _NOT_FAILURE_MIN
-                              and x.final.status not in (401, 407, 503)}
+                              and not x.late and x.refused}
                     # (or FO-5's REGISTER waited for one of the account's still under way
                     # elsewhere as the 503 came, RFC 3261 10.2, and went, or joined that
                     # one's own move, to the next target when it ended, then failed;
@@ -993,7 +1010,7 @@ def rtx3(ctx: Ctx) -> Verdict:
                         alone = alone or (ctx.facts.own_targets - {t.dst}
                                           <= settled_unresolved_targets(ctx, x.started))
                         if (ch is not None and ch.head is x and not alone
-                                and not _after_roe_register(ctx, x)):
+                                and _roe_ahead_of(ctx, x) is None):
                             return ctx.failed(
                                 c,
                                 f"{ctx.name(t.dst)} tried first inside its Retry-After: {ra}",
@@ -1227,7 +1244,7 @@ def _every_target_failed_since(ctx: Ctx, fail_t: float, lo: float) -> float:
     return fail_t
 
 
-def _moved_on_from(ctx: Ctx, b: wire.ConnAttempt) -> tuple[float, ...]:
+def _move_on_times(ctx: Ctx, b: wire.ConnAttempt) -> tuple[float, ...]:
     """
     When a request whose connection C{b} failed could move on to the next
     target (RTX-2): C{b}'s failure, or the give-up time of a silent target
@@ -1419,7 +1436,7 @@ def rtx5(ctx: Ctx) -> Verdict:
             # server silent: survey 7019 [05] of round 18, a call's INVITE to the delayed
             # primary at 288.0 s given up at 291.5 s, its connection to the secondary then)
             gave_up = [(b.server, d) for b in conns if ctx.group(b.server) == 1
-                       for d in _moved_on_from(ctx, b)]
+                       for d in _move_on_times(ctx, b)]
             gave_up += [(x.dst, d) for x in ctx.attempts if ctx.group(x.dst) == 1
                         and (d := ctx.failed_at(x)) is not None]
             moved_on = {a.index for a in conns

@@ -188,6 +188,16 @@ class Txn:
         """A 2xx final response."""
         return self.final is not None and 200 <= self.final.status < 300
 
+    @property
+    def refused(self) -> bool:
+        """
+        A final error other than a challenge (401/407) or a 503: the server is
+        working and turned the request down, which fails no target (RTX-3) and
+        registers nothing either (FO-3, FO-5).  One predicate for its readers.
+        """
+        return (self.final is not None and self.final.status >= 300
+                and self.final.status not in (401, 407, 503))
+
     @cached_property  # (each asking reads the To header's parameters)
     def in_dialog(self) -> bool:
         """The request carries a To tag: it belongs to a dialog."""
@@ -1907,14 +1917,19 @@ def attempts(
         # silent primary up at 30.5 s, the stopped secondary refused, the registration's
         # retry to the primary 7 s later; then, next find, 25 ms later)
         gave = failed_over_to(a)
-        if (gave is not None and (gave.call_id, gave.method) != (nxt.call_id, nxt.method)
+        # (not FO-5's REGISTER for one target that failed as it began: the call's INVITE
+        # behind it moved on, and this connection was the INVITE's, L{_behind_roe})
+        roe = gave is not None and _behind_roe(trace, facts, gave, nxt, a,
+                                               [*real, *synthetic.values()])
+        if (gave is not None and not roe
+                and (gave.call_id, gave.method) != (nxt.call_id, nxt.method)
                 and (nxt.started > a_t + tol or nxt.dst == gave.dst)):
             nxt = gave
         if at_call and nxt.started > a_t + tol:
             # the planned call's INVITE, which never got on the wire (nothing at once; a
             # next attempt whose own connection began at once was, however slow it was)
             continue
-        if facts.group_of(nxt.dst) != group:
+        if facts.group_of(nxt.dst) != group and not roe:
             # a request to the other group next (the fallback server's REGISTER) while
             # a request of this group failed as this connection began: the connection
             # was that request's failover (FO-2), the other request its fallback
@@ -2241,6 +2256,30 @@ def _moved_on_from(facts: Facts, t: Txn, a: ConnAttempt, real: Sequence[Txn]) ->
     done = failed_at(last, facts)
     return (done is not None and done <= a.start + facts.tol
             and t.started <= done + 4 * facts.tol)
+
+
+def _behind_roe(trace: Trace, facts: Facts, reg: Txn, nxt: Txn, a: ConnAttempt,
+                known: Sequence[Txn]) -> bool:
+    """
+    Whether failed connection C{a}, begun as REGISTER C{reg} failed at another
+    target of server 1, was the attempt of C{nxt}, the new INVITE of a call
+    placed by the time C{reg} began, rather than C{reg}'s: under
+    register_on_enable C{reg} was FO-5's REGISTER for one target, sent ahead
+    of that INVITE as the call was placed, and when it fails the INVITE
+    behind it moves on, not the registration (which retries later, RTX-5).
+    Not if the INVITE had already tried C{a}'s server (RTX-2: never back to a
+    target it left).  Survey 7023 [01] and [02], round 20: the secondary's 503
+    to FO-5's REGISTER, the INVITE's connection to the stopped primary
+    refused, the INVITE on to the fallback server (FO-6).
+    """
+    if (reg.method != "REGISTER" or nxt.method != "INVITE" or nxt.in_dialog
+            or not facts.account.server(1).register_on_enable
+            or facts.group_of(reg.dst) != 1 or reg.dst == a.server
+            or not in_call_window(trace, facts, reg.started)
+            or not any(c.at <= reg.started + facts.tol for c in facts.calls)):
+        return False
+    return not any((y.call_id, y.method) == (nxt.call_id, nxt.method)
+                   and y.dst == a.server and y.first < a.start for y in known)
 
 
 def _left_before(facts: Facts, t: Txn, a: ConnAttempt, free: Sequence[ConnAttempt]) -> bool:

@@ -78,7 +78,8 @@ class RefusedRegisterBeforeTheStayingCallTests(SynchronousTestCase):
     """
 
     def _world(self, *, call: bool = True, refused: bool = True,
-               retry_to: str = "primary") -> TraceBuilder:
+               retry_to: str = "primary", roe_status: int = 503,
+               invite_to: str = "fallback") -> TraceBuilder:
         calls = (1.0, 40.0) if call else (1.0,)
         tb = TraceBuilder(default_facts(failback_mode=2, register_on_enable=1, retry_counts=0,
                                         calls=calls, duration=120.0, latency_tolerance=0.25))
@@ -88,12 +89,12 @@ class RefusedRegisterBeforeTheStayingCallTests(SynchronousTestCase):
         give_up = 1.0 + tb.give_up("INVITE")
         tb.respond(tb.register("secondary", give_up, cseq=2), 200, give_up + 0.01)
         tb.call("secondary", give_up + 0.02, bye_at=5.0, call_id="call-a", cseq=1)
-        tb.respond(tb.register("secondary", 40.0, cseq=3), 503, 40.01)
+        tb.respond(tb.register("secondary", 40.0, cseq=3), roe_status, 40.01)
         if call:
-            # (a refused connection to the primary reads as a REGISTER tried there: the
-            # variant without it judges the registration's retry)
+            # (a refused connection to the primary, behind the failed REGISTER, is the
+            # INVITE's try there: L{wire.attempts}, L{checks_fo._began_at})
             moved = tb.refused(40.02, "primary") if refused else 40.02
-            tb.call("fallback", moved + 0.01, bye_at=50.0, call_id="call-b")
+            tb.call(invite_to, moved + 0.01, bye_at=50.0, call_id="call-b")
         retry = 40.01 + tb.facts.profile.retry_interval
         tb.respond(tb.register(retry_to, retry, cseq=4), 200, retry + 0.01)
         return tb
@@ -110,3 +111,31 @@ class RefusedRegisterBeforeTheStayingCallTests(SynchronousTestCase):
 
     def test_refused_register_with_no_call_fails(self) -> None:
         self.assertEqual(status(self._world(call=False), "FB-2"), "fail")
+
+
+class InviteOnToThePrimaryAfterRoeRegisterFailedTests(SynchronousTestCase):
+    """
+    FB-2 (issue 10, the shared view of FO-5's REGISTER): C{register_on_enable}
+    1, a call kept on the secondary (FB-2).  FO-5's REGISTER there is the
+    call's attempt at the secondary; answered 503 (RTX-3), the INVITE moves
+    on to the next target, the primary.  The wire names transactions by
+    Call-ID, so the INVITE's own chain began at the primary and FB-2 read a
+    new request that left the current server; since L{wire.attempts} names
+    the refused connection behind the REGISTER the INVITE's, the same holds
+    when the primary refused it.  The request began at the secondary, as
+    FO-5's REGISTER there says (L{checks_fo._began_at}).  The REGISTER
+    answered 200 there, the INVITE then at the primary, still fails FB-2.
+    """
+
+    _world = RefusedRegisterBeforeTheStayingCallTests._world
+
+    def test_invite_on_the_wire_at_the_primary_passes(self) -> None:
+        world = self._world(refused=False, invite_to="primary")
+        self.assertEqual(status(world, "FB-2"), "pass")
+
+    def test_invite_refused_at_the_primary_then_the_fallback_passes(self) -> None:
+        self.assertEqual(status(self._world(refused=True), "FB-2"), "pass")
+
+    def test_invite_to_the_primary_after_the_register_was_answered_fails(self) -> None:
+        world = self._world(refused=False, invite_to="primary", roe_status=200)
+        self.assertEqual(status(world, "FB-2"), "fail")

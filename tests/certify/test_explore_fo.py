@@ -12,7 +12,7 @@ from twisted.names import dns
 from twisted.trial.unittest import SynchronousTestCase
 
 from harness.certify.facts import ServerInfo
-from harness.certify.wire import give_up_delay
+from harness.certify.wire import attempts, give_up_delay
 from harness.testing.tracebuilder import (
     DOMAIN,
     FALLBACK,
@@ -912,6 +912,23 @@ class RefusedConnectionAfterRoeRegisterTests(SynchronousTestCase):
 
     def test_registration_retry_never_failing_over_fails(self) -> None:
         self.assertEqual(status(self._world(45.0), "FO-2"), "fail")
+
+    def test_the_wire_names_the_refused_connection_after_the_invite(self) -> None:
+        # (the shared view, L{wire._behind_roe}: the INVITE's chain holds its try at the
+        # primary, the registration's ends with FO-5's REGISTER; issue 10)
+        tb = self._world(None)
+        tries = attempts(tb.build(), tb.facts)
+        refused = [t for t in tries if not t.on_wire and t.first > 30.0]
+        self.assertEqual([(t.method, t.dst) for t in refused], [("INVITE", PRIMARY)])
+        invite = next(t for t in tries if t.on_wire and t.method == "INVITE"
+                      and t.first > 30.0)
+        self.assertEqual(refused[0].call_id, invite.call_id)
+
+    def test_the_registrations_own_retry_stays_the_registers(self) -> None:
+        # (a refused connection of the registration's RTX-5 retry, no call behind it)
+        tb = self._world(45.0)
+        late = [t for t in attempts(tb.build(), tb.facts) if not t.on_wire and t.first > 40.0]
+        self.assertEqual([(t.method, t.dst) for t in late], [("REGISTER", PRIMARY)])
 
 
 class RegisterFirstAnsweredAtItsGiveUpTests(SynchronousTestCase):

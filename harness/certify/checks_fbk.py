@@ -1809,9 +1809,12 @@ def storm1(ctx: Ctx) -> Verdict:
     times: list[float] = []
     phones: set[str] = set()
     ev: list[int] = []
-    for i, e in ctx.trace.indexed(SipEvent):
+    # (the SIP events and the packets: a REGISTER the network dropped at a server, down
+    # or cut off, is part of the wave all the same)
+    for i, e in ctx.trace.indexed(SipEvent, PacketEvent):
         if (
-            e.direction == "in"
+            isinstance(e, SipEvent)
+            and e.direction == "in"
             and e.observer in servers
             and getattr(e.message, "method", None) == "REGISTER"
         ):

@@ -284,13 +284,21 @@ class TLS1Tests(_Base):
 
 
 class STORM1Tests(_Base):
-    def _make(self, spread: bool, bound: float | None) -> tuple[Trace, Facts]:
+    def _make(self, spread: bool, bound: float | None,
+              lost: bool = False) -> tuple[Trace, Facts]:
+        """
+        Twenty phones registering; with C{lost}, the network drops every
+        phone's REGISTER but the first one's (the server down for them).
+        """
         facts = default_facts(phone=None, storm_bound=bound)
         tb = TraceBuilder(facts)
         for n in range(20):
             tb.phone = f"127.0.2.{n + 1}"
             at = float(n) if spread else 5.0 + n / 100
-            tb.respond(tb.register("secondary", at), 200)
+            if lost and n:
+                tb.register("secondary", at, lost=[0])
+            else:
+                tb.respond(tb.register("secondary", at), 200)
         tb.phone = "127.0.2.1"
         tb.respond(tb.register("secondary", 19.5, cseq=2), 200)
         return tb.build(), facts
@@ -312,6 +320,19 @@ class STORM1Tests(_Base):
         tb = TraceBuilder(facts)
         register_failover(tb)
         self.check(tb.build(), facts, "STORM-1", "n/a")
+
+    def test_wave_lost_on_the_network_fails(self) -> None:
+        """
+        REGISTERs the network dropped are part of the wave: the phones sent
+        them all the same (the PacketEvent branch the checker once had).
+        """
+        self.check(*self._make(spread=False, bound=3.0, lost=True), "STORM-1", "fail")
+
+    def test_spread_lost_on_the_network_within_bound(self) -> None:
+        trace, facts = self._make(spread=True, bound=3.0, lost=True)
+        v = verdict_of(trace, facts, "STORM-1")
+        self.assertEqual(v.status, "pass", v)
+        self.assertIn("20 phones", v.summary)
 
 
 class CFGTests(_Base):

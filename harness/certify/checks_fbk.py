@@ -25,6 +25,7 @@ from harness.certify.checks_dns import (
     unresolved_targets,
 )
 from harness.certify.checks_fo import (
+    _request_behind_roe,
     fallback_refused_at_once,
     fallback_write_in_flight,
     registers_for_failover,
@@ -1386,6 +1387,24 @@ def _fallback_backoff(ctx: Ctx, t: float) -> float | None:
     return done + ctx.profile.retry_interval + ctx.tol + ctx.profile.t1
 
 
+def _roe_while_registered(ctx: Ctx, ch: wire.Chain, t_fail: float) -> bool:
+    """
+    Whether REGISTER chain C{ch}, every target of server 1 failed at
+    C{t_fail}, was FO-5's REGISTER ahead of a call's INVITE (for that one
+    target: the INVITE behind it moved on and its round says whether server 1
+    failed, as FO-6 reads it, L{_request_behind_roe}) while the registration
+    at server 1 held: the registration had not failed, and owes no fallback
+    for it, as for a call's failed lookup then.  Unregistered, the phone
+    owes the fallback (survey 7019 [04], round 18).  Survey 7027 [01], round
+    21: UDP, registered at the primary for 5138 s, a call's A query for it
+    lost twice, its REGISTER to the silent secondary, the INVITE then to the
+    primary, asked for again.
+    """
+    start = ch.head.started
+    return (any(ctx.group(r.dst) == 1 and r.t <= start <= r.t + r.granted for r in ctx.regs)
+            and _request_behind_roe(ctx, ch, t_fail) is not None)
+
+
 def fbk_s2(ctx: Ctx) -> Verdict:
     c = "FBK-S2"
     guard = _fallback_guard(ctx, c, 1)
@@ -1393,7 +1412,8 @@ def fbk_s2(ctx: Ctx) -> Verdict:
         return guard
     fb = ctx.fallback
     cands = [(ch, t) for ch, t in _exhaustions(ctx, "REGISTER")
-             if any(x.final is None for x in ch.txns) and not _on_fallback_at(ctx, t)]
+             if any(x.final is None for x in ch.txns) and not _on_fallback_at(ctx, t)
+             and not _roe_while_registered(ctx, ch, t)]
     downs = [d for d in ctx.dns_downs if not _on_fallback_at(ctx, d.end)]
     if not cands and not downs:
         return ctx.na(c, "the working server never left a REGISTER unanswered on every target "

@@ -25,12 +25,13 @@ from harness.certify.checks_dns import (
     unresolved_targets,
 )
 from harness.certify.checks_fo import (
+    _request_behind_roe,
     fallback_refused_at_once,
     fallback_register_in_flight,
     fallback_write_in_flight,
     registers_for_failover,
 )
-from harness.certify.checks_rtx import _closed_at_retry, _unread_records
+from harness.certify.checks_rtx import _closed_at_retry, _hang_up_claims, _unread_records
 from harness.certify.verdict import Verdict
 from harness.trace.events import ConnEvent, PacketEvent, SipEvent
 
@@ -124,13 +125,24 @@ def _unnamed_register_conns(ctx: Ctx) -> list[wire.ConnAttempt]:
     names (L{wire.attempts} names one only from a request next to it: the
     call's INVITE that went to the fallback server next names them all, and
     one with nothing after it is named by none), other than a planned call's
-    (L{_failed_connections}: its first to each server) or its hang-up's:
-    REGISTER tries (RTX-2).
+    (L{_failed_connections}: its first to each server) or its hang-up's or
+    re-INVITE's: REGISTER tries (RTX-2).
+
+    A planned BYE or re-INVITE claims the first failed connection to its
+    dialog's server begun in the second after it fell due (L{_hang_up_claims},
+    the reading L{wire.attempts} leaves such a connection unnamed by): the
+    phone sends those on the call's plan (FO-4), whatever server it is
+    registered at.  Survey 7028 [01], round 21: successive mode, TLS, on the
+    fallback server, the call's re-INVITE at 68.2 s refused by the flapping
+    primary, read as a probe 6 s after the fallback.
     """
     named = {(x.dst, x.conn_failure.phone_port) for x in ctx.attempts
              if x.method == "REGISTER" and x.conn_failure is not None}
+    in_dialog = _hang_up_claims(ctx, ctx.conn_attempts,
+                                wire._planned_in_dialog(ctx.facts, ctx.dialogs))
     return [a for a in _failed_connections(ctx, 1)
-            if (a.server, a.phone_port) not in named and not _hang_up_conn(ctx, a)]
+            if (a.server, a.phone_port) not in named and not _hang_up_conn(ctx, a)
+            and a.index not in in_dialog]
 
 
 def _opening_after(ctx: Ctx, group: int, t: float) -> tuple[int, float] | None:
@@ -808,6 +820,14 @@ def _on_fallback_periods(ctx: Ctx) -> list[tuple[wire.Txn, float]]:
     downs = [t for _, t in _exhaustions(ctx, "REGISTER")] + [d.start for d in ctx.dns_downs]
     downs += [t for t, _ in _renewal_on_hang_up_conn(ctx)]
     downs += _renewal_lost_at_close(ctx)
+    # (and a round whose last answer may have come after the phone gave its target up
+    # (RTX-1), the phone's REGISTER to the fallback server begun at that very time: it
+    # had not taken that answer, server 1 had failed (FBK-S2); survey 7028, round 21:
+    # TLS, retry_counts 0, the primary's 200 3 ms after the give-up at 0.5 s, the
+    # fallback REGISTER then, the probes on schedule from it)
+    downs += [t for t, _ in _late_answer_downs(ctx)
+              if any(x.method == "REGISTER" and x.dst == fb
+                     and abs(x.started - t) <= ctx.at_once for x in ctx.attempts)]
     out = []
     for r in ctx.regs:
         if r.dst != fb:
@@ -1234,6 +1254,32 @@ def _exhausted_as_run_ended(ctx: Ctx, ch: wire.Chain) -> float | None:
     return None
 
 
+def _late_answer_downs(ctx: Ctx) -> list[tuple[float, wire.Txn]]:
+    """
+    Server 1 down for the phone at a REGISTER round's end though its last
+    attempt, at a target of server 1, was answered: the answer may have
+    reached the phone only after it gave that target up (L{Ctx.maybe_late},
+    RTX-1), and every other target had failed before it or failed after it
+    (L{_given_up_before}, L{_given_up_after}).  By (when the last of them
+    failed, that answered attempt).  FBK-S1 lets the phone count server 1
+    down then; FBK-S3 counts the fallback from a REGISTER sent there at that
+    very time (survey 7028, round 21: TLS, retry_counts 0, the primary's 200
+    3 ms after the give-up at 0.5 s).
+    """
+    wanted = {s.address for s in ctx.facts.targets}
+    out = []
+    for ch in ctx.new_chains(1):
+        t = ch.tail
+        if (ch.method != "REGISTER" or not t.answered or ctx.group(t.dst) != 1
+                or not ctx.maybe_late(t)):
+            continue
+        before = {x.dst for x in ch.txns[:-1] if x.failed} | _given_up_before(ctx, t)
+        after, down_at = _given_up_after(ctx, t)
+        if wanted <= before | after:
+            out.append((down_at, t))
+    return out
+
+
 def fbk_s1(ctx: Ctx) -> Verdict:
     c = "FBK-S1"
     guard = _fallback_guard(ctx, c, 1)
@@ -1241,23 +1287,18 @@ def fbk_s1(ctx: Ctx) -> Verdict:
         return guard
     fb = ctx.fallback
     events: list[tuple[float, str, wire.Txn | None]] = []
+    late_downs = _late_answer_downs(ctx)
+    events.extend((down_at, "down", t) for down_at, t in late_downs)
+    late = {id(t) for _, t in late_downs}
     for ch in ctx.new_chains(1):
         if ch.method != "REGISTER":
             continue
-        wanted = {s.address for s in ctx.facts.targets}
-        for k, t in enumerate(ch.txns):
+        for t in ch.txns:
             # (a phone may keep the Call-ID when it falls back: the fallback server's
             # answer in the same chain says nothing of the working server)
             if t.answered and ctx.group(t.dst) == 1:
-                if t is ch.tail and ctx.maybe_late(t):
-                    before = {x.dst for x in ch.txns[:k] if x.failed} | _given_up_before(ctx, t)
-                    after, down_at = _given_up_after(ctx, t)
-                    if wanted <= before | after:
-                        # its answer may have reached the phone after it gave the target up
-                        # (RTX-1), and every other target failed before or after it: the
-                        # phone could count server 1 as down
-                        events.append((down_at, "down", t))
-                        continue
+                if id(t) in late:
+                    continue
                 if t.ok and ctx.maybe_late(t) and _moved_on_at_once(ctx, t):
                     continue  # not taken: the phone had moved on to the next target
                 if t.ok:  # (a refusal, say a 500 to a probe, registers nowhere: FBK-S4)
@@ -1347,6 +1388,24 @@ def _fallback_backoff(ctx: Ctx, t: float) -> float | None:
     return done + ctx.profile.retry_interval + ctx.tol + ctx.profile.t1
 
 
+def _roe_while_registered(ctx: Ctx, ch: wire.Chain, t_fail: float) -> bool:
+    """
+    Whether REGISTER chain C{ch}, every target of server 1 failed at
+    C{t_fail}, was FO-5's REGISTER ahead of a call's INVITE (for that one
+    target: the INVITE behind it moved on and its round says whether server 1
+    failed, as FO-6 reads it, L{_request_behind_roe}) while the registration
+    at server 1 held: the registration had not failed, and owes no fallback
+    for it, as for a call's failed lookup then.  Unregistered, the phone
+    owes the fallback (survey 7019 [04], round 18).  Survey 7027 [01], round
+    21: UDP, registered at the primary for 5138 s, a call's A query for it
+    lost twice, its REGISTER to the silent secondary, the INVITE then to the
+    primary, asked for again.
+    """
+    start = ch.head.started
+    return (any(ctx.group(r.dst) == 1 and r.t <= start <= r.t + r.granted for r in ctx.regs)
+            and _request_behind_roe(ctx, ch, t_fail) is not None)
+
+
 def fbk_s2(ctx: Ctx) -> Verdict:
     c = "FBK-S2"
     guard = _fallback_guard(ctx, c, 1)
@@ -1354,7 +1413,8 @@ def fbk_s2(ctx: Ctx) -> Verdict:
         return guard
     fb = ctx.fallback
     cands = [(ch, t) for ch, t in _exhaustions(ctx, "REGISTER")
-             if any(x.final is None for x in ch.txns) and not _on_fallback_at(ctx, t)]
+             if any(x.final is None for x in ch.txns) and not _on_fallback_at(ctx, t)
+             and not _roe_while_registered(ctx, ch, t)]
     downs = [d for d in ctx.dns_downs if not _on_fallback_at(ctx, d.end)]
     if not cands and not downs:
         return ctx.na(c, "the working server never left a REGISTER unanswered on every target "

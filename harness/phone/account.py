@@ -47,12 +47,17 @@ _TRANSPORT_NAMES = {0: "udp", 1: "tcp", 2: "tls", 3: "dns-naptr"}
 
 
 class AllTargetsFailed(Exception):
-    """Every target of a server failed this request (RTX-5 / FO-6 take over)."""
+    """
+    Every target of a server failed this request (RTX-5 / FO-6 take over).
+    C{dns}: the lookup of the server gave no target (DNS-11), so no request
+    of any kind can reach it now.
+    """
 
-    def __init__(self, slot: int, why: str) -> None:
+    def __init__(self, slot: int, why: str, dns: bool = False) -> None:
         super().__init__(f"server {slot}: {why}")
         self.slot = slot
         self.why = why
+        self.dns = dns
 
 
 @dataclass(frozen=True)
@@ -131,6 +136,9 @@ class Account:
         # by slot, the target of the last registration the phone got (a 2xx), kept while
         # a registration attempt fails without reaching it (L{_holds_binding})
         self._bound: dict[int, Target] = {}
+        # server 1 refused the registration's last REGISTER (RTX-3: no failure) and its
+        # retry is pending (L{_fall_back_now})
+        self._refused_retry = False
         self._stopped = False
         self.calls: list[CallResult] = []
         # REG-1: the registration at start goes out before any other request;
@@ -299,10 +307,10 @@ class Account:
             )
         except LocateError as e:
             self.note(f"server {slot.number}: DNS failed for {server.address}: {e}", "DNS-11")
-            raise AllTargetsFailed(slot.number, f"DNS failure: {e}") from e
+            raise AllTargetsFailed(slot.number, f"DNS failure: {e}", dns=True) from e
         if not resolution.targets:
             self.note(f"server {slot.number}: no targets for {server.address}", "DNS-11")
-            raise AllTargetsFailed(slot.number, "no targets")
+            raise AllTargetsFailed(slot.number, "no targets", dns=True)
         slot.last_resolution = resolution
         return resolution
 
@@ -598,6 +606,7 @@ class Account:
         self._registered_until[slot.number] = now + granted
         self.note(f"server {slot.number}: registered at {_fmt(target)} for {granted}s", "REG-2")
         if slot.number == 1:
+            self._refused_retry = False  # (registered: no retry after a refusal pending)
             self.lifecycle.registered(target, granted)  # REG-2 (profile renewal point)
         elif slot.number == 2:
             keep_fresh = (
@@ -664,21 +673,56 @@ class Account:
 
     async def _register_working_once(self) -> None:
         slot = self.slots[1]
+        self._refused_retry = False
         ok = await self._register(slot)
         if ok or self._stopped:
             return
-        if ok is False and self.config.redundancy_type == SUCCESSIVE and 2 in self.slots:
-            # FBK-S2 / FO-6: every target of server 1 failed: register to the fallback
-            self.lifecycle.falling_back()
-            ok2 = await self._register(self.slots[2])
-            if ok2:
-                # keeps the registration just made refreshed, starts probing
-                self.lifecycle.fell_back()
-                return
+        if (ok is False and self.config.redundancy_type == SUCCESSIVE and 2 in self.slots
+                and await self._fall_back()):
+            return
+        self._retry_later(refused=ok is None)
+
+    async def _fall_back(self) -> bool:
+        """
+        FBK-S2 / FO-6: server 1 failed; register to the fallback server.  Whether
+        it accepted (the lifecycle then keeps that registration refreshed and
+        starts probing).
+        """
+        self.lifecycle.falling_back()
+        if await self._register(self.slots[2]):
+            self.lifecycle.fell_back()
+            return True
+        return False
+
+    def _retry_later(self, refused: bool = False) -> None:
+        """RTX-5: retry the registration after the retry interval (C{refused}: RTX-3)."""
         if "no-reregister-retry" in self.phone.defects:
             self.lifecycle.gave_up()
             return
         self.lifecycle.retry_later()
+        self._refused_retry = refused
+
+    def _owes_fallback_now(self, e: AllTargetsFailed) -> bool:
+        """
+        Whether a request's failure at server 1, C{e}, makes the registration fall
+        back at once (successive mode): the lookup of server 1 gave no target
+        (DNS-11: a failure of that server, whatever request asked; fallback takes
+        over) while the registration, registered nowhere, waited out its retry
+        after server 1 refused it (a refusal is no failure, RTX-3).  Its own
+        retry would find server 1 failed only at the retry interval.  Survey
+        7027 [02], round 21: a 500 to the first REGISTER, the name's A record
+        removed, a call's lookup failing 8 s in, the REGISTER to the fallback
+        server only 22 s later.
+        """
+        return (e.slot == 1 and e.dns and self._refused_retry and self.state == "Retrying"
+                and self.config.redundancy_type == SUCCESSIVE and 2 in self.slots)
+
+    async def _fall_back_now(self) -> None:
+        """L{_owes_fallback_now}: the pending retry is void; register to the fallback."""
+        self._refused_retry = False
+        self.lifecycle.retry_due()
+        if not await self._fall_back() and not self._stopped:
+            self._retry_later()
 
     async def _probe(self) -> None:
         """FBK-S3/S4: REGISTER to the working server while on the fallback."""
@@ -758,6 +802,8 @@ class Account:
                 got = await self.send_new(slot, make, is_register=False)
             except AllTargetsFailed as e:
                 self.note(f"INVITE through server {slot.number} failed: {e.why}", "FO-6")
+                if self._owes_fallback_now(e):
+                    self._spawn(self._fall_back_now(), "fallback")
                 if slot.number == 1 and slot.registered is not None:
                     # FBK-C3: the working server is down; keep trying to register to it
                     slot.registered = None

@@ -266,6 +266,9 @@ def _renew_due(c: LifecycleInputs, s: LifecycleCore, d: Lifecycle) -> bool:
 
 
 def _retry_due(c: LifecycleInputs, s: LifecycleCore, d: Lifecycle) -> None:
+    # (the timer has fired, or the retry is begun before it: the account falling back
+    # at once, L{harness.phone.account.Account._fall_back_now})
+    _cancel(d.retry)
     d.retry, d.retry_while_down = None, False
 
 

@@ -5405,3 +5405,139 @@ class RetryLookupBeganBeforeItsOpeningConnectionTests(SynchronousTestCase):
 
     def test_retry_lookup_late_fails(self) -> None:
         self.assertEqual(status(self._world(76.0), "FBK-C3"), "fail")
+
+
+class ReinvitesRefusedConnectionOnTheFallbackServerTests(SynchronousTestCase):
+    """
+    FBK-S3 (round 21, survey 7028 [01], 1 world in 10,000): successive mode,
+    the primary flapping down mid-call.  The renewal's connection to it was
+    refused and the phone registered at the fallback server; the call's
+    planned re-INVITE (half its duration after it came up) then opened a
+    connection to the primary (FO-4: the dialog stays there), refused too.
+    Nothing on the wire names it (L{wire.attempts} leaves a planned in-dialog
+    request's connection unnamed) and FBK-S3 read it as a probe 15 s after
+    the fallback.  The same connection with no re-INVITE planned is a probe
+    off the fallback.timeout schedule and still fails.
+    """
+
+    def _world(self, reinvite: bool) -> TraceBuilder:
+        facts = default_facts(server1=PRIMARY, transport=1, redundancy_type=1, expires=30,
+                              duration=55.0,
+                              servers=(ServerInfo("primary", PRIMARY, _PORTS),
+                                       ServerInfo("fallback", FALLBACK, _PORTS)))
+        plan = CallPlan(0.0, f"sip:echo@{DOMAIN}", 60.0, reinvite=reinvite)
+        tb = TraceBuilder(replace(facts, calls=(plan,)))
+        tb.respond(tb.register("primary", 0.04, transport="tcp"), 200, 0.045)
+        inv = tb.invite("primary", 0.04, transport="tcp", call_id="call-a")
+        tb.respond(inv, 200, 0.045)
+        tb.in_dialog(inv, "ACK", 0.05, transport="tcp")
+        tb.fault(5.0, "primary", "stop")
+        tb.refused(15.04, "primary", after=0.2)
+        fb = tb.register("fallback", 15.26, transport="tcp", call_id="reg-fb")
+        tb.respond(fb, 200, 15.265)
+        tb.refused(30.045, "primary", after=0.2)  # the re-INVITE's, due at 30.045 s
+        return tb
+
+    def test_reinvites_connection_is_no_probe(self) -> None:
+        self.assertNotEqual(status(self._world(True), "FBK-S3"), "fail")
+
+    def test_connection_with_no_reinvite_planned_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S3"), "fail")
+
+
+class FallbackAtTheGiveUpOfAMaybeLateAnswerTests(SynchronousTestCase):
+    """
+    FBK-S3 (round 21, survey 7028, 6 worlds; 5 of seed 7026 the session
+    before): successive mode, retry_counts 0, the phone's first REGISTER
+    answered by the primary just as the phone gave it up (RTX-1's half
+    second, L{Ctx.maybe_late}), its REGISTER to the fallback server begun at
+    that very time: it had not taken the 200, server 1 had failed (FBK-S1
+    reads it so).  FBK-S3 counted the fallback only from the renewal there
+    after the first probe failed, and judged the second probe, on schedule
+    from the first, off the fallback.timeout schedule.  The first probe 30 s
+    early still fails, counted from the fallback at the give-up.
+    """
+
+    def _world(self, first: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=1, redundancy_type=1,
+                                        retry_counts=0, expires=240, fallback_timeout=200,
+                                        duration=450.0,
+                                        servers=(ServerInfo("primary", PRIMARY, _PORTS),
+                                                 ServerInfo("fallback", FALLBACK, _PORTS))))
+        gave = tb.give_up("REGISTER")
+        tb.respond(tb.register("primary", 0.0, transport="tcp"), 200, gave - 0.003)
+        on = gave + 0.015
+        for n, at in enumerate((gave + 0.005, 120.6, 240.7, 360.8)):  # renewals every 120 s
+            fb = tb.register("fallback", at, transport="tcp", call_id="reg-fb", cseq=n + 1)
+            tb.respond(fb, 200, at + 0.01)
+        tb.silent("REGISTER", "primary", on + first, transport="tcp", cseq=2, call_id="p-1")
+        tb.silent("REGISTER", "primary", on + first + gave + 200, transport="tcp", cseq=3,
+                  call_id="p-2")
+        return tb
+
+    def test_probes_on_schedule_from_the_fallback_at_the_give_up_pass(self) -> None:
+        self.assertEqual(status(self._world(200.0), "FBK-S3"), "pass")
+
+    def test_first_probe_early_fails(self) -> None:
+        self.assertEqual(status(self._world(170.0), "FBK-S3"), "fail")
+
+
+def _asked(tb: TraceBuilder, at: float, name: str, qtype: str,
+           records: tuple[str, ...] = (), *, lost: bool = False) -> None:
+    """
+    The phone's C{qtype} query for C{name} at C{at}, with the packets a run
+    records: lost by the network, or answered 1 ms later with C{records}.
+    """
+    from twisted.names import dns
+
+    assert tb.facts.dns is not None
+    m = dns.Message(id=7, recDes=True)
+    m.queries = [dns.Query(name.encode(), getattr(dns, qtype))]
+    tb._add(PacketEvent(at, "udp", (tb.phone, 40000), tb.facts.dns, m.toStr(),
+                        fate="lost" if lost else "delivered"))
+    if not lost:
+        tb.dns(at, name, qtype, records)
+        tb._add(PacketEvent(at + 0.001, "udp", tb.facts.dns, (tb.phone, 40000), m.toStr(),
+                            fate="delivered"))
+
+
+class CallsRegisterFirstAtTheSecondaryWhileRegisteredTests(SynchronousTestCase):
+    """
+    FBK-S2 (round 21, survey 7027 [01], 3 worlds): successive mode, UDP,
+    C{register_on_enable} 1, registered at the primary for an hour.  A call at
+    12 s resolved server 1 again: the primary's A query was lost twice, so the
+    call went to the secondary, registering there first (FO-5); that REGISTER
+    went unanswered, and the call's INVITE then went to the primary, asked
+    for again, and was answered.  The REGISTER was the call's, for that one
+    target (FO-5, as FO-6 reads it), not the registration's, which held: no
+    REGISTER fallback was due.  With no INVITE after it, nothing shows the
+    REGISTER was a call's, and no fallback after it still fails (and with
+    the phone registered nowhere, the fixture of survey 7019 [04], round 18,
+    it owes the fallback).
+    """
+
+    def _world(self, invite_after: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(port1=0, redundancy_type=1, register_on_enable=1,
+                                        calls=(12.0,), duration=40.0))
+        for at in (0.0, 12.0):
+            _asked(tb, at, f"_sip._udp.{DOMAIN}", "SRV", tuple(_SRV_BOTH))
+        _asked(tb, 0.01, f"primary.{DOMAIN}", "A", (PRIMARY,))
+        _asked(tb, 0.02, f"secondary.{DOMAIN}", "A", (SECONDARY,))
+        tb.respond(tb.register("primary", 0.03), 200, 0.04)
+        for at in (12.01, 13.01):
+            _asked(tb, at, f"primary.{DOMAIN}", "A", lost=True)
+        _asked(tb, 16.01, f"secondary.{DOMAIN}", "A", (SECONDARY,))
+        tb.silent("REGISTER", "secondary", 16.02, cseq=2)
+        gave = 16.02 + tb.give_up("REGISTER")
+        if invite_after:
+            _asked(tb, gave, f"primary.{DOMAIN}", "A", (PRIMARY,))
+            inv = tb.invite("primary", gave + 0.01, call_id="call-a")
+            tb.respond(inv, 200)
+            tb.in_dialog(inv, "ACK", inv.last + 0.02)
+        return tb
+
+    def test_calls_register_while_registered_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "FBK-S2"), "fail")
+
+    def test_register_with_no_call_behind_it_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S2"), "fail")

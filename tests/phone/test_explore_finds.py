@@ -188,3 +188,46 @@ class FallbackRenewalFailingAfterProbeOkTests(SynchronousTestCase):
         verdicts = {v.clause: v.status for v in bed.judge()}
         self.assertEqual(verdicts["FBK-S1"], "pass")
         self.assertEqual(verdicts["FBK-S4"], "pass")
+
+
+class FallBackAtOnceAfterARefusalTests(SynchronousTestCase):
+    """
+    FBK-S2 (round 21, survey 7027 [02], 3 worlds; fixture
+    C{r21-s7027-fbk-s2-call-lookup-fails-after-refusal}): successive mode.  The
+    primary refused the first REGISTER with a 500 (no failure, RTX-3) and the
+    registration waited out its retry interval.  Server 1's A record was then
+    removed; a call at 8 s failed its lookup (DNS-11: a failure of server 1,
+    fallback takes over) and its INVITE went to the fallback server.  The
+    registration, registered nowhere, falls back then too, as FBK-S2 reads it
+    since round 2 (C{CallLookupFailedWhileRegisterUnderWayTests}); the phone
+    used to wait for its retry and register at the fallback server 22 s later.
+    """
+
+    def test_registers_at_the_fallback_with_the_call(self) -> None:
+        from harness.scenario import load_scenario
+        from harness.testbed import run_scenario
+
+        path = BASE / "explore" / "r21-s7027-fbk-s2-call-lookup-fails-after-refusal.toml"
+        result = run_scenario(load_scenario(path))
+        first = min(e.t for e in result.trace.events
+                    if isinstance(e, SipEvent) and e.observer == "127.0.1.15"
+                    and e.direction == "in" and getattr(e.message, "method", None) == "REGISTER"
+                    and "1002@" in str(e.message.headers.get("From")))
+        self.assertLess(first, 9.0)
+        self.assertEqual([v.clause for v in result.verdicts if v.status == "fail"], [])
+
+    def test_early_retry_cancels_its_timer(self) -> None:
+        """The lifecycle's retry begun before its timer (falling back at once) voids the timer."""
+        h = Harness()
+        m = h.machine
+        m.start()
+        m.retry_later()
+        h.clock.advance(RETRY / 4)
+        m.retry_due()
+        m.falling_back()
+        m.fallback_registered(FALLBACK, 3600, False)
+        m.fell_back()
+        h.fired.clear()
+        h.clock.advance(RETRY)
+        self.assertEqual(h.fired, [])
+        self.assertEqual(h.state, "OnFallback")

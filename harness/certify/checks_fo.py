@@ -382,15 +382,13 @@ def fo3(ctx: Ctx) -> Verdict:
         if not bye and dlg is not None and not _bye_due(ctx, dlg, ch.start):
             continue  # the call's hang-up was not yet due when the run ended
         if not bye and dlg is not None:
-            # the BYE's connection to the secondary, opened at the hang-up, failed before
-            # any SIP went over it (RTX-2): the phone tore the call down there, the server
-            # being down is why nothing reached it (explore seed 193 of dns-ip-literal,
+            # the BYE's connection to the secondary, opened at the hang-up (or already being
+            # opened then, L{_byes_conn}), failed before any SIP went over it (RTX-2): the
+            # phone tore the call down there, the server being down is why nothing
+            # reached it (explore seed 193 of dns-ip-literal,
             # round 7: the secondary stopped during the call, its connection closed, the
             # BYE's new connection refused)
-            from harness.certify.checks_fbk import _hang_up_conn
-
-            hang_up = next((a for a in ctx.conn_attempts
-                            if a.server == second.dst and _hang_up_conn(ctx, a)), None)
+            hang_up = _byes_conn(ctx, dlg, ch.start)
             if hang_up is not None:
                 ev.extend(hang_up.indexes)
                 continue
@@ -403,6 +401,29 @@ def fo3(ctx: Ctx) -> Verdict:
         return ctx.na(c, "no INVITE failover reached a secondary that answered")
     return ctx.passed(c, f"{judged} INVITE failover(s): call set up and torn down through "
                          "the secondary", ev)
+
+
+def _byes_conn(ctx: Ctx, dlg: wire.Dialog, placed: float) -> wire.ConnAttempt | None:
+    """
+    The failed connection to C{dlg}'s server that carried the call's BYE when
+    none reached the wire: one begun at the planned hang-up (L{_hang_up_conn}),
+    or one already being opened to that server then and failing after it.  A
+    connection still being opened serves every request waiting for its server
+    (as RTX-5 reads it): the BYE waited on it and went down with it, so the
+    phone did tear the call down there (survey 7029 [5551], round 22: TLS, the
+    secondary stopped mid-call, the next call's INVITE opening a connection to
+    it 1 s before the hang-up, its SYNs unanswered until after the BYE gave up).
+    """
+    from harness.certify.checks_fbk import _hang_up_conn
+
+    plans = [p for p in ctx.facts.calls if p.at <= placed + ctx.tol]
+    latest = max((p.at for p in plans), default=None)
+    # (calls placed together: any of their hang-ups, as L{_bye_due} reads them)
+    hang_ups = [dlg.established + p.duration for p in plans
+                if latest is not None and p.at >= latest - ctx.tol and p.duration is not None]
+    return next((a for a in ctx.conn_attempts if a.server == dlg.dst and (
+        _hang_up_conn(ctx, a)
+        or any(a.start <= h + ctx.tol and h < a.t for h in hang_ups))), None)
 
 
 def _bye_due(ctx: Ctx, dlg: wire.Dialog, placed: float) -> bool:

@@ -8,10 +8,12 @@ still fail.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from twisted.names import dns
 from twisted.trial.unittest import SynchronousTestCase
 
-from harness.certify.facts import ServerInfo
+from harness.certify.facts import CallPlan, ServerInfo
 from harness.certify.wire import attempts, give_up_delay
 from harness.testing.tracebuilder import (
     DOMAIN,
@@ -1044,3 +1046,41 @@ class RetryAfterOfA503ThatCameAfterTheGiveUpTests(SynchronousTestCase):
 
     def test_primary_inside_the_retry_after_of_a_timely_503_fails(self) -> None:
         self.assertEqual(status(self._world(0.1), "RTX-3"), "fail")
+
+
+class ByeWaitingOnTheNextCallsConnectionTests(SynchronousTestCase):
+    """
+    FO-3 (survey 7029 [5551], round 22; four worlds; TLS there, TCP here): the primary
+    silent, a call failed over to the secondary and was set up there; the
+    secondary stopped during the call.  A second call's INVITE, the primary
+    silent again, opened a connection to the secondary a second before the
+    first call's hang-up; its SYNs went unanswered.  The BYE, due while that
+    connection was still being opened, waited on it (a connection being
+    opened serves every request for its server) and failed with it: the
+    phone tore the call down through the secondary, nothing reached it
+    because it was down.  A connection there begun only after the hang-up
+    is no BYE: the call was not torn down.
+    """
+
+    def _world(self, second_call: float) -> TraceBuilder:
+        uri = f"sip:echo@{DOMAIN}"
+        tb = TraceBuilder(default_facts(transport=1, server2="", duration=30.0))
+        tb.facts = replace(tb.facts, calls=(CallPlan(0.0, uri, 5.0),
+                                            CallPlan(second_call, uri, 1.0)))
+        tb.dns(0.005, DOMAIN, "A", [PRIMARY, SECONDARY])
+        tb.refused(0.04, "primary", after=0.01)
+        reg = tb.register("secondary", 0.06, transport="tcp")
+        tb.respond(reg, 200, 0.065)
+        tb.call("secondary", 0.06, call_id="call-a", transport="tcp")  # up at 0.07
+        tb.fault(1.0, "secondary", "stop")
+        # the second call: the primary refused, the secondary's SYNs unanswered
+        tb.refused(second_call, "primary", after=0.01)
+        tb.syn_lost(second_call + 0.02, "secondary", fate="lost", phone_port=41500)
+        tb.syn_lost(second_call + 1.02, "secondary", fate="lost", phone_port=41500)
+        return tb
+
+    def test_bye_waiting_on_the_pending_connection_passes(self) -> None:
+        self.assertEqual(status(self._world(4.0), "FO-3"), "pass")
+
+    def test_connection_begun_after_the_hang_up_fails(self) -> None:
+        self.assertEqual(status(self._world(8.0), "FO-3"), "fail")

@@ -582,8 +582,11 @@ def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
     # with its first copy, whenever a later copy got through.
     tcp_first: dict[tuple[tuple[str, int], tuple[str, int], bytes], float] = {}
     held_back: set[tuple[tuple[str, int], tuple[str, int], bytes]] = set()
-    # a retransmission's flight: (when it was sent again, when its first copy was lost)
-    flight: dict[tuple[tuple[str, int], tuple[str, int]], tuple[float, float]] = {}
+    # a retransmission's flight: (when it was sent again, when its first copy was lost,
+    # the trace index of its retransmitted segment)
+    flight: dict[tuple[tuple[str, int], tuple[str, int]], tuple[float, float, int]] = {}
+    # the trace index of the server's latest answer over a connection, by (phone, server)
+    answered: dict[tuple[tuple[str, int], tuple[str, int]], int] = {}
     # TLS records carry no payload in the trace: lost data segments of a connection
     # just before the one that got through were that segment's first copies
     tls_lost: dict[tuple[tuple[str, int], tuple[str, int]], float] = {}
@@ -608,6 +611,8 @@ def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
                 and e.fate == "delivered" and e.dst[0] in servers
                 and _from_phone(facts, e.src[0])):
             unread.setdefault((e.src, e.dst, e.payload), (i, e.t))
+        if _answer_over_stream(facts, e, servers):
+            answered[_stream_key(e)] = i
         if isinstance(e, PacketEvent) and e.proto == "udp" and e.fate == "delivered":
             if e.dst[0] in servers and e.payload:
                 in_flight[(e.src, e.dst, e.payload)] = (i, e.t)
@@ -649,9 +654,9 @@ def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
                 # one is below: explore seed 127 of round 5, a REGISTER and two INVITEs
                 # written as the connection came up, the REGISTER's segment lost, the
                 # INVITE's first copy lost with the REGISTER's retransmission)
-                f = flight.get((e.src, e.dst))
+                f = _in_flight(flight, answered, e)
                 key3 = (e.src, e.dst, e.payload)
-                if f is not None and f[0] == e.t and key3 not in tcp_first:
+                if f is not None and key3 not in tcp_first:
                     tcp_first[key3] = f[1]
                     held_back.add(key3)
                 tcp_first.setdefault(key3, e.t)
@@ -664,10 +669,10 @@ def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
                 key3 = (e.src, e.dst, e.payload)
                 lost_at = tcp_first.get(key3)
                 if lost_at is not None:
-                    flight[(e.src, e.dst)] = (e.t, lost_at)
+                    flight[(e.src, e.dst)] = (e.t, lost_at, i)
                 else:
-                    f = flight.get((e.src, e.dst))
-                    if f is not None and f[0] == e.t:
+                    f = _in_flight(flight, answered, e)
+                    if f is not None:
                         tcp_first[key3] = f[1]
                         held_back.add(key3)
         if isinstance(e, SipEvent):
@@ -729,6 +734,43 @@ def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
     if late:
         out = sorted([*out, *late], key=lambda x: x.index)
     return out
+
+
+def _stream_key(e: PacketEvent | SipEvent) -> tuple[tuple[str, int], tuple[str, int]]:
+    """C{(phone address, server address)} of a server's answer over a connection."""
+    if isinstance(e, PacketEvent):
+        return e.dst, e.src
+    return e.remote, e.local
+
+
+def _answer_over_stream(facts: Facts, e: object, servers: Collection[str]) -> bool:
+    """Whether C{e} is a server sending the phone SIP over a TCP/TLS connection."""
+    if isinstance(e, PacketEvent):
+        return (e.proto == "tcp" and bool(e.payload) and not e.flags
+                and e.src[0] in servers and _from_phone(facts, e.dst[0]))
+    return (isinstance(e, SipEvent) and e.direction == "out" and e.transport != "udp"
+            and e.observer in servers and _from_phone(facts, e.remote[0]))
+
+
+def _in_flight(
+    flight: dict[tuple[tuple[str, int], tuple[str, int]], tuple[float, float, int]],
+    answered: dict[tuple[tuple[str, int], tuple[str, int]], int],
+    e: PacketEvent,
+) -> tuple[float, float, int] | None:
+    """
+    The retransmission flight phone segment C{e} went out in, if any: one sent
+    again at C{e}'s instant, with no answer of the server over that connection
+    recorded since.  TCP sends a flight's segments back to back; a segment after
+    the server's answer to the retransmitted request was written after that
+    answer, not held behind the lost copy (survey 7029 [464], round 22: no
+    latency, a REGISTER's segment lost and sent again 0.2 s later, its 200 at
+    once, the INVITEs written on that 200 in the same instant seemed held since
+    the lost copy, so sent before the registration, FO-5).
+    """
+    f = flight.get((e.src, e.dst))
+    if f is None or f[0] != e.t or answered.get((e.src, e.dst), -1) > f[2]:
+        return None
+    return f
 
 
 def _parse(data: bytes) -> Request | Response | None:

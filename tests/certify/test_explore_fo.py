@@ -1084,3 +1084,55 @@ class ByeWaitingOnTheNextCallsConnectionTests(SynchronousTestCase):
 
     def test_connection_begun_after_the_hang_up_fails(self) -> None:
         self.assertEqual(status(self._world(8.0), "FO-3"), "fail")
+
+
+class InviteWrittenOnTheRegistersAnswerTests(SynchronousTestCase):
+    """
+    FO-5 (survey 7029 [464], round 22; two worlds): C{register_on_enable}
+    1, TCP, no latency, 20 % loss, the primary silent.  The registration
+    and a call's INVITE gave the primary up and waited for one connection
+    to the secondary; FO-5's REGISTER went first, its segment was lost and
+    sent again 0.2 s later, the 200 came at once, and the phone wrote the
+    INVITE on it in that same instant.  The wire took the INVITE's segment,
+    sent at the instant of the REGISTER's retransmission, for one TCP had
+    held behind the lost copy (written as early as that copy), so the
+    INVITE seemed sent before the registration.  A flight's segments leave
+    back to back: one recorded after the server's answer over that
+    connection was not in it.  An INVITE that did go out in the REGISTER's
+    retransmission flight, ahead of the 200, still fails.
+    """
+
+    def _world(self, after_the_answer: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, server2="", register_on_enable=1,
+                                        duration=30.0))
+        tb.facts = replace(tb.facts, calls=(CallPlan(1.0, f"sip:echo@{DOMAIN}", 60.0),))
+        tb.dns(0.0, DOMAIN, "A", [PRIMARY, SECONDARY])
+        moved = 1.0 + tb.give_up("INVITE")
+        tb.silent("REGISTER", "primary", moved - tb.give_up("REGISTER"), transport="tcp")
+        tb.silent("INVITE", "primary", 1.0, call_id="call-a", transport="tcp")
+        stream = ((PHONE, 5060), (SECONDARY, 5060))
+        reg = tb.register("secondary", moved + 0.2, cseq=2, transport="tcp")
+        reg_in = tb._events.pop()
+        inv = tb.invite("secondary", moved + 0.2, call_id="call-a", cseq=2, transport="tcp")
+        inv_in = tb._events.pop()
+        tb._add(PacketEvent(moved, "tcp", *stream, reg_in.raw,  # type: ignore[attr-defined]
+                            fate="lost"))
+        tb._add(PacketEvent(moved + 0.2, "tcp", *stream, reg_in.raw))  # type: ignore[attr-defined]
+        if not after_the_answer:
+            tb._add(PacketEvent(moved + 0.2, "tcp", *stream,
+                                inv_in.raw))  # type: ignore[attr-defined]
+        tb._add(reg_in)
+        tb.respond(reg, 200, moved + 0.2)
+        if after_the_answer:
+            tb._add(PacketEvent(moved + 0.2, "tcp", *stream,
+                                inv_in.raw))  # type: ignore[attr-defined]
+        tb._add(inv_in)
+        tb.respond(inv, 200, moved + 0.2)
+        tb.in_dialog(inv, "ACK", moved + 0.21, transport="tcp")
+        return tb
+
+    def test_invite_written_on_the_registers_200_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FO-5"), "pass")
+
+    def test_invite_in_the_registers_retransmission_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-5"), "fail")

@@ -78,6 +78,8 @@ MUST_FAIL = {
     "r20-s7022-fbk-s3-probe-while-fallback-renewal-pending": ("no-probing", "FBK-S3"),
     "r21-s7027-rtx5-renewal-refused-at-unreached-primary": ("no-reregister-retry", "RTX-5"),
     "r21-s7028-rtx3-fallback-503-lends-no-call-id": ("no-reregister-retry", "RTX-5"),
+    "r22-s7029-fo3-bye-rides-next-calls-conn": ("retries-too-few", "FO-3"),
+    "r22-s7029-fo5-invite-written-on-registers-200": ("ignores-dnsttl", "FB-1"),
 }
 
 

@@ -1050,8 +1050,9 @@ class RetryAfterOfA503ThatCameAfterTheGiveUpTests(SynchronousTestCase):
 
 class ByeWaitingOnTheNextCallsConnectionTests(SynchronousTestCase):
     """
-    FO-3 (survey 7029 [5551], round 22; four worlds; TLS there, TCP here): the primary
-    silent, a call failed over to the secondary and was set up there; the
+    FO-3 (survey 7029 [5551], round 22; four worlds; TLS and a silent primary
+    there, TCP and a refusing one here): a call failed over to the secondary
+    and was set up there; the
     secondary stopped during the call.  A second call's INVITE, the primary
     silent again, opened a connection to the secondary a second before the
     first call's hang-up; its SYNs went unanswered.  The BYE, due while that

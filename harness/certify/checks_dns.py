@@ -1055,7 +1055,7 @@ def dns10(ctx: Ctx) -> Verdict:
                       and max((q.answer.t for q in e if q.answer is not None),
                               default=e[-1].t) >= lk[0].t - ctx.tol)
                      or (lk[0].t <= e[-1].t + DNS_GIVE_UP
-                         and _carried_on(e, lookups[j + 1 :], unsent)))]
+                         and _carried_on(ctx, e, lookups[j + 1 :], unsent)))]
         reuse_until = min([expiry, *held])
         if nxt is not None and nxt.t < reuse_until - ctx.tol and nxt.t > done + ctx.tol:
             return ctx.failed(c, "resolution not reused until its TTL expired",
@@ -1116,7 +1116,7 @@ def dns11(ctx: Ctx) -> Verdict:
     # (index, start, end, when the resolver had surely given up: DnsDown's C{latest})
     failed = [(lk[0].index, lk[0].t, e, e + DNS_GIVE_UP if any(map(_unanswered, lk)) else e)
               for n, lk in enumerate(lookups)
-              if not _lookup_ok(lk) and not _carried_on(lk, lookups[n + 1 :], unsent)
+              if not _lookup_ok(lk) and not _carried_on(ctx, lk, lookups[n + 1 :], unsent)
               for e in (max(q.answer.t if q.answer else q.t for q in lk),)]
     failed += [(d.index, d.start, d.latest, d.latest) for d in unheard]
     failed.sort(key=lambda f: f[1])
@@ -1267,7 +1267,7 @@ def dns_failures(ctx: Ctx) -> list[DnsDown]:
         # a call's lookup at its _sips SRV step when a renewal's began, the renewal's
         # own SRV steps lost and timed out)
         later = lookups[n + 1 :]
-        if _carried_on(lk, later, unsent):
+        if _carried_on(ctx, lk, later, unsent):
             went, asked = _went_on_with(lk, later, unsent)
             borrowed |= went
             borrowed_lost |= asked
@@ -1360,7 +1360,7 @@ def _asked_again_by(qs: list[Q], u: Q, t: float) -> bool:
                and not _unanswered(q) for q in qs)
 
 
-def _carried_on(lk: list[Q], later: list[list[Q]], unsent: Sequence[Q]) -> bool:
+def _carried_on(ctx: Ctx, lk: list[Q], later: list[list[Q]], unsent: Sequence[Q]) -> bool:
     """
     Whether lookup C{lk}, though it shows no address, went on in a later one:
     the next lookup, begun while C{lk} was under way, got the same address
@@ -1372,7 +1372,8 @@ def _carried_on(lk: list[Q], later: list[list[Q]], unsent: Sequence[Q]) -> bool:
     pending question (twisted.names.client.Resolver does), so the retry's
     answer served C{lk} too, which went on from it (explore seed 16 of
     dns-ip-literal, round 3: a call's NAPTR-chain query lost, a renewal's
-    lookup begun before its retry).
+    lookup begun before its retry); or C{lk} moved on to its next target's
+    address there (L{_moved_on_among_later}).
     """
     last = lk[-1].t
     nxt = later[0] if later else None
@@ -1414,7 +1415,43 @@ def _carried_on(lk: list[Q], later: list[list[Q]], unsent: Sequence[Q]) -> bool:
                     x.name == u.name and x.type == u.type and 0 < x.t - u.t <= _RESOLVER_RETRY
                     for x in other):
                 return True
-    return False
+    # ... or its address question gave up and the resolver moved on to the next target
+    # there, the later lookup waiting on that same question
+    return _moved_on_among_later(ctx, lk, later)
+
+
+def _moved_on_among_later(ctx: Ctx, lk: list[Q], later: list[list[Q]]) -> bool:
+    """
+    Whether lookup C{lk}, though it shows no address, moved on to its next
+    target and got that one's address among a later lookup's queries: an
+    address question of C{lk}'s ended without an address (L{_ended_without}:
+    given up L{DNS_GIVE_UP} after its first try), and at that moment the
+    resolver asked for the address of another target C{lk}'s SRV answer named,
+    which C{lk} had not asked, and an address came back.  The later lookup
+    asked no such question of its own then: it waited on C{lk}'s pending one
+    (twisted.names shares it) and went on with it, so that answer served both,
+    as L{_carried_on} reads a shared retry (survey 7029, round 22: the
+    primary's A question lost and its answer lost, a renewal's lookup begun
+    meanwhile, the secondary's A asked as the primary's was given up and
+    answered; the call's INVITE went to the secondary).
+    """
+    if not later:
+        return False
+    targets = {s.target for q in lk if q.type == "SRV" for s in _srvs(q)}
+    if not targets:
+        return False
+    own = {q.index for q in lk}
+    unsent = {u.index for u in _unsent_queries(ctx)}
+    until = later[0][0].t
+    mine = [x for x in ctx.questions
+            if any(t.index in own for t in x.tries)
+            or (x.tries[0].index in unsent and lk[-1].t <= x.first < until)]
+    asked = {x.name for x in mine}
+    ends = [e for x in mine if x.type == "A" and (e := _ended_without(x)) is not None]
+    return any(y.type == "A" and y.name in targets and y.name not in asked
+               and y.heard is not None and y.heard.records
+               and any(abs(y.first - e) <= ctx.tol for e in ends)
+               for y in ctx.questions)
 
 
 def _went_on_with(lk: list[Q], later: list[list[Q]],

@@ -2356,10 +2356,18 @@ def _left_before(facts: Facts, t: Txn, a: ConnAttempt, free: Sequence[ConnAttemp
 
 
 def _placed_after(facts: Facts, t: Txn, when: float) -> bool:
-    """Whether C{t} is a planned call's INVITE and that call was placed after C{when}."""
+    """
+    Whether C{t} is a planned call's INVITE and that call was placed after
+    C{when}.  Its call is the last placed by the time C{t} began (L{Txn.started},
+    its connection's first SYN), not by its first send: a SYN lost and sent
+    again put a call's INVITE on the wire after a later call was placed
+    (survey 7029, round 22: calls at 77 s and 78 s, the first one's INVITE,
+    refused at the primary, on to the fallback server at 77.04 s, on the wire
+    at 78.1 s; its refused connection was then read as a REGISTER's, FBK-S2).
+    """
     if t.method != "INVITE" or t.in_dialog:
         return False
-    placed = [c.at for c in facts.calls if c.at <= t.first + facts.tol]
+    placed = [c.at for c in facts.calls if c.at <= t.started + facts.tol]
     return bool(placed) and max(placed) > when + facts.tol
 
 

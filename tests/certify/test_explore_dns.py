@@ -1974,3 +1974,44 @@ class EmptyNaptrAnswerBackAtOnceTests(SynchronousTestCase):
 
     def test_wrong_srv_name_at_once_fails(self) -> None:
         self.assertEqual(status(self._world(f"_sip._tcp.{DOMAIN}"), "DNS-6"), "fail")
+
+
+class LookupMovedOnToTheNextTargetAmongALaterLookupsTests(SynchronousTestCase):
+    """
+    DNS-11 as FO-6 and FBK-S2 read it (round 22, survey 7029, 6 worlds;
+    successive mode, 20 % loss): a call's lookup had its SRV answer (the
+    primary, then the secondary); its A query for the primary was lost and
+    lost again.  A renewal's lookup began meanwhile and asked no A of its own:
+    it waited on the pending question.  When that question gave up, 4 s after
+    its first try, the resolver asked for the secondary's address, answered,
+    and the call's INVITE went there.  L{dns_failures} put that query in the
+    renewal's lookup and read the call's as failed (DNS-11), so FO-6 and
+    FBK-S2 wanted the fallback server to take over.  The call's lookup moved on
+    there.  The next target's address not found, or asked away from the
+    give-up, still leaves the call's lookup failed.
+    """
+
+    def _downs(self, at: float, found: bool) -> list[float]:
+        from harness.certify.checks_base import Ctx
+
+        tb = TraceBuilder(default_facts(port1=0, calls=(0.0,), redundancy_type=1,
+                                        duration=30.0))
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV", SRV_UDP, ttl=30)
+        lost_query(tb, 0.01, f"primary.{DOMAIN}", dns.A)
+        lost_query(tb, 1.01, f"primary.{DOMAIN}", dns.A)
+        # the renewal's lookup, waiting on the call's pending A question
+        tb.dns(1.5, f"_sip._udp.{DOMAIN}", "SRV", SRV_UDP, ttl=30)
+        if found:
+            tb.dns(at, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        else:
+            tb.dns(at, f"secondary.{DOMAIN}", "A", rcode="NXDOMAIN")
+        return [d.start for d in Ctx(tb.build(), tb.facts).dns_downs]
+
+    def test_next_target_found_at_the_give_up_passes(self) -> None:
+        self.assertEqual(self._downs(4.01, True), [])
+
+    def test_next_target_not_found_fails(self) -> None:
+        self.assertIn(0.0, self._downs(4.01, False))
+
+    def test_next_target_asked_away_from_the_give_up_fails(self) -> None:
+        self.assertIn(0.0, self._downs(7.0, True))

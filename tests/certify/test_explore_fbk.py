@@ -5541,3 +5541,51 @@ class CallsRegisterFirstAtTheSecondaryWhileRegisteredTests(SynchronousTestCase):
 
     def test_register_with_no_call_behind_it_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FBK-S2"), "fail")
+
+
+class CallsInviteOnTheWireAfterTheNextCallWasPlacedTests(SynchronousTestCase):
+    """
+    FBK-S2, FO-6 (round 22, survey 7029, 3 worlds; successive mode, TCP):
+    registered at the primary, which stopped.  A call at 10 s had its
+    connection there refused and went on to the fallback server at once
+    (FO-6), but that SYN was lost and the INVITE reached the wire only at
+    11.08 s, after a second call (at 11 s) was placed.  L{wire.attempts} took
+    the INVITE for the second call's (the last placed by its first send) and
+    left the refused connection to the registration: server 1 had failed a
+    REGISTER, and FBK-S2 and FO-6 wanted a REGISTER to the fallback server.
+    The INVITE began with its connection's first SYN, at 10.04 s, before the
+    second call; the connection was the first call's.  The first call handed
+    over to the fallback server only later still fails FO-6.
+    """
+
+    def _world(self, handed_over: float) -> TraceBuilder:
+        facts = default_facts(server1=PRIMARY, transport=1, redundancy_type=1, duration=40.0,
+                              servers=(ServerInfo("primary", PRIMARY, _PORTS),
+                                       ServerInfo("fallback", FALLBACK, _PORTS)))
+        plans = (CallPlan(10.0, f"sip:echo@{DOMAIN}", 5.0),
+                 CallPlan(11.0, f"sip:echo@{DOMAIN}", 1.0))
+        tb = TraceBuilder(replace(facts, calls=plans))
+        tb.respond(tb.register("primary", 0.04, transport="tcp"), 200, 0.045)
+        tb.fault(9.0, "primary", "stop")
+        tb.refused(10.0, "primary", after=0.04)
+        # the first call's connection to the fallback server, its first SYN lost
+        tb.syn_lost(handed_over, "fallback", fate="lost", phone_port=5060)
+        a = tb.invite("fallback", handed_over + 1.04, transport="tcp", call_id="call-a", cseq=2)
+        tb.respond(a, 200, handed_over + 1.06)
+        tb.in_dialog(a, "ACK", handed_over + 1.08, transport="tcp")
+        # the second call's connection to the primary: its SYN lost, then refused
+        tb.syn_lost(11.0, "primary", fate="lost", phone_port=41500)
+        tb.syn_lost(12.0, "primary", fate="closed", phone_port=41500)
+        tb.conn(12.04, "primary", "refused", transport="tcp", port=5060, phone_port=41500)
+        b = tb.invite("fallback", 12.06, transport="tcp", call_id="call-b", cseq=2)
+        tb.respond(b, 200, 12.08)
+        tb.in_dialog(b, "ACK", 12.1, transport="tcp")
+        return tb
+
+    def test_calls_refused_connection_owes_no_register_fallback(self) -> None:
+        tb = self._world(10.04)
+        self.assertNotEqual(status(tb, "FBK-S2"), "fail")
+        self.assertEqual(status(tb, "FO-6"), "pass")
+
+    def test_call_handed_over_later_fails(self) -> None:
+        self.assertEqual(status(self._world(12.5), "FO-6"), "fail")

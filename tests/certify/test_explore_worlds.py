@@ -80,6 +80,10 @@ MUST_FAIL = {
     "r21-s7028-rtx3-fallback-503-lends-no-call-id": ("no-reregister-retry", "RTX-5"),
     "r22-s7029-fo3-bye-rides-next-calls-conn": ("retries-too-few", "FO-3"),
     "r22-s7029-fo5-invite-written-on-registers-200": ("ignores-dnsttl", "FB-1"),
+    "r22-s7029-fbk-s2-call-invite-on-wire-after-next-call": (
+        "registers-fallback-in-successive", "FBK-S1"),
+    "r22-s7029-fbk-s2-lookup-moves-on-among-renewals": ("registers-fallback-in-successive",
+                                                        "FBK-S1"),
 }
 
 

@@ -23,6 +23,7 @@ from harness.certify.checks_dns import (
     address_heard_again,
     address_reasked,
     address_reasked_until,
+    reask_of_another_lookup,
     dns_failures,
     first_resolved_target,
     in_flight,
@@ -1306,6 +1307,13 @@ def rtx5(ctx: Ctx) -> Verdict:
             fail_t = ctx.round_failed_at(last)
             if fail_t is None:
                 continue
+            # (a round read as failed only when another request's new lookup of server 1,
+            # under way as its last target failed, ended: the round may not have waited
+            # for it, every target it had failed at the last one's failure, and the retry
+            # interval may run from there as well, L{reask_of_another_lookup})
+            given_up = ctx.failed_at(last)
+            own_end = (given_up if given_up is not None and given_up < fail_t - ctx.tol
+                       and reask_of_another_lookup(ctx, last.started, given_up) else None)
             if not read_rounds:
                 read_rounds = True
                 dns_host = ctx.facts.dns[0] if ctx.facts.dns is not None else None
@@ -1613,6 +1621,8 @@ def rtx5(ctx: Ctx) -> Verdict:
                 since = _every_target_failed_since(
                     ctx, fail_t, max([fail_t - ri - slack, *own]))
             due: tuple[float, ...] = (fail_t + ri, since + ri)
+            if own_end is not None and last is rnd[-1]:
+                due = (*due, own_end + ri)
             # successive mode: the fallback server failing while a probe of the working
             # server (FBK-S3), whose last outcome was its failure, was still under way:
             # as far as the phone knew, every target had failed then.  RTX-5 does not say
@@ -1753,6 +1763,9 @@ def rtx5(ctx: Ctx) -> Verdict:
                                               max(due) + slack)):
                 also = (f"; or at {since + ri:.3f} s, after {since:.3f} when every target "
                         "had first failed" if since < fail_t else "")
+                if own_end is not None and last is rnd[-1]:
+                    also += (f"; or at {own_end + ri:.3f} s, after {own_end:.3f} when its "
+                             "last target was given up")
                 return ctx.failed(
                     c,
                     "retry after every target failed not at the retry interval",

@@ -4603,3 +4603,51 @@ class RetryOfAFallbackRoundAfterACallRegisteredTests(SynchronousTestCase):
 
     def test_register_behind_a_lookup_at_no_retry_time_fails(self) -> None:
         self.assertEqual(status(self._world(retry_at=90.0), "REG-2"), "fail")
+
+
+class RoundFailedAsACallsLookupWasUnderWayTests(SynchronousTestCase):
+    """
+    RTX-5 (round 22, survey w7029 [7966]; TCP, SRV targets primary and ghost
+    (a name without an address), the primary silent to REGISTER): the
+    registration's REGISTER to the primary went unanswered; a call placed
+    meanwhile began a new lookup of server 1 whose answers for ghost were
+    lost, and the primary was given up while it was still asking.  The
+    phone's round had failed every target it had then, and it retried 30 s
+    later.  The checker read the call's queries as the round asking again
+    for ghost (DNS-11) and expected the retry 30 s after that lookup ended.
+    RTX-5 does not say whether the round waits for another request's lookup:
+    both readings pass; a retry at neither time still fails.
+    """
+
+    def _world(self, retry_after: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(expires=120, calls=(5.0,), duration=80.0,
+                                        servers=_ONE_TARGET))
+        srv = (f"0 1 5060 primary.{DOMAIN}", f"1 1 5060 ghost.{DOMAIN}")
+
+        def lookup(at: float) -> None:
+            tb.dns(at, f"_sip._udp.{DOMAIN}", "SRV", srv, ttl=5)
+            tb.dns(at + 0.01, f"primary.{DOMAIN}", "A", ["127.0.1.10"], ttl=5)
+            tb.dns(at + 0.02, f"ghost.{DOMAIN}", "A", rcode="NXDOMAIN", ttl=5)
+
+        lookup(0.0)
+        tb.silent("REGISTER", "primary", 0.05)
+        given_up = 0.05 + tb.give_up("REGISTER")
+        # the call's lookup at 5 s: its queries for ghost lost, given up at 9.02 s
+        tb.dns(5.0, f"_sip._udp.{DOMAIN}", "SRV", srv, ttl=5)
+        tb.dns(5.01, f"primary.{DOMAIN}", "A", ["127.0.1.10"], ttl=5)
+        _lost_query(tb, 5.02, f"ghost.{DOMAIN}")
+        _lost_query(tb, 6.02, f"ghost.{DOMAIN}")
+        tb.call("primary", 9.03, bye_at=12.0, call_id="call-a")
+        at = given_up + retry_after
+        lookup(at)
+        tb.respond(tb.register("primary", at + 0.03, cseq=2), 200, at + 0.04)
+        return tb
+
+    def test_retry_from_the_give_up_passes(self) -> None:
+        self.assertEqual(status(self._world(30.0), "RTX-5"), "pass")
+
+    def test_retry_from_the_calls_lookup_end_passes(self) -> None:
+        self.assertEqual(status(self._world(9.02 - 7.55 + 30.0), "RTX-5"), "pass")
+
+    def test_early_retry_fails(self) -> None:
+        self.assertEqual(status(self._world(26.0), "RTX-5"), "fail")

@@ -23,10 +23,10 @@ from harness.certify.checks_dns import (
     address_heard_again,
     address_reasked,
     address_reasked_until,
-    reask_of_another_lookup,
     dns_failures,
     first_resolved_target,
     in_flight,
+    reask_of_another_lookup,
     settled_unresolved_targets,
     unresolved_names,
     unresolved_targets,
@@ -2363,7 +2363,7 @@ def reg2(ctx: Ctx) -> Verdict:
             continue
         if retry_times is None and group == 1:
             retry_times = _retry_times(ctx)
-        if group == 1 and _rtx5_retry(ctx, nxt, r.t, retry_times):
+        if group == 1 and _rtx5_retry(ctx, nxt, r.t, retry_times or ()):
             # not a renewal: RTX-5's retry of a round in which every target failed
             # before this registration (another request's REGISTER, FO-5, registered
             # meanwhile); RTX-5 judges it (explore seed 0)

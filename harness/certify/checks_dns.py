@@ -2000,6 +2000,29 @@ def address_reasked_until(ctx: Ctx, fail_t: float) -> float | None:
     return end
 
 
+def reask_of_another_lookup(ctx: Ctx, sent: float, fail_t: float) -> bool:
+    """
+    Whether the run of address queries under way as a target failed at
+    C{fail_t} (L{_reask_run}, behind L{address_reasked_until}) belonged to a
+    new lookup of server 1, begun (its first query) after the request that
+    failed there was sent at C{sent}: another request's lookup (a call
+    placed meanwhile), not the phone asking again for the targets of the
+    round it was in.  RTX-5 does not say whether the round waits for it:
+    every target it had may have failed at C{fail_t} already (survey w7029
+    [7966], round 22: the primary silent to REGISTER from 335.8 s, a call's
+    lookup at 350.0 s losing the answers for ghost, a name without an
+    address, the primary given up at 351.3 s and the retry 30 s after that).
+    """
+    run = _reask_run(ctx, fail_t)
+    if not run or run[0][0] >= fail_t - ctx.tol:
+        return False
+    # (the last lookup begun by the run's first query is the one it belonged to: the
+    # resolver's own retries count once, as the last try, L{Ctx.queries}, and queries
+    # the network lost are in none)
+    begun = [lk for lk in _server1_lookups(ctx) if lk[0].t <= run[0][0] + ctx.tol]
+    return bool(begun) and begun[-1][0].t > sent + ctx.tol
+
+
 def first_resolved_target(ctx: Ctx, t: float) -> str | None:
     """
     The address the resolution of server 1's domain in use at C{t} gave

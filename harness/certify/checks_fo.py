@@ -886,6 +886,34 @@ def registers_for_failover(ctx: Ctx, ch: wire.Chain) -> bool:
                and abs(f - ch.head.started) <= ctx.at_once for t in ctx.txns)
 
 
+def _renewal_waited_on_primary(ctx: Ctx, ch: wire.Chain) -> wire.ConnAttempt | None:
+    """
+    The connection to the primary, another request's, that REGISTER C{ch}
+    waited on: already being opened when the renewal of the registration at
+    server 1 fell due (REG-2: the last half of its grant, no REGISTER sent
+    since), and failing as C{ch}'s first attempt went to another target at
+    once.  The phone opens no second connection to the same server, so the
+    renewal rode that one and failed there first (RTX-2), as RTX-5 and FBK-C3
+    read a retry riding a call's pending connection (L{checks_fbk._retry_rode}):
+    it did try the primary first.  Survey w7029 [1743], round 22: TLS, a call's
+    SYNs to the primary unanswered from 256.01 s, the renewal due at 256.29 s,
+    both INVITE and REGISTER at the secondary when TCP gave up at 288.01 s.
+    """
+    if ch.method != "REGISTER" or ctx.is_primary(ch.head.dst):
+        return None
+    head = ch.head
+    reg = next((r for r in reversed(ctx.regs)
+                if ctx.group(r.dst) == 1 and r.t < head.started - ctx.tol), None)
+    if reg is None or any(x.method == "REGISTER" and ctx.group(x.dst) == 1
+                          and reg.t + ctx.tol < x.started < head.started - ctx.tol
+                          for x in ctx.attempts):
+        return None
+    lo, hi = reg.t + reg.granted / 2, reg.t + reg.granted
+    return next((a for a in ctx.conn_attempts
+                 if ctx.is_primary(a.server) and a.start <= hi and lo < a.t
+                 and a.t - ctx.tol <= head.started <= a.t + ctx.at_once), None)
+
+
 def fb0(ctx: Ctx) -> Verdict:
     c = "FB-0"
     guard = _mode_guard(ctx, c, 0)
@@ -898,6 +926,7 @@ def fb0(ctx: Ctx) -> Verdict:
         if ch is not first_fo.chain and ch.start > first_fo.t + ctx.tol
         and not _skipped(ctx, primary, ch.start)
         and not registers_for_failover(ctx, ch)
+        and _renewal_waited_on_primary(ctx, ch) is None
     ]
     if not later:
         return ctx.na(c, "no new request after the failover")

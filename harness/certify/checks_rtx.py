@@ -26,6 +26,7 @@ from harness.certify.checks_dns import (
     dns_failures,
     first_resolved_target,
     in_flight,
+    reask_of_another_lookup,
     settled_unresolved_targets,
     unresolved_names,
     unresolved_targets,
@@ -1306,6 +1307,13 @@ def rtx5(ctx: Ctx) -> Verdict:
             fail_t = ctx.round_failed_at(last)
             if fail_t is None:
                 continue
+            # (a round read as failed only when another request's new lookup of server 1,
+            # under way as its last target failed, ended: the round may not have waited
+            # for it, every target it had failed at the last one's failure, and the retry
+            # interval may run from there as well, L{reask_of_another_lookup})
+            given_up = ctx.failed_at(last)
+            own_end = (given_up if given_up is not None and given_up < fail_t - ctx.tol
+                       and reask_of_another_lookup(ctx, last.started, given_up) else None)
             if not read_rounds:
                 read_rounds = True
                 dns_host = ctx.facts.dns[0] if ctx.facts.dns is not None else None
@@ -1613,6 +1621,8 @@ def rtx5(ctx: Ctx) -> Verdict:
                 since = _every_target_failed_since(
                     ctx, fail_t, max([fail_t - ri - slack, *own]))
             due: tuple[float, ...] = (fail_t + ri, since + ri)
+            if own_end is not None and last is rnd[-1]:
+                due = (*due, own_end + ri)
             # successive mode: the fallback server failing while a probe of the working
             # server (FBK-S3), whose last outcome was its failure, was still under way:
             # as far as the phone knew, every target had failed then.  RTX-5 does not say
@@ -1753,6 +1763,9 @@ def rtx5(ctx: Ctx) -> Verdict:
                                               max(due) + slack)):
                 also = (f"; or at {since + ri:.3f} s, after {since:.3f} when every target "
                         "had first failed" if since < fail_t else "")
+                if own_end is not None and last is rnd[-1]:
+                    also += (f"; or at {own_end + ri:.3f} s, after {own_end:.3f} when its "
+                             "last target was given up")
                 return ctx.failed(
                     c,
                     "retry after every target failed not at the retry interval",
@@ -2148,12 +2161,18 @@ def _failure_time(ctx: Ctx, t: wire.Txn) -> float:
     return done if done is not None else t.first
 
 
-def _retry_times(ctx: Ctx) -> list[float]:
+def _retry_times(ctx: Ctx) -> list[tuple[float, float]]:
     """
-    When RTX-5's retries were due: a retry interval after each REGISTER round
-    in which every target of server 1 failed.
+    When RTX-5's retries were due, each with the moment from which its round
+    was owed one (a registration granted after that moment does not void it):
+    a retry interval after each REGISTER round in which every target of server
+    1 failed (owed from that failure), and, in successive mode, after each
+    failed REGISTER to the fallback server (owed from its start: server 1 had
+    failed before it, by its transactions or by its lookup, DNS-11, which
+    leaves no transaction; FBK-S2, then every target failed).
     """
     out = []
+    ri = ctx.profile.retry_interval
     targets = {s.address for s in ctx.facts.targets}
     for rnd in ctx.rounds:
         if rnd.method != "REGISTER":
@@ -2163,8 +2182,31 @@ def _retry_times(ctx: Ctx) -> list[float]:
             continue
         done = ctx.failed_at(mine[-1])
         if done is not None:
-            out.append(done + ctx.profile.retry_interval)
+            out.append((done, done + ri))
+    if ctx.facts.account.redundancy_type == 1 and ctx.fallback is not None:
+        for x in ctx.attempts:
+            if x.method == "REGISTER" and x.dst == ctx.fallback:
+                done = ctx.failed_at(x)
+                if done is not None:
+                    out.append((x.started, done + ri))
     return out
+
+
+def _rtx5_retry(ctx: Ctx, nxt: wire.Txn, granted_at: float,
+                retry_times: Sequence[tuple[float, float]]) -> bool:
+    """
+    Whether REGISTER C{nxt} was RTX-5's retry of a round owed one before the
+    registration granted at C{granted_at} (L{_retry_times}): it began at the
+    retry time, or went out behind a lookup of server 1's name that began then
+    (DNS-10: the resolution had expired; its queries lost and asked again put
+    the REGISTER seconds late, as L{wire.answer_not_taken} reads a retry).
+    """
+    slack = ctx.tol + ctx.profile.t1
+    due = [d for owed, d in retry_times if owed < granted_at]
+    if any(abs(nxt.started - d) <= slack for d in due):
+        return True
+    return any(lo - ctx.tol <= nxt.started <= hi + ctx.tol and abs(lo - d) <= slack
+               for lo, hi in wire.phone_lookups(ctx.trace, ctx.facts) for d in due)
 
 
 def _trouble_since(
@@ -2260,7 +2302,7 @@ def reg2(ctx: Ctx) -> Verdict:
         and (ctx.facts.phone is None or e.remote[0] == ctx.facts.phone)
     ]
     arrivals = wire.stream_arrivals(ctx.trace, ctx.facts)
-    retry_times: list[float] | None = None  # (read when first needed)
+    retry_times: list[tuple[float, float]] | None = None  # (read when first needed)
     for r in ctx.regs:
         idx = r.txn.final_index
         arrived = max(r.t, arrivals.get(idx, r.t)) if idx is not None else r.t
@@ -2321,12 +2363,15 @@ def reg2(ctx: Ctx) -> Verdict:
             continue
         if retry_times is None and group == 1:
             retry_times = _retry_times(ctx)
-        if group == 1 and any(abs(nxt.started - due) <= ctx.tol + ctx.profile.t1
-                              and due - ctx.profile.retry_interval < r.t
-                              for due in retry_times or ()):
+        if group == 1 and _rtx5_retry(ctx, nxt, r.t, retry_times or ()):
             # not a renewal: RTX-5's retry of a round in which every target failed
             # before this registration (another request's REGISTER, FO-5, registered
             # meanwhile); RTX-5 judges it (explore seed 0)
+            # (or of one still under way then, at the fallback server, that failed
+            # after it: survey w7029 [9836] of round 22, successive mode, the lookup
+            # of server 1 timed out at 346.1 s, the REGISTER to the silent fallback
+            # server given up at 393.6 s, a call's FO-5 REGISTER granted meanwhile at
+            # 381.7 s, the retry from the top at 423.6 s)
             continue
         judged += 1
         ev.extend((*r.txn.indexes, nxt.sends[0].index))

@@ -16,7 +16,7 @@ from harness.testing.tracebuilder import (
     default_facts,
     verdict_of,
 )
-from harness.trace.events import PacketEvent
+from harness.trace.events import ConnEvent, PacketEvent
 
 
 def status(tb: TraceBuilder, clause: str) -> str:
@@ -139,3 +139,45 @@ class InviteOnToThePrimaryAfterRoeRegisterFailedTests(SynchronousTestCase):
     def test_invite_to_the_primary_after_the_register_was_answered_fails(self) -> None:
         world = self._world(refused=False, invite_to="primary", roe_status=200)
         self.assertEqual(status(world, "FB-2"), "fail")
+
+
+class RenewalRidingACallsPendingConnectionTests(SynchronousTestCase):
+    """
+    FB-0 (round 22, survey w7029 [1743]): TLS, the primary down.  After a
+    failover to the secondary, a call's connection to the primary went
+    unanswered for 32 s (its SYNs lost or met a closed port, the RSTs
+    lost); the renewal of the registration at the secondary fell due while
+    it was being opened, waited on it (the phone opens no second connection
+    to the same server), and went to the secondary with the call's INVITE
+    when TCP gave the connection up.  FB-0 saw the REGISTER's first attempt
+    at the secondary and said it did not try the primary first.  A REGISTER
+    at the secondary while the connection was still pending, or one not due
+    while it was (the registration's last half begun only later), still
+    fails.
+    """
+
+    def _world(self, expires: int = 100, register_at: float | None = None) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, expires=expires, retry_counts=10,
+                                        calls=(60.0,), duration=150.0))
+        tb.dns(0.0, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=300)
+        tb.silent("REGISTER", "primary", 0.1, transport="tcp")
+        reg = tb.register("secondary", 7.6, cseq=2, transport="tcp")
+        tb.respond(reg, 200, 7.61)
+        # the call's connection to the primary: SYNs unanswered, TCP gives up at 92 s
+        for at in (60.0, 61.0, 63.0, 67.0, 75.0, 91.0):
+            tb.syn_lost(at, "primary", phone_port=41000, fate="lost")
+        tb._add(ConnEvent(92.0, PHONE, "timeout", "tcp", (PHONE, 41000), (PRIMARY, 5060),
+                          "connector timeout"))
+        tb.call("secondary", 92.0, bye_at=100.0, transport="tcp", call_id="call-a", cseq=2)
+        at = 92.0 if register_at is None else register_at
+        tb.respond(tb.register("secondary", at, cseq=3, transport="tcp"), 200, at + 0.01)
+        return tb
+
+    def test_renewal_that_waited_on_the_connection_passes(self) -> None:
+        self.assertEqual(status(self._world(), "FB-0"), "pass")
+
+    def test_register_to_the_secondary_while_it_was_pending_fails(self) -> None:
+        self.assertEqual(status(self._world(register_at=80.0), "FB-0"), "fail")
+
+    def test_register_not_due_while_it_was_pending_fails(self) -> None:
+        self.assertEqual(status(self._world(expires=300), "FB-0"), "fail")

@@ -4531,3 +4531,123 @@ class RenewalRefusedAtAPrimaryNeverReachedTests(SynchronousTestCase):
 
     def test_retry_too_early_fails(self) -> None:
         self.assertEqual(status(self._world(256.52), "RTX-5"), "fail")
+
+
+class RetryOfAFallbackRoundAfterACallRegisteredTests(SynchronousTestCase):
+    """
+    REG-2 (round 22, survey w7029 [9836] and [9837]; successive mode, TLS,
+    register_on_enable 1, expires 120, the DNS answers' TTL 5 s): the
+    renewal's lookup of server 1 timed out (DNS-11), so the phone fell back
+    and sent REGISTER to the silent fallback server (FBK-S2).  While it
+    waited there, a call's REGISTER to the primary (FO-5) registered the
+    account for 120 s; the fallback then gave up, every target had failed,
+    and the retry from the top came a retry interval later (RTX-5), its
+    lookup's queries lost and asked again, the REGISTER a few seconds after
+    the retry time: inside the first half of the call's registration.
+    REG-2 counted only rounds with a transaction at server 1 as owing a
+    retry, and only a REGISTER starting at the retry time as one.  The same
+    REGISTER is still an early renewal when the fallback server answered
+    (no round failed), or when it went out late with no lookup before it.
+    """
+
+    def _world(self, fallback_fails: bool = True, lookup: bool = True,
+               retry_at: float = 0.0) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(redundancy_type=1, register_on_enable=1, expires=120,
+                                        calls=(66.0,), duration=200.0))
+        srv = (f"0 1 5060 primary.{DOMAIN}", f"1 1 5060 secondary.{DOMAIN}")
+
+        def ask(at: float, name: str, qtype: str, answers: tuple[str, ...] = (),
+                lost: bool = False) -> None:
+            # the phone's query on the wire (lost, or delivered and answered)
+            code = dns.SRV if qtype == "SRV" else dns.A
+            tb._add(PacketEvent(at, "udp", (PHONE, 40000), (DNS, 53), _dns_query(name, code),
+                                fate="lost" if lost else "delivered"))
+            if not lost:
+                tb.dns(at, name, qtype, answers, ttl=5)
+
+        def resolve(at: float, lost_a: int = 0) -> float:
+            ask(at, f"_sip._udp.{DOMAIN}", "SRV", srv)
+            for k in range(lost_a):
+                ask(at + 0.05 + k, f"primary.{DOMAIN}", "A", lost=True)
+            at += 0.05 + lost_a
+            ask(at, f"primary.{DOMAIN}", "A", ("127.0.1.10",))
+            ask(at + 0.01, f"secondary.{DOMAIN}", "A", ("127.0.1.20",))
+            return at + 0.03
+
+        tb.respond(tb.register("primary", resolve(0.0)), 200, 0.09)
+        # the renewal at 60 s: its lookup timed out (DNS-11), so to the fallback server
+        ask(60.0, f"_sip._udp.{DOMAIN}", "SRV", lost=True)
+        ask(61.0, f"_sip._udp.{DOMAIN}", "SRV", lost=True)
+        fb = tb.silent("REGISTER", "fallback", 64.0, cseq=2)
+        gave_up = 64.0 + tb.give_up("REGISTER", "fallback")
+        if not fallback_fails:
+            tb.respond(fb, 200, 64.01)
+        # the call at 66 s: FO-5's REGISTER to the primary, then the INVITE
+        at = resolve(66.0)
+        tb.respond(tb.register("primary", at, cseq=3), 200, at + 0.01)
+        tb.call("primary", at + 0.02, bye_at=70.0, call_id="call-a")
+        # the retry (RTX-5), or an early renewal
+        due = retry_at or gave_up + 30.0
+        at = resolve(due, lost_a=2) if lookup else due + 2.08
+        tb.respond(tb.register("primary", at, cseq=4), 200, at + 0.01)
+        return tb
+
+    def test_retry_after_the_fallback_failed_passes(self) -> None:
+        self.assertEqual(status(self._world(), "REG-2"), "pass")
+
+    def test_early_register_after_the_fallback_answered_fails(self) -> None:
+        self.assertEqual(status(self._world(fallback_fails=False), "REG-2"), "fail")
+
+    def test_late_register_with_no_lookup_fails(self) -> None:
+        self.assertEqual(status(self._world(lookup=False), "REG-2"), "fail")
+
+    def test_register_behind_a_lookup_at_no_retry_time_fails(self) -> None:
+        self.assertEqual(status(self._world(retry_at=90.0), "REG-2"), "fail")
+
+
+class RoundFailedAsACallsLookupWasUnderWayTests(SynchronousTestCase):
+    """
+    RTX-5 (round 22, survey w7029 [7966]; TCP, SRV targets primary and ghost
+    (a name without an address), the primary silent to REGISTER): the
+    registration's REGISTER to the primary went unanswered; a call placed
+    meanwhile began a new lookup of server 1 whose answers for ghost were
+    lost, and the primary was given up while it was still asking.  The
+    phone's round had failed every target it had then, and it retried 30 s
+    later.  The checker read the call's queries as the round asking again
+    for ghost (DNS-11) and expected the retry 30 s after that lookup ended.
+    RTX-5 does not say whether the round waits for another request's lookup:
+    both readings pass; a retry at neither time still fails.
+    """
+
+    def _world(self, retry_after: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(expires=120, calls=(5.0,), duration=80.0,
+                                        servers=_ONE_TARGET))
+        srv = (f"0 1 5060 primary.{DOMAIN}", f"1 1 5060 ghost.{DOMAIN}")
+
+        def lookup(at: float) -> None:
+            tb.dns(at, f"_sip._udp.{DOMAIN}", "SRV", srv, ttl=5)
+            tb.dns(at + 0.01, f"primary.{DOMAIN}", "A", ["127.0.1.10"], ttl=5)
+            tb.dns(at + 0.02, f"ghost.{DOMAIN}", "A", rcode="NXDOMAIN", ttl=5)
+
+        lookup(0.0)
+        tb.silent("REGISTER", "primary", 0.05)
+        given_up = 0.05 + tb.give_up("REGISTER")
+        # the call's lookup at 5 s: its queries for ghost lost, given up at 9.02 s
+        tb.dns(5.0, f"_sip._udp.{DOMAIN}", "SRV", srv, ttl=5)
+        tb.dns(5.01, f"primary.{DOMAIN}", "A", ["127.0.1.10"], ttl=5)
+        _lost_query(tb, 5.02, f"ghost.{DOMAIN}")
+        _lost_query(tb, 6.02, f"ghost.{DOMAIN}")
+        tb.call("primary", 9.03, bye_at=12.0, call_id="call-a")
+        at = given_up + retry_after
+        lookup(at)
+        tb.respond(tb.register("primary", at + 0.03, cseq=2), 200, at + 0.04)
+        return tb
+
+    def test_retry_from_the_give_up_passes(self) -> None:
+        self.assertEqual(status(self._world(30.0), "RTX-5"), "pass")
+
+    def test_retry_from_the_calls_lookup_end_passes(self) -> None:
+        self.assertEqual(status(self._world(9.02 - 7.55 + 30.0), "RTX-5"), "pass")
+
+    def test_early_retry_fails(self) -> None:
+        self.assertEqual(status(self._world(26.0), "RTX-5"), "fail")

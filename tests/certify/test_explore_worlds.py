@@ -78,6 +78,7 @@ MUST_FAIL = {
     "r20-s7022-fbk-s3-probe-while-fallback-renewal-pending": ("no-probing", "FBK-S3"),
     "r21-s7027-rtx5-renewal-refused-at-unreached-primary": ("no-reregister-retry", "RTX-5"),
     "r21-s7028-rtx3-fallback-503-lends-no-call-id": ("no-reregister-retry", "RTX-5"),
+    "r22-s7031-fb2-roe-register-after-renewal": ("always-fails-back", "FB-2"),
 }
 
 

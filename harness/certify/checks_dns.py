@@ -1822,6 +1822,29 @@ def settled_unresolved_targets(ctx: Ctx, t: float) -> frozenset[str]:
     return missing if names <= settled else frozenset()
 
 
+def given_up_unresolved_targets(ctx: Ctx, t: float) -> frozenset[str]:
+    """
+    L{unresolved_targets} at C{t} when the lookup in use had I{ended} every
+    address question of the SRV target names it had no address for by then:
+    answered with none (L{settled_unresolved_targets}) or given up, nothing
+    having come back (DNS-11: a failed address lookup fails that target; it
+    is asked again only when the target is needed next).  Such a name gave
+    the resolution no target when the phone chose one at C{t} (DNS-8).  Empty
+    otherwise, and while a question is still under way.
+    """
+    missing = unresolved_targets(ctx, t)
+    names = unresolved_names(ctx, t)
+    if not missing or not names:
+        return frozenset()
+    for name in names:
+        # (begun by C{t}: one the phone began after choosing is no part of the choice)
+        asked = [x for x in ctx.questions if x.type == "A" and x.name == name and x.first <= t]
+        end = _ended_without(asked[-1]) if asked else None
+        if end is None or end > t + ctx.tol:
+            return frozenset()
+    return missing
+
+
 def address_asked(ctx: Ctx, address: str, lo: float, hi: float) -> float | None:
     """
     When, between C{lo} and C{hi}, the phone began asking for the address of

@@ -491,8 +491,14 @@ def _registration_retry(ctx: Ctx, t: wire.Txn) -> bool:
     # target of server 1, sent where FB-1/2/3 keep new requests: explore seed 206 of
     # dns-ip-literal, round 6, next find, the renewal due at 30.04 s after a call's
     # failover to the secondary at 23.5 s)
+    # (... not one already renewed, a registration of its own begun in that last half
+    # since: the renewal then went, the next one is due in the new one's last half;
+    # survey 7031 [3411], round 22: FB-2, the renewal due at 30.1 s moved on to the
+    # secondary, FO-5's REGISTER there for a call at 53 s read as the primary's
+    # registration's renewal, still inside its last half)
     if any(r.txn is not t and ctx.group(r.dst) == 1 and r.t < t.first
            and r.t + r.granted / 2 - ctx.tol <= t.started <= r.t + r.granted + ctx.tol
+           and not _renewed(ctx, r, t.first)
            for r in ctx.regs):
         return True
     ri = ctx.profile.retry_interval
@@ -505,6 +511,27 @@ def _registration_retry(ctx: Ctx, t: wire.Txn) -> bool:
                 and x.final.status not in (401, 407)):
             done = x.final_t
         if done is not None and abs(t.started - (done + ri)) <= slack:
+            return True
+    return False
+
+
+def _renewed(ctx: Ctx, r: wire.Registration, before: float) -> bool:
+    """
+    Whether registration C{r} at server 1 was renewed before C{before}: a
+    later 2xx at server 1 to a round of the registration's own (not FO-5's
+    REGISTER for a call's target, L{Ctx.roe_registers}, L{_roe_before_call})
+    begun in C{r}'s last half (REG-2).  C{r}'s renewal is then no longer due:
+    the binding in force is the new one's.
+    """
+    from harness.certify.checks_rtx import _chain_of, _roe_before_call
+
+    due = r.t + r.granted / 2 - ctx.tol
+    for r2 in ctx.regs:
+        if (r2 is r or ctx.group(r2.dst) != 1 or not r.t < r2.t < before
+                or id(r2.txn) in ctx.roe_registers or _roe_before_call(ctx, r2.txn)):
+            continue
+        ch = _chain_of(ctx, r2.txn)
+        if (ch.head if ch is not None else r2.txn).started >= due:
             return True
     return False
 

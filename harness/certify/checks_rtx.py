@@ -25,6 +25,7 @@ from harness.certify.checks_dns import (
     address_reasked_until,
     dns_failures,
     first_resolved_target,
+    given_up_unresolved_targets,
     in_flight,
     reask_of_another_lookup,
     settled_unresolved_targets,
@@ -296,7 +297,8 @@ def _roe_failed_at_call(ctx: Ctx, t: wire.Txn) -> bool:
     REGISTER ahead of a planned call's INVITE at the call's first target (a
     secondary, or the primary when the lookup in use lacked the first
     target's address, L{_top_unknown}), sent as the call was placed, and
-    failed: the call's first INVITE on the wire followed its failure, at once
+    failed or was refused (L{wire.Txn.refused}: no registration either):
+    the call's first INVITE on the wire followed its end, at once
     or once the phone had asked again for the addresses it lacked (DNS-11),
     elsewhere (survey 7007 [14], round 9: the primary silent at 112 s, ghost's
     address asked again in vain, the INVITE to the fallback server at 114.7 s;
@@ -305,6 +307,12 @@ def _roe_failed_at_call(ctx: Ctx, t: wire.Txn) -> bool:
     if not wire.in_call_window(ctx.trace, ctx.facts, t.started):
         return False
     done = ctx.failed_at(t)
+    # (or refused: a final error other than a challenge registers nothing, so no
+    # request goes there either (FO-5, L{wire.Txn.refused}); the INVITE moves on from
+    # its answer; survey 7031 [5010], round 22: the secondary answering every REGISTER
+    # 500, a call's REGISTER there, then its lookup of the primary and the INVITE)
+    if done is None and t.refused and not t.late:
+        done = t.final_t
     if done is None:
         return False
     lo, hi = _roe_window(ctx, done, relook=True)
@@ -1008,8 +1016,12 @@ def rtx3(ctx: Ctx) -> Verdict:
                         alone = ctx.group(t.dst) == 2 or len(ctx.facts.own_targets) < 2
                         # (nor one whose other targets' names the lookup in use settled
                         # have no address, DNS-8: explore seed 444, round 17, next find)
+                        # (... or given up, nothing heard back, DNS-11: survey 7031
+                        # [7468], round 22, a call's new lookup losing the secondary's
+                        # A answers twice, the INVITE to the primary as it gave up)
                         alone = alone or (ctx.facts.own_targets - {t.dst}
-                                          <= settled_unresolved_targets(ctx, x.started))
+                                          <= settled_unresolved_targets(ctx, x.started)
+                                          | given_up_unresolved_targets(ctx, x.started))
                         if (ch is not None and ch.head is x and not alone
                                 and _roe_ahead_of(ctx, x) is None):
                             return ctx.failed(
@@ -1096,10 +1108,33 @@ def _retried_from_top(ctx: Ctx, t: wire.Txn, x: wire.Txn) -> bool:
     earlier than a retry interval after C{t}'s final answer: the request tried
     again (RTX-5), not moved on from C{t}'s target because of the answer.
     """
-    if (t.final_t is None or not ctx.is_primary(x.dst)
-            or x.first < t.final_t + ctx.profile.retry_interval - ctx.tol):
+    if t.final_t is None or not ctx.is_primary(x.dst):
+        return False
+    if not any(x.first >= at + ctx.profile.retry_interval - ctx.tol
+               for at in (t.final_t, _pending_refusal(ctx, t))
+               if at is not None):
         return False
     return any(r.head is x for r in ctx.rounds)
+
+
+def _pending_refusal(ctx: Ctx, t: wire.Txn) -> float | None:
+    """
+    When C{t} is FO-5's REGISTER for a call's target (L{Ctx.roe_registers}),
+    the answer refusing the registration's own attempt just before it, if
+    one did: that refusal set the registration's retry (RTX-5), still
+    pending while FO-5's REGISTER went out for the call, so the retry may
+    count its interval from there, not from C{t}'s own refusal.
+    """
+    if id(t) not in ctx.roe_registers:
+        return None
+    own = [y for y in ctx.txns
+           if y.method == t.method and y.call_id == t.call_id and y is not t
+           and id(y) not in ctx.roe_registers
+           and y.final_t is not None and y.final_t <= t.started + ctx.tol]
+    if not own:
+        return None
+    last = max(own, key=lambda y: (y.first, y.sends[0].index))
+    return last.final_t if last.refused else None
 
 
 def rtx4(ctx: Ctx) -> Verdict:

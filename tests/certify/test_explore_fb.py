@@ -181,3 +181,45 @@ class RenewalRidingACallsPendingConnectionTests(SynchronousTestCase):
 
     def test_register_not_due_while_it_was_pending_fails(self) -> None:
         self.assertEqual(status(self._world(expires=300), "FB-0"), "fail")
+def fo5_register_after_the_renewal_world(renew_to: str) -> TraceBuilder:
+    """
+    FB-2, register_on_enable 1, expires 60: the renewal due at 30.1 s gave
+    the silent primary up and registered at the secondary; a call at 53 s,
+    kept there, registered there first (FO-5), still inside the last half of
+    the primary's registration renewed at 30.1 s; the next renewal, due at
+    60.6 s, went to C{renew_to}.  (Shared with the FAILBACK invariant test.)
+    """
+    tb = TraceBuilder(default_facts(failback_mode=2, register_on_enable=1, retry_counts=0,
+                                    expires=60, calls=(53.0,), duration=90.0))
+    tb.dns(0.0, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=300)
+    tb.respond(tb.register("primary", 0.1), 200, 0.11)
+    tb.silent("REGISTER", "primary", 30.11, cseq=2)
+    moved = 30.11 + tb.give_up("REGISTER")
+    tb.respond(tb.register("secondary", moved, cseq=3), 200, moved + 0.01)
+    tb.respond(tb.register("secondary", 53.0, cseq=4), 200, 53.01)
+    tb.call("secondary", 53.02, call_id="call-a", bye_at=58.0)
+    renewal = moved + 0.01 + 30.0
+    tb.respond(tb.register(renew_to, renewal, cseq=5), 200, renewal + 0.01)
+    return tb
+
+
+class Fo5RegisterInsideTheRenewedRegistrationsLastHalfTests(SynchronousTestCase):
+    """
+    FB-2 (survey 7031 [3411], round 22; UDP, register_on_enable 1, expires
+    60): the registration at the primary (0.15 s) was renewed at 30.1 s, the
+    primary silent, at the secondary (FO-2).  A call at 53 s, kept on the
+    secondary (FB-2), registered there first (FO-5) and its INVITE followed.
+    The checker took that REGISTER for the registration's renewal, FB-2's to
+    the primary, because 53 s fell in the last half of the primary's
+    registration (REG-2), which the renewal at 30.1 s had already replaced.
+    A registration renewed since is no longer due (L{checks_fo._renewed}).
+    The next renewal going to the secondary still fails FB-2.
+    """
+
+    def test_fo5_register_then_the_renewal_to_the_primary_passes(self) -> None:
+        self.assertEqual(status(fo5_register_after_the_renewal_world("primary"), "FB-2"),
+                         "pass")
+
+    def test_renewal_to_the_secondary_fails(self) -> None:
+        self.assertEqual(status(fo5_register_after_the_renewal_world("secondary"), "FB-2"),
+                         "fail")

@@ -4651,3 +4651,80 @@ class RoundFailedAsACallsLookupWasUnderWayTests(SynchronousTestCase):
 
     def test_early_retry_fails(self) -> None:
         self.assertEqual(status(self._world(26.0), "RTX-5"), "fail")
+class PrimaryInsideItsRetryAfterWithTheSecondaryGivenUpTests(SynchronousTestCase):
+    """
+    RTX-3 (survey 7031 [7468], 2 worlds of 10,000; UDP, the primary
+    answering 503 with Retry-After: 600 from 8 s): a call's INVITE got the
+    503 at 18 s and moved on to the secondary.  The next call's lookup (the
+    resolution's TTL over) heard the primary's address but lost both tries
+    of the secondary's A query; as the resolver gave that question up (DNS-11:
+    that target failed, no target, DNS-8) the INVITE went to the primary,
+    inside its Retry-After, then, on its 503, the phone asked again and went
+    to the secondary.  The lookup in use gave the primary no other target to
+    skip to, as when it settled the secondary had no address (NXDOMAIN,
+    explore seed 444 of round 17).  The same INVITE with the secondary's
+    address heard, or sent while that question was still under way, fails.
+    """
+
+    def _world(self, secondary: str) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(calls=(18.0, 25.0), duration=60.0))
+        srv = [f"0 1 5060 primary.{DOMAIN}", f"1 0 5060 secondary.{DOMAIN}"]
+        ra = [("Retry-After", "600")]
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV", srv, ttl=20)
+        tb.dns(0.002, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=20)
+        tb.dns(0.004, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=20)
+        tb.respond(tb.register("primary", 0.01), 200)
+        tb.respond(tb.invite("primary", 18.0, call_id="call-a"), 503, 18.005, headers=ra)
+        tb.call("secondary", 18.01, call_id="call-a", cseq=2, bye_at=20.0)
+        tb.dns(25.0, f"_sip._udp.{DOMAIN}", "SRV", srv, ttl=20)
+        tb.dns(25.002, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=20)
+        tb.dns(25.004, f"secondary.{DOMAIN}", "A", rcode="TIMEOUT")
+        if secondary == "heard":
+            tb.dns(26.004, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=20)
+        else:
+            tb.dns(26.004, f"secondary.{DOMAIN}", "A", rcode="TIMEOUT")
+        at = 27.0 if secondary == "asking" else 29.005
+        tb.respond(tb.invite("primary", at, call_id="call-b"), 503, at + 0.005, headers=ra)
+        tb.dns(at + 0.01, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=20)
+        tb.call("secondary", at + 0.02, call_id="call-b", cseq=2, bye_at=40.0)
+        return tb
+
+    def test_primary_as_the_secondarys_lookup_gave_up_passes(self) -> None:
+        self.assertEqual(status(self._world("given up"), "RTX-3"), "pass")
+
+    def test_primary_with_the_secondarys_address_heard_fails(self) -> None:
+        self.assertEqual(status(self._world("heard"), "RTX-3"), "fail")
+
+    def test_primary_while_the_secondarys_question_was_under_way_fails(self) -> None:
+        self.assertEqual(status(self._world("asking"), "RTX-3"), "fail")
+
+
+class RegistrationRetryPastFo5sRefusedRegisterTests(SynchronousTestCase):
+    """
+    RTX-3 (survey 7031 [5010..5016], 7 worlds of 10,000; TLS, register_on_enable
+    1, the secondary answering every REGISTER 500): the registration, at the
+    secondary as the primary's address lookup had failed, was refused at
+    5.38 s and its RTX-5 retry set for 35.4 s.  A call at 8 s kept on the
+    secondary sent FO-5's REGISTER there first, refused too, and its INVITE
+    went on to the primary (FO-5: a refusal registers nothing, no request goes
+    there).  The retry came at 35.4 s, from the top.  The checker did not
+    read a refused REGISTER as FO-5's (only a failed one), and timed the retry
+    from that REGISTER's 500: "a 500 is not a failure, yet the phone tried
+    another target".  The registration's retry may count from its own
+    refusal.  A REGISTER to the primary at once after FO-5's 500 still fails.
+    """
+
+    def _world(self, retry_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(register_on_enable=1, retry_counts=13, failback_mode=3,
+                                        failback_timeout=0, calls=(8.0,), duration=60.0))
+        tb.respond(tb.register("secondary", 5.0), 500, 5.005)
+        tb.respond(tb.register("secondary", 8.0, cseq=2), 500, 8.005)
+        tb.call("primary", 8.01, call_id="call-a", bye_at=10.0)
+        tb.respond(tb.register("primary", retry_at, cseq=3), 200, retry_at + 0.005)
+        return tb
+
+    def test_retry_a_retry_interval_after_the_registrations_refusal_passes(self) -> None:
+        self.assertEqual(status(self._world(35.005), "RTX-3"), "pass")
+
+    def test_register_to_the_primary_at_once_after_fo5s_500_fails(self) -> None:
+        self.assertEqual(status(self._world(8.05), "RTX-3"), "fail")

@@ -85,6 +85,7 @@ MUST_FAIL = {
     "r22-s7029-fbk-s2-lookup-moves-on-among-renewals": ("registers-fallback-in-successive",
                                                         "FBK-S1"),
     "r22-w7029-fb0-renewal-rides-calls-pending-conn": ("never-fails-back", "FB-0"),
+    "r22-s7031-fb2-roe-register-after-renewal": ("always-fails-back", "FB-2"),
 }
 
 

@@ -718,3 +718,29 @@ class RenewalOnTheHangUpsRefusedConnectionInvariantTests(SynchronousTestCase):
         problems = self._problems(False)
         self.assertEqual(len(problems), 1)
         self.assertIn("FB-0", problems[0])
+
+
+class Fo5RegisterInsideTheRenewedRegistrationsLastHalfInvariantTests(SynchronousTestCase):
+    """
+    FAILBACK (survey 7031 [3411], round 22): the world of
+    L{tests.certify.test_explore_fb.Fo5RegisterInsideTheRenewedRegistrationsLastHalfTests}.
+    FO-5's REGISTER at the secondary for a call FB-2 keeps there, inside the
+    last half of a registration the renewal had already replaced, is the
+    call's, not "a REGISTER started at the secondary, not the primary".  The
+    next renewal at the secondary still breaks FB-2.
+    """
+
+    def _problems(self, renew_to: str) -> list[str]:
+        from harness.testing.strategies import AccountSpec
+        from tests.certify.test_explore_fb import fo5_register_after_the_renewal_world
+
+        tb = fo5_register_after_the_renewal_world(renew_to)
+        return failback_problems(tb, AccountSpec(expires=(60, 3600), retry_counts=(0, 3),
+                                                 failback_mode=(2, 0),
+                                                 register_on_enable=(1, 0)))
+
+    def test_fo5_register_for_the_call_holds(self) -> None:
+        self.assertEqual(self._problems("primary"), [])
+
+    def test_renewal_to_the_secondary_breaks(self) -> None:
+        self.assertEqual(len(self._problems("secondary")), 1)

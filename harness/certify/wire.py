@@ -592,8 +592,9 @@ def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
     tls_lost: dict[tuple[tuple[str, int], tuple[str, int]], float] = {}
     # (when its first copy was lost, when the flight that got through arrived)
     tls_first: dict[tuple[tuple[str, int], tuple[str, int]], tuple[float, float] | None] = {}
-    # a TLS retransmission's flight: (when it was sent again, when its first copy was lost)
-    tls_flight: dict[tuple[tuple[str, int], tuple[str, int]], tuple[float, float]] = {}
+    # a TLS retransmission's flight: (when it was sent again, when its first copy was lost,
+    # the trace index of its retransmitted segment)
+    tls_flight: dict[tuple[tuple[str, int], tuple[str, int]], tuple[float, float, int]] = {}
     # connections whose first data segment (the TLS ClientHello) has not got through
     # yet: the phone's segments there until it does are that hello's copies (nothing
     # else is written before the server's handshake flight comes back), never a
@@ -631,8 +632,8 @@ def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
                 # segment was held behind that one since its first copy, as for TCP
                 # above: survey 7003, round 7, a TLS Finished lost, the REGISTER written
                 # after it lost in the Finished's retransmission, then delivered)
-                tf = tls_flight.get((e.src, e.dst))
-                if (e.src, e.dst) not in tls_lost and tf is not None and tf[0] == e.t:
+                tf = _in_flight(tls_flight, answered, e)
+                if (e.src, e.dst) not in tls_lost and tf is not None:
                     tls_lost[(e.src, e.dst)] = tf[1]
                 tls_lost.setdefault((e.src, e.dst), e.t)
             else:
@@ -640,11 +641,14 @@ def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
                 prev = tls_first.get((e.src, e.dst))
                 if lost is not None:
                     tls_first[(e.src, e.dst)] = (lost, e.t)
-                    tls_flight[(e.src, e.dst)] = (e.t, lost)
-                elif prev is None or prev[1] != e.t:
+                    tls_flight[(e.src, e.dst)] = (e.t, lost, i)
+                elif _in_flight(tls_flight, answered, e) is None:
                     # (a segment in the same flight as the retransmission, after it, was
                     # held back behind the lost one: explore seed 5, a TLS Finished and
-                    # the REGISTER after it both lost, then delivered together)
+                    # the REGISTER after it both lost, then delivered together; one
+                    # recorded after the server's answer over that connection was written
+                    # on that answer, not held: survey 7032 [9249], round 23, the INVITE
+                    # written on the REGISTER's 200 at the Finished's retransmission)
                     tls_first[(e.src, e.dst)] = None
             continue
         if isinstance(e, PacketEvent) and e.proto == "tcp" and e.payload:
@@ -765,7 +769,8 @@ def _in_flight(
     answer, not held behind the lost copy (survey 7029 [464], round 22: no
     latency, a REGISTER's segment lost and sent again 0.2 s later, its 200 at
     once, the INVITEs written on that 200 in the same instant seemed held since
-    the lost copy, so sent before the registration, FO-5).
+    the lost copy, so sent before the registration, FO-5).  The same holds for
+    a TLS connection's flight (survey 7032 [9249], round 23).
     """
     f = flight.get((e.src, e.dst))
     if f is None or f[0] != e.t or answered.get((e.src, e.dst), -1) > f[2]:

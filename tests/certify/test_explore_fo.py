@@ -1137,3 +1137,70 @@ class InviteWrittenOnTheRegistersAnswerTests(SynchronousTestCase):
 
     def test_invite_in_the_registers_retransmission_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FO-5"), "fail")
+
+
+class InviteWrittenOnTheRegistersAnswerOverTlsTests(SynchronousTestCase):
+    """
+    FO-5 (survey 7032 [9249]-[9253], round 23; five worlds): the TLS case of
+    L{InviteWrittenOnTheRegistersAnswerTests}.  C{register_on_enable} 1,
+    TLS, no latency, 5 % loss, the primary answering 503: the registration
+    and a call's INVITE moved to the secondary; the segment carrying the
+    REGISTER (with the handshake's Finished) was lost and sent again 0.2 s
+    later, the 200 came at once and the phone wrote the INVITE on it in that
+    same instant.  TLS records carry no payload in the trace, so the wire
+    took every data segment delivered at the retransmission's instant for
+    part of its flight, and the INVITE for first sent with the lost copy,
+    before the registration.  One recorded after the server's answer over
+    that connection was written on it.  An INVITE that did go out in the
+    REGISTER's retransmission flight, ahead of the 200, still fails.  So
+    for an INVITE segment whose first copy was lost at that instant (sent
+    again 0.2 s later): after the answer it was no copy held since the
+    REGISTER's lost one; in the flight, it was.
+    """
+
+    def _world(self, after_the_answer: bool, lost: bool = False) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=2, server2="", register_on_enable=1,
+                                        duration=30.0))
+        tb.facts = replace(tb.facts, calls=(CallPlan(1.0, f"sip:echo@{DOMAIN}", 5.0),))
+        tb.dns(0.0, DOMAIN, "A", [PRIMARY, SECONDARY])
+        reg1 = tb.register("primary", 1.0, transport="tls", port=5061)
+        tb.respond(reg1, 503, 1.0)
+        inv1 = tb.invite("primary", 1.0, call_id="call-a", transport="tls", port=5061)
+        tb.respond(inv1, 503, 1.0)
+        moved = 2.0
+        stream = ((PHONE, 5060), (SECONDARY, 5061))
+        # (an INVITE segment lost at the retransmission's instant arrives 0.2 s later)
+        arrives = moved + (0.4 if lost else 0.2)
+        reg = tb.register("secondary", moved + 0.2, cseq=2, transport="tls", port=5061)
+        reg_in = tb._events.pop()
+        inv = tb.invite("secondary", arrives, call_id="call-a", cseq=2, transport="tls",
+                        port=5061)
+        inv_in = tb._events.pop()
+        invite_segment = PacketEvent(moved + 0.2, "tcp", *stream, b"",
+                                     fate="lost" if lost else "delivered")
+        tb._add(PacketEvent(moved, "tcp", *stream, b"", fate="lost"))  # Finished + REGISTER
+        tb._add(PacketEvent(moved + 0.2, "tcp", *stream, b""))  # sent again
+        if not after_the_answer:
+            tb._add(invite_segment)
+        tb._add(reg_in)
+        tb.respond(reg, 200, moved + 0.2)
+        if after_the_answer:
+            tb._add(invite_segment)
+        if lost:
+            tb._add(PacketEvent(arrives, "tcp", *stream, b""))
+        tb._add(inv_in)
+        tb.respond(inv, 200, arrives)
+        tb.in_dialog(inv, "ACK", arrives + 0.01, transport="tls", port=5061)
+        return tb
+
+    def test_invite_written_on_the_registers_200_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FO-5"), "pass")
+
+    def test_invite_in_the_registers_retransmission_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-5"), "fail")
+
+    def test_invite_first_lost_after_the_registers_200_passes(self) -> None:
+        self.assertEqual(status(self._world(True, lost=True), "FO-5"), "pass")
+
+    def test_invite_first_lost_in_the_registers_retransmission_fails(self) -> None:
+        self.assertEqual(status(self._world(False, lost=True), "FO-5"), "fail")

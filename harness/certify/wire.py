@@ -638,7 +638,6 @@ def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
                 tls_lost.setdefault((e.src, e.dst), e.t)
             else:
                 lost = tls_lost.pop((e.src, e.dst), None)
-                prev = tls_first.get((e.src, e.dst))
                 if lost is not None:
                     tls_first[(e.src, e.dst)] = (lost, e.t)
                     tls_flight[(e.src, e.dst)] = (e.t, lost, i)

@@ -1978,16 +1978,24 @@ def address_heard_again(ctx: Ctx, fail_t: float, dst: str) -> float | None:
     When the phone, asking again (L{_reask_run}: at once after a target failed
     at C{fail_t}, or already asking then) for the addresses the lookup in use
     lacked (DNS-8, DNS-11: a failed address lookup is retried when the target
-    is needed), first heard C{dst} among the answers: the next target was
-    tried only then, RTX-2's "at once" counting from there (and RTX-3's after
-    a 503, RTX-1's after a give-up).  C{None} if it did not ask again, or no
-    answer that reached it named C{dst}.  (Survey 7002 [08], round 6: the
-    secondary's A answers lost, the re-ask after the primary refused answered
-    1 s late; survey 7003 [02]: the same after a 503.)
+    is needed), first heard C{dst} among the answers, or, when later, when
+    that asking again ended (L{_reask_ended}: it asks for every address it
+    lacked before it goes on): the next target was tried only then, RTX-2's
+    "at once" counting from there (and RTX-3's after a 503, RTX-1's after a
+    give-up).  C{None} if it did not ask again, or no answer that reached it
+    named C{dst}.  (Survey 7002 [08], round 6: the secondary's A answers
+    lost, the re-ask after the primary refused answered 1 s late; survey 7003
+    [02]: the same after a 503.)
     """
-    for _, _, a in _reask_run(ctx, fail_t):
+    run = _reask_run(ctx, fail_t)
+    for _, _, a in run:
         if a is not None and any(dst in r.split() for r in a.answers):
-            return a.t
+            # (the phone goes on once it has asked for every address it lacked, in the
+            # SRV order, not at the first answer naming the next target: survey 7033
+            # [8001]-[8003], round 23, the primary refused, the secondary's address
+            # answered at once, ghost's query lost and asked again a second later, the
+            # REGISTER to the secondary on ghost's NXDOMAIN; FO-2)
+            return max(a.t, _reask_ended(run, fail_t)[0])
     return None
 
 
@@ -2008,19 +2016,32 @@ def address_reasked_until(ctx: Ctx, fail_t: float) -> float | None:
     run = _reask_run(ctx, fail_t)
     if not run:
         return None
-    end = fail_t
+    end, found = _reask_ended(run, fail_t)
+    return None if found else end  # (an address after all: the phone goes on there)
+
+
+def _reask_ended(run: list[tuple[float, str, DnsEvent | None]],
+                 fail_t: float) -> tuple[float, bool]:
+    """
+    When the phone's asking again (L{_reask_run}) ended, and whether it got
+    an address: it asks for every address the lookup in use lacked before it
+    goes on (DNS-8: the A queries of the SRV targets make one lookup;
+    C{locate.fill}), so the run ends with the last of its names, each at the
+    first answer that reached the phone or at the resolver's give-up.  No
+    earlier than C{fail_t}.
+    """
+    end, found = fail_t, False
     for name in {x[1] for x in run}:
         mine = [x for x in run if x[1] == name]
         # (a query the DNS server dropped, its record's rcode TIMEOUT, was never answered:
         # the resolver's give-up ends it, explore seed 415 of round 12, next find)
         heard = [a for _, _, a in mine if a is not None and a.rcode != "TIMEOUT"]
         if heard:
-            if heard[0].rcode == "NOERROR" and any(" A " in r for r in heard[0].answers):
-                return None  # an address after all: the phone goes on there
+            found |= heard[0].rcode == "NOERROR" and any(" A " in r for r in heard[0].answers)
             end = max(end, heard[0].t)
         else:
             end = max(end, mine[0][0] + DNS_GIVE_UP)
-    return end
+    return end, found
 
 
 def reask_of_another_lookup(ctx: Ctx, sent: float, fail_t: float) -> bool:

@@ -1204,3 +1204,44 @@ class InviteWrittenOnTheRegistersAnswerOverTlsTests(SynchronousTestCase):
 
     def test_invite_first_lost_in_the_registers_retransmission_fails(self) -> None:
         self.assertEqual(status(self._world(False, lost=True), "FO-5"), "fail")
+
+
+class RefusedPrimaryReaskEndsWithTheLastNameTests(SynchronousTestCase):
+    """
+    FO-2 (survey 7033 [8001]-[8003], round 23; three worlds): TLS (TCP
+    here), 20 % loss, the primary stopped, SRV targets primary, secondary and ghost (a
+    name without an address).  The renewal's lookup lost the secondary's and
+    ghost's addresses; the primary refused the connection, so the phone asked
+    again for both (DNS-11: retried when needed).  The secondary's answer came
+    at once, ghost's query was lost and asked again a second later, and the
+    REGISTER went to the secondary on ghost's NXDOMAIN: the phone asks for
+    every address it lacked before it goes on (DNS-8, C{locate.fill}), as
+    its first lookup does.  RTX-2's "at once" ran from the first answer
+    naming the secondary.  A phone whose asking again was over at once and
+    that still waited a second fails.
+    """
+
+    def _world(self, ghost_lost: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, duration=60.0))
+        tb.dns(0.0, f"_sip._tcp.{DOMAIN}", "SRV",
+               [f"0 1 5060 primary.{DOMAIN}", f"1 0 5060 secondary.{DOMAIN}",
+                f"2 0 5060 ghost.{DOMAIN}"])
+        tb.dns(0.002, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.dns(0.004, f"secondary.{DOMAIN}", "A", rcode="TIMEOUT")
+        tb.dns(4.004, f"ghost.{DOMAIN}", "A", rcode="TIMEOUT")
+        failed = tb.refused(8.004, "primary")
+        tb.dns(failed + 0.005, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        if ghost_lost:
+            lost_query(tb, failed + 0.01, f"ghost.{DOMAIN}", dns.A)
+            tb.dns(failed + 1.01, f"ghost.{DOMAIN}", "A", rcode="NXDOMAIN")
+        else:
+            tb.dns(failed + 0.01, f"ghost.{DOMAIN}", "A", rcode="NXDOMAIN")
+        reg = tb.register("secondary", failed + 1.015, transport="tcp", cseq=2)
+        tb.respond(reg, 200)
+        return tb
+
+    def test_register_at_once_after_the_last_reasked_name_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FO-2"), "pass")
+
+    def test_register_a_second_after_the_asking_again_ended_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-2"), "fail")

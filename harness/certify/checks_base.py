@@ -480,8 +480,16 @@ class Ctx:
         ended (DNS-11; L{checks_dns.address_reasked_until}).
         """
         at = self.failed_at(last)
-        if at is None:
-            return None
+        return None if at is None else self.round_ended(at)
+
+    def round_ended(self, at: float) -> float:
+        """
+        When server 1 had failed, its last target with an address having
+        failed at C{at} (a request's, or a connection's that no request on the
+        wire names, RTX-2): C{at}, or the end of the phone's asking again for a
+        target whose address it lacked, none got (DNS-11;
+        L{checks_dns.address_reasked_until}).  L{round_failed_at} for a time.
+        """
         from harness.certify.checks_dns import address_reasked_until
 
         again = address_reasked_until(self, at)

@@ -956,6 +956,20 @@ class _Probe:
     what: str
 
 
+def _probe_done(ctx: Ctx, at: float) -> tuple[float, float]:
+    """
+    The span in which the phone learned a probe had failed, its last try of
+    server 1 having failed at C{at}: from then until the phone had given up
+    asking again for a target whose address the lookup in use lacked, when
+    it did (L{Ctx.round_ended}, DNS-11): the round ends with its last
+    target, one without an address included (survey w7033 [4283], round 23:
+    TLS, 20 % loss, a probe's connection to the stopped primary refused at
+    222.8 s, ghost's NXDOMAIN lost, asked again and lost until 226.8 s, the
+    next probe 30 s after that).
+    """
+    return at, ctx.round_ended(at)
+
+
 def _name_lookup_began(ctx: Ctx, queries: list[tuple[float, bytes]], at: float) -> float:
     """
     When the lookup of server 1's name that led to an attempt at C{at} began:
@@ -1052,12 +1066,12 @@ def _probes(ctx: Ctx) -> list[_Probe]:
             # next target first (FO-5), not a probe (explore seed 24 of dns-ip-literal)
             continue
         done = ctx.chain_failed_at(ch)
-        end = done if done is not None else ch.tail.last
         # (a probe begins with resolving server 1, then its connection's first SYN, RFC
         # 3261 17.1: its REGISTER may reach the wire seconds later, its DNS answers or
         # its TLS segments lost; explore seeds 10, 16)
         out.append(_Probe(_name_lookup_began(ctx, queries, ch.head.started), ch.answered,
-                          (end, end), ch.head.indexes, ch.head.describe()))
+                          (ch.tail.last, ch.tail.last) if done is None
+                          else _probe_done(ctx, done), ch.head.indexes, ch.head.describe()))
     # a try of server 1 begun while a REGISTER to the fallback server was still pending (a
     # renewal there, unanswered) is no failover from it (RTX-2: a target is left once it
     # failed, and the fallback server is the last): a new request, the probe, although
@@ -1073,16 +1087,16 @@ def _probes(ctx: Ctx) -> list[_Probe]:
             left = ctx.failed_at(prev)
             if left is not None and x.first < left - ctx.tol:
                 done = ctx.failed_at(x)
-                end = done if done is not None else x.last
                 out.append(_Probe(_name_lookup_began(ctx, queries, x.started), x.answered,
-                                  (end, end), x.indexes, x.describe()))
+                                  (x.last, x.last) if done is None else _probe_done(ctx, done),
+                                  x.indexes, x.describe()))
             break
     # a connection to the working server that failed before any SIP, no request on the
     # wire naming it, is a probe too (RTX-2: a connection is the REGISTER's try; survey
     # 7006, session 19: a probe's connection refused 4 ms after a call's INVITE left for
     # the fallback server, nothing after it in RTX-1's time to name it)
     for a in _unnamed_register_conns(ctx):
-        out.append(_Probe(a.start, False, (a.t, a.t), a.indexes,
+        out.append(_Probe(a.start, False, _probe_done(ctx, a.t), a.indexes,
                           f"REGISTER -> {ctx.name(a.server)} at {a.start:.3f} ({a.transport} "
                           f"connection {a.what} at {a.t:.3f}, no SIP sent)"))
     fb = ctx.fallback

@@ -22,7 +22,12 @@ from harness.certify.checks_dns import (
     resolution_ttl,
     unresolved_targets,
 )
-from harness.certify.checks_rtx import _roe_register, _roe_window
+from harness.certify.checks_rtx import (
+    _roe_after_another_target,
+    _roe_before_call,
+    _roe_register,
+    _roe_window,
+)
 from harness.certify.verdict import Verdict
 from harness.trace.events import PacketEvent
 
@@ -523,7 +528,7 @@ def _renewed(ctx: Ctx, r: wire.Registration, before: float) -> bool:
     begun in C{r}'s last half (REG-2).  C{r}'s renewal is then no longer due:
     the binding in force is the new one's.
     """
-    from harness.certify.checks_rtx import _chain_of, _roe_before_call
+    from harness.certify.checks_rtx import _chain_of
 
     due = r.t + r.granted / 2 - ctx.tol
     for r2 in ctx.regs:
@@ -797,6 +802,14 @@ def fo6(ctx: Ctx) -> Verdict:
                 ev.extend(refused.indexes)
                 continue
             if nxt is None and due > ctx.end:
+                continue
+            # ... or its first segment there (a SYN, or data over a connection) was lost
+            # and still being sent again when the run ended: on its way, as for every
+            # target failing below (survey w7034 [8946], round 23: a call's lookup at
+            # 599.0 s of 600 found no address, its SYN to the fallback server lost)
+            written = fallback_write_in_flight(ctx, d.latest) if nxt is None else None
+            if written is not None:
+                ev.append(written)
                 continue
             return ctx.failed(c, "the lookup of server 1 failed; the fallback server did not "
                                  "take over at once",
@@ -1110,6 +1123,12 @@ def _registers_for_stay(ctx: Ctx, ch: wire.Chain, current: str) -> bool:
         return id(ch.head) in ctx.roe_registers
     if ch.tail.final_t is None:
         return False
+    if _roe_after_another_target(ctx, ch.head) and _roe_before_call(ctx, ch.head):
+        # the REGISTER of a new request that gave another target up first and moved on
+        # here (FO-5), its INVITE following: that request's, though it did not stay
+        # (survey w7034 [2655], round 23: the current server inside its Retry-After, a
+        # call's INVITE to the silent primary, then its REGISTER and INVITE here)
+        return True
     done = ch.tail.final_t
     return any(g.method != "REGISTER" and g.head.dst == current
                and ch.start <= g.start <= done + ctx.at_once for g in ctx.new_chains(1))

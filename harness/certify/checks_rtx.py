@@ -413,6 +413,20 @@ def _roe_register(ctx: Ctx, t: wire.Txn) -> bool:
         return _top_unknown(ctx, t.started) and _roe_failed_at_call(ctx, t)
     if _roe_failed_at_call(ctx, t) or _roe_cut_off_by_the_end(ctx, t):
         return True
+    return _roe_after_another_target(ctx, t)
+
+
+def _roe_after_another_target(ctx: Ctx, t: wire.Txn) -> bool:
+    """
+    Whether REGISTER C{t} went out as another new request (an INVITE) gave
+    up, or had its connection fail at, another target of server 1: FO-5's
+    REGISTER for that request's next target, its attempt there, so not the
+    first target that request tried (RTX-3's Retry-After skips a target
+    tried first; survey w7034 [2655], round 23).
+    """
+    if (t.method != "REGISTER" or ctx.group(t.dst) != 1
+            or not ctx.facts.account.server(1).register_on_enable):
+        return False
     for x in ctx.txns:
         if x.method in ("REGISTER", "ACK", "CANCEL") or x.in_dialog or x.dst == t.dst:
             continue
@@ -1022,8 +1036,14 @@ def rtx3(ctx: Ctx) -> Verdict:
                         alone = alone or (ctx.facts.own_targets - {t.dst}
                                           <= settled_unresolved_targets(ctx, x.started)
                                           | given_up_unresolved_targets(ctx, x.started))
+                        # (nor FO-5's REGISTER there for a request that gave another
+                        # target up first: that request tried the skipped target last,
+                        # the others failing; survey w7034 [2655], round 23, a call's
+                        # INVITE silent at the primary, its REGISTER to the secondary 1.5 s
+                        # before the secondary's Retry-After ran out)
                         if (ch is not None and ch.head is x and not alone
-                                and _roe_ahead_of(ctx, x) is None):
+                                and _roe_ahead_of(ctx, x) is None
+                                and not _roe_after_another_target(ctx, x)):
                             return ctx.failed(
                                 c,
                                 f"{ctx.name(t.dst)} tried first inside its Retry-After: {ra}",

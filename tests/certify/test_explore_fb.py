@@ -17,6 +17,7 @@ from harness.testing.tracebuilder import (
     verdict_of,
 )
 from harness.trace.events import ConnEvent, PacketEvent
+from tests.certify.test_explore_rtx import roe_register_inside_retry_after_world
 
 
 def status(tb: TraceBuilder, clause: str) -> str:
@@ -223,3 +224,24 @@ class Fo5RegisterInsideTheRenewedRegistrationsLastHalfTests(SynchronousTestCase)
     def test_renewal_to_the_secondary_fails(self) -> None:
         self.assertEqual(status(fo5_register_after_the_renewal_world("secondary"), "FB-2"),
                          "fail")
+
+
+class Fo5RegisterOfACallThatLeftTheServerInUseTests(SynchronousTestCase):
+    """
+    FB-2 (survey w7034 [2655], round 23; TLS, register_on_enable 1): after
+    the failover to the secondary, a call at 108 s skipped it (inside its
+    Retry-After, RTX-3) and tried the silent primary; at its give-up the
+    phone sent FO-5's REGISTER to the secondary, then the INVITE.  FB-2 took
+    the REGISTER for the registration's renewal, owed to the primary: FO-5's
+    REGISTER was read as a call's only when the call began on the server in
+    use.  A REGISTER sent as a new request gave another target up, its INVITE
+    following there, is that request's (L{checks_fo._registers_for_stay}).
+    The same REGISTER 5 s after the primary's give-up is the registration's,
+    and still fails FB-2.
+    """
+
+    def test_register_at_the_primarys_give_up_passes(self) -> None:
+        self.assertEqual(status(roe_register_inside_retry_after_world("moved"), "FB-2"), "pass")
+
+    def test_register_long_after_the_primarys_give_up_fails(self) -> None:
+        self.assertEqual(status(roe_register_inside_retry_after_world("late"), "FB-2"), "fail")

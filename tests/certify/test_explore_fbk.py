@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from twisted.names import dns
 from twisted.trial.unittest import SynchronousTestCase
 
 from harness.certify import wire
@@ -25,6 +26,7 @@ from harness.testing.tracebuilder import (
     verdict_of,
 )
 from harness.trace.events import ConnEvent, PacketEvent, SipEvent
+from tests.certify.test_explore_dns import lost_query
 
 _PORTS = (("udp", 5060), ("tcp", 5060), ("tls", 5061))
 
@@ -5589,3 +5591,63 @@ class CallsInviteOnTheWireAfterTheNextCallWasPlacedTests(SynchronousTestCase):
 
     def test_call_handed_over_later_fails(self) -> None:
         self.assertEqual(status(self._world(12.5), "FO-6"), "fail")
+
+
+class ProbeAfterTheLastTargetsAddressWasAskedAgainTests(SynchronousTestCase):
+    """
+    FBK-S3 (survey w7033 [4283], round 23; successive mode, TLS, 20 % loss,
+    fallback.timeout 30, SRV targets primary (stopped) and ghost (a name
+    without an address)): on the fallback server, a probe's lookup at
+    217.8 s lost ghost's NXDOMAIN twice; its connection to the primary was
+    refused at 222.8 s, and the phone asked again for ghost's address, its
+    answers lost, until its resolver gave up at 226.8 s: only then had every
+    target failed (DNS-11), and the next probe came 30 s after that.  The
+    checker timed the probe's outcome at the refused connection (a
+    connection no REGISTER on the wire names) and wanted the next probe by
+    253.9 s.  A probe's round ends with its last target, one without an
+    address included (L{checks_fbk._probe_done}, L{Ctx.round_ended}).  A
+    probe 40 s after that still fails.
+    """
+
+    def _world(self, gap: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(redundancy_type=1, transport=1, fallback_timeout=30,
+                                        retry_counts=1, duration=130.0))
+        srv = [f"0 1 5060 primary.{DOMAIN}", f"5 1 5060 ghost.{DOMAIN}"]
+
+        def lookup(at: float, ghost: bool) -> None:
+            # (the phone's packets too: a probe begins with its lookup, _name_lookup_began)
+            lost_query(tb, at, f"_sip._tcp.{DOMAIN}", dns.SRV, fate="delivered")
+            tb.dns(at, f"_sip._tcp.{DOMAIN}", "SRV", srv, ttl=5)
+            tb.dns(at + 0.001, f"primary.{DOMAIN}", "A", [PRIMARY])
+            if ghost:
+                tb.dns(at + 0.002, f"ghost.{DOMAIN}", "A", rcode="NXDOMAIN")
+                return
+            for again in (0.002, 1.002):  # (its answers lost: asked twice, then given up)
+                lost_query(tb, at + again, f"ghost.{DOMAIN}", dns.A, fate="delivered")
+                tb.dns(at + again, f"ghost.{DOMAIN}", "A", rcode="TIMEOUT")
+
+        lookup(0.0, True)
+        tb.refused(0.01, "primary")
+        tb.respond(tb.register("fallback", 0.03, call_id="reg-2", transport="tcp"), 200, 0.04)
+        lookup(30.04, True)
+        tb.refused(30.05, "primary")
+        lookup(60.06, False)
+        # (the connection once ghost's question was given up: its first SYN lost, the
+        # second refused, 5 s after that question's first try)
+        tb.syn_lost(64.062, "primary", fate="lost", phone_port=41900)
+        tb.syn_lost(65.062, "primary", phone_port=41900)
+        failed = 65.072
+        tb._add(ConnEvent(failed, tb.phone, "refused", "tcp", (tb.phone, 41900), (PRIMARY, 5060),
+                          "RST"))
+        tb.dns(failed, f"ghost.{DOMAIN}", "A", rcode="TIMEOUT")
+        tb.dns(failed + 1.0, f"ghost.{DOMAIN}", "A", rcode="TIMEOUT")
+        nxt = failed + 4.0 + gap
+        lookup(nxt, True)
+        tb.refused(nxt + 0.01, "primary")
+        return tb
+
+    def test_probe_30_s_after_the_last_targets_give_up_passes(self) -> None:
+        self.assertEqual(status(self._world(30.0), "FBK-S3"), "pass")
+
+    def test_probe_40_s_after_it_fails(self) -> None:
+        self.assertEqual(status(self._world(40.0), "FBK-S3"), "fail")

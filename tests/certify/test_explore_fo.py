@@ -1245,3 +1245,31 @@ class RefusedPrimaryReaskEndsWithTheLastNameTests(SynchronousTestCase):
 
     def test_register_a_second_after_the_asking_again_ended_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FO-2"), "fail")
+class CallsLookupFailedAsTheRunEndedItsSynLostTests(SynchronousTestCase):
+    """
+    FO-6 (survey w7034 [8946], [8947], round 23; successive mode, TCP, 20 %
+    loss, server 1 a domain with no address for its only record): a call at
+    599 s of 600 had its lookup of server 1 answered with no address (DNS-11)
+    at 599.005 s; the phone went on to the fallback server at once, but the
+    SYN of that connection was lost and the run ended before TCP sent it
+    again.  FO-6 saw no request at the fallback server: for every target
+    failing it already read such a segment as the request on its way
+    (L{checks_fo.fallback_write_in_flight}), not for a failed lookup.  With
+    no segment to the fallback server, FO-6 still fails.
+    """
+
+    def _world(self, syn: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, redundancy_type=1, calls=(599.0,),
+                                        duration=600.0))
+        tb.dns(0.0, DOMAIN, "A", [PRIMARY], ttl=300)
+        tb.respond(tb.register("primary", 0.01, transport="tcp"), 200, 0.02)
+        tb.dns(599.004, DOMAIN, "A", [], ttl=300)
+        if syn:
+            tb.syn_lost(599.01, "fallback", fate="lost", phone_port=41600)
+        return tb
+
+    def test_syn_lost_as_the_run_ended_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FO-6"), "pass")
+
+    def test_nothing_to_the_fallback_server_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-6"), "fail")

@@ -4728,3 +4728,54 @@ class RegistrationRetryPastFo5sRefusedRegisterTests(SynchronousTestCase):
 
     def test_register_to_the_primary_at_once_after_fo5s_500_fails(self) -> None:
         self.assertEqual(status(self._world(8.05), "RTX-3"), "fail")
+
+
+def roe_register_inside_retry_after_world(register: str) -> TraceBuilder:
+    """
+    FB-2, register_on_enable 1 (survey w7034 [2655], round 23): registered at
+    the secondary (the primary silent); a call at 20 s got the secondary's 503
+    with Retry-After: 30 and gave the silent primary up; a call at 40 s
+    skipped the secondary, gave the primary up at 40.5 s, and its REGISTER
+    (FO-5) went to the secondary C{register}: C{"moved"} at once, C{"late"}
+    5 s later, C{"first"} at 40 s, ahead of the primary; its INVITE then
+    followed there.  (Shared with FB-2's test.)
+    """
+    tb = TraceBuilder(default_facts(failback_mode=2, register_on_enable=1, retry_counts=0,
+                                    calls=(20.0, 40.0), duration=60.0))
+    tb.dns(0.0, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=300)
+    tb.silent("REGISTER", "primary", 0.01)
+    moved = 0.01 + tb.give_up("REGISTER")
+    tb.respond(tb.register("secondary", moved, cseq=2), 200, moved + 0.005)
+    tb.respond(tb.invite("secondary", 20.0, call_id="call-a"), 503, 20.005,
+               headers=[("Retry-After", "30")])
+    tb.silent("INVITE", "primary", 20.01, call_id="call-a", cseq=2)
+    at = {"moved": 40.0 + tb.give_up("INVITE"), "late": 45.5, "first": 40.0}[register]
+    if register != "first":
+        tb.silent("INVITE", "primary", 40.0, call_id="call-b")
+    tb.respond(tb.register("secondary", at, cseq=3), 200, at + 0.005)
+    tb.respond(tb.invite("secondary", at + 0.01, call_id="call-b", cseq=2), 503, at + 0.015)
+    return tb
+
+
+class Fo5RegisterAfterTheOtherTargetInsideRetryAfterTests(SynchronousTestCase):
+    """
+    RTX-3 (survey w7034 [2655], round 23; TLS, register_on_enable 1, FB-2):
+    the secondary, the server in use, answered a call's INVITE 503 with
+    Retry-After: 30 at 81 s.  A call at 108 s skipped it and tried the silent
+    primary; at its give-up, 109.5 s, 1.5 s before the Retry-After ran out,
+    the phone sent FO-5's REGISTER to the secondary, the only target left,
+    then the INVITE.  The checker took the REGISTER, first of its chain on
+    the wire, for the secondary tried first: it was that call's attempt
+    there, after the primary (L{checks_rtx._roe_after_another_target}).  A
+    REGISTER there ahead of the primary, or not at the primary's give-up,
+    still fails.
+    """
+
+    def test_register_at_the_primarys_give_up_passes(self) -> None:
+        self.assertEqual(status(roe_register_inside_retry_after_world("moved"), "RTX-3"), "pass")
+
+    def test_register_ahead_of_the_primary_fails(self) -> None:
+        self.assertEqual(status(roe_register_inside_retry_after_world("first"), "RTX-3"), "fail")
+
+    def test_register_long_after_the_primarys_give_up_fails(self) -> None:
+        self.assertEqual(status(roe_register_inside_retry_after_world("late"), "RTX-3"), "fail")

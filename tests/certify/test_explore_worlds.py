@@ -87,6 +87,9 @@ MUST_FAIL = {
     "r22-w7029-fb0-renewal-rides-calls-pending-conn": ("never-fails-back", "FB-0"),
     "r22-s7031-fb2-roe-register-after-renewal": ("always-fails-back", "FB-2"),
     "r23-s7033-fo2-reask-ends-with-last-name": ("never-fails-back", "FB-1"),
+    "r23-w7034-rtx3-fb2-roe-register-after-primary-in-retry-after": ("ignores-retry-after",
+                                                                     "RTX-3"),
+    "r23-w7033-fbk-s3-probe-ends-with-last-targets-reask": ("probes-wrong-interval", "FBK-S3"),
 }
 
 

@@ -86,6 +86,7 @@ MUST_FAIL = {
                                                         "FBK-S1"),
     "r22-w7029-fb0-renewal-rides-calls-pending-conn": ("never-fails-back", "FB-0"),
     "r22-s7031-fb2-roe-register-after-renewal": ("always-fails-back", "FB-2"),
+    "r23-w7034-dns11-fallback-registered-late": ("no-probing", "FBK-S3"),
 }
 
 

@@ -23,7 +23,7 @@ from harness.certify._memo import per_run
 from harness.certify.checks_base import Ctx
 from harness.certify.facts import Facts
 from harness.certify.verdict import Verdict
-from harness.certify.wire import Txn, norm
+from harness.certify.wire import Chain, Txn, norm
 from harness.sip.locate import is_ip
 from harness.trace.events import DnsEvent, PacketEvent, Trace
 
@@ -1079,8 +1079,10 @@ def dns10(ctx: Ctx) -> Verdict:
         # register_on_enable 1, a call's INVITE silenced at the primary 7.5 s after
         # its lookup, TTL 5 s, the secondary's first SYN lost at the give-up, the
         # REGISTER on the wire 0.2 s later)
+        # (a renewal held behind another REGISTER of its Call-ID began at its renewal
+        # point, L{_held_renewal_began}, with the resolution it had then)
         chain = next((ch for ch in ctx.rounds if not ch.in_dialog
-                      and ch.head.started > max(expiry, expired) + ctx.tol
+                      and _request_began(ctx, ch) > max(expiry, expired) + ctx.tol
                       and ctx.group(ch.head.dst) == 1
                       and not ctx.busy_at(min(ch.start, ch.head.started), ch)), None)
         if chain is None:
@@ -1095,6 +1097,49 @@ def dns10(ctx: Ctx) -> Verdict:
     if not judged:
         return ctx.na(c, "no new request after a resolution's TTL expired")
     return ctx.passed(c, f"{judged} resolution(s) reused until the TTL, then renewed", ev)
+
+
+def _request_began(ctx: Ctx, ch: Chain) -> float:
+    """
+    When the new request of round C{ch} began, for DNS-10 (a request resolves
+    when it begins): its first attempt's start, or, for a renewal held behind
+    another REGISTER, its renewal point (L{_held_renewal_began}).
+    """
+    held = _held_renewal_began(ctx, ch)
+    return ch.head.started if held is None else held
+
+
+def _held_renewal_began(ctx: Ctx, ch: Chain) -> float | None:
+    """
+    The renewal point (REG-2, L{Profile.renewal_delay}) of the last
+    registration at server 1, if REGISTER round C{ch} is that renewal held
+    behind another REGISTER of its Call-ID: one outstanding when the renewal
+    fell due, whose end C{ch}'s first attempt followed at once (RFC 3261 10.2:
+    no second REGISTER of a Call-ID until the previous one has its final
+    response or has timed out), no REGISTER begun in between.  The renewal
+    began at its renewal point, taking the resolution it had then (DNS-10),
+    not when it reached the wire.  Survey w7034 [6394], round 23: TLS, SRV
+    TTL 60 s, FO-5's REGISTER to the silent secondary outstanding from
+    29.0 s to 100.5 s, the renewal due at 30.3 s going to the primary at
+    100.5 s through the first resolution.  None otherwise.
+    """
+    head = ch.head
+    if ch.method != "REGISTER" or ctx.group(head.dst) != 1:
+        return None
+    reg = max((r for r in ctx.regs if ctx.group(r.dst) == 1 and r.t < head.started - ctx.tol),
+              key=lambda r: r.t, default=None)
+    if reg is None:
+        return None
+    due = reg.t + ctx.profile.renewal_delay(reg.granted)
+    if any(x.method == "REGISTER" and due + ctx.tol < x.started < head.started - ctx.tol
+           for x in ctx.attempts):
+        return None  # (the renewal went out on its own: C{ch} is a later request)
+    held = any(x is not head and x.method == "REGISTER" and x.call_id == head.call_id
+               and x.started <= due + ctx.tol
+               and (end := x.final_t if x.final_t is not None else ctx.failed_at(x)) is not None
+               and end >= due - ctx.tol and abs(head.started - end) <= ctx.at_once
+               for x in ctx.attempts)
+    return due if held else None
 
 
 def dns11(ctx: Ctx) -> Verdict:
@@ -1145,6 +1190,14 @@ def dns11(ctx: Ctx) -> Verdict:
                             if fb is not None and t.dst == fb and t.failed
                             and end < t.first and (d := ctx.failed_at(t)) is not None
                             and d <= probe_due)])
+        # (the fallback server taking over at the failure and registering the phone only
+        # later, its REGISTER retransmitted through drops: the phone is on it from that
+        # 2xx, and its probe of server 1, this lookup again, is due fallback.timeout
+        # after it, FBK-S3; survey w7034 [3665], round 23: the RTX-5 retry's lookup
+        # empty at 561.0 s, the fallback's 200 at 576.5 s, the run over at 600 s)
+        base = max([base, *(r.t for r in ctx.regs
+                            if fb is not None and r.dst == fb
+                            and start - ctx.tol <= r.txn.started <= gave_up + ctx.at_once)])
         due = base + later + 4.0 + ctx.tol
         # (a registration at server 1 held when the retry would be due, won after the
         # lookup failed or not yet due for renewal then, leaves nothing to retry: the

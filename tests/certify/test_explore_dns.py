@@ -2015,3 +2015,81 @@ class LookupMovedOnToTheNextTargetAmongALaterLookupsTests(SynchronousTestCase):
 
     def test_next_target_asked_away_from_the_give_up_fails(self) -> None:
         self.assertIn(0.0, self._downs(7.0, True))
+
+
+class FallbackRegisteredLateAfterTheLookupFailedTests(SynchronousTestCase):
+    """
+    DNS-11 (round 23, survey w7034 [3665]): successive mode, UDP, every lookup
+    of server 1 empty, the fallback server's REGISTERs dropped.  The lookup
+    failed and the fallback server took over at once (FO-6, FBK-S2), but its
+    REGISTER got through only after 15 s of retransmissions: the phone was on
+    the fallback server from that 2xx, and its probe of server 1 (the lookup
+    again, FBK-S3) was due fallback.timeout after it, past the end of the run.
+    The checker reckoned the retry from the lookup's failure.  Had the
+    fallback server answered at once, a missing lookup by then still fails.
+    """
+
+    def _world(self, answered_at: float) -> TraceBuilder:
+        from harness.certify.wire import send_offsets
+
+        tb = TraceBuilder(default_facts(port1=0, redundancy_type=1, fallback_timeout=30,
+                                        retry_counts=8, duration=45.0))
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+        tb.dns(0.002, DOMAIN, "A")
+        offs = [o for o in send_offsets(tb.facts.profile, "REGISTER", 8, "udp")
+                if 0.004 + o <= answered_at]
+        reg = tb.register("fallback", 0.004, call_id="reg-fb", sends=offs,
+                          lost=range(len(offs) - 1))
+        tb.respond(reg, 200, answered_at + 0.001)
+        return tb
+
+    def test_fallback_registered_late_passes(self) -> None:
+        self.assertEqual(status(self._world(15.504), "DNS-11"), "pass")
+
+    def test_fallback_registered_at_once_and_no_lookup_again_fails(self) -> None:
+        self.assertEqual(status(self._world(0.004), "DNS-11"), "fail")
+
+
+class RenewalHeldBehindAnotherRegisterTests(SynchronousTestCase):
+    """
+    DNS-10 (round 23, survey w7034 [6394]): TLS, register_on_enable 1, SRV
+    TTL 60 s, registered at the primary for 60 s.  A call at 29 s found the
+    primary's port closed, and FO-5's REGISTER to the silent secondary was
+    outstanding until 64.6 s.  The renewal fell due at 30 s and waited for it
+    (RFC 3261 10.2: one REGISTER of a Call-ID at a time); it went to the
+    primary the moment that one gave up, through the resolution it began
+    with.  The checker took it for a new request begun after the TTL expired.
+    A renewal falling due only after the expiry (granted 140 s: at 80 s) and
+    a REGISTER away from the other's end still owe the lookup again.
+    """
+
+    def _world(self, expires: int, gap: float = 0.0) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=2, port1=0, server2="", expires=expires,
+                                        retry_counts=10, register_on_enable=1,
+                                        calls=(29.0, 100.0), duration=120.0,
+                                        servers=default_facts().servers[:2]))
+        srv = f"_sips._tcp.{DOMAIN}"
+        targets = (f"0 1 5061 primary.{DOMAIN}", f"1 0 5061 secondary.{DOMAIN}")
+        tls = {"transport": "tls", "port": 5061}
+        tb.dns(0.0, srv, "SRV", targets, ttl=60)
+        tb.dns(0.01, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=120)
+        tb.dns(0.02, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=120)
+        tb.respond(tb.register("primary", 0.03, **tls), 200, 0.04)
+        refused = tb.refused(29.0, "primary", port=5061, after=0.04)
+        tb.silent("REGISTER", "secondary", refused + 0.001, cseq=2, **tls)
+        ended = refused + 0.001 + tb.give_up("REGISTER", "secondary")
+        again = tb.register("primary", ended + gap + 0.1, cseq=3, **tls)
+        tb.respond(again, 200, ended + gap + 0.13)
+        tb.dns(100.0, srv, "SRV", targets, ttl=60)
+        tb.dns(100.01, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=120)
+        tb.call("primary", 100.02, bye_at=110.0, **tls)
+        return tb
+
+    def test_renewal_held_since_before_the_expiry_passes(self) -> None:
+        self.assertEqual(status(self._world(60), "DNS-10"), "pass")
+
+    def test_renewal_due_after_the_expiry_fails(self) -> None:
+        self.assertEqual(status(self._world(140), "DNS-10"), "fail")
+
+    def test_register_away_from_the_others_end_fails(self) -> None:
+        self.assertEqual(status(self._world(60, gap=3.0), "DNS-10"), "fail")

@@ -90,6 +90,7 @@ MUST_FAIL = {
     "r23-w7034-rtx3-fb2-roe-register-after-primary-in-retry-after": ("ignores-retry-after",
                                                                      "RTX-3"),
     "r23-w7033-fbk-s3-probe-ends-with-last-targets-reask": ("probes-wrong-interval", "FBK-S3"),
+    "r24-w7037-fb3z-roe-register-refused-at-current": ("always-fails-back", "FB-3Z"),
 }
 
 

@@ -494,7 +494,14 @@ def _failback_invariants(run: WorldRun, mine: list[wire.Txn], tol: float) -> lis
         # register_on_enable 1: the REGISTER the phone sends to the next target before
         # a request failing over goes there is part of that failover (FO-5), not a new
         # request (explore seed 24 of dns-ip-literal)
+        # (... and so is a chain whose answered attempt is FO-5's REGISTER for one target
+        # whose request did not get through there, as the checkers read it
+        # (L{Ctx.roe_unfollowed}), whatever the wire lent it before: survey w7037 [9581],
+        # round 24, TLS, a call's refused connection to the primary in that chain too)
         head = c.head.dst
+        if c.method == "REGISTER" and any(x.answered and ctx.roe_unfollowed(x)
+                                          for x in c.txns):
+            return True
         return bool(
             c.method == "REGISTER" and acct.register_on_enable[0] and head != primary
             and any(x.method not in ("REGISTER", "ACK", "CANCEL") and not x.in_dialog
@@ -589,7 +596,11 @@ def _failback_invariants(run: WorldRun, mine: list[wire.Txn], tol: float) -> lis
             stay, rule = False, f"FB-3 duration: primary first after {timeout} s"
         if stay is None:
             continue
-        if stay and head != current and current not in _unresolved_for(run, c, t):
+        if (stay and head != current and current not in _unresolved_for(run, c, t)
+                # (FO-5's REGISTER there, failed or refused, was its attempt at the
+                # current server; survey w7037 [1090], round 24: FB-3Z, the secondary's
+                # 403 to it, the INVITE on to the primary)
+                and _began_at(ctx, c) != current):
             # (a lookup that gave the current server no address, DNS-8/DNS-11, left it
             # no target: the request starts where that resolution says; explore seed 9
             # of dns-ip-literal)
@@ -648,6 +659,17 @@ def _registers_for_stay(ctx: Any, chain: wire.Chain, current: str) -> bool:
     from harness.certify.checks_fo import _registers_for_stay as for_stay
 
     return for_stay(ctx, chain, current)
+
+
+def _began_at(ctx: Any, chain: wire.Chain) -> str:
+    """
+    Where new request C{chain} began, as the FB-* checkers read it: at the
+    target of FO-5's REGISTER that failed or was refused just before it
+    (L{harness.certify.checks_fo._began_at}), else at its first attempt's.
+    """
+    from harness.certify.checks_fo import _began_at as began_at
+
+    return str(began_at(ctx, chain))
 
 
 def _tried_on_shared_conn(run: WorldRun, c: wire.Chain, server: str) -> bool:

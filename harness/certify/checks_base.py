@@ -510,11 +510,31 @@ class Ctx:
                 if t.dst != c.head.dst and self.group(t.dst) == 1 and t.answered:
                     assert t.final_t is not None
                     if (self.not_taken(t, c.head.dst) or self._retried_after(t, c.head.dst)
-                            or self._refused_register_first(c)):
+                            or self._refused_register_first(c) or self.roe_unfollowed(t)):
                         break
                     out.append(Failover(c, t, t.final_t, t.dst))
                     break
         return out
+
+    def roe_unfollowed(self, t: wire.Txn) -> bool:
+        """
+        Whether C{t} is FO-5's REGISTER for one target (L{roe_registers}) whose
+        request did not get through there: no new request that followed its
+        answer at once at that target (L{checks_rtx._roe_before_call}'s
+        window) was answered in time.  Its answer alone put the phone on
+        nothing: a failover is the request getting through at the next
+        target (round 17, survey 7017 [01]).  Survey w7037 [9581], round 24:
+        TLS, a call's connection to the stopped primary refused, which the
+        wire lends to the REGISTER's chain too (sent with the first request
+        after it), FO-5's REGISTER answered 200, the INVITE silenced there.
+        """
+        if id(t) not in self.roe_registers or t.final_t is None:
+            return False
+        done = t.final_t
+        return not any(x.method not in ("REGISTER", "ACK", "CANCEL") and not x.in_dialog
+                       and x.dst == t.dst and x.answered and not x.late
+                       and done - self.tol <= x.started <= done + self.at_once
+                       for x in self.txns)
 
     def _refused_register_first(self, c: wire.Chain) -> bool:
         """

@@ -27,6 +27,7 @@ from harness.certify.checks_rtx import (
     _roe_before_call,
     _roe_register,
     _roe_window,
+    roe_ended_at,
 )
 from harness.certify.verdict import Verdict
 from harness.trace.events import PacketEvent
@@ -1038,7 +1039,9 @@ def _stay_then_primary(ctx: Ctx, c: str, delay_of: str,
         for ch in before:
             judged += 1
             ev.extend(ch.head.indexes)
-            if ch.head.dst != f.to:
+            # (begun at the current server with FO-5's REGISTER there, failed or refused,
+            # it moved on from it: as FB-2 and FB-3Z read it, L{_began_at})
+            if ch.head.dst != f.to and _began_at(ctx, ch) != f.to:
                 return ctx.failed(
                     c,
                     f"a new request before {delay_of} ran out left the current server",
@@ -1138,19 +1141,22 @@ def _began_at(ctx: Ctx, ch: wire.Chain) -> str:
     """
     The target where new request C{ch} began: that of FO-5's REGISTER for one
     target (L{Ctx.roe_registers}) sent ahead of it, when its first attempt
-    followed that REGISTER's failure at once (L{checks_rtx._roe_window}: the
-    REGISTER was its attempt there, which the wire, naming transactions by
-    Call-ID, puts in the registration's chain), else its first attempt's.
-    Survey 7023 [02], round 20: a call kept on the secondary (FB-2), FO-5's
-    REGISTER there answered 503, the INVITE on to the primary, refused, then
-    to the fallback server.
+    followed that REGISTER's failure or refusal at once
+    (L{checks_rtx.roe_ended_at}, L{checks_rtx._roe_window}: the REGISTER was
+    its attempt there, which the wire, naming transactions by Call-ID, puts
+    in the registration's chain), else its first attempt's.  Survey 7023
+    [02], round 20: a call kept on the secondary (FB-2), FO-5's REGISTER
+    there answered 503, the INVITE on to the primary, refused, then to the
+    fallback server; survey w7037 [1090], round 24: FB-3Z, the secondary
+    answering 403 to FO-5's REGISTER, the INVITE on to the primary (round
+    6's reading of a refused one, L{_secondary_unregistered}).
     """
     head = ch.head
     for y in ctx.txns:
         if (id(y) not in ctx.roe_registers or y.dst == head.dst
                 or (y.started, y.sends[0].index) >= (head.started, head.sends[0].index)):
             continue
-        done = ctx.failed_at(y)
+        done = roe_ended_at(ctx, y)
         if done is not None:
             lo, hi = _roe_window(ctx, done)
             if lo <= head.started <= hi:
@@ -1241,6 +1247,11 @@ def fb3z(ctx: Ctx) -> Verdict:
             if ch.head.dst == f.to:
                 if ch.head.failed:
                     break  # the current server failed: the primary may come back
+                continue
+            if _began_at(ctx, ch) == f.to:
+                # FO-5's REGISTER there, failed or refused, was its attempt at the current
+                # server, and it moved on from it (as FB-2 reads it; survey w7037 [1090],
+                # round 24: the secondary's 403 to it, the INVITE on to the primary)
                 continue
             if _skipped(ctx, f.to, ch.head.first):
                 # the lookup it used gave no address for the current server (DNS-8,

@@ -306,13 +306,7 @@ def _roe_failed_at_call(ctx: Ctx, t: wire.Txn) -> bool:
     """
     if not wire.in_call_window(ctx.trace, ctx.facts, t.started):
         return False
-    done = ctx.failed_at(t)
-    # (or refused: a final error other than a challenge registers nothing, so no
-    # request goes there either (FO-5, L{wire.Txn.refused}); the INVITE moves on from
-    # its answer; survey 7031 [5010], round 22: the secondary answering every REGISTER
-    # 500, a call's REGISTER there, then its lookup of the primary and the INVITE)
-    if done is None and t.refused and not t.late:
-        done = t.final_t
+    done = roe_ended_at(ctx, t)
     if done is None:
         return False
     lo, hi = _roe_window(ctx, done, relook=True)
@@ -325,6 +319,22 @@ def _roe_failed_at_call(ctx: Ctx, t: wire.Txn) -> bool:
         if first and x.dst != t.dst and lo <= x.started <= hi:
             return True
     return False
+
+
+def roe_ended_at(ctx: Ctx, t: wire.Txn) -> float | None:
+    """
+    When FO-5's REGISTER C{t} stopped being its request's way to its one
+    target: when it failed there (L{Ctx.failed_at}), or when it was refused
+    (L{wire.Txn.refused}: a final error other than a challenge registers
+    nothing, so no request goes there either, FO-5), at that answer; the
+    request behind it moves on then (survey 7031 [5010], round 22: the
+    secondary answering every REGISTER 500, a call's REGISTER there, then
+    its lookup of the primary and the INVITE).  C{None}: neither.
+    """
+    done = ctx.failed_at(t)
+    if done is None and t.refused and not t.late:
+        done = t.final_t
+    return done
 
 
 def _roe_window(ctx: Ctx, done: float, *, relook: bool = False) -> tuple[float, float]:

@@ -245,3 +245,87 @@ class Fo5RegisterOfACallThatLeftTheServerInUseTests(SynchronousTestCase):
 
     def test_register_long_after_the_primarys_give_up_fails(self) -> None:
         self.assertEqual(status(roe_register_inside_retry_after_world("late"), "FB-2"), "fail")
+
+
+class Fo5RegisterRefusedAtTheCurrentServerUnderFB3ZTests(SynchronousTestCase):
+    """
+    FB-3Z (survey w7037 [1090], round 24, 2 worlds): C{failback_timeout} 0,
+    C{register_on_enable} 1.  After the registration's failover to the
+    secondary, the secondary refused every REGISTER (403).  A call's FO-5
+    REGISTER there was refused too, so the INVITE could not go there (FO-5)
+    and moved on to the primary, as round 6 reads a refused one
+    (L{checks_fo._secondary_unregistered}).  FB-3Z read a new request begun
+    at the primary; FB-2 already read it as begun at the current server
+    (L{checks_fo._began_at}), which now counts a refused REGISTER as it
+    counts a failed one (L{checks_rtx.roe_ended_at}).  FO-5's REGISTER
+    answered 200 there, or no REGISTER at all, and the INVITE at the primary
+    still fails FB-3Z.
+    """
+
+    def _world(self, roe_status: int | None, failback_timeout: int = 0) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(failback_mode=3, failback_timeout=failback_timeout,
+                                        register_on_enable=1, retry_counts=0, calls=(40.0,),
+                                        duration=120.0))
+        tb.dns(0.0, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=300)
+        tb.silent("REGISTER", "primary", 0.1)
+        give_up = 0.1 + tb.give_up("REGISTER")
+        tb.respond(tb.register("secondary", give_up, cseq=2), 200, give_up + 0.01)
+        if roe_status is not None:
+            tb.respond(tb.register("secondary", 40.0, cseq=3), roe_status, 40.01)
+        tb.silent("INVITE", "primary", 40.02, call_id="call-a")
+        return tb
+
+    def test_refused_register_then_the_primary_passes(self) -> None:
+        self.assertEqual(status(self._world(403), "FB-3Z"), "pass")
+
+    def test_answered_register_then_the_primary_fails(self) -> None:
+        self.assertEqual(status(self._world(200), "FB-3Z"), "fail")
+
+    def test_straight_to_the_primary_fails(self) -> None:
+        self.assertEqual(status(self._world(None), "FB-3Z"), "fail")
+
+    def test_fb3_refused_register_inside_the_stay_passes(self) -> None:
+        # (FB-1 and FB-3's stay read it the same way, L{checks_fo._stay_then_primary})
+        self.assertEqual(status(self._world(403, failback_timeout=3600), "FB-3"), "pass")
+
+    def test_fb3_answered_register_inside_the_stay_fails(self) -> None:
+        self.assertEqual(status(self._world(200, failback_timeout=3600), "FB-3"), "fail")
+
+
+class Fo5RegisterAnsweredForACallLostThereTests(SynchronousTestCase):
+    """
+    FB-2 (survey w7037 [9581], round 24, 2 worlds): TLS, C{register_on_enable}
+    1.  A call's connection to the stopped primary was refused; FO-5's
+    REGISTER to the secondary was answered 200 and the INVITE went there,
+    silenced.  The next call tried the primary first (refused) and then the
+    secondary.  The wire lends the refused connection to every request sent
+    with the first one after it, the REGISTER too, so its chain read as a
+    REGISTER failing over from the primary, and FB-2 took its 200 for the
+    phone being on the secondary.  FO-5's REGISTER answered is no failover,
+    the request behind it getting through is (round 17's reading,
+    L{Ctx.failovers}): the phone was on no server.  Had the first call's
+    INVITE been answered at the secondary, the next call at the primary
+    still fails FB-2.
+    """
+
+    def _world(self, answered: bool) -> TraceBuilder:
+        # (retry_counts 7: the silenced INVITE still outstanding when the next call came)
+        tb = TraceBuilder(default_facts(failback_mode=2, register_on_enable=1, transport=1,
+                                        retry_counts=7, calls=(5.0, 26.0), duration=60.0))
+        tb.dns(0.0, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=300)
+        tb.respond(tb.register("primary", 0.1, transport="tcp"), 200, 0.11)
+        at = tb.refused(5.0, "primary")
+        tb.respond(tb.register("secondary", at + 0.01, cseq=2, transport="tcp"), 200, at + 0.02)
+        if answered:
+            tb.call("secondary", at + 0.03, bye_at=10.0, call_id="call-a", transport="tcp")
+        else:
+            tb.silent("INVITE", "secondary", at + 0.03, call_id="call-a", transport="tcp")
+        at = tb.refused(26.0, "primary")
+        tb.silent("INVITE", "secondary", at + 0.01, call_id="call-b", transport="tcp")
+        return tb
+
+    def test_register_answered_for_a_call_lost_there_is_no_failover(self) -> None:
+        self.assertEqual(status(self._world(False), "FB-2"), "n/a")
+
+    def test_call_answered_there_then_the_primary_fails(self) -> None:
+        self.assertEqual(status(self._world(True), "FB-2"), "fail")

@@ -372,8 +372,10 @@ class RefusedRegisterFirstIsNoFailoverTests(SynchronousTestCase):
     INVITE off the secondary).  The wire read the REGISTER as a failover, and
     the next call, at the primary once it was back, as a new request leaving
     the current server.  The phone was on no server: the request behind the
-    REGISTER never went there.  Had the secondary taken the REGISTER, the
-    next call at the primary still fails FB-2.
+    REGISTER never went there.  Had the secondary taken the REGISTER and the
+    call's INVITE (round 24: FO-5's REGISTER answered with no request
+    through behind it is no failover either), the next call at the primary
+    still fails FB-2.
     """
 
     def _world(self, refused: bool) -> TraceBuilder:
@@ -392,6 +394,10 @@ class RefusedRegisterFirstIsNoFailoverTests(SynchronousTestCase):
         left = tb.refused(27.0, "primary", after=0.04)
         reg = tb.register("secondary", left + 0.01, cseq=2, transport="tcp")
         tb.respond(reg, 486 if refused else 200, left + 0.02)
+        if not refused:
+            # (the call got through there: a failover is the request getting through at
+            # the next target, FO-5's REGISTER's answer alone none, L{Ctx.roe_unfollowed})
+            tb.call("secondary", left + 0.03, bye_at=30.0, call_id="call-a", transport="tcp")
         call = tb.invite("primary", 41.0, call_id="call-b", transport="tcp")
         tb.respond(call, 486, 41.01)
         return tb

@@ -91,6 +91,7 @@ MUST_FAIL = {
                                                                      "RTX-3"),
     "r23-w7033-fbk-s3-probe-ends-with-last-targets-reask": ("probes-wrong-interval", "FBK-S3"),
     "r23-w7034-dns11-fallback-registered-late": ("no-probing", "FBK-S3"),
+    "r24-w7037-fb3z-roe-register-refused-at-current": ("always-fails-back", "FB-3Z"),
 }
 
 

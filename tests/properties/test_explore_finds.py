@@ -744,3 +744,67 @@ class Fo5RegisterInsideTheRenewedRegistrationsLastHalfInvariantTests(Synchronous
 
     def test_renewal_to_the_secondary_breaks(self) -> None:
         self.assertEqual(len(self._problems("secondary")), 1)
+
+
+class Fo5RegisterRefusedAtTheCurrentServerInvariantTests(SynchronousTestCase):
+    """
+    FAILBACK (survey w7037 [1090], round 24, 2 worlds): FB-3Z,
+    C{register_on_enable} 1.  A call's FO-5 REGISTER at the current server
+    (the secondary) was refused (403), and the INVITE moved on to the
+    primary: the request began at the current server, as the FB-* checkers
+    read it (L{harness.certify.checks_fo._began_at}).  FO-5's REGISTER
+    answered 200 there, the INVITE then at the primary, still breaks FB-3Z.
+    """
+
+    def _problems(self, roe_status: int) -> list[str]:
+        from harness.testing.strategies import AccountSpec
+        from tests.certify.test_explore_fb import (
+            Fo5RegisterRefusedAtTheCurrentServerUnderFB3ZTests as Tests,
+        )
+
+        tb = Tests._world(Tests(), roe_status)
+        return failback_problems(tb, AccountSpec(
+            retry_counts=(0, 3), register_on_enable=(1, 0), failback_mode=(3, 0),
+            failback_timeout=(0, 3600)))
+
+    def test_refused_register_then_the_primary_holds(self) -> None:
+        self.assertEqual(self._problems(403), [])
+
+    def test_answered_register_then_the_primary_breaks(self) -> None:
+        problems = self._problems(200)
+        self.assertEqual(len(problems), 1)
+        self.assertIn("FB-3Z", problems[0])
+
+
+class Fo5RegisterAnsweredForACallLostThereInvariantTests(SynchronousTestCase):
+    """
+    FAILBACK (survey w7037 [9581], round 24, 2 worlds): FB-2, TCP,
+    C{register_on_enable} 1.  A call's connection to the primary refused,
+    FO-5's REGISTER answered at the secondary, the INVITE silenced there; the
+    next call began at the primary.  The wire lent the refused connection to
+    the REGISTER's chain too, so the invariant's "REGISTER for a failover"
+    (which wants it begun away from the primary) missed it and took its 200
+    for the phone being on the secondary; FO-5's REGISTER for one target
+    (L{harness.certify.checks_base.Ctx.roe_registers}) answered is no
+    failover (round 17).  The first call answered there, the next call at
+    the primary still breaks FB-2.
+    """
+
+    def _problems(self, answered: bool) -> list[str]:
+        from harness.testing.strategies import AccountSpec
+        from tests.certify.test_explore_fb import (
+            Fo5RegisterAnsweredForACallLostThereTests as Tests,
+        )
+
+        tb = Tests._world(Tests(), answered)
+        return failback_problems(tb, AccountSpec(
+            transport=1, retry_counts=(7, 3), register_on_enable=(1, 0),
+            failback_mode=(2, 0)))
+
+    def test_register_answered_for_a_call_lost_there_holds(self) -> None:
+        self.assertEqual(self._problems(False), [])
+
+    def test_call_answered_there_then_the_primary_breaks(self) -> None:
+        problems = self._problems(True)
+        self.assertEqual(len(problems), 1)
+        self.assertIn("FB-2", problems[0])

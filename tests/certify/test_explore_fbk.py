@@ -5651,3 +5651,32 @@ class ProbeAfterTheLastTargetsAddressWasAskedAgainTests(SynchronousTestCase):
 
     def test_probe_40_s_after_it_fails(self) -> None:
         self.assertEqual(status(self._world(40.0), "FBK-S3"), "fail")
+
+
+class FallbackAsTheRunEndsBehindTcpLatencyTests(SynchronousTestCase):
+    """
+    FBK-S1 (survey w7037 [8172], round 24; successive mode, TCP,
+    C{retry_counts} 3, the primary silenced at 251 s of 300): a call's INVITE
+    gave the primary up, and the phone tried it again with a REGISTER written
+    at 292.500 s, which the primary read 5 ms later; the phone gave it up at
+    300.000 s and registered at the fallback server at once, as the run
+    ended.  The wire times the attempt from the primary's read, so its
+    give-up time, 300.005 s, fell after the end and the checker counted the
+    working server as still working (L{checks_fbk._exhausted_as_run_ended}
+    now takes a give-up within the tolerance of the end).  A fallback
+    REGISTER a second before that give-up still fails.
+    """
+
+    def _world(self, at: float) -> TraceBuilder:
+        tb = _ip_literal(redundancy_type=1, transport=1, duration=60.0)
+        ok = tb.register("primary", 0.017, transport="tcp")
+        tb.respond(ok, 200, 0.017)
+        _tcp_silent(tb, "REGISTER", 52.505, cseq=2)
+        tb.register("fallback", at, call_id="reg-2", transport="tcp")
+        return tb
+
+    def test_fallback_as_the_run_ends_passes(self) -> None:
+        self.assertEqual(status(self._world(60.0), "FBK-S1"), "pass")
+
+    def test_fallback_before_the_give_up_fails(self) -> None:
+        self.assertEqual(status(self._world(59.0), "FBK-S1"), "fail")

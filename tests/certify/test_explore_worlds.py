@@ -90,6 +90,10 @@ MUST_FAIL = {
     "r23-w7034-rtx3-fb2-roe-register-after-primary-in-retry-after": ("ignores-retry-after",
                                                                      "RTX-3"),
     "r23-w7033-fbk-s3-probe-ends-with-last-targets-reask": ("probes-wrong-interval", "FBK-S3"),
+    "r24-w7037-fbk-s1-fallback-as-run-ends-behind-tcp": ("registers-fallback-in-successive",
+                                                         "FBK-S1"),
+    "r24-w7037-rtx1-call-reuses-alike-fill": ("retries-too-few", "RTX-1"),
+    "r24-w7037-reg2-renewal-written-before-call": ("never-fails-back", "FB-2"),
 }
 
 

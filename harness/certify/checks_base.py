@@ -68,6 +68,42 @@ class Ctx:
         """
         return any(p.at - self.tol <= t <= p.at + 1.0 + self.tol for p in self.facts.calls)
 
+    def left_phone(self, x: wire.Txn) -> float:
+        """
+        When C{x}'s request left the phone: the phone's own packet carrying its
+        Via branch to C{x}'s server, if the trace has it (the simulated network
+        records each packet at its sending); C{x.first}, its arrival, otherwise.
+        """
+        return self.left_phone_packet(x)[0]
+
+    def left_phone_packet(self, x: wire.Txn) -> tuple[float, int | None]:
+        """
+        L{left_phone}'s time and the trace index of the phone's packet it read
+        (C{None} if the trace has none): within one instant, the trace's order is
+        the order of sending.
+        """
+        if not x.on_wire or not x.branch:
+            return x.first, None
+        if x.transport == "tls":
+            # (TLS records carry no payload in the trace: the last data segment of the
+            # phone's connection delivered before the server read it, within a datagram's
+            # flight; survey 7003, round 7: 100 ms latency)
+            s0 = x.sends[0]
+            conn = ((s0.src, s0.sport), (x.dst, s0.port))
+            left = [(e.t, i) for i, e in self.trace.indexed(PacketEvent)
+                    if e.proto == "tcp" and not e.flags and not e.payload
+                    and e.fate == "delivered" and (e.src, e.dst) == conn
+                    and x.first - wire._IN_FLIGHT <= e.t <= x.first + 1e-9]
+            return max(left) if left else (x.first, None)
+        branch = x.branch.encode()
+        for i, e in self.trace.indexed(PacketEvent):
+            if e.t > x.first + self.tol:
+                break
+            if (e.dst[0] == x.dst and e.payload and branch in e.payload
+                    and (self.facts.phone is None or e.src[0] == self.facts.phone)):
+                return min(e.t, x.first), i
+        return x.first, None
+
     # -- wire view ---------------------------------------------------------------
 
     @cached_property

@@ -992,51 +992,13 @@ def _name_lookup_began(ctx: Ctx, queries: list[tuple[float, bytes]], at: float) 
     return began
 
 
-def _left_phone(ctx: Ctx, x: wire.Txn) -> float:
-    """
-    When C{x}'s request left the phone: the phone's own packet carrying its
-    Via branch to C{x}'s server, if the trace has it (the simulated network
-    records each packet at its sending); C{x.first}, its arrival, otherwise.
-    """
-    return _left_phone_packet(ctx, x)[0]
-
-
-def _left_phone_packet(ctx: Ctx, x: wire.Txn) -> tuple[float, int | None]:
-    """
-    L{_left_phone}'s time and the trace index of the phone's packet it read
-    (C{None} if the trace has none): within one instant, the trace's order is
-    the order of sending.
-    """
-    if not x.on_wire or not x.branch:
-        return x.first, None
-    if x.transport == "tls":
-        # (TLS records carry no payload in the trace: the last data segment of the
-        # phone's connection delivered before the server read it, within a datagram's
-        # flight; survey 7003, round 7: 100 ms latency)
-        s0 = x.sends[0]
-        conn = ((s0.src, s0.sport), (x.dst, s0.port))
-        left = [(e.t, i) for i, e in ctx.trace.indexed(PacketEvent)
-                if e.proto == "tcp" and not e.flags and not e.payload
-                and e.fate == "delivered" and (e.src, e.dst) == conn
-                and x.first - wire._IN_FLIGHT <= e.t <= x.first + 1e-9]
-        return max(left) if left else (x.first, None)
-    branch = x.branch.encode()
-    for i, e in ctx.trace.indexed(PacketEvent):
-        if e.t > x.first + ctx.tol:
-            break
-        if (e.dst[0] == x.dst and e.payload and branch in e.payload
-                and (ctx.facts.phone is None or e.src[0] == ctx.facts.phone)):
-            return min(e.t, x.first), i
-    return x.first, None
-
-
 def _left_before_lookup(ctx: Ctx, x: wire.Txn, d: DnsDown) -> bool:
     """
     Whether C{x}'s request left the phone before the failed lookup C{d}'s
     first query did (so it did not wait for that lookup): by time, or, in
     the same instant, by the two packets' order in the trace.
     """
-    i = _left_phone_packet(ctx, x)[1]
+    i = ctx.left_phone_packet(x)[1]
     if i is None:
         return False
     dns_host = ctx.facts.dns[0] if ctx.facts.dns is not None else None
@@ -1126,7 +1088,7 @@ def _probes(ctx: Ctx) -> list[_Probe]:
                 # DNS server: it had not waited for the lookup's outcome; survey 7002
                 # [05], round 6: 100 ms latency, a call placed 0.2 s into a probe's
                 # lookup, its INVITE to the fallback server arriving as the A answer left)
-                and (d.timed_out or _left_phone(ctx, nxt) >= d.end - 1e-9)
+                and (d.timed_out or ctx.left_phone(nxt) >= d.end - 1e-9)
                 # (a call placed after the lookup began did not start it: explore seed
                 # 339 of dns-ip-literal, round 9, 100 ms latency, a probe's query sent
                 # 0.19 s before a call was placed, the INVITE to the fallback server
@@ -1251,6 +1213,11 @@ def _exhausted_as_run_ended(ctx: Ctx, ch: wire.Chain) -> float | None:
     leaves such a cut-short attempt out), if the phone's REGISTER to the
     fallback server at that very time shows it had given server 1 up (FBK-S2;
     explore seed 24 of dns-ip-literal: the fallback 49 ms before the end).
+    That give-up time may fall just after the end: over TCP/TLS the wire
+    times the attempt from the server's read, up to a latency after the
+    phone wrote it and started its timer (survey w7037 [8172], round 24:
+    the phone gave the primary up and fell back at 300.000 s of 300, the
+    wire's give-up time 300.005 s).
     """
     g1 = [t for t in ch.txns if ctx.group(t.dst) == 1]
     if not g1 or g1[-1].final is not None or ctx.completed(g1[-1]):
@@ -1259,7 +1226,7 @@ def _exhausted_as_run_ended(ctx: Ctx, ch: wire.Chain) -> float | None:
     if not wanted or not wanted <= {t.dst for t in g1}:
         return None
     gave = ctx.failed_at(g1[-1])
-    if gave is None or gave > ctx.end:
+    if gave is None or gave > ctx.end + ctx.tol:
         return None
     fb = ctx.fallback
     if any(x.method == "REGISTER" and x.dst == fb and abs(x.started - gave) <= ctx.at_once
@@ -1351,7 +1318,7 @@ def fbk_s1(ctx: Ctx) -> Verdict:
         if t.on_wire and t.transport != "udp":
             written_by = max(written_by, ctx.trace.events[t.sends[0].index].t)
         # (and it left the phone before the wire saw it: TLS, the server's read time)
-        left = _left_phone(ctx, t)
+        left = ctx.left_phone(t)
         state = [e for e in events if (e[1] == "down" and e[0] <= written_by + ctx.tol)
                  or (e[1] != "down" and e[0] + ctx.tol < left)]
         working_down = bool(state) and state[-1][1] == "down"

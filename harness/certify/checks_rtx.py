@@ -243,12 +243,16 @@ def _roe_for_call(ctx: Ctx, t: wire.Txn, registered: str) -> bool:
     """
     Whether C{t} is register_on_enable's REGISTER (FO-5) to a target of server 1
     other than C{registered}, sent as a planned call was placed, that call's
-    INVITE following it.
+    INVITE following it.  Not one that left the phone before the call was
+    placed (the wire times a request from the server's read, a latency
+    later: survey w7037 [9833], round 24, 100 ms latency, failback_mode 2,
+    the renewal to the primary written at 246.66 s, read at 246.76 s, a call
+    placed at 247 s).
     """
     if (t.method != "REGISTER" or ctx.group(t.dst) != 1 or t.dst == registered
             or not ctx.facts.account.server(1).register_on_enable):
         return False
-    if not ctx.at_call_moment(t.started):
+    if not ctx.at_call_moment(t.started) or not ctx.at_call_moment(ctx.left_phone(t)):
         return False
     end = t.started + ctx.give_up(t) + ctx.at_once
     return any(x.method == "INVITE" and not x.in_dialog and t.started <= x.started <= end

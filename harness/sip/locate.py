@@ -599,9 +599,10 @@ class Locator:
         self.naptr_answer_order = naptr_answer_order
         self._cache: dict[tuple[str, int, int, int], Resolution] = {}
         self._rotation: dict[str, int] = {}
-        # what asking again settled for a resolution (id -> (it, filled)): another
-        # request still holding it takes that instead of asking once more (L{fill})
-        self._filled: dict[int, tuple[Resolution, Resolution]] = {}
+        # what asking again settled for a resolution (id -> (it, filled, when the
+        # answers then heard expire)): another request still holding it, or one alike,
+        # takes that instead of asking once more (L{fill})
+        self._filled: dict[int, tuple[Resolution, Resolution, float | None]] = {}
 
     def cached(
         self, address: str, port: int, transport: int, naptr_build: int
@@ -668,12 +669,37 @@ class Locator:
         later = self._filled.get(id(resolution))
         if later is not None and later[0] is resolution:
             resolution = later[1]
+        else:
+            resolution = self._filled_alike(resolution) or resolution
         if not resolution.missing:
             return defer.succeed(resolution)
         domain = next((t.name for t in resolution.targets if t.name), "")
         run = _Run(self, domain)
         plan = list(resolution.plan)
         return self._fill_next(None, run, resolution, plan, 0)
+
+    def _filled_alike(self, resolution: Resolution) -> Resolution | None:
+        """
+        What asking again settled for another resolution of the same SRV set,
+        lacking the same addresses (another request's lookup of the same
+        server, run at the same time as this one's: two resolutions, one
+        plan), while that answer lives (DNS-10).  Survey w7037 [3357], round
+        24: the renewal's and a call's lookups both lost the primary's
+        address; the REGISTER asked again and heard it at 54 s, and the
+        INVITE, giving the secondary up at 57 s, asked once more and reached
+        the primary a second after its last interval passed (RTX-1).  Both
+        resolutions had expired by then (a 5 s NAPTR TTL), so the answers the
+        first ask heard are what must still live (the primary's A, 120 s).
+        """
+        if not resolution.plan:
+            return None
+        now = self.clock.seconds()
+        alike = [(filled, lives) for before, filled, lives in self._filled.values()
+                 if before.plan == resolution.plan]
+        if not alike:
+            return None
+        filled, lives = alike[-1]
+        return filled if lives is None or now < lives else None
 
     def _fill_next(
         self, _: object, run: _Run, resolution: Resolution, plan: list[Planned], i: int
@@ -703,7 +729,8 @@ class Locator:
         for key, cached in self._cache.items():
             if cached is resolution:
                 self._cache[key] = filled
-        self._filled[id(resolution)] = (resolution, filled)
+        self._filled[id(resolution)] = (resolution, filled,
+                                        min(run.expiries) if run.expiries else None)
         return filled
 
     def _resolve(self, host: str, port: int, transport: int, naptr_build: int) -> Deferred[Any]:

@@ -5651,3 +5651,86 @@ class ProbeAfterTheLastTargetsAddressWasAskedAgainTests(SynchronousTestCase):
 
     def test_probe_40_s_after_it_fails(self) -> None:
         self.assertEqual(status(self._world(40.0), "FBK-S3"), "fail")
+
+
+class FallbackAsTheRunEndsBehindTcpLatencyTests(SynchronousTestCase):
+    """
+    FBK-S1 (survey w7037 [8172], round 24; successive mode, TCP,
+    C{retry_counts} 3, the primary silenced at 251 s of 300): a call's INVITE
+    gave the primary up, and the phone tried it again with a REGISTER written
+    at 292.500 s, which the primary read 5 ms later; the phone gave it up at
+    300.000 s and registered at the fallback server at once, as the run
+    ended.  The wire times the attempt from the primary's read, so its
+    give-up time, 300.005 s, fell after the end and the checker counted the
+    working server as still working (L{checks_fbk._exhausted_as_run_ended}
+    now takes a give-up within the tolerance of the end).  A fallback
+    REGISTER a second before that give-up still fails.
+    """
+
+    def _world(self, at: float) -> TraceBuilder:
+        tb = _ip_literal(redundancy_type=1, transport=1, duration=60.0)
+        ok = tb.register("primary", 0.017, transport="tcp")
+        tb.respond(ok, 200, 0.017)
+        _tcp_silent(tb, "REGISTER", 52.505, cseq=2)
+        tb.register("fallback", at, call_id="reg-2", transport="tcp")
+        return tb
+
+    def test_fallback_as_the_run_ends_passes(self) -> None:
+        self.assertEqual(status(self._world(60.0), "FBK-S1"), "pass")
+
+    def test_fallback_before_the_give_up_fails(self) -> None:
+        self.assertEqual(status(self._world(59.0), "FBK-S1"), "fail")
+
+
+class ReaskAfterTheLookupTheAttemptFollowedTests(SynchronousTestCase):
+    """
+    FBK-S2 and FO-6 (survey w7037 [902], round 24; successive mode, TLS,
+    100 ms latency, SRV targets primary, ghost (its answers lost) and
+    secondary, the DNS server dropping from 36 s, the primary down): the
+    renewal's lookup gave ghost's address up, then the secondary's, 4 s
+    each, and only then connected to the primary, which refused.  The phone
+    asked again for ghost, then for the secondary, 4 s each, and fell back
+    once the secondary's was given up.  The secondary's first lookup, given
+    up within the tolerance of the refusal (the DNS server's times are a
+    latency after the phone's), was read as still under way then, so the
+    checker ended the round with ghost's re-ask and wanted the fallback 4 s
+    early.  A lookup given up before the attempt that failed began is over
+    (L{checks_dns._failed_attempt_after}).  A fallback 5 s after the
+    re-ask ended still fails both.
+    """
+
+    def _world(self, late: float) -> TraceBuilder:
+        # (retry_counts 5: the refused connection stands for the fallback REGISTER that
+        # followed it within a silent server's give-up time, wire.attempts)
+        tb = TraceBuilder(default_facts(redundancy_type=1, transport=1, retry_counts=5,
+                                        duration=40.0, latency_tolerance=0.27))
+        srv = [f"12 45 5060 primary.{DOMAIN}", f"14 23 5060 ghost.{DOMAIN}",
+               f"15 16 5060 secondary.{DOMAIN}"]
+
+        def dropped(at: float, name: str) -> None:
+            for again in (0.0, 1.0):  # (asked twice, both dropped: given up 4 s after the first)
+                lost_query(tb, at + again, f"{name}.{DOMAIN}", dns.A, fate="delivered")
+                tb.dns(at + again, f"{name}.{DOMAIN}", "A", rcode="TIMEOUT")
+
+        tb.dns(0.0, f"_sip._tcp.{DOMAIN}", "SRV", srv)
+        tb.dns(0.01, f"primary.{DOMAIN}", "A", [PRIMARY])
+        dropped(0.02, "ghost")
+        dropped(4.03, "secondary")
+        # (the phone's SYN 0.11 s before the DNS server's time of its give-up, 8.03 s)
+        failed = tb.refused(7.92, "primary", after=0.21)
+        dropped(failed + 0.11, "ghost")
+        dropped(failed + 4.1, "secondary")
+        at = failed + 8.0 + late
+        reg = tb.register("fallback", at, call_id="reg-2", transport="tcp")
+        tb.respond(reg, 200, at + 0.2)
+        return tb
+
+    def test_fallback_once_the_reask_ended_passes(self) -> None:
+        tb = self._world(0.0)
+        self.assertEqual(status(tb, "FBK-S2"), "pass")
+        self.assertEqual(status(tb, "FO-6"), "pass")
+
+    def test_fallback_5_s_later_fails(self) -> None:
+        tb = self._world(5.0)
+        self.assertEqual(status(tb, "FBK-S2"), "fail")
+        self.assertEqual(status(tb, "FO-6"), "fail")

@@ -4779,3 +4779,42 @@ class Fo5RegisterAfterTheOtherTargetInsideRetryAfterTests(SynchronousTestCase):
 
     def test_register_long_after_the_primarys_give_up_fails(self) -> None:
         self.assertEqual(status(roe_register_inside_retry_after_world("late"), "RTX-3"), "fail")
+
+
+class RenewalWrittenJustBeforeACallTests(SynchronousTestCase):
+    """
+    REG-2 (survey w7037 [9833], round 24; UDP, 100 ms latency, expires 30,
+    register_on_enable 1, failback_mode 2): registered at the secondary, the
+    phone wrote its renewal to the primary (FB-2) at 246.66 s, as the window
+    opened; the primary read it at 246.76 s and a call was placed at 247 s.
+    The wire times the REGISTER from the read, inside the call's moment, so
+    REG-2 took it for FO-5's REGISTER ahead of the call and judged the next
+    one, 30 s later, as the renewal.  A REGISTER that left the phone before
+    the call was placed is not the call's (L{checks_rtx._roe_for_call},
+    through L{Ctx.left_phone}).  The same REGISTER written a second before
+    the window opened still fails.
+    """
+
+    def _world(self, written: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(expires=30, retry_counts=0, register_on_enable=1,
+                                        failback_mode=2, calls=(written + 0.34,),
+                                        duration=60.0, latency_tolerance=0.27))
+        tb.respond(tb.register("secondary", 0.1), 200, 0.1)
+        read = written + 0.1
+        renewal = tb.register("primary", read, cseq=2)
+        # (the phone's own datagram, as it left it: the network records it at its sending)
+        tb._add(PacketEvent(written, "udp", (PHONE, 5060), (PRIMARY, 5060),
+                            f"REGISTER sip:{DOMAIN} SIP/2.0\r\nVia: SIP/2.0/UDP "
+                            f"{PHONE}:5060;branch={renewal.branch}\r\n".encode()))
+        tb.respond(renewal, 200, read)
+        inv = tb.invite("primary", written + 0.44, call_id="call-a")
+        tb.respond(inv, 200, written + 0.45)
+        tb.in_dialog(inv, "ACK", written + 0.46)
+        tb.respond(tb.register("primary", read + 25.0, cseq=3), 200, read + 25.0)
+        return tb
+
+    def test_renewal_written_before_the_call_passes(self) -> None:
+        self.assertEqual(status(self._world(15.0), "REG-2"), "pass")
+
+    def test_renewal_a_second_early_fails(self) -> None:
+        self.assertEqual(status(self._world(14.0), "REG-2"), "fail")

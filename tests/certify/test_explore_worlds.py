@@ -92,6 +92,10 @@ MUST_FAIL = {
     "r23-w7033-fbk-s3-probe-ends-with-last-targets-reask": ("probes-wrong-interval", "FBK-S3"),
     "r23-w7034-dns11-fallback-registered-late": ("no-probing", "FBK-S3"),
     "r24-w7037-fb3z-roe-register-refused-at-current": ("always-fails-back", "FB-3Z"),
+    "r24-w7037-fbk-s1-fallback-as-run-ends-behind-tcp": ("registers-fallback-in-successive",
+                                                         "FBK-S1"),
+    "r24-w7037-rtx1-call-reuses-alike-fill": ("retries-too-few", "RTX-1"),
+    "r24-w7037-reg2-renewal-written-before-call": ("never-fails-back", "FB-2"),
 }
 
 

@@ -219,3 +219,48 @@ class AnotherRequestsFillReusedTests(SynchronousTestCase):
         filled = self.successResultOf(loc.fill(res))
         self.assertFalse(filled.missing)
         self.assertEqual(r.asked[n:], [("b.s.test", "A")])
+
+
+class AlikeResolutionsFillReusedTests(SynchronousTestCase):
+    """
+    Survey w7037 [3357], round 24 (RTX-1): the renewal's lookup and a call's,
+    run at the same time, each gave a resolution of the same SRV set lacking
+    the primary's address (its A answer lost).  The REGISTER gave the
+    secondary up at 53 s, asked again and heard it at 54 s; the INVITE gave
+    the secondary up at 57 s and, holding its own resolution, asked once
+    more, that query lost: it reached the primary a second after its last
+    interval passed.  What the first fill heard is known while it lives
+    (DNS-10), for the other resolution of the same plan too.  Once it has
+    expired, the other fill asks again.
+    """
+
+    def _located(self) -> tuple[Any, Any, Any, Any]:
+        from dataclasses import replace
+
+        from tests.sip.test_locate import UDP, setup, srv_zone
+
+        z = srv_zone([(0, 9, 5060, "a.s.test"), (1, 1, 5060, "b.s.test")],
+                     {"a": ["127.0.2.1"], "b": ["127.0.2.2"]})
+        loc, r, clock = setup(z)
+        r.fail[("a.s.test", "A")] = error.DNSQueryTimeoutError(1)
+        res = self.successResultOf(loc.locate("s.test", 0, UDP, 0))
+        self.assertTrue(res.missing)
+        del r.fail[("a.s.test", "A")]
+        # (the call's lookup, the same SRV set and the same lost address: a twin)
+        return loc, r, clock, (res, replace(res))
+
+    def test_fill_of_a_twin_resolution_asks_nothing(self) -> None:
+        loc, r, _, (reg, call) = self._located()
+        filled = self.successResultOf(loc.fill(reg))
+        self.assertFalse(filled.missing)
+        n = len(r.asked)
+        self.assertIs(self.successResultOf(loc.fill(call)), filled)
+        self.assertEqual(r.asked[n:], [])
+
+    def test_fill_after_the_twins_answer_expired_asks_again(self) -> None:
+        loc, r, clock, (reg, call) = self._located()
+        self.successResultOf(loc.fill(reg))
+        clock.advance(86400)  # (longer than any TTL of the zone)
+        n = len(r.asked)
+        self.assertFalse(self.successResultOf(loc.fill(call)).missing)
+        self.assertEqual(r.asked[n:], [("a.s.test", "A")])

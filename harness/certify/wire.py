@@ -2430,12 +2430,19 @@ def _all_failed_over_from(facts: Facts, a: ConnAttempt, reqs: Sequence[Txn], *,
     mode the fallback registration is a cycle of its own, FBK-C1).  Survey
     7028 [02] of round 21: the fallback's 503 to its REGISTER 5 ms after
     server 1's connection began lent that connection its Call-ID.
+
+    Nor an in-dialog request (a BYE, a re-INVITE): it goes where its dialog
+    was set up and nowhere else (FO-4), so it has no next target (survey
+    w7036 [9778], round 24: a call's BYE silent at the primary given up at
+    33.5 s, as the fallback registration's renewal was refused there: that
+    connection read as the BYE handed over, the renewal's failure unseen and
+    FBK-S3 owed probes the phone, registered nowhere, no longer sent).
     """
     group = facts.group_of(a.server)
     tol = facts.tol
     out = []
     for x in reqs:
-        if x.dst == a.server or not x.failed or (
+        if x.dst == a.server or not x.failed or x.in_dialog or (
                 same_group and facts.group_of(x.dst) != group) or (
                 group == 1 and facts.group_of(x.dst) == 2):
             continue

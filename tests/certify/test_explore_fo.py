@@ -1273,3 +1273,61 @@ class CallsLookupFailedAsTheRunEndedItsSynLostTests(SynchronousTestCase):
 
     def test_nothing_to_the_fallback_server_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FO-6"), "fail")
+
+
+class RenewalsRefusedConnectionsNotTheLaterCallsTests(SynchronousTestCase):
+    """
+    FO-6, FBK-C2 (survey w7036 [4899], [4900], round 24; concurrent mode,
+    TCP, registered at the fallback server too): the renewal's connections
+    to the primary and the secondary were refused at 60.24 s, no SIP sent;
+    its retry went to the primary 30 s later.  A call placed at 68 s went to
+    the primary, answered, and its re-INVITE at 73 s too.  The wire read
+    them as waiting for the renewal's refused connections with it (the
+    requests to the same group on the wire before the renewal's next
+    attempt): the call seemed to fail at every target of server 1 at
+    60.26 s and never to reach the fallback server.  A request that did not
+    yet exist when a connection began (a call placed later, an in-dialog
+    request not yet due or bound to another server) never waited for it
+    (L{wire.attempts}' C{could_wait}).  A call whose INVITE both targets
+    answered 503, never sent to the fallback server, still fails FO-6.
+    """
+
+    def _world(self, call_answered: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(
+            transport=1, expires=120, retry_counts=19, duration=120.0,
+            calls=(), redundancy_type=0))
+        tb.facts = replace(tb.facts, calls=(CallPlan(68.0, f"sip:echo@{DOMAIN}", 10.0, True),))
+        tb.dns(0.0, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=30)
+        tb.respond(tb.register("fallback", 0.01, call_id="reg-fb", transport="tcp"), 200)
+        tb.respond(tb.register("primary", 0.02, transport="tcp"), 200)
+        tb.dns(60.23, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=30)
+        tb.refused(60.239, "primary", after=0.005)
+        tb.refused(60.244, "secondary", after=0.015)
+        if call_answered:
+            inv = tb.invite("primary", 68.011, transport="tcp")
+            tb.respond(inv, 200, 68.018)
+            tb.in_dialog(inv, "ACK", 68.028, transport="tcp")
+            re = tb.in_dialog(inv, "INVITE", 73.028, transport="tcp")
+            tb.respond(re, 200, 73.037, to_tag=inv.remote_tag)
+            tb.in_dialog(inv, "ACK", 73.042, cseq=2, transport="tcp")
+        else:
+            inv = tb.invite("primary", 68.011, transport="tcp")
+            tb.respond(inv, 503, 68.018)
+            tb.respond(tb.invite("secondary", 68.03, transport="tcp", call_id=inv.call_id),
+                       503, 68.04)
+        tb.dns(90.26, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=30)
+        tb.respond(tb.register("primary", 90.278, transport="tcp", cseq=3), 200)
+        return tb
+
+    def test_renewals_connections_carry_no_invite(self) -> None:
+        tb = self._world(True)
+        failed = [(x.method, x.dst) for x in attempts(tb.build(), tb.facts) if not x.on_wire]
+        self.assertEqual(failed, [("REGISTER", PRIMARY), ("REGISTER", SECONDARY)])
+
+    def test_call_after_the_renewal_failed_passes(self) -> None:
+        tb = self._world(True)
+        self.assertEqual(status(tb, "FO-6"), "pass")
+        self.assertNotEqual(status(tb, "FBK-C2"), "fail")
+
+    def test_call_refused_everywhere_not_at_the_fallback_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-6"), "fail")

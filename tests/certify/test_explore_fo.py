@@ -1331,3 +1331,53 @@ class RenewalsRefusedConnectionsNotTheLaterCallsTests(SynchronousTestCase):
 
     def test_call_refused_everywhere_not_at_the_fallback_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FO-6"), "fail")
+
+
+class InviteFailsOnItsOwnResolutionsMissingAddressTests(SynchronousTestCase):
+    """
+    FO-6 (survey w7036 [1055], round 24; successive mode, TCP, server 1 a
+    domain with SRV records): a call's lookup at 10 s lost the primary's
+    address (DNS-8), so its INVITE went to the secondary alone, which
+    answered 100 Trying and then nothing.  A later lookup, the
+    registration's at 40 s, got both addresses.  When the secondary closed
+    the INVITE's connection at 100 s the phone asked again for the address
+    the INVITE's own resolution lacked (DNS-11), got none (DNS down), and
+    sent the INVITE to the fallback server at the resolver's give-up,
+    104 s.  FO-6 read the asking again against the latest lookup, which
+    lacked nothing, and wanted the fallback server at once
+    (L{Ctx.round_failed_at} now passes the attempt's start: the names its
+    own resolution lacked count).  The same INVITE to the fallback server
+    4 s late with no asking again still fails FO-6.
+    """
+
+    def _world(self, reasked: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, port1=0, redundancy_type=1,
+                                        calls=(10.0,), duration=120.0))
+        srv = [f"0 0 5060 primary.{DOMAIN}", f"3 0 5060 secondary.{DOMAIN}"]
+        tb.dns(0.0, f"_sip._tcp.{DOMAIN}", "SRV", srv)
+        tb.dns(0.002, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=60)
+        tb.dns(0.004, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=60)
+        tb.respond(tb.register("primary", 0.01, transport="tcp"), 200)
+        tb.dns(10.0, f"_sip._tcp.{DOMAIN}", "SRV", srv)
+        tb.dns(10.002, f"primary.{DOMAIN}", "A", rcode="TIMEOUT")
+        tb.dns(11.002, f"primary.{DOMAIN}", "A", rcode="TIMEOUT")
+        tb.dns(14.002, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=60)
+        inv = tb.invite("secondary", 14.01, transport="tcp")
+        tb.respond(inv, 100, 14.02)
+        tb.dns(40.0, f"_sip._tcp.{DOMAIN}", "SRV", srv)
+        tb.dns(40.002, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=60)
+        tb.dns(40.004, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=60)
+        tb.respond(tb.register("primary", 40.01, transport="tcp", cseq=2), 200)
+        tb.conn(100.0, "secondary", "close", transport="tcp", port=5060, phone_port=5060)
+        if reasked:
+            tb.dns(100.001, f"primary.{DOMAIN}", "A", rcode="TIMEOUT")
+            tb.dns(101.001, f"primary.{DOMAIN}", "A", rcode="TIMEOUT")
+        fb = tb.invite("fallback", 104.002, transport="tcp", call_id=inv.call_id, cseq=2)
+        tb.respond(fb, 200, 104.01)
+        return tb
+
+    def test_fallback_at_the_give_up_of_the_asking_again_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FO-6"), "pass")
+
+    def test_fallback_late_without_asking_again_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-6"), "fail")

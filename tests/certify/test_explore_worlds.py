@@ -90,6 +90,10 @@ MUST_FAIL = {
     "r23-w7034-rtx3-fb2-roe-register-after-primary-in-retry-after": ("ignores-retry-after",
                                                                      "RTX-3"),
     "r23-w7033-fbk-s3-probe-ends-with-last-targets-reask": ("probes-wrong-interval", "FBK-S3"),
+    "r24-w7036-fo6-renewals-refused-conns-before-a-call": ("no-reregister-retry", "RTX-5"),
+    "r24-w7036-rtx5-retry-waits-for-fo5-register": ("no-reregister-retry", "RTX-5"),
+    "r24-w7036-fbk-s3-bye-given-up-as-fallback-renewal-refused": ("probes-wrong-interval",
+                                                                  "FBK-S3"),
 }
 
 

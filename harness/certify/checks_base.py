@@ -516,19 +516,21 @@ class Ctx:
         ended (DNS-11; L{checks_dns.address_reasked_until}).
         """
         at = self.failed_at(last)
-        return None if at is None else self.round_ended(at)
+        return None if at is None else self.round_ended(at, began=last.started)
 
-    def round_ended(self, at: float) -> float:
+    def round_ended(self, at: float, began: float | None = None) -> float:
         """
         When server 1 had failed, its last target with an address having
         failed at C{at} (a request's, or a connection's that no request on the
         wire names, RTX-2): C{at}, or the end of the phone's asking again for a
         target whose address it lacked, none got (DNS-11;
         L{checks_dns.address_reasked_until}).  L{round_failed_at} for a time.
+        C{began}: when that target's attempt began, if known: the addresses
+        its request's own resolution lacked are the ones asked again.
         """
         from harness.certify.checks_dns import address_reasked_until
 
-        again = address_reasked_until(self, at)
+        again = address_reasked_until(self, at, began)
         return at if again is None or again < at else again
 
     def exhausted(self, chain: wire.Chain) -> bool:

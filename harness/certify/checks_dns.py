@@ -1978,6 +1978,8 @@ def _failed_attempt_after(ctx: Ctx, gave: float, fail_t: float) -> bool:
 
 
 def _reask_run(ctx: Ctx, fail_t: float) -> list[tuple[float, str, DnsEvent | None]]:
+def _reask_run(ctx: Ctx, fail_t: float,
+               began: float | None = None) -> list[tuple[float, str, DnsEvent | None]]:
     """
     The phone's asking again for the addresses the lookup in use at C{fail_t}
     lacked (DNS-8: their address queries failed or were lost; DNS-11: a
@@ -1994,6 +1996,14 @@ def _reask_run(ctx: Ctx, fail_t: float) -> list[tuple[float, str, DnsEvent | Non
     L{address_reasked_until}.
     """
     names = unresolved_names(ctx, fail_t)
+    if began is not None:
+        # (the names the request's own resolution lacked, in use when it began: a newer
+        # lookup of another request's, which got them, is not the one the phone fills
+        # for it; survey w7036 [1055], round 24: a call's INVITE sent to the secondary
+        # at 393 s on a resolution without the primary's address, that address got by
+        # the renewal's lookup at 441 s, the INVITE failing at 590.04 s, the primary's
+        # address asked again, DNS down, the fallback server at the give-up, 594.04 s)
+        names |= unresolved_names(ctx, began)
     if not names:
         return []
     lost = _lost_answers(ctx)
@@ -2070,7 +2080,7 @@ def address_heard_again(ctx: Ctx, fail_t: float, dst: str) -> float | None:
     return None
 
 
-def address_reasked_until(ctx: Ctx, fail_t: float) -> float | None:
+def address_reasked_until(ctx: Ctx, fail_t: float, began: float | None = None) -> float | None:
     """
     When every target the phone had failed at C{fail_t} and it then asked
     again (L{_reask_run}) for the addresses the lookup in use lacked (DNS-8,
@@ -2082,9 +2092,10 @@ def address_reasked_until(ctx: Ctx, fail_t: float) -> float | None:
     NXDOMAIN a second later; and a defect search at seed 0: after the
     primary refused, a 1 s re-ask of "ghost", then the fallback, FO-6,
     FBK-S2).  C{None} if it did not ask, or got an address.  Used through
-    L{Ctx.round_failed_at}.
+    L{Ctx.round_failed_at}.  C{began}: when the request whose target failed
+    began, if known (the names its own resolution lacked count too).
     """
-    run = _reask_run(ctx, fail_t)
+    run = _reask_run(ctx, fail_t, began)
     if not run:
         return None
     end, found = _reask_ended(run, fail_t)

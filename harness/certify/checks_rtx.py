@@ -1829,7 +1829,8 @@ def rtx5(ctx: Ctx) -> Verdict:
             if (min(abs(r_t - d) for d in due) > slack and not held_span
                     and not (closed is not None and abs(r_t - (closed + ri)) <= slack)
                     and not _renewal_in_place(ctx, rnd[0].started, fail_t, r_t,
-                                              max(due) + slack)):
+                                              max(due) + slack)
+                    and _register_outstanding(ctx, rnd[0].call_id, due, r_t) is None):
                 also = (f"; or at {since + ri:.3f} s, after {since:.3f} when every target "
                         "had first failed" if since < fail_t else "")
                 if own_end is not None and last is rnd[-1]:
@@ -1960,6 +1961,30 @@ def _lookup_start(ctx: Ctx, index: int) -> bool:
     name = asked[0]
     return name == dom or (ctx.facts.account.transport != 3 and name.startswith("_")
                            and name.endswith("." + dom) and asked[1] == "SRV")
+
+
+def _register_outstanding(ctx: Ctx, call_id: str, due: Sequence[float],
+                          r_t: float) -> wire.Txn | None:
+    """
+    The REGISTER of the registration's Call-ID C{call_id} (FO-5's for a call,
+    say) to a target of server 1 that was still outstanding when the retry
+    fell due (at one of C{due}), if the retry at C{r_t} began as that one
+    ended (its final response, or its give-up): the phone sends no new
+    REGISTER of a Call-ID until the previous one has its final response or
+    has timed out (RFC 3261 10.2), so the retry waited for it.  RTX-5's
+    interval is the earliest the retry may go, not a deadline it can keep
+    then (survey w7036 [910], round 24: every target refused at 62.69 s, the
+    retry due at 92.69 s; FO-5's REGISTER for a call, sent to the silent
+    secondary at 87.1 s, given up at 98.02 s, the retry to the primary then).
+    """
+    for x in ctx.txns:
+        if (x.method != "REGISTER" or x.call_id != call_id or ctx.group(x.dst) != 1
+                or not any(x.started < d and in_flight(ctx, x, d) for d in due)):
+            continue
+        done = x.final_t if x.final_t is not None else ctx.failed_at(x)
+        if done is not None and done - ctx.tol <= r_t <= done + ctx.at_once:
+            return x
+    return None
 
 
 def _renewal_in_place(ctx: Ctx, began: float, fail_t: float, r_t: float,

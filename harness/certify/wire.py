@@ -1837,6 +1837,22 @@ def attempts(
             hung.add(first.index)
     concurrent = facts.account.redundancy_type == 0 and facts.fallback is not None
 
+    def could_wait(t: Txn, a: ConnAttempt) -> bool:
+        # whether C{t} already existed, for C{a}'s server, when C{a} began: so it may
+        # have been the request C{a} was opened for, or one that waited for it.  An
+        # in-dialog request goes where its dialog is (FO-4); a call placed after C{a}
+        # began, or a planned BYE or re-INVITE not yet due then (the phone sends them on
+        # its call's plan; survey 7014 [03], round 15: TLS, the fallback server
+        # flapping, the renewal's connection refused at 388.1 s, the call's hang-up due
+        # at 392 s, its BYE at 392.2 s), was not yet there to wait for it (survey w7036
+        # [4899], round 24: the renewal's connections refused at the primary and the
+        # secondary at 60.24 s, its retry 30 s later; a call placed at 68 s and its
+        # re-INVITE at 73 s, sent in between, read as waiting for them, FO-6)
+        return (bound.get(id(t), a.server) == a.server
+                and not _placed_after(facts, t, a.start)
+                and not (t.in_dialog
+                         and a.start < not_before.get((t.call_id, t.method), -math.inf)))
+
     def failed_over_to(a: ConnAttempt) -> Txn | None:
         # L{_failed_over_from}, but not a request that came to the target it gave up
         # from C{a}'s server, its connection there failing as it began: its round had
@@ -1867,16 +1883,8 @@ def attempts(
         # (FBK-C1, FBK-C3): a request to the other group is never what a failed
         # connection was for, however soon after it, but for a request server 1 hands
         # over to the fallback server (FO-6, FBK-C2: an INVITE, never a REGISTER)
-        mine = [t for t in real if bound.get(id(t), a.server) == a.server
+        mine = [t for t in real if could_wait(t, a)
                 and not (concurrent and not _handed_over(facts, group, t))
-                # nor a call's INVITE, if the call was placed after the connection began
-                and not _placed_after(facts, t, a.start)
-                # nor a planned BYE or re-INVITE not yet due when it began (FO-4: the
-                # phone sends them on its call's plan; survey 7014 [03], round 15: TLS,
-                # the fallback server flapping, the renewal's connection refused at
-                # 388.1 s, the call's hang-up due at 392 s, its BYE at 392.2 s)
-                and not (t.in_dialog
-                         and a.start < not_before.get((t.call_id, t.method), -math.inf))
                 # nor a request that had just given this server up on the wire and moved
                 # on from it at once (RTX-2: never back to a failed target)
                 and not _moved_on_from(facts, t, a, real)
@@ -2041,8 +2049,8 @@ def attempts(
                 if ((t.call_id, t.method) == (nxt.call_id, nxt.method)
                         or facts.group_of(t.dst) != facts.group_of(nxt.dst)
                         or not (lo - slack <= t.first <= nxt.first + tol)
-                        or (handed and ((concurrent and not _handed_over(facts, group, t))
-                                        or _placed_after(facts, t, a.start)))
+                        or not could_wait(t, a)
+                        or (handed and concurrent and not _handed_over(facts, group, t))
                         or any(x.dst == a.server and (x.call_id, x.method)
                                == (t.call_id, t.method) and x.first <= t.first
                                for x in real)
@@ -2422,12 +2430,19 @@ def _all_failed_over_from(facts: Facts, a: ConnAttempt, reqs: Sequence[Txn], *,
     mode the fallback registration is a cycle of its own, FBK-C1).  Survey
     7028 [02] of round 21: the fallback's 503 to its REGISTER 5 ms after
     server 1's connection began lent that connection its Call-ID.
+
+    Nor an in-dialog request (a BYE, a re-INVITE): it goes where its dialog
+    was set up and nowhere else (FO-4), so it has no next target (survey
+    w7036 [9778], round 24: a call's BYE silent at the primary given up at
+    33.5 s, as the fallback registration's renewal was refused there: that
+    connection read as the BYE handed over, the renewal's failure unseen and
+    FBK-S3 owed probes the phone, registered nowhere, no longer sent).
     """
     group = facts.group_of(a.server)
     tol = facts.tol
     out = []
     for x in reqs:
-        if x.dst == a.server or not x.failed or (
+        if x.dst == a.server or not x.failed or x.in_dialog or (
                 same_group and facts.group_of(x.dst) != group) or (
                 group == 1 and facts.group_of(x.dst) == 2):
             continue

@@ -5734,3 +5734,50 @@ class ReaskAfterTheLookupTheAttemptFollowedTests(SynchronousTestCase):
         tb = self._world(5.0)
         self.assertEqual(status(tb, "FBK-S2"), "fail")
         self.assertEqual(status(tb, "FO-6"), "fail")
+class ByeGivenUpAsTheFallbackRenewalWasRefusedTests(SynchronousTestCase):
+    """
+    FBK-S3 (survey w7036 [9778], round 24; successive mode, TCP, server 1 an
+    IP address, fallback.timeout 10): on the fallback server from 18.5 s, a
+    probe silent at the primary from 28.5 s; a call's BYE to the silent
+    primary at 30 s given up at 33.5 s, just as the fallback registration's
+    renewal was refused there (the fallback server stopped).  The wire read
+    that refused connection as the BYE handed over to the fallback server,
+    so the renewal's failure went unseen and FBK-S3 owed a probe at 42 s,
+    though the phone, registered nowhere, was waiting for RTX-5's retry.  An
+    in-dialog request goes where its dialog is (FO-4): it has no next target
+    (L{wire._all_failed_over_from}).  A renewal answered there, the phone
+    still on the fallback server and no probe at 42 s, still fails FBK-S3.
+    """
+
+    def _world(self, renewal_refused: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(
+            transport=1, server1=PRIMARY, redundancy_type=1, fallback_timeout=10, expires=30,
+            retry_counts=2, duration=60.0))
+        tb.facts = replace(tb.facts, calls=(CallPlan(0.0, f"sip:echo@{DOMAIN}", 30.0),),
+                           servers=tuple(s for s in tb.facts.servers if s.role != "secondary"))
+        tb.respond(tb.register("primary", 0.0, transport="tcp"), 200, 0.001)
+        inv = tb.invite("primary", 0.002, transport="tcp")
+        tb.respond(inv, 200, 0.003)
+        tb.in_dialog(inv, "ACK", 0.004, transport="tcp")
+        tb.register("primary", 15.0, transport="tcp", cseq=2)
+        tb.respond(tb.register("fallback", 18.5, call_id="reg-fb", transport="tcp"), 200, 18.501)
+        tb.register("primary", 28.5, transport="tcp", cseq=3)
+        tb.in_dialog(inv, "BYE", 30.0, transport="tcp")
+        if renewal_refused:
+            tb.refused(33.5, "fallback", after=0.0)
+        else:
+            tb.respond(tb.register("fallback", 33.5, call_id="reg-fb", cseq=2,
+                                   transport="tcp"), 200, 33.501)
+        return tb
+
+    def test_renewals_refused_connection_is_not_the_byes(self) -> None:
+        tb = self._world(True)
+        failed = [(x.method, x.dst) for x in wire.attempts(tb.build(), tb.facts)
+                  if not x.on_wire]
+        self.assertEqual(failed, [("REGISTER", FALLBACK)])
+
+    def test_no_probe_once_the_fallback_renewal_failed_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-S3"), "pass")
+
+    def test_still_on_the_fallback_server_no_probe_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S3"), "fail")

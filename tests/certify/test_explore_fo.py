@@ -1279,3 +1279,111 @@ class CallsLookupFailedAsTheRunEndedItsSynLostTests(SynchronousTestCase):
 
     def test_nothing_to_the_fallback_server_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FO-6"), "fail")
+
+
+class RenewalsRefusedConnectionsNotTheLaterCallsTests(SynchronousTestCase):
+    """
+    FO-6, FBK-C2 (survey w7036 [4899], [4900], round 24; concurrent mode,
+    TCP, registered at the fallback server too): the renewal's connections
+    to the primary and the secondary were refused at 60.24 s, no SIP sent;
+    its retry went to the primary 30 s later.  A call placed at 68 s went to
+    the primary, answered, and its re-INVITE at 73 s too.  The wire read
+    them as waiting for the renewal's refused connections with it (the
+    requests to the same group on the wire before the renewal's next
+    attempt): the call seemed to fail at every target of server 1 at
+    60.26 s and never to reach the fallback server.  A request that did not
+    yet exist when a connection began (a call placed later, an in-dialog
+    request not yet due or bound to another server) never waited for it
+    (L{wire.attempts}' C{could_wait}).  A call whose INVITE both targets
+    answered 503, never sent to the fallback server, still fails FO-6.
+    """
+
+    def _world(self, call_answered: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(
+            transport=1, expires=120, retry_counts=19, duration=120.0,
+            calls=(), redundancy_type=0))
+        tb.facts = replace(tb.facts, calls=(CallPlan(68.0, f"sip:echo@{DOMAIN}", 10.0, True),))
+        tb.dns(0.0, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=30)
+        tb.respond(tb.register("fallback", 0.01, call_id="reg-fb", transport="tcp"), 200)
+        tb.respond(tb.register("primary", 0.02, transport="tcp"), 200)
+        tb.dns(60.23, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=30)
+        tb.refused(60.239, "primary", after=0.005)
+        tb.refused(60.244, "secondary", after=0.015)
+        if call_answered:
+            inv = tb.invite("primary", 68.011, transport="tcp")
+            tb.respond(inv, 200, 68.018)
+            tb.in_dialog(inv, "ACK", 68.028, transport="tcp")
+            re = tb.in_dialog(inv, "INVITE", 73.028, transport="tcp")
+            tb.respond(re, 200, 73.037, to_tag=inv.remote_tag)
+            tb.in_dialog(inv, "ACK", 73.042, cseq=2, transport="tcp")
+        else:
+            inv = tb.invite("primary", 68.011, transport="tcp")
+            tb.respond(inv, 503, 68.018)
+            tb.respond(tb.invite("secondary", 68.03, transport="tcp", call_id=inv.call_id),
+                       503, 68.04)
+        tb.dns(90.26, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=30)
+        tb.respond(tb.register("primary", 90.278, transport="tcp", cseq=3), 200)
+        return tb
+
+    def test_renewals_connections_carry_no_invite(self) -> None:
+        tb = self._world(True)
+        failed = [(x.method, x.dst) for x in attempts(tb.build(), tb.facts) if not x.on_wire]
+        self.assertEqual(failed, [("REGISTER", PRIMARY), ("REGISTER", SECONDARY)])
+
+    def test_call_after_the_renewal_failed_passes(self) -> None:
+        tb = self._world(True)
+        self.assertEqual(status(tb, "FO-6"), "pass")
+        self.assertNotEqual(status(tb, "FBK-C2"), "fail")
+
+    def test_call_refused_everywhere_not_at_the_fallback_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-6"), "fail")
+
+
+class InviteFailsOnItsOwnResolutionsMissingAddressTests(SynchronousTestCase):
+    """
+    FO-6 (survey w7036 [1055], round 24; successive mode, TCP, server 1 a
+    domain with SRV records): a call's lookup at 10 s lost the primary's
+    address (DNS-8), so its INVITE went to the secondary alone, which
+    answered 100 Trying and then nothing.  A later lookup, the
+    registration's at 40 s, got both addresses.  When the secondary closed
+    the INVITE's connection at 100 s the phone asked again for the address
+    the INVITE's own resolution lacked (DNS-11), got none (DNS down), and
+    sent the INVITE to the fallback server at the resolver's give-up,
+    104 s.  FO-6 read the asking again against the latest lookup, which
+    lacked nothing, and wanted the fallback server at once
+    (L{Ctx.round_failed_at} now passes the attempt's start: the names its
+    own resolution lacked count).  The same INVITE to the fallback server
+    4 s late with no asking again still fails FO-6.
+    """
+
+    def _world(self, reasked: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, port1=0, redundancy_type=1,
+                                        calls=(10.0,), duration=120.0))
+        srv = [f"0 0 5060 primary.{DOMAIN}", f"3 0 5060 secondary.{DOMAIN}"]
+        tb.dns(0.0, f"_sip._tcp.{DOMAIN}", "SRV", srv)
+        tb.dns(0.002, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=60)
+        tb.dns(0.004, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=60)
+        tb.respond(tb.register("primary", 0.01, transport="tcp"), 200)
+        tb.dns(10.0, f"_sip._tcp.{DOMAIN}", "SRV", srv)
+        tb.dns(10.002, f"primary.{DOMAIN}", "A", rcode="TIMEOUT")
+        tb.dns(11.002, f"primary.{DOMAIN}", "A", rcode="TIMEOUT")
+        tb.dns(14.002, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=60)
+        inv = tb.invite("secondary", 14.01, transport="tcp")
+        tb.respond(inv, 100, 14.02)
+        tb.dns(40.0, f"_sip._tcp.{DOMAIN}", "SRV", srv)
+        tb.dns(40.002, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=60)
+        tb.dns(40.004, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=60)
+        tb.respond(tb.register("primary", 40.01, transport="tcp", cseq=2), 200)
+        tb.conn(100.0, "secondary", "close", transport="tcp", port=5060, phone_port=5060)
+        if reasked:
+            tb.dns(100.001, f"primary.{DOMAIN}", "A", rcode="TIMEOUT")
+            tb.dns(101.001, f"primary.{DOMAIN}", "A", rcode="TIMEOUT")
+        fb = tb.invite("fallback", 104.002, transport="tcp", call_id=inv.call_id, cseq=2)
+        tb.respond(fb, 200, 104.01)
+        return tb
+
+    def test_fallback_at_the_give_up_of_the_asking_again_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FO-6"), "pass")
+
+    def test_fallback_late_without_asking_again_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-6"), "fail")

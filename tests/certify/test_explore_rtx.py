@@ -4818,3 +4818,40 @@ class RenewalWrittenJustBeforeACallTests(SynchronousTestCase):
 
     def test_renewal_a_second_early_fails(self) -> None:
         self.assertEqual(status(self._world(14.0), "REG-2"), "fail")
+class RetryWaitsForOutstandingFo5RegisterTests(SynchronousTestCase):
+    """
+    RTX-5 (survey w7036 [910], round 24; TCP, register_on_enable 1): the
+    renewal's connections to the primary and the secondary refused by
+    60.1 s, the retry due at 90.1 s.  A call at 85 s, refused at the
+    primary, sent FO-5's REGISTER (the registration's Call-ID) to the
+    silent secondary at 85.06 s; the phone sends no new REGISTER of a
+    Call-ID until the previous one has its final response or has timed out
+    (RFC 3261 10.2), so the retry waited for it and went to the primary as
+    it was given up, at 96.56 s.  RTX-5 read a retry 6.5 s late
+    (L{checks_rtx._register_outstanding}).  With that REGISTER refused at
+    once, nothing outstanding when the retry fell due, the same late retry
+    still fails RTX-5.
+    """
+
+    def _world(self, outstanding: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, expires=120, retry_counts=4,
+                                        register_on_enable=1, calls=(85.0,), duration=120.0,
+                                        server2=""))
+        tb.dns(0.0, DOMAIN, "A", [PRIMARY, SECONDARY])
+        tb.respond(tb.register("primary", 0.01, transport="tcp"), 200)
+        tb.refused(60.0, "primary", after=0.05)
+        tb.refused(60.05, "secondary", after=0.05)
+        tb.refused(85.0, "primary", after=0.05)
+        reg = tb.register("secondary", 85.06, transport="tcp", cseq=3)
+        if not outstanding:
+            tb.respond(reg, 486, 85.07)
+        gave_up = 85.06 + tb.give_up("REGISTER")
+        tb.refused(gave_up, "primary", after=0.05)
+        tb.refused(gave_up + 0.05, "secondary", after=0.05)
+        return tb
+
+    def test_retry_as_the_outstanding_register_ended_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-5"), "pass")
+
+    def test_same_retry_with_nothing_outstanding_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-5"), "fail")

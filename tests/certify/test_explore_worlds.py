@@ -96,6 +96,10 @@ MUST_FAIL = {
                                                          "FBK-S1"),
     "r24-w7037-rtx1-call-reuses-alike-fill": ("retries-too-few", "RTX-1"),
     "r24-w7037-reg2-renewal-written-before-call": ("never-fails-back", "FB-2"),
+    "r24-w7036-fo6-renewals-refused-conns-before-a-call": ("no-reregister-retry", "RTX-5"),
+    "r24-w7036-rtx5-retry-waits-for-fo5-register": ("no-reregister-retry", "RTX-5"),
+    "r24-w7036-fbk-s3-bye-given-up-as-fallback-renewal-refused": ("probes-wrong-interval",
+                                                                  "FBK-S3"),
 }
 
 

@@ -1977,7 +1977,6 @@ def _failed_attempt_after(ctx: Ctx, gave: float, fail_t: float) -> bool:
                for x in ctx.attempts)
 
 
-def _reask_run(ctx: Ctx, fail_t: float) -> list[tuple[float, str, DnsEvent | None]]:
 def _reask_run(ctx: Ctx, fail_t: float,
                began: float | None = None) -> list[tuple[float, str, DnsEvent | None]]:
     """

@@ -571,8 +571,12 @@ def stream_arrivals(trace: Trace, facts: Facts) -> dict[int, float]:
     return out
 
 
+@per_run  # (read by L{phone_transactions} and by explore's invariants: one pass per run)
 def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
-    """Every request the phone sent to a harness server, delivered or not, in trace order."""
+    """
+    Every request the phone sent to a harness server, delivered or not, in trace
+    order.  Do not change the list.
+    """
     servers = facts.addresses
     tcp_ok = _tcp_delivered(trace, facts)
     # A datagram whose fate changed in flight (the server stopped before it arrived)

@@ -152,6 +152,19 @@ class Ctx:
 
         return frozenset(id(t) for t in self.txns if _roe_register(self, t))
 
+    @cached_property
+    def hang_up_claims(self) -> frozenset[int]:
+        """
+        The indexes of the failed connections the phone's planned in-dialog
+        requests opened (L{harness.certify.checks_rtx._hang_up_claims} over
+        L{conn_attempts}): read by RTX-2, RTX-5, REG-1 and FBK-S3's probes,
+        built once per run.
+        """
+        from harness.certify.checks_rtx import _hang_up_claims
+
+        return frozenset(_hang_up_claims(self, self.conn_attempts,
+                                         wire._planned_in_dialog(self.facts, self.dialogs)))
+
     def _out_of_targets(self) -> set[int]:
         """
         The attempts at server 1 after which the phone had no target left: when

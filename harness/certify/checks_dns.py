@@ -141,12 +141,7 @@ def _dropped(ctx: Ctx) -> Callable[[Q], bool]:
     that cannot be read may have been any answer of its instant).
     """
     lost = _lost_answers(ctx)
-    dns_host = ctx.facts.dns[0] if ctx.facts.dns is not None else None
-    unread = {
-        e.t for _, e in ctx.trace.indexed(PacketEvent)
-        if e.proto == "udp" and e.src[0] == dns_host and e.fate != "delivered"
-        and not _read_answer(e.payload)
-    }
+    unread = _unread_lost_answers_of(ctx.trace, ctx.facts)
 
     def dropped(q: Q) -> bool:
         return q.answer is not None and (
@@ -1637,6 +1632,19 @@ def _lost_answers_of(trace: Trace, facts: Facts) -> frozenset[tuple[str, str, fl
         if asked is not None:
             out.add((*asked, e.t))
     return frozenset(out)
+
+
+@per_run  # (read by L{queries} and L{questions}: one pass over the packets per run)
+def _unread_lost_answers_of(trace: Trace, facts: Facts) -> frozenset[float]:
+    """
+    When the DNS server sent answers the network lost that cannot be read: any
+    answer of that instant may have been one of them (L{_dropped}).
+    """
+    dns_host = facts.dns[0] if facts.dns is not None else None
+    return frozenset(
+        e.t for _, e in trace.indexed(PacketEvent)
+        if e.proto == "udp" and e.src[0] == dns_host and e.fate != "delivered"
+        and not _read_answer(e.payload))
 
 
 def _read_answer(payload: bytes | None) -> tuple[str, str] | None:

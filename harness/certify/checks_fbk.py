@@ -31,7 +31,7 @@ from harness.certify.checks_fo import (
     fallback_write_in_flight,
     registers_for_failover,
 )
-from harness.certify.checks_rtx import _closed_at_retry, _hang_up_claims, _unread_records
+from harness.certify.checks_rtx import _closed_at_retry, _unread_records
 from harness.certify.verdict import Verdict
 from harness.trace.events import ConnEvent, PacketEvent, SipEvent
 
@@ -138,8 +138,7 @@ def _unnamed_register_conns(ctx: Ctx) -> list[wire.ConnAttempt]:
     """
     named = {(x.dst, x.conn_failure.phone_port) for x in ctx.attempts
              if x.method == "REGISTER" and x.conn_failure is not None}
-    in_dialog = _hang_up_claims(ctx, ctx.conn_attempts,
-                                wire._planned_in_dialog(ctx.facts, ctx.dialogs))
+    in_dialog = ctx.hang_up_claims
     return [a for a in _failed_connections(ctx, 1)
             if (a.server, a.phone_port) not in named and not _hang_up_conn(ctx, a)
             and a.index not in in_dialog]

@@ -753,12 +753,11 @@ def rtx2(ctx: Ctx) -> Verdict:
     # not the failed target's moving on (explore seed 18: retry_counts 9, so RTX-1's
     # time, 31.5 s, outlasts the retry interval after the last target was refused)
     heads = {id(r.head) for r in ctx.rounds}
-    hang_ups = wire._planned_in_dialog(ctx.facts, ctx.dialogs)
     # each planned hang-up (or re-INVITE) claims one failed connection to its dialog's
     # server, the first begun in the second after it fell due (as RTX-5 reads it): a
     # second one there in that second is another request's, judged (round 9)
     conns = ctx.conn_attempts
-    hung = _hang_up_claims(ctx, conns, hang_ups)
+    hung = ctx.hang_up_claims
     hung_events = {i for a in conns if a.index in hung for i in a.indexes}
     for f in ctx.conn_failures:
         if f.what not in ("refused", "reset", "timeout", "tls-fail"):
@@ -1345,7 +1344,7 @@ def rtx5(ctx: Ctx) -> Verdict:
     heads: set[int] = set()
     hang_ups: list[tuple[str, float]] = []
     windows: tuple[tuple[float, float], ...] = ()
-    hung: set[int] = set()
+    hung: frozenset[int] = frozenset()
     read_rounds = False
     dns_down: list[DnsDown] | None = None  # (read when first needed)
     for ch in ctx.new_chains(1):
@@ -1399,7 +1398,7 @@ def rtx5(ctx: Ctx) -> Verdict:
                 # opening its own connection there a moment later is a retry all the same
                 # (explore seed 113 of round 7: the BYE refused by the primary, the retry's
                 # connection there 1 s later)
-                hung = _hang_up_claims(ctx, conns, hang_ups)
+                hung = ctx.hang_up_claims
             # successive fallback: the fallback server is the last target of the round.
             # Concurrent mode (FBK-C1, FBK-C3): the fallback server keeps a registration
             # of its own, on its own cycle; a REGISTER to it at the same moment is not
@@ -2073,7 +2072,7 @@ def _unseen_registration(ctx: Ctx, first: wire.Txn) -> wire.ConnAttempt | None:
         return None
     tol = ctx.tol
     windows = wire.call_windows(ctx.trace, ctx.facts)
-    hung = _hang_up_claims(ctx, conns, wire._planned_in_dialog(ctx.facts, ctx.dialogs))
+    hung = ctx.hang_up_claims
     return next((a for a in conns if a.index not in hung
                  and not any(lo - tol <= a.start <= hi + tol for lo, hi in windows)), None)
 

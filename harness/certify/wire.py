@@ -571,8 +571,12 @@ def stream_arrivals(trace: Trace, facts: Facts) -> dict[int, float]:
     return out
 
 
+@per_run  # (read by L{phone_transactions} and by explore's invariants: one pass per run)
 def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
-    """Every request the phone sent to a harness server, delivered or not, in trace order."""
+    """
+    Every request the phone sent to a harness server, delivered or not, in trace
+    order.  Do not change the list.
+    """
     servers = facts.addresses
     tcp_ok = _tcp_delivered(trace, facts)
     # A datagram whose fate changed in flight (the server stopped before it arrived)
@@ -1854,9 +1858,10 @@ def attempts(
                          and a.start < not_before.get((t.call_id, t.method), -math.inf)))
 
     def failed_over_to(a: ConnAttempt) -> Txn | None:
-        # L{_failed_over_from}, but not a request that came to the target it gave up
-        # from C{a}'s server, its connection there failing as it began: its round had
-        # tried that server, and it never goes back to it (RTX-2; RTX-5 retries later);
+        # the last of L{_all_failed_over_from}, but not a request that came to the target
+        # it gave up from C{a}'s server, its connection there failing as it began: its
+        # round had tried that server, and it never goes back to it (RTX-2; RTX-5 retries
+        # later);
         # explore seed 244 of dns-ip-literal, round 7: the registration refused at the
         # primary and silent at the secondary, given up there as a call's connection to
         # the primary began)
@@ -2407,13 +2412,6 @@ def _registration_like(facts: Facts, a: ConnAttempt, reqs: Sequence[Txn], *,
     if not regs:
         return []
     return [replace(regs[0], call_id=f"(registration at server {group}, unseen)")]
-
-
-def _failed_over_from(facts: Facts, a: ConnAttempt, reqs: Sequence[Txn], *,
-                      same_group: bool = True) -> Txn | None:
-    """The last of L{_all_failed_over_from}; C{None} if none."""
-    out = _all_failed_over_from(facts, a, reqs, same_group=same_group)
-    return max(out, key=lambda x: (x.first, x.sends[0].index)) if out else None
 
 
 def _all_failed_over_from(facts: Facts, a: ConnAttempt, reqs: Sequence[Txn], *,

@@ -1704,6 +1704,14 @@ def rtx5(ctx: Ctx) -> Verdict:
                            and rnd[0].started < d < fail_t - ctx.tol]
                 if lost_fb:
                     due = (*due, max(lost_fb) + ri)
+            # a renewal in place of the retry (L{_renewal_in_place}) that failed every
+            # target again made the next retry due a retry interval after that failure
+            # (w7039 [2084..2090], round 25: calls refused at 13 s and 14 s, the renewal
+            # due at 15.04 s refused at 16.05 s, the retry at 46.05 s)
+            renewed = _failed_renewal_in_place(ctx, options, rnd[0].started, fail_t,
+                                               max(due) + slack)
+            if renewed is not None:
+                due = (*due, renewed + ri)
             # (a retry falling due while another request's connection to the top of the
             # list was still being opened waits for that connection: the phone opens
             # no second one to the same server, so nothing of the retry's own reaches
@@ -1841,6 +1849,22 @@ def rtx5(ctx: Ctx) -> Verdict:
                     f"retry at {fail_t + ri:.3f} s (retry_interval {ri} s after {fail_t:.3f}"
                     f"{also})",
                     r_what,
+                    (*last.indexes, r_index),
+                )
+            # (the renewal in the retry's place failing, the retry it made due must come:
+            # a phone that took the renewal for its retry and then gave up registering
+            # still fails, w7039 [2086] with no-reregister-retry; a renewal the wire reads
+            # as a round of its own, the next REGISTER after the round, has its retry
+            # judged with that round)
+            if (renewed is not None and r_t < renewed and renewed + ri + slack < ctx.end
+                    and (nxt is None or nxt.started > renewed + ctx.tol)
+                    and not any(abs(o[0] - d) <= slack for o in options for d in due)):
+                return ctx.failed(
+                    c,
+                    "every target failed and the phone never retried",
+                    f"a REGISTER to the top of the list at {renewed + ri:.3f} s (the renewal "
+                    f"in the retry's place failed at {renewed:.3f})",
+                    "none",
                     (*last.indexes, r_index),
                 )
             # (or it gave that connection up at RTX-1's time counted from the retry, as
@@ -2009,6 +2033,24 @@ def _renewal_in_place(ctx: Ctx, began: float, fail_t: float, r_t: float,
         return False
     lo, hi = reg.t + reg.granted / 2, reg.t + reg.granted
     return began < lo - ctx.tol and lo - ctx.tol <= r_t <= min(hi + ctx.tol, latest)
+
+
+def _failed_renewal_in_place(ctx: Ctx, options: Sequence[tuple[float, str, str, int]],
+                             began: float, fail_t: float, latest: float) -> float | None:
+    """
+    When every target of server 1 had failed again after the earliest of
+    C{options} (the retry's candidates) that was a renewal in place of the
+    retry (L{_renewal_in_place}), if it failed before C{latest}: the phone
+    took that renewal for the retry, and its failure, like any round's,
+    makes the next retry due a retry interval later (RTX-5).  Without it the
+    retry after the failed renewal read as a late retry of the round before.
+    """
+    starts = sorted(o[0] for o in options
+                    if o[0] > fail_t and _renewal_in_place(ctx, began, fail_t, o[0], latest))
+    if not starts:
+        return None
+    done = _every_target_failed_since(ctx, latest, starts[0] - ctx.tol)
+    return done if done < latest - ctx.tol else None
 
 
 # -- REG ------------------------------------------------------------------------------------

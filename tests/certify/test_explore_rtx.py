@@ -4855,3 +4855,42 @@ class RetryWaitsForOutstandingFo5RegisterTests(SynchronousTestCase):
 
     def test_same_retry_with_nothing_outstanding_fails(self) -> None:
         self.assertEqual(status(self._world(False), "RTX-5"), "fail")
+
+
+class RetryAfterAFailedRenewalInPlaceTests(SynchronousTestCase):
+    """
+    RTX-5 (survey w7039 [2084..2090], round 25, fixture
+    C{r25-w7039-rtx5-retry-after-failed-renewal-in-place}; TLS in the survey,
+    server 1's one target, registered for 30 s, calls at 13 s and 14 s): both
+    calls' connections were refused, every target had failed, and the retry
+    was due at 43.01 or 44.01 s.  The phone took its renewal, due at 15.04 s
+    (REG-2's window), in the retry's place (L{RenewalBeforeTheRetryTests}); the
+    primary refused it at 16.05 s, every target failed again, and the retry
+    went 30 s after that, at 46.05 s: RTX-5 read it as a late retry of the
+    calls' round (L{checks_rtx._failed_renewal_in_place}; the survey's wire
+    lent the REGISTER's identity to the call's connection at 14 s, which
+    this builder world does not, so the fixture is the one the old tree
+    fails).  A retry 10 s after the failed renewal still fails, and so does
+    none at all: the renewal taken for the retry, the phone giving up.
+    """
+
+    def _world(self, after_renewal: float | None) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, server2="", transport=1,
+                                        calls=(13.0, 14.0), duration=60.0, expires=30,
+                                        servers=_ONE_TARGET[:1]))
+        tb.respond(tb.register("primary", 0.04, transport="tcp"), 200, 0.041)
+        tb.refused(13.0, "primary", after=0.007)
+        tb.refused(14.0, "primary", after=0.007)
+        done = tb.refused(15.041, "primary", after=1.009)
+        if after_renewal is not None:
+            tb.register("primary", done + after_renewal, cseq=3, transport="tcp")
+        return tb
+
+    def test_retry_a_retry_interval_after_the_failed_renewal_passes(self) -> None:
+        self.assertEqual(status(self._world(30.0), "RTX-5"), "pass")
+
+    def test_retry_10_s_after_the_failed_renewal_fails(self) -> None:
+        self.assertEqual(status(self._world(10.0), "RTX-5"), "fail")
+
+    def test_no_retry_after_the_failed_renewal_fails(self) -> None:
+        self.assertEqual(status(self._world(None), "RTX-5"), "fail")

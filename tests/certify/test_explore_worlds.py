@@ -100,6 +100,7 @@ MUST_FAIL = {
     "r24-w7036-rtx5-retry-waits-for-fo5-register": ("no-reregister-retry", "RTX-5"),
     "r24-w7036-fbk-s3-bye-given-up-as-fallback-renewal-refused": ("probes-wrong-interval",
                                                                   "FBK-S3"),
+    "r25-w7039-rtx5-retry-after-failed-renewal-in-place": ("no-reregister-retry", "RTX-5"),
 }
 
 

@@ -39,7 +39,8 @@ from harness.explore import check_world, run_world, search_worlds
 from harness.phone.defects import DEFECTS, Defects
 from harness.testing.strategies import World
 
-__all__ = ["Survey", "format_survey", "main", "save_worlds", "shrink_world", "signature", "survey"]
+__all__ = ["Survey", "format_survey", "main", "save_worlds", "shrink_world", "signature", "survey",
+           "write_world"]
 
 _NUMBER = re.compile(r"\d+(\.\d+)?")
 _HEX = re.compile(r"\b[0-9a-f]{12,}\b")
@@ -248,13 +249,18 @@ def save_worlds(
     for n, (sig, _) in enumerate(s.by_signature.most_common(), 1):
         root = into / f"{n:02d}"
         world = (shrunk(sig) if shrunk is not None else None) or s.first[sig]
-        for name, text in world.fixture_files().items():
-            target = root / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text)
+        paths.append(write_world(world, root))
         (root / "VIOLATION").write_text(sig + "\n")
-        paths.append(root / "fixtures" / "scenarios" / f"{world.name}.toml")
     return paths
+
+
+def write_world(world: World, root: Path) -> Path:
+    """Write C{world} as fixture files under C{root}; return its scenario's path."""
+    for name, text in world.fixture_files().items():
+        target = root / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+    return root / "fixtures" / "scenarios" / f"{world.name}.toml"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -44,7 +44,7 @@ from hypothesis import Phase
 
 from harness.explore import check_world, run_world, search_worlds
 from harness.testing.strategies import World
-from harness.testing.survey import signature
+from harness.testing.survey import signature, write_world
 
 __all__ = ["diff", "draw", "judge", "judge_one", "main"]
 
@@ -152,12 +152,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         worlds = _load(args.file)
         if not 0 <= args.index < len(worlds):
             p.error(f"index {args.index} outside 0..{len(worlds) - 1}")
-        world = worlds[args.index]
-        for name, text in world.fixture_files().items():
-            target = args.dir / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text)
-        print(args.dir / "fixtures" / "scenarios" / f"{world.name}.toml")
+        print(write_world(worlds[args.index], args.dir))
     return 0
 
 

@@ -19,7 +19,6 @@ from harness._frozen import quick_init
 from harness.certify import wire
 from harness.certify.facts import Facts
 from harness.certify.verdict import Verdict
-from harness.sip.message import Response
 from harness.trace.events import DnsEvent, FaultEvent, PacketEvent, SipEvent, Trace
 
 if TYPE_CHECKING:
@@ -454,26 +453,15 @@ class Ctx:
         """L{wire.stream_arrivals} of the trace, worked out once; do not change it."""
         return wire.stream_arrivals(self.trace, self.facts)
 
-    @cached_property
-    def _provisionals(self) -> dict[tuple[str, str, float], int]:
-        """The servers' provisional responses to the phone: (server, branch, time) -> index."""
-        out: dict[tuple[str, str, float], int] = {}
-        for i, e in self.trace.indexed(SipEvent):
-            if (e.direction == "out" and isinstance(e.message, Response)
-                    and e.message.status < 200 and e.remote[0] == self.facts.phone):
-                out.setdefault((e.observer, wire._branch(e.message), e.t), i)
-        return out
-
     def _provisional_arrived(self, txn: wire.Txn) -> float:
         """
-        When C{txn}'s first provisional response got through to the phone: its
-        sending, or over TCP/TLS the sending of the first copy of its segment the
-        network delivered (L{wire.stream_arrivals}).
+        When C{txn}'s first provisional response got through to the phone
+        (L{wire.Txn.provisional_t}: over TCP/TLS the sending of the first copy of
+        its segment the network delivered, L{wire.stream_arrivals}).
         """
         at = txn.provisional_t
         assert at is not None
-        i = self._provisionals.get((txn.dst, txn.branch, at))
-        return at if i is None else max(at, self.stream_arrivals.get(i, at))
+        return at
 
     def completed(self, txn: wire.Txn) -> bool:
         """

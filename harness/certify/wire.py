@@ -130,7 +130,9 @@ class Txn:
     on_wire: bool = True
     conn_start: float | None = None
     late: bool = False
-    #: when the first provisional response could reach the phone (L{provisional})
+    #: when the first provisional response could reach the phone (L{provisional}):
+    #: its sending, or over TCP/TLS the sending of the first copy of its segment the
+    #: network delivered (L{stream_arrivals})
     provisional_t: float | None = None
 
     # The look-ups below are asked some 150 times per judged run (every checker
@@ -963,6 +965,7 @@ def phone_transactions(trace: Trace, facts: Facts) -> list[Txn]:
     # together over one connection each ran from its own call (explore seed 11 of
     # round 2: calls at 0 s and 1 s, both INVITEs behind a SYN lost at 0 s)
     plans = sorted(c.at for c in facts.calls)
+    arrivals = stream_arrivals(trace, facts)
     placed_of: dict[str, float] = {}
     for s in sorted((g[0] for g in groups.values()), key=lambda s: (s.t, s.index)):
         cid = _initial_invite_call_id(s.request)
@@ -992,15 +995,18 @@ def phone_transactions(trace: Trace, facts: Facts) -> list[Txn]:
         provisional = False
         provisional_t: float | None = None
         # a provisional response sent after the phone had given the INVITE up (RTX-1)
-        # found no transaction to stop
+        # found no transaction to stop; so did one sent in time whose TCP/TLS segment
+        # the network lost until after it (survey w7043 [5492], round 26: TCP,
+        # retry_counts 0, the primary's 180 lost and the 200 held behind it; the phone
+        # gave the INVITE up at 26.5 s and moved on with FO-5's REGISTER)
         give_up = sends[0].t + give_up_delay(facts.profile, method,
                                              retry_counts_for(facts, dst)) + facts.tol
         for i, t, resp in answers.get(key, []) if branch else []:
             if t < sends[0].t:
                 continue
             if resp.status < 200:
-                if t <= give_up and not provisional:
-                    provisional, provisional_t = True, t
+                if arrivals.get(i, t) <= give_up and not provisional:
+                    provisional, provisional_t = True, arrivals.get(i, t)
             elif final is None:
                 final, final_t, final_index = resp, t, i
         out.append(
@@ -1064,9 +1070,22 @@ def phone_transactions(trace: Trace, facts: Facts) -> list[Txn]:
     # a final response sent after the phone's give-up time (RTX-1) came too late: the
     # phone had failed that target and moved on (a server that only delays its answer);
     # so did one sent in time whose segments the network lost until after it (TCP/TLS)
-    arrivals = stream_arrivals(trace, facts)
     lookups: tuple[tuple[float, float], ...] | None = None
     for n, x in enumerate(out):
+        if x.method == "INVITE" and x.provisional and x.provisional_t is not None:
+            # a provisional response that reached the phone only about its give-up time
+            # (within the tolerance) as it sent the INVITE elsewhere came too late as well,
+            # as for a final response below (survey w7043 [5492], round 26: TCP, 100 ms
+            # latency, retry_counts 0, the primary's 180 lost and sent again, reaching the
+            # phone 0.1 s after its give-up; FO-5's REGISTER and the INVITE went on to the
+            # secondary then)
+            give_up = x.started + give_up_delay(facts.profile, x.method,
+                                                retry_counts_for(facts, x.dst))
+            if x.provisional_t > give_up - facts.tol:
+                if lookups is None:
+                    lookups = phone_lookups(trace, facts)
+                if _moved_on_at(x, give_up, out, lookups, facts):
+                    x = out[n] = replace(x, provisional=False, provisional_t=None)
         if x.final is None or x.final_t is None or (x.method == "INVITE" and x.provisional):
             continue
         give_up = x.started + give_up_delay(facts.profile, x.method, retry_counts_for(facts, x.dst))
@@ -1080,17 +1099,7 @@ def phone_transactions(trace: Trace, facts: Facts) -> list[Txn]:
             continue
         if lookups is None:
             lookups = phone_lookups(trace, facts)
-        # (the lookup of that other server's address begun at the give-up time is the
-        # phone moving on too, its query lost and asked again a second later: survey
-        # 7018 [02], round 17, FB-3, TCP, a renewal's 200 retransmitted as Timer F ran
-        # out, the primary's A asked then, the REGISTER to it 1.4 s later)
-        began = [(lo, hi) for lo, hi in lookups if abs(lo - give_up) <= facts.tol]
-        if any(
-                y.call_id == x.call_id and y.method == x.method and y.dst != x.dst
-                and (min(abs(y.first - give_up), abs(y.started - give_up)) <= facts.tol
-                     or any(lo - facts.tol <= y.started <= hi + facts.tol
-                            for lo, hi in began))
-                for y in out):
+        if _moved_on_at(x, give_up, out, lookups, facts):
             # one that reached the phone at its give-up time, as the phone sent the same
             # request to another server, came too late for it too: the timer had fired
             # first (explore seed 48 of dns-ip-literal: a renewal's 200 retransmitted by
@@ -1099,6 +1108,26 @@ def phone_transactions(trace: Trace, facts: Facts) -> list[Txn]:
             # it, TLS set up before the request went out; explore seed 19, round 3)
             out[n] = replace(x, late=True)
     return out
+
+
+def _moved_on_at(x: Txn, give_up: float, out: Sequence[Txn],
+                 lookups: Sequence[tuple[float, float]], facts: Facts) -> bool:
+    """
+    Whether the phone sent C{x}'s request (its Call-ID and method) to another
+    server at C{x}'s give-up time: its first send or its connection's first SYN
+    then, or begun within the lookup of that other server's address begun then.
+    An answer to C{x} reaching the phone about that time came too late.
+    """
+    # (the lookup of that other server's address begun at the give-up time is the
+    # phone moving on too, its query lost and asked again a second later: survey
+    # 7018 [02], round 17, FB-3, TCP, a renewal's 200 retransmitted as Timer F ran
+    # out, the primary's A asked then, the REGISTER to it 1.4 s later)
+    began = [(lo, hi) for lo, hi in lookups if abs(lo - give_up) <= facts.tol]
+    return any(
+        y.call_id == x.call_id and y.method == x.method and y.dst != x.dst
+        and (min(abs(y.first - give_up), abs(y.started - give_up)) <= facts.tol
+             or any(lo - facts.tol <= y.started <= hi + facts.tol for lo, hi in began))
+        for y in out)
 
 
 def _opening_window(facts: Facts, method: str, server: str) -> float:
@@ -2575,8 +2604,16 @@ def _planned_in_dialog(facts: Facts, dlgs: Sequence[Dialog]) -> list[tuple[str, 
     start, so they must not be read as the phone retrying its registration.
     """
     out: list[tuple[str, float]] = []
-    for d in dlgs:
-        plans = [c for c in facts.calls if c.at <= d.invite.first + facts.tol]
+    shown = _plans_shown_by_bye(facts, dlgs)
+    for k, d in enumerate(dlgs):
+        # (a plan another dialog's BYE showed to be its own is not this one's: survey
+        # 7042 [6884], round 26: calls at 0 s (5 s) and 1 s (1 s), the first one's INVITE
+        # on the wire only at 1.23 s after lost answers; the 1 s call's BYE at its
+        # time, the 5 s call's BYE refused by the stopped primary read as a REGISTER)
+        plans = [c for n, c in enumerate(facts.calls) if c.at <= d.invite.first + facts.tol
+                 and shown.get(n, k) == k]
+        if k in shown.values():
+            plans = [facts.calls[n] for n, j in shown.items() if j == k]
         if not plans:
             continue
         # (calls placed at the same time: the wire does not say which dialog is which
@@ -2591,6 +2628,29 @@ def _planned_in_dialog(facts: Facts, dlgs: Sequence[Dialog]) -> list[tuple[str, 
             if plan.reinvite:
                 out.append((d.dst, d.established + plan.duration / 2))
     return out
+
+
+def _plans_shown_by_bye(facts: Facts, dlgs: Sequence[Dialog]) -> dict[int, int]:
+    """
+    Planned call index -> dialog index, for the dialogs whose BYE reached the
+    wire when exactly one of the calls placed by their INVITE's first send
+    planned it (C{duration} after the call came up).
+
+    Why: calls to the same URI are told apart on the wire only by when they
+    hang up; a plan shown to be one dialog's owes nothing in another (and a
+    dialog shown its plan owes only that plan's requests).
+    """
+    shown: dict[int, int] = {}
+    for k, d in enumerate(dlgs):
+        bye = next((r for r in d.requests if r.method == "BYE"), None)
+        if bye is None:
+            continue
+        fits = [n for n, c in enumerate(facts.calls)
+                if c.at <= d.invite.first + facts.tol and c.duration is not None
+                and abs(d.established + c.duration - bye.started) <= facts.tol]
+        if len(fits) == 1 and fits[0] not in shown:
+            shown[fits[0]] = k
+    return shown
 
 
 def _retried_later(facts: Facts, t: Txn, a: ConnAttempt, a_t: float) -> bool:

@@ -12,7 +12,12 @@ from dataclasses import replace
 from twisted.names import dns
 from twisted.trial.unittest import SynchronousTestCase
 
+from harness.certify import wire
+from harness.certify.checks_base import Ctx
 from harness.certify.facts import CallPlan, ServerInfo
+from harness.phone.defects import Defects
+from harness.scenario import bundled_scenarios_dir, load_scenario
+from harness.testbed import RunResult, run_scenario
 from harness.testing.tracebuilder import (
     DNS,
     DOMAIN,
@@ -4894,3 +4899,40 @@ class RetryAfterAFailedRenewalInPlaceTests(SynchronousTestCase):
 
     def test_no_retry_after_the_failed_renewal_fails(self) -> None:
         self.assertEqual(status(self._world(None), "RTX-5"), "fail")
+
+
+class ByeShowsWhichPlanADialogIsTests(SynchronousTestCase):
+    """
+    Survey 7042 [6884] (round 26; RTX-5, FBK-C3; concurrent mode, TCP, 20 %
+    loss): calls at 0 s (5 s long) and 1 s (1 s long) to the same URI; the
+    first call's INVITE reached the wire only at 1.23 s (lost DNS answers and
+    SYN), after the second call was placed, so both dialogs could be either
+    plan. The 1 s call's BYE went out 1 s after its dialog came up: that plan
+    is its. The primary was stopped at 5 s; the 5 s call's BYE, refused at
+    6.64 s, was read as the registration failing (the old reading gave the
+    first dialog the latest plan placed, the 1 s call's), and RTX-5 and
+    FBK-C3 wanted a REGISTER retry 30 s later, while the registration stood
+    until its renewal at 61.44 s. (L{wire._plans_shown_by_bye}; fixture
+    C{r26-w7042-rtx5-bye-of-earlier-call-refused}, where the phone that never
+    retries its failed renewal still fails RTX-5.)
+    """
+
+    def _result(self, defect: str | None = None) -> RunResult:
+        path = (bundled_scenarios_dir() / "explore"
+                / "r26-w7042-rtx5-bye-of-earlier-call-refused.toml")
+        return run_scenario(load_scenario(path), defects=Defects.of(defect) if defect else None)
+
+    def test_refused_bye_of_the_earlier_call_is_its_hang_up(self) -> None:
+        r = self._result()
+        dialogs = Ctx(r.trace, r.facts).dialogs
+        due = sorted(t for _, t in wire._planned_in_dialog(r.facts, dialogs))
+        # the 5 s call's BYE (set up at 1.64 s) and the 1 s call's (at 2.23 s)
+        self.assertEqual(len(due), 2)
+        for seen, want in zip(due, (3.23, 6.64), strict=True):
+            self.assertLess(abs(seen - want), 0.02, due)
+        self.assertEqual({v.clause: v.status for v in r.verdicts}["RTX-5"], "pass")
+
+    def test_phone_that_never_retries_still_fails(self) -> None:
+        status_of = {v.clause: v.status for v in self._result("no-reregister-retry").verdicts}
+        self.assertEqual(status_of["RTX-5"], "fail")
+        self.assertEqual(status_of["FBK-C3"], "fail")

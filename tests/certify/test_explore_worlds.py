@@ -101,6 +101,7 @@ MUST_FAIL = {
     "r24-w7036-fbk-s3-bye-given-up-as-fallback-renewal-refused": ("probes-wrong-interval",
                                                                   "FBK-S3"),
     "r25-w7039-rtx5-retry-after-failed-renewal-in-place": ("no-reregister-retry", "RTX-5"),
+    "r26-w7042-rtx5-bye-of-earlier-call-refused": ("no-reregister-retry", "RTX-5"),
 }
 
 

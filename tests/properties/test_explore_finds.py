@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from twisted.trial.unittest import SynchronousTestCase
 
+from harness.certify.wire import Txn
 from harness.testing.tracebuilder import TraceBuilder, failback_problems
 
 
@@ -808,3 +809,42 @@ class Fo5RegisterAnsweredForACallLostThereInvariantTests(SynchronousTestCase):
         problems = self._problems(True)
         self.assertEqual(len(problems), 1)
         self.assertIn("FB-2", problems[0])
+
+
+class ProvisionalAtTheGiveUpAsTheInviteMovedOnTests(SynchronousTestCase):
+    """
+    FAILBACK (round 26, survey w7043 [5492..5494]; FB-0, register_on_enable 1,
+    retry_counts 0, TCP, 100 ms latency, 20 % loss): a call's INVITE at the
+    primary, whose 180 was lost and sent again and whose 200 was held behind
+    it, reached the phone 0.1 s after its give-up; the phone had moved on at
+    the give-up (FO-5's REGISTER, then the INVITE, to the secondary). The
+    wire took the 180 (sent in time, arriving within the tolerance) for the
+    INVITE being in Proceeding (no timer, RFC 3261 17.1.1.2), so the INVITE
+    never failed at the primary and FO-5's REGISTER read as a new request
+    begun at the secondary under FB-0. A provisional response is now timed
+    by its arrival (L{wire.stream_arrivals}) and, arriving about the give-up
+    time as the phone sent the INVITE elsewhere, came too late, as a final
+    response does (L{wire._moved_on_at}). The same 180 with the phone not
+    moving on keeps the INVITE in Proceeding.
+    """
+
+    def _primary_invite(self, moved_on: bool) -> Txn:
+        from harness.certify import wire
+        from harness.testing.tracebuilder import default_facts
+
+        tb = TraceBuilder(default_facts(retry_counts=0, latency_tolerance=0.25,
+                                        calls=(1.0,)))
+        first = tb.invite("primary", 1.0, call_id="call-a")
+        tb.respond(first, 180, 1.0 + tb.give_up("INVITE") + 0.1)
+        if moved_on:
+            tb.invite("secondary", 1.0 + tb.give_up("INVITE"), call_id="call-a")
+        txns = wire.phone_transactions(tb.build(), tb.facts)
+        return next(t for t in txns if t.dst == tb.addr("primary"))
+
+    def test_provisional_about_the_give_up_as_the_invite_moved_on_came_too_late(self) -> None:
+        t = self._primary_invite(moved_on=True)
+        self.assertFalse(t.provisional)
+
+    def test_provisional_about_the_give_up_without_moving_on_is_proceeding(self) -> None:
+        t = self._primary_invite(moved_on=False)
+        self.assertTrue(t.provisional)

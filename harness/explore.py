@@ -607,8 +607,11 @@ def _failback_invariants(run: WorldRun, mine: list[wire.Txn], tol: float) -> lis
             out.append(f"FAILBACK: {c.method} at {t:.3f} s started at {facts.role_of(head)} "
                        f"after the failover to {facts.role_of(current)} at {tf:.3f} s ({rule})")
             break
+        # (FO-5's REGISTER ahead of it, failed at the primary the lookup in use did not
+        # establish, was its attempt there, as FB-0 reads it: w7038 [7545], round 26)
         if (not stay and head != primary and primary not in _unresolved_for(run, c, t)
-                and not _tried_on_shared_conn(run, c, primary)):
+                and not _tried_on_shared_conn(run, c, primary)
+                and _began_at(ctx, c) != primary):
             out.append(f"FAILBACK: {c.method} at {t:.3f} s started at {facts.role_of(head)}, "
                        f"not the primary ({rule})")
             break

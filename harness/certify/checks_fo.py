@@ -189,6 +189,10 @@ def fo2(ctx: Ctx) -> Verdict:
     c = "FO-2"
     if len(ctx.facts.targets) < 2:
         return ctx.na(c, "server 1 has no secondary target to fail over to")
+    # (not FO-5's REGISTER for one target, L{Ctx.roe_registers}: at the primary when the
+    # lookup in use did not establish it, a call's attempt there, whose INVITE moves on
+    # when it fails, not the registration; w7038 [7545] of round 26, the phone's variant
+    # with no binding there)
     cands = [
         ch
         for ch in ctx.new_chains(1)
@@ -196,6 +200,7 @@ def fo2(ctx: Ctx) -> Verdict:
         and ctx.is_primary(ch.head.dst)
         and ch.head.final is None
         and ctx.completed(ch.head)
+        and id(ch.head) not in ctx.roe_registers
     ]
     if not cands:
         return ctx.na(c, "no REGISTER to the primary went unanswered")
@@ -972,7 +977,10 @@ def fb0(ctx: Ctx) -> Verdict:
     if not later:
         return ctx.na(c, "no new request after the failover")
     for ch in later:
-        if not ctx.is_primary(ch.head.dst):
+        # (where it began: FO-5's REGISTER ahead of it was its attempt there, the primary
+        # too when the lookup in use did not establish it, L{_began_at}; w7038 [7545] of
+        # round 26, the phone's variant with no binding at the primary)
+        if not ctx.is_primary(_began_at(ctx, ch)):
             return ctx.failed(c, "a new request after failover did not try the primary first",
                               f"{ch.method} to the primary first",
                               ch.head.describe(), (*first_fo.txn.indexes, *ch.head.indexes))

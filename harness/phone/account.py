@@ -132,10 +132,10 @@ class Account:
         self._reg_call_id = {n: new_call_id(phone.rng, phone.address) for n in self.slots}
         self._reg_cseq = dict.fromkeys(self.slots, 0)
         self._from_tag = {n: new_tag(phone.rng) for n in self.slots}
-        self._registered_until: dict[int, float] = {}
-        # by slot, the target of the last registration the phone got (a 2xx), kept while
-        # a registration attempt fails without reaching it (L{_holds_binding})
-        self._bound: dict[int, Target] = {}
+        # by slot, the phone's bindings: each target a registration reached (a 2xx) and
+        # when that registration expires, kept while a later attempt fails without
+        # reaching it or registers elsewhere (L{_holds_binding})
+        self._bindings: dict[int, dict[Target, float]] = {}
         # server 1 refused the registration's last REGISTER (RTX-3: no failure) and its
         # retry is pending (L{_fall_back_now})
         self._refused_retry = False
@@ -581,29 +581,35 @@ class Account:
             return True
         self.note(f"server {slot.number}: registration refused: {got.response.status}", "REG-3")
         slot.registered = None
-        self._bound.pop(slot.number, None)
+        self._bindings.pop(slot.number, None)
         return None
 
     def _holds_binding(self, slot: Slot, target: Target) -> bool:
         """
         Whether the phone's last registration at C{target} is still unexpired
         though a later registration attempt failed without being refused (its
-        lookup failed, DNS-11, or every target failed, RTX-5): the binding at
-        C{target} stands (RFC 3261 10.2.1), so FO-5 owes no REGISTER there
-        before sending it a request.  A REGISTER then would stand in for the
-        renewal FB-2 sends to the primary (survey 7018 [03], round 17: the
-        renewal's lookup failed, a call kept on the secondary registered there
-        first and the RTX-5 retry to the primary never came).
+        lookup failed, DNS-11, or every target failed, RTX-5) or registered at
+        another target: the binding at C{target} stands (RFC 3261 10.2.1: a
+        registrar's binding lasts until it expires; the secondary's 200 OK did
+        not end it), so FO-5 owes no REGISTER there before sending it a request.
+        A REGISTER then would stand in for the renewal FB-2 sends to the primary
+        (survey 7018 [03], round 17: the renewal's lookup failed, a call kept on
+        the secondary registered there first and the RTX-5 retry to the primary
+        never came), or for a new request's try of the primary (w7038 [7545],
+        round 26: registered at the primary for 120 s from 2.1 s, its renewal
+        unanswered and failed over to the secondary; the next lookup left the
+        nameless first SRV target unresolved, so the primary was not known as
+        such, and the call at 91 s registered there first, not inviting it:
+        FB-0 saw the INVITE start at the secondary).
         """
-        until = self._registered_until.get(slot.number)
-        return (self._bound.get(slot.number) == target and until is not None
-                and self.phone.reactor.seconds() < until)
+        until = self._bindings.get(slot.number, {}).get(target)
+        return until is not None and self.phone.reactor.seconds() < until
 
     def _registered(self, slot: Slot, target: Target, response: Response, req: Request) -> None:
         granted = _granted_expires(response, req, slot.config.expires)
-        slot.registered = self._bound[slot.number] = target
+        slot.registered = target
         now = self.phone.reactor.seconds()
-        self._registered_until[slot.number] = now + granted
+        self._bindings.setdefault(slot.number, {})[target] = now + granted
         self.note(f"server {slot.number}: registered at {_fmt(target)} for {granted}s", "REG-2")
         if slot.number == 1:
             self._refused_retry = False  # (registered: no retry after a refusal pending)
@@ -807,7 +813,7 @@ class Account:
                 if slot.number == 1 and slot.registered is not None:
                     # FBK-C3: the working server is down; keep trying to register to it
                     slot.registered = None
-                    self._bound.pop(slot.number, None)
+                    self._bindings.pop(slot.number, None)
                     self.lifecycle.working_lost()
                 continue
             status = got.response.status

@@ -329,3 +329,61 @@ class Fo5RegisterAnsweredForACallLostThereTests(SynchronousTestCase):
 
     def test_call_answered_there_then_the_primary_fails(self) -> None:
         self.assertEqual(status(self._world(True), "FB-2"), "fail")
+
+
+def roe_register_at_an_unknown_primary_world(first_target_lost: bool,
+                                             roe_first: bool = True) -> TraceBuilder:
+    """
+    UDP, failback_mode 0, register_on_enable 1, retry_counts 0; SRV: a
+    nameless first target, then the primary, then the secondary.  The
+    lookup at 0 s asked for the first target's address in vain (its answer
+    lost: C{first_target_lost}) or got NXDOMAIN; the REGISTER failed over
+    from the silent primary to the secondary.  The call at 30 s: FO-5's
+    REGISTER to 127.0.1.10 (C{roe_first}), silent, then the INVITE to the
+    secondary; or the INVITE to the secondary at once.
+    """
+    tb = TraceBuilder(default_facts(port1=0, server2="", retry_counts=0, register_on_enable=1,
+                                    failback_mode=0, calls=(30.0,), duration=60.0))
+    srv = f"_sip._udp.{DOMAIN}"
+    targets = [f"1 10 5060 ghost.{DOMAIN}.", f"10 10 5060 primary.{DOMAIN}.",
+               f"14 10 5060 secondary.{DOMAIN}."]
+    tb.dns(0.0, srv, "SRV", targets)
+    tb.dns(0.01, f"ghost.{DOMAIN}", "A", rcode="TIMEOUT" if first_target_lost else "NXDOMAIN")
+    tb.dns(4.0, f"primary.{DOMAIN}", "A", [PRIMARY])
+    tb.dns(4.01, f"secondary.{DOMAIN}", "A", [SECONDARY])
+    tb.silent("REGISTER", "primary", 4.02)
+    gave_up = 4.02 + tb.give_up("REGISTER")
+    tb.respond(tb.register("secondary", gave_up, cseq=2), 200, gave_up + 0.01)
+    at = 30.0
+    if roe_first:
+        tb.silent("REGISTER", "primary", at, cseq=3)
+        at += tb.give_up("REGISTER")
+    tb.call("secondary", at, call_id="call-a", bye_at=45.0)
+    return tb
+
+
+class Fo5RegisterAtAnUnknownPrimaryBeganTheCallTests(SynchronousTestCase):
+    """
+    FB-0 (w7038 [7545], round 26: the built-in phone's variant with no
+    binding at the primary).  The lookup in use lost the nameless first SRV
+    target's address answer, so it did not establish 127.0.1.10 as the
+    primary; FO-5 had the phone register there before the call's INVITE
+    (as RTX-5 reads it, L{checks_rtx._roe_register}), and when that
+    REGISTER failed the INVITE moved on to the secondary.  FB-0 read a new
+    request begun at the secondary.  FO-5's REGISTER was the call's attempt
+    at the primary (L{checks_fo._began_at}): the new request tried the
+    primary first.  With the primary established (NXDOMAIN for the first
+    target) that REGISTER owes nothing and the INVITE at the secondary
+    still fails FB-0; so does an INVITE sent to the secondary at once.
+    """
+
+    def test_register_at_the_unknown_primary_then_invite_passes(self) -> None:
+        self.assertEqual(status(roe_register_at_an_unknown_primary_world(True), "FB-0"), "pass")
+
+    def test_register_at_the_known_primary_then_invite_fails(self) -> None:
+        self.assertEqual(status(roe_register_at_an_unknown_primary_world(False), "FB-0"),
+                         "fail")
+
+    def test_invite_to_the_secondary_at_once_fails(self) -> None:
+        tb = roe_register_at_an_unknown_primary_world(True, roe_first=False)
+        self.assertEqual(status(tb, "FB-0"), "fail")

@@ -27,6 +27,7 @@ from harness.testing.tracebuilder import (
 )
 from harness.trace.events import ConnEvent, PacketEvent
 from tests.certify.test_explore_dns import lost_query
+from tests.certify.test_explore_fb import roe_register_at_an_unknown_primary_world
 from tests.certify.test_explore_fbk import pending_invite_answered_world
 
 
@@ -1387,3 +1388,23 @@ class InviteFailsOnItsOwnResolutionsMissingAddressTests(SynchronousTestCase):
 
     def test_fallback_late_without_asking_again_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FO-6"), "fail")
+
+
+class Fo5RegisterAtAnUnknownPrimaryIsNoRegistrationTests(SynchronousTestCase):
+    """
+    FO-2 (w7038 [7545], round 26: the built-in phone's variant with no
+    binding at the primary).  A call's FO-5 REGISTER to 127.0.1.10, which
+    the lookup in use did not establish as the primary (the nameless first
+    SRV target's address answer lost), went unanswered and the INVITE moved
+    on to the secondary.  FO-2 read an unanswered REGISTER to the primary
+    that never failed over.  It was the call's attempt there
+    (L{Ctx.roe_registers}), not the registration's.  With the primary
+    established, the same REGISTER is the phone's own and still fails FO-2.
+    """
+
+    def test_register_at_the_unknown_primary_is_the_calls(self) -> None:
+        self.assertEqual(status(roe_register_at_an_unknown_primary_world(True), "FO-2"), "pass")
+
+    def test_register_at_the_known_primary_fails(self) -> None:
+        self.assertEqual(status(roe_register_at_an_unknown_primary_world(False), "FO-2"),
+                         "fail")

@@ -848,3 +848,33 @@ class ProvisionalAtTheGiveUpAsTheInviteMovedOnTests(SynchronousTestCase):
     def test_provisional_about_the_give_up_without_moving_on_is_proceeding(self) -> None:
         t = self._primary_invite(moved_on=False)
         self.assertTrue(t.provisional)
+
+
+class Fo5RegisterAtAnUnknownPrimaryInvariantTests(SynchronousTestCase):
+    """
+    FAILBACK (w7038 [7545], round 26: the built-in phone's variant with no
+    binding at the primary): FB-0, C{register_on_enable} 1.  A call's FO-5
+    REGISTER to 127.0.1.10, not established as the primary by the lookup in
+    use (the nameless first SRV target's answer lost), failed, and the
+    INVITE went to the secondary: the request began at the primary, as FB-0
+    reads it (L{harness.certify.checks_fo._began_at}).  With the primary
+    established, or the INVITE at the secondary at once, it still breaks FB-0.
+    """
+
+    def _problems(self, lost: bool, roe_first: bool = True) -> list[str]:
+        from harness.testing.strategies import AccountSpec
+        from tests.certify.test_explore_fb import roe_register_at_an_unknown_primary_world
+
+        return failback_problems(
+            roe_register_at_an_unknown_primary_world(lost, roe_first),
+            AccountSpec(retry_counts=(0, 3), register_on_enable=(1, 0),
+                        failback_mode=(0, 0), failback_timeout=(3600, 3600)))
+
+    def test_register_at_the_unknown_primary_holds(self) -> None:
+        self.assertEqual(self._problems(True), [])
+
+    def test_register_at_the_known_primary_breaks(self) -> None:
+        self.assertEqual(len(self._problems(False)), 1)
+
+    def test_invite_to_the_secondary_at_once_breaks(self) -> None:
+        self.assertEqual(len(self._problems(True, roe_first=False)), 1)

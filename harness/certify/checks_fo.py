@@ -20,6 +20,7 @@ from harness.certify.checks_dns import (
     given_up_before,
     in_flight,
     resolution_ttl,
+    unresolved_for,
     unresolved_targets,
 )
 from harness.certify.checks_rtx import (
@@ -46,14 +47,22 @@ def _after(ctx: Ctx, f: Failover) -> list[wire.Chain]:
     ]
 
 
-def _skipped(ctx: Ctx, address: str, t: float) -> bool:
+def _skipped(ctx: Ctx, address: str, t: float, head: wire.Txn | None = None) -> bool:
     """
     Whether C{address} was no target at C{t}: skipped for a 503's Retry-After
     (RTX-3), or the lookup the phone used then gave no address for it while
     giving others (DNS-8, DNS-11: its address query failed or was lost).
+    Given the request's first attempt C{head}, that lookup is the request's
+    own, read question by question (L{unresolved_for}): a call's lookup begun
+    while it waited, which heard the address, was not the one it used
+    (survey w7038 [166..172], round 26: FB-1, the renewal's A query for the
+    primary lost twice and given up, the renewal on to the secondary as a
+    call's lookup got the primary's address).
     """
     if any(a <= t <= b for a, b in ctx.retry_after_windows(address)):
         return True
+    if head is not None:
+        return address in unresolved_for(ctx, head.dst, head.started, t)
     return address in unresolved_targets(ctx, t)
 
 
@@ -597,7 +606,7 @@ def fo5(ctx: Ctx) -> Verdict:
                 id(r.head) for r in ctx.rounds
                 if r.method == "REGISTER" and ctx.group(r.head.dst) == 1
                 and not ctx.is_primary(r.head.dst) and ctx.top
-                and all(_skipped(ctx, p, r.head.first) for p in ctx.top)
+                and all(_skipped(ctx, p, r.head.first, r.head) for p in ctx.top)
             }
             # nor the registration's own RTX-5 retry a retry interval after its REGISTER
             # failed or was refused (RTX-3: a 500), sent to the secondary as the top of
@@ -970,7 +979,7 @@ def fb0(ctx: Ctx) -> Verdict:
     later = [
         ch for ch in ctx.new_chains(1)
         if ch is not first_fo.chain and ch.start > first_fo.t + ctx.tol
-        and not _skipped(ctx, primary, ch.start)
+        and not _skipped(ctx, primary, ch.start, ch.head)
         and not registers_for_failover(ctx, ch)
         and _renewal_waited_on_primary(ctx, ch) is None
     ]
@@ -1032,7 +1041,7 @@ def _stay_then_primary(ctx: Ctx, c: str, delay_of: str,
         # it no target, and the request went where that resolution said (explore seed 9 of
         # dns-ip-literal: the secondary's A answers lost, the renewal went to the primary)
         gone = next((n for n, ch in enumerate(chains)
-                     if ch.head.dst != f.to and _skipped(ctx, f.to, ch.head.first)), None)
+                     if ch.head.dst != f.to and _skipped(ctx, f.to, ch.head.first, ch.head)), None)
         if gone is not None:
             chains = chains[:gone]
         # and the primary answering a request of the phone ends it too: the phone is back
@@ -1072,8 +1081,12 @@ def _stay_then_primary(ctx: Ctx, c: str, delay_of: str,
         again = any(g is not f and g.to == f.to and f.t < g.t
                     and (g.t <= boundary + ctx.tol or g.t < first_new - ctx.tol)
                     for g in ctx.failovers)
-        if after and not again and not _skipped(ctx, primary, after[0].start):
-            ch = after[0]
+        # (a new request whose own lookup gave no address for the primary could not try
+        # it, DNS-8, DNS-11: it ends the stay all the same, and the first one after it
+        # whose lookup had the primary is due there; survey w7038 [166..172], round 26)
+        due = next((ch for ch in after if not _skipped(ctx, primary, ch.start, ch.head)), None)
+        if due is not None and not again:
+            ch = due
             judged += 1
             ev.extend(ch.head.indexes)
             if not ctx.is_primary(ch.head.dst, f.to):
@@ -1192,7 +1205,7 @@ def fb2(ctx: Ctx) -> Verdict:
                 continue
             if first_reg is not None and ch.start > first_reg.start and first_reg.head.answered:
                 break  # back on the primary: FB-OK's business
-            if ch.head.dst != f.to and _skipped(ctx, f.to, ch.head.first):
+            if ch.head.dst != f.to and _skipped(ctx, f.to, ch.head.first, ch.head):
                 # the lookup it used gave no address for the current server (DNS-8,
                 # DNS-11): no target, the request went where that resolution said, as
                 # the stay of FB-1/FB-3 reads it (survey 7002 [07], round 6: the
@@ -1204,7 +1217,7 @@ def fb2(ctx: Ctx) -> Verdict:
                 return ctx.failed(c, "a new non-REGISTER request left the current server",
                                   f"{ch.method} to {ctx.name(f.to)}", ch.head.describe(),
                                   (*f.txn.indexes, *ch.head.indexes))
-        if first_reg is not None and not _skipped(ctx, primary, first_reg.start):
+        if first_reg is not None and not _skipped(ctx, primary, first_reg.start, first_reg.head):
             judged += 1
             ev.extend(first_reg.head.indexes)
             if not ctx.is_primary(first_reg.head.dst, f.to):
@@ -1261,7 +1274,7 @@ def fb3z(ctx: Ctx) -> Verdict:
                 # server, and it moved on from it (as FB-2 reads it; survey w7037 [1090],
                 # round 24: the secondary's 403 to it, the INVITE on to the primary)
                 continue
-            if _skipped(ctx, f.to, ch.head.first):
+            if _skipped(ctx, f.to, ch.head.first, ch.head):
                 # the lookup it used gave no address for the current server (DNS-8,
                 # DNS-11): no target, the stay is over, as FB-1/2/3 read it (survey 7007
                 # [06], round 9: the secondary's address queries lost, a renewal to the
@@ -1311,7 +1324,7 @@ def fbok(ctx: Ctx) -> Verdict:
         judged += 1
         ev.extend(ch.head.indexes)
         if not ctx.is_primary(ch.head.dst):
-            if _skipped(ctx, primary, ch.start):
+            if _skipped(ctx, primary, ch.start, ch.head):
                 continue
             return ctx.failed(c, "the phone left the primary although it answered",
                               f"{ch.method} to the primary", ch.head.describe(),

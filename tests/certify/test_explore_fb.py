@@ -5,6 +5,7 @@ worlds, each a pair (the reading that passes, the misbehaviour that fails).
 
 from __future__ import annotations
 
+from twisted.names import dns
 from twisted.trial.unittest import SynchronousTestCase
 
 from harness.testing.tracebuilder import (
@@ -17,6 +18,7 @@ from harness.testing.tracebuilder import (
     verdict_of,
 )
 from harness.trace.events import ConnEvent, PacketEvent
+from tests.certify.test_explore_dns import lost_query
 from tests.certify.test_explore_rtx import roe_register_inside_retry_after_world
 
 
@@ -387,3 +389,59 @@ class Fo5RegisterAtAnUnknownPrimaryBeganTheCallTests(SynchronousTestCase):
     def test_invite_to_the_secondary_at_once_fails(self) -> None:
         tb = roe_register_at_an_unknown_primary_world(True, roe_first=False)
         self.assertEqual(status(tb, "FB-0"), "fail")
+
+
+class RenewalsOwnLookupGaveThePrimaryUpAfterTheTTLTests(SynchronousTestCase):
+    """
+    FB-1 (survey w7038 [166..172], round 26, 7 worlds; TCP, 20 % loss): the
+    renewal was the first new request after the DNS TTL of the failover's
+    resolution ran out.  Its lookup's address query for the primary was lost
+    twice and given up (DNS-8, DNS-11), and it moved on to the secondary's
+    address; a call placed meanwhile began a lookup of its own that got the
+    primary's address before the REGISTER left for the secondary.  FB-1 read
+    "the last lookup begun before the request" (the call's, holding the
+    primary) as the renewal's, so the renewal seemed to skip the primary.
+    Read question by question (L{checks_dns.unresolved_for}, as FO-1 reads
+    survey 7021 [04]), the renewal could not try the primary; the stay is
+    over all the same, and the first new request whose own lookup had the
+    primary, the call's INVITE, is due there.  A renewal whose primary
+    query was answered and that still went to the secondary fails, and so
+    does the call's INVITE to the secondary after such a renewal.
+    """
+
+    def _world(self, *, primary_lost: bool = True, call_to: str = "primary") -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, port1=0, retry_counts=0, server2="",
+                                        failback_mode=1, calls=(63.9,), duration=120.0,
+                                        zone_ttl=30.0))
+        srv = [f"1 0 5060 primary.{DOMAIN}", f"2 0 5060 secondary.{DOMAIN}"]
+        tb.dns(0.0, f"_sip._tcp.{DOMAIN}", "SRV", srv, ttl=60)
+        tb.dns(0.01, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=30)
+        tb.silent("REGISTER", "primary", 0.1, transport="tcp")
+        give = 0.1 + tb.give_up("REGISTER")
+        tb.dns(give, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=30)
+        tb.respond(tb.register("secondary", give + 0.01, cseq=2, transport="tcp"), 200,
+                   give + 0.02)
+        # the renewal after the TTL: its lookup, the primary's address lost twice
+        tb.dns(60.0, f"_sip._tcp.{DOMAIN}", "SRV", srv, ttl=60)
+        if primary_lost:
+            lost_query(tb, 60.01, f"primary.{DOMAIN}", dns.A)
+            lost_query(tb, 61.01, f"primary.{DOMAIN}", dns.A)
+        else:
+            tb.dns(60.01, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=30, answer_after=4.0)
+        # the call's lookup, begun as the renewal's waited, hears the primary
+        tb.dns(63.9, f"_sip._tcp.{DOMAIN}", "SRV", srv, ttl=60)
+        tb.dns(64.01, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=30)  # (the renewal's)
+        tb.dns(64.012, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=30)
+        tb.respond(tb.register("secondary", 64.02, cseq=3, transport="tcp"), 200, 64.03)
+        tb.dns(64.04, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=30)  # (the call's)
+        tb.call(call_to, 64.2, bye_at=70.0, call_id="call-a", transport="tcp")
+        return tb
+
+    def test_renewal_whose_lookup_gave_the_primary_up_passes(self) -> None:
+        self.assertEqual(status(self._world(), "FB-1"), "pass")
+
+    def test_renewal_with_the_primarys_address_to_the_secondary_fails(self) -> None:
+        self.assertEqual(status(self._world(primary_lost=False), "FB-1"), "fail")
+
+    def test_call_after_that_renewal_to_the_secondary_fails(self) -> None:
+        self.assertEqual(status(self._world(call_to="secondary"), "FB-1"), "fail")

@@ -103,6 +103,7 @@ MUST_FAIL = {
     "r25-w7039-rtx5-retry-after-failed-renewal-in-place": ("no-reregister-retry", "RTX-5"),
     "r26-w7042-rtx5-bye-of-earlier-call-refused": ("no-reregister-retry", "RTX-5"),
     "r26-w7038-fo5-binding-at-primary-outlives-failover": ("never-fails-back", "FB-0"),
+    "r26-w7038-fb1-renewals-own-lookup-gave-primary-up": ("never-fails-back", "FB-1"),
 }
 
 

@@ -33,6 +33,7 @@ from harness.certify.checks_fo import (
 )
 from harness.certify.checks_rtx import _closed_at_retry, _unread_records
 from harness.certify.verdict import Verdict
+from harness.sip.message import Request
 from harness.trace.events import ConnEvent, PacketEvent, SipEvent
 
 __all__ = ["CHECKS"]
@@ -991,13 +992,36 @@ def _name_lookup_began(ctx: Ctx, queries: list[tuple[float, bytes]], at: float) 
     return began
 
 
+def _handed_out(ctx: Ctx, x: wire.Txn) -> int | None:
+    """
+    The trace index of the phone's own record of sending C{x}'s request
+    (its SIP event, the same Via branch, in the request's flight): over TLS the
+    data segment is written after the transport took it, and the phone may
+    begin a lookup in between (survey 7041 [1251], round 26: no latency, a
+    call's INVITE handed to the fallback server's TLS connection, then the
+    probe's DNS query, then the INVITE's segment).
+    """
+    if not x.on_wire or not x.branch or ctx.facts.phone is None:
+        return None
+    for i, e in ctx.trace.indexed(SipEvent):
+        if e.t > x.first + 1e-9:
+            break
+        if (e.observer == ctx.facts.phone and e.direction == "out"
+                and e.remote[0] == x.dst and e.t >= x.first - wire._IN_FLIGHT
+                and isinstance(e.message, Request) and wire._branch(e.message) == x.branch):
+            return i
+    return None
+
+
 def _left_before_lookup(ctx: Ctx, x: wire.Txn, d: DnsDown) -> bool:
     """
     Whether C{x}'s request left the phone before the failed lookup C{d}'s
     first query did (so it did not wait for that lookup): by time, or, in
     the same instant, by the two packets' order in the trace.
     """
-    i = ctx.left_phone_packet(x)[1]
+    i = _handed_out(ctx, x)
+    if i is None:
+        i = ctx.left_phone_packet(x)[1]
     if i is None:
         return False
     dns_host = ctx.facts.dns[0] if ctx.facts.dns is not None else None

@@ -94,6 +94,8 @@ def _failed_connections(ctx: Ctx, group: int) -> list[wire.ConnAttempt]:
                      if p.at - ctx.tol <= a.start <= p.at + 1.0 + ctx.tol
                      and (n, a.server) not in claimed
                      and not _call_in_flight_elsewhere(ctx, p.at, a)), None)
+        if call is not None and _call_went_to_fallback(ctx, ctx.facts.calls[call].at, a):
+            call = None
         if call is not None:
             claimed.add((call, a.server))
             continue
@@ -118,6 +120,26 @@ def _call_in_flight_elsewhere(ctx: Ctx, placed: float, a: wire.ConnAttempt) -> b
         if done is None or done > a.start + ctx.tol:
             return True
     return False
+
+
+def _call_went_to_fallback(ctx: Ctx, placed: float, a: wire.ConnAttempt) -> bool:
+    """
+    Whether the call placed at C{placed} had already tried the fallback server
+    when connection C{a} to server 1 began: its INVITE there, or the first
+    connection there in the call's moment (the INVITE's, RTX-2).  The fallback
+    server is a call's last target (FBK-C2, FO-6): nothing follows it, so C{a}
+    is not the call's but a REGISTER's (RTX-2), a probe's while on the fallback
+    server (FBK-S3).  Survey 7040 [7695], round 26: successive mode, TLS, a call
+    placed at 248 s refused by the flapping fallback server, the probe due at
+    249 s refused by the stopped working server.
+    """
+    if ctx.group(a.server) != 1:
+        return False
+    window = (placed - ctx.tol, a.start - wire._SAME_INSTANT)
+    return any(x.method == "INVITE" and not x.in_dialog and ctx.group(x.dst) == 2
+               and window[0] <= x.started < window[1] for x in ctx.attempts) or any(
+        ctx.group(c.server) == 2 and window[0] <= c.start < window[1]
+        for c in ctx.conn_attempts)
 
 
 def _unnamed_register_conns(ctx: Ctx) -> list[wire.ConnAttempt]:

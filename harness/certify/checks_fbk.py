@@ -884,10 +884,6 @@ def _on_fallback_periods(ctx: Ctx) -> list[tuple[wire.Txn, float]]:
             # REGISTER comes only once server 1 failed again, after the due time; explore
             # seed 251 of dns-ip-literal, round 7: TCP, 100 ms latency, the renewal 0.5 s
             # before the probe, fallback.timeout equal to the retry interval)
-            renewed = any(x.method == "REGISTER" and x.dst == fb
-                          and r.t + r.granted / 2 - ctx.tol <= x.started
-                          <= min(r.t + r.granted + ctx.tol, due - ctx.tol)
-                          for x in ctx.attempts)
             # (the retry begins with resolving server 1 again: its first query, even one
             # the network lost, as a probe's does; survey 7003, round 7: TLS, 100 ms
             # latency, the retry's SRV query lost, its REGISTER 1.6 s after the due time)
@@ -901,6 +897,19 @@ def _on_fallback_periods(ctx: Ctx) -> list[tuple[wire.Txn, float]]:
                                    - due) <= slack
                                or (ctx.at_call_moment(b) and abs(x.started - due) <= slack))),
                          None)
+            # (or before that try of server 1 at the retry's time had failed, answered or
+            # not: one registered nowhere goes to the fallback server only once server 1
+            # failed, FO-6; survey 7038 [1752], round 26: TCP, 100 ms latency, the
+            # fallback.timeout and the retry interval both 30 s, the renewal there and the
+            # probe in one instant, the probe answered)
+            upper = due - ctx.tol
+            if retry is not None:
+                gone = ctx.failed_at(retry)
+                upper = max(upper, (r.t + r.granted if gone is None else gone) - ctx.tol)
+            renewed = any(x.method == "REGISTER" and x.dst == fb
+                          and r.t + r.granted / 2 - ctx.tol <= x.started
+                          <= min(r.t + r.granted + ctx.tol, upper)
+                          for x in ctx.attempts)
             # (a retry's lookup failing, DNS-11, shows the same when it is also where the
             # first probe was due: survey 7014 [02], round 14: TCP, 100 ms latency,
             # fallback.timeout equal to the retry interval, the probe's lookup 30 s after

@@ -962,10 +962,13 @@ def _stayed_on(ctx: Ctx, start: float, done: float | None, r: wire.Registration)
     L{_fallen_back_after} for a try of server 1 begun at C{start} that failed
     at C{done}: a REGISTER round, or a lookup of server 1's name that gave no
     address (DNS-11: "fallback takes over" at once, FO-6, had the phone been
-    registered nowhere).
+    registered nowhere).  A try still under way when the run ended shows
+    nothing: the phone had no chance to fall back (survey 7039 [7143], round
+    26: TLS, 100 ms latency, the fallback server's 200 2 ms after the give-up,
+    the retry 30 s later silent, its give-up due 54 s after the run's end).
     """
     half = r.t + r.granted / 2 - ctx.tol
-    if done is None or done + ctx.at_once >= half:
+    if done is None or done + ctx.at_once >= half or done > ctx.end:
         return False
     return not any(x.method == "REGISTER" and x.dst == ctx.fallback
                    and start < x.started < half for x in ctx.attempts)

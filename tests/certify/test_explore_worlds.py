@@ -102,6 +102,9 @@ MUST_FAIL = {
                                                                   "FBK-S3"),
     "r25-w7039-rtx5-retry-after-failed-renewal-in-place": ("no-reregister-retry", "RTX-5"),
     "r26-w7042-rtx5-bye-of-earlier-call-refused": ("no-reregister-retry", "RTX-5"),
+    "r26-w7041-fbk-s3-probe-lookup-after-calls-tls-invite": ("probes-wrong-interval", "FBK-S3"),
+    "r26-w7040-fbk-s3-probe-refused-after-call-at-fallback": ("no-probing", "FBK-S3"),
+    "r26-w7038-fbk-s3-renewal-and-probe-at-retry-time": ("no-probing", "FBK-S3"),
 }
 
 

@@ -5781,3 +5781,40 @@ class ByeGivenUpAsTheFallbackRenewalWasRefusedTests(SynchronousTestCase):
 
     def test_still_on_the_fallback_server_no_probe_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FBK-S3"), "fail")
+
+
+class ProbeRefusedAfterACallsTryOfTheFallbackServerTests(SynchronousTestCase):
+    """
+    FBK-S3 (round 26, survey w7040 [7695..7697]): successive mode, on the
+    fallback server, a call placed a second before the probe fell due; its
+    INVITE's connection to the fallback server (flapping down) was refused,
+    and the probe's connection to the stopped working server was refused a
+    second later, in the call's moment.  L{checks_fbk._failed_connections}
+    gave it to the call: but the fallback server is a call's last target
+    (FBK-C2, FO-6), nothing follows it, so the connection is the probe
+    (L{checks_fbk._call_went_to_fallback}).  The same connection off the
+    fallback.timeout schedule still fails.
+    """
+
+    def _world(self, call_at: float, probe_at: float) -> TraceBuilder:
+        facts = default_facts(server1=PRIMARY, transport=1, redundancy_type=1,
+                              fallback_timeout=15, duration=60.0,
+                              servers=(ServerInfo("primary", PRIMARY, _PORTS),
+                                       ServerInfo("fallback", FALLBACK, _PORTS)))
+        plan = CallPlan(call_at, f"sip:echo@{DOMAIN}", 5.0)
+        tb = TraceBuilder(replace(facts, calls=(plan,)))
+        tb.fault(0.0, "primary", "stop")
+        tb.refused(0.04, "primary", after=0.2)
+        fb = tb.register("fallback", 0.26, transport="tcp", call_id="reg-fb")
+        tb.respond(fb, 200, 0.265)
+        tb.refused(15.27, "primary", after=0.01)  # the probes
+        tb.refused(30.28, "primary", after=0.01)
+        tb.refused(call_at, "fallback", after=0.01)  # the call's INVITE, its last target
+        tb.refused(probe_at, "primary", after=0.01)
+        return tb
+
+    def test_probe_after_the_calls_last_target_passes(self) -> None:
+        self.assertEqual(status(self._world(44.3, 45.29), "FBK-S3"), "pass")
+
+    def test_probe_off_schedule_fails(self) -> None:
+        self.assertEqual(status(self._world(42.5, 43.3), "FBK-S3"), "fail")

@@ -5818,3 +5818,35 @@ class ProbeRefusedAfterACallsTryOfTheFallbackServerTests(SynchronousTestCase):
 
     def test_probe_off_schedule_fails(self) -> None:
         self.assertEqual(status(self._world(42.5, 43.3), "FBK-S3"), "fail")
+
+
+class RetryStillUnderWayAsTheRunEndsTests(SynchronousTestCase):
+    """
+    FBK-S3 (round 26, survey w7039 [7143, 7144]): successive mode, TLS, 100 ms
+    latency; the fallback server's 200 came 2 ms after the phone gave its
+    REGISTER up (maybe too late) and a retry interval later the phone tried
+    server 1 again, silent, its give-up due 54 s after the run's end.
+    L{checks_fbk._stayed_on} read that try as one that failed without a
+    fallback after it (a probe, the 200 taken), and FBK-S3 found it off the
+    fallback.timeout schedule; but a try still under way when the run ended
+    shows nothing, the phone had no chance to fall back (here the run ends
+    0.3 s into it).  The same try given up within the run with no fallback
+    after it is still a probe off the schedule (as in
+    L{ProbeAtTheRetryTimeThenNoFallbackTests}) and fails.
+    """
+
+    def _world(self, duration: float) -> TraceBuilder:
+        tb = _ip_literal(transport=1, redundancy_type=1, retry_counts=0, expires=120,
+                         fallback_timeout=120, duration=duration, latency_tolerance=0.11)
+        _tcp_silent(tb, "REGISTER", 0.2)
+        tb.syn_lost(0.7, "fallback", fate="delivered", phone_port=5060)
+        fb = tb.register("fallback", 1.0, call_id="reg-2", transport="tcp")
+        tb.respond(fb, 200, 1.1)
+        _tcp_silent(tb, "REGISTER", 31.2, cseq=2)
+        return tb
+
+    def test_retry_under_way_at_the_end_passes(self) -> None:
+        self.assertNotEqual(status(self._world(31.5), "FBK-S3"), "fail")
+
+    def test_retry_given_up_with_no_fallback_fails(self) -> None:
+        self.assertEqual(status(self._world(40.0), "FBK-S3"), "fail")

@@ -5850,3 +5850,41 @@ class RetryStillUnderWayAsTheRunEndsTests(SynchronousTestCase):
 
     def test_retry_given_up_with_no_fallback_fails(self) -> None:
         self.assertEqual(status(self._world(40.0), "FBK-S3"), "fail")
+
+
+class FallbackRenewalWithTheProbeAtTheRetryTimeTests(SynchronousTestCase):
+    """
+    FBK-S3 (round 26, survey w7038 [1752, 1753]): successive mode, TCP, 100 ms
+    latency, fallback.timeout equal to the retry interval.  The fallback
+    server's 200 came near the give-up time (maybe too late); REG-2's half
+    of that registration and the first probe fell due together, a retry
+    interval after the give-up, and the phone renewed there and probed the
+    working server in one instant, the probe answered.  One registered
+    nowhere would have tried server 1 first and gone to the fallback server
+    only once it failed (FO-6): the renewal shows it took the 200, so the
+    schedule runs from it and the answered probe ends it (FBK-S4); the
+    working server's own renewal 15 s later is no probe.  With
+    fallback.timeout 45 the same probe is off the schedule and fails.
+    """
+
+    def _world(self, fallback_timeout: int) -> TraceBuilder:
+        tb = _ip_literal(transport=1, redundancy_type=1, retry_counts=0, expires=60,
+                         fallback_timeout=fallback_timeout, duration=60.0,
+                         latency_tolerance=0.11)
+        _tcp_silent(tb, "REGISTER", 0.2)
+        tb.syn_lost(0.7, "fallback", fate="delivered", phone_port=5060)
+        fb = tb.register("fallback", 1.0, call_id="reg-2", transport="tcp")
+        tb.respond(fb, 200, 1.1)
+        again = tb.register("fallback", 31.1, call_id="reg-2", cseq=2, transport="tcp")
+        tb.respond(again, 200, 31.15)
+        probe = tb.register("primary", 31.15, cseq=2, transport="tcp")
+        tb.respond(probe, 200, 31.2, headers=[("Expires", "30")])
+        renewal = tb.register("primary", 46.2, cseq=3, transport="tcp")
+        tb.respond(renewal, 200, 46.25, headers=[("Expires", "30")])
+        return tb
+
+    def test_renewal_with_the_probe_passes(self) -> None:
+        self.assertEqual(status(self._world(30), "FBK-S3"), "pass")
+
+    def test_probe_off_the_schedule_fails(self) -> None:
+        self.assertEqual(status(self._world(45), "FBK-S3"), "fail")

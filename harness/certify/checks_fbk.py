@@ -33,6 +33,7 @@ from harness.certify.checks_fo import (
 )
 from harness.certify.checks_rtx import _closed_at_retry, _unread_records
 from harness.certify.verdict import Verdict
+from harness.sip.message import Request
 from harness.trace.events import ConnEvent, PacketEvent, SipEvent
 
 __all__ = ["CHECKS"]
@@ -93,6 +94,8 @@ def _failed_connections(ctx: Ctx, group: int) -> list[wire.ConnAttempt]:
                      if p.at - ctx.tol <= a.start <= p.at + 1.0 + ctx.tol
                      and (n, a.server) not in claimed
                      and not _call_in_flight_elsewhere(ctx, p.at, a)), None)
+        if call is not None and _call_went_to_fallback(ctx, ctx.facts.calls[call].at, a):
+            call = None
         if call is not None:
             claimed.add((call, a.server))
             continue
@@ -117,6 +120,26 @@ def _call_in_flight_elsewhere(ctx: Ctx, placed: float, a: wire.ConnAttempt) -> b
         if done is None or done > a.start + ctx.tol:
             return True
     return False
+
+
+def _call_went_to_fallback(ctx: Ctx, placed: float, a: wire.ConnAttempt) -> bool:
+    """
+    Whether the call placed at C{placed} had already tried the fallback server
+    when connection C{a} to server 1 began: its INVITE there, or the first
+    connection there in the call's moment (the INVITE's, RTX-2).  The fallback
+    server is a call's last target (FBK-C2, FO-6): nothing follows it, so C{a}
+    is not the call's but a REGISTER's (RTX-2), a probe's while on the fallback
+    server (FBK-S3).  Survey 7040 [7695], round 26: successive mode, TLS, a call
+    placed at 248 s refused by the flapping fallback server, the probe due at
+    249 s refused by the stopped working server.
+    """
+    if ctx.group(a.server) != 1:
+        return False
+    window = (placed - ctx.tol, a.start - wire._SAME_INSTANT)
+    return any(x.method == "INVITE" and not x.in_dialog and ctx.group(x.dst) == 2
+               and window[0] <= x.started < window[1] for x in ctx.attempts) or any(
+        ctx.group(c.server) == 2 and window[0] <= c.start < window[1]
+        for c in ctx.conn_attempts)
 
 
 def _unnamed_register_conns(ctx: Ctx) -> list[wire.ConnAttempt]:
@@ -861,10 +884,6 @@ def _on_fallback_periods(ctx: Ctx) -> list[tuple[wire.Txn, float]]:
             # REGISTER comes only once server 1 failed again, after the due time; explore
             # seed 251 of dns-ip-literal, round 7: TCP, 100 ms latency, the renewal 0.5 s
             # before the probe, fallback.timeout equal to the retry interval)
-            renewed = any(x.method == "REGISTER" and x.dst == fb
-                          and r.t + r.granted / 2 - ctx.tol <= x.started
-                          <= min(r.t + r.granted + ctx.tol, due - ctx.tol)
-                          for x in ctx.attempts)
             # (the retry begins with resolving server 1 again: its first query, even one
             # the network lost, as a probe's does; survey 7003, round 7: TLS, 100 ms
             # latency, the retry's SRV query lost, its REGISTER 1.6 s after the due time)
@@ -878,6 +897,19 @@ def _on_fallback_periods(ctx: Ctx) -> list[tuple[wire.Txn, float]]:
                                    - due) <= slack
                                or (ctx.at_call_moment(b) and abs(x.started - due) <= slack))),
                          None)
+            # (or before that try of server 1 at the retry's time had failed, answered or
+            # not: one registered nowhere goes to the fallback server only once server 1
+            # failed, FO-6; survey 7038 [1752], round 26: TCP, 100 ms latency, the
+            # fallback.timeout and the retry interval both 30 s, the renewal there and the
+            # probe in one instant, the probe answered)
+            upper = due - ctx.tol
+            if retry is not None:
+                gone = ctx.failed_at(retry)
+                upper = max(upper, (r.t + r.granted if gone is None else gone) - ctx.tol)
+            renewed = any(x.method == "REGISTER" and x.dst == fb
+                          and r.t + r.granted / 2 - ctx.tol <= x.started
+                          <= min(r.t + r.granted + ctx.tol, upper)
+                          for x in ctx.attempts)
             # (a retry's lookup failing, DNS-11, shows the same when it is also where the
             # first probe was due: survey 7014 [02], round 14: TCP, 100 ms latency,
             # fallback.timeout equal to the retry interval, the probe's lookup 30 s after
@@ -930,10 +962,13 @@ def _stayed_on(ctx: Ctx, start: float, done: float | None, r: wire.Registration)
     L{_fallen_back_after} for a try of server 1 begun at C{start} that failed
     at C{done}: a REGISTER round, or a lookup of server 1's name that gave no
     address (DNS-11: "fallback takes over" at once, FO-6, had the phone been
-    registered nowhere).
+    registered nowhere).  A try still under way when the run ended shows
+    nothing: the phone had no chance to fall back (survey 7039 [7143], round
+    26: TLS, 100 ms latency, the fallback server's 200 2 ms after the give-up,
+    the retry 30 s later silent, its give-up due 54 s after the run's end).
     """
     half = r.t + r.granted / 2 - ctx.tol
-    if done is None or done + ctx.at_once >= half:
+    if done is None or done + ctx.at_once >= half or done > ctx.end:
         return False
     return not any(x.method == "REGISTER" and x.dst == ctx.fallback
                    and start < x.started < half for x in ctx.attempts)
@@ -991,13 +1026,36 @@ def _name_lookup_began(ctx: Ctx, queries: list[tuple[float, bytes]], at: float) 
     return began
 
 
+def _handed_out(ctx: Ctx, x: wire.Txn) -> int | None:
+    """
+    The trace index of the phone's own record of sending C{x}'s request
+    (its SIP event, the same Via branch, in the request's flight): over TLS the
+    data segment is written after the transport took it, and the phone may
+    begin a lookup in between (survey 7041 [1251], round 26: no latency, a
+    call's INVITE handed to the fallback server's TLS connection, then the
+    probe's DNS query, then the INVITE's segment).
+    """
+    if not x.on_wire or not x.branch or ctx.facts.phone is None:
+        return None
+    for i, e in ctx.trace.indexed(SipEvent):
+        if e.t > x.first + 1e-9:
+            break
+        if (e.observer == ctx.facts.phone and e.direction == "out"
+                and e.remote[0] == x.dst and e.t >= x.first - wire._IN_FLIGHT
+                and isinstance(e.message, Request) and wire._branch(e.message) == x.branch):
+            return i
+    return None
+
+
 def _left_before_lookup(ctx: Ctx, x: wire.Txn, d: DnsDown) -> bool:
     """
     Whether C{x}'s request left the phone before the failed lookup C{d}'s
     first query did (so it did not wait for that lookup): by time, or, in
     the same instant, by the two packets' order in the trace.
     """
-    i = ctx.left_phone_packet(x)[1]
+    i = _handed_out(ctx, x)
+    if i is None:
+        i = ctx.left_phone_packet(x)[1]
     if i is None:
         return False
     dns_host = ctx.facts.dns[0] if ctx.facts.dns is not None else None

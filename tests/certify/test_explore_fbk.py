@@ -5781,3 +5781,110 @@ class ByeGivenUpAsTheFallbackRenewalWasRefusedTests(SynchronousTestCase):
 
     def test_still_on_the_fallback_server_no_probe_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FBK-S3"), "fail")
+
+
+class ProbeRefusedAfterACallsTryOfTheFallbackServerTests(SynchronousTestCase):
+    """
+    FBK-S3 (round 26, survey w7040 [7695..7697]): successive mode, on the
+    fallback server, a call placed a second before the probe fell due; its
+    INVITE's connection to the fallback server (flapping down) was refused,
+    and the probe's connection to the stopped working server was refused a
+    second later, in the call's moment.  L{checks_fbk._failed_connections}
+    gave it to the call: but the fallback server is a call's last target
+    (FBK-C2, FO-6), nothing follows it, so the connection is the probe
+    (L{checks_fbk._call_went_to_fallback}).  The same connection off the
+    fallback.timeout schedule still fails.
+    """
+
+    def _world(self, call_at: float, probe_at: float) -> TraceBuilder:
+        facts = default_facts(server1=PRIMARY, transport=1, redundancy_type=1,
+                              fallback_timeout=15, duration=60.0,
+                              servers=(ServerInfo("primary", PRIMARY, _PORTS),
+                                       ServerInfo("fallback", FALLBACK, _PORTS)))
+        plan = CallPlan(call_at, f"sip:echo@{DOMAIN}", 5.0)
+        tb = TraceBuilder(replace(facts, calls=(plan,)))
+        tb.fault(0.0, "primary", "stop")
+        tb.refused(0.04, "primary", after=0.2)
+        fb = tb.register("fallback", 0.26, transport="tcp", call_id="reg-fb")
+        tb.respond(fb, 200, 0.265)
+        tb.refused(15.27, "primary", after=0.01)  # the probes
+        tb.refused(30.28, "primary", after=0.01)
+        tb.refused(call_at, "fallback", after=0.01)  # the call's INVITE, its last target
+        tb.refused(probe_at, "primary", after=0.01)
+        return tb
+
+    def test_probe_after_the_calls_last_target_passes(self) -> None:
+        self.assertEqual(status(self._world(44.3, 45.29), "FBK-S3"), "pass")
+
+    def test_probe_off_schedule_fails(self) -> None:
+        self.assertEqual(status(self._world(42.5, 43.3), "FBK-S3"), "fail")
+
+
+class RetryStillUnderWayAsTheRunEndsTests(SynchronousTestCase):
+    """
+    FBK-S3 (round 26, survey w7039 [7143, 7144]): successive mode, TLS, 100 ms
+    latency; the fallback server's 200 came 2 ms after the phone gave its
+    REGISTER up (maybe too late) and a retry interval later the phone tried
+    server 1 again, silent, its give-up due 54 s after the run's end.
+    L{checks_fbk._stayed_on} read that try as one that failed without a
+    fallback after it (a probe, the 200 taken), and FBK-S3 found it off the
+    fallback.timeout schedule; but a try still under way when the run ended
+    shows nothing, the phone had no chance to fall back (here the run ends
+    0.3 s into it).  The same try given up within the run with no fallback
+    after it is still a probe off the schedule (as in
+    L{ProbeAtTheRetryTimeThenNoFallbackTests}) and fails.
+    """
+
+    def _world(self, duration: float) -> TraceBuilder:
+        tb = _ip_literal(transport=1, redundancy_type=1, retry_counts=0, expires=120,
+                         fallback_timeout=120, duration=duration, latency_tolerance=0.11)
+        _tcp_silent(tb, "REGISTER", 0.2)
+        tb.syn_lost(0.7, "fallback", fate="delivered", phone_port=5060)
+        fb = tb.register("fallback", 1.0, call_id="reg-2", transport="tcp")
+        tb.respond(fb, 200, 1.1)
+        _tcp_silent(tb, "REGISTER", 31.2, cseq=2)
+        return tb
+
+    def test_retry_under_way_at_the_end_passes(self) -> None:
+        self.assertNotEqual(status(self._world(31.5), "FBK-S3"), "fail")
+
+    def test_retry_given_up_with_no_fallback_fails(self) -> None:
+        self.assertEqual(status(self._world(40.0), "FBK-S3"), "fail")
+
+
+class FallbackRenewalWithTheProbeAtTheRetryTimeTests(SynchronousTestCase):
+    """
+    FBK-S3 (round 26, survey w7038 [1752, 1753]): successive mode, TCP, 100 ms
+    latency, fallback.timeout equal to the retry interval.  The fallback
+    server's 200 came near the give-up time (maybe too late); REG-2's half
+    of that registration and the first probe fell due together, a retry
+    interval after the give-up, and the phone renewed there and probed the
+    working server in one instant, the probe answered.  One registered
+    nowhere would have tried server 1 first and gone to the fallback server
+    only once it failed (FO-6): the renewal shows it took the 200, so the
+    schedule runs from it and the answered probe ends it (FBK-S4); the
+    working server's own renewal 15 s later is no probe.  With
+    fallback.timeout 45 the same probe is off the schedule and fails.
+    """
+
+    def _world(self, fallback_timeout: int) -> TraceBuilder:
+        tb = _ip_literal(transport=1, redundancy_type=1, retry_counts=0, expires=60,
+                         fallback_timeout=fallback_timeout, duration=60.0,
+                         latency_tolerance=0.11)
+        _tcp_silent(tb, "REGISTER", 0.2)
+        tb.syn_lost(0.7, "fallback", fate="delivered", phone_port=5060)
+        fb = tb.register("fallback", 1.0, call_id="reg-2", transport="tcp")
+        tb.respond(fb, 200, 1.1)
+        again = tb.register("fallback", 31.1, call_id="reg-2", cseq=2, transport="tcp")
+        tb.respond(again, 200, 31.15)
+        probe = tb.register("primary", 31.15, cseq=2, transport="tcp")
+        tb.respond(probe, 200, 31.2, headers=[("Expires", "30")])
+        renewal = tb.register("primary", 46.2, cseq=3, transport="tcp")
+        tb.respond(renewal, 200, 46.25, headers=[("Expires", "30")])
+        return tb
+
+    def test_renewal_with_the_probe_passes(self) -> None:
+        self.assertEqual(status(self._world(30), "FBK-S3"), "pass")
+
+    def test_probe_off_the_schedule_fails(self) -> None:
+        self.assertEqual(status(self._world(45), "FBK-S3"), "fail")

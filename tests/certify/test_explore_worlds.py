@@ -104,6 +104,9 @@ MUST_FAIL = {
     "r26-w7042-rtx5-bye-of-earlier-call-refused": ("no-reregister-retry", "RTX-5"),
     "r26-w7038-fo5-binding-at-primary-outlives-failover": ("never-fails-back", "FB-0"),
     "r26-w7038-fb1-renewals-own-lookup-gave-primary-up": ("never-fails-back", "FB-1"),
+    "r26-w7041-fbk-s3-probe-lookup-after-calls-tls-invite": ("probes-wrong-interval", "FBK-S3"),
+    "r26-w7040-fbk-s3-probe-refused-after-call-at-fallback": ("no-probing", "FBK-S3"),
+    "r26-w7038-fbk-s3-renewal-and-probe-at-retry-time": ("no-probing", "FBK-S3"),
 }
 
 

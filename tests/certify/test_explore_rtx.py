@@ -4978,3 +4978,40 @@ class RetryAfterWithBothNamesAtOneAddressTests(SynchronousTestCase):
 
     def test_renewal_to_the_primary_with_the_secondary_to_skip_to_fails(self) -> None:
         self.assertEqual(status(self._world(SECONDARY), "RTX-3"), "fail")
+
+
+class RegisterResentPastTheTlsCloseTests(SynchronousTestCase):
+    """
+    RTX-5 (survey w7041 [1193, 1194], round 26, fixture
+    C{r26-w7041-rtx5-register-resent-past-the-tls-close}; TLS, 20 % loss,
+    server 1's one target, the primary stopped from 347 s to 407 s): the
+    stopping primary's close_notify, lost twice, reached the phone at
+    347.60 s; the renewal, written at 347.55 s onto the connection the phone
+    still took for open, failed then, and the retry went 30 s later, at
+    377.61 s.  The REGISTER's own first copies were lost, and TCP got it
+    through to the primary at 348.15 s, after the close had reached the
+    phone; the wire took that delivered segment for business the phone did
+    after the close (as an ACK to a 2xx would be), so the close reached the
+    phone only with the primary's FIN, at 348.75 s, and RTX-5 wanted the
+    retry 1.1 s later (L{wire._read_written_before}).  The renewal now fails
+    with the first segment the phone sent after the close reached it; a
+    phone that never retries still fails RTX-5 there.
+    """
+
+    def _result(self, defect: str | None = None) -> RunResult:
+        path = (bundled_scenarios_dir() / "explore"
+                / "r26-w7041-rtx5-register-resent-past-the-tls-close.toml")
+        return run_scenario(load_scenario(path), defects=Defects.of(defect) if defect else None)
+
+    def test_renewal_fails_as_the_close_reached_the_phone(self) -> None:
+        r = self._result()
+        renewal = next(t for t in wire.attempts(r.trace, r.facts)
+                       if t.method == "REGISTER" and 347.5 < t.first < 347.6)
+        self.assertIsNotNone(renewal.conn_failure)
+        assert renewal.conn_failure is not None
+        self.assertLess(abs(renewal.conn_failure.t - 347.75), 0.01)
+        self.assertEqual({v.clause: v.status for v in r.verdicts}["RTX-5"], "pass")
+
+    def test_phone_that_never_retries_still_fails(self) -> None:
+        status_of = {v.clause: v.status for v in self._result("no-reregister-retry").verdicts}
+        self.assertEqual(status_of["RTX-5"], "fail")

@@ -103,6 +103,7 @@ MUST_FAIL = {
     "r25-w7039-rtx5-retry-after-failed-renewal-in-place": ("no-reregister-retry", "RTX-5"),
     "r26-w7042-rtx5-bye-of-earlier-call-refused": ("no-reregister-retry", "RTX-5"),
     "r26-w7038-rtx3-both-names-at-the-primarys-address": ("bye-to-new-server", "FO-4"),
+    "r26-w7041-rtx5-register-resent-past-the-tls-close": ("no-reregister-retry", "RTX-5"),
 }
 
 

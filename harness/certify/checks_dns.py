@@ -485,7 +485,10 @@ def dns4(ctx: Ctx) -> Verdict:
                 # the phone then fell to the A query of the domain, over UDP by
                 # naptr_build 0)
                 tr = _SERVICES[want.service]
-                g1 = [t for t in _g1_requests(ctx) if t.first >= x.t]
+                # (a new request's: an in-dialog one goes where its dialog was set up,
+                # over its transport, FO-4, whatever a later lookup chose; survey w7040
+                # [8397], round 26, a re-INVITE over TLS as a new call's NAPTR gave UDP)
+                g1 = [t for t in _g1_requests(ctx) if t.first >= x.t and not t.in_dialog]
                 if g1 and g1[0].transport != tr:
                     return ctx.failed(c, "request not over the chosen record's transport",
                                       f"{tr} ({want.service})", g1[0].transport,

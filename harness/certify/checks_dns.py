@@ -485,7 +485,10 @@ def dns4(ctx: Ctx) -> Verdict:
                 # the phone then fell to the A query of the domain, over UDP by
                 # naptr_build 0)
                 tr = _SERVICES[want.service]
-                g1 = [t for t in _g1_requests(ctx) if t.first >= x.t]
+                # (a new request's: an in-dialog one goes where its dialog was set up,
+                # over its transport, FO-4, whatever a later lookup chose; survey w7040
+                # [8397], round 26, a re-INVITE over TLS as a new call's NAPTR gave UDP)
+                g1 = [t for t in _g1_requests(ctx) if t.first >= x.t and not t.in_dialog]
                 if g1 and g1[0].transport != tr:
                     return ctx.failed(c, "request not over the chosen record's transport",
                                       f"{tr} ({want.service})", g1[0].transport,
@@ -1869,12 +1872,20 @@ def settled_unresolved_targets(ctx: Ctx, t: float) -> frozenset[str]:
     answered, the answer reaching the phone, with none (NXDOMAIN, or no A
     record).  Such a name is no target (DNS-8) until the resolution is renewed
     (DNS-10): the phone owes no second ask, unlike for an address query that
-    failed or was lost (DNS-11).  Empty otherwise.
+    failed or was lost (DNS-11).  So is an address that no name of the lookup
+    had, every name's address heard: the records moved the name to another
+    target's address, or named it no more (w7038 [7177], round 26: the
+    secondary's A record set to the primary's address, the renewal's lookup
+    giving both names the primary's; the resolution had one address, so a
+    Retry-After there left the phone nothing to skip to, RTX-3).  Empty
+    otherwise.
     """
     missing = unresolved_targets(ctx, t)
-    names = unresolved_names(ctx, t)
-    if not missing or not names:
+    if not missing:
         return frozenset()
+    names = unresolved_names(ctx, t)
+    if not names:
+        return missing
     lk = [lk for lk in _server1_lookups(ctx) if lk[0].t <= t + ctx.tol][-1]
     lost = _lost_answers(ctx)
     settled = {q.name for q in lk if q.type == "A" and q.answer is not None

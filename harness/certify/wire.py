@@ -1730,6 +1730,27 @@ def _unestablished(
     return out
 
 
+def _read_written_before(trace: Trace, facts: Facts, txns: Sequence[Txn],
+                         server: tuple[str, int], phone: tuple[str, int],
+                         since: float) -> list[float]:
+    """
+    When the server at C{server} read, over its connection with the phone's
+    C{phone} end, a request the phone had first written onto it before
+    C{since}.  Why: a segment that carried such a request to the server
+    later (its first copies lost, TCP sending it again) is no sign of what
+    the phone did from C{since} on (survey w7041 [1193], round 26).
+    """
+    early = {(x.branch, x.method) for x in txns
+             if x.dst == server[0] and x.first < since and x.branch
+             and any(s.sport == phone[1] for s in x.sends)}
+    if not early:
+        return []
+    return [s.t for _, s in trace.indexed(SipEvent)
+            if s.direction == "in" and s.observer == server[0] and s.local == server
+            and s.remote == phone and isinstance(s.message, Request)
+            and (_branch(s.message), s.message.method) in early]
+
+
 def attempts(
     trace: Trace, facts: Facts, conns: list[ConnAttempt] | None = None
 ) -> list[Txn]:
@@ -1833,6 +1854,13 @@ def attempts(
                              and t.first - tol <= p.t <= e.t]
                     closing = [p for p in segs.get((e.remote, e.local), ())
                             if heard and max(heard) <= p.t <= e.t]
+                    if heard:
+                        # (a request the phone wrote before the close reached it, got
+                        # through by TCP's retransmission after, is no business after it)
+                        early = _read_written_before(trace, facts, txns, e.local, e.remote,
+                                                     max(heard))
+                        closing = [p for p in closing if p.fate != "delivered" or p.flags
+                                   or not any(p.t <= r <= p.t + tol for r in early)]
                     fin = next((p.t for p in closing if p.flags == "F"), None)
                     # (its closing: what it sent from then on got through only with its
                     # FIN, TCP holding it back; data it got through before was other

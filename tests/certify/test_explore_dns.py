@@ -2093,3 +2093,46 @@ class RenewalHeldBehindAnotherRegisterTests(SynchronousTestCase):
 
     def test_register_away_from_the_others_end_fails(self) -> None:
         self.assertEqual(status(self._world(60, gap=3.0), "DNS-10"), "fail")
+
+
+class InDialogRequestAfterAnotherTransportsLookupTests(SynchronousTestCase):
+    """
+    DNS-4 (survey w7040 [8397], round 26; DNS-NAPTR, 100 ms latency, 20 %
+    loss, calls at 1 s, 40 s (re-INVITE) and 41 s): the renewal's lookup at
+    34.3 s found no NAPTR records (a DNS fault) and fell to the SRV records,
+    the TLS set giving targets; the registration and the 40 s call went over
+    TLS.  The 41 s call's lookup found the NAPTR record again (SIP+D2U), and
+    the first request of server 1 after its SRV answer was the 40 s call's
+    re-INVITE, in its dialog over TLS: DNS-4 wanted UDP.  An in-dialog request
+    goes where its dialog was set up, over its transport (FO-4), whatever a
+    later lookup chose; the new call's INVITE went over UDP.  That INVITE over
+    TLS still fails DNS-4.
+    """
+
+    def _world(self, new_call_transport: str) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=3, port1=0, server2="", duration=60.0,
+                                        calls=(10.0, 20.0),
+                                        servers=default_facts().servers[:1]))
+        tb.dns(0.0, DOMAIN, "NAPTR", rcode="NXDOMAIN")
+        tb.dns(0.01, f"_sip._tcp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+        tb.dns(0.02, f"_sips._tcp.{DOMAIN}", "SRV", [f"0 0 5061 primary.{DOMAIN}"])
+        tb.dns(0.03, f"primary.{DOMAIN}", "A", ["127.0.1.10"])
+        tb.respond(tb.register("primary", 0.04, transport="tls", port=5061), 200)
+        inv = tb.invite("primary", 10.0, transport="tls", port=5061)
+        tb.respond(inv, 200, to_tag="dlg")
+        tb.in_dialog(inv, "ACK", 10.1, transport="tls", port=5061)
+        # the 20 s call's lookup: the NAPTR record back, UDP
+        tb.dns(20.0, DOMAIN, "NAPTR", [NAPTR_UDP])
+        tb.dns(20.01, f"_sip._udp.{DOMAIN}", "SRV", [f"0 0 5060 primary.{DOMAIN}"])
+        reinvite = tb.in_dialog(inv, "INVITE", 20.015, transport="tls", port=5061)
+        tb.respond(reinvite, 200)
+        tb.dns(20.02, f"primary.{DOMAIN}", "A", ["127.0.1.10"])
+        port = 5061 if new_call_transport == "tls" else 5060
+        tb.respond(tb.invite("primary", 20.03, transport=new_call_transport, port=port), 200)
+        return tb
+
+    def test_reinvite_in_its_dialog_over_tls_passes(self) -> None:
+        self.assertEqual(status(self._world("udp"), "DNS-4"), "pass")
+
+    def test_new_call_over_tls_fails(self) -> None:
+        self.assertEqual(status(self._world("tls"), "DNS-4"), "fail")

@@ -4936,3 +4936,82 @@ class ByeShowsWhichPlanADialogIsTests(SynchronousTestCase):
         status_of = {v.clause: v.status for v in self._result("no-reregister-retry").verdicts}
         self.assertEqual(status_of["RTX-5"], "fail")
         self.assertEqual(status_of["FBK-C3"], "fail")
+
+
+class RetryAfterWithBothNamesAtOneAddressTests(SynchronousTestCase):
+    """
+    RTX-3 (survey w7038 [7177, 7178], round 26; UDP, a call at 18 s): a DNS
+    fault at 11 s set the secondary's A record to the primary's address.  The
+    call's INVITE got the primary's 503 with Retry-After: 600 and moved on to
+    the secondary's cached address.  The renewal at 30.26 s looked server 1
+    up again: both names now gave the primary's address, the one address the
+    resolution had, and the REGISTER went there.  RTX-3 wanted the primary
+    skipped, though there was nothing to skip to (as for a server of one
+    target); C{checks_dns.settled_unresolved_targets} now counts an address
+    that no name of the lookup in use had, every name's address heard, as no
+    target.  With the secondary's name still at its own address, the same
+    REGISTER to the primary still fails.
+    """
+
+    def _world(self, secondary_address: str) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server2="", expires=30, duration=60.0,
+                                        calls=(18.0,),
+                                        servers=(ServerInfo("primary", PRIMARY, _PORTS),
+                                                 ServerInfo("secondary", SECONDARY, _PORTS))))
+        srv = (f"2 32 5060 primary.{DOMAIN}", f"3 32 5060 secondary.{DOMAIN}")
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV", srv, ttl=30)
+        tb.dns(0.01, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=30)
+        tb.dns(0.02, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=30)
+        tb.respond(tb.register("primary", 0.03), 200, 0.035)
+        inv = tb.invite("primary", 18.0, call_id="call-a")
+        tb.respond(inv, 503, 18.02, headers=[("Retry-After", "600")])
+        tb.respond(tb.invite("secondary", 18.044, call_id="call-a"), 200, 18.067)
+        # the renewal's lookup, the secondary's name at C{secondary_address}
+        tb.dns(30.28, f"_sip._udp.{DOMAIN}", "SRV", srv, ttl=30)
+        tb.dns(30.33, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=30)
+        tb.dns(30.38, f"secondary.{DOMAIN}", "A", [secondary_address], ttl=30)
+        tb.respond(tb.register("primary", 30.40, cseq=2), 200, 30.43)
+        return tb
+
+    def test_renewal_to_the_only_address_passes(self) -> None:
+        self.assertEqual(status(self._world(PRIMARY), "RTX-3"), "pass")
+
+    def test_renewal_to_the_primary_with_the_secondary_to_skip_to_fails(self) -> None:
+        self.assertEqual(status(self._world(SECONDARY), "RTX-3"), "fail")
+
+
+class RegisterResentPastTheTlsCloseTests(SynchronousTestCase):
+    """
+    RTX-5 (survey w7041 [1193, 1194], round 26, fixture
+    C{r26-w7041-rtx5-register-resent-past-the-tls-close}; TLS, 20 % loss,
+    server 1's one target, the primary stopped from 347 s to 407 s): the
+    stopping primary's close_notify, lost twice, reached the phone at
+    347.60 s; the renewal, written at 347.55 s onto the connection the phone
+    still took for open, failed then, and the retry went 30 s later, at
+    377.61 s.  The REGISTER's own first copies were lost, and TCP got it
+    through to the primary at 348.15 s, after the close had reached the
+    phone; the wire took that delivered segment for business the phone did
+    after the close (as an ACK to a 2xx would be), so the close reached the
+    phone only with the primary's FIN, at 348.75 s, and RTX-5 wanted the
+    retry 1.1 s later (L{wire._read_written_before}).  The renewal now fails
+    with the first segment the phone sent after the close reached it; a
+    phone that never retries still fails RTX-5 there.
+    """
+
+    def _result(self, defect: str | None = None) -> RunResult:
+        path = (bundled_scenarios_dir() / "explore"
+                / "r26-w7041-rtx5-register-resent-past-the-tls-close.toml")
+        return run_scenario(load_scenario(path), defects=Defects.of(defect) if defect else None)
+
+    def test_renewal_fails_as_the_close_reached_the_phone(self) -> None:
+        r = self._result()
+        renewal = next(t for t in wire.attempts(r.trace, r.facts)
+                       if t.method == "REGISTER" and 347.5 < t.first < 347.6)
+        self.assertIsNotNone(renewal.conn_failure)
+        assert renewal.conn_failure is not None
+        self.assertLess(abs(renewal.conn_failure.t - 347.75), 0.01)
+        self.assertEqual({v.clause: v.status for v in r.verdicts}["RTX-5"], "pass")
+
+    def test_phone_that_never_retries_still_fails(self) -> None:
+        status_of = {v.clause: v.status for v in self._result("no-reregister-retry").verdicts}
+        self.assertEqual(status_of["RTX-5"], "fail")

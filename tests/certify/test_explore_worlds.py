@@ -107,6 +107,8 @@ MUST_FAIL = {
     "r26-w7041-fbk-s3-probe-lookup-after-calls-tls-invite": ("probes-wrong-interval", "FBK-S3"),
     "r26-w7040-fbk-s3-probe-refused-after-call-at-fallback": ("no-probing", "FBK-S3"),
     "r26-w7038-fbk-s3-renewal-and-probe-at-retry-time": ("no-probing", "FBK-S3"),
+    "r26-w7038-rtx3-both-names-at-the-primarys-address": ("bye-to-new-server", "FO-4"),
+    "r26-w7041-rtx5-register-resent-past-the-tls-close": ("no-reregister-retry", "RTX-5"),
 }
 
 

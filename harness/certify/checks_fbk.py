@@ -1851,7 +1851,7 @@ def storm1(ctx: Ctx) -> Verdict:
     ev: list[int] = []
     # (the SIP events and the packets: a REGISTER the network dropped at a server, down
     # or cut off, is part of the wave all the same)
-    for i, e in ctx.trace.indexed(SipEvent, PacketEvent):
+    for i, e in ctx.trace.indexed(PacketEvent, SipEvent):  # (the same list as wire.py's)
         if (
             isinstance(e, SipEvent)
             and e.direction == "in"

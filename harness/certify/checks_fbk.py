@@ -834,6 +834,27 @@ def fbk_c3(ctx: Ctx) -> Verdict:
 def _on_fallback_periods(ctx: Ctx) -> list[tuple[wire.Txn, float]]:
     """Successful REGISTERs at the fallback server that follow an exhaustion of server 1."""
     fb = ctx.fallback
+    # (worked out at the first registration there that needs them: most runs have none,
+    # and these were most of FBK-S3's and FBK-S4's cost when they are n/a)
+    downs: list[float] | None = None
+    out = []
+    for r in ctx.regs:
+        if r.dst != fb or _put_on_nothing(ctx, r):
+            continue
+        if downs is None:
+            downs = _server1_downs(ctx)
+        if any(t <= r.txn.first + ctx.tol for t in downs):
+            out.append((r.txn, r.t))
+    return out
+
+
+def _server1_downs(ctx: Ctx) -> list[float]:
+    """
+    When server 1 failed as far as a fallback REGISTER after it is concerned
+    (L{_on_fallback_periods}): exhaustions, failed lookups, renewals lost with
+    their connection, answers that came too late.
+    """
+    fb = ctx.fallback
     # (a failed lookup counts from its first query: one that reads as going on past the
     # fallback REGISTER may be two lookups, the registration's given up and a call's
     # begun right after, their queries in one span; explore seed 347 of dns-ip-literal,
@@ -850,93 +871,96 @@ def _on_fallback_periods(ctx: Ctx) -> list[tuple[wire.Txn, float]]:
     downs += [t for t, _ in _late_answer_downs(ctx)
               if any(x.method == "REGISTER" and x.dst == fb
                      and abs(x.started - t) <= ctx.at_once for x in ctx.attempts)]
-    out = []
-    for r in ctx.regs:
-        if r.dst != fb:
-            continue
-        # a 2xx that came after the phone had given that REGISTER up (RTX-1: a server
-        # that only delays its answers) put the phone on nothing: it went on failing
-        # over and retrying (explore seed 7, second find: the fallback server 40 s slow; seed 10)
-        if r.txn.late:
-            continue
-        # a 2xx sent so close to the phone's give-up time that it may have come too
-        # late (RTX-1), after which the phone registered there again long before a
-        # renewal was due: it had not taken that 2xx (explore seed 6, issue 10)
-        if ctx.maybe_late(r.txn) and any(
-                x.method == "REGISTER" and x.dst == fb
-                and r.t + ctx.tol < x.first < r.t + r.granted / 2 for x in ctx.attempts):
-            continue
-        # nor one after which the phone retried from server 1's top a retry interval
-        # after its give-up time (RTX-5), as after every target failing (explore seed 142
-        # of dns-ip-literal, round 5: TLS, 100 ms latency, the fallback server's 200 at
-        # the phone's give-up time, the retry to the primary 30 s later)
-        # (or whose retry found server 1 without an address again, its lookup failing,
-        # DNS-11: seed 168 of round 5, TLS, the 200's segment lost and sent again at the
-        # give-up time, every lookup of the domain empty)
-        if ctx.maybe_late(r.txn):
-            due = r.txn.started + ctx.give_up(r.txn) + ctx.profile.retry_interval
-            slack = ctx.tol + ctx.profile.t1
-            # (unless the phone renewed that registration there in REG-2's last half,
-            # before that time: it had taken the 2xx, and a try of server 1 then is a
-            # probe, fallback.timeout equal to the retry interval; survey 7002 [01],
-            # round 6: 100 ms latency, TCP, the probe's lookup 30.2 s after the 200)
-            # (before the retry would have begun at the top of the list: its own fallback
-            # REGISTER comes only once server 1 failed again, after the due time; explore
-            # seed 251 of dns-ip-literal, round 7: TCP, 100 ms latency, the renewal 0.5 s
-            # before the probe, fallback.timeout equal to the retry interval)
-            # (the retry begins with resolving server 1 again: its first query, even one
-            # the network lost, as a probe's does; survey 7003, round 7: TLS, 100 ms
-            # latency, the retry's SRV query lost, its REGISTER 1.6 s after the due time)
-            # (a lookup that began in a planned call's moment was the call's, the retry
-            # using its answer, and the retry began with its own try: survey 7018 [05],
-            # round 17: TLS, 100 ms latency, the call at 30 s resolving server 1, the
-            # retry's connection to the primary at 31.7 s, due then)
-            retry = next((x for x in ctx.attempts if x.method == "REGISTER"
-                          and ctx.is_primary(x.dst)
-                          and (abs((b := _name_lookup_began(ctx, _phone_queries(ctx), x.started))
-                                   - due) <= slack
-                               or (ctx.at_call_moment(b) and abs(x.started - due) <= slack))),
-                         None)
-            # (or before that try of server 1 at the retry's time had failed, answered or
-            # not: one registered nowhere goes to the fallback server only once server 1
-            # failed, FO-6; survey 7038 [1752], round 26: TCP, 100 ms latency, the
-            # fallback.timeout and the retry interval both 30 s, the renewal there and the
-            # probe in one instant, the probe answered)
-            upper = due - ctx.tol
-            if retry is not None:
-                gone = ctx.failed_at(retry)
-                upper = max(upper, (r.t + r.granted if gone is None else gone) - ctx.tol)
-            renewed = any(x.method == "REGISTER" and x.dst == fb
-                          and r.t + r.granted / 2 - ctx.tol <= x.started
-                          <= min(r.t + r.granted + ctx.tol, upper)
-                          for x in ctx.attempts)
-            # (a retry's lookup failing, DNS-11, shows the same when it is also where the
-            # first probe was due: survey 7014 [02], round 14: TCP, 100 ms latency,
-            # fallback.timeout equal to the retry interval, the probe's lookup 30 s after
-            # the maybe-late 200 gave no address and nothing went to the fallback server
-            # until its renewal in REG-2's last half)
-            probe_due = r.t + ctx.facts.account.fallback_timeout
-            ptol = ctx.profile.probe_tolerance + ctx.tol
-            # (nor when the first probe came fallback.timeout after that 2xx, well before
-            # the retry could begin, and the phone stayed on: one registered nowhere waits
-            # the retry interval, RTX-5, and tries nothing in between; the try of server 1
-            # at the retry's time is then a later probe on the schedule; survey 7016 [01],
-            # round 16: TCP, 100 ms latency, retry_counts 0, fallback.timeout 10, every
-            # lookup of server 1 empty, probes at 10.7 s and 20.9 s before the one at 31.1 s)
-            probed = any(
-                not p.answered and abs(p.start - probe_due) <= ptol
-                and p.start + ptol < due - slack and _stayed_on(ctx, p.start, p.done[1], r)
-                for p in _probes(ctx))
-            if not (renewed or probed) and (
-                    (retry is not None and not _fallen_back_after(ctx, retry, r))
-                    or any(abs(d.start - due) <= slack
-                           and not (abs(d.start - probe_due) <= ptol
-                                    and _stayed_on(ctx, d.start, d.latest, r))
-                           for d in ctx.dns_downs)):
-                continue
-        if any(t <= r.txn.first + ctx.tol for t in downs):
-            out.append((r.txn, r.t))
-    return out
+    return downs
+
+
+def _put_on_nothing(ctx: Ctx, r: wire.Registration) -> bool:
+    """
+    Whether fallback registration C{r}'s 2xx put the phone on nothing
+    (L{_on_fallback_periods}): it came, or may have come, too late.
+    """
+    fb = ctx.fallback
+    # a 2xx that came after the phone had given that REGISTER up (RTX-1: a server
+    # that only delays its answers) put the phone on nothing: it went on failing
+    # over and retrying (explore seed 7, second find: the fallback server 40 s slow; seed 10)
+    if r.txn.late:
+        return True
+    # a 2xx sent so close to the phone's give-up time that it may have come too
+    # late (RTX-1), after which the phone registered there again long before a
+    # renewal was due: it had not taken that 2xx (explore seed 6, issue 10)
+    if ctx.maybe_late(r.txn) and any(
+            x.method == "REGISTER" and x.dst == fb
+            and r.t + ctx.tol < x.first < r.t + r.granted / 2 for x in ctx.attempts):
+        return True
+    # nor one after which the phone retried from server 1's top a retry interval
+    # after its give-up time (RTX-5), as after every target failing (explore seed 142
+    # of dns-ip-literal, round 5: TLS, 100 ms latency, the fallback server's 200 at
+    # the phone's give-up time, the retry to the primary 30 s later)
+    # (or whose retry found server 1 without an address again, its lookup failing,
+    # DNS-11: seed 168 of round 5, TLS, the 200's segment lost and sent again at the
+    # give-up time, every lookup of the domain empty)
+    if ctx.maybe_late(r.txn):
+        due = r.txn.started + ctx.give_up(r.txn) + ctx.profile.retry_interval
+        slack = ctx.tol + ctx.profile.t1
+        # (unless the phone renewed that registration there in REG-2's last half,
+        # before that time: it had taken the 2xx, and a try of server 1 then is a
+        # probe, fallback.timeout equal to the retry interval; survey 7002 [01],
+        # round 6: 100 ms latency, TCP, the probe's lookup 30.2 s after the 200)
+        # (before the retry would have begun at the top of the list: its own fallback
+        # REGISTER comes only once server 1 failed again, after the due time; explore
+        # seed 251 of dns-ip-literal, round 7: TCP, 100 ms latency, the renewal 0.5 s
+        # before the probe, fallback.timeout equal to the retry interval)
+        # (the retry begins with resolving server 1 again: its first query, even one
+        # the network lost, as a probe's does; survey 7003, round 7: TLS, 100 ms
+        # latency, the retry's SRV query lost, its REGISTER 1.6 s after the due time)
+        # (a lookup that began in a planned call's moment was the call's, the retry
+        # using its answer, and the retry began with its own try: survey 7018 [05],
+        # round 17: TLS, 100 ms latency, the call at 30 s resolving server 1, the
+        # retry's connection to the primary at 31.7 s, due then)
+        retry = next((x for x in ctx.attempts if x.method == "REGISTER"
+                      and ctx.is_primary(x.dst)
+                      and (abs((b := _name_lookup_began(ctx, _phone_queries(ctx), x.started))
+                               - due) <= slack
+                           or (ctx.at_call_moment(b) and abs(x.started - due) <= slack))),
+                     None)
+        # (or before that try of server 1 at the retry's time had failed, answered or
+        # not: one registered nowhere goes to the fallback server only once server 1
+        # failed, FO-6; survey 7038 [1752], round 26: TCP, 100 ms latency, the
+        # fallback.timeout and the retry interval both 30 s, the renewal there and the
+        # probe in one instant, the probe answered)
+        upper = due - ctx.tol
+        if retry is not None:
+            gone = ctx.failed_at(retry)
+            upper = max(upper, (r.t + r.granted if gone is None else gone) - ctx.tol)
+        renewed = any(x.method == "REGISTER" and x.dst == fb
+                      and r.t + r.granted / 2 - ctx.tol <= x.started
+                      <= min(r.t + r.granted + ctx.tol, upper)
+                      for x in ctx.attempts)
+        # (a retry's lookup failing, DNS-11, shows the same when it is also where the
+        # first probe was due: survey 7014 [02], round 14: TCP, 100 ms latency,
+        # fallback.timeout equal to the retry interval, the probe's lookup 30 s after
+        # the maybe-late 200 gave no address and nothing went to the fallback server
+        # until its renewal in REG-2's last half)
+        probe_due = r.t + ctx.facts.account.fallback_timeout
+        ptol = ctx.profile.probe_tolerance + ctx.tol
+        # (nor when the first probe came fallback.timeout after that 2xx, well before
+        # the retry could begin, and the phone stayed on: one registered nowhere waits
+        # the retry interval, RTX-5, and tries nothing in between; the try of server 1
+        # at the retry's time is then a later probe on the schedule; survey 7016 [01],
+        # round 16: TCP, 100 ms latency, retry_counts 0, fallback.timeout 10, every
+        # lookup of server 1 empty, probes at 10.7 s and 20.9 s before the one at 31.1 s)
+        probed = any(
+            not p.answered and abs(p.start - probe_due) <= ptol
+            and p.start + ptol < due - slack and _stayed_on(ctx, p.start, p.done[1], r)
+            for p in _probes(ctx))
+        if not (renewed or probed) and (
+                (retry is not None and not _fallen_back_after(ctx, retry, r))
+                or any(abs(d.start - due) <= slack
+                       and not (abs(d.start - probe_due) <= ptol
+                                and _stayed_on(ctx, d.start, d.latest, r))
+                       for d in ctx.dns_downs)):
+            return True
+    return False
 
 
 def _fallen_back_after(ctx: Ctx, retry: wire.Txn, r: wire.Registration) -> bool:
@@ -1909,7 +1933,7 @@ def storm1(ctx: Ctx) -> Verdict:
     ev: list[int] = []
     # (the SIP events and the packets: a REGISTER the network dropped at a server, down
     # or cut off, is part of the wave all the same)
-    for i, e in ctx.trace.indexed(SipEvent, PacketEvent):
+    for i, e in ctx.trace.indexed(PacketEvent, SipEvent):  # (the same list as wire.py's)
         if (
             isinstance(e, SipEvent)
             and e.direction == "in"

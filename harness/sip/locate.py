@@ -906,11 +906,23 @@ class _QuietResolver(client.Resolver):
     C{dns.randomSource} draws, so traces are unchanged.
     """
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # ResolverBase keeps a dict of 24 bound methods per instance (2.6 KB
-        # per phone in a big world); L{query} looks the method up by name.
-        del self.typeToMethod
+    def __init__(
+        self, *, servers: list[tuple[str, int]], reactor: Any, timeout: Sequence[int]
+    ) -> None:
+        # client.Resolver.__init__ for a list of servers (no resolv.conf: its
+        # maybeParseConfig then does nothing), without ResolverBase.__init__:
+        # that binds a dict of 24 methods per instance (2.6 KB per phone in a
+        # big world, ~25 calls per world), which L{query} does not read (it
+        # looks the method up by name); C{typeToMethod} stays the class's None.
+        self._reactor = reactor
+        self.timeout = timeout
+        self.servers = servers
+        self.resolv = None
+        self.factory = client.DNSClientFactory(self, timeout)
+        self.factory.noisy = False  # (client.Resolver: quiet by default)
+        self.connections: list[Any] = []
+        self.pending: list[Any] = []
+        self._waiting: dict[Any, Any] = {}
 
     def query(self, query: dns.Query, timeout: Sequence[int] | None = None) -> Deferred[Any]:
         """C{ResolverBase.query} without the per-instance method table."""

@@ -979,8 +979,10 @@ def _taken_back_at(ctx: Ctx, r: wire.Registration) -> float:
     answered, and the next REGISTER to the fallback server the failover of the
     primary's renewal 190 s after that.
     """
-    return min((x.t for x in ctx.regs if x.t > r.t and not x.txn.late
-                and ctx.group(x.dst) == 1), default=math.inf)
+    # (a 2xx that may have come too late, RTX-1, shows nothing: the phone may have
+    # stayed on the fallback server and renewed there)
+    return min((x.t for x in ctx.regs if x.t > r.t and ctx.group(x.dst) == 1
+                and not x.txn.late and not ctx.maybe_late(x.txn)), default=math.inf)
 
 
 def _fallen_back_after(ctx: Ctx, retry: wire.Txn, r: wire.Registration) -> bool:

@@ -1329,7 +1329,13 @@ def dns_failures(ctx: Ctx) -> list[DnsDown]:
         # survey 7019 [06] of round 18, a renewal's lookup got the secondary's address
         # at 259.02 s amid a call's, whose own queries for it were lost at 262.08 s and
         # 263.08 s, the call's lookup failing at 266.08 s)
-        if _lookup_ok([q for q in lk if q.index not in borrowed
+        # (unless this one asked none of those questions itself and waited on them: the
+        # resolver shares a pending question, so their answers served it too; survey
+        # w7047 [7930], round 27: a call's SRV query lost, a renewal's lookup begun
+        # before the retry with its own NAPTR step, asking nothing more of its own, and
+        # the REGISTER and the INVITE sent together at the addresses the retry led to)
+        shared = _shared_with(lk, borrowed, unsent) if borrowed else set()
+        if _lookup_ok([q for q in lk if (q.index not in borrowed or q.index in shared)
                        and not _answered_then_asked_again(q, lk, later, unsent)]):
             continue
         if lost is None:
@@ -1503,6 +1509,34 @@ def _moved_on_among_later(ctx: Ctx, lk: list[Q], later: list[list[Q]]) -> bool:
                and y.heard is not None and y.heard.records
                and any(abs(y.first - e) <= ctx.tol for e in ends)
                for y in ctx.questions)
+
+
+def _shared_with(lk: list[Q], borrowed: set[int], unsent: Sequence[Q]) -> set[int]:
+    """
+    The queries among lookup C{lk}'s that an earlier lookup went on with
+    (C{borrowed}, L{_went_on_with}) and that served C{lk} as well: an SRV
+    question C{lk} never asked itself (no try of its own, heard or lost), with
+    C{lk} asking nothing of its own before it but answered steps, nor after it
+    but the addresses of the targets it named, and those address queries.  The
+    resolver does not ask a pending question again (twisted.names shares it):
+    C{lk} waited on it and went on with its answer, as the earlier lookup did.
+    A lookup that asked the question itself (explore seed 402 of round 12, the
+    renewal's own lost C{_sips} tries) is judged by its own tries.
+    """
+    own = [q for q in lk if q.index not in borrowed]
+    lost = [u for u in unsent if lk[0].t <= u.t <= lk[-1].t]
+    out: set[int] = set()
+    for x in lk:
+        if x.index not in borrowed or x.type != "SRV":
+            continue
+        named = {norm(r.target) for r in _srvs(x)}
+        if any((q.name, q.type) == (x.name, x.type)
+               or (q.t > x.t and not (q.type == "A" and q.name in named))
+               for q in (*own, *lost)) or any(u.t < x.t for u in lost):
+            continue
+        out.add(x.index)
+        out |= {y.index for y in lk if y.index in borrowed and y.type == "A" and y.name in named}
+    return out
 
 
 def _went_on_with(lk: list[Q], later: list[list[Q]],

@@ -917,8 +917,12 @@ def _put_on_nothing(ctx: Ctx, r: wire.Registration) -> bool:
         # using its answer, and the retry began with its own try: survey 7018 [05],
         # round 17: TLS, 100 ms latency, the call at 30 s resolving server 1, the
         # retry's connection to the primary at 31.7 s, due then)
+        # (at whichever target of server 1 its lookup put first, not only the primary:
+        # the retry begins at the top of that resolution; survey w7044 [8052], round
+        # 27: UDP, the domain's two A records, the retry 30 s after the maybe-late 200
+        # going to the secondary, answered)
         retry = next((x for x in ctx.attempts if x.method == "REGISTER"
-                      and ctx.is_primary(x.dst)
+                      and ctx.group(x.dst) == 1
                       and (abs((b := _name_lookup_began(ctx, _phone_queries(ctx), x.started))
                                - due) <= slack
                            or (ctx.at_call_moment(b) and abs(x.started - due) <= slack))),
@@ -932,6 +936,7 @@ def _put_on_nothing(ctx: Ctx, r: wire.Registration) -> bool:
         if retry is not None:
             gone = ctx.failed_at(retry)
             upper = max(upper, (r.t + r.granted if gone is None else gone) - ctx.tol)
+        upper = min(upper, _taken_back_at(ctx, r) + ctx.tol)
         renewed = any(x.method == "REGISTER" and x.dst == fb
                       and r.t + r.granted / 2 - ctx.tol <= x.started
                       <= min(r.t + r.granted + ctx.tol, upper)
@@ -961,6 +966,23 @@ def _put_on_nothing(ctx: Ctx, r: wire.Registration) -> bool:
                        for d in ctx.dns_downs)):
             return True
     return False
+
+
+def _taken_back_at(ctx: Ctx, r: wire.Registration) -> float:
+    """
+    When server 1 registered the phone after fallback registration C{r}
+    (C{inf} if it never did): from then the phone is on server 1 (FBK-S4,
+    or RTX-5's retry from the top of the list answered), and a later REGISTER
+    to the fallback server is a new fallback, not C{r}'s renewal
+    (L{_put_on_nothing}).  Survey w7047 [3399], round 27: TCP, the fallback
+    server's 200 10 ms after the give-up, the retry to the primary 30 s later
+    answered, and the next REGISTER to the fallback server the failover of the
+    primary's renewal 190 s after that.
+    """
+    # (a 2xx that may have come too late, RTX-1, shows nothing: the phone may have
+    # stayed on the fallback server and renewed there)
+    return min((x.t for x in ctx.regs if x.t > r.t and ctx.group(x.dst) == 1
+                and not x.txn.late and not ctx.maybe_late(x.txn)), default=math.inf)
 
 
 def _fallen_back_after(ctx: Ctx, retry: wire.Txn, r: wire.Registration) -> bool:

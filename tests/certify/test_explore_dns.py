@@ -1747,6 +1747,57 @@ class LookupWaitingOnAnotherLookupsPendingQuestionTests(SynchronousTestCase):
         self.assertLess(self._renewal_failed_by(False), 3.6)
 
 
+class LookupWaitingOnAnEarlierLookupsCarriedOnQuestionTests(SynchronousTestCase):
+    """
+    DNS-11 as FO-6 and FBK-S2 read it (round 27, survey w7047 [7930]; 5 %
+    loss, TLS, the NAPTR set empty): a call's lookup had its C{_sip._tcp} SRV
+    question lost on the way; a renewal's lookup began before the resolver
+    asked it again, got its own empty NAPTR answer and asked nothing more of
+    its own: its next question was the call's pending one (twisted.names
+    shares it).  The retry was answered and the phone sent the REGISTER and
+    the INVITE together at the address it led to.  L{dns_failures} gave the
+    retry and the address queries to the call's lookup (L{_went_on_with}) and
+    read the renewal's as failed, so FO-6 and FBK-S2 wanted the fallback
+    server.  Had the renewal asked the question itself and its tries been
+    lost, or had the retry found no address, its lookup still failed.
+    """
+
+    def _world(self, case: str) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=3, port1=0, calls=(0.0,), redundancy_type=1,
+                                        duration=30.0))
+        tcp = f"_sip._tcp.{DOMAIN}"
+        # the call's lookup, its SRV question lost on the way
+        tb.dns(0.0, DOMAIN, "NAPTR", ttl=60)
+        lost_query(tb, 0.005, tcp, dns.SRV)
+        # the renewal's, its NAPTR step its own
+        tb.dns(0.6, DOMAIN, "NAPTR", ttl=60)
+        if case == "own tries lost":
+            lost_query(tb, 0.605, tcp, dns.SRV)
+            lost_query(tb, 1.605, tcp, dns.SRV)
+        # the resolver asks the call's question again
+        if case == "no address":
+            tb.dns(1.005, tcp, "SRV", rcode="NXDOMAIN")
+        else:
+            tb.dns(1.005, tcp, "SRV", (f"0 0 5060 primary.{DOMAIN}",))
+            tb.dns(1.01, f"primary.{DOMAIN}", "A", [PRIMARY])
+        return tb
+
+    def _renewal_failed(self, case: str) -> bool:
+        from harness.certify.checks_base import Ctx
+
+        tb = self._world(case)
+        return any(d.end >= 0.6 for d in Ctx(tb.build(), tb.facts).dns_downs)
+
+    def test_waiting_on_the_carried_on_question_passes(self) -> None:
+        self.assertFalse(self._renewal_failed("shared"))
+
+    def test_own_tries_lost_fails(self) -> None:
+        self.assertTrue(self._renewal_failed("own tries lost"))
+
+    def test_retry_without_an_address_fails(self) -> None:
+        self.assertTrue(self._renewal_failed("no address"))
+
+
 class LookupGivenUpThenSilentFallbackTests(SynchronousTestCase):
     """
     DNS-11 (round 14, survey 7012 [01]): successive mode, UDP, server 1 a

@@ -5888,3 +5888,83 @@ class FallbackRenewalWithTheProbeAtTheRetryTimeTests(SynchronousTestCase):
 
     def test_probe_off_the_schedule_fails(self) -> None:
         self.assertEqual(status(self._world(45), "FBK-S3"), "fail")
+
+
+class FallbackAgainOnlyAfterServer1TookThePhoneBackTests(SynchronousTestCase):
+    """
+    FBK-S3 (round 27, survey w7047 [3399..3402], 4 worlds; successive mode,
+    TCP, 100 ms latency, 5 % loss): the fallback server's 200 reached the
+    phone just after its give-up time (maybe too late, RTX-1); a retry
+    interval later the phone tried the working server from the top (RTX-5),
+    answered, and registered there.  Its next REGISTER to the fallback server
+    was the failover of the working server's own renewal, long after, in
+    REG-2's last half of the fallback server's long grant.
+    L{checks_fbk._put_on_nothing} read it as the renewal of that first
+    fallback registration, so the 200 as taken and the retry as a probe off
+    the fallback.timeout schedule.  The phone is right: once server 1
+    registered it, a REGISTER to the fallback server is a new fallback, not a
+    renewal.  A phone that renewed at the fallback server before the working
+    server took it back had taken the 200, and its try of the working server
+    a retry interval later is still a probe off the schedule.
+    """
+
+    def _world(self, renews_there: bool) -> TraceBuilder:
+        tb = _ip_literal(transport=1, redundancy_type=1, retry_counts=0, expires=60,
+                         fallback_timeout=300, duration=120.0, latency_tolerance=0.11)
+        _tcp_silent(tb, "REGISTER", 0.2)
+        tb.syn_lost(0.7, "fallback", fate="delivered", phone_port=5060)
+        fb = tb.register("fallback", 1.0, call_id="reg-2", transport="tcp")
+        tb.respond(fb, 200, 1.21, headers=[("Expires", "40" if renews_there else "120")])
+        if renews_there:
+            again = tb.register("fallback", 21.2, call_id="reg-2", cseq=2, transport="tcp")
+            tb.respond(again, 200, 21.25, headers=[("Expires", "40")])
+        retry = tb.register("primary", 31.3, cseq=2, transport="tcp")
+        tb.respond(retry, 200, 31.35, headers=[("Expires", "60")])
+        _tcp_silent(tb, "REGISTER", 80.0, cseq=3)
+        over = tb.register("fallback", 80.6, call_id="reg-2", cseq=3, transport="tcp")
+        tb.respond(over, 200, 80.65, headers=[("Expires", "120")])
+        return tb
+
+    def test_fallback_after_the_working_server_took_it_back_passes(self) -> None:
+        self.assertNotEqual(status(self._world(False), "FBK-S3"), "fail")
+
+    def test_renewed_there_then_probed_off_the_schedule_fails(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-S3"), "fail")
+
+
+class RetryAtTheTopOfServer1sLookupTests(SynchronousTestCase):
+    """
+    FBK-S3 (round 27, survey w7044 [8052, 8053]; successive mode, UDP, 20 %
+    loss): server 1 a domain with two A records, the secondary's first.  Both
+    silent, the phone went to the fallback server, whose 200 came at its
+    give-up time (maybe too late, RTX-1); a retry interval later it looked the
+    domain up again and tried its first target, the secondary, answered
+    (RTX-5's retry from the top).  L{checks_fbk._put_on_nothing} looked for
+    that retry at the primary only, found none, and read the 200 as taken and
+    the retry as a probe off the fallback.timeout schedule.  The retry goes to
+    whichever target of server 1 its lookup put first.  A phone that renewed
+    at the fallback server in REG-2's last half had taken the 200, and its try
+    of server 1 a retry interval later is still a probe off the schedule.
+    """
+
+    def _world(self, renews_there: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(redundancy_type=1, retry_counts=0, expires=30,
+                                        fallback_timeout=300, duration=60.0))
+        tb.dns(0.0, DOMAIN, "A", [SECONDARY, PRIMARY], ttl=5)
+        tb.silent("REGISTER", "secondary", 0.01)
+        tb.silent("REGISTER", "primary", 0.51)
+        fb = tb.register("fallback", 1.01, call_id="reg-2")
+        tb.respond(fb, 200, 1.51)
+        if renews_there:
+            again = tb.register("fallback", 16.5, call_id="reg-2", cseq=2)
+            tb.respond(again, 200, 16.51)
+        tb.dns(31.5, DOMAIN, "A", [SECONDARY, PRIMARY], ttl=5)
+        retry = tb.register("secondary", 31.51, cseq=2)
+        tb.respond(retry, 200, 31.52)
+        return tb
+
+    def test_retry_at_the_secondary_first_passes(self) -> None:
+        self.assertNotEqual(status(self._world(False), "FBK-S3"), "fail")
+
+    def test_renewed_there_then_probed_off_the_schedule_fails(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-S3"), "fail")

@@ -109,6 +109,9 @@ MUST_FAIL = {
     "r26-w7038-fbk-s3-renewal-and-probe-at-retry-time": ("no-probing", "FBK-S3"),
     "r26-w7038-rtx3-both-names-at-the-primarys-address": ("bye-to-new-server", "FO-4"),
     "r26-w7041-rtx5-register-resent-past-the-tls-close": ("no-reregister-retry", "RTX-5"),
+    "r27-w7047-fbk-s3-fallback-again-after-server1-took-back": (
+        "registers-fallback-in-successive", "FBK-S1"),
+    "r27-w7047-fo6-lookup-waited-on-calls-pending-srv": ("ignores-dnsttl", "FB-1"),
 }
 
 

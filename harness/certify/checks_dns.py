@@ -1180,9 +1180,16 @@ def dns11(ctx: Ctx) -> Verdict:
         # (at once after the resolver gave up, its last query unanswered: survey 7012
         # [01] of round 14, the SRV query and its retry dropped, the fallback server's
         # REGISTER 3 s after the retry, silent past the end of the run)
+        # (or a REGISTER there begun before the lookup and still in flight as it failed,
+        # FO-6's or the registration's own: the registration's next round, this lookup
+        # again, waits for it to end, RTX-5; survey w7044 [3491], round 27: successive
+        # mode, the fallback's REGISTER retransmitted from 197.0 s to 272.5 s, a call's
+        # lookup empty at 263.0 s, the retry due at 302.5 s, after the run's end)
         base = max([end, *(d for t in ctx.txns
                            if fb is not None and t.dst == fb and t.failed
-                           and start - ctx.tol <= t.first <= gave_up + ctx.at_once
+                           and t.first <= gave_up + ctx.at_once
+                           and (start - ctx.tol <= t.first
+                                or (t.method == "REGISTER" and in_flight(ctx, t, start)))
                            and (d := ctx.failed_at(t)) is not None)])
         base = max([base, *(d for t in ctx.attempts
                             if fb is not None and t.dst == fb and t.failed

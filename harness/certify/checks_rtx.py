@@ -501,7 +501,31 @@ def _moved_on_time(ctx: Ctx, t: wire.Txn, nxt: wire.Txn, due: float) -> bool:
         # (explore seed 8 of round 4: the REGISTER's SYNs to the secondary lost from
         # 8.54 s, the INVITE giving the primary up at 9.5 s, both sent at 9.75 s)
         nxt.conn_start is not None and nxt.conn_start < due - ctx.tol < nxt.first
-        and _rode_another(ctx, nxt))
+        and (_rode_another(ctx, nxt) or _opened_by_fallback_retry(ctx, nxt)))
+
+
+def _opened_by_fallback_retry(ctx: Ctx, nxt: wire.Txn) -> bool:
+    """
+    Whether C{nxt}'s connection to the fallback server was begun by the
+    fallback registration's RTX-5 retry, its first SYN a retry interval after
+    that registration's last attempt there failed (L{checks_fbk._fallback_backoff}):
+    that connection was the registration's, not C{nxt}'s own, even if no
+    REGISTER went over it (one with a shorter timer than the connection's
+    setup gives up before it comes up).  A request moving on to the fallback
+    server as it was being opened joins it (the phone opens no second one to
+    the same server) and goes out as it comes up (survey w7045 [2741], round
+    27: TLS, 100 ms latency, the fallback's retry_counts 0, its retry's SYN
+    at 258.2 s, the ServerHello lost, the connection up at 258.8 s; the
+    primary's INVITE given up at 258.5 s, sent over it at 258.8 s).
+    """
+    from harness.certify.checks_fbk import _fallback_backoff
+
+    start = nxt.conn_start
+    if start is None or nxt.dst != ctx.fallback:
+        return False
+    slack = ctx.tol + ctx.profile.t1
+    due = _fallback_backoff(ctx, start - slack)
+    return due is not None and abs(due - slack - start) <= slack
 
 
 def _rode_another(ctx: Ctx, nxt: wire.Txn) -> bool:

@@ -2187,3 +2187,46 @@ class InDialogRequestAfterAnotherTransportsLookupTests(SynchronousTestCase):
 
     def test_new_call_over_tls_fails(self) -> None:
         self.assertEqual(status(self._world("tls"), "DNS-4"), "fail")
+
+
+class CallsLookupFailingWhileTheFallbackRegisterIsInFlightTests(SynchronousTestCase):
+    """
+    DNS-11 (round 27, survey w7044 [3491, 3492]): successive mode, UDP, every
+    lookup of server 1 empty, the fallback server silent to REGISTER and given
+    C{retry_counts} 20.  The registration's lookup failed at start and its
+    REGISTER to the fallback server was retransmitted for 75.5 s (RTX-1); a
+    call's lookup failed meanwhile and its INVITE went to the fallback server
+    (FO-6), answered 100 Trying only.  The registration's next round, this
+    lookup again, is due a retry interval after its fallback REGISTER failed
+    (RTX-5), past the end of the run; the checker reckoned the call's
+    lookup's retry from its own failure, counting the fallback's REGISTER
+    only had it begun after the lookup.  With that REGISTER given up before
+    the call (C{retry_counts} 10, 35.5 s), a missing lookup within the run
+    still fails.
+    """
+
+    def _world(self, fallback_retry_counts: int) -> TraceBuilder:
+        from dataclasses import replace
+
+        from harness.certify.wire import send_offsets
+
+        base = default_facts(port1=0, redundancy_type=1, fallback_timeout=10, calls=(50.0,),
+                             retry_counts=0, duration=100.0)
+        acct = base.account
+        s2 = replace(acct.servers[1], retry_counts=fallback_retry_counts)
+        tb = TraceBuilder(replace(base, account=replace(acct, servers=(acct.servers[0], s2))))
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+        tb.dns(0.002, DOMAIN, "A")
+        offs = send_offsets(tb.facts.profile, "REGISTER", fallback_retry_counts, "udp")
+        tb.register("fallback", 0.004, call_id="reg-fb",
+                    sends=[o for o in offs if 0.004 + o < 100.0])
+        tb.dns(50.0, f"_sip._udp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+        tb.dns(50.002, DOMAIN, "A")
+        tb.respond(tb.invite("fallback", 50.004), 100)  # (then nothing: crashed mid-call)
+        return tb
+
+    def test_fallback_register_in_flight_past_the_call_passes(self) -> None:
+        self.assertEqual(status(self._world(20), "DNS-11"), "pass")
+
+    def test_fallback_register_given_up_before_the_call_fails(self) -> None:
+        self.assertEqual(status(self._world(10), "DNS-11"), "fail")

@@ -5015,3 +5015,51 @@ class RegisterResentPastTheTlsCloseTests(SynchronousTestCase):
     def test_phone_that_never_retries_still_fails(self) -> None:
         status_of = {v.clause: v.status for v in self._result("no-reregister-retry").verdicts}
         self.assertEqual(status_of["RTX-5"], "fail")
+
+
+class CallJoiningTheFallbackRetrysOpeningConnectionTests(SynchronousTestCase):
+    """
+    RTX-2 (survey w7045 [2741, 2742], round 27; TLS, 100 ms latency,
+    concurrent mode, the fallback server's retry_counts 0): the fallback
+    registration's RTX-5 retry opened a connection to the fallback server a
+    retry interval after its last one there was refused; its handshake was
+    held up (a lost segment) past the REGISTER's own 0.5 s, so no REGISTER
+    went over it.  A call's INVITE, given up at the silent primary on RTX-1's
+    time meanwhile, joined that connection (the phone opens no second one to
+    the same server) and went out as it came up.  RTX-2 read the connection,
+    begun before the give-up and carrying nobody else's request, as the
+    INVITE's own, an early move.  A connection at that moment that no
+    registration retry was due to open is still the INVITE's, and fails.
+    """
+
+    def _world(self, retry_due: float) -> TraceBuilder:
+        facts = default_facts(server1=PRIMARY, transport=2, calls=(53.0,), duration=120.0,
+                              servers=_ONE_TARGET, latency_tolerance=0.25)
+        s1, s2 = facts.account.servers
+        facts = replace(facts, account=replace(
+            facts.account, servers=(s1, replace(s2, retry_counts=0))))
+        tb = TraceBuilder(facts)
+        tls = {"transport": "tls", "port": 5061}
+        tb.respond(tb.register("primary", 0.0, **tls), 200, 0.01)
+        tb.refused(retry_due - 60.01, "fallback", port=5061)
+        tb.refused(retry_due - 30.01, "fallback", port=5061)
+        tb.silent("INVITE", "primary", 53.0, call_id="call-a", **tls)
+        # the connection the fallback's retry opened at 60.02 s, up (TLS) only at 60.62 s
+        port = 32773
+        tb._add(PacketEvent(60.02, "tcp", (tb.phone, port), (FALLBACK, 5061), b"", flags="S"))
+        tb.conn(60.03, "fallback", "accept", transport="tcp", phone_port=port)
+        tb._add(ConnEvent(60.04, PHONE, "connect", "tcp", (PHONE, port), (FALLBACK, 5061)))
+        tb._add(ConnEvent(60.62, PHONE, "tls-ok", "tls", (PHONE, port), (FALLBACK, 5061),
+                          "verified"))
+        inv = tb.invite("fallback", 60.63, call_id="call-a", cseq=2, **tls)
+        sent = tb._events.pop()
+        tb._add(replace(sent, remote=(tb.phone, port)))  # type: ignore[type-var]
+        tb.respond(inv, 200, 60.64)
+        tb.in_dialog(inv, "ACK", 60.65, **tls)
+        return tb
+
+    def test_invite_riding_the_fallback_retrys_connection_passes(self) -> None:
+        self.assertEqual(status(self._world(60.02), "RTX-2"), "pass")
+
+    def test_connection_no_retry_was_due_to_open_fails(self) -> None:
+        self.assertEqual(status(self._world(70.02), "RTX-2"), "fail")

@@ -112,6 +112,8 @@ MUST_FAIL = {
     "r27-w7047-fbk-s3-fallback-again-after-server1-took-back": (
         "registers-fallback-in-successive", "FBK-S1"),
     "r27-w7047-fo6-lookup-waited-on-calls-pending-srv": ("ignores-dnsttl", "FB-1"),
+    "r27-w7045-rtx2-call-joins-fallback-retrys-conn": ("retries-too-many", "RTX-2"),
+    "r27-w7044-dns11-calls-lookup-while-fallback-register-in-flight": ("no-probing", "FBK-S3"),
 }
 
 

@@ -643,6 +643,23 @@ class OverTheNetworkTests(SynchronousTestCase):
         self.assertEqual(f.value.reason, "timeout")
         self.assertEqual(net.clock.seconds(), 4.0)
 
+    def test_resolver_state_matches_the_stock_resolver(self) -> None:
+        """
+        make_resolver's resolver sets up client.Resolver's state itself,
+        without ResolverBase.__init__ (its per-instance method table is
+        what it saves): a Twisted release that gives the stock resolver
+        another attribute must show here, not as an AttributeError deep in a
+        lookup.  Only C{typeToMethod} may differ.
+        """
+        from twisted.internet.testing import MemoryReactorClock
+        from twisted.names import client
+
+        reactor = MemoryReactorClock()
+        stock = client.Resolver(servers=[("127.0.1.53", 53)], reactor=reactor)
+        ours = make_resolver(reactor, ("127.0.1.53", 53))
+        self.assertEqual(set(vars(stock)) - {"typeToMethod"}, set(vars(ours)))
+        self.assertEqual((ours.servers, ours.resolv), (stock.servers, stock.resolv))
+
 
 # -- properties -----------------------------------------------------------------
 

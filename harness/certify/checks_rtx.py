@@ -13,6 +13,7 @@ import hashlib
 import itertools
 import re
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 
 from harness.certify import wire
 from harness.certify.checks_base import Ctx, retry_after
@@ -726,19 +727,27 @@ def _round_exhausted_by(ctx: Ctx, f: wire.ConnFailure) -> bool:
 
 
 def _hang_up_claims(
-    ctx: Ctx, conns: Sequence[wire.ConnAttempt], hang_ups: Sequence[tuple[str, float]]
+    ctx: Ctx, conns: Sequence[wire.ConnAttempt], hang_ups: Sequence[tuple[str, float]],
+    calls: AbstractSet[int] = frozenset(),
 ) -> set[int]:
     """
     The failed connections the phone's planned in-dialog requests opened: for
     each hang-up (or re-INVITE) due, the first connection to its dialog's
     server begun in the second after it was due, one each (the same one-each
-    reading as a call's connection, RTX-5).
+    reading as a call's connection, RTX-5).  One a planned call claims
+    (C{calls}, L{Ctx.call_claims}) is the call's when another one is there:
+    a call placed as another call hangs up opens one connection and the
+    BYE another, begun a few milliseconds apart, the earlier one inside the
+    hang-up's tolerance (w7044 [7960..7965], round 27: a call at 116 s, the
+    5 s call up since 111.009 s hanging up, both connections refused by the
+    flapping primary; the BYE's, the second, was read as an early RTX-5 retry).
     """
     hung: set[int] = set()
     ordered = sorted(conns, key=lambda a: a.start)
     for srv, due in sorted(hang_ups, key=lambda h: h[1]):
-        first = next((a for a in ordered if a.server == srv and a.index not in hung
-                      and due - ctx.tol <= a.start <= due + 1.0 + ctx.tol), None)
+        near = [a for a in ordered if a.server == srv and a.index not in hung
+                and due - ctx.tol <= a.start <= due + 1.0 + ctx.tol]
+        first = next((a for a in near if a.index not in calls), near[0] if near else None)
         if first is not None:
             hung.add(first.index)
     return hung
@@ -1343,7 +1352,6 @@ def rtx5(ctx: Ctx) -> Verdict:
     dns_out: list[tuple[float, int]] = []
     heads: set[int] = set()
     hang_ups: list[tuple[str, float]] = []
-    windows: tuple[tuple[float, float], ...] = ()
     hung: frozenset[int] = frozenset()
     read_rounds = False
     dns_down: list[DnsDown] | None = None  # (read when first needed)
@@ -1391,7 +1399,6 @@ def rtx5(ctx: Ctx) -> Verdict:
                 ]
                 heads = {id(r.head) for r in ctx.rounds}
                 hang_ups = wire._planned_in_dialog(ctx.facts, ctx.dialogs)
-                windows = wire.call_windows(ctx.trace, ctx.facts)
                 # each planned hang-up (or re-INVITE) claims one failed connection to the
                 # server of its dialog (FO-4), the first begun in the second after it is
                 # due, as a call claims one in its window: a retry from the top of the list
@@ -1492,13 +1499,7 @@ def rtx5(ctx: Ctx) -> Verdict:
             # (its moment lasts until a second after the lookup the call made then,
             # wire.call_windows: survey 7003 of round 7, a call's queries lost, its
             # connection 2 s after it was placed)
-            claimed: set[int] = set()
-            for p, (_, until) in zip(ctx.facts.calls, windows, strict=True):
-                first = next((a for a in sorted(conns, key=lambda a: a.start)
-                              if ctx.group(a.server) == 1 and a.index not in claimed
-                              and p.at - 0.001 <= a.start <= until + ctx.tol), None)
-                if first is not None:
-                    claimed.add(first.index)
+            claimed = ctx.call_claims
             # (nor one opened at once after another target's connection failed: the
             # same request moving on down the list, RTX-2, not a retry from its top;
             # explore seed 69 of round 4, a call's connections to the primary and then

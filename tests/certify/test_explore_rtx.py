@@ -5015,3 +5015,47 @@ class RegisterResentPastTheTlsCloseTests(SynchronousTestCase):
     def test_phone_that_never_retries_still_fails(self) -> None:
         status_of = {v.clause: v.status for v in self._result("no-reregister-retry").verdicts}
         self.assertEqual(status_of["RTX-5"], "fail")
+
+
+class CallPlacedAsAnotherHangsUpTests(SynchronousTestCase):
+    """
+    w7044 [7960..7965] (round 27; RTX-5; TCP, server 1 an IP literal,
+    retry_counts 1): the registration given up at 78.5 s, retried at 108.5 s
+    and given up at 110.0 s, its next retry due at 140.0 s, after the 120 s
+    end; a 5 s call up at 111.009 s hung up at 116.009 s as a second
+    call was placed at 116 s, the primary flapping down: the call's
+    connection refused at 116.000 s, the BYE's at 116.009 s.  The hang-up
+    claimed the first connection inside its tolerance, the call's, as the
+    call did, and the BYE's was read as an early retry.  A call's own
+    connection is the call's when another is there (L{Ctx.call_claims});
+    a third connection in that moment, the phone retrying early, still fails.
+    """
+
+    def _world(self, early: bool) -> TraceBuilder:
+        facts = default_facts(server1=PRIMARY, transport=1, retry_counts=1, duration=120.0,
+                              servers=_ONE_TARGET)
+        uri = f"sip:echo@{DOMAIN}"
+        facts = replace(facts, calls=(CallPlan(111.0, uri, 5.0), CallPlan(116.0, uri, 5.0)))
+        tb = TraceBuilder(facts)
+        tb.respond(tb.register("primary", 0.0, transport="tcp"), 200, 0.01)
+        tb.silent("REGISTER", "primary", 77.0, cseq=2, transport="tcp")
+        tb.silent("REGISTER", "primary", 108.5, cseq=3, transport="tcp")
+        inv = tb.invite("primary", 111.0, call_id="call-a", transport="tcp")
+        tb.respond(inv, 200, 111.009)
+        tb.in_dialog(inv, "ACK", 111.01, transport="tcp")
+        tb.refused(116.0, "primary")  # the 116 s call's INVITE
+        tb.refused(116.009, "primary")  # the 111 s call's BYE (FO-4)
+        if early:
+            tb.refused(116.3, "primary")  # the registration retried 24 s early
+        return tb
+
+    def test_call_and_hang_up_each_with_its_connection_passes(self) -> None:
+        tb = self._world(False)
+        self.assertEqual(status(tb, "RTX-5"), "pass")
+        ctx = Ctx(tb.build(), tb.facts)
+        self.assertEqual(len(ctx.call_claims), 1)
+        self.assertEqual(len(ctx.hang_up_claims), 1)
+        self.assertFalse(ctx.call_claims & ctx.hang_up_claims)
+
+    def test_a_third_connection_in_that_moment_fails(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-5"), "fail")

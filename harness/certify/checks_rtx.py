@@ -1639,8 +1639,18 @@ def rtx5(ctx: Ctx) -> Verdict:
                 # resolver's wait apart, explore seed 28 of round 3: a call's lookup at
                 # 36 s, its answers lost, the retry's beginning at 39.5 s)
                 starts += [q for q in window if q not in starts and _lookup_start(ctx, q[1])]
+                # (a lookup begun there that failed (DNS-11) before nxt began gave the
+                # retry no target at all: it started again from the top all the same,
+                # and nxt was a later request's; survey w7045 [1877], round 27: the
+                # retry's lookup at 190.2 s timed out, a call's connections to the
+                # primary and then the secondary at 201 s lent the REGISTER's identity)
+                if dns_down is None and top is not None and starts:
+                    dns_down = dns_failures(ctx)
                 for q in starts:
-                    options.append((q[0], nxt.dst, f"DNS query at {q[0]:.3f} s, then "
+                    went = (top if top is not None and _lookup_begun_failed(
+                        ctx, dns_down or [], q, nxt.started) else nxt.dst)
+                    then = ("failed (DNS-11); later " if went != nxt.dst else "then ")
+                    options.append((q[0], went, f"DNS query at {q[0]:.3f} s, {then}"
                                     f"{nxt.describe()}", q[1]))
             if nxt is None and top is not None:
                 # no REGISTER after it: a retry whose lookup of server 1 failed (DNS-11)
@@ -1955,6 +1965,17 @@ def rtx5(ctx: Ctx) -> Verdict:
     if not judged:
         return ctx.na(c, "no REGISTER saw every target of server 1 fail with time left to retry")
     return ctx.passed(c, f"{judged} retry round(s) after {ri} s, from the top of the list", ev)
+
+
+def _lookup_begun_failed(ctx: Ctx, down: Sequence[DnsDown], q: tuple[float, int],
+                         before: float) -> bool:
+    """
+    Whether the lookup of server 1 whose first query is C{q} (time, trace
+    index) failed (DNS-11, L{dns_failures}) before C{before}: the request
+    that began it reached no target by then.
+    """
+    return any(abs(dd.start - q[0]) <= ctx.tol and dd.latest < before - ctx.tol
+               for dd in down)
 
 
 def _fresh_lookup_lacked(ctx: Ctx, after: float, x: wire.Txn, address: str) -> bool:

@@ -5059,3 +5059,61 @@ class CallPlacedAsAnotherHangsUpTests(SynchronousTestCase):
 
     def test_a_third_connection_in_that_moment_fails(self) -> None:
         self.assertEqual(status(self._world(True), "RTX-5"), "fail")
+
+
+class RetrysLookupFailedThenACallsConnectionsTests(SynchronousTestCase):
+    """
+    w7045 [1877] (round 27; RTX-5, DNS-11; TCP, server 1 a domain, 20 %
+    loss): the registration failed at both targets by 3.02 s, its retry due
+    at 33.02 s; the retry's lookup of server 1 (SRV) went unanswered, given
+    up by 38.02 s (DNS-11), so it reached no target.  A call at 45 s, its
+    SYNs to the primary lost until a refusal at 48.02 s, then the secondary
+    refused at once, lent the REGISTER's identity outside the call's moment;
+    RTX-5 took the retry's query with that later attempt's target, the
+    secondary, and said the retry did not start from the top.  The retry's
+    own lookup failing gave it no target: from the top all the same.  A
+    retry whose lookup answered and that went to the secondary first still
+    fails, and so does one whose lookup began early.
+    """
+
+    def _world(self, answered: bool = False, at: float = 33.02) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, retry_counts=1, calls=(45.0,),
+                                        duration=60.0))
+        srv = (f"0 2 5060 primary.{DOMAIN}", f"0 1 5060 secondary.{DOMAIN}")
+        tb.dns(0.0, f"_sip._tcp.{DOMAIN}", "SRV", srv, ttl=10)
+        tb.dns(0.005, f"primary.{DOMAIN}", "A", ["127.0.1.10"], ttl=10)
+        tb.dns(0.01, f"secondary.{DOMAIN}", "A", ["127.0.1.20"], ttl=10)
+        tb.silent("REGISTER", "primary", 0.02, cseq=1, transport="tcp")
+        tb.silent("REGISTER", "secondary", 1.52, cseq=2, transport="tcp")
+        query = _dns_query(f"_sip._tcp.{DOMAIN}", dns.SRV)
+        tb._add(PacketEvent(at, "udp", (PHONE, 40000), (DNS, 53), query))
+        if answered:
+            # (the retry's lookup answered: it went to the secondary first)
+            tb.dns(at, f"_sip._tcp.{DOMAIN}", "SRV", srv, ttl=10)
+            tb.dns(at + 0.005, f"primary.{DOMAIN}", "A", ["127.0.1.10"], ttl=10)
+            tb.dns(at + 0.01, f"secondary.{DOMAIN}", "A", ["127.0.1.20"], ttl=10)
+            tb.silent("REGISTER", "secondary", at + 0.02, cseq=3, transport="tcp")
+        else:
+            tb.dns(at, f"_sip._tcp.{DOMAIN}", "SRV", rcode="TIMEOUT")
+            tb._add(PacketEvent(at + 1.0, "udp", (PHONE, 40000), (DNS, 53), query))
+            tb.dns(at + 1.0, f"_sip._tcp.{DOMAIN}", "SRV", rcode="TIMEOUT")
+        tb.dns(45.0, f"_sip._tcp.{DOMAIN}", "SRV", srv, ttl=10)
+        tb.dns(45.005, f"primary.{DOMAIN}", "A", ["127.0.1.10"], ttl=10)
+        tb.dns(45.01, f"secondary.{DOMAIN}", "A", ["127.0.1.20"], ttl=10)
+        port = 42001
+        tb.syn_lost(45.02, "primary", fate="lost", phone_port=port)
+        tb.syn_lost(46.02, "primary", fate="lost", phone_port=port)
+        tb.syn_lost(48.01, "primary", phone_port=port)
+        tb._add(ConnEvent(48.02, PHONE, "refused", "tcp", (PHONE, port), (PRIMARY, 5060),
+                          "RST"))
+        tb.refused(48.02, "secondary")
+        return tb
+
+    def test_retry_whose_lookup_failed_passes(self) -> None:
+        self.assertEqual(status(self._world(), "RTX-5"), "pass")
+
+    def test_retry_to_the_secondary_first_fails(self) -> None:
+        self.assertEqual(status(self._world(answered=True), "RTX-5"), "fail")
+
+    def test_retry_whose_lookup_began_early_fails(self) -> None:
+        self.assertEqual(status(self._world(at=25.0), "RTX-5"), "fail")

@@ -323,7 +323,30 @@ def _roe_failed_at_call(ctx: Ctx, t: wire.Txn) -> bool:
         seen.add(x.call_id)
         if first and x.dst != t.dst and lo <= x.started <= hi:
             return True
-    return False
+    return _call_out_of_targets(ctx, t, done, hi)
+
+
+def _call_out_of_targets(ctx: Ctx, t: wire.Txn, done: float, hi: float) -> bool:
+    """
+    Whether the call behind FO-5's REGISTER C{t}, sent in its moment and
+    ended at C{done}, had no target left after it: the phone asked again at
+    once (by C{hi}) for the addresses its lookup lacked (DNS-11: the call
+    needed its next target) and no new INVITE reached the wire from C{t}
+    until the next call was placed or the run ended (FO-6: the call failed
+    at server 1, with no fallback server to go to).  The REGISTER was that
+    call's attempt, not the registration's (survey w7047 [2454..2455], round
+    27: the top SRV target's address lost, a call's REGISTER to the primary
+    given up at 86.3 s, ghost's address asked again, NXDOMAIN; the
+    registration's retry at its time, 99.5 s).
+    """
+    from harness.certify.checks_dns import _reask_run
+
+    if not any(done - ctx.tol <= q_t <= hi for q_t, _, _ in _reask_run(ctx, done)):
+        return False
+    until = min((p.at for p in ctx.facts.calls if p.at > t.started + ctx.tol),
+                default=ctx.end)
+    return not any(x.method == "INVITE" and not x.in_dialog and x.on_wire
+                   and t.started <= x.started <= until for x in ctx.attempts)
 
 
 def roe_ended_at(ctx: Ctx, t: wire.Txn) -> float | None:

@@ -5117,3 +5117,48 @@ class RetrysLookupFailedThenACallsConnectionsTests(SynchronousTestCase):
 
     def test_retry_whose_lookup_began_early_fails(self) -> None:
         self.assertEqual(status(self._world(at=25.0), "RTX-5"), "fail")
+
+
+class Fo5RegisterOfACallWithNoTargetLeftTests(SynchronousTestCase):
+    """
+    w7047 [2454..2455] (round 27; RTX-5, FO-5; register_on_enable, the top
+    SRV target ghost with no address, the primary silent to REGISTERs, no
+    fallback server): the registration failed every target at 64.56 s, its
+    retry due at 94.56 s.  A call at 79 s: its lookup lost ghost's address
+    queries, so the phone did not know the primary was the top and
+    registered there first (FO-5); that REGISTER was given up at 85.52 s,
+    ghost's address asked again (NXDOMAIN), and the call failed with no
+    target left, no INVITE on the wire.  RTX-5 read the call's REGISTER as
+    the registration's retry, 10 s early.  The same REGISTER with no call
+    placed is an early retry and still fails.
+    """
+
+    def _world(self, call: bool) -> TraceBuilder:
+        servers = (ServerInfo("primary", PRIMARY, _PORTS),)
+        tb = TraceBuilder(default_facts(register_on_enable=1, retry_counts=1, server2="",
+                                        calls=(79.0,) if call else (), duration=120.0,
+                                        servers=servers))
+        srv = (f"1 1 5060 ghost.{DOMAIN}", f"4 48 5060 primary.{DOMAIN}")
+        for at, cseq in ((0.0, 1), (31.52, 2), (63.04, 3)):
+            tb.dns(at, f"_sip._udp.{DOMAIN}", "SRV", srv, ttl=5)
+            tb.dns(at + 0.005, f"ghost.{DOMAIN}", "A", rcode="NXDOMAIN", ttl=5)
+            tb.dns(at + 0.01, f"primary.{DOMAIN}", "A", ["127.0.1.10"], ttl=5)
+            tb.silent("REGISTER", "primary", at + 0.02, cseq=cseq)
+        # (the call's lookup at 79 s, ghost's address lost; the REGISTER at 84.02 s)
+        tb.dns(79.0, f"_sip._udp.{DOMAIN}", "SRV", srv, ttl=5)
+        _lost_query(tb, 79.005, f"ghost.{DOMAIN}".encode())
+        _lost_query(tb, 80.005, f"ghost.{DOMAIN}".encode())
+        tb.dns(84.005, f"primary.{DOMAIN}", "A", ["127.0.1.10"], ttl=5)
+        tb.silent("REGISTER", "primary", 84.02, cseq=4)
+        tb.dns(85.53, f"ghost.{DOMAIN}", "A", rcode="NXDOMAIN", ttl=5)
+        tb.dns(94.56, f"_sip._udp.{DOMAIN}", "SRV", srv, ttl=5)
+        tb.dns(94.565, f"ghost.{DOMAIN}", "A", rcode="NXDOMAIN", ttl=5)
+        tb.dns(94.57, f"primary.{DOMAIN}", "A", ["127.0.1.10"], ttl=5)
+        tb.respond(tb.register("primary", 94.58, cseq=5), 200, 94.585)
+        return tb
+
+    def test_calls_register_with_no_target_after_it_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-5"), "pass")
+
+    def test_the_same_register_with_no_call_placed_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-5"), "fail")

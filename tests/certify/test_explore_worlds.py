@@ -109,6 +109,8 @@ MUST_FAIL = {
     "r26-w7038-fbk-s3-renewal-and-probe-at-retry-time": ("no-probing", "FBK-S3"),
     "r26-w7038-rtx3-both-names-at-the-primarys-address": ("bye-to-new-server", "FO-4"),
     "r26-w7041-rtx5-register-resent-past-the-tls-close": ("no-reregister-retry", "RTX-5"),
+    "r27-w7044-rtx5-call-placed-as-another-hangs-up": ("no-reregister-retry", "RTX-5"),
+    "r27-w7045-rtx5-retry-lookup-failed-then-calls-conns": ("no-reregister-retry", "FBK-C3"),
 }
 
 

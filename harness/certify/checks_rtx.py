@@ -1693,6 +1693,7 @@ def rtx5(ctx: Ctx) -> Verdict:
             # the REGISTER's identity: a REGISTER's own early retry is no such failure)
             slack = ctx.tol + ctx.profile.t1
             since = fail_t
+            own_due: float | None = None
             # (a lent round through several targets as well: every attempt of it a
             # failed connection that carried no SIP, survey 7013 [02] of round 14, calls
             # at 3 s and 4 s, each refused at both targets of server 1)
@@ -1722,7 +1723,10 @@ def rtx5(ctx: Ctx) -> Verdict:
                 own = [prev.head.started] if prev is not None else before[-1:]
                 since = _every_target_failed_since(
                     ctx, fail_t, max([fail_t - ri - slack, *own]))
+                own_due = _own_retry_pending(ctx, prev, rnd[0].started)
             due: tuple[float, ...] = (fail_t + ri, since + ri)
+            if own_due is not None:
+                due = (*due, own_due)
             if own_end is not None and last is rnd[-1]:
                 due = (*due, own_end + ri)
             # successive mode: the fallback server failing while a probe of the working
@@ -1877,6 +1881,8 @@ def rtx5(ctx: Ctx) -> Verdict:
                 if own_end is not None and last is rnd[-1]:
                     also += (f"; or at {own_end + ri:.3f} s, after {own_end:.3f} when its "
                              "last target was given up")
+                if own_due is not None:
+                    also += f"; or at {own_due:.3f} s, the registration's own retry"
                 return ctx.failed(
                     c,
                     "retry after every target failed not at the retry interval",
@@ -1988,6 +1994,26 @@ def rtx5(ctx: Ctx) -> Verdict:
     if not judged:
         return ctx.na(c, "no REGISTER saw every target of server 1 fail with time left to retry")
     return ctx.passed(c, f"{judged} retry round(s) after {ri} s, from the top of the list", ev)
+
+
+def _own_retry_pending(ctx: Ctx, prev: wire.Chain | None, lent: float) -> float | None:
+    """
+    When the registration's own retry of its round C{prev} fell due, if that
+    round failed every target and the retry was still pending when a round
+    the wire lent the REGISTER's identity (a planned call's connections)
+    began at C{lent}: the registration's retry timer runs on whatever other
+    requests meet meanwhile, an answer to a call between included (w7044
+    [7960], round 27, run on: the registration given up at 110.0 s, a call
+    answered at 111.009 s, calls' connections refused at 116 s, the retry at
+    140.0 s).  C{None} otherwise.
+    """
+    if prev is None or not all(x.failed for x in prev.txns):
+        return None
+    done = ctx.round_failed_at(prev.tail)
+    if done is None:
+        return None
+    due = done + ctx.profile.retry_interval
+    return due if done <= lent <= due else None
 
 
 def _lookup_begun_failed(ctx: Ctx, down: Sequence[DnsDown], q: tuple[float, int],

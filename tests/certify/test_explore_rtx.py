@@ -5031,8 +5031,9 @@ class CallPlacedAsAnotherHangsUpTests(SynchronousTestCase):
     a third connection in that moment, the phone retrying early, still fails.
     """
 
-    def _world(self, early: bool) -> TraceBuilder:
-        facts = default_facts(server1=PRIMARY, transport=1, retry_counts=1, duration=120.0,
+    def _world(self, early: bool, retry: float | None = None) -> TraceBuilder:
+        facts = default_facts(server1=PRIMARY, transport=1, retry_counts=1,
+                              duration=120.0 if retry is None else 150.0,
                               servers=_ONE_TARGET)
         uri = f"sip:echo@{DOMAIN}"
         facts = replace(facts, calls=(CallPlan(111.0, uri, 5.0), CallPlan(116.0, uri, 5.0)))
@@ -5047,6 +5048,8 @@ class CallPlacedAsAnotherHangsUpTests(SynchronousTestCase):
         tb.refused(116.009, "primary")  # the 111 s call's BYE (FO-4)
         if early:
             tb.refused(116.3, "primary")  # the registration retried 24 s early
+        if retry is not None:
+            tb.respond(tb.register("primary", retry, cseq=4, transport="tcp"), 200, retry + 0.01)
         return tb
 
     def test_call_and_hang_up_each_with_its_connection_passes(self) -> None:
@@ -5059,6 +5062,15 @@ class CallPlacedAsAnotherHangsUpTests(SynchronousTestCase):
 
     def test_a_third_connection_in_that_moment_fails(self) -> None:
         self.assertEqual(status(self._world(True), "RTX-5"), "fail")
+
+    def test_registrations_own_retry_still_pending_passes(self) -> None:
+        # (a longer run: the registration's retry at its own time, 110.0 s + 30 s, though
+        # the calls' connections failing at 116 s lent the REGISTER's identity and the
+        # call's 200 at 111.009 s came between: that retry was pending all along)
+        self.assertEqual(status(self._world(False, 140.0), "RTX-5"), "pass")
+
+    def test_retry_at_neither_time_fails(self) -> None:
+        self.assertEqual(status(self._world(False, 130.0), "RTX-5"), "fail")
 
 
 class RetrysLookupFailedThenACallsConnectionsTests(SynchronousTestCase):

@@ -152,17 +152,41 @@ class Ctx:
         return frozenset(id(t) for t in self.txns if _roe_register(self, t))
 
     @cached_property
+    def call_claims(self) -> frozenset[int]:
+        """
+        The indexes of the failed connections to server 1 the phone's planned
+        calls opened: for each call, in plan order, the first one not claimed
+        yet begun in its moment (L{wire.call_windows}).  A call opens one
+        connection to its first target; nothing on the wire says which other
+        request a connection failing before any SIP went over it was for, so
+        each call claims one, and the rest are other requests' (RTX-5's
+        retry, a hang-up's BYE: L{hang_up_claims}).
+        """
+        claimed: set[int] = set()
+        ordered = sorted(self.conn_attempts, key=lambda a: a.start)
+        windows = wire.call_windows(self.trace, self.facts)
+        for p, (_, until) in zip(self.facts.calls, windows, strict=True):
+            first = next((a for a in ordered
+                          if self.group(a.server) == 1 and a.index not in claimed
+                          and p.at - 0.001 <= a.start <= until + self.tol), None)
+            if first is not None:
+                claimed.add(first.index)
+        return frozenset(claimed)
+
+    @cached_property
     def hang_up_claims(self) -> frozenset[int]:
         """
         The indexes of the failed connections the phone's planned in-dialog
         requests opened (L{harness.certify.checks_rtx._hang_up_claims} over
-        L{conn_attempts}): read by RTX-2, RTX-5, REG-1 and FBK-S3's probes,
-        built once per run.
+        L{conn_attempts}, a planned call's own connection, L{call_claims},
+        left to the call when another one is there): read by RTX-2, RTX-5,
+        REG-1 and FBK-S3's probes, built once per run.
         """
         from harness.certify.checks_rtx import _hang_up_claims
 
         return frozenset(_hang_up_claims(self, self.conn_attempts,
-                                         wire._planned_in_dialog(self.facts, self.dialogs)))
+                                         wire._planned_in_dialog(self.facts, self.dialogs),
+                                         self.call_claims))
 
     def _out_of_targets(self) -> set[int]:
         """

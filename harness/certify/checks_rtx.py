@@ -13,6 +13,7 @@ import hashlib
 import itertools
 import re
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 
 from harness.certify import wire
 from harness.certify.checks_base import Ctx, retry_after
@@ -322,7 +323,30 @@ def _roe_failed_at_call(ctx: Ctx, t: wire.Txn) -> bool:
         seen.add(x.call_id)
         if first and x.dst != t.dst and lo <= x.started <= hi:
             return True
-    return False
+    return _call_out_of_targets(ctx, t, done, hi)
+
+
+def _call_out_of_targets(ctx: Ctx, t: wire.Txn, done: float, hi: float) -> bool:
+    """
+    Whether the call behind FO-5's REGISTER C{t}, sent in its moment and
+    ended at C{done}, had no target left after it: the phone asked again at
+    once (by C{hi}) for the addresses its lookup lacked (DNS-11: the call
+    needed its next target) and no new INVITE reached the wire from C{t}
+    until the next call was placed or the run ended (FO-6: the call failed
+    at server 1, with no fallback server to go to).  The REGISTER was that
+    call's attempt, not the registration's (survey w7047 [2454..2455], round
+    27: the top SRV target's address lost, a call's REGISTER to the primary
+    given up at 86.3 s, ghost's address asked again, NXDOMAIN; the
+    registration's retry at its time, 99.5 s).
+    """
+    from harness.certify.checks_dns import _reask_run
+
+    if not any(done - ctx.tol <= q_t <= hi for q_t, _, _ in _reask_run(ctx, done)):
+        return False
+    until = min((p.at for p in ctx.facts.calls if p.at > t.started + ctx.tol),
+                default=ctx.end)
+    return not any(x.method == "INVITE" and not x.in_dialog and x.on_wire
+                   and t.started <= x.started <= until for x in ctx.attempts)
 
 
 def roe_ended_at(ctx: Ctx, t: wire.Txn) -> float | None:
@@ -750,19 +774,27 @@ def _round_exhausted_by(ctx: Ctx, f: wire.ConnFailure) -> bool:
 
 
 def _hang_up_claims(
-    ctx: Ctx, conns: Sequence[wire.ConnAttempt], hang_ups: Sequence[tuple[str, float]]
+    ctx: Ctx, conns: Sequence[wire.ConnAttempt], hang_ups: Sequence[tuple[str, float]],
+    calls: AbstractSet[int] = frozenset(),
 ) -> set[int]:
     """
     The failed connections the phone's planned in-dialog requests opened: for
     each hang-up (or re-INVITE) due, the first connection to its dialog's
     server begun in the second after it was due, one each (the same one-each
-    reading as a call's connection, RTX-5).
+    reading as a call's connection, RTX-5).  One a planned call claims
+    (C{calls}, L{Ctx.call_claims}) is the call's when another one is there:
+    a call placed as another call hangs up opens one connection and the
+    BYE another, begun a few milliseconds apart, the earlier one inside the
+    hang-up's tolerance (w7044 [7960..7965], round 27: a call at 116 s, the
+    5 s call up since 111.009 s hanging up, both connections refused by the
+    flapping primary; the BYE's, the second, was read as an early RTX-5 retry).
     """
     hung: set[int] = set()
     ordered = sorted(conns, key=lambda a: a.start)
     for srv, due in sorted(hang_ups, key=lambda h: h[1]):
-        first = next((a for a in ordered if a.server == srv and a.index not in hung
-                      and due - ctx.tol <= a.start <= due + 1.0 + ctx.tol), None)
+        near = [a for a in ordered if a.server == srv and a.index not in hung
+                and due - ctx.tol <= a.start <= due + 1.0 + ctx.tol]
+        first = next((a for a in near if a.index not in calls), near[0] if near else None)
         if first is not None:
             hung.add(first.index)
     return hung
@@ -1367,7 +1399,6 @@ def rtx5(ctx: Ctx) -> Verdict:
     dns_out: list[tuple[float, int]] = []
     heads: set[int] = set()
     hang_ups: list[tuple[str, float]] = []
-    windows: tuple[tuple[float, float], ...] = ()
     hung: frozenset[int] = frozenset()
     read_rounds = False
     dns_down: list[DnsDown] | None = None  # (read when first needed)
@@ -1415,7 +1446,6 @@ def rtx5(ctx: Ctx) -> Verdict:
                 ]
                 heads = {id(r.head) for r in ctx.rounds}
                 hang_ups = wire._planned_in_dialog(ctx.facts, ctx.dialogs)
-                windows = wire.call_windows(ctx.trace, ctx.facts)
                 # each planned hang-up (or re-INVITE) claims one failed connection to the
                 # server of its dialog (FO-4), the first begun in the second after it is
                 # due, as a call claims one in its window: a retry from the top of the list
@@ -1516,13 +1546,7 @@ def rtx5(ctx: Ctx) -> Verdict:
             # (its moment lasts until a second after the lookup the call made then,
             # wire.call_windows: survey 7003 of round 7, a call's queries lost, its
             # connection 2 s after it was placed)
-            claimed: set[int] = set()
-            for p, (_, until) in zip(ctx.facts.calls, windows, strict=True):
-                first = next((a for a in sorted(conns, key=lambda a: a.start)
-                              if ctx.group(a.server) == 1 and a.index not in claimed
-                              and p.at - 0.001 <= a.start <= until + ctx.tol), None)
-                if first is not None:
-                    claimed.add(first.index)
+            claimed = ctx.call_claims
             # (nor one opened at once after another target's connection failed: the
             # same request moving on down the list, RTX-2, not a retry from its top;
             # explore seed 69 of round 4, a call's connections to the primary and then
@@ -1662,8 +1686,18 @@ def rtx5(ctx: Ctx) -> Verdict:
                 # resolver's wait apart, explore seed 28 of round 3: a call's lookup at
                 # 36 s, its answers lost, the retry's beginning at 39.5 s)
                 starts += [q for q in window if q not in starts and _lookup_start(ctx, q[1])]
+                # (a lookup begun there that failed (DNS-11) before nxt began gave the
+                # retry no target at all: it started again from the top all the same,
+                # and nxt was a later request's; survey w7045 [1877], round 27: the
+                # retry's lookup at 190.2 s timed out, a call's connections to the
+                # primary and then the secondary at 201 s lent the REGISTER's identity)
+                if dns_down is None and top is not None and starts:
+                    dns_down = dns_failures(ctx)
                 for q in starts:
-                    options.append((q[0], nxt.dst, f"DNS query at {q[0]:.3f} s, then "
+                    went = (top if top is not None and _lookup_begun_failed(
+                        ctx, dns_down or [], q, nxt.started) else nxt.dst)
+                    then = ("failed (DNS-11); later " if went != nxt.dst else "then ")
+                    options.append((q[0], went, f"DNS query at {q[0]:.3f} s, {then}"
                                     f"{nxt.describe()}", q[1]))
             if nxt is None and top is not None:
                 # no REGISTER after it: a retry whose lookup of server 1 failed (DNS-11)
@@ -1683,6 +1717,7 @@ def rtx5(ctx: Ctx) -> Verdict:
             # the REGISTER's identity: a REGISTER's own early retry is no such failure)
             slack = ctx.tol + ctx.profile.t1
             since = fail_t
+            own_due: float | None = None
             # (a lent round through several targets as well: every attempt of it a
             # failed connection that carried no SIP, survey 7013 [02] of round 14, calls
             # at 3 s and 4 s, each refused at both targets of server 1)
@@ -1712,7 +1747,10 @@ def rtx5(ctx: Ctx) -> Verdict:
                 own = [prev.head.started] if prev is not None else before[-1:]
                 since = _every_target_failed_since(
                     ctx, fail_t, max([fail_t - ri - slack, *own]))
+                own_due = _own_retry_pending(ctx, prev, rnd[0].started)
             due: tuple[float, ...] = (fail_t + ri, since + ri)
+            if own_due is not None:
+                due = (*due, own_due)
             if own_end is not None and last is rnd[-1]:
                 due = (*due, own_end + ri)
             # successive mode: the fallback server failing while a probe of the working
@@ -1867,6 +1905,8 @@ def rtx5(ctx: Ctx) -> Verdict:
                 if own_end is not None and last is rnd[-1]:
                     also += (f"; or at {own_end + ri:.3f} s, after {own_end:.3f} when its "
                              "last target was given up")
+                if own_due is not None:
+                    also += f"; or at {own_due:.3f} s, the registration's own retry"
                 return ctx.failed(
                     c,
                     "retry after every target failed not at the retry interval",
@@ -1978,6 +2018,37 @@ def rtx5(ctx: Ctx) -> Verdict:
     if not judged:
         return ctx.na(c, "no REGISTER saw every target of server 1 fail with time left to retry")
     return ctx.passed(c, f"{judged} retry round(s) after {ri} s, from the top of the list", ev)
+
+
+def _own_retry_pending(ctx: Ctx, prev: wire.Chain | None, lent: float) -> float | None:
+    """
+    When the registration's own retry of its round C{prev} fell due, if that
+    round failed every target and the retry was still pending when a round
+    the wire lent the REGISTER's identity (a planned call's connections)
+    began at C{lent}: the registration's retry timer runs on whatever other
+    requests meet meanwhile, an answer to a call between included (w7044
+    [7960], round 27, run on: the registration given up at 110.0 s, a call
+    answered at 111.009 s, calls' connections refused at 116 s, the retry at
+    140.0 s).  C{None} otherwise.
+    """
+    if prev is None or not all(x.failed for x in prev.txns):
+        return None
+    done = ctx.round_failed_at(prev.tail)
+    if done is None:
+        return None
+    due = done + ctx.profile.retry_interval
+    return due if done <= lent <= due else None
+
+
+def _lookup_begun_failed(ctx: Ctx, down: Sequence[DnsDown], q: tuple[float, int],
+                         before: float) -> bool:
+    """
+    Whether the lookup of server 1 whose first query is C{q} (time, trace
+    index) failed (DNS-11, L{dns_failures}) before C{before}: the request
+    that began it reached no target by then.
+    """
+    return any(abs(dd.start - q[0]) <= ctx.tol and dd.latest < before - ctx.tol
+               for dd in down)
 
 
 def _fresh_lookup_lacked(ctx: Ctx, after: float, x: wire.Txn, address: str) -> bool:

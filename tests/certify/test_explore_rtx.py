@@ -5063,3 +5063,162 @@ class CallJoiningTheFallbackRetrysOpeningConnectionTests(SynchronousTestCase):
 
     def test_connection_no_retry_was_due_to_open_fails(self) -> None:
         self.assertEqual(status(self._world(70.02), "RTX-2"), "fail")
+
+
+class CallPlacedAsAnotherHangsUpTests(SynchronousTestCase):
+    """
+    w7044 [7960..7965] (round 27; RTX-5; TCP, server 1 an IP literal,
+    retry_counts 1): the registration given up at 78.5 s, retried at 108.5 s
+    and given up at 110.0 s, its next retry due at 140.0 s, after the 120 s
+    end; a 5 s call up at 111.009 s hung up at 116.009 s as a second
+    call was placed at 116 s, the primary flapping down: the call's
+    connection refused at 116.000 s, the BYE's at 116.009 s.  The hang-up
+    claimed the first connection inside its tolerance, the call's, as the
+    call did, and the BYE's was read as an early retry.  A call's own
+    connection is the call's when another is there (L{Ctx.call_claims});
+    a third connection in that moment, the phone retrying early, still fails.
+    """
+
+    def _world(self, early: bool, retry: float | None = None) -> TraceBuilder:
+        facts = default_facts(server1=PRIMARY, transport=1, retry_counts=1,
+                              duration=120.0 if retry is None else 150.0,
+                              servers=_ONE_TARGET)
+        uri = f"sip:echo@{DOMAIN}"
+        facts = replace(facts, calls=(CallPlan(111.0, uri, 5.0), CallPlan(116.0, uri, 5.0)))
+        tb = TraceBuilder(facts)
+        tb.respond(tb.register("primary", 0.0, transport="tcp"), 200, 0.01)
+        tb.silent("REGISTER", "primary", 77.0, cseq=2, transport="tcp")
+        tb.silent("REGISTER", "primary", 108.5, cseq=3, transport="tcp")
+        inv = tb.invite("primary", 111.0, call_id="call-a", transport="tcp")
+        tb.respond(inv, 200, 111.009)
+        tb.in_dialog(inv, "ACK", 111.01, transport="tcp")
+        tb.refused(116.0, "primary")  # the 116 s call's INVITE
+        tb.refused(116.009, "primary")  # the 111 s call's BYE (FO-4)
+        if early:
+            tb.refused(116.3, "primary")  # the registration retried 24 s early
+        if retry is not None:
+            tb.respond(tb.register("primary", retry, cseq=4, transport="tcp"), 200, retry + 0.01)
+        return tb
+
+    def test_call_and_hang_up_each_with_its_connection_passes(self) -> None:
+        tb = self._world(False)
+        self.assertEqual(status(tb, "RTX-5"), "pass")
+        ctx = Ctx(tb.build(), tb.facts)
+        self.assertEqual(len(ctx.call_claims), 1)
+        self.assertEqual(len(ctx.hang_up_claims), 1)
+        self.assertFalse(ctx.call_claims & ctx.hang_up_claims)
+
+    def test_a_third_connection_in_that_moment_fails(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-5"), "fail")
+
+    def test_registrations_own_retry_still_pending_passes(self) -> None:
+        # (a longer run: the registration's retry at its own time, 110.0 s + 30 s, though
+        # the calls' connections failing at 116 s lent the REGISTER's identity and the
+        # call's 200 at 111.009 s came between: that retry was pending all along)
+        self.assertEqual(status(self._world(False, 140.0), "RTX-5"), "pass")
+
+    def test_retry_at_neither_time_fails(self) -> None:
+        self.assertEqual(status(self._world(False, 130.0), "RTX-5"), "fail")
+
+
+class RetrysLookupFailedThenACallsConnectionsTests(SynchronousTestCase):
+    """
+    w7045 [1877] (round 27; RTX-5, DNS-11; TCP, server 1 a domain, 20 %
+    loss): the registration failed at both targets by 3.02 s, its retry due
+    at 33.02 s; the retry's lookup of server 1 (SRV) went unanswered, given
+    up by 38.02 s (DNS-11), so it reached no target.  A call at 45 s, its
+    SYNs to the primary lost until a refusal at 48.02 s, then the secondary
+    refused at once, lent the REGISTER's identity outside the call's moment;
+    RTX-5 took the retry's query with that later attempt's target, the
+    secondary, and said the retry did not start from the top.  The retry's
+    own lookup failing gave it no target: from the top all the same.  A
+    retry whose lookup answered and that went to the secondary first still
+    fails, and so does one whose lookup began early.
+    """
+
+    def _world(self, answered: bool = False, at: float = 33.02) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, retry_counts=1, calls=(45.0,),
+                                        duration=60.0))
+        srv = (f"0 2 5060 primary.{DOMAIN}", f"0 1 5060 secondary.{DOMAIN}")
+        tb.dns(0.0, f"_sip._tcp.{DOMAIN}", "SRV", srv, ttl=10)
+        tb.dns(0.005, f"primary.{DOMAIN}", "A", ["127.0.1.10"], ttl=10)
+        tb.dns(0.01, f"secondary.{DOMAIN}", "A", ["127.0.1.20"], ttl=10)
+        tb.silent("REGISTER", "primary", 0.02, cseq=1, transport="tcp")
+        tb.silent("REGISTER", "secondary", 1.52, cseq=2, transport="tcp")
+        query = _dns_query(f"_sip._tcp.{DOMAIN}", dns.SRV)
+        tb._add(PacketEvent(at, "udp", (PHONE, 40000), (DNS, 53), query))
+        if answered:
+            # (the retry's lookup answered: it went to the secondary first)
+            tb.dns(at, f"_sip._tcp.{DOMAIN}", "SRV", srv, ttl=10)
+            tb.dns(at + 0.005, f"primary.{DOMAIN}", "A", ["127.0.1.10"], ttl=10)
+            tb.dns(at + 0.01, f"secondary.{DOMAIN}", "A", ["127.0.1.20"], ttl=10)
+            tb.silent("REGISTER", "secondary", at + 0.02, cseq=3, transport="tcp")
+        else:
+            tb.dns(at, f"_sip._tcp.{DOMAIN}", "SRV", rcode="TIMEOUT")
+            tb._add(PacketEvent(at + 1.0, "udp", (PHONE, 40000), (DNS, 53), query))
+            tb.dns(at + 1.0, f"_sip._tcp.{DOMAIN}", "SRV", rcode="TIMEOUT")
+        tb.dns(45.0, f"_sip._tcp.{DOMAIN}", "SRV", srv, ttl=10)
+        tb.dns(45.005, f"primary.{DOMAIN}", "A", ["127.0.1.10"], ttl=10)
+        tb.dns(45.01, f"secondary.{DOMAIN}", "A", ["127.0.1.20"], ttl=10)
+        port = 42001
+        tb.syn_lost(45.02, "primary", fate="lost", phone_port=port)
+        tb.syn_lost(46.02, "primary", fate="lost", phone_port=port)
+        tb.syn_lost(48.01, "primary", phone_port=port)
+        tb._add(ConnEvent(48.02, PHONE, "refused", "tcp", (PHONE, port), (PRIMARY, 5060),
+                          "RST"))
+        tb.refused(48.02, "secondary")
+        return tb
+
+    def test_retry_whose_lookup_failed_passes(self) -> None:
+        self.assertEqual(status(self._world(), "RTX-5"), "pass")
+
+    def test_retry_to_the_secondary_first_fails(self) -> None:
+        self.assertEqual(status(self._world(answered=True), "RTX-5"), "fail")
+
+    def test_retry_whose_lookup_began_early_fails(self) -> None:
+        self.assertEqual(status(self._world(at=25.0), "RTX-5"), "fail")
+
+
+class Fo5RegisterOfACallWithNoTargetLeftTests(SynchronousTestCase):
+    """
+    w7047 [2454..2455] (round 27; RTX-5, FO-5; register_on_enable, the top
+    SRV target ghost with no address, the primary silent to REGISTERs, no
+    fallback server): the registration failed every target at 64.56 s, its
+    retry due at 94.56 s.  A call at 79 s: its lookup lost ghost's address
+    queries, so the phone did not know the primary was the top and
+    registered there first (FO-5); that REGISTER was given up at 85.52 s,
+    ghost's address asked again (NXDOMAIN), and the call failed with no
+    target left, no INVITE on the wire.  RTX-5 read the call's REGISTER as
+    the registration's retry, 10 s early.  The same REGISTER with no call
+    placed is an early retry and still fails.
+    """
+
+    def _world(self, call: bool) -> TraceBuilder:
+        servers = (ServerInfo("primary", PRIMARY, _PORTS),)
+        tb = TraceBuilder(default_facts(register_on_enable=1, retry_counts=1, server2="",
+                                        calls=(79.0,) if call else (), duration=120.0,
+                                        servers=servers))
+        srv = (f"1 1 5060 ghost.{DOMAIN}", f"4 48 5060 primary.{DOMAIN}")
+        for at, cseq in ((0.0, 1), (31.52, 2), (63.04, 3)):
+            tb.dns(at, f"_sip._udp.{DOMAIN}", "SRV", srv, ttl=5)
+            tb.dns(at + 0.005, f"ghost.{DOMAIN}", "A", rcode="NXDOMAIN", ttl=5)
+            tb.dns(at + 0.01, f"primary.{DOMAIN}", "A", ["127.0.1.10"], ttl=5)
+            tb.silent("REGISTER", "primary", at + 0.02, cseq=cseq)
+        # (the call's lookup at 79 s, ghost's address lost; the REGISTER at 84.02 s)
+        tb.dns(79.0, f"_sip._udp.{DOMAIN}", "SRV", srv, ttl=5)
+        _lost_query(tb, 79.005, f"ghost.{DOMAIN}".encode())
+        _lost_query(tb, 80.005, f"ghost.{DOMAIN}".encode())
+        tb.dns(84.005, f"primary.{DOMAIN}", "A", ["127.0.1.10"], ttl=5)
+        tb.silent("REGISTER", "primary", 84.02, cseq=4)
+        tb.dns(85.53, f"ghost.{DOMAIN}", "A", rcode="NXDOMAIN", ttl=5)
+        tb.dns(94.56, f"_sip._udp.{DOMAIN}", "SRV", srv, ttl=5)
+        tb.dns(94.565, f"ghost.{DOMAIN}", "A", rcode="NXDOMAIN", ttl=5)
+        tb.dns(94.57, f"primary.{DOMAIN}", "A", ["127.0.1.10"], ttl=5)
+        tb.respond(tb.register("primary", 94.58, cseq=5), 200, 94.585)
+        return tb
+
+    def test_calls_register_with_no_target_after_it_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-5"), "pass")
+
+    def test_the_same_register_with_no_call_placed_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-5"), "fail")

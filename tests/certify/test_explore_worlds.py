@@ -114,6 +114,8 @@ MUST_FAIL = {
     "r27-w7047-fo6-lookup-waited-on-calls-pending-srv": ("ignores-dnsttl", "FB-1"),
     "r27-w7045-rtx2-call-joins-fallback-retrys-conn": ("retries-too-many", "RTX-2"),
     "r27-w7044-dns11-calls-lookup-while-fallback-register-in-flight": ("no-probing", "FBK-S3"),
+    "r27-w7044-rtx5-call-placed-as-another-hangs-up": ("no-reregister-retry", "RTX-5"),
+    "r27-w7045-rtx5-retry-lookup-failed-then-calls-conns": ("no-reregister-retry", "FBK-C3"),
 }
 
 

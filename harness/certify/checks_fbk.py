@@ -917,10 +917,10 @@ def _put_on_nothing(ctx: Ctx, r: wire.Registration) -> bool:
         # using its answer, and the retry began with its own try: survey 7018 [05],
         # round 17: TLS, 100 ms latency, the call at 30 s resolving server 1, the
         # retry's connection to the primary at 31.7 s, due then)
+        queries = _phone_queries(ctx)  # (once, not per attempt: a scan of the packets)
         retry = next((x for x in ctx.attempts if x.method == "REGISTER"
                       and ctx.is_primary(x.dst)
-                      and (abs((b := _name_lookup_began(ctx, _phone_queries(ctx), x.started))
-                               - due) <= slack
+                      and (abs((b := _name_lookup_began(ctx, queries, x.started)) - due) <= slack
                            or (ctx.at_call_moment(b) and abs(x.started - due) <= slack))),
                      None)
         # (or before that try of server 1 at the retry's time had failed, answered or

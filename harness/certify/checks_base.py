@@ -419,8 +419,8 @@ class Ctx:
         if txn.final_t is None or txn.late:
             return False
         give_up = txn.started + self.give_up(txn)
-        if txn.method == "INVITE" and txn.provisional and (
-                self._provisional_arrived(txn) + self.tol <= give_up):
+        at = txn.provisional_t  # (set with L{wire.Txn.provisional}: when it reached the phone)
+        if txn.method == "INVITE" and at is not None and at + self.tol <= give_up:
             # (an INVITE a provisional response put in Proceeding in time has no timer,
             # RFC 3261 17.1.1.2: no answer comes too late, as for L{wire.Txn.late}; one
             # whose provisional response itself may have come only after the give-up,
@@ -476,16 +476,6 @@ class Ctx:
     def stream_arrivals(self) -> dict[int, float]:
         """L{wire.stream_arrivals} of the trace, worked out once; do not change it."""
         return wire.stream_arrivals(self.trace, self.facts)
-
-    def _provisional_arrived(self, txn: wire.Txn) -> float:
-        """
-        When C{txn}'s first provisional response got through to the phone
-        (L{wire.Txn.provisional_t}: over TCP/TLS the sending of the first copy of
-        its segment the network delivered, L{wire.stream_arrivals}).
-        """
-        at = txn.provisional_t
-        assert at is not None
-        return at
 
     def completed(self, txn: wire.Txn) -> bool:
         """

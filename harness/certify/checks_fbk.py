@@ -921,10 +921,10 @@ def _put_on_nothing(ctx: Ctx, r: wire.Registration) -> bool:
         # the retry begins at the top of that resolution; survey w7044 [8052], round
         # 27: UDP, the domain's two A records, the retry 30 s after the maybe-late 200
         # going to the secondary, answered)
+        queries = _phone_queries(ctx)  # (once, not per attempt: a scan of the packets)
         retry = next((x for x in ctx.attempts if x.method == "REGISTER"
                       and ctx.group(x.dst) == 1
-                      and (abs((b := _name_lookup_began(ctx, _phone_queries(ctx), x.started))
-                               - due) <= slack
+                      and (abs((b := _name_lookup_began(ctx, queries, x.started)) - due) <= slack
                            or (ctx.at_call_moment(b) and abs(x.started - due) <= slack))),
                      None)
         # (or before that try of server 1 at the retry's time had failed, answered or

@@ -47,23 +47,21 @@ def _after(ctx: Ctx, f: Failover) -> list[wire.Chain]:
     ]
 
 
-def _skipped(ctx: Ctx, address: str, t: float, head: wire.Txn | None = None) -> bool:
+def _skipped(ctx: Ctx, address: str, t: float, head: wire.Txn) -> bool:
     """
-    Whether C{address} was no target at C{t}: skipped for a 503's Retry-After
-    (RTX-3), or the lookup the phone used then gave no address for it while
-    giving others (DNS-8, DNS-11: its address query failed or was lost).
-    Given the request's first attempt C{head}, that lookup is the request's
-    own, read question by question (L{unresolved_for}): a call's lookup begun
-    while it waited, which heard the address, was not the one it used
-    (survey w7038 [166..172], round 26: FB-1, the renewal's A query for the
-    primary lost twice and given up, the renewal on to the secondary as a
-    call's lookup got the primary's address).
+    Whether C{address} was no target at C{t} for the request whose first
+    attempt is C{head}: skipped for a 503's Retry-After (RTX-3), or the
+    lookup the request used gave no address for it while giving others
+    (DNS-8, DNS-11: its address query failed or was lost).  That lookup is
+    the request's own, read question by question (L{unresolved_for}): a
+    call's lookup begun while it waited, which heard the address, was not
+    the one it used (survey w7038 [166..172], round 26: FB-1, the renewal's
+    A query for the primary lost twice and given up, the renewal on to the
+    secondary as a call's lookup got the primary's address).
     """
     if any(a <= t <= b for a, b in ctx.retry_after_windows(address)):
         return True
-    if head is not None:
-        return address in unresolved_for(ctx, head.dst, head.started, t)
-    return address in unresolved_targets(ctx, t)
+    return address in unresolved_for(ctx, head.dst, head.started, t)
 
 
 def _tried_by_connection(ctx: Ctx, txn: wire.Txn, others: set[str]) -> int | None:

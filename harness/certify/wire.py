@@ -1730,9 +1730,8 @@ def _unestablished(
     return out
 
 
-def _read_written_before(trace: Trace, facts: Facts, txns: Sequence[Txn],
-                         server: tuple[str, int], phone: tuple[str, int],
-                         since: float) -> list[float]:
+def _read_written_before(trace: Trace, txns: Sequence[Txn], server: tuple[str, int],
+                         phone: tuple[str, int], since: float) -> list[float]:
     """
     When the server at C{server} read, over its connection with the phone's
     C{phone} end, a request the phone had first written onto it before
@@ -1857,7 +1856,7 @@ def attempts(
                     if heard:
                         # (a request the phone wrote before the close reached it, got
                         # through by TCP's retransmission after, is no business after it)
-                        early = _read_written_before(trace, facts, txns, e.local, e.remote,
+                        early = _read_written_before(trace, txns, e.local, e.remote,
                                                      max(heard))
                         closing = [p for p in closing if p.fate != "delivered" or p.flags
                                    or not any(p.t <= r <= p.t + tol for r in early)]

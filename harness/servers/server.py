@@ -41,7 +41,7 @@ from harness.servers.proxy import CallServer, DialogRecord
 from harness.servers.registrar import Authenticator, Registrar
 from harness.sip.message import Request, make_response, new_tag
 from harness.sip.transaction import RetryPolicy, ServerTransaction
-from harness.sip.transport import SipEndpoint
+from harness.sip.transport import SipEndpoint, _trace_clock  # (the same time base)
 from harness.tls import server_context
 from harness.trace.events import FaultEvent, Trace
 
@@ -66,15 +66,6 @@ class SwitchableServerCreator:
         if IOpenSSLServerConnectionCreator.providedBy(cur):
             return cast(Connection, cur.serverConnectionForTLS(tlsProtocol))
         return Connection(cur.getContext(), None)
-
-
-def _trace_clock(reactor: Any) -> Callable[[], float]:
-    """The trace's time base (as the transport's): the network's run-relative clock."""
-    network = getattr(reactor, "network", None) or getattr(reactor, "world", None)
-    seconds: Callable[[], float] | None = getattr(network, "seconds", None)
-    if callable(seconds):
-        return seconds  # (annotated, not cast(): typing.cast is a call, ~4 per world)
-    return lambda: float(reactor.seconds())
 
 
 def _default_cert(role: str, domain: str) -> str:

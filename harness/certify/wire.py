@@ -2581,6 +2581,22 @@ def call_windows(trace: Trace, facts: Facts) -> tuple[tuple[float, float], ...]:
     return tuple(out)
 
 
+@per_run  # (read by L{phone_lookups} and REG-2: one pass over the packets)
+def phone_query_times(trace: Trace, facts: Facts) -> tuple[float, ...]:
+    """
+    When the phone sent each DNS query (its packets to the DNS host, lost ones
+    included: the network records a packet as it is sent), in order.  What
+    the phone began and when, which the DNS server's view misses for the
+    queries the network lost.
+    """
+    dns_host = facts.dns[0] if facts.dns is not None else None
+    if dns_host is None or facts.phone is None:
+        return ()
+    return tuple(sorted(e.t for _, e in trace.indexed(PacketEvent)
+                        if e.proto == "udp" and e.dst[0] == dns_host
+                        and e.src[0] == facts.phone))
+
+
 @per_run  # (read by L{answer_not_taken}'s readers: one pass over the packets)
 def phone_lookups(trace: Trace, facts: Facts) -> tuple[tuple[float, float], ...]:
     """
@@ -2593,8 +2609,7 @@ def phone_lookups(trace: Trace, facts: Facts) -> tuple[tuple[float, float], ...]
     dns_host = facts.dns[0] if facts.dns is not None else None
     if dns_host is None or facts.phone is None:
         return ()
-    qs = sorted(e.t for _, e in trace.indexed(PacketEvent)
-                if e.proto == "udp" and e.dst[0] == dns_host and e.src[0] == facts.phone)
+    qs = phone_query_times(trace, facts)
     answers = sorted(e.t for _, e in trace.indexed(PacketEvent)
                      if e.proto == "udp" and e.src[0] == dns_host
                      and e.dst[0] == facts.phone and e.fate == "delivered")

@@ -2313,8 +2313,8 @@ def _retry_times(ctx: Ctx) -> list[tuple[float, float]]:
     ri = ctx.profile.retry_interval
     if not (ctx.facts.account.redundancy_type == 1 and ctx.fallback is not None):
         for d in ctx.dns_downs:
-            done = d.start + DNS_GIVE_UP if d.waited_out else d.end
-            out.append((d.start, done + ri))
+            gave_up = d.start + DNS_GIVE_UP if d.waited_out else d.end
+            out.append((d.start, gave_up + ri))
     targets = {s.address for s in ctx.facts.targets}
     for rnd in ctx.rounds:
         if rnd.method != "REGISTER":

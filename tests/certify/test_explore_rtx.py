@@ -5080,3 +5080,44 @@ class RetryLookupBehindACallsLookupTests(SynchronousTestCase):
 
     def test_no_retry_due_fails(self) -> None:
         self.assertEqual(status(self._world(False), "REG-2"), "fail")
+
+
+class ServerDropsAnAbandonedHandshakeLateTests(SynchronousTestCase):
+    """
+    REG-2, FO-2 (survey w7046 [4646], round 27; TLS, 100 ms latency, 20 %
+    loss): the phone's first connection to the primary came up, its TLS
+    handshake never finished; the phone aborted it at 2.0 s (its RST lost).
+    Registered at the primary at 31.5 s over a new connection, for 3272 s.
+    At 32.3 s the primary's handshake timer ran out and it dropped its half
+    of the first connection: a reset of the same address pair, 30 s after
+    the phone's, that the wire read as a new REGISTER attempt failing there,
+    an early renewal (and a failure of the primary with no failover after
+    it, FO-2).  The phone had sent no SYN on that pair since its abort: it is
+    the old connection's end, seen late at the server.  With a new SYN from
+    that port just before (the phone opening a connection there again), it
+    is a new attempt, and the early renewal still fails REG-2.
+    """
+
+    def _world(self, new_syn: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=2, expires=3272,
+                                        retry_counts=0, duration=60.0, servers=_ONE_TARGET))
+        tb.respond(tb.register("fallback", 0.6, call_id="reg-2", transport="tls", port=5061),
+                   200, 0.7)
+        pair = ((PHONE, 32769), (PRIMARY, 5061))
+        tb._add(PacketEvent(0.2, "tcp", *pair, b"", flags="S"))
+        tb._add(ConnEvent(0.3, PRIMARY, "accept", "tcp", pair[1], pair[0]))
+        tb._add(ConnEvent(0.4, PHONE, "connect", "tcp", *pair))
+        tb._add(PacketEvent(2.0, "tcp", *pair, b"", fate="lost", flags="R"))
+        tb._add(ConnEvent(2.0, PHONE, "reset", "tcp", *pair, "aborted"))
+        reg = tb.register("primary", 31.4, cseq=3, transport="tls", port=5061)
+        tb.respond(reg, 200, 31.5)
+        if new_syn:
+            tb._add(PacketEvent(32.2, "tcp", *pair, b"", flags="S"))
+        tb._add(ConnEvent(32.3, PRIMARY, "reset", "tcp", pair[1], pair[0], "aborted"))
+        return tb
+
+    def test_servers_late_end_of_the_old_connection_passes(self) -> None:
+        self.assertEqual(status(self._world(False), "REG-2"), "pass")
+
+    def test_new_connection_reset_fails(self) -> None:
+        self.assertEqual(status(self._world(True), "REG-2"), "fail")

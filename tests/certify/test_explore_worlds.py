@@ -109,6 +109,7 @@ MUST_FAIL = {
     "r26-w7038-fbk-s3-renewal-and-probe-at-retry-time": ("no-probing", "FBK-S3"),
     "r26-w7038-rtx3-both-names-at-the-primarys-address": ("bye-to-new-server", "FO-4"),
     "r26-w7041-rtx5-register-resent-past-the-tls-close": ("no-reregister-retry", "RTX-5"),
+    "r27-w7046-reg2-server-drops-abandoned-handshake": ("never-fails-back", "FB-0"),
 }
 
 

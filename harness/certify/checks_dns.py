@@ -986,9 +986,13 @@ def _lookups(qs: list[Q], root: tuple[str, str]) -> list[list[Q]]:
         # step's question began another lookup, a call's, its first query lost as the
         # registration's lookup waited on its A answer; explore seed 403 of
         # dns-ip-literal, round 12)
+        # (within its one retry's gap, L{_TRY_GAP}, not its give-up time: the resolver
+        # asks a question twice, then waits its last 3 s and fails; the same question
+        # 4 s after an unanswered second try is a new lookup's, survey w7044 [6580] of
+        # round 27, a call's lookup timed out at 12.0 s, the next call's at 13.0 s)
         if (q.name, q.type) == root and not (out and _unanswered(out[-1][-1])
                                               and (out[-1][-1].name, out[-1][-1].type) == root
-                                              and q.t - out[-1][-1].t <= DNS_GIVE_UP):
+                                              and q.t - out[-1][-1].t <= _TRY_GAP):
             out.append([q])
         elif out:
             out[-1].append(q)
@@ -1277,7 +1281,11 @@ class DnsDown:
     C{end}: its last query or answer; C{latest}: when the phone's resolver
     had surely given up (C{end}, or L{DNS_GIVE_UP} s later if a query went
     unanswered: the resolver was still waiting).  C{index}: its first query's
-    trace index; C{indexes}: every query and answer.
+    trace index; C{indexes}: every query and answer.  C{waited_out}: a
+    question of its own went unanswered (or its answer was lost), so the
+    resolver failed it only when its waits were over, L{DNS_GIVE_UP} after
+    its first try, not at its last query (C{timed_out} also counts packets
+    lost nearby, which may be another lookup's).
     """
 
     start: float
@@ -1286,6 +1294,7 @@ class DnsDown:
     index: int
     indexes: tuple[int, ...]
     timed_out: bool
+    waited_out: bool = False
 
     def describe(self) -> str:
         why = "timed out" if self.timed_out else "no address"
@@ -1370,7 +1379,7 @@ def dns_failures(ctx: Ctx) -> list[DnsDown]:
                 continue  # (an earlier lookup's question, asked again: see above)
             if before < t < start and t >= start - DNS_GIVE_UP:
                 start = t
-        timed_out = any(_unanswered(q) for q in lk)
+        waited_out = timed_out = any(_unanswered(q) for q in lk)
         waiting = end
         for t in lost:
             if end - ctx.tol <= t <= waiting + DNS_GIVE_UP:
@@ -1397,6 +1406,7 @@ def dns_failures(ctx: Ctx) -> list[DnsDown]:
                 index=lk[0].index,
                 indexes=tuple(idx),
                 timed_out=timed_out or pending is not None,
+                waited_out=waited_out,
             )
         )
     out.sort(key=lambda d: d.start)
@@ -1631,7 +1641,8 @@ def _unheard_lookups(ctx: Ctx, dom: str, qs: list[Q]) -> list[DnsDown]:
             # server heard its first queries; that lookup is read with them
             continue
         out.append(DnsDown(start=start, end=end, latest=end + DNS_GIVE_UP, index=g[0][0],
-                           indexes=tuple(i for i, _, _ in g), timed_out=True))
+                           indexes=tuple(i for i, _, _ in g), timed_out=True,
+                           waited_out=True))
     return out
 
 

@@ -2399,10 +2399,17 @@ def _retry_times(ctx: Ctx) -> list[tuple[float, float]]:
     1 failed (owed from that failure), and, in successive mode, after each
     failed REGISTER to the fallback server (owed from its start: server 1 had
     failed before it, by its transactions or by its lookup, DNS-11, which
-    leaves no transaction; FBK-S2, then every target failed).
+    leaves no transaction; FBK-S2, then every target failed).  Without a
+    fallback server to take over in successive mode, a failed lookup of
+    server 1 (DNS-11: a failure of server 1, as if every target had failed)
+    owes one too, a retry interval after the resolver gave it up.
     """
     out = []
     ri = ctx.profile.retry_interval
+    if not (ctx.facts.account.redundancy_type == 1 and ctx.fallback is not None):
+        for d in ctx.dns_downs:
+            gave_up = d.start + DNS_GIVE_UP if d.waited_out else d.end
+            out.append((d.start, gave_up + ri))
     targets = {s.address for s in ctx.facts.targets}
     for rnd in ctx.rounds:
         if rnd.method != "REGISTER":
@@ -2430,13 +2437,22 @@ def _rtx5_retry(ctx: Ctx, nxt: wire.Txn, granted_at: float,
     retry time, or went out behind a lookup of server 1's name that began then
     (DNS-10: the resolution had expired; its queries lost and asked again put
     the REGISTER seconds late, as L{wire.answer_not_taken} reads a retry).
+    That lookup need not be the first of the phone's lookups run together on
+    the wire: one a call began a few seconds before may still have been
+    asking (survey w7045 [3683], round 27: a call's lookup from 227.0 s, the
+    retry's own from 231.83 s, its REGISTER at 233.74 s).
     """
     slack = ctx.tol + ctx.profile.t1
     due = [d for owed, d in retry_times if owed < granted_at]
+    if not due:
+        return False
     if any(abs(nxt.started - d) <= slack for d in due):
         return True
-    return any(lo - ctx.tol <= nxt.started <= hi + ctx.tol and abs(lo - d) <= slack
-               for lo, hi in wire.phone_lookups(ctx.trace, ctx.facts) for d in due)
+    began = [q for q in wire.phone_query_times(ctx.trace, ctx.facts)
+             if q <= nxt.started + ctx.tol and any(abs(q - d) <= slack for d in due)]
+    return any(lo - ctx.tol <= q and q - ctx.tol <= nxt.started <= hi + ctx.tol
+               for lo, hi in wire.phone_lookups(ctx.trace, ctx.facts)
+               for q in began if q <= hi)
 
 
 def _trouble_since(

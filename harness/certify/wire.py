@@ -1591,6 +1591,7 @@ def conn_attempts(trace: Trace, facts: Facts) -> list[ConnAttempt]:
         return []
     groups: list[list[ConnFailure]] = []
     open_: dict[tuple[str, int, int], int] = {}
+    syns: dict[tuple[str, int, int], list[float]] | None = None
     for f in conn_failures(trace, facts):
         key = (f.server, f.port, f.phone_port)
         pos = open_.get(key)
@@ -1600,10 +1601,15 @@ def conn_attempts(trace: Trace, facts: Facts) -> list[ConnAttempt]:
             if not told or f.t <= min(told) + _SAME_CONN:
                 grp.append(f)
                 continue
+            if f.what == "reset":
+                if syns is None:
+                    syns = _all_syns(trace, facts)
+                if _no_new_syn(syns.get(key, ()), min(told), f.t):
+                    grp.append(f)
+                    continue
         open_[key] = len(groups)
         groups.append([f])
     out = []
-    syns: dict[tuple[str, int, int], list[float]] | None = None
     ended: dict[tuple[str, int, int], float] = {}
     for grp in groups:
         conn = [g for g in grp if g.what in _CONN_FAIL]
@@ -1654,6 +1660,23 @@ def conn_attempts(trace: Trace, facts: Facts) -> list[ConnAttempt]:
     out.extend(_unestablished(trace, facts, {(a.server, a.port, a.phone_port) for a in out}))
     out.sort(key=lambda a: (a.t, a.index))
     return out
+
+
+def _no_new_syn(syns: Sequence[float], told: float, t: float) -> bool:
+    """
+    Whether a reset at C{t} of a connection the phone was told had failed at
+    C{told} is that same connection's, its server's side of it ended late: a
+    reset needs an established connection, and the phone sent SYNs on that
+    address pair (packets recorded) but none after C{told}, so it opened no
+    new one there.  (Read for resets only: a refusal the phone learnt over a
+    second after its SYN met the closed port is judged as two failures by
+    RTX-5's readings, L{_SAME_CONN}.)  Survey w7046
+    [4646], round 27: TLS, 100 ms latency, 20 % loss, the phone's connection
+    to the primary, its handshake never finished, aborted by the phone at
+    2.0 s (its RST lost); the primary dropped its half at 32.3 s, its TLS
+    handshake timer run out, a reset read as a new REGISTER attempt.
+    """
+    return bool(syns) and not any(told < s <= t for s in syns)
 
 
 def _unestablished(
@@ -2580,6 +2603,22 @@ def call_windows(trace: Trace, facts: Facts) -> tuple[tuple[float, float], ...]:
     return tuple(out)
 
 
+@per_run  # (read by L{phone_lookups} and REG-2: one pass over the packets)
+def phone_query_times(trace: Trace, facts: Facts) -> tuple[float, ...]:
+    """
+    When the phone sent each DNS query (its packets to the DNS host, lost ones
+    included: the network records a packet as it is sent), in order.  What
+    the phone began and when, which the DNS server's view misses for the
+    queries the network lost.
+    """
+    dns_host = facts.dns[0] if facts.dns is not None else None
+    if dns_host is None or facts.phone is None:
+        return ()
+    return tuple(sorted(e.t for _, e in trace.indexed(PacketEvent)
+                        if e.proto == "udp" and e.dst[0] == dns_host
+                        and e.src[0] == facts.phone))
+
+
 @per_run  # (read by L{answer_not_taken}'s readers: one pass over the packets)
 def phone_lookups(trace: Trace, facts: Facts) -> tuple[tuple[float, float], ...]:
     """
@@ -2592,8 +2631,7 @@ def phone_lookups(trace: Trace, facts: Facts) -> tuple[tuple[float, float], ...]
     dns_host = facts.dns[0] if facts.dns is not None else None
     if dns_host is None or facts.phone is None:
         return ()
-    qs = sorted(e.t for _, e in trace.indexed(PacketEvent)
-                if e.proto == "udp" and e.dst[0] == dns_host and e.src[0] == facts.phone)
+    qs = phone_query_times(trace, facts)
     answers = sorted(e.t for _, e in trace.indexed(PacketEvent)
                      if e.proto == "udp" and e.src[0] == dns_host
                      and e.dst[0] == facts.phone and e.fate == "delivered")

@@ -30,6 +30,7 @@ from harness.testing.tracebuilder import (
     verdict_of,
 )
 from harness.trace.events import ConnEvent, PacketEvent
+from tests.certify.test_explore_dns import lost_query
 
 _PORTS = (("udp", 5060), ("tcp", 5060), ("tls", 5061))
 #: server 1 an IP literal: the primary is its only target
@@ -5222,3 +5223,108 @@ class Fo5RegisterOfACallWithNoTargetLeftTests(SynchronousTestCase):
 
     def test_the_same_register_with_no_call_placed_fails(self) -> None:
         self.assertEqual(status(self._world(False), "RTX-5"), "fail")
+
+
+class RetryLookupBehindACallsLookupTests(SynchronousTestCase):
+    """
+    REG-2 (survey w7045 [3683..3686], round 27; TCP, 100 ms latency, 20 %
+    loss, concurrent mode, register_on_enable 1): the registration's lookup
+    of server 1 timed out (DNS-11), so RTX-5's retry was due 30 s later.  A
+    call placed a few seconds before that lost the primary's address twice,
+    went on to the secondary and registered there first (FO-5), the binding
+    granted just after the retry's own lookup had begun; the retry's REGISTER
+    went to the top of the list once its lookup was answered, 1.1 s after it
+    fell due.  REG-2 took it for an early renewal of the FO-5 binding: the
+    retry times it knew were only those of REGISTER rounds whose every target
+    failed, and the lookup it looked for had to be the first of the lookups
+    run together on the wire (the call's began 4 s before).  A failed lookup
+    of server 1 owes RTX-5's retry as a failed round does, and the retry's
+    lookup is the one with a query at the retry time.  With the lookup at
+    start answered (the account registered, no retry due), the same REGISTER
+    is still an early renewal.
+    """
+
+    def _world(self, lookup_failed: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(expires=120, register_on_enable=1, calls=(30.0,),
+                                        duration=120.0))
+        srv, prim, sec = f"_sip._udp.{DOMAIN}", f"primary.{DOMAIN}", f"secondary.{DOMAIN}"
+        srv_records = (f"0 1 5060 {prim}", f"1 0 5060 {sec}")
+
+        def heard(at: float, name: str, qtype: int, kind: str, answers: tuple[str, ...] = (),
+                  rcode: str = "NOERROR") -> None:
+            lost_query(tb, at, name, qtype, fate="delivered")
+            tb.dns(at, name, kind, answers, rcode=rcode)
+
+        cseq = iter(range(1, 100))
+        if lookup_failed:
+            # the lookup at start: its first try lost, its second unanswered; given up at 4 s
+            lost_query(tb, 0.0, srv, dns.SRV)
+            heard(1.0, srv, dns.SRV, "SRV", rcode="TIMEOUT")
+        else:
+            heard(0.0, srv, dns.SRV, "SRV", srv_records)
+            heard(0.01, prim, dns.A, "A", (PRIMARY,))
+            reg0 = tb.register("primary", 0.05, cseq=next(cseq))
+            tb.respond(reg0, 200)
+        # the call at 30 s: the primary's address lost twice, the secondary's answered
+        heard(30.0, srv, dns.SRV, "SRV", srv_records)
+        lost_query(tb, 30.01, prim, dns.A)
+        lost_query(tb, 31.01, prim, dns.A)
+        # the retry due at 34 s: its first query lost, asked again at 35 s
+        lost_query(tb, 34.0, srv, dns.SRV)
+        heard(34.02, sec, dns.A, "A", (SECONDARY,))
+        roe = tb.register("secondary", 34.5, cseq=next(cseq))
+        tb.respond(roe, 200, 34.6)
+        tb.call("secondary", 34.7, bye_at=40.0, call_id="call-a")
+        heard(35.0, srv, dns.SRV, "SRV", srv_records)
+        heard(35.01, prim, dns.A, "A", (PRIMARY,))
+        heard(35.02, sec, dns.A, "A", (SECONDARY,))
+        retry = tb.register("primary", 35.1, cseq=next(cseq))
+        tb.respond(retry, 200, 35.11)
+        return tb
+
+    def test_retry_behind_the_calls_lookup_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "REG-2"), "pass")
+
+    def test_no_retry_due_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "REG-2"), "fail")
+
+
+class ServerDropsAnAbandonedHandshakeLateTests(SynchronousTestCase):
+    """
+    REG-2, FO-2 (survey w7046 [4646], round 27; TLS, 100 ms latency, 20 %
+    loss): the phone's first connection to the primary came up, its TLS
+    handshake never finished; the phone aborted it at 2.0 s (its RST lost).
+    Registered at the primary at 31.5 s over a new connection, for 3272 s.
+    At 32.3 s the primary's handshake timer ran out and it dropped its half
+    of the first connection: a reset of the same address pair, 30 s after
+    the phone's, that the wire read as a new REGISTER attempt failing there,
+    an early renewal (and a failure of the primary with no failover after
+    it, FO-2).  The phone had sent no SYN on that pair since its abort: it is
+    the old connection's end, seen late at the server.  With a new SYN from
+    that port just before (the phone opening a connection there again), it
+    is a new attempt, and the early renewal still fails REG-2.
+    """
+
+    def _world(self, new_syn: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=2, expires=3272,
+                                        retry_counts=0, duration=60.0, servers=_ONE_TARGET))
+        tb.respond(tb.register("fallback", 0.6, call_id="reg-2", transport="tls", port=5061),
+                   200, 0.7)
+        pair = ((PHONE, 32769), (PRIMARY, 5061))
+        tb._add(PacketEvent(0.2, "tcp", *pair, b"", flags="S"))
+        tb._add(ConnEvent(0.3, PRIMARY, "accept", "tcp", pair[1], pair[0]))
+        tb._add(ConnEvent(0.4, PHONE, "connect", "tcp", *pair))
+        tb._add(PacketEvent(2.0, "tcp", *pair, b"", fate="lost", flags="R"))
+        tb._add(ConnEvent(2.0, PHONE, "reset", "tcp", *pair, "aborted"))
+        reg = tb.register("primary", 31.4, cseq=3, transport="tls", port=5061)
+        tb.respond(reg, 200, 31.5)
+        if new_syn:
+            tb._add(PacketEvent(32.2, "tcp", *pair, b"", flags="S"))
+        tb._add(ConnEvent(32.3, PRIMARY, "reset", "tcp", pair[1], pair[0], "aborted"))
+        return tb
+
+    def test_servers_late_end_of_the_old_connection_passes(self) -> None:
+        self.assertEqual(status(self._world(False), "REG-2"), "pass")
+
+    def test_new_connection_reset_fails(self) -> None:
+        self.assertEqual(status(self._world(True), "REG-2"), "fail")

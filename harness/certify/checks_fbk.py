@@ -1703,7 +1703,11 @@ def _fallback_renewal_on_conn(ctx: Ctx, t_on: float) -> float | None:
     the wire names it for the call's INVITE that opened it.  Every target has
     then failed and RTX-5's retries take over (survey 7016 [01], round 17:
     successive mode, TCP, the fallback server stopped, a call's connection
-    there at 30 s refused at 31 s, the renewal due at 30.4 s).
+    there at 30 s refused at 31 s, the renewal due at 30.4 s).  So does one
+    begun while the renewal was due and not yet made, a planned BYE's or
+    re-INVITE's aside: the renewal's own, which the wire may leave unnamed or
+    give to a call placed in the same second (survey 7049 [4766], round 28:
+    TLS, the renewal's connection at 30.8 s refused at 31 s, a call at 31 s).
     """
     fb = ctx.fallback
     regs = [r for r in ctx.regs if r.dst == fb and r.t >= t_on - ctx.tol]
@@ -1711,12 +1715,17 @@ def _fallback_renewal_on_conn(ctx: Ctx, t_on: float) -> float | None:
     for a in ctx.conn_attempts:
         if a.server != fb or a.start <= t_on + ctx.tol:
             continue
+        # (one begun once the renewal fell due may be a planned BYE's or re-INVITE's
+        # alone, round 15's reading, FallbackRenewalRefusedBeforeTheCallsHangUpTests)
+        in_dialog = _hang_up_conn(ctx, a) or a.index in ctx.hang_up_claims
         for r in regs:
-            # (already being opened when the renewal fell due, and failing after: one
-            # begun as it fell due may be the BYE's alone, round 15's reading,
-            # FallbackRenewalRefusedBeforeTheCallsHangUpTests)
+            # (already being opened when the renewal fell due, or begun while it was due
+            # and not yet made: the renewal's own, which no request on the wire names;
+            # either way failing after it fell due)
             due = r.t + r.granted / 2
-            if not (a.start < due - ctx.tol and due - ctx.tol <= a.t <= r.t + r.granted):
+            if not (due - ctx.tol <= a.t <= r.t + r.granted):
+                continue
+            if a.start >= due - ctx.tol and in_dialog:
                 continue
             if any(x.method == "REGISTER" and x.dst == fb
                    and r.t + ctx.tol < x.first < a.start - ctx.tol for x in ctx.attempts):

@@ -5968,3 +5968,40 @@ class RetryAtTheTopOfServer1sLookupTests(SynchronousTestCase):
 
     def test_renewed_there_then_probed_off_the_schedule_fails(self) -> None:
         self.assertEqual(status(self._world(True), "FBK-S3"), "fail")
+
+
+class FallbackRenewalsOwnRefusedConnectionTests(SynchronousTestCase):
+    """
+    FBK-S3 (round 28, survey 7049 [4766..4772], 7 worlds): successive mode,
+    TLS, 100 ms latency, server 1's name without an address (every probe a
+    failed lookup), on the fallback server (granted 60 s), which then went
+    down.  The registration's renewal, due at 30.7 s, opened its own
+    connection there at 30.8 s, refused at 31 s; nothing on the wire names it
+    (no request went over it).  The renewal failed with it, every target had
+    failed and RTX-5's retries took over, so no probe was owed at 31.1 s.
+    With the renewal not yet due (granted 3600 s), the connection is none of
+    the registration's and the missing probe still fails.  (The calls at 35 s
+    and 47 s: a failed lookup of server 1, then the fallback server refused.)
+    """
+
+    def _world(self, granted: int) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, redundancy_type=1, fallback_timeout=10,
+                                        calls=(31.0, 35.0, 47.0), duration=60.0,
+                                        latency_tolerance=0.25))
+        tb.dns(0.1, DOMAIN, "A")
+        reg = tb.register("fallback", 0.6, call_id="reg-2", transport="tcp")
+        tb.respond(reg, 200, 0.7, headers=[("Expires", str(granted))])
+        tb.dns(10.9, DOMAIN, "A")
+        tb.dns(21.1, DOMAIN, "A")
+        tb.refused(30.8, "fallback", after=0.2)
+        # (the calls' INVITEs: a failed lookup of server 1, then the fallback refused)
+        for at in (35.1, 47.1):
+            tb.dns(at, DOMAIN, "A")
+            tb.refused(at + 0.1, "fallback", after=0.2)
+        return tb
+
+    def test_renewals_own_connection_refused_passes(self) -> None:
+        self.assertNotEqual(status(self._world(60), "FBK-S3"), "fail")
+
+    def test_renewal_not_due_fails(self) -> None:
+        self.assertEqual(status(self._world(3600), "FBK-S3"), "fail")

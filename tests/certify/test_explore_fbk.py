@@ -25,7 +25,7 @@ from harness.testing.tracebuilder import (
     failback_problems,
     verdict_of,
 )
-from harness.trace.events import ConnEvent, PacketEvent, SipEvent
+from harness.trace.events import ConnEvent, DnsEvent, PacketEvent, SipEvent
 from tests.certify.test_explore_dns import lost_query
 
 _PORTS = (("udp", 5060), ("tcp", 5060), ("tls", 5061))
@@ -6005,3 +6005,58 @@ class FallbackRenewalsOwnRefusedConnectionTests(SynchronousTestCase):
 
     def test_renewal_not_due_fails(self) -> None:
         self.assertEqual(status(self._world(3600), "FBK-S3"), "fail")
+
+
+def _asked_from(tb: TraceBuilder, at: float, name: str, qtype: str, phone_port: int, *,
+                rcode: str = "NOERROR", lost: bool = False, answer_after: float = 0.0) -> None:
+    """
+    The phone's C{qtype} query for C{name} from C{phone_port}, answered with no
+    records (C{rcode}) C{answer_after} s later; with C{lost}, the network lost
+    that answer on its way back to the phone.
+    """
+    assert tb.facts.dns is not None
+    host, port = tb.facts.dns
+    remote = (tb.phone, phone_port)
+    tb._add(DnsEvent(at, host, "in", "udp", (host, port), remote, name, qtype))
+    tb._add(DnsEvent(at + answer_after, host, "out", "udp", (host, port), remote, name, qtype,
+                     rcode, (), ()))
+    m = dns.Message(id=phone_port, answer=True)
+    m.queries = [dns.Query(name.encode(), getattr(dns, qtype))]
+    tb._add(PacketEvent(at + answer_after, "udp", (host, port), remote, m.toStr(),
+                        fate="lost" if lost else "delivered"))
+
+
+class TwoLookupsAskingOneQuestionInOneInstantTests(SynchronousTestCase):
+    """
+    FBK-S1 (round 28, survey w7049 [2089], 1 world): successive mode, UDP, no
+    latency, 1 % loss, server 1's name without an address, a call placed at
+    0 s.  The registration's lookup (NAPTR, SRV, A) failed at once and the
+    REGISTER went to the fallback server at 0 s; the call's lookup asked the
+    same NAPTR question in the same instant and its answer was lost (the call's
+    resolver asked again at 1 s).  The checker matched lost answers by name,
+    type and time only, so the registration's answered NAPTR query read as
+    lost, its lookup as waited out until 3.95 s, and the fallback REGISTER as
+    sent while the working server worked.  The port the answer went to tells
+    them apart.  With the registration's own A answer lost as well, the
+    REGISTER to the fallback server before that lookup could fail still fails.
+    """
+
+    def _world(self, lost: tuple[int, ...]) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(redundancy_type=1, calls=(0.0,), duration=60.0))
+        _asked_from(tb, 0.0, DOMAIN, "NAPTR", 41001, lost=41001 in lost)
+        _asked_from(tb, 0.0, f"_sip._udp.{DOMAIN}", "SRV", 41002, rcode="NXDOMAIN")
+        _asked_from(tb, 0.0, DOMAIN, "A", 41003, lost=41003 in lost)
+        reg = tb.register("fallback", 0.0, call_id="reg-2")
+        tb.respond(reg, 200, 0.0)
+        # the call's lookup: the same NAPTR question in the same instant, then again
+        _asked_from(tb, 0.0, DOMAIN, "NAPTR", 41004, lost=41004 in lost)
+        _asked_from(tb, 1.0, DOMAIN, "NAPTR", 41005)
+        _asked_from(tb, 1.0, f"_sip._udp.{DOMAIN}", "SRV", 41006, rcode="NXDOMAIN")
+        _asked_from(tb, 2.0, DOMAIN, "A", 41007)
+        return tb
+
+    def test_the_calls_answer_lost_passes(self) -> None:
+        self.assertEqual(status(self._world((41004,)), "FBK-S1"), "pass")
+
+    def test_the_registrations_own_answer_lost_too_fails(self) -> None:
+        self.assertEqual(status(self._world((41003, 41004)), "FBK-S1"), "fail")

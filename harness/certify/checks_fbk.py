@@ -652,6 +652,33 @@ def _went_on_over_pending(ctx: Ctx, t: float, tried: set[str]
                  and a.start <= t + ctx.tol and a.t > t + ctx.tol), None)
 
 
+def _call_tried_working(ctx: Ctx, inv: wire.Txn) -> tuple[int, ...]:
+    """
+    The tries of the working server that the call of INVITE C{inv}, sent to
+    the fallback server, made first and that failed with nothing of the
+    INVITE on the wire (trace indexes; empty if none): the failed connection
+    the call claimed (L{Ctx.call_claims}) and register_on_enable's REGISTER for
+    a target that was refused (FO-5, L{Ctx.roe_registers}), begun from the
+    call's placing until the INVITE left.  FBK-C3 asks new INVITEs to go to
+    the working server once it answers again; the call went there first and
+    the working server failed it, so the INVITE's handover to the fallback
+    server is FBK-C2's (survey w7050 [6179], round 28: TCP, the primary
+    flapping down, the call's connection there refused at 423.8 s, FO-5's
+    REGISTER at the secondary answered 500, the INVITE then to the fallback).
+    """
+    placed = max((p.at for p in ctx.facts.calls if p.at <= inv.started + ctx.tol),
+                 default=None)
+    if placed is None:
+        return ()
+    since, until = placed - ctx.tol, inv.started + ctx.tol
+    out = [a.index for a in ctx.conn_attempts
+           if a.index in ctx.call_claims and since <= a.start and a.t <= until]
+    out += [x.indexes[0] for x in ctx.txns
+            if id(x) in ctx.roe_registers and ctx.group(x.dst) == 1 and x.answered
+            and not x.ok and since <= x.started and (x.final_t or x.last) <= until]
+    return tuple(sorted(out))
+
+
 def fbk_c3(ctx: Ctx) -> Verdict:
     c = "FBK-C3"
     guard = _fallback_guard(ctx, c, 0)
@@ -817,8 +844,11 @@ def fbk_c3(ctx: Ctx) -> Verdict:
             # 42 of dns-ip-literal: the A record's TTL ran out, the DNS server SERVFAILed)
             down_again = next((d for d in ctx.dns_downs if back < d.start <= inv.start
                                and inv.head.started <= d.latest + ctx.at_once), None)
+            tried = _call_tried_working(ctx, inv.head) if down_again is None else ()
             if down_again is not None:
                 ev.extend(down_again.indexes)
+            elif tried:
+                ev.extend(tried)
             elif ctx.group(inv.head.dst) != 1:
                 return ctx.failed(c, "the working server answered again, yet a new INVITE "
                                      "went to the fallback server",

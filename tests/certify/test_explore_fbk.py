@@ -6060,3 +6060,47 @@ class TwoLookupsAskingOneQuestionInOneInstantTests(SynchronousTestCase):
 
     def test_the_registrations_own_answer_lost_too_fails(self) -> None:
         self.assertEqual(status(self._world((41003, 41004)), "FBK-S1"), "fail")
+
+
+class CallRefusedAtTheWorkingServerAfterItAnsweredTests(SynchronousTestCase):
+    """
+    FBK-C3 (round 28, survey w7050 [6179], 1 world): concurrent mode, TCP,
+    the working server found down by a call and registered at again.  A later
+    call tried it first: its connection to the primary was refused (the
+    primary flapping down), and its INVITE, which never got on the wire there,
+    went to the fallback server (FBK-C2).  FBK-C3 read the INVITE to the
+    fallback server as a new INVITE sent there though the working server had
+    answered.  The call's refused connection was its try of the working
+    server.  A later call sent straight to the fallback server still fails.
+    (This IP-literal world passes the old checker too, which named the
+    refused connection the INVITE's; the survey world, where the wire names it
+    the REGISTER's as FO-5's REGISTER at the secondary followed it, is fixture
+    C{r28-w7050-fbk-c3-call-refused-at-working-then-fallback}.)
+    """
+
+    def _world(self, refused_first: bool) -> TraceBuilder:
+        tb = _ip_literal(transport=1, retry_counts=1, expires=92, calls=(45.0, 70.0),
+                         duration=120.0)
+        tb.respond(tb.register("primary", 0.0, transport="tcp"), 200, 0.005)
+        tb.respond(tb.register("fallback", 0.0, call_id="reg-2", transport="tcp"), 200, 0.005)
+        _tcp_silent(tb, "INVITE", 45.0, call_id="call-a")
+        gave_up = 45.0 + tb.give_up("INVITE")
+        ren = tb.register("primary", gave_up - 0.49, cseq=2, transport="tcp")
+        tb.respond(ren, 200, gave_up + 0.015)
+        inv = tb.invite("fallback", gave_up, call_id="call-a", cseq=1, transport="tcp")
+        tb.respond(inv, 200, gave_up + 0.005)
+        tb.in_dialog(inv, "ACK", gave_up + 0.01)
+        at = 70.0
+        if refused_first:
+            at = tb.refused(70.0, "primary", after=0.2)
+        inv2 = tb.invite("fallback", at + 0.01, call_id="call-b", cseq=2, transport="tcp")
+        tb.respond(inv2, 200, at + 0.015)
+        tb.in_dialog(inv2, "ACK", at + 0.02)
+        tb.respond(tb.register("primary", 92.52, cseq=3, transport="tcp"), 200, 92.525)
+        return tb
+
+    def test_call_refused_at_the_working_server_first_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-C3"), "pass")
+
+    def test_call_straight_to_the_fallback_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-C3"), "fail")

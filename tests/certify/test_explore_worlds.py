@@ -119,6 +119,7 @@ MUST_FAIL = {
     "r27-w7046-reg2-server-drops-abandoned-handshake": ("never-fails-back", "FB-0"),
     "r28-w7049-fbk-s3-renewals-own-conn-refused": ("no-probing", "FBK-S3"),
     "r28-w7049-fbk-s1-call-asks-same-question-same-instant": ("no-probing", "FBK-S3"),
+    "r28-w7050-fbk-c3-call-refused-at-working-then-fallback": ("never-fails-back", "FB-3"),
 }
 
 

@@ -844,11 +844,11 @@ def fbk_c3(ctx: Ctx) -> Verdict:
             # 42 of dns-ip-literal: the A record's TTL ran out, the DNS server SERVFAILed)
             down_again = next((d for d in ctx.dns_downs if back < d.start <= inv.start
                                and inv.head.started <= d.latest + ctx.at_once), None)
-            tried = _call_tried_working(ctx, inv.head) if down_again is None else ()
+            claimed = _call_tried_working(ctx, inv.head) if down_again is None else ()
             if down_again is not None:
                 ev.extend(down_again.indexes)
-            elif tried:
-                ev.extend(tried)
+            elif claimed:
+                ev.extend(claimed)
             elif ctx.group(inv.head.dst) != 1:
                 return ctx.failed(c, "the working server answered again, yet a new INVITE "
                                      "went to the fallback server",

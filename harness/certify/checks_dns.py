@@ -140,14 +140,36 @@ def _dropped(ctx: Ctx) -> Callable[[Q], bool]:
     other queries sent at the same instant reached the phone; a lost packet
     that cannot be read may have been any answer of its instant).
     """
-    lost = _lost_answers(ctx)
+    lost = _lost_answer_ports_of(ctx.trace, ctx.facts)
     unread = _unread_lost_answers_of(ctx.trace, ctx.facts)
 
     def dropped(q: Q) -> bool:
         return q.answer is not None and (
-            (q.name, q.type, q.answer.t) in lost or q.answer.t in unread)
+            (q.name, q.type, q.answer.t, q.answer.remote[1]) in lost or q.answer.t in unread)
 
     return dropped
+
+
+@per_run  # (read by L{queries} and L{questions}: one pass over the packets per run)
+def _lost_answer_ports_of(trace: Trace, facts: Facts) -> frozenset[tuple[str, str, float, int]]:
+    """
+    (name, type, time, the phone's port) of the DNS server's answers the network
+    lost on their way: the port tells two answers to one question sent in the
+    same instant apart, one reaching the phone and one lost (survey w7049
+    [2089], round 28: a registration's NAPTR query answered and a call's, asked
+    in the same instant, its answer lost; the first read as lost, its lookup as
+    waited out, and the fallback REGISTER after it as sent while the working
+    server worked, FBK-S1).
+    """
+    dns_host = facts.dns[0] if facts.dns is not None else None
+    out: set[tuple[str, str, float, int]] = set()
+    for _, e in trace.indexed(PacketEvent):
+        if not (e.proto == "udp" and e.src[0] == dns_host and e.fate != "delivered"):
+            continue
+        asked = _read_answer(e.payload)
+        if asked is not None:
+            out.add((*asked, e.t, e.dst[1]))
+    return frozenset(out)
 
 
 @per_run

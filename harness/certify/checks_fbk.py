@@ -652,6 +652,33 @@ def _went_on_over_pending(ctx: Ctx, t: float, tried: set[str]
                  and a.start <= t + ctx.tol and a.t > t + ctx.tol), None)
 
 
+def _call_tried_working(ctx: Ctx, inv: wire.Txn) -> tuple[int, ...]:
+    """
+    The tries of the working server that the call of INVITE C{inv}, sent to
+    the fallback server, made first and that failed with nothing of the
+    INVITE on the wire (trace indexes; empty if none): the failed connection
+    the call claimed (L{Ctx.call_claims}) and register_on_enable's REGISTER for
+    a target that was refused (FO-5, L{Ctx.roe_registers}), begun from the
+    call's placing until the INVITE left.  FBK-C3 asks new INVITEs to go to
+    the working server once it answers again; the call went there first and
+    the working server failed it, so the INVITE's handover to the fallback
+    server is FBK-C2's (survey w7050 [6179], round 28: TCP, the primary
+    flapping down, the call's connection there refused at 423.8 s, FO-5's
+    REGISTER at the secondary answered 500, the INVITE then to the fallback).
+    """
+    placed = max((p.at for p in ctx.facts.calls if p.at <= inv.started + ctx.tol),
+                 default=None)
+    if placed is None:
+        return ()
+    since, until = placed - ctx.tol, inv.started + ctx.tol
+    out = [a.index for a in ctx.conn_attempts
+           if a.index in ctx.call_claims and since <= a.start and a.t <= until]
+    out += [x.indexes[0] for x in ctx.txns
+            if id(x) in ctx.roe_registers and ctx.group(x.dst) == 1 and x.answered
+            and not x.ok and since <= x.started and (x.final_t or x.last) <= until]
+    return tuple(sorted(out))
+
+
 def fbk_c3(ctx: Ctx) -> Verdict:
     c = "FBK-C3"
     guard = _fallback_guard(ctx, c, 0)
@@ -817,8 +844,11 @@ def fbk_c3(ctx: Ctx) -> Verdict:
             # 42 of dns-ip-literal: the A record's TTL ran out, the DNS server SERVFAILed)
             down_again = next((d for d in ctx.dns_downs if back < d.start <= inv.start
                                and inv.head.started <= d.latest + ctx.at_once), None)
+            claimed = _call_tried_working(ctx, inv.head) if down_again is None else ()
             if down_again is not None:
                 ev.extend(down_again.indexes)
+            elif claimed:
+                ev.extend(claimed)
             elif ctx.group(inv.head.dst) != 1:
                 return ctx.failed(c, "the working server answered again, yet a new INVITE "
                                      "went to the fallback server",
@@ -1685,7 +1715,11 @@ def _fallback_renewal_on_conn(ctx: Ctx, t_on: float) -> float | None:
     the wire names it for the call's INVITE that opened it.  Every target has
     then failed and RTX-5's retries take over (survey 7016 [01], round 17:
     successive mode, TCP, the fallback server stopped, a call's connection
-    there at 30 s refused at 31 s, the renewal due at 30.4 s).
+    there at 30 s refused at 31 s, the renewal due at 30.4 s).  So does one
+    begun while the renewal was due and not yet made, a planned BYE's or
+    re-INVITE's aside: the renewal's own, which the wire may leave unnamed or
+    give to a call placed in the same second (survey 7049 [4766], round 28:
+    TLS, the renewal's connection at 30.8 s refused at 31 s, a call at 31 s).
     """
     fb = ctx.fallback
     regs = [r for r in ctx.regs if r.dst == fb and r.t >= t_on - ctx.tol]
@@ -1693,12 +1727,17 @@ def _fallback_renewal_on_conn(ctx: Ctx, t_on: float) -> float | None:
     for a in ctx.conn_attempts:
         if a.server != fb or a.start <= t_on + ctx.tol:
             continue
+        # (one begun once the renewal fell due may be a planned BYE's or re-INVITE's
+        # alone, round 15's reading, FallbackRenewalRefusedBeforeTheCallsHangUpTests)
+        in_dialog = _hang_up_conn(ctx, a) or a.index in ctx.hang_up_claims
         for r in regs:
-            # (already being opened when the renewal fell due, and failing after: one
-            # begun as it fell due may be the BYE's alone, round 15's reading,
-            # FallbackRenewalRefusedBeforeTheCallsHangUpTests)
+            # (already being opened when the renewal fell due, or begun while it was due
+            # and not yet made: the renewal's own, which no request on the wire names;
+            # either way failing after it fell due)
             due = r.t + r.granted / 2
-            if not (a.start < due - ctx.tol and due - ctx.tol <= a.t <= r.t + r.granted):
+            if not (due - ctx.tol <= a.t <= r.t + r.granted):
+                continue
+            if a.start >= due - ctx.tol and in_dialog:
                 continue
             if any(x.method == "REGISTER" and x.dst == fb
                    and r.t + ctx.tol < x.first < a.start - ctx.tol for x in ctx.attempts):

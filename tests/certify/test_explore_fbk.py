@@ -25,7 +25,7 @@ from harness.testing.tracebuilder import (
     failback_problems,
     verdict_of,
 )
-from harness.trace.events import ConnEvent, PacketEvent, SipEvent
+from harness.trace.events import ConnEvent, DnsEvent, PacketEvent, SipEvent
 from tests.certify.test_explore_dns import lost_query
 
 _PORTS = (("udp", 5060), ("tcp", 5060), ("tls", 5061))
@@ -5968,3 +5968,139 @@ class RetryAtTheTopOfServer1sLookupTests(SynchronousTestCase):
 
     def test_renewed_there_then_probed_off_the_schedule_fails(self) -> None:
         self.assertEqual(status(self._world(True), "FBK-S3"), "fail")
+
+
+class FallbackRenewalsOwnRefusedConnectionTests(SynchronousTestCase):
+    """
+    FBK-S3 (round 28, survey 7049 [4766..4772], 7 worlds): successive mode,
+    TLS, 100 ms latency, server 1's name without an address (every probe a
+    failed lookup), on the fallback server (granted 60 s), which then went
+    down.  The registration's renewal, due at 30.7 s, opened its own
+    connection there at 30.8 s, refused at 31 s; nothing on the wire names it
+    (no request went over it).  The renewal failed with it, every target had
+    failed and RTX-5's retries took over, so no probe was owed at 31.1 s.
+    With the renewal not yet due (granted 3600 s), the connection is none of
+    the registration's and the missing probe still fails.  (The calls at 35 s
+    and 47 s: a failed lookup of server 1, then the fallback server refused.)
+    """
+
+    def _world(self, granted: int) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, redundancy_type=1, fallback_timeout=10,
+                                        calls=(31.0, 35.0, 47.0), duration=60.0,
+                                        latency_tolerance=0.25))
+        tb.dns(0.1, DOMAIN, "A")
+        reg = tb.register("fallback", 0.6, call_id="reg-2", transport="tcp")
+        tb.respond(reg, 200, 0.7, headers=[("Expires", str(granted))])
+        tb.dns(10.9, DOMAIN, "A")
+        tb.dns(21.1, DOMAIN, "A")
+        tb.refused(30.8, "fallback", after=0.2)
+        # (the calls' INVITEs: a failed lookup of server 1, then the fallback refused)
+        for at in (35.1, 47.1):
+            tb.dns(at, DOMAIN, "A")
+            tb.refused(at + 0.1, "fallback", after=0.2)
+        return tb
+
+    def test_renewals_own_connection_refused_passes(self) -> None:
+        self.assertNotEqual(status(self._world(60), "FBK-S3"), "fail")
+
+    def test_renewal_not_due_fails(self) -> None:
+        self.assertEqual(status(self._world(3600), "FBK-S3"), "fail")
+
+
+def _asked_from(tb: TraceBuilder, at: float, name: str, qtype: str, phone_port: int, *,
+                rcode: str = "NOERROR", lost: bool = False, answer_after: float = 0.0) -> None:
+    """
+    The phone's C{qtype} query for C{name} from C{phone_port}, answered with no
+    records (C{rcode}) C{answer_after} s later; with C{lost}, the network lost
+    that answer on its way back to the phone.
+    """
+    assert tb.facts.dns is not None
+    host, port = tb.facts.dns
+    remote = (tb.phone, phone_port)
+    tb._add(DnsEvent(at, host, "in", "udp", (host, port), remote, name, qtype))
+    tb._add(DnsEvent(at + answer_after, host, "out", "udp", (host, port), remote, name, qtype,
+                     rcode, (), ()))
+    m = dns.Message(id=phone_port, answer=True)
+    m.queries = [dns.Query(name.encode(), getattr(dns, qtype))]
+    tb._add(PacketEvent(at + answer_after, "udp", (host, port), remote, m.toStr(),
+                        fate="lost" if lost else "delivered"))
+
+
+class TwoLookupsAskingOneQuestionInOneInstantTests(SynchronousTestCase):
+    """
+    FBK-S1 (round 28, survey w7049 [2089], 1 world): successive mode, UDP, no
+    latency, 1 % loss, server 1's name without an address, a call placed at
+    0 s.  The registration's lookup (NAPTR, SRV, A) failed at once and the
+    REGISTER went to the fallback server at 0 s; the call's lookup asked the
+    same NAPTR question in the same instant and its answer was lost (the call's
+    resolver asked again at 1 s).  The checker matched lost answers by name,
+    type and time only, so the registration's answered NAPTR query read as
+    lost, its lookup as waited out until 3.95 s, and the fallback REGISTER as
+    sent while the working server worked.  The port the answer went to tells
+    them apart.  With the registration's own A answer lost as well, the
+    REGISTER to the fallback server before that lookup could fail still fails.
+    """
+
+    def _world(self, lost: tuple[int, ...]) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(redundancy_type=1, calls=(0.0,), duration=60.0))
+        _asked_from(tb, 0.0, DOMAIN, "NAPTR", 41001, lost=41001 in lost)
+        _asked_from(tb, 0.0, f"_sip._udp.{DOMAIN}", "SRV", 41002, rcode="NXDOMAIN")
+        _asked_from(tb, 0.0, DOMAIN, "A", 41003, lost=41003 in lost)
+        reg = tb.register("fallback", 0.0, call_id="reg-2")
+        tb.respond(reg, 200, 0.0)
+        # the call's lookup: the same NAPTR question in the same instant, then again
+        _asked_from(tb, 0.0, DOMAIN, "NAPTR", 41004, lost=41004 in lost)
+        _asked_from(tb, 1.0, DOMAIN, "NAPTR", 41005)
+        _asked_from(tb, 1.0, f"_sip._udp.{DOMAIN}", "SRV", 41006, rcode="NXDOMAIN")
+        _asked_from(tb, 2.0, DOMAIN, "A", 41007)
+        return tb
+
+    def test_the_calls_answer_lost_passes(self) -> None:
+        self.assertEqual(status(self._world((41004,)), "FBK-S1"), "pass")
+
+    def test_the_registrations_own_answer_lost_too_fails(self) -> None:
+        self.assertEqual(status(self._world((41003, 41004)), "FBK-S1"), "fail")
+
+
+class CallRefusedAtTheWorkingServerAfterItAnsweredTests(SynchronousTestCase):
+    """
+    FBK-C3 (round 28, survey w7050 [6179], 1 world): concurrent mode, TCP,
+    the working server found down by a call and registered at again.  A later
+    call tried it first: its connection to the primary was refused (the
+    primary flapping down), and its INVITE, which never got on the wire there,
+    went to the fallback server (FBK-C2).  FBK-C3 read the INVITE to the
+    fallback server as a new INVITE sent there though the working server had
+    answered.  The call's refused connection was its try of the working
+    server.  A later call sent straight to the fallback server still fails.
+    (This IP-literal world passes the old checker too, which named the
+    refused connection the INVITE's; the survey world, where the wire names it
+    the REGISTER's as FO-5's REGISTER at the secondary followed it, is fixture
+    C{r28-w7050-fbk-c3-call-refused-at-working-then-fallback}.)
+    """
+
+    def _world(self, refused_first: bool) -> TraceBuilder:
+        tb = _ip_literal(transport=1, retry_counts=1, expires=92, calls=(45.0, 70.0),
+                         duration=120.0)
+        tb.respond(tb.register("primary", 0.0, transport="tcp"), 200, 0.005)
+        tb.respond(tb.register("fallback", 0.0, call_id="reg-2", transport="tcp"), 200, 0.005)
+        _tcp_silent(tb, "INVITE", 45.0, call_id="call-a")
+        gave_up = 45.0 + tb.give_up("INVITE")
+        ren = tb.register("primary", gave_up - 0.49, cseq=2, transport="tcp")
+        tb.respond(ren, 200, gave_up + 0.015)
+        inv = tb.invite("fallback", gave_up, call_id="call-a", cseq=1, transport="tcp")
+        tb.respond(inv, 200, gave_up + 0.005)
+        tb.in_dialog(inv, "ACK", gave_up + 0.01)
+        at = 70.0
+        if refused_first:
+            at = tb.refused(70.0, "primary", after=0.2)
+        inv2 = tb.invite("fallback", at + 0.01, call_id="call-b", cseq=2, transport="tcp")
+        tb.respond(inv2, 200, at + 0.015)
+        tb.in_dialog(inv2, "ACK", at + 0.02)
+        tb.respond(tb.register("primary", 92.52, cseq=3, transport="tcp"), 200, 92.525)
+        return tb
+
+    def test_call_refused_at_the_working_server_first_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-C3"), "pass")
+
+    def test_call_straight_to_the_fallback_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-C3"), "fail")

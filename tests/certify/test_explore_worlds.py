@@ -117,6 +117,9 @@ MUST_FAIL = {
     "r27-w7044-rtx5-call-placed-as-another-hangs-up": ("no-reregister-retry", "RTX-5"),
     "r27-w7045-rtx5-retry-lookup-failed-then-calls-conns": ("no-reregister-retry", "FBK-C3"),
     "r27-w7046-reg2-server-drops-abandoned-handshake": ("never-fails-back", "FB-0"),
+    "r28-w7049-fbk-s3-renewals-own-conn-refused": ("no-probing", "FBK-S3"),
+    "r28-w7049-fbk-s1-call-asks-same-question-same-instant": ("no-probing", "FBK-S3"),
+    "r28-w7050-fbk-c3-call-refused-at-working-then-fallback": ("never-fails-back", "FB-3"),
 }
 
 

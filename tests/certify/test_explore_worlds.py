@@ -117,6 +117,8 @@ MUST_FAIL = {
     "r27-w7044-rtx5-call-placed-as-another-hangs-up": ("no-reregister-retry", "RTX-5"),
     "r27-w7045-rtx5-retry-lookup-failed-then-calls-conns": ("no-reregister-retry", "FBK-C3"),
     "r27-w7046-reg2-server-drops-abandoned-handshake": ("never-fails-back", "FB-0"),
+    "r28-w7048-rtx3-retry-due-over-calls-refused-register": ("never-fails-back", "FB-0"),
+    "r28-w7049-rtx3-register-and-call-503d-at-once": ("ignores-dnsttl", "FB-1"),
 }
 
 

@@ -1171,6 +1171,12 @@ def _began_at(ctx: Ctx, ch: wire.Chain) -> str:
     6's reading of a refused one, L{_secondary_unregistered}).
     """
     head = ch.head
+    if ch.method == "REGISTER":
+        # (FO-5's REGISTER goes ahead of another request, never of a REGISTER: the
+        # registration's own attempt after it began where it went; survey w7048
+        # [5201], round 28, the retry to the primary at once after a call's REGISTER
+        # refused at the secondary)
+        return head.dst
     for y in ctx.txns:
         if (id(y) not in ctx.roe_registers or y.dst == head.dst
                 or (y.started, y.sends[0].index) >= (head.started, head.sends[0].index)):

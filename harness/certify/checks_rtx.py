@@ -109,6 +109,14 @@ def _past_others_register(ctx: Ctx, txn: wire.Txn, nxt: wire.Txn | None) -> wire
     done = nxt.final_t if nxt.final_t is not None else ctx.failed_at(nxt)
     if done is None or done > txn.started + ctx.give_up(txn) - ctx.tol:
         return nxt
+    # (one sent once C{txn} had ended, its 503 heard, is C{txn}'s move as well: the
+    # phone sends one REGISTER of the Call-ID at a time, and it went to the target the
+    # registration moved on to; survey w7049 [5775], round 28, TCP, the REGISTER and a
+    # call's INVITE both answered 503 by the primary at 0.035 s, one REGISTER to the
+    # secondary at 0.05 s for both)
+    ended = txn.final_t if txn.final_t is not None else ctx.failed_at(txn)
+    if ended is not None and nxt.started >= ended - ctx.tol:
+        return nxt
     # (FO-5's REGISTER answered, the one after it starts a chain of its own)
     return next((x for x in ctx.attempts if x.method == "REGISTER" and x.call_id == txn.call_id
                  and x.first > nxt.first and ctx.group(x.dst) == ctx.group(txn.dst)
@@ -1199,11 +1207,31 @@ def _retried_from_top(ctx: Ctx, t: wire.Txn, x: wire.Txn) -> bool:
     """
     if t.final_t is None or not ctx.is_primary(x.dst):
         return False
-    if not any(x.first >= at + ctx.profile.retry_interval - ctx.tol
-               for at in (t.final_t, _pending_refusal(ctx, t))
-               if at is not None):
+    if not (any(x.first >= at + ctx.profile.retry_interval - ctx.tol
+                for at in (t.final_t, _pending_refusal(ctx, t))
+                if at is not None)
+            or _retry_fell_due_over(ctx, t, x)):
         return False
     return any(r.head is x for r in ctx.rounds)
+
+
+def _retry_fell_due_over(ctx: Ctx, t: wire.Txn, x: wire.Txn) -> bool:
+    """
+    Whether RTX-5's retry (L{_retry_times}), owed before C{t}'s answer, fell
+    due while C{t} was under way or after it, C{x} going out as it fell due
+    or, the phone waiting for C{t} (RFC 3261 10.2: one REGISTER of a Call-ID
+    at a time), at once when C{t} ended: C{x} is that retry, from the top of
+    the list, not a move on from C{t}'s answer (survey w7048 [5201], round 28:
+    a call's lookup failing at 72 s put the retry at 102.02 s; FO-5's REGISTER
+    for the next call, sent at 101.5 s, answered 403 at 102.02 s; the retry
+    to the primary at 102.04 s).  A move on at once with no retry due still
+    fails.
+    """
+    assert t.final_t is not None
+    end = max(t.final_t, t.started)
+    return any(owed <= t.final_t and t.started - ctx.tol <= due <= x.first + ctx.tol
+               and x.first <= max(due, end) + ctx.at_once
+               for owed, due in _retry_times(ctx))
 
 
 def _pending_refusal(ctx: Ctx, t: wire.Txn) -> float | None:

@@ -19,7 +19,10 @@ from harness.testing.tracebuilder import (
 )
 from harness.trace.events import ConnEvent, PacketEvent
 from tests.certify.test_explore_dns import lost_query
-from tests.certify.test_explore_rtx import roe_register_inside_retry_after_world
+from tests.certify.test_explore_rtx import (
+    retry_due_over_roe_register_world,
+    roe_register_inside_retry_after_world,
+)
 
 
 def status(tb: TraceBuilder, clause: str) -> str:
@@ -445,3 +448,22 @@ class RenewalsOwnLookupGaveThePrimaryUpAfterTheTTLTests(SynchronousTestCase):
 
     def test_call_after_that_renewal_to_the_secondary_fails(self) -> None:
         self.assertEqual(status(self._world(call_to="secondary"), "FB-1"), "fail")
+
+
+class RetryAfterACallsRefusedRegisterTests(SynchronousTestCase):
+    """
+    FB-0 (survey w7048 [5201..5203], round 28,
+    L{retry_due_over_roe_register_world}): RTX-5's retry went to the primary
+    at once after a call's FO-5 REGISTER was refused at the secondary; FB-0
+    took that REGISTER (same Call-ID) for where the retry began, as it does
+    for the call FO-5's REGISTER goes ahead of.  FO-5's REGISTER goes ahead
+    of other requests, never of a REGISTER: the retry began at the primary.
+    A retry that began at the secondary still fails.
+    """
+
+    def test_retry_to_the_primary_after_the_calls_register_passes(self) -> None:
+        self.assertEqual(status(retry_due_over_roe_register_world(), "FB-0"), "pass")
+
+    def test_retry_beginning_at_the_secondary_fails(self) -> None:
+        self.assertEqual(status(retry_due_over_roe_register_world(retry_to="secondary"),
+                                "FB-0"), "fail")

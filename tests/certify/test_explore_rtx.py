@@ -5328,3 +5328,87 @@ class ServerDropsAnAbandonedHandshakeLateTests(SynchronousTestCase):
 
     def test_new_connection_reset_fails(self) -> None:
         self.assertEqual(status(self._world(True), "REG-2"), "fail")
+
+
+def retry_due_over_roe_register_world(retry_due: bool = True,
+                                      retry_to: str = "primary") -> TraceBuilder:
+    """
+    RTX-3, FB-0 (survey w7048 [5201..5203], round 28; register_on_enable 1,
+    newRequests, the primary silent, the secondary refusing REGISTERs with
+    403): every target failed the renewal, so RTX-5's retry was due 30 s
+    later.  A call placed just before that: its INVITE silent at the
+    primary, FO-5's REGISTER to the secondary answered 403 as the retry fell
+    due; the phone waited for that REGISTER (one of a Call-ID at a time) and
+    sent the retry to C{retry_to} at once after it.  C{retry_due} false: the
+    renewal granted, no retry due.
+    """
+    tb = TraceBuilder(default_facts(server1=DOMAIN, server2="", register_on_enable=1,
+                                    expires=60, retry_counts=1, calls=(57.0,),
+                                    duration=120.0))
+    g = tb.give_up("REGISTER")
+    tb.silent("REGISTER", "primary", 0.0, cseq=1)
+    tb.respond(tb.register("secondary", g, cseq=2), 200, g + 0.01)
+    # the renewal (FB-0: the primary first)
+    tb.silent("REGISTER", "primary", 30.0, cseq=3)
+    renewal = tb.register("secondary", 30.0 + g, cseq=4, sends=(0.0, 0.5, 1.5))
+    if retry_due:
+        done = 30.0 + g + tb.give_up("REGISTER", "secondary")
+    else:
+        tb.respond(renewal, 200, 30.0 + g + 0.01)
+        done = 30.0 + g + 0.01
+    due = done + 30.0
+    # the call: its INVITE silent at the primary, FO-5's REGISTER to the secondary
+    tb.silent("INVITE", "primary", due - tb.give_up("INVITE") - 0.5)
+    roe = tb.register("secondary", due - 0.5, cseq=5, sends=(0.0, 0.5))
+    tb.respond(roe, 403, due + 0.02)
+    tb.silent("REGISTER", retry_to, due + 0.04, cseq=6)
+    return tb
+
+
+class RetryDueOverACallsRefusedRegisterTests(SynchronousTestCase):
+    """
+    RTX-3 (L{retry_due_over_roe_register_world}): the retry to the primary at
+    once after FO-5's REGISTER was refused is RTX-5's retry, due then, not a
+    move on from the 403 (no failure), as RTX-3 read it.  With no retry due
+    (the renewal granted), the same REGISTER is a move on and still fails.
+    FB-0's half is in test_explore_fb.
+    """
+
+    def test_retry_due_over_the_calls_register_passes(self) -> None:
+        self.assertEqual(status(retry_due_over_roe_register_world(), "RTX-3"), "pass")
+
+    def test_move_on_from_the_403_with_no_retry_due_fails(self) -> None:
+        self.assertEqual(status(retry_due_over_roe_register_world(retry_due=False), "RTX-3"),
+                         "fail")
+
+
+class RegisterAndCallBoth503dAtOnceTests(SynchronousTestCase):
+    """
+    RTX-3 (survey w7049 [5775], round 28; TCP, register_on_enable 1, the
+    primary answering 503 to everything): the REGISTER and a call's INVITE
+    were both answered 503 by the primary at 0.035 s; one REGISTER went to
+    the secondary at 0.05 s, for both (the phone sends one REGISTER of a
+    Call-ID at a time), then the INVITE.  RTX-3 read that REGISTER as FO-5's
+    for the call alone and took the renewal 15 s later for the registration's
+    move to the next target.  With the call's 503 three seconds after the
+    REGISTER's, the registration did not move on at once, and that still
+    fails.
+    """
+
+    def _world(self, invite_503_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=DOMAIN, server2="", register_on_enable=1,
+                                        expires=30, calls=(0.0,), duration=60.0))
+        tb.respond(tb.register("primary", 0.03, cseq=1), 503, 0.035)
+        inv = tb.invite("primary", invite_503_at - 0.005)
+        tb.respond(inv, 503, invite_503_at)
+        at = invite_503_at + 0.015
+        tb.respond(tb.register("secondary", at, cseq=2), 200, at + 0.005)
+        tb.call("secondary", at + 0.01, bye_at=at + 5.0, call_id=inv.call_id, cseq=2)
+        tb.respond(tb.register("secondary", at + 15.0, cseq=3), 200, at + 15.005)
+        return tb
+
+    def test_one_register_moving_both_on_passes(self) -> None:
+        self.assertEqual(status(self._world(0.035), "RTX-3"), "pass")
+
+    def test_registration_left_until_the_calls_503_fails(self) -> None:
+        self.assertEqual(status(self._world(3.035), "RTX-3"), "fail")

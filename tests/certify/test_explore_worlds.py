@@ -120,6 +120,8 @@ MUST_FAIL = {
     "r28-w7049-fbk-s3-renewals-own-conn-refused": ("no-probing", "FBK-S3"),
     "r28-w7049-fbk-s1-call-asks-same-question-same-instant": ("no-probing", "FBK-S3"),
     "r28-w7050-fbk-c3-call-refused-at-working-then-fallback": ("never-fails-back", "FB-3"),
+    "r28-w7048-rtx3-retry-due-over-calls-refused-register": ("never-fails-back", "FB-0"),
+    "r28-w7049-rtx3-register-and-call-503d-at-once": ("ignores-dnsttl", "FB-1"),
 }
 
 

@@ -1376,6 +1376,13 @@ def _every_target_failed_since(ctx: Ctx, fail_t: float, lo: float) -> float:
     gave before C{fail_t}, by which every target of server 1 had failed, any
     request's attempt counting (a call's INVITE refused before the REGISTER's
     round failed: explore seed 12 of round 2); C{fail_t} if none is earlier.
+
+    Only a request that goes down the list counts: an in-dialog request (a
+    hang-up's BYE, a re-INVITE) goes where its dialog is (FO-4), so its
+    failure, or its connection's, is no target failing for the list, and the
+    phone owes no retry for it (w7050 [7384], round 28: a BYE refused at
+    42.06 s while registered, calls refused at 63.02 s and 64.01 s, the retry
+    at 93.02 s, not 72.06 s).
     """
     targets = ctx.facts.own_targets
     answered = [x.final_t for x in ctx.txns
@@ -1384,10 +1391,13 @@ def _every_target_failed_since(ctx: Ctx, fail_t: float, lo: float) -> float:
     lo = max([lo, *answered])
     fails = sorted((f, x.dst) for x in ctx.attempts
                    if ctx.group(x.dst) == 1 and x.failed and x.method != "ACK"
+                   and not x.in_dialog
                    and (f := ctx.failed_at(x)) is not None and lo < f <= fail_t)
-    # (a failed connection that carried no SIP and that no attempt stands for: a call's)
+    # (a failed connection that carried no SIP and that no attempt stands for: a call's,
+    # not a planned hang-up's, L{Ctx.hang_up_claims})
+    hung = ctx.hang_up_claims
     fails += [(a.t, a.server) for a in ctx.conn_attempts
-              if ctx.group(a.server) == 1 and lo < a.t <= fail_t]
+              if ctx.group(a.server) == 1 and lo < a.t <= fail_t and a.index not in hung]
     fails.sort()
     seen: set[str] = set()
     for f, dst in fails:

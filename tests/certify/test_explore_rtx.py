@@ -5412,3 +5412,42 @@ class RegisterAndCallBoth503dAtOnceTests(SynchronousTestCase):
 
     def test_registration_left_until_the_calls_503_fails(self) -> None:
         self.assertEqual(status(self._world(3.035), "RTX-3"), "fail")
+
+
+class HangUpsFailureIsNoTargetFailingTests(SynchronousTestCase):
+    """
+    w7050 [7384..7388] (round 28; RTX-5; TCP, one target, the primary
+    flapping): registered at 0.05 s; a 10 s call up at 32.04 s, its BYE's
+    connection refused at 42.06 s (FO-4: the phone stays registered); calls
+    at 63 s and 64 s refused, the first making the registration retry at
+    93.02 s.  RTX-5 took the BYE's refusal for the first time every target
+    had failed and wanted the retry at 72.06 s or 94.01 s.  An in-dialog
+    request goes where its dialog is, not down the list: its failure owes no
+    retry.  A phone counting from the BYE's failure still fails.
+    """
+
+    def _world(self, retry: float) -> TraceBuilder:
+        facts = default_facts(server1=PRIMARY, transport=1, retry_counts=1, duration=120.0,
+                              servers=_ONE_TARGET)
+        uri = f"sip:echo@{DOMAIN}"
+        facts = replace(facts, calls=(CallPlan(32.0, uri, 10.0), CallPlan(63.0, uri, 5.0),
+                                      CallPlan(64.0, uri, 5.0)))
+        tb = TraceBuilder(facts)
+        tb.respond(tb.register("primary", 0.0, transport="tcp"), 200, 0.01)
+        inv = tb.invite("primary", 32.0, call_id="call-a", transport="tcp")
+        tb.respond(inv, 200, 32.03)
+        tb.in_dialog(inv, "ACK", 32.04, transport="tcp")
+        tb.refused(42.041, "primary")  # the 32 s call's BYE (FO-4)
+        tb.refused(63.018, "primary")  # the 63 s call's INVITE: every target failed
+        tb.refused(64.0, "primary")  # the 64 s call's INVITE
+        tb.respond(tb.register("primary", retry, cseq=2, transport="tcp"), 200, retry + 0.01)
+        return tb
+
+    def test_retry_from_the_first_calls_failure_passes(self) -> None:
+        self.assertEqual(status(self._world(93.02), "RTX-5"), "pass")
+
+    def test_retry_from_the_last_calls_failure_passes(self) -> None:
+        self.assertEqual(status(self._world(94.0), "RTX-5"), "pass")
+
+    def test_retry_from_the_hang_ups_failure_fails(self) -> None:
+        self.assertEqual(status(self._world(72.05), "RTX-5"), "fail")

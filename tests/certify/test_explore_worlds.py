@@ -117,6 +117,9 @@ MUST_FAIL = {
     "r27-w7044-rtx5-call-placed-as-another-hangs-up": ("no-reregister-retry", "RTX-5"),
     "r27-w7045-rtx5-retry-lookup-failed-then-calls-conns": ("no-reregister-retry", "FBK-C3"),
     "r27-w7046-reg2-server-drops-abandoned-handshake": ("never-fails-back", "FB-0"),
+    "r28-w7050-reg2-probe-answered-before-give-up-phone-side": (
+        "registers-fallback-in-successive", "FBK-S1"),
+    "r28-w7050-fo6-probe-fails-as-retry-falls-due": ("no-probing", "FBK-S3"),
 }
 
 

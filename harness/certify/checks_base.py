@@ -431,6 +431,27 @@ class Ctx:
             return False
         return txn.final_t + self.tol > give_up
 
+    def surely_in_time(self, txn: wire.Txn) -> bool:
+        """
+        Whether C{txn}'s final response surely reached the phone before it gave
+        the transaction up (RTX-1), read on the phone's side: from when the request
+        (or its connection's SYN) left the phone, L{left_phone} (a way earlier
+        when the trace has only the server's sight of it), to when the
+        response's first delivered copy (L{stream_arrivals}) got there, one way
+        (half the tolerance's round trip).  L{maybe_late} reads both ends at the
+        server, a round trip either side; a probe's 2xx sent 0.2 s before the
+        phone's give-up over a 100 ms link is no doubt (survey w7045 [5988] and
+        w7050 [4186], round 28: FBK-S4, REG-2).
+        """
+        if txn.final_t is None or txn.final_index is None or txn.late:
+            return False
+        left, packet = self.left_phone_packet(txn)
+        if txn.conn_start is None and packet is None:
+            left -= self.tol / 2  # (dated at the server: the request's own trip, one way)
+        start = min(txn.started, left)
+        sent = max(txn.final_t, self.stream_arrivals.get(txn.final_index, txn.final_t))
+        return sent + self.tol / 2 < start + self.give_up(txn)
+
     def ack_due(self, txn: wire.Txn) -> bool:
         """
         Whether the run lasted long enough for the ACK of C{txn}'s 2xx to reach

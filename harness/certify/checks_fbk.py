@@ -1497,9 +1497,15 @@ def _fallback_backoff(ctx: Ctx, t: float) -> float | None:
         if (done is None and last.final is not None and last.final.status >= 300
                 and last.final.status not in (401, 407)):
             done = last.final_t
-    if done is None or done > t + ctx.tol or done + ctx.profile.retry_interval <= t:
+    if done is None:
         return None
-    return done + ctx.profile.retry_interval + ctx.tol + ctx.profile.t1
+    due = done + ctx.profile.retry_interval + ctx.tol + ctx.profile.t1
+    # (to the retry's own instant, its slack: server 1 failing as the retry fell due is
+    # still behind it, as checks_fo._fallback_failed_before reads it; survey w7050
+    # [2669], round 28: a probe given up at 551.0 s, the retry to the primary then)
+    if done > t + ctx.tol or due < t:
+        return None
+    return due
 
 
 def _roe_while_registered(ctx: Ctx, ch: wire.Chain, t_fail: float) -> bool:
@@ -1632,7 +1638,8 @@ def fbk_s2(ctx: Ctx) -> Verdict:
         late = max(t_fail + 4 * ctx.tol, backoff or 0.0)
         if backoff is not None and (nxt is None or nxt.started > late) and any(
                 x.method == "REGISTER" and ctx.group(x.dst) == 1
-                and t_fail < x.first and x.started <= backoff for x in ctx.attempts):
+                and max(g1_last.first, t_fail - ctx.tol) < x.first and x.started <= backoff
+                for x in ctx.attempts):
             # the RTX-5 retry the phone was waiting out, the fallback server having failed
             # too, started from the top of the list (server 1); the fallback that retry's
             # failure owes is judged on its own (explore seed 213 of dns-ip-literal, round

@@ -2621,8 +2621,7 @@ def reg2(ctx: Ctx) -> Verdict:
                 w for w in ctx.regs
                 if ctx.group(w.dst) != group
                 and r.txn.started - ctx.tol <= w.t <= hi
-                and (w.t + ctx.tol < w.txn.started + ctx.give_up(w.txn)
-                     or _held_after_all(ctx, w))
+                and (ctx.surely_in_time(w.txn) or _held_after_all(ctx, w))
             ]
             if moved and (nxt is None or nxt.first > moved[0].t + ctx.tol):
                 continue

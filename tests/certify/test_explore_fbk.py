@@ -2819,7 +2819,7 @@ class ProbeFailingAfterTheFallbackFailedTests(SynchronousTestCase):
     failed still fails FO-6.
     """
 
-    def _world(self, retried: bool) -> TraceBuilder:
+    def _world(self, retried: bool, probe_at: float = 63.0) -> TraceBuilder:
         tb = TraceBuilder(default_facts(server1=PRIMARY, redundancy_type=1, expires=60,
                                         retry_counts=4, fallback_timeout=20, duration=110.0,
                                         servers=(ServerInfo("primary", PRIMARY, _PORTS),
@@ -2830,7 +2830,7 @@ class ProbeFailingAfterTheFallbackFailedTests(SynchronousTestCase):
         tb.respond(fb, 200, g + 0.005)
         tb.silent("REGISTER", "primary", 31.5, cseq=2)
         tb.silent("REGISTER", "fallback", 41.5, call_id="reg-fb", cseq=2)
-        tb.silent("REGISTER", "primary", 63.0, cseq=3)
+        tb.silent("REGISTER", "primary", probe_at, cseq=3)
         if retried:
             tb.silent("REGISTER", "primary", 41.5 + g + 30.0, cseq=4)
             tb.silent("REGISTER", "fallback", 41.5 + 2 * g + 30.0, call_id="reg-fb", cseq=3)
@@ -2843,6 +2843,28 @@ class ProbeFailingAfterTheFallbackFailedTests(SynchronousTestCase):
 
     def test_no_retry_after_the_probe_failed_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FO-6"), "fail")
+
+
+class ProbeFailingAsTheRetryFallsDueTests(ProbeFailingAfterTheFallbackFailedTests):
+    """
+    FO-6 (round 28, survey w7050 [2669..2671]; TCP, successive mode): as
+    L{ProbeFailingAfterTheFallbackFailedTests}, the probe failing at the very
+    instant RTX-5's retry fell due (the fallback server's renewal given up
+    at 53 s, the probe begun at 71.5 s and given up at 83 s, the retry to the
+    primary at 83 s).  A failure of server 1 a retry interval after the
+    fallback server's, to the instant, was read as past the retry, and the
+    fallback server owed at once.  It is the retry's moment: the retry from
+    the top is next.  Without the retry, the same probe's failure still
+    fails FO-6.
+    """
+
+    def test_retry_from_the_top_then_the_fallback_passes(self) -> None:
+        tb = self._world(True, probe_at=71.5)
+        self.assertNotEqual(status(tb, "FO-6"), "fail")
+        self.assertNotEqual(status(tb, "FBK-S2"), "fail")
+
+    def test_no_retry_after_the_probe_failed_fails(self) -> None:
+        self.assertEqual(status(self._world(False, probe_at=71.5), "FO-6"), "fail")
 
 
 class RegistrationRetryAtTheSecondaryBeforeAFailoverTests(SynchronousTestCase):

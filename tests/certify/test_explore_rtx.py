@@ -3856,6 +3856,42 @@ class ProbeAnsweredNearTheGiveUpHeldTests(SynchronousTestCase):
         self.assertEqual(status(self._world("probe"), "REG-2"), "fail")
 
 
+class ProbeAnsweredInTimeOnThePhonesSideTests(SynchronousTestCase):
+    """
+    REG-2 (round 28, survey w7045 [5988..5991], w7050 [4186, 4187]):
+    successive mode, TCP, 100 ms latency, C{retry_counts} 0.  On the fallback
+    server, the phone probed the working server (FBK-S3): the probe's SYN
+    left the phone at 18.8 s, its REGISTER reached the server at 19.0 s and
+    the 200 was sent at 19.15 s, so it reached the phone by 19.285 s, before
+    its give-up at 19.3 s (RTX-1's 0.5 s from the SYN).  The phone went back
+    to the working server (FBK-S4) and let the fallback binding lapse.  REG-2
+    read the 200 at the server, a round trip of tolerance past the give-up,
+    and asked for the fallback binding's renewal.  Read on the phone's side,
+    its arrival (one way) against the SYN's leaving, the probe surely
+    succeeded.  With the 200 sent at 19.3 s, after the phone gave the probe
+    up, the phone stays on the fallback server and its unrenewed binding
+    still fails.
+    """
+
+    def _world(self, ok_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, servers=_ONE_TARGET, transport=1,
+                                        redundancy_type=1, fallback_timeout=22, expires=30,
+                                        retry_counts=0, duration=45.0,
+                                        latency_tolerance=0.27))
+        fb = tb.register("fallback", 5.0, transport="tcp", call_id="reg-fb")
+        tb.respond(fb, 200, 5.1)
+        tb._add(PacketEvent(18.8, "tcp", (PHONE, 5060), (PRIMARY, 5060), b"", flags="S"))
+        probe = tb.register("primary", 19.0, transport="tcp", call_id="reg-w")
+        tb.respond(probe, 200, ok_at)
+        return tb
+
+    def test_200_reaching_the_phone_before_its_give_up_passes(self) -> None:
+        self.assertEqual(status(self._world(19.15), "REG-2"), "pass")
+
+    def test_200_after_the_give_up_fails(self) -> None:
+        self.assertEqual(status(self._world(19.3), "REG-2"), "fail")
+
+
 class CallsConnectionToTheNextTargetAtOnceTests(SynchronousTestCase):
     """
     RTX-2 (round 14, survey 7013 [04]): TCP, C{register_on_enable} 1.  A call

@@ -122,6 +122,9 @@ MUST_FAIL = {
     "r28-w7050-fbk-c3-call-refused-at-working-then-fallback": ("never-fails-back", "FB-3"),
     "r28-w7048-rtx3-retry-due-over-calls-refused-register": ("never-fails-back", "FB-0"),
     "r28-w7049-rtx3-register-and-call-503d-at-once": ("ignores-dnsttl", "FB-1"),
+    "r28-w7050-reg2-probe-answered-before-give-up-phone-side": (
+        "registers-fallback-in-successive", "FBK-S1"),
+    "r28-w7050-fo6-probe-fails-as-retry-falls-due": ("no-probing", "FBK-S3"),
 }
 
 

@@ -1394,6 +1394,22 @@ def _late_answer_downs(ctx: Ctx) -> list[tuple[float, wire.Txn]]:
     return out
 
 
+def _lookup_failed_at(ctx: Ctx, d: DnsDown) -> float:
+    """
+    When failed lookup C{d} of server 1 failed for the phone, as early as it
+    may have (FBK-S1 lets the phone fall back from then): its last query or
+    answer; for a timed-out one at most L{DNS_GIVE_UP} after its first query
+    (later tries counted with it may be a new lookup's), and, when a question
+    of its own went unanswered, no sooner than that either: the resolver
+    fails a question only when its waits are over, not at its last try.
+    """
+    if not d.timed_out:
+        return d.end
+    if d.waited_out:
+        return d.start + DNS_GIVE_UP - ctx.tol
+    return min(d.end, d.start + DNS_GIVE_UP)
+
+
 def fbk_s1(ctx: Ctx) -> Verdict:
     c = "FBK-S1"
     guard = _fallback_guard(ctx, c, 1)
@@ -1427,8 +1443,10 @@ def fbk_s1(ctx: Ctx) -> Verdict:
         # DNS_GIVE_UP after its first query: the resolver's later tries of the same
         # question, a new lookup's, may be counted with it; explore seed 29 of
         # dns-ip-literal, round 3, sixth find: a dropping DNS server, two lookups)
-        events.append((min(d.end, d.start + DNS_GIVE_UP) if d.timed_out else d.end,
-                       "down", None))
+        # (and no sooner, when a question of its own went unanswered: its last try
+        # is not its failure; a new lookup's question 3 s after that try is no longer
+        # counted with it, round 27)
+        events.append((_lookup_failed_at(ctx, d), "down", None))
     events.extend((t, "down", None) for t, _ in _renewal_on_hang_up_conn(ctx))
     events.extend((t, "down", None) for t in _renewal_lost_at_close(ctx))
     events.sort(key=lambda e: e[0])

@@ -2230,3 +2230,49 @@ class CallsLookupFailingWhileTheFallbackRegisterIsInFlightTests(SynchronousTestC
 
     def test_fallback_register_given_up_before_the_call_fails(self) -> None:
         self.assertEqual(status(self._world(10), "DNS-11"), "fail")
+
+
+class NextLookupAfterTheSecondTryTests(SynchronousTestCase):
+    """
+    REG-2, DNS-11 (survey w7044 [6580], round 27; TCP, 20 % loss, concurrent
+    mode): registered at the primary at 1 s for 331 s.  A call at 8 s: its
+    SRV query lost, asked again at 9 s, that answer lost; the resolver gave
+    the question up at 12 s (DNS-11, a failure of server 1: the call went to
+    the fallback server, the registration to RTX-5's retry 30 s later).  A
+    call at 13 s asked the same question afresh, 4 s after the second try,
+    and got it.  The DNS view took that query for the resolver asking again
+    (any root query within DNS_GIVE_UP of an unanswered one) and the failed
+    lookup vanished: the retry at 42 s read as an early renewal.  The
+    resolver asks a question twice, the second time after its first wait,
+    then fails: a query after its retry's gap is a new lookup's.  With the
+    question asked only once before (9 s) and its retry at 10 s answered, the
+    lookup succeeded and the REGISTER at 42 s is still an early renewal.
+    """
+
+    def _world(self, second_try_failed: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(expires=331, calls=(8.0, 13.0), duration=60.0))
+        srv = f"_sip._udp.{DOMAIN}"
+        tb.dns(0.0, srv, "SRV", SRV_UDP, ttl=60)
+        tb.dns(0.01, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=5)
+        tb.dns(0.02, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=5)
+        reg = tb.register("primary", 1.0, cseq=1)
+        tb.respond(reg, 200)
+        if second_try_failed:
+            lost_query(tb, 8.0, srv, dns.SRV)
+            tb.dns(9.0, srv, "SRV", rcode="TIMEOUT")
+            tb.call("fallback", 12.0, bye_at=22.0, call_id="call-8")
+            tb.dns(13.0, srv, "SRV", SRV_UDP, ttl=60)
+        else:
+            tb.dns(9.0, srv, "SRV", rcode="TIMEOUT")
+            tb.dns(10.0, srv, "SRV", SRV_UDP, ttl=60)
+        tb.dns(13.01, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=5)
+        tb.call("primary", 13.02, bye_at=18.0, call_id="call-13")
+        again = tb.register("primary", 42.0, cseq=2)
+        tb.respond(again, 200)
+        return tb
+
+    def test_new_lookup_after_the_second_try_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "REG-2"), "pass")
+
+    def test_retry_answered_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "REG-2"), "fail")

@@ -613,10 +613,16 @@ def fo5(ctx: Ctx) -> Verdict:
             # the retry at 30 s going where a call had failed over; another call's INVITE
             # failing over there half a second later)
             failovers |= {id(t) for t in ctx.txns if _registration_retry(ctx, t)}
+            # (answered before the request left the phone, not before it reached the
+            # server: a REGISTER and an INVITE sent together, the 200 leaving the server
+            # as the INVITE reached it, was not waited for; survey w7051 [5327], round 28:
+            # TCP, the primary's SYN lost, the registration's REGISTER and a call's INVITE
+            # both moving on to the secondary as that connection timed out)
+            left = ctx.left_phone(u)
             regs = [
                 t for t in ctx.txns
                 if t.method == "REGISTER" and t.dst == u.dst and since <= t.first <= u.first
-                and t.ok and t.final_t is not None and t.final_t <= u.first
+                and t.ok and t.final_t is not None and t.final_t <= left
                 and id(t) not in failovers
                 # nor the renewal of a registration held there already (REG-2: the
                 # registration's own failover, FO-2, renewed on the secondary while a

@@ -24,7 +24,6 @@ from harness.certify.checks_dns import (
     address_heard_again,
     address_reasked,
     address_reasked_until,
-    dns_failures,
     first_resolved_target,
     given_up_unresolved_targets,
     in_flight,
@@ -1730,7 +1729,7 @@ def rtx5(ctx: Ctx) -> Verdict:
                 # retry's lookup at 190.2 s timed out, a call's connections to the
                 # primary and then the secondary at 201 s lent the REGISTER's identity)
                 if dns_down is None and top is not None and starts:
-                    dns_down = dns_failures(ctx)
+                    dns_down = ctx.dns_downs
                 for q in starts:
                     went = (top if top is not None and _lookup_begun_failed(
                         ctx, dns_down or [], q, nxt.started) else nxt.dst)
@@ -1883,7 +1882,7 @@ def rtx5(ctx: Ctx) -> Verdict:
             # retry due at 92.07 s, the lookup given up at 93 s)
             if top is not None:
                 if dns_down is None:
-                    dns_down = dns_failures(ctx)
+                    dns_down = ctx.dns_downs
                 options += [
                     (d, top, f"DNS lookup of server 1 begun at {dd.start:.3f} s, under way "
                      f"at the retry time, failed (DNS-11) by {dd.latest:.3f} s", dd.index)

@@ -679,6 +679,31 @@ def _call_tried_working(ctx: Ctx, inv: wire.Txn) -> tuple[int, ...]:
     return tuple(sorted(out))
 
 
+def _lookup_at_end(ctx: Ctx, due: float) -> int | None:
+    """
+    The trace index of the first try of the phone's first DNS question asked
+    at C{due} (within T1 and the tolerance, as RTX-5 reads a retry that is a
+    query only) when the lookup it began was still under way as the run
+    ended: its last question unheard and not yet given up (L{DNS_GIVE_UP}
+    after its first try, DNS-11), or heard too late for a REGISTER to follow.
+    A retry starts with resolving server 1 again; the run ending mid-lookup
+    left its REGISTER unsent, not forgotten.  Survey w7052 [2080], round 29:
+    the retry due at 58.48 s, its SRV query lost and asked again at 59.59 s,
+    the second target's A query lost at 59.90 s, the run over at 60 s.
+    """
+    slack = ctx.tol + ctx.profile.t1
+    asked = [x for x in ctx.questions if x.first >= due - slack]
+    if not asked or asked[0].first > due + slack:
+        return None
+    last = asked[-1]
+    if last.heard is None:
+        if last.first + DNS_GIVE_UP < ctx.end:
+            return None
+    elif last.heard.answer is None or last.heard.answer.t + ctx.at_once < ctx.end:
+        return None
+    return asked[0].tries[0].index
+
+
 def fbk_c3(ctx: Ctx) -> Verdict:
     c = "FBK-C3"
     guard = _fallback_guard(ctx, c, 0)
@@ -790,6 +815,10 @@ def fbk_c3(ctx: Ctx) -> Verdict:
                     ev.extend(rode[1])
                     t = rode[0]
                     continue
+                resolving = _lookup_at_end(ctx, t + ri)
+                if resolving is not None:
+                    ev.append(resolving)
+                    break
                 if t + ri + ctx.tol + ctx.profile.t1 < ctx.end:
                     return ctx.failed(c, "the phone stopped sending REGISTER to the working "
                                          "server while it was down",

@@ -26,7 +26,7 @@ from harness.testing.tracebuilder import (
     verdict_of,
 )
 from harness.trace.events import ConnEvent, DnsEvent, PacketEvent, SipEvent
-from tests.certify.test_explore_dns import lost_query
+from tests.certify.test_explore_dns import SRV_UDP, lost_query
 
 _PORTS = (("udp", 5060), ("tcp", 5060), ("tls", 5061))
 
@@ -6126,3 +6126,51 @@ class CallRefusedAtTheWorkingServerAfterItAnsweredTests(SynchronousTestCase):
 
     def test_call_straight_to_the_fallback_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FBK-C3"), "fail")
+
+
+class RetrysLookupUnderWayAsTheRunEndsTests(SynchronousTestCase):
+    """
+    FBK-C3 (round 29, survey w7052 [2080..2083], 4 worlds): concurrent mode,
+    server 1 a domain looked up by SRV, both its targets silent.  The RTX-5
+    retry fell due 1.5 s before the run ended and began, as every retry does,
+    with looking server 1 up again: its SRV query was lost and asked again a
+    second later, answered, the primary's address came, the secondary's A
+    query was lost, and the run ended mid-lookup, so no REGISTER reached the
+    wire.  FBK-C3 asked for a REGISTER by the retry time and found none.  The
+    lookup begun at the retry time is the retry (as RTX-5 reads a retry that
+    shows as a query only).  The same lookup answered in full well before the
+    end with no REGISTER after it, or no query at the retry time at all,
+    still fails.
+    """
+
+    def _world(self, lookup: str) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(port1=0, retry_counts=0, duration=60.0))
+        tb.respond(tb.register("fallback", 0.0, call_id="reg-2"), 200, 0.005)
+        srv = f"_sip._udp.{DOMAIN}"
+        tb.dns(0.006, srv, "SRV", SRV_UDP, ttl=3600)
+        tb.dns(0.007, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=3600)
+        tb.dns(0.008, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=3600)
+        tb.silent("REGISTER", "primary", 0.011)
+        second = 0.011 + tb.give_up("REGISTER")
+        tb.silent("REGISTER", "secondary", second)
+        due = second + tb.give_up("REGISTER") + 30.0
+        if lookup == "none":
+            return tb
+        lost_query(tb, due, srv.encode(), dns.SRV)
+        tb.dns(due + 1.0, srv, "SRV", SRV_UDP, ttl=3600)
+        tb.dns(due + 1.1, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=3600)
+        if lookup == "lost":
+            tb.facts = replace(tb.facts, duration=due + 1.5)
+            lost_query(tb, due + 1.2, f"secondary.{DOMAIN}".encode(), dns.A)
+        else:
+            tb.dns(due + 1.2, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=3600)
+        return tb
+
+    def test_lookup_under_way_at_the_end_passes(self) -> None:
+        self.assertEqual(status(self._world("lost"), "FBK-C3"), "pass")
+
+    def test_lookup_answered_then_no_register_fails(self) -> None:
+        self.assertEqual(status(self._world("answered"), "FBK-C3"), "fail")
+
+    def test_no_retry_fails(self) -> None:
+        self.assertEqual(status(self._world("none"), "FBK-C3"), "fail")

@@ -6174,3 +6174,36 @@ class RetrysLookupUnderWayAsTheRunEndsTests(SynchronousTestCase):
 
     def test_no_retry_fails(self) -> None:
         self.assertEqual(status(self._world("none"), "FBK-C3"), "fail")
+
+
+class MaybeLateAnswerAtTheOnlyResolvedTargetTests(SynchronousTestCase):
+    """
+    FBK-S1 (round 29, survey w7052 [3092, 3093], 2 worlds): successive mode,
+    TCP, retry_counts 0, server 1 a domain whose A lookup gave the primary
+    alone (a DNS fault set a record of another name, so the run knows a
+    second address the lookup of server 1 never gave).  The primary's 200
+    came just as the phone gave it up (RTX-1's half second, L{Ctx.maybe_late})
+    and the phone fell back at once.  L{checks_fbk._late_answer_downs} asked
+    every address the run knows to have failed, the one the resolution never
+    gave too, so server 1 never went down and the fallback REGISTER read as
+    sent while the working server worked.  A target the resolution in use did
+    not give was not in the round (DNS-8), as L{Ctx.exhausted_at} reads it.
+    With both addresses given, falling back without trying the secondary
+    still fails.
+    """
+
+    def _world(self, addresses: tuple[str, ...]) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, redundancy_type=1, retry_counts=0,
+                                        expires=240, duration=60.0))
+        tb.dns(0.0, DOMAIN, "A", addresses, ttl=300)
+        gave = 0.01 + tb.give_up("REGISTER")
+        tb.respond(tb.register("primary", 0.01, transport="tcp"), 200, gave + 0.011)
+        fb = tb.register("fallback", gave + 0.2, transport="tcp", call_id="reg-fb")
+        tb.respond(fb, 200, gave + 0.3)
+        return tb
+
+    def test_fallback_after_the_only_target_gave_up_passes(self) -> None:
+        self.assertEqual(status(self._world((PRIMARY,)), "FBK-S1"), "pass")
+
+    def test_fallback_with_the_secondary_untried_fails(self) -> None:
+        self.assertEqual(status(self._world((PRIMARY, SECONDARY)), "FBK-S1"), "fail")

@@ -6207,3 +6207,45 @@ class MaybeLateAnswerAtTheOnlyResolvedTargetTests(SynchronousTestCase):
 
     def test_fallback_with_the_secondary_untried_fails(self) -> None:
         self.assertEqual(status(self._world((PRIMARY, SECONDARY)), "FBK-S1"), "fail")
+
+
+class CallsHandoverRefusedBeforeTheRegistrationsRetryTests(SynchronousTestCase):
+    """
+    FBK-S1 (round 29, survey w7054 [2336..2338], 3 worlds): successive mode,
+    TLS, the fallback server's RTX-1 time long (retry_counts 15), the primary
+    silent to REGISTER and dropping INVITEs.  A call's INVITE gave the primary
+    up and went to the fallback server, whose connection was refused (FO-6);
+    8 s later the registration's REGISTER went to the primary, silent, given
+    up, and the phone registered at the fallback server.  L{wire.attempts}
+    took that REGISTER, inside the refused connection's long RTX-1 time, for
+    the request the connection stood for, so the round began at the fallback
+    server, FBK-S1 never saw server 1 fail and read the fallback REGISTER as
+    sent while the working server worked.  A connection to the fallback server
+    begun as a request gave server 1 up is that request's handover (the pass
+    after reads it so).  With the primary answering the REGISTER, the fallback
+    REGISTER after it still fails.
+    """
+
+    def _world(self, answered: bool) -> TraceBuilder:
+        tb = _ip_literal(transport=1, redundancy_type=1, retry_counts=15, expires=3600,
+                         calls=(100.0,), duration=200.0)
+        tb.respond(tb.register("primary", 0.0, transport="tcp"), 200, 0.005)
+        _tcp_silent(tb, "INVITE", 100.0, call_id="call-a")
+        gave = tb.refused(100.0 + tb.give_up("INVITE"), "fallback", after=0.002)
+        retry = gave + 8.0
+        if answered:
+            ren = tb.register("primary", retry, cseq=2, transport="tcp")
+            tb.respond(ren, 200, retry + 0.005)
+            at = retry + 1.0
+        else:
+            _tcp_silent(tb, "REGISTER", retry, cseq=2)
+            at = retry + tb.give_up("REGISTER")
+        fb = tb.register("fallback", at, call_id="reg-fb", transport="tcp")
+        tb.respond(fb, 200, at + 0.005)
+        return tb
+
+    def test_fallback_after_the_retry_gave_up_passes(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S1"), "pass")
+
+    def test_fallback_after_the_primary_answered_fails(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-S1"), "fail")

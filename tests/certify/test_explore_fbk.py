@@ -6249,3 +6249,41 @@ class CallsHandoverRefusedBeforeTheRegistrationsRetryTests(SynchronousTestCase):
 
     def test_fallback_after_the_primary_answered_fails(self) -> None:
         self.assertEqual(status(self._world(True), "FBK-S1"), "fail")
+
+
+class RetryAfterAMaybeLateFallbackRenewalBeganWithItsLookupTests(SynchronousTestCase):
+    """
+    FBK-S3 (round 29, survey w7055 [5738], 1 world): as
+    L{MaybeLateFallbackRenewalTests}, server 1 a domain.  The fallback
+    server's 200 to its renewal came just after the phone gave it up, and a
+    retry interval later the phone retried server 1 from the top (RTX-5),
+    beginning with looking it up again; the lookup's first query was lost
+    and asked again a second later, so the REGISTER itself left more than
+    T1 after the retry time.  L{checks_fbk._fallback_renewal_failed_at}
+    timed the retry from the REGISTER only, found no retry, and FBK-S3 read
+    the REGISTER as a probe off the C{fallback.timeout} schedule.  A retry
+    begins with its lookup (as FBK-C3 reads one).  The same lookup and
+    REGISTER 5 s before the retry time are still a probe off the schedule.
+    """
+
+    def _world(self, lookup_at: float) -> TraceBuilder:
+        servers = (ServerInfo("primary", PRIMARY, _PORTS), ServerInfo("fallback", FALLBACK, _PORTS))
+        tb = TraceBuilder(default_facts(redundancy_type=1, transport=1, retry_counts=0,
+                                        duration=120.0, latency_tolerance=0.261,
+                                        servers=servers))
+        tb.dns(1.0, DOMAIN, "A", [PRIMARY], ttl=60)
+        tb.silent("REGISTER", "primary", 1.2, transport="tcp")
+        first = tb.register("fallback", 7.8, call_id="reg-2", transport="tcp")
+        tb.respond(first, 200, 7.8)
+        renewal = tb.register("fallback", 67.9, call_id="reg-2", cseq=2, transport="tcp")
+        tb.respond(renewal, 200, 68.6)
+        lost_query(tb, lookup_at, DOMAIN.encode(), dns.A)
+        tb.dns(lookup_at + 1.0, DOMAIN, "A", [PRIMARY], ttl=60)
+        tb.silent("REGISTER", "primary", lookup_at + 1.1, cseq=2, transport="tcp")
+        return tb
+
+    def test_retry_begun_with_its_lookup_passes(self) -> None:
+        self.assertNotEqual(status(self._world(98.5), "FBK-S3"), "fail")
+
+    def test_lookup_and_register_early_fails(self) -> None:
+        self.assertEqual(status(self._world(93.5), "FBK-S3"), "fail")

@@ -2425,6 +2425,16 @@ def _behind_roe(trace: Trace, facts: Facts, reg: Txn, nxt: Txn, a: ConnAttempt,
             or not in_call_window(trace, facts, reg.started)
             or not any(c.at <= reg.started + facts.tol for c in facts.calls)):
         return False
+    # (nor if the INVITE went to C{reg}'s target while C{reg} was still being tried
+    # there: it did not wait behind it, so C{reg} was the registration's own; survey
+    # w7054 [4077], round 29: TCP, the registration's REGISTER to the silent primary
+    # begun at 1.8 s after a slow lookup, a call's INVITE there at 2.0 s, the
+    # REGISTER's connection to the secondary at its give-up, 2.3 s)
+    ended = failed_at(reg, facts)
+    if ended is not None and any(
+            (y.call_id, y.method) == (nxt.call_id, nxt.method) and y.dst == reg.dst
+            and y.first < ended - facts.tol for y in known):
+        return False
     return not any((y.call_id, y.method) == (nxt.call_id, nxt.method)
                    and y.dst == a.server and y.first < a.start for y in known)
 

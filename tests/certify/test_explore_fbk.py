@@ -6287,3 +6287,52 @@ class RetryAfterAMaybeLateFallbackRenewalBeganWithItsLookupTests(SynchronousTest
 
     def test_lookup_and_register_early_fails(self) -> None:
         self.assertEqual(status(self._world(93.5), "FBK-S3"), "fail")
+
+
+class RegistrationsFailoverBesideACallsInviteTests(SynchronousTestCase):
+    """
+    FBK-S1 and FO-2 (round 29, survey w7054 [4077], 1 world): successive
+    mode, TCP, register_on_enable 1, retry_counts 0, 0.1 s latency, both
+    targets of server 1 silent.  The registration's REGISTER to the primary
+    began at 1.8 s (a slow lookup), a call placed at 2.0 s sent its INVITE
+    there on the same connection; the REGISTER gave the primary up at 2.3 s
+    and its connection to the secondary was never established; at 2.8 s both
+    went to the fallback server.  L{wire._behind_roe}, the call placed within
+    the tolerance of the REGISTER's start, read the REGISTER as FO-5's
+    REGISTER ahead of the INVITE and gave the secondary's connection to the
+    INVITE alone: FO-2 saw the registration never fail over, FBK-S1 server 1
+    never fail.  An INVITE sent to that target while the REGISTER was still
+    being tried there did not wait behind it.  Without the connection to the
+    secondary, FO-2 still fails.
+    """
+
+    def _world(self, to_secondary: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(port1=0, transport=1, redundancy_type=1,
+                                        retry_counts=0, register_on_enable=1,
+                                        calls=(2.0,), duration=60.0,
+                                        latency_tolerance=0.251))
+        srv = (f"0 1 5060 primary.{DOMAIN}", f"1 0 5060 secondary.{DOMAIN}")
+        tb.dns(1.0, f"_sip._tcp.{DOMAIN}", "SRV", srv, ttl=3600)
+        tb.dns(1.2, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=3600)
+        tb.dns(1.4, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=3600)
+        # (the REGISTER's connection begun at 1.8 s, its segment read at 2.1 s, after the
+        # INVITE's: lost once and sent again)
+        tb.syn_lost(1.8, "primary", fate="delivered", phone_port=5060)
+        _tcp_silent(tb, "INVITE", 2.0, call_id="call-a")
+        _tcp_silent(tb, "REGISTER", 2.1)
+        if to_secondary:
+            tb.syn_lost(2.3, "secondary", fate="lost", phone_port=32769)
+        inv = tb.invite("fallback", 2.8, call_id="call-a", cseq=2, transport="tcp")
+        reg = tb.register("fallback", 2.8, call_id="reg-fb", transport="tcp")
+        tb.respond(inv, 200, 2.9)
+        tb.respond(reg, 200, 2.9)
+        tb.in_dialog(inv, "ACK", 2.95)
+        return tb
+
+    def test_registrations_failover_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "FO-2"), "fail")
+        self.assertEqual(status(self._world(True), "FBK-S1"), "pass")
+
+    def test_secondary_skipped_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-2"), "fail")
+        self.assertEqual(status(self._world(False), "FBK-S1"), "fail")

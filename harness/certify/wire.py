@@ -1985,6 +1985,15 @@ def attempts(
         # a call's connection to the primary began was not that connection's next
         # attempt: explore seed 63 of dns-ip-literal, round 4, latency 0.1 s)
         lo = a_t - (tol if a_t < a.t else _SAME_INSTANT)
+        # (nor server 1 after it when, to the fallback server, it began as a request gave
+        # server 1 up: that request's handover (FO-6), as the pass below reads it, the
+        # fallback server the last target; survey w7054 [2336], round 29: a call's INVITE
+        # giving up the silent primary at 103.5 s, the fallback refusing it, the
+        # registration's retry to the primary 8 s later, within the fallback's RTX-1 time)
+        if group == 2 and any(
+                facts.group_of(x.dst) == 1 and not (concurrent and x.method == "REGISTER")
+                for x in _all_failed_over_from(facts, a, real, same_group=False)):
+            continue
         # (nor a REGISTER to the other group a retry interval later: RTX-5's retry, not a
         # handover, FO-6; survey 7014 [03], round 15: the fallback renewal's connection
         # refused, the retry to the primary 30.6 s later, under server 1's Call-ID)
@@ -2415,6 +2424,16 @@ def _behind_roe(trace: Trace, facts: Facts, reg: Txn, nxt: Txn, a: ConnAttempt,
             or facts.group_of(reg.dst) != 1 or reg.dst == a.server
             or not in_call_window(trace, facts, reg.started)
             or not any(c.at <= reg.started + facts.tol for c in facts.calls)):
+        return False
+    # (nor if the INVITE went to C{reg}'s target while C{reg} was still being tried
+    # there: it did not wait behind it, so C{reg} was the registration's own; survey
+    # w7054 [4077], round 29: TCP, the registration's REGISTER to the silent primary
+    # begun at 1.8 s after a slow lookup, a call's INVITE there at 2.0 s, the
+    # REGISTER's connection to the secondary at its give-up, 2.3 s)
+    ended = failed_at(reg, facts)
+    if ended is not None and any(
+            (y.call_id, y.method) == (nxt.call_id, nxt.method) and y.dst == reg.dst
+            and y.first < ended - facts.tol for y in known):
         return False
     return not any((y.call_id, y.method) == (nxt.call_id, nxt.method)
                    and y.dst == a.server and y.first < a.start for y in known)

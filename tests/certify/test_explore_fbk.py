@@ -26,7 +26,7 @@ from harness.testing.tracebuilder import (
     verdict_of,
 )
 from harness.trace.events import ConnEvent, DnsEvent, PacketEvent, SipEvent
-from tests.certify.test_explore_dns import lost_query
+from tests.certify.test_explore_dns import SRV_UDP, lost_query
 
 _PORTS = (("udp", 5060), ("tcp", 5060), ("tls", 5061))
 
@@ -6126,3 +6126,213 @@ class CallRefusedAtTheWorkingServerAfterItAnsweredTests(SynchronousTestCase):
 
     def test_call_straight_to_the_fallback_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FBK-C3"), "fail")
+
+
+class RetrysLookupUnderWayAsTheRunEndsTests(SynchronousTestCase):
+    """
+    FBK-C3 (round 29, survey w7052 [2080..2083], 4 worlds): concurrent mode,
+    server 1 a domain looked up by SRV, both its targets silent.  The RTX-5
+    retry fell due 1.5 s before the run ended and began, as every retry does,
+    with looking server 1 up again: its SRV query was lost and asked again a
+    second later, answered, the primary's address came, the secondary's A
+    query was lost, and the run ended mid-lookup, so no REGISTER reached the
+    wire.  FBK-C3 asked for a REGISTER by the retry time and found none.  The
+    lookup begun at the retry time is the retry (as RTX-5 reads a retry that
+    shows as a query only).  The same lookup answered in full well before the
+    end with no REGISTER after it, or no query at the retry time at all,
+    still fails.
+    """
+
+    def _world(self, lookup: str) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(port1=0, retry_counts=0, duration=60.0))
+        tb.respond(tb.register("fallback", 0.0, call_id="reg-2"), 200, 0.005)
+        srv = f"_sip._udp.{DOMAIN}"
+        tb.dns(0.006, srv, "SRV", SRV_UDP, ttl=3600)
+        tb.dns(0.007, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=3600)
+        tb.dns(0.008, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=3600)
+        tb.silent("REGISTER", "primary", 0.011)
+        second = 0.011 + tb.give_up("REGISTER")
+        tb.silent("REGISTER", "secondary", second)
+        due = second + tb.give_up("REGISTER") + 30.0
+        if lookup == "none":
+            return tb
+        lost_query(tb, due, srv.encode(), dns.SRV)
+        tb.dns(due + 1.0, srv, "SRV", SRV_UDP, ttl=3600)
+        tb.dns(due + 1.1, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=3600)
+        if lookup == "lost":
+            tb.facts = replace(tb.facts, duration=due + 1.5)
+            lost_query(tb, due + 1.2, f"secondary.{DOMAIN}".encode(), dns.A)
+        else:
+            tb.dns(due + 1.2, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=3600)
+        return tb
+
+    def test_lookup_under_way_at_the_end_passes(self) -> None:
+        self.assertEqual(status(self._world("lost"), "FBK-C3"), "pass")
+
+    def test_lookup_answered_then_no_register_fails(self) -> None:
+        self.assertEqual(status(self._world("answered"), "FBK-C3"), "fail")
+
+    def test_no_retry_fails(self) -> None:
+        self.assertEqual(status(self._world("none"), "FBK-C3"), "fail")
+
+
+class MaybeLateAnswerAtTheOnlyResolvedTargetTests(SynchronousTestCase):
+    """
+    FBK-S1 (round 29, survey w7052 [3092, 3093], 2 worlds): successive mode,
+    TCP, retry_counts 0, server 1 a domain whose A lookup gave the primary
+    alone (a DNS fault set a record of another name, so the run knows a
+    second address the lookup of server 1 never gave).  The primary's 200
+    came just as the phone gave it up (RTX-1's half second, L{Ctx.maybe_late})
+    and the phone fell back at once.  L{checks_fbk._late_answer_downs} asked
+    every address the run knows to have failed, the one the resolution never
+    gave too, so server 1 never went down and the fallback REGISTER read as
+    sent while the working server worked.  A target the resolution in use did
+    not give was not in the round (DNS-8), as L{Ctx.exhausted_at} reads it.
+    With both addresses given, falling back without trying the secondary
+    still fails.
+    """
+
+    def _world(self, addresses: tuple[str, ...]) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, redundancy_type=1, retry_counts=0,
+                                        expires=240, duration=60.0))
+        tb.dns(0.0, DOMAIN, "A", addresses, ttl=300)
+        gave = 0.01 + tb.give_up("REGISTER")
+        tb.respond(tb.register("primary", 0.01, transport="tcp"), 200, gave + 0.011)
+        fb = tb.register("fallback", gave + 0.2, transport="tcp", call_id="reg-fb")
+        tb.respond(fb, 200, gave + 0.3)
+        return tb
+
+    def test_fallback_after_the_only_target_gave_up_passes(self) -> None:
+        self.assertEqual(status(self._world((PRIMARY,)), "FBK-S1"), "pass")
+
+    def test_fallback_with_the_secondary_untried_fails(self) -> None:
+        self.assertEqual(status(self._world((PRIMARY, SECONDARY)), "FBK-S1"), "fail")
+
+
+class CallsHandoverRefusedBeforeTheRegistrationsRetryTests(SynchronousTestCase):
+    """
+    FBK-S1 (round 29, survey w7054 [2336..2338], 3 worlds): successive mode,
+    TLS, the fallback server's RTX-1 time long (retry_counts 15), the primary
+    silent to REGISTER and dropping INVITEs.  A call's INVITE gave the primary
+    up and went to the fallback server, whose connection was refused (FO-6);
+    8 s later the registration's REGISTER went to the primary, silent, given
+    up, and the phone registered at the fallback server.  L{wire.attempts}
+    took that REGISTER, inside the refused connection's long RTX-1 time, for
+    the request the connection stood for, so the round began at the fallback
+    server, FBK-S1 never saw server 1 fail and read the fallback REGISTER as
+    sent while the working server worked.  A connection to the fallback server
+    begun as a request gave server 1 up is that request's handover (the pass
+    after reads it so).  With the primary answering the REGISTER, the fallback
+    REGISTER after it still fails.
+    """
+
+    def _world(self, answered: bool) -> TraceBuilder:
+        tb = _ip_literal(transport=1, redundancy_type=1, retry_counts=15, expires=3600,
+                         calls=(100.0,), duration=200.0)
+        tb.respond(tb.register("primary", 0.0, transport="tcp"), 200, 0.005)
+        _tcp_silent(tb, "INVITE", 100.0, call_id="call-a")
+        gave = tb.refused(100.0 + tb.give_up("INVITE"), "fallback", after=0.002)
+        retry = gave + 8.0
+        if answered:
+            ren = tb.register("primary", retry, cseq=2, transport="tcp")
+            tb.respond(ren, 200, retry + 0.005)
+            at = retry + 1.0
+        else:
+            _tcp_silent(tb, "REGISTER", retry, cseq=2)
+            at = retry + tb.give_up("REGISTER")
+        fb = tb.register("fallback", at, call_id="reg-fb", transport="tcp")
+        tb.respond(fb, 200, at + 0.005)
+        return tb
+
+    def test_fallback_after_the_retry_gave_up_passes(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S1"), "pass")
+
+    def test_fallback_after_the_primary_answered_fails(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-S1"), "fail")
+
+
+class RetryAfterAMaybeLateFallbackRenewalBeganWithItsLookupTests(SynchronousTestCase):
+    """
+    FBK-S3 (round 29, survey w7055 [5738], 1 world): as
+    L{MaybeLateFallbackRenewalTests}, server 1 a domain.  The fallback
+    server's 200 to its renewal came just after the phone gave it up, and a
+    retry interval later the phone retried server 1 from the top (RTX-5),
+    beginning with looking it up again; the lookup's first query was lost
+    and asked again a second later, so the REGISTER itself left more than
+    T1 after the retry time.  L{checks_fbk._fallback_renewal_failed_at}
+    timed the retry from the REGISTER only, found no retry, and FBK-S3 read
+    the REGISTER as a probe off the C{fallback.timeout} schedule.  A retry
+    begins with its lookup (as FBK-C3 reads one).  The same lookup and
+    REGISTER 5 s before the retry time are still a probe off the schedule.
+    """
+
+    def _world(self, lookup_at: float) -> TraceBuilder:
+        servers = (ServerInfo("primary", PRIMARY, _PORTS), ServerInfo("fallback", FALLBACK, _PORTS))
+        tb = TraceBuilder(default_facts(redundancy_type=1, transport=1, retry_counts=0,
+                                        duration=120.0, latency_tolerance=0.261,
+                                        servers=servers))
+        tb.dns(1.0, DOMAIN, "A", [PRIMARY], ttl=60)
+        tb.silent("REGISTER", "primary", 1.2, transport="tcp")
+        first = tb.register("fallback", 7.8, call_id="reg-2", transport="tcp")
+        tb.respond(first, 200, 7.8)
+        renewal = tb.register("fallback", 67.9, call_id="reg-2", cseq=2, transport="tcp")
+        tb.respond(renewal, 200, 68.6)
+        lost_query(tb, lookup_at, DOMAIN.encode(), dns.A)
+        tb.dns(lookup_at + 1.0, DOMAIN, "A", [PRIMARY], ttl=60)
+        tb.silent("REGISTER", "primary", lookup_at + 1.1, cseq=2, transport="tcp")
+        return tb
+
+    def test_retry_begun_with_its_lookup_passes(self) -> None:
+        self.assertNotEqual(status(self._world(98.5), "FBK-S3"), "fail")
+
+    def test_lookup_and_register_early_fails(self) -> None:
+        self.assertEqual(status(self._world(93.5), "FBK-S3"), "fail")
+
+
+class RegistrationsFailoverBesideACallsInviteTests(SynchronousTestCase):
+    """
+    FBK-S1 and FO-2 (round 29, survey w7054 [4077], 1 world): successive
+    mode, TCP, register_on_enable 1, retry_counts 0, 0.1 s latency, both
+    targets of server 1 silent.  The registration's REGISTER to the primary
+    began at 1.8 s (a slow lookup), a call placed at 2.0 s sent its INVITE
+    there on the same connection; the REGISTER gave the primary up at 2.3 s
+    and its connection to the secondary was never established; at 2.8 s both
+    went to the fallback server.  L{wire._behind_roe}, the call placed within
+    the tolerance of the REGISTER's start, read the REGISTER as FO-5's
+    REGISTER ahead of the INVITE and gave the secondary's connection to the
+    INVITE alone: FO-2 saw the registration never fail over, FBK-S1 server 1
+    never fail.  An INVITE sent to that target while the REGISTER was still
+    being tried there did not wait behind it.  Without the connection to the
+    secondary, FO-2 still fails.
+    """
+
+    def _world(self, to_secondary: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(port1=0, transport=1, redundancy_type=1,
+                                        retry_counts=0, register_on_enable=1,
+                                        calls=(2.0,), duration=60.0,
+                                        latency_tolerance=0.251))
+        srv = (f"0 1 5060 primary.{DOMAIN}", f"1 0 5060 secondary.{DOMAIN}")
+        tb.dns(1.0, f"_sip._tcp.{DOMAIN}", "SRV", srv, ttl=3600)
+        tb.dns(1.2, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=3600)
+        tb.dns(1.4, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=3600)
+        # (the REGISTER's connection begun at 1.8 s, its segment read at 2.1 s, after the
+        # INVITE's: lost once and sent again)
+        tb.syn_lost(1.8, "primary", fate="delivered", phone_port=5060)
+        _tcp_silent(tb, "INVITE", 2.0, call_id="call-a")
+        _tcp_silent(tb, "REGISTER", 2.1)
+        if to_secondary:
+            tb.syn_lost(2.3, "secondary", fate="lost", phone_port=32769)
+        inv = tb.invite("fallback", 2.8, call_id="call-a", cseq=2, transport="tcp")
+        reg = tb.register("fallback", 2.8, call_id="reg-fb", transport="tcp")
+        tb.respond(inv, 200, 2.9)
+        tb.respond(reg, 200, 2.9)
+        tb.in_dialog(inv, "ACK", 2.95)
+        return tb
+
+    def test_registrations_failover_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "FO-2"), "fail")
+        self.assertEqual(status(self._world(True), "FBK-S1"), "pass")
+
+    def test_secondary_skipped_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-2"), "fail")
+        self.assertEqual(status(self._world(False), "FBK-S1"), "fail")

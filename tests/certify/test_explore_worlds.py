@@ -125,6 +125,15 @@ MUST_FAIL = {
     "r28-w7050-reg2-probe-answered-before-give-up-phone-side": (
         "registers-fallback-in-successive", "FBK-S1"),
     "r28-w7050-fo6-probe-fails-as-retry-falls-due": ("no-probing", "FBK-S3"),
+    "r29-w7052-fbk-c3-retry-lookup-under-way-at-end": ("no-reregister-retry", "FBK-C3"),
+    "r29-w7052-fbk-s1-maybe-late-200-only-resolved-target": (
+        "registers-fallback-in-successive", "FBK-S1"),
+    "r29-w7054-fbk-s1-calls-handover-refused-before-retry": (
+        "registers-fallback-in-successive", "FBK-S1"),
+    "r29-w7054-fo2-registration-fails-over-beside-calls-invite": (
+        "registers-fallback-in-successive", "FBK-S1"),
+    "r29-w7055-fbk-s3-retry-after-late-renewal-began-with-lookup": ("no-reregister-retry",
+                                                                    "FBK-S3"),
 }
 
 

@@ -150,7 +150,7 @@ def _dropped(ctx: Ctx) -> Callable[[Q], bool]:
     return dropped
 
 
-@per_run  # (read by L{queries} and L{questions}: one pass over the packets per run)
+@per_run  # (the one pass over the packets for lost answers: L{_lost_answers_of} too)
 def _lost_answer_ports_of(trace: Trace, facts: Facts) -> frozenset[tuple[str, str, float, int]]:
     """
     (name, type, time, the phone's port) of the DNS server's answers the network
@@ -1698,17 +1698,13 @@ def _lost_answers(ctx: Ctx) -> frozenset[tuple[str, str, float]]:
     return _lost_answers_of(ctx.trace, ctx.facts)
 
 
-@per_run  # (read by most DNS views, several times per judge: one pass over the packets)
+@per_run  # (read by most DNS views, several times per judge)
 def _lost_answers_of(trace: Trace, facts: Facts) -> frozenset[tuple[str, str, float]]:
-    dns_host = facts.dns[0] if facts.dns is not None else None
-    out: set[tuple[str, str, float]] = set()
-    for _, e in trace.indexed(PacketEvent):
-        if not (e.proto == "udp" and e.src[0] == dns_host and e.fate != "delivered"):
-            continue
-        asked = _read_answer(e.payload)
-        if asked is not None:
-            out.add((*asked, e.t))
-    return frozenset(out)
+    """
+    L{_lost_answer_ports_of} without the phone's port: the same scan of the
+    packets, read by the views that tell answers apart by name, type and time.
+    """
+    return frozenset(lost[:3] for lost in _lost_answer_ports_of(trace, facts))
 
 
 @per_run  # (read by L{queries} and L{questions}: one pass over the packets per run)

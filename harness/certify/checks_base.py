@@ -265,6 +265,17 @@ class Ctx:
         return dns_failures(self)
 
     @cached_property
+    def retry_times(self) -> tuple[tuple[float, float], ...]:
+        """
+        When RTX-5's retries were due, each with the moment from which it was
+        owed (L{harness.certify.checks_rtx._retry_times}): RTX-5 asks per pair
+        of transactions and REG-2 per renewal, so it is built once per run.
+        """
+        from harness.certify.checks_rtx import _retry_times
+
+        return tuple(_retry_times(self))
+
+    @cached_property
     def faults(self) -> list[tuple[int, FaultEvent]]:
         # (from the trace's events grouped by type, not a scan of them all)
         return list(self.trace.indexed(FaultEvent))

@@ -1216,7 +1216,7 @@ def _retried_from_top(ctx: Ctx, t: wire.Txn, x: wire.Txn) -> bool:
 
 def _retry_fell_due_over(ctx: Ctx, t: wire.Txn, x: wire.Txn) -> bool:
     """
-    Whether RTX-5's retry (L{_retry_times}), owed before C{t}'s answer, fell
+    Whether RTX-5's retry (L{Ctx.retry_times}), owed before C{t}'s answer, fell
     due while C{t} was under way or after it, C{x} going out as it fell due
     or, the phone waiting for C{t} (RFC 3261 10.2: one REGISTER of a Call-ID
     at a time), at once when C{t} ended: C{x} is that retry, from the top of
@@ -1230,7 +1230,7 @@ def _retry_fell_due_over(ctx: Ctx, t: wire.Txn, x: wire.Txn) -> bool:
     end = max(t.final_t, t.started)
     return any(owed <= t.final_t and t.started - ctx.tol <= due <= x.first + ctx.tol
                and x.first <= max(due, end) + ctx.at_once
-               for owed, due in _retry_times(ctx))
+               for owed, due in ctx.retry_times)
 
 
 def _pending_refusal(ctx: Ctx, t: wire.Txn) -> float | None:
@@ -2585,7 +2585,6 @@ def reg2(ctx: Ctx) -> Verdict:
         and (ctx.facts.phone is None or e.remote[0] == ctx.facts.phone)
     ]
     arrivals = wire.stream_arrivals(ctx.trace, ctx.facts)
-    retry_times: list[tuple[float, float]] | None = None  # (read when first needed)
     for r in ctx.regs:
         idx = r.txn.final_index
         arrived = max(r.t, arrivals.get(idx, r.t)) if idx is not None else r.t
@@ -2643,9 +2642,7 @@ def reg2(ctx: Ctx) -> Verdict:
             # (DNS-8: its address query failed or was lost): the REGISTER elsewhere
             # is FO-5's or a failover's, no renewal (explore seed 3, a call's lookup)
             continue
-        if retry_times is None and group == 1:
-            retry_times = _retry_times(ctx)
-        if group == 1 and _rtx5_retry(ctx, nxt, r.t, retry_times or ()):
+        if group == 1 and _rtx5_retry(ctx, nxt, r.t, ctx.retry_times):
             # not a renewal: RTX-5's retry of a round in which every target failed
             # before this registration (another request's REGISTER, FO-5, registered
             # meanwhile); RTX-5 judges it (explore seed 0)

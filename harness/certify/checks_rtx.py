@@ -1227,9 +1227,8 @@ def _retry_fell_due_over(ctx: Ctx, t: wire.Txn, x: wire.Txn) -> bool:
     fails.
     """
     assert t.final_t is not None
-    end = max(t.final_t, t.started)
     return any(owed <= t.final_t and t.started - ctx.tol <= due <= x.first + ctx.tol
-               and x.first <= max(due, end) + ctx.at_once
+               and x.first <= max(due, t.final_t) + ctx.at_once
                for owed, due in ctx.retry_times)
 
 
@@ -2487,7 +2486,7 @@ def _rtx5_retry(ctx: Ctx, nxt: wire.Txn, granted_at: float,
         return True
     began = [q for q in wire.phone_query_times(ctx.trace, ctx.facts)
              if q <= nxt.started + ctx.tol and any(abs(q - d) <= slack for d in due)]
-    return any(lo - ctx.tol <= q and q - ctx.tol <= nxt.started <= hi + ctx.tol
+    return any(lo - ctx.tol <= q and nxt.started <= hi + ctx.tol
                for lo, hi in wire.phone_lookups(ctx.trace, ctx.facts)
                for q in began if q <= hi)
 

@@ -9,10 +9,12 @@ request when a chain tried all its targets and every attempt failed
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from harness.certify import wire
@@ -867,9 +869,14 @@ def _on_fallback_periods(ctx: Ctx) -> list[tuple[wire.Txn, float]]:
     # (worked out at the first registration there that needs them: most runs have none,
     # and these were most of FBK-S3's and FBK-S4's cost when they are n/a)
     downs: list[float] | None = None
+    taken: list[float] | None = None
     out = []
     for r in ctx.regs:
-        if r.dst != fb or _put_on_nothing(ctx, r):
+        if r.dst != fb:
+            continue
+        if taken is None:
+            taken = _taken_back_times(ctx)
+        if _put_on_nothing(ctx, r, taken):
             continue
         if downs is None:
             downs = _server1_downs(ctx)
@@ -904,10 +911,11 @@ def _server1_downs(ctx: Ctx) -> list[float]:
     return downs
 
 
-def _put_on_nothing(ctx: Ctx, r: wire.Registration) -> bool:
+def _put_on_nothing(ctx: Ctx, r: wire.Registration, taken: Sequence[float]) -> bool:
     """
     Whether fallback registration C{r}'s 2xx put the phone on nothing
-    (L{_on_fallback_periods}): it came, or may have come, too late.
+    (L{_on_fallback_periods}): it came, or may have come, too late.  C{taken}
+    is L{_taken_back_times}, worked out once by the caller.
     """
     fb = ctx.fallback
     # a 2xx that came after the phone had given that REGISTER up (RTX-1: a server
@@ -966,7 +974,7 @@ def _put_on_nothing(ctx: Ctx, r: wire.Registration) -> bool:
         if retry is not None:
             gone = ctx.failed_at(retry)
             upper = max(upper, (r.t + r.granted if gone is None else gone) - ctx.tol)
-        upper = min(upper, _taken_back_at(ctx, r) + ctx.tol)
+        upper = min(upper, _taken_back_at(taken, r) + ctx.tol)
         renewed = any(x.method == "REGISTER" and x.dst == fb
                       and r.t + r.granted / 2 - ctx.tol <= x.started
                       <= min(r.t + r.granted + ctx.tol, upper)
@@ -998,7 +1006,18 @@ def _put_on_nothing(ctx: Ctx, r: wire.Registration) -> bool:
     return False
 
 
-def _taken_back_at(ctx: Ctx, r: wire.Registration) -> float:
+def _taken_back_times(ctx: Ctx) -> list[float]:
+    """
+    When server 1 registered the phone, in order, a 2xx that may have come too
+    late (RTX-1) left out: it shows nothing, the phone may have stayed on the
+    fallback server and renewed there.  One pass over the registrations for
+    every L{_taken_back_at}, not one per fallback registration.
+    """
+    return sorted(x.t for x in ctx.regs if ctx.group(x.dst) == 1
+                  and not x.txn.late and not ctx.maybe_late(x.txn))
+
+
+def _taken_back_at(taken: Sequence[float], r: wire.Registration) -> float:
     """
     When server 1 registered the phone after fallback registration C{r}
     (C{inf} if it never did): from then the phone is on server 1 (FBK-S4,
@@ -1009,10 +1028,8 @@ def _taken_back_at(ctx: Ctx, r: wire.Registration) -> float:
     answered, and the next REGISTER to the fallback server the failover of the
     primary's renewal 190 s after that.
     """
-    # (a 2xx that may have come too late, RTX-1, shows nothing: the phone may have
-    # stayed on the fallback server and renewed there)
-    return min((x.t for x in ctx.regs if x.t > r.t and ctx.group(x.dst) == 1
-                and not x.txn.late and not ctx.maybe_late(x.txn)), default=math.inf)
+    i = bisect.bisect_right(taken, r.t)  # (C{taken}: L{_taken_back_times})
+    return taken[i] if i < len(taken) else math.inf
 
 
 def _fallen_back_after(ctx: Ctx, retry: wire.Txn, r: wire.Registration) -> bool:

@@ -276,6 +276,17 @@ class Ctx:
         return tuple(_retry_times(self))
 
     @cached_property
+    def on_fallback_periods(self) -> tuple[tuple[wire.Txn, float], ...]:
+        """
+        Successful REGISTERs at the fallback server after server 1 failed
+        (L{harness.certify.checks_fbk._on_fallback_periods}): read by FBK-S3
+        and FBK-S4, built once per run.
+        """
+        from harness.certify.checks_fbk import _on_fallback_periods
+
+        return tuple(_on_fallback_periods(self))
+
+    @cached_property
     def faults(self) -> list[tuple[int, FaultEvent]]:
         # (from the trace's events grouped by type, not a scan of them all)
         return list(self.trace.indexed(FaultEvent))

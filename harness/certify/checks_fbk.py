@@ -1793,7 +1793,7 @@ def fbk_s3(ctx: Ctx) -> Verdict:
     guard = _fallback_guard(ctx, c, 1)
     if guard:
         return guard
-    periods = _on_fallback_periods(ctx)
+    periods = ctx.on_fallback_periods
     if not periods:
         return ctx.na(c, "the phone never registered at the fallback server after server 1 "
                          "failed")
@@ -1871,7 +1871,7 @@ def fbk_s4(ctx: Ctx) -> Verdict:
     guard = _fallback_guard(ctx, c, 1)
     if guard:
         return guard
-    periods = _on_fallback_periods(ctx)
+    periods = ctx.on_fallback_periods
     if not periods:
         return ctx.na(c, "the phone never registered at the fallback server after server 1 "
                          "failed")

@@ -287,6 +287,18 @@ class Ctx:
         return tuple(_on_fallback_periods(self))
 
     @cached_property
+    def address_questions(self) -> tuple[tuple[Question, ...], dict[str, frozenset[str]]]:
+        """
+        The phone's address questions and, by address heard, the names it was
+        heard for (L{harness.certify.checks_dns.address_questions}): read by
+        L{harness.certify.checks_dns.given_up_before} per request, built once
+        per run.  Do not change the map.
+        """
+        from harness.certify.checks_dns import address_questions
+
+        return address_questions(self)
+
+    @cached_property
     def faults(self) -> list[tuple[int, FaultEvent]]:
         # (from the trace's events grouped by type, not a scan of them all)
         return list(self.trace.indexed(FaultEvent))

@@ -1855,13 +1855,8 @@ def given_up_before(ctx: Ctx, head: str, started: float) -> dict[str, tuple[int,
     of the given-up question's first try and of the head's answered try.
     Empty when the request's own lookup had them.
     """
-    qs = [x for x in ctx.questions if x.type == "A"]
-    names: dict[str, set[str]] = {}  # address -> the names an answer heard gave it for
-    for x in qs:
-        if x.heard is not None:
-            for r in x.heard.records:
-                names.setdefault(r, set()).add(x.name)
-    heads = names.get(head, set())
+    qs, names = ctx.address_questions
+    heads = names.get(head, frozenset())
     got = [x for x in qs if x.name in heads and x.heard is not None
            and x.heard.answer is not None and x.heard.answer.t <= started
            and head in x.heard.records]
@@ -1870,7 +1865,7 @@ def given_up_before(ctx: Ctx, head: str, started: float) -> dict[str, tuple[int,
     moved_on = got[-1]
     out: dict[str, tuple[int, int]] = {}
     for a in sorted({s.address for s in ctx.facts.targets} - {head}):
-        mine = names.get(a, set())
+        mine = names.get(a, frozenset())
         if not mine or mine & heads:
             continue
         given_up = next((x for x in qs if x.name in mine
@@ -1883,6 +1878,22 @@ def given_up_before(ctx: Ctx, head: str, started: float) -> dict[str, tuple[int,
         if given_up is not None:
             out[a] = (given_up.tries[0].index, moved_on.last.index)
     return out
+
+
+def address_questions(ctx: Ctx) -> tuple[tuple[Question, ...], dict[str, frozenset[str]]]:
+    """
+    The phone's address (A) questions (L{questions}), and for each address an
+    answer heard gave, the names it gave it for: what L{given_up_before} reads
+    of the whole run, read through L{Ctx.address_questions} (built once per
+    run, not per request).
+    """
+    qs = tuple(x for x in ctx.questions if x.type == "A")
+    names: dict[str, set[str]] = {}
+    for x in qs:
+        if x.heard is not None:
+            for r in x.heard.records:
+                names.setdefault(r, set()).add(x.name)
+    return qs, {a: frozenset(n) for a, n in names.items()}
 
 
 def _ended_without(x: Question) -> float | None:

@@ -185,7 +185,7 @@ class Ctx:
         from harness.certify.checks_rtx import _hang_up_claims
 
         return frozenset(_hang_up_claims(self, self.conn_attempts,
-                                         wire._planned_in_dialog(self.facts, self.dialogs),
+                                         self.planned_in_dialog,
                                          self.call_claims))
 
     def _out_of_targets(self) -> set[int]:
@@ -219,6 +219,15 @@ class Ctx:
     @cached_property
     def dialogs(self) -> list[wire.Dialog]:
         return wire.dialogs(self.trace, self.facts, self.txns)
+
+    @cached_property
+    def planned_in_dialog(self) -> tuple[tuple[str, float], ...]:
+        """
+        Where and when the planned calls owe an in-dialog request
+        (L{wire._planned_in_dialog} of L{dialogs}): read by RTX-2, RTX-5 and
+        FBK-S3's views of failed connections, built once per run.
+        """
+        return tuple(wire._planned_in_dialog(self.facts, self.dialogs))
 
     @cached_property
     def regs(self) -> list[wire.Registration]:

@@ -257,7 +257,7 @@ def _renewal_on_hang_up_conn(ctx: Ctx) -> list[tuple[float, wire.ConnAttempt]]:
     fb = ctx.fallback
     claimed = {(x.dst, x.conn_failure.phone_port) for x in ctx.attempts
                if not x.on_wire and x.conn_failure is not None}
-    planned = wire._planned_in_dialog(ctx.facts, ctx.dialogs)
+    planned = ctx.planned_in_dialog
     registering = {a.index for a in _failed_connections(ctx, 1)}
     out = []
     for a in ctx.conn_attempts:

@@ -216,7 +216,7 @@ def _joined_opening(ctx: Ctx, x: wire.Txn) -> bool:
     # fell due: explore seed 113 of round 8, next find, the BYE's SYNs lost from
     # 552.01 s, the retry due at 555.005 s written with it as it came up at 555.02 s)
     return any(srv == x.dst and due - ctx.tol <= start <= due + 1.0 + ctx.tol
-               for srv, due in wire._planned_in_dialog(ctx.facts, ctx.dialogs)) and any(
+               for srv, due in ctx.planned_in_dialog) and any(
         y.in_dialog and y.method in ("BYE", "INVITE") and y.dst == x.dst
         and y.conn_start == start and y.sends[0].sport == s0.sport for y in ctx.txns)
 
@@ -1434,7 +1434,7 @@ def rtx5(ctx: Ctx) -> Verdict:
     # failure views' like change, judging 2.72 -> 2.55 M instructions per bench run)
     dns_out: list[tuple[float, int]] = []
     heads: set[int] = set()
-    hang_ups: list[tuple[str, float]] = []
+    hang_ups: Sequence[tuple[str, float]] = ()
     hung: frozenset[int] = frozenset()
     read_rounds = False
     dns_down: list[DnsDown] | None = None  # (read when first needed)
@@ -1481,7 +1481,7 @@ def rtx5(ctx: Ctx) -> Verdict:
                     if e.proto == "udp" and e.dst[0] == dns_host and e.src[0] == ctx.facts.phone
                 ]
                 heads = {id(r.head) for r in ctx.rounds}
-                hang_ups = wire._planned_in_dialog(ctx.facts, ctx.dialogs)
+                hang_ups = ctx.planned_in_dialog
                 # each planned hang-up (or re-INVITE) claims one failed connection to the
                 # server of its dialog (FO-4), the first begun in the second after it is
                 # due, as a call claims one in its window: a retry from the top of the list

@@ -462,7 +462,7 @@ class Ctx:
         if txn.final_t is None or txn.late:
             return False
         give_up = txn.started + self.give_up(txn)
-        at = txn.provisional_t  # (set with L{wire.Txn.provisional}: when it reached the phone)
+        at = txn.provisional_t  # (L{wire.Txn.provisional}: when it reached the phone)
         if txn.method == "INVITE" and at is not None and at + self.tol <= give_up:
             # (an INVITE a provisional response put in Proceeding in time has no timer,
             # RFC 3261 17.1.1.2: no answer comes too late, as for L{wire.Txn.late}; one

@@ -492,8 +492,9 @@ class Ctx:
         if txn.conn_start is None and packet is None:
             left -= self.tol / 2  # (dated at the server: the request's own trip, one way)
         start = min(txn.started, left)
-        sent = max(txn.final_t, self.stream_arrivals.get(txn.final_index, txn.final_t))
-        return sent + self.tol / 2 < start + self.give_up(txn)
+        # (the response's first delivered copy, as the server sent it: one way still to go)
+        arrived = max(txn.final_t, self.stream_arrivals.get(txn.final_index, txn.final_t))
+        return arrived + self.tol / 2 < start + self.give_up(txn)
 
     def ack_due(self, txn: wire.Txn) -> bool:
         """

@@ -2608,7 +2608,7 @@ def call_windows(trace: Trace, facts: Facts) -> tuple[tuple[float, float], ...]:
     return tuple(out)
 
 
-@per_run  # (read by L{phone_lookups} and REG-2: one pass over the packets)
+@per_run  # (read by L{phone_lookups} and REG-2's RTX-5 retry test, checks_rtx._rtx5_retry)
 def phone_query_times(trace: Trace, facts: Facts) -> tuple[float, ...]:
     """
     When the phone sent each DNS query (its packets to the DNS host, lost ones

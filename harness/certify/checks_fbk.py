@@ -675,9 +675,11 @@ def _call_tried_working(ctx: Ctx, inv: wire.Txn) -> tuple[int, ...]:
     since, until = placed - ctx.tol, inv.started + ctx.tol
     out = [a.index for a in ctx.conn_attempts
            if a.index in ctx.call_claims and since <= a.start and a.t <= until]
+    # (answered: its final response has a time, which may be 0.0 s, the run's start)
     out += [x.indexes[0] for x in ctx.txns
             if id(x) in ctx.roe_registers and ctx.group(x.dst) == 1 and x.answered
-            and not x.ok and since <= x.started and (x.final_t or x.last) <= until]
+            and not x.ok and since <= x.started
+            and x.final_t is not None and x.final_t <= until]
     return tuple(sorted(out))
 
 

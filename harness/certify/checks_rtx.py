@@ -2435,10 +2435,12 @@ def _retry_times(ctx: Ctx) -> list[tuple[float, float]]:
     1 failed (owed from that failure), and, in successive mode, after each
     failed REGISTER to the fallback server (owed from its start: server 1 had
     failed before it, by its transactions or by its lookup, DNS-11, which
-    leaves no transaction; FBK-S2, then every target failed).  Without a
-    fallback server to take over in successive mode, a failed lookup of
-    server 1 (DNS-11: a failure of server 1, as if every target had failed)
-    owes one too, a retry interval after the resolver gave it up.
+    leaves no transaction; FBK-S2, then every target failed).  Where no
+    fallback server takes over (concurrent mode, FBK-C1: the fallback server
+    is registered alongside and takes nothing over; or successive mode
+    without one), a failed lookup of server 1 (DNS-11: a failure of server
+    1, as if every target had failed) owes one too, a retry interval after
+    the resolver gave it up.
     """
     out = []
     ri = ctx.profile.retry_interval

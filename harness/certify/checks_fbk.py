@@ -1506,34 +1506,13 @@ def _fallback_backoff(ctx: Ctx, t: float) -> float | None:
     """
     When the phone's RTX-5 retry at the fallback server falls due, if at C{t}
     it is waiting one out: its last REGISTER attempt there before C{t} failed
-    (silent, 503, refused) less than the retry interval before C{t}.  Server 1
-    failing again then (another request's lookup or attempt, DNS-11) does not
-    make the fallback server, which has just failed too, due at once: the next
-    REGISTER there is the retry (RTX-5).  C{None} if no such wait is running.
-
-    So is one the fallback server refused (a 500, say: no failure, RTX-3, but
-    no registration either; the phone registers there again a retry interval
-    later, explore seed 30 of dns-ip-literal, round 3: a call's lookup failed
-    a second after the fallback server had refused the REGISTER).
+    (silent, 503, refused: L{fallback_failed_at}) less than the retry interval
+    before C{t}.  Server 1 failing again then (another request's lookup or
+    attempt, DNS-11) does not make the fallback server, which has just failed
+    too, due at once: the next REGISTER there is the retry (RTX-5).  C{None}
+    if no such wait is running.
     """
-    fb = ctx.fallback
-    prev = [x for x in ctx.attempts if x.method == "REGISTER" and x.dst == fb and x.first < t]
-    # (a connection there that failed before any SIP went over it is such an attempt
-    # (RTX-2), though no REGISTER on the wire names it: explore seed 239 of
-    # dns-ip-literal, round 7, TLS, the handshake lost until after the give-up, the
-    # connection then carrying a call's INVITE)
-    conn = max((a for a in _failed_connections(ctx, 2) if a.start < t),
-               key=lambda a: a.start, default=None)
-    if not prev and conn is None:
-        return None
-    if conn is not None and (not prev or conn.start > prev[-1].started):
-        done: float | None = conn.t
-    else:
-        last = prev[-1]
-        done = ctx.failed_at(last)
-        if (done is None and last.final is not None and last.final.status >= 300
-                and last.final.status not in (401, 407)):
-            done = last.final_t
+    done = fallback_failed_at(ctx, t)
     if done is None:
         return None
     due = done + ctx.profile.retry_interval + ctx.tol + ctx.profile.t1
@@ -1543,6 +1522,37 @@ def _fallback_backoff(ctx: Ctx, t: float) -> float | None:
     if done > t + ctx.tol or due < t:
         return None
     return due
+
+
+def fallback_failed_at(ctx: Ctx, t: float) -> float | None:
+    """
+    When the phone's last REGISTER attempt at the fallback server begun before
+    C{t} failed, C{None} if it did not: the one reading of that moment for
+    FBK-S2 (L{_fallback_backoff}) and FO-6 (L{checks_fo._fallback_failed_before}).
+
+    A connection there that failed before any SIP went over it is such an
+    attempt (RTX-2), though no REGISTER on the wire names it: explore seed 239
+    of dns-ip-literal, round 7, TLS, the handshake lost until after the
+    give-up, the connection then carrying a call's INVITE.  So is one the
+    fallback server refused (a 500, say: no failure, RTX-3, but no
+    registration either; the phone registers there again a retry interval
+    later, explore seed 30 of dns-ip-literal, round 3: a call's lookup failed
+    a second after the fallback server had refused the REGISTER).
+    """
+    fb = ctx.fallback
+    prev = [x for x in ctx.attempts if x.method == "REGISTER" and x.dst == fb and x.first < t]
+    conn = max((a for a in _failed_connections(ctx, 2) if a.start < t),
+               key=lambda a: a.start, default=None)
+    if not prev and conn is None:
+        return None
+    if conn is not None and (not prev or conn.start > prev[-1].started):
+        return conn.t
+    last = prev[-1]
+    done = ctx.failed_at(last)
+    if (done is None and last.final is not None and last.final.status >= 300
+            and last.final.status not in (401, 407)):
+        done = last.final_t
+    return done
 
 
 def _roe_while_registered(ctx: Ctx, ch: wire.Chain, t_fail: float) -> bool:

@@ -1318,6 +1318,23 @@ class DnsDown:
     timed_out: bool
     waited_out: bool = False
 
+    @property
+    def gave_up(self) -> float:
+        """
+        When the phone's resolver gave this lookup up (DNS-11: server 1 failed
+        then), the one reading of it for RTX-5's retry and FBK-S1: its last
+        query or answer; L{DNS_GIVE_UP} after its first query when a question
+        of its own went unanswered (the resolver fails a question only when
+        its waits are over, not at its last try); and, when it timed out only
+        by packets lost nearby, no later than that (later tries counted with
+        it may be a new lookup's).  C{latest} is when it had surely given up.
+        """
+        if self.waited_out:
+            return self.start + DNS_GIVE_UP
+        if self.timed_out:
+            return min(self.end, self.start + DNS_GIVE_UP)
+        return self.end
+
     def describe(self) -> str:
         why = "timed out" if self.timed_out else "no address"
         return f"lookup of server 1 at {self.start:.3f} s ({why} by {self.end:.3f} s)"

@@ -1416,17 +1416,11 @@ def _late_answer_downs(ctx: Ctx) -> list[tuple[float, wire.Txn]]:
 def _lookup_failed_at(ctx: Ctx, d: DnsDown) -> float:
     """
     When failed lookup C{d} of server 1 failed for the phone, as early as it
-    may have (FBK-S1 lets the phone fall back from then): its last query or
-    answer; for a timed-out one at most L{DNS_GIVE_UP} after its first query
-    (later tries counted with it may be a new lookup's), and, when a question
-    of its own went unanswered, no sooner than that either: the resolver
-    fails a question only when its waits are over, not at its last try.
+    may have (FBK-S1 lets the phone fall back from then): its give-up
+    (L{DnsDown.gave_up}), a tolerance earlier when that is reckoned from its
+    first query rather than read off the wire.
     """
-    if not d.timed_out:
-        return d.end
-    if d.waited_out:
-        return d.start + DNS_GIVE_UP - ctx.tol
-    return min(d.end, d.start + DNS_GIVE_UP)
+    return d.gave_up - ctx.tol if d.waited_out else d.gave_up
 
 
 def fbk_s1(ctx: Ctx) -> Verdict:

@@ -2442,12 +2442,10 @@ def _retry_times(ctx: Ctx) -> list[tuple[float, float]]:
     1, as if every target had failed) owes one too, a retry interval after
     the resolver gave it up.
     """
-    out = []
+    out: list[tuple[float, float]] = []
     ri = ctx.profile.retry_interval
     if not (ctx.facts.account.redundancy_type == 1 and ctx.fallback is not None):
-        for d in ctx.dns_downs:
-            gave_up = d.start + DNS_GIVE_UP if d.waited_out else d.end
-            out.append((d.start, gave_up + ri))
+        out.extend((d.start, d.gave_up + ri) for d in ctx.dns_downs)
     targets = {s.address for s in ctx.facts.targets}
     for rnd in ctx.rounds:
         if rnd.method != "REGISTER":

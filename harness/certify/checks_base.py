@@ -185,7 +185,7 @@ class Ctx:
         from harness.certify.checks_rtx import _hang_up_claims
 
         return frozenset(_hang_up_claims(self, self.conn_attempts,
-                                         wire._planned_in_dialog(self.facts, self.dialogs),
+                                         self.planned_in_dialog,
                                          self.call_claims))
 
     def _out_of_targets(self) -> set[int]:
@@ -219,6 +219,15 @@ class Ctx:
     @cached_property
     def dialogs(self) -> list[wire.Dialog]:
         return wire.dialogs(self.trace, self.facts, self.txns)
+
+    @cached_property
+    def planned_in_dialog(self) -> tuple[tuple[str, float], ...]:
+        """
+        Where and when the planned calls owe an in-dialog request
+        (L{wire._planned_in_dialog} of L{dialogs}): read by RTX-2, RTX-5 and
+        FBK-S3's views of failed connections, built once per run.
+        """
+        return tuple(wire._planned_in_dialog(self.facts, self.dialogs))
 
     @cached_property
     def regs(self) -> list[wire.Registration]:
@@ -263,6 +272,40 @@ class Ctx:
         from harness.certify.checks_dns import dns_failures
 
         return dns_failures(self)
+
+    @cached_property
+    def retry_times(self) -> tuple[tuple[float, float], ...]:
+        """
+        When RTX-5's retries were due, each with the moment from which it was
+        owed (L{harness.certify.checks_rtx._retry_times}): RTX-5 asks per pair
+        of transactions and REG-2 per renewal, so it is built once per run.
+        """
+        from harness.certify.checks_rtx import _retry_times
+
+        return tuple(_retry_times(self))
+
+    @cached_property
+    def on_fallback_periods(self) -> tuple[tuple[wire.Txn, float], ...]:
+        """
+        Successful REGISTERs at the fallback server after server 1 failed
+        (L{harness.certify.checks_fbk._on_fallback_periods}): read by FBK-S3
+        and FBK-S4, built once per run.
+        """
+        from harness.certify.checks_fbk import _on_fallback_periods
+
+        return tuple(_on_fallback_periods(self))
+
+    @cached_property
+    def address_questions(self) -> tuple[tuple[Question, ...], dict[str, frozenset[str]]]:
+        """
+        The phone's address questions and, by address heard, the names it was
+        heard for (L{harness.certify.checks_dns.address_questions}): read by
+        L{harness.certify.checks_dns.given_up_before} per request, built once
+        per run.  Do not change the map.
+        """
+        from harness.certify.checks_dns import address_questions
+
+        return address_questions(self)
 
     @cached_property
     def faults(self) -> list[tuple[int, FaultEvent]]:
@@ -419,7 +462,7 @@ class Ctx:
         if txn.final_t is None or txn.late:
             return False
         give_up = txn.started + self.give_up(txn)
-        at = txn.provisional_t  # (set with L{wire.Txn.provisional}: when it reached the phone)
+        at = txn.provisional_t  # (L{wire.Txn.provisional}: when it reached the phone)
         if txn.method == "INVITE" and at is not None and at + self.tol <= give_up:
             # (an INVITE a provisional response put in Proceeding in time has no timer,
             # RFC 3261 17.1.1.2: no answer comes too late, as for L{wire.Txn.late}; one
@@ -449,8 +492,9 @@ class Ctx:
         if txn.conn_start is None and packet is None:
             left -= self.tol / 2  # (dated at the server: the request's own trip, one way)
         start = min(txn.started, left)
-        sent = max(txn.final_t, self.stream_arrivals.get(txn.final_index, txn.final_t))
-        return sent + self.tol / 2 < start + self.give_up(txn)
+        # (the response's first delivered copy, as the server sent it: one way still to go)
+        arrived = max(txn.final_t, self.stream_arrivals.get(txn.final_index, txn.final_t))
+        return arrived + self.tol / 2 < start + self.give_up(txn)
 
     def ack_due(self, txn: wire.Txn) -> bool:
         """

@@ -150,7 +150,7 @@ def _dropped(ctx: Ctx) -> Callable[[Q], bool]:
     return dropped
 
 
-@per_run  # (read by L{queries} and L{questions}: one pass over the packets per run)
+@per_run  # (the one pass over the packets for lost answers: L{_lost_answers_of} too)
 def _lost_answer_ports_of(trace: Trace, facts: Facts) -> frozenset[tuple[str, str, float, int]]:
     """
     (name, type, time, the phone's port) of the DNS server's answers the network
@@ -1318,6 +1318,23 @@ class DnsDown:
     timed_out: bool
     waited_out: bool = False
 
+    @property
+    def gave_up(self) -> float:
+        """
+        When the phone's resolver gave this lookup up (DNS-11: server 1 failed
+        then), the one reading of it for RTX-5's retry and FBK-S1: its last
+        query or answer; L{DNS_GIVE_UP} after its first query when a question
+        of its own went unanswered (the resolver fails a question only when
+        its waits are over, not at its last try); and, when it timed out only
+        by packets lost nearby, no later than that (later tries counted with
+        it may be a new lookup's).  C{latest} is when it had surely given up.
+        """
+        if self.waited_out:
+            return self.start + DNS_GIVE_UP
+        if self.timed_out:
+            return min(self.end, self.start + DNS_GIVE_UP)
+        return self.end
+
     def describe(self) -> str:
         why = "timed out" if self.timed_out else "no address"
         return f"lookup of server 1 at {self.start:.3f} s ({why} by {self.end:.3f} s)"
@@ -1698,17 +1715,13 @@ def _lost_answers(ctx: Ctx) -> frozenset[tuple[str, str, float]]:
     return _lost_answers_of(ctx.trace, ctx.facts)
 
 
-@per_run  # (read by most DNS views, several times per judge: one pass over the packets)
+@per_run  # (read by most DNS views, several times per judge)
 def _lost_answers_of(trace: Trace, facts: Facts) -> frozenset[tuple[str, str, float]]:
-    dns_host = facts.dns[0] if facts.dns is not None else None
-    out: set[tuple[str, str, float]] = set()
-    for _, e in trace.indexed(PacketEvent):
-        if not (e.proto == "udp" and e.src[0] == dns_host and e.fate != "delivered"):
-            continue
-        asked = _read_answer(e.payload)
-        if asked is not None:
-            out.add((*asked, e.t))
-    return frozenset(out)
+    """
+    L{_lost_answer_ports_of} without the phone's port: the same scan of the
+    packets, read by the views that tell answers apart by name, type and time.
+    """
+    return frozenset(lost[:3] for lost in _lost_answer_ports_of(trace, facts))
 
 
 @per_run  # (read by L{queries} and L{questions}: one pass over the packets per run)
@@ -1859,13 +1872,8 @@ def given_up_before(ctx: Ctx, head: str, started: float) -> dict[str, tuple[int,
     of the given-up question's first try and of the head's answered try.
     Empty when the request's own lookup had them.
     """
-    qs = [x for x in ctx.questions if x.type == "A"]
-    names: dict[str, set[str]] = {}  # address -> the names an answer heard gave it for
-    for x in qs:
-        if x.heard is not None:
-            for r in x.heard.records:
-                names.setdefault(r, set()).add(x.name)
-    heads = names.get(head, set())
+    qs, names = ctx.address_questions
+    heads = names.get(head, frozenset())
     got = [x for x in qs if x.name in heads and x.heard is not None
            and x.heard.answer is not None and x.heard.answer.t <= started
            and head in x.heard.records]
@@ -1874,7 +1882,7 @@ def given_up_before(ctx: Ctx, head: str, started: float) -> dict[str, tuple[int,
     moved_on = got[-1]
     out: dict[str, tuple[int, int]] = {}
     for a in sorted({s.address for s in ctx.facts.targets} - {head}):
-        mine = names.get(a, set())
+        mine = names.get(a, frozenset())
         if not mine or mine & heads:
             continue
         given_up = next((x for x in qs if x.name in mine
@@ -1887,6 +1895,22 @@ def given_up_before(ctx: Ctx, head: str, started: float) -> dict[str, tuple[int,
         if given_up is not None:
             out[a] = (given_up.tries[0].index, moved_on.last.index)
     return out
+
+
+def address_questions(ctx: Ctx) -> tuple[tuple[Question, ...], dict[str, frozenset[str]]]:
+    """
+    The phone's address (A) questions (L{questions}), and for each address an
+    answer heard gave, the names it gave it for: what L{given_up_before} reads
+    of the whole run, read through L{Ctx.address_questions} (built once per
+    run, not per request).
+    """
+    qs = tuple(x for x in ctx.questions if x.type == "A")
+    names: dict[str, set[str]] = {}
+    for x in qs:
+        if x.heard is not None:
+            for r in x.heard.records:
+                names.setdefault(r, set()).add(x.name)
+    return qs, {a: frozenset(n) for a, n in names.items()}
 
 
 def _ended_without(x: Question) -> float | None:

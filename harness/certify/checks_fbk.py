@@ -9,10 +9,12 @@ request when a chain tried all its targets and every attempt failed
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from harness.certify import wire
@@ -255,7 +257,7 @@ def _renewal_on_hang_up_conn(ctx: Ctx) -> list[tuple[float, wire.ConnAttempt]]:
     fb = ctx.fallback
     claimed = {(x.dst, x.conn_failure.phone_port) for x in ctx.attempts
                if not x.on_wire and x.conn_failure is not None}
-    planned = wire._planned_in_dialog(ctx.facts, ctx.dialogs)
+    planned = ctx.planned_in_dialog
     registering = {a.index for a in _failed_connections(ctx, 1)}
     out = []
     for a in ctx.conn_attempts:
@@ -673,9 +675,11 @@ def _call_tried_working(ctx: Ctx, inv: wire.Txn) -> tuple[int, ...]:
     since, until = placed - ctx.tol, inv.started + ctx.tol
     out = [a.index for a in ctx.conn_attempts
            if a.index in ctx.call_claims and since <= a.start and a.t <= until]
+    # (answered: its final response has a time, which may be 0.0 s, the run's start)
     out += [x.indexes[0] for x in ctx.txns
             if id(x) in ctx.roe_registers and ctx.group(x.dst) == 1 and x.answered
-            and not x.ok and since <= x.started and (x.final_t or x.last) <= until]
+            and not x.ok and since <= x.started
+            and x.final_t is not None and x.final_t <= until]
     return tuple(sorted(out))
 
 
@@ -896,9 +900,14 @@ def _on_fallback_periods(ctx: Ctx) -> list[tuple[wire.Txn, float]]:
     # (worked out at the first registration there that needs them: most runs have none,
     # and these were most of FBK-S3's and FBK-S4's cost when they are n/a)
     downs: list[float] | None = None
+    taken: list[float] | None = None
     out = []
     for r in ctx.regs:
-        if r.dst != fb or _put_on_nothing(ctx, r):
+        if r.dst != fb:
+            continue
+        if taken is None:
+            taken = _taken_back_times(ctx)
+        if _put_on_nothing(ctx, r, taken):
             continue
         if downs is None:
             downs = _server1_downs(ctx)
@@ -933,10 +942,11 @@ def _server1_downs(ctx: Ctx) -> list[float]:
     return downs
 
 
-def _put_on_nothing(ctx: Ctx, r: wire.Registration) -> bool:
+def _put_on_nothing(ctx: Ctx, r: wire.Registration, taken: Sequence[float]) -> bool:
     """
     Whether fallback registration C{r}'s 2xx put the phone on nothing
-    (L{_on_fallback_periods}): it came, or may have come, too late.
+    (L{_on_fallback_periods}): it came, or may have come, too late.  C{taken}
+    is L{_taken_back_times}, worked out once by the caller.
     """
     fb = ctx.fallback
     # a 2xx that came after the phone had given that REGISTER up (RTX-1: a server
@@ -995,7 +1005,7 @@ def _put_on_nothing(ctx: Ctx, r: wire.Registration) -> bool:
         if retry is not None:
             gone = ctx.failed_at(retry)
             upper = max(upper, (r.t + r.granted if gone is None else gone) - ctx.tol)
-        upper = min(upper, _taken_back_at(ctx, r) + ctx.tol)
+        upper = min(upper, _taken_back_at(taken, r) + ctx.tol)
         renewed = any(x.method == "REGISTER" and x.dst == fb
                       and r.t + r.granted / 2 - ctx.tol <= x.started
                       <= min(r.t + r.granted + ctx.tol, upper)
@@ -1027,7 +1037,18 @@ def _put_on_nothing(ctx: Ctx, r: wire.Registration) -> bool:
     return False
 
 
-def _taken_back_at(ctx: Ctx, r: wire.Registration) -> float:
+def _taken_back_times(ctx: Ctx) -> list[float]:
+    """
+    When server 1 registered the phone, in order, a 2xx that may have come too
+    late (RTX-1) left out: it shows nothing, the phone may have stayed on the
+    fallback server and renewed there.  One pass over the registrations for
+    every L{_taken_back_at}, not one per fallback registration.
+    """
+    return sorted(x.t for x in ctx.regs if ctx.group(x.dst) == 1
+                  and not x.txn.late and not ctx.maybe_late(x.txn))
+
+
+def _taken_back_at(taken: Sequence[float], r: wire.Registration) -> float:
     """
     When server 1 registered the phone after fallback registration C{r}
     (C{inf} if it never did): from then the phone is on server 1 (FBK-S4,
@@ -1038,10 +1059,8 @@ def _taken_back_at(ctx: Ctx, r: wire.Registration) -> float:
     answered, and the next REGISTER to the fallback server the failover of the
     primary's renewal 190 s after that.
     """
-    # (a 2xx that may have come too late, RTX-1, shows nothing: the phone may have
-    # stayed on the fallback server and renewed there)
-    return min((x.t for x in ctx.regs if x.t > r.t and ctx.group(x.dst) == 1
-                and not x.txn.late and not ctx.maybe_late(x.txn)), default=math.inf)
+    i = bisect.bisect_right(taken, r.t)  # (C{taken}: L{_taken_back_times})
+    return taken[i] if i < len(taken) else math.inf
 
 
 def _fallen_back_after(ctx: Ctx, retry: wire.Txn, r: wire.Registration) -> bool:
@@ -1430,17 +1449,11 @@ def _late_answer_downs(ctx: Ctx) -> list[tuple[float, wire.Txn]]:
 def _lookup_failed_at(ctx: Ctx, d: DnsDown) -> float:
     """
     When failed lookup C{d} of server 1 failed for the phone, as early as it
-    may have (FBK-S1 lets the phone fall back from then): its last query or
-    answer; for a timed-out one at most L{DNS_GIVE_UP} after its first query
-    (later tries counted with it may be a new lookup's), and, when a question
-    of its own went unanswered, no sooner than that either: the resolver
-    fails a question only when its waits are over, not at its last try.
+    may have (FBK-S1 lets the phone fall back from then): its give-up
+    (L{DnsDown.gave_up}), a tolerance earlier when that is reckoned from its
+    first query rather than read off the wire.
     """
-    if not d.timed_out:
-        return d.end
-    if d.waited_out:
-        return d.start + DNS_GIVE_UP - ctx.tol
-    return min(d.end, d.start + DNS_GIVE_UP)
+    return d.gave_up - ctx.tol if d.waited_out else d.gave_up
 
 
 def fbk_s1(ctx: Ctx) -> Verdict:
@@ -1520,34 +1533,13 @@ def _fallback_backoff(ctx: Ctx, t: float) -> float | None:
     """
     When the phone's RTX-5 retry at the fallback server falls due, if at C{t}
     it is waiting one out: its last REGISTER attempt there before C{t} failed
-    (silent, 503, refused) less than the retry interval before C{t}.  Server 1
-    failing again then (another request's lookup or attempt, DNS-11) does not
-    make the fallback server, which has just failed too, due at once: the next
-    REGISTER there is the retry (RTX-5).  C{None} if no such wait is running.
-
-    So is one the fallback server refused (a 500, say: no failure, RTX-3, but
-    no registration either; the phone registers there again a retry interval
-    later, explore seed 30 of dns-ip-literal, round 3: a call's lookup failed
-    a second after the fallback server had refused the REGISTER).
+    (silent, 503, refused: L{fallback_failed_at}) less than the retry interval
+    before C{t}.  Server 1 failing again then (another request's lookup or
+    attempt, DNS-11) does not make the fallback server, which has just failed
+    too, due at once: the next REGISTER there is the retry (RTX-5).  C{None}
+    if no such wait is running.
     """
-    fb = ctx.fallback
-    prev = [x for x in ctx.attempts if x.method == "REGISTER" and x.dst == fb and x.first < t]
-    # (a connection there that failed before any SIP went over it is such an attempt
-    # (RTX-2), though no REGISTER on the wire names it: explore seed 239 of
-    # dns-ip-literal, round 7, TLS, the handshake lost until after the give-up, the
-    # connection then carrying a call's INVITE)
-    conn = max((a for a in _failed_connections(ctx, 2) if a.start < t),
-               key=lambda a: a.start, default=None)
-    if not prev and conn is None:
-        return None
-    if conn is not None and (not prev or conn.start > prev[-1].started):
-        done: float | None = conn.t
-    else:
-        last = prev[-1]
-        done = ctx.failed_at(last)
-        if (done is None and last.final is not None and last.final.status >= 300
-                and last.final.status not in (401, 407)):
-            done = last.final_t
+    done = fallback_failed_at(ctx, t)
     if done is None:
         return None
     due = done + ctx.profile.retry_interval + ctx.tol + ctx.profile.t1
@@ -1557,6 +1549,37 @@ def _fallback_backoff(ctx: Ctx, t: float) -> float | None:
     if done > t + ctx.tol or due < t:
         return None
     return due
+
+
+def fallback_failed_at(ctx: Ctx, t: float) -> float | None:
+    """
+    When the phone's last REGISTER attempt at the fallback server begun before
+    C{t} failed, C{None} if it did not: the one reading of that moment for
+    FBK-S2 (L{_fallback_backoff}) and FO-6 (L{checks_fo._fallback_failed_before}).
+
+    A connection there that failed before any SIP went over it is such an
+    attempt (RTX-2), though no REGISTER on the wire names it: explore seed 239
+    of dns-ip-literal, round 7, TLS, the handshake lost until after the
+    give-up, the connection then carrying a call's INVITE.  So is one the
+    fallback server refused (a 500, say: no failure, RTX-3, but no
+    registration either; the phone registers there again a retry interval
+    later, explore seed 30 of dns-ip-literal, round 3: a call's lookup failed
+    a second after the fallback server had refused the REGISTER).
+    """
+    fb = ctx.fallback
+    prev = [x for x in ctx.attempts if x.method == "REGISTER" and x.dst == fb and x.first < t]
+    conn = max((a for a in _failed_connections(ctx, 2) if a.start < t),
+               key=lambda a: a.start, default=None)
+    if not prev and conn is None:
+        return None
+    if conn is not None and (not prev or conn.start > prev[-1].started):
+        return conn.t
+    last = prev[-1]
+    done = ctx.failed_at(last)
+    if (done is None and last.final is not None and last.final.status >= 300
+            and last.final.status not in (401, 407)):
+        done = last.final_t
+    return done
 
 
 def _roe_while_registered(ctx: Ctx, ch: wire.Chain, t_fail: float) -> bool:
@@ -1818,7 +1841,7 @@ def fbk_s3(ctx: Ctx) -> Verdict:
     guard = _fallback_guard(ctx, c, 1)
     if guard:
         return guard
-    periods = _on_fallback_periods(ctx)
+    periods = ctx.on_fallback_periods
     if not periods:
         return ctx.na(c, "the phone never registered at the fallback server after server 1 "
                          "failed")
@@ -1896,7 +1919,7 @@ def fbk_s4(ctx: Ctx) -> Verdict:
     guard = _fallback_guard(ctx, c, 1)
     if guard:
         return guard
-    periods = _on_fallback_periods(ctx)
+    periods = ctx.on_fallback_periods
     if not periods:
         return ctx.na(c, "the phone never registered at the fallback server after server 1 "
                          "failed")

@@ -725,7 +725,8 @@ def fallback_write_in_flight(ctx: Ctx, t: float) -> int | None:
 def _fallback_failed_before(ctx: Ctx, t: float) -> bool:
     """
     Whether the phone's last REGISTER attempt at the fallback server before
-    C{t} had failed less than a retry interval before C{t}, and the phone
+    C{t} had failed (L{checks_fbk.fallback_failed_at}, as FBK-S2 reads it)
+    less than a retry interval before C{t}, and the phone
     then retried from the top of the list a retry interval after that failure
     (or the run ended first): every target had failed, server 1 failing again
     at C{t} (a probe still under way, FBK-S3) does not make the fallback
@@ -735,11 +736,9 @@ def _fallback_failed_before(ctx: Ctx, t: float) -> bool:
     fallback server's renewal given up at 127 s, a probe failing at 136 s,
     the retry at the primary at 157 s.
     """
-    fb = ctx.fallback
-    prev = [x for x in ctx.attempts if x.method == "REGISTER" and x.dst == fb and x.first < t]
-    if not prev:
-        return False
-    done = ctx.failed_at(prev[-1])
+    from harness.certify.checks_fbk import fallback_failed_at
+
+    done = fallback_failed_at(ctx, t)
     ri = ctx.profile.retry_interval
     slack = ctx.tol + ctx.profile.t1
     # (a retry interval after it to the instant, the retry's own slack: server 1

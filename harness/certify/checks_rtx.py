@@ -216,7 +216,7 @@ def _joined_opening(ctx: Ctx, x: wire.Txn) -> bool:
     # fell due: explore seed 113 of round 8, next find, the BYE's SYNs lost from
     # 552.01 s, the retry due at 555.005 s written with it as it came up at 555.02 s)
     return any(srv == x.dst and due - ctx.tol <= start <= due + 1.0 + ctx.tol
-               for srv, due in wire._planned_in_dialog(ctx.facts, ctx.dialogs)) and any(
+               for srv, due in ctx.planned_in_dialog) and any(
         y.in_dialog and y.method in ("BYE", "INVITE") and y.dst == x.dst
         and y.conn_start == start and y.sends[0].sport == s0.sport for y in ctx.txns)
 
@@ -1216,7 +1216,7 @@ def _retried_from_top(ctx: Ctx, t: wire.Txn, x: wire.Txn) -> bool:
 
 def _retry_fell_due_over(ctx: Ctx, t: wire.Txn, x: wire.Txn) -> bool:
     """
-    Whether RTX-5's retry (L{_retry_times}), owed before C{t}'s answer, fell
+    Whether RTX-5's retry (L{Ctx.retry_times}), owed before C{t}'s answer, fell
     due while C{t} was under way or after it, C{x} going out as it fell due
     or, the phone waiting for C{t} (RFC 3261 10.2: one REGISTER of a Call-ID
     at a time), at once when C{t} ended: C{x} is that retry, from the top of
@@ -1227,10 +1227,9 @@ def _retry_fell_due_over(ctx: Ctx, t: wire.Txn, x: wire.Txn) -> bool:
     fails.
     """
     assert t.final_t is not None
-    end = max(t.final_t, t.started)
     return any(owed <= t.final_t and t.started - ctx.tol <= due <= x.first + ctx.tol
-               and x.first <= max(due, end) + ctx.at_once
-               for owed, due in _retry_times(ctx))
+               and x.first <= max(due, t.final_t) + ctx.at_once
+               for owed, due in ctx.retry_times)
 
 
 def _pending_refusal(ctx: Ctx, t: wire.Txn) -> float | None:
@@ -1435,7 +1434,7 @@ def rtx5(ctx: Ctx) -> Verdict:
     # failure views' like change, judging 2.72 -> 2.55 M instructions per bench run)
     dns_out: list[tuple[float, int]] = []
     heads: set[int] = set()
-    hang_ups: list[tuple[str, float]] = []
+    hang_ups: Sequence[tuple[str, float]] = ()
     hung: frozenset[int] = frozenset()
     read_rounds = False
     dns_down: list[DnsDown] | None = None  # (read when first needed)
@@ -1482,7 +1481,7 @@ def rtx5(ctx: Ctx) -> Verdict:
                     if e.proto == "udp" and e.dst[0] == dns_host and e.src[0] == ctx.facts.phone
                 ]
                 heads = {id(r.head) for r in ctx.rounds}
-                hang_ups = wire._planned_in_dialog(ctx.facts, ctx.dialogs)
+                hang_ups = ctx.planned_in_dialog
                 # each planned hang-up (or re-INVITE) claims one failed connection to the
                 # server of its dialog (FO-4), the first begun in the second after it is
                 # due, as a call claims one in its window: a retry from the top of the list
@@ -2436,17 +2435,17 @@ def _retry_times(ctx: Ctx) -> list[tuple[float, float]]:
     1 failed (owed from that failure), and, in successive mode, after each
     failed REGISTER to the fallback server (owed from its start: server 1 had
     failed before it, by its transactions or by its lookup, DNS-11, which
-    leaves no transaction; FBK-S2, then every target failed).  Without a
-    fallback server to take over in successive mode, a failed lookup of
-    server 1 (DNS-11: a failure of server 1, as if every target had failed)
-    owes one too, a retry interval after the resolver gave it up.
+    leaves no transaction; FBK-S2, then every target failed).  Where no
+    fallback server takes over (concurrent mode, FBK-C1: the fallback server
+    is registered alongside and takes nothing over; or successive mode
+    without one), a failed lookup of server 1 (DNS-11: a failure of server
+    1, as if every target had failed) owes one too, a retry interval after
+    the resolver gave it up.
     """
-    out = []
+    out: list[tuple[float, float]] = []
     ri = ctx.profile.retry_interval
     if not (ctx.facts.account.redundancy_type == 1 and ctx.fallback is not None):
-        for d in ctx.dns_downs:
-            gave_up = d.start + DNS_GIVE_UP if d.waited_out else d.end
-            out.append((d.start, gave_up + ri))
+        out.extend((d.start, d.gave_up + ri) for d in ctx.dns_downs)
     targets = {s.address for s in ctx.facts.targets}
     for rnd in ctx.rounds:
         if rnd.method != "REGISTER":
@@ -2487,7 +2486,7 @@ def _rtx5_retry(ctx: Ctx, nxt: wire.Txn, granted_at: float,
         return True
     began = [q for q in wire.phone_query_times(ctx.trace, ctx.facts)
              if q <= nxt.started + ctx.tol and any(abs(q - d) <= slack for d in due)]
-    return any(lo - ctx.tol <= q and q - ctx.tol <= nxt.started <= hi + ctx.tol
+    return any(lo - ctx.tol <= q and nxt.started <= hi + ctx.tol
                for lo, hi in wire.phone_lookups(ctx.trace, ctx.facts)
                for q in began if q <= hi)
 
@@ -2585,7 +2584,6 @@ def reg2(ctx: Ctx) -> Verdict:
         and (ctx.facts.phone is None or e.remote[0] == ctx.facts.phone)
     ]
     arrivals = wire.stream_arrivals(ctx.trace, ctx.facts)
-    retry_times: list[tuple[float, float]] | None = None  # (read when first needed)
     for r in ctx.regs:
         idx = r.txn.final_index
         arrived = max(r.t, arrivals.get(idx, r.t)) if idx is not None else r.t
@@ -2643,9 +2641,7 @@ def reg2(ctx: Ctx) -> Verdict:
             # (DNS-8: its address query failed or was lost): the REGISTER elsewhere
             # is FO-5's or a failover's, no renewal (explore seed 3, a call's lookup)
             continue
-        if retry_times is None and group == 1:
-            retry_times = _retry_times(ctx)
-        if group == 1 and _rtx5_retry(ctx, nxt, r.t, retry_times or ()):
+        if group == 1 and _rtx5_retry(ctx, nxt, r.t, ctx.retry_times):
             # not a renewal: RTX-5's retry of a round in which every target failed
             # before this registration (another request's REGISTER, FO-5, registered
             # meanwhile); RTX-5 judges it (explore seed 0)

@@ -125,15 +125,23 @@ class Txn:
     final: Response | None
     final_t: float | None
     final_index: int | None
-    provisional: bool
     conn_failure: ConnAttempt | None = None
     on_wire: bool = True
     conn_start: float | None = None
     late: bool = False
-    #: when the first provisional response could reach the phone (L{provisional}):
-    #: its sending, or over TCP/TLS the sending of the first copy of its segment the
-    #: network delivered (L{stream_arrivals})
+    #: when the first provisional response could reach the phone in time (before
+    #: the phone gave the request up; L{provisional}): its sending, or over TCP/TLS
+    #: the sending of the first copy of its segment the network delivered
+    #: (L{stream_arrivals}); C{None} without one
     provisional_t: float | None = None
+
+    @property
+    def provisional(self) -> bool:
+        """
+        Whether a provisional response reached the phone in time (L{provisional_t}
+        is set): one field, so the two cannot disagree.
+        """
+        return self.provisional_t is not None
 
     # The look-ups below are asked some 150 times per judged run (every checker
     # places every attempt); the record is frozen, so the busiest are worked out
@@ -992,7 +1000,6 @@ def phone_transactions(trace: Trace, facts: Facts) -> list[Txn]:
         final: Response | None = None
         final_t: float | None = None
         final_index: int | None = None
-        provisional = False
         provisional_t: float | None = None
         # a provisional response sent after the phone had given the INVITE up (RTX-1)
         # found no transaction to stop; so did one sent in time whose TCP/TLS segment
@@ -1005,8 +1012,8 @@ def phone_transactions(trace: Trace, facts: Facts) -> list[Txn]:
             if t < sends[0].t:
                 continue
             if resp.status < 200:
-                if arrivals.get(i, t) <= give_up and not provisional:
-                    provisional, provisional_t = True, arrivals.get(i, t)
+                if arrivals.get(i, t) <= give_up and provisional_t is None:
+                    provisional_t = arrivals.get(i, t)
             elif final is None:
                 final, final_t, final_index = resp, t, i
         out.append(
@@ -1022,7 +1029,6 @@ def phone_transactions(trace: Trace, facts: Facts) -> list[Txn]:
                 final=final,
                 final_t=final_t,
                 final_index=final_index,
-                provisional=provisional,
                 provisional_t=provisional_t,
             )
         )
@@ -1062,17 +1068,17 @@ def phone_transactions(trace: Trace, facts: Facts) -> list[Txn]:
                 # survey 7003 [05], round 7, TCP, 100 ms latency, an INVITE's 180 lost
                 # and sent again with the 200 after the phone had given the server up
                 # and moved on; the INVITE had found no transaction in Proceeding)
-                if (x.provisional and x.provisional_t is not None
+                if (x.provisional_t is not None
                         and x.provisional_t > syn + give_up_delay(
                             facts.profile, x.method, retry_counts_for(facts, x.dst))
                         + facts.tol):
-                    out[n] = replace(x, provisional=False, provisional_t=None)
+                    out[n] = replace(x, provisional_t=None)
     # a final response sent after the phone's give-up time (RTX-1) came too late: the
     # phone had failed that target and moved on (a server that only delays its answer);
     # so did one sent in time whose segments the network lost until after it (TCP/TLS)
     lookups: tuple[tuple[float, float], ...] | None = None
     for n, x in enumerate(out):
-        if x.method == "INVITE" and x.provisional and x.provisional_t is not None:
+        if x.method == "INVITE" and x.provisional_t is not None:
             # a provisional response that reached the phone only about its give-up time
             # (within the tolerance) as it sent the INVITE elsewhere came too late as well,
             # as for a final response below (survey w7043 [5492], round 26: TCP, 100 ms
@@ -1085,7 +1091,7 @@ def phone_transactions(trace: Trace, facts: Facts) -> list[Txn]:
                 if lookups is None:
                     lookups = phone_lookups(trace, facts)
                 if _moved_on_at(x, give_up, out, lookups, facts):
-                    x = out[n] = replace(x, provisional=False, provisional_t=None)
+                    x = out[n] = replace(x, provisional_t=None)
         if x.final is None or x.final_t is None or (x.method == "INVITE" and x.provisional):
             continue
         give_up = x.started + give_up_delay(facts.profile, x.method, retry_counts_for(facts, x.dst))
@@ -2095,7 +2101,6 @@ def attempts(
             final=None,
             final_t=None,
             final_index=None,
-            provisional=False,
             conn_failure=a,
             on_wire=False,
         )
@@ -2309,7 +2314,7 @@ def attempts(
                     facts.phone or "", a.phone_port)
         synthetic[k] = replace(
             prev, branch="", sends=(sent,), final=None, final_t=None, final_index=None,
-            provisional=False, conn_failure=a, on_wire=False, conn_start=None, late=False,
+            provisional_t=None, conn_failure=a, on_wire=False, conn_start=None, late=False,
             transport=a.transport, dst=a.server, role=facts.role_of(a.server),
         )
         for x in with_it:
@@ -2622,7 +2627,7 @@ def call_windows(trace: Trace, facts: Facts) -> tuple[tuple[float, float], ...]:
     return tuple(out)
 
 
-@per_run  # (read by L{phone_lookups} and REG-2: one pass over the packets)
+@per_run  # (read by L{phone_lookups} and REG-2's RTX-5 retry test, checks_rtx._rtx5_retry)
 def phone_query_times(trace: Trace, facts: Facts) -> tuple[float, ...]:
     """
     When the phone sent each DNS query (its packets to the DNS host, lost ones

@@ -9,6 +9,7 @@ from __future__ import annotations
 from twisted.names import dns
 from twisted.trial.unittest import SynchronousTestCase
 
+from harness.certify.checks_dns import DNS_GIVE_UP, DnsDown
 from harness.testing.tracebuilder import (
     DNS,
     DOMAIN,
@@ -2276,3 +2277,31 @@ class NextLookupAfterTheSecondTryTests(SynchronousTestCase):
 
     def test_retry_answered_fails(self) -> None:
         self.assertEqual(status(self._world(False), "REG-2"), "fail")
+
+
+class DnsDownGaveUpTests(SynchronousTestCase):
+    """
+    DNS-11, RTX-5, FBK-S1 (review25): when a failed lookup of server 1 gave
+    up was spelt twice, by RTX-5's retry times (its end, or L{DNS_GIVE_UP}
+    after its start when a question went unanswered) and by FBK-S1 (the
+    same, capped at that wait when it timed out only by packets lost
+    nearby).  One reading, L{DnsDown.gave_up}, serves both; C{latest} (when
+    it had surely given up) stays the later bound.
+    """
+
+    def _down(self, *, end: float, timed_out: bool, waited_out: bool) -> DnsDown:
+        return DnsDown(start=10.0, end=end, latest=end + DNS_GIVE_UP, index=0,
+                       indexes=(0,), timed_out=timed_out, waited_out=waited_out)
+
+    def test_a_lookup_answered_without_an_address_gave_up_at_its_end(self) -> None:
+        self.assertEqual(self._down(end=17.0, timed_out=False, waited_out=False).gave_up, 17.0)
+
+    def test_a_question_unanswered_gives_up_a_wait_after_the_start(self) -> None:
+        d = self._down(end=11.0, timed_out=True, waited_out=True)
+        self.assertEqual(d.gave_up, 10.0 + DNS_GIVE_UP)
+        self.assertLess(d.gave_up, d.latest)
+
+    def test_lost_packets_nearby_cap_it_at_a_wait_after_the_start(self) -> None:
+        self.assertEqual(self._down(end=17.0, timed_out=True, waited_out=False).gave_up,
+                         10.0 + DNS_GIVE_UP)
+        self.assertEqual(self._down(end=12.0, timed_out=True, waited_out=False).gave_up, 12.0)

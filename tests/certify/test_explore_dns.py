@@ -2276,3 +2276,102 @@ class NextLookupAfterTheSecondTryTests(SynchronousTestCase):
 
     def test_retry_answered_fails(self) -> None:
         self.assertEqual(status(self._world(False), "REG-2"), "fail")
+
+
+def lost_answer(tb: TraceBuilder, at: float, name: str, qtype: int) -> None:
+    """The DNS server's answer to C{qtype name} that the network lost on its way back."""
+    m = dns.Message(id=8, answer=True)
+    m.queries = [dns.Query(name, qtype, dns.IN)]
+    tb._add(PacketEvent(at, "udp", (DNS, 53), (PHONE, 40000), m.toStr(), fate="lost"))
+
+
+class DomainsNaptrBetweenTheFlagAndItsQueryTests(SynchronousTestCase):
+    """
+    DNS-5 (survey w7054 [1379], round 29): 20 % loss, the domain's NAPTR
+    (empty flag) pointing at a NAPTR whose flag-s record names C{_sip._udp}.
+    A call's lookup got that flag-s answer at 34.020 s; the registration's
+    RTX-5 retry began its own lookup with the domain's NAPTR at 34.033 s (its
+    answer lost), and the call's SRV query left at 34.036 s.  DNS-5 took the
+    retry's NAPTR query for what the phone made of the flag.  A NAPTR query of
+    the domain begins a lookup (DNS-2); one whose answer never reached the
+    phone cannot have led to the SRV query after it: the flag was followed.
+    With the domain's A asked there instead of the SRV, DNS-5 still fails.
+    """
+
+    def _world(self, follow: tuple[str, str]) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=3, port1=0, calls=(34.0,), duration=60.0))
+        empty = f'10 10 "" "SIP+D2U" "" naptr.{DOMAIN}'
+        flag_s = f'35 39 "s" "SIP+D2U" "" _sip._udp.{DOMAIN}'
+        tb.dns(34.010, DOMAIN, "NAPTR", [empty], answer_after=0.0)
+        tb.dns(34.020, f"naptr.{DOMAIN}", "NAPTR", [flag_s], answer_after=0.0)
+        tb.dns(34.033, DOMAIN, "NAPTR", [empty], answer_after=0.0)
+        lost_answer(tb, 34.033, DOMAIN, dns.NAPTR)
+        name, qtype = follow
+        tb.dns(34.036, name, qtype, rcode="NXDOMAIN", answer_after=0.0)
+        return tb
+
+    def test_flag_followed_after_the_other_lookups_start_passes(self) -> None:
+        self.assertEqual(status(self._world((f"_sip._udp.{DOMAIN}", "SRV")), "DNS-5"), "pass")
+
+    def test_domains_address_asked_instead_fails(self) -> None:
+        self.assertEqual(status(self._world((DOMAIN, "A")), "DNS-5"), "fail")
+
+
+class AnotherLookupsStepWhoseAnswerLeftFirstTests(SynchronousTestCase):
+    """
+    DNS-5 (survey w7054 [2047], round 29): 0.1 s latency, 10 ms jitter, the
+    domain's flag-s NAPTR record names C{_sip._udp}.  A call's lookup and the
+    registration's ran 0.2 s apart: the call's SRV answer left the server
+    11 ms before the registration's NAPTR answer, and the call's address
+    query for its first target reached the server just before the
+    registration's SRV query.  DNS-5 read that address query as what the
+    phone made of the registration's flag: another lookup's answer counted
+    only if it left after this one's.  An answer that left after this lookup
+    was asked is the other lookup's, whichever left first: the flag was
+    followed.  With the domain's A asked instead of the registration's SRV
+    query, DNS-5 still fails.
+    """
+
+    def _world(self, follow: tuple[str, str]) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=3, port1=0, calls=(0.0,), duration=30.0,
+                                        server2=""))
+        srv = f"_sip._udp.{DOMAIN}"
+        sent_query(tb, 0.0, 0.1, DOMAIN, "NAPTR", (NAPTR_UDP,), port=1001)
+        sent_query(tb, 0.2, 0.3, srv, "SRV", SRV_UDP, port=1002)
+        sent_query(tb, 0.211, 0.311, DOMAIN, "NAPTR", (NAPTR_UDP,), port=2001)
+        sent_query(tb, 0.42, 0.52, f"primary.{DOMAIN}", "A", (PRIMARY,), port=1003)
+        name, qtype = follow
+        sent_query(tb, 0.425, 0.525, name, qtype, SRV_UDP if qtype == "SRV" else (PRIMARY,),
+                   port=2002)
+        return tb
+
+    def test_flag_followed_after_the_other_lookups_step_passes(self) -> None:
+        self.assertEqual(status(self._world((f"_sip._udp.{DOMAIN}", "SRV")), "DNS-5"), "pass")
+
+    def test_domains_address_asked_instead_fails(self) -> None:
+        self.assertEqual(status(self._world((DOMAIN, "A")), "DNS-5"), "fail")
+
+
+class SrvQueryLostInTheInstantOfTheEmptyNaptrTests(SynchronousTestCase):
+    """
+    DNS-6 (survey w7052 [3603], round 29): no latency nor jitter, 20 % loss,
+    no NAPTR records.  The renewal's lookup at 300 s got its empty NAPTR
+    answer and asked C{_sip._udp}'s SRV in the same instant; the network lost
+    that query and the run ended.  DNS-6 looked for a lost SRV query strictly
+    after the NAPTR query and found none.  A lost query whose packet follows
+    the NAPTR query in the trace was asked after it, at the same time or not:
+    the SRV query was asked.  With the domain's A lost there instead, DNS-6
+    still fails.
+    """
+
+    def _world(self, lost: tuple[str, int]) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(port1=0, server2="", duration=300.0))
+        tb.dns(300.0, DOMAIN, "NAPTR", answer_after=0.0)
+        lost_query(tb, 300.0, *lost)
+        return tb
+
+    def test_srv_query_lost_in_the_same_instant_passes(self) -> None:
+        self.assertEqual(status(self._world((f"_sip._udp.{DOMAIN}", dns.SRV)), "DNS-6"), "pass")
+
+    def test_domains_address_lost_instead_fails(self) -> None:
+        self.assertEqual(status(self._world((DOMAIN, dns.A)), "DNS-6"), "fail")

@@ -1102,7 +1102,10 @@ def _stay_then_primary(ctx: Ctx, c: str, delay_of: str,
             ch = due
             judged += 1
             ev.extend(ch.head.indexes)
-            if not ctx.is_primary(ch.head.dst, f.to):
+            # (or its round began at the primary, a head at the current server held back
+            # by TCP written only after, L{wire.began_with})
+            if not (ctx.is_primary(ch.head.dst, f.to) or ctx.is_primary(
+                    wire.began_with(ch, ctx.trace, ctx.facts).dst, f.to)):
                 return ctx.failed(
                     c,
                     f"the first new request after {delay_of} ran out did not try the primary",

@@ -19,7 +19,7 @@ from harness.testing.tracebuilder import (
     default_facts,
     verdict_of,
 )
-from harness.trace.events import DnsEvent, PacketEvent
+from harness.trace.events import ConnEvent, DnsEvent, PacketEvent
 
 NAPTR_UDP = f'0 0 "s" "SIP+D2U" "" _sip._udp.{DOMAIN}'
 SRV_UDP = (f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}")
@@ -2375,3 +2375,50 @@ class SrvQueryLostInTheInstantOfTheEmptyNaptrTests(SynchronousTestCase):
 
     def test_domains_address_lost_instead_fails(self) -> None:
         self.assertEqual(status(self._world((DOMAIN, dns.A)), "DNS-6"), "fail")
+
+
+class HeldRenewalAfterThePrimaryRefusedTests(SynchronousTestCase):
+    """
+    DNS-10 (survey w7055 [4014], round 29; TCP, 20 % loss, A TTL 5 s): a
+    call's BYE to the secondary lost from 14.24 s; the renewal due at 15 s
+    resolved the domain again at 15.085 s, its connection to the primary was
+    refused at 15.1 s, and its REGISTER went to the secondary, its first copy
+    lost in the BYE's retransmission at 15.64 s.  The wire dates a request
+    TCP held back so from the earliest it can have been written, the BYE's
+    lost copy: the round seemed to begin at the secondary at 14.24 s, before
+    the lookup (its 200 late for a REGISTER sent then, the primary's refused
+    connection read as the round moving on).  It began at the primary, after the lookup
+    (L{wire.began_with}).  With no lookup before the renewal, DNS-10 still
+    fails.
+    """
+
+    def _world(self, resolved: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, calls=(1.0,), expires=30, retry_counts=0,
+                                        duration=60.0))
+        tb.dns(0.0, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=5)
+        tb.respond(tb.register("primary", 0.01, transport="tcp"), 200, 0.02)
+        first = tb.invite("secondary", 1.0, call_id="call-1", transport="tcp")
+        tb.respond(first, 200)
+        tb.in_dialog(first, "ACK", 1.02, transport="tcp")
+        bye = tb.in_dialog(first, "BYE", 15.645, transport="tcp")
+        bye_raw = tb._events[-1].raw  # type: ignore[attr-defined]
+        tb.respond(bye, 200)
+        if resolved:
+            tb.dns(15.085, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=5)
+        tb.syn_lost(15.1, "primary", fate="closed", phone_port=41000)
+        tb._add(ConnEvent(15.11, PHONE, "refused", "tcp", (PHONE, 41000), (PRIMARY, 5060),
+                          "RST"))
+        renewal = tb.register("secondary", 15.845, cseq=2, transport="tcp")
+        reg_raw = tb._events[-1].raw  # type: ignore[attr-defined]
+        tb.respond(renewal, 200)
+        for t, raw, fate in ((14.24, bye_raw, "lost"), (14.44, bye_raw, "lost"),
+                             (15.64, bye_raw, "delivered"), (15.64, reg_raw, "lost"),
+                             (15.84, reg_raw, "delivered")):
+            tb._add(PacketEvent(t, "tcp", (PHONE, 5060), (SECONDARY, 5060), raw, fate=fate))
+        return tb
+
+    def test_resolved_before_the_primary_was_tried_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "DNS-10"), "pass")
+
+    def test_not_resolved_again_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "DNS-10"), "fail")

@@ -125,6 +125,7 @@ MUST_FAIL = {
     "r28-w7050-reg2-probe-answered-before-give-up-phone-side": (
         "registers-fallback-in-successive", "FBK-S1"),
     "r28-w7050-fo6-probe-fails-as-retry-falls-due": ("no-probing", "FBK-S3"),
+    "r29-w7055-dns10-held-register-after-primary-refused": ("never-fails-back", "FB-1"),
 }
 
 

@@ -818,8 +818,13 @@ def fo6(ctx: Ctx) -> Verdict:
             # it took over at once and its port was closed: a connection there that failed
             # before any SIP went over it (RTX-2), though no request on the wire names it
             # (explore seed 15: no request of the phone ever reached the wire)
+            # (or one already being opened there when the lookup failed, which failed
+            # only after: the request joined it, L{fallback_refused_at_once}; survey
+            # w7054 [8666], round 29: a call's SYNs to the stopped fallback server from
+            # 287.0 s, refused at 290.0 s, the registration retry's lookup failing at 288.2 s)
             refused = next((a for a in ctx.conn_attempts if a.server == fb
-                            and d.start - ctx.tol <= a.start <= due), None)
+                            and d.start - ctx.tol <= a.start <= due), None) or (
+                fallback_refused_at_once(ctx, d.latest))
             if refused is not None:
                 ev.extend(refused.indexes)
                 continue
@@ -1096,7 +1101,10 @@ def _stay_then_primary(ctx: Ctx, c: str, delay_of: str,
             ch = due
             judged += 1
             ev.extend(ch.head.indexes)
-            if not ctx.is_primary(ch.head.dst, f.to):
+            # (or its round began at the primary, a head at the current server held back
+            # by TCP written only after, L{wire.began_with})
+            if not (ctx.is_primary(ch.head.dst, f.to) or ctx.is_primary(
+                    wire.began_with(ch, ctx.trace, ctx.facts).dst, f.to)):
                 return ctx.failed(
                     c,
                     f"the first new request after {delay_of} ran out did not try the primary",

@@ -54,6 +54,7 @@ __all__ = [
     "Txn",
     "asked_expires",
     "attempts",
+    "began_with",
     "chains",
     "conn_attempts",
     "conn_failures",
@@ -1297,6 +1298,31 @@ def rounds(chain: Chain, facts: Facts, alone: Collection[int] = ()) -> list[Chai
         else:
             out.append([t])
     return [Chain(chain.method, chain.call_id, tuple(r)) for r in out]
+
+
+def began_with(ch: Chain, trace: Trace, facts: Facts) -> Txn:
+    """
+    The attempt round C{ch} may have begun with: its head, unless TCP held the
+    head back behind another request's lost segment (L{Sent.held}: written at
+    some time from that lost copy, the head's C{first}, until the server read
+    it) and the next attempt, at another target, began and failed within that
+    span: the request then tried that target first and moved on to the held
+    one, whose early date is only the earliest it can have been written.
+    Survey w7055 [4014], round 29: TCP, 20 % loss, the renewal's REGISTER at
+    the secondary dated by an in-dialog BYE's lost copy at 229.24 s, the
+    primary's connection refused at 230.1 s after the lookup at 230.085 s,
+    the REGISTER read at the secondary at 230.845 s.
+    """
+    head = ch.head
+    if len(ch.txns) < 2 or not head.on_wire or not head.sends[0].held:
+        return head
+    nxt = ch.txns[1]
+    written = max(head.first, trace.events[head.sends[0].index].t)
+    done = failed_at(nxt, facts)
+    if (nxt.dst != head.dst and head.first <= nxt.started <= written
+            and done is not None and done <= written + facts.tol):
+        return nxt
+    return head
 
 
 def _is_moved(facts: Facts, address: str) -> bool:

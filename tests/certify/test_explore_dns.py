@@ -20,7 +20,7 @@ from harness.testing.tracebuilder import (
     default_facts,
     verdict_of,
 )
-from harness.trace.events import DnsEvent, PacketEvent
+from harness.trace.events import ConnEvent, DnsEvent, PacketEvent
 
 NAPTR_UDP = f'0 0 "s" "SIP+D2U" "" _sip._udp.{DOMAIN}'
 SRV_UDP = (f"0 1 5060 primary.{DOMAIN}", f"0 0 5060 secondary.{DOMAIN}")
@@ -2305,3 +2305,149 @@ class DnsDownGaveUpTests(SynchronousTestCase):
         self.assertEqual(self._down(end=17.0, timed_out=True, waited_out=False).gave_up,
                          10.0 + DNS_GIVE_UP)
         self.assertEqual(self._down(end=12.0, timed_out=True, waited_out=False).gave_up, 12.0)
+
+
+def lost_answer(tb: TraceBuilder, at: float, name: str, qtype: int) -> None:
+    """The DNS server's answer to C{qtype name} that the network lost on its way back."""
+    m = dns.Message(id=8, answer=True)
+    m.queries = [dns.Query(name, qtype, dns.IN)]
+    tb._add(PacketEvent(at, "udp", (DNS, 53), (PHONE, 40000), m.toStr(), fate="lost"))
+
+
+class DomainsNaptrBetweenTheFlagAndItsQueryTests(SynchronousTestCase):
+    """
+    DNS-5 (survey w7054 [1379], round 29): 20 % loss, the domain's NAPTR
+    (empty flag) pointing at a NAPTR whose flag-s record names C{_sip._udp}.
+    A call's lookup got that flag-s answer at 34.020 s; the registration's
+    RTX-5 retry began its own lookup with the domain's NAPTR at 34.033 s (its
+    answer lost), and the call's SRV query left at 34.036 s.  DNS-5 took the
+    retry's NAPTR query for what the phone made of the flag.  A NAPTR query of
+    the domain begins a lookup (DNS-2); one whose answer never reached the
+    phone cannot have led to the SRV query after it: the flag was followed.
+    With the domain's A asked there instead of the SRV, DNS-5 still fails.
+    """
+
+    def _world(self, follow: tuple[str, str]) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=3, port1=0, calls=(34.0,), duration=60.0))
+        empty = f'10 10 "" "SIP+D2U" "" naptr.{DOMAIN}'
+        flag_s = f'35 39 "s" "SIP+D2U" "" _sip._udp.{DOMAIN}'
+        tb.dns(34.010, DOMAIN, "NAPTR", [empty], answer_after=0.0)
+        tb.dns(34.020, f"naptr.{DOMAIN}", "NAPTR", [flag_s], answer_after=0.0)
+        tb.dns(34.033, DOMAIN, "NAPTR", [empty], answer_after=0.0)
+        lost_answer(tb, 34.033, DOMAIN, dns.NAPTR)
+        name, qtype = follow
+        tb.dns(34.036, name, qtype, rcode="NXDOMAIN", answer_after=0.0)
+        return tb
+
+    def test_flag_followed_after_the_other_lookups_start_passes(self) -> None:
+        self.assertEqual(status(self._world((f"_sip._udp.{DOMAIN}", "SRV")), "DNS-5"), "pass")
+
+    def test_domains_address_asked_instead_fails(self) -> None:
+        self.assertEqual(status(self._world((DOMAIN, "A")), "DNS-5"), "fail")
+
+
+class AnotherLookupsStepWhoseAnswerLeftFirstTests(SynchronousTestCase):
+    """
+    DNS-5 (survey w7054 [2047], round 29): 0.1 s latency, 10 ms jitter, the
+    domain's flag-s NAPTR record names C{_sip._udp}.  A call's lookup and the
+    registration's ran 0.2 s apart: the call's SRV answer left the server
+    11 ms before the registration's NAPTR answer, and the call's address
+    query for its first target reached the server just before the
+    registration's SRV query.  DNS-5 read that address query as what the
+    phone made of the registration's flag: another lookup's answer counted
+    only if it left after this one's.  An answer that left after this lookup
+    was asked is the other lookup's, whichever left first: the flag was
+    followed.  With the domain's A asked instead of the registration's SRV
+    query, DNS-5 still fails.
+    """
+
+    def _world(self, follow: tuple[str, str]) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=3, port1=0, calls=(0.0,), duration=30.0,
+                                        server2=""))
+        srv = f"_sip._udp.{DOMAIN}"
+        sent_query(tb, 0.0, 0.1, DOMAIN, "NAPTR", (NAPTR_UDP,), port=1001)
+        sent_query(tb, 0.2, 0.3, srv, "SRV", SRV_UDP, port=1002)
+        sent_query(tb, 0.211, 0.311, DOMAIN, "NAPTR", (NAPTR_UDP,), port=2001)
+        sent_query(tb, 0.42, 0.52, f"primary.{DOMAIN}", "A", (PRIMARY,), port=1003)
+        name, qtype = follow
+        sent_query(tb, 0.425, 0.525, name, qtype, SRV_UDP if qtype == "SRV" else (PRIMARY,),
+                   port=2002)
+        return tb
+
+    def test_flag_followed_after_the_other_lookups_step_passes(self) -> None:
+        self.assertEqual(status(self._world((f"_sip._udp.{DOMAIN}", "SRV")), "DNS-5"), "pass")
+
+    def test_domains_address_asked_instead_fails(self) -> None:
+        self.assertEqual(status(self._world((DOMAIN, "A")), "DNS-5"), "fail")
+
+
+class SrvQueryLostInTheInstantOfTheEmptyNaptrTests(SynchronousTestCase):
+    """
+    DNS-6 (survey w7052 [3603], round 29): no latency nor jitter, 20 % loss,
+    no NAPTR records.  The renewal's lookup at 300 s got its empty NAPTR
+    answer and asked C{_sip._udp}'s SRV in the same instant; the network lost
+    that query and the run ended.  DNS-6 looked for a lost SRV query strictly
+    after the NAPTR query and found none.  A lost query whose packet follows
+    the NAPTR query in the trace was asked after it, at the same time or not:
+    the SRV query was asked.  With the domain's A lost there instead, DNS-6
+    still fails.
+    """
+
+    def _world(self, lost: tuple[str, int]) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(port1=0, server2="", duration=300.0))
+        tb.dns(300.0, DOMAIN, "NAPTR", answer_after=0.0)
+        lost_query(tb, 300.0, *lost)
+        return tb
+
+    def test_srv_query_lost_in_the_same_instant_passes(self) -> None:
+        self.assertEqual(status(self._world((f"_sip._udp.{DOMAIN}", dns.SRV)), "DNS-6"), "pass")
+
+    def test_domains_address_lost_instead_fails(self) -> None:
+        self.assertEqual(status(self._world((DOMAIN, dns.A)), "DNS-6"), "fail")
+
+
+class HeldRenewalAfterThePrimaryRefusedTests(SynchronousTestCase):
+    """
+    DNS-10 (survey w7055 [4014], round 29; TCP, 20 % loss, A TTL 5 s): a
+    call's BYE to the secondary lost from 14.24 s; the renewal due at 15 s
+    resolved the domain again at 15.085 s, its connection to the primary was
+    refused at 15.1 s, and its REGISTER went to the secondary, its first copy
+    lost in the BYE's retransmission at 15.64 s.  The wire dates a request
+    TCP held back so from the earliest it can have been written, the BYE's
+    lost copy: the round seemed to begin at the secondary at 14.24 s, before
+    the lookup (its 200 late for a REGISTER sent then, the primary's refused
+    connection read as the round moving on).  It began at the primary, after the lookup
+    (L{wire.began_with}).  With no lookup before the renewal, DNS-10 still
+    fails.
+    """
+
+    def _world(self, resolved: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, calls=(1.0,), expires=30, retry_counts=0,
+                                        duration=60.0))
+        tb.dns(0.0, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=5)
+        tb.respond(tb.register("primary", 0.01, transport="tcp"), 200, 0.02)
+        first = tb.invite("secondary", 1.0, call_id="call-1", transport="tcp")
+        tb.respond(first, 200)
+        tb.in_dialog(first, "ACK", 1.02, transport="tcp")
+        bye = tb.in_dialog(first, "BYE", 15.645, transport="tcp")
+        bye_raw = tb._events[-1].raw  # type: ignore[attr-defined]
+        tb.respond(bye, 200)
+        if resolved:
+            tb.dns(15.085, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=5)
+        tb.syn_lost(15.1, "primary", fate="closed", phone_port=41000)
+        tb._add(ConnEvent(15.11, PHONE, "refused", "tcp", (PHONE, 41000), (PRIMARY, 5060),
+                          "RST"))
+        renewal = tb.register("secondary", 15.845, cseq=2, transport="tcp")
+        reg_raw = tb._events[-1].raw  # type: ignore[attr-defined]
+        tb.respond(renewal, 200)
+        for t, raw, fate in ((14.24, bye_raw, "lost"), (14.44, bye_raw, "lost"),
+                             (15.64, bye_raw, "delivered"), (15.64, reg_raw, "lost"),
+                             (15.84, reg_raw, "delivered")):
+            tb._add(PacketEvent(t, "tcp", (PHONE, 5060), (SECONDARY, 5060), raw, fate=fate))
+        return tb
+
+    def test_resolved_before_the_primary_was_tried_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "DNS-10"), "pass")
+
+    def test_not_resolved_again_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "DNS-10"), "fail")

@@ -1408,3 +1408,42 @@ class Fo5RegisterAtAnUnknownPrimaryIsNoRegistrationTests(SynchronousTestCase):
     def test_register_at_the_known_primary_fails(self) -> None:
         self.assertEqual(status(roe_register_at_an_unknown_primary_world(False), "FO-2"),
                          "fail")
+
+
+class LookupFailedWhileTheFallbackConnectionOpensTests(SynchronousTestCase):
+    """
+    FO-6 (survey w7054 [8666..8672], round 29, 7 worlds; successive mode,
+    TCP, 5 % loss, server 1 a domain with no address, the fallback server
+    stopped): a call's lookup failed at 287.0 s and the phone opened a
+    connection to the fallback server at once; its SYN was refused, the RST
+    lost, the next SYN lost, and the connection was refused only at 290.0 s.
+    The registration's RTX-5 retry found no address either at 288.2 s, while
+    that connection was still being opened: its REGISTER joined it and
+    failed with it, no SIP sent.  For a failed lookup FO-6 took only a
+    connection begun after the lookup as the fallback's; for every target
+    failing it already took one being opened then
+    (L{checks_fo.fallback_refused_at_once}).  With that connection refused
+    before the retry's lookup failed, and nothing after, FO-6 still fails.
+    """
+
+    def _world(self, refused_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, redundancy_type=1, calls=(287.0,),
+                                        expires=30, duration=300.0))
+        tb.dns(0.0, DOMAIN, "A", [], ttl=300, answer_after=0.0)
+        tb.respond(tb.register("fallback", 0.01, transport="tcp"), 200, 0.02)
+        tb.dns(287.0, DOMAIN, "A", [], ttl=300, answer_after=0.0)
+        port = (PHONE, 41600)
+        dst = (FALLBACK, 5060)
+        tb.syn_lost(287.012, "fallback", fate="closed", phone_port=41600)
+        if refused_at > 288.0:
+            tb.syn_lost(288.012, "fallback", fate="lost", phone_port=41600)
+            tb.syn_lost(refused_at - 0.01, "fallback", fate="closed", phone_port=41600)
+        tb._add(ConnEvent(refused_at, PHONE, "refused", "tcp", port, dst, "RST"))
+        tb.dns(288.227, DOMAIN, "A", [], ttl=300, answer_after=0.0)
+        return tb
+
+    def test_lookup_failed_while_the_connection_opened_passes(self) -> None:
+        self.assertEqual(status(self._world(290.022), "FO-6"), "pass")
+
+    def test_connection_refused_before_the_lookup_failed_fails(self) -> None:
+        self.assertEqual(status(self._world(287.022), "FO-6"), "fail")

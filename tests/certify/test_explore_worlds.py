@@ -134,6 +134,7 @@ MUST_FAIL = {
         "registers-fallback-in-successive", "FBK-S1"),
     "r29-w7055-fbk-s3-retry-after-late-renewal-began-with-lookup": ("no-reregister-retry",
                                                                     "FBK-S3"),
+    "r29-w7055-dns10-held-register-after-primary-refused": ("never-fails-back", "FB-1"),
 }
 
 

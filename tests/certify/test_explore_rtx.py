@@ -5543,3 +5543,39 @@ class RenewalsLookupNeverNamedATargetTests(SynchronousTestCase):
 
     def test_renewals_lookup_answered_fails(self) -> None:
         self.assertEqual(status(self._world(True), "REG-2"), "fail")
+
+
+class CallsRegisterThenRefusedConnectionTests(SynchronousTestCase):
+    """
+    RTX-5, FO-5 (survey w7052 [8913], round 29): TCP, C{register_on_enable}
+    1, no fallback server, the primary refusing connections, the secondary
+    silent to REGISTER.  A call's FO-5 REGISTER to the secondary was given
+    up; its INVITE moved on to the primary, whose connection was refused
+    before any SIP, so no INVITE reached the wire.  The wire named that
+    connection by the REGISTER, and RTX-5 read the two as a registration
+    round that failed every target, owing a retry 30 s later.  They were the
+    call's; the registration's own retry came at its own time.  Without that
+    retry, RTX-5 still fails.
+    """
+
+    def _world(self, retried: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, register_on_enable=1, server2="",
+                                        retry_counts=1, calls=(20.0,), duration=60.0))
+        tb.dns(0.0, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=3600)
+        give_up = tb.give_up("REGISTER")
+        at = tb.refused(0.1, "primary")
+        tb.silent("REGISTER", "secondary", at + 0.005, transport="tcp")
+        failed = at + 0.005 + give_up
+        # the call at 20 s: FO-5's REGISTER to the secondary, then the refused primary
+        tb.silent("REGISTER", "secondary", 20.01, cseq=2, transport="tcp")
+        tb.refused(20.01 + give_up, "primary")
+        if retried:
+            at = tb.refused(failed + 30.0, "primary")
+            tb.silent("REGISTER", "secondary", at + 0.005, cseq=3, transport="tcp")
+        return tb
+
+    def test_registrations_own_retry_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-5"), "pass")
+
+    def test_no_retry_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-5"), "fail")

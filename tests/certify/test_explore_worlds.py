@@ -125,6 +125,8 @@ MUST_FAIL = {
     "r28-w7050-reg2-probe-answered-before-give-up-phone-side": (
         "registers-fallback-in-successive", "FBK-S1"),
     "r28-w7050-fo6-probe-fails-as-retry-falls-due": ("no-probing", "FBK-S3"),
+    "r29-w7053-fb2-calls-join-opening-conn-to-current": ("always-fails-back", "FB-2"),
+    "r29-w7052-rtx5-calls-register-then-refused-conn": ("no-reregister-retry", "RTX-5"),
 }
 
 

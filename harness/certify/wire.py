@@ -1935,9 +1935,11 @@ def attempts(
         # joined it: the phone opens no second connection to the same server, and each
         # request waiting on it gives it up at its own RTX-1 time; survey w7053 [1673],
         # round 29, calls at 53 s and 54 s, one connection to the stopped secondary from
-        # 53 s, its RSTs lost)
+        # 53 s, its RSTs lost); placed only as it was given up, it did not (survey w7053
+        # [6554], round 29: TLS to plain ports, a call at 100.0 s just after the
+        # registration's connection closed at 99.94 s)
         return (bound.get(id(t), a.server) == a.server
-                and not _placed_after(facts, t, _given_up_at(facts, a))
+                and not _placed_after(facts, t, max(a.start, _given_up_at(facts, a) - tol))
                 and not (t.in_dialog
                          and a.start < not_before.get((t.call_id, t.method), -math.inf)))
 

@@ -384,10 +384,18 @@ def _moved_on_over(ctx: Ctx, t: wire.Txn, lo: float, hi: float) -> wire.ConnAtte
     """
     The connection to another target of server 1, failed before any SIP went
     over it, that began between C{lo} and C{hi} as FO-5's REGISTER C{t} ended
-    (L{_call_moved_on_unsent}), if any.
+    (L{_call_moved_on_unsent}), if any: after C{t} began, and to a target
+    the call had not tried before C{t} since it was placed (its INVITE never
+    goes back to a target it left, RTX-2: a connection there then is another
+    request's, RTX-5's retry waiting for C{t}; survey w7036 [910], round 24).
     """
+    placed = max((p.at for p in ctx.facts.calls if p.at <= t.started + ctx.tol),
+                 default=t.started)
+    tried = {x.dst for x in ctx.attempts
+             if placed - ctx.tol <= x.started and x.first < t.first and x is not t}
     return next((a for a in ctx.conn_attempts
-                 if ctx.group(a.server) == 1 and a.server != t.dst and lo <= a.start <= hi),
+                 if ctx.group(a.server) == 1 and a.server != t.dst and a.server not in tried
+                 and t.first < a.start and lo <= a.start <= hi),
                 None)
 
 

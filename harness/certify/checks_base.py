@@ -136,7 +136,13 @@ class Ctx:
         behind it moves on; the REGISTER retries later, from the top).
         """
         alone = self.roe_registers | self._out_of_targets()
-        out = [r for c in self.chains for r in wire.rounds(c, self.facts, alone)]
+        # (not a call's INVITE moving on from FO-5's REGISTER over a connection that failed
+        # before any SIP, which the wire names by the REGISTER: no registration attempt)
+        unsent = self.unsent_calls
+        chains = [c if not unsent else wire.Chain(c.method, c.call_id, kept)
+                  for c in self.chains
+                  if (kept := tuple(t for t in c.txns if id(t) not in unsent))]
+        out = [r for c in chains for r in wire.rounds(c, self.facts, alone)]
         out.sort(key=lambda c: (c.start, c.head.sends[0].index))
         return out
 
@@ -150,6 +156,18 @@ class Ctx:
         from harness.certify.checks_rtx import _roe_register
 
         return frozenset(id(t) for t in self.txns if _roe_register(self, t))
+
+    @cached_property
+    def unsent_calls(self) -> frozenset[int]:
+        """
+        The C{id}s of the attempts the wire names by a REGISTER that were a
+        call's INVITE moving on from FO-5's REGISTER over a connection that
+        failed before any SIP (L{harness.certify.checks_rtx.unsent_call_attempts}):
+        L{rounds} and RTX-5 leave them out of the registration's rounds.
+        """
+        from harness.certify.checks_rtx import unsent_call_attempts
+
+        return unsent_call_attempts(self)
 
     @cached_property
     def call_claims(self) -> frozenset[int]:

@@ -1422,8 +1422,9 @@ def dns_failures(ctx: Ctx) -> list[DnsDown]:
         # before the retry with its own NAPTR step, asking nothing more of its own, and
         # the REGISTER and the INVITE sent together at the addresses the retry led to)
         shared = _shared_with(lk, borrowed, unsent) if borrowed else set()
-        if _lookup_ok([q for q in lk if (q.index not in borrowed or q.index in shared)
-                       and not _answered_then_asked_again(q, lk, later, unsent)]):
+        if not _never_named_a_target(lk) and _lookup_ok(
+                [q for q in lk if (q.index not in borrowed or q.index in shared)
+                 and not _answered_then_asked_again(q, lk, later, unsent)]):
             continue
         if lost is None:
             # packets between the phone and the DNS host the network did not deliver:
@@ -1482,6 +1483,21 @@ def dns_failures(ctx: Ctx) -> list[DnsDown]:
         )
     out.sort(key=lambda d: d.start)
     return out
+
+
+def _never_named_a_target(lk: list[Q]) -> bool:
+    """
+    Whether lookup C{lk} asked SRV questions and got no answer to any of them
+    (every try unheard or its answer lost): a timeout ends the phone's
+    resolution at once (DNS-11, L{harness.sip.locate}), so it never learnt a
+    target to ask the address of, and an address answered among its queries
+    is another lookup's, interleaved with it (survey w7054 [1530], round 29:
+    a call's lookup from 236.0 s, its A answer for the primary lost and asked
+    again at 237.01 s; the renewal's lookup from 236.92 s, both its SRV tries
+    lost, failing at 240.91 s, that retry read as its address).
+    """
+    srvs = [q for q in lk if q.type == "SRV"]
+    return bool(srvs) and all(_unanswered(q) for q in srvs)
 
 
 def _answered_then_asked_again(q: Q, lk: list[Q], later: list[list[Q]],

@@ -330,7 +330,31 @@ def _roe_failed_at_call(ctx: Ctx, t: wire.Txn) -> bool:
         seen.add(x.call_id)
         if first and x.dst != t.dst and lo <= x.started <= hi:
             return True
-    return _call_out_of_targets(ctx, t, done, hi)
+    return _call_moved_on_unsent(ctx, t, lo, hi) or _call_out_of_targets(ctx, t, done, hi)
+
+
+def _call_moved_on_unsent(ctx: Ctx, t: wire.Txn, lo: float, hi: float) -> bool:
+    """
+    Whether the call behind FO-5's REGISTER C{t}, sent in its moment, moved
+    on when C{t} ended (between C{lo} and C{hi}, L{_roe_window}) over a
+    connection to another target of server 1 that failed before any SIP went
+    over it (RTX-2: refused, reset), and no new INVITE reached the wire from
+    C{t} until the next call was placed or the run ended: that connection was
+    the INVITE's attempt there, as an INVITE on the wire would be, and the
+    call failed at server 1 (FO-6) with nothing on the wire to name it.  The
+    wire, naming a failed connection by the request that failed as it began,
+    reads it as the REGISTER's failover, and RTX-5 took the two for a
+    registration round that failed every target (survey w7052 [8913], round
+    29: TCP, successive mode with no fallback server, a call's REGISTER silent
+    at the secondary from 89.02 s, its connection to the stopped primary
+    refused at 92.53 s; the registration's retry at its own time, 97.3 s).
+    """
+    if _moved_on_over(ctx, t, lo, hi) is None:
+        return False
+    until = min((p.at for p in ctx.facts.calls if p.at > t.started + ctx.tol),
+                default=ctx.end)
+    return not any(x.method == "INVITE" and not x.in_dialog and x.on_wire
+                   and t.started <= x.started <= until for x in ctx.attempts)
 
 
 def _call_out_of_targets(ctx: Ctx, t: wire.Txn, done: float, hi: float) -> bool:
@@ -354,6 +378,48 @@ def _call_out_of_targets(ctx: Ctx, t: wire.Txn, done: float, hi: float) -> bool:
                 default=ctx.end)
     return not any(x.method == "INVITE" and not x.in_dialog and x.on_wire
                    and t.started <= x.started <= until for x in ctx.attempts)
+
+
+def _moved_on_over(ctx: Ctx, t: wire.Txn, lo: float, hi: float) -> wire.ConnAttempt | None:
+    """
+    The connection to another target of server 1, failed before any SIP went
+    over it, that began between C{lo} and C{hi} as FO-5's REGISTER C{t} ended
+    (L{_call_moved_on_unsent}), if any: after C{t} began, and to a target
+    the call had not tried before C{t} since it was placed (its INVITE never
+    goes back to a target it left, RTX-2: a connection there then is another
+    request's, RTX-5's retry waiting for C{t}; survey w7036 [910], round 24).
+    """
+    placed = max((p.at for p in ctx.facts.calls if p.at <= t.started + ctx.tol),
+                 default=t.started)
+    tried = {x.dst for x in ctx.attempts
+             if placed - ctx.tol <= x.started and x.first < t.first and x is not t}
+    return next((a for a in ctx.conn_attempts
+                 if ctx.group(a.server) == 1 and a.server != t.dst and a.server not in tried
+                 and t.first < a.start and lo <= a.start <= hi),
+                None)
+
+
+def unsent_call_attempts(ctx: Ctx) -> frozenset[int]:
+    """
+    The C{id}s of the attempts the wire names by a REGISTER that were a
+    call's INVITE moving on from FO-5's REGISTER over a connection that failed
+    before any SIP went over it (L{_call_moved_on_unsent}): no attempt of the
+    registration, so L{Ctx.rounds} leaves them out of its rounds (FO-2, RTX-5).
+    """
+    conns: set[int] = set()
+    for t in ctx.txns:
+        if id(t) not in ctx.roe_registers:
+            continue
+        done = roe_ended_at(ctx, t)
+        if done is None:
+            continue
+        lo, hi = _roe_window(ctx, done, relook=True)
+        a = _moved_on_over(ctx, t, lo, hi)
+        if a is not None and _call_moved_on_unsent(ctx, t, lo, hi):
+            conns.add(a.index)
+    return frozenset(id(x) for x in ctx.attempts
+                     if not x.on_wire and x.method == "REGISTER" and x.conn_failure is not None
+                     and x.conn_failure.index in conns)
 
 
 def roe_ended_at(ctx: Ctx, t: wire.Txn) -> float | None:
@@ -1427,8 +1493,10 @@ def rtx5(ctx: Ctx) -> Verdict:
     top = ctx.primary
     conns = ctx.conn_attempts
     # FO-5's REGISTERs for one target (another request's, as it moved on there) are
-    # neither part of the registration's rounds nor its retry (explore seed 9)
-    alone = ctx.roe_registers
+    # neither part of the registration's rounds nor its retry (explore seed 9), nor is
+    # a call's INVITE moving on from one over a connection that failed before any SIP
+    # (survey w7052 [8913], round 29)
+    alone = ctx.roe_registers | ctx.unsent_calls
     # (what only a round in which every target failed reads, worked out at the first
     # such round: most runs have none, and RTX-5 is n/a; with REG-2's and the DNS
     # failure views' like change, judging 2.72 -> 2.55 M instructions per bench run)

@@ -1963,8 +1963,15 @@ def attempts(
         # [4899], round 24: the renewal's connections refused at the primary and the
         # secondary at 60.24 s, its retry 30 s later; a call placed at 68 s and its
         # re-INVITE at 73 s, sent in between, read as waiting for them, FO-6)
+        # (a call placed while the connection was still being opened, its SYNs unanswered,
+        # joined it: the phone opens no second connection to the same server, and each
+        # request waiting on it gives it up at its own RTX-1 time; survey w7053 [1673],
+        # round 29, calls at 53 s and 54 s, one connection to the stopped secondary from
+        # 53 s, its RSTs lost); placed only as it was given up, it did not (survey w7053
+        # [6554], round 29: TLS to plain ports, a call at 100.0 s just after the
+        # registration's connection closed at 99.94 s)
         return (bound.get(id(t), a.server) == a.server
-                and not _placed_after(facts, t, a.start)
+                and not _placed_after(facts, t, max(a.start, _given_up_at(facts, a) - tol))
                 and not (t.in_dialog
                          and a.start < not_before.get((t.call_id, t.method), -math.inf)))
 
@@ -1990,9 +1997,7 @@ def attempts(
             continue  # a planned call's BYE or re-INVITE (FO-4: never failed over)
         at_call = in_call_window(trace, facts, a.start)
         give_up = give_up_delay(facts.profile, "REGISTER", retry_counts_for(facts, a.server))
-        # (the phone gave it up at RTX-1's time even if the connection failed only later,
-        # its SYNs lost, then refused: it moved on then, explore seed 21)
-        a_t = min(a.t, a.start + give_up)
+        a_t = _given_up_at(facts, a)
         horizon = a_t + give_up
         group = facts.group_of(a.server)
         # in concurrent mode each server group's registration is a cycle of its own
@@ -2195,6 +2200,8 @@ def attempts(
                     synthetic[k], method=t.method, call_id=t.call_id, cseq=t.cseq,
                     sends=(replace(sent, request=t.request),),
                 ))
+        also += _joined_while_opening(facts, a, nxt, real, [*synthetic.values(), *also],
+                                      synthetic[k], sent)
         # ... and so do those that stood behind the next failed connection, to another
         # server of the group at once, with this one's request: they failed over
         # together from this one (a REGISTER and a call's INVITE both waiting for one
@@ -2499,6 +2506,56 @@ def _left_before(facts: Facts, t: Txn, a: ConnAttempt, free: Sequence[ConnAttemp
         if done <= a.start and abs(done - t.started) <= facts.tol:
             return True
     return False
+
+
+def _given_up_at(facts: Facts, a: ConnAttempt) -> float:
+    """
+    When the phone gave up failed connection C{a} for the request it was
+    opened for: when it failed, or at RTX-1's time from its first SYN if that
+    came first (its SYNs lost, then refused: it moved on then, explore seed 21).
+    """
+    give_up = give_up_delay(facts.profile, "REGISTER", retry_counts_for(facts, a.server))
+    return min(a.t, a.start + give_up)
+
+
+def _joined_while_opening(facts: Facts, a: ConnAttempt, nxt: Txn, real: Sequence[Txn],
+                          known: Sequence[Txn], base: Txn, sent: Sent) -> list[Txn]:
+    """
+    The attempts at C{a}'s server of the planned calls placed while failed
+    connection C{a} was still being opened (after its first SYN, before it
+    failed): the phone opens no second connection to the same server, so a
+    call's INVITE joined it and gave it up at its own RTX-1 time from its
+    placing (or when it failed, if sooner), its first INVITE on the wire then
+    at another target of the group.  C{nxt} is the request C{a} was opened
+    for, C{known} the attempts already read, C{base} and C{sent} C{a}'s own
+    (survey w7053 [1673], round 29: TCP, calls at 53 s and 54 s, one
+    connection to the stopped secondary from 53 s, its RSTs lost; the first
+    INVITE at the primary at 54.5 s, the second at 55.5 s, the connection
+    refused at 56.05 s).
+    """
+    out: list[Txn] = []
+    tol = facts.tol
+    group = facts.group_of(a.server)
+    give_up = give_up_delay(facts.profile, "INVITE", retry_counts_for(facts, a.server))
+    for t in real:
+        if (t.method != "INVITE" or t.in_dialog or t.dst == a.server
+                or (t.call_id, t.method) == (nxt.call_id, nxt.method)
+                or facts.group_of(t.dst) != group):
+            continue
+        placed = max((c.at for c in facts.calls if c.at <= t.started + tol), default=None)
+        # (placed while the request it was opened for still waited on it: once that one
+        # gave it up the phone moved on, and a later call goes where the phone went;
+        # survey w7054 [3444], round 29, the registration's SYNs to the primary lost
+        # from 0.03 s, given up at 0.53 s, refused at 3.04 s, a call at 3.0 s)
+        if (placed is None or not a.start + tol < placed < _given_up_at(facts, a)
+                or abs(t.started - min(a.t, placed + give_up)) > tol):
+            continue
+        if any(x.call_id == t.call_id and x.method == "INVITE" and x.first < t.first
+               for x in (*real, *known)):
+            continue  # (not its first attempt: it had been somewhere before)
+        out.append(replace(base, method=t.method, call_id=t.call_id, cseq=t.cseq,
+                           sends=(replace(sent, t=placed, request=t.request),)))
+    return out
 
 
 def _placed_after(facts: Facts, t: Txn, when: float) -> bool:

@@ -467,3 +467,48 @@ class RetryAfterACallsRefusedRegisterTests(SynchronousTestCase):
     def test_retry_beginning_at_the_secondary_fails(self) -> None:
         self.assertEqual(status(retry_due_over_roe_register_world(retry_to="secondary"),
                                 "FB-0"), "fail")
+
+
+class CallsJoinAnOpeningConnectionToTheCurrentServerTests(SynchronousTestCase):
+    """
+    FB-2, FO-3 (survey w7053 [1673, 1675..1677], round 29, 4 worlds): TCP,
+    C{failback_mode} 2, the phone on the secondary, which then stopped.  A
+    call at 20 s opened a connection there; the closed port's RSTs were
+    lost and the SYN went again at 21 s and 23 s.  The call at 21 s joined
+    that connection (the phone opens no second one to a server).  Each call
+    gave the secondary up at its own RTX-1 time from its placing and went to
+    the primary.  The wire took the last call placed by the first INVITE's
+    start for its call, so neither INVITE had an attempt at the secondary:
+    both read as new requests begun at the primary.  A second call that went
+    to the primary at once, not waiting on the secondary, still fails FB-2.
+    """
+
+    def _world(self, second_joins: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(failback_mode=2, transport=1, retry_counts=1,
+                                        calls=(20.0, 21.0), duration=60.0))
+        tb.dns(0.0, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=300)
+        tb.silent("REGISTER", "primary", 0.1, transport="tcp")
+        gave_up = 0.1 + tb.give_up("REGISTER")
+        tb.respond(tb.register("secondary", gave_up, cseq=2, transport="tcp"), 200,
+                   gave_up + 0.01)
+        port = 41900
+        for at in (20.0, 21.0):
+            tb.syn_lost(at, "secondary", phone_port=port)
+            tb._add(PacketEvent(at + 0.02, "tcp", (SECONDARY, 5060), (PHONE, port), b"",
+                                fate="lost", flags="R"))
+        tb.syn_lost(23.0, "secondary", phone_port=port)
+        tb._add(ConnEvent(23.05, PHONE, "refused", "tcp", (PHONE, port), (SECONDARY, 5060),
+                          "RST"))
+        give_up = tb.give_up("INVITE")
+        tb.silent("INVITE", "primary", 20.0 + give_up, call_id="call-a", transport="tcp")
+        second = 21.0 + give_up if second_joins else 21.01
+        tb.silent("INVITE", "primary", second, call_id="call-b", transport="tcp")
+        return tb
+
+    def test_both_calls_tried_the_current_server_first(self) -> None:
+        tb = self._world(True)
+        self.assertEqual(status(tb, "FB-2"), "pass")
+        self.assertNotEqual(status(tb, "FO-3"), "fail")
+
+    def test_second_call_at_the_primary_at_once_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FB-2"), "fail")

@@ -5487,3 +5487,95 @@ class HangUpsFailureIsNoTargetFailingTests(SynchronousTestCase):
 
     def test_retry_from_the_hang_ups_failure_fails(self) -> None:
         self.assertEqual(status(self._world(72.05), "RTX-5"), "fail")
+
+
+class RenewalsLookupNeverNamedATargetTests(SynchronousTestCase):
+    """
+    REG-2, FBK-C1 (survey w7054 [1530, 1531], round 29; UDP, 20 % loss): a
+    call's lookup began just before the renewal fell due; its SRV answered,
+    its A answer for the primary lost and asked again 1 s later, answered.
+    The renewal's own lookup, begun between, lost both tries of its SRV
+    question and timed out (DNS-11), so its REGISTER came with RTX-5's retry
+    30 s later.  The lookups, cut apart at the renewal's SRV query, put the
+    call's answered A retry in the renewal's: a lookup with an address, no
+    DNS failure, the retry read as a late renewal.  A timed-out question ends
+    the phone's resolution, so a lookup none of whose SRV questions was
+    answered learnt no target and no address among its queries was its own.
+    With the renewal's SRV answered (the phone had the primary's address from
+    the shared retry and still did not renew) the same REGISTER is late.
+    """
+
+    def _world(self, renewals_srv_answered: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(expires=30, calls=(15.0,), duration=60.0))
+        srv, prim = f"_sip._udp.{DOMAIN}", f"primary.{DOMAIN}"
+        srv_records = (f"0 1 5060 {prim}",)
+
+        def heard(at: float, name: str, qtype: int, kind: str, answers: tuple[str, ...] = (),
+                  rcode: str = "NOERROR") -> None:
+            lost_query(tb, at, name, qtype, fate="delivered")
+            tb.dns(at, name, kind, answers, rcode=rcode)
+
+        heard(0.0, srv, dns.SRV, "SRV", srv_records)
+        heard(0.01, prim, dns.A, "A", (PRIMARY,))
+        reg = tb.register("primary", 0.05, cseq=1)
+        tb.respond(reg, 200)
+        # the call at 15 s: its A answer for the primary lost, asked again at 16.01 s
+        heard(15.0, srv, dns.SRV, "SRV", srv_records)
+        heard(15.01, prim, dns.A, "A", rcode="TIMEOUT")
+        # the renewal due at 15.05 s: its lookup's SRV question at 15.9 s
+        if renewals_srv_answered:
+            heard(15.9, srv, dns.SRV, "SRV", srv_records)
+        else:
+            heard(15.9, srv, dns.SRV, "SRV", rcode="TIMEOUT")
+        heard(16.01, prim, dns.A, "A", (PRIMARY,))
+        tb.call("primary", 16.05, bye_at=20.0, call_id="call-a")
+        if not renewals_srv_answered:
+            lost_query(tb, 16.9, srv, dns.SRV)
+        # RTX-5's retry 30 s after the renewal's lookup gave up at 19.9 s
+        heard(49.9, srv, dns.SRV, "SRV", srv_records)
+        heard(49.91, prim, dns.A, "A", (PRIMARY,))
+        retry = tb.register("primary", 49.95, cseq=2)
+        tb.respond(retry, 200)
+        return tb
+
+    def test_renewals_lookup_timed_out_passes(self) -> None:
+        self.assertEqual(status(self._world(False), "REG-2"), "pass")
+
+    def test_renewals_lookup_answered_fails(self) -> None:
+        self.assertEqual(status(self._world(True), "REG-2"), "fail")
+
+
+class CallsRegisterThenRefusedConnectionTests(SynchronousTestCase):
+    """
+    RTX-5, FO-5 (survey w7052 [8913], round 29): TCP, C{register_on_enable}
+    1, no fallback server, the primary refusing connections, the secondary
+    silent to REGISTER.  A call's FO-5 REGISTER to the secondary was given
+    up; its INVITE moved on to the primary, whose connection was refused
+    before any SIP, so no INVITE reached the wire.  The wire named that
+    connection by the REGISTER, and RTX-5 read the two as a registration
+    round that failed every target, owing a retry 30 s later.  They were the
+    call's; the registration's own retry came at its own time.  Without that
+    retry, RTX-5 still fails.
+    """
+
+    def _world(self, retried: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, register_on_enable=1, server2="",
+                                        retry_counts=1, calls=(20.0,), duration=60.0))
+        tb.dns(0.0, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=3600)
+        give_up = tb.give_up("REGISTER")
+        at = tb.refused(0.1, "primary")
+        tb.silent("REGISTER", "secondary", at + 0.005, transport="tcp")
+        failed = at + 0.005 + give_up
+        # the call at 20 s: FO-5's REGISTER to the secondary, then the refused primary
+        tb.silent("REGISTER", "secondary", 20.01, cseq=2, transport="tcp")
+        tb.refused(20.01 + give_up, "primary")
+        if retried:
+            at = tb.refused(failed + 30.0, "primary")
+            tb.silent("REGISTER", "secondary", at + 0.005, cseq=3, transport="tcp")
+        return tb
+
+    def test_registrations_own_retry_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-5"), "pass")
+
+    def test_no_retry_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-5"), "fail")

@@ -135,6 +135,8 @@ MUST_FAIL = {
     "r29-w7055-fbk-s3-retry-after-late-renewal-began-with-lookup": ("no-reregister-retry",
                                                                     "FBK-S3"),
     "r29-w7055-dns10-held-register-after-primary-refused": ("never-fails-back", "FB-1"),
+    "r29-w7053-fb2-calls-join-opening-conn-to-current": ("always-fails-back", "FB-2"),
+    "r29-w7052-rtx5-calls-register-then-refused-conn": ("no-reregister-retry", "RTX-5"),
 }
 
 

@@ -512,3 +512,47 @@ class CallsJoinAnOpeningConnectionToTheCurrentServerTests(SynchronousTestCase):
 
     def test_second_call_at_the_primary_at_once_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FB-2"), "fail")
+
+
+class CallAfterTheOpeningConnectionWasGivenUpTests(SynchronousTestCase):
+    """
+    FB-2, FO-3 (survey w7054 [3444], round 29): TCP, C{failback_mode} 2,
+    C{retry_counts} 0.  The registration's connection to the primary had its
+    SYN lost at 0.03 s; the phone gave it up at its RTX-1 time (0.53 s) and
+    registered at the secondary, but the connection went on being opened
+    (SYNs again at 1.03 s and 3.03 s, the primary stopped at 1 s) and was
+    refused only at 3.04 s.  A call placed at 3.0 s went to the secondary,
+    the current server, at once.  The wire read that call as joining the
+    connection to the primary (placed before it failed, its INVITE at the
+    secondary by then): an attempt at the primary first, FB-2 and FO-3
+    failing.  Only a call placed while the request the connection was opened
+    for still waited on it joined it (L{wire._joined_while_opening}).  A call
+    whose INVITE really went to the primary first (its own connection there,
+    refused) still fails FB-2.
+    """
+
+    def _world(self, own_try_at_primary: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(failback_mode=2, transport=1, retry_counts=0,
+                                        calls=(3.0,), duration=60.0))
+        tb.dns(0.0, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=300)
+        port = 41900
+        for at, fate in ((0.03, "lost"), (1.03, "lost"), (3.03, "closed")):
+            tb.syn_lost(at, "primary", phone_port=port, fate=fate)
+        tb._add(ConnEvent(3.04, PHONE, "refused", "tcp", (PHONE, port), (PRIMARY, 5060),
+                          "RST"))
+        gave_up = 0.03 + tb.give_up("REGISTER")
+        tb.respond(tb.register("secondary", gave_up + 0.01, transport="tcp"), 200,
+                   gave_up + 0.015)
+        at = 3.0
+        if own_try_at_primary:
+            at = tb.refused(3.0, "primary") + 0.01
+        tb.call("secondary", at, bye_at=8.2, call_id="call-a", transport="tcp")
+        return tb
+
+    def test_call_placed_after_the_give_up_stays_on_the_current_server(self) -> None:
+        tb = self._world(False)
+        self.assertEqual(status(tb, "FB-2"), "pass")
+        self.assertNotEqual(status(tb, "FO-3"), "fail")
+
+    def test_call_that_tried_the_primary_first_fails(self) -> None:
+        self.assertEqual(status(self._world(True), "FB-2"), "fail")

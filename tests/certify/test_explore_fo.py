@@ -13,6 +13,8 @@ from dataclasses import replace
 from twisted.names import dns
 from twisted.trial.unittest import SynchronousTestCase
 
+from harness.certify.checks_base import Ctx
+from harness.certify.checks_fo import _fallback_failed_before
 from harness.certify.facts import CallPlan, ServerInfo
 from harness.certify.wire import attempts, give_up_delay
 from harness.testing.tracebuilder import (
@@ -29,6 +31,8 @@ from harness.trace.events import ConnEvent, PacketEvent
 from tests.certify.test_explore_dns import lost_query
 from tests.certify.test_explore_fb import roe_register_at_an_unknown_primary_world
 from tests.certify.test_explore_fbk import pending_invite_answered_world
+
+_PORTS = (("udp", 5060), ("tcp", 5060), ("tls", 5061))
 
 
 def status(tb: TraceBuilder, clause: str) -> str:
@@ -1447,3 +1451,41 @@ class LookupFailedWhileTheFallbackConnectionOpensTests(SynchronousTestCase):
 
     def test_connection_refused_before_the_lookup_failed_fails(self) -> None:
         self.assertEqual(status(self._world(287.022), "FO-6"), "fail")
+
+
+
+class RetryFromTheTopAfterTheFallbackRefusedTests(SynchronousTestCase):
+    """
+    FO-6 (review25 B, round 29; L{checks_fo._fallback_failed_before}):
+    successive mode, TCP, the primary silent.  The registration gave the
+    primary up at 7.5 s and fell back; the fallback server refused its
+    REGISTER (a 500 at 7.51 s: no failure, RTX-3, but no registration
+    either), and the phone retried from the top of the list a retry interval
+    later (RTX-5, 37.51 s).  Server 1 failing again in between (at 27.51 s:
+    a probe still under way, another request's lookup) does not make the
+    fallback server, which has just refused, due at once: the retry is next.
+    FO-6 read only a REGISTER there that failed, so for it the fallback
+    server had not failed; it now reads the moment FBK-S2 reads
+    (L{checks_fbk.fallback_failed_at}).  A retry off its time (ten seconds
+    late) is not that retry, and the fallback server is owed at once.
+    """
+
+    def _ctx(self, retry_after: float) -> tuple[Ctx, float]:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, redundancy_type=1, transport=1,
+                                        duration=90.0,
+                                        servers=(ServerInfo("primary", PRIMARY, _PORTS),
+                                                 ServerInfo("fallback", FALLBACK, _PORTS))))
+        g = tb.give_up("REGISTER")
+        tb.silent("REGISTER", "primary", 0.0, transport="tcp")
+        done = g + 0.01
+        tb.respond(tb.register("fallback", g, call_id="reg-fb", transport="tcp"), 500, done)
+        tb.silent("REGISTER", "primary", done + retry_after, cseq=2, transport="tcp")
+        return Ctx(tb.build(), tb.facts), done
+
+    def test_refusal_then_the_retry_on_time_is_a_failure_before(self) -> None:
+        ctx, done = self._ctx(30.0)
+        self.assertTrue(_fallback_failed_before(ctx, done + 20.0))
+
+    def test_refusal_then_a_late_retry_is_not(self) -> None:
+        ctx, done = self._ctx(40.0)
+        self.assertFalse(_fallback_failed_before(ctx, done + 20.0))

@@ -27,7 +27,7 @@ from __future__ import annotations
 import functools
 import math
 from collections import defaultdict, deque
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from harness._cached import cached_property
@@ -1934,6 +1934,7 @@ def attempts(
     synthetic: dict[int, Txn] = {}
     also: list[Txn] = []
     real = [t for t in txns if t.method not in _NOT_CHAINED]
+    placings = _call_placings(facts, real)
     # an in-dialog request goes where its dialog is (FO-4): one to another server does
     # not say what a failed connection was for
     bound = {id(t): t.dst for t in real if t.in_dialog}
@@ -1952,7 +1953,7 @@ def attempts(
             hung.add(first.index)
     concurrent = facts.account.redundancy_type == 0 and facts.fallback is not None
 
-    def could_wait(t: Txn, a: ConnAttempt) -> bool:
+    def could_wait(t: Txn, a: ConnAttempt, *, joined: bool = True) -> bool:
         # whether C{t} already existed, for C{a}'s server, when C{a} began: so it may
         # have been the request C{a} was opened for, or one that waited for it.  An
         # in-dialog request goes where its dialog is (FO-4); a call placed after C{a}
@@ -1969,9 +1970,15 @@ def attempts(
         # round 29, calls at 53 s and 54 s, one connection to the stopped secondary from
         # 53 s, its RSTs lost); placed only as it was given up, it did not (survey w7053
         # [6554], round 29: TLS to plain ports, a call at 100.0 s just after the
-        # registration's connection closed at 99.94 s)
+        # registration's connection closed at 99.94 s).  Only such a joiner (C{joined})
+        # may be placed after C{a} began: the request C{a} was opened for existed then
+        # (survey w7055 [5679], round 29: RTX-5's retries of the registration every 30 s
+        # at the stopped primary, a call placed at 424 s joining the one opened at
+        # 395.7 s; read as the call's own, it made every retry before it the call's too,
+        # and FO-6 wanted the INVITE at the fallback server from 305.7 s)
+        when = max(a.start, _given_up_at(facts, a) - tol) if joined else a.start
         return (bound.get(id(t), a.server) == a.server
-                and not _placed_after(facts, t, max(a.start, _given_up_at(facts, a) - tol))
+                and not _placed_after(facts, t, when, placings)
                 and not (t.in_dialog
                          and a.start < not_before.get((t.call_id, t.method), -math.inf)))
 
@@ -2004,7 +2011,7 @@ def attempts(
         # (FBK-C1, FBK-C3): a request to the other group is never what a failed
         # connection was for, however soon after it, but for a request server 1 hands
         # over to the fallback server (FO-6, FBK-C2: an INVITE, never a REGISTER)
-        mine = [t for t in real if could_wait(t, a)
+        mine = [t for t in real if could_wait(t, a, joined=False)
                 and not (concurrent and not _handed_over(facts, group, t))
                 # nor a request that had just given this server up on the wire and moved
                 # on from it at once (RTX-2: never back to a failed target)
@@ -2064,7 +2071,7 @@ def attempts(
             (synthetic[j] for j in range(k + 1, len(free))
              if j in synthetic and a_t - tol <= free[j].start <= horizon + tol
              and not (concurrent and not _handed_over(facts, group, synthetic[j]))
-             and not _placed_after(facts, synthetic[j], a.start)),
+             and not _placed_after(facts, synthetic[j], a.start, placings)),
             None,
         )
         cands = [x for x in (nxt_real, nxt_free) if x is not None]
@@ -2219,7 +2226,7 @@ def attempts(
                 continue
             for x in behind:
                 if ((x.call_id, x.method) == (nxt.call_id, nxt.method)
-                        or _placed_after(facts, x, a.start)
+                        or _placed_after(facts, x, a.start, placings)
                         or any(y.dst == a.server and (y.call_id, y.method)
                                == (x.call_id, x.method) and y.first <= x.first
                                for y in (*real, *synthetic.values(), *also))):
@@ -2558,7 +2565,8 @@ def _joined_while_opening(facts: Facts, a: ConnAttempt, nxt: Txn, real: Sequence
     return out
 
 
-def _placed_after(facts: Facts, t: Txn, when: float) -> bool:
+def _placed_after(facts: Facts, t: Txn, when: float,
+                  placings: Mapping[str, float] | None = None) -> bool:
     """
     Whether C{t} is a planned call's INVITE and that call was placed after
     C{when}.  Its call is the last placed by the time C{t} began (L{Txn.started},
@@ -2566,12 +2574,38 @@ def _placed_after(facts: Facts, t: Txn, when: float) -> bool:
     again put a call's INVITE on the wire after a later call was placed
     (survey 7029, round 22: calls at 77 s and 78 s, the first one's INVITE,
     refused at the primary, on to the fallback server at 77.04 s, on the wire
-    at 78.1 s; its refused connection was then read as a REGISTER's, FBK-S2).
+    at 78.1 s; its refused connection was then read as a REGISTER's, FBK-S2);
+    or earlier, by its Call-ID's place among the calls (L{_call_placings}): a
+    call whose first target failed unseen began on the wire after the next
+    call was placed (survey w7053 [1673], round 29).
     """
     if t.method != "INVITE" or t.in_dialog:
         return False
     placed = [c.at for c in facts.calls if c.at <= t.started + facts.tol]
-    return bool(placed) and max(placed) > when + facts.tol
+    if not placed:
+        return False
+    at = min(max(placed), (placings or {}).get(t.call_id, math.inf))
+    return at > when + facts.tol
+
+
+def _call_placings(facts: Facts, real: Sequence[Txn]) -> dict[str, float]:
+    """
+    When each planned call was placed, by Call-ID: the calls in the order
+    their out-of-dialog INVITEs first reached the wire are the planned calls
+    in the order they were placed (the phone places them one by one, each
+    under a Call-ID of its own).  Empty unless every planned call's INVITE
+    reached the wire: one that never did would shift every later pairing.
+    """
+    firsts: dict[str, tuple[float, int]] = {}
+    for t in real:
+        if t.method == "INVITE" and not t.in_dialog:
+            key = (t.first, t.sends[0].index)
+            if t.call_id not in firsts or key < firsts[t.call_id]:
+                firsts[t.call_id] = key
+    if len(firsts) != len(facts.calls):
+        return {}
+    order = sorted(firsts, key=firsts.__getitem__)
+    return dict(zip(order, sorted(c.at for c in facts.calls), strict=True))
 
 
 def _registration_like(facts: Facts, a: ConnAttempt, reqs: Sequence[Txn], *,

@@ -136,6 +136,7 @@ MUST_FAIL = {
                                                                     "FBK-S3"),
     "r29-w7055-dns10-held-register-after-primary-refused": ("never-fails-back", "FB-1"),
     "r29-w7053-fb2-calls-join-opening-conn-to-current": ("always-fails-back", "FB-2"),
+    "r29-w7055-fo6-call-joins-registrations-retry-conn": ("no-reregister-retry", "RTX-5"),
     "r29-w7052-rtx5-calls-register-then-refused-conn": ("no-reregister-retry", "RTX-5"),
 }
 

@@ -2549,7 +2549,7 @@ def _joined_while_opening(facts: Facts, a: ConnAttempt, nxt: Txn, real: Sequence
                 or (t.call_id, t.method) == (nxt.call_id, nxt.method)
                 or facts.group_of(t.dst) != group):
             continue
-        placed = max((c.at for c in facts.calls if c.at <= t.started + tol), default=None)
+        placed = _placed_at(facts, t)
         # (placed while the request it was opened for still waited on it: once that one
         # gave it up the phone moved on, and a later call goes where the phone went;
         # survey w7054 [3444], round 29, the registration's SYNs to the primary lost
@@ -2581,11 +2581,22 @@ def _placed_after(facts: Facts, t: Txn, when: float,
     """
     if t.method != "INVITE" or t.in_dialog:
         return False
+    at = _placed_at(facts, t, placings)
+    return at is not None and at > when + facts.tol
+
+
+def _placed_at(facts: Facts, t: Txn, placings: Mapping[str, float] | None = None
+               ) -> float | None:
+    """
+    When the planned call C{t} (an INVITE) belongs to was placed, as
+    L{_placed_after} reads it: the last call placed by the time C{t} began, or
+    earlier by its Call-ID's place among the calls (C{placings},
+    L{_call_placings}); C{None} if no call was placed by then.
+    """
     placed = [c.at for c in facts.calls if c.at <= t.started + facts.tol]
     if not placed:
-        return False
-    at = min(max(placed), (placings or {}).get(t.call_id, math.inf))
-    return at > when + facts.tol
+        return None
+    return min(max(placed), (placings or {}).get(t.call_id, math.inf))
 
 
 def _call_placings(facts: Facts, real: Sequence[Txn]) -> dict[str, float]:

@@ -3563,6 +3563,34 @@ class LookupFailedBeforeCallTests(SynchronousTestCase):
         self.assertEqual(status(self._world(False), "REG-1"), "fail")
 
 
+class LookupsFailedAtACallAtStartTests(SynchronousTestCase):
+    """
+    REG-1 (survey w7060 [4043..4049], round 30; SERVFAIL until 10 s, a call
+    at 0 s): the registration's lookup at start and the call's both failed
+    (DNS-11), two lookups in the call's moment; a second call at 20 s was the
+    first request on the wire, the registration's retry at 30 s the first
+    REGISTER.  One more failed lookup than calls placed then is the
+    registration's (L{checks_rtx._registration_lookups}).  With only the
+    call's own lookup then, the INVITE first still fails.
+    """
+
+    def _world(self, lookups: int) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(duration=60.0, calls=(0.0, 20.0)))
+        for n in range(lookups):
+            tb.dns(0.1 + 0.2 * n, f"_sip._udp.{DOMAIN}", "SRV", rcode="SERVFAIL")
+        tb.dns(20.1, f"_sip._udp.{DOMAIN}", "SRV", (f"0 0 5060 primary.{DOMAIN}",))
+        tb.dns(20.11, f"primary.{DOMAIN}", "A", ["127.0.1.10"])
+        tb.call("primary", 20.2)
+        tb.respond(tb.register("primary", 30.2), 200)
+        return tb
+
+    def test_registrations_and_calls_lookups_failed_passes(self) -> None:
+        self.assertEqual(status(self._world(2), "REG-1"), "pass")
+
+    def test_only_the_calls_lookup_fails(self) -> None:
+        self.assertEqual(status(self._world(1), "REG-1"), "fail")
+
+
 class RegistrationRetriedAfterConnectionAtStartTests(SynchronousTestCase):
     """
     REG-1 (survey 7008 [01], round 10; TCP, server 1 an IP literal, calls at

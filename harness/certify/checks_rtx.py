@@ -1109,9 +1109,12 @@ def rtx3(ctx: Ctx) -> Verdict:
                             if y.method == "REGISTER" and y.started <= final_t + ctx.tol
                             and (e := ctx.failed_at(y) if y.failed else y.final_t) is not None
                             and e >= final_t - ctx.tol]
+                    # (failed, or refused as above: survey w7058 [843], round 30, the
+                    # registration's retry silent at the primary until 97.0 s, a call's
+                    # 503 there at 96.0 s, the REGISTER to the secondary at 97.0 s 403)
                     tried |= {x.dst for x in ctx.txns
                               if x.method == "REGISTER" and x.dst != t.dst
-                              and ctx.failed_at(x) is not None
+                              and (ctx.failed_at(x) is not None or (not x.late and x.refused))
                               and any(e - ctx.tol <= x.started <= e + ctx.at_once
                                       for e in ends)}
                 # (an address a DNS fault moved a name to is that name's, no target of its

@@ -5607,3 +5607,32 @@ class CallsRegisterThenRefusedConnectionTests(SynchronousTestCase):
 
     def test_no_retry_fails(self) -> None:
         self.assertEqual(status(self._world(False), "RTX-5"), "fail")
+
+
+class CallsRoeRegisterWaitedThenRefusedTests(SynchronousTestCase):
+    """
+    RTX-3 (survey w7058 [843], round 30): UDP, C{register_on_enable} 1.  The
+    registration's REGISTER was under way at the silent primary when a
+    call's INVITE got a 503 there; FO-5's REGISTER for the next target waited
+    for it (one REGISTER of a Call-ID at a time, RFC 3261 10.2) and went to
+    the secondary when it was given up, which refused it (403): the target
+    was tried and answered, nothing more is owed the INVITE there (as for a
+    REGISTER refused at once).  The checker counted only such a REGISTER
+    that failed.  With no REGISTER to the secondary, the 503 still fails.
+    """
+
+    def _world(self, moved: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(register_on_enable=1, calls=(0.5,), duration=40.0))
+        tb.dns(0.0, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=300)
+        tb.silent("REGISTER", "primary", 0.1)
+        tb.respond(tb.invite("primary", 0.5, call_id="call-a"), 503, 0.5)
+        if moved:
+            gave = 0.1 + tb.give_up("REGISTER", "primary")
+            tb.respond(tb.register("secondary", gave, cseq=2), 403, gave)
+        return tb
+
+    def test_waited_register_refused_at_the_next_target_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-3"), "pass")
+
+    def test_nothing_at_the_next_target_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-3"), "fail")

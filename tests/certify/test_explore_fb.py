@@ -597,3 +597,42 @@ class MaybeLateAnswerThenRegisteredBeforeTheRetryTests(SynchronousTestCase):
 
     def test_no_registration_before_the_retry_fails(self) -> None:
         self.assertEqual(status(self._world(1.15, False), "FB-3"), "fail")
+
+
+class CallsRefusedConnectionAheadOfItsRoeRegisterTests(SynchronousTestCase):
+    """
+    FB-0 (survey w7058 [1555], round 30): TCP, C{register_on_enable} 1, the
+    primary stopped.  After a failover to the secondary, a call's connection
+    to the primary was refused in the call's moment; FO-5's REGISTER went to
+    the secondary at once and the INVITE after its 200.  The wire names the
+    refused connection by the REGISTER it would have carried (the
+    registration's chain), so FB-0 saw the INVITE's first attempt at the
+    secondary.  The connection was the call's attempt at the primary
+    (L{checks_fo._call_conn_ahead_of_roe}).  With no connection to the
+    primary, or one begun away from the call's moment, the call straight to
+    the secondary still fails FB-0.
+    """
+
+    def _world(self, conn_at: float | None) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, register_on_enable=1, retry_counts=2,
+                                        calls=(40.0,), duration=80.0))
+        tb.dns(0.0, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=300)
+        tb.silent("REGISTER", "primary", 0.1, transport="tcp")
+        gave = 0.1 + tb.give_up("REGISTER", "primary")
+        tb.respond(tb.register("secondary", gave, cseq=2, transport="tcp"), 200, gave + 0.01)
+        at = 40.0
+        if conn_at is not None:
+            at = max(at, tb.refused(conn_at, "primary", after=0.2))
+        reg = tb.register("secondary", at, cseq=3, transport="tcp")
+        tb.respond(reg, 200, at + 0.3)
+        tb.call("secondary", at + 0.5, bye_at=50.0, transport="tcp", call_id="call-a")
+        return tb
+
+    def test_calls_refused_connection_to_the_primary_passes(self) -> None:
+        self.assertEqual(status(self._world(40.0), "FB-0"), "pass")
+
+    def test_straight_to_the_secondary_fails(self) -> None:
+        self.assertEqual(status(self._world(None), "FB-0"), "fail")
+
+    def test_connection_before_the_call_fails(self) -> None:
+        self.assertEqual(status(self._world(38.0), "FB-0"), "fail")

@@ -1203,7 +1203,39 @@ def _began_at(ctx: Ctx, ch: wire.Chain) -> str:
             lo, hi = _roe_window(ctx, done)
             if lo <= head.started <= hi:
                 return y.dst
-    return head.dst
+    return _call_conn_ahead_of_roe(ctx, head) or head.dst
+
+
+def _call_conn_ahead_of_roe(ctx: Ctx, head: wire.Txn) -> str | None:
+    """
+    The other target of server 1 where new INVITE C{head} began when FO-5's
+    REGISTER at C{head}'s own target went out as a connection to that other
+    target, begun in C{head}'s call's moment, failed before any SIP went over
+    it (L{checks_rtx._roe_after_another_target}'s reading), and C{head}
+    followed that REGISTER's 2xx at once: the connection was the call's first
+    attempt, which the wire, naming it by the REGISTER it would have carried,
+    puts in the registration's chain.  C{None}: no such connection.  Survey
+    w7058 [1555], round 30: TCP, C{register_on_enable} 1, the primary
+    stopped, a call at 243 s, its connection there refused at 243.2 s, FO-5's
+    REGISTER to the secondary then and the INVITE after its 200, read as not
+    trying the primary first (FB-0).
+    """
+    if head.method != "INVITE" or head.in_dialog:
+        return None
+    placed = wire._placed_at(ctx.facts, head)
+    if placed is None:
+        return None
+    for y in ctx.txns:
+        if (id(y) not in ctx.roe_registers or y.dst != head.dst or not y.ok or y.late
+                or y.final_t is None
+                or not y.final_t - ctx.tol <= head.started <= y.final_t + ctx.at_once):
+            continue
+        for a in ctx.conn_attempts:
+            if (ctx.group(a.server) == 1 and a.server != y.dst
+                    and placed - ctx.tol <= a.start <= placed + 1.0 + ctx.tol
+                    and a.t - ctx.tol <= y.started <= a.t + ctx.at_once):
+                return a.server
+    return None
 
 
 def fb2(ctx: Ctx) -> Verdict:

@@ -424,6 +424,8 @@ def answer_not_taken(ans: Txn, primary: str, attempts: Sequence[Txn], facts: Fac
     any kind came of it, no planned call began it) is that retry too, gone
     nowhere (survey 7014 [01], round 15: TLS, 100 ms latency, the
     secondary's 200 at the give-up time, the DNS server down at the retry).
+    So is the phone's next new request of server 1 beginning at the primary
+    (L{_next_new_at}): the retry's own evidence when a call came first.
     """
     if ans.final_t is None or ans.late or (ans.method == "INVITE" and ans.provisional):
         return False  # (an INVITE in Proceeding has no timer: RFC 3261 17.1.1.2)
@@ -450,7 +452,40 @@ def answer_not_taken(ans: Txn, primary: str, attempts: Sequence[Txn], facts: Fac
     return any(x.method == ans.method and (
         (x.dst == primary and at_due(x))
         or (facts.group_of(x.dst) == 2 and abs(x.started - gave) <= 4 * facts.tol))
-        for x in attempts)
+        for x in attempts) or _next_new_at(ans, gave, primary, attempts, facts)
+
+
+def _next_new_at(ans: Txn, gave: float, primary: str, attempts: Sequence[Txn],
+                 facts: Facts) -> bool:
+    """
+    Whether REGISTER C{ans}'s answer was not taken by the phone's next new
+    request of server 1 after it gave C{ans} up (at C{gave}) beginning at the
+    C{primary}, as a phone on no server begins one (FB-0), where the
+    registration's retry (RTX-5) could not show: the phone registered again
+    (the same Call-ID, elsewhere in the run) before the retry interval ran
+    out.  Only then: a new request at the primary is also what a phone that
+    took the answer and failed back too soon would send, so where the retry
+    could still show, its absence says the answer was taken (round 15's
+    reading).  Survey w7059 [9636], round 30: TLS, 100 ms latency,
+    retry_counts 0, the registration's 200 at the secondary reaching the
+    phone after its give-up at 3.8 s, its retry due at 33.8 s; a call at
+    25 s to the primary, and a second call's FO-5 REGISTER at 31.5 s, read
+    as leaving the secondary before failback_timeout (FB-3).
+    """
+    if ans.method != "REGISTER":
+        return False
+    due = gave + facts.profile.retry_interval - facts.tol - facts.profile.t1
+    later = [x for x in attempts
+             if not x.in_dialog and x.method not in ("ACK", "CANCEL")
+             and facts.group_of(x.dst) == 1 and x.started > gave + facts.tol]
+    nxt = min((x for x in later if (x.call_id, x.method) != (ans.call_id, ans.method)),
+              key=lambda x: (x.started, x.sends[0].index), default=None)
+    if nxt is None or nxt.dst != primary or any(
+            y.call_id == nxt.call_id and y.method == nxt.method and y.started < nxt.started
+            for y in attempts):
+        return False
+    return any(x.method == "REGISTER" and x.call_id == ans.call_id
+               and nxt.started < x.started < due for x in later)
 
 
 def failed_at(txn: Txn, facts: Facts) -> float | None:
@@ -2208,7 +2243,7 @@ def attempts(
                     sends=(replace(sent, request=t.request),),
                 ))
         also += _joined_while_opening(facts, a, nxt, real, [*synthetic.values(), *also],
-                                      synthetic[k], sent)
+                                      synthetic[k], sent, placings)
         # ... and so do those that stood behind the next failed connection, to another
         # server of the group at once, with this one's request: they failed over
         # together from this one (a REGISTER and a call's INVITE both waiting for one
@@ -2526,7 +2561,8 @@ def _given_up_at(facts: Facts, a: ConnAttempt) -> float:
 
 
 def _joined_while_opening(facts: Facts, a: ConnAttempt, nxt: Txn, real: Sequence[Txn],
-                          known: Sequence[Txn], base: Txn, sent: Sent) -> list[Txn]:
+                          known: Sequence[Txn], base: Txn, sent: Sent,
+                          placings: Mapping[str, float]) -> list[Txn]:
     """
     The attempts at C{a}'s server of the planned calls placed while failed
     connection C{a} was still being opened (after its first SYN, before it
@@ -2534,7 +2570,8 @@ def _joined_while_opening(facts: Facts, a: ConnAttempt, nxt: Txn, real: Sequence
     call's INVITE joined it and gave it up at its own RTX-1 time from its
     placing (or when it failed, if sooner), its first INVITE on the wire then
     at another target of the group.  C{nxt} is the request C{a} was opened
-    for, C{known} the attempts already read, C{base} and C{sent} C{a}'s own
+    for, C{known} the attempts already read, C{base} and C{sent} C{a}'s own;
+    a call's placing is read as L{_placed_after} reads it (C{placings})
     (survey w7053 [1673], round 29: TCP, calls at 53 s and 54 s, one
     connection to the stopped secondary from 53 s, its RSTs lost; the first
     INVITE at the primary at 54.5 s, the second at 55.5 s, the connection
@@ -2549,7 +2586,7 @@ def _joined_while_opening(facts: Facts, a: ConnAttempt, nxt: Txn, real: Sequence
                 or (t.call_id, t.method) == (nxt.call_id, nxt.method)
                 or facts.group_of(t.dst) != group):
             continue
-        placed = _placed_at(facts, t)
+        placed = _placed_at(facts, t, placings)
         # (placed while the request it was opened for still waited on it: once that one
         # gave it up the phone moved on, and a later call goes where the phone went;
         # survey w7054 [3444], round 29, the registration's SYNs to the primary lost

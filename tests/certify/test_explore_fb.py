@@ -556,3 +556,83 @@ class CallAfterTheOpeningConnectionWasGivenUpTests(SynchronousTestCase):
 
     def test_call_that_tried_the_primary_first_fails(self) -> None:
         self.assertEqual(status(self._world(True), "FB-2"), "fail")
+
+
+class MaybeLateAnswerThenRegisteredBeforeTheRetryTests(SynchronousTestCase):
+    """
+    FB-3 (survey w7059 [9636, 9637], round 30): TLS, 100 ms latency,
+    C{retry_counts} 0, C{failback_mode} 3.  The registration gave up the
+    primary and then the secondary, whose 200 may have reached the phone only
+    after its give-up (RTX-1): every target failed, its retry due a retry
+    interval later (RTX-5).  A call before that went to the primary, and a
+    second call, failing there, registered at the secondary (FO-5) before the
+    retry fell due, so no retry could show.  The checker took the 200 for a
+    failover and judged the first call "left the current server".  Where the
+    retry could not show, the next new request beginning at the primary says
+    the answer was not taken (L{wire.answer_not_taken}).  Had the 200 come in
+    time, or had no registration come before the retry's due time (round
+    15's reading: then the retry's absence says the answer was taken), the
+    call to the primary still fails FB-3.
+    """
+
+    def _world(self, answered_at: float, second_call: bool) -> TraceBuilder:
+        calls = (12.0, 18.0) if second_call else (12.0,)
+        tb = TraceBuilder(default_facts(failback_mode=3, failback_timeout=120, retry_counts=0,
+                                        calls=calls, duration=45.0, latency_tolerance=0.25))
+        tb.dns(0.0, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=300)
+        tb.silent("REGISTER", "primary", 0.1)
+        tb.respond(tb.register("secondary", 0.6, cseq=2), 200, answered_at)
+        tb.call("primary", 12.0, bye_at=15.0, call_id="call-a")
+        if second_call:
+            tb.silent("INVITE", "primary", 18.0, call_id="call-b")
+            tb.respond(tb.register("secondary", 18.5, cseq=3), 200, 18.51)
+            tb.call("secondary", 18.6, bye_at=25.0, call_id="call-b", cseq=2)
+        return tb
+
+    def test_answer_at_give_up_then_registered_before_the_retry_passes(self) -> None:
+        self.assertNotEqual(status(self._world(1.15, True), "FB-3"), "fail")
+
+    def test_answer_in_time_fails(self) -> None:
+        self.assertEqual(status(self._world(0.7, True), "FB-3"), "fail")
+
+    def test_no_registration_before_the_retry_fails(self) -> None:
+        self.assertEqual(status(self._world(1.15, False), "FB-3"), "fail")
+
+
+class CallsRefusedConnectionAheadOfItsRoeRegisterTests(SynchronousTestCase):
+    """
+    FB-0 (survey w7058 [1555], round 30): TCP, C{register_on_enable} 1, the
+    primary stopped.  After a failover to the secondary, a call's connection
+    to the primary was refused in the call's moment; FO-5's REGISTER went to
+    the secondary at once and the INVITE after its 200.  The wire names the
+    refused connection by the REGISTER it would have carried (the
+    registration's chain), so FB-0 saw the INVITE's first attempt at the
+    secondary.  The connection was the call's attempt at the primary
+    (L{checks_fo._call_conn_ahead_of_roe}).  With no connection to the
+    primary, or one begun away from the call's moment, the call straight to
+    the secondary still fails FB-0.
+    """
+
+    def _world(self, conn_at: float | None) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, register_on_enable=1, retry_counts=2,
+                                        calls=(40.0,), duration=80.0))
+        tb.dns(0.0, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=300)
+        tb.silent("REGISTER", "primary", 0.1, transport="tcp")
+        gave = 0.1 + tb.give_up("REGISTER", "primary")
+        tb.respond(tb.register("secondary", gave, cseq=2, transport="tcp"), 200, gave + 0.01)
+        at = 40.0
+        if conn_at is not None:
+            at = max(at, tb.refused(conn_at, "primary", after=0.2))
+        reg = tb.register("secondary", at, cseq=3, transport="tcp")
+        tb.respond(reg, 200, at + 0.3)
+        tb.call("secondary", at + 0.5, bye_at=50.0, transport="tcp", call_id="call-a")
+        return tb
+
+    def test_calls_refused_connection_to_the_primary_passes(self) -> None:
+        self.assertEqual(status(self._world(40.0), "FB-0"), "pass")
+
+    def test_straight_to_the_secondary_fails(self) -> None:
+        self.assertEqual(status(self._world(None), "FB-0"), "fail")
+
+    def test_connection_before_the_call_fails(self) -> None:
+        self.assertEqual(status(self._world(38.0), "FB-0"), "fail")

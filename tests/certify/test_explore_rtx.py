@@ -3563,6 +3563,34 @@ class LookupFailedBeforeCallTests(SynchronousTestCase):
         self.assertEqual(status(self._world(False), "REG-1"), "fail")
 
 
+class LookupsFailedAtACallAtStartTests(SynchronousTestCase):
+    """
+    REG-1 (survey w7060 [4043..4049], round 30; SERVFAIL until 10 s, a call
+    at 0 s): the registration's lookup at start and the call's both failed
+    (DNS-11), two lookups in the call's moment; a second call at 20 s was the
+    first request on the wire, the registration's retry at 30 s the first
+    REGISTER.  One more failed lookup than calls placed then is the
+    registration's (L{checks_rtx._registration_lookups}).  With only the
+    call's own lookup then, the INVITE first still fails.
+    """
+
+    def _world(self, lookups: int) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(duration=60.0, calls=(0.0, 20.0)))
+        for n in range(lookups):
+            tb.dns(0.1 + 0.2 * n, f"_sip._udp.{DOMAIN}", "SRV", rcode="SERVFAIL")
+        tb.dns(20.1, f"_sip._udp.{DOMAIN}", "SRV", (f"0 0 5060 primary.{DOMAIN}",))
+        tb.dns(20.11, f"primary.{DOMAIN}", "A", ["127.0.1.10"])
+        tb.call("primary", 20.2)
+        tb.respond(tb.register("primary", 30.2), 200)
+        return tb
+
+    def test_registrations_and_calls_lookups_failed_passes(self) -> None:
+        self.assertEqual(status(self._world(2), "REG-1"), "pass")
+
+    def test_only_the_calls_lookup_fails(self) -> None:
+        self.assertEqual(status(self._world(1), "REG-1"), "fail")
+
+
 class RegistrationRetriedAfterConnectionAtStartTests(SynchronousTestCase):
     """
     REG-1 (survey 7008 [01], round 10; TCP, server 1 an IP literal, calls at
@@ -5579,3 +5607,32 @@ class CallsRegisterThenRefusedConnectionTests(SynchronousTestCase):
 
     def test_no_retry_fails(self) -> None:
         self.assertEqual(status(self._world(False), "RTX-5"), "fail")
+
+
+class CallsRoeRegisterWaitedThenRefusedTests(SynchronousTestCase):
+    """
+    RTX-3 (survey w7058 [843], round 30): UDP, C{register_on_enable} 1.  The
+    registration's REGISTER was under way at the silent primary when a
+    call's INVITE got a 503 there; FO-5's REGISTER for the next target waited
+    for it (one REGISTER of a Call-ID at a time, RFC 3261 10.2) and went to
+    the secondary when it was given up, which refused it (403): the target
+    was tried and answered, nothing more is owed the INVITE there (as for a
+    REGISTER refused at once).  The checker counted only such a REGISTER
+    that failed.  With no REGISTER to the secondary, the 503 still fails.
+    """
+
+    def _world(self, moved: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(register_on_enable=1, calls=(0.5,), duration=40.0))
+        tb.dns(0.0, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=300)
+        tb.silent("REGISTER", "primary", 0.1)
+        tb.respond(tb.invite("primary", 0.5, call_id="call-a"), 503, 0.5)
+        if moved:
+            gave = 0.1 + tb.give_up("REGISTER", "primary")
+            tb.respond(tb.register("secondary", gave, cseq=2), 403, gave)
+        return tb
+
+    def test_waited_register_refused_at_the_next_target_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-3"), "pass")
+
+    def test_nothing_at_the_next_target_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-3"), "fail")

@@ -138,6 +138,10 @@ MUST_FAIL = {
     "r29-w7053-fb2-calls-join-opening-conn-to-current": ("always-fails-back", "FB-2"),
     "r29-w7055-fo6-call-joins-registrations-retry-conn": ("no-reregister-retry", "RTX-5"),
     "r29-w7052-rtx5-calls-register-then-refused-conn": ("no-reregister-retry", "RTX-5"),
+    "r30-w7059-fb3-maybe-late-200-registered-before-retry": ("bye-to-new-server", "FO-4"),
+    "r30-w7060-reg1-registrations-and-calls-lookups-failed": ("retries-too-few", "RTX-1"),
+    "r30-w7058-rtx3-waiting-roe-register-refused": ("never-fails-back", "FB-0"),
+    "r30-w7058-fb0-calls-refused-conn-ahead-of-roe-register": ("never-fails-back", "FB-0"),
 }
 
 

@@ -1194,9 +1194,18 @@ def _began_at(ctx: Ctx, ch: wire.Chain) -> str:
         # [5201], round 28, the retry to the primary at once after a call's REGISTER
         # refused at the secondary)
         return head.dst
+    placings: dict[str, float] | None = None
     for y in ctx.txns:
         if (id(y) not in ctx.roe_registers or y.dst == head.dst
                 or (y.started, y.sends[0].index) >= (head.started, head.sends[0].index)):
+            continue
+        # (nor one begun before C{ch}'s call was placed: it went ahead of an earlier
+        # request; w7056 [4215], round 30, a call's REGISTER to the silent secondary
+        # given up at 112.0 s as the next call was placed, its INVITE to the primary)
+        if placings is None:
+            placings = wire._call_placings(ctx.facts, ctx.txns)
+        placed = wire._placed_at(ctx.facts, head, placings)
+        if placed is not None and placed > y.started + ctx.tol:
             continue
         done = roe_ended_at(ctx, y)
         if done is not None:

@@ -138,6 +138,10 @@ MUST_FAIL = {
     "r29-w7053-fb2-calls-join-opening-conn-to-current": ("always-fails-back", "FB-2"),
     "r29-w7055-fo6-call-joins-registrations-retry-conn": ("no-reregister-retry", "RTX-5"),
     "r29-w7052-rtx5-calls-register-then-refused-conn": ("no-reregister-retry", "RTX-5"),
+    "r30-w7056-rtx5-retry-waits-for-calls-unsent-register-first": ("no-reregister-retry",
+                                                                   "RTX-5"),
+    "r30-w7056-rtx5-fallback-renewal-pending-at-end": ("no-probing", "FBK-S3"),
+    "r30-w7056-fb0-call-placed-as-earlier-calls-register-ended": ("never-fails-back", "FB-0"),
 }
 
 

@@ -158,6 +158,16 @@ class Ctx:
         return frozenset(id(t) for t in self.txns if _roe_register(self, t))
 
     @cached_property
+    def call_placings(self) -> dict[str, float]:
+        """
+        When each planned call was placed, by the Call-ID of its INVITE
+        (L{wire._call_placings}): read with L{wire._placed_at} per new request
+        by the FB readings of FO-5's REGISTER, built once per run.  Do not
+        change the map.
+        """
+        return wire._call_placings(self.facts, self.txns)
+
+    @cached_property
     def unsent_calls(self) -> frozenset[int]:
         """
         The C{id}s of the attempts the wire names by a REGISTER that were a

@@ -1198,6 +1198,12 @@ def _began_at(ctx: Ctx, ch: wire.Chain) -> str:
         if (id(y) not in ctx.roe_registers or y.dst == head.dst
                 or (y.started, y.sends[0].index) >= (head.started, head.sends[0].index)):
             continue
+        # (nor one begun before C{ch}'s call was placed: it went ahead of an earlier
+        # request; w7056 [4215], round 30, a call's REGISTER to the silent secondary
+        # given up at 112.0 s as the next call was placed, its INVITE to the primary)
+        placed = wire._placed_at(ctx.facts, head, ctx.call_placings)
+        if placed is not None and placed > y.started + ctx.tol:
+            continue
         done = roe_ended_at(ctx, y)
         if done is not None:
             lo, hi = _roe_window(ctx, done)
@@ -1222,7 +1228,7 @@ def _call_conn_ahead_of_roe(ctx: Ctx, head: wire.Txn) -> str | None:
     """
     if head.method != "INVITE" or head.in_dialog:
         return None
-    placed = wire._placed_at(ctx.facts, head)
+    placed = wire._placed_at(ctx.facts, head, ctx.call_placings)
     if placed is None:
         return None
     for y in ctx.txns:

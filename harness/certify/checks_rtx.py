@@ -1590,7 +1590,11 @@ def rtx5(ctx: Ctx) -> Verdict:
                     and (fail_t - ctx.tol <= x.started <= fail_t + ctx.at_once or under_way)
                 ):
                     done = ctx.failed_at(x)
-                    if done is None:
+                    # (nor while it was still being tried when the run ended, its give-up
+                    # after the end: every target had not failed in the run; w7056 [32],
+                    # round 30, on the fallback server, its renewal answered 100 only as
+                    # it crashed, a probe of the stopped primary refused 22 ms later)
+                    if done is None or done > ctx.end:
                         rescued = True  # the fallback server answered: no retry is due
                         break
                     fail_t = max(fail_t, done)
@@ -2201,15 +2205,38 @@ def _register_outstanding(ctx: Ctx, call_id: str, due: Sequence[float],
     then (survey w7036 [910], round 24: every target refused at 62.69 s, the
     retry due at 92.69 s; FO-5's REGISTER for a call, sent to the silent
     secondary at 87.1 s, given up at 98.02 s, the retry to the primary then).
+    So is FO-5's REGISTER whose connection carried no SIP, which the wire
+    names by its call (L{_roe_behind_unsent_call}).
     """
-    for x in ctx.txns:
-        if (x.method != "REGISTER" or x.call_id != call_id or ctx.group(x.dst) != 1
+    for x in ctx.attempts:
+        own = x.method == "REGISTER" and x.call_id == call_id and x.on_wire
+        if ((not own and not _roe_behind_unsent_call(ctx, x)) or ctx.group(x.dst) != 1
                 or not any(x.started < d and in_flight(ctx, x, d) for d in due)):
             continue
         done = x.final_t if x.final_t is not None else ctx.failed_at(x)
         if done is not None and done - ctx.tol <= r_t <= done + ctx.at_once:
             return x
     return None
+
+
+def _roe_behind_unsent_call(ctx: Ctx, x: wire.Txn) -> bool:
+    """
+    Whether attempt C{x}, a new INVITE's at a secondary of server 1 whose
+    connection carried no SIP, was FO-5's REGISTER there: under
+    register_on_enable the phone sends a target nothing before it registered
+    there, unless its binding there still stood, so the connection was the
+    REGISTER's, which the wire names by the call it was for, and the
+    account's next REGISTER waited for it (RFC 3261 10.2, as
+    L{_register_outstanding} reads; w7056 [1003], round 30: a call's
+    connections to the primary reset and to the secondary lost from
+    244.21 s, the retry due at 245.11 s, its SYN to the primary as the
+    secondary was given up at 245.71 s).
+    """
+    return (x.method == "INVITE" and not x.in_dialog and not x.on_wire
+            and bool(ctx.facts.account.server(1).register_on_enable)
+            and ctx.group(x.dst) == 1 and not ctx.is_primary(x.dst)
+            and not any(r.dst == x.dst and r.t <= x.started <= r.t + r.granted
+                        for r in ctx.regs))
 
 
 def _renewal_in_place(ctx: Ctx, began: float, fail_t: float, r_t: float,

@@ -636,3 +636,39 @@ class CallsRefusedConnectionAheadOfItsRoeRegisterTests(SynchronousTestCase):
 
     def test_connection_before_the_call_fails(self) -> None:
         self.assertEqual(status(self._world(38.0), "FB-0"), "fail")
+
+
+class CallPlacedAsAnEarlierCallsRegisterEndedTests(SynchronousTestCase):
+    """
+    FB-0 (survey w7056 [4215], round 30): UDP, C{register_on_enable} 1,
+    newRequests, the primary silent to INVITEs, the secondary to everything
+    after the first failover.  A call's INVITE silent at the primary, FO-5's
+    REGISTER to the secondary given up at the very moment the next call was
+    placed, whose INVITE went to the primary.  FB-0 read that REGISTER as
+    where the new call began (FO-5's REGISTER goes ahead of its request), but
+    it began before the new call was placed: it went ahead of the call
+    before.  A new call whose INVITE goes to the secondary still fails.
+    """
+
+    def _world(self, third_to: str) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(register_on_enable=1, server2="", retry_counts=1,
+                                        calls=(10.0, 30.0, 33.0), duration=60.0))
+        tb.dns(0.0, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=3600)
+        tb.respond(tb.register("primary", 0.01), 200, 0.02)
+        g = tb.give_up("INVITE")
+        # the first call fails over to the secondary, registering there first (FO-5)
+        tb.silent("INVITE", "primary", 10.0, call_id="call-a")
+        tb.respond(tb.register("secondary", 10.0 + g, cseq=2), 200, 10.0 + g + 0.01)
+        tb.call("secondary", 10.0 + g + 0.02, bye_at=15.0, call_id="call-a", cseq=2)
+        # the second: its INVITE silent at the primary, FO-5's REGISTER silent too,
+        # given up at 33.0 s as the third call is placed
+        tb.silent("INVITE", "primary", 30.0, call_id="call-b")
+        tb.silent("REGISTER", "secondary", 30.0 + g, cseq=3)
+        tb.silent("INVITE", third_to, 33.0, call_id="call-c")
+        return tb
+
+    def test_new_call_to_the_primary_passes(self) -> None:
+        self.assertEqual(status(self._world("primary"), "FB-0"), "pass")
+
+    def test_new_call_to_the_secondary_fails(self) -> None:
+        self.assertEqual(status(self._world("secondary"), "FB-0"), "fail")

@@ -5636,3 +5636,88 @@ class CallsRoeRegisterWaitedThenRefusedTests(SynchronousTestCase):
 
     def test_nothing_at_the_next_target_fails(self) -> None:
         self.assertEqual(status(self._world(False), "RTX-3"), "fail")
+
+
+class RetryWaitsForCallsRegisterFirstTests(SynchronousTestCase):
+    """
+    RTX-5, FO-5 (survey w7056 [1003..1005], round 30): TCP, C{register_on_enable}
+    1, every target of server 1 refused at 0.035 s, the retry due at 30.035 s.
+    A call at 29.5 s: its connection to the primary refused, then FO-5's
+    REGISTER to the secondary over a connection whose SYNs were lost, given up
+    at RTX-1's time, 31.01 s, the INVITE on to the fallback server (FO-6).
+    That connection carried no SIP, so the wire names it by the call; but the
+    phone sends the secondary nothing before it registered there, so it was
+    the REGISTER's, and the retry waited for it (RFC 3261 10.2: no new
+    REGISTER of the Call-ID until the one outstanding has timed out), going to
+    the primary as it was given up.  Without register_on_enable that
+    connection was the call's own, nothing held the retry, and a retry as
+    late still fails; so does one well after the REGISTER was given up.
+    """
+
+    def _world(self, roe: int, retry_at: float | None) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, register_on_enable=roe, retry_counts=1,
+                                        calls=(29.5,), duration=60.0))
+        tb.dns(0.0, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=3600)
+        tb.respond(tb.register("fallback", 0.005, call_id="reg-2", transport="tcp"), 200,
+                   0.008)
+        tb.refused(tb.refused(0.01, "primary") + 0.005, "secondary")
+        # the call at 29.5 s: the primary refused, then the secondary's SYNs lost; its
+        # INVITE on to the fallback server (FO-6) as the secondary was given up
+        tb.refused(29.5, "primary")
+        tb.syn_lost(29.51, "secondary", fate="lost", phone_port=40810)
+        give_up = 29.51 + tb.give_up("REGISTER")
+        tb._add(ConnEvent(give_up + 0.5, PHONE, "reset", "tcp", (PHONE, 40810),
+                          (SECONDARY, 5060), "closed"))
+        inv = tb.invite("fallback", give_up, call_id="call-a", transport="tcp")
+        tb.respond(inv, 200, give_up + 0.005)
+        tb.in_dialog(inv, "ACK", give_up + 0.01, transport="tcp")
+        at = give_up if retry_at is None else retry_at
+        tb.refused(tb.refused(at, "primary") + 0.005, "secondary")
+        return tb
+
+    def test_retry_as_the_register_first_was_given_up_passes(self) -> None:
+        self.assertEqual(status(self._world(1, None), "RTX-5"), "pass")
+
+    def test_as_late_without_register_on_enable_fails(self) -> None:
+        self.assertEqual(status(self._world(0, None), "RTX-5"), "fail")
+
+    def test_well_after_the_register_first_fails(self) -> None:
+        self.assertEqual(status(self._world(1, 35.0), "RTX-5"), "fail")
+
+
+class FallbackRenewalPendingAtTheEndTests(SynchronousTestCase):
+    """
+    RTX-5, FBK-S3 (survey w7056 [32], round 30): successive mode, TCP, on the
+    fallback server (registered for 30 s), probing the stopped primary every
+    10 s.  The fallback's renewal at 15.02 s was answered 100 only, the server
+    crashing; the probe at 15.03 s was refused 10 ms later; the run ended at
+    30 s, before RTX-1's give-up of the renewal (46.52 s).  RTX-5 took the
+    renewal for the round's last target, failed at that give-up, wanted a
+    retry 30 s after it, and read the next probe as an early one.  The
+    renewal had not failed by the end: every target had not failed in the
+    run.  When the renewal is given up within the run, a phone that goes on
+    probing instead of retrying from the top a retry interval later still
+    fails.
+    """
+
+    def _world(self, duration: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=1, redundancy_type=1,
+                                        fallback_timeout=10, expires=30, retry_counts=9,
+                                        duration=duration, servers=_ONE_TARGET))
+        at = tb.refused(0.0, "primary")
+        tb.respond(tb.register("fallback", at + 0.005, call_id="reg-2", transport="tcp"),
+                   200, at + 0.01)
+        probe = 5.03
+        while probe < duration:
+            tb.refused(probe, "primary")
+            probe += 10.0
+        renewal = tb.register("fallback", 15.02, call_id="reg-2", cseq=2, transport="tcp")
+        tb.respond(renewal, 100, 15.025)
+        return tb
+
+    def test_renewal_pending_at_the_end_passes(self) -> None:
+        # (no round failed every target in the run: nothing of RTX-5's to judge)
+        self.assertIn(status(self._world(30.0), "RTX-5"), ("pass", "n/a"))
+
+    def test_probing_on_after_the_renewal_failed_fails(self) -> None:
+        self.assertEqual(status(self._world(200.0), "RTX-5"), "fail")

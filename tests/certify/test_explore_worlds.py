@@ -142,6 +142,10 @@ MUST_FAIL = {
     "r30-w7060-reg1-registrations-and-calls-lookups-failed": ("retries-too-few", "RTX-1"),
     "r30-w7058-rtx3-waiting-roe-register-refused": ("never-fails-back", "FB-0"),
     "r30-w7058-fb0-calls-refused-conn-ahead-of-roe-register": ("never-fails-back", "FB-0"),
+    "r30-w7056-rtx5-retry-waits-for-calls-unsent-register-first": ("no-reregister-retry",
+                                                                   "RTX-5"),
+    "r30-w7056-rtx5-fallback-renewal-pending-at-end": ("no-probing", "FBK-S3"),
+    "r30-w7056-fb0-call-placed-as-earlier-calls-register-ended": ("never-fails-back", "FB-0"),
 }
 
 

@@ -1489,3 +1489,51 @@ class RetryFromTheTopAfterTheFallbackRefusedTests(SynchronousTestCase):
     def test_refusal_then_a_late_retry_is_not(self) -> None:
         ctx, done = self._ctx(40.0)
         self.assertFalse(_fallback_failed_before(ctx, done + 20.0))
+
+
+class RetryFromTheTopFailingWithinItsSlackTests(SynchronousTestCase):
+    """
+    FO-6 (round 30; a leniency found in round 29, L{checks_fo._fallback_failed_before}):
+    successive mode, TCP, C{retry_counts} 0.  The registration gave the primary
+    up, then the fallback server, and RTX-5's retry from the top went to the
+    primary a retry interval later, where it failed within the retry's slack
+    (tolerance plus T1): given up T1 later, or its connection refused.  That
+    failure is the retry's own, not server 1 failing again before the retry:
+    the fallback server is next, at once.  FO-6 took the retry's REGISTER for
+    "the retry from the top is next" and passed a phone that then did nothing
+    (FBK-S2 and RTX-5 failed it).  A phone that falls back at once passes.
+    """
+
+    def _world(self, fell_back: bool, refused: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, redundancy_type=1, transport=1,
+                                        retry_counts=0, duration=90.0,
+                                        servers=(ServerInfo("primary", PRIMARY, _PORTS),
+                                                 ServerInfo("fallback", FALLBACK, _PORTS))))
+        g = tb.give_up("REGISTER")
+        tb.silent("REGISTER", "primary", 0.0, transport="tcp")
+        tb.silent("REGISTER", "fallback", g, call_id="reg-fb", transport="tcp")
+        due = 2 * g + tb.facts.profile.retry_interval
+        if refused:
+            failed = tb.refused(due, "primary")
+        else:
+            tb.silent("REGISTER", "primary", due, cseq=2, transport="tcp")
+            failed = due + g
+        if fell_back:
+            again = tb.register("fallback", failed, call_id="reg-fb", cseq=2, transport="tcp")
+            tb.respond(again, 200, failed + 0.01)
+        return tb
+
+    def test_nothing_after_the_retry_timed_out_fails(self) -> None:
+        self.assertEqual(status(self._world(False, refused=False), "FO-6"), "fail")
+
+    def test_nothing_after_the_retrys_connection_refused_fails(self) -> None:
+        self.assertEqual(status(self._world(False, refused=True), "FO-6"), "fail")
+
+    def test_fallback_at_once_after_the_retry_timed_out_passes(self) -> None:
+        self.assertEqual(status(self._world(True, refused=False), "FO-6"), "pass")
+
+    def test_fallback_at_once_after_the_retrys_connection_refused_passes(self) -> None:
+        self.assertEqual(status(self._world(True, refused=True), "FO-6"), "pass")
+
+    def test_fbk_s2_fails_the_idle_phone_too(self) -> None:
+        self.assertEqual(status(self._world(False, refused=False), "FBK-S2"), "fail")

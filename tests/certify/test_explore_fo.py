@@ -1537,3 +1537,51 @@ class RetryFromTheTopFailingWithinItsSlackTests(SynchronousTestCase):
 
     def test_fbk_s2_fails_the_idle_phone_too(self) -> None:
         self.assertEqual(status(self._world(False, refused=False), "FBK-S2"), "fail")
+
+
+class RenewalHeldBehindALostTlsAckTests(SynchronousTestCase):
+    """
+    FO-6 (survey w7057 [3686, 3687], round 30; L{wire.phone_requests},
+    L{wire._held_written_by}): successive mode, TLS, 5 % loss,
+    C{retry_counts} 0 at the primary.  A call's ACK, written on the 200 at
+    10.05 s, was lost, lost again at 10.25 s and got through at 10.65 s;
+    the renewal, written at 10.35 s, waited behind it, and the server read
+    both at 10.68 s and answered the REGISTER 200 at once.  TLS records
+    carry no payload in the trace, so the wire dated the REGISTER from the
+    ACK's lost copy (10.05 s), and its 200 came after the give-up counted
+    from then (T1): late, the primary failed, and the fallback server owed
+    at once.  Only the flight's first segment can be the lost copy; a
+    request read after it was held (L{Sent.held}), written at some time
+    until the server read it, and its answer is late only after the
+    give-up counted from then.  With the 200 after that, the primary did
+    fail, and a phone that stays put still fails FO-6.
+    """
+
+    def _world(self, answer_after: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, redundancy_type=1, transport=2,
+                                        retry_counts=0, calls=(10.0,), duration=60.0,
+                                        servers=(ServerInfo("primary", PRIMARY, _PORTS),
+                                                 ServerInfo("fallback", FALLBACK, _PORTS))))
+        tb.respond(tb.register("primary", 0.0, transport="tls", port=5061), 200, 0.01)
+        inv = tb.invite("primary", 10.0, call_id="call-a", transport="tls", port=5061)
+        tb.respond(inv, 200, 10.0)
+        stream = ((PHONE, 5060), (PRIMARY, 5061))
+        tb._add(PacketEvent(10.05, "tcp", *stream, b"", fate="lost"))  # the ACK
+        tb._add(PacketEvent(10.25, "tcp", *stream, b"", fate="lost"))  # sent again
+        for _ in range(2):  # the ACK, then the renewal held behind it
+            tb._add(PacketEvent(10.65, "tcp", *stream, b""))
+        tb.in_dialog(inv, "ACK", 10.68, transport="tls", port=5061)
+        renewal = tb.register("primary", 10.68, cseq=2, transport="tls", port=5061)
+        tb.respond(renewal, 200, 10.68 + answer_after)
+        return tb
+
+    def test_answer_in_time_from_the_latest_writing_passes(self) -> None:
+        tb = self._world(0.0)
+        self.assertNotEqual(status(tb, "FO-6"), "fail")
+        held = [x for x in attempts(tb.build(), tb.facts) if x.method == "REGISTER"][-1]
+        self.assertTrue(held.sends[0].held)
+        self.assertFalse(held.late)
+
+    def test_answer_after_the_latest_give_up_fails(self) -> None:
+        g = give_up_delay(default_facts().profile, "REGISTER", 0)
+        self.assertEqual(status(self._world(g + 0.3), "FO-6"), "fail")

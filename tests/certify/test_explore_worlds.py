@@ -138,6 +138,8 @@ MUST_FAIL = {
     "r29-w7053-fb2-calls-join-opening-conn-to-current": ("always-fails-back", "FB-2"),
     "r29-w7055-fo6-call-joins-registrations-retry-conn": ("no-reregister-retry", "RTX-5"),
     "r29-w7052-rtx5-calls-register-then-refused-conn": ("no-reregister-retry", "RTX-5"),
+    "r30-w7057-fo6-renewal-held-behind-lost-tls-ack": ("registers-fallback-in-successive",
+                                                       "FBK-S1"),
 }
 
 

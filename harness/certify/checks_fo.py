@@ -722,7 +722,7 @@ def fallback_write_in_flight(ctx: Ctx, t: float) -> int | None:
     return min(lost.values(), default=None)
 
 
-def _fallback_failed_before(ctx: Ctx, t: float) -> bool:
+def _fallback_failed_before(ctx: Ctx, t: float, judged: wire.Chain | None = None) -> bool:
     """
     Whether the phone's last REGISTER attempt at the fallback server before
     C{t} had failed (L{checks_fbk.fallback_failed_at}, as FBK-S2 reads it)
@@ -735,6 +735,12 @@ def _fallback_failed_before(ctx: Ctx, t: float) -> bool:
     Explore seed 213 of dns-ip-literal, round 6: successive mode, the
     fallback server's renewal given up at 127 s, a probe failing at 136 s,
     the retry at the primary at 157 s.
+
+    C{judged}: the chain whose failure at C{t} is judged.  Its own REGISTERs
+    are not that retry: a retry from the top that failed within its slack
+    (its connection refused, or C{retry_counts} 0 over TCP, given up T1
+    later) is the retry, and the fallback server is next, at once (round 30,
+    the leniency found in round 29: a phone doing nothing then passed FO-6).
     """
     from harness.certify.checks_fbk import fallback_failed_at
 
@@ -750,7 +756,8 @@ def _fallback_failed_before(ctx: Ctx, t: float) -> bool:
     due = done + ri
     if due - slack > ctx.end:
         return True
-    return any(x.method == "REGISTER" and ctx.group(x.dst) == 1
+    own = {id(x) for x in judged.txns} if judged is not None else set()
+    return any(x.method == "REGISTER" and ctx.group(x.dst) == 1 and id(x) not in own
                and abs(x.started - due) <= slack for x in ctx.attempts)
 
 
@@ -852,7 +859,7 @@ def fo6(ctx: Ctx) -> Verdict:
             r.dst == fb and r.t <= t_fail <= r.t + r.granted for r in ctx.regs
         ) or ctx.on_refusing_fallback(t_fail)):
             continue  # a probe while on the fallback server (FBK-S3)
-        if ch.method == "REGISTER" and _fallback_failed_before(ctx, t_fail):
+        if ch.method == "REGISTER" and _fallback_failed_before(ctx, t_fail, ch):
             continue  # every target failed already: RTX-5's retry from the top is next
         behind = _request_behind_roe(ctx, ch, t_fail)
         if behind is not None:

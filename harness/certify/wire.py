@@ -645,6 +645,9 @@ def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
     # a TLS retransmission's flight: (when it was sent again, when its first copy was lost,
     # the trace index of its retransmitted segment)
     tls_flight: dict[tuple[tuple[str, int], tuple[str, int]], tuple[float, float, int]] = {}
+    # how many requests the server has read of a connection's TLS flight: the first may
+    # be the lost segment's own copy; TCP held every later one behind it (L{Sent.held})
+    tls_read: dict[tuple[tuple[str, int], tuple[str, int]], int] = {}
     # connections whose first data segment (the TLS ClientHello) has not got through
     # yet: the phone's segments there until it does are that hello's copies (nothing
     # else is written before the server's handshake flight comes back), never a
@@ -690,6 +693,7 @@ def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
                 lost = tls_lost.pop((e.src, e.dst), None)
                 if lost is not None:
                     tls_first[(e.src, e.dst)] = (lost, e.t)
+                    tls_read[(e.src, e.dst)] = 0
                     tls_flight[(e.src, e.dst)] = (e.t, lost, i)
                 elif _in_flight(tls_flight, answered, e) is None:
                     # (a segment in the same flight as the retransmission, after it, was
@@ -739,16 +743,24 @@ def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
                 unread.pop((e.remote, e.local, e.raw), None)
                 read.append((e.remote, e.local, e.t, e.raw))
                 t = tcp_first.pop((e.remote, e.local, e.raw), e.t)
+                behind = (e.remote, e.local, e.raw) in held_back
                 if e.transport == "tls":
-                    # (every request the flight carried was first sent with its lost
-                    # copy: a REGISTER and an INVITE written together, explore seed 5)
-                    held = tls_first.get((e.remote, e.local))
+                    # (every request the flight carried may have been first sent with its
+                    # lost copy: a REGISTER and an INVITE written together, explore seed 5;
+                    # but only the first can be that copy: TCP held each one after it,
+                    # written at any time until the flight, L{Sent.held}; survey w7057
+                    # [3686], round 30: an ACK lost at 196.05 s, the renewal written at
+                    # 196.35 s and a re-INVITE at 196.55 s held behind it until 196.65 s)
+                    key = (e.remote, e.local)
+                    held = tls_first.get(key)
                     if held is not None and e.t - held[1] <= _IN_FLIGHT:
                         t = min(t, held[0])
+                        behind = behind or tls_read.get(key, 0) > 0
+                        tls_read[key] = tls_read.get(key, 0) + 1
                 out.append(
                     Sent(
                         i, t, e.observer, e.local[1], e.transport, e.message, True,
-                        e.remote[0], e.remote[1], held=(e.remote, e.local, e.raw) in held_back,
+                        e.remote[0], e.remote[1], held=behind,
                     )
                 )
         elif isinstance(e, PacketEvent):
@@ -1130,18 +1142,26 @@ def phone_transactions(trace: Trace, facts: Facts) -> list[Txn]:
                     x = out[n] = replace(x, provisional_t=None)
         if x.final is None or x.final_t is None or (x.method == "INVITE" and x.provisional):
             continue
-        give_up = x.started + give_up_delay(facts.profile, x.method, retry_counts_for(facts, x.dst))
+        delay = give_up_delay(facts.profile, x.method, retry_counts_for(facts, x.dst))
+        give_up = x.started + delay
+        # (one TCP held behind another request's lost segment was written, its timer
+        # started, at some time until the server read it, L{Sent.held}: it gave its
+        # target up as late as that time's give-up, or moved on earlier; survey w7057
+        # [3686], round 30: TLS, retry_counts 0, a renewal written at 196.35 s behind
+        # an ACK lost at 196.05 s, its 200 at 196.71 s, the phone still on the primary)
+        written = _held_written_by(x, out, trace, facts)
+        latest = give_up if written is None else max(give_up, written + delay)
         arrived = x.final_t
         if x.final_index is not None:
             arrived = max(arrived, arrivals.get(x.final_index, arrived))
-        if arrived > give_up + facts.tol:
+        if arrived > latest + facts.tol:
             out[n] = replace(x, late=True)
             continue
         if arrived <= give_up - facts.tol:
             continue
         if lookups is None:
             lookups = phone_lookups(trace, facts)
-        if _moved_on_at(x, give_up, out, lookups, facts):
+        if _moved_on_at(x, give_up, out, lookups, facts, min(latest, arrived)):
             # one that reached the phone at its give-up time, as the phone sent the same
             # request to another server, came too late for it too: the timer had fired
             # first (explore seed 48 of dns-ip-literal: a renewal's 200 retransmitted by
@@ -1152,22 +1172,48 @@ def phone_transactions(trace: Trace, facts: Facts) -> list[Txn]:
     return out
 
 
+def _held_written_by(x: Txn, out: Sequence[Txn], trace: Trace, facts: Facts) -> float | None:
+    """
+    For a request TCP held back behind another request's lost segment
+    (L{Sent.held}, dated from that lost copy), the latest it can have been
+    written, its timer started: when the server read it.  C{None} if it was
+    not held, or if that span holds another try -- the same request sent to
+    another server, or a failed connection to one (whose request the wire
+    cannot name): the held one may then have come after that try, which
+    L{began_with} reads; its early date stands (survey w7055 [4014], round 29).
+    """
+    if not x.on_wire or not x.sends[0].held:
+        return None
+    lo, hi = x.first, trace.events[x.sends[0].index].t
+    if any(y.call_id == x.call_id and y.method == x.method and y.dst != x.dst
+           and lo <= y.started <= hi for y in out):
+        return None
+    if any(a.server != x.dst and lo <= a.start <= hi for a in conn_attempts(trace, facts)):
+        return None
+    return hi
+
+
 def _moved_on_at(x: Txn, give_up: float, out: Sequence[Txn],
-                 lookups: Sequence[tuple[float, float]], facts: Facts) -> bool:
+                 lookups: Sequence[tuple[float, float]], facts: Facts,
+                 until: float | None = None) -> bool:
     """
     Whether the phone sent C{x}'s request (its Call-ID and method) to another
     server at C{x}'s give-up time: its first send or its connection's first SYN
     then, or begun within the lookup of that other server's address begun then.
     An answer to C{x} reaching the phone about that time came too late.
+    C{until}: the give-up time is known only to lie between C{give_up} and it
+    (a request TCP held back, L{Sent.held}): moving on anywhere in that span.
     """
     # (the lookup of that other server's address begun at the give-up time is the
     # phone moving on too, its query lost and asked again a second later: survey
     # 7018 [02], round 17, FB-3, TCP, a renewal's 200 retransmitted as Timer F ran
     # out, the primary's A asked then, the REGISTER to it 1.4 s later)
-    began = [(lo, hi) for lo, hi in lookups if abs(lo - give_up) <= facts.tol]
+    a = give_up - facts.tol
+    b = max(give_up, until if until is not None else give_up) + facts.tol
+    began = [(lo, hi) for lo, hi in lookups if a <= lo <= b]
     return any(
         y.call_id == x.call_id and y.method == x.method and y.dst != x.dst
-        and (min(abs(y.first - give_up), abs(y.started - give_up)) <= facts.tol
+        and (a <= y.first <= b or a <= y.started <= b
              or any(lo - facts.tol <= y.started <= hi + facts.tol for lo, hi in began))
         for y in out)
 

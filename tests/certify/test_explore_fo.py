@@ -1489,3 +1489,99 @@ class RetryFromTheTopAfterTheFallbackRefusedTests(SynchronousTestCase):
     def test_refusal_then_a_late_retry_is_not(self) -> None:
         ctx, done = self._ctx(40.0)
         self.assertFalse(_fallback_failed_before(ctx, done + 20.0))
+
+
+class RetryFromTheTopFailingWithinItsSlackTests(SynchronousTestCase):
+    """
+    FO-6 (round 30; a leniency found in round 29, L{checks_fo._fallback_failed_before}):
+    successive mode, TCP, C{retry_counts} 0.  The registration gave the primary
+    up, then the fallback server, and RTX-5's retry from the top went to the
+    primary a retry interval later, where it failed within the retry's slack
+    (tolerance plus T1): given up T1 later, or its connection refused.  That
+    failure is the retry's own, not server 1 failing again before the retry:
+    the fallback server is next, at once.  FO-6 took the retry's REGISTER for
+    "the retry from the top is next" and passed a phone that then did nothing
+    (FBK-S2 and RTX-5 failed it).  A phone that falls back at once passes.
+    """
+
+    def _world(self, fell_back: bool, refused: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, redundancy_type=1, transport=1,
+                                        retry_counts=0, duration=90.0,
+                                        servers=(ServerInfo("primary", PRIMARY, _PORTS),
+                                                 ServerInfo("fallback", FALLBACK, _PORTS))))
+        g = tb.give_up("REGISTER")
+        tb.silent("REGISTER", "primary", 0.0, transport="tcp")
+        tb.silent("REGISTER", "fallback", g, call_id="reg-fb", transport="tcp")
+        due = 2 * g + tb.facts.profile.retry_interval
+        if refused:
+            failed = tb.refused(due, "primary")
+        else:
+            tb.silent("REGISTER", "primary", due, cseq=2, transport="tcp")
+            failed = due + g
+        if fell_back:
+            again = tb.register("fallback", failed, call_id="reg-fb", cseq=2, transport="tcp")
+            tb.respond(again, 200, failed + 0.01)
+        return tb
+
+    def test_nothing_after_the_retry_timed_out_fails(self) -> None:
+        self.assertEqual(status(self._world(False, refused=False), "FO-6"), "fail")
+
+    def test_nothing_after_the_retrys_connection_refused_fails(self) -> None:
+        self.assertEqual(status(self._world(False, refused=True), "FO-6"), "fail")
+
+    def test_fallback_at_once_after_the_retry_timed_out_passes(self) -> None:
+        self.assertEqual(status(self._world(True, refused=False), "FO-6"), "pass")
+
+    def test_fallback_at_once_after_the_retrys_connection_refused_passes(self) -> None:
+        self.assertEqual(status(self._world(True, refused=True), "FO-6"), "pass")
+
+    def test_fbk_s2_fails_the_idle_phone_too(self) -> None:
+        self.assertEqual(status(self._world(False, refused=False), "FBK-S2"), "fail")
+
+
+class RenewalHeldBehindALostTlsAckTests(SynchronousTestCase):
+    """
+    FO-6 (survey w7057 [3686, 3687], round 30; L{wire.phone_requests},
+    L{wire._held_written_by}): successive mode, TLS, 5 % loss,
+    C{retry_counts} 0 at the primary.  A call's ACK, written on the 200 at
+    10.05 s, was lost, lost again at 10.25 s and got through at 10.65 s;
+    the renewal, written at 10.35 s, waited behind it, and the server read
+    both at 10.68 s and answered the REGISTER 200 at once.  TLS records
+    carry no payload in the trace, so the wire dated the REGISTER from the
+    ACK's lost copy (10.05 s), and its 200 came after the give-up counted
+    from then (T1): late, the primary failed, and the fallback server owed
+    at once.  Only the flight's first segment can be the lost copy; a
+    request read after it was held (L{Sent.held}), written at some time
+    until the server read it, and its answer is late only after the
+    give-up counted from then.  With the 200 after that, the primary did
+    fail, and a phone that stays put still fails FO-6.
+    """
+
+    def _world(self, answer_after: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, redundancy_type=1, transport=2,
+                                        retry_counts=0, calls=(10.0,), duration=60.0,
+                                        servers=(ServerInfo("primary", PRIMARY, _PORTS),
+                                                 ServerInfo("fallback", FALLBACK, _PORTS))))
+        tb.respond(tb.register("primary", 0.0, transport="tls", port=5061), 200, 0.01)
+        inv = tb.invite("primary", 10.0, call_id="call-a", transport="tls", port=5061)
+        tb.respond(inv, 200, 10.0)
+        stream = ((PHONE, 5060), (PRIMARY, 5061))
+        tb._add(PacketEvent(10.05, "tcp", *stream, b"", fate="lost"))  # the ACK
+        tb._add(PacketEvent(10.25, "tcp", *stream, b"", fate="lost"))  # sent again
+        for _ in range(2):  # the ACK, then the renewal held behind it
+            tb._add(PacketEvent(10.65, "tcp", *stream, b""))
+        tb.in_dialog(inv, "ACK", 10.68, transport="tls", port=5061)
+        renewal = tb.register("primary", 10.68, cseq=2, transport="tls", port=5061)
+        tb.respond(renewal, 200, 10.68 + answer_after)
+        return tb
+
+    def test_answer_in_time_from_the_latest_writing_passes(self) -> None:
+        tb = self._world(0.0)
+        self.assertNotEqual(status(tb, "FO-6"), "fail")
+        held = [x for x in attempts(tb.build(), tb.facts) if x.method == "REGISTER"][-1]
+        self.assertTrue(held.sends[0].held)
+        self.assertFalse(held.late)
+
+    def test_answer_after_the_latest_give_up_fails(self) -> None:
+        g = give_up_delay(default_facts().profile, "REGISTER", 0)
+        self.assertEqual(status(self._world(g + 0.3), "FO-6"), "fail")

@@ -146,6 +146,8 @@ MUST_FAIL = {
                                                                    "RTX-5"),
     "r30-w7056-rtx5-fallback-renewal-pending-at-end": ("no-probing", "FBK-S3"),
     "r30-w7056-fb0-call-placed-as-earlier-calls-register-ended": ("never-fails-back", "FB-0"),
+    "r30-w7057-fo6-renewal-held-behind-lost-tls-ack": ("registers-fallback-in-successive",
+                                                       "FBK-S1"),
 }
 
 

@@ -27,6 +27,7 @@ C{"R"}, C{""} for data); connection facts are L{ConnEvent}s.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from twisted.internet import error
@@ -71,21 +72,51 @@ def _tls_looking(data: bytes) -> bool:
 
 @implementer(IListeningPort)
 class SimTCPPort:
-    """A listening TCP socket on a simulated host."""
+    """
+    A listening TCP socket on a simulated host.
 
-    def __init__(self, host: SimHost, port: int, factory: IProtocolFactory, backlog: int) -> None:
+    Given C{make_factory} instead of a C{factory}, the port listens at once
+    (it takes its number, a SYN to it is accepted) but builds its factory only
+    when the first connection arrives (L{accepting}): most worlds of a UDP
+    scenario never connect to the TCP and TLS ports their servers open, and a
+    TLS factory is the dearest part of opening one.  A factory never built was
+    never started, so it is not stopped either: the factories' C{doStart} and
+    C{doStop} have no effect but their own port count.
+    """
+
+    def __init__(
+        self,
+        host: SimHost,
+        port: int,
+        factory: IProtocolFactory | None,
+        backlog: int,
+        make_factory: Callable[[], IProtocolFactory] | None = None,
+    ) -> None:
         self.host = host
         self.port = port
         self.factory = factory
         self.backlog = backlog
         self.listening = False
+        #: builds L{factory} at the first connection (see L{accepting}), if not given
+        self._make_factory = make_factory if factory is None else None
 
     def __repr__(self) -> str:
         return f"<SimTCPPort {self.host.address}:{self.port}>"
 
     def startListening(self) -> None:
-        self.factory.doStart()
+        if self.factory is not None:
+            self.factory.doStart()
         self.listening = True
+
+    def accepting(self) -> IProtocolFactory:
+        """The factory of an arriving connection, built and started on first use."""
+        factory = self.factory
+        if factory is None:
+            make, self._make_factory = self._make_factory, None
+            assert make is not None
+            factory = self.factory = make()
+            factory.doStart()
+        return factory
 
     def stopListening(self) -> Deferred[None]:
         """
@@ -95,7 +126,9 @@ class SimTCPPort:
         if self.listening:
             self.listening = False
             self.host._tcp_listener_closed(self)
-            self.factory.doStop()
+            self._make_factory = None
+            if self.factory is not None:
+                self.factory.doStop()
         return succeed(None)
 
     loseConnection = stopListening
@@ -191,7 +224,7 @@ def _syn_arrived(attempt: _Attempt, closed: bool = False) -> None:
     attempt.server = server
     world._record_conn(server_host.address, "accept", attempt.dst, attempt.src)
     server.pipe.send(b"", "S")  # SYN-ACK, reliable like data; server data queues behind it
-    protocol = listener.factory.buildProtocol(IPv4Address("TCP", *attempt.src))
+    protocol = listener.accepting().buildProtocol(IPv4Address("TCP", *attempt.src))
     if protocol is None:
         server._attach(Protocol())
         server.loseConnection()

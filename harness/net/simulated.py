@@ -199,6 +199,25 @@ class SimHost:
         listener.startListening()
         return listener
 
+    def listen_tcp_lazily(
+        self,
+        port: int,
+        make_factory: Callable[[], IProtocolFactory],
+        backlog: int = 50,
+        interface: str = "",
+    ) -> SimTCPPort:
+        """
+        C{listenTCP(port, make_factory())}, the factory built only when the
+        first connection arrives (L{SimTCPPort.accepting}): the same port,
+        number and behaviour, without building a factory no one connects to.
+        """
+        self._check_interface(interface, port)
+        number = self._allocate("tcp", port, self._tcp_listeners.keys() | self._tcp_used)
+        listener = SimTCPPort(self, number, None, backlog, make_factory)
+        self._tcp_listeners[number] = listener
+        listener.startListening()
+        return listener
+
     def _tcp_listener_closed(self, port: SimTCPPort) -> None:
         if self._tcp_listeners.get(port.port) is port:
             del self._tcp_listeners[port.port]

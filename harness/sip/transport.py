@@ -72,6 +72,7 @@ from twisted.internet.interfaces import (
     IHandshakeListener,
     IListeningPort,
     IOpenSSLClientConnectionCreator,
+    IProtocolFactory,
     IReactorTime,
 )
 from twisted.internet.protocol import (
@@ -654,18 +655,34 @@ class SipEndpoint:
             if self.udp_receive_buffer is not None:
                 self._set_receive_buffer(self._ports["udp"], self.udp_receive_buffer)
         elif transport == "tcp":
-            self._ports["tcp"] = self.reactor.listenTCP(
-                port, _InboundFactory(self, "tcp"), interface=self.address
-            )
+            self._ports["tcp"] = self._listen_stream(port, lambda: _InboundFactory(self, "tcp"))
         elif transport == "tls":
-            if self.tls_server_context is None:
+            context = self.tls_server_context
+            if context is None:
                 raise ValueError("listen('tls') needs tls_server_context")
-            factory = TLSMemoryBIOFactory(
-                self.tls_server_context, False, _InboundFactory(self, "tls"), clock=self.reactor
-            )
-            self._ports["tls"] = self.reactor.listenTCP(port, factory, interface=self.address)
+            self._ports["tls"] = self._listen_stream(
+                port, lambda: TLSMemoryBIOFactory(
+                    context, False, _InboundFactory(self, "tls"), clock=self.reactor))
         else:
             raise ValueError(f"unknown transport {transport!r}")
+
+    def _listen_stream(
+        self, port: int, make_factory: Callable[[], IProtocolFactory]
+    ) -> IListeningPort:
+        """
+        A TCP listening port for the factory C{make_factory} builds: on the
+        simulated network built at the first connection (most worlds of a
+        UDP scenario never connect to a server's TCP and TLS ports, and a
+        TLS factory is the dearest part of opening one), on a real reactor at
+        once.
+        """
+        lazily = getattr(self.reactor, "listen_tcp_lazily", None)
+        listening: IListeningPort
+        if lazily is not None:
+            listening = lazily(port, make_factory, interface=self.address)
+        else:
+            listening = self.reactor.listenTCP(port, make_factory(), interface=self.address)
+        return listening
 
     @staticmethod
     def _set_receive_buffer(port: IListeningPort, size: int) -> None:

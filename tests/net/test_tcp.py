@@ -5,6 +5,8 @@ closes, loss with in-order retransmission, and what the trace records.
 
 from __future__ import annotations
 
+import random
+
 from twisted.internet import error
 from twisted.internet.endpoints import TCP4ClientEndpoint, TCP4ServerEndpoint
 from twisted.internet.interfaces import IConnector, IListeningPort, ITCPTransport
@@ -377,3 +379,88 @@ def client_fail_time(world: SimWorld) -> float:
     return next(e.t for e in world.trace.of(ConnEvent) if e.observer == A
                 and e.what in ("refused", "timeout"))
 
+
+
+class LazyListenerTests(SynchronousTestCase):
+    """
+    SimHost.listen_tcp_lazily: the port listens at once and behaves as
+    listenTCP's, but its factory is built (and started) only when the first
+    connection arrives, and one never built is never started nor stopped.
+    """
+
+    def setUp(self) -> None:
+        self.world = SimWorld(latency=0.01)
+        self.a = self.world.host(A)
+        self.b = self.world.host(B)
+        self.built: list[Server] = []
+
+    def make(self) -> Server:
+        server = Server()
+        self.built.append(server)
+        return server
+
+    def test_built_at_the_first_connection(self) -> None:
+        port = self.b.listen_tcp_lazily(5060, self.make)
+        self.assertTrue(verifyObject(IListeningPort, port))
+        self.assertEqual((port.getHost().host, port.getHost().port), (B, 5060))
+        self.assertEqual(self.built, [])
+        first, second = Client(), Client()
+        self.a.connectTCP(B, 5060, first)
+        self.a.connectTCP(B, 5060, second)
+        self.world.run()
+        self.assertEqual(len(self.built), 1)
+        self.assertEqual(self.built[0].numPorts, 1)
+        self.assertEqual(len(self.built[0].protocols), 2)
+        first.protocol_instance.transport.write(b"hi")
+        self.world.run()
+        self.assertEqual(first.protocol_instance.data, b"hi")
+        self.successResultOf(port.stopListening())
+        self.assertEqual(self.built[0].numPorts, 0)
+
+    def test_never_built_never_started(self) -> None:
+        port = self.b.listen_tcp_lazily(5060, self.make)
+        self.successResultOf(port.stopListening())
+        self.assertEqual(self.built, [])
+        client = Client()
+        self.a.connectTCP(B, 5060, client)
+        self.world.run()
+        assert client.failed is not None
+        client.failed.trap(error.ConnectionRefusedError)
+        self.assertEqual(self.built, [])
+
+    def test_same_port_numbers_and_trace_as_listen_tcp(self) -> None:
+        """An ephemeral port takes the number listenTCP gives; the trace is the same."""
+        traces = []
+        for lazily in (False, True):
+            world = SimWorld(seed=3, latency=0.01, jitter=0.002)
+            b = world.host(B)
+            port = b.listen_tcp_lazily(0, Server) if lazily else b.listenTCP(0, Server())
+            self.assertEqual(b.listenTCP(0, Server()).getHost().port, port.getHost().port + 1)
+            client = Client()
+            world.host(A).connectTCP(B, port.getHost().port, client)
+            world.run()
+            client.protocol_instance.transport.write(b"echo")
+            world.run()
+            self.assertEqual(client.protocol_instance.data, b"echo")
+            traces.append(world.trace.to_jsonl())
+        self.assertEqual(traces[0], traces[1])
+
+    def test_endpoint_listens_lazily_on_the_simulated_network(self) -> None:
+        """A SipEndpoint's TCP and TLS ports build nothing until a connection arrives."""
+        from harness.sip.transport import SipEndpoint
+        from harness.tls import server_context
+
+        endpoint = SipEndpoint(self.b, self.world.trace, B, rng=random.Random(0),
+                               tls_server_context=server_context("primary.example.test"))
+        endpoint.listen("tcp", 5060)
+        endpoint.listen("tls", 5061)
+        for transport in ("tcp", "tls"):
+            port = endpoint._ports[transport]
+            self.assertIsNone(port.factory, transport)
+            self.assertEqual(endpoint.local_port(transport), port.getHost().port)
+        client = Client()
+        self.a.connectTCP(B, 5060, client)
+        self.world.run()
+        self.assertIsNotNone(endpoint._ports["tcp"].factory)
+        self.assertIsNone(endpoint._ports["tls"].factory)
+        endpoint.close()

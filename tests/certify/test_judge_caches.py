@@ -196,3 +196,40 @@ class ExhaustedAtTests(SynchronousTestCase):
                 del ctx._exhausted_at
                 checked += 1
         self.assertGreater(checked, 0)
+
+
+class HangUpClaimsTests(SynchronousTestCase):
+    """
+    Ctx.hang_up_claims answers as the rule over every failed connection does;
+    a run without one claims nothing and works out no call windows for it.
+    """
+
+    def _ctx(self, name: str, duration: float) -> object:
+        from dataclasses import replace
+
+        from harness.certify.checks_base import Ctx
+        from harness.scenario import bundled_scenarios_dir, load_scenario
+        from harness.testbed import run_scenario
+
+        sc = load_scenario(bundled_scenarios_dir() / name)
+        result = run_scenario(replace(sc, duration=duration), seed=0)
+        return Ctx(result.trace, result.facts)
+
+    def _rule(self, ctx: object) -> frozenset[int]:
+        from harness.certify.checks_rtx import _hang_up_claims
+
+        return frozenset(_hang_up_claims(ctx, ctx.conn_attempts,  # type: ignore[arg-type,attr-defined]
+                                         ctx.planned_in_dialog,  # type: ignore[attr-defined]
+                                         ctx.call_claims))  # type: ignore[attr-defined]
+
+    def test_no_failed_connection(self) -> None:
+        ctx = self._ctx("invite-failover-udp.toml", 40.0)
+        self.assertEqual(ctx.conn_attempts, [])  # type: ignore[attr-defined]
+        self.assertEqual(ctx.hang_up_claims, frozenset())  # type: ignore[attr-defined]
+        self.assertNotIn("call_claims", vars(ctx))
+        self.assertEqual(ctx.hang_up_claims, self._rule(ctx))  # type: ignore[attr-defined]
+
+    def test_failed_connections(self) -> None:
+        ctx = self._ctx("register-failover-tcp.toml", 60.0)
+        self.assertTrue(ctx.conn_attempts)  # type: ignore[attr-defined]
+        self.assertEqual(ctx.hang_up_claims, self._rule(ctx))  # type: ignore[attr-defined]

@@ -233,3 +233,66 @@ class HangUpClaimsTests(SynchronousTestCase):
         ctx = self._ctx("register-failover-tcp.toml", 60.0)
         self.assertTrue(ctx.conn_attempts)  # type: ignore[attr-defined]
         self.assertEqual(ctx.hang_up_claims, self._rule(ctx))  # type: ignore[attr-defined]
+
+
+def _bench_run() -> object:
+    """The benchmark's run (harness/benchmarks.py): the REGISTER failover cut to 10 s."""
+    from dataclasses import replace
+
+    from harness.scenario import bundled_scenarios_dir, load_scenario
+    from harness.testbed import run_scenario
+
+    sc = load_scenario(bundled_scenarios_dir() / "register-failover-udp.toml")
+    return run_scenario(replace(sc, duration=10.0), seed=0)
+
+
+def _fresh_ctx(result: object) -> object:
+    """A judge's context over C{result}'s trace with nothing worked out yet."""
+    from harness.certify.checks_base import Ctx
+
+    trace = result.trace  # type: ignore[attr-defined]
+    trace._derived.clear()
+    return Ctx(trace, result.facts)  # type: ignore[attr-defined]
+
+
+class NotTakenShortcutTests(SynchronousTestCase):
+    """
+    Ctx.not_taken answers as L{wire.answer_not_taken} over the phone's
+    lookups does, and works the lookups out only for an answer near the
+    give-up time: the benchmark's failover (FB-0, FB-OK) reads none.
+    """
+
+    def test_answers_as_the_rule(self) -> None:
+        from harness.certify import wire
+        from harness.scenario import bundled_scenarios_dir, find_scenarios, load_scenario
+        from harness.testbed import run_scenario
+
+        asked = near = 0
+        # (the explore worlds too: the bundled scenarios' answers all come well before
+        # their give-up times)
+        bundled = bundled_scenarios_dir()
+        for path in find_scenarios([str(bundled), str(bundled / "explore")]):
+            result = run_scenario(load_scenario(path), seed=0, clauses=())
+            ctx = _fresh_ctx(result)
+            primary = ctx.primary  # type: ignore[attr-defined]
+            if primary is None:
+                continue
+            lookups = wire.phone_lookups(result.trace, result.facts)  # type: ignore[attr-defined]
+            for t in ctx.txns:  # type: ignore[attr-defined]
+                want = wire.answer_not_taken(t, primary, ctx.attempts,  # type: ignore[attr-defined]
+                                             result.facts, lookups)  # type: ignore[attr-defined]
+                self.assertEqual(ctx.not_taken(t, primary), want, path.name)  # type: ignore[attr-defined]
+                asked += 1
+                near += wire.answer_near_give_up(t, result.facts)  # type: ignore[attr-defined]
+        self.assertGreater(near, 0)
+        self.assertGreater(asked, near)
+
+    def test_failovers_without_lookups(self) -> None:
+        from harness.certify import wire
+
+        result = _bench_run()
+        ctx = _fresh_ctx(result)
+        self.assertTrue(ctx.failovers)  # type: ignore[attr-defined]
+        trace = result.trace  # type: ignore[attr-defined]
+        self.assertNotIn(wire.phone_lookups.__wrapped__, trace._derived)  # type: ignore[attr-defined]
+

@@ -296,3 +296,71 @@ class NotTakenShortcutTests(SynchronousTestCase):
         trace = result.trace  # type: ignore[attr-defined]
         self.assertNotIn(wire.phone_lookups.__wrapped__, trace._derived)  # type: ignore[attr-defined]
 
+
+class NaShortcutTests(SynchronousTestCase):
+    """
+    The early n/a tests of DNS-10 give the verdict
+    the whole rule gives, byte for byte, on every bundled scenario with the
+    built-in phone and each of its defects; each one answers the benchmark's
+    run, whose every one of these clauses is n/a.
+    """
+
+    #: (clause, module, its early test, whether a defect fails the clause in these runs:
+    #: DNS-10's failing traces are test_checkers_dns's, which the early test lets through)
+    SHORTCUTS = (
+        ("DNS-10", "checks_dns", "_ttl_outlasts_run", False),
+    )
+
+    def _verdicts(self, result: object) -> dict[str, object]:
+        from harness.certify.checkers import _FAMILY
+
+        ctx = _fresh_ctx(result)
+        return {c: _FAMILY[c](ctx) for c, *_ in self.SHORTCUTS}  # type: ignore[arg-type]
+
+    def _without_shortcuts(self) -> None:
+        import importlib
+
+        for _, module, name, _ in self.SHORTCUTS:
+            self.patch(importlib.import_module(f"harness.certify.{module}"), name,
+                       lambda *args: False)
+
+    def test_same_verdicts(self) -> None:
+        from harness.phone.defects import DEFECTS, Defects
+        from harness.scenario import bundled_scenarios_dir, find_scenarios, load_scenario
+        from harness.testbed import run_scenario
+
+        results = []
+        for path in find_scenarios([str(bundled_scenarios_dir())]):
+            sc = load_scenario(path)
+            for defects in (Defects(), *(Defects.of(d.name) for d in DEFECTS)):
+                results.append(run_scenario(sc, seed=0, defects=defects, clauses=()))
+        quick = [self._verdicts(r) for r in results]
+        self._without_shortcuts()
+        whole = [self._verdicts(r) for r in results]
+        self.assertEqual(quick, whole)
+        for c, _, _, fails in self.SHORTCUTS:
+            seen = {v[c].status for v in whole}  # type: ignore[attr-defined]
+            self.assertIn("n/a", seen, c)
+            self.assertTrue(seen - {"n/a"}, c)  # (judged somewhere: the rule ran in full)
+            if fails:
+                self.assertIn("fail", seen, c)  # (a defect's failure kept)
+
+    def test_bench_run_answered_early(self) -> None:
+        import importlib
+
+        result = _bench_run()  # (judged once already, before the early tests are watched)
+        answers: dict[str, list[bool]] = {}
+        for c, module, name, _ in self.SHORTCUTS:
+            mod = importlib.import_module(f"harness.certify.{module}")
+            real = getattr(mod, name)
+            seen = answers[c] = []
+
+            def told(*args: object, real: object = real, seen: list[bool] = seen) -> bool:
+                seen.append(real(*args))  # type: ignore[operator]
+                return seen[-1]
+
+            self.patch(mod, name, told)
+        verdicts = self._verdicts(result)
+        for c, *_ in self.SHORTCUTS:
+            self.assertEqual(answers[c], [True], c)
+            self.assertEqual(verdicts[c].status, "n/a", c)  # type: ignore[attr-defined]

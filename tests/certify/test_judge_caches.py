@@ -299,7 +299,7 @@ class NotTakenShortcutTests(SynchronousTestCase):
 
 class NaShortcutTests(SynchronousTestCase):
     """
-    The early n/a tests of DNS-10, DNS-11 and RTX-2 give the verdict
+    The early n/a tests of DNS-10, DNS-11, RTX-2 and RTX-5 give the verdict
     the whole rule gives, byte for byte, on every bundled scenario with the
     built-in phone and each of its defects; each one answers the benchmark's
     run, whose every one of these clauses is n/a.
@@ -311,6 +311,7 @@ class NaShortcutTests(SynchronousTestCase):
         ("DNS-10", "checks_dns", "_ttl_outlasts_run", False),
         ("DNS-11", "checks_dns", "_no_lookup_failed", True),
         ("RTX-2", "checks_rtx", "_streams_untried", True),
+        ("RTX-5", "checks_rtx", "_register_never_failed_everywhere", True),
     )
 
     def _verdicts(self, result: object) -> dict[str, object]:

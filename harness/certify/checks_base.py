@@ -729,6 +729,10 @@ class Ctx:
 
     def not_taken(self, t: wire.Txn, primary: str) -> bool:
         """L{wire.answer_not_taken} over every attempt of the phone."""
+        # (an answer well before the give-up time was taken: L{wire.answer_not_taken}'s
+        # own first test, asked before the phone's lookups are worked out for it)
+        if not wire.answer_near_give_up(t, self.facts):
+            return False
         return wire.answer_not_taken(t, primary, self.attempts, self.facts,
                                      wire.phone_lookups(self.trace, self.facts))
 

@@ -876,6 +876,8 @@ def _hang_up_claims(
 def rtx2(ctx: Ctx) -> Verdict:
     """TCP/TLS: a connection failure moves on at once; a silent connected server on RTX-1's time."""
     c = "RTX-2"
+    if _streams_untried(ctx):
+        return ctx.na(c, _RTX2_NONE)
     ev: list[int] = []
     judged = 0
     # the first attempt of a round starts again from the top (RTX-5's retry): it is
@@ -1020,9 +1022,23 @@ def rtx2(ctx: Ctx) -> Verdict:
                 (*t.indexes, nxt.sends[0].index),
             )
     if not judged:
-        return ctx.na(c, "no TCP/TLS connection failure or silent TCP/TLS server was followed "
-                         "by an attempt at another target")
+        return ctx.na(c, _RTX2_NONE)
     return ctx.passed(c, f"{judged} TCP/TLS failure(s): next target tried on time", ev)
+
+
+_RTX2_NONE = ("no TCP/TLS connection failure or silent TCP/TLS server was followed by an "
+              "attempt at another target")
+
+
+def _streams_untried(ctx: Ctx) -> bool:
+    """
+    Whether L{rtx2} surely judges nothing, told before it reads the rounds'
+    heads and the hang-ups' claims on failed connections (a UDP run, as the
+    benchmark's, is n/a so): no failed connection (its first loop reads
+    only those) and every transaction over UDP (its second loop skips each
+    UDP one first).  Then RTX-2 is n/a, as its loops find.
+    """
+    return not ctx.conn_failures and all(t.transport == "udp" for t in ctx.txns)
 
 
 _NOT_FAILURE_MIN = 300
@@ -1490,6 +1506,8 @@ def _move_on_times(ctx: Ctx, b: wire.ConnAttempt) -> tuple[float, ...]:
 def rtx5(ctx: Ctx) -> Verdict:
     """Every target failed -> the phone retries after retry_interval, from the top."""
     c = "RTX-5"
+    if _register_never_failed_everywhere(ctx):
+        return ctx.na(c, _RTX5_NONE)
     ri = ctx.profile.retry_interval
     ev: list[int] = []
     judged = 0
@@ -2127,8 +2145,26 @@ def rtx5(ctx: Ctx) -> Verdict:
                     (*last.indexes, r_index),
                 )
     if not judged:
-        return ctx.na(c, "no REGISTER saw every target of server 1 fail with time left to retry")
+        return ctx.na(c, _RTX5_NONE)
     return ctx.passed(c, f"{judged} retry round(s) after {ri} s, from the top of the list", ev)
+
+
+_RTX5_NONE = "no REGISTER saw every target of server 1 fail with time left to retry"
+
+
+def _register_never_failed_everywhere(ctx: Ctx) -> bool:
+    """
+    Whether L{rtx5} surely judges nothing, told before it cuts the rounds
+    and reads the claims on failed connections (a run whose REGISTER failed
+    over and was answered, as the benchmark's, is n/a so): some own target of
+    server 1 (L{Facts.own_targets}) saw no REGISTER of server 1's new chains
+    fail.  A round it judges is some of one such chain's attempts, every one
+    failed, together at every own target: there is none, and RTX-5 is n/a,
+    as its loop finds.
+    """
+    failed = {t.dst for ch in ctx.new_chains(1) if ch.method == "REGISTER"
+              for t in ch.txns if t.failed}
+    return bool(ctx.facts.own_targets - failed)
 
 
 def _own_retry_pending(ctx: Ctx, prev: wire.Chain | None, lent: float) -> float | None:

@@ -405,6 +405,22 @@ def retry_counts_for(facts: Facts, address: str) -> int:
     return facts.account.servers[1 if facts.group_of(address) == 2 else 0].retry_counts
 
 
+def answer_near_give_up(ans: Txn, facts: Facts) -> bool:
+    """
+    Whether C{ans}'s final response, not L{Txn.late}, came so close to the
+    phone's give-up time (RTX-1) that it may have come too late: the only
+    answers L{answer_not_taken} reads further.  Its own first test, asked
+    alone by L{checks_base.Ctx.not_taken} before it works out the phone's
+    lookups (L{phone_lookups}, a pass over the packets) that only such an
+    answer needs: most answers come well before the give-up time.
+    """
+    if ans.final_t is None or ans.late or (ans.method == "INVITE" and ans.provisional):
+        return False  # (an INVITE in Proceeding has no timer: RFC 3261 17.1.1.2)
+    gave = ans.started + give_up_delay(facts.profile, ans.method,
+                                      retry_counts_for(facts, ans.dst))
+    return ans.final_t + facts.tol > gave
+
+
 def answer_not_taken(ans: Txn, primary: str, attempts: Sequence[Txn], facts: Facts,
                      lookups: Sequence[tuple[float, float]] = ()) -> bool:
     """
@@ -427,12 +443,10 @@ def answer_not_taken(ans: Txn, primary: str, attempts: Sequence[Txn], facts: Fac
     So is the phone's next new request of server 1 beginning at the primary
     (L{_next_new_at}): the retry's own evidence when a call came first.
     """
-    if ans.final_t is None or ans.late or (ans.method == "INVITE" and ans.provisional):
-        return False  # (an INVITE in Proceeding has no timer: RFC 3261 17.1.1.2)
+    if not answer_near_give_up(ans, facts):
+        return False
     gave = ans.started + give_up_delay(facts.profile, ans.method,
                                       retry_counts_for(facts, ans.dst))
-    if ans.final_t + facts.tol <= gave:
-        return False
     due = gave + facts.profile.retry_interval
     slack = facts.tol + facts.profile.t1
     began = [lo for lo, _hi in lookups if abs(lo - due) <= slack]

@@ -367,6 +367,38 @@ class DNS10Tests(_Base):
     def test_renewed_too_early_fails(self) -> None:
         self.check(*self._make(29.9), "DNS-10", "fail")
 
+    def _within_ttl(self, requery_at: float | None) -> tuple[Trace, Facts]:
+        """Every request before the TTL (60 s) ran out: the benchmark's 10 s run."""
+        facts = default_facts(port1=0)
+        tb = TraceBuilder(facts)
+        _srv_and_a(tb, ttl=60)
+        tb.respond(tb.register("primary", 0.1), 200)
+        if requery_at is not None:
+            _srv_and_a(tb, requery_at, ttl=60)
+        tb.respond(tb.invite("primary", 30.0), 200)
+        return tb.build(), facts
+
+    def test_within_ttl_na_early(self) -> None:
+        """
+        No request after the TTL ran out: n/a, told before the packets are read
+        for lost queries (L{checks_dns._ttl_outlasts_run}); a lookup again
+        before the TTL ran out still fails, the early test letting it through.
+        """
+        from harness.certify import checks_dns
+        from harness.certify.checks_base import Ctx
+
+        trace, facts = self._within_ttl(None)
+        self.check(trace, facts, "DNS-10", "n/a")
+        ctx = Ctx(trace, facts)
+        lookups = checks_dns._lookups(ctx.queries, checks_dns._root(ctx, ctx.queries, D))
+        self.assertTrue(checks_dns._ttl_outlasts_run(ctx, lookups))
+        trace, facts = self._within_ttl(29.9)
+        self.check(trace, facts, "DNS-10", "fail")
+        ctx = Ctx(trace, facts)
+        lookups = checks_dns._lookups(ctx.queries, checks_dns._root(ctx, ctx.queries, D))
+        self.assertEqual(len(lookups), 2)
+        self.assertFalse(checks_dns._ttl_outlasts_run(ctx, lookups))
+
     def test_na(self) -> None:
         self.check(Trace(), default_facts(server1=PRIMARY), "DNS-10", "n/a")
 

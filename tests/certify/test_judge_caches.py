@@ -233,3 +233,137 @@ class HangUpClaimsTests(SynchronousTestCase):
         ctx = self._ctx("register-failover-tcp.toml", 60.0)
         self.assertTrue(ctx.conn_attempts)  # type: ignore[attr-defined]
         self.assertEqual(ctx.hang_up_claims, self._rule(ctx))  # type: ignore[attr-defined]
+
+
+def _bench_run() -> object:
+    """The benchmark's run (harness/benchmarks.py): the REGISTER failover cut to 10 s."""
+    from dataclasses import replace
+
+    from harness.scenario import bundled_scenarios_dir, load_scenario
+    from harness.testbed import run_scenario
+
+    sc = load_scenario(bundled_scenarios_dir() / "register-failover-udp.toml")
+    return run_scenario(replace(sc, duration=10.0), seed=0)
+
+
+def _fresh_ctx(result: object) -> object:
+    """A judge's context over C{result}'s trace with nothing worked out yet."""
+    from harness.certify.checks_base import Ctx
+
+    trace = result.trace  # type: ignore[attr-defined]
+    trace._derived.clear()
+    return Ctx(trace, result.facts)  # type: ignore[attr-defined]
+
+
+class NotTakenShortcutTests(SynchronousTestCase):
+    """
+    Ctx.not_taken answers as L{wire.answer_not_taken} over the phone's
+    lookups does, and works the lookups out only for an answer near the
+    give-up time: the benchmark's failover (FB-0, FB-OK) reads none.
+    """
+
+    def test_answers_as_the_rule(self) -> None:
+        from harness.certify import wire
+        from harness.scenario import bundled_scenarios_dir, find_scenarios, load_scenario
+        from harness.testbed import run_scenario
+
+        asked = near = 0
+        # (the explore worlds too: the bundled scenarios' answers all come well before
+        # their give-up times)
+        bundled = bundled_scenarios_dir()
+        for path in find_scenarios([str(bundled), str(bundled / "explore")]):
+            result = run_scenario(load_scenario(path), seed=0, clauses=())
+            ctx = _fresh_ctx(result)
+            primary = ctx.primary  # type: ignore[attr-defined]
+            if primary is None:
+                continue
+            lookups = wire.phone_lookups(result.trace, result.facts)  # type: ignore[attr-defined]
+            for t in ctx.txns:  # type: ignore[attr-defined]
+                want = wire.answer_not_taken(t, primary, ctx.attempts,  # type: ignore[attr-defined]
+                                             result.facts, lookups)  # type: ignore[attr-defined]
+                self.assertEqual(ctx.not_taken(t, primary), want, path.name)  # type: ignore[attr-defined]
+                asked += 1
+                near += wire.answer_near_give_up(t, result.facts)  # type: ignore[attr-defined]
+        self.assertGreater(near, 0)
+        self.assertGreater(asked, near)
+
+    def test_failovers_without_lookups(self) -> None:
+        from harness.certify import wire
+
+        result = _bench_run()
+        ctx = _fresh_ctx(result)
+        self.assertTrue(ctx.failovers)  # type: ignore[attr-defined]
+        trace = result.trace  # type: ignore[attr-defined]
+        self.assertNotIn(wire.phone_lookups.__wrapped__, trace._derived)  # type: ignore[attr-defined]
+
+
+class NaShortcutTests(SynchronousTestCase):
+    """
+    The early n/a tests of DNS-10, DNS-11, RTX-2 and RTX-5 give the verdict
+    the whole rule gives, byte for byte, on every bundled scenario with the
+    built-in phone and each of its defects; each one answers the benchmark's
+    run, whose every one of these clauses is n/a.
+    """
+
+    #: (clause, module, its early test, whether a defect fails the clause in these runs:
+    #: DNS-10's failing traces are test_checkers_dns's, which the early test lets through)
+    SHORTCUTS = (
+        ("DNS-10", "checks_dns", "_ttl_outlasts_run", False),
+        ("DNS-11", "checks_dns", "_no_lookup_failed", True),
+        ("RTX-2", "checks_rtx", "_streams_untried", True),
+        ("RTX-5", "checks_rtx", "_register_never_failed_everywhere", True),
+    )
+
+    def _verdicts(self, result: object) -> dict[str, object]:
+        from harness.certify.checkers import _FAMILY
+
+        ctx = _fresh_ctx(result)
+        return {c: _FAMILY[c](ctx) for c, *_ in self.SHORTCUTS}  # type: ignore[arg-type]
+
+    def _without_shortcuts(self) -> None:
+        import importlib
+
+        for _, module, name, _ in self.SHORTCUTS:
+            self.patch(importlib.import_module(f"harness.certify.{module}"), name,
+                       lambda *args: False)
+
+    def test_same_verdicts(self) -> None:
+        from harness.phone.defects import DEFECTS, Defects
+        from harness.scenario import bundled_scenarios_dir, find_scenarios, load_scenario
+        from harness.testbed import run_scenario
+
+        results = []
+        for path in find_scenarios([str(bundled_scenarios_dir())]):
+            sc = load_scenario(path)
+            for defects in (Defects(), *(Defects.of(d.name) for d in DEFECTS)):
+                results.append(run_scenario(sc, seed=0, defects=defects, clauses=()))
+        quick = [self._verdicts(r) for r in results]
+        self._without_shortcuts()
+        whole = [self._verdicts(r) for r in results]
+        self.assertEqual(quick, whole)
+        for c, _, _, fails in self.SHORTCUTS:
+            seen = {v[c].status for v in whole}  # type: ignore[attr-defined]
+            self.assertIn("n/a", seen, c)
+            self.assertTrue(seen - {"n/a"}, c)  # (judged somewhere: the rule ran in full)
+            if fails:
+                self.assertIn("fail", seen, c)  # (a defect's failure kept)
+
+    def test_bench_run_answered_early(self) -> None:
+        import importlib
+
+        result = _bench_run()  # (judged once already, before the early tests are watched)
+        answers: dict[str, list[bool]] = {}
+        for c, module, name, _ in self.SHORTCUTS:
+            mod = importlib.import_module(f"harness.certify.{module}")
+            real = getattr(mod, name)
+            seen = answers[c] = []
+
+            def told(*args: object, real: object = real, seen: list[bool] = seen) -> bool:
+                seen.append(real(*args))  # type: ignore[operator]
+                return seen[-1]
+
+            self.patch(mod, name, told)
+        verdicts = self._verdicts(result)
+        for c, *_ in self.SHORTCUTS:
+            self.assertEqual(answers[c], [True], c)
+            self.assertEqual(verdicts[c].status, "n/a", c)  # type: ignore[attr-defined]

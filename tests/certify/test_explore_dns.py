@@ -2102,6 +2102,42 @@ class FallbackRegisteredLateAfterTheLookupFailedTests(SynchronousTestCase):
         self.assertEqual(status(self._world(0.004), "DNS-11"), "fail")
 
 
+class FallbackLostBeforeTheProbeDueFromItsLateRegistrationTests(SynchronousTestCase):
+    """
+    DNS-11 (round 31, survey 7064 [5164]): successive mode, the lookup of
+    server 1 failed and the fallback server took over, its REGISTER getting
+    through only later (drops), so the probe of server 1 (the lookup again,
+    FBK-S3) was due fallback.timeout after that 2xx.  The fallback server
+    failed before then: the phone's next round is RTX-5's retry a retry
+    interval after that failure, past the end of the run.  The checker
+    reckoned "before the probe was due" from the lookup's failure and missed
+    the fallback's.  The fallback failing only after the probe was due, with
+    no lookup again, still fails.
+    """
+
+    def _world(self, fallback_failed_at: float) -> TraceBuilder:
+        from harness.certify.wire import send_offsets
+
+        tb = TraceBuilder(default_facts(port1=0, redundancy_type=1, fallback_timeout=30,
+                                        retry_counts=8, duration=70.0))
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+        tb.dns(0.002, DOMAIN, "A")
+        offs = [o for o in send_offsets(tb.facts.profile, "REGISTER", 8, "udp")
+                if 0.004 + o <= 15.504]
+        reg = tb.register("fallback", 0.004, call_id="reg-fb", sends=offs,
+                          lost=range(len(offs) - 1))
+        tb.respond(reg, 200, 15.505)
+        again = tb.register("fallback", fallback_failed_at - 0.01, call_id="reg-fb", cseq=2)
+        tb.respond(again, 503, fallback_failed_at)
+        return tb
+
+    def test_fallback_failing_before_the_probe_was_due_passes(self) -> None:
+        self.assertNotEqual(status(self._world(40.0), "DNS-11"), "fail")
+
+    def test_fallback_failing_after_the_probe_was_due_fails(self) -> None:
+        self.assertEqual(status(self._world(48.0), "DNS-11"), "fail")
+
+
 class RenewalHeldBehindAnotherRegisterTests(SynchronousTestCase):
     """
     DNS-10 (round 23, survey w7034 [6394]): TLS, register_on_enable 1, SRV

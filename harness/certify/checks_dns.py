@@ -1045,8 +1045,32 @@ def _lookups(qs: list[Q], root: tuple[str, str]) -> list[list[Q]]:
                                               and q.t - out[-1][-1].t <= _TRY_GAP):
             out.append([q])
         elif out:
-            out[-1].append(q)
+            out[_asker(out, q)].append(q)
     return out
+
+
+def _asker(out: list[list[Q]], q: Q) -> int:
+    """
+    Which of the lookups begun so far asked C{q}, a step after the root: the
+    latest, unless C{q} is an address query for a name no SRV answer of the
+    latest had named by then while an earlier one's had (a resolver asks for
+    a target's address only once an SRV answer of its own named it).  Survey
+    7065 [4810] (round 31): the registration's lookup asking the secondary's
+    address as a call's lookup began with the root, 0.2 s before its own
+    SRV answer; counted in the call's lookup, that A record's TTL made the
+    call's resolution expire before the renewal reused it (DNS-10).  While the
+    latest still waits on an answer (one lost, to be asked again) the last
+    lookup keeps the query, as before: two lookups at once then share their
+    questions (L{dns10}'s round 8 reading, explore seed 244).
+    """
+    last = len(out) - 1
+    if q.type != "A" or any(x.answer is None for x in out[last]):
+        return last
+    for k in range(last, -1, -1):
+        if any(x.type == "SRV" and x.answer is not None and x.answer.t <= q.t
+               and any(s.target == q.name for s in _srvs(x)) for x in out[k]):
+            return k
+    return last
 
 
 def _lookup_ok(lk: list[Q]) -> bool:

@@ -2112,13 +2112,7 @@ def attempts(
                 # on from it at once (RTX-2: never back to a failed target)
                 and not _moved_on_from(facts, t, a, real)
                 # ... or given it up through an earlier failed connection there
-                and not _left_before(facts, t, a, free)
-                # nor, in successive mode, server 1 after the fallback server: that
-                # server ends every request's list (FO-6; on it a call goes there only),
-                # and the top comes again only with RTX-5's retry (survey 7064 [7341],
-                # round 31: the fallback registration's renewal refused as FBK-S3's
-                # probe to the primary began, the probe read as its next attempt)
-                and not (not concurrent and group == 2 and facts.group_of(t.dst) == 1)]
+                and not _left_before(facts, t, a, free)]
         # (an attempt began with its connection's first SYN: a lost SYN sent again a
         # second later put its request on the wire past the horizon, explore seed 39 of
         # dns-ip-literal, round 3: the fallback server's REGISTER after the primary's

@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 
 from harness._cached import cached_property
 from harness._frozen import quick_init
+from harness.certify import wire
 from harness.certify._memo import per_run
 from harness.certify.checks_base import Ctx
 from harness.certify.facts import Facts
@@ -1067,7 +1068,9 @@ def _asker(out: list[list[Q]], q: Q) -> int:
     if q.type != "A" or any(x.answer is None for x in out[last]):
         return last
     for k in range(last, -1, -1):
-        if any(x.type == "SRV" and x.answer is not None and x.answer.t <= q.t
+        # (by then: at the same instant too, an answer and the next query it brought)
+        if any(x.type == "SRV" and x.answer is not None
+               and x.answer.t <= q.t + wire._SAME_INSTANT
                and any(s.target == q.name for s in _srvs(x)) for x in out[k]):
             return k
     return last

@@ -34,7 +34,7 @@ from harness.phone.defects import Defects
 from harness.sip.message import ParseError, Request, Response
 from harness.testbed import RunResult, Testbed
 from harness.testing.hypothesis_trial import constants_pinned
-from harness.testing.strategies import DNS_ADDRESS, World, worlds
+from harness.testing.strategies import DNS_ADDRESS, World, ZoneSpec, worlds
 from harness.trace.events import PacketEvent, SipEvent
 from harness.trace.ladder import text_ladder
 
@@ -369,12 +369,7 @@ def _naptr_order(world: World, mine: list[wire.Txn], group1: set[str]) -> list[s
     services = {"udp": "_sip._udp", "tcp": "_sip._tcp", "tls": "_sips._tcp"}
     usable = {s.service for s in z.srv if any(r[3] != "ghost" for r in s.records)}
     expected = None
-    for _, _, _, transport in sorted(z.naptr):
-        if z.naptr_indirect and transport != "udp":
-            # the pointer record (empty flag) says "SIP+D2U": the chain it points to
-            # may only yield that service (the locator's reading of DNS-5); other
-            # records there are skipped, and with none usable DNS-6 applies
-            continue
+    for transport in _naptr_transports(z):
         if services.get(transport) in usable:
             expected = transport
             break
@@ -383,6 +378,20 @@ def _naptr_order(world: World, mine: list[wire.Txn], group1: set[str]) -> list[s
         return []
     return [f"DNS-ORDER: the first REGISTER used {first.transport}; the lowest-order "
             f"supported NAPTR record with targets is {expected} (DNS-4)"]
+
+
+def _naptr_transports(z: ZoneSpec) -> list[str]:
+    """
+    The transports of the NAPTR records the locator may follow, lowest
+    (order, pref) first.  Behind the zone's pointer record (empty flag,
+    C{"SIP+D2U"}) the chain may only yield that service (the locator's
+    reading of DNS-5, its service naming what lies down its path): records
+    of other services there are skipped, and with none usable DNS-6 applies.
+    Survey 7063 [7029, 7030] (round 31): the pointer led only to a
+    C{SIPS+D2T} record; LIVENESS took the zone as resolvable and owed a
+    registration the locator, rightly, could never reach.
+    """
+    return [t for _, _, _, t in sorted(z.naptr) if not z.naptr_indirect or t == "udp"]
 
 
 def _resolvable(world: World) -> bool:
@@ -397,9 +406,8 @@ def _resolvable(world: World) -> bool:
         return z.domain_a
     names = {"udp": "_sip._udp", "tcp": "_sip._tcp", "tls": "_sips._tcp"}
     have = {s.service for s in z.srv}
-    if a.transport == 3 and z.naptr:
-        if any(names.get(t) in have for _, _, _, t in z.naptr):
-            return True
+    if a.transport == 3 and any(names.get(t) in have for t in _naptr_transports(z)):
+        return True
     if a.transport == 3:
         wanted = ["_sip._udp"] if a.naptr_build == 0 else ["_sip._tcp", "_sips._tcp"]
     else:

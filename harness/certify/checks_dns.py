@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 
 from harness._cached import cached_property
 from harness._frozen import quick_init
+from harness.certify import wire
 from harness.certify._memo import per_run
 from harness.certify.checks_base import Ctx
 from harness.certify.facts import Facts
@@ -1045,8 +1046,34 @@ def _lookups(qs: list[Q], root: tuple[str, str]) -> list[list[Q]]:
                                               and q.t - out[-1][-1].t <= _TRY_GAP):
             out.append([q])
         elif out:
-            out[-1].append(q)
+            out[_asker(out, q)].append(q)
     return out
+
+
+def _asker(out: list[list[Q]], q: Q) -> int:
+    """
+    Which of the lookups begun so far asked C{q}, a step after the root: the
+    latest, unless C{q} is an address query for a name no SRV answer of the
+    latest had named by then while an earlier one's had (a resolver asks for
+    a target's address only once an SRV answer of its own named it).  Survey
+    7065 [4810] (round 31): the registration's lookup asking the secondary's
+    address as a call's lookup began with the root, 0.2 s before its own
+    SRV answer; counted in the call's lookup, that A record's TTL made the
+    call's resolution expire before the renewal reused it (DNS-10).  While the
+    latest still waits on an answer (one lost, to be asked again) the last
+    lookup keeps the query, as before: two lookups at once then share their
+    questions (L{dns10}'s round 8 reading, explore seed 244).
+    """
+    last = len(out) - 1
+    if q.type != "A" or any(x.answer is None for x in out[last]):
+        return last
+    for k in range(last, -1, -1):
+        # (by then: at the same instant too, an answer and the next query it brought)
+        if any(x.type == "SRV" and x.answer is not None
+               and x.answer.t <= q.t + wire._SAME_INSTANT
+               and any(s.target == q.name for s in _srvs(x)) for x in out[k]):
+            return k
+    return last
 
 
 def _lookup_ok(lk: list[Q]) -> bool:
@@ -1269,10 +1296,6 @@ def dns11(ctx: Ctx) -> Verdict:
         later = max(ctx.profile.retry_interval, float(ctx.facts.account.fallback_timeout))
         # (the fallback server taking over at the failure and failing too: the phone's
         # next round, this lookup again, comes a retry interval after that, RTX-5)
-        # (or failing later, before this probe's next was due: explore seed 164 of
-        # dns-ip-literal, round 5, fallback.timeout 16 s, the fallback server's renewal
-        # failing 14.5 s after the probe's lookup failed, the retry due 30 s after that)
-        probe_due = end + float(ctx.facts.account.fallback_timeout) + ctx.tol
         # (at once after the resolver gave up, its last query unanswered: survey 7012
         # [01] of round 14, the SRV query and its retry dropped, the fallback server's
         # REGISTER 3 s after the retry, silent past the end of the run)
@@ -1287,18 +1310,28 @@ def dns11(ctx: Ctx) -> Verdict:
                            and (start - ctx.tol <= t.first
                                 or (t.method == "REGISTER" and in_flight(ctx, t, start)))
                            and (d := ctx.failed_at(t)) is not None)])
-        base = max([base, *(d for t in ctx.attempts
-                            if fb is not None and t.dst == fb and t.failed
-                            and end < t.first and (d := ctx.failed_at(t)) is not None
-                            and d <= probe_due)])
         # (the fallback server taking over at the failure and registering the phone only
         # later, its REGISTER retransmitted through drops: the phone is on it from that
         # 2xx, and its probe of server 1, this lookup again, is due fallback.timeout
         # after it, FBK-S3; survey w7034 [3665], round 23: the RTX-5 retry's lookup
         # empty at 561.0 s, the fallback's 200 at 576.5 s, the run over at 600 s)
-        base = max([base, *(r.t for r in ctx.regs
+        on_fb = max([end, *(r.t for r in ctx.regs
                             if fb is not None and r.dst == fb
                             and start - ctx.tol <= r.txn.started <= gave_up + ctx.at_once)])
+        base = max(base, on_fb)
+        # (or failing later, before this probe's next was due: explore seed 164 of
+        # dns-ip-literal, round 5, fallback.timeout 16 s, the fallback server's renewal
+        # failing 14.5 s after the probe's lookup failed, the retry due 30 s after that;
+        # the probe is due fallback.timeout after the phone was on the fallback server,
+        # so from that 2xx when it came later;
+        # survey 7064 [5164], round 31: the lookup failed at 192.65 s, the fallback's
+        # 200 at 200.26 s through drops, its renewal failing at 288.07 s, before the
+        # probe due at 289.36 s, the retry 30 s later, after the run's end)
+        probe_due = on_fb + float(ctx.facts.account.fallback_timeout) + ctx.tol
+        base = max([base, *(d for t in ctx.attempts
+                            if fb is not None and t.dst == fb and t.failed
+                            and end < t.first and (d := ctx.failed_at(t)) is not None
+                            and d <= probe_due)])
         due = base + later + 4.0 + ctx.tol
         # (a registration at server 1 held when the retry would be due, won after the
         # lookup failed or not yet due for renewal then, leaves nothing to retry: the

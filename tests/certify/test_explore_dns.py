@@ -2102,6 +2102,78 @@ class FallbackRegisteredLateAfterTheLookupFailedTests(SynchronousTestCase):
         self.assertEqual(status(self._world(0.004), "DNS-11"), "fail")
 
 
+class AddressQueryOfTheLookupItsSrvAnswerNamedTests(SynchronousTestCase):
+    """
+    DNS-10 (round 31, survey 7065 [4810]): the registration's lookup asked
+    the secondary's address (TTL 30 s) just as a call's lookup began with the
+    SRV query; the call's lookup asked its own addresses only 3 s later.  The
+    checker grouped queries by the last root query, so the registration's
+    address query counted in the call's lookup, whose resolution then seemed
+    to expire 3 s early, and the renewal that reused it in between failed.  A
+    resolver asks for a target's address only once its own SRV answer named
+    it.  A renewal after the call's resolution expired, with no lookup again,
+    still fails.
+    """
+
+    def _world(self, renewal_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(expires=3600, duration=60.0))
+        srv = f"_sip._udp.{DOMAIN}"
+        targets = (f"0 1 5060 primary.{DOMAIN}", f"1 0 5060 secondary.{DOMAIN}")
+        tb.dns(0.0, srv, "SRV", targets, ttl=120)
+        tb.dns(0.01, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=30)
+        tb.dns(2.0, srv, "SRV", targets, ttl=120, answer_after=0.5)
+        tb.dns(2.001, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=30)
+        tb.respond(tb.register("primary", 2.01), 200, 2.02)
+        tb.dns(5.0, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=30)
+        tb.dns(5.01, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=30)
+        tb.call("primary", 5.02, bye_at=10.0)
+        again = tb.register("primary", renewal_at, cseq=2)
+        tb.respond(again, 200, renewal_at + 0.01)
+        return tb
+
+    def test_renewal_within_the_calls_resolution_passes(self) -> None:
+        self.assertNotEqual(status(self._world(33.5), "DNS-10"), "fail")
+
+    def test_renewal_after_the_calls_resolution_expired_fails(self) -> None:
+        self.assertEqual(status(self._world(37.0), "DNS-10"), "fail")
+
+
+class FallbackLostBeforeTheProbeDueFromItsLateRegistrationTests(SynchronousTestCase):
+    """
+    DNS-11 (round 31, survey 7064 [5164]): successive mode, the lookup of
+    server 1 failed and the fallback server took over, its REGISTER getting
+    through only later (drops), so the probe of server 1 (the lookup again,
+    FBK-S3) was due fallback.timeout after that 2xx.  The fallback server
+    failed before then: the phone's next round is RTX-5's retry a retry
+    interval after that failure, past the end of the run.  The checker
+    reckoned "before the probe was due" from the lookup's failure and missed
+    the fallback's.  The fallback failing only after the probe was due, with
+    no lookup again, still fails.
+    """
+
+    def _world(self, fallback_failed_at: float) -> TraceBuilder:
+        from harness.certify.wire import send_offsets
+
+        tb = TraceBuilder(default_facts(port1=0, redundancy_type=1, fallback_timeout=30,
+                                        retry_counts=8, duration=70.0))
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+        tb.dns(0.002, DOMAIN, "A")
+        offs = [o for o in send_offsets(tb.facts.profile, "REGISTER", 8, "udp")
+                if 0.004 + o <= 15.504]
+        reg = tb.register("fallback", 0.004, call_id="reg-fb", sends=offs,
+                          lost=range(len(offs) - 1))
+        tb.respond(reg, 200, 15.505)
+        again = tb.register("fallback", fallback_failed_at - 0.01, call_id="reg-fb", cseq=2)
+        tb.respond(again, 503, fallback_failed_at)
+        return tb
+
+    def test_fallback_failing_before_the_probe_was_due_passes(self) -> None:
+        self.assertNotEqual(status(self._world(40.0), "DNS-11"), "fail")
+
+    def test_fallback_failing_after_the_probe_was_due_fails(self) -> None:
+        self.assertEqual(status(self._world(48.0), "DNS-11"), "fail")
+
+
 class RenewalHeldBehindAnotherRegisterTests(SynchronousTestCase):
     """
     DNS-10 (round 23, survey w7034 [6394]): TLS, register_on_enable 1, SRV

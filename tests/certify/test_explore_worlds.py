@@ -148,6 +148,8 @@ MUST_FAIL = {
     "r30-w7056-fb0-call-placed-as-earlier-calls-register-ended": ("never-fails-back", "FB-0"),
     "r30-w7057-fo6-renewal-held-behind-lost-tls-ack": ("registers-fallback-in-successive",
                                                        "FBK-S1"),
+    "r31-w7064-dns11-fallback-lost-before-probe-due-from-its-200": (
+        "registers-fallback-in-successive", "FBK-S3"),
 }
 
 

@@ -878,3 +878,42 @@ class Fo5RegisterAtAnUnknownPrimaryInvariantTests(SynchronousTestCase):
 
     def test_invite_to_the_secondary_at_once_breaks(self) -> None:
         self.assertEqual(len(self._problems(True, roe_first=False)), 1)
+
+
+class ResolvableBehindTheNaptrPointerTests(SynchronousTestCase):
+    """
+    LIVENESS (round 31, survey 7063 [7029, 7030]): transport 3, port 0, the
+    domain's NAPTR set one pointer record (empty flag, C{"SIP+D2U"}) to a set
+    holding only C{SIPS+D2T}; C{_sips._tcp} and C{_sip._tcp} exist, C{_sip._udp}
+    and the domain's own A records do not.  The locator follows the pointer
+    only to records of its service (DNS-5, as C{_naptr_order} reads it), so
+    nothing resolves and the account can never register; the invariant took the
+    zone as resolvable and owed a registration 40 s after the start.  The same
+    records reached directly, or a C{SIP+D2U} record behind the pointer, still
+    resolve.
+    """
+
+    def _resolvable(self, naptr: tuple[tuple[int, int, str, str], ...], indirect: bool) -> bool:
+        from types import SimpleNamespace
+
+        from harness.explore import _resolvable
+        from harness.testing.strategies import AccountSpec, SrvSet, ZoneSpec
+
+        zone = ZoneSpec(
+            hosts=("primary",),
+            srv=(SrvSet("_sip._tcp", ((8, 24, 5060, "primary"),)),
+                 SrvSet("_sips._tcp", ((0, 0, 5061, "primary"),)),
+                 SrvSet("_sip._udp" if ("udp" in {r[3] for r in naptr}) else "_sip._sctp",
+                        ((0, 0, 5060, "primary"),))),
+            naptr=naptr, naptr_indirect=indirect, domain_a=False)
+        world = SimpleNamespace(zone=zone, subject=AccountSpec(transport=3, naptr_build=0))
+        return _resolvable(world)  # type: ignore[arg-type]
+
+    def test_pointer_to_another_service_does_not_resolve(self) -> None:
+        self.assertFalse(self._resolvable(((4, 0, "s", "tls"),), indirect=True))
+
+    def test_the_same_record_reached_directly_resolves(self) -> None:
+        self.assertTrue(self._resolvable(((4, 0, "s", "tls"),), indirect=False))
+
+    def test_pointer_to_its_own_service_resolves(self) -> None:
+        self.assertTrue(self._resolvable(((4, 0, "s", "tls"), (5, 0, "s", "udp")), indirect=True))

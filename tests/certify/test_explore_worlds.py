@@ -148,6 +148,7 @@ MUST_FAIL = {
     "r30-w7056-fb0-call-placed-as-earlier-calls-register-ended": ("never-fails-back", "FB-0"),
     "r30-w7057-fo6-renewal-held-behind-lost-tls-ack": ("registers-fallback-in-successive",
                                                        "FBK-S1"),
+    "r31-w7061-rtx5-retry-from-top-under-fb3-stay": ("never-fails-back", "RTX-5"),
 }
 
 

@@ -159,8 +159,9 @@ class Slot:
         FO-5's REGISTER, not a call) failed at every target, the server in
         use among them: RTX-5's retry a retry interval later starts "again
         from the top of the list", whatever stay of FB-1/FB-3 was running, and
-        so does every REGISTER of the registration until a failover starts a
-        stay again (L{answered}).  Survey w7061 [7273], round 31: FB-3 with
+        so does every REGISTER to this server (successive mode's probes after
+        the fallback took over too) until a failover starts a stay again
+        (L{answered}).  Survey w7061 [7273], round 31: FB-3 with
         failback_timeout 60 s, failed over to the secondary at 156 s; the
         renewal's lookup lost the secondary's address, so it began at the
         primary (refused), asked again and got a 503 from the secondary; the

@@ -562,11 +562,14 @@ class Account:
             return True
         return False
 
-    async def _register(self, slot: Slot) -> bool | None:
+    async def _register(self, slot: Slot, *, own_round: bool = False) -> bool | None:
         """
         One registration attempt through all of C{slot}'s targets: C{True}
         registered, C{False} every target failed (RTX-5, FO-6), C{None} a
         server answered with a refusal (not a server failure, RTX-3).
+        C{own_round}: the working server's registration itself (not a probe):
+        every target failing it sends its retry to the top (L{Slot.exhausted};
+        a failed lookup tried no target, DNS-11, and leaves the order as it was).
         """
         try:
             got = await self.send_new(
@@ -575,6 +578,8 @@ class Account:
         except AllTargetsFailed as e:
             self.note(f"server {slot.number}: registration failed: {e.why}", "RTX-5")
             slot.registered = None
+            if own_round and not e.dns:
+                slot.exhausted()
             return False
         if 200 <= got.response.status < 300:
             self._registered(slot, got.target, got.response, got.request)
@@ -680,7 +685,7 @@ class Account:
     async def _register_working_once(self) -> None:
         slot = self.slots[1]
         self._refused_retry = False
-        ok = await self._register(slot)
+        ok = await self._register(slot, own_round=True)
         if ok or self._stopped:
             return
         if (ok is False and self.config.redundancy_type == SUCCESSIVE and 2 in self.slots

@@ -46,6 +46,9 @@ class Slot:
     skip_until: dict[tuple[str, str, int], float] = field(default_factory=dict)
     registered: Target | None = None
     last_resolution: Resolution | None = None
+    #: the registration's own round failed at every target since the last failover
+    #: (L{exhausted}): its next REGISTER starts at the top of the list (RTX-5)
+    register_from_top: bool = False
 
     @property
     def mode(self) -> int:
@@ -105,6 +108,8 @@ class Slot:
             return True
         if "always-fails-back" in self.defects:
             return False
+        if is_register and self.register_from_top:
+            return False  # RTX-5: the registration's retry starts from the top
         now = self.clock.seconds()
         mode = self.mode
         if mode == NEW_REQUESTS:
@@ -138,13 +143,35 @@ class Slot:
         self.ttl = resolution.ttl
         if resolution.is_primary(target):
             self.failover_at = None  # FB-OK: the primary answered; stay on it
+            self.register_from_top = False
             return False
         if resolution.primary_unknown and index == 0 and not after_failure:
             return False
         if after_failure or self.failover_at is None:
             self.failover_at = self.clock.seconds()
+            self.register_from_top = False  # (a new stay, FB-1/FB-3, from this failover)
             return True
         return False
+
+    def exhausted(self) -> None:
+        """
+        The registration's own round (at start, a renewal or a retry; not
+        FO-5's REGISTER, not a call) failed at every target, the server in
+        use among them: RTX-5's retry a retry interval later starts "again
+        from the top of the list", whatever stay of FB-1/FB-3 was running, and
+        so does every REGISTER to this server (successive mode's probes after
+        the fallback took over too) until a failover starts a stay again
+        (L{answered}).  Survey w7061 [7273], round 31: FB-3 with
+        failback_timeout 60 s, failed over to the secondary at 156 s; the
+        renewal's lookup lost the secondary's address, so it began at the
+        primary (refused), asked again and got a 503 from the secondary; the
+        retry at 192.46 s, inside the stay, went to the secondary first.  A
+        call failing everywhere does not end the stay for calls (FB-2: the
+        next INVITE stays on the current server, fixture
+        C{r22-s7031-fb2-roe-register-after-renewal}), nor for the
+        registration (only its own round says the list is exhausted).
+        """
+        self.register_from_top = True
 
     def back_off(self, target: Target, seconds: float) -> None:
         """RTX-3: a 503 with Retry-After N skips this target for N seconds."""

@@ -150,6 +150,7 @@ MUST_FAIL = {
                                                        "FBK-S1"),
     "r31-w7064-dns11-fallback-lost-before-probe-due-from-its-200": (
         "registers-fallback-in-successive", "FBK-S3"),
+    "r31-w7061-rtx5-retry-from-top-under-fb3-stay": ("never-fails-back", "RTX-5"),
 }
 
 

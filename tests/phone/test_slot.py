@@ -180,3 +180,63 @@ class PrimaryOfResolutionTests(SynchronousTestCase):
     def test_failed_lookup_makes_the_primary_unknown(self) -> None:
         self.assertFalse(self._res((), None).is_primary(SECONDARY))
         self.assertFalse(self._res(None, ("127.0.1.10",)).is_primary(PRIMARY))
+
+
+class ExhaustedTests(SynchronousTestCase):
+    """
+    RTX-5: once the registration's own round failed at every target, its
+    retry starts "again from the top of the list", whatever stay of FB-1/FB-3
+    was running; calls keep the stay (FB-2's fixture
+    C{r22-s7031-fb2-roe-register-after-renewal}), and a new failover starts a
+    stay for the registration again (survey w7061 [7273], round 31).
+    """
+
+    def test_registers_start_from_the_top(self) -> None:
+        for mode in (1, 3):
+            s, _ = slot(mode)
+            self.assertEqual(s.order(TARGETS, is_register=True), [1, 0], mode)
+            s.exhausted()
+            self.assertEqual(s.order(TARGETS, is_register=True), [0, 1], mode)
+
+    def test_fb3z_register_from_the_top(self) -> None:
+        s, clock = slot(3, timeout=0)
+        s.exhausted()
+        clock.advance(1000)
+        self.assertEqual(s.order(TARGETS, is_register=True), [0, 1])
+
+    def test_calls_keep_the_stay(self) -> None:
+        for mode in (1, 2, 3):
+            s, _ = slot(mode)
+            s.exhausted()
+            self.assertEqual(s.order(TARGETS, is_register=False), [1, 0], mode)
+
+    def test_answered_at_the_current_server_keeps_from_the_top(self) -> None:
+        s, _ = slot(3)
+        s.exhausted()
+        s.answered(1, Resolution(TARGETS, 60.0), after_failure=False)
+        self.assertEqual(s.order(TARGETS, is_register=True), [0, 1])
+
+    def test_a_new_failover_starts_a_stay_again(self) -> None:
+        s, clock = slot(3)
+        s.exhausted()
+        clock.advance(30)
+        self.assertTrue(s.answered(1, Resolution(TARGETS, 60.0), after_failure=True))
+        self.assertEqual(s.order(TARGETS, is_register=True), [1, 0])
+
+    def test_primary_answering_ends_it(self) -> None:
+        s, _ = slot(3)
+        s.exhausted()
+        s.answered(0, Resolution(TARGETS, 60.0), after_failure=False)
+        self.assertFalse(s.register_from_top)
+        self.assertEqual(s.order(TARGETS, is_register=True), [0, 1])
+
+    def test_retry_after_still_skips_the_top(self) -> None:
+        s, _ = slot(3)
+        s.back_off(PRIMARY, 30)
+        s.exhausted()
+        self.assertEqual(s.order(TARGETS, is_register=True), [1, 0])
+
+    def test_never_fails_back_keeps_its_stay(self) -> None:
+        s, _ = slot(3, defects=Defects(frozenset({"never-fails-back"})))
+        s.exhausted()
+        self.assertEqual(s.order(TARGETS, is_register=True), [1, 0])

@@ -2112,7 +2112,17 @@ def attempts(
                 # on from it at once (RTX-2: never back to a failed target)
                 and not _moved_on_from(facts, t, a, real)
                 # ... or given it up through an earlier failed connection there
-                and not _left_before(facts, t, a, free)]
+                and not _left_before(facts, t, a, free)
+                # nor, in successive mode while the phone was on the fallback server, a
+                # call placed only after the connection began (within the tolerance, not
+                # at the instant): nothing opens a connection for a call before it is
+                # placed, and then server 1 gets only the probes (FBK-S3); survey 7068
+                # [699], round 31: TLS to a plain port, FBK-S3's probe connection to the
+                # primary begun at 41.944 s and reset, a call placed at 42.0 s straight
+                # to the fallback server
+                and not (not concurrent and group == 1
+                         and _placed_since(facts, t, a.start, placings)
+                         and _on_fallback(facts, real, a.start))]
         # (an attempt began with its connection's first SYN: a lost SYN sent again a
         # second later put its request on the wire past the horizon, explore seed 39 of
         # dns-ip-literal, round 3: the fallback server's REGISTER after the primary's
@@ -2345,8 +2355,13 @@ def attempts(
     windows = call_windows(trace, facts)
 
     def call_of(a: ConnAttempt) -> int | None:
+        # (in successive mode, on the fallback server, not a call placed only after the
+        # connection began: survey 7068 [699], round 31, as above)
+        strict = (not concurrent and facts.group_of(a.server) == 1
+                  and _on_fallback(facts, real, a.start))
         return next((n for n, c in enumerate(facts.calls)
                      if c.at - tol <= a.start <= windows[n][1] + tol
+                     and not (strict and c.at > a.start + _SAME_INSTANT)
                      and not any(t.method == "INVITE" and not t.in_dialog
                                  and c.at - tol <= t.first
                                  and ((t.first <= a.start and t.final is not None
@@ -2903,6 +2918,30 @@ def in_call_window(trace: Trace, facts: Facts, t: float) -> bool:
     """Whether a connection begun at C{t} may be a planned call's (L{call_windows})."""
     tol = facts.tol
     return any(lo - tol <= t <= hi + tol for lo, hi in call_windows(trace, facts))
+
+
+def _placed_since(facts: Facts, t: Txn, when: float,
+                  placings: Mapping[str, float] | None = None) -> bool:
+    """
+    Whether C{t} is a planned call's INVITE placed after C{when} by more than
+    an instant (L{_placed_after} allows the tolerance).
+    """
+    if t.method != "INVITE" or t.in_dialog:
+        return False
+    at = _placed_at(facts, t, placings)
+    return at is not None and at > when + _SAME_INSTANT
+
+
+def _on_fallback(facts: Facts, real: Sequence[Txn], at: float) -> bool:
+    """
+    Whether the phone was registered at the fallback server at C{at} and had
+    not registered at server 1 again since (successive mode: it is "on the
+    fallback server", FBK-S2 to FBK-S4).
+    """
+    last = max((t for t in real if t.method == "REGISTER" and t.ok and t.final_t is not None
+                and t.final_t <= at),
+               key=lambda t: t.final_t or 0.0, default=None)
+    return last is not None and facts.group_of(last.dst) == 2
 
 
 def _planned_in_dialog(facts: Facts, dlgs: Sequence[Dialog]) -> list[tuple[str, float]]:

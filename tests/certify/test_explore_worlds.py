@@ -151,6 +151,8 @@ MUST_FAIL = {
     "r31-w7064-dns11-fallback-lost-before-probe-due-from-its-200": (
         "registers-fallback-in-successive", "FBK-S3"),
     "r31-w7061-rtx5-retry-from-top-under-fb3-stay": ("never-fails-back", "RTX-5"),
+    "r31-w7068-fbks3-probe-reset-as-a-call-went-to-fallback": ("probes-wrong-interval",
+                                                                "FBK-S3"),
 }
 
 

@@ -2007,9 +2007,14 @@ def attempts(
                             if heard and max(heard) <= p.t <= e.t]
                     if heard:
                         # (a request the phone wrote before the close reached it, got
-                        # through by TCP's retransmission after, is no business after it)
-                        early = _read_written_before(trace, txns, e.local, e.remote,
-                                                     max(heard))
+                        # through by TCP's retransmission after, is no business after it;
+                        # nor the segments of C{t} itself, the request whose failure this
+                        # times: written as it was sent, not in answer to the close; survey
+                        # w7061 [6050], round 31, a call's INVITE written over TLS as the
+                        # server's close_notify left it, the phone closing 2 ms later)
+                        early = [*_read_written_before(trace, txns, e.local, e.remote,
+                                                       max(heard)),
+                                 *(x.t for x in t.sends if x.delivered)]
                         closing = [p for p in closing if p.fate != "delivered" or p.flags
                                    or not any(p.t <= r <= p.t + tol for r in early)]
                     fin = next((p.t for p in closing if p.flags == "F"), None)

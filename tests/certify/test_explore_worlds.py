@@ -148,6 +148,9 @@ MUST_FAIL = {
     "r30-w7056-fb0-call-placed-as-earlier-calls-register-ended": ("never-fails-back", "FB-0"),
     "r30-w7057-fo6-renewal-held-behind-lost-tls-ack": ("registers-fallback-in-successive",
                                                        "FBK-S1"),
+    "r31-w7062-rtx5-renewal-after-calls-refused-connection": ("no-reregister-retry", "RTX-5"),
+    "r31-w7061-fo6-invite-written-as-close-notify-left": ("registers-fallback-in-successive",
+                                                          "FBK-S1"),
 }
 
 

@@ -183,23 +183,11 @@ class Ctx:
     def call_claims(self) -> frozenset[int]:
         """
         The indexes of the failed connections to server 1 the phone's planned
-        calls opened: for each call, in plan order, the first one not claimed
-        yet begun in its moment (L{wire.call_windows}).  A call opens one
-        connection to its first target; nothing on the wire says which other
-        request a connection failing before any SIP went over it was for, so
-        each call claims one, and the rest are other requests' (RTX-5's
-        retry, a hang-up's BYE: L{hang_up_claims}).
+        calls opened (L{wire.call_claims}, the rule L{wire.attempts} names by):
+        each call claims one, and the rest are other requests' (RTX-5's retry,
+        a hang-up's BYE: L{hang_up_claims}).
         """
-        claimed: set[int] = set()
-        ordered = sorted(self.conn_attempts, key=lambda a: a.start)
-        windows = wire.call_windows(self.trace, self.facts)
-        for p, (_, until) in zip(self.facts.calls, windows, strict=True):
-            first = next((a for a in ordered
-                          if self.group(a.server) == 1 and a.index not in claimed
-                          and p.at - 0.001 <= a.start <= until + self.tol), None)
-            if first is not None:
-                claimed.add(first.index)
-        return frozenset(claimed)
+        return wire.call_claims(self.trace, self.facts, self.conn_attempts)
 
     @cached_property
     def hang_up_claims(self) -> frozenset[int]:

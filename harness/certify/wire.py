@@ -1923,7 +1923,9 @@ def attempts(
     txns = phone_transactions(trace, facts)
     tol = facts.tol
     free: list[ConnAttempt] = []
-    for a in conn_attempts(trace, facts) if conns is None else conns:
+    if conns is None:
+        conns = conn_attempts(trace, facts)
+    for a in conns:
         hit = False
         for n, t in enumerate(txns):
             if (
@@ -2005,9 +2007,14 @@ def attempts(
                             if heard and max(heard) <= p.t <= e.t]
                     if heard:
                         # (a request the phone wrote before the close reached it, got
-                        # through by TCP's retransmission after, is no business after it)
-                        early = _read_written_before(trace, txns, e.local, e.remote,
-                                                     max(heard))
+                        # through by TCP's retransmission after, is no business after it;
+                        # nor the segments of C{t} itself, the request whose failure this
+                        # times: written as it was sent, not in answer to the close; survey
+                        # w7061 [6050], round 31, a call's INVITE written over TLS as the
+                        # server's close_notify left it, the phone closing 2 ms later)
+                        early = [*_read_written_before(trace, txns, e.local, e.remote,
+                                                       max(heard)),
+                                 *(x.t for x in t.sends if x.delivered)]
                         closing = [p for p in closing if p.fate != "delivered" or p.flags
                                    or not any(p.t <= r <= p.t + tol for r in early)]
                     fin = next((p.t for p in closing if p.flags == "F"), None)
@@ -2047,6 +2054,8 @@ def attempts(
         if first is not None:
             hung.add(first.index)
     concurrent = facts.account.redundancy_type == 0 and facts.fallback is not None
+    own_calls = call_claims(trace, facts, conns)
+    roe_first = facts.account.server(1).register_on_enable
 
     def could_wait(t: Txn, a: ConnAttempt, *, joined: bool = True) -> bool:
         # whether C{t} already existed, for C{a}'s server, when C{a} began: so it may
@@ -2224,6 +2233,15 @@ def attempts(
         if at_call and nxt.started > a_t + tol:
             # the planned call's INVITE, which never got on the wire (nothing at once; a
             # next attempt whose own connection began at once was, however slow it was)
+            continue
+        if a.index in own_calls and _opened_after(nxt, a) and not roe_first:
+            # ... nor a request that opened its own connection to that server once this
+            # one had failed: a call's first connection there, a renewal falling due ms
+            # later (kept due by FBK-C3's working_lost), was the call's INVITE's (survey
+            # w7062 [4346], round 31: a call at 46.0 s refused at the primary, the renewal
+            # due at 46.007 s on a new connection read as a retry of this one, RTX-5).
+            # Under register_on_enable the call's connection was for FO-5's REGISTER
+            # first, a REGISTER of the account as the wire names it.
             continue
         if facts.group_of(nxt.dst) != group and not roe:
             # a request to the other group next (the fallback server's REGISTER) while
@@ -2912,6 +2930,40 @@ def phone_lookups(trace: Trace, facts: Facts) -> tuple[tuple[float, float], ...]
             until += _DNS_GIVE_UP
         out.append((first, until))
     return tuple(out)
+
+
+def call_claims(trace: Trace, facts: Facts,
+                conns: Sequence[ConnAttempt]) -> frozenset[int]:
+    """
+    The indexes of the failed connections C{conns} to server 1 the phone's
+    planned calls opened: for each call, in plan order, the first one not
+    claimed yet begun in its moment (L{call_windows}).  A call opens one
+    connection to its first target; nothing on the wire says which other
+    request a connection failing before any SIP went over it was for, so each
+    call claims one, and the rest are other requests' (RTX-5's retry, a
+    hang-up's BYE).  One rule for L{attempts}' naming and L{Ctx.call_claims}.
+    """
+    claimed: set[int] = set()
+    ordered = sorted(conns, key=lambda a: a.start)
+    windows = call_windows(trace, facts)
+    for p, (_, until) in zip(facts.calls, windows, strict=True):
+        first = next((a for a in ordered
+                      if facts.group_of(a.server) == 1 and a.index not in claimed
+                      and p.at - 0.001 <= a.start <= until + facts.tol), None)
+        if first is not None:
+            claimed.add(first.index)
+    return frozenset(claimed)
+
+
+def _opened_after(t: Txn, a: ConnAttempt) -> bool:
+    """
+    Whether C{t} opened a connection of its own to C{a}'s server once the
+    phone knew C{a} had failed: it was not waiting for C{a} (a request whose
+    connection fails moves on, never back to that target at once, RTX-2), so
+    it does not say what C{a} was for.
+    """
+    return t.dst == a.server and t.started >= a.t - _SAME_INSTANT and (
+        not t.on_wire or t.conn_start is not None)
 
 
 def in_call_window(trace: Trace, facts: Facts, t: float) -> bool:

@@ -1585,3 +1585,51 @@ class RenewalHeldBehindALostTlsAckTests(SynchronousTestCase):
     def test_answer_after_the_latest_give_up_fails(self) -> None:
         g = give_up_delay(default_facts().profile, "REGISTER", 0)
         self.assertEqual(status(self._world(g + 0.3), "FO-6"), "fail")
+
+
+class InviteWrittenAsTheServersCloseNotifyLeftTests(SynchronousTestCase):
+    """
+    FO-6 (survey w7061 [6050..6054], round 31; L{wire.attempts}' closes): successive
+    mode, TLS, the fallback server stopped.  The primary stopped at 15.0 s,
+    its close_notify leaving as the phone wrote a call's INVITE onto the
+    connection; the phone read it, closed (its close_notify lost) at 15.002 s,
+    the INVITE failing then, and handed the INVITE over to the fallback server
+    at once, which refused it.  The server's FIN came only at 15.2 s.  The
+    wire took the phone's first segment after the server's last one for its
+    closing, found it delivered before the phone's FIN and so timed the failure
+    at that FIN: the fallback connection, 0.2 s before, was then nobody's
+    handover and FO-6 saw none.  That segment was the INVITE's own, written as
+    it was sent, not in answer to the close.  With nothing to the fallback
+    server after the close (the registration's retry a second later), FO-6
+    still fails.
+    """
+
+    def _world(self, handed_over: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, redundancy_type=1, transport=2,
+                                        calls=(15.0,), duration=60.0,
+                                        servers=(ServerInfo("primary", PRIMARY, _PORTS),
+                                                 ServerInfo("fallback", FALLBACK, _PORTS))))
+        tb.respond(tb.register("primary", 0.0, transport="tls", port=5061), 200, 0.01)
+        stream = ((PHONE, 5060), (PRIMARY, 5061))
+        back = ((PRIMARY, 5061), (PHONE, 5060))
+        tb._add(PacketEvent(15.0, "tcp", *back, b""))  # the server's close_notify
+        tb._add(PacketEvent(15.0, "tcp", *stream, b""))  # the INVITE
+        tb.invite("primary", 15.001, call_id="call-a", transport="tls", port=5061)
+        tb._add(PacketEvent(15.002, "tcp", *stream, b"", fate="lost"))  # the phone's close
+        if handed_over:
+            tb.refused(15.002, "fallback", port=5061, after=0.003)
+        # the registration's retry (FBK-C3: the renewal due at 15.0095 s, or, with nothing
+        # handed over, a second later, apart from the call), refused at both
+        retry = 15.0095 if handed_over else 16.0
+        tb.refused(tb.refused(retry, "primary", port=5061) + 0.001, "fallback", port=5061)
+        tb._add(PacketEvent(15.202, "tcp", *stream, b""))
+        tb._add(PacketEvent(15.202, "tcp", *stream, b"", fate="lost", flags="F"))
+        tb._add(PacketEvent(15.2032, "tcp", *back, b"", flags="F"))
+        tb.conn(15.2032, "primary", "close", transport="tcp", detail="local", phone_port=5060)
+        return tb
+
+    def test_handed_over_as_the_phone_closed_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FO-6"), "pass")
+
+    def test_nothing_to_the_fallback_server_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FO-6"), "fail")

@@ -5721,3 +5721,42 @@ class FallbackRenewalPendingAtTheEndTests(SynchronousTestCase):
 
     def test_probing_on_after_the_renewal_failed_fails(self) -> None:
         self.assertEqual(status(self._world(200.0), "RTX-5"), "fail")
+
+
+class RenewalJustAfterACallsRefusedConnectionTests(SynchronousTestCase):
+    """
+    RTX-5 (survey w7062 [4346..4351], round 31): TCP, one target, no
+    fallback server.  A call placed at 46.0 s: its connection to the primary
+    refused before any SIP; the phone marked the registration lost (FBK-C3's
+    working_lost), keeping the renewal due at 46.007 s, which opened a new
+    connection and was given up at RTX-1's time.  The wire named the refused
+    connection by that REGISTER (the attempt that followed it) and RTX-5 read
+    a registration round failing every target and a retry 7 ms later.  The
+    connection was the call's (its first target, L{wire.call_claims}): the
+    REGISTER opened its own once the phone knew it had failed, so it was not
+    waiting for it.  The registration's retry a retry interval after that
+    REGISTER passes; one seconds after it still fails, and so does the same
+    REGISTER with no call placed (the refused connection then the
+    registration's, retried 7 ms later).
+    """
+
+    def _world(self, call: bool, retry_after: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, server2="", servers=_ONE_TARGET,
+                                        transport=1, retry_counts=1, expires=30,
+                                        calls=(46.0,) if call else (), duration=90.0))
+        tb.refused(46.0, "primary", after=0.001)
+        # the renewal due at 46.007 s: its own connection, its REGISTER never answered
+        tb.syn_lost(46.007, "primary", fate="delivered", phone_port=5060)
+        tb.silent("REGISTER", "primary", 46.0085, cseq=4, transport="tcp")
+        given_up = 46.0085 + tb.give_up("REGISTER")
+        tb.refused(given_up + retry_after, "primary")
+        return tb
+
+    def test_renewal_then_its_retry_passes(self) -> None:
+        self.assertEqual(status(self._world(True, 30.0), "RTX-5"), "pass")
+
+    def test_retry_seconds_after_the_renewal_fails(self) -> None:
+        self.assertEqual(status(self._world(True, 3.0), "RTX-5"), "fail")
+
+    def test_no_call_placed_fails(self) -> None:
+        self.assertEqual(status(self._world(False, 30.0), "RTX-5"), "fail")

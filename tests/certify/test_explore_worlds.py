@@ -153,6 +153,9 @@ MUST_FAIL = {
     "r31-w7061-rtx5-retry-from-top-under-fb3-stay": ("never-fails-back", "RTX-5"),
     "r31-w7068-fbks3-probe-reset-as-a-call-went-to-fallback": ("probes-wrong-interval",
                                                                 "FBK-S3"),
+    "r31-w7062-rtx5-renewal-after-calls-refused-connection": ("no-reregister-retry", "RTX-5"),
+    "r31-w7061-fo6-invite-written-as-close-notify-left": ("registers-fallback-in-successive",
+                                                          "FBK-S1"),
 }
 
 

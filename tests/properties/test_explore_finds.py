@@ -917,3 +917,40 @@ class ResolvableBehindTheNaptrPointerTests(SynchronousTestCase):
 
     def test_pointer_to_its_own_service_resolves(self) -> None:
         self.assertTrue(self._resolvable(((4, 0, "s", "tls"), (5, 0, "s", "udp")), indirect=True))
+
+
+class RetryFromTheTopAfterItsOwnRoundFailedInvariantTests(SynchronousTestCase):
+    """
+    FAILBACK (round 31, w7048 [1044] once the phone's RTX-5 fix landed): FB-3
+    with a long stay; failed over to the secondary, the renewal's round then
+    failed at the secondary and at the primary, a call answered at the
+    secondary meanwhile (calls keep the stay), and the RTX-5 retry 30 s later
+    began at the primary, "again from the top of the list" (the phone's
+    C{Slot.exhausted}).  The invariant resumed the stay with the call and
+    wanted the retry at the secondary.  A renewal at the primary inside the
+    stay with no round failed before it still breaks FB-3.
+    """
+
+    def _problems(self, round_failed: bool) -> list[str]:
+        from harness.testing.tracebuilder import TraceBuilder, default_facts
+
+        tb = TraceBuilder(default_facts(retry_counts=0, expires=60, failback_mode=3,
+                                        failback_timeout=694, calls=(40.0,), duration=200.0))
+        tb.silent("REGISTER", "primary", 0.0)
+        tb.respond(tb.register("secondary", 0.5), 200, 0.51)
+        if round_failed:
+            tb.silent("REGISTER", "secondary", 30.5, cseq=2)
+            tb.silent("REGISTER", "primary", 31.0, cseq=2)
+        inv = tb.invite("secondary", 40.0, call_id="call-a")
+        tb.respond(inv, 200, 40.01)
+        again = tb.register("primary", 61.5 if round_failed else 30.5, cseq=3)
+        tb.respond(again, 200, again.last + 0.01)
+        return _fb_problems(tb, mode=3, timeout=694)
+
+    def test_retry_from_the_top_holds(self) -> None:
+        self.assertEqual(self._problems(True), [])
+
+    def test_renewal_at_the_primary_inside_the_stay_breaks(self) -> None:
+        problems = self._problems(False)
+        self.assertEqual(len(problems), 1)
+        self.assertIn("FB-3 duration", problems[0])

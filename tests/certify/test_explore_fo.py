@@ -1651,7 +1651,7 @@ def _slow_refusal(tb: TraceBuilder, at: float, to: str, until: float) -> float:
 
 class RegistrationRetryBesideTheCallsConnectionTests(SynchronousTestCase):
     """
-    FO-6, FB-3 (survey w7069 [3327..3329], round 32; fixture
+    FO-6 (survey w7069 [3327..3329], round 32; fixture
     r32-w7069-fo6-registration-retry-beside-calls-conn): concurrent mode, TLS
     to plain ports (every connection to server 1 reset before any SIP),
     register_on_enable 1, registered at the fallback server.  The

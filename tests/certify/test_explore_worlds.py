@@ -156,6 +156,8 @@ MUST_FAIL = {
     "r31-w7062-rtx5-renewal-after-calls-refused-connection": ("no-reregister-retry", "RTX-5"),
     "r31-w7061-fo6-invite-written-as-close-notify-left": ("registers-fallback-in-successive",
                                                           "FBK-S1"),
+    "r32-w7069-fo6-registration-retry-beside-calls-conn": ("no-reregister-retry", "FBK-C3"),
+    "r32-w7069-fbk-c3-retry-rides-calls-pending-conn": ("no-reregister-retry", "FBK-C3"),
 }
 
 

@@ -5815,3 +5815,57 @@ class RetryHeldBackByTheRenewalsLastRegisterTests(SynchronousTestCase):
 
     def test_lookup_only_as_the_round_failed_fails(self) -> None:
         self.assertEqual(status(self._world(True, None), "RTX-5"), "fail")
+
+
+class NextTargetOutOfTheResolutionTests(SynchronousTestCase):
+    """
+    RTX-1 (survey w7070 [8719], round 32; successive mode, fallback.timeout
+    10 s): a DNS fault had moved the primary's name to another address, the
+    other SRV target nameless (NXDOMAIN), so the lookup in use had one
+    target; the REGISTER there went unanswered and was given up, and the
+    phone registered at the fallback server.  The A record restored, the
+    FBK-S3 probe 10 s later looked server 1 up again and went to the
+    primary's own address.  The wire joined the two REGISTERs in one round
+    (no pause of half the retry interval between them) and RTX-1 wanted the
+    primary tried at the give-up time.  The primary's address was in no
+    resolution the phone held then (DNS-8), settled so: the round had no
+    next target, and the probe began a round of its own on a lookup of its
+    own.  It passes; the same REGISTER as late to an address the resolution
+    in use had (the nameless target named it), or with no fresh lookup
+    before it, still fails.
+    """
+
+    def _world(self, *, second_named: bool, relook: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(redundancy_type=1, fallback_timeout=10,
+                                        duration=120.0))
+        srv = f"_sip._udp.{DOMAIN}"
+
+        def lookup(at: float, primary: str, ghost: str | None) -> None:
+            answers = (
+                (srv, "SRV", [f"0 0 5060 primary.{DOMAIN}", f"1 0 5060 ghost.{DOMAIN}"]),
+                (f"primary.{DOMAIN}", "A", [primary]),
+                (f"ghost.{DOMAIN}", "A", [ghost] if ghost else []))
+            for i, (name, qtype, rdata) in enumerate(answers):
+                t = at + 0.002 * i
+                lost_query(tb, t, name, dns.SRV if qtype == "SRV" else dns.A,
+                           fate="delivered")
+                tb.dns(t, name, qtype, rdata, ttl=5, rcode="NOERROR" if rdata else "NXDOMAIN")
+
+        lookup(0.0, SECONDARY, PRIMARY if second_named else None)
+        tb.silent("REGISTER", "secondary", 0.01)
+        given_up = 0.01 + tb.give_up("REGISTER")
+        tb.respond(tb.register("fallback", given_up + 0.01, call_id="reg-2"), 200)
+        probe = given_up + 10.0
+        if relook:
+            lookup(probe, PRIMARY, None)
+        tb.respond(tb.register("primary", probe + 0.01, cseq=2), 200)
+        return tb
+
+    def test_probes_target_out_of_the_resolution_passes(self) -> None:
+        self.assertEqual(status(self._world(second_named=False, relook=True), "RTX-1"), "pass")
+
+    def test_late_move_to_a_target_of_the_resolution_fails(self) -> None:
+        self.assertEqual(status(self._world(second_named=True, relook=True), "RTX-1"), "fail")
+
+    def test_no_lookup_of_its_own_fails(self) -> None:
+        self.assertEqual(status(self._world(second_named=False, relook=False), "RTX-1"), "fail")

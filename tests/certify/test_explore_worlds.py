@@ -157,6 +157,7 @@ MUST_FAIL = {
     "r31-w7061-fo6-invite-written-as-close-notify-left": ("registers-fallback-in-successive",
                                                           "FBK-S1"),
     "r32-w7069-rtx5-retry-held-back-by-renewals-register": ("retries-too-few", "RTX-5"),
+    "r32-w7070-rtx1-probe-on-its-own-lookup-after-moved-name": ("retries-too-few", "RTX-1"),
 }
 
 

@@ -10,7 +10,7 @@ every checker reads the same grouping (see L{harness.certify.wire}).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -218,9 +218,21 @@ class Ctx:
         wherever the failback mode let it begin (FB-1/2/3: the server in use),
         not the failed round moving on late (survey 7007 [10] of round 9: FB-3,
         a renewal refused at the primary, the secondary's address lost, the
-        retry 30 s later at the secondary).
+        retry 30 s later at the secondary).  So, with no pause, when the lookup
+        in use had I{settled} that the next target had no address
+        (L{settled_unresolved_targets}: no second ask was owed) and the next
+        attempt went out on a lookup of server 1 begun after the failure: a
+        round of its own on a resolution of its own (survey w7070 [8719],
+        round 32: the primary's name moved to 127.0.1.20, the other SRV target
+        nameless; a FBK-S3 probe there given up at 435.78 s, the A record
+        restored, the next probe's lookup 10 s later naming 127.0.1.10).
         """
-        from harness.certify.checks_dns import address_heard_again, unresolved_targets
+        from harness.certify.checks_dns import (
+            _server1_lookups,
+            address_heard_again,
+            settled_unresolved_targets,
+            unresolved_targets,
+        )
 
         pause = self.profile.retry_interval / 2
         out: set[int] = set()
@@ -230,11 +242,22 @@ class Ctx:
                         or self.group(t.dst) != 1):
                     continue
                 at = self.failed_at(prev)
-                if (at is not None and t.first - at >= pause
-                        and t.dst in unresolved_targets(self, at)
-                        and address_heard_again(self, at, t.dst) is None):
+                if at is None:
+                    continue
+                if ((t.first - at >= pause and t.dst in unresolved_targets(self, at)
+                     and address_heard_again(self, at, t.dst) is None)
+                        or (t.dst in settled_unresolved_targets(self, at)
+                            and self._relooked(_server1_lookups(self), at, t))):
                     out.add(id(prev))
         return out
+
+    def _relooked(self, lookups: Sequence[Sequence[Q]], at: float, t: wire.Txn) -> bool:
+        """
+        Whether C{t} went out on a lookup of server 1 (of C{lookups}, each a
+        list of its queries) begun after C{at}: a resolution of its own.
+        """
+        before = [lk for lk in lookups if lk[0].t <= t.started + self.tol]
+        return bool(before) and before[-1][0].t > at + self.tol
 
     @cached_property
     def dialogs(self) -> list[wire.Dialog]:

@@ -769,6 +769,16 @@ def fbk_c3(ctx: Ctx) -> Verdict:
                     lookup is None or conn.start < lookup.start - ctx.tol):
                 began = min([conn.start] + [q for q in dns_out
                                             if t + ctx.tol < q <= conn.start])
+                # (the retry rode a call's connection pending as it fell due, as for a
+                # REGISTER on the wire below, `_retry_rode`; survey w7069 [3324], round 32:
+                # TLS to plain ports, the retry due at 62.21 s over a call's connection to
+                # the primary from 62.0 s, reset at 63.40 s, the secondary's next)
+                rode = (_retry_rode(ctx, t, conn.start)
+                        if began > t + ri + ctx.tol + ctx.profile.t1 else None)
+                if rode is not None:
+                    ev.extend(rode[1])
+                    t = rode[0]
+                    continue
                 if began > t + ri + ctx.tol + ctx.profile.t1:
                     return ctx.failed(c, "REGISTER to the down working server not retried "
                                          "in time", f"REGISTER by {t + ri:.3f} s",

@@ -1648,6 +1648,13 @@ def rtx5(ctx: Ctx) -> Verdict:
                     ),
                     None,
                 )
+            # a retry owed by an earlier failure, begun while this round's last REGISTER
+            # was still outstanding and held back behind it, is no early retry of this
+            # round: it is already the retry from the top (L{_retry_held_back_by})
+            if nxt is not None and _retry_held_back_by(ctx, last, fail_t, nxt):
+                judged += 1
+                ev.extend((*last.indexes, nxt.sends[0].index))
+                continue
             # (a planned call's failed connection the wire lent the REGISTER's identity,
             # before the retry was due, is the call's, not an early retry: explore
             # seed 219 of round 6, third find, the retry refused at 37.5 s, calls at 38 s
@@ -2253,6 +2260,36 @@ def _register_outstanding(ctx: Ctx, call_id: str, due: Sequence[float],
         if done is not None and done - ctx.tol <= r_t <= done + ctx.at_once:
             return x
     return None
+
+
+def _retry_held_back_by(ctx: Ctx, last: wire.Txn, fail_t: float, nxt: wire.Txn) -> bool:
+    """
+    Whether REGISTER C{nxt}, sent as the round's last REGISTER C{last} was
+    given up at C{fail_t}, was the registration's retry of an earlier failure
+    (L{_retry_times}: a failed lookup of server 1, DNS-11, say) that fell due
+    while C{last} was still outstanding and began then with its lookup of
+    server 1: the phone sends no new REGISTER of a Call-ID until the one
+    outstanding has its final response or has timed out (RFC 3261 10.2), so
+    that retry waited for C{last} and went out as it ended, from the top of
+    the list (C{nxt} went to the primary).  The round's failure then found its
+    retry already under way: it is no early retry of that round, and RTX-5
+    owes no second one (its own failure, if every target fails again, is
+    judged as a round of its own).
+    Survey w7069 [2264..2270], round 32: the renewal failed at the primary at
+    398.5 s and went to the silent secondary; a call's lookup failed at 412 s
+    (FBK-C3), the retry due at 442.0 s looked server 1 up then and waited; the
+    secondary given up at 446.027 s, the retry's REGISTER to the primary then.
+    A REGISTER at once after the failure with no lookup begun at a due retry
+    time before it is still an early retry.
+    """
+    if (nxt.method != "REGISTER" or nxt.call_id != last.call_id or not nxt.on_wire
+            or not ctx.is_primary(nxt.dst)
+            or not fail_t - ctx.tol <= nxt.started <= fail_t + ctx.at_once):
+        return False
+    slack = ctx.tol + ctx.profile.t1
+    due = [d for _, d in ctx.retry_times if last.started + ctx.tol < d < fail_t - slack]
+    return any(last.started + ctx.tol < q < fail_t - ctx.tol and abs(q - d) <= slack
+               for q in wire.phone_query_times(ctx.trace, ctx.facts) for d in due)
 
 
 def _roe_behind_unsent_call(ctx: Ctx, x: wire.Txn) -> bool:

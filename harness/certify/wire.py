@@ -2230,6 +2230,14 @@ def attempts(
                 and (gave.call_id, gave.method) != (nxt.call_id, nxt.method)
                 and (nxt.started > a_t + tol or nxt.dst == gave.dst)):
             nxt = gave
+        if _trying_elsewhere(facts, a, nxt, free, synthetic, k):
+            # its request was being tried at another target of the group already while
+            # this connection still was: it was another request's, as far as the wire
+            # tells the registration's (RTX-5's retry, FBK-C3)
+            other = _registration_like(facts, a, [*real, *synthetic.values()])
+            if not other or (other[0].call_id, other[0].method) == (nxt.call_id, nxt.method):
+                continue
+            nxt = other[0]
         if at_call and nxt.started > a_t + tol:
             # the planned call's INVITE, which never got on the wire (nothing at once; a
             # next attempt whose own connection began at once was, however slow it was)
@@ -2651,6 +2659,32 @@ def _given_up_at(facts: Facts, a: ConnAttempt) -> float:
     """
     give_up = give_up_delay(facts.profile, "REGISTER", retry_counts_for(facts, a.server))
     return min(a.t, a.start + give_up)
+
+
+def _trying_elsewhere(facts: Facts, a: ConnAttempt, nxt: Txn, free: Sequence[ConnAttempt],
+                      synthetic: Mapping[int, Txn], k: int) -> bool:
+    """
+    Whether C{nxt}'s request (the one failed connection C{a}, C{free[k]}, was
+    about to be read as) had an attempt of its own at another target of
+    C{a}'s server group begun after C{a} and before the phone gave C{a} up: a
+    request tries one target at a time, down the list (RTX-2), so C{a}, still
+    being tried then, was another request's.  Survey w7069 [3327], round 32:
+    TLS to plain ports, concurrent mode, the registration's retry (RTX-5)
+    reset at the primary at 35.209 s and at the secondary at 35.811 s; a
+    call's connection to the primary from 35.402 s, reset at 37.004 s, then
+    FO-5's REGISTER at the secondary, then the INVITE at the fallback server.
+    Read as the call's, the registration's round made the INVITE due at the
+    fallback server at 35.811 s (FO-6) and left the registration's retry
+    unseen (FBK-C3).
+    """
+    group = facts.group_of(a.server)
+    until = _given_up_at(facts, a) - facts.tol
+    return any(
+        j in synthetic and free[j].server != a.server
+        and facts.group_of(free[j].server) == group
+        and a.start < free[j].start < until
+        and (synthetic[j].call_id, synthetic[j].method) == (nxt.call_id, nxt.method)
+        for j in range(k + 1, len(free)))
 
 
 def _joined_while_opening(facts: Facts, a: ConnAttempt, nxt: Txn, real: Sequence[Txn],

@@ -6342,3 +6342,48 @@ class RegistrationsFailoverBesideACallsInviteTests(SynchronousTestCase):
     def test_secondary_skipped_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FO-2"), "fail")
         self.assertEqual(status(self._world(False), "FBK-S1"), "fail")
+
+
+class RetryRidesACallsPendingConnectionBeforeAnUnnamedTryTests(SynchronousTestCase):
+    """
+    FBK-C3 (round 32, survey w7069 [3324..3326], 3 worlds; fixture
+    r32-w7069-fbk-c3-retry-rides-calls-pending-conn): concurrent mode, TLS to
+    plain ports, registered at the fallback server.  The registration's retry
+    failed at both targets of server 1 at 32.2 s; a call placed at 62.0 s
+    opened a connection to the primary, its first SYN lost, and the retry due
+    at 62.2 s joined it (one connection per server); both were reset at
+    63.4 s and went on to the secondary together, reset at 63.8 s, the INVITE
+    then to the fallback server.  The primary's connection is the call's
+    (L{Ctx.call_claims}), the secondary's names no request: FBK-C3 took it
+    for the retry, 1.5 s late.  A retry falling due while a call's
+    connection to the working server was pending rode it (L{_retry_rode}, as
+    FBK-C3 already read a late REGISTER on the wire).  With the call placed
+    only after the retry was due (nothing pending then, nothing of its own),
+    FBK-C3 still fails.
+    """
+
+    def _world(self, placed: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, redundancy_type=0, retry_counts=8,
+                                        calls=(placed,), duration=100.0))
+        tb.dns(0.0, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=3600)
+        tb.respond(tb.register("fallback", 0.01, call_id="reg-fb", transport="tcp"), 200)
+        tb.refused(tb.refused(0.02, "primary") + 0.001, "secondary")
+        tb.refused(tb.refused(30.05, "primary") + 0.001, "secondary")
+        port = 44000
+        tb.syn_lost(placed, "primary", fate="lost", phone_port=port)
+        tb.syn_lost(placed + 1.4, "primary", phone_port=port)
+        gone = placed + 1.401
+        tb._add(ConnEvent(gone, tb.phone, "refused", "tcp", (tb.phone, port),
+                          (PRIMARY, 5060), "RST"))
+        handed = tb.refused(gone, "secondary", after=0.4)
+        inv = tb.invite("fallback", handed, transport="tcp")
+        tb.respond(inv, 200, handed + 0.1)
+        tb.in_dialog(inv, "ACK", handed + 0.2, transport="tcp")
+        tb.refused(tb.refused(handed + 30.0, "primary") + 0.001, "secondary")
+        return tb
+
+    def test_retry_riding_the_calls_pending_connection_passes(self) -> None:
+        self.assertEqual(status(self._world(60.0), "FBK-C3"), "pass")
+
+    def test_call_placed_after_the_retry_was_due_fails(self) -> None:
+        self.assertEqual(status(self._world(61.0), "FBK-C3"), "fail")

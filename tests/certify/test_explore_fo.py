@@ -1633,3 +1633,65 @@ class InviteWrittenAsTheServersCloseNotifyLeftTests(SynchronousTestCase):
 
     def test_nothing_to_the_fallback_server_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FO-6"), "fail")
+
+
+def _slow_refusal(tb: TraceBuilder, at: float, to: str, until: float) -> float:
+    """
+    A TCP connection of the phone to C{to} from C{at}, its first SYN lost,
+    the one TCP sends again refused at C{until}; returns when the phone
+    learned it.
+    """
+    port = 43000 + round(at * 10)
+    tb.syn_lost(at, to, fate="lost", phone_port=port)
+    tb.syn_lost(until, to, phone_port=port)
+    tb._add(ConnEvent(until + 0.001, PHONE, "refused", "tcp", (PHONE, port),
+                      (tb.addr(to), 5060), "RST"))
+    return until + 0.001
+
+
+class RegistrationRetryBesideTheCallsConnectionTests(SynchronousTestCase):
+    """
+    FO-6 (survey w7069 [3327..3329], round 32; fixture
+    r32-w7069-fo6-registration-retry-beside-calls-conn): concurrent mode, TLS
+    to plain ports (every connection to server 1 reset before any SIP),
+    register_on_enable 1, registered at the fallback server.  The
+    registration's retry (RTX-5) tried the primary from 33.81 s and the
+    secondary from 35.21 s; a call placed at 33.0 s opened its own connection
+    to the primary at 35.40 s, while the secondary's was still being tried,
+    then FO-5's REGISTER at the secondary, then the INVITE at the fallback
+    server at 39.0 s.  No REGISTER of server 1 ever reached the wire, so the
+    wire read all four connections as the INVITE's: it seemed to fail at both
+    targets at 35.81 s and to reach the fallback server three seconds late.
+    A request tries one target at a time (RTX-2): a connection still being
+    tried when another of the same group began was not that other one's
+    request (L{wire._trying_elsewhere}).  An INVITE that reached the fallback
+    server only six seconds after its own tries failed still fails FO-6.
+    """
+
+    def _world(self, handover: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, redundancy_type=0, register_on_enable=1,
+                                        retry_counts=8, calls=(33.0,), duration=60.0))
+        tb.dns(0.0, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=30)
+        tb.respond(tb.register("fallback", 0.01, call_id="reg-fb", transport="tcp"), 200)
+        tb.refused(tb.refused(0.02, "primary", after=0.4) + 0.001, "secondary", after=0.6)
+        # the retry a retry interval later, and the call's own tries beside it
+        tb.dns(31.03, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=30)
+        _slow_refusal(tb, _slow_refusal(tb, 33.81, "primary", 35.2), "secondary", 35.8)
+        _slow_refusal(tb, _slow_refusal(tb, 35.40, "primary", 37.0) + 0.2, "secondary", 39.0)
+        inv = tb.invite("fallback", handover, transport="tcp")
+        tb.respond(inv, 200, handover + 0.3)
+        tb.in_dialog(inv, "ACK", handover + 0.4, transport="tcp")
+        return tb
+
+    def test_the_first_two_connections_are_the_registrations(self) -> None:
+        tb = self._world(39.005)
+        failed = [(x.method, x.dst) for x in attempts(tb.build(), tb.facts) if not x.on_wire
+                  and x.started > 30.0]
+        self.assertEqual(failed, [("REGISTER", PRIMARY), ("REGISTER", SECONDARY),
+                                  ("INVITE", PRIMARY), ("INVITE", SECONDARY)])
+
+    def test_fallback_at_once_after_the_calls_own_tries_passes(self) -> None:
+        self.assertEqual(status(self._world(39.005), "FO-6"), "pass")
+
+    def test_fallback_late_after_the_calls_own_tries_fails(self) -> None:
+        self.assertEqual(status(self._world(45.0), "FO-6"), "fail")

@@ -5760,3 +5760,112 @@ class RenewalJustAfterACallsRefusedConnectionTests(SynchronousTestCase):
 
     def test_no_call_placed_fails(self) -> None:
         self.assertEqual(status(self._world(False, 30.0), "RTX-5"), "fail")
+
+
+class RetryHeldBackByTheRenewalsLastRegisterTests(SynchronousTestCase):
+    """
+    RTX-5 (survey w7069 [2264..2270], round 32): the renewal's round gave the
+    silent primary up and went to the silent secondary; while that REGISTER
+    was outstanding a call's lookup of server 1 timed out (DNS-11, FBK-C3),
+    so the registration's retry fell due a retry interval later.  It looked
+    server 1 up then and waited for the outstanding REGISTER (RFC 3261 10.2:
+    no new REGISTER of the Call-ID before it ends), going to the primary as
+    the secondary was given up.  RTX-5 read that REGISTER as the renewal
+    round's retry, sent at once after every target failed.  It was the
+    earlier failure's retry, already under way: it passes.  The same REGISTER
+    with no retry due at its lookup (no call), or with its lookup only as the
+    round failed, is still an early retry and fails.
+    """
+
+    def _world(self, call: bool, lookup_at: float | None) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(retry_counts=20, expires=120, duration=300.0,
+                                        calls=(140.0,) if call else ()))
+        srv = f"_sip._udp.{DOMAIN}"
+
+        def lookup(at: float) -> None:
+            for i, (name, qtype, rdata) in enumerate((
+                    (srv, "SRV", [f"0 0 5060 primary.{DOMAIN}", f"1 0 5060 secondary.{DOMAIN}"]),
+                    (f"primary.{DOMAIN}", "A", [PRIMARY]),
+                    (f"secondary.{DOMAIN}", "A", [SECONDARY]))):
+                t = at + 0.002 * i
+                lost_query(tb, t, name, dns.SRV if qtype == "SRV" else dns.A,
+                           fate="delivered")
+                tb.dns(t, name, qtype, rdata, ttl=30)
+
+        lookup(0.0)
+        tb.respond(tb.register("primary", 0.01), 200)
+        lookup(60.0)
+        tb.silent("REGISTER", "primary", 60.01, cseq=2)
+        on_secondary = 60.01 + tb.give_up("REGISTER")
+        tb.silent("REGISTER", "secondary", on_secondary, cseq=3)
+        fail_t = on_secondary + tb.give_up("REGISTER", "secondary")
+        if call:
+            for t in (140.0, 141.0, 142.0):
+                lost_query(tb, t, srv, dns.SRV, fate="delivered")
+                tb.dns(t, srv, "SRV", rcode="TIMEOUT")
+        lookup(fail_t if lookup_at is None else lookup_at)
+        tb.respond(tb.register("primary", fail_t + 0.001, cseq=4), 200)
+        return tb
+
+    def test_retry_due_before_the_failure_held_back_passes(self) -> None:
+        self.assertEqual(status(self._world(True, 174.0), "RTX-5"), "pass")
+
+    def test_lookup_with_no_retry_due_fails(self) -> None:
+        self.assertEqual(status(self._world(False, 174.0), "RTX-5"), "fail")
+
+    def test_lookup_only_as_the_round_failed_fails(self) -> None:
+        self.assertEqual(status(self._world(True, None), "RTX-5"), "fail")
+
+
+class NextTargetOutOfTheResolutionTests(SynchronousTestCase):
+    """
+    RTX-1 (survey w7070 [8719], round 32; successive mode, fallback.timeout
+    10 s): a DNS fault had moved the primary's name to another address, the
+    other SRV target nameless (NXDOMAIN), so the lookup in use had one
+    target; the REGISTER there went unanswered and was given up, and the
+    phone registered at the fallback server.  The A record restored, the
+    FBK-S3 probe 10 s later looked server 1 up again and went to the
+    primary's own address.  The wire joined the two REGISTERs in one round
+    (no pause of half the retry interval between them) and RTX-1 wanted the
+    primary tried at the give-up time.  The primary's address was in no
+    resolution the phone held then (DNS-8), settled so: the round had no
+    next target, and the probe began a round of its own on a lookup of its
+    own.  It passes; the same REGISTER as late to an address the resolution
+    in use had (the nameless target named it), or with no fresh lookup
+    before it, still fails.
+    """
+
+    def _world(self, *, second_named: bool, relook: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(redundancy_type=1, fallback_timeout=10,
+                                        duration=120.0))
+        srv = f"_sip._udp.{DOMAIN}"
+
+        def lookup(at: float, primary: str, ghost: str | None) -> None:
+            answers = (
+                (srv, "SRV", [f"0 0 5060 primary.{DOMAIN}", f"1 0 5060 ghost.{DOMAIN}"]),
+                (f"primary.{DOMAIN}", "A", [primary]),
+                (f"ghost.{DOMAIN}", "A", [ghost] if ghost else []))
+            for i, (name, qtype, rdata) in enumerate(answers):
+                t = at + 0.002 * i
+                lost_query(tb, t, name, dns.SRV if qtype == "SRV" else dns.A,
+                           fate="delivered")
+                tb.dns(t, name, qtype, rdata, ttl=5, rcode="NOERROR" if rdata else "NXDOMAIN")
+
+        lookup(0.0, SECONDARY, PRIMARY if second_named else None)
+        tb.silent("REGISTER", "secondary", 0.01)
+        given_up = 0.01 + tb.give_up("REGISTER")
+        tb.respond(tb.register("fallback", given_up + 0.01, call_id="reg-2"), 200)
+        probe = given_up + 10.0
+        if relook:
+            lookup(probe, PRIMARY, None)
+        tb.respond(tb.register("primary", probe + 0.01, cseq=2), 200)
+        return tb
+
+    def test_probes_target_out_of_the_resolution_passes(self) -> None:
+        self.assertEqual(status(self._world(second_named=False, relook=True), "RTX-1"), "pass")
+
+    def test_late_move_to_a_target_of_the_resolution_fails(self) -> None:
+        self.assertEqual(status(self._world(second_named=True, relook=True), "RTX-1"), "fail")
+
+    def test_no_lookup_of_its_own_fails(self) -> None:
+        self.assertEqual(status(self._world(second_named=False, relook=False), "RTX-1"), "fail")

@@ -156,6 +156,10 @@ MUST_FAIL = {
     "r31-w7062-rtx5-renewal-after-calls-refused-connection": ("no-reregister-retry", "RTX-5"),
     "r31-w7061-fo6-invite-written-as-close-notify-left": ("registers-fallback-in-successive",
                                                           "FBK-S1"),
+    "r32-w7069-fo6-registration-retry-beside-calls-conn": ("no-reregister-retry", "FBK-C3"),
+    "r32-w7069-fbk-c3-retry-rides-calls-pending-conn": ("no-reregister-retry", "FBK-C3"),
+    "r32-w7069-rtx5-retry-held-back-by-renewals-register": ("retries-too-few", "RTX-5"),
+    "r32-w7070-rtx1-probe-on-its-own-lookup-after-moved-name": ("retries-too-few", "RTX-1"),
 }
 
 

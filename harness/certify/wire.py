@@ -2115,6 +2115,7 @@ def attempts(
         # (FBK-C1, FBK-C3): a request to the other group is never what a failed
         # connection was for, however soon after it, but for a request server 1 hands
         # over to the fallback server (FO-6, FBK-C2: an INVITE, never a REGISTER)
+        on_fallback = not concurrent and group == 1 and _on_fallback(facts, real, a.start)
         mine = [t for t in real if could_wait(t, a, joined=False)
                 and not (concurrent and not _handed_over(facts, group, t))
                 # nor a request that had just given this server up on the wire and moved
@@ -2129,9 +2130,8 @@ def attempts(
                 # [699], round 31: TLS to a plain port, FBK-S3's probe connection to the
                 # primary begun at 41.944 s and reset, a call placed at 42.0 s straight
                 # to the fallback server
-                and not (not concurrent and group == 1
-                         and _placed_since(facts, t, a.start, placings)
-                         and _on_fallback(facts, real, a.start))]
+                and not (on_fallback and _placed_after(facts, t, a.start, placings,
+                                                        slack=_SAME_INSTANT))]
         # (an attempt began with its connection's first SYN: a lost SYN sent again a
         # second later put its request on the wire past the horizon, explore seed 39 of
         # dns-ip-literal, round 3: the fallback server's REGISTER after the primary's
@@ -2730,11 +2730,13 @@ def _joined_while_opening(facts: Facts, a: ConnAttempt, nxt: Txn, real: Sequence
 
 
 def _placed_after(facts: Facts, t: Txn, when: float,
-                  placings: Mapping[str, float] | None = None) -> bool:
+                  placings: Mapping[str, float] | None = None, *,
+                  slack: float | None = None) -> bool:
     """
     Whether C{t} is a planned call's INVITE and that call was placed after
-    C{when}.  Its call is the last placed by the time C{t} began (L{Txn.started},
-    its connection's first SYN), not by its first send: a SYN lost and sent
+    C{when} by more than C{slack} (the tolerance unless told).  Its call is
+    the last placed by the time C{t} began (L{Txn.started}, its connection's
+    first SYN), not by its first send: a SYN lost and sent
     again put a call's INVITE on the wire after a later call was placed
     (survey 7029, round 22: calls at 77 s and 78 s, the first one's INVITE,
     refused at the primary, on to the fallback server at 77.04 s, on the wire
@@ -2746,7 +2748,7 @@ def _placed_after(facts: Facts, t: Txn, when: float,
     if t.method != "INVITE" or t.in_dialog:
         return False
     at = _placed_at(facts, t, placings)
-    return at is not None and at > when + facts.tol
+    return at is not None and at > when + (facts.tol if slack is None else slack)
 
 
 def _placed_at(facts: Facts, t: Txn, placings: Mapping[str, float] | None = None
@@ -3004,18 +3006,6 @@ def in_call_window(trace: Trace, facts: Facts, t: float) -> bool:
     """Whether a connection begun at C{t} may be a planned call's (L{call_windows})."""
     tol = facts.tol
     return any(lo - tol <= t <= hi + tol for lo, hi in call_windows(trace, facts))
-
-
-def _placed_since(facts: Facts, t: Txn, when: float,
-                  placings: Mapping[str, float] | None = None) -> bool:
-    """
-    Whether C{t} is a planned call's INVITE placed after C{when} by more than
-    an instant (L{_placed_after} allows the tolerance).
-    """
-    if t.method != "INVITE" or t.in_dialog:
-        return False
-    at = _placed_at(facts, t, placings)
-    return at is not None and at > when + _SAME_INSTANT
 
 
 def _on_fallback(facts: Facts, real: Sequence[Txn], at: float) -> bool:

@@ -1845,6 +1845,21 @@ def resolution_ttl(ctx: Ctx, t: float) -> float | None:
     return min(ttls) if ttls else None
 
 
+def resolution_ttls(ctx: Ctx, since: float, until: float) -> list[float]:
+    """
+    The smallest TTL of each lookup of server 1's domain that gave an address,
+    begun from C{since} to C{until}: the TTLs the resolutions in use over that
+    time told the phone (FB-1 when the zone's TTL changed during a stay).
+    """
+    out = []
+    for lk in _server1_lookups(ctx):
+        if since - ctx.tol <= lk[0].t <= until + ctx.tol and _lookup_ok(lk):
+            ttls = [q.ttl for q in lk if q.ttl is not None]
+            if ttls:
+                out.append(min(ttls))
+    return out
+
+
 def _lost_answers(ctx: Ctx) -> frozenset[tuple[str, str, float]]:
     """(name, type, time) of the DNS server's answers the network lost on their way."""
     return _lost_answers_of(ctx.trace, ctx.facts)

@@ -683,13 +683,13 @@ def tls_invite_read_after_the_close_world(*, primary_first: bool = False,
     failover, at the secondary.  A call at 40.0 s writes its INVITE onto the
     secondary's connection as the secondary's close_notify leaves it; the
     phone closes at 40.0004 s and opens a connection to the primary then
-    (its first SYN lost, refused at 41.0014 s); the secondary reads the INVITE only at 40.0005 s, after the
-    close.  The INVITE then goes to the fallback server at C{fallback_at}
-    (none if C{None}); C{fallback_down}: its connection there refused, as
-    for w7069 [9860], where no SIP of the INVITE ever reached the fallback
-    server.  C{primary_first}: the misbehaving phone, its
-    connection to the primary begun at 39.99 s, before it wrote the INVITE
-    to the secondary.
+    (its first SYN lost, refused at 41.0014 s); the secondary reads the
+    INVITE only at 40.0005 s, after the close.  The INVITE then goes to the
+    fallback server at C{fallback_at} (none if C{None}); C{fallback_down}:
+    its connection there refused, as for w7069 [9860], where no SIP of the
+    INVITE ever reached the fallback server.  C{primary_first}: the
+    misbehaving phone, its connection to the primary begun at 39.99 s,
+    before it wrote the INVITE to the secondary.
     """
     tb = TraceBuilder(default_facts(transport=2, failback_mode=2, retry_counts=3,
                                     calls=(40.0,), duration=60.0))

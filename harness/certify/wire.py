@@ -1880,6 +1880,28 @@ def _unestablished(
     return out
 
 
+def _written_before_close(t: Txn, told: float, segs: Sequence[PacketEvent]) -> Txn:
+    """
+    C{t}, a TLS request its server read only after the phone had closed the
+    connection it went over (C{told}), timed at its writing: the phone's last
+    data segment on that connection delivered before the close.  The wire
+    knows a TLS request only as the server read it; one read after the phone
+    gave the connection up was written before (a request is never written
+    onto a connection its sender has closed), and the next target the phone
+    moved on to came after it, not before (survey w7069 [9860], round 33: an
+    INVITE written at 100.0 s as the secondary's close_notify left it, the
+    phone closing at 100.0004 s and opening the primary's connection then,
+    the secondary reading the INVITE at 100.0005 s).
+    """
+    if t.transport != "tls" or len(t.sends) != 1 or told >= t.first:
+        return t
+    wrote = [p.t for p in segs if p.fate == "delivered" and not p.flags
+             and t.first - _IN_FLIGHT <= p.t < told]
+    if not wrote:
+        return t
+    return replace(t, sends=(replace(t.sends[0], t=max(wrote)),))
+
+
 def _read_written_before(trace: Trace, txns: Sequence[Txn], server: tuple[str, int],
                          phone: tuple[str, int], since: float) -> list[float]:
     """
@@ -2024,6 +2046,7 @@ def attempts(
                     if fin is not None and closing and all(
                             p.fate != "delivered" or p.t >= fin for p in closing):
                         told = min(told, closing[0].t)
+                t = _written_before_close(t, told, segs.get((e.remote, e.local), ()))
                 txns[n] = replace(t, conn_failure=ConnAttempt(
                     index=i, start=e.t, t=told, server=t.dst, port=e.local[1],
                     phone_port=e.remote[1], what="closed", transport=t.transport, indexes=(i,),

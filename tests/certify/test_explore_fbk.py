@@ -27,6 +27,7 @@ from harness.testing.tracebuilder import (
 )
 from harness.trace.events import ConnEvent, DnsEvent, PacketEvent, SipEvent
 from tests.certify.test_explore_dns import SRV_UDP, lost_query
+from tests.certify.test_explore_fb import tls_invite_read_after_the_close_world
 
 _PORTS = (("udp", 5060), ("tcp", 5060), ("tls", 5061))
 
@@ -6387,3 +6388,26 @@ class RetryRidesACallsPendingConnectionBeforeAnUnnamedTryTests(SynchronousTestCa
 
     def test_call_placed_after_the_retry_was_due_fails(self) -> None:
         self.assertEqual(status(self._world(61.0), "FBK-C3"), "fail")
+
+
+class TlsInviteReadAfterThePhonesCloseTests(SynchronousTestCase):
+    """
+    FBK-C2 (survey w7069 [9860, 9861], round 33; the world of
+    L{tls_invite_read_after_the_close_world}, the fallback server down): the
+    secondary read the call's TLS INVITE after the phone had closed that
+    connection and begun the primary's, so the wire put the primary first
+    and the connection the phone opened to the fallback server as the
+    primary refused it seemed another request's: the INVITE seemed never to
+    go there.  Written before the close (L{wire._written_before_close}), the
+    INVITE tried the secondary, the primary, then the fallback server,
+    refused there.  An INVITE that never went to the fallback server still
+    fails FBK-C2.
+    """
+
+    def test_fallback_refused_at_once_passes(self) -> None:
+        world = tls_invite_read_after_the_close_world(fallback_at=41.0015, fallback_down=True)
+        self.assertEqual(status(world, "FBK-C2"), "pass")
+
+    def test_no_fallback_fails(self) -> None:
+        world = tls_invite_read_after_the_close_world(fallback_at=None)
+        self.assertEqual(status(world, "FBK-C2"), "fail")

@@ -672,6 +672,10 @@ def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
     # requests TCP delivered to a server that never read them (it had closed the
     # connection, or stopped, as they arrived): sent, but lost to the server
     unread: dict[tuple[tuple[str, int], tuple[str, int], bytes], tuple[int, float]] = {}
+    # requests the phone wrote onto an established TLS connection (the trace has no TLS
+    # payload, so its own SipEvent says so) that no server read: written, lost to the server
+    tls_unread: dict[tuple[tuple[str, int], tuple[str, int], bytes],
+                     tuple[int, float, Request]] = {}
     read: list[tuple[tuple[str, int], tuple[str, int], float, bytes]] = []
     out: list[Sent] = []
     for i, e in trace.indexed(PacketEvent, SipEvent):
@@ -746,6 +750,10 @@ def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
                     if f is not None:
                         tcp_first[key3] = f[1]
                         held_back.add(key3)
+        if (isinstance(e, SipEvent) and e.direction == "out" and e.transport == "tls"
+                and isinstance(e.message, Request) and e.remote[0] in servers
+                and _from_phone(facts, e.local[0])):
+            tls_unread.setdefault((e.local, e.remote, e.raw), (i, e.t, e.message))
         if isinstance(e, SipEvent):
             if (
                 e.direction == "in"
@@ -755,6 +763,7 @@ def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
             ):
                 in_flight.pop((e.remote, e.local, e.raw), None)  # it arrived
                 unread.pop((e.remote, e.local, e.raw), None)
+                tls_unread.pop((e.remote, e.local, e.raw), None)
                 read.append((e.remote, e.local, e.t, e.raw))
                 t = tcp_first.pop((e.remote, e.local, e.raw), e.t)
                 behind = (e.remote, e.local, e.raw) in held_back
@@ -810,6 +819,8 @@ def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
             # closed the connection, lost, sent again at 61.2 s and never read)
             t = min(t, tcp_first.get((src, dst, payload), t))
             late.append(Sent(i, t, dst[0], dst[1], "tcp", msg, False, src[0], src[1]))
+    for (src, dst, _raw), (i, t, msg) in tls_unread.items():
+        late.append(Sent(i, t, dst[0], dst[1], "tls", msg, False, src[0], src[1]))
     if late:
         out = sorted([*out, *late], key=lambda x: x.index)
     return out

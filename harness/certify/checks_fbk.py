@@ -1033,6 +1033,8 @@ def _put_on_nothing(ctx: Ctx, r: wire.Registration, taken: Sequence[float]) -> b
         # at the retry's time is then a later probe on the schedule; survey 7016 [01],
         # round 16: TCP, 100 ms latency, retry_counts 0, fallback.timeout 10, every
         # lookup of server 1 empty, probes at 10.7 s and 20.9 s before the one at 31.1 s)
+        if due - slack > ctx.end and _nothing_new_after(ctx, r.t):
+            return True
         probed = any(
             not p.answered and abs(p.start - probe_due) <= ptol
             and p.start + ptol < due - slack and _stayed_on(ctx, p.start, p.done[1], r)
@@ -1045,6 +1047,25 @@ def _put_on_nothing(ctx: Ctx, r: wire.Registration, taken: Sequence[float]) -> b
                        for d in ctx.dns_downs)):
             return True
     return False
+
+
+def _nothing_new_after(ctx: Ctx, t: float) -> bool:
+    """
+    Whether the phone began no new request after C{t} (none outside a dialog,
+    to any server, nor a lookup of server 1's name that failed, DNS-11) to the
+    end of the run.  Read for a fallback 2xx that may have come too late
+    (RTX-1) when the retry from the top (RTX-5) would fall due only after the
+    run ended: a phone that had not taken it, registered nowhere, waits for
+    that retry; one on the fallback server would have probed (FBK-S3); with
+    nothing on the wire either reading stands (a call sent straight to the
+    fallback server, or a probe, would tell them apart).  Survey w7069
+    [4189], round 33: TLS, 100 ms latency, the fallback server's
+    retry_counts 0, its 200 sent 30 ms after the phone gave the REGISTER up
+    at 272.635 s, the retry due at 302.635 s of a 300 s run, nothing after it.
+    """
+    return (not any(not x.in_dialog and x.method != "ACK" and x.started > t - ctx.tol
+                    for x in ctx.attempts)
+            and not any(d.start > t - ctx.tol for d in ctx.dns_downs))
 
 
 def _taken_back_times(ctx: Ctx) -> list[float]:

@@ -6411,3 +6411,40 @@ class TlsInviteReadAfterThePhonesCloseTests(SynchronousTestCase):
     def test_no_fallback_fails(self) -> None:
         world = tls_invite_read_after_the_close_world(fallback_at=None)
         self.assertEqual(status(world, "FBK-C2"), "fail")
+
+
+class MaybeLateFallback200WithTheRetryPastTheEndTests(SynchronousTestCase):
+    """
+    FBK-S3 (survey w7069 [4189], round 33; TLS, 100 ms latency, successive
+    mode, the fallback server's retry_counts 0, fallback.timeout 10): server
+    1 failed, and the fallback server's 200 left it 30 ms after the phone had
+    given the REGISTER up (at 272.635 s), within the tolerance: it may have
+    come too late.  The phone had not taken it: registered nowhere, its retry
+    from the top (RTX-5) due a retry interval after the give-up, past the
+    end of the 300 s run, and nothing went to the primary meanwhile.  FBK-S3
+    took the 200 for a registration there and wanted a probe 10 s later.
+    With nothing on the wire to tell the readings apart either stands.  The
+    same silence after a 200 that surely came in time still fails, and so
+    does a maybe-late 200 after which a call went straight to the fallback
+    server (the phone on it) and no probe followed.
+    """
+
+    def _world(self, maybe_late: bool, call: bool = False) -> TraceBuilder:
+        tb = _ip_literal(redundancy_type=1, transport=1, retry_counts=0, fallback_timeout=10,
+                         duration=50.0, latency_tolerance=0.261,
+                         calls=(25.0,) if call else ())
+        tb.silent("REGISTER", "primary", 20.0, transport="tcp")
+        first = tb.register("fallback", 20.5, call_id="reg-2", transport="tcp")
+        tb.respond(first, 200, 21.05 if maybe_late else 20.55)
+        if call:
+            tb.respond(tb.invite("fallback", 25.0, transport="tcp"), 200, 25.05)
+        return tb
+
+    def test_maybe_late_200_then_nothing_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "FBK-S3"), "fail")
+
+    def test_no_probe_after_a_200_in_time_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S3"), "fail")
+
+    def test_call_to_the_fallback_then_no_probe_fails(self) -> None:
+        self.assertEqual(status(self._world(True, call=True), "FBK-S3"), "fail")

@@ -5869,3 +5869,72 @@ class NextTargetOutOfTheResolutionTests(SynchronousTestCase):
 
     def test_no_lookup_of_its_own_fails(self) -> None:
         self.assertEqual(status(self._world(second_named=False, relook=False), "RTX-1"), "fail")
+
+
+class ResetOfAGivenUpConnectionTests(SynchronousTestCase):
+    """
+    RTX-2 (survey w7069 [177], round 33; TLS to plain ports, retry_counts 1):
+    a call's connection to the primary, its TLS hello lost until the primary
+    dropped it, was given up at RTX-1's time (49.5 s), the call moving on to
+    the secondary and the fallback server; the phone's handshake timer
+    aborted that connection at 50.0 s, as the next call's own connection to
+    the primary began (its first SYN lost, the connection given up at 51.5 s,
+    then the secondary at once).  That call's attempt, read into its own failed connection, was
+    taken for a request waiting on the aborted one, and the secondary wanted
+    at 50.0 s.  A call whose INVITE did go over the aborted connection still
+    fails when the next target comes 1.5 s after the reset.
+    """
+
+    def _world(self, written: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=2, retry_counts=1, duration=60.0,
+                                        calls=(48.0, 50.0)))
+        tb.respond(tb.register("fallback", 0.2, call_id="reg-2", transport="tls",
+                               port=5061), 200, 0.21)
+
+        def dropped(at: float, to: str, phone_port: int, close: float, fin: float) -> None:
+            """A connection to C{to}'s plain port, closed by the server on the hello."""
+            dst = tb.addr(to)
+            link = ((PHONE, phone_port), (dst, 5060))
+            tb._add(PacketEvent(at, "tcp", *link, b"", flags="S"))
+            tb._add(ConnEvent(at, dst, "accept", "tcp", (dst, 5060), (PHONE, phone_port)))
+            tb._add(ConnEvent(at + 0.001, PHONE, "connect", "tcp", *link))
+            tb._add(PacketEvent(close, "tcp", *link, b""))
+            tb._add(ConnEvent(close, dst, "close", "tcp", (dst, 5060), (PHONE, phone_port),
+                              "local"))
+            if fin > close:
+                tb._add(PacketEvent(close, "tcp", (dst, 5060), (PHONE, phone_port), b"",
+                                    fate="lost", flags="F"))
+            tb._add(PacketEvent(fin, "tcp", (dst, 5060), (PHONE, phone_port), b"",
+                                flags="F"))
+
+        # the first call: the primary's connection given up at 49.5 s, its FIN lost
+        dropped(48.0, "primary", 5060, 49.401, 50.001)
+        dropped(49.5, "secondary", 40776, 49.701, 49.701)
+        tb._add(ConnEvent(49.702, PHONE, "close", "tcp", (PHONE, 40776), (SECONDARY, 5060),
+                          "peer"))
+        tb.respond(tb.invite("fallback", 49.702, transport="tls", port=5061), 200, 49.75)
+        if written:
+            # (a request written onto that connection, which the phone still took for
+            # open, the primary's FIN lost, and waiting there when the phone aborted it)
+            tb.request("INVITE", "primary", 49.9, transport="tls", call_id="call-2")
+        # the phone's handshake timer aborts it as the second call's connection begins
+        tb._add(PacketEvent(50.0, "tcp", (PHONE, 5060), (PRIMARY, 5060), b"", fate="lost",
+                            flags="R"))
+        tb._add(ConnEvent(50.0, PHONE, "reset", "tcp", (PHONE, 5060), (PRIMARY, 5060),
+                          "aborted"))
+        tb.syn_lost(50.0, "primary", fate="lost", phone_port=40777)
+        dropped(51.0, "primary", 40777, 51.6, 51.6)
+        dropped(51.5, "secondary", 40778, 51.501, 51.501)
+        tb._add(ConnEvent(51.502, PHONE, "close", "tcp", (PHONE, 40778), (SECONDARY, 5060),
+                          "peer"))
+        tb.respond(tb.invite("fallback", 51.502, transport="tls", port=5061,
+                             call_id="call-2"), 200, 51.55)
+        return tb
+
+    def test_reset_of_a_given_up_connection_needs_no_next_target(self) -> None:
+        # (nothing else here for RTX-2 to judge: a reset of a connection that carried
+        # no SIP calls for the next target only under a request on the wire)
+        self.assertEqual(status(self._world(False), "RTX-2"), "n/a")
+
+    def test_reset_under_a_written_invite_moves_on_at_once(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-2"), "fail")

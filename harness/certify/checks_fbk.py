@@ -217,23 +217,43 @@ def _still_opening(ctx: Ctx, group: int) -> list[tuple[int, float]]:
     them, RTX-1's give-up time not yet reached (L{wire.conn_attempts} leaves
     them out).  Each is an attempt under way, by (trace index of its first SYN,
     its time).
+
+    So is one opened whose records never reached the server: no server read
+    SIP over it, none of the phone's segments were readable (a TLS record: the
+    trace shows no payload, so L{wire.phone_requests} cannot name its request,
+    as a plain TCP one's it can), and the phone's last segment on it before
+    the run ended was lost, its transport still sending it again (RTX-2).
+    Survey w7073 [8951], round 33: TLS, 5 % loss, the working server's
+    give-up at 59.52 s, the fallback server's handshake done at 59.54 s, the
+    phone's segment then lost twice, the run over at 60 s.
     """
+    phone = ctx.facts.phone
     known = {(a.server, a.phone_port) for a in wire.conn_attempts(ctx.trace, ctx.facts)}
     first: dict[tuple[str, int], tuple[int, float]] = {}
-    heard: set[tuple[str, int]] = set()
-    for i, e in ctx.trace.indexed(PacketEvent):
+    answered: set[tuple[str, int]] = set()  # the server's segments reached the phone
+    readable: set[tuple[str, int]] = set()  # a payload the wire parses (plain TCP)
+    read: set[tuple[str, int]] = set()  # a server read SIP over it
+    lost_last: dict[tuple[str, int], bool] = {}  # the phone's last record on it lost
+    for i, e in ctx.trace.indexed(PacketEvent, SipEvent):
+        if isinstance(e, SipEvent):
+            if e.direction == "in" and e.remote[0] == phone and e.transport != "udp":
+                read.add((e.observer, e.remote[1]))
+            continue
         if e.proto != "tcp":
             continue
-        if e.src[0] == ctx.facts.phone:
+        if e.src[0] == phone:
             key = (e.dst[0], e.src[1])
             if "S" in e.flags and "A" not in e.flags and ctx.group(e.dst[0]) == group:
                 first.setdefault(key, (i, e.t))
             elif e.payload:
-                heard.add(key)
-        elif e.dst[0] == ctx.facts.phone and e.fate == "delivered":
-            heard.add((e.src[0], e.dst[1]))
+                readable.add(key)
+            elif not e.flags and e.t < ctx.facts.duration:
+                lost_last[key] = e.fate != "delivered"
+        elif e.dst[0] == phone and e.fate == "delivered":
+            answered.add((e.src[0], e.dst[1]))
     return [(i, t) for key, (i, t) in first.items()
-            if key not in known and key not in heard
+            if key not in known and key not in readable and key not in read
+            and (key not in answered or lost_last.get(key, False))
             and not ctx.at_call_moment(t)]
 
 

@@ -4169,6 +4169,42 @@ class FallbackRegisterOpeningAsTheRunEndedTests(SynchronousTestCase):
         self.assertEqual(status(self._world(False), "FBK-S2"), "fail")
 
 
+class FallbackRegisterLostOnOpenedTlsConnectionTests(SynchronousTestCase):
+    """
+    FBK-S2 (round 33, survey w7073 [8951]): successive mode, TLS, 5 % loss,
+    the working server silent.  The phone gave it up at 59.52 s and opened a
+    TLS connection to the fallback server at once; the handshake went
+    through, and the phone's next record (the REGISTER: TLS, so the trace
+    shows no payload) was lost, its retransmission too, and the run ended at
+    60 s.  That REGISTER was going out (RTX-2) though the server never read
+    it.  A connection over which the phone's last record got through and the
+    server still read no SIP carried no REGISTER: the fallback is missing.
+    """
+
+    def _world(self, lost: bool) -> TraceBuilder:
+        servers = (ServerInfo("primary", PRIMARY, _PORTS),
+                   ServerInfo("fallback", FALLBACK, _PORTS))
+        tb = TraceBuilder(default_facts(transport=2, redundancy_type=1, server1=PRIMARY,
+                                        port1=5061, retry_counts=16, duration=60.0,
+                                        servers=servers))
+        tb.silent("REGISTER", "primary", 0.0, transport="tls", port=5061)
+        at = tb.give_up("REGISTER")
+        ph, fb = (tb.phone, 41999), (FALLBACK, 5061)
+        tb._add(PacketEvent(at, "tcp", ph, fb, b"", fate="delivered", flags="S"))
+        tb._add(PacketEvent(at + 0.005, "tcp", fb, ph, b"", fate="delivered", flags="S"))
+        tb._add(PacketEvent(at + 0.01, "tcp", ph, fb, b"", fate="delivered"))
+        tb._add(PacketEvent(at + 0.015, "tcp", fb, ph, b"", fate="delivered"))
+        for t in (at + 0.02, at + 0.22):
+            tb._add(PacketEvent(t, "tcp", ph, fb, b"", fate="lost" if lost else "delivered"))
+        return tb
+
+    def test_register_record_lost_at_the_end_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-S2"), "pass")
+
+    def test_records_delivered_without_sip_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S2"), "fail")
+
+
 class ProbeConnectionRefusedJustAfterACallTests(SynchronousTestCase):
     """
     FBK-S3 (session 19, survey 7006): successive mode over TCP, on the

@@ -1559,6 +1559,27 @@ def fbk_s1(ctx: Ctx) -> Verdict:
                       regs_w[0].indexes if regs_w else tried_w[0].indexes if tried_w else ())
 
 
+def _conn_before_lookup(ctx: Ctx, a: wire.ConnAttempt, d: DnsDown) -> bool:
+    """
+    Whether connection C{a} was begun before the failed lookup C{d} started:
+    by time, or, in the instant C{d}'s first query left the phone (a query
+    the network lost: C{d.start} is its leaving), by its first SYN coming
+    ahead of that query in the trace.  The phone may open a connection and
+    start another request's lookup in one instant (survey w7072 [9916], round
+    33: the registration's fallback connection and a call's A query both at
+    0.2126 s, the SYN first); that connection owes nothing to the lookup.
+    """
+    if a.start < d.start:
+        return True
+    if a.start > d.start + 1e-9:
+        return False
+    dns_host = ctx.facts.dns[0] if ctx.facts.dns is not None else None
+    query = next((j for j, e in ctx.trace.indexed(PacketEvent)
+                  if e.proto == "udp" and e.dst[0] == dns_host and e.src[0] == ctx.facts.phone
+                  and abs(e.t - d.start) <= 1e-9), None)
+    return query is not None and a.index < query
+
+
 def _fallback_backoff(ctx: Ctx, t: float) -> float | None:
     """
     When the phone's RTX-5 retry at the fallback server falls due, if at C{t}
@@ -1691,9 +1712,10 @@ def fbk_s2(ctx: Ctx) -> Verdict:
         # REGISTER (and a call's INVITE after it) waiting for that one connection
         # (explore seed 77 of dns-ip-literal, round 4: successive mode, TLS, the
         # registration's lookup failed, then the call's; the fallback server's TLS
-        # handshake lost)
+        # handshake lost; begun in the lookup's first instant, ahead of its query, it
+        # is still begun before it: survey w7072 [9916], round 33)
         opened = next((a for a in ctx.conn_attempts if ctx.group(a.server) == 2
-                       and a.start < d.start and a.t >= d.start - ctx.tol), None)
+                       and _conn_before_lookup(ctx, a, d) and a.t >= d.start - ctx.tol), None)
         if opened is not None:
             ev.extend(opened.indexes)
             continue
@@ -1710,9 +1732,13 @@ def fbk_s2(ctx: Ctx) -> Verdict:
             # explore seed 77 of dns-ip-literal, round 4, the registration's lookup
             # failing at 5 ms, its connection to the fallback server at 10 ms, the
             # call's lookup from 15 ms)
+            # (from when the lookup gave up, DNS-11: at its answer when only another
+            # lookup's query lost nearby made it look timed out, not DNS_GIVE_UP later;
+            # survey w7072 [9916], round 33: the answer at 0.108 s, the call's first query
+            # lost at 0.213 s, the fallback connection begun then)
             later = min((x.start for x in ctx.dns_downs if x.start > d.start), default=math.inf)
             conn = conn or next((a for a in ctx.conn_attempts if ctx.group(a.server) == 2
-                                 and d.latest - ctx.tol <= a.start <= min(due, later)), None)
+                                 and d.gave_up - ctx.tol <= a.start <= min(due, later)), None)
             if conn is not None:
                 ev.extend(conn.indexes)
                 continue

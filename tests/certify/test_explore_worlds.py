@@ -161,6 +161,8 @@ MUST_FAIL = {
     "r32-w7069-rtx5-retry-held-back-by-renewals-register": ("retries-too-few", "RTX-5"),
     "r32-w7070-rtx1-probe-on-its-own-lookup-after-moved-name": ("retries-too-few", "RTX-1"),
     "r33-w7073-fbk-s2-register-lost-on-opened-tls-conn": ("retries-too-many", "FBK-S2"),
+    "r33-w7072-fbk-s2-fallback-conn-in-calls-lookup-instant": ("no-reregister-retry",
+                                                                 "FBK-S2"),
 }
 
 

@@ -163,6 +163,8 @@ MUST_FAIL = {
     "r33-w7073-fbk-s2-register-lost-on-opened-tls-conn": ("retries-too-many", "FBK-S2"),
     "r33-w7072-fbk-s2-fallback-conn-in-calls-lookup-instant": ("no-reregister-retry",
                                                                  "FBK-S2"),
+    "r33-w7072-rtx2-close-answered-before-closing-got-through": ("no-reregister-retry",
+                                                                 "RTX-5"),
 }
 
 

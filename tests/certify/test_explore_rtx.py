@@ -5874,8 +5874,8 @@ class NextTargetOutOfTheResolutionTests(SynchronousTestCase):
 class ServersCloseReadBeforeTheClosingGotThroughTests(SynchronousTestCase):
     """
     RTX-2 (survey w7072 [317], round 33; L{wire.attempts}' closes): TLS,
-    retry_counts 0 (RTX-1's time 0.5 s), registered at the primary, a call placed at 18.0 s as a flap took the
-    primary down.  The primary's close_notify left at 18.0 s as the phone
+    retry_counts 0 (RTX-1's time 0.5 s), registered at the primary, a call
+    placed at 18.0 s as a flap took the primary down.  The primary's close_notify left at 18.0 s as the phone
     wrote the INVITE onto the connection; the phone read it at 18.002 s,
     closed, and sent the INVITE to the fallback server at once (a connection
     closed by the peer before any answer is a transport error, RFC 3261

@@ -5875,17 +5875,17 @@ class ServersCloseReadBeforeTheClosingGotThroughTests(SynchronousTestCase):
     """
     RTX-2 (survey w7072 [317], round 33; L{wire.attempts}' closes): TLS,
     retry_counts 0 (RTX-1's time 0.5 s), registered at the primary, a call
-    placed at 18.0 s as a flap took the primary down.  The primary's close_notify left at 18.0 s as the phone
-    wrote the INVITE onto the connection; the phone read it at 18.002 s,
-    closed, and sent the INVITE to the fallback server at once (a connection
-    closed by the peer before any answer is a transport error, RFC 3261
-    8.1.3.1, 18.4).  Its closing segments were lost twice, its FIN got through
-    only at 18.602 s, and the server recorded the close at 18.609 s, after
-    RTX-1's time (18.5 s): the wire left the INVITE "connected but silent"
-    and RTX-2 wanted it held until then.  The close began with the server's
-    record, answered by the phone's closing at once.  With no record from the
-    server before the phone closed (the phone giving a silent server up at
-    once), RTX-2 still fails.
+    placed at 18.0 s as a flap took the primary down.  The primary's
+    close_notify left at 18.0 s as the phone wrote the INVITE onto the
+    connection; the phone read it at 18.002 s, closed, and sent the INVITE to
+    the fallback server at once (a connection closed by the peer before any
+    answer is a transport error, RFC 3261 8.1.3.1, 18.4).  Its closing
+    segments were lost twice, its FIN got through only at 18.602 s, and the
+    server recorded the close at 18.609 s, after RTX-1's time (18.5 s): the
+    wire left the INVITE "connected but silent" and RTX-2 wanted it held until
+    then.  The close began with the server's record, answered by the phone's
+    closing at once.  With no record from the server before the phone closed
+    (the phone giving a silent server up at once), RTX-2 still fails.
     """
 
     def _world(self, server_closed: bool) -> TraceBuilder:

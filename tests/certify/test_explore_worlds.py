@@ -163,6 +163,11 @@ MUST_FAIL = {
     "r33-w7072-fb1-ttl-learnt-during-the-stay": ("never-fails-back", "FB-1"),
     "r33-w7069-fo6-tls-invite-read-after-close": ("always-fails-back", "FB-3"),
     "r33-w7069-fb2-tls-invite-read-after-close": ("always-fails-back", "FB-2"),
+    "r33-w7073-fbk-s2-register-lost-on-opened-tls-conn": ("retries-too-many", "FBK-S2"),
+    "r33-w7072-fbk-s2-fallback-conn-in-calls-lookup-instant": ("no-reregister-retry",
+                                                                 "FBK-S2"),
+    "r33-w7072-rtx2-close-answered-before-closing-got-through": ("no-reregister-retry",
+                                                                 "RTX-5"),
 }
 
 

@@ -428,6 +428,32 @@ def _after_root(qs: list[Q], n: int, root: str) -> list[Q]:
     return out
 
 
+def _pending_from_before(qs: Sequence[Q], unsent: Sequence[Q], q: Q, rec: Naptr) -> Q | None:
+    """
+    An earlier lookup's query of the question record C{rec} of NAPTR answer
+    C{q} calls for (SRV for flag C{"s"}, NAPTR for an empty flag), asked
+    before C{q} within L{DNS_GIVE_UP} and still unanswered when C{q}'s answer
+    came (lost on its way, the resolver asking again): the resolver shares a
+    pending question (twisted.names does), so the lookup of C{q} asked
+    nothing of its own for that record, as DNS-5 reads it.  Survey w7069
+    [9971], round 33: two calls' lookups a second apart, the first one's
+    NAPTR query for the empty-flag record's name lost and asked again just
+    as the second's NAPTR answer came; the second lookup's next own query
+    was the SRV that shared answer called for.
+    """
+    qtype = "SRV" if rec.flags == "s" else "NAPTR"
+    answered = q.answer.t if q.answer is not None else q.t
+    for x in [*qs, *unsent]:
+        if (x.type != qtype or x.name != rec.replacement or not x.t < q.t
+                or q.t - x.t > DNS_GIVE_UP or not _unanswered(x)):
+            continue
+        if not any(y.type == qtype and y.name == rec.replacement and x.t < y.t
+                   and not _unanswered(y) and y.answer is not None
+                   and y.answer.t < answered for y in qs):
+            return x
+    return None
+
+
 def dns4(ctx: Ctx) -> Verdict:
     c = "DNS-4"
     dom, guard = _guard_domain(ctx, c)
@@ -494,6 +520,13 @@ def dns4(ctx: Ctx) -> Verdict:
             want = good[pos]
             if x.name != want.replacement and _with_it(ctx, x, follow, want.replacement):
                 continue  # another lookup's question, asked in the same instant
+            shared = (None if x.name == want.replacement
+                      else _pending_from_before(qs, unsent, q, want))
+            if shared is not None:
+                # the record's question an earlier lookup still waited on: the resolver
+                # shares it (L{_pending_from_before}); what follows its answer is DNS-5's
+                ev.append(shared.index)
+                break
             if x.name != want.replacement:
                 return ctx.failed(c, "NAPTR records not taken by order, then pref",
                                   f"{want.replacement} (order {want.order}, pref {want.pref})",
@@ -1843,6 +1876,21 @@ def resolution_ttl(ctx: Ctx, t: float) -> float | None:
     done = [lk for lk in _server1_lookups(ctx) if lk[0].t <= t + ctx.tol and _lookup_ok(lk)]
     ttls = [q.ttl for q in done[-1] if q.ttl is not None] if done else []
     return min(ttls) if ttls else None
+
+
+def resolution_ttls(ctx: Ctx, since: float, until: float) -> list[float]:
+    """
+    The smallest TTL of each lookup of server 1's domain that gave an address,
+    begun from C{since} to C{until}: the TTLs the resolutions in use over that
+    time told the phone (FB-1 when the zone's TTL changed during a stay).
+    """
+    out = []
+    for lk in _server1_lookups(ctx):
+        if since - ctx.tol <= lk[0].t <= until + ctx.tol and _lookup_ok(lk):
+            ttls = [q.ttl for q in lk if q.ttl is not None]
+            if ttls:
+                out.append(min(ttls))
+    return out
 
 
 def _lost_answers(ctx: Ctx) -> frozenset[tuple[str, str, float]]:

@@ -217,23 +217,43 @@ def _still_opening(ctx: Ctx, group: int) -> list[tuple[int, float]]:
     them, RTX-1's give-up time not yet reached (L{wire.conn_attempts} leaves
     them out).  Each is an attempt under way, by (trace index of its first SYN,
     its time).
+
+    So is one opened whose records never reached the server: no server read
+    SIP over it, none of the phone's segments were readable (a TLS record: the
+    trace shows no payload, so L{wire.phone_requests} cannot name its request,
+    as a plain TCP one's it can), and the phone's last segment on it before
+    the run ended was lost, its transport still sending it again (RTX-2).
+    Survey w7073 [8951], round 33: TLS, 5 % loss, the working server's
+    give-up at 59.52 s, the fallback server's handshake done at 59.54 s, the
+    phone's segment then lost twice, the run over at 60 s.
     """
+    phone = ctx.facts.phone
     known = {(a.server, a.phone_port) for a in wire.conn_attempts(ctx.trace, ctx.facts)}
     first: dict[tuple[str, int], tuple[int, float]] = {}
-    heard: set[tuple[str, int]] = set()
-    for i, e in ctx.trace.indexed(PacketEvent):
+    answered: set[tuple[str, int]] = set()  # the server's segments reached the phone
+    readable: set[tuple[str, int]] = set()  # a payload the wire parses (plain TCP)
+    read: set[tuple[str, int]] = set()  # a server read SIP over it
+    lost_last: dict[tuple[str, int], bool] = {}  # the phone's last record on it lost
+    for i, e in ctx.trace.indexed(PacketEvent, SipEvent):
+        if isinstance(e, SipEvent):
+            if e.direction == "in" and e.remote[0] == phone and e.transport != "udp":
+                read.add((e.observer, e.remote[1]))
+            continue
         if e.proto != "tcp":
             continue
-        if e.src[0] == ctx.facts.phone:
+        if e.src[0] == phone:
             key = (e.dst[0], e.src[1])
             if "S" in e.flags and "A" not in e.flags and ctx.group(e.dst[0]) == group:
                 first.setdefault(key, (i, e.t))
             elif e.payload:
-                heard.add(key)
-        elif e.dst[0] == ctx.facts.phone and e.fate == "delivered":
-            heard.add((e.src[0], e.dst[1]))
+                readable.add(key)
+            elif not e.flags and e.t < ctx.facts.duration:
+                lost_last[key] = e.fate != "delivered"
+        elif e.dst[0] == phone and e.fate == "delivered":
+            answered.add((e.src[0], e.dst[1]))
     return [(i, t) for key, (i, t) in first.items()
-            if key not in known and key not in heard
+            if key not in known and key not in readable and key not in read
+            and (key not in answered or lost_last.get(key, False))
             and not ctx.at_call_moment(t)]
 
 
@@ -1033,6 +1053,8 @@ def _put_on_nothing(ctx: Ctx, r: wire.Registration, taken: Sequence[float]) -> b
         # at the retry's time is then a later probe on the schedule; survey 7016 [01],
         # round 16: TCP, 100 ms latency, retry_counts 0, fallback.timeout 10, every
         # lookup of server 1 empty, probes at 10.7 s and 20.9 s before the one at 31.1 s)
+        if due - slack > ctx.end and _nothing_new_after(ctx, r.t):
+            return True
         probed = any(
             not p.answered and abs(p.start - probe_due) <= ptol
             and p.start + ptol < due - slack and _stayed_on(ctx, p.start, p.done[1], r)
@@ -1045,6 +1067,25 @@ def _put_on_nothing(ctx: Ctx, r: wire.Registration, taken: Sequence[float]) -> b
                        for d in ctx.dns_downs)):
             return True
     return False
+
+
+def _nothing_new_after(ctx: Ctx, t: float) -> bool:
+    """
+    Whether the phone began no new request after C{t} (none outside a dialog,
+    to any server, nor a lookup of server 1's name that failed, DNS-11) to the
+    end of the run.  Read for a fallback 2xx that may have come too late
+    (RTX-1) when the retry from the top (RTX-5) would fall due only after the
+    run ended: a phone that had not taken it, registered nowhere, waits for
+    that retry; one on the fallback server would have probed (FBK-S3); with
+    nothing on the wire either reading stands (a call sent straight to the
+    fallback server, or a probe, would tell them apart).  Survey w7069
+    [4189], round 33: TLS, 100 ms latency, the fallback server's
+    retry_counts 0, its 200 sent 30 ms after the phone gave the REGISTER up
+    at 272.635 s, the retry due at 302.635 s of a 300 s run, nothing after it.
+    """
+    return (not any(not x.in_dialog and x.method != "ACK" and x.started > t - ctx.tol
+                    for x in ctx.attempts)
+            and not any(d.start > t - ctx.tol for d in ctx.dns_downs))
 
 
 def _taken_back_times(ctx: Ctx) -> list[float]:
@@ -1539,6 +1580,27 @@ def fbk_s1(ctx: Ctx) -> Verdict:
                       regs_w[0].indexes if regs_w else tried_w[0].indexes if tried_w else ())
 
 
+def _conn_before_lookup(ctx: Ctx, a: wire.ConnAttempt, d: DnsDown) -> bool:
+    """
+    Whether connection C{a} was begun before the failed lookup C{d} started:
+    by time, or, in the instant C{d}'s first query left the phone (a query
+    the network lost: C{d.start} is its leaving), by its first SYN coming
+    ahead of that query in the trace.  The phone may open a connection and
+    start another request's lookup in one instant (survey w7072 [9916], round
+    33: the registration's fallback connection and a call's A query both at
+    0.2126 s, the SYN first); that connection owes nothing to the lookup.
+    """
+    if a.start < d.start:
+        return True
+    if a.start > d.start + 1e-9:
+        return False
+    dns_host = ctx.facts.dns[0] if ctx.facts.dns is not None else None
+    query = next((j for j, e in ctx.trace.indexed(PacketEvent)
+                  if e.proto == "udp" and e.dst[0] == dns_host and e.src[0] == ctx.facts.phone
+                  and abs(e.t - d.start) <= 1e-9), None)
+    return query is not None and a.index < query
+
+
 def _fallback_backoff(ctx: Ctx, t: float) -> float | None:
     """
     When the phone's RTX-5 retry at the fallback server falls due, if at C{t}
@@ -1671,9 +1733,10 @@ def fbk_s2(ctx: Ctx) -> Verdict:
         # REGISTER (and a call's INVITE after it) waiting for that one connection
         # (explore seed 77 of dns-ip-literal, round 4: successive mode, TLS, the
         # registration's lookup failed, then the call's; the fallback server's TLS
-        # handshake lost)
+        # handshake lost; begun in the lookup's first instant, ahead of its query, it
+        # is still begun before it: survey w7072 [9916], round 33)
         opened = next((a for a in ctx.conn_attempts if ctx.group(a.server) == 2
-                       and a.start < d.start and a.t >= d.start - ctx.tol), None)
+                       and _conn_before_lookup(ctx, a, d) and a.t >= d.start - ctx.tol), None)
         if opened is not None:
             ev.extend(opened.indexes)
             continue
@@ -1690,9 +1753,13 @@ def fbk_s2(ctx: Ctx) -> Verdict:
             # explore seed 77 of dns-ip-literal, round 4, the registration's lookup
             # failing at 5 ms, its connection to the fallback server at 10 ms, the
             # call's lookup from 15 ms)
+            # (from when the lookup gave up, DNS-11: at its answer when only another
+            # lookup's query lost nearby made it look timed out, not DNS_GIVE_UP later;
+            # survey w7072 [9916], round 33: the answer at 0.108 s, the call's first query
+            # lost at 0.213 s, the fallback connection begun then)
             later = min((x.start for x in ctx.dns_downs if x.start > d.start), default=math.inf)
             conn = conn or next((a for a in ctx.conn_attempts if ctx.group(a.server) == 2
-                                 and d.latest - ctx.tol <= a.start <= min(due, later)), None)
+                                 and d.gave_up - ctx.tol <= a.start <= min(due, later)), None)
             if conn is not None:
                 ev.extend(conn.indexes)
                 continue

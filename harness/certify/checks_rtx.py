@@ -873,6 +873,28 @@ def _hang_up_claims(
     return hung
 
 
+def _waiting_on(ctx: Ctx, t: wire.Txn, f: wire.ConnFailure) -> bool:
+    """
+    Whether attempt C{t} was a request waiting on the connection whose reset
+    is C{f} (a reset fails only what went over it, RTX-2): one on the wire
+    at that server, over that connection (or UDP), not yet answered or given
+    up.  Not an attempt the wire reads into a failed connection
+    (C{on_wire=False}): its try was that connection, not this one, and this
+    very connection's own reading is no request waiting on it (explore seed
+    44 of dns-ip-literal: an idle connection reset by a flap).  Explore seed
+    28 of round 4: a REGISTER waiting on the primary's TLS port when a
+    call's TLS hello to its plain port, DNS-9, was reset.  Survey w7069
+    [177], round 33: TLS to plain ports, a call's connection to the primary
+    given up at RTX-1's time (49.5 s) and aborted by the phone's handshake
+    timer at 50.0 s, as the next call's own connection there began; that
+    call's attempt (its connection refused later) was read as waiting on
+    the aborted one, the secondary wanted at once.
+    """
+    return (t.dst == f.server and t.method != "ACK" and t.on_wire
+            and in_flight(ctx, t, f.t)
+            and (t.transport == "udp" or any(x.sport == f.phone_port for x in t.sends)))
+
+
 def rtx2(ctx: Ctx) -> Verdict:
     """TCP/TLS: a connection failure moves on at once; a silent connected server on RTX-1's time."""
     c = "RTX-2"
@@ -899,18 +921,7 @@ def rtx2(ctx: Ctx) -> Verdict:
             # flapping primary refusing the BYE; the next attempt at the secondary was the
             # renewal's, after its own refused connection)
             continue
-        if f.what == "reset" and not any(
-                t.dst == f.server and t.method != "ACK" and in_flight(ctx, t, f.t)
-                # (not the attempt the wire reads into this very connection's failure)
-                and (t.on_wire or t.conn_failure is None
-                     or t.conn_failure.phone_port != f.phone_port)
-                # (nor one waiting over another connection to that server: a reset fails
-                # only what went over it; explore seed 28 of round 4, a REGISTER waiting
-                # on the primary's TLS port when a call's TLS hello to its plain port,
-                # DNS-9, was reset)
-                and (not t.on_wire or t.transport == "udp"
-                     or any(x.sport == f.phone_port for x in t.sends))
-                for t in ctx.attempts):
+        if f.what == "reset" and not any(_waiting_on(ctx, t, f) for t in ctx.attempts):
             # an idle connection reset (the server's port closed by a fault): no request
             # failed with it, the next one opens a connection of its own (explore seed
             # 44 of dns-ip-literal: a flap closed the primary's ports 26 s after the

@@ -672,6 +672,10 @@ def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
     # requests TCP delivered to a server that never read them (it had closed the
     # connection, or stopped, as they arrived): sent, but lost to the server
     unread: dict[tuple[tuple[str, int], tuple[str, int], bytes], tuple[int, float]] = {}
+    # requests the phone wrote onto an established TLS connection (the trace has no TLS
+    # payload, so its own SipEvent says so) that no server read: written, lost to the server
+    tls_unread: dict[tuple[tuple[str, int], tuple[str, int], bytes],
+                     tuple[int, float, Request]] = {}
     read: list[tuple[tuple[str, int], tuple[str, int], float, bytes]] = []
     out: list[Sent] = []
     for i, e in trace.indexed(PacketEvent, SipEvent):
@@ -746,6 +750,10 @@ def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
                     if f is not None:
                         tcp_first[key3] = f[1]
                         held_back.add(key3)
+        if (isinstance(e, SipEvent) and e.direction == "out" and e.transport == "tls"
+                and isinstance(e.message, Request) and e.remote[0] in servers
+                and _from_phone(facts, e.local[0])):
+            tls_unread.setdefault((e.local, e.remote, e.raw), (i, e.t, e.message))
         if isinstance(e, SipEvent):
             if (
                 e.direction == "in"
@@ -755,6 +763,7 @@ def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
             ):
                 in_flight.pop((e.remote, e.local, e.raw), None)  # it arrived
                 unread.pop((e.remote, e.local, e.raw), None)
+                tls_unread.pop((e.remote, e.local, e.raw), None)
                 read.append((e.remote, e.local, e.t, e.raw))
                 t = tcp_first.pop((e.remote, e.local, e.raw), e.t)
                 behind = (e.remote, e.local, e.raw) in held_back
@@ -810,6 +819,8 @@ def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
             # closed the connection, lost, sent again at 61.2 s and never read)
             t = min(t, tcp_first.get((src, dst, payload), t))
             late.append(Sent(i, t, dst[0], dst[1], "tcp", msg, False, src[0], src[1]))
+    for (src, dst, _raw), (i, t, msg) in tls_unread.items():
+        late.append(Sent(i, t, dst[0], dst[1], "tls", msg, False, src[0], src[1]))
     if late:
         out = sorted([*out, *late], key=lambda x: x.index)
     return out
@@ -1880,6 +1891,28 @@ def _unestablished(
     return out
 
 
+def _written_before_close(t: Txn, told: float, segs: Sequence[PacketEvent]) -> Txn:
+    """
+    C{t}, a TLS request its server read only after the phone had closed the
+    connection it went over (C{told}), timed at its writing: the phone's last
+    data segment on that connection delivered before the close.  The wire
+    knows a TLS request only as the server read it; one read after the phone
+    gave the connection up was written before (a request is never written
+    onto a connection its sender has closed), and the next target the phone
+    moved on to came after it, not before (survey w7069 [9860], round 33: an
+    INVITE written at 100.0 s as the secondary's close_notify left it, the
+    phone closing at 100.0004 s and opening the primary's connection then,
+    the secondary reading the INVITE at 100.0005 s).
+    """
+    if t.transport != "tls" or len(t.sends) != 1 or told >= t.first:
+        return t
+    wrote = [p.t for p in segs if p.fate == "delivered" and not p.flags
+             and t.first - _IN_FLIGHT <= p.t < told]
+    if not wrote:
+        return t
+    return replace(t, sends=(replace(t.sends[0], t=max(wrote)),))
+
+
 def _read_written_before(trace: Trace, txns: Sequence[Txn], server: tuple[str, int],
                          phone: tuple[str, int], since: float) -> list[float]:
     """
@@ -1977,21 +2010,11 @@ def attempts(
                 return next((f.t for f in fins.get((e.local, e.remote), ()) if f.t >= e.t),
                             e.t)
 
-            hit_close = next(
-                ((i, e) for i, e in closes
-                 if e.local[0] == t.dst and e.remote[1] in sports
-                 and (t.first - tol <= e.t <= horizon
-                      # (or the server had closed it before, its FIN lost: the request
-                      # was written onto a connection the phone still took for open, and
-                      # failed when that FIN came again; explore seed 113 of round 6,
-                      # next find, a renewal written 0.2 s after the close, RTX-5)
-                      or (e.detail != "peer" and e.t < t.first - tol
-                          and t.first - tol <= told_of(e) <= horizon))),
-                None,
-            )
-            if hit_close is not None:
-                i, e = hit_close
+            def learnt(t: Txn, e: ConnEvent) -> tuple[float, float | None]:
+                # when the phone learnt of close C{e}, and, when the phone closed it in
+                # answer to the server's last record (its close), that record's time
                 told = told_of(e)
+                began: float | None = None
                 if e.detail == "peer" or t.transport == "tls":
                     # the phone closed it: it gave the server up when it began to,
                     # right after what the server last got through to it (explore seed
@@ -2024,6 +2047,37 @@ def attempts(
                     if fin is not None and closing and all(
                             p.fate != "delivered" or p.t >= fin for p in closing):
                         told = min(told, closing[0].t)
+                        began = max(heard)
+                return told, began
+
+            def closed_in_time(t: Txn, e: ConnEvent, horizon: float) -> bool:
+                # (the server's side recording the close only after RTX-1's time, the
+                # phone's closing segments lost and sent again, its FIN late: the phone
+                # had closed it at once in answer to the server's close, in time; survey
+                # w7072 [317], round 33, TLS, a flap's close_notify at 18.0 s, the phone's
+                # INVITE written then, its closing lost twice, the server's close at
+                # 18.609 s, RTX-1's time 18.5 s)
+                told, began = learnt(t, e)
+                return (began is not None and t.first - tol <= began
+                        and told <= min(horizon, began + tol))
+
+            hit_close = next(
+                ((i, e) for i, e in closes
+                 if e.local[0] == t.dst and e.remote[1] in sports
+                 and (t.first - tol <= e.t <= horizon
+                      # (or the server had closed it before, its FIN lost: the request
+                      # was written onto a connection the phone still took for open, and
+                      # failed when that FIN came again; explore seed 113 of round 6,
+                      # next find, a renewal written 0.2 s after the close, RTX-5)
+                      or (e.detail != "peer" and e.t < t.first - tol
+                          and t.first - tol <= told_of(e) <= horizon)
+                      or (e.t > horizon and closed_in_time(t, e, horizon)))),
+                None,
+            )
+            if hit_close is not None:
+                i, e = hit_close
+                told = learnt(t, e)[0]
+                t = _written_before_close(t, told, segs.get((e.remote, e.local), ()))
                 txns[n] = replace(t, conn_failure=ConnAttempt(
                     index=i, start=e.t, t=told, server=t.dst, port=e.local[1],
                     phone_port=e.remote[1], what="closed", transport=t.transport, indexes=(i,),

@@ -181,12 +181,15 @@ class TraceBuilder:
         expires: int | None = None,
         user: str | None = None,
         headers: Iterable[tuple[str, str]] = (),
+        unread: bool = False,
     ) -> Req:
         """
         The phone sends C{method} to C{to} at C{at + s} for each C{s} in
         C{sends} (retransmissions share the branch); the sends whose position
         is in C{lost} are dropped by the network (C{PacketEvent}, fate
-        C{"down"}) instead of reaching the server.
+        C{"down"}) instead of reaching the server.  C{unread}: the phone wrote
+        it onto a TLS connection (its own C{SipEvent} and a delivered segment)
+        but the server never read it (it stopped or closed the connection).
         """
         dst = self.addr(to)
         n = next(self._n)
@@ -214,7 +217,11 @@ class TraceBuilder:
         for k, s in enumerate(sends):
             t = at + s
             req.sends.append(t)
-            if k in lost_set:
+            if unread:
+                self._add(SipEvent(t, self.phone, "out", transport,  # type: ignore[arg-type]
+                                   (self.phone, 5060), (dst, port), msg, raw))
+                self._add(PacketEvent(t, "tcp", (self.phone, 5060), (dst, port), b""))
+            elif k in lost_set:
                 self._add(PacketEvent(t, "udp" if transport == "udp" else "tcp",
                                       (self.phone, 5060), (dst, port), raw, fate="down"))
             else:

@@ -2523,3 +2523,40 @@ class HeldRenewalAfterThePrimaryRefusedTests(SynchronousTestCase):
 
     def test_not_resolved_again_fails(self) -> None:
         self.assertEqual(status(self._world(False), "DNS-10"), "fail")
+
+
+class NaptrStepSharedWithAnEarlierLookupsRetryTests(SynchronousTestCase):
+    """
+    DNS-4 (survey w7069 [9971, 9972], round 33): DNS-NAPTR, the domain's one
+    NAPTR record empty-flagged to C{naptr.example.test}.  Two calls' lookups
+    a second apart: the first one's NAPTR query for C{naptr.example.test} was
+    lost on its way and asked again a second later, just before the second
+    lookup's NAPTR answer came; the resolver shares a pending question, so
+    the second lookup asked nothing of its own for that record and went on
+    with the shared answer (its next query C{_sip._udp}'s SRV).  DNS-4 read
+    the SRV query as the second lookup's first step, out of order.  With the
+    first lookup's question answered before the second needed it (nothing
+    pending to share), the same SRV query as the second lookup's first step
+    still fails.
+    """
+
+    def _world(self, pending: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=3, port1=0, calls=(100.0, 101.0),
+                                        duration=120.0, server2=""))
+        root = [f'10 10 "" "SIP+D2U" "" naptr.{DOMAIN}']
+        delegated = [f'7 55 "s" "SIP+D2T" "" _sip._tcp.{DOMAIN}',
+                     f'29 19 "s" "SIP+D2U" "" _sip._udp.{DOMAIN}']
+        tb.dns(100.0, DOMAIN, "NAPTR", root, answer_after=0.005)
+        lost_query(tb, 100.0086, f"naptr.{DOMAIN}", dns.NAPTR)
+        retry = 101.0086 if pending else 100.5
+        tb.dns(retry, f"naptr.{DOMAIN}", "NAPTR", delegated, answer_after=0.009)
+        tb.dns(101.0, DOMAIN, "NAPTR", root, answer_after=0.0093)
+        tb.dns(101.0225, f"_sip._udp.{DOMAIN}", "SRV", SRV_UDP, ttl=5, answer_after=0.007)
+        tb.dns(101.034, f"primary.{DOMAIN}", "A", [PRIMARY], answer_after=0.004)
+        return tb
+
+    def test_shared_pending_question_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "DNS-4"), "pass")
+
+    def test_nothing_pending_to_share_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "DNS-4"), "fail")

@@ -672,3 +672,74 @@ class CallPlacedAsAnEarlierCallsRegisterEndedTests(SynchronousTestCase):
 
     def test_new_call_to_the_secondary_fails(self) -> None:
         self.assertEqual(status(self._world("secondary"), "FB-0"), "fail")
+
+
+def tls_invite_read_after_the_close_world(*, primary_first: bool = False,
+                                          fallback_at: float | None = 41.003,
+                                          fallback_down: bool = False) -> TraceBuilder:
+    """
+    Survey w7069 [7048..7050] and [9860, 9861], round 33: TLS, concurrent
+    mode, failback_mode 2, registered at the fallback server and, after a
+    failover, at the secondary.  A call at 40.0 s writes its INVITE onto the
+    secondary's connection as the secondary's close_notify leaves it; the
+    phone closes at 40.0004 s and opens a connection to the primary then
+    (its first SYN lost, refused at 41.0014 s); the secondary reads the
+    INVITE only at 40.0005 s, after the close.  The INVITE then goes to the
+    fallback server at C{fallback_at} (none if C{None}); C{fallback_down}:
+    its connection there refused, as for w7069 [9860], where no SIP of the
+    INVITE ever reached the fallback server.  C{primary_first}: the
+    misbehaving phone, its connection to the primary begun at 39.99 s,
+    before it wrote the INVITE to the secondary.
+    """
+    tb = TraceBuilder(default_facts(transport=2, failback_mode=2, retry_counts=3,
+                                    calls=(40.0,), duration=60.0))
+    tb.dns(0.0, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=300)
+    tb.respond(tb.register("fallback", 0.0, call_id="reg-2", transport="tls", port=5061),
+               200, 0.01)
+    tb.silent("REGISTER", "primary", 0.0, transport="tls", port=5061)
+    give_up = tb.give_up("REGISTER")
+    tb.respond(tb.register("secondary", give_up, cseq=2, transport="tls", port=5061), 200,
+               give_up + 0.01)
+    phone, srv = (PHONE, 5060), (SECONDARY, 5061)
+    tb._add(PacketEvent(40.0, "tcp", srv, phone, b""))  # the secondary's close_notify
+    tb._add(PacketEvent(40.0, "tcp", phone, srv, b""))  # the INVITE's record
+    tb._add(PacketEvent(40.0004, "tcp", phone, srv, b""))  # the phone's close_notify
+    tb._add(PacketEvent(40.0004, "tcp", phone, srv, b"", flags="F"))
+    tb._add(ConnEvent(40.0004, PHONE, "close", "tcp", phone, srv, "local"))
+    syn = 39.99 if primary_first else 40.0004
+    tb.syn_lost(syn, "primary", port=5061, fate="lost", phone_port=41900)
+    tb.syn_lost(syn + 1.0, "primary", port=5061, phone_port=41900)  # met the closed port
+    tb._add(ConnEvent(syn + 1.001, PHONE, "refused", "tcp", (PHONE, 41900), (PRIMARY, 5061),
+                      "RST"))
+    tb.invite("secondary", 40.0005, call_id="call-a", transport="tls", port=5061)
+    tb._add(PacketEvent(40.0009, "tcp", srv, phone, b"", flags="F"))
+    tb._add(ConnEvent(40.0009, SECONDARY, "close", "tcp", srv, phone, "peer"))
+    if fallback_at is not None and fallback_down:
+        tb.refused(fallback_at, "fallback", port=5061, after=0.001)
+    elif fallback_at is not None:
+        inv = tb.invite("fallback", fallback_at, call_id="call-a", cseq=2, transport="tls",
+                        port=5061)
+        tb.respond(inv, 200, fallback_at + 0.2)
+        tb.in_dialog(inv, "ACK", fallback_at + 0.3, transport="tls", port=5061)
+    return tb
+
+
+class TlsInviteReadAfterThePhonesCloseTests(SynchronousTestCase):
+    """
+    FB-2 (survey w7069 [7048..7050], round 33, 3 worlds;
+    L{tls_invite_read_after_the_close_world}): the wire knows a TLS request
+    only as its server read it; the secondary read the call's INVITE after
+    the phone had closed the connection and begun the primary's, so the
+    INVITE seemed to begin at the primary and FB-2 said it left the current
+    server.  A request is never written onto a connection its sender has
+    closed: it was written before (L{wire._written_before_close}).  A phone
+    that began the primary's connection before it wrote the INVITE to the
+    secondary still fails FB-2.
+    """
+
+    def test_invite_at_the_secondary_first_passes(self) -> None:
+        self.assertEqual(status(tls_invite_read_after_the_close_world(), "FB-2"), "pass")
+
+    def test_primary_before_the_secondary_fails(self) -> None:
+        world = tls_invite_read_after_the_close_world(primary_first=True)
+        self.assertEqual(status(world, "FB-2"), "fail")

@@ -27,6 +27,7 @@ from harness.testing.tracebuilder import (
 )
 from harness.trace.events import ConnEvent, DnsEvent, PacketEvent, SipEvent
 from tests.certify.test_explore_dns import SRV_UDP, lost_query
+from tests.certify.test_explore_fb import tls_invite_read_after_the_close_world
 
 _PORTS = (("udp", 5060), ("tcp", 5060), ("tls", 5061))
 
@@ -1879,6 +1880,45 @@ class SharedFallbackConnectionLookupTests(SynchronousTestCase):
         self.assertEqual(status(self._world(True), "FBK-S2"), "pass")
 
     def test_connection_after_the_call_lookup_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S2"), "fail")
+
+
+class FallbackConnectionInTheCallLookupsInstantTests(SynchronousTestCase):
+    """
+    FBK-S2, DNS-11 (round 33, survey w7072 [9916]): successive mode, TLS,
+    100 ms latency, 20 % loss, a call placed at start.  The registration's
+    lookup got no address (heard at 0.108 s); as its answer reached the
+    phone at 0.213 s, the phone opened a connection to the fallback server
+    and, in the same instant, began the call's lookup, whose first query was
+    lost (so that lookup counted as timed out near the first one) and whose
+    retry got no address at 1.313 s.  The connection's SYN-ACK was lost; the
+    phone gave the REGISTER up at RTX-1's time and the call's INVITE went
+    over that connection later.  The connection was the REGISTER's fallback
+    at once (the first lookup gave up at its answer, not DNS-11's waits
+    later) and, begun ahead of the call's query, the fallback the call's
+    failed lookup found under way.  With no connection until the call's
+    INVITE, FBK-S2 still fails.
+    """
+
+    def _world(self, at_once: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=2, redundancy_type=1, calls=(0.0,),
+                                        duration=40.0, port1=5061, latency_tolerance=0.27))
+        tb.dns(0.1076, DOMAIN, "A")
+        ph, fb = (tb.phone, 41999), (FALLBACK, 5061)
+        if at_once:  # (added first: the SYN ahead of the query in the same instant)
+            tb._add(PacketEvent(0.2126, "tcp", ph, fb, b"", fate="delivered", flags="S"))
+            tb._add(PacketEvent(0.3191, "tcp", fb, ph, b"", fate="lost", flags="S"))
+        lost_query(tb, 0.2126, DOMAIN, dns.A)
+        tb.dns(1.3127, DOMAIN, "A")
+        tb.call("fallback", 1.5268, bye_at=2.7412, transport="tls", port=5061)
+        tb.dns(30.8218, DOMAIN, "A")
+        tb.respond(tb.register("fallback", 31.03, cseq=2, transport="tls", port=5061), 200)
+        return tb
+
+    def test_connection_in_the_lookups_instant_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-S2"), "pass")
+
+    def test_no_connection_until_the_invite_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FBK-S2"), "fail")
 
 
@@ -4169,6 +4209,42 @@ class FallbackRegisterOpeningAsTheRunEndedTests(SynchronousTestCase):
         self.assertEqual(status(self._world(False), "FBK-S2"), "fail")
 
 
+class FallbackRegisterLostOnOpenedTlsConnectionTests(SynchronousTestCase):
+    """
+    FBK-S2 (round 33, survey w7073 [8951]): successive mode, TLS, 5 % loss,
+    the working server silent.  The phone gave it up at 59.52 s and opened a
+    TLS connection to the fallback server at once; the handshake went
+    through, and the phone's next record (the REGISTER: TLS, so the trace
+    shows no payload) was lost, its retransmission too, and the run ended at
+    60 s.  That REGISTER was going out (RTX-2) though the server never read
+    it.  A connection over which the phone's last record got through and the
+    server still read no SIP carried no REGISTER: the fallback is missing.
+    """
+
+    def _world(self, lost: bool) -> TraceBuilder:
+        servers = (ServerInfo("primary", PRIMARY, _PORTS),
+                   ServerInfo("fallback", FALLBACK, _PORTS))
+        tb = TraceBuilder(default_facts(transport=2, redundancy_type=1, server1=PRIMARY,
+                                        port1=5061, retry_counts=16, duration=60.0,
+                                        servers=servers))
+        tb.silent("REGISTER", "primary", 0.0, transport="tls", port=5061)
+        at = tb.give_up("REGISTER")
+        ph, fb = (tb.phone, 41999), (FALLBACK, 5061)
+        tb._add(PacketEvent(at, "tcp", ph, fb, b"", fate="delivered", flags="S"))
+        tb._add(PacketEvent(at + 0.005, "tcp", fb, ph, b"", fate="delivered", flags="S"))
+        tb._add(PacketEvent(at + 0.01, "tcp", ph, fb, b"", fate="delivered"))
+        tb._add(PacketEvent(at + 0.015, "tcp", fb, ph, b"", fate="delivered"))
+        for t in (at + 0.02, at + 0.22):
+            tb._add(PacketEvent(t, "tcp", ph, fb, b"", fate="lost" if lost else "delivered"))
+        return tb
+
+    def test_register_record_lost_at_the_end_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-S2"), "pass")
+
+    def test_records_delivered_without_sip_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S2"), "fail")
+
+
 class ProbeConnectionRefusedJustAfterACallTests(SynchronousTestCase):
     """
     FBK-S3 (session 19, survey 7006): successive mode over TCP, on the
@@ -6387,3 +6463,63 @@ class RetryRidesACallsPendingConnectionBeforeAnUnnamedTryTests(SynchronousTestCa
 
     def test_call_placed_after_the_retry_was_due_fails(self) -> None:
         self.assertEqual(status(self._world(61.0), "FBK-C3"), "fail")
+
+
+class TlsInviteReadAfterThePhonesCloseTests(SynchronousTestCase):
+    """
+    FBK-C2 (survey w7069 [9860, 9861], round 33; the world of
+    L{tls_invite_read_after_the_close_world}, the fallback server down): the
+    secondary read the call's TLS INVITE after the phone had closed that
+    connection and begun the primary's, so the wire put the primary first
+    and the connection the phone opened to the fallback server as the
+    primary refused it seemed another request's: the INVITE seemed never to
+    go there.  Written before the close (L{wire._written_before_close}), the
+    INVITE tried the secondary, the primary, then the fallback server,
+    refused there.  An INVITE that never went to the fallback server still
+    fails FBK-C2.
+    """
+
+    def test_fallback_refused_at_once_passes(self) -> None:
+        world = tls_invite_read_after_the_close_world(fallback_at=41.0015, fallback_down=True)
+        self.assertEqual(status(world, "FBK-C2"), "pass")
+
+    def test_no_fallback_fails(self) -> None:
+        world = tls_invite_read_after_the_close_world(fallback_at=None)
+        self.assertEqual(status(world, "FBK-C2"), "fail")
+
+
+class MaybeLateFallback200WithTheRetryPastTheEndTests(SynchronousTestCase):
+    """
+    FBK-S3 (survey w7069 [4189], round 33; TLS, 100 ms latency, successive
+    mode, the fallback server's retry_counts 0, fallback.timeout 10): server
+    1 failed, and the fallback server's 200 left it 30 ms after the phone had
+    given the REGISTER up (at 272.635 s), within the tolerance: it may have
+    come too late.  The phone had not taken it: registered nowhere, its retry
+    from the top (RTX-5) due a retry interval after the give-up, past the
+    end of the 300 s run, and nothing went to the primary meanwhile.  FBK-S3
+    took the 200 for a registration there and wanted a probe 10 s later.
+    With nothing on the wire to tell the readings apart either stands.  The
+    same silence after a 200 that surely came in time still fails, and so
+    does a maybe-late 200 after which a call went straight to the fallback
+    server (the phone on it) and no probe followed.
+    """
+
+    def _world(self, maybe_late: bool, call: bool = False) -> TraceBuilder:
+        tb = _ip_literal(redundancy_type=1, transport=1, retry_counts=0, fallback_timeout=10,
+                         duration=50.0, latency_tolerance=0.261,
+                         calls=(25.0,) if call else ())
+        tb.silent("REGISTER", "primary", 20.0, transport="tcp")
+        first = tb.register("fallback", 20.5, call_id="reg-2", transport="tcp")
+        tb.respond(first, 200, 21.05 if maybe_late else 20.55)
+        if call:
+            tb.respond(tb.invite("fallback", 25.0, transport="tcp"), 200, 25.05)
+        return tb
+
+    def test_maybe_late_200_then_nothing_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "FBK-S3"), "fail")
+
+    def test_no_probe_after_a_200_in_time_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-S3"), "fail")
+
+    def test_call_to_the_fallback_then_no_probe_fails(self) -> None:
+        self.assertEqual(status(self._world(True, call=True), "FBK-S3"), "fail")

@@ -29,7 +29,10 @@ from harness.testing.tracebuilder import (
 )
 from harness.trace.events import ConnEvent, PacketEvent
 from tests.certify.test_explore_dns import lost_query
-from tests.certify.test_explore_fb import roe_register_at_an_unknown_primary_world
+from tests.certify.test_explore_fb import (
+    roe_register_at_an_unknown_primary_world,
+    tls_invite_read_after_the_close_world,
+)
 from tests.certify.test_explore_fbk import pending_invite_answered_world
 
 _PORTS = (("udp", 5060), ("tcp", 5060), ("tls", 5061))
@@ -1695,3 +1698,45 @@ class RegistrationRetryBesideTheCallsConnectionTests(SynchronousTestCase):
 
     def test_fallback_late_after_the_calls_own_tries_fails(self) -> None:
         self.assertEqual(status(self._world(45.0), "FO-6"), "fail")
+
+
+class TlsInviteReadAfterThePhonesCloseTests(SynchronousTestCase):
+    """
+    FO-6 (survey w7069 [9860, 9861], round 33, 2 worlds; the world of
+    L{tls_invite_read_after_the_close_world}): the secondary read the call's
+    TLS INVITE only after the phone had closed that connection and begun the
+    primary's, so the wire put the INVITE at the secondary after the
+    primary, server 1 seemed to fail at the secondary's close, a second
+    before the primary's refusal, and the connection the phone then opened to the
+    fallback server seemed another request's, the INVITE not taking over at
+    once.  The INVITE was written before the close
+    (L{wire._written_before_close}): the secondary, the primary, then the
+    fallback server at once.  An INVITE reaching the fallback server six
+    seconds later, or never, still fails FO-6.
+    """
+
+    def test_attempts_in_the_order_the_phone_made_them(self) -> None:
+        tb = tls_invite_read_after_the_close_world()
+        tries = [(x.method, x.dst) for x in attempts(tb.build(), tb.facts)
+                 if x.call_id == "call-a" and x.method == "INVITE"]
+        self.assertEqual(tries, [("INVITE", SECONDARY), ("INVITE", PRIMARY),
+                                 ("INVITE", FALLBACK)])
+
+    def test_fallback_at_once_passes(self) -> None:
+        self.assertEqual(status(tls_invite_read_after_the_close_world(), "FO-6"), "pass")
+
+    def test_fallback_refused_at_once_passes(self) -> None:
+        world = tls_invite_read_after_the_close_world(fallback_at=41.0015, fallback_down=True)
+        self.assertEqual(status(world, "FO-6"), "pass")
+
+    def test_fallback_late_fails(self) -> None:
+        world = tls_invite_read_after_the_close_world(fallback_at=47.0)
+        self.assertEqual(status(world, "FO-6"), "fail")
+
+    def test_fallback_refused_late_fails(self) -> None:
+        world = tls_invite_read_after_the_close_world(fallback_at=47.0, fallback_down=True)
+        self.assertEqual(status(world, "FO-6"), "fail")
+
+    def test_no_fallback_fails(self) -> None:
+        world = tls_invite_read_after_the_close_world(fallback_at=None)
+        self.assertEqual(status(world, "FO-6"), "fail")

@@ -5869,3 +5869,119 @@ class NextTargetOutOfTheResolutionTests(SynchronousTestCase):
 
     def test_no_lookup_of_its_own_fails(self) -> None:
         self.assertEqual(status(self._world(second_named=False, relook=False), "RTX-1"), "fail")
+
+
+class ResetOfAGivenUpConnectionTests(SynchronousTestCase):
+    """
+    RTX-2 (survey w7069 [177], round 33; TLS to plain ports, retry_counts 1):
+    a call's connection to the primary, its TLS hello lost until the primary
+    dropped it, was given up at RTX-1's time (49.5 s), the call moving on to
+    the secondary and the fallback server; the phone's handshake timer
+    aborted that connection at 50.0 s, as the next call's own connection to
+    the primary began (its first SYN lost, the connection given up at 51.5 s,
+    then the secondary at once).  That call's attempt, read into its own failed connection, was
+    taken for a request waiting on the aborted one, and the secondary wanted
+    at 50.0 s.  A call whose INVITE did go over the aborted connection still
+    fails when the next target comes 1.5 s after the reset.
+    """
+
+    def _world(self, written: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=2, retry_counts=1, duration=60.0,
+                                        calls=(48.0, 50.0)))
+        tb.respond(tb.register("fallback", 0.2, call_id="reg-2", transport="tls",
+                               port=5061), 200, 0.21)
+
+        def dropped(at: float, to: str, phone_port: int, close: float, fin: float) -> None:
+            """A connection to C{to}'s plain port, closed by the server on the hello."""
+            dst = tb.addr(to)
+            link = ((PHONE, phone_port), (dst, 5060))
+            tb._add(PacketEvent(at, "tcp", *link, b"", flags="S"))
+            tb._add(ConnEvent(at, dst, "accept", "tcp", (dst, 5060), (PHONE, phone_port)))
+            tb._add(ConnEvent(at + 0.001, PHONE, "connect", "tcp", *link))
+            tb._add(PacketEvent(close, "tcp", *link, b""))
+            tb._add(ConnEvent(close, dst, "close", "tcp", (dst, 5060), (PHONE, phone_port),
+                              "local"))
+            if fin > close:
+                tb._add(PacketEvent(close, "tcp", (dst, 5060), (PHONE, phone_port), b"",
+                                    fate="lost", flags="F"))
+            tb._add(PacketEvent(fin, "tcp", (dst, 5060), (PHONE, phone_port), b"",
+                                flags="F"))
+
+        # the first call: the primary's connection given up at 49.5 s, its FIN lost
+        dropped(48.0, "primary", 5060, 49.401, 50.001)
+        dropped(49.5, "secondary", 40776, 49.701, 49.701)
+        tb._add(ConnEvent(49.702, PHONE, "close", "tcp", (PHONE, 40776), (SECONDARY, 5060),
+                          "peer"))
+        tb.respond(tb.invite("fallback", 49.702, transport="tls", port=5061), 200, 49.75)
+        if written:
+            # (a request written onto that connection, which the phone still took for
+            # open, the primary's FIN lost, and waiting there when the phone aborted it)
+            tb.request("INVITE", "primary", 49.9, transport="tls", call_id="call-2")
+        # the phone's handshake timer aborts it as the second call's connection begins
+        tb._add(PacketEvent(50.0, "tcp", (PHONE, 5060), (PRIMARY, 5060), b"", fate="lost",
+                            flags="R"))
+        tb._add(ConnEvent(50.0, PHONE, "reset", "tcp", (PHONE, 5060), (PRIMARY, 5060),
+                          "aborted"))
+        tb.syn_lost(50.0, "primary", fate="lost", phone_port=40777)
+        dropped(51.0, "primary", 40777, 51.6, 51.6)
+        dropped(51.5, "secondary", 40778, 51.501, 51.501)
+        tb._add(ConnEvent(51.502, PHONE, "close", "tcp", (PHONE, 40778), (SECONDARY, 5060),
+                          "peer"))
+        tb.respond(tb.invite("fallback", 51.502, transport="tls", port=5061,
+                             call_id="call-2"), 200, 51.55)
+        return tb
+
+    def test_reset_of_a_given_up_connection_needs_no_next_target(self) -> None:
+        # (nothing else here for RTX-2 to judge: a reset of a connection that carried
+        # no SIP calls for the next target only under a request on the wire)
+        self.assertEqual(status(self._world(False), "RTX-2"), "n/a")
+
+    def test_reset_under_a_written_invite_moves_on_at_once(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-2"), "fail")
+
+
+class ServersCloseReadBeforeTheClosingGotThroughTests(SynchronousTestCase):
+    """
+    RTX-2 (survey w7072 [317], round 33; L{wire.attempts}' closes): TLS,
+    retry_counts 0 (RTX-1's time 0.5 s), registered at the primary, a call
+    placed at 18.0 s as a flap took the primary down.  The primary's
+    close_notify left at 18.0 s as the phone wrote the INVITE onto the
+    connection; the phone read it at 18.002 s, closed, and sent the INVITE to
+    the fallback server at once (a connection closed by the peer before any
+    answer is a transport error, RFC 3261 8.1.3.1, 18.4).  Its closing
+    segments were lost twice, its FIN got through only at 18.602 s, and the
+    server recorded the close at 18.609 s, after RTX-1's time (18.5 s): the
+    wire left the INVITE "connected but silent" and RTX-2 wanted it held until
+    then.  The close began with the server's record, answered by the phone's
+    closing at once.  With no record from the server before the phone closed
+    (the phone giving a silent server up at once), RTX-2 still fails.
+    """
+
+    def _world(self, server_closed: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=2, retry_counts=0,
+                                        calls=(18.0,), duration=60.0,
+                                        servers=(ServerInfo("primary", PRIMARY, _PORTS),
+                                                 ServerInfo("fallback", FALLBACK, _PORTS))))
+        tb.respond(tb.register("primary", 1.2, transport="tls", port=5061), 200, 1.21)
+        stream = ((PHONE, 5060), (PRIMARY, 5061))
+        back = ((PRIMARY, 5061), (PHONE, 5060))
+        if server_closed:
+            tb._add(PacketEvent(18.0, "tcp", *back, b""))  # the server's close_notify
+        tb._add(PacketEvent(18.0, "tcp", *stream, b""))  # the INVITE
+        tb.invite("primary", 18.0029, call_id="call-a", transport="tls", port=5061)
+        for at in (18.0022, 18.2022):  # the phone's close, lost, and sent again
+            tb._add(PacketEvent(at, "tcp", *stream, b"", fate="lost"))
+        tb.call("fallback", 18.0078, call_id="call-a", cseq=2, transport="tls", port=5061)
+        tb._add(PacketEvent(18.6022, "tcp", *stream, b""))
+        tb._add(PacketEvent(18.6022, "tcp", *stream, b"", flags="F"))
+        tb._add(PacketEvent(18.6094, "tcp", *back, b"", flags="F"))
+        tb.conn(18.6094, "primary", "close", transport="tcp", detail="local", phone_port=5060)
+        return tb
+
+    def test_close_answered_at_once_passes(self) -> None:
+        # (RTX-2 times a move to the next target of the same server; the closed
+        # connection's move to the fallback server is FO-6's: n/a, as in the survey's world)
+        self.assertNotEqual(status(self._world(True), "RTX-2"), "fail")
+
+    def test_no_close_from_the_server_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-2"), "fail")

@@ -160,6 +160,14 @@ MUST_FAIL = {
     "r32-w7069-fbk-c3-retry-rides-calls-pending-conn": ("no-reregister-retry", "FBK-C3"),
     "r32-w7069-rtx5-retry-held-back-by-renewals-register": ("retries-too-few", "RTX-5"),
     "r32-w7070-rtx1-probe-on-its-own-lookup-after-moved-name": ("retries-too-few", "RTX-1"),
+    "r33-w7072-fb1-ttl-learnt-during-the-stay": ("never-fails-back", "FB-1"),
+    "r33-w7069-fo6-tls-invite-read-after-close": ("always-fails-back", "FB-3"),
+    "r33-w7069-fb2-tls-invite-read-after-close": ("always-fails-back", "FB-2"),
+    "r33-w7073-fbk-s2-register-lost-on-opened-tls-conn": ("retries-too-many", "FBK-S2"),
+    "r33-w7072-fbk-s2-fallback-conn-in-calls-lookup-instant": ("no-reregister-retry",
+                                                                 "FBK-S2"),
+    "r33-w7072-rtx2-close-answered-before-closing-got-through": ("no-reregister-retry",
+                                                                 "RTX-5"),
 }
 
 

@@ -959,3 +959,74 @@ class RetryFromTheTopAfterItsOwnRoundFailedInvariantTests(SynchronousTestCase):
         problems = self._problems(False)
         self.assertEqual(len(problems), 1)
         self.assertIn("FB-3 duration", problems[0])
+
+
+def tls_invite_unread_world(written: bool) -> TraceBuilder:
+    """
+    Survey w7074 [2474], round 33: TLS, C{register_on_enable} 1, FB-0, no
+    latency.  Registered at the primary; at 1.0 s the primary stopped as a
+    call was placed: its close_notify left, the phone wrote the INVITE onto
+    their connection (delivered, never read: the server had stopped), read
+    the close, closed, registered at the secondary (FO-5) and sent the INVITE
+    there.  C{written=False}: no INVITE at the primary at all.
+    """
+    from harness.testing.tracebuilder import DOMAIN, default_facts
+    from harness.trace.events import ConnEvent, PacketEvent
+
+    tb = TraceBuilder(default_facts(transport=2, register_on_enable=1, calls=(1.0,),
+                                    duration=10.0))
+    tb.dns(0.0, f"_sips._tcp.{DOMAIN}", "SRV",
+           [f"10 1 5061 primary.{DOMAIN}", f"20 1 5061 secondary.{DOMAIN}"])
+    tb.dns(0.002, f"primary.{DOMAIN}", "A", [tb.addr("primary")])
+    tb.dns(0.004, f"secondary.{DOMAIN}", "A", [tb.addr("secondary")])
+    tb.respond(tb.register("primary", 0.01, transport="tls", port=5061), 200, 0.01)
+    primary, phone = (tb.addr("primary"), 5061), (tb.phone, 5060)
+    tb._add(PacketEvent(1.0, "tcp", primary, phone, b""))  # the server's close_notify
+    if written:
+        tb.invite("primary", 1.0, call_id="call-a", transport="tls", port=5061, unread=True)
+    tb._add(PacketEvent(1.0, "tcp", phone, primary, b"", flags="F"))
+    tb._add(PacketEvent(1.0, "tcp", primary, phone, b"", flags="F"))
+    tb._add(ConnEvent(1.0, primary[0], "close", "tcp", primary, phone, "peer"))
+    tb._add(ConnEvent(1.0, tb.phone, "close", "tcp", phone, primary, "local"))
+    tb.respond(tb.register("secondary", 1.0, transport="tls", port=5061, cseq=2), 200, 1.0)
+    tb.respond(tb.invite("secondary", 1.0, call_id="call-a", transport="tls", port=5061,
+                         cseq=2), 200, 1.0)
+    return tb
+
+
+class TlsInviteUnreadByTheStoppingPrimaryInvariantTests(SynchronousTestCase):
+    """
+    FAILBACK (survey w7074 [2474], round 33; L{wire.phone_requests}): the
+    wire knew a request only as a server read it or as the network lost its
+    packet, and a TLS packet carries no payload in the trace, so an INVITE
+    the phone wrote onto a TLS connection whose server had just stopped was
+    nowhere: FO-5's REGISTER at the secondary then seemed a new request begun
+    there, "not the primary".  The phone's own C{SipEvent} says it was
+    written; it is now a send the server never read, failing with the close.
+    With no INVITE at the primary at all, the REGISTER at the secondary still
+    breaks FB-0.
+    """
+
+    def _problems(self, written: bool) -> list[str]:
+        from harness.testing.strategies import AccountSpec
+
+        return failback_problems(tls_invite_unread_world(written), AccountSpec(
+            register_on_enable=(1, 0), failback_mode=(0, 0)))
+
+    def test_invite_written_at_the_primary_holds(self) -> None:
+        self.assertEqual(self._problems(True), [])
+
+    def test_nothing_at_the_primary_breaks(self) -> None:
+        problems = self._problems(False)
+        self.assertEqual(len(problems), 1)
+        self.assertIn("FB-0", problems[0])
+
+    def test_the_unread_invite_is_an_attempt_at_the_primary(self) -> None:
+        from harness.certify import wire
+
+        tb = tls_invite_unread_world(True)
+        sent = [s for s in wire.phone_requests(tb.build(), tb.facts)
+                if s.request.method == "INVITE"]
+        self.assertEqual([(s.dst, s.transport, s.delivered) for s in sent],
+                         [(tb.addr("primary"), "tls", False),
+                          (tb.addr("secondary"), "tls", True)])

@@ -1874,8 +1874,12 @@ def resolution_ttl(ctx: Ctx, t: float) -> float | None:
     C{None} without one or without TTLs.
     """
     done = [lk for lk in _server1_lookups(ctx) if lk[0].t <= t + ctx.tol and _lookup_ok(lk)]
-    ttls = [q.ttl for q in done[-1] if q.ttl is not None] if done else []
-    return min(ttls) if ttls else None
+    return _lookup_ttl(done[-1]) if done else None
+
+
+def _lookup_ttl(lk: list[Q]) -> float | None:
+    """The smallest TTL in lookup C{lk}'s answers (DNS-10's), C{None} without TTLs."""
+    return min((q.ttl for q in lk if q.ttl is not None), default=None)
 
 
 def resolution_ttls(ctx: Ctx, since: float, until: float) -> list[float]:
@@ -1884,13 +1888,9 @@ def resolution_ttls(ctx: Ctx, since: float, until: float) -> list[float]:
     begun from C{since} to C{until}: the TTLs the resolutions in use over that
     time told the phone (FB-1 when the zone's TTL changed during a stay).
     """
-    out = []
-    for lk in _server1_lookups(ctx):
-        if since - ctx.tol <= lk[0].t <= until + ctx.tol and _lookup_ok(lk):
-            ttls = [q.ttl for q in lk if q.ttl is not None]
-            if ttls:
-                out.append(min(ttls))
-    return out
+    return [ttl for lk in _server1_lookups(ctx)
+            if since - ctx.tol <= lk[0].t <= until + ctx.tol and _lookup_ok(lk)
+            and (ttl := _lookup_ttl(lk)) is not None]
 
 
 def _lost_answers(ctx: Ctx) -> frozenset[tuple[str, str, float]]:

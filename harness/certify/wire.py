@@ -2464,6 +2464,7 @@ def attempts(
     claimed = {(call_of(free[k]), free[k].server) for k, x in synthetic.items()
                if x.method == "INVITE"}
     unexplained: list[int] = []
+    call_firsts: list[tuple[int, int]] = []
     for k, a in enumerate(free):
         if k in synthetic:
             continue
@@ -2496,7 +2497,11 @@ def attempts(
         if call is not None and (call, a.server) not in claimed:
             claimed.add((call, a.server))
             if not with_it:
-                continue  # the planned call's INVITE, which never got on the wire
+                # the planned call's INVITE, which never got on the wire (unless it moved
+                # on to another target of the group that this pass read as the call's,
+                # L{_call_moved_on_to})
+                call_firsts.append((k, call))
+                continue
         if not with_it and a.index in hung:
             continue  # a planned call's hang-up (or re-INVITE), not a registration
         before = [x for x in (*real, *synthetic.values())
@@ -2567,6 +2572,20 @@ def attempts(
                         facts.phone or "", a.phone_port)
             synthetic[k] = replace(on, sends=(sent,), conn_failure=a, transport=a.transport,
                                    dst=a.server, role=facts.role_of(a.server))
+    # ... and a planned call's connection no request got on the wire over, its call's
+    # INVITE read at the next target of its group begun as the phone gave it up: the
+    # call's first attempt, moving on down the list (RTX-2)
+    for k, call in reversed(call_firsts):
+        a = free[k]
+        on = _call_moved_on_to(facts, free, synthetic, k,
+                               [j for j in synthetic if call_of(free[j]) == call])
+        if on is not None and not any(
+                x.dst == a.server and (x.call_id, x.method) == (on.call_id, on.method)
+                and x.first <= a.start for x in (*real, *synthetic.values(), *also)):
+            sent = Sent(a.index, a.start, a.server, a.port, a.transport, on.request, False,
+                        facts.phone or "", a.phone_port)
+            synthetic[k] = replace(on, sends=(sent,), conn_failure=a, transport=a.transport,
+                                   dst=a.server, role=facts.role_of(a.server))
     out = [*txns, *synthetic.values(), *also]
     out.sort(key=lambda x: (x.first, x.sends[0].index))
     # Two attempts of one request on the wire at the same instant were made in the order
@@ -2605,6 +2624,35 @@ def _moved_on_to(facts: Facts, free: Sequence[ConnAttempt], synthetic: dict[int,
                  if j in synthetic and free[j].server != a.server
                  and facts.group_of(free[j].server) == group
                  and a_t - facts.tol <= free[j].start <= a_t + give_up + facts.tol), None)
+
+
+def _call_moved_on_to(facts: Facts, free: Sequence[ConnAttempt], synthetic: dict[int, Txn],
+                      k: int, same_call: Collection[int]) -> Txn | None:
+    """
+    The attempt of a planned call's INVITE whose try failed connection
+    C{free[k]} was, opened for that call and carrying no SIP: the resolved
+    failed connection (its index in C{same_call}, those L{attempts} read as
+    that call's) to another target of C{free[k]}'s server group that began
+    when the phone gave C{free[k]} up (L{_given_up_at}), its out-of-dialog
+    INVITE: the call's INVITE moving on down the list at once (RTX-2).  In
+    any place of C{free}, which is ordered by failure time: a connection
+    whose refusal the phone learnt only late (its first RST lost) fails after
+    the next target's, though it was given up before that one began.  Survey
+    w7075 [3218], round 34: TCP, FB-2, a call at 287 s, its connection to the
+    flapped-down secondary from 287.002 s (its RST lost, the refusal known at
+    288.002 s), given up at 287.502 s, the primary's from then, silent, the
+    INVITE at the fallback server at 288.002 s; the secondary's left out, the
+    INVITE read as begun at the primary (FB-2).  C{None} if there is none.
+    """
+    a = free[k]
+    gave = _given_up_at(facts, a)
+    group = facts.group_of(a.server)
+    tol = facts.tol
+    return next((synthetic[j] for j in sorted(same_call, key=lambda j: free[j].start)
+                 if j != k and free[j].server != a.server
+                 and facts.group_of(free[j].server) == group
+                 and synthetic[j].method == "INVITE" and not synthetic[j].in_dialog
+                 and a.start < free[j].start and abs(free[j].start - gave) <= tol), None)
 
 
 def _handed_over(facts: Facts, group: int | None, t: Txn) -> bool:

@@ -168,6 +168,7 @@ MUST_FAIL = {
                                                                  "FBK-S2"),
     "r33-w7072-rtx2-close-answered-before-closing-got-through": ("no-reregister-retry",
                                                                  "RTX-5"),
+    "r34-w7075-fb2-call-refused-late-at-secondary": ("always-fails-back", "FB-2"),
 }
 
 

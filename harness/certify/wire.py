@@ -2100,15 +2100,17 @@ def attempts(
     # each planned hang-up (or re-INVITE) claims one failed connection to its dialog's
     # server, the first begun in the second after it fell due, as a call claims one
     # (round 9: a second one there then is another request's, RTX-2, RTX-5)
+    own_calls = call_claims(trace, facts, conns)
     hung: set[int] = set()
     for srv, due in sorted(in_dialog_due, key=lambda h: h[1]):
-        first = min((a for a in free if a.server == srv and a.index not in hung
-                     and due - tol <= a.start <= due + _IN_FLIGHT + tol),
-                    key=lambda a: a.start, default=None)
+        first = _in_dialog_claim(
+            sorted((a for a in free if a.server == srv and a.index not in hung
+                    and due - tol <= a.start <= due + _IN_FLIGHT + tol),
+                   key=lambda a: a.start),
+            own_calls, tol)
         if first is not None:
             hung.add(first.index)
     concurrent = facts.account.redundancy_type == 0 and facts.fallback is not None
-    own_calls = call_claims(trace, facts, conns)
     roe_first = facts.account.server(1).register_on_enable
 
     def could_wait(t: Txn, a: ConnAttempt, *, joined: bool = True) -> bool:
@@ -2600,6 +2602,33 @@ def attempts(
                 and y.first - x.first <= _SAME_INSTANT and y.started < x.started - _SAME_INSTANT):
             out[n], out[n + 1] = y, x
     return out
+
+
+def _in_dialog_claim(cands: Sequence[ConnAttempt], own_calls: Collection[int],
+                     tol: float) -> ConnAttempt | None:
+    """
+    Which of C{cands}, the failed connections to a dialog's server begun in the
+    second after its planned BYE or re-INVITE fell due (by start), that request
+    opened: the first, but not one a planned call claimed (L{call_claims}) when
+    another began in the same moment (within the tolerance).
+
+    Why: the due time is read from the wire's 2xx, known only within the
+    tolerance, while a call is placed at its planned instant; two connections
+    begun together, one at the call's instant, are the call's and the
+    in-dialog request's, and the call's is its own.  Survey w7076 [677..682],
+    round 34: TLS, the primary flapping down at 69 s, a call placed at 71.0 s
+    (its connection refused, its INVITE on to the fallback server) as an
+    earlier call's re-INVITE fell due, its connection begun at 71.01 s and
+    refused too; the re-INVITE took the call's connection, and the call's
+    claim left the re-INVITE's read as a REGISTER at server 1 (FO-6, FBK-S2
+    then wanted one at the fallback server).  A later connection is another
+    request's (RTX-5's retry), so the call's one is kept then.
+    """
+    first = cands[0] if cands else None
+    if first is None or first.index not in own_calls:
+        return first
+    return next((a for a in cands[1:] if a.index not in own_calls
+                 and a.start <= first.start + tol), first)
 
 
 def _moved_on_to(facts: Facts, free: Sequence[ConnAttempt], synthetic: dict[int, Txn],

@@ -169,6 +169,8 @@ MUST_FAIL = {
     "r33-w7072-rtx2-close-answered-before-closing-got-through": ("no-reregister-retry",
                                                                  "RTX-5"),
     "r34-w7075-fb2-call-refused-late-at-secondary": ("always-fails-back", "FB-2"),
+    "r34-w7076-fo6-calls-conn-beside-reinvites": ("registers-fallback-in-successive",
+                                                  "FBK-S1"),
 }
 
 

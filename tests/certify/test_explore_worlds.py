@@ -168,6 +168,7 @@ MUST_FAIL = {
                                                                  "FBK-S2"),
     "r33-w7072-rtx2-close-answered-before-closing-got-through": ("no-reregister-retry",
                                                                  "RTX-5"),
+    "r34-w7064-rtx2-fallback-renewal-refused-beside-probe": ("retries-too-many", "FO-6"),
 }
 
 

@@ -1527,7 +1527,7 @@ def _fallback_lost(ctx: Ctx) -> list[tuple[wire.Txn, float]]:
 
     Left out, no retry being owed or its time not told by this failure:
     one a REGISTER to server 1 was under way beside (FBK-S3's probe sent
-    before it, or at once after it: its answer decides; a 200 puts the phone
+    before it, or at once after it, or its lookup begun: its answer decides; a 200 puts the phone
     back on the working server, FBK-S4, and its failure starts a round of
     server 1 that L{rtx5}'s rounds judge; survey w7068 [352], round 34, the
     probe sent at 174.366 s, the renewal refused at 174.371 s, the probe's
@@ -1544,6 +1544,7 @@ def _fallback_lost(ctx: Ctx) -> list[tuple[wire.Txn, float]]:
         return []
     regs = [r for r in ctx.regs if not r.txn.late]
     claimed = ctx.call_claims | ctx.hang_up_claims
+    queries: tuple[float, ...] | None = None  # (read when first needed)
     out: list[tuple[wire.Txn, float]] = []
     for x in unsent:
         if x.conn_failure is None or x.conn_failure.index in claimed:
@@ -1559,6 +1560,20 @@ def _fallback_lost(ctx: Ctx) -> list[tuple[wire.Txn, float]]:
                and ((done := y.final_t if y.final_t is not None else ctx.failed_at(y)) is None
                     or done >= lost - ctx.tol)
                for y in ctx.attempts):
+            continue
+        # (nor one the phone was looking a name up beside, since its last attempt at
+        # server 1: a probe of a server 1 named in DNS begins with its lookup, and its
+        # REGISTER may reach the wire only after the renewal failed; survey w7062 [362],
+        # round 34, the probe's lookup from 145.30 s, the renewal refused at 145.722 s,
+        # the probe's REGISTER at 146.931 s)
+        if queries is None:
+            queries = wire.phone_query_times(ctx.trace, ctx.facts)
+        since = max([held[-1].t,
+                     *(y.started for y in ctx.attempts if ctx.group(y.dst) == 1
+                       and y.started <= lost + ctx.at_once),
+                     *(b.start for b in ctx.conn_attempts if ctx.group(b.server) == 1
+                       and b.start <= lost + ctx.at_once)])
+        if any(since < q <= lost + ctx.at_once for q in queries):
             continue
         out.append((x, lost))
     return out

@@ -4098,6 +4098,29 @@ class FallbackRenewalRefusedBesideProbeTests(SynchronousTestCase):
     def test_probe_answered_after_the_refusal_owes_no_retry(self) -> None:
         self.assertNotEqual(status(self._world(probe_answered=True), "RTX-5"), "fail")
 
+    def _probe_after_refusal(self, lookup: bool) -> TraceBuilder:
+        # (w7062 [362], round 34: the probe of a server 1 named in DNS began with its
+        # lookup 0.4 s before the renewal was refused, its REGISTER on the wire 1.2 s
+        # after; without that lookup, a REGISTER to server 1 then is an early retry)
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=1, redundancy_type=1,
+                                        retry_counts=12, expires=120, servers=_ONE_TARGET,
+                                        fallback_timeout=30, duration=120.0))
+        tb.register("primary", 0.002, transport="tcp")
+        fb = 0.002 + tb.give_up("REGISTER")
+        tb.respond(tb.register("fallback", fb, transport="tcp", call_id="reg-fb", expires=60),
+                   200, fb + 0.001)
+        refused = tb.refused(fb + 30.0, "fallback", after=0.4)
+        if lookup:
+            lost_query(tb, refused - 0.4, "primary.example.test", dns.A, fate="delivered")
+        tb.register("primary", refused + 1.2, transport="tcp", cseq=2)
+        return tb
+
+    def test_retry_beside_a_probes_lookup_is_not_judged(self) -> None:
+        self.assertNotEqual(status(self._probe_after_refusal(True), "RTX-5"), "fail")
+
+    def test_register_to_server_1_at_once_after_the_refusal_fails(self) -> None:
+        self.assertEqual(status(self._probe_after_refusal(False), "RTX-5"), "fail")
+
     def test_fallback_reached_late_fails(self) -> None:
         tb = self._world(late=10.0)
         self.assertEqual(status(tb, "FO-6"), "fail")

@@ -1527,12 +1527,13 @@ def _fallback_lost(ctx: Ctx) -> list[tuple[wire.Txn, float]]:
 
     Left out, no retry being owed or its time not told by this failure:
     one a REGISTER to server 1 was under way beside (FBK-S3's probe sent
-    before it, or at once after it, or its lookup begun: its answer decides; a 200 puts the phone
-    back on the working server, FBK-S4, and its failure starts a round of
-    server 1 that L{rtx5}'s rounds judge; survey w7068 [352], round 34, the
-    probe sent at 174.366 s, the renewal refused at 174.371 s, the probe's
-    200 at 174.378 s); one after server 1 registered again; a planned call's
-    or hang-up's connection (FO-4: a call on the fallback server goes there).
+    before it, or at once after it, or its lookup begun: its answer decides;
+    a 200 puts the phone back on the working server, FBK-S4, and its failure
+    starts a round of server 1 that L{rtx5}'s rounds judge; survey w7068
+    [352], round 34, the probe sent at 174.366 s, the renewal refused at
+    174.371 s, the probe's 200 at 174.378 s); one after server 1 registered
+    again; a planned call's or hang-up's connection (FO-4: a call on the
+    fallback server goes there).
     """
     fb = ctx.fallback
     if fb is None or ctx.facts.account.redundancy_type != 1:

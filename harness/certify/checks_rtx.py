@@ -1514,10 +1514,129 @@ def _move_on_times(ctx: Ctx, b: wire.ConnAttempt) -> tuple[float, ...]:
                    if (g := b.start + wire.give_up_delay(ctx.profile, m, rc)) < b.t))
 
 
+def _fallback_lost(ctx: Ctx) -> list[tuple[wire.Txn, float]]:
+    """
+    Successive mode: the renewals of the fallback registration whose
+    connection failed before any SIP went over it (refused, reset, its SYNs
+    unanswered) while the phone was on the fallback server, each with the
+    time it failed.  Server 1 had failed (that is why the phone was there)
+    and now the fallback server, the last target, failed too: every target
+    has failed, and RTX-5's retry from the top of the list is due a retry
+    interval later (survey w7064 [7341, 7342], round 34: the renewal refused
+    at 73.502 s, the stopped fallback server).
+
+    Left out, no retry being owed or its time not told by this failure:
+    one a REGISTER to server 1 was under way beside (FBK-S3's probe sent
+    before it, or at once after it, or its lookup begun: its answer decides;
+    a 200 puts the phone back on the working server, FBK-S4, and its failure
+    starts a round of server 1 that L{rtx5}'s rounds judge; survey w7068
+    [352], round 34, the probe sent at 174.366 s, the renewal refused at
+    174.371 s, the probe's 200 at 174.378 s); one after server 1 registered
+    again; a planned call's or hang-up's connection (FO-4: a call on the
+    fallback server goes there).
+    """
+    fb = ctx.fallback
+    if fb is None or ctx.facts.account.redundancy_type != 1:
+        return []
+    # (most runs have no such attempt: the claims and registrations are read only then)
+    unsent = [x for x in ctx.attempts if x.method == "REGISTER" and x.dst == fb
+              and not x.on_wire and x.conn_failure is not None]
+    if not unsent:
+        return []
+    regs = [r for r in ctx.regs if not r.txn.late]
+    claimed = ctx.call_claims | ctx.hang_up_claims
+    queries: tuple[float, ...] | None = None  # (read when first needed)
+    out: list[tuple[wire.Txn, float]] = []
+    for x in unsent:
+        if x.conn_failure is None or x.conn_failure.index in claimed:
+            continue
+        lost = ctx.failed_at(x)
+        if lost is None or lost > ctx.end:
+            continue
+        held = [r for r in regs if r.dst == fb and r.t <= x.started <= r.t + r.granted]
+        if not held or any(ctx.group(w.dst) == 1 and held[-1].t < w.t <= lost for w in regs):
+            continue
+        if any(y.method == "REGISTER" and ctx.group(y.dst) == 1
+               and y.started <= lost + ctx.at_once
+               and ((done := y.final_t if y.final_t is not None else ctx.failed_at(y)) is None
+                    or done >= lost - ctx.tol)
+               for y in ctx.attempts):
+            continue
+        # (nor one the phone was looking a name up beside, since its last attempt at
+        # server 1: a probe of a server 1 named in DNS begins with its lookup, and its
+        # REGISTER may reach the wire only after the renewal failed; survey w7062 [362],
+        # round 34, the probe's lookup from 145.30 s, the renewal refused at 145.722 s,
+        # the probe's REGISTER at 146.931 s)
+        if queries is None:
+            queries = wire.phone_query_times(ctx.trace, ctx.facts)
+        since = max([held[-1].t,
+                     *(y.started for y in ctx.attempts if ctx.group(y.dst) == 1
+                       and y.started <= lost + ctx.at_once),
+                     *(b.start for b in ctx.conn_attempts if ctx.group(b.server) == 1
+                       and b.start <= lost + ctx.at_once)])
+        if any(since < q <= lost + ctx.at_once for q in queries):
+            continue
+        out.append((x, lost))
+    return out
+
+
+def _retry_after_fallback_lost(ctx: Ctx) -> tuple[int, list[int], Verdict | None]:
+    """
+    RTX-5 for L{_fallback_lost}'s failures: the first REGISTER to server 1
+    after each (or failed connection there no call claimed) must not come
+    before the retry interval has passed since it.  Only an early retry is
+    judged: a later one may have waited for a lookup or an outstanding
+    REGISTER of its Call-ID (RFC 3261 10.2), and none at all may be a phone
+    whose wire is the same as a good one's until the end.
+    Why: a phone back at server 1 10 s after the fallback renewal was refused
+    retried early; RTX-2 once failed it only by reading the refused
+    connection as server 1's request moving on (L{wire.attempts}).
+    Returns how many were judged, their evidence and the failure, if any.
+    """
+    ri = ctx.profile.retry_interval
+    slack = ctx.tol + ctx.profile.t1
+    judged = 0
+    ev: list[int] = []
+    lost_at = _fallback_lost(ctx)
+    if not lost_at:
+        return judged, ev, None
+    alone = ctx.roe_registers | ctx.unsent_calls
+    claimed = ctx.call_claims | ctx.hang_up_claims
+    for x, lost in lost_at:
+        after = [(y.started, y.describe(), y.sends[0].index) for y in ctx.attempts
+                 if y.method == "REGISTER" and ctx.group(y.dst) == 1 and id(y) not in alone
+                 and y.started > lost + ctx.at_once]
+        after += [(a.start, f"{a.transport} connection to {ctx.name(a.server)} at "
+                   f"{a.start:.3f} ({a.what})", a.index) for a in ctx.conn_attempts
+                  if ctx.group(a.server) == 1 and a.index not in claimed
+                  and a.start > lost + ctx.at_once]
+        if not after:
+            continue
+        r_t, r_what, r_index = min(after)
+        judged += 1
+        ev.extend((*x.indexes, r_index))
+        if r_t < lost + ri - slack:
+            return judged, ev, ctx.failed(
+                "RTX-5",
+                "retry after the fallback registration failed not at the retry interval",
+                f"retry at {lost + ri:.3f} s (retry_interval {ri} s after the fallback "
+                f"renewal failed at {lost:.3f})",
+                r_what,
+                (*x.indexes, r_index),
+            )
+    return judged, ev, None
+
+
 def rtx5(ctx: Ctx) -> Verdict:
     """Every target failed -> the phone retries after retry_interval, from the top."""
     c = "RTX-5"
+    fb_judged, fb_ev, fb_failed = _retry_after_fallback_lost(ctx)
+    if fb_failed is not None:
+        return fb_failed
     if _register_never_failed_everywhere(ctx):
+        if fb_judged:
+            return ctx.passed(c, f"{fb_judged} retry round(s) after the fallback "
+                              "registration failed", fb_ev)
         return ctx.na(c, _RTX5_NONE)
     ri = ctx.profile.retry_interval
     ev: list[int] = []
@@ -2162,6 +2281,8 @@ def rtx5(ctx: Ctx) -> Verdict:
                     r_what,
                     (*last.indexes, r_index),
                 )
+    judged += fb_judged
+    ev.extend(fb_ev)
     if not judged:
         return ctx.na(c, _RTX5_NONE)
     return ctx.passed(c, f"{judged} retry round(s) after {ri} s, from the top of the list", ev)

@@ -2220,7 +2220,8 @@ def attempts(
                          # fallback registration's renewal refused, the primary's
                          # REGISTER 30 s later)
                          and not (group == 2 and facts.group_of(t.dst) == 1
-                                  and t.started - a_t >= facts.profile.retry_interval / 2)),
+                                  and t.started - a_t >= facts.profile.retry_interval / 2)
+                         and not _never_back_to_server1(facts, group, t, concurrent)),
                         None)
         # a request to another server of the same group at once is the failover of
         # this one; a request in flight to the other group (a concurrent REGISTER to
@@ -3211,6 +3212,25 @@ def _plans_shown_by_bye(facts: Facts, dlgs: Sequence[Dialog]) -> dict[int, int]:
         if len(fits) == 1 and fits[0] not in shown:
             shown[fits[0]] = k
     return shown
+
+
+def _never_back_to_server1(facts: Facts, group: int | None, t: Txn, concurrent: bool) -> bool:
+    """
+    Whether C{t}, a request to server 1, cannot be the request a failed
+    connection to the fallback server (C{group} 2) was opened for, in
+    successive mode.
+
+    Why: a request moves down the list, server 1's targets and then the
+    fallback server (FBK-S2, FO-6); it never comes back from the fallback
+    server to server 1.  The fallback renewal's connection refused as FBK-S3's
+    probe to server 1 went out under server 1's Call-ID was the renewal's
+    own try (survey w7064 [7341, 7342], round 34: primary silent from 0 s,
+    the fallback stopped at 55 s, the probe and the refused renewal both at
+    73.501 s; read as the probe's, server 1's first REGISTER "moved on" only
+    at 73.5 s, RTX-2).  (Concurrent mode's requests to the other group are
+    left out by L{_handed_over} already.)
+    """
+    return not concurrent and group == 2 and facts.group_of(t.dst) == 1
 
 
 def _retried_later(facts: Facts, t: Txn, a: ConnAttempt, a_t: float) -> bool:

@@ -4016,7 +4016,10 @@ class FallbackRenewalRefusedThenRetryFromTheTopTests(SynchronousTestCase):
     silent renewal leave the primary 340 s late.  Server 1 after the fallback
     server, after a pause, is the top of the list again, as L{wire.rounds}
     reads it; nothing is judged moving on there.  A phone back at the primary
-    10 s after the refusal (inside the pause) still fails.
+    10 s after the refusal (inside the pause) still fails: RTX-5, an early
+    retry after the fallback registration failed (round 34: the refused
+    connection to the fallback server is no attempt of server 1's request, so
+    RTX-2 has nothing to judge there, w7064 [7341]).
     """
 
     def _world(self, retry_after: float) -> TraceBuilder:
@@ -4035,8 +4038,93 @@ class FallbackRenewalRefusedThenRetryFromTheTopTests(SynchronousTestCase):
     def test_retry_from_the_top_30_s_later_is_not_moving_on(self) -> None:
         self.assertEqual(status(self._world(30.0), "RTX-2"), "n/a")
 
+    def test_retry_from_the_top_30_s_later_passes_rtx5(self) -> None:
+        self.assertEqual(status(self._world(30.0), "RTX-5"), "pass")
+
     def test_back_at_the_primary_10_s_later_fails(self) -> None:
-        self.assertEqual(status(self._world(10.0), "RTX-2"), "fail")
+        tb = self._world(10.0)
+        self.assertEqual(status(tb, "RTX-5"), "fail")
+        self.assertEqual(status(tb, "RTX-2"), "n/a")
+
+
+class FallbackRenewalRefusedBesideProbeTests(SynchronousTestCase):
+    """
+    RTX-2 (round 34, survey w7064 [7341, 7342]): successive mode, TCP, the
+    primary silent from the start.  The first REGISTER was given up at
+    43.5 s and the fallback server took the registration (its own Call-ID,
+    60 s).  It stopped at 55 s; at 73.5 s FBK-S3's probe went to the primary
+    (server 1's Call-ID, CSeq 2) as the fallback renewal's connection was
+    refused.  L{wire.attempts} read that refused connection as the probe's
+    try (the next request at once), so RTX-2 saw server 1's first REGISTER
+    move on from the silent primary only at 73.5 s, 30 s late.  A request
+    never goes from the fallback server back to server 1 (FBK-S2, FO-6): the
+    connection was the renewal's.  A phone that went to the fallback server
+    10 s past the silent primary's RTX-1 time still fails (FO-6, FBK-S2).
+    """
+
+    def _world(self, late: float = 0.0, probe_answered: bool = False) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=1, redundancy_type=1,
+                                        retry_counts=12, expires=120, servers=_ONE_TARGET,
+                                        fallback_timeout=30, duration=120.0))
+        tb.register("primary", 0.002, transport="tcp")
+        fb = 0.002 + tb.give_up("REGISTER") + late
+        tb.respond(tb.register("fallback", fb, transport="tcp", call_id="reg-fb", expires=60),
+                   200, fb + 0.001)
+        # (the renewal's SYN went out just before the probe's REGISTER, written on the
+        # connection to the primary still open)
+        refused = tb.refused(fb + 30.0, "fallback", after=0.001)
+        probe = tb.register("primary", fb + 30.0002, transport="tcp", cseq=2)
+        if probe_answered:
+            # (w7068 [352], round 34: the probe in flight as the renewal was refused,
+            # its 200 just after: FBK-S4, the phone back on the working server; its
+            # renewal 10 s later owes nothing to the refusal)
+            tb.respond(probe, 200, refused + 0.007)
+            tb.respond(tb.register("primary", refused + 10.0, transport="tcp", cseq=3), 200,
+                       refused + 10.01)
+        return tb
+
+    def test_refused_renewal_is_not_server_1s_attempt(self) -> None:
+        tb = self._world()
+        for clause in ("RTX-2", "FO-6", "FBK-S2", "FBK-S3"):
+            self.assertNotEqual(status(tb, clause), "fail", clause)
+        txns = wire.attempts(tb.build(), tb.facts)
+        lost = [x for x in txns if x.dst == FALLBACK and not x.on_wire]
+        self.assertEqual(len(lost), 1)
+        self.assertNotEqual(lost[0].call_id, "reg-1")
+
+    def test_no_retry_judged_while_the_probe_is_out(self) -> None:
+        self.assertNotEqual(status(self._world(), "RTX-5"), "fail")
+
+    def test_probe_answered_after_the_refusal_owes_no_retry(self) -> None:
+        self.assertNotEqual(status(self._world(probe_answered=True), "RTX-5"), "fail")
+
+    def _probe_after_refusal(self, lookup: bool) -> TraceBuilder:
+        # (w7062 [362], round 34: the probe of a server 1 named in DNS began with its
+        # lookup 0.4 s before the renewal was refused, its REGISTER on the wire 1.2 s
+        # after; without that lookup, a REGISTER to server 1 then is an early retry)
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=1, redundancy_type=1,
+                                        retry_counts=12, expires=120, servers=_ONE_TARGET,
+                                        fallback_timeout=30, duration=120.0))
+        tb.register("primary", 0.002, transport="tcp")
+        fb = 0.002 + tb.give_up("REGISTER")
+        tb.respond(tb.register("fallback", fb, transport="tcp", call_id="reg-fb", expires=60),
+                   200, fb + 0.001)
+        refused = tb.refused(fb + 30.0, "fallback", after=0.4)
+        if lookup:
+            lost_query(tb, refused - 0.4, "primary.example.test", dns.A, fate="delivered")
+        tb.register("primary", refused + 1.2, transport="tcp", cseq=2)
+        return tb
+
+    def test_retry_beside_a_probes_lookup_is_not_judged(self) -> None:
+        self.assertNotEqual(status(self._probe_after_refusal(True), "RTX-5"), "fail")
+
+    def test_register_to_server_1_at_once_after_the_refusal_fails(self) -> None:
+        self.assertEqual(status(self._probe_after_refusal(False), "RTX-5"), "fail")
+
+    def test_fallback_reached_late_fails(self) -> None:
+        tb = self._world(late=10.0)
+        self.assertEqual(status(tb, "FO-6"), "fail")
+        self.assertEqual(status(tb, "FBK-S2"), "fail")
 
 
 class RetryConnectionAcceptedAtTheEndTests(SynchronousTestCase):

@@ -171,6 +171,7 @@ MUST_FAIL = {
     "r34-w7075-fb2-call-refused-late-at-secondary": ("always-fails-back", "FB-2"),
     "r34-w7076-fo6-calls-conn-beside-reinvites": ("registers-fallback-in-successive",
                                                   "FBK-S1"),
+    "r34-w7064-rtx2-fallback-renewal-refused-beside-probe": ("retries-too-many", "FO-6"),
 }
 
 

@@ -404,6 +404,17 @@ class Ctx:
         return len(self.top) == 1 or address != current
 
     @cached_property
+    def server1_domain(self) -> str | None:
+        """
+        Server 1's address as a (normalised) domain name; None if it is an IP
+        literal or unset.  Kept: nine DNS clauses ask for it in every judged run.
+        """
+        s = self.facts.account.server(1)
+        if not s.configured or s.is_ip:
+            return None
+        return wire.norm(s.address)
+
+    @cached_property
     def fallback(self) -> str | None:
         f = self.facts.fallback
         return f.address if f else None

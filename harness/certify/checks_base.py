@@ -51,6 +51,9 @@ class Ctx:
         self.tol = facts.tol
         #: L{Facts.group_of}'s table, read directly: asked ~50 times per judged run
         self._groups = facts._groups
+        #: the server group of an address (None: not a harness server): that table's
+        #: own C{get}, not a method around it (a Python call per question)
+        self.group: Callable[[str], int | None] = self._groups.get
         #: L{new_chains} by group, worked out once (a dozen checkers ask for group 1)
         self._new_chains: dict[int, list[wire.Chain]] = {}
         #: L{exhausted_at} by chain id: (the chain, its answer)
@@ -418,9 +421,6 @@ class Ctx:
     def fallback(self) -> str | None:
         f = self.facts.fallback
         return f.address if f else None
-
-    def group(self, address: str) -> int | None:
-        return self._groups.get(address)
 
     def name(self, address: str) -> str:
         return self.facts.role_of(address) or address

@@ -683,7 +683,9 @@ def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
                 and e.fate == "delivered" and e.dst[0] in servers
                 and _from_phone(facts, e.src[0])):
             unread.setdefault((e.src, e.dst, e.payload), (i, e.t))
-        if _answer_over_stream(facts, e, servers):
+        # (a UDP event is never one: tested inline, not by a call per event)
+        if ((e.proto != "udp" if isinstance(e, PacketEvent) else e.transport != "udp")
+                and _answer_over_stream(facts, e, servers)):
             answered[_stream_key(e)] = i
         if isinstance(e, PacketEvent) and e.proto == "udp" and e.fate == "delivered":
             if e.dst[0] in servers and e.payload:

@@ -168,6 +168,8 @@ MUST_FAIL = {
                                                                  "FBK-S2"),
     "r33-w7072-rtx2-close-answered-before-closing-got-through": ("no-reregister-retry",
                                                                  "RTX-5"),
+    "r34-w7077-rtx5-fallback-renewal-failed-back-on-working": ("probes-wrong-interval",
+                                                               "FBK-S3"),
 }
 
 

@@ -1714,6 +1714,7 @@ def rtx5(ctx: Ctx) -> Verdict:
             # part of server 1's round, and server 1 is retried whatever it answers.
             successive = ctx.facts.account.redundancy_type == 1
             rescued = False
+            server1_failed = fail_t
             # (the fallback attempt began with its connection's first SYN, RFC 3261 17.1:
             # lost SYNs and a TLS handshake may put its REGISTER seconds later)
             # (an attempt whose connection never carried its REGISTER counts as well:
@@ -1744,6 +1745,15 @@ def rtx5(ctx: Ctx) -> Verdict:
                     # it crashed, a probe of the stopped primary refused 22 ms later)
                     if done is None or done > ctx.end:
                         rescued = True  # the fallback server answered: no retry is due
+                        break
+                    # (nor when server 1 had registered the phone again before the
+                    # fallback's REGISTER failed: the phone was back on it then, and
+                    # the fallback failing left a target that had not failed; w7077
+                    # [6326], round 34: the probe failed at 220.0 s, the fallback's
+                    # renewal of 220.4 s silenced until 271.9 s, the next probe
+                    # answered at 235.1 s and renewed since)
+                    if _registered_at_server1(ctx, server1_failed, done):
+                        rescued = True
                         break
                     fail_t = max(fail_t, done)
                     last = x
@@ -2304,6 +2314,19 @@ def _register_never_failed_everywhere(ctx: Ctx) -> bool:
     failed = {t.dst for ch in ctx.new_chains(1) if ch.method == "REGISTER"
               for t in ch.txns if t.failed}
     return bool(ctx.facts.own_targets - failed)
+
+
+def _registered_at_server1(ctx: Ctx, lo: float, hi: float) -> bool:
+    """
+    Whether server 1 registered the phone (a 2xx to a REGISTER, not one that
+    came after the phone had given it up, RTX-1) after C{lo} and by C{hi}:
+    successive mode's fallback REGISTER failing at C{hi}, after server 1's
+    round failed at C{lo}, did not fail every target then, the phone being
+    registered at server 1 again (RTX-5 reads a retry owed only when every
+    target had failed, as far as the phone knew).
+    """
+    return any(ctx.group(r.dst) == 1 and not r.txn.late and lo < r.t <= hi
+               for r in ctx.regs)
 
 
 def _own_retry_pending(ctx: Ctx, prev: wire.Chain | None, lent: float) -> float | None:

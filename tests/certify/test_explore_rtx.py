@@ -6073,3 +6073,50 @@ class ServersCloseReadBeforeTheClosingGotThroughTests(SynchronousTestCase):
 
     def test_no_close_from_the_server_fails(self) -> None:
         self.assertEqual(status(self._world(False), "RTX-2"), "fail")
+
+
+class FallbacksRenewalFailingAfterTheProbeAnsweredTests(SynchronousTestCase):
+    """
+    RTX-5 (survey w7077 [6326], round 34; successive mode, UDP, server 1 an
+    IP literal, the fallback's retry_counts 14): on the fallback server, the
+    probe of the working server failed at 220.0 s; the fallback's renewal,
+    due 0.4 s later, met a fallback silent to REGISTERs and was retried until
+    271.9 s.  Meanwhile the next probe was answered at 235.1 s and the phone
+    was back on the working server, renewing there.  RTX-5 took the
+    fallback's renewal for the probe round's fallback attempt, read every
+    target failed at 271.9 s and wanted the retry 30 s later, the renewal
+    at 295.8 s too early.  Server 1 had registered the phone again before the
+    fallback failed: not every target had failed.  With the probe unanswered
+    too, every target failed, and a REGISTER before the retry interval still
+    fails.
+    """
+
+    def _world(self, probe_answered: bool) -> TraceBuilder:
+        facts = default_facts(server1=PRIMARY, redundancy_type=1, fallback_timeout=15,
+                              expires=30, duration=150.0, servers=_ONE_TARGET)
+        s1, s2 = facts.account.servers
+        facts = replace(facts, account=replace(
+            facts.account, servers=(s1, replace(s2, retry_counts=14))))
+        tb = TraceBuilder(facts)
+        ok = [("Expires", "30")]
+        tb.respond(tb.register("primary", 0.0), 200, 0.01, headers=ok)
+        tb.silent("REGISTER", "primary", 15.0, cseq=2)
+        tb.respond(tb.register("fallback", 22.5, cseq=3), 200, 22.51, headers=ok)
+        tb.silent("REGISTER", "primary", 30.0, cseq=4)
+        tb.silent("REGISTER", "fallback", 37.6, cseq=5)  # given up at 89.1 s
+        if probe_answered:
+            # (each renewal 15 s after the phone read the 200, 0.1 s after the server
+            # sent it: the one nearest the retry time, at 113.3 s, is past the window of
+            # the registration held when the fallback failed, as in the survey's world)
+            for n, at in enumerate((52.5, 67.7, 82.9, 98.1, 113.3)):
+                tb.respond(tb.register("primary", at, cseq=6 + n), 200, at + 0.1, headers=ok)
+        else:
+            tb.silent("REGISTER", "primary", 52.5, cseq=6)
+            tb.respond(tb.register("primary", 113.3, cseq=7), 200, 113.4, headers=ok)
+        return tb
+
+    def test_fallback_failing_while_back_on_the_working_server_passes(self) -> None:
+        self.assertIn(status(self._world(True), "RTX-5"), ("pass", "n/a"))
+
+    def test_register_before_the_retry_interval_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-5"), "fail")

@@ -172,6 +172,8 @@ MUST_FAIL = {
     "r34-w7076-fo6-calls-conn-beside-reinvites": ("registers-fallback-in-successive",
                                                   "FBK-S1"),
     "r34-w7064-rtx2-fallback-renewal-refused-beside-probe": ("retries-too-many", "FO-6"),
+    "r34-w7077-rtx5-fallback-renewal-failed-back-on-working": ("probes-wrong-interval",
+                                                               "FBK-S3"),
 }
 
 

@@ -168,6 +168,7 @@ MUST_FAIL = {
                                                                  "FBK-S2"),
     "r33-w7072-rtx2-close-answered-before-closing-got-through": ("no-reregister-retry",
                                                                  "RTX-5"),
+    "r34-w7077-rtx2-tls-invite-waits-for-register-under-way": ("retries-too-few", "RTX-2"),
 }
 
 

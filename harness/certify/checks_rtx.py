@@ -656,9 +656,13 @@ def _roe_on_time(ctx: Ctx, t: wire.Txn, nxt: wire.Txn, due: float) -> bool | Non
         # FO-5's REGISTER to the next target already under way when this target
         # gave up (another request's, that gave up earlier): the phone waits for
         # it (RFC 3261 10.2: never two REGISTERs of one Call-ID at once) and
-        # sends there once it succeeded (explore seed 9: two calls)
+        # sends there once it succeeded (explore seed 9: two calls).  Over TCP/TLS it
+        # was under way from its connection's first SYN (C{started}), not its first
+        # send: survey w7077 [1778], round 34, TLS, the second call's INVITE giving the
+        # primary up at 6.5 s, the first call's FO-5 REGISTER to the secondary begun at
+        # 5.57 s, its SYN and a handshake segment lost, sent at 6.79 s, its 200 at 7.0 s
         roe = next((x for x in ctx.txns if x.method == "REGISTER"
-                    and x.dst == nxt.dst and x.first < due + ctx.tol
+                    and x.dst == nxt.dst and x.started < due + ctx.tol
                     and x.final is not None and x.final_t is not None
                     and 200 <= x.final.status < 300
                     and due - ctx.tol <= x.final_t <= nxt.started

@@ -6120,3 +6120,49 @@ class FallbacksRenewalFailingAfterTheProbeAnsweredTests(SynchronousTestCase):
 
     def test_register_before_the_retry_interval_fails(self) -> None:
         self.assertEqual(status(self._world(False), "RTX-5"), "fail")
+class InviteWaitsForTlsRegisterInFlightTests(SynchronousTestCase):
+    """
+    RTX-2 (survey w7077 [1778, 1779], round 34; TLS, register_on_enable 1, the
+    primary silent to INVITEs, two calls): call A gave the primary up and
+    FO-5's REGISTER to the secondary began with its connection's SYN, lost;
+    call B gave the primary up a second later, with that REGISTER still under
+    way (its connection not yet up, so nothing of it on the wire): the phone
+    waits for it (FO-5; RFC 3261 10.2) and sent B's INVITE to the secondary
+    once its 200 came.  The checker took the REGISTER as begun only with its
+    first send, after B's give-up time, and wanted B at the secondary then.
+    A phone that sits on B long after that 200 still fails.
+    """
+
+    def _world(self, b_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=2, port1=0, server2="", register_on_enable=1,
+                                        retry_counts=2, calls=(1.0, 2.0), duration=60.0))
+        tb.dns(0.005, f"_sips._tcp.{DOMAIN}", "SRV",
+               [f"0 1 5061 primary.{DOMAIN}", f"0 0 5061 secondary.{DOMAIN}"])
+        tb.dns(0.015, f"primary.{DOMAIN}", "A", ["127.0.1.10"])
+        tb.dns(0.025, f"secondary.{DOMAIN}", "A", ["127.0.1.20"])
+        tb.syn_lost(0.03, "primary", port=5061, fate="delivered", phone_port=5060)
+        tb.respond(tb.register("primary", 0.05, transport="tls", port=5061), 200, 0.055)
+        a = tb.silent("INVITE", "primary", 1.0, call_id="call-a", transport="tls", port=5061)
+        b = tb.silent("INVITE", "primary", 2.0, call_id="call-b", transport="tls", port=5061)
+        a_gave_up = 1.0 + tb.give_up("INVITE")
+        # FO-5's REGISTER to the secondary: its first SYN lost, up a second later, the
+        # REGISTER written after B gave the primary up (2.0 s + RTX-1's time), its 200
+        # 0.2 s later (a segment lost): the INVITEs are not in the connection's first burst
+        tb.syn_lost(a_gave_up, "secondary", port=5061, fate="lost", phone_port=5060)
+        tb.syn_lost(a_gave_up + 1.0, "secondary", port=5061, fate="delivered", phone_port=5060)
+        reg = tb.register("secondary", a_gave_up + 1.25, transport="tls", port=5061, cseq=2)
+        tb.respond(reg, 200, a_gave_up + 1.45)
+        for inv, at in ((a, a_gave_up + 1.47), (b, b_at)):
+            inv2 = tb.invite("secondary", at, call_id=inv.call_id, cseq=2, transport="tls",
+                             port=5061)
+            tb.respond(inv2, 200, at + 0.005)
+            tb.in_dialog(inv2, "ACK", at + 0.01, transport="tls", port=5061)
+        return tb
+
+    def test_invite_after_the_register_under_way_passes(self) -> None:
+        tb = self._world(1.0 + 3.5 + 1.47)
+        self.assertEqual(tb.give_up("INVITE"), 3.5)  # B gave up at 5.5 s, the REGISTER at 5.75 s
+        self.assertEqual(status(tb, "RTX-2"), "pass")
+
+    def test_invite_long_after_the_register_succeeded_fails(self) -> None:
+        self.assertEqual(status(self._world(1.0 + 3.5 + 2.47), "RTX-2"), "fail")

@@ -174,6 +174,7 @@ MUST_FAIL = {
     "r34-w7064-rtx2-fallback-renewal-refused-beside-probe": ("retries-too-many", "FO-6"),
     "r34-w7077-rtx5-fallback-renewal-failed-back-on-working": ("probes-wrong-interval",
                                                                "FBK-S3"),
+    "r34-w7077-rtx2-tls-invite-waits-for-register-under-way": ("retries-too-few", "RTX-2"),
 }
 
 

@@ -5838,6 +5838,8 @@ class ReaskAfterTheLookupTheAttemptFollowedTests(SynchronousTestCase):
         tb = self._world(5.0)
         self.assertEqual(status(tb, "FBK-S2"), "fail")
         self.assertEqual(status(tb, "FO-6"), "fail")
+
+
 class ByeGivenUpAsTheFallbackRenewalWasRefusedTests(SynchronousTestCase):
     """
     FBK-S3 (survey w7036 [9778], round 24; successive mode, TCP, server 1 an

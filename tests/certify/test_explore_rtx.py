@@ -2718,6 +2718,8 @@ class LonePrimaryInsideItsRetryAfterTests(SynchronousTestCase):
 
     def test_primary_with_a_secondary_inside_its_retry_after_fails(self) -> None:
         self.assertEqual(status(self._world(True), "RTX-3"), "fail")
+
+
 class RetransmittedFinalLostAfterTheFirstGotThroughTests(SynchronousTestCase):
     """
     RTX-3 (survey 7003 [11] of round 7, 20 % loss; FB-0 [12] the same): the
@@ -4809,6 +4811,8 @@ class RoundFailedAsACallsLookupWasUnderWayTests(SynchronousTestCase):
 
     def test_early_retry_fails(self) -> None:
         self.assertEqual(status(self._world(26.0), "RTX-5"), "fail")
+
+
 class PrimaryInsideItsRetryAfterWithTheSecondaryGivenUpTests(SynchronousTestCase):
     """
     RTX-3 (survey 7031 [7468], 2 worlds of 10,000; UDP, the primary
@@ -4976,6 +4980,8 @@ class RenewalWrittenJustBeforeACallTests(SynchronousTestCase):
 
     def test_renewal_a_second_early_fails(self) -> None:
         self.assertEqual(status(self._world(14.0), "REG-2"), "fail")
+
+
 class RetryWaitsForOutstandingFo5RegisterTests(SynchronousTestCase):
     """
     RTX-5 (survey w7036 [910], round 24; TCP, register_on_enable 1): the
@@ -6120,6 +6126,8 @@ class FallbacksRenewalFailingAfterTheProbeAnsweredTests(SynchronousTestCase):
 
     def test_register_before_the_retry_interval_fails(self) -> None:
         self.assertEqual(status(self._world(False), "RTX-5"), "fail")
+
+
 class InviteWaitsForTlsRegisterInFlightTests(SynchronousTestCase):
     """
     RTX-2 (survey w7077 [1778, 1779], round 34; TLS, register_on_enable 1, the

@@ -168,6 +168,8 @@ MUST_FAIL = {
                                                                  "FBK-S2"),
     "r33-w7072-rtx2-close-answered-before-closing-got-through": ("no-reregister-retry",
                                                                  "RTX-5"),
+    "r34-w7078-fo6-registration-retry-after-calls-refusals": ("no-reregister-retry",
+                                                              "FBK-C1"),
 }
 
 

@@ -2322,15 +2322,25 @@ def _register_never_failed_everywhere(ctx: Ctx) -> bool:
 
 def _registered_at_server1(ctx: Ctx, lo: float, hi: float) -> bool:
     """
-    Whether server 1 registered the phone (a 2xx to a REGISTER, not one that
-    came after the phone had given it up, RTX-1) after C{lo} and by C{hi}:
-    successive mode's fallback REGISTER failing at C{hi}, after server 1's
-    round failed at C{lo}, did not fail every target then, the phone being
-    registered at server 1 again (RTX-5 reads a retry owed only when every
-    target had failed, as far as the phone knew).
+    Whether the phone, registered at the fallback server when server 1's
+    round failed at C{lo} (that round a probe's, FBK-S3), was registered at
+    server 1 again (a 2xx to a REGISTER, not one that came after the phone
+    had given it up, RTX-1) after C{lo} and by C{hi}: successive mode's
+    fallback REGISTER failing at C{hi} did not fail every target then (RTX-5
+    reads a retry owed only when every target had failed, as far as the
+    phone knew).
+
+    Only after a probe: a phone with no fallback binding at C{lo} went on to
+    the fallback server as its round's last target, and going back to server
+    1 while that REGISTER was still out is an early retry, whatever server 1
+    then answered (review of round 34: that phone passed RTX-5 without the
+    first condition; L{FallbacksRenewalFailingAfterTheProbeAnsweredTests}).
     """
-    return any(ctx.group(r.dst) == 1 and not r.txn.late and lo < r.t <= hi
-               for r in ctx.regs)
+    fb = ctx.fallback
+    regs = ctx.regs
+    return (any(r.dst == fb and r.t <= lo <= r.t + r.granted for r in regs)
+            and any(ctx.group(r.dst) == 1 and not r.txn.late and lo < r.t <= hi
+                    for r in regs))
 
 
 def _own_retry_pending(ctx: Ctx, prev: wire.Chain | None, lent: float) -> float | None:

@@ -6127,6 +6127,30 @@ class FallbacksRenewalFailingAfterTheProbeAnsweredTests(SynchronousTestCase):
     def test_register_before_the_retry_interval_fails(self) -> None:
         self.assertEqual(status(self._world(False), "RTX-5"), "fail")
 
+    def _no_probe_world(self) -> TraceBuilder:
+        """
+        No fallback binding when server 1's round failed: the phone's round
+        went on to the fallback server (silent), and while that REGISTER was
+        still out it went back to the primary 5 s after the round failed and
+        was registered there: an early retry, not a probe's answer (the
+        round-34 review's world, which passed RTX-5 with the first reading).
+        """
+        facts = default_facts(server1=PRIMARY, redundancy_type=1, fallback_timeout=15,
+                              expires=120, duration=150.0, servers=_ONE_TARGET)
+        tb = TraceBuilder(facts)
+        tb.silent("REGISTER", "primary", 0.0, cseq=1)
+        gu = tb.give_up("REGISTER")
+        tb.silent("REGISTER", "fallback", gu, cseq=2)
+        at = gu + 5.0
+        for n in range(4):
+            tb.respond(tb.register("primary", at, cseq=3 + n), 200, at + 0.01,
+                       headers=[("Expires", "60")])
+            at += 54.0  # (no renewal near the retry time, 30 s after the fallback failed)
+        return tb
+
+    def test_back_to_server1_while_the_rounds_fallback_register_is_out_fails(self) -> None:
+        self.assertEqual(status(self._no_probe_world(), "RTX-5"), "fail")
+
 
 class InviteWaitsForTlsRegisterInFlightTests(SynchronousTestCase):
     """

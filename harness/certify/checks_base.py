@@ -782,7 +782,7 @@ class Ctx:
     ) -> Verdict:
         if evidence.__class__ is not tuple or evidence:
             evidence = tuple(sorted(set(evidence)))
-        # (L{Verdict} built here, not through L{_verdict}: a call fewer per verdict)
+        # (L{Verdict} built here directly: a call fewer per verdict)
         return Verdict(clause, self.facts.scenario, status, summary,  # type: ignore[arg-type]
                        expected, seen, evidence)
 

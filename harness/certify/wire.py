@@ -2573,10 +2573,7 @@ def attempts(
         a = free[k]
         on = _moved_on_to(facts, free, synthetic, k)
         if on is not None:
-            sent = Sent(a.index, a.start, a.server, a.port, a.transport, on.request, False,
-                        facts.phone or "", a.phone_port)
-            synthetic[k] = replace(on, sends=(sent,), conn_failure=a, transport=a.transport,
-                                   dst=a.server, role=facts.role_of(a.server))
+            synthetic[k] = _as_try_of(facts, on, a)
     # ... and a planned call's connection no request got on the wire over, its call's
     # INVITE read at the next target of its group begun as the phone gave it up: the
     # call's first attempt, moving on down the list (RTX-2)
@@ -2587,10 +2584,7 @@ def attempts(
         if on is not None and not any(
                 x.dst == a.server and (x.call_id, x.method) == (on.call_id, on.method)
                 and x.first <= a.start for x in (*real, *synthetic.values(), *also)):
-            sent = Sent(a.index, a.start, a.server, a.port, a.transport, on.request, False,
-                        facts.phone or "", a.phone_port)
-            synthetic[k] = replace(on, sends=(sent,), conn_failure=a, transport=a.transport,
-                                   dst=a.server, role=facts.role_of(a.server))
+            synthetic[k] = _as_try_of(facts, on, a)
     out = [*txns, *synthetic.values(), *also]
     out.sort(key=lambda x: (x.first, x.sends[0].index))
     # Two attempts of one request on the wire at the same instant were made in the order
@@ -2605,6 +2599,18 @@ def attempts(
                 and y.first - x.first <= _SAME_INSTANT and y.started < x.started - _SAME_INSTANT):
             out[n], out[n + 1] = y, x
     return out
+
+
+def _as_try_of(facts: Facts, on: Txn, a: ConnAttempt) -> Txn:
+    """
+    C{on}'s request as tried over failed connection C{a}, which carried no
+    SIP: one send at the connection's first SYN, to C{a}'s server (an attempt
+    read as the same request moving on down the list, RTX-2).
+    """
+    sent = Sent(a.index, a.start, a.server, a.port, a.transport, on.request, False,
+                facts.phone or "", a.phone_port)
+    return replace(on, sends=(sent,), conn_failure=a, transport=a.transport,
+                   dst=a.server, role=facts.role_of(a.server))
 
 
 def _in_dialog_claim(cands: Sequence[ConnAttempt], own_calls: Collection[int],

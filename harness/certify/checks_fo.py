@@ -788,6 +788,53 @@ def _request_behind_roe(ctx: Ctx, ch: wire.Chain, done: float) -> wire.Txn | Non
                  and x.dst != tail.dst and lo <= x.started <= hi), None)
 
 
+def unseen_call_failures(ctx: Ctx) -> list[tuple[float, list[wire.ConnAttempt]]]:
+    """
+    The planned calls none of whose INVITEs reached the wire that failed at
+    every target of server 1 all the same: the call's own connection (the one
+    it claimed, L{wire.call_claims}) failed before any SIP went over it, and
+    the phone moved on at once to a connection to each other target in turn
+    (RTX-2), each failing too.  For each, when the last failed and those
+    connections.
+
+    Why: L{wire.attempts} leaves such connections out (nothing on the wire
+    names the request), so no chain of attempts shows the call failing at
+    server 1 and FO-6 would never ask where it went next.  Survey w7078
+    [9371], round 34: once a registration retry in the call's moment was no
+    longer read as an old call's INVITE, a phone that never took such a call
+    to the fallback server passed.  Not under register_on_enable (FO-5's
+    REGISTER goes first, and the wire names those connections).
+    """
+    if ctx.facts.account.server(1).register_on_enable:
+        return []
+    conns = sorted((a for a in ctx.conn_attempts if ctx.group(a.server) == 1),
+                   key=lambda a: a.start)
+    claimed = ctx.call_claims
+    out: list[tuple[float, list[wire.ConnAttempt]]] = []
+    for first in conns:
+        if first.index not in claimed:
+            continue
+        round_ = [first]
+        while True:
+            last = round_[-1]
+            tried = {b.server for b in round_}
+            nxt = next((b for b in conns if b.server not in tried
+                        and last.t - ctx.tol <= b.start <= last.t + ctx.at_once), None)
+            if nxt is None:
+                break
+            round_.append(nxt)
+        wanted = {s.address for s in ctx.facts.targets} - unresolved_targets(ctx, first.start)
+        if not wanted or not wanted <= {b.server for b in round_}:
+            continue
+        done = round_[-1].t
+        if any(x.method == "INVITE" and not x.in_dialog and x.on_wire
+               and first.start - ctx.tol <= x.started <= done + ctx.tol
+               for x in ctx.attempts):
+            continue  # a call's INVITE on the wire then: its chain is judged
+        out.append((done, round_))
+    return out
+
+
 def fo6(ctx: Ctx) -> Verdict:
     c = "FO-6"
     fb = ctx.fallback
@@ -795,7 +842,8 @@ def fo6(ctx: Ctx) -> Verdict:
         return ctx.na(c, "no fallback server configured")
     ex = [ch for ch in ctx.new_chains(1) if ctx.exhausted(ch)]
     downs = ctx.dns_downs
-    if not ex and not downs:
+    unseen = unseen_call_failures(ctx)
+    if not ex and not downs and not unseen:
         return ctx.na(c, "every target of server 1 never failed for one request")
     ev: list[int] = []
     successive = ctx.facts.account.redundancy_type == 1
@@ -923,9 +971,36 @@ def fo6(ctx: Ctx) -> Verdict:
                               f"{t_fail + 4 * ctx.tol:.3f} s",
                               nxt.describe() if nxt else "none", ch.indexes)
         ev.extend(nxt.indexes)
+    for done, round_ in unseen:
+        # a planned call whose every try at server 1 was a failed connection: its
+        # INVITE goes to the fallback server at once all the same (a connection there
+        # failing before any SIP is that try, RTX-2)
+        ev.extend(i for b in round_ for i in b.indexes)
+        due = done + 4 * ctx.tol
+        if due > ctx.end:
+            continue
+        nxt = next((x for x in ctx.attempts if x.dst == fb and x.method == "INVITE"
+                    and not x.in_dialog and done - ctx.tol <= x.started <= due), None)
+        if nxt is not None:
+            ev.extend(nxt.indexes)
+            continue
+        refused = fallback_refused_at_once(ctx, done)
+        if refused is not None:
+            ev.extend(refused.indexes)
+            continue
+        written = fallback_write_in_flight(ctx, done)
+        if written is not None:
+            ev.append(written)
+            continue
+        return ctx.failed(c, "a planned call's connections failed at every target of server 1; "
+                             "the fallback server did not take over at once",
+                          f"INVITE to the fallback server by {due:.3f} s", "none",
+                          tuple(i for b in round_ for i in b.indexes))
     parts = []
     if ex:
         parts.append(f"{len(ex)} time(s) every target of server 1 failed")
+    if unseen:
+        parts.append(f"{len(unseen)} planned call(s) failed at every target on connections")
     if downs:
         parts.append(f"{len(downs)} lookup(s) of server 1 failed (DNS-11)")
     return ctx.passed(c, f"{', '.join(parts)}; fallback took over", ev)

@@ -2541,12 +2541,19 @@ def attempts(
         # away from a planned call's time (left out above), what the phone retries on
         # its own is its registration: the last REGISTER there, if there was one
         regs = [x for x in before if x.method == "REGISTER"]
-        if not regs and call is None and not with_it:
+        if not regs and not with_it:
             # nothing but a call's request there before (an INVITE that stood behind a
             # connection with the REGISTER and failed over, FO-6): the phone retrying on
             # its own later is still its registration (RTX-5, FBK-C3), the one to this
             # server group; if none of those reached the wire, as far as it can tell a
             # REGISTER of its own (explore seed 1: every connection there refused)
+            # (so too in a planned call's moment once the call had claimed its one
+            # connection there, L{call_of} above: a second one is another request's, and
+            # an earlier call's INVITE is never tried again there on its own; survey
+            # w7078 [9371], round 34: TLS to plain ports, call 1's INVITE at 0.08 s the
+            # only request ever named at server 1, RTX-5's retry of the registration
+            # at 30.33 s, just after call 2's connections, read as call 1's INVITE
+            # failing server 1 and owing the fallback server, FO-6)
             regs = _registration_like(facts, a, [*real, *synthetic.values()])
         before = regs or before
         prev = max(before, key=lambda x: (x.first, x.sends[0].index))

@@ -14,7 +14,7 @@ from twisted.names import dns
 from twisted.trial.unittest import SynchronousTestCase
 
 from harness.certify.checks_base import Ctx
-from harness.certify.checks_fo import _fallback_failed_before
+from harness.certify.checks_fo import _fallback_failed_before, unseen_call_failures
 from harness.certify.facts import CallPlan, ServerInfo
 from harness.certify.wire import attempts, give_up_delay
 from harness.testing.tracebuilder import (
@@ -1742,3 +1742,87 @@ class TlsInviteReadAfterThePhonesCloseTests(SynchronousTestCase):
     def test_no_fallback_fails(self) -> None:
         world = tls_invite_read_after_the_close_world(fallback_at=None)
         self.assertEqual(status(world, "FO-6"), "fail")
+
+
+def registration_retry_after_a_calls_refusals_world(
+        call2_to_fallback: bool = True) -> TraceBuilder:
+    """
+    Survey w7078 [9371], round 34, in TCP: concurrent mode, server 1 refusing
+    every connection, registered at the fallback server.  Call 1 at 0 s:
+    its connections (and the registration's) refused at the primary and the
+    secondary, its INVITE then answered at the fallback server; the only
+    request the wire ever names at server 1.  Call 2 at 30 s: refused at the
+    primary, the secondary and (C{call2_to_fallback}) the fallback server,
+    stopped then.  The registration's retry (RTX-5) a retry interval after
+    its failure: refused at the primary at 30.33 s and the secondary at
+    30.37 s, nothing after it.
+    """
+    tb = TraceBuilder(default_facts(transport=1, redundancy_type=0, expires=120,
+                                    retry_counts=16, calls=(0.0, 30.0), duration=60.0))
+    tb.facts = replace(tb.facts, calls=tuple(replace(c, duration=100.0)
+                                             for c in tb.facts.calls))
+    tb.dns(0.0, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=30)
+    tb.respond(tb.register("fallback", 0.02, call_id="reg-fb", transport="tcp"), 200)
+    tb.refused(tb.refused(0.04, "primary", after=0.04) + 0.001, "secondary", after=0.06)
+    inv = tb.invite("fallback", 0.15, call_id="call-1", transport="tcp")
+    tb.respond(inv, 200, 0.16)
+    tb.in_dialog(inv, "ACK", 0.18, transport="tcp")
+    tb.refused(tb.refused(30.0, "primary", after=0.04) + 0.001, "secondary", after=0.06)
+    if call2_to_fallback:
+        tb.refused(30.122, "fallback", after=0.04)
+    tb.dns(30.25, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=30)
+    tb.refused(tb.refused(30.329, "primary", after=0.04) + 0.001, "secondary", after=0.06)
+    return tb
+
+
+class RegistrationRetryAfterACallsRefusalsTests(SynchronousTestCase):
+    """
+    FO-6 (survey w7078 [9371], round 34; fixture
+    r34-w7078-fo6-registration-retry-after-calls-refusals): the world of
+    L{registration_retry_after_a_calls_refusals_world}.  Call 2 claimed its
+    one connection at each server (L{wire.call_claims}); the registration's
+    retry just after, still in call 2's moment, was read as what the phone
+    last tried at each server, call 1's INVITE of 30 s before: that INVITE
+    seemed to fail at every target of server 1 at 30.43 s and never to reach
+    the fallback server.  A second connection to a server in a call's moment
+    is another request's, and away from any request handing over to it the
+    phone retries on its own its registration (L{wire.attempts}' second
+    pass), as away from a call.  A call's INVITE that both targets answer
+    503 and that never goes to the fallback server still fails FO-6; so does
+    call 2 never tried there, its connections failing at both targets
+    (L{checks_fo.unseen_call_failures}: the wire names no request for them,
+    and main failed it only through the misreading).
+    """
+
+    def test_the_retrys_connections_are_the_registrations(self) -> None:
+        tb = registration_retry_after_a_calls_refusals_world()
+        failed = [(x.method, x.dst) for x in attempts(tb.build(), tb.facts)
+                  if not x.on_wire and x.started > 30.2]
+        self.assertEqual(failed, [("REGISTER", PRIMARY), ("REGISTER", SECONDARY)])
+
+    def test_registration_retry_after_the_call_passes(self) -> None:
+        tb = registration_retry_after_a_calls_refusals_world()
+        self.assertEqual(status(tb, "FO-6"), "pass")
+
+    def test_call_answered_503_never_at_the_fallback_fails(self) -> None:
+        tb = registration_retry_after_a_calls_refusals_world(call2_to_fallback=False)
+        inv = tb.invite("primary", 40.0, call_id="call-3", transport="tcp")
+        tb.respond(inv, 503, 40.01)
+        tb.respond(tb.invite("secondary", 40.02, call_id="call-3", transport="tcp"), 503, 40.03)
+        self.assertEqual(status(tb, "FO-6"), "fail")
+
+    def test_call_refused_at_both_targets_never_at_the_fallback_fails(self) -> None:
+        tb = registration_retry_after_a_calls_refusals_world(call2_to_fallback=False)
+        self.assertEqual(status(tb, "FO-6"), "fail")
+
+    def test_call_refused_at_both_targets_the_fallback_late_fails(self) -> None:
+        tb = registration_retry_after_a_calls_refusals_world(call2_to_fallback=False)
+        tb.refused(36.0, "fallback", after=0.04)
+        self.assertEqual(status(tb, "FO-6"), "fail")
+
+    def test_unseen_call_failure_found(self) -> None:
+        tb = registration_retry_after_a_calls_refusals_world()
+        ctx = Ctx(tb.build(), tb.facts)
+        found = [(round(done, 3), [b.server for b in r])
+                 for done, r in unseen_call_failures(ctx)]
+        self.assertEqual(found, [(30.101, [PRIMARY, SECONDARY])])

@@ -807,12 +807,23 @@ def unseen_call_failures(ctx: Ctx) -> list[tuple[float, list[wire.ConnAttempt]]]
     """
     if ctx.facts.account.server(1).register_on_enable:
         return []
+    fb = ctx.fallback
     conns = sorted((a for a in ctx.conn_attempts if ctx.group(a.server) == 1),
                    key=lambda a: a.start)
     claimed = ctx.call_claims
     out: list[tuple[float, list[wire.ConnAttempt]]] = []
     for first in conns:
         if first.index not in claimed:
+            continue
+        placed = max((p.at for p in ctx.facts.calls if p.at - 0.001 <= first.start),
+                     default=first.start)
+        if any(b.server == fb and placed - ctx.tol <= b.start < first.start
+               for b in ctx.conn_attempts) or any(
+                x.dst == fb and placed - ctx.tol <= x.started < first.start
+                for x in ctx.attempts):
+            # the call went to the fallback server first (successive mode, on the
+            # fallback server): the connection to server 1 after it was a probe's
+            # (FBK-S3; fixture r26-w7040-fbk-s3-probe-refused-after-call-at-fallback)
             continue
         round_ = [first]
         while True:

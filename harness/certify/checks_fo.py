@@ -788,6 +788,28 @@ def _request_behind_roe(ctx: Ctx, ch: wire.Chain, done: float) -> wire.Txn | Non
                  and x.dst != tail.dst and lo <= x.started <= hi), None)
 
 
+def _call_went_to_fallback_first(ctx: Ctx, lo: float, hi: float) -> bool:
+    """
+    Whether a call's INVITE (out of dialog) went to the fallback server from
+    C{lo} to before C{hi}, on the wire or over a connection there that failed
+    before any SIP and that no other request's attempt names.
+
+    Why: a call placed on the fallback server (successive mode) goes there
+    first, and a connection to server 1 just after it is a probe's (FBK-S3),
+    not the call failing server 1.  Only an INVITE says so: a REGISTER there in
+    that moment (concurrent mode's renewal, a retry) says nothing about where
+    the call went, and counting it would let a phone that never takes the call
+    to the fallback server pass (review of round 34).
+    """
+    fb = ctx.fallback
+    others = {i for x in ctx.attempts if x.method != "INVITE" or x.in_dialog
+              for i in x.indexes}
+    return any(x.dst == fb and x.method == "INVITE" and not x.in_dialog
+               and lo <= x.started < hi for x in ctx.attempts) or any(
+        b.server == fb and lo <= b.start < hi and not others.intersection(b.indexes)
+        for b in ctx.conn_attempts)
+
+
 def unseen_call_failures(ctx: Ctx) -> list[tuple[float, list[wire.ConnAttempt]]]:
     """
     The planned calls none of whose INVITEs reached the wire that failed at
@@ -807,7 +829,6 @@ def unseen_call_failures(ctx: Ctx) -> list[tuple[float, list[wire.ConnAttempt]]]
     """
     if ctx.facts.account.server(1).register_on_enable:
         return []
-    fb = ctx.fallback
     conns = sorted((a for a in ctx.conn_attempts if ctx.group(a.server) == 1),
                    key=lambda a: a.start)
     claimed = ctx.call_claims
@@ -817,10 +838,7 @@ def unseen_call_failures(ctx: Ctx) -> list[tuple[float, list[wire.ConnAttempt]]]
             continue
         placed = max((p.at for p in ctx.facts.calls if p.at - 0.001 <= first.start),
                      default=first.start)
-        if any(b.server == fb and placed - ctx.tol <= b.start < first.start
-               for b in ctx.conn_attempts) or any(
-                x.dst == fb and placed - ctx.tol <= x.started < first.start
-                for x in ctx.attempts):
+        if _call_went_to_fallback_first(ctx, placed - ctx.tol, first.start):
             # the call went to the fallback server first (successive mode, on the
             # fallback server): the connection to server 1 after it was a probe's
             # (FBK-S3; fixture r26-w7040-fbk-s3-probe-refused-after-call-at-fallback)

@@ -1820,6 +1820,22 @@ class RegistrationRetryAfterACallsRefusalsTests(SynchronousTestCase):
         tb.refused(36.0, "fallback", after=0.04)
         self.assertEqual(status(tb, "FO-6"), "fail")
 
+    def test_fallback_renewal_in_the_calls_moment_never_at_the_fallback_fails(self) -> None:
+        # a REGISTER to the fallback server as call 2 is placed (concurrent mode's
+        # renewal) is no sign the call went there first (L{_call_went_to_fallback_first})
+        tb = registration_retry_after_a_calls_refusals_world(call2_to_fallback=False)
+        tb.respond(tb.register("fallback", 29.998, call_id="reg-fb", transport="tcp"),
+                   200, 30.2)
+        self.assertEqual(status(tb, "FO-6"), "fail")
+
+    def test_call_at_the_fallback_first_then_server_1_passes(self) -> None:
+        # the call's INVITE went to the fallback server first: the connections to
+        # server 1 just after are not the call failing there
+        tb = registration_retry_after_a_calls_refusals_world(call2_to_fallback=False)
+        tb.respond(tb.invite("fallback", 29.999, call_id="call-2", transport="tcp"), 200, 30.2)
+        ctx = Ctx(tb.build(), tb.facts)
+        self.assertEqual(unseen_call_failures(ctx), [])
+
     def test_unseen_call_failure_found(self) -> None:
         tb = registration_retry_after_a_calls_refusals_world()
         ctx = Ctx(tb.build(), tb.facts)

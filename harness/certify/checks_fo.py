@@ -1017,6 +1017,12 @@ def fo6(ctx: Ctx) -> Verdict:
         if refused is not None:
             ev.extend(refused.indexes)
             continue
+        if _call_went_to_fallback_first(ctx, round_[-1].start, due):
+            # it gave the last connection up before its failure was heard (RTX-1's
+            # timeout, the RST lost) and went to the fallback server then (survey
+            # w7040 [8173..8177], round 34: the primary's SYN at 100.0 s, given up at
+            # 100.5 s for the fallback server, its RST heard only at 101.01 s)
+            continue
         written = fallback_write_in_flight(ctx, done)
         if written is not None:
             ev.append(written)

@@ -1836,6 +1836,28 @@ class RegistrationRetryAfterACallsRefusalsTests(SynchronousTestCase):
         ctx = Ctx(tb.build(), tb.facts)
         self.assertEqual(unseen_call_failures(ctx), [])
 
+    def test_fallback_before_the_last_refusal_was_heard_passes(self) -> None:
+        # survey w7040 [8173..8177], round 34: the phone gave the secondary's
+        # connection up at RTX-1's time (its RST lost) and went to the fallback
+        # server then, before the refusal it heard only later
+        def world(to_fallback: bool) -> TraceBuilder:
+            tb = TraceBuilder(default_facts(transport=1, redundancy_type=0, expires=120,
+                                            retry_counts=16, calls=(0.0, 30.0),
+                                            duration=60.0))
+            tb.dns(0.0, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=30)
+            tb.respond(tb.register("fallback", 0.02, call_id="reg-fb", transport="tcp"), 200)
+            inv = tb.invite("fallback", 0.15, call_id="call-1", transport="tcp")
+            tb.respond(inv, 200, 0.16)
+            tb.refused(tb.refused(30.0, "primary", after=0.04) + 0.001, "secondary", after=1.0)
+            if to_fallback:
+                tb.refused(30.541, "fallback", after=0.04)
+            return tb
+
+        ctx = Ctx(world(False).build(), world(False).facts)
+        self.assertEqual(len(unseen_call_failures(ctx)), 1)
+        self.assertEqual(status(world(False), "FO-6"), "fail")
+        self.assertEqual(status(world(True), "FO-6"), "pass")
+
     def test_unseen_call_failure_found(self) -> None:
         tb = registration_retry_after_a_calls_refusals_world()
         ctx = Ctx(tb.build(), tb.facts)

@@ -177,6 +177,8 @@ MUST_FAIL = {
     "r34-w7077-rtx2-tls-invite-waits-for-register-under-way": ("retries-too-few", "RTX-2"),
     "r34-w7078-fo6-registration-retry-after-calls-refusals": ("no-reregister-retry",
                                                               "FBK-C1"),
+    "r34-w7040-fo6-call-given-up-before-refusal-heard": ("registers-fallback-in-successive",
+                                                         "FBK-S1"),
 }
 
 

@@ -16,7 +16,7 @@ per machine by C{TypeMachineBuilder.build}, so nothing outside the machine
 changes) a dispatch that looks the transition up in that dictionary itself
 and calls the outputs, instead of going through C{Transitioner.transition}
 and the lookup wrapper: two calls fewer per input, and none of Automat's
-per-output argument list for outputs that take no state data.  About fifteen
+per-output argument list or C{__call__} frame (L{_step}).  About fifteen
 inputs per REGISTER-failover scenario; measured in the commit message.
 Anything unusual (a tracer set, a re-entrant input, a transition not in the
 table) takes Automat's own path.
@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from automat._typed import MethodOutput
+from automat._typed import DataOutput, MethodOutput
 
 __all__ = ["indexed"]
 
@@ -63,10 +63,7 @@ def _dispatch_directly(runtime: type, table: dict[tuple[Any, str], tuple[Any, li
     """Install L{_fast_input} for each input of C{runtime} that the table knows."""
     by_input: dict[str, dict[int, _Move]] = {}
     for (state, symbol), (out_state, outputs) in table.items():
-        steps = tuple(
-            (o.method, True) if type(o) is MethodOutput and not o.requiresData else (o, False)
-            for o in outputs
-        )
+        steps = tuple(_step(o) for o in outputs)
         # by the state's identity (the table keeps every state alive): a
         # dataclass's hash is a Python call; a state not found this way (an
         # equal copy) takes Automat's path, which compares by equality
@@ -77,10 +74,35 @@ def _dispatch_directly(runtime: type, table: dict[tuple[Any, str], tuple[Any, li
             setattr(runtime, name, _fast_input(name, slow, moves))
 
 
-#: (state after, outputs): C{(method, True)} for a L{MethodOutput} that takes no
-#: state data, called as its C{__call__} would, without it; C{(output, False)}
-#: for any other output, called as Automat calls it
-_Move = tuple[Any, tuple[tuple[Callable[..., Any], bool], ...]]
+#: how L{_fast_input} calls an output (see L{_step})
+_PLAIN, _WITH_DATA, _DATA_FACTORY, _OTHER = range(4)
+
+#: (state after, outputs): each output as C{(kind, callable, assertion)} (L{_step})
+_Move = tuple[Any, tuple[tuple[int, Callable[..., Any], Callable[[object], None] | None], ...]]
+
+
+def _step(output: Any) -> tuple[int, Callable[..., Any], Callable[[object], None] | None]:
+    """
+    How L{_fast_input} calls C{output}: what the output's own C{__call__}
+    does, written out there, for Automat's two output classes (a method
+    without state data: C{_PLAIN}; a method taking the data, after Automat's
+    assertion on it: C{_WITH_DATA}; a data factory, whose result becomes the
+    machine's data: C{_DATA_FACTORY}); any other output is called as Automat
+    calls it (C{_OTHER}).
+
+    Why: the transaction machines' inputs mostly run outputs of the last two
+    kinds (Timer A/E retransmissions, Timer B/F, the first send, the final
+    response), and each went through a C{__call__} frame building its
+    argument list: a call per output, about a dozen per REGISTER-failover
+    scenario.
+    """
+    if type(output) is MethodOutput:
+        if not output.requiresData:
+            return (_PLAIN, output.method, None)
+        return (_WITH_DATA, output.method, output._assertion)
+    if type(output) is DataOutput:
+        return (_DATA_FACTORY, output.dataFactory, None)
+    return (_OTHER, output, None)
 
 
 def _fast_input(name: str, slow: Callable[..., Any], moves: dict[int, _Move]) -> Callable[..., Any]:
@@ -103,9 +125,15 @@ def _fast_input(name: str, slow: Callable[..., Any], moves: dict[int, _Move]) ->
         try:
             transitioner._state = found[0]
             result: Any = None
-            for output, plain in found[1]:
-                if plain:
+            for kind, output, assertion in found[1]:
+                if kind == _PLAIN:  # MethodOutput.__call__ without data
                     result = output(self, self.__automat_core__, *args, **kwargs)
+                elif kind == _WITH_DATA:  # MethodOutput.__call__ with data
+                    assertion(data)  # type: ignore[misc]
+                    result = output(self, self.__automat_core__, data, *args, **kwargs)
+                elif kind == _DATA_FACTORY:  # DataOutput.__call__
+                    result = output(self, self.__automat_core__, *args, **kwargs)
+                    self.__automat_data__ = result
                 else:
                     result = output(self, data, *args, **kwargs)
         finally:

@@ -132,3 +132,88 @@ class DirectDispatchTests(SynchronousTestCase):
             for attr, value in vars(machine.__automat_type__).items():
                 if callable(value) and not attr.startswith("_"):
                     self.assertIn("fast implementation", value.__name__, (name, attr))
+
+
+class _DataInputs(Protocol):
+    def start(self, n: int) -> None: ...
+    def tick(self, by: int) -> int: ...
+    def stop(self) -> None: ...
+
+
+class _Count:
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+
+def _build_with_data(index: bool) -> Any:
+    b = TypeMachineBuilder(_DataInputs, _Core)
+
+    def counting(inputs: _DataInputs, core: _Core, n: int) -> _Count:
+        core.log.append(f"data {n}")
+        return _Count(n)
+
+    idle = b.state("idle")
+    running = b.state("running", counting)
+
+    @idle.upon(_DataInputs.start).to(running)
+    def start(inputs: _DataInputs, core: _Core, n: int) -> None:
+        core.log.append(f"start {n}")
+
+    @running.upon(_DataInputs.tick).loop()
+    def tick(inputs: _DataInputs, core: _Core, data: _Count, by: int) -> int:
+        data.n += by
+        core.log.append(f"tick {data.n}")
+        return data.n
+
+    @running.upon(_DataInputs.stop).to(idle)
+    def stop(inputs: _DataInputs, core: _Core, data: _Count) -> None:
+        core.log.append(f"stop at {data.n}")
+
+    machine = b.build()
+    return indexed(machine) if index else machine
+
+
+class DataOutputDispatchTests(SynchronousTestCase):
+    """
+    Outputs that build or read a state's data (L{harness._automat._step}'s
+    data factory and data-taking methods, as in the transaction machines)
+    dispatched directly behave as Automat's own C{__call__}s.
+    """
+
+    def _feed(self, index: bool) -> list[Any]:
+        core = _Core()
+        machine = _build_with_data(index)(core)
+        out: list[Any] = []
+        out.append(machine.start(2))
+        out.append(machine.tick(3))
+        out.append(machine.tick(4))
+        out.append(machine.stop())
+        out.append(machine.start(10))
+        out.append(machine.tick(1))
+        return [*core.log, *out]
+
+    def test_same_as_automat(self) -> None:
+        """The data factory's and the data-taking outputs' calls, results and data."""
+        self.assertEqual(self._feed(True), self._feed(False))
+        self.assertEqual(
+            self._feed(True),
+            ["data 2", "start 2", "tick 5", "tick 9", "stop at 9", "data 10", "start 10",
+             "tick 11", None, 5, 9, None, None, 11],
+        )
+
+    def test_data_assertion_kept(self) -> None:
+        """Automat's check of the data's annotated type still runs before the output."""
+        core = _Core()
+        machine = _build_with_data(True)(core)
+        machine.start(1)
+        machine.__automat_data__ = "not a count"
+        self.assertRaises(AssertionError, machine.tick, 1)
+
+    def test_harness_outputs_written_out(self) -> None:
+        """Every output of the harness's machines is one of the kinds called directly."""
+        from harness._automat import _OTHER, _step
+
+        for name, machine in _machines().items():
+            for _s, _i, _o, outputs in _automaton(machine).allTransitions():
+                for output in outputs:
+                    self.assertNotEqual(_step(output)[0], _OTHER, (name, output))

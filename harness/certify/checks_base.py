@@ -51,6 +51,9 @@ class Ctx:
         self.tol = facts.tol
         #: L{Facts.group_of}'s table, read directly: asked ~50 times per judged run
         self._groups = facts._groups
+        #: the server group of an address (None: not a harness server): that table's
+        #: own C{get}, not a method around it (a Python call per question)
+        self.group: Callable[[str], int | None] = self._groups.get
         #: L{new_chains} by group, worked out once (a dozen checkers ask for group 1)
         self._new_chains: dict[int, list[wire.Chain]] = {}
         #: L{exhausted_at} by chain id: (the chain, its answer)
@@ -404,12 +407,20 @@ class Ctx:
         return len(self.top) == 1 or address != current
 
     @cached_property
+    def server1_domain(self) -> str | None:
+        """
+        Server 1's address as a (normalised) domain name; None if it is an IP
+        literal or unset.  Kept: nine DNS clauses ask for it in every judged run.
+        """
+        s = self.facts.account.server(1)
+        if not s.configured or s.is_ip:
+            return None
+        return wire.norm(s.address)
+
+    @cached_property
     def fallback(self) -> str | None:
         f = self.facts.fallback
         return f.address if f else None
-
-    def group(self, address: str) -> int | None:
-        return self._groups.get(address)
 
     def name(self, address: str) -> str:
         return self.facts.role_of(address) or address
@@ -771,7 +782,9 @@ class Ctx:
     ) -> Verdict:
         if evidence.__class__ is not tuple or evidence:
             evidence = tuple(sorted(set(evidence)))
-        return _verdict(clause, self.facts.scenario, status, summary, expected, seen, evidence)
+        # (L{Verdict} built here directly: a call fewer per verdict)
+        return Verdict(clause, self.facts.scenario, status, summary,  # type: ignore[arg-type]
+                       expected, seen, evidence)
 
     def passed(self, clause: str, summary: str, evidence: Iterable[int] = ()) -> Verdict:
         return self.verdict(clause, "pass", summary, evidence=evidence)
@@ -789,25 +802,7 @@ class Ctx:
         )
 
     def na(self, clause: str, why: str) -> Verdict:
-        return _verdict(clause, self.facts.scenario, "n/a", why, "", "", ())
-
-
-def _verdict(
-    clause: str,
-    scenario: str,
-    status: str,
-    summary: str,
-    expected: str,
-    seen: str,
-    evidence: tuple[int, ...],
-) -> Verdict:
-    """
-    C{Verdict(clause, scenario, status, ...)} with positional arguments (45
-    per scenario; L{Verdict}'s constructor fills the instance dictionary,
-    L{harness._frozen.quick_init}).
-    """
-    return Verdict(clause, scenario, status, summary, expected, seen,  # type: ignore[arg-type]
-                   evidence)
+        return Verdict(clause, self.facts.scenario, "n/a", why, "", "", ())
 
 
 def retry_after(resp: object) -> int:

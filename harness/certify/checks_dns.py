@@ -282,10 +282,7 @@ def _parse_srvs(records: tuple[str, ...]) -> tuple[Srv, ...]:
 
 
 def _domain(ctx: Ctx) -> str | None:
-    s = ctx.facts.account.server(1)
-    if not s.configured or s.is_ip:
-        return None
-    return norm(s.address)
+    return ctx.server1_domain
 
 
 def _g1_requests(ctx: Ctx) -> list[Txn]:

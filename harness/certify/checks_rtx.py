@@ -656,9 +656,13 @@ def _roe_on_time(ctx: Ctx, t: wire.Txn, nxt: wire.Txn, due: float) -> bool | Non
         # FO-5's REGISTER to the next target already under way when this target
         # gave up (another request's, that gave up earlier): the phone waits for
         # it (RFC 3261 10.2: never two REGISTERs of one Call-ID at once) and
-        # sends there once it succeeded (explore seed 9: two calls)
+        # sends there once it succeeded (explore seed 9: two calls).  Over TCP/TLS it
+        # was under way from its connection's first SYN (C{started}), not its first
+        # send: survey w7077 [1778], round 34, TLS, the second call's INVITE giving the
+        # primary up at 6.5 s, the first call's FO-5 REGISTER to the secondary begun at
+        # 5.57 s, its SYN and a handshake segment lost, sent at 6.79 s, its 200 at 7.0 s
         roe = next((x for x in ctx.txns if x.method == "REGISTER"
-                    and x.dst == nxt.dst and x.first < due + ctx.tol
+                    and x.dst == nxt.dst and x.started < due + ctx.tol
                     and x.final is not None and x.final_t is not None
                     and 200 <= x.final.status < 300
                     and due - ctx.tol <= x.final_t <= nxt.started
@@ -1514,10 +1518,129 @@ def _move_on_times(ctx: Ctx, b: wire.ConnAttempt) -> tuple[float, ...]:
                    if (g := b.start + wire.give_up_delay(ctx.profile, m, rc)) < b.t))
 
 
+def _fallback_lost(ctx: Ctx) -> list[tuple[wire.Txn, float]]:
+    """
+    Successive mode: the renewals of the fallback registration whose
+    connection failed before any SIP went over it (refused, reset, its SYNs
+    unanswered) while the phone was on the fallback server, each with the
+    time it failed.  Server 1 had failed (that is why the phone was there)
+    and now the fallback server, the last target, failed too: every target
+    has failed, and RTX-5's retry from the top of the list is due a retry
+    interval later (survey w7064 [7341, 7342], round 34: the renewal refused
+    at 73.502 s, the stopped fallback server).
+
+    Left out, no retry being owed or its time not told by this failure:
+    one a REGISTER to server 1 was under way beside (FBK-S3's probe sent
+    before it, or at once after it, or its lookup begun: its answer decides;
+    a 200 puts the phone back on the working server, FBK-S4, and its failure
+    starts a round of server 1 that L{rtx5}'s rounds judge; survey w7068
+    [352], round 34, the probe sent at 174.366 s, the renewal refused at
+    174.371 s, the probe's 200 at 174.378 s); one after server 1 registered
+    again; a planned call's or hang-up's connection (FO-4: a call on the
+    fallback server goes there).
+    """
+    fb = ctx.fallback
+    if fb is None or ctx.facts.account.redundancy_type != 1:
+        return []
+    # (most runs have no such attempt: the claims and registrations are read only then)
+    unsent = [x for x in ctx.attempts if x.method == "REGISTER" and x.dst == fb
+              and not x.on_wire and x.conn_failure is not None]
+    if not unsent:
+        return []
+    regs = [r for r in ctx.regs if not r.txn.late]
+    claimed = ctx.call_claims | ctx.hang_up_claims
+    queries: tuple[float, ...] | None = None  # (read when first needed)
+    out: list[tuple[wire.Txn, float]] = []
+    for x in unsent:
+        if x.conn_failure is None or x.conn_failure.index in claimed:
+            continue
+        lost = ctx.failed_at(x)
+        if lost is None or lost > ctx.end:
+            continue
+        held = [r for r in regs if r.dst == fb and r.t <= x.started <= r.t + r.granted]
+        if not held or any(ctx.group(w.dst) == 1 and held[-1].t < w.t <= lost for w in regs):
+            continue
+        if any(y.method == "REGISTER" and ctx.group(y.dst) == 1
+               and y.started <= lost + ctx.at_once
+               and ((done := y.final_t if y.final_t is not None else ctx.failed_at(y)) is None
+                    or done >= lost - ctx.tol)
+               for y in ctx.attempts):
+            continue
+        # (nor one the phone was looking a name up beside, since its last attempt at
+        # server 1: a probe of a server 1 named in DNS begins with its lookup, and its
+        # REGISTER may reach the wire only after the renewal failed; survey w7062 [362],
+        # round 34, the probe's lookup from 145.30 s, the renewal refused at 145.722 s,
+        # the probe's REGISTER at 146.931 s)
+        if queries is None:
+            queries = wire.phone_query_times(ctx.trace, ctx.facts)
+        since = max([held[-1].t,
+                     *(y.started for y in ctx.attempts if ctx.group(y.dst) == 1
+                       and y.started <= lost + ctx.at_once),
+                     *(b.start for b in ctx.conn_attempts if ctx.group(b.server) == 1
+                       and b.start <= lost + ctx.at_once)])
+        if any(since < q <= lost + ctx.at_once for q in queries):
+            continue
+        out.append((x, lost))
+    return out
+
+
+def _retry_after_fallback_lost(ctx: Ctx) -> tuple[int, list[int], Verdict | None]:
+    """
+    RTX-5 for L{_fallback_lost}'s failures: the first REGISTER to server 1
+    after each (or failed connection there no call claimed) must not come
+    before the retry interval has passed since it.  Only an early retry is
+    judged: a later one may have waited for a lookup or an outstanding
+    REGISTER of its Call-ID (RFC 3261 10.2), and none at all may be a phone
+    whose wire is the same as a good one's until the end.
+    Why: a phone back at server 1 10 s after the fallback renewal was refused
+    retried early; RTX-2 once failed it only by reading the refused
+    connection as server 1's request moving on (L{wire.attempts}).
+    Returns how many were judged, their evidence and the failure, if any.
+    """
+    ri = ctx.profile.retry_interval
+    slack = ctx.tol + ctx.profile.t1
+    judged = 0
+    ev: list[int] = []
+    lost_at = _fallback_lost(ctx)
+    if not lost_at:
+        return judged, ev, None
+    alone = ctx.roe_registers | ctx.unsent_calls
+    claimed = ctx.call_claims | ctx.hang_up_claims
+    for x, lost in lost_at:
+        after = [(y.started, y.describe(), y.sends[0].index) for y in ctx.attempts
+                 if y.method == "REGISTER" and ctx.group(y.dst) == 1 and id(y) not in alone
+                 and y.started > lost + ctx.at_once]
+        after += [(a.start, f"{a.transport} connection to {ctx.name(a.server)} at "
+                   f"{a.start:.3f} ({a.what})", a.index) for a in ctx.conn_attempts
+                  if ctx.group(a.server) == 1 and a.index not in claimed
+                  and a.start > lost + ctx.at_once]
+        if not after:
+            continue
+        r_t, r_what, r_index = min(after)
+        judged += 1
+        ev.extend((*x.indexes, r_index))
+        if r_t < lost + ri - slack:
+            return judged, ev, ctx.failed(
+                "RTX-5",
+                "retry after the fallback registration failed not at the retry interval",
+                f"retry at {lost + ri:.3f} s (retry_interval {ri} s after the fallback "
+                f"renewal failed at {lost:.3f})",
+                r_what,
+                (*x.indexes, r_index),
+            )
+    return judged, ev, None
+
+
 def rtx5(ctx: Ctx) -> Verdict:
     """Every target failed -> the phone retries after retry_interval, from the top."""
     c = "RTX-5"
+    fb_judged, fb_ev, fb_failed = _retry_after_fallback_lost(ctx)
+    if fb_failed is not None:
+        return fb_failed
     if _register_never_failed_everywhere(ctx):
+        if fb_judged:
+            return ctx.passed(c, f"{fb_judged} retry round(s) after the fallback "
+                              "registration failed", fb_ev)
         return ctx.na(c, _RTX5_NONE)
     ri = ctx.profile.retry_interval
     ev: list[int] = []
@@ -1595,6 +1718,7 @@ def rtx5(ctx: Ctx) -> Verdict:
             # part of server 1's round, and server 1 is retried whatever it answers.
             successive = ctx.facts.account.redundancy_type == 1
             rescued = False
+            server1_failed = fail_t
             # (the fallback attempt began with its connection's first SYN, RFC 3261 17.1:
             # lost SYNs and a TLS handshake may put its REGISTER seconds later)
             # (an attempt whose connection never carried its REGISTER counts as well:
@@ -1625,6 +1749,15 @@ def rtx5(ctx: Ctx) -> Verdict:
                     # it crashed, a probe of the stopped primary refused 22 ms later)
                     if done is None or done > ctx.end:
                         rescued = True  # the fallback server answered: no retry is due
+                        break
+                    # (nor when server 1 had registered the phone again before the
+                    # fallback's REGISTER failed: the phone was back on it then, and
+                    # the fallback failing left a target that had not failed; w7077
+                    # [6326], round 34: the probe failed at 220.0 s, the fallback's
+                    # renewal of 220.4 s silenced until 271.9 s, the next probe
+                    # answered at 235.1 s and renewed since)
+                    if _registered_at_server1(ctx, server1_failed, done):
+                        rescued = True
                         break
                     fail_t = max(fail_t, done)
                     last = x
@@ -2162,6 +2295,8 @@ def rtx5(ctx: Ctx) -> Verdict:
                     r_what,
                     (*last.indexes, r_index),
                 )
+    judged += fb_judged
+    ev.extend(fb_ev)
     if not judged:
         return ctx.na(c, _RTX5_NONE)
     return ctx.passed(c, f"{judged} retry round(s) after {ri} s, from the top of the list", ev)
@@ -2183,6 +2318,29 @@ def _register_never_failed_everywhere(ctx: Ctx) -> bool:
     failed = {t.dst for ch in ctx.new_chains(1) if ch.method == "REGISTER"
               for t in ch.txns if t.failed}
     return bool(ctx.facts.own_targets - failed)
+
+
+def _registered_at_server1(ctx: Ctx, lo: float, hi: float) -> bool:
+    """
+    Whether the phone, registered at the fallback server when server 1's
+    round failed at C{lo} (that round a probe's, FBK-S3), was registered at
+    server 1 again (a 2xx to a REGISTER, not one that came after the phone
+    had given it up, RTX-1) after C{lo} and by C{hi}: successive mode's
+    fallback REGISTER failing at C{hi} did not fail every target then (RTX-5
+    reads a retry owed only when every target had failed, as far as the
+    phone knew).
+
+    Only after a probe: a phone with no fallback binding at C{lo} went on to
+    the fallback server as its round's last target, and going back to server
+    1 while that REGISTER was still out is an early retry, whatever server 1
+    then answered (review of round 34: that phone passed RTX-5 without the
+    first condition; L{FallbacksRenewalFailingAfterTheProbeAnsweredTests}).
+    """
+    fb = ctx.fallback
+    regs = ctx.regs
+    return (any(r.dst == fb and r.t <= lo <= r.t + r.granted for r in regs)
+            and any(ctx.group(r.dst) == 1 and not r.txn.late and lo < r.t <= hi
+                    for r in regs))
 
 
 def _own_retry_pending(ctx: Ctx, prev: wire.Chain | None, lent: float) -> float | None:

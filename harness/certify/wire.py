@@ -683,7 +683,9 @@ def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
                 and e.fate == "delivered" and e.dst[0] in servers
                 and _from_phone(facts, e.src[0])):
             unread.setdefault((e.src, e.dst, e.payload), (i, e.t))
-        if _answer_over_stream(facts, e, servers):
+        # (a UDP event is never one: tested inline, not by a call per event)
+        if ((e.proto != "udp" if isinstance(e, PacketEvent) else e.transport != "udp")
+                and _answer_over_stream(facts, e, servers)):
             answered[_stream_key(e)] = i
         if isinstance(e, PacketEvent) and e.proto == "udp" and e.fate == "delivered":
             if e.dst[0] in servers and e.payload:
@@ -2100,15 +2102,17 @@ def attempts(
     # each planned hang-up (or re-INVITE) claims one failed connection to its dialog's
     # server, the first begun in the second after it fell due, as a call claims one
     # (round 9: a second one there then is another request's, RTX-2, RTX-5)
+    own_calls = call_claims(trace, facts, conns)
     hung: set[int] = set()
     for srv, due in sorted(in_dialog_due, key=lambda h: h[1]):
-        first = min((a for a in free if a.server == srv and a.index not in hung
-                     and due - tol <= a.start <= due + _IN_FLIGHT + tol),
-                    key=lambda a: a.start, default=None)
+        first = _in_dialog_claim(
+            sorted((a for a in free if a.server == srv and a.index not in hung
+                    and due - tol <= a.start <= due + _IN_FLIGHT + tol),
+                   key=lambda a: a.start),
+            own_calls, tol)
         if first is not None:
             hung.add(first.index)
     concurrent = facts.account.redundancy_type == 0 and facts.fallback is not None
-    own_calls = call_claims(trace, facts, conns)
     roe_first = facts.account.server(1).register_on_enable
 
     def could_wait(t: Txn, a: ConnAttempt, *, joined: bool = True) -> bool:
@@ -2218,7 +2222,8 @@ def attempts(
                          # fallback registration's renewal refused, the primary's
                          # REGISTER 30 s later)
                          and not (group == 2 and facts.group_of(t.dst) == 1
-                                  and t.started - a_t >= facts.profile.retry_interval / 2)),
+                                  and t.started - a_t >= facts.profile.retry_interval / 2)
+                         and not _never_back_to_server1(facts, group, t, concurrent)),
                         None)
         # a request to another server of the same group at once is the failover of
         # this one; a request in flight to the other group (a concurrent REGISTER to
@@ -2464,6 +2469,7 @@ def attempts(
     claimed = {(call_of(free[k]), free[k].server) for k, x in synthetic.items()
                if x.method == "INVITE"}
     unexplained: list[int] = []
+    call_firsts: list[tuple[int, int]] = []
     for k, a in enumerate(free):
         if k in synthetic:
             continue
@@ -2496,7 +2502,11 @@ def attempts(
         if call is not None and (call, a.server) not in claimed:
             claimed.add((call, a.server))
             if not with_it:
-                continue  # the planned call's INVITE, which never got on the wire
+                # the planned call's INVITE, which never got on the wire (unless it moved
+                # on to another target of the group that this pass read as the call's,
+                # L{_call_moved_on_to})
+                call_firsts.append((k, call))
+                continue
         if not with_it and a.index in hung:
             continue  # a planned call's hang-up (or re-INVITE), not a registration
         before = [x for x in (*real, *synthetic.values())
@@ -2563,10 +2573,18 @@ def attempts(
         a = free[k]
         on = _moved_on_to(facts, free, synthetic, k)
         if on is not None:
-            sent = Sent(a.index, a.start, a.server, a.port, a.transport, on.request, False,
-                        facts.phone or "", a.phone_port)
-            synthetic[k] = replace(on, sends=(sent,), conn_failure=a, transport=a.transport,
-                                   dst=a.server, role=facts.role_of(a.server))
+            synthetic[k] = _as_try_of(facts, on, a)
+    # ... and a planned call's connection no request got on the wire over, its call's
+    # INVITE read at the next target of its group begun as the phone gave it up: the
+    # call's first attempt, moving on down the list (RTX-2)
+    for k, call in reversed(call_firsts):
+        a = free[k]
+        on = _call_moved_on_to(facts, free, synthetic, k,
+                               [j for j in synthetic if call_of(free[j]) == call])
+        if on is not None and not any(
+                x.dst == a.server and (x.call_id, x.method) == (on.call_id, on.method)
+                and x.first <= a.start for x in (*real, *synthetic.values(), *also)):
+            synthetic[k] = _as_try_of(facts, on, a)
     out = [*txns, *synthetic.values(), *also]
     out.sort(key=lambda x: (x.first, x.sends[0].index))
     # Two attempts of one request on the wire at the same instant were made in the order
@@ -2581,6 +2599,45 @@ def attempts(
                 and y.first - x.first <= _SAME_INSTANT and y.started < x.started - _SAME_INSTANT):
             out[n], out[n + 1] = y, x
     return out
+
+
+def _as_try_of(facts: Facts, on: Txn, a: ConnAttempt) -> Txn:
+    """
+    C{on}'s request as tried over failed connection C{a}, which carried no
+    SIP: one send at the connection's first SYN, to C{a}'s server (an attempt
+    read as the same request moving on down the list, RTX-2).
+    """
+    sent = Sent(a.index, a.start, a.server, a.port, a.transport, on.request, False,
+                facts.phone or "", a.phone_port)
+    return replace(on, sends=(sent,), conn_failure=a, transport=a.transport,
+                   dst=a.server, role=facts.role_of(a.server))
+
+
+def _in_dialog_claim(cands: Sequence[ConnAttempt], own_calls: Collection[int],
+                     tol: float) -> ConnAttempt | None:
+    """
+    Which of C{cands}, the failed connections to a dialog's server begun in the
+    second after its planned BYE or re-INVITE fell due (by start), that request
+    opened: the first, but not one a planned call claimed (L{call_claims}) when
+    another began in the same moment (within the tolerance).
+
+    Why: the due time is read from the wire's 2xx, known only within the
+    tolerance, while a call is placed at its planned instant; two connections
+    begun together, one at the call's instant, are the call's and the
+    in-dialog request's, and the call's is its own.  Survey w7076 [677..682],
+    round 34: TLS, the primary flapping down at 69 s, a call placed at 71.0 s
+    (its connection refused, its INVITE on to the fallback server) as an
+    earlier call's re-INVITE fell due, its connection begun at 71.01 s and
+    refused too; the re-INVITE took the call's connection, and the call's
+    claim left the re-INVITE's read as a REGISTER at server 1 (FO-6, FBK-S2
+    then wanted one at the fallback server).  A later connection is another
+    request's (RTX-5's retry), so the call's one is kept then.
+    """
+    first = cands[0] if cands else None
+    if first is None or first.index not in own_calls:
+        return first
+    return next((a for a in cands[1:] if a.index not in own_calls
+                 and a.start <= first.start + tol), first)
 
 
 def _moved_on_to(facts: Facts, free: Sequence[ConnAttempt], synthetic: dict[int, Txn],
@@ -2605,6 +2662,35 @@ def _moved_on_to(facts: Facts, free: Sequence[ConnAttempt], synthetic: dict[int,
                  if j in synthetic and free[j].server != a.server
                  and facts.group_of(free[j].server) == group
                  and a_t - facts.tol <= free[j].start <= a_t + give_up + facts.tol), None)
+
+
+def _call_moved_on_to(facts: Facts, free: Sequence[ConnAttempt], synthetic: dict[int, Txn],
+                      k: int, same_call: Collection[int]) -> Txn | None:
+    """
+    The attempt of a planned call's INVITE whose try failed connection
+    C{free[k]} was, opened for that call and carrying no SIP: the resolved
+    failed connection (its index in C{same_call}, those L{attempts} read as
+    that call's) to another target of C{free[k]}'s server group that began
+    when the phone gave C{free[k]} up (L{_given_up_at}), its out-of-dialog
+    INVITE: the call's INVITE moving on down the list at once (RTX-2).  In
+    any place of C{free}, which is ordered by failure time: a connection
+    whose refusal the phone learnt only late (its first RST lost) fails after
+    the next target's, though it was given up before that one began.  Survey
+    w7075 [3218], round 34: TCP, FB-2, a call at 287 s, its connection to the
+    flapped-down secondary from 287.002 s (its RST lost, the refusal known at
+    288.002 s), given up at 287.502 s, the primary's from then, silent, the
+    INVITE at the fallback server at 288.002 s; the secondary's left out, the
+    INVITE read as begun at the primary (FB-2).  C{None} if there is none.
+    """
+    a = free[k]
+    gave = _given_up_at(facts, a)
+    group = facts.group_of(a.server)
+    tol = facts.tol
+    return next((synthetic[j] for j in sorted(same_call, key=lambda j: free[j].start)
+                 if j != k and free[j].server != a.server
+                 and facts.group_of(free[j].server) == group
+                 and synthetic[j].method == "INVITE" and not synthetic[j].in_dialog
+                 and a.start < free[j].start and abs(free[j].start - gave) <= tol), None)
 
 
 def _handed_over(facts: Facts, group: int | None, t: Txn) -> bool:
@@ -3134,6 +3220,25 @@ def _plans_shown_by_bye(facts: Facts, dlgs: Sequence[Dialog]) -> dict[int, int]:
         if len(fits) == 1 and fits[0] not in shown:
             shown[fits[0]] = k
     return shown
+
+
+def _never_back_to_server1(facts: Facts, group: int | None, t: Txn, concurrent: bool) -> bool:
+    """
+    Whether C{t}, a request to server 1, cannot be the request a failed
+    connection to the fallback server (C{group} 2) was opened for, in
+    successive mode.
+
+    Why: a request moves down the list, server 1's targets and then the
+    fallback server (FBK-S2, FO-6); it never comes back from the fallback
+    server to server 1.  The fallback renewal's connection refused as FBK-S3's
+    probe to server 1 went out under server 1's Call-ID was the renewal's
+    own try (survey w7064 [7341, 7342], round 34: primary silent from 0 s,
+    the fallback stopped at 55 s, the probe and the refused renewal both at
+    73.501 s; read as the probe's, server 1's first REGISTER "moved on" only
+    at 73.5 s, RTX-2).  (Concurrent mode's requests to the other group are
+    left out by L{_handed_over} already.)
+    """
+    return not concurrent and group == 2 and facts.group_of(t.dst) == 1
 
 
 def _retried_later(facts: Facts, t: Txn, a: ConnAttempt, a_t: float) -> bool:

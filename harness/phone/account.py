@@ -106,6 +106,8 @@ class Account:
     def __init__(self, phone: Phone, config: AccountConfig) -> None:
         self.phone = phone
         self.config = config
+        # (formatted once: every note carries it; neither part ever changes)
+        self._name = f"phone {phone.address} account {config.index}"
         clock = phone.reactor
         self.slots = {
             n: Slot(n, config.server(n), clock, phone.defects)
@@ -174,10 +176,10 @@ class Account:
 
     @property
     def name(self) -> str:
-        return f"phone {self.phone.address} account {self.config.index}"
+        return self._name
 
     def note(self, text: str, clause: str | None = None) -> None:
-        self.phone.trace.record(NoteEvent(self.phone.reactor.seconds(), self.name, text, clause))
+        self.phone.trace.record(NoteEvent(self.phone.reactor.seconds(), self._name, text, clause))
 
     def _spawn(self, coro: Coroutine[Any, Any, Any], what: str) -> Deferred[Any]:
         d = Deferred.fromCoroutine(coro)

@@ -290,9 +290,12 @@ class SipServer:
             udp_batch=self.udp_batch,
         )
         endpoint.on_request = self._on_request
+        # (the keys were checked in __init__; annotated as Any rather than cast():
+        # typing.cast is a call, three per server per world)
+        transports: dict[Any, int] = self.transports
         try:
-            for transport, port in self.transports.items():
-                endpoint.listen(cast(Any, transport), port)
+            for transport, port in transports.items():
+                endpoint.listen(transport, port)
         except Exception:
             endpoint.close()
             raise

@@ -378,20 +378,31 @@ class _Run:
         target = current
         records: list[dns.RRHeader] = []
         cname_ttls: list[int] = []
+        # (one pass per hop, plain loops: the three comprehensions and four
+        # generators this was are a function object and a call each, per answer)
         for _hop in range(8):
-            own = [rr for rr in answers if _norm(rr.name.name) == target]
-            records = [rr for rr in own if rr.type == qtype]
-            cnames = [rr for rr in own if rr.type == dns.CNAME]
+            records = []
+            cnames: list[Any] = []
+            for rr in answers:
+                if _norm(rr.name.name) == target:
+                    if rr.type == qtype:
+                        records.append(rr)
+                    elif rr.type == dns.CNAME:  # (only read when qtype is not CNAME)
+                        cnames.append(rr)
             if records or not cnames or qtype == dns.CNAME:
                 break
             cname_ttls.append(int(cnames[0].ttl))
             target = _norm(cnames[0].payload.name.name)
         now = float(self.locator.clock.seconds())
-        self.ttls.extend(cname_ttls)
-        self.expiries.extend(now + t for t in cname_ttls)
+        ttls, expiries = self.ttls, self.expiries
+        for t in cname_ttls:
+            ttls.append(t)
+            expiries.append(now + t)
         if records:
-            self.ttls.extend(int(rr.ttl) for rr in records)
-            self.expiries.extend(now + int(rr.ttl) for rr in records)
+            for rr in records:
+                ttl = int(rr.ttl)
+                ttls.append(ttl)
+                expiries.append(now + ttl)
             return records
         if target != current and not any(_norm(rr.name.name) == target for rr in answers):
             # The chain left this answer (a CNAME into another zone): ask for it.
@@ -836,6 +847,14 @@ class _QuietDatagramProtocol(dns.DNSDatagramProtocol):
 
     noisy = False
 
+    def __init__(self, controller: Any, reactor: Any) -> None:
+        # DNSMixin.__init__ without its C{self.id = random.randrange(...)}: a
+        # draw from the process-wide RNG (four calls) per query for a legacy
+        # attribute nothing reads; each message's ID comes from pickID
+        # (C{dns.randomSource}, the world's RNG), as before.
+        self.controller = controller
+        self._reactor = reactor
+
     def _handleResponse(
         self,
         data: bytes,
@@ -898,6 +917,12 @@ def _query_bytes(message: dns.Message) -> bytes:
     return data
 
 
+#: query types whose C{ResolverBase.lookup*} method is exactly
+#: C{self._lookup(dns.domainString(name), dns.IN, type, timeout)} (none of them
+#: overridden by C{client.Resolver}: see L{_QuietResolver.query})
+_PLAIN_LOOKUPS = frozenset({dns.A, dns.AAAA, dns.SRV, dns.NAPTR, dns.CNAME})
+
+
 class _QuietResolver(client.Resolver):
     """
     C{client.Resolver} whose per-query UDP protocol does not log: the stock
@@ -925,8 +950,24 @@ class _QuietResolver(client.Resolver):
         self._waiting: dict[Any, Any] = {}
 
     def query(self, query: dns.Query, timeout: Sequence[int] | None = None) -> Deferred[Any]:
-        """C{ResolverBase.query} without the per-instance method table."""
-        method = common.typeToMethod.get(query.type)
+        """
+        C{ResolverBase.query} without the per-instance method table; for the
+        types a locator asks (L{_PLAIN_LOOKUPS}) the C{_lookup} call their
+        C{lookup*} method makes, made directly.
+
+        Why: C{maybeDeferred}, the C{lookup*} method and its C{domainString}
+        of a name that already is bytes were four calls per question around
+        the one that does the work (C{client.Resolver._lookup} always returns
+        a Deferred; an exception it raises becomes a failed one, as
+        C{maybeDeferred} makes it).
+        """
+        qtype = query.type
+        if qtype in _PLAIN_LOOKUPS:
+            try:
+                return self._lookup(query.name.name, dns.IN, qtype, timeout)
+            except BaseException:
+                return defer.fail(Failure(captureVars=Deferred.debug))
+        method = common.typeToMethod.get(qtype)
         if method is None:
             self._log.debug(
                 "Query of unknown type {query.type} for {query.name.name!r}", query=query

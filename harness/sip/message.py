@@ -540,18 +540,21 @@ class Via:
         """Parameter C{name} (case-insensitive): its value, C{""} if bare, None if absent."""
         return _get_param(self.params, name.lower())
 
+    # (the three below: L{param} of a name already in lower case, without its call and
+    # lower(): the branch is read about fourteen times per REGISTER-failover scenario,
+    # by the transaction layers and the judge)
     @property
     def branch(self) -> str | None:
-        return self.param("branch")
+        return _get_param(self.params, "branch")
 
     @property
     def received(self) -> str | None:
-        return self.param("received")
+        return _get_param(self.params, "received")
 
     @property
     def rport(self) -> int | Literal[True] | None:
         """C{True} for a bare C{rport} (a request asking for it), the port once filled in."""
-        v = self.param("rport")
+        v = _get_param(self.params, "rport")
         if v is None:
             return None
         if v == "":

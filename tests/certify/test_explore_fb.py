@@ -743,3 +743,70 @@ class TlsInviteReadAfterThePhonesCloseTests(SynchronousTestCase):
     def test_primary_before_the_secondary_fails(self) -> None:
         world = tls_invite_read_after_the_close_world(primary_first=True)
         self.assertEqual(status(world, "FB-2"), "fail")
+
+
+class CallsSecondaryConnectionRefusedLateTests(SynchronousTestCase):
+    """
+    FB-2 (survey w7075 [3218, 3219], round 34, 2 worlds): TCP,
+    C{failback_mode} 2, C{retry_counts} 0, concurrent mode, the phone on the
+    secondary, which was then flapped down.  A call at 100 s opened a
+    connection to the secondary; the closed port's RST was lost, so the
+    phone gave it up at its RTX-1 time (100.5 s) and opened one to the
+    primary, silent, while the secondary's SYN went again at 101 s and drew
+    the RST the phone then heard.  At 101 s it gave the primary up too and
+    the INVITE went to the fallback server (FO-6).  Failed connections are
+    ordered by failure time: the secondary's, learnt last, was resolved
+    after the primary's had been read as the call's, and was left out as a
+    planned call's INVITE that never got on the wire; the INVITE read as
+    begun at the primary.  A call that really tried the primary first still
+    fails FB-2.
+    """
+
+    def _world(self, primary_first: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(failback_mode=2, transport=1, retry_counts=0,
+                                        calls=(100.0,), duration=120.0))
+        tb.dns(0.0, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=300)
+        tb.respond(tb.register("fallback", 0.0, call_id="reg-2", transport="tcp"), 200,
+                   0.005)
+        tb.syn_lost(0.01, "primary", phone_port=41800, fate="lost")
+        gave_up = 0.01 + tb.give_up("REGISTER")
+        tb.respond(tb.register("secondary", gave_up, cseq=2, transport="tcp"), 200,
+                   gave_up + 0.01)
+        tb.fault(90.0, "secondary", "flap", "down")
+        give_up = tb.give_up("INVITE")
+        moved = 100.0 + give_up
+        # the secondary's connection: its first SYN's RST lost, the next SYN's heard
+        sec_at = moved if primary_first else 100.0
+        tb.syn_lost(sec_at, "secondary", phone_port=41900)
+        tb._add(PacketEvent(sec_at + 0.001, "tcp", (SECONDARY, 5060), (PHONE, 41900), b"",
+                            fate="lost", flags="R"))
+        tb.syn_lost(sec_at + 1.0, "secondary", phone_port=41900)
+        tb._add(ConnEvent(sec_at + 1.0005, PHONE, "refused", "tcp", (PHONE, 41900),
+                          (SECONDARY, 5060), "RST"))
+        # the primary's: its SYN lost, given up at RTX-1's time
+        tb.syn_lost(100.0 if primary_first else moved, "primary", phone_port=41901,
+                    fate="lost")
+        tb.call("fallback", moved + give_up + 0.001, bye_at=110.0, call_id="call-a",
+                transport="tcp")
+        return tb
+
+    def test_call_that_tried_the_secondary_first_passes(self) -> None:
+        tb = self._world(False)
+        self.assertEqual(status(tb, "FB-2"), "pass")
+        self.assertNotEqual(status(tb, "FO-6"), "fail")
+
+    def test_call_that_tried_the_primary_first_fails(self) -> None:
+        self.assertEqual(status(self._world(True), "FB-2"), "fail")
+
+    def _failback(self, primary_first: bool) -> list[str]:
+        from harness.testing.strategies import AccountSpec
+        from harness.testing.tracebuilder import failback_problems
+
+        return failback_problems(self._world(primary_first),
+                                 AccountSpec(failback_mode=(2, 0), transport=1))
+
+    def test_invariant_holds_for_the_secondary_first(self) -> None:
+        self.assertEqual(self._failback(False), [])
+
+    def test_invariant_breaks_for_the_primary_first(self) -> None:
+        self.assertEqual(len(self._failback(True)), 1)

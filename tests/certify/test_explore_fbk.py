@@ -5838,6 +5838,8 @@ class ReaskAfterTheLookupTheAttemptFollowedTests(SynchronousTestCase):
         tb = self._world(5.0)
         self.assertEqual(status(tb, "FBK-S2"), "fail")
         self.assertEqual(status(tb, "FO-6"), "fail")
+
+
 class ByeGivenUpAsTheFallbackRenewalWasRefusedTests(SynchronousTestCase):
     """
     FBK-S3 (survey w7036 [9778], round 24; successive mode, TCP, server 1 an
@@ -6523,3 +6525,83 @@ class MaybeLateFallback200WithTheRetryPastTheEndTests(SynchronousTestCase):
 
     def test_call_to_the_fallback_then_no_probe_fails(self) -> None:
         self.assertEqual(status(self._world(True, call=True), "FBK-S3"), "fail")
+
+
+class CallsConnectionBesideTheReinvitesTests(SynchronousTestCase):
+    """
+    FO-6, FBK-S2 (round 34, survey w7076 [677..682], 6 worlds): successive
+    mode, the primary gone mid-call.  A call was placed (its connection to the
+    primary begun at once, refused; its INVITE then to the fallback server) as
+    an earlier call's planned re-INVITE fell due, whose own connection, begun
+    in the same moment, was refused too.  The re-INVITE's claim took the
+    call's connection (the first begun from its due time less the tolerance)
+    and the call's claim the same one, so the re-INVITE's connection read as
+    the registration's, and FO-6 and FBK-S2 wanted a REGISTER at the fallback
+    server.  The phone owed none: no REGISTER failed (the registration waits
+    out its retry, FBK-C3's working_lost).  A connection a call claims is now
+    left to the call when another began with it.  With no re-INVITE planned
+    the second connection is still the registration's and fails FBK-S2, and
+    so does a third one begun in that moment with the re-INVITE planned.
+    """
+
+    def _world(self, *, reinvite: bool, third: bool = False) -> TraceBuilder:
+        facts = default_facts(server1=PRIMARY, transport=1, redundancy_type=1,
+                              duration=55.0,
+                              servers=(ServerInfo("primary", PRIMARY, _PORTS),
+                                       ServerInfo("fallback", FALLBACK, _PORTS)))
+        plans = (CallPlan(0.0, f"sip:echo@{DOMAIN}", 60.0, reinvite=reinvite),
+                 CallPlan(30.0, f"sip:echo@{DOMAIN}", 20.0))
+        tb = TraceBuilder(replace(facts, calls=plans))
+        tb.respond(tb.register("primary", 0.01, transport="tcp"), 200, 0.015)
+        inv = tb.invite("primary", 0.02, transport="tcp", call_id="call-a")
+        tb.respond(inv, 200, 0.025)
+        tb.in_dialog(inv, "ACK", 0.03, transport="tcp")
+        tb.fault(20.0, "primary", "stop")
+        tb.refused(30.0, "primary")  # the call's, placed at 30.0 s
+        inv_b = tb.invite("fallback", 30.02, transport="tcp", call_id="call-b")
+        tb.respond(inv_b, 200, 30.025)
+        tb.in_dialog(inv_b, "ACK", 30.03, transport="tcp")
+        tb.refused(30.025, "primary")  # the re-INVITE's, due at 30.025 s
+        if third:
+            tb.refused(30.03, "primary")  # the registration's, nothing at the fallback
+        return tb
+
+    def test_reinvites_connection_beside_the_calls_passes(self) -> None:
+        tb = self._world(reinvite=True)
+        for clause in ("FO-6", "FBK-S2"):
+            self.assertNotEqual(status(tb, clause), "fail", clause)
+
+    def test_no_reinvite_planned_fails(self) -> None:
+        self.assertEqual(status(self._world(reinvite=False), "FBK-S2"), "fail")
+
+    def test_third_connection_in_the_moment_fails(self) -> None:
+        self.assertEqual(status(self._world(reinvite=True, third=True), "FBK-S2"), "fail")
+
+
+class InDialogClaimTests(SynchronousTestCase):
+    """
+    L{wire._in_dialog_claim}: a planned BYE's or re-INVITE's failed connection
+    is the first begun after it fell due, but not a call's when another began
+    in the same moment (survey w7076 [677..682], round 34).
+    """
+
+    @staticmethod
+    def _conn(index: int, start: float) -> wire.ConnAttempt:
+        return wire.ConnAttempt(index=index, start=start, t=start + 0.01, server=PRIMARY,
+                                port=5060, phone_port=41000 + index, what="refused",
+                                transport="tcp", indexes=(index,))
+
+    def test_first_when_no_call_claims_it(self) -> None:
+        a, b = self._conn(1, 30.0), self._conn(2, 30.01)
+        self.assertIs(wire._in_dialog_claim([a, b], {2}, 0.051), a)
+
+    def test_the_other_of_the_same_moment_when_a_call_claims_the_first(self) -> None:
+        a, b = self._conn(1, 30.0), self._conn(2, 30.01)
+        self.assertIs(wire._in_dialog_claim([a, b], {1}, 0.051), b)
+
+    def test_the_calls_when_the_other_came_later(self) -> None:
+        a, b = self._conn(1, 30.0), self._conn(2, 30.5)
+        self.assertIs(wire._in_dialog_claim([a, b], {1}, 0.051), a)
+
+    def test_none(self) -> None:
+        self.assertIsNone(wire._in_dialog_claim([], set(), 0.051))

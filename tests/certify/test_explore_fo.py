@@ -1259,6 +1259,8 @@ class RefusedPrimaryReaskEndsWithTheLastNameTests(SynchronousTestCase):
 
     def test_register_a_second_after_the_asking_again_ended_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FO-2"), "fail")
+
+
 class CallsLookupFailedAsTheRunEndedItsSynLostTests(SynchronousTestCase):
     """
     FO-6 (survey w7034 [8946], [8947], round 23; successive mode, TCP, 20 %

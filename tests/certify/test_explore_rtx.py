@@ -2718,6 +2718,8 @@ class LonePrimaryInsideItsRetryAfterTests(SynchronousTestCase):
 
     def test_primary_with_a_secondary_inside_its_retry_after_fails(self) -> None:
         self.assertEqual(status(self._world(True), "RTX-3"), "fail")
+
+
 class RetransmittedFinalLostAfterTheFirstGotThroughTests(SynchronousTestCase):
     """
     RTX-3 (survey 7003 [11] of round 7, 20 % loss; FB-0 [12] the same): the
@@ -4016,7 +4018,10 @@ class FallbackRenewalRefusedThenRetryFromTheTopTests(SynchronousTestCase):
     silent renewal leave the primary 340 s late.  Server 1 after the fallback
     server, after a pause, is the top of the list again, as L{wire.rounds}
     reads it; nothing is judged moving on there.  A phone back at the primary
-    10 s after the refusal (inside the pause) still fails.
+    10 s after the refusal (inside the pause) still fails: RTX-5, an early
+    retry after the fallback registration failed (round 34: the refused
+    connection to the fallback server is no attempt of server 1's request, so
+    RTX-2 has nothing to judge there, w7064 [7341]).
     """
 
     def _world(self, retry_after: float) -> TraceBuilder:
@@ -4035,8 +4040,93 @@ class FallbackRenewalRefusedThenRetryFromTheTopTests(SynchronousTestCase):
     def test_retry_from_the_top_30_s_later_is_not_moving_on(self) -> None:
         self.assertEqual(status(self._world(30.0), "RTX-2"), "n/a")
 
+    def test_retry_from_the_top_30_s_later_passes_rtx5(self) -> None:
+        self.assertEqual(status(self._world(30.0), "RTX-5"), "pass")
+
     def test_back_at_the_primary_10_s_later_fails(self) -> None:
-        self.assertEqual(status(self._world(10.0), "RTX-2"), "fail")
+        tb = self._world(10.0)
+        self.assertEqual(status(tb, "RTX-5"), "fail")
+        self.assertEqual(status(tb, "RTX-2"), "n/a")
+
+
+class FallbackRenewalRefusedBesideProbeTests(SynchronousTestCase):
+    """
+    RTX-2 (round 34, survey w7064 [7341, 7342]): successive mode, TCP, the
+    primary silent from the start.  The first REGISTER was given up at
+    43.5 s and the fallback server took the registration (its own Call-ID,
+    60 s).  It stopped at 55 s; at 73.5 s FBK-S3's probe went to the primary
+    (server 1's Call-ID, CSeq 2) as the fallback renewal's connection was
+    refused.  L{wire.attempts} read that refused connection as the probe's
+    try (the next request at once), so RTX-2 saw server 1's first REGISTER
+    move on from the silent primary only at 73.5 s, 30 s late.  A request
+    never goes from the fallback server back to server 1 (FBK-S2, FO-6): the
+    connection was the renewal's.  A phone that went to the fallback server
+    10 s past the silent primary's RTX-1 time still fails (FO-6, FBK-S2).
+    """
+
+    def _world(self, late: float = 0.0, probe_answered: bool = False) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=1, redundancy_type=1,
+                                        retry_counts=12, expires=120, servers=_ONE_TARGET,
+                                        fallback_timeout=30, duration=120.0))
+        tb.register("primary", 0.002, transport="tcp")
+        fb = 0.002 + tb.give_up("REGISTER") + late
+        tb.respond(tb.register("fallback", fb, transport="tcp", call_id="reg-fb", expires=60),
+                   200, fb + 0.001)
+        # (the renewal's SYN went out just before the probe's REGISTER, written on the
+        # connection to the primary still open)
+        refused = tb.refused(fb + 30.0, "fallback", after=0.001)
+        probe = tb.register("primary", fb + 30.0002, transport="tcp", cseq=2)
+        if probe_answered:
+            # (w7068 [352], round 34: the probe in flight as the renewal was refused,
+            # its 200 just after: FBK-S4, the phone back on the working server; its
+            # renewal 10 s later owes nothing to the refusal)
+            tb.respond(probe, 200, refused + 0.007)
+            tb.respond(tb.register("primary", refused + 10.0, transport="tcp", cseq=3), 200,
+                       refused + 10.01)
+        return tb
+
+    def test_refused_renewal_is_not_server_1s_attempt(self) -> None:
+        tb = self._world()
+        for clause in ("RTX-2", "FO-6", "FBK-S2", "FBK-S3"):
+            self.assertNotEqual(status(tb, clause), "fail", clause)
+        txns = wire.attempts(tb.build(), tb.facts)
+        lost = [x for x in txns if x.dst == FALLBACK and not x.on_wire]
+        self.assertEqual(len(lost), 1)
+        self.assertNotEqual(lost[0].call_id, "reg-1")
+
+    def test_no_retry_judged_while_the_probe_is_out(self) -> None:
+        self.assertNotEqual(status(self._world(), "RTX-5"), "fail")
+
+    def test_probe_answered_after_the_refusal_owes_no_retry(self) -> None:
+        self.assertNotEqual(status(self._world(probe_answered=True), "RTX-5"), "fail")
+
+    def _probe_after_refusal(self, lookup: bool) -> TraceBuilder:
+        # (w7062 [362], round 34: the probe of a server 1 named in DNS began with its
+        # lookup 0.4 s before the renewal was refused, its REGISTER on the wire 1.2 s
+        # after; without that lookup, a REGISTER to server 1 then is an early retry)
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=1, redundancy_type=1,
+                                        retry_counts=12, expires=120, servers=_ONE_TARGET,
+                                        fallback_timeout=30, duration=120.0))
+        tb.register("primary", 0.002, transport="tcp")
+        fb = 0.002 + tb.give_up("REGISTER")
+        tb.respond(tb.register("fallback", fb, transport="tcp", call_id="reg-fb", expires=60),
+                   200, fb + 0.001)
+        refused = tb.refused(fb + 30.0, "fallback", after=0.4)
+        if lookup:
+            lost_query(tb, refused - 0.4, "primary.example.test", dns.A, fate="delivered")
+        tb.register("primary", refused + 1.2, transport="tcp", cseq=2)
+        return tb
+
+    def test_retry_beside_a_probes_lookup_is_not_judged(self) -> None:
+        self.assertNotEqual(status(self._probe_after_refusal(True), "RTX-5"), "fail")
+
+    def test_register_to_server_1_at_once_after_the_refusal_fails(self) -> None:
+        self.assertEqual(status(self._probe_after_refusal(False), "RTX-5"), "fail")
+
+    def test_fallback_reached_late_fails(self) -> None:
+        tb = self._world(late=10.0)
+        self.assertEqual(status(tb, "FO-6"), "fail")
+        self.assertEqual(status(tb, "FBK-S2"), "fail")
 
 
 class RetryConnectionAcceptedAtTheEndTests(SynchronousTestCase):
@@ -4721,6 +4811,8 @@ class RoundFailedAsACallsLookupWasUnderWayTests(SynchronousTestCase):
 
     def test_early_retry_fails(self) -> None:
         self.assertEqual(status(self._world(26.0), "RTX-5"), "fail")
+
+
 class PrimaryInsideItsRetryAfterWithTheSecondaryGivenUpTests(SynchronousTestCase):
     """
     RTX-3 (survey 7031 [7468], 2 worlds of 10,000; UDP, the primary
@@ -4888,6 +4980,8 @@ class RenewalWrittenJustBeforeACallTests(SynchronousTestCase):
 
     def test_renewal_a_second_early_fails(self) -> None:
         self.assertEqual(status(self._world(14.0), "REG-2"), "fail")
+
+
 class RetryWaitsForOutstandingFo5RegisterTests(SynchronousTestCase):
     """
     RTX-5 (survey w7036 [910], round 24; TCP, register_on_enable 1): the
@@ -5985,3 +6079,122 @@ class ServersCloseReadBeforeTheClosingGotThroughTests(SynchronousTestCase):
 
     def test_no_close_from_the_server_fails(self) -> None:
         self.assertEqual(status(self._world(False), "RTX-2"), "fail")
+
+
+class FallbacksRenewalFailingAfterTheProbeAnsweredTests(SynchronousTestCase):
+    """
+    RTX-5 (survey w7077 [6326], round 34; successive mode, UDP, server 1 an
+    IP literal, the fallback's retry_counts 14): on the fallback server, the
+    probe of the working server failed at 220.0 s; the fallback's renewal,
+    due 0.4 s later, met a fallback silent to REGISTERs and was retried until
+    271.9 s.  Meanwhile the next probe was answered at 235.1 s and the phone
+    was back on the working server, renewing there.  RTX-5 took the
+    fallback's renewal for the probe round's fallback attempt, read every
+    target failed at 271.9 s and wanted the retry 30 s later, the renewal
+    at 295.8 s too early.  Server 1 had registered the phone again before the
+    fallback failed: not every target had failed.  With the probe unanswered
+    too, every target failed, and a REGISTER before the retry interval still
+    fails.
+    """
+
+    def _world(self, probe_answered: bool) -> TraceBuilder:
+        facts = default_facts(server1=PRIMARY, redundancy_type=1, fallback_timeout=15,
+                              expires=30, duration=150.0, servers=_ONE_TARGET)
+        s1, s2 = facts.account.servers
+        facts = replace(facts, account=replace(
+            facts.account, servers=(s1, replace(s2, retry_counts=14))))
+        tb = TraceBuilder(facts)
+        ok = [("Expires", "30")]
+        tb.respond(tb.register("primary", 0.0), 200, 0.01, headers=ok)
+        tb.silent("REGISTER", "primary", 15.0, cseq=2)
+        tb.respond(tb.register("fallback", 22.5, cseq=3), 200, 22.51, headers=ok)
+        tb.silent("REGISTER", "primary", 30.0, cseq=4)
+        tb.silent("REGISTER", "fallback", 37.6, cseq=5)  # given up at 89.1 s
+        if probe_answered:
+            # (each renewal 15 s after the phone read the 200, 0.1 s after the server
+            # sent it: the one nearest the retry time, at 113.3 s, is past the window of
+            # the registration held when the fallback failed, as in the survey's world)
+            for n, at in enumerate((52.5, 67.7, 82.9, 98.1, 113.3)):
+                tb.respond(tb.register("primary", at, cseq=6 + n), 200, at + 0.1, headers=ok)
+        else:
+            tb.silent("REGISTER", "primary", 52.5, cseq=6)
+            tb.respond(tb.register("primary", 113.3, cseq=7), 200, 113.4, headers=ok)
+        return tb
+
+    def test_fallback_failing_while_back_on_the_working_server_passes(self) -> None:
+        self.assertIn(status(self._world(True), "RTX-5"), ("pass", "n/a"))
+
+    def test_register_before_the_retry_interval_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-5"), "fail")
+
+    def _no_probe_world(self) -> TraceBuilder:
+        """
+        No fallback binding when server 1's round failed: the phone's round
+        went on to the fallback server (silent), and while that REGISTER was
+        still out it went back to the primary 5 s after the round failed and
+        was registered there: an early retry, not a probe's answer (the
+        round-34 review's world, which passed RTX-5 with the first reading).
+        """
+        facts = default_facts(server1=PRIMARY, redundancy_type=1, fallback_timeout=15,
+                              expires=120, duration=150.0, servers=_ONE_TARGET)
+        tb = TraceBuilder(facts)
+        tb.silent("REGISTER", "primary", 0.0, cseq=1)
+        gu = tb.give_up("REGISTER")
+        tb.silent("REGISTER", "fallback", gu, cseq=2)
+        at = gu + 5.0
+        for n in range(4):
+            tb.respond(tb.register("primary", at, cseq=3 + n), 200, at + 0.01,
+                       headers=[("Expires", "60")])
+            at += 54.0  # (no renewal near the retry time, 30 s after the fallback failed)
+        return tb
+
+    def test_back_to_server1_while_the_rounds_fallback_register_is_out_fails(self) -> None:
+        self.assertEqual(status(self._no_probe_world(), "RTX-5"), "fail")
+
+
+class InviteWaitsForTlsRegisterInFlightTests(SynchronousTestCase):
+    """
+    RTX-2 (survey w7077 [1778, 1779], round 34; TLS, register_on_enable 1, the
+    primary silent to INVITEs, two calls): call A gave the primary up and
+    FO-5's REGISTER to the secondary began with its connection's SYN, lost;
+    call B gave the primary up a second later, with that REGISTER still under
+    way (its connection not yet up, so nothing of it on the wire): the phone
+    waits for it (FO-5; RFC 3261 10.2) and sent B's INVITE to the secondary
+    once its 200 came.  The checker took the REGISTER as begun only with its
+    first send, after B's give-up time, and wanted B at the secondary then.
+    A phone that sits on B long after that 200 still fails.
+    """
+
+    def _world(self, b_at: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=2, port1=0, server2="", register_on_enable=1,
+                                        retry_counts=2, calls=(1.0, 2.0), duration=60.0))
+        tb.dns(0.005, f"_sips._tcp.{DOMAIN}", "SRV",
+               [f"0 1 5061 primary.{DOMAIN}", f"0 0 5061 secondary.{DOMAIN}"])
+        tb.dns(0.015, f"primary.{DOMAIN}", "A", ["127.0.1.10"])
+        tb.dns(0.025, f"secondary.{DOMAIN}", "A", ["127.0.1.20"])
+        tb.syn_lost(0.03, "primary", port=5061, fate="delivered", phone_port=5060)
+        tb.respond(tb.register("primary", 0.05, transport="tls", port=5061), 200, 0.055)
+        a = tb.silent("INVITE", "primary", 1.0, call_id="call-a", transport="tls", port=5061)
+        b = tb.silent("INVITE", "primary", 2.0, call_id="call-b", transport="tls", port=5061)
+        a_gave_up = 1.0 + tb.give_up("INVITE")
+        # FO-5's REGISTER to the secondary: its first SYN lost, up a second later, the
+        # REGISTER written after B gave the primary up (2.0 s + RTX-1's time), its 200
+        # 0.2 s later (a segment lost): the INVITEs are not in the connection's first burst
+        tb.syn_lost(a_gave_up, "secondary", port=5061, fate="lost", phone_port=5060)
+        tb.syn_lost(a_gave_up + 1.0, "secondary", port=5061, fate="delivered", phone_port=5060)
+        reg = tb.register("secondary", a_gave_up + 1.25, transport="tls", port=5061, cseq=2)
+        tb.respond(reg, 200, a_gave_up + 1.45)
+        for inv, at in ((a, a_gave_up + 1.47), (b, b_at)):
+            inv2 = tb.invite("secondary", at, call_id=inv.call_id, cseq=2, transport="tls",
+                             port=5061)
+            tb.respond(inv2, 200, at + 0.005)
+            tb.in_dialog(inv2, "ACK", at + 0.01, transport="tls", port=5061)
+        return tb
+
+    def test_invite_after_the_register_under_way_passes(self) -> None:
+        tb = self._world(1.0 + 3.5 + 1.47)
+        self.assertEqual(tb.give_up("INVITE"), 3.5)  # B gave up at 5.5 s, the REGISTER at 5.75 s
+        self.assertEqual(status(tb, "RTX-2"), "pass")
+
+    def test_invite_long_after_the_register_succeeded_fails(self) -> None:
+        self.assertEqual(status(self._world(1.0 + 3.5 + 2.47), "RTX-2"), "fail")

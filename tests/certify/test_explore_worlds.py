@@ -168,6 +168,13 @@ MUST_FAIL = {
                                                                  "FBK-S2"),
     "r33-w7072-rtx2-close-answered-before-closing-got-through": ("no-reregister-retry",
                                                                  "RTX-5"),
+    "r34-w7075-fb2-call-refused-late-at-secondary": ("always-fails-back", "FB-2"),
+    "r34-w7076-fo6-calls-conn-beside-reinvites": ("registers-fallback-in-successive",
+                                                  "FBK-S1"),
+    "r34-w7064-rtx2-fallback-renewal-refused-beside-probe": ("retries-too-many", "FO-6"),
+    "r34-w7077-rtx5-fallback-renewal-failed-back-on-working": ("probes-wrong-interval",
+                                                               "FBK-S3"),
+    "r34-w7077-rtx2-tls-invite-waits-for-register-under-way": ("retries-too-few", "RTX-2"),
 }
 
 

@@ -1864,3 +1864,85 @@ class RegistrationRetryAfterACallsRefusalsTests(SynchronousTestCase):
         found = [(round(done, 3), [b.server for b in r])
                  for done, r in unseen_call_failures(ctx)]
         self.assertEqual(found, [(30.101, [PRIMARY, SECONDARY])])
+
+
+class UnseenCallFailuresGuardTests(SynchronousTestCase):
+    """
+    What L{checks_fo.unseen_call_failures} leaves to the wire (round 35):
+    a connection a call claims after its INVITE was already on the wire is
+    its BYE's (survey w7061 [6502..6504], w7042 [7519..7525]: a 1 s call
+    whose INVITE rode the registration's connection, the primary stopped,
+    the BYE's new connection refused); and with a target whose address
+    lookup failed, every other target failing does not use server 1 up: the
+    phone asks for that address again and tries it (survey w7051 [5325,
+    5326]).  Without the INVITE on the wire, or with every address known,
+    the same connections still owe the fallback server the call (FO-6).
+    """
+
+    def _bye_world(self, invite_on_wire: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, redundancy_type=0, expires=120,
+                                        retry_counts=16, calls=(0.0,), duration=60.0))
+        tb.facts = replace(tb.facts, calls=tuple(replace(c, duration=1.0)
+                                                 for c in tb.facts.calls))
+        tb.dns(0.0, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=300)
+        tb.syn_lost(0.005, "primary", fate="delivered", phone_port=5060)
+        tb.respond(tb.register("primary", 0.01, transport="tcp"), 200, 0.02)
+        if invite_on_wire:
+            inv = tb.invite("primary", 0.03, call_id="call-1", transport="tcp")
+            tb.respond(inv, 200, 0.04)
+            tb.in_dialog(inv, "ACK", 0.05, transport="tcp")
+        tb.fault(0.5, "primary", "stop")
+        tb.refused(tb.refused(1.0, "primary", after=0.04) + 0.001, "secondary", after=0.06)
+        return tb
+
+    def test_bye_connection_after_the_invite_on_the_wire_is_not_the_calls(self) -> None:
+        tb = self._bye_world(True)
+        self.assertEqual(unseen_call_failures(Ctx(tb.build(), tb.facts)), [])
+        self.assertNotEqual(status(tb, "FO-6"), "fail")
+
+    def test_the_same_connections_without_the_invite_fail(self) -> None:
+        tb = self._bye_world(False)
+        self.assertEqual(len(unseen_call_failures(Ctx(tb.build(), tb.facts))), 1)
+        self.assertEqual(status(tb, "FO-6"), "fail")
+
+    def _unresolved_world(self, primary_lost: bool, rcode: str = "TIMEOUT") -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, port1=0, redundancy_type=0, expires=3600,
+                                        retry_counts=0, calls=(30.0,), duration=60.0))
+        srv = [f"0 1 5060 primary.{DOMAIN}", f"1 0 5060 secondary.{DOMAIN}"]
+        tb.dns(0.0, f"_sip._tcp.{DOMAIN}", "SRV", srv, ttl=5)
+        tb.dns(0.01, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=5)
+        tb.dns(0.02, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=5)
+        tb.syn_lost(0.03, "primary", fate="delivered", phone_port=5060)
+        tb.respond(tb.register("primary", 0.04, transport="tcp"), 200, 0.05)
+        tb.dns(30.0, f"_sip._tcp.{DOMAIN}", "SRV", srv, ttl=5)
+        if primary_lost:
+            tb.dns(30.01, f"primary.{DOMAIN}", "A", rcode=rcode)
+        else:
+            tb.dns(30.01, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=5)
+            tb.refused(30.015, "primary", after=0.001)
+        tb.dns(30.02, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=5)
+        tb.refused(30.03, "secondary", after=0.5)
+        # the primary's address asked for again, the call's INVITE sent there
+        tb.dns(30.53, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=5)
+        inv = tb.invite("primary", 31.6, call_id="call-1", transport="tcp")
+        tb.respond(inv, 200, 31.61)
+        tb.in_dialog(inv, "ACK", 31.62, transport="tcp")
+        return tb
+
+    def test_a_target_whose_lookup_failed_is_tried_before_the_fallback(self) -> None:
+        tb = self._unresolved_world(True)
+        self.assertEqual(unseen_call_failures(Ctx(tb.build(), tb.facts)), [])
+        self.assertNotEqual(status(tb, "FO-6"), "fail")
+
+    def test_a_target_settled_without_an_address_is_owed_nothing(self) -> None:
+        # NXDOMAIN for the primary's name: no target (DNS-8), nothing to ask again;
+        # the secondary refusing uses server 1 up, and the INVITE sent to the
+        # primary later instead of the fallback server fails
+        tb = self._unresolved_world(True, rcode="NXDOMAIN")
+        self.assertEqual(len(unseen_call_failures(Ctx(tb.build(), tb.facts))), 1)
+        self.assertEqual(status(tb, "FO-6"), "fail")
+
+    def test_every_address_known_the_same_connections_fail(self) -> None:
+        tb = self._unresolved_world(False)
+        self.assertEqual(len(unseen_call_failures(Ctx(tb.build(), tb.facts))), 1)
+        self.assertEqual(status(tb, "FO-6"), "fail")

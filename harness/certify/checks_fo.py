@@ -813,29 +813,40 @@ def _call_went_to_fallback_first(ctx: Ctx, lo: float, hi: float) -> bool:
 
 def unseen_call_failures(ctx: Ctx) -> list[tuple[float, list[wire.ConnAttempt]]]:
     """
-    The planned calls none of whose INVITEs reached the wire that failed at
-    every target of server 1 all the same: the call's own connection (the one
-    it claimed, L{wire.call_claims}) failed before any SIP went over it, and
-    the phone moved on at once to a connection to each other target in turn
-    (RTX-2), each failing too.  For each, when the last failed and those
-    connections.
+    The planned calls that failed at every target of server 1 with no INVITE
+    on the wire: the call's own connection (the one it claimed,
+    L{wire.call_claims}, and no attempt of the wire names) failed before any
+    SIP went over it, and the phone moved on at once to a connection to each
+    other target in turn (RTX-2), each failing too.  For each: when the last
+    one failed, and the connections.
 
     Why: L{wire.attempts} leaves such connections out (nothing on the wire
     names the request), so no chain of attempts shows the call failing at
     server 1 and FO-6 would never ask where it went next.  Survey w7078
     [9371], round 34: once a registration retry in the call's moment was no
     longer read as an old call's INVITE, a phone that never took such a call
-    to the fallback server passed.  Not under register_on_enable (FO-5's
-    REGISTER goes first, and the wire names those connections).
+    to the fallback server passed.  Under register_on_enable too: FO-5's
+    REGISTER to the secondary refused before any SIP is no more named by the
+    wire than the INVITE's connection (review of round 35).
+
+    Left to the chains of L{wire.attempts} or not judged (blind spots, none
+    of them judged by the chain rule either): a round whose connections do not
+    follow each other at once (a target's address asked again slowly, DNS-11);
+    a round's later connections named as another request's; the guards take
+    any call's out-of-dialog INVITE, not only the claiming call's (two calls
+    placed within a tolerance of each other).
     """
-    if ctx.facts.account.server(1).register_on_enable:
-        return []
     conns = sorted((a for a in ctx.conn_attempts if ctx.group(a.server) == 1),
                    key=lambda a: a.start)
     claimed = ctx.call_claims
+    # (a connection the wire names is that request's attempt, judged in its chain:
+    # the registration's retry opening the first new connection in a call's moment
+    # is claimed by the call all the same; survey w7069 [3327..3329], round 32,
+    # without register_on_enable, found by the review of round 35)
+    named = {x.conn_failure.index for x in ctx.attempts if x.conn_failure is not None}
     out: list[tuple[float, list[wire.ConnAttempt]]] = []
     for first in conns:
-        if first.index not in claimed:
+        if first.index not in claimed or first.index in named:
             continue
         placed = max((p.at for p in ctx.facts.calls if p.at - 0.001 <= first.start),
                      default=first.start)

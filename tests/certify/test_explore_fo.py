@@ -1673,8 +1673,9 @@ class RegistrationRetryBesideTheCallsConnectionTests(SynchronousTestCase):
     server only six seconds after its own tries failed still fails FO-6.
     """
 
-    def _world(self, handover: float) -> TraceBuilder:
-        tb = TraceBuilder(default_facts(transport=1, redundancy_type=0, register_on_enable=1,
+    def _world(self, handover: float, register_on_enable: int = 1) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, redundancy_type=0,
+                                        register_on_enable=register_on_enable,
                                         retry_counts=8, calls=(33.0,), duration=60.0))
         tb.dns(0.0, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=30)
         tb.respond(tb.register("fallback", 0.01, call_id="reg-fb", transport="tcp"), 200)
@@ -1687,6 +1688,14 @@ class RegistrationRetryBesideTheCallsConnectionTests(SynchronousTestCase):
         tb.respond(inv, 200, handover + 0.3)
         tb.in_dialog(inv, "ACK", handover + 0.4, transport="tcp")
         return tb
+
+    def test_without_register_on_enable_the_retrys_connection_is_not_the_calls(self) -> None:
+        # the retry's connection at 33.81 s is the first new one in the call's moment
+        # (L{wire.call_claims}) but the wire names it the REGISTER's: not the call
+        # failing server 1 on connections only (L{checks_fo.unseen_call_failures};
+        # review of round 35: failed FO-6 at 39.005 s)
+        self.assertEqual(status(self._world(39.005, register_on_enable=0), "FO-6"), "pass")
+        self.assertEqual(status(self._world(45.0, register_on_enable=0), "FO-6"), "fail")
 
     def test_the_first_two_connections_are_the_registrations(self) -> None:
         tb = self._world(39.005)
@@ -1745,7 +1754,7 @@ class TlsInviteReadAfterThePhonesCloseTests(SynchronousTestCase):
 
 
 def registration_retry_after_a_calls_refusals_world(
-        call2_to_fallback: bool = True) -> TraceBuilder:
+        call2_to_fallback: bool = True, register_on_enable: int = 0) -> TraceBuilder:
     """
     Survey w7078 [9371], round 34, in TCP: concurrent mode, server 1 refusing
     every connection, registered at the fallback server.  Call 1 at 0 s:
@@ -1758,7 +1767,8 @@ def registration_retry_after_a_calls_refusals_world(
     30.37 s, nothing after it.
     """
     tb = TraceBuilder(default_facts(transport=1, redundancy_type=0, expires=120,
-                                    retry_counts=16, calls=(0.0, 30.0), duration=60.0))
+                                    retry_counts=16, calls=(0.0, 30.0), duration=60.0,
+                                    register_on_enable=register_on_enable))
     tb.facts = replace(tb.facts, calls=tuple(replace(c, duration=100.0)
                                              for c in tb.facts.calls))
     tb.dns(0.0, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=30)
@@ -1813,6 +1823,13 @@ class RegistrationRetryAfterACallsRefusalsTests(SynchronousTestCase):
 
     def test_call_refused_at_both_targets_never_at_the_fallback_fails(self) -> None:
         tb = registration_retry_after_a_calls_refusals_world(call2_to_fallback=False)
+        self.assertEqual(status(tb, "FO-6"), "fail")
+
+    def test_under_register_on_enable_never_at_the_fallback_fails(self) -> None:
+        # FO-5's REGISTER to the secondary refused before any SIP leaves the call's
+        # connections as unnamed as without it (review of round 35: passed FO-6)
+        tb = registration_retry_after_a_calls_refusals_world(call2_to_fallback=False,
+                                                             register_on_enable=1)
         self.assertEqual(status(tb, "FO-6"), "fail")
 
     def test_call_refused_at_both_targets_the_fallback_late_fails(self) -> None:

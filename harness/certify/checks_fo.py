@@ -696,6 +696,45 @@ def fallback_register_in_flight(ctx: Ctx, before: float, at: float) -> wire.Txn 
                  and x.first < before and in_flight(ctx, x, at)), None)
 
 
+def fallback_opening_unanswered(ctx: Ctx, t: float) -> int | None:
+    """
+    The trace index of the first SYN of a connection the phone was opening to
+    the fallback server when server 1 failed at C{t} (its first SYN sent
+    before), none of whose segments either way got through before the run
+    ended: still being opened then, neither up nor failed.
+
+    Why: a request handed over to the fallback server joins a connection
+    being opened there (the phone opens no second one to the same server, as
+    L{fallback_refused_at_once} reads one that failed later); nothing goes on
+    the wire for it until that connection is up, and the run ended first
+    (survey w7085 [1719], round 35: TLS, call 1's SYN to the fallback server
+    lost at 117.84 s and 118.84 s, call 2 failing server 1 at 119.64 s, the
+    run over at 120 s).
+    """
+    fb = ctx.fallback
+    phone = ctx.facts.phone
+    first: dict[tuple[str, int], int] = {}
+    through: set[tuple[str, int]] = set()
+    for i, e in ctx.trace.indexed(PacketEvent):
+        if e.proto != "tcp":
+            continue
+        if e.dst[0] == fb and (not phone or e.src[0] == phone):
+            key = e.src
+        elif e.src[0] == fb and (not phone or e.dst[0] == phone):
+            key = e.dst
+        else:
+            continue
+        if e.fate == "delivered":
+            through.add(key)
+        elif e.flags == "S" and e.dst[0] == fb and e.t <= t + ctx.tol:
+            first.setdefault(key, i)
+    # (one the phone had given up by then is no connection to join)
+    ended = {(fb, a.phone_port) for a in ctx.conn_attempts
+             if a.server == fb and a.t < t - ctx.tol}
+    return min((i for k, i in first.items()
+                if k not in through and (fb, k[1]) not in ended), default=None)
+
+
 def fallback_write_in_flight(ctx: Ctx, t: float) -> int | None:
     """
     The trace index of a segment the phone sent at once when server 1 failed
@@ -811,6 +850,75 @@ def _call_went_to_fallback_first(ctx: Ctx, lo: float, hi: float) -> bool:
         for b in ctx.conn_attempts)
 
 
+def _fallback_register_not_due(ctx: Ctx, t: float) -> bool:
+    """
+    Whether no REGISTER of the phone's own was due at the fallback server at
+    C{t}: its binding there, the last 2xx before C{t}, still in its first
+    half (it is renewed in its last half, REG-2), and no REGISTER tried there
+    since (no retry under way, RTX-5).
+    """
+    fb = ctx.fallback
+    last = max((r for r in ctx.regs if r.dst == fb and r.t <= t),
+               key=lambda r: r.t, default=None)
+    if last is None or t >= last.t + last.granted / 2 - ctx.tol:
+        return False
+    return not any(x.dst == fb and x.method == "REGISTER"
+                   and last.t < x.started < t - ctx.tol for x in ctx.attempts)
+
+
+def _call_given_up_to_fallback(ctx: Ctx, lo: float, hi: float) -> bool:
+    """
+    Whether a connection to the fallback server began from C{lo} to C{hi} and
+    failed before any SIP, which the wire names only as a REGISTER never sent
+    (L{wire.attempts} reads an unnamed connection there as the registration's)
+    while no REGISTER of the phone's own was due there
+    (L{_fallback_register_not_due}).
+
+    Why: the phone that gave a call's last connection to server 1 up (RTX-1's
+    timeout, its SYNs unanswered) opened that connection for the call's INVITE
+    (FO-6); nothing else had a reason to (survey w7038 [4213, 4214], round 35:
+    concurrent mode, call 2's SYN to the primary at 44.0 s, its RST and the
+    next SYN lost, given up at 45.5 s, the fallback server refusing at once,
+    its binding good to 120 s).
+    """
+    fb = ctx.fallback
+    named: dict[int, list[wire.Txn]] = {}
+    for x in ctx.attempts:
+        for i in x.indexes:
+            named.setdefault(i, []).append(x)
+    return any(
+        b.server == fb and lo <= b.start < hi
+        and all(x.method == "REGISTER" and not x.on_wire
+                for i in b.indexes for x in named.get(i, ()))
+        and _fallback_register_not_due(ctx, b.start)
+        for b in ctx.conn_attempts)
+
+
+def _server1_question_unheard(ctx: Ctx, lo: float, hi: float) -> bool:
+    """
+    Whether the phone asked the DNS server about a name of server 1 (its
+    domain or a name under it, not the fallback server's) from C{lo} to C{hi}
+    and heard nothing back for that try (the query or its answer lost).
+
+    Why: the phone was still resolving server 1 then, and a lost question is
+    asked again (DNS-11): server 1 is not used up for a request waiting on it,
+    and a connection in that moment may be another request's whose lookup had
+    been answered (the registration's, while the call's own lookup lost a
+    query; survey w7065 [9037], w7083 [4942, 4943], round 35), or the call's
+    first try with its next target's address still being asked again (survey
+    w7047 [6205], round 35).  The call's own tries follow once its lookup
+    ends, over connections no call claims.
+    """
+    dom = ctx.server1_domain
+    if dom is None:
+        return False
+    s2 = ctx.facts.account.server(2)
+    fb_name = wire.norm(s2.address) if s2.configured and not s2.is_ip else None
+    return any(lo <= q.t <= hi and (q.answer is None or q.answer.rcode == "TIMEOUT")
+               and (q.name == dom or q.name.endswith("." + dom)) and q.name != fb_name
+               for question in ctx.questions for q in question.tries)
+
+
 def unseen_call_failures(ctx: Ctx) -> list[tuple[float, list[wire.ConnAttempt]]]:
     """
     The planned calls that failed at every target of server 1 with no INVITE
@@ -834,7 +942,9 @@ def unseen_call_failures(ctx: Ctx) -> list[tuple[float, list[wire.ConnAttempt]]]
     follow each other at once (a target's address asked again slowly, DNS-11);
     a round's later connections named as another request's; the guards take
     any call's out-of-dialog INVITE, not only the claiming call's (two calls
-    placed within a tolerance of each other).
+    placed within a tolerance of each other); a round in whose moment a
+    question of server 1 went unheard (L{_server1_question_unheard}: the
+    call's own later round is claimed by no call, round 35).
     """
     conns = sorted((a for a in ctx.conn_attempts if ctx.group(a.server) == 1),
                    key=lambda a: a.start)
@@ -884,6 +994,10 @@ def unseen_call_failures(ctx: Ctx) -> list[tuple[float, list[wire.ConnAttempt]]]
         if not wanted or not wanted <= {b.server for b in round_}:
             continue
         done = round_[-1].t
+        if _server1_question_unheard(ctx, placed - ctx.tol, done + ctx.at_once):
+            # still resolving server 1, a question of it unheard (DNS-11): left to the
+            # later tries (a blind spot, as a slow round is)
+            continue
         if any(x.method == "INVITE" and not x.in_dialog and x.on_wire
                and first.start - ctx.tol <= x.started <= done + ctx.tol
                for x in ctx.attempts):
@@ -1045,13 +1159,16 @@ def fo6(ctx: Ctx) -> Verdict:
         if refused is not None:
             ev.extend(refused.indexes)
             continue
-        if _call_went_to_fallback_first(ctx, round_[-1].start, due):
+        if (_call_went_to_fallback_first(ctx, round_[-1].start, due)
+                or _call_given_up_to_fallback(ctx, round_[-1].start, due)):
             # it gave the last connection up before its failure was heard (RTX-1's
             # timeout, the RST lost) and went to the fallback server then (survey
             # w7040 [8173..8177], round 34: the primary's SYN at 100.0 s, given up at
             # 100.5 s for the fallback server, its RST heard only at 101.01 s)
             continue
         written = fallback_write_in_flight(ctx, done)
+        if written is None:
+            written = fallback_opening_unanswered(ctx, done)
         if written is not None:
             ev.append(written)
             continue

@@ -1963,3 +1963,101 @@ class UnseenCallFailuresGuardTests(SynchronousTestCase):
         tb = self._unresolved_world(False)
         self.assertEqual(len(unseen_call_failures(Ctx(tb.build(), tb.facts))), 1)
         self.assertEqual(status(tb, "FO-6"), "fail")
+
+    def _lost_lookup_world(self, lost: bool) -> TraceBuilder:
+        # a connection to the primary in the call's moment (the registration's retry, its
+        # address known), refused;
+        # the call's own lookup lost a query (or not) and asked again a second later, its
+        # connection refused then and the INVITE sent to the fallback server at once
+        tb = TraceBuilder(default_facts(transport=1, redundancy_type=0, expires=3600,
+                                        retry_counts=0, calls=(30.0,), duration=60.0))
+        # (concurrent mode: registered at the fallback server, the primary down throughout,
+        # the registration's lookup of server 1 answered only at 29 s)
+        tb.fault(0.0, "primary", "stop")
+        tb.respond(tb.register("fallback", 0.0, transport="tcp", call_id="reg-2"), 200, 0.01)
+        tb.dns(29.0, DOMAIN, "A", [PRIMARY], ttl=5)
+        if lost:
+            tb.dns(30.0, DOMAIN, "A", rcode="TIMEOUT")
+        else:
+            tb.dns(30.0, DOMAIN, "A", [PRIMARY], ttl=5)
+        tb.refused(30.01, "primary", after=0.01)
+        tb.dns(31.0, DOMAIN, "A", [PRIMARY], ttl=5)
+        t = tb.refused(31.01, "primary", after=0.01)
+        inv = tb.invite("fallback", t + 0.001, call_id="call-1", transport="tcp")
+        tb.respond(inv, 200, t + 0.01)
+        tb.in_dialog(inv, "ACK", t + 0.02, transport="tcp")
+        return tb
+
+    def test_a_call_whose_lookup_lost_a_query_is_left_to_its_later_tries(self) -> None:
+        # survey w7065 [9037], w7083 [4942, 4943], w7047 [6205], round 35
+        tb = self._lost_lookup_world(True)
+        self.assertEqual(unseen_call_failures(Ctx(tb.build(), tb.facts)), [])
+        self.assertNotEqual(status(tb, "FO-6"), "fail")
+
+    def test_every_question_heard_the_late_fallback_fails(self) -> None:
+        tb = self._lost_lookup_world(False)
+        self.assertEqual(len(unseen_call_failures(Ctx(tb.build(), tb.facts))), 1)
+        self.assertEqual(status(tb, "FO-6"), "fail")
+
+    def _opening_world(self, opening: bool) -> TraceBuilder:
+        # server 1 used up by a call's refused connections at 50 s; a connection to the
+        # fallback server being opened since 49.9 s (its SYN lost), the run over at 50.3 s,
+        # before the phone would give it up
+        tb = TraceBuilder(default_facts(transport=1, redundancy_type=0, expires=3600,
+                                        retry_counts=0, calls=(50.0,), duration=50.3))
+        tb.dns(0.0, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=3600)
+        tb.syn_lost(0.005, "primary", fate="delivered", phone_port=5060)
+        tb.respond(tb.register("primary", 0.01, transport="tcp"), 200, 0.02)
+        tb.fault(1.0, "primary", "stop")
+        tb.fault(1.0, "secondary", "stop")
+        if opening:
+            tb.syn_lost(49.9, "fallback", fate="lost", phone_port=40100)
+        tb.refused(tb.refused(50.0, "primary", after=0.01) + 0.001, "secondary", after=0.01)
+        return tb
+
+    def test_a_call_joining_a_connection_still_opening_at_the_fallback(self) -> None:
+        # survey w7085 [1719], round 35
+        tb = self._opening_world(True)
+        self.assertEqual(len(unseen_call_failures(Ctx(tb.build(), tb.facts))), 1)
+        self.assertNotEqual(status(tb, "FO-6"), "fail")
+
+    def test_nothing_opening_at_the_fallback_fails(self) -> None:
+        tb = self._opening_world(False)
+        self.assertEqual(status(tb, "FO-6"), "fail")
+
+    def _given_up_world(self, expires: int) -> TraceBuilder:
+        # concurrent mode, registered at both at 0 s; a call at 44 s, its SYNs to the
+        # primary unanswered (refused only at 47 s), given up at 45.5 s, a connection to
+        # the fallback server refused then (the wire names it the registration's)
+        tb = TraceBuilder(default_facts(transport=1, redundancy_type=0, expires=expires,
+                                        retry_counts=0, calls=(44.0,), duration=60.0,
+                                        server1=PRIMARY))
+        tb.facts = replace(tb.facts, servers=tuple(s for s in tb.facts.servers
+                                                   if s.role != "secondary"))
+        tb.syn_lost(0.0, "primary", fate="delivered", phone_port=5060)
+        tb.respond(tb.register("primary", 0.001, transport="tcp"), 200, 0.003)
+        tb.syn_lost(0.0, "fallback", fate="delivered", phone_port=5062)
+        tb.respond(tb.register("fallback", 0.001, transport="tcp", call_id="reg-2"), 200,
+                   0.003)
+        tb.fault(17.0, "fallback", "stop")
+        tb.fault(24.0, "primary", "stop")
+        tb.syn_lost(44.0, "primary", fate="lost", phone_port=40200)
+        tb.syn_lost(45.0, "primary", fate="lost", phone_port=40200)
+        tb.refused(45.5, "fallback", after=0.002)
+        tb.syn_lost(47.0, "primary", phone_port=40200)
+        tb._add(ConnEvent(47.002, PHONE, "refused", "tcp", (PHONE, 40200), (PRIMARY, 5060),
+                          "RST"))
+        return tb
+
+    def test_a_call_given_up_to_the_fallback_server_its_registration_not_due(self) -> None:
+        # survey w7038 [4213, 4214], round 35
+        tb = self._given_up_world(120)
+        self.assertEqual(len(unseen_call_failures(Ctx(tb.build(), tb.facts))), 1)
+        self.assertNotEqual(status(tb, "FO-6"), "fail")
+
+    def test_the_same_connection_with_the_registration_due_there_fails(self) -> None:
+        # the binding at the fallback server in its last half at 45.5 s (60 s granted):
+        # the connection there may be its renewal's, and nothing says the call went there
+        tb = self._given_up_world(60)
+        self.assertEqual(len(unseen_call_failures(Ctx(tb.build(), tb.facts))), 1)
+        self.assertEqual(status(tb, "FO-6"), "fail")

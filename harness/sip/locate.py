@@ -1091,7 +1091,9 @@ class _UdpLookup:
             outcome = self.resolver.filterAnswers(message)
         except BaseException:
             outcome = Failure()
-        if isinstance(outcome, Deferred):
+        if type(outcome) is not tuple and isinstance(outcome, Deferred):
+            # (a truncated answer: asked again over TCP; Deferred's isinstance goes
+            # through ABCMeta, so the usual tuple of sections is told apart first)
             outcome.addBoth(self._finish)
         else:
             self._finish(outcome)

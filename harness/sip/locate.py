@@ -1018,6 +1018,12 @@ class _QuietResolver(client.Resolver):
                 return proto
 
 
+#: C{isIPv6Address}, kept by host: it tells an IPv4 server's address by an
+#: C{inet_pton} that raises (an exception per query, on every query's path);
+#: a pure function of the string, and a phone asks one or two servers
+_is_ipv6 = functools.lru_cache(maxsize=64)(isIPv6Address)
+
+
 class _UdpLookup:
     """
     One question asked over UDP exactly as C{client.Resolver._lookup} asks it
@@ -1062,7 +1068,7 @@ class _UdpLookup:
 
     def _send(self, address: tuple[str, int], timeout: float, id: int | None) -> None:
         """C{Resolver._query} and the protocol's C{query}: one try to C{address}."""
-        if isIPv6Address(address[0]):
+        if _is_ipv6(address[0]):
             proto = self.resolver._connectedProtocol(interface="::")
         else:
             proto = self.resolver._connectedProtocol()

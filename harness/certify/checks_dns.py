@@ -1141,7 +1141,7 @@ def dns10(ctx: Ctx) -> Verdict:
     root = _root(ctx, qs, dom)
     if root is None:
         return ctx.na(c, "the phone made no DNS query for server 1")
-    lookups = _lookups(qs, root)
+    lookups = _server1_lookups(ctx)  # (= _lookups(qs, root): qs, dom and root are its)
     if _ttl_outlasts_run(ctx, lookups):
         return ctx.na(c, _DNS10_NONE)
     judged = 0
@@ -1320,7 +1320,7 @@ def dns11(ctx: Ctx) -> Verdict:
     root = _root(ctx, qs, dom)
     if root is None:
         return ctx.na(c, "the phone made no DNS query for server 1")
-    lookups = _lookups(qs, root)
+    lookups = _server1_lookups(ctx)  # (= _lookups(qs, root): qs, dom and root are its)
     if _no_lookup_failed(ctx, dom, lookups):
         return ctx.na(c, _DNS11_NONE)
     # lookups whose every query the network lost (the DNS host down): failed
@@ -1525,7 +1525,7 @@ def dns_failures(ctx: Ctx) -> list[DnsDown]:
     if root is None:
         return out
     prev_end = float("-inf")
-    lookups = _lookups(qs, root)
+    lookups = _server1_lookups(ctx)  # (= _lookups(qs, root): qs, dom and root are its)
     unsent = _unsent_queries(ctx)
     borrowed: set[int] = set()
     borrowed_lost: set[float] = set()
@@ -1874,8 +1874,13 @@ def _server1_lookups(ctx: Ctx) -> list[list[Q]]:
     """
     The phone's lookups of server 1's domain, in order; none without a domain,
     a DNS server or any query for it (the views below ask "the lookup in use
-    at t", each from this list).
+    at t", each from this list).  Kept on the context (L{Ctx.server1_lookups}).
     """
+    return ctx.server1_lookups
+
+
+def _server1_lookups_of(ctx: Ctx) -> list[list[Q]]:
+    """L{_server1_lookups}, worked out."""
     dom = _domain(ctx)
     if dom is None or ctx.facts.dns is None:
         return []

@@ -175,8 +175,6 @@ MUST_FAIL = {
     "r34-w7077-rtx5-fallback-renewal-failed-back-on-working": ("probes-wrong-interval",
                                                                "FBK-S3"),
     "r34-w7077-rtx2-tls-invite-waits-for-register-under-way": ("retries-too-few", "RTX-2"),
-    "r35-w7084-reg2-renewals-srv-question-lost-before-calls-lookup": ("no-reregister-retry",
-                                                                      "REG-2"),
 }
 
 

@@ -291,6 +291,19 @@ class Ctx:
         return queries(self)
 
     @cached_property
+    def server1_lookups(self) -> list[list[Q]]:
+        """
+        The phone's lookups of server 1's domain, in order
+        (L{harness.certify.checks_dns._server1_lookups}).  Why kept: DNS-10,
+        DNS-11, the DNS failure view and the "lookup in use at t" views each
+        grouped the same queries into the same lookups again.  Do not change
+        the lists.
+        """
+        from harness.certify.checks_dns import _server1_lookups_of
+
+        return _server1_lookups_of(self)
+
+    @cached_property
     def questions(self) -> tuple[Question, ...]:
         """
         The phone's DNS questions in the order it asked them, tries folded

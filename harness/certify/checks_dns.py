@@ -451,6 +451,26 @@ def _pending_from_before(qs: Sequence[Q], unsent: Sequence[Q], q: Q, rec: Naptr)
     return None
 
 
+def _first_asks(qs: Sequence[Q], unsent: Sequence[Q], q: Q, good: Sequence[Naptr]) -> set[str]:
+    """
+    The names the lookup of NAPTR answer C{q} can ask first of its own, on
+    that answer's arrival (what L{_asked_before_answer} calls "expected"): the
+    most preferred usable record's; any usable record's when that one's
+    question was still pending from an earlier lookup (L{_pending_from_before}:
+    the resolver shares it, the lookup's next own question follows its
+    answer).  A later record's query sent before the answer can have come is
+    another lookup's step, not this one's.  Survey w7085 [559..565], round 35:
+    a call's lookup 0.44 s after another's, its NAPTR answer leaving the server
+    at 190.542 (100 ms latency); the earlier lookup's _sip._udp SRV query sent
+    at 190.603, as its _sips._tcp answer came, read as the call's first step.
+    """
+    if not good:
+        return set()
+    if _pending_from_before(qs, unsent, q, good[0]) is None:
+        return {good[0].replacement}
+    return {r.replacement for r in good}
+
+
 def dns4(ctx: Ctx) -> Verdict:
     c = "DNS-4"
     dom, guard = _guard_domain(ctx, c)
@@ -480,10 +500,10 @@ def dns4(ctx: Ctx) -> Verdict:
         end = _sent(ctx, qs[n + 1 + len(after)]) if n + 1 + len(after) < len(qs) else math.inf
         lost_on_way = [x for x in unsent if _sent(ctx, q) < x.t < end
                        and not (x.type == "NAPTR" and x.name == dom)]
+        first = _first_asks(qs, unsent, q, good)
         follow = sorted(
             (x for x in (*after, *lost_on_way) if x.type in ("SRV", "NAPTR")
-             and not _asked_before_answer(
-                 ctx, q, x, any(x.name == r.replacement for r in good))),
+             and not _asked_before_answer(ctx, q, x, x.name in first)),
             key=lambda x: _sent(ctx, x))
         if not good:
             continue
@@ -1121,7 +1141,7 @@ def dns10(ctx: Ctx) -> Verdict:
     root = _root(ctx, qs, dom)
     if root is None:
         return ctx.na(c, "the phone made no DNS query for server 1")
-    lookups = _lookups(qs, root)
+    lookups = _server1_lookups(ctx)  # (= _lookups(qs, root): qs, dom and root are its)
     if _ttl_outlasts_run(ctx, lookups):
         return ctx.na(c, _DNS10_NONE)
     judged = 0
@@ -1300,7 +1320,7 @@ def dns11(ctx: Ctx) -> Verdict:
     root = _root(ctx, qs, dom)
     if root is None:
         return ctx.na(c, "the phone made no DNS query for server 1")
-    lookups = _lookups(qs, root)
+    lookups = _server1_lookups(ctx)  # (= _lookups(qs, root): qs, dom and root are its)
     if _no_lookup_failed(ctx, dom, lookups):
         return ctx.na(c, _DNS11_NONE)
     # lookups whose every query the network lost (the DNS host down): failed
@@ -1505,7 +1525,7 @@ def dns_failures(ctx: Ctx) -> list[DnsDown]:
     if root is None:
         return out
     prev_end = float("-inf")
-    lookups = _lookups(qs, root)
+    lookups = _server1_lookups(ctx)  # (= _lookups(qs, root): qs, dom and root are its)
     unsent = _unsent_queries(ctx)
     borrowed: set[int] = set()
     borrowed_lost: set[float] = set()
@@ -1854,8 +1874,13 @@ def _server1_lookups(ctx: Ctx) -> list[list[Q]]:
     """
     The phone's lookups of server 1's domain, in order; none without a domain,
     a DNS server or any query for it (the views below ask "the lookup in use
-    at t", each from this list).
+    at t", each from this list).  Kept on the context (L{Ctx.server1_lookups}).
     """
+    return ctx.server1_lookups
+
+
+def _server1_lookups_of(ctx: Ctx) -> list[list[Q]]:
+    """L{_server1_lookups}, worked out."""
     dom = _domain(ctx)
     if dom is None or ctx.facts.dns is None:
         return []

@@ -2660,12 +2660,23 @@ def _moved_on_to(facts: Facts, free: Sequence[ConnAttempt], synthetic: dict[int,
     primary, whose address no REGISTER ever reached, and silent at the
     secondary, its SYNs lost; left out, the retry from the top 30 s later read
     as the round moving on to the primary late.  C{None} if there is none.
+
+    One failed before C{free[k]} is looked at too, after those failed later
+    (C{free} is ordered by failure time): a connection given up at RTX-1's
+    time, its SYNs lost, may be reset only after the next target's connection,
+    begun as the phone gave it up, failed.  Survey w7084 [8817..8820], round
+    35: TLS to plain ports, the registration's retry at 35.03 s, the primary's
+    SYNs lost, given up at 35.53 s, the secondary's connection then reset at
+    35.545 s, the primary's only at 36.245 s; left out, every later round read
+    one target off, the secondary's connection at 96.01 s an early retry
+    (RTX-5).
     """
     a = free[k]
     give_up = give_up_delay(facts.profile, "REGISTER", retry_counts_for(facts, a.server))
     a_t = min(a.t, a.start + give_up)
     group = facts.group_of(a.server)
-    return next((synthetic[j] for j in range(k + 1, len(free))
+    order = [*range(k + 1, len(free)), *sorted(range(k), key=lambda j: free[j].start)]
+    return next((synthetic[j] for j in order
                  if j in synthetic and free[j].server != a.server
                  and facts.group_of(free[j].server) == group
                  and a_t - facts.tol <= free[j].start <= a_t + give_up + facts.tol), None)

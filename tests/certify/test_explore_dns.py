@@ -2560,3 +2560,49 @@ class NaptrStepSharedWithAnEarlierLookupsRetryTests(SynchronousTestCase):
 
     def test_nothing_pending_to_share_fails(self) -> None:
         self.assertEqual(status(self._world(False), "DNS-4"), "fail")
+
+
+# -- round 35 (t42w85) -------------------------------------------------------------------
+
+
+class LaterRecordAskedBeforeTheAnswerCameTests(SynchronousTestCase):
+    """
+    DNS-4 (survey w7085 [559..565], round 35): DNS-NAPTR, records
+    C{_sip._tcp} (order 10), C{_sips._tcp} (99), C{_sip._udp} (100), every
+    SRV set empty; 100 ms latency, 1 ms jitter.  A call's lookup began 0.44 s
+    after another's; its NAPTR answer left the server at 0.542 s and the
+    other lookup's C{_sip._udp}, asked at 0.603 s as its C{_sips._tcp} answer
+    came, was read as the call's first step, out of order: a query for any of
+    the records counted as what the answer calls for, the phone asking it on
+    the fast end of the jitter.  The answer calls for its most preferred
+    record first (L{checks_dns._first_asks}); a later one's query sent before
+    the answer can have come is another lookup's.  A call's lookup that asks
+    C{_sip._udp} first, once its answer came, still fails.
+    """
+
+    def _world(self, udp_first: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=3, port1=0, naptr_build=1, calls=(0.0,),
+                                        duration=30.0, server2=""))
+        naptr = ('10 38 "s" "SIP+D2T" "" _sip._tcp.' + DOMAIN,
+                 '99 15 "s" "SIPS+D2T" "" _sips._tcp.' + DOMAIN,
+                 '100 10 "s" "SIP+D2U" "" _sip._udp.' + DOMAIN)
+        tcp, sips, udp = (f"_sip._tcp.{DOMAIN}", f"_sips._tcp.{DOMAIN}",
+                          f"_sip._udp.{DOMAIN}")
+        # the earlier lookup
+        sent_query(tb, 0.0, 0.1004, DOMAIN, "NAPTR", naptr, port=1001)
+        sent_query(tb, 0.2005, 0.3015, tcp, "SRV", rcode="NXDOMAIN", port=1002)
+        sent_query(tb, 0.4017, 0.5022, sips, "SRV", rcode="NXDOMAIN", port=1003)
+        sent_query(tb, 0.6025, 0.703, udp, "SRV", rcode="NXDOMAIN", port=1004)
+        # the call's (the earlier lookup's last two steps shared with its own)
+        sent_query(tb, 0.4416, 0.5419, DOMAIN, "NAPTR", naptr, port=2001)
+        first, third = (udp, tcp) if udp_first else (tcp, udp)
+        sent_query(tb, 0.642, 0.7429, first, "SRV", rcode="NXDOMAIN", port=2002)
+        sent_query(tb, 0.8432, 0.9435, sips, "SRV", rcode="NXDOMAIN", port=2003)
+        sent_query(tb, 1.0441, 1.1443, third, "SRV", rcode="NXDOMAIN", port=2004)
+        return tb
+
+    def test_other_lookups_later_record_before_the_answer_passes(self) -> None:
+        self.assertEqual(status(self._world(False), "DNS-4"), "pass")
+
+    def test_later_record_first_after_the_answer_fails(self) -> None:
+        self.assertEqual(status(self._world(True), "DNS-4"), "fail")

@@ -6198,3 +6198,42 @@ class InviteWaitsForTlsRegisterInFlightTests(SynchronousTestCase):
 
     def test_invite_long_after_the_register_succeeded_fails(self) -> None:
         self.assertEqual(status(self._world(1.0 + 3.5 + 2.47), "RTX-2"), "fail")
+
+
+class PrimaryResetAfterTheSecondaryTests(SynchronousTestCase):
+    """
+    RTX-5 (survey w7084 [8817..8820], round 35; TLS to plain ports, concurrent
+    mode, retry_counts 0: RTX-1 gives a target 0.5 s): the phone registered
+    at the fallback server only, no REGISTER ever reaching server 1.  The
+    retry at 35.03 s opened a connection to the primary whose first SYN was
+    lost; the phone gave it up at 35.53 s and opened one to the secondary,
+    reset at 35.545 s, while the primary's, its SYN sent again, was reset
+    only at 36.245 s.  The failed connections, ordered by failure time, had
+    the secondary's before the primary's, so the primary's was never read as
+    the same request's try before it moved on (nothing on the wire there
+    said what it was for): every later round read one target off, and the
+    secondary's connection of the round at 95.99 s an early retry.  A retry
+    10 s after a round failed still fails.
+    """
+
+    def _world(self, every: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=2, retry_counts=0, duration=120.0))
+        tb.respond(tb.register("fallback", 0.0, call_id="reg-2", transport="tls",
+                               port=5061), 200, 0.01)
+        # the first retry: the primary's first SYN lost, sent again a second later,
+        # refused only after the secondary's, begun as the phone gave the primary up
+        tb.syn_lost(35.03, "primary", fate="lost", phone_port=41900)
+        tb.syn_lost(36.03, "primary", phone_port=41900)
+        tb._add(ConnEvent(36.245, PHONE, "refused", "tcp", (PHONE, 41900), (PRIMARY, 5060),
+                          "RST"))
+        at = tb.refused(35.53, "secondary", after=0.015)
+        for _ in range(2):
+            at = tb.refused(tb.refused(at + every, "primary", after=0.015), "secondary",
+                            after=0.015)
+        return tb
+
+    def test_retry_a_retry_interval_after_each_round_passes(self) -> None:
+        self.assertEqual(status(self._world(30.0), "RTX-5"), "pass")
+
+    def test_retry_too_early_fails(self) -> None:
+        self.assertEqual(status(self._world(10.0), "RTX-5"), "fail")

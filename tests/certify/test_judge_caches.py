@@ -57,6 +57,44 @@ class NewChainsTests(SynchronousTestCase):
         self.assertTrue(ctx.new_chains(1))
 
 
+class Server1LookupsTests(SynchronousTestCase):
+    """
+    Ctx.server1_lookups is worked out once per run and is the grouping DNS-10,
+    DNS-11 and the DNS failure view made each for themselves.
+    """
+
+    def test_once_and_equal(self) -> None:
+        from dataclasses import replace
+
+        from harness.certify.checks_base import Ctx
+        from harness.scenario import bundled_scenarios_dir, load_scenario
+        from harness.testbed import run_scenario
+
+        sc = load_scenario(bundled_scenarios_dir() / "register-failover-udp.toml")
+        result = run_scenario(replace(sc, duration=300.0), seed=0)
+        ctx = Ctx(result.trace, result.facts)
+        dom = checks_dns._domain(ctx)
+        assert dom is not None
+        root = checks_dns._root(ctx, ctx.queries, dom)
+        assert root is not None
+        want = checks_dns._lookups(ctx.queries, root)
+        self.assertGreater(len(want), 1)
+        self.assertEqual(checks_dns._server1_lookups(ctx), want)
+        self.assertIs(checks_dns._server1_lookups(ctx), ctx.server1_lookups)
+
+    def test_none_without_a_domain(self) -> None:
+        from dataclasses import replace
+
+        from harness.certify.checks_base import Ctx
+        from harness.scenario import bundled_scenarios_dir, load_scenario
+        from harness.testbed import run_scenario
+
+        sc = load_scenario(bundled_scenarios_dir() / "register-failover-udp.toml")
+        result = run_scenario(replace(sc, duration=10.0), seed=0)
+        ctx = Ctx(result.trace, replace(result.facts, dns=None))
+        self.assertEqual(ctx.server1_lookups, [])
+
+
 class CachedPropertyTests(SynchronousTestCase):
     """harness._cached.cached_property: functools' behaviour, without the lock."""
 

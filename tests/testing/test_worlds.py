@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import pickle
+import subprocess
+import sys
 import tempfile
 from contextlib import redirect_stdout
 from pathlib import Path
@@ -73,3 +76,36 @@ class RoundTripTests(SynchronousTestCase):
             path.write_bytes(pickle.dumps({"not": "worlds"}))
             with self.assertRaises(SystemExit):
                 main(["judge", str(path), str(Path(tmp) / "o.json")])
+
+
+_LEAVES_NOTHING = """
+import pickle, sys
+from harness.testing.worlds import draw, judge
+worlds = draw(5, 4)
+worlds[0].scenario()
+pickle.loads(pickle.dumps(worlds[0]))
+judge(worlds, jobs=2)
+print("judged")
+"""
+
+
+class TemporaryFilesTests(SynchronousTestCase):
+    def test_judging_leaves_no_temporary_directory(self) -> None:
+        """
+        Worlds drawn and judged in a process and in two forked workers leave
+        nothing in the temporary folder once the process exits (each made a
+        zone directory of its own; before, every one stayed behind).
+        """
+        tmp = Path(self.mktemp())
+        tmp.mkdir()
+        env = {**os.environ, "TMPDIR": str(tmp),
+               "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+        out = subprocess.run([sys.executable, "-c", _LEAVES_NOTHING], env=env, timeout=120,
+                             capture_output=True, text=True, check=False)
+        self.assertEqual((out.returncode, out.stdout.strip()), (0, "judged"), out.stderr)
+        self.assertEqual(sorted(p.name for p in tmp.iterdir()), [])
+
+    def test_a_pickled_world_carries_no_zone_path(self) -> None:
+        world = draw(5, 1)[0]
+        world.scenario()
+        self.assertEqual(pickle.loads(pickle.dumps(world))._cache, {})

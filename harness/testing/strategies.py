@@ -519,7 +519,9 @@ def fault_schedules(
 # -- worlds --------------------------------------------------------------------------------
 
 
-_ZONE_DIR: Path | None = None
+#: this process's zone directory, with the process it belongs to (a forked
+#: worker inherits its parent's and must make its own, L{_zone_dir})
+_ZONE_DIR: tuple[int, Path] | None = None
 
 
 def _zone_dir() -> Path:
@@ -536,22 +538,15 @@ def _zone_dir() -> Path:
     worker left a directory of up to 8 MB in the temporary folder.)
     """
     global _ZONE_DIR
-    if _ZONE_DIR is None or _ZONE_PID != os.getpid():
-        _set_zone_dir(Path(tempfile.mkdtemp(prefix="sip-harness-worlds-")))
-        assert _ZONE_DIR is not None
-        (_ZONE_DIR / "scenarios").mkdir()
-        (_ZONE_DIR / "zones").mkdir()
-    return _ZONE_DIR
-
-
-_ZONE_PID = 0
-
-
-def _set_zone_dir(path: Path) -> None:
-    global _ZONE_DIR, _ZONE_PID
-    _ZONE_DIR, _ZONE_PID = path, os.getpid()
-    multiprocessing.util.Finalize(None, shutil.rmtree, args=(str(path),),
-                                  kwargs={"ignore_errors": True}, exitpriority=0)
+    pid = os.getpid()
+    if _ZONE_DIR is None or _ZONE_DIR[0] != pid:
+        path = Path(tempfile.mkdtemp(prefix="sip-harness-worlds-"))
+        multiprocessing.util.Finalize(None, shutil.rmtree, args=(str(path),),
+                                      kwargs={"ignore_errors": True}, exitpriority=0)
+        (path / "scenarios").mkdir()
+        (path / "zones").mkdir()
+        _ZONE_DIR = (pid, path)
+    return _ZONE_DIR[1]
 
 
 @dataclass(frozen=True)

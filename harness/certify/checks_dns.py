@@ -1543,7 +1543,7 @@ def dns_failures(ctx: Ctx) -> list[DnsDown]:
         # own SRV steps lost and timed out)
         later = lookups[n + 1 :]
         if _carried_on(ctx, lk, later, unsent):
-            went, asked = _went_on_with(lk, later, unsent)
+            went, asked = _went_on_with(ctx, lk, later, unsent)
             borrowed |= went
             borrowed_lost |= asked
             continue
@@ -1711,6 +1711,7 @@ def _carried_on(ctx: Ctx, lk: list[Q], later: list[list[Q]], unsent: Sequence[Q]
         for other in later:
             if _lookup_ok(other) and any(
                     x.name == u.name and x.type == u.type and 0 < x.t - u.t <= _RESOLVER_RETRY
+                    and not _question_given_up(ctx, u, x.t)
                     for x in other):
                 return True
     # ... or its address question gave up and the resolver moved on to the next target
@@ -1780,7 +1781,22 @@ def _shared_with(lk: list[Q], borrowed: set[int], unsent: Sequence[Q]) -> set[in
     return out
 
 
-def _went_on_with(lk: list[Q], later: list[list[Q]],
+def _question_given_up(ctx: Ctx, u: Q, at: float) -> bool:
+    """
+    Whether the phone's resolver had given up lost query C{u}'s question by
+    C{at}: L{DNS_GIVE_UP} after its first try (make_resolver's schedule (1, 3),
+    DNS-11).  The same question asked after that is a new lookup's, never the
+    resolver's retry of C{u} that an earlier lookup went on with (survey w7086
+    [4907..4909], round 36: a call's A question lost at 55.0 and 56.0 s, given
+    up at 59.0 s, the fallback server taking the call; the next call's lookup
+    asked it at 60.0 s and was answered, which read as the first call's retry,
+    so the next call's lookup seemed to fail, DNS-11, FO-6, FBK-S2).
+    """
+    q = next((x for x in ctx.questions if any(t.index == u.index for t in x.tries)), None)
+    return q is not None and at > q.first + DNS_GIVE_UP + ctx.tol
+
+
+def _went_on_with(ctx: Ctx, lk: list[Q], later: list[list[Q]],
                   unsent: Sequence[Q]) -> tuple[set[int], set[float]]:
     """
     The queries of the next lookup that lookup C{lk} went on with (L{_carried_on}):
@@ -1800,7 +1816,8 @@ def _went_on_with(lk: list[Q], later: list[list[Q]],
         if (u.name, u.type) in mine:
             continue
         for x in nxt:
-            if x.name == u.name and x.type == u.type and 0 < x.t - u.t <= _RESOLVER_RETRY:
+            if (x.name == u.name and x.type == u.type and 0 < x.t - u.t <= _RESOLVER_RETRY
+                    and not _question_given_up(ctx, u, x.t)):
                 out.add(x.index)  # (the first retry only)
                 asked.add(u.t)
                 names = {norm(r.target) for r in _srvs(x)} if x.type == "SRV" else set()

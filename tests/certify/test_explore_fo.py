@@ -14,6 +14,7 @@ from twisted.names import dns
 from twisted.trial.unittest import SynchronousTestCase
 
 from harness.certify.checks_base import Ctx
+from harness.certify.checks_dns import dns_failures
 from harness.certify.checks_fo import _fallback_failed_before, unseen_call_failures
 from harness.certify.facts import CallPlan, ServerInfo
 from harness.certify.wire import attempts, give_up_delay
@@ -2061,3 +2062,69 @@ class UnseenCallFailuresGuardTests(SynchronousTestCase):
         tb = self._given_up_world(60)
         self.assertEqual(len(unseen_call_failures(Ctx(tb.build(), tb.facts))), 1)
         self.assertEqual(status(tb, "FO-6"), "fail")
+
+
+class QuestionAskedAfterItsGiveUpTests(SynchronousTestCase):
+    """
+    DNS-11, FO-6, FBK-S2 (survey w7086 [4907..4909], round 36): successive
+    mode, server 1 a domain without SRV records.  A call at 55 s: its
+    _sip._udp SRV answered NXDOMAIN, its A question for the domain lost at
+    55.0 and 56.0 s, given up at 59.0 s (DNS_GIVE_UP after the first try);
+    the call went to the fallback server then.  A second call at 60 s looked
+    the domain up afresh, its A answered, and went to the primary.  The wire
+    read the second call's A as the resolver's retry of the first call's lost
+    question (within L{_RESOLVER_RETRY} of its second try), the first lookup
+    as having gone on with it, and the second call's lookup, robbed of its
+    address, as failing at 60.0 s with nothing at the fallback server after
+    (FO-6, FBK-S2).  A question asked after the resolver gave it up is a new
+    lookup's.  A retry in time, shared by a lookup begun meanwhile, is still
+    the first lookup's; and a first call never taken to the fallback server
+    still fails FO-6.
+    """
+
+    def _world(self, to_fallback: bool = True) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(port1=0, redundancy_type=1, expires=300, retry_counts=8,
+                                        calls=(55.0, 60.0), duration=120.0,
+                                        latency_tolerance=0.055))
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+        tb.dns(0.004, DOMAIN, "A", [PRIMARY], ttl=30)
+        tb.respond(tb.register("primary", 0.006), 200, 0.007)
+        tb.dns(55.0, f"_sip._udp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+        lost_query(tb, 55.003, DOMAIN, dns.A)
+        lost_query(tb, 56.003, DOMAIN, dns.A)
+        if to_fallback:
+            tb.call("fallback", 59.004, call_id="call-1", bye_at=89.0)
+        tb.dns(60.0, f"_sip._udp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+        tb.dns(60.004, DOMAIN, "A", [PRIMARY], ttl=30)
+        tb.call("primary", 60.006, call_id="call-2", bye_at=61.0)
+        return tb
+
+    def _downs(self, tb: TraceBuilder) -> list[float]:
+        return [round(d.start, 3) for d in dns_failures(Ctx(tb.build(), tb.facts))]
+
+    def test_a_question_asked_after_its_give_up_is_a_new_lookups(self) -> None:
+        tb = self._world()
+        self.assertNotIn(60.0, self._downs(tb))
+        for clause in ("DNS-11", "FO-6", "FBK-S2"):
+            self.assertNotEqual(status(tb, clause), "fail", clause)
+
+    def test_a_first_call_never_at_the_fallback_server_fails(self) -> None:
+        self.assertEqual(status(self._world(to_fallback=False), "FO-6"), "fail")
+
+    def test_a_retry_in_time_shared_by_a_later_lookup_is_the_first_lookups(self) -> None:
+        # the first call's A lost at 55.0 s, a second call's lookup begun at 55.5 s,
+        # the resolver's retry at 56.0 s answered: it served both lookups
+        tb = TraceBuilder(default_facts(port1=0, redundancy_type=1, expires=300, retry_counts=8,
+                                        calls=(55.0, 55.5), duration=120.0,
+                                        latency_tolerance=0.055))
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+        tb.dns(0.004, DOMAIN, "A", [PRIMARY], ttl=30)
+        tb.respond(tb.register("primary", 0.006), 200, 0.007)
+        tb.dns(55.0, f"_sip._udp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+        lost_query(tb, 55.003, DOMAIN, dns.A)
+        tb.dns(55.5, f"_sip._udp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+        tb.dns(56.003, DOMAIN, "A", [PRIMARY], ttl=30)
+        tb.call("primary", 56.005, call_id="call-1", bye_at=57.0)
+        tb.call("primary", 56.006, call_id="call-2", bye_at=57.0)
+        self.assertNotIn(55.0, self._downs(tb))
+

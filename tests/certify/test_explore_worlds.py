@@ -179,6 +179,8 @@ MUST_FAIL = {
                                                               "FBK-C1"),
     "r34-w7040-fo6-call-given-up-before-refusal-heard": ("registers-fallback-in-successive",
                                                          "FBK-S1"),
+    "r36-w7086-fo6-question-asked-after-its-give-up": ("registers-fallback-in-successive",
+                                                       "FBK-S1"),
 }
 
 

@@ -1235,11 +1235,16 @@ def _moved_on_at(x: Txn, give_up: float, out: Sequence[Txn],
     # phone moving on too, its query lost and asked again a second later: survey
     # 7018 [02], round 17, FB-3, TCP, a renewal's 200 retransmitted as Timer F ran
     # out, the primary's A asked then, the REGISTER to it 1.4 s later)
+    # (a try with a lower CSeq is an earlier one, RTX-4's CSeq + 1 per attempt, that TCP
+    # only delivered late: survey w7086 [9511..9515], round 36, TLS, a call's INVITE cseq 1
+    # to the primary lost and read at 6.51 s, after its cseq 2 at the secondary, whose 200
+    # came about its give-up time; the phone had moved on from the primary, not to it)
     a = give_up - facts.tol
     b = max(give_up, until if until is not None else give_up) + facts.tol
     began = [(lo, hi) for lo, hi in lookups if a <= lo <= b]
     return any(
         y.call_id == x.call_id and y.method == x.method and y.dst != x.dst
+        and y.cseq >= x.cseq
         and (a <= y.first <= b or a <= y.started <= b
              or any(lo - facts.tol <= y.started <= hi + facts.tol for lo, hi in began))
         for y in out)

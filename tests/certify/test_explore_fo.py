@@ -17,7 +17,7 @@ from harness.certify.checks_base import Ctx
 from harness.certify.checks_dns import dns_failures
 from harness.certify.checks_fo import _fallback_failed_before, unseen_call_failures
 from harness.certify.facts import CallPlan, ServerInfo
-from harness.certify.wire import attempts, give_up_delay
+from harness.certify.wire import attempts, give_up_delay, phone_transactions
 from harness.testing.tracebuilder import (
     DOMAIN,
     FALLBACK,
@@ -2128,3 +2128,57 @@ class QuestionAskedAfterItsGiveUpTests(SynchronousTestCase):
         tb.call("primary", 56.006, call_id="call-2", bye_at=57.0)
         self.assertNotIn(55.0, self._downs(tb))
 
+
+class EarlierTryReadLateIsNoMoveOnTests(SynchronousTestCase):
+    """
+    FO-6 (survey w7086 [9511..9515], round 36): TLS, retry_counts 0, calls at
+    4 s and 6 s, both waiting on the lookup; connections to the primary and
+    the secondary opened together at 5.80 s.  The first call's INVITE cseq 1
+    to the primary lost and sent again, so read only at 6.51 s; the phone had
+    given it up at 6.30 s and sent cseq 2 to the secondary, read at 6.40 s
+    and answered, the 200 reaching the phone about that INVITE's give-up time
+    as the wire dates it.  The wire took the primary's cseq 1, read then, for
+    the phone moving on from the secondary (L{wire._moved_on_at}), so the
+    200 for late, and both targets of server 1 failed with nothing at the
+    fallback server.  A try with a lower CSeq is an earlier one (RTX-4), no
+    moving on.  The same answer with a later try (cseq 3) sent to the
+    primary then is still too late, and, the primary silent and nothing sent
+    to the fallback server, FO-6 fails.
+    """
+
+    def _world(self, later_cseq: int) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=2, port1=5061, retry_counts=0, expires=30,
+                                        calls=(4.0, 6.0), duration=60.0,
+                                        latency_tolerance=0.253))
+        tb.dns(5.7, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=300)
+        tb.syn_lost(5.8042, "primary", port=5061, fate="delivered", phone_port=5060)
+        tb.syn_lost(5.8042, "secondary", port=5061, fate="delivered", phone_port=5060)
+        # the second call's INVITE at the secondary, answered
+        inv2 = tb.invite("secondary", 6.3065, call_id="call-2", transport="tls", port=5061)
+        tb.respond(inv2, 200, 6.3066)
+        # the first call's try at the secondary (cseq 2), its 200 about its give-up
+        inv1 = tb.invite("secondary", 6.4046, call_id="call-1", cseq=2, transport="tls",
+                         port=5061)
+        tb.respond(inv1, 200, 6.5065)
+        tb.in_dialog(inv1, "ACK", 6.6073, transport="tls", port=5061)
+        # the primary reads the first call's other try at 6.5064: cseq 1, its earlier
+        # try held up by TCP (answered); or (later_cseq 3) a try after the secondary's,
+        # never answered
+        late = tb.invite("primary", 6.5064, call_id="call-1", cseq=later_cseq, transport="tls",
+                         port=5061)
+        if later_cseq < 2:
+            tb.respond(late, 200, 6.5065)
+        return tb
+
+    def _late(self, tb: TraceBuilder) -> list[tuple[str, int]]:
+        return [(x.dst, x.cseq) for x in phone_transactions(tb.build(), tb.facts) if x.late]
+
+    def test_an_earlier_try_read_late_is_no_moving_on(self) -> None:
+        tb = self._world(1)
+        self.assertEqual(self._late(tb), [(PRIMARY, 1)])
+        self.assertNotEqual(status(tb, "FO-6"), "fail")
+
+    def test_a_later_try_elsewhere_at_the_give_up_is_moving_on(self) -> None:
+        tb = self._world(3)
+        self.assertEqual(self._late(tb), [(SECONDARY, 2)])
+        self.assertEqual(status(tb, "FO-6"), "fail")

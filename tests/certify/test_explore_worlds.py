@@ -181,6 +181,7 @@ MUST_FAIL = {
                                                          "FBK-S1"),
     "r36-w7086-fo6-question-asked-after-its-give-up": ("registers-fallback-in-successive",
                                                        "FBK-S1"),
+    "r36-w7086-fo6-earlier-try-read-late": ("bye-to-new-server", "FO-4"),
 }
 
 

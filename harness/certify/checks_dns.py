@@ -25,7 +25,7 @@ from harness.certify.checks_base import Ctx
 from harness.certify.facts import Facts
 from harness.certify.verdict import Verdict
 from harness.certify.wire import Chain, Txn, began_with, norm
-from harness.sip.locate import is_ip
+from harness.sip.locate import DNS_TIMEOUTS, is_ip
 from harness.trace.events import DnsEvent, PacketEvent, Trace
 
 __all__ = ["CHECKS"]
@@ -1473,7 +1473,8 @@ class DnsDown:
     had surely given up (C{end}, or L{DNS_GIVE_UP} s later if a query went
     unanswered: the resolver was still waiting).  C{index}: its first query's
     trace index; C{indexes}: every query and answer.  C{waited_out}: a
-    question of its own went unanswered (or its answer was lost), so the
+    question of its own went unanswered (or its answer was lost), or its
+    next question was lost on the way (L{_next_question_lost}), so the
     resolver failed it only when its waits were over, L{DNS_GIVE_UP} after
     its first try, not at its last query (C{timed_out} also counts packets
     lost nearby, which may be another lookup's).
@@ -1510,8 +1511,9 @@ class DnsDown:
 
 
 #: Seconds a resolver may keep waiting for an unanswered query (the same span
-#: that groups a query's retransmissions into one lookup).
-DNS_GIVE_UP = 4.0
+#: that groups a query's retransmissions into one lookup): the phone resolver's
+#: whole schedule, make_resolver's L{DNS_TIMEOUTS} (1, 3).
+DNS_GIVE_UP = float(sum(DNS_TIMEOUTS))
 
 
 def dns_failures(ctx: Ctx) -> list[DnsDown]:
@@ -1601,6 +1603,7 @@ def dns_failures(ctx: Ctx) -> list[DnsDown]:
         # call's DNS-6 _sip._tcp lost at 305.0 and 306.0 s, a renewal's lookup at
         # 308.5 s stopping after its _sip._udp, both failing at 309.0 s)
         own_names = {q.name for q in lk}
+        waited_out = waited_out or _next_question_lost(ctx, own_names, end, unsent)
         pending = max((u.t + DNS_GIVE_UP
                        for u in [*unsent, *(q for q in qs if _unanswered(q))]
                        if u.name not in own_names and end - DNS_GIVE_UP <= u.t <= end + ctx.tol
@@ -1620,6 +1623,23 @@ def dns_failures(ctx: Ctx) -> list[DnsDown]:
         )
     out.sort(key=lambda d: d.start)
     return out
+
+
+def _next_question_lost(ctx: Ctx, own_names: AbstractSet[str], end: float,
+                        unsent: Sequence[Q]) -> bool:
+    """
+    Whether a lookup that ended at C{end} with no address asked its next
+    question then, a name it had not asked, and the network lost that query
+    (its first try at C{end}, or its second within L{_TRY_GAP}): the resolver
+    waited on it and failed the lookup only when its waits were over,
+    L{DNS_GIVE_UP} after its first try, not at the last answer the server
+    sent (C{DnsDown.waited_out}; review of round 36: a call's _sip._udp SRV
+    answered NXDOMAIN at 55.0 s, its A for the domain lost at 55.0 and
+    56.0 s, the lookup dated failed at 55.0 s, so a REGISTER to the fallback
+    server at 55.5 s seemed no earlier than the failure, FBK-S1).
+    """
+    return any(u.name not in own_names and end - ctx.tol <= u.t <= end + _TRY_GAP
+               for u in unsent)
 
 
 def _never_named_a_target(lk: list[Q]) -> bool:
@@ -1831,8 +1851,8 @@ def _went_on_with(ctx: Ctx, lk: list[Q], later: list[list[Q]],
 
 
 #: The phone resolver's first wait for an answer before asking again (make_resolver's
-#: schedule (1, 3); the profile does not change it).
-_FIRST_WAIT = 1.0
+#: schedule L{DNS_TIMEOUTS}, (1, 3); the profile does not change it).
+_FIRST_WAIT = float(DNS_TIMEOUTS[0])
 
 #: The longest gap between two tries of one question as the DNS server hears them:
 #: the resolver's first wait, and the spread of the network's delays with room.

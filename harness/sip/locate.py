@@ -1140,8 +1140,14 @@ class _UdpLookup:
         self.result.callback(outcome)
 
 
+#: The phone resolver's retransmission schedule, seconds: it asks again after the
+#: first wait and gives the question up after the last (DNS-11).  The checkers
+#: read their resolver timings from it (C{checks_dns.DNS_GIVE_UP}, C{_FIRST_WAIT}).
+DNS_TIMEOUTS: tuple[int, ...] = (1, 3)
+
+
 def make_resolver(
-    reactor: Any, dns_server: tuple[str, int], timeout: Sequence[int] = (1, 3)
+    reactor: Any, dns_server: tuple[str, int], timeout: Sequence[int] = DNS_TIMEOUTS
 ) -> client.Resolver:
     """
     A C{client.Resolver} that asks only C{dns_server} on C{reactor}.

@@ -14,7 +14,7 @@ from twisted.names import dns
 from twisted.trial.unittest import SynchronousTestCase
 
 from harness.certify.checks_base import Ctx
-from harness.certify.checks_dns import dns_failures
+from harness.certify.checks_dns import DNS_GIVE_UP, dns_failures
 from harness.certify.checks_fo import _fallback_failed_before, unseen_call_failures
 from harness.certify.facts import CallPlan, ServerInfo
 from harness.certify.wire import attempts, give_up_delay, phone_transactions
@@ -2101,6 +2101,70 @@ class QuestionAskedAfterItsGiveUpTests(SynchronousTestCase):
 
     def _downs(self, tb: TraceBuilder) -> list[float]:
         return [round(d.start, 3) for d in dns_failures(Ctx(tb.build(), tb.facts))]
+
+    def _gave_up(self, tb: TraceBuilder) -> dict[float, float]:
+        return {round(d.start, 3): round(d.gave_up, 3)
+                for d in dns_failures(Ctx(tb.build(), tb.facts))}
+
+    def test_the_lookup_fails_when_its_lost_question_is_given_up(self) -> None:
+        # its SRV answered at 55.0 s, its next question (the A) lost: the resolver
+        # waited on it till DNS_GIVE_UP after the lookup began, not the SRV answer
+        self.assertEqual(self._gave_up(self._world())[55.0], 55.0 + DNS_GIVE_UP)
+
+    def test_a_register_to_the_fallback_server_before_the_give_up_fails(self) -> None:
+        # (review of round 36: the first lookup dated failed at its SRV answer,
+        # 55.0 s, let a REGISTER to the fallback server at 55.5 s pass)
+        tb = self._world()
+        tb.respond(tb.register("fallback", 55.5), 200, 55.501)
+        self.assertEqual(status(tb, "FBK-S1"), "fail")
+
+    def test_a_register_to_the_fallback_server_at_the_give_up_passes(self) -> None:
+        tb = self._world()
+        tb.respond(tb.register("fallback", 59.004), 200, 59.005)
+        self.assertNotEqual(status(tb, "FBK-S1"), "fail")
+
+    def test_a_resolver_that_never_retries_falling_back_early_fails(self) -> None:
+        # the A asked once, at 55.5 s, lost; the phone at the fallback server at
+        # 55.8 s, the resolver having given up at once (review of round 36)
+        tb = TraceBuilder(default_facts(port1=0, redundancy_type=1, expires=300, retry_counts=8,
+                                        calls=(55.0, 60.0), duration=120.0,
+                                        latency_tolerance=0.055))
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+        tb.dns(0.004, DOMAIN, "A", [PRIMARY], ttl=30)
+        tb.respond(tb.register("primary", 0.006), 200, 0.007)
+        tb.dns(55.0, f"_sip._udp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+        lost_query(tb, 55.5, DOMAIN, dns.A)
+        tb.respond(tb.register("fallback", 55.8), 200, 55.801)
+        tb.call("fallback", 55.802, call_id="call-1", bye_at=89.0)
+        tb.dns(60.0, f"_sip._udp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+        tb.dns(60.004, DOMAIN, "A", [PRIMARY], ttl=30)
+        tb.call("primary", 60.006, call_id="call-2", bye_at=61.0)
+        self.assertEqual(status(tb, "FBK-S1"), "fail")
+
+    def _asked_again_at(self, at: float) -> TraceBuilder:
+        """The world, the second call's lookup asking the A question at C{at}."""
+        tb = TraceBuilder(default_facts(port1=0, redundancy_type=1, expires=300, retry_counts=8,
+                                        calls=(55.0, round(at - 0.004, 3)), duration=120.0,
+                                        latency_tolerance=0.055))
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+        tb.dns(0.004, DOMAIN, "A", [PRIMARY], ttl=30)
+        tb.respond(tb.register("primary", 0.006), 200, 0.007)
+        tb.dns(55.0, f"_sip._udp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+        lost_query(tb, 55.003, DOMAIN, dns.A)
+        lost_query(tb, 56.003, DOMAIN, dns.A)
+        tb.dns(at - 0.004, f"_sip._udp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+        tb.dns(at, DOMAIN, "A", [PRIMARY], ttl=30)
+        tb.call("primary", at + 0.002, call_id="call-2", bye_at=at + 1.0)
+        return tb
+
+    def test_the_give_up_boundary(self) -> None:
+        # the question first asked at 55.003 s: a same-question query up to
+        # DNS_GIVE_UP after that (with the tolerance) is still its retry, the first
+        # lookup going on with it; one just after is a new lookup's
+        tb = self._asked_again_at(55.0)
+        give_up = 55.003 + DNS_GIVE_UP + tb.facts.tol
+        self.assertNotIn(55.0, self._downs(self._asked_again_at(give_up - 0.005)))
+        self.assertIn(55.0, self._downs(self._asked_again_at(give_up + 0.005)))
 
     def test_a_question_asked_after_its_give_up_is_a_new_lookups(self) -> None:
         tb = self._world()

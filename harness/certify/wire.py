@@ -1227,7 +1227,9 @@ def _moved_on_at(x: Txn, give_up: float, out: Sequence[Txn],
     Whether the phone sent C{x}'s request (its Call-ID and method) to another
     server at C{x}'s give-up time: its first send or its connection's first SYN
     then, or begun within the lookup of that other server's address begun then.
-    An answer to C{x} reaching the phone about that time came too late.
+    An answer to C{x} reaching the phone about that time came too late.  A try
+    with a lower CSeq than C{x}'s is an earlier one read late, not moving on
+    (an equal CSeq, a phone keeping an INVITE's number at the next server, is).
     C{until}: the give-up time is known only to lie between C{give_up} and it
     (a request TCP held back, L{Sent.held}): moving on anywhere in that span.
     """
@@ -1235,10 +1237,14 @@ def _moved_on_at(x: Txn, give_up: float, out: Sequence[Txn],
     # phone moving on too, its query lost and asked again a second later: survey
     # 7018 [02], round 17, FB-3, TCP, a renewal's 200 retransmitted as Timer F ran
     # out, the primary's A asked then, the REGISTER to it 1.4 s later)
-    # (a try with a lower CSeq is an earlier one, RTX-4's CSeq + 1 per attempt, that TCP
-    # only delivered late: survey w7086 [9511..9515], round 36, TLS, a call's INVITE cseq 1
-    # to the primary lost and read at 6.51 s, after its cseq 2 at the secondary, whose 200
-    # came about its give-up time; the phone had moved on from the primary, not to it)
+    # (a try with a lower CSeq is an earlier one that TCP only delivered late: survey
+    # w7086 [9511..9515], round 36, TLS, a call's INVITE cseq 1 to the primary lost and
+    # read at 6.51 s, after its cseq 2 at the secondary, whose 200 came about its give-up
+    # time; the phone had moved on from the primary, not to it.  A REGISTER's next try
+    # takes CSeq + 1, which RTX-4 checks; for an INVITE RFC 3263 lets a try at the next
+    # server keep the CSeq, so this relies on the built-in phone numbering each try + 1
+    # as it does, and an equal CSeq still counts as moving on: a phone that keeps it is
+    # never excused by this)
     a = give_up - facts.tol
     b = max(give_up, until if until is not None else give_up) + facts.tol
     began = [(lo, hi) for lo, hi in lookups if a <= lo <= b]

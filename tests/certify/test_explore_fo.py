@@ -2246,3 +2246,10 @@ class EarlierTryReadLateIsNoMoveOnTests(SynchronousTestCase):
         tb = self._world(3)
         self.assertEqual(self._late(tb), [(SECONDARY, 2)])
         self.assertEqual(status(tb, "FO-6"), "fail")
+
+    def test_an_equal_cseq_try_elsewhere_at_the_give_up_is_moving_on(self) -> None:
+        # (RFC 3263 lets an INVITE keep its CSeq at the next server: a try with the
+        # same number is no earlier one, and still the phone moving on)
+        tb = self._world(2)
+        self.assertEqual(self._late(tb), [(SECONDARY, 2)])
+        self.assertEqual(status(tb, "FO-6"), "fail")

@@ -899,6 +899,34 @@ def _waiting_on(ctx: Ctx, t: wire.Txn, f: wire.ConnFailure) -> bool:
             and (t.transport == "udp" or any(x.sport == f.phone_port for x in t.sends)))
 
 
+def _given_up_before(ctx: Ctx, f: wire.ConnFailure) -> bool:
+    """
+    Whether every attempt the wire reads over the connection of C{f} had
+    given its target up (RTX-1's time, L{Ctx.failed_at}) before C{f} came,
+    and had moved on to another target at once then: C{f} is the late end of
+    a connection the phone no longer waited on (its SYNs still retried by the
+    stack), so it fails no request and no move to a next target is owed for
+    it (survey w7086 [746..749], round 36: TLS, the stopped primary, the
+    renewal's SYNs lost or their RSTs lost from 183.23 s, the renewal given
+    up at 210.73 s and sent to the secondary then, the same connection's last
+    SYN refused at 214.24 s).  A phone still waiting on the connection when
+    it failed, or one that moved on only later, is judged as before.
+    """
+    over = [t for t in ctx.attempts
+            if t.conn_failure is not None and f.index in t.conn_failure.indexes]
+    if not over:
+        return False
+    for t in over:
+        gone = ctx.failed_at(t)
+        if gone is None or gone >= f.t - ctx.tol:
+            return False
+        nxt = _next_in_chain(ctx, t)
+        if (nxt is None or nxt.dst == t.dst or ctx.group(nxt.dst) != ctx.group(t.dst)
+                or not gone - ctx.tol <= nxt.started <= gone + ctx.at_once):
+            return False
+    return True
+
+
 def rtx2(ctx: Ctx) -> Verdict:
     """TCP/TLS: a connection failure moves on at once; a silent connected server on RTX-1's time."""
     c = "RTX-2"
@@ -931,6 +959,11 @@ def rtx2(ctx: Ctx) -> Verdict:
             # 44 of dns-ip-literal: a flap closed the primary's ports 26 s after the
             # phone had given its last request there up; the renewal 4 s later was
             # refused and moved on at once)
+            continue
+        if _given_up_before(ctx, f):
+            # the request waiting on this connection had given its target up at RTX-1's
+            # time and moved on before the connection failed: this failure failed
+            # nothing, no next target is due (survey w7086 [746..749], round 36)
             continue
         group = ctx.group(f.server)
         if group == 1 and _round_exhausted_by(ctx, f):
@@ -1518,6 +1551,24 @@ def _move_on_times(ctx: Ctx, b: wire.ConnAttempt) -> tuple[float, ...]:
                    if (g := b.start + wire.give_up_delay(ctx.profile, m, rc)) < b.t))
 
 
+def _moved_on_conns(ctx: Ctx) -> frozenset[int]:
+    """
+    The indexes of the failed connections to server 1 opened at once after
+    another target of server 1 failed or was given up (L{_move_on_times},
+    L{Ctx.failed_at}): a request moving on down the list (RTX-2), or FO-5's
+    REGISTER it sends there first, not a retry from the top of the list.
+    The round's first connection is never among them, so an early retry is
+    still seen by its first connection.
+    """
+    conns = [b for b in ctx.conn_attempts if ctx.group(b.server) == 1]
+    gave_up = [(b.server, d) for b in conns for d in _move_on_times(ctx, b)]
+    gave_up += [(x.dst, d) for x in ctx.attempts if ctx.group(x.dst) == 1
+                and (d := ctx.failed_at(x)) is not None]
+    return frozenset(a.index for a in conns
+                     if any(srv != a.server and d - ctx.tol <= a.start <= d + ctx.at_once
+                            for srv, d in gave_up))
+
+
 def _fallback_lost(ctx: Ctx) -> list[tuple[wire.Txn, float]]:
     """
     Successive mode: the renewals of the fallback registration whose
@@ -1606,6 +1657,12 @@ def _retry_after_fallback_lost(ctx: Ctx) -> tuple[int, list[int], Verdict | None
         return judged, ev, None
     alone = ctx.roe_registers | ctx.unsent_calls
     claimed = ctx.call_claims | ctx.hang_up_claims
+    # (nor a connection opened at once after another target of server 1 failed: a
+    # call's move down the list, RTX-2, or FO-5's REGISTER for it; survey w7086 [2052],
+    # round 36, TLS to plain ports, a call's connection to the primary reset at 19.3 s,
+    # FO-5's REGISTER's to the secondary opened at once and reset, the call then to the
+    # fallback server; the retry from the primary at 47 s)
+    moved_on = _moved_on_conns(ctx)
     for x, lost in lost_at:
         after = [(y.started, y.describe(), y.sends[0].index) for y in ctx.attempts
                  if y.method == "REGISTER" and ctx.group(y.dst) == 1 and id(y) not in alone
@@ -1613,7 +1670,7 @@ def _retry_after_fallback_lost(ctx: Ctx) -> tuple[int, list[int], Verdict | None
         after += [(a.start, f"{a.transport} connection to {ctx.name(a.server)} at "
                    f"{a.start:.3f} ({a.what})", a.index) for a in ctx.conn_attempts
                   if ctx.group(a.server) == 1 and a.index not in claimed
-                  and a.start > lost + ctx.at_once]
+                  and a.index not in moved_on and a.start > lost + ctx.at_once]
         if not after:
             continue
         r_t, r_what, r_index = min(after)
@@ -1839,14 +1896,7 @@ def rtx5(ctx: Ctx) -> Verdict:
             # (or when another request's attempt there failed, its connection up and the
             # server silent: survey 7019 [05] of round 18, a call's INVITE to the delayed
             # primary at 288.0 s given up at 291.5 s, its connection to the secondary then)
-            gave_up = [(b.server, d) for b in conns if ctx.group(b.server) == 1
-                       for d in _move_on_times(ctx, b)]
-            gave_up += [(x.dst, d) for x in ctx.attempts if ctx.group(x.dst) == 1
-                        and (d := ctx.failed_at(x)) is not None]
-            moved_on = {a.index for a in conns
-                        if ctx.group(a.server) == 1
-                        and any(srv != a.server and d - ctx.tol <= a.start <= d + ctx.at_once
-                                for srv, d in gave_up)}
+            moved_on = _moved_on_conns(ctx)
             options: list[tuple[float, str, str, int]] = [
                 (a.start, a.server,
                  f"{a.transport} connection to {ctx.name(a.server)} at {a.start:.3f} "

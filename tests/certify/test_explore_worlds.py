@@ -179,6 +179,9 @@ MUST_FAIL = {
                                                               "FBK-C1"),
     "r34-w7040-fo6-call-given-up-before-refusal-heard": ("registers-fallback-in-successive",
                                                          "FBK-S1"),
+    "r36-w7086-rtx2-refused-after-renewal-gave-up": ("retries-too-few", "RTX-2"),
+    "r36-w7086-rtx5-calls-move-on-after-fallback-lost": ("registers-fallback-in-successive",
+                                                         "FBK-S1"),
 }
 
 

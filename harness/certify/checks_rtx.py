@@ -1557,8 +1557,8 @@ def _moved_on_conns(ctx: Ctx) -> frozenset[int]:
     another target of server 1 failed or was given up (L{_move_on_times},
     L{Ctx.failed_at}): a request moving on down the list (RTX-2), or FO-5's
     REGISTER it sends there first, not a retry from the top of the list.
-    The round's first connection is never among them, so an early retry is
-    still seen by its first connection.
+    A retry from the top opens its first connection with no other target
+    just failed, so an early retry is still seen by that connection.
     """
     conns = [b for b in ctx.conn_attempts if ctx.group(b.server) == 1]
     gave_up = [(b.server, d) for b in conns for d in _move_on_times(ctx, b)]
@@ -1660,8 +1660,8 @@ def _retry_after_fallback_lost(ctx: Ctx) -> tuple[int, list[int], Verdict | None
     # (nor a connection opened at once after another target of server 1 failed: a
     # call's move down the list, RTX-2, or FO-5's REGISTER for it; survey w7086 [2052],
     # round 36, TLS to plain ports, a call's connection to the primary reset at 19.3 s,
-    # FO-5's REGISTER's to the secondary opened at once and reset, the call then to the
-    # fallback server; the retry from the primary at 47 s)
+    # FO-5's REGISTER's connection to the secondary opened at once and reset, the call
+    # then to the fallback server; the retry from the primary at 47 s)
     moved_on = _moved_on_conns(ctx)
     for x, lost in lost_at:
         after = [(y.started, y.describe(), y.sends[0].index) for y in ctx.attempts

@@ -6275,14 +6275,25 @@ class RefusalOfAGivenUpConnectionTests(SynchronousTestCase):
                           (PRIMARY, 5061), "RST"))
         return last + 0.01
 
-    def _world(self, move_after: float | None = None) -> TraceBuilder:
-        """C{move_after}: the move to the secondary that long after the refusal (else RTX-1)."""
+    def _world(self, move_after: float | None = None,
+               invite_after: float | None = None) -> TraceBuilder:
+        """
+        C{move_after}: the move to the secondary that long after the refusal
+        (else RTX-1).  C{invite_after}: a call at 20.0 s, its INVITE joining
+        the opening connection (no SYN of its own), to the secondary that
+        long after the refusal.
+        """
+        calls = (20.0,) if invite_after is not None else ()
         tb = TraceBuilder(default_facts(transport=2, retry_counts=8, expires=30,
-                                        duration=120.0))
+                                        duration=120.0, calls=calls))
         refused = self._syns(tb, 1.0, (0.0, 1.0, 3.0, 7.0, 15.0), 41900, 31.0)
         move = 1.0 + tb.give_up("REGISTER") if move_after is None else refused + move_after
         tb.respond(tb.register("secondary", move, transport="tls", port=5061, cseq=2), 200,
                    move + 0.01)
+        if invite_after is not None:
+            inv = tb.invite("secondary", refused + invite_after, transport="tls", port=5061)
+            tb.respond(inv, 200, inv.last + 0.05)
+            tb.in_dialog(inv, "ACK", inv.last + 0.1, transport="tls", port=5061)
         # the next renewal: the primary's connection refused on its third SYN, the secondary
         again = self._syns(tb, move + 15.0, (0.0, 1.0), 41901, 3.0)
         tb.respond(tb.register("secondary", again, transport="tls", port=5061, cseq=4), 200,
@@ -6293,10 +6304,34 @@ class RefusalOfAGivenUpConnectionTests(SynchronousTestCase):
         self.assertEqual(status(self._world(), "RTX-2"), "pass")
 
     def test_waiting_past_rtx1_and_moving_on_late_fails(self) -> None:
-        self.assertEqual(status(self._world(move_after=14.0), "RTX-2"), "fail")
+        tb = self._world(move_after=14.0)
+        v = verdict_of(tb.build(), tb.facts, "RTX-2")
+        self.assertEqual(v.status, "fail")
+        # (the refusal judged, the move 14 s after it)
+        self.assertIn("tcp refused at primary", v.summary)
+        self.assertIn("at 46.010 s", v.seen)
 
     def test_moving_on_after_rtx1_time_before_the_refusal_fails(self) -> None:
-        self.assertEqual(status(self._world(move_after=-0.5), "RTX-2"), "fail")
+        # (the refusal skipped, the move itself judged against RTX-1's time, 28.5 s:
+        # not the next renewal read as the refusal's late move)
+        tb = self._world(move_after=-0.5)
+        v = verdict_of(tb.build(), tb.facts, "RTX-2")
+        self.assertEqual(v.status, "fail")
+        self.assertIn("not up on RTX-1's time", v.summary)
+        self.assertIn("by 28.704 s", v.expected)
+        self.assertIn("at 31.510 s", v.seen)
+
+    def test_call_joining_the_opening_connection_moves_on_at_the_refusal(self) -> None:
+        self.assertEqual(status(self._world(invite_after=0.0), "RTX-2"), "pass")
+
+    def test_call_joining_the_opening_connection_moving_on_late_fails(self) -> None:
+        # (review of round 36: the call at 20.0 s may have joined the connection, no SYN
+        # of its own; it was still waiting on it when it was refused at 32.01 s)
+        tb = self._world(invite_after=5.0)
+        v = verdict_of(tb.build(), tb.facts, "RTX-2")
+        self.assertEqual(v.status, "fail")
+        self.assertIn("tcp refused at primary", v.summary)
+        self.assertIn("by 32.214 s", v.expected)
 
 
 class CallMovingOnAfterTheFallbackRenewalFailedTests(SynchronousTestCase):
@@ -6335,3 +6370,14 @@ class CallMovingOnAfterTheFallbackRenewalFailedTests(SynchronousTestCase):
 
     def test_secondary_long_after_the_calls_failure_fails(self) -> None:
         self.assertEqual(status(self._world(gap=5.0), "RTX-5"), "fail")
+
+    def test_secondary_just_inside_at_once_is_the_calls_move(self) -> None:
+        self.assertEqual(status(self._world(gap=0.15), "RTX-5"), "pass")
+
+    def test_secondary_just_past_at_once_fails(self) -> None:
+        # (the boundary of L{checks_rtx._moved_on_conns}: the connection to the
+        # secondary 0.25 s after the call's at the primary failed is a retry, early)
+        tb = self._world(gap=0.25)
+        v = verdict_of(tb.build(), tb.facts, "RTX-5")
+        self.assertEqual(v.status, "fail")
+        self.assertIn("tcp connection to secondary at 19.550", v.seen)

@@ -905,8 +905,8 @@ def _failed_after_move_on(ctx: Ctx, f: wire.ConnFailure
     The moves on of the attempts the wire reads over the connection of C{f}
     (each with the time it gave its target up, RTX-1's, L{Ctx.failed_at},
     and its next attempt), when every one of them had given its target up
-    before C{f} came and had begun the next target of its group, not before
-    that time, before C{f} as well: C{f} is then the late end of a connection
+    before C{f} came and had begun its next target, of the same group, no
+    earlier than that and before C{f} too: C{f} is then the late end of a connection
     the phone no longer waited on (its SYNs still retried by the stack), so
     it fails no request and no move is owed for it; each move is judged
     against its own give-up time instead (survey w7086 [746..749], round 36:
@@ -914,8 +914,8 @@ def _failed_after_move_on(ctx: Ctx, f: wire.ConnFailure
     183.23 s, the renewal given up at 210.73 s and sent to the secondary
     then, the same connection's last SYN refused at 214.24 s).  C{None}
     otherwise: a phone that moved on only after C{f}, or early, is judged by
-    C{f} as before.  Nor when a planned call fell due while the connection
-    was being opened: its request may have joined it, invisible on the wire
+    C{f} as before; so is one when a planned call fell due while the
+    connection was being opened: its request may have joined it, unseen
     (no SYN of its own, the wire reading one stand-in attempt), and was
     still waiting on it when it failed (review of round 36: the renewal's
     SYNs lost from 1.0 s, a call at 20.0 s, the last SYN refused at 32.01 s).

@@ -899,6 +899,47 @@ def _waiting_on(ctx: Ctx, t: wire.Txn, f: wire.ConnFailure) -> bool:
             and (t.transport == "udp" or any(x.sport == f.phone_port for x in t.sends)))
 
 
+def _failed_after_move_on(ctx: Ctx, f: wire.ConnFailure
+                          ) -> list[tuple[wire.Txn, float, wire.Txn]] | None:
+    """
+    The moves on of the attempts the wire reads over the connection of C{f}
+    (each with the time it gave its target up, RTX-1's, L{Ctx.failed_at},
+    and its next attempt), when every one of them had given its target up
+    before C{f} came and had begun its next target, of the same group, no
+    earlier than that and before C{f} too: C{f} is then the late end of a connection
+    the phone no longer waited on (its SYNs still retried by the stack), so
+    it fails no request and no move is owed for it; each move is judged
+    against its own give-up time instead (survey w7086 [746..749], round 36:
+    TLS, the stopped primary, the renewal's SYNs lost or their RSTs lost from
+    183.23 s, the renewal given up at 210.73 s and sent to the secondary
+    then, the same connection's last SYN refused at 214.24 s).  C{None}
+    otherwise: a phone that moved on only after C{f}, or early, is judged by
+    C{f} as before; so is one when a planned call fell due while the
+    connection was being opened: its request may have joined it, unseen
+    (no SYN of its own, the wire reading one stand-in attempt), and was
+    still waiting on it when it failed (review of round 36: the renewal's
+    SYNs lost from 1.0 s, a call at 20.0 s, the last SYN refused at 32.01 s).
+    """
+    over = [t for t in ctx.attempts
+            if t.conn_failure is not None and f.index in t.conn_failure.indexes]
+    if not over:
+        return None
+    lo = min(t.started for t in over)
+    if any(lo - ctx.tol <= p.at <= f.t + ctx.tol for p in ctx.facts.calls):
+        return None
+    moves: list[tuple[wire.Txn, float, wire.Txn]] = []
+    for t in over:
+        gone = ctx.failed_at(t)
+        if gone is None or gone >= f.t - ctx.tol:
+            return None
+        nxt = _next_in_chain(ctx, t)
+        if (nxt is None or nxt.dst == t.dst or ctx.group(nxt.dst) != ctx.group(t.dst)
+                or not gone - ctx.tol <= nxt.started < f.t - ctx.tol):
+            return None
+        moves.append((t, gone, nxt))
+    return moves
+
+
 def rtx2(ctx: Ctx) -> Verdict:
     """TCP/TLS: a connection failure moves on at once; a silent connected server on RTX-1's time."""
     c = "RTX-2"
@@ -931,6 +972,27 @@ def rtx2(ctx: Ctx) -> Verdict:
             # 44 of dns-ip-literal: a flap closed the primary's ports 26 s after the
             # phone had given its last request there up; the renewal 4 s later was
             # refused and moved on at once)
+            continue
+        moves = _failed_after_move_on(ctx, f)
+        if moves is not None:
+            # the request waiting on this connection had given its target up at RTX-1's
+            # time and moved on before the connection failed: this failure failed
+            # nothing; its move is judged against its own give-up time (survey w7086
+            # [746..749], round 36)
+            for t, gone, to in moves:
+                judged += 1
+                ev.extend((*t.indexes, to.sends[0].index))
+                if (to.started > gone + ctx.at_once
+                        and _began(ctx, gone - ctx.tol, to) > gone + ctx.at_once):
+                    return ctx.failed(
+                        c,
+                        f"{t.describe()}: {t.transport} connection to {ctx.name(t.dst)} not "
+                        "up on RTX-1's time: next target not tried at once",
+                        f"{ctx.name(to.dst)} tried by {gone + ctx.at_once:.3f} s "
+                        f"(profile {ctx.profile.name})",
+                        f"first send to {ctx.name(to.dst)} at {to.first:.3f} s",
+                        (*t.indexes, to.sends[0].index),
+                    )
             continue
         group = ctx.group(f.server)
         if group == 1 and _round_exhausted_by(ctx, f):
@@ -993,7 +1055,9 @@ def rtx2(ctx: Ctx) -> Verdict:
         if t.transport == "udp" or t.final is not None or t.provisional or t.method == "ACK":
             continue
         if t.conn_failure is not None:
-            continue  # its connection failed: judged above
+            # its connection failed: judged above, by that failure, or by its move on
+            # when it had moved on before the failure (L{_failed_after_move_on})
+            continue
         if not ctx.completed(t):
             continue
         nxt = _next_in_chain(ctx, t)
@@ -1518,6 +1582,24 @@ def _move_on_times(ctx: Ctx, b: wire.ConnAttempt) -> tuple[float, ...]:
                    if (g := b.start + wire.give_up_delay(ctx.profile, m, rc)) < b.t))
 
 
+def _moved_on_conns(ctx: Ctx) -> frozenset[int]:
+    """
+    The indexes of the failed connections to server 1 opened at once after
+    another target of server 1 failed or was given up (L{_move_on_times},
+    L{Ctx.failed_at}): a request moving on down the list (RTX-2), or FO-5's
+    REGISTER it sends there first, not a retry from the top of the list.
+    A retry from the top opens its first connection with no other target
+    just failed, so an early retry is still seen by that connection.
+    """
+    conns = [b for b in ctx.conn_attempts if ctx.group(b.server) == 1]
+    gave_up = [(b.server, d) for b in conns for d in _move_on_times(ctx, b)]
+    gave_up += [(x.dst, d) for x in ctx.attempts if ctx.group(x.dst) == 1
+                and (d := ctx.failed_at(x)) is not None]
+    return frozenset(a.index for a in conns
+                     if any(srv != a.server and d - ctx.tol <= a.start <= d + ctx.at_once
+                            for srv, d in gave_up))
+
+
 def _fallback_lost(ctx: Ctx) -> list[tuple[wire.Txn, float]]:
     """
     Successive mode: the renewals of the fallback registration whose
@@ -1606,6 +1688,12 @@ def _retry_after_fallback_lost(ctx: Ctx) -> tuple[int, list[int], Verdict | None
         return judged, ev, None
     alone = ctx.roe_registers | ctx.unsent_calls
     claimed = ctx.call_claims | ctx.hang_up_claims
+    # (nor a connection opened at once after another target of server 1 failed: a
+    # call's move down the list, RTX-2, or FO-5's REGISTER for it; survey w7086 [2052],
+    # round 36, TLS to plain ports, a call's connection to the primary reset at 19.3 s,
+    # FO-5's REGISTER's connection to the secondary opened at once and reset, the call
+    # then to the fallback server; the retry from the primary at 47 s)
+    moved_on = _moved_on_conns(ctx)
     for x, lost in lost_at:
         after = [(y.started, y.describe(), y.sends[0].index) for y in ctx.attempts
                  if y.method == "REGISTER" and ctx.group(y.dst) == 1 and id(y) not in alone
@@ -1613,7 +1701,7 @@ def _retry_after_fallback_lost(ctx: Ctx) -> tuple[int, list[int], Verdict | None
         after += [(a.start, f"{a.transport} connection to {ctx.name(a.server)} at "
                    f"{a.start:.3f} ({a.what})", a.index) for a in ctx.conn_attempts
                   if ctx.group(a.server) == 1 and a.index not in claimed
-                  and a.start > lost + ctx.at_once]
+                  and a.index not in moved_on and a.start > lost + ctx.at_once]
         if not after:
             continue
         r_t, r_what, r_index = min(after)
@@ -1659,6 +1747,7 @@ def rtx5(ctx: Ctx) -> Verdict:
     heads: set[int] = set()
     hang_ups: Sequence[tuple[str, float]] = ()
     hung: frozenset[int] = frozenset()
+    moved_on: frozenset[int] = frozenset()
     read_rounds = False
     dns_down: list[DnsDown] | None = None  # (read when first needed)
     for ch in ctx.new_chains(1):
@@ -1712,6 +1801,7 @@ def rtx5(ctx: Ctx) -> Verdict:
                 # (explore seed 113 of round 7: the BYE refused by the primary, the retry's
                 # connection there 1 s later)
                 hung = ctx.hang_up_claims
+                moved_on = _moved_on_conns(ctx)  # (read below)
             # successive fallback: the fallback server is the last target of the round.
             # Concurrent mode (FBK-C1, FBK-C3): the fallback server keeps a registration
             # of its own, on its own cycle; a REGISTER to it at the same moment is not
@@ -1839,14 +1929,7 @@ def rtx5(ctx: Ctx) -> Verdict:
             # (or when another request's attempt there failed, its connection up and the
             # server silent: survey 7019 [05] of round 18, a call's INVITE to the delayed
             # primary at 288.0 s given up at 291.5 s, its connection to the secondary then)
-            gave_up = [(b.server, d) for b in conns if ctx.group(b.server) == 1
-                       for d in _move_on_times(ctx, b)]
-            gave_up += [(x.dst, d) for x in ctx.attempts if ctx.group(x.dst) == 1
-                        and (d := ctx.failed_at(x)) is not None]
-            moved_on = {a.index for a in conns
-                        if ctx.group(a.server) == 1
-                        and any(srv != a.server and d - ctx.tol <= a.start <= d + ctx.at_once
-                                for srv, d in gave_up)}
+            # (moved_on, L{_moved_on_conns}, read once above with the hang-ups' claims)
             options: list[tuple[float, str, str, int]] = [
                 (a.start, a.server,
                  f"{a.transport} connection to {ctx.name(a.server)} at {a.start:.3f} "

@@ -6237,3 +6237,147 @@ class PrimaryResetAfterTheSecondaryTests(SynchronousTestCase):
 
     def test_retry_too_early_fails(self) -> None:
         self.assertEqual(status(self._world(10.0), "RTX-5"), "fail")
+
+
+class RefusalOfAGivenUpConnectionTests(SynchronousTestCase):
+    """
+    RTX-2 (survey w7086 [746..749], round 36; TLS, the primary stopped, its
+    SYNs lost or their RSTs lost): the renewal's connection to the primary
+    from 183.23 s was given up at RTX-1's time (210.73 s, retry_counts 8)
+    and the renewal sent to the secondary then; the stack kept sending that
+    connection's SYN, and its last one was refused at 214.24 s, after the
+    request had left it.  RTX-2 wanted the secondary by 214.49 s and took the
+    next renewal's REGISTER there (228.96 s) for the move.  The refusal failed
+    nothing: no next target was owed for it.  A phone that waited on the
+    connection past RTX-1's time and moved on only later still fails.
+    """
+
+    @staticmethod
+    def _syns(tb: TraceBuilder, at: float, offsets: tuple[float, ...], phone_port: int,
+              refused_after: float) -> float:
+        """
+        One connection's SYNs to the stopped primary at C{at} + C{offsets},
+        each lost or met by an RST that is lost, then one more C{refused_after}
+        on whose RST the phone learns the refusal; returns when it did.
+        """
+        for k, d in enumerate(offsets):
+            if k % 3 == 1:
+                tb.syn_lost(at + d, "primary", port=5061, phone_port=phone_port, fate="lost")
+            else:
+                tb.syn_lost(at + d, "primary", port=5061, phone_port=phone_port)
+                tb._add(PacketEvent(at + d + 0.005, "tcp", (PRIMARY, 5061), (PHONE, phone_port),
+                                    b"", flags="R", fate="lost"))
+        last = at + refused_after
+        tb.syn_lost(last, "primary", port=5061, phone_port=phone_port)
+        tb._add(PacketEvent(last + 0.005, "tcp", (PRIMARY, 5061), (PHONE, phone_port), b"",
+                            flags="R"))
+        tb._add(ConnEvent(last + 0.01, PHONE, "refused", "tcp", (PHONE, phone_port),
+                          (PRIMARY, 5061), "RST"))
+        return last + 0.01
+
+    def _world(self, move_after: float | None = None,
+               invite_after: float | None = None) -> TraceBuilder:
+        """
+        C{move_after}: the move to the secondary that long after the refusal
+        (else RTX-1).  C{invite_after}: a call at 20.0 s, its INVITE joining
+        the opening connection (no SYN of its own), to the secondary that
+        long after the refusal.
+        """
+        calls = (20.0,) if invite_after is not None else ()
+        tb = TraceBuilder(default_facts(transport=2, retry_counts=8, expires=30,
+                                        duration=120.0, calls=calls))
+        refused = self._syns(tb, 1.0, (0.0, 1.0, 3.0, 7.0, 15.0), 41900, 31.0)
+        move = 1.0 + tb.give_up("REGISTER") if move_after is None else refused + move_after
+        tb.respond(tb.register("secondary", move, transport="tls", port=5061, cseq=2), 200,
+                   move + 0.01)
+        if invite_after is not None:
+            inv = tb.invite("secondary", refused + invite_after, transport="tls", port=5061)
+            tb.respond(inv, 200, inv.last + 0.05)
+            tb.in_dialog(inv, "ACK", inv.last + 0.1, transport="tls", port=5061)
+        # the next renewal: the primary's connection refused on its third SYN, the secondary
+        again = self._syns(tb, move + 15.0, (0.0, 1.0), 41901, 3.0)
+        tb.respond(tb.register("secondary", again, transport="tls", port=5061, cseq=4), 200,
+                   again + 0.01)
+        return tb
+
+    def test_refusal_after_the_request_moved_on_owes_no_next_target(self) -> None:
+        self.assertEqual(status(self._world(), "RTX-2"), "pass")
+
+    def test_waiting_past_rtx1_and_moving_on_late_fails(self) -> None:
+        tb = self._world(move_after=14.0)
+        v = verdict_of(tb.build(), tb.facts, "RTX-2")
+        self.assertEqual(v.status, "fail")
+        # (the refusal judged, the move 14 s after it)
+        self.assertIn("tcp refused at primary", v.summary)
+        self.assertIn("at 46.010 s", v.seen)
+
+    def test_moving_on_after_rtx1_time_before_the_refusal_fails(self) -> None:
+        # (the refusal skipped, the move itself judged against RTX-1's time, 28.5 s:
+        # not the next renewal read as the refusal's late move)
+        tb = self._world(move_after=-0.5)
+        v = verdict_of(tb.build(), tb.facts, "RTX-2")
+        self.assertEqual(v.status, "fail")
+        self.assertIn("not up on RTX-1's time", v.summary)
+        self.assertIn("by 28.704 s", v.expected)
+        self.assertIn("at 31.510 s", v.seen)
+
+    def test_call_joining_the_opening_connection_moves_on_at_the_refusal(self) -> None:
+        self.assertEqual(status(self._world(invite_after=0.0), "RTX-2"), "pass")
+
+    def test_call_joining_the_opening_connection_moving_on_late_fails(self) -> None:
+        # (review of round 36: the call at 20.0 s may have joined the connection, no SYN
+        # of its own; it was still waiting on it when it was refused at 32.01 s)
+        tb = self._world(invite_after=5.0)
+        v = verdict_of(tb.build(), tb.facts, "RTX-2")
+        self.assertEqual(v.status, "fail")
+        self.assertIn("tcp refused at primary", v.summary)
+        self.assertIn("by 32.214 s", v.expected)
+
+
+class CallMovingOnAfterTheFallbackRenewalFailedTests(SynchronousTestCase):
+    """
+    RTX-5 (survey w7086 [2052], round 36; successive mode, TLS to plain
+    ports, register_on_enable 1): the phone on the fallback server, its
+    renewal there refused at 17.0 s (the fallback server stopped), the retry
+    from the top due at 47.0 s.  A call at 19 s: its connection to the
+    primary failed, FO-5's REGISTER to the secondary opened a connection at
+    once that failed too, and the call went to the fallback server.  The
+    call claimed its first connection; the second, the call moving down the
+    list (RTX-2), was read as the registration's early retry.  A phone that
+    retries early from the top (no call placed) still fails, and so does a
+    connection to the secondary 5 s after the call's failed at the primary.
+    """
+
+    def _world(self, call: bool = True, gap: float = 0.0) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, redundancy_type=1, register_on_enable=1,
+                                        calls=(19.0,) if call else (), duration=60.0))
+        both = tb.refused(tb.refused(0.0, "primary"), "secondary")
+        tb.respond(tb.register("fallback", both + 0.2, call_id="reg-fb", transport="tcp",
+                               expires=30), 200, both + 0.3)
+        lost = tb.refused(16.8, "fallback", after=0.2)
+        moved = tb.refused(tb.refused(19.0, "primary", after=0.3) + gap, "secondary", after=0.3)
+        if call:
+            tb.refused(moved, "fallback", after=0.2)
+        retry = lost + 30.0
+        tb.respond(tb.register("primary", retry, transport="tcp", cseq=5), 200, retry + 0.1)
+        return tb
+
+    def test_calls_move_on_is_no_early_retry(self) -> None:
+        self.assertEqual(status(self._world(), "RTX-5"), "pass")
+
+    def test_early_retry_from_the_top_fails(self) -> None:
+        self.assertEqual(status(self._world(call=False), "RTX-5"), "fail")
+
+    def test_secondary_long_after_the_calls_failure_fails(self) -> None:
+        self.assertEqual(status(self._world(gap=5.0), "RTX-5"), "fail")
+
+    def test_secondary_just_inside_at_once_is_the_calls_move(self) -> None:
+        self.assertEqual(status(self._world(gap=0.15), "RTX-5"), "pass")
+
+    def test_secondary_just_past_at_once_fails(self) -> None:
+        # (the boundary of L{checks_rtx._moved_on_conns}: the connection to the
+        # secondary 0.25 s after the call's at the primary failed is a retry, early)
+        tb = self._world(gap=0.25)
+        v = verdict_of(tb.build(), tb.facts, "RTX-5")
+        self.assertEqual(v.status, "fail")
+        self.assertIn("tcp connection to secondary at 19.550", v.seen)

@@ -182,6 +182,9 @@ MUST_FAIL = {
     "r36-w7086-fo6-question-asked-after-its-give-up": ("registers-fallback-in-successive",
                                                        "FBK-S1"),
     "r36-w7086-fo6-earlier-try-read-late": ("bye-to-new-server", "FO-4"),
+    "r36-w7086-rtx2-refused-after-renewal-gave-up": ("retries-too-few", "RTX-2"),
+    "r36-w7086-rtx5-calls-move-on-after-fallback-lost": ("registers-fallback-in-successive",
+                                                         "FBK-S1"),
 }
 
 

@@ -1352,6 +1352,19 @@ def _pending_refusal(ctx: Ctx, t: wire.Txn) -> float | None:
     return last.final_t if last.refused else None
 
 
+def _over_before(x: wire.ConnAttempt, a: wire.Txn) -> bool:
+    """
+    Whether the failed connection C{x} was over before C{a}'s request went
+    out, so used no CSeq after C{a}'s: failed earlier, or in the same instant
+    (no latency: a refusal is recorded at the moment of its SYN) but recorded
+    before C{a}'s first send.  One recorded after it, in that instant, was the
+    phone moving on from C{a}'s target (a 503 answered at once, RTX-3).
+    """
+    if x.t != a.first:
+        return x.t < a.first
+    return max(x.indexes) < a.sends[0].index
+
+
 def rtx4(ctx: Ctx) -> Verdict:
     """Each attempt at a new target is a new transaction; a REGISTER keeps Call-ID, CSeq + 1."""
     c = "RTX-4"
@@ -1383,9 +1396,13 @@ def rtx4(ctx: Ctx) -> Verdict:
                 # refused at once may begin at the very moment b went out to another
                 # server, and one refused by the time a went out came before a, explore
                 # seed 5 of round 3)
+                # (at a's very instant, the trace's order says which came first: survey
+                # w7086 [6566], round 36, TCP, no latency, each retry's REGISTER answered
+                # 503 by the primary and the secondary's port refused in the same instant,
+                # after it)
                 unseen = sum(1 for x in conns if a.last - ctx.tol < x.start <= b.first
                              and (x.start < b.first or x.server != b.dst)
-                             and not x.t <= a.first)
+                             and not _over_before(x, a))
                 # (and so did a request the phone wrote onto a TLS connection as the
                 # server closed it, never read: explore seed 117 of round 5, the retry
                 # due at 121 s as the flapping primary's close_notify came)

@@ -1240,6 +1240,46 @@ class UnseenAttemptRefusedAsTheRetryWentOutTests(SynchronousTestCase):
         self.assertEqual(status(tb, "RTX-4"), "fail")
 
 
+class UnseenAttemptRefusedAfterA503InTheSameInstantTests(SynchronousTestCase):
+    """
+    RTX-4 (survey w7086 [6566], round 36; TCP, no latency, the primary
+    answering every REGISTER 503, the secondary stopped): each retry's
+    REGISTER went to the primary (CSeq 14, 16), was answered 503 at once and
+    moved on to the secondary, whose port refused the connection in the
+    same instant (CSeq 15, 17 used, never on the wire).  RTX-4 read a
+    refusal at the very instant of the earlier REGISTER as over before it,
+    so the one after CSeq 16 counted for no attempt and CSeq 18 at the next
+    retry failed.  The trace's order tells them apart; CSeq 19 after 16
+    with that one refusal still fails, and a refusal recorded before the
+    REGISTER in the same instant still counts for none.
+    """
+
+    def _world(self, cseq: int, *, refused_first: bool = False) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, duration=300.0))
+        for n, at in enumerate((240.0, 270.0)):
+            if refused_first and at == 270.0:
+                tb.refused(at, "secondary", after=0.0)
+            reg = tb.register("primary", at, cseq=14 + 2 * n, transport="tcp")
+            tb.respond(reg, 503, at=at)
+            if not (refused_first and at == 270.0):
+                tb.refused(at, "secondary", after=0.0)
+        last = tb.register("primary", 300.0, cseq=cseq, transport="tcp")
+        tb.respond(last, 503, at=300.0)
+        nxt = tb.register("secondary", 300.0, cseq=cseq + 1, transport="tcp")
+        tb.respond(nxt, 200, at=300.0)
+        return tb
+
+    def test_cseq_of_the_refusal_after_the_503_skipped_passes(self) -> None:
+        self.assertEqual(status(self._world(18), "RTX-4"), "pass")
+
+    def test_two_cseqs_skipped_for_one_refusal_fails(self) -> None:
+        self.assertEqual(status(self._world(19), "RTX-4"), "fail")
+
+    def test_refusal_recorded_before_the_register_counts_for_none(self) -> None:
+        # the refusal at 270 s recorded before that instant's REGISTER: no CSeq after it
+        self.assertEqual(status(self._world(18, refused_first=True), "RTX-4"), "fail")
+
+
 class RenewalBeforeTheRetryTests(SynchronousTestCase):
     """
     RTX-5 (explore seed 12 of round 3; TCP, server 1's one target, registered

@@ -598,7 +598,15 @@ def _moved_on_time(ctx: Ctx, t: wire.Txn, nxt: wire.Txn, due: float) -> bool:
         # (explore seed 8 of round 4: the REGISTER's SYNs to the secondary lost from
         # 8.54 s, the INVITE giving the primary up at 9.5 s, both sent at 9.75 s)
         nxt.conn_start is not None and nxt.conn_start < due - ctx.tol < nxt.first
-        and (_rode_another(ctx, nxt) or _opened_by_fallback_retry(ctx, nxt)))
+        and (_rode_another(ctx, nxt) or _opened_by_fallback_retry(ctx, nxt))) or (
+        # TCP held back behind another request's lost segment (L{wire.Sent.held}): nxt
+        # was written, so began, at some time from that lost copy, the time the wire gives
+        # it, until the server read it, L{_written_by} (survey w7086 [8224], round 36: TLS,
+        # the concurrent renewal to the fallback server lost at 495.411 s, the INVITE
+        # giving the primary up at 495.5 s behind it, its own first copy lost in that
+        # renewal's retransmission at 495.611 s, read at 495.811 s)
+        nxt.on_wire and nxt.sends[0].held and nxt.first <= due + 2 * ctx.tol + 0.01
+        and due - ctx.tol <= _written_by(ctx, nxt))
 
 
 def _opened_by_fallback_retry(ctx: Ctx, nxt: wire.Txn) -> bool:

@@ -662,6 +662,10 @@ def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
     # how many requests the server has read of a connection's TLS flight: the first may
     # be the lost segment's own copy; TCP held every later one behind it (L{Sent.held})
     tls_read: dict[tuple[tuple[str, int], tuple[str, int]], int] = {}
+    # connections whose latest flight that got through carried first copies lost in an
+    # earlier lost segment's retransmission flight, dated from that segment's lost copy:
+    # every request it carried was held behind that one (L{Sent.held}), the first too
+    tls_behind: set[tuple[tuple[str, int], tuple[str, int]]] = set()
     # connections whose first data segment (the TLS ClientHello) has not got through
     # yet: the phone's segments there until it does are that hello's copies (nothing
     # else is written before the server's handshake flight comes back), never a
@@ -708,12 +712,15 @@ def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
                 tf = _in_flight(tls_flight, answered, e)
                 if (e.src, e.dst) not in tls_lost and tf is not None:
                     tls_lost[(e.src, e.dst)] = tf[1]
+                    tls_behind.add((e.src, e.dst))
                 tls_lost.setdefault((e.src, e.dst), e.t)
             else:
                 lost = tls_lost.pop((e.src, e.dst), None)
                 if lost is not None:
                     tls_first[(e.src, e.dst)] = (lost, e.t)
-                    tls_read[(e.src, e.dst)] = 0
+                    # (a flight of held first copies: its first request held as the rest)
+                    tls_read[(e.src, e.dst)] = 1 if (e.src, e.dst) in tls_behind else 0
+                    tls_behind.discard((e.src, e.dst))
                     tls_flight[(e.src, e.dst)] = (e.t, lost, i)
                 elif _in_flight(tls_flight, answered, e) is None:
                     # (a segment in the same flight as the retransmission, after it, was

@@ -1280,6 +1280,54 @@ class UnseenAttemptRefusedAfterA503InTheSameInstantTests(SynchronousTestCase):
         self.assertEqual(status(self._world(18, refused_first=True), "RTX-4"), "fail")
 
 
+class InviteHeldBehindTheFallbacksLostTlsRenewalTests(SynchronousTestCase):
+    """
+    RTX-2 (survey w7086 [8224], round 36; L{wire.phone_requests}): concurrent
+    mode, TLS, server 1 an IP literal, 20 % loss.  A call's INVITE was read
+    by the primary at 10.0 s and never answered; the phone gave it up at
+    17.5 s (RTX-1's time) and wrote it onto the fallback server's
+    connection.  The concurrent renewal there, written at 17.411 s, had its
+    segment lost; TCP held the INVITE behind it, its first copy lost in the
+    renewal's retransmission at 17.611 s, and the server read it at
+    17.811 s.  TLS records carry no payload in the trace, so the wire dated
+    the INVITE from the renewal's lost copy (17.411 s) and RTX-2 saw the
+    phone move on 89 ms early.  That first copy went out in the lost
+    segment's retransmission flight: held (L{Sent.held}), written at some
+    time until the server read it.  A held INVITE read before the give-up
+    time still fails.
+    """
+
+    def _world(self, shift: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=2, calls=(10.0,),
+                                        duration=60.0, servers=_ONE_TARGET))
+        tb.respond(tb.register("primary", 0.0, transport="tls", port=5061), 200, 0.01)
+        tb.respond(tb.register("fallback", 0.1, call_id="reg-2", transport="tls", port=5061),
+                   200, 0.11)
+        tb.invite("primary", 10.0, call_id="call-a", transport="tls", port=5061)
+        at = 17.411 + shift
+        stream = ((PHONE, 5060), (FALLBACK, 5061))
+        tb._add(PacketEvent(at, "tcp", *stream, b"", fate="lost"))  # the renewal
+        tb._add(PacketEvent(at + 0.2, "tcp", *stream, b""))  # sent again
+        tb._add(PacketEvent(at + 0.2, "tcp", *stream, b"", fate="lost"))  # the INVITE
+        renewal = tb.register("fallback", at + 0.2, call_id="reg-2", cseq=2, transport="tls",
+                              port=5061)
+        tb.respond(renewal, 200, at + 0.2)
+        tb._add(PacketEvent(at + 0.4, "tcp", *stream, b""))  # the INVITE sent again
+        inv = tb.invite("fallback", at + 0.4, call_id="call-a", cseq=2, transport="tls",
+                        port=5061)
+        tb.respond(inv, 200, at + 0.4)
+        return tb
+
+    def test_invite_held_across_the_give_up_time_passes(self) -> None:
+        tb = self._world(0.0)
+        self.assertEqual(status(tb, "RTX-2"), "pass")
+        held = [x for x in wire.attempts(tb.build(), tb.facts) if x.method == "INVITE"][-1]
+        self.assertTrue(held.sends[0].held)
+
+    def test_invite_held_but_read_before_the_give_up_time_fails(self) -> None:
+        self.assertEqual(status(self._world(-0.6), "RTX-2"), "fail")
+
+
 class RenewalBeforeTheRetryTests(SynchronousTestCase):
     """
     RTX-5 (explore seed 12 of round 3; TCP, server 1's one target, registered

@@ -179,6 +179,8 @@ MUST_FAIL = {
                                                               "FBK-C1"),
     "r34-w7040-fo6-call-given-up-before-refusal-heard": ("registers-fallback-in-successive",
                                                          "FBK-S1"),
+    "r36-w7086-rtx4-refused-after-503-same-instant": ("no-reregister-retry", "RTX-5"),
+    "r36-w7086-rtx2-tls-invite-held-behind-lost-renewal": ("retries-too-few", "RTX-2"),
 }
 
 

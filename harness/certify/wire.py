@@ -93,8 +93,14 @@ class Sent:
     src: str = ""
     sport: int = 0
     #: TCP held it back behind another request's lost segment: it went out with that
-    #: segment's retransmission, written at some time after the lost copy (C{t})
+    #: segment's retransmission, written at some time after the lost copy (C{t}) and at
+    #: the latest C{written_by} if known, else when the server read it (its event)
     held: bool = False
+    #: for a held one, the latest it can have been written, when the wire shows it: the
+    #: first segment that carried it (TCP: the copy with its payload, lost or not; TLS:
+    #: a first copy lost in the held-behind segment's retransmission flight, read first
+    #: of the flight that got through); C{None} when only the server's read bounds it
+    written_by: float | None = None
 
 
 @quick_init
@@ -646,6 +652,8 @@ def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
     # with its first copy, whenever a later copy got through.
     tcp_first: dict[tuple[tuple[str, int], tuple[str, int], bytes], float] = {}
     held_back: set[tuple[tuple[str, int], tuple[str, int], bytes]] = set()
+    # when a held one's own first copy went out (L{Sent.written_by})
+    tcp_written: dict[tuple[tuple[str, int], tuple[str, int], bytes], float] = {}
     # a retransmission's flight: (when it was sent again, when its first copy was lost,
     # the trace index of its retransmitted segment)
     flight: dict[tuple[tuple[str, int], tuple[str, int]], tuple[float, float, int]] = {}
@@ -664,8 +672,11 @@ def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
     tls_read: dict[tuple[tuple[str, int], tuple[str, int]], int] = {}
     # connections whose latest flight that got through carried first copies lost in an
     # earlier lost segment's retransmission flight, dated from that segment's lost copy:
-    # every request it carried was held behind that one (L{Sent.held}), the first too
-    tls_behind: set[tuple[tuple[str, int], tuple[str, int]]] = set()
+    # every request it carried was held behind that one (L{Sent.held}), the first too;
+    # by when that retransmission flight went out, the first one's own first copy
+    tls_behind: dict[tuple[tuple[str, int], tuple[str, int]], float] = {}
+    # ... and, once such a flight got through, that time for its first request read
+    tls_by: dict[tuple[tuple[str, int], tuple[str, int]], float] = {}
     # connections whose first data segment (the TLS ClientHello) has not got through
     # yet: the phone's segments there until it does are that hello's copies (nothing
     # else is written before the server's handshake flight comes back), never a
@@ -698,6 +709,11 @@ def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
         if (isinstance(e, PacketEvent) and e.proto == "tcp" and e.flags == "S"
                 and e.dst[0] in servers):
             hello.add((e.src, e.dst))
+            # (a new connection on a reused port pair: nothing lost on the old one is
+            # any copy of what this one carries)
+            tls_lost.pop((e.src, e.dst), None)
+            tls_behind.pop((e.src, e.dst), None)
+            tls_by.pop((e.src, e.dst), None)
         if (isinstance(e, PacketEvent) and e.proto == "tcp" and not e.payload
                 and not e.flags and e.dst[0] in servers):
             if (e.src, e.dst) in hello:
@@ -712,15 +728,19 @@ def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
                 tf = _in_flight(tls_flight, answered, e)
                 if (e.src, e.dst) not in tls_lost and tf is not None:
                     tls_lost[(e.src, e.dst)] = tf[1]
-                    tls_behind.add((e.src, e.dst))
+                    tls_behind[(e.src, e.dst)] = e.t
                 tls_lost.setdefault((e.src, e.dst), e.t)
             else:
                 lost = tls_lost.pop((e.src, e.dst), None)
                 if lost is not None:
                     tls_first[(e.src, e.dst)] = (lost, e.t)
                     # (a flight of held first copies: its first request held as the rest)
-                    tls_read[(e.src, e.dst)] = 1 if (e.src, e.dst) in tls_behind else 0
-                    tls_behind.discard((e.src, e.dst))
+                    by = tls_behind.pop((e.src, e.dst), None)
+                    tls_read[(e.src, e.dst)] = 0 if by is None else 1
+                    if by is None:
+                        tls_by.pop((e.src, e.dst), None)
+                    else:
+                        tls_by[(e.src, e.dst)] = by
                     tls_flight[(e.src, e.dst)] = (e.t, lost, i)
                 elif _in_flight(tls_flight, answered, e) is None:
                     # (a segment in the same flight as the retransmission, after it, was
@@ -743,6 +763,7 @@ def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
                 if f is not None and key3 not in tcp_first:
                     tcp_first[key3] = f[1]
                     held_back.add(key3)
+                    tcp_written[key3] = e.t
                 tcp_first.setdefault(key3, e.t)
                 continue
             if e.fate == "delivered" and e.dst[0] in servers and not e.flags:
@@ -759,6 +780,7 @@ def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
                     if f is not None:
                         tcp_first[key3] = f[1]
                         held_back.add(key3)
+                        tcp_written[key3] = e.t
         if (isinstance(e, SipEvent) and e.direction == "out" and e.transport == "tls"
                 and isinstance(e.message, Request) and e.remote[0] in servers
                 and _from_phone(facts, e.local[0])):
@@ -776,6 +798,7 @@ def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
                 read.append((e.remote, e.local, e.t, e.raw))
                 t = tcp_first.pop((e.remote, e.local, e.raw), e.t)
                 behind = (e.remote, e.local, e.raw) in held_back
+                by = tcp_written.pop((e.remote, e.local, e.raw), None)
                 if e.transport == "tls":
                     # (every request the flight carried may have been first sent with its
                     # lost copy: a REGISTER and an INVITE written together, explore seed 5;
@@ -787,12 +810,14 @@ def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
                     held = tls_first.get(key)
                     if held is not None and e.t - held[1] <= _IN_FLIGHT:
                         t = min(t, held[0])
+                        by = tls_by.pop(key, None)
                         behind = behind or tls_read.get(key, 0) > 0
                         tls_read[key] = tls_read.get(key, 0) + 1
                 out.append(
                     Sent(
                         i, t, e.observer, e.local[1], e.transport, e.message, True,
                         e.remote[0], e.remote[1], held=behind,
+                        written_by=by if behind else None,
                     )
                 )
         elif isinstance(e, PacketEvent):

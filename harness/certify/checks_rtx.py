@@ -189,23 +189,17 @@ def _written_by(ctx: Ctx, x: wire.Txn) -> float:
     The latest time the phone may have written C{x}'s request: over TCP/TLS, a
     request held back behind another's lost segment and delivered with its
     retransmission was written at some time between that lost copy (the time
-    the wire gives it, C{x.first}) and the server reading it.
+    the wire gives it, C{x.first}) and the first segment that carried it when
+    the wire shows it (L{wire.Sent.written_by}), else the server reading it.
+    (The read alone let a phone that moved on early pass whenever the network
+    held its request past the due time: review of survey w7086 [8224], round 36.)
     """
-    if x.on_wire and x.transport != "udp" and x.sends[0].delivered:
-        return max(x.first, ctx.trace.events[x.sends[0].index].t)
+    s0 = x.sends[0]
+    if x.on_wire and s0.held and s0.written_by is not None:
+        return max(x.first, s0.written_by)
+    if x.on_wire and x.transport != "udp" and s0.delivered:
+        return max(x.first, ctx.trace.events[s0.index].t)
     return x.first
-
-
-def _held_written_by(ctx: Ctx, x: wire.Txn) -> float:
-    """
-    The latest time the phone may have written C{x}'s request, TCP held back
-    behind another's lost segment (L{wire.Sent.held}): the first segment that
-    carried it when the wire shows it (L{wire.Sent.written_by}), else, as
-    L{_written_by}, the server's read.  The read alone would let a phone that
-    moved on early pass whenever the network held its request past the due time.
-    """
-    by = x.sends[0].written_by
-    return _written_by(ctx, x) if by is None else by
 
 
 def _joined_opening(ctx: Ctx, x: wire.Txn) -> bool:
@@ -613,12 +607,12 @@ def _moved_on_time(ctx: Ctx, t: wire.Txn, nxt: wire.Txn, due: float) -> bool:
         and (_rode_another(ctx, nxt) or _opened_by_fallback_retry(ctx, nxt))) or (
         # TCP held back behind another request's lost segment (L{wire.Sent.held}): nxt
         # was written, so began, at some time from that lost copy, the time the wire gives
-        # it, until its own first copy went out, L{_held_written_by} (survey w7086 [8224],
+        # it, until its own first copy went out, L{_written_by} (survey w7086 [8224],
         # round 36: TLS, the concurrent renewal to the fallback server lost at 495.411 s,
         # the INVITE giving the primary up at 495.5 s behind it, its own first copy lost
         # in that renewal's retransmission at 495.611 s, read at 495.811 s)
         nxt.on_wire and nxt.sends[0].held and nxt.first <= due + 2 * ctx.tol + 0.01
-        and due - ctx.tol <= _held_written_by(ctx, nxt))
+        and due - ctx.tol <= _written_by(ctx, nxt))
 
 
 def _opened_by_fallback_retry(ctx: Ctx, nxt: wire.Txn) -> bool:

@@ -1231,11 +1231,22 @@ def phone_transactions(trace: Trace, facts: Facts) -> list[Txn]:
     return out
 
 
+def _write_bound(s: Sent, trace: Trace) -> float:
+    """
+    The latest a request TCP held back (L{Sent.held}) can have been written:
+    the first segment that carried it when the wire shows it
+    (L{Sent.written_by}), else when the server read it.  The read alone let a
+    phone that moved on early pass whenever the network held its request past
+    the due time (review of survey w7086 [8224], round 36).
+    """
+    return trace.events[s.index].t if s.written_by is None else s.written_by
+
+
 def _held_written_by(x: Txn, out: Sequence[Txn], trace: Trace, facts: Facts) -> float | None:
     """
     For a request TCP held back behind another request's lost segment
     (L{Sent.held}, dated from that lost copy), the latest it can have been
-    written, its timer started: when the server read it.  C{None} if it was
+    written, its timer started: L{_write_bound}.  C{None} if it was
     not held, or if that span holds another try -- the same request sent to
     another server, or a failed connection to one (whose request the wire
     cannot name): the held one may then have come after that try, which
@@ -1243,7 +1254,7 @@ def _held_written_by(x: Txn, out: Sequence[Txn], trace: Trace, facts: Facts) -> 
     """
     if not x.on_wire or not x.sends[0].held:
         return None
-    lo, hi = x.first, trace.events[x.sends[0].index].t
+    lo, hi = x.first, _write_bound(x.sends[0], trace)
     if any(y.call_id == x.call_id and y.method == x.method and y.dst != x.dst
            and lo <= y.started <= hi for y in out):
         return None
@@ -1444,8 +1455,8 @@ def began_with(ch: Chain, trace: Trace, facts: Facts) -> Txn:
     """
     The attempt round C{ch} may have begun with: its head, unless TCP held the
     head back behind another request's lost segment (L{Sent.held}: written at
-    some time from that lost copy, the head's C{first}, until the server read
-    it) and the next attempt, at another target, began and failed within that
+    some time from that lost copy, the head's C{first}, until L{_write_bound})
+    and the next attempt, at another target, began and failed within that
     span: the request then tried that target first and moved on to the held
     one, whose early date is only the earliest it can have been written.
     Survey w7055 [4014], round 29: TCP, 20 % loss, the renewal's REGISTER at
@@ -1457,7 +1468,7 @@ def began_with(ch: Chain, trace: Trace, facts: Facts) -> Txn:
     if len(ch.txns) < 2 or not head.on_wire or not head.sends[0].held:
         return head
     nxt = ch.txns[1]
-    written = max(head.first, trace.events[head.sends[0].index].t)
+    written = max(head.first, _write_bound(head.sends[0], trace))
     done = failed_at(nxt, facts)
     if (nxt.dst != head.dst and head.first <= nxt.started <= written
             and done is not None and done <= written + facts.tol):

@@ -189,10 +189,16 @@ def _written_by(ctx: Ctx, x: wire.Txn) -> float:
     The latest time the phone may have written C{x}'s request: over TCP/TLS, a
     request held back behind another's lost segment and delivered with its
     retransmission was written at some time between that lost copy (the time
-    the wire gives it, C{x.first}) and the server reading it.
+    the wire gives it, C{x.first}) and the first segment that carried it when
+    the wire shows it (L{wire.Sent.written_by}), else the server reading it.
+    (The read alone let a phone that moved on early pass whenever the network
+    held its request past the due time: review of survey w7086 [8224], round 36.)
     """
-    if x.on_wire and x.transport != "udp" and x.sends[0].delivered:
-        return max(x.first, ctx.trace.events[x.sends[0].index].t)
+    s0 = x.sends[0]
+    if x.on_wire and s0.held and s0.written_by is not None:
+        return max(x.first, s0.written_by)
+    if x.on_wire and x.transport != "udp" and s0.delivered:
+        return max(x.first, ctx.trace.events[s0.index].t)
     return x.first
 
 
@@ -598,7 +604,15 @@ def _moved_on_time(ctx: Ctx, t: wire.Txn, nxt: wire.Txn, due: float) -> bool:
         # (explore seed 8 of round 4: the REGISTER's SYNs to the secondary lost from
         # 8.54 s, the INVITE giving the primary up at 9.5 s, both sent at 9.75 s)
         nxt.conn_start is not None and nxt.conn_start < due - ctx.tol < nxt.first
-        and (_rode_another(ctx, nxt) or _opened_by_fallback_retry(ctx, nxt)))
+        and (_rode_another(ctx, nxt) or _opened_by_fallback_retry(ctx, nxt))) or (
+        # TCP held back behind another request's lost segment (L{wire.Sent.held}): nxt
+        # was written, so began, at some time from that lost copy, the time the wire gives
+        # it, until its own first copy went out, L{_written_by} (survey w7086 [8224],
+        # round 36: TLS, the concurrent renewal to the fallback server lost at 495.411 s,
+        # the INVITE giving the primary up at 495.5 s behind it, its own first copy lost
+        # in that renewal's retransmission at 495.611 s, read at 495.811 s)
+        nxt.on_wire and nxt.sends[0].held and nxt.first <= due + 2 * ctx.tol + 0.01
+        and due - ctx.tol <= _written_by(ctx, nxt))
 
 
 def _opened_by_fallback_retry(ctx: Ctx, nxt: wire.Txn) -> bool:
@@ -1416,6 +1430,27 @@ def _pending_refusal(ctx: Ctx, t: wire.Txn) -> float | None:
     return last.final_t if last.refused else None
 
 
+def _over_before(x: wire.ConnAttempt, a: wire.Txn) -> bool:
+    """
+    Whether the failed connection C{x} was over before C{a}'s request went
+    out, so used no CSeq after C{a}'s: failed earlier, or in the same instant
+    but recorded before C{a}'s first send.  The trace's order is read only for
+    a connection begun and refused in that one instant (no latency: a refusal
+    is recorded at the moment of its SYN): one recorded after C{a} was then the
+    phone moving on from C{a}'s target (a 503 answered at once, RTX-3).  One
+    begun earlier and heard failing at C{a}'s instant began before C{a}, so
+    used its CSeq first (the old rule: failed by the time C{a} went out).
+    A stream request whose first copy was lost is dated from that copy but
+    indexed by the server's read, recorded later: a refusal in the lost copy's
+    instant is recorded before that index, so falls back to the old rule.
+    """
+    if x.t != a.first:
+        return x.t < a.first
+    if x.start != x.t:
+        return True
+    return max(x.indexes) < a.sends[0].index
+
+
 def rtx4(ctx: Ctx) -> Verdict:
     """Each attempt at a new target is a new transaction; a REGISTER keeps Call-ID, CSeq + 1."""
     c = "RTX-4"
@@ -1447,9 +1482,16 @@ def rtx4(ctx: Ctx) -> Verdict:
                 # refused at once may begin at the very moment b went out to another
                 # server, and one refused by the time a went out came before a, explore
                 # seed 5 of round 3)
+                # (at a's very instant, the trace's order says which came first: survey
+                # w7086 [6566], round 36, TCP, no latency, each retry's REGISTER answered
+                # 503 by the primary and the secondary's port refused in the same instant,
+                # after it)
+                # (and at b's very instant, one to another server counts only if the
+                # trace recorded it before b: one after it used a CSeq after b's)
                 unseen = sum(1 for x in conns if a.last - ctx.tol < x.start <= b.first
-                             and (x.start < b.first or x.server != b.dst)
-                             and not x.t <= a.first)
+                             and (x.start < b.first
+                                  or (x.server != b.dst and x.index < b.sends[0].index))
+                             and not _over_before(x, a))
                 # (and so did a request the phone wrote onto a TLS connection as the
                 # server closed it, never read: explore seed 117 of round 5, the retry
                 # due at 121 s as the flapping primary's close_notify came)

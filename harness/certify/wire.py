@@ -93,8 +93,14 @@ class Sent:
     src: str = ""
     sport: int = 0
     #: TCP held it back behind another request's lost segment: it went out with that
-    #: segment's retransmission, written at some time after the lost copy (C{t})
+    #: segment's retransmission, written at some time after the lost copy (C{t}) and at
+    #: the latest C{written_by} if known, else when the server read it (its event)
     held: bool = False
+    #: for a held one, the latest it can have been written, when the wire shows it: the
+    #: first segment that carried it (TCP: the copy with its payload, lost or not; TLS:
+    #: a first copy lost in the held-behind segment's retransmission flight, read first
+    #: of the flight that got through); C{None} when only the server's read bounds it
+    written_by: float | None = None
 
 
 @quick_init
@@ -646,6 +652,8 @@ def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
     # with its first copy, whenever a later copy got through.
     tcp_first: dict[tuple[tuple[str, int], tuple[str, int], bytes], float] = {}
     held_back: set[tuple[tuple[str, int], tuple[str, int], bytes]] = set()
+    # when a held one's own first copy went out (L{Sent.written_by})
+    tcp_written: dict[tuple[tuple[str, int], tuple[str, int], bytes], float] = {}
     # a retransmission's flight: (when it was sent again, when its first copy was lost,
     # the trace index of its retransmitted segment)
     flight: dict[tuple[tuple[str, int], tuple[str, int]], tuple[float, float, int]] = {}
@@ -662,6 +670,13 @@ def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
     # how many requests the server has read of a connection's TLS flight: the first may
     # be the lost segment's own copy; TCP held every later one behind it (L{Sent.held})
     tls_read: dict[tuple[tuple[str, int], tuple[str, int]], int] = {}
+    # connections whose latest flight that got through carried first copies lost in an
+    # earlier lost segment's retransmission flight, dated from that segment's lost copy:
+    # every request it carried was held behind that one (L{Sent.held}), the first too;
+    # by when that retransmission flight went out, the first one's own first copy
+    tls_behind: dict[tuple[tuple[str, int], tuple[str, int]], float] = {}
+    # ... and, once such a flight got through, that time for its first request read
+    tls_by: dict[tuple[tuple[str, int], tuple[str, int]], float] = {}
     # connections whose first data segment (the TLS ClientHello) has not got through
     # yet: the phone's segments there until it does are that hello's copies (nothing
     # else is written before the server's handshake flight comes back), never a
@@ -694,6 +709,11 @@ def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
         if (isinstance(e, PacketEvent) and e.proto == "tcp" and e.flags == "S"
                 and e.dst[0] in servers):
             hello.add((e.src, e.dst))
+            # (a new connection on a reused port pair: nothing lost on the old one is
+            # any copy of what this one carries)
+            tls_lost.pop((e.src, e.dst), None)
+            tls_behind.pop((e.src, e.dst), None)
+            tls_by.pop((e.src, e.dst), None)
         if (isinstance(e, PacketEvent) and e.proto == "tcp" and not e.payload
                 and not e.flags and e.dst[0] in servers):
             if (e.src, e.dst) in hello:
@@ -708,12 +728,19 @@ def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
                 tf = _in_flight(tls_flight, answered, e)
                 if (e.src, e.dst) not in tls_lost and tf is not None:
                     tls_lost[(e.src, e.dst)] = tf[1]
+                    tls_behind[(e.src, e.dst)] = e.t
                 tls_lost.setdefault((e.src, e.dst), e.t)
             else:
                 lost = tls_lost.pop((e.src, e.dst), None)
                 if lost is not None:
                     tls_first[(e.src, e.dst)] = (lost, e.t)
-                    tls_read[(e.src, e.dst)] = 0
+                    # (a flight of held first copies: its first request held as the rest)
+                    by = tls_behind.pop((e.src, e.dst), None)
+                    tls_read[(e.src, e.dst)] = 0 if by is None else 1
+                    if by is None:
+                        tls_by.pop((e.src, e.dst), None)
+                    else:
+                        tls_by[(e.src, e.dst)] = by
                     tls_flight[(e.src, e.dst)] = (e.t, lost, i)
                 elif _in_flight(tls_flight, answered, e) is None:
                     # (a segment in the same flight as the retransmission, after it, was
@@ -736,6 +763,7 @@ def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
                 if f is not None and key3 not in tcp_first:
                     tcp_first[key3] = f[1]
                     held_back.add(key3)
+                    tcp_written[key3] = e.t
                 tcp_first.setdefault(key3, e.t)
                 continue
             if e.fate == "delivered" and e.dst[0] in servers and not e.flags:
@@ -752,6 +780,7 @@ def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
                     if f is not None:
                         tcp_first[key3] = f[1]
                         held_back.add(key3)
+                        tcp_written[key3] = e.t
         if (isinstance(e, SipEvent) and e.direction == "out" and e.transport == "tls"
                 and isinstance(e.message, Request) and e.remote[0] in servers
                 and _from_phone(facts, e.local[0])):
@@ -769,6 +798,7 @@ def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
                 read.append((e.remote, e.local, e.t, e.raw))
                 t = tcp_first.pop((e.remote, e.local, e.raw), e.t)
                 behind = (e.remote, e.local, e.raw) in held_back
+                by = tcp_written.pop((e.remote, e.local, e.raw), None)
                 if e.transport == "tls":
                     # (every request the flight carried may have been first sent with its
                     # lost copy: a REGISTER and an INVITE written together, explore seed 5;
@@ -780,12 +810,14 @@ def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
                     held = tls_first.get(key)
                     if held is not None and e.t - held[1] <= _IN_FLIGHT:
                         t = min(t, held[0])
+                        by = tls_by.pop(key, None)
                         behind = behind or tls_read.get(key, 0) > 0
                         tls_read[key] = tls_read.get(key, 0) + 1
                 out.append(
                     Sent(
                         i, t, e.observer, e.local[1], e.transport, e.message, True,
                         e.remote[0], e.remote[1], held=behind,
+                        written_by=by if behind else None,
                     )
                 )
         elif isinstance(e, PacketEvent):
@@ -1199,11 +1231,22 @@ def phone_transactions(trace: Trace, facts: Facts) -> list[Txn]:
     return out
 
 
+def _write_bound(s: Sent, trace: Trace) -> float:
+    """
+    The latest a request TCP held back (L{Sent.held}) can have been written:
+    the first segment that carried it when the wire shows it
+    (L{Sent.written_by}), else when the server read it.  The read alone let a
+    phone that moved on early pass whenever the network held its request past
+    the due time (review of survey w7086 [8224], round 36).
+    """
+    return trace.events[s.index].t if s.written_by is None else s.written_by
+
+
 def _held_written_by(x: Txn, out: Sequence[Txn], trace: Trace, facts: Facts) -> float | None:
     """
     For a request TCP held back behind another request's lost segment
     (L{Sent.held}, dated from that lost copy), the latest it can have been
-    written, its timer started: when the server read it.  C{None} if it was
+    written, its timer started: L{_write_bound}.  C{None} if it was
     not held, or if that span holds another try -- the same request sent to
     another server, or a failed connection to one (whose request the wire
     cannot name): the held one may then have come after that try, which
@@ -1211,7 +1254,7 @@ def _held_written_by(x: Txn, out: Sequence[Txn], trace: Trace, facts: Facts) -> 
     """
     if not x.on_wire or not x.sends[0].held:
         return None
-    lo, hi = x.first, trace.events[x.sends[0].index].t
+    lo, hi = x.first, _write_bound(x.sends[0], trace)
     if any(y.call_id == x.call_id and y.method == x.method and y.dst != x.dst
            and lo <= y.started <= hi for y in out):
         return None
@@ -1423,8 +1466,8 @@ def began_with(ch: Chain, trace: Trace, facts: Facts) -> Txn:
     """
     The attempt round C{ch} may have begun with: its head, unless TCP held the
     head back behind another request's lost segment (L{Sent.held}: written at
-    some time from that lost copy, the head's C{first}, until the server read
-    it) and the next attempt, at another target, began and failed within that
+    some time from that lost copy, the head's C{first}, until L{_write_bound})
+    and the next attempt, at another target, began and failed within that
     span: the request then tried that target first and moved on to the held
     one, whose early date is only the earliest it can have been written.
     Survey w7055 [4014], round 29: TCP, 20 % loss, the renewal's REGISTER at
@@ -1436,7 +1479,7 @@ def began_with(ch: Chain, trace: Trace, facts: Facts) -> Txn:
     if len(ch.txns) < 2 or not head.on_wire or not head.sends[0].held:
         return head
     nxt = ch.txns[1]
-    written = max(head.first, trace.events[head.sends[0].index].t)
+    written = max(head.first, _write_bound(head.sends[0], trace))
     done = failed_at(nxt, facts)
     if (nxt.dst != head.dst and head.first <= nxt.started <= written
             and done is not None and done <= written + facts.tol):

@@ -1240,6 +1240,211 @@ class UnseenAttemptRefusedAsTheRetryWentOutTests(SynchronousTestCase):
         self.assertEqual(status(tb, "RTX-4"), "fail")
 
 
+class UnseenAttemptRefusedAfterA503InTheSameInstantTests(SynchronousTestCase):
+    """
+    RTX-4 (survey w7086 [6566], round 36; TCP, no latency, the primary
+    answering every REGISTER 503, the secondary stopped): each retry's
+    REGISTER went to the primary (CSeq 14, 16), was answered 503 at once and
+    moved on to the secondary, whose port refused the connection in the
+    same instant (CSeq 15, 17 used, never on the wire).  RTX-4 read a
+    refusal at the very instant of the earlier REGISTER as over before it,
+    so the one after CSeq 16 counted for no attempt and CSeq 18 at the next
+    retry failed.  The trace's order tells them apart; CSeq 19 after 16
+    with that one refusal still fails, and a refusal recorded before the
+    REGISTER in the same instant still counts for none.
+    """
+
+    def _world(self, cseq: int, *, refused_first: bool = False) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, duration=300.0))
+        for n, at in enumerate((240.0, 270.0)):
+            if refused_first and at == 270.0:
+                tb.refused(at, "secondary", after=0.0)
+            reg = tb.register("primary", at, cseq=14 + 2 * n, transport="tcp")
+            tb.respond(reg, 503, at=at)
+            if not (refused_first and at == 270.0):
+                tb.refused(at, "secondary", after=0.0)
+        last = tb.register("primary", 300.0, cseq=cseq, transport="tcp")
+        tb.respond(last, 503, at=300.0)
+        nxt = tb.register("secondary", 300.0, cseq=cseq + 1, transport="tcp")
+        tb.respond(nxt, 200, at=300.0)
+        return tb
+
+    def test_cseq_of_the_refusal_after_the_503_skipped_passes(self) -> None:
+        self.assertEqual(status(self._world(18), "RTX-4"), "pass")
+
+    def test_two_cseqs_skipped_for_one_refusal_fails(self) -> None:
+        self.assertEqual(status(self._world(19), "RTX-4"), "fail")
+
+    def test_refusal_recorded_before_the_register_counts_for_none(self) -> None:
+        # the refusal at 270 s recorded before that instant's REGISTER: no CSeq after it
+        self.assertEqual(status(self._world(18, refused_first=True), "RTX-4"), "fail")
+
+    def test_cseq_skipped_before_a_refusal_after_the_next_register_fails(self) -> None:
+        # 14, [15 refused], 17, [18 refused], 19, 20: the phone skipped 16.  The
+        # refusal recorded after the REGISTER of 270 s, in its instant, came after it:
+        # it allows no CSeq between 14 and 17
+        tb = TraceBuilder(default_facts(transport=1, duration=300.0))
+        for at, cseq in ((240.0, 14), (270.0, 17)):
+            reg = tb.register("primary", at, cseq=cseq, transport="tcp")
+            tb.respond(reg, 503, at=at)
+            tb.refused(at, "secondary", after=0.0)
+        last = tb.register("primary", 300.0, cseq=19, transport="tcp")
+        tb.respond(last, 503, at=300.0)
+        tb.respond(tb.register("secondary", 300.0, cseq=20, transport="tcp"), 200, at=300.0)
+        self.assertEqual(status(tb, "RTX-4"), "fail")
+
+
+class UnseenAttemptBegunBeforeTheRegisterHeardAtItsReadTests(SynchronousTestCase):
+    """
+    RTX-4 (review of round 36's w7086 [6566]): with latency, a connection
+    the phone began before writing a REGISTER, refused and heard at the very
+    instant the server read that REGISTER (recorded after it), used the
+    CSeq before it: the trace's order at that instant is read only for a
+    connection begun and refused in it.  CSeq 13, [14 refused], 15, then 17
+    skipped one.
+    """
+
+    def _world(self, cseq: int) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, duration=300.0, latency_tolerance=0.25))
+        tb.respond(tb.register("primary", 210.0, cseq=13, transport="tcp"), 503, at=210.0)
+        a = tb.register("primary", 240.0, cseq=15, transport="tcp")
+        tb.refused(239.8, "secondary", after=0.2)  # CSeq 14, heard at 240.0 s, after a
+        tb.respond(a, 503, at=240.0)
+        tb.respond(tb.register("primary", 270.0, cseq=cseq, transport="tcp"), 200, at=270.0)
+        return tb
+
+    def test_next_cseq_passes(self) -> None:
+        self.assertEqual(status(self._world(16), "RTX-4"), "pass")
+
+    def test_cseq_skipped_fails(self) -> None:
+        self.assertEqual(status(self._world(17), "RTX-4"), "fail")
+
+
+class InviteHeldBehindTheFallbacksLostTlsRenewalTests(SynchronousTestCase):
+    """
+    RTX-2 (survey w7086 [8224], round 36; L{wire.phone_requests}): concurrent
+    mode, TLS, server 1 an IP literal, 20 % loss.  A call's INVITE was read
+    by the primary at 10.0 s and never answered; the phone gave it up at
+    17.5 s (RTX-1's time) and wrote it onto the fallback server's
+    connection.  The concurrent renewal there, written at 17.411 s, had its
+    segment lost; TCP held the INVITE behind it, its first copy lost in the
+    renewal's retransmission at 17.611 s, and the server read it at
+    17.811 s.  TLS records carry no payload in the trace, so the wire dated
+    the INVITE from the renewal's lost copy (17.411 s) and RTX-2 saw the
+    phone move on 89 ms early.  That first copy went out in the lost
+    segment's retransmission flight: held (L{Sent.held}), written at some
+    time until the server read it.  A held INVITE read before the give-up
+    time still fails.
+    """
+
+    def _world(self, shift: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=2, calls=(10.0,),
+                                        duration=60.0, servers=_ONE_TARGET))
+        tb.respond(tb.register("primary", 0.0, transport="tls", port=5061), 200, 0.01)
+        tb.respond(tb.register("fallback", 0.1, call_id="reg-2", transport="tls", port=5061),
+                   200, 0.11)
+        tb.invite("primary", 10.0, call_id="call-a", transport="tls", port=5061)
+        at = 17.411 + shift
+        stream = ((PHONE, 5060), (FALLBACK, 5061))
+        tb._add(PacketEvent(at, "tcp", *stream, b"", fate="lost"))  # the renewal
+        tb._add(PacketEvent(at + 0.2, "tcp", *stream, b""))  # sent again
+        tb._add(PacketEvent(at + 0.2, "tcp", *stream, b"", fate="lost"))  # the INVITE
+        renewal = tb.register("fallback", at + 0.2, call_id="reg-2", cseq=2, transport="tls",
+                              port=5061)
+        tb.respond(renewal, 200, at + 0.2)
+        tb._add(PacketEvent(at + 0.4, "tcp", *stream, b""))  # the INVITE sent again
+        inv = tb.invite("fallback", at + 0.4, call_id="call-a", cseq=2, transport="tls",
+                        port=5061)
+        tb.respond(inv, 200, at + 0.4)
+        return tb
+
+    def test_invite_held_across_the_give_up_time_passes(self) -> None:
+        tb = self._world(0.0)
+        self.assertEqual(status(tb, "RTX-2"), "pass")
+        held = [x for x in wire.attempts(tb.build(), tb.facts) if x.method == "INVITE"][-1]
+        self.assertTrue(held.sends[0].held)
+
+    def test_invite_held_but_read_before_the_give_up_time_fails(self) -> None:
+        self.assertEqual(status(self._world(-0.6), "RTX-2"), "fail")
+
+    def test_invite_held_but_first_sent_before_the_give_up_time_fails(self) -> None:
+        # its own first copy lost at 17.311 s, 189 ms early, read at 17.511 s: it was
+        # written by that first copy (L{wire.Sent.written_by}), not by the read
+        tb = self._world(-0.3)
+        self.assertEqual(status(tb, "RTX-2"), "fail")
+        held = [x for x in wire.attempts(tb.build(), tb.facts) if x.method == "INVITE"][-1]
+        self.assertTrue(held.sends[0].held)
+        self.assertAlmostEqual(held.sends[0].written_by or 0.0, 17.311)
+
+    def test_first_request_of_a_plain_flight_is_not_held(self) -> None:
+        # a segment lost and sent again 0.2 s later: the first request the server read
+        # of that flight may be the lost copy's own (dated from it, not held); the one
+        # read after it was held behind it
+        tb = TraceBuilder(default_facts(transport=2, duration=60.0))
+        stream = ((PHONE, 5060), (tb.addr("primary"), 5061))
+        tb._add(PacketEvent(5.0, "tcp", *stream, b"", fate="lost"))
+        tb._add(PacketEvent(5.2, "tcp", *stream, b""))
+        tb.register("primary", 5.2, transport="tls", port=5061)
+        tb.invite("primary", 5.2, call_id="call-a", transport="tls", port=5061)
+        reg, inv = [s for s in wire.phone_requests(tb.build(), tb.facts) if s.t < 6.0]
+        self.assertEqual((reg.t, reg.held, reg.written_by), (5.0, False, None))
+        self.assertEqual((inv.t, inv.held, inv.written_by), (5.0, True, None))
+
+    def test_lost_segment_of_an_earlier_connection_dates_nothing(self) -> None:
+        # a data segment lost on a connection that closed; a new connection on the same
+        # port pair: its request was not first sent with that lost copy
+        tb = TraceBuilder(default_facts(transport=2, duration=60.0))
+        stream = ((PHONE, 5060), (tb.addr("primary"), 5061))
+        tb._add(PacketEvent(5.0, "tcp", *stream, b"", fate="lost"))
+        tb._add(PacketEvent(10.0, "tcp", *stream, b"", flags="S"))
+        tb._add(PacketEvent(10.05, "tcp", *stream, b""))  # the ClientHello
+        tb._add(PacketEvent(10.1, "tcp", *stream, b""))
+        tb.register("primary", 10.1, transport="tls", port=5061)
+        [reg] = [s for s in wire.phone_requests(tb.build(), tb.facts) if s.t > 1.0]
+        self.assertEqual((reg.t, reg.held), (10.1, False))
+
+
+class InviteHeldBehindTheFallbacksLostTcpRenewalTests(SynchronousTestCase):
+    """
+    RTX-2 (review of round 36's w7086 [8224]): the TCP shape of a request held
+    behind another's lost segment.  The concurrent renewal's segment to the
+    fallback server lost; the INVITE's own first copy lost in that segment's
+    retransmission flight, then delivered 0.2 s later.  The payload names its
+    first copy: written by then (L{wire.Sent.written_by}), whenever the server
+    read it.  Moving on at the give-up time passes; 189 ms early fails.
+    """
+
+    def _world(self, first_copy: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(server1=PRIMARY, transport=1, calls=(10.0,),
+                                        duration=60.0, servers=_ONE_TARGET))
+        tb.respond(tb.register("primary", 0.0, transport="tcp"), 200, 0.01)
+        tb.respond(tb.register("fallback", 0.1, call_id="reg-2", transport="tcp"), 200, 0.11)
+        tb.invite("primary", 10.0, call_id="call-a", transport="tcp")
+        stream = ((PHONE, 5060), (FALLBACK, 5060))
+        renewal = tb.register("fallback", first_copy, call_id="reg-2", cseq=2, transport="tcp")
+        inv = tb.invite("fallback", first_copy + 0.2, call_id="call-a", cseq=2, transport="tcp")
+        reads = [e for e in tb._events if e.t >= first_copy - 0.2]
+        tb._events = [e for e in tb._events if all(e is not r for r in reads)]
+        r_raw, i_raw = (e.raw for e in reads)  # type: ignore[union-attr]
+        tb._add(PacketEvent(first_copy - 0.2, "tcp", *stream, r_raw, fate="lost"))
+        tb._add(PacketEvent(first_copy, "tcp", *stream, r_raw))
+        tb._add(PacketEvent(first_copy, "tcp", *stream, i_raw, fate="lost"))
+        tb._add(PacketEvent(first_copy + 0.2, "tcp", *stream, i_raw))
+        tb._events.extend(reads)
+        tb.respond(renewal, 200, first_copy)
+        tb.respond(inv, 200, first_copy + 0.2)
+        return tb
+
+    def test_first_copy_at_the_give_up_time_passes(self) -> None:
+        self.assertEqual(status(self._world(17.5), "RTX-2"), "pass")
+
+    def test_first_copy_before_the_give_up_time_fails(self) -> None:
+        tb = self._world(17.311)
+        self.assertEqual(status(tb, "RTX-2"), "fail")
+        held = [x for x in wire.attempts(tb.build(), tb.facts) if x.method == "INVITE"][-1]
+        self.assertEqual((held.sends[0].held, held.sends[0].written_by), (True, 17.311))
+
+
 class RenewalBeforeTheRetryTests(SynchronousTestCase):
     """
     RTX-5 (explore seed 12 of round 3; TCP, server 1's one target, registered

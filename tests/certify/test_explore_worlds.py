@@ -185,6 +185,8 @@ MUST_FAIL = {
     "r36-w7086-rtx2-refused-after-renewal-gave-up": ("retries-too-few", "RTX-2"),
     "r36-w7086-rtx5-calls-move-on-after-fallback-lost": ("registers-fallback-in-successive",
                                                          "FBK-S1"),
+    "r36-w7086-rtx4-refused-after-503-same-instant": ("no-reregister-retry", "RTX-5"),
+    "r36-w7086-rtx2-tls-invite-held-behind-lost-renewal": ("retries-too-few", "RTX-2"),
 }
 
 

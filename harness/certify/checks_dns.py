@@ -1848,6 +1848,7 @@ def _unheard_lookups(ctx: Ctx, dom: str, qs: list[Q]) -> list[DnsDown]:
     # lookup's answer lost a few ms apart is not this one's)
     lost = _lost_answers(ctx)
     unheard_by_phone = [q for q in qs if _unanswered(q) or _answer_lost(q, lost, ctx.tol)]
+    firsts = {dom, _first_question(ctx, dom)}
     out = []
     for g in groups:
         start, end, name = g[0][1], g[-1][1], g[0][2]
@@ -1860,14 +1861,34 @@ def _unheard_lookups(ctx: Ctx, dom: str, qs: list[Q]) -> list[DnsDown]:
                and (q.answer is None or q.answer.t - q.t >= _FIRST_WAIT - ctx.tol)
                for q in qs):
             continue  # the resolver asking again a query the server heard, answered late
-        if name != dom and any(start - DNS_GIVE_UP <= q.t <= end + DNS_GIVE_UP for q in qs):
+        if name not in firsts and any(start - DNS_GIVE_UP <= q.t <= end + DNS_GIVE_UP
+                                      for q in qs):
             # a later step's question (an SRV or A name): its lookup got that far, the
             # server heard its first queries; that lookup is read with them
+            # (not the lookup's first question, the transport's SRV name: nothing of
+            # that lookup came before it, and a lookup heard after its give-up is a new
+            # one; survey w7084 [946], round 35)
             continue
         out.append(DnsDown(start=start, end=end, latest=end + DNS_GIVE_UP, index=g[0][0],
                            indexes=tuple(i for i, _, _ in g), timed_out=True,
                            waited_out=True))
     return out
+
+
+def _first_question(ctx: Ctx, dom: str) -> str:
+    """
+    The name every lookup of server 1's domain C{dom} asks first (DNS-T,
+    L{harness.sip.locate}): the transport's SRV name for transport 0..2 with
+    port 0, else the domain itself (NAPTR, or A with a port).  A lost try of
+    it is no later step of a lookup heard before: nothing of its own lookup
+    can have been asked earlier (survey w7084 [946], round 35: a renewal's
+    _sip._tcp SRV query lost at 16.01 and 17.01 s, read as a step of the
+    call's lookup heard at 21.0 s, after the renewal's had been given up).
+    """
+    acct = ctx.facts.account
+    if acct.transport in _SRV_PREFIX and acct.server(1).port == 0:
+        return f"{_SRV_PREFIX[acct.transport]}.{dom}"
+    return dom
 
 
 def _server1_lookups(ctx: Ctx) -> list[list[Q]]:

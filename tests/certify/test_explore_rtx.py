@@ -5667,6 +5667,58 @@ class RenewalsLookupNeverNamedATargetTests(SynchronousTestCase):
         self.assertEqual(status(self._world(True), "REG-2"), "fail")
 
 
+class RenewalsFirstQuestionLostBeforeACallsLookupTests(SynchronousTestCase):
+    """
+    REG-2, FBK-C1 (survey w7084 [946, 947, 948], round 35; TCP, 5 % loss,
+    port 0, no NAPTR): the renewal fell due at 16.01 s; both tries of its
+    lookup's first question, the transport's SRV name, were lost on the way
+    to the DNS server (16.01 s, 17.01 s) and the resolver gave it up at
+    20.01 s (DNS-11), so its REGISTER came with RTX-5's retry 30 s later.  A
+    call's lookup, heard from 21.0 s, fell within 4 s of the lost tries, and
+    the DNS view read them as a later step of that heard lookup: no failure,
+    the retry read as a late renewal.  The first question has no earlier step
+    to have been heard, and a lookup heard after the give-up is a new one.
+    With the second try heard and answered (the renewal's lookup named the
+    primary and the phone still did not renew) the same REGISTER is late.
+    """
+
+    def _world(self, second_try_heard: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(port1=0, expires=30, fallback_timeout=30,
+                                        calls=(21.0,), duration=60.0))
+        srv, prim = f"_sip._udp.{DOMAIN}", f"primary.{DOMAIN}"
+        srv_records = (f"0 1 5060 {prim}",)
+
+        def heard(at: float, name: str, qtype: int, kind: str, answers: tuple[str, ...]) -> None:
+            lost_query(tb, at, name, qtype, fate="delivered")
+            tb.dns(at, name, kind, answers, ttl=5)
+
+        heard(0.0, srv, dns.SRV, "SRV", srv_records)
+        heard(0.01, prim, dns.A, "A", (PRIMARY,))
+        tb.respond(tb.register("primary", 1.0, cseq=1), 200)
+        # the renewal due at 16.0 s: its SRV question lost, asked again 1 s later
+        lost_query(tb, 16.01, srv, dns.SRV)
+        if second_try_heard:
+            heard(17.01, srv, dns.SRV, "SRV", srv_records)
+            heard(17.02, prim, dns.A, "A", (PRIMARY,))
+        else:
+            lost_query(tb, 17.01, srv, dns.SRV)
+        # the call at 21 s, its own lookup heard
+        heard(21.0, srv, dns.SRV, "SRV", srv_records)
+        heard(21.01, prim, dns.A, "A", (PRIMARY,))
+        tb.call("primary", 21.02, bye_at=30.0, call_id="call-a")
+        # RTX-5's retry 30 s after the renewal's lookup gave up at 20.01 s
+        heard(50.01, srv, dns.SRV, "SRV", srv_records)
+        heard(50.02, prim, dns.A, "A", (PRIMARY,))
+        tb.respond(tb.register("primary", 50.03, cseq=2), 200)
+        return tb
+
+    def test_renewals_lookup_unheard_passes(self) -> None:
+        self.assertEqual(status(self._world(False), "REG-2"), "pass")
+
+    def test_renewals_lookup_heard_fails(self) -> None:
+        self.assertEqual(status(self._world(True), "REG-2"), "fail")
+
+
 class CallsRegisterThenRefusedConnectionTests(SynchronousTestCase):
     """
     RTX-5, FO-5 (survey w7052 [8913], round 29): TCP, C{register_on_enable}

@@ -2850,6 +2850,37 @@ def _rtx5_retry(ctx: Ctx, nxt: wire.Txn, granted_at: float,
                for q in began if q <= hi)
 
 
+def _lookup_retry_missed(ctx: Ctx, r: wire.Registration) -> float | None:
+    """
+    When RTX-5's retry was due after a lookup of server 1 that failed since
+    C{r} (DNS-11, L{_retry_times}), if the phone let C{r} lapse and never came
+    back: no REGISTER to server 1's group after C{r}, and no DNS query nor
+    connection to that group from the retry's time to the end of the run
+    (None: no such retry was missed).
+    A failed lookup excuses the renewal it stood for, not the retry it owes;
+    without this a phone that gives up registering after a DNS failure
+    (defect C{no-reregister-retry}) passes REG-2 and FBK-C1 (survey w7084
+    [946], round 35: the renewal's SRV question lost at 16.01 and 17.01 s,
+    the retry due at 50.01 s in a 120 s run).
+    """
+    if ctx.facts.account.redundancy_type == 1 and ctx.fallback is not None:
+        return None  # (the fallback server takes over: FBK-S2, FO-6, FBK-S3 judge)
+    if any(x.method == "REGISTER" and ctx.group(x.dst) == 1 and x.first > r.t + ctx.tol
+           for x in ctx.attempts):
+        return None
+    slack = ctx.tol + ctx.profile.t1
+    ri = ctx.profile.retry_interval
+    queries = wire.phone_query_times(ctx.trace, ctx.facts)
+    for d in ctx.dns_downs:
+        due = d.gave_up + ri
+        if d.start <= r.t + ctx.tol or due + slack + DNS_GIVE_UP >= ctx.end:
+            continue
+        if not any(q >= due - slack for q in queries) and not any(
+                ctx.group(a.server) == 1 and a.start >= due - slack for a in ctx.conn_attempts):
+            return due
+    return None
+
+
 def _trouble_since(
     ctx: Ctx, r: wire.Registration, conn_trouble: Sequence[ConnEvent]
 ) -> tuple[list[wire.Txn], list[float]]:
@@ -2988,6 +3019,13 @@ def reg2(ctx: Ctx) -> Verdict:
                     return ctx.failed(
                         c, f"registration at {ctx.name(r.dst)} expired unrenewed",
                         f"a renewal in [{lo:.3f}, {hi:.3f}] s", "none", r.txn.indexes)
+                missed = _lookup_retry_missed(ctx, r) if group == 1 else None
+                if missed is not None:
+                    return ctx.failed(
+                        c, f"registration at {ctx.name(r.dst)} expired unrenewed, its failed "
+                           "lookup never retried",
+                        f"a renewal in [{lo:.3f}, {hi:.3f}] s, or RTX-5's retry at "
+                        f"{missed:.3f} s", "none", r.txn.indexes)
             continue
         troubled, lost_conn = _trouble_since(ctx, r, conn_trouble)
         if troubled and troubled[0].first < nxt.first:

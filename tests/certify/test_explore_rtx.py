@@ -5679,10 +5679,12 @@ class RenewalsFirstQuestionLostBeforeACallsLookupTests(SynchronousTestCase):
     the retry read as a late renewal.  The first question has no earlier step
     to have been heard, and a lookup heard after the give-up is a new one.
     With the second try heard and answered (the renewal's lookup named the
-    primary and the phone still did not renew) the same REGISTER is late.
+    primary and the phone still did not renew) the same REGISTER is late;
+    with no retry at all (the binding left to lapse for good, defect
+    C{no-reregister-retry}) REG-2 fails too.
     """
 
-    def _world(self, second_try_heard: bool) -> TraceBuilder:
+    def _world(self, second_try_heard: bool, retried: bool = True) -> TraceBuilder:
         tb = TraceBuilder(default_facts(port1=0, expires=30, fallback_timeout=30,
                                         calls=(21.0,), duration=60.0))
         srv, prim = f"_sip._udp.{DOMAIN}", f"primary.{DOMAIN}"
@@ -5707,9 +5709,10 @@ class RenewalsFirstQuestionLostBeforeACallsLookupTests(SynchronousTestCase):
         heard(21.01, prim, dns.A, "A", (PRIMARY,))
         tb.call("primary", 21.02, bye_at=30.0, call_id="call-a")
         # RTX-5's retry 30 s after the renewal's lookup gave up at 20.01 s
-        heard(50.01, srv, dns.SRV, "SRV", srv_records)
-        heard(50.02, prim, dns.A, "A", (PRIMARY,))
-        tb.respond(tb.register("primary", 50.03, cseq=2), 200)
+        if retried:
+            heard(50.01, srv, dns.SRV, "SRV", srv_records)
+            heard(50.02, prim, dns.A, "A", (PRIMARY,))
+            tb.respond(tb.register("primary", 50.03, cseq=2), 200)
         return tb
 
     def test_renewals_lookup_unheard_passes(self) -> None:
@@ -5717,6 +5720,9 @@ class RenewalsFirstQuestionLostBeforeACallsLookupTests(SynchronousTestCase):
 
     def test_renewals_lookup_heard_fails(self) -> None:
         self.assertEqual(status(self._world(True), "REG-2"), "fail")
+
+    def test_renewals_lookup_unheard_never_retried_fails(self) -> None:
+        self.assertEqual(status(self._world(False, retried=False), "REG-2"), "fail")
 
 
 class CallsRegisterThenRefusedConnectionTests(SynchronousTestCase):

@@ -5724,6 +5724,28 @@ class RenewalsFirstQuestionLostBeforeACallsLookupTests(SynchronousTestCase):
     def test_renewals_lookup_unheard_never_retried_fails(self) -> None:
         self.assertEqual(status(self._world(False, retried=False), "REG-2"), "fail")
 
+    def test_calls_failed_lookup_after_the_retry_owes_no_retry_of_its_own(self) -> None:
+        """
+        The retries failing too (SERVFAIL, 50.01 s and 80.03 s, the run over
+        at 100 s) and a call's lookup failing between (55.0 s): the phone's
+        retry timer runs from its registration's failures, so nothing is
+        owed 30 s after the call's (survey w7078 [5771], round 35).
+        """
+        tb = TraceBuilder(default_facts(port1=0, expires=30, fallback_timeout=30,
+                                        calls=(55.0,), duration=100.0))
+        srv, prim = f"_sip._udp.{DOMAIN}", f"primary.{DOMAIN}"
+        lost_query(tb, 0.0, srv, dns.SRV, fate="delivered")
+        tb.dns(0.0, srv, "SRV", (f"0 1 5060 {prim}",), ttl=5)
+        lost_query(tb, 0.01, prim, dns.A, fate="delivered")
+        tb.dns(0.01, prim, "A", (PRIMARY,), ttl=5)
+        tb.respond(tb.register("primary", 1.0, cseq=1), 200)
+        lost_query(tb, 16.01, srv, dns.SRV)
+        lost_query(tb, 17.01, srv, dns.SRV)
+        for at in (50.01, 55.0, 80.03):
+            lost_query(tb, at, srv, dns.SRV, fate="delivered")
+            tb.dns(at, srv, "SRV", (), rcode="SERVFAIL")
+        self.assertEqual(status(tb, "REG-2"), "pass")
+
 
 class CallsRegisterThenRefusedConnectionTests(SynchronousTestCase):
     """

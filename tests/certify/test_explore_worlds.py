@@ -179,7 +179,7 @@ MUST_FAIL = {
                                                               "FBK-C1"),
     "r34-w7040-fo6-call-given-up-before-refusal-heard": ("registers-fallback-in-successive",
                                                          "FBK-S1"),
-    "r35-w7084-reg2-renewals-srv-question-lost-before-calls-lookup": ("no-reregister-retry",
+    "r36-w7084-reg2-renewals-srv-question-lost-before-calls-lookup": ("no-reregister-retry",
                                                                       "REG-2"),
 }
 

@@ -1891,6 +1891,24 @@ def _first_question(ctx: Ctx, dom: str) -> str:
     return dom
 
 
+def server1_first_question(ctx: Ctx) -> tuple[str, str] | None:
+    """
+    The question (name, type) every lookup of server 1's domain asks first
+    (L{_first_question}; NAPTR on the domain for transport 3 with port 0, A
+    with a port), None without a domain.  A lookup begun while that question
+    is in flight asks nothing of its own: the resolver shares the query among
+    its askers (twisted.names' C{_waiting}; survey w7041 [7868], round 36).
+    """
+    dom = _domain(ctx)
+    if dom is None:
+        return None
+    name = _first_question(ctx, dom)
+    if name != dom:
+        return name, "SRV"
+    acct = ctx.facts.account
+    return dom, "NAPTR" if acct.transport == 3 and acct.server(1).port == 0 else "A"
+
+
 def _server1_lookups(ctx: Ctx) -> list[list[Q]]:
     """
     The phone's lookups of server 1's domain, in order; none without a domain,

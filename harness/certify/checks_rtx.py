@@ -28,6 +28,7 @@ from harness.certify.checks_dns import (
     given_up_unresolved_targets,
     in_flight,
     reask_of_another_lookup,
+    server1_first_question,
     settled_unresolved_targets,
     unresolved_names,
     unresolved_targets,
@@ -2878,12 +2879,46 @@ def _lookup_retry_missed(ctx: Ctx, r: wire.Registration) -> float | None:
     if not gave_up:
         return None
     due = min(gave_up) + ri
+    # (a retry that joined the first question already in flight failed with it, no
+    # packet of its own: the next retry falls due from that failure)
+    while (failed := _joined_question_failed(ctx, due, slack)) is not None:
+        if failed + ri <= due:
+            break
+        due = failed + ri
     if due + slack + DNS_GIVE_UP >= ctx.end:
         return None
     if any(q >= due - slack for q in wire.phone_query_times(ctx.trace, ctx.facts)) or any(
             ctx.group(a.server) == 1 and a.start >= due - slack for a in ctx.conn_attempts):
         return None
     return due
+
+
+def _joined_question_failed(ctx: Ctx, due: float, slack: float) -> float | None:
+    """
+    When the lookup of server 1 that RTX-5's retry due at C{due} joined
+    failed: its first question (L{server1_first_question}) asked before the
+    retry fell due and still in flight then (no answer heard by C{due} less
+    C{slack}, nor given up, L{DNS_GIVE_UP} after its first try), then ended
+    with no record (given up, or answered without one).  The phone's
+    resolver shares a question in flight among its askers, so such a retry
+    sends no query of its own and fails with the other lookup (survey w7041
+    [7868], round 36: a call's SRV question asked at 46 and 47 s, never
+    answered, the retry due at 49 s failing with it at 50 s).  None when no
+    such question was in flight, or it brought a record (the retry then goes
+    on, and its later steps are on the wire).
+    """
+    first = server1_first_question(ctx)
+    if first is None:
+        return None
+    for x in ctx.questions:
+        if (x.name, x.type) != first or x.first > due + ctx.tol:
+            continue
+        heard = x.heard
+        ended = (heard.answer.t if heard is not None and heard.answer is not None
+                 else x.first + DNS_GIVE_UP)
+        if ended >= due - slack and (heard is None or not heard.records):
+            return ended
+    return None
 
 
 def _trouble_since(

@@ -5747,6 +5747,50 @@ class RenewalsFirstQuestionLostBeforeACallsLookupTests(SynchronousTestCase):
         self.assertEqual(status(tb, "REG-2"), "pass")
 
 
+class RetryJoinsACallsLookupInFlightTests(SynchronousTestCase):
+    """
+    REG-2 (survey w7041 [7868, 7869, 7870], w7049 [1259, 1260], round 36;
+    UDP, port 0, the DNS server dropping every query): the renewal's lookup
+    failed (its SRV question lost at 16.01 and 17.01 s, given up at
+    20.01 s), so RTX-5's retry fell due at 50.01 s.  A call's lookup had
+    asked the same question at 48.0 and 49.0 s, unanswered; the phone's
+    resolver shares a question in flight among its askers, so the retry
+    sent no query of its own and failed with the call's at 52.0 s, its next
+    retry due at 82.0 s, after the run.  The rule asking for the retry read
+    no query from 50.01 s on as a retry never made.  With the run going on
+    past 82 s and still nothing of server 1, or with no question in flight
+    at 50.01 s (the call's asked at 44.0 s, given up at 48.0 s), the retry
+    is missed and REG-2 fails.
+    """
+
+    def _world(self, call_asked: float, duration: float = 60.0) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(port1=0, expires=30, fallback_timeout=30,
+                                        calls=(call_asked,), duration=duration))
+        srv, prim = f"_sip._udp.{DOMAIN}", f"primary.{DOMAIN}"
+        lost_query(tb, 0.0, srv, dns.SRV, fate="delivered")
+        tb.dns(0.0, srv, "SRV", (f"0 1 5060 {prim}",), ttl=5)
+        lost_query(tb, 0.01, prim, dns.A, fate="delivered")
+        tb.dns(0.01, prim, "A", (PRIMARY,), ttl=5)
+        tb.respond(tb.register("primary", 1.0, cseq=1), 200)
+        # the renewal due at 16.0 s: its SRV question lost on both tries
+        lost_query(tb, 16.01, srv, dns.SRV)
+        lost_query(tb, 17.01, srv, dns.SRV)
+        # the call's lookup: the same question, heard and dropped by the DNS server
+        for at in (call_asked, call_asked + 1.0):
+            lost_query(tb, at, srv, dns.SRV, fate="delivered")
+            tb.dns(at, srv, "SRV", (), rcode="TIMEOUT")
+        return tb
+
+    def test_retry_joining_the_calls_question_in_flight_passes(self) -> None:
+        self.assertEqual(status(self._world(48.0), "REG-2"), "pass")
+
+    def test_no_retry_after_the_joined_question_failed_fails(self) -> None:
+        self.assertEqual(status(self._world(48.0, duration=100.0), "REG-2"), "fail")
+
+    def test_calls_question_given_up_before_the_retry_fails(self) -> None:
+        self.assertEqual(status(self._world(44.0), "REG-2"), "fail")
+
+
 class CallsRegisterThenRefusedConnectionTests(SynchronousTestCase):
     """
     RTX-5, FO-5 (survey w7052 [8913], round 29): TCP, C{register_on_enable}

@@ -2857,7 +2857,9 @@ def _lookup_retry_missed(ctx: Ctx, r: wire.Registration) -> float | None:
     since C{r} (DNS-11, L{_retry_times}), if the phone let C{r} lapse and never
     came back: no REGISTER to server 1's group after C{r}, and no DNS query
     nor connection to that group from the retry's time to the end of the run
-    (None: no such retry was missed).
+    (None: no such retry was missed).  A retry that joined server 1's first
+    question in flight and failed with it (L{_joined_question_failed}) sent
+    nothing of its own; the next one, from that failure, is asked for then.
     A failed lookup excuses the renewal it stood for, not the retry it owes;
     without this a phone that gives up registering after a DNS failure
     (defect C{no-reregister-retry}) passes REG-2 and FBK-C1 (survey w7084
@@ -2879,17 +2881,20 @@ def _lookup_retry_missed(ctx: Ctx, r: wire.Registration) -> float | None:
     if not gave_up:
         return None
     due = min(gave_up) + ri
-    # (a retry that joined the first question already in flight failed with it, no
-    # packet of its own: the next retry falls due from that failure)
-    while (failed := _joined_question_failed(ctx, due, slack)) is not None:
-        if failed + ri <= due:
-            break
-        due = failed + ri
     if due + slack + DNS_GIVE_UP >= ctx.end:
         return None
     if any(q >= due - slack for q in wire.phone_query_times(ctx.trace, ctx.facts)) or any(
             ctx.group(a.server) == 1 and a.start >= due - slack for a in ctx.conn_attempts):
         return None
+    # (a retry that joined server 1's first question already in flight failed with it,
+    # no query of its own: the next falls due from that failure, and so on; survey
+    # w7041 [7868], round 36)
+    while (failed := _joined_question_failed(ctx, due, slack)) is not None:
+        if failed + ri <= due:
+            break
+        due = failed + ri
+        if due + slack + DNS_GIVE_UP >= ctx.end:
+            return None
     return due
 
 

@@ -1909,6 +1909,30 @@ def server1_first_question(ctx: Ctx) -> tuple[str, str] | None:
     return dom, "NAPTR" if acct.transport == 3 and acct.server(1).port == 0 else "A"
 
 
+def server1_query_times(ctx: Ctx) -> tuple[float, ...]:
+    """
+    When the phone sent each try of a question about server 1's names (the
+    domain and names under it, and the names its SRV and NAPTR answers
+    gave), lost tries included, in order.  Not L{wire.phone_query_times}'s
+    every query: a lookup of another server's domain is no retry of server
+    1's (a review of round 36: server 2's renewal lookup read as RTX-5's
+    retry of server 1's failed one).
+    """
+    dom = _domain(ctx)
+    if dom is None:
+        return ()
+    names = {dom}
+    out = []
+    for x in ctx.questions:  # (in the order asked: a name is given before it is asked)
+        if not (x.name in names or x.name.endswith("." + dom)):
+            continue
+        out += [x.first, *(q.t for q in x.tries[1:])]
+        if x.heard is not None:
+            names |= {s.target for s in _srvs(x.heard) if s.target != "."}
+            names |= {n.replacement for n in _naptrs(x.heard)}
+    return tuple(sorted(out))
+
+
 def _server1_lookups(ctx: Ctx) -> list[list[Q]]:
     """
     The phone's lookups of server 1's domain, in order; none without a domain,

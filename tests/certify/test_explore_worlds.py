@@ -181,6 +181,7 @@ MUST_FAIL = {
                                                          "FBK-S1"),
     "r36-w7084-reg2-renewals-srv-question-lost-before-calls-lookup": ("no-reregister-retry",
                                                                       "REG-2"),
+    "r36-review-reg2-retry-missed-call-after-due": ("no-reregister-retry", "REG-2"),
 }
 
 

@@ -1885,6 +1885,7 @@ def _unheard_lookups(ctx: Ctx, dom: str, qs: list[Q]) -> list[DnsDown]:
     # lookup's answer lost a few ms apart is not this one's)
     lost = _lost_answers(ctx)
     unheard_by_phone = [q for q in qs if _unanswered(q) or _answer_lost(q, lost, ctx.tol)]
+    firsts = {dom, _first_question(ctx, dom)}
     out = []
     for g in groups:
         start, end, name = g[0][1], g[-1][1], g[0][2]
@@ -1897,14 +1898,76 @@ def _unheard_lookups(ctx: Ctx, dom: str, qs: list[Q]) -> list[DnsDown]:
                and (q.answer is None or q.answer.t - q.t >= _FIRST_WAIT - ctx.tol)
                for q in qs):
             continue  # the resolver asking again a query the server heard, answered late
-        if name != dom and any(start - DNS_GIVE_UP <= q.t <= end + DNS_GIVE_UP for q in qs):
+        if name not in firsts and any(start - DNS_GIVE_UP <= q.t <= end + DNS_GIVE_UP
+                                      for q in qs):
             # a later step's question (an SRV or A name): its lookup got that far, the
             # server heard its first queries; that lookup is read with them
+            # (not the lookup's first question, the transport's SRV name: nothing of
+            # that lookup came before it, and a lookup heard after its give-up is a new
+            # one; survey w7084 [946], round 35)
             continue
         out.append(DnsDown(start=start, end=end, latest=end + DNS_GIVE_UP, index=g[0][0],
                            indexes=tuple(i for i, _, _ in g), timed_out=True,
                            waited_out=True))
     return out
+
+
+def _first_question(ctx: Ctx, dom: str) -> str:
+    """
+    The name every lookup of server 1's domain C{dom} asks first (DNS-T,
+    L{harness.sip.locate}): the transport's SRV name for transport 0..2 with
+    port 0, else the domain itself (NAPTR, or A with a port).  A lost try of
+    it is no later step of a lookup heard before: nothing of its own lookup
+    can have been asked earlier (survey w7084 [946], round 35: a renewal's
+    _sip._tcp SRV query lost at 16.01 and 17.01 s, read as a step of the
+    call's lookup heard at 21.0 s, after the renewal's had been given up).
+    """
+    acct = ctx.facts.account
+    if acct.transport in _SRV_PREFIX and acct.server(1).port == 0:
+        return f"{_SRV_PREFIX[acct.transport]}.{dom}"
+    return dom
+
+
+def server1_first_question(ctx: Ctx) -> tuple[str, str] | None:
+    """
+    The question (name, type) every lookup of server 1's domain asks first
+    (L{_first_question}; NAPTR on the domain for transport 3 with port 0, A
+    with a port), None without a domain.  A lookup begun while that question
+    is in flight asks nothing of its own: the resolver shares the query among
+    its askers (twisted.names' C{_waiting}; survey w7041 [7868], round 36).
+    """
+    dom = _domain(ctx)
+    if dom is None:
+        return None
+    name = _first_question(ctx, dom)
+    if name != dom:
+        return name, "SRV"
+    acct = ctx.facts.account
+    return dom, "NAPTR" if acct.transport == 3 and acct.server(1).port == 0 else "A"
+
+
+def server1_query_times(ctx: Ctx) -> tuple[float, ...]:
+    """
+    When the phone sent each try of a question about server 1's names (the
+    domain and names under it, and the names its SRV and NAPTR answers
+    gave), lost tries included, in order.  Not L{wire.phone_query_times}'s
+    every query: a lookup of another server's domain is no retry of server
+    1's (a review of round 36: server 2's renewal lookup read as RTX-5's
+    retry of server 1's failed one).
+    """
+    dom = _domain(ctx)
+    if dom is None:
+        return ()
+    names = {dom}
+    out = []
+    for x in ctx.questions:  # (in the order asked: a name is given before it is asked)
+        if not (x.name in names or x.name.endswith("." + dom)):
+            continue
+        out += [x.first, *(q.t for q in x.tries[1:])]
+        if x.heard is not None:
+            names |= {s.target for s in _srvs(x.heard) if s.target != "."}
+            names |= {n.replacement for n in _naptrs(x.heard)}
+    return tuple(sorted(out))
 
 
 def _server1_lookups(ctx: Ctx) -> list[list[Q]]:

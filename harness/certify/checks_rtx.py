@@ -20,6 +20,7 @@ from harness.certify.checks_base import Ctx, retry_after
 from harness.certify.checks_dns import (
     DNS_GIVE_UP,
     DnsDown,
+    _ended_without,
     address_asked,
     address_heard_again,
     address_reasked,
@@ -28,6 +29,8 @@ from harness.certify.checks_dns import (
     given_up_unresolved_targets,
     in_flight,
     reask_of_another_lookup,
+    server1_first_question,
+    server1_query_times,
     settled_unresolved_targets,
     unresolved_names,
     unresolved_targets,
@@ -2975,6 +2978,120 @@ def _rtx5_retry(ctx: Ctx, nxt: wire.Txn, granted_at: float,
                for q in began if q <= hi)
 
 
+def _lookup_retry_missed(ctx: Ctx, r: wire.Registration) -> float | None:
+    """
+    When RTX-5's retry was due after the registration attempt of server 1
+    whose lookup failed after C{r} (DNS-11, L{_first_retry_window}), if the
+    phone let C{r} lapse and never came back: no REGISTER to server 1's group
+    after C{r}, and no DNS question of server 1's names nor connection to
+    that group around the retry's time (None: no such retry was missed).  A
+    retry that joined server 1's first question in flight and failed with it
+    (L{_joined_question_failed}) sent nothing of its own; the next one, from
+    that failure, is asked for then.  A failed lookup excuses the renewal it
+    stood for, not the retry it owes; without this a phone that gives up
+    registering after a DNS failure (defect C{no-reregister-retry}) passes
+    REG-2 and FBK-C1 (survey w7084 [946], round 35: the renewal's SRV
+    question lost at 16.01 and 17.01 s, the retry due at 50.01 s in a 120 s
+    run).
+    """
+    if ctx.facts.account.redundancy_type == 1 and ctx.fallback is not None:
+        return None  # (the fallback server takes over: FBK-S2, FO-6, FBK-S3 judge)
+    if any(x.method == "REGISTER" and ctx.group(x.dst) == 1 and x.first > r.t + ctx.tol
+           for x in ctx.attempts):
+        return None
+    window = _first_retry_window(ctx, r)
+    if window is None:
+        return None
+    due, hi = window
+    slack = ctx.tol + ctx.profile.t1
+    ri = ctx.profile.retry_interval
+    queries = server1_query_times(ctx)
+    # (once, or again for each retry that joined a question in flight and failed
+    # with it: the next falls due from that failure; survey w7041 [7868], round 36)
+    while hi < ctx.end:
+        if _retry_heard(ctx, queries, due - slack, hi):
+            return None
+        failed = _joined_question_failed(ctx, due, slack)
+        if failed is None or failed + ri <= due:
+            return due
+        due = failed + ri
+        hi = due + slack + DNS_GIVE_UP
+    return None
+
+
+def _first_retry_window(ctx: Ctx, r: wire.Registration) -> tuple[float, float] | None:
+    """
+    When RTX-5's first retry after registration C{r}'s lapse was due, and the
+    latest it may begin (its lookup's first query or a connection), or None
+    when no registration attempt's lookup was seen to fail.  The phone's
+    retry timer runs from a registration attempt's failure: the renewal's,
+    or, when a call found server 1 down while registered (FBK-C3), the
+    attempt it moved to C{min(retry_interval, time left to the renewal)}
+    (review of round 36: a call's lookup failing at 9 s, the attempt at the
+    15 s renewal failing at 19 s, the retry due at 49 s, not 39 s).  The
+    first failure from that attempt on may be a call's, its lookup in flight
+    beside the attempt's and failing first while the phone was still
+    registered; the attempt's own failure then restarts the timer.  So the
+    window runs to the retry of the last lookup in flight at that first
+    failure, plus a resolver's give-up for the retry's first question.
+    Only the first attempt's retry is asked for: a later failure, a call's
+    or the retry's own, need not restart it (survey w7078 [5771], round 35:
+    the name NXDOMAIN, the registration's retries at 248.5 and 279.6 s, a
+    call's lookup failing between at 254.0 s).
+    """
+    ri, tol = ctx.profile.retry_interval, ctx.tol
+    downs = sorted((d for d in ctx.dns_downs if d.start > r.t + tol), key=lambda d: d.gave_up)
+    if not downs:
+        return None
+    renew = r.t + ctx.profile.renewal_delay(r.granted)
+    attempt = min(downs[0].gave_up + ri, renew) if downs[0].gave_up < renew - tol else renew
+    mine = [d for d in downs if d.gave_up >= attempt - tol]
+    if not mine:
+        return None
+    due = mine[0].gave_up + ri
+    last = max(d.gave_up for d in mine if d.start <= mine[0].gave_up + tol)
+    return due, last + ri + tol + ctx.profile.t1 + DNS_GIVE_UP
+
+
+def _retry_heard(ctx: Ctx, queries: Sequence[float], lo: float, hi: float) -> bool:
+    """
+    Whether the phone began anything of server 1 from C{lo} to C{hi}: a DNS
+    question of its names (L{server1_query_times}) or a connection to its
+    group.  A query after C{hi} is another's, a call's lookup (review of
+    round 36: a call at 55 s read as the retry due at 49 s of a phone that
+    never retried).
+    """
+    return any(lo <= q <= hi for q in queries) or any(
+        ctx.group(a.server) == 1 and lo <= a.start <= hi for a in ctx.conn_attempts)
+
+
+def _joined_question_failed(ctx: Ctx, due: float, slack: float) -> float | None:
+    """
+    When the lookup of server 1 that RTX-5's retry due at C{due} joined
+    failed: its first question (L{server1_first_question}) asked before the
+    retry fell due and still in flight then (no answer heard by C{due} less
+    C{slack}, nor given up, L{DNS_GIVE_UP} after its first try), then ended
+    with no record (L{_ended_without}: given up, or answered without one).
+    The phone's resolver shares a question in flight among its askers, so
+    such a retry sends no query of its own and fails with the other lookup
+    (survey w7041 [7868], round 36: a call's SRV question asked at 46 and
+    47 s, never answered, the retry due at 49 s failing with it at 50 s).
+    None when no such question was in flight, or it brought a record (the
+    retry then goes on, and its later steps are on the wire).
+    """
+    first = server1_first_question(ctx)
+    if first is None:
+        return None
+    for x in ctx.questions:
+        if (x.name, x.type) != first or x.first > due + ctx.tol:
+            continue
+        ended = _ended_without(x)
+        # (an answer after the resolver's give-up ended nothing: it was given up then)
+        if ended is not None and min(ended, x.first + DNS_GIVE_UP) >= due - slack:
+            return min(ended, x.first + DNS_GIVE_UP)
+    return None
+
+
 def _trouble_since(
     ctx: Ctx, r: wire.Registration, conn_trouble: Sequence[ConnEvent]
 ) -> tuple[list[wire.Txn], list[float]]:
@@ -3113,6 +3230,13 @@ def reg2(ctx: Ctx) -> Verdict:
                     return ctx.failed(
                         c, f"registration at {ctx.name(r.dst)} expired unrenewed",
                         f"a renewal in [{lo:.3f}, {hi:.3f}] s", "none", r.txn.indexes)
+                missed = _lookup_retry_missed(ctx, r) if group == 1 else None
+                if missed is not None:
+                    return ctx.failed(
+                        c, f"registration at {ctx.name(r.dst)} expired unrenewed, its failed "
+                           "lookup never retried",
+                        f"a renewal in [{lo:.3f}, {hi:.3f}] s, or RTX-5's retry at "
+                        f"{missed:.3f} s", "none", r.txn.indexes)
             continue
         troubled, lost_conn = _trouble_since(ctx, r, conn_trouble)
         if troubled and troubled[0].first < nxt.first:

@@ -5872,6 +5872,241 @@ class RenewalsLookupNeverNamedATargetTests(SynchronousTestCase):
         self.assertEqual(status(self._world(True), "REG-2"), "fail")
 
 
+class RenewalsFirstQuestionLostBeforeACallsLookupTests(SynchronousTestCase):
+    """
+    REG-2, FBK-C1 (survey w7084 [946, 947, 948], round 35; TCP, 5 % loss,
+    port 0, no NAPTR): the renewal fell due at 16.01 s; both tries of its
+    lookup's first question, the transport's SRV name, were lost on the way
+    to the DNS server (16.01 s, 17.01 s) and the resolver gave it up at
+    20.01 s (DNS-11), so its REGISTER came with RTX-5's retry 30 s later.  A
+    call's lookup, heard from 21.0 s, fell within 4 s of the lost tries, and
+    the DNS view read them as a later step of that heard lookup: no failure,
+    the retry read as a late renewal.  The first question has no earlier step
+    to have been heard, and a lookup heard after the give-up is a new one.
+    With the second try heard and answered (the renewal's lookup named the
+    primary and the phone still did not renew) the same REGISTER is late;
+    with no retry at all (the binding left to lapse for good, defect
+    C{no-reregister-retry}) REG-2 fails too.
+    """
+
+    def _world(self, second_try_heard: bool, retried: bool = True,
+               duration: float = 60.0) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(port1=0, expires=30, fallback_timeout=30,
+                                        calls=(21.0,), duration=duration))
+        srv, prim = f"_sip._udp.{DOMAIN}", f"primary.{DOMAIN}"
+        srv_records = (f"0 1 5060 {prim}",)
+
+        def heard(at: float, name: str, qtype: int, kind: str, answers: tuple[str, ...]) -> None:
+            lost_query(tb, at, name, qtype, fate="delivered")
+            tb.dns(at, name, kind, answers, ttl=5)
+
+        heard(0.0, srv, dns.SRV, "SRV", srv_records)
+        heard(0.01, prim, dns.A, "A", (PRIMARY,))
+        tb.respond(tb.register("primary", 1.0, cseq=1), 200)
+        # the renewal due at 16.0 s: its SRV question lost, asked again 1 s later
+        lost_query(tb, 16.01, srv, dns.SRV)
+        if second_try_heard:
+            heard(17.01, srv, dns.SRV, "SRV", srv_records)
+            heard(17.02, prim, dns.A, "A", (PRIMARY,))
+        else:
+            lost_query(tb, 17.01, srv, dns.SRV)
+        # the call at 21 s, its own lookup heard
+        heard(21.0, srv, dns.SRV, "SRV", srv_records)
+        heard(21.01, prim, dns.A, "A", (PRIMARY,))
+        tb.call("primary", 21.02, bye_at=30.0, call_id="call-a")
+        # RTX-5's retry 30 s after the renewal's lookup gave up at 20.01 s
+        if retried:
+            heard(50.01, srv, dns.SRV, "SRV", srv_records)
+            heard(50.02, prim, dns.A, "A", (PRIMARY,))
+            tb.respond(tb.register("primary", 50.03, cseq=2), 200)
+        return tb
+
+    def test_renewals_lookup_unheard_passes(self) -> None:
+        self.assertEqual(status(self._world(False), "REG-2"), "pass")
+
+    def test_renewals_lookup_heard_fails(self) -> None:
+        self.assertEqual(status(self._world(True), "REG-2"), "fail")
+
+    def test_renewals_lookup_unheard_never_retried_fails(self) -> None:
+        tb = self._world(False, retried=False)
+        v = verdict_of(tb.build(), tb.facts, "REG-2")
+        self.assertEqual(v.status, "fail")
+        self.assertIn("never retried", v.summary)
+
+    def test_run_ending_just_after_the_retry_fell_due_passes(self) -> None:
+        """
+        The retry due at 50.01 s, the run over at 52 s: its lookup may still
+        be waiting on its first question (DNS-11), so nothing is asked for.
+        """
+        tb = self._world(False, retried=False, duration=52.0)
+        self.assertEqual(status(tb, "REG-2"), "pass")
+
+    def test_calls_failed_lookup_after_the_retry_owes_no_retry_of_its_own(self) -> None:
+        """
+        The retries failing too (SERVFAIL, 50.01 s and 80.03 s, the run over
+        at 100 s) and a call's lookup failing between (55.0 s): the phone's
+        retry timer runs from its registration's failures, so nothing is
+        owed 30 s after the call's (survey w7078 [5771], round 35).
+        """
+        tb = TraceBuilder(default_facts(port1=0, expires=30, fallback_timeout=30,
+                                        calls=(55.0,), duration=100.0))
+        srv, prim = f"_sip._udp.{DOMAIN}", f"primary.{DOMAIN}"
+        lost_query(tb, 0.0, srv, dns.SRV, fate="delivered")
+        tb.dns(0.0, srv, "SRV", (f"0 1 5060 {prim}",), ttl=5)
+        lost_query(tb, 0.01, prim, dns.A, fate="delivered")
+        tb.dns(0.01, prim, "A", (PRIMARY,), ttl=5)
+        tb.respond(tb.register("primary", 1.0, cseq=1), 200)
+        lost_query(tb, 16.01, srv, dns.SRV)
+        lost_query(tb, 17.01, srv, dns.SRV)
+        for at in (50.01, 55.0, 80.03):
+            lost_query(tb, at, srv, dns.SRV, fate="delivered")
+            tb.dns(at, srv, "SRV", (), rcode="SERVFAIL")
+        self.assertEqual(status(tb, "REG-2"), "pass")
+
+
+class RetryJoinsACallsLookupInFlightTests(SynchronousTestCase):
+    """
+    REG-2 (survey w7041 [7868, 7869, 7870], w7049 [1259, 1260], round 36;
+    UDP, port 0, the DNS server dropping every query): the renewal's lookup
+    failed (its SRV question lost at 16.01 and 17.01 s, given up at
+    20.01 s), so RTX-5's retry fell due at 50.01 s.  A call's lookup had
+    asked the same question at 48.0 and 49.0 s, unanswered; the phone's
+    resolver shares a question in flight among its askers, so the retry
+    sent no query of its own and failed with the call's at 52.0 s, its next
+    retry due at 82.0 s, after the run.  The rule asking for the retry read
+    no query from 50.01 s on as a retry never made.  With the run going on
+    past 82 s and still nothing of server 1, or with no question in flight
+    at 50.01 s (the call's asked at 44.0 s, given up at 48.0 s), the retry
+    is missed and REG-2 fails.
+    """
+
+    def _world(self, call_asked: float, duration: float = 60.0) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(port1=0, expires=30, fallback_timeout=30,
+                                        calls=(call_asked,), duration=duration))
+        srv, prim = f"_sip._udp.{DOMAIN}", f"primary.{DOMAIN}"
+        lost_query(tb, 0.0, srv, dns.SRV, fate="delivered")
+        tb.dns(0.0, srv, "SRV", (f"0 1 5060 {prim}",), ttl=5)
+        lost_query(tb, 0.01, prim, dns.A, fate="delivered")
+        tb.dns(0.01, prim, "A", (PRIMARY,), ttl=5)
+        tb.respond(tb.register("primary", 1.0, cseq=1), 200)
+        # the renewal due at 16.0 s: its SRV question lost on both tries
+        lost_query(tb, 16.01, srv, dns.SRV)
+        lost_query(tb, 17.01, srv, dns.SRV)
+        # the call's lookup: the same question, heard and dropped by the DNS server
+        for at in (call_asked, call_asked + 1.0):
+            lost_query(tb, at, srv, dns.SRV, fate="delivered")
+            tb.dns(at, srv, "SRV", (), rcode="TIMEOUT")
+        return tb
+
+    def test_retry_joining_the_calls_question_in_flight_passes(self) -> None:
+        self.assertEqual(status(self._world(48.0), "REG-2"), "pass")
+
+    def test_no_retry_after_the_joined_question_failed_fails(self) -> None:
+        self.assertEqual(status(self._world(48.0, duration=100.0), "REG-2"), "fail")
+
+    def test_calls_question_given_up_before_the_retry_fails(self) -> None:
+        self.assertEqual(status(self._world(44.0), "REG-2"), "fail")
+
+
+class LapsedRetryWindowTests(SynchronousTestCase):
+    """
+    REG-2, RTX-5 (review of round 36; UDP, port 0, expires 30, the binding
+    left to lapse after a failed lookup of server 1): when the retry it owes
+    falls due, and what counts as that retry.  The phone's retry timer runs
+    from a registration attempt's failure: a call's lookup failing while
+    registered (5.0 and 6.0 s, given up at 9.0 s) moves the next attempt to
+    the renewal at 16.0 s (FBK-C3, C{min(retry_interval, time left)}), and
+    that attempt's failure (20.01 s) starts the timer: the retry is due at
+    50.01 s, not 39.0 s.  The retry is what server 1's lookup began near
+    then: a call's lookup 5 s later, or another server's domain asked, is
+    no retry.  A question in flight the retry joined, which brought a record,
+    lets the retry go on: with no REGISTER after it, the retry is missed; an
+    answer heard after the resolver's give-up ended nothing then.
+    """
+
+    def _world(self, duration: float, calls: tuple[float, ...] = (),
+               call_failed_first: bool = False, **kw: object) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(port1=0, expires=30, fallback_timeout=30,
+                                        calls=calls, duration=duration, **kw))
+        srv, prim = f"_sip._udp.{DOMAIN}", f"primary.{DOMAIN}"
+        lost_query(tb, 0.0, srv, dns.SRV, fate="delivered")
+        tb.dns(0.0, srv, "SRV", (f"0 1 5060 {prim}",), ttl=5)
+        lost_query(tb, 0.01, prim, dns.A, fate="delivered")
+        tb.dns(0.01, prim, "A", (PRIMARY,), ttl=300)
+        tb.respond(tb.register("primary", 1.0, cseq=1), 200)
+        if call_failed_first:
+            for at in (5.0, 6.0):  # the call's lookup, dropped by the DNS server
+                lost_query(tb, at, srv, dns.SRV, fate="delivered")
+                tb.dns(at, srv, "SRV", (), rcode="TIMEOUT")
+        # the renewal due at 16.0 s: its SRV question lost on both tries
+        lost_query(tb, 16.01, srv, dns.SRV)
+        lost_query(tb, 17.01, srv, dns.SRV)
+        return tb
+
+    def _call_answered(self, tb: TraceBuilder, at: float) -> None:
+        srv, prim = f"_sip._udp.{DOMAIN}", f"primary.{DOMAIN}"
+        lost_query(tb, at, srv, dns.SRV, fate="delivered")
+        tb.dns(at, srv, "SRV", (f"0 1 5060 {prim}",), ttl=5)
+        tb.call("primary", at + 0.02, bye_at=at + 2.0, call_id=f"call-{at}")
+
+    def test_calls_earlier_failure_moves_the_retry_to_the_renewals(self) -> None:
+        """The run over at 46 s, before the retry due at 50.01 s: nothing owed."""
+        tb = self._world(46.0, calls=(5.0,), call_failed_first=True)
+        self.assertEqual(status(tb, "REG-2"), "pass")
+
+    def test_calls_earlier_failure_and_no_retry_fails(self) -> None:
+        tb = self._world(100.0, calls=(5.0,), call_failed_first=True)
+        self.assertEqual(status(tb, "REG-2"), "fail")
+
+    def test_calls_lookup_after_the_retry_was_due_is_no_retry(self) -> None:
+        for at in (55.0, 70.0):
+            tb = self._world(100.0, calls=(at,))
+            self._call_answered(tb, at)
+            v = verdict_of(tb.build(), tb.facts, "REG-2")
+            self.assertEqual(v.status, "fail", at)
+            self.assertIn("never retried", v.summary)
+
+    def test_retrys_lookup_at_the_due_time_passes(self) -> None:
+        """The retry at 50.01 s failing too (SERVFAIL), the next one after the run."""
+        tb = self._world(75.0)
+        lost_query(tb, 50.01, f"_sip._udp.{DOMAIN}", dns.SRV, fate="delivered")
+        tb.dns(50.01, f"_sip._udp.{DOMAIN}", "SRV", (), rcode="SERVFAIL")
+        self.assertEqual(status(tb, "REG-2"), "pass")
+
+    def test_another_domains_lookup_is_no_retry(self) -> None:
+        other = "fallback.other.test"
+        tb = self._world(100.0, server2=other)
+        lost_query(tb, 50.01, other, dns.A, fate="delivered")
+        tb.dns(50.01, other, "A", ("127.0.1.15",), ttl=5)
+        self.assertEqual(status(tb, "REG-2"), "fail")
+
+    def test_joined_question_bringing_a_record_then_no_register_fails(self) -> None:
+        """
+        A call's SRV question asked at 48.0 (lost) and 49.0 s, answered with
+        a record at 50.3 s: the retry due at 50.01 s joined it and had the
+        address (cached), yet no REGISTER followed.
+        """
+        srv, prim = f"_sip._udp.{DOMAIN}", f"primary.{DOMAIN}"
+        tb = self._world(60.0, calls=(48.0,))
+        lost_query(tb, 48.0, srv, dns.SRV)
+        lost_query(tb, 49.0, srv, dns.SRV, fate="delivered")
+        tb.dns(49.0, srv, "SRV", (f"0 1 5060 {prim}",), ttl=5, answer_after=1.3)
+        self.assertEqual(status(tb, "REG-2"), "fail")
+
+    def test_answer_after_the_give_up_is_no_question_in_flight(self) -> None:
+        """
+        A call's SRV question asked at 40.0 (lost) and 41.0 s, its SERVFAIL
+        at 55.0 s: the resolver had given it up at 44.0 s, so the retry due
+        at 50.01 s joined nothing and owed a query of its own.
+        """
+        srv = f"_sip._udp.{DOMAIN}"
+        tb = self._world(60.0, calls=(40.0,))
+        lost_query(tb, 40.0, srv, dns.SRV)
+        lost_query(tb, 41.0, srv, dns.SRV, fate="delivered")
+        tb.dns(41.0, srv, "SRV", (), rcode="SERVFAIL", answer_after=14.0)
+        self.assertEqual(status(tb, "REG-2"), "fail")
+
+
 class CallsRegisterThenRefusedConnectionTests(SynchronousTestCase):
     """
     RTX-5, FO-5 (survey w7052 [8913], round 29): TCP, C{register_on_enable}

@@ -187,6 +187,9 @@ MUST_FAIL = {
                                                          "FBK-S1"),
     "r36-w7086-rtx4-refused-after-503-same-instant": ("no-reregister-retry", "RTX-5"),
     "r36-w7086-rtx2-tls-invite-held-behind-lost-renewal": ("retries-too-few", "RTX-2"),
+    "r36-w7084-reg2-renewals-srv-question-lost-before-calls-lookup": ("no-reregister-retry",
+                                                                      "REG-2"),
+    "r36-review-reg2-retry-missed-call-after-due": ("no-reregister-retry", "REG-2"),
 }
 
 

@@ -1140,6 +1140,24 @@ def _streams_untried(ctx: Ctx) -> bool:
 _NOT_FAILURE_MIN = 300
 
 
+def _late_after_reask(ctx: Ctx, t: wire.Txn, nxt: wire.Txn) -> bool:
+    """
+    Whether C{nxt}, the attempt after C{t}'s 503, came later than "at once"
+    after the phone's asking again, at once, for the addresses the lookup in
+    use lacked (DNS-11: a failed address lookup is retried when the target is
+    needed) ended with none (L{address_reasked_until}): that target failed
+    then, so RTX-3's "at once" for the next one runs from there, as RTX-1's
+    does (L{_moved_on_time}).  Late, as read from the 503, when the phone did
+    not ask again or got an address.
+    """
+    assert t.final_t is not None
+    until = address_reasked_until(ctx, t.final_t, t.started)
+    if until is None:
+        return True
+    return nxt.started > until + ctx.at_once and _began(
+        ctx, until - ctx.tol, nxt) > until + ctx.at_once
+
+
 def rtx3(ctx: Ctx) -> Verdict:
     """503 -> next target at once, Retry-After honoured; other final responses are not failures."""
     c = "RTX-3"
@@ -1172,6 +1190,13 @@ def rtx3(ctx: Ctx) -> Verdict:
                     heard = (address_heard_again(ctx, t.final_t, nxt.dst) if late else None)
                     if heard is not None:
                         late = nxt.started > heard + ctx.at_once
+                    # (... and got no address, DNS-11: that target failed too, and the next
+                    # one after it runs from the end of that lookup, as RTX-1's does;
+                    # survey w7091 [2649], round 37: ghost's A answers lost at start, a
+                    # call's INVITE answered 503 at the primary at 5.245 s, ghost asked
+                    # again at once, its NXDOMAIN at 6.255 s, the fallback at 6.26 s)
+                    elif late:
+                        late = _late_after_reask(ctx, t, nxt)
                 if late:
                     return ctx.failed(
                         c,

@@ -2892,6 +2892,44 @@ class SecondarysAddressAskedAgainAfterA503Tests(SynchronousTestCase):
         self.assertEqual(status(self._world(False), "RTX-3"), "fail")
 
 
+class FallbackAfterA503AndAMissingAddressAskedAgainTests(SynchronousTestCase):
+    """
+    RTX-3 (survey w7091 [2649]..[2651], round 37; TLS, 20 % loss, SRV targets
+    ghost (no address) then primary, the fallback server an IP literal): the
+    start's lookup lost ghost's address answers and gave it up, so the phone
+    had the primary only.  A call's INVITE was answered 503 there; the phone
+    asked again at once for ghost's address (DNS-11), the query lost, its
+    NXDOMAIN heard a second later, and went to the fallback server at once
+    after it (FO-6).  Ghost failed only then: "at once" for the next target
+    runs from the end of that lookup, as RTX-1's does.  A fallback 3 s after
+    that lookup still fails, and so does one a second late with no lookup.
+    """
+
+    def _world(self, asked: bool, after: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(duration=60.0, calls=(10.0,)))
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV",
+               (f"10 1 5060 ghost.{DOMAIN}", f"20 1 5060 primary.{DOMAIN}"))
+        _lost_query(tb, 0.005, f"ghost.{DOMAIN}")
+        _lost_query(tb, 1.005, f"ghost.{DOMAIN}")
+        tb.dns(4.01, f"primary.{DOMAIN}", "A", ["127.0.1.10"])
+        tb.respond(tb.register("primary", 4.02), 200)
+        tb.respond(tb.invite("primary", 10.0, call_id="call-a"), 503, 10.005)
+        if asked:
+            _lost_query(tb, 10.01, f"ghost.{DOMAIN}")
+            tb.dns(11.01, f"ghost.{DOMAIN}", "A", rcode="NXDOMAIN")
+        tb.respond(tb.invite("fallback", 10.005 + after, call_id="call-a", cseq=2), 200)
+        return tb
+
+    def test_fallback_at_once_after_the_lookup_passes(self) -> None:
+        self.assertEqual(status(self._world(True, 1.01), "RTX-3"), "pass")
+
+    def test_fallback_long_after_the_lookup_fails(self) -> None:
+        self.assertEqual(status(self._world(True, 4.0), "RTX-3"), "fail")
+
+    def test_fallback_late_without_a_lookup_fails(self) -> None:
+        self.assertEqual(status(self._world(False, 1.01), "RTX-3"), "fail")
+
+
 class LonePrimaryInsideItsRetryAfterTests(SynchronousTestCase):
     """
     RTX-3 (survey 7004 [01], 9 worlds of 10,000; TCP, one SRV target, the

@@ -536,6 +536,25 @@ def _roe_register(ctx: Ctx, t: wire.Txn) -> bool:
     return _roe_after_another_target(ctx, t)
 
 
+def _gave_up_at(ctx: Ctx, x: wire.Txn) -> float | None:
+    """
+    When the phone gave C{x}'s target up, as a REGISTER going out to another
+    target then may show (L{_roe_after_another_target}): when C{x} failed
+    there (L{Ctx.failed_at}), or, its final answer sent so close to RTX-1's
+    give-up time that it may have reached the phone only after it
+    (L{Ctx.maybe_late}), that give-up time: either reading stands, and FO-5's
+    REGISTER to the next target at that instant says which the phone took, as
+    L{_roe_failed_at} reads it for a REGISTER (survey w7087 [6963], round 37:
+    TLS, 100 ms latency, a call's INVITE to the primary given up at 392.1 s,
+    its 200 sent then, FO-5's REGISTER to the silent secondary at once, the
+    registration's retry 30 s after that failed).
+    """
+    done = ctx.failed_at(x)
+    if done is None and ctx.maybe_late(x):
+        return x.started + ctx.give_up(x)
+    return done
+
+
 def _roe_after_another_target(ctx: Ctx, t: wire.Txn) -> bool:
     """
     Whether REGISTER C{t} went out as another new request (an INVITE) gave
@@ -550,7 +569,7 @@ def _roe_after_another_target(ctx: Ctx, t: wire.Txn) -> bool:
     for x in ctx.txns:
         if x.method in ("REGISTER", "ACK", "CANCEL") or x.in_dialog or x.dst == t.dst:
             continue
-        done = ctx.failed_at(x)
+        done = _gave_up_at(ctx, x)
         # (over TCP/TLS it began with its connection's first SYN: lost SYNs put its
         # REGISTER on the wire seconds later; explore seed 121 of round 5)
         if ctx.group(x.dst) == 1 and done is not None and (

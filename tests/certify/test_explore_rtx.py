@@ -5187,6 +5187,41 @@ class Fo5RegisterAfterTheOtherTargetInsideRetryAfterTests(SynchronousTestCase):
         self.assertEqual(status(roe_register_inside_retry_after_world("late"), "RTX-3"), "fail")
 
 
+class Fo5RegisterAfterAPossiblyLateAnswerTests(SynchronousTestCase):
+    """
+    RTX-2 (survey w7087 [6963], [6964], round 37; TLS, 100 ms latency,
+    retry_counts 0, register_on_enable 1, no fallback server): a call's
+    INVITE to the primary was answered 200 as the phone gave it up (the
+    answer L{Ctx.maybe_late}); the phone took it as failed and sent FO-5's
+    REGISTER (the registration's Call-ID) to the silent secondary at once,
+    the call's last target; it failed, and the registration's retry went to
+    the primary 30 s later (RTX-5).  RTX-2 read the REGISTER as the
+    registration's and wanted the primary at once after it: either reading
+    of the answer stands, and the REGISTER at that give-up time says which
+    the phone took (L{checks_rtx._gave_up_at}).  With the 200 surely in
+    time, the same REGISTER is the registration's and its late move still
+    fails.
+    """
+
+    def _world(self, answer_before: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, retry_counts=0, register_on_enable=1,
+                                        server2="", calls=(100.0,), duration=160.0))
+        tb.respond(tb.register("primary", 0.0, transport="tcp"), 200, 0.005)
+        inv = tb.invite("primary", 100.0, call_id="call-a", transport="tcp")
+        gone = 100.0 + tb.give_up("INVITE")
+        tb.respond(inv, 200, gone - answer_before)
+        tb.silent("REGISTER", "secondary", gone, cseq=2, transport="tcp")
+        tb.respond(tb.register("primary", gone + tb.give_up("REGISTER") + 30.0, cseq=3,
+                               transport="tcp"), 200)
+        return tb
+
+    def test_fo5_register_after_an_answer_at_the_give_up_passes(self) -> None:
+        self.assertIn(status(self._world(0.0), "RTX-2"), ("pass", "n/a"))
+
+    def test_register_after_an_answer_surely_in_time_fails(self) -> None:
+        self.assertEqual(status(self._world(0.3), "RTX-2"), "fail")
+
+
 class RenewalWrittenJustBeforeACallTests(SynchronousTestCase):
     """
     REG-2 (survey w7037 [9833], round 24; UDP, 100 ms latency, expires 30,

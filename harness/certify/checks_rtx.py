@@ -1159,6 +1159,33 @@ def _streams_untried(ctx: Ctx) -> bool:
 _NOT_FAILURE_MIN = 300
 
 
+def _every_known_target_tried(ctx: Ctx, t: wire.Txn) -> bool:
+    """
+    Whether, when C{t}'s 503 came, C{t}'s request had tried every target of
+    server 1 that the lookup in use as C{t} began gave an address for
+    (L{unresolved_targets} left out): its round's attempts up to C{t}, FO-5's
+    REGISTERs sent for its targets within that round (L{Ctx.roe_registers}:
+    the request's attempt there), and the targets a 503's Retry-After let it
+    skip (RTX-3).  Only then does the phone ask again for the addresses the
+    lookup lacked (DNS-11: it fills its list when every target it had failed);
+    asking while it still had an untried target with an address is no reason
+    to wait before going there (review of round 37: SRV primary, secondary,
+    ghost, ghost's answers lost at start, a 503 at the primary, ghost asked
+    again and the secondary only after its NXDOMAIN).
+    """
+    assert t.final_t is not None
+    chain = _chain_of(ctx, t)
+    own = chain.txns if chain is not None else (t,)
+    lo, hi = own[0].first - ctx.tol, t.started + ctx.tol
+    tried = {x.dst for x in own if x.started <= hi}
+    tried |= {x.dst for x in ctx.txns
+              if id(x) in ctx.roe_registers and lo <= x.started <= hi}
+    final_t = t.final_t
+    had = {s.address for s in ctx.facts.targets} - unresolved_targets(ctx, t.started)
+    return all(a in tried or any(b0 <= final_t <= b1 for b0, b1 in ctx.retry_after_windows(a))
+               for a in had)
+
+
 def _late_after_reask(ctx: Ctx, t: wire.Txn, nxt: wire.Txn) -> bool:
     """
     Whether C{nxt}, the attempt after C{t}'s 503, came later than "at once"
@@ -1167,9 +1194,13 @@ def _late_after_reask(ctx: Ctx, t: wire.Txn, nxt: wire.Txn) -> bool:
     needed) ended with none (L{address_reasked_until}): that target failed
     then, so RTX-3's "at once" for the next one runs from there, as RTX-1's
     does (L{_moved_on_time}).  Late, as read from the 503, when the phone did
-    not ask again or got an address.
+    not ask again or got an address, or still had a target with an address
+    its request had not tried (L{_every_known_target_tried}): it had no
+    reason to ask then.
     """
     assert t.final_t is not None
+    if not _every_known_target_tried(ctx, t):
+        return True
     until = address_reasked_until(ctx, t.final_t, t.started)
     if until is None:
         return True

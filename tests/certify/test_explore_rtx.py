@@ -2930,6 +2930,52 @@ class FallbackAfterA503AndAMissingAddressAskedAgainTests(SynchronousTestCase):
         self.assertEqual(status(self._world(False, 1.01), "RTX-3"), "fail")
 
 
+class ReaskWhileAnotherTargetWasKnownTests(SynchronousTestCase):
+    """
+    RTX-3 (review of round 37, beside survey w7091 [2649]; UDP, SRV targets
+    primary, secondary and ghost, ghost's address answers lost at start): a
+    call's INVITE was answered 503 at the primary, yet the phone still had
+    the secondary's address, untried.  It asked again for ghost's address
+    and went on only after the NXDOMAIN a second later: the phone asks again
+    only when every target it had has failed (DNS-11), so it had no reason
+    to wait, and "at once" runs from the 503 (L{checks_rtx.
+    _every_known_target_tried}).  Whether ghost comes after the secondary or
+    between, or the phone goes to the fallback server past the secondary, it
+    fails; going to the secondary at once passes.
+    """
+
+    def _world(self, ghost_mid: bool, nxt: str, after: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(duration=60.0, calls=(10.0,)))
+        names = ["primary", "secondary", "ghost"]
+        if ghost_mid:
+            names = ["primary", "ghost", "secondary"]
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV",
+               tuple(f"{10 * (n + 1)} 1 5060 {name}.{DOMAIN}" for n, name in enumerate(names)))
+        tb.dns(0.002, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.dns(0.004, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        _lost_query(tb, 0.006, f"ghost.{DOMAIN}")
+        _lost_query(tb, 1.006, f"ghost.{DOMAIN}")
+        tb.respond(tb.register("primary", 4.02), 200)
+        tb.respond(tb.invite("primary", 10.0, call_id="call-a"), 503, 10.005)
+        if after > 1.0:
+            _lost_query(tb, 10.01, f"ghost.{DOMAIN}")
+            tb.dns(11.01, f"ghost.{DOMAIN}", "A", rcode="NXDOMAIN")
+        tb.respond(tb.invite(nxt, 10.005 + after, call_id="call-a", cseq=2), 200)
+        return tb
+
+    def test_secondary_at_once_passes(self) -> None:
+        self.assertEqual(status(self._world(False, "secondary", 0.01), "RTX-3"), "pass")
+
+    def test_secondary_after_a_reask_for_a_later_target_fails(self) -> None:
+        self.assertEqual(status(self._world(False, "secondary", 1.01), "RTX-3"), "fail")
+
+    def test_secondary_after_a_reask_for_a_target_between_fails(self) -> None:
+        self.assertEqual(status(self._world(True, "secondary", 1.01), "RTX-3"), "fail")
+
+    def test_fallback_after_a_reask_past_the_secondary_fails(self) -> None:
+        self.assertEqual(status(self._world(False, "fallback", 1.01), "RTX-3"), "fail")
+
+
 class LonePrimaryInsideItsRetryAfterTests(SynchronousTestCase):
     """
     RTX-3 (survey 7004 [01], 9 worlds of 10,000; TCP, one SRV target, the

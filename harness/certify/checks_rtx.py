@@ -547,12 +547,27 @@ def _gave_up_at(ctx: Ctx, x: wire.Txn) -> float | None:
     L{_roe_failed_at} reads it for a REGISTER (survey w7087 [6963], round 37:
     TLS, 100 ms latency, a call's INVITE to the primary given up at 392.1 s,
     its 200 sent then, FO-5's REGISTER to the silent secondary at once, the
-    registration's retry 30 s after that failed).
+    registration's retry 30 s after that failed).  Not when the answer surely
+    reached the phone in time (L{Ctx.surely_in_time}, read on the phone's
+    side), nor when the phone ACKed it (L{_acked}): it took the answer and
+    kept the call, so it gave nothing up, and a REGISTER then is the
+    registration's own.
     """
     done = ctx.failed_at(x)
-    if done is None and ctx.maybe_late(x):
+    if (done is None and ctx.maybe_late(x) and not ctx.surely_in_time(x)
+            and not _acked(ctx, x)):
         return x.started + ctx.give_up(x)
     return done
+
+
+def _acked(ctx: Ctx, x: wire.Txn) -> bool:
+    """
+    Whether the phone sent C{x}'s target an ACK with C{x}'s Call-ID and CSeq
+    (RFC 3261 13.2.2.4: the ACK of an INVITE's 2xx): it had the answer and
+    took it, whatever the timing read at the server says.
+    """
+    return any(a.method == "ACK" and a.call_id == x.call_id and a.cseq == x.cseq
+               and a.dst == x.dst for a in ctx.txns)
 
 
 def _roe_after_another_target(ctx: Ctx, t: wire.Txn) -> bool:

@@ -5235,8 +5235,9 @@ class Fo5RegisterAfterTheOtherTargetInsideRetryAfterTests(SynchronousTestCase):
 
 class Fo5RegisterAfterAPossiblyLateAnswerTests(SynchronousTestCase):
     """
-    RTX-2 (survey w7087 [6963], [6964], round 37; TLS, 100 ms latency,
-    retry_counts 0, register_on_enable 1, no fallback server): a call's
+    RTX-2 (survey w7087 [6963], [6964], round 37, there TLS with 100 ms
+    latency; here TCP with the default tolerance; retry_counts 0,
+    register_on_enable 1, no fallback server): a call's
     INVITE to the primary was answered 200 as the phone gave it up (the
     answer L{Ctx.maybe_late}); the phone took it as failed and sent FO-5's
     REGISTER (the registration's Call-ID) to the silent secondary at once,
@@ -5244,18 +5245,31 @@ class Fo5RegisterAfterAPossiblyLateAnswerTests(SynchronousTestCase):
     the primary 30 s later (RTX-5).  RTX-2 read the REGISTER as the
     registration's and wanted the primary at once after it: either reading
     of the answer stands, and the REGISTER at that give-up time says which
-    the phone took (L{checks_rtx._gave_up_at}).  With the 200 surely in
-    time, the same REGISTER is the registration's and its late move still
-    fails.
+    the phone took (L{checks_rtx._gave_up_at}).  With the 200 not maybe
+    late, sent well before the give-up, or maybe late as read at the server
+    yet surely in time as read from the phone's own capture of its INVITE
+    (L{Ctx.surely_in_time}), or ACKed (the phone took it and kept the call),
+    the same REGISTER is the registration's and its late move still fails.
     """
 
-    def _world(self, answer_before: float) -> TraceBuilder:
+    def _world(self, answer_before: float, *, acked: bool = False,
+               captured: bool = False) -> TraceBuilder:
         tb = TraceBuilder(default_facts(transport=1, retry_counts=0, register_on_enable=1,
-                                        server2="", calls=(100.0,), duration=160.0))
+                                        server2="", calls=(100.0,), duration=160.0,
+                                        latency_tolerance=0.25 if captured else 0.05))
         tb.respond(tb.register("primary", 0.0, transport="tcp"), 200, 0.005)
         inv = tb.invite("primary", 100.0, call_id="call-a", transport="tcp")
+        if captured:
+            # (the phone's own capture of its INVITE, 0.1 s before the server read it)
+            tb._add(PacketEvent(
+                99.9, "tcp", (PHONE, 5060), (inv.dst, inv.port),
+                f"INVITE sip:x SIP/2.0\r\nVia: SIP/2.0/TCP {PHONE};branch={inv.branch}\r\n"
+                .encode()))
         gone = 100.0 + tb.give_up("INVITE")
         tb.respond(inv, 200, gone - answer_before)
+        if acked:
+            tb.in_dialog(inv, "ACK", gone - answer_before + 0.01, transport="tcp")
+            tb.respond(tb.in_dialog(inv, "BYE", 130.0, transport="tcp"), 200)
         tb.silent("REGISTER", "secondary", gone, cseq=2, transport="tcp")
         tb.respond(tb.register("primary", gone + tb.give_up("REGISTER") + 30.0, cseq=3,
                                transport="tcp"), 200)
@@ -5264,8 +5278,18 @@ class Fo5RegisterAfterAPossiblyLateAnswerTests(SynchronousTestCase):
     def test_fo5_register_after_an_answer_at_the_give_up_passes(self) -> None:
         self.assertIn(status(self._world(0.0), "RTX-2"), ("pass", "n/a"))
 
-    def test_register_after_an_answer_surely_in_time_fails(self) -> None:
+    def test_register_after_an_answer_not_maybe_late_fails(self) -> None:
         self.assertEqual(status(self._world(0.3), "RTX-2"), "fail")
+
+    def test_register_after_a_maybe_late_answer_surely_in_time_fails(self) -> None:
+        tb = self._world(0.24, captured=True)
+        ctx = Ctx(tb.build(), tb.facts)
+        inv = next(x for x in ctx.txns if x.method == "INVITE")
+        self.assertTrue(ctx.maybe_late(inv) and ctx.surely_in_time(inv))
+        self.assertEqual(status(tb, "RTX-2"), "fail")
+
+    def test_register_after_an_acked_answer_at_the_give_up_fails(self) -> None:
+        self.assertEqual(status(self._world(0.0, acked=True), "RTX-2"), "fail")
 
 
 class RenewalWrittenJustBeforeACallTests(SynchronousTestCase):

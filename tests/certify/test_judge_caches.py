@@ -479,3 +479,48 @@ class OutOfTargetsOrderTests(SynchronousTestCase):
 
         self.patch(checks_dns, "settled_unresolved_targets", settled)
         self.assertEqual(ctx._out_of_targets(), set())  # type: ignore[attr-defined]
+
+
+class NoCallWindowsTests(SynchronousTestCase):
+    """
+    With no planned call, L{wire.call_windows} and L{wire.call_claims} answer
+    at once what their loops over the calls give (no window, no claim), without
+    reading the packets: on every bundled and explore scenario that plans none,
+    failed connections or not; a scenario with calls still gets its windows.
+    """
+
+    def test_no_call_no_window(self) -> None:
+        from harness.certify import wire
+        from harness.scenario import bundled_scenarios_dir, find_scenarios, load_scenario
+        from harness.testbed import run_scenario
+
+        bundled = bundled_scenarios_dir()
+        without = with_conns = with_calls = 0
+        for path in find_scenarios([str(bundled), str(bundled / "explore")]):
+            result = run_scenario(load_scenario(path), seed=0, clauses=())
+            trace, facts = result.trace, result.facts
+            trace._derived.clear()
+            conns = wire.conn_attempts(trace, facts)
+            windows = wire.call_windows(trace, facts)
+            if facts.calls:
+                with_calls += 1
+                self.assertEqual(len(windows), len(facts.calls), path.name)
+                continue
+            without += 1
+            with_conns += bool(conns)
+            self.assertEqual(windows, (), path.name)
+            self.assertEqual(wire.call_claims(trace, facts, conns), frozenset(), path.name)
+            self.assertFalse(wire.in_call_window(trace, facts, 0.0), path.name)
+        self.assertGreater(without, 0)
+        self.assertGreater(with_conns, 0)  # (failed connections, none claimed)
+        self.assertGreater(with_calls, 0)
+
+    def test_bench_run_reads_no_packets_for_windows(self) -> None:
+        from harness.certify import wire
+
+        result = _bench_run()
+        trace, facts = result.trace, result.facts  # type: ignore[attr-defined]
+        trace._derived.clear()
+        trace._index.clear()
+        self.assertEqual(wire.call_windows(trace, facts), ())
+        self.assertEqual(trace._index, {})  # (no packet list was asked for)

@@ -2170,7 +2170,8 @@ def given_up_before(ctx: Ctx, head: str, started: float) -> dict[str, tuple[int,
     on moving on from a target's address question that ended without an
     address (L{_ended_without}: given up L{DNS_GIVE_UP} after its first try,
     or answered with none), no answer naming that target having reached the
-    phone between the two.  What another lookup begun meanwhile (a call's)
+    phone between the two while the question was still open
+    (L{_heard_by_then}).  What another lookup begun meanwhile (a call's)
     heard was not that lookup's, which the view of "the last lookup begun
     before t" (L{unresolved_targets}) misses when the two interleave (survey
     7021 [02] and [04], round 19).  For each such address: the trace indexes
@@ -2193,13 +2194,35 @@ def given_up_before(ctx: Ctx, head: str, started: float) -> dict[str, tuple[int,
         given_up = next((x for x in qs if x.name in mine
                          and (end := _ended_without(x)) is not None
                          and abs(end - moved_on.first) <= ctx.tol
-                         and not any(y is not x and y.heard is not None and y.name in mine
-                                     and y.heard.records
-                                     and x.first <= y.first <= moved_on.first for y in qs)),
+                         and not _heard_by_then(qs, x, mine, end, moved_on.first)),
                         None)
         if given_up is not None:
             out[a] = (given_up.tries[0].index, moved_on.last.index)
     return out
+
+
+def _heard_by_then(qs: Sequence[Question], x: Question, mine: AbstractSet[str],
+                   end: float, moved_on: float) -> bool:
+    """
+    Whether an answer naming the address of given-up question C{x} (one of
+    names C{mine}) reached the phone while C{x}'s lookup still had it to
+    take: a question begun after C{x} and by the time the lookup moved on
+    (C{moved_on}), answered with the address before C{x} ended (C{end}).
+    An answer that left the DNS server only after C{x} was given up came to
+    another lookup (a call's, begun as C{x} ended): the one that gave C{x}
+    up had moved on to the next target without it (DNS-8, DNS-11; survey
+    w7089 [1356], round 37: FB-0, a call's primary A lost twice and given
+    up at 285.04 s, a second call's asked then and answered at 285.06 s,
+    the first call's INVITE to the secondary after the ghost's NXDOMAIN).
+    """
+    for y in qs:
+        if (y is x or y.heard is None or y.name not in mine or not y.heard.records
+                or not x.first <= y.first <= moved_on):
+            continue
+        a = y.heard.answer
+        if a is None or a.t <= end:
+            return True
+    return False
 
 
 def address_questions(ctx: Ctx) -> tuple[tuple[Question, ...], dict[str, frozenset[str]]]:

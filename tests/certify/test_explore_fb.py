@@ -810,3 +810,68 @@ class CallsSecondaryConnectionRefusedLateTests(SynchronousTestCase):
 
     def test_invariant_breaks_for_the_primary_first(self) -> None:
         self.assertEqual(len(self._failback(True)), 1)
+
+
+class CallsPrimaryGivenUpAsAnotherCallsWasAskedTests(SynchronousTestCase):
+    """
+    FAILBACK invariant (survey w7089 [1356..1360], round 37; UDP, 20 % loss,
+    newRequests, ghost an SRV target with no address): a call's lookup lost
+    the primary's A query twice and gave it up (DNS-8, DNS-11), moving on to
+    ghost's (NXDOMAIN) and then the secondary's, its INVITE to the secondary.
+    A second call's lookup asked the primary's address the moment the first
+    gave it up, and heard it before the first call's INVITE left.  Read
+    question by question (L{checks_dns.given_up_before}), an answer naming
+    the primary that reached the phone "between" the give-up and the move on
+    was the first lookup's, so the INVITE seemed to skip the primary.  That
+    answer left the DNS server only after the first lookup had given the
+    primary up: it was the second call's (whose INVITE went to the primary).
+    Had it come before the give-up, or had the call's own query been
+    answered, the INVITE to the secondary still breaks the invariant.
+    """
+
+    def _world(self, *, other_asked: float = 284.01, own_lost: bool = True) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(port1=0, server2="", calls=(280.0, 284.0),
+                                        duration=300.0))
+        srv = [f"7 64 5060 primary.{DOMAIN}", f"16 86 5060 ghost.{DOMAIN}",
+               f"16 80 5060 secondary.{DOMAIN}"]
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV", srv, ttl=5)
+        tb.dns(0.01, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=60)
+        tb.respond(tb.register("primary", 0.02), 200, 0.03)
+        # the first call's lookup: the primary's address lost twice, given up at 284.01 s
+        tb.dns(280.0, f"_sip._udp.{DOMAIN}", "SRV", srv, ttl=5)
+        if own_lost:
+            lost_query(tb, 280.01, f"primary.{DOMAIN}", dns.A)
+            lost_query(tb, 281.01, f"primary.{DOMAIN}", dns.A)
+        else:
+            tb.dns(280.01, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=60, answer_after=4.0)
+        # the second call's lookup asks the primary's address
+        tb.dns(other_asked - 0.01, f"_sip._udp.{DOMAIN}", "SRV", srv, ttl=5)
+        tb.dns(other_asked, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=60, answer_after=0.02)
+        # the first call's moves on: ghost (no address), then the secondary
+        tb.dns(284.01, f"ghost.{DOMAIN}", "A", rcode="NXDOMAIN", answer_after=0.02)
+        tb.dns(284.05, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=60, answer_after=0.02)
+        # (answered at the instant the server read it, as on the survey's network)
+        inv = tb.invite("secondary", 284.08, call_id="call-a")
+        tb.respond(inv, 200, 284.08)
+        tb.in_dialog(inv, "ACK", 284.1)
+        tb.respond(tb.in_dialog(inv, "BYE", 285.0), 200)
+        # the second call's: ghost, the secondary, its INVITE to the primary
+        tb.dns(284.05, f"ghost.{DOMAIN}", "A", rcode="NXDOMAIN", answer_after=0.02)
+        tb.dns(284.09, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=60, answer_after=0.02)
+        tb.call("primary", 284.12, bye_at=290.0, call_id="call-b")
+        return tb
+
+    def _failback(self, tb: TraceBuilder) -> list[str]:
+        from harness.testing.strategies import AccountSpec
+        from harness.testing.tracebuilder import failback_problems
+
+        return failback_problems(tb, AccountSpec(failback_mode=(0, 0)))
+
+    def test_other_calls_answer_after_the_give_up_holds(self) -> None:
+        self.assertEqual(self._failback(self._world()), [])
+
+    def test_other_calls_answer_before_the_give_up_breaks(self) -> None:
+        self.assertEqual(len(self._failback(self._world(other_asked=283.5))), 1)
+
+    def test_own_query_answered_breaks(self) -> None:
+        self.assertEqual(len(self._failback(self._world(own_lost=False))), 1)

@@ -1026,7 +1026,7 @@ class HandshakeClosedAfterTheGiveUpTests(SynchronousTestCase):
         self.assertNotEqual(status(self._world(0.52), "RTX-5"), "fail")
 
     def test_fallback_before_the_give_up_fails(self) -> None:
-        self.assertEqual(status(self._world(0.3), "RTX-5"), "fail")
+        self.assertEqual(status(self._world(0.1), "RTX-5"), "fail")
 
 
 class TwoCallsBehindOneLostSynTests(SynchronousTestCase):
@@ -6821,3 +6821,40 @@ class CallMovingOnAfterTheFallbackRenewalFailedTests(SynchronousTestCase):
         v = verdict_of(tb.build(), tb.facts, "RTX-5")
         self.assertEqual(v.status, "fail")
         self.assertIn("tcp connection to secondary at 19.550", v.seen)
+
+
+class RegistrationsAnswerAtItsGiveUpThenCallsRefusedTests(SynchronousTestCase):
+    """
+    w7092 [1128..1131] (round 37; RTX-5; TLS, server 1 an IP literal, 100 ms
+    latency, C{retry_counts} 0): the first REGISTER, its connection begun at
+    0.0 s, given up at 0.5 s; the server read it and sent its 200 at 0.528 s,
+    inside the tolerance of that give-up, so the wire did not call it late.
+    The phone did not take it: its retry came at 30.5 s, a retry interval
+    after the give-up (L{Ctx.not_taken}).  Calls' connections refused at
+    21 s and 22 s lent the REGISTER's identity, and RTX-5, reading the first
+    round as answered, wanted the retry 30 s after those.  The registration's
+    own retry was pending all along (L{checks_rtx._own_retry_pending}).  Had
+    the 200 come well in time, the REGISTER at 30.5 s is an early retry and
+    still fails; so does a retry at neither time.
+    """
+
+    def _world(self, answered_at: float, retry: float = 30.5) -> TraceBuilder:
+        facts = default_facts(server1=PRIMARY, transport=1, retry_counts=0, duration=60.0,
+                              servers=_ONE_TARGET, latency_tolerance=0.27)
+        uri = f"sip:echo@{PRIMARY}"
+        facts = replace(facts, calls=(CallPlan(21.0, uri, 30.0), CallPlan(22.0, uri, 30.0)))
+        tb = TraceBuilder(facts)
+        tb.respond(tb.register("primary", 0.0, transport="tcp"), 200, answered_at)
+        tb.refused(21.0, "primary", after=0.205)  # the 21 s call's INVITE
+        tb.refused(22.0, "primary", after=0.205)  # the 22 s call's
+        tb.refused(retry, "primary", after=0.205)  # the registration's retry
+        return tb
+
+    def test_retry_after_the_answer_not_taken_passes(self) -> None:
+        self.assertEqual(status(self._world(0.528), "RTX-5"), "pass")
+
+    def test_answer_in_time_then_early_retry_fails(self) -> None:
+        self.assertEqual(status(self._world(0.1), "RTX-5"), "fail")
+
+    def test_retry_at_neither_time_fails(self) -> None:
+        self.assertEqual(status(self._world(0.528, retry=40.0), "RTX-5"), "fail")

@@ -2181,8 +2181,7 @@ def given_up_before(ctx: Ctx, head: str, started: float) -> dict[str, tuple[int,
     qs, names = ctx.address_questions
     heads = names.get(head, frozenset())
     got = [x for x in qs if x.name in heads and x.heard is not None
-           and x.heard.answer is not None and x.heard.answer.t <= started
-           and head in x.heard.records]
+           and head in x.heard.records and _answer_before(ctx, x.heard, started)]
     if not got:
         return {}
     moved_on = got[-1]
@@ -2194,33 +2193,65 @@ def given_up_before(ctx: Ctx, head: str, started: float) -> dict[str, tuple[int,
         given_up = next((x for x in qs if x.name in mine
                          and (end := _ended_without(x)) is not None
                          and abs(end - moved_on.first) <= ctx.tol
-                         and not _heard_by_then(qs, x, mine, end, moved_on.first)),
+                         and not _heard_by_then(qs, x, mine, end, moved_on, heads,
+                                                ctx.tol)),
                         None)
         if given_up is not None:
             out[a] = (given_up.tries[0].index, moved_on.last.index)
     return out
 
 
+def _answer_before(ctx: Ctx, q: Q, started: float) -> bool:
+    """
+    Whether the answer to query C{q} can have reached the phone before it
+    sent a request begun at C{started} (the server's reading it, or the
+    phone's first SYN for it): answered by then, and, on a network with
+    latency, sent by the phone before that request left it.  C{q}'s own way
+    to the DNS server (the phone's sending to the server's hearing) bounds
+    how long before C{started} the request left; an answer the request used
+    came back before that, so its question went out at least two such ways
+    earlier.  A question sent at the instant the request was (two lookups at
+    once, the other's next step) was answered, its way over, at the instant
+    the request was read: the request never had it (survey w7089 [1356],
+    round 37: the second call's secondary A asked at 285.12 s and answered at
+    285.14 s, as the server read the first call's INVITE sent at 285.12 s).
+    """
+    if q.answer is None or q.answer.t > started:
+        return False
+    sent = _sent(ctx, q)
+    way = q.t - sent
+    return not (way > 0 and sent >= started - way - 1e-6)
+
+
 def _heard_by_then(qs: Sequence[Question], x: Question, mine: AbstractSet[str],
-                   end: float, moved_on: float) -> bool:
+                   end: float, moved_on: Question, heads: AbstractSet[str],
+                   tol: float) -> bool:
     """
     Whether an answer naming the address of given-up question C{x} (one of
-    names C{mine}) reached the phone while C{x}'s lookup still had it to
-    take: a question begun after C{x} and by the time the lookup moved on
-    (C{moved_on}), answered with the address before C{x} ended (C{end}).
-    An answer that left the DNS server only after C{x} was given up came to
-    another lookup (a call's, begun as C{x} ended): the one that gave C{x}
-    up had moved on to the next target without it (DNS-8, DNS-11; survey
-    w7089 [1356], round 37: FB-0, a call's primary A lost twice and given
-    up at 285.04 s, a second call's asked then and answered at 285.06 s,
-    the first call's INVITE to the secondary after the ghost's NXDOMAIN).
+    names C{mine}) reached the phone between C{x} and the lookup's move on
+    to the head's address question C{moved_on} (one of names C{heads}): a
+    question begun between the two that brought the address.
+
+    Not one whose answer left the DNS server only after C{x} was given up
+    (C{end}) when C{moved_on} was the first question of the head's names
+    begun since then: a lookup asks a name once, so C{moved_on} was the
+    move on of the lookup that gave C{x} up, and that answer came to another
+    lookup (a call's, begun as C{x} ended; DNS-8, DNS-11).  Survey w7089
+    [1356], round 37: FB-0, a call's primary A lost twice and given up at
+    285.04 s, a second call's asked then and answered at 285.06 s, the first
+    call's INVITE to the secondary after ghost's NXDOMAIN.  When another
+    question of the head's names came first since the give-up (the giving-up
+    lookup's own move on), C{moved_on} was another lookup's, and the answer
+    counts: a call's lookup that heard the primary and went to the secondary
+    still fails (w7038 [166], round 26, FB-1).
     """
+    first = next((q for q in qs if q.name in heads and q.first >= end - tol), None)
     for y in qs:
         if (y is x or y.heard is None or y.name not in mine or not y.heard.records
-                or not x.first <= y.first <= moved_on):
+                or not x.first <= y.first <= moved_on.first):
             continue
         a = y.heard.answer
-        if a is None or a.t <= end:
+        if a is None or a.t <= end or first is not moved_on:
             return True
     return False
 

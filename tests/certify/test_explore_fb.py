@@ -867,6 +867,55 @@ class CallsPrimaryGivenUpAsAnotherCallsWasAskedTests(SynchronousTestCase):
 
         return failback_problems(tb, AccountSpec(failback_mode=(0, 0)))
 
+    @staticmethod
+    def _asked(tb: TraceBuilder, sent: float, name: str, qtype: str,
+               answers: tuple[str, ...] = (), rcode: str = "NOERROR") -> None:
+        # (a question with its packet: the phone sent it at C{sent}, the server heard it
+        # and answered 20 ms later, as on the survey's network)
+        from harness.trace.events import DnsEvent
+
+        m = dns.Message(id=7, recDes=True)
+        m.queries = [dns.Query(name, getattr(dns, qtype), dns.IN)]
+        raw = m.toStr()
+        port = 42000 + len(tb._events)
+        assert tb.facts.dns is not None
+        tb._add(PacketEvent(sent, "udp", (PHONE, port), tb.facts.dns, raw))
+        at = sent + 0.02
+        tb._add(DnsEvent(at, tb.facts.dns[0], "in", "udp", tb.facts.dns, (PHONE, port), name,
+                         qtype, raw=raw))
+        recs = tuple(f"{name} {qtype} {a}" for a in answers)
+        tb._add(DnsEvent(at, tb.facts.dns[0], "out", "udp", tb.facts.dns, (PHONE, port), name,
+                         qtype, rcode, recs, tuple(60 for _ in recs)))
+
+    def _latency_world(self) -> TraceBuilder:
+        # (the survey's timing, 20 ms each way: the second call's secondary A sent as the
+        # first call's INVITE was, answered as the server read that INVITE)
+        tb = TraceBuilder(default_facts(port1=0, server2="", calls=(280.0, 284.0),
+                                        duration=300.0))
+        srv = (f"7 64 5060 primary.{DOMAIN}", f"16 86 5060 ghost.{DOMAIN}",
+               f"16 80 5060 secondary.{DOMAIN}")
+        self._asked(tb, 0.0, f"_sip._udp.{DOMAIN}", "SRV", srv)
+        self._asked(tb, 0.04, f"primary.{DOMAIN}", "A", (PRIMARY,))
+        tb.respond(tb.register("primary", 0.1), 200, 0.1)
+        self._asked(tb, 280.0, f"_sip._udp.{DOMAIN}", "SRV", srv)
+        lost_query(tb, 280.04, f"primary.{DOMAIN}", dns.A)
+        lost_query(tb, 281.04, f"primary.{DOMAIN}", dns.A)
+        self._asked(tb, 284.0, f"_sip._udp.{DOMAIN}", "SRV", srv)
+        self._asked(tb, 284.04, f"primary.{DOMAIN}", "A", (PRIMARY,))  # (the second call's)
+        self._asked(tb, 284.04, f"ghost.{DOMAIN}", "A", rcode="NXDOMAIN")
+        self._asked(tb, 284.08, f"secondary.{DOMAIN}", "A", (SECONDARY,))
+        self._asked(tb, 284.08, f"ghost.{DOMAIN}", "A", rcode="NXDOMAIN")
+        inv = tb.invite("secondary", 284.14, call_id="call-a")
+        tb.respond(inv, 200, 284.14)
+        tb.in_dialog(inv, "ACK", 284.18)
+        tb.respond(tb.in_dialog(inv, "BYE", 285.0), 200)
+        self._asked(tb, 284.12, f"secondary.{DOMAIN}", "A", (SECONDARY,))  # (the second's)
+        tb.call("primary", 284.18, bye_at=290.0, call_id="call-b")
+        return tb
+
+    def test_other_calls_question_sent_with_the_invite_holds(self) -> None:
+        self.assertEqual(self._failback(self._latency_world()), [])
+
     def test_other_calls_answer_after_the_give_up_holds(self) -> None:
         self.assertEqual(self._failback(self._world()), [])
 

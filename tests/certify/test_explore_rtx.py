@@ -1027,7 +1027,7 @@ class HandshakeClosedAfterTheGiveUpTests(SynchronousTestCase):
         self.assertNotEqual(status(self._world(0.52), "RTX-5"), "fail")
 
     def test_fallback_before_the_give_up_fails(self) -> None:
-        self.assertEqual(status(self._world(0.1), "RTX-5"), "fail")
+        self.assertEqual(status(self._world(0.3), "RTX-5"), "fail")
 
 
 class TwoCallsBehindOneLostSynTests(SynchronousTestCase):

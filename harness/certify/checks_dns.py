@@ -2224,8 +2224,7 @@ def given_up_before(ctx: Ctx, head: str, started: float) -> dict[str, tuple[int,
         given_up = next((x for x in qs if x.name in mine
                          and (end := _ended_without(x)) is not None
                          and abs(end - moved_on.first) <= ctx.tol
-                         and not _heard_by_then(qs, x, mine, end, moved_on, heads,
-                                                ctx.tol)),
+                         and not _heard_by_then(ctx, x, a, end, moved_on, heads)),
                         None)
         if given_up is not None:
             out[a] = (given_up.tries[0].index, moved_on.last.index)
@@ -2254,35 +2253,66 @@ def _answer_before(ctx: Ctx, q: Q, started: float) -> bool:
     return not (way > 0 and sent >= started - way - 1e-6)
 
 
-def _heard_by_then(qs: Sequence[Question], x: Question, mine: AbstractSet[str],
-                   end: float, moved_on: Question, heads: AbstractSet[str],
-                   tol: float) -> bool:
+def _heard_by_then(ctx: Ctx, x: Question, address: str, end: float, moved_on: Question,
+                   heads: AbstractSet[str]) -> bool:
     """
-    Whether an answer naming the address of given-up question C{x} (one of
-    names C{mine}) reached the phone between C{x} and the lookup's move on
-    to the head's address question C{moved_on} (one of names C{heads}): a
-    question begun between the two that brought the address.
+    Whether an answer naming C{address}, that of given-up question C{x},
+    reached the phone between C{x} and the lookup's move on to the head's
+    address question C{moved_on} (one of names C{heads}): a question begun
+    between the two that brought the address.
 
     Not one whose answer left the DNS server only after C{x} was given up
-    (C{end}) when C{moved_on} was the first question of the head's names
-    begun since then: a lookup asks a name once, so C{moved_on} was the
-    move on of the lookup that gave C{x} up, and that answer came to another
-    lookup (a call's, begun as C{x} ended; DNS-8, DNS-11).  Survey w7089
-    [1356], round 37: FB-0, a call's primary A lost twice and given up at
-    285.04 s, a second call's asked then and answered at 285.06 s, the first
-    call's INVITE to the secondary after ghost's NXDOMAIN.  When another
-    question of the head's names came first since the give-up (the giving-up
-    lookup's own move on), C{moved_on} was another lookup's, and the answer
-    counts: a call's lookup that heard the primary and went to the secondary
-    still fails (w7038 [166], round 26, FB-1).
+    (C{end}) and that another lookup used (L{_used_by_another}), when
+    C{moved_on} was the first question of the head's names begun since
+    then: a lookup asks a name once, so C{moved_on} was the move on of the
+    lookup that gave C{x} up, and that answer came to another lookup (a
+    call's, begun as C{x} ended; DNS-8, DNS-11).  Survey w7089 [1356], round
+    37: FB-0, a call's primary A lost twice and given up at 285.04 s, a
+    second call's asked then and answered at 285.06 s, its INVITE to the
+    primary; the first call's INVITE to the secondary after ghost's NXDOMAIN.
+    When another question of the head's names came first since the give-up
+    (the giving-up lookup's own move on), C{moved_on} was another lookup's,
+    and the answer counts: a call's lookup that heard the primary and went
+    to the secondary still fails (w7038 [166], round 26, FB-1).  So does a
+    lookup that re-asked the given-up address, heard it, and went on past it
+    with no request of another lookup there (review of round 37).
     """
-    first = next((q for q in qs if q.name in heads and q.first >= end - tol), None)
+    qs, names = ctx.address_questions
+    mine = names.get(address, frozenset())
+    first = next((q for q in qs if q.name in heads and q.first >= end - ctx.tol), None)
     for y in qs:
         if (y is x or y.heard is None or y.name not in mine or not y.heard.records
                 or not x.first <= y.first <= moved_on.first):
             continue
         a = y.heard.answer
-        if a is None or a.t <= end or first is not moved_on:
+        if (a is None or a.t <= end or first is not moved_on
+                or not _used_by_another(ctx, y, address)):
+            return True
+    return False
+
+
+def _used_by_another(ctx: Ctx, y: Question, address: str) -> bool:
+    """
+    Whether a request of the phone went to C{address} on address question
+    C{y}'s answer: one begun after that answer whose own question for the
+    address (the last answered that could reach the phone before it,
+    L{_answer_before}) was C{y}.  The evidence that C{y} was another
+    lookup's, heard after the lookup that gave C{address} up had moved on:
+    without it, C{y} may be that lookup asking the address again, and its
+    going past the address it heard is no give-up (review of round 37: a
+    lone registration's lookup re-asking the primary as it gave it up,
+    then registering at the secondary, fails FO-1).
+    """
+    qs, names = ctx.address_questions
+    mine = names.get(address, frozenset())
+    heard = y.heard
+    assert heard is not None and heard.answer is not None
+    for r in ctx.attempts:
+        if r.dst != address or r.started <= heard.answer.t:
+            continue
+        own = [q for q in qs if q.name in mine and q.heard is not None
+               and address in q.heard.records and _answer_before(ctx, q.heard, r.started)]
+        if own and own[-1] is y:
             return True
     return False
 

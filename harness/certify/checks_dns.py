@@ -2191,13 +2191,14 @@ def questions(ctx: Ctx) -> tuple[Question, ...]:
     return tuple(out)
 
 
-def given_up_before(ctx: Ctx, head: str, started: float) -> dict[str, tuple[int, int]]:
+def given_up_before(ctx: Ctx, req: Txn) -> dict[str, tuple[int, int]]:
     """
-    Server 1's targets that the lookup behind a request begun at C{started}
-    at C{head} had given up (DNS-8, DNS-11: a target whose address lookup
-    failed gives no target), read question by question (L{questions}): the
-    request's first target as it had it is the last address question for
-    C{head} whose answer reached the phone by C{started}; its lookup asked it
+    Server 1's targets that the lookup behind request C{req} (at C{head})
+    had given up (DNS-8, DNS-11: a target whose address lookup failed gives
+    no target), read question by question (L{questions}): the request's
+    first target as it had it is the last address question for C{head}
+    whose answer can have reached the phone before C{req} left it
+    (L{_answer_before}); its lookup asked it
     on moving on from a target's address question that ended without an
     address (L{_ended_without}: given up L{DNS_GIVE_UP} after its first try,
     or answered with none), no answer naming that target having reached the
@@ -2209,10 +2210,11 @@ def given_up_before(ctx: Ctx, head: str, started: float) -> dict[str, tuple[int,
     of the given-up question's first try and of the head's answered try.
     Empty when the request's own lookup had them.
     """
+    head = req.dst
     qs, names = ctx.address_questions
     heads = names.get(head, frozenset())
     got = [x for x in qs if x.name in heads and x.heard is not None
-           and head in x.heard.records and _answer_before(ctx, x.heard, started)]
+           and head in x.heard.records and _answer_before(ctx, x.heard, req)]
     if not got:
         return {}
     moved_on = got[-1]
@@ -2231,26 +2233,26 @@ def given_up_before(ctx: Ctx, head: str, started: float) -> dict[str, tuple[int,
     return out
 
 
-def _answer_before(ctx: Ctx, q: Q, started: float) -> bool:
+def _answer_before(ctx: Ctx, q: Q, req: Txn) -> bool:
     """
     Whether the answer to query C{q} can have reached the phone before it
-    sent a request begun at C{started} (the server's reading it, or the
-    phone's first SYN for it): answered by then, and, on a network with
-    latency, sent by the phone before that request left it.  C{q}'s own way
-    to the DNS server (the phone's sending to the server's hearing) bounds
-    how long before C{started} the request left; an answer the request used
-    came back before that, so its question went out at least two such ways
-    earlier.  A question sent at the instant the request was (two lookups at
-    once, the other's next step) was answered, its way over, at the instant
-    the request was read: the request never had it (survey w7089 [1356],
-    round 37: the second call's secondary A asked at 285.12 s and answered at
-    285.14 s, as the server read the first call's INVITE sent at 285.12 s).
+    sent request C{req}.  C{req.started} is the phone's first SYN for it
+    (its own time: the answer's one way back lies before it) or the
+    server's reading it (the request's way there too): the answer left the
+    DNS server at least that many one-way times earlier, each no shorter
+    than the network's shortest (L{_shortest_query_delay}, an estimate from
+    below that allows for jitter; 0 without packets, where this is "answered
+    by then").  Survey w7089 [1356], round 37: the second call's secondary A
+    asked at 285.12 s and answered at 285.14 s, as the server read the first
+    call's INVITE sent at 285.12 s: the INVITE never had it.  Review of round
+    37: with jitter a question sent a few ms before the request was no more
+    its own (not only one sent at that instant).
     """
-    if q.answer is None or q.answer.t > started:
+    a = q.answer
+    if a is None:
         return False
-    sent = _sent(ctx, q)
-    way = q.t - sent
-    return not (way > 0 and sent >= started - way - 1e-6)
+    ways = 1 if req.conn_start is not None else 2
+    return a.t <= req.started - ways * _shortest_query_delay(ctx.trace, ctx.facts) + 1e-6
 
 
 def _heard_by_then(ctx: Ctx, x: Question, address: str, end: float, moved_on: Question,
@@ -2311,7 +2313,7 @@ def _used_by_another(ctx: Ctx, y: Question, address: str) -> bool:
         if r.dst != address or r.started <= heard.answer.t:
             continue
         own = [q for q in qs if q.name in mine and q.heard is not None
-               and address in q.heard.records and _answer_before(ctx, q.heard, r.started)]
+               and address in q.heard.records and _answer_before(ctx, q.heard, r)]
         if own and own[-1] is y:
             return True
     return False
@@ -2347,14 +2349,15 @@ def _ended_without(x: Question) -> float | None:
     return a.t if a is not None and not x.heard.records else None
 
 
-def unresolved_for(ctx: Ctx, head: str, started: float, t: float) -> frozenset[str]:
+def unresolved_for(ctx: Ctx, req: Txn, t: float) -> frozenset[str]:
     """
-    Server 1's targets the resolution a request had, begun at C{started} at
-    C{head}, gave no address for, as read at C{t}: L{unresolved_targets} at
+    Server 1's targets the resolution request C{req} had gave no address
+    for, as read at C{t}: L{unresolved_targets} at
     C{t}, and the targets the request's own lookup gave up before it moved on
-    to C{head}'s address (L{given_up_before}), when another lookup interleaved.
+    to its target's address (L{given_up_before}), when another lookup
+    interleaved.
     """
-    return unresolved_targets(ctx, t) | given_up_before(ctx, head, started).keys()
+    return unresolved_targets(ctx, t) | given_up_before(ctx, req).keys()
 
 
 def unresolved_targets(ctx: Ctx, t: float) -> frozenset[str]:

@@ -893,7 +893,7 @@ class CallsPrimaryGivenUpAsAnotherCallsWasAskedTests(SynchronousTestCase):
         tb._add(DnsEvent(at, tb.facts.dns[0], "out", "udp", tb.facts.dns, (PHONE, port), name,
                          qtype, rcode, recs, tuple(60 for _ in recs)))
 
-    def _latency_world(self) -> TraceBuilder:
+    def _latency_world(self, other_sent: float = 284.12) -> TraceBuilder:
         # (the survey's timing, 20 ms each way: the second call's secondary A sent as the
         # first call's INVITE was, answered as the server read that INVITE)
         tb = TraceBuilder(default_facts(port1=0, server2="", calls=(280.0, 284.0),
@@ -915,12 +915,17 @@ class CallsPrimaryGivenUpAsAnotherCallsWasAskedTests(SynchronousTestCase):
         tb.respond(inv, 200, 284.14)
         tb.in_dialog(inv, "ACK", 284.18)
         tb.respond(tb.in_dialog(inv, "BYE", 285.0), 200)
-        self._asked(tb, 284.12, f"secondary.{DOMAIN}", "A", (SECONDARY,))  # (the second's)
+        self._asked(tb, other_sent, f"secondary.{DOMAIN}", "A", (SECONDARY,))  # (the second's)
         tb.call("primary", 284.18, bye_at=290.0, call_id="call-b")
         return tb
 
     def test_other_calls_question_sent_with_the_invite_holds(self) -> None:
         self.assertEqual(self._failback(self._latency_world()), [])
+
+    def test_other_calls_question_sent_just_before_the_invite_holds(self) -> None:
+        # (review of round 37: answered at 284.13 s, 10 ms before the server read the
+        # INVITE, which left the phone 20 ms before that: the INVITE never had it)
+        self.assertEqual(self._failback(self._latency_world(284.11)), [])
 
     def test_other_calls_answer_after_the_give_up_holds(self) -> None:
         self.assertEqual(self._failback(self._world()), [])

@@ -6860,6 +6860,25 @@ class RegistrationsAnswerAtItsGiveUpThenCallsRefusedTests(SynchronousTestCase):
     def test_retry_at_neither_time_fails(self) -> None:
         self.assertEqual(status(self._world(0.528, retry=40.0), "RTX-5"), "fail")
 
+    def test_answer_just_inside_the_give_up_window_passes(self) -> None:
+        # (review of round 37: the boundary of L{checks_rtx._not_taken_at}, through
+        # L{wire.answer_near_give_up}: an answer within C{tol}, 0.271 s, of the give-up
+        # at 0.5 s may have come too late; one before 0.229 s was taken)
+        self.assertEqual(status(self._world(0.24), "RTX-5"), "pass")
+
+    def test_answer_just_outside_the_give_up_window_fails(self) -> None:
+        self.assertEqual(status(self._world(0.22), "RTX-5"), "fail")
+
+    def test_retry_just_inside_its_due_time_passes(self) -> None:
+        # (the retry a retry interval after the give-up, due at 30.5 s, within
+        # C{tol + T1}, 0.771 s, as L{wire.answer_not_taken} reads it)
+        for at in (29.74, 31.26):
+            self.assertEqual(status(self._world(0.528, retry=at), "RTX-5"), "pass", at)
+
+    def test_retry_just_outside_its_due_time_fails(self) -> None:
+        for at in (29.72, 31.28):
+            self.assertEqual(status(self._world(0.528, retry=at), "RTX-5"), "fail", at)
+
 
 class RetryMovedByACallsSilentServerTests(SynchronousTestCase):
     """

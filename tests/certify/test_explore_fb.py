@@ -919,6 +919,40 @@ class CallsPrimaryGivenUpAsAnotherCallsWasAskedTests(SynchronousTestCase):
         tb.call("primary", 284.18, bye_at=290.0, call_id="call-b")
         return tb
 
+    def _tcp_world(self) -> TraceBuilder:
+        # (TCP, 20 ms each way: the first call's INVITE began with its SYN at 284.12 s,
+        # the instant its own secondary A's answer, sent at 284.10 s, reached the phone)
+        tb = TraceBuilder(default_facts(port1=0, server2="", calls=(280.0, 284.0),
+                                        duration=300.0, transport=1))
+        srv = (f"7 64 5060 primary.{DOMAIN}", f"16 86 5060 ghost.{DOMAIN}",
+               f"16 80 5060 secondary.{DOMAIN}")
+        self._asked(tb, 0.0, f"_sip._udp.{DOMAIN}", "SRV", srv)
+        self._asked(tb, 0.04, f"primary.{DOMAIN}", "A", (PRIMARY,))
+        tb._add(PacketEvent(0.06, "tcp", (PHONE, 5060), (PRIMARY, 5060), b"", flags="S"))
+        tb.respond(tb.register("primary", 0.14, transport="tcp"), 200, 0.14)
+        self._asked(tb, 280.0, f"_sip._udp.{DOMAIN}", "SRV", srv)
+        lost_query(tb, 280.04, f"primary.{DOMAIN}", dns.A)
+        lost_query(tb, 281.04, f"primary.{DOMAIN}", dns.A)
+        self._asked(tb, 284.0, f"_sip._udp.{DOMAIN}", "SRV", srv)
+        self._asked(tb, 284.04, f"primary.{DOMAIN}", "A", (PRIMARY,))  # (the second call's)
+        self._asked(tb, 284.04, f"ghost.{DOMAIN}", "A", rcode="NXDOMAIN")
+        self._asked(tb, 284.08, f"secondary.{DOMAIN}", "A", (SECONDARY,))
+        self._asked(tb, 284.08, f"ghost.{DOMAIN}", "A", rcode="NXDOMAIN")
+        tb._add(PacketEvent(284.12, "tcp", (PHONE, 5060), (SECONDARY, 5060), b"", flags="S"))
+        inv = tb.invite("secondary", 284.18, call_id="call-a", transport="tcp")
+        tb.respond(inv, 200, 284.18)
+        tb.in_dialog(inv, "ACK", 284.22)
+        tb.respond(tb.in_dialog(inv, "BYE", 285.0), 200)
+        self._asked(tb, 284.12, f"secondary.{DOMAIN}", "A", (SECONDARY,))  # (the second's)
+        tb._add(PacketEvent(284.16, "tcp", (PHONE, 5060), (PRIMARY, 5060), b"", flags="S"))
+        tb.call("primary", 284.22, bye_at=290.0, call_id="call-b", transport="tcp")
+        return tb
+
+    def test_invite_whose_syn_left_on_its_own_answer_holds(self) -> None:
+        # (review of round 37: a request begun with its SYN, the phone's own time, had
+        # an answer one way before it, not two: L{checks_dns._answer_before})
+        self.assertEqual(self._failback(self._tcp_world()), [])
+
     def test_other_calls_question_sent_with_the_invite_holds(self) -> None:
         self.assertEqual(self._failback(self._latency_world()), [])
 

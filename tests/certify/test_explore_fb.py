@@ -970,9 +970,36 @@ class CallsPrimaryGivenUpAsAnotherCallsWasAskedTests(SynchronousTestCase):
     def test_own_query_answered_breaks(self) -> None:
         self.assertEqual(len(self._failback(self._world(own_lost=False))), 1)
 
+    def _reask_world(self, *, srv_again: bool, calls: tuple[float, ...]) -> TraceBuilder:
+        # (the review's: the one call's lookup asks the primary's address again as it gives
+        # it up, hears it, and goes past it; with its SRV asked again first, or a second
+        # call planned then that never went out)
+        tb = TraceBuilder(default_facts(port1=0, server2="", calls=calls, duration=300.0))
+        srv = [f"7 64 5060 primary.{DOMAIN}", f"16 86 5060 ghost.{DOMAIN}",
+               f"16 80 5060 secondary.{DOMAIN}"]
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV", srv, ttl=5)
+        tb.dns(0.01, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=60)
+        tb.respond(tb.register("primary", 0.02), 200, 0.03)
+        tb.dns(280.0, f"_sip._udp.{DOMAIN}", "SRV", srv, ttl=5)
+        lost_query(tb, 280.01, f"primary.{DOMAIN}", dns.A)
+        lost_query(tb, 281.01, f"primary.{DOMAIN}", dns.A)
+        if srv_again:
+            tb.dns(284.0, f"_sip._udp.{DOMAIN}", "SRV", srv, ttl=5)
+        tb.dns(284.01, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=60, answer_after=0.02)
+        tb.dns(284.01, f"ghost.{DOMAIN}", "A", rcode="NXDOMAIN", answer_after=0.02)
+        tb.dns(284.05, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=60, answer_after=0.02)
+        inv = tb.invite("secondary", 284.08, call_id="call-a")
+        tb.respond(inv, 200, 284.08)
+        tb.in_dialog(inv, "ACK", 284.1)
+        tb.respond(tb.in_dialog(inv, "BYE", 285.0), 200)
+        return tb
+
     def test_own_lookup_asking_the_primary_again_breaks(self) -> None:
         # (review of round 37: no other lookup's request went to the primary on that
         # answer, so it was the call's own lookup's, heard and passed over)
         self.assertEqual(len(self._failback(self._world(second_call=False))), 1)
         self.assertEqual(
             len(self._failback(self._world(other_asked=284.02, second_call=False))), 1)
+        for srv_again, calls in ((False, (280.0,)), (True, (280.0,)), (True, (280.0, 284.0))):
+            tb = self._reask_world(srv_again=srv_again, calls=calls)
+            self.assertEqual(len(self._failback(tb)), 1, (srv_again, calls))

@@ -2213,11 +2213,9 @@ def given_up_before(ctx: Ctx, req: Txn) -> dict[str, tuple[int, int]]:
     head = req.dst
     qs, names = ctx.address_questions
     heads = names.get(head, frozenset())
-    got = [x for x in qs if x.name in heads and x.heard is not None
-           and head in x.heard.records and _answer_before(ctx, x.heard, req)]
-    if not got:
+    moved_on = _own_head_question(ctx, qs, heads, req)
+    if moved_on is None:
         return {}
-    moved_on = got[-1]
     out: dict[str, tuple[int, int]] = {}
     for a in sorted({s.address for s in ctx.facts.targets} - {head}):
         mine = names.get(a, frozenset())
@@ -2233,20 +2231,57 @@ def given_up_before(ctx: Ctx, req: Txn) -> dict[str, tuple[int, int]]:
     return out
 
 
+def _own_head_question(ctx: Ctx, qs: Sequence[Question], heads: AbstractSet[str],
+                       req: Txn) -> Question | None:
+    """
+    Request C{req}'s own address question for its target (of names
+    C{heads}): the last that gave the target and whose answer can have
+    reached the phone before C{req} left it (L{_answer_before}).  The
+    one-way margin there may set aside only an answer of about the request's
+    own moment: when it leaves none, or picks one older than the tolerance
+    and a first DNS wait before the request while a later answer reached
+    the server's side by C{req.started}, the view is the last answered by
+    then (the reading before the margin).  Otherwise a lookup that heard
+    the primary and went past it, its request read a hair after its own
+    answer, would borrow a stale lookup's give-up as its own (review of
+    round 37, FAILBACK: a call's lookup hearing the primary at 290.06 s,
+    its INVITE to the secondary read at 290.13 s, 15 ms legs, would take an
+    earlier call's secondary question of 284.1 s and its give-up).
+    """
+    given = [x for x in qs if x.name in heads and x.heard is not None
+             and req.dst in x.heard.records]
+    got = [x for x in given if x.heard is not None and _answer_before(ctx, x.heard, req)]
+    near = [x for x in given if x.heard is not None and x.heard.answer is not None
+            and x.heard.answer.t <= req.started]
+    if not near:
+        return got[-1] if got else None
+    if not got:
+        return near[-1]
+    pick = got[-1]
+    assert pick.heard is not None and pick.heard.answer is not None
+    stale = req.started - pick.heard.answer.t > ctx.tol + _FIRST_WAIT
+    return near[-1] if pick is not near[-1] and stale else pick
+
+
 def _answer_before(ctx: Ctx, q: Q, req: Txn) -> bool:
     """
     Whether the answer to query C{q} can have reached the phone before it
-    sent request C{req}.  C{req.started} is the phone's first SYN for it
-    (its own time: the answer's one way back lies before it) or the
-    server's reading it (the request's way there too): the answer left the
-    DNS server at least that many one-way times earlier, each no shorter
-    than the network's shortest (L{_shortest_query_delay}, an estimate from
-    below that allows for jitter; 0 without packets, where this is "answered
-    by then").  Survey w7089 [1356], round 37: the second call's secondary A
-    asked at 285.12 s and answered at 285.14 s, as the server read the first
-    call's INVITE sent at 285.12 s: the INVITE never had it.  Review of round
-    37: with jitter a question sent a few ms before the request was no more
-    its own (not only one sent at that instant).
+    sent request C{req}, as far as the trace tells.  C{req.started} is the
+    phone's first SYN for it (its own time: the answer's one way back lies
+    before it) or the server's reading it (the request's way there too):
+    the answer left the DNS server that many one-way times earlier, each
+    taken as L{_shortest_query_delay} (C{2 min - max} of the DNS queries'
+    delays; 0 without packets, where this is "answered by then").  That is
+    an estimate, not a bound: a few queries may all have met the slow end
+    of the jitter while the SIP legs met the fast end, so an answer the
+    request had may be set aside (the lenient way: L{_own_head_question}
+    then keeps the margin from reaching back to a stale lookup's question),
+    and with wide jitter one it never had may be kept (the strict way).
+    Survey w7089 [1356], round 37: the second call's secondary A asked at
+    285.12 s and answered at 285.14 s, as the server read the first call's
+    INVITE sent at 285.12 s: the INVITE never had it.  Review of round 37:
+    with jitter a question sent a few ms before the request was no more its
+    own (not only one sent at that instant).
     """
     a = q.answer
     if a is None:
@@ -2303,7 +2338,10 @@ def _used_by_another(ctx: Ctx, y: Question, address: str) -> bool:
     without it, C{y} may be that lookup asking the address again, and its
     going past the address it heard is no give-up (review of round 37: a
     lone registration's lookup re-asking the primary as it gave it up,
-    then registering at the secondary, fails FO-1).
+    then registering at the secondary, fails FO-1).  Only a call's INVITE
+    whose lookup was running when C{y} was sent counts
+    (L{_lookup_running}): a request much later, on C{y}'s cached answer,
+    is no evidence (second review of round 37).
     """
     qs, names = ctx.address_questions
     mine = names.get(address, frozenset())
@@ -2314,9 +2352,28 @@ def _used_by_another(ctx: Ctx, y: Question, address: str) -> bool:
             continue
         own = [q for q in qs if q.name in mine and q.heard is not None
                and address in q.heard.records and _answer_before(ctx, q.heard, r)]
-        if own and own[-1] is y:
+        if own and own[-1] is y and _lookup_running(ctx, y, r):
             return True
     return False
+
+
+def _lookup_running(ctx: Ctx, y: Question, r: Txn) -> bool:
+    """
+    Whether request C{r} is a call's INVITE whose lookup was already under
+    way when question C{y} was sent: the latest call planned by the time
+    C{r} began was planned no later than C{y} (within the tolerance).  Only
+    then can C{y} have been that lookup's own question; a call planned
+    later that went to the address on C{y}'s cached answer says nothing of
+    whose C{y} was, and a registration's request may be the giving-up
+    lookup's own (review of round 37: a lone registration's lookup
+    re-asking the given-up primary and going past it still fails FO-1 with
+    a call to the primary at 4.2 s or 30 s; a call's lookup doing so still
+    breaks the FAILBACK invariant with a later call at 300 s).
+    """
+    if r.method != "INVITE":
+        return False
+    plan = max((p.at for p in ctx.facts.calls if p.at <= r.started), default=None)
+    return plan is not None and plan <= y.first + ctx.tol
 
 
 def address_questions(ctx: Ctx) -> tuple[tuple[Question, ...], dict[str, frozenset[str]]]:

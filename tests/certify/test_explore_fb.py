@@ -893,7 +893,8 @@ class CallsPrimaryGivenUpAsAnotherCallsWasAskedTests(SynchronousTestCase):
         tb._add(DnsEvent(at, tb.facts.dns[0], "out", "udp", tb.facts.dns, (PHONE, port), name,
                          qtype, rcode, recs, tuple(60 for _ in recs)))
 
-    def _latency_world(self, other_sent: float = 284.12) -> TraceBuilder:
+    def _latency_world(self, other_sent: float = 284.12, invite_at: float = 284.14,
+                       b_at: float = 284.18) -> TraceBuilder:
         # (the survey's timing, 20 ms each way: the second call's secondary A sent as the
         # first call's INVITE was, answered as the server read that INVITE)
         tb = TraceBuilder(default_facts(port1=0, server2="", calls=(280.0, 284.0),
@@ -911,12 +912,12 @@ class CallsPrimaryGivenUpAsAnotherCallsWasAskedTests(SynchronousTestCase):
         self._asked(tb, 284.04, f"ghost.{DOMAIN}", "A", rcode="NXDOMAIN")
         self._asked(tb, 284.08, f"secondary.{DOMAIN}", "A", (SECONDARY,))
         self._asked(tb, 284.08, f"ghost.{DOMAIN}", "A", rcode="NXDOMAIN")
-        inv = tb.invite("secondary", 284.14, call_id="call-a")
-        tb.respond(inv, 200, 284.14)
-        tb.in_dialog(inv, "ACK", 284.18)
+        inv = tb.invite("secondary", invite_at, call_id="call-a")
+        tb.respond(inv, 200, invite_at)
+        tb.in_dialog(inv, "ACK", invite_at + 0.04)
         tb.respond(tb.in_dialog(inv, "BYE", 285.0), 200)
         self._asked(tb, other_sent, f"secondary.{DOMAIN}", "A", (SECONDARY,))  # (the second's)
-        tb.call("primary", 284.18, bye_at=290.0, call_id="call-b")
+        tb.call("primary", b_at, bye_at=290.0, call_id="call-b")
         return tb
 
     def _tcp_world(self) -> TraceBuilder:
@@ -970,7 +971,8 @@ class CallsPrimaryGivenUpAsAnotherCallsWasAskedTests(SynchronousTestCase):
     def test_own_query_answered_breaks(self) -> None:
         self.assertEqual(len(self._failback(self._world(own_lost=False))), 1)
 
-    def _reask_world(self, *, srv_again: bool, calls: tuple[float, ...]) -> TraceBuilder:
+    def _reask_world(self, *, srv_again: bool, calls: tuple[float, ...],
+                     late_call: float | None = None) -> TraceBuilder:
         # (the review's: the one call's lookup asks the primary's address again as it gives
         # it up, hears it, and goes past it; with its SRV asked again first, or a second
         # call planned then that never went out)
@@ -992,6 +994,8 @@ class CallsPrimaryGivenUpAsAnotherCallsWasAskedTests(SynchronousTestCase):
         tb.respond(inv, 200, 284.08)
         tb.in_dialog(inv, "ACK", 284.1)
         tb.respond(tb.in_dialog(inv, "BYE", 285.0), 200)
+        if late_call is not None:  # (to the primary, on its cached answer)
+            tb.call("primary", late_call, bye_at=late_call + 5.0, call_id="call-late")
         return tb
 
     def test_own_lookup_asking_the_primary_again_breaks(self) -> None:
@@ -1003,3 +1007,54 @@ class CallsPrimaryGivenUpAsAnotherCallsWasAskedTests(SynchronousTestCase):
         for srv_again, calls in ((False, (280.0,)), (True, (280.0,)), (True, (280.0, 284.0))):
             tb = self._reask_world(srv_again=srv_again, calls=calls)
             self.assertEqual(len(self._failback(tb)), 1, (srv_again, calls))
+
+    def test_own_lookup_asking_again_then_a_later_call_to_the_primary_breaks(self) -> None:
+        # (second review of round 37: a call planned at 300 s went to the primary on the
+        # cached answer; its lookup was not running when the primary was asked at 284.01 s,
+        # so the answer was the first call's own lookup's: L{checks_dns._lookup_running})
+        tb = self._reask_world(srv_again=False, calls=(280.0, 300.0), late_call=300.0)
+        self.assertEqual(len(self._failback(tb)), 1)
+
+    def _heard_and_passed_world(self, b_invite: float) -> TraceBuilder:
+        # (second review of round 37: DNS queries all 20 ms one way, so the margin is
+        # 40 ms; call A at 280 s gives the primary up and INVITEs the secondary, rightly;
+        # call B at 290 s hears the primary (answered 290.06 s), asks ghost and the
+        # secondary (answered 290.10 s) and INVITEs the secondary anyway, read at C{b_invite})
+        tb = TraceBuilder(default_facts(port1=0, server2="", calls=(280.0, 290.0),
+                                        duration=300.0))
+        srv = (f"7 64 5060 primary.{DOMAIN}", f"16 86 5060 ghost.{DOMAIN}",
+               f"16 80 5060 secondary.{DOMAIN}")
+        self._asked(tb, 0.0, f"_sip._udp.{DOMAIN}", "SRV", srv)
+        self._asked(tb, 0.04, f"primary.{DOMAIN}", "A", (PRIMARY,))
+        tb.respond(tb.register("primary", 0.1), 200, 0.1)
+        self._asked(tb, 280.0, f"_sip._udp.{DOMAIN}", "SRV", srv)
+        lost_query(tb, 280.04, f"primary.{DOMAIN}", dns.A)
+        lost_query(tb, 281.04, f"primary.{DOMAIN}", dns.A)
+        self._asked(tb, 284.04, f"ghost.{DOMAIN}", "A", rcode="NXDOMAIN")
+        self._asked(tb, 284.08, f"secondary.{DOMAIN}", "A", (SECONDARY,))
+        inv = tb.invite("secondary", 284.14, call_id="call-a")
+        tb.respond(inv, 200, 284.14)
+        tb.in_dialog(inv, "ACK", 284.18)
+        tb.respond(tb.in_dialog(inv, "BYE", 285.0), 200)
+        self._asked(tb, 290.0, f"_sip._udp.{DOMAIN}", "SRV", srv)
+        self._asked(tb, 290.04, f"primary.{DOMAIN}", "A", (PRIMARY,))
+        self._asked(tb, 290.04, f"ghost.{DOMAIN}", "A", rcode="NXDOMAIN")
+        self._asked(tb, 290.08, f"secondary.{DOMAIN}", "A", (SECONDARY,))
+        inv = tb.invite("secondary", b_invite, call_id="call-b")
+        tb.respond(inv, 200, b_invite)
+        tb.in_dialog(inv, "ACK", b_invite + 0.04)
+        tb.respond(tb.in_dialog(inv, "BYE", 295.0), 200)
+        return tb
+
+    def test_primary_heard_and_passed_over_breaks_with_fast_legs(self) -> None:
+        # (B's INVITE read 30 ms after its own secondary answer, 15 ms legs: the margin
+        # sets that answer aside, and must not reach back to call A's of 284.10 s and its
+        # give-up; L{checks_dns._own_head_question})
+        for at in (290.14, 290.13):
+            self.assertEqual(len(self._failback(self._heard_and_passed_world(at))), 1, at)
+
+    def test_invite_read_a_hair_after_its_own_answer_holds(self) -> None:
+        # (the review's false alarm: call A's INVITE read at 284.13 s, 30 ms after its own
+        # secondary answer, 15 ms legs; the second call's secondary answered after that read)
+        tb = self._latency_world(other_sent=284.13, invite_at=284.13, b_at=284.19)
+        self.assertEqual(self._failback(tb), [])

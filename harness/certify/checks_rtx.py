@@ -2508,10 +2508,15 @@ def _not_taken_at(ctx: Ctx, x: wire.Txn) -> float | None:
     interval after that give-up), that give-up time: the phone's own timer
     ran out first and it acted so, the target failed as far as it knew
     (read for the registration's own retry, L{_own_retry_pending}).  C{None}
-    when C{x} failed outright, or was answered and the answer taken.
+    when C{x} failed outright, or was answered and the answer taken, or the
+    answer surely reached the phone before its give-up (L{Ctx.surely_in_time},
+    read from the phone's side: a 200 sent within C{tol} of the give-up at
+    the server may still have been well in time; second review of round 37,
+    the REGISTER's SYN at 0.0 s, its 200 sent at 0.30 s, the give-up at
+    0.5 s: a REGISTER at 30.5 s was an early retry).
     """
     top = ctx.primary
-    if x.failed or top is None or not ctx.not_taken(x, top):
+    if x.failed or top is None or ctx.surely_in_time(x) or not ctx.not_taken(x, top):
         return None
     return x.started + ctx.give_up(x)
 

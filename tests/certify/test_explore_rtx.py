@@ -6879,6 +6879,32 @@ class RegistrationsAnswerAtItsGiveUpThenCallsRefusedTests(SynchronousTestCase):
         for at in (29.72, 31.28):
             self.assertEqual(status(self._world(0.528, retry=at), "RTX-5"), "fail", at)
 
+    def _syn_world(self, answered_at: float) -> TraceBuilder:
+        # (the REGISTER's connection's SYN on the wire at 0.0 s, the phone's own time,
+        # the server reading the REGISTER at 0.135 s)
+        facts = default_facts(server1=PRIMARY, transport=1, retry_counts=0, duration=60.0,
+                              servers=_ONE_TARGET, latency_tolerance=0.27)
+        uri = f"sip:echo@{PRIMARY}"
+        facts = replace(facts, calls=(CallPlan(21.0, uri, 30.0), CallPlan(22.0, uri, 30.0)))
+        tb = TraceBuilder(facts)
+        tb._add(PacketEvent(0.0, "tcp", (PHONE, 5060), (PRIMARY, 5060), b"", flags="S"))
+        tb.respond(tb.register("primary", 0.135, transport="tcp"), 200, answered_at)
+        tb.refused(21.0, "primary", after=0.205)
+        tb.refused(22.0, "primary", after=0.205)
+        tb.refused(30.5, "primary", after=0.205)
+        return tb
+
+    def test_answer_surely_in_time_then_early_retry_fails(self) -> None:
+        # (second review of round 37: a 200 sent at 0.30 s or 0.35 s reached the phone
+        # by 0.49 s at most, before its give-up at 0.5 s (L{Ctx.surely_in_time}), though
+        # within C{tol} of it at the server; taken, so the REGISTER at 30.5 s was early:
+        # L{checks_rtx._not_taken_at})
+        for at in (0.3, 0.35):
+            self.assertEqual(status(self._syn_world(at), "RTX-5"), "fail", at)
+
+    def test_answer_maybe_late_with_its_syn_passes(self) -> None:
+        self.assertEqual(status(self._syn_world(0.5), "RTX-5"), "pass")
+
 
 class RetryMovedByACallsSilentServerTests(SynchronousTestCase):
     """

@@ -2571,14 +2571,44 @@ def _own_retry_pending(ctx: Ctx, prev: wire.Chain | None, lent: float) -> float 
     [7960], round 27, run on: the registration given up at 110.0 s, a call
     answered at 111.009 s, calls' connections refused at 116 s, the retry at
     140.0 s).  C{None} otherwise.
+
+    An attempt of C{prev} answered only about its give-up time, the answer
+    not taken (L{Ctx.not_taken}: the phone retried from the top a retry
+    interval after that give-up), failed then as far as the phone knew
+    (w7092 [1128], round 37: TLS, 100 ms latency, retry_counts 0, the first
+    REGISTER given up at 0.5 s, its 200 sent at 0.528 s; calls' connections
+    refused at 21 s and 22 s, the registration's retry at 30.5 s).
     """
-    if prev is None or not all(x.failed for x in prev.txns):
+    if prev is None or not all(x.failed or _not_taken_at(ctx, x) is not None
+                               for x in prev.txns):
         return None
-    done = ctx.round_failed_at(prev.tail)
+    gave = _not_taken_at(ctx, prev.tail) if not prev.tail.failed else None
+    done = (ctx.round_failed_at(prev.tail) if gave is None
+            else ctx.round_ended(gave, began=prev.tail.started))
     if done is None:
         return None
     due = done + ctx.profile.retry_interval
     return due if done <= lent <= due else None
+
+
+def _not_taken_at(ctx: Ctx, x: wire.Txn) -> float | None:
+    """
+    For attempt C{x}, answered so near its give-up time that the phone did
+    not take the answer (L{Ctx.not_taken}: it retried from the top a retry
+    interval after that give-up), that give-up time: the phone's own timer
+    ran out first and it acted so, the target failed as far as it knew
+    (read for the registration's own retry, L{_own_retry_pending}).  C{None}
+    when C{x} failed outright, or was answered and the answer taken, or the
+    answer surely reached the phone before its give-up (L{Ctx.surely_in_time},
+    read from the phone's side: a 200 sent within C{tol} of the give-up at
+    the server may still have been well in time; second review of round 37,
+    the REGISTER's SYN at 0.0 s, its 200 sent at 0.30 s, the give-up at
+    0.5 s: a REGISTER at 30.5 s was an early retry).
+    """
+    top = ctx.primary
+    if x.failed or top is None or ctx.surely_in_time(x) or not ctx.not_taken(x, top):
+        return None
+    return x.started + ctx.give_up(x)
 
 
 def _lookup_begun_failed(ctx: Ctx, down: Sequence[DnsDown], q: tuple[float, int],

@@ -6967,6 +6967,88 @@ class CallMovingOnAfterTheFallbackRenewalFailedTests(SynchronousTestCase):
         self.assertIn("tcp connection to secondary at 19.550", v.seen)
 
 
+class RegistrationsAnswerAtItsGiveUpThenCallsRefusedTests(SynchronousTestCase):
+    """
+    w7092 [1128..1131] (round 37; RTX-5; TLS, server 1 an IP literal, 100 ms
+    latency, C{retry_counts} 0): the first REGISTER, its connection begun at
+    0.0 s, given up at 0.5 s; the server read it and sent its 200 at 0.528 s,
+    inside the tolerance of that give-up, so the wire did not call it late.
+    The phone did not take it: its retry came at 30.5 s, a retry interval
+    after the give-up (L{Ctx.not_taken}).  Calls' connections refused at
+    21 s and 22 s lent the REGISTER's identity, and RTX-5, reading the first
+    round as answered, wanted the retry 30 s after those.  The registration's
+    own retry was pending all along (L{checks_rtx._own_retry_pending}).  Had
+    the 200 come well in time, the REGISTER at 30.5 s is an early retry and
+    still fails; so does a retry at neither time.
+    """
+
+    def _world(self, answered_at: float, retry: float = 30.5) -> TraceBuilder:
+        facts = default_facts(server1=PRIMARY, transport=1, retry_counts=0, duration=60.0,
+                              servers=_ONE_TARGET, latency_tolerance=0.27)
+        uri = f"sip:echo@{PRIMARY}"
+        facts = replace(facts, calls=(CallPlan(21.0, uri, 30.0), CallPlan(22.0, uri, 30.0)))
+        tb = TraceBuilder(facts)
+        tb.respond(tb.register("primary", 0.0, transport="tcp"), 200, answered_at)
+        tb.refused(21.0, "primary", after=0.205)  # the 21 s call's INVITE
+        tb.refused(22.0, "primary", after=0.205)  # the 22 s call's
+        tb.refused(retry, "primary", after=0.205)  # the registration's retry
+        return tb
+
+    def test_retry_after_the_answer_not_taken_passes(self) -> None:
+        self.assertEqual(status(self._world(0.528), "RTX-5"), "pass")
+
+    def test_answer_in_time_then_early_retry_fails(self) -> None:
+        self.assertEqual(status(self._world(0.1), "RTX-5"), "fail")
+
+    def test_retry_at_neither_time_fails(self) -> None:
+        self.assertEqual(status(self._world(0.528, retry=40.0), "RTX-5"), "fail")
+
+    def test_answer_just_inside_the_give_up_window_passes(self) -> None:
+        # (review of round 37: the boundary of L{checks_rtx._not_taken_at}, through
+        # L{wire.answer_near_give_up}: an answer within C{tol}, 0.271 s, of the give-up
+        # at 0.5 s may have come too late; one before 0.229 s was taken)
+        self.assertEqual(status(self._world(0.24), "RTX-5"), "pass")
+
+    def test_answer_just_outside_the_give_up_window_fails(self) -> None:
+        self.assertEqual(status(self._world(0.22), "RTX-5"), "fail")
+
+    def test_retry_just_inside_its_due_time_passes(self) -> None:
+        # (the retry a retry interval after the give-up, due at 30.5 s, within
+        # C{tol + T1}, 0.771 s, as L{wire.answer_not_taken} reads it)
+        for at in (29.74, 31.26):
+            self.assertEqual(status(self._world(0.528, retry=at), "RTX-5"), "pass", at)
+
+    def test_retry_just_outside_its_due_time_fails(self) -> None:
+        for at in (29.72, 31.28):
+            self.assertEqual(status(self._world(0.528, retry=at), "RTX-5"), "fail", at)
+
+    def _syn_world(self, answered_at: float) -> TraceBuilder:
+        # (the REGISTER's connection's SYN on the wire at 0.0 s, the phone's own time,
+        # the server reading the REGISTER at 0.135 s)
+        facts = default_facts(server1=PRIMARY, transport=1, retry_counts=0, duration=60.0,
+                              servers=_ONE_TARGET, latency_tolerance=0.27)
+        uri = f"sip:echo@{PRIMARY}"
+        facts = replace(facts, calls=(CallPlan(21.0, uri, 30.0), CallPlan(22.0, uri, 30.0)))
+        tb = TraceBuilder(facts)
+        tb._add(PacketEvent(0.0, "tcp", (PHONE, 5060), (PRIMARY, 5060), b"", flags="S"))
+        tb.respond(tb.register("primary", 0.135, transport="tcp"), 200, answered_at)
+        tb.refused(21.0, "primary", after=0.205)
+        tb.refused(22.0, "primary", after=0.205)
+        tb.refused(30.5, "primary", after=0.205)
+        return tb
+
+    def test_answer_surely_in_time_then_early_retry_fails(self) -> None:
+        # (second review of round 37: a 200 sent at 0.30 s or 0.35 s reached the phone
+        # by 0.49 s at most, before its give-up at 0.5 s (L{Ctx.surely_in_time}), though
+        # within C{tol} of it at the server; taken, so the REGISTER at 30.5 s was early:
+        # L{checks_rtx._not_taken_at})
+        for at in (0.3, 0.35):
+            self.assertEqual(status(self._syn_world(at), "RTX-5"), "fail", at)
+
+    def test_answer_maybe_late_with_its_syn_passes(self) -> None:
+        self.assertEqual(status(self._syn_world(0.5), "RTX-5"), "pass")
+
+
 class RetryMovedByACallsSilentServerTests(SynchronousTestCase):
     """
     REG-2, RTX-5 (second review of round 36; UDP, port 0, no fallback server,

@@ -191,6 +191,7 @@ MUST_FAIL = {
                                                                       "REG-2"),
     "r36-review-reg2-retry-missed-call-after-due": ("no-reregister-retry", "REG-2"),
     "r37-w7091-rtx3-fallback-after-503-and-reask-in-vain": ("no-reregister-retry", "DNS-11"),
+    "r37-w7092-rtx5-registers-answer-at-give-up-not-taken": ("no-reregister-retry", "RTX-5"),
 }
 
 

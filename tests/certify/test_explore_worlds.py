@@ -190,6 +190,7 @@ MUST_FAIL = {
     "r36-w7084-reg2-renewals-srv-question-lost-before-calls-lookup": ("no-reregister-retry",
                                                                       "REG-2"),
     "r36-review-reg2-retry-missed-call-after-due": ("no-reregister-retry", "REG-2"),
+    "r37-w7094-fb1-calls-a-second-apart-refused-at-primary": ("ignores-dnsttl", "FB-1"),
 }
 
 

@@ -905,7 +905,13 @@ def fbk_c3(ctx: Ctx) -> Verdict:
             # failure of server 1 as a whole, the fallback server takes over, FO-6): the
             # working server was down again, whatever it answered before (explore seed
             # 42 of dns-ip-literal: the A record's TTL ran out, the DNS server SERVFAILed)
-            down_again = next((d for d in ctx.dns_downs if back < d.start <= inv.start
+            # (a lookup begun before the working server answered, given up after it, is
+            # that failure too: the phone learnt of it only then, its INVITE at once after;
+            # survey w7087 [1910], round 37: the call's SRV question asked at 43 s while the
+            # retry was under way, its answers lost, the secondary's 200 at 45.21 s, the
+            # resolver giving up at 47 s and the INVITE to the fallback server then)
+            down_again = next((d for d in ctx.dns_downs if d.start <= inv.start
+                               and back < d.latest
                                and inv.head.started <= d.latest + ctx.at_once), None)
             claimed = _call_tried_working(ctx, inv.head) if down_again is None else ()
             if down_again is not None:

@@ -6605,3 +6605,56 @@ class InDialogClaimTests(SynchronousTestCase):
 
     def test_none(self) -> None:
         self.assertIsNone(wire._in_dialog_claim([], set(), 0.051))
+
+
+class CallsLookupBegunBeforeTheWorkingServerAnsweredTests(SynchronousTestCase):
+    """
+    FBK-C3 (round 37, survey w7087 [1910..1914]): concurrent mode, server 1 a
+    domain (SRV: primary, then secondary), both silent at the start.  RTX-5's
+    retry resolved server 1 again and went to the primary (silent) and then
+    the secondary, whose 200 came as the working server answering again.  A
+    call placed while the retry was under way looked server 1 up too; its SRV
+    question's tries were lost, and the resolver gave it up (DNS-11, four
+    seconds after the first try) after the working server had answered: the
+    phone learnt of that failure of server 1 only then, and the INVITE went to
+    the fallback server at once (FO-6).  The lookup began before the working
+    server answered, yet failed after it: the working server down again, as
+    for a lookup begun after it.  With the call's SRV question answered, the
+    same INVITE to the fallback server still fails.
+    """
+
+    def _world(self, lookup_fails: bool) -> TraceBuilder:
+        srv_name = f"_sip._udp.{DOMAIN}"
+        srv = [f"0 1 5060 primary.{DOMAIN}", f"1 0 5060 secondary.{DOMAIN}"]
+        tb = TraceBuilder(default_facts(port1=0, retry_counts=0, duration=120.0))
+        g = tb.give_up("REGISTER")
+        fb = tb.register("fallback", 0.0, call_id="reg-2")
+        tb.respond(fb, 200, 0.005)
+        tb.dns(0.006, srv_name, "SRV", srv, ttl=5)
+        tb.dns(0.007, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=5)
+        tb.dns(0.008, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=5)
+        tb.silent("REGISTER", "primary", 0.011)
+        tb.silent("REGISTER", "secondary", 0.011 + g, cseq=2)
+        due = 0.011 + 2 * g + tb.facts.profile.retry_interval
+        tb.dns(due, srv_name, "SRV", srv, ttl=5)
+        tb.dns(due + 0.001, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=5)
+        tb.dns(due + 0.002, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=5)
+        tb.silent("REGISTER", "primary", due + 0.005, cseq=3)
+        back = tb.register("secondary", due + 0.005 + g, cseq=4)
+        tb.respond(back, 200)
+        placed = due + 0.2
+        tb.facts = replace(tb.facts, calls=(CallPlan(placed, f"sip:echo@{DOMAIN}"),))
+        lost_query(tb, placed, srv_name, dns.SRV)
+        if lookup_fails:
+            tb.dns(placed + 1.0, srv_name, "SRV", rcode="TIMEOUT")
+        else:
+            tb.dns(placed + 1.0, srv_name, "SRV", srv, ttl=5)
+        tb.call("fallback", placed + 4.0, call_id="call-a")
+        return tb
+
+    def test_lookup_given_up_after_the_working_server_answered_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-C3"), "pass")
+
+    def test_invite_to_fallback_after_the_lookup_answered_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-C3"), "fail")
+

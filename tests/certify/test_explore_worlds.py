@@ -190,6 +190,8 @@ MUST_FAIL = {
     "r36-w7084-reg2-renewals-srv-question-lost-before-calls-lookup": ("no-reregister-retry",
                                                                       "REG-2"),
     "r36-review-reg2-retry-missed-call-after-due": ("no-reregister-retry", "REG-2"),
+    "r37-w7087-fbkc3-calls-lookup-given-up-after-working-answered": ("no-reregister-retry",
+                                                                     "FBK-C3"),
 }
 
 

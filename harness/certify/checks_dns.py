@@ -2239,7 +2239,42 @@ def unresolved_for(ctx: Ctx, head: str, started: float, t: float) -> frozenset[s
     C{t}, and the targets the request's own lookup gave up before it moved on
     to C{head}'s address (L{given_up_before}), when another lookup interleaved.
     """
-    return unresolved_targets(ctx, t) | given_up_before(ctx, head, started).keys()
+    return (unresolved_targets(ctx, t) | given_up_before(ctx, head, started).keys()
+            | given_up_as_begun(ctx, head, started))
+
+
+def given_up_as_begun(ctx: Ctx, head: str, started: float) -> frozenset[str]:
+    """
+    Server 1's targets other than C{head} whose address question, begun
+    before a request began at C{started} at C{head}, ended without an address
+    (L{_ended_without}) in that very instant, no answer naming that target
+    having reached the phone since the question's first try: the lookup
+    behind the request waited for it, and, that target failed (DNS-8,
+    DNS-11), the request went at once to the one it had.  L{given_up_before}
+    reads a lookup that asked C{head}'s address only after giving the other
+    up; here the other was still under way after C{head}'s was heard (asked
+    beside it, or a question another lookup had in flight, which the phone's
+    resolver shares).  Survey w7087 [5418], round 37: FB-2 on the secondary,
+    a call's lookup heard the primary's address at 104.02 s and waited on
+    the secondary's question another call had asked at 104.01 s, both tries
+    lost; given up at 108.01 s, the INVITE went to the primary then.
+    """
+    qs, names = ctx.address_questions
+    out: set[str] = set()
+    for a in {s.address for s in ctx.facts.targets} - {head}:
+        mine = names.get(a, frozenset())
+        if not mine or mine & names.get(head, frozenset()):
+            continue
+        for x in qs:
+            end = _ended_without(x) if x.name in mine and x.first < started else None
+            if end is None or abs(end - started) > ctx.tol:
+                continue
+            if not any(y.name in mine and y.heard is not None and y.heard.records
+                       and y.heard.answer is not None
+                       and x.first <= y.heard.answer.t <= started for y in qs):
+                out.add(a)
+                break
+    return frozenset(out)
 
 
 def unresolved_targets(ctx: Ctx, t: float) -> frozenset[str]:

@@ -6658,3 +6658,48 @@ class CallsLookupBegunBeforeTheWorkingServerAnsweredTests(SynchronousTestCase):
     def test_invite_to_fallback_after_the_lookup_answered_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FBK-C3"), "fail")
 
+
+class CallWaitingOnTheCurrentServersLostAddressTests(SynchronousTestCase):
+    """
+    FB-2 (round 37, survey w7087 [5418..5422]): failback_mode 2, the phone
+    failed over to the secondary and stayed there.  A call's lookup heard the
+    primary's address and waited on the secondary's address question, whose
+    tries the network lost; the resolver gave it up (DNS-11) and the INVITE
+    went at once to the primary, the one address it had (DNS-8: the current
+    server no target).  Another lookup begun meanwhile (a second call's, its
+    own address answers lost) hid that from the view of "the last lookup
+    before the INVITE".  With the secondary's address heard on the second
+    try, the same INVITE to the primary still leaves the current server.
+    """
+
+    def _world(self, secondary_lost: bool) -> TraceBuilder:
+        srv_name = f"_sip._udp.{DOMAIN}"
+        srv = [f"0 1 5060 primary.{DOMAIN}", f"1 0 5060 secondary.{DOMAIN}"]
+        tb = TraceBuilder(default_facts(failback_mode=2, expires=120, calls=(40.0, 42.0),
+                                        duration=45.0))
+        tb.dns(0.0, srv_name, "SRV", srv, ttl=5)
+        tb.dns(0.002, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=5)
+        tb.dns(0.004, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=5)
+        first = tb.silent("REGISTER", "primary", 0.01)
+        second = tb.register("secondary", first.sends[0] + tb.give_up("REGISTER"), cseq=2)
+        tb.respond(second, 200)
+        # the first call's lookup: the secondary's question lost, the primary's heard
+        tb.dns(40.0, srv_name, "SRV", srv, ttl=5)
+        lost_query(tb, 40.001, f"secondary.{DOMAIN}", dns.A)
+        tb.dns(40.002, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=5)
+        if secondary_lost:
+            lost_query(tb, 41.001, f"secondary.{DOMAIN}", dns.A)
+        else:
+            tb.dns(41.001, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=5)
+        # the second call's lookup, its primary's answers dropped
+        tb.dns(42.0, srv_name, "SRV", srv, ttl=5)
+        tb.dns(42.002, f"primary.{DOMAIN}", "A", rcode="TIMEOUT")
+        tb.dns(43.002, f"primary.{DOMAIN}", "A", rcode="TIMEOUT")
+        tb.invite("primary", 44.001, call_id="call-a")
+        return tb
+
+    def test_current_servers_address_given_up_as_the_invite_left_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "FB-2"), "fail")
+
+    def test_leaving_the_current_server_with_its_address_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FB-2"), "fail")

@@ -6821,3 +6821,56 @@ class CallMovingOnAfterTheFallbackRenewalFailedTests(SynchronousTestCase):
         v = verdict_of(tb.build(), tb.facts, "RTX-5")
         self.assertEqual(v.status, "fail")
         self.assertIn("tcp connection to secondary at 19.550", v.seen)
+
+
+class RetrysPrimaryAddressLostAfterACallHeardItTests(SynchronousTestCase):
+    """
+    RTX-5 (round 37, survey w7087 [5418..5422]): server 1 a domain (SRV:
+    primary, then secondary), both silent to the first REGISTER.  A call's
+    lookup heard the primary's address a second before RTX-5's retry fell due,
+    and its INVITE went there.  The retry resolved server 1 again: its SRV
+    question's first try lost, then answered, its own question for the
+    primary's address lost both answers and was given up (DNS-11), so the
+    primary was no target (DNS-8) and the REGISTER went to the secondary.
+    The retry did start from the top; the call's answer, heard before the
+    retry's own question, was not the one it used.  With the retry's own
+    question for the primary answered, the same REGISTER to the secondary
+    still fails RTX-5.
+    """
+
+    def _world(self, primary_lost: bool) -> TraceBuilder:
+        srv_name = f"_sip._udp.{DOMAIN}"
+        srv = [f"0 1 5060 primary.{DOMAIN}", f"1 0 5060 secondary.{DOMAIN}"]
+        tb = TraceBuilder(default_facts(port1=0, server2="", retry_counts=0, calls=(30.0,),
+                                        duration=60.0))
+        g = tb.give_up("REGISTER")
+        tb.dns(0.0, srv_name, "SRV", srv, ttl=5)
+        tb.dns(0.001, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=5)
+        tb.dns(0.002, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=5)
+        tb.silent("REGISTER", "primary", 0.01)
+        tb.silent("REGISTER", "secondary", 0.01 + g, cseq=2)
+        due = 0.01 + 2 * g + tb.facts.profile.retry_interval
+        # the call's lookup and INVITE, a second before the retry fell due
+        tb.dns(due - 1.0, srv_name, "SRV", srv, ttl=5)
+        tb.dns(due - 0.998, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=5)
+        tb.call("primary", due - 0.995, bye_at=due + 10.0, call_id="call-a")
+        # the retry's lookup
+        lost_query(tb, due, srv_name, dns.SRV)
+        tb.dns(due + 1.0, srv_name, "SRV", srv, ttl=5)
+        if primary_lost:
+            tb.dns(due + 1.002, f"primary.{DOMAIN}", "A", rcode="TIMEOUT")
+            tb.dns(due + 2.002, f"primary.{DOMAIN}", "A", rcode="TIMEOUT")
+            then = due + 5.002
+        else:
+            tb.dns(due + 1.002, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=5)
+            then = due + 1.004
+        tb.dns(then, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=5)
+        retry = tb.register("secondary", then + 0.002, cseq=3)
+        tb.respond(retry, 200)
+        return tb
+
+    def test_retry_past_its_own_lost_primary_address_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "RTX-5"), "fail")
+
+    def test_retry_past_the_primary_with_its_address_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-5"), "fail")

@@ -192,6 +192,8 @@ MUST_FAIL = {
     "r36-review-reg2-retry-missed-call-after-due": ("no-reregister-retry", "REG-2"),
     "r37-w7087-fbkc3-calls-lookup-given-up-after-working-answered": ("no-reregister-retry",
                                                                      "FBK-C3"),
+    "r37-w7087-rtx5-fb2-address-questions-given-up-behind-other-lookups": ("never-fails-back",
+                                                                           "FB-2"),
 }
 
 

@@ -1487,6 +1487,7 @@ class DnsDown:
     indexes: tuple[int, ...]
     timed_out: bool
     waited_out: bool = False
+    next_lost: float | None = None
 
     @property
     def gave_up(self) -> float:
@@ -1497,10 +1498,15 @@ class DnsDown:
         of its own went unanswered (the resolver fails a question only when
         its waits are over, not at its last try); and, when it timed out only
         by packets lost nearby, no later than that (later tries counted with
-        it may be a new lookup's).  C{latest} is when it had surely given up.
+        it may be a new lookup's).  When its next question was lost on the
+        way (C{next_lost}, L{_next_question_lost}), L{DNS_GIVE_UP} after that
+        question's first try: the resolver waited on it from then (review of
+        round 36: an SRV answered NXDOMAIN at 56.0 s, the domain's A lost at
+        56.003 and 57.003 s, the lookup given up at 60.003 s, not 59.0 s).
+        C{latest} is when it had surely given up.
         """
         if self.waited_out:
-            return self.start + DNS_GIVE_UP
+            return max(self.start, self.next_lost or self.start) + DNS_GIVE_UP
         if self.timed_out:
             return min(self.end, self.start + DNS_GIVE_UP)
         return self.end
@@ -1603,7 +1609,8 @@ def dns_failures(ctx: Ctx) -> list[DnsDown]:
         # call's DNS-6 _sip._tcp lost at 305.0 and 306.0 s, a renewal's lookup at
         # 308.5 s stopping after its _sip._udp, both failing at 309.0 s)
         own_names = {q.name for q in lk}
-        waited_out = waited_out or _next_question_lost(ctx, own_names, end, unsent)
+        next_lost = _next_question_lost(ctx, lk, end, unsent)
+        waited_out = waited_out or next_lost is not None
         pending = max((u.t + DNS_GIVE_UP
                        for u in [*unsent, *(q for q in qs if _unanswered(q))]
                        if u.name not in own_names and end - DNS_GIVE_UP <= u.t <= end + ctx.tol
@@ -1619,27 +1626,51 @@ def dns_failures(ctx: Ctx) -> list[DnsDown]:
                 indexes=tuple(idx),
                 timed_out=timed_out or pending is not None,
                 waited_out=waited_out,
+                next_lost=next_lost,
             )
         )
     out.sort(key=lambda d: d.start)
     return out
 
 
-def _next_question_lost(ctx: Ctx, own_names: AbstractSet[str], end: float,
-                        unsent: Sequence[Q]) -> bool:
+def _next_question_lost(ctx: Ctx, lk: Sequence[Q], end: float,
+                        unsent: Sequence[Q]) -> float | None:
     """
-    Whether a lookup that ended at C{end} with no address asked its next
-    question then, a name it had not asked, and the network lost that query
-    (its first try at C{end}, or its second within L{_TRY_GAP}): the resolver
-    waited on it and failed the lookup only when its waits were over,
-    L{DNS_GIVE_UP} after its first try, not at the last answer the server
-    sent (C{DnsDown.waited_out}; review of round 36: a call's _sip._udp SRV
+    When lookup C{lk}, ended at C{end} with no address, asked its next
+    question, if it asked it then and the network lost that query (its first
+    try at C{end}, or its second within L{_TRY_GAP}): the resolver waited on
+    it and failed the lookup only when its waits were over, L{DNS_GIVE_UP}
+    after that try, not at the last answer the server sent
+    (C{DnsDown.waited_out}; review of round 36: a call's _sip._udp SRV
     answered NXDOMAIN at 55.0 s, its A for the domain lost at 55.0 and
     56.0 s, the lookup dated failed at 55.0 s, so a REGISTER to the fallback
-    server at 55.5 s seemed no earlier than the failure, FBK-S1).
+    server at 55.5 s seemed no earlier than the failure, FBK-S1).  Only a
+    question the lookup could ask next counts (L{_next_names}): a lost
+    query of another server's name is another lookup's (second review of
+    round 36: server 2's A lost at 16.01 and 17.01 s beside server 1's SRV
+    answered SERVFAIL at 16.0 s, read as server 1's lookup failing at
+    20.0 s).  None when no such query was lost.
     """
-    return any(u.name not in own_names and end - ctx.tol <= u.t <= end + _TRY_GAP
-               for u in unsent)
+    names = _next_names(ctx, lk)
+    return min((u.t for u in unsent
+                if u.name in names and end - ctx.tol <= u.t <= end + _TRY_GAP),
+               default=None)
+
+
+def _next_names(ctx: Ctx, lk: Sequence[Q]) -> set[str]:
+    """
+    The names of server 1 that lookup C{lk} had not asked and might ask
+    next: its domain and names under it (the domain's A after an SRV
+    NXDOMAIN, the next SRV after a NAPTR), and the names its answers gave
+    (SRV targets, NAPTR replacements), as L{server1_query_times} reads them.
+    """
+    dom = _domain(ctx)
+    own = {q.name for q in lk}
+    given = {s.target for q in lk for s in _srvs(q) if s.target != "."}
+    given |= {n.replacement for q in lk for n in _naptrs(q)}
+    names = {u.name for u in _unsent_queries(ctx)
+             if dom is not None and (u.name == dom or u.name.endswith("." + dom))}
+    return (names | given) - own
 
 
 def _never_named_a_target(lk: list[Q]) -> bool:

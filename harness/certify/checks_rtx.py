@@ -3058,20 +3058,40 @@ def _first_retry_window(ctx: Ctx, r: wire.Registration) -> tuple[float, float] |
     Only the first attempt's retry is asked for: a later failure, a call's
     or the retry's own, need not restart it (survey w7078 [5771], round 35:
     the name NXDOMAIN, the registration's retries at 248.5 and 279.6 s, a
-    call's lookup failing between at 254.0 s).
+    call's lookup failing between at 254.0 s).  A call's failure that moved
+    the attempt need not be a lookup's: every target of server 1 failing
+    (L{_exhausted_after}, as FBK-C3 reads it) moves it too (second review of
+    round 36: a call's INVITE to a silent primary given up at 12.52 s, the
+    moved attempt at 42.52 s failing its lookup at 46.52 s, the retries at
+    76.52 and 110.52 s, not due from the 53 s renewal).
     """
     ri, tol = ctx.profile.retry_interval, ctx.tol
     downs = sorted((d for d in ctx.dns_downs if d.start > r.t + tol), key=lambda d: d.gave_up)
     if not downs:
         return None
     renew = r.t + ctx.profile.renewal_delay(r.granted)
-    attempt = min(downs[0].gave_up + ri, renew) if downs[0].gave_up < renew - tol else renew
+    first = min([downs[0].gave_up, *_exhausted_after(ctx, r.t + tol)])
+    attempt = min(first + ri, renew) if first < renew - tol else renew
     mine = [d for d in downs if d.gave_up >= attempt - tol]
     if not mine:
         return None
     due = mine[0].gave_up + ri
     last = max(d.gave_up for d in mine if d.start <= mine[0].gave_up + tol)
     return due, last + ri + tol + ctx.profile.t1 + DNS_GIVE_UP
+
+
+def _exhausted_after(ctx: Ctx, t: float) -> list[float]:
+    """
+    When, after C{t}, a request's every target of server 1 failed (RTX-2's
+    round over, L{Ctx.exhausted_at}): a failure of server 1 that moves the
+    registration's attempt, as a failed lookup does (RTX-5, FBK-C3).
+    """
+    out = []
+    for ch in ctx.new_chains(1):
+        at = ctx.exhausted_at(ch)
+        if at is not None and at > t:
+            out.append(at)
+    return out
 
 
 def _retry_heard(ctx: Ctx, queries: Sequence[float], lo: float, hi: float) -> bool:

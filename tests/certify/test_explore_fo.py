@@ -2108,8 +2108,26 @@ class QuestionAskedAfterItsGiveUpTests(SynchronousTestCase):
 
     def test_the_lookup_fails_when_its_lost_question_is_given_up(self) -> None:
         # its SRV answered at 55.0 s, its next question (the A) lost: the resolver
-        # waited on it till DNS_GIVE_UP after the lookup began, not the SRV answer
-        self.assertEqual(self._gave_up(self._world())[55.0], 55.0 + DNS_GIVE_UP)
+        # waited on it till DNS_GIVE_UP after that question's first try, not the SRV
+        # answer (second review of round 36: nor after the lookup's start)
+        self.assertEqual(self._gave_up(self._world())[55.0], round(55.003 + DNS_GIVE_UP, 3))
+
+    def test_a_lost_srv_try_before_the_lost_question_dates_from_that_question(self) -> None:
+        # (second review of round 36: the SRV lost at 55.0 s, answered at 56.0 s, the
+        # A lost at 56.003 and 57.003 s: given up at 60.003 s, not 59.0 s)
+        tb = TraceBuilder(default_facts(port1=0, redundancy_type=1, expires=300, retry_counts=8,
+                                        calls=(55.0,), duration=120.0,
+                                        latency_tolerance=0.055))
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+        tb.dns(0.004, DOMAIN, "A", [PRIMARY], ttl=30)
+        tb.respond(tb.register("primary", 0.006), 200, 0.007)
+        lost_query(tb, 55.0, f"_sip._udp.{DOMAIN}", dns.SRV)
+        tb.dns(56.0, f"_sip._udp.{DOMAIN}", "SRV", rcode="NXDOMAIN")
+        lost_query(tb, 56.003, DOMAIN, dns.A)
+        lost_query(tb, 57.003, DOMAIN, dns.A)
+        self.assertEqual(self._gave_up(tb)[55.0], round(56.003 + DNS_GIVE_UP, 3))
+        tb.respond(tb.register("fallback", 59.5), 200, 59.501)
+        self.assertEqual(status(tb, "FBK-S1"), "fail")
 
     def test_a_register_to_the_fallback_server_before_the_give_up_fails(self) -> None:
         # (review of round 36: the first lookup dated failed at its SRV answer,

@@ -14,6 +14,7 @@ from twisted.trial.unittest import SynchronousTestCase
 
 from harness.certify import wire
 from harness.certify.checks_base import Ctx
+from harness.certify.checks_dns import dns_failures
 from harness.certify.facts import CallPlan, ServerInfo
 from harness.phone.defects import Defects
 from harness.scenario import bundled_scenarios_dir, load_scenario
@@ -6874,3 +6875,91 @@ class RetrysPrimaryAddressLostAfterACallHeardItTests(SynchronousTestCase):
 
     def test_retry_past_the_primary_with_its_address_fails(self) -> None:
         self.assertEqual(status(self._world(False), "RTX-5"), "fail")
+class RetryMovedByACallsSilentServerTests(SynchronousTestCase):
+    """
+    REG-2, RTX-5 (second review of round 36; UDP, port 0, no fallback server,
+    expires 104: registered at 1.0 s, the renewal due at 53.0 s).  A call at
+    5.0 s finds the primary silent to its INVITE, given up at 12.52 s: server
+    1 failed while registered (every target, FBK-C3), so the phone moves its
+    attempt to C{min(retry_interval, time left)}, 42.52 s.  DNS is down by
+    then: that attempt's SRV question lost twice, given up at 46.52 s; the
+    retries at 76.52 and 110.52 s.  A call's lookup at 54 s fails too.  The
+    harness, reading only lookups as failures, took 46.52 s for a call's
+    failure before the renewal and looked for the retry from the renewal's
+    lookup (due 88 s): it missed both retries.  A phone that never retries
+    after the moved attempt still fails.
+    """
+
+    def _world(self, retries: bool = True) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(port1=0, expires=104, duration=140.0,
+                                        calls=(5.0, 54.0), server2=""))
+        srv, prim = f"_sip._udp.{DOMAIN}", f"primary.{DOMAIN}"
+        lost_query(tb, 0.0, srv, dns.SRV, fate="delivered")
+        tb.dns(0.0, srv, "SRV", (f"0 1 5060 {prim}",), ttl=20)
+        lost_query(tb, 0.01, prim, dns.A, fate="delivered")
+        tb.dns(0.01, prim, "A", (PRIMARY,), ttl=3000)
+        tb.respond(tb.register("primary", 1.0, cseq=1, expires=104), 200)
+        tb.silent("INVITE", "primary", 5.02, call_id="call-5")
+        for at in (42.52, 76.52, 110.52) if retries else (42.52,):
+            lost_query(tb, at, srv, dns.SRV)
+            lost_query(tb, at + 1.0, srv, dns.SRV)
+        lost_query(tb, 54.0, srv, dns.SRV)
+        lost_query(tb, 55.0, srv, dns.SRV)
+        return tb
+
+    def test_retries_from_the_moved_attempts_failure_pass(self) -> None:
+        self.assertEqual(status(self._world(), "REG-2"), "pass")
+
+    def test_no_retry_after_the_moved_attempt_fails(self) -> None:
+        tb = self._world(retries=False)
+        v = verdict_of(tb.build(), tb.facts, "REG-2")
+        self.assertEqual(v.status, "fail")
+        self.assertIn("never retried", v.summary)
+
+
+class OtherServersLostQuestionBesideAFailedLookupTests(SynchronousTestCase):
+    """
+    REG-2, DNS-11 (second review of round 36; concurrent, server 2
+    fallback.other.test, expires 30).  The renewal at 16.0 s: server 1's SRV
+    answered SERVFAIL at once (failed at 16.0 s); a call's A question for
+    the fallback server's name lost at 16.01 and 17.01 s.  The phone retries
+    server 1 at 46.0 and 80.0 s.  The harness read server 2's lost question
+    as server 1's lookup's next one, dated its give-up 20.0 s, and looked
+    for the retry from 50.0 s: it missed 46.0 s.  Only a question of server
+    1's names the lookup could ask next waits it out.  A phone that never
+    retries still fails.
+    """
+
+    def _world(self, retries: bool = True) -> TraceBuilder:
+        other = "fallback.other.test"
+        tb = TraceBuilder(default_facts(port1=0, expires=30, fallback_timeout=30,
+                                        duration=100.0, server2=other, calls=(16.0,)))
+        srv, prim = f"_sip._udp.{DOMAIN}", f"primary.{DOMAIN}"
+        lost_query(tb, 0.0, srv, dns.SRV, fate="delivered")
+        tb.dns(0.0, srv, "SRV", (f"0 1 5060 {prim}",), ttl=5)
+        lost_query(tb, 0.01, prim, dns.A, fate="delivered")
+        tb.dns(0.01, prim, "A", (PRIMARY,), ttl=300)
+        lost_query(tb, 0.02, other, dns.A, fate="delivered")
+        tb.dns(0.02, other, "A", ("127.0.1.15",), ttl=5)
+        tb.respond(tb.register("primary", 1.0, cseq=1), 200)
+        tb.respond(tb.register("fallback", 1.05, cseq=1, call_id="reg-fb"), 200,
+                   headers=[("Expires", "300")])
+        lost_query(tb, 16.0, srv, dns.SRV, fate="delivered")
+        tb.dns(16.0, srv, "SRV", (), rcode="SERVFAIL")
+        lost_query(tb, 16.01, other, dns.A)
+        lost_query(tb, 17.01, other, dns.A)
+        for t in (46.0, 80.0) if retries else ():
+            lost_query(tb, t, srv, dns.SRV, fate="delivered")
+            tb.dns(t, srv, "SRV", (), rcode="SERVFAIL")
+        return tb
+
+    def test_server1s_lookup_fails_at_its_answer(self) -> None:
+        tb = self._world()
+        downs = dns_failures(Ctx(tb.build(), tb.facts))
+        self.assertLess(abs(downs[0].gave_up - 16.0), 0.01)
+
+    def test_retries_from_the_answer_pass(self) -> None:
+        self.assertEqual(status(self._world(), "REG-2"), "pass")
+
+    def test_no_retry_fails(self) -> None:
+        self.assertEqual(status(self._world(retries=False), "REG-2"), "fail")

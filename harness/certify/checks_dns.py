@@ -2221,9 +2221,12 @@ def given_up_before(ctx: Ctx, head: str, started: float) -> dict[str, tuple[int,
         mine = names.get(a, frozenset())
         if not mine or mine & heads:
             continue
-        given_up = next((x for x in qs if x.name in mine
+        # (begun before the lookup asked the head's address, and ended as it did: a
+        # question asked after it, another request's, was not what that lookup moved on
+        # from; review of round 37)
+        given_up = next((x for x in qs if x.name in mine and x.first < moved_on.first
                          and (end := _ended_without(x)) is not None
-                         and abs(end - moved_on.first) <= ctx.tol
+                         and _ended_as(ctx, x, end, moved_on.first)
                          and not any(y is not x and y.heard is not None and y.name in mine
                                      and y.heard.records
                                      and x.first <= y.first <= moved_on.first for y in qs)),
@@ -2231,6 +2234,26 @@ def given_up_before(ctx: Ctx, head: str, started: float) -> dict[str, tuple[int,
         if given_up is not None:
             out[a] = (given_up.tries[0].index, moved_on.last.index)
     return out
+
+
+#: Seconds by which an answer's time in the trace may follow the request the
+#: phone sent on hearing it (the two clocks' rounding): an answer heard only
+#: after the request left was none the phone could act on.
+_HEARD_EPS = 0.002
+
+
+def _ended_as(ctx: Ctx, x: Question, end: float, t: float) -> bool:
+    """
+    Whether question C{x}, ended without an address at C{end}
+    (L{_ended_without}), ended as the phone moved on at C{t}: its give-up,
+    dated from its first try, within the tolerance either side; an answer
+    with no address, at most L{_HEARD_EPS} after C{t} (the phone cannot act
+    on an answer that reached it after it moved on; review of round 37: a
+    SERVFAIL 40 ms after the REGISTER left read as what moved it on).
+    """
+    if x.heard is None:
+        return abs(end - t) <= ctx.tol
+    return t - ctx.tol <= end <= t + _HEARD_EPS
 
 
 def address_questions(ctx: Ctx) -> tuple[tuple[Question, ...], dict[str, frozenset[str]]]:
@@ -2291,21 +2314,46 @@ def given_up_as_begun(ctx: Ctx, head: str, started: float) -> frozenset[str]:
     lost; given up at 108.01 s, the INVITE went to the primary then.
     """
     qs, names = ctx.address_questions
+    heads = names.get(head, frozenset())
     out: set[str] = set()
     for a in {s.address for s in ctx.facts.targets} - {head}:
         mine = names.get(a, frozenset())
-        if not mine or mine & names.get(head, frozenset()):
+        if not mine or mine & heads:
             continue
         for x in qs:
             end = _ended_without(x) if x.name in mine and x.first < started else None
-            if end is None or abs(end - started) > ctx.tol:
+            if end is None or not _ended_as(ctx, x, end, started):
                 continue
+            # (the head's address heard while the lookup waited on it, by the request's
+            # own lookup: one heard before the other question was asked was a lookup
+            # that had no need to wait on it; review of round 37)
+            h = next((h for h in reversed(qs) if h.name in heads and h.heard is not None
+                      and h.heard.answer is not None and head in h.heard.records
+                      and x.first <= h.heard.answer.t <= min(end, started) + ctx.tol), None)
+            if h is None:
+                continue
+            since = min(x.first, _own_lookup_began(ctx, h))
             if not any(y.name in mine and y.heard is not None and y.heard.records
                        and y.heard.answer is not None
-                       and x.first <= y.heard.answer.t <= started for y in qs):
+                       and since <= y.heard.answer.t <= started for y in qs):
                 out.add(a)
                 break
     return frozenset(out)
+
+
+def _own_lookup_began(ctx: Ctx, h: Question) -> float:
+    """
+    When the lookup that asked address question C{h} began, as far as the
+    questions tell: the last question of server 1's domain other than an
+    address's (SRV, NAPTR) first asked before C{h}, else C{h} itself.  An
+    answer naming a target heard since reached that lookup: it had that
+    target and waited on no other question for it (L{given_up_as_begun}).
+    """
+    dom = _domain(ctx)
+    return max((y.first for y in ctx.questions
+                if y.type != "A" and y.first <= h.first and dom is not None
+                and (y.name == dom or y.name.endswith("." + dom))),
+               default=h.first)
 
 
 def unresolved_targets(ctx: Ctx, t: float) -> frozenset[str]:

@@ -22,6 +22,7 @@ from harness.certify.checks_base import Ctx
 from harness.certify.checks_dns import (
     DNS_GIVE_UP,
     DnsDown,
+    _ended_without,
     in_flight,
     register_elsewhere,
     unresolved_targets,
@@ -905,14 +906,7 @@ def fbk_c3(ctx: Ctx) -> Verdict:
             # failure of server 1 as a whole, the fallback server takes over, FO-6): the
             # working server was down again, whatever it answered before (explore seed
             # 42 of dns-ip-literal: the A record's TTL ran out, the DNS server SERVFAILed)
-            # (a lookup begun before the working server answered, given up after it, is
-            # that failure too: the phone learnt of it only then, its INVITE at once after;
-            # survey w7087 [1910], round 37: the call's SRV question asked at 43 s while the
-            # retry was under way, its answers lost, the secondary's 200 at 45.21 s, the
-            # resolver giving up at 47 s and the INVITE to the fallback server then)
-            down_again = next((d for d in ctx.dns_downs if d.start <= inv.start
-                               and back < d.latest
-                               and inv.head.started <= d.latest + ctx.at_once), None)
+            down_again = _down_again(ctx, back, inv)
             claimed = _call_tried_working(ctx, inv.head) if down_again is None else ()
             if down_again is not None:
                 ev.extend(down_again.indexes)
@@ -925,6 +919,68 @@ def fbk_c3(ctx: Ctx) -> Verdict:
                                   inv.head.indexes)
     return ctx.passed(c, "REGISTER kept going to the down working server; new INVITEs went "
                          "back to it once it answered", ev)
+
+
+def _down_again(ctx: Ctx, back: float, inv: wire.Chain) -> DnsDown | None:
+    """
+    The failed lookup of server 1 (DNS-11: a failure of server 1 as a whole,
+    FO-6) that sent new INVITE C{inv} to the fallback server after the
+    working server answered again at C{back}: one begun after C{back}, the
+    INVITE by its end (explore seed 42 of dns-ip-literal); or one begun
+    before C{back} and given up after it, as dated question by question
+    (L{_lookup_given_up}), the INVITE at once after that give-up, no answer
+    with a target's address heard since C{back} (the phone learnt of that
+    failure only then, and had no address that served it; survey w7087
+    [1910], round 37: a call's SRV question asked at 43 s while the retry was
+    under way, its answers lost, the secondary's 200 at 45.21 s, the resolver
+    giving up at 47 s and the INVITE to the fallback server then).  A lookup
+    given up before C{back}, or an INVITE long after the give-up or after
+    its own lookup heard an address, is no such failure (review of round 37).
+    """
+    started = inv.head.started
+    for d in ctx.dns_downs:
+        if d.start > inv.start:
+            continue
+        if back < d.start:
+            if started <= d.latest + ctx.at_once:
+                return d
+            continue
+        gave = _lookup_given_up(ctx, d)
+        if (back < gave and gave - ctx.tol <= started <= gave + ctx.at_once
+                and not _address_heard(ctx, back, started)):
+            return d
+    return None
+
+
+def _lookup_given_up(ctx: Ctx, d: DnsDown) -> float:
+    """
+    When the phone's resolver gave failed lookup C{d} up, read from its
+    questions (L{checks_dns.questions}): the last of them to end without an
+    address (L{_ended_without}: L{DNS_GIVE_UP} after the first try of one
+    that brought nothing back, or the answer that had none), the next
+    question it lost on the way (C{next_lost}) among them.  C{latest} is when
+    it had surely given up, seconds later than the resolver did when a lost
+    packet nearby reads as its own; C{gave_up} when no question of it is seen.
+    """
+    mine = set(d.indexes)
+    ends = [e for x in ctx.questions
+            if (any(q.index in mine for q in x.tries)
+                or (d.next_lost is not None and abs(x.first - d.next_lost) <= 1e-9))
+            and (e := _ended_without(x)) is not None]
+    return max(ends, default=d.gave_up)
+
+
+def _address_heard(ctx: Ctx, lo: float, hi: float) -> bool:
+    """
+    Whether an answer giving one of server 1's targets an address reached the
+    phone after C{lo}, by C{hi}: a lookup that had the working server's
+    address, which a request then could use (L{_down_again}).
+    """
+    targets = {s.address for s in ctx.facts.targets}
+    qs, _ = ctx.address_questions
+    return any(x.heard is not None and x.heard.answer is not None
+               and lo < x.heard.answer.t <= hi and targets & set(x.heard.records)
+               for x in qs)
 
 
 # -- successive ------------------------------------------------------------------------------

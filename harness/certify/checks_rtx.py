@@ -26,13 +26,14 @@ from harness.certify.checks_dns import (
     address_reasked,
     address_reasked_until,
     first_resolved_target,
+    given_up_as_begun,
+    given_up_before,
     given_up_unresolved_targets,
     in_flight,
     reask_of_another_lookup,
     server1_first_question,
     server1_query_times,
     settled_unresolved_targets,
-    unresolved_for,
     unresolved_names,
     unresolved_targets,
 )
@@ -1582,7 +1583,9 @@ def _top_unresolved_for_retry(ctx: Ctx, start: float, dst: str, top: str) -> boo
     """
     Whether the lookup behind the phone's first REGISTER to C{dst} after
     C{start} gave C{top} no address, read question by question as FB-0..FB-3
-    read a request's own lookup (L{unresolved_for}): the retry tried the top
+    read a request's own lookup (L{given_up_before}, L{given_up_as_begun}:
+    the questions alone, not L{unresolved_targets}' "last lookup before t",
+    which may be another request's): the retry tried the top
     of the list, whose address question failed (DNS-8, DNS-11), and went on.
     L{_lookup_failed_before} counts a name as resolved when any answer in the
     span had its address, another request's heard before the retry's own
@@ -1593,7 +1596,10 @@ def _top_unresolved_for_retry(ctx: Ctx, start: float, dst: str, top: str) -> boo
     """
     x = next((x for x in ctx.attempts
               if x.method == "REGISTER" and x.dst == dst and x.first > start), None)
-    return x is not None and top in unresolved_for(ctx, dst, x.started, x.first)
+    # (only the question-based views: "the last lookup before the REGISTER" may be a
+    # call's, begun after the retry's own had the top's address; review of round 37)
+    return x is not None and (top in given_up_before(ctx, dst, x.started)
+                              or top in given_up_as_begun(ctx, dst, x.started))
 
 
 def _every_target_failed_since(ctx: Ctx, fail_t: float, lo: float) -> float:

@@ -6659,6 +6659,68 @@ class CallsLookupBegunBeforeTheWorkingServerAnsweredTests(SynchronousTestCase):
         self.assertEqual(status(self._world(False), "FBK-C3"), "fail")
 
 
+class FailedLookupThatDidNotSendTheInviteTests(SynchronousTestCase):
+    """
+    FBK-C3 (review of round 37): as L{CallsLookupBegunBeforeTheWorkingServerAnsweredTests},
+    a call's lookup of server 1 begun before the working server answered
+    again.  A lookup the resolver gave up before that answer (its SRV
+    question's first try four seconds before), whose INVITE went to the
+    fallback server only after it, was no failure the phone learnt of after
+    the working server was back: fails.  Nor is another call's lookup, given
+    up later, what sent a second call's INVITE to the fallback server when
+    that call's own lookup heard the working server's address: fails.
+    """
+
+    def _base(self, retry_counts: int = 0) -> tuple[TraceBuilder, float, float]:
+        srv_name = f"_sip._udp.{DOMAIN}"
+        srv = [f"0 1 5060 primary.{DOMAIN}", f"1 0 5060 secondary.{DOMAIN}"]
+        tb = TraceBuilder(default_facts(port1=0, retry_counts=retry_counts, duration=120.0))
+        g = tb.give_up("REGISTER")
+        fb = tb.register("fallback", 0.0, call_id="reg-2")
+        tb.respond(fb, 200, 0.005)
+        tb.dns(0.006, srv_name, "SRV", srv, ttl=5)
+        tb.dns(0.007, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=5)
+        tb.dns(0.008, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=5)
+        tb.silent("REGISTER", "primary", 0.011)
+        tb.silent("REGISTER", "secondary", 0.011 + g, cseq=2)
+        due = 0.011 + 2 * g + tb.facts.profile.retry_interval
+        tb.dns(due, srv_name, "SRV", srv, ttl=5)
+        tb.dns(due + 0.001, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=5)
+        tb.dns(due + 0.002, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=5)
+        tb.silent("REGISTER", "primary", due + 0.005, cseq=3)
+        back = tb.register("secondary", due + 0.005 + g, cseq=4)
+        tb.respond(back, 200)
+        return tb, due, back.last + 0.01
+
+    def test_invite_after_a_lookup_given_up_before_the_answer_fails(self) -> None:
+        srv_name = f"_sip._udp.{DOMAIN}"
+        for delay in (0.3, 0.7):
+            tb, _, back = self._base(retry_counts=3)
+            placed = back - 4.5
+            tb.facts = replace(tb.facts, calls=(CallPlan(placed, f"sip:echo@{DOMAIN}"),))
+            lost_query(tb, placed, srv_name, dns.SRV)
+            tb.dns(placed + 1.0, srv_name, "SRV", rcode="TIMEOUT")
+            tb.call("fallback", back + delay, call_id="call-a")
+            self.assertEqual(status(tb, "FBK-C3"), "fail", delay)
+
+    def test_call_whose_own_lookup_heard_the_address_fails(self) -> None:
+        srv_name = f"_sip._udp.{DOMAIN}"
+        srv = [f"0 1 5060 primary.{DOMAIN}", f"1 0 5060 secondary.{DOMAIN}"]
+        tb, due, _ = self._base()
+        placed = due + 0.2
+        other = placed + 1.8
+        tb.facts = replace(tb.facts, calls=(CallPlan(placed, f"sip:echo@{DOMAIN}"),
+                                            CallPlan(other, f"sip:echo@{DOMAIN}")))
+        lost_query(tb, placed, srv_name, dns.SRV)
+        tb.dns(placed + 1.0, srv_name, "SRV", rcode="TIMEOUT")
+        tb.call("fallback", placed + 4.0, call_id="call-a")
+        tb.dns(other - 0.003, srv_name, "SRV", srv, ttl=5)
+        tb.dns(other, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=5)
+        tb.dns(other + 0.002, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=5)
+        tb.call("fallback", other + 0.005, call_id="call-b")
+        self.assertEqual(status(tb, "FBK-C3"), "fail")
+
+
 class CallWaitingOnTheCurrentServersLostAddressTests(SynchronousTestCase):
     """
     FB-2 (round 37, survey w7087 [5418..5422]): failback_mode 2, the phone
@@ -6703,3 +6765,49 @@ class CallWaitingOnTheCurrentServersLostAddressTests(SynchronousTestCase):
 
     def test_leaving_the_current_server_with_its_address_fails(self) -> None:
         self.assertEqual(status(self._world(False), "FB-2"), "fail")
+
+
+class OtherQuestionGivenUpAfterTheCallHadBothAddressesTests(SynchronousTestCase):
+    """
+    FB-0, FB-2 and the FAILBACK invariant (review of round 37), beside
+    L{CallWaitingOnTheCurrentServersLostAddressTests}: a call's lookup heard
+    both targets' addresses by 40.002 s; another question for one of them,
+    asked at 40.004 s, lost twice and given up at 44.004 s, is no question
+    that lookup waited on (it had that address, and the head's was heard
+    before the question was asked).  The INVITE sent then to the other
+    target fails: FB-0 to the secondary, FB-2 to the primary.
+    """
+
+    def _world(self, mode: int, target: str, other: str) -> TraceBuilder:
+        srv_name = f"_sip._udp.{DOMAIN}"
+        srv = [f"0 1 5060 primary.{DOMAIN}", f"1 0 5060 secondary.{DOMAIN}"]
+        tb = TraceBuilder(default_facts(failback_mode=mode, expires=120, calls=(40.0,),
+                                        duration=50.0))
+        tb.dns(0.0, srv_name, "SRV", srv, ttl=5)
+        tb.dns(0.002, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=5)
+        tb.dns(0.004, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=5)
+        first = tb.silent("REGISTER", "primary", 0.01)
+        second = tb.register("secondary", first.sends[0] + tb.give_up("REGISTER"), cseq=2)
+        tb.respond(second, 200)
+        tb.dns(40.0, srv_name, "SRV", srv, ttl=5)
+        tb.dns(40.001, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=5)
+        tb.dns(40.002, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=5)
+        lost_query(tb, 40.004, f"{other}.{DOMAIN}", dns.A)
+        lost_query(tb, 41.004, f"{other}.{DOMAIN}", dns.A)
+        inv = tb.invite(target, 44.004, call_id="call-a")
+        tb.respond(inv, 200)
+        return tb
+
+    def test_fb0_invite_to_the_secondary_fails(self) -> None:
+        self.assertEqual(status(self._world(0, "secondary", "primary"), "FB-0"), "fail")
+
+    def test_fb2_invite_to_the_primary_fails(self) -> None:
+        self.assertEqual(status(self._world(2, "primary", "secondary"), "FB-2"), "fail")
+
+    def test_invariant_breaks(self) -> None:
+        from harness.testing.strategies import AccountSpec
+
+        for mode, target, other in ((0, "secondary", "primary"), (2, "primary", "secondary")):
+            tb = self._world(mode, target, other)
+            problems = failback_problems(tb, AccountSpec(failback_mode=(mode, 0), transport=0))
+            self.assertEqual(len(problems), 1, mode)

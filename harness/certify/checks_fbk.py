@@ -925,17 +925,22 @@ def _down_again(ctx: Ctx, back: float, inv: wire.Chain) -> DnsDown | None:
     """
     The failed lookup of server 1 (DNS-11: a failure of server 1 as a whole,
     FO-6) that sent new INVITE C{inv} to the fallback server after the
-    working server answered again at C{back}: one begun after C{back}, the
-    INVITE by its end (explore seed 42 of dns-ip-literal); or one begun
-    before C{back} and given up after it, as dated question by question
-    (L{_lookup_given_up}), the INVITE at once after that give-up, no answer
-    with a target's address heard since C{back} (the phone learnt of that
-    failure only then, and had no address that served it; survey w7087
-    [1910], round 37: a call's SRV question asked at 43 s while the retry was
-    under way, its answers lost, the secondary's 200 at 45.21 s, the resolver
-    giving up at 47 s and the INVITE to the fallback server then).  A lookup
-    given up before C{back}, or an INVITE long after the give-up or after
-    its own lookup heard an address, is no such failure (review of round 37).
+    working server answered again at C{back}.  Either one begun after
+    C{back}, the INVITE by its C{latest} (explore seed 42 of dns-ip-literal);
+    or one begun before C{back} whose give-up, read question by question
+    (L{_lookup_given_up}), came after C{back}, the INVITE leaving from
+    C{ctx.tol} before that give-up to C{ctx.at_once} after it, with no answer
+    giving one of server 1's addresses heard after C{back} by the INVITE
+    (L{_address_heard}): the phone learnt of that failure only then and had
+    no address that served it (survey w7087 [1910], round 37: a call's SRV
+    question asked at 43 s while the retry was under way, its answers lost,
+    the secondary's 200 at 45.21 s, the resolver giving up at 47 s and the
+    INVITE to the fallback server then).  Not one given up before C{back}, an
+    INVITE long after the give-up, or after an address was heard (review of
+    round 37); nor, when another lookup went on with a working address in
+    that instant (L{_other_lookup_moved_on}), one of more INVITEs to the
+    fallback server then than lookups that failed (L{_fallback_invites_outnumber}:
+    one failed lookup sends one call there; second review of round 37).
     """
     started = inv.head.started
     for d in ctx.dns_downs:
@@ -947,9 +952,59 @@ def _down_again(ctx: Ctx, back: float, inv: wire.Chain) -> DnsDown | None:
             continue
         gave = _lookup_given_up(ctx, d)
         if (back < gave and gave - ctx.tol <= started <= gave + ctx.at_once
-                and not _address_heard(ctx, back, started)):
+                and not _address_heard(ctx, back, started)
+                and not (_other_lookup_moved_on(ctx, d, started)
+                         and _fallback_invites_outnumber(ctx, started))):
             return d
     return None
+
+
+def _other_lookup_moved_on(ctx: Ctx, d: DnsDown, started: float) -> bool:
+    """
+    Whether an address question of a lookup other than C{d} ended without an
+    address (L{_ended_without}) as the request left at C{started}, one of
+    server 1's addresses having reached the phone from L{DNS_GIVE_UP} before
+    that question was asked until then: that lookup had a target's address
+    and went on with it (DNS-8: a target without an address is skipped),
+    the request it sent then going to server 1, not the fallback server
+    (review of round 37: a call's lookup had the secondary's address, its
+    primary question lost twice and given up as another call's lookup failed
+    whole).
+    """
+    mine = set(d.indexes)
+    targets = {s.address for s in ctx.facts.targets}
+    qs, _ = ctx.address_questions
+    for x in qs:
+        if any(q.index in mine for q in x.tries):
+            continue
+        end = _ended_without(x)
+        if end is None or not started - ctx.at_once <= end <= started + ctx.tol:
+            continue
+        if any(y.heard is not None and y.heard.answer is not None
+               and targets & set(y.heard.records)
+               and x.first - DNS_GIVE_UP <= y.heard.answer.t <= started for y in qs):
+            return True
+    return False
+
+
+def _fallback_invites_outnumber(ctx: Ctx, started: float) -> bool:
+    """
+    Whether more new calls sent their INVITE to the fallback server in the
+    moment of C{started} than lookups of server 1 failed then (L{DnsDown},
+    given up as read by L{_lookup_given_up}): one failed lookup sends one
+    request to the fallback server (DNS-11), so two calls there on one failed
+    lookup, while another lookup had a working address
+    (L{_other_lookup_moved_on}), had one of them not sent by a failure of its
+    own (review of round 37).  A REGISTER retry's lookup moving on as a
+    call's failed leaves one INVITE there, on one failed lookup: no excess.
+    """
+    lo, hi = started - ctx.at_once, started + ctx.at_once
+    calls = {x.head.call_id for x in ctx.rounds
+             if x.method == "INVITE" and not x.in_dialog
+             and ctx.facts.group_of(x.head.dst) == 2 and lo <= x.head.started <= hi}
+    failed = sum(1 for d in ctx.dns_downs
+                 if d.start <= hi and lo - ctx.tol <= _lookup_given_up(ctx, d) <= hi)
+    return len(calls) > failed
 
 
 def _lookup_given_up(ctx: Ctx, d: DnsDown) -> float:

@@ -6668,7 +6668,11 @@ class FailedLookupThatDidNotSendTheInviteTests(SynchronousTestCase):
     fallback server only after it, was no failure the phone learnt of after
     the working server was back: fails.  Nor is another call's lookup, given
     up later, what sent a second call's INVITE to the fallback server when
-    that call's own lookup heard the working server's address: fails.
+    that call's own lookup heard the working server's address: fails.  Nor
+    does one failed lookup send two calls' INVITEs to the fallback server in
+    one instant while the other call's lookup had the working server's
+    address (its primary question given up then, DNS-8): fails; with that
+    call's INVITE to the secondary, passes.
     """
 
     def _base(self, retry_counts: int = 0) -> tuple[TraceBuilder, float, float]:
@@ -6719,6 +6723,44 @@ class FailedLookupThatDidNotSendTheInviteTests(SynchronousTestCase):
         tb.dns(other + 0.002, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=5)
         tb.call("fallback", other + 0.005, call_id="call-b")
         self.assertEqual(status(tb, "FBK-C3"), "fail")
+
+    def _two_calls(self, a_to: str, a_first: bool) -> TraceBuilder:
+        """
+        Calls A and B placed while the retry was under way: A's lookup heard
+        the SRV answer and the secondary's address before the working server
+        answered, its primary question lost twice (DNS-8: given up, go on
+        with the secondary); B's lookup failed whole (its SRV question lost
+        twice), given up in the same instant.  A's INVITE goes to C{a_to},
+        B's to the fallback server, A's first or second.
+        """
+        srv_name = f"_sip._udp.{DOMAIN}"
+        srv = [f"0 1 5060 primary.{DOMAIN}", f"1 0 5060 secondary.{DOMAIN}"]
+        tb, due, _ = self._base()
+        pa, pb = due + 0.1, due + 0.2
+        tb.facts = replace(tb.facts, calls=(CallPlan(pa, f"sip:echo@{DOMAIN}"),
+                                            CallPlan(pb, f"sip:echo@{DOMAIN}")))
+        tb.dns(pa, srv_name, "SRV", srv, ttl=5)
+        tb.dns(pa + 0.001, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=5)
+        lost_query(tb, pb + 0.002, f"primary.{DOMAIN}", dns.A)
+        lost_query(tb, pb + 1.002, f"primary.{DOMAIN}", dns.A)
+        lost_query(tb, pb + 0.002, srv_name, dns.SRV)
+        tb.dns(pb + 1.002, srv_name, "SRV", rcode="TIMEOUT")
+        gave = pb + 4.002
+        a_at, b_at = (gave, gave + 0.002) if a_first else (gave + 0.002, gave)
+        tb.call(a_to, a_at, call_id="call-a")
+        tb.call("fallback", b_at, call_id="call-b")
+        return tb
+
+    def test_two_calls_to_the_fallback_on_one_failed_lookup_fail(self) -> None:
+        # (review of round 37: both INVITEs explained by B's one failed lookup)
+        for a_first in (True, False):
+            tb = self._two_calls("fallback", a_first)
+            self.assertEqual(status(tb, "FBK-C3"), "fail", a_first)
+
+    def test_call_going_on_with_the_working_servers_address_passes(self) -> None:
+        for a_first in (True, False):
+            tb = self._two_calls("secondary", a_first)
+            self.assertEqual(status(tb, "FBK-C3"), "pass", a_first)
 
 
 class CallWaitingOnTheCurrentServersLostAddressTests(SynchronousTestCase):

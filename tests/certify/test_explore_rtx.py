@@ -6936,6 +6936,8 @@ class RetryPastTheTopItHadTests(SynchronousTestCase):
         lost_query(tb, due + 0.004, f"primary.{DOMAIN}", dns.A)
         tb.dns(due + 0.005, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=5)
         self.assertEqual(self._retry(tb, due + 0.006), "fail")
+
+
 class RetryMovedByACallsSilentServerTests(SynchronousTestCase):
     """
     REG-2, RTX-5 (second review of round 36; UDP, port 0, no fallback server,

@@ -6671,8 +6671,10 @@ class FailedLookupThatDidNotSendTheInviteTests(SynchronousTestCase):
     that call's own lookup heard the working server's address: fails.  Nor
     does one failed lookup send two calls' INVITEs to the fallback server in
     one instant while the other call's lookup had the working server's
-    address (its primary question given up then, DNS-8): fails; with that
-    call's INVITE to the secondary, passes.
+    address (its primary question given up then, DNS-8, or 0.3 s before,
+    outside that instant; third review): fails; with that call's INVITE to
+    the secondary, passes.  Nor is it what sent the INVITE of a call placed
+    after it was given up (third review): fails; to the secondary, passes.
     """
 
     def _base(self, retry_counts: int = 0) -> tuple[TraceBuilder, float, float]:
@@ -6724,14 +6726,15 @@ class FailedLookupThatDidNotSendTheInviteTests(SynchronousTestCase):
         tb.call("fallback", other + 0.005, call_id="call-b")
         self.assertEqual(status(tb, "FBK-C3"), "fail")
 
-    def _two_calls(self, a_to: str, a_first: bool) -> TraceBuilder:
+    def _two_calls(self, a_to: str, a_first: bool, early: float = 0.0) -> TraceBuilder:
         """
         Calls A and B placed while the retry was under way: A's lookup heard
         the SRV answer and the secondary's address before the working server
         answered, its primary question lost twice (DNS-8: given up, go on
         with the secondary); B's lookup failed whole (its SRV question lost
-        twice), given up in the same instant.  A's INVITE goes to C{a_to},
-        B's to the fallback server, A's first or second.
+        twice), given up in the same instant, or C{early} seconds after A's
+        primary question was given up.  A's INVITE goes to C{a_to}, B's to
+        the fallback server, A's first or second.
         """
         srv_name = f"_sip._udp.{DOMAIN}"
         srv = [f"0 1 5060 primary.{DOMAIN}", f"1 0 5060 secondary.{DOMAIN}"]
@@ -6741,8 +6744,8 @@ class FailedLookupThatDidNotSendTheInviteTests(SynchronousTestCase):
                                             CallPlan(pb, f"sip:echo@{DOMAIN}")))
         tb.dns(pa, srv_name, "SRV", srv, ttl=5)
         tb.dns(pa + 0.001, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=5)
-        lost_query(tb, pb + 0.002, f"primary.{DOMAIN}", dns.A)
-        lost_query(tb, pb + 1.002, f"primary.{DOMAIN}", dns.A)
+        lost_query(tb, pb + 0.002 - early, f"primary.{DOMAIN}", dns.A)
+        lost_query(tb, pb + 1.002 - early, f"primary.{DOMAIN}", dns.A)
         lost_query(tb, pb + 0.002, srv_name, dns.SRV)
         tb.dns(pb + 1.002, srv_name, "SRV", rcode="TIMEOUT")
         gave = pb + 4.002
@@ -6757,10 +6760,50 @@ class FailedLookupThatDidNotSendTheInviteTests(SynchronousTestCase):
             tb = self._two_calls("fallback", a_first)
             self.assertEqual(status(tb, "FBK-C3"), "fail", a_first)
 
+    def test_two_calls_to_the_fallback_a_question_ended_before_the_instant_fail(self) -> None:
+        # (third review of round 37: A's primary question given up 0.3 s before
+        # B's lookup, outside "the instant" of the INVITEs; still one failed lookup)
+        for a_first in (True, False):
+            tb = self._two_calls("fallback", a_first, early=0.3)
+            self.assertEqual(status(tb, "FBK-C3"), "fail", a_first)
+
     def test_call_going_on_with_the_working_servers_address_passes(self) -> None:
         for a_first in (True, False):
-            tb = self._two_calls("secondary", a_first)
-            self.assertEqual(status(tb, "FBK-C3"), "pass", a_first)
+            for early in (0.0, 0.3):
+                tb = self._two_calls("secondary", a_first, early)
+                self.assertEqual(status(tb, "FBK-C3"), "pass", (a_first, early))
+
+    def _placed_after_the_give_up(self, a_to: str, b_invite: bool) -> TraceBuilder:
+        """
+        Call B placed while the retry was under way, its lookup failed whole
+        (its SRV question lost twice), given up after the working server
+        answered; call A placed 60 ms after that give-up, no question of its
+        own (the retry's answers still fresh, DNS-10), its INVITE to C{a_to}
+        10 ms later; B's INVITE to the fallback server after it, or none.
+        """
+        srv_name = f"_sip._udp.{DOMAIN}"
+        tb, due, _ = self._base()
+        pb = due + 0.2
+        gave = pb + 4.002
+        tb.facts = replace(tb.facts, calls=(CallPlan(pb, f"sip:echo@{DOMAIN}"),
+                                            CallPlan(gave + 0.06, f"sip:echo@{DOMAIN}")))
+        lost_query(tb, pb + 0.002, srv_name, dns.SRV)
+        tb.dns(pb + 1.002, srv_name, "SRV", rcode="TIMEOUT")
+        tb.call(a_to, gave + 0.07, call_id="call-a")
+        if b_invite:
+            tb.call("fallback", gave + 0.1, call_id="call-b")
+        return tb
+
+    def test_call_placed_after_the_give_up_to_the_fallback_fails(self) -> None:
+        # (third review of round 37: A never waited on B's failed lookup)
+        for b_invite in (True, False):
+            tb = self._placed_after_the_give_up("fallback", b_invite)
+            self.assertEqual(status(tb, "FBK-C3"), "fail", b_invite)
+
+    def test_call_placed_after_the_give_up_to_the_secondary_passes(self) -> None:
+        for b_invite in (True, False):
+            tb = self._placed_after_the_give_up("secondary", b_invite)
+            self.assertEqual(status(tb, "FBK-C3"), "pass", b_invite)
 
 
 class CallWaitingOnTheCurrentServersLostAddressTests(SynchronousTestCase):

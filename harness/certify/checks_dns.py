@@ -2221,9 +2221,12 @@ def given_up_before(ctx: Ctx, req: Txn) -> dict[str, tuple[int, int]]:
         mine = names.get(a, frozenset())
         if not mine or mine & heads:
             continue
-        given_up = next((x for x in qs if x.name in mine
+        # (begun before the lookup asked the head's address, and ended as it did: a
+        # question asked after it, another request's, was not what that lookup moved on
+        # from; review of round 37)
+        given_up = next((x for x in qs if x.name in mine and x.first < moved_on.first
                          and (end := _ended_without(x)) is not None
-                         and abs(end - moved_on.first) <= ctx.tol
+                         and _ended_as(ctx, x, end, moved_on.first)
                          and not _heard_by_then(ctx, x, a, end, moved_on, heads)),
                         None)
         if given_up is not None:
@@ -2376,6 +2379,26 @@ def _lookup_running(ctx: Ctx, y: Question, r: Txn) -> bool:
     return plan is not None and plan <= y.first + ctx.tol
 
 
+#: Seconds by which an answer's time in the trace may follow the request the
+#: phone sent on hearing it (the two clocks' rounding): an answer heard only
+#: after the request left was none the phone could act on.
+_HEARD_EPS = 0.002
+
+
+def _ended_as(ctx: Ctx, x: Question, end: float, t: float) -> bool:
+    """
+    Whether question C{x}, ended without an address at C{end}
+    (L{_ended_without}), ended as the phone moved on at C{t}: its give-up,
+    dated from its first try, within the tolerance either side; an answer
+    with no address, at most L{_HEARD_EPS} after C{t} (the phone cannot act
+    on an answer that reached it after it moved on; review of round 37: a
+    SERVFAIL 40 ms after the REGISTER left read as what moved it on).
+    """
+    if x.heard is None:
+        return abs(end - t) <= ctx.tol
+    return t - ctx.tol <= end <= t + _HEARD_EPS
+
+
 def address_questions(ctx: Ctx) -> tuple[tuple[Question, ...], dict[str, frozenset[str]]]:
     """
     The phone's address (A) questions (L{questions}), and for each address an
@@ -2414,7 +2437,67 @@ def unresolved_for(ctx: Ctx, req: Txn, t: float) -> frozenset[str]:
     to its target's address (L{given_up_before}), when another lookup
     interleaved.
     """
-    return unresolved_targets(ctx, t) | given_up_before(ctx, req).keys()
+    return (unresolved_targets(ctx, t) | given_up_before(ctx, req).keys()
+            | given_up_as_begun(ctx, req.dst, req.started))
+
+
+def given_up_as_begun(ctx: Ctx, head: str, started: float) -> frozenset[str]:
+    """
+    Server 1's targets other than C{head} whose address question, begun
+    before a request began at C{started} at C{head}, ended without an address
+    (L{_ended_without}) in that very instant, no answer naming that target
+    having reached the phone since the question's first try: the lookup
+    behind the request waited for it, and, that target failed (DNS-8,
+    DNS-11), the request went at once to the one it had.  L{given_up_before}
+    reads a lookup that asked C{head}'s address only after giving the other
+    up; here the other was still under way after C{head}'s was heard (asked
+    beside it, or a question another lookup had in flight, which the phone's
+    resolver shares).  Survey w7087 [5418], round 37: FB-2 on the secondary,
+    a call's lookup heard the primary's address at 104.02 s and waited on
+    the secondary's question another call had asked at 104.01 s, both tries
+    lost; given up at 108.01 s, the INVITE went to the primary then.
+    """
+    qs, names = ctx.address_questions
+    heads = names.get(head, frozenset())
+    out: set[str] = set()
+    for a in {s.address for s in ctx.facts.targets} - {head}:
+        mine = names.get(a, frozenset())
+        if not mine or mine & heads:
+            continue
+        for x in qs:
+            end = _ended_without(x) if x.name in mine and x.first < started else None
+            if end is None or not _ended_as(ctx, x, end, started):
+                continue
+            # (the head's address heard while the lookup waited on it, by the request's
+            # own lookup: one heard before the other question was asked was a lookup
+            # that had no need to wait on it; review of round 37)
+            h = next((h for h in reversed(qs) if h.name in heads and h.heard is not None
+                      and h.heard.answer is not None and head in h.heard.records
+                      and x.first <= h.heard.answer.t <= min(end, started) + ctx.tol), None)
+            if h is None:
+                continue
+            since = min(x.first, _own_lookup_began(ctx, h))
+            if not any(y.name in mine and y.heard is not None and y.heard.records
+                       and y.heard.answer is not None
+                       and since <= y.heard.answer.t <= started for y in qs):
+                out.add(a)
+                break
+    return frozenset(out)
+
+
+def _own_lookup_began(ctx: Ctx, h: Question) -> float:
+    """
+    When the lookup that asked address question C{h} began, as far as the
+    questions tell: the last question of server 1's domain other than an
+    address's (SRV, NAPTR) first asked before C{h}, else C{h} itself.  An
+    answer naming a target heard since reached that lookup: it had that
+    target and waited on no other question for it (L{given_up_as_begun}).
+    """
+    dom = _domain(ctx)
+    return max((y.first for y in ctx.questions
+                if y.type != "A" and y.first <= h.first and dom is not None
+                and (y.name == dom or y.name.endswith("." + dom))),
+               default=h.first)
 
 
 def unresolved_targets(ctx: Ctx, t: float) -> frozenset[str]:

@@ -26,6 +26,8 @@ from harness.certify.checks_dns import (
     address_reasked,
     address_reasked_until,
     first_resolved_target,
+    given_up_as_begun,
+    given_up_before,
     given_up_unresolved_targets,
     in_flight,
     reask_of_another_lookup,
@@ -1667,6 +1669,29 @@ def _lookup_failed_before(ctx: Ctx, start: float, dst: str) -> bool:
     return False
 
 
+def _top_unresolved_for_retry(ctx: Ctx, start: float, dst: str, top: str) -> bool:
+    """
+    Whether the lookup behind the phone's first REGISTER to C{dst} after
+    C{start} gave C{top} no address, read question by question as FB-0..FB-3
+    read a request's own lookup (L{given_up_before}, L{given_up_as_begun}:
+    the questions alone, not L{unresolved_targets}' "last lookup before t",
+    which may be another request's): the retry tried the top
+    of the list, whose address question failed (DNS-8, DNS-11), and went on.
+    L{_lookup_failed_before} counts a name as resolved when any answer in the
+    span had its address, another request's heard before the retry's own
+    question included.  Survey w7087 [5418], round 37: the retry due at
+    104.57 s, a call's lookup heard the primary's address at 104.02 s, the
+    retry's own question for it asked at 105.59 s, both answers lost, given
+    up at 109.59 s, the secondary's asked then and its REGISTER at 110.61 s.
+    """
+    x = next((x for x in ctx.attempts
+              if x.method == "REGISTER" and x.dst == dst and x.first > start), None)
+    # (only the question-based views: "the last lookup before the REGISTER" may be a
+    # call's, begun after the retry's own had the top's address; review of round 37)
+    return x is not None and (top in given_up_before(ctx, x)
+                              or top in given_up_as_begun(ctx, dst, x.started))
+
+
 def _every_target_failed_since(ctx: Ctx, fail_t: float, lo: float) -> float:
     """
     The first moment, after C{lo} and after the last answer a target of server 1
@@ -2505,7 +2530,9 @@ def rtx5(ctx: Ctx) -> Verdict:
                                             f.to == r_dst and last.last < f.t <= r_t
                                             for f in ctx.failovers))
                                         or (top in skipped and r_dst == first_up)
-                                        or _lookup_failed_before(ctx, last.last, r_dst)):
+                                        or _lookup_failed_before(ctx, last.last, r_dst)
+                                        or _top_unresolved_for_retry(ctx, last.last, r_dst,
+                                                                     top)):
                 return ctx.failed(
                     c,
                     "retry did not start again from the top of the list",

@@ -7049,6 +7049,120 @@ class RegistrationsAnswerAtItsGiveUpThenCallsRefusedTests(SynchronousTestCase):
         self.assertEqual(status(self._syn_world(0.5), "RTX-5"), "pass")
 
 
+class RetrysPrimaryAddressLostAfterACallHeardItTests(SynchronousTestCase):
+    """
+    RTX-5 (round 37, survey w7087 [5418..5422]): server 1 a domain (SRV:
+    primary, then secondary), both silent to the first REGISTER.  A call's
+    lookup heard the primary's address a second before RTX-5's retry fell due,
+    and its INVITE went there.  The retry resolved server 1 again: its SRV
+    question's first try lost, then answered, its own question for the
+    primary's address lost both answers and was given up (DNS-11), so the
+    primary was no target (DNS-8) and the REGISTER went to the secondary.
+    The retry did start from the top; the call's answer, heard before the
+    retry's own question, was not the one it used.  With the retry's own
+    question for the primary answered, the same REGISTER to the secondary
+    still fails RTX-5.
+    """
+
+    def _world(self, primary_lost: bool) -> TraceBuilder:
+        srv_name = f"_sip._udp.{DOMAIN}"
+        srv = [f"0 1 5060 primary.{DOMAIN}", f"1 0 5060 secondary.{DOMAIN}"]
+        tb = TraceBuilder(default_facts(port1=0, server2="", retry_counts=0, calls=(30.0,),
+                                        duration=60.0))
+        g = tb.give_up("REGISTER")
+        tb.dns(0.0, srv_name, "SRV", srv, ttl=5)
+        tb.dns(0.001, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=5)
+        tb.dns(0.002, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=5)
+        tb.silent("REGISTER", "primary", 0.01)
+        tb.silent("REGISTER", "secondary", 0.01 + g, cseq=2)
+        due = 0.01 + 2 * g + tb.facts.profile.retry_interval
+        # the call's lookup and INVITE, a second before the retry fell due
+        tb.dns(due - 1.0, srv_name, "SRV", srv, ttl=5)
+        tb.dns(due - 0.998, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=5)
+        tb.call("primary", due - 0.995, bye_at=due + 10.0, call_id="call-a")
+        # the retry's lookup
+        lost_query(tb, due, srv_name, dns.SRV)
+        tb.dns(due + 1.0, srv_name, "SRV", srv, ttl=5)
+        if primary_lost:
+            tb.dns(due + 1.002, f"primary.{DOMAIN}", "A", rcode="TIMEOUT")
+            tb.dns(due + 2.002, f"primary.{DOMAIN}", "A", rcode="TIMEOUT")
+            then = due + 5.002
+        else:
+            tb.dns(due + 1.002, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=5)
+            then = due + 1.004
+        tb.dns(then, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=5)
+        retry = tb.register("secondary", then + 0.002, cseq=3)
+        tb.respond(retry, 200)
+        return tb
+
+    def test_retry_past_its_own_lost_primary_address_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "RTX-5"), "fail")
+
+    def test_retry_past_the_primary_with_its_address_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-5"), "fail")
+
+
+class RetryPastTheTopItHadTests(SynchronousTestCase):
+    """
+    RTX-5 (review of round 37), beside
+    L{RetrysPrimaryAddressLostAfterACallHeardItTests}: the retry's own lookup
+    heard the primary's and the secondary's addresses; a call's question
+    asked after it, or a call's lookup begun after it, is not what the retry
+    read.  Its REGISTER to the secondary did not start from the top, though
+    a call's question for the primary then failed (answered with no address
+    as the REGISTER left, or 40 ms after it; lost twice and given up as it
+    left), or a call's lookup begun after it lost the primary's answer.
+    """
+
+    def _world(self) -> tuple[TraceBuilder, float, str]:
+        srv_name = f"_sip._udp.{DOMAIN}"
+        srv = [f"0 1 5060 primary.{DOMAIN}", f"1 0 5060 secondary.{DOMAIN}"]
+        tb = TraceBuilder(default_facts(port1=0, server2="", retry_counts=0, calls=(30.0,),
+                                        duration=60.0))
+        g = tb.give_up("REGISTER")
+        tb.dns(0.0, srv_name, "SRV", srv, ttl=5)
+        tb.dns(0.001, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=5)
+        tb.dns(0.002, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=5)
+        tb.silent("REGISTER", "primary", 0.01)
+        tb.silent("REGISTER", "secondary", 0.01 + g, cseq=2)
+        due = 0.01 + 2 * g + tb.facts.profile.retry_interval
+        tb.facts = replace(tb.facts, calls=(CallPlan(due + 0.003, f"sip:echo@{DOMAIN}"),))
+        tb.dns(due, srv_name, "SRV", srv, ttl=5)
+        tb.dns(due + 0.001, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=5)
+        tb.dns(due + 0.002, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=5)
+        return tb, due, srv_name
+
+    def _retry(self, tb: TraceBuilder, at: float) -> str:
+        retry = tb.register("secondary", at, cseq=3)
+        tb.respond(retry, 200)
+        return status(tb, "RTX-5")
+
+    def test_calls_question_answered_without_address_fails(self) -> None:
+        for rcode in ("SERVFAIL", "NXDOMAIN"):
+            tb, due, _ = self._world()
+            tb.dns(due + 0.004, f"primary.{DOMAIN}", "A", rcode=rcode, answer_after=0.002)
+            self.assertEqual(self._retry(tb, due + 0.006), "fail", rcode)
+
+    def test_calls_answer_after_the_register_left_fails(self) -> None:
+        tb, due, _ = self._world()
+        tb.dns(due + 0.004, f"primary.{DOMAIN}", "A", rcode="SERVFAIL", answer_after=0.042)
+        self.assertEqual(self._retry(tb, due + 0.006), "fail")
+
+    def test_calls_question_given_up_fails(self) -> None:
+        tb, due, _ = self._world()
+        lost_query(tb, due + 0.004, f"primary.{DOMAIN}", dns.A)
+        lost_query(tb, due + 1.004, f"primary.{DOMAIN}", dns.A)
+        self.assertEqual(self._retry(tb, due + 4.004), "fail")
+
+    def test_calls_later_lookup_losing_the_primary_fails(self) -> None:
+        tb, due, srv_name = self._world()
+        tb.dns(due + 0.003, srv_name, "SRV",
+               [f"0 1 5060 primary.{DOMAIN}", f"1 0 5060 secondary.{DOMAIN}"], ttl=5)
+        lost_query(tb, due + 0.004, f"primary.{DOMAIN}", dns.A)
+        tb.dns(due + 0.005, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=5)
+        self.assertEqual(self._retry(tb, due + 0.006), "fail")
+
+
 class RetryMovedByACallsSilentServerTests(SynchronousTestCase):
     """
     REG-2, RTX-5 (second review of round 36; UDP, port 0, no fallback server,

@@ -21,6 +21,7 @@ from harness.certify.checks_dns import (
     DNS_GIVE_UP,
     DnsDown,
     _ended_without,
+    _reask_run,
     address_asked,
     address_heard_again,
     address_reasked,
@@ -1181,8 +1182,9 @@ def _every_known_target_tried(ctx: Ctx, t: wire.Txn) -> bool:
     Whether, when C{t}'s 503 came, C{t}'s request had tried every target of
     server 1 that the lookup in use as C{t} began gave an address for
     (L{unresolved_targets} left out): its round's attempts up to C{t}, FO-5's
-    REGISTERs sent for its targets within that round (L{Ctx.roe_registers}:
-    the request's attempt there), and the targets a 503's Retry-After let it
+    REGISTERs sent for its targets within that round at the end (give-up or
+    503) of one of its earlier attempts (L{Ctx.roe_registers}: the request's
+    attempt there), and the targets a 503's Retry-After let it
     skip (RTX-3).  Only then does the phone ask again for the addresses the
     lookup lacked (DNS-11: it fills its list when every target it had failed);
     asking while it still had an untried target with an address is no reason
@@ -1195,12 +1197,38 @@ def _every_known_target_tried(ctx: Ctx, t: wire.Txn) -> bool:
     own = chain.txns if chain is not None else (t,)
     lo, hi = own[0].first - ctx.tol, t.started + ctx.tol
     tried = {x.dst for x in own if x.started <= hi}
+    ends = [d for x in own if x is not t and x.started <= hi
+            for d in (_gave_up_at(ctx, x),
+                      x.final_t if x.final is not None and x.final.status == 503 else None)
+            if d is not None]
+    # (an FO-5 REGISTER is this request's attempt only when it began at the end of one of
+    # its round's earlier attempts: another call's, sent in the same window, is not;
+    # second review of t45w91, round 37)
     tried |= {x.dst for x in ctx.txns
-              if id(x) in ctx.roe_registers and lo <= x.started <= hi}
+              if id(x) in ctx.roe_registers and lo <= x.started <= hi
+              and any(abs(d - x.started) <= ctx.tol or abs(d - x.first) <= ctx.tol
+                      for d in ends)}
     final_t = t.final_t
     had = {s.address for s in ctx.facts.targets} - unresolved_targets(ctx, t.started)
     return all(a in tried or any(b0 <= final_t <= b1 for b0, b1 in ctx.retry_after_windows(a))
                for a in had)
+
+
+def _owed_reask(ctx: Ctx, t: wire.Txn) -> set[str]:
+    """
+    The SRV target names the phone owed a second ask when C{t}'s 503 came:
+    those the lookup in use, at C{t}'s start or its 503, had no address for
+    (L{unresolved_names}), less those it had I{settled} with none
+    (L{settled_unresolved_targets}: no target until the resolution is renewed,
+    DNS-8, DNS-10; no second ask is owed, unlike for a lost or failed one,
+    DNS-11).
+    """
+    assert t.final_t is not None
+    owed: set[str] = set()
+    for at in (t.started, t.final_t):
+        if not settled_unresolved_targets(ctx, at):
+            owed |= unresolved_names(ctx, at)
+    return owed
 
 
 def _late_after_reask(ctx: Ctx, t: wire.Txn, nxt: wire.Txn) -> bool:
@@ -1213,7 +1241,9 @@ def _late_after_reask(ctx: Ctx, t: wire.Txn, nxt: wire.Txn) -> bool:
     does (L{_moved_on_time}).  Late, as read from the 503, when the phone did
     not ask again or got an address, or still had a target with an address
     its request had not tried (L{_every_known_target_tried}): it had no
-    reason to ask then.
+    reason to ask then; or asked again for only some of the names it owed a
+    second ask (L{_owed_reask}).  The end is capped at the resolver's
+    give-up after the 503: a slower answer is no reason to wait longer.
     """
     assert t.final_t is not None
     if not _every_known_target_tried(ctx, t):
@@ -1221,6 +1251,13 @@ def _late_after_reask(ctx: Ctx, t: wire.Txn, nxt: wire.Txn) -> bool:
     until = address_reasked_until(ctx, t.final_t, t.started)
     if until is None:
         return True
+    # (every name the lookup in use lacked asked again: the phone fills its list before it
+    # goes on, a re-ask of only some is no reason to wait; and the resolver gives a name
+    # up DNS_GIVE_UP after its first try, so a later answer does not stretch the wait;
+    # review of t45w91, round 37)
+    if not _owed_reask(ctx, t) <= {name for _, name, _ in _reask_run(ctx, t.final_t, t.started)}:
+        return True
+    until = min(until, t.final_t + ctx.at_once + DNS_GIVE_UP)
     return nxt.started > until + ctx.at_once and _began(
         ctx, until - ctx.tol, nxt) > until + ctx.at_once
 

@@ -2929,6 +2929,149 @@ class FallbackAfterA503AndAMissingAddressAskedAgainTests(SynchronousTestCase):
     def test_fallback_late_without_a_lookup_fails(self) -> None:
         self.assertEqual(status(self._world(False, 1.01), "RTX-3"), "fail")
 
+    def test_fallback_after_a_reask_answered_late_fails(self) -> None:
+        """
+        The phone asked again at once but its NXDOMAIN came back 15 s
+        later, the fallback at once after it (review of t45w91, round 37):
+        the resolver gives a name up L{DNS_GIVE_UP} after its first try, so
+        "at once" runs at the latest from there; a slow answer is no reason
+        to wait longer.
+        """
+        tb = TraceBuilder(default_facts(duration=80.0, calls=(10.0,)))
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV",
+               (f"10 1 5060 ghost.{DOMAIN}", f"20 1 5060 primary.{DOMAIN}"))
+        _lost_query(tb, 0.005, f"ghost.{DOMAIN}")
+        _lost_query(tb, 1.005, f"ghost.{DOMAIN}")
+        tb.dns(4.01, f"primary.{DOMAIN}", "A", ["127.0.1.10"])
+        tb.respond(tb.register("primary", 4.02), 200)
+        tb.respond(tb.invite("primary", 10.0, call_id="call-a"), 503, 10.005)
+        tb.dns(10.01, f"ghost.{DOMAIN}", "A", rcode="NXDOMAIN", answer_after=14.99)
+        tb.respond(tb.invite("fallback", 25.01, call_id="call-a", cseq=2), 200)
+        self.assertEqual(status(tb, "RTX-3"), "fail")
+
+
+class PartialReaskTests(SynchronousTestCase):
+    """
+    RTX-3 (review of t45w91, round 37; UDP, SRV targets primary, ghost and
+    secondary, both ghost's and the secondary's address answers lost at
+    start, so the phone had the primary only): a call's INVITE was answered
+    503 there; the phone asked again for ghost only (NXDOMAIN a second
+    later) and went to the fallback server.  It asks again for every address
+    the lookup lacked before it goes on (DNS-11), so a re-ask of only some
+    is no reason to wait: late.  Asking for both, the fallback at once after
+    the last answer, passes.
+    """
+
+    def _world(self, ask_secondary: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(duration=60.0, calls=(10.0,)))
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV",
+               (f"10 1 5060 primary.{DOMAIN}", f"20 1 5060 ghost.{DOMAIN}",
+                f"30 1 5060 secondary.{DOMAIN}"))
+        tb.dns(0.002, f"primary.{DOMAIN}", "A", [PRIMARY])
+        for at in (0.006, 1.006):
+            _lost_query(tb, at, f"ghost.{DOMAIN}")
+            _lost_query(tb, at + 0.001, f"secondary.{DOMAIN}")
+        tb.respond(tb.register("primary", 4.02), 200)
+        tb.respond(tb.invite("primary", 10.0, call_id="call-a"), 503, 10.005)
+        _lost_query(tb, 10.01, f"ghost.{DOMAIN}")
+        tb.dns(11.01, f"ghost.{DOMAIN}", "A", rcode="NXDOMAIN")
+        if ask_secondary:
+            tb.dns(11.012, f"secondary.{DOMAIN}", "A", rcode="SERVFAIL")
+        tb.respond(tb.invite("fallback", 11.02, call_id="call-a", cseq=2), 200)
+        return tb
+
+    def test_fallback_after_a_reask_of_only_some_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-3"), "fail")
+
+    def test_fallback_after_a_reask_of_all_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-3"), "pass")
+
+
+class ReaskWhileTheOtherTargetWasInItsRetryAfterTests(SynchronousTestCase):
+    """
+    RTX-3 (review of t45w91, round 37; UDP, SRV targets primary, secondary
+    and ghost, ghost's address answers lost at start): the secondary had
+    answered another call 503 with Retry-After: 30 at 6 s, so when this
+    call's INVITE was answered 503 at the primary at 10 s, the phone had no
+    target with an address left to try (RTX-3: the Retry-After lets it skip
+    the secondary).  It asked again for ghost (DNS-11) and went to the
+    fallback server at once after the NXDOMAIN: passes, "at once" running
+    from that lookup's end; without the Retry-After it fails, the secondary
+    untried; a fallback 4 s on fails either way.
+    """
+
+    def _world(self, retry_after: bool, after: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(duration=60.0, calls=(10.0,)))
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV",
+               (f"10 1 5060 primary.{DOMAIN}", f"20 1 5060 secondary.{DOMAIN}",
+                f"30 1 5060 ghost.{DOMAIN}"))
+        tb.dns(0.002, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.dns(0.004, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        _lost_query(tb, 0.006, f"ghost.{DOMAIN}")
+        _lost_query(tb, 1.006, f"ghost.{DOMAIN}")
+        tb.respond(tb.register("primary", 4.02), 200)
+        tb.respond(tb.invite("secondary", 6.0, call_id="call-b"), 503, 6.005,
+                   headers=[("Retry-After", "30")] if retry_after else ())
+        tb.respond(tb.invite("primary", 6.01, call_id="call-b", cseq=2), 200)
+        tb.respond(tb.invite("primary", 10.0, call_id="call-a"), 503, 10.005)
+        _lost_query(tb, 10.01, f"ghost.{DOMAIN}")
+        tb.dns(11.01, f"ghost.{DOMAIN}", "A", rcode="NXDOMAIN")
+        tb.respond(tb.invite("fallback", 10.005 + after, call_id="call-a", cseq=2), 200)
+        return tb
+
+    def test_fallback_at_once_after_the_lookup_passes(self) -> None:
+        self.assertEqual(status(self._world(True, 1.02), "RTX-3"), "pass")
+
+    def test_fallback_long_after_the_lookup_fails(self) -> None:
+        self.assertEqual(status(self._world(True, 4.0), "RTX-3"), "fail")
+
+    def test_fallback_after_the_lookup_without_retry_after_fails(self) -> None:
+        self.assertEqual(status(self._world(False, 1.02), "RTX-3"), "fail")
+
+
+class AnotherCallsRegisterIsNoAttemptTests(SynchronousTestCase):
+    """
+    RTX-3 (review of t45w91, round 37; register_on_enable, UDP, SRV targets
+    primary, secondary and ghost, ghost's address answers lost at start):
+    call B's INVITE to the primary was given up just before call A's, and
+    B's FO-5 REGISTER to the secondary went out 20 ms before A's INVITE.  A's
+    INVITE was answered 503 at the primary; the phone asked again for ghost
+    and sent A on only after the NXDOMAIN a second later.  B's REGISTER is
+    no attempt of A's (it began at the end of none of A's attempts): A still
+    had the secondary untried, so "at once" runs from the 503.  Going to the
+    secondary at once passes.
+    """
+
+    def _world(self, nxt: str, after: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(duration=60.0, calls=(6.0, 10.0), retry_counts=0,
+                                        register_on_enable=1))
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV",
+               (f"10 1 5060 primary.{DOMAIN}", f"20 1 5060 secondary.{DOMAIN}",
+                f"30 1 5060 ghost.{DOMAIN}"))
+        tb.dns(0.002, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.dns(0.004, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        _lost_query(tb, 0.006, f"ghost.{DOMAIN}")
+        _lost_query(tb, 1.006, f"ghost.{DOMAIN}")
+        tb.respond(tb.register("primary", 4.02), 200)
+        tb.silent("INVITE", "primary", 9.98 - tb.give_up("INVITE"), call_id="call-b")
+        tb.respond(tb.register("secondary", 9.98, cseq=2), 200, 9.985)
+        tb.respond(tb.invite("secondary", 9.99, call_id="call-b", cseq=2), 200)
+        tb.respond(tb.invite("primary", 10.0, call_id="call-a"), 503, 10.005)
+        if after > 0.5:
+            _lost_query(tb, 10.01, f"ghost.{DOMAIN}")
+            tb.dns(11.01, f"ghost.{DOMAIN}", "A", rcode="NXDOMAIN")
+        tb.respond(tb.invite(nxt, 10.005 + after, call_id="call-a", cseq=2), 200)
+        return tb
+
+    def test_secondary_at_once_passes(self) -> None:
+        self.assertEqual(status(self._world("secondary", 0.01), "RTX-3"), "pass")
+
+    def test_secondary_after_a_reask_fails(self) -> None:
+        self.assertEqual(status(self._world("secondary", 1.02), "RTX-3"), "fail")
+
+    def test_fallback_after_a_reask_fails(self) -> None:
+        self.assertEqual(status(self._world("fallback", 1.02), "RTX-3"), "fail")
+
 
 class ReaskWhileAnotherTargetWasKnownTests(SynchronousTestCase):
     """

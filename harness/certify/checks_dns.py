@@ -2244,12 +2244,17 @@ def _own_head_question(ctx: Ctx, qs: Sequence[Question], heads: AbstractSet[str]
     own moment: when it leaves none, or picks one older than the tolerance
     and a first DNS wait before the request while a later answer reached
     the server's side by C{req.started}, the view is the last answered by
-    then (the reading before the margin).  Otherwise a lookup that heard
-    the primary and went past it, its request read a hair after its own
-    answer, would borrow a stale lookup's give-up as its own (review of
-    round 37, FAILBACK: a call's lookup hearing the primary at 290.06 s,
-    its INVITE to the secondary read at 290.13 s, 15 ms legs, would take an
-    earlier call's secondary question of 284.1 s and its give-up).
+    then (the reading before the margin).  So it is, too, when a request
+    of another Call-ID to the same address began between the pick's answer
+    and C{req}: that answer served the other request, and a lookup asks a name
+    once, so it was not C{req}'s own however recent.  Otherwise a lookup
+    that heard the primary and went past it, its request read a hair after
+    its own answer, would borrow a stale lookup's give-up as its own
+    (review of round 37, FAILBACK: a call's lookup hearing the primary at
+    290.06 s, its INVITE to the secondary read at 290.13 s, 15 ms legs,
+    would take an earlier call's secondary question of 284.1 s and its
+    give-up; third review: so with the call planned at 285.0 s, the
+    earlier call's answer under a second old, its INVITE between).
     """
     given = [x for x in qs if x.name in heads and x.heard is not None
              and req.dst in x.heard.records]
@@ -2263,7 +2268,9 @@ def _own_head_question(ctx: Ctx, qs: Sequence[Question], heads: AbstractSet[str]
     pick = got[-1]
     assert pick.heard is not None and pick.heard.answer is not None
     stale = req.started - pick.heard.answer.t > ctx.tol + _FIRST_WAIT
-    return near[-1] if pick is not near[-1] and stale else pick
+    used = any(r is not req and r.dst == req.dst and r.call_id != req.call_id
+               and pick.heard.answer.t < r.started < req.started for r in ctx.attempts)
+    return near[-1] if pick is not near[-1] and (stale or used) else pick
 
 
 def _answer_before(ctx: Ctx, q: Q, req: Txn) -> bool:
@@ -2343,8 +2350,14 @@ def _used_by_another(ctx: Ctx, y: Question, address: str) -> bool:
     lone registration's lookup re-asking the primary as it gave it up,
     then registering at the secondary, fails FO-1).  Only a call's INVITE
     whose lookup was running when C{y} was sent counts
-    (L{_lookup_running}): a request much later, on C{y}'s cached answer,
-    is no evidence (second review of round 37).
+    (L{_lookup_running}), begun within the tolerance and a first DNS wait
+    of C{y}'s answer: a request much later, on C{y}'s cached answer, is no
+    evidence, whenever its call was planned (second and third reviews of
+    round 37: a call planned at 0.5 s, before the re-ask at 4.01 s, its
+    INVITE to the primary at 30 s).  A call planned before the re-ask whose
+    INVITE went soon after it still serves: two lookups may share one
+    question, and which one asked it the trace cannot tell (a known
+    ambiguity, read the lenient way).
     """
     qs, names = ctx.address_questions
     mine = names.get(address, frozenset())
@@ -2355,7 +2368,8 @@ def _used_by_another(ctx: Ctx, y: Question, address: str) -> bool:
             continue
         own = [q for q in qs if q.name in mine and q.heard is not None
                and address in q.heard.records and _answer_before(ctx, q.heard, r)]
-        if own and own[-1] is y and _lookup_running(ctx, y, r):
+        if (own and own[-1] is y and _lookup_running(ctx, y, r)
+                and r.started <= heard.answer.t + ctx.tol + _FIRST_WAIT):
             return True
     return False
 

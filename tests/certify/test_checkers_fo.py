@@ -571,3 +571,19 @@ class GivenUpAddressAskedAgainTests(_Base):
         tb, facts = self._world(4.01, calls=(4.2,), call_to_primary=True, call_at=4.22,
                                 srv_ttl=1)
         self.check(tb.build(), facts, "FO-1", "fail")
+
+    def test_call_planned_before_the_reask_to_the_primary_much_later_fails(self) -> None:
+        # (third review of round 37: a call planned at 0.5 s or 2.0 s, before the re-ask,
+        # went to the primary only at 30 s on the cached answer: its lookup was running
+        # when the primary was asked, but a request that long after the answer is no
+        # evidence the answer was its lookup's; L{checks_dns._used_by_another})
+        for plan in (0.5, 2.0):
+            tb, facts = self._world(4.01, calls=(plan,), call_to_primary=True, call_at=30.0)
+            self.check(tb.build(), facts, "FO-1", "fail")
+
+    def test_call_planned_before_the_reask_to_the_primary_soon_after_passes(self) -> None:
+        # (a known ambiguity: a call planned at 0.5 s whose INVITE went to the primary at
+        # 4.1 s may have shared the re-asked question with the registration's lookup;
+        # the lenient reading holds, as the phone could have heard the primary for it)
+        tb, facts = self._world(4.01, calls=(0.5,), call_to_primary=True, call_at=4.1)
+        self.check(tb.build(), facts, "FO-1", "pass")

@@ -1015,12 +1015,12 @@ class CallsPrimaryGivenUpAsAnotherCallsWasAskedTests(SynchronousTestCase):
         tb = self._reask_world(srv_again=False, calls=(280.0, 300.0), late_call=300.0)
         self.assertEqual(len(self._failback(tb)), 1)
 
-    def _heard_and_passed_world(self, b_invite: float) -> TraceBuilder:
+    def _heard_and_passed_world(self, b_invite: float, b_at: float = 290.0) -> TraceBuilder:
         # (second review of round 37: DNS queries all 20 ms one way, so the margin is
         # 40 ms; call A at 280 s gives the primary up and INVITEs the secondary, rightly;
-        # call B at 290 s hears the primary (answered 290.06 s), asks ghost and the
-        # secondary (answered 290.10 s) and INVITEs the secondary anyway, read at C{b_invite})
-        tb = TraceBuilder(default_facts(port1=0, server2="", calls=(280.0, 290.0),
+        # call B at C{b_at} hears the primary (answered 60 ms later), asks ghost and the
+        # secondary (answered at 100 ms) and INVITEs the secondary anyway, read at C{b_invite})
+        tb = TraceBuilder(default_facts(port1=0, server2="", calls=(280.0, b_at),
                                         duration=300.0))
         srv = (f"7 64 5060 primary.{DOMAIN}", f"16 86 5060 ghost.{DOMAIN}",
                f"16 80 5060 secondary.{DOMAIN}")
@@ -1035,15 +1035,15 @@ class CallsPrimaryGivenUpAsAnotherCallsWasAskedTests(SynchronousTestCase):
         inv = tb.invite("secondary", 284.14, call_id="call-a")
         tb.respond(inv, 200, 284.14)
         tb.in_dialog(inv, "ACK", 284.18)
-        tb.respond(tb.in_dialog(inv, "BYE", 285.0), 200)
-        self._asked(tb, 290.0, f"_sip._udp.{DOMAIN}", "SRV", srv)
-        self._asked(tb, 290.04, f"primary.{DOMAIN}", "A", (PRIMARY,))
-        self._asked(tb, 290.04, f"ghost.{DOMAIN}", "A", rcode="NXDOMAIN")
-        self._asked(tb, 290.08, f"secondary.{DOMAIN}", "A", (SECONDARY,))
+        tb.respond(tb.in_dialog(inv, "BYE", min(285.0, b_at - 0.1)), 200)
+        self._asked(tb, b_at, f"_sip._udp.{DOMAIN}", "SRV", srv)
+        self._asked(tb, b_at + 0.04, f"primary.{DOMAIN}", "A", (PRIMARY,))
+        self._asked(tb, b_at + 0.04, f"ghost.{DOMAIN}", "A", rcode="NXDOMAIN")
+        self._asked(tb, b_at + 0.08, f"secondary.{DOMAIN}", "A", (SECONDARY,))
         inv = tb.invite("secondary", b_invite, call_id="call-b")
         tb.respond(inv, 200, b_invite)
         tb.in_dialog(inv, "ACK", b_invite + 0.04)
-        tb.respond(tb.in_dialog(inv, "BYE", 295.0), 200)
+        tb.respond(tb.in_dialog(inv, "BYE", b_at + 5.0), 200)
         return tb
 
     def test_primary_heard_and_passed_over_breaks_with_fast_legs(self) -> None:
@@ -1052,6 +1052,16 @@ class CallsPrimaryGivenUpAsAnotherCallsWasAskedTests(SynchronousTestCase):
         # give-up; L{checks_dns._own_head_question})
         for at in (290.14, 290.13):
             self.assertEqual(len(self._failback(self._heard_and_passed_world(at))), 1, at)
+
+    def test_primary_heard_and_passed_over_soon_after_another_call_breaks(self) -> None:
+        # (third review of round 37: call B planned within a second of call A's secondary
+        # answer of 284.10 s, so that pick is not stale by the clock; but call A's INVITE
+        # to the secondary was made on it, between it and B's INVITE, so it was not B's
+        # own: the view is B's latest answered by then; L{checks_dns._own_head_question})
+        for b_at in (285.0, 284.4, 284.3):
+            for at in (b_at + 0.13, b_at + 0.15):
+                tb = self._heard_and_passed_world(at, b_at=b_at)
+                self.assertEqual(len(self._failback(tb)), 1, (b_at, at))
 
     def test_invite_read_a_hair_after_its_own_answer_holds(self) -> None:
         # (the review's false alarm: call A's INVITE read at 284.13 s, 30 ms after its own

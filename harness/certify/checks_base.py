@@ -10,6 +10,7 @@ every checker reads the same grouping (see L{harness.certify.wire}).
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -69,6 +70,24 @@ class Ctx:
         the registration's (the RTX and FBK readings ask it).
         """
         return any(p.at - self.tol <= t <= p.at + 1.0 + self.tol for p in self.facts.calls)
+
+    @cached_property
+    def _plan_times(self) -> list[float]:
+        """The planned calls' times, sorted: L{last_call_planned} bisects them."""
+        return sorted(p.at for p in self.facts.calls)
+
+    def last_call_planned(self, by: float) -> float | None:
+        """
+        When the latest call planned at or before C{by} was placed (C{None}: no
+        call was planned by then).  Several readings ask which call a request
+        begun at some time can be: no call planned after it, so the latest
+        planned by then.  Each caller passes its own bound (a request's start,
+        with or without the tolerance), so each keeps the boundary it was
+        judged by; one bisect over the sorted plan times, not a scan per question.
+        """
+        times = self._plan_times
+        i = bisect.bisect_right(times, by)
+        return times[i - 1] if i else None
 
     def left_phone(self, x: wire.Txn) -> float:
         """

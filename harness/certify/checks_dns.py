@@ -2389,7 +2389,7 @@ def _lookup_running(ctx: Ctx, y: Question, r: Txn) -> bool:
     """
     if r.method != "INVITE":
         return False
-    plan = max((p.at for p in ctx.facts.calls if p.at <= r.started), default=None)
+    plan = ctx.last_call_planned(r.started)
     return plan is not None and plan <= y.first + ctx.tol
 
 

@@ -197,12 +197,13 @@ def _hang_up_conn(ctx: Ctx, a: wire.ConnAttempt) -> bool:
     for d in ctx.dialogs:
         if d.dst != a.server:
             continue
-        plans = [p for p in ctx.facts.calls if p.at <= d.invite.first + ctx.tol]
-        if not plans:
+        by = d.invite.first + ctx.tol
+        latest = ctx.last_call_planned(by)
+        if latest is None:
             continue
         # (calls placed at the same time: each dialog owes what any of them plans, as
         # wire._planned_in_dialog reads it)
-        latest = max(p.at for p in plans)
+        plans = [p for p in ctx.facts.calls if p.at <= by]
         if any(p.at >= latest - ctx.tol and p.duration is not None
                and abs(a.start - (d.established + p.duration)) <= 2 * ctx.tol
                for p in plans):
@@ -689,8 +690,7 @@ def _call_tried_working(ctx: Ctx, inv: wire.Txn) -> tuple[int, ...]:
     flapping down, the call's connection there refused at 423.8 s, FO-5's
     REGISTER at the secondary answered 500, the INVITE then to the fallback).
     """
-    placed = max((p.at for p in ctx.facts.calls if p.at <= inv.started + ctx.tol),
-                 default=None)
+    placed = ctx.last_call_planned(inv.started + ctx.tol)
     if placed is None:
         return ()
     since, until = placed - ctx.tol, inv.started + ctx.tol
@@ -970,8 +970,8 @@ def _placed_by_give_up(ctx: Ctx, started: float, gave: float) -> bool:
     of round 37: a call placed 60 ms after another call's lookup failed,
     its INVITE to the fallback server on that failure).
     """
-    placed = max((p.at for p in ctx.facts.calls if p.at <= started + ctx.tol), default=-1.0)
-    return placed <= gave + ctx.tol
+    placed = ctx.last_call_planned(started + ctx.tol)
+    return (-1.0 if placed is None else placed) <= gave + ctx.tol
 
 
 def _fallback_invites_outnumber(ctx: Ctx, started: float) -> bool:

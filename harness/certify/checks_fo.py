@@ -282,8 +282,7 @@ def _secondary_unregistered(ctx: Ctx, ch: wire.Chain) -> bool:
     if gave_up is None:
         return False
     # (when the call whose INVITE C{ch} carries was placed: the latest placed by then)
-    placed = max((p.at for p in ctx.facts.calls if p.at <= ch.head.started + ctx.tol),
-                 default=None)
+    placed = ctx.last_call_planned(ch.head.started + ctx.tol)
     for t in ctx.txns:
         if t.method != "REGISTER" or ctx.group(t.dst) != 1 or t.dst == ch.head.dst:
             continue
@@ -436,8 +435,9 @@ def _byes_conn(ctx: Ctx, dlg: wire.Dialog, placed: float) -> wire.ConnAttempt | 
     """
     from harness.certify.checks_fbk import _hang_up_conn
 
-    plans = [p for p in ctx.facts.calls if p.at <= placed + ctx.tol]
-    latest = max((p.at for p in plans), default=None)
+    by = placed + ctx.tol
+    plans = [p for p in ctx.facts.calls if p.at <= by]
+    latest = ctx.last_call_planned(by)
     # (calls placed together: any of their hang-ups, as L{_bye_due} reads them)
     hang_ups = [dlg.established + p.duration for p in plans
                 if latest is not None and p.at >= latest - ctx.tol and p.duration is not None]
@@ -453,15 +453,16 @@ def _bye_due(ctx: Ctx, dlg: wire.Dialog, placed: float) -> bool:
     counts it), with a tolerance for the 2xx's way to the phone; a plan that
     does not say when owes a BYE within the run.
     """
-    plans = [p for p in ctx.facts.calls if p.at <= placed + ctx.tol]
-    if not plans:
+    by = placed + ctx.tol
+    latest = ctx.last_call_planned(by)
+    if latest is None:
         return True
-    plan = max(plans, key=lambda p: p.at)
+    plans = [p for p in ctx.facts.calls if p.at <= by]
     # (several calls placed at the same instant: the wire does not tell which dialog is
     # which plan; the hang-ups due by the run's end are owed by as many of them, and
     # those that hung up took them first; survey 7005 [03], round 8: a 10 s and a 30 s
     # call placed together, both failed over, the 30 s one still up at the run's end)
-    tied = [p for p in plans if abs(p.at - plan.at) <= ctx.tol]
+    tied = [p for p in plans if abs(p.at - latest) <= ctx.tol]
     due = sum(1 for p in tied
               if p.duration is None or dlg.established + p.duration + ctx.tol < ctx.end)
     if len(tied) == 1 or due in (0, len(tied)):

@@ -401,8 +401,9 @@ def _moved_on_over(ctx: Ctx, t: wire.Txn, lo: float, hi: float) -> wire.ConnAtte
     goes back to a target it left, RTX-2: a connection there then is another
     request's, RTX-5's retry waiting for C{t}; survey w7036 [910], round 24).
     """
-    placed = max((p.at for p in ctx.facts.calls if p.at <= t.started + ctx.tol),
-                 default=t.started)
+    placed = ctx.last_call_planned(t.started + ctx.tol)
+    if placed is None:
+        placed = t.started
     tried = {x.dst for x in ctx.attempts
              if placed - ctx.tol <= x.started and x.first < t.first and x is not t}
     return next((a for a in ctx.conn_attempts

@@ -7,6 +7,7 @@ checker must still fail.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -6659,6 +6660,24 @@ class CallsLookupBegunBeforeTheWorkingServerAnsweredTests(SynchronousTestCase):
         self.assertEqual(status(self._world(False), "FBK-C3"), "fail")
 
 
+#: the SRV name of server 1 over UDP (the name the phone asks; L{SRV_UDP} are its records)
+_SRV_NAME = f"_sip._udp.{DOMAIN}"
+
+
+def _calls_one_lookup_failed(tb: TraceBuilder, plans: Sequence[float], failed: float, *,
+                              ask: float = 0.002) -> None:
+    """
+    Plan calls at C{plans} and give the one placed at C{failed} a lookup of
+    server 1 that failed whole: its SRV question, sent C{ask} seconds after
+    the call was placed, lost, and its resend a second later unanswered
+    (the resolver gave it up).  The FBK-C3 worlds of
+    L{FailedLookupThatDidNotSendTheInviteTests} differ only around it.
+    """
+    tb.facts = replace(tb.facts, calls=tuple(CallPlan(at, f"sip:echo@{DOMAIN}") for at in plans))
+    lost_query(tb, failed + ask, _SRV_NAME, dns.SRV)
+    tb.dns(failed + (1.0 + ask), _SRV_NAME, "SRV", rcode="TIMEOUT")
+
+
 class FailedLookupThatDidNotSendTheInviteTests(SynchronousTestCase):
     """
     FBK-C3 (review of round 37): as L{CallsLookupBegunBeforeTheWorkingServerAnsweredTests},
@@ -6699,28 +6718,21 @@ class FailedLookupThatDidNotSendTheInviteTests(SynchronousTestCase):
         return tb, due, back.last + 0.01
 
     def test_invite_after_a_lookup_given_up_before_the_answer_fails(self) -> None:
-        srv_name = f"_sip._udp.{DOMAIN}"
         for delay in (0.3, 0.7):
             tb, _, back = self._base(retry_counts=3)
             placed = back - 4.5
-            tb.facts = replace(tb.facts, calls=(CallPlan(placed, f"sip:echo@{DOMAIN}"),))
-            lost_query(tb, placed, srv_name, dns.SRV)
-            tb.dns(placed + 1.0, srv_name, "SRV", rcode="TIMEOUT")
+            _calls_one_lookup_failed(tb, (placed,), placed, ask=0.0)
             tb.call("fallback", back + delay, call_id="call-a")
             self.assertEqual(status(tb, "FBK-C3"), "fail", delay)
 
     def test_call_whose_own_lookup_heard_the_address_fails(self) -> None:
-        srv_name = f"_sip._udp.{DOMAIN}"
         srv = [f"0 1 5060 primary.{DOMAIN}", f"1 0 5060 secondary.{DOMAIN}"]
         tb, due, _ = self._base()
         placed = due + 0.2
         other = placed + 1.8
-        tb.facts = replace(tb.facts, calls=(CallPlan(placed, f"sip:echo@{DOMAIN}"),
-                                            CallPlan(other, f"sip:echo@{DOMAIN}")))
-        lost_query(tb, placed, srv_name, dns.SRV)
-        tb.dns(placed + 1.0, srv_name, "SRV", rcode="TIMEOUT")
+        _calls_one_lookup_failed(tb, (placed, other), placed, ask=0.0)
         tb.call("fallback", placed + 4.0, call_id="call-a")
-        tb.dns(other - 0.003, srv_name, "SRV", srv, ttl=5)
+        tb.dns(other - 0.003, _SRV_NAME, "SRV", srv, ttl=5)
         tb.dns(other, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=5)
         tb.dns(other + 0.002, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=5)
         tb.call("fallback", other + 0.005, call_id="call-b")
@@ -6736,18 +6748,15 @@ class FailedLookupThatDidNotSendTheInviteTests(SynchronousTestCase):
         primary question was given up.  A's INVITE goes to C{a_to}, B's to
         the fallback server, A's first or second.
         """
-        srv_name = f"_sip._udp.{DOMAIN}"
         srv = [f"0 1 5060 primary.{DOMAIN}", f"1 0 5060 secondary.{DOMAIN}"]
         tb, due, _ = self._base()
         pa, pb = due + 0.1, due + 0.2
-        tb.facts = replace(tb.facts, calls=(CallPlan(pa, f"sip:echo@{DOMAIN}"),
-                                            CallPlan(pb, f"sip:echo@{DOMAIN}")))
-        tb.dns(pa, srv_name, "SRV", srv, ttl=5)
+        tb.dns(pa, _SRV_NAME, "SRV", srv, ttl=5)
         tb.dns(pa + 0.001, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=5)
         lost_query(tb, pb + 0.002 - early, f"primary.{DOMAIN}", dns.A)
         lost_query(tb, pb + 1.002 - early, f"primary.{DOMAIN}", dns.A)
-        lost_query(tb, pb + 0.002, srv_name, dns.SRV)
-        tb.dns(pb + 1.002, srv_name, "SRV", rcode="TIMEOUT")
+        # (after A's questions: one lost in the same instant stays first in the trace)
+        _calls_one_lookup_failed(tb, (pa, pb), pb)
         gave = pb + 4.002
         a_at, b_at = (gave, gave + 0.002) if a_first else (gave + 0.002, gave)
         tb.call(a_to, a_at, call_id="call-a")
@@ -6781,14 +6790,10 @@ class FailedLookupThatDidNotSendTheInviteTests(SynchronousTestCase):
         own (the retry's answers still fresh, DNS-10), its INVITE to C{a_to}
         10 ms later; B's INVITE to the fallback server after it, or none.
         """
-        srv_name = f"_sip._udp.{DOMAIN}"
         tb, due, _ = self._base()
         pb = due + 0.2
         gave = pb + 4.002
-        tb.facts = replace(tb.facts, calls=(CallPlan(pb, f"sip:echo@{DOMAIN}"),
-                                            CallPlan(gave + 0.06, f"sip:echo@{DOMAIN}")))
-        lost_query(tb, pb + 0.002, srv_name, dns.SRV)
-        tb.dns(pb + 1.002, srv_name, "SRV", rcode="TIMEOUT")
+        _calls_one_lookup_failed(tb, (pb, gave + 0.06), pb)
         tb.call(a_to, gave + 0.07, call_id="call-a")
         if b_invite:
             tb.call("fallback", gave + 0.1, call_id="call-b")

@@ -524,3 +524,91 @@ class NoCallWindowsTests(SynchronousTestCase):
         trace._index.clear()
         self.assertEqual(wire.call_windows(trace, facts), ())
         self.assertEqual(trace._index, {})  # (no packet list was asked for)
+
+
+class UdpOnlyPathTests(SynchronousTestCase):
+    """
+    L{wire.phone_requests} and L{wire._responses} read a run that is all UDP in
+    one pass of their own (L{wire._udp_requests}, L{wire._udp_responses}): the
+    same lists as their full readings, and no such pass for a run with TCP.
+    """
+
+    def _result(self, name: str, duration: float, seed: int = 0) -> object:
+        from dataclasses import replace
+
+        from harness.scenario import bundled_scenarios_dir, load_scenario
+        from harness.testbed import run_scenario
+
+        sc = load_scenario(bundled_scenarios_dir() / name)
+        return run_scenario(replace(sc, duration=duration), seed=seed)
+
+    def _full(self, result: object) -> tuple[list[object], list[object]]:
+        """Both lists as the full readings give them (the UDP passes left out)."""
+        from harness.certify import wire
+
+        trace, facts = result.trace, result.facts  # type: ignore[attr-defined]
+        kept = wire._udp_requests, wire._udp_responses
+        wire._udp_requests = wire._udp_responses = lambda t, f: None  # type: ignore[assignment]
+        try:
+            return wire.phone_requests.__wrapped__(trace, facts), wire._responses(trace, facts)
+        finally:
+            wire._udp_requests, wire._udp_responses = kept
+
+    def test_udp_same_lists(self) -> None:
+        from harness.certify import wire
+
+        for name, duration in [("register-failover-udp.toml", 60.0),
+                               ("invite-failover-udp.toml", 60.0),
+                               ("all-targets-fail.toml", 60.0)]:
+            for seed in (0, 1):
+                result = self._result(name, duration, seed)
+                trace, facts = result.trace, result.facts  # type: ignore[attr-defined]
+                requests = wire._udp_requests(trace, facts)
+                responses = wire._udp_responses(trace, facts)
+                self.assertIsNotNone(requests, name)
+                self.assertIsNotNone(responses, name)
+                self.assertTrue(requests, name)
+                want_requests, want_responses = self._full(result)
+                self.assertEqual(requests, want_requests, (name, seed))
+                self.assertEqual(responses, want_responses, (name, seed))
+
+    def test_lost_datagrams(self) -> None:
+        """
+        Requests and responses the network lost, at once or in flight (a
+        datagram's second event at its arrival), read as the full readings do.
+        """
+        from harness.certify import wire
+        from harness.testing.tracebuilder import TraceBuilder
+        from harness.trace.events import PacketEvent
+
+        tb = TraceBuilder()
+        reg = tb.request("REGISTER", "primary", 0.0, sends=(0.0, 0.5, 1.5), lost=(0, 2))
+        tb.respond(reg, 200, lost=True)
+        tb.respond(reg, 200, at=2.0)
+        inv = tb.request("INVITE", "secondary", 3.0, sends=(0.0,), lost=(0,))
+        # an INVITE retransmission delivered to the network, lost in flight at arrival
+        raw = next(e.payload for e in tb._events
+                   if isinstance(e, PacketEvent) and b"INVITE" in e.payload)
+        dst = (inv.dst, 5060)
+        tb._add(PacketEvent(3.5, "udp", (tb.phone, 5060), dst, raw))
+        tb._add(PacketEvent(3.6, "udp", (tb.phone, 5060), dst, raw, fate="down"))
+        trace, facts = tb.build(), tb.facts
+        result = type("R", (), {"trace": trace, "facts": facts})()
+        requests = wire._udp_requests(trace, facts)
+        responses = wire._udp_responses(trace, facts)
+        assert requests is not None and responses is not None
+        self.assertEqual(sum(not s.delivered for s in requests), 4)
+        self.assertIn(3.5, [s.t for s in requests])  # timed at its send, not its loss
+        self.assertEqual(len(responses), 1)
+        want_requests, want_responses = self._full(result)
+        self.assertEqual(requests, want_requests)
+        self.assertEqual(responses, want_responses)
+
+    def test_tcp_not_read_so(self) -> None:
+        from harness.certify import wire
+
+        result = self._result("register-failover-tcp.toml", 20.0)
+        trace, facts = result.trace, result.facts  # type: ignore[attr-defined]
+        self.assertIsNone(wire._udp_requests(trace, facts))
+        self.assertIsNone(wire._udp_responses(trace, facts))
+        self.assertTrue(wire.phone_requests(trace, facts))

@@ -644,8 +644,14 @@ def phone_requests(trace: Trace, facts: Facts) -> list[Sent]:
     order.  Do not change the list.
     """
     udp_only = _udp_requests(trace, facts)
-    if udp_only is not None:
-        return udp_only
+    return udp_only if udp_only is not None else _read_requests(trace, facts)
+
+
+def _read_requests(trace: Trace, facts: Facts) -> list[Sent]:
+    """
+    L{phone_requests} over every transport: the full reading, which
+    L{_udp_requests} must equal on a run that is all UDP.
+    """
     servers = facts.addresses
     tcp_ok = _tcp_delivered(trace, facts)
     # A datagram whose fate changed in flight (the server stopped before it arrived)
@@ -964,8 +970,14 @@ def _responses(trace: Trace, facts: Facts) -> list[tuple[int, float, str, Respon
     first copy TCP got through).
     """
     udp_only = _udp_responses(trace, facts)
-    if udp_only is not None:
-        return udp_only
+    return udp_only if udp_only is not None else _read_responses(trace, facts)
+
+
+def _read_responses(trace: Trace, facts: Facts) -> list[tuple[int, float, str, Response]]:
+    """
+    L{_responses} over every transport: the full reading, which
+    L{_udp_responses} must equal on a run that is all UDP.
+    """
     servers = facts.addresses
     tcp_ok = _tcp_delivered(trace, facts)
     dropped: dict[tuple[str, bytes], int] = defaultdict(int)

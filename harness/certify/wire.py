@@ -2520,8 +2520,18 @@ def attempts(
                                                or t.conn_failure.t > a.start)))
                                  for t in real)), None)
 
-    claimed = {(call_of(free[k]), free[k].server) for k, x in synthetic.items()
-               if x.method == "INVITE"}
+    claimed = {(_planned_call_of(facts, x, call_of(free[k]), placings), free[k].server)
+               for k, x in synthetic.items() if x.method == "INVITE"}
+    # (a connection read as more than one call's INVITE at once also keeps the claim of
+    # the call whose moment it began in: L{_planned_call_of} then names but one of its
+    # calls, and by a guess when not every call's INVITE reached the wire, so that call's
+    # place is not left free for a stray connection; review of round 37, three calls,
+    # the third's INVITE never on the wire, a connection to the primary at 15.5 s
+    # between the first two calls' own)
+    shared = {x.conn_failure.index for x in also
+              if x.method == "INVITE" and not x.in_dialog and x.conn_failure is not None}
+    claimed |= {(call_of(free[k]), free[k].server) for k, x in synthetic.items()
+                if x.method == "INVITE" and free[k].index in shared}
     unexplained: list[int] = []
     call_firsts: list[tuple[int, int]] = []
     for k, a in enumerate(free):
@@ -2961,6 +2971,34 @@ def _placed_after(facts: Facts, t: Txn, when: float,
         return False
     at = _placed_at(facts, t, placings)
     return at is not None and at > when + (facts.tol if slack is None else slack)
+
+
+def _planned_call_of(facts: Facts, x: Txn, near: int | None,
+                     placings: Mapping[str, float] | None = None) -> int | None:
+    """
+    Which planned call (its index in plan order) a failed connection read as
+    C{x}, an out-of-dialog INVITE, was opened for: the call L{_placed_at}
+    pairs C{x} with (the call placed at its Call-ID's place among the calls,
+    if earlier than the last call placed by the time C{x} began, else that
+    last call; only the last when L{_call_placings} knows no Call-ID), not
+    merely C{near}, the first call whose moment the connection began in
+    (L{attempts}' C{call_of}).  Why: calls placed a second apart have
+    overlapping moments, so a later call's connection read as its own INVITE
+    claimed the earlier call's place, and that call's own connection was then
+    read as a REGISTER of the account (survey w7094 [1399..1401], round 37:
+    TCP, calls at 15 s and 16 s, each connection to the stopped primary
+    refused after FO-5's REGISTER to the secondary got a 500; the 15.026 s one
+    read as the registration's REGISTER leaving the secondary, FO-2 and
+    FB-1).  C{near} when C{x} is in-dialog, or when no call was placed by
+    the time it began, or when the call it pairs with was placed at C{near}'s
+    instant.
+    """
+    if x.method != "INVITE" or x.in_dialog:
+        return near
+    at = _placed_at(facts, x, placings)
+    if at is None or (near is not None and facts.calls[near].at == at):
+        return near
+    return next((n for n, c in enumerate(facts.calls) if c.at == at), near)
 
 
 def _placed_at(facts: Facts, t: Txn, placings: Mapping[str, float] | None = None

@@ -1068,3 +1068,96 @@ class CallsPrimaryGivenUpAsAnotherCallsWasAskedTests(SynchronousTestCase):
         # secondary answer, 15 ms legs; the second call's secondary answered after that read)
         tb = self._latency_world(other_sent=284.13, invite_at=284.13, b_at=284.19)
         self.assertEqual(self._failback(tb), [])
+
+
+def calls_a_second_apart_world(*, register_between: bool = False, skip_first: bool = False,
+                               third: float | None = None) -> TraceBuilder:
+    """
+    TCP, successive mode, C{register_on_enable} 1, calls at 15 s and 16 s.
+    The primary is stopped and the secondary answers every REGISTER 500: the
+    registration's connection to the primary refused at 1.0 s, its REGISTER
+    then at the secondary (the failover, 1.03 s).  Each call's FO-5 REGISTER
+    at the secondary got a 500, its INVITE's connection to the primary was
+    refused, and both INVITEs went to the fallback server (FO-6) once its
+    connection, its SYN lost, opened at 16.28 s.  C{register_between}: a
+    third connection to the primary refused at 15.5 s, in the first call's
+    moment but not its own (it had its one): the registration leaving the
+    secondary within the TTL.  C{skip_first} (misbehaving, with
+    C{register_between}): the first call's INVITE never tried the primary,
+    its fallback connection opened at once, so the 15.5 s connection is the
+    registration's leaving the secondary (RTX-2, FO-2, FB-1).  C{third}: a
+    third call placed then, its INVITE never on the wire (so no call is
+    paired with its Call-ID, L{wire._call_placings}).
+    """
+    calls = (15.0, 16.0) + ((third,) if third is not None else ())
+    tb = TraceBuilder(default_facts(transport=1, redundancy_type=1, register_on_enable=1,
+                                    failback_mode=1, expires=85, calls=calls,
+                                    duration=60.0, zone_ttl=300))
+    tb.dns(0.0, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=300)
+    at = tb.refused(1.0, "primary")
+    tb.respond(tb.register("secondary", at + 0.02, cseq=2, transport="tcp"), 500)
+    tb.respond(tb.register("secondary", 15.0, cseq=3, transport="tcp"), 500, 15.012)
+    if not skip_first:
+        tb.refused(15.026, "primary", after=0.024)
+    # (the fallback server's connection, its first SYN lost, carries both INVITEs)
+    tb.syn_lost(15.05, "fallback", phone_port=5060, fate="lost")
+    tb.syn_lost(16.05, "fallback", phone_port=5060, fate="delivered")
+    if register_between:
+        tb.refused(15.5, "primary")
+    tb.respond(tb.register("secondary", 16.0, cseq=4, transport="tcp"), 500, 16.012)
+    tb.refused(16.025, "primary", after=0.029)
+    tb.call("fallback", 16.293, bye_at=21.3, call_id="call-a", transport="tcp")
+    tb.call("fallback", 16.293, bye_at=46.3, call_id="call-b", transport="tcp")
+    tb.respond(tb.register("secondary", 31.12, cseq=5, transport="tcp"), 500, 31.33)
+    return tb
+
+
+class CallsASecondApartBothRefusedAtThePrimaryTests(SynchronousTestCase):
+    """
+    FO-2, FB-1 (survey w7094 [1399..1401], round 37, 3 worlds): TCP,
+    C{register_on_enable} 1, the phone failed over to the secondary (which
+    answers 500), calls at 15 s and 16 s, each INVITE's connection to the
+    stopped primary refused after FO-5's REGISTER at the secondary, both
+    INVITEs then at the fallback server.  The two calls' moments overlap, so
+    the second call's connection (16.025 s), read as its own INVITE, was
+    counted as the first call's one claim, and the first call's connection
+    (15.026 s) was read as the registration's REGISTER leaving the
+    secondary for the primary before the TTL ran out (FB-1) and not moving
+    on to the secondary at once (FO-2).  A connection is its call's by the
+    INVITE it was read as (L{wire._planned_call_of}).  A third connection to
+    the primary in the first call's moment is still the registration's,
+    and fails FB-1.
+    """
+
+    def test_each_calls_connection_is_its_own(self) -> None:
+        tb = calls_a_second_apart_world()
+        self.assertEqual(status(tb, "FB-1"), "pass")
+        # (no REGISTER left the secondary while it answered: nothing for FO-2 to judge)
+        self.assertEqual(status(tb, "FO-2"), "n/a")
+
+    def test_each_calls_connection_is_its_own_with_a_third_call_off_the_wire(self) -> None:
+        tb = calls_a_second_apart_world(third=59.95)
+        self.assertEqual(status(tb, "FB-1"), "pass")
+        self.assertEqual(status(tb, "FO-2"), "n/a")
+
+    def test_a_register_to_the_primary_between_them_fails(self) -> None:
+        self.assertEqual(status(calls_a_second_apart_world(register_between=True), "FB-1"),
+                         "fail")
+
+    def test_first_call_skipping_the_primary_then_a_register_there_fails(self) -> None:
+        tb = calls_a_second_apart_world(register_between=True, skip_first=True)
+        for clause in ("RTX-2", "FO-2", "FB-1"):
+            self.assertEqual(status(tb, clause), "fail", clause)
+
+    def test_so_it_does_with_a_third_call_off_the_wire(self) -> None:
+        """
+        Review of round 37: with a third call whose INVITE never reached the
+        wire, no Call-ID is paired with a call, so the 16.025 s connection, read
+        as both calls' INVITEs, was paired with the last call placed, the second,
+        and freed the first call's claim for the 15.5 s connection.  A connection
+        read as more than one call's INVITE keeps the claim of the call whose
+        moment it began in too.
+        """
+        tb = calls_a_second_apart_world(register_between=True, skip_first=True, third=59.95)
+        for clause in ("RTX-2", "FO-2", "FB-1"):
+            self.assertEqual(status(tb, clause), "fail", clause)

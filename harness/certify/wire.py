@@ -2993,7 +2993,10 @@ def _planned_call_of(facts: Facts, x: Txn, near: int | None,
     the time it began, or when the call it pairs with was placed at C{near}'s
     instant.
     """
-    if x.method != "INVITE" or x.in_dialog:
+    if x.method != "INVITE" or x.in_dialog or near is None:
+        # (none when the connection began in no call's moment: it then claims
+        # no call's place, so a call's own earlier connection to that server
+        # stays free to be read as its INVITE; survey w7090 [3751], round 37)
         return near
     at = _placed_at(facts, x, placings)
     if at is None or (near is not None and facts.calls[near].at == at):

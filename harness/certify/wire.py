@@ -2991,12 +2991,16 @@ def _planned_call_of(facts: Facts, x: Txn, near: int | None,
     read as the registration's REGISTER leaving the secondary, FO-2 and
     FB-1).  C{near} when C{x} is in-dialog, or when no call was placed by
     the time it began, or when the call it pairs with was placed at C{near}'s
-    instant.
+    instant.  None when the connection began in no call's moment (C{near}
+    None): it claims no call's place, so the call's own earlier connection
+    to that server is still read as the call's INVITE and judged (survey
+    w7090 [3751], round 38: TLS, a call at 120 s, its connections to the
+    primary reset at 120.003 s and to the secondary at 127.005 s, then the
+    fallback server at once; the registration's retry connection to the
+    primary at 122.420 s, outside the call's moment, paired with the call,
+    took its place, and FO-6 expected the fallback server by 122.63 s).
     """
     if x.method != "INVITE" or x.in_dialog or near is None:
-        # (none when the connection began in no call's moment: it then claims
-        # no call's place, so a call's own earlier connection to that server
-        # stays free to be read as its INVITE; survey w7090 [3751], round 37)
         return near
     at = _placed_at(facts, x, placings)
     if at is None or (near is not None and facts.calls[near].at == at):

@@ -5,11 +5,14 @@ worlds, each a pair (the reading that passes, the misbehaviour that fails).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from twisted.names import dns
 from twisted.trial.unittest import SynchronousTestCase
 
 from harness.testing.tracebuilder import (
     DOMAIN,
+    FALLBACK,
     PHONE,
     PRIMARY,
     SECONDARY,
@@ -17,7 +20,7 @@ from harness.testing.tracebuilder import (
     default_facts,
     verdict_of,
 )
-from harness.trace.events import ConnEvent, PacketEvent
+from harness.trace.events import ConnEvent, PacketEvent, SipEvent
 from tests.certify.test_explore_dns import lost_query
 from tests.certify.test_explore_rtx import (
     retry_due_over_roe_register_world,
@@ -1161,3 +1164,96 @@ class CallsASecondApartBothRefusedAtThePrimaryTests(SynchronousTestCase):
         tb = calls_a_second_apart_world(register_between=True, skip_first=True, third=59.95)
         for clause in ("RTX-2", "FO-2", "FB-1"):
             self.assertEqual(status(tb, clause), "fail", clause)
+
+
+def _tls_reset(tb: TraceBuilder, at: float, to: str, phone_port: int, *,
+               up: float | None = None, done: float | None = None) -> None:
+    """
+    The phone's TLS connection to C{to}'s plain TCP port 5060: its SYN at
+    C{at}, connected at C{up}, the server closing it on the ClientHello (a
+    framing error), the phone learning the reset at C{done}.
+    """
+    dst = tb.addr(to)
+    phone, srv = (PHONE, phone_port), (dst, 5060)
+    up = at + 0.001 if up is None else up
+    done = up + 0.001 if done is None else done
+    tb._add(PacketEvent(at, "tcp", phone, srv, b"", fate="delivered", flags="S"))
+    tb._add(ConnEvent(up - 0.0005, dst, "accept", "tcp", srv, phone, ""))
+    tb._add(ConnEvent(up, PHONE, "connect", "tcp", phone, srv, ""))
+    tb._add(ConnEvent(done - 0.0003, dst, "close", "tcp", srv, phone, "local"))
+    tb._add(PacketEvent(done - 0.0003, "tcp", srv, phone, b"", fate="delivered", flags="F"))
+    tb._add(ConnEvent(done, PHONE, "close", "tcp", phone, srv, "peer"))
+
+
+def call_through_a_slow_secondary_world(*, fallback_at: float = 127.005) -> TraceBuilder:
+    """
+    Survey w7090 [3751], round 38: TLS, successive mode, server 1 a domain
+    whose primary and secondary serve plain TCP on port 5060 (every TLS
+    connection reset on its ClientHello), registered at the fallback server
+    over one connection opened at 0.0 s (its REGISTER's first segment lost),
+    server 1's registration failing every 30 s.  A call at 120.0 s: its
+    INVITE's connection to the primary reset at 120.0026 s, the secondary's
+    SYN lost until 127.0026 s and reset at 127.005 s; the INVITE then went to
+    the fallback server over the open connection at C{fallback_at} (its
+    first segment lost, read at C{fallback_at} + 0.2 s).  Meanwhile, outside
+    the call's moment, the registration's retry looked the domain up again
+    (A TTL 120 s) and its connection to the primary was reset at 122.423 s.
+    """
+    tb = TraceBuilder(default_facts(transport=2, port1=0, failback_mode=3, retry_counts=10,
+                                    fallback_timeout=10, expires=33, calls=(120.0,),
+                                    duration=140.0))
+    fb_phone, fb = (PHONE, 32768), (FALLBACK, 5061)
+    tb._add(PacketEvent(0.0, "tcp", fb_phone, fb, b"", flags="S"))
+    tb._add(ConnEvent(0.0005, FALLBACK, "accept", "tcp", fb, fb_phone, ""))
+    tb._add(ConnEvent(0.0011, PHONE, "connect", "tcp", fb_phone, fb, ""))
+    tb.dns(0.0, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=120)
+    tb._add(PacketEvent(0.0019, "tcp", fb_phone, fb, b"", fate="lost"))
+    tb._add(PacketEvent(0.2019, "tcp", fb_phone, fb, b""))
+    tb.respond(tb.register("fallback", 0.2024, call_id="reg-2", transport="tls", port=5061),
+               200, 0.2024)
+    _tls_reset(tb, 0.002, "primary", 32769)
+    _tls_reset(tb, 0.003, "secondary", 32770, up=0.204, done=0.406)
+    _tls_reset(tb, 30.406, "primary", 32771)
+    _tls_reset(tb, 30.408, "secondary", 32772)
+    # (the call at 120 s)
+    _tls_reset(tb, 120.0, "primary", 32777, done=120.0026)
+    for syn in (120.0026, 121.0026, 123.0026):
+        tb.syn_lost(syn, "secondary", fate="lost", phone_port=32778)
+    _tls_reset(tb, 127.0026, "secondary", 32778, up=127.0035, done=127.005)
+    # (the registration's retry, after the call's moment)
+    tb.dns(122.419, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=120)
+    _tls_reset(tb, 122.420, "primary", 32779, done=122.423)
+    tb._add(PacketEvent(fallback_at, "tcp", fb_phone, fb, b"", fate="lost"))
+    tb._add(PacketEvent(fallback_at + 0.2, "tcp", fb_phone, fb, b""))
+    inv = tb.invite("fallback", fallback_at + 0.2, call_id="call-a", cseq=3, transport="tls",
+                    port=5061)
+    tb.respond(inv, 200, fallback_at + 0.201)
+    tb.in_dialog(inv, "ACK", fallback_at + 0.202, transport="tls", port=5061)
+    # (the builder writes SIP on the phone's port 5060; here it rides the connection)
+    tb._events = [replace(e, remote=fb_phone) if isinstance(e, SipEvent) and e.local == fb
+                  else e for e in tb._events]
+    return tb
+
+
+class CallsInviteThroughASlowSecondaryTests(SynchronousTestCase):
+    """
+    FO-6 (survey w7090 [3751], round 38; L{call_through_a_slow_secondary_world}):
+    the call's INVITE tried the primary (reset at 120.0026 s) and the
+    secondary (its SYN lost until 127.0026 s, reset at 127.005 s) and went to
+    the fallback server at once.  The registration's retry connection to the
+    primary (122.420 s), begun in no call's moment but read as an INVITE too,
+    was paired with the call by L{wire._placed_at} and claimed its place, so
+    the call's own 120.0 s connection was left free and FO-6 expected the
+    fallback server by 122.63 s, after the registration's connection.  A
+    connection begun in no call's moment claims no call's place
+    (L{wire._planned_call_of}).  An INVITE to the fallback server seconds
+    after the secondary's reset, nothing in between, still fails FO-6 (and
+    did not before the rule: the 122.420 s connection then stood for it).
+    """
+
+    def test_fallback_at_once_after_the_secondary_passes(self) -> None:
+        self.assertEqual(status(call_through_a_slow_secondary_world(), "FO-6"), "pass")
+
+    def test_fallback_seconds_late_fails(self) -> None:
+        tb = call_through_a_slow_secondary_world(fallback_at=132.0)
+        self.assertEqual(status(tb, "FO-6"), "fail")

@@ -2520,18 +2520,41 @@ def attempts(
                                                or t.conn_failure.t > a.start)))
                                  for t in real)), None)
 
-    claimed = {(_planned_call_of(facts, x, call_of(free[k]), placings), free[k].server)
-               for k, x in synthetic.items() if x.method == "INVITE"}
-    # (a connection read as more than one call's INVITE at once also keeps the claim of
-    # the call whose moment it began in: L{_planned_call_of} then names but one of its
-    # calls, and by a guess when not every call's INVITE reached the wire, so that call's
-    # place is not left free for a stray connection; review of round 37, three calls,
-    # the third's INVITE never on the wire, a connection to the primary at 15.5 s
-    # between the first two calls' own)
+    # A connection read as a call's INVITE claims, at its server, the place of the call
+    # L{_planned_call_of} pairs that INVITE with instead of near's (the first call whose
+    # moment it began in, L{call_of}) only when it began inside the paired call's own
+    # moment: the pairing assumes the paired call's moment holds the connection's start.
+    # Otherwise it claims near's place and the paired call's both, so no call's place is
+    # left free for a second connection in near's moment (review of round 38: calls at
+    # 15 s and 17 s, the 17.025 s connection read as call 1's INVITE, still waiting,
+    # and paired with call 1 by its Call-ID, freed call 2's place, and a connection to
+    # the primary at 17.3 s, the registration leaving the secondary, FB-1, went
+    # unjudged as call 2's own).
+    # (a connection read as more than one call's INVITE at once, C{shared}, keeps near's
+    # place and the paired call's: L{_planned_call_of} names but one of its calls; review
+    # of round 37, three calls, the third's INVITE never on the wire, a connection to the
+    # primary at 15.5 s between the first two calls' own.  With no call's INVITE paired
+    # by its Call-ID, C{placings} empty, the pairing is a guess and it keeps near's place
+    # only: review of round 38, a third call at 59.95 s off the wire, the second call's
+    # own later connection to the primary read as the registration's, FB-1 and FO-2)
     shared = {x.conn_failure.index for x in also
               if x.method == "INVITE" and not x.in_dialog and x.conn_failure is not None}
-    claimed |= {(call_of(free[k]), free[k].server) for k, x in synthetic.items()
-                if x.method == "INVITE" and free[k].index in shared}
+
+    def claims_of(k: int, x: Txn) -> set[int | None]:
+        """The calls whose place at its server C{free[k]}, read as C{x}, claims."""
+        a = free[k]
+        near = call_of(a)
+        if a.index in shared and not placings:
+            return {near}  # (the pairing a guess: the call whose moment it began in only)
+        paired = _planned_call_of(facts, x, near, placings)
+        if (a.index in shared or paired is None or paired == near
+                or not windows[paired][0] - tol <= a.start <= windows[paired][1] + tol):
+            # (a call whose moment it did not begin in takes no place from near's)
+            return {near, paired}
+        return {paired}
+
+    claimed = {(n, free[k].server) for k, x in synthetic.items() if x.method == "INVITE"
+               for n in claims_of(k, x)}
     unexplained: list[int] = []
     call_firsts: list[tuple[int, int]] = []
     for k, a in enumerate(free):
@@ -2999,6 +3022,8 @@ def _planned_call_of(facts: Facts, x: Txn, near: int | None,
     fallback server at once; the registration's retry connection to the
     primary at 122.420 s, outside the call's moment, paired with the call,
     took its place, and FO-6 expected the fallback server by 122.63 s).
+    L{attempts} lets the call named take near's place only when the
+    connection began in that call's own moment (else it claims both).
     """
     if x.method != "INVITE" or x.in_dialog or near is None:
         return near

@@ -1257,3 +1257,137 @@ class CallsInviteThroughASlowSecondaryTests(SynchronousTestCase):
     def test_fallback_seconds_late_fails(self) -> None:
         tb = call_through_a_slow_secondary_world(fallback_at=132.0)
         self.assertEqual(status(tb, "FO-6"), "fail")
+
+
+def calls_placed_apart_world(*, second: float, fallback_syn: float, fallback_up: float,
+                             second_invite: float, stray: float | None) -> TraceBuilder:
+    """
+    TCP, successive mode, C{register_on_enable} 1, the primary stopped and the
+    secondary answering every REGISTER 500 (failed over there at 1.02 s, TTL
+    300 s); calls at 15 s and C{second}.  The first call's FO-5 REGISTER got a
+    500 at 15.012 s and its INVITE never tried the primary: it waited for the
+    fallback server's connection (its SYN at C{fallback_syn} lost, up at
+    C{fallback_up}).  The second call's REGISTER got a 500 at C{second} +
+    0.012 s and its INVITE's connection to the primary was refused at
+    C{second} + 0.025 s (read as the first call's INVITE, by its Call-ID:
+    still waiting, L{wire._call_placings}).  Both INVITEs then at the
+    fallback server, the first's at C{fallback_up} + 0.243 s, the second's at
+    C{second_invite}.  C{stray}: another connection to the primary refused
+    then, in the second call's moment: the registration leaving the secondary
+    within the TTL (FB-1) and not on to the secondary at once (FO-2).
+    """
+    tb = TraceBuilder(default_facts(transport=1, redundancy_type=1, register_on_enable=1,
+                                    failback_mode=1, expires=85, calls=(15.0, second),
+                                    duration=60.0, zone_ttl=300))
+    tb.dns(0.0, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=300)
+    at = tb.refused(1.0, "primary")
+    tb.respond(tb.register("secondary", at + 0.02, cseq=2, transport="tcp"), 500)
+    tb.respond(tb.register("secondary", 15.0, cseq=3, transport="tcp"), 500, 15.012)
+    tb.syn_lost(fallback_syn, "fallback", phone_port=5060, fate="lost")
+    tb.syn_lost(fallback_up, "fallback", phone_port=5060, fate="delivered")
+    if stray is not None:
+        tb.refused(stray, "primary")
+    tb.respond(tb.register("secondary", second, cseq=4, transport="tcp"), 500, second + 0.012)
+    tb.refused(second + 0.025, "primary", after=0.029)
+    first_invite = fallback_up + 0.243
+    tb.call("fallback", first_invite, bye_at=first_invite + 5, call_id="c1", transport="tcp")
+    tb.call("fallback", second_invite, bye_at=second_invite + 30, call_id="c2",
+            transport="tcp")
+    tb.respond(tb.register("secondary", 31.12, cseq=5, transport="tcp"), 500, 31.33)
+    return tb
+
+
+class AConnectionPairedWithACallWhoseMomentItMissedTests(SynchronousTestCase):
+    """
+    FB-1, FO-2 (review of round 38 of the w7094 rule, L{wire._planned_call_of}):
+    a connection begun in the second call's moment only, read as the first
+    call's INVITE (its Call-ID: that INVITE was still waiting) and paired with
+    the first call, took the first call's place and left the second call's
+    free, so a second connection to the primary in the second call's moment,
+    the registration's, was absorbed as the second call's own and never
+    judged.  A connection takes the paired call's place instead of near's only
+    when it began in the paired call's own moment; else it claims both.
+    """
+
+    def _world(self, *, fallback_first: bool, stray: bool) -> TraceBuilder:
+        if fallback_first:
+            # (the first call's fallback connection at once, up only at 16.55 s)
+            return calls_placed_apart_world(second=16.5, fallback_syn=15.05,
+                                            fallback_up=16.55, second_invite=16.9,
+                                            stray=16.8 if stray else None)
+        return calls_placed_apart_world(second=17.0, fallback_syn=17.03, fallback_up=17.05,
+                                        second_invite=17.4, stray=17.3 if stray else None)
+
+    def test_a_register_to_the_primary_in_the_second_calls_moment_fails(self) -> None:
+        tb = self._world(fallback_first=False, stray=True)
+        for clause in ("FB-1", "FO-2"):
+            self.assertEqual(status(tb, clause), "fail", clause)
+
+    def test_so_it_does_with_the_first_calls_fallback_connection_first(self) -> None:
+        tb = self._world(fallback_first=True, stray=True)
+        for clause in ("FB-1", "FO-2"):
+            self.assertEqual(status(tb, clause), "fail", clause)
+
+    def test_without_it_both_pass(self) -> None:
+        for fallback_first in (False, True):
+            tb = self._world(fallback_first=fallback_first, stray=False)
+            self.assertEqual(status(tb, "FB-1"), "pass", fallback_first)
+            self.assertNotEqual(status(tb, "FO-2"), "fail", fallback_first)
+
+
+def shared_connection_world(*, third: float | None = 59.95,
+                            stray: float | None = None) -> TraceBuilder:
+    """
+    TCP, successive mode, C{register_on_enable} 1, the primary stopped and the
+    secondary answering every REGISTER 500 (TTL 300 s); calls at 15.0 s and
+    15.9 s and, C{third}, one more whose INVITE never reaches the wire (so no
+    call's INVITE is paired by its Call-ID, L{wire._call_placings}).  The
+    first call's FO-5 REGISTER got its 500 at 15.936 s, its connection to the
+    primary refused at 15.95 s (read as both calls' INVITEs: the second's
+    REGISTER had its 500 at 15.912 s); the second call's own connection to
+    the primary refused at 16.1 s; both INVITEs then at the fallback server
+    over one connection.  C{stray} (misbehaving): one more connection to the
+    primary then, the registration's leaving the secondary (FB-1).
+    """
+    calls = (15.0, 15.9) + ((third,) if third is not None else ())
+    tb = TraceBuilder(default_facts(transport=1, redundancy_type=1, register_on_enable=1,
+                                    failback_mode=1, expires=85, calls=calls,
+                                    duration=60.0, zone_ttl=300))
+    tb.dns(0.0, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=300)
+    at = tb.refused(1.0, "primary")
+    tb.respond(tb.register("secondary", at + 0.02, cseq=2, transport="tcp"), 500)
+    tb.respond(tb.register("secondary", 15.0, cseq=3, transport="tcp"), 500, 15.936)
+    tb.refused(15.95, "primary", after=0.024)
+    tb.respond(tb.register("secondary", 15.9, cseq=4, transport="tcp"), 500, 15.912)
+    tb.refused(16.1, "primary", after=0.029)
+    if stray is not None:
+        tb.refused(stray, "primary")
+    # (one fallback connection, its first SYN lost, carries both INVITEs)
+    tb.syn_lost(15.98, "fallback", phone_port=5060, fate="lost")
+    tb.syn_lost(16.15, "fallback", phone_port=5060, fate="delivered")
+    tb.call("fallback", 16.393, bye_at=21.3, call_id="call-a", transport="tcp")
+    tb.call("fallback", 16.393, bye_at=46.3, call_id="call-b", transport="tcp")
+    tb.respond(tb.register("secondary", 31.12, cseq=5, transport="tcp"), 500, 31.33)
+    return tb
+
+
+class ASharedConnectionWithNoCallIdPairedTests(SynchronousTestCase):
+    """
+    FB-1, FO-2 (review of round 38 of the w7094 rule): a connection read as
+    two calls' INVITEs at once (15.95 s) claimed near's place and, with a
+    third call's INVITE never on the wire, the last call placed too by
+    L{wire._placed_at}'s guess, so the second call's own connection (16.1 s)
+    was read as the registration's leaving the secondary (FB-1, FO-2), and
+    the verdict hung on whether a call at 59.95 s reached the wire.  With no
+    Call-ID paired, a shared connection claims near's place only.
+    """
+
+    def test_each_calls_connection_is_its_own(self) -> None:
+        for third in (None, 59.95):
+            tb = shared_connection_world(third=third)
+            self.assertEqual(status(tb, "FB-1"), "pass", third)
+            self.assertNotEqual(status(tb, "FO-2"), "fail", third)
+
+    def test_a_register_to_the_primary_after_them_fails(self) -> None:
+        tb = shared_connection_world(stray=16.5)
+        self.assertEqual(status(tb, "FB-1"), "fail")

@@ -2630,8 +2630,41 @@ def attempts(
                                                or t.conn_failure.t > a.start)))
                                  for t in real)), None)
 
-    claimed = {(call_of(free[k]), free[k].server) for k, x in synthetic.items()
-               if x.method == "INVITE"}
+    # A connection read as a call's INVITE claims, at its server, the place of the call
+    # L{_planned_call_of} pairs that INVITE with instead of near's (the first call whose
+    # moment it began in, L{call_of}) only when it began inside the paired call's own
+    # moment: the pairing assumes the paired call's moment holds the connection's start.
+    # Otherwise it claims near's place and the paired call's both, so no call's place is
+    # left free for a second connection in near's moment (review of round 38: calls at
+    # 15 s and 17 s, the 17.025 s connection read as call 1's INVITE, still waiting,
+    # and paired with call 1 by its Call-ID, freed call 2's place, and a connection to
+    # the primary at 17.3 s, the registration leaving the secondary, FB-1, went
+    # unjudged as call 2's own).
+    # (a connection read as more than one call's INVITE at once, C{shared}, keeps near's
+    # place and the paired call's: L{_planned_call_of} names but one of its calls; review
+    # of round 37, three calls, the third's INVITE never on the wire, a connection to the
+    # primary at 15.5 s between the first two calls' own.  With no call's INVITE paired
+    # by its Call-ID, C{placings} empty, the pairing is a guess and it keeps near's place
+    # only: review of round 38, a third call at 59.95 s off the wire, the second call's
+    # own later connection to the primary read as the registration's, FB-1 and FO-2)
+    shared = {x.conn_failure.index for x in also
+              if x.method == "INVITE" and not x.in_dialog and x.conn_failure is not None}
+
+    def claims_of(k: int, x: Txn) -> set[int | None]:
+        """The calls whose place at its server C{free[k]}, read as C{x}, claims."""
+        a = free[k]
+        near = call_of(a)
+        if a.index in shared and not placings:
+            return {near}  # (the pairing a guess: the call whose moment it began in only)
+        paired = _planned_call_of(facts, x, near, placings)
+        if (a.index in shared or paired is None or paired == near
+                or not windows[paired][0] - tol <= a.start <= windows[paired][1] + tol):
+            # (a call whose moment it did not begin in takes no place from near's)
+            return {near, paired}
+        return {paired}
+
+    claimed = {(n, free[k].server) for k, x in synthetic.items() if x.method == "INVITE"
+               for n in claims_of(k, x)}
     unexplained: list[int] = []
     call_firsts: list[tuple[int, int]] = []
     for k, a in enumerate(free):
@@ -3071,6 +3104,43 @@ def _placed_after(facts: Facts, t: Txn, when: float,
         return False
     at = _placed_at(facts, t, placings)
     return at is not None and at > when + (facts.tol if slack is None else slack)
+
+
+def _planned_call_of(facts: Facts, x: Txn, near: int | None,
+                     placings: Mapping[str, float] | None = None) -> int | None:
+    """
+    Which planned call (its index in plan order) a failed connection read as
+    C{x}, an out-of-dialog INVITE, was opened for: the call L{_placed_at}
+    pairs C{x} with (the call placed at its Call-ID's place among the calls,
+    if earlier than the last call placed by the time C{x} began, else that
+    last call; only the last when L{_call_placings} knows no Call-ID), not
+    merely C{near}, the first call whose moment the connection began in
+    (L{attempts}' C{call_of}).  Why: calls placed a second apart have
+    overlapping moments, so a later call's connection read as its own INVITE
+    claimed the earlier call's place, and that call's own connection was then
+    read as a REGISTER of the account (survey w7094 [1399..1401], round 37:
+    TCP, calls at 15 s and 16 s, each connection to the stopped primary
+    refused after FO-5's REGISTER to the secondary got a 500; the 15.026 s one
+    read as the registration's REGISTER leaving the secondary, FO-2 and
+    FB-1).  C{near} when C{x} is in-dialog, or when no call was placed by
+    the time it began, or when the call it pairs with was placed at C{near}'s
+    instant.  None when the connection began in no call's moment (C{near}
+    None): it claims no call's place, so the call's own earlier connection
+    to that server is still read as the call's INVITE and judged (survey
+    w7090 [3751], round 38: TLS, a call at 120 s, its connections to the
+    primary reset at 120.003 s and to the secondary at 127.005 s, then the
+    fallback server at once; the registration's retry connection to the
+    primary at 122.420 s, outside the call's moment, paired with the call,
+    took its place, and FO-6 expected the fallback server by 122.63 s).
+    L{attempts} lets the call named take near's place only when the
+    connection began in that call's own moment (else it claims both).
+    """
+    if x.method != "INVITE" or x.in_dialog or near is None:
+        return near
+    at = _placed_at(facts, x, placings)
+    if at is None or (near is not None and facts.calls[near].at == at):
+        return near
+    return next((n for n, c in enumerate(facts.calls) if c.at == at), near)
 
 
 def _placed_at(facts: Facts, t: Txn, placings: Mapping[str, float] | None = None

@@ -5,11 +5,14 @@ worlds, each a pair (the reading that passes, the misbehaviour that fails).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from twisted.names import dns
 from twisted.trial.unittest import SynchronousTestCase
 
 from harness.testing.tracebuilder import (
     DOMAIN,
+    FALLBACK,
     PHONE,
     PRIMARY,
     SECONDARY,
@@ -17,7 +20,7 @@ from harness.testing.tracebuilder import (
     default_facts,
     verdict_of,
 )
-from harness.trace.events import ConnEvent, PacketEvent
+from harness.trace.events import ConnEvent, PacketEvent, SipEvent
 from tests.certify.test_explore_dns import lost_query
 from tests.certify.test_explore_rtx import (
     retry_due_over_roe_register_world,
@@ -1068,3 +1071,323 @@ class CallsPrimaryGivenUpAsAnotherCallsWasAskedTests(SynchronousTestCase):
         # secondary answer, 15 ms legs; the second call's secondary answered after that read)
         tb = self._latency_world(other_sent=284.13, invite_at=284.13, b_at=284.19)
         self.assertEqual(self._failback(tb), [])
+
+
+def calls_a_second_apart_world(*, register_between: bool = False, skip_first: bool = False,
+                               third: float | None = None) -> TraceBuilder:
+    """
+    TCP, successive mode, C{register_on_enable} 1, calls at 15 s and 16 s.
+    The primary is stopped and the secondary answers every REGISTER 500: the
+    registration's connection to the primary refused at 1.0 s, its REGISTER
+    then at the secondary (the failover, 1.03 s).  Each call's FO-5 REGISTER
+    at the secondary got a 500, its INVITE's connection to the primary was
+    refused, and both INVITEs went to the fallback server (FO-6) once its
+    connection, its SYN lost, opened at 16.28 s.  C{register_between}: a
+    third connection to the primary refused at 15.5 s, in the first call's
+    moment but not its own (it had its one): the registration leaving the
+    secondary within the TTL.  C{skip_first} (misbehaving, with
+    C{register_between}): the first call's INVITE never tried the primary,
+    its fallback connection opened at once, so the 15.5 s connection is the
+    registration's leaving the secondary (RTX-2, FO-2, FB-1).  C{third}: a
+    third call placed then, its INVITE never on the wire (so no call is
+    paired with its Call-ID, L{wire._call_placings}).
+    """
+    calls = (15.0, 16.0) + ((third,) if third is not None else ())
+    tb = TraceBuilder(default_facts(transport=1, redundancy_type=1, register_on_enable=1,
+                                    failback_mode=1, expires=85, calls=calls,
+                                    duration=60.0, zone_ttl=300))
+    tb.dns(0.0, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=300)
+    at = tb.refused(1.0, "primary")
+    tb.respond(tb.register("secondary", at + 0.02, cseq=2, transport="tcp"), 500)
+    tb.respond(tb.register("secondary", 15.0, cseq=3, transport="tcp"), 500, 15.012)
+    if not skip_first:
+        tb.refused(15.026, "primary", after=0.024)
+    # (the fallback server's connection, its first SYN lost, carries both INVITEs)
+    tb.syn_lost(15.05, "fallback", phone_port=5060, fate="lost")
+    tb.syn_lost(16.05, "fallback", phone_port=5060, fate="delivered")
+    if register_between:
+        tb.refused(15.5, "primary")
+    tb.respond(tb.register("secondary", 16.0, cseq=4, transport="tcp"), 500, 16.012)
+    tb.refused(16.025, "primary", after=0.029)
+    tb.call("fallback", 16.293, bye_at=21.3, call_id="call-a", transport="tcp")
+    tb.call("fallback", 16.293, bye_at=46.3, call_id="call-b", transport="tcp")
+    tb.respond(tb.register("secondary", 31.12, cseq=5, transport="tcp"), 500, 31.33)
+    return tb
+
+
+class CallsASecondApartBothRefusedAtThePrimaryTests(SynchronousTestCase):
+    """
+    FO-2, FB-1 (survey w7094 [1399..1401], round 37, 3 worlds): TCP,
+    C{register_on_enable} 1, the phone failed over to the secondary (which
+    answers 500), calls at 15 s and 16 s, each INVITE's connection to the
+    stopped primary refused after FO-5's REGISTER at the secondary, both
+    INVITEs then at the fallback server.  The two calls' moments overlap, so
+    the second call's connection (16.025 s), read as its own INVITE, was
+    counted as the first call's one claim, and the first call's connection
+    (15.026 s) was read as the registration's REGISTER leaving the
+    secondary for the primary before the TTL ran out (FB-1) and not moving
+    on to the secondary at once (FO-2).  A connection is its call's by the
+    INVITE it was read as (L{wire._planned_call_of}).  A third connection to
+    the primary in the first call's moment is still the registration's,
+    and fails FB-1.
+    """
+
+    def test_each_calls_connection_is_its_own(self) -> None:
+        tb = calls_a_second_apart_world()
+        self.assertEqual(status(tb, "FB-1"), "pass")
+        # (no REGISTER left the secondary while it answered: nothing for FO-2 to judge)
+        self.assertEqual(status(tb, "FO-2"), "n/a")
+
+    def test_each_calls_connection_is_its_own_with_a_third_call_off_the_wire(self) -> None:
+        tb = calls_a_second_apart_world(third=59.95)
+        self.assertEqual(status(tb, "FB-1"), "pass")
+        self.assertEqual(status(tb, "FO-2"), "n/a")
+
+    def test_a_register_to_the_primary_between_them_fails(self) -> None:
+        self.assertEqual(status(calls_a_second_apart_world(register_between=True), "FB-1"),
+                         "fail")
+
+    def test_first_call_skipping_the_primary_then_a_register_there_fails(self) -> None:
+        tb = calls_a_second_apart_world(register_between=True, skip_first=True)
+        for clause in ("RTX-2", "FO-2", "FB-1"):
+            self.assertEqual(status(tb, clause), "fail", clause)
+
+    def test_so_it_does_with_a_third_call_off_the_wire(self) -> None:
+        """
+        Review of round 37: with a third call whose INVITE never reached the
+        wire, no Call-ID is paired with a call, so the 16.025 s connection, read
+        as both calls' INVITEs, was paired with the last call placed, the second,
+        and freed the first call's claim for the 15.5 s connection.  A connection
+        read as more than one call's INVITE keeps the claim of the call whose
+        moment it began in too.
+        """
+        tb = calls_a_second_apart_world(register_between=True, skip_first=True, third=59.95)
+        for clause in ("RTX-2", "FO-2", "FB-1"):
+            self.assertEqual(status(tb, clause), "fail", clause)
+
+
+def _tls_reset(tb: TraceBuilder, at: float, to: str, phone_port: int, *,
+               up: float | None = None, done: float | None = None) -> None:
+    """
+    The phone's TLS connection to C{to}'s plain TCP port 5060: its SYN at
+    C{at}, connected at C{up}, the server closing it on the ClientHello (a
+    framing error), the phone learning the reset at C{done}.
+    """
+    dst = tb.addr(to)
+    phone, srv = (PHONE, phone_port), (dst, 5060)
+    up = at + 0.001 if up is None else up
+    done = up + 0.001 if done is None else done
+    tb._add(PacketEvent(at, "tcp", phone, srv, b"", fate="delivered", flags="S"))
+    tb._add(ConnEvent(up - 0.0005, dst, "accept", "tcp", srv, phone, ""))
+    tb._add(ConnEvent(up, PHONE, "connect", "tcp", phone, srv, ""))
+    tb._add(ConnEvent(done - 0.0003, dst, "close", "tcp", srv, phone, "local"))
+    tb._add(PacketEvent(done - 0.0003, "tcp", srv, phone, b"", fate="delivered", flags="F"))
+    tb._add(ConnEvent(done, PHONE, "close", "tcp", phone, srv, "peer"))
+
+
+def call_through_a_slow_secondary_world(*, fallback_at: float = 127.005) -> TraceBuilder:
+    """
+    Survey w7090 [3751], round 38: TLS, successive mode, server 1 a domain
+    whose primary and secondary serve plain TCP on port 5060 (every TLS
+    connection reset on its ClientHello), registered at the fallback server
+    over one connection opened at 0.0 s (its REGISTER's first segment lost),
+    server 1's registration failing every 30 s.  A call at 120.0 s: its
+    INVITE's connection to the primary reset at 120.0026 s, the secondary's
+    SYN lost until 127.0026 s and reset at 127.005 s; the INVITE then went to
+    the fallback server over the open connection at C{fallback_at} (its
+    first segment lost, read at C{fallback_at} + 0.2 s).  Meanwhile, outside
+    the call's moment, the registration's retry looked the domain up again
+    (A TTL 120 s) and its connection to the primary was reset at 122.423 s.
+    """
+    tb = TraceBuilder(default_facts(transport=2, port1=0, failback_mode=3, retry_counts=10,
+                                    fallback_timeout=10, expires=33, calls=(120.0,),
+                                    duration=140.0))
+    fb_phone, fb = (PHONE, 32768), (FALLBACK, 5061)
+    tb._add(PacketEvent(0.0, "tcp", fb_phone, fb, b"", flags="S"))
+    tb._add(ConnEvent(0.0005, FALLBACK, "accept", "tcp", fb, fb_phone, ""))
+    tb._add(ConnEvent(0.0011, PHONE, "connect", "tcp", fb_phone, fb, ""))
+    tb.dns(0.0, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=120)
+    tb._add(PacketEvent(0.0019, "tcp", fb_phone, fb, b"", fate="lost"))
+    tb._add(PacketEvent(0.2019, "tcp", fb_phone, fb, b""))
+    tb.respond(tb.register("fallback", 0.2024, call_id="reg-2", transport="tls", port=5061),
+               200, 0.2024)
+    _tls_reset(tb, 0.002, "primary", 32769)
+    _tls_reset(tb, 0.003, "secondary", 32770, up=0.204, done=0.406)
+    _tls_reset(tb, 30.406, "primary", 32771)
+    _tls_reset(tb, 30.408, "secondary", 32772)
+    # (the call at 120 s)
+    _tls_reset(tb, 120.0, "primary", 32777, done=120.0026)
+    for syn in (120.0026, 121.0026, 123.0026):
+        tb.syn_lost(syn, "secondary", fate="lost", phone_port=32778)
+    _tls_reset(tb, 127.0026, "secondary", 32778, up=127.0035, done=127.005)
+    # (the registration's retry, after the call's moment)
+    tb.dns(122.419, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=120)
+    _tls_reset(tb, 122.420, "primary", 32779, done=122.423)
+    tb._add(PacketEvent(fallback_at, "tcp", fb_phone, fb, b"", fate="lost"))
+    tb._add(PacketEvent(fallback_at + 0.2, "tcp", fb_phone, fb, b""))
+    inv = tb.invite("fallback", fallback_at + 0.2, call_id="call-a", cseq=3, transport="tls",
+                    port=5061)
+    tb.respond(inv, 200, fallback_at + 0.201)
+    tb.in_dialog(inv, "ACK", fallback_at + 0.202, transport="tls", port=5061)
+    # (the builder writes SIP on the phone's port 5060; here it rides the connection)
+    tb._events = [replace(e, remote=fb_phone) if isinstance(e, SipEvent) and e.local == fb
+                  else e for e in tb._events]
+    return tb
+
+
+class CallsInviteThroughASlowSecondaryTests(SynchronousTestCase):
+    """
+    FO-6 (survey w7090 [3751], round 38; L{call_through_a_slow_secondary_world}):
+    the call's INVITE tried the primary (reset at 120.0026 s) and the
+    secondary (its SYN lost until 127.0026 s, reset at 127.005 s) and went to
+    the fallback server at once.  The registration's retry connection to the
+    primary (122.420 s), begun in no call's moment but read as an INVITE too,
+    was paired with the call by L{wire._placed_at} and claimed its place, so
+    the call's own 120.0 s connection was left free and FO-6 expected the
+    fallback server by 122.63 s, after the registration's connection.  A
+    connection begun in no call's moment claims no call's place
+    (L{wire._planned_call_of}).  An INVITE to the fallback server seconds
+    after the secondary's reset, nothing in between, still fails FO-6 (and
+    did not before the rule: the 122.420 s connection then stood for it).
+    """
+
+    def test_fallback_at_once_after_the_secondary_passes(self) -> None:
+        self.assertEqual(status(call_through_a_slow_secondary_world(), "FO-6"), "pass")
+
+    def test_fallback_seconds_late_fails(self) -> None:
+        tb = call_through_a_slow_secondary_world(fallback_at=132.0)
+        self.assertEqual(status(tb, "FO-6"), "fail")
+
+
+def calls_placed_apart_world(*, second: float, fallback_syn: float, fallback_up: float,
+                             second_invite: float, stray: float | None) -> TraceBuilder:
+    """
+    TCP, successive mode, C{register_on_enable} 1, the primary stopped and the
+    secondary answering every REGISTER 500 (failed over there at 1.02 s, TTL
+    300 s); calls at 15 s and C{second}.  The first call's FO-5 REGISTER got a
+    500 at 15.012 s and its INVITE never tried the primary: it waited for the
+    fallback server's connection (its SYN at C{fallback_syn} lost, up at
+    C{fallback_up}).  The second call's REGISTER got a 500 at C{second} +
+    0.012 s and its INVITE's connection to the primary was refused at
+    C{second} + 0.025 s (read as the first call's INVITE, by its Call-ID:
+    still waiting, L{wire._call_placings}).  Both INVITEs then at the
+    fallback server, the first's at C{fallback_up} + 0.243 s, the second's at
+    C{second_invite}.  C{stray}: another connection to the primary refused
+    then, in the second call's moment: the registration leaving the secondary
+    within the TTL (FB-1) and not on to the secondary at once (FO-2).
+    """
+    tb = TraceBuilder(default_facts(transport=1, redundancy_type=1, register_on_enable=1,
+                                    failback_mode=1, expires=85, calls=(15.0, second),
+                                    duration=60.0, zone_ttl=300))
+    tb.dns(0.0, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=300)
+    at = tb.refused(1.0, "primary")
+    tb.respond(tb.register("secondary", at + 0.02, cseq=2, transport="tcp"), 500)
+    tb.respond(tb.register("secondary", 15.0, cseq=3, transport="tcp"), 500, 15.012)
+    tb.syn_lost(fallback_syn, "fallback", phone_port=5060, fate="lost")
+    tb.syn_lost(fallback_up, "fallback", phone_port=5060, fate="delivered")
+    if stray is not None:
+        tb.refused(stray, "primary")
+    tb.respond(tb.register("secondary", second, cseq=4, transport="tcp"), 500, second + 0.012)
+    tb.refused(second + 0.025, "primary", after=0.029)
+    first_invite = fallback_up + 0.243
+    tb.call("fallback", first_invite, bye_at=first_invite + 5, call_id="c1", transport="tcp")
+    tb.call("fallback", second_invite, bye_at=second_invite + 30, call_id="c2",
+            transport="tcp")
+    tb.respond(tb.register("secondary", 31.12, cseq=5, transport="tcp"), 500, 31.33)
+    return tb
+
+
+class AConnectionPairedWithACallWhoseMomentItMissedTests(SynchronousTestCase):
+    """
+    FB-1, FO-2 (review of round 38 of the w7094 rule, L{wire._planned_call_of}):
+    a connection begun in the second call's moment only, read as the first
+    call's INVITE (its Call-ID: that INVITE was still waiting) and paired with
+    the first call, took the first call's place and left the second call's
+    free, so a second connection to the primary in the second call's moment,
+    the registration's, was absorbed as the second call's own and never
+    judged.  A connection takes the paired call's place instead of near's only
+    when it began in the paired call's own moment; else it claims both.
+    """
+
+    def _world(self, *, fallback_first: bool, stray: bool) -> TraceBuilder:
+        if fallback_first:
+            # (the first call's fallback connection at once, up only at 16.55 s)
+            return calls_placed_apart_world(second=16.5, fallback_syn=15.05,
+                                            fallback_up=16.55, second_invite=16.9,
+                                            stray=16.8 if stray else None)
+        return calls_placed_apart_world(second=17.0, fallback_syn=17.03, fallback_up=17.05,
+                                        second_invite=17.4, stray=17.3 if stray else None)
+
+    def test_a_register_to_the_primary_in_the_second_calls_moment_fails(self) -> None:
+        tb = self._world(fallback_first=False, stray=True)
+        for clause in ("FB-1", "FO-2"):
+            self.assertEqual(status(tb, clause), "fail", clause)
+
+    def test_so_it_does_with_the_first_calls_fallback_connection_first(self) -> None:
+        tb = self._world(fallback_first=True, stray=True)
+        for clause in ("FB-1", "FO-2"):
+            self.assertEqual(status(tb, clause), "fail", clause)
+
+    def test_without_it_both_pass(self) -> None:
+        for fallback_first in (False, True):
+            tb = self._world(fallback_first=fallback_first, stray=False)
+            self.assertEqual(status(tb, "FB-1"), "pass", fallback_first)
+            self.assertNotEqual(status(tb, "FO-2"), "fail", fallback_first)
+
+
+def shared_connection_world(*, third: float | None = 59.95,
+                            stray: float | None = None) -> TraceBuilder:
+    """
+    TCP, successive mode, C{register_on_enable} 1, the primary stopped and the
+    secondary answering every REGISTER 500 (TTL 300 s); calls at 15.0 s and
+    15.9 s and, C{third}, one more whose INVITE never reaches the wire (so no
+    call's INVITE is paired by its Call-ID, L{wire._call_placings}).  The
+    first call's FO-5 REGISTER got its 500 at 15.936 s, its connection to the
+    primary refused at 15.95 s (read as both calls' INVITEs: the second's
+    REGISTER had its 500 at 15.912 s); the second call's own connection to
+    the primary refused at 16.1 s; both INVITEs then at the fallback server
+    over one connection.  C{stray} (misbehaving): one more connection to the
+    primary then, the registration's leaving the secondary (FB-1).
+    """
+    calls = (15.0, 15.9) + ((third,) if third is not None else ())
+    tb = TraceBuilder(default_facts(transport=1, redundancy_type=1, register_on_enable=1,
+                                    failback_mode=1, expires=85, calls=calls,
+                                    duration=60.0, zone_ttl=300))
+    tb.dns(0.0, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=300)
+    at = tb.refused(1.0, "primary")
+    tb.respond(tb.register("secondary", at + 0.02, cseq=2, transport="tcp"), 500)
+    tb.respond(tb.register("secondary", 15.0, cseq=3, transport="tcp"), 500, 15.936)
+    tb.refused(15.95, "primary", after=0.024)
+    tb.respond(tb.register("secondary", 15.9, cseq=4, transport="tcp"), 500, 15.912)
+    tb.refused(16.1, "primary", after=0.029)
+    if stray is not None:
+        tb.refused(stray, "primary")
+    # (one fallback connection, its first SYN lost, carries both INVITEs)
+    tb.syn_lost(15.98, "fallback", phone_port=5060, fate="lost")
+    tb.syn_lost(16.15, "fallback", phone_port=5060, fate="delivered")
+    tb.call("fallback", 16.393, bye_at=21.3, call_id="call-a", transport="tcp")
+    tb.call("fallback", 16.393, bye_at=46.3, call_id="call-b", transport="tcp")
+    tb.respond(tb.register("secondary", 31.12, cseq=5, transport="tcp"), 500, 31.33)
+    return tb
+
+
+class ASharedConnectionWithNoCallIdPairedTests(SynchronousTestCase):
+    """
+    FB-1, FO-2 (review of round 38 of the w7094 rule): a connection read as
+    two calls' INVITEs at once (15.95 s) claimed near's place and, with a
+    third call's INVITE never on the wire, the last call placed too by
+    L{wire._placed_at}'s guess, so the second call's own connection (16.1 s)
+    was read as the registration's leaving the secondary (FB-1, FO-2), and
+    the verdict hung on whether a call at 59.95 s reached the wire.  With no
+    Call-ID paired, a shared connection claims near's place only.
+    """
+
+    def test_each_calls_connection_is_its_own(self) -> None:
+        for third in (None, 59.95):
+            tb = shared_connection_world(third=third)
+            self.assertEqual(status(tb, "FB-1"), "pass", third)
+            self.assertNotEqual(status(tb, "FO-2"), "fail", third)
+
+    def test_a_register_to_the_primary_after_them_fails(self) -> None:
+        tb = shared_connection_world(stray=16.5)
+        self.assertEqual(status(tb, "FB-1"), "fail")

@@ -192,6 +192,8 @@ MUST_FAIL = {
     "r36-review-reg2-retry-missed-call-after-due": ("no-reregister-retry", "REG-2"),
     "r37-w7091-rtx3-fallback-after-503-and-reask-in-vain": ("no-reregister-retry", "DNS-11"),
     "r37-w7092-rtx5-registers-answer-at-give-up-not-taken": ("no-reregister-retry", "RTX-5"),
+    "r37-w7094-fb1-calls-a-second-apart-refused-at-primary": ("ignores-dnsttl", "FB-1"),
+    "r38-w7090-fo6-call-through-a-slow-secondary": ("registers-before-secondary", "RTX-5"),
     "r37-w7087-fbkc3-calls-lookup-given-up-after-working-answered": ("no-reregister-retry",
                                                                      "FBK-C3"),
     "r37-w7087-rtx5-fb2-address-questions-given-up-behind-other-lookups": ("never-fails-back",

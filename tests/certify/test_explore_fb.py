@@ -13,6 +13,7 @@ from harness.testing.tracebuilder import (
     PHONE,
     PRIMARY,
     SECONDARY,
+    Req,
     TraceBuilder,
     default_facts,
     verdict_of,
@@ -810,3 +811,76 @@ class CallsSecondaryConnectionRefusedLateTests(SynchronousTestCase):
 
     def test_invariant_breaks_for_the_primary_first(self) -> None:
         self.assertEqual(len(self._failback(True)), 1)
+
+
+class AnswerHeldByTcpPastTheGiveUpAsTheNextConnectionBeganTests(SynchronousTestCase):
+    """
+    FB-3 (survey w7087 [9350, 9351], round 38): TLS, C{retry_counts} 0,
+    C{failback_mode} 3, the phone on the secondary.  The secondary's 486 to a
+    renewal (a 180 and 200 to a call's INVITE in [9351]) was sent at once,
+    but its segment was lost twice and got through only 0.13 s after the
+    phone's give-up (RTX-1), within the tolerance of it as dated at the
+    server.  The phone had given the secondary up and opened a connection to
+    the primary, which failed before any SIP (refused): no request on the
+    wire to name the try, so the answer read as taken, and the failed
+    connection as a new request leaving the current server.  A connection to
+    the primary begun only after the answer got through still fails FB-3.
+    """
+
+    def _world(self, delivered: float, syn: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(failback_mode=3, failback_timeout=3600,
+                                        retry_counts=0, transport=2, redundancy_type=1,
+                                        duration=120.0, latency_tolerance=0.11))
+        tb.dns(0.0, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=300)
+
+        def answer(req: Req, code: int, at: float, lost: tuple[float, ...] = (),
+                   got: float | None = None) -> None:
+            # the server's answer and its TLS segments: C{lost} copies, then one through
+            tb.respond(req, code, at)
+            seg = ((req.dst, req.port), (PHONE, 5060))
+            for t in lost:
+                tb._add(PacketEvent(t, "tcp", *seg, b"", fate="lost"))
+            tb._add(PacketEvent(at if got is None else got, "tcp", *seg, b""))
+
+        tb.silent("REGISTER", "primary", 0.1, transport="tls", port=5061)
+        at = 0.1 + tb.give_up("REGISTER")
+        answer(tb.register("secondary", at, cseq=2, transport="tls", port=5061), 200, at + 0.01)
+        renewal = tb.register("secondary", 100.0, cseq=3, transport="tls", port=5061)
+        answer(renewal, 486, 100.01, tuple(t for t in (100.01, 100.21) if t < delivered),
+               delivered)
+        learnt = tb.refused(syn, "primary", port=5061)
+        # (server 1 out of targets, the REGISTER on to the fallback server, FO-6)
+        answer(tb.register("fallback", learnt, call_id="reg-2", transport="tls", port=5061),
+               200, learnt + 0.01)
+        return tb
+
+    def _give_up(self) -> float:
+        return 100.0 + TraceBuilder(default_facts(retry_counts=0)).give_up("REGISTER")
+
+    def test_connection_to_the_primary_before_the_late_answer_passes(self) -> None:
+        g = self._give_up()
+        self.assertNotEqual(status(self._world(g + 0.1, g), "FB-3"), "fail")
+
+    def test_connection_to_the_primary_after_the_answer_fails(self) -> None:
+        g = self._give_up()
+        self.assertEqual(status(self._world(g + 0.05, g + 0.09), "FB-3"), "fail")
+
+    def test_connection_to_the_primary_after_an_answer_in_time_fails(self) -> None:
+        g = self._give_up()
+        self.assertEqual(status(self._world(100.21, g), "FB-3"), "fail")
+
+    def _failback(self, delivered: float, syn: float) -> list[str]:
+        from harness.testing.strategies import AccountSpec
+        from harness.testing.tracebuilder import failback_problems
+
+        return failback_problems(self._world(delivered, syn),
+                                 AccountSpec(failback_mode=(3, 0), failback_timeout=(3600, 0),
+                                             transport=2), tol=0.11)
+
+    def test_invariant_holds_for_the_connection_before_the_answer(self) -> None:
+        g = self._give_up()
+        self.assertEqual(self._failback(g + 0.1, g), [])
+
+    def test_invariant_breaks_for_the_connection_after_the_answer(self) -> None:
+        g = self._give_up()
+        self.assertEqual(len(self._failback(g + 0.05, g + 0.09)), 1)

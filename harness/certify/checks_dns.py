@@ -2228,9 +2228,63 @@ def given_up_before(ctx: Ctx, head: str, started: float) -> dict[str, tuple[int,
                                      and y.heard.records
                                      and x.first <= y.first <= moved_on.first for y in qs)),
                         None)
+        if given_up is None:
+            given_up = _given_up_through_nameless(ctx, qs, names, mine, moved_on, a, started)
         if given_up is not None:
             out[a] = (given_up.tries[0].index, moved_on.last.index)
     return out
+
+
+def _given_up_through_nameless(ctx: Ctx, qs: Sequence[Question],
+                               names: dict[str, frozenset[str]], mine: frozenset[str],
+                               moved_on: Question, address: str,
+                               started: float) -> Question | None:
+    """
+    For L{given_up_before}: the question for C{address}'s names (C{mine}) the
+    lookup gave up before it moved on to C{moved_on}, through targets that
+    gave no address in between (SRV names no answer ever gave an address for,
+    each question ending without one as the next began): the lookup walks
+    its target list, and a nameless target between the two leaves the
+    given-up one no less given up.  Survey w7092 [2774], round 38: UDP,
+    C{failback_mode} 0, C{register_on_enable} 1, SRV targets primary, a
+    nameless one and the secondary; a call's lookup lost the primary's A
+    twice and gave it up at 242.02 s, the nameless target's NXDOMAIN lost
+    and heard at 243.02 s, the secondary's A at 243.03 s: FO-5's REGISTER
+    and the INVITE at the secondary.  The renewal's lookup, begun at 241.23
+    s, heard the primary's address at 242.24 s and renewed there; read as
+    the call's, FB-0 failed the call.  So an answer for C{address} that
+    another lookup heard after this one gave it up counts only when that
+    lookup's request went to C{address} (by this request's start, at once):
+    one request owes the primary nothing, and a phone that took the other
+    lookup's answer and still went past the primary is not excused.
+    """
+    named = frozenset().union(*names.values())
+    step = moved_on.first
+    for _ in range(len(qs)):
+        hop = next((x for x in qs if x.name not in named and x.first < step
+                    and (end := _ended_without(x)) is not None and abs(end - step) <= ctx.tol),
+                   None)
+        if hop is None:
+            return None
+        step = hop.first
+        x = next((x for x in qs if x.name in mine and x.first < step
+                  and (end := _ended_without(x)) is not None and abs(end - step) <= ctx.tol),
+                 None)
+        if x is None:
+            continue
+        gave_up = x.first + DNS_GIVE_UP if x.heard is None else step
+        heard = [y for y in qs if y is not x and y.heard is not None and y.name in mine
+                 and y.heard.records and x.first <= y.first <= moved_on.first]
+        if any(y.first <= gave_up - ctx.tol for y in heard):
+            return None  # (asked while this lookup still wanted it: it may have had it)
+        got_at = min((h.answer.t for y in heard if (h := y.heard) is not None
+                      and h.answer is not None), default=None)
+        if got_at is not None and not any(t.dst == address
+                                          and got_at <= t.started <= started + ctx.at_once
+                                          for t in ctx.attempts):
+            return None
+        return x
+    return None
 
 
 def address_questions(ctx: Ctx) -> tuple[tuple[Question, ...], dict[str, frozenset[str]]]:

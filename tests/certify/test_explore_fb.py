@@ -884,3 +884,75 @@ class AnswerHeldByTcpPastTheGiveUpAsTheNextConnectionBeganTests(SynchronousTestC
     def test_invariant_breaks_for_the_connection_after_the_answer(self) -> None:
         g = self._give_up()
         self.assertEqual(len(self._failback(g + 0.05, g + 0.09)), 1)
+
+
+def call_past_a_nameless_target_world(renewal_to: str) -> TraceBuilder:
+    """
+    UDP, C{failback_mode} 0, C{register_on_enable} 1, C{retry_counts} 0; SRV
+    targets the primary, a nameless one and the secondary, the phone failed
+    over to the secondary at 0 s.  The call at 30 s: its lookup lost the
+    primary's A (given up at 34.01 s), the nameless target's NXDOMAIN lost
+    once and heard at 35.01 s, the secondary's A at 35.02 s; FO-5's REGISTER
+    and the INVITE at the secondary.  A renewal's lookup begun at 34.5 s heard
+    the primary's address at 34.6 s and sent its REGISTER to C{renewal_to}.
+    """
+    tb = TraceBuilder(default_facts(port1=0, server2="", retry_counts=0, register_on_enable=1,
+                                    failback_mode=0, expires=70, calls=(30.0,),
+                                    duration=60.0))
+    srv = f"_sip._udp.{DOMAIN}"
+    targets = [f"1 10 5060 primary.{DOMAIN}.", f"5 10 5060 ghost.{DOMAIN}.",
+               f"10 10 5060 secondary.{DOMAIN}."]
+    tb.dns(0.0, srv, "SRV", targets)
+    tb.dns(0.01, f"primary.{DOMAIN}", "A", [PRIMARY])
+    tb.dns(0.02, f"ghost.{DOMAIN}", "A", rcode="NXDOMAIN")
+    tb.dns(0.03, f"secondary.{DOMAIN}", "A", [SECONDARY])
+    tb.silent("REGISTER", "primary", 0.04)
+    gave_up = 0.04 + tb.give_up("REGISTER")
+    tb.respond(tb.register("secondary", gave_up, cseq=2), 200, gave_up + 0.01)
+    # the call's lookup
+    tb.dns(30.0, srv, "SRV", targets)
+    tb.dns(30.01, f"primary.{DOMAIN}", "A", rcode="TIMEOUT")
+    tb.dns(31.01, f"primary.{DOMAIN}", "A", rcode="TIMEOUT")
+    tb.dns(34.01, f"ghost.{DOMAIN}", "A", rcode="TIMEOUT")
+    # the renewal's, the primary's address heard after the call's lookup gave it up
+    tb.dns(34.5, srv, "SRV", targets)
+    tb.dns(34.6, f"primary.{DOMAIN}", "A", [PRIMARY])
+    tb.dns(35.01, f"ghost.{DOMAIN}", "A", rcode="NXDOMAIN")
+    tb.dns(35.02, f"secondary.{DOMAIN}", "A", [SECONDARY])
+    tb.respond(tb.register("secondary", 35.03, cseq=3), 200, 35.035)
+    tb.call("secondary", 35.04, call_id="call-a", bye_at=45.0)
+    tb.respond(tb.register(renewal_to, 35.045, cseq=4), 200, 35.05)
+    return tb
+
+
+class CallsLookupGaveThePrimaryUpBeforeANamelessTargetTests(SynchronousTestCase):
+    """
+    FB-0 (survey w7092 [2774], round 38): a call's lookup gave the primary
+    up (its A lost twice), then a nameless SRV target (NXDOMAIN), and moved on
+    to the secondary, where FO-5's REGISTER and the INVITE went; a renewal's
+    lookup begun meanwhile heard the primary's address after the call's gave
+    it up, and renewed at the primary.  L{checks_dns.given_up_before} looked
+    one question back from the secondary's address (the nameless target's)
+    and the primary read as known: FB-0 failed the call.  A phone that sent
+    the renewal past the primary it had just heard still fails FB-0.
+    """
+
+    def test_call_past_the_given_up_primary_passes(self) -> None:
+        self.assertEqual(status(call_past_a_nameless_target_world("primary"), "FB-0"), "pass")
+
+    def test_renewal_past_the_heard_primary_fails(self) -> None:
+        self.assertEqual(status(call_past_a_nameless_target_world("secondary"), "FB-0"),
+                         "fail")
+
+    def _failback(self, renewal_to: str) -> list[str]:
+        from harness.testing.strategies import AccountSpec
+        from harness.testing.tracebuilder import failback_problems
+
+        return failback_problems(call_past_a_nameless_target_world(renewal_to),
+                                 AccountSpec(failback_mode=(0, 0), register_on_enable=(1, 0)))
+
+    def test_invariant_holds_for_the_call_past_the_given_up_primary(self) -> None:
+        self.assertEqual(self._failback("primary"), [])
+
+    def test_invariant_breaks_for_the_renewal_past_the_heard_primary(self) -> None:
+        self.assertNotEqual(self._failback("secondary"), [])

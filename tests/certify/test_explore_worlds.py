@@ -190,6 +190,10 @@ MUST_FAIL = {
     "r36-w7084-reg2-renewals-srv-question-lost-before-calls-lookup": ("no-reregister-retry",
                                                                       "REG-2"),
     "r36-review-reg2-retry-missed-call-after-due": ("no-reregister-retry", "REG-2"),
+    "r38-w7087-fb3-register-answer-held-past-give-up": ("always-fails-back", "FB-3"),
+    "r38-w7087-fb3-invite-answer-held-past-give-up": ("always-fails-back", "FB-3"),
+    "r38-w7092-fb0-call-lookup-gave-primary-up-before-nameless-target": ("never-fails-back",
+                                                                          "FB-0"),
 }
 
 

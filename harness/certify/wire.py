@@ -1184,6 +1184,8 @@ def phone_transactions(trace: Trace, facts: Facts) -> list[Txn]:
     # phone had failed that target and moved on (a server that only delays its answer);
     # so did one sent in time whose segments the network lost until after it (TCP/TLS)
     lookups: tuple[tuple[float, float], ...] | None = None
+    # (when the responses TCP held back, their first copies lost, got through)
+    held_at = set(arrivals.values())
     for n, x in enumerate(out):
         if x.method == "INVITE" and x.provisional_t is not None:
             # a provisional response that reached the phone only about its give-up time
@@ -1198,8 +1200,9 @@ def phone_transactions(trace: Trace, facts: Facts) -> list[Txn]:
                 if lookups is None:
                     lookups = phone_lookups(trace, facts)
                 if (_moved_on_at(x, give_up, out, lookups, facts)
-                        or _opened_elsewhere_at(x, give_up, out, syns, facts,
-                                                before=x.provisional_t)):
+                        or (x.provisional_t in held_at
+                            and _opened_elsewhere_at(x, give_up, out, syns, facts,
+                                                     before=x.provisional_t))):
                     x = out[n] = replace(x, provisional_t=None)
         if x.final is None or x.final_t is None or (x.method == "INVITE" and x.provisional):
             continue
@@ -1223,8 +1226,9 @@ def phone_transactions(trace: Trace, facts: Facts) -> list[Txn]:
         if lookups is None:
             lookups = phone_lookups(trace, facts)
         if (_moved_on_at(x, give_up, out, lookups, facts, min(latest, arrived))
-                or _opened_elsewhere_at(x, give_up, out, syns, facts, min(latest, arrived),
-                                        before=arrived)):
+                or (x.final_index in arrivals
+                    and _opened_elsewhere_at(x, give_up, out, syns, facts, min(latest, arrived),
+                                             before=arrived))):
             # one that reached the phone at its give-up time, as the phone sent the same
             # request to another server, came too late for it too: the timer had fired
             # first (explore seed 48 of dns-ip-literal: a renewal's 200 retransmitted by
@@ -1308,7 +1312,8 @@ def _opened_elsewhere_at(x: Txn, give_up: float, out: Sequence[Txn],
                          until: float | None = None, *, before: float) -> bool:
     """
     Whether the phone began a connection to another target of C{x}'s server
-    (its first SYN) at C{x}'s give-up time, before C{x}'s answer reached it
+    (its first SYN) at C{x}'s give-up time, before C{x}'s answer, which TCP
+    held back (its first copies lost: the callers ask only then), reached it
     (C{before}: when the server sent the copy that got through, earlier than
     its arrival), a connection over which no request went: it failed before
     any SIP (refused, or TLS not up in time), so the wire names no request
@@ -1320,7 +1325,12 @@ def _opened_elsewhere_at(x: Txn, give_up: float, out: Sequence[Txn],
     to a REGISTER (a 180 and 200 to an INVITE) lost twice and delivered 0.13 s
     after the phone's give-up at 245.30 s (80.50 s), its SYN to the primary
     then lost (refused); read as answered, the try at the primary was a new
-    request leaving the current server, FB-3.
+    request leaving the current server, FB-3.  An answer sent just after the
+    phone's give-up, never lost, stays L{checks_base.Ctx.maybe_late}, either reading
+    standing (fixture r7-s7003-fbk-s1-fallback-renewal-across-probe-ok: the
+    primary's 200 sent 22 ms after the phone's SYN to the secondary; read
+    late, RTX-5 timed the retry from the primary's give-up, the round's later
+    connections, which never carried SIP, left unnamed).
     """
     group = facts.group_of(x.dst)
     a = give_up - facts.tol

@@ -733,7 +733,7 @@ def _unresolved_for(run: WorldRun, c: wire.Chain, t: float) -> frozenset[str]:
     """
     from harness.certify.checks_dns import unresolved_for
 
-    return unresolved_for(_ctx(run), c.head.dst, c.head.started, t)
+    return unresolved_for(_ctx(run), c.head, t)
 
 
 def _min_ttl(run: WorldRun) -> float | None:

@@ -247,10 +247,12 @@ class Ctx:
                 at = self.failed_at(prev)
                 if at is None:
                     continue
+                # (the lookup read first: L{_relooked} is a look at a short list, and
+                # the settled targets are worked out only for an attempt it holds)
                 if ((t.first - at >= pause and t.dst in unresolved_targets(self, at)
                      and address_heard_again(self, at, t.dst) is None)
-                        or (t.dst in settled_unresolved_targets(self, at)
-                            and self._relooked(_server1_lookups(self), at, t))):
+                        or (self._relooked(_server1_lookups(self), at, t)
+                            and t.dst in settled_unresolved_targets(self, at))):
                     out.add(id(prev))
         return out
 

@@ -2191,45 +2191,46 @@ def questions(ctx: Ctx) -> tuple[Question, ...]:
     return tuple(out)
 
 
-def given_up_before(ctx: Ctx, head: str, started: float) -> dict[str, tuple[int, int]]:
+def given_up_before(ctx: Ctx, req: Txn) -> dict[str, tuple[int, int]]:
     """
-    Server 1's targets that the lookup behind a request begun at C{started}
-    at C{head} had given up (DNS-8, DNS-11: a target whose address lookup
-    failed gives no target), read question by question (L{questions}): the
-    request's first target as it had it is the last address question for
-    C{head} whose answer reached the phone by C{started}; its lookup asked it
+    Server 1's targets that the lookup behind request C{req} (at C{head})
+    had given up (DNS-8, DNS-11: a target whose address lookup failed gives
+    no target), read question by question (L{questions}): the request's
+    first target as it had it is the last address question for C{head}
+    whose answer can have reached the phone before C{req} left it
+    (L{_answer_before}); its lookup asked it
     on moving on from a target's address question that ended without an
     address (L{_ended_without}: given up L{DNS_GIVE_UP} after its first try,
     or answered with none), no answer naming that target having reached the
-    phone between the two.  What another lookup begun meanwhile (a call's)
+    phone between the two while the question was still open
+    (L{_heard_by_then}).  What another lookup begun meanwhile (a call's)
     heard was not that lookup's, which the view of "the last lookup begun
     before t" (L{unresolved_targets}) misses when the two interleave (survey
     7021 [02] and [04], round 19).  For each such address: the trace indexes
     of the given-up question's first try and of the head's answered try.
     Empty when the request's own lookup had them.
     """
+    head = req.dst
     qs, names = ctx.address_questions
     heads = names.get(head, frozenset())
-    got = [x for x in qs if x.name in heads and x.heard is not None
-           and x.heard.answer is not None and x.heard.answer.t <= started
-           and head in x.heard.records]
-    if not got:
+    moved_on = _own_head_question(ctx, qs, heads, req)
+    if moved_on is None:
         return {}
-    moved_on = got[-1]
     out: dict[str, tuple[int, int]] = {}
     for a in sorted({s.address for s in ctx.facts.targets} - {head}):
         mine = names.get(a, frozenset())
         if not mine or mine & heads:
             continue
-        given_up = next((x for x in qs if x.name in mine
+        # (begun before the lookup asked the head's address, and ended as it did: a
+        # question asked after it, another request's, was not what that lookup moved on
+        # from; review of round 37)
+        given_up = next((x for x in qs if x.name in mine and x.first < moved_on.first
                          and (end := _ended_without(x)) is not None
-                         and abs(end - moved_on.first) <= ctx.tol
-                         and not any(y is not x and y.heard is not None and y.name in mine
-                                     and y.heard.records
-                                     and x.first <= y.first <= moved_on.first for y in qs)),
+                         and _ended_as(ctx, x, end, moved_on.first)
+                         and not _heard_by_then(ctx, x, a, end, moved_on, heads)),
                         None)
         if given_up is None:
-            given_up = _given_up_through_nameless(ctx, qs, names, mine, moved_on, a, started)
+            given_up = _given_up_through_nameless(ctx, qs, names, mine, moved_on, a, req.started)
         if given_up is not None:
             out[a] = (given_up.tries[0].index, moved_on.last.index)
     return out
@@ -2285,6 +2286,183 @@ def _given_up_through_nameless(ctx: Ctx, qs: Sequence[Question],
             return None
         return x
     return None
+def _own_head_question(ctx: Ctx, qs: Sequence[Question], heads: AbstractSet[str],
+                       req: Txn) -> Question | None:
+    """
+    Request C{req}'s own address question for its target (of names
+    C{heads}): the last that gave the target and whose answer can have
+    reached the phone before C{req} left it (L{_answer_before}).  The
+    one-way margin there may set aside only an answer of about the request's
+    own moment: when it leaves none, or picks one older than the tolerance
+    and a first DNS wait before the request while a later answer reached
+    the server's side by C{req.started}, the view is the last answered by
+    then (the reading before the margin).  So it is, too, when a request
+    of another Call-ID to the same address began between the pick's answer
+    and C{req}: that answer served the other request, and a lookup asks a name
+    once, so it was not C{req}'s own however recent.  Otherwise a lookup
+    that heard the primary and went past it, its request read a hair after
+    its own answer, would borrow a stale lookup's give-up as its own
+    (review of round 37, FAILBACK: a call's lookup hearing the primary at
+    290.06 s, its INVITE to the secondary read at 290.13 s, 15 ms legs,
+    would take an earlier call's secondary question of 284.1 s and its
+    give-up; third review: so with the call planned at 285.0 s, the
+    earlier call's answer under a second old, its INVITE between).
+    """
+    given = [x for x in qs if x.name in heads and x.heard is not None
+             and req.dst in x.heard.records]
+    got = [x for x in given if x.heard is not None and _answer_before(ctx, x.heard, req)]
+    near = [x for x in given if x.heard is not None and x.heard.answer is not None
+            and x.heard.answer.t <= req.started]
+    if not near:
+        return got[-1] if got else None
+    if not got:
+        return near[-1]
+    pick = got[-1]
+    assert pick.heard is not None and pick.heard.answer is not None
+    stale = req.started - pick.heard.answer.t > ctx.tol + _FIRST_WAIT
+    used = any(r is not req and r.dst == req.dst and r.call_id != req.call_id
+               and pick.heard.answer.t < r.started < req.started for r in ctx.attempts)
+    return near[-1] if pick is not near[-1] and (stale or used) else pick
+
+
+def _answer_before(ctx: Ctx, q: Q, req: Txn) -> bool:
+    """
+    Whether the answer to query C{q} can have reached the phone before it
+    sent request C{req}, as far as the trace tells.  C{req.started} is the
+    phone's first SYN for it (its own time: the answer's one way back lies
+    before it) or the server's reading it (the request's way there too):
+    the answer left the DNS server that many one-way times earlier, each
+    taken as L{_shortest_query_delay} (C{2 min - max} of the DNS queries'
+    delays; 0 without packets, where this is "answered by then").  That is
+    an estimate, not a bound: a few queries may all have met the slow end
+    of the jitter while the SIP legs met the fast end, so an answer the
+    request had may be set aside (the lenient way: L{_own_head_question}
+    then keeps the margin from reaching back to a stale lookup's question),
+    and with wide jitter one it never had may be kept (the strict way).
+    Survey w7089 [1356], round 37: the second call's secondary A asked at
+    285.12 s and answered at 285.14 s, as the server read the first call's
+    INVITE sent at 285.12 s: the INVITE never had it.  Review of round 37:
+    with jitter a question sent a few ms before the request was no more its
+    own (not only one sent at that instant).
+    """
+    a = q.answer
+    if a is None:
+        return False
+    ways = 1 if req.conn_start is not None else 2
+    return a.t <= req.started - ways * _shortest_query_delay(ctx.trace, ctx.facts) + 1e-6
+
+
+def _heard_by_then(ctx: Ctx, x: Question, address: str, end: float, moved_on: Question,
+                   heads: AbstractSet[str]) -> bool:
+    """
+    Whether an answer naming C{address}, that of given-up question C{x},
+    reached the phone between C{x} and the lookup's move on to the head's
+    address question C{moved_on} (one of names C{heads}): a question begun
+    between the two that brought the address.
+
+    Not one whose answer left the DNS server only after C{x} was given up
+    (C{end}) and that another lookup used (L{_used_by_another}), when
+    C{moved_on} was the first question of the head's names begun since
+    then: a lookup asks a name once, so C{moved_on} was the move on of the
+    lookup that gave C{x} up, and that answer came to another lookup (a
+    call's, begun as C{x} ended; DNS-8, DNS-11).  Survey w7089 [1356], round
+    37: FB-0, a call's primary A lost twice and given up at 285.04 s, a
+    second call's asked then and answered at 285.06 s, its INVITE to the
+    primary; the first call's INVITE to the secondary after ghost's NXDOMAIN.
+    When another question of the head's names came first since the give-up
+    (the giving-up lookup's own move on), C{moved_on} was another lookup's,
+    and the answer counts: a call's lookup that heard the primary and went
+    to the secondary still fails (w7038 [166], round 26, FB-1).  So does a
+    lookup that re-asked the given-up address, heard it, and went on past it
+    with no request of another lookup there (review of round 37).
+    """
+    qs, names = ctx.address_questions
+    mine = names.get(address, frozenset())
+    first = next((q for q in qs if q.name in heads and q.first >= end - ctx.tol), None)
+    for y in qs:
+        if (y is x or y.heard is None or y.name not in mine or not y.heard.records
+                or not x.first <= y.first <= moved_on.first):
+            continue
+        a = y.heard.answer
+        if (a is None or a.t <= end or first is not moved_on
+                or not _used_by_another(ctx, y, address)):
+            return True
+    return False
+
+
+def _used_by_another(ctx: Ctx, y: Question, address: str) -> bool:
+    """
+    Whether a request of the phone went to C{address} on address question
+    C{y}'s answer: one begun after that answer whose own question for the
+    address (the last answered that could reach the phone before it,
+    L{_answer_before}) was C{y}.  The evidence that C{y} was another
+    lookup's, heard after the lookup that gave C{address} up had moved on:
+    without it, C{y} may be that lookup asking the address again, and its
+    going past the address it heard is no give-up (review of round 37: a
+    lone registration's lookup re-asking the primary as it gave it up,
+    then registering at the secondary, fails FO-1).  Only a call's INVITE
+    whose lookup was running when C{y} was sent counts
+    (L{_lookup_running}), begun within the tolerance and a first DNS wait
+    of C{y}'s answer: a request much later, on C{y}'s cached answer, is no
+    evidence, whenever its call was planned (second and third reviews of
+    round 37: a call planned at 0.5 s, before the re-ask at 4.01 s, its
+    INVITE to the primary at 30 s).  A call planned before the re-ask whose
+    INVITE went soon after it still serves: two lookups may share one
+    question, and which one asked it the trace cannot tell (a known
+    ambiguity, read the lenient way).
+    """
+    qs, names = ctx.address_questions
+    mine = names.get(address, frozenset())
+    heard = y.heard
+    assert heard is not None and heard.answer is not None
+    for r in ctx.attempts:
+        if r.dst != address or r.started <= heard.answer.t:
+            continue
+        own = [q for q in qs if q.name in mine and q.heard is not None
+               and address in q.heard.records and _answer_before(ctx, q.heard, r)]
+        if (own and own[-1] is y and _lookup_running(ctx, y, r)
+                and r.started <= heard.answer.t + ctx.tol + _FIRST_WAIT):
+            return True
+    return False
+
+
+def _lookup_running(ctx: Ctx, y: Question, r: Txn) -> bool:
+    """
+    Whether request C{r} is a call's INVITE whose lookup was already under
+    way when question C{y} was sent: the latest call planned by the time
+    C{r} began was planned no later than C{y} (within the tolerance).  Only
+    then can C{y} have been that lookup's own question; a call planned
+    later that went to the address on C{y}'s cached answer says nothing of
+    whose C{y} was, and a registration's request may be the giving-up
+    lookup's own (review of round 37: a lone registration's lookup
+    re-asking the given-up primary and going past it still fails FO-1 with
+    a call to the primary at 4.2 s or 30 s; a call's lookup doing so still
+    breaks the FAILBACK invariant with a later call at 300 s).
+    """
+    if r.method != "INVITE":
+        return False
+    plan = max((p.at for p in ctx.facts.calls if p.at <= r.started), default=None)
+    return plan is not None and plan <= y.first + ctx.tol
+
+
+#: Seconds by which an answer's time in the trace may follow the request the
+#: phone sent on hearing it (the two clocks' rounding): an answer heard only
+#: after the request left was none the phone could act on.
+_HEARD_EPS = 0.002
+
+
+def _ended_as(ctx: Ctx, x: Question, end: float, t: float) -> bool:
+    """
+    Whether question C{x}, ended without an address at C{end}
+    (L{_ended_without}), ended as the phone moved on at C{t}: its give-up,
+    dated from its first try, within the tolerance either side; an answer
+    with no address, at most L{_HEARD_EPS} after C{t} (the phone cannot act
+    on an answer that reached it after it moved on; review of round 37: a
+    SERVFAIL 40 ms after the REGISTER left read as what moved it on).
+    """
+    if x.heard is None:
+        return abs(end - t) <= ctx.tol
+    return t - ctx.tol <= end <= t + _HEARD_EPS
 
 
 def address_questions(ctx: Ctx) -> tuple[tuple[Question, ...], dict[str, frozenset[str]]]:
@@ -2317,14 +2495,75 @@ def _ended_without(x: Question) -> float | None:
     return a.t if a is not None and not x.heard.records else None
 
 
-def unresolved_for(ctx: Ctx, head: str, started: float, t: float) -> frozenset[str]:
+def unresolved_for(ctx: Ctx, req: Txn, t: float) -> frozenset[str]:
     """
-    Server 1's targets the resolution a request had, begun at C{started} at
-    C{head}, gave no address for, as read at C{t}: L{unresolved_targets} at
+    Server 1's targets the resolution request C{req} had gave no address
+    for, as read at C{t}: L{unresolved_targets} at
     C{t}, and the targets the request's own lookup gave up before it moved on
-    to C{head}'s address (L{given_up_before}), when another lookup interleaved.
+    to its target's address (L{given_up_before}), when another lookup
+    interleaved.
     """
-    return unresolved_targets(ctx, t) | given_up_before(ctx, head, started).keys()
+    return (unresolved_targets(ctx, t) | given_up_before(ctx, req).keys()
+            | given_up_as_begun(ctx, req.dst, req.started))
+
+
+def given_up_as_begun(ctx: Ctx, head: str, started: float) -> frozenset[str]:
+    """
+    Server 1's targets other than C{head} whose address question, begun
+    before a request began at C{started} at C{head}, ended without an address
+    (L{_ended_without}) in that very instant, no answer naming that target
+    having reached the phone since the question's first try: the lookup
+    behind the request waited for it, and, that target failed (DNS-8,
+    DNS-11), the request went at once to the one it had.  L{given_up_before}
+    reads a lookup that asked C{head}'s address only after giving the other
+    up; here the other was still under way after C{head}'s was heard (asked
+    beside it, or a question another lookup had in flight, which the phone's
+    resolver shares).  Survey w7087 [5418], round 37: FB-2 on the secondary,
+    a call's lookup heard the primary's address at 104.02 s and waited on
+    the secondary's question another call had asked at 104.01 s, both tries
+    lost; given up at 108.01 s, the INVITE went to the primary then.
+    """
+    qs, names = ctx.address_questions
+    heads = names.get(head, frozenset())
+    out: set[str] = set()
+    for a in {s.address for s in ctx.facts.targets} - {head}:
+        mine = names.get(a, frozenset())
+        if not mine or mine & heads:
+            continue
+        for x in qs:
+            end = _ended_without(x) if x.name in mine and x.first < started else None
+            if end is None or not _ended_as(ctx, x, end, started):
+                continue
+            # (the head's address heard while the lookup waited on it, by the request's
+            # own lookup: one heard before the other question was asked was a lookup
+            # that had no need to wait on it; review of round 37)
+            h = next((h for h in reversed(qs) if h.name in heads and h.heard is not None
+                      and h.heard.answer is not None and head in h.heard.records
+                      and x.first <= h.heard.answer.t <= min(end, started) + ctx.tol), None)
+            if h is None:
+                continue
+            since = min(x.first, _own_lookup_began(ctx, h))
+            if not any(y.name in mine and y.heard is not None and y.heard.records
+                       and y.heard.answer is not None
+                       and since <= y.heard.answer.t <= started for y in qs):
+                out.add(a)
+                break
+    return frozenset(out)
+
+
+def _own_lookup_began(ctx: Ctx, h: Question) -> float:
+    """
+    When the lookup that asked address question C{h} began, as far as the
+    questions tell: the last question of server 1's domain other than an
+    address's (SRV, NAPTR) first asked before C{h}, else C{h} itself.  An
+    answer naming a target heard since reached that lookup: it had that
+    target and waited on no other question for it (L{given_up_as_begun}).
+    """
+    dom = _domain(ctx)
+    return max((y.first for y in ctx.questions
+                if y.type != "A" and y.first <= h.first and dom is not None
+                and (y.name == dom or y.name.endswith("." + dom))),
+               default=h.first)
 
 
 def unresolved_targets(ctx: Ctx, t: float) -> frozenset[str]:

@@ -22,6 +22,7 @@ from harness.certify.checks_base import Ctx
 from harness.certify.checks_dns import (
     DNS_GIVE_UP,
     DnsDown,
+    _ended_without,
     in_flight,
     register_elsewhere,
     unresolved_targets,
@@ -905,8 +906,7 @@ def fbk_c3(ctx: Ctx) -> Verdict:
             # failure of server 1 as a whole, the fallback server takes over, FO-6): the
             # working server was down again, whatever it answered before (explore seed
             # 42 of dns-ip-literal: the A record's TTL ran out, the DNS server SERVFAILed)
-            down_again = next((d for d in ctx.dns_downs if back < d.start <= inv.start
-                               and inv.head.started <= d.latest + ctx.at_once), None)
+            down_again = _down_again(ctx, back, inv)
             claimed = _call_tried_working(ctx, inv.head) if down_again is None else ()
             if down_again is not None:
                 ev.extend(down_again.indexes)
@@ -919,6 +919,113 @@ def fbk_c3(ctx: Ctx) -> Verdict:
                                   inv.head.indexes)
     return ctx.passed(c, "REGISTER kept going to the down working server; new INVITEs went "
                          "back to it once it answered", ev)
+
+
+def _down_again(ctx: Ctx, back: float, inv: wire.Chain) -> DnsDown | None:
+    """
+    The failed lookup of server 1 (DNS-11: a failure of server 1 as a whole,
+    FO-6) that sent new INVITE C{inv} to the fallback server after the
+    working server answered again at C{back}.  Either one begun after
+    C{back}, the INVITE by its C{latest} (explore seed 42 of dns-ip-literal);
+    or one begun before C{back} whose give-up, read question by question
+    (L{_lookup_given_up}), came after C{back}, the INVITE leaving from
+    C{ctx.tol} before that give-up to C{ctx.at_once} after it, with no answer
+    giving one of server 1's addresses heard after C{back} by the INVITE
+    (L{_address_heard}): the phone learnt of that failure only then and had
+    no address that served it (survey w7087 [1910], round 37: a call's SRV
+    question asked at 43 s while the retry was under way, its answers lost,
+    the secondary's 200 at 45.21 s, the resolver giving up at 47 s and the
+    INVITE to the fallback server then).  Not one given up before C{back}, an
+    INVITE long after the give-up, or after an address was heard (review of
+    round 37); nor one of more new calls' INVITEs to the fallback server in
+    that instant than lookups that failed then (L{_fallback_invites_outnumber},
+    the project's reading: one failed lookup sends one call there; second and
+    third reviews of round 37); nor one whose INVITE left after a call placed
+    after the give-up (L{_placed_by_give_up}: that call never waited on the
+    lookup; third review of round 37).
+    """
+    started = inv.head.started
+    for d in ctx.dns_downs:
+        if d.start > inv.start:
+            continue
+        if back < d.start:
+            if started <= d.latest + ctx.at_once:
+                return d
+            continue
+        gave = _lookup_given_up(ctx, d)
+        if (back < gave and gave - ctx.tol <= started <= gave + ctx.at_once
+                and not _address_heard(ctx, back, started)
+                and _placed_by_give_up(ctx, started, gave)
+                and not _fallback_invites_outnumber(ctx, started)):
+            return d
+    return None
+
+
+def _placed_by_give_up(ctx: Ctx, started: float, gave: float) -> bool:
+    """
+    Whether the latest call placed by the time a request left at C{started}
+    was placed by the give-up C{gave} of a failed lookup (with C{ctx.tol}):
+    a call placed after that lookup gave up never waited on it, so its
+    INVITE is not what the failure sent to the fallback server (third review
+    of round 37: a call placed 60 ms after another call's lookup failed,
+    its INVITE to the fallback server on that failure).
+    """
+    placed = max((p.at for p in ctx.facts.calls if p.at <= started + ctx.tol), default=-1.0)
+    return placed <= gave + ctx.tol
+
+
+def _fallback_invites_outnumber(ctx: Ctx, started: float) -> bool:
+    """
+    Whether more new calls sent their INVITE to the fallback server in the
+    moment of C{started} than lookups of server 1 failed then (L{DnsDown},
+    given up as read by L{_lookup_given_up}).  The guide does not say it;
+    the project reads it so (docs/readings.md, "One failed lookup sends one
+    call to the fallback server"): the wire names no lookup's request, so
+    two calls there on one failed lookup had one of them, for all the wire
+    shows, not sent by a failure of its own (reviews of round 37).  A
+    REGISTER retry's lookup moving on as a call's failed leaves one INVITE
+    there, on one failed lookup: no excess.  A resolver that shares a
+    question in flight between lookups (the built-in one does) can fail two
+    calls on one question: such a phone fails here (a known limitation).
+    """
+    lo, hi = started - ctx.at_once, started + ctx.at_once
+    calls = {x.head.call_id for x in ctx.rounds
+             if x.method == "INVITE" and not x.in_dialog
+             and ctx.facts.group_of(x.head.dst) == 2 and lo <= x.head.started <= hi}
+    failed = sum(1 for d in ctx.dns_downs
+                 if d.start <= hi and lo - ctx.tol <= _lookup_given_up(ctx, d) <= hi)
+    return len(calls) > failed
+
+
+def _lookup_given_up(ctx: Ctx, d: DnsDown) -> float:
+    """
+    When the phone's resolver gave failed lookup C{d} up, read from its
+    questions (L{checks_dns.questions}): the last of them to end without an
+    address (L{_ended_without}: L{DNS_GIVE_UP} after the first try of one
+    that brought nothing back, or the answer that had none), the next
+    question it lost on the way (C{next_lost}) among them.  C{latest} is when
+    it had surely given up, seconds later than the resolver did when a lost
+    packet nearby reads as its own; C{gave_up} when no question of it is seen.
+    """
+    mine = set(d.indexes)
+    ends = [e for x in ctx.questions
+            if (any(q.index in mine for q in x.tries)
+                or (d.next_lost is not None and abs(x.first - d.next_lost) <= 1e-9))
+            and (e := _ended_without(x)) is not None]
+    return max(ends, default=d.gave_up)
+
+
+def _address_heard(ctx: Ctx, lo: float, hi: float) -> bool:
+    """
+    Whether an answer giving one of server 1's targets an address reached the
+    phone after C{lo}, by C{hi}: a lookup that had the working server's
+    address, which a request then could use (L{_down_again}).
+    """
+    targets = {s.address for s in ctx.facts.targets}
+    qs, _ = ctx.address_questions
+    return any(x.heard is not None and x.heard.answer is not None
+               and lo < x.heard.answer.t <= hi and targets & set(x.heard.records)
+               for x in qs)
 
 
 # -- successive ------------------------------------------------------------------------------

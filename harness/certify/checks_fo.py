@@ -63,7 +63,7 @@ def _skipped(ctx: Ctx, address: str, t: float, head: wire.Txn) -> bool:
     """
     if any(a <= t <= b for a, b in ctx.retry_after_windows(address)):
         return True
-    return address in unresolved_for(ctx, head.dst, head.started, t)
+    return address in unresolved_for(ctx, head, t)
 
 
 def _tried_by_connection(ctx: Ctx, txn: wire.Txn, others: set[str]) -> int | None:
@@ -165,7 +165,7 @@ def fo1(ctx: Ctx) -> Verdict:
     # (read question by question, the lookup behind the REGISTER's own: a call's lookup
     # begun meanwhile may have got the primary's address after the registration's had
     # given it up and moved on, before the REGISTER's connection; survey 7021 [04])
-    gave_up = given_up_before(ctx, first.dst, first.started)
+    gave_up = given_up_before(ctx, first)
     if ctx.top and ctx.top <= unresolved_targets(ctx, first.first) | gave_up.keys():
         if not ctx.top & gave_up.keys():
             return ctx.passed(c, f"the lookup gave no address for the primary (DNS-8, "

@@ -21,11 +21,14 @@ from harness.certify.checks_dns import (
     DNS_GIVE_UP,
     DnsDown,
     _ended_without,
+    _reask_run,
     address_asked,
     address_heard_again,
     address_reasked,
     address_reasked_until,
     first_resolved_target,
+    given_up_as_begun,
+    given_up_before,
     given_up_unresolved_targets,
     in_flight,
     reask_of_another_lookup,
@@ -536,6 +539,40 @@ def _roe_register(ctx: Ctx, t: wire.Txn) -> bool:
     return _roe_after_another_target(ctx, t)
 
 
+def _gave_up_at(ctx: Ctx, x: wire.Txn) -> float | None:
+    """
+    When the phone gave C{x}'s target up, as a REGISTER going out to another
+    target then may show (L{_roe_after_another_target}): when C{x} failed
+    there (L{Ctx.failed_at}), or, its final answer sent so close to RTX-1's
+    give-up time that it may have reached the phone only after it
+    (L{Ctx.maybe_late}), that give-up time: either reading stands, and FO-5's
+    REGISTER to the next target at that instant says which the phone took, as
+    L{_roe_failed_at} reads it for a REGISTER (survey w7087 [6963], round 37:
+    TLS, 100 ms latency, a call's INVITE to the primary given up at 392.1 s,
+    its 200 sent then, FO-5's REGISTER to the silent secondary at once, the
+    registration's retry 30 s after that failed).  Not when the answer surely
+    reached the phone in time (L{Ctx.surely_in_time}, read on the phone's
+    side), nor when the phone ACKed it (L{_acked}): it took the answer and
+    kept the call, so it gave nothing up, and a REGISTER then is the
+    registration's own.
+    """
+    done = ctx.failed_at(x)
+    if (done is None and ctx.maybe_late(x) and not ctx.surely_in_time(x)
+            and not _acked(ctx, x)):
+        return x.started + ctx.give_up(x)
+    return done
+
+
+def _acked(ctx: Ctx, x: wire.Txn) -> bool:
+    """
+    Whether the phone sent C{x}'s target an ACK with C{x}'s Call-ID and CSeq
+    (RFC 3261 13.2.2.4: the ACK of an INVITE's 2xx): it had the answer and
+    took it, whatever the timing read at the server says.
+    """
+    return any(a.method == "ACK" and a.call_id == x.call_id and a.cseq == x.cseq
+               and a.dst == x.dst for a in ctx.txns)
+
+
 def _roe_after_another_target(ctx: Ctx, t: wire.Txn) -> bool:
     """
     Whether REGISTER C{t} went out as another new request (an INVITE) gave
@@ -550,7 +587,7 @@ def _roe_after_another_target(ctx: Ctx, t: wire.Txn) -> bool:
     for x in ctx.txns:
         if x.method in ("REGISTER", "ACK", "CANCEL") or x.in_dialog or x.dst == t.dst:
             continue
-        done = ctx.failed_at(x)
+        done = _gave_up_at(ctx, x)
         # (over TCP/TLS it began with its connection's first SYN: lost SYNs put its
         # REGISTER on the wire seconds later; explore seed 121 of round 5)
         if ctx.group(x.dst) == 1 and done is not None and (
@@ -1140,6 +1177,91 @@ def _streams_untried(ctx: Ctx) -> bool:
 _NOT_FAILURE_MIN = 300
 
 
+def _every_known_target_tried(ctx: Ctx, t: wire.Txn) -> bool:
+    """
+    Whether, when C{t}'s 503 came, C{t}'s request had tried every target of
+    server 1 that the lookup in use as C{t} began gave an address for
+    (L{unresolved_targets} left out): its round's attempts up to C{t}, FO-5's
+    REGISTERs sent for its targets within that round at the end (give-up or
+    503) of one of its earlier attempts (L{Ctx.roe_registers}: the request's
+    attempt there), and the targets a 503's Retry-After let it
+    skip (RTX-3).  Only then does the phone ask again for the addresses the
+    lookup lacked (DNS-11: it fills its list when every target it had failed);
+    asking while it still had an untried target with an address is no reason
+    to wait before going there (review of round 37: SRV primary, secondary,
+    ghost, ghost's answers lost at start, a 503 at the primary, ghost asked
+    again and the secondary only after its NXDOMAIN).
+    """
+    assert t.final_t is not None
+    chain = _chain_of(ctx, t)
+    own = chain.txns if chain is not None else (t,)
+    lo, hi = own[0].first - ctx.tol, t.started + ctx.tol
+    tried = {x.dst for x in own if x.started <= hi}
+    ends = [d for x in own if x is not t and x.started <= hi
+            for d in (_gave_up_at(ctx, x),
+                      x.final_t if x.final is not None and x.final.status == 503 else None)
+            if d is not None]
+    # (an FO-5 REGISTER is this request's attempt only when it began at the end of one of
+    # its round's earlier attempts: another call's, sent in the same window, is not;
+    # second review of t45w91, round 37)
+    tried |= {x.dst for x in ctx.txns
+              if id(x) in ctx.roe_registers and lo <= x.started <= hi
+              and any(abs(d - x.started) <= ctx.tol or abs(d - x.first) <= ctx.tol
+                      for d in ends)}
+    final_t = t.final_t
+    had = {s.address for s in ctx.facts.targets} - unresolved_targets(ctx, t.started)
+    return all(a in tried or any(b0 <= final_t <= b1 for b0, b1 in ctx.retry_after_windows(a))
+               for a in had)
+
+
+def _owed_reask(ctx: Ctx, t: wire.Txn) -> set[str]:
+    """
+    The SRV target names the phone owed a second ask when C{t}'s 503 came:
+    those the lookup in use, at C{t}'s start or its 503, had no address for
+    (L{unresolved_names}), less those it had I{settled} with none
+    (L{settled_unresolved_targets}: no target until the resolution is renewed,
+    DNS-8, DNS-10; no second ask is owed, unlike for a lost or failed one,
+    DNS-11).
+    """
+    assert t.final_t is not None
+    owed: set[str] = set()
+    for at in (t.started, t.final_t):
+        if not settled_unresolved_targets(ctx, at):
+            owed |= unresolved_names(ctx, at)
+    return owed
+
+
+def _late_after_reask(ctx: Ctx, t: wire.Txn, nxt: wire.Txn) -> bool:
+    """
+    Whether C{nxt}, the attempt after C{t}'s 503, came later than "at once"
+    after the phone's asking again, at once, for the addresses the lookup in
+    use lacked (DNS-11: a failed address lookup is retried when the target is
+    needed) ended with none (L{address_reasked_until}): that target failed
+    then, so RTX-3's "at once" for the next one runs from there, as RTX-1's
+    does (L{_moved_on_time}).  Late, as read from the 503, when the phone did
+    not ask again or got an address, or still had a target with an address
+    its request had not tried (L{_every_known_target_tried}): it had no
+    reason to ask then; or asked again for only some of the names it owed a
+    second ask (L{_owed_reask}).  The end is capped at the resolver's
+    give-up after the 503: a slower answer is no reason to wait longer.
+    """
+    assert t.final_t is not None
+    if not _every_known_target_tried(ctx, t):
+        return True
+    until = address_reasked_until(ctx, t.final_t, t.started)
+    if until is None:
+        return True
+    # (every name the lookup in use lacked asked again: the phone fills its list before it
+    # goes on, a re-ask of only some is no reason to wait; and the resolver gives a name
+    # up DNS_GIVE_UP after its first try, so a later answer does not stretch the wait;
+    # review of t45w91, round 37)
+    if not _owed_reask(ctx, t) <= {name for _, name, _ in _reask_run(ctx, t.final_t, t.started)}:
+        return True
+    until = min(until, t.final_t + ctx.at_once + DNS_GIVE_UP)
+    return nxt.started > until + ctx.at_once and _began(
+        ctx, until - ctx.tol, nxt) > until + ctx.at_once
+
+
 def rtx3(ctx: Ctx) -> Verdict:
     """503 -> next target at once, Retry-After honoured; other final responses are not failures."""
     c = "RTX-3"
@@ -1172,6 +1294,13 @@ def rtx3(ctx: Ctx) -> Verdict:
                     heard = (address_heard_again(ctx, t.final_t, nxt.dst) if late else None)
                     if heard is not None:
                         late = nxt.started > heard + ctx.at_once
+                    # (... and got no address, DNS-11: that target failed too, and the next
+                    # one after it runs from the end of that lookup, as RTX-1's does;
+                    # survey w7091 [2649], round 37: ghost's A answers lost at start, a
+                    # call's INVITE answered 503 at the primary at 5.245 s, ghost asked
+                    # again at once, its NXDOMAIN at 6.255 s, the fallback at 6.26 s)
+                    elif late:
+                        late = _late_after_reask(ctx, t, nxt)
                 if late:
                     return ctx.failed(
                         c,
@@ -1575,6 +1704,29 @@ def _lookup_failed_before(ctx: Ctx, start: float, dst: str) -> bool:
                 and asked[0] not in resolved):
             return True
     return False
+
+
+def _top_unresolved_for_retry(ctx: Ctx, start: float, dst: str, top: str) -> bool:
+    """
+    Whether the lookup behind the phone's first REGISTER to C{dst} after
+    C{start} gave C{top} no address, read question by question as FB-0..FB-3
+    read a request's own lookup (L{given_up_before}, L{given_up_as_begun}:
+    the questions alone, not L{unresolved_targets}' "last lookup before t",
+    which may be another request's): the retry tried the top
+    of the list, whose address question failed (DNS-8, DNS-11), and went on.
+    L{_lookup_failed_before} counts a name as resolved when any answer in the
+    span had its address, another request's heard before the retry's own
+    question included.  Survey w7087 [5418], round 37: the retry due at
+    104.57 s, a call's lookup heard the primary's address at 104.02 s, the
+    retry's own question for it asked at 105.59 s, both answers lost, given
+    up at 109.59 s, the secondary's asked then and its REGISTER at 110.61 s.
+    """
+    x = next((x for x in ctx.attempts
+              if x.method == "REGISTER" and x.dst == dst and x.first > start), None)
+    # (only the question-based views: "the last lookup before the REGISTER" may be a
+    # call's, begun after the retry's own had the top's address; review of round 37)
+    return x is not None and (top in given_up_before(ctx, x)
+                              or top in given_up_as_begun(ctx, dst, x.started))
 
 
 def _every_target_failed_since(ctx: Ctx, fail_t: float, lo: float) -> float:
@@ -2415,7 +2567,9 @@ def rtx5(ctx: Ctx) -> Verdict:
                                             f.to == r_dst and last.last < f.t <= r_t
                                             for f in ctx.failovers))
                                         or (top in skipped and r_dst == first_up)
-                                        or _lookup_failed_before(ctx, last.last, r_dst)):
+                                        or _lookup_failed_before(ctx, last.last, r_dst)
+                                        or _top_unresolved_for_retry(ctx, last.last, r_dst,
+                                                                     top)):
                 return ctx.failed(
                     c,
                     "retry did not start again from the top of the list",
@@ -2481,14 +2635,44 @@ def _own_retry_pending(ctx: Ctx, prev: wire.Chain | None, lent: float) -> float 
     [7960], round 27, run on: the registration given up at 110.0 s, a call
     answered at 111.009 s, calls' connections refused at 116 s, the retry at
     140.0 s).  C{None} otherwise.
+
+    An attempt of C{prev} answered only about its give-up time, the answer
+    not taken (L{Ctx.not_taken}: the phone retried from the top a retry
+    interval after that give-up), failed then as far as the phone knew
+    (w7092 [1128], round 37: TLS, 100 ms latency, retry_counts 0, the first
+    REGISTER given up at 0.5 s, its 200 sent at 0.528 s; calls' connections
+    refused at 21 s and 22 s, the registration's retry at 30.5 s).
     """
-    if prev is None or not all(x.failed for x in prev.txns):
+    if prev is None or not all(x.failed or _not_taken_at(ctx, x) is not None
+                               for x in prev.txns):
         return None
-    done = ctx.round_failed_at(prev.tail)
+    gave = _not_taken_at(ctx, prev.tail) if not prev.tail.failed else None
+    done = (ctx.round_failed_at(prev.tail) if gave is None
+            else ctx.round_ended(gave, began=prev.tail.started))
     if done is None:
         return None
     due = done + ctx.profile.retry_interval
     return due if done <= lent <= due else None
+
+
+def _not_taken_at(ctx: Ctx, x: wire.Txn) -> float | None:
+    """
+    For attempt C{x}, answered so near its give-up time that the phone did
+    not take the answer (L{Ctx.not_taken}: it retried from the top a retry
+    interval after that give-up), that give-up time: the phone's own timer
+    ran out first and it acted so, the target failed as far as it knew
+    (read for the registration's own retry, L{_own_retry_pending}).  C{None}
+    when C{x} failed outright, or was answered and the answer taken, or the
+    answer surely reached the phone before its give-up (L{Ctx.surely_in_time},
+    read from the phone's side: a 200 sent within C{tol} of the give-up at
+    the server may still have been well in time; second review of round 37,
+    the REGISTER's SYN at 0.0 s, its 200 sent at 0.30 s, the give-up at
+    0.5 s: a REGISTER at 30.5 s was an early retry).
+    """
+    top = ctx.primary
+    if x.failed or top is None or ctx.surely_in_time(x) or not ctx.not_taken(x, top):
+        return None
+    return x.started + ctx.give_up(x)
 
 
 def _lookup_begun_failed(ctx: Ctx, down: Sequence[DnsDown], q: tuple[float, int],

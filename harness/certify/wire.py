@@ -3152,6 +3152,8 @@ def call_windows(trace: Trace, facts: Facts) -> tuple[tuple[float, float], ...]:
     C{defects-seed0-reask-ghost}: the renewal's lookup from 16 s, a call at
     18 s, one refused connection at 20.1 s failing both).
     """
+    if not facts.calls:
+        return ()  # (what the loop below gives for no call, without reading the packets)
     dns_host = facts.dns[0] if facts.dns is not None else None
     qs = sorted(e.t for _, e in trace.indexed(PacketEvent)
                 if dns_host is not None and e.proto == "udp" and e.dst[0] == dns_host
@@ -3160,7 +3162,7 @@ def call_windows(trace: Trace, facts: Facts) -> tuple[tuple[float, float], ...]:
     answers = sorted(e.t for _, e in trace.indexed(PacketEvent)
                      if dns_host is not None and e.proto == "udp" and e.src[0] == dns_host
                      and facts.phone is not None and e.dst[0] == facts.phone
-                     and e.fate == "delivered") if facts.calls else []
+                     and e.fate == "delivered")
     tol = facts.tol
     out = []
     for c in facts.calls:
@@ -3250,6 +3252,8 @@ def call_claims(trace: Trace, facts: Facts,
     call claims one, and the rest are other requests' (RTX-5's retry, a
     hang-up's BYE).  One rule for L{attempts}' naming and L{Ctx.call_claims}.
     """
+    if not facts.calls:
+        return frozenset()  # (what the loop below claims for no call)
     claimed: set[int] = set()
     ordered = sorted(conns, key=lambda a: a.start)
     windows = call_windows(trace, facts)

@@ -133,7 +133,8 @@ class _UDPProtocol(dns.DNSDatagramProtocol):
         if len(data) > 12 and not self.liveMessages and not self.resends:
             known = _QUERIES.get(data)
             if known is not None:
-                self.controller.messageReceived(known, self, addr)
+                # (L{_Factory.messageReceived} without its keep: these bytes are kept)
+                self.controller.owner._received(known, self, addr)
                 return
         super().datagramReceived(data, addr)
 
@@ -235,6 +236,10 @@ class DnsServer:
         self._udp_port: IListeningPort | None = None
         self._tcp_port: IListeningPort | None = None
         self._started = False
+        #: the query last recorded, with its name and type as the trace holds them
+        self._query_texts: tuple[dns.Query | None, str, str] | None = None
+        #: C{(address, port)} as the trace holds it (the port known once listening)
+        self._local: tuple[str, int] | None = None
 
     # -- life cycle ------------------------------------------------------------
 
@@ -305,17 +310,14 @@ class DnsServer:
         answers: list[dns.RRHeader] | None = None,
         raw: bytes = b"",
     ) -> None:
-        answers = answers or []
-        self._record_texts(
-            direction,
-            transport,
-            remote,
-            query,
-            rcode,
-            _shared(tuple(rr_text(rr) for rr in answers)),
-            _shared(tuple(int(rr.ttl) for rr in answers)),
-            raw,
-        )
+        if answers:
+            texts = _shared(tuple(rr_text(rr) for rr in answers))
+            ttls = _shared(tuple(int(rr.ttl) for rr in answers))
+        else:
+            # (what the two lines above give for no answers: the one empty tuple,
+            # without two generators and two look-ups per query received)
+            texts = ttls = ()
+        self._record_texts(direction, transport, remote, query, rcode, texts, ttls, raw)
 
     def _record_texts(
         self,
@@ -329,19 +331,30 @@ class DnsServer:
         raw: bytes,
     ) -> None:
         """L{_record} with the answers already in their trace form."""
-        qname = query.name.name.decode("ascii", "backslashreplace") if query else ""
         # Every phone asks the same few names and gets the same answers: the
         # events share equal values instead of each holding its own copies.
+        # (The query's name and type as the trace holds them are worked out once
+        # per query, for its "in" event, and read again for its "out" one.)
+        known = self._query_texts
+        if known is not None and known[0] is query:
+            _, qname, qtype = known
+        else:
+            qname = _shared(query.name.name.decode("ascii", "backslashreplace")) if query else ""
+            qtype = type_name(query.type) if query else ""
+            self._query_texts = (query, qname, qtype)
+        local = self._local
+        if local is None or local[1] != self.port:
+            local = self._local = _shared((self.address, self.port))
         self.trace.record(
             DnsEvent(
                 t=self._now(),
                 observer=self.address,
                 direction=direction,  # type: ignore[arg-type]
                 transport=transport,  # type: ignore[arg-type]
-                local=_shared((self.address, self.port)),
+                local=local,
                 remote=remote,
-                qname=_shared(qname),
-                qtype=type_name(query.type) if query else "",
+                qname=qname,
+                qtype=qtype,
                 rcode=rcode,
                 answers=answers,
                 ttls=ttls,

@@ -956,3 +956,259 @@ class CallsLookupGaveThePrimaryUpBeforeANamelessTargetTests(SynchronousTestCase)
 
     def test_invariant_breaks_for_the_renewal_past_the_heard_primary(self) -> None:
         self.assertNotEqual(self._failback("secondary"), [])
+class CallsPrimaryGivenUpAsAnotherCallsWasAskedTests(SynchronousTestCase):
+    """
+    FAILBACK invariant (survey w7089 [1356..1360], round 37; UDP, 20 % loss,
+    newRequests, ghost an SRV target with no address): a call's lookup lost
+    the primary's A query twice and gave it up (DNS-8, DNS-11), moving on to
+    ghost's (NXDOMAIN) and then the secondary's, its INVITE to the secondary.
+    A second call's lookup asked the primary's address the moment the first
+    gave it up, and heard it before the first call's INVITE left.  Read
+    question by question (L{checks_dns.given_up_before}), an answer naming
+    the primary that reached the phone "between" the give-up and the move on
+    was the first lookup's, so the INVITE seemed to skip the primary.  That
+    answer left the DNS server only after the first lookup had given the
+    primary up: it was the second call's (whose INVITE went to the primary).
+    Had it come before the give-up, or had the call's own query been
+    answered, the INVITE to the secondary still breaks the invariant; so
+    does it when no other request went to the primary on that answer (the
+    call's own lookup asked it again: review of round 37).
+    """
+
+    def _world(self, *, other_asked: float = 284.01, own_lost: bool = True,
+               second_call: bool = True) -> TraceBuilder:
+        calls = (280.0, 284.0) if second_call else (280.0,)
+        tb = TraceBuilder(default_facts(port1=0, server2="", calls=calls, duration=300.0))
+        srv = [f"7 64 5060 primary.{DOMAIN}", f"16 86 5060 ghost.{DOMAIN}",
+               f"16 80 5060 secondary.{DOMAIN}"]
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV", srv, ttl=5)
+        tb.dns(0.01, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=60)
+        tb.respond(tb.register("primary", 0.02), 200, 0.03)
+        # the first call's lookup: the primary's address lost twice, given up at 284.01 s
+        tb.dns(280.0, f"_sip._udp.{DOMAIN}", "SRV", srv, ttl=5)
+        if own_lost:
+            lost_query(tb, 280.01, f"primary.{DOMAIN}", dns.A)
+            lost_query(tb, 281.01, f"primary.{DOMAIN}", dns.A)
+        else:
+            tb.dns(280.01, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=60, answer_after=4.0)
+        # the second call's lookup asks the primary's address (or, with no second call,
+        # the first call's asks it again)
+        if second_call:
+            tb.dns(other_asked - 0.01, f"_sip._udp.{DOMAIN}", "SRV", srv, ttl=5)
+        tb.dns(other_asked, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=60, answer_after=0.02)
+        # the first call's moves on: ghost (no address), then the secondary
+        tb.dns(284.01, f"ghost.{DOMAIN}", "A", rcode="NXDOMAIN", answer_after=0.02)
+        tb.dns(284.05, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=60, answer_after=0.02)
+        # (answered at the instant the server read it, as on the survey's network)
+        inv = tb.invite("secondary", 284.08, call_id="call-a")
+        tb.respond(inv, 200, 284.08)
+        tb.in_dialog(inv, "ACK", 284.1)
+        tb.respond(tb.in_dialog(inv, "BYE", 285.0), 200)
+        # the second call's: ghost, the secondary, its INVITE to the primary
+        if second_call:
+            tb.dns(284.05, f"ghost.{DOMAIN}", "A", rcode="NXDOMAIN", answer_after=0.02)
+            tb.dns(284.09, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=60, answer_after=0.02)
+            tb.call("primary", 284.12, bye_at=290.0, call_id="call-b")
+        return tb
+
+    def _failback(self, tb: TraceBuilder) -> list[str]:
+        from harness.testing.strategies import AccountSpec
+        from harness.testing.tracebuilder import failback_problems
+
+        return failback_problems(tb, AccountSpec(failback_mode=(0, 0)))
+
+    @staticmethod
+    def _asked(tb: TraceBuilder, sent: float, name: str, qtype: str,
+               answers: tuple[str, ...] = (), rcode: str = "NOERROR") -> None:
+        # (a question with its packet: the phone sent it at C{sent}, the server heard it
+        # and answered 20 ms later, as on the survey's network)
+        from harness.trace.events import DnsEvent
+
+        m = dns.Message(id=7, recDes=True)
+        m.queries = [dns.Query(name, getattr(dns, qtype), dns.IN)]
+        raw = m.toStr()
+        port = 42000 + len(tb._events)
+        assert tb.facts.dns is not None
+        tb._add(PacketEvent(sent, "udp", (PHONE, port), tb.facts.dns, raw))
+        at = sent + 0.02
+        tb._add(DnsEvent(at, tb.facts.dns[0], "in", "udp", tb.facts.dns, (PHONE, port), name,
+                         qtype, raw=raw))
+        recs = tuple(f"{name} {qtype} {a}" for a in answers)
+        tb._add(DnsEvent(at, tb.facts.dns[0], "out", "udp", tb.facts.dns, (PHONE, port), name,
+                         qtype, rcode, recs, tuple(60 for _ in recs)))
+
+    def _latency_world(self, other_sent: float = 284.12, invite_at: float = 284.14,
+                       b_at: float = 284.18) -> TraceBuilder:
+        # (the survey's timing, 20 ms each way: the second call's secondary A sent as the
+        # first call's INVITE was, answered as the server read that INVITE)
+        tb = TraceBuilder(default_facts(port1=0, server2="", calls=(280.0, 284.0),
+                                        duration=300.0))
+        srv = (f"7 64 5060 primary.{DOMAIN}", f"16 86 5060 ghost.{DOMAIN}",
+               f"16 80 5060 secondary.{DOMAIN}")
+        self._asked(tb, 0.0, f"_sip._udp.{DOMAIN}", "SRV", srv)
+        self._asked(tb, 0.04, f"primary.{DOMAIN}", "A", (PRIMARY,))
+        tb.respond(tb.register("primary", 0.1), 200, 0.1)
+        self._asked(tb, 280.0, f"_sip._udp.{DOMAIN}", "SRV", srv)
+        lost_query(tb, 280.04, f"primary.{DOMAIN}", dns.A)
+        lost_query(tb, 281.04, f"primary.{DOMAIN}", dns.A)
+        self._asked(tb, 284.0, f"_sip._udp.{DOMAIN}", "SRV", srv)
+        self._asked(tb, 284.04, f"primary.{DOMAIN}", "A", (PRIMARY,))  # (the second call's)
+        self._asked(tb, 284.04, f"ghost.{DOMAIN}", "A", rcode="NXDOMAIN")
+        self._asked(tb, 284.08, f"secondary.{DOMAIN}", "A", (SECONDARY,))
+        self._asked(tb, 284.08, f"ghost.{DOMAIN}", "A", rcode="NXDOMAIN")
+        inv = tb.invite("secondary", invite_at, call_id="call-a")
+        tb.respond(inv, 200, invite_at)
+        tb.in_dialog(inv, "ACK", invite_at + 0.04)
+        tb.respond(tb.in_dialog(inv, "BYE", 285.0), 200)
+        self._asked(tb, other_sent, f"secondary.{DOMAIN}", "A", (SECONDARY,))  # (the second's)
+        tb.call("primary", b_at, bye_at=290.0, call_id="call-b")
+        return tb
+
+    def _tcp_world(self) -> TraceBuilder:
+        # (TCP, 20 ms each way: the first call's INVITE began with its SYN at 284.12 s,
+        # the instant its own secondary A's answer, sent at 284.10 s, reached the phone)
+        tb = TraceBuilder(default_facts(port1=0, server2="", calls=(280.0, 284.0),
+                                        duration=300.0, transport=1))
+        srv = (f"7 64 5060 primary.{DOMAIN}", f"16 86 5060 ghost.{DOMAIN}",
+               f"16 80 5060 secondary.{DOMAIN}")
+        self._asked(tb, 0.0, f"_sip._udp.{DOMAIN}", "SRV", srv)
+        self._asked(tb, 0.04, f"primary.{DOMAIN}", "A", (PRIMARY,))
+        tb._add(PacketEvent(0.06, "tcp", (PHONE, 5060), (PRIMARY, 5060), b"", flags="S"))
+        tb.respond(tb.register("primary", 0.14, transport="tcp"), 200, 0.14)
+        self._asked(tb, 280.0, f"_sip._udp.{DOMAIN}", "SRV", srv)
+        lost_query(tb, 280.04, f"primary.{DOMAIN}", dns.A)
+        lost_query(tb, 281.04, f"primary.{DOMAIN}", dns.A)
+        self._asked(tb, 284.0, f"_sip._udp.{DOMAIN}", "SRV", srv)
+        self._asked(tb, 284.04, f"primary.{DOMAIN}", "A", (PRIMARY,))  # (the second call's)
+        self._asked(tb, 284.04, f"ghost.{DOMAIN}", "A", rcode="NXDOMAIN")
+        self._asked(tb, 284.08, f"secondary.{DOMAIN}", "A", (SECONDARY,))
+        self._asked(tb, 284.08, f"ghost.{DOMAIN}", "A", rcode="NXDOMAIN")
+        tb._add(PacketEvent(284.12, "tcp", (PHONE, 5060), (SECONDARY, 5060), b"", flags="S"))
+        inv = tb.invite("secondary", 284.18, call_id="call-a", transport="tcp")
+        tb.respond(inv, 200, 284.18)
+        tb.in_dialog(inv, "ACK", 284.22)
+        tb.respond(tb.in_dialog(inv, "BYE", 285.0), 200)
+        self._asked(tb, 284.12, f"secondary.{DOMAIN}", "A", (SECONDARY,))  # (the second's)
+        tb._add(PacketEvent(284.16, "tcp", (PHONE, 5060), (PRIMARY, 5060), b"", flags="S"))
+        tb.call("primary", 284.22, bye_at=290.0, call_id="call-b", transport="tcp")
+        return tb
+
+    def test_invite_whose_syn_left_on_its_own_answer_holds(self) -> None:
+        # (review of round 37: a request begun with its SYN, the phone's own time, had
+        # an answer one way before it, not two: L{checks_dns._answer_before})
+        self.assertEqual(self._failback(self._tcp_world()), [])
+
+    def test_other_calls_question_sent_with_the_invite_holds(self) -> None:
+        self.assertEqual(self._failback(self._latency_world()), [])
+
+    def test_other_calls_question_sent_just_before_the_invite_holds(self) -> None:
+        # (review of round 37: answered at 284.13 s, 10 ms before the server read the
+        # INVITE, which left the phone 20 ms before that: the INVITE never had it)
+        self.assertEqual(self._failback(self._latency_world(284.11)), [])
+
+    def test_other_calls_answer_after_the_give_up_holds(self) -> None:
+        self.assertEqual(self._failback(self._world()), [])
+
+    def test_other_calls_answer_before_the_give_up_breaks(self) -> None:
+        self.assertEqual(len(self._failback(self._world(other_asked=283.5))), 1)
+
+    def test_own_query_answered_breaks(self) -> None:
+        self.assertEqual(len(self._failback(self._world(own_lost=False))), 1)
+
+    def _reask_world(self, *, srv_again: bool, calls: tuple[float, ...],
+                     late_call: float | None = None) -> TraceBuilder:
+        # (the review's: the one call's lookup asks the primary's address again as it gives
+        # it up, hears it, and goes past it; with its SRV asked again first, or a second
+        # call planned then that never went out)
+        tb = TraceBuilder(default_facts(port1=0, server2="", calls=calls, duration=300.0))
+        srv = [f"7 64 5060 primary.{DOMAIN}", f"16 86 5060 ghost.{DOMAIN}",
+               f"16 80 5060 secondary.{DOMAIN}"]
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV", srv, ttl=5)
+        tb.dns(0.01, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=60)
+        tb.respond(tb.register("primary", 0.02), 200, 0.03)
+        tb.dns(280.0, f"_sip._udp.{DOMAIN}", "SRV", srv, ttl=5)
+        lost_query(tb, 280.01, f"primary.{DOMAIN}", dns.A)
+        lost_query(tb, 281.01, f"primary.{DOMAIN}", dns.A)
+        if srv_again:
+            tb.dns(284.0, f"_sip._udp.{DOMAIN}", "SRV", srv, ttl=5)
+        tb.dns(284.01, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=60, answer_after=0.02)
+        tb.dns(284.01, f"ghost.{DOMAIN}", "A", rcode="NXDOMAIN", answer_after=0.02)
+        tb.dns(284.05, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=60, answer_after=0.02)
+        inv = tb.invite("secondary", 284.08, call_id="call-a")
+        tb.respond(inv, 200, 284.08)
+        tb.in_dialog(inv, "ACK", 284.1)
+        tb.respond(tb.in_dialog(inv, "BYE", 285.0), 200)
+        if late_call is not None:  # (to the primary, on its cached answer)
+            tb.call("primary", late_call, bye_at=late_call + 5.0, call_id="call-late")
+        return tb
+
+    def test_own_lookup_asking_the_primary_again_breaks(self) -> None:
+        # (review of round 37: no other lookup's request went to the primary on that
+        # answer, so it was the call's own lookup's, heard and passed over)
+        self.assertEqual(len(self._failback(self._world(second_call=False))), 1)
+        self.assertEqual(
+            len(self._failback(self._world(other_asked=284.02, second_call=False))), 1)
+        for srv_again, calls in ((False, (280.0,)), (True, (280.0,)), (True, (280.0, 284.0))):
+            tb = self._reask_world(srv_again=srv_again, calls=calls)
+            self.assertEqual(len(self._failback(tb)), 1, (srv_again, calls))
+
+    def test_own_lookup_asking_again_then_a_later_call_to_the_primary_breaks(self) -> None:
+        # (second review of round 37: a call planned at 300 s went to the primary on the
+        # cached answer; its lookup was not running when the primary was asked at 284.01 s,
+        # so the answer was the first call's own lookup's: L{checks_dns._lookup_running})
+        tb = self._reask_world(srv_again=False, calls=(280.0, 300.0), late_call=300.0)
+        self.assertEqual(len(self._failback(tb)), 1)
+
+    def _heard_and_passed_world(self, b_invite: float, b_at: float = 290.0) -> TraceBuilder:
+        # (second review of round 37: DNS queries all 20 ms one way, so the margin is
+        # 40 ms; call A at 280 s gives the primary up and INVITEs the secondary, rightly;
+        # call B at C{b_at} hears the primary (answered 60 ms later), asks ghost and the
+        # secondary (answered at 100 ms) and INVITEs the secondary anyway, read at C{b_invite})
+        tb = TraceBuilder(default_facts(port1=0, server2="", calls=(280.0, b_at),
+                                        duration=300.0))
+        srv = (f"7 64 5060 primary.{DOMAIN}", f"16 86 5060 ghost.{DOMAIN}",
+               f"16 80 5060 secondary.{DOMAIN}")
+        self._asked(tb, 0.0, f"_sip._udp.{DOMAIN}", "SRV", srv)
+        self._asked(tb, 0.04, f"primary.{DOMAIN}", "A", (PRIMARY,))
+        tb.respond(tb.register("primary", 0.1), 200, 0.1)
+        self._asked(tb, 280.0, f"_sip._udp.{DOMAIN}", "SRV", srv)
+        lost_query(tb, 280.04, f"primary.{DOMAIN}", dns.A)
+        lost_query(tb, 281.04, f"primary.{DOMAIN}", dns.A)
+        self._asked(tb, 284.04, f"ghost.{DOMAIN}", "A", rcode="NXDOMAIN")
+        self._asked(tb, 284.08, f"secondary.{DOMAIN}", "A", (SECONDARY,))
+        inv = tb.invite("secondary", 284.14, call_id="call-a")
+        tb.respond(inv, 200, 284.14)
+        tb.in_dialog(inv, "ACK", 284.18)
+        tb.respond(tb.in_dialog(inv, "BYE", min(285.0, b_at - 0.1)), 200)
+        self._asked(tb, b_at, f"_sip._udp.{DOMAIN}", "SRV", srv)
+        self._asked(tb, b_at + 0.04, f"primary.{DOMAIN}", "A", (PRIMARY,))
+        self._asked(tb, b_at + 0.04, f"ghost.{DOMAIN}", "A", rcode="NXDOMAIN")
+        self._asked(tb, b_at + 0.08, f"secondary.{DOMAIN}", "A", (SECONDARY,))
+        inv = tb.invite("secondary", b_invite, call_id="call-b")
+        tb.respond(inv, 200, b_invite)
+        tb.in_dialog(inv, "ACK", b_invite + 0.04)
+        tb.respond(tb.in_dialog(inv, "BYE", b_at + 5.0), 200)
+        return tb
+
+    def test_primary_heard_and_passed_over_breaks_with_fast_legs(self) -> None:
+        # (B's INVITE read 30 ms after its own secondary answer, 15 ms legs: the margin
+        # sets that answer aside, and must not reach back to call A's of 284.10 s and its
+        # give-up; L{checks_dns._own_head_question})
+        for at in (290.14, 290.13):
+            self.assertEqual(len(self._failback(self._heard_and_passed_world(at))), 1, at)
+
+    def test_primary_heard_and_passed_over_soon_after_another_call_breaks(self) -> None:
+        # (third review of round 37: call B planned within a second of call A's secondary
+        # answer of 284.10 s, so that pick is not stale by the clock; but call A's INVITE
+        # to the secondary was made on it, between it and B's INVITE, so it was not B's
+        # own: the view is B's latest answered by then; L{checks_dns._own_head_question})
+        for b_at in (285.0, 284.4, 284.3):
+            for at in (b_at + 0.13, b_at + 0.15):
+                tb = self._heard_and_passed_world(at, b_at=b_at)
+                self.assertEqual(len(self._failback(tb)), 1, (b_at, at))
+
+    def test_invite_read_a_hair_after_its_own_answer_holds(self) -> None:
+        # (the review's false alarm: call A's INVITE read at 284.13 s, 30 ms after its own
+        # secondary answer, 15 ms legs; the second call's secondary answered after that read)
+        tb = self._latency_world(other_sent=284.13, invite_at=284.13, b_at=284.19)
+        self.assertEqual(self._failback(tb), [])

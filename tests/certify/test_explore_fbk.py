@@ -6605,3 +6605,294 @@ class InDialogClaimTests(SynchronousTestCase):
 
     def test_none(self) -> None:
         self.assertIsNone(wire._in_dialog_claim([], set(), 0.051))
+
+
+class CallsLookupBegunBeforeTheWorkingServerAnsweredTests(SynchronousTestCase):
+    """
+    FBK-C3 (round 37, survey w7087 [1910..1914]): concurrent mode, server 1 a
+    domain (SRV: primary, then secondary), both silent at the start.  RTX-5's
+    retry resolved server 1 again and went to the primary (silent) and then
+    the secondary, whose 200 came as the working server answering again.  A
+    call placed while the retry was under way looked server 1 up too; its SRV
+    question's tries were lost, and the resolver gave it up (DNS-11, four
+    seconds after the first try) after the working server had answered: the
+    phone learnt of that failure of server 1 only then, and the INVITE went to
+    the fallback server at once (FO-6).  The lookup began before the working
+    server answered, yet failed after it: the working server down again, as
+    for a lookup begun after it.  With the call's SRV question answered, the
+    same INVITE to the fallback server still fails.
+    """
+
+    def _world(self, lookup_fails: bool) -> TraceBuilder:
+        srv_name = f"_sip._udp.{DOMAIN}"
+        srv = [f"0 1 5060 primary.{DOMAIN}", f"1 0 5060 secondary.{DOMAIN}"]
+        tb = TraceBuilder(default_facts(port1=0, retry_counts=0, duration=120.0))
+        g = tb.give_up("REGISTER")
+        fb = tb.register("fallback", 0.0, call_id="reg-2")
+        tb.respond(fb, 200, 0.005)
+        tb.dns(0.006, srv_name, "SRV", srv, ttl=5)
+        tb.dns(0.007, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=5)
+        tb.dns(0.008, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=5)
+        tb.silent("REGISTER", "primary", 0.011)
+        tb.silent("REGISTER", "secondary", 0.011 + g, cseq=2)
+        due = 0.011 + 2 * g + tb.facts.profile.retry_interval
+        tb.dns(due, srv_name, "SRV", srv, ttl=5)
+        tb.dns(due + 0.001, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=5)
+        tb.dns(due + 0.002, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=5)
+        tb.silent("REGISTER", "primary", due + 0.005, cseq=3)
+        back = tb.register("secondary", due + 0.005 + g, cseq=4)
+        tb.respond(back, 200)
+        placed = due + 0.2
+        tb.facts = replace(tb.facts, calls=(CallPlan(placed, f"sip:echo@{DOMAIN}"),))
+        lost_query(tb, placed, srv_name, dns.SRV)
+        if lookup_fails:
+            tb.dns(placed + 1.0, srv_name, "SRV", rcode="TIMEOUT")
+        else:
+            tb.dns(placed + 1.0, srv_name, "SRV", srv, ttl=5)
+        tb.call("fallback", placed + 4.0, call_id="call-a")
+        return tb
+
+    def test_lookup_given_up_after_the_working_server_answered_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-C3"), "pass")
+
+    def test_invite_to_fallback_after_the_lookup_answered_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-C3"), "fail")
+
+
+class FailedLookupThatDidNotSendTheInviteTests(SynchronousTestCase):
+    """
+    FBK-C3 (review of round 37): as L{CallsLookupBegunBeforeTheWorkingServerAnsweredTests},
+    a call's lookup of server 1 begun before the working server answered
+    again.  A lookup the resolver gave up before that answer (its SRV
+    question's first try four seconds before), whose INVITE went to the
+    fallback server only after it, was no failure the phone learnt of after
+    the working server was back: fails.  Nor is another call's lookup, given
+    up later, what sent a second call's INVITE to the fallback server when
+    that call's own lookup heard the working server's address: fails.  Nor
+    does one failed lookup send two calls' INVITEs to the fallback server in
+    one instant while the other call's lookup had the working server's
+    address (its primary question given up then, DNS-8, or 0.3 s before,
+    outside that instant; third review): fails; with that call's INVITE to
+    the secondary, passes.  Nor is it what sent the INVITE of a call placed
+    after it was given up (third review): fails; to the secondary, passes.
+    """
+
+    def _base(self, retry_counts: int = 0) -> tuple[TraceBuilder, float, float]:
+        srv_name = f"_sip._udp.{DOMAIN}"
+        srv = [f"0 1 5060 primary.{DOMAIN}", f"1 0 5060 secondary.{DOMAIN}"]
+        tb = TraceBuilder(default_facts(port1=0, retry_counts=retry_counts, duration=120.0))
+        g = tb.give_up("REGISTER")
+        fb = tb.register("fallback", 0.0, call_id="reg-2")
+        tb.respond(fb, 200, 0.005)
+        tb.dns(0.006, srv_name, "SRV", srv, ttl=5)
+        tb.dns(0.007, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=5)
+        tb.dns(0.008, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=5)
+        tb.silent("REGISTER", "primary", 0.011)
+        tb.silent("REGISTER", "secondary", 0.011 + g, cseq=2)
+        due = 0.011 + 2 * g + tb.facts.profile.retry_interval
+        tb.dns(due, srv_name, "SRV", srv, ttl=5)
+        tb.dns(due + 0.001, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=5)
+        tb.dns(due + 0.002, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=5)
+        tb.silent("REGISTER", "primary", due + 0.005, cseq=3)
+        back = tb.register("secondary", due + 0.005 + g, cseq=4)
+        tb.respond(back, 200)
+        return tb, due, back.last + 0.01
+
+    def test_invite_after_a_lookup_given_up_before_the_answer_fails(self) -> None:
+        srv_name = f"_sip._udp.{DOMAIN}"
+        for delay in (0.3, 0.7):
+            tb, _, back = self._base(retry_counts=3)
+            placed = back - 4.5
+            tb.facts = replace(tb.facts, calls=(CallPlan(placed, f"sip:echo@{DOMAIN}"),))
+            lost_query(tb, placed, srv_name, dns.SRV)
+            tb.dns(placed + 1.0, srv_name, "SRV", rcode="TIMEOUT")
+            tb.call("fallback", back + delay, call_id="call-a")
+            self.assertEqual(status(tb, "FBK-C3"), "fail", delay)
+
+    def test_call_whose_own_lookup_heard_the_address_fails(self) -> None:
+        srv_name = f"_sip._udp.{DOMAIN}"
+        srv = [f"0 1 5060 primary.{DOMAIN}", f"1 0 5060 secondary.{DOMAIN}"]
+        tb, due, _ = self._base()
+        placed = due + 0.2
+        other = placed + 1.8
+        tb.facts = replace(tb.facts, calls=(CallPlan(placed, f"sip:echo@{DOMAIN}"),
+                                            CallPlan(other, f"sip:echo@{DOMAIN}")))
+        lost_query(tb, placed, srv_name, dns.SRV)
+        tb.dns(placed + 1.0, srv_name, "SRV", rcode="TIMEOUT")
+        tb.call("fallback", placed + 4.0, call_id="call-a")
+        tb.dns(other - 0.003, srv_name, "SRV", srv, ttl=5)
+        tb.dns(other, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=5)
+        tb.dns(other + 0.002, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=5)
+        tb.call("fallback", other + 0.005, call_id="call-b")
+        self.assertEqual(status(tb, "FBK-C3"), "fail")
+
+    def _two_calls(self, a_to: str, a_first: bool, early: float = 0.0) -> TraceBuilder:
+        """
+        Calls A and B placed while the retry was under way: A's lookup heard
+        the SRV answer and the secondary's address before the working server
+        answered, its primary question lost twice (DNS-8: given up, go on
+        with the secondary); B's lookup failed whole (its SRV question lost
+        twice), given up in the same instant, or C{early} seconds after A's
+        primary question was given up.  A's INVITE goes to C{a_to}, B's to
+        the fallback server, A's first or second.
+        """
+        srv_name = f"_sip._udp.{DOMAIN}"
+        srv = [f"0 1 5060 primary.{DOMAIN}", f"1 0 5060 secondary.{DOMAIN}"]
+        tb, due, _ = self._base()
+        pa, pb = due + 0.1, due + 0.2
+        tb.facts = replace(tb.facts, calls=(CallPlan(pa, f"sip:echo@{DOMAIN}"),
+                                            CallPlan(pb, f"sip:echo@{DOMAIN}")))
+        tb.dns(pa, srv_name, "SRV", srv, ttl=5)
+        tb.dns(pa + 0.001, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=5)
+        lost_query(tb, pb + 0.002 - early, f"primary.{DOMAIN}", dns.A)
+        lost_query(tb, pb + 1.002 - early, f"primary.{DOMAIN}", dns.A)
+        lost_query(tb, pb + 0.002, srv_name, dns.SRV)
+        tb.dns(pb + 1.002, srv_name, "SRV", rcode="TIMEOUT")
+        gave = pb + 4.002
+        a_at, b_at = (gave, gave + 0.002) if a_first else (gave + 0.002, gave)
+        tb.call(a_to, a_at, call_id="call-a")
+        tb.call("fallback", b_at, call_id="call-b")
+        return tb
+
+    def test_two_calls_to_the_fallback_on_one_failed_lookup_fail(self) -> None:
+        # (review of round 37: both INVITEs explained by B's one failed lookup)
+        for a_first in (True, False):
+            tb = self._two_calls("fallback", a_first)
+            self.assertEqual(status(tb, "FBK-C3"), "fail", a_first)
+
+    def test_two_calls_to_the_fallback_a_question_ended_before_the_instant_fail(self) -> None:
+        # (third review of round 37: A's primary question given up 0.3 s before
+        # B's lookup, outside "the instant" of the INVITEs; still one failed lookup)
+        for a_first in (True, False):
+            tb = self._two_calls("fallback", a_first, early=0.3)
+            self.assertEqual(status(tb, "FBK-C3"), "fail", a_first)
+
+    def test_call_going_on_with_the_working_servers_address_passes(self) -> None:
+        for a_first in (True, False):
+            for early in (0.0, 0.3):
+                tb = self._two_calls("secondary", a_first, early)
+                self.assertEqual(status(tb, "FBK-C3"), "pass", (a_first, early))
+
+    def _placed_after_the_give_up(self, a_to: str, b_invite: bool) -> TraceBuilder:
+        """
+        Call B placed while the retry was under way, its lookup failed whole
+        (its SRV question lost twice), given up after the working server
+        answered; call A placed 60 ms after that give-up, no question of its
+        own (the retry's answers still fresh, DNS-10), its INVITE to C{a_to}
+        10 ms later; B's INVITE to the fallback server after it, or none.
+        """
+        srv_name = f"_sip._udp.{DOMAIN}"
+        tb, due, _ = self._base()
+        pb = due + 0.2
+        gave = pb + 4.002
+        tb.facts = replace(tb.facts, calls=(CallPlan(pb, f"sip:echo@{DOMAIN}"),
+                                            CallPlan(gave + 0.06, f"sip:echo@{DOMAIN}")))
+        lost_query(tb, pb + 0.002, srv_name, dns.SRV)
+        tb.dns(pb + 1.002, srv_name, "SRV", rcode="TIMEOUT")
+        tb.call(a_to, gave + 0.07, call_id="call-a")
+        if b_invite:
+            tb.call("fallback", gave + 0.1, call_id="call-b")
+        return tb
+
+    def test_call_placed_after_the_give_up_to_the_fallback_fails(self) -> None:
+        # (third review of round 37: A never waited on B's failed lookup)
+        for b_invite in (True, False):
+            tb = self._placed_after_the_give_up("fallback", b_invite)
+            self.assertEqual(status(tb, "FBK-C3"), "fail", b_invite)
+
+    def test_call_placed_after_the_give_up_to_the_secondary_passes(self) -> None:
+        for b_invite in (True, False):
+            tb = self._placed_after_the_give_up("secondary", b_invite)
+            self.assertEqual(status(tb, "FBK-C3"), "pass", b_invite)
+
+
+class CallWaitingOnTheCurrentServersLostAddressTests(SynchronousTestCase):
+    """
+    FB-2 (round 37, survey w7087 [5418..5422]): failback_mode 2, the phone
+    failed over to the secondary and stayed there.  A call's lookup heard the
+    primary's address and waited on the secondary's address question, whose
+    tries the network lost; the resolver gave it up (DNS-11) and the INVITE
+    went at once to the primary, the one address it had (DNS-8: the current
+    server no target).  Another lookup begun meanwhile (a second call's, its
+    own address answers lost) hid that from the view of "the last lookup
+    before the INVITE".  With the secondary's address heard on the second
+    try, the same INVITE to the primary still leaves the current server.
+    """
+
+    def _world(self, secondary_lost: bool) -> TraceBuilder:
+        srv_name = f"_sip._udp.{DOMAIN}"
+        srv = [f"0 1 5060 primary.{DOMAIN}", f"1 0 5060 secondary.{DOMAIN}"]
+        tb = TraceBuilder(default_facts(failback_mode=2, expires=120, calls=(40.0, 42.0),
+                                        duration=45.0))
+        tb.dns(0.0, srv_name, "SRV", srv, ttl=5)
+        tb.dns(0.002, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=5)
+        tb.dns(0.004, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=5)
+        first = tb.silent("REGISTER", "primary", 0.01)
+        second = tb.register("secondary", first.sends[0] + tb.give_up("REGISTER"), cseq=2)
+        tb.respond(second, 200)
+        # the first call's lookup: the secondary's question lost, the primary's heard
+        tb.dns(40.0, srv_name, "SRV", srv, ttl=5)
+        lost_query(tb, 40.001, f"secondary.{DOMAIN}", dns.A)
+        tb.dns(40.002, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=5)
+        if secondary_lost:
+            lost_query(tb, 41.001, f"secondary.{DOMAIN}", dns.A)
+        else:
+            tb.dns(41.001, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=5)
+        # the second call's lookup, its primary's answers dropped
+        tb.dns(42.0, srv_name, "SRV", srv, ttl=5)
+        tb.dns(42.002, f"primary.{DOMAIN}", "A", rcode="TIMEOUT")
+        tb.dns(43.002, f"primary.{DOMAIN}", "A", rcode="TIMEOUT")
+        tb.invite("primary", 44.001, call_id="call-a")
+        return tb
+
+    def test_current_servers_address_given_up_as_the_invite_left_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "FB-2"), "fail")
+
+    def test_leaving_the_current_server_with_its_address_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FB-2"), "fail")
+
+
+class OtherQuestionGivenUpAfterTheCallHadBothAddressesTests(SynchronousTestCase):
+    """
+    FB-0, FB-2 and the FAILBACK invariant (review of round 37), beside
+    L{CallWaitingOnTheCurrentServersLostAddressTests}: a call's lookup heard
+    both targets' addresses by 40.002 s; another question for one of them,
+    asked at 40.004 s, lost twice and given up at 44.004 s, is no question
+    that lookup waited on (it had that address, and the head's was heard
+    before the question was asked).  The INVITE sent then to the other
+    target fails: FB-0 to the secondary, FB-2 to the primary.
+    """
+
+    def _world(self, mode: int, target: str, other: str) -> TraceBuilder:
+        srv_name = f"_sip._udp.{DOMAIN}"
+        srv = [f"0 1 5060 primary.{DOMAIN}", f"1 0 5060 secondary.{DOMAIN}"]
+        tb = TraceBuilder(default_facts(failback_mode=mode, expires=120, calls=(40.0,),
+                                        duration=50.0))
+        tb.dns(0.0, srv_name, "SRV", srv, ttl=5)
+        tb.dns(0.002, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=5)
+        tb.dns(0.004, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=5)
+        first = tb.silent("REGISTER", "primary", 0.01)
+        second = tb.register("secondary", first.sends[0] + tb.give_up("REGISTER"), cseq=2)
+        tb.respond(second, 200)
+        tb.dns(40.0, srv_name, "SRV", srv, ttl=5)
+        tb.dns(40.001, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=5)
+        tb.dns(40.002, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=5)
+        lost_query(tb, 40.004, f"{other}.{DOMAIN}", dns.A)
+        lost_query(tb, 41.004, f"{other}.{DOMAIN}", dns.A)
+        inv = tb.invite(target, 44.004, call_id="call-a")
+        tb.respond(inv, 200)
+        return tb
+
+    def test_fb0_invite_to_the_secondary_fails(self) -> None:
+        self.assertEqual(status(self._world(0, "secondary", "primary"), "FB-0"), "fail")
+
+    def test_fb2_invite_to_the_primary_fails(self) -> None:
+        self.assertEqual(status(self._world(2, "primary", "secondary"), "FB-2"), "fail")
+
+    def test_invariant_breaks(self) -> None:
+        from harness.testing.strategies import AccountSpec
+
+        for mode, target, other in ((0, "secondary", "primary"), (2, "primary", "secondary")):
+            tb = self._world(mode, target, other)
+            problems = failback_problems(tb, AccountSpec(failback_mode=(mode, 0), transport=0))
+            self.assertEqual(len(problems), 1, mode)

@@ -2892,6 +2892,233 @@ class SecondarysAddressAskedAgainAfterA503Tests(SynchronousTestCase):
         self.assertEqual(status(self._world(False), "RTX-3"), "fail")
 
 
+class FallbackAfterA503AndAMissingAddressAskedAgainTests(SynchronousTestCase):
+    """
+    RTX-3 (survey w7091 [2649]..[2651], round 37; TLS, 20 % loss, SRV targets
+    ghost (no address) then primary, the fallback server an IP literal): the
+    start's lookup lost ghost's address answers and gave it up, so the phone
+    had the primary only.  A call's INVITE was answered 503 there; the phone
+    asked again at once for ghost's address (DNS-11), the query lost, its
+    NXDOMAIN heard a second later, and went to the fallback server at once
+    after it (FO-6).  Ghost failed only then: "at once" for the next target
+    runs from the end of that lookup, as RTX-1's does.  A fallback 3 s after
+    that lookup still fails, and so does one a second late with no lookup.
+    """
+
+    def _world(self, asked: bool, after: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(duration=60.0, calls=(10.0,)))
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV",
+               (f"10 1 5060 ghost.{DOMAIN}", f"20 1 5060 primary.{DOMAIN}"))
+        _lost_query(tb, 0.005, f"ghost.{DOMAIN}")
+        _lost_query(tb, 1.005, f"ghost.{DOMAIN}")
+        tb.dns(4.01, f"primary.{DOMAIN}", "A", ["127.0.1.10"])
+        tb.respond(tb.register("primary", 4.02), 200)
+        tb.respond(tb.invite("primary", 10.0, call_id="call-a"), 503, 10.005)
+        if asked:
+            _lost_query(tb, 10.01, f"ghost.{DOMAIN}")
+            tb.dns(11.01, f"ghost.{DOMAIN}", "A", rcode="NXDOMAIN")
+        tb.respond(tb.invite("fallback", 10.005 + after, call_id="call-a", cseq=2), 200)
+        return tb
+
+    def test_fallback_at_once_after_the_lookup_passes(self) -> None:
+        self.assertEqual(status(self._world(True, 1.01), "RTX-3"), "pass")
+
+    def test_fallback_long_after_the_lookup_fails(self) -> None:
+        self.assertEqual(status(self._world(True, 4.0), "RTX-3"), "fail")
+
+    def test_fallback_late_without_a_lookup_fails(self) -> None:
+        self.assertEqual(status(self._world(False, 1.01), "RTX-3"), "fail")
+
+    def test_fallback_after_a_reask_answered_late_fails(self) -> None:
+        """
+        The phone asked again at once but its NXDOMAIN came back 15 s
+        later, the fallback at once after it (review of t45w91, round 37):
+        the resolver gives a name up L{DNS_GIVE_UP} after its first try, so
+        "at once" runs at the latest from there; a slow answer is no reason
+        to wait longer.
+        """
+        tb = TraceBuilder(default_facts(duration=80.0, calls=(10.0,)))
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV",
+               (f"10 1 5060 ghost.{DOMAIN}", f"20 1 5060 primary.{DOMAIN}"))
+        _lost_query(tb, 0.005, f"ghost.{DOMAIN}")
+        _lost_query(tb, 1.005, f"ghost.{DOMAIN}")
+        tb.dns(4.01, f"primary.{DOMAIN}", "A", ["127.0.1.10"])
+        tb.respond(tb.register("primary", 4.02), 200)
+        tb.respond(tb.invite("primary", 10.0, call_id="call-a"), 503, 10.005)
+        tb.dns(10.01, f"ghost.{DOMAIN}", "A", rcode="NXDOMAIN", answer_after=14.99)
+        tb.respond(tb.invite("fallback", 25.01, call_id="call-a", cseq=2), 200)
+        self.assertEqual(status(tb, "RTX-3"), "fail")
+
+
+class PartialReaskTests(SynchronousTestCase):
+    """
+    RTX-3 (review of t45w91, round 37; UDP, SRV targets primary, ghost and
+    secondary, both ghost's and the secondary's address answers lost at
+    start, so the phone had the primary only): a call's INVITE was answered
+    503 there; the phone asked again for ghost only (NXDOMAIN a second
+    later) and went to the fallback server.  It asks again for every address
+    the lookup lacked before it goes on (DNS-11), so a re-ask of only some
+    is no reason to wait: late.  Asking for both, the fallback at once after
+    the last answer, passes.
+    """
+
+    def _world(self, ask_secondary: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(duration=60.0, calls=(10.0,)))
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV",
+               (f"10 1 5060 primary.{DOMAIN}", f"20 1 5060 ghost.{DOMAIN}",
+                f"30 1 5060 secondary.{DOMAIN}"))
+        tb.dns(0.002, f"primary.{DOMAIN}", "A", [PRIMARY])
+        for at in (0.006, 1.006):
+            _lost_query(tb, at, f"ghost.{DOMAIN}")
+            _lost_query(tb, at + 0.001, f"secondary.{DOMAIN}")
+        tb.respond(tb.register("primary", 4.02), 200)
+        tb.respond(tb.invite("primary", 10.0, call_id="call-a"), 503, 10.005)
+        _lost_query(tb, 10.01, f"ghost.{DOMAIN}")
+        tb.dns(11.01, f"ghost.{DOMAIN}", "A", rcode="NXDOMAIN")
+        if ask_secondary:
+            tb.dns(11.012, f"secondary.{DOMAIN}", "A", rcode="SERVFAIL")
+        tb.respond(tb.invite("fallback", 11.02, call_id="call-a", cseq=2), 200)
+        return tb
+
+    def test_fallback_after_a_reask_of_only_some_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-3"), "fail")
+
+    def test_fallback_after_a_reask_of_all_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-3"), "pass")
+
+
+class ReaskWhileTheOtherTargetWasInItsRetryAfterTests(SynchronousTestCase):
+    """
+    RTX-3 (review of t45w91, round 37; UDP, SRV targets primary, secondary
+    and ghost, ghost's address answers lost at start): the secondary had
+    answered another call 503 with Retry-After: 30 at 6 s, so when this
+    call's INVITE was answered 503 at the primary at 10 s, the phone had no
+    target with an address left to try (RTX-3: the Retry-After lets it skip
+    the secondary).  It asked again for ghost (DNS-11) and went to the
+    fallback server at once after the NXDOMAIN: passes, "at once" running
+    from that lookup's end; without the Retry-After it fails, the secondary
+    untried; a fallback 4 s on fails either way.
+    """
+
+    def _world(self, retry_after: bool, after: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(duration=60.0, calls=(10.0,)))
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV",
+               (f"10 1 5060 primary.{DOMAIN}", f"20 1 5060 secondary.{DOMAIN}",
+                f"30 1 5060 ghost.{DOMAIN}"))
+        tb.dns(0.002, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.dns(0.004, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        _lost_query(tb, 0.006, f"ghost.{DOMAIN}")
+        _lost_query(tb, 1.006, f"ghost.{DOMAIN}")
+        tb.respond(tb.register("primary", 4.02), 200)
+        tb.respond(tb.invite("secondary", 6.0, call_id="call-b"), 503, 6.005,
+                   headers=[("Retry-After", "30")] if retry_after else ())
+        tb.respond(tb.invite("primary", 6.01, call_id="call-b", cseq=2), 200)
+        tb.respond(tb.invite("primary", 10.0, call_id="call-a"), 503, 10.005)
+        _lost_query(tb, 10.01, f"ghost.{DOMAIN}")
+        tb.dns(11.01, f"ghost.{DOMAIN}", "A", rcode="NXDOMAIN")
+        tb.respond(tb.invite("fallback", 10.005 + after, call_id="call-a", cseq=2), 200)
+        return tb
+
+    def test_fallback_at_once_after_the_lookup_passes(self) -> None:
+        self.assertEqual(status(self._world(True, 1.02), "RTX-3"), "pass")
+
+    def test_fallback_long_after_the_lookup_fails(self) -> None:
+        self.assertEqual(status(self._world(True, 4.0), "RTX-3"), "fail")
+
+    def test_fallback_after_the_lookup_without_retry_after_fails(self) -> None:
+        self.assertEqual(status(self._world(False, 1.02), "RTX-3"), "fail")
+
+
+class AnotherCallsRegisterIsNoAttemptTests(SynchronousTestCase):
+    """
+    RTX-3 (review of t45w91, round 37; register_on_enable, UDP, SRV targets
+    primary, secondary and ghost, ghost's address answers lost at start):
+    call B's INVITE to the primary was given up just before call A's, and
+    B's FO-5 REGISTER to the secondary went out 20 ms before A's INVITE.  A's
+    INVITE was answered 503 at the primary; the phone asked again for ghost
+    and sent A on only after the NXDOMAIN a second later.  B's REGISTER is
+    no attempt of A's (it began at the end of none of A's attempts): A still
+    had the secondary untried, so "at once" runs from the 503.  Going to the
+    secondary at once passes.
+    """
+
+    def _world(self, nxt: str, after: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(duration=60.0, calls=(6.0, 10.0), retry_counts=0,
+                                        register_on_enable=1))
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV",
+               (f"10 1 5060 primary.{DOMAIN}", f"20 1 5060 secondary.{DOMAIN}",
+                f"30 1 5060 ghost.{DOMAIN}"))
+        tb.dns(0.002, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.dns(0.004, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        _lost_query(tb, 0.006, f"ghost.{DOMAIN}")
+        _lost_query(tb, 1.006, f"ghost.{DOMAIN}")
+        tb.respond(tb.register("primary", 4.02), 200)
+        tb.silent("INVITE", "primary", 9.98 - tb.give_up("INVITE"), call_id="call-b")
+        tb.respond(tb.register("secondary", 9.98, cseq=2), 200, 9.985)
+        tb.respond(tb.invite("secondary", 9.99, call_id="call-b", cseq=2), 200)
+        tb.respond(tb.invite("primary", 10.0, call_id="call-a"), 503, 10.005)
+        if after > 0.5:
+            _lost_query(tb, 10.01, f"ghost.{DOMAIN}")
+            tb.dns(11.01, f"ghost.{DOMAIN}", "A", rcode="NXDOMAIN")
+        tb.respond(tb.invite(nxt, 10.005 + after, call_id="call-a", cseq=2), 200)
+        return tb
+
+    def test_secondary_at_once_passes(self) -> None:
+        self.assertEqual(status(self._world("secondary", 0.01), "RTX-3"), "pass")
+
+    def test_secondary_after_a_reask_fails(self) -> None:
+        self.assertEqual(status(self._world("secondary", 1.02), "RTX-3"), "fail")
+
+    def test_fallback_after_a_reask_fails(self) -> None:
+        self.assertEqual(status(self._world("fallback", 1.02), "RTX-3"), "fail")
+
+
+class ReaskWhileAnotherTargetWasKnownTests(SynchronousTestCase):
+    """
+    RTX-3 (review of round 37, beside survey w7091 [2649]; UDP, SRV targets
+    primary, secondary and ghost, ghost's address answers lost at start): a
+    call's INVITE was answered 503 at the primary, yet the phone still had
+    the secondary's address, untried.  It asked again for ghost's address
+    and went on only after the NXDOMAIN a second later: the phone asks again
+    only when every target it had has failed (DNS-11), so it had no reason
+    to wait, and "at once" runs from the 503 (L{checks_rtx.
+    _every_known_target_tried}).  Whether ghost comes after the secondary or
+    between, or the phone goes to the fallback server past the secondary, it
+    fails; going to the secondary at once passes.
+    """
+
+    def _world(self, ghost_mid: bool, nxt: str, after: float) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(duration=60.0, calls=(10.0,)))
+        names = ["primary", "secondary", "ghost"]
+        if ghost_mid:
+            names = ["primary", "ghost", "secondary"]
+        tb.dns(0.0, f"_sip._udp.{DOMAIN}", "SRV",
+               tuple(f"{10 * (n + 1)} 1 5060 {name}.{DOMAIN}" for n, name in enumerate(names)))
+        tb.dns(0.002, f"primary.{DOMAIN}", "A", [PRIMARY])
+        tb.dns(0.004, f"secondary.{DOMAIN}", "A", [SECONDARY])
+        _lost_query(tb, 0.006, f"ghost.{DOMAIN}")
+        _lost_query(tb, 1.006, f"ghost.{DOMAIN}")
+        tb.respond(tb.register("primary", 4.02), 200)
+        tb.respond(tb.invite("primary", 10.0, call_id="call-a"), 503, 10.005)
+        if after > 1.0:
+            _lost_query(tb, 10.01, f"ghost.{DOMAIN}")
+            tb.dns(11.01, f"ghost.{DOMAIN}", "A", rcode="NXDOMAIN")
+        tb.respond(tb.invite(nxt, 10.005 + after, call_id="call-a", cseq=2), 200)
+        return tb
+
+    def test_secondary_at_once_passes(self) -> None:
+        self.assertEqual(status(self._world(False, "secondary", 0.01), "RTX-3"), "pass")
+
+    def test_secondary_after_a_reask_for_a_later_target_fails(self) -> None:
+        self.assertEqual(status(self._world(False, "secondary", 1.01), "RTX-3"), "fail")
+
+    def test_secondary_after_a_reask_for_a_target_between_fails(self) -> None:
+        self.assertEqual(status(self._world(True, "secondary", 1.01), "RTX-3"), "fail")
+
+    def test_fallback_after_a_reask_past_the_secondary_fails(self) -> None:
+        self.assertEqual(status(self._world(False, "fallback", 1.01), "RTX-3"), "fail")
+
+
 class LonePrimaryInsideItsRetryAfterTests(SynchronousTestCase):
     """
     RTX-3 (survey 7004 [01], 9 worlds of 10,000; TCP, one SRV target, the
@@ -5149,6 +5376,65 @@ class Fo5RegisterAfterTheOtherTargetInsideRetryAfterTests(SynchronousTestCase):
         self.assertEqual(status(roe_register_inside_retry_after_world("late"), "RTX-3"), "fail")
 
 
+class Fo5RegisterAfterAPossiblyLateAnswerTests(SynchronousTestCase):
+    """
+    RTX-2 (survey w7087 [6963], [6964], round 37, there TLS with 100 ms
+    latency; here TCP with the default tolerance; retry_counts 0,
+    register_on_enable 1, no fallback server): a call's
+    INVITE to the primary was answered 200 as the phone gave it up (the
+    answer L{Ctx.maybe_late}); the phone took it as failed and sent FO-5's
+    REGISTER (the registration's Call-ID) to the silent secondary at once,
+    the call's last target; it failed, and the registration's retry went to
+    the primary 30 s later (RTX-5).  RTX-2 read the REGISTER as the
+    registration's and wanted the primary at once after it: either reading
+    of the answer stands, and the REGISTER at that give-up time says which
+    the phone took (L{checks_rtx._gave_up_at}).  With the 200 not maybe
+    late, sent well before the give-up, or maybe late as read at the server
+    yet surely in time as read from the phone's own capture of its INVITE
+    (L{Ctx.surely_in_time}), or ACKed (the phone took it and kept the call),
+    the same REGISTER is the registration's and its late move still fails.
+    """
+
+    def _world(self, answer_before: float, *, acked: bool = False,
+               captured: bool = False) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, retry_counts=0, register_on_enable=1,
+                                        server2="", calls=(100.0,), duration=160.0,
+                                        latency_tolerance=0.25 if captured else 0.05))
+        tb.respond(tb.register("primary", 0.0, transport="tcp"), 200, 0.005)
+        inv = tb.invite("primary", 100.0, call_id="call-a", transport="tcp")
+        if captured:
+            # (the phone's own capture of its INVITE, 0.1 s before the server read it)
+            tb._add(PacketEvent(
+                99.9, "tcp", (PHONE, 5060), (inv.dst, inv.port),
+                f"INVITE sip:x SIP/2.0\r\nVia: SIP/2.0/TCP {PHONE};branch={inv.branch}\r\n"
+                .encode()))
+        gone = 100.0 + tb.give_up("INVITE")
+        tb.respond(inv, 200, gone - answer_before)
+        if acked:
+            tb.in_dialog(inv, "ACK", gone - answer_before + 0.01, transport="tcp")
+            tb.respond(tb.in_dialog(inv, "BYE", 130.0, transport="tcp"), 200)
+        tb.silent("REGISTER", "secondary", gone, cseq=2, transport="tcp")
+        tb.respond(tb.register("primary", gone + tb.give_up("REGISTER") + 30.0, cseq=3,
+                               transport="tcp"), 200)
+        return tb
+
+    def test_fo5_register_after_an_answer_at_the_give_up_passes(self) -> None:
+        self.assertIn(status(self._world(0.0), "RTX-2"), ("pass", "n/a"))
+
+    def test_register_after_an_answer_not_maybe_late_fails(self) -> None:
+        self.assertEqual(status(self._world(0.3), "RTX-2"), "fail")
+
+    def test_register_after_a_maybe_late_answer_surely_in_time_fails(self) -> None:
+        tb = self._world(0.24, captured=True)
+        ctx = Ctx(tb.build(), tb.facts)
+        inv = next(x for x in ctx.txns if x.method == "INVITE")
+        self.assertTrue(ctx.maybe_late(inv) and ctx.surely_in_time(inv))
+        self.assertEqual(status(tb, "RTX-2"), "fail")
+
+    def test_register_after_an_acked_answer_at_the_give_up_fails(self) -> None:
+        self.assertEqual(status(self._world(0.0, acked=True), "RTX-2"), "fail")
+
+
 class RenewalWrittenJustBeforeACallTests(SynchronousTestCase):
     """
     REG-2 (survey w7037 [9833], round 24; UDP, 100 ms latency, expires 30,
@@ -6822,6 +7108,202 @@ class CallMovingOnAfterTheFallbackRenewalFailedTests(SynchronousTestCase):
         v = verdict_of(tb.build(), tb.facts, "RTX-5")
         self.assertEqual(v.status, "fail")
         self.assertIn("tcp connection to secondary at 19.550", v.seen)
+
+
+class RegistrationsAnswerAtItsGiveUpThenCallsRefusedTests(SynchronousTestCase):
+    """
+    w7092 [1128..1131] (round 37; RTX-5; TLS, server 1 an IP literal, 100 ms
+    latency, C{retry_counts} 0): the first REGISTER, its connection begun at
+    0.0 s, given up at 0.5 s; the server read it and sent its 200 at 0.528 s,
+    inside the tolerance of that give-up, so the wire did not call it late.
+    The phone did not take it: its retry came at 30.5 s, a retry interval
+    after the give-up (L{Ctx.not_taken}).  Calls' connections refused at
+    21 s and 22 s lent the REGISTER's identity, and RTX-5, reading the first
+    round as answered, wanted the retry 30 s after those.  The registration's
+    own retry was pending all along (L{checks_rtx._own_retry_pending}).  Had
+    the 200 come well in time, the REGISTER at 30.5 s is an early retry and
+    still fails; so does a retry at neither time.
+    """
+
+    def _world(self, answered_at: float, retry: float = 30.5) -> TraceBuilder:
+        facts = default_facts(server1=PRIMARY, transport=1, retry_counts=0, duration=60.0,
+                              servers=_ONE_TARGET, latency_tolerance=0.27)
+        uri = f"sip:echo@{PRIMARY}"
+        facts = replace(facts, calls=(CallPlan(21.0, uri, 30.0), CallPlan(22.0, uri, 30.0)))
+        tb = TraceBuilder(facts)
+        tb.respond(tb.register("primary", 0.0, transport="tcp"), 200, answered_at)
+        tb.refused(21.0, "primary", after=0.205)  # the 21 s call's INVITE
+        tb.refused(22.0, "primary", after=0.205)  # the 22 s call's
+        tb.refused(retry, "primary", after=0.205)  # the registration's retry
+        return tb
+
+    def test_retry_after_the_answer_not_taken_passes(self) -> None:
+        self.assertEqual(status(self._world(0.528), "RTX-5"), "pass")
+
+    def test_answer_in_time_then_early_retry_fails(self) -> None:
+        self.assertEqual(status(self._world(0.1), "RTX-5"), "fail")
+
+    def test_retry_at_neither_time_fails(self) -> None:
+        self.assertEqual(status(self._world(0.528, retry=40.0), "RTX-5"), "fail")
+
+    def test_answer_just_inside_the_give_up_window_passes(self) -> None:
+        # (review of round 37: the boundary of L{checks_rtx._not_taken_at}, through
+        # L{wire.answer_near_give_up}: an answer within C{tol}, 0.271 s, of the give-up
+        # at 0.5 s may have come too late; one before 0.229 s was taken)
+        self.assertEqual(status(self._world(0.24), "RTX-5"), "pass")
+
+    def test_answer_just_outside_the_give_up_window_fails(self) -> None:
+        self.assertEqual(status(self._world(0.22), "RTX-5"), "fail")
+
+    def test_retry_just_inside_its_due_time_passes(self) -> None:
+        # (the retry a retry interval after the give-up, due at 30.5 s, within
+        # C{tol + T1}, 0.771 s, as L{wire.answer_not_taken} reads it)
+        for at in (29.74, 31.26):
+            self.assertEqual(status(self._world(0.528, retry=at), "RTX-5"), "pass", at)
+
+    def test_retry_just_outside_its_due_time_fails(self) -> None:
+        for at in (29.72, 31.28):
+            self.assertEqual(status(self._world(0.528, retry=at), "RTX-5"), "fail", at)
+
+    def _syn_world(self, answered_at: float) -> TraceBuilder:
+        # (the REGISTER's connection's SYN on the wire at 0.0 s, the phone's own time,
+        # the server reading the REGISTER at 0.135 s)
+        facts = default_facts(server1=PRIMARY, transport=1, retry_counts=0, duration=60.0,
+                              servers=_ONE_TARGET, latency_tolerance=0.27)
+        uri = f"sip:echo@{PRIMARY}"
+        facts = replace(facts, calls=(CallPlan(21.0, uri, 30.0), CallPlan(22.0, uri, 30.0)))
+        tb = TraceBuilder(facts)
+        tb._add(PacketEvent(0.0, "tcp", (PHONE, 5060), (PRIMARY, 5060), b"", flags="S"))
+        tb.respond(tb.register("primary", 0.135, transport="tcp"), 200, answered_at)
+        tb.refused(21.0, "primary", after=0.205)
+        tb.refused(22.0, "primary", after=0.205)
+        tb.refused(30.5, "primary", after=0.205)
+        return tb
+
+    def test_answer_surely_in_time_then_early_retry_fails(self) -> None:
+        # (second review of round 37: a 200 sent at 0.30 s or 0.35 s reached the phone
+        # by 0.49 s at most, before its give-up at 0.5 s (L{Ctx.surely_in_time}), though
+        # within C{tol} of it at the server; taken, so the REGISTER at 30.5 s was early:
+        # L{checks_rtx._not_taken_at})
+        for at in (0.3, 0.35):
+            self.assertEqual(status(self._syn_world(at), "RTX-5"), "fail", at)
+
+    def test_answer_maybe_late_with_its_syn_passes(self) -> None:
+        self.assertEqual(status(self._syn_world(0.5), "RTX-5"), "pass")
+
+
+class RetrysPrimaryAddressLostAfterACallHeardItTests(SynchronousTestCase):
+    """
+    RTX-5 (round 37, survey w7087 [5418..5422]): server 1 a domain (SRV:
+    primary, then secondary), both silent to the first REGISTER.  A call's
+    lookup heard the primary's address a second before RTX-5's retry fell due,
+    and its INVITE went there.  The retry resolved server 1 again: its SRV
+    question's first try lost, then answered, its own question for the
+    primary's address lost both answers and was given up (DNS-11), so the
+    primary was no target (DNS-8) and the REGISTER went to the secondary.
+    The retry did start from the top; the call's answer, heard before the
+    retry's own question, was not the one it used.  With the retry's own
+    question for the primary answered, the same REGISTER to the secondary
+    still fails RTX-5.
+    """
+
+    def _world(self, primary_lost: bool) -> TraceBuilder:
+        srv_name = f"_sip._udp.{DOMAIN}"
+        srv = [f"0 1 5060 primary.{DOMAIN}", f"1 0 5060 secondary.{DOMAIN}"]
+        tb = TraceBuilder(default_facts(port1=0, server2="", retry_counts=0, calls=(30.0,),
+                                        duration=60.0))
+        g = tb.give_up("REGISTER")
+        tb.dns(0.0, srv_name, "SRV", srv, ttl=5)
+        tb.dns(0.001, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=5)
+        tb.dns(0.002, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=5)
+        tb.silent("REGISTER", "primary", 0.01)
+        tb.silent("REGISTER", "secondary", 0.01 + g, cseq=2)
+        due = 0.01 + 2 * g + tb.facts.profile.retry_interval
+        # the call's lookup and INVITE, a second before the retry fell due
+        tb.dns(due - 1.0, srv_name, "SRV", srv, ttl=5)
+        tb.dns(due - 0.998, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=5)
+        tb.call("primary", due - 0.995, bye_at=due + 10.0, call_id="call-a")
+        # the retry's lookup
+        lost_query(tb, due, srv_name, dns.SRV)
+        tb.dns(due + 1.0, srv_name, "SRV", srv, ttl=5)
+        if primary_lost:
+            tb.dns(due + 1.002, f"primary.{DOMAIN}", "A", rcode="TIMEOUT")
+            tb.dns(due + 2.002, f"primary.{DOMAIN}", "A", rcode="TIMEOUT")
+            then = due + 5.002
+        else:
+            tb.dns(due + 1.002, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=5)
+            then = due + 1.004
+        tb.dns(then, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=5)
+        retry = tb.register("secondary", then + 0.002, cseq=3)
+        tb.respond(retry, 200)
+        return tb
+
+    def test_retry_past_its_own_lost_primary_address_passes(self) -> None:
+        self.assertNotEqual(status(self._world(True), "RTX-5"), "fail")
+
+    def test_retry_past_the_primary_with_its_address_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-5"), "fail")
+
+
+class RetryPastTheTopItHadTests(SynchronousTestCase):
+    """
+    RTX-5 (review of round 37), beside
+    L{RetrysPrimaryAddressLostAfterACallHeardItTests}: the retry's own lookup
+    heard the primary's and the secondary's addresses; a call's question
+    asked after it, or a call's lookup begun after it, is not what the retry
+    read.  Its REGISTER to the secondary did not start from the top, though
+    a call's question for the primary then failed (answered with no address
+    as the REGISTER left, or 40 ms after it; lost twice and given up as it
+    left), or a call's lookup begun after it lost the primary's answer.
+    """
+
+    def _world(self) -> tuple[TraceBuilder, float, str]:
+        srv_name = f"_sip._udp.{DOMAIN}"
+        srv = [f"0 1 5060 primary.{DOMAIN}", f"1 0 5060 secondary.{DOMAIN}"]
+        tb = TraceBuilder(default_facts(port1=0, server2="", retry_counts=0, calls=(30.0,),
+                                        duration=60.0))
+        g = tb.give_up("REGISTER")
+        tb.dns(0.0, srv_name, "SRV", srv, ttl=5)
+        tb.dns(0.001, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=5)
+        tb.dns(0.002, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=5)
+        tb.silent("REGISTER", "primary", 0.01)
+        tb.silent("REGISTER", "secondary", 0.01 + g, cseq=2)
+        due = 0.01 + 2 * g + tb.facts.profile.retry_interval
+        tb.facts = replace(tb.facts, calls=(CallPlan(due + 0.003, f"sip:echo@{DOMAIN}"),))
+        tb.dns(due, srv_name, "SRV", srv, ttl=5)
+        tb.dns(due + 0.001, f"primary.{DOMAIN}", "A", [PRIMARY], ttl=5)
+        tb.dns(due + 0.002, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=5)
+        return tb, due, srv_name
+
+    def _retry(self, tb: TraceBuilder, at: float) -> str:
+        retry = tb.register("secondary", at, cseq=3)
+        tb.respond(retry, 200)
+        return status(tb, "RTX-5")
+
+    def test_calls_question_answered_without_address_fails(self) -> None:
+        for rcode in ("SERVFAIL", "NXDOMAIN"):
+            tb, due, _ = self._world()
+            tb.dns(due + 0.004, f"primary.{DOMAIN}", "A", rcode=rcode, answer_after=0.002)
+            self.assertEqual(self._retry(tb, due + 0.006), "fail", rcode)
+
+    def test_calls_answer_after_the_register_left_fails(self) -> None:
+        tb, due, _ = self._world()
+        tb.dns(due + 0.004, f"primary.{DOMAIN}", "A", rcode="SERVFAIL", answer_after=0.042)
+        self.assertEqual(self._retry(tb, due + 0.006), "fail")
+
+    def test_calls_question_given_up_fails(self) -> None:
+        tb, due, _ = self._world()
+        lost_query(tb, due + 0.004, f"primary.{DOMAIN}", dns.A)
+        lost_query(tb, due + 1.004, f"primary.{DOMAIN}", dns.A)
+        self.assertEqual(self._retry(tb, due + 4.004), "fail")
+
+    def test_calls_later_lookup_losing_the_primary_fails(self) -> None:
+        tb, due, srv_name = self._world()
+        tb.dns(due + 0.003, srv_name, "SRV",
+               [f"0 1 5060 primary.{DOMAIN}", f"1 0 5060 secondary.{DOMAIN}"], ttl=5)
+        lost_query(tb, due + 0.004, f"primary.{DOMAIN}", dns.A)
+        tb.dns(due + 0.005, f"secondary.{DOMAIN}", "A", [SECONDARY], ttl=5)
+        self.assertEqual(self._retry(tb, due + 0.006), "fail")
 
 
 class RetryMovedByACallsSilentServerTests(SynchronousTestCase):

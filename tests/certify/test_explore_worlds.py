@@ -194,6 +194,12 @@ MUST_FAIL = {
     "r38-w7087-fb3-invite-answer-held-past-give-up": ("always-fails-back", "FB-3"),
     "r38-w7092-fb0-call-lookup-gave-primary-up-before-nameless-target": ("never-fails-back",
                                                                           "FB-0"),
+    "r37-w7091-rtx3-fallback-after-503-and-reask-in-vain": ("no-reregister-retry", "DNS-11"),
+    "r37-w7092-rtx5-registers-answer-at-give-up-not-taken": ("no-reregister-retry", "RTX-5"),
+    "r37-w7087-fbkc3-calls-lookup-given-up-after-working-answered": ("no-reregister-retry",
+                                                                     "FBK-C3"),
+    "r37-w7087-rtx5-fb2-address-questions-given-up-behind-other-lookups": ("never-fails-back",
+                                                                           "FB-2"),
 }
 
 

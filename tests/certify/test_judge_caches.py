@@ -405,3 +405,122 @@ class NaShortcutTests(SynchronousTestCase):
         for c, *_ in self.SHORTCUTS:
             self.assertEqual(answers[c], [True], c)
             self.assertEqual(verdicts[c].status, "n/a", c)  # type: ignore[attr-defined]
+
+
+class OutOfTargetsOrderTests(SynchronousTestCase):
+    """
+    Ctx._out_of_targets asks whether the next attempt went out on a lookup of
+    its own before it works out the settled unresolved targets: the same
+    attempts as the rule in its written order, on every bundled and explore
+    scenario with the built-in phone and each of its defects; the benchmark's
+    run never needs the settled targets.
+    """
+
+    @staticmethod
+    def _written_order(ctx: object) -> set[int]:
+        """The rule with its tests in the order written before (for comparison)."""
+        from harness.certify.checks_dns import (
+            _server1_lookups,
+            address_heard_again,
+            settled_unresolved_targets,
+            unresolved_targets,
+        )
+
+        c: object = ctx
+        pause = c.profile.retry_interval / 2  # type: ignore[attr-defined]
+        out: set[int] = set()
+        for ch in c.chains:  # type: ignore[attr-defined]
+            for prev, t in zip(ch.txns, ch.txns[1:], strict=False):
+                if (t.dst == prev.dst or c.group(prev.dst) != 1  # type: ignore[attr-defined]
+                        or c.group(t.dst) != 1):  # type: ignore[attr-defined]
+                    continue
+                at = c.failed_at(prev)  # type: ignore[attr-defined]
+                if at is None:
+                    continue
+                if ((t.first - at >= pause and t.dst in unresolved_targets(c, at)  # type: ignore[arg-type]
+                     and address_heard_again(c, at, t.dst) is None)  # type: ignore[arg-type]
+                        or (t.dst in settled_unresolved_targets(c, at)  # type: ignore[arg-type]
+                            and c._relooked(_server1_lookups(c), at, t))):  # type: ignore[attr-defined,arg-type]
+                    out.add(id(prev))
+        return out
+
+    def _named(self, ctx: object, method: str | None = None) -> set[tuple[object, ...]]:
+        """The attempts named, by what tells them apart (ids are per context)."""
+        ids = (getattr(ctx, method)() if method is not None
+               else self._written_order(ctx))
+        return {(t.first, t.dst, t.method, t.branch, t.on_wire)
+                for ch in ctx.chains for t in ch.txns  # type: ignore[attr-defined]
+                if id(t) in ids}
+
+    def test_same_attempts(self) -> None:
+        from harness.phone.defects import DEFECTS, Defects
+        from harness.scenario import bundled_scenarios_dir, find_scenarios, load_scenario
+        from harness.testbed import run_scenario
+
+        bundled = bundled_scenarios_dir()
+        found = 0
+        for path in find_scenarios([str(bundled), str(bundled / "explore")]):
+            sc = load_scenario(path)
+            for defects in (Defects(), *(Defects.of(d.name) for d in DEFECTS)):
+                result = run_scenario(sc, seed=0, defects=defects, clauses=())
+                got = self._named(_fresh_ctx(result), "_out_of_targets")
+                self.assertEqual(got, self._named(_fresh_ctx(result)), path.name)
+                found += bool(got)
+        self.assertGreater(found, 0)  # (the rule names some attempts: not vacuous)
+
+    def test_bench_run_needs_no_settled_targets(self) -> None:
+        from harness.certify import checks_dns
+
+        result = _bench_run()
+        ctx = _fresh_ctx(result)
+
+        def settled(*args: object) -> frozenset[str]:
+            raise AssertionError("settled_unresolved_targets asked")
+
+        self.patch(checks_dns, "settled_unresolved_targets", settled)
+        self.assertEqual(ctx._out_of_targets(), set())  # type: ignore[attr-defined]
+
+
+class NoCallWindowsTests(SynchronousTestCase):
+    """
+    With no planned call, L{wire.call_windows} and L{wire.call_claims} answer
+    at once what their loops over the calls give (no window, no claim), without
+    reading the packets: on every bundled and explore scenario that plans none,
+    failed connections or not; a scenario with calls still gets its windows.
+    """
+
+    def test_no_call_no_window(self) -> None:
+        from harness.certify import wire
+        from harness.scenario import bundled_scenarios_dir, find_scenarios, load_scenario
+        from harness.testbed import run_scenario
+
+        bundled = bundled_scenarios_dir()
+        without = with_conns = with_calls = 0
+        for path in find_scenarios([str(bundled), str(bundled / "explore")]):
+            result = run_scenario(load_scenario(path), seed=0, clauses=())
+            trace, facts = result.trace, result.facts
+            trace._derived.clear()
+            conns = wire.conn_attempts(trace, facts)
+            windows = wire.call_windows(trace, facts)
+            if facts.calls:
+                with_calls += 1
+                self.assertEqual(len(windows), len(facts.calls), path.name)
+                continue
+            without += 1
+            with_conns += bool(conns)
+            self.assertEqual(windows, (), path.name)
+            self.assertEqual(wire.call_claims(trace, facts, conns), frozenset(), path.name)
+            self.assertFalse(wire.in_call_window(trace, facts, 0.0), path.name)
+        self.assertGreater(without, 0)
+        self.assertGreater(with_conns, 0)  # (failed connections, none claimed)
+        self.assertGreater(with_calls, 0)
+
+    def test_bench_run_reads_no_packets_for_windows(self) -> None:
+        from harness.certify import wire
+
+        result = _bench_run()
+        trace, facts = result.trace, result.facts  # type: ignore[attr-defined]
+        trace._derived.clear()
+        trace._index.clear()
+        self.assertEqual(wire.call_windows(trace, facts), ())
+        self.assertEqual(trace._index, {})  # (no packet list was asked for)

@@ -455,3 +455,74 @@ class QueryDecodeCacheTests(SynchronousTestCase):
         self.assertEqual(len(kept.queries), 1)
         self.assertEqual(kept.additional, [])
         self.assertEqual(copy.id, 7)
+
+
+class QueryTextsTests(SynchronousTestCase):
+    """
+    The trace form of a query (its name and type, and the server's address) is
+    worked out once per query and read again for its answer's event: the events
+    of interleaved queries (an answer held back by a delay while another query
+    is heard), of a port picked at start and of a dropped query are as before.
+    """
+
+    def _fields(self, e: DnsEvent) -> tuple[Any, ...]:
+        return (e.direction, e.local, e.qname, e.qtype, e.rcode, e.answers, e.ttls)
+
+    def test_in_and_out_events(self) -> None:
+        w = _World()
+        w.ask("a.example.test", dns.A)
+        w.ask("_sip._udp.example.test", dns.SRV)
+        w.ask("a.example.test", dns.A)
+        self.assertEqual(
+            [self._fields(e) for e in w.events()],
+            [
+                ("in", (SERVER, 53), "a.example.test", "A", "NOERROR", (), ()),
+                ("out", (SERVER, 53), "a.example.test", "A", "NOERROR",
+                 ("a.example.test A 127.0.1.10",), (30,)),
+                ("in", (SERVER, 53), "_sip._udp.example.test", "SRV", "NOERROR", (), ()),
+                ("out", (SERVER, 53), "_sip._udp.example.test", "SRV", "NOERROR",
+                 ("_sip._udp.example.test SRV 0 1 5060 a.example.test",), (120,)),
+                ("in", (SERVER, 53), "a.example.test", "A", "NOERROR", (), ()),
+                ("out", (SERVER, 53), "a.example.test", "A", "NOERROR",
+                 ("a.example.test A 127.0.1.10",), (30,)),
+            ],
+        )
+
+    def test_delayed_answers_interleaved(self) -> None:
+        w = _World()
+        w.server.faults.delay = 0.5
+        w.client_port.write(query_bytes("a.example.test", dns.A, qid=1), (SERVER, 53))
+        w.client_port.write(query_bytes("_sip._udp.example.test", dns.SRV, qid=2), (SERVER, 53))
+        w.net.run()
+        self.assertEqual(
+            [(e.direction, e.qname, e.qtype) for e in w.events()],
+            [
+                ("in", "a.example.test", "A"),
+                ("in", "_sip._udp.example.test", "SRV"),
+                ("out", "a.example.test", "A"),
+                ("out", "_sip._udp.example.test", "SRV"),
+            ],
+        )
+
+    def test_port_picked_at_start(self) -> None:
+        net = FakeNet()
+        trace = Trace()
+        server = DnsServer(net.host(SERVER), [make_zone()], trace, port=0)
+        server.start()
+        client = net.host(CLIENT).listenUDP(5353, _Catcher())
+        client.write(query_bytes("a.example.test", dns.A), (SERVER, server.port))
+        net.run()
+        self.assertNotEqual(server.port, 0)
+        self.assertEqual({e.local for e in trace.of(DnsEvent)}, {(SERVER, server.port)})
+
+    def test_dropped_query(self) -> None:
+        w = _World()
+        w.server.faults.drop = True
+        self.assertIsNone(w.ask("a.example.test", dns.A))
+        self.assertEqual(
+            [self._fields(e) for e in w.events()],
+            [
+                ("in", (SERVER, 53), "a.example.test", "A", "NOERROR", (), ()),
+                ("out", (SERVER, 53), "a.example.test", "A", "TIMEOUT", (), ()),
+            ],
+        )

@@ -2230,7 +2230,7 @@ def given_up_before(ctx: Ctx, req: Txn) -> dict[str, tuple[int, int]]:
                          and not _heard_by_then(ctx, x, a, end, moved_on, heads)),
                         None)
         if given_up is None:
-            given_up = _given_up_through_nameless(ctx, qs, names, mine, moved_on, a, req.started)
+            given_up = _given_up_through_nameless(ctx, qs, names, mine, moved_on, a, req)
         if given_up is not None:
             out[a] = (given_up.tries[0].index, moved_on.last.index)
     return out
@@ -2239,37 +2239,38 @@ def given_up_before(ctx: Ctx, req: Txn) -> dict[str, tuple[int, int]]:
 def _given_up_through_nameless(ctx: Ctx, qs: Sequence[Question],
                                names: dict[str, frozenset[str]], mine: frozenset[str],
                                moved_on: Question, address: str,
-                               started: float) -> Question | None:
+                               req: Txn) -> Question | None:
     """
     For L{given_up_before}: the question for C{address}'s names (C{mine}) the
     lookup gave up before it moved on to C{moved_on}, through targets that
     gave no address in between (SRV names no answer ever gave an address for,
-    each question ending without one as the next began): the lookup walks
-    its target list, and a nameless target between the two leaves the
-    given-up one no less given up.  Survey w7092 [2774], round 38: UDP,
-    C{failback_mode} 0, C{register_on_enable} 1, SRV targets primary, a
+    each question ending without one as the next began, L{_ended_as}): the
+    lookup walks its target list, and a nameless target between the two
+    leaves the given-up one no less given up.  Survey w7092 [2774], round 38:
+    UDP, C{failback_mode} 0, C{register_on_enable} 1, SRV targets primary, a
     nameless one and the secondary; a call's lookup lost the primary's A
     twice and gave it up at 242.02 s, the nameless target's NXDOMAIN lost
     and heard at 243.02 s, the secondary's A at 243.03 s: FO-5's REGISTER
     and the INVITE at the secondary.  The renewal's lookup, begun at 241.23
     s, heard the primary's address at 242.24 s and renewed there; read as
     the call's, FB-0 failed the call.  So an answer for C{address} that
-    another lookup heard after this one gave it up counts only when that
-    lookup's request went to C{address} (by this request's start, at once):
-    one request owes the primary nothing, and a phone that took the other
-    lookup's answer and still went past the primary is not excused.
+    another lookup heard after this one gave it up counts only when another
+    lookup's request went to C{address} on it (by request C{req}'s start, at
+    once; L{_request_of_another_lookup}): one request owes the primary nothing, and a
+    phone that took the other lookup's answer and still went past the
+    primary is not excused.
     """
     named = frozenset().union(*names.values())
     step = moved_on.first
     for _ in range(len(qs)):
         hop = next((x for x in qs if x.name not in named and x.first < step
-                    and (end := _ended_without(x)) is not None and abs(end - step) <= ctx.tol),
+                    and (end := _ended_without(x)) is not None and _ended_as(ctx, x, end, step)),
                    None)
         if hop is None:
             return None
         step = hop.first
         x = next((x for x in qs if x.name in mine and x.first < step
-                  and (end := _ended_without(x)) is not None and abs(end - step) <= ctx.tol),
+                  and (end := _ended_without(x)) is not None and _ended_as(ctx, x, end, step)),
                  None)
         if x is None:
             continue
@@ -2278,14 +2279,37 @@ def _given_up_through_nameless(ctx: Ctx, qs: Sequence[Question],
                  and y.heard.records and x.first <= y.first <= moved_on.first]
         if any(y.first <= gave_up - ctx.tol for y in heard):
             return None  # (asked while this lookup still wanted it: it may have had it)
-        got_at = min((h.answer.t for y in heard if (h := y.heard) is not None
-                      and h.answer is not None), default=None)
-        if got_at is not None and not any(t.dst == address
-                                          and got_at <= t.started <= started + ctx.at_once
-                                          for t in ctx.attempts):
+        if any(y.heard is not None and y.heard.answer is not None for y in heard) and not any(
+                _request_of_another_lookup(ctx, y, r) for y in heard for r in ctx.attempts
+                if r.dst == address and r.started <= req.started + ctx.at_once):
             return None
         return x
     return None
+
+
+def _request_of_another_lookup(ctx: Ctx, y: Question, r: Txn) -> bool:
+    """
+    For L{_given_up_through_nameless}: whether request C{r}, to the given-up
+    address, began on question C{y}'s answer as another lookup's request, so
+    that C{y} may have been that lookup's: a registration's (a renewal's
+    lookup running beside a call's; survey w7092 [2774], round 38), or a
+    call's INVITE whose lookup was already running when C{y} was sent
+    (L{_lookup_running}, as for L{_used_by_another}); not a request in a
+    dialog (an ACK, a BYE), which follows its INVITE.  A call planned after
+    C{y} was sent took its answer from the cache and says nothing of whose
+    C{y} was (review of round 37: a registration's lookup that asked the
+    primary again as it gave it up and registered at the secondary past a
+    nameless target, a call planned at 4.2 s going to the primary at 4.22 s,
+    still fails FO-1).
+    """
+    heard = y.heard
+    if heard is None or heard.answer is None or r.started < heard.answer.t:
+        return False
+    if r.method == "INVITE":
+        return _lookup_running(ctx, y, r)
+    return r.method == "REGISTER"
+
+
 def _own_head_question(ctx: Ctx, qs: Sequence[Question], heads: AbstractSet[str],
                        req: Txn) -> Question | None:
     """

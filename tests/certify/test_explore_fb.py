@@ -188,6 +188,8 @@ class RenewalRidingACallsPendingConnectionTests(SynchronousTestCase):
 
     def test_register_not_due_while_it_was_pending_fails(self) -> None:
         self.assertEqual(status(self._world(expires=300), "FB-0"), "fail")
+
+
 def fo5_register_after_the_renewal_world(renew_to: str) -> TraceBuilder:
     """
     FB-2, register_on_enable 1, expires 60: the renewal due at 30.1 s gave
@@ -886,7 +888,8 @@ class AnswerHeldByTcpPastTheGiveUpAsTheNextConnectionBeganTests(SynchronousTestC
         self.assertEqual(len(self._failback(g + 0.05, g + 0.09)), 1)
 
 
-def call_past_a_nameless_target_world(renewal_to: str) -> TraceBuilder:
+def call_past_a_nameless_target_world(renewal_to: str,
+                                      other_call: float | None = None) -> TraceBuilder:
     """
     UDP, C{failback_mode} 0, C{register_on_enable} 1, C{retry_counts} 0; SRV
     targets the primary, a nameless one and the secondary, the phone failed
@@ -895,9 +898,12 @@ def call_past_a_nameless_target_world(renewal_to: str) -> TraceBuilder:
     once and heard at 35.01 s, the secondary's A at 35.02 s; FO-5's REGISTER
     and the INVITE at the secondary.  A renewal's lookup begun at 34.5 s heard
     the primary's address at 34.6 s and sent its REGISTER to C{renewal_to}.
+    C{other_call}: when a second call was planned, its INVITE to the primary
+    at 35.1 s.
     """
+    calls = (30.0,) if other_call is None else (30.0, other_call)
     tb = TraceBuilder(default_facts(port1=0, server2="", retry_counts=0, register_on_enable=1,
-                                    failback_mode=0, expires=70, calls=(30.0,),
+                                    failback_mode=0, expires=70, calls=calls,
                                     duration=60.0))
     srv = f"_sip._udp.{DOMAIN}"
     targets = [f"1 10 5060 primary.{DOMAIN}.", f"5 10 5060 ghost.{DOMAIN}.",
@@ -922,6 +928,8 @@ def call_past_a_nameless_target_world(renewal_to: str) -> TraceBuilder:
     tb.respond(tb.register("secondary", 35.03, cseq=3), 200, 35.035)
     tb.call("secondary", 35.04, call_id="call-a", bye_at=45.0)
     tb.respond(tb.register(renewal_to, 35.045, cseq=4), 200, 35.05)
+    if other_call is not None:
+        tb.call("primary", 35.1, call_id="call-b", bye_at=50.0)
     return tb
 
 
@@ -944,6 +952,20 @@ class CallsLookupGaveThePrimaryUpBeforeANamelessTargetTests(SynchronousTestCase)
         self.assertEqual(status(call_past_a_nameless_target_world("secondary"), "FB-0"),
                          "fail")
 
+    def test_call_planned_after_the_primary_was_asked_is_no_evidence(self) -> None:
+        # (round 38, after the merge of round 37: a call planned at 34.8 s, after the
+        # primary's A was asked at 34.6 s, went there on the cached answer: it says
+        # nothing of whose that question was, L{checks_dns._lookup_running}, and its ACK
+        # is no request of another lookup; the renewal past the primary still fails)
+        tb = call_past_a_nameless_target_world("secondary", other_call=34.8)
+        self.assertEqual(status(tb, "FB-0"), "fail")
+
+    def test_call_whose_lookup_was_running_serves_as_evidence(self) -> None:
+        # (a call planned at 34.5 s, its lookup running as the primary was asked, its
+        # INVITE to the primary: that answer may have been its lookup's)
+        tb = call_past_a_nameless_target_world("secondary", other_call=34.5)
+        self.assertEqual(status(tb, "FB-0"), "pass")
+
     def _failback(self, renewal_to: str) -> list[str]:
         from harness.testing.strategies import AccountSpec
         from harness.testing.tracebuilder import failback_problems
@@ -956,6 +978,8 @@ class CallsLookupGaveThePrimaryUpBeforeANamelessTargetTests(SynchronousTestCase)
 
     def test_invariant_breaks_for_the_renewal_past_the_heard_primary(self) -> None:
         self.assertNotEqual(self._failback("secondary"), [])
+
+
 class CallsPrimaryGivenUpAsAnotherCallsWasAskedTests(SynchronousTestCase):
     """
     FAILBACK invariant (survey w7089 [1356..1360], round 37; UDP, 20 % loss,

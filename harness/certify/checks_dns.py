@@ -2253,12 +2253,15 @@ def _given_up_through_nameless(ctx: Ctx, qs: Sequence[Question],
     and heard at 243.02 s, the secondary's A at 243.03 s: FO-5's REGISTER
     and the INVITE at the secondary.  The renewal's lookup, begun at 241.23
     s, heard the primary's address at 242.24 s and renewed there; read as
-    the call's, FB-0 failed the call.  So an answer for C{address} that
-    another lookup heard after this one gave it up counts only when another
-    lookup's request went to C{address} on it (by request C{req}'s start, at
-    once; L{_request_of_another_lookup}): one request owes the primary nothing, and a
-    phone that took the other lookup's answer and still went past the
-    primary is not excused.
+    the call's, FB-0 failed the call.  So the primary stays given up
+    despite answers for C{address} that questions asked after this lookup
+    gave it up heard, when each such answer has a request of another lookup
+    to C{address} sent on it (by request C{req}'s start, at once;
+    L{_request_of_another_lookup}): that answer was the other lookup's, and
+    this one owes the primary nothing.  When any such answer has none, it
+    may have been this lookup asking the primary again, and its going past
+    the primary it heard is no give-up (C{None}): a phone that took the
+    answer and still went past the primary is not excused.
     """
     named = frozenset().union(*names.values())
     step = moved_on.first
@@ -2279,10 +2282,11 @@ def _given_up_through_nameless(ctx: Ctx, qs: Sequence[Question],
                  and y.heard.records and x.first <= y.first <= moved_on.first]
         if any(y.first <= gave_up - ctx.tol for y in heard):
             return None  # (asked while this lookup still wanted it: it may have had it)
-        if any(y.heard is not None and y.heard.answer is not None for y in heard) and not any(
-                _request_of_another_lookup(ctx, y, r) for y in heard for r in ctx.attempts
-                if r.dst == address and r.started <= req.started + ctx.at_once):
-            return None
+        if any(y.heard is not None and y.heard.answer is not None and not any(
+                _request_of_another_lookup(ctx, y, r) for r in ctx.attempts
+                if r.dst == address and r.started <= req.started + ctx.at_once)
+               for y in heard):
+            return None  # (an answer no other lookup's request went on: this lookup's)
         return x
     return None
 
@@ -2294,8 +2298,14 @@ def _request_of_another_lookup(ctx: Ctx, y: Question, r: Txn) -> bool:
     that C{y} may have been that lookup's: a registration's (a renewal's
     lookup running beside a call's; survey w7092 [2774], round 38), or a
     call's INVITE whose lookup was already running when C{y} was sent
-    (L{_lookup_running}, as for L{_used_by_another}); not a request in a
-    dialog (an ACK, a BYE), which follows its INVITE.  A call planned after
+    (L{_lookup_running}) and whose own question for the address was C{y}
+    (the last answered that could reach the phone before it,
+    L{_answer_before}; as for L{_used_by_another}): a call whose lookup asked
+    the address itself took its own answer, and C{y} stays unexplained.  Not
+    a request in a dialog (an ACK, a BYE, a re-INVITE), which follows its
+    dialog's INVITE and no lookup (review of round 38's walk: a session
+    refresh of an earlier call at the primary excused a call's lookup that
+    went past the primary it heard, FB-0).  A call planned after
     C{y} was sent took its answer from the cache and says nothing of whose
     C{y} was (review of round 37: a registration's lookup that asked the
     primary again as it gave it up and registered at the secondary past a
@@ -2303,11 +2313,25 @@ def _request_of_another_lookup(ctx: Ctx, y: Question, r: Txn) -> bool:
     still fails FO-1).
     """
     heard = y.heard
-    if heard is None or heard.answer is None or r.started < heard.answer.t:
+    if heard is None or heard.answer is None or r.started < heard.answer.t or r.in_dialog:
         return False
     if r.method == "INVITE":
-        return _lookup_running(ctx, y, r)
+        return _own_address_question(ctx, r) is y and _lookup_running(ctx, y, r)
     return r.method == "REGISTER"
+
+
+def _own_address_question(ctx: Ctx, r: Txn) -> Question | None:
+    """
+    Request C{r}'s own address question for its target: the last that gave
+    the address and whose answer can have reached the phone before C{r} left
+    it (L{_answer_before}); C{None} without one.  The question a request
+    went on, so one request is evidence for one question only.
+    """
+    qs, names = ctx.address_questions
+    mine = names.get(r.dst, frozenset())
+    own = [q for q in qs if q.name in mine and q.heard is not None
+           and r.dst in q.heard.records and _answer_before(ctx, q.heard, r)]
+    return own[-1] if own else None
 
 
 def _own_head_question(ctx: Ctx, qs: Sequence[Question], heads: AbstractSet[str],

@@ -1087,6 +1087,8 @@ def phone_transactions(trace: Trace, facts: Facts) -> list[Txn]:
         if cid is not None and cid not in placed_of and len(placed_of) < len(plans):
             placed_of[cid] = plans[len(placed_of)]
     out = []
+    # (the transactions whose first provisional response TCP held back, L{stream_arrivals})
+    held_provisional: set[tuple[str, str, str]] = set()
     for key, sends in groups.items():
         branch, method, dst = key
         req = sends[0].request
@@ -1121,6 +1123,8 @@ def phone_transactions(trace: Trace, facts: Facts) -> list[Txn]:
             if resp.status < 200:
                 if arrivals.get(i, t) <= give_up and provisional_t is None:
                     provisional_t = arrivals.get(i, t)
+                    if i in arrivals:
+                        held_provisional.add(key)
             elif final is None:
                 final, final_t, final_index = resp, t, i
         out.append(
@@ -1184,8 +1188,6 @@ def phone_transactions(trace: Trace, facts: Facts) -> list[Txn]:
     # phone had failed that target and moved on (a server that only delays its answer);
     # so did one sent in time whose segments the network lost until after it (TCP/TLS)
     lookups: tuple[tuple[float, float], ...] | None = None
-    # (when the responses TCP held back, their first copies lost, got through)
-    held_at = set(arrivals.values())
     for n, x in enumerate(out):
         if x.method == "INVITE" and x.provisional_t is not None:
             # a provisional response that reached the phone only about its give-up time
@@ -1200,7 +1202,7 @@ def phone_transactions(trace: Trace, facts: Facts) -> list[Txn]:
                 if lookups is None:
                     lookups = phone_lookups(trace, facts)
                 if (_moved_on_at(x, give_up, out, lookups, facts)
-                        or (x.provisional_t in held_at
+                        or ((x.branch, x.method, x.dst) in held_provisional
                             and _opened_elsewhere_at(x, give_up, out, syns, facts,
                                                      before=x.provisional_t))):
                     x = out[n] = replace(x, provisional_t=None)
@@ -1338,7 +1340,29 @@ def _opened_elsewhere_at(x: Txn, give_up: float, out: Sequence[Txn],
     return any(server != x.dst and facts.group_of(server) == group
                and a <= t <= b and t < before
                and not _carried_opening(out, (server, port, sport), t, facts)
+               and not _opened_for_another(x, out, server, t, facts)
                for (server, port, sport), t in syns.items())
+
+
+def _opened_for_another(x: Txn, out: Sequence[Txn], server: str, syn: float,
+                        facts: Facts) -> bool:
+    """
+    For L{_opened_elsewhere_at}: whether the phone began, within the opening
+    window of a connection to C{server} first SYN'd at C{syn}
+    (L{_opening_window}), a new request that was not C{x}'s retry: out of
+    dialog, of another method, or an INVITE of another call.  That failed
+    connection may have been opened for it (a call's INVITE refused at the
+    primary and sent on to the secondary), so it says nothing of C{x}'s
+    give-up; pinned on C{x} it made a late-held answer to a REGISTER late
+    and failed a correct phone (FO-2, FO-6, FB-0, FBK-S2), or excused a try
+    at the primary that was a new request (FB-3; review of round 38's
+    held-answer rule, probes f1_call_syn, f2_fm0_clean).
+    """
+    end = syn + facts.tol
+    return any(y is not x and not y.in_dialog and y.method not in ("ACK", "CANCEL")
+               and (y.method != x.method or (x.method == "INVITE" and y.call_id != x.call_id))
+               and syn - facts.tol <= y.first <= end + _opening_window(facts, y.method, server)
+               for y in out)
 
 
 def _carried_opening(out: Sequence[Txn], conn: tuple[str, int, int], syn: float,

@@ -971,6 +971,22 @@ class FailedConnectionOfAnotherRequestAtTheGiveUpTests(SynchronousTestCase):
     def test_no_connection_elsewhere_passes(self) -> None:
         self.assertEqual(status(self._world(3, call=False), "FB-3"), "pass")
 
+    def test_provisional_never_held_back_stays_taken(self) -> None:
+        # (a call's INVITE to the secondary at 100 s, its 180 sent 50 ms after the
+        # give-up and never lost, within the tolerance: no answer TCP held back, so the
+        # SYN to the primary at the give-up is not read as the move on, and the try there
+        # still leaves the current server, FB-3; kills reading every provisional as held)
+        g = self._give_up()
+
+        def call(tb: TraceBuilder, answer: Answer) -> None:
+            inv = tb.invite("secondary", 100.0, transport="tls", port=5061, call_id="call-1")
+            tb.respond(inv, 180, g + 0.05)
+            answer(inv, 200, g + 0.3)
+            tb.in_dialog(inv, "ACK", g + 0.35, transport="tls", port=5061)
+
+        tb = answer_held_world(100.01, g, code=200, fallback=False, calls=(100.0,), extra=call)
+        self.assertEqual(status(tb, "FB-3"), "fail")
+
     def test_connection_begun_before_the_give_up_is_no_move(self) -> None:
         # (the SYN 0.15 s before the give-up, beyond the tolerance: the phone left the
         # secondary while its renewal was pending, FB-3)

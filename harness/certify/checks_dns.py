@@ -2229,9 +2229,109 @@ def given_up_before(ctx: Ctx, req: Txn) -> dict[str, tuple[int, int]]:
                          and _ended_as(ctx, x, end, moved_on.first)
                          and not _heard_by_then(ctx, x, a, end, moved_on, heads)),
                         None)
+        if given_up is None:
+            given_up = _given_up_through_nameless(ctx, qs, names, mine, moved_on, a, req)
         if given_up is not None:
             out[a] = (given_up.tries[0].index, moved_on.last.index)
     return out
+
+
+def _given_up_through_nameless(ctx: Ctx, qs: Sequence[Question],
+                               names: dict[str, frozenset[str]], mine: frozenset[str],
+                               moved_on: Question, address: str,
+                               req: Txn) -> Question | None:
+    """
+    For L{given_up_before}: the question for C{address}'s names (C{mine}) the
+    lookup gave up before it moved on to C{moved_on}, through targets that
+    gave no address in between (SRV names no answer ever gave an address for,
+    each question ending without one as the next began, L{_ended_as}): the
+    lookup walks its target list, and a nameless target between the two
+    leaves the given-up one no less given up.  Survey w7092 [2774], round 38:
+    UDP, C{failback_mode} 0, C{register_on_enable} 1, SRV targets primary, a
+    nameless one and the secondary; a call's lookup lost the primary's A
+    twice and gave it up at 242.02 s, the nameless target's NXDOMAIN lost
+    and heard at 243.02 s, the secondary's A at 243.03 s: FO-5's REGISTER
+    and the INVITE at the secondary.  The renewal's lookup, begun at 241.23
+    s, heard the primary's address at 242.24 s and renewed there; read as
+    the call's, FB-0 failed the call.  So the primary stays given up
+    despite answers for C{address} that questions asked after this lookup
+    gave it up heard, when each such answer has a request of another lookup
+    to C{address} sent on it (by request C{req}'s start, at once;
+    L{_request_of_another_lookup}): that answer was the other lookup's, and
+    this one owes the primary nothing.  When any such answer has none, it
+    may have been this lookup asking the primary again, and its going past
+    the primary it heard is no give-up (C{None}): a phone that took the
+    answer and still went past the primary is not excused.
+    """
+    named = frozenset().union(*names.values())
+    step = moved_on.first
+    for _ in range(len(qs)):
+        hop = next((x for x in qs if x.name not in named and x.first < step
+                    and (end := _ended_without(x)) is not None and _ended_as(ctx, x, end, step)),
+                   None)
+        if hop is None:
+            return None
+        step = hop.first
+        x = next((x for x in qs if x.name in mine and x.first < step
+                  and (end := _ended_without(x)) is not None and _ended_as(ctx, x, end, step)),
+                 None)
+        if x is None:
+            continue
+        gave_up = x.first + DNS_GIVE_UP if x.heard is None else step
+        heard = [y for y in qs if y is not x and y.heard is not None and y.name in mine
+                 and y.heard.records and x.first <= y.first <= moved_on.first]
+        if any(y.first <= gave_up - ctx.tol for y in heard):
+            return None  # (asked while this lookup still wanted it: it may have had it)
+        if any(y.heard is not None and y.heard.answer is not None and not any(
+                _request_of_another_lookup(ctx, y, r) for r in ctx.attempts
+                if r.dst == address and r.started <= req.started + ctx.at_once)
+               for y in heard):
+            return None  # (an answer no other lookup's request went on: this lookup's)
+        return x
+    return None
+
+
+def _request_of_another_lookup(ctx: Ctx, y: Question, r: Txn) -> bool:
+    """
+    For L{_given_up_through_nameless}: whether request C{r}, to the given-up
+    address, began on question C{y}'s answer as another lookup's request, so
+    that C{y} may have been that lookup's: a registration's (a renewal's
+    lookup running beside a call's; survey w7092 [2774], round 38), or a
+    call's INVITE whose lookup was already running when C{y} was sent
+    (L{_lookup_running}) and whose own question for the address was C{y}
+    (the last answered that could reach the phone before it,
+    L{_answer_before}; as for L{_used_by_another}): a call whose lookup asked
+    the address itself took its own answer, and C{y} stays unexplained.  Not
+    a request in a dialog (an ACK, a BYE, a re-INVITE), which follows its
+    dialog's INVITE and no lookup (review of round 38's walk: a session
+    refresh of an earlier call at the primary excused a call's lookup that
+    went past the primary it heard, FB-0).  A call planned after
+    C{y} was sent took its answer from the cache and says nothing of whose
+    C{y} was (review of round 37: a registration's lookup that asked the
+    primary again as it gave it up and registered at the secondary past a
+    nameless target, a call planned at 4.2 s going to the primary at 4.22 s,
+    still fails FO-1).
+    """
+    heard = y.heard
+    if heard is None or heard.answer is None or r.started < heard.answer.t or r.in_dialog:
+        return False
+    if r.method == "INVITE":
+        return _own_address_question(ctx, r) is y and _lookup_running(ctx, y, r)
+    return r.method == "REGISTER"
+
+
+def _own_address_question(ctx: Ctx, r: Txn) -> Question | None:
+    """
+    Request C{r}'s own address question for its target: the last that gave
+    the address and whose answer can have reached the phone before C{r} left
+    it (L{_answer_before}); C{None} without one.  The question a request
+    went on, so one request is evidence for one question only.
+    """
+    qs, names = ctx.address_questions
+    mine = names.get(r.dst, frozenset())
+    own = [q for q in qs if q.name in mine and q.heard is not None
+           and r.dst in q.heard.records and _answer_before(ctx, q.heard, r)]
+    return own[-1] if own else None
 
 
 def _own_head_question(ctx: Ctx, qs: Sequence[Question], heads: AbstractSet[str],

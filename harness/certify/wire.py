@@ -1197,6 +1197,8 @@ def phone_transactions(trace: Trace, facts: Facts) -> list[Txn]:
         if cid is not None and cid not in placed_of and len(placed_of) < len(plans):
             placed_of[cid] = plans[len(placed_of)]
     out = []
+    # (the transactions whose first provisional response TCP held back, L{stream_arrivals})
+    held_provisional: set[tuple[str, str, str]] = set()
     for key, sends in groups.items():
         branch, method, dst = key
         req = sends[0].request
@@ -1231,6 +1233,8 @@ def phone_transactions(trace: Trace, facts: Facts) -> list[Txn]:
             if resp.status < 200:
                 if arrivals.get(i, t) <= give_up and provisional_t is None:
                     provisional_t = arrivals.get(i, t)
+                    if i in arrivals:
+                        held_provisional.add(key)
             elif final is None:
                 final, final_t, final_index = resp, t, i
         out.append(
@@ -1307,7 +1311,10 @@ def phone_transactions(trace: Trace, facts: Facts) -> list[Txn]:
             if x.provisional_t > give_up - facts.tol:
                 if lookups is None:
                     lookups = phone_lookups(trace, facts)
-                if _moved_on_at(x, give_up, out, lookups, facts):
+                if (_moved_on_at(x, give_up, out, lookups, facts)
+                        or ((x.branch, x.method, x.dst) in held_provisional
+                            and _opened_elsewhere_at(x, give_up, out, syns, facts,
+                                                     before=x.provisional_t))):
                     x = out[n] = replace(x, provisional_t=None)
         if x.final is None or x.final_t is None or (x.method == "INVITE" and x.provisional):
             continue
@@ -1330,7 +1337,10 @@ def phone_transactions(trace: Trace, facts: Facts) -> list[Txn]:
             continue
         if lookups is None:
             lookups = phone_lookups(trace, facts)
-        if _moved_on_at(x, give_up, out, lookups, facts, min(latest, arrived)):
+        if (_moved_on_at(x, give_up, out, lookups, facts, min(latest, arrived))
+                or (x.final_index in arrivals
+                    and _opened_elsewhere_at(x, give_up, out, syns, facts, min(latest, arrived),
+                                             before=arrived))):
             # one that reached the phone at its give-up time, as the phone sent the same
             # request to another server, came too late for it too: the timer had fired
             # first (explore seed 48 of dns-ip-literal: a renewal's 200 retransmitted by
@@ -1407,6 +1417,79 @@ def _moved_on_at(x: Txn, give_up: float, out: Sequence[Txn],
         and (a <= y.first <= b or a <= y.started <= b
              or any(lo - facts.tol <= y.started <= hi + facts.tol for lo, hi in began))
         for y in out)
+
+
+def _opened_elsewhere_at(x: Txn, give_up: float, out: Sequence[Txn],
+                         syns: dict[tuple[str, int, int], float], facts: Facts,
+                         until: float | None = None, *, before: float) -> bool:
+    """
+    Whether the phone began a connection to another target of C{x}'s server
+    (its first SYN) at C{x}'s give-up time, before C{x}'s answer, which TCP
+    held back (its first copies lost: the callers ask only then), reached it
+    (C{before}: when the server sent the copy that got through, earlier than
+    its arrival), a connection over which no request went: it failed before
+    any SIP (refused, or TLS not up in time), so the wire names no request
+    for it, and L{_moved_on_at} finds no try there.  It was the phone moving
+    on: begun before the answer came, it answered nothing, and the phone opens
+    connections for its requests.  A new request's connection begun after the
+    answer came is not excused.  C{until}: as for L{_moved_on_at}.  Survey
+    w7087 [9350, 9351], round 38: TLS, retry_counts 0, the secondary's 486
+    to a REGISTER (a 180 and 200 to an INVITE) lost twice and delivered 0.13 s
+    after the phone's give-up at 245.30 s (80.50 s), its SYN to the primary
+    then lost (refused); read as answered, the try at the primary was a new
+    request leaving the current server, FB-3.  An answer sent just after the
+    phone's give-up, never lost, stays L{checks_base.Ctx.maybe_late}, either reading
+    standing (fixture r7-s7003-fbk-s1-fallback-renewal-across-probe-ok: the
+    primary's 200 sent 22 ms after the phone's SYN to the secondary; read
+    late, RTX-5 timed the retry from the primary's give-up, the round's later
+    connections, which never carried SIP, left unnamed).
+    """
+    group = facts.group_of(x.dst)
+    a = give_up - facts.tol
+    b = max(give_up, until if until is not None else give_up) + facts.tol
+    return any(server != x.dst and facts.group_of(server) == group
+               and a <= t <= b and t < before
+               and not _carried_opening(out, (server, port, sport), t, facts)
+               and not _opened_for_another(x, out, server, t, facts)
+               for (server, port, sport), t in syns.items())
+
+
+def _opened_for_another(x: Txn, out: Sequence[Txn], server: str, syn: float,
+                        facts: Facts) -> bool:
+    """
+    For L{_opened_elsewhere_at}: whether the phone began, within the opening
+    window of a connection to C{server} first SYN'd at C{syn}
+    (L{_opening_window}), a new request that was not C{x}'s retry: out of
+    dialog, of another method, or an INVITE of another call.  That failed
+    connection may have been opened for it (a call's INVITE refused at the
+    primary and sent on to the secondary), so it says nothing of C{x}'s
+    give-up; pinned on C{x} it made a late-held answer to a REGISTER late
+    and failed a correct phone (FO-2, FO-6, FB-0, FBK-S2), or excused a try
+    at the primary that was a new request (FB-3; review of round 38's
+    held-answer rule, probes f1_call_syn, f2_fm0_clean).
+    """
+    end = syn + facts.tol
+    return any(y is not x and not y.in_dialog and y.method not in ("ACK", "CANCEL")
+               and (y.method != x.method or (x.method == "INVITE" and y.call_id != x.call_id))
+               and syn - facts.tol <= y.first <= end + _opening_window(facts, y.method, server)
+               for y in out)
+
+
+def _carried_opening(out: Sequence[Txn], conn: tuple[str, int, int], syn: float,
+                     facts: Facts) -> bool:
+    """
+    Whether a request went over connection C{conn} (server, port, phone port)
+    within its opening window from its first SYN C{syn} (L{_opening_window}):
+    the request it was opened for, or one that waited for it.  One sent over
+    it later reused a connection that came up too late for its own (survey
+    w7087 [9350], round 38: the connection the phone opened as it gave the
+    secondary up at 245.30 s up at 246.40 s, after the primary's give-up,
+    and carrying the registration's retry at 276.30 s).
+    """
+    server, port, sport = conn
+    return any(s.dst == server and s.port == port and s.sport == sport
+               and y.first <= syn + _opening_window(facts, y.method, server) + facts.tol
+               for y in out if y.transport != "udp" for s in y.sends[:1])
 
 
 def _opening_window(facts: Facts, method: str, server: str) -> float:

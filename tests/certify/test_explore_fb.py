@@ -5,6 +5,7 @@ worlds, each a pair (the reading that passes, the misbehaviour that fails).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from twisted.names import dns
@@ -16,6 +17,7 @@ from harness.testing.tracebuilder import (
     PHONE,
     PRIMARY,
     SECONDARY,
+    Req,
     TraceBuilder,
     default_facts,
     verdict_of,
@@ -190,6 +192,8 @@ class RenewalRidingACallsPendingConnectionTests(SynchronousTestCase):
 
     def test_register_not_due_while_it_was_pending_fails(self) -> None:
         self.assertEqual(status(self._world(expires=300), "FB-0"), "fail")
+
+
 def fo5_register_after_the_renewal_world(renew_to: str) -> TraceBuilder:
     """
     FB-2, register_on_enable 1, expires 60: the renewal due at 30.1 s gave
@@ -813,6 +817,329 @@ class CallsSecondaryConnectionRefusedLateTests(SynchronousTestCase):
 
     def test_invariant_breaks_for_the_primary_first(self) -> None:
         self.assertEqual(len(self._failback(True)), 1)
+
+
+Answer = Callable[..., None]
+
+
+def answer_held_world(delivered: float, syn: float | None, *, code: int = 486,
+                      fallback: bool = True, failback_mode: int = 3,
+                      calls: tuple[float, ...] = (), primary_first: float | None = None,
+                      extra: Callable[[TraceBuilder, Answer], object] | None = None
+                      ) -> TraceBuilder:
+    """
+    TLS, C{retry_counts} 0, the phone on the secondary since its first
+    registration: the secondary's C{code} to the renewal at 100 s sent at
+    once, its segment lost until C{delivered} (sent at 100.01 s and 100.21 s
+    before that).  C{syn}: when the phone's connection to the primary was
+    refused (C{None}: none), then, with C{fallback}, the REGISTER went on to
+    the fallback server (server 1 out of targets, FO-6).  C{primary_first}:
+    when the renewal went to the primary first, silent (C{failback_mode} 0).
+    C{extra}: more traffic, given the builder and the answer helper.
+    """
+    tb = TraceBuilder(default_facts(failback_mode=failback_mode, failback_timeout=3600,
+                                    calls=calls, retry_counts=0, transport=2,
+                                    redundancy_type=1, duration=120.0,
+                                    latency_tolerance=0.11))
+    tb.dns(0.0, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=300)
+
+    def answer(req: Req, code: int, at: float, lost: tuple[float, ...] = (),
+               got: float | None = None) -> None:
+        # the server's answer and its TLS segments: C{lost} copies, then one through
+        tb.respond(req, code, at)
+        seg = ((req.dst, req.port), (PHONE, 5060))
+        for t in lost:
+            tb._add(PacketEvent(t, "tcp", *seg, b"", fate="lost"))
+        tb._add(PacketEvent(at if got is None else got, "tcp", *seg, b""))
+
+    tb.silent("REGISTER", "primary", 0.1, transport="tls", port=5061)
+    at = 0.1 + tb.give_up("REGISTER")
+    answer(tb.register("secondary", at, cseq=2, transport="tls", port=5061), 200, at + 0.01)
+    if primary_first is not None:
+        tb.silent("REGISTER", "primary", primary_first, transport="tls", port=5061)
+    renewal = tb.register("secondary", 100.0, cseq=3, transport="tls", port=5061)
+    answer(renewal, code, 100.01, tuple(t for t in (100.01, 100.21) if t < delivered),
+           delivered)
+    if syn is not None:
+        learnt = tb.refused(syn, "primary", port=5061)
+        if fallback:
+            answer(tb.register("fallback", learnt, call_id="reg-2", transport="tls",
+                               port=5061), 200, learnt + 0.01)
+    if extra is not None:
+        extra(tb, answer)
+    return tb
+
+
+class AnswerHeldByTcpPastTheGiveUpAsTheNextConnectionBeganTests(SynchronousTestCase):
+    """
+    FB-3 (survey w7087 [9350, 9351], round 38): TLS, C{retry_counts} 0,
+    C{failback_mode} 3, the phone on the secondary.  The secondary's 486 to a
+    renewal (a 180 and 200 to a call's INVITE in [9351]) was sent at once,
+    but its segment was lost twice and got through only 0.13 s after the
+    phone's give-up (RTX-1), within the tolerance of it as dated at the
+    server.  The phone had given the secondary up and opened a connection to
+    the primary, which failed before any SIP (refused): no request on the
+    wire to name the try, so the answer read as taken, and the failed
+    connection as a new request leaving the current server.  A connection to
+    the primary begun only after the answer got through still fails FB-3.
+    """
+
+    def _world(self, delivered: float, syn: float) -> TraceBuilder:
+        return answer_held_world(delivered, syn)
+
+    def _give_up(self) -> float:
+        return 100.0 + TraceBuilder(default_facts(retry_counts=0)).give_up("REGISTER")
+
+    def test_connection_to_the_primary_before_the_late_answer_passes(self) -> None:
+        g = self._give_up()
+        self.assertNotEqual(status(self._world(g + 0.1, g), "FB-3"), "fail")
+
+    def test_connection_to_the_primary_after_the_answer_fails(self) -> None:
+        g = self._give_up()
+        self.assertEqual(status(self._world(g + 0.05, g + 0.09), "FB-3"), "fail")
+
+    def test_connection_to_the_primary_after_an_answer_in_time_fails(self) -> None:
+        g = self._give_up()
+        self.assertEqual(status(self._world(100.21, g), "FB-3"), "fail")
+
+    def _failback(self, delivered: float, syn: float) -> list[str]:
+        from harness.testing.strategies import AccountSpec
+        from harness.testing.tracebuilder import failback_problems
+
+        return failback_problems(self._world(delivered, syn),
+                                 AccountSpec(failback_mode=(3, 0), failback_timeout=(3600, 0),
+                                             transport=2), tol=0.11)
+
+    def test_invariant_holds_for_the_connection_before_the_answer(self) -> None:
+        g = self._give_up()
+        self.assertEqual(self._failback(g + 0.1, g), [])
+
+    def test_invariant_breaks_for_the_connection_after_the_answer(self) -> None:
+        g = self._give_up()
+        self.assertEqual(len(self._failback(g + 0.05, g + 0.09)), 1)
+
+
+class FailedConnectionOfAnotherRequestAtTheGiveUpTests(SynchronousTestCase):
+    """
+    The held-answer rule (survey w7087 [9350, 9351], round 38) reads a
+    connection to another target begun at a request's give-up, before its
+    held answer got through, as the phone moving on.  Review of round 38: a
+    call placed just before the renewal's give-up, its INVITE refused at the
+    primary (the failed connection) and sent on to the secondary, is that
+    connection's request, not the renewal's move.  Pinned on the renewal, a
+    correct phone's 200 read late failed FO-2, FO-6, FB-0 and FBK-S2
+    (C{failback_mode} 0), and the try at the primary read as the renewal's
+    move let a new request leave the current server (C{failback_mode} 3,
+    FB-3).  A connection begun too early for the give-up is never the move.
+    """
+
+    def _give_up(self) -> float:
+        return 100.0 + TraceBuilder(default_facts(retry_counts=0)).give_up("REGISTER")
+
+    def _call(self, bye: bool) -> Callable[[TraceBuilder, Answer], None]:
+        g = self._give_up()
+
+        def extra(tb: TraceBuilder, answer: Answer) -> None:
+            # the call's INVITE, refused at the primary, on to the secondary's connection
+            inv = tb.invite("secondary", g - 0.06, transport="tls", port=5061, call_id="call-1")
+            answer(inv, 200, g - 0.05)
+            tb.in_dialog(inv, "ACK", g - 0.03, transport="tls", port=5061)
+            if bye:
+                answer(tb.in_dialog(inv, "BYE", g + 5, transport="tls", port=5061), 200,
+                       g + 5.01)
+        return extra
+
+    def _world(self, failback_mode: int, call: bool) -> TraceBuilder:
+        g = self._give_up()
+        return answer_held_world(
+            g - 0.05, g - 0.08 if call else None, code=200, fallback=False,
+            failback_mode=failback_mode, calls=(g - 0.09,) if call else (),
+            primary_first=100.0 - (g - 100.0) - 0.001 if failback_mode == 0 else None,
+            extra=self._call(failback_mode == 0) if call else None)
+
+    def test_calls_refused_connection_leaves_a_renewals_answer_in_time(self) -> None:
+        tb = self._world(0, call=True)
+        self.assertEqual([c for c in ("FO-2", "FO-6", "FB-0", "FBK-S2") if status(tb, c) == "fail"],
+                         [])
+
+    def test_renewals_answer_in_time_without_a_call_passes(self) -> None:
+        tb = self._world(0, call=False)
+        self.assertEqual([c for c in ("FO-2", "FO-6", "FB-0", "FBK-S2") if status(tb, c) == "fail"],
+                         [])
+
+    def test_calls_try_at_the_primary_leaving_the_current_server_fails(self) -> None:
+        self.assertEqual(status(self._world(3, call=True), "FB-3"), "fail")
+
+    def test_no_connection_elsewhere_passes(self) -> None:
+        self.assertEqual(status(self._world(3, call=False), "FB-3"), "pass")
+
+    def test_provisional_never_held_back_stays_taken(self) -> None:
+        # (a call's INVITE to the secondary at 100 s, its 180 sent 50 ms after the
+        # give-up and never lost, within the tolerance: no answer TCP held back, so the
+        # SYN to the primary at the give-up is not read as the move on, and the try there
+        # still leaves the current server, FB-3; kills reading every provisional as held)
+        g = self._give_up()
+
+        def call(tb: TraceBuilder, answer: Answer) -> None:
+            inv = tb.invite("secondary", 100.0, transport="tls", port=5061, call_id="call-1")
+            tb.respond(inv, 180, g + 0.05)
+            answer(inv, 200, g + 0.3)
+            tb.in_dialog(inv, "ACK", g + 0.35, transport="tls", port=5061)
+
+        tb = answer_held_world(100.01, g, code=200, fallback=False, calls=(100.0,), extra=call)
+        self.assertEqual(status(tb, "FB-3"), "fail")
+
+    def test_connection_begun_before_the_give_up_is_no_move(self) -> None:
+        # (the SYN 0.15 s before the give-up, beyond the tolerance: the phone left the
+        # secondary while its renewal was pending, FB-3)
+        g = self._give_up()
+        self.assertEqual(status(answer_held_world(g + 0.1, g - 0.15), "FB-3"), "fail")
+
+
+def call_past_a_nameless_target_world(renewal_to: str, other_call: float | None = None,
+                                      extra_calls: tuple[float, ...] = (),
+                                      hook: Callable[[TraceBuilder], object] | None = None,
+                                      ghosts: int = 1) -> TraceBuilder:
+    """
+    UDP, C{failback_mode} 0, C{register_on_enable} 1, C{retry_counts} 0; SRV
+    targets the primary, a nameless one and the secondary, the phone failed
+    over to the secondary at 0 s.  The call at 30 s: its lookup lost the
+    primary's A (given up at 34.01 s), the nameless target's NXDOMAIN lost
+    once and heard at 35.01 s, the secondary's A at 35.02 s; FO-5's REGISTER
+    and the INVITE at the secondary.  A renewal's lookup begun at 34.5 s heard
+    the primary's address at 34.6 s and sent its REGISTER to C{renewal_to}.
+    C{other_call}: when a second call was planned, its INVITE to the primary
+    at 35.1 s.  C{extra_calls}: more planned calls, whose traffic C{hook}
+    adds.  C{ghosts}: how many nameless targets stand between the primary
+    and the secondary (the call's lookup losing the last's answer once).
+    """
+    calls = tuple(sorted(((30.0,) if other_call is None else (30.0, other_call))
+                         + extra_calls))
+    tb = TraceBuilder(default_facts(port1=0, server2="", retry_counts=0, register_on_enable=1,
+                                    failback_mode=0, expires=70, calls=calls,
+                                    duration=60.0))
+    srv = f"_sip._udp.{DOMAIN}"
+    names = [f"ghost{i}.{DOMAIN}" if i else f"ghost.{DOMAIN}" for i in range(ghosts)]
+    targets = [f"1 10 5060 primary.{DOMAIN}.",
+               *(f"{5 + i} 10 5060 {name}." for i, name in enumerate(names)),
+               f"10 10 5060 secondary.{DOMAIN}."]
+    tb.dns(0.0, srv, "SRV", targets)
+    tb.dns(0.01, f"primary.{DOMAIN}", "A", [PRIMARY])
+    for i, name in enumerate(names):
+        tb.dns(0.02 + 0.001 * i, name, "A", rcode="NXDOMAIN")
+    tb.dns(0.03, f"secondary.{DOMAIN}", "A", [SECONDARY])
+    tb.silent("REGISTER", "primary", 0.04)
+    gave_up = 0.04 + tb.give_up("REGISTER")
+    tb.respond(tb.register("secondary", gave_up, cseq=2), 200, gave_up + 0.01)
+    # the call's lookup (each nameless target's answer lost once: a second apart)
+    tb.dns(30.0, srv, "SRV", targets)
+    tb.dns(30.01, f"primary.{DOMAIN}", "A", rcode="TIMEOUT")
+    tb.dns(31.01, f"primary.{DOMAIN}", "A", rcode="TIMEOUT")
+    for i, name in enumerate(names):
+        tb.dns(34.01 + i, name, "A", rcode="TIMEOUT")
+    # the renewal's, the primary's address heard after the call's lookup gave it up
+    tb.dns(34.5, srv, "SRV", targets)
+    tb.dns(34.6, f"primary.{DOMAIN}", "A", [PRIMARY])
+    for i, name in enumerate(names):
+        tb.dns(35.01 + i, name, "A", rcode="NXDOMAIN")
+    d = ghosts - 1.0
+    tb.dns(35.02 + d, f"secondary.{DOMAIN}", "A", [SECONDARY])
+    tb.respond(tb.register("secondary", 35.03 + d, cseq=3), 200, 35.035 + d)
+    tb.call("secondary", 35.04 + d, call_id="call-a", bye_at=45.0)
+    tb.respond(tb.register(renewal_to, 35.045 + d, cseq=4), 200, 35.05 + d)
+    if other_call is not None:
+        tb.call("primary", 35.1 + d, call_id="call-b", bye_at=50.0)
+    if hook is not None:
+        hook(tb)
+    return tb
+
+
+class CallsLookupGaveThePrimaryUpBeforeANamelessTargetTests(SynchronousTestCase):
+    """
+    FB-0 (survey w7092 [2774], round 38): a call's lookup gave the primary
+    up (its A lost twice), then a nameless SRV target (NXDOMAIN), and moved on
+    to the secondary, where FO-5's REGISTER and the INVITE went; a renewal's
+    lookup begun meanwhile heard the primary's address after the call's gave
+    it up, and renewed at the primary.  L{checks_dns.given_up_before} looked
+    one question back from the secondary's address (the nameless target's)
+    and the primary read as known: FB-0 failed the call.  A phone that sent
+    the renewal past the primary it had just heard still fails FB-0.
+    """
+
+    def test_call_past_the_given_up_primary_passes(self) -> None:
+        self.assertEqual(status(call_past_a_nameless_target_world("primary"), "FB-0"), "pass")
+
+    def test_renewal_past_the_heard_primary_fails(self) -> None:
+        self.assertEqual(status(call_past_a_nameless_target_world("secondary"), "FB-0"),
+                         "fail")
+
+    def test_call_planned_after_the_primary_was_asked_is_no_evidence(self) -> None:
+        # (round 38, after the merge of round 37: a call planned at 34.8 s, after the
+        # primary's A was asked at 34.6 s, went there on the cached answer: it says
+        # nothing of whose that question was, L{checks_dns._lookup_running}, and its ACK
+        # is no request of another lookup; the renewal past the primary still fails)
+        tb = call_past_a_nameless_target_world("secondary", other_call=34.8)
+        self.assertEqual(status(tb, "FB-0"), "fail")
+
+    def test_call_whose_lookup_was_running_serves_as_evidence(self) -> None:
+        # (a call planned at 34.5 s, its lookup running as the primary was asked, its
+        # INVITE to the primary: that answer may have been its lookup's)
+        tb = call_past_a_nameless_target_world("secondary", other_call=34.5)
+        self.assertEqual(status(tb, "FB-0"), "pass")
+
+    def test_two_nameless_targets_between_pass(self) -> None:
+        # (the walk goes back through each nameless target in turn)
+        self.assertEqual(status(call_past_a_nameless_target_world("primary", ghosts=2), "FB-0"),
+                         "pass")
+        self.assertEqual(status(call_past_a_nameless_target_world("secondary", ghosts=2),
+                                "FB-0"), "fail")
+
+    def test_reinvite_in_a_dialog_at_the_primary_is_no_evidence(self) -> None:
+        # (review of round 38: an earlier call's session refresh at the primary, sent on
+        # no lookup, excused the renewal past the primary it heard)
+        def refresh(tb: TraceBuilder) -> None:
+            earlier = tb.call("primary", 20.0, call_id="call-0", bye_at=55.0)
+            again = tb.in_dialog(earlier, "INVITE", 34.7)
+            tb.respond(again, 200, 34.71)
+            tb.in_dialog(earlier, "ACK", 34.72, cseq=again.cseq)
+
+        tb = call_past_a_nameless_target_world("secondary", extra_calls=(20.0,), hook=refresh)
+        self.assertEqual(status(tb, "FB-0"), "fail")
+
+    def test_call_that_asked_the_primary_itself_is_no_evidence(self) -> None:
+        # (review of round 38: the second call's lookup asked the primary at 34.9 s and
+        # went there on its own answer; the one heard at 34.6 s stays unexplained)
+        tb = call_past_a_nameless_target_world(
+            "secondary", other_call=34.5,
+            hook=lambda tb: tb.dns(34.9, f"primary.{DOMAIN}", "A", [PRIMARY]))
+        self.assertEqual(status(tb, "FB-0"), "fail")
+
+    def test_primary_heard_while_the_lookup_still_wanted_it_fails(self) -> None:
+        # (asked at 33.5 s, before the call's lookup gave the primary up at 34.01 s: it
+        # may have been that lookup's, which then went past it)
+        tb = call_past_a_nameless_target_world(
+            "primary", hook=lambda tb: tb.dns(33.5, f"primary.{DOMAIN}", "A", [PRIMARY]))
+        self.assertEqual(status(tb, "FB-0"), "fail")
+
+    def test_request_to_the_primary_long_after_the_call_is_no_evidence(self) -> None:
+        def later(tb: TraceBuilder) -> None:
+            tb.respond(tb.register("primary", 40.0, cseq=5), 200, 40.01)
+
+        tb = call_past_a_nameless_target_world("secondary", hook=later)
+        self.assertEqual(status(tb, "FB-0"), "fail")
+
+    def _failback(self, renewal_to: str) -> list[str]:
+        from harness.testing.strategies import AccountSpec
+        from harness.testing.tracebuilder import failback_problems
+
+        return failback_problems(call_past_a_nameless_target_world(renewal_to),
+                                 AccountSpec(failback_mode=(0, 0), register_on_enable=(1, 0)))
+
+    def test_invariant_holds_for_the_call_past_the_given_up_primary(self) -> None:
+        self.assertEqual(self._failback("primary"), [])
+
+    def test_invariant_breaks_for_the_renewal_past_the_heard_primary(self) -> None:
+        self.assertNotEqual(self._failback("secondary"), [])
 
 
 class CallsPrimaryGivenUpAsAnotherCallsWasAskedTests(SynchronousTestCase):

@@ -16,6 +16,7 @@ from harness.certify import wire
 from harness.certify.checks_base import Ctx, Failover
 from harness.certify.checks_dns import (
     address_heard_again,
+    call_conn_behind_register,
     first_resolved_target,
     given_up_before,
     in_flight,
@@ -1532,7 +1533,9 @@ def _call_conn_ahead_of_roe(ctx: Ctx, head: wire.Txn) -> str | None:
                     and placed - ctx.tol <= a.start <= placed + 1.0 + ctx.tol
                     and a.t - ctx.tol <= y.started <= a.t + ctx.at_once):
                 return a.server
-    return None
+    # (or rode the registration's REGISTER already outstanding there, L{call_conn_behind_register})
+    behind = call_conn_behind_register(ctx, head)
+    return None if behind is None else behind.server
 
 
 def fb2(ctx: Ctx) -> Verdict:

@@ -1068,3 +1068,53 @@ class CallsPrimaryGivenUpAsAnotherCallsWasAskedTests(SynchronousTestCase):
         # secondary answer, 15 ms legs; the second call's secondary answered after that read)
         tb = self._latency_world(other_sent=284.13, invite_at=284.13, b_at=284.19)
         self.assertEqual(self._failback(tb), [])
+
+
+class CallRidingTheRenewalsOutstandingRegisterTests(SynchronousTestCase):
+    """
+    DNS-10 and FB-0 (survey w7098 [9985..9991], round 38): TCP,
+    C{register_on_enable} 1, server 1's A record (TTL 5 s) naming the
+    primary, refusing connections, and the secondary, answering 40 s late.
+    The renewal, refused at the primary, sent its REGISTER to the secondary
+    at 30.1 s (200 at 70.1 s); a call placed at 50 s resolved afresh, was
+    refused at the primary and waited for that REGISTER (FO-5, RFC 3261
+    10.2), its INVITE to the secondary right after the 200.  The checkers
+    dated the call from the INVITE (DNS-10: no lookup after 70.1 s) and saw
+    it begin at the secondary (FB-0); it began at its refused connection
+    (L{checks_dns.call_conn_behind_register}).  A call that resolved nothing
+    though the TTL had run out still fails DNS-10, one with no connection to
+    the primary FB-0.
+    """
+
+    def _world(self, *, call_lookup: bool = True, to_primary: bool = True) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, register_on_enable=1, expires=30,
+                                        retry_counts=15, calls=(50.0,), duration=100.0))
+        addrs = [PRIMARY, SECONDARY]
+        tb.dns(0.0, DOMAIN, "A", addrs, ttl=5)
+        tb.respond(tb.register("primary", 0.01, transport="tcp"), 200, 0.02)
+        tb.dns(15.0, DOMAIN, "A", addrs, ttl=5)
+        t = tb.refused(15.01, "primary")
+        tb.respond(tb.register("secondary", t, cseq=2, transport="tcp"), 200, t + 0.01)
+        tb.dns(30.08, DOMAIN, "A", addrs, ttl=5)
+        t = tb.refused(30.09, "primary")
+        reg = tb.register("secondary", t, cseq=3, transport="tcp")
+        tb.respond(reg, 200, t + 40.0)
+        if call_lookup:
+            tb.dns(50.0, DOMAIN, "A", addrs, ttl=5)
+        if to_primary:
+            tb.refused(50.01, "primary")
+        tb.call("secondary", t + 40.002, bye_at=t + 45.0, transport="tcp", call_id="call-a")
+        tb.dns(85.2, DOMAIN, "A", addrs, ttl=5)
+        tb.respond(tb.register("primary", 85.21, cseq=4, transport="tcp"), 200, 85.22)
+        return tb
+
+    def test_call_riding_the_renewals_register_passes(self) -> None:
+        tb = self._world()
+        self.assertEqual(status(tb, "DNS-10"), "pass")
+        self.assertEqual(status(tb, "FB-0"), "pass")
+
+    def test_call_resolving_nothing_after_the_ttl_fails(self) -> None:
+        self.assertEqual(status(self._world(call_lookup=False), "DNS-10"), "fail")
+
+    def test_call_straight_to_the_secondary_fails(self) -> None:
+        self.assertEqual(status(self._world(to_primary=False), "FB-0"), "fail")

@@ -196,6 +196,7 @@ MUST_FAIL = {
                                                                      "FBK-C3"),
     "r37-w7087-rtx5-fb2-address-questions-given-up-behind-other-lookups": ("never-fails-back",
                                                                            "FB-2"),
+    "r38-w7098-dns10-call-rides-renewals-register": ("never-fails-back", "FB-0"),
 }
 
 

@@ -734,7 +734,12 @@ def fbk_c3(ctx: Ctx) -> Verdict:
     guard = _fallback_guard(ctx, c, 0)
     if guard:
         return guard
-    down = _exhaustions(ctx)
+    # (FO-5's REGISTER ahead of a call while the registration held is that call's
+    # attempt at one target: the INVITE behind it moved on and its own round says
+    # whether server 1 failed, L{_roe_while_registered}, as FBK-S2 reads it; survey
+    # w7100 [925], round 38: a call's A query for the primary lost, its REGISTER to the
+    # silent secondary given up at 231.60 s, the INVITE then to the primary, answered)
+    down = [(ch, t) for ch, t in _exhaustions(ctx) if not _roe_while_registered(ctx, ch, t)]
     if not down:
         return ctx.na(c, "the working server never failed as a whole")
     ri = ctx.profile.retry_interval

@@ -198,6 +198,7 @@ MUST_FAIL = {
                                                                            "FB-2"),
     "r38-w7098-dns10-call-rides-renewals-register": ("never-fails-back", "FB-0"),
     "r38-w7098-rtx5-roe-register-as-call-gave-conn-up": ("retries-too-many", "RTX-5"),
+    "r38-w7100-fbkc3-calls-roe-register-while-registered": ("retries-too-few", "FBK-C3"),
 }
 
 

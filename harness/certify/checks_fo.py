@@ -1516,7 +1516,9 @@ def _call_conn_ahead_of_roe(ctx: Ctx, head: wire.Txn) -> str | None:
     w7058 [1555], round 30: TCP, C{register_on_enable} 1, the primary
     stopped, a call at 243 s, its connection there refused at 243.2 s, FO-5's
     REGISTER to the secondary then and the INVITE after its 200, read as not
-    trying the primary first (FB-0).
+    trying the primary first (FB-0).  Likewise when the call rode the
+    registration's REGISTER already outstanding there
+    (L{checks_dns.call_conn_behind_register}; survey w7098 [9985], round 38).
     """
     if head.method != "INVITE" or head.in_dialog:
         return None

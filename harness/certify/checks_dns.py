@@ -1351,12 +1351,43 @@ def call_conn_behind_register(ctx: Ctx, head: Txn) -> wire.ConnAttempt | None:
                 or y.final_t is None
                 or not y.final_t - ctx.tol <= head.started <= y.final_t + ctx.at_once):
             continue
-        for a in ctx.conn_attempts:
-            if (ctx.group(a.server) == 1 and a.server != y.dst and a.index not in named
-                    and placed - ctx.tol <= a.start <= placed + 1.0 + ctx.tol
-                    and y.started <= a.t + ctx.tol and a.t <= y.final_t + ctx.tol):
+        synth = {i for x in ctx.attempts if x.method == "REGISTER" and not x.on_wire
+                 for i in x.indexes}
+        synth -= {i for x in ctx.attempts if x.on_wire or x.method != "REGISTER"
+                  for i in x.indexes}
+        cands = [a for a in ctx.conn_attempts
+                 if ctx.group(a.server) == 1 and a.server != y.dst
+                 and (a.index not in named or a.index in synth)
+                 and placed - ctx.tol <= a.start <= placed + 1.0 + ctx.tol
+                 and y.started <= a.t + ctx.tol and a.t <= y.final_t + ctx.tol]
+        for a in cands:
+            n = _dialogs_open_at(ctx, a.server, a.start)
+            if n == 0:
+                if a.index not in named:
+                    return a
+                continue
+            # (a dialog still open there, FO-4: one failed connection per open dialog
+            # may be an in-dialog request's, e.g. an earlier call's BYE; the call's is
+            # one more, which the wire may have read as the registration's (a synthetic
+            # REGISTER's); review of round 38, probe p6)
+            if len([b for b in cands if b.server == a.server]) > n:
                 return a
     return None
+
+
+def _dialogs_open_at(ctx: Ctx, server: str, t: float) -> int:
+    """
+    How many dialogs set up at C{server} (a new INVITE answered 2xx before
+    C{t}) had no BYE sent by C{t}.  Why: an in-dialog request goes where its
+    dialog was set up (FO-4), so each may have opened a connection there
+    that failed, and nothing on the wire names it
+    (L{call_conn_behind_register} must not read it as a new call's).
+    """
+    return sum(x.method == "INVITE" and not x.in_dialog and x.dst == server and x.ok
+               and x.final_t is not None and x.final_t < t
+               and not any(b.method == "BYE" and b.call_id == x.call_id and b.started <= t
+                           for b in ctx.txns)
+               for x in ctx.txns)
 
 
 def dns11(ctx: Ctx) -> Verdict:

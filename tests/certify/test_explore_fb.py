@@ -1118,3 +1118,47 @@ class CallRidingTheRenewalsOutstandingRegisterTests(SynchronousTestCase):
 
     def test_call_straight_to_the_secondary_fails(self) -> None:
         self.assertEqual(status(self._world(to_primary=False), "FB-0"), "fail")
+
+
+class CallAfterAnEarlierCallsByeRefusedTests(SynchronousTestCase):
+    """
+    FB-0 (review of round 38, probe p6): the world of
+    L{CallRidingTheRenewalsOutstandingRegisterTests} with an earlier call up
+    at the primary from 5 s, hung up at 50 s: its BYE opens a new connection
+    to the stopped primary (FO-4), refused, and nothing on the wire names
+    it.  A second call placed then that went straight to the secondary never
+    tried the primary: the BYE's connection is not the call's
+    (L{checks_dns.call_conn_behind_register}, one failed connection per
+    open dialog).  With one more refused connection there, the call's, it
+    passes.
+    """
+
+    def _world(self, call_conn: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, register_on_enable=1, expires=30,
+                                        retry_counts=15, calls=(5.0, 50.0), duration=100.0))
+        addrs = [PRIMARY, SECONDARY]
+        tb.dns(0.0, DOMAIN, "A", addrs, ttl=5)
+        tb.respond(tb.register("primary", 0.01, transport="tcp"), 200, 0.02)
+        tb.dns(5.0, DOMAIN, "A", addrs, ttl=5)
+        tb.call("primary", 5.01, transport="tcp", call_id="call-1")
+        tb.dns(15.0, DOMAIN, "A", addrs, ttl=5)
+        t = tb.refused(15.01, "primary")
+        tb.respond(tb.register("secondary", t, cseq=2, transport="tcp"), 200, t + 0.01)
+        tb.dns(30.08, DOMAIN, "A", addrs, ttl=5)
+        t = tb.refused(30.09, "primary")
+        reg = tb.register("secondary", t, cseq=3, transport="tcp")
+        tb.respond(reg, 200, t + 40.0)
+        tb.refused(50.0, "primary")  # call 1's BYE's connection (FO-4)
+        tb.dns(50.0, DOMAIN, "A", addrs, ttl=5)
+        if call_conn:
+            tb.refused(50.02, "primary")
+        tb.call("secondary", t + 40.002, bye_at=t + 45.0, transport="tcp", call_id="call-2")
+        tb.dns(85.2, DOMAIN, "A", addrs, ttl=5)
+        tb.respond(tb.register("primary", 85.21, cseq=4, transport="tcp"), 200, 85.22)
+        return tb
+
+    def test_call_straight_to_the_secondary_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FB-0"), "fail")
+
+    def test_call_with_its_own_refused_connection_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FB-0"), "pass")

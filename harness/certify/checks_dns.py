@@ -1224,6 +1224,11 @@ def dns10(ctx: Ctx) -> Verdict:
         # written only after the round's next attempt, L{wire.began_with}: the request
         # began there, and resolved before that)
         began = max(chain.start, began_with(chain, ctx.trace, ctx.facts).started)
+        # (a call that rode the registration's outstanding REGISTER began at its
+        # connection, L{call_conn_behind_register})
+        behind = call_conn_behind_register(ctx, chain.head)
+        if behind is not None:
+            began = behind.start
         if nxt is None or nxt.t > began + ctx.tol:
             return ctx.failed(c, "the first new request after the TTL expired did not resolve "
                                  "again", f"{root[1]} {root[0]} before {chain.start:.3f} s",
@@ -1272,10 +1277,15 @@ def _request_began(ctx: Ctx, ch: Chain) -> float:
     """
     When the new request of round C{ch} began, for DNS-10 (a request resolves
     when it begins): its first attempt's start, or, for a renewal held behind
-    another REGISTER, its renewal point (L{_held_renewal_began}).
+    another REGISTER, its renewal point (L{_held_renewal_began}), or, for a
+    call that rode the registration's outstanding REGISTER, its connection's
+    start (L{call_conn_behind_register}).
     """
     held = _held_renewal_began(ctx, ch)
-    return ch.head.started if held is None else held
+    if held is not None:
+        return held
+    behind = call_conn_behind_register(ctx, ch.head)
+    return ch.head.started if behind is None else behind.start
 
 
 def _held_renewal_began(ctx: Ctx, ch: Chain) -> float | None:
@@ -1309,6 +1319,75 @@ def _held_renewal_began(ctx: Ctx, ch: Chain) -> float | None:
                and end >= due - ctx.tol and abs(head.started - end) <= ctx.at_once
                for x in ctx.attempts)
     return due if held else None
+
+
+def call_conn_behind_register(ctx: Ctx, head: Txn) -> wire.ConnAttempt | None:
+    """
+    The connection to another target of server 1 that planned call C{head}
+    (a new INVITE, C{register_on_enable} 1) began with, when it failed in the
+    call's moment (L{wire._placed_at}, within 1 s of the placing) before any
+    SIP went over it while a REGISTER of the account was already outstanding
+    at C{head}'s target, and C{head} followed that REGISTER's 2xx at once.
+    Why: FO-5 registers at the next target before using it, and RFC 3261
+    10.2 allows no second REGISTER of the Call-ID while one is outstanding,
+    so the call rode the registration's REGISTER there (round 5's reading,
+    explore seed 115) and began at that connection, with the resolution it
+    had then, however long the REGISTER kept it waiting.  The wire names no
+    request for the connection.  Survey w7098 [9985..9991], round 38: TCP,
+    the renewal's REGISTER to the secondary (40 s delay) outstanding from
+    131.28 s, a call at 158 s resolving afresh, refused at the primary at
+    158.01 s, its INVITE at 171.28 s right after that REGISTER's 200.
+    C{None}: no such connection.
+    """
+    if (head.method != "INVITE" or head.in_dialog or ctx.group(head.dst) != 1
+            or not ctx.facts.account.server(1).register_on_enable):
+        return None
+    placed = wire._placed_at(ctx.facts, head, ctx.call_placings)
+    if placed is None:
+        return None
+    named = {i for x in ctx.attempts for i in x.indexes}
+    for y in ctx.txns:
+        if (y.method != "REGISTER" or y.dst != head.dst or not y.ok or y.late
+                or y.final_t is None
+                or not y.final_t - ctx.tol <= head.started <= y.final_t + ctx.at_once):
+            continue
+        synth = {i for x in ctx.attempts if x.method == "REGISTER" and not x.on_wire
+                 for i in x.indexes}
+        synth -= {i for x in ctx.attempts if x.on_wire or x.method != "REGISTER"
+                  for i in x.indexes}
+        cands = [a for a in ctx.conn_attempts
+                 if ctx.group(a.server) == 1 and a.server != y.dst
+                 and (a.index not in named or a.index in synth)
+                 and placed - ctx.tol <= a.start <= placed + 1.0 + ctx.tol
+                 and y.started <= a.t + ctx.tol and a.t <= y.final_t + ctx.tol]
+        for a in cands:
+            n = _dialogs_open_at(ctx, a.server, a.start)
+            if n == 0:
+                if a.index not in named:
+                    return a
+                continue
+            # (a dialog still open there, FO-4: one failed connection per open dialog
+            # may be an in-dialog request's, e.g. an earlier call's BYE; the call's is
+            # one more, which the wire may have read as the registration's (a synthetic
+            # REGISTER's); review of round 38, probe p6)
+            if len([b for b in cands if b.server == a.server]) > n:
+                return a
+    return None
+
+
+def _dialogs_open_at(ctx: Ctx, server: str, t: float) -> int:
+    """
+    How many dialogs set up at C{server} (a new INVITE answered 2xx before
+    C{t}) had no BYE sent by C{t}.  Why: an in-dialog request goes where its
+    dialog was set up (FO-4), so each may have opened a connection there
+    that failed, and nothing on the wire names it
+    (L{call_conn_behind_register} must not read it as a new call's).
+    """
+    return sum(x.method == "INVITE" and not x.in_dialog and x.dst == server and x.ok
+               and x.final_t is not None and x.final_t < t
+               and not any(b.method == "BYE" and b.call_id == x.call_id and b.started <= t
+                           for b in ctx.txns)
+               for x in ctx.txns)
 
 
 def dns11(ctx: Ctx) -> Verdict:

@@ -734,7 +734,26 @@ def fbk_c3(ctx: Ctx) -> Verdict:
     guard = _fallback_guard(ctx, c, 0)
     if guard:
         return guard
-    down = _exhaustions(ctx)
+    # (FO-5's REGISTER ahead of a call while the registration held is that call's
+    # attempt at one target: the INVITE behind it moved on and its own round says
+    # whether server 1 failed, L{_roe_while_registered}, as FBK-S2 reads it; survey
+    # w7100 [925], round 38: a call's A query for the primary lost, its REGISTER to the
+    # silent secondary given up at 231.60 s, the INVITE then to the primary, answered;
+    # skipped only when that INVITE went to server 1 and did not fail: failed there,
+    # server 1 failed as a whole when it did, ctx.failed_at; gone to the fallback
+    # server, the chain stands as it is: review of round 38, probe p3)
+    down: list[tuple[wire.Chain, float]] = []
+    for ch, t in _exhaustions(ctx):
+        if _roe_while_registered(ctx, ch, t):
+            x = _request_behind_roe(ctx, ch, t)
+            if x is None or ctx.group(x.dst) != 1:
+                down.append((ch, t))  # (the call went on to the fallback server)
+            elif x.failed:
+                done = ctx.failed_at(x)  # (its round failed server 1 there)
+                down.append((ch, t if done is None else done))
+            continue
+        down.append((ch, t))
+    down.sort(key=lambda d: d[1])
     if not down:
         return ctx.na(c, "the working server never failed as a whole")
     ri = ctx.profile.retry_interval

@@ -16,6 +16,7 @@ from harness.certify import wire
 from harness.certify.checks_base import Ctx, Failover
 from harness.certify.checks_dns import (
     address_heard_again,
+    call_conn_behind_register,
     first_resolved_target,
     given_up_before,
     in_flight,
@@ -1516,7 +1517,9 @@ def _call_conn_ahead_of_roe(ctx: Ctx, head: wire.Txn) -> str | None:
     w7058 [1555], round 30: TCP, C{register_on_enable} 1, the primary
     stopped, a call at 243 s, its connection there refused at 243.2 s, FO-5's
     REGISTER to the secondary then and the INVITE after its 200, read as not
-    trying the primary first (FB-0).
+    trying the primary first (FB-0).  Likewise when the call rode the
+    registration's REGISTER already outstanding there
+    (L{checks_dns.call_conn_behind_register}; survey w7098 [9985], round 38).
     """
     if head.method != "INVITE" or head.in_dialog:
         return None
@@ -1533,7 +1536,9 @@ def _call_conn_ahead_of_roe(ctx: Ctx, head: wire.Txn) -> str | None:
                     and placed - ctx.tol <= a.start <= placed + 1.0 + ctx.tol
                     and a.t - ctx.tol <= y.started <= a.t + ctx.at_once):
                 return a.server
-    return None
+    # (or rode the registration's REGISTER already outstanding there, L{call_conn_behind_register})
+    behind = call_conn_behind_register(ctx, head)
+    return None if behind is None else behind.server
 
 
 def fb2(ctx: Ctx) -> Verdict:

@@ -599,9 +599,16 @@ def _roe_after_another_target(ctx: Ctx, t: wire.Txn) -> bool:
     # connection to the stopped primary refused, FO-5's REGISTER to the secondary)
     # (in the call's moment, L{wire.call_windows}: explore seed 244, round 9, next find,
     # the call's lookup losing queries, its connection 2 s after it was placed)
+    # (or as the phone gave that connection up, its SYNs unanswered for RTX-1's time,
+    # before it failed, L{wire._given_up_at}: survey w7098 [9761..9763], round 38, TLS,
+    # retry_counts 0, a call's SYN to the stopped primary at 117.18 s, its RST lost,
+    # FO-5's REGISTER to the secondary at 117.68 s, the retransmitted SYN refused at
+    # 118.23 s; the call's connection, so RTX-1's time is the INVITE's: review of round
+    # 38, probe p5)
     return any(
         ctx.group(a.server) == 1 and a.server != t.dst
-        and a.t - ctx.tol <= t.started <= a.t + ctx.at_once
+        and any(g - ctx.tol <= t.started <= g + ctx.at_once
+                for g in (a.t, wire._given_up_at(ctx.facts, a, "INVITE")))
         and wire.in_call_window(ctx.trace, ctx.facts, a.start)
         for a in ctx.conn_attempts
     )

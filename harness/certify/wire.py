@@ -3089,13 +3089,16 @@ def _left_before(facts: Facts, t: Txn, a: ConnAttempt, free: Sequence[ConnAttemp
     return False
 
 
-def _given_up_at(facts: Facts, a: ConnAttempt) -> float:
+def _given_up_at(facts: Facts, a: ConnAttempt, method: str = "REGISTER") -> float:
     """
     When the phone gave up failed connection C{a} for the request it was
-    opened for: when it failed, or at RTX-1's time from its first SYN if that
-    came first (its SYNs lost, then refused: it moved on then, explore seed 21).
+    opened for (a C{method}): when it failed, or at RTX-1's time from its
+    first SYN if that came first (its SYNs lost, then refused: it moved on
+    then, explore seed 21).  RTX-1's time is the method's: an INVITE's differs
+    from a REGISTER's for C{retry_counts} 4 and more (Timer A's doubling runs
+    on past T2), so a call's connection passes C{"INVITE"}.
     """
-    give_up = give_up_delay(facts.profile, "REGISTER", retry_counts_for(facts, a.server))
+    give_up = give_up_delay(facts.profile, method, retry_counts_for(facts, a.server))
     return min(a.t, a.start + give_up)
 
 

@@ -1718,3 +1718,95 @@ class ASharedConnectionWithNoCallIdPairedTests(SynchronousTestCase):
     def test_a_register_to_the_primary_after_them_fails(self) -> None:
         tb = shared_connection_world(stray=16.5)
         self.assertEqual(status(tb, "FB-1"), "fail")
+class CallRidingTheRenewalsOutstandingRegisterTests(SynchronousTestCase):
+    """
+    DNS-10 and FB-0 (survey w7098 [9985..9991], round 38): TCP,
+    C{register_on_enable} 1, server 1's A record (TTL 5 s) naming the
+    primary, refusing connections, and the secondary, answering 40 s late.
+    The renewal, refused at the primary, sent its REGISTER to the secondary
+    at 30.1 s (200 at 70.1 s); a call placed at 50 s resolved afresh, was
+    refused at the primary and waited for that REGISTER (FO-5, RFC 3261
+    10.2), its INVITE to the secondary right after the 200.  The checkers
+    dated the call from the INVITE (DNS-10: no lookup after 70.1 s) and saw
+    it begin at the secondary (FB-0); it began at its refused connection
+    (L{checks_dns.call_conn_behind_register}).  A call that resolved nothing
+    though the TTL had run out still fails DNS-10, one with no connection to
+    the primary FB-0.
+    """
+
+    def _world(self, *, call_lookup: bool = True, to_primary: bool = True) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, register_on_enable=1, expires=30,
+                                        retry_counts=15, calls=(50.0,), duration=100.0))
+        addrs = [PRIMARY, SECONDARY]
+        tb.dns(0.0, DOMAIN, "A", addrs, ttl=5)
+        tb.respond(tb.register("primary", 0.01, transport="tcp"), 200, 0.02)
+        tb.dns(15.0, DOMAIN, "A", addrs, ttl=5)
+        t = tb.refused(15.01, "primary")
+        tb.respond(tb.register("secondary", t, cseq=2, transport="tcp"), 200, t + 0.01)
+        tb.dns(30.08, DOMAIN, "A", addrs, ttl=5)
+        t = tb.refused(30.09, "primary")
+        reg = tb.register("secondary", t, cseq=3, transport="tcp")
+        tb.respond(reg, 200, t + 40.0)
+        if call_lookup:
+            tb.dns(50.0, DOMAIN, "A", addrs, ttl=5)
+        if to_primary:
+            tb.refused(50.01, "primary")
+        tb.call("secondary", t + 40.002, bye_at=t + 45.0, transport="tcp", call_id="call-a")
+        tb.dns(85.2, DOMAIN, "A", addrs, ttl=5)
+        tb.respond(tb.register("primary", 85.21, cseq=4, transport="tcp"), 200, 85.22)
+        return tb
+
+    def test_call_riding_the_renewals_register_passes(self) -> None:
+        tb = self._world()
+        self.assertEqual(status(tb, "DNS-10"), "pass")
+        self.assertEqual(status(tb, "FB-0"), "pass")
+
+    def test_call_resolving_nothing_after_the_ttl_fails(self) -> None:
+        self.assertEqual(status(self._world(call_lookup=False), "DNS-10"), "fail")
+
+    def test_call_straight_to_the_secondary_fails(self) -> None:
+        self.assertEqual(status(self._world(to_primary=False), "FB-0"), "fail")
+
+
+class CallAfterAnEarlierCallsByeRefusedTests(SynchronousTestCase):
+    """
+    FB-0 (review of round 38, probe p6): the world of
+    L{CallRidingTheRenewalsOutstandingRegisterTests} with an earlier call up
+    at the primary from 5 s, hung up at 50 s: its BYE opens a new connection
+    to the stopped primary (FO-4), refused, and nothing on the wire names
+    it.  A second call placed then that went straight to the secondary never
+    tried the primary: the BYE's connection is not the call's
+    (L{checks_dns.call_conn_behind_register}, one failed connection per
+    open dialog).  With one more refused connection there, the call's, it
+    passes.
+    """
+
+    def _world(self, call_conn: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, register_on_enable=1, expires=30,
+                                        retry_counts=15, calls=(5.0, 50.0), duration=100.0))
+        addrs = [PRIMARY, SECONDARY]
+        tb.dns(0.0, DOMAIN, "A", addrs, ttl=5)
+        tb.respond(tb.register("primary", 0.01, transport="tcp"), 200, 0.02)
+        tb.dns(5.0, DOMAIN, "A", addrs, ttl=5)
+        tb.call("primary", 5.01, transport="tcp", call_id="call-1")
+        tb.dns(15.0, DOMAIN, "A", addrs, ttl=5)
+        t = tb.refused(15.01, "primary")
+        tb.respond(tb.register("secondary", t, cseq=2, transport="tcp"), 200, t + 0.01)
+        tb.dns(30.08, DOMAIN, "A", addrs, ttl=5)
+        t = tb.refused(30.09, "primary")
+        reg = tb.register("secondary", t, cseq=3, transport="tcp")
+        tb.respond(reg, 200, t + 40.0)
+        tb.refused(50.0, "primary")  # call 1's BYE's connection (FO-4)
+        tb.dns(50.0, DOMAIN, "A", addrs, ttl=5)
+        if call_conn:
+            tb.refused(50.02, "primary")
+        tb.call("secondary", t + 40.002, bye_at=t + 45.0, transport="tcp", call_id="call-2")
+        tb.dns(85.2, DOMAIN, "A", addrs, ttl=5)
+        tb.respond(tb.register("primary", 85.21, cseq=4, transport="tcp"), 200, 85.22)
+        return tb
+
+    def test_call_straight_to_the_secondary_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FB-0"), "fail")
+
+    def test_call_with_its_own_refused_connection_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FB-0"), "pass")

@@ -6901,3 +6901,94 @@ class OtherQuestionGivenUpAfterTheCallHadBothAddressesTests(SynchronousTestCase)
             tb = self._world(mode, target, other)
             problems = failback_problems(tb, AccountSpec(failback_mode=(mode, 0), transport=0))
             self.assertEqual(len(problems), 1, mode)
+
+
+class CallsRegisterFirstWhileRegisteredConcurrentTests(SynchronousTestCase):
+    """
+    FBK-C3 (round 38, survey w7100 [925]): concurrent mode, NAPTR, TCP,
+    C{register_on_enable} 1, registered at the primary for 300 s and at the
+    fallback server.  A call resolved server 1 again; the primary's A query
+    was lost, so it went to the silent secondary, registering there first
+    (FO-5); that REGISTER was given up, and the INVITE went to the primary,
+    asked for again, and was answered.  FBK-C3 read the REGISTER's chain as
+    the working server failing and wanted REGISTER retries there.  It was
+    the call's, for that one target, while the registration held
+    (L{checks_fbk._roe_while_registered}, FBK-S2's reading of survey 7027
+    [01]).  With no INVITE after it, nothing shows the REGISTER was a call's,
+    and no REGISTER retry still fails.
+    """
+
+    def _world(self, invite_after: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(port1=0, redundancy_type=0, register_on_enable=1,
+                                        calls=(12.0,), duration=60.0))
+        tb.respond(tb.register("fallback", 0.0, call_id="reg-2"), 200, 0.005)
+        for at in (0.0, 12.0):
+            _asked(tb, at, f"_sip._udp.{DOMAIN}", "SRV", tuple(_SRV_BOTH))
+        _asked(tb, 0.01, f"primary.{DOMAIN}", "A", (PRIMARY,))
+        _asked(tb, 0.02, f"secondary.{DOMAIN}", "A", (SECONDARY,))
+        tb.respond(tb.register("primary", 0.03), 200, 0.04)
+        for at in (12.01, 13.01):
+            _asked(tb, at, f"primary.{DOMAIN}", "A", lost=True)
+        _asked(tb, 16.01, f"secondary.{DOMAIN}", "A", (SECONDARY,))
+        tb.silent("REGISTER", "secondary", 16.02, cseq=2)
+        gave = 16.02 + tb.give_up("REGISTER")
+        if invite_after:
+            _asked(tb, gave, f"primary.{DOMAIN}", "A", (PRIMARY,))
+            inv = tb.invite("primary", gave + 0.01, call_id="call-a")
+            tb.respond(inv, 200)
+            tb.in_dialog(inv, "ACK", inv.last + 0.02)
+        return tb
+
+    def test_calls_register_while_registered_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-C3"), "n/a")
+
+    def test_register_with_no_call_behind_it_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-C3"), "fail")
+
+
+class CallsRegisterWhileRegisteredThenInviteFailsTests(SynchronousTestCase):
+    """
+    FBK-C3 (review of round 38, probe p3): the world of
+    L{CallsRegisterFirstWhileRegisteredConcurrentTests}, but the primary
+    silent to the call's INVITE too, so the call's round failed server 1 as
+    a whole (its REGISTER at the silent secondary, then the INVITE at the
+    silent primary) and the INVITE went to the fallback server (FBK-C2).
+    The REGISTER's chain is skipped only when the INVITE behind it went to
+    server 1 and did not fail; here server 1 failed when the INVITE did
+    (L{checks_fbk.fbk_c3}), so a phone that then never sends REGISTER to the
+    working server fails, and one that retries at the retry interval from
+    the INVITE's failure passes.
+    """
+
+    def _world(self, retry: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(port1=0, redundancy_type=0, register_on_enable=1,
+                                        calls=(12.0,), duration=120.0))
+        tb.respond(tb.register("fallback", 0.0, call_id="reg-2"), 200, 0.005)
+        for at in (0.0, 12.0):
+            _asked(tb, at, f"_sip._udp.{DOMAIN}", "SRV", tuple(_SRV_BOTH))
+        _asked(tb, 0.01, f"primary.{DOMAIN}", "A", (PRIMARY,))
+        _asked(tb, 0.02, f"secondary.{DOMAIN}", "A", (SECONDARY,))
+        tb.respond(tb.register("primary", 0.03), 200, 0.04)
+        for at in (12.01, 13.01):
+            _asked(tb, at, f"primary.{DOMAIN}", "A", lost=True)
+        _asked(tb, 16.01, f"secondary.{DOMAIN}", "A", (SECONDARY,))
+        tb.silent("REGISTER", "secondary", 16.02, cseq=2)
+        gave = 16.02 + tb.give_up("REGISTER")
+        _asked(tb, gave, f"primary.{DOMAIN}", "A", (PRIMARY,))
+        tb.silent("INVITE", "primary", gave + 0.01, call_id="call-a")
+        failed = gave + 0.01 + tb.give_up("INVITE")
+        inv = tb.invite("fallback", failed, call_id="call-a2")
+        tb.respond(inv, 200)
+        tb.in_dialog(inv, "ACK", inv.last + 0.02)
+        if retry:
+            t = failed + 30.0
+            _asked(tb, t, f"_sip._udp.{DOMAIN}", "SRV", tuple(_SRV_BOTH))
+            _asked(tb, t + 0.01, f"primary.{DOMAIN}", "A", (PRIMARY,))
+            tb.respond(tb.register("primary", t + 0.02, cseq=3), 200, t + 0.03)
+        return tb
+
+    def test_phone_that_stops_registering_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "FBK-C3"), "fail")
+
+    def test_phone_that_retries_from_the_invites_failure_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "FBK-C3"), "pass")

@@ -7381,3 +7381,87 @@ class OtherServersLostQuestionBesideAFailedLookupTests(SynchronousTestCase):
 
     def test_no_retry_fails(self) -> None:
         self.assertEqual(status(self._world(retries=False), "REG-2"), "fail")
+
+
+class RoeRegisterAsTheCallGaveItsConnectionUpTests(SynchronousTestCase):
+    """
+    RTX-5 (survey w7098 [9761..9763], round 38): TLS, C{register_on_enable}
+    1, C{retry_counts} 0, the primary stopped, the secondary silent.  The
+    registration failed at both targets at 0.52 s, its retry due at 30.52 s.
+    A call placed at 10 s sent its SYN to the primary; the RST was lost, so
+    the phone gave the connection up at RTX-1's time (10.5 s) and sent FO-5's
+    REGISTER to the secondary then; the retransmitted SYN was refused at
+    11.05 s.  The wire dates the failed connection at that refusal, so the
+    REGISTER did not follow it and RTX-5 read it as an early retry.  It went
+    out as the phone gave the connection up (L{wire._given_up_at},
+    L{checks_rtx._roe_after_another_target}).  Without the call, the same
+    REGISTER is an early retry and still fails.
+    """
+
+    def _world(self, call: bool) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=2, port1=5061, register_on_enable=1,
+                                        retry_counts=0, server2="",
+                                        calls=(10.0,) if call else (), duration=40.0))
+        tb.dns(0.0, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=3600)
+        t = tb.refused(0.01, "primary", port=5061)
+        tb.silent("REGISTER", "secondary", t, transport="tls", port=5061)
+        srv, ph = (PRIMARY, 5061), (PHONE, 41900)
+        tb.syn_lost(10.0, "primary", port=5061, phone_port=41900)
+        tb._add(PacketEvent(10.03, "tcp", srv, ph, b"", fate="lost", flags="R"))
+        tb.silent("REGISTER", "secondary", 10.5, cseq=2, transport="tls", port=5061)
+        tb.syn_lost(11.0, "primary", port=5061, phone_port=41900)
+        tb._add(PacketEvent(11.03, "tcp", srv, ph, b"", flags="R"))
+        tb._add(ConnEvent(11.05, PHONE, "refused", "tcp", ph, srv, "RST"))
+        t = tb.refused(t + 30.5, "primary", port=5061)
+        tb.silent("REGISTER", "secondary", t, cseq=3, transport="tls", port=5061)
+        return tb
+
+    def test_roe_register_as_the_call_gave_up_passes(self) -> None:
+        self.assertEqual(status(self._world(True), "RTX-5"), "pass")
+
+    def test_early_retry_without_a_call_fails(self) -> None:
+        self.assertEqual(status(self._world(False), "RTX-5"), "fail")
+
+
+class RoeRegisterAsTheCallsInviteGaveUpTests(SynchronousTestCase):
+    """
+    RTX-5 (review of round 38, probe p5): as
+    L{RoeRegisterAsTheCallGaveItsConnectionUpTests} but C{retry_counts} 4,
+    where RTX-1's time for an INVITE (15.5 s) differs from a REGISTER's
+    (11.5 s; the built-in phone's C{transaction._give_up_after(invite=True)}).
+    A call at 50 s: SYNs to the stopped primary unanswered, the last refused
+    at 66.05 s.  FO-5's REGISTER to the secondary as the phone gave the
+    call's connection up at the INVITE's time (65.5 s) is the call's
+    (L{wire._given_up_at} with C{"INVITE"}); one at the REGISTER's time
+    (61.5 s) follows no failure of the call's and is an early retry.
+    """
+
+    def _world(self, after: float) -> TraceBuilder:
+        c = 50.0
+        tb = TraceBuilder(default_facts(transport=2, port1=5061, register_on_enable=1,
+                                        retry_counts=4, server2="", calls=(c,),
+                                        duration=120.0))
+        tb.dns(0.0, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=3600)
+        t = tb.refused(0.01, "primary", port=5061)
+        tb.silent("REGISTER", "secondary", t, transport="tls", port=5061)
+        t = tb.refused(t + tb.give_up("REGISTER", "secondary") + 30.0, "primary", port=5061)
+        tb.silent("REGISTER", "secondary", t, cseq=2, transport="tls", port=5061)
+        nxt = t + tb.give_up("REGISTER", "secondary") + 30.0
+        srv, ph = (PRIMARY, 5061), (PHONE, 41900)
+        tb.syn_lost(c, "primary", port=5061, phone_port=41900)
+        tb._add(PacketEvent(c + 0.03, "tcp", srv, ph, b"", fate="lost", flags="R"))
+        for s in (1.0, 3.0, 7.0, 15.0):
+            tb.syn_lost(c + s, "primary", port=5061, phone_port=41900, fate="lost")
+        tb.syn_lost(c + 16.0, "primary", port=5061, phone_port=41900)
+        tb._add(PacketEvent(c + 16.03, "tcp", srv, ph, b"", flags="R"))
+        tb._add(ConnEvent(c + 16.05, PHONE, "refused", "tcp", ph, srv, "RST"))
+        tb.silent("REGISTER", "secondary", c + after, cseq=3, transport="tls", port=5061)
+        t = tb.refused(nxt, "primary", port=5061)
+        tb.silent("REGISTER", "secondary", t, cseq=4, transport="tls", port=5061)
+        return tb
+
+    def test_roe_register_at_the_invites_give_up_passes(self) -> None:
+        self.assertEqual(status(self._world(15.5), "RTX-5"), "pass")
+
+    def test_register_at_the_registers_give_up_fails(self) -> None:
+        self.assertEqual(status(self._world(11.5), "RTX-5"), "fail")

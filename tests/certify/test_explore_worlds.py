@@ -202,6 +202,9 @@ MUST_FAIL = {
                                                                      "FBK-C3"),
     "r37-w7087-rtx5-fb2-address-questions-given-up-behind-other-lookups": ("never-fails-back",
                                                                            "FB-2"),
+    "r38-w7098-dns10-call-rides-renewals-register": ("never-fails-back", "FB-0"),
+    "r38-w7098-rtx5-roe-register-as-call-gave-conn-up": ("retries-too-many", "RTX-5"),
+    "r38-w7100-fbkc3-calls-roe-register-while-registered": ("retries-too-few", "FBK-C3"),
 }
 
 

@@ -2726,10 +2726,18 @@ def attempts(
     # (a connection read as more than one call's INVITE at once, C{shared}, keeps near's
     # place and the paired call's: L{_planned_call_of} names but one of its calls; review
     # of round 37, three calls, the third's INVITE never on the wire, a connection to the
-    # primary at 15.5 s between the first two calls' own.  With no call's INVITE paired
-    # by its Call-ID, C{placings} empty, the pairing is a guess and it keeps near's place
-    # only: review of round 38, a third call at 59.95 s off the wire, the second call's
-    # own later connection to the primary read as the registration's, FB-1 and FO-2)
+    # primary at 15.5 s between the first two calls' own.)
+    # With no call's INVITE paired by its Call-ID (C{placings} empty: some call's INVITE
+    # never reached the wire) the pairing is a guess, the last call placed: a shared
+    # connection then claims near's place only (review of round 38, a third call at
+    # 59.95 s off the wire, the second call's own later connection to the primary read as
+    # the registration's, FB-1 and FO-2), and so does one read as a single call's INVITE
+    # unless near has an earlier connection of its own to that server in its moment
+    # (second review of round 38: calls at 15.0 s and 15.5 s, the guess took the second
+    # call's place and freed the first's, so a connection to the primary at 15.8 s, the
+    # registration's, passed as the first call's, and one at 16.1 s, the second call's own
+    # (15.525 s the first's), failed FB-1 and FO-2, only because a call at 59.95 s never
+    # reached the wire; main's verdicts both)
     shared = {x.conn_failure.index for x in also
               if x.method == "INVITE" and not x.in_dialog and x.conn_failure is not None}
 
@@ -2740,6 +2748,13 @@ def attempts(
         if a.index in shared and not placings:
             return {near}  # (the pairing a guess: the call whose moment it began in only)
         paired = _planned_call_of(facts, x, near, placings)
+        if (not placings and near is not None and paired != near
+                and not any(b.server == a.server and b.start < a.start
+                            and windows[near][0] - tol <= b.start <= windows[near][1] + tol
+                            for b in free)):
+            # (the pairing a guess, and near with no earlier connection of its own there:
+            # no guess frees near's place)
+            return {near}
         if (a.index in shared or paired is None or paired == near
                 or not windows[paired][0] - tol <= a.start <= windows[paired][1] + tol):
             # (a call whose moment it did not begin in takes no place from near's)

@@ -1574,8 +1574,9 @@ class CallsInviteThroughASlowSecondaryTests(SynchronousTestCase):
     fallback server by 122.63 s, after the registration's connection.  A
     connection begun in no call's moment claims no call's place
     (L{wire._planned_call_of}).  An INVITE to the fallback server seconds
-    after the secondary's reset, nothing in between, still fails FO-6 (and
-    did not before the rule: the 122.420 s connection then stood for it).
+    after the secondary's reset, nothing in between, still fails FO-6 (as on
+    main; it guards against the branch's first version of the rule, where the
+    122.420 s connection stood for it).
     """
 
     def test_fallback_at_once_after_the_secondary_passes(self) -> None:
@@ -1587,7 +1588,8 @@ class CallsInviteThroughASlowSecondaryTests(SynchronousTestCase):
 
 
 def calls_placed_apart_world(*, second: float, fallback_syn: float, fallback_up: float,
-                             second_invite: float, stray: float | None) -> TraceBuilder:
+                             second_invite: float, stray: float | None,
+                             third: float | None = None) -> TraceBuilder:
     """
     TCP, successive mode, C{register_on_enable} 1, the primary stopped and the
     secondary answering every REGISTER 500 (failed over there at 1.02 s, TTL
@@ -1602,9 +1604,12 @@ def calls_placed_apart_world(*, second: float, fallback_syn: float, fallback_up:
     C{second_invite}.  C{stray}: another connection to the primary refused
     then, in the second call's moment: the registration leaving the secondary
     within the TTL (FB-1) and not on to the secondary at once (FO-2).
+    C{third}: one more call, whose INVITE never reaches the wire (so no call's
+    INVITE is paired by its Call-ID).
     """
+    calls = (15.0, second) + ((third,) if third is not None else ())
     tb = TraceBuilder(default_facts(transport=1, redundancy_type=1, register_on_enable=1,
-                                    failback_mode=1, expires=85, calls=(15.0, second),
+                                    failback_mode=1, expires=85, calls=calls,
                                     duration=60.0, zone_ttl=300))
     tb.dns(0.0, DOMAIN, "A", [PRIMARY, SECONDARY], ttl=300)
     at = tb.refused(1.0, "primary")
@@ -1662,6 +1667,43 @@ class AConnectionPairedWithACallWhoseMomentItMissedTests(SynchronousTestCase):
             self.assertNotEqual(status(tb, "FO-2"), "fail", fallback_first)
 
 
+class AGuessedPairingTakesNoPlaceFromNearTests(SynchronousTestCase):
+    """
+    FB-1, FO-2 (second review of round 38 of the w7094 rule,
+    L{calls_placed_apart_world}, calls at 15.0 s and 15.5 s): with a third call
+    at 59.95 s whose INVITE never reached the wire, no Call-ID is paired, and
+    a connection to the primary read as one call's INVITE was paired by
+    L{wire._placed_at}'s guess with the last call placed, the second; begun in
+    its moment too, it took the second call's place and freed the first
+    call's.  So a further connection to the primary at 15.8 s, in both calls'
+    moments, the registration's as on main, was absorbed as the first call's
+    own and passed; and one at 16.1 s, in the second call's moment only, its
+    own as on main (the 15.525 s one the first call's), was read as the
+    registration's and failed a right phone; without the third call, each as
+    on main.  When the pairing is a guess, a connection claims near's place
+    only, unless near has an earlier connection of its own to that server in
+    its moment.  (Main gives the same verdicts: these guard against the
+    branch's 3afdd23 version.)
+    """
+
+    def _world(self, *, stray: float, third: float | None) -> TraceBuilder:
+        up = max(15.9, stray + 0.01)
+        return calls_placed_apart_world(second=15.5, fallback_syn=15.53, fallback_up=up,
+                                        second_invite=up + 0.1, stray=stray, third=third)
+
+    def test_a_register_to_the_primary_in_the_first_calls_moment_fails(self) -> None:
+        for third in (None, 59.95):
+            tb = self._world(stray=15.8, third=third)
+            for clause in ("FB-1", "FO-2"):
+                self.assertEqual(status(tb, clause), "fail", (clause, third))
+
+    def test_the_second_calls_own_connection_passes(self) -> None:
+        for third in (None, 59.95):
+            tb = self._world(stray=16.1, third=third)
+            self.assertEqual(status(tb, "FB-1"), "pass", third)
+            self.assertNotEqual(status(tb, "FO-2"), "fail", third)
+
+
 def shared_connection_world(*, third: float | None = 59.95,
                             stray: float | None = None) -> TraceBuilder:
     """
@@ -1706,7 +1748,8 @@ class ASharedConnectionWithNoCallIdPairedTests(SynchronousTestCase):
     L{wire._placed_at}'s guess, so the second call's own connection (16.1 s)
     was read as the registration's leaving the secondary (FB-1, FO-2), and
     the verdict hung on whether a call at 59.95 s reached the wire.  With no
-    Call-ID paired, a shared connection claims near's place only.
+    Call-ID paired, a shared connection claims near's place only.  (Main gives
+    the same verdicts: these guard against the branch's first version.)
     """
 
     def test_each_calls_connection_is_its_own(self) -> None:

@@ -2356,6 +2356,8 @@ def _given_up_through_nameless(ctx: Ctx, qs: Sequence[Question],
                  None)
         if x is None:
             continue
+        if _asked_before_placed(ctx, x, req):
+            return None  # (another lookup's give-up: req's call was not yet placed)
         gave_up = x.first + DNS_GIVE_UP if x.heard is None else step
         heard = [y for y in qs if y is not x and y.heard is not None and y.name in mine
                  and y.heard.records and x.first <= y.first <= moved_on.first]
@@ -2368,6 +2370,23 @@ def _given_up_through_nameless(ctx: Ctx, qs: Sequence[Question],
             return None  # (an answer no other lookup's request went on: this lookup's)
         return x
     return None
+
+
+def _asked_before_placed(ctx: Ctx, x: Question, req: Txn) -> bool:
+    """
+    For L{_given_up_through_nameless}: whether the given-up question C{x} was
+    asked before the call of C{req} (a call's first INVITE) was placed
+    (L{wire._placed_at}, by Call-ID, L{Ctx.call_placings}): a call placed
+    after another call's lookup gave the primary up has a lookup of its own
+    and inherits no give-up (second review of round 38: a call placed at
+    34.55 s, after the first call's lookup gave the primary up at 34.01 s,
+    sent its INVITE to the secondary past the primary the renewal had just
+    heard, and passed FB-0).  Never for a registration's request.
+    """
+    if req.method != "INVITE" or req.in_dialog:
+        return False
+    placed = wire._placed_at(ctx.facts, req, ctx.call_placings)
+    return placed is not None and x.first < placed - ctx.tol
 
 
 def _request_of_another_lookup(ctx: Ctx, y: Question, r: Txn) -> bool:
@@ -2389,13 +2408,16 @@ def _request_of_another_lookup(ctx: Ctx, y: Question, r: Txn) -> bool:
     C{y} was (review of round 37: a registration's lookup that asked the
     primary again as it gave it up and registered at the secondary past a
     nameless target, a call planned at 4.2 s going to the primary at 4.22 s,
-    still fails FO-1).
+    still fails FO-1).  A REGISTER, too, only when C{y} was its own question
+    (second review of round 38: one REGISTER excused any number of answers).
     """
     heard = y.heard
     if heard is None or heard.answer is None or r.started < heard.answer.t or r.in_dialog:
         return False
+    if _own_address_question(ctx, r) is not y:
+        return False
     if r.method == "INVITE":
-        return _own_address_question(ctx, r) is y and _lookup_running(ctx, y, r)
+        return _lookup_running(ctx, y, r)
     return r.method == "REGISTER"
 
 

@@ -989,6 +989,37 @@ class FailedConnectionOfAnotherRequestAtTheGiveUpTests(SynchronousTestCase):
         tb = answer_held_world(100.01, g, code=200, fallback=False, calls=(100.0,), extra=call)
         self.assertEqual(status(tb, "FB-3"), "fail")
 
+    def test_in_dialog_request_is_not_the_connections_request(self) -> None:
+        # (second review of round 38: a BYE of an earlier call at the secondary sent just
+        # after the give-up follows its dialog, opens no connection to the primary: the
+        # SYN there is still the renewal's move on, L{wire._opened_for_another})
+        g = self._give_up()
+
+        def call(tb: TraceBuilder, answer: Answer) -> None:
+            inv = tb.invite("secondary", 50.0, transport="tls", port=5061, call_id="call-1")
+            answer(inv, 200, 50.01)
+            tb.in_dialog(inv, "ACK", 50.02, transport="tls", port=5061)
+            answer(tb.in_dialog(inv, "BYE", g + 0.02, transport="tls", port=5061), 200,
+                   g + 0.03)
+
+        tb = answer_held_world(g + 0.1, g, calls=(50.0,), extra=call)
+        self.assertNotEqual(status(tb, "FB-3"), "fail")
+
+    def test_connection_to_another_groups_server_is_no_move(self) -> None:
+        # (second review of round 38: the SYN at the give-up went to the fallback server,
+        # outside the secondary's group, L{wire._opened_elsewhere_at}: the renewal's 200
+        # stays taken, and the new REGISTER to the primary after it leaves the current
+        # server, FB-3)
+        g = self._give_up()
+
+        def elsewhere(tb: TraceBuilder, answer: Answer) -> None:
+            learnt = tb.refused(g, "fallback", port=5061)
+            answer(tb.register("primary", learnt, call_id="reg-2", transport="tls", port=5061),
+                   200, learnt + 0.01)
+
+        tb = answer_held_world(g + 0.1, None, code=200, fallback=False, extra=elsewhere)
+        self.assertEqual(status(tb, "FB-3"), "fail")
+
     def test_connection_begun_before_the_give_up_is_no_move(self) -> None:
         # (the SYN 0.15 s before the give-up, beyond the tolerance: the phone left the
         # secondary while its renewal was pending, FB-3)
@@ -999,7 +1030,9 @@ class FailedConnectionOfAnotherRequestAtTheGiveUpTests(SynchronousTestCase):
 def call_past_a_nameless_target_world(renewal_to: str, other_call: float | None = None,
                                       extra_calls: tuple[float, ...] = (),
                                       hook: Callable[[TraceBuilder], object] | None = None,
-                                      ghosts: int = 1) -> TraceBuilder:
+                                      ghosts: int = 1,
+                                      primary_lost: tuple[float, ...] = (30.01, 31.01)
+                                      ) -> TraceBuilder:
     """
     UDP, C{failback_mode} 0, C{register_on_enable} 1, C{retry_counts} 0; SRV
     targets the primary, a nameless one and the secondary, the phone failed
@@ -1012,6 +1045,7 @@ def call_past_a_nameless_target_world(renewal_to: str, other_call: float | None 
     at 35.1 s.  C{extra_calls}: more planned calls, whose traffic C{hook}
     adds.  C{ghosts}: how many nameless targets stand between the primary
     and the secondary (the call's lookup losing the last's answer once).
+    C{primary_lost}: when the call's lookup lost the primary's A.
     """
     calls = tuple(sorted(((30.0,) if other_call is None else (30.0, other_call))
                          + extra_calls))
@@ -1033,8 +1067,8 @@ def call_past_a_nameless_target_world(renewal_to: str, other_call: float | None 
     tb.respond(tb.register("secondary", gave_up, cseq=2), 200, gave_up + 0.01)
     # the call's lookup (each nameless target's answer lost once: a second apart)
     tb.dns(30.0, srv, "SRV", targets)
-    tb.dns(30.01, f"primary.{DOMAIN}", "A", rcode="TIMEOUT")
-    tb.dns(31.01, f"primary.{DOMAIN}", "A", rcode="TIMEOUT")
+    for t in primary_lost:
+        tb.dns(t, f"primary.{DOMAIN}", "A", rcode="TIMEOUT")
     for i, name in enumerate(names):
         tb.dns(34.01 + i, name, "A", rcode="TIMEOUT")
     # the renewal's, the primary's address heard after the call's lookup gave it up
@@ -1127,6 +1161,58 @@ class CallsLookupGaveThePrimaryUpBeforeANamelessTargetTests(SynchronousTestCase)
 
         tb = call_past_a_nameless_target_world("secondary", hook=later)
         self.assertEqual(status(tb, "FB-0"), "fail")
+
+    def test_primary_still_pending_at_the_nameless_target_fails(self) -> None:
+        # (second review of round 38: the call's lookup lost the primary's A at 30.5 s,
+        # due to be given up at 34.5 s, but asked the nameless target at 34.01 s: that
+        # question did not end as the lookup moved on, L{checks_dns._ended_as}, and the
+        # primary was left, not given up)
+        tb = call_past_a_nameless_target_world("primary", primary_lost=(30.5,))
+        self.assertEqual(status(tb, "FB-0"), "fail")
+
+    def test_one_register_excuses_one_answer_only(self) -> None:
+        # (second review of round 38: a second answer for the primary at 34.8 s; the
+        # renewal's REGISTER went on that one, its own question; the one heard at 34.6 s
+        # has no request of its own and stays unexplained)
+        tb = call_past_a_nameless_target_world(
+            "primary", hook=lambda tb: tb.dns(34.8, f"primary.{DOMAIN}", "A", [PRIMARY]))
+        self.assertEqual(status(tb, "FB-0"), "fail")
+        # (the second answer heard after the REGISTER left: 34.6 s is the REGISTER's own)
+        tb = call_past_a_nameless_target_world(
+            "primary", hook=lambda tb: tb.dns(35.046, f"primary.{DOMAIN}", "A", [PRIMARY]))
+        self.assertEqual(status(tb, "FB-0"), "pass")
+
+    def test_call_placed_after_the_give_up_inherits_none(self) -> None:
+        # (second review of round 38: a call placed at 34.55 s, after the first call's
+        # lookup gave the primary up at 34.01 s, sent its INVITE to the secondary at
+        # 35.1 s, past the primary the renewal heard at 34.6 s: that give-up was not its
+        # lookup's; the same call to the primary passes)
+        def to(server: str) -> Callable[[TraceBuilder], object]:
+            return lambda tb: tb.call(server, 35.1, call_id="call-b", bye_at=50.0)
+
+        late = call_past_a_nameless_target_world("primary", extra_calls=(34.55,),
+                                                 hook=to("secondary"))
+        self.assertEqual(status(late, "FB-0"), "fail")
+        right = call_past_a_nameless_target_world("primary", extra_calls=(34.55,),
+                                                  hook=to("primary"))
+        self.assertEqual(status(right, "FB-0"), "pass")
+
+    def test_call_placed_after_the_give_up_past_its_own_heard_target_fails(self) -> None:
+        # (second review of round 38: the late call's lookup asked the secondary at 34.7 s,
+        # while the first call's lookup was still on the nameless target, and went past
+        # the primary heard at 34.6 s)
+        def to(server: str) -> Callable[[TraceBuilder], object]:
+            def hook(tb: TraceBuilder) -> None:
+                tb.dns(34.7, f"secondary.{DOMAIN}", "A", [SECONDARY])
+                tb.call(server, 35.1, call_id="call-b", bye_at=50.0)
+            return hook
+
+        late = call_past_a_nameless_target_world("primary", extra_calls=(34.55,),
+                                                 hook=to("secondary"))
+        self.assertEqual(status(late, "FB-0"), "fail")
+        right = call_past_a_nameless_target_world("primary", extra_calls=(34.55,),
+                                                  hook=to("primary"))
+        self.assertEqual(status(right, "FB-0"), "pass")
 
     def _failback(self, renewal_to: str) -> list[str]:
         from harness.testing.strategies import AccountSpec

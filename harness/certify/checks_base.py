@@ -61,6 +61,8 @@ class Ctx:
         self._exhausted: dict[int, tuple[wire.Chain, float | None]] = {}
         #: L{give_up} by (method, server address)
         self._give_up: dict[tuple[str, str], float] = {}
+        #: L{checks_dns._behind_register_claims}, worked out once (each round asks it)
+        self._behind_register: dict[str, wire.ConnAttempt] | None = None
 
     def at_call_moment(self, t: float) -> bool:
         """

@@ -1231,7 +1231,7 @@ def dns10(ctx: Ctx) -> Verdict:
             began = behind.start
         if nxt is None or nxt.t > began + ctx.tol:
             return ctx.failed(c, "the first new request after the TTL expired did not resolve "
-                                 "again", f"{root[1]} {root[0]} before {chain.start:.3f} s",
+                                 "again", f"{root[1]} {root[0]} before {began:.3f} s",
                               f"at {nxt.t:.3f} s" if nxt else "none",
                               (lk[0].index, *chain.head.indexes))
     if not judged:
@@ -1336,43 +1336,103 @@ def call_conn_behind_register(ctx: Ctx, head: Txn) -> wire.ConnAttempt | None:
     request for the connection.  Survey w7098 [9985..9991], round 38: TCP,
     the renewal's REGISTER to the secondary (40 s delay) outstanding from
     131.28 s, a call at 158 s resolving afresh, refused at the primary at
-    158.01 s, its INVITE at 171.28 s right after that REGISTER's 200.
+    158.01 s, its INVITE at 171.28 s right after that REGISTER's 2xx.
+    Each connection is one call's at most: the calls take them in the order
+    they were placed, each the earliest one left in its moment
+    (L{_behind_register_claims}; a call that tried no connection must not
+    claim another's, second review of round 38, probe q1 HOLE).  A
+    connection the wire read as a synthetic REGISTER's (L{wire.attempts})
+    is taken only while dialogs are open at its server and more such
+    connections are left there than dialogs, as one per open dialog may be
+    an in-dialog request's (L{_dialogs_open_at}).
     C{None}: no such connection.
     """
-    if (head.method != "INVITE" or head.in_dialog or ctx.group(head.dst) != 1
-            or not ctx.facts.account.server(1).register_on_enable):
+    if not _rides_register(ctx, head):
         return None
+    if ctx._behind_register is None:
+        ctx._behind_register = _behind_register_claims(ctx)
+    return ctx._behind_register.get(head.call_id)
+
+
+def _rides_register(ctx: Ctx, head: Txn) -> bool:
+    """
+    Whether C{head} may be a planned call that rode an outstanding REGISTER
+    at server 1 (L{call_conn_behind_register}): a new INVITE to server 1 with
+    C{register_on_enable} 1 and a placing to belong to.
+    """
+    return (head.method == "INVITE" and not head.in_dialog and ctx.group(head.dst) == 1
+            and bool(ctx.facts.account.server(1).register_on_enable)
+            and wire._placed_at(ctx.facts, head, ctx.call_placings) is not None)
+
+
+def _behind_register_claims(ctx: Ctx) -> dict[str, wire.ConnAttempt]:
+    """
+    Which connection each call (by Call-ID) that rode an outstanding REGISTER
+    began with (L{call_conn_behind_register}).  Why: one refused connection
+    is one call's attempt, so two calls placed close together must not both
+    read it as theirs; the phone resolves and connects for its calls in the
+    order they were placed, so each call, in that order, takes the earliest
+    of its candidates (L{_behind_register_candidates}) no earlier call took.
+    """
+    heads = sorted((h for h in ctx.txns if _rides_register(ctx, h)),
+                   key=lambda h: (wire._placed_at(ctx.facts, h, ctx.call_placings) or 0.0,
+                                  h.started))
+    claims: dict[str, wire.ConnAttempt] = {}
+    taken: set[int] = set()
+    for h in heads:
+        if h.call_id in claims:
+            continue
+        cands, named = _behind_register_candidates(ctx, h)
+        left = [a for a in cands if a.index not in taken]
+        for a in left:
+            n = _dialogs_open_at(ctx, a.server, a.start)
+            if n == 0:
+                if a.index in named:
+                    continue
+            # (a dialog still open there, FO-4: one failed connection per open dialog
+            # may be an in-dialog request's, e.g. an earlier call's BYE; the call's is
+            # one more, which the wire may have read as the registration's (a synthetic
+            # REGISTER's); review of round 38, probe p6)
+            elif len([b for b in left if b.server == a.server]) <= n:
+                continue
+            claims[h.call_id] = a
+            taken.add(a.index)
+            break
+    return claims
+
+
+def _behind_register_candidates(ctx: Ctx, head: Txn
+                                ) -> tuple[list[wire.ConnAttempt], set[int]]:
+    """
+    The failed connections call C{head} may have begun with while riding an
+    outstanding REGISTER (L{call_conn_behind_register}), earliest first, and
+    the indexes of those the wire read as a synthetic REGISTER's.  Why: the
+    candidates of every such REGISTER C{head} followed at once, each in the
+    call's moment at another target of server 1 and failed while the
+    REGISTER was outstanding.
+    """
     placed = wire._placed_at(ctx.facts, head, ctx.call_placings)
     if placed is None:
-        return None
+        return [], set()
     named = {i for x in ctx.attempts for i in x.indexes}
+    synth = {i for x in ctx.attempts if x.method == "REGISTER" and not x.on_wire
+             for i in x.indexes}
+    synth -= {i for x in ctx.attempts if x.on_wire or x.method != "REGISTER"
+              for i in x.indexes}
+    found: dict[int, wire.ConnAttempt] = {}
     for y in ctx.txns:
         if (y.method != "REGISTER" or y.dst != head.dst or not y.ok or y.late
                 or y.final_t is None
                 or not y.final_t - ctx.tol <= head.started <= y.final_t + ctx.at_once):
             continue
-        synth = {i for x in ctx.attempts if x.method == "REGISTER" and not x.on_wire
-                 for i in x.indexes}
-        synth -= {i for x in ctx.attempts if x.on_wire or x.method != "REGISTER"
-                  for i in x.indexes}
-        cands = [a for a in ctx.conn_attempts
-                 if ctx.group(a.server) == 1 and a.server != y.dst
-                 and (a.index not in named or a.index in synth)
-                 and placed - ctx.tol <= a.start <= placed + 1.0 + ctx.tol
-                 and y.started <= a.t + ctx.tol and a.t <= y.final_t + ctx.tol]
-        for a in cands:
-            n = _dialogs_open_at(ctx, a.server, a.start)
-            if n == 0:
-                if a.index not in named:
-                    return a
-                continue
-            # (a dialog still open there, FO-4: one failed connection per open dialog
-            # may be an in-dialog request's, e.g. an earlier call's BYE; the call's is
-            # one more, which the wire may have read as the registration's (a synthetic
-            # REGISTER's); review of round 38, probe p6)
-            if len([b for b in cands if b.server == a.server]) > n:
-                return a
-    return None
+        for a in ctx.conn_attempts:
+            if (ctx.group(a.server) == 1 and a.server != y.dst
+                    and (a.index not in named or a.index in synth)
+                    and placed - ctx.tol <= a.start <= placed + 1.0 + ctx.tol
+                    and y.started <= a.t + ctx.tol and a.t <= y.final_t + ctx.tol):
+                found.setdefault(a.index, a)
+    cands = sorted(found.values(), key=lambda a: (a.start, a.index))
+    return cands, {a.index for a in cands if a.index in named}
 
 
 def _dialogs_open_at(ctx: Ctx, server: str, t: float) -> int:

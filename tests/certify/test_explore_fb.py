@@ -1897,6 +1897,54 @@ class CallRidingTheRenewalsOutstandingRegisterTests(SynchronousTestCase):
         self.assertEqual(status(self._world(to_primary=False), "FB-0"), "fail")
 
 
+class TwoCallsOneRefusedConnectionTests(SynchronousTestCase):
+    """
+    DNS-10 and FB-0 (second review of round 38, probe q1): the world of
+    L{CallRidingTheRenewalsOutstandingRegisterTests} with two calls placed
+    while the renewal's REGISTER waits at the secondary, B at 50.0 s and A
+    at 50.3 s, and one refused connection to the primary, A's at 50.31 s.
+    B never tried the primary (FB-0) and resolved nothing after the TTL ran
+    out (DNS-10) but, both INVITEs following that REGISTER's 200 at once,
+    read A's connection as its own.  A connection is one call's: the calls
+    take them in the order they were placed, so B took A's and A had none
+    (L{checks_dns._behind_register_claims}); either way one call fails.
+    """
+
+    def _world(self, *, a_lookup: bool = True, b_lookup: bool = False) -> TraceBuilder:
+        tb = TraceBuilder(default_facts(transport=1, register_on_enable=1, expires=30,
+                                        retry_counts=15, calls=(50.0, 50.3), duration=100.0))
+        addrs = [PRIMARY, SECONDARY]
+        tb.dns(0.0, DOMAIN, "A", addrs, ttl=5)
+        tb.respond(tb.register("primary", 0.01, transport="tcp"), 200, 0.02)
+        tb.dns(15.0, DOMAIN, "A", addrs, ttl=5)
+        t = tb.refused(15.01, "primary")
+        tb.respond(tb.register("secondary", t, cseq=2, transport="tcp"), 200, t + 0.01)
+        tb.dns(30.08, DOMAIN, "A", addrs, ttl=5)
+        t = tb.refused(30.09, "primary")
+        reg = tb.register("secondary", t, cseq=3, transport="tcp")
+        tb.respond(reg, 200, t + 40.0)
+        if b_lookup:
+            tb.dns(50.0, DOMAIN, "A", addrs, ttl=5)
+        if a_lookup:
+            tb.dns(50.3, DOMAIN, "A", addrs, ttl=5)
+        tb.refused(50.31, "primary")  # (call A's, the only one)
+        tb.call("secondary", t + 40.002, bye_at=t + 45.0, transport="tcp", call_id="call-b")
+        tb.call("secondary", t + 40.004, bye_at=t + 45.5, transport="tcp", call_id="call-a")
+        tb.dns(85.2, DOMAIN, "A", addrs, ttl=5)
+        tb.respond(tb.register("primary", 85.21, cseq=4, transport="tcp"), 200, 85.22)
+        return tb
+
+    def test_call_without_a_lookup_or_connection_fails(self) -> None:
+        tb = self._world()
+        self.assertEqual(status(tb, "FB-0"), "fail")
+        self.assertEqual(status(tb, "DNS-10"), "fail")
+
+    def test_call_whose_lookup_the_other_reused_fails(self) -> None:
+        tb = self._world(a_lookup=False, b_lookup=True)
+        self.assertEqual(status(tb, "FB-0"), "fail")
+        self.assertEqual(status(tb, "DNS-10"), "fail")
+
+
 class CallAfterAnEarlierCallsByeRefusedTests(SynchronousTestCase):
     """
     FB-0 (review of round 38, probe p6): the world of

@@ -2620,16 +2620,12 @@ def _used_by_another(ctx: Ctx, y: Question, address: str) -> bool:
     question, and which one asked it the trace cannot tell (a known
     ambiguity, read the lenient way).
     """
-    qs, names = ctx.address_questions
-    mine = names.get(address, frozenset())
     heard = y.heard
     assert heard is not None and heard.answer is not None
     for r in ctx.attempts:
         if r.dst != address or r.started <= heard.answer.t:
             continue
-        own = [q for q in qs if q.name in mine and q.heard is not None
-               and address in q.heard.records and _answer_before(ctx, q.heard, r)]
-        if (own and own[-1] is y and _lookup_running(ctx, y, r)
+        if (_own_address_question(ctx, r) is y and _lookup_running(ctx, y, r)
                 and r.started <= heard.answer.t + ctx.tol + _FIRST_WAIT):
             return True
     return False
